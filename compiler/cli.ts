@@ -1,0 +1,170 @@
+/**
+ * The `kiln` command. Exit codes: 0 success, 1 diagnostics in the input, 2 bad command-line usage,
+ * 70 an internal error (a bug in Kiln, reported as such, never as a bare stack trace).
+ */
+import { readFileSync } from 'node:fs';
+import { compile, checkFile } from './driver.ts';
+import { formatDiagnostics, hasErrors, KilnError, type Diagnostic } from './lang/diagnostics.ts';
+import { parseFile } from './lang/build-ast.ts';
+import { moduleToJson } from './ir/json.ts';
+import { printModule } from './ir/print.ts';
+import { PassFailure } from './passes/pass.ts';
+import { parseArgs, parseOverrides, UsageError, type FlagSpec } from './cli-args.ts';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIo: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+interface Command {
+  summary: string;
+  usage: string;
+  help: string;
+  flags: Record<string, FlagSpec>;
+  run(args: ReturnType<typeof parseArgs>, io: Io): number;
+}
+
+const COMMANDS: Record<string, Command> = {
+  compile: {
+    summary: 'compile a network to the graph IR and print it',
+    usage: 'kiln compile FILE[.kiln|.json][:NETWORK] [--emit ast|ir|json] [--set NAME=VALUE]… [--print-after-all] [--verify-each] [--timing]',
+    help: `Parses and checks FILE (and what it imports), builds the network, runs the default pass
+pipeline and prints the result. FILE may also be a module JSON written by --emit json.
+When FILE declares several networks, name one as FILE:NETWORK.
+
+  --emit ast|ir|json   what to print: the parsed AST, the IR as text (default), or IR JSON
+  --set NAME=VALUE     override a network parameter, e.g. --set batch=1 (repeatable)
+  --print-after-all    print the IR after every pass (to stderr)
+  --verify-each        run the IR verifier after every pass
+  --timing             print how long each pass took (to stderr)`,
+    flags: { '--emit': { value: true, choices: ['ast', 'ir', 'json'] }, '--set': { value: true, repeat: true }, '--print-after-all': {}, '--verify-each': {}, '--timing': {} },
+    run(args, io) {
+      const file = single(args.positional, 'compile');
+      const emit = args.flags.get('--emit')?.[0] ?? 'ir';
+      if (emit === 'ast') {
+        if (file.endsWith('.json')) throw new UsageError('kiln compile: --emit ast needs a .kiln file');
+        const text = readSource(file);
+        const r = parseFile(text, file);
+        if (!r.ast) return report(r.diagnostics, io, new Map([[file, text]]));
+        io.out(JSON.stringify(r.ast, null, 2) + '\n');
+        return 0;
+      }
+      const timings: string[] = [];
+      const result = compile(file, {
+        overrides: parseOverrides(args.flags.get('--set'), 'compile'),
+        instruments: {
+          verifyEach: args.flags.has('--verify-each'),
+          printAfterAll: args.flags.has('--print-after-all') ? (p, text) => io.err(`// ----- IR after ${p} -----\n${text}`) : undefined,
+          timing: args.flags.has('--timing') ? (p, ms) => timings.push(`  ${p.padEnd(24)} ${ms.toFixed(3)} ms`) : undefined,
+        },
+      });
+      report(result.diagnostics, io, result.sources);
+      if (timings.length) io.err(`pass timing:\n${timings.join('\n')}\n`);
+      io.out(emit === 'json' ? moduleToJson(result.module) : printModule(result.module));
+      return 0;
+    },
+  },
+  check: {
+    summary: 'check a .kiln file: every network, target and train block',
+    usage: 'kiln check FILE.kiln [--set NAME=VALUE]…',
+    help: `Parses and checks every declaration in FILE and the files it imports, and reports every
+error it finds. Prints a one-line summary when the file is clean.`,
+    flags: { '--set': { value: true, repeat: true } },
+    run(args, io) {
+      const file = single(args.positional, 'check');
+      const r = checkFile(file, { overrides: parseOverrides(args.flags.get('--set'), 'check') });
+      const code = report(r.diagnostics, io, r.program.sources);
+      if (code === 0) {
+        const n = (m: Map<string, unknown>, what: string) => `${m.size} ${what}${m.size === 1 ? '' : 's'}`;
+        io.out(`${file}: ok (${n(r.modules, 'network')}, ${n(r.targets, 'target')}, ${n(r.trains, 'train block')})\n`);
+      }
+      return code;
+    },
+  },
+};
+
+function single(positional: string[], command: string): string {
+  if (positional.length !== 1) throw new UsageError(`kiln ${command}: expected one FILE, got ${positional.length === 0 ? 'none' : positional.join(' ')}\nusage: ${COMMANDS[command]!.usage}`);
+  return positional[0]!;
+}
+
+function readSource(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new KilnError({ severity: 'error', code: 'io', message: `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}` });
+  }
+}
+
+/** Print diagnostics; 1 if any is an error. Files not in `sources` are read for display if possible. */
+function report(diags: readonly Diagnostic[], io: Io, sources?: ReadonlyMap<string, string>): number {
+  if (diags.length === 0) return 0;
+  const all = new Map(sources ?? []);
+  for (const d of diags) {
+    const f = d.pos?.file;
+    if (f && !all.has(f)) {
+      try {
+        all.set(f, readFileSync(f, 'utf8'));
+      } catch {
+        /* show the diagnostic without its source line */
+      }
+    }
+  }
+  io.err(formatDiagnostics(diags, all) + '\n');
+  const errors = diags.filter((d) => d.severity === 'error').length;
+  if (errors > 1) io.err(`${errors} errors\n`);
+  return hasErrors(diags) ? 1 : 0;
+}
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return `kiln ${VERSION} — compile, cost and train neural networks for SIMD CPUs, systolic arrays and neuromorphic chips
+
+usage: kiln COMMAND [options]
+
+commands:
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+  kiln COMMAND --help   options of one command
+  kiln --version        the version
+
+Exit status: 0 ok, 1 errors in the input, 2 bad command line, 70 internal error.
+`;
+}
+
+export function main(argv: readonly string[], io: Io = defaultIo): number {
+  try {
+    const [cmd, ...rest] = argv;
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      io.out(mainHelp());
+      return cmd === undefined ? 2 : 0;
+    }
+    if (cmd === '--version' || cmd === '-V') {
+      io.out(`kiln ${VERSION}\n`);
+      return 0;
+    }
+    const command = COMMANDS[cmd];
+    if (!command) throw new UsageError(`kiln: unknown command '${cmd}'\n\n${mainHelp()}`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(`usage: ${command.usage}\n\n${command.help}\n`);
+      return 0;
+    }
+    return command.run(parseArgs(rest, command.flags, cmd), io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(e.message + '\n');
+      return 2;
+    }
+    if (e instanceof KilnError) return report(e.diagnostics, io, e.sources) || 1;
+    const where = e instanceof PassFailure ? ` (in pass ${e.passName})` : '';
+    const stackTop = e instanceof Error ? (e.stack ?? '').split('\n').slice(1, 3).map((l) => l.trim()).join(' | ') : '';
+    io.err(`kiln: internal error${where}: ${e instanceof Error ? e.message : String(e)}\n` +
+      `  This is a bug in Kiln, not in your input. Please report it on the Kiln issue tracker with the\n` +
+      `  command line, the input files and this line: ${stackTop}\n`);
+    return 70;
+  }
+}

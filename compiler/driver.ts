@@ -1,0 +1,127 @@
+/**
+ * The front end as one call: load a .kiln file (or a module JSON), check every declaration, build
+ * the selected network and run a pipeline on it. The CLI and the tests both go through here.
+ */
+import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { TargetDescription, TrainDescription } from '../targets/description.ts';
+import { checkTarget, checkTrain } from './lang/check-blocks.ts';
+import { buildNetwork } from './lang/build-network.ts';
+import { didYouMean, error, hasErrors, KilnError, type Diagnostic } from './lang/diagnostics.ts';
+import { loadProgram, type LoadOptions, type Program } from './lang/load.ts';
+import { moduleFromJson } from './ir/json.ts';
+import type { Module } from './ir/module.ts';
+import { runPipeline, type Instruments } from './passes/pass.ts';
+import { PIPELINES } from './passes/pipelines.ts';
+
+export interface CheckResult {
+  program: Program;
+  /** Every network that built and passed the default pipeline, by name. */
+  modules: Map<string, Module>;
+  targets: Map<string, TargetDescription>;
+  trains: Map<string, TrainDescription>;
+  diagnostics: Diagnostic[];
+}
+
+export interface FrontEndOptions extends LoadOptions {
+  overrides?: Map<string, number>;
+}
+
+/** Check everything a file declares (and imports), reporting every error found. */
+export function checkFile(file: string, opts: FrontEndOptions = {}): CheckResult {
+  const program = loadProgram(file, opts);
+  const diagnostics = [...program.diagnostics];
+  const modules = new Map<string, Module>();
+  const targets = new Map<string, TargetDescription>();
+  const trains = new Map<string, TrainDescription>();
+  if (hasErrors(program.diagnostics)) return { program, modules, targets, trains, diagnostics };
+  for (const decl of program.networks.values()) {
+    // Overrides apply to the networks that have the parameter; the others keep their defaults.
+    const overrides = new Map([...(opts.overrides ?? [])].filter(([k]) => decl.params.some((p) => p.name.name === k)));
+    const built = buildNetwork(program, decl, { overrides });
+    diagnostics.push(...built.diagnostics);
+    if (!built.module) continue;
+    const r = runPipeline(built.module, PIPELINES.default!);
+    diagnostics.push(...r.diagnostics);
+    if (r.ok) modules.set(decl.name.name, r.module);
+  }
+  for (const decl of program.targets.values()) {
+    const t = checkTarget(program, decl, diagnostics);
+    if (t) targets.set(t.name, t);
+  }
+  for (const decl of program.trains.values()) {
+    const t = checkTrain(program, decl, diagnostics);
+    if (t) trains.set(t.name, t);
+  }
+  return { program, modules, targets, trains, diagnostics };
+}
+
+/** `file.kiln:name` → file and name; a plain path has no name. */
+export function splitSelector(spec: string): { file: string; name?: string } {
+  const m = /^(.*\.(?:kiln|json)):([A-Za-z_][A-Za-z0-9_]*)$/.exec(spec);
+  return m ? { file: m[1]!, name: m[2]! } : { file: spec };
+}
+
+/**
+ * Which network of a program to compile: the named one; else the root file's only network; else
+ * the one named like the file (`resnet18.kiln` → `resnet18`). Otherwise an error lists the choices.
+ */
+export function selectNetwork(program: Program, name?: string): string {
+  const rootAst = program.files.find((f) => f.file === program.root);
+  const own = (rootAst?.decls ?? []).filter((d) => d.kind === 'network').map((d) => d.name.name);
+  const at = { file: program.root, line: 1, col: 1, length: 1 };
+  if (name !== undefined) {
+    if (program.networks.has(name)) return name;
+    throw new KilnError(error('undefined-name', `no network \`${name}\` in ${program.root}`, at, didYouMean(name, program.networks.keys()) ?? `networks: ${[...program.networks.keys()].join(', ') || 'none'}`));
+  }
+  if (own.length === 1) return own[0]!;
+  const base = path.basename(program.root).replace(/\.kiln$/, '');
+  if (own.includes(base)) return base;
+  if (own.length === 0) throw new KilnError(error('missing-output', `${program.root} declares no network`, at, 'add a `network NAME { … }` block'));
+  throw new KilnError(error('ambiguous', `${program.root} declares ${own.length} networks (${own.join(', ')}); say which`, at, `write ${program.root}:${own[0]}`));
+}
+
+export interface CompileOptions extends FrontEndOptions {
+  pipeline?: string;
+  instruments?: Instruments;
+}
+
+export interface CompileResult {
+  module: Module;
+  diagnostics: Diagnostic[];
+  sources: Map<string, string>;
+}
+
+/** Compile one network (from .kiln or module JSON) through a pipeline; throws KilnError on errors. */
+export function compile(spec: string, opts: CompileOptions = {}): CompileResult {
+  const { file, name } = splitSelector(spec);
+  const passes = PIPELINES[opts.pipeline ?? 'default'];
+  if (!passes) throw new KilnError(error('usage', `unknown pipeline \`${opts.pipeline}\``, undefined, `pipelines: ${Object.keys(PIPELINES).join(', ')}`));
+  let module: Module;
+  const sources = new Map<string, string>();
+  const diagnostics: Diagnostic[] = [];
+  if (file.endsWith('.json')) {
+    let text: string;
+    try {
+      text = (opts.readFile ?? ((f: string) => readFileSync(f, 'utf8')))(file);
+    } catch (e) {
+      throw new KilnError(error('io', `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
+    }
+    sources.set(file, text);
+    module = moduleFromJson(text, file);
+  } else {
+    const checked = checkFile(file, opts);
+    checked.program.sources.forEach((t, f) => sources.set(f, t));
+    const errors = checked.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length) throw new KilnError(checked.diagnostics, sources);
+    const selected = selectNetwork(checked.program, name);
+    const built = buildNetwork(checked.program, checked.program.networks.get(selected)!, { overrides: opts.overrides });
+    diagnostics.push(...checked.diagnostics.filter((d) => d.severity !== 'error'));
+    module = built.module!;
+  }
+  const r = runPipeline(module, passes, opts.instruments);
+  // Warnings from the check run already cover the selected network's pipeline.
+  if (!file.endsWith('.json') && r.ok) return { module: r.module, diagnostics, sources };
+  if (!r.ok) throw new KilnError(r.diagnostics, sources);
+  return { module: r.module, diagnostics: [...diagnostics, ...r.diagnostics], sources };
+}

@@ -1,0 +1,281 @@
+/**
+ * The op vocabulary: every op's attribute schema, how positional arguments map onto attributes,
+ * how many inputs it takes, its learnable parameters, and its shape rule. The language checker,
+ * the shape pass, the printer and (later) lowering all read this one table.
+ */
+import type { AttrSpec } from './attrs.ts';
+import { isInteger, numElements, promote, type DType, type Precision, type TensorType } from './dtype.ts';
+import type { AttrValue } from './module.ts';
+import { ShapeError, broadcastShapes, expectRank, normalizeAxis, windowOutput } from './shape-rules.ts';
+
+export type OpGroup = 'compute' | 'pool' | 'normalization' | 'elementwise' | 'activation' | 'movement' | 'recurrent' | 'stateful' | 'regularization';
+
+export interface OpSpec {
+  name: string;
+  group: OpGroup;
+  doc: string;
+  /** [min, max] tensor inputs; max Infinity for variadic ops. */
+  inputs: [number, number];
+  /** Attribute names that positional (non-tensor) arguments fill, in order. */
+  positional: string[];
+  attrs: AttrSpec[];
+  /** Output type from the input types and normalized attributes; throws ShapeError. */
+  infer(inputs: TensorType[], attrs: Record<string, AttrValue>): TensorType;
+  /** Learnable parameter shapes (absent: the op has none). */
+  params?(inputs: TensorType[], attrs: Record<string, AttrValue>): Record<string, number[]>;
+}
+
+const precisionAttrs: AttrSpec[] = [
+  { name: 'weights', type: { kind: 'precision' }, default: { dtype: 'f32', granularity: 'per_tensor' }, doc: 'precision of the learnable weights' },
+  { name: 'activations', type: { kind: 'precision' }, default: { dtype: 'f32', granularity: 'per_tensor' }, doc: 'precision of the output activations' },
+];
+const biasAttr: AttrSpec = { name: 'bias', type: { kind: 'bool' }, default: true, doc: 'whether the layer adds a learned bias' };
+
+/** Output dtype of a layer with parameters: its `activations` precision unless that is f32. */
+function activationDType(input: DType, attrs: Record<string, AttrValue>): DType {
+  const p = attrs.activations as Precision | undefined;
+  return p && p.dtype !== 'f32' ? p.dtype : input;
+}
+
+const same = (op: string): OpSpec['infer'] => (inputs) => ({ shape: [...inputs[0]!.shape], dtype: inputs[0]!.dtype });
+
+function unary(name: string, doc: string, attrs: AttrSpec[] = [], positional: string[] = [], group: OpGroup = 'activation'): OpSpec {
+  return { name, group, doc, inputs: [1, 1], positional, attrs, infer: same(name) };
+}
+
+const pair = (v: AttrValue) => v as [number, number];
+const pad4 = (v: AttrValue) => v as [number, number, number, number];
+
+function poolSpec(name: 'maxpool2d' | 'avgpool2d'): OpSpec {
+  const attrs: AttrSpec[] = [
+    { name: 'kernel', type: { kind: 'pair', min: 1 }, doc: 'window size' },
+    { name: 'stride', type: { kind: 'pair', min: 1 }, default: (a) => a.kernel!, doc: 'step between windows (default: the kernel)' },
+    { name: 'pad', type: { kind: 'pad4' }, default: [0, 0, 0, 0], doc: 'zero padding: n, [h, w] or [top, left, bottom, right]' },
+    { name: 'dilation', type: { kind: 'pair', min: 1 }, default: [1, 1], doc: 'spacing between window taps' },
+    { name: 'ceil_mode', type: { kind: 'bool' }, default: false, doc: 'round the output size up (ONNX/PyTorch rule)' },
+  ];
+  if (name === 'avgpool2d') attrs.push({ name: 'count_include_pad', type: { kind: 'bool' }, default: false, doc: 'count padded zeros in the average' });
+  return {
+    name, group: 'pool', doc: `${name === 'maxpool2d' ? 'max' : 'average'} pooling over 2-D windows`, inputs: [1, 1], positional: ['kernel', 'stride'], attrs,
+    infer: ([x], a) => {
+      expectRank(x!.shape, [4], name, 'pooling works on [batch, channels, height, width]');
+      const [n, c, h, w] = x!.shape as [number, number, number, number];
+      const [kh, kw] = pair(a.kernel!), [sh, sw] = pair(a.stride!), [dh, dw] = pair(a.dilation!), [pt, pl, pb, pr] = pad4(a.pad!);
+      if (pt >= kh || pb >= kh || pl >= kw || pr >= kw) throw new ShapeError(`${name} padding must be smaller than the kernel`, 'a pad at least as large as the kernel makes windows of only padding');
+      return { shape: [n, c, windowOutput(h, kh, sh, pt, pb, dh, a.ceil_mode as boolean, 'height'), windowOutput(w, kw, sw, pl, pr, dw, a.ceil_mode as boolean, 'width')], dtype: x!.dtype };
+    },
+  };
+}
+
+function recurrentSpec(name: 'rnn' | 'lstm' | 'gru', gates: number, doc: string): OpSpec {
+  return {
+    name, group: 'recurrent', doc, inputs: [1, 1], positional: ['hidden'],
+    attrs: [
+      { name: 'hidden', type: { kind: 'int', min: 1 }, doc: 'hidden units per layer' },
+      { name: 'layers', type: { kind: 'int', min: 1 }, default: 1, doc: 'stacked layers' },
+      { name: 'sequence', type: { kind: 'enum', values: ['all', 'last'] }, default: 'all', doc: 'return every step [batch, time, hidden] or only the last [batch, hidden]' },
+      { name: 'dropout', type: { kind: 'float', min: 0, max: 1, maxExclusive: true }, default: 0, doc: 'dropout between stacked layers' },
+      ...precisionAttrs,
+    ],
+    infer: ([x], a) => {
+      expectRank(x!.shape, [3], name, `${name} takes a sequence [batch, time, features]; an embedding or a reshape makes one`);
+      const [b, t] = x!.shape as [number, number, number];
+      const h = a.hidden as number;
+      return { shape: a.sequence === 'last' ? [b, h] : [b, t, h], dtype: activationDType(x!.dtype, a) };
+    },
+    params: ([x], a) => {
+      const h = a.hidden as number;
+      const out: Record<string, number[]> = {};
+      for (let l = 0; l < (a.layers as number); l++) {
+        const inF = l === 0 ? x!.shape[2]! : h;
+        out[`w_ih${l}`] = [gates * h, inF];
+        out[`w_hh${l}`] = [gates * h, h];
+        out[`b${l}`] = [gates * h];
+      }
+      return out;
+    },
+  };
+}
+
+const OP_LIST: OpSpec[] = [
+  {
+    name: 'dense', group: 'compute', doc: 'fully connected layer over the last axis', inputs: [1, 1], positional: ['units'],
+    attrs: [{ name: 'units', type: { kind: 'int', min: 1 }, doc: 'output features' }, biasAttr, ...precisionAttrs],
+    infer: ([x], a) => {
+      expectRank(x!.shape, [2, 3], 'dense', x!.shape.length === 4 ? 'insert `flatten` before `dense` to turn [batch, c, h, w] into [batch, c·h·w]' : undefined);
+      return { shape: [...x!.shape.slice(0, -1), a.units as number], dtype: activationDType(x!.dtype, a) };
+    },
+    params: ([x], a) => ({ weight: [a.units as number, x!.shape[x!.shape.length - 1]!], ...(a.bias ? { bias: [a.units as number] } : {}) }),
+  },
+  {
+    name: 'conv2d', group: 'compute', doc: '2-D convolution, NCHW', inputs: [1, 1], positional: ['filters', 'kernel'],
+    attrs: [
+      { name: 'filters', type: { kind: 'int', min: 1 }, doc: 'output channels' },
+      { name: 'kernel', type: { kind: 'pair', min: 1 }, doc: 'kernel size: k or [kh, kw]' },
+      { name: 'stride', type: { kind: 'pair', min: 1 }, default: [1, 1], doc: 'step: s or [sh, sw]' },
+      { name: 'pad', type: { kind: 'pad4' }, default: [0, 0, 0, 0], doc: 'zero padding: n, [h, w] or [top, left, bottom, right]' },
+      { name: 'dilation', type: { kind: 'pair', min: 1 }, default: [1, 1], doc: 'spacing between kernel taps' },
+      { name: 'groups', type: { kind: 'int', min: 1 }, default: 1, doc: 'channel groups (groups = channels: depthwise)' },
+      biasAttr, ...precisionAttrs,
+    ],
+    infer: ([x], a) => {
+      expectRank(x!.shape, [4], 'conv2d', 'conv2d works on [batch, channels, height, width]; use reshape to add axes');
+      const [n, c, h, w] = x!.shape as [number, number, number, number];
+      const g = a.groups as number, f = a.filters as number;
+      if (c % g !== 0 || f % g !== 0) throw new ShapeError(`conv2d groups = ${g} must divide both the input channels (${c}) and the filters (${f})`);
+      const [kh, kw] = pair(a.kernel!), [sh, sw] = pair(a.stride!), [dh, dw] = pair(a.dilation!), [pt, pl, pb, pr] = pad4(a.pad!);
+      return { shape: [n, f, windowOutput(h, kh, sh, pt, pb, dh, false, 'height'), windowOutput(w, kw, sw, pl, pr, dw, false, 'width')], dtype: activationDType(x!.dtype, a) };
+    },
+    params: ([x], a) => {
+      const [kh, kw] = pair(a.kernel!);
+      const f = a.filters as number;
+      return { weight: [f, x!.shape[1]! / (a.groups as number), kh, kw], ...(a.bias ? { bias: [f] } : {}) };
+    },
+  },
+  poolSpec('maxpool2d'),
+  poolSpec('avgpool2d'),
+  {
+    name: 'global_avgpool', group: 'pool', doc: 'average over height and width → [batch, channels, 1, 1]', inputs: [1, 1], positional: [], attrs: [],
+    infer: ([x]) => {
+      expectRank(x!.shape, [4], 'global_avgpool');
+      return { shape: [x!.shape[0]!, x!.shape[1]!, 1, 1], dtype: x!.dtype };
+    },
+  },
+  {
+    name: 'batchnorm', group: 'normalization', doc: 'batch normalization over axis 1 (channels)', inputs: [1, 1], positional: [],
+    attrs: [
+      { name: 'eps', type: { kind: 'float', min: 0 }, default: 1e-5, doc: 'added to the variance' },
+      { name: 'momentum', type: { kind: 'float', min: 0, max: 1 }, default: 0.1, doc: 'running-statistics update rate' },
+      ...precisionAttrs,
+    ],
+    infer: ([x], a) => {
+      expectRank(x!.shape, [2, 3, 4], 'batchnorm');
+      return { shape: [...x!.shape], dtype: activationDType(x!.dtype, a) };
+    },
+    params: ([x]) => ({ gamma: [x!.shape[1]!], beta: [x!.shape[1]!], running_mean: [x!.shape[1]!], running_var: [x!.shape[1]!] }),
+  },
+  unary('relu', 'max(x, 0)'),
+  unary('leaky_relu', 'x if x > 0 else alpha·x', [{ name: 'alpha', type: { kind: 'float', min: 0 }, default: 0.01, doc: 'negative slope' }], ['alpha']),
+  unary('sigmoid', '1 / (1 + e^-x)'),
+  unary('tanh', 'hyperbolic tangent'),
+  unary('hard_tanh', 'clip(x, min, max)', [
+    { name: 'min', type: { kind: 'float' }, default: -1, doc: 'lower bound' },
+    { name: 'max', type: { kind: 'float' }, default: 1, doc: 'upper bound' },
+  ]),
+  unary('sign', '±1 (binarization; straight-through gradient when training)'),
+  {
+    name: 'softmax', group: 'activation', doc: 'softmax along an axis', inputs: [1, 1], positional: ['axis'],
+    attrs: [{ name: 'axis', type: { kind: 'int' }, default: -1, doc: 'axis to normalize over' }],
+    infer: ([x], a) => {
+      normalizeAxis(a.axis as number, x!.shape.length, 'softmax');
+      return { shape: [...x!.shape], dtype: x!.dtype };
+    },
+  },
+  {
+    name: 'flatten', group: 'movement', doc: 'collapse axes from `axis` on into one', inputs: [1, 1], positional: ['axis'],
+    attrs: [{ name: 'axis', type: { kind: 'int', min: 1 }, default: 1, doc: 'first axis to collapse' }],
+    infer: ([x], a) => {
+      const ax = normalizeAxis(a.axis as number, x!.shape.length, 'flatten');
+      return { shape: [numElements(x!.shape.slice(0, ax)), numElements(x!.shape.slice(ax))], dtype: x!.dtype };
+    },
+  },
+  {
+    name: 'reshape', group: 'movement', doc: 'reinterpret the shape (one -1 is inferred)', inputs: [1, 1], positional: ['shape'],
+    attrs: [{ name: 'shape', type: { kind: 'ints' }, doc: 'new shape, e.g. [batch, -1]' }],
+    infer: ([x], a) => {
+      const target = [...(a.shape as number[])];
+      const total = numElements(x!.shape);
+      const unknown = target.filter((d) => d === -1).length;
+      if (unknown > 1 || target.some((d) => d === 0 || d < -1)) throw new ShapeError(`reshape shape [${target.join(', ')}] may hold one -1 and otherwise positive sizes`);
+      const known = numElements(target.filter((d) => d !== -1));
+      if (unknown === 1 && total % known === 0) target[target.indexOf(-1)] = total / known;
+      if (numElements(target) !== total) throw new ShapeError(`reshape of [${x!.shape.join(', ')}] (${total} elements) to [${(a.shape as number[]).join(', ')}] changes the element count`);
+      return { shape: target, dtype: x!.dtype };
+    },
+  },
+  ...(['add', 'mul'] as const).map((name): OpSpec => ({
+    name, group: 'elementwise', doc: `elementwise ${name === 'add' ? 'sum' : 'product'} with NumPy broadcasting`, inputs: [2, 2], positional: [], attrs: [],
+    infer: ([x, y]) => ({ shape: broadcastShapes(x!.shape, y!.shape, name), dtype: promote(x!.dtype, y!.dtype) }),
+  })),
+  {
+    name: 'concat', group: 'movement', doc: 'join tensors along an axis', inputs: [2, Infinity], positional: [],
+    attrs: [{ name: 'axis', type: { kind: 'int' }, default: 1, doc: 'axis to join along' }],
+    infer: (xs, a) => {
+      const first = xs[0]!;
+      const ax = normalizeAxis(a.axis as number, first.shape.length, 'concat');
+      let total = 0;
+      for (const x of xs) {
+        const ok = x.shape.length === first.shape.length && x.shape.every((d, i) => i === ax || d === first.shape[i]);
+        if (!ok) throw new ShapeError(`concat along axis ${ax} of incompatible shapes [${first.shape.join(', ')}] and [${x.shape.join(', ')}]`, 'every axis but the concat axis must match');
+        total += x.shape[ax]!;
+      }
+      const shape = [...first.shape];
+      shape[ax] = total;
+      return { shape, dtype: xs.map((x) => x.dtype).reduce(promote) };
+    },
+  },
+  {
+    name: 'upsample2d', group: 'movement', doc: 'scale height and width by an integer factor', inputs: [1, 1], positional: ['scale'],
+    attrs: [
+      { name: 'scale', type: { kind: 'pair', min: 1 }, default: [2, 2], doc: 'factor: s or [sh, sw]' },
+      { name: 'mode', type: { kind: 'enum', values: ['nearest', 'bilinear'] }, default: 'nearest', doc: 'interpolation' },
+    ],
+    infer: ([x], a) => {
+      expectRank(x!.shape, [4], 'upsample2d');
+      const [n, c, h, w] = x!.shape as [number, number, number, number];
+      const [sh, sw] = pair(a.scale!);
+      return { shape: [n, c, h * sh, w * sw], dtype: x!.dtype };
+    },
+  },
+  {
+    name: 'embedding', group: 'compute', doc: 'look up a learned vector per integer token', inputs: [1, 1], positional: ['vocab', 'dim'],
+    attrs: [
+      { name: 'vocab', type: { kind: 'int', min: 1 }, doc: 'number of distinct tokens' },
+      { name: 'dim', type: { kind: 'int', min: 1 }, doc: 'vector size' },
+      ...precisionAttrs,
+    ],
+    infer: ([x], a) => {
+      if (!isInteger(x!.dtype)) throw new ShapeError(`embedding takes integer token ids, but its input is ${x!.dtype}`, 'declare the input as i32, e.g. `input tokens : i32[batch, 35]`');
+      return { shape: [...x!.shape, a.dim as number], dtype: activationDType('f32', a) };
+    },
+    params: (_, a) => ({ table: [a.vocab as number, a.dim as number] }),
+  },
+  {
+    name: 'dropout', group: 'regularization', doc: 'drop units while training (elementwise, one pattern per batch, or whole units for structured sparsity)', inputs: [1, 1], positional: ['p'],
+    attrs: [
+      { name: 'p', type: { kind: 'float', min: 0, max: 1, maxExclusive: true }, doc: 'drop probability' },
+      { name: 'mode', type: { kind: 'enum', values: ['elementwise', 'batchwise', 'structured'] }, default: 'elementwise', doc: 'elementwise: independent per value; batchwise: one pattern for the whole minibatch (a submatrix product); structured: whole hidden units, same across the batch and time' },
+    ],
+    infer: same('dropout'),
+  },
+  recurrentSpec('rnn', 1, 'Elman RNN (tanh) over a sequence'),
+  recurrentSpec('lstm', 4, 'LSTM over a sequence'),
+  recurrentSpec('gru', 3, 'GRU over a sequence'),
+  {
+    name: 'lif', group: 'stateful', doc: 'leaky integrate-and-fire spiking neurons, run for the network\'s time steps', inputs: [1, 1], positional: [],
+    attrs: [
+      { name: 'threshold', type: { kind: 'float', min: 0 }, default: 1.0, doc: 'membrane potential that fires a spike' },
+      { name: 'decay', type: { kind: 'float', min: 0, max: 1 }, default: 0.9, doc: 'membrane leak per step: v ← decay·v + input' },
+      { name: 'reset', type: { kind: 'enum', values: ['zero', 'subtract'] }, default: 'subtract', doc: 'after a spike: set v to 0, or subtract the threshold' },
+      { name: 'surrogate', type: { kind: 'enum', values: ['fast_sigmoid', 'atan', 'triangle', 'straight_through'] }, default: 'fast_sigmoid', doc: 'smooth stand-in for the spike derivative when training' },
+      { name: 'slope', type: { kind: 'float', min: 0 }, default: 25, doc: 'sharpness of the surrogate' },
+    ],
+    infer: ([x]) => ({ shape: [...x!.shape], dtype: 'spike' }),
+  },
+];
+
+export const OPS: ReadonlyMap<string, OpSpec> = new Map(OP_LIST.map((o) => [o.name, o]));
+
+export function opSpec(name: string): OpSpec | undefined {
+  return OPS.get(name);
+}
+
+/** Fill defaults in schema order (so derived defaults see the attributes they derive from). */
+export function withDefaults(spec: OpSpec, given: Record<string, AttrValue>): Record<string, AttrValue> {
+  const out: Record<string, AttrValue> = {};
+  for (const a of spec.attrs) {
+    if (a.name in given) out[a.name] = given[a.name]!;
+    else if (a.default !== undefined) out[a.name] = typeof a.default === 'function' ? a.default(out) : a.default;
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+/**
+ * The IR verifier: structural invariants every pass must keep. It runs after every pass in tests
+ * and with `--verify-each`, and on every JSON module read from disk, since that may be hand-edited.
+ */
+import { isDType, type TensorType } from './dtype.ts';
+import { findCycles } from './graph-view.ts';
+import { NODE_ID_PATTERN, type Module } from './module.ts';
+import { opSpec } from './ops.ts';
+
+export interface VerifyOptions {
+  /** After infer-shapes every node must carry a type. */
+  requireTypes?: boolean;
+}
+
+function checkType(t: unknown): string | undefined {
+  const tt = t as TensorType;
+  if (!tt || !Array.isArray(tt.shape) || !tt.shape.every((d) => Number.isInteger(d) && d > 0)) return 'shape must be a list of positive integers';
+  if (!isDType(tt.dtype)) return `unknown dtype ${JSON.stringify(tt.dtype)}`;
+  return undefined;
+}
+
+/** Returns the list of violations; empty when the module is well-formed. */
+export function verifyModule(m: Module, opts: VerifyOptions = {}): string[] {
+  const problems: string[] = [];
+  if (typeof m.name !== 'string' || !m.nodes || typeof m.nodes !== 'object') return ['a module needs a name and a nodes object'];
+  if (!Number.isInteger(m.timesteps) || m.timesteps < 1) problems.push(`timesteps must be a positive integer, not ${m.timesteps}`);
+  const seen = new Set<string>();
+  for (const [key, n] of Object.entries(m.nodes)) {
+    if (n.id !== key) problems.push(`node stored under "${key}" has id "${n.id}"`);
+    if (!NODE_ID_PATTERN.test(key)) problems.push(`node id "${key}" is not a name`);
+    if (n.op === 'input') {
+      if (n.inputs.length) problems.push(`input ${key} has inputs`);
+      if (checkType({ shape: n.attrs.shape, dtype: n.attrs.dtype })) problems.push(`input ${key}: ${checkType({ shape: n.attrs.shape, dtype: n.attrs.dtype })}`);
+    } else {
+      const spec = opSpec(n.op);
+      if (!spec) problems.push(`node ${key}: unknown op "${n.op}"`);
+      else {
+        const [min, max] = spec.inputs;
+        if (n.inputs.length < min || n.inputs.length > max) problems.push(`node ${key}: ${n.op} takes ${min}..${max} inputs, has ${n.inputs.length}`);
+        for (const a of Object.keys(n.attrs)) if (!spec.attrs.some((s) => s.name === a)) problems.push(`node ${key}: ${n.op} has no attribute "${a}"`);
+        for (const s of spec.attrs) if (!(s.name in n.attrs)) problems.push(`node ${key}: attribute "${s.name}" is missing`);
+      }
+    }
+    for (const i of n.inputs) {
+      if (!(i in m.nodes)) problems.push(`node ${key}: input "${i}" does not exist`);
+      else if (!seen.has(i)) problems.push(`node ${key}: input "${i}" comes later (nodes must be in topological order)`);
+    }
+    if (n.type !== undefined && checkType(n.type)) problems.push(`node ${key}: ${checkType(n.type)}`);
+    if (opts.requireTypes && n.type === undefined) problems.push(`node ${key} has no type (did infer-shapes run?)`);
+    seen.add(key);
+  }
+  for (const id of m.inputs) if (m.nodes[id]?.op !== 'input') problems.push(`module input "${id}" is not an input node`);
+  for (const id of m.outputs) if (!(id in m.nodes)) problems.push(`module output "${id}" does not exist`);
+  if (m.outputs.length === 0) problems.push('the module has no outputs');
+  for (const c of findCycles(m)) problems.push(`cycle: ${c.join(' → ')}`);
+  return problems;
+}

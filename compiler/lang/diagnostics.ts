@@ -1,0 +1,113 @@
+/**
+ * Diagnostics in the gcc/clang convention: `FILE:LINE:COL: error: MESSAGE`, the source line, a
+ * caret under the offending text, then an optional hint. Every user-facing error in Kiln goes
+ * through this shape so that editors and CI logs can jump to the position.
+ */
+
+export type Severity = 'error' | 'warning' | 'note';
+
+export interface SourcePos {
+  file: string;
+  /** 1-based line. */
+  line: number;
+  /** 1-based column. */
+  col: number;
+  /** Length of the offending text, for the caret underline (at least 1). */
+  length?: number;
+}
+
+export interface Diagnostic {
+  severity: Severity;
+  /** A stable kind name so tests and tools can match diagnostics without parsing prose. */
+  code: string;
+  message: string;
+  pos?: SourcePos;
+  hint?: string;
+}
+
+/** Thrown for user-caused failures; the CLI prints the diagnostics and exits 1, never a stack. */
+export class KilnError extends Error {
+  readonly diagnostics: Diagnostic[];
+  /** Source texts, so the printer can show the offending lines. */
+  sources?: ReadonlyMap<string, string>;
+  constructor(diagnostics: Diagnostic[] | Diagnostic, sources?: ReadonlyMap<string, string>) {
+    const list = Array.isArray(diagnostics) ? diagnostics : [diagnostics];
+    super(list.map((d) => d.message).join('; '));
+    this.name = 'KilnError';
+    this.diagnostics = list;
+    this.sources = sources;
+  }
+}
+
+export function error(code: string, message: string, pos?: SourcePos, hint?: string): Diagnostic {
+  return { severity: 'error', code, message, pos, hint };
+}
+
+export function warning(code: string, message: string, pos?: SourcePos, hint?: string): Diagnostic {
+  return { severity: 'warning', code, message, pos, hint };
+}
+
+export function hasErrors(diags: readonly Diagnostic[]): boolean {
+  return diags.some((d) => d.severity === 'error');
+}
+
+/** Source texts by file name, so a diagnostic can show the offending line. */
+export type SourceMap = ReadonlyMap<string, string>;
+
+export function formatDiagnostic(d: Diagnostic, sources?: SourceMap): string {
+  const where = d.pos ? `${d.pos.file}:${d.pos.line}:${d.pos.col}: ` : 'kiln: ';
+  const lines = [`${where}${d.severity}: ${d.message}`];
+  const text = d.pos && sources?.get(d.pos.file);
+  if (d.pos && text !== undefined) {
+    const srcLine = text.split(/\r?\n/)[d.pos.line - 1];
+    if (srcLine !== undefined) {
+      const gutter = ' ' + String(d.pos.line).padStart(4) + ' | ';
+      lines.push(gutter + srcLine);
+      const width = Math.max(1, Math.min(d.pos.length ?? 1, srcLine.length - d.pos.col + 1));
+      // Tabs in the prefix are kept so the caret lines up in a terminal.
+      const prefix = srcLine.slice(0, d.pos.col - 1).replace(/[^\t]/g, ' ');
+      lines.push(' '.repeat(gutter.length - 2) + '| ' + prefix + '^' + '~'.repeat(width - 1));
+    }
+  }
+  if (d.hint) lines.push(`  hint: ${d.hint}`);
+  return lines.join('\n');
+}
+
+export function formatDiagnostics(diags: readonly Diagnostic[], sources?: SourceMap): string {
+  return diags.map((d) => formatDiagnostic(d, sources)).join('\n');
+}
+
+/** Levenshtein distance, for "did you mean" hints. */
+export function editDistance(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The closest candidate within a distance that scales with the word's length, if any. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDist = Math.max(1, Math.floor(word.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDist) {
+      best = c;
+      bestDist = d;
+    }
+  }
+  return best;
+}
+
+export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  const c = closest(word, candidates);
+  return c ? `did you mean \`${c}\`?` : undefined;
+}

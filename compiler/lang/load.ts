@@ -1,0 +1,70 @@
+/**
+ * Loads a .kiln file and everything it imports into one Program: every declaration by name,
+ * every source text (so any diagnostic can show its line), and the diagnostics of all files.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { FileAst, NetworkDecl, TargetDecl, TrainDecl, Loc } from './ast.ts';
+import { parseFile } from './build-ast.ts';
+import { error, type Diagnostic } from './diagnostics.ts';
+
+export interface Program {
+  /** The file given on the command line. */
+  root: string;
+  sources: Map<string, string>;
+  files: FileAst[];
+  networks: Map<string, NetworkDecl>;
+  targets: Map<string, TargetDecl>;
+  trains: Map<string, TrainDecl>;
+  diagnostics: Diagnostic[];
+}
+
+export interface LoadOptions {
+  /** Read a file; tests pass an in-memory map. Throws an Error with `code` ENOENT when missing. */
+  readFile?: (file: string) => string;
+}
+
+const defaultRead = (f: string) => readFileSync(f, 'utf8');
+
+export function loadProgram(root: string, opts: LoadOptions = {}): Program {
+  const read = opts.readFile ?? defaultRead;
+  const program: Program = { root, sources: new Map(), files: [], networks: new Map(), targets: new Map(), trains: new Map(), diagnostics: [] };
+  const done = new Set<string>();
+
+  const visit = (file: string, stack: string[], from?: Loc): void => {
+    if (stack.includes(file)) {
+      const cycle = [...stack.slice(stack.indexOf(file)), file].map((f) => path.basename(f)).join(' → ');
+      program.diagnostics.push(error('import-cycle', `import cycle: ${cycle}`, from, 'move the shared declarations into a file both can import'));
+      return;
+    }
+    if (done.has(file)) return;
+    done.add(file);
+    let text: string;
+    try {
+      text = read(file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : ((e as Error).message ?? String(e));
+      program.diagnostics.push(error('import', `cannot read \`${file}\`: ${why}`, from, from ? 'import paths are relative to the importing file' : undefined));
+      return;
+    }
+    program.sources.set(file, text);
+    const { ast, diagnostics } = parseFile(text, file);
+    program.diagnostics.push(...diagnostics);
+    if (!ast) return;
+    program.files.push(ast);
+    for (const imp of ast.imports) visit(path.join(path.dirname(file), imp.path), [...stack, file], imp.loc);
+    for (const d of ast.decls) {
+      const table: Map<string, NetworkDecl | TargetDecl | TrainDecl> =
+        d.kind === 'network' ? program.networks : d.kind === 'target' ? program.targets : program.trains;
+      const prev = table.get(d.name.name);
+      if (prev) {
+        program.diagnostics.push(error('duplicate-name', `duplicate ${d.kind} \`${d.name.name}\``, d.name.loc, `the first is at ${prev.name.loc.file}:${prev.name.loc.line}:${prev.name.loc.col}; rename one`));
+      } else {
+        table.set(d.name.name, d as never);
+      }
+    }
+  };
+  visit(root, []);
+  return program;
+}

@@ -1,0 +1,84 @@
+/**
+ * What a `target` block of each kind may say, and what a `train` block may say. The language
+ * checks blocks against these schemas; the cost model (targets/*) gives the properties meaning.
+ */
+import type { BlockSchema, PropSchema, Slot } from '../compiler/lang/items.ts';
+
+export const TARGET_KINDS = ['simd_cpu', 'systolic', 'neuromorphic'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+const q = (dimensions: string[], example: string): Slot => ({ kind: 'quantity', dimensions, example });
+const int: Slot = { kind: 'int', min: 1 };
+const prop = (doc: string, ...slots: Slot[]): PropSchema => ({ slots, doc });
+const keyed = (doc: string, values: readonly string[], ...slots: Slot[]): PropSchema => ({ slots: [{ kind: 'word', values }, ...slots], keyed: true, doc });
+
+const NUMERIC_DTYPES = ['f32', 'f16', 'bf16', 'i32', 'i16', 'i8', 'ternary', 'binary'] as const;
+const PER_EVENT = ['energy', 'energy/word', 'energy/bit', 'energy/byte', 'energy/access', 'energy/op', 'energy/mac', 'energy/spike', 'energy/hop', 'energy/event', 'energy/update', 'energy/instr'];
+
+/** `energy { mac.i8 0.2 pJ  sram.read 5 pJ/word }`: any dotted event name, one energy each. */
+const energyBlock: BlockSchema = { what: 'an energy table', props: {}, anyKey: prop('an energy per event, e.g. `mac.i8 0.2 pJ` or `dram.read 640 pJ/word`', q(PER_EVENT, '0.2 pJ')) };
+const latencyBlock: BlockSchema = { what: 'a latency table', props: {}, anyKey: prop('a latency per event, e.g. `synop 3.5 ns`', q(['time'], '3.5 ns')) };
+const energy = prop('energy per event; cite the source of each number in a comment', { kind: 'block', schema: energyBlock });
+const common: Record<string, PropSchema> = {
+  clock: prop('clock frequency, e.g. `700 MHz`', q(['frequency'], '700 MHz')),
+  energy,
+  static_power: prop('power drawn regardless of activity, e.g. `104 mW`', q(['power'], '104 mW')),
+};
+
+export const TARGET_SCHEMAS: Readonly<Record<TargetKind, BlockSchema>> = {
+  systolic: {
+    what: 'a systolic target',
+    props: {
+      ...common,
+      array: prop('processing-element array rows x columns, e.g. `array 256 x 256`', int, { kind: 'literal', word: 'x' }, int),
+      dataflow: prop('os (output stationary), ws (weight stationary) or is (input stationary)', { kind: 'word', values: ['os', 'ws', 'is'] }),
+      word: prop('operand element type, e.g. `word i8`', { kind: 'word', values: NUMERIC_DTYPES }),
+      accumulator: prop('accumulator element type, e.g. `accumulator i32`', { kind: 'word', values: NUMERIC_DTYPES }),
+      sram: keyed('on-chip buffer per operand, e.g. `sram ifmap 12 MiB`', ['ifmap', 'filter', 'ofmap'], q(['bytes'], '12 MiB')),
+      dram: prop('off-chip bandwidth, e.g. `dram 34 GB/s`', q(['bandwidth'], '34 GB/s')),
+      vector: prop('lanes of the vector unit that runs what the array cannot (pooling, activations)', int),
+    },
+  },
+  simd_cpu: {
+    what: 'a simd_cpu target',
+    props: {
+      ...common,
+      cores: prop('cores used', int),
+      macs: keyed('multiply-accumulates per cycle per core for a dtype, e.g. `macs f32 16` (AVX2: two 8-lane FMA ports)', NUMERIC_DTYPES, { kind: 'number' }),
+      cache: keyed('a cache level: size and bandwidth per core, e.g. `cache l1 32 KiB 64 B/cycle`', ['l1', 'l2', 'l3'], q(['bytes'], '32 KiB'), q(['bytes/cycle'], '64 B/cycle')),
+      dram: prop('memory bandwidth, e.g. `dram 51 GB/s`', q(['bandwidth'], '51 GB/s')),
+    },
+  },
+  neuromorphic: {
+    what: 'a neuromorphic target',
+    props: {
+      ...common,
+      chips: prop('chips on the board', int),
+      chip_mesh: prop('chips as a mesh, e.g. `chip_mesh 4 x 8`', int, { kind: 'literal', word: 'x' }, int),
+      cores_per_chip: prop('neuromorphic cores per chip', int),
+      tile_mesh: prop('tiles on a chip as a mesh, e.g. `tile_mesh 8 x 4`', int, { kind: 'literal', word: 'x' }, int),
+      cores_per_tile: prop('cores per tile', int),
+      limit: keyed('a per-core limit, e.g. `limit neurons 1024` or `limit synapse_memory 128 KiB`', ['neurons', 'input_axons', 'output_axons', 'synapse_memory'], { kind: 'number' }),
+      weight_bits: prop('synaptic weight bits (1-9 on Loihi)', int),
+      latency: prop('latency per event', { kind: 'block', schema: latencyBlock }),
+      timestep: prop('minimum duration of one time step (barrier synchronisation), e.g. `timestep 465 ns`', q(['time'], '465 ns')),
+    },
+  },
+};
+
+export const DATASETS = ['mnist', 'iris', 'sequence'] as const;
+
+export const TRAIN_SCHEMA: BlockSchema = {
+  what: 'a train block',
+  props: {
+    data: prop('data set and split, e.g. `data mnist(train = 8000, test = 2000)`', { kind: 'call', values: DATASETS }),
+    epochs: prop('passes over the training data', int),
+    batch: prop('minibatch size', int),
+    optimizer: prop('e.g. `optimizer adam(lr = 1e-3)` or `optimizer sgd(lr = 0.1, momentum = 0.9)`', { kind: 'call', values: ['sgd', 'adam'] }),
+    loss: prop('cross_entropy or mse', { kind: 'word', values: ['cross_entropy', 'mse'] }),
+    weight_decay: prop('L2 penalty', { kind: 'number' }),
+    schedule: prop('learning-rate schedule, e.g. `schedule step(every = 2, gamma = 0.5)`', { kind: 'call', values: ['constant', 'step', 'cosine'] }),
+    seed: prop('random seed (same seed, same weights)', { kind: 'int', min: 0 }),
+    network: prop('the network to train when it is not named like the train block', { kind: 'string' }),
+  },
+};
