@@ -4,7 +4,7 @@
  * the shape pass, the printer and (later) lowering all read this one table.
  */
 import type { AttrSpec } from './attrs.ts';
-import { isInteger, numElements, promote, type DType, type Precision, type TensorType } from './dtype.ts';
+import { isFloat, isInteger, numElements, promote, type DType, type Precision, type TensorType } from './dtype.ts';
 import type { AttrValue } from './module.ts';
 import { ShapeError, broadcastShapes, expectRank, normalizeAxis, windowOutput } from './shape-rules.ts';
 
@@ -31,10 +31,15 @@ const precisionAttrs: AttrSpec[] = [
 ];
 const biasAttr: AttrSpec = { name: 'bias', type: { kind: 'bool' }, default: true, doc: 'whether the layer adds a learned bias' };
 
-/** Output dtype of a layer with parameters: its `activations` precision unless that is f32. */
+/**
+ * Output dtype of a layer with parameters: its `activations` precision when one is chosen; else
+ * the input's for float and i8/i16 inputs; else f32, because binary, ternary or spike inputs sum
+ * into wider values (popcounts, synaptic currents).
+ */
 function activationDType(input: DType, attrs: Record<string, AttrValue>): DType {
   const p = attrs.activations as Precision | undefined;
-  return p && p.dtype !== 'f32' ? p.dtype : input;
+  if (p && p.dtype !== 'f32') return p.dtype;
+  return isFloat(input) || input === 'i8' || input === 'i16' ? input : 'f32';
 }
 
 const same = (op: string): OpSpec['infer'] => (inputs) => ({ shape: [...inputs[0]!.shape], dtype: inputs[0]!.dtype });
@@ -162,7 +167,7 @@ const OP_LIST: OpSpec[] = [
     { name: 'min', type: { kind: 'float' }, default: -1, doc: 'lower bound' },
     { name: 'max', type: { kind: 'float' }, default: 1, doc: 'upper bound' },
   ]),
-  unary('sign', '±1 (binarization; straight-through gradient when training)'),
+  { ...unary('sign', '±1 (binarization; straight-through gradient when training)'), infer: ([x]) => ({ shape: [...x!.shape], dtype: 'binary' }) },
   {
     name: 'softmax', group: 'activation', doc: 'softmax along an axis', inputs: [1, 1], positional: ['axis'],
     attrs: [{ name: 'axis', type: { kind: 'int' }, default: -1, doc: 'axis to normalize over' }],
