@@ -4,7 +4,8 @@
  * input counts), inlines calls of other networks, and reports undefined names, duplicates,
  * use-before-definition and cycles. Shapes are left to the infer-shapes pass.
  */
-import { alg, Graph } from '@dagrejs/graphlib';
+import { Graph } from '@dagrejs/graphlib';
+import { findCyclesIn } from '../ir/graph-view.ts';
 import { AttrError, coerceAttr, describeType, type SourceValue } from '../ir/attrs.ts';
 import { DTYPES, isDType } from '../ir/dtype.ts';
 import type { AttrValue, Module, Node } from '../ir/module.ts';
@@ -174,7 +175,7 @@ class NetworkBuilder {
       });
     });
     const inCycle = new Set<string>();
-    for (const cycle of alg.findCycles(g)) {
+    for (const cycle of findCyclesIn(g)) {
       const names = [...cycle].reverse();
       names.forEach((n) => inCycle.add(n));
       const first = forward.find((f) => names.includes(f.from) && names.includes(f.to));

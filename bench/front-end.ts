@@ -1,0 +1,37 @@
+/**
+ * Front-end benchmark: parse + check + infer shapes of generated networks of 1,000 and 10,000
+ * layers. Goal (issue 2): 10,000 layers in under 1 s, and the 10k/1k time ratio at most 12.
+ */
+import { checkFile } from '../compiler/driver.ts';
+import { generateNetwork } from './generate-network.ts';
+
+function timeOnce(source: string): number {
+  const t0 = performance.now();
+  const r = checkFile('big.kiln', { readFile: () => source });
+  const ms = performance.now() - t0;
+  if (r.diagnostics.some((d) => d.severity === 'error') || r.modules.size !== 1) throw new Error('generated network did not check clean');
+  return ms;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export function benchFrontEnd(): { layers: number; ms: number }[] {
+  const rows: { layers: number; ms: number }[] = [];
+  for (const layers of [1_000, 10_000]) {
+    const src = generateNetwork(layers);
+    timeOnce(src); // warm up the JIT and Chevrotain's lookahead caches
+    const runs = Array.from({ length: layers >= 10_000 ? 5 : 9 }, () => timeOnce(src));
+    rows.push({ layers, ms: median(runs) });
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = benchFrontEnd();
+  console.log('front end: parse + check + infer shapes (median of runs)');
+  for (const r of rows) console.log(`  ${String(r.layers).padStart(6)} layers  ${r.ms.toFixed(1).padStart(8)} ms`);
+  console.log(`  10k/1k ratio ${(rows[1]!.ms / rows[0]!.ms).toFixed(2)} (goal ≤ 12; 10k goal < 1000 ms)`);
+}
