@@ -58,7 +58,7 @@ export const TARGET_SCHEMAS: Readonly<Record<TargetKind, BlockSchema>> = {
       cores_per_chip: prop('neuromorphic cores per chip', int),
       tile_mesh: prop('tiles on a chip as a mesh, e.g. `tile_mesh 8 x 4`', int, { kind: 'literal', word: 'x' }, int),
       cores_per_tile: prop('cores per tile', int),
-      limit: keyed('a per-core limit, e.g. `limit neurons 1024`; synapse_memory counts 64-bit words (`limit synapse_memory 16384` is Loihi's 128 KB)', ['neurons', 'input_axons', 'output_axons', 'synapse_memory'], { kind: 'number' }),
+      limit: keyed('a per-core limit, e.g. `limit neurons 1024`; synapse_memory counts 64-bit words (`limit synapse_memory 16384` = 128 KB, as on Loihi)', ['neurons', 'input_axons', 'output_axons', 'synapse_memory'], { kind: 'number' }),
       weight_bits: prop('synaptic weight bits (1-9 on Loihi)', int),
       latency: prop('latency per event', { kind: 'block', schema: latencyBlock }),
       timestep: prop('minimum duration of one time step (barrier synchronisation), e.g. `timestep 465 ns`', q(['time'], '465 ns')),

@@ -26,18 +26,6 @@ function isToken(e: CstElement): e is IToken {
   return (e as IToken).image !== undefined;
 }
 
-/** Location of the first token under a CST node (for nodes that have no token of their own). */
-function firstToken(node: CstNode): IToken | undefined {
-  let best: IToken | undefined;
-  for (const list of Object.values(node.children)) {
-    for (const e of list ?? []) {
-      const t = isToken(e) ? e : firstToken(e);
-      if (t && !Number.isNaN(t.startOffset) && (!best || t.startOffset < best.startOffset)) best = t;
-    }
-  }
-  return best;
-}
-
 class AstBuilder extends parser.getBaseCstVisitorConstructorWithDefaults() {
   constructor(private readonly file: string) {
     super();
@@ -46,8 +34,10 @@ class AstBuilder extends parser.getBaseCstVisitorConstructorWithDefaults() {
     return tokLoc(this.file, t);
   }
   private nodeLoc(n: CstNode): Loc {
-    const t = firstToken(n);
-    return t ? this.loc(t) : { file: this.file, line: 1, col: 1, length: 1 };
+    const l = n.location;
+    if (!l || l.startLine === undefined || Number.isNaN(l.startLine)) return { file: this.file, line: 1, col: 1, length: 1 };
+    const length = l.endOffset !== undefined && !Number.isNaN(l.endOffset) ? l.endOffset - l.startOffset + 1 : 1;
+    return { file: this.file, line: l.startLine, col: l.startColumn ?? 1, length: Math.max(1, length) };
   }
   private tok(c: Children, key: string, i = 0): IToken | undefined {
     const e = c[key]?.[i];
@@ -154,22 +144,21 @@ class AstBuilder extends parser.getBaseCstVisitorConstructorWithDefaults() {
   }
 
   expr(n: CstNode): Expr {
-    return this.fold(n, (t) => this.fold(t, (u) => this.unary(u)));
+    return this.fold(n, (t) => this.fold(t, (f) => this.factor(f)));
   }
 
-  private unary(n: CstNode): Expr {
+  private factor(n: CstNode): Expr {
     const c = n.children as Children;
-    const minus = this.tok(c, 'Minus');
-    if (minus) {
-      const operand = this.unary(this.nodes(c, 'unary')[0]!);
-      if (operand.kind === 'number') return { ...operand, value: -operand.value, text: '-' + operand.text, loc: this.loc(minus) };
-      return { kind: 'neg', operand, loc: this.loc(minus) };
+    let e = this.primary(c);
+    const minuses = (c.Minus ?? []).filter(isToken);
+    for (let i = minuses.length - 1; i >= 0; i--) {
+      const loc = this.loc(minuses[i]!);
+      e = e.kind === 'number' ? { ...e, value: -e.value, text: '-' + e.text, loc } : { kind: 'neg', operand: e, loc };
     }
-    return this.primary(this.nodes(c, 'primary')[0]!);
+    return e;
   }
 
-  private primary(n: CstNode): Expr {
-    const c = n.children as Children;
+  private primary(c: Children): Expr {
     const num = this.tok(c, 'NumberLiteral');
     if (num) return numberExpr(num.image, this.loc(num));
     const str = this.tok(c, 'StringLiteral');
@@ -259,7 +248,7 @@ function ruleDescription(rule: string): string {
   const d: Record<string, string> = {
     file: 'the file', networkDecl: 'a network', statement: 'a network body', primary: 'an expression', unary: 'an expression',
     expr: 'an expression', arg: 'an argument', item: 'a block', targetDecl: 'a target', trainDecl: 'a train block', call: 'a layer chain',
-    inputDecl: 'an input declaration', outputDecl: 'an output declaration', assignment: 'a layer definition',
+    inputDecl: 'an input declaration', factor: 'an expression', outputDecl: 'an output declaration', assignment: 'a layer definition',
   };
   return d[rule] ?? rule;
 }

@@ -162,18 +162,25 @@ class NetworkBuilder {
 
   /** Report forward references: as cycles when they close one, else as use before definition. */
   private checkOrder(body: Statement[], scope: Scope): void {
-    const g = new Graph();
     const forward: { from: string; to: string; loc: Loc }[] = [];
     body.forEach((st, index) => {
       if (st.kind !== 'assign') return;
-      g.setNode(st.name.name);
       st.chain.forEach((call, i) => {
         for (const r of this.references(call, scope, i === 0)) {
-          g.setEdge(r.name, st.name.name);
           if (scope.defined.get(r.name)!.index >= index) forward.push({ from: st.name.name, to: r.name, loc: r.loc });
         }
       });
     });
+    // Only a forward reference can close a cycle, so the graph is built only when one exists.
+    if (forward.length === 0) return;
+    const g = new Graph();
+    for (const st of body) {
+      if (st.kind !== 'assign') continue;
+      g.setNode(st.name.name);
+      st.chain.forEach((call, i) => {
+        for (const r of this.references(call, scope, i === 0)) g.setEdge(r.name, st.name.name);
+      });
+    }
     const inCycle = new Set<string>();
     for (const cycle of findCyclesIn(g)) {
       const names = [...cycle].reverse();
