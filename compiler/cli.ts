@@ -10,6 +10,7 @@ import { moduleToJson } from './ir/json.ts';
 import { printModule } from './ir/print.ts';
 import { PassFailure } from './passes/pass.ts';
 import { parseArgs, parseOverrides, UsageError, type FlagSpec } from './cli-args.ts';
+import { runEstimate } from './commands/estimate.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -65,6 +66,35 @@ When FILE declares several networks, name one as FILE:NETWORK.
       report(result.diagnostics, io, result.sources);
       if (timings.length) io.err(`pass timing:\n${timings.join('\n')}\n`);
       io.out(emit === 'json' ? moduleToJson(result.module) : printModule(result.module));
+      return 0;
+    },
+  },
+  estimate: {
+    summary: 'estimate cycles, time and energy of a network on one or more targets',
+    usage: 'kiln estimate SOURCE --target T [--target T2 …] [--json] [--per-layer] [--rate R | --rates FILE] [--set NAME=VALUE]…',
+    help: `SOURCE is a .kiln file (FILE.kiln:NETWORK when it holds several), a module JSON, or a
+SCALE-Sim topology CSV (conv or GEMM m,n,k format). T is a preset name (see targets/presets),
+FILE.kiln:TARGET, or a SCALE-Sim .cfg file. Several targets are shown side by side.
+
+  --target T       a target to estimate on (repeatable)
+  --json           machine-readable results: {"results": [{target, kind, summary, layers, warnings, prices}]}
+  --per-layer      a per-layer table for each target
+  --rate R         firing rate (spikes per neuron per time step) for neuromorphic targets
+  --rates FILE     per-layer firing rates, JSON {"layer": rate}
+  --set NAME=VALUE override a network parameter, e.g. --set batch=1`,
+    flags: { '--target': { value: true, repeat: true }, '--json': {}, '--per-layer': {}, '--rate': { value: true }, '--rates': { value: true }, '--set': { value: true, repeat: true } },
+    run(args, io) {
+      const r = runEstimate({
+        source: single(args.positional, 'estimate'),
+        targets: args.flags.get('--target') ?? [],
+        json: args.flags.has('--json'),
+        perLayer: args.flags.has('--per-layer'),
+        rate: args.flags.get('--rate')?.[0],
+        ratesFile: args.flags.get('--rates')?.[0],
+        overrides: parseOverrides(args.flags.get('--set'), 'estimate'),
+      });
+      report(r.warnings, io);
+      io.out(r.text);
       return 0;
     },
   },

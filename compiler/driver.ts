@@ -117,7 +117,9 @@ export function compile(spec: string, opts: CompileOptions = {}): CompileResult 
     const selected = selectNetwork(checked.program, name);
     const built = buildNetwork(checked.program, checked.program.networks.get(selected)!, { overrides: opts.overrides });
     diagnostics.push(...checked.diagnostics.filter((d) => d.severity !== 'error'));
-    module = built.module!;
+    // checkFile applies each override only where the parameter exists; here it must exist.
+    if (!built.module) throw new KilnError(built.diagnostics, sources);
+    module = built.module;
   }
   const r = runPipeline(module, passes, opts.instruments);
   // Warnings from the check run already cover the selected network's pipeline.

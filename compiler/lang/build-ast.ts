@@ -222,7 +222,7 @@ function describeFound(t: IToken): string {
   return `'${t.image}'`;
 }
 
-function parseErrorDiagnostic(file: string, e: { token: IToken; message: string; name: string; context?: { ruleStack: string[] } }): Diagnostic {
+function parseErrorDiagnostic(file: string, e: { token: IToken; message: string; name: string; context?: { ruleStack: string[] } }, end: Loc): Diagnostic {
   const t = e.token;
   const found = describeFound(t);
   const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1] ?? '';
@@ -241,7 +241,7 @@ function parseErrorDiagnostic(file: string, e: { token: IToken; message: string;
     if (rule === 'statement' || rule === 'networkDecl') hint = 'a network body holds `input`, `output`, `timesteps` and `name = op(...) -> op` lines';
   }
   const line = Number.isNaN(t.startLine) || t.startLine === undefined ? undefined : t.startLine;
-  return error('syntax', message, line ? { file, line, col: t.startColumn ?? 1, length: Math.max(1, t.image.length) } : { file, line: 1, col: 1 }, hint);
+  return error('syntax', message, line ? { file, line, col: t.startColumn ?? 1, length: Math.max(1, t.image.length) } : end, hint);
 }
 
 function ruleDescription(rule: string): string {
@@ -265,7 +265,10 @@ export function parseFile(text: string, file: string): AstResult {
     const ch = text.slice(e.offset, e.offset + e.length);
     return error('lex', `unexpected character '${ch}'`, { file, line: e.line ?? 1, col: e.column ?? 1, length: e.length }, ch === '"' ? 'strings end on the same line: "…"' : undefined);
   });
-  diagnostics.push(...parseErrors.map((e) => parseErrorDiagnostic(file, e as never)));
+  // The EOF token has no position: point just past the last text, where the missing part belongs.
+  const lines = text.trimEnd().split(/\r?\n/);
+  const end: Loc = { file, line: lines.length, col: lines[lines.length - 1]!.length + 1, length: 1 };
+  diagnostics.push(...parseErrors.map((e) => parseErrorDiagnostic(file, e as never, end)));
   diagnostics.sort((a, b) => a.pos!.line - b.pos!.line || a.pos!.col - b.pos!.col);
   if (diagnostics.length > 0) return { diagnostics };
   return { ast: new AstBuilder(file).buildFile(cst), diagnostics };

@@ -370,7 +370,8 @@ export function buildNetwork(program: Program, decl: NetworkDecl, opts: BuildOpt
   const env = b.paramEnv(decl, overrides);
   const { inputs, outputs, timesteps } = b.buildBody(decl, env, '', undefined, [decl.name.name]);
   const spiking = Object.values(b.nodes).find((n) => n.op === 'lif');
-  if (spiking && timesteps === undefined) {
+  // A `timesteps` line whose value failed is already reported; do not also call it missing.
+  if (spiking && timesteps === undefined && !decl.body.some((s) => s.kind === 'timesteps')) {
     b.diagnostics.push(error('missing-attr', `network \`${decl.name.name}\` has spiking layers (\`${spiking.id}\`) but no \`timesteps\``, decl.name.loc, 'add a line `timesteps 25` (how many steps one inference runs)'));
   }
   if (b.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: b.diagnostics };

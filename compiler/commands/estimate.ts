@@ -1,0 +1,60 @@
+/** `kiln estimate SOURCE --target T […]`: what a network costs on each target. */
+import { readFileSync } from 'node:fs';
+import { estimate, type Workload } from '../../targets/estimate.ts';
+import { renderReport } from '../../targets/report/render.ts';
+import { resolveTarget } from '../../targets/resolve.ts';
+import { scaleSimTarget, scaleSimTopology } from '../../targets/systolic/scalesim-import.ts';
+import { error, KilnError, type Diagnostic } from '../lang/diagnostics.ts';
+import { compile } from '../driver.ts';
+import { UsageError } from '../cli-args.ts';
+
+export interface EstimateArgs {
+  source: string;
+  targets: string[];
+  json: boolean;
+  perLayer: boolean;
+  rate?: string;
+  ratesFile?: string;
+  overrides: Map<string, number>;
+}
+
+function parseRate(text: string): number {
+  const r = Number(text);
+  if (!Number.isFinite(r) || r < 0 || r > 1) throw new UsageError(`kiln estimate: --rate takes spikes per neuron per time step in [0, 1], not '${text}'`);
+  return r;
+}
+
+function readRates(file: string): Record<string, number> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new KilnError(error('io', `cannot read rates file \`${file}\`: ${(e as Error).message}`, undefined, 'a rates file is JSON: {"layer": 0.05, …}'));
+  }
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    if (typeof v !== 'number' || v < 0 || v > 1) throw new KilnError(error('io', `rates file \`${file}\`: rate of \`${k}\` must be a number in [0, 1]`));
+    out[k] = v;
+  }
+  return out;
+}
+
+export function runEstimate(a: EstimateArgs): { text: string; warnings: Diagnostic[] } {
+  if (a.targets.length === 0) throw new UsageError('kiln estimate: give at least one --target (a preset name, FILE.kiln:NAME, or a SCALE-Sim .cfg)');
+  let workload: Workload;
+  const warnings: Diagnostic[] = [];
+  if (a.source.endsWith('.csv')) {
+    workload = { kind: 'layers', ...scaleSimTopology(a.source) };
+  } else {
+    const r = compile(a.source, { overrides: a.overrides });
+    warnings.push(...r.diagnostics);
+    workload = { kind: 'module', module: r.module };
+  }
+  const rates = { defaultRate: a.rate !== undefined ? parseRate(a.rate) : undefined, rates: a.ratesFile ? readRates(a.ratesFile) : undefined };
+  const results = a.targets.map((t) => estimate(workload, resolveTarget(t, scaleSimTarget), rates));
+  if (a.json) {
+    const json = { results: results.map((r) => ({ target: r.target, kind: r.kind, summary: r.summary, layers: r.layers, warnings: r.warnings, prices: r.prices })) };
+    return { text: JSON.stringify(json, null, 2) + '\n', warnings };
+  }
+  return { text: renderReport(results, a.perLayer), warnings };
+}

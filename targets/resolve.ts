@@ -1,0 +1,54 @@
+/**
+ * Finds a target from what a user typed: a preset name (`tpu_v1_like`), `file.kiln:target`, or a
+ * SCALE-Sim .cfg file. Unknown names get a "did you mean" over every preset.
+ */
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkFile, splitSelector } from '../compiler/driver.ts';
+import { didYouMean, error, KilnError } from '../compiler/lang/diagnostics.ts';
+import type { TargetDescription } from './description.ts';
+
+export const PRESET_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'presets');
+
+let presetCache: Map<string, TargetDescription> | undefined;
+
+/** Every preset target, by name (loaded once). */
+export function presets(): Map<string, TargetDescription> {
+  if (presetCache) return presetCache;
+  const out = new Map<string, TargetDescription>();
+  for (const f of readdirSync(PRESET_DIR).filter((f) => f.endsWith('.kiln')).sort()) {
+    const r = checkFile(path.join(PRESET_DIR, f));
+    if (r.diagnostics.some((d) => d.severity === 'error')) throw new KilnError(r.diagnostics, r.program.sources);
+    for (const [name, t] of r.targets) out.set(name, t);
+  }
+  presetCache = out;
+  return out;
+}
+
+export type ConfigLoader = (file: string) => TargetDescription;
+
+/** Resolve one `--target` value. `.cfg` files go through `loadCfg` (SCALE-Sim import). */
+export function resolveTarget(spec: string, loadCfg?: ConfigLoader): TargetDescription {
+  if (spec.endsWith('.cfg')) {
+    if (!loadCfg) throw new KilnError(error('usage', 'SCALE-Sim .cfg targets are not supported here'));
+    return loadCfg(spec);
+  }
+  const { file, name } = splitSelector(spec);
+  if (file.endsWith('.kiln')) {
+    const r = checkFile(file);
+    if (r.diagnostics.some((d) => d.severity === 'error')) throw new KilnError(r.diagnostics, r.program.sources);
+    const own = [...r.targets.keys()];
+    const chosen = name ?? (own.length === 1 ? own[0] : undefined);
+    const at = { file, line: 1, col: 1, length: 1 };
+    if (!chosen) throw new KilnError(error('ambiguous', `${file} declares ${own.length} targets (${own.join(', ') || 'none'}); say which`, at, own.length ? `write ${file}:${own[0]}` : 'add a `target NAME : KIND { … }` block'));
+    const t = r.targets.get(chosen);
+    if (!t) throw new KilnError(error('undefined-name', `no target \`${chosen}\` in ${file}`, at, didYouMean(chosen, own)));
+    return t;
+  }
+  const t = presets().get(spec);
+  if (!t) {
+    throw new KilnError(error('undefined-name', `unknown target \`${spec}\``, undefined, (didYouMean(spec, presets().keys()) ?? '') + ` presets: ${[...presets().keys()].join(', ')}; or FILE.kiln:NAME, or a SCALE-Sim .cfg`));
+  }
+  return t;
+}

@@ -1,0 +1,146 @@
+/**
+ * What each layer of a typed Module asks of hardware, independent of any target: GEMM shapes for
+ * the layers that multiply (conv2d, dense, recurrent cells), element counts for the rest, and the
+ * bytes of weights, inputs and outputs in their stored precisions.
+ */
+import { DTYPE_BITS, numElements, type DType, type Precision, type TensorType } from '../compiler/ir/dtype.ts';
+import type { Module, Node } from '../compiler/ir/module.ts';
+
+/** The MAC precision classes a target prices, widest first. */
+export const MAC_CLASSES = ['f32', 'f16', 'i16', 'i8', 'ternary', 'binary'] as const;
+export type MacClass = (typeof MAC_CLASSES)[number];
+
+function macClassOf(d: DType): MacClass {
+  switch (d) {
+    case 'f32': case 'i32': return 'f32';
+    case 'f16': case 'bf16': return 'f16';
+    case 'i16': return 'i16';
+    case 'i8': return 'i8';
+    case 'ternary': return 'ternary';
+    case 'binary': case 'spike': return 'binary';
+  }
+}
+
+/** A multiply is as cheap as the wider of its two operands allows. */
+export function macClass(input: DType, weights: DType): MacClass {
+  const a = MAC_CLASSES.indexOf(macClassOf(input));
+  const b = MAC_CLASSES.indexOf(macClassOf(weights));
+  return MAC_CLASSES[Math.min(a, b)]!;
+}
+
+export interface ConvGeometry {
+  /** Padded input height and width, channels per group, kernel, stride, output size. */
+  h: number; w: number; c: number; kh: number; kw: number; sh: number; sw: number; oh: number; ow: number;
+}
+
+export interface GemmWork {
+  kind: 'gemm';
+  /** C[M×N] = A[M×K] · B[K×N], repeated `repeat` times (conv groups, time steps × layers). */
+  m: number; n: number; k: number; repeat: number;
+  conv?: ConvGeometry;
+  macClass: MacClass;
+}
+
+export interface VectorWork {
+  kind: 'vector';
+  /** Elementary operations (compares, adds, exps …), one per output element per window tap. */
+  ops: number;
+}
+
+export interface LayerWork {
+  node: Node;
+  name: string;
+  op: string;
+  work: GemmWork | VectorWork | { kind: 'free'; why: string };
+  macs: number;
+  weightBytes: number;
+  inputBytes: number;
+  outputBytes: number;
+  /** Element bits of the operands, for word-based memories. */
+  inputBits: number;
+  weightBits: number;
+  outputBits: number;
+}
+
+const bytesOf = (t: TensorType) => (numElements(t.shape) * DTYPE_BITS[t.dtype]) / 8;
+
+function gemmOf(node: Node, inputs: TensorType[], module: Module): GemmWork | undefined {
+  const x = inputs[0]!;
+  const out = node.type!;
+  const weights = ((node.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
+  const cls = macClass(x.dtype, weights);
+  switch (node.op) {
+    case 'dense': {
+      const k = x.shape[x.shape.length - 1]!;
+      return { kind: 'gemm', m: numElements(x.shape.slice(0, -1)), n: node.attrs.units as number, k, repeat: 1, macClass: cls };
+    }
+    case 'conv2d': {
+      const [n, c, h, w] = x.shape as [number, number, number, number];
+      const [, f, oh, ow] = out.shape as [number, number, number, number];
+      const g = node.attrs.groups as number;
+      const [kh, kw] = node.attrs.kernel as [number, number];
+      const [sh, sw] = node.attrs.stride as [number, number];
+      const [pt, pl, pb, pr] = node.attrs.pad as [number, number, number, number];
+      return {
+        kind: 'gemm', m: n * oh * ow, n: f / g, k: kh * kw * (c / g), repeat: g, macClass: cls,
+        conv: { h: h + pt + pb, w: w + pl + pr, c: c / g, kh, kw, sh, sw, oh, ow },
+      };
+    }
+    case 'rnn': case 'lstm': case 'gru': {
+      const gates = node.op === 'rnn' ? 1 : node.op === 'lstm' ? 4 : 3;
+      const [b, t, f] = x.shape as [number, number, number];
+      const hdim = node.attrs.hidden as number;
+      // Input and recurrent products of one step fused as one GEMM over [x_t, h_{t-1}]; layers
+      // after the first see hidden-sized inputs, approximated here as the same K.
+      return { kind: 'gemm', m: b, n: gates * hdim, k: f + hdim, repeat: t * (node.attrs.layers as number), macClass: cls };
+    }
+    default:
+      void module;
+      return undefined;
+  }
+}
+
+function vectorOps(node: Node, inputs: TensorType[]): number {
+  const outElems = numElements(node.type!.shape);
+  switch (node.op) {
+    case 'maxpool2d': case 'avgpool2d': {
+      const [kh, kw] = node.attrs.kernel as [number, number];
+      return outElems * kh * kw;
+    }
+    case 'global_avgpool':
+      return numElements(inputs[0]!.shape);
+    case 'softmax': return outElems * 3; // exp, sum, divide
+    case 'batchnorm': return outElems * 2; // scale and shift (folded statistics)
+    case 'lstm': case 'gru': case 'rnn': return outElems * 4;
+    default: return outElems;
+  }
+}
+
+/** Work of every compute node of a typed module, in order. Inputs and pure reshapes are free. */
+export function moduleWork(m: Module): LayerWork[] {
+  const out: LayerWork[] = [];
+  for (const node of Object.values(m.nodes)) {
+    if (node.op === 'input') continue;
+    const inputs = node.inputs.map((i) => m.nodes[i]!.type!);
+    const weightBytes = Object.entries(node.params ?? {}).filter(([k]) => !k.startsWith('running_')).reduce((s, [, t]) => s + bytesOf(t), 0);
+    const weightDType = ((node.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
+    const base = {
+      node, name: node.id, op: node.op, weightBytes,
+      inputBytes: inputs.reduce((s, t) => s + bytesOf(t), 0),
+      outputBytes: bytesOf(node.type!),
+      inputBits: DTYPE_BITS[inputs[0]!.dtype], weightBits: DTYPE_BITS[weightDType], outputBits: DTYPE_BITS[node.type!.dtype],
+    };
+    if (node.op === 'flatten' || node.op === 'reshape') {
+      out.push({ ...base, work: { kind: 'free', why: 'a reshape moves no data' }, macs: 0 });
+      continue;
+    }
+    if (node.op === 'dropout') {
+      out.push({ ...base, work: { kind: 'free', why: 'dropout is the identity at inference' }, macs: 0 });
+      continue;
+    }
+    const g = gemmOf(node, inputs, m);
+    if (g) out.push({ ...base, work: g, macs: g.m * g.n * g.k * g.repeat });
+    else out.push({ ...base, work: { kind: 'vector', ops: vectorOps(node, inputs) }, macs: 0 });
+  }
+  return out;
+}
