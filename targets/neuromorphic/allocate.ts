@@ -52,40 +52,68 @@ function fits(d: { axons: number; words: number }, k: number, lim: CoreLimits): 
   return k <= lim.neurons && d.axons <= lim.inputAxons && d.words <= lim.synapseWords;
 }
 
+/**
+ * Destination cores of one presynaptic spike: every core of the target population for a dense
+ * projection; for a convolution, the cores its projective field spans (plus one for straddling).
+ */
+export function destinationsPerSpike(p: Projection, pre: Population, postCores: number, postPerCore: number): number {
+  if (!p.conv) return postCores;
+  return Math.min(postCores, Math.ceil(p.synapses / pre.neurons / postPerCore) + 1);
+}
+
+/** The largest neurons-per-core count whose input side fits every limit (demand grows with k). */
+function inputSideCapacity(proj: Projection, pre: Population, pop: Population, cfg: NeuromorphicConfig): number {
+  const one = coreDemand(proj, pre, 1, cfg.weightBits);
+  if (!fits(one, 1, cfg.limits)) {
+    const what = one.axons > cfg.limits.inputAxons
+      ? `needs ${one.axons.toLocaleString('en-US')} input axons for one neuron; the limit is ${cfg.limits.inputAxons.toLocaleString('en-US')}: split its input channels or lower its fan-in`
+      : `needs ${one.words.toLocaleString('en-US')} words of synapse memory for one neuron; the limit is ${cfg.limits.synapseWords.toLocaleString('en-US')}: lower weight_bits or the fan-in`;
+    throw new KilnError(error('capacity', `\`${proj.layer.id}\` (into \`${pop.name}\`) ${what}`, proj.layer.loc));
+  }
+  let lo = 1, hi = Math.min(cfg.limits.neurons, pop.neurons);
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(coreDemand(proj, pre, mid, cfg.weightBits), mid, cfg.limits)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 export function allocate(g: SpikingGraph, cfg: NeuromorphicConfig): Allocation {
   const pops = new Map(g.populations.map((p) => [p.name, p]));
+  const neuronsPerCore = new Map<string, number>();
+  for (const proj of g.projections) neuronsPerCore.set(proj.to, inputSideCapacity(proj, pops.get(proj.from)!, pops.get(proj.to)!, cfg));
+  // Output side: a core's neurons × the destination cores of each of their spikes must fit its
+  // output axons, so a population feeding a wide layer holds fewer neurons per core. Later
+  // populations are not affected by earlier ones' counts, so one backward sweep settles it.
+  for (const proj of [...g.projections].reverse()) {
+    const pre = pops.get(proj.from)!;
+    if (pre.source) continue;
+    const post = pops.get(proj.to)!;
+    const kPost = neuronsPerCore.get(post.name)!;
+    const dest = destinationsPerSpike(proj, pre, Math.ceil(post.neurons / kPost), kPost);
+    if (dest > cfg.limits.outputAxons) {
+      throw new KilnError(error('capacity', `each neuron of \`${pre.name}\` reaches ${dest.toLocaleString('en-US')} cores of \`${post.name}\`; a core has ${cfg.limits.outputAxons.toLocaleString('en-US')} output axons`, proj.layer.loc, 'make the next layer smaller'));
+    }
+    neuronsPerCore.set(pre.name, Math.min(neuronsPerCore.get(pre.name)!, Math.floor(cfg.limits.outputAxons / dest)));
+  }
   const cores: CoreAssignment[] = [];
   const byPopulation = new Map<string, number[]>();
-  const neuronsPerCore = new Map<string, number>();
   const total = cfg.chips * cfg.coresPerChip;
   for (const proj of g.projections) {
     const pop = pops.get(proj.to)!;
     const pre = pops.get(proj.from)!;
-    const one = coreDemand(proj, pre, 1, cfg.weightBits);
-    if (!fits(one, 1, cfg.limits)) {
-      const what = one.axons > cfg.limits.inputAxons
-        ? `needs ${one.axons.toLocaleString('en-US')} input axons for one neuron; the limit is ${cfg.limits.inputAxons.toLocaleString('en-US')}: split its input channels or lower its fan-in`
-        : `needs ${one.words.toLocaleString('en-US')} words of synapse memory for one neuron; the limit is ${cfg.limits.synapseWords.toLocaleString('en-US')}: lower weight_bits or the fan-in`;
-      throw new KilnError(error('capacity', `\`${proj.layer.id}\` (into \`${pop.name}\`) ${what}`, proj.layer.loc));
-    }
-    // The largest k that fits: demand grows with k, so binary search.
-    let lo = 1, hi = Math.min(cfg.limits.neurons, pop.neurons);
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (fits(coreDemand(proj, pre, mid, cfg.weightBits), mid, cfg.limits)) lo = mid;
-      else hi = mid - 1;
-    }
-    neuronsPerCore.set(pop.name, lo);
+    const k = neuronsPerCore.get(pop.name)!;
     const list: number[] = [];
-    for (let left = pop.neurons; left > 0; left -= lo) {
-      const k = Math.min(lo, left);
-      const d = coreDemand(proj, pre, k, cfg.weightBits);
+    for (let left = pop.neurons; left > 0; left -= k) {
+      const n = Math.min(k, left);
+      const d = coreDemand(proj, pre, n, cfg.weightBits);
       if (cores.length >= total) {
-        const need = g.projections.reduce((s, p) => s + Math.ceil(pops.get(p.to)!.neurons / (neuronsPerCore.get(p.to) ?? lo)), 0);
-        throw new KilnError(error('capacity', `the network needs more than the ${total.toLocaleString('en-US')} cores of \`${cfg.name}\` (${cfg.chips} chip${cfg.chips === 1 ? '' : 's'} × ${cfg.coresPerChip}); \`${pop.name}\` alone needs ${Math.ceil(pop.neurons / lo)} (≈ ${need} in all)`, proj.layer.loc, 'use a target with more chips (e.g. loihi_32chip), or a smaller network'));
+        const need = g.projections.reduce((s, p) => s + Math.ceil(pops.get(p.to)!.neurons / neuronsPerCore.get(p.to)!), 0);
+        throw new KilnError(error('capacity', `the network needs ${need.toLocaleString('en-US')} cores, more than the ${total.toLocaleString('en-US')} cores of \`${cfg.name}\` (${cfg.chips} chip${cfg.chips === 1 ? '' : 's'} × ${cfg.coresPerChip})`, proj.layer.loc, 'use a target with more chips (e.g. loihi_32chip), or a smaller network'));
       }
       list.push(cores.length);
-      cores.push({ population: pop.name, core: cores.length, neurons: k, axons: d.axons, words: d.words });
+      cores.push({ population: pop.name, core: cores.length, neurons: n, axons: d.axons, words: d.words });
     }
     byPopulation.set(pop.name, list);
   }

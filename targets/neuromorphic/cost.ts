@@ -7,7 +7,7 @@ import type { Module } from '../../compiler/ir/module.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { TargetDescription } from '../description.ts';
 import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type TargetResult } from '../stats.ts';
-import { allocate, type Allocation } from './allocate.ts';
+import { allocate, destinationsPerSpike, type Allocation } from './allocate.ts';
 import { neuromorphicConfig, type NeuromorphicConfig } from './config.ts';
 import { spikingGraph, SpikingGraphError, type Projection } from './populations.ts';
 
@@ -44,10 +44,10 @@ function projectionTraffic(p: Projection, srcCores: { core: number; neurons: num
     const spikes = s.neurons * rate;
     const centre = Math.floor(((i + 0.5) / srcCores.length) * dst.length);
     const first = p.conv ? Math.max(0, Math.min(dst.length - destPerSpike, centre - Math.floor(destPerSpike / 2))) : 0;
-    const a = place(s.core, cfg);
+    const a = place(Math.max(0, s.core), cfg);
     for (let j = first; j < first + destPerSpike; j++) {
       const bCore = dst[j]!;
-      if (bCore === s.core) continue; // a core fans its own spikes out locally
+      if (bCore === s.core) continue; // a core fans its own spikes out locally (the host's core is -1)
       const b = place(bCore, cfg);
       t.messages += spikes;
       if (a.chip !== b.chip) {
@@ -110,7 +110,7 @@ export function estimateNeuromorphic(desc: TargetDescription, m: Module, opts: R
     const dst = alloc.byPopulation.get(p.to)!;
     const k = alloc.neuronsPerCore.get(p.to)!;
     const fanOutNeurons = p.synapses / pre.neurons;
-    const destPerSpike = p.conv ? Math.min(dst.length, Math.ceil(fanOutNeurons / k) + 1) : dst.length;
+    const destPerSpike = destinationsPerSpike(p, pre, dst.length, k);
     const src = pre.source ? [{ core: -1, neurons: pre.neurons }] : alloc.byPopulation.get(p.from)!.map((c) => ({ core: c, neurons: alloc.cores[c]!.neurons }));
     // Output axons of a source core: one per destination core per neuron.
     for (const s of src) {
@@ -118,7 +118,7 @@ export function estimateNeuromorphic(desc: TargetDescription, m: Module, opts: R
         throw new KilnError(error('capacity', `\`${p.from}\` needs ${(s.neurons * destPerSpike).toLocaleString('en-US')} output axons on one core (${s.neurons} neurons × ${destPerSpike} destination cores); the limit is ${cfg.limits.outputAxons.toLocaleString('en-US')}`, p.layer.loc, 'a dense layer fans each neuron out to every core of the next layer: make the next layer smaller or put fewer neurons per core'));
       }
     }
-    const traffic = projectionTraffic(p, src.map((s) => ({ core: Math.max(0, s.core), neurons: s.neurons })), dst, destPerSpike, rate, cfg);
+    const traffic = projectionTraffic(p, src, dst, destPerSpike, rate, cfg);
     maxHops = Math.max(maxHops, traffic.maxHops);
     const synops = pre.neurons * rate * fanOutNeurons;
     const active = post.neurons * postRate;

@@ -1,0 +1,39 @@
+/**
+ * Systolic estimate benchmark (issue 3): AlexNet and ResNet-18 (SCALE-Sim's own topology CSVs)
+ * on a 32×32 array in all three dataflows, through the whole `kiln estimate` path (topology
+ * import, SCALE-Sim-exact simulation, energy pricing). Goal: under 50 ms per network; SCALE-Sim
+ * itself takes 200-290 s per dataflow for AlexNet on this machine (shared/reference/scalesim).
+ */
+import * as path from 'node:path';
+import { estimate } from '../targets/estimate.ts';
+import { resolveTarget } from '../targets/resolve.ts';
+import { scaleSimTarget, scaleSimTopology } from '../targets/systolic/scalesim-import.ts';
+
+const ref = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../../shared/reference/scalesim');
+
+export function benchEstimate(): { network: string; dataflow: string; ms: number; cycles: number }[] {
+  const rows: { network: string; dataflow: string; ms: number; cycles: number }[] = [];
+  for (const net of ['alexnet', 'Resnet18']) {
+    const topo = path.join(ref, 'topologies/conv_nets', `${net}.csv`);
+    for (const df of ['os', 'ws', 'is']) {
+      const cfg = path.join(ref, 'configs', `scale_32x32_${df}.cfg`);
+      const run = () => estimate({ kind: 'layers', ...scaleSimTopology(topo) }, resolveTarget(cfg, scaleSimTarget));
+      run(); // warm-up
+      const times: number[] = [];
+      let cycles = 0;
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        cycles = run().summary.cycles ?? 0;
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      rows.push({ network: net, dataflow: df, ms: times[2]!, cycles });
+    }
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log('systolic estimate, 32×32 array (median of 5, after a warm-up)');
+  for (const r of benchEstimate()) console.log(`  ${r.network.padEnd(9)} ${r.dataflow}  ${r.ms.toFixed(1).padStart(7)} ms   ${r.cycles.toLocaleString('en-US')} cycles`);
+}
