@@ -1,0 +1,23 @@
+/** Data sets by the name a train block uses: `data mnist(train = 8000, test = 2000)`. */
+import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
+import type { Split } from './dataset.ts';
+import { irisSplit } from './iris.ts';
+import { mnistSplit } from './mnist.ts';
+import { sequenceSplit } from './sequence.ts';
+
+export type { Dataset, Split } from './dataset.ts';
+
+export function loadData(name: string, args: Record<string, number | string>): Split {
+  const num = (k: string, d?: number): number => {
+    const v = args[k];
+    if (v === undefined && d !== undefined) return d;
+    if (typeof v !== 'number') throw new KilnError(error('data', `data ${name}(…) needs a number \`${k}\``));
+    return v;
+  };
+  switch (name) {
+    case 'mnist': return mnistSplit(num('train', 8000), num('test', 2000));
+    case 'iris': return irisSplit(num('train', 120), num('test', 30));
+    case 'sequence': return sequenceSplit({ vocab: num('vocab'), length: num('length'), train: num('train'), test: num('test'), seed: num('seed', 11) });
+    default: throw new KilnError(error('data', `unknown data set \`${name}\``, undefined, 'data sets: mnist, iris, sequence'));
+  }
+}

