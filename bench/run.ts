@@ -1,0 +1,23 @@
+/**
+ * `npm run bench`: every benchmark in one run, on this machine, printed as the tables
+ * docs/benchmarks.md records. Each benchmark is also runnable alone (`npx tsx bench/NAME.ts`).
+ */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const only = process.argv.slice(2);
+const benches = ['front-end', 'estimate', 'kernels', 'partition'].filter((b) => only.length === 0 || only.includes(b));
+
+let failed = 0;
+for (const b of benches) {
+  console.log(`\n### ${b}\n`);
+  // A process each, so one benchmark's JIT state and garbage do not colour the next.
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, `${b}.ts`)], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    console.log(`(${b} exited with ${r.status ?? r.signal})`);
+  }
+}
+process.exitCode = failed ? 1 : 0;
