@@ -1,0 +1,124 @@
+/**
+ * Kernel benchmark: Kiln's plain-TypeScript kernels against @tensorflow/tfjs on its pure-JS CPU
+ * backend, on this machine. Run with `npx tsx bench/kernels.ts` (add `--quick` for fewer reps).
+ * Prints a markdown table (best and median of several runs) ready for docs/kernels.md.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { availableParallelism, cpus } from 'node:os';
+import { sgemm } from '../runtime/kernels/gemm.ts';
+import { offloadedBands, setGemmThreads, sgemmParallel, shutdownGemmWorkers, warmGemmWorkers } from '../runtime/kernels/gemm-parallel.ts';
+import { conv2d } from '../runtime/kernels/conv2d.ts';
+import { packSignBits, xnorGemm } from '../runtime/kernels/binary.ts';
+import { mulberry32, randomNormal } from '../runtime/tensor.ts';
+
+/** fp32 peak of one core: 16 FMA lanes (2 AVX2 FMA pipes × 8) × 2 FLOP × ≈ 2.45 GHz (shared/reference/energy.md). */
+const PEAK_GFLOPS_PER_CORE = 78;
+const quick = process.argv.includes('--quick');
+const REPS = quick ? 3 : 7;
+
+interface Timing { best: number; median: number }
+
+/**
+ * Time several functions round-robin, so that load from other processes on a shared machine hits
+ * them alike and their ratio stays meaningful even when the absolute numbers wobble.
+ */
+function timeTogether(fns: (() => void)[], reps = REPS, warmup = 2): Timing[] {
+  for (let i = 0; i < warmup; i++) for (const f of fns) f();
+  const ts = fns.map(() => [] as number[]);
+  for (let i = 0; i < reps; i++) {
+    fns.forEach((f, j) => {
+      const t0 = performance.now();
+      f();
+      ts[j]!.push(performance.now() - t0);
+    });
+  }
+  return ts.map((t) => {
+    t.sort((a, b) => a - b);
+    return { best: t[0]!, median: t[Math.floor(t.length / 2)]! };
+  });
+}
+
+const time = (fn: () => void, reps = REPS, warmup = 2): Timing => timeTogether([fn], reps, warmup)[0]!;
+
+const gflops = (flops: number, ms: number): number => flops / ms / 1e6;
+const fmt = (v: number): string => v.toFixed(2);
+
+interface Row { name: string; flops: number; kiln: Timing; kiln2?: Timing; tfjs: Timing }
+
+function gemmRow(n: number): Row {
+  const rng = mulberry32(n);
+  const a = randomNormal([n, n], rng).data, b = randomNormal([n, n], rng).data, c = new Float32Array(n * n);
+  const ta = tf.tensor2d(a, [n, n]), tb = tf.tensor2d(b, [n, n]);
+  const [kiln, tfjs] = timeTogether([
+    () => sgemm({ m: n, n, k: n, a, b, c }),
+    () => { const r = tf.matMul(ta, tb); r.dataSync(); r.dispose(); },
+  ]) as [Timing, Timing];
+  ta.dispose(); tb.dispose();
+  return { name: `fp32 GEMM ${n}³`, flops: 2 * n ** 3, kiln, tfjs };
+}
+
+function convRow(): Row {
+  const rng = mulberry32(7);
+  const x = randomNormal([1, 64, 56, 56], rng), w = randomNormal([64, 64, 3, 3], rng);
+  // tfjs's CPU backend computes NHWC; same arithmetic, its native layout.
+  const tx = tf.randomNormal([1, 56, 56, 64]) as tf.Tensor4D, tw = tf.randomNormal([3, 3, 64, 64]) as tf.Tensor4D;
+  const [kiln, tfjs] = timeTogether([
+    () => conv2d(x, w, undefined, { pad: 1 }),
+    () => { const r = tf.conv2d(tx, tw, 1, 'same'); r.dataSync(); r.dispose(); },
+  ]) as [Timing, Timing];
+  tx.dispose(); tw.dispose();
+  return { name: 'conv2d 3×3 64→64, 1×64×56×56', flops: 2 * 56 * 56 * 64 * 64 * 9, kiln, tfjs };
+}
+
+async function twoThreads(rows: Row[]): Promise<boolean> {
+  if (availableParallelism() < 2) return false;
+  setGemmThreads(2);
+  if ((await warmGemmWorkers()) < 1) return false;
+  const before = offloadedBands();
+  for (const r of rows) {
+    if (r.name.startsWith('fp32 GEMM')) {
+      const n = Math.round(Math.cbrt(r.flops / 2));
+      const rng = mulberry32(n);
+      const a = randomNormal([n, n], rng).data, b = randomNormal([n, n], rng).data, c = new Float32Array(n * n);
+      r.kiln2 = time(() => sgemmParallel({ m: n, n, k: n, a, b, c }));
+    } else {
+      const rng = mulberry32(7);
+      const x = randomNormal([1, 64, 56, 56], rng), w = randomNormal([64, 64, 3, 3], rng);
+      r.kiln2 = time(() => conv2d(x, w, undefined, { pad: 1 }));
+    }
+  }
+  setGemmThreads(1);
+  await shutdownGemmWorkers();
+  return offloadedBands() > before;
+}
+
+function xnorRate(): { gmacs: number; median: number } {
+  const m = 256, n = 256, k = 4096;
+  const rng = mulberry32(3);
+  const a = randomNormal([m, k], rng).data, b = randomNormal([n, k], rng).data;
+  const pa = packSignBits(a, m, k), pb = packSignBits(b, n, k);
+  const out = new Int32Array(m * n);
+  const t = time(() => xnorGemm(pa, pb, out), quick ? 5 : 11, 3);
+  return { gmacs: (m * n * k) / t.best / 1e6, median: (m * n * k) / t.median / 1e6 };
+}
+
+async function main(): Promise<void> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  const rows = [gemmRow(512), gemmRow(1024), convRow()];
+  const threaded = await twoThreads(rows);
+  const x = xnorRate();
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`\nMachine: ${cpu}, ${availableParallelism()} cores visible, Node ${process.version}, tfjs ${tf.version.tfjs} (backend ${tf.getBackend()}).`);
+  console.log(`fp32 peak ≈ ${PEAK_GFLOPS_PER_CORE} GFLOP/s per core. Best / median of ${REPS} runs after warm-up.\n`);
+  console.log('| kernel | Kiln 1 thread GFLOP/s (best / median) | % of 1-core peak | tfjs-cpu GFLOP/s (best / median) | speedup (best) |' + (threaded ? ' Kiln 2 threads GFLOP/s (best / median) |' : ''));
+  console.log('|---|---|---|---|---|' + (threaded ? '---|' : ''));
+  for (const r of rows) {
+    const k = gflops(r.flops, r.kiln.best), t = gflops(r.flops, r.tfjs.best);
+    const two = r.kiln2 ? ` ${fmt(gflops(r.flops, r.kiln2.best))} / ${fmt(gflops(r.flops, r.kiln2.median))} |` : '';
+    console.log(`| ${r.name} | ${fmt(k)} / ${fmt(gflops(r.flops, r.kiln.median))} | ${((100 * k) / PEAK_GFLOPS_PER_CORE).toFixed(1)}% | ${fmt(t)} / ${fmt(gflops(r.flops, r.tfjs.median))} | ${(k / t).toFixed(1)}× |${two}`);
+  }
+  console.log(`\nXNOR-popcount GEMM 256×256×4096 (±1): ${x.gmacs.toFixed(1)} G binary MAC/s best, ${x.median.toFixed(1)} median.`);
+}
+
+await main();

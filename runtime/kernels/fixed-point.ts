@@ -1,0 +1,101 @@
+/**
+ * int16 dynamic fixed point (Courbariaux, Bengio & David 2014; Das et al. 2018, "Mixed precision
+ * training of CNNs using integer operations"): a tensor is int16 mantissas sharing one power-of-two
+ * exponent, x ≈ m·2^e. The exponent is chosen per tensor from max|x| so the largest value just
+ * fits; products of two such tensors accumulate exactly in int32 with exponent e_a + e_b, and are
+ * shifted back to int16 with round-half-to-even and saturation.
+ */
+import { type Tensor, zeros } from '../tensor.ts';
+import { expect } from './check.ts';
+import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from './quant-int8.ts';
+
+export const INT16_MIN = -32768;
+export const INT16_MAX = 32767;
+
+export interface Dfp16 {
+  shape: number[];
+  values: Int16Array;
+  /** x ≈ values · 2^exponent */
+  exponent: number;
+}
+
+/** The smallest exponent e with max|x| / 2^e ≤ 32767, so no finite value saturates. */
+export function chooseExponent(maxAbs: number, qmax = INT16_MAX): number {
+  if (!(maxAbs > 0) || !Number.isFinite(maxAbs)) return 0;
+  let e = Math.ceil(Math.log2(maxAbs / qmax));
+  // log2 is inexact near powers of two; settle on the exact smallest exponent that fits.
+  while (maxAbs / 2 ** e > qmax) e++;
+  while (maxAbs / 2 ** (e - 1) <= qmax) e--;
+  return e;
+}
+
+export function toDfp16(x: Tensor, exponent?: number): Dfp16 {
+  let e = exponent;
+  if (e === undefined) {
+    let m = 0;
+    for (const v of x.data) m = Math.max(m, Math.abs(v));
+    e = chooseExponent(m);
+  }
+  const k = 2 ** -e;
+  const values = new Int16Array(x.data.length);
+  for (let i = 0; i < values.length; i++) values[i] = saturate(roundHalfEven(x.data[i]! * k), INT16_MIN, INT16_MAX);
+  return { shape: [...x.shape], values, exponent: e };
+}
+
+export function fromDfp16(q: Dfp16): Tensor {
+  const y = zeros(q.shape);
+  const k = 2 ** q.exponent;
+  for (let i = 0; i < y.data.length; i++) y.data[i] = q.values[i]! * k;
+  return y;
+}
+
+export interface Int32Accumulator {
+  values: Int32Array;
+  exponent: number;
+}
+
+/**
+ * C[m×n] = A[m×k]·op(B) on mantissas, accumulated exactly (a product is < 2^30, so float64 sums
+ * are exact for any realistic k) and saturated to int32; the result's exponent is e_a + e_b.
+ */
+export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, transB = false): Int32Accumulator {
+  expect('gemm dfp16', a.values.length === m * k && b.values.length === k * n, 'operand sizes do not match m, n, k');
+  const out = new Int32Array(m * n);
+  const acc = new Float64Array(n);
+  const av = a.values, bv = b.values;
+  for (let i = 0; i < m; i++) {
+    acc.fill(0);
+    if (transB) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += av[i * k + p]! * bv[j * k + p]!;
+        acc[j] = s;
+      }
+    } else {
+      for (let p = 0; p < k; p++) {
+        const x = av[i * k + p]!;
+        if (x === 0) continue;
+        for (let j = 0; j < n; j++) acc[j] = acc[j]! + x * bv[p * n + j]!;
+      }
+    }
+    for (let j = 0; j < n; j++) out[i * n + j] = saturate(acc[j]!, INT32_MIN, INT32_MAX);
+  }
+  return { values: out, exponent: a.exponent + b.exponent };
+}
+
+/**
+ * Narrow int32 accumulators to int16 at `exponent` (by default the smallest that fits them all):
+ * an arithmetic right shift by (exponent − acc.exponent) with round-half-to-even, then saturation.
+ */
+export function requantizeDfp16(acc: Int32Accumulator, shape: readonly number[], exponent?: number): Dfp16 {
+  let e = exponent;
+  if (e === undefined) {
+    let m = 0;
+    for (const v of acc.values) m = Math.max(m, Math.abs(v));
+    e = m === 0 ? acc.exponent : Math.max(acc.exponent, acc.exponent + chooseExponent(m));
+  }
+  const k = 2 ** (acc.exponent - e);
+  const values = new Int16Array(acc.values.length);
+  for (let i = 0; i < values.length; i++) values[i] = saturate(roundHalfEven(acc.values[i]! * k), INT16_MIN, INT16_MAX);
+  return { shape: [...shape], values, exponent: e };
+}

@@ -1,0 +1,150 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { readdirSync } from 'node:fs';
+import { fromArray, reshape } from '../../../runtime/tensor.ts';
+import { conv2d, conv1d } from '../../../runtime/kernels/conv2d.ts';
+import { conv2dBackward, conv1dBackward } from '../../../runtime/kernels/conv2d-backward.ts';
+import { KilnError } from '../../../compiler/lang/diagnostics.ts';
+import { conv2dNaive, type NaiveConv } from './helpers/naive.ts';
+import { expectClose, gradCheck, randomArray, weightedSum } from './helpers/gradcheck.ts';
+import { haveOnnxCases, intsAttr, loadOnnxCase, numAttr, onnxNodeDir } from './helpers/onnx-case.ts';
+
+const convCase = fc.record({
+  n: fc.integer({ min: 1, max: 3 }),
+  groups: fc.integer({ min: 1, max: 3 }),
+  cinG: fc.integer({ min: 1, max: 3 }),
+  coutG: fc.integer({ min: 1, max: 6 }),
+  h: fc.integer({ min: 1, max: 9 }),
+  w: fc.integer({ min: 1, max: 9 }),
+  kh: fc.integer({ min: 1, max: 3 }),
+  kw: fc.integer({ min: 1, max: 3 }),
+  sh: fc.integer({ min: 1, max: 3 }),
+  sw: fc.integer({ min: 1, max: 3 }),
+  dh: fc.integer({ min: 1, max: 2 }),
+  dw: fc.integer({ min: 1, max: 2 }),
+  pad: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+  bias: fc.boolean(),
+  seed: fc.integer(),
+}).filter((c) => c.h + c.pad[0] + c.pad[2] >= (c.kh - 1) * c.dh + 1 && c.w + c.pad[1] + c.pad[3] >= (c.kw - 1) * c.dw + 1);
+
+type ConvCase = typeof convCase extends fc.Arbitrary<infer T> ? T : never;
+
+function setup(c: ConvCase) {
+  const cin = c.cinG * c.groups;
+  const cout = c.coutG * c.groups;
+  const x = fromArray([c.n, cin, c.h, c.w], randomArray(c.n * cin * c.h * c.w, c.seed));
+  const w = fromArray([cout, c.cinG, c.kh, c.kw], randomArray(cout * c.cinG * c.kh * c.kw, c.seed + 1));
+  const b = c.bias ? fromArray([cout], randomArray(cout, c.seed + 2)) : undefined;
+  const naive: NaiveConv = { stride: [c.sh, c.sw], pad: c.pad, dilation: [c.dh, c.dw], groups: c.groups };
+  const opts = { stride: [c.sh, c.sw] as [number, number], pad: c.pad, dilation: [c.dh, c.dw] as [number, number], groups: c.groups };
+  return { x, w, b, naive, opts };
+}
+
+describe('conv2d forward against a direct convolution', () => {
+  it('every stride / 4-sided pad / dilation / groups / bias combination', () => {
+    fc.assert(fc.property(convCase, (c) => {
+      const { x, w, b, naive, opts } = setup(c);
+      const ref = conv2dNaive(x.data, x.shape, w.data, w.shape, b?.data, naive);
+      const y = conv2d(x, w, b, opts);
+      expect(y.shape).toEqual(ref.shape);
+      expectClose(y.data, ref.y, 1e-5, 1e-5, 'y');
+    }), { numRuns: 200 });
+  });
+
+  it('large single images (one image per GEMM), pointwise and 3×3', () => {
+    for (const [k, pad, stride] of [[1, 0, 1], [3, 1, 1], [3, [0, 1, 2, 1], 2], [1, 0, 2]] as const) {
+      const x = fromArray([2, 5, 40, 36], randomArray(2 * 5 * 40 * 36, 11));
+      const w = fromArray([6, 5, k, k], randomArray(6 * 5 * k * k, 12));
+      const b = fromArray([6], randomArray(6, 13));
+      const p4 = typeof pad === 'number' ? [pad, pad, pad, pad] as [number, number, number, number] : [...pad] as [number, number, number, number];
+      const ref = conv2dNaive(x.data, x.shape, w.data, w.shape, b.data, { stride: [stride, stride], pad: p4, dilation: [1, 1], groups: 1 });
+      const y = conv2d(x, w, b, { stride, pad: p4 });
+      expect(y.shape).toEqual(ref.shape);
+      expectClose(y.data, ref.y, 1e-4, 1e-5, 'y');
+    }
+  });
+
+  it('conv1d is conv2d over a unit height axis', () => {
+    const x = fromArray([2, 4, 11], randomArray(88, 3));
+    const w = fromArray([6, 2, 3], randomArray(36, 4));
+    const y = conv1d(x, w, undefined, { stride: 2, pad: [1, 2], dilation: 2, groups: 2 });
+    const ref = conv2dNaive(x.data, [2, 4, 1, 11], w.data, [6, 2, 1, 3], undefined, { stride: [1, 2], pad: [0, 1, 0, 2], dilation: [1, 2], groups: 2 });
+    expect(y.shape).toEqual([2, 6, ref.shape[3]]);
+    expectClose(y.data, ref.y, 1e-5, 1e-5);
+  });
+
+  it('explains shape mismatches with a KilnError', () => {
+    const x = fromArray([1, 3, 5, 5], new Float32Array(75));
+    expect(() => conv2d(x, fromArray([4, 2, 3, 3], new Float32Array(72)), undefined)).toThrow(KilnError);
+    expect(() => conv2d(x, fromArray([4, 3, 7, 7], new Float32Array(588)), undefined)).toThrow(/does not fit/);
+    expect(() => conv2d(x, fromArray([4, 1, 3, 3], new Float32Array(36)), undefined, { groups: 3 })).toThrow(/groups/);
+  });
+});
+
+describe('conv2d backward', () => {
+  it('matches finite differences for input, weight and bias on random geometries', () => {
+    fc.assert(fc.property(convCase, (c) => {
+      const { x, w, b, opts } = setup(c);
+      const y = conv2d(x, w, b, opts);
+      const r = randomArray(y.data.length, c.seed + 3);
+      const g = conv2dBackward(x, w, fromArray(y.shape, r), opts);
+      const loss = () => weightedSum(conv2d(x, w, b, opts).data, r);
+      const cases = [{ name: 'dx', param: x.data, grad: g.dx!.data }, { name: 'dw', param: w.data, grad: g.dw!.data }];
+      if (b) cases.push({ name: 'db', param: b.data, grad: g.db!.data });
+      gradCheck(loss, cases, { samples: 6 });
+    }), { numRuns: 60 });
+  });
+
+  it('matches finite differences on a large single-image geometry', () => {
+    const x = fromArray([1, 3, 34, 34], randomArray(3 * 34 * 34, 21));
+    const w = fromArray([4, 3, 3, 3], randomArray(108, 22));
+    const opts = { pad: [1, 0, 2, 1] as [number, number, number, number] };
+    const y = conv2d(x, w, undefined, opts);
+    const r = randomArray(y.data.length, 23);
+    const g = conv2dBackward(x, w, fromArray(y.shape, r), opts, { input: true, weight: true });
+    expect(g.db).toBeUndefined();
+    gradCheck(() => weightedSum(conv2d(x, w, undefined, opts).data, r),
+      [{ name: 'dx', param: x.data, grad: g.dx!.data }, { name: 'dw', param: w.data, grad: g.dw!.data }], { samples: 16 });
+  });
+
+  it('conv1d backward', () => {
+    const x = fromArray([2, 2, 9], randomArray(36, 5));
+    const w = fromArray([3, 2, 2], randomArray(12, 6));
+    const b = fromArray([3], randomArray(3, 7));
+    const opts = { stride: 2, pad: 1, dilation: 2 };
+    const y = conv1d(x, w, b, opts);
+    const r = randomArray(y.data.length, 8);
+    const g = conv1dBackward(x, w, fromArray(y.shape, r), opts);
+    expect(g.dx!.shape).toEqual(x.shape);
+    gradCheck(() => weightedSum(conv1d(x, w, b, opts).data, r),
+      [{ name: 'dx', param: x.data, grad: g.dx!.data }, { name: 'dw', param: w.data, grad: g.dw!.data }, { name: 'db', param: b.data, grad: g.db!.data }]);
+  });
+});
+
+describe.skipIf(!haveOnnxCases)('ONNX Conv node tests (onnx v1.22.0)', () => {
+  const names = haveOnnxCases
+    ? readdirSync(onnxNodeDir).filter((d) => /^test_(Conv[12]d|basic_conv|conv_with_strides)/.test(d))
+    : [];
+  it('found the conv cases', () => expect(names.length).toBeGreaterThan(15));
+  for (const name of names) {
+    it(name, () => {
+      const kase = loadOnnxCase(name);
+      const node = kase.nodes.find((nd) => nd.opType === 'Conv')!;
+      const [xi, wi, bi] = kase.inputs;
+      const rank = wi!.dims.length - 2;
+      const strides = intsAttr(node, 'strides') ?? Array(rank).fill(1);
+      const dil = intsAttr(node, 'dilations') ?? Array(rank).fill(1);
+      const pads = intsAttr(node, 'pads') ?? Array(2 * rank).fill(0);
+      const groups = numAttr(node, 'group') ?? 1;
+      const x = fromArray(xi!.dims, xi!.values);
+      const w = fromArray(wi!.dims, wi!.values);
+      const b = bi ? fromArray(bi.dims, bi.values) : undefined;
+      const y = rank === 1
+        ? conv1d(x, w, b, { stride: strides[0], dilation: dil[0], pad: [pads[0]!, pads[1]!], groups })
+        : conv2d(x, w, b, { stride: [strides[0]!, strides[1]!], dilation: [dil[0]!, dil[1]!], pad: [pads[0]!, pads[1]!, pads[2]!, pads[3]!], groups });
+      const want = kase.outputs[0]!;
+      expect(y.shape).toEqual(want.dims);
+      expectClose(reshape(y, want.dims).data, want.values, 1e-4, 1e-4, name);
+    });
+  }
+});
