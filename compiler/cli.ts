@@ -11,6 +11,7 @@ import { printModule } from './ir/print.ts';
 import { PassFailure } from './passes/pass.ts';
 import { parseArgs, parseOverrides, UsageError, type FlagSpec } from './cli-args.ts';
 import { runEstimate } from './commands/estimate.ts';
+import { runOnnxTests } from '../runtime/onnx/test-runner.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -96,6 +97,19 @@ FILE.kiln:TARGET, or a SCALE-Sim .cfg file. Several targets are shown side by si
       report(r.warnings, io);
       io.out(r.text);
       return 0;
+    },
+  },
+  'onnx-test': {
+    summary: 'run ONNX backend node-test cases through the importer and the interpreter',
+    usage: 'kiln onnx-test DIR…',
+    help: `Each DIR is an ONNX backend node-test case (model.onnx plus test_data_set_*/input_*.pb and
+output_*.pb), or a folder of such cases. Prints PASS, FAIL (with the error) or SKIP (with the
+reason: an op or attribute Kiln does not have) per case and ends with
+\`N passed, M failed, K skipped\`. Exits 1 if any case failed.`,
+    flags: {},
+    run(args, io) {
+      if (args.positional.length === 0) throw new UsageError(`kiln onnx-test: give at least one case directory\nusage: ${COMMANDS['onnx-test']!.usage}`);
+      return runOnnxTests(args.positional, io);
     },
   },
   check: {

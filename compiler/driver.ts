@@ -11,6 +11,7 @@ import { didYouMean, error, hasErrors, KilnError, type Diagnostic } from './lang
 import { loadProgram, type LoadOptions, type Program } from './lang/load.ts';
 import { moduleFromJson } from './ir/json.ts';
 import type { Module } from './ir/module.ts';
+import type { NetworkDecl } from './lang/ast.ts';
 import { runPipeline, type Instruments } from './passes/pass.ts';
 import { PIPELINES } from './passes/pipelines.ts';
 
@@ -27,18 +28,41 @@ export interface FrontEndOptions extends LoadOptions {
   overrides?: Map<string, number>;
 }
 
+/**
+ * The front end recurses over nested expressions, lists and blocks; input nested thousands of
+ * levels deep exhausts the stack. That is the input's doing, so it is reported as a diagnostic
+ * (exit 1), not as an internal error.
+ */
+function guardDepth<T>(file: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new KilnError(error('too-deep', `${file} is nested too deeply to compile (an expression, list or block thousands of levels deep)`, undefined, 'split the deepest expression or block into smaller ones'));
+    }
+    throw e;
+  }
+}
+
 /** Check everything a file declares (and imports), reporting every error found. */
 export function checkFile(file: string, opts: FrontEndOptions = {}): CheckResult {
+  return guardDepth(file, () => checkProgram(file, opts));
+}
+
+function checkProgram(file: string, opts: FrontEndOptions): CheckResult {
   const program = loadProgram(file, opts);
   const diagnostics = [...program.diagnostics];
   const modules = new Map<string, Module>();
   const targets = new Map<string, TargetDescription>();
   const trains = new Map<string, TrainDescription>();
   if (hasErrors(program.diagnostics)) return { program, modules, targets, trains, diagnostics };
+  // An override must name a parameter of some network, or a typo in --set would pass silently.
+  const allParams = [...new Set([...program.networks.values()].flatMap((d) => d.params.map((p) => p.name.name)))];
+  for (const k of opts.overrides?.keys() ?? []) {
+    if (!allParams.includes(k)) diagnostics.push(error('unknown-attr', `no network in ${file} has a parameter \`${k}\``, undefined, didYouMean(k, allParams) ?? `parameters: ${allParams.join(', ') || 'none'}`));
+  }
   for (const decl of program.networks.values()) {
-    // Overrides apply to the networks that have the parameter; the others keep their defaults.
-    const overrides = new Map([...(opts.overrides ?? [])].filter(([k]) => decl.params.some((p) => p.name.name === k)));
-    const built = buildNetwork(program, decl, { overrides });
+    const built = buildNetwork(program, decl, { overrides: overridesFor(decl, opts.overrides) });
     diagnostics.push(...built.diagnostics);
     if (!built.module) continue;
     const r = runPipeline(built.module, PIPELINES.default!);
@@ -54,6 +78,11 @@ export function checkFile(file: string, opts: FrontEndOptions = {}): CheckResult
     if (t) trains.set(t.name, t);
   }
   return { program, modules, targets, trains, diagnostics };
+}
+
+/** Overrides apply to the networks that have the parameter; the others keep their defaults. */
+function overridesFor(decl: NetworkDecl, overrides: ReadonlyMap<string, number> | undefined): Map<string, number> {
+  return new Map([...(overrides ?? [])].filter(([k]) => decl.params.some((p) => p.name.name === k)));
 }
 
 /** `file.kiln:name` → file and name; a plain path has no name. */
@@ -94,6 +123,10 @@ export interface CompileResult {
 
 /** Compile one network (from .kiln or module JSON) through a pipeline; throws KilnError on errors. */
 export function compile(spec: string, opts: CompileOptions = {}): CompileResult {
+  return guardDepth(splitSelector(spec).file, () => compileUnguarded(spec, opts));
+}
+
+function compileUnguarded(spec: string, opts: CompileOptions): CompileResult {
   const { file, name } = splitSelector(spec);
   const passes = PIPELINES[opts.pipeline ?? 'default'];
   if (!passes) throw new KilnError(error('usage', `unknown pipeline \`${opts.pipeline}\``, undefined, `pipelines: ${Object.keys(PIPELINES).join(', ')}`));
@@ -115,9 +148,9 @@ export function compile(spec: string, opts: CompileOptions = {}): CompileResult 
     const errors = checked.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length) throw new KilnError(checked.diagnostics, sources);
     const selected = selectNetwork(checked.program, name);
-    const built = buildNetwork(checked.program, checked.program.networks.get(selected)!, { overrides: opts.overrides });
+    const decl = checked.program.networks.get(selected)!;
+    const built = buildNetwork(checked.program, decl, { overrides: overridesFor(decl, opts.overrides) });
     diagnostics.push(...checked.diagnostics.filter((d) => d.severity !== 'error'));
-    // checkFile applies each override only where the parameter exists; here it must exist.
     if (!built.module) throw new KilnError(built.diagnostics, sources);
     module = built.module;
   }

@@ -86,6 +86,15 @@ function gemmOf(node: Node, inputs: TensorType[], module: Module): GemmWork | un
         conv: { h: h + pt + pb, w: w + pl + pr, c: c / g, kh, kw, sh, sw, oh, ow },
       };
     }
+    case 'matmul': {
+      // NumPy matmul: the output's leading axes are the batch of independent products.
+      const a = inputs[0]!, b = inputs[1]!;
+      const k = a.shape[a.shape.length - 1]!;
+      const n = b.shape.length === 1 ? 1 : b.shape[b.shape.length - 1]!;
+      const m = a.shape.length === 1 ? 1 : a.shape[a.shape.length - 2]!;
+      const macs = numElements(out.shape) * k;
+      return { kind: 'gemm', m, n, k, repeat: Math.max(1, Math.round(macs / (m * n * k))), macClass: macClass(a.dtype, b.dtype) };
+    }
     case 'rnn': case 'lstm': case 'gru': {
       const gates = node.op === 'rnn' ? 1 : node.op === 'lstm' ? 4 : 3;
       const [b, t, f] = x.shape as [number, number, number];
@@ -130,6 +139,10 @@ export function moduleWork(m: Module): LayerWork[] {
       outputBytes: bytesOf(node.type!),
       inputBits: DTYPE_BITS[inputs[0]!.dtype], weightBits: DTYPE_BITS[weightDType], outputBits: DTYPE_BITS[node.type!.dtype],
     };
+    if (node.op === 'param') {
+      out.push({ ...base, work: { kind: 'free', why: 'a learned tensor: its bytes are counted as weights where it is used' }, macs: 0 });
+      continue;
+    }
     if (node.op === 'flatten' || node.op === 'reshape') {
       out.push({ ...base, work: { kind: 'free', why: 'a reshape moves no data' }, macs: 0 });
       continue;

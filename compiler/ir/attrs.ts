@@ -113,3 +113,28 @@ export function coerceAttr(spec: AttrSpec, v: SourceValue, qualifier?: string): 
     }
   }
 }
+
+const isInt = (x: unknown, min = -Infinity): boolean => typeof x === 'number' && Number.isInteger(x) && x >= min;
+
+/**
+ * Why a stored (already normalized) attribute value does not fit its type, or undefined when it
+ * does. The verifier uses it on modules read from JSON, which may have been edited by hand.
+ */
+export function attrValueProblem(t: AttrType, v: unknown): string | undefined {
+  const ok = (() => {
+    switch (t.kind) {
+      case 'int': return isInt(v, t.min);
+      case 'float': return typeof v === 'number' && Number.isFinite(v) && !(v < (t.min ?? -Infinity)) && (t.max === undefined || (t.maxExclusive ? v < t.max : v <= t.max));
+      case 'bool': return typeof v === 'boolean';
+      case 'enum': return typeof v === 'string' && t.values.includes(v);
+      case 'pair': return Array.isArray(v) && v.length === 2 && v.every((x) => isInt(x, t.min));
+      case 'pad4': return Array.isArray(v) && v.length === 4 && v.every((x) => isInt(x, 0));
+      case 'ints': return Array.isArray(v) && v.every((x) => isInt(x));
+      case 'precision': {
+        const p = v as Precision | null;
+        return typeof p === 'object' && p !== null && (PRECISIONS as readonly string[]).includes(p.dtype) && (GRANULARITIES as readonly string[]).includes(p.granularity);
+      }
+    }
+  })();
+  return ok ? undefined : `must be ${t.kind === 'precision' ? 'a precision {"dtype": …, "granularity": …}' : t.kind === 'pad4' ? 'a list of four integers ≥ 0' : t.kind === 'pair' ? `a list of two integers ≥ ${t.min}` : describeType(t)}, not ${JSON.stringify(v)}`;
+}

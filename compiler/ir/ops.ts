@@ -51,6 +51,17 @@ function unary(name: string, doc: string, attrs: AttrSpec[] = [], positional: st
 const pair = (v: AttrValue) => v as [number, number];
 const pad4 = (v: AttrValue) => v as [number, number, number, number];
 
+/** NumPy matmul: a 1-D operand is a vector (promoted, then its axis dropped); batch axes broadcast. */
+function matmulShape(a: readonly number[], b: readonly number[]): number[] {
+  if (a.length === 0 || b.length === 0) throw new ShapeError('matmul needs operands of at least one axis', 'use mul to scale by a scalar');
+  const a2 = a.length === 1 ? [1, a[0]!] : [...a];
+  const b2 = b.length === 1 ? [b[0]!, 1] : [...b];
+  const k = a2[a2.length - 1]!, kb = b2[b2.length - 2]!;
+  if (k !== kb) throw new ShapeError(`matmul of [${a.join(', ')}] and [${b.join(', ')}]: the inner sizes ${k} and ${kb} differ`, 'the last axis of the first operand must match the second-to-last of the second (transpose one of them?)');
+  const batch = broadcastShapes(a2.slice(0, -2), b2.slice(0, -2), 'matmul');
+  return [...batch, ...(a.length === 1 ? [] : [a2[a2.length - 2]!]), ...(b.length === 1 ? [] : [b2[b2.length - 1]!])];
+}
+
 function poolSpec(name: 'maxpool2d' | 'avgpool2d'): OpSpec {
   const attrs: AttrSpec[] = [
     { name: 'kernel', type: { kind: 'pair', min: 1 }, doc: 'window size' },
@@ -113,6 +124,10 @@ const OP_LIST: OpSpec[] = [
     params: ([x], a) => ({ weight: [a.units as number, x!.shape[x!.shape.length - 1]!], ...(a.bias ? { bias: [a.units as number] } : {}) }),
   },
   {
+    name: 'matmul', group: 'compute', doc: 'matrix product of two tensors (NumPy matmul: batch axes broadcast, a 1-D operand is a vector), e.g. attention scores', inputs: [2, 2], positional: [], attrs: [],
+    infer: ([a, b]) => ({ shape: matmulShape(a!.shape, b!.shape), dtype: promote(a!.dtype, b!.dtype) }),
+  },
+  {
     name: 'conv2d', group: 'compute', doc: '2-D convolution, NCHW', inputs: [1, 1], positional: ['filters', 'kernel'],
     attrs: [
       { name: 'filters', type: { kind: 'int', min: 1 }, doc: 'output channels' },
@@ -161,6 +176,12 @@ const OP_LIST: OpSpec[] = [
   },
   unary('relu', 'max(x, 0)'),
   unary('leaky_relu', 'x if x > 0 else alpha·x', [{ name: 'alpha', type: { kind: 'float', min: 0 }, default: 0.01, doc: 'negative slope' }], ['alpha']),
+  {
+    name: 'prelu', group: 'activation', doc: 'x if x ≥ 0 else slope·x, with a learned slope per channel (axis 1) or one shared slope', inputs: [1, 1], positional: [],
+    attrs: [{ name: 'shared', type: { kind: 'bool' }, default: false, doc: 'one slope for all channels instead of one per channel' }],
+    infer: same('prelu'),
+    params: ([x], a) => ({ slope: [a.shared || x!.shape.length < 2 ? 1 : x!.shape[1]!] }),
+  },
   unary('sigmoid', '1 / (1 + e^-x)'),
   unary('tanh', 'hyperbolic tangent'),
   unary('hard_tanh', 'clip(x, min, max)', [
@@ -173,6 +194,14 @@ const OP_LIST: OpSpec[] = [
     attrs: [{ name: 'axis', type: { kind: 'int' }, default: -1, doc: 'axis to normalize over' }],
     infer: ([x], a) => {
       normalizeAxis(a.axis as number, x!.shape.length, 'softmax');
+      return { shape: [...x!.shape], dtype: x!.dtype };
+    },
+  },
+  {
+    name: 'log_softmax', group: 'activation', doc: 'log of the softmax along an axis, computed stably (x − max − log Σ e^(x − max))', inputs: [1, 1], positional: ['axis'],
+    attrs: [{ name: 'axis', type: { kind: 'int' }, default: -1, doc: 'axis to normalize over' }],
+    infer: ([x], a) => {
+      normalizeAxis(a.axis as number, x!.shape.length, 'log_softmax');
       return { shape: [...x!.shape], dtype: x!.dtype };
     },
   },
@@ -196,6 +225,18 @@ const OP_LIST: OpSpec[] = [
       if (unknown === 1 && total % known === 0) target[target.indexOf(-1)] = total / known;
       if (numElements(target) !== total) throw new ShapeError(`reshape of [${x!.shape.join(', ')}] (${total} elements) to [${(a.shape as number[]).join(', ')}] changes the element count`);
       return { shape: target, dtype: x!.dtype };
+    },
+  },
+  {
+    name: 'transpose', group: 'movement', doc: 'permute the axes', inputs: [1, 1], positional: ['perm'],
+    attrs: [{ name: 'perm', type: { kind: 'ints' }, doc: 'which input axis each output axis takes, e.g. [0, 2, 1] swaps the last two of three' }],
+    infer: ([x], a) => {
+      const perm = a.perm as number[];
+      const r = x!.shape.length;
+      if (perm.length !== r || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) {
+        throw new ShapeError(`transpose perm [${perm.join(', ')}] is not a permutation of the ${r} axes of [${x!.shape.join(', ')}]`, `list each of 0..${r - 1} once`);
+      }
+      return { shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype };
     },
   },
   ...(['add', 'mul'] as const).map((name): OpSpec => ({
@@ -266,6 +307,16 @@ const OP_LIST: OpSpec[] = [
       { name: 'slope', type: { kind: 'float', min: 0 }, default: 25, doc: 'sharpness of the surrogate' },
     ],
     infer: ([x]) => ({ shape: [...x!.shape], dtype: 'spike' }),
+  },
+  {
+    name: 'param', group: 'movement', doc: 'a learned tensor used as an operand (a learned scale, offset or positional embedding; imported ONNX initializers that feed arithmetic)', inputs: [0, 0], positional: ['shape'],
+    attrs: [{ name: 'shape', type: { kind: 'ints' }, doc: 'its shape, e.g. [1, 16, 1, 1]; [] is a scalar' }],
+    infer: (_, a) => {
+      const shape = a.shape as number[];
+      if (shape.some((d) => !Number.isInteger(d) || d < 1)) throw new ShapeError(`param shape [${shape.join(', ')}] must list positive sizes`);
+      return { shape: [...shape], dtype: 'f32' };
+    },
+    params: (_, a) => ({ value: [...(a.shape as number[])] }),
   },
 ];
 

@@ -6,6 +6,7 @@ import { isDType, type TensorType } from './dtype.ts';
 import { findCycles } from './graph-view.ts';
 import { NODE_ID_PATTERN, type Module } from './module.ts';
 import { opSpec } from './ops.ts';
+import { attrValueProblem } from './attrs.ts';
 
 export interface VerifyOptions {
   /** After infer-shapes every node must carry a type. */
@@ -19,10 +20,38 @@ function checkType(t: unknown): string | undefined {
   return undefined;
 }
 
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isStringList = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
+
+/**
+ * The fields' own types, checked first: a module read from JSON may hold anything, and the
+ * invariants below (and every pass) assume lists are lists and attributes are records.
+ */
+function structureProblems(m: Module): string[] {
+  const problems: string[] = [];
+  if (!isObject(m.params) || !Object.values(m.params).every((v) => typeof v === 'number')) problems.push('params must map names to numbers');
+  if (!isStringList(m.inputs)) problems.push('inputs must be a list of node ids');
+  if (!isStringList(m.outputs)) problems.push('outputs must be a list of node ids');
+  for (const [key, n] of Object.entries(m.nodes)) {
+    if (!isObject(n)) {
+      problems.push(`node ${key} is not an object`);
+      continue;
+    }
+    if (typeof n.op !== 'string') problems.push(`node ${key}: op must be a string`);
+    if (!isStringList(n.inputs)) problems.push(`node ${key}: inputs must be a list of node ids`);
+    if (!isObject(n.attrs)) problems.push(`node ${key}: attrs must be an object`);
+    if (n.params !== undefined && (!isObject(n.params) || Object.values(n.params).some((t) => checkType(t)))) problems.push(`node ${key}: params must map names to tensor types`);
+    const l = n.loc as unknown as Record<string, unknown> | undefined;
+    if (l !== undefined && (!isObject(l) || typeof l.file !== 'string' || !Number.isInteger(l.line) || !Number.isInteger(l.col))) problems.push(`node ${key}: loc must be {file, line, col}`);
+  }
+  return problems;
+}
+
 /** Returns the list of violations; empty when the module is well-formed. */
 export function verifyModule(m: Module, opts: VerifyOptions = {}): string[] {
-  const problems: string[] = [];
-  if (typeof m.name !== 'string' || !m.nodes || typeof m.nodes !== 'object') return ['a module needs a name and a nodes object'];
+  if (typeof m.name !== 'string' || !isObject(m.nodes)) return ['a module needs a name and a nodes object'];
+  const problems = structureProblems(m);
+  if (problems.length) return problems;
   if (!Number.isInteger(m.timesteps) || m.timesteps < 1) problems.push(`timesteps must be a positive integer, not ${m.timesteps}`);
   const seen = new Set<string>();
   for (const [key, n] of Object.entries(m.nodes)) {
@@ -38,7 +67,13 @@ export function verifyModule(m: Module, opts: VerifyOptions = {}): string[] {
         const [min, max] = spec.inputs;
         if (n.inputs.length < min || n.inputs.length > max) problems.push(`node ${key}: ${n.op} takes ${min}..${max} inputs, has ${n.inputs.length}`);
         for (const a of Object.keys(n.attrs)) if (!spec.attrs.some((s) => s.name === a)) problems.push(`node ${key}: ${n.op} has no attribute "${a}"`);
-        for (const s of spec.attrs) if (!(s.name in n.attrs)) problems.push(`node ${key}: attribute "${s.name}" is missing`);
+        for (const s of spec.attrs) {
+          if (!(s.name in n.attrs)) problems.push(`node ${key}: attribute "${s.name}" is missing`);
+          else {
+            const why = attrValueProblem(s.type, n.attrs[s.name]);
+            if (why) problems.push(`node ${key}: attribute "${s.name}" ${why}`);
+          }
+        }
       }
     }
     for (const i of n.inputs) {

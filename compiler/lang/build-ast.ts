@@ -229,13 +229,13 @@ function parseErrorDiagnostic(file: string, e: { token: IToken; message: string;
   const expected = /--> (\w+) <--/.exec(e.message)?.[1];
   let message: string;
   let hint: string | undefined;
-  if (e.name === 'MismatchedTokenException' && expected) {
+  if ((e.name === 'MismatchedTokenException' && expected === 'EOF') || e.name === 'NotAllInputParsedException') {
+    message = `unexpected ${found} at the top level`;
+    hint = 'a .kiln file holds `import "file"`, `network`, `target` and `train` blocks';
+  } else if (e.name === 'MismatchedTokenException' && expected) {
     message = `expected ${tokenText(expected)} but found ${found}`;
     if (expected === 'RParen') hint = 'arguments are separated by commas: `conv2d(x, filters = 6, kernel = 5)`';
     if (expected === 'RBrace' && rule === 'networkDecl') hint = 'a network body holds `input`, `output`, `timesteps` and `name = op(...) -> op` lines';
-  } else if (e.name === 'NotAllInputParsedException') {
-    message = `unexpected ${found} at the top level`;
-    hint = 'a .kiln file holds `import "file"`, `network`, `target` and `train` blocks';
   } else {
     message = `unexpected ${found}${rule ? ` in ${ruleDescription(rule)}` : ''}`;
     if (rule === 'statement' || rule === 'networkDecl') hint = 'a network body holds `input`, `output`, `timesteps` and `name = op(...) -> op` lines';
@@ -266,7 +266,7 @@ export function parseFile(text: string, file: string): AstResult {
     return error('lex', `unexpected character '${ch}'`, { file, line: e.line ?? 1, col: e.column ?? 1, length: e.length }, ch === '"' ? 'strings end on the same line: "…"' : undefined);
   });
   // The EOF token has no position: point just past the last text, where the missing part belongs.
-  const lines = text.trimEnd().split(/\r?\n/);
+  const lines = text.trimEnd().split(/\r\n?|\n/);
   const end: Loc = { file, line: lines.length, col: lines[lines.length - 1]!.length + 1, length: 1 };
   diagnostics.push(...parseErrors.map((e) => parseErrorDiagnostic(file, e as never, end)));
   diagnostics.sort((a, b) => a.pos!.line - b.pos!.line || a.pos!.col - b.pos!.col);

@@ -349,6 +349,8 @@ class NetworkBuilder {
     }
     const before = this.diagnostics.length;
     const env = this.paramEnv(sub, overrides, call.callee.loc);
+    // Without all its parameters the body would only repeat the error as undefined names.
+    if (this.diagnostics.length > before) return undefined;
     const { outputs } = this.buildBody(sub, env, id + '.', inputs, [...stack, sub.name.name]);
     if (this.diagnostics.length > before) return undefined;
     if (outputs.length !== 1) {
@@ -368,6 +370,7 @@ export function buildNetwork(program: Program, decl: NetworkDecl, opts: BuildOpt
   const b = new NetworkBuilder(program);
   const overrides = new Map([...(opts.overrides ?? new Map<string, number>())].map(([k, v]) => [k, { value: v }]));
   const env = b.paramEnv(decl, overrides);
+  if (b.diagnostics.length > 0) return { diagnostics: b.diagnostics };
   const { inputs, outputs, timesteps } = b.buildBody(decl, env, '', undefined, [decl.name.name]);
   const spiking = Object.values(b.nodes).find((n) => n.op === 'lif');
   // A `timesteps` line whose value failed is already reported; do not also call it missing.

@@ -59,7 +59,8 @@ export function formatDiagnostic(d: Diagnostic, sources?: SourceMap): string {
   const lines = [`${where}${d.severity}: ${d.message}`];
   const text = d.pos && sources?.get(d.pos.file);
   if (d.pos && text !== undefined) {
-    const srcLine = text.split(/\r?\n/)[d.pos.line - 1];
+    // Lines end as the lexer ends them: \n, \r\n or a lone \r.
+    const srcLine = text.split(/\r\n?|\n/)[d.pos.line - 1];
     if (srcLine !== undefined) {
       const gutter = ' ' + String(d.pos.line).padStart(4) + ' | ';
       lines.push(gutter + srcLine);

@@ -45,7 +45,7 @@ export interface Property {
 
 function describeSlot(s: Slot): string {
   switch (s.kind) {
-    case 'int': return 'an integer';
+    case 'int': return s.min !== undefined ? `an integer ≥ ${s.min}` : 'an integer';
     case 'number': return 'a number';
     case 'quantity': return `a quantity like \`${s.example}\``;
     case 'word': return `one of ${s.values.join(', ')}`;
@@ -65,6 +65,8 @@ function showItem(it: Item | undefined): string {
     case 'block': return 'a { … } block';
   }
 }
+
+const isPlainWord = (it: Item): boolean => it.kind === 'word' && !it.args;
 
 class BlockReader {
   private i = 0;
@@ -86,7 +88,11 @@ class BlockReader {
         continue;
       }
       this.i++;
-      this.readProp(prop, prefix + key, head.loc, out);
+      // After a bad value, skip the numbers and blocks left of it so one mistake is one error; a
+      // word is read as the next property (and reported if it is none).
+      if (!this.readProp(prop, prefix + key, head.loc, out)) {
+        while (this.i < this.items.length && !isPlainWord(this.items[this.i]!)) this.i++;
+      }
     }
   }
 
@@ -100,7 +106,8 @@ class BlockReader {
     }
   }
 
-  private readProp(prop: PropSchema, key: string, loc: Loc, out: Property[]): void {
+  /** Reads one property's values; false when a value was missing or of the wrong kind. */
+  private readProp(prop: PropSchema, key: string, loc: Loc, out: Property[]): boolean {
     const values: Value[] = [];
     let unit: string | undefined;
     let fullKey = key;
@@ -109,7 +116,7 @@ class BlockReader {
       const v = this.readSlot(slot, it, fullKey, out);
       if (v === undefined) {
         if (slot.kind !== 'block') this.diags.push(error('property-value', `\`${fullKey}\` expects ${describeSlot(slot)} but found ${showItem(it)}`, it?.loc ?? this.endLoc, prop.doc));
-        return;
+        return false;
       }
       this.i++;
       if (prop.keyed && si === 0) {
@@ -120,14 +127,15 @@ class BlockReader {
       if (slot.kind === 'quantity' && it?.kind === 'number') unit = it.unit?.name;
       values.push(v);
     }
-    if (prop.slots.some((s) => s.kind === 'block')) return;
+    if (prop.slots.some((s) => s.kind === 'block')) return true;
     const dup = out.find((p) => p.key === fullKey);
     if (dup) {
       this.diags.push(error('duplicate-name', `\`${fullKey}\` is set twice`, loc, `the first is at line ${dup.loc.line}`));
-      return;
+      return true;
     }
     const value: Value = values.length === 1 ? values[0]! : (values as number[]);
     out.push({ key: fullKey, value, unit, loc });
+    return true;
   }
 
   private readSlot(slot: Slot, it: Item | undefined, key: string, out: Property[]): Value | undefined {

@@ -1,0 +1,97 @@
+/**
+ * Forward definitions of Kiln's ops with parameters or state. Attributes arrive normalized (see
+ * compiler/ir/ops.ts): kernel/stride/dilation [h, w], pad [top, left, bottom, right].
+ */
+import { type Tensor, reshape } from '../tensor.ts';
+import { batchNorm } from '../kernels/batchnorm.ts';
+import { conv2d } from '../kernels/conv2d.ts';
+import { dense } from '../kernels/dense.ts';
+import { lif, type LifReset, type Surrogate } from '../kernels/lif.ts';
+import { embedding } from '../kernels/movement.ts';
+import { avgPool, globalAvgPool, maxPool, type PoolOptions } from '../kernels/pool.ts';
+import { applyMask, dropoutMask, type DropoutMode } from './dropout.ts';
+import { recurrent } from './recurrent.ts';
+import { matmul } from './tensor-ops.ts';
+import type { OpContext, OpImpl } from './types.ts';
+
+const pair = (v: unknown) => v as [number, number];
+
+function poolOptions(ctx: OpContext): PoolOptions {
+  const a = ctx.node.attrs;
+  return {
+    kernel: pair(a.kernel), strides: pair(a.stride), dilations: pair(a.dilation),
+    pads: a.pad as number[], ceilMode: a.ceil_mode as boolean, countIncludePad: (a.count_include_pad as boolean | undefined) ?? false,
+  };
+}
+
+/**
+ * Batch normalization. Kiln's `momentum` m is the update rate (PyTorch's convention):
+ * running ← (1 − m)·running + m·batch, with the batch's biased variance (the one it normalizes
+ * with, as ONNX and Keras do; PyTorch stores the unbiased one).
+ */
+function batchnorm(ctx: OpContext): Tensor {
+  const p = ctx.params;
+  const r = batchNorm(ctx.inputs[0]!, p.gamma!, p.beta!, p.running_mean!, p.running_var!, {
+    training: ctx.training, eps: ctx.node.attrs.eps as number, momentum: 1 - (ctx.node.attrs.momentum as number),
+  });
+  ctx.save('mean', r.mean);
+  ctx.save('invStd', r.invStd);
+  if (ctx.training) {
+    ctx.setState('running_mean', r.runningMean);
+    ctx.setState('running_var', r.runningVar);
+  }
+  return r.y;
+}
+
+/** One time step of LIF neurons; the membrane carries over to the next step of the same run. */
+function lifStep(ctx: OpContext): Tensor {
+  const x = ctx.inputs[0]!;
+  const a = ctx.node.attrs;
+  const v0 = ctx.memory.get('v') as Tensor | undefined;
+  const r = lif(reshape(x, [1, ...x.shape]), {
+    decay: a.decay as number, threshold: a.threshold as number, reset: a.reset as LifReset,
+    surrogate: a.surrogate as Surrogate, alpha: a.slope as number, v0,
+  });
+  ctx.memory.set('v', reshape(r.v, x.shape));
+  ctx.save('lif', r.cache);
+  return reshape(r.spikes, x.shape);
+}
+
+/** Identity in inference; in training one mask per run, shared by every time step of a spiking net. */
+function dropout(ctx: OpContext): Tensor {
+  const x = ctx.inputs[0]!;
+  const p = ctx.node.attrs.p as number;
+  if (!ctx.training || p === 0) return x;
+  let mask = ctx.memory.get('mask') as Tensor | undefined;
+  if (!mask) {
+    mask = dropoutMask(x.shape, ctx.node.attrs.mode as DropoutMode, p, ctx.rng());
+    ctx.memory.set('mask', mask);
+  }
+  ctx.save('mask', mask);
+  return applyMask(x, mask);
+}
+
+export const LAYER_OPS: Record<string, OpImpl> = {
+  dense: (ctx) => dense(ctx.inputs[0]!, ctx.params.weight!, ctx.params.bias),
+  matmul: (ctx) => matmul(ctx.inputs[0]!, ctx.inputs[1]!),
+  conv2d: (ctx) => {
+    const a = ctx.node.attrs;
+    return conv2d(ctx.inputs[0]!, ctx.params.weight!, ctx.params.bias, {
+      stride: pair(a.stride), dilation: pair(a.dilation), pad: a.pad as [number, number, number, number], groups: a.groups as number,
+    });
+  },
+  maxpool2d: (ctx) => {
+    const r = maxPool(ctx.inputs[0]!, poolOptions(ctx));
+    ctx.save('argmax', r.argmax);
+    return r.y;
+  },
+  avgpool2d: (ctx) => avgPool(ctx.inputs[0]!, poolOptions(ctx)),
+  global_avgpool: (ctx) => globalAvgPool(ctx.inputs[0]!),
+  batchnorm,
+  embedding: (ctx) => embedding(ctx.inputs[0]!.data, ctx.inputs[0]!.shape, ctx.params.table!),
+  rnn: recurrent,
+  lstm: recurrent,
+  gru: recurrent,
+  lif: lifStep,
+  dropout,
+};

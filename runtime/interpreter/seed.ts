@@ -1,0 +1,8 @@
+/** Random streams keyed by name, so one node's draws never depend on how many other nodes drew. */
+
+/** FNV-1a over the key, mixed with the seed. */
+export function streamSeed(seed: number, key: string): number {
+  let h = 0x811c9dc5 ^ (seed >>> 0);
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}

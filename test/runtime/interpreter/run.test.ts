@@ -1,0 +1,49 @@
+/** `run` itself: argument checks as KilnErrors, intermediate values, and the tape for backward. */
+import { describe, expect, it } from 'vitest';
+import { KilnError } from '../../../compiler/lang/diagnostics.ts';
+import { initParams, run } from '../../../runtime/interpreter.ts';
+import { full, zeros } from '../../../runtime/tensor.ts';
+import { build } from './helpers.ts';
+
+function runError(f: () => unknown): KilnError {
+  try { f(); } catch (e) { if (e instanceof KilnError) return e; throw e; }
+  throw new Error('expected a KilnError');
+}
+
+describe('run', () => {
+  const m = build(['input x : f32[batch, 4]', 'h = dense(x, 3) -> relu', 'y = dense(h, 2) -> softmax', 'output y'], 'batch = 2');
+  const w = initParams(m, 0);
+
+  it('reports a missing input, a wrong input shape and a missing parameter with a position and a hint', () => {
+    const missing = runError(() => run(m, w, {}));
+    expect(missing.diagnostics[0]!.message).toMatch(/no value for input `x`/);
+    const shape = runError(() => run(m, w, { x: zeros([3, 4]) }));
+    expect(shape.diagnostics[0]!.message).toBe('input `x` is [3, 4] but the network declares [2, 4]');
+    expect(shape.diagnostics[0]!.hint).toMatch(/--set batch=N/);
+    expect(shape.diagnostics[0]!.pos?.line).toBe(2);
+    const param = runError(() => run(m, { ...w, 'y.dense': {} }, { x: zeros([2, 4]) }));
+    expect(param.diagnostics[0]!.message).toMatch(/no value for parameter `weight` of `y.dense`/);
+    const wrong = runError(() => run(m, { ...w, 'y.dense': { ...w['y.dense'], weight: zeros([3, 3]) } }, { x: zeros([2, 4]) }));
+    expect(wrong.diagnostics[0]!.message).toMatch(/is \[3, 3\], expected \[2, 3\]/);
+  });
+
+  it('returns every intermediate value on request', () => {
+    const r = run(m, w, { x: full([2, 4], 1) }, { keepValues: true });
+    expect(Object.keys(r.values!)).toEqual(Object.keys(m.nodes));
+    expect(r.values!['h']!.data.every((v) => v >= 0)).toBe(true);
+    expect(r.values!['y']).toBe(r.outputs.y);
+    expect(run(m, w, { x: full([2, 4], 1) }).values).toBeUndefined();
+  });
+
+  it('records a tape with each node\'s inputs, output and what its backward needs', () => {
+    const c = build(['input x : f32[2, 1, 6, 6]', 'a = conv2d(x, 2, 3) -> batchnorm -> relu -> maxpool2d(2)', 'y = flatten(a) -> dropout(0.5) -> dense(3)', 'output y']);
+    const r = run(c, initParams(c, 0), { x: full([2, 1, 6, 6], 0.5) }, { record: true, training: true });
+    expect(r.tape!.map((e) => e.node)).toEqual(Object.keys(c.nodes).filter((id) => c.nodes[id]!.op !== 'input'));
+    const entry = (op: string) => r.tape!.find((e) => e.op === op)!;
+    expect(Object.keys(entry('maxpool2d').saved)).toEqual(['argmax']);
+    expect(Object.keys(entry('batchnorm').saved)).toEqual(['mean', 'invStd']);
+    expect(Object.keys(entry('dropout').saved)).toEqual(['mask']);
+    expect(entry('relu').inputs[0]).toBe(entry('batchnorm').output);
+    expect(r.state['a.batchnorm']).toBeDefined();
+  });
+});
