@@ -105,7 +105,7 @@ export function run(m: Module, params: Weights, inputs: Inputs, opts: RunOptions
         const x = inputs[node.id]!;
         out = encoding === 'rate' && steps > 1 && !isInteger(node.attrs.dtype as DType) ? rateCode(x, inputRng) : x;
       } else {
-        out = evalNode(node, values, params, state, memory, training, seed, step, tape);
+        out = evalNode(opts.impls?.[node.op] ?? IMPLS[node.op]!, node, values, params, state, memory, training, seed, step, tape);
         if (!sameShape(out.shape, node.type!.shape)) {
           throw runError(`internal: ${node.op} \`${node.id}\` produced ${formatShape(out.shape)}, its type says ${formatShape(node.type!.shape)}`, node);
         }
@@ -131,7 +131,7 @@ export function run(m: Module, params: Weights, inputs: Inputs, opts: RunOptions
   return res;
 }
 
-function evalNode(node: Node, values: Map<NodeId, Tensor>, params: Weights, state: Weights, memory: Map<NodeId, Map<string, unknown>>,
+function evalNode(impl: OpImpl, node: Node, values: Map<NodeId, Tensor>, params: Weights, state: Weights, memory: Map<NodeId, Map<string, unknown>>,
   training: boolean, seed: number, step: number, tape: TapeEntry[] | undefined): Tensor {
   const ins = node.inputs.map((i) => values.get(i)!);
   const saved: Record<string, unknown> = {};
@@ -148,7 +148,7 @@ function evalNode(node: Node, values: Map<NodeId, Tensor>, params: Weights, stat
     setState: (name, v) => { (state[node.id] ??= {})[name] = v; },
     memory: mem,
   };
-  const out = IMPLS[node.op]!(ctx);
+  const out = impl(ctx);
   tape?.push({ node: node.id, op: node.op, step, inputs: ins, output: out, saved });
   return out;
 }

@@ -125,11 +125,27 @@ function vectorOps(node: Node, inputs: TensorType[]): number {
   }
 }
 
+/**
+ * How many times a node runs per inference: a spiking network's layers downstream of a `lif` run
+ * every time step; the ones before it see the same input every step and run once (the
+ * interpreter's direct encoding).
+ */
+function runsPerInference(m: Module): Map<string, number> {
+  const runs = new Map<string, number>();
+  for (const n of Object.values(m.nodes)) {
+    const varies = n.op === 'lif' || n.inputs.some((i) => runs.get(i)! > 1);
+    runs.set(n.id, varies ? m.timesteps : 1);
+  }
+  return runs;
+}
+
 /** Work of every compute node of a typed module, in order. Inputs and pure reshapes are free. */
 export function moduleWork(m: Module): LayerWork[] {
   const out: LayerWork[] = [];
+  const runs = runsPerInference(m);
   for (const node of Object.values(m.nodes)) {
     if (node.op === 'input') continue;
+    const times = runs.get(node.id)!;
     const inputs = node.inputs.map((i) => m.nodes[i]!.type!);
     const weightBytes = Object.entries(node.params ?? {}).filter(([k]) => !k.startsWith('running_')).reduce((s, [, t]) => s + bytesOf(t), 0);
     const weightDType = ((node.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
@@ -152,8 +168,10 @@ export function moduleWork(m: Module): LayerWork[] {
       continue;
     }
     const g = gemmOf(node, inputs, m);
-    if (g) out.push({ ...base, work: g, macs: g.m * g.n * g.k * g.repeat });
-    else out.push({ ...base, work: { kind: 'vector', ops: vectorOps(node, inputs) }, macs: 0 });
+    if (g) {
+      g.repeat *= times;
+      out.push({ ...base, work: g, macs: g.m * g.n * g.k * g.repeat });
+    } else out.push({ ...base, work: { kind: 'vector', ops: vectorOps(node, inputs) * times }, macs: 0 });
   }
   return out;
 }

@@ -29,6 +29,11 @@ export interface RunOptions {
   /** Record the tape a backward pass needs (`tape`). */
   record?: boolean;
   encoding?: SpikeEncoding;
+  /**
+   * Replacement implementations of some ops: how a lowered program runs a layer its own way (the
+   * folds of a systolic array, the tiles of a CPU, the cores of a neuromorphic chip).
+   */
+  impls?: Readonly<Partial<Record<string, OpImpl>>>;
 }
 
 /**

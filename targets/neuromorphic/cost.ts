@@ -141,7 +141,7 @@ export function estimateNeuromorphic(desc: TargetDescription, m: Module, opts: R
     layers.push({
       name: p.to, op: 'lif', macs: synops * m.timesteps, energy_j, actions, breakdown_j,
       unit: `${dst.length} core${dst.length === 1 ? '' : 's'}`,
-      details: { synops: synops * m.timesteps, neurons: post.neurons, cores: dst.length, neurons_per_core: k, synapses: p.synapses, input_from: p.from,
+      details: { synops: synops * m.timesteps, weighted_layer: p.layer.id, neurons: post.neurons, cores: dst.length, neurons_per_core: k, synapses: p.synapses, input_from: p.from,
       messages_per_timestep: { total: traffic.messages, within_tile: traffic.sameTile, across_tiles: traffic.messages - traffic.sameTile - traffic.interChip, across_chips: traffic.interChip },
       limit_utilization: {
         neurons: Math.max(...used.map((u) => u.neurons)) / cfg.limits.neurons,

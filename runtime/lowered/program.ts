@@ -1,0 +1,92 @@
+/**
+ * Executable lowered programs. The cost model prices a target's lowering; this turns the same
+ * lowering into something the interpreter can run: for every layer that multiplies, the tiles the
+ * target computes it in and the order partial sums are accumulated, and the numerics of the
+ * target. Running it and comparing with the graph is the check that what is priced computes what
+ * the network means.
+ */
+import type { DType } from '../../compiler/ir/dtype.ts';
+import type { Module } from '../../compiler/ir/module.ts';
+import type { TargetDescription } from '../../targets/description.ts';
+import { ConfigReader } from '../../targets/config.ts';
+import { allocate } from '../../targets/neuromorphic/allocate.ts';
+import { neuromorphicConfig } from '../../targets/neuromorphic/config.ts';
+import { spikingGraph } from '../../targets/neuromorphic/populations.ts';
+import { lowerSimdCpu, simdCpuConfig } from '../../targets/simd-cpu/lower.ts';
+import { systolicConfig } from '../../targets/systolic/cost.ts';
+import { moduleWork } from '../../targets/workload.ts';
+
+/**
+ * How one GEMM C[M×N] = A[M×K]·W[N×K]ᵀ is cut: output tiles of mTile × nTile (a fold of the array,
+ * a cache tile, the neurons of one core), visited column tile outer, row tile inner (SCALE-Sim's
+ * order), and the reduction split into chunks of kChunk whose partial sums are added in order.
+ */
+export interface GemmPlan {
+  mTile: number;
+  nTile: number;
+  kChunk: number;
+  /** Why the plan is what it is, e.g. "ws on 32×32: K in row folds of 32". */
+  why: string;
+}
+
+export interface Numerics {
+  /** Operand type: f32, or i8 (symmetric per-tensor scales, round half to even). */
+  word: DType;
+  /** Accumulator type: f32, or i32 (saturating on every addition). */
+  accumulator: DType;
+}
+
+export interface LoweredProgram {
+  target: string;
+  kind: string;
+  module: Module;
+  /** Plans for the layers that multiply (dense, conv2d), by node id. */
+  plans: Map<string, (m: number, n: number, k: number) => GemmPlan>;
+  /** The target's own numerics (used with `numerics: 'target'`). */
+  numerics: Numerics;
+}
+
+export function lowerProgram(module: Module, target: TargetDescription): LoweredProgram {
+  const plans = new Map<string, (m: number, n: number, k: number) => GemmPlan>();
+  const gemmLayers = Object.values(module.nodes).filter((n) => n.op === 'dense' || n.op === 'conv2d');
+  let numerics: Numerics = { word: 'f32', accumulator: 'f32' };
+  switch (target.kind) {
+    case 'systolic': {
+      const r = new ConfigReader(target);
+      const cfg = systolicConfig(target, r);
+      const { arrayRows: R, arrayCols: C, dataflow } = cfg.scalesim;
+      numerics = { word: r.word<DType>('word', 'i8', ''), accumulator: r.word<DType>('accumulator', 'i32', '') };
+      // Spatial and temporal dimensions per dataflow as SCALE-Sim maps them (FORMULAS.md §1).
+      for (const n of gemmLayers) {
+        plans.set(n.id, (m, nn, k) =>
+          dataflow === 'os' ? { mTile: R, nTile: C, kChunk: k, why: `os on ${R}×${C}: each PE accumulates all of K` }
+          : dataflow === 'ws' ? { mTile: m, nTile: C, kChunk: R, why: `ws on ${R}×${C}: K in row folds of ${R}, partial sums added per fold` }
+          : { mTile: C, nTile: nn, kChunk: R, why: `is on ${R}×${C}: K in row folds of ${R}, M in column folds of ${C}` });
+      }
+      break;
+    }
+    case 'simd_cpu': {
+      const { config } = simdCpuConfig(target);
+      const steps = lowerSimdCpu(moduleWork(module), config);
+      for (const s of steps) {
+        if (s.layer.work.kind !== 'gemm') continue;
+        const tile = s.tiles?.l1 ?? 64;
+        plans.set(s.layer.name, () => ({ mTile: tile, nTile: tile, kChunk: tile, why: `L1 tiles of ${tile}` }));
+      }
+      break;
+    }
+    case 'neuromorphic': {
+      const { config } = neuromorphicConfig(target);
+      const g = spikingGraph(module);
+      const alloc = allocate(g, config);
+      for (const p of g.projections) {
+        const k = alloc.neuronsPerCore.get(p.to)!;
+        // Each core computes the currents of its own neurons; a conv's neurons are laid out
+        // channel-innermost, so a core holds ⌈k / cout⌉ output pixels of every channel.
+        plans.set(p.layer.id, (m, n) => (p.conv ? { mTile: Math.max(1, Math.floor(k / n)), nTile: n, kChunk: Number.MAX_SAFE_INTEGER, why: `${k} neurons per core` } : { mTile: m, nTile: k, kChunk: Number.MAX_SAFE_INTEGER, why: `${k} neurons per core` }));
+      }
+      break;
+    }
+  }
+  return { target: target.name, kind: target.kind, module, plans, numerics };
+}

@@ -1,0 +1,115 @@
+/**
+ * The strongest check Kiln has: a network lowered to a target (a systolic array's folds, a CPU's
+ * cache tiles, a neuromorphic chip's cores) runs in the interpreter and computes what the graph
+ * computes — in f32 within 1e-5 relative — and executes exactly the folds and MACs the cost model
+ * priced. Then the target's own numerics (int8 operands, saturating int32 accumulators).
+ */
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../../compiler/driver.ts';
+import type { Module } from '../../../compiler/ir/module.ts';
+import { initParams, run, type Inputs } from '../../../runtime/interpreter.ts';
+import { runLowered } from '../../../runtime/lowered/execute.ts';
+import { lowerProgram } from '../../../runtime/lowered/program.ts';
+import { mulberry32, randomNormal } from '../../../runtime/tensor.ts';
+import { estimate } from '../../../targets/estimate.ts';
+import { presets } from '../../../targets/resolve.ts';
+import { memoryFiles } from '../../helpers/memfs.ts';
+import { examplesDir, kilnFiles } from '../../helpers/paths.ts';
+
+function inputsFor(m: Module, seed: number): Inputs {
+  const rng = mulberry32(seed);
+  const out: Inputs = {};
+  for (const id of m.inputs) {
+    const t = m.nodes[id]!.type!;
+    const x = randomNormal(t.shape, rng);
+    // Token ids for embeddings: integers below the smallest vocabulary that reads them.
+    if (t.dtype === 'i32') for (let i = 0; i < x.data.length; i++) x.data[i] = Math.floor(rng() * 50);
+    out[id] = x;
+  }
+  return out;
+}
+
+function relativeError(a: Float32Array, b: Float32Array): number {
+  let diff = 0, scale = 1e-30;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / scale;
+}
+
+// Small enough to run every example on every kind in seconds; the structure is the full network's.
+const SMALL: Record<string, Record<string, number>> = { vgg11: { size: 32 }, resnet18: { size: 32 }, unet_small: { size: 16 }, ptb_lstm: { vocab: 50, steps: 5 } };
+const KINDS = ['avx2_laptop', 'systolic_32x32', 'tpu_v1_like', 'loihi_1chip'];
+
+describe('lowered programs agree with the graph (fp32, 1e-5 relative)', () => {
+  for (const file of kilnFiles(examplesDir)) {
+    const name = path.basename(file, '.kiln');
+    for (const target of KINDS) {
+      it(`${name} on ${target}`, () => {
+        const overrides = new Map(Object.entries({ batch: 1, ...SMALL[name] }));
+        const m = compile(file, { overrides }).module;
+        const t = presets().get(target)!;
+        const spiking = Object.values(m.nodes).some((n) => n.op === 'lif');
+        if (t.kind === 'neuromorphic' && !spiking) return; // explained by estimate: no lif layers
+        const params = initParams(m, 3);
+        const inputs = inputsFor(m, 4);
+        const reference = run(m, params, inputs);
+        const program = lowerProgram(m, t);
+        const lowered = runLowered(program, params, inputs);
+        for (const id of m.outputs) expect(relativeError(lowered.outputs[id]!.data, reference.outputs[id]!.data)).toBeLessThanOrEqual(1e-5);
+        // Every multiplying layer ran through the target's plan and did the MACs the cost model priced.
+        const priced = estimate({ kind: 'module', module: m }, t, { defaultRate: 0.1 });
+        for (const [id, counts] of lowered.counts) {
+          if (t.kind === 'systolic') {
+            const l = priced.layers.find((x) => x.name === id)!;
+            expect(counts.macs).toBe(l.macs);
+            const d = l.details as { folds: { row: number; col: number }; gemm: { repeat: number } };
+            expect(counts.folds).toBe(d.folds.row * d.folds.col * d.gemm.repeat);
+          } else if (t.kind === 'simd_cpu') {
+            expect(counts.macs).toBe(priced.layers.find((x) => x.name === id)!.macs);
+          } else {
+            // One tile per core: each core computes the currents of its own neurons.
+            const pop = priced.layers.find((x) => (x.details as { weighted_layer: string }).weighted_layer === id)!;
+            const cores = (pop.details as { cores: number }).cores;
+            if (m.nodes[id]!.op === 'dense') expect(counts.folds).toBe(cores * m.timesteps);
+            else expect(counts.folds).toBeGreaterThanOrEqual(cores);
+          }
+        }
+        expect(lowered.counts.size).toBe(Object.values(m.nodes).filter((n) => n.op === 'dense' || n.op === 'conv2d').length);
+      });
+    }
+  }
+});
+
+describe('target numerics', () => {
+  const src = 'network g(batch = 4) { input x : f32[batch, 64]  y = dense(x, 16, weights = i8, activations = i8)  output y }';
+  const m = compile('g.kiln', { readFile: memoryFiles({ 'g.kiln': src }) }).module;
+
+  it('int8 operands with int32 accumulation stay within quantization error of f32', () => {
+    const params = initParams(m, 1);
+    const inputs = inputsFor(m, 2);
+    const program = lowerProgram(m, presets().get('tpu_v1_like')!);
+    expect(program.numerics).toEqual({ word: 'i8', accumulator: 'i32' });
+    const f32 = runLowered(program, params, inputs).outputs.y!;
+    const int = runLowered(program, params, inputs, { numerics: 'target' });
+    const err = relativeError(int.outputs.y!.data, f32.data);
+    expect(err).toBeGreaterThan(0); // it really quantized
+    expect(err).toBeLessThan(0.05); // 8 bits: about 1% per operand
+    expect(int.counts.get('y')!.saturations).toBe(0);
+  });
+
+  it('the int32 accumulator saturates instead of wrapping', () => {
+    // 70,000 products of 127 × 127 overflow int32 (70,000 × 16,129 ≈ 1.13e9 … × 2 with K = 140,000).
+    const big = compile('b.kiln', { readFile: memoryFiles({ 'b.kiln': 'network b { input x : f32[1, 140000]  y = dense(x, 1, bias = false)  output y }' }) }).module;
+    const params = initParams(big, 1);
+    params.y!.weight!.data.fill(1);
+    const inputs: Inputs = { x: { shape: [1, 140000], data: new Float32Array(140000).fill(1) } };
+    const program = lowerProgram(big, presets().get('tpu_v1_like')!);
+    const r = runLowered(program, params, inputs, { numerics: 'target' });
+    expect(r.counts.get('y')!.saturations).toBeGreaterThan(0);
+    // Saturated at 2^31 − 1 and scaled back: (2^31 − 1) · (1/127)², not the wrapped negative value.
+    expect(r.outputs.y!.data[0]).toBeCloseTo(2147483647 / (127 * 127), 0);
+  });
+});
