@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const benches = ['front-end', 'estimate', 'kernels', 'partition'].filter((b) => only.length === 0 || only.includes(b));
+const benches = ['front-end', 'estimate', 'scalesim', 'kernels', 'training', 'partition'].filter((b) => only.length === 0 || only.includes(b));
 
 let failed = 0;
 for (const b of benches) {

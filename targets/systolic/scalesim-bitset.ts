@@ -166,9 +166,15 @@ export class EpochBitset {
     return n;
   }
 
+  /**
+   * When false, commits are not logged and cannot be rolled back: for blocks that certainly
+   * precede the next epoch boundary.
+   */
+  logging = true;
+
   /** Room for `words` more entries in the undo log and the touched list. */
   private reserve(words: number): void {
-    while (this.undoLen + 2 * words > this.undo.length) this.undo = grow(this.undo);
+    while (this.logging && this.undoLen + 2 * words > this.undo.length) this.undo = grow(this.undo);
     while (this.setTouchedLen + words > this.setTouched.length) this.setTouched = grow(this.setTouched);
   }
 
@@ -180,6 +186,7 @@ export class EpochBitset {
     const m0 = wordMask(start & 31, span === 0 ? end & 31 : 31);
     const m1 = span === 0 ? 0 : wordMask(0, end & 31);
     this.reserve(count * (span + 1));
+    const log = this.logging;
     const set = this.set;
     const undo = this.undo;
     const touched = this.setTouched;
@@ -194,8 +201,10 @@ export class EpochBitset {
         const added = mask & ~old;
         if (added === 0) continue;
         n += popcount(added);
-        undo[undoLen++] = word;
-        undo[undoLen++] = old;
+        if (log) {
+          undo[undoLen++] = word;
+          undo[undoLen++] = old;
+        }
         if (old === 0) touched[touchedLen++] = word;
         set[word] = old | mask;
       }
@@ -215,6 +224,7 @@ export class EpochBitset {
     const wFirst = start >>> 5;
     const wLast = end >>> 5;
     this.reserve(wLast - wFirst + 1);
+    const log = this.logging;
     const set = this.set;
     const undo = this.undo;
     const touched = this.setTouched;
@@ -227,8 +237,10 @@ export class EpochBitset {
       const added = mask & ~old;
       if (added === 0) continue;
       count += popcount(added);
-      undo[undoLen++] = w;
-      undo[undoLen++] = old;
+      if (log) {
+        undo[undoLen++] = w;
+        undo[undoLen++] = old;
+      }
       if (old === 0) touched[touchedLen++] = w;
       set[w] = old | mask;
     }

@@ -2,93 +2,25 @@
  * Exact epoch accounting for the folds of a conv ifmap whose windows overlap, so that one
  * address is read by several cells and whether a read hits depends on the order of the stream.
  *
- * A fold (see scalesim-fold-units.ts) is committed to the epoch bitset a block of units at a
- * time: a block of whole units is a rectangle of cells, i.e. a few address runs. A unit adds at
- * most `sweep` new words, so blocks that cannot reach the end of the epoch are committed blind;
- * near the end we gallop, and when a block crosses we narrow it to the unit that crosses. That
- * unit bounds the lines where the epoch ends; we narrow those lines with scratch probes of the
- * units overlapping them (interpolating, as new words grow roughly linearly with the line) and
- * walk the last few lines cell by cell. The next epoch starts at the following cell.
+ * OS and IS folds have few units (output pixels) that all sweep their taps on the same lines:
+ * they are committed in stream order, a band of lines at a time (walkByLines). WS folds have
+ * every output pixel as a unit, each sweeping a few taps: they are committed a block of units
+ * at a time (a block of whole units is a rectangle of cells, i.e. a few address runs), blind
+ * while the block cannot reach the end of the epoch, galloping near it; a block that crosses is
+ * narrowed to the unit that crosses, which bounds the lines where the epoch ends; those lines
+ * are narrowed with scratch probes of the units overlapping them (endEpoch). Either way the last
+ * few lines are walked cell by cell, and the next epoch starts at the following cell.
  */
 
-import type { EpochBitset } from './scalesim-bitset.ts';
 import { Segments, type FoldUnits } from './scalesim-fold-units.ts';
-import type { ConvIfmap } from './scalesim-ifmap-geometry.ts';
+import { FoldRegion } from './scalesim-fold-region.ts';
 
 export { isFold, osFold, wsFold, type FoldUnits } from './scalesim-fold-units.ts';
 
-export class FoldWalker {
+export class FoldWalker extends FoldRegion {
   /** Below this many cells in the bounding lines, find the epoch end by walking them directly. */
-  static walkCells = 128;
+  static walkCells = 512;
   private readonly segs = new Segments();
-  private f!: FoldUnits;
-  /** Where the current epoch started within the fold. */
-  private posLine = 0;
-  private posCol = 0;
-  /** Per-unit tap ranges of a staircase region. */
-  private kAs = new Int32Array(64);
-  private kBs = new Int32Array(64);
-
-  constructor(
-    private readonly g: ConvIfmap,
-    private readonly bits: EpochBitset,
-  ) {}
-
-  private start(u: number): number {
-    return this.f.startBase + this.f.startSlope * u;
-  }
-
-  /** First sweep index of unit u at or after position (line, col). */
-  private sweepFrom(u: number, line: number, col: number): number {
-    const d = line - this.start(u);
-    const j = this.f.colIsUnit ? d + (u < col ? 1 : 0) : d < col ? d + 1 : d;
-    return j < 0 ? 0 : j > this.f.sweep ? this.f.sweep : j;
-  }
-
-  /** Units [uA, uB), sweep indices [j0, j1). */
-  private emit(uA: number, uB: number, j0: number, j1: number, probe: boolean): number {
-    const f = this.f;
-    const kA = f.reversed ? f.kLo + f.sweep - j1 : f.kLo + j0;
-    const kB = f.reversed ? f.kLo + f.sweep - j0 : f.kLo + j1;
-    return this.g.emitRect(f.m0 + uA, f.m0 + uB, kA, kB, this.bits, probe);
-  }
-
-  /**
-   * Cells of units [uA, uB) at or after the restart position, on lines x0 .. x1: a rectangle
-   * when every unit is whole, else a staircase.
-   */
-  private emitRegion(uA: number, uB: number, x0: number, x1: number, probe: boolean): number {
-    const f = this.f;
-    const J = f.sweep;
-    const n = uB - uA;
-    if (n <= 0) return 0;
-    // Starts never decrease with u, so the first unit is the last to begin and the last unit
-    // the last to finish: checking them tells whether every unit is whole.
-    if (
-      this.sweepFrom(uA, this.posLine, this.posCol) === 0 &&
-      this.sweepFrom(uA, x0, 0) === 0 &&
-      this.sweepFrom(uB - 1, x1 + 1, 0) === J
-    ) {
-      return this.emit(uA, uB, 0, J, probe);
-    }
-    if (this.kAs.length < n) {
-      this.kAs = new Int32Array(2 * n);
-      this.kBs = new Int32Array(2 * n);
-    }
-    for (let i = 0; i < n; i++) {
-      const u = uA + i;
-      const j0 = Math.max(this.sweepFrom(u, this.posLine, this.posCol), this.sweepFrom(u, x0, 0));
-      const j1 = this.sweepFrom(u, x1 + 1, 0);
-      this.kAs[i] = f.reversed ? f.kLo + J - j1 : f.kLo + j0;
-      this.kBs[i] = f.reversed ? f.kLo + J - j0 : f.kLo + j1;
-    }
-    return this.g.emitStair(f.m0 + uA, n, this.kAs, this.kBs, this.bits, probe);
-  }
-
-  private addrAt(u: number, j: number): number {
-    const f = this.f;
-    return this.g.addr(f.m0 + u, f.reversed ? f.kLo + f.sweep - 1 - j : f.kLo + j);
-  }
 
   walk(f: FoldUnits): void {
     this.f = f;
@@ -223,8 +155,11 @@ export class FoldWalker {
         const v = Math.min(f.units, u + safe);
         const w = Math.max(u, v - J - 2);
         if (w > u) {
-          segs.push(u, w, bits.undoMark, cum);
+          // Never rolled back (the boundary is at or after unit v), so not logged.
+          segs.push(u, w, -1, cum);
+          bits.logging = false;
           cum += this.emit(u, w, 0, J, false);
+          bits.logging = true;
         }
         segs.push(w, v, bits.undoMark, cum);
         cum += this.emit(w, v, 0, J, false);
@@ -293,6 +228,7 @@ export class FoldWalker {
     // Keep everything before u0 committed (it all precedes the boundary); undo the rest.
     let s = 0;
     while (segs.u1[s]! <= u0) s++;
+    if (segs.mark[s]! < 0) throw new Error('scalesim fold walk: rollback into an unlogged block');
     bits.rollback(segs.mark[s]!);
     let base = segs.cum[s]!;
     base += this.emitRegion(segs.u0[s]!, u0, -1, Infinity, false);

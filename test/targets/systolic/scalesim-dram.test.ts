@@ -80,6 +80,20 @@ describe('fast DRAM model = literal replay of SCALE-Sim\'s buffers', () => {
     );
   });
 
+  it('tiny buffers on wide arrays: several epochs end within one line, and drains are short', () => {
+    // 0.1 kB: epochs of 50 words (fewer than a line of a 64-wide array), drains of 3-6 lines.
+    const tiny = fc.record({
+      rows: fc.integer({ min: 1, max: 64 }),
+      cols: fc.integer({ min: 1, max: 64 }),
+      dataflow,
+      ifmapKb: fc.constantFrom(0.1, 0.2, 0.5),
+      filterKb: fc.constantFrom(0.1, 0.3),
+      ofmapKb: fc.constantFrom(0.05, 0.1, 0.3),
+    });
+    const small = conv.filter((c) => c.ifmapH * c.ifmapW * c.channels <= 600);
+    fc.assert(fc.property(small, tiny, compare), { numRuns: 80, seed: 7 });
+  });
+
   it('a mid-size conv on a 32x32 array whose epochs end inside folds in every dataflow', () => {
     // 20x20x40 ifmap (16000 words) against 1-2 kB buffers: many epochs per fold.
     const shape = { ifmapH: 20, ifmapW: 20, filterH: 3, filterW: 3, channels: 40, numFilters: 40, strideH: 1, strideW: 1 };

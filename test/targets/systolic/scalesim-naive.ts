@@ -91,7 +91,7 @@ class WriteBuffer {
     sizeKb: number,
     private readonly width: number,
   ) {
-    this.total = sizeKb * 1024;
+    this.total = Math.floor(sizeKb * 1024); // total_size_elems = floor(bytes / word_size)
     this.drainSize = this.total - Math.ceil(this.total * 0.5);
     this.free = this.total;
   }
