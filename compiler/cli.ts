@@ -11,6 +11,8 @@ import { printModule } from './ir/print.ts';
 import { PassFailure } from './passes/pass.ts';
 import { parseArgs, parseOverrides, UsageError, type FlagSpec } from './cli-args.ts';
 import { runEstimate } from './commands/estimate.ts';
+import { runTrain } from './commands/train.ts';
+import { runRun } from './commands/run.ts';
 import { runOnnxTests } from '../runtime/onnx/test-runner.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -110,6 +112,58 @@ reason: an op or attribute Kiln does not have) per case and ends with
     run(args, io) {
       if (args.positional.length === 0) throw new UsageError(`kiln onnx-test: give at least one case directory\nusage: ${COMMANDS['onnx-test']!.usage}`);
       return runOnnxTests(args.positional, io);
+    },
+  },
+  train: {
+    summary: 'train a network as its train block says (reverse-mode autodiff in the reference interpreter)',
+    usage: 'kiln train FILE[:NETWORK] [--epochs E] [--seed S] [--json] [--checkpoint PATH] [--resume PATH] [--set NAME=VALUE]…',
+    help: `Runs FILE's train block for NETWORK (the block named like it, or with \`network "NAME"\`): seeded
+minibatches, the block's optimizer, loss, weight decay and schedule, then the held-out accuracy
+after every epoch. The same seed gives bit-identical weights. A progress bar goes to stderr when
+it is a terminal.
+
+  --epochs E         train until epoch E (default: the train block's epochs)
+  --seed S           seed of a fresh run (default: the train block's seed, else 0)
+  --json             one JSON line per epoch on stdout: {"epoch", "loss", "train_accuracy", "test_accuracy", "seconds"}
+  --checkpoint PATH  write weights, optimizer and data-order state to PATH after every epoch (atomically)
+  --resume PATH      continue the run saved in PATH exactly where it stopped (and keep checkpointing
+                     there unless --checkpoint says otherwise)
+  --set NAME=VALUE   override a network parameter, e.g. --set hidden=128`,
+    flags: { '--epochs': { value: true }, '--seed': { value: true }, '--json': {}, '--checkpoint': { value: true }, '--resume': { value: true }, '--set': { value: true, repeat: true } },
+    run(args, io) {
+      return runTrain({
+        source: single(args.positional, 'train'),
+        epochs: args.flags.get('--epochs')?.[0],
+        seed: args.flags.get('--seed')?.[0],
+        json: args.flags.has('--json'),
+        checkpoint: args.flags.get('--checkpoint')?.[0],
+        resume: args.flags.get('--resume')?.[0],
+        overrides: parseOverrides(args.flags.get('--set'), 'train'),
+      }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
+    },
+  },
+  run: {
+    summary: 'evaluate a trained network on a data set or on inputs from a JSON file',
+    usage: 'kiln run FILE[:NETWORK] --checkpoint PATH --input DATA [--json] [--limit N] [--set NAME=VALUE]…',
+    help: `Loads the weights kiln train wrote to PATH into NETWORK and runs it in inference mode.
+
+  --checkpoint PATH  the trained weights (a checkpoint of this network, same shapes)
+  --input DATA       mnist:test, mnist:train, iris:test, iris:train, sequence:test, sequence:train
+                     (split as FILE's train block splits it), or a JSON file: an array of samples,
+                     or {"inputs": [[…], …], "labels": [3, …]}
+  --json             {"network", "input", "samples", "accuracy", "correct", "predictions"[, "outputs"]}
+  --limit N          only the first N samples
+  --set NAME=VALUE   override a network parameter`,
+    flags: { '--checkpoint': { value: true }, '--input': { value: true }, '--json': {}, '--limit': { value: true }, '--set': { value: true, repeat: true } },
+    run(args, io) {
+      return runRun({
+        source: single(args.positional, 'run'),
+        checkpoint: args.flags.get('--checkpoint')?.[0],
+        input: args.flags.get('--input')?.[0],
+        json: args.flags.has('--json'),
+        limit: args.flags.get('--limit')?.[0],
+        overrides: parseOverrides(args.flags.get('--set'), 'run'),
+      }, { ...io, warn: (d) => report(d, io), tty: false });
     },
   },
   check: {

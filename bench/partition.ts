@@ -1,0 +1,126 @@
+/**
+ * Partitioning benchmark: gpmetis vs Kiln (hypergraph, λ−1) vs Kiln (graph, edge cut) on
+ * generated spiking convolutional networks, all scored by one scorer.
+ *
+ *   npx tsx bench/partition.ts [--graphs dvs-5k,dvs-33k] [--k 64,128,256] [--seed 1]
+ *                              [--cores-per-chip 128] [--out table.md] [--no-graph-kiln]
+ *
+ * Times: Kiln's are wall and CPU time of the partition call in this process (the network is in
+ * memory); gpmetis's are its own printed "Partitioning" time (METIS time, file I/O excluded) and
+ * the wall time of the process. The machine may be shared: the load average is printed.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { gpmetisMissing, runGpmetis } from '../targets/neuromorphic/partition/gpmetis.ts';
+import { writeMetisGraphFile } from '../targets/neuromorphic/partition/metis-format.ts';
+import { partitionGraph, partitionHypergraph } from '../targets/neuromorphic/partition/partitioner.ts';
+import { scorePartition, type PartitionScore } from '../targets/neuromorphic/partition/score.ts';
+import { BENCH_SNNS, generateSnn } from '../targets/neuromorphic/partition/snn-generator.ts';
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+}
+
+const graphs = arg('graphs', BENCH_SNNS.map((s) => s.name).join(',')).split(',');
+const ks = arg('k', '64,128,256').split(',').map(Number);
+const seed = Number(arg('seed', '1'));
+const coresPerChip = Number(arg('cores-per-chip', '128'));
+const outFile = process.argv.includes('--out') ? arg('out', '') : '';
+const withGraphKiln = !process.argv.includes('--no-graph-kiln');
+
+interface Row {
+  graph: string;
+  neurons: number;
+  synapses: number;
+  k: number;
+  tool: string;
+  score: PartitionScore;
+  seconds: string;
+  note: string;
+}
+
+const rows: Row[] = [];
+const fmt = (x: number | undefined) => (x === undefined ? '–' : Math.round(x).toLocaleString('en-US'));
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || !b ? '' : ` (${(a / b).toFixed(2)}×)`);
+const missing = gpmetisMissing();
+const load0 = loadavg();
+console.log(`partition benchmark — seed ${seed}, ε = 0.03, chips of ${coresPerChip} cores, load average ${load0.map((l) => l.toFixed(2)).join(' ')}`);
+if (missing) console.log(`SKIPPING gpmetis: ${missing}`);
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'kiln-partition-bench-'));
+try {
+  for (const name of graphs) {
+    const spec = BENCH_SNNS.find((s) => s.name === name);
+    if (!spec) throw new Error(`unknown graph ${name}; known: ${BENCH_SNNS.map((s) => s.name).join(', ')}`);
+    const net = generateSnn(spec);
+    const input = { graph: net.graph, hypergraph: net.hypergraph };
+    console.log(`\n${name}: ${net.neurons.toLocaleString('en-US')} neurons, ${net.synapses.toLocaleString('en-US')} synapses`);
+    const file = path.join(tmp, `${name}.graph`);
+    if (!missing) writeMetisGraphFile(file, net.graph);
+    const kList = name === 'dvs-1m' && !process.argv.includes('--k') ? [...ks, 1024] : ks;
+    for (const k of kList) {
+      const base = { graph: name, neurons: net.neurons, synapses: net.synapses, k };
+      const opts = { k, coresPerChip };
+      let metis: PartitionScore | undefined;
+      if (!missing) {
+        const r = runGpmetis(net.graph, k, { seed, graphFile: file });
+        metis = scorePartition(input, r.parts, opts);
+        const agree = metis.edgeCut === r.edgecut ? '' : ` SCORER MISMATCH: gpmetis printed ${r.edgecut}`;
+        rows.push({ ...base, tool: 'gpmetis', score: metis, seconds: `${r.partitionSeconds.toFixed(2)} (wall ${r.wallSeconds.toFixed(1)} with I/O)`, note: agree });
+      }
+      const runKiln = (tool: string, f: () => Int32Array) => {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        const parts = f();
+        const wall = (performance.now() - t0) / 1000;
+        const cpu = process.cpuUsage(c0);
+        const s = scorePartition(input, parts, opts);
+        rows.push({ ...base, tool, score: s, seconds: `${wall.toFixed(2)} (cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)})`, note: '' });
+        return s;
+      };
+      runKiln('kiln-hypergraph', () => partitionHypergraph(net.hypergraph, { k, seed }).parts);
+      if (withGraphKiln) runKiln('kiln-graph', () => partitionGraph(net.graph, { k, seed }).parts);
+      for (const r of rows.filter((x) => x.graph === name && x.k === k)) {
+        const s = r.score;
+        console.log(
+          `  k=${k} ${r.tool.padEnd(16)} messages ${fmt(s.spikeMessages)}${ratio(s.spikeMessages, metis?.spikeMessages)}  inter-chip ${fmt(s.interChipMessages)}${ratio(s.interChipMessages, metis?.interChipMessages)}  edge cut ${fmt(s.edgeCut)}${ratio(s.edgeCut, metis?.edgeCut)}  imbalance ${s.imbalance.toFixed(3)}  time ${r.seconds}${r.note}`,
+        );
+      }
+    }
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+const load1 = loadavg();
+const lines = [
+  `| network | neurons | synapses | k | partitioner | spike messages | inter-chip messages | edge cut | imbalance | time (s) |`,
+  `|---|---:|---:|---:|---|---:|---:|---:|---:|---|`,
+];
+for (const r of rows) {
+  const m = rows.find((x) => x.graph === r.graph && x.k === r.k && x.tool === 'gpmetis')?.score;
+  const s = r.score;
+  lines.push(
+    `| ${r.graph} | ${fmt(r.neurons)} | ${fmt(r.synapses)} | ${r.k} | ${r.tool} | ${fmt(s.spikeMessages)}${ratio(s.spikeMessages, m?.spikeMessages)} | ${fmt(s.interChipMessages)}${ratio(s.interChipMessages, m?.interChipMessages)} | ${fmt(s.edgeCut)}${ratio(s.edgeCut, m?.edgeCut)} | ${s.imbalance.toFixed(3)} | ${r.seconds} |`,
+  );
+}
+console.log(`\n${lines.join('\n')}`);
+console.log(`\nload average at start ${load0.map((l) => l.toFixed(2)).join(' ')}, at end ${load1.map((l) => l.toFixed(2)).join(' ')} (2 cores)`);
+// Goals: messages ≤ 0.9× gpmetis (hypergraph), edge cut ≤ 1.1× gpmetis (graph).
+let pass = true;
+for (const r of rows.filter((x) => x.tool !== 'gpmetis')) {
+  const m = rows.find((x) => x.graph === r.graph && x.k === r.k && x.tool === 'gpmetis')?.score;
+  if (!m) continue;
+  if (r.tool === 'kiln-hypergraph' && r.score.spikeMessages! > 0.9 * m.spikeMessages!) {
+    pass = false;
+    console.log(`GOAL MISSED: ${r.graph} k=${r.k} hypergraph messages ${(r.score.spikeMessages! / m.spikeMessages!).toFixed(3)}× gpmetis`);
+  }
+  if (r.tool === 'kiln-graph' && r.score.edgeCut! > 1.1 * m.edgeCut!) {
+    pass = false;
+    console.log(`GOAL MISSED: ${r.graph} k=${r.k} graph edge cut ${(r.score.edgeCut! / m.edgeCut!).toFixed(3)}× gpmetis`);
+  }
+}
+if (!missing) console.log(pass ? 'all goals met: kiln-hypergraph messages ≤ 0.9× and kiln-graph edge cut ≤ 1.1× gpmetis on every run' : 'some goals missed (see above)');
+if (outFile) writeFileSync(outFile, `${lines.join('\n')}\n`);

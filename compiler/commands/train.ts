@@ -1,0 +1,67 @@
+/** `kiln train FILE[:NETWORK]`: run a network's train block. */
+import { UsageError } from '../cli-args.ts';
+import type { Diagnostic } from '../lang/diagnostics.ts';
+import { loadData } from '../../runtime/data/index.ts';
+import { train } from '../../runtime/train.ts';
+import { epochJson, formatEpoch, progressBar } from '../../runtime/train/progress.ts';
+import { prepare } from '../../runtime/train/setup.ts';
+
+export interface TrainArgs {
+  source: string;
+  epochs?: string;
+  seed?: string;
+  json: boolean;
+  checkpoint?: string;
+  resume?: string;
+  overrides: Map<string, number>;
+}
+
+export interface CommandIo {
+  out(s: string): void;
+  err(s: string): void;
+  /** Print warnings (the CLI formats them with their source lines). */
+  warn(d: Diagnostic[]): void;
+  /** stderr is a terminal: draw a progress bar. */
+  tty: boolean;
+}
+
+export function wholeNumber(command: string, flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`kiln ${command}: ${flag} takes a whole number ≥ ${min}, not '${text}'`);
+  return n;
+}
+
+export function runTrain(a: TrainArgs, io: CommandIo): number {
+  const epochs = wholeNumber('train', '--epochs', a.epochs, 1);
+  const seed = wholeNumber('train', '--seed', a.seed, 0);
+  if (a.resume && seed !== undefined) throw new UsageError('kiln train: --seed starts a fresh run; a resumed run keeps its checkpoint\'s seed');
+  const p = prepare(a.source, { overrides: a.overrides, requireTrain: true });
+  if (p.warnings.length) io.warn(p.warnings);
+  const config = p.config!;
+  const data = loadData(config.data.name, config.data.args);
+  const total = epochs ?? config.epochs;
+  const bar = io.tty ? progressBar(io.err) : undefined;
+  if (!a.json) {
+    io.out(`training ${p.module.name} on ${config.data.name} (${data.train.count} train, ${data.test.count} test), ` +
+      `batch ${(p.module.nodes[p.module.inputs[0]!]!.attrs.shape as number[])[0]}, ${config.optimizer.kind}(lr = ${config.optimizer.lr}), ${total} epoch${total === 1 ? '' : 's'}\n`);
+  }
+  const r = train({ module: p.module, config, data }, {
+    epochs, seed,
+    resume: a.resume,
+    checkpoint: a.checkpoint ?? a.resume,
+    onBatch: bar ? (b) => bar.update(b) : undefined,
+    onEpoch: (e) => {
+      bar?.clear();
+      io.out((a.json ? epochJson(e) : formatEpoch(e, total)) + '\n');
+    },
+  });
+  bar?.clear();
+  if (r.epochsRun === 0) io.err(`kiln train: the checkpoint already holds ${r.history.length} of ${total} epochs; nothing to do (raise --epochs to train further)\n`);
+  else if (!a.json) {
+    const last = r.history[r.history.length - 1]!;
+    const saved = a.checkpoint ?? a.resume;
+    io.out(`done: test accuracy ${(100 * last.test_accuracy).toFixed(2)}% after ${last.epoch} epochs${saved ? `; checkpoint ${saved}` : ''}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,49 @@
+/**
+ * Reverse-mode automatic differentiation over Kiln's graph IR. A forward pass (autodiff/forward.ts)
+ * runs the interpreter's op definitions with the layers' precisions fake-quantized and records a
+ * tape; a loss (autodiff/loss.ts) seeds the output gradient; the reverse sweep
+ * (autodiff/backward.ts) replays the tape through each op's backward rule, using straight-through
+ * estimators where the forward is not differentiable (sign, quantization) and surrogate
+ * gradients through LIF spikes over the time steps. docs/training.md explains the choices.
+ */
+import type { Module, NodeId } from '../compiler/ir/module.ts';
+import type { Tensor } from './tensor.ts';
+import type { Inputs, SpikeEncoding, Weights } from './interpreter/types.ts';
+import { backward, type Gradients } from './autodiff/backward.ts';
+import { forward } from './autodiff/forward.ts';
+import { computeLoss, type LossKind } from './autodiff/loss.ts';
+
+export { forward, effectiveWeights, timeVarying, type ForwardOptions, type ForwardResult, type TrainTapeEntry } from './autodiff/forward.ts';
+export { backward, DIFFERENTIABLE_OPS, RULES, type BackwardOptions, type Gradients } from './autodiff/backward.ts';
+export { computeLoss, argmaxRows, countCorrect, type LossKind, type LossResult } from './autodiff/loss.ts';
+export { fakeQuantize, f16Round, bf16Round, isLearnable, isQuantizedParam, type FakeQuant, type Role } from './autodiff/precision.ts';
+
+export interface StepOptions {
+  loss?: LossKind;
+  /** Seed of this step's dropout masks and rate-coded inputs. */
+  seed?: number;
+  /** Training mode (batch statistics, dropout); default true. */
+  training?: boolean;
+  encoding?: SpikeEncoding;
+  /** Also differentiate with respect to the inputs. */
+  inputGrads?: boolean;
+}
+
+export interface StepResult {
+  loss: number;
+  correct: number;
+  rows: number;
+  grads: Gradients;
+  /** Batch-norm running statistics the forward pass updated. */
+  state: Weights;
+  outputs: Record<NodeId, Tensor>;
+}
+
+/** Forward, loss and backward for one minibatch: what a training step needs before the update. */
+export function lossAndGradients(m: Module, weights: Weights, inputs: Inputs, labels: ArrayLike<number>, o: StepOptions = {}): StepResult {
+  const training = o.training ?? true;
+  const fwd = forward(m, weights, inputs, { training, seed: o.seed ?? 0, encoding: o.encoding });
+  const l = computeLoss(m, fwd, labels, o.loss ?? 'cross_entropy');
+  const grads = backward(m, fwd, l.seeds, { training, inputs: o.inputGrads });
+  return { loss: l.loss, correct: l.correct, rows: l.rows, grads, state: fwd.state, outputs: fwd.outputs };
+}

@@ -1,0 +1,142 @@
+/**
+ * Quantization-aware training: the forward pass sees a layer's weights and outputs at the
+ * precision its `weights =` / `activations =` attributes choose (quantize, then dequantize back
+ * to f32 — "fake quantization"), and the backward pass replaces the rounding, which has a zero
+ * derivative almost everywhere, by a straight-through estimator (Bengio et al. 2013):
+ *   binary   sign(x) with x = 0 → +1 (BinaryNet); gradient passes where |x| ≤ 1, the hardtanh STE of
+ *            Courbariaux, Hubara et al. 2016 ("Binarized Neural Networks"). Weights stay real
+ *            ("latent") in the optimizer and are clipped to [−1, 1] after each step (BinaryConnect).
+ *   ternary  TWN (Li, Zhang & Liu 2016): α·t, t ∈ {−1, 0, 1}, Δ = 0.7·mean|w|; identity STE.
+ *   i8       symmetric max-abs scale, per tensor or per output channel (Jacob et al. 2018); the
+ *            gradient is cut where a value saturated.
+ *   i16      dynamic fixed point: int16 mantissas with a shared power-of-two exponent per tensor
+ *            or per channel (Courbariaux, Bengio & David 2014); identity STE.
+ *   f16/bf16 round to nearest even in the narrower format; identity STE.
+ * Per-channel means axis 0 of a weight ([out, …]) and axis 1 of an activation ([batch, C, …]).
+ */
+import type { Precision } from '../../compiler/ir/dtype.ts';
+import { type Tensor, zeros } from '../tensor.ts';
+import { fakeQuantInt8, fakeQuantInt8Backward } from '../kernels/quant-int8.ts';
+import { dequantizeTernary, ternarize } from '../kernels/ternary.ts';
+import { chooseExponent } from '../kernels/fixed-point.ts';
+import { aroundAxis } from '../kernels/check.ts';
+
+export type Role = 'weight' | 'activation';
+
+export interface FakeQuant {
+  y: Tensor;
+  /** dL/dx from dL/dy through the straight-through estimator. */
+  backward(dy: Tensor): Tensor;
+}
+
+const identity = (dy: Tensor): Tensor => dy;
+
+function channelAxis(x: Tensor, p: Precision, role: Role): number | undefined {
+  if (p.granularity !== 'per_channel') return undefined;
+  if (role === 'weight') return x.shape.length >= 2 ? 0 : undefined;
+  return x.shape.length >= 2 ? 1 : undefined;
+}
+
+function binary(x: Tensor): FakeQuant {
+  const y = zeros(x.shape);
+  const xd = x.data, yd = y.data;
+  for (let i = 0; i < xd.length; i++) yd[i] = xd[i]! >= 0 ? 1 : -1;
+  return {
+    y,
+    backward(dy) {
+      const dx = zeros(x.shape);
+      const gd = dy.data, out = dx.data;
+      for (let i = 0; i < xd.length; i++) { const v = xd[i]!; out[i] = v <= 1 && v >= -1 ? gd[i]! : 0; }
+      return dx;
+    },
+  };
+}
+
+/** int16 dynamic fixed point with one exponent per slice along `axis` (or per tensor). */
+function dfp16(x: Tensor, axis: number | undefined): FakeQuant {
+  const { outer, len, inner } = axis === undefined ? { outer: 1, len: 1, inner: x.data.length } : aroundAxis(x.shape, axis);
+  const maxAbs = new Float64Array(len);
+  const xd = x.data;
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < len; c++) {
+      const base = (o * len + c) * inner;
+      let m = maxAbs[c]!;
+      for (let i = base; i < base + inner; i++) { const a = Math.abs(xd[i]!); if (a > m) m = a; }
+      maxAbs[c] = m;
+    }
+  }
+  const y = zeros(x.shape);
+  for (let c = 0; c < len; c++) {
+    const step = 2 ** chooseExponent(maxAbs[c]!);
+    for (let o = 0; o < outer; o++) {
+      const base = (o * len + c) * inner;
+      for (let i = base; i < base + inner; i++) y.data[i] = roundEven(xd[i]! / step) * step;
+    }
+  }
+  return { y, backward: identity };
+}
+
+function roundEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Round a double to the nearest IEEE binary16 value (ties to even), overflowing to ±∞. */
+export function f16Round(v: number): number {
+  if (!Number.isFinite(v) || v === 0) return v;
+  const a = Math.abs(v);
+  if (a >= 65520) return v > 0 ? Infinity : -Infinity;
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  const ulp = 2 ** (Math.max(e, -14) - 10);
+  const r = roundEven(a / ulp) * ulp;
+  return v > 0 ? r : -r;
+}
+
+const f32view = new Float32Array(1);
+const u32view = new Uint32Array(f32view.buffer);
+
+/** Round a float32 to bfloat16 (the top 16 bits), ties to even; NaN stays NaN. */
+export function bf16Round(v: number): number {
+  f32view[0] = v;
+  const bits = u32view[0]!;
+  if ((bits & 0x7f800000) === 0x7f800000) return v;
+  u32view[0] = ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) << 16;
+  return f32view[0]!;
+}
+
+function rounded(x: Tensor, round: (v: number) => number): FakeQuant {
+  const y = zeros(x.shape);
+  for (let i = 0; i < y.data.length; i++) y.data[i] = round(x.data[i]!);
+  return { y, backward: identity };
+}
+
+/** Fake-quantize `x` to precision `p`; undefined for f32 (nothing to do). */
+export function fakeQuantize(x: Tensor, p: Precision | undefined, role: Role): FakeQuant | undefined {
+  if (!p) return undefined;
+  const axis = channelAxis(x, p, role);
+  switch (p.dtype) {
+    case 'f32': return undefined;
+    case 'binary': return binary(x);
+    case 'ternary': return { y: dequantizeTernary(ternarize(x, { axis })), backward: identity };
+    case 'i8': {
+      const { y, q } = fakeQuantInt8(x, { axis, narrowRange: role === 'weight' });
+      return { y, backward: (dy) => fakeQuantInt8Backward(x, dy, q) };
+    }
+    case 'i16': return dfp16(x, axis);
+    case 'f16': return rounded(x, f16Round);
+    case 'bf16': return rounded(x, bf16Round);
+  }
+}
+
+/** Parameters a layer's `weights =` precision applies to: every learnable one but biases and shifts. */
+export function isQuantizedParam(op: string, name: string): boolean {
+  if (name.startsWith('running_')) return false;
+  if (name === 'bias' || name === 'beta') return false;
+  if ((op === 'rnn' || op === 'lstm' || op === 'gru') && /^b\d+$/.test(name)) return false;
+  return true;
+}
+
+/** Parameters the optimizer updates: all but batch-norm running statistics. */
+export const isLearnable = (name: string): boolean => !name.startsWith('running_');

@@ -1,0 +1,141 @@
+/**
+ * Backward rules of the ops with parameters or state, on the kernels' backward passes: dense and
+ * conv2d (GEMM), pools, batch norm, embedding, dropout (the forward's mask, reused), the recurrent
+ * layers (BPTT per stacked layer, through the between-layer dropout masks) and LIF neurons
+ * (surrogate-gradient BPTT across the network's time steps, carried in the node's memory).
+ */
+import { type Tensor, reshape } from '../tensor.ts';
+import { batchNormBackward } from '../kernels/batchnorm.ts';
+import { mul, reduceToShape } from '../kernels/broadcast.ts';
+import { conv2dBackward } from '../kernels/conv2d-backward.ts';
+import { denseBackward } from '../kernels/dense.ts';
+import { lifBackward, type LifCache } from '../kernels/lif.ts';
+import { embeddingBackward } from '../kernels/movement.ts';
+import { avgPoolBackward, globalAvgPoolBackward, maxPoolBackward, type PoolOptions } from '../kernels/pool.ts';
+import { gruBackward, type GruCache } from '../kernels/gru.ts';
+import { lstmBackward, type LstmCache } from '../kernels/lstm.ts';
+import { rnnBackward, type RnnCache } from '../kernels/rnn.ts';
+import type { RecurrentGrads, RecurrentWeights } from '../kernels/rnn-common.ts';
+import { matmul, transpose } from '../interpreter/tensor-ops.ts';
+import { sparseDenseWeightGrad } from './sparse-dense.ts';
+import type { Node } from '../../compiler/ir/module.ts';
+import type { BackwardRule, RuleArgs, RuleResult } from './types.ts';
+
+const pair = (v: unknown) => v as [number, number];
+
+function poolOptions(node: Node): PoolOptions {
+  const a = node.attrs;
+  return {
+    kernel: pair(a.kernel), strides: pair(a.stride), dilations: pair(a.dilation),
+    pads: a.pad as number[], ceilMode: a.ceil_mode as boolean, countIncludePad: (a.count_include_pad as boolean | undefined) ?? false,
+  };
+}
+
+function dense(a: RuleArgs): RuleResult {
+  const p = a.entry.params;
+  const x = a.entry.inputs[0]!;
+  const sparse = a.entry.saved.sparse === true;
+  const g = denseBackward(x, p.weight!, a.dy!, { input: a.want[0], weight: !sparse, bias: p.bias !== undefined });
+  const [outF, inF] = p.weight!.shape as [number, number];
+  const dw = sparse ? sparseDenseWeightGrad(x, a.dy!, outF, inF) : g.dw!;
+  return { inputs: [g.dx], params: { weight: dw, ...(g.db ? { bias: g.db } : {}) } };
+}
+
+/** Swap the last two axes. */
+const swapLast = (t: Tensor): Tensor => {
+  const r = t.shape.length;
+  return transpose(t, [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2]);
+};
+
+/** NumPy matmul: dA = dY·Bᵀ, dB = Aᵀ·dY, summed over broadcast batch axes; 1-D operands promoted. */
+function matmulRule(a: RuleArgs): RuleResult {
+  const [x, y] = a.entry.inputs as [Tensor, Tensor];
+  const x2 = x.shape.length === 1 ? reshape(x, [1, x.shape[0]!]) : x;
+  const y2 = y.shape.length === 1 ? reshape(y, [y.shape[0]!, 1]) : y;
+  const m = x2.shape[x2.shape.length - 2]!, n = y2.shape[y2.shape.length - 1]!;
+  const batch = a.dy!.shape.slice(0, a.dy!.shape.length - (x.shape.length === 1 ? 0 : 1) - (y.shape.length === 1 ? 0 : 1));
+  const g = reshape(a.dy!, [...batch, m, n]);
+  const dx = a.want[0] ? reshape(reduceToShape(matmul(g, swapLast(y2)), x2.shape), x.shape) : undefined;
+  const dyb = a.want[1] ? reshape(reduceToShape(matmul(swapLast(x2), g), y2.shape), y.shape) : undefined;
+  return { inputs: [dx, dyb] };
+}
+
+function conv2d(a: RuleArgs): RuleResult {
+  const at = a.node.attrs;
+  const p = a.entry.params;
+  const g = conv2dBackward(a.entry.inputs[0]!, p.weight!, a.dy!, {
+    stride: pair(at.stride), dilation: pair(at.dilation), pad: at.pad as [number, number, number, number], groups: at.groups as number,
+  }, { input: a.want[0], weight: true, bias: p.bias !== undefined });
+  return { inputs: [g.dx], params: { weight: g.dw!, ...(g.db ? { bias: g.db } : {}) } };
+}
+
+function batchnorm(a: RuleArgs): RuleResult {
+  const s = a.entry.saved;
+  const g = batchNormBackward(a.entry.inputs[0]!, a.entry.params.gamma!, a.dy!, s.mean as Float32Array, s.invStd as Float32Array, a.training);
+  return { inputs: [g.dx], params: { gamma: g.dgamma, beta: g.dbeta } };
+}
+
+function dropout(a: RuleArgs): RuleResult {
+  const mask = a.entry.saved.mask as Tensor | undefined;
+  return { inputs: [mask ? mul(a.dy!, mask) : a.dy!] };
+}
+
+function lif(a: RuleArgs): RuleResult {
+  const cache = a.entry.saved.lif as LifCache;
+  const x = a.entry.inputs[0]!;
+  const carry = a.memory.get('dv') as Tensor | undefined;
+  if (!a.dy && !carry) return {};
+  const r = lifBackward(cache, a.dy && reshape(a.dy, cache.shape), carry && reshape(carry, cache.shape));
+  a.memory.set('dv', r.dv0);
+  return { inputs: [reshape(r.dInput, x.shape)] };
+}
+
+interface LayerCache { input: Tensor; cache: unknown }
+
+/** Layer by layer from the top: each layer's input gradient, through its dropout mask, feeds the one below. */
+function recurrent(a: RuleArgs): RuleResult {
+  const { node, entry } = a;
+  const caches = entry.saved.layers as LayerCache[];
+  const masks = (entry.saved.masks as Tensor[] | undefined) ?? [];
+  const p = entry.params;
+  let dy: Tensor | undefined = node.attrs.sequence === 'last' ? undefined : transpose(a.dy!, [1, 0, 2]);
+  let dhT: Tensor | undefined = node.attrs.sequence === 'last' ? a.dy! : undefined;
+  const params: Record<string, Tensor> = {};
+  for (let l = caches.length - 1; l >= 0; l--) {
+    const { input, cache } = caches[l]!;
+    const wt: RecurrentWeights = { w: p[`w_ih${l}`]!, r: p[`w_hh${l}`]!, wb: p[`b${l}`]! };
+    const g: RecurrentGrads = node.op === 'lstm' ? lstmBackward(input, wt, cache as LstmCache, dy, dhT)
+      : node.op === 'gru' ? gruBackward(input, wt, cache as GruCache, dy, dhT)
+      : rnnBackward(input, wt, cache as RnnCache, dy, dhT);
+    params[`w_ih${l}`] = g.dw;
+    params[`w_hh${l}`] = g.dr;
+    params[`b${l}`] = g.dwb;
+    // Layer l > 0 saw its input through masks[l − 1] when dropout was active.
+    const mask = l > 0 ? masks[l - 1] : undefined;
+    dy = mask ? mul(g.dx, mask) : g.dx;
+    dhT = undefined;
+  }
+  return { inputs: [a.want[0] && dy ? transpose(dy, [1, 0, 2]) : undefined], params };
+}
+
+export const LAYER_RULES: Record<string, BackwardRule> = {
+  dense,
+  matmul: matmulRule,
+  conv2d,
+  maxpool2d: (a) => ({ inputs: [maxPoolBackward(a.dy!, a.entry.saved.argmax as Int32Array, a.entry.inputs[0]!.shape)] }),
+  avgpool2d: (a) => ({ inputs: [avgPoolBackward(a.dy!, a.entry.inputs[0]!.shape, poolOptions(a.node))] }),
+  global_avgpool: (a) => ({ inputs: [globalAvgPoolBackward(a.dy!, a.entry.inputs[0]!.shape)] }),
+  batchnorm,
+  embedding: (a) => {
+    const ids = a.entry.inputs[0]!;
+    return { inputs: [undefined], params: { table: embeddingBackward(ids.data, a.dy!, a.entry.params.table!.shape) } };
+  },
+  dropout,
+  rnn: recurrent,
+  lstm: recurrent,
+  gru: recurrent,
+  lif,
+};
+
+/** Ops whose backward runs even without an output gradient (a carried state may still flow). */
+export const STATEFUL = new Set(['lif']);

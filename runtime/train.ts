@@ -1,0 +1,173 @@
+/**
+ * The training loop: seeded minibatches (a fresh permutation per epoch from a generator whose
+ * state is checkpointed), forward + loss + backward (runtime/autodiff.ts), an optimizer step with
+ * the epoch's learning rate, batch-norm running statistics carried over, binary latent weights
+ * clipped to [−1, 1] (BinaryConnect), then a test-set evaluation per epoch. A run is a function
+ * of its seed: the same seed gives bit-identical weights, and a run resumed from a checkpoint
+ * gives the same weights as one that never stopped.
+ *
+ * A last minibatch smaller than the batch is dropped (the next epoch's permutation uses those
+ * samples), so batch-norm statistics always see a full batch. Evaluation pads its last batch with
+ * zero samples instead and ignores their outputs (in inference every op is per-sample).
+ */
+import type { Precision } from '../compiler/ir/dtype.ts';
+import type { Module } from '../compiler/ir/module.ts';
+import { error, KilnError } from '../compiler/lang/diagnostics.ts';
+import { lossAndGradients } from './autodiff.ts';
+import { forward } from './autodiff/forward.ts';
+import { argmaxRows } from './autodiff/loss.ts';
+import { isQuantizedParam } from './autodiff/precision.ts';
+import { writeCheckpointAtomic } from './checkpoint.ts';
+import type { Dataset, Split } from './data/dataset.ts';
+import { initParams, streamSeed } from './interpreter.ts';
+import type { SpikeEncoding, Weights } from './interpreter/types.ts';
+import { learningRate, Optimizer } from './optim.ts';
+import { shiftImages } from './train/augment.ts';
+import { DataOrder, gather, inputPlan } from './train/batches.ts';
+import { optimizerStep } from './train/fast-step.ts';
+import type { TrainConfig } from './train/config.ts';
+import { type EpochReport, type TrainProgress, gradientMap, learnableParams, loadCheckpointInto, paramKey, restoreOptimizer, toCheckpoint } from './train/state.ts';
+
+export type { EpochReport } from './train/state.ts';
+export { trainConfig, type TrainConfig } from './train/config.ts';
+
+export interface TrainSetup {
+  module: Module;
+  config: TrainConfig;
+  data: Split;
+}
+
+export interface BatchProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  /** Mean loss of the epoch so far. */
+  loss: number;
+  /** Seconds since the epoch started. */
+  seconds: number;
+  samples: number;
+}
+
+export interface TrainOptions {
+  /** Epochs the whole run lasts (default: the train block's); a resumed run continues up to it. */
+  epochs?: number;
+  /** Seed of a fresh run (default: the train block's); a resumed run keeps its checkpoint's. */
+  seed?: number;
+  /** Write a checkpoint here (atomically) after every epoch. */
+  checkpoint?: string;
+  /** Continue from this checkpoint. */
+  resume?: string;
+  /** Held-out samples to evaluate per epoch (default all; 0 skips evaluation). */
+  testLimit?: number;
+  encoding?: SpikeEncoding;
+  onEpoch?(r: EpochReport): void;
+  onBatch?(p: BatchProgress): void;
+}
+
+export interface TrainResult {
+  weights: Weights;
+  history: EpochReport[];
+  /** Epochs this call ran (0 when a resumed run was already complete). */
+  epochsRun: number;
+  steps: number;
+}
+
+/** Keys of latent binary weights, which BinaryConnect keeps within [−1, 1]. */
+function binaryKeys(m: Module, weights: Weights): string[] {
+  const keys: string[] = [];
+  for (const node of Object.values(m.nodes)) {
+    const p = node.attrs.weights as Precision | undefined;
+    if (p?.dtype !== 'binary') continue;
+    for (const name of Object.keys(weights[node.id] ?? {})) if (isQuantizedParam(node.op, name)) keys.push(paramKey(node.id, name));
+  }
+  return keys;
+}
+
+export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
+  const { module: m, config, data } = setup;
+  const plan = inputPlan(m, data.train);
+  const batches = Math.floor(data.train.count / plan.batch);
+  if (batches === 0) {
+    throw new KilnError(error('train', `the training set has ${data.train.count} samples, fewer than one batch of ${plan.batch}`, undefined, 'use a smaller batch or more training data'));
+  }
+  const epochs = o.epochs ?? config.epochs;
+  let progress: TrainProgress = { epoch: 0, step: 0, order: streamSeed(o.seed ?? config.seed, '<data order>'), seed: o.seed ?? config.seed, history: [] };
+  const weights = initParams(m, progress.seed);
+  const optimizer = new Optimizer(config.optimizer);
+  if (o.resume) {
+    const r = loadCheckpointInto(o.resume, m, weights);
+    restoreOptimizer(optimizer, r.checkpoint, o.resume);
+    progress = r.progress;
+  }
+  const params = learnableParams(weights);
+  const binaries = binaryKeys(m, weights).map((k) => params.get(k)!);
+  const order = new DataOrder(progress.order);
+  const startEpoch = progress.epoch;
+  for (let epoch = startEpoch; epoch < epochs; epoch++) {
+    const t0 = performance.now();
+    const lr = learningRate(config.optimizer.lr, config.schedule, epoch);
+    const perm = order.permutation(data.train.count);
+    let lossSum = 0, correct = 0, rows = 0;
+    for (let b = 0; b < batches; b++) {
+      const { x, labels } = gather(data.train, plan, perm, b * plan.batch, plan.batch);
+      shiftImages(x, plan.batch, data.train.sampleShape, config.augment.shift, order);
+      const r = lossAndGradients(m, weights, { [plan.id]: x }, labels, {
+        loss: config.loss, seed: streamSeed(progress.seed, `step ${progress.step}`), encoding: o.encoding,
+      });
+      if (!Number.isFinite(r.loss)) {
+        throw new KilnError(error('train', `the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}`, undefined, 'lower the learning rate (optimizer …(lr = …))'));
+      }
+      optimizerStep(optimizer, params, gradientMap(r.grads.params), lr);
+      for (const [id, ps] of Object.entries(r.state)) for (const [name, t] of Object.entries(ps)) weights[id]![name]!.data.set(t.data);
+      for (const w of binaries) for (let i = 0; i < w.length; i++) w[i] = Math.min(1, Math.max(-1, w[i]!));
+      progress.step++;
+      lossSum += r.loss;
+      correct += r.correct;
+      rows += r.rows;
+      o.onBatch?.({ epoch: epoch + 1, epochs, batch: b + 1, batches, loss: lossSum / (b + 1), seconds: (performance.now() - t0) / 1000, samples: (b + 1) * plan.batch });
+    }
+    const test = o.testLimit === 0 ? NaN : evaluate(m, weights, data.test, { limit: o.testLimit, encoding: o.encoding }).accuracy;
+    const report: EpochReport = { epoch: epoch + 1, loss: lossSum / batches, train_accuracy: correct / rows, test_accuracy: test, seconds: (performance.now() - t0) / 1000 };
+    progress = { ...progress, epoch: epoch + 1, order: order.state, history: [...progress.history, report] };
+    if (o.checkpoint) writeCheckpointAtomic(o.checkpoint, toCheckpoint(m, weights, optimizer, progress));
+    o.onEpoch?.(report);
+  }
+  return { weights, history: progress.history, epochsRun: Math.max(0, epochs - startEpoch), steps: progress.step };
+}
+
+export interface Evaluation {
+  accuracy: number;
+  correct: number;
+  /** Rows evaluated (samples, or sample positions for sequence outputs). */
+  rows: number;
+  /** Argmax class of every row. */
+  predictions: Int32Array;
+  /** The output rows themselves, [rows × classes]. */
+  outputs: Float32Array;
+  classes: number;
+}
+
+/** Inference over a data set in the network's batch size, the last batch padded. */
+export function evaluate(m: Module, weights: Weights, ds: Dataset, o: { limit?: number; encoding?: SpikeEncoding } = {}): Evaluation {
+  const plan = inputPlan(m, ds);
+  const count = Math.min(ds.count, o.limit ?? ds.count);
+  const outNode = m.nodes[m.outputs[0]!]!;
+  const classes = outNode.type!.shape[outNode.type!.shape.length - 1]!;
+  const rowsPerSample = outNode.type!.shape.length > 0 ? (outNode.type!.shape.reduce((a, b) => a * b, 1) / classes) / plan.batch : 1;
+  const predictions = new Int32Array(count * rowsPerSample);
+  const outputs = new Float32Array(count * rowsPerSample * classes);
+  let correct = 0;
+  for (let start = 0; start < count; start += plan.batch) {
+    const n = Math.min(plan.batch, count - start);
+    const { x, labels } = gather(ds, plan, undefined, start, n);
+    const out = forward(m, weights, { [plan.id]: x }, { training: false, record: false, encoding: o.encoding }).outputs[outNode.id]!;
+    const pred = argmaxRows(out);
+    const used = n * rowsPerSample;
+    predictions.set(pred.subarray(0, used), start * rowsPerSample);
+    outputs.set(out.data.subarray(0, used * classes), start * rowsPerSample * classes);
+    for (let i = 0; i < used; i++) if (pred[i] === labels[i]) correct++;
+  }
+  const rows = count * rowsPerSample;
+  return { accuracy: rows ? correct / rows : NaN, correct, rows, predictions, outputs, classes };
+}

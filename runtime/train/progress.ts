@@ -1,0 +1,58 @@
+/**
+ * Training output: a one-line progress bar for terminals (redrawn in place with a carriage
+ * return, at most ten times a second), and the per-epoch summaries for people and for programs.
+ */
+import type { BatchProgress } from '../train.ts';
+import type { EpochReport } from './state.ts';
+
+const WIDTH = 24;
+
+function duration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${String(Math.round(s - 60 * m)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function formatProgress(p: BatchProgress): string {
+  const done = Math.round((WIDTH * p.batch) / p.batches);
+  const rate = p.seconds > 0 ? p.samples / p.seconds : 0;
+  const eta = rate > 0 ? ((p.batches - p.batch) * (p.samples / p.batch)) / rate : NaN;
+  return `epoch ${p.epoch}/${p.epochs} [${'#'.repeat(done)}${'.'.repeat(WIDTH - done)}] ${p.batch}/${p.batches}  loss ${p.loss.toFixed(4)}  ` +
+    `${Math.round(rate).toLocaleString('en-US')} samples/s  ETA ${duration(eta)}`;
+}
+
+export interface ProgressBar {
+  update(p: BatchProgress): void;
+  /** Erase the bar (before an epoch summary is printed over it). */
+  clear(): void;
+}
+
+export function progressBar(write: (s: string) => void, now: () => number = () => performance.now()): ProgressBar {
+  let last = -Infinity;
+  let shown = false;
+  return {
+    update(p) {
+      const t = now();
+      if (t - last < 100 && p.batch !== p.batches) return;
+      last = t;
+      shown = true;
+      write(`\r\x1b[K${formatProgress(p)}`);
+    },
+    clear() {
+      if (shown) write('\r\x1b[K');
+      shown = false;
+    },
+  };
+}
+
+const pct = (x: number) => (Number.isNaN(x) ? '—' : `${(100 * x).toFixed(2)}%`);
+
+export function formatEpoch(r: EpochReport, epochs: number): string {
+  return `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${r.loss.toFixed(4)}  train ${pct(r.train_accuracy)}  test ${pct(r.test_accuracy)}  ${r.seconds.toFixed(1)} s`;
+}
+
+/** Exactly the fields `kiln train --json` promises, in this order, on one line. */
+export function epochJson(r: EpochReport): string {
+  return JSON.stringify({ epoch: r.epoch, loss: r.loss, train_accuracy: r.train_accuracy, test_accuracy: Number.isNaN(r.test_accuracy) ? null : r.test_accuracy, seconds: r.seconds });
+}

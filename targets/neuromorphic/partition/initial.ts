@@ -1,0 +1,159 @@
+/**
+ * Initial partitioning of the coarsest hypergraph. Bisection: greedy hypergraph growing
+ * (Çatalyürek & Aykanat's GHG, as in PaToH and KaHyPar) from random seeds, each try refined by
+ * FM, the best feasible try kept. k-way: recursive bisection with cut-net splitting, each
+ * bisection itself multilevel, with KaHyPar's adaptive imbalance so the k parts end within
+ * their limits.
+ */
+import type { EngineHypergraph } from './engine-hypergraph.ts';
+import { extractSide } from './engine-hypergraph.ts';
+import { IndexedMaxHeap } from './heap.ts';
+import { PartState } from './part-state.ts';
+import { rebalance } from './rebalance.ts';
+import { fmBisection, type Fm2Config } from './refine-fm2.ts';
+import type { Rng } from './rng.ts';
+
+/**
+ * Grows side 0 from a random seed, always adding the frontier vertex whose move gains most.
+ * Gains are kept exactly with the classic two-way FM delta updates: when a net first reaches
+ * side 0 its side-1 pins stop paying for it, and when one pin is left on side 1 that pin would
+ * free the net by moving.
+ */
+function greedyGrow(h: EngineHypergraph, target0: Float64Array, limits: Float64Array, rng: Rng): Int32Array {
+  const { nv, ne, d, eptr, pins, ewgt, w, vptr, vnets } = h;
+  const part = new Int32Array(nv).fill(1);
+  const load0 = new Float64Array(d);
+  const in0 = new Int32Array(ne);
+  const in1 = new Int32Array(ne);
+  const gain = new Float64Array(nv);
+  for (let e = 0; e < ne; e++) {
+    const n = eptr[e + 1]! - eptr[e]!;
+    in1[e] = n;
+    for (let i = eptr[e]!; i < eptr[e + 1]!; i++) gain[pins[i]!]! -= ewgt[e]!;
+  }
+  const heap = new IndexedMaxHeap(nv);
+  const reached = () => {
+    for (let j = 0; j < d; j++) if (target0[j]! > 0 && load0[j]! >= target0[j]!) return true;
+    return false;
+  };
+  const fits = (v: number) => {
+    for (let j = 0; j < d; j++) if (load0[j]! + w[v * d + j]! > limits[j]!) return false;
+    return true;
+  };
+  let moved = 0;
+  let guard = 0;
+  while (!reached() && moved < nv && guard++ < 4 * nv) {
+    let v: number;
+    if (heap.size > 0) v = heap.pop();
+    else {
+      // A new component (or the start): a random vertex still on side 1.
+      let start = rng.int(nv);
+      while (part[start] !== 1) start = (start + 1) % nv;
+      v = start;
+    }
+    if (!fits(v)) continue;
+    part[v] = 0;
+    moved++;
+    for (let j = 0; j < d; j++) load0[j]! += w[v * d + j]!;
+    for (let k = vptr[v]!; k < vptr[v + 1]!; k++) {
+      const e = vnets[k]!;
+      const we = ewgt[e]!;
+      const s = eptr[e]!;
+      const end = eptr[e + 1]!;
+      in0[e] = in0[e]! + 1;
+      in1[e] = in1[e]! - 1;
+      if (in0[e] === 1) for (let i = s; i < end; i++) gain[pins[i]!]! += we;
+      if (in1[e] === 1) {
+        for (let i = s; i < end; i++) {
+          if (part[pins[i]!] === 1) {
+            gain[pins[i]!]! += we;
+            break;
+          }
+        }
+      }
+      for (let i = s; i < end; i++) {
+        const u = pins[i]!;
+        if (part[u] === 1) heap.set(u, gain[u]!);
+      }
+    }
+  }
+  return part;
+}
+
+export interface BisectConfig {
+  readonly tries: number;
+  readonly fm: Fm2Config;
+}
+
+/** Best of several grown-and-refined bisections; limits are 2 × d, target0 the ideal side-0 load. */
+export function flatBisect(h: EngineHypergraph, limits: Float64Array, target0: Float64Array, rng: Rng, cfg: BisectConfig): Int32Array {
+  let best: Int32Array | null = null;
+  let bestObj = Infinity;
+  let bestFeasible = false;
+  for (let t = 0; t < cfg.tries; t++) {
+    const part = greedyGrow(h, target0, limits, rng);
+    const st = new PartState(h, 2, limits, part);
+    if (!st.feasible()) rebalance(st);
+    fmBisection(st, rng, cfg.fm);
+    const feasible = st.feasible();
+    if ((feasible && !bestFeasible) || (feasible === bestFeasible && st.objective < bestObj)) {
+      best = part;
+      bestObj = st.objective;
+      bestFeasible = feasible;
+    }
+  }
+  return best ?? new Int32Array(h.nv);
+}
+
+export type Bisector = (h: EngineHypergraph, limits: Float64Array, target0: Float64Array, rng: Rng) => Int32Array;
+
+/**
+ * Splits parts [a, b) in two halves by capacity, bisects with limits that leave each later level
+ * its share of the remaining slack, and recurses on both sides.
+ */
+export function recursiveBisect(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, bisect: Bisector): Int32Array {
+  const out = new Int32Array(h.nv);
+  const d = h.d;
+  const rec = (sub: EngineHypergraph, ids: Int32Array, a: number, b: number): void => {
+    if (b - a === 1 || sub.nv === 0) {
+      for (let i = 0; i < ids.length; i++) out[ids[i]!] = a;
+      return;
+    }
+    const m = a + Math.floor((b - a) / 2);
+    const lim2 = new Float64Array(2 * d);
+    const target0 = new Float64Array(d);
+    const levels = Math.ceil(Math.log2(b - a));
+    for (let j = 0; j < d; j++) {
+      let capA = 0;
+      let capB = 0;
+      for (let p = a; p < m; p++) capA += limits[p * d + j]!;
+      for (let p = m; p < b; p++) capB += limits[p * d + j]!;
+      const total = sub.totalW[j]!;
+      const cap = capA + capB;
+      if (total <= 0 || cap <= 0) {
+        lim2[j] = capA;
+        lim2[d + j] = capB;
+        target0[j] = 0;
+        continue;
+      }
+      const eps = Math.max(0, Math.pow(cap / total, 1 / levels) - 1);
+      lim2[j] = Math.min(capA, (total * capA / cap) * (1 + eps));
+      lim2[d + j] = Math.min(capB, (total * capB / cap) * (1 + eps));
+      target0[j] = (total * capA) / cap;
+    }
+    const side = bisect(sub, lim2, target0, rng);
+    const left = extractSide(sub, side, 0);
+    const right = extractSide(sub, side, 1);
+    const mapIds = (local: Int32Array) => {
+      const g = new Int32Array(local.length);
+      for (let i = 0; i < local.length; i++) g[i] = ids[local[i]!]!;
+      return g;
+    };
+    rec(left.sub, mapIds(left.ids), a, m);
+    rec(right.sub, mapIds(right.ids), m, b);
+  };
+  const ids = new Int32Array(h.nv);
+  for (let i = 0; i < h.nv; i++) ids[i] = i;
+  rec(h, ids, 0, k);
+  return out;
+}

@@ -1,0 +1,144 @@
+/**
+ * The multilevel driver (Karypis & Kumar's scheme as in hMETIS and KaHyPar): group twins, cluster
+ * and contract until about `contraction · k` vertices remain, partition the coarsest hypergraph
+ * (bisection tries for k = 2, recursive multilevel bisection otherwise), then project back level
+ * by level, restoring balance when needed and refining with label propagation and localized FM.
+ */
+import { clusterVertices, contract, type ClusterConfig } from './coarsen.ts';
+import type { EngineHypergraph } from './engine-hypergraph.ts';
+import { flatBisect, recursiveBisect, type BisectConfig } from './initial.ts';
+import { PartState } from './part-state.ts';
+import { rebalance } from './rebalance.ts';
+import { contractedStarGraph } from './star-graph.ts';
+import { clusterTwins } from './twins.ts';
+import { fmRefine, type FmConfig } from './refine-fm.ts';
+import { fmBisection, type Fm2Config } from './refine-fm2.ts';
+import { labelPropagation } from './refine-lp.ts';
+import type { Rng } from './rng.ts';
+
+export interface EngineConfig {
+  /** Coarsen until at most contraction · k vertices remain (KaHyPar uses 160). */
+  readonly contraction: number;
+  /** Upper bound on the shrink factor of one level (mt-KaHyPar: 2.5). */
+  readonly maxShrink: number;
+  /** Coarsening stops when a level shrinks by less than this factor. */
+  readonly minShrink: number;
+  readonly cluster: ClusterConfig;
+  readonly lpRounds: number;
+  /** Label propagation stops when a round gains less than this share of the objective. */
+  readonly lpMinGain: number;
+  readonly fm: FmConfig;
+  /** Exact-gain FM for bisections. */
+  readonly fm2: Fm2Config;
+  /** FM is skipped on levels with more pins than this (LP still runs). */
+  readonly fmMaxPins: number;
+  readonly bisect: BisectConfig;
+  /** Compute the k-way initial partition on the contracted synapse graph (edge cut) instead of the hypergraph. */
+  readonly initialOnSynapseGraph: boolean;
+  /** Group twins (vertices fed by the same nets) first, in chunks up to this fraction of a part's limit; 0 disables. */
+  readonly twins: number;
+  /** A cluster may weigh up to this share of the smallest part limit (or total / stopAt if larger). */
+  readonly clusterShare: number;
+  /** Synapse-cut weight in k-way refinement gains (see PartState.beta). */
+  readonly beta: number;
+}
+
+export interface MultilevelOutcome {
+  readonly part: Int32Array;
+  readonly objective: number;
+  readonly feasible: boolean;
+  readonly levels: number;
+  readonly timeMs: { coarsen: number; initial: number; refine: number };
+}
+
+/** `bisectTarget` (k = 2 only) is the ideal load of side 0; by default the limits' ratio. */
+export function multilevelPartition(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, rbCfg: EngineConfig = cfg, bisectTarget?: Float64Array): MultilevelOutcome {
+  const t0 = performance.now();
+  const d = h.d;
+  const stopAt = Math.max(cfg.contraction * k, 2);
+  const maxW = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    let minLimit = Infinity;
+    for (let p = 0; p < k; p++) minLimit = Math.min(minLimit, limits[p * d + j]!);
+    maxW[j] = Math.min(minLimit, Math.max(h.totalW[j]! / stopAt, cfg.clusterShare * minLimit));
+    if (h.totalW[j] === 0) maxW[j] = Infinity;
+  }
+  const levels: EngineHypergraph[] = [h];
+  const maps: Int32Array[] = [];
+  let cur = h;
+  if (cfg.twins && cur.nv > stopAt) {
+    const twinW = new Float64Array(d);
+    for (let j = 0; j < d; j++) {
+      let minLimit = Infinity;
+      for (let p = 0; p < k; p++) minLimit = Math.min(minLimit, limits[p * d + j]!);
+      twinW[j] = h.totalW[j] === 0 ? Infinity : minLimit * cfg.twins;
+    }
+    const { clusterOf, nc } = clusterTwins(cur, twinW);
+    if (nc * cfg.minShrink <= cur.nv) {
+      cur = contract(cur, clusterOf, nc);
+      levels.push(cur);
+      maps.push(clusterOf);
+    }
+  }
+  while (cur.nv > stopAt) {
+    const target = Math.max(stopAt, Math.floor(cur.nv / cfg.maxShrink));
+    const { clusterOf, nc } = clusterVertices(cur, maxW, target, rng, cfg.cluster);
+    if (nc * cfg.minShrink > cur.nv) break;
+    cur = contract(cur, clusterOf, nc);
+    levels.push(cur);
+    maps.push(clusterOf);
+  }
+  const t1 = performance.now();
+  let part: Int32Array;
+  if (k === 1) part = new Int32Array(cur.nv);
+  else if (k === 2) {
+    const target0 = bisectTarget ?? new Float64Array(d);
+    for (let j = 0; j < d && !bisectTarget; j++) {
+      const a = limits[j]!;
+      const b = limits[d + j]!;
+      target0[j] = a + b > 0 && Number.isFinite(a + b) ? (cur.totalW[j]! * a) / (a + b) : cur.totalW[j]! / 2;
+    }
+    part = flatBisect(cur, limits, target0, rng, cfg.bisect);
+  } else {
+    let ip = cur;
+    if (cfg.initialOnSynapseGraph) {
+      const map = new Int32Array(h.nv);
+      for (let v = 0; v < h.nv; v++) {
+        let c = v;
+        for (const m of maps) c = m[c]!;
+        map[v] = c;
+      }
+      ip = contractedStarGraph(h, map, cur);
+    }
+    part = recursiveBisect(ip, k, limits, rng, (sub, lim2, t0, r) => multilevelPartition(sub, 2, lim2, r, rbCfg, rbCfg, t0).part);
+  }
+  const t2 = performance.now();
+  let st: PartState | null = null;
+  for (let li = levels.length - 1; li >= 0; li--) {
+    const level = levels[li]!;
+    if (li < levels.length - 1) {
+      const map = maps[li]!;
+      const fine = new Int32Array(level.nv);
+      for (let v = 0; v < level.nv; v++) fine[v] = part[map[v]!]!;
+      part = fine;
+    }
+    st = new PartState(level, k, limits, part);
+    st.beta = cfg.beta;
+    if (k === 1) continue;
+    if (!st.feasible()) rebalance(st);
+    if (k === 2) {
+      fmBisection(st, rng, cfg.fm2);
+      continue;
+    }
+    labelPropagation(st, rng, cfg.lpRounds, cfg.lpMinGain);
+    if (level.eptr[level.ne]! <= cfg.fmMaxPins) fmRefine(st, rng, cfg.fm);
+  }
+  const t3 = performance.now();
+  return {
+    part,
+    objective: st!.objective,
+    feasible: st!.feasible(),
+    levels: levels.length,
+    timeMs: { coarsen: t1 - t0, initial: t2 - t1, refine: t3 - t2 },
+  };
+}

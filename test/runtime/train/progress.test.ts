@@ -1,0 +1,42 @@
+/** The terminal progress bar and the per-epoch lines of `kiln train`. */
+import { describe, expect, it } from 'vitest';
+import { epochJson, formatEpoch, formatProgress, progressBar } from '../../../runtime/train/progress.ts';
+
+const at = (batch: number, seconds: number) => ({ epoch: 2, epochs: 5, batch, batches: 125, loss: 0.31416, seconds, samples: batch * 64 });
+
+describe('progress bar', () => {
+  it('shows batches done of total, the running loss, the rate and the time left', () => {
+    // 50 of 125 batches of 64 in 2 s: 1,600 samples/s; 75 batches (4,800 samples) left: 3 s.
+    expect(formatProgress(at(50, 2))).toBe('epoch 2/5 [##########..............] 50/125  loss 0.3142  1,600 samples/s  ETA 3.0 s');
+    expect(formatProgress(at(100, 60))).toContain('107 samples/s  ETA 15.0 s');
+    expect(formatProgress(at(10, 100))).toContain('ETA 19m10s');
+  });
+
+  it('redraws in place at most ten times a second, always at the last batch, and erases itself', () => {
+    const writes: string[] = [];
+    let now = 0;
+    const bar = progressBar((s) => writes.push(s), () => now);
+    for (let b = 1; b <= 125; b++) {
+      now += 10;
+      bar.update(at(b, now / 1000));
+    }
+    // 1,250 ms of updates: the first, then one per 100 ms, then the final batch.
+    expect(writes.length).toBeGreaterThanOrEqual(12);
+    expect(writes.length).toBeLessThanOrEqual(14);
+    expect(writes.every((w) => w.startsWith('\r\x1b[K'))).toBe(true);
+    expect(writes.at(-1)).toContain('125/125');
+    bar.clear();
+    expect(writes.at(-1)).toBe('\r\x1b[K');
+  });
+});
+
+describe('epoch lines', () => {
+  const r = { epoch: 3, loss: 0.123456, train_accuracy: 0.9512, test_accuracy: 0.96, seconds: 1.234 };
+  it('for people', () => {
+    expect(formatEpoch(r, 10)).toBe('epoch  3/10  loss 0.1235  train 95.12%  test 96.00%  1.2 s');
+  });
+  it('for programs: the five promised fields, in order; a skipped evaluation is null', () => {
+    expect(epochJson(r)).toBe('{"epoch":3,"loss":0.123456,"train_accuracy":0.9512,"test_accuracy":0.96,"seconds":1.234}');
+    expect(JSON.parse(epochJson({ ...r, test_accuracy: NaN })).test_accuracy).toBeNull();
+  });
+});
