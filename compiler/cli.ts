@@ -13,6 +13,7 @@ import { parseArgs, parseOverrides, UsageError, type FlagSpec } from './cli-args
 import { runEstimate } from './commands/estimate.ts';
 import { runTrain } from './commands/train.ts';
 import { runRun } from './commands/run.ts';
+import { runPartition } from './commands/partition.ts';
 import { runOnnxTests } from '../runtime/onnx/test-runner.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -164,6 +165,55 @@ it is a terminal.
         limit: args.flags.get('--limit')?.[0],
         overrides: parseOverrides(args.flags.get('--set'), 'run'),
       }, { ...io, warn: (d) => report(d, io), tty: false });
+    },
+  },
+  partition: {
+    summary: 'map a spiking network onto a neuromorphic target\'s cores and chips, or K-way partition a METIS/hMETIS file',
+    usage: 'kiln partition SOURCE [--target T] [--chips N] [--parts K] [--imbalance 0.03] [--seed S] [--json] [--out PATH] [--mapping PATH] [--svg PATH] [--rate R | --rates FILE | --measure DATA [--checkpoint PATH] [--samples N]] [--sweep chips=1,2,4,8] [--effort fast|default|strong] [--strategy partition|greedy] [--set NAME=VALUE]…',
+    help: `SOURCE is a .kiln spiking network (FILE.kiln:NETWORK), a METIS graph (.graph, .metis: vertex
+weights = neurons, edge weights = spike rates) or an hMETIS hypergraph (.hgr, .hmetis: one net per
+presynaptic neuron, its first pin, weight = its rate).
+
+With --target T (a neuromorphic preset such as loihi_1chip or loihi_32chip, or FILE.kiln:TARGET),
+neurons go to cores under every per-core limit (neurons, input axons, output axons, synapse
+memory), cores to chips and tiles, minimising spike messages (one per spike per destination core),
+and the summary gives cores and chips used, messages within a core / across cores / across chips,
+the use of every limit, and energy and latency from the neuromorphic cost model.
+Without a target, --parts K gives a plain balanced K-way partition of a METIS or hMETIS file
+(edge cut for graphs, messages for hypergraphs), written like gpmetis's output.
+
+  --target T        the neuromorphic target
+  --chips N         use N chips of the target's kind instead of its own count
+  --parts K         K parts, no target (METIS/hMETIS input)
+  --imbalance E     allowed imbalance of a --parts partition (default 0.03, gpmetis -ufactor=30)
+  --seed S          seed of the partitioner (default 1); equal seeds give equal results
+  --json            the summary as JSON on stdout
+  --out PATH        .kiln input: write the mapping JSON (layer neuron ranges → board.chip.tile.core);
+                    METIS/hMETIS input: write the partition file there (default SOURCE.part.K)
+  --mapping PATH    hMETIS input with a target: also write the mapping JSON
+  --svg PATH        draw the chips and cores, coloured by layer, with inter-chip traffic
+  --rate R          firing rate (spikes per neuron per time step) of every layer
+  --rates FILE      per-layer rates, JSON {"layer": rate}
+  --measure DATA    measure every neuron's rate by running the network on DATA (e.g. mnist:test)
+  --checkpoint PATH trained weights for --measure (kiln train --checkpoint); untrained otherwise
+  --samples N       samples to measure on (default 64)
+  --sweep chips=LIST  map onto each chip count and print energy, latency and inter-chip traffic side by side
+  --effort E        fast, default or strong partitioning
+  --strategy S      partition (default: minimise spike messages) or greedy (fill cores in layer
+                    order, chip by chip, as nengo-loihi's Greedy allocator does: the baseline)
+  --set NAME=VALUE  override a network parameter`,
+    flags: {
+      '--target': { value: true }, '--chips': { value: true }, '--parts': { value: true }, '--imbalance': { value: true }, '--seed': { value: true }, '--json': {},
+      '--out': { value: true }, '--mapping': { value: true }, '--svg': { value: true }, '--rate': { value: true }, '--rates': { value: true }, '--measure': { value: true },
+      '--checkpoint': { value: true }, '--samples': { value: true }, '--sweep': { value: true }, '--effort': { value: true }, '--strategy': { value: true }, '--set': { value: true, repeat: true },
+    },
+    run(args, io) {
+      const v = (f: string) => args.flags.get(f)?.[0];
+      return runPartition({
+        source: single(args.positional, 'partition'), target: v('--target'), chips: v('--chips'), parts: v('--parts'), imbalance: v('--imbalance'), seed: v('--seed'),
+        json: args.flags.has('--json'), out: v('--out'), mapping: v('--mapping'), svg: v('--svg'), rate: v('--rate'), ratesFile: v('--rates'), measure: v('--measure'),
+        checkpoint: v('--checkpoint'), samples: v('--samples'), sweep: v('--sweep'), effort: v('--effort'), strategy: v('--strategy'), overrides: parseOverrides(args.flags.get('--set'), 'partition'),
+      }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
     },
   },
   check: {

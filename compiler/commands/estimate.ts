@@ -18,13 +18,13 @@ export interface EstimateArgs {
   overrides: Map<string, number>;
 }
 
-function parseRate(text: string): number {
+export function parseRate(text: string, command = 'estimate'): number {
   const r = Number(text);
-  if (!Number.isFinite(r) || r < 0 || r > 1) throw new UsageError(`kiln estimate: --rate takes spikes per neuron per time step in [0, 1], not '${text}'`);
+  if (!Number.isFinite(r) || r < 0 || r > 1) throw new UsageError(`kiln ${command}: --rate takes spikes per neuron per time step in [0, 1], not '${text}'`);
   return r;
 }
 
-function readRates(file: string): Record<string, number> {
+export function readRates(file: string): Record<string, number> {
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'));

@@ -9,9 +9,9 @@ import type { DType } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import type { TargetDescription } from '../../targets/description.ts';
 import { ConfigReader } from '../../targets/config.ts';
-import { allocate } from '../../targets/neuromorphic/allocate.ts';
 import { neuromorphicConfig } from '../../targets/neuromorphic/config.ts';
-import { spikingGraph } from '../../targets/neuromorphic/populations.ts';
+import { mapNetwork, populationCores } from '../../targets/neuromorphic/network-mapping.ts';
+import { FALLBACK_RATE } from '../../targets/neuromorphic/rates.ts';
 import { lowerSimdCpu, simdCpuConfig } from '../../targets/simd-cpu/lower.ts';
 import { systolicConfig } from '../../targets/systolic/cost.ts';
 import { moduleWork } from '../../targets/workload.ts';
@@ -77,14 +77,16 @@ export function lowerProgram(module: Module, target: TargetDescription): Lowered
     }
     case 'neuromorphic': {
       const { config } = neuromorphicConfig(target);
-      const g = spikingGraph(module);
-      const alloc = allocate(g, config);
-      for (const p of g.projections) {
-        const k = alloc.neuronsPerCore.get(p.to)!;
-        // Each core computes the currents of its own neurons; a conv's neurons are laid out
-        // channel-innermost, so a core holds ⌈k / cout⌉ output pixels of every channel.
-        plans.set(p.layer.id, (m, n) => (p.conv ? { mTile: Math.max(1, Math.floor(k / n)), nTile: n, kChunk: Number.MAX_SAFE_INTEGER, why: `${k} neurons per core` } : { mTile: m, nTile: k, kChunk: Number.MAX_SAFE_INTEGER, why: `${k} neurons per core` }));
-      }
+      const mp = mapNetwork(module, config, { defaultRate: FALLBACK_RATE });
+      const perCore = populationCores(mp);
+      mp.graph.projections.forEach((p) => {
+        const pop = mp.graph.populations.findIndex((q) => q.name === p.to);
+        const k = perCore[pop]!.maxNeurons;
+        const g = mp.graph.populations[pop]!.group;
+        // Each core computes the currents of its own neurons: for a conv, blocks of g channels at
+        // a position (the mapping's columns), so ⌈k / g⌉ pixels × g channels per core.
+        plans.set(p.layer.id, (m, n) => (p.conv ? { mTile: Math.max(1, Math.floor(k / g)), nTile: Math.min(n, g), kChunk: Number.MAX_SAFE_INTEGER, why: `${k} neurons per core` } : { mTile: m, nTile: k, kChunk: Number.MAX_SAFE_INTEGER, why: `${k} neurons per core` }));
+      });
       break;
     }
   }

@@ -23,8 +23,10 @@ export interface Projection {
   /** The weighted layer that carries the synapses. */
   layer: Node;
   synapses: number;
-  /** Synapses per postsynaptic neuron. */
+  /** Synapses per postsynaptic neuron (of the weighted layer's input). */
   fanIn: number;
+  /** Pooling windows between the population and the layer multiply the presynaptic neurons per synapse by this. */
+  poolArea: number;
   conv?: { kh: number; kw: number; sh: number; sw: number; cin: number; cout: number };
 }
 
@@ -75,8 +77,12 @@ export function spikingGraph(m: Module): SpikingGraph {
     const neurons = perSample(layer.type!.shape);
     const [kh, kw] = (layer.attrs.kernel as [number, number] | undefined) ?? [1, 1];
     const [sh, sw] = (layer.attrs.stride as [number, number] | undefined) ?? [1, 1];
+    let poolArea = 1;
+    for (let cur = m.nodes[layer.inputs[0]!]!; cur.id !== from; cur = m.nodes[cur.inputs[0]!]!) {
+      if (cur.op === 'maxpool2d' || cur.op === 'avgpool2d') poolArea *= (cur.attrs.kernel as number[]).reduce((a, b) => a * b, 1);
+    }
     projections.push({
-      from, to: node.id, layer, synapses: neurons * fanIn, fanIn,
+      from, to: node.id, layer, synapses: neurons * fanIn, fanIn, poolArea,
       conv: layer.op === 'conv2d' ? { kh, kw, sh, sw, cin: xin.shape[1]!, cout: layer.type!.shape[1]! } : undefined,
     });
   }

@@ -4,7 +4,9 @@
  * large net with a source (a presynaptic neuron, the first pin) is rated as a star: each target
  * rates its source with w(e), exactly the synapse graph's heavy-edge rating; rating it as a
  * clique would cost |e|² per net (nets of 9·C_out + 1 pins on convolutions) and measured worse
- * (docs/partitioning.md). A large net without a source is rated on a uniform sample of its pins.
+ * (docs/partitioning.md). A large net without a source — host input (`Hypergraph.sourceless`), a
+ * net split from its source by recursive bisection, or `firstPinIsSource: false` — is rated on a
+ * uniform sample of its pins: no pin is special, so a star would tie every pin to an arbitrary one.
  */
 import type { EngineHypergraph } from './engine-hypergraph.ts';
 import { withIncidence } from './engine-hypergraph.ts';

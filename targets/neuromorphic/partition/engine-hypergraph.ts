@@ -54,11 +54,13 @@ export function withIncidence(nv: number, ne: number, eptr: Int32Array, pins: In
 
 /**
  * Nets with fewer than two distinct pins or no weight can never be cut, so they are dropped;
- * repeated pins are merged. `w` is the nv × d weight matrix of the constraints.
+ * repeated pins are merged. `w` is the nv × d weight matrix of the constraints. A net is headed
+ * (its first pin is its source) when `firstPinIsSource` holds and the net is not flagged sourceless.
  */
 export function fromHypergraph(h: Hypergraph, w: Float64Array, d: number, firstPinIsSource: boolean): EngineHypergraph {
-  const { nv, ne, eptr, pins, ewgt } = h;
+  const { nv, ne, eptr, pins, ewgt, sourceless } = h;
   const neweptr = new Int32Array(ne + 1);
+  const head = new Uint8Array(ne);
   const newpins = new Int32Array(eptr[ne]!);
   const neww = new Float64Array(ne);
   const seen = new Int32Array(nv).fill(-1);
@@ -79,9 +81,10 @@ export function fromHypergraph(h: Hypergraph, w: Float64Array, d: number, firstP
       continue;
     }
     neww[m] = we;
+    head[m] = firstPinIsSource && !sourceless?.[e] ? 1 : 0;
     neweptr[++m] = np;
   }
-  return withIncidence(nv, m, neweptr.slice(0, m + 1), newpins.slice(0, np), neww.slice(0, m), w, d, new Uint8Array(m).fill(firstPinIsSource ? 1 : 0));
+  return withIncidence(nv, m, neweptr.slice(0, m + 1), newpins.slice(0, np), neww.slice(0, m), w, d, head.slice(0, m));
 }
 
 /** Every undirected edge {u, v} (u < v) becomes a two-pin net of the edge's weight. */

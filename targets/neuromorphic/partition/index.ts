@@ -12,3 +12,5 @@ export { partitionHypergraph, partitionGraph, engineConfig, type EngineTuning } 
 export { synapseGraphOf } from './synapse-graph.ts';
 export { generateSnn, BENCH_SNNS, type LayerSpec, type SnnSpec, type SnnNetwork, type LayerInfo } from './snn-generator.ts';
 export { runGpmetis, gpmetisMissing, type GpmetisRun, type GpmetisOptions } from './gpmetis.ts';
+export { quotientHypergraph } from './quotient.ts';
+export { placeOnMesh, placementHops } from './place-mesh.ts';

@@ -4,8 +4,10 @@
  */
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 import { resolveConstraints, type Constraints } from './constraints.ts';
-import { fromGraph, fromHypergraph, type EngineHypergraph } from './engine-hypergraph.ts';
-import { multilevelPartition, type EngineConfig } from './multilevel.ts';
+import { fromHypergraph } from './engine-hypergraph.ts';
+import { engineGraphOf } from './graph-engine.ts';
+import { multilevelGraph } from './graph-multilevel.ts';
+import { multilevelPartition, type EngineConfig, type MultilevelOutcome } from './multilevel.ts';
 import { Rng } from './rng.ts';
 import type { Graph, Hypergraph, PartitionOptions, PartitionResult } from './types.ts';
 
@@ -14,9 +16,13 @@ import type { Graph, Hypergraph, PartitionOptions, PartitionResult } from './typ
  * grouping and (λ−1) label propagation carry most of the quality; the k-way FM searches add
  * little on large levels for a lot of time, so they run only where the level is small.
  */
-export function engineConfig(effort: PartitionOptions['effort'] = 'default', graph = false): { main: EngineConfig; rb: EngineConfig } {
+export function engineConfig(effort: PartitionOptions['effort'] = 'default', graph = false, k = 0): { main: EngineConfig; rb: EngineConfig } {
+  // From k = 512 on, recursive bisection of a 160·k-vertex coarsest level is most of the run
+  // (15 of 20 s at k = 1024 on dvs-1m); 60·k vertices and 4 tries per bisection cost 4% in
+  // messages there (docs/partitioning.md). Strong effort keeps the large level.
+  const large = !graph && k >= 512 && effort !== 'strong';
   const main: EngineConfig = {
-    contraction: graph ? 30 : 160,
+    contraction: graph ? 30 : large ? 60 : 160,
     maxShrink: 2.5,
     minShrink: 1.05,
     cluster: { samples: 8, headRatesTargets: false, starNormalized: false, maxRatedNetSize: 4096 },
@@ -24,7 +30,7 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
     clusterShare: 0.125,
     lpRounds: 5,
     lpMinGain: graph ? 1e-4 : 1e-3,
-    fm: effort === 'strong' ? { rounds: 4, seeds: 4, maxFruitless: 128, maxActivationNetSize: 256 } : graph ? { rounds: 1, seeds: 4, maxFruitless: 32, maxActivationNetSize: 256 } : { rounds: 2, seeds: 4, maxFruitless: 64, maxActivationNetSize: 256 },
+    fm: effort === 'strong' ? { rounds: 4, seeds: 4, maxFruitless: 128, maxActivationNetSize: 256 } : graph ? { rounds: 3, seeds: 4, maxFruitless: 128, maxActivationNetSize: 256 } : { rounds: 2, seeds: 4, maxFruitless: 64, maxActivationNetSize: 256 },
     // On graphs FM on the finest levels is what matches METIS's cut; on (λ−1) it adds < 1%.
     fmMaxPins: effort === 'fast' ? 0 : effort === 'strong' ? Infinity : graph ? 25_000_000 : 0,
     fm2: { passes: 4, maxFruitless: 200 },
@@ -32,7 +38,7 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
     initialOnSynapseGraph: false,
     beta: 0,
   };
-  const rb: EngineConfig = { ...main, contraction: 80, bisect: { ...main.bisect, tries: effort === 'fast' ? 4 : 8 } };
+  const rb: EngineConfig = { ...main, contraction: 80, bisect: { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 } };
   return { main, rb };
 }
 
@@ -42,15 +48,17 @@ export interface EngineTuning {
   readonly rb?: Partial<EngineConfig>;
 }
 
-function run(h: EngineHypergraph, c: Constraints, opts: PartitionOptions, t0: number, graph: boolean, tuning: EngineTuning): PartitionResult {
+type Engine = (main: EngineConfig, rb: EngineConfig, rng: Rng) => MultilevelOutcome;
+
+/** `offset` is added to the reported objective (the host messages' constant part, see partitionHypergraph). */
+function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions, t0: number, graph: boolean, tuning: EngineTuning, offset = 0): PartitionResult {
   const k = opts.k;
-  const base = engineConfig(opts.effort, graph);
+  const base = engineConfig(opts.effort, graph, k);
   const main = { ...base.main, ...tuning.main };
   const rb = { ...base.rb, ...tuning.rb };
-  const rng = new Rng(opts.seed ?? 1);
-  const out = multilevelPartition(h, k, c.limits, rng, main, rb);
+  const out = engine(main, rb, new Rng(opts.seed ?? 1));
   const loads = new Float64Array(k * c.d);
-  for (let v = 0; v < h.nv; v++) for (let j = 0; j < c.d; j++) loads[out.part[v]! * c.d + j]! += c.w[v * c.d + j]!;
+  for (let v = 0; v < nv; v++) for (let j = 0; j < c.d; j++) loads[out.part[v]! * c.d + j]! += c.w[v * c.d + j]!;
   for (let p = 0; p < k; p++) {
     for (let j = 0; j < c.d; j++) {
       const load = loads[p * c.d + j]!;
@@ -61,19 +69,33 @@ function run(h: EngineHypergraph, c: Constraints, opts: PartitionOptions, t0: nu
     }
   }
   const total = performance.now() - t0;
-  return { parts: out.part, k, objective: out.objective, dims: c.dims, partLoads: loads, limits: c.limits, levels: out.levels, timeMs: { ...out.timeMs, total } };
+  return { parts: out.part, k, objective: out.objective + offset, dims: c.dims, partLoads: loads, limits: c.limits, levels: out.levels, timeMs: { ...out.timeMs, total } };
 }
 
-/** Minimises (λ−1): the spike messages of a net-per-presynaptic-neuron hypergraph. */
+/**
+ * Minimises the spike messages of a net-per-presynaptic-neuron hypergraph: (λ−1) per net with a
+ * source, λ per sourceless net. The two differ by w(e) whatever the partition, so the engine
+ * optimises (λ−1) throughout and the reported objective adds the sourceless nets' weight back —
+ * it equals scorePartition's spikeMessages.
+ */
 export function partitionHypergraph(h: Hypergraph, opts: PartitionOptions, tuning: EngineTuning = {}): PartitionResult {
   const t0 = performance.now();
   const c = resolveConstraints(h.nv, opts, h.vwgt, 1);
-  return run(fromHypergraph(h, c.w, c.d, opts.firstPinIsSource ?? true), c, opts, t0, false, tuning);
+  let hostMessages = 0;
+  if (h.sourceless) {
+    if (h.sourceless.length !== h.ne) {
+      throw new KilnError(error('partition-options', `the hypergraph flags ${h.sourceless.length} nets as sourceless or not, but has ${h.ne} nets`, undefined, 'give one sourceless flag per net (1 = spikes from the host)'));
+    }
+    for (let e = 0; e < h.ne; e++) if (h.sourceless[e] && h.eptr[e + 1]! > h.eptr[e]! && h.ewgt?.[e] !== 0) hostMessages += h.ewgt ? h.ewgt[e]! : 1;
+  }
+  const eh = fromHypergraph(h, c.w, c.d, opts.firstPinIsSource ?? true);
+  return run(h.nv, (main, rb, rng) => multilevelPartition(eh, opts.k, c.limits, rng, main, rb), c, opts, t0, false, tuning, hostMessages);
 }
 
 /** Minimises the edge cut (each undirected edge once, as gpmetis counts it). */
 export function partitionGraph(g: Graph, opts: PartitionOptions, tuning: EngineTuning = {}): PartitionResult {
   const t0 = performance.now();
   const c = resolveConstraints(g.nv, opts, g.vwgt, g.ncon);
-  return run(fromGraph(g, c.w, c.d), c, opts, t0, true, tuning);
+  const eg = engineGraphOf(g, c.w, c.d);
+  return run(g.nv, (main, rb, rng) => multilevelGraph(eg, opts.k, c.limits, rng, main, rb), c, opts, t0, true, tuning);
 }

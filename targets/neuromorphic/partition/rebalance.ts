@@ -3,10 +3,22 @@
  * overloaded weight, preferably to an adjacent part with room, otherwise to the part with the
  * most room. Runs after initial partitioning and whenever projection meets a violated limit.
  */
-import type { PartState } from './part-state.ts';
+
+/** What rebalancing needs of a partition state (PartState and GraphPartState both provide it). */
+export interface MoveState {
+  readonly h: { readonly nv: number; readonly d: number; readonly w: Float64Array };
+  readonly k: number;
+  readonly part: Int32Array;
+  readonly load: Float64Array;
+  readonly limit: Float64Array;
+  readonly lastGain: number;
+  bestMove(v: number): number;
+  move(v: number, q: number): number;
+  feasible(): boolean;
+}
 
 /** The non-adjacent fallback: the part where v leaves the largest relative slack, or −1. */
-function roomiestPart(st: PartState, v: number): number {
+function roomiestPart(st: MoveState, v: number): number {
   const { k, load, limit } = st;
   const { d, w } = st.h;
   let best = -1;
@@ -31,14 +43,14 @@ function roomiestPart(st: PartState, v: number): number {
   return bestSlack === -Infinity ? -1 : best;
 }
 
-function overloaded(st: PartState, p: number): boolean {
+function overloaded(st: MoveState, p: number): boolean {
   const d = st.h.d;
   for (let j = 0; j < d; j++) if (st.load[p * d + j]! > st.limit[p * d + j]!) return true;
   return false;
 }
 
 /** Moves vertices until every part fits; false if that could not be reached. */
-export function rebalance(st: PartState): boolean {
+export function rebalance(st: MoveState): boolean {
   const { nv, d, w } = st.h;
   const k = st.k;
   for (let pass = 0; pass < 3; pass++) {
@@ -77,7 +89,7 @@ export function rebalance(st: PartState): boolean {
  * When v fits nowhere (multi-dimensional packing), exchange it with a vertex u of another part
  * such that u's part still fits with v and v's part sheds load in every overloaded dimension.
  */
-function swapOut(st: PartState, v: number): boolean {
+function swapOut(st: MoveState, v: number): boolean {
   const { nv, d, w } = st.h;
   const p = st.part[v]!;
   for (let u = 0; u < nv; u++) {

@@ -20,13 +20,23 @@ export interface PartitionScore {
   readonly chips: number;
   /** Sum of the weights of edges whose endpoints lie in different parts, each undirected edge once (gpmetis "Edgecut"). */
   readonly edgeCut?: number;
-  /** Σ over nets of w(e)·(λ(e) − 1): weighted spike messages to other cores. */
+  /**
+   * Weighted spike messages between cores: Σ over nets with a source of w(e)·(λ(e) − 1) (one per
+   * destination core other than the source's), plus Σ over sourceless nets of w(e)·λ(e) (the host
+   * sends one per core reached; also reported alone as hostMessages).
+   */
   readonly spikeMessages?: number;
-  /** Σ over nets of w(e)·|{destination cores on another chip than the source's}|; the source is a net's first pin. */
+  /** The sourceless nets' part of spikeMessages: Σ w(e)·λ(e); 0 when no net is flagged. */
+  readonly hostMessages?: number;
+  /**
+   * Σ over nets with a source of w(e)·|{destination cores on another chip than the source's}|; the
+   * source is a net's first pin. Sourceless nets count nothing here: their messages come from the
+   * host, which is no chip (they are in hostMessages).
+   */
   readonly interChipMessages?: number;
-  /** Σ over nets of w(e)·(λ_chip(e) − 1): messages if a chip forwarded one copy per destination chip. */
+  /** Σ over nets of w(e)·(λ_chip(e) − 1) (λ_chip(e) for sourceless nets): messages if a chip forwarded one copy per destination chip. */
   readonly chipConnectivity?: number;
-  /** Synapse edge cut from the hypergraph (targets in another part than the first pin), when the nets are source-first. */
+  /** Synapse edge cut from the hypergraph (targets in another part than the first pin), when the nets are source-first; sourceless nets have no on-chip synapse to cut. */
   readonly synapseCut?: number;
   /** Weight of every part (first balance constraint). */
   readonly partWeights: Float64Array;
@@ -34,6 +44,12 @@ export interface PartitionScore {
   /** max part weight / ceil(total / k) − 1; the partition respects ε when this is ≤ ε. */
   readonly imbalance: number;
   readonly emptyParts: number;
+}
+
+function checkFlags(h: Hypergraph): void {
+  if (h.sourceless && h.sourceless.length !== h.ne) {
+    throw new KilnError(error('partition-score', `the hypergraph flags ${h.sourceless.length} nets as sourceless or not, but has ${h.ne} nets`, undefined, 'give one sourceless flag per net (1 = spikes from the host)'));
+  }
 }
 
 function checkParts(parts: Int32Array, nv: number, k: number | undefined): number {
@@ -63,16 +79,18 @@ export function graphEdgeCut(g: Graph, parts: Int32Array): number {
 
 interface NetScore {
   messages: number;
+  host: number;
   interChip: number;
   chipConn: number;
   synapseCut: number;
 }
 
 function scoreNets(h: Hypergraph, parts: Int32Array, k: number, chipOf: Int32Array, chips: number): NetScore {
-  const { ne, eptr, pins, ewgt } = h;
+  const { ne, eptr, pins, ewgt, sourceless } = h;
   const partSeen = new Int32Array(k).fill(-1);
   const chipSeen = new Int32Array(chips).fill(-1);
   let messages = 0;
+  let host = 0;
   let interChip = 0;
   let chipConn = 0;
   let synapseCut = 0;
@@ -81,6 +99,22 @@ function scoreNets(h: Hypergraph, parts: Int32Array, k: number, chipOf: Int32Arr
     const s = eptr[e]!;
     const end = eptr[e + 1]!;
     if (end === s) continue;
+    if (sourceless?.[e]) {
+      let lambda = 0;
+      let lambdaChip = 0;
+      for (let i = s; i < end; i++) {
+        const p = parts[pins[i]!]!;
+        if (partSeen[p] === e) continue;
+        partSeen[p] = e;
+        lambda++;
+        const c = chipOf[p]!;
+        if (chipSeen[c] !== e) (chipSeen[c] = e), lambdaChip++;
+      }
+      messages += w * lambda;
+      host += w * lambda;
+      chipConn += w * lambdaChip;
+      continue;
+    }
     const srcPart = parts[pins[s]!]!;
     const srcChip = chipOf[srcPart]!;
     let lambda = 0;
@@ -106,7 +140,7 @@ function scoreNets(h: Hypergraph, parts: Int32Array, k: number, chipOf: Int32Arr
     chipConn += w * (lambdaChip - 1);
     synapseCut += w * cutPins;
   }
-  return { messages, interChip, chipConn, synapseCut };
+  return { messages, host, interChip, chipConn, synapseCut };
 }
 
 function chipMap(k: number, opts: ScoreOptions): { chipOf: Int32Array; chips: number } {
@@ -150,12 +184,14 @@ export function scorePartition(input: { graph?: Graph; hypergraph?: Hypergraph }
     if (partWeights[p] === 0) emptyParts++;
   }
   const ideal = Math.ceil(total / k);
+  if (hypergraph) checkFlags(hypergraph);
   const nets = hypergraph ? scoreNets(hypergraph, parts, k, chipOf, chips) : undefined;
   return {
     k,
     chips,
     edgeCut: graph ? graphEdgeCut(graph, parts) : undefined,
     spikeMessages: nets?.messages,
+    hostMessages: nets?.host,
     interChipMessages: nets?.interChip,
     chipConnectivity: nets?.chipConn,
     synapseCut: nets?.synapseCut,

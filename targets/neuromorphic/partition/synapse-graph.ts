@@ -2,13 +2,15 @@
  * The synapse graph of a spiking hypergraph (nets source-first): one undirected edge per
  * source–target pair weighing the net's weight, parallel edges merged, both directions listed
  * as METIS requires. This is the graph gpmetis and `partitionGraph` see for the same network.
+ * Sourceless nets (spikes from the host) are left out: no synapse joins their pins on chip.
  */
 import type { Graph, Hypergraph } from './types.ts';
 
 export function synapseGraphOf(h: Hypergraph): Graph {
-  const { nv, ne, eptr, pins, ewgt } = h;
+  const { nv, ne, eptr, pins, ewgt, sourceless } = h;
   const deg = new Int32Array(nv + 1);
   for (let e = 0; e < ne; e++) {
+    if (sourceless?.[e] || eptr[e + 1] === eptr[e]) continue;
     const s = pins[eptr[e]!]!;
     for (let i = eptr[e]! + 1; i < eptr[e + 1]!; i++) {
       if (pins[i] === s) continue;
@@ -21,6 +23,7 @@ export function synapseGraphOf(h: Hypergraph): Graph {
   const nbr = new Int32Array(deg[nv]!);
   const wt = new Float64Array(deg[nv]!);
   for (let e = 0; e < ne; e++) {
+    if (sourceless?.[e] || eptr[e + 1] === eptr[e]) continue;
     const s = pins[eptr[e]!]!;
     const w = ewgt ? ewgt[e]! : 1;
     for (let i = eptr[e]! + 1; i < eptr[e + 1]!; i++) {

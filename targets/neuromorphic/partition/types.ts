@@ -38,6 +38,13 @@ export interface Hypergraph {
   readonly ewgt?: Float64Array;
   /** One weight per vertex; absent means 1. */
   readonly vwgt?: Float64Array;
+  /**
+   * One flag per net; 1 marks a net without an on-chip source, whose every pin is a target (spikes
+   * from the host, the network's input): it costs λ messages, one per core it reaches, not λ−1.
+   * Minimising (λ−1) still minimises them (the difference is the constant w(e) per net); coarsening
+   * rates such nets on sampled pins instead of as a star around the first pin. Absent means 0.
+   */
+  readonly sourceless?: Uint8Array;
 }
 
 /**
@@ -79,7 +86,10 @@ export interface PartitionResult {
   /** Part id of every vertex, 0-based. */
   readonly parts: Int32Array;
   readonly k: number;
-  /** The optimised objective of the final partition: (λ−1) for hypergraphs, edge cut for graphs. */
+  /**
+   * The optimised objective of the final partition: for hypergraphs the spike messages, Σ w(e)·(λ(e)−1)
+   * plus w(e) per sourceless net (scorePartition's spikeMessages); for graphs the edge cut.
+   */
   readonly objective: number;
   /** Names of the constrained dimensions, in the order of `partLoads` columns. */
   readonly dims: readonly string[];

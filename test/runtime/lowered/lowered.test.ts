@@ -70,11 +70,12 @@ describe('lowered programs agree with the graph (fp32, 1e-5 relative)', () => {
           } else if (t.kind === 'simd_cpu') {
             expect(counts.macs).toBe(priced.layers.find((x) => x.name === id)!.macs);
           } else {
-            // One tile per core: each core computes the currents of its own neurons.
+            // Tiles of the largest block one core holds: at least as many tiles per step as the
+            // fewest cores that could hold the layer at that density.
             const pop = priced.layers.find((x) => (x.details as { weighted_layer: string }).weighted_layer === id)!;
-            const cores = (pop.details as { cores: number }).cores;
-            if (m.nodes[id]!.op === 'dense') expect(counts.folds).toBe(cores * m.timesteps);
-            else expect(counts.folds).toBeGreaterThanOrEqual(cores);
+            const d = pop.details as { cores: number; neurons: number; neurons_per_core: number };
+            expect(d.neurons_per_core).toBeLessThanOrEqual(1024);
+            expect(counts.folds).toBeGreaterThanOrEqual(Math.ceil(d.neurons / d.neurons_per_core));
           }
         }
         expect(lowered.counts.size).toBe(Object.values(m.nodes).filter((n) => n.op === 'dense' || n.op === 'conv2d').length);

@@ -1,0 +1,41 @@
+/**
+ * Mapping spiking networks onto Loihi presets: Kiln's partitioner against the layer-order
+ * allocator nengo-loihi uses by default (Greedy: fill cores in order, chip by chip), both under
+ * the same exact per-core limits and priced by the same cost model. Rates: 0.05 spikes per
+ * neuron per time step everywhere (no trained weights are shipped for these networks).
+ */
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compile } from '../compiler/driver.ts';
+import { KilnError } from '../compiler/lang/diagnostics.ts';
+import { neuromorphicEstimate } from '../targets/neuromorphic/cost.ts';
+import { presets } from '../targets/resolve.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CASES: [string, string, number | undefined][] = [
+  ['examples/spiking_cnn.kiln', 'loihi_1chip', undefined],
+  ['examples/spiking_cnn.kiln', 'loihi_32chip', undefined],
+  ['bench/networks/dvs_gesture.kiln', 'loihi_32chip', undefined],
+  ['bench/networks/dvs_large.kiln', 'loihi_32chip', undefined],
+];
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+console.log('| network | target | strategy | cores | chips | messages/step across cores | across chips | energy/inference | latency/inference | map time (s) |');
+console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|');
+for (const [file, target, chips] of CASES) {
+  const m = compile(path.join(root, file), { overrides: new Map([['batch', 1]]) }).module;
+  for (const strategy of ['partition', 'greedy'] as const) {
+    const t0 = performance.now();
+    const label = `| ${path.basename(file, '.kiln')} | ${target}${chips ? ` (--chips ${chips})` : ''} | ${strategy === 'greedy' ? 'greedy (nengo-loihi order)' : 'kiln partition'} |`;
+    try {
+      const est = neuromorphicEstimate(presets().get(target)!, m, { defaultRate: 0.05, strategy, chips });
+      const s = est.result.summary;
+      const msg = s.messages_per_timestep as { within_tile: number; across_tiles: number; across_chips: number };
+      const secs = (performance.now() - t0) / 1e3;
+      console.log(`${label} ${int(s.cores_used as number)} | ${s.chips_used} | ${int(msg.within_tile + msg.across_tiles + msg.across_chips)} | ${int(msg.across_chips)} | ${(s.energy_j * 1e6).toFixed(1)} µJ | ${(s.latency_s * 1e6).toFixed(1)} µs | ${secs.toFixed(2)} |`);
+    } catch (e) {
+      if (!(e instanceof KilnError)) throw e;
+      console.log(`${label} does not fit: ${e.diagnostics[0]!.message} | | | | | | |`);
+    }
+  }
+}

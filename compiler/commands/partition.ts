@@ -1,0 +1,152 @@
+/**
+ * `kiln partition SOURCE`: place a spiking network's neurons on a neuromorphic target's cores,
+ * chips and tiles under every per-core limit and price the result, or split a METIS graph /
+ * hMETIS hypergraph into K balanced parts the way gpmetis would. See `kiln partition --help`.
+ */
+import { error, KilnError, type Diagnostic } from '../lang/diagnostics.ts';
+import { UsageError } from '../cli-args.ts';
+import { writeFileAtomic } from '../io/atomic-write.ts';
+import { resolveTarget } from '../../targets/resolve.ts';
+import { neuromorphicConfig } from '../../targets/neuromorphic/config.ts';
+import { neuromorphicEstimate, priceMapping, withChips, type NeuromorphicEstimate } from '../../targets/neuromorphic/cost.ts';
+import { buildMapping } from '../../targets/neuromorphic/mapping-artifact.ts';
+import { renderMappingSvg } from '../../targets/neuromorphic/map-svg.ts';
+import { mapHypergraphInput } from '../../targets/neuromorphic/network-mapping.ts';
+import type { TargetDescription } from '../../targets/description.ts';
+import { formatSummary, formatSweep, summarize, type SweepRow } from './partition-report.ts';
+import { partitionPlainInput, readPartitionInput, type PartitionInput } from './partition-input.ts';
+import { measuredRates } from './partition-rates.ts';
+import { wholeNumber, type CommandIo } from './train.ts';
+import { parseRate, readRates } from './estimate.ts';
+
+export interface PartitionArgs {
+  source: string;
+  target?: string;
+  chips?: string;
+  parts?: string;
+  imbalance?: string;
+  seed?: string;
+  json: boolean;
+  out?: string;
+  mapping?: string;
+  svg?: string;
+  rate?: string;
+  ratesFile?: string;
+  measure?: string;
+  checkpoint?: string;
+  samples?: string;
+  sweep?: string;
+  effort?: string;
+  strategy?: string;
+  overrides: Map<string, number>;
+}
+
+function parseSweep(text: string): number[] {
+  const m = /^chips=(\d+(?:,\d+)*)$/.exec(text);
+  if (!m) throw new UsageError(`kiln partition: --sweep takes chips=N,N,… (e.g. chips=1,2,4,8), not '${text}'`);
+  const list = m[1]!.split(',').map(Number);
+  if (list.some((n) => n < 1)) throw new UsageError('kiln partition: --sweep chip counts must be ≥ 1');
+  return list;
+}
+
+function parseImbalance(text: string | undefined): number {
+  if (text === undefined) return 0.03;
+  const x = Number(text);
+  if (!Number.isFinite(x) || x < 0 || x > 1) throw new UsageError(`kiln partition: --imbalance takes a fraction in [0, 1] such as 0.03, not '${text}'`);
+  return x;
+}
+
+/** Phase messages on a terminal: one line redrawn in place, with the seconds since the start. */
+function progressLine(io: CommandIo): ((message: string) => void) | undefined {
+  if (!io.tty) return undefined;
+  const t0 = performance.now();
+  return (message) => io.err(`\r\x1b[K[${((performance.now() - t0) / 1e3).toFixed(1)} s] ${message}`);
+}
+
+function neuromorphicTarget(spec: string): TargetDescription {
+  const t = resolveTarget(spec);
+  if (t.kind !== 'neuromorphic') throw new KilnError(error('target', `\`${t.name}\` is a ${t.kind} target; kiln partition maps onto neuromorphic targets`, undefined, 'e.g. --target loihi_1chip or --target loihi_32chip'));
+  return t;
+}
+
+export function runPartition(a: PartitionArgs, io: CommandIo): number {
+  const seed = wholeNumber('partition', '--seed', a.seed, 0) ?? 1;
+  const chips = wholeNumber('partition', '--chips', a.chips, 1);
+  const parts = wholeNumber('partition', '--parts', a.parts, 1);
+  const samples = wholeNumber('partition', '--samples', a.samples, 1) ?? 64;
+  const epsilon = parseImbalance(a.imbalance);
+  const effort = a.effort === undefined ? undefined : (['fast', 'default', 'strong'].includes(a.effort) ? a.effort as 'fast' | 'default' | 'strong' : undefined);
+  if (a.effort !== undefined && !effort) throw new UsageError(`kiln partition: --effort takes fast, default or strong, not '${a.effort}'`);
+  if (a.strategy !== undefined && a.strategy !== 'partition' && a.strategy !== 'greedy') throw new UsageError(`kiln partition: --strategy takes partition or greedy, not '${a.strategy}'`);
+  const strategy = a.strategy as 'partition' | 'greedy' | undefined;
+  if (a.rate !== undefined && (a.ratesFile || a.measure)) throw new UsageError('kiln partition: give one of --rate, --rates and --measure');
+  if (a.checkpoint && !a.measure) throw new UsageError('kiln partition: --checkpoint gives the weights for --measure DATA; add --measure');
+  if (!a.target && (chips !== undefined || a.sweep || a.svg || a.mapping)) throw new UsageError('kiln partition: --chips, --sweep, --svg and --mapping need a neuromorphic --target (e.g. --target loihi_32chip)');
+  if (a.target && parts !== undefined) throw new UsageError('kiln partition: with --target the parts are the target\'s cores; --parts K is for a plain K-way partition without a target');
+  const progress = progressLine(io);
+  const done = () => { if (progress) io.err('\r\x1b[K'); };
+  const input: PartitionInput = readPartitionInput(a.source, a.overrides);
+  io.warn(input.warnings);
+
+  if (input.kind !== 'network') {
+    if (a.rate !== undefined || a.ratesFile || a.measure) throw new UsageError('kiln partition: a METIS or hMETIS input carries its rates as edge or net weights; --rate, --rates and --measure are for .kiln networks');
+    if (!a.target) {
+      if (parts === undefined) throw new UsageError('kiln partition: give --parts K (a K-way partition like gpmetis), or --target T to map onto a neuromorphic target\'s cores');
+      const r = partitionPlainInput(input, { k: parts, epsilon, seed, effort, out: a.out }, progress);
+      done();
+      io.out(a.json ? JSON.stringify(r.json, null, 2) + '\n' : r.text);
+      return 0;
+    }
+    if (input.kind === 'graph') {
+      throw new KilnError(error('partition-input', `${a.source} is a METIS graph: it has edges but not which neuron sends to which, so axons, synapse memory and spike messages cannot be counted on cores`, undefined, 'give the same network as an hMETIS hypergraph (one net per presynaptic neuron) to map it onto a target, or use --parts K for a plain partition'));
+    }
+  }
+  if (!a.target) throw new UsageError('kiln partition: a .kiln network is mapped onto a neuromorphic target\'s cores: give --target T (e.g. loihi_1chip)');
+  const desc = neuromorphicTarget(a.target);
+  const rateOpts = input.kind === 'network'
+    ? (a.measure ? measuredRates(input.module, a.source, a.measure, a.checkpoint, samples, io, progress) : { defaultRate: a.rate !== undefined ? parseRate(a.rate, 'partition') : undefined, rates: a.ratesFile ? readRates(a.ratesFile) : undefined })
+    : {};
+  const estimateOn = (n: number | undefined): NeuromorphicEstimate => {
+    if (input.kind === 'network') return neuromorphicEstimate(desc, input.module, { ...rateOpts, chips: n, seed, effort, strategy, progress });
+    const { config, reader } = neuromorphicConfig(desc);
+    const cfg = n !== undefined ? withChips(config, n) : config;
+    return priceMapping(desc, cfg, reader, mapHypergraphInput(input.hypergraph, cfg, { seed, effort, progress }), 1);
+  };
+  const about = { source: a.source, network: input.kind === 'network' ? input.module.name : undefined };
+
+  if (a.sweep) {
+    const rows: SweepRow[] = parseSweep(a.sweep).map((n) => {
+      progress?.(`${n} chip${n === 1 ? '' : 's'}`);
+      try {
+        return { chips: n, summary: summarize(estimateOn(n), about) };
+      } catch (e) {
+        if (e instanceof KilnError && e.diagnostics.some((d) => d.code === 'capacity')) return { chips: n, error: e.diagnostics[0]!.message };
+        throw e;
+      }
+    });
+    done();
+    io.out(a.json ? JSON.stringify({ target: desc.name, sweep: rows }, null, 2) + '\n' : formatSweep(rows, desc.name));
+    return 0;
+  }
+
+  const est = estimateOn(chips);
+  done();
+  warnAbout(est.result.warnings, io);
+  const summary = summarize(est, about);
+  const mapping = buildMapping(est.mapping, est.events, est.config, { ...about, target: desc.name });
+  const mappingPath = input.kind === 'network' ? a.out : a.mapping;
+  if (mappingPath) writeFileAtomic(mappingPath, JSON.stringify(mapping, null, 1) + '\n', 'mapping');
+  if (input.kind === 'hypergraph') {
+    const partFile = a.out ?? `${a.source}.part.${est.mapping.cores.k}`;
+    writeFileAtomic(partFile, Array.from(est.mapping.cores.parts).join('\n') + '\n', 'partition file');
+    io.err(`wrote the core of every vertex to ${partFile}\n`);
+  }
+  if (a.svg) writeFileAtomic(a.svg, renderMappingSvg(mapping), 'picture');
+  io.out(a.json ? JSON.stringify({ summary, mapping: mappingPath ?? null, svg: a.svg ?? null }, null, 2) + '\n' : formatSummary(summary));
+  return 0;
+}
+
+function warnAbout(warnings: string[], io: CommandIo): void {
+  const diags: Diagnostic[] = warnings.map((w) => ({ severity: 'warning', code: 'target', message: w }));
+  if (diags.length) io.warn(diags);
+}

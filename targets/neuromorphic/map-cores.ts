@@ -1,0 +1,203 @@
+/**
+ * Neurons → cores under every per-core limit. The partitioner needs additive per-neuron loads,
+ * but input axons, output axons and synapse words depend on which neurons end up together, so
+ * this partitions with estimates (each net's axon shared among the targets a core could hold),
+ * counts the exact use (core-use.ts) and splits the cores that are still over (split-cores.ts).
+ * Re-partitioning with corrected estimates was tried first: the per-core error moved with the
+ * partition, and on spiking_cnn it took 5–7 rounds, 33–47 s and ended at 3–7× the cores needed.
+ */
+import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
+import type { Loc } from '../../compiler/lang/ast.ts';
+import { partitionHypergraph, type EngineTuning, type Hypergraph } from './partition/index.ts';
+import { axonWords, coreUse, indexBits, LIMIT_NAMES, type CoreUseTable, type SynapseNets } from './core-use.ts';
+import { splitOverfullCores } from './split-cores.ts';
+import type { CoreUse } from './mapping.ts';
+
+export interface CoreMapOptions {
+  seed?: number;
+  effort?: 'fast' | 'default' | 'strong';
+  /** Fraction of each limit the partition aims for (headroom for the estimates' error); default 0.8. */
+  fill?: number;
+  /** Cores available (chips × cores per chip); more needed is an error. */
+  available: number;
+  /** What the target is called, for errors. */
+  targetName: string;
+  /** The layer a vertex belongs to, for errors. */
+  describe: (v: number) => { layer: string; loc?: Loc };
+  progress?: (message: string) => void;
+  /**
+   * `partition` (default): minimise spike messages with the multilevel partitioner. `greedy`:
+   * fill cores with neurons in layer order, as nengo-loihi's Greedy allocator does — the
+   * baseline the partitioner is measured against.
+   */
+  strategy?: 'partition' | 'greedy';
+}
+
+export interface CoreMap {
+  k: number;
+  /** Core of every vertex. */
+  parts: Int32Array;
+  use: CoreUseTable;
+  /** Cores added by splitting over-full ones after the first partition. */
+  splits: number;
+  /** (λ−1) spike messages the partitioner reached, rate-weighted. */
+  objective: number;
+}
+
+/**
+ * A coarsest level of 40·k vertices instead of the engine's 160·k: networks of a few thousand
+ * neurons were otherwise not coarsened at all, and recursive bisection of spiking_cnn's 2.65 M
+ * pins took 6.5 s of the 7.4 s; with 40·k the call took 1.5 s and sent 6% fewer messages.
+ */
+export const MAPPING_TUNING: EngineTuning = { main: { contraction: 40 } };
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/**
+ * Per-neuron load estimates. A net's input axon and its 10-bit header are shared by the targets
+ * one core holds, and a source pays one output axon per core its targets fill; both depend on how
+ * many neurons of a layer fit on a core, which depends on the estimates — so a few fixed-point
+ * rounds, starting from a full core of neurons. Measured on spiking_cnn, the first guess (a core
+ * of 1,024) under-estimated output axons 2.5–3.6×; three rounds bring the first partition to
+ * within 1.5× of the exact use.
+ */
+function initialEstimates(h: SynapseNets, limits: CoreUse, weightBits: number, fill: number): Float64Array {
+  const d = LIMIT_NAMES.length;
+  const lim = LIMIT_NAMES.map((n) => limits[n] * fill);
+  const est = new Float64Array(h.nv * d);
+  const vw = (v: number) => (h.vwgt ? h.vwgt[v]! : 1);
+  // Vertices of each kind one core could hold, refined round by round.
+  const cap = Float64Array.from({ length: h.nv }, (_, v) => limits.neurons / vw(v));
+  const perSynapse = (weightBits + indexBits(limits.neurons)) / 64;
+  for (let round = 0; round < 3; round++) {
+    est.fill(0);
+    for (let v = 0; v < h.nv; v++) est[v * d] = vw(v);
+    for (let e = 0; e < h.ne; e++) {
+      const hasSource = !h.sourceless?.[e];
+      const first = h.eptr[e]! + (hasSource ? 1 : 0);
+      const targets = h.eptr[e + 1]! - first;
+      const mult = h.mult ? h.mult[e]! : 1;
+      let cores = 0, capSum = 0;
+      for (let i = first; i < h.eptr[e + 1]!; i++) { cores += 1 / cap[h.pins[i]!]!; capSum += cap[h.pins[i]!]!; }
+      const share = mult / Math.max(1, Math.min(targets, capSum / targets));
+      for (let i = first; i < h.eptr[e + 1]!; i++) {
+        const v = h.pins[i]!;
+        est[v * d + 1]! += share;
+        est[v * d + 3]! += mult * (h.pinSynapses ? h.pinSynapses[i]! : 1) * perSynapse + share * (10 / 64 + 0.5);
+      }
+      if (hasSource) est[h.pins[h.eptr[e]!]! * d + 2]! += mult * Math.max(1, cores);
+    }
+    for (let v = 0; v < h.nv; v++) {
+      let c = Infinity;
+      for (let j = 0; j < d; j++) if (est[v * d + j]! > 0) c = Math.min(c, lim[j]! / est[v * d + j]!);
+      cap[v] = Math.max(1, c);
+    }
+  }
+  return est;
+}
+
+/** Input axons and words of every vertex alone on a core: the least any core holding it needs. */
+function aloneUse(h: SynapseNets, weightBits: number): { axons: Float64Array; words: Float64Array } {
+  const axons = new Float64Array(h.nv), words = new Float64Array(h.nv);
+  for (let e = 0; e < h.ne; e++) {
+    const mult = h.mult ? h.mult[e]! : 1;
+    for (let i = h.eptr[e]! + (h.sourceless?.[e] ? 0 : 1); i < h.eptr[e + 1]!; i++) {
+      const v = h.pins[i]!;
+      axons[v]! += mult;
+      words[v]! += mult * axonWords(h.pinSynapses ? h.pinSynapses[i]! : 1, h.vwgt ? h.vwgt[v]! : 1, weightBits);
+    }
+  }
+  return { axons, words };
+}
+
+function checkSingleNeurons(h: SynapseNets, limits: CoreUse, weightBits: number, opts: CoreMapOptions): void {
+  const { axons, words } = aloneUse(h, weightBits);
+  for (let v = 0; v < h.nv; v++) {
+    const w = h.vwgt ? h.vwgt[v]! : 1;
+    if (w > limits.neurons) throw new KilnError(error('capacity', `vertex ${v + 1} weighs ${fmt(w)} neurons; a core holds ${fmt(limits.neurons)}`, undefined, 'split the vertex: give vertex weights of at most one core'));
+    if (axons[v]! > limits.input_axons) {
+      const { layer, loc } = opts.describe(v);
+      throw new KilnError(error('capacity', `\`${layer}\` needs ${fmt(axons[v]!)} input axons on one core; the limit is ${fmt(limits.input_axons)}: split its input channels or lower its fan-in`, loc));
+    }
+    if (words[v]! > limits.synapse_words) {
+      const { layer, loc } = opts.describe(v);
+      throw new KilnError(error('capacity', `\`${layer}\` needs ${fmt(words[v]!)} words of synapse memory on one core; the limit is ${fmt(limits.synapse_words)}: lower weight_bits or its fan-in`, loc));
+    }
+  }
+}
+
+function needed(est: Float64Array, limits: number[], fill: number): number {
+  const d = limits.length;
+  let k = 1;
+  for (let j = 0; j < d; j++) {
+    let total = 0;
+    for (let i = j; i < est.length; i += d) total += est[i]!;
+    k = Math.max(k, Math.ceil(total / (limits[j]! * fill)));
+  }
+  return k;
+}
+
+function tooMany(k: number, opts: CoreMapOptions): KilnError {
+  return new KilnError(error('capacity', `the network needs at least ${fmt(k)} cores, more than the ${fmt(opts.available)} cores of \`${opts.targetName}\``, undefined, 'use a target with more chips (e.g. loihi_32chip or --chips N), or a smaller network'));
+}
+
+/** Vertices in order, a new core whenever the next would pass a (scaled) limit by the estimates. */
+function orderedFill(est: Float64Array, lim: number[]): { parts: Int32Array; k: number; objective: number } {
+  const d = lim.length;
+  const parts = new Int32Array(est.length / d);
+  const load = new Float64Array(d);
+  let core = 0;
+  for (let v = 0; v < parts.length; v++) {
+    let fits = true;
+    for (let j = 0; j < d; j++) if (load[j]! > 0 && load[j]! + est[v * d + j]! > lim[j]!) fits = false;
+    if (!fits) { core++; load.fill(0); }
+    for (let j = 0; j < d; j++) load[j]! += est[v * d + j]!;
+    parts[v] = core;
+  }
+  return { parts, k: core + 1, objective: NaN };
+}
+
+/** Renumber cores so that the used ones are 0..k-1 in order of first appearance. */
+function compact(parts: Int32Array, k: number): number {
+  const id = new Int32Array(k).fill(-1);
+  let next = 0;
+  for (let v = 0; v < parts.length; v++) {
+    const p = parts[v]!;
+    if (id[p] === -1) id[p] = next++;
+    parts[v] = id[p]!;
+  }
+  return next;
+}
+
+export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: CoreUse, weightBits: number, opts: CoreMapOptions): CoreMap {
+  checkSingleNeurons(h, limits, weightBits, opts);
+  const lim = LIMIT_NAMES.map((n) => limits[n]);
+  const fill = opts.fill ?? 0.8;
+  const est = initialEstimates(h, limits, weightBits, fill);
+  // Packing to 100% of the (scaled) limits often fails in the engine after seconds of work;
+  // 10% spare cores costs little, since splitting adds cores anyway where estimates were low.
+  let k = Math.ceil(needed(est, lim, fill) * 1.1);
+  const hyper: Hypergraph = { nv: h.nv, ne: h.ne, eptr: h.eptr, pins: h.pins, ewgt: h.ewgt, ...(h.sourceless ? { sourceless: h.sourceless } : {}) };
+  for (;;) {
+    // The greedy fill decides its own core count; only the result is checked against the board.
+    if (opts.strategy !== 'greedy' && k > opts.available) throw tooMany(k, opts);
+    opts.progress?.(`${opts.strategy === 'greedy' ? 'filling cores in order with' : 'partitioning'} ${fmt(h.nv)} neurons${opts.strategy === 'greedy' ? '' : ` into ${fmt(k)} cores`}`);
+    try {
+      const r = opts.strategy === 'greedy'
+        ? orderedFill(est, lim.map((l) => l * fill))
+        : partitionHypergraph(hyper, { k, seed: opts.seed ?? 1, effort: opts.effort, capacity: { names: LIMIT_NAMES, perVertex: est, limits: lim.map((l) => l * fill) } }, MAPPING_TUNING);
+      const split = splitOverfullCores(h, r.parts, r.k, lim, weightBits, { seed: opts.seed, progress: opts.progress });
+      if (split.overfull > 0) {
+        throw new KilnError(error('capacity', `${split.overfull} core${split.overfull === 1 ? ' stays' : 's stay'} over a limit of \`${opts.targetName}\` after splitting`, undefined, 'lower the fan-in of the widest layers, or use a target with larger per-core limits'));
+      }
+      const kUsed = compact(split.parts, split.k);
+      if (kUsed > opts.available) throw tooMany(kUsed, opts);
+      // Compaction renumbers cores, so the use table is counted again in the new numbering.
+      const use = coreUse(h, split.parts, kUsed, weightBits);
+      return { k: kUsed, parts: split.parts, use, splits: split.splits, objective: r.objective };
+    } catch (e) {
+      if (!(e instanceof KilnError) || !e.diagnostics.some((x) => x.code === 'partition-infeasible')) throw e;
+      k = Math.ceil(k * 1.1) + 1; // the estimates did not pack into k cores: give the packing room
+    }
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * A spiking network mapped onto a neuromorphic target: neurons → cores under every per-core limit
+ * (map-cores.ts), cores → chips → tiles (place-cores.ts), with the firing rates that weighted
+ * the partition. The cost model prices it; `kiln partition` writes it out. Mappings are cached
+ * per module object, since an estimate, a lowered program and a report may ask for the same one.
+ */
+import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
+import type { Module } from '../../compiler/ir/module.ts';
+import type { NeuromorphicConfig } from './config.ts';
+import { mapToCores, type CoreMap } from './map-cores.ts';
+import type { CoreUse } from './mapping.ts';
+import { neuronGraph, vertexPopulations, type BlockLimits, type NeuronGraph } from './neuron-graph.ts';
+import { indexBits, type SynapseNets } from './core-use.ts';
+import type { Hypergraph } from './partition/index.ts';
+import { placeCores, placeInOrder, type CorePlacement } from './place-cores.ts';
+import { SpikingGraphError } from './populations.ts';
+import { resolveRates, type RateOptions, type ResolvedRates } from './rates.ts';
+
+export interface NetworkMapping {
+  graph: NeuronGraph;
+  hypergraph: Hypergraph & SynapseNets & { sourceless: Uint8Array; vwgt: Float64Array; pinSynapses: Float64Array; mult: Float64Array };
+  /** Population index of every vertex. */
+  vertexPopulation: Int32Array;
+  rates: ResolvedRates;
+  cores: CoreMap;
+  placement: CorePlacement;
+  limits: CoreUse;
+  seconds: { graph: number; partition: number; place: number };
+}
+
+export interface MapNetworkOptions extends RateOptions {
+  seed?: number;
+  /** `greedy`: layer-order fill and chip-by-chip placement (nengo-loihi's Greedy), the baseline. */
+  strategy?: 'partition' | 'greedy';
+  effort?: 'fast' | 'default' | 'strong';
+  progress?: (message: string) => void;
+}
+
+export function limitsOf(cfg: NeuromorphicConfig): CoreUse {
+  return { neurons: cfg.limits.neurons, input_axons: cfg.limits.inputAxons, output_axons: cfg.limits.outputAxons, synapse_words: cfg.limits.synapseWords };
+}
+
+function checkGeometry(cfg: NeuromorphicConfig): void {
+  const perChip = cfg.tileMesh[0] * cfg.tileMesh[1] * cfg.coresPerTile;
+  if (perChip < cfg.coresPerChip) {
+    throw new KilnError(error('target', `\`${cfg.name}\` has ${cfg.coresPerChip} cores per chip but its ${cfg.tileMesh[0]} x ${cfg.tileMesh[1]} tile mesh of ${cfg.coresPerTile} cores holds only ${perChip}`, undefined, 'make tile_mesh × cores_per_tile at least cores_per_chip'));
+  }
+  if (cfg.chipMesh[0] * cfg.chipMesh[1] < cfg.chips) {
+    throw new KilnError(error('target', `\`${cfg.name}\` has ${cfg.chips} chips but a ${cfg.chipMesh[0]} x ${cfg.chipMesh[1]} chip mesh`, undefined, 'make chip_mesh hold every chip'));
+  }
+}
+
+/**
+ * Blocks of at most 1/8 of a core's neurons and synapse memory, so the partitioner can still
+ * balance cores; the engine groups twins in chunks of 1/8 of a part for the same reason.
+ */
+export function blockLimits(cfg: NeuromorphicConfig): BlockLimits {
+  const bitsPerSynapse = cfg.weightBits + indexBits(cfg.limits.neurons);
+  return { maxNeurons: Math.max(1, Math.floor(cfg.limits.neurons / 8)), maxSynapses: Math.max(1, Math.floor((cfg.limits.synapseWords * 64) / bitsPerSynapse / 8)) };
+}
+
+const cache = new WeakMap<Module, Map<string, NetworkMapping>>();
+
+export function mapNetwork(m: Module, cfg: NeuromorphicConfig, opts: MapNetworkOptions = {}): NetworkMapping {
+  const key = JSON.stringify([cfg, opts.seed, opts.effort, opts.strategy, opts.defaultRate, opts.rates, opts.neuronRates ? Object.keys(opts.neuronRates) : null]);
+  const hit = opts.neuronRates ? undefined : cache.get(m)?.get(key);
+  if (hit) return hit;
+  checkGeometry(cfg);
+  const t0 = performance.now();
+  let graph: NeuronGraph;
+  try {
+    graph = neuronGraph(m, blockLimits(cfg));
+  } catch (e) {
+    if (e instanceof SpikingGraphError) throw new KilnError(error('unsupported', `${m.name} cannot run on \`${cfg.name}\`: ${e.message}`));
+    throw e;
+  }
+  const rates = resolveRates(graph, opts);
+  const { eptr, pins, sourceless, mult, pinSynapses } = graph.nets;
+  const hypergraph = { nv: graph.nv, ne: rates.net.length, eptr, pins, ewgt: rates.net, sourceless, mult, pinSynapses, vwgt: graph.vwgt };
+  const vertexPopulation = vertexPopulations(graph);
+  const t1 = performance.now();
+  const limits = limitsOf(cfg);
+  const cores = mapToCores(hypergraph, limits, cfg.weightBits, {
+    seed: opts.seed, effort: opts.effort, strategy: opts.strategy, available: cfg.chips * cfg.coresPerChip, targetName: cfg.name, progress: opts.progress,
+    describe: (v) => { const p = graph.populations[vertexPopulation[v]!]!; return { layer: p.layer ?? p.name, loc: p.loc }; },
+  });
+  const t2 = performance.now();
+  opts.progress?.(`placing ${cores.k} cores on chips and tiles`);
+  const placement = opts.strategy === 'greedy' ? placeInOrder(cores.k, cfg) : placeCores(hypergraph, cores.parts, cores.k, cfg, opts.seed ?? 1);
+  const t3 = performance.now();
+  const result: NetworkMapping = { graph, hypergraph, vertexPopulation, rates, cores, placement, limits, seconds: { graph: (t1 - t0) / 1e3, partition: (t2 - t1) / 1e3, place: (t3 - t2) / 1e3 } };
+  if (!opts.neuronRates) {
+    if (!cache.has(m)) cache.set(m, new Map());
+    cache.get(m)!.set(key, result);
+  }
+  return result;
+}
+
+/** Cores of each population, and the most neurons of it on one core. */
+export function populationCores(mp: NetworkMapping): { cores: Set<number>; maxNeurons: number }[] {
+  const out = mp.graph.populations.map(() => ({ cores: new Set<number>(), maxNeurons: 0 }));
+  const count = new Map<number, number>();
+  for (let v = 0; v < mp.graph.nv; v++) {
+    const p = mp.vertexPopulation[v]!;
+    const c = mp.cores.parts[v]!;
+    out[p]!.cores.add(c);
+    const key = p * mp.cores.k + c;
+    const n = (count.get(key) ?? 0) + mp.graph.vwgt[v]!;
+    count.set(key, n);
+    if (n > out[p]!.maxNeurons) out[p]!.maxNeurons = n;
+  }
+  return out;
+}
+
+
+/**
+ * A hypergraph read from an hMETIS file mapped like a network: one net per presynaptic neuron
+ * (its first pin), weight = that neuron's rate; vertex weights are neurons. Every vertex is a
+ * population of its own kind ("vertices"); a vertex's rate is the weight of the nets it sources.
+ */
+export function mapHypergraphInput(h: Hypergraph, cfg: NeuromorphicConfig, opts: { seed?: number; effort?: 'fast' | 'default' | 'strong'; progress?: (message: string) => void } = {}): NetworkMapping {
+  checkGeometry(cfg);
+  const t0 = performance.now();
+  const vwgt = h.vwgt ?? new Float64Array(h.nv).fill(1);
+  const ewgt = h.ewgt ?? new Float64Array(h.ne).fill(1);
+  const pinSynapses = new Float64Array(h.pins.length).fill(1);
+  const vertexRate = new Float64Array(h.nv);
+  for (let e = 0; e < h.ne; e++) {
+    pinSynapses[h.eptr[e]!] = 0;
+    vertexRate[h.pins[h.eptr[e]!]!]! += ewgt[e]!;
+  }
+  const neurons = vwgt.reduce((a, b) => a + b, 0);
+  const graph: NeuronGraph = {
+    populations: [{ name: 'vertices', neurons, source: false, shape: [h.nv], offset: 0, blocks: h.nv, group: 1, columns: false }],
+    nv: h.nv, vwgt,
+    nets: {
+      population: new Int32Array(h.ne), eptr: h.eptr, pins: h.pins, pinSynapses, sourceless: new Uint8Array(h.ne), mult: new Float64Array(h.ne).fill(1),
+      memberPtr: Int32Array.from({ length: h.ne + 1 }, (_, i) => i), members: Int32Array.from({ length: h.ne }, (_, i) => i),
+    },
+    synapses: h.pins.length - h.ne, projections: [],
+  };
+  const hypergraph = { nv: h.nv, ne: h.ne, eptr: h.eptr, pins: h.pins, ewgt, sourceless: graph.nets.sourceless, mult: graph.nets.mult, pinSynapses, vwgt };
+  const rates: ResolvedRates = { vertex: vertexRate, net: ewgt, source: { vertices: 'net weights' }, warnings: [] };
+  const limits = limitsOf(cfg);
+  const t1 = performance.now();
+  const cores = mapToCores(hypergraph, limits, cfg.weightBits, {
+    seed: opts.seed, effort: opts.effort, available: cfg.chips * cfg.coresPerChip, targetName: cfg.name, progress: opts.progress,
+    describe: (v) => ({ layer: `vertex ${v + 1}` }),
+  });
+  const t2 = performance.now();
+  opts.progress?.(`placing ${cores.k} cores on chips and tiles`);
+  const placement = placeCores(hypergraph, cores.parts, cores.k, cfg, opts.seed ?? 1);
+  const t3 = performance.now();
+  return { graph, hypergraph, vertexPopulation: new Int32Array(h.nv), rates, cores, placement, limits, seconds: { graph: (t1 - t0) / 1e3, partition: (t2 - t1) / 1e3, place: (t3 - t2) / 1e3 } };
+}

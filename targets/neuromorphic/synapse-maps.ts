@@ -1,0 +1,120 @@
+/**
+ * Which neurons a presynaptic neuron reaches: the index maps of the layers between two
+ * populations (pooling windows, convolution windows, dense fan-out, and layers that keep every
+ * value in place), composed per projection, and the key under which two presynaptic neurons are
+ * known to reach exactly the same neurons, so the targets are computed once per key.
+ */
+import type { Module, Node } from '../../compiler/ir/module.ts';
+import { opSpec } from '../../compiler/ir/ops.ts';
+import { SpikingGraphError, type Projection } from './populations.ts';
+
+/** Flat-index targets of one flat input index through a node, appended to `out` (may repeat). */
+export type IndexMap = (i: number, out: number[]) => void;
+
+/** Ops that keep every value where it is (one input, no mixing across positions). */
+function keepsIndices(n: Node): boolean {
+  if (n.op === 'softmax' || n.op === 'log_softmax') return false;
+  const g = opSpec(n.op)?.group;
+  return g === 'activation' || g === 'normalization' || g === 'regularization' || n.op === 'flatten' || n.op === 'reshape';
+}
+
+const isPool = (n: Node) => n.op === 'maxpool2d' || n.op === 'avgpool2d';
+const perSample = (n: Node) => n.type!.shape.slice(1);
+
+function windowMap(inShape: number[], outShape: number[], a: Node['attrs'], coutOf: (c: number) => [number, number]): IndexMap {
+  const [, H, W] = inShape as [number, number, number];
+  const [, Ho, Wo] = outShape as [number, number, number];
+  const [kh, kw] = a.kernel as [number, number];
+  const [sh, sw] = a.stride as [number, number];
+  const [dh, dw] = (a.dilation as [number, number] | undefined) ?? [1, 1];
+  const [pt, pl] = (a.pad as number[] | undefined) ?? [0, 0];
+  return (i, out) => {
+    const c = Math.floor(i / (H * W));
+    const y = Math.floor(i / W) % H;
+    const x = i % W;
+    const [c0, c1] = coutOf(c);
+    for (let ky = 0; ky < kh; ky++) {
+      const ty = y + pt! - ky * dh;
+      if (ty < 0 || ty % sh !== 0 || ty / sh >= Ho) continue;
+      for (let kx = 0; kx < kw; kx++) {
+        const tx = x + pl! - kx * dw;
+        if (tx < 0 || tx % sw !== 0 || tx / sw >= Wo) continue;
+        for (let oc = c0; oc < c1; oc++) out.push((oc * Ho + ty / sh) * Wo + tx / sw);
+      }
+    }
+  };
+}
+
+function convGroupOf(n: Node, cin: number): (c: number) => number {
+  return (c) => Math.floor(c / (cin / (n.attrs.groups as number)));
+}
+
+function nodeMap(m: Module, n: Node, proj: Projection): IndexMap {
+  if (keepsIndices(n)) return (i, out) => { out.push(i); };
+  const inShape = perSample(m.nodes[n.inputs[0]!]!);
+  const outShape = perSample(n);
+  if (isPool(n) && inShape.length === 3) return windowMap(inShape, outShape, n.attrs, (c) => [c, c + 1]);
+  if (n.op === 'conv2d' && inShape.length === 3) {
+    const group = convGroupOf(n, inShape[0]!);
+    const coutG = outShape[0]! / (n.attrs.groups as number);
+    return windowMap(inShape, outShape, n.attrs, (c) => [group(c) * coutG, (group(c) + 1) * coutG]);
+  }
+  if (n.op === 'dense' && inShape.length === 1) {
+    const units = outShape[0]!;
+    return (_i, out) => { for (let u = 0; u < units; u++) out.push(u); };
+  }
+  throw new SpikingGraphError(`\`${n.id}\` (${n.op}) sits between \`${proj.from}\` and \`${proj.to}\`; the neuromorphic mapping follows synapses only through dense, conv2d, pooling, flatten, reshape and elementwise layers`);
+}
+
+/** The nodes a spike passes from population `from` to population `to` (both excluded), in order. */
+function pathBetween(m: Module, proj: Projection): Node[] {
+  const chain: Node[] = [];
+  for (let cur = m.nodes[m.nodes[proj.to]!.inputs[0]!]!; cur.id !== proj.from; cur = m.nodes[cur.inputs[0]!]!) chain.push(cur);
+  return chain.reverse();
+}
+
+export function projectionMaps(m: Module, proj: Projection): IndexMap[] {
+  return pathBetween(m, proj).map((n) => nodeMap(m, n, proj));
+}
+
+/**
+ * Neurons with equal keys reach the same targets. Through pooling (which keeps channels) into a
+ * convolution, the targets depend only on the position and the convolution's channel group;
+ * into a dense layer, on nothing but whether the neuron reaches the layer at all (a pool with
+ * stride above its kernel skips some). Any other path keys each neuron by itself.
+ */
+export function twinKeyOf(m: Module, proj: Projection, preShape: number[]): (u: number) => number {
+  const path = pathBetween(m, proj);
+  const at = path.indexOf(proj.layer);
+  const before = path.slice(0, at);
+  const plain = before.every((n) => isPool(n) || (keepsIndices(n) && n.op !== 'flatten' && n.op !== 'reshape'));
+  if (proj.layer.op === 'conv2d' && plain && preShape.length === 3) {
+    const hw = preShape[1]! * preShape[2]!;
+    const group = convGroupOf(proj.layer, preShape[0]!);
+    return (u) => (u % hw) + hw * group(Math.floor(u / hw));
+  }
+  if (proj.layer.op === 'dense') {
+    const maps = before.map((n) => nodeMap(m, n, proj));
+    return (u) => {
+      let cur = [u];
+      for (const map of maps) { const next: number[] = []; for (const i of cur) map(i, next); cur = next; }
+      return cur.length > 0 ? 0 : -(u + 1);
+    };
+  }
+  return (u) => u;
+}
+
+/** A growable Int32 buffer: pin lists of large networks run to millions. */
+export class IntBuffer {
+  data = new Int32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  done(): Int32Array { return this.data.slice(0, this.length); }
+}
