@@ -14,7 +14,7 @@ import { renderMappingSvg } from '../../targets/neuromorphic/map-svg.ts';
 import { mapHypergraphInput } from '../../targets/neuromorphic/network-mapping.ts';
 import type { TargetDescription } from '../../targets/description.ts';
 import { formatSummary, formatSweep, summarize, type SweepRow } from './partition-report.ts';
-import { partitionPlainInput, readPartitionInput, type PartitionInput } from './partition-input.ts';
+import { mapGraphInput, partitionPlainInput, readPartitionInput, type PartitionInput } from './partition-input.ts';
 import { measuredRates } from './partition-rates.ts';
 import { wholeNumber, type CommandIo } from './train.ts';
 import { parseRate, readRates } from './estimate.ts';
@@ -98,7 +98,12 @@ export function runPartition(a: PartitionArgs, io: CommandIo): number {
       return 0;
     }
     if (input.kind === 'graph') {
-      throw new KilnError(error('partition-input', `${a.source} is a METIS graph: it has edges but not which neuron sends to which, so axons, synapse memory and spike messages cannot be counted on cores`, undefined, 'give the same network as an hMETIS hypergraph (one net per presynaptic neuron) to map it onto a target, or use --parts K for a plain partition'));
+      if (a.mapping || a.svg || a.sweep) throw new UsageError('kiln partition: --mapping, --svg and --sweep need per-core axon and synapse counts, which a METIS graph cannot give; use an hMETIS hypergraph');
+      const { config } = neuromorphicConfig(neuromorphicTarget(a.target));
+      const r = mapGraphInput(input, chips !== undefined ? withChips(config, chips) : config, { seed, effort, out: a.out }, progress);
+      done();
+      io.out(a.json ? JSON.stringify(r.json, null, 2) + '\n' : r.text);
+      return 0;
     }
   }
   if (!a.target) throw new UsageError('kiln partition: a .kiln network is mapped onto a neuromorphic target\'s cores: give --target T (e.g. loihi_1chip)');

@@ -127,11 +127,22 @@ describe('kiln partition on METIS and hMETIS files', () => {
     }
   }, 60_000);
 
-  it('a METIS graph cannot be priced on a target: it says why and what to give instead', () => {
-    const r = runMain(['partition', path.join(dir, 'snn.graph'), '--target', 'loihi_1chip']);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/METIS graph.*hMETIS hypergraph|hMETIS hypergraph/s);
-  });
+  it('a METIS graph onto a target: cores under the neuron limit, edge cut reported, no picture', () => {
+    const out = path.join(dir, 'graph-cores.part');
+    const r = runMain(['partition', path.join(dir, 'snn.graph'), '--target', 'loihi_1chip', '--out', out, '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { cores_used: number; edge_cut: number; core_chip: number[] };
+    const parts = parsePartition(readFileSync(out));
+    expect(doc.edge_cut).toBe(graphEdgeCut(net.graph, parts));
+    const load = new Map<number, number>();
+    for (const p of parts) load.set(p, (load.get(p) ?? 0) + 1);
+    expect(load.size).toBe(doc.cores_used);
+    for (const n of load.values()) expect(n).toBeLessThanOrEqual(1024);
+    expect(doc.core_chip.every((c) => c === 0)).toBe(true);
+    const svg = runMain(['partition', path.join(dir, 'snn.graph'), '--target', 'loihi_1chip', '--svg', path.join(dir, 'g.svg')]);
+    expect(svg.code).toBe(2);
+    expect(svg.err).toMatch(/use an hMETIS hypergraph/);
+  }, 60_000);
 
   it('a malformed METIS file is an error at file:line:col', () => {
     const bad = tempFiles({ 'bad.graph': '3 2\n2\n1 x\n2\n' });
