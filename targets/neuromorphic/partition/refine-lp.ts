@@ -44,9 +44,27 @@ function candidates(st: PartState, mark: Uint8Array): Int32Array {
   return out;
 }
 
+/**
+ * A cheap necessary condition for a positive (λ−1) gain, read from the nets' sizes alone: a net
+ * entirely in v's part (λ = 1) costs its weight for every target part, and at most the other
+ * nets can be freed, so gain ≤ Σ_{λ(e)>1} w(e) − Σ_{λ(e)=1} w(e). Two reads per net where
+ * bestMove needs the connectivity sets; most candidates of a fine level fail it.
+ */
+function mayGain(st: PartState, v: number): boolean {
+  const { vptr, vnets, ewgt } = st.h;
+  const cs = st.cSize;
+  let bound = 0;
+  for (let k = vptr[v]!; k < vptr[v + 1]!; k++) {
+    const e = vnets[k]!;
+    bound += cs[e]! > 1 ? ewgt[e]! : -ewgt[e]!;
+  }
+  return bound > 0;
+}
+
 /** Stops when a round gains less than `minGain` of the objective. */
 export function labelPropagation(st: PartState, rng: Rng, rounds: number, minGain = 1e-3): number {
   const mark = new Uint8Array(st.h.nv);
+  const prune = st.beta === 0;
   let total = 0;
   for (let r = 0; r < rounds; r++) {
     const order = rng.shuffle(candidates(st, mark));
@@ -55,6 +73,7 @@ export function labelPropagation(st: PartState, rng: Rng, rounds: number, minGai
     let gained = 0;
     for (let i = 0; i < order.length; i++) {
       const v = order[i]!;
+      if (prune && !mayGain(st, v)) continue;
       const t = st.bestMove(v);
       if (t >= 0 && st.lastGain > 0) {
         gained += st.lastGain;
