@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../io/atomic-write.ts';
 import { resolveTarget } from '../../targets/resolve.ts';
 import { neuromorphicConfig } from '../../targets/neuromorphic/config.ts';
 import { neuromorphicEstimate, priceMapping, withChips, type NeuromorphicEstimate } from '../../targets/neuromorphic/cost.ts';
-import { buildMapping } from '../../targets/neuromorphic/mapping-artifact.ts';
+import { buildMapping, formatMapping } from '../../targets/neuromorphic/mapping-artifact.ts';
 import { renderMappingSvg } from '../../targets/neuromorphic/map-svg.ts';
 import { mapHypergraphInput } from '../../targets/neuromorphic/network-mapping.ts';
 import type { TargetDescription } from '../../targets/description.ts';
@@ -140,7 +140,7 @@ export function runPartition(a: PartitionArgs, io: CommandIo): number {
   const summary = summarize(est, about);
   const mapping = buildMapping(est.mapping, est.events, est.config, { ...about, target: desc.name });
   const mappingPath = input.kind === 'network' ? a.out : a.mapping;
-  if (mappingPath) writeFileAtomic(mappingPath, JSON.stringify(mapping, null, 1) + '\n', 'mapping');
+  if (mappingPath) writeFileAtomic(mappingPath, formatMapping(mapping), 'mapping');
   if (input.kind === 'hypergraph') {
     const partFile = a.out ?? `${a.source}.part.${est.mapping.cores.k}`;
     writeFileAtomic(partFile, Array.from(est.mapping.cores.parts).join('\n') + '\n', 'partition file');

@@ -53,3 +53,14 @@ export function buildMapping(mp: NetworkMapping, ev: StepEvents, cfg: Neuromorph
     limits: mp.limits, cores: order.map((c) => cores[c]!), layers, chip_links,
   };
 }
+
+/**
+ * The artifact as text: one line per core, per layer and per link, so a 750-core mapping stays a
+ * few MB, diffs line by line, and a reader can still find a core by eye.
+ */
+export function formatMapping(m: Mapping): string {
+  const field = ([k, v]: [string, unknown]) => (Array.isArray(v) && v.length > 0 && typeof v[0] === 'object'
+    ? ` ${JSON.stringify(k)}: [\n${v.map((x) => `  ${JSON.stringify(x)}`).join(',\n')}\n ]`
+    : ` ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  return `{\n${Object.entries(m).filter(([, v]) => v !== undefined).map(field).join(',\n')}\n}\n`;
+}
