@@ -66,8 +66,8 @@ export function splitOverfullCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, pa
     for (const c of over) {
       const members = Int32Array.from(membersOf.get(c)!);
       if (members.length < 2) continue;
-      // Over by a factor f: f pieces would fit if use scaled with size; one more absorbs the
-      // axons that pieces share.
+      // Over by a factor f: f pieces would fit if use scaled with size; 10% more absorb the
+      // axons the pieces share (each piece needs every presynaptic neuron it listens to).
       const pieces = Math.min(members.length, Math.ceil(factor[c]! * 1.1));
       members.forEach((v, i) => { local[v] = i; });
       const sub = induced(h, inc, members, local);
