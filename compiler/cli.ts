@@ -84,7 +84,8 @@ FILE.kiln:TARGET, or a SCALE-Sim .cfg file. Several targets are shown side by si
   --json           machine-readable results: {"results": [{target, kind, summary, layers, warnings, prices}]}
   --per-layer      a per-layer table for each target
   --rate R         firing rate (spikes per neuron per time step) for neuromorphic targets
-  --rates FILE     per-layer firing rates, JSON {"layer": rate}
+  --rates FILE     per-layer firing rates, JSON {"layer": rate}; layers are the lif layers and
+                   the input, by name (e.g. "s1.lif", "x")
   --set NAME=VALUE override a network parameter, e.g. --set batch=1`,
     flags: { '--target': { value: true, repeat: true }, '--json': {}, '--per-layer': {}, '--rate': { value: true }, '--rates': { value: true }, '--set': { value: true, repeat: true } },
     run(args, io) {
@@ -194,7 +195,7 @@ Without a target, --parts K gives a plain balanced K-way partition of a METIS or
   --mapping PATH    hMETIS input with a target: also write the mapping JSON
   --svg PATH        draw the chips and cores, coloured by layer, with inter-chip traffic
   --rate R          firing rate (spikes per neuron per time step) of every layer
-  --rates FILE      per-layer rates, JSON {"layer": rate}
+  --rates FILE      per-layer rates, JSON {"layer": rate} (lif layers and the input, by name)
   --measure DATA    measure every neuron's rate by running the network on DATA (e.g. mnist:test)
   --checkpoint PATH trained weights for --measure (kiln train --checkpoint); untrained otherwise
   --samples N       samples to measure on (default 64)

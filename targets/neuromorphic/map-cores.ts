@@ -157,6 +157,20 @@ function orderedFill(est: Float64Array, lim: number[]): { parts: Int32Array; k: 
   return { parts, k: core + 1, objective: NaN };
 }
 
+/** A core over a limit even after splitting holds one block that is too much on its own. */
+function stillOver(h: SynapseNets, split: { k: number; parts: Int32Array; use: CoreUseTable }, lim: number[], opts: CoreMapOptions): KilnError {
+  for (let c = 0; c < split.k; c++) {
+    const j = LIMIT_NAMES.findIndex((n, i) => split.use[n][c]! > lim[i]!);
+    if (j < 0) continue;
+    const v = split.parts.indexOf(c);
+    const { layer, loc } = opts.describe(v);
+    const name = LIMIT_NAMES[j]!.replace('_', ' ');
+    return new KilnError(error('capacity', `a core holding neurons of \`${layer}\` needs ${fmt(split.use[LIMIT_NAMES[j]!][c]!)} ${name} even after splitting; the limit of \`${opts.targetName}\` is ${fmt(lim[j]!)}`, loc,
+      name === 'output axons' ? 'each of its neurons reaches many cores of the next layer: make that layer smaller or its neurons fewer per core' : 'lower its fan-in, or use a target with larger per-core limits'));
+  }
+  return new KilnError(error('capacity', `cores stay over a limit of \`${opts.targetName}\` after splitting`));
+}
+
 /** Renumber cores so that the used ones are 0..k-1 in order of first appearance. */
 function compact(parts: Int32Array, k: number): number {
   const id = new Int32Array(k).fill(-1);
@@ -187,9 +201,7 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
         ? orderedFill(est, lim.map((l) => l * fill))
         : partitionHypergraph(hyper, { k, seed: opts.seed ?? 1, effort: opts.effort, capacity: { names: LIMIT_NAMES, perVertex: est, limits: lim.map((l) => l * fill) } }, MAPPING_TUNING);
       const split = splitOverfullCores(h, r.parts, r.k, lim, weightBits, { seed: opts.seed, progress: opts.progress });
-      if (split.overfull > 0) {
-        throw new KilnError(error('capacity', `${split.overfull} core${split.overfull === 1 ? ' stays' : 's stay'} over a limit of \`${opts.targetName}\` after splitting`, undefined, 'lower the fan-in of the widest layers, or use a target with larger per-core limits'));
-      }
+      if (split.overfull > 0) throw stillOver(h, split, lim, opts);
       const kUsed = compact(split.parts, split.k);
       if (kUsed > opts.available) throw tooMany(kUsed, opts);
       // Compaction renumbers cores, so the use table is counted again in the new numbering.
