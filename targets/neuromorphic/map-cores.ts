@@ -96,28 +96,40 @@ function initialEstimates(h: SynapseNets, limits: CoreUse, weightBits: number, f
   return est;
 }
 
-/** Input axons and words of every vertex alone on a core: the least any core holding it needs. */
-function aloneUse(h: SynapseNets, weightBits: number): { axons: Float64Array; words: Float64Array } {
-  const axons = new Float64Array(h.nv), words = new Float64Array(h.nv);
+/**
+ * What every vertex needs on a core of its own — the least any core holding it needs: its input
+ * axons and synapse words, and output axons for at least as many cores as its targets' neurons fill.
+ */
+function aloneUse(h: SynapseNets, weightBits: number, neuronsPerCore: number): { axons: Float64Array; words: Float64Array; outputs: Float64Array } {
+  const axons = new Float64Array(h.nv), words = new Float64Array(h.nv), outputs = new Float64Array(h.nv);
   for (let e = 0; e < h.ne; e++) {
     const mult = h.mult ? h.mult[e]! : 1;
+    if (!h.sourceless?.[e]) {
+      let neurons = 0;
+      for (let i = h.eptr[e]! + 1; i < h.eptr[e + 1]!; i++) neurons += h.vwgt ? h.vwgt[h.pins[i]!]! : 1;
+      outputs[h.pins[h.eptr[e]!]!]! += mult * Math.ceil(neurons / neuronsPerCore);
+    }
     for (let i = h.eptr[e]! + (h.sourceless?.[e] ? 0 : 1); i < h.eptr[e + 1]!; i++) {
       const v = h.pins[i]!;
       axons[v]! += mult;
       words[v]! += mult * axonWords(h.pinSynapses ? h.pinSynapses[i]! : 1, h.vwgt ? h.vwgt[v]! : 1, weightBits);
     }
   }
-  return { axons, words };
+  return { axons, words, outputs };
 }
 
 function checkSingleNeurons(h: SynapseNets, limits: CoreUse, weightBits: number, opts: CoreMapOptions): void {
-  const { axons, words } = aloneUse(h, weightBits);
+  const { axons, words, outputs } = aloneUse(h, weightBits, limits.neurons);
   for (let v = 0; v < h.nv; v++) {
     const w = h.vwgt ? h.vwgt[v]! : 1;
     if (w > limits.neurons) throw new KilnError(error('capacity', `vertex ${v + 1} weighs ${fmt(w)} neurons; a core holds ${fmt(limits.neurons)}`, undefined, 'split the vertex: give vertex weights of at most one core'));
     if (axons[v]! > limits.input_axons) {
       const { layer, loc } = opts.describe(v);
       throw new KilnError(error('capacity', `\`${layer}\` needs ${fmt(axons[v]!)} input axons on one core; the limit is ${fmt(limits.input_axons)}: split its input channels or lower its fan-in`, loc));
+    }
+    if (outputs[v]! > limits.output_axons) {
+      const { layer, loc } = opts.describe(v);
+      throw new KilnError(error('capacity', `\`${layer}\` needs ${fmt(outputs[v]!)} output axons on one core: its neurons' targets fill at least that many cores of ${fmt(limits.neurons)} neurons; the limit is ${fmt(limits.output_axons)}`, loc, 'make the next layer smaller, or use a target with more output axons per core'));
     }
     if (words[v]! > limits.synapse_words) {
       const { layer, loc } = opts.describe(v);

@@ -139,7 +139,7 @@ describe('every core within every limit', () => {
         } catch (e) {
           // Acceptable refusals: one block over a limit (naming the layer), or more cores than the board has.
           expect(e).toBeInstanceOf(KilnError);
-          expect((e as KilnError).diagnostics[0]!.message).toMatch(/needs [\d,]+ (input axons|words of synapse memory) on one core; the limit is|needs at least [\d,]+ cores, more than the 1,024 cores/);
+          expect((e as KilnError).diagnostics[0]!.message).toMatch(/needs [\d,]+ (input axons|words of synapse memory|output axons) on one core|needs at least [\d,]+ cores, more than the 1,024 cores/);
           return;
         }
         checkMapping(m, mp, cfg);
@@ -190,6 +190,12 @@ describe('the mapper follows its inputs', () => {
     expect(part.cores.k).toBeLessThan(greedy.cores.k);
     expect(across(part)).toBeLessThan(across(greedy));
   }, 60_000);
+
+  it('a neuron whose spikes reach more cores than it has output axons is an error naming its layer', () => {
+    const wide = compileText('network w { timesteps 2  input x : f32[1, 4]  a = dense(x, 4) -> lif  b = dense(a, 300) -> lif  output b }').module;
+    const few = smallChip({ neurons: 2, inputAxons: 64, outputAxons: 64, synapseWords: 4096 });
+    expect(() => mapNetwork(wide, few, { defaultRate: RATE })).toThrowError(/`a\.dense` needs 150 output axons on one core: its neurons' targets fill at least that many cores of 2 neurons; the limit is 64/);
+  });
 
   it('a rates file naming no population is an error with a suggestion', () => {
     expect(() => mapNetwork(compileText(snn).module, cfg, { rates: { bb: 0.1 } })).toThrowError(/names `bb`, which is not a population.*did you mean `b`/);
