@@ -111,19 +111,21 @@ export function runPartition(a: PartitionArgs, io: CommandIo): number {
   const rateOpts = input.kind === 'network'
     ? (a.measure ? measuredRates(input.module, a.source, a.measure, a.checkpoint, samples, io, progress) : { defaultRate: a.rate !== undefined ? parseRate(a.rate, 'partition') : undefined, rates: a.ratesFile ? readRates(a.ratesFile) : undefined })
     : {};
-  const estimateOn = (n: number | undefined): NeuromorphicEstimate => {
-    if (input.kind === 'network') return neuromorphicEstimate(desc, input.module, { ...rateOpts, chips: n, seed, effort, strategy, progress });
+  const estimateOn = (n: number | undefined, report = progress): NeuromorphicEstimate => {
+    if (input.kind === 'network') return neuromorphicEstimate(desc, input.module, { ...rateOpts, chips: n, seed, effort, strategy, progress: report });
     const { config, reader } = neuromorphicConfig(desc);
     const cfg = n !== undefined ? withChips(config, n) : config;
-    return priceMapping(desc, cfg, reader, mapHypergraphInput(input.hypergraph, cfg, { seed, effort, progress }), 1);
+    return priceMapping(desc, cfg, reader, mapHypergraphInput(input.hypergraph, cfg, { seed, effort, progress: report }), 1);
   };
   const about = { source: a.source, network: input.kind === 'network' ? input.module.name : undefined };
 
   if (a.sweep) {
-    const rows: SweepRow[] = parseSweep(a.sweep).map((n) => {
-      progress?.(`${n} chip${n === 1 ? '' : 's'}`);
+    const counts = parseSweep(a.sweep);
+    const rows: SweepRow[] = counts.map((n, i) => {
+      const step = progress && ((m: string) => progress(`[${i + 1}/${counts.length}] ${n} chip${n === 1 ? '' : 's'}: ${m}`));
+      step?.('starting');
       try {
-        return { chips: n, summary: summarize(estimateOn(n), about) };
+        return { chips: n, summary: summarize(estimateOn(n, step), about) };
       } catch (e) {
         if (e instanceof KilnError && e.diagnostics.some((d) => d.code === 'capacity')) return { chips: n, error: e.diagnostics[0]!.message };
         throw e;
