@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BENCH_SNNS, formatHmetis, formatMetisGraph, generateSnn, graphEdgeCut, parsePartition, scorePartition } from '../../targets/neuromorphic/partition/index.ts';
 import { MAPPING_FORMAT, parseAddress, type Mapping } from '../../targets/neuromorphic/mapping.ts';
 import { removeTempFiles, runMain, STACK_TRACE, tempFiles } from '../helpers/cli.ts';
+import { runPartition } from '../../compiler/commands/partition.ts';
 import { examplesDir } from '../helpers/paths.ts';
 
 afterAll(removeTempFiles);
@@ -61,6 +62,17 @@ describe('kiln partition on a .kiln network', () => {
     expect(text.out).toMatch(/chips\s+cores used\s+chips used\s+energy\/inference\s+latency\/inference\s+inter-chip msgs\/step/);
     expect(text.out).toContain('does not fit');
   }, 120_000);
+
+  it('on a terminal, progress is one line redrawn in place with the elapsed time, erased at the end', () => {
+    let err = '', out = '';
+    const code = runPartition({ source: snnPath, target: 'loihi_1chip', rate: '0.05', json: false, overrides: new Map() },
+      { out: (x) => (out += x), err: (x) => (err += x), warn: () => {}, tty: true });
+    expect(code).toBe(0);
+    expect(err).toMatch(/^\r\x1b\[K\[\d+\.\d s\] partitioning [\d,]+ neurons into \d+ cores/);
+    expect(err).toContain('placing');
+    expect(err.endsWith('\r\x1b[K')).toBe(true);
+    expect(out).toContain('spike messages');
+  }, 60_000);
 
   it('a layer whose neurons need more input axons than a core has is an error at its line, naming the limit', () => {
     const dir = tempFiles({ 'big.kiln': 'network s {\n  timesteps 4\n  input x : f32[1, 5000]\n  h = dense(x, 10) -> lif\n  output h\n}\n' });
