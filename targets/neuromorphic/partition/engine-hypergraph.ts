@@ -84,7 +84,9 @@ export function fromHypergraph(h: Hypergraph, w: Float64Array, d: number, firstP
     head[m] = firstPinIsSource && !sourceless?.[e] ? 1 : 0;
     neweptr[++m] = np;
   }
-  return withIncidence(nv, m, neweptr.slice(0, m + 1), newpins.slice(0, np), neww.slice(0, m), w, d, head.slice(0, m));
+  // Views, not copies: the pin array is the size of the input (30 M pins on dvs-1m) and loses
+  // at most the dropped nets' pins, so a trimmed copy would cost a pass for little memory.
+  return withIncidence(nv, m, neweptr.subarray(0, m + 1), newpins.subarray(0, np), neww.subarray(0, m), w, d, head.subarray(0, m));
 }
 
 /** Every undirected edge {u, v} (u < v) becomes a two-pin net of the edge's weight. */

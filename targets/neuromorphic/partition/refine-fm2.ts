@@ -21,6 +21,7 @@ export function fmBisection(st: PartState, rng: Rng, cfg: Fm2Config): number {
   const cnt0 = new Int32Array(ne);
   const gain = new Float64Array(nv);
   const locked = new Uint8Array(nv);
+  const boundary = new Uint8Array(nv);
   const heaps = [new IndexedMaxHeap(nv), new IndexedMaxHeap(nv)];
   const order = new Int32Array(nv);
   const movedV = new Int32Array(nv);
@@ -29,21 +30,31 @@ export function fmBisection(st: PartState, rng: Rng, cfg: Fm2Config): number {
   let total = 0;
   for (let pass = 0; pass < cfg.passes; pass++) {
     const startFeasible = st.feasible();
-    for (let e = 0; e < ne; e++) {
-      let c = 0;
-      for (let i = eptr[e]!; i < eptr[e + 1]!; i++) if (part[pins[i]!] === 0) c++;
-      cnt0[e] = c;
-    }
+    // The state already counts each side's pins per net; a net's pins need a visit only when
+    // it is cut or the vertices' gains change (every pin of an uncut net loses w(e) by moving).
     gain.fill(0);
+    boundary.fill(0);
     for (let e = 0; e < ne; e++) {
-      const n = eptr[e + 1]! - eptr[e]!;
-      const c0 = cnt0[e]!;
+      const s = eptr[e]!;
+      const end = eptr[e + 1]!;
+      const n = end - s;
+      const c0 = st.pinCount(e, 0);
+      cnt0[e] = c0;
       const we = ewgt[e]!;
-      for (let i = eptr[e]!; i < eptr[e + 1]!; i++) {
+      if (n === 1) {
+        // Never built by the engine (nets of < 2 pins are dropped); the classic rule counts its
+        // only pin as the last one on its side.
+        gain[pins[s]!]! += we;
+        continue;
+      }
+      if (c0 === 0 || c0 === n) {
+        for (let i = s; i < end; i++) gain[pins[i]!]! -= we;
+        continue;
+      }
+      for (let i = s; i < end; i++) {
         const u = pins[i]!;
-        const same = part[u] === 0 ? c0 : n - c0;
-        if (same === 1) gain[u]! += we;
-        else if (same === n) gain[u]! -= we;
+        boundary[u] = 1;
+        if ((part[u] === 0 ? c0 : n - c0) === 1) gain[u]! += we;
       }
     }
     locked.fill(0);
@@ -52,7 +63,7 @@ export function fmBisection(st: PartState, rng: Rng, cfg: Fm2Config): number {
     rng.shuffle(order);
     for (let i = 0; i < nv; i++) {
       const v = order[i]!;
-      if (st.isBoundary(v)) {
+      if (boundary[v]) {
         heaps[part[v]!]!.insert(v, gain[v]!);
         nb++;
       }
