@@ -8,6 +8,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { sgemm } from '../runtime/kernels/gemm.ts';
 import { offloadedBands, setGemmThreads, sgemmParallel, shutdownGemmWorkers, warmGemmWorkers } from '../runtime/kernels/gemm-parallel.ts';
 import { conv2d } from '../runtime/kernels/conv2d.ts';
+import { conv2dBackward } from '../runtime/kernels/conv2d-backward.ts';
 import { packSignBits, xnorGemm } from '../runtime/kernels/binary.ts';
 import { mulberry32, randomNormal } from '../runtime/tensor.ts';
 
@@ -70,12 +71,51 @@ function convRow(): Row {
   return { name: 'conv2d 3×3 64→64, 1×64×56×56', flops: 2 * 56 * 56 * 64 * 64 * 9, kiln, tfjs };
 }
 
+/** LeNet-5's convolutions on a training minibatch of 32 (5×5, stride 1; c1 padded by 2). */
+const LENET = [
+  { name: 'c1', cin: 1, cout: 6, hw: 28, pad: 2 },
+  { name: 'c2', cin: 6, cout: 16, hw: 14, pad: 0 },
+] as const;
+
+function lenetRows(): Row[] {
+  const rows: Row[] = [];
+  for (const l of LENET) {
+    const rng = mulberry32(l.cout);
+    const x = randomNormal([32, l.cin, l.hw, l.hw], rng), w = randomNormal([l.cout, l.cin, 5, 5], rng);
+    const o = l.hw + 2 * l.pad - 4;
+    const macs = 32 * l.cout * l.cin * 25 * o * o;
+    const tx = tf.randomNormal([32, l.hw, l.hw, l.cin]) as tf.Tensor4D, tw = tf.randomNormal([5, 5, l.cin, l.cout]) as tf.Tensor4D;
+    const [kiln, tfjs] = timeTogether([
+      () => conv2d(x, w, undefined, { pad: l.pad }),
+      () => { const r = tf.conv2d(tx, tw, 1, l.pad ? 'same' : 'valid'); r.dataSync(); r.dispose(); },
+    ]) as [Timing, Timing];
+    tx.dispose(); tw.dispose();
+    rows.push({ name: `LeNet-5 ${l.name} forward, batch 32 (${l.cin}→${l.cout}, ${l.hw}×${l.hw})`, flops: 2 * macs, kiln, tfjs });
+  }
+  return rows;
+}
+
+/** Kiln's conv2d backward on the same layers, as training runs it (c1 needs no input gradient). */
+function lenetBackward(): { name: string; gflops: number; median: number }[] {
+  return LENET.map((l) => {
+    const rng = mulberry32(l.cout + 1);
+    const x = randomNormal([32, l.cin, l.hw, l.hw], rng), w = randomNormal([l.cout, l.cin, 5, 5], rng);
+    const o = l.hw + 2 * l.pad - 4;
+    const dy = randomNormal([32, l.cout, o, o], rng);
+    const input = l.cin > 1;
+    const t = time(() => conv2dBackward(x, w, dy, { pad: l.pad }, { input, weight: true, bias: true }));
+    const flops = 2 * 32 * l.cout * l.cin * 25 * o * o * (input ? 2 : 1);
+    return { name: `LeNet-5 ${l.name} backward (${input ? 'dx, ' : ''}dW, db)`, gflops: gflops(flops, t.best), median: gflops(flops, t.median) };
+  });
+}
+
 async function twoThreads(rows: Row[]): Promise<boolean> {
   if (availableParallelism() < 2) return false;
   setGemmThreads(2);
   if ((await warmGemmWorkers()) < 1) return false;
   const before = offloadedBands();
   for (const r of rows) {
+    if (r.name.startsWith('LeNet')) continue;
     if (r.name.startsWith('fp32 GEMM')) {
       const n = Math.round(Math.cbrt(r.flops / 2));
       const rng = mulberry32(n);
@@ -105,7 +145,8 @@ function xnorRate(): { gmacs: number; median: number } {
 async function main(): Promise<void> {
   await tf.setBackend('cpu');
   await tf.ready();
-  const rows = [gemmRow(512), gemmRow(1024), convRow()];
+  const rows = [gemmRow(512), gemmRow(1024), convRow(), ...lenetRows()];
+  const back = lenetBackward();
   const threaded = await twoThreads(rows);
   const x = xnorRate();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -118,6 +159,7 @@ async function main(): Promise<void> {
     const two = r.kiln2 ? ` ${fmt(gflops(r.flops, r.kiln2.best))} / ${fmt(gflops(r.flops, r.kiln2.median))} |` : '';
     console.log(`| ${r.name} | ${fmt(k)} / ${fmt(gflops(r.flops, r.kiln.median))} | ${((100 * k) / PEAK_GFLOPS_PER_CORE).toFixed(1)}% | ${fmt(t)} / ${fmt(gflops(r.flops, r.tfjs.median))} | ${(k / t).toFixed(1)}× |${two}`);
   }
+  for (const b of back) console.log(`| ${b.name} | ${fmt(b.gflops)} / ${fmt(b.median)} | ${((100 * b.gflops) / PEAK_GFLOPS_PER_CORE).toFixed(1)}% | – | – |${threaded ? ' – |' : ''}`);
   console.log(`\nXNOR-popcount GEMM 256×256×4096 (±1): ${x.gmacs.toFixed(1)} G binary MAC/s best, ${x.median.toFixed(1)} median.`);
 }
 

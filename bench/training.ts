@@ -1,31 +1,81 @@
 /**
- * Training benchmark: epochs of examples/mlp.kiln (784 → 256 → 10, batch 64, Adam) on the 8,000
- * MNIST training digits, as `kiln train` runs them (forward, fused cross-entropy, backward, Adam
- * step, shifted inputs as its train block asks), without the test-set evaluation. Goal: an epoch
- * in under 2 s on this machine. The first epoch includes JIT warm-up; the median of the rest is
- * the steady state.
+ * Training benchmarks, epochs as `kiln train` runs them (forward, fused cross-entropy, backward,
+ * Adam step, shifted inputs as the train blocks ask) without the test-set evaluation:
+ *   mlp      examples/mlp.kiln (784 → 256 → 10, batch 64) on the 8,000 MNIST training digits.
+ *            Goal: an epoch in under 2 s on this machine.
+ *   dropout  the same MLP with dropout(p = 0.5, mode = batchwise) after the hidden layer, trained
+ *            on submatrices (the default) and with the mask, epochs alternating so that load from
+ *            other processes hits both alike.
+ *   lenet    examples/lenet5.kiln (batch 32) on the same digits.
+ * The first epoch of a run includes JIT warm-up; the median of the rest is the steady state.
+ * `npx tsx bench/training.ts [mlp|dropout|lenet]…` (all three by default).
  */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadData } from '../runtime/data/index.ts';
-import { train } from '../runtime/train.ts';
+import { train, type TrainOptions } from '../runtime/train.ts';
 import { prepare } from '../runtime/train/setup.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const example = (name: string) => path.join(here, `../examples/${name}.kiln`);
 
-export function benchTraining(epochs = 4): { seconds: number[]; samples: number; steady: number } {
-  const p = prepare(path.join(here, '../examples/mlp.kiln'), { requireTrain: true });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function setup(file: string, readFile?: (f: string) => string) {
+  const p = prepare(file, { requireTrain: true, readFile });
   const config = p.config!;
-  const data = loadData(config.data.name, config.data.args);
+  return { module: p.module, config, data: loadData(config.data.name, config.data.args) };
+}
+
+/** Seconds per epoch of one run of `epochs` epochs. */
+function epochTimes(s: ReturnType<typeof setup>, epochs: number, o: TrainOptions = {}): number[] {
   const seconds: number[] = [];
-  train({ module: p.module, config, data }, { epochs, testLimit: 0, onEpoch: (r) => seconds.push(r.seconds) });
-  const rest = seconds.slice(1).sort((a, b) => a - b);
-  return { seconds, samples: data.train.count, steady: rest[Math.floor(rest.length / 2)] ?? seconds[0]! };
+  train(s, { ...o, epochs, testLimit: 0, onEpoch: (r) => seconds.push(r.seconds) });
+  return seconds;
+}
+
+export function benchTraining(epochs = 4, name = 'mlp'): { seconds: number[]; samples: number; steady: number } {
+  const s = setup(example(name));
+  const seconds = epochTimes(s, epochs);
+  return { seconds, samples: s.data.train.count, steady: seconds.length > 1 ? median(seconds.slice(1)) : seconds[0]! };
+}
+
+/** The MLP with batchwise dropout after its hidden layer: epochs on submatrices and masked, alternating. */
+export function benchDropout(rounds = 4): { submatrix: number[]; masked: number[]; samples: number } {
+  const file = example('mlp');
+  const src = readFileSync(file, 'utf8').replace('h = dense(x, hidden) -> relu', 'h = dense(x, hidden) -> relu -> dropout(p = 0.5, mode = batchwise)');
+  if (!src.includes('batchwise')) throw new Error('examples/mlp.kiln no longer has the hidden layer this benchmark edits');
+  const s = setup(file, (f) => (f === file ? src : readFileSync(f, 'utf8')));
+  epochTimes(s, 1);
+  epochTimes(s, 1, { submatrix: false });
+  const submatrix: number[] = [], masked: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    submatrix.push(...epochTimes(s, 1));
+    masked.push(...epochTimes(s, 1, { submatrix: false }));
+  }
+  return { submatrix, masked, samples: s.data.train.count };
+}
+
+const rate = (samples: number, s: number) => Math.round(samples / s).toLocaleString('en-US').padStart(7);
+
+function printRun(title: string, r: { seconds: number[]; samples: number; steady: number }): void {
+  console.log(title);
+  r.seconds.forEach((s, i) => console.log(`  epoch ${i + 1}${i === 0 ? ' (cold)' : '       '}  ${s.toFixed(2).padStart(6)} s  ${rate(r.samples, s)} samples/s`));
+  console.log(`  steady state (median of epochs 2–${r.seconds.length}): ${r.steady.toFixed(2)} s, ${rate(r.samples, r.steady).trim()} samples/s`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = benchTraining();
-  console.log(`MNIST MLP (examples/mlp.kiln), one training epoch of ${r.samples.toLocaleString('en-US')} samples (goal: under 2 s)`);
-  r.seconds.forEach((s, i) => console.log(`  epoch ${i + 1}${i === 0 ? ' (cold)' : '       '}  ${s.toFixed(2).padStart(6)} s  ${Math.round(r.samples / s).toLocaleString('en-US').padStart(7)} samples/s`));
-  console.log(`  steady state (median of epochs 2–${r.seconds.length}): ${r.steady.toFixed(2)} s, ${Math.round(r.samples / r.steady).toLocaleString('en-US')} samples/s`);
+  const asked = process.argv.slice(2);
+  const want = (b: string) => asked.length === 0 || asked.includes(b);
+  if (want('mlp')) printRun('MNIST MLP (examples/mlp.kiln), one training epoch of 8,000 samples (goal: under 2 s)', benchTraining());
+  if (want('dropout')) {
+    const r = benchDropout();
+    const sub = median(r.submatrix), mask = median(r.masked);
+    console.log('\nMNIST MLP with dropout(p = 0.5, mode = batchwise) after the hidden layer, alternating epochs');
+    console.log(`  submatrices  ${r.submatrix.map((s) => s.toFixed(2)).join(' ')} s  median ${sub.toFixed(2)} s`);
+    console.log(`  mask         ${r.masked.map((s) => s.toFixed(2)).join(' ')} s  median ${mask.toFixed(2)} s`);
+    console.log(`  speedup ${(mask / sub).toFixed(2)}×`);
+  }
+  if (want('lenet')) printRun('\nLeNet-5 (examples/lenet5.kiln, batch 32), one training epoch of 8,000 samples', benchTraining(3, 'lenet5'));
 }

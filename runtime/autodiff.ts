@@ -27,6 +27,8 @@ export interface StepOptions {
   encoding?: SpikeEncoding;
   /** Also differentiate with respect to the inputs. */
   inputGrads?: boolean;
+  /** Layers next to a batchwise dropout multiply only the kept units (default true; see ForwardOptions). */
+  submatrix?: boolean;
 }
 
 export interface StepResult {
@@ -42,7 +44,7 @@ export interface StepResult {
 /** Forward, loss and backward for one minibatch: what a training step needs before the update. */
 export function lossAndGradients(m: Module, weights: Weights, inputs: Inputs, labels: ArrayLike<number>, o: StepOptions = {}): StepResult {
   const training = o.training ?? true;
-  const fwd = forward(m, weights, inputs, { training, seed: o.seed ?? 0, encoding: o.encoding });
+  const fwd = forward(m, weights, inputs, { training, seed: o.seed ?? 0, encoding: o.encoding, submatrix: o.submatrix });
   const l = computeLoss(m, fwd, labels, o.loss ?? 'cross_entropy');
   const grads = backward(m, fwd, l.seeds, { training, inputs: o.inputGrads });
   return { loss: l.loss, correct: l.correct, rows: l.rows, grads, state: fwd.state, outputs: fwd.outputs };

@@ -24,7 +24,6 @@ import type { SpikeEncoding, Weights } from './interpreter/types.ts';
 import { learningRate, Optimizer } from './optim.ts';
 import { shiftImages } from './train/augment.ts';
 import { DataOrder, gather, inputPlan } from './train/batches.ts';
-import { optimizerStep } from './train/fast-step.ts';
 import type { TrainConfig } from './train/config.ts';
 import { type EpochReport, type TrainProgress, gradientMap, learnableParams, loadCheckpointInto, paramKey, restoreOptimizer, toCheckpoint } from './train/state.ts';
 
@@ -61,6 +60,8 @@ export interface TrainOptions {
   /** Held-out samples to evaluate per epoch (default all; 0 skips evaluation). */
   testLimit?: number;
   encoding?: SpikeEncoding;
+  /** Layers next to a batchwise dropout multiply only the kept units (default true); false masks instead. */
+  submatrix?: boolean;
   onEpoch?(r: EpochReport): void;
   onBatch?(p: BatchProgress): void;
 }
@@ -113,12 +114,12 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
       const { x, labels } = gather(data.train, plan, perm, b * plan.batch, plan.batch);
       shiftImages(x, plan.batch, data.train.sampleShape, config.augment.shift, order);
       const r = lossAndGradients(m, weights, { [plan.id]: x }, labels, {
-        loss: config.loss, seed: streamSeed(progress.seed, `step ${progress.step}`), encoding: o.encoding,
+        loss: config.loss, seed: streamSeed(progress.seed, `step ${progress.step}`), encoding: o.encoding, submatrix: o.submatrix,
       });
       if (!Number.isFinite(r.loss)) {
         throw new KilnError(error('train', `the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}`, undefined, 'lower the learning rate (optimizer …(lr = …))'));
       }
-      optimizerStep(optimizer, params, gradientMap(r.grads.params), lr);
+      optimizer.step(params, gradientMap(r.grads.params), lr);
       for (const [id, ps] of Object.entries(r.state)) for (const [name, t] of Object.entries(ps)) weights[id]![name]!.data.set(t.data);
       for (const w of binaries) for (let i = 0; i < w.length; i++) w[i] = Math.min(1, Math.max(-1, w[i]!));
       progress.step++;

@@ -1,42 +1,54 @@
 /**
- * The forward pass autodiff differentiates: the interpreter's own op definitions (LAYER_OPS,
- * SIMPLE_OPS), run in the same order with the same time-step, dropout and seeding rules as
- * `run` in runtime/interpreter.ts (a test holds the two to bit-equal outputs), plus what
- * training needs that the interpreter leaves out: layers' `weights =` / `activations =`
- * precisions are fake-quantized (precision.ts), and every evaluation is recorded on a tape with
- * the parameters it used and the straight-through backward of its output quantization.
+ * The forward pass autodiff differentiates: the interpreter's own `run` (runtime/interpreter.ts),
+ * so time steps, dropout and seeding follow its rules exactly, plus what training needs that the
+ * interpreter leaves out: layers' `weights =` precisions are fake-quantized before the run and
+ * `activations =` ones after each op (precision.ts, through run's onNode hook), and every
+ * evaluation is recorded on a tape with the parameters it used and the straight-through backward
+ * of its output quantization. Training also swaps in faster op implementations that differ from
+ * the interpreter's only in summation order: dense and conv2d layers on mostly-zero inputs skip the
+ * zeros (sparse-dense.ts, sparse-conv.ts), and layers next to a batchwise dropout multiply only
+ * the kept units (dropout-plan.ts, submatrix.ts).
  *
- * It does not check input shapes against the module's declared batch: a module compiled for
- * batch 64 runs on any batch as long as no op bakes the batch size into an attribute.
+ * It does not check shapes against the module's declared batch: a module compiled for batch 64
+ * runs on any batch as long as no op bakes the batch size into an attribute.
  */
-import { type DType, type Precision, isInteger } from '../../compiler/ir/dtype.ts';
+import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module, Node, NodeId } from '../../compiler/ir/module.ts';
-import { KilnError, error } from '../../compiler/lang/diagnostics.ts';
-import { type Rng, type Tensor, mulberry32, zeros } from '../tensor.ts';
-import { LAYER_OPS } from '../interpreter/ops-layers.ts';
-import { SIMPLE_OPS } from '../interpreter/ops-simple.ts';
-import { streamSeed } from '../interpreter/seed.ts';
-import type { Inputs, OpContext, OpImpl, SpikeEncoding, TapeEntry, Weights } from '../interpreter/types.ts';
+import type { Tensor } from '../tensor.ts';
+import { run } from '../interpreter.ts';
+import type { Inputs, NodeEvaluation, OpImpl, SpikeEncoding, TapeEntry, Weights } from '../interpreter/types.ts';
 import { type FakeQuant, fakeQuantize, isQuantizedParam } from './precision.ts';
-import { SPARSE_DENSITY, density, sparseDense } from './sparse-dense.ts';
+import { LAYER_OPS, convOptions } from '../interpreter/ops-layers.ts';
+import { planDropout } from './dropout-plan.ts';
+import { scatterPays, sparseConv2d } from './sparse-conv.ts';
+import { trainingDense } from './sparse-dense.ts';
+import { plannedImpls } from './submatrix.ts';
+
+export { timeVarying } from '../interpreter.ts';
 
 /**
  * A dense layer on a mostly-zero input (pixels, spikes) skips the zeros (sparse-dense.ts); the
  * result differs from the GEMM's only in summation order. Small products stay on the GEMM.
  */
-const denseOp: OpImpl = (ctx) => {
+const denseOp: OpImpl = (ctx) => trainingDense(ctx.inputs[0]!, ctx.params.weight!, ctx.params.bias, ctx.save);
+
+/** Likewise a stride-1 conv2d on mostly-zero input (MNIST pixels, spikes) scatters from its nonzeros. */
+const convOp: OpImpl = (ctx) => {
   const x = ctx.inputs[0]!;
-  const w = ctx.params.weight!;
-  if (x.data.length * w.shape[0]! < 1 << 16 || density(x.data) >= SPARSE_DENSITY) return LAYER_OPS.dense!(ctx);
+  if (!scatterPays(ctx.node, x)) return LAYER_OPS.conv2d!(ctx);
   ctx.save('sparse', true);
-  return sparseDense(x, w, ctx.params.bias);
+  return sparseConv2d(x, ctx.params.weight!, ctx.params.bias, convOptions(ctx.node));
 };
 
-const IMPLS: Readonly<Record<string, OpImpl>> = { ...LAYER_OPS, ...SIMPLE_OPS, dense: denseOp };
+const IMPLS = { dense: denseOp, conv2d: convOp } as const;
 
+/**
+ * A tape entry of training's forward pass. Beyond what TapeEntry lists, `saved` holds what
+ * training's own op implementations leave for their backward rules: `nonzeros` (a dense layer
+ * that took the sparse path: its input's nonzero lists), `sparse` (a conv2d that scattered) and
+ * `submatrix` (a layer cut by a dropout plan: kept units and the operands it multiplied).
+ */
 export interface TrainTapeEntry extends TapeEntry {
-  /** The parameters (and state) the op saw: quantized weights where a precision asks for it. */
-  params: Record<string, Tensor>;
   /** Straight-through backward of the output's activation quantization. */
   outputQuant?: FakeQuant;
 }
@@ -47,6 +59,12 @@ export interface ForwardOptions {
   encoding?: SpikeEncoding;
   /** Record the tape (default true). */
   record?: boolean;
+  /**
+   * In training, let layers next to a batchwise or structured dropout multiply only the units it
+   * keeps (default true; dropout-plan.ts). false multiplies every unit and masks, as `run` does;
+   * the two agree within float32 rounding.
+   */
+  submatrix?: boolean;
 }
 
 export interface ForwardResult {
@@ -87,97 +105,22 @@ export function effectiveWeights(m: Module, weights: Weights): { weights: Weight
   return { weights: out, quant };
 }
 
-/** Nodes whose value can differ between time steps (as the interpreter decides). */
-export function timeVarying(m: Module, encoding: SpikeEncoding): Set<NodeId> {
-  const varying = new Set<NodeId>();
-  for (const n of Object.values(m.nodes)) {
-    const rateCoded = n.op === 'input' && encoding === 'rate' && !isInteger(n.attrs.dtype as DType);
-    if (n.op === 'lif' || rateCoded || n.inputs.some((i) => varying.has(i))) varying.add(n.id);
-  }
-  return varying;
-}
-
-function rateCode(x: Tensor, rng: Rng): Tensor {
-  const s = zeros(x.shape);
-  for (let i = 0; i < s.data.length; i++) s.data[i] = rng() < Math.min(1, Math.max(0, x.data[i]!)) ? 1 : 0;
-  return s;
+/** Consumers see the quantized output; the tape keeps the op's own (its backward wants that). */
+function quantizeActivation(e: NodeEvaluation): Tensor {
+  const p = precisionOf(e.node, 'activations');
+  if (!p) return e.output;
+  const fq = fakeQuantize(e.output, p, 'activation');
+  if (!fq) return e.output;
+  if (e.entry) Object.assign(e.entry, { outputQuant: fq } satisfies Partial<TrainTapeEntry>);
+  return fq.y;
 }
 
 export function forward(m: Module, latent: Weights, inputs: Inputs, opts: ForwardOptions = {}): ForwardResult {
-  const training = opts.training ?? false;
-  const seed = opts.seed ?? 0;
-  const encoding = opts.encoding ?? 'direct';
-  const record = opts.record ?? true;
-  const steps = Math.max(1, m.timesteps);
-  const varying = timeVarying(m, encoding);
   const { weights, quant } = effectiveWeights(m, latent);
-  const values = new Map<NodeId, Tensor>();
-  const sums = new Map<NodeId, Float32Array>();
-  const memory = new Map<NodeId, Map<string, unknown>>();
-  const state: Weights = {};
-  const tape: TrainTapeEntry[] = [];
-  const outputs = new Set(m.outputs);
-  const nodes = Object.values(m.nodes);
-  const inputRng = mulberry32(streamSeed(seed, '<inputs>'));
-  for (let step = 0; step < steps; step++) {
-    for (const node of nodes) {
-      if (step > 0 && !varying.has(node.id)) continue;
-      let out: Tensor;
-      if (node.op === 'input') {
-        const x = inputs[node.id];
-        if (!x) throw new KilnError(error('run', `no value for input \`${node.id}\``, node.loc));
-        out = encoding === 'rate' && steps > 1 && !isInteger(node.attrs.dtype as DType) ? rateCode(x, inputRng) : x;
-      } else {
-        out = evalNode(node, values, weights, state, memory, training, seed, step, record ? tape : undefined);
-      }
-      values.set(node.id, out);
-      if (outputs.has(node.id) && varying.has(node.id)) {
-        // Summed in f32 and divided at the end, exactly as the interpreter does.
-        const s = sums.get(node.id);
-        if (!s) sums.set(node.id, Float32Array.from(out.data));
-        else for (let i = 0; i < s.length; i++) s[i] = s[i]! + out.data[i]!;
-      }
-    }
-  }
-  const result: Record<NodeId, Tensor> = {};
-  for (const id of m.outputs) {
-    const s = sums.get(id);
-    const v = values.get(id)!;
-    if (s) for (let i = 0; i < s.length; i++) s[i] = s[i]! / steps;
-    result[id] = s ? { shape: [...v.shape], data: s } : v;
-  }
-  return { outputs: result, state, tape, steps, weightQuant: quant };
-}
-
-function evalNode(node: Node, values: Map<NodeId, Tensor>, weights: Weights, state: Weights, memory: Map<NodeId, Map<string, unknown>>,
-  training: boolean, seed: number, step: number, tape: TrainTapeEntry[] | undefined): Tensor {
-  const impl = IMPLS[node.op];
-  if (!impl) throw new KilnError(error('run', `autodiff has no forward definition of op \`${node.op}\``, node.loc));
-  const ins = node.inputs.map((i) => values.get(i)!);
-  const saved: Record<string, unknown> = {};
-  let mem = memory.get(node.id);
-  if (!mem) memory.set(node.id, (mem = new Map()));
-  let rng: Rng | undefined;
-  const params = { ...weights[node.id], ...state[node.id] };
-  const ctx: OpContext = {
-    node,
-    inputs: ins,
-    params,
-    training,
-    rng: () => (rng ??= mulberry32(streamSeed(seed + step * 0x9e3779b1, node.id))),
-    save: tape ? (k, v) => { saved[k] = v; } : () => {},
-    setState: (name, v) => { (state[node.id] ??= {})[name] = v; },
-    memory: mem,
-  };
-  let out = impl(ctx);
-  const aq = precisionOf(node, 'activations');
-  const outputQuant = aq ? fakeQuantize(out, aq, 'activation') : undefined;
-  const entry: TrainTapeEntry = { node: node.id, op: node.op, step, inputs: ins, output: out, saved, params };
-  // The tape keeps the op's own output (its backward wants that); consumers see the quantized one.
-  if (outputQuant) {
-    entry.outputQuant = outputQuant;
-    out = outputQuant.y;
-  }
-  tape?.push(entry);
-  return out;
+  const plan = opts.training && (opts.submatrix ?? true) ? planDropout(m, opts.seed ?? 0) : undefined;
+  const r = run(m, weights, inputs, {
+    training: opts.training, seed: opts.seed, encoding: opts.encoding, record: opts.record ?? true,
+    impls: plan ? plannedImpls(plan, IMPLS) : IMPLS, onNode: quantizeActivation, checkShapes: false,
+  });
+  return { outputs: r.outputs, state: r.state, tape: r.tape ?? [], steps: Math.max(1, m.timesteps), weightQuant: quant };
 }

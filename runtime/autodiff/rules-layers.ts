@@ -1,6 +1,6 @@
 /**
  * Backward rules of the ops with parameters or state, on the kernels' backward passes: dense and
- * conv2d (GEMM), pools, batch norm, embedding, dropout (the forward's mask, reused), the recurrent
+ * conv2d (GEMM; on a submatrix next to a batchwise dropout, submatrix.ts), pools, batch norm, embedding, dropout (the forward's mask, reused), the recurrent
  * layers (BPTT per stacked layer, through the between-layer dropout masks) and LIF neurons
  * (surrogate-gradient BPTT across the network's time steps, carried in the node's memory).
  */
@@ -16,8 +16,12 @@ import { gruBackward, type GruCache } from '../kernels/gru.ts';
 import { lstmBackward, type LstmCache } from '../kernels/lstm.ts';
 import { rnnBackward, type RnnCache } from '../kernels/rnn.ts';
 import type { RecurrentGrads, RecurrentWeights } from '../kernels/rnn-common.ts';
+import { applyMask } from '../interpreter/dropout.ts';
 import { matmul, transpose } from '../interpreter/tensor-ops.ts';
-import { sparseDenseWeightGrad } from './sparse-dense.ts';
+import { convOptions } from '../interpreter/ops-layers.ts';
+import { sparseConv2dWeightGrad } from './sparse-conv.ts';
+import { type Nonzeros, sparseDenseWeightGrad } from './sparse-dense.ts';
+import { type SavedSubmatrix, cutConvBackward, cutDenseBackward } from './submatrix.ts';
 import type { Node } from '../../compiler/ir/module.ts';
 import type { BackwardRule, RuleArgs, RuleResult } from './types.ts';
 
@@ -32,12 +36,14 @@ function poolOptions(node: Node): PoolOptions {
 }
 
 function dense(a: RuleArgs): RuleResult {
+  const cut = a.entry.saved.submatrix as SavedSubmatrix | undefined;
+  if (cut) return cutDenseBackward(a, cut);
   const p = a.entry.params;
   const x = a.entry.inputs[0]!;
-  const sparse = a.entry.saved.sparse === true;
-  const g = denseBackward(x, p.weight!, a.dy!, { input: a.want[0], weight: !sparse, bias: p.bias !== undefined });
+  const nz = a.entry.saved.nonzeros as Nonzeros | undefined;
+  const g = denseBackward(x, p.weight!, a.dy!, { input: a.want[0], weight: !nz, bias: p.bias !== undefined });
   const [outF, inF] = p.weight!.shape as [number, number];
-  const dw = sparse ? sparseDenseWeightGrad(x, a.dy!, outF, inF) : g.dw!;
+  const dw = nz ? sparseDenseWeightGrad(x, a.dy!, outF, inF, nz) : g.dw!;
   return { inputs: [g.dx], params: { weight: dw, ...(g.db ? { bias: g.db } : {}) } };
 }
 
@@ -61,12 +67,16 @@ function matmulRule(a: RuleArgs): RuleResult {
 }
 
 function conv2d(a: RuleArgs): RuleResult {
-  const at = a.node.attrs;
   const p = a.entry.params;
-  const g = conv2dBackward(a.entry.inputs[0]!, p.weight!, a.dy!, {
-    stride: pair(at.stride), dilation: pair(at.dilation), pad: at.pad as [number, number, number, number], groups: at.groups as number,
-  }, { input: a.want[0], weight: true, bias: p.bias !== undefined });
-  return { inputs: [g.dx], params: { weight: g.dw!, ...(g.db ? { bias: g.db } : {}) } };
+  const opts = convOptions(a.node);
+  const cut = a.entry.saved.submatrix as SavedSubmatrix | undefined;
+  if (cut) return cutConvBackward(a, cut, opts);
+  const x = a.entry.inputs[0]!;
+  // After a scatter forward (sparse-conv.ts) the weight gradient takes the same walk.
+  const sparse = a.entry.saved.sparse === true;
+  const g = conv2dBackward(x, p.weight!, a.dy!, opts, { input: a.want[0], weight: !sparse, bias: p.bias !== undefined });
+  const dw = sparse ? sparseConv2dWeightGrad(x, p.weight!.shape, a.dy!, opts) : g.dw!;
+  return { inputs: [g.dx], params: { weight: dw, ...(g.db ? { bias: g.db } : {}) } };
 }
 
 function batchnorm(a: RuleArgs): RuleResult {
@@ -77,7 +87,7 @@ function batchnorm(a: RuleArgs): RuleResult {
 
 function dropout(a: RuleArgs): RuleResult {
   const mask = a.entry.saved.mask as Tensor | undefined;
-  return { inputs: [mask ? mul(a.dy!, mask) : a.dy!] };
+  return { inputs: [mask ? applyMask(a.dy!, mask) : a.dy!] };
 }
 
 function lif(a: RuleArgs): RuleResult {

@@ -13,6 +13,9 @@ import { broadcastBinary } from '../kernels/broadcast.ts';
 
 export type DropoutMode = 'elementwise' | 'batchwise' | 'structured';
 
+/** Key of the mask in a dropout node's run memory: drawn once per run, shared by its time steps. */
+export const MASK_MEMORY = 'mask';
+
 /** The shape of the mask that broadcasts over a value of `shape`. */
 export function maskShape(shape: readonly number[], mode: DropoutMode): number[] {
   const r = shape.length;
@@ -29,4 +32,17 @@ export function dropoutMask(shape: readonly number[], mode: DropoutMode, p: numb
   return mask;
 }
 
-export const applyMask = (x: Tensor, mask: Tensor): Tensor => broadcastBinary(x, mask, (v, m) => v * m, 'dropout');
+/**
+ * x ⊙ mask (also dropout's backward, dy ⊙ mask). A mask spanning every axis but the batch — the
+ * batchwise one — is one plain loop per sample; other masks broadcast.
+ */
+export function applyMask(x: Tensor, mask: Tensor): Tensor {
+  const r = x.shape.length;
+  if (mask.shape.length !== r || r < 2 || mask.shape[0] !== 1 || mask.shape.some((d, i) => i > 0 && d !== x.shape[i])) {
+    return broadcastBinary(x, mask, (v, m) => v * m, 'dropout');
+  }
+  const xd = x.data, md = mask.data, n = md.length;
+  const out = new Float32Array(xd.length);
+  for (let o = 0; o < xd.length; o += n) for (let i = 0; i < n; i++) out[o + i] = xd[o + i]! * md[i]!;
+  return { shape: [...x.shape], data: out };
+}

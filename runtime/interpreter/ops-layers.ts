@@ -4,17 +4,24 @@
  */
 import { type Tensor, reshape } from '../tensor.ts';
 import { batchNorm } from '../kernels/batchnorm.ts';
-import { conv2d } from '../kernels/conv2d.ts';
+import type { Node } from '../../compiler/ir/module.ts';
+import { type Conv2dOptions, conv2d } from '../kernels/conv2d.ts';
 import { dense } from '../kernels/dense.ts';
 import { lif, type LifReset, type Surrogate } from '../kernels/lif.ts';
 import { embedding } from '../kernels/movement.ts';
 import { avgPool, globalAvgPool, maxPool, type PoolOptions } from '../kernels/pool.ts';
-import { applyMask, dropoutMask, type DropoutMode } from './dropout.ts';
+import { applyMask, dropoutMask, type DropoutMode, MASK_MEMORY } from './dropout.ts';
 import { recurrent } from './recurrent.ts';
 import { matmul } from './tensor-ops.ts';
 import type { OpContext, OpImpl } from './types.ts';
 
 const pair = (v: unknown) => v as [number, number];
+
+/** A conv2d node's attributes as the kernels take them. */
+export function convOptions(node: Node): Conv2dOptions {
+  const a = node.attrs;
+  return { stride: pair(a.stride), dilation: pair(a.dilation), pad: a.pad as [number, number, number, number], groups: a.groups as number };
+}
 
 function poolOptions(ctx: OpContext): PoolOptions {
   const a = ctx.node.attrs;
@@ -62,10 +69,10 @@ function dropout(ctx: OpContext): Tensor {
   const x = ctx.inputs[0]!;
   const p = ctx.node.attrs.p as number;
   if (!ctx.training || p === 0) return x;
-  let mask = ctx.memory.get('mask') as Tensor | undefined;
+  let mask = ctx.memory.get(MASK_MEMORY) as Tensor | undefined;
   if (!mask) {
     mask = dropoutMask(x.shape, ctx.node.attrs.mode as DropoutMode, p, ctx.rng());
-    ctx.memory.set('mask', mask);
+    ctx.memory.set(MASK_MEMORY, mask);
   }
   ctx.save('mask', mask);
   return applyMask(x, mask);
@@ -74,12 +81,7 @@ function dropout(ctx: OpContext): Tensor {
 export const LAYER_OPS: Record<string, OpImpl> = {
   dense: (ctx) => dense(ctx.inputs[0]!, ctx.params.weight!, ctx.params.bias),
   matmul: (ctx) => matmul(ctx.inputs[0]!, ctx.inputs[1]!),
-  conv2d: (ctx) => {
-    const a = ctx.node.attrs;
-    return conv2d(ctx.inputs[0]!, ctx.params.weight!, ctx.params.bias, {
-      stride: pair(a.stride), dilation: pair(a.dilation), pad: a.pad as [number, number, number, number], groups: a.groups as number,
-    });
-  },
+  conv2d: (ctx) => conv2d(ctx.inputs[0]!, ctx.params.weight!, ctx.params.bias, convOptions(ctx.node)),
   maxpool2d: (ctx) => {
     const r = maxPool(ctx.inputs[0]!, poolOptions(ctx));
     ctx.save('argmax', r.argmax);

@@ -34,6 +34,27 @@ export interface RunOptions {
    * folds of a systolic array, the tiles of a CPU, the cores of a neuromorphic chip).
    */
   impls?: Readonly<Partial<Record<string, OpImpl>>>;
+  /**
+   * Called after every op evaluation: the node's consumers and the run's outputs see what it
+   * returns, the tape keeps the op's own output. Training fake-quantizes `activations =` here.
+   */
+  onNode?: (e: NodeEvaluation) => Tensor;
+  /**
+   * Hold inputs and op outputs to the shapes the module declares (default true). Training turns
+   * this off so that a module compiled for one batch runs on any other, as long as no op bakes
+   * the batch size into an attribute; parameters are checked either way.
+   */
+  checkShapes?: boolean;
+}
+
+/** One evaluation of one node, as RunOptions.onNode sees it. */
+export interface NodeEvaluation {
+  node: Node;
+  step: number;
+  /** The op's output. */
+  output: Tensor;
+  /** This evaluation's tape entry, when the run records a tape. */
+  entry?: TapeEntry;
 }
 
 /**
@@ -55,6 +76,8 @@ export interface TapeEntry {
   inputs: Tensor[];
   output: Tensor;
   saved: Record<string, unknown>;
+  /** The parameters and state the op saw, by name. */
+  params: Record<string, Tensor>;
 }
 
 export interface RunResult {

@@ -24,8 +24,19 @@ export function mapGrad(v: Tensor, dy: Tensor, df: (v: number) => number, kernel
   return dx;
 }
 
-export const relu = (x: Tensor): Tensor => map(x, (v) => (v > 0 ? v : 0));
-export const reluBackward = (x: Tensor, dy: Tensor): Tensor => mapGrad(x, dy, (v) => (v > 0 ? 1 : 0), 'relu backward');
+// ReLU is on every training path, so it gets its own loops rather than sharing map's closure call.
+export function relu(x: Tensor): Tensor {
+  const xd = x.data, out = new Float32Array(xd.length);
+  for (let i = 0; i < xd.length; i++) { const v = xd[i]!; out[i] = v > 0 ? v : 0; }
+  return { shape: [...x.shape], data: out };
+}
+
+export function reluBackward(x: Tensor, dy: Tensor): Tensor {
+  expect('relu backward', x.data.length === dy.data.length, 'gradient must have the shape of the activation');
+  const xd = x.data, gd = dy.data, out = new Float32Array(xd.length);
+  for (let i = 0; i < xd.length; i++) out[i] = gd[i]! * (xd[i]! > 0 ? 1 : 0);
+  return { shape: [...x.shape], data: out };
+}
 
 export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => map(x, (v) => (v >= 0 ? v : alpha * v));
 export const leakyReluBackward = (x: Tensor, dy: Tensor, alpha = 0.01): Tensor =>

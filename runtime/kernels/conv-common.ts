@@ -1,10 +1,10 @@
 /**
- * Convolution geometry shared by the forward and backward kernels, and the im2col / col2im
- * transforms that turn a convolution into a GEMM: column matrix rows are (c, ki, kj) in weight
- * order, columns are output pixels (oh, ow), so `W[Cout, Cin·kh·kw] · cols` is the output plane.
+ * Convolution geometry shared by the forward and backward kernels, and im2col, which turns a
+ * convolution into a GEMM: column matrix rows are (c, ki, kj) in weight order, columns are output
+ * pixels (oh, ow), so `W[Cout, Cin·kh·kw] · cols` is the output plane. (The kernels themselves
+ * gather the columns from a padded input, conv-gather.ts; lowered programs use im2col.)
  */
 import { expect, kernelError } from './check.ts';
-import { GEMM_NR, type PackB } from './gemm.ts';
 
 export type Pair = number | readonly [number, number];
 /** A single pad for all sides, [h, w], or ONNX-style [top, left, bottom, right]. */
@@ -70,11 +70,6 @@ export function convGeometry(kernel: string, xShape: readonly number[], wShape: 
   return { n, cin, h, w, cout, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, groups, oh, ow, cinG, coutG: cout / groups, kdim: cinG * kh * kw };
 }
 
-/** A 1×1, stride-1, unpadded convolution is already a GEMM on the input planes. */
-export function isPointwise(g: ConvGeometry): boolean {
-  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
-}
-
 /**
  * Columns for channels [c0, c0 + cinG) of image x (at xOff), written at `cols` column offset
  * `colOff` with row length `ld` (so several images can sit side by side in one matrix).
@@ -102,77 +97,4 @@ export function im2col(g: ConvGeometry, x: Float32Array, xOff: number, c0: numbe
       }
     }
   }
-}
-
-/** Adjoint of im2col: scatter-add columns back into image gradient dx (at dxOff). */
-export function col2im(g: ConvGeometry, cols: Float32Array, colOff: number, ld: number,
-  dx: Float32Array, dxOff: number, c0: number): void {
-  const { h, w, kh, kw, sh, sw, pt, pl, dh, dw, oh, ow, cinG } = g;
-  let row = 0;
-  for (let c = 0; c < cinG; c++) {
-    const plane = dxOff + (c0 + c) * h * w;
-    for (let ki = 0; ki < kh; ki++) {
-      for (let kj = 0; kj < kw; kj++, row++) {
-        let o = colOff + row * ld;
-        for (let y = 0; y < oh; y++) {
-          const iy = y * sh - pt + ki * dh;
-          if (iy < 0 || iy >= h) {
-            o += ow;
-            continue;
-          }
-          const dst = plane + iy * w;
-          let ix = kj * dw - pl;
-          for (let xo = 0; xo < ow; xo++, ix += sw, o++) {
-            if (ix >= 0 && ix < w) dx[dst + ix] = dx[dst + ix]! + cols[o]!;
-          }
-        }
-      }
-    }
-  }
-}
-
-/**
- * im2col straight into GEMM's packed-B layout (micro-panels of NR output pixels, kc rows each),
- * for images whose offsets into x are `imageOffsets`, side by side: it saves materializing the
- * column matrix and then packing it, one full pass over the largest operand.
- */
-export function im2colPacker(g: ConvGeometry, x: Float32Array, imageOffsets: readonly number[], c0: number): PackB {
-  const { h, w, kh, kw, sh, sw, pt, pl, dh, dw, oh, ow } = g;
-  const hw = oh * ow;
-  const khw = kh * kw;
-  const NR = GEMM_NR;
-  return (p0, kc, j0, nc, out, wOff) => {
-    const panelStride = kc * NR;
-    for (let q = 0; q < kc; q++) {
-      const r = p0 + q;
-      const c = Math.floor(r / khw);
-      const ki = Math.floor((r - c * khw) / kw);
-      const kj = r - c * khw - ki * kw;
-      const plane = (c0 + c) * h * w;
-      let img = Math.floor(j0 / hw);
-      let oy = Math.floor((j0 - img * hw) / ow);
-      let ox = j0 - img * hw - oy * ow;
-      let dst = wOff + q * NR;
-      let slot = 0;
-      let left = nc;
-      while (left > 0) {
-        const iy = oy * sh - pt + ki * dh;
-        const rowOk = iy >= 0 && iy < h;
-        const src = imageOffsets[img]! + plane + iy * w;
-        const run = Math.min(ow - ox, left);
-        let ix = ox * sw - pl + kj * dw;
-        for (let t = 0; t < run; t++, ix += sw) {
-          out[dst + slot] = rowOk && ix >= 0 && ix < w ? x[src + ix]! : 0;
-          if (++slot === NR) { slot = 0; dst += panelStride; }
-        }
-        left -= run;
-        ox += run;
-        if (ox === ow) { ox = 0; if (++oy === oh) { oy = 0; img++; } }
-      }
-      while (slot !== 0) {
-        out[dst + slot] = 0;
-        if (++slot === NR) slot = 0;
-      }
-    }
-  };
 }

@@ -1,13 +1,18 @@
 /**
- * conv2d backward. With cols = im2col(x) and Y_g = W_g · cols_g per group:
- *   dW_g += dY_g · cols_gᵀ     dcols_g = W_gᵀ · dY_g → col2im → dx     db[o] = Σ dY[·, o, ·, ·]
- * Images are batched side by side in the column matrix as in the forward pass.
+ * conv2d backward over the whole minibatch at once, as the forward pass computes it. With
+ * cols = im2col(x) and Y_g = W_g · cols_g per group:
+ *   dW_g = dY_g · cols_gᵀ   the columns gathered from the padded input into the GEMM's panels
+ *   dcols_g = W_gᵀ · dY_g   then scatter-added (col2im) into a padded dx, cropped at the end
+ *   db[o] = Σ dY[·, o, ·, ·]
+ * (conv-gather.ts).
  */
 import { type Tensor, zeros, reshape } from '../tensor.ts';
 import { expect, expectShape } from './check.ts';
-import { type Conv2dOptions, convGeometry, im2col, col2im } from './conv-common.ts';
+import { type Conv2dOptions, convGeometry } from './conv-common.ts';
+import { cropGradient, gatherMatrix, gatherPacker, padInput, paddedGradient, pixelOffsets, scatterAdd, tapOffsets } from './conv-gather.ts';
 import { type Conv1dOptions, conv1dAs2d, imagesPerChunk } from './conv2d.ts';
-import { sgemmParallel } from './gemm-parallel.ts';
+import { sgemmPackedB } from './gemm.ts';
+import { gemmThreads, sgemmParallel } from './gemm-parallel.ts';
 
 export interface ConvGrads {
   dx?: Tensor;
@@ -24,40 +29,47 @@ export interface ConvGradRequest {
 export function conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, opts: Conv2dOptions = {},
   want: ConvGradRequest = { input: true, weight: true, bias: true }): ConvGrads {
   const g = convGeometry('conv2d backward', x.shape, w.shape, opts);
-  const { n, cin, cout, coutG, kdim, groups, oh, ow, h } = g;
+  const { n, cout, coutG, kdim, groups, oh, ow } = g;
   expectShape('conv2d backward', 'output gradient', dy.shape, [n, cout, oh, ow]);
   const hw = oh * ow;
-  const inPlane = cin * h * g.w;
   const out: ConvGrads = {};
   const dx = want.input ? zeros(x.shape) : undefined;
   const dw = want.weight ? zeros(w.shape) : undefined;
   if (dx || dw) {
-    const chunk = imagesPerChunk(g);
-    const cols = new Float32Array(kdim * hw * chunk);
+    const xp = padInput(g, x.data);
+    const dxp = dx ? paddedGradient(g, dx.data) : undefined;
+    // As in the forward pass: on one thread dW's columns go straight into the packed panels.
+    const packed = gemmThreads() === 1;
+    const needCols = dx !== undefined || !packed;
+    const chunk = imagesPerChunk(g, (needCols ? kdim : 0) + coutG + 1);
+    const taps = Array.from({ length: groups }, (_, gi) => tapOffsets(g, xp, gi * g.cinG));
+    const cols = new Float32Array(needCols ? kdim * hw * chunk : 0);
     const dyg = new Float32Array(coutG * hw * chunk);
     for (let n0 = 0; n0 < n; n0 += chunk) {
-      const nc = Math.min(chunk, n - n0);
-      const ld = nc * hw;
+      const nc = Math.min(chunk, n - n0), ld = nc * hw;
+      const pix = pixelOffsets(g, xp, n0, nc);
       for (let gi = 0; gi < groups; gi++) {
-        const c0 = gi * g.cinG;
         const wOff = gi * coutG * kdim;
-        // Gather this group's output gradient as a [coutG, nc·hw] matrix.
+        // This group's output gradient as a [coutG, nc·hw] matrix.
         for (let o = 0; o < coutG; o++) {
           for (let i = 0; i < nc; i++) {
             const src = ((n0 + i) * cout + gi * coutG + o) * hw;
             dyg.set(dy.data.subarray(src, src + hw), o * ld + i * hw);
           }
         }
-        if (dw) {
-          for (let i = 0; i < nc; i++) im2col(g, x.data, (n0 + i) * inPlane, c0, cols, i * hw, ld);
+        if (dw && packed) {
+          sgemmPackedB(coutG, kdim, ld, dyg, 0, ld, gatherPacker(xp.data, pix, taps[gi]!), dw.data, wOff, kdim, n0 === 0 ? 0 : 1);
+        } else if (dw) {
+          gatherMatrix(xp.data, taps[gi]!, pix, cols, ld);
           sgemmParallel({ m: coutG, n: kdim, k: ld, a: dyg, b: cols, transB: true, c: dw.data, cOffset: wOff, beta: 1 });
         }
         if (dx) {
           sgemmParallel({ m: kdim, n: ld, k: coutG, a: w.data, aOffset: wOff, transA: true, lda: kdim, b: dyg, c: cols });
-          for (let i = 0; i < nc; i++) col2im(g, cols, i * hw, ld, dx.data, (n0 + i) * inPlane, c0);
+          scatterAdd(cols, ld, taps[gi]!, pix, ow, g.sw, dxp!.data);
         }
       }
     }
+    if (dx) cropGradient(g, dxp!, dx.data);
   }
   if (dx) out.dx = dx;
   if (dw) out.dw = dw;

@@ -1,27 +1,26 @@
 /**
- * conv2d forward (NCHW, weight [Cout, Cin/groups, kh, kw]) by im2col + packed GEMM, and conv1d as
- * conv2d with H = 1. Several small images share one column matrix so the GEMM stays wide enough
- * to reach the packed path even for late, low-resolution layers.
+ * conv2d forward (NCHW, weight [Cout, Cin/groups, kh, kw]) as one GEMM per group over the whole
+ * minibatch: W_g [coutG, cinG·kh·kw] times the column matrix of every image's output pixels,
+ * side by side, so even LeNet's 6- and 16-channel layers get products thousands of columns wide.
+ * The column matrix is never stored: the input is padded once and its columns gathered straight
+ * into the GEMM's packed panels (conv-gather.ts). The bias is added while the product is copied
+ * into NCHW order. conv1d is conv2d with H = 1.
  */
 import { type Tensor, zeros, reshape } from '../tensor.ts';
 import { expect } from './check.ts';
-import { type Conv2dOptions, type ConvGeometry, convGeometry, im2col, im2colPacker, isPointwise } from './conv-common.ts';
+import { type Conv2dOptions, type ConvGeometry, convGeometry } from './conv-common.ts';
+import { gatherMatrix, gatherPacker, padInput, pixelOffsets, tapOffsets } from './conv-gather.ts';
 import { sgemmPackedB } from './gemm.ts';
 import { gemmThreads, sgemmParallel } from './gemm-parallel.ts';
 
 export type { Conv2dOptions } from './conv-common.ts';
 
-/** Aim for at least this many output columns per GEMM when batching small images together. */
-const MIN_GEMM_COLS = 1024;
-/** Cap on the column buffer (floats) so huge inputs do not allocate unboundedly. */
-const MAX_COL_FLOATS = 1 << 24;
+/** Cap on the per-chunk buffers (floats), so huge inputs take several products. */
+const MAX_CHUNK_FLOATS = 1 << 24;
 
-/** How many images to put side by side in one column matrix. */
-export function imagesPerChunk(g: ConvGeometry): number {
-  const hw = g.oh * g.ow;
-  const want = Math.max(1, Math.ceil(MIN_GEMM_COLS / hw));
-  const cap = Math.max(1, Math.floor(MAX_COL_FLOATS / (g.kdim * hw)));
-  return Math.min(g.n, want, cap);
+/** Images per product, when each output pixel needs `perPixel` floats of scratch. */
+export function imagesPerChunk(g: ConvGeometry, perPixel: number): number {
+  return Math.max(1, Math.min(g.n, Math.floor(MAX_CHUNK_FLOATS / (perPixel * g.oh * g.ow))));
 }
 
 function checkBias(g: ConvGeometry, bias: Tensor | undefined): void {
@@ -31,45 +30,37 @@ function checkBias(g: ConvGeometry, bias: Tensor | undefined): void {
 export function conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, opts: Conv2dOptions = {}): Tensor {
   const g = convGeometry('conv2d', x.shape, w.shape, opts);
   checkBias(g, bias);
-  const { n, cin, cout, coutG, kdim, groups, oh, ow } = g;
+  const { n, cout, coutG, kdim, groups, oh, ow } = g;
   const hw = oh * ow;
   const y = zeros([n, cout, oh, ow]);
-  const xd = x.data, wd = w.data, yd = y.data;
-  const chunk = imagesPerChunk(g);
-  const pointwise = isPointwise(g);
-  // One thread packs the columns straight from x into the GEMM's panels; threaded GEMMs need B as
-  // a matrix to share, and groups of fewer than 4 output channels (depthwise) suit the unpacked GEMM.
-  const fused = gemmThreads() === 1 && coutG >= 4;
-  const cols = new Float32Array(fused || (pointwise && chunk === 1) ? 0 : kdim * hw * chunk);
-  const tmp = chunk > 1 ? new Float32Array(coutG * hw * chunk) : new Float32Array(0);
+  const xp = padInput(g, x.data);
+  // One thread gathers the columns straight into the GEMM's panels; threaded GEMMs need B as a
+  // matrix to share, and groups of fewer than 4 output channels (depthwise) suit the unpacked GEMM.
+  const packed = gemmThreads() === 1 && coutG >= 4;
+  const chunk = imagesPerChunk(g, packed ? coutG + 1 : kdim + coutG + 1);
+  const taps = Array.from({ length: groups }, (_, gi) => tapOffsets(g, xp, gi * g.cinG));
+  const prod = new Float32Array(coutG * hw * chunk);
+  const cols = new Float32Array(packed ? 0 : kdim * hw * chunk);
+  const yd = y.data, bd = bias?.data;
   for (let n0 = 0; n0 < n; n0 += chunk) {
-    const nc = Math.min(chunk, n - n0);
-    const ld = nc * hw;
-    const offsets = Array.from({ length: nc }, (_, i) => (n0 + i) * cin * g.h * g.w);
+    const nc = Math.min(chunk, n - n0), ld = nc * hw;
+    const pix = pixelOffsets(g, xp, n0, nc);
     for (let gi = 0; gi < groups; gi++) {
-      const c0 = gi * g.cinG;
       const wOff = gi * coutG * kdim;
-      const direct = nc === 1;
-      const out = direct ? yd : tmp;
-      const outOff = direct ? (n0 * cout + gi * coutG) * hw : 0;
-      if (direct && pointwise) {
-        sgemmParallel({ m: coutG, n: hw, k: kdim, a: wd, aOffset: wOff, b: xd, bOffset: offsets[0]! + c0 * hw, c: yd, cOffset: outOff });
-      } else if (fused) {
-        sgemmPackedB(coutG, ld, kdim, wd, wOff, kdim, im2colPacker(g, xd, offsets, c0), out, outOff, ld);
-      } else {
-        for (let i = 0; i < nc; i++) im2col(g, xd, offsets[i]!, c0, cols, i * hw, ld);
-        sgemmParallel({ m: coutG, n: ld, k: kdim, a: wd, aOffset: wOff, b: cols, c: out, cOffset: outOff });
+      if (packed) sgemmPackedB(coutG, ld, kdim, w.data, wOff, kdim, gatherPacker(xp.data, taps[gi]!, pix), prod, 0, ld);
+      else {
+        gatherMatrix(xp.data, taps[gi]!, pix, cols, ld);
+        sgemmParallel({ m: coutG, n: ld, k: kdim, a: w.data, aOffset: wOff, b: cols, c: prod });
       }
-      if (direct) continue;
       for (let o = 0; o < coutG; o++) {
+        const ch = gi * coutG + o, b = bd ? bd[ch]! : 0;
         for (let i = 0; i < nc; i++) {
-          const src = o * ld + i * hw;
-          yd.set(tmp.subarray(src, src + hw), ((n0 + i) * cout + gi * coutG + o) * hw);
+          const src = o * ld + i * hw, dst = ((n0 + i) * cout + ch) * hw;
+          for (let t = 0; t < hw; t++) yd[dst + t] = prod[src + t]! + b;
         }
       }
     }
   }
-  if (bias) addChannelBias(yd, bias.data, n, cout, hw);
   return y;
 }
 

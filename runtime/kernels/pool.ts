@@ -108,6 +108,37 @@ export interface MaxPoolResult {
   argmax: Int32Array;
 }
 
+/** Every window of the axis covers exactly k input positions (no padding, no overhang). */
+const full = (t: AxisTaps, k: number) => t.valid.every((v) => v === k);
+
+/**
+ * 2×2 windows that all lie inside the input (LeNet's, VGG's, U-Net's pools): four loads in the
+ * same order and with the same tie rule as the general loop.
+ */
+function maxPool2x2(p: PoolPlan, xd: Float32Array, yd: Float32Array, argmax: Int32Array): void {
+  const [, B, C] = p.axes;
+  const [, H, W] = p.inDims;
+  let q = 0;
+  for (let plane = 0; plane < p.n * p.c; plane++) {
+    const base = plane * H * W;
+    for (let oh = 0; oh < B.out; oh++) {
+      const r0 = base + B.idx[B.start[oh]!]! * W, r1 = base + B.idx[B.start[oh]! + 1]! * W;
+      for (let ow = 0; ow < C.out; ow++, q++) {
+        const c0 = C.idx[C.start[ow]!]!, c1 = C.idx[C.start[ow]! + 1]!;
+        let at = r0 + c0, best = xd[at]!;
+        let v = xd[r0 + c1]!;
+        if (v > best) { best = v; at = r0 + c1; }
+        v = xd[r1 + c0]!;
+        if (v > best) { best = v; at = r1 + c0; }
+        v = xd[r1 + c1]!;
+        if (v > best) { best = v; at = r1 + c1; }
+        yd[q] = best;
+        argmax[q] = at;
+      }
+    }
+  }
+}
+
 export function maxPool(x: Tensor, o: PoolOptions): MaxPoolResult {
   const p = plan('maxpool', x.shape, o);
   const [A, B, C] = p.axes;
@@ -115,6 +146,10 @@ export function maxPool(x: Tensor, o: PoolOptions): MaxPoolResult {
   const y = zeros(p.outShape);
   const argmax = new Int32Array(y.data.length);
   const xd = x.data;
+  if (p.inDims[0] === 1 && A.out === 1 && A.valid[0] === 1 && full(B, 2) && full(C, 2)) {
+    maxPool2x2(p, xd, y.data, argmax);
+    return { y, argmax };
+  }
   let q = 0;
   for (let plane = 0; plane < p.n * p.c; plane++) {
     const base = plane * p.inDims[0] * H * W;

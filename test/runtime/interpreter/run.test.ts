@@ -46,4 +46,31 @@ describe('run', () => {
     expect(entry('relu').inputs[0]).toBe(entry('batchnorm').output);
     expect(r.state['a.batchnorm']).toBeDefined();
   });
+
+  it('hands every op evaluation to onNode; consumers and outputs see what it returns, the tape the op\'s own', () => {
+    const x = full([2, 4], 1);
+    const plain = run(m, w, { x }, { keepValues: true });
+    const seen: string[] = [];
+    const r = run(m, w, { x }, {
+      record: true, keepValues: true,
+      onNode: (e) => {
+        seen.push(`${e.node.id}@${e.step}`);
+        expect(e.entry?.output).toBe(e.output);
+        // Zero the hidden layer: the softmax then sees only the second layer's bias.
+        return e.node.id === 'h' ? zeros(e.output.shape) : e.output;
+      },
+    });
+    expect(seen).toEqual(['h.dense@0', 'h@0', 'y.dense@0', 'y@0']);
+    expect(r.tape!.find((e) => e.node === 'h')!.output.data).toEqual(plain.values!.h!.data);
+    expect(Array.from(r.values!.h!.data)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Array.from(r.values!['y.dense']!.data)).toEqual([...w['y.dense']!.bias!.data, ...w['y.dense']!.bias!.data]);
+    expect(r.tape!.find((e) => e.node === 'y.dense')!.params.weight).toBe(w['y.dense']!.weight);
+  });
+
+  it('checkShapes: false runs a module compiled for one batch on another', () => {
+    const r = run(m, w, { x: full([5, 4], 1) }, { checkShapes: false });
+    expect(r.outputs.y!.shape).toEqual([5, 2]);
+    expect(Array.from(r.outputs.y!.data.subarray(0, 2))).toEqual(Array.from(run(m, w, { x: full([2, 4], 1) }).outputs.y!.data.subarray(0, 2)));
+    expect(runError(() => run(m, w, {}, { checkShapes: false })).diagnostics[0]!.message).toMatch(/no value for input `x`/);
+  });
 });

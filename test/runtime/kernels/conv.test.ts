@@ -5,7 +5,7 @@ import { fromArray, reshape } from '../../../runtime/tensor.ts';
 import { conv2d, conv1d } from '../../../runtime/kernels/conv2d.ts';
 import { conv2dBackward, conv1dBackward } from '../../../runtime/kernels/conv2d-backward.ts';
 import { KilnError } from '../../../compiler/lang/diagnostics.ts';
-import { conv2dNaive, type NaiveConv } from './helpers/naive.ts';
+import { conv2dBackwardNaive, conv2dNaive, type NaiveConv } from './helpers/naive.ts';
 import { expectClose, gradCheck, randomArray, weightedSum } from './helpers/gradcheck.ts';
 import { haveOnnxCases, intsAttr, loadOnnxCase, numAttr, onnxNodeDir } from './helpers/onnx-case.ts';
 
@@ -82,6 +82,56 @@ describe('conv2d forward against a direct convolution', () => {
 });
 
 describe('conv2d backward', () => {
+  it('equals the direct convolution\'s adjoint on every element, random geometries', () => {
+    fc.assert(fc.property(convCase, (c) => {
+      const { x, w, naive, opts } = setup(c);
+      const y = conv2d(x, w, undefined, opts);
+      const dy = fromArray(y.shape, randomArray(y.data.length, c.seed + 3));
+      const g = conv2dBackward(x, w, dy, opts);
+      const ref = conv2dBackwardNaive(x.data, x.shape, w.data, w.shape, dy.data, naive);
+      expectClose(g.dx!.data, ref.dx, 1e-5, 1e-5, 'dx');
+      expectClose(g.dw!.data, ref.dw, 1e-5, 1e-5, 'dw');
+      expectClose(g.db!.data, ref.db, 1e-5, 1e-5, 'db');
+    }), { numRuns: 150 });
+  });
+
+  it('LeNet-5\'s layers on a minibatch of 32, forward and backward, against the direct loops', () => {
+    for (const [cin, cout, hw, pad] of [[1, 6, 28, 2], [6, 16, 14, 0]] as const) {
+      const x = fromArray([32, cin, hw, hw], randomArray(32 * cin * hw * hw, 31));
+      const w = fromArray([cout, cin, 5, 5], randomArray(cout * cin * 25, 32));
+      const b = fromArray([cout], randomArray(cout, 33));
+      const naive: NaiveConv = { stride: [1, 1], pad: [pad, pad, pad, pad], dilation: [1, 1], groups: 1 };
+      const y = conv2d(x, w, b, { pad });
+      expectClose(y.data, conv2dNaive(x.data, x.shape, w.data, w.shape, b.data, naive).y, 1e-5, 1e-5, 'y');
+      const dy = fromArray(y.shape, randomArray(y.data.length, 34));
+      const g = conv2dBackward(x, w, dy, { pad });
+      const ref = conv2dBackwardNaive(x.data, x.shape, w.data, w.shape, dy.data, naive);
+      expectClose(g.dx!.data, ref.dx, 1e-5, 1e-5, 'dx');
+      expectClose(g.dw!.data, ref.dw, 1e-4, 1e-5, 'dw');
+      expectClose(g.db!.data, ref.db, 1e-4, 1e-5, 'db');
+    }
+  });
+
+  it('a batch too big for one product is split into several, with the same results', () => {
+    // 2 images × 256² pixels × (128 + 1) floats of scratch exceed one product's 2²⁴ floats.
+    const x = fromArray([2, 1, 256, 256], randomArray(2 * 65536, 41));
+    const w = fromArray([128, 1, 1, 1], randomArray(128, 42));
+    const y = conv2d(x, w, undefined);
+    const dy = fromArray(y.shape, randomArray(y.data.length, 43));
+    const g = conv2dBackward(x, w, dy, {}, { input: true, weight: true });
+    const one = (i: number) => {
+      const xi = fromArray([1, 1, 256, 256], x.data.subarray(i * 65536, (i + 1) * 65536));
+      const dyi = fromArray([1, 128, 256, 256], dy.data.subarray(i * 128 * 65536, (i + 1) * 128 * 65536));
+      return { y: conv2d(xi, w, undefined).data, g: conv2dBackward(xi, w, dyi, {}, { input: true, weight: true }) };
+    };
+    const [a, b] = [one(0), one(1)];
+    const same = (p: Float32Array, q: Float32Array) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).equals(Buffer.from(q.buffer, q.byteOffset, q.byteLength));
+    expect(same(y.data.subarray(0, a.y.length), a.y) && same(y.data.subarray(a.y.length), b.y)).toBe(true);
+    const dxa = a.g.dx!.data, dxb = b.g.dx!.data;
+    expect(same(g.dx!.data.subarray(0, dxa.length), dxa) && same(g.dx!.data.subarray(dxa.length), dxb)).toBe(true);
+    expectClose(g.dw!.data, a.g.dw!.data.map((v, i) => v + b.g.dw!.data[i]!), 1e-3, 1e-5, 'dw');
+  });
+
   it('matches finite differences for input, weight and bias on random geometries', () => {
     fc.assert(fc.property(convCase, (c) => {
       const { x, w, b, opts } = setup(c);

@@ -57,6 +57,27 @@ describe('pooling against the naive ONNX-described reference', () => {
     }), { numRuns: 150 });
   });
 
+  it('2×2 max pooling (its own fast loop): values and argmax, first maximum on ties, any stride and dilation', () => {
+    fc.assert(fc.property(fc.record({ n: fc.integer({ min: 1, max: 2 }), c: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 2, max: 9 }), w: fc.integer({ min: 2, max: 9 }),
+      s: fc.integer({ min: 1, max: 3 }), d: fc.integer({ min: 1, max: 2 }), seed: fc.integer() }).filter((c) => c.h > c.d && c.w > c.d), (c) => {
+      const shape = [c.n, c.c, c.h, c.w];
+      // Values on a coarse grid, so windows hold ties.
+      const x = fromArray(shape, randomArray(c.n * c.c * c.h * c.w, c.seed).map((v) => Math.round(v * 2)));
+      const { y, argmax } = maxPool(x, { kernel: [2, 2], strides: [c.s, c.s], dilations: [c.d, c.d] });
+      const oh = Math.floor((c.h - c.d - 1) / c.s) + 1, ow = Math.floor((c.w - c.d - 1) / c.s) + 1;
+      expect(y.shape).toEqual([c.n, c.c, oh, ow]);
+      let q = 0;
+      for (let plane = 0; plane < c.n * c.c; plane++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++, q++) {
+        let at = -1;
+        for (const [a, b] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) {
+          const k = (plane * c.h + i * c.s + a * c.d) * c.w + j * c.s + b * c.d;
+          if (at < 0 || x.data[k]! > x.data[at]!) at = k;
+        }
+        expect([argmax[q], y.data[q]]).toEqual([at, x.data[at]]);
+      }
+    }), { numRuns: 100 });
+  });
+
   it('ceil mode drops a last window that would start in the end padding', () => {
     // in 2, kernel 3, pad 1+1, stride 3: ceil((2+2-3)/3)+1 = 2, but window 2 would start at 3 ≥ 2+1.
     expect(poolOutSize(2, 3, 3, 1, 1, 1, true)).toBe(1);

@@ -56,6 +56,36 @@ export function conv2dNaive(x: Float32Array, xs: number[], w: Float32Array, ws: 
   return { y, shape: [n, cout, oh, ow] };
 }
 
+/** The adjoint of conv2dNaive, loop for loop: dx, dw and db of Σ dy ⊙ conv(x, w), in float64. */
+export function conv2dBackwardNaive(x: Float32Array, xs: number[], w: Float32Array, ws: number[], dy: Float32Array,
+  o: NaiveConv): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
+  const [n, cin, h, wd] = xs as [number, number, number, number];
+  const [cout, cing, kh, kw] = ws as [number, number, number, number];
+  const [sh, sw] = o.stride;
+  const [pt, pl, pb, pr] = o.pad;
+  const [dh, dw] = o.dilation;
+  const oh = Math.floor((h + pt + pb - dh * (kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((wd + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
+  const coutg = cout / o.groups;
+  const dx = new Float64Array(x.length), dW = new Float64Array(w.length), db = new Float64Array(cout);
+  for (let b = 0; b < n; b++) for (let co = 0; co < cout; co++) {
+    const g = Math.floor(co / coutg);
+    for (let yo = 0; yo < oh; yo++) for (let xo = 0; xo < ow; xo++) {
+      const d = dy[((b * cout + co) * oh + yo) * ow + xo]!;
+      db[co] = db[co]! + d;
+      for (let ci = 0; ci < cing; ci++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
+        const iy = yo * sh - pt + i * dh;
+        const ix = xo * sw - pl + j * dw;
+        if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+        const xi = ((b * cin + g * cing + ci) * h + iy) * wd + ix, wi = ((co * cing + ci) * kh + i) * kw + j;
+        dx[xi] = dx[xi]! + w[wi]! * d;
+        dW[wi] = dW[wi]! + x[xi]! * d;
+      }
+    }
+  }
+  return { dx, dw: dW, db };
+}
+
 export interface NaivePool {
   kernel: number[];
   strides: number[];

@@ -1,0 +1,130 @@
+/**
+ * dense and conv2d on the submatrix a dropout plan leaves them (dropout-plan.ts): the kept input
+ * features are gathered, the weights cut to the kept rows (output units) and columns (input
+ * units), the product runs on what is left, and the result is spread back to full width with
+ * zeros where units were dropped. Backward gathers the output gradient the same way and spreads
+ * the weight, bias and input gradients back, zero for dropped units — the values the masked
+ * product gives, which is what keeps optimizer state and checkpoints unchanged.
+ */
+import type { Tensor } from '../tensor.ts';
+import { conv2dBackward } from '../kernels/conv2d-backward.ts';
+import { denseBackward } from '../kernels/dense.ts';
+import { LAYER_OPS } from '../interpreter/ops-layers.ts';
+import type { OpContext, OpImpl } from '../interpreter/types.ts';
+import type { DropoutPlan, Submatrix } from './dropout-plan.ts';
+import { MASK_MEMORY } from '../interpreter/dropout.ts';
+import { type Nonzeros, sparseDenseWeightGrad, trainingDense } from './sparse-dense.ts';
+import type { RuleArgs, RuleResult } from './types.ts';
+
+/** What the forward saved: the kept units and the operands the product actually used. */
+export interface SavedSubmatrix extends Submatrix {
+  x: Tensor;
+  weight: Tensor;
+}
+
+/** The slices idx of `axis`: out[…, j, …] = t[…, idx[j], …]. */
+export function gatherAxis(t: Tensor, axis: number, idx: Int32Array): Tensor {
+  const n = t.shape[axis]!, k = idx.length;
+  let inner = 1;
+  for (let i = axis + 1; i < t.shape.length; i++) inner *= t.shape[i]!;
+  const outer = n * inner === 0 ? 0 : t.data.length / (n * inner);
+  const src = t.data, out = new Float32Array(outer * k * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < k; j++) {
+      const s = (o * n + idx[j]!) * inner, d = (o * k + j) * inner;
+      if (inner === 1) out[d] = src[s]!;
+      else out.set(src.subarray(s, s + inner), d);
+    }
+  }
+  const shape = [...t.shape];
+  shape[axis] = k;
+  return { shape, data: out };
+}
+
+/** gatherAxis undone: t's slices placed at idx of an axis `n` long, zeros elsewhere. */
+export function scatterAxis(t: Tensor, axis: number, idx: Int32Array, n: number): Tensor {
+  const k = idx.length;
+  let inner = 1;
+  for (let i = axis + 1; i < t.shape.length; i++) inner *= t.shape[i]!;
+  const outer = k * inner === 0 ? 0 : t.data.length / (k * inner);
+  const src = t.data, out = new Float32Array(outer * n * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < k; j++) {
+      const s = (o * k + j) * inner, d = (o * n + idx[j]!) * inner;
+      if (inner === 1) out[d] = src[s]!;
+      else out.set(src.subarray(s, s + inner), d);
+    }
+  }
+  const shape = [...t.shape];
+  shape[axis] = n;
+  return { shape, data: out };
+}
+
+/** Weight [out, in, …] cut to the kept output rows and input columns. */
+function cutWeight(w: Tensor, s: Submatrix): Tensor {
+  const rows = s.keepOut ? gatherAxis(w, 0, s.keepOut) : w;
+  return s.keepIn ? gatherAxis(rows, 1, s.keepIn) : rows;
+}
+
+function spreadWeight(g: Tensor, s: Submatrix, full: readonly number[]): Tensor {
+  const cols = s.keepIn ? scatterAxis(g, 1, s.keepIn, full[1]!) : g;
+  return s.keepOut ? scatterAxis(cols, 0, s.keepOut, full[0]!) : cols;
+}
+
+/** A layer's forward on its submatrix; `axis` is its feature axis (last for dense, 1 for conv2d). */
+function cutForward(ctx: OpContext, s: Submatrix, axis: number, product: (x: Tensor, w: Tensor, b: Tensor | undefined) => Tensor): Tensor {
+  const x = ctx.inputs[0]!, w = ctx.params.weight!, b = ctx.params.bias;
+  const xs = s.keepIn ? gatherAxis(x, axis, s.keepIn) : x;
+  const ws = cutWeight(w, s);
+  const saved: SavedSubmatrix = { ...s, x: xs, weight: ws };
+  ctx.save('submatrix', saved);
+  const y = product(xs, ws, s.keepOut && b ? gatherAxis(b, 0, s.keepOut) : b);
+  return s.keepOut ? scatterAxis(y, axis, s.keepOut, w.shape[0]!) : y;
+}
+
+/**
+ * Training's dense, conv2d and dropout under a plan; `base` holds training's own dense and conv2d
+ * (the sparse paths), which uncut layers keep and cut dense layers use too.
+ */
+export function plannedImpls(plan: DropoutPlan, base: { dense: OpImpl; conv2d: OpImpl }): Record<string, OpImpl> {
+  const denseAxis = (ctx: OpContext) => ctx.inputs[0]!.shape.length - 1;
+  return {
+    dense: (ctx) => {
+      const s = plan.layers.get(ctx.node.id);
+      return s ? cutForward(ctx, s, denseAxis(ctx), (x, w, b) => trainingDense(x, w, b, ctx.save)) : base.dense(ctx);
+    },
+    conv2d: (ctx) => {
+      const s = plan.layers.get(ctx.node.id);
+      if (!s) return base.conv2d(ctx);
+      return cutForward(ctx, s, 1, (x, w, b) => LAYER_OPS.conv2d!({ ...ctx, inputs: [x], params: { ...ctx.params, weight: w, ...(b ? { bias: b } : {}) } }));
+    },
+    dropout: (ctx) => {
+      const mask = plan.masks.get(ctx.node.id);
+      if (mask && !ctx.memory.has(MASK_MEMORY)) ctx.memory.set(MASK_MEMORY, mask);
+      return LAYER_OPS.dropout!(ctx);
+    },
+  };
+}
+
+/** Gradients of a cut layer, spread back to the full operands' shapes. */
+function spread(a: RuleArgs, sub: SavedSubmatrix, axis: number, g: { dx?: Tensor; dw: Tensor; db?: Tensor }): RuleResult {
+  const x = a.entry.inputs[0]!, w = a.entry.params.weight!;
+  const dx = g.dx && sub.keepIn ? scatterAxis(g.dx, axis, sub.keepIn, x.shape[axis]!) : g.dx;
+  const db = g.db && sub.keepOut ? scatterAxis(g.db, 0, sub.keepOut, w.shape[0]!) : g.db;
+  return { inputs: [dx], params: { weight: spreadWeight(g.dw, sub, w.shape), ...(db ? { bias: db } : {}) } };
+}
+
+export function cutDenseBackward(a: RuleArgs, sub: SavedSubmatrix): RuleResult {
+  const axis = a.dy!.shape.length - 1;
+  const dy = sub.keepOut ? gatherAxis(a.dy!, axis, sub.keepOut) : a.dy!;
+  const nz = a.entry.saved.nonzeros as Nonzeros | undefined;
+  const g = denseBackward(sub.x, sub.weight, dy, { input: a.want[0], weight: !nz, bias: a.entry.params.bias !== undefined });
+  const [outF, inF] = sub.weight.shape as [number, number];
+  return spread(a, sub, axis, { dx: g.dx, dw: nz ? sparseDenseWeightGrad(sub.x, dy, outF, inF, nz) : g.dw!, db: g.db });
+}
+
+export function cutConvBackward(a: RuleArgs, sub: SavedSubmatrix, opts: Parameters<typeof conv2dBackward>[3]): RuleResult {
+  const dy = sub.keepOut ? gatherAxis(a.dy!, 1, sub.keepOut) : a.dy!;
+  const g = conv2dBackward(sub.x, sub.weight, dy, opts, { input: a.want[0], weight: true, bias: a.entry.params.bias !== undefined });
+  return spread(a, sub, 1, { dx: g.dx, dw: g.dw!, db: g.db });
+}

@@ -1,0 +1,99 @@
+/**
+ * Optimizer.step runs one specialized loop per update rule; here it is held, bit for bit, to the
+ * rules written out one element at a time (the form it had before), and a training run with each
+ * rule is a function of its seed.
+ */
+import { describe, expect, it } from 'vitest';
+import { Optimizer, type OptimizerSpec, type Params } from '../../../runtime/optim.ts';
+import { mulberry32 } from '../../../runtime/tensor.ts';
+import type { Weights } from '../../../runtime/interpreter.ts';
+import { train } from '../../../runtime/train.ts';
+import { loadData } from '../../../runtime/data/index.ts';
+import { example } from './helpers.ts';
+
+/** The update rules element by element: SGD, heavy-ball momentum, Adam, each optionally Kahan-compensated. */
+function referenceStep(spec: OptimizerSpec, state: { t: number; slots: Map<string, Float32Array[]> }, params: Params, grads: Params, lr: number): void {
+  const t = ++state.t;
+  const wd = spec.weightDecay ?? 0;
+  const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, momentum = 0 } = spec;
+  for (const [name, w] of params) {
+    const g = grads.get(name);
+    if (!g) continue;
+    let s = state.slots.get(name);
+    if (!s) state.slots.set(name, (s = Array.from({ length: (spec.kind === 'adam' ? 2 : 1) + (spec.kahan ? 1 : 0) }, () => new Float32Array(w.length))));
+    const comp = spec.kahan ? s[s.length - 1]! : undefined;
+    for (let i = 0; i < w.length; i++) {
+      const gi = g[i]! + wd * w[i]!;
+      let delta: number;
+      if (spec.kind === 'adam') {
+        const m = (s[0]![i] = beta1 * s[0]![i]! + (1 - beta1) * gi);
+        const v = (s[1]![i] = beta2 * s[1]![i]! + (1 - beta2) * gi * gi);
+        delta = (-lr * (m / (1 - beta1 ** t))) / (Math.sqrt(v / (1 - beta2 ** t)) + eps);
+      } else if (momentum > 0) delta = -lr * (s[0]![i] = momentum * s[0]![i]! + gi);
+      else delta = -lr * gi;
+      if (comp) {
+        const y = delta - comp[i]!;
+        const next = Math.fround(w[i]! + y);
+        comp[i] = Math.fround(next - w[i]!) - y;
+        w[i] = next;
+      } else w[i] = w[i]! + delta;
+    }
+  }
+}
+
+function tensors(seed: number): { w: Params; g: Params } {
+  const rng = mulberry32(seed);
+  const arr = (n: number, k: number) => Float32Array.from({ length: n }, () => (rng() - 0.5) * k);
+  // 'c' has no gradient and must not move.
+  return { w: new Map([['a', arr(300, 2)], ['b', arr(17, 1e-3)], ['c', arr(5, 1)]]), g: new Map([['a', arr(300, 0.1)], ['b', arr(17, 1e-6)]]) };
+}
+
+const SPECS: [string, OptimizerSpec][] = [
+  ['sgd', { kind: 'sgd', lr: 0.1 }],
+  ['sgd + momentum + weight decay', { kind: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 }],
+  ['sgd + kahan', { kind: 'sgd', lr: 1e-4, kahan: true }],
+  ['sgd + momentum + kahan', { kind: 'sgd', lr: 1e-4, momentum: 0.5, kahan: true }],
+  ['adam', { kind: 'adam', lr: 1e-3 }],
+  ['adam + kahan, every hyperparameter set', { kind: 'adam', lr: 3e-3, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 1e-2, kahan: true }],
+];
+
+const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+
+describe('Optimizer.step = the update rules element by element, bit for bit', () => {
+  for (const [name, spec] of SPECS) {
+    it(name, () => {
+      const a = tensors(1), b = tensors(1);
+      const opt = new Optimizer(spec);
+      const ref = { t: 0, slots: new Map<string, Float32Array[]>() };
+      for (let t = 0; t < 6; t++) {
+        const lr = spec.lr * (1 - t / 10);
+        opt.step(a.w, a.g, lr);
+        referenceStep(spec, ref, b.w, b.g, lr);
+      }
+      for (const [k, w] of a.w) expect(bits(w), k).toBe(bits(b.w.get(k)!));
+      expect(opt.state.step).toBe(6);
+      expect([...opt.state.slots.keys()]).toEqual([...ref.slots.keys()]);
+      for (const [k, s] of ref.slots) s.forEach((x, i) => expect(bits(opt.state.slots.get(k)![i]!), `${k} slot ${i}`).toBe(bits(x)));
+      expect(bits(a.w.get('a')!)).not.toBe(bits(tensors(1).w.get('a')!));
+      expect(bits(a.w.get('c')!)).toBe(bits(tensors(1).w.get('c')!));
+    });
+  }
+});
+
+const weightBits = (w: Weights) => Object.entries(w).flatMap(([id, ps]) => Object.entries(ps).map(([k, t]) => `${id}/${k} ${bits(t.data)}`));
+
+describe('a training run with each update rule is a function of its seed', () => {
+  const data = loadData('mnist', { train: 256, test: 32, shift: 1 });
+  const finals = new Map<string, string[]>();
+  for (const [name, spec] of SPECS) {
+    it(name, () => {
+      const s = example('mlp', { hidden: 16 });
+      const run = (seed: number) => train({ ...s, data, config: { ...s.config, epochs: 1, optimizer: spec } }, { testLimit: 0, seed }).weights;
+      const a = weightBits(run(3)), b = weightBits(run(3));
+      expect(a).toEqual(b);
+      expect(weightBits(run(4))).not.toEqual(a);
+      for (const [other, w] of finals) expect(w, `${name} vs ${other}`).not.toEqual(a);
+      finals.set(name, a);
+    });
+  }
+});
