@@ -8,6 +8,9 @@ import { isFloat, isInteger, numElements, promote, type DType, type Precision, t
 import type { AttrValue } from './module.ts';
 import { ShapeError, broadcastShapes, expectRank, normalizeAxis, windowOutput } from './shape-rules.ts';
 
+/** Default surrogate slope per surrogate (see the lif op). */
+const LIF_SLOPE: Record<string, number> = { fast_sigmoid: 25, atan: 2, triangle: 1, straight_through: 1 };
+
 export type OpGroup = 'compute' | 'pool' | 'normalization' | 'elementwise' | 'activation' | 'movement' | 'recurrent' | 'stateful' | 'regularization';
 
 export interface OpSpec {
@@ -304,7 +307,9 @@ const OP_LIST: OpSpec[] = [
       { name: 'decay', type: { kind: 'float', min: 0, max: 1 }, default: 0.9, doc: 'membrane leak per step: v ← decay·v + input' },
       { name: 'reset', type: { kind: 'enum', values: ['zero', 'subtract'] }, default: 'subtract', doc: 'after a spike: set v to 0, or subtract the threshold' },
       { name: 'surrogate', type: { kind: 'enum', values: ['fast_sigmoid', 'atan', 'triangle', 'straight_through'] }, default: 'fast_sigmoid', doc: 'smooth stand-in for the spike derivative when training' },
-      { name: 'slope', type: { kind: 'float', min: 0 }, default: 25, doc: 'sharpness of the surrogate' },
+      // The slopes where each surrogate trains well: atan at 25 is nearly a spike itself (its
+      // kernel's own default is 2); measured on spiking_cnn's short run, 44.5% at 25 vs 80.0% at 2.
+      { name: 'slope', type: { kind: 'float', min: 0 }, default: (a) => LIF_SLOPE[a.surrogate as string] ?? 25, doc: 'sharpness of the surrogate (default: 25 fast_sigmoid, 2 atan, 1 triangle and straight_through)' },
     ],
     infer: ([x]) => ({ shape: [...x!.shape], dtype: 'spike' }),
   },

@@ -173,7 +173,7 @@ describe('neuromorphic', () => {
     }
   });
 
-  it('a network too big for one chip is an error there and spreads over the 32-chip board', () => {
+  it('a network too big for one chip is an error there and spreads over the 32-chip board', { timeout: 180_000 }, () => {
     const wide = `network w { timesteps 4  input x : f32[1, 2, 64, 64]  a = conv2d(x, 64, 3, pad = 1) -> lif  b = conv2d(a, 64, 3, pad = 1) -> lif  output b }`;
     expect(() => estimate(fromSource(wide), presets().get('loihi_1chip')!, { defaultRate: 0.1 })).toThrowError(/more than the 128 cores of `loihi_1chip`/);
     const r = estimate(fromSource(wide), presets().get('loihi_32chip')!, { defaultRate: 0.1 });
