@@ -40,6 +40,9 @@ function checkModule(m: Module, params: Weights, inputs: Inputs, shapes: boolean
     const t = inputs[id];
     if (!t) throw runError(`no value for input \`${id}\``, node, `give inputs for ${m.inputs.map((i) => '`' + i + '`').join(', ')}`);
     const want = node.attrs.shape as number[];
+    // A tensor whose data does not fill its shape would read past its end as NaN, silently.
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    if (t.data.length !== size) throw runError(`input \`${id}\` says ${formatShape(t.shape)} (${size} values) but holds ${t.data.length}`, node, 'give exactly one value per element of the shape');
     if (shapes && !sameShape(t.shape, want)) {
       throw runError(`input \`${id}\` is ${formatShape(t.shape)} but the network declares ${formatShape(want)}`, node,
         'recompile with the matching parameters, e.g. --set batch=N');

@@ -3,7 +3,7 @@
  * messages written for people (`expected ')' but found 'x'`), not Chevrotain's token-type names.
  */
 import type { CstNode, IToken, CstElement } from 'chevrotain';
-import { parser, parseText } from './parser.ts';
+import { MAX_NESTING, parser, parseText } from './parser.ts';
 import { error, type Diagnostic } from './diagnostics.ts';
 import type { Arg, Call, Decl, Expr, FileAst, ImportDecl, Item, Loc, Name, NetworkDecl, Param, Statement } from './ast.ts';
 import { KEYWORDS } from './tokens.ts';
@@ -260,7 +260,10 @@ export interface AstResult {
 
 /** Lex, parse and build the AST of one file; the AST is absent when there were syntax errors. */
 export function parseFile(text: string, file: string): AstResult {
-  const { cst, lexErrors, parseErrors } = parseText(text);
+  const { cst, lexErrors, parseErrors, tooDeep } = parseText(text);
+  if (tooDeep) {
+    return { diagnostics: [error('too-deep', `${file} is nested too deeply to compile: more than ${MAX_NESTING} levels of brackets`, { file, line: tooDeep.startLine ?? 1, col: tooDeep.startColumn ?? 1, length: 1 }, 'split the deepest expression, list or block into smaller ones')] };
+  }
   const diagnostics: Diagnostic[] = lexErrors.map((e) => {
     const ch = text.slice(e.offset, e.offset + e.length);
     return error('lex', `unexpected character '${ch}'`, { file, line: e.line ?? 1, col: e.column ?? 1, length: e.length }, ch === '"' ? 'strings end on the same line: "…"' : undefined);
@@ -271,5 +274,5 @@ export function parseFile(text: string, file: string): AstResult {
   diagnostics.push(...parseErrors.map((e) => parseErrorDiagnostic(file, e as never, end)));
   diagnostics.sort((a, b) => a.pos!.line - b.pos!.line || a.pos!.col - b.pos!.col);
   if (diagnostics.length > 0) return { diagnostics };
-  return { ast: new AstBuilder(file).buildFile(cst), diagnostics };
+  return { ast: new AstBuilder(file).buildFile(cst!), diagnostics };
 }

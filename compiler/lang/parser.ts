@@ -6,7 +6,7 @@
  * rules run once per use, and tsx's transform wraps each new closure in a naming helper, which
  * made inline closures the largest cost of parsing a 10,000-layer network.
  */
-import { CstParser, type CstNode, type IRecognitionException, type ILexingError } from 'chevrotain';
+import { CstParser, type CstNode, type IRecognitionException, type ILexingError, type IToken } from 'chevrotain';
 import * as T from './tokens.ts';
 
 class KilnParser extends CstParser {
@@ -248,13 +248,36 @@ class KilnParser extends CstParser {
 export const parser = new KilnParser();
 
 export interface ParseResult {
-  cst: CstNode;
+  cst?: CstNode;
   lexErrors: ILexingError[];
   parseErrors: IRecognitionException[];
+  /** The bracket that opens level MAX_NESTING + 1, when the text nests that deep (nothing is parsed). */
+  tooDeep?: IToken;
+}
+
+/**
+ * Deeper bracket nesting than this is refused before parsing. The parser recurses a few frames
+ * per level, so thousands of levels exhaust the stack — but where exactly depends on how far the
+ * JIT has optimised the parser, which made the outcome depend on what ran before. A fixed limit
+ * far above any real program (and far below the stack) makes it the same every time.
+ */
+export const MAX_NESTING = 500;
+
+function firstTooDeep(tokens: IToken[]): IToken | undefined {
+  let depth = 0;
+  for (const t of tokens) {
+    const type = t.tokenType;
+    if (type === T.LParen || type === T.LBracket || type === T.LBrace) {
+      if (++depth > MAX_NESTING) return t;
+    } else if (type === T.RParen || type === T.RBracket || type === T.RBrace) depth = Math.max(0, depth - 1);
+  }
+  return undefined;
 }
 
 export function parseText(text: string): ParseResult {
   const lexed = T.kilnLexer.tokenize(text);
+  const tooDeep = firstTooDeep(lexed.tokens);
+  if (tooDeep) return { lexErrors: lexed.errors, parseErrors: [], tooDeep };
   parser.input = lexed.tokens;
   const cst = parser.file();
   return { cst, lexErrors: lexed.errors, parseErrors: [...parser.errors] };

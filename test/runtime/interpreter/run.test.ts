@@ -21,6 +21,9 @@ describe('run', () => {
     expect(shape.diagnostics[0]!.message).toBe('input `x` is [3, 4] but the network declares [2, 4]');
     expect(shape.diagnostics[0]!.hint).toMatch(/--set batch=N/);
     expect(shape.diagnostics[0]!.pos?.line).toBe(2);
+    // Data that does not fill the declared shape is refused (it would read NaN past its end).
+    const short = runError(() => run(m, w, { x: { shape: [2, 4], data: new Float32Array(5) } }));
+    expect(short.diagnostics[0]!.message).toBe('input `x` says [2, 4] (8 values) but holds 5');
     const param = runError(() => run(m, { ...w, 'y.dense': {} }, { x: zeros([2, 4]) }));
     expect(param.diagnostics[0]!.message).toMatch(/no value for parameter `weight` of `y.dense`/);
     const wrong = runError(() => run(m, { ...w, 'y.dense': { ...w['y.dense'], weight: zeros([3, 3]) } }, { x: zeros([2, 4]) }));
