@@ -4,9 +4,9 @@
  * rename), so a kill mid-write leaves the previous checkpoint intact, never a torn file.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
+import { writeFileAtomic } from '../compiler/io/atomic-write.ts';
 
 export interface Checkpoint {
   network: string;
@@ -38,25 +38,7 @@ export function serializeCheckpoint(c: Checkpoint): string {
 }
 
 export function writeCheckpointAtomic(file: string, c: Checkpoint): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const text = serializeCheckpoint(c);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'w');
-    writeSync(fd, text);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, file);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* nothing to clean */
-    }
-    throw new KilnError(error('io', `cannot write checkpoint \`${file}\`: ${(e as Error).message}`, undefined, 'check that the directory exists and is writable'));
-  }
+  writeFileAtomic(file, serializeCheckpoint(c), 'checkpoint');
 }
 
 export function readCheckpoint(file: string): Checkpoint {
