@@ -18,52 +18,17 @@ import { multilevelPartition } from './multilevel.ts';
 import { engineConfig } from './partitioner.ts';
 import { refinePlacement, type StarGraph } from './place-refine.ts';
 import { Rng } from './rng.ts';
+import { synapseGraphOf } from './synapse-graph.ts';
 import type { Hypergraph } from './types.ts';
 
 function fail(code: string, message: string, hint: string): never {
   throw new KilnError(error(code, message, undefined, hint));
 }
 
-/** Undirected star graph of the nets with a source, parallel edges merged (CSR, both directions). */
+/** Undirected star graph of the nets with a source and spikes to carry: the synapse graph, parallel edges merged. */
 export function starGraphOf(h: Hypergraph): StarGraph {
-  const { nv, ne, eptr, pins, ewgt, sourceless } = h;
-  const deg = new Int32Array(nv + 1);
-  const each = (f: (a: number, b: number, w: number) => void) => {
-    for (let e = 0; e < ne; e++) {
-      if (sourceless?.[e] || eptr[e + 1]! - eptr[e]! < 2) continue;
-      const s = pins[eptr[e]!]!;
-      const w = ewgt ? ewgt[e]! : 1;
-      for (let i = eptr[e]! + 1; i < eptr[e + 1]!; i++) if (pins[i] !== s && w > 0) f(s, pins[i]!, w);
-    }
-  };
-  each((a, b) => (deg[a + 1]!++, deg[b + 1]!++));
-  for (let v = 0; v < nv; v++) deg[v + 1]! += deg[v]!;
-  const fill = deg.slice(0, nv);
-  const nbr = new Int32Array(deg[nv]!);
-  const wt = new Float64Array(deg[nv]!);
-  each((a, b, w) => {
-    let p = fill[a]!++;
-    nbr[p] = b;
-    wt[p] = w;
-    p = fill[b]!++;
-    nbr[p] = a;
-    wt[p] = w;
-  });
-  const xadj = new Int32Array(nv + 1);
-  const adj = new Int32Array(nbr.length);
-  const adjw = new Float64Array(nbr.length);
-  const at = new Int32Array(nv).fill(-1);
-  let m = 0;
-  for (let v = 0; v < nv; v++) {
-    const start = m;
-    for (let j = deg[v]!; j < deg[v + 1]!; j++) {
-      const u = nbr[j]!;
-      if (at[u]! >= start) adjw[at[u]!]! += wt[j]!;
-      else (at[u] = m), (adj[m] = u), (adjw[m++] = wt[j]!);
-    }
-    xadj[v + 1] = m;
-  }
-  return { nv, xadj, adj: adj.slice(0, m), adjw: adjw.slice(0, m) };
+  const g = synapseGraphOf(h, { dropWeightless: true });
+  return { nv: g.nv, xadj: g.xadj, adj: g.adjncy, adjw: g.adjwgt! };
 }
 
 /** Σ_e w(e) Σ_{pins p ≠ source} Manhattan distance between the slots of the source and of p. */

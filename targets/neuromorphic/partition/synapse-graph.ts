@@ -6,11 +6,13 @@
  */
 import type { Graph, Hypergraph } from './types.ts';
 
-export function synapseGraphOf(h: Hypergraph): Graph {
+export function synapseGraphOf(h: Hypergraph, opts: { dropWeightless?: boolean } = {}): Graph {
   const { nv, ne, eptr, pins, ewgt, sourceless } = h;
+  // Nets of weight 0 carry no spikes; placement leaves them out (`dropWeightless`), METIS keeps them.
+  const skip = (e: number) => sourceless?.[e] || eptr[e + 1] === eptr[e] || (opts.dropWeightless === true && ewgt !== undefined && !(ewgt[e]! > 0));
   const deg = new Int32Array(nv + 1);
   for (let e = 0; e < ne; e++) {
-    if (sourceless?.[e] || eptr[e + 1] === eptr[e]) continue;
+    if (skip(e)) continue;
     const s = pins[eptr[e]!]!;
     for (let i = eptr[e]! + 1; i < eptr[e + 1]!; i++) {
       if (pins[i] === s) continue;
@@ -23,7 +25,7 @@ export function synapseGraphOf(h: Hypergraph): Graph {
   const nbr = new Int32Array(deg[nv]!);
   const wt = new Float64Array(deg[nv]!);
   for (let e = 0; e < ne; e++) {
-    if (sourceless?.[e] || eptr[e + 1] === eptr[e]) continue;
+    if (skip(e)) continue;
     const s = pins[eptr[e]!]!;
     const w = ewgt ? ewgt[e]! : 1;
     for (let i = eptr[e]! + 1; i < eptr[e + 1]!; i++) {
