@@ -4,5 +4,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../compiler/cli.ts');
+const { main } = await import('../cli/main.ts');
 process.exitCode = main(process.argv.slice(2));

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
-import type { TargetDescription, TrainDescription } from '../targets/description.ts';
+import type { TargetDescription, TrainDescription } from './lang/description.ts';
 import { checkTarget, checkTrain } from './lang/check-blocks.ts';
 import { buildNetwork } from './lang/build-network.ts';
 import { didYouMean, error, hasErrors, KilnError, type Diagnostic } from './lang/diagnostics.ts';

@@ -5,10 +5,8 @@
  */
 import { KilnError, error } from '../compiler/lang/diagnostics.ts';
 
-export interface Tensor {
-  shape: number[];
-  data: Float32Array;
-}
+import type { Tensor } from '../compiler/ir/tensor.ts';
+export type { Tensor } from '../compiler/ir/tensor.ts';
 
 /** Number of elements of a shape; the empty shape is a scalar with one element. */
 export function size(shape: readonly number[]): number {

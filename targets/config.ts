@@ -3,7 +3,7 @@
  * returned as a warning that names the property, the value assumed and how to set it, so no
  * number is ever silently invented.
  */
-import type { TargetDescription } from './description.ts';
+import type { TargetDescription } from '../compiler/lang/description.ts';
 import type { Price, PriceTable } from './stats.ts';
 
 export class ConfigReader {

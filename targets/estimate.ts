@@ -2,7 +2,7 @@
 import type { Module } from '../compiler/ir/module.ts';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { MissingProperty } from './config.ts';
-import type { TargetDescription } from './description.ts';
+import type { TargetDescription } from '../compiler/lang/description.ts';
 import { estimateNeuromorphic, type RateOptions } from './neuromorphic/cost.ts';
 import { estimateSimdCpu } from './simd-cpu/cost.ts';
 import type { TargetResult } from './stats.ts';

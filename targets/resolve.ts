@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkFile, splitSelector } from '../compiler/driver.ts';
 import { didYouMean, error, KilnError } from '../compiler/lang/diagnostics.ts';
-import type { TargetDescription } from './description.ts';
+import type { TargetDescription } from '../compiler/lang/description.ts';
 
 export const PRESET_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'presets');
 

@@ -1,6 +1,6 @@
 /** Checks target and train blocks against their schemas and resolves `extends` chains. */
-import type { TargetDescription, TrainDescription } from '../../targets/description.ts';
-import { TARGET_KINDS, TARGET_SCHEMAS, TRAIN_SCHEMA, type TargetKind } from '../../targets/schema.ts';
+import type { TargetDescription, TrainDescription } from './description.ts';
+import { TARGET_KINDS, TARGET_SCHEMAS, TRAIN_SCHEMA, type TargetKind } from './block-schema.ts';
 import type { TargetDecl, TrainDecl } from './ast.ts';
 import { didYouMean, error, type Diagnostic } from './diagnostics.ts';
 import { readBlock } from './items.ts';

@@ -23,6 +23,8 @@ import { planDropout } from './dropout-plan.ts';
 import { scatterPays, sparseConv2d } from './sparse-conv.ts';
 import { trainingDense } from './sparse-dense.ts';
 import { plannedImpls } from './submatrix.ts';
+import type { TrainTapeEntry } from './types.ts';
+export type { TrainTapeEntry } from './types.ts';
 
 export { timeVarying } from '../interpreter.ts';
 
@@ -42,16 +44,6 @@ const convOp: OpImpl = (ctx) => {
 
 const IMPLS = { dense: denseOp, conv2d: convOp } as const;
 
-/**
- * A tape entry of training's forward pass. Beyond what TapeEntry lists, `saved` holds what
- * training's own op implementations leave for their backward rules: `nonzeros` (a dense layer
- * that took the sparse path: its input's nonzero lists), `sparse` (a conv2d that scattered) and
- * `submatrix` (a layer cut by a dropout plan: kept units and the operands it multiplied).
- */
-export interface TrainTapeEntry extends TapeEntry {
-  /** Straight-through backward of the output's activation quantization. */
-  outputQuant?: FakeQuant;
-}
 
 export interface ForwardOptions {
   training?: boolean;

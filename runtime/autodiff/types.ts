@@ -1,7 +1,8 @@
 /** What a backward rule sees and returns. */
 import type { Node } from '../../compiler/ir/module.ts';
 import type { Tensor } from '../tensor.ts';
-import type { TrainTapeEntry } from './forward.ts';
+import type { TapeEntry } from '../interpreter/types.ts';
+import type { FakeQuant } from './precision.ts';
 
 export interface RuleArgs {
   node: Node;
@@ -23,3 +24,14 @@ export interface RuleResult {
 }
 
 export type BackwardRule = (a: RuleArgs) => RuleResult;
+
+/**
+ * A tape entry of training's forward pass. Beyond what TapeEntry lists, `saved` holds what
+ * training's own op implementations leave for their backward rules: `nonzeros` (a dense layer
+ * that took the sparse path: its input's nonzero lists), `sparse` (a conv2d that scattered) and
+ * `submatrix` (a layer cut by a dropout plan: kept units and the operands it multiplied).
+ */
+export interface TrainTapeEntry extends TapeEntry {
+  /** Straight-through backward of the output's activation quantization. */
+  outputQuant?: FakeQuant;
+}

@@ -6,8 +6,8 @@
 import type { Node, NodeId } from '../../compiler/ir/module.ts';
 import type { Rng, Tensor } from '../tensor.ts';
 
-/** Learnable (and stateful) parameters: node id → parameter name → tensor, as node.params names them. */
-export type Weights = Record<NodeId, Record<string, Tensor>>;
+export type { Weights } from '../../compiler/ir/tensor.ts';
+import type { Weights } from '../../compiler/ir/tensor.ts';
 
 /** Values of the module's inputs by input node id. Integer inputs (token ids) are stored as floats. */
 export type Inputs = Record<NodeId, Tensor>;

@@ -7,7 +7,7 @@
  */
 import type { DType } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
-import type { TargetDescription } from '../../targets/description.ts';
+import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { ConfigReader } from '../../targets/config.ts';
 import { neuromorphicConfig } from '../../targets/neuromorphic/config.ts';
 import { mapNetwork, populationCores } from '../../targets/neuromorphic/network-mapping.ts';

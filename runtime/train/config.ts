@@ -1,12 +1,12 @@
 /**
  * A train block as a training configuration. The language checker has already checked each
- * property's kind (targets/schema.ts TRAIN_SCHEMA); this gives the calls' arguments meaning and
+ * property's kind (compiler/lang/block-schema.ts TRAIN_SCHEMA); this gives the calls' arguments meaning and
  * reports unknown or ill-typed ones at their position, with the arguments that are allowed.
  */
 import type { Loc } from '../../compiler/lang/ast.ts';
 import { didYouMean, error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { Value } from '../../compiler/lang/items.ts';
-import type { TargetProperty, TrainDescription } from '../../targets/description.ts';
+import type { TargetProperty, TrainDescription } from '../../compiler/lang/description.ts';
 import type { LossKind } from '../autodiff/loss.ts';
 import type { OptimizerSpec, Schedule } from '../optim.ts';
 

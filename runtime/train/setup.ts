@@ -6,7 +6,7 @@
 import { checkFile, compile, selectNetwork, splitSelector } from '../../compiler/driver.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import { error, KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
-import type { TrainDescription } from '../../targets/description.ts';
+import type { TrainDescription } from '../../compiler/lang/description.ts';
 import { type TrainConfig, trainConfig } from './config.ts';
 
 export interface Prepared {

@@ -1,6 +1,6 @@
 /** Typed neuromorphic target configuration, with every default it relies on warned about. */
 import { ConfigReader } from '../config.ts';
-import type { TargetDescription } from '../description.ts';
+import type { TargetDescription } from '../../compiler/lang/description.ts';
 
 export interface CoreLimits {
   neurons: number;

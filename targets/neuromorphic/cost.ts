@@ -7,7 +7,7 @@
  */
 import type { Module } from '../../compiler/ir/module.ts';
 import type { ConfigReader } from '../config.ts';
-import type { TargetDescription } from '../description.ts';
+import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type TargetResult } from '../stats.ts';
 import { neuromorphicConfig, type NeuromorphicConfig } from './config.ts';
 import { countEvents, type StepEvents } from './events.ts';

@@ -1,6 +1,6 @@
 /** The SIMD CPU cost model: a per-layer roofline over compute and every memory level, priced. */
 import { ConfigReader } from '../config.ts';
-import type { TargetDescription } from '../description.ts';
+import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type TargetResult } from '../stats.ts';
 import type { LayerWork } from '../workload.ts';
 import { lowerSimdCpu, simdCpuConfig } from './lower.ts';

@@ -4,7 +4,7 @@
  * cache level and from DRAM — and cycles per resource for a roofline.
  */
 import { ConfigReader, MissingProperty } from '../config.ts';
-import type { TargetDescription } from '../description.ts';
+import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { MAC_CLASSES, type LayerWork, type MacClass } from '../workload.ts';
 
 export interface CacheLevel {

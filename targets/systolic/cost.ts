@@ -6,7 +6,7 @@
  */
 import { DTYPE_BITS, type DType } from '../../compiler/ir/dtype.ts';
 import { ConfigReader } from '../config.ts';
-import type { TargetDescription } from '../description.ts';
+import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type TargetResult } from '../stats.ts';
 import type { GemmWork, LayerWork } from '../workload.ts';
 import { convOutputDims, type ConvShape, type Dataflow } from './gemm-model.ts';

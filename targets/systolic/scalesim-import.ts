@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Loc } from '../../compiler/lang/ast.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
-import type { TargetDescription } from '../description.ts';
+import type { TargetDescription } from '../../compiler/lang/description.ts';
 import type { LayerWork } from '../workload.ts';
 import { convOutputDims, gemmFromConv } from './gemm-model.ts';
 import { parseScaleSimConfig, parseTopologyCsv } from './scalesim.ts';

@@ -2,7 +2,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { VERSION } from '../../compiler/cli.ts';
+import { VERSION } from '../../cli/main.ts';
 import { removeTempFiles, runMain, STACK_TRACE, tempFiles } from '../helpers/cli.ts';
 import { examplesDir, goldenDir, presetsDir, repoRoot } from '../helpers/paths.ts';
 import { net } from '../helpers/kiln.ts';

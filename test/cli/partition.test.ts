@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BENCH_SNNS, formatHmetis, formatMetisGraph, generateSnn, graphEdgeCut, parsePartition, scorePartition } from '../../targets/neuromorphic/partition/index.ts';
 import { MAPPING_FORMAT, parseAddress, type Mapping } from '../../targets/neuromorphic/mapping.ts';
 import { removeTempFiles, runMain, STACK_TRACE, tempFiles } from '../helpers/cli.ts';
-import { runPartition } from '../../compiler/commands/partition.ts';
+import { runPartition } from '../../cli/commands/partition.ts';
 import { examplesDir } from '../helpers/paths.ts';
 
 afterAll(removeTempFiles);

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../compiler/cli.ts';
+import { main } from '../../cli/main.ts';
 import { repoRoot } from './paths.ts';
 
 export interface RunResult {

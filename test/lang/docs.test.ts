@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { OPS } from '../../compiler/ir/ops.ts';
-import { TARGET_SCHEMAS, TRAIN_SCHEMA } from '../../targets/schema.ts';
+import { TARGET_SCHEMAS, TRAIN_SCHEMA } from '../../compiler/lang/block-schema.ts';
 import { repoRoot } from '../helpers/paths.ts';
 
 const doc = readFileSync(path.join(repoRoot, 'docs/language.md'), 'utf8');

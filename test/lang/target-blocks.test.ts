@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import type { TargetDescription } from '../../targets/description.ts';
+import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { checkText, expectDiagnostic, expectDiagnostics } from '../helpers/kiln.ts';
 
 function target(src: string, name: string, files?: Record<string, string>): TargetDescription {

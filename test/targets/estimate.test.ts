@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/driver.ts';
 import { KilnError } from '../../compiler/lang/diagnostics.ts';
-import { main } from '../../compiler/cli.ts';
+import { main } from '../../cli/main.ts';
 import { estimate, type Workload } from '../../targets/estimate.ts';
 import { presets, resolveTarget } from '../../targets/resolve.ts';
 import type { TargetResult } from '../../targets/stats.ts';

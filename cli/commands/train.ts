@@ -1,6 +1,6 @@
 /** `kiln train FILE[:NETWORK]`: run a network's train block. */
-import { UsageError } from '../cli-args.ts';
-import type { Diagnostic } from '../lang/diagnostics.ts';
+import { UsageError } from '../args.ts';
+import type { Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import { loadData } from '../../runtime/data/index.ts';
 import { train } from '../../runtime/train.ts';
 import { epochJson, formatEpoch, progressBar } from '../../runtime/train/progress.ts';

@@ -5,10 +5,10 @@
  * the rate a rate-coding host would send, clamp(x, 0, 1) per pixel. Rates depend on the weights,
  * so they mean most with trained ones (a checkpoint).
  */
-import type { Module } from '../../compiler/ir/module.ts';
-import type { Dataset } from '../../runtime/data/dataset.ts';
-import { run, type Weights } from '../../runtime/interpreter.ts';
-import { gather, inputPlan } from '../../runtime/train/batches.ts';
+import type { Module } from '../compiler/ir/module.ts';
+import type { Dataset } from './data/dataset.ts';
+import { run, type Weights } from './interpreter.ts';
+import { gather, inputPlan } from './train/batches.ts';
 
 export interface MeasuredRates {
   /** Per population (lif node id or input id): one rate per neuron of a sample, NCHW order. */

@@ -8,11 +8,11 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { KilnError } from '../../compiler/lang/diagnostics.ts';
-import { run } from '../interpreter.ts';
-import type { Tensor } from '../tensor.ts';
-import { importOnnx, unsupportedModel } from './importer.ts';
-import { type OnnxTensor, halfToFloat, readModel, readTensor } from './proto.ts';
+import { KilnError } from '../compiler/lang/diagnostics.ts';
+import { run } from './interpreter.ts';
+import type { Tensor } from './tensor.ts';
+import { importOnnx, unsupportedModel } from '../compiler/onnx/importer.ts';
+import { type OnnxTensor, halfToFloat, readModel, readTensor } from '../compiler/onnx/proto.ts';
 
 export const RTOL = 1e-3;
 export const ATOL = 1e-7;

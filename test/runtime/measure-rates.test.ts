@@ -4,13 +4,13 @@
  * clamp(x, 0, 1), averaged over the samples.
  */
 import { describe, expect, it } from 'vitest';
-import { initParams } from '../../../runtime/interpreter.ts';
-import type { Dataset } from '../../../runtime/data/dataset.ts';
-import { measureRates } from '../../../targets/neuromorphic/measure-rates.ts';
-import { mapNetwork } from '../../../targets/neuromorphic/network-mapping.ts';
-import { neuromorphicConfig } from '../../../targets/neuromorphic/config.ts';
-import { presets } from '../../../targets/resolve.ts';
-import { compileText } from '../../helpers/kiln.ts';
+import { initParams } from '../../runtime/interpreter.ts';
+import type { Dataset } from '../../runtime/data/dataset.ts';
+import { measureRates } from '../../runtime/measure-rates.ts';
+import { mapNetwork } from '../../targets/neuromorphic/network-mapping.ts';
+import { neuromorphicConfig } from '../../targets/neuromorphic/config.ts';
+import { presets } from '../../targets/resolve.ts';
+import { compileText } from '../helpers/kiln.ts';
 
 describe('measureRates', () => {
   const m = compileText('network s(batch = 2) { timesteps 8  input x : f32[batch, 3]  h = dense(x, 2) -> lif(threshold = 1.0, decay = 0.5)  output h }').module;

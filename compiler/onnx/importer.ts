@@ -5,9 +5,9 @@
  * Kiln cannot express exactly (an op, attribute, dtype or mode) makes the import return a reason
  * instead of a module: a SKIP, never a crash and never a silently different network.
  */
-import type { Module, NodeId } from '../../compiler/ir/module.ts';
-import { verifyModule } from '../../compiler/ir/verify.ts';
-import type { Weights } from '../interpreter/types.ts';
+import type { Module, NodeId } from '../ir/module.ts';
+import { verifyModule } from '../ir/verify.ts';
+import type { Weights } from '../ir/tensor.ts';
 import { Builder, type OutputBinding, Unsupported } from './builder.ts';
 import { BASIC_CONVERTERS } from './convert-basic.ts';
 import { NN_CONVERTERS } from './convert-nn.ts';

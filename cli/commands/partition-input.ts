@@ -5,11 +5,11 @@
  * and scored with the one scorer the benchmark uses.
  */
 import type { Module } from '../../compiler/ir/module.ts';
-import { error, KilnError, type Diagnostic } from '../lang/diagnostics.ts';
+import { error, KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import type { NeuromorphicConfig } from '../../targets/neuromorphic/config.ts';
 import { placeCores } from '../../targets/neuromorphic/place-cores.ts';
-import { compile } from '../driver.ts';
-import { writeFileAtomic } from '../io/atomic-write.ts';
+import { compile } from '../../compiler/driver.ts';
+import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
 import {
   formatPartition, graphEdgeCut, partitionGraph, partitionHypergraph, readHmetisFile, readMetisGraphFile, scorePartition, type Graph, type Hypergraph, type PartitionScore,
 } from '../../targets/neuromorphic/partition/index.ts';

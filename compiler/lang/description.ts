@@ -3,9 +3,9 @@
  * it was written in, and where it came from (file:line:col of a preset or user file), so every
  * number a cost is built from can be traced.
  */
-import type { Loc } from '../compiler/lang/ast.ts';
-import type { Value } from '../compiler/lang/items.ts';
-import type { TargetKind } from './schema.ts';
+import type { Loc } from './ast.ts';
+import type { Value } from './items.ts';
+import type { TargetKind } from './block-schema.ts';
 
 export interface TargetProperty {
   value: Value;

@@ -4,9 +4,9 @@ import { estimate, type Workload } from '../../targets/estimate.ts';
 import { renderReport } from '../../targets/report/render.ts';
 import { resolveTarget } from '../../targets/resolve.ts';
 import { scaleSimTarget, scaleSimTopology } from '../../targets/systolic/scalesim-import.ts';
-import { error, KilnError, type Diagnostic } from '../lang/diagnostics.ts';
-import { compile } from '../driver.ts';
-import { UsageError } from '../cli-args.ts';
+import { error, KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
+import { compile } from '../../compiler/driver.ts';
+import { UsageError } from '../args.ts';
 
 export interface EstimateArgs {
   source: string;

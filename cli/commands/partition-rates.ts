@@ -3,14 +3,14 @@
  * in the interpreter on DATA (a data set split such as mnist:test, split as the file's train
  * block splits it) with trained weights, or with freshly initialized ones and a warning.
  */
-import { UsageError } from '../cli-args.ts';
-import { DATASETS } from '../../targets/schema.ts';
-import type { Module } from '../ir/module.ts';
+import { UsageError } from '../args.ts';
+import { DATASETS } from '../../compiler/lang/block-schema.ts';
+import type { Module } from '../../compiler/ir/module.ts';
 import { loadData } from '../../runtime/data/index.ts';
 import { initParams } from '../../runtime/interpreter.ts';
 import { loadCheckpointInto } from '../../runtime/train/state.ts';
 import { prepare } from '../../runtime/train/setup.ts';
-import { measureRates } from '../../targets/neuromorphic/measure-rates.ts';
+import { measureRates } from '../../runtime/measure-rates.ts';
 import type { RateOptions } from '../../targets/neuromorphic/rates.ts';
 import type { CommandIo } from './train.ts';
 

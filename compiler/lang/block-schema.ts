@@ -2,7 +2,7 @@
  * What a `target` block of each kind may say, and what a `train` block may say. The language
  * checks blocks against these schemas; the cost model (targets/*) gives the properties meaning.
  */
-import type { BlockSchema, PropSchema, Slot } from '../compiler/lang/items.ts';
+import type { BlockSchema, PropSchema, Slot } from './items.ts';
 
 export const TARGET_KINDS = ['simd_cpu', 'systolic', 'neuromorphic'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compareTensor, runOnnxTests } from '../../../runtime/onnx/test-runner.ts';
+import { compareTensor, runOnnxTests } from '../../../runtime/onnx-test-runner.ts';
 import { writeCase, type ModelIn } from './helpers/make-onnx.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'kiln-onnx-'));

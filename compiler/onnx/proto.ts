@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
-import { KilnError, error } from '../../compiler/lang/diagnostics.ts';
+import { KilnError, error } from '../lang/diagnostics.ts';
 
 /** TensorProto.DataType numbers this decoder understands, with their names for messages. */
 export const ONNX_DTYPES: Readonly<Record<number, string>> = {

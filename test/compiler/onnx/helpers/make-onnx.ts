@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { schema } from '../../../../runtime/onnx/proto.ts';
+import { schema } from '../../../../compiler/onnx/proto.ts';
 
 export type AttrIn = number | number[] | string | { f: number } | { floats: number[] } | { t: TensorIn } | { strings: string[] };
 

@@ -3,18 +3,18 @@
  * 70 an internal error (a bug in Kiln, reported as such, never as a bare stack trace).
  */
 import { readFileSync } from 'node:fs';
-import { compile, checkFile } from './driver.ts';
-import { formatDiagnostics, hasErrors, KilnError, type Diagnostic } from './lang/diagnostics.ts';
-import { parseFile } from './lang/build-ast.ts';
-import { moduleToJson } from './ir/json.ts';
-import { printModule } from './ir/print.ts';
-import { PassFailure } from './passes/pass.ts';
-import { parseArgs, parseOverrides, UsageError, type FlagSpec } from './cli-args.ts';
+import { compile, checkFile } from '../compiler/driver.ts';
+import { formatDiagnostics, hasErrors, KilnError, type Diagnostic } from '../compiler/lang/diagnostics.ts';
+import { parseFile } from '../compiler/lang/build-ast.ts';
+import { moduleToJson } from '../compiler/ir/json.ts';
+import { printModule } from '../compiler/ir/print.ts';
+import { PassFailure } from '../compiler/passes/pass.ts';
+import { parseArgs, parseOverrides, UsageError, type FlagSpec } from './args.ts';
 import { runEstimate } from './commands/estimate.ts';
 import { runTrain } from './commands/train.ts';
 import { runRun } from './commands/run.ts';
 import { runPartition } from './commands/partition.ts';
-import { runOnnxTests } from '../runtime/onnx/test-runner.ts';
+import { runOnnxTests } from '../runtime/onnx-test-runner.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers/paths.ts';
-import { caseDirs, runOnnxCase, type CaseResult } from '../../../runtime/onnx/test-runner.ts';
+import { caseDirs, runOnnxCase, type CaseResult } from '../../../runtime/onnx-test-runner.ts';
 
 const suite = path.resolve(repoRoot, '../shared/reference/onnx-node');
 

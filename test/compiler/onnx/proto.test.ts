@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../compiler/lang/diagnostics.ts';
-import { decodeModel, decodeTensor, halfToFloat, readModel, readTensor, schema } from '../../../runtime/onnx/proto.ts';
+import { decodeModel, decodeTensor, halfToFloat, readModel, readTensor, schema } from '../../../compiler/onnx/proto.ts';
 import { repoRoot } from '../../helpers/paths.ts';
 import { encodeModel, encodeTensor, type TensorIn } from './helpers/make-onnx.ts';
 

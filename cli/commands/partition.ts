@@ -3,16 +3,16 @@
  * chips and tiles under every per-core limit and price the result, or split a METIS graph /
  * hMETIS hypergraph into K balanced parts the way gpmetis would. See `kiln partition --help`.
  */
-import { error, KilnError, type Diagnostic } from '../lang/diagnostics.ts';
-import { UsageError } from '../cli-args.ts';
-import { writeFileAtomic } from '../io/atomic-write.ts';
+import { error, KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
+import { UsageError } from '../args.ts';
+import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
 import { resolveTarget } from '../../targets/resolve.ts';
 import { neuromorphicConfig } from '../../targets/neuromorphic/config.ts';
 import { neuromorphicEstimate, priceMapping, withChips, type NeuromorphicEstimate } from '../../targets/neuromorphic/cost.ts';
 import { buildMapping, formatMapping } from '../../targets/neuromorphic/mapping-artifact.ts';
 import { renderMappingSvg } from '../../targets/neuromorphic/map-svg.ts';
 import { mapHypergraphInput } from '../../targets/neuromorphic/network-mapping.ts';
-import type { TargetDescription } from '../../targets/description.ts';
+import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { formatSummary, formatSweep, summarize, type SweepRow } from './partition-report.ts';
 import { mapGraphInput, partitionPlainInput, readPartitionInput, type PartitionInput } from './partition-input.ts';
 import { measuredRates } from './partition-rates.ts';

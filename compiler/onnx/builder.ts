@@ -5,12 +5,11 @@
  * weight or attribute slot (Conv's W, Reshape's shape, Clip's bounds — backend node tests feed
  * weights as inputs), its value is read at import time from the given feeds.
  */
-import { opSpec, withDefaults } from '../../compiler/ir/ops.ts';
-import { ShapeError } from '../../compiler/ir/shape-rules.ts';
-import type { DType, TensorType } from '../../compiler/ir/dtype.ts';
-import type { AttrValue, Module, Node, NodeId } from '../../compiler/ir/module.ts';
-import type { Tensor } from '../tensor.ts';
-import type { Weights } from '../interpreter/types.ts';
+import { opSpec, withDefaults } from '../ir/ops.ts';
+import { ShapeError } from '../ir/shape-rules.ts';
+import type { DType, TensorType } from '../ir/dtype.ts';
+import type { AttrValue, Module, Node, NodeId } from '../ir/module.ts';
+import type { Tensor, Weights } from '../ir/tensor.ts';
 import { type OnnxTensor, type OnnxValueInfo, dtypeName } from './proto.ts';
 
 /** Why a model cannot be imported; the test runner reports it as SKIP. */

@@ -7,10 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { moduleFromJson, moduleToJson } from '../../../compiler/ir/json.ts';
 import { run } from '../../../runtime/interpreter.ts';
-import { importOnnx, type OnnxImport } from '../../../runtime/onnx/importer.ts';
-import { decodeModel, decodeTensor } from '../../../runtime/onnx/proto.ts';
+import { importOnnx, type OnnxImport } from '../../../compiler/onnx/importer.ts';
+import { decodeModel, decodeTensor } from '../../../compiler/onnx/proto.ts';
 import type { Tensor } from '../../../runtime/tensor.ts';
-import { conv2dNaive, gemmNaive } from '../kernels/helpers/naive.ts';
+import { conv2dNaive, gemmNaive } from '../../runtime/kernels/helpers/naive.ts';
 import { encodeModel, encodeTensor, type ModelIn, type TensorIn } from './helpers/make-onnx.ts';
 import { type Arr, broadcast, matmulRef, onnxLstm, softmaxRows, values } from './helpers/reference.ts';
 

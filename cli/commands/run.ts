@@ -5,9 +5,9 @@
  * a (possibly nested) array of numbers holding exactly what one input row holds.
  */
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../cli-args.ts';
-import { error, KilnError } from '../lang/diagnostics.ts';
-import { DATASETS } from '../../targets/schema.ts';
+import { UsageError } from '../args.ts';
+import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
+import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import type { Dataset } from '../../runtime/data/dataset.ts';
 import { loadData } from '../../runtime/data/index.ts';
 import { initParams } from '../../runtime/interpreter.ts';
