@@ -2,14 +2,15 @@
  * Systolic estimate benchmark (issue 3): AlexNet and ResNet-18 (SCALE-Sim's own topology CSVs)
  * on a 32×32 array in all three dataflows, through the whole `kiln estimate` path (topology
  * import, SCALE-Sim-exact simulation, energy pricing). Goal: under 50 ms per network; SCALE-Sim
- * itself takes 200-290 s per dataflow for AlexNet on this machine (shared/reference/scalesim).
+ * itself took 200-290 s per dataflow for AlexNet on this machine (test/fixtures/scalesim/README.md).
+ * The topologies and configs are the copies in test/fixtures/scalesim.
  */
 import * as path from 'node:path';
 import { estimate } from '../targets/estimate.ts';
 import { resolveTarget } from '../targets/resolve.ts';
 import { scaleSimTarget, scaleSimTopology } from '../targets/systolic/scalesim-import.ts';
 
-const ref = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../../shared/reference/scalesim');
+const ref = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../test/fixtures/scalesim');
 
 export function benchEstimate(): { network: string; dataflow: string; ms: number; cycles: number }[] {
   const rows: { network: string; dataflow: string; ms: number; cycles: number }[] = [];

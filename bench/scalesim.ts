@@ -2,7 +2,7 @@
  * SCALE-Sim model benchmark: simulateTopology on SCALE-Sim's own AlexNet and ResNet-18 topology
  * CSVs, 32x32 array, 64 kB SRAMs (its default scale.cfg), os, ws and is. Run with
  * `npx tsx bench/scalesim.ts` (add `--quick` for fewer reps). SCALE-Sim v2 itself takes about
- * 200-290 s per dataflow for AlexNet and 7-13 min for ResNet-18 (shared/reference/scalesim).
+ * 200-290 s per dataflow for AlexNet and 7-13 min for ResNet-18 (test/fixtures/scalesim/README.md).
  *
  * Prints a markdown table: the first (cold, JIT-compiling) run and the best and median of the
  * warm runs, per network for all three dataflows together, plus each dataflow alone.
@@ -16,7 +16,7 @@ import { scaleSimConfig, simulateTopology } from '../targets/systolic/scalesim.t
 import type { Dataflow } from '../targets/systolic/gemm-model.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const reference = path.resolve(here, '..', '..', 'shared', 'reference', 'scalesim', 'topologies', 'conv_nets');
+const reference = path.resolve(here, '..', 'test', 'fixtures', 'scalesim', 'topologies', 'conv_nets');
 const quick = process.argv.includes('--quick');
 const REPS = quick ? 3 : 11;
 const DATAFLOWS: Dataflow[] = ['os', 'ws', 'is'];

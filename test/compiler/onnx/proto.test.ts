@@ -1,13 +1,12 @@
 /** Decoding ONNX protobuf: every TensorProto storage form, attributes, value infos, real files. */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../compiler/lang/diagnostics.ts';
 import { decodeModel, decodeTensor, halfToFloat, readModel, readTensor, schema } from '../../../compiler/onnx/proto.ts';
-import { repoRoot } from '../../helpers/paths.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 import { encodeModel, encodeTensor, type TensorIn } from './helpers/make-onnx.ts';
 
-const suite = path.resolve(repoRoot, '../shared/reference/onnx-node');
+const suite = fixture('onnx-node');
 const roundTrip = (t: TensorIn) => decodeTensor(encodeTensor(t));
 
 describe('TensorProto decoding', () => {
@@ -96,7 +95,7 @@ describe('ModelProto decoding', () => {
     expect([...m.graph.initializers[0]!.values!]).toEqual([1, 2]);
   });
 
-  it.skipIf(!existsSync(suite))('reads files written by ONNX tooling', () => {
+  it('reads files written by ONNX tooling', () => {
     // Values as published in ONNX v1.22.0's test_add_int8 and test_Conv2d cases.
     const x = readTensor(path.join(suite, 'test_add_int8/test_data_set_0/input_0.pb'));
     expect(x.dims).toEqual([3, 4, 5]);

@@ -4,7 +4,7 @@ import { sgemm, matmul } from '../../../runtime/kernels/gemm.ts';
 import { KilnError } from '../../../compiler/lang/diagnostics.ts';
 import { gemmNaive } from './helpers/naive.ts';
 import { expectClose, randomArray } from './helpers/gradcheck.ts';
-import { haveOnnxCases, loadOnnxCase, numAttr } from './helpers/onnx-case.ts';
+import { loadOnnxCase, numAttr } from './helpers/onnx-case.ts';
 
 interface Case {
   m: number; n: number; k: number;
@@ -79,7 +79,7 @@ describe('sgemm against a naive reference', () => {
   });
 });
 
-describe.skipIf(!haveOnnxCases)('ONNX Gemm node tests (onnx v1.22.0)', () => {
+describe('ONNX Gemm node tests (onnx v1.22.0)', () => {
   for (const name of ['test_gemm_all_attributes', 'test_gemm_alpha', 'test_gemm_beta', 'test_gemm_transposeA', 'test_gemm_transposeB', 'test_gemm_default_no_bias', 'test_gemm_default_matrix_bias']) {
     it(name, () => {
       const kase = loadOnnxCase(name);

@@ -7,7 +7,7 @@ import {
 } from '../../../runtime/kernels/pool.ts';
 import { poolNaive } from './helpers/naive.ts';
 import { expectClose, gradCheck, randomArray, weightedSum } from './helpers/gradcheck.ts';
-import { haveOnnxCases, intsAttr, loadOnnxCase, numAttr, onnxNodeDir } from './helpers/onnx-case.ts';
+import { intsAttr, loadOnnxCase, numAttr, onnxNodeDir } from './helpers/onnx-case.ts';
 
 const poolCase = fc.integer({ min: 1, max: 3 }).chain((r) => fc.record({
   n: fc.integer({ min: 1, max: 2 }),
@@ -148,10 +148,8 @@ function samePads(shape: number[], kernel: number[], strides: number[], dil: num
   return [...begin, ...end];
 }
 
-describe.skipIf(!haveOnnxCases)('ONNX backend node tests (onnx v1.22.0, shared/reference/onnx-node)', () => {
-  const names = haveOnnxCases
-    ? readdirSync(onnxNodeDir).filter((d) => /^test_(averagepool|maxpool)_/.test(d) && !d.includes('uint8') && !d.includes('with_argmax'))
-    : [];
+describe('ONNX pooling node tests (onnx v1.22.0, test/fixtures/onnx-node)', () => {
+  const names = readdirSync(onnxNodeDir).filter((d) => /^test_(averagepool|maxpool)_/.test(d) && !d.includes('uint8') && !d.includes('with_argmax'));
   it('found the pooling cases', () => expect(names.length).toBeGreaterThan(20));
   for (const name of names) {
     it(name, () => {

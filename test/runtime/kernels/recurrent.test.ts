@@ -7,7 +7,7 @@ import { gru, gruBackward, type GruGateOrder } from '../../../runtime/kernels/gr
 import type { RecurrentWeights } from '../../../runtime/kernels/rnn-common.ts';
 import { KilnError } from '../../../compiler/lang/diagnostics.ts';
 import { expectClose, gradCheck, randomArray, weightedSum } from './helpers/gradcheck.ts';
-import { haveOnnxCases, loadOnnxCase, numAttr, type OnnxCase } from './helpers/onnx-case.ts';
+import { loadOnnxCase, numAttr, type OnnxCase } from './helpers/onnx-case.ts';
 
 const rand = (shape: number[], seed: number, scale = 1): Tensor => fromArray(shape, randomArray(shape.reduce((a, b) => a * b, 1), seed, scale));
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
@@ -164,7 +164,7 @@ function onnxRecurrent(kase: OnnxCase, gates: number) {
   return { x, wt, yh, lbr: numAttr(node, 'linear_before_reset') === 1 };
 }
 
-describe.skipIf(!haveOnnxCases)('ONNX RNN / LSTM / GRU node tests (onnx v1.22.0)', () => {
+describe('ONNX RNN / LSTM / GRU node tests (onnx v1.22.0)', () => {
   for (const name of ['test_simple_rnn_defaults', 'test_simple_rnn_with_initial_bias', 'test_simple_rnn_batchwise', 'test_rnn_seq_length']) {
     it(name, () => {
       const { x, wt, yh } = onnxRecurrent(loadOnnxCase(name), 1);

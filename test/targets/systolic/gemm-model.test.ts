@@ -1,7 +1,7 @@
 /**
  * Small cases worked out by hand from SCALE-Sim v2's demand-matrix construction
  * (compute/systolic_compute_{os,ws,is}.py) and buffer models (memory/*.py); each test names the
- * reasoning. The formulas are in shared/reference/scalesim/FORMULAS.md.
+ * reasoning. The formulas are in docs/scalesim-semantics.md.
  */
 import { describe, expect, it } from 'vitest';
 import { computeStats, convFromGemm, convOutputDims, foldPlan, gemmFromConv } from '../../../targets/systolic/gemm-model.ts';

@@ -29,14 +29,14 @@ InterfaceBandwidth: CALC
 `;
 
 describe('parseScaleSimConfig', () => {
-  it('reads every shipped config (SCALE-Sim scale.cfg with array size and dataflow changed)', () => {
+  it('reads every shipped config (SCALE-Sim scale.cfg with array size, dataflow and bandwidth mode changed)', () => {
     const files = referenceFiles('configs', '.cfg');
-    expect(files).toHaveLength(3);
+    expect(files).toHaveLength(4);
     for (const file of files) {
       const cfg = parseScaleSimConfig(readReference(file), file);
-      const dataflow = /_(os|ws|is)\.cfg$/.exec(file)![1];
+      const [, dataflow, userBw] = /_(os|ws|is)(_userbw10)?\.cfg$/.exec(file)!;
       expect(cfg).toMatchObject({
-        runName: `scale_32x32_${dataflow}`,
+        runName: `scale_32x32_${dataflow}${userBw ?? ''}`,
         arrayRows: 32,
         arrayCols: 32,
         ifmapSramKb: 64,
@@ -48,7 +48,7 @@ describe('parseScaleSimConfig', () => {
         dataflow,
         bandwidth: [10],
         memoryBanks: 1,
-        interfaceBandwidth: 'CALC',
+        interfaceBandwidth: userBw ? 'USER' : 'CALC',
       });
       // Positions point at the values, for diagnostics further down the line.
       expect(cfg.positions?.arrayRows).toMatchObject({ file, line: 5, col: 17 });

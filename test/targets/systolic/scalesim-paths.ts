@@ -1,9 +1,9 @@
-/** Where SCALE-Sim's reference files live: ../shared/reference/scalesim beside the repository. */
+/** SCALE-Sim's reference files: its configs, topologies and results, in test/fixtures/scalesim. */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot } from '../../helpers/paths.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
-export const scaleSimDir = path.resolve(repoRoot, '../shared/reference/scalesim');
+export const scaleSimDir = fixture('scalesim');
 
 export function readReference(relative: string): string {
   return readFileSync(path.join(scaleSimDir, relative), 'utf8');

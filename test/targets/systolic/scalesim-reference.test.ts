@@ -1,5 +1,5 @@
 /**
- * Every row of shared/reference/scalesim/alexnet-32x32.csv: SCALE-Sim v2 (commit 22f88b17) run
+ * Every row of test/fixtures/scalesim/alexnet-32x32.csv: SCALE-Sim v2 (commit 22f88b17) run
  * on its own alexnet.csv with its default scale.cfg at 32x32, os/ws/is, InterfaceBandwidth CALC;
  * numbers from its COMPUTE_REPORT.csv and DETAILED_ACCESS_REPORT.csv. The configs and topology
  * are read through our parsers from the same folder, so this also checks the import path.

@@ -1,15 +1,13 @@
 /**
- * Reads ONNX backend test cases (ONNX v1.22.0 node tests under shared/reference/onnx-node) so
+ * Reads ONNX backend test cases (ONNX v1.22.0 node tests, copied to test/fixtures/onnx-node) so
  * kernels can be checked against the reference outputs the ONNX project publishes. Only the parts
  * of onnx.proto those files use are decoded: the graph's nodes with attributes, and TensorProtos.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixture } from '../../../helpers/fixtures.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-export const onnxNodeDir = path.resolve(repoRoot, '../shared/reference/onnx-node');
-export const haveOnnxCases = existsSync(onnxNodeDir);
+export const onnxNodeDir = fixture('onnx-node');
 
 export interface OnnxTensor {
   name: string;
