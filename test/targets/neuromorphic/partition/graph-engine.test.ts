@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gpmetisMissing, runGpmetis } from '../../../../targets/neuromorphic/partition/gpmetis.ts';
+import { runGpmetis } from '../../../../targets/neuromorphic/partition/gpmetis.ts';
+import { describeWithGpmetis } from '../../../helpers/gpmetis.ts';
 import { contractGraph, engineGraphOf } from '../../../../targets/neuromorphic/partition/graph-engine.ts';
 import { GraphPartState } from '../../../../targets/neuromorphic/partition/graph-state.ts';
 import { partitionGraph } from '../../../../targets/neuromorphic/partition/partitioner.ts';
@@ -88,8 +89,7 @@ describe('CSR graph engine', () => {
   });
 });
 
-const missing = gpmetisMissing();
-describe.skipIf(missing !== undefined)('partitionGraph against gpmetis', () => {
+describeWithGpmetis('partitionGraph against gpmetis', () => {
   it('cuts at most 1.1× the edges gpmetis cuts at k = 64 (docs/partitioning.md has the full table)', () => {
     const net = generateSnn(BENCH_SNNS[0]!);
     const m = runGpmetis(net.graph, 64, { seed: 1 });

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../../compiler/lang/diagnostics.ts';
-import { gpmetisMissing, runGpmetis } from '../../../../targets/neuromorphic/partition/gpmetis.ts';
+import { runGpmetis } from '../../../../targets/neuromorphic/partition/gpmetis.ts';
+import { describeWithGpmetis } from '../../../helpers/gpmetis.ts';
 import { partitionGraph, partitionHypergraph } from '../../../../targets/neuromorphic/partition/partitioner.ts';
 import { scorePartition } from '../../../../targets/neuromorphic/partition/score.ts';
 import { BENCH_SNNS, generateSnn } from '../../../../targets/neuromorphic/partition/snn-generator.ts';
@@ -182,10 +183,7 @@ describe('messages and edge cut disagree', () => {
   });
 });
 
-const missing = gpmetisMissing();
-if (missing) console.log(`SKIPPED the comparison with gpmetis: ${missing}`);
-
-describe.skipIf(missing !== undefined)('against gpmetis (METIS 5.1, -ufactor=30) on a generated network', () => {
+describeWithGpmetis('against gpmetis (METIS 5.1, -ufactor=30) on a generated network', () => {
   it('sends at most 0.9× the spike messages of gpmetis at k = 64 (docs/partitioning.md has the full table)', () => {
     const net = generateSnn(BENCH_SNNS[0]!);
     const m = runGpmetis(net.graph, 64, { seed: 1 });

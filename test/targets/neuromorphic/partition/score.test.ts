@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../../compiler/lang/diagnostics.ts';
-import { gpmetisMissing, runGpmetis } from '../../../../targets/neuromorphic/partition/gpmetis.ts';
+import { runGpmetis } from '../../../../targets/neuromorphic/partition/gpmetis.ts';
+import { describeWithGpmetis } from '../../../helpers/gpmetis.ts';
 import { readMetisGraphFile } from '../../../../targets/neuromorphic/partition/metis-format.ts';
 import { graphEdgeCut, scorePartition } from '../../../../targets/neuromorphic/partition/score.ts';
 import { BENCH_SNNS, generateSnn } from '../../../../targets/neuromorphic/partition/snn-generator.ts';
@@ -56,10 +57,7 @@ describe('scorePartition', () => {
   });
 });
 
-const missing = gpmetisMissing();
-if (missing) console.log(`SKIPPED gpmetis comparisons: ${missing}`);
-
-describe.skipIf(missing !== undefined)('edge cut agrees with gpmetis (METIS 5.1) on its own partitions', () => {
+describeWithGpmetis('edge cut agrees with gpmetis (METIS 5.1) on its own partitions', () => {
   it('on the METIS manual graph', () => {
     const g = readMetisGraphFile(path.join(fixtures, 'manual-weighted.graph'));
     for (const k of [2, 3]) {
