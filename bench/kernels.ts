@@ -12,7 +12,7 @@ import { conv2dBackward } from '../runtime/kernels/conv2d-backward.ts';
 import { packSignBits, xnorGemm } from '../runtime/kernels/binary.ts';
 import { mulberry32, randomNormal } from '../runtime/tensor.ts';
 
-/** fp32 peak of one core: 16 FMA lanes (2 AVX2 FMA pipes × 8) × 2 FLOP × ≈ 2.45 GHz (shared/reference/energy.md). */
+/** fp32 peak of one core: 16 FMA lanes (2 AVX2 FMA pipes × 8) × 2 FLOP × ≈ 2.45 GHz (docs/references.md, "The development machine"). */
 const PEAK_GFLOPS_PER_CORE = 78;
 const quick = process.argv.includes('--quick');
 const REPS = quick ? 3 : 7;

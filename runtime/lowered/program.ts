@@ -56,7 +56,7 @@ export function lowerProgram(module: Module, target: TargetDescription): Lowered
       const cfg = systolicConfig(target, r);
       const { arrayRows: R, arrayCols: C, dataflow } = cfg.scalesim;
       numerics = { word: r.word<DType>('word', 'i8', ''), accumulator: r.word<DType>('accumulator', 'i32', '') };
-      // Spatial and temporal dimensions per dataflow as SCALE-Sim maps them (FORMULAS.md §1).
+      // Spatial and temporal dimensions per dataflow as SCALE-Sim maps them (docs/scalesim-semantics.md).
       for (const n of gemmLayers) {
         plans.set(n.id, (m, nn, k) =>
           dataflow === 'os' ? { mTile: R, nTile: C, kChunk: k, why: `os on ${R}×${C}: each PE accumulates all of K` }

@@ -3,7 +3,7 @@
  * overflow asks for, each division a (λ−1)-minimal balanced partition of the core's own neurons
  * (so the pieces share as few presynaptic neurons — input axons — as possible). This is how
  * Loihi toolchains settle capacity ("divide a core's worth of neurons until constraints hold",
- * shared/reference/neuromorphic.md), but with a partitioner choosing the cut. Splitting a core
+ * docs/references.md), but with a partitioner choosing the cut. Splitting a core
  * can push the output axons of the cores feeding it up, so the exact use is counted again after
  * every round.
  */

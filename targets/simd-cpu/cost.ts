@@ -5,7 +5,7 @@ import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type Tar
 import type { LayerWork } from '../workload.ts';
 import { lowerSimdCpu, simdCpuConfig } from './lower.ts';
 
-/** Built-in defaults, each from the published table it cites (shared/reference/energy.md). */
+/** Built-in defaults, each from the published table it cites (docs/references.md, "Energy per operation"). */
 const DEFAULT_PRICES: Record<string, [number, string, string]> = {
   'mac.f32': [4.6e-12, 'compute', 'Horowitz ISSCC 2014: fp32 mult 3.7 + add 0.9 pJ'],
   'mac.f16': [1.5e-12, 'compute', 'Horowitz ISSCC 2014: fp16 mult 1.1 + add 0.4 pJ'],
