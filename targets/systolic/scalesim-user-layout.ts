@@ -68,21 +68,40 @@ export class IfmapCells {
   readonly K: number;
   /** Every in-bounds address is held by exactly one cell (windows do not overlap). */
   readonly injective: boolean;
+  /** Every cell is in bounds (SCALE-Sim's ceil output size adds no partial window). */
+  readonly allInBounds: boolean;
+  // Top-left ifmap row / column of each window m, and the offset of each tap k in it.
+  private readonly winY: Int32Array;
+  private readonly winX: Int32Array;
+  private readonly tapY: Int32Array;
+  private readonly tapX: Int32Array;
 
   constructor(readonly conv: ConvShape) {
-    this.eh = Math.ceil((conv.ifmapH - conv.filterH + conv.strideH) / conv.strideH);
-    this.ew = Math.ceil((conv.ifmapW - conv.filterW + conv.strideW) / conv.strideW);
-    this.K = conv.filterH * conv.filterW * conv.channels;
-    this.injective = (conv.filterH <= conv.strideH || this.eh === 1) && (conv.filterW <= conv.strideW || this.ew === 1);
+    const { filterH: fh, filterW: fw, channels: ch, strideH: sh, strideW: sw } = conv;
+    this.eh = Math.ceil((conv.ifmapH - fh + sh) / sh);
+    this.ew = Math.ceil((conv.ifmapW - fw + sw) / sw);
+    this.K = fh * fw * ch;
+    this.injective = (fh <= sh || this.eh === 1) && (fw <= sw || this.ew === 1);
+    this.allInBounds = (this.eh - 1) * sh + fh <= conv.ifmapH && (this.ew - 1) * sw + fw <= conv.ifmapW;
+    const M = this.eh * this.ew;
+    this.winY = new Int32Array(M);
+    this.winX = new Int32Array(M);
+    for (let m = 0; m < M; m++) {
+      const oy = Math.floor(m / this.ew);
+      this.winY[m] = oy * sh;
+      this.winX[m] = (m - oy * this.ew) * sw;
+    }
+    this.tapY = new Int32Array(this.K);
+    this.tapX = new Int32Array(this.K);
+    for (let k = 0; k < this.K; k++) {
+      const cRow = Math.floor(k / (fw * ch));
+      this.tapY[k] = cRow;
+      this.tapX[k] = Math.floor((k - cRow * fw * ch) / ch);
+    }
   }
 
   inBounds(m: number, k: number): boolean {
-    const { filterW: fw, channels: ch, strideH: sh, strideW: sw } = this.conv;
-    const oy = Math.floor(m / this.ew);
-    const ox = m - oy * this.ew;
-    const cRow = Math.floor(k / (fw * ch));
-    const cCol = Math.floor((k - cRow * fw * ch) / ch);
-    return oy * sh + cRow < this.conv.ifmapH && ox * sw + cCol < this.conv.ifmapW;
+    return this.allInBounds || (this.winY[m]! + this.tapY[k]! < this.conv.ifmapH && this.winX[m]! + this.tapX[k]! < this.conv.ifmapW);
   }
 
   /** Calls back (m', k') for every cell holding the same address as (m, k), itself included. */
