@@ -27,6 +27,8 @@ export interface LayerStats {
   latency_s?: number;
   compute_cycles?: number;
   stall_cycles?: number;
+  /** The DRAM interface behind most of the stall cycles (systolic layers with a fixed bandwidth). */
+  stalled_most?: 'ifmap' | 'filter' | 'ofmap';
   energy_j: number;
   /** Fraction in [0, 1]; for a systolic layer SCALE-Sim's compute utilization. */
   utilization?: number;

@@ -37,6 +37,8 @@ export const TARGET_SCHEMAS: Readonly<Record<TargetKind, BlockSchema>> = {
       sram: keyed('on-chip buffer per operand, e.g. `sram ifmap 12 MiB`', ['ifmap', 'filter', 'ofmap'], q(['bytes'], '12 MiB')),
       dram: prop('off-chip bandwidth, e.g. `dram 34 GB/s`; without it (and without `bandwidth`) DRAM never stalls the array, as in SCALE-Sim\'s CALC mode', q(['bandwidth'], '34 GB/s')),
       bandwidth: prop('DRAM words per cycle, as SCALE-Sim\'s `Bandwidth` in USER mode (an alternative to `dram`)', { kind: 'number' }),
+      dram_model: prop('how a fixed DRAM bandwidth stalls the array: `kiln` (default; a double-buffered scratchpad) or `scalesim` (SCALE-Sim v2\'s USER mode, exactly); see docs/cost-model.md', { kind: 'word', values: ['kiln', 'scalesim'] }),
+      dram_sharing: prop('for `dram_model kiln`: the ifmap, filter and ofmap transfers share one bandwidth (`shared`, default) or each has all of it (`per_interface`)', { kind: 'word', values: ['shared', 'per_interface'] }),
       vector: prop('lanes of the vector unit that runs what the array cannot (pooling, activations)', int),
     },
   },

@@ -34,8 +34,11 @@ function grid(head: string[], rows: string[][]): string {
 }
 
 function layerTable(layers: LayerStats[]): string {
-  const rows = layers.map((l) => [l.name, l.op, fmtN(l.macs), l.cycles === undefined ? '—' : fmtN(l.cycles), fmtJ(l.energy_j), pct(l.utilization), l.bound ?? l.unit ?? '']);
-  return grid(['layer', 'op', 'MACs', 'cycles', 'energy', 'util', 'bound / unit'], rows);
+  // Stalls get a column only when some layer waits on DRAM, so stall-free reports keep their shape.
+  const stalls = layers.some((l) => (l.stall_cycles ?? 0) > 0);
+  const stall = (l: LayerStats) => (l.stall_cycles ? `${fmtN(l.stall_cycles)}${l.stalled_most ? ` (${l.stalled_most})` : ''}` : '0');
+  const rows = layers.map((l) => [l.name, l.op, fmtN(l.macs), l.cycles === undefined ? '—' : fmtN(l.cycles), ...(stalls ? [stall(l)] : []), fmtJ(l.energy_j), pct(l.utilization), l.bound ?? l.unit ?? '']);
+  return grid(['layer', 'op', 'MACs', 'cycles', ...(stalls ? ['stalls'] : []), 'energy', 'util', 'bound / unit'], rows);
 }
 
 function totalsTable(results: TargetResult[]): string {

@@ -9,8 +9,9 @@ import { ConfigReader } from '../config.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type TargetResult } from '../stats.ts';
 import type { GemmWork, LayerWork } from '../workload.ts';
-import { convOutputDims, type ConvShape, type Dataflow } from './gemm-model.ts';
+import { convOutputDims, foldPlan, type ConvShape, type Dataflow } from './gemm-model.ts';
 import { scaleSimConfig, simulateLayer, type ScaleSimConfig, type ScaleSimLayerStats } from './scalesim.ts';
+import { kilnDramStall, type DramSharing } from './dram-stall.ts';
 
 export interface SystolicConfig {
   scalesim: ScaleSimConfig;
@@ -19,6 +20,9 @@ export interface SystolicConfig {
   vectorLanes: number;
   /** DRAM bytes per cycle when the target fixes a bandwidth; absent: SCALE-Sim's CALC mode, no stalls. */
   dramBytesPerCycle?: number;
+  /** Which stall model a fixed bandwidth gets: Kiln's double buffer, or SCALE-Sim's USER mode (exact). */
+  dramModel: 'kiln' | 'scalesim';
+  dramSharing: DramSharing;
   staticPowerW: number;
 }
 
@@ -30,12 +34,25 @@ export function systolicConfig(desc: TargetDescription, r: ConfigReader): Systol
   const wordBits = DTYPE_BITS[word];
   const dram = r.has('dram') ? r.number('dram', 0, '') : undefined;
   const bandwidthWords = r.has('bandwidth') ? r.number('bandwidth', 0, '') : undefined;
+  const dramBytesPerCycle = dram !== undefined ? dram / clockHz : bandwidthWords !== undefined ? (bandwidthWords * wordBits) / 8 : undefined;
+  const dramModel = r.has('dram_model') ? r.word<'kiln' | 'scalesim'>('dram_model', 'kiln', '') : 'kiln';
+  const dramSharing = r.has('dram_sharing') ? r.word<DramSharing>('dram_sharing', 'shared', '') : 'shared';
+  const scalesim = scaleSimConfig({ runName: desc.name, arrayRows: rows, arrayCols: cols, dataflow: r.word<Dataflow>('dataflow', 'os', 'output stationary (SCALE-Sim\'s default)'), ifmapSramKb: kib('ifmap'), filterSramKb: kib('filter'), ofmapSramKb: kib('ofmap') });
+  if (dramModel === 'scalesim' && dramBytesPerCycle !== undefined) {
+    // SCALE-Sim requests whole lines of an integer number of words per cycle.
+    const exact = (dramBytesPerCycle * 8) / wordBits;
+    const perCycle = Math.max(1, Math.floor(exact + 1e-9));
+    if (Math.abs(perCycle - exact) > 1e-9) r.warnings.push(`${desc.name}: SCALE-Sim's USER mode needs whole words per cycle; ${+exact.toPrecision(4)} rounded to ${perCycle}`);
+    Object.assign(scalesim, { interfaceBandwidth: 'USER', bandwidth: [perCycle] });
+  }
   return {
-    scalesim: scaleSimConfig({ runName: desc.name, arrayRows: rows, arrayCols: cols, dataflow: r.word<Dataflow>('dataflow', 'os', 'output stationary (SCALE-Sim\'s default)'), ifmapSramKb: kib('ifmap'), filterSramKb: kib('filter'), ofmapSramKb: kib('ofmap') }),
+    scalesim,
     clockHz,
     wordBits,
     vectorLanes: r.number('vector', cols, `a vector unit of ${cols} lanes (one per array column)`),
-    dramBytesPerCycle: dram !== undefined ? dram / clockHz : bandwidthWords !== undefined ? (bandwidthWords * wordBits) / 8 : undefined,
+    dramBytesPerCycle,
+    dramModel,
+    dramSharing,
     staticPowerW: r.number('static_power', 0, 'no static power'),
   };
 }
@@ -76,10 +93,8 @@ function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, warnings: st
   void warnings;
   const sim = simulateLayer(cfg.scalesim, { ...shape, name: w.name });
   const rep = g.repeat;
-  const dramWords = (sim.dramIfmapReads + sim.dramFilterReads + sim.dramOfmapWrites) * rep;
   const computeCycles = sim.computeCycles * rep;
-  // With a fixed DRAM bandwidth, transfers overlap compute (double buffering) and only the excess stalls.
-  const stall = cfg.dramBytesPerCycle ? Math.max(0, Math.ceil((dramWords * cfg.wordBits) / 8 / cfg.dramBytesPerCycle - computeCycles)) : 0;
+  const { stall, stalledMost } = dramStall(sim, cfg, rep);
   const wordDType = (Object.keys(DTYPE_BITS) as DType[]).find((d) => DTYPE_BITS[d] === cfg.wordBits && !['spike', 'binary', 'ternary'].includes(d)) ?? 'i8';
   const macKey = `mac.${g.macClass === 'binary' || g.macClass === 'ternary' ? g.macClass : wordDType}`;
   const actions: Record<string, number> = {
@@ -96,11 +111,25 @@ function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, warnings: st
       utilization: sim.computeUtilPct / 100, mapping_efficiency: sim.mappingEfficiencyPct / 100,
       sram_reads: { ifmap: sim.sramIfmapReads * rep, filter: sim.sramFilterReads * rep }, sram_writes: { ofmap: sim.sramOfmapWrites * rep },
       dram_reads: { ifmap: sim.dramIfmapReads * rep, filter: sim.dramFilterReads * rep }, dram_writes: { ofmap: sim.dramOfmapWrites * rep },
+      ...(stalledMost ? { stalled_most: stalledMost } : {}),
       unit: 'array', bound: stall > 0 ? 'memory (dram)' : 'compute', actions,
       notes: [...(rep > 1 ? [`${rep} GEMMs of ${sim.gemm.M}×${sim.gemm.N}×${sim.gemm.K} (groups or time steps × layers)`] : []), ...(note ? [note] : [])],
       details: { gemm: { m: sim.gemm.M, n: sim.gemm.N, k: sim.gemm.K, repeat: rep }, folds: { row: sim.rowFolds, col: sim.colFolds } },
     },
   };
+}
+
+/** Stall cycles behind a fixed DRAM bandwidth: SCALE-Sim's (already in `sim`) or Kiln's double buffer. */
+function dramStall(sim: ScaleSimLayerStats, cfg: SystolicConfig, rep: number): { stall: number; stalledMost?: 'ifmap' | 'filter' | 'ofmap' } {
+  if (sim.stallBy) {
+    const by = sim.stallBy;
+    const most = (['ifmap', 'filter', 'ofmap'] as const).reduce((a, b) => (by[b] > by[a] ? b : a));
+    return { stall: sim.stallCycles * rep, ...(sim.stallCycles > 0 ? { stalledMost: most } : {}) };
+  }
+  if (!cfg.dramBytesPerCycle) return { stall: 0 };
+  const plan = foldPlan(sim.gemm, { rows: sim.arrayRows, cols: sim.arrayCols }, sim.dataflow);
+  const k = kilnDramStall(plan, sim.computeCycles, { ifmap: sim.dramIfmapReads, filter: sim.dramFilterReads, ofmap: sim.dramOfmapWrites }, (cfg.dramBytesPerCycle * 8) / cfg.wordBits, cfg.dramSharing);
+  return { stall: k.stallCycles * rep, ...(k.stallCycles > 0 ? { stalledMost: k.stalledMost } : {}) };
 }
 
 export function estimateSystolic(desc: TargetDescription, layers: LayerWork[]): TargetResult {

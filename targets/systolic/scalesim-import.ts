@@ -35,7 +35,11 @@ export function scaleSimTarget(file: string): TargetDescription {
     'sram.ofmap': { value: cfg.ofmapSramKb * 1024, unit: 'KiB', source: at('ofmapSramKb') },
     word: { value: 'i8', source: { file, line: 1, col: 1, length: 1 } },
   };
-  if (cfg.interfaceBandwidth === 'USER') props.bandwidth = { value: cfg.bandwidth[0] ?? 10, source: at('bandwidth') };
+  if (cfg.interfaceBandwidth === 'USER') {
+    // A SCALE-Sim config is priced the way SCALE-Sim prices it: its USER-mode stalls, exactly.
+    props.bandwidth = { value: cfg.bandwidth[0] ?? 10, source: at('bandwidth') };
+    props.dram_model = { value: 'scalesim', source: at('interfaceBandwidth') };
+  }
   return { name: cfg.runName || path.basename(file, '.cfg'), kind: 'systolic', extends: [], props };
 }
 

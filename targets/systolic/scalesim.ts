@@ -1,7 +1,8 @@
 /**
- * SCALE-Sim v2 (scalesim-project/scale-sim-v2 @ 22f88b17, CALC bandwidth mode) per-layer results,
- * reproduced exactly and fast: compute cycles, utilisation, SRAM and DRAM access counts for the
- * os/ws/is dataflows. Pure functions; see docs/scalesim-semantics.md for every convention kept.
+ * SCALE-Sim v2 (scalesim-project/scale-sim-v2 @ 22f88b17) per-layer results, reproduced exactly:
+ * compute cycles, utilisation, SRAM and DRAM access counts for the os/ws/is dataflows, and in
+ * USER bandwidth mode its stall cycles and DRAM traffic (scalesim-user.ts). Pure functions; see
+ * docs/scalesim-semantics.md for every convention kept.
  */
 
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
@@ -16,6 +17,7 @@ import {
 } from './gemm-model.ts';
 import type { ScaleSimConfig } from './scalesim-config.ts';
 import { filterDramReads, ifmapDramReads, readEpochSize } from './scalesim-read-buffer.ts';
+import { simulateUserMode, type Operand } from './scalesim-user.ts';
 import { ofmapDramWrites } from './scalesim-write-buffer.ts';
 
 export type { ScaleSimConfig } from './scalesim-config.ts';
@@ -42,8 +44,10 @@ export interface ScaleSimLayerStats {
   cyclesPerFold: number;
   /** SCALE-Sim's "Total Cycles" less stalls: folds * cyclesPerFold - 1. */
   computeCycles: number;
-  /** Always 0: in CALC mode the read buffers always hit and the write buffer never fills. */
+  /** 0 in CALC mode (the read buffers always hit and the write buffer never fills). */
   stallCycles: number;
+  /** USER mode: stall cycles charged to each interface (each line's stall to the one that waited longest). */
+  stallBy?: Record<Operand, number>;
   totalCycles: number;
   mappingEfficiencyPct: number;
   computeUtilPct: number;
@@ -71,6 +75,9 @@ function checkPositiveInts(what: string, fields: Record<string, number>): void {
   }
 }
 
+/** SCALE-Sim's buffer words: kB × 1024 one-byte words, floored. */
+const words = (kb: number) => Math.floor(kb * 1024);
+
 function checkConfig(cfg: ScaleSimConfig): void {
   const pos = cfg.positions;
   const bad = (field: keyof NonNullable<ScaleSimConfig['positions']>, message: string, hint: string) =>
@@ -78,20 +85,16 @@ function checkConfig(cfg: ScaleSimConfig): void {
   for (const f of ['arrayRows', 'arrayCols'] as const) {
     if (!Number.isSafeInteger(cfg[f]) || cfg[f] < 1) throw bad(f, `${f} must be a positive integer, got ${cfg[f]}`, 'the array needs at least one row and one column');
   }
+  if (cfg.interfaceBandwidth === 'USER' && !(Number.isSafeInteger(cfg.bandwidth[0]) && cfg.bandwidth[0]! >= 1)) {
+    throw bad('bandwidth', `USER mode needs a Bandwidth of at least 1 word per cycle, got ${cfg.bandwidth[0]}`, 'SCALE-Sim requests whole lines of Bandwidth words');
+  }
   for (const f of ['ifmapSramKb', 'filterSramKb', 'ofmapSramKb'] as const) {
-    if (!(Math.floor(cfg[f] * 1024) >= 2)) throw bad(f, `${f} must hold at least 2 words, got ${cfg[f]} kB`, 'SCALE-Sim sizes are in kB of 1-byte words');
+    if (!(words(cfg[f]) >= 2)) throw bad(f, `${f} must hold at least 2 words, got ${cfg[f]} kB`, 'SCALE-Sim sizes are in kB of 1-byte words');
   }
 }
 
 export function simulateLayer(cfg: ScaleSimConfig, workload: ScaleSimWorkload): ScaleSimLayerStats {
   const name = workload.name ?? '';
-  if (cfg.interfaceBandwidth !== 'CALC') {
-    throw new KilnError(
-      error('scalesim-user-bandwidth', `layer ${name}: InterfaceBandwidth USER is not modelled`,
-        cfg.positions?.interfaceBandwidth,
-        'use InterfaceBandwidth: CALC; stalls from a user DRAM bandwidth are not reproduced'),
-    );
-  }
   checkConfig(cfg);
   const conv = isGemm(workload) ? convFromGemm(workload) : workload;
   checkPositiveInts(`layer ${name}`, {
@@ -114,6 +117,9 @@ export function simulateLayer(cfg: ScaleSimConfig, workload: ScaleSimWorkload): 
   const gemm = { M: g.M, N: g.N, K: g.K };
   const plan = foldPlan(gemm, { rows: cfg.arrayRows, cols: cfg.arrayCols }, cfg.dataflow);
   const c = computeStats(plan);
+  const dram = cfg.interfaceBandwidth === 'USER'
+    ? simulateUserMode(conv, plan, { ifmapWords: words(cfg.ifmapSramKb), filterWords: words(cfg.filterSramKb), ofmapWords: words(cfg.ofmapSramKb), bandwidth: cfg.bandwidth[0]! })
+    : undefined;
   return {
     name,
     dataflow: cfg.dataflow,
@@ -126,17 +132,18 @@ export function simulateLayer(cfg: ScaleSimConfig, workload: ScaleSimWorkload): 
     folds: plan.folds,
     cyclesPerFold: plan.linesPerFold,
     computeCycles: c.computeCycles,
-    stallCycles: 0,
-    totalCycles: c.computeCycles,
+    stallCycles: dram?.stallCycles ?? 0,
+    ...(dram ? { stallBy: dram.stallBy } : {}),
+    totalCycles: dram?.totalCycles ?? c.computeCycles,
     mappingEfficiencyPct: c.mappingEfficiencyPct,
     computeUtilPct: c.computeUtilPct,
     overallUtilPct: c.overallUtilPct,
     sramIfmapReads: c.sramIfmapReads,
     sramFilterReads: c.sramFilterReads,
     sramOfmapWrites: c.sramOfmapWrites,
-    dramIfmapReads: ifmapDramReads(conv, plan, readEpochSize(cfg.ifmapSramKb)),
-    dramFilterReads: filterDramReads(plan, readEpochSize(cfg.filterSramKb)),
-    dramOfmapWrites: ofmapDramWrites(plan, cfg.ofmapSramKb),
+    dramIfmapReads: dram?.dramIfmapReads ?? ifmapDramReads(conv, plan, readEpochSize(cfg.ifmapSramKb)),
+    dramFilterReads: dram?.dramFilterReads ?? filterDramReads(plan, readEpochSize(cfg.filterSramKb)),
+    dramOfmapWrites: dram?.dramOfmapWrites ?? ofmapDramWrites(plan, cfg.ofmapSramKb),
   };
 }
 

@@ -71,12 +71,12 @@ describe('SCALE-Sim model properties', () => {
     );
   });
 
-  it('rejects layers and configs SCALE-Sim cannot run, and the USER bandwidth mode', () => {
+  it('rejects layers and configs SCALE-Sim cannot run', () => {
     const cfg = scaleSimConfig();
     expect(() => simulateLayer(cfg, { M: 0, N: 1, K: 1 })).toThrow(KilnError);
     expect(() => simulateLayer(cfg, { ifmapH: 3, ifmapW: 3, filterH: 5, filterW: 1, channels: 1, numFilters: 1, strideH: 1, strideW: 1 })).toThrow(/larger than the ifmap/);
     expect(() => simulateLayer(scaleSimConfig({ arrayRows: 0 }), { M: 1, N: 1, K: 1 })).toThrow(KilnError);
-    expect(() => simulateLayer(scaleSimConfig({ interfaceBandwidth: 'USER' }), { M: 1, N: 1, K: 1 })).toThrow(/USER is not modelled/);
+    expect(() => simulateLayer(scaleSimConfig({ interfaceBandwidth: 'USER', bandwidth: [0] }), { M: 1, N: 1, K: 1 })).toThrow(/at least 1 word per cycle/);
   });
 });
 
