@@ -30,13 +30,14 @@ export function systolicConfig(desc: TargetDescription, r: ConfigReader): Systol
   const wordBits = DTYPE_BITS[word];
   const dram = r.has('dram') ? r.number('dram', 0, '') : undefined;
   const bandwidthWords = r.has('bandwidth') ? r.number('bandwidth', 0, '') : undefined;
+  if (dram === undefined && bandwidthWords === undefined) r.notes.push('DRAM stalls (no `dram` bandwidth: transfers are taken to overlap compute, SCALE-Sim\'s CALC mode)');
   return {
     scalesim: scaleSimConfig({ runName: desc.name, arrayRows: rows, arrayCols: cols, dataflow: r.word<Dataflow>('dataflow', 'os', 'output stationary (SCALE-Sim\'s default)'), ifmapSramKb: kib('ifmap'), filterSramKb: kib('filter'), ofmapSramKb: kib('ofmap') }),
     clockHz,
     wordBits,
     vectorLanes: r.number('vector', cols, `a vector unit of ${cols} lanes (one per array column)`),
     dramBytesPerCycle: dram !== undefined ? dram / clockHz : bandwidthWords !== undefined ? (bandwidthWords * wordBits) / 8 : undefined,
-    staticPowerW: r.number('static_power', 0, 'no static power'),
+    staticPowerW: r.optional('static_power', 'static power (no `static_power`)') ?? 0,
   };
 }
 
@@ -147,6 +148,6 @@ export function estimateSystolic(desc: TargetDescription, layers: LayerWork[]): 
   return {
     target: desc.name, kind: 'systolic',
     summary: { cycles, latency_s: latency, energy_j: energy, breakdown_j: breakdown, macs, utilization: cycles ? macs / (cycles * rows * cols) : 0, dataflow: cfg.scalesim.dataflow, array: [rows, cols] },
-    layers: stats, warnings: [...r.warnings, ...warnings], prices,
+    layers: stats, warnings: [...r.warnings, ...warnings], notes: r.notes, prices,
   };
 }
