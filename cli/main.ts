@@ -15,6 +15,7 @@ import { runTrain } from './commands/train.ts';
 import { runRun } from './commands/run.ts';
 import { runPartition } from './commands/partition.ts';
 import { runOnnxTests } from '../runtime/onnx-test-runner.ts';
+import { PRESET_LIBRARY } from '../targets/resolve.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -60,6 +61,7 @@ When FILE declares several networks, name one as FILE:NETWORK.
       }
       const timings: string[] = [];
       const result = compile(file, {
+        libraries: PRESET_LIBRARY,
         overrides: parseOverrides(args.flags.get('--set'), 'compile'),
         instruments: {
           verifyEach: args.flags.has('--verify-each'),
@@ -239,7 +241,7 @@ error it finds. Prints a one-line summary when the file is clean.`,
     flags: { '--set': { value: true, repeat: true } },
     run(args, io) {
       const file = single(args.positional, 'check');
-      const r = checkFile(file, { overrides: parseOverrides(args.flags.get('--set'), 'check') });
+      const r = checkFile(file, { overrides: parseOverrides(args.flags.get('--set'), 'check'), libraries: PRESET_LIBRARY });
       const code = report(r.diagnostics, io, r.program.sources);
       if (code === 0) {
         const n = (m: Map<string, unknown>, what: string) => `${m.size} ${what}${m.size === 1 ? '' : 's'}`;

@@ -5,7 +5,7 @@
  */
 import { estimateEach, failed, type Workload } from '../../targets/estimate.ts';
 import { renderReport } from '../../targets/report/render.ts';
-import { resolveTarget } from '../../targets/resolve.ts';
+import { PRESET_LIBRARY, resolveTarget } from '../../targets/resolve.ts';
 import { scaleSimTarget, scaleSimTopology } from '../../targets/systolic/scalesim-import.ts';
 import { KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import { compile } from '../../compiler/driver.ts';
@@ -37,7 +37,7 @@ export function runEstimate(a: EstimateArgs, io: CommandIo): number {
     if (a.measure) throw new UsageError('kiln estimate: --measure runs a .kiln network; a SCALE-Sim topology has no spiking layers to measure');
     workload = { kind: 'layers', ...scaleSimTopology(a.source) };
   } else {
-    const r = compile(a.source, { overrides: a.overrides });
+    const r = compile(a.source, { overrides: a.overrides, libraries: PRESET_LIBRARY });
     io.warn(r.diagnostics);
     workload = { kind: 'module', module: r.module };
   }
