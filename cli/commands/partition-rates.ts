@@ -55,6 +55,7 @@ export function readRates(file: string): Record<string, number> {
 
 /** The usage rules shared by both commands; call before any expensive work. */
 export function checkRateArgs(a: RateArgs, command: string): void {
+  if (a.rate !== undefined) parseRate(a.rate, command);
   if ([a.rate !== undefined, a.ratesFile !== undefined, a.measure !== undefined].filter(Boolean).length > 1) throw new UsageError(`kiln ${command}: give one of --rate, --rates and --measure`);
   if (a.checkpoint && !a.measure) throw new UsageError(`kiln ${command}: --checkpoint gives the weights for --measure DATA; add --measure`);
   if (a.samples !== undefined && !a.measure) throw new UsageError(`kiln ${command}: --samples is the sample count of --measure DATA; add --measure`);

@@ -22,7 +22,7 @@ function kindOf(program: Program, decl: TargetDecl, diags: Diagnostic[], seen: s
   }
   const base = program.targets.get(baseName);
   if (!base) {
-    diags.push(error('undefined-name', `undefined target \`${baseName}\``, decl.base.name.loc, didYouMean(baseName, program.targets.keys()) ?? 'a shipped preset is found by name (e.g. `extends tpu_v1_like`); a target of another file needs `import "FILE.kiln"`'));
+    diags.push(error('undefined-name', `undefined target \`${baseName}\``, decl.base.name.loc, didYouMean(baseName, program.targets.keys()) ?? 'import the file that defines it: `import "FILE.kiln"` (the kiln command finds shipped presets by name)'));
     return { chain: [decl] };
   }
   const r = kindOf(program, base, diags, [...seen, baseName]);
