@@ -15,6 +15,7 @@ import { runTrain } from './commands/train.ts';
 import { runRun } from './commands/run.ts';
 import { runPartition } from './commands/partition.ts';
 import { runOnnxTests } from '../runtime/onnx-test-runner.ts';
+import { PRESET_LIBRARY } from '../targets/resolve.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -60,6 +61,7 @@ When FILE declares several networks, name one as FILE:NETWORK.
       }
       const timings: string[] = [];
       const result = compile(file, {
+        libraries: PRESET_LIBRARY,
         overrides: parseOverrides(args.flags.get('--set'), 'compile'),
         instruments: {
           verifyEach: args.flags.has('--verify-each'),
@@ -75,32 +77,44 @@ When FILE declares several networks, name one as FILE:NETWORK.
   },
   estimate: {
     summary: 'estimate cycles, time and energy of a network on one or more targets',
-    usage: 'kiln estimate SOURCE --target T [--target T2 …] [--json] [--per-layer] [--rate R | --rates FILE] [--set NAME=VALUE]…',
+    usage: 'kiln estimate SOURCE --target T [--target T2 …] [--json] [--per-layer] [--rate R | --rates FILE | --measure DATA [--checkpoint PATH] [--samples N]] [--set NAME=VALUE]…',
     help: `SOURCE is a .kiln file (FILE.kiln:NETWORK when it holds several), a module JSON, or a
 SCALE-Sim topology CSV (conv or GEMM m,n,k format). T is a preset name (see targets/presets),
 FILE.kiln:TARGET, or a SCALE-Sim .cfg file. Several targets are shown side by side.
 
+Every figure says its basis. CPUs and arrays are costed on the network's whole batch (its first
+input's leading axis); neuromorphic targets on one sample through all its time steps. Each
+target also gets per-inference latency and energy: the batch figure ÷ the batch (a sample's
+share of a batched run; --set batch=1 gives one sample run alone). A target that cannot run the
+network (e.g. a non-spiking net on a Loihi preset) is shown as n/a with the reason; the exit
+status is 1 only when no target could be estimated.
+
   --target T       a target to estimate on (repeatable)
-  --json           machine-readable results: {"results": [{target, kind, summary, layers, warnings, prices}]}
-  --per-layer      a per-layer table for each target
+  --json           machine-readable results: {"results": [{target, kind, summary, layers, warnings,
+                   notes, prices}]}; summary.batch and summary.per_inference {latency_s, energy_j}
+                   give the basis; a target that cannot run the network is {target, kind, error}
+  --per-layer      a per-layer table for each target (whole-batch figures)
   --rate R         firing rate (spikes per neuron per time step) for neuromorphic targets
   --rates FILE     per-layer firing rates, JSON {"layer": rate}; layers are the lif layers and
-                   the input, by name (e.g. "s1.lif", "x")
+                   the input, by name (e.g. "s1.lif", "x"); kiln partition --save-rates writes one
+  --measure DATA   measure every neuron's rate by running the network on DATA (e.g. mnist:test)
+  --checkpoint PATH trained weights for --measure (kiln train --checkpoint); untrained otherwise
+  --samples N      samples to measure on (default 64)
   --set NAME=VALUE override a network parameter, e.g. --set batch=1`,
-    flags: { '--target': { value: true, repeat: true }, '--json': {}, '--per-layer': {}, '--rate': { value: true }, '--rates': { value: true }, '--set': { value: true, repeat: true } },
+    flags: {
+      '--target': { value: true, repeat: true }, '--json': {}, '--per-layer': {}, '--rate': { value: true }, '--rates': { value: true },
+      '--measure': { value: true }, '--checkpoint': { value: true }, '--samples': { value: true }, '--set': { value: true, repeat: true },
+    },
     run(args, io) {
-      const r = runEstimate({
+      const v = (f: string) => args.flags.get(f)?.[0];
+      return runEstimate({
         source: single(args.positional, 'estimate'),
         targets: args.flags.get('--target') ?? [],
         json: args.flags.has('--json'),
         perLayer: args.flags.has('--per-layer'),
-        rate: args.flags.get('--rate')?.[0],
-        ratesFile: args.flags.get('--rates')?.[0],
+        rate: v('--rate'), ratesFile: v('--rates'), measure: v('--measure'), checkpoint: v('--checkpoint'), samples: v('--samples'),
         overrides: parseOverrides(args.flags.get('--set'), 'estimate'),
-      });
-      report(r.warnings, io);
-      io.out(r.text);
-      return 0;
+      }, { ...io, warn: (d) => report(d, io), tty: false });
     },
   },
   'onnx-test': {
@@ -170,7 +184,7 @@ it is a terminal.
   },
   partition: {
     summary: 'map a spiking network onto a neuromorphic target\'s cores and chips, or K-way partition a METIS/hMETIS file',
-    usage: 'kiln partition SOURCE [--target T] [--chips N] [--parts K] [--imbalance 0.03] [--seed S] [--json] [--out PATH] [--mapping PATH] [--svg PATH] [--rate R | --rates FILE | --measure DATA [--checkpoint PATH] [--samples N]] [--sweep chips=1,2,4,8] [--effort fast|default|strong] [--strategy partition|greedy] [--set NAME=VALUE]…',
+    usage: 'kiln partition SOURCE [--target T] [--chips N] [--parts K] [--imbalance 0.03] [--seed S] [--json] [--out PATH] [--mapping PATH] [--svg PATH] [--rate R | --rates FILE | --measure DATA [--checkpoint PATH] [--samples N] [--save-rates FILE]] [--sweep chips=1,2,4,8] [--effort fast|default|strong] [--strategy partition|greedy] [--set NAME=VALUE]…',
     help: `SOURCE is a .kiln spiking network (FILE.kiln:NETWORK), a METIS graph (.graph, .metis: vertex
 weights = neurons, edge weights = spike rates) or an hMETIS hypergraph (.hgr, .hmetis: one net per
 presynaptic neuron, its first pin, weight = its rate).
@@ -199,6 +213,7 @@ Without a target, --parts K gives a plain balanced K-way partition of a METIS or
   --measure DATA    measure every neuron's rate by running the network on DATA (e.g. mnist:test)
   --checkpoint PATH trained weights for --measure (kiln train --checkpoint); untrained otherwise
   --samples N       samples to measure on (default 64)
+  --save-rates FILE write the measured rates (each population's mean) as a rates file for --rates
   --sweep chips=LIST  map onto each chip count and print energy, latency and inter-chip traffic side by side
   --effort E        fast, default or strong partitioning
   --strategy S      partition (default: minimise spike messages) or greedy (fill cores in layer
@@ -207,14 +222,14 @@ Without a target, --parts K gives a plain balanced K-way partition of a METIS or
     flags: {
       '--target': { value: true }, '--chips': { value: true }, '--parts': { value: true }, '--imbalance': { value: true }, '--seed': { value: true }, '--json': {},
       '--out': { value: true }, '--mapping': { value: true }, '--svg': { value: true }, '--rate': { value: true }, '--rates': { value: true }, '--measure': { value: true },
-      '--checkpoint': { value: true }, '--samples': { value: true }, '--sweep': { value: true }, '--effort': { value: true }, '--strategy': { value: true }, '--set': { value: true, repeat: true },
+      '--checkpoint': { value: true }, '--samples': { value: true }, '--save-rates': { value: true }, '--sweep': { value: true }, '--effort': { value: true }, '--strategy': { value: true }, '--set': { value: true, repeat: true },
     },
     run(args, io) {
       const v = (f: string) => args.flags.get(f)?.[0];
       return runPartition({
         source: single(args.positional, 'partition'), target: v('--target'), chips: v('--chips'), parts: v('--parts'), imbalance: v('--imbalance'), seed: v('--seed'),
         json: args.flags.has('--json'), out: v('--out'), mapping: v('--mapping'), svg: v('--svg'), rate: v('--rate'), ratesFile: v('--rates'), measure: v('--measure'),
-        checkpoint: v('--checkpoint'), samples: v('--samples'), sweep: v('--sweep'), effort: v('--effort'), strategy: v('--strategy'), overrides: parseOverrides(args.flags.get('--set'), 'partition'),
+        checkpoint: v('--checkpoint'), samples: v('--samples'), saveRates: v('--save-rates'), sweep: v('--sweep'), effort: v('--effort'), strategy: v('--strategy'), overrides: parseOverrides(args.flags.get('--set'), 'partition'),
       }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
     },
   },
@@ -226,7 +241,7 @@ error it finds. Prints a one-line summary when the file is clean.`,
     flags: { '--set': { value: true, repeat: true } },
     run(args, io) {
       const file = single(args.positional, 'check');
-      const r = checkFile(file, { overrides: parseOverrides(args.flags.get('--set'), 'check') });
+      const r = checkFile(file, { overrides: parseOverrides(args.flags.get('--set'), 'check'), libraries: PRESET_LIBRARY });
       const code = report(r.diagnostics, io, r.program.sources);
       if (code === 0) {
         const n = (m: Map<string, unknown>, what: string) => `${m.size} ${what}${m.size === 1 ? '' : 's'}`;

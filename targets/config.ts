@@ -8,6 +8,12 @@ import type { Price, PriceTable } from './stats.ts';
 
 export class ConfigReader {
   readonly warnings: string[] = [];
+  /**
+   * What the model leaves out because the target does not say (no static power, no DRAM
+   * bandwidth): reported once per target as a note, since zero is then the model's honest
+   * answer rather than a number it made up.
+   */
+  readonly notes: string[] = [];
   constructor(readonly desc: TargetDescription) {}
 
   private where(key: string): string {
@@ -24,6 +30,14 @@ export class ConfigReader {
     if (p && typeof p.value === 'number') return p.value;
     this.warnings.push(`${this.desc.name}: \`${key}\` not given; assuming ${how}`);
     return fallback;
+  }
+
+  /** A number whose absence means "not modelled": `what` says what is then left out. */
+  optional(key: string, what: string): number | undefined {
+    const p = this.desc.props[key];
+    if (p && typeof p.value === 'number') return p.value;
+    this.notes.push(what);
+    return undefined;
   }
 
   /** A required number: no default makes sense (e.g. the array size). */

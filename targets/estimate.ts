@@ -1,6 +1,6 @@
 /** `kiln estimate`: price a network (or a SCALE-Sim topology) on one or more targets. */
 import type { Module } from '../compiler/ir/module.ts';
-import { error, KilnError } from '../compiler/lang/diagnostics.ts';
+import { error, KilnError, type Diagnostic } from '../compiler/lang/diagnostics.ts';
 import { MissingProperty } from './config.ts';
 import type { TargetDescription } from '../compiler/lang/description.ts';
 import { estimateNeuromorphic, type RateOptions } from './neuromorphic/cost.ts';
@@ -12,7 +12,59 @@ import { moduleWork, type LayerWork } from './workload.ts';
 /** What can be estimated: a Kiln module, or bare GEMM layers from a SCALE-Sim topology. */
 export type Workload = { kind: 'module'; module: Module } | { kind: 'layers'; name: string; layers: LayerWork[] };
 
+/**
+ * Samples a CPU or array estimate covers: the leading axis of the network's first input (Kiln's
+ * batch convention); a SCALE-Sim topology describes one inference.
+ */
+export function batchOf(w: Workload): number {
+  if (w.kind === 'layers') return 1;
+  const x = w.module.nodes[w.module.inputs[0]!]?.type;
+  return x && x.shape.length > 1 ? x.shape[0]! : 1;
+}
+
+/**
+ * Every summary says its basis. CPUs and arrays are costed on the whole batch, so one inference
+ * is the batch figure ÷ the batch: a sample's share of a batched run (what throughput and energy
+ * per sample are), not the latency of one sample run alone. A neuromorphic estimate costs one
+ * sample through all its time steps, so its figures already are one inference.
+ */
+function withBasis(r: TargetResult, batch: number): TargetResult {
+  const b = r.kind === 'neuromorphic' ? 1 : batch;
+  r.summary.batch = b;
+  r.summary.per_inference = { latency_s: r.summary.latency_s / b, energy_j: r.summary.energy_j / b };
+  return r;
+}
+
+/** A target that cannot run the workload: its entry says why, and the other targets still report. */
+export interface EstimateFailure {
+  target: string;
+  kind: string;
+  error: string;
+  diagnostic: Diagnostic;
+}
+
+export type EstimateEntry = TargetResult | EstimateFailure;
+
+export const failed = (e: EstimateEntry): e is EstimateFailure => 'error' in e;
+
+/** Estimate on each target; a KilnError (input the target cannot take) becomes that target's entry. */
+export function estimateEach(w: Workload, targets: TargetDescription[], opts: RateOptions = {}): EstimateEntry[] {
+  return targets.map((t) => {
+    try {
+      return estimate(w, t, opts);
+    } catch (e) {
+      if (!(e instanceof KilnError)) throw e;
+      const d = e.diagnostics.find((x) => x.severity === 'error') ?? e.diagnostics[0]!;
+      return { target: t.name, kind: t.kind, error: d.hint ? `${d.message} (${d.hint})` : d.message, diagnostic: d };
+    }
+  });
+}
+
 export function estimate(w: Workload, target: TargetDescription, opts: RateOptions = {}): TargetResult {
+  return withBasis(estimateOnce(w, target, opts), batchOf(w));
+}
+
+function estimateOnce(w: Workload, target: TargetDescription, opts: RateOptions): TargetResult {
   try {
     switch (target.kind) {
       case 'simd_cpu':

@@ -11,6 +11,9 @@ import type { TargetDescription } from '../compiler/lang/description.ts';
 
 export const PRESET_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'presets');
 
+/** For the front end: a user's target may extend a shipped preset by name (`extends tpu_v1_like`). */
+export const PRESET_LIBRARY: readonly string[] = [PRESET_DIR];
+
 let presetCache: Map<string, TargetDescription> | undefined;
 
 /** Every preset target, by name (loaded once). */
@@ -36,9 +39,11 @@ export function resolveTarget(spec: string, loadCfg?: ConfigLoader): TargetDescr
   }
   const { file, name } = splitSelector(spec);
   if (file.endsWith('.kiln')) {
-    const r = checkFile(file);
+    const r = checkFile(file, { libraries: PRESET_LIBRARY });
     if (r.diagnostics.some((d) => d.severity === 'error')) throw new KilnError(r.diagnostics, r.program.sources);
-    const own = [...r.targets.keys()];
+    // Without a name, the file's own target is meant, not one it imports or builds on.
+    const declared = [...r.targets.keys()].filter((n) => r.program.targets.get(n)!.name.loc.file === file);
+    const own = declared.length ? declared : [...r.targets.keys()];
     const chosen = name ?? (own.length === 1 ? own[0] : undefined);
     const at = { file, line: 1, col: 1, length: 1 };
     if (!chosen) throw new KilnError(error('ambiguous', `${file} declares ${own.length} targets (${own.join(', ') || 'none'}); say which`, at, own.length ? `write ${file}:${own[0]}` : 'add a `target NAME : KIND { … }` block'));

@@ -57,6 +57,10 @@ export interface Summary {
   utilization?: number;
   /** Neuromorphic results also report per time step. */
   per_timestep?: { cycles?: number; latency_s: number; energy_j: number };
+  /** Samples the figures above cover (1 on neuromorphic targets, which cost one sample). */
+  batch?: number;
+  /** One sample: the batch figures ÷ batch (a sample's share of a batched run). */
+  per_inference?: { latency_s: number; energy_j: number };
   [extra: string]: unknown;
 }
 
@@ -66,6 +70,8 @@ export interface TargetResult {
   summary: Summary;
   layers: LayerStats[];
   warnings: string[];
+  /** What the target leaves unmodelled (no static power, no DRAM bandwidth …), each said once. */
+  notes: string[];
   /** The price table used, so every joule can be traced to its source. */
   prices: PriceTable;
 }

@@ -1,12 +1,17 @@
-/** `kiln estimate SOURCE --target T […]`: what a network costs on each target. */
-import { readFileSync } from 'node:fs';
-import { estimate, type Workload } from '../../targets/estimate.ts';
+/**
+ * `kiln estimate SOURCE --target T […]`: what a network costs on each target. A target that
+ * cannot take the network is reported in its own entry (n/a and why) while the others print;
+ * the command fails (exit 1) only when no target could be estimated.
+ */
+import { estimateEach, failed, type Workload } from '../../targets/estimate.ts';
 import { renderReport } from '../../targets/report/render.ts';
-import { resolveTarget } from '../../targets/resolve.ts';
+import { PRESET_LIBRARY, resolveTarget } from '../../targets/resolve.ts';
 import { scaleSimTarget, scaleSimTopology } from '../../targets/systolic/scalesim-import.ts';
-import { error, KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
+import { KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import { compile } from '../../compiler/driver.ts';
 import { UsageError } from '../args.ts';
+import { checkRateArgs, rateOptions, type RateArgs } from './partition-rates.ts';
+import { wholeNumber, type CommandIo } from './train.ts';
 
 export interface EstimateArgs {
   source: string;
@@ -15,46 +20,41 @@ export interface EstimateArgs {
   perLayer: boolean;
   rate?: string;
   ratesFile?: string;
+  measure?: string;
+  checkpoint?: string;
+  samples?: string;
   overrides: Map<string, number>;
 }
 
-export function parseRate(text: string, command = 'estimate'): number {
-  const r = Number(text);
-  if (!Number.isFinite(r) || r < 0 || r > 1) throw new UsageError(`kiln ${command}: --rate takes spikes per neuron per time step in [0, 1], not '${text}'`);
-  return r;
-}
-
-export function readRates(file: string): Record<string, number> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new KilnError(error('io', `cannot read rates file \`${file}\`: ${(e as Error).message}`, undefined, 'a rates file is JSON: {"layer": 0.05, …}'));
-  }
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
-    if (typeof v !== 'number' || v < 0 || v > 1) throw new KilnError(error('io', `rates file \`${file}\`: rate of \`${k}\` must be a number in [0, 1]`));
-    out[k] = v;
-  }
-  return out;
-}
-
-export function runEstimate(a: EstimateArgs): { text: string; warnings: Diagnostic[] } {
+export function runEstimate(a: EstimateArgs, io: CommandIo): number {
   if (a.targets.length === 0) throw new UsageError('kiln estimate: give at least one --target (a preset name, FILE.kiln:NAME, or a SCALE-Sim .cfg)');
+  const rateArgs: RateArgs = { rate: a.rate, ratesFile: a.ratesFile, measure: a.measure, checkpoint: a.checkpoint, samples: wholeNumber('estimate', '--samples', a.samples, 1) };
+  checkRateArgs(rateArgs, 'estimate');
+  const targets = a.targets.map((t) => resolveTarget(t, scaleSimTarget));
+  if (a.measure && !targets.some((t) => t.kind === 'neuromorphic')) throw new UsageError('kiln estimate: --measure measures firing rates for neuromorphic targets, and none of the targets is one');
   let workload: Workload;
-  const warnings: Diagnostic[] = [];
   if (a.source.endsWith('.csv')) {
+    if (a.measure) throw new UsageError('kiln estimate: --measure runs a .kiln network; a SCALE-Sim topology has no spiking layers to measure');
     workload = { kind: 'layers', ...scaleSimTopology(a.source) };
   } else {
-    const r = compile(a.source, { overrides: a.overrides });
-    warnings.push(...r.diagnostics);
+    const r = compile(a.source, { overrides: a.overrides, libraries: PRESET_LIBRARY });
+    io.warn(r.diagnostics);
     workload = { kind: 'module', module: r.module };
   }
-  const rates = { defaultRate: a.rate !== undefined ? parseRate(a.rate) : undefined, rates: a.ratesFile ? readRates(a.ratesFile) : undefined };
-  const results = a.targets.map((t) => estimate(workload, resolveTarget(t, scaleSimTarget), rates));
+  const rates = rateOptions(workload.kind === 'module' ? workload.module : undefined, a.source, rateArgs, 'estimate', io);
+  const entries = estimateEach(workload, targets, rates);
+  const results = entries.filter((e) => !failed(e));
+  const failures = entries.filter(failed);
+  if (results.length === 0) throw new KilnError(failures.map((f) => f.diagnostic));
+  // Why a target is n/a is in its entry; stderr says it too, as a warning, since others succeeded.
+  const warnings: Diagnostic[] = [
+    ...failures.map((f): Diagnostic => ({ ...f.diagnostic, severity: 'warning' })),
+    ...results.flatMap((r) => (failed(r) ? [] : r.warnings.map((w): Diagnostic => ({ severity: 'warning', code: 'target', message: w })))),
+  ];
+  io.warn(warnings);
   if (a.json) {
-    const json = { results: results.map((r) => ({ target: r.target, kind: r.kind, summary: r.summary, layers: r.layers, warnings: r.warnings, prices: r.prices })) };
-    return { text: JSON.stringify(json, null, 2) + '\n', warnings };
-  }
-  return { text: renderReport(results, a.perLayer), warnings };
+    const json = { results: entries.map((r) => (failed(r) ? { target: r.target, kind: r.kind, error: r.error } : { target: r.target, kind: r.kind, summary: r.summary, layers: r.layers, warnings: r.warnings, notes: r.notes, prices: r.prices })) };
+    io.out(JSON.stringify(json, null, 2) + '\n');
+  } else io.out(renderReport(entries, a.perLayer));
+  return 0;
 }

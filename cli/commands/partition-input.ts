@@ -9,6 +9,7 @@ import { error, KilnError, type Diagnostic } from '../../compiler/lang/diagnosti
 import type { NeuromorphicConfig } from '../../targets/neuromorphic/config.ts';
 import { placeCores } from '../../targets/neuromorphic/place-cores.ts';
 import { compile } from '../../compiler/driver.ts';
+import { PRESET_LIBRARY } from '../../targets/resolve.ts';
 import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
 import {
   formatPartition, graphEdgeCut, partitionGraph, partitionHypergraph, readHmetisFile, readMetisGraphFile, scorePartition, type Graph, type Hypergraph, type PartitionScore,
@@ -22,7 +23,7 @@ export type PartitionInput =
 export function readPartitionInput(source: string, overrides: Map<string, number>): PartitionInput {
   if (/\.(graph|metis)$/i.test(source)) return { kind: 'graph', graph: readMetisGraphFile(source), file: source, warnings: [] };
   if (/\.(hgr|hmetis)$/i.test(source)) return { kind: 'hypergraph', hypergraph: readHmetisFile(source), file: source, warnings: [] };
-  const r = compile(source, { overrides });
+  const r = compile(source, { overrides, libraries: PRESET_LIBRARY });
   return { kind: 'network', module: r.module, warnings: r.diagnostics };
 }
 

@@ -1,10 +1,16 @@
 /**
- * `--measure DATA [--checkpoint PATH] [--samples N]`: firing rates measured by running the network
- * in the interpreter on DATA (a data set split such as mnist:test, split as the file's train
- * block splits it) with trained weights, or with freshly initialized ones and a warning.
+ * Where the firing rates of `kiln partition` and `kiln estimate` come from, one code path for
+ * both: `--rate R` (every population), `--rates FILE` (per population, JSON {"name": rate}), or
+ * `--measure DATA [--checkpoint PATH] [--samples N]`: rates measured by running the network in
+ * the interpreter on DATA (a data set split such as mnist:test, split as the file's train block
+ * splits it) with trained weights, or with freshly initialized ones and a warning.
+ * `--save-rates FILE` writes measured rates as a rates file (each population's mean rate).
  */
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../args.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
+import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
+import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import { loadData } from '../../runtime/data/index.ts';
 import { initParams } from '../../runtime/interpreter.ts';
@@ -16,9 +22,66 @@ import type { CommandIo } from './train.ts';
 
 const SPLIT = new RegExp(`^(${DATASETS.join('|')}):(train|test)$`);
 
-export function measuredRates(m: Module, source: string, data: string, checkpoint: string | undefined, samples: number, io: CommandIo, progress?: (s: string) => void): RateOptions {
+export interface RateArgs {
+  rate?: string;
+  ratesFile?: string;
+  measure?: string;
+  checkpoint?: string;
+  samples?: number;
+  saveRates?: string;
+}
+
+export function parseRate(text: string, command: string): number {
+  const r = Number(text);
+  if (!Number.isFinite(r) || r < 0 || r > 1) throw new UsageError(`kiln ${command}: --rate takes spikes per neuron per time step in [0, 1], not '${text}'`);
+  return r;
+}
+
+export function readRates(file: string): Record<string, number> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new KilnError(error('io', `cannot read rates file \`${file}\`: ${(e as Error).message}`, undefined, 'a rates file is JSON: {"layer": 0.05, …}'));
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new KilnError(error('io', `rates file \`${file}\` must be a JSON object {"layer": rate, …}`));
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    if (typeof v !== 'number' || v < 0 || v > 1) throw new KilnError(error('io', `rates file \`${file}\`: rate of \`${k}\` must be a number in [0, 1]`));
+    out[k] = v;
+  }
+  return out;
+}
+
+/** The usage rules shared by both commands; call before any expensive work. */
+export function checkRateArgs(a: RateArgs, command: string): void {
+  if (a.rate !== undefined) parseRate(a.rate, command);
+  if ([a.rate !== undefined, a.ratesFile !== undefined, a.measure !== undefined].filter(Boolean).length > 1) throw new UsageError(`kiln ${command}: give one of --rate, --rates and --measure`);
+  if (a.checkpoint && !a.measure) throw new UsageError(`kiln ${command}: --checkpoint gives the weights for --measure DATA; add --measure`);
+  if (a.samples !== undefined && !a.measure) throw new UsageError(`kiln ${command}: --samples is the sample count of --measure DATA; add --measure`);
+  if (a.saveRates && !a.measure) throw new UsageError(`kiln ${command}: --save-rates writes the rates --measure DATA measured; add --measure`);
+}
+
+/** The rate options of a network, from whichever of --rate, --rates and --measure was given. */
+export function rateOptions(m: Module | undefined, source: string, a: RateArgs, command: string, io: CommandIo, progress?: (s: string) => void): RateOptions {
+  checkRateArgs(a, command);
+  if (!a.measure || !m) return { defaultRate: a.rate !== undefined ? parseRate(a.rate, command) : undefined, rates: a.ratesFile ? readRates(a.ratesFile) : undefined };
+  const r = measuredRates(m, source, a.measure, a.checkpoint, a.samples ?? 64, command, io, progress);
+  if (a.saveRates) {
+    writeFileAtomic(a.saveRates, JSON.stringify(populationRates(r.neuronRates!), null, 2) + '\n', 'rates file');
+    io.err(`wrote the measured rate of every population to ${a.saveRates} (read it with --rates)\n`);
+  }
+  return r;
+}
+
+/** Each population's mean over its neurons: the per-population rates a rates file holds. */
+export function populationRates(neuronRates: Record<string, Float64Array>): Record<string, number> {
+  return Object.fromEntries(Object.entries(neuronRates).map(([name, r]) => [name, r.length ? Math.min(1, r.reduce((a, b) => a + b, 0) / r.length) : 0]));
+}
+
+function measuredRates(m: Module, source: string, data: string, checkpoint: string | undefined, samples: number, command: string, io: CommandIo, progress?: (s: string) => void): RateOptions {
   const split = SPLIT.exec(data);
-  if (!split) throw new UsageError(`kiln partition: --measure takes ${DATASETS.map((d) => d + ':test').join(', ')} (or :train), not '${data}'`);
+  if (!split) throw new UsageError(`kiln ${command}: --measure takes ${DATASETS.map((d) => d + ':test').join(', ')} (or :train), not '${data}'`);
   const p = prepare(source);
   const args = p.config && p.config.data.name === split[1] ? p.config.data.args : {};
   const s = loadData(split[1]!, args);

@@ -15,9 +15,8 @@ import { mapHypergraphInput } from '../../targets/neuromorphic/network-mapping.t
 import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { formatSummary, formatSweep, summarize, type SweepRow } from './partition-report.ts';
 import { mapGraphInput, partitionPlainInput, readPartitionInput, type PartitionInput } from './partition-input.ts';
-import { measuredRates } from './partition-rates.ts';
+import { checkRateArgs, rateOptions, type RateArgs } from './partition-rates.ts';
 import { wholeNumber, type CommandIo } from './train.ts';
-import { parseRate, readRates } from './estimate.ts';
 
 export interface PartitionArgs {
   source: string;
@@ -35,6 +34,7 @@ export interface PartitionArgs {
   measure?: string;
   checkpoint?: string;
   samples?: string;
+  saveRates?: string;
   sweep?: string;
   effort?: string;
   strategy?: string;
@@ -73,14 +73,13 @@ export function runPartition(a: PartitionArgs, io: CommandIo): number {
   const seed = wholeNumber('partition', '--seed', a.seed, 0) ?? 1;
   const chips = wholeNumber('partition', '--chips', a.chips, 1);
   const parts = wholeNumber('partition', '--parts', a.parts, 1);
-  const samples = wholeNumber('partition', '--samples', a.samples, 1) ?? 64;
+  const rateArgs: RateArgs = { rate: a.rate, ratesFile: a.ratesFile, measure: a.measure, checkpoint: a.checkpoint, samples: wholeNumber('partition', '--samples', a.samples, 1), saveRates: a.saveRates };
   const epsilon = parseImbalance(a.imbalance);
   const effort = a.effort === undefined ? undefined : (['fast', 'default', 'strong'].includes(a.effort) ? a.effort as 'fast' | 'default' | 'strong' : undefined);
   if (a.effort !== undefined && !effort) throw new UsageError(`kiln partition: --effort takes fast, default or strong, not '${a.effort}'`);
   if (a.strategy !== undefined && a.strategy !== 'partition' && a.strategy !== 'greedy') throw new UsageError(`kiln partition: --strategy takes partition or greedy, not '${a.strategy}'`);
   const strategy = a.strategy as 'partition' | 'greedy' | undefined;
-  if (a.rate !== undefined && (a.ratesFile || a.measure)) throw new UsageError('kiln partition: give one of --rate, --rates and --measure');
-  if (a.checkpoint && !a.measure) throw new UsageError('kiln partition: --checkpoint gives the weights for --measure DATA; add --measure');
+  checkRateArgs(rateArgs, 'partition');
   if (!a.target && (chips !== undefined || a.sweep || a.svg || a.mapping)) throw new UsageError('kiln partition: --chips, --sweep, --svg and --mapping need a neuromorphic --target (e.g. --target loihi_32chip)');
   if (a.target && parts !== undefined) throw new UsageError('kiln partition: with --target the parts are the target\'s cores; --parts K is for a plain K-way partition without a target');
   const progress = progressLine(io);
@@ -108,9 +107,7 @@ export function runPartition(a: PartitionArgs, io: CommandIo): number {
   }
   if (!a.target) throw new UsageError('kiln partition: a .kiln network is mapped onto a neuromorphic target\'s cores: give --target T (e.g. loihi_1chip)');
   const desc = neuromorphicTarget(a.target);
-  const rateOpts = input.kind === 'network'
-    ? (a.measure ? measuredRates(input.module, a.source, a.measure, a.checkpoint, samples, io, progress) : { defaultRate: a.rate !== undefined ? parseRate(a.rate, 'partition') : undefined, rates: a.ratesFile ? readRates(a.ratesFile) : undefined })
-    : {};
+  const rateOpts = input.kind === 'network' ? rateOptions(input.module, a.source, rateArgs, 'partition', io, progress) : {};
   const estimateOn = (n: number | undefined, report = progress): NeuromorphicEstimate => {
     if (input.kind === 'network') return neuromorphicEstimate(desc, input.module, { ...rateOpts, chips: n, seed, effort, strategy, progress: report });
     const { config, reader } = neuromorphicConfig(desc);

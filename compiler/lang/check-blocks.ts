@@ -10,7 +10,9 @@ function kindOf(program: Program, decl: TargetDecl, diags: Diagnostic[], seen: s
   if (decl.base.how === 'kind') {
     const k = decl.base.name.name;
     if ((TARGET_KINDS as readonly string[]).includes(k)) return { kind: k as TargetKind, chain: [decl] };
-    diags.push(error('unknown-kind', `unknown target kind \`${k}\``, decl.base.name.loc, didYouMean(k, TARGET_KINDS) ?? `kinds are ${TARGET_KINDS.join(', ')}; to build on another target write \`target ${decl.name.name} extends NAME\``));
+    const fix = `target ${decl.name.name} extends ${k}`;
+    if (program.targets.has(k)) diags.push(error('unknown-kind', `\`${k}\` is a target, not a target kind`, decl.base.name.loc, `to build on it write \`${fix}\``));
+    else diags.push(error('unknown-kind', `unknown target kind \`${k}\``, decl.base.name.loc, didYouMean(k, TARGET_KINDS) ?? `kinds are ${TARGET_KINDS.join(', ')}; to build on another target write \`target ${decl.name.name} extends NAME\``));
     return { chain: [decl] };
   }
   const baseName = decl.base.name.name;
@@ -20,7 +22,7 @@ function kindOf(program: Program, decl: TargetDecl, diags: Diagnostic[], seen: s
   }
   const base = program.targets.get(baseName);
   if (!base) {
-    diags.push(error('undefined-name', `undefined target \`${baseName}\``, decl.base.name.loc, didYouMean(baseName, program.targets.keys()) ?? 'import the file that defines it: `import "presets/x.kiln"`'));
+    diags.push(error('undefined-name', `undefined target \`${baseName}\``, decl.base.name.loc, didYouMean(baseName, program.targets.keys()) ?? 'import the file that defines it: `import "FILE.kiln"` (the kiln command finds shipped presets by name)'));
     return { chain: [decl] };
   }
   const r = kindOf(program, base, diags, [...seen, baseName]);

@@ -2,11 +2,12 @@
  * Loads a .kiln file and everything it imports into one Program: every declaration by name,
  * every source text (so any diagnostic can show its line), and the diagnostics of all files.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FileAst, NetworkDecl, TargetDecl, TrainDecl, Loc } from './ast.ts';
 import { parseFile } from './build-ast.ts';
 import { error, type Diagnostic } from './diagnostics.ts';
+import { TARGET_KINDS } from './block-schema.ts';
 
 export interface Program {
   /** The file given on the command line. */
@@ -22,6 +23,12 @@ export interface Program {
 export interface LoadOptions {
   /** Read a file; tests pass an in-memory map. Throws an Error with `code` ENOENT when missing. */
   readFile?: (file: string) => string;
+  /**
+   * Folders of shipped target presets (the front end cannot know where they live: whoever calls
+   * it passes them in). A target that extends a name the program neither declares nor imports is
+   * looked up there, so a user's file can build on a preset by name from any folder.
+   */
+  libraries?: readonly string[];
 }
 
 const defaultRead = (f: string) => readFileSync(f, 'utf8');
@@ -66,5 +73,31 @@ export function loadProgram(root: string, opts: LoadOptions = {}): Program {
     }
   };
   visit(root, []);
+  if (opts.libraries?.length) loadLibraryBases(program, opts.libraries, read, visit);
   return program;
+}
+
+/** Every library file that declares a base the program is missing, until none is missing. */
+function loadLibraryBases(program: Program, libraries: readonly string[], read: (f: string) => string, visit: (file: string, stack: string[], from?: Loc) => void): void {
+  const declaredIn = new Map<string, string>();
+  for (const dir of libraries) {
+    let files: string[];
+    try {
+      files = readdirSync(dir).filter((f) => f.endsWith('.kiln')).sort();
+    } catch {
+      continue;
+    }
+    for (const f of files) {
+      const file = path.join(dir, f);
+      const { ast } = parseFile(read(file), file);
+      for (const d of ast?.decls ?? []) if (d.kind === 'target' && !declaredIn.has(d.name.name)) declaredIn.set(d.name.name, file);
+    }
+  }
+  for (;;) {
+    // `target t : preset` is a mistake checkTarget explains; loading the preset lets it say so.
+    const missing = [...program.targets.values()].map((t) => t.base).filter((b) => !program.targets.has(b.name.name) && (b.how === 'extends' || !(TARGET_KINDS as readonly string[]).includes(b.name.name)));
+    const next = missing.find((b) => declaredIn.has(b.name.name) && !program.sources.has(declaredIn.get(b.name.name)!));
+    if (!next) return;
+    visit(declaredIn.get(next.name.name)!, [], next.name.loc);
+  }
 }

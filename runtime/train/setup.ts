@@ -8,6 +8,7 @@ import type { Module } from '../../compiler/ir/module.ts';
 import { error, KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import type { TrainDescription } from '../../compiler/lang/description.ts';
 import { type TrainConfig, trainConfig } from './config.ts';
+import { PRESET_LIBRARY } from '../../targets/resolve.ts';
 
 export interface Prepared {
   module: Module;
@@ -33,7 +34,7 @@ export function prepare(source: string, o: PrepareOptions = {}): Prepared {
   let network = name;
   let train: TrainDescription | undefined;
   if (!file.endsWith('.json')) {
-    const checked = checkFile(file, { overrides, readFile: o.readFile });
+    const checked = checkFile(file, { overrides, readFile: o.readFile, libraries: PRESET_LIBRARY });
     if (checked.diagnostics.some((d) => d.severity === 'error')) throw new KilnError(checked.diagnostics, checked.program.sources);
     const trains = [...checked.trains.values()];
     const named = name !== undefined && !checked.program.networks.has(name) ? checked.trains.get(name) : undefined;
@@ -54,14 +55,14 @@ export function prepare(source: string, o: PrepareOptions = {}): Prepared {
   }
   const config = train ? trainConfig(train) : undefined;
   const spec = network ? `${file}:${network}` : file;
-  let r = compile(spec, { overrides, readFile: o.readFile });
+  let r = compile(spec, { overrides, readFile: o.readFile, libraries: PRESET_LIBRARY });
   const batch = config?.batch;
   const declared = r.module.inputs.length ? (r.module.nodes[r.module.inputs[0]!]!.attrs.shape as number[])[0] : undefined;
   if (batch !== undefined && declared !== batch) {
     // --set batch=N on the command line wins over the train block.
     if (overrides.has('batch') && declared !== undefined) config!.batch = declared;
     else if ('batch' in r.module.params) {
-      r = compile(spec, { overrides: new Map([...overrides, ['batch', batch]]), readFile: o.readFile });
+      r = compile(spec, { overrides: new Map([...overrides, ['batch', batch]]), readFile: o.readFile, libraries: PRESET_LIBRARY });
     } else {
       const where = train!.props.batch!.source;
       throw new KilnError(error('train', `the train block asks for batch ${batch}, but network \`${r.module.name}\` takes batches of ${declared}`, where,

@@ -44,7 +44,7 @@ export function neuromorphicConfig(desc: TargetDescription): { config: Neuromorp
     },
     weightBits: r.number('weight_bits', 8, '8-bit weights'),
     barrierS: r.number('timestep', 465e-9, `a 465 ns barrier per time step (${loihi}, Table 2)`),
-    staticPowerW: r.number('static_power', 0, 'no static power'),
+    staticPowerW: r.optional('static_power', 'static power (no `static_power`)') ?? 0,
     latency: {},
   };
   const lat: [string, number][] = [['synop', 3.5e-9], ['neuron.active', 8.4e-9], ['neuron.inactive', 5.3e-9], ['spike.tile', 2.1e-9], ['hop.ew', 4.1e-9], ['hop.ns', 6.5e-9]];

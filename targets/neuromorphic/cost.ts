@@ -121,7 +121,7 @@ export function priceMapping(desc: TargetDescription, cfg: NeuromorphicConfig, r
       messages_per_timestep: msg,
       static_actions: staticActions,
     },
-    layers, warnings: reader.warnings, prices,
+    layers, warnings: reader.warnings, notes: reader.notes, prices,
   };
   return { result, mapping: mp, events: ev, config: cfg };
 }

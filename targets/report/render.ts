@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import { fmtJ } from '../config.ts';
+import { failed, type EstimateEntry, type EstimateFailure } from '../estimate.ts';
 import type { LayerStats, TargetResult } from '../stats.ts';
 
 const template = Handlebars.compile(readFileSync(new URL('./report.hbs', import.meta.url), 'utf8'), { noEscape: true });
@@ -41,23 +42,37 @@ function layerTable(layers: LayerStats[]): string {
   return grid(['layer', 'op', 'MACs', 'cycles', ...(stalls ? ['stalls'] : []), 'energy', 'util', 'bound / unit'], rows);
 }
 
-function totalsTable(results: TargetResult[]): string {
-  const head = ['', ...results.map((r) => r.target)];
-  const row = (label: string, f: (r: TargetResult) => string) => [label, ...results.map(f)];
+/** A failed target's cell: short enough for a column; the whole reason is printed under the table. */
+function naCell(f: EstimateFailure): string {
+  const why = f.diagnostic.message.replace(/^.*? cannot run on `[^`]*`: /, '').split(/: | \(/)[0]!;
+  return `n/a: ${why.length > 40 ? why.slice(0, 39) + '…' : why}`;
+}
+
+function totalsTable(entries: EstimateEntry[]): string {
+  const head = ['', ...entries.map((r) => r.target)];
+  const row = (label: string, f: (r: TargetResult) => string, na = (_: EstimateFailure) => '') => [label, ...entries.map((e) => (failed(e) ? na(e) : f(e)))];
+  const results = entries.filter((e): e is TargetResult => !failed(e));
   const categories = [...new Set(results.flatMap((r) => Object.keys(r.summary.breakdown_j)))];
+  const per = (r: TargetResult) => r.summary.per_inference!;
+  const steps = (r: TargetResult) => (typeof r.summary.timesteps === 'number' ? `, ${r.summary.timesteps} steps` : '');
   return grid(head, [
-    row('kind', (r) => r.kind),
+    row('kind', (r) => r.kind, naCell),
+    row('batch costed', (r) => `${r.summary.batch} sample${r.summary.batch === 1 ? '' : 's'}${steps(r)}`),
+    row('latency / inference', (r) => fmtS(per(r).latency_s)),
+    row('energy / inference', (r) => fmtJ(per(r).energy_j)),
+    row('latency / batch', (r) => fmtS(r.summary.latency_s)),
+    row('energy / batch', (r) => fmtJ(r.summary.energy_j)),
+    ...categories.map((c) => row(`  ${c}`, (r) => (r.summary.breakdown_j[c] === undefined ? '—' : fmtJ(r.summary.breakdown_j[c]!)))),
     row('MACs / synops', (r) => fmtN(r.summary.macs)),
     row('cycles', (r) => (r.summary.cycles === undefined ? '—' : fmtN(r.summary.cycles))),
-    row('latency', (r) => fmtS(r.summary.latency_s)),
-    row('energy', (r) => fmtJ(r.summary.energy_j)),
-    ...categories.map((c) => row(`  ${c}`, (r) => (r.summary.breakdown_j[c] === undefined ? '—' : fmtJ(r.summary.breakdown_j[c]!)))),
     row('utilization', (r) => pct(r.summary.utilization)),
   ]);
 }
 
 Handlebars.registerHelper('table', (layers: LayerStats[]) => layerTable(layers));
 
-export function renderReport(results: TargetResult[], perLayer: boolean): string {
-  return template({ results, perLayer, totals: totalsTable(results) }).replace(/\n{3,}/g, '\n\n');
+export function renderReport(entries: EstimateEntry[], perLayer: boolean): string {
+  const results = entries.filter((e): e is TargetResult => !failed(e));
+  const batched = results.some((r) => (r.summary.batch ?? 1) > 1);
+  return template({ results, failures: entries.filter(failed), perLayer, batched, totals: totalsTable(entries) }).replace(/\n{3,}/g, '\n\n');
 }

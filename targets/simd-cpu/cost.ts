@@ -22,7 +22,7 @@ const DEFAULT_PRICES: Record<string, [number, string, string]> = {
 };
 
 export function estimateSimdCpu(desc: TargetDescription, layers: LayerWork[]): TargetResult {
-  const { config, warnings } = simdCpuConfig(desc);
+  const { config, warnings, notes } = simdCpuConfig(desc);
   const reader = new ConfigReader(desc);
   const steps = lowerSimdCpu(layers, config);
   const prices: PriceTable = {};
@@ -57,6 +57,6 @@ export function estimateSimdCpu(desc: TargetDescription, layers: LayerWork[]): T
   return {
     target: desc.name, kind: 'simd_cpu',
     summary: { cycles, latency_s: cycles / config.clockHz, energy_j: energy, breakdown_j: sumBreakdowns(stats), macs: stats.reduce((a, l) => a + l.macs, 0), utilization: cycles ? compute / cycles : 0 },
-    layers: stats, warnings: [...warnings, ...reader.warnings], prices,
+    layers: stats, warnings: [...warnings, ...reader.warnings], notes, prices,
   };
 }

@@ -24,7 +24,7 @@ export interface SimdCpuConfig {
   dramBytesPerS: number;
 }
 
-export function simdCpuConfig(desc: TargetDescription): { config: SimdCpuConfig; warnings: string[] } {
+export function simdCpuConfig(desc: TargetDescription): { config: SimdCpuConfig; warnings: string[]; notes: string[] } {
   const r = new ConfigReader(desc);
   const macs: Partial<Record<MacClass, number>> = {};
   for (const c of MAC_CLASSES) if (r.has(`macs.${c}`)) macs[c] = r.number(`macs.${c}`, 0, '');
@@ -34,7 +34,7 @@ export function simdCpuConfig(desc: TargetDescription): { config: SimdCpuConfig;
     const v = r.list(`cache.${name}`);
     if (v) caches.push({ name, bytes: v[0]!, bandwidth: v[1]! });
   }
-  if (caches.length === 0) r.warnings.push(`${desc.name}: no \`cache\` levels given; only DRAM traffic is modelled`);
+  if (caches.length === 0) r.notes.push('caches (no `cache` levels: only DRAM traffic is modelled)');
   const config: SimdCpuConfig = {
     name: desc.name,
     cores: r.number('cores', 1, '1 core (write `cores N`)'),
@@ -43,7 +43,7 @@ export function simdCpuConfig(desc: TargetDescription): { config: SimdCpuConfig;
     caches,
     dramBytesPerS: r.number('dram', 20e9, '20 GB/s of DRAM bandwidth (write `dram 51 GB/s`)'),
   };
-  return { config, warnings: r.warnings };
+  return { config, warnings: r.warnings, notes: r.notes };
 }
 
 export interface SimdStep {

@@ -45,6 +45,7 @@ export function systolicConfig(desc: TargetDescription, r: ConfigReader): Systol
     if (Math.abs(perCycle - exact) > 1e-9) r.warnings.push(`${desc.name}: SCALE-Sim's USER mode needs whole words per cycle; ${+exact.toPrecision(4)} rounded to ${perCycle}`);
     Object.assign(scalesim, { interfaceBandwidth: 'USER', bandwidth: [perCycle] });
   }
+  if (dram === undefined && bandwidthWords === undefined) r.notes.push('DRAM stalls (no `dram` bandwidth: transfers are taken to overlap compute, SCALE-Sim\'s CALC mode)');
   return {
     scalesim,
     clockHz,
@@ -53,7 +54,7 @@ export function systolicConfig(desc: TargetDescription, r: ConfigReader): Systol
     dramBytesPerCycle,
     dramModel,
     dramSharing,
-    staticPowerW: r.number('static_power', 0, 'no static power'),
+    staticPowerW: r.optional('static_power', 'static power (no `static_power`)') ?? 0,
   };
 }
 
@@ -176,6 +177,6 @@ export function estimateSystolic(desc: TargetDescription, layers: LayerWork[]): 
   return {
     target: desc.name, kind: 'systolic',
     summary: { cycles, latency_s: latency, energy_j: energy, breakdown_j: breakdown, macs, utilization: cycles ? macs / (cycles * rows * cols) : 0, dataflow: cfg.scalesim.dataflow, array: [rows, cols] },
-    layers: stats, warnings: [...r.warnings, ...warnings], prices,
+    layers: stats, warnings: [...r.warnings, ...warnings], notes: r.notes, prices,
   };
 }
