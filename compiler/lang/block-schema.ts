@@ -38,6 +38,7 @@ export const TARGET_SCHEMAS: Readonly<Record<TargetKind, BlockSchema>> = {
       dram: prop('off-chip bandwidth, e.g. `dram 34 GB/s`; without it (and without `bandwidth`) DRAM never stalls the array, as in SCALE-Sim\'s CALC mode', q(['bandwidth'], '34 GB/s')),
       bandwidth: prop('DRAM words per cycle, as SCALE-Sim\'s `Bandwidth` in USER mode (an alternative to `dram`)', { kind: 'number' }),
       vector: prop('lanes of the vector unit that runs what the array cannot (pooling, activations)', int),
+      macs: keyed('MACs per PE per cycle for a precision, e.g. `macs i8 1`, `macs binary 8` (packed into one word), `macs i16 0.25` (TPU v1: quarter speed); a precision not listed runs on a wider one, or is assumed quantized (warned). Without any `macs`, SCALE-Sim\'s model: one MAC per PE per cycle and one `word` per operand whatever the precision', NUMERIC_DTYPES, { kind: 'number' }),
     },
   },
   simd_cpu: {
@@ -46,6 +47,7 @@ export const TARGET_SCHEMAS: Readonly<Record<TargetKind, BlockSchema>> = {
       ...common,
       cores: prop('cores used', int),
       macs: keyed('multiply-accumulates per cycle per core for a dtype, e.g. `macs f32 16` (AVX2: two 8-lane FMA ports)', NUMERIC_DTYPES, { kind: 'number' }),
+      lanes: keyed('MACs per vector instruction for a dtype, averaged over the instruction sequence that does them, e.g. `lanes i8 10.67` (AVX2: vpmaddubsw + vpmaddwd + vpaddd, 32 MACs in 3 instructions)', NUMERIC_DTYPES, { kind: 'number' }),
       cache: keyed('a cache level: size and bandwidth per core, e.g. `cache l1 32 KiB 64 B/cycle`', ['l1', 'l2', 'l3'], q(['bytes'], '32 KiB'), q(['bytes/cycle'], '64 B/cycle')),
       dram: prop('memory bandwidth, e.g. `dram 51 GB/s`', q(['bandwidth'], '51 GB/s')),
     },
