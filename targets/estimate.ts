@@ -7,12 +7,17 @@ import { estimateNeuromorphic, type RateOptions } from './neuromorphic/cost.ts';
 import { estimateSimdCpu } from './simd-cpu/cost.ts';
 import type { TargetResult } from './stats.ts';
 import { estimateSystolic } from './systolic/cost.ts';
+import { withParamBytes } from './param-size.ts';
 import { moduleWork, type LayerWork } from './workload.ts';
 
 /** What can be estimated: a Kiln module, or bare GEMM layers from a SCALE-Sim topology. */
 export type Workload = { kind: 'module'; module: Module } | { kind: 'layers'; name: string; layers: LayerWork[] };
 
 export function estimate(w: Workload, target: TargetDescription, opts: RateOptions = {}): TargetResult {
+  return withParamBytes(estimateOn(w, target, opts), w);
+}
+
+function estimateOn(w: Workload, target: TargetDescription, opts: RateOptions): TargetResult {
   try {
     switch (target.kind) {
       case 'simd_cpu':

@@ -12,6 +12,8 @@
  */
 import { DTYPE_BITS, numElements, type Precision, type TensorType } from '../compiler/ir/dtype.ts';
 import type { Module, Node } from '../compiler/ir/module.ts';
+import type { TargetResult } from './stats.ts';
+import type { LayerWork } from './workload.ts';
 
 const isBias = (name: string) => name === 'bias' || /^b\d+$/.test(name);
 
@@ -42,4 +44,18 @@ export function moduleParamBytes(m: Module): { total: number; layers: Map<string
     if (b > 0) layers.set(node.id, b);
   }
   return { total: [...layers.values()].reduce((a, b) => a + b, 0), layers };
+}
+
+/**
+ * Fill `param_bytes` into a result: per layer (a neuromorphic population reports its weighted
+ * layer's) and in the summary. A SCALE-Sim topology's layers have one-byte weights and no scales.
+ */
+export function withParamBytes(r: TargetResult, w: { kind: 'module'; module: Module } | { kind: 'layers'; layers: LayerWork[] }): TargetResult {
+  const sizes = w.kind === 'module' ? moduleParamBytes(w.module) : { total: w.layers.reduce((a, l) => a + l.weightBytes, 0), layers: new Map(w.layers.map((l) => [l.name, l.weightBytes])) };
+  for (const l of r.layers) {
+    const owner = (l.details?.weighted_layer as string | undefined) || l.name;
+    l.param_bytes = sizes.layers.get(owner) ?? 0;
+  }
+  r.summary.param_bytes = sizes.total;
+  return r;
 }

@@ -24,6 +24,13 @@ function fmtS(s: number): string {
   return `${(s * 1e9).toPrecision(4)} ns`;
 }
 
+/** Parameter bytes, exactly below 10 kB and in kB / MB (10³, 10⁶) above. */
+function fmtBytes(b: number | undefined): string {
+  if (b === undefined) return '—';
+  if (b < 1e4) return `${b} B`;
+  return b < 1e7 ? `${+(b / 1e3).toPrecision(4)} kB` : `${+(b / 1e6).toPrecision(4)} MB`;
+}
+
 const pct = (f: number | undefined) => (f === undefined ? '—' : `${(f * 100).toFixed(1)}%`);
 
 /** Left-align the first column, right-align the rest. */
@@ -34,8 +41,8 @@ function grid(head: string[], rows: string[][]): string {
 }
 
 function layerTable(layers: LayerStats[]): string {
-  const rows = layers.map((l) => [l.name, l.op, fmtN(l.macs), l.cycles === undefined ? '—' : fmtN(l.cycles), fmtJ(l.energy_j), pct(l.utilization), l.bound ?? l.unit ?? '']);
-  return grid(['layer', 'op', 'MACs', 'cycles', 'energy', 'util', 'bound / unit'], rows);
+  const rows = layers.map((l) => [l.name, l.op, fmtN(l.macs), l.cycles === undefined ? '—' : fmtN(l.cycles), fmtJ(l.energy_j), pct(l.utilization), l.bound ?? l.unit ?? '', fmtBytes(l.param_bytes)]);
+  return grid(['layer', 'op', 'MACs', 'cycles', 'energy', 'util', 'bound / unit', 'params'], rows);
 }
 
 function totalsTable(results: TargetResult[]): string {
@@ -50,6 +57,7 @@ function totalsTable(results: TargetResult[]): string {
     row('energy', (r) => fmtJ(r.summary.energy_j)),
     ...categories.map((c) => row(`  ${c}`, (r) => (r.summary.breakdown_j[c] === undefined ? '—' : fmtJ(r.summary.breakdown_j[c]!)))),
     row('utilization', (r) => pct(r.summary.utilization)),
+    row('parameters', (r) => fmtBytes(r.summary.param_bytes)),
   ]);
 }
 
