@@ -54,3 +54,57 @@ describe('one network in f32 / i16 / i8 / ternary / binary', () => {
     });
   }
 });
+
+describe('neuromorphic presets: synapse memory by weight precision', () => {
+  const snn = (p: string) => `network s_${p}(batch = 1) { timesteps 4  input x : f32[batch, 200]  h = dense(x, 300, weights = ${p}) -> lif  y = dense(h, 10, weights = ${p}) -> lif  output y }`;
+  const src = PRECISIONS.map(snn).join('\n');
+  const run = (p: string, t: Parameters<typeof estimate>[1]) => estimate({ kind: 'module', module: compile(`s.kiln:s_${p}`, { readFile: memoryFiles({ 's.kiln': src }) }).module }, t, { defaultRate: 0.1 });
+
+  for (const [name, target] of presets()) {
+    if (target.kind !== 'neuromorphic') continue;
+    it(`${name}: i8, ternary, binary weights take strictly less synapse memory and never more dynamic energy; f32 and i16 are assumed quantized to weight_bits`, () => {
+      const bits = target.props.weight_bits!.value as number;
+      const fits = (['i8', 'ternary', 'binary'] as const).map((p) => run(p, target));
+      const words = fits.map((r) => r.summary.synapse_memory_words as number);
+      expect(fits.map((r) => r.summary.weight_bits)).toEqual([8, 2, 1].map((b) => Math.min(b, bits)));
+      for (let i = 1; i < fits.length; i++) {
+        expect(words[i]).toBeLessThan(words[i - 1]!);
+        // Loihi's synaptic operation energy is one published figure for 1-9-bit weights (Davies et al.
+        // 2018, Table 2): no per-bit split is invented. Fewer cores send fewer messages, but the
+        // busiest core then works longer, so static energy (power × time) may rise: compare dynamic.
+        const dynamic = (r: TargetResult) => r.summary.energy_j - (r.summary.breakdown_j.static ?? 0);
+        expect(dynamic(fits[i]!)).toBeLessThanOrEqual(dynamic(fits[i - 1]!) * (1 + 1e-12));
+      }
+      for (const r of fits) expect(r.warnings.join('\n')).not.toContain('ASSUMES');
+      const f32 = run('f32', target);
+      expect(f32.summary.weight_bits).toBe(bits);
+      expect(f32.warnings.join('\n')).toMatch(new RegExp(`ASSUMES the weights of \`h\\.dense\` \\(f32\\), \`y\\.dense\` \\(f32\\) are quantized to ${bits} bits`));
+    });
+  }
+});
+
+describe('a precision the target cannot compute', () => {
+  const tpu = () => presets().get('tpu_v1_like')!;
+
+  it('an f32 layer on tpu_v1_like (8- and 16-bit MACs only) is priced as i8, its word type, with a warning saying so', () => {
+    const r = estimate(workload('f32'), tpu());
+    const w = r.warnings.join('\n');
+    expect(w).toMatch(/tpu_v1_like: cannot compute f32 \(it has i16, i8 MACs\); Kiln ASSUMES f32 layers \(`c`, `h`, `y`\) are quantized to i8, its `word` type/);
+    expect(r.layers.find((l) => l.name === 'c')!.actions['mac.i8']).toBeGreaterThan(0);
+    expect(r.layers.find((l) => l.name === 'c')!.notes!.join('\n')).toContain('assumed quantized to i8');
+  });
+
+  it('i16 on tpu_v1_like runs at quarter speed (Jouppi et al. 2017) and its MAC price is derived from mac.i8, saying so', () => {
+    const i16 = estimate(workload('i16'), tpu()), i8 = estimate(workload('i8'), tpu());
+    const c16 = i16.layers.find((l) => l.name === 'c')!, c8 = i8.layers.find((l) => l.name === 'c')!;
+    expect(c16.compute_cycles! / c8.compute_cycles!).toBeCloseTo(4, 1);
+    expect(i16.prices['mac.i16']!.joules).toBeCloseTo(4 * i8.prices['mac.i8']!.joules, 20);
+    expect(i16.prices['mac.i16']!.source).toMatch(/^derived by Kiln from energy\.mac\.i8 \(.*tpu-v1-like\.kiln:\d+:\d+ \(energy\.mac\.i8\)\)/);
+  });
+
+  it('binary layers on tpu_v1_like run exactly on its i8 MACs (warned), costing what i8 does', () => {
+    const b = estimate(workload('binary'), tpu()), i8 = estimate(workload('i8'), tpu());
+    expect(b.warnings.join('\n')).toMatch(/no binary MACs \(it has i16, i8\); binary layers \(`c`, `h`, `y`\) run exactly on its i8 MACs/);
+    expect(b.layers.find((l) => l.name === 'h')!.sram_reads).toEqual(i8.layers.find((l) => l.name === 'h')!.sram_reads);
+  });
+});
