@@ -3,11 +3,17 @@
  * i16, i8, ternary and binary moves fewer bytes and costs less energy in that order on every
  * preset, over the classes the preset computes; what a target cannot compute is warned about.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.ts';
 import { compile } from '../../compiler/driver.ts';
 import { estimate, type Workload } from '../../targets/estimate.ts';
 import { presets } from '../../targets/resolve.ts';
 import type { TargetResult } from '../../targets/stats.ts';
+import { parseScaleSimConfig, simulateLayer } from '../../targets/systolic/scalesim.ts';
+import { scaleSimTarget } from '../../targets/systolic/scalesim-import.ts';
 import { memoryFiles } from '../helpers/memfs.ts';
 
 const PRECISIONS = ['f32', 'i16', 'i8', 'ternary', 'binary'] as const;
@@ -108,3 +114,67 @@ describe('a precision the target cannot compute', () => {
     expect(b.layers.find((l) => l.name === 'h')!.sram_reads).toEqual(i8.layers.find((l) => l.name === 'h')!.sram_reads);
   });
 });
+
+describe('SCALE-Sim .cfg targets keep SCALE-Sim\'s counts whatever the precision', () => {
+  it('a binary layer on a .cfg target moves exactly the words SCALE-Sim counts; the same layer on the packing preset moves fewer', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kiln-cfg-'));
+    const cfgFile = path.join(dir, 'scale.cfg');
+    // SCALE-Sim v2's shipped scale.cfg, at 32 × 32, output stationary.
+    writeFileSync(cfgFile, '[general]\nrun_name = scale_run\n\n[architecture_presets]\nArrayHeight: 32\nArrayWidth: 32\nIfmapSramSzkB: 64\nFilterSramSzkB: 64\nOfmapSramSzkB: 64\nIfmapOffset: 0\nFilterOffset: 10000000\nOfmapOffset: 20000000\nDataflow: os\nBandwidth: 10\nMemoryBanks: 1\n\n[run_presets]\nInterfaceBandwidth: CALC\n');
+    const cfgTarget = scaleSimTarget(cfgFile);
+    const sim = simulateLayer(parseScaleSimConfig(readFileSync(cfgFile, 'utf8'), cfgFile), { M: 1, N: 64, K: 4096 });
+    for (const p of ['binary', 'i8', 'f32']) {
+      const h = estimate(workload(p), cfgTarget).layers.find((l) => l.name === 'h')!;
+      expect([h.sram_reads, h.sram_writes, h.dram_reads, h.dram_writes, h.compute_cycles]).toEqual([
+        { ifmap: sim.sramIfmapReads, filter: sim.sramFilterReads }, { ofmap: sim.sramOfmapWrites },
+        { ifmap: sim.dramIfmapReads, filter: sim.dramFilterReads }, { ofmap: sim.dramOfmapWrites }, sim.computeCycles]);
+    }
+    // The systolic_32x32 preset is the same array; at its own word type (i8) it counts as SCALE-Sim does, packed binary moves 1/8.
+    const preset = presets().get('systolic_32x32')!;
+    const i8 = estimate(workload('i8'), preset).layers.find((l) => l.name === 'h')!;
+    expect(i8.sram_reads).toEqual({ ifmap: sim.sramIfmapReads, filter: sim.sramFilterReads });
+    const bin = estimate(workload('binary'), preset).layers.find((l) => l.name === 'h')!;
+    expect(bin.sram_reads!.filter).toBe(sim.sramFilterReads / 8);
+  });
+});
+
+describe('parameter bytes at the stored precision', () => {
+  it('per layer and in total, bit-packed, with scales and 32-bit biases; in --json and in text', () => {
+    // conv 16 × 4 × 3 × 3, dense(16·16·16 → 64), dense(64 → 10).
+    const size = (p: string) => estimate(workload(p), presets().get('avx2_laptop')!);
+    const weights = [16 * 4 * 9, 64 * 4096, 10 * 64];
+    const biases = (16 + 64 + 10) * 4;
+    const expected: Record<string, number> = {
+      f32: weights.reduce((a, n) => a + 4 * n, 0) + biases,
+      i16: weights.reduce((a, n) => a + 2 * n + 1, 0) + biases,
+      i8: weights.reduce((a, n) => a + n + 4, 0) + biases,
+      ternary: weights.reduce((a, n) => a + Math.ceil(n / 4) + 4, 0) + biases,
+      binary: weights.reduce((a, n) => a + Math.ceil(n / 8) + 4, 0) + biases,
+    };
+    for (const p of PRECISIONS) {
+      const r = size(p);
+      expect(r.summary.param_bytes, p).toBe(expected[p]);
+      expect(r.layers.reduce((a, l) => a + (l.param_bytes ?? 0), 0)).toBe(expected[p]);
+    }
+    expect(size('binary').layers.find((l) => l.name === 'h')!.param_bytes).toBe(64 * 4096 / 8 + 4 + 64 * 4);
+    // per_channel: one scale per output channel.
+    const pc = estimate({ kind: 'module', module: compile('p.kiln', { readFile: memoryFiles({ 'p.kiln': 'network p { input x : i8[1, 100]  y = dense(x, 20, weights = i8 per_channel, activations = i8)  output y }' }) }).module }, presets().get('avx2_laptop')!);
+    expect(pc.summary.param_bytes).toBe(20 * 100 + 20 * 4 + 20 * 4);
+
+    const dir = mkdtempSync(path.join(tmpdir(), 'kiln-size-'));
+    writeFileSync(path.join(dir, 'n.kiln'), variant('binary'));
+    const json = cli(['estimate', path.join(dir, 'n.kiln'), '--target', 'systolic_32x32', '--json']);
+    const doc = JSON.parse(json.out) as { results: { summary: { param_bytes: number }; layers: { name: string; param_bytes: number }[] }[] };
+    expect(doc.results[0]!.summary.param_bytes).toBe(expected.binary);
+    expect(doc.results[0]!.layers.find((l) => l.name === 'h')!.param_bytes).toBe(33028);
+    const text = cli(['estimate', path.join(dir, 'n.kiln'), '--target', 'systolic_32x32', '--per-layer']);
+    expect(text.out).toMatch(/\bparameters\s+33\.29 kB\n/);
+    expect(text.out).toMatch(/\nh\s+dense .* 33\.03 kB\n/);
+  });
+});
+
+function cli(args: string[]): { code: number; out: string; err: string } {
+  let out = '', err = '';
+  const code = main(args, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
