@@ -7,6 +7,7 @@ import { estimateNeuromorphic, type RateOptions } from './neuromorphic/cost.ts';
 import { estimateSimdCpu } from './simd-cpu/cost.ts';
 import type { TargetResult } from './stats.ts';
 import { estimateSystolic } from './systolic/cost.ts';
+import { withParamBytes } from './param-size.ts';
 import { moduleWork, type LayerWork } from './workload.ts';
 
 /** What can be estimated: a Kiln module, or bare GEMM layers from a SCALE-Sim topology. */
@@ -61,7 +62,7 @@ export function estimateEach(w: Workload, targets: TargetDescription[], opts: Ra
 }
 
 export function estimate(w: Workload, target: TargetDescription, opts: RateOptions = {}): TargetResult {
-  return withBasis(estimateOnce(w, target, opts), batchOf(w));
+  return withBasis(withParamBytes(estimateOnce(w, target, opts), w), batchOf(w));
 }
 
 function estimateOnce(w: Workload, target: TargetDescription, opts: RateOptions): TargetResult {

@@ -44,6 +44,8 @@ export interface LayerStats {
   actions: Record<string, number>;
   breakdown_j: Record<string, number>;
   notes?: string[];
+  /** Bytes of the layer's parameters at their stored precision (targets/param-size.ts). */
+  param_bytes?: number;
   /** Kind-specific figures (GEMM shape and folds, neurons, cores, spike messages …). */
   details?: Record<string, unknown>;
 }
@@ -55,6 +57,8 @@ export interface Summary {
   breakdown_j: Record<string, number>;
   macs: number;
   utilization?: number;
+  /** The model's parameter bytes at their stored precision, whatever the target. */
+  param_bytes?: number;
   /** Neuromorphic results also report per time step. */
   per_timestep?: { cycles?: number; latency_s: number; energy_j: number };
   /** Samples the figures above cover (1 on neuromorphic targets, which cost one sample). */

@@ -10,7 +10,7 @@ import type { Module, Node } from '../compiler/ir/module.ts';
 export const MAC_CLASSES = ['f32', 'f16', 'i16', 'i8', 'ternary', 'binary'] as const;
 export type MacClass = (typeof MAC_CLASSES)[number];
 
-function macClassOf(d: DType): MacClass {
+export function macClassOf(d: DType): MacClass {
   switch (d) {
     case 'f32': case 'i32': return 'f32';
     case 'f16': case 'bf16': return 'f16';

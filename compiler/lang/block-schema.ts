@@ -40,6 +40,7 @@ export const TARGET_SCHEMAS: Readonly<Record<TargetKind, BlockSchema>> = {
       dram_model: prop('how a fixed DRAM bandwidth stalls the array: `kiln` (default; a double-buffered scratchpad) or `scalesim` (SCALE-Sim v2\'s USER mode, exactly); see docs/cost-model.md', { kind: 'word', values: ['kiln', 'scalesim'] }),
       dram_sharing: prop('for `dram_model kiln`: the ifmap, filter and ofmap transfers share one bandwidth (`shared`, default) or each has all of it (`per_interface`)', { kind: 'word', values: ['shared', 'per_interface'] }),
       vector: prop('lanes of the vector unit that runs what the array cannot (pooling, activations)', int),
+      macs: keyed('MACs per PE per cycle for a precision, e.g. `macs i8 1`, `macs binary 8` (packed into one word), `macs i16 0.25` (TPU v1: quarter speed); a precision not listed runs on a wider one, or is assumed quantized (warned). Without any `macs`, SCALE-Sim\'s model: one MAC per PE per cycle and one `word` per operand whatever the precision', NUMERIC_DTYPES, { kind: 'number' }),
     },
   },
   simd_cpu: {
@@ -48,6 +49,7 @@ export const TARGET_SCHEMAS: Readonly<Record<TargetKind, BlockSchema>> = {
       ...common,
       cores: prop('cores used', int),
       macs: keyed('multiply-accumulates per cycle per core for a dtype, e.g. `macs f32 16` (AVX2: two 8-lane FMA ports)', NUMERIC_DTYPES, { kind: 'number' }),
+      lanes: keyed('MACs per vector instruction for a dtype, averaged over the instruction sequence that does them, e.g. `lanes i8 10.67` (AVX2: vpmaddubsw + vpmaddwd + vpaddd, 32 MACs in 3 instructions)', NUMERIC_DTYPES, { kind: 'number' }),
       cache: keyed('a cache level: size and bandwidth per core, e.g. `cache l1 32 KiB 64 B/cycle`', ['l1', 'l2', 'l3'], q(['bytes'], '32 KiB'), q(['bytes/cycle'], '64 B/cycle')),
       dram: prop('memory bandwidth, e.g. `dram 51 GB/s`', q(['bandwidth'], '51 GB/s')),
     },

@@ -11,6 +11,7 @@ import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type TargetResult } from '../stats.ts';
 import { neuromorphicConfig, type NeuromorphicConfig } from './config.ts';
 import { countEvents, type StepEvents } from './events.ts';
+import { networkWeightBits } from './weight-bits.ts';
 import { mapNetwork, populationCores, type MapNetworkOptions, type NetworkMapping } from './network-mapping.ts';
 
 export type { RateOptions } from './rates.ts';
@@ -52,7 +53,10 @@ export function estimateNeuromorphic(desc: TargetDescription, m: Module, opts: N
 }
 
 export function neuromorphicEstimate(desc: TargetDescription, m: Module, opts: NeuromorphicOptions = {}): NeuromorphicEstimate {
-  const { config: base, reader } = neuromorphicConfig(desc);
+  const { config: given, reader } = neuromorphicConfig(desc);
+  const wb = networkWeightBits(m, given.weightBits, desc.name);
+  reader.warnings.push(...wb.warnings);
+  const base = { ...given, weightBits: wb.bits };
   const cfg = opts.chips !== undefined ? withChips(base, opts.chips) : base;
   return priceMapping(desc, cfg, reader, mapNetwork(m, cfg, opts), m.timesteps);
 }
@@ -117,6 +121,7 @@ export function priceMapping(desc: TargetDescription, cfg: NeuromorphicConfig, r
     summary: {
       latency_s: latency, energy_j: energy, breakdown_j: breakdown, macs: layers.reduce((a, l) => a + l.macs, 0),
       timesteps: T, cores_used: mp.cores.k, chips_used: chipsUsed,
+      weight_bits: cfg.weightBits, synapse_memory_words: use.synapse_words.reduce((a, b) => a + b, 0),
       per_timestep: { latency_s: stepLatency, energy_j: energy / T },
       messages_per_timestep: msg,
       static_actions: staticActions,

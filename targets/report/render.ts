@@ -25,6 +25,13 @@ function fmtS(s: number): string {
   return `${(s * 1e9).toPrecision(4)} ns`;
 }
 
+/** Parameter bytes, exactly below 10 kB and in kB / MB (10³, 10⁶) above. */
+function fmtBytes(b: number | undefined): string {
+  if (b === undefined) return '—';
+  if (b < 1e4) return `${b} B`;
+  return b < 1e7 ? `${+(b / 1e3).toPrecision(4)} kB` : `${+(b / 1e6).toPrecision(4)} MB`;
+}
+
 const pct = (f: number | undefined) => (f === undefined ? '—' : `${(f * 100).toFixed(1)}%`);
 
 /** Left-align the first column, right-align the rest. */
@@ -38,8 +45,8 @@ function layerTable(layers: LayerStats[]): string {
   // Stalls get a column only when some layer waits on DRAM, so stall-free reports keep their shape.
   const stalls = layers.some((l) => (l.stall_cycles ?? 0) > 0);
   const stall = (l: LayerStats) => (l.stall_cycles ? `${fmtN(l.stall_cycles)}${l.stalled_most ? ` (${l.stalled_most})` : ''}` : '0');
-  const rows = layers.map((l) => [l.name, l.op, fmtN(l.macs), l.cycles === undefined ? '—' : fmtN(l.cycles), ...(stalls ? [stall(l)] : []), fmtJ(l.energy_j), pct(l.utilization), l.bound ?? l.unit ?? '']);
-  return grid(['layer', 'op', 'MACs', 'cycles', ...(stalls ? ['stalls'] : []), 'energy', 'util', 'bound / unit'], rows);
+  const rows = layers.map((l) => [l.name, l.op, fmtN(l.macs), l.cycles === undefined ? '—' : fmtN(l.cycles), ...(stalls ? [stall(l)] : []), fmtJ(l.energy_j), pct(l.utilization), l.bound ?? l.unit ?? '', fmtBytes(l.param_bytes)]);
+  return grid(['layer', 'op', 'MACs', 'cycles', ...(stalls ? ['stalls'] : []), 'energy', 'util', 'bound / unit', 'params'], rows);
 }
 
 /** A failed target's cell: short enough for a column; the whole reason is printed under the table. */
@@ -66,6 +73,7 @@ function totalsTable(entries: EstimateEntry[]): string {
     row('MACs / synops', (r) => fmtN(r.summary.macs)),
     row('cycles', (r) => (r.summary.cycles === undefined ? '—' : fmtN(r.summary.cycles))),
     row('utilization', (r) => pct(r.summary.utilization)),
+    row('parameters', (r) => fmtBytes(r.summary.param_bytes)),
   ]);
 }
 

@@ -2,17 +2,12 @@
 import { ConfigReader } from '../config.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type TargetResult } from '../stats.ts';
-import type { LayerWork } from '../workload.ts';
+import { FitWarnings, macPrice } from '../precision.ts';
+import type { LayerWork, MacClass } from '../workload.ts';
 import { lowerSimdCpu, simdCpuConfig } from './lower.ts';
 
-/** Built-in defaults, each from the published table it cites (docs/references.md, "Energy per operation"). */
+/** Built-in defaults for what is not a MAC, each from the published table it cites (docs/references.md, "Energy per operation"). */
 const DEFAULT_PRICES: Record<string, [number, string, string]> = {
-  'mac.f32': [4.6e-12, 'compute', 'Horowitz ISSCC 2014: fp32 mult 3.7 + add 0.9 pJ'],
-  'mac.f16': [1.5e-12, 'compute', 'Horowitz ISSCC 2014: fp16 mult 1.1 + add 0.4 pJ'],
-  'mac.i16': [1.6e-12, 'compute', 'between Horowitz int8 and int32 multiply-add'],
-  'mac.i8': [0.23e-12, 'compute', 'Horowitz ISSCC 2014: int8 mult 0.2 + add 0.03 pJ'],
-  'mac.ternary': [0.23e-12, 'compute', 'priced as an int8 multiply-add (Horowitz)'],
-  'mac.binary': [0.018e-12, 'compute', 'Aladdin: bitwise op 0.018 pJ'],
   'op.vector': [0.9e-12, 'compute', 'Horowitz ISSCC 2014: fp32 add 0.9 pJ'],
   instr: [70e-12, 'instruction overhead', 'Horowitz ISSCC 2014: ≈ 70 pJ per instruction'],
   'l1.read': [10e-12, 'l1', 'Horowitz ISSCC 2014: 64-bit read, 8 KB SRAM'],
@@ -24,7 +19,8 @@ const DEFAULT_PRICES: Record<string, [number, string, string]> = {
 export function estimateSimdCpu(desc: TargetDescription, layers: LayerWork[]): TargetResult {
   const { config, warnings, notes } = simdCpuConfig(desc);
   const reader = new ConfigReader(desc);
-  const steps = lowerSimdCpu(layers, config);
+  const fits = new FitWarnings(desc.name, Object.keys(config.macs) as MacClass[], '');
+  const steps = lowerSimdCpu(layers, config, fits);
   const prices: PriceTable = {};
   const used = new Set<string>();
   const stats: LayerStats[] = steps.map((s) => {
@@ -36,10 +32,11 @@ export function estimateSimdCpu(desc: TargetDescription, layers: LayerWork[]): T
     for (const [level, b] of Object.entries(s.counts.bytes)) actions[`${level}.read`] = Math.ceil(b / 8);
     for (const a of Object.keys(actions)) used.add(a);
     for (const a of Object.keys(actions)) {
-      if (!prices[a]) {
+      if (prices[a]) continue;
+      if (a.startsWith('mac.')) macPrice(reader, a.slice(4) as MacClass, prices);
+      else {
         const [j, cat, src] = DEFAULT_PRICES[a]!;
-        const key = a === 'op.vector' ? 'op.vector' : a;
-        reader.price(a, key, cat, j, src, prices);
+        reader.price(a, a, cat, j, src, prices);
       }
     }
     const { energy_j, breakdown_j } = priceActions(actions, prices);
@@ -57,6 +54,6 @@ export function estimateSimdCpu(desc: TargetDescription, layers: LayerWork[]): T
   return {
     target: desc.name, kind: 'simd_cpu',
     summary: { cycles, latency_s: cycles / config.clockHz, energy_j: energy, breakdown_j: sumBreakdowns(stats), macs: stats.reduce((a, l) => a + l.macs, 0), utilization: cycles ? compute / cycles : 0 },
-    layers: stats, warnings: [...warnings, ...reader.warnings], notes, prices,
+    layers: stats, warnings: [...warnings, ...reader.warnings, ...fits.warnings], notes, prices,
   };
 }

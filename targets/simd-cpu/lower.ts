@@ -5,6 +5,7 @@
  */
 import { ConfigReader, MissingProperty } from '../config.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
+import { FitWarnings, runClass } from '../precision.ts';
 import { MAC_CLASSES, type LayerWork, type MacClass } from '../workload.ts';
 
 export interface CacheLevel {
@@ -20,6 +21,8 @@ export interface SimdCpuConfig {
   clockHz: number;
   /** MACs per cycle per core by precision class, as given. */
   macs: Partial<Record<MacClass, number>>;
+  /** MACs per vector instruction by class (over the instruction sequence that does them). */
+  lanes: Partial<Record<MacClass, number>>;
   caches: CacheLevel[];
   dramBytesPerS: number;
 }
@@ -29,6 +32,9 @@ export function simdCpuConfig(desc: TargetDescription): { config: SimdCpuConfig;
   const macs: Partial<Record<MacClass, number>> = {};
   for (const c of MAC_CLASSES) if (r.has(`macs.${c}`)) macs[c] = r.number(`macs.${c}`, 0, '');
   if (macs.f32 === undefined) throw new MissingProperty(desc.name, 'macs f32', 'macs f32 16');
+  const lanes: Partial<Record<MacClass, number>> = {};
+  // Two vector ports per core, as on current x86 and Arm server cores, when the target does not say.
+  for (const c of MAC_CLASSES) if (macs[c] !== undefined) lanes[c] = r.number(`lanes.${c}`, Math.max(1, macs[c]! / 2), `${Math.max(1, macs[c]! / 2)} ${c} MACs per instruction (half of \`macs ${c}\`: two vector ports; write \`lanes ${c} N\`)`);
   const caches: CacheLevel[] = [];
   for (const name of ['l1', 'l2', 'l3'] as const) {
     const v = r.list(`cache.${name}`);
@@ -40,6 +46,7 @@ export function simdCpuConfig(desc: TargetDescription): { config: SimdCpuConfig;
     cores: r.number('cores', 1, '1 core (write `cores N`)'),
     clockHz: r.number('clock', 2e9, '2 GHz (write `clock 2.4 GHz`)'),
     macs,
+    lanes,
     caches,
     dramBytesPerS: r.number('dram', 20e9, '20 GB/s of DRAM bandwidth (write `dram 51 GB/s`)'),
   };
@@ -57,15 +64,6 @@ export interface SimdStep {
   counts: { macs: number; vectorOps: number; instructions: number; bytes: Record<string, number> };
   cycles: Record<string, number>;
   notes: string[];
-}
-
-/** The class rate to use: the layer's own, else the nearest wider class the target lists. */
-function rateFor(cfg: SimdCpuConfig, cls: MacClass): { cls: MacClass; rate: number } {
-  for (let i = MAC_CLASSES.indexOf(cls); i >= 0; i--) {
-    const c = MAC_CLASSES[i]!;
-    if (cfg.macs[c] !== undefined) return { cls: c, rate: cfg.macs[c]! };
-  }
-  return { cls: 'f32', rate: cfg.macs.f32! };
 }
 
 /**
@@ -89,7 +87,8 @@ function compulsoryInto(layer: LayerWork, capacity: number): number {
   return layer.weightBytes + (activations <= capacity / 2 ? 0 : activations);
 }
 
-export function lowerSimdCpu(layers: LayerWork[], cfg: SimdCpuConfig): SimdStep[] {
+export function lowerSimdCpu(layers: LayerWork[], cfg: SimdCpuConfig, fits = new FitWarnings(cfg.name, Object.keys(cfg.macs) as MacClass[], '')): SimdStep[] {
+  const has = Object.keys(cfg.macs) as MacClass[];
   return layers.map((layer) => {
     const notes: string[] = [];
     const compulsory = layer.weightBytes + layer.inputBytes + layer.outputBytes;
@@ -101,10 +100,13 @@ export function lowerSimdCpu(layers: LayerWork[], cfg: SimdCpuConfig): SimdStep[
     const memLevels = [...cfg.caches.map((c) => ({ key: c.name, capacity: c.bytes * (c.name === 'l3' ? 1 : cfg.cores), perCycle: c.bandwidth * cfg.cores })), { key: 'dram', capacity: 0, perCycle: cfg.dramBytesPerS / cfg.clockHz }];
     if (layer.work.kind === 'gemm') {
       const g = layer.work;
-      const { cls, rate } = rateFor(cfg, g.macClass);
-      if (cls !== g.macClass) notes.push(`no \`macs ${g.macClass}\`: runs at the ${cls} rate`);
-      const lanes = Math.max(1, rate / 2); // two vector ports per core
-      const rm = 6, rn = Math.max(1, 2 * lanes); // a BLIS-style register block, 6 × two vectors
+      // A SIMD CPU always has f32 (required), so a class it lacks runs exactly on a wider one.
+      const { cls } = runClass(g.macClass, has, 'f32');
+      const fit = fits.add(layer.name, g.macClass, { cls, fit: cls === g.macClass ? 'native' : 'widened' });
+      if (fit) notes.push(fit);
+      const rate = cfg.macs[cls]!;
+      const lanes = cfg.lanes[cls]!;
+      const rm = 6, rn = Math.max(1, rate); // a BLIS-style register block, 6 × two vectors (a cycle's MACs)
       const e = Math.max(layer.inputBits, layer.weightBits) / 8;
       const macs = g.m * g.n * g.k * g.repeat;
       const tiles: Record<string, number> = {};
@@ -124,7 +126,7 @@ export function lowerSimdCpu(layers: LayerWork[], cfg: SimdCpuConfig): SimdStep[
     }
     // Elementwise, pooling, normalisation: streamed once through every level they do not fit in.
     const ops = layer.work.ops;
-    const lanes = Math.max(1, cfg.macs.f32! / 2);
+    const lanes = cfg.lanes.f32!;
     memLevels.forEach((l, i) => {
       bytes[l.key] = i === 0 ? compulsory : compulsoryInto(layer, memLevels[i - 1]!.capacity);
       cycles[l.key] = bytes[l.key]! / l.perCycle;

@@ -7,8 +7,10 @@
 import { DTYPE_BITS, type DType } from '../../compiler/ir/dtype.ts';
 import { ConfigReader } from '../config.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
+import { CLASS_BITS, FitWarnings, macPrice, runClass } from '../precision.ts';
 import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type TargetResult } from '../stats.ts';
-import type { GemmWork, LayerWork } from '../workload.ts';
+import { MAC_CLASSES, macClassOf, type GemmWork, type LayerWork, type MacClass } from '../workload.ts';
+import { packOperands, unpacked, type Packing } from './packing.ts';
 import { convOutputDims, foldPlan, type ConvShape, type Dataflow } from './gemm-model.ts';
 import { scaleSimConfig, simulateLayer, type ScaleSimConfig, type ScaleSimLayerStats } from './scalesim.ts';
 import { kilnDramStall, type DramSharing } from './dram-stall.ts';
@@ -24,14 +26,27 @@ export interface SystolicConfig {
   dramModel: 'kiln' | 'scalesim';
   dramSharing: DramSharing;
   staticPowerW: number;
+  /**
+   * MACs per PE per cycle by precision class (`macs i8 1`). Empty: the target says nothing about
+   * precision (a SCALE-Sim .cfg), and SCALE-Sim's model holds — one MAC per PE per cycle and one
+   * `word` per operand, whatever the layer's precision.
+   */
+  macs: Partial<Record<MacClass, number>>;
+  /** The MAC class of the `word` type: what a layer wider than every listed class is assumed quantized to. */
+  wordClass: MacClass;
+  /** SRAM bytes per operand buffer. */
+  sramBytes: { ifmap: number; filter: number; ofmap: number };
 }
 
 export function systolicConfig(desc: TargetDescription, r: ConfigReader): SystolicConfig {
   const [rows, cols] = r.pair('array', [32, 32], 'a 32 x 32 array (SCALE-Sim\'s default)');
   const kib = (key: string) => r.number(`sram.${key}`, 64 * 1024, `64 KiB of ${key} SRAM (SCALE-Sim's default)`) / 1024;
+  const kb = { ifmap: kib('ifmap'), filter: kib('filter'), ofmap: kib('ofmap') };
   const clockHz = r.number('clock', 1e9, '1 GHz (write `clock 700 MHz`)');
   const word = r.word<DType>('word', 'i8', 'i8 operands (SCALE-Sim\'s one-byte word)');
   const wordBits = DTYPE_BITS[word];
+  const macs: Partial<Record<MacClass, number>> = {};
+  for (const c of MAC_CLASSES) if (r.has(`macs.${c}`)) macs[c] = r.number(`macs.${c}`, 0, '');
   const dram = r.has('dram') ? r.number('dram', 0, '') : undefined;
   const bandwidthWords = r.has('bandwidth') ? r.number('bandwidth', 0, '') : undefined;
   const dramBytesPerCycle = dram !== undefined ? dram / clockHz : bandwidthWords !== undefined ? (bandwidthWords * wordBits) / 8 : undefined;
@@ -55,6 +70,9 @@ export function systolicConfig(desc: TargetDescription, r: ConfigReader): Systol
     dramModel,
     dramSharing,
     staticPowerW: r.optional('static_power', 'static power (no `static_power`)') ?? 0,
+    macs,
+    wordClass: macClassOf(word),
+    sramBytes: { ifmap: kb.ifmap * 1024, filter: kb.filter * 1024, ofmap: kb.ofmap * 1024 },
   };
 }
 
@@ -74,14 +92,6 @@ function scaleSimWorkload(g: GemmWork, name: string): { shape: ConvShape | { M: 
 }
 
 const DEFAULTS: Record<string, [string, number, string]> = {
-  'mac.i8': ['compute', 0.23e-12, 'Horowitz ISSCC 2014: int8 mult 0.2 + add 0.03 pJ'],
-  'mac.i16': ['compute', 1.6e-12, 'between Horowitz int8 and int32 multiply-add'],
-  'mac.f16': ['compute', 1.5e-12, 'Horowitz ISSCC 2014: fp16 mult 1.1 + add 0.4 pJ'],
-  'mac.bf16': ['compute', 1.5e-12, 'priced as fp16 (Horowitz ISSCC 2014)'],
-  'mac.f32': ['compute', 4.6e-12, 'Horowitz ISSCC 2014: fp32 mult 3.7 + add 0.9 pJ'],
-  'mac.i32': ['compute', 3.2e-12, 'Horowitz ISSCC 2014: int32 mult 3.1 + add 0.1 pJ'],
-  'mac.ternary': ['compute', 0.23e-12, 'priced as an int8 MAC (Horowitz)'],
-  'mac.binary': ['compute', 0.018e-12, 'Aladdin: bitwise op 0.018 pJ'],
   'sram.read': ['sram', 5e-12, 'Han et al. 2015: 5 pJ per 32-bit SRAM access'],
   'sram.write': ['sram', 5e-12, 'Han et al. 2015: 5 pJ per 32-bit SRAM access'],
   'dram.read': ['dram', 640e-12, 'Han et al. 2015: 640 pJ per 32-bit DRAM access'],
@@ -89,39 +99,51 @@ const DEFAULTS: Record<string, [string, number, string]> = {
   'vector.op': ['vector unit', 0.9e-12, 'Horowitz ISSCC 2014: fp32 add 0.9 pJ'],
 };
 
-function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, warnings: string[]): { stats: Omit<LayerStats, 'energy_j' | 'breakdown_j'>; sim: ScaleSimLayerStats } {
-  const { shape, note } = scaleSimWorkload(g, w.name);
-  void warnings;
-  const sim = simulateLayer(cfg.scalesim, { ...shape, name: w.name });
+/** What a GEMM layer runs at: its MAC class on this array, and how its operands pack into words. */
+function layerPacking(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWarnings): { cls: MacClass; pack: Packing; note?: string } {
+  const has = Object.keys(cfg.macs) as MacClass[];
+  const run = runClass(g.macClass, has.length ? has : [cfg.wordClass], cfg.wordClass);
+  const note = fits.add(w.name, g.macClass, run);
+  if (!has.length) return { cls: run.cls, pack: unpacked(g, cfg), note };
+  // Operands move at the class the MACs run at; outputs at the layer's stored precision, or at
+  // the assumed class when the layer is assumed quantized.
+  const bits = CLASS_BITS[run.cls];
+  const outBits = run.fit === 'quantized' ? Math.min(bits, w.outputBits) : w.outputBits;
+  return { cls: run.cls, pack: packOperands(g, cfg, cfg.macs[run.cls]!, bits, outBits), note };
+}
+
+function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWarnings): Omit<LayerStats, 'energy_j' | 'breakdown_j'> {
+  const { cls, pack, note: fitNote } = layerPacking(w, g, cfg, fits);
+  const { shape, note } = scaleSimWorkload(pack.gemm, w.name);
+  const sim = simulateLayer(pack.scalesim, { ...shape, name: w.name });
   const rep = g.repeat;
-  const computeCycles = sim.computeCycles * rep;
-  const { stall, stalledMost } = dramStall(sim, cfg, rep);
-  const wordDType = (Object.keys(DTYPE_BITS) as DType[]).find((d) => DTYPE_BITS[d] === cfg.wordBits && !['spike', 'binary', 'ternary'].includes(d)) ?? 'i8';
-  const macKey = `mac.${g.macClass === 'binary' || g.macClass === 'ternary' ? g.macClass : wordDType}`;
+  const words = (accesses: number, per: number) => Math.ceil(accesses * per * rep);
+  const sram = { ifmap: words(sim.sramIfmapReads, pack.words.ifmap), filter: words(sim.sramFilterReads, pack.words.filter), ofmap: words(sim.sramOfmapWrites, pack.words.ofmap) };
+  const dram = { ifmap: words(sim.dramIfmapReads, pack.words.ifmap), filter: words(sim.dramFilterReads, pack.words.filter), ofmap: words(sim.dramOfmapWrites, pack.words.ofmap) };
+  const computeCycles = Math.ceil(sim.computeCycles * pack.slow) * rep;
+  const { stall, stalledMost } = dramStall(sim, cfg, pack, rep);
+  const macs = g.m * g.n * g.k * rep;
   const actions: Record<string, number> = {
-    [macKey]: sim.macs * rep,
-    'sram.read': (sim.sramIfmapReads + sim.sramFilterReads) * rep,
-    'sram.write': sim.sramOfmapWrites * rep,
-    'dram.read': (sim.dramIfmapReads + sim.dramFilterReads) * rep,
-    'dram.write': sim.dramOfmapWrites * rep,
+    [`mac.${cls}`]: macs,
+    'sram.read': sram.ifmap + sram.filter,
+    'sram.write': sram.ofmap,
+    'dram.read': dram.ifmap + dram.filter,
+    'dram.write': dram.ofmap,
   };
   return {
-    sim,
-    stats: {
-      name: w.name, op: w.op, macs: sim.macs * rep, cycles: computeCycles + stall, compute_cycles: computeCycles, stall_cycles: stall,
-      utilization: sim.computeUtilPct / 100, mapping_efficiency: sim.mappingEfficiencyPct / 100,
-      sram_reads: { ifmap: sim.sramIfmapReads * rep, filter: sim.sramFilterReads * rep }, sram_writes: { ofmap: sim.sramOfmapWrites * rep },
-      dram_reads: { ifmap: sim.dramIfmapReads * rep, filter: sim.dramFilterReads * rep }, dram_writes: { ofmap: sim.dramOfmapWrites * rep },
-      ...(stalledMost ? { stalled_most: stalledMost } : {}),
-      unit: 'array', bound: stall > 0 ? 'memory (dram)' : 'compute', actions,
-      notes: [...(rep > 1 ? [`${rep} GEMMs of ${sim.gemm.M}×${sim.gemm.N}×${sim.gemm.K} (groups or time steps × layers)`] : []), ...(note ? [note] : [])],
-      details: { gemm: { m: sim.gemm.M, n: sim.gemm.N, k: sim.gemm.K, repeat: rep }, folds: { row: sim.rowFolds, col: sim.colFolds } },
-    },
+    name: w.name, op: w.op, macs, cycles: computeCycles + stall, compute_cycles: computeCycles, stall_cycles: stall,
+    utilization: sim.computeUtilPct / 100 / pack.slow, mapping_efficiency: sim.mappingEfficiencyPct / 100,
+    sram_reads: { ifmap: sram.ifmap, filter: sram.filter }, sram_writes: { ofmap: sram.ofmap },
+    dram_reads: { ifmap: dram.ifmap, filter: dram.filter }, dram_writes: { ofmap: dram.ofmap },
+    ...(stalledMost ? { stalled_most: stalledMost } : {}),
+    unit: `array ${cls}`, bound: stall > 0 ? 'memory (dram)' : 'compute', actions,
+    notes: [...(rep > 1 ? [`${rep} GEMMs of ${sim.gemm.M}×${sim.gemm.N}×${sim.gemm.K} (groups or time steps × layers)`] : []), ...[note, pack.note, fitNote].filter((n): n is string => !!n)],
+    details: { gemm: { m: sim.gemm.M, n: sim.gemm.N, k: sim.gemm.K, repeat: rep }, folds: { row: sim.rowFolds, col: sim.colFolds }, mac_class: cls, words_per_access: pack.words, pe_cycles_busy: sim.macs * rep * pack.slow },
   };
 }
 
 /** Stall cycles behind a fixed DRAM bandwidth: SCALE-Sim's (already in `sim`) or Kiln's double buffer. */
-function dramStall(sim: ScaleSimLayerStats, cfg: SystolicConfig, rep: number): { stall: number; stalledMost?: 'ifmap' | 'filter' | 'ofmap' } {
+function dramStall(sim: ScaleSimLayerStats, cfg: SystolicConfig, pack: Packing, rep: number): { stall: number; stalledMost?: 'ifmap' | 'filter' | 'ofmap' } {
   if (sim.stallBy) {
     const by = sim.stallBy;
     const most = (['ifmap', 'filter', 'ofmap'] as const).reduce((a, b) => (by[b] > by[a] ? b : a));
@@ -129,28 +151,35 @@ function dramStall(sim: ScaleSimLayerStats, cfg: SystolicConfig, rep: number): {
   }
   if (!cfg.dramBytesPerCycle) return { stall: 0 };
   const plan = foldPlan(sim.gemm, { rows: sim.arrayRows, cols: sim.arrayCols }, sim.dataflow);
-  const k = kilnDramStall(plan, sim.computeCycles, { ifmap: sim.dramIfmapReads, filter: sim.dramFilterReads, ofmap: sim.dramOfmapWrites }, (cfg.dramBytesPerCycle * 8) / cfg.wordBits, cfg.dramSharing);
+  // Kiln's model sees the packed traffic: words of the target's width, as many as the layer's precision fills.
+  const packed = (accesses: number, per: number) => Math.ceil(accesses * per);
+  const traffic = { ifmap: packed(sim.dramIfmapReads, pack.words.ifmap), filter: packed(sim.dramFilterReads, pack.words.filter), ofmap: packed(sim.dramOfmapWrites, pack.words.ofmap) };
+  const k = kilnDramStall(plan, Math.ceil(sim.computeCycles * pack.slow), traffic, (cfg.dramBytesPerCycle * 8) / cfg.wordBits, cfg.dramSharing);
   return { stall: k.stallCycles * rep, ...(k.stallCycles > 0 ? { stalledMost: k.stalledMost } : {}) };
 }
 
 export function estimateSystolic(desc: TargetDescription, layers: LayerWork[]): TargetResult {
   const r = new ConfigReader(desc);
   const cfg = systolicConfig(desc, r);
-  const warnings: string[] = [];
   const prices: PriceTable = {};
   const price = (action: string) => {
     if (prices[action]) return;
+    if (action.startsWith('mac.')) return void macPrice(r, action.slice(4) as MacClass, prices);
     const [cat, j, src] = DEFAULTS[action]!;
     r.price(action, action, cat, j, src, prices);
   };
+  const has = Object.keys(cfg.macs);
+  const fits = new FitWarnings(desc.name, has.length ? has as MacClass[] : [cfg.wordClass],
+    has.length ? `, its \`word\` type` : ` (it lists no \`macs\`, so SCALE-Sim's model holds: every operand one \`word\`)`);
   const stats: LayerStats[] = [];
   for (const w of layers) {
     let partial: Omit<LayerStats, 'energy_j' | 'breakdown_j'>;
-    if (w.work.kind === 'gemm') partial = arrayLayer(w, w.work, cfg, warnings).stats;
+    if (w.work.kind === 'gemm') partial = arrayLayer(w, w.work, cfg, fits);
     else if (w.work.kind === 'vector') {
       const ops = w.work.ops;
       const cycles = Math.ceil(ops / cfg.vectorLanes);
-      const words = (bits: number, bytes: number) => Math.ceil((bytes * 8) / Math.max(bits, cfg.wordBits));
+      // Kiln's precision model packs narrow elements into words; SCALE-Sim's gives each its own.
+      const words = (bits: number, bytes: number) => Math.ceil((bytes * 8) / (has.length ? cfg.wordBits : Math.max(bits, cfg.wordBits)));
       partial = {
         name: w.name, op: w.op, macs: 0, cycles, compute_cycles: cycles, stall_cycles: 0, unit: 'vector',
         actions: { 'vector.op': ops, 'sram.read': words(w.inputBits, w.inputBytes), 'sram.write': words(w.outputBits, w.outputBytes) },
@@ -166,6 +195,8 @@ export function estimateSystolic(desc: TargetDescription, layers: LayerWork[]): 
   const cycles = stats.reduce((a, l) => a + (l.cycles ?? 0), 0);
   const latency = cycles / cfg.clockHz;
   const macs = stats.reduce((a, l) => a + l.macs, 0);
+  // Packed PEs do several MACs a cycle and slow classes one in several cycles: utilization counts busy PE-cycles.
+  const busy = stats.reduce((a, l) => a + ((l.details?.pe_cycles_busy as number | undefined) ?? l.macs), 0);
   const breakdown = sumBreakdowns(stats);
   let energy = stats.reduce((a, l) => a + l.energy_j, 0);
   if (cfg.staticPowerW > 0) {
@@ -176,7 +207,7 @@ export function estimateSystolic(desc: TargetDescription, layers: LayerWork[]): 
   const { arrayRows: rows, arrayCols: cols } = cfg.scalesim;
   return {
     target: desc.name, kind: 'systolic',
-    summary: { cycles, latency_s: latency, energy_j: energy, breakdown_j: breakdown, macs, utilization: cycles ? macs / (cycles * rows * cols) : 0, dataflow: cfg.scalesim.dataflow, array: [rows, cols] },
-    layers: stats, warnings: [...r.warnings, ...warnings], notes: r.notes, prices,
+    summary: { cycles, latency_s: latency, energy_j: energy, breakdown_j: breakdown, macs, utilization: cycles ? busy / (cycles * rows * cols) : 0, dataflow: cfg.scalesim.dataflow, array: [rows, cols] },
+    layers: stats, warnings: [...r.warnings, ...fits.warnings], notes: r.notes, prices,
   };
 }

@@ -59,6 +59,11 @@ describe('every figure says its basis', () => {
   });
 });
 
+/** Warning lines other than a precision the target cannot compute natively (which Kiln prices as assumed quantized). */
+function presetWarnings(err: string): string[] {
+  return err.split('\n').filter((l) => l.trim() !== '' && !/Kiln ASSUMES .* quantized to/.test(l));
+}
+
 describe('presets', () => {
   it('the shipped examples on the CPU and array presets print no warning; what a preset leaves out is one note', () => {
     for (const ex of ['lenet5', 'binary_mlp', 'mlp', 'ptb_lstm']) {
@@ -66,7 +71,9 @@ describe('presets', () => {
       for (const t of ['avx2_laptop', 'avx512_vnni_server', 'neon_core', 'systolic_32x32', 'systolic_128x128', 'tpu_v1_like']) argv.push('--target', t);
       const r = runMain(argv);
       expect(r.code).toBe(0);
-      expect(r.err).toBe('');
+      // f32 layers on the int8 TPU are priced as int8 and said to be: the network's precision, not the preset's fault.
+      expect(presetWarnings(r.err)).toEqual([]);
+      if (ex !== 'binary_mlp') expect(r.err).toMatch(/tpu_v1_like: cannot compute f32 .* Kiln ASSUMES/);
       // systolic_32x32 and 128x128 (SCALE-Sim's default config) give neither DRAM bandwidth nor static power.
       expect(r.out.match(/^note: .*$/gm)).toEqual([
         'note: systolic_32x32 does not model DRAM stalls (no `dram` bandwidth: transfers are taken to overlap compute, SCALE-Sim\'s CALC mode); static power (no `static_power`)',
@@ -124,7 +131,7 @@ describe('firing rates', () => {
     for (const v of Object.values(saved)) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
     const viaFile = runMain(['estimate', snn, '--target', 'loihi_1chip', '--rates', file, '--json']);
     expect(viaFile.code).toBe(0);
-    expect(viaFile.err).toBe('');
+    expect(presetWarnings(viaFile.err)).toEqual([]);
     const measured = runMain(['estimate', snn, '--target', 'loihi_1chip', '--measure', 'mnist:test', '--samples', '16', '--json']);
     expect(measured.code).toBe(0);
     // One core per layer: per-neuron rates and their per-layer means give the same event counts.

@@ -41,6 +41,8 @@ function checkInvariant(r: TargetResult): void {
   expect(parts).toBeCloseTo(r.summary.energy_j, 15);
 }
 
+const ASSUMED_PRECISION = /Kiln ASSUMES .* quantized to/;
+
 describe('every example on every preset', () => {
   const examples = kilnFiles(examplesDir);
   for (const file of examples) {
@@ -54,8 +56,10 @@ describe('every example on every preset', () => {
           return;
         }
         const r = estimate(w, target, { defaultRate: 0.05 });
-        // A shipped preset states every figure it is priced by; what it leaves out is a note.
-        expect(r.warnings).toEqual([]);
+        // A shipped preset states every figure it is priced by; what it leaves out is a note. What
+        // remains is the network's doing: a precision the target cannot compute natively, which
+        // Kiln prices at an assumed quantization and says so (issue 10's rule).
+        expect(r.warnings.filter((x) => !ASSUMED_PRECISION.test(x))).toEqual([]);
         expect(r.summary.energy_j).toBeGreaterThan(0);
         expect(r.summary.latency_s).toBeGreaterThan(0);
         checkInvariant(r);
