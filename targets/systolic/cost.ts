@@ -4,6 +4,7 @@
  * Kiln adds energy (per MAC, per SRAM word, per DRAM word), stall cycles when the target fixes a
  * DRAM bandwidth, and the layers the array cannot run, costed on the target's vector unit.
  */
+import { KilnError } from '../../compiler/lang/diagnostics.ts';
 import { DTYPE_BITS, type DType } from '../../compiler/ir/dtype.ts';
 import { ConfigReader } from '../config.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
@@ -71,10 +72,20 @@ const DEFAULTS: Record<string, [string, number, string]> = {
   'vector.op': ['vector unit', 0.9e-12, 'Horowitz ISSCC 2014: fp32 add 0.9 pJ'],
 };
 
+/** A layer-limit error without a position gets the layer's own (its CSV row or .kiln line). */
+function locateAt<T>(w: LayerWork, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof KilnError && w.node.loc) for (const d of e.diagnostics) d.pos ??= w.node.loc;
+    throw e;
+  }
+}
+
 function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, warnings: string[]): { stats: Omit<LayerStats, 'energy_j' | 'breakdown_j'>; sim: ScaleSimLayerStats } {
   const { shape, note } = scaleSimWorkload(g, w.name);
   void warnings;
-  const sim = simulateLayer(cfg.scalesim, { ...shape, name: w.name });
+  const sim = locateAt(w, () => simulateLayer(cfg.scalesim, { ...shape, name: w.name }));
   const rep = g.repeat;
   const dramWords = (sim.dramIfmapReads + sim.dramFilterReads + sim.dramOfmapWrites) * rep;
   const computeCycles = sim.computeCycles * rep;
