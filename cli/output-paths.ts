@@ -8,6 +8,7 @@
 import { accessSync, constants, realpathSync, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { unwritableKind } from '../compiler/io/atomic-write.ts';
+import { splitSelector } from '../compiler/driver.ts';
 import { UsageError } from './args.ts';
 
 /** An output option and its path (undefined when the option was not given). */
@@ -34,11 +35,9 @@ function identity(file: string): string {
   }
 }
 
-/** `FILE.kiln:NETWORK` names FILE.kiln; the suffix is not part of the path. */
+/** `FILE.kiln:NETWORK` reads FILE.kiln. */
 export function inputFiles(spec: string | undefined): string[] {
-  if (!spec) return [];
-  const bare = spec.replace(/:[^:/\\]*$/, '');
-  return bare !== spec && bare !== '' ? [spec, bare] : [spec];
+  return spec ? [splitSelector(spec).file] : [];
 }
 
 export function checkOutputs(command: string, outputs: readonly Output[], inputs: readonly (string | undefined)[]): void {

@@ -56,7 +56,7 @@ class BodyReader {
   constructor(private readonly file: string) {}
 
   fail(at: string, why: string, line = 2): KilnError {
-    return new KilnError(error('checkpoint', `checkpoint \`${this.file}\`: ${at} ${why}`, { file: this.file, line, col: 1 }, REWRITE));
+    return new KilnError(error('checkpoint', `\`${this.file}\` is not a valid Kiln checkpoint: ${at ? `${at} ` : ''}${why}`, { file: this.file, line, col: 1 }, REWRITE));
   }
 
   object(v: unknown, at: string): Json {
@@ -104,14 +104,14 @@ export function readCheckpoint(file: string): Checkpoint {
   } catch {
     header = undefined;
   }
-  if (!isObject(header) || header.kiln !== 'checkpoint') throw r.fail('the first line', 'is not a Kiln checkpoint header', 1);
+  if (!isObject(header) || header.kiln !== 'checkpoint') throw r.fail('', 'no header line `{"kiln": "checkpoint", …}`', 1);
   if (header.version !== CHECKPOINT_VERSION) {
     throw new KilnError(error('checkpoint', `checkpoint \`${file}\` is format version ${show(header.version)}; this Kiln reads version ${CHECKPOINT_VERSION}`, { file, line: 1, col: 1 },
       'train again with this version of Kiln to write a checkpoint it can read'));
   }
   if (nl < 0) throw r.fail('the body', 'is missing (the file is truncated)', 1);
   const body = text.slice(nl + 1).replace(/\n$/, '');
-  if (typeof header.sha256 !== 'string' || createHash('sha256').update(body).digest('hex') !== header.sha256) throw r.fail('the body', 'does not match its checksum (the file is truncated or was edited)', 1);
+  if (typeof header.sha256 !== 'string' || createHash('sha256').update(body).digest('hex') !== header.sha256) throw r.fail('', 'checksum mismatch (the file is truncated or was edited)', 1);
   let doc: unknown;
   try {
     doc = JSON.parse(body);

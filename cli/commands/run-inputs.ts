@@ -18,7 +18,8 @@ const MAX_DEPTH = 32;
 export interface InputSpec {
   network: string;
   input: string;
-  /** Values in one sample (the input's shape without its batch dimension). */
+  /** One sample's shape (the input's without its batch dimension) and its values. */
+  sampleShape: number[];
   perSample: number;
   /** Integer inputs (token ids): the allowed range [lo, hi) and why. */
   integers?: { lo: number; hi: number; why: string };
@@ -38,7 +39,7 @@ export function inputSpec(m: Module): InputSpec {
     const table = Object.values(m.nodes).find((n) => n.op === 'embedding' && n.inputs[0] === node.id);
     if (table && typeof table.attrs.vocab === 'number') integers = { lo: 0, hi: table.attrs.vocab, why: `\`${table.id}\` has a vocabulary of ${table.attrs.vocab}` };
   }
-  return { network: m.name, input: node.id, perSample: shape.slice(1).reduce((a, b) => a * b, 1), integers, classes: out[out.length - 1] ?? 0 };
+  return { network: m.name, input: node.id, sampleShape: shape.slice(1), perSample: shape.slice(1).reduce((a, b) => a * b, 1), integers, classes: out[out.length - 1] ?? 0 };
 }
 
 function fail(file: string, message: string, hint?: string): KilnError {
@@ -84,7 +85,7 @@ export function jsonInputs(file: string, spec: InputSpec): { data: Dataset; labe
   const rows = obj.inputs.map((s, i) => {
     const row = flatten(s, file, at(i), spec);
     if (row.length !== spec.perSample) {
-      throw fail(file, `${at(i)} has ${row.length} values, but input ${spec.input} of ${spec.network} takes ${spec.perSample} per sample`, 'every sample must hold exactly one input row');
+      throw fail(file, `${at(i)} has ${row.length} values, but input ${spec.input} of ${spec.network} takes samples of [${spec.sampleShape.join(', ')}] (${spec.perSample} values)`, 'every sample must hold exactly one input row');
     }
     return row;
   });
