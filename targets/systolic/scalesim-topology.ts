@@ -181,7 +181,7 @@ export function parseTopologyCsv(
   }
   if (diags.length > 0) throw new KilnError(diags);
   if (layers.length === 0) {
-    throw new KilnError(error('scalesim-topology-empty', 'the topology has no layers', { file, line: Math.max(1, all.length - (all[all.length - 1] === '' ? 1 : 0)), col: 1 },
+    throw new KilnError(error('scalesim-topology-empty', 'the topology has no layers', { file, line: 1, col: 1 },
       fmt === 'conv' ? 'add one row per layer under the header: name, H, W, Fh, Fw, C, Nf, stride,' : 'add one row per layer under the header: name, M, N, K,'));
   }
   return layers;
