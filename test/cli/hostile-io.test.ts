@@ -71,6 +71,7 @@ describe('SCALE-Sim configs and topologies past the limits', () => {
     ['a depthwise row of a million channels', CFG('32'), `${CONV}DP1, 10, 10, 1, 1, 1000000, 1, 1,\n`, /t\.csv:2:20: error: more than 65,536 layers \(a depthwise `DP` row becomes one layer per channel: 1,000,000\)/],
     ['a filter of 3×3×1e6 taps', CFG('32'), `${CONV}c1, 10, 10, 3, 3, 1000000, 1, 1,\n`, /t\.csv:2:19: error: a filter of 3×3×1000000 = 9,000,000 taps is above/],
     ['an output of 3.6e9 pixels', CFG('32'), `${CONV}c1, 60000, 60000, 3, 3, 1, 1, 1,\n`, /t\.csv:2:5: error: an output of 59998×59998 = 3,599,760,004 pixels/],
+    ['an overlapping conv of 2.1e9 ifmap words', CFG('32'), `${CONV}c1, 46000, 46000, 17, 17, 1, 1, 16,\n`, /t\.csv:2:1: error: an ifmap of 2116000000 words with overlapping windows is too large to model/],
     ['too many folds for a 1×1 array', CFG('1'), `${GEMM}l1, 16000000, 16, 16,\n`, /t\.csv:2:1: error: layer l1: 256,000,000 folds on the 1×1 array, above Kiln's limit of 4,194,304/],
     ['a missing field', CFG('32'), `${GEMM}l1, 64, 64\n`, /t\.csv:2:11: error: missing K/],
     ['an extra field', CFG('32'), `${GEMM}l1, 64, 64, 64, 7, 9\n`, /t\.csv:2:17: error: unexpected value `7`/],
