@@ -111,10 +111,26 @@ describe('option values that are not what the option takes', () => {
   for (const v of ['0', 'NaN', '1e300', 'abc']) cases.push([['partition', at('tiny.kiln'), '--target', 'loihi_1chip', '--measure', 'iris:test', '--samples', v], /--samples takes a whole number ≥ 1/]);
   for (const v of ['0', 'NaN', '1e300', '-1', 'abc']) cases.push([['train', at('tiny.kiln'), '--epochs', v], /--epochs takes a whole number ≥ 1/]);
   for (const v of ['0', 'NaN', '1e300', '-1', 'abc']) cases.push([['run', at('tiny.kiln'), '--checkpoint', at('none.ckpt'), '--input', 'iris:test', '--limit', v], /--limit takes a whole number ≥ 1/]);
+  for (const v of ['1e400', 'NaN', 'abc']) cases.push([['train', at('tiny.kiln'), '--set', `batch=${v}`], /--set takes NAME=NUMBER/]);
   for (const [argv, message] of cases) {
     it(argv.slice(argv.findIndex((a) => a.startsWith('--') && a !== '--out')).join(' '), () => {
       expectClean(timed(argv), 2, message);
       expect(existsSync(at('g.part'))).toBe(false);
+    });
+  }
+});
+
+describe('rates files that are not rates', () => {
+  for (const [name, text, message] of [
+    ['null', 'null', /must hold a JSON object, not null/],
+    ['an array', '[0.1]', /must hold a JSON object, not an array/],
+    ['a string rate', '{"x": "0.1"}', /rate of `x` must be a number in \[0, 1\], not "0\.1"/],
+    ['a rate above 1', '{"x": 1e300}', /rate of `x` must be a number in \[0, 1\], not 1e\+300/],
+  ] as const) {
+    it(name, () => {
+      const file = at(`rates-${name.replace(/\W+/g, '-')}.json`);
+      writeFileSync(file, text);
+      expectClean(timed(['estimate', at('tiny.kiln'), '--target', 'loihi_1chip', '--rates', file]), 1, message);
     });
   }
 });
