@@ -56,7 +56,8 @@ export function parseOverrides(values: readonly string[] | undefined, command: s
   const out = new Map<string, number>();
   for (const v of values ?? []) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)$/.exec(v);
-    if (!m) throw new UsageError(`kiln ${command}: --set takes NAME=NUMBER, e.g. --set batch=1, not '${v}'`);
+    // 1e400 matches the pattern but is Infinity, which no parameter can be.
+    if (!m || !Number.isFinite(Number(m[2]))) throw new UsageError(`kiln ${command}: --set takes NAME=NUMBER, e.g. --set batch=1, not '${v}'`);
     out.set(m[1]!, Number(m[2]));
   }
   return out;

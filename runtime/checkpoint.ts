@@ -2,6 +2,11 @@
  * Checkpoints: the weights, the optimizer state and where training stood, in one JSON file with
  * base64 typed arrays and a SHA-256 of its body. Written atomically (temporary file, fsync,
  * rename), so a kill mid-write leaves the previous checkpoint intact, never a torn file.
+ *
+ * A valid checksum only says the file is what some writer wrote, so the body is then checked
+ * field by field (types, tensor lengths, finite values, optimizer slots matching their
+ * parameters), and a bad field is reported by its path, e.g. `params["fc/w"]`. Keys this Kiln
+ * does not know are kept in `extra` or ignored, so newer optional fields do not break reading.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -19,26 +24,69 @@ export interface Checkpoint {
   extra: Record<string, unknown>;
 }
 
+export const CHECKPOINT_VERSION = 1;
+
 const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-function unb64(s: string): Float32Array {
-  const b = Buffer.from(s, 'base64');
-  const out = new Float32Array(b.byteLength / 4);
-  new Uint8Array(out.buffer).set(b);
-  return out;
+
+/** The header line and its checksum around a body: the whole file as written. */
+export function sealCheckpointBody(body: string, header: Record<string, unknown> = {}): string {
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  return JSON.stringify({ kiln: 'checkpoint', version: CHECKPOINT_VERSION, sha256, ...header }) + '\n' + body + '\n';
 }
 
 export function serializeCheckpoint(c: Checkpoint): string {
-  const body = JSON.stringify({
+  return sealCheckpointBody(JSON.stringify({
     network: c.network, epoch: c.epoch, seed: c.seed, extra: c.extra,
     params: Object.fromEntries([...c.params].map(([k, v]) => [k, b64(v)])),
     optimizer: { step: c.optimizer.step, slots: Object.fromEntries([...c.optimizer.slots].map(([k, v]) => [k, v.map(b64)])) },
-  });
-  const sha256 = createHash('sha256').update(body).digest('hex');
-  return JSON.stringify({ kiln: 'checkpoint', version: 1, sha256 }) + '\n' + body + '\n';
+  }));
 }
 
 export function writeCheckpointAtomic(file: string, c: Checkpoint): void {
   writeFileAtomic(file, serializeCheckpoint(c), 'checkpoint');
+}
+
+const REWRITE = 'the file is damaged or was not written by `kiln train`; write a fresh one with `kiln train … --checkpoint PATH`';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const show = (v: unknown) => (JSON.stringify(v) ?? String(v)).slice(0, 60);
+
+class BodyReader {
+  constructor(private readonly file: string) {}
+
+  fail(at: string, why: string, line = 2): KilnError {
+    return new KilnError(error('checkpoint', `\`${this.file}\` is not a valid Kiln checkpoint: ${at ? `${at} ` : ''}${why}`, { file: this.file, line, col: 1 }, REWRITE));
+  }
+
+  object(v: unknown, at: string): Json {
+    if (!isObject(v)) throw this.fail(at, `must be an object, not ${show(v)}`);
+    return v;
+  }
+
+  count(v: unknown, at: string): number {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw this.fail(at, `must be a whole number ≥ 0, not ${show(v)}`);
+    return v;
+  }
+
+  /** A base64 float32 tensor whose every value is finite. */
+  tensor(v: unknown, at: string, length?: number): Float32Array {
+    if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) throw this.fail(at, 'must be a base64 string of float32 values');
+    const bytes = Buffer.from(v, 'base64');
+    if (bytes.byteLength % 4 !== 0) throw this.fail(at, `holds ${bytes.byteLength} bytes, not a whole number of float32 values`);
+    const out = new Float32Array(bytes.byteLength / 4);
+    new Uint8Array(out.buffer).set(bytes);
+    if (length !== undefined && out.length !== length) throw this.fail(at, `holds ${out.length} values, but its parameter holds ${length}`);
+    const bad = out.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw this.fail(at, `holds ${out[bad]} at index ${bad}; weights must be finite numbers (the run diverged before this checkpoint)`);
+    return out;
+  }
+
+  key(k: string, at: string): string {
+    const slash = k.lastIndexOf('/');
+    if (slash <= 0 || slash === k.length - 1) throw this.fail(`${at}[${JSON.stringify(k)}]`, 'is not a parameter name of the form NODE/PARAM');
+    return k;
+  }
 }
 
 export function readCheckpoint(file: string): Checkpoint {
@@ -48,21 +96,60 @@ export function readCheckpoint(file: string): Checkpoint {
   } catch (e) {
     throw new KilnError(error('io', `cannot read checkpoint \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
   }
+  const r = new BodyReader(file);
   const nl = text.indexOf('\n');
-  const bad = (why: string) => new KilnError(error('checkpoint', `\`${file}\` is not a valid Kiln checkpoint: ${why}`, { file, line: 1, col: 1 }, 'write one with `kiln train … --checkpoint PATH`'));
-  let header: { kiln?: string; version?: number; sha256?: string };
+  let header: unknown;
   try {
-    header = JSON.parse(text.slice(0, nl));
+    header = JSON.parse(nl < 0 ? text : text.slice(0, nl));
   } catch {
-    throw bad('no header line');
+    header = undefined;
   }
-  if (header.kiln !== 'checkpoint' || header.version !== 1) throw bad('wrong header');
+  if (!isObject(header) || header.kiln !== 'checkpoint') throw r.fail('', 'no header line `{"kiln": "checkpoint", …}`', 1);
+  if (header.version !== CHECKPOINT_VERSION) {
+    throw new KilnError(error('checkpoint', `checkpoint \`${file}\` is format version ${show(header.version)}; this Kiln reads version ${CHECKPOINT_VERSION}`, { file, line: 1, col: 1 },
+      'train again with this version of Kiln to write a checkpoint it can read'));
+  }
+  if (nl < 0) throw r.fail('the body', 'is missing (the file is truncated)', 1);
   const body = text.slice(nl + 1).replace(/\n$/, '');
-  if (createHash('sha256').update(body).digest('hex') !== header.sha256) throw bad('checksum mismatch (the file is truncated or was edited)');
-  const d = JSON.parse(body) as { network: string; epoch: number; seed: number; extra: Record<string, unknown>; params: Record<string, string>; optimizer: { step: number; slots: Record<string, string[]> } };
-  return {
-    network: d.network, epoch: d.epoch, seed: d.seed, extra: d.extra,
-    params: new Map(Object.entries(d.params).map(([k, v]) => [k, unb64(v)])),
-    optimizer: { step: d.optimizer.step, slots: new Map(Object.entries(d.optimizer.slots).map(([k, v]) => [k, v.map(unb64)])) },
-  };
+  if (typeof header.sha256 !== 'string' || createHash('sha256').update(body).digest('hex') !== header.sha256) throw r.fail('', 'checksum mismatch (the file is truncated or was edited)', 1);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch (e) {
+    throw r.fail('the body', `is not JSON: ${(e as Error).message}`);
+  }
+  const d = r.object(doc, 'the body');
+  if (typeof d.network !== 'string' || d.network === '') throw r.fail('`network`', `must be the network's name, not ${show(d.network)}`);
+  const extra = d.extra === undefined ? {} : r.object(d.extra, '`extra`');
+  const params = new Map<string, Float32Array>();
+  for (const [k, v] of Object.entries(r.object(d.params, '`params`'))) params.set(r.key(k, 'params'), r.tensor(v, `params[${JSON.stringify(k)}]`));
+  const opt = r.object(d.optimizer, '`optimizer`');
+  const slots = new Map<string, Float32Array[]>();
+  for (const [k, v] of Object.entries(r.object(opt.slots, '`optimizer.slots`'))) {
+    const at = `optimizer.slots[${JSON.stringify(k)}]`;
+    const p = params.get(k);
+    if (!p) throw r.fail(at, 'belongs to no parameter in `params`');
+    if (!Array.isArray(v) || v.length === 0) throw r.fail(at, `must be a non-empty array of tensors, not ${show(v)}`);
+    slots.set(k, v.map((t, i) => r.tensor(t, `${at}[${i}]`, p.length)));
+  }
+  checkExtra(r, extra, params);
+  return { network: d.network, epoch: r.count(d.epoch, '`epoch`'), seed: r.count(d.seed, '`seed`'), extra, params, optimizer: { step: r.count(opt.step, '`optimizer.step`'), slots } };
+}
+
+/** The known keys of `extra` that resuming relies on; others pass through untouched. */
+function checkExtra(r: BodyReader, extra: Json, params: Map<string, Float32Array>): void {
+  if (extra.step !== undefined) r.count(extra.step, '`extra.step`');
+  if (extra.order !== undefined && (typeof extra.order !== 'number' || !Number.isInteger(extra.order) || extra.order < 0 || extra.order >= 2 ** 32)) {
+    throw r.fail('`extra.order`', `must be a 32-bit generator state, not ${show(extra.order)}`);
+  }
+  if (extra.history !== undefined && (!Array.isArray(extra.history) || !extra.history.every(isObject))) throw r.fail('`extra.history`', 'must be an array of epoch reports');
+  if (extra.optimizer !== undefined && typeof extra.optimizer !== 'string') throw r.fail('`extra.optimizer`', `must be an optimizer name, not ${show(extra.optimizer)}`);
+  if (extra.shapes === undefined) return;
+  for (const [k, s] of Object.entries(r.object(extra.shapes, '`extra.shapes`'))) {
+    const at = `extra.shapes[${JSON.stringify(k)}]`;
+    if (!Array.isArray(s) || !s.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)) throw r.fail(at, `must be a list of whole dimensions, not ${show(s)}`);
+    const declared = s.reduce((a: number, b: number) => a * b, 1);
+    const p = params.get(k);
+    if (p && declared !== p.length) throw r.fail(at, `declares ${declared} values, but params[${JSON.stringify(k)}] holds ${p.length}`);
+  }
 }

@@ -119,11 +119,25 @@ function runDataSet(dir: string, model: ReturnType<typeof readModel>, dataDir: s
   return { status: 'ok', maxAbsErr };
 }
 
+/**
+ * An empty file decodes as an empty ModelProto and a truncated one can decode as a model missing
+ * its tail; either is a broken case (FAIL), never an unsupported one (SKIP).
+ */
+function incompleteModel(model: ReturnType<typeof readModel>): string | undefined {
+  if (model.irVersion < 1 && model.graph.nodes.length === 0) return 'is empty (no ir_version, no graph): the file is empty or truncated';
+  if (model.irVersion < 1) return 'has no ir_version: the file is truncated or not an ONNX model';
+  if (model.opsets.size === 0) return 'has no opset_import: the file is truncated or not an ONNX model';
+  if (model.graph.outputs.length === 0) return 'has no graph outputs: the file is truncated or not an ONNX model';
+  return undefined;
+}
+
 /** Run one case directory. Errors become FAIL results with a message, never exceptions. */
 export function runOnnxCase(dir: string): CaseResult {
   const name = path.basename(dir);
   try {
     const model = readModel(path.join(dir, 'model.onnx'));
+    const broken = incompleteModel(model);
+    if (broken) return { name, status: 'fail', reason: `model.onnx ${broken}` };
     const early = unsupportedModel(model);
     if (early) return { name, status: 'skip', reason: early };
     const sets = readdirSync(dir).filter((d) => /^test_data_set_\d+$/.test(d)).sort(byNumber);

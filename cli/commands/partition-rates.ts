@@ -44,10 +44,13 @@ export function readRates(file: string): Record<string, number> {
   } catch (e) {
     throw new KilnError(error('io', `cannot read rates file \`${file}\`: ${(e as Error).message}`, undefined, 'a rates file is JSON: {"layer": 0.05, …}'));
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new KilnError(error('io', `rates file \`${file}\` must be a JSON object {"layer": rate, …}`));
-  const out: Record<string, number> = {};
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new KilnError(error('io', `rates file \`${file}\` must hold a JSON object, not ${Array.isArray(doc) ? 'an array' : JSON.stringify(doc)}`, undefined, 'a rates file is JSON: {"layer": 0.05, …}'));
+  }
+  // No prototype: a layer named like an Object.prototype member is just a key here.
+  const out: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
-    if (typeof v !== 'number' || v < 0 || v > 1) throw new KilnError(error('io', `rates file \`${file}\`: rate of \`${k}\` must be a number in [0, 1]`));
+    if (typeof v !== 'number' || v < 0 || v > 1) throw new KilnError(error('io', `rates file \`${file}\`: rate of \`${k}\` must be a number in [0, 1], not ${JSON.stringify(v)}`));
     out[k] = v;
   }
   return out;

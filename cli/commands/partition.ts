@@ -3,8 +3,10 @@
  * chips and tiles under every per-core limit and price the result, or split a METIS graph /
  * hMETIS hypergraph into K balanced parts the way gpmetis would. See `kiln partition --help`.
  */
+import { existsSync } from 'node:fs';
 import { error, KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import { UsageError } from '../args.ts';
+import { checkOutputs, inputFiles } from '../output-paths.ts';
 import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
 import { resolveTarget } from '../../targets/resolve.ts';
 import { neuromorphicConfig } from '../../targets/neuromorphic/config.ts';
@@ -41,12 +43,26 @@ export interface PartitionArgs {
   overrides: Map<string, number>;
 }
 
+/**
+ * The largest chip count --chips and --sweep take: Intel's largest Loihi systems have 768
+ * (Pohoiki Springs) and 1152 (Hala Point) chips, and placement keeps per-core tables, so a
+ * mistyped count of billions would exhaust memory instead of answering.
+ */
+export const MAX_CHIPS = 4096;
+const MAX_SWEEP = 64;
+
+function chipCount(flag: string, n: number): number {
+  if (n > MAX_CHIPS) throw new UsageError(`kiln partition: ${flag} takes at most ${MAX_CHIPS} chips, not ${n}`);
+  return n;
+}
+
 function parseSweep(text: string): number[] {
   const m = /^chips=(\d+(?:,\d+)*)$/.exec(text);
   if (!m) throw new UsageError(`kiln partition: --sweep takes chips=N,N,… (e.g. chips=1,2,4,8), not '${text}'`);
   const list = m[1]!.split(',').map(Number);
   if (list.some((n) => n < 1)) throw new UsageError('kiln partition: --sweep chip counts must be ≥ 1');
-  return list;
+  if (list.length > MAX_SWEEP) throw new UsageError(`kiln partition: --sweep takes at most ${MAX_SWEEP} chip counts, not ${list.length}`);
+  return list.map((n) => chipCount('--sweep', n));
 }
 
 function parseImbalance(text: string | undefined): number {
@@ -71,7 +87,8 @@ function neuromorphicTarget(spec: string): TargetDescription {
 
 export function runPartition(a: PartitionArgs, io: CommandIo): number {
   const seed = wholeNumber('partition', '--seed', a.seed, 0) ?? 1;
-  const chips = wholeNumber('partition', '--chips', a.chips, 1);
+  const chipsGiven = wholeNumber('partition', '--chips', a.chips, 1);
+  const chips = chipsGiven === undefined ? undefined : chipCount('--chips', chipsGiven);
   const parts = wholeNumber('partition', '--parts', a.parts, 1);
   const rateArgs: RateArgs = { rate: a.rate, ratesFile: a.ratesFile, measure: a.measure, checkpoint: a.checkpoint, samples: wholeNumber('partition', '--samples', a.samples, 1), saveRates: a.saveRates };
   const epsilon = parseImbalance(a.imbalance);
@@ -82,6 +99,8 @@ export function runPartition(a: PartitionArgs, io: CommandIo): number {
   checkRateArgs(rateArgs, 'partition');
   if (!a.target && (chips !== undefined || a.sweep || a.svg || a.mapping)) throw new UsageError('kiln partition: --chips, --sweep, --svg and --mapping need a neuromorphic --target (e.g. --target loihi_32chip)');
   if (a.target && parts !== undefined) throw new UsageError('kiln partition: with --target the parts are the target\'s cores; --parts K is for a plain K-way partition without a target');
+  const plainPartFile = !a.target && parts !== undefined && a.out === undefined && existsSync(a.source) ? `${a.source}.part.${parts}` : undefined;
+  checkOutputs('partition', [[a.out !== undefined ? '--out' : 'the partition file', a.out ?? plainPartFile], ['--mapping', a.mapping], ['--svg', a.svg]], [...inputFiles(a.source), a.ratesFile, a.checkpoint]);
   const progress = progressLine(io);
   const done = () => { if (progress) io.err('\r\x1b[K'); };
   const input: PartitionInput = readPartitionInput(a.source, a.overrides);
@@ -91,6 +110,9 @@ export function runPartition(a: PartitionArgs, io: CommandIo): number {
     if (a.rate !== undefined || a.ratesFile || a.measure) throw new UsageError('kiln partition: a METIS or hMETIS input carries its rates as edge or net weights; --rate, --rates and --measure are for .kiln networks');
     if (!a.target) {
       if (parts === undefined) throw new UsageError('kiln partition: give --parts K (a K-way partition like gpmetis), or --target T to map onto a neuromorphic target\'s cores');
+      const nv = input.kind === 'graph' ? input.graph.nv : input.hypergraph.nv;
+      // More parts than vertices can only leave parts empty, and K-sized work arrays would grow without bound.
+      if (parts > nv) throw new UsageError(`kiln partition: --parts ${parts} is more than the ${nv.toLocaleString('en-US')} vertices of ${a.source}; give at most ${nv.toLocaleString('en-US')}`);
       const r = partitionPlainInput(input, { k: parts, epsilon, seed, effort, out: a.out }, progress);
       done();
       io.out(a.json ? JSON.stringify(r.json, null, 2) + '\n' : r.text);

@@ -4,9 +4,7 @@
  * a JSON file of inputs: an array of samples, or {"inputs": [...], "labels": [...]}, each sample
  * a (possibly nested) array of numbers holding exactly what one input row holds.
  */
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../args.ts';
-import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import type { Dataset } from '../../runtime/data/dataset.ts';
 import { loadData } from '../../runtime/data/index.ts';
@@ -15,6 +13,7 @@ import { evaluate } from '../../runtime/train.ts';
 import { loadCheckpointInto } from '../../runtime/train/state.ts';
 import { prepare } from '../../runtime/train/setup.ts';
 import { type CommandIo, wholeNumber } from './train.ts';
+import { inputSpec, jsonInputs } from './run-inputs.ts';
 
 export interface RunArgs {
   source: string;
@@ -26,37 +25,6 @@ export interface RunArgs {
 }
 
 const SPLIT = new RegExp(`^(${DATASETS.join('|')}):(train|test)$`);
-
-function flatten(v: unknown, out: number[], file: string, at: string): void {
-  if (typeof v === 'number' && Number.isFinite(v)) out.push(v);
-  else if (Array.isArray(v)) v.forEach((x, i) => flatten(x, out, file, `${at}[${i}]`));
-  else throw new KilnError(error('input', `${file}: ${at} is ${JSON.stringify(v)}, not a number or an array of numbers`, { file, line: 1, col: 1 }, 'a sample is an array of numbers, e.g. [0.1, 0.5, …]'));
-}
-
-/** A JSON file of samples as a data set (labels −1 when absent). */
-export function jsonInputs(file: string): { data: Dataset; labelled: boolean } {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new KilnError(error('input', `cannot read inputs \`${file}\`: ${why}`, undefined, 'give a JSON array of samples, or {"inputs": [...], "labels": [...]}'));
-  }
-  const obj = Array.isArray(doc) ? { inputs: doc } : (doc as { inputs?: unknown; labels?: unknown });
-  if (!obj || !Array.isArray(obj.inputs) || obj.inputs.length === 0) {
-    throw new KilnError(error('input', `${file} holds no samples`, { file, line: 1, col: 1 }, 'give a JSON array of samples, or {"inputs": [...], "labels": [...]}'));
-  }
-  const rows = obj.inputs.map((s, i) => { const out: number[] = []; flatten(s, out, file, `inputs[${i}]`); return out; });
-  const len = rows[0]!.length;
-  const odd = rows.findIndex((r) => r.length !== len);
-  if (odd >= 0) throw new KilnError(error('input', `${file}: sample ${odd} has ${rows[odd]!.length} values, sample 0 has ${len}`, { file, line: 1, col: 1 }, 'every sample must have the same size'));
-  const labels = obj.labels;
-  if (labels !== undefined && (!Array.isArray(labels) || labels.length !== rows.length || !labels.every((l) => Number.isInteger(l) && l >= 0))) {
-    throw new KilnError(error('input', `${file}: \`labels\` must be one class number per sample (${rows.length})`, { file, line: 1, col: 1 }));
-  }
-  const y = labels ? Int32Array.from(labels as number[]) : new Int32Array(rows.length).fill(-1);
-  return { data: { name: file, sampleShape: [len], x: Float32Array.from(rows.flat()), y, count: rows.length, classes: 0 }, labelled: labels !== undefined };
-}
 
 export function runRun(a: RunArgs, io: CommandIo): number {
   if (!a.checkpoint) throw new UsageError('kiln run: give the trained weights with --checkpoint PATH (written by kiln train --checkpoint)');
@@ -73,7 +41,7 @@ export function runRun(a: RunArgs, io: CommandIo): number {
     const s = loadData(name, args);
     data = split[2] === 'train' ? s.train : s.test;
   } else if (a.input.endsWith('.json')) {
-    ({ data, labelled } = jsonInputs(a.input));
+    ({ data, labelled } = jsonInputs(a.input, inputSpec(p.module)));
   } else {
     throw new UsageError(`kiln run: --input takes ${DATASETS.map((d) => d + ':test').join(', ')} (or :train), or a .json file of inputs, not '${a.input}'`);
   }

@@ -1,5 +1,6 @@
 /** `kiln train FILE[:NETWORK]`: run a network's train block. */
 import { UsageError } from '../args.ts';
+import { checkOutputs, inputFiles } from '../output-paths.ts';
 import type { Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import { loadData } from '../../runtime/data/index.ts';
 import { train } from '../../runtime/train.ts';
@@ -36,6 +37,8 @@ export function runTrain(a: TrainArgs, io: CommandIo): number {
   const epochs = wholeNumber('train', '--epochs', a.epochs, 1);
   const seed = wholeNumber('train', '--seed', a.seed, 0);
   if (a.resume && seed !== undefined) throw new UsageError('kiln train: --seed starts a fresh run; a resumed run keeps its checkpoint\'s seed');
+  if (a.resume === '') throw new UsageError('kiln train: --resume needs a checkpoint file name, not an empty string');
+  checkOutputs('train', [[a.checkpoint !== undefined ? '--checkpoint' : '--resume', a.checkpoint ?? a.resume]], inputFiles(a.source));
   const p = prepare(a.source, { overrides: a.overrides, requireTrain: true });
   if (p.warnings.length) io.warn(p.warnings);
   const config = p.config!;

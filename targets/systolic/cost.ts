@@ -4,6 +4,7 @@
  * Kiln adds energy (per MAC, per SRAM word, per DRAM word), stall cycles when the target fixes a
  * DRAM bandwidth, and the layers the array cannot run, costed on the target's vector unit.
  */
+import { KilnError } from '../../compiler/lang/diagnostics.ts';
 import { DTYPE_BITS, type DType } from '../../compiler/ir/dtype.ts';
 import { ConfigReader } from '../config.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
@@ -99,6 +100,16 @@ const DEFAULTS: Record<string, [string, number, string]> = {
   'vector.op': ['vector unit', 0.9e-12, 'Horowitz ISSCC 2014: fp32 add 0.9 pJ'],
 };
 
+/** A layer-limit error without a position gets the layer's own (its CSV row or .kiln line). */
+function locateAt<T>(w: LayerWork, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof KilnError && w.node.loc) for (const d of e.diagnostics) d.pos ??= w.node.loc;
+    throw e;
+  }
+}
+
 /** What a GEMM layer runs at: its MAC class on this array, and how its operands pack into words. */
 function layerPacking(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWarnings): { cls: MacClass; pack: Packing; note?: string } {
   const has = Object.keys(cfg.macs) as MacClass[];
@@ -115,7 +126,7 @@ function layerPacking(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitW
 function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWarnings): Omit<LayerStats, 'energy_j' | 'breakdown_j'> {
   const { cls, pack, note: fitNote } = layerPacking(w, g, cfg, fits);
   const { shape, note } = scaleSimWorkload(pack.gemm, w.name);
-  const sim = simulateLayer(pack.scalesim, { ...shape, name: w.name });
+  const sim = locateAt(w, () => simulateLayer(pack.scalesim, { ...shape, name: w.name }));
   const rep = g.repeat;
   const words = (accesses: number, per: number) => Math.ceil(accesses * per * rep);
   const sram = { ifmap: words(sim.sramIfmapReads, pack.words.ifmap), filter: words(sim.sramFilterReads, pack.words.filter), ofmap: words(sim.sramOfmapWrites, pack.words.ofmap) };

@@ -15,6 +15,7 @@ import {
   type SourcePos,
 } from '../../compiler/lang/diagnostics.ts';
 import type { Dataflow } from './gemm-model.ts';
+import { LIMIT_HINT, SCALESIM_LIMITS as LIMITS } from './scalesim-limits.ts';
 
 export interface ScaleSimConfig {
   runName: string;
@@ -68,16 +69,16 @@ interface Entry {
   valuePos: SourcePos;
 }
 
-const INT_KEYS: Record<string, { field: ConfigField; min: number; required: boolean }> = {
-  arrayheight: { field: 'arrayRows', min: 1, required: true },
-  arraywidth: { field: 'arrayCols', min: 1, required: true },
-  ifmapsramszkb: { field: 'ifmapSramKb', min: 1, required: true },
-  filtersramszkb: { field: 'filterSramKb', min: 1, required: true },
-  ofmapsramszkb: { field: 'ofmapSramKb', min: 1, required: true },
-  ifmapoffset: { field: 'ifmapOffset', min: 0, required: false },
-  filteroffset: { field: 'filterOffset', min: 0, required: false },
-  ofmapoffset: { field: 'ofmapOffset', min: 0, required: false },
-  memorybanks: { field: 'memoryBanks', min: 1, required: false },
+const INT_KEYS: Record<string, { field: ConfigField; min: number; max: number; required: boolean }> = {
+  arrayheight: { field: 'arrayRows', min: 1, max: LIMITS.arraySide, required: true },
+  arraywidth: { field: 'arrayCols', min: 1, max: LIMITS.arraySide, required: true },
+  ifmapsramszkb: { field: 'ifmapSramKb', min: 1, max: LIMITS.sramKb, required: true },
+  filtersramszkb: { field: 'filterSramKb', min: 1, max: LIMITS.sramKb, required: true },
+  ofmapsramszkb: { field: 'ofmapSramKb', min: 1, max: LIMITS.sramKb, required: true },
+  ifmapoffset: { field: 'ifmapOffset', min: 0, max: Number.MAX_SAFE_INTEGER, required: false },
+  filteroffset: { field: 'filterOffset', min: 0, max: Number.MAX_SAFE_INTEGER, required: false },
+  ofmapoffset: { field: 'ofmapOffset', min: 0, max: Number.MAX_SAFE_INTEGER, required: false },
+  memorybanks: { field: 'memoryBanks', min: 1, max: LIMITS.memoryBanks, required: false },
 };
 
 /** The spelling used in SCALE-Sim's own configs, for messages. */
@@ -192,6 +193,10 @@ export function parseScaleSimConfig(text: string, file: string): ScaleSimConfig 
         spec.min === 1 ? 'SCALE-Sim needs at least one row/column, bank and kB of SRAM' : undefined));
       continue;
     }
+    if (v > spec.max) {
+      diags.push(error('scalesim-config-value', `${DISPLAY[key]} must be at most ${spec.max.toLocaleString('en-US')}, got ${e.value}`, e.valuePos, LIMIT_HINT));
+      continue;
+    }
     (cfg as unknown as Record<string, number>)[spec.field] = v;
     positions[spec.field] = e.valuePos;
   }
@@ -222,7 +227,7 @@ export function parseScaleSimConfig(text: string, file: string): ScaleSimConfig 
   const bw = get('bandwidth');
   if (bw) {
     const parts = bw.value.split(',').map((s) => s.trim());
-    if (parts.every((p) => /^\d+$/.test(p))) {
+    if (parts.every((p) => /^\d+$/.test(p) && Number.isSafeInteger(Number(p)))) {
       cfg.bandwidth = parts.map(Number);
       positions.bandwidth = bw.valuePos;
     } else if (cfg.interfaceBandwidth === 'USER') {

@@ -91,8 +91,7 @@ export class ConvIfmap {
 
   addr(m: number, k: number): number {
     if (!this.tapOffset) this.buildTapTables();
-    // Indices stay below 2^31 (simulateLayer checks the ifmap size), so `| 0` is a fast floor.
-    const oy = (m / this.ew) | 0;
+    const oy = Math.floor(m / this.ew);
     const ox = m - oy * this.ew;
     const y0 = oy * this.sh;
     const x0 = ox * this.sw;
@@ -110,8 +109,8 @@ export class ConvIfmap {
     if (mA >= mB || kA >= kB) return 0;
     if (mB - mA === 1) return this.emitPixel(mA, kA, kB, bits, probe);
     const rowTaps = this.rowTaps;
-    const fyA = (kA / rowTaps) | 0;
-    const fyB = ((kB - 1) / rowTaps) | 0;
+    const fyA = Math.floor(kA / rowTaps);
+    const fyB = Math.floor((kB - 1) / rowTaps);
     let total = 0;
     for (let fy = fyA; fy <= fyB; fy++) {
       const ua = fy === fyA ? kA - fy * rowTaps : 0;
@@ -120,9 +119,9 @@ export class ConvIfmap {
       const oyEnd = Math.ceil((this.H - fy) / this.sh);
       let m = mA;
       while (m < mB) {
-        const oy = (m / this.ew) | 0;
+        const oy = Math.floor(m / this.ew);
         const ox = m - oy * this.ew;
-        const rows = Math.min(((mB - m) / this.ew) | 0, oyEnd - oy);
+        const rows = Math.min(Math.floor((mB - m) / this.ew), oyEnd - oy);
         if (ConvIfmap.rowBlocks && ox === 0 && rows >= 2) {
           total += this.emitRows(oy, rows, fy, ua, ub, bits, probe);
           m += rows * this.ew;
@@ -140,13 +139,13 @@ export class ConvIfmap {
   /** emitRect for one pixel: the common case when an epoch boundary is being located. */
   emitPixel(m: number, kA: number, kB: number, bits: EpochBitset, probe: boolean): number {
     if (kA >= kB) return 0;
-    const oy = (m / this.ew) | 0;
+    const oy = Math.floor(m / this.ew);
     const y0 = oy * this.sh;
     const x0 = (m - oy * this.ew) * this.sw;
     const validTaps = (this.W - x0 < this.fw ? this.W - x0 : this.fw) * this.C;
     const rowTaps = this.rowTaps;
     const rowStep = this.W * this.C;
-    let fy = (kA / rowTaps) | 0;
+    let fy = Math.floor(kA / rowTaps);
     let base = fy * rowTaps;
     let rowStart = ((y0 + fy) * this.W + x0) * this.C;
     let total = 0;
@@ -174,10 +173,10 @@ export class ConvIfmap {
     }
     if (kMin >= kMax) return 0;
     const rowTaps = this.rowTaps;
-    const oy0 = (mA / this.ew) | 0;
+    const oy0 = Math.floor(mA / this.ew);
     const ox0 = mA - oy0 * this.ew;
     let total = 0;
-    for (let fy = (kMin / rowTaps) | 0, base = fy * rowTaps; base < kMax; fy++, base += rowTaps) {
+    for (let fy = Math.floor(kMin / rowTaps), base = fy * rowTaps; base < kMax; fy++, base += rowTaps) {
       let runStart = -1;
       let runEnd = -1;
       let oy = oy0;

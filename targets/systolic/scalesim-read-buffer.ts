@@ -133,15 +133,19 @@ function ifmapByBlocks(g: ConvIfmap, plan: FoldPlan, epochSize: number): number 
   return b.dramReads;
 }
 
-/** Addresses the bitset model can track (a bit each, indexed with 32-bit arithmetic). */
-const MAX_TRACKED_ADDRESSES = 2 ** 31;
+/**
+ * Addresses the bitset model tracks: a bit each in two bitsets (the epoch and a scratch copy),
+ * 64 MiB apiece at this size, which keeps a run under 500 MB. The largest overlapping ifmap in
+ * SCALE-Sim's shipped topologies (UNet_2d Conv9a, 1868×1868×128) is 447 M words.
+ */
+const MAX_TRACKED_ADDRESSES = 2 ** 29;
 
 function ifmapByBitset(g: ConvIfmap, plan: FoldPlan, epochSize: number): number {
   const { arrayRows: R, arrayCols: C, rowFolds, colFolds, dataflow } = plan;
   if (g.addressSpace > MAX_TRACKED_ADDRESSES) {
     throw new KilnError(
       error('scalesim-too-large', `an ifmap of ${g.addressSpace} words with overlapping windows is too large to model`, undefined,
-        'the DRAM model of overlapping conv windows handles ifmaps of up to 2^31 words'),
+        'the DRAM model of overlapping conv windows handles ifmaps of up to 2^29 words; split the layer'),
     );
   }
   const bits = new EpochBitset(g.addressSpace, epochSize);

@@ -17,6 +17,7 @@
 
 import { error, KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import { convFromGemm, type ConvShape, type GemmShape } from './gemm-model.ts';
+import { convBreach, gemmBreach, LIMIT_HINT, SCALESIM_LIMITS } from './scalesim-limits.ts';
 
 export type TopologyFormat = 'conv' | 'gemm';
 
@@ -31,6 +32,9 @@ export interface TopologyLayer extends ConvShape {
 
 const CONV_COLUMNS = ['IFMAP height', 'IFMAP width', 'filter height', 'filter width', 'channels', 'number of filters', 'stride'];
 const GEMM_COLUMNS = ['M', 'N', 'K'];
+/** The shape field each column fills, to point a limit error at its column. */
+const CONV_FIELDS: (keyof ConvShape)[] = ['ifmapH', 'ifmapW', 'filterH', 'filterW', 'channels', 'numFilters', 'strideH'];
+const GEMM_FIELDS = ['M', 'N', 'K'];
 
 interface Field {
   text: string;
@@ -146,6 +150,11 @@ export function parseTopologyCsv(
     }
     if (fmt === 'gemm') {
       const [M, N, K] = nums as [number, number, number];
+      const breach = gemmBreach({ M, N, K });
+      if (breach) {
+        diags.push(error('scalesim-too-large', breach.message, pos(values[GEMM_FIELDS.indexOf(breach.field)]), LIMIT_HINT));
+        continue;
+      }
       layers.push({ name, format: 'gemm', gemm: { M, N, K }, line, ...convFromGemm({ M, N, K }) });
       continue;
     }
@@ -156,10 +165,24 @@ export function parseTopologyCsv(
       continue;
     }
     const conv = { ifmapH: H, ifmapW: W, filterH: Fh, filterW: Fw, channels: C, numFilters: Nf, strideH: S, strideW: strideW ?? S };
+    const breach = convBreach(conv);
+    if (breach) {
+      diags.push(error('scalesim-too-large', breach.message, pos(breach.field === 'strideW' ? opt : values[CONV_FIELDS.indexOf(breach.field as keyof ConvShape)]), LIMIT_HINT));
+      continue;
+    }
+    if (layers.length + (name.includes('DP') ? C : 1) > SCALESIM_LIMITS.layers) {
+      diags.push(error('scalesim-too-large', `more than ${SCALESIM_LIMITS.layers.toLocaleString('en-US')} layers${name.includes('DP') ? ` (a depthwise \`DP\` row becomes one layer per channel: ${C.toLocaleString('en-US')})` : ''}`,
+        pos(name.includes('DP') ? values[4] : fields[0]), LIMIT_HINT));
+      break;
+    }
     if (name.includes('DP')) {
       for (let ch = 0; ch < C; ch++) layers.push({ name: `${name}Channel_${ch}`, format: 'conv', line, ...conv, channels: 1 });
     } else layers.push({ name, format: 'conv', line, ...conv });
   }
   if (diags.length > 0) throw new KilnError(diags);
+  if (layers.length === 0) {
+    throw new KilnError(error('scalesim-topology-empty', 'the topology has no layers', { file, line: 1, col: 1 },
+      fmt === 'conv' ? 'add one row per layer under the header: name, H, W, Fh, Fw, C, Nf, stride,' : 'add one row per layer under the header: name, M, N, K,'));
+  }
   return layers;
 }

@@ -89,7 +89,8 @@ class WriteCounter {
     let a = 0;
     let b = this.L - 1;
     while (a < b) {
-      const mid = (a + b) >>> 1;
+      // Lines can pass 2^31 on a large array, where `>>> 1` would wrap and never end the search.
+      const mid = Math.floor((a + b) / 2);
       if (staircase(mid + 1 - off, cu, span) > rest) b = mid;
       else a = mid + 1;
     }

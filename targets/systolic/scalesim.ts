@@ -19,6 +19,7 @@ import type { ScaleSimConfig } from './scalesim-config.ts';
 import { filterDramReads, ifmapDramReads, readEpochSize } from './scalesim-read-buffer.ts';
 import { simulateUserMode, type Operand } from './scalesim-user.ts';
 import { ofmapDramWrites } from './scalesim-write-buffer.ts';
+import { gemmBreach, shapeBreach, LIMIT_HINT, SCALESIM_LIMITS } from './scalesim-limits.ts';
 
 export type { ScaleSimConfig } from './scalesim-config.ts';
 export { parseScaleSimConfig, scaleSimConfig } from './scalesim-config.ts';
@@ -84,12 +85,14 @@ function checkConfig(cfg: ScaleSimConfig): void {
     new KilnError(error('scalesim-bad-config', message, pos?.[field], hint));
   for (const f of ['arrayRows', 'arrayCols'] as const) {
     if (!Number.isSafeInteger(cfg[f]) || cfg[f] < 1) throw bad(f, `${f} must be a positive integer, got ${cfg[f]}`, 'the array needs at least one row and one column');
+    if (cfg[f] > SCALESIM_LIMITS.arraySide) throw bad(f, `${f} must be at most ${SCALESIM_LIMITS.arraySide}, got ${cfg[f]}`, LIMIT_HINT);
   }
   if (cfg.interfaceBandwidth === 'USER' && !(Number.isSafeInteger(cfg.bandwidth[0]) && cfg.bandwidth[0]! >= 1)) {
     throw bad('bandwidth', `USER mode needs a Bandwidth of at least 1 word per cycle, got ${cfg.bandwidth[0]}`, 'SCALE-Sim requests whole lines of Bandwidth words');
   }
   for (const f of ['ifmapSramKb', 'filterSramKb', 'ofmapSramKb'] as const) {
     if (!(words(cfg[f]) >= 2)) throw bad(f, `${f} must hold at least 2 words, got ${cfg[f]} kB`, 'SCALE-Sim sizes are in kB of 1-byte words');
+    if (!(cfg[f] <= SCALESIM_LIMITS.sramKb)) throw bad(f, `${f} must be at most ${SCALESIM_LIMITS.sramKb} kB, got ${cfg[f]}`, LIMIT_HINT);
   }
 }
 
@@ -115,7 +118,13 @@ export function simulateLayer(cfg: ScaleSimConfig, workload: ScaleSimWorkload): 
   }
   const g = gemmFromConv(conv);
   const gemm = { M: g.M, N: g.N, K: g.K };
+  const breach = shapeBreach(conv) ?? gemmBreach(gemm);
+  if (breach) throw new KilnError(error('scalesim-too-large', `layer ${name}: ${breach.message}`, undefined, LIMIT_HINT));
   const plan = foldPlan(gemm, { rows: cfg.arrayRows, cols: cfg.arrayCols }, cfg.dataflow);
+  if (plan.folds > SCALESIM_LIMITS.folds) {
+    throw new KilnError(error('scalesim-too-large', `layer ${name}: ${plan.folds.toLocaleString('en-US')} folds on the ${cfg.arrayRows}×${cfg.arrayCols} array, above Kiln's limit of ${SCALESIM_LIMITS.folds.toLocaleString('en-US')}`,
+      undefined, 'use a larger array, or split the layer'));
+  }
   const c = computeStats(plan);
   const dram = cfg.interfaceBandwidth === 'USER'
     ? simulateUserMode(conv, plan, { ifmapWords: words(cfg.ifmapSramKb), filterWords: words(cfg.filterSramKb), ofmapWords: words(cfg.ofmapSramKb), bandwidth: cfg.bandwidth[0]! })

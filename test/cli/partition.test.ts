@@ -89,14 +89,15 @@ describe('kiln partition on a .kiln network', () => {
     expect(r.err).toMatch(/no lif layers/);
   });
 
-  it('a failed run leaves an existing output file untouched; an unwritable path is a clear error', () => {
+  it('a failed run leaves an existing output file untouched; an unwritable path is refused before mapping', () => {
     const dir = tempFiles({ 'big.kiln': 'network s { timesteps 4  input x : f32[1, 5000]  h = dense(x, 10) -> lif  output h }\n', 'map.json': 'previous mapping\n' });
     const out = path.join(dir, 'map.json');
     expect(runMain(['partition', path.join(dir, 'big.kiln'), '--target', 'loihi_1chip', '--rate', '0.1', '--out', out]).code).toBe(1);
     expect(readFileSync(out, 'utf8')).toBe('previous mapping\n');
     const r = runMain(['partition', snnPath, '--target', 'loihi_1chip', '--rate', '0.05', '--out', path.join(dir, 'no/such/dir/map.json')]);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/cannot write mapping `.*map\.json`: no such directory/);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--out `.*map\.json` cannot be written: the directory `.*no\/such\/dir` does not exist/);
+    expect(r.out).toBe('');
   }, 60_000);
 });
 

@@ -111,7 +111,7 @@ describe('a precision the target cannot compute', () => {
   it('binary layers on tpu_v1_like run exactly on its i8 MACs (a note on each layer, not a warning: nothing is approximated), costing what i8 does', () => {
     const b = estimate(workload('binary'), tpu()), i8 = estimate(workload('i8'), tpu());
     expect(b.warnings).toEqual([]);
-    for (const name of ['c', 'h', 'y']) expect(b.layers.find((l) => l.name === name)!.notes.join('\n')).toMatch(/binary MACs run on the target's i8 MACs \(no `macs binary`\); priced as mac\.i8/);
+    for (const name of ['c', 'h', 'y']) expect(b.layers.find((l) => l.name === name)!.notes?.join('\n')).toMatch(/binary MACs run on the target's i8 MACs \(no `macs binary`\); priced as mac\.i8/);
     expect(b.layers.find((l) => l.name === 'h')!.sram_reads).toEqual(i8.layers.find((l) => l.name === 'h')!.sram_reads);
   });
 });
