@@ -1,5 +1,4 @@
 /** `kiln estimate SOURCE --target T […]`: what a network costs on each target. */
-import { readFileSync } from 'node:fs';
 import { estimate, type Workload } from '../../targets/estimate.ts';
 import { renderReport } from '../../targets/report/render.ts';
 import { resolveTarget } from '../../targets/resolve.ts';
@@ -7,6 +6,7 @@ import { scaleSimTarget, scaleSimTopology } from '../../targets/systolic/scalesi
 import { error, KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import { compile } from '../../compiler/driver.ts';
 import { UsageError } from '../args.ts';
+import { readText } from '../../compiler/io/text.ts';
 
 export interface EstimateArgs {
   source: string;
@@ -27,7 +27,7 @@ export function parseRate(text: string, command = 'estimate'): number {
 export function readRates(file: string): Record<string, number> {
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc = JSON.parse(readText(file));
   } catch (e) {
     throw new KilnError(error('io', `cannot read rates file \`${file}\`: ${(e as Error).message}`, undefined, 'a rates file is JSON: {"layer": 0.05, …}'));
   }

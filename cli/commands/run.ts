@@ -4,8 +4,8 @@
  * a JSON file of inputs: an array of samples, or {"inputs": [...], "labels": [...]}, each sample
  * a (possibly nested) array of numbers holding exactly what one input row holds.
  */
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../args.ts';
+import { readText } from '../../compiler/io/text.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import type { Dataset } from '../../runtime/data/dataset.ts';
@@ -37,7 +37,7 @@ function flatten(v: unknown, out: number[], file: string, at: string): void {
 export function jsonInputs(file: string): { data: Dataset; labelled: boolean } {
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc = JSON.parse(readText(file));
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
     throw new KilnError(error('input', `cannot read inputs \`${file}\`: ${why}`, undefined, 'give a JSON array of samples, or {"inputs": [...], "labels": [...]}'));
