@@ -1,9 +1,10 @@
 /** `kiln estimate SOURCE --target T […]`: what a network costs on each target. */
 import { estimate, type Workload } from '../../targets/estimate.ts';
 import { renderReport } from '../../targets/report/render.ts';
-import { resolveTarget } from '../../targets/resolve.ts';
+import { isPresetName, presets, resolveTarget, unknownTargetHint } from '../../targets/resolve.ts';
+import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { scaleSimTarget, scaleSimTopology } from '../../targets/systolic/scalesim-import.ts';
-import { error, KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
+import { error, KilnError, warning, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import { compile } from '../../compiler/driver.ts';
 import { UsageError } from '../args.ts';
 import { readText } from '../../compiler/io/text.ts';
@@ -39,8 +40,24 @@ export function readRates(file: string): Record<string, number> {
   return out;
 }
 
+/** A cost model's notes about assumed defaults, as warnings (they carry their target's name). */
+export function targetWarnings(warnings: readonly string[]): Diagnostic[] {
+  return warnings.map((w) => warning('target', w));
+}
+
+/**
+ * A `--target` value of a command. A preset name that does not exist is a mistake on the command
+ * line (exit 2); a target file with errors in it is a mistake in the input (exit 1).
+ */
+export function targetFromCommandLine(spec: string, command: string): TargetDescription {
+  if (isPresetName(spec) && !presets().has(spec)) throw new UsageError(`kiln ${command}: unknown target '${spec}'\n  hint: ${unknownTargetHint(spec)}`);
+  return resolveTarget(spec, scaleSimTarget);
+}
+
 export function runEstimate(a: EstimateArgs): { text: string; warnings: Diagnostic[] } {
   if (a.targets.length === 0) throw new UsageError('kiln estimate: give at least one --target (a preset name, FILE.kiln:NAME, or a SCALE-Sim .cfg)');
+  // The command line is checked before the input is read: a mistyped preset is reported as such.
+  const targets = a.targets.map((t) => targetFromCommandLine(t, 'estimate'));
   let workload: Workload;
   const warnings: Diagnostic[] = [];
   if (a.source.endsWith('.csv')) {
@@ -51,7 +68,9 @@ export function runEstimate(a: EstimateArgs): { text: string; warnings: Diagnost
     workload = { kind: 'module', module: r.module };
   }
   const rates = { defaultRate: a.rate !== undefined ? parseRate(a.rate) : undefined, rates: a.ratesFile ? readRates(a.ratesFile) : undefined };
-  const results = a.targets.map((t) => estimate(workload, resolveTarget(t, scaleSimTarget), rates));
+  const results = targets.map((t) => estimate(workload, t, rates));
+  // Assumed defaults are warnings: stderr, like every warning, not lines in the report.
+  warnings.push(...results.flatMap((r) => targetWarnings(r.warnings)));
   if (a.json) {
     const json = { results: results.map((r) => ({ target: r.target, kind: r.kind, summary: r.summary, layers: r.layers, warnings: r.warnings, prices: r.prices })) };
     return { text: JSON.stringify(json, null, 2) + '\n', warnings };
