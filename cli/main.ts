@@ -153,7 +153,8 @@ it is a terminal.
   --checkpoint PATH  the trained weights (a checkpoint of this network, same shapes)
   --input DATA       mnist:test, mnist:train, iris:test, iris:train, sequence:test, sequence:train
                      (split as FILE's train block splits it), or a JSON file: an array of samples,
-                     or {"inputs": [[…], …], "labels": [3, …]}
+                     or {"inputs": [[…], …], "labels": [3, …]}; raw samples, preprocessed as
+                     training preprocessed its data (e.g. Iris standardised)
   --json             {"network", "input", "samples", "accuracy", "correct", "predictions"[, "outputs"]}
   --limit N          only the first N samples
   --set NAME=VALUE   override a network parameter`,

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { writeFileAtomic } from '../compiler/io/atomic-write.ts';
+import { readPreprocess, type Preprocess } from './data/preprocess.ts';
 
 export interface Checkpoint {
   network: string;
@@ -17,6 +18,11 @@ export interface Checkpoint {
   optimizer: { step: number; slots: Map<string, Float32Array[]> };
   /** Anything else a resumed run needs to continue exactly (RNG states, history). */
   extra: Record<string, unknown>;
+  /**
+   * How training preprocessed its inputs. An optional key of the body: checkpoints written before
+   * it existed (or with a form this version does not know) read as undefined, i.e. unknown.
+   */
+  preprocess?: Preprocess;
 }
 
 const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -30,6 +36,7 @@ function unb64(s: string): Float32Array {
 export function serializeCheckpoint(c: Checkpoint): string {
   const body = JSON.stringify({
     network: c.network, epoch: c.epoch, seed: c.seed, extra: c.extra,
+    ...(c.preprocess ? { preprocess: c.preprocess } : {}),
     params: Object.fromEntries([...c.params].map(([k, v]) => [k, b64(v)])),
     optimizer: { step: c.optimizer.step, slots: Object.fromEntries([...c.optimizer.slots].map(([k, v]) => [k, v.map(b64)])) },
   });
@@ -59,9 +66,9 @@ export function readCheckpoint(file: string): Checkpoint {
   if (header.kiln !== 'checkpoint' || header.version !== 1) throw bad('wrong header');
   const body = text.slice(nl + 1).replace(/\n$/, '');
   if (createHash('sha256').update(body).digest('hex') !== header.sha256) throw bad('checksum mismatch (the file is truncated or was edited)');
-  const d = JSON.parse(body) as { network: string; epoch: number; seed: number; extra: Record<string, unknown>; params: Record<string, string>; optimizer: { step: number; slots: Record<string, string[]> } };
+  const d = JSON.parse(body) as { network: string; epoch: number; seed: number; extra: Record<string, unknown>; params: Record<string, string>; optimizer: { step: number; slots: Record<string, string[]> }; preprocess?: unknown };
   return {
-    network: d.network, epoch: d.epoch, seed: d.seed, extra: d.extra,
+    network: d.network, epoch: d.epoch, seed: d.seed, extra: d.extra, preprocess: readPreprocess(d.preprocess),
     params: new Map(Object.entries(d.params).map(([k, v]) => [k, unb64(v)])),
     optimizer: { step: d.optimizer.step, slots: new Map(Object.entries(d.optimizer.slots).map(([k, v]) => [k, v.map(unb64)])) },
   };
