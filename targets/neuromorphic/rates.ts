@@ -57,6 +57,6 @@ export function resolveRates(g: NeuronGraph, opts: RateOptions): ResolvedRates {
     const rate = perPop[population[e]!]!;
     for (let j = memberPtr[e]!; j < memberPtr[e + 1]!; j++) net[e]! += rate(members[j]!);
   }
-  const warnings = missing.length ? [`no firing rate for ${missing.join(', ')}; assuming ${FALLBACK_RATE} spikes per neuron per time step (give --rate R, --rates FILE, or --measure-rates with a checkpoint)`] : [];
+  const warnings = missing.length ? [`no firing rate for ${missing.join(', ')}; assuming ${FALLBACK_RATE} spikes per neuron per time step (give --rate R or --rates FILE; kiln partition also takes --measure DATA to measure them)`] : [];
   return { vertex, net, source, warnings };
 }
