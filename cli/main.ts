@@ -9,6 +9,7 @@ import { parseFile } from '../compiler/lang/build-ast.ts';
 import { moduleToJson } from '../compiler/ir/json.ts';
 import { printModule } from '../compiler/ir/print.ts';
 import { PassFailure } from '../compiler/passes/pass.ts';
+import { readText } from '../compiler/io/text.ts';
 import { parseArgs, parseOverrides, UsageError, type FlagSpec } from './args.ts';
 import { runEstimate } from './commands/estimate.ts';
 import { runTrain } from './commands/train.ts';
@@ -166,7 +167,8 @@ it is a terminal.
   --checkpoint PATH  the trained weights (a checkpoint of this network, same shapes)
   --input DATA       mnist:test, mnist:train, iris:test, iris:train, sequence:test, sequence:train
                      (split as FILE's train block splits it), or a JSON file: an array of samples,
-                     or {"inputs": [[…], …], "labels": [3, …]}
+                     or {"inputs": [[…], …], "labels": [3, …]}; raw samples, preprocessed as
+                     training preprocessed its data (e.g. Iris standardised)
   --json             {"network", "input", "samples", "accuracy", "correct", "predictions"[, "outputs"]}
   --limit N          only the first N samples
   --set NAME=VALUE   override a network parameter`,
@@ -259,7 +261,7 @@ function single(positional: string[], command: string): string {
 
 function readSource(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readText(file);
   } catch (e) {
     throw new KilnError({ severity: 'error', code: 'io', message: `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}` });
   }
@@ -273,7 +275,7 @@ function report(diags: readonly Diagnostic[], io: Io, sources?: ReadonlyMap<stri
     const f = d.pos?.file;
     if (f && !all.has(f)) {
       try {
-        all.set(f, readFileSync(f, 'utf8'));
+        all.set(f, readText(f));
       } catch {
         /* show the diagnostic without its source line */
       }

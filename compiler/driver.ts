@@ -3,17 +3,18 @@
  * the selected network and run a pipeline on it. The CLI and the tests both go through here.
  */
 import * as path from 'node:path';
-import { readFileSync } from 'node:fs';
 import type { TargetDescription, TrainDescription } from './lang/description.ts';
 import { checkTarget, checkTrain } from './lang/check-blocks.ts';
 import { buildNetwork } from './lang/build-network.ts';
-import { didYouMean, error, hasErrors, KilnError, type Diagnostic } from './lang/diagnostics.ts';
+import { didYouMean, error, hasErrors, KilnError, uniqueDiagnostics, type Diagnostic } from './lang/diagnostics.ts';
 import { loadProgram, type LoadOptions, type Program } from './lang/load.ts';
 import { moduleFromJson } from './ir/json.ts';
+import { readText, stripBom } from './io/text.ts';
 import type { Module } from './ir/module.ts';
 import type { NetworkDecl } from './lang/ast.ts';
 import { runPipeline, type Instruments } from './passes/pass.ts';
 import { PIPELINES } from './passes/pipelines.ts';
+import { inferShapes } from './passes/infer-shapes.ts';
 
 export interface CheckResult {
   program: Program;
@@ -63,7 +64,9 @@ function checkProgram(file: string, opts: FrontEndOptions): CheckResult {
   }
   for (const decl of program.networks.values()) {
     const built = buildNetwork(program, decl, { overrides: overridesFor(decl, opts.overrides) });
-    diagnostics.push(...built.diagnostics);
+    // The layers that built are shape-checked too: their mistakes are independent of the others.
+    const shapes = built.partial ? runPipeline(built.partial, [inferShapes]).diagnostics : [];
+    diagnostics.push(...inSourceOrder([...built.diagnostics, ...shapes]));
     if (!built.module) continue;
     const r = runPipeline(built.module, PIPELINES.default!);
     diagnostics.push(...r.diagnostics);
@@ -77,7 +80,13 @@ function checkProgram(file: string, opts: FrontEndOptions): CheckResult {
     const t = checkTrain(program, decl, diagnostics);
     if (t) trains.set(t.name, t);
   }
-  return { program, modules, targets, trains, diagnostics };
+  return { program, modules, targets, trains, diagnostics: uniqueDiagnostics(diagnostics) };
+}
+
+/** Diagnostics of one network by position, so a reader meets them top to bottom (a stable sort). */
+function inSourceOrder(diags: Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic) => (d.pos ? [d.pos.line, d.pos.col] : [Infinity, Infinity]);
+  return diags.sort((a, b) => (a.pos?.file === b.pos?.file ? key(a)[0]! - key(b)[0]! || key(a)[1]! - key(b)[1]! : 0));
 }
 
 /** Overrides apply to the networks that have the parameter; the others keep their defaults. */
@@ -136,7 +145,7 @@ function compileUnguarded(spec: string, opts: CompileOptions): CompileResult {
   if (file.endsWith('.json')) {
     let text: string;
     try {
-      text = (opts.readFile ?? ((f: string) => readFileSync(f, 'utf8')))(file);
+      text = stripBom((opts.readFile ?? readText)(file));
     } catch (e) {
       throw new KilnError(error('io', `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
     }

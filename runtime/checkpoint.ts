@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { writeFileAtomic } from '../compiler/io/atomic-write.ts';
+import { readPreprocess, type Preprocess } from './data/preprocess.ts';
 
 export interface Checkpoint {
   network: string;
@@ -22,6 +23,11 @@ export interface Checkpoint {
   optimizer: { step: number; slots: Map<string, Float32Array[]> };
   /** Anything else a resumed run needs to continue exactly (RNG states, history). */
   extra: Record<string, unknown>;
+  /**
+   * How training preprocessed its inputs. An optional key of the body: checkpoints written before
+   * it existed (or with a form this version does not know) read as undefined, i.e. unknown.
+   */
+  preprocess?: Preprocess;
 }
 
 export const CHECKPOINT_VERSION = 1;
@@ -37,6 +43,7 @@ export function sealCheckpointBody(body: string, header: Record<string, unknown>
 export function serializeCheckpoint(c: Checkpoint): string {
   return sealCheckpointBody(JSON.stringify({
     network: c.network, epoch: c.epoch, seed: c.seed, extra: c.extra,
+    ...(c.preprocess ? { preprocess: c.preprocess } : {}),
     params: Object.fromEntries([...c.params].map(([k, v]) => [k, b64(v)])),
     optimizer: { step: c.optimizer.step, slots: Object.fromEntries([...c.optimizer.slots].map(([k, v]) => [k, v.map(b64)])) },
   }));
@@ -133,7 +140,15 @@ export function readCheckpoint(file: string): Checkpoint {
     slots.set(k, v.map((t, i) => r.tensor(t, `${at}[${i}]`, p.length)));
   }
   checkExtra(r, extra, params);
-  return { network: d.network, epoch: r.count(d.epoch, '`epoch`'), seed: r.count(d.seed, '`seed`'), extra, params, optimizer: { step: r.count(opt.step, '`optimizer.step`'), slots } };
+  return { network: d.network, epoch: r.count(d.epoch, '`epoch`'), seed: r.count(d.seed, '`seed`'), extra, preprocess: checkPreprocess(r, d.preprocess), params, optimizer: { step: r.count(opt.step, '`optimizer.step`'), slots } };
+}
+
+/** Absent is an old checkpoint (run warns and uses samples as given); present but unreadable is damage. */
+function checkPreprocess(r: BodyReader, v: unknown): Preprocess | undefined {
+  if (v === undefined) return undefined;
+  const p = readPreprocess(v);
+  if (!p) throw r.fail('`preprocess`', `must be {"kind": "none"} or {"kind": "standardize", "mean": [...], "std": [...]} with one finite mean and positive std per feature, not ${show(v)}`);
+  return p;
 }
 
 /** The known keys of `extra` that resuming relies on; others pass through untouched. */

@@ -131,7 +131,7 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
     const test = o.testLimit === 0 ? NaN : evaluate(m, weights, data.test, { limit: o.testLimit, encoding: o.encoding }).accuracy;
     const report: EpochReport = { epoch: epoch + 1, loss: lossSum / batches, train_accuracy: correct / rows, test_accuracy: test, seconds: (performance.now() - t0) / 1000 };
     progress = { ...progress, epoch: epoch + 1, order: order.state, history: [...progress.history, report] };
-    if (o.checkpoint) writeCheckpointAtomic(o.checkpoint, toCheckpoint(m, weights, optimizer, progress));
+    if (o.checkpoint) writeCheckpointAtomic(o.checkpoint, toCheckpoint(m, weights, optimizer, progress, data.train.preprocess));
     o.onEpoch?.(report);
   }
   return { weights, history: progress.history, epochsRun: Math.max(0, epochs - startEpoch), steps: progress.step };

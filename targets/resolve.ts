@@ -29,6 +29,17 @@ export function presets(): Map<string, TargetDescription> {
   return out;
 }
 
+/** Whether a `--target` value names a preset rather than a file (FILE.kiln[:NAME] or a .cfg). */
+export function isPresetName(spec: string): boolean {
+  return !spec.endsWith('.cfg') && !splitSelector(spec).file.endsWith('.kiln');
+}
+
+/** What to say about a target name that is no preset: the nearest preset, then all of them. */
+export function unknownTargetHint(spec: string): string {
+  const names = [...presets().keys()];
+  return [didYouMean(spec, names), `presets: ${names.join(', ')}; or FILE.kiln:NAME, or a SCALE-Sim .cfg`].filter(Boolean).join(' ');
+}
+
 export type ConfigLoader = (file: string) => TargetDescription;
 
 /** Resolve one `--target` value. `.cfg` files go through `loadCfg` (SCALE-Sim import). */
@@ -53,7 +64,7 @@ export function resolveTarget(spec: string, loadCfg?: ConfigLoader): TargetDescr
   }
   const t = presets().get(spec);
   if (!t) {
-    throw new KilnError(error('undefined-name', `unknown target \`${spec}\``, undefined, (didYouMean(spec, presets().keys()) ?? '') + ` presets: ${[...presets().keys()].join(', ')}; or FILE.kiln:NAME, or a SCALE-Sim .cfg`));
+    throw new KilnError(error('undefined-name', `unknown target \`${spec}\``, undefined, unknownTargetHint(spec)));
   }
   return t;
 }

@@ -5,13 +5,14 @@
  */
 import { estimateEach, failed, type Workload } from '../../targets/estimate.ts';
 import { renderReport } from '../../targets/report/render.ts';
-import { PRESET_LIBRARY, resolveTarget } from '../../targets/resolve.ts';
-import { scaleSimTarget, scaleSimTopology } from '../../targets/systolic/scalesim-import.ts';
+import { PRESET_LIBRARY } from '../../targets/resolve.ts';
+import { scaleSimTopology } from '../../targets/systolic/scalesim-import.ts';
 import { KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import { compile } from '../../compiler/driver.ts';
 import { UsageError } from '../args.ts';
 import { checkRateArgs, rateOptions, type RateArgs } from './partition-rates.ts';
 import { wholeNumber, type CommandIo } from './train.ts';
+import { targetFromCommandLine, targetWarnings } from './target-args.ts';
 
 export interface EstimateArgs {
   source: string;
@@ -30,7 +31,7 @@ export function runEstimate(a: EstimateArgs, io: CommandIo): number {
   if (a.targets.length === 0) throw new UsageError('kiln estimate: give at least one --target (a preset name, FILE.kiln:NAME, or a SCALE-Sim .cfg)');
   const rateArgs: RateArgs = { rate: a.rate, ratesFile: a.ratesFile, measure: a.measure, checkpoint: a.checkpoint, samples: wholeNumber('estimate', '--samples', a.samples, 1) };
   checkRateArgs(rateArgs, 'estimate');
-  const targets = a.targets.map((t) => resolveTarget(t, scaleSimTarget));
+  const targets = a.targets.map((t) => targetFromCommandLine(t, 'estimate'));
   if (a.measure && !targets.some((t) => t.kind === 'neuromorphic')) throw new UsageError('kiln estimate: --measure measures firing rates for neuromorphic targets, and none of the targets is one');
   let workload: Workload;
   if (a.source.endsWith('.csv')) {
@@ -49,7 +50,7 @@ export function runEstimate(a: EstimateArgs, io: CommandIo): number {
   // Why a target is n/a is in its entry; stderr says it too, as a warning, since others succeeded.
   const warnings: Diagnostic[] = [
     ...failures.map((f): Diagnostic => ({ ...f.diagnostic, severity: 'warning' })),
-    ...results.flatMap((r) => (failed(r) ? [] : r.warnings.map((w): Diagnostic => ({ severity: 'warning', code: 'target', message: w })))),
+    ...results.flatMap((r) => (failed(r) ? [] : targetWarnings(r.warnings))),
   ];
   io.warn(warnings);
   if (a.json) {

@@ -6,7 +6,7 @@
  * splits it) with trained weights, or with freshly initialized ones and a warning.
  * `--save-rates FILE` writes measured rates as a rates file (each population's mean rate).
  */
-import { readFileSync } from 'node:fs';
+import { readText } from '../../compiler/io/text.ts';
 import { UsageError } from '../args.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
@@ -40,7 +40,7 @@ export function parseRate(text: string, command: string): number {
 export function readRates(file: string): Record<string, number> {
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc = JSON.parse(readText(file));
   } catch (e) {
     throw new KilnError(error('io', `cannot read rates file \`${file}\`: ${(e as Error).message}`, undefined, 'a rates file is JSON: {"layer": 0.05, …}'));
   }

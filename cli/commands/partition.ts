@@ -8,7 +8,6 @@ import { error, KilnError, type Diagnostic } from '../../compiler/lang/diagnosti
 import { UsageError } from '../args.ts';
 import { checkOutputs, inputFiles } from '../output-paths.ts';
 import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
-import { resolveTarget } from '../../targets/resolve.ts';
 import { neuromorphicConfig } from '../../targets/neuromorphic/config.ts';
 import { neuromorphicEstimate, priceMapping, withChips, type NeuromorphicEstimate } from '../../targets/neuromorphic/cost.ts';
 import { buildMapping, formatMapping } from '../../targets/neuromorphic/mapping-artifact.ts';
@@ -19,6 +18,7 @@ import { formatSummary, formatSweep, summarize, type SweepRow } from './partitio
 import { mapGraphInput, partitionPlainInput, readPartitionInput, type PartitionInput } from './partition-input.ts';
 import { checkRateArgs, rateOptions, type RateArgs } from './partition-rates.ts';
 import { wholeNumber, type CommandIo } from './train.ts';
+import { targetFromCommandLine, targetWarnings } from './target-args.ts';
 
 export interface PartitionArgs {
   source: string;
@@ -80,7 +80,7 @@ function progressLine(io: CommandIo): ((message: string) => void) | undefined {
 }
 
 function neuromorphicTarget(spec: string): TargetDescription {
-  const t = resolveTarget(spec);
+  const t = targetFromCommandLine(spec, 'partition');
   if (t.kind !== 'neuromorphic') throw new KilnError(error('target', `\`${t.name}\` is a ${t.kind} target; kiln partition maps onto neuromorphic targets`, undefined, 'e.g. --target loihi_1chip or --target loihi_32chip'));
   return t;
 }
@@ -157,7 +157,8 @@ export function runPartition(a: PartitionArgs, io: CommandIo): number {
 
   const est = estimateOn(chips);
   done();
-  warnAbout(est.result.warnings, io);
+  const warned = targetWarnings(est.result.warnings);
+  if (warned.length) io.warn(warned);
   const summary = summarize(est, about);
   const mapping = buildMapping(est.mapping, est.events, est.config, { ...about, target: desc.name });
   const mappingPath = input.kind === 'network' ? a.out : a.mapping;
@@ -170,9 +171,4 @@ export function runPartition(a: PartitionArgs, io: CommandIo): number {
   if (a.svg) writeFileAtomic(a.svg, renderMappingSvg(mapping), 'picture');
   io.out(a.json ? JSON.stringify({ summary, mapping: mappingPath ?? null, svg: a.svg ?? null }, null, 2) + '\n' : formatSummary(summary));
   return 0;
-}
-
-function warnAbout(warnings: string[], io: CommandIo): void {
-  const diags: Diagnostic[] = warnings.map((w) => ({ severity: 'warning', code: 'target', message: w }));
-  if (diags.length) io.warn(diags);
 }

@@ -4,7 +4,7 @@
  * NaN outputs, a kernel error without a sample, or a crash. JSON cannot hold NaN or Infinity, but
  * 1e400 parses as Infinity, so finiteness is checked too.
  */
-import { readFileSync } from 'node:fs';
+import { readText } from '../../compiler/io/text.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import { isInteger } from '../../compiler/ir/dtype.ts';
@@ -74,7 +74,7 @@ function flatten(sample: unknown, file: string, at: string, spec: InputSpec): nu
 export function jsonInputs(file: string, spec: InputSpec): { data: Dataset; labelled: boolean } {
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc = JSON.parse(readText(file));
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
     throw new KilnError(error('input', `cannot read inputs \`${file}\`: ${why}`, undefined, SHAPE_HINT));

@@ -5,9 +5,11 @@
  * a (possibly nested) array of numbers holding exactly what one input row holds.
  */
 import { UsageError } from '../args.ts';
+import { warning } from '../../compiler/lang/diagnostics.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import type { Dataset } from '../../runtime/data/dataset.ts';
 import { loadData } from '../../runtime/data/index.ts';
+import { applyPreprocess } from '../../runtime/data/preprocess.ts';
 import { initParams } from '../../runtime/interpreter.ts';
 import { evaluate } from '../../runtime/train.ts';
 import { loadCheckpointInto } from '../../runtime/train/state.ts';
@@ -46,7 +48,12 @@ export function runRun(a: RunArgs, io: CommandIo): number {
     throw new UsageError(`kiln run: --input takes ${DATASETS.map((d) => d + ':test').join(', ')} (or :train), or a .json file of inputs, not '${a.input}'`);
   }
   const weights = initParams(p.module, 0);
-  loadCheckpointInto(a.checkpoint, p.module, weights);
+  const { checkpoint } = loadCheckpointInto(a.checkpoint, p.module, weights);
+  // A data set split is already preprocessed as in training; raw samples from a file are not.
+  if (!split) {
+    if (checkpoint.preprocess) applyPreprocess(checkpoint.preprocess, data.x, data.sampleShape[0]!, a.input);
+    else io.warn([warning('checkpoint', `checkpoint \`${a.checkpoint}\` does not say how training preprocessed its inputs; the samples of ${a.input} are used as given`, undefined, 'a checkpoint written by this version of kiln train records it: train again to get one')]);
+  }
   const ev = evaluate(p.module, weights, data, { limit });
   const rowsPerSample = ev.rows / Math.min(data.count, limit ?? data.count);
   const outputs = Array.from({ length: ev.rows }, (_, r) => Array.from(ev.outputs.subarray(r * ev.classes, (r + 1) * ev.classes)));

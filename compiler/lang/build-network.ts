@@ -17,6 +17,11 @@ import type { Program } from './load.ts';
 
 export interface BuildResult {
   module?: Module;
+  /**
+   * When the build failed: the layers that did build (none of them uses a failed one), so their
+   * own shape errors can be reported in the same run.
+   */
+  partial?: Module;
   diagnostics: Diagnostic[];
 }
 
@@ -201,8 +206,13 @@ class NetworkBuilder {
     return error('undefined-name', `undefined name \`${name}\``, loc, didYouMean(name, [...scope.defined.keys(), ...scope.env.keys()]));
   }
 
+  /**
+   * A chain whose input failed (or whose own call failed) is still read to its end in check-only
+   * mode: its unknown ops and attributes are independent mistakes and are reported, but nothing is
+   * built and nothing that needs the failed value (input counts, shapes) is checked.
+   */
   private buildAssign(st: Extract<Statement, { kind: 'assign' }>, scope: Scope, stack: string[]): void {
-    if (scope.poisoned.has(st.name.name)) return;
+    let failed = scope.poisoned.has(st.name.name);
     let prev: string | undefined;
     const used = new Set<string>();
     for (let i = 0; i < st.chain.length; i++) {
@@ -210,8 +220,8 @@ class NetworkBuilder {
       const last = i === st.chain.length - 1;
       if (i === 0 && !call.hasParens && (scope.defined.has(call.callee.name) || scope.poisoned.has(call.callee.name))) {
         prev = scope.values.get(call.callee.name);
-        if (prev === undefined) break;
-        if (last) {
+        if (prev === undefined) failed = true;
+        else if (last && !failed) {
           // `b = a` is an alias: no node, the name refers to the same value.
           scope.values.set(st.name.name, prev);
         }
@@ -223,21 +233,22 @@ class NetworkBuilder {
         for (let k = 2; used.has(id) || this.nodes[id]; k++) id = `${scope.prefix}${st.name.name}.${call.callee.name}${k}`;
       }
       used.add(id);
-      const built = this.buildCall(call, prev, id, scope, stack);
-      if (built === undefined) {
-        scope.poisoned.add(st.name.name);
-        return;
-      }
+      const built = this.buildCall(call, failed ? undefined : prev, id, scope, stack, failed);
+      if (built === undefined) failed = true;
       prev = built;
     }
-    if (prev !== undefined) scope.values.set(st.name.name, prev);
+    if (!failed && prev !== undefined) scope.values.set(st.name.name, prev);
     else scope.poisoned.add(st.name.name);
   }
 
-  /** Split a call's arguments into tensor inputs and attribute values. */
-  private splitArgs(call: Call, prev: string | undefined, scope: Scope): { inputs: string[]; positional: Arg[]; named: Arg[]; ok: boolean } {
+  /**
+   * Split a call's arguments into tensor inputs and attribute values. An undefined name keeps its
+   * place among the positional values (as `undefined`), so the values after it are not shifted
+   * onto the wrong attributes and its attribute is not also reported missing.
+   */
+  private splitArgs(call: Call, prev: string | undefined, scope: Scope): { inputs: string[]; positional: (Arg | undefined)[]; named: Arg[]; ok: boolean } {
     const inputs = prev !== undefined ? [prev] : [];
-    const positional: Arg[] = [];
+    const positional: (Arg | undefined)[] = [];
     const named: Arg[] = [];
     let ok = true;
     for (const a of call.args) {
@@ -248,13 +259,15 @@ class NetworkBuilder {
         else inputs.push(id);
       } else if (a.value.kind === 'name' && !scope.env.has(a.value.name)) {
         this.report(this.undefinedName(a.value.name, a.value.loc, scope));
+        positional.push(undefined);
         ok = false;
       } else positional.push(a);
     }
     return { inputs, positional, named, ok };
   }
 
-  private buildCall(call: Call, prev: string | undefined, id: string, scope: Scope, stack: string[]): string | undefined {
+  /** Build one call as node `id`; with `checkOnly` (its input failed) only check the op and its attributes. */
+  private buildCall(call: Call, prev: string | undefined, id: string, scope: Scope, stack: string[], checkOnly = false): string | undefined {
     const name = call.callee.name;
     if (scope.defined.has(name)) {
       this.report(error('unknown-op', `\`${name}\` is a layer, not an op`, call.callee.loc, `to feed it forward write \`${name} -> op\``));
@@ -263,13 +276,13 @@ class NetworkBuilder {
     const { inputs, positional, named, ok } = this.splitArgs(call, prev, scope);
     const sub = this.program.networks.get(name);
     const spec = opSpec(name);
-    if (!spec && sub) return ok ? this.inlineNetwork(call, sub, inputs, positional, named, id, scope, stack) : undefined;
+    if (!spec && sub) return ok && !checkOnly ? this.inlineNetwork(call, sub, inputs, positional, named, id, scope, stack) : undefined;
     if (!spec) {
       this.report(error('unknown-op', `unknown op \`${name}\``, call.callee.loc, didYouMean(name, [...OPS.keys(), ...this.program.networks.keys()]) ?? 'see docs/language.md for the op vocabulary'));
       return undefined;
     }
     const attrs = this.attrsFor(spec, call, positional, named, scope.env);
-    if (!attrs || !ok) return undefined;
+    if (!attrs || !ok || checkOnly) return undefined;
     const [min, max] = spec.inputs;
     if (inputs.length < min || inputs.length > max) {
       const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
@@ -280,8 +293,10 @@ class NetworkBuilder {
     return id;
   }
 
-  private attrsFor(spec: OpSpec, call: Call, positional: Arg[], named: Arg[], env: Env): Record<string, AttrValue> | undefined {
+  private attrsFor(spec: OpSpec, call: Call, positional: (Arg | undefined)[], named: Arg[], env: Env): Record<string, AttrValue> | undefined {
     const given: Record<string, AttrValue> = {};
+    /** Attributes whose value is an undefined name: already reported, so not missing too. */
+    const unresolved = new Set<string>();
     let ok = true;
     const assign = (attrName: string, a: Arg) => {
       const attr = spec.attrs.find((s) => s.name === attrName)!;
@@ -302,7 +317,9 @@ class NetworkBuilder {
     };
     positional.forEach((a, i) => {
       const attrName = spec.positional[i];
-      if (attrName === undefined) {
+      if (a === undefined) {
+        if (attrName !== undefined) unresolved.add(attrName);
+      } else if (attrName === undefined) {
         this.report(error('arity', `${spec.name} takes ${spec.positional.length === 0 ? 'no' : 'at most ' + spec.positional.length} positional value${spec.positional.length === 1 ? '' : 's'}${spec.positional.length ? ' (' + spec.positional.join(', ') + ')' : ''}`, a.loc, 'name the attribute: `name = value`'));
         ok = false;
       } else assign(attrName, a);
@@ -315,7 +332,7 @@ class NetworkBuilder {
       } else assign(n.name, a);
     }
     for (const s of spec.attrs) {
-      if (s.default === undefined && !(s.name in given) && ok) {
+      if (s.default === undefined && !(s.name in given) && !unresolved.has(s.name) && ok) {
         this.report(error('missing-attr', `${spec.name} needs \`${s.name}\` (${describeType(s.type)}: ${s.doc})`, call.callee.loc, `write \`${spec.name}(${[...spec.positional.slice(0, spec.positional.indexOf(s.name) + 1)].map((p) => p === s.name ? '…' : p).join(', ') || s.name + ' = …'})\` or \`${s.name} = …\``));
         ok = false;
       }
@@ -323,7 +340,7 @@ class NetworkBuilder {
     return ok ? withDefaults(spec, given) : undefined;
   }
 
-  private inlineNetwork(call: Call, sub: NetworkDecl, inputs: string[], positional: Arg[], named: Arg[], id: string, scope: Scope, stack: string[]): string | undefined {
+  private inlineNetwork(call: Call, sub: NetworkDecl, inputs: string[], positional: (Arg | undefined)[], named: Arg[], id: string, scope: Scope, stack: string[]): string | undefined {
     if (stack.includes(sub.name.name)) {
       this.report(error('cycle', `network \`${sub.name.name}\` calls itself: ${[...stack, sub.name.name].join(' → ')}`, call.callee.loc, 'networks may call other networks, but not recursively'));
       return undefined;
@@ -377,7 +394,7 @@ export function buildNetwork(program: Program, decl: NetworkDecl, opts: BuildOpt
   if (spiking && timesteps === undefined && !decl.body.some((s) => s.kind === 'timesteps')) {
     b.diagnostics.push(error('missing-attr', `network \`${decl.name.name}\` has spiking layers (\`${spiking.id}\`) but no \`timesteps\``, decl.name.loc, 'add a line `timesteps 25` (how many steps one inference runs)'));
   }
-  if (b.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: b.diagnostics };
   const module: Module = { name: decl.name.name, params: Object.fromEntries(env), timesteps: timesteps ?? 1, inputs, outputs, nodes: b.nodes };
+  if (b.diagnostics.some((d) => d.severity === 'error')) return { partial: module, diagnostics: b.diagnostics };
   return { module, diagnostics: b.diagnostics };
 }

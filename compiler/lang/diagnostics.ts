@@ -47,6 +47,20 @@ export function warning(code: string, message: string, pos?: SourcePos, hint?: s
   return { severity: 'warning', code, message, pos, hint };
 }
 
+/**
+ * The diagnostics without repeats: a mistake inside a network that is built on its own and also
+ * inlined into another is found once per build, but is one mistake.
+ */
+export function uniqueDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diags.filter((d) => {
+    const key = JSON.stringify([d.severity, d.code, d.message, d.pos?.file, d.pos?.line, d.pos?.col]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export function hasErrors(diags: readonly Diagnostic[]): boolean {
   return diags.some((d) => d.severity === 'error');
 }

@@ -2,12 +2,13 @@
  * Loads a .kiln file and everything it imports into one Program: every declaration by name,
  * every source text (so any diagnostic can show its line), and the diagnostics of all files.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FileAst, NetworkDecl, TargetDecl, TrainDecl, Loc } from './ast.ts';
 import { parseFile } from './build-ast.ts';
 import { error, type Diagnostic } from './diagnostics.ts';
 import { TARGET_KINDS } from './block-schema.ts';
+import { readText, stripBom } from '../io/text.ts';
 
 export interface Program {
   /** The file given on the command line. */
@@ -31,10 +32,9 @@ export interface LoadOptions {
   libraries?: readonly string[];
 }
 
-const defaultRead = (f: string) => readFileSync(f, 'utf8');
 
 export function loadProgram(root: string, opts: LoadOptions = {}): Program {
-  const read = opts.readFile ?? defaultRead;
+  const read = opts.readFile ?? readText;
   const program: Program = { root, sources: new Map(), files: [], networks: new Map(), targets: new Map(), trains: new Map(), diagnostics: [] };
   const done = new Set<string>();
 
@@ -48,7 +48,7 @@ export function loadProgram(root: string, opts: LoadOptions = {}): Program {
     done.add(file);
     let text: string;
     try {
-      text = read(file);
+      text = stripBom(read(file));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : ((e as Error).message ?? String(e));

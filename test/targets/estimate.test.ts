@@ -218,12 +218,13 @@ describe('kiln estimate CLI', () => {
     expect(r.out).toContain('== avx2_laptop (simd_cpu) — per layer, whole batch ==');
   });
 
-  it('usage errors exit 2, unknown targets exit 1 with a hint', () => {
+  it('usage errors exit 2, unknown preset names too, with a hint and the presets', () => {
     expect(run(['estimate', path.join(examplesDir, 'lenet5.kiln')]).code).toBe(2);
     expect(run(['estimate', path.join(examplesDir, 'lenet5.kiln'), '--target', 'x', '--rate', '7']).code).toBe(2);
     const r = run(['estimate', path.join(examplesDir, 'lenet5.kiln'), '--target', 'tpu_v1_lik']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toContain('did you mean `tpu_v1_like`?');
+    expect(r.err).toContain('presets: avx2_laptop,');
   });
 
   it('resolves FILE.kiln:TARGET', () => {

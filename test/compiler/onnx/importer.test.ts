@@ -197,6 +197,39 @@ describe('movement and shape arithmetic', () => {
   });
 });
 
+describe('Gather with negative indices (ONNX: counted from the end of the axis)', () => {
+  // Row r of the table is [10r, 10r + 1, 10r + 2], so every expected value below is by hand.
+  const table = { name: 'w', dims: [5, 3], values: [0, 1, 2, 10, 11, 12, 20, 21, 22, 30, 31, 32, 40, 41, 42] };
+
+  it('runtime ids: -1 is the last row, -5 the first', () => {
+    const ids = { dims: [4], values: [-1, 0, -5, 2], type: 7 };
+    const { out, imp } = importRun(single('Gather', ['w', 'ids'], { axis: 0 }, 13, [{ name: 'ids', dims: [4], type: 7 }], [table]), { ids });
+    expect(ops(imp)).toEqual(['input', 'embedding']);
+    expectClose(out('y'), { shape: [4, 3], data: [40, 41, 42, 0, 1, 2, 0, 1, 2, 20, 21, 22] });
+  });
+
+  it('constant ids fold, on any axis', () => {
+    const idx = { name: 'i', dims: [2], values: [-1, -3], type: 7 };
+    const m: ModelIn = {
+      opset: 13, inputs: [{ name: 'x', dims: [1, 2] }], outputs: ['y'], initializers: [table, idx],
+      // Columns -1 and -3 of the table are columns 2 and 0; the Add keeps a runtime input in the graph.
+      nodes: [{ op: 'Gather', inputs: ['w', 'i'], outputs: ['g'], attrs: { axis: 1 } }, { op: 'Add', inputs: ['g', 'x'], outputs: ['y'] }],
+    };
+    const { out } = importRun(m, { x: { dims: [1, 2], values: [0, 0] } });
+    expectClose(out('y'), { shape: [5, 2], data: [2, 0, 12, 10, 22, 20, 32, 30, 42, 40] });
+  });
+
+  it('an index outside [-len, len) is a clear error, folded or at run time', () => {
+    const idx = { name: 'i', dims: [1], values: [-6], type: 7 };
+    const m: ModelIn = { opset: 13, inputs: [{ name: 'x', dims: [1, 3] }], outputs: ['y'], initializers: [table, idx], nodes: [{ op: 'Gather', inputs: ['w', 'i'], outputs: ['g'], attrs: { axis: 0 } }, { op: 'Add', inputs: ['g', 'x'], outputs: ['y'] }] };
+    expect(() => load(m, { x: { dims: [1, 3], values: [0, 0, 0] } })).toThrow(/Gather index -6 is out of range for an axis of 5/);
+    for (const bad of [5, -6]) {
+      expect(() => importRun(single('Gather', ['w', 'ids'], { axis: 0 }, 13, [{ name: 'ids', dims: [1], type: 7 }], [table]), { ids: { dims: [1], values: [bad], type: 7 } }))
+        .toThrow(new RegExp(`id ${bad} at position 0 is outside the vocabulary \\[0, 5\\)`));
+    }
+  });
+});
+
 describe('windows', () => {
   it('Conv with SAME_UPPER, stride, dilation and groups pads as ONNX specifies', () => {
     const x = T([1, 4, 7, 6], 24), w = { ...T([6, 2, 3, 3], 25), name: 'w' };

@@ -86,6 +86,18 @@ describe('embedding', () => {
   });
   it('rejects ids outside the vocabulary', () => {
     expect(() => embedding([5], [1], rand([5, 3], 1))).toThrow(/outside the vocabulary/);
+    expect(() => embedding([-6], [1], rand([5, 3], 1))).toThrow(/outside the vocabulary/);
+    expect(() => embeddingBackward([7], rand([1, 3], 2), [5, 3])).toThrow(/outside the vocabulary/);
+  });
+  it('counts negative ids from the end (ONNX Gather), forward and backward alike', () => {
+    const table = rand([5, 3], 1);
+    const y = embedding([-1, 4], [2], table);
+    expect([...y.data.subarray(0, 3)]).toEqual([...table.data.subarray(12, 15)]);
+    expect([...y.data.subarray(3, 6)]).toEqual([...y.data.subarray(0, 3)]);
+    // Both ids name row 4, so its gradient is the sum of both output rows' gradients.
+    const dt = embeddingBackward([-1, 4], fromArray([2, 3], [1, 2, 3, 10, 20, 30]), [5, 3]);
+    expect([...dt.data.subarray(12, 15)]).toEqual([11, 22, 33]);
+    expect([...dt.data.subarray(0, 12)].every((v) => v === 0)).toBe(true);
   });
 });
 
