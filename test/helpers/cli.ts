@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../cli/main.ts';
+import { loadCommands, main } from '../../cli/main.ts';
 import { repoRoot } from './paths.ts';
 
 export interface RunResult {
@@ -15,6 +15,9 @@ export interface RunResult {
   out: string;
   err: string;
 }
+
+// main() runs only commands whose modules are loaded; tests run any command line.
+await loadCommands();
 
 export function runMain(argv: readonly string[]): RunResult {
   let out = '';

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/driver.ts';
 import { KilnError } from '../../compiler/lang/diagnostics.ts';
-import { main } from '../../cli/main.ts';
+import { runMain } from '../helpers/cli.ts';
 import { estimate, type Workload } from '../../targets/estimate.ts';
 import { presets, resolveTarget } from '../../targets/resolve.ts';
 import type { TargetResult } from '../../targets/stats.ts';
@@ -184,11 +184,7 @@ describe('neuromorphic', () => {
 });
 
 describe('kiln estimate CLI', () => {
-  function run(args: string[]): { code: number; out: string; err: string } {
-    let out = '', err = '';
-    const code = main(args, { out: (s) => (out += s), err: (s) => (err += s) });
-    return { code, out, err };
-  }
+  const run = runMain;
 
   it('--json has the documented shape; inapplicable keys are omitted', () => {
     const r = run(['estimate', path.join(examplesDir, 'spiking_cnn.kiln'), '--target', 'tpu_v1_like', '--target', 'loihi_1chip', '--json', '--rate', '0.05', '--set', 'batch=1']);
