@@ -4,14 +4,15 @@
 // now; otherwise, or with KILN_FROM_SOURCE=1, it runs the TypeScript sources through tsx's loader
 // (2-3 s slower to start, since tsx compiles them). So an edited source file is never shadowed by
 // a stale bundle: it runs from source until the next `npm run build`.
-import { distIsCurrent, DIST_ENTRY } from './dist-stamp.js';
+import { pathToFileURL } from 'node:url';
+import { distIsCurrent, ROOT } from './dist-stamp.js';
 
 let entry;
 if (process.env.KILN_FROM_SOURCE !== '1' && distIsCurrent()) {
   // Internal-error reports quote the top stack frames: name the .ts line, not a bundle chunk's
   // (about 40 ms of start-up for the maps).
   process.setSourceMapsEnabled(true);
-  entry = DIST_ENTRY.href;
+  entry = pathToFileURL(`${ROOT}/dist/main.js`).href;
 } else {
   const { register } = await import('tsx/esm/api');
   register();
