@@ -1,24 +1,19 @@
 /**
  * The `kiln` command. Exit codes: 0 success, 1 diagnostics in the input, 2 bad command-line usage,
  * 70 an internal error (a bug in Kiln, reported as such, never as a bare stack trace).
+ *
+ * A command's modules (the compiler, the cost models, the interpreter) are imported only when that
+ * command runs, so `kiln --version` or `kiln --help` starts in a few tens of milliseconds: `cli()`
+ * loads what argv's command needs and then runs the synchronous `main()`.
  */
 import { readFileSync } from 'node:fs';
-import { compile, checkFile } from '../compiler/driver.ts';
 import { formatDiagnostics, hasErrors, KilnError, type Diagnostic } from '../compiler/lang/diagnostics.ts';
-import { parseFile } from '../compiler/lang/build-ast.ts';
-import { moduleToJson } from '../compiler/ir/json.ts';
-import { printModule } from '../compiler/ir/print.ts';
+import { packagePath } from '../compiler/io/package-root.ts';
 import { PassFailure } from '../compiler/passes/pass.ts';
 import { readText } from '../compiler/io/text.ts';
-import { parseArgs, parseOverrides, UsageError, type FlagSpec } from './args.ts';
-import { runEstimate } from './commands/estimate.ts';
-import { runTrain } from './commands/train.ts';
-import { runRun } from './commands/run.ts';
-import { runPartition } from './commands/partition.ts';
-import { runOnnxTests } from '../runtime/onnx-test-runner.ts';
-import { PRESET_LIBRARY } from '../targets/resolve.ts';
+import { parseArgs, parseOverrides, UsageError, type FlagSpec, type ParsedArgs } from './args.ts';
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const VERSION: string = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 
 export interface Io {
   out: (s: string) => void;
@@ -27,12 +22,15 @@ export interface Io {
 
 const defaultIo: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
+type Runner = (args: ParsedArgs, io: Io) => number;
+
 interface Command {
   summary: string;
   usage: string;
   help: string;
   flags: Record<string, FlagSpec>;
-  run(args: ReturnType<typeof parseArgs>, io: Io): number;
+  /** Import the command's modules; resolves to the function that runs it. */
+  load(): Promise<Runner>;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -49,31 +47,37 @@ When FILE declares several networks, name one as FILE:NETWORK.
   --verify-each        run the IR verifier after every pass
   --timing             print how long each pass took (to stderr)`,
     flags: { '--emit': { value: true, choices: ['ast', 'ir', 'json'] }, '--set': { value: true, repeat: true }, '--print-after-all': {}, '--verify-each': {}, '--timing': {} },
-    run(args, io) {
-      const file = single(args.positional, 'compile');
-      const emit = args.flags.get('--emit')?.[0] ?? 'ir';
-      if (emit === 'ast') {
-        if (file.endsWith('.json')) throw new UsageError('kiln compile: --emit ast needs a .kiln file');
-        const text = readSource(file);
-        const r = parseFile(text, file);
-        if (!r.ast) return report(r.diagnostics, io, new Map([[file, text]]));
-        io.out(JSON.stringify(r.ast, null, 2) + '\n');
+    async load() {
+      const [{ compile }, { parseFile }, { moduleToJson }, { printModule }] = await Promise.all([
+        import('../compiler/driver.ts'), import('../compiler/lang/build-ast.ts'), import('../compiler/ir/json.ts'), import('../compiler/ir/print.ts'),
+      ]);
+      const { PRESET_LIBRARY } = await import('../targets/resolve.ts');
+      return (args, io) => {
+        const file = single(args.positional, 'compile');
+        const emit = args.flags.get('--emit')?.[0] ?? 'ir';
+        if (emit === 'ast') {
+          if (file.endsWith('.json')) throw new UsageError('kiln compile: --emit ast needs a .kiln file');
+          const text = readSource(file);
+          const r = parseFile(text, file);
+          if (!r.ast) return report(r.diagnostics, io, new Map([[file, text]]));
+          io.out(JSON.stringify(r.ast, null, 2) + '\n');
+          return 0;
+        }
+        const timings: string[] = [];
+        const result = compile(file, {
+          libraries: PRESET_LIBRARY,
+          overrides: parseOverrides(args.flags.get('--set'), 'compile'),
+          instruments: {
+            verifyEach: args.flags.has('--verify-each'),
+            printAfterAll: args.flags.has('--print-after-all') ? (p, text) => io.err(`// ----- IR after ${p} -----\n${text}`) : undefined,
+            timing: args.flags.has('--timing') ? (p, ms) => timings.push(`  ${p.padEnd(24)} ${ms.toFixed(3)} ms`) : undefined,
+          },
+        });
+        report(result.diagnostics, io, result.sources);
+        if (timings.length) io.err(`pass timing:\n${timings.join('\n')}\n`);
+        io.out(emit === 'json' ? moduleToJson(result.module) : printModule(result.module));
         return 0;
-      }
-      const timings: string[] = [];
-      const result = compile(file, {
-        libraries: PRESET_LIBRARY,
-        overrides: parseOverrides(args.flags.get('--set'), 'compile'),
-        instruments: {
-          verifyEach: args.flags.has('--verify-each'),
-          printAfterAll: args.flags.has('--print-after-all') ? (p, text) => io.err(`// ----- IR after ${p} -----\n${text}`) : undefined,
-          timing: args.flags.has('--timing') ? (p, ms) => timings.push(`  ${p.padEnd(24)} ${ms.toFixed(3)} ms`) : undefined,
-        },
-      });
-      report(result.diagnostics, io, result.sources);
-      if (timings.length) io.err(`pass timing:\n${timings.join('\n')}\n`);
-      io.out(emit === 'json' ? moduleToJson(result.module) : printModule(result.module));
-      return 0;
+      };
     },
   },
   estimate: {
@@ -106,16 +110,19 @@ status is 1 only when no target could be estimated.
       '--target': { value: true, repeat: true }, '--json': {}, '--per-layer': {}, '--rate': { value: true }, '--rates': { value: true },
       '--measure': { value: true }, '--checkpoint': { value: true }, '--samples': { value: true }, '--set': { value: true, repeat: true },
     },
-    run(args, io) {
-      const v = (f: string) => args.flags.get(f)?.[0];
-      return runEstimate({
-        source: single(args.positional, 'estimate'),
-        targets: args.flags.get('--target') ?? [],
-        json: args.flags.has('--json'),
-        perLayer: args.flags.has('--per-layer'),
-        rate: v('--rate'), ratesFile: v('--rates'), measure: v('--measure'), checkpoint: v('--checkpoint'), samples: v('--samples'),
-        overrides: parseOverrides(args.flags.get('--set'), 'estimate'),
-      }, { ...io, warn: (d) => report(d, io), tty: false });
+    async load() {
+      const { runEstimate } = await import('./commands/estimate.ts');
+      return (args, io) => {
+        const v = (f: string) => args.flags.get(f)?.[0];
+        return runEstimate({
+          source: single(args.positional, 'estimate'),
+          targets: args.flags.get('--target') ?? [],
+          json: args.flags.has('--json'),
+          perLayer: args.flags.has('--per-layer'),
+          rate: v('--rate'), ratesFile: v('--rates'), measure: v('--measure'), checkpoint: v('--checkpoint'), samples: v('--samples'),
+          overrides: parseOverrides(args.flags.get('--set'), 'estimate'),
+        }, { ...io, warn: (d) => report(d, io), tty: false });
+      };
     },
   },
   'onnx-test': {
@@ -126,9 +133,12 @@ output_*.pb), or a folder of such cases. Prints PASS, FAIL (with the error) or S
 reason: an op or attribute Kiln does not have) per case and ends with
 \`N passed, M failed, K skipped\`. Exits 1 if any case failed.`,
     flags: {},
-    run(args, io) {
-      if (args.positional.length === 0) throw new UsageError(`kiln onnx-test: give at least one case directory\nusage: ${COMMANDS['onnx-test']!.usage}`);
-      return runOnnxTests(args.positional, io);
+    async load() {
+      const { runOnnxTests } = await import('../runtime/onnx-test-runner.ts');
+      return (args, io) => {
+          if (args.positional.length === 0) throw new UsageError(`kiln onnx-test: give at least one case directory\nusage: ${COMMANDS['onnx-test']!.usage}`);
+          return runOnnxTests(args.positional, io);
+      };
     },
   },
   train: {
@@ -147,8 +157,9 @@ it is a terminal.
                      there unless --checkpoint says otherwise)
   --set NAME=VALUE   override a network parameter, e.g. --set hidden=128`,
     flags: { '--epochs': { value: true }, '--seed': { value: true }, '--json': {}, '--checkpoint': { value: true }, '--resume': { value: true }, '--set': { value: true, repeat: true } },
-    run(args, io) {
-      return runTrain({
+    async load() {
+      const { runTrain } = await import('./commands/train.ts');
+      return (args, io) => runTrain({
         source: single(args.positional, 'train'),
         epochs: args.flags.get('--epochs')?.[0],
         seed: args.flags.get('--seed')?.[0],
@@ -173,8 +184,9 @@ it is a terminal.
   --limit N          only the first N samples
   --set NAME=VALUE   override a network parameter`,
     flags: { '--checkpoint': { value: true }, '--input': { value: true }, '--json': {}, '--limit': { value: true }, '--set': { value: true, repeat: true } },
-    run(args, io) {
-      return runRun({
+    async load() {
+      const { runRun } = await import('./commands/run.ts');
+      return (args, io) => runRun({
         source: single(args.positional, 'run'),
         checkpoint: args.flags.get('--checkpoint')?.[0],
         input: args.flags.get('--input')?.[0],
@@ -226,13 +238,16 @@ Without a target, --parts K gives a plain balanced K-way partition of a METIS or
       '--out': { value: true }, '--mapping': { value: true }, '--svg': { value: true }, '--rate': { value: true }, '--rates': { value: true }, '--measure': { value: true },
       '--checkpoint': { value: true }, '--samples': { value: true }, '--save-rates': { value: true }, '--sweep': { value: true }, '--effort': { value: true }, '--strategy': { value: true }, '--set': { value: true, repeat: true },
     },
-    run(args, io) {
-      const v = (f: string) => args.flags.get(f)?.[0];
-      return runPartition({
-        source: single(args.positional, 'partition'), target: v('--target'), chips: v('--chips'), parts: v('--parts'), imbalance: v('--imbalance'), seed: v('--seed'),
-        json: args.flags.has('--json'), out: v('--out'), mapping: v('--mapping'), svg: v('--svg'), rate: v('--rate'), ratesFile: v('--rates'), measure: v('--measure'),
-        checkpoint: v('--checkpoint'), samples: v('--samples'), saveRates: v('--save-rates'), sweep: v('--sweep'), effort: v('--effort'), strategy: v('--strategy'), overrides: parseOverrides(args.flags.get('--set'), 'partition'),
-      }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
+    async load() {
+      const { runPartition } = await import('./commands/partition.ts');
+      return (args, io) => {
+        const v = (f: string) => args.flags.get(f)?.[0];
+        return runPartition({
+          source: single(args.positional, 'partition'), target: v('--target'), chips: v('--chips'), parts: v('--parts'), imbalance: v('--imbalance'), seed: v('--seed'),
+          json: args.flags.has('--json'), out: v('--out'), mapping: v('--mapping'), svg: v('--svg'), rate: v('--rate'), ratesFile: v('--rates'), measure: v('--measure'),
+          checkpoint: v('--checkpoint'), samples: v('--samples'), saveRates: v('--save-rates'), sweep: v('--sweep'), effort: v('--effort'), strategy: v('--strategy'), overrides: parseOverrides(args.flags.get('--set'), 'partition'),
+        }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
+      };
     },
   },
   check: {
@@ -241,15 +256,18 @@ Without a target, --parts K gives a plain balanced K-way partition of a METIS or
     help: `Parses and checks every declaration in FILE and the files it imports, and reports every
 error it finds. Prints a one-line summary when the file is clean.`,
     flags: { '--set': { value: true, repeat: true } },
-    run(args, io) {
-      const file = single(args.positional, 'check');
-      const r = checkFile(file, { overrides: parseOverrides(args.flags.get('--set'), 'check'), libraries: PRESET_LIBRARY });
-      const code = report(r.diagnostics, io, r.program.sources);
-      if (code === 0) {
-        const n = (m: Map<string, unknown>, what: string) => `${m.size} ${what}${m.size === 1 ? '' : 's'}`;
-        io.out(`${file}: ok (${n(r.modules, 'network')}, ${n(r.targets, 'target')}, ${n(r.trains, 'train block')})\n`);
-      }
-      return code;
+    async load() {
+      const [{ checkFile }, { PRESET_LIBRARY }] = await Promise.all([import('../compiler/driver.ts'), import('../targets/resolve.ts')]);
+      return (args, io) => {
+        const file = single(args.positional, 'check');
+        const r = checkFile(file, { overrides: parseOverrides(args.flags.get('--set'), 'check'), libraries: PRESET_LIBRARY });
+        const code = report(r.diagnostics, io, r.program.sources);
+        if (code === 0) {
+          const n = (m: Map<string, unknown>, what: string) => `${m.size} ${what}${m.size === 1 ? '' : 's'}`;
+          io.out(`${file}: ok (${n(r.modules, 'network')}, ${n(r.targets, 'target')}, ${n(r.trains, 'train block')})\n`);
+        }
+        return code;
+      };
     },
   },
 };
@@ -303,6 +321,35 @@ Exit status: 0 ok, 1 errors in the input, 2 bad command line, 70 internal error.
 `;
 }
 
+const runners = new Map<string, Runner>();
+
+function commandNamed(name: string): Command | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
+
+/** Import what the command `name` needs (nothing if it is not a command); main() can then run it. */
+export async function loadCommand(name: string): Promise<void> {
+  const command = commandNamed(name);
+  if (command && !runners.has(name)) runners.set(name, await command.load());
+}
+
+/** Import every command's modules, for callers that run main() on arbitrary argv (the tests). */
+export async function loadCommands(): Promise<void> {
+  await Promise.all(Object.keys(COMMANDS).map(loadCommand));
+}
+
+/** The command line as bin/kiln.js runs it: load argv's command (not for --help), then main(). */
+export async function cli(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd !== undefined && !rest.includes('--help') && !rest.includes('-h')) await loadCommand(cmd);
+  } catch (e) {
+    return internalError(e, io);
+  }
+  return main(argv, io);
+}
+
+/** Run the command line; the command's modules must have been loaded (loadCommand, loadCommands). */
 export function main(argv: readonly string[], io: Io = defaultIo): number {
   try {
     const [cmd, ...rest] = argv;
@@ -314,24 +361,30 @@ export function main(argv: readonly string[], io: Io = defaultIo): number {
       io.out(`kiln ${VERSION}\n`);
       return 0;
     }
-    const command = COMMANDS[cmd];
+    const command = commandNamed(cmd);
     if (!command) throw new UsageError(`kiln: unknown command '${cmd}'\n\n${mainHelp()}`);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.out(`usage: ${command.usage}\n\n${command.help}\n`);
       return 0;
     }
-    return command.run(parseArgs(rest, command.flags, cmd), io);
+    const run = runners.get(cmd);
+    if (!run) throw new Error(`the modules of \`kiln ${cmd}\` were not loaded: await loadCommand('${cmd}') (or use cli()) before main()`);
+    return run(parseArgs(rest, command.flags, cmd), io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(e.message + '\n');
       return 2;
     }
     if (e instanceof KilnError) return report(e.diagnostics, io, e.sources) || 1;
-    const where = e instanceof PassFailure ? ` (in pass ${e.passName})` : '';
-    const stackTop = e instanceof Error ? (e.stack ?? '').split('\n').slice(1, 3).map((l) => l.trim()).join(' | ') : '';
-    io.err(`kiln: internal error${where}: ${e instanceof Error ? e.message : String(e)}\n` +
-      `  This is a bug in Kiln, not in your input. Please report it on the Kiln issue tracker with the\n` +
-      `  command line, the input files and this line: ${stackTop}\n`);
-    return 70;
+    return internalError(e, io);
   }
+}
+
+function internalError(e: unknown, io: Io): number {
+  const where = e instanceof PassFailure ? ` (in pass ${e.passName})` : '';
+  const stackTop = e instanceof Error ? (e.stack ?? '').split('\n').slice(1, 3).map((l) => l.trim()).join(' | ') : '';
+  io.err(`kiln: internal error${where}: ${e instanceof Error ? e.message : String(e)}\n` +
+    `  This is a bug in Kiln, not in your input. Please report it on the Kiln issue tracker with the\n` +
+    `  command line, the input files and this line: ${stackTop}\n`);
+  return 70;
 }

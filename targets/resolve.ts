@@ -4,12 +4,12 @@
  */
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { checkFile, splitSelector } from '../compiler/driver.ts';
 import { didYouMean, error, KilnError } from '../compiler/lang/diagnostics.ts';
 import type { TargetDescription } from '../compiler/lang/description.ts';
+import { packagePath } from '../compiler/io/package-root.ts';
 
-export const PRESET_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'presets');
+export const PRESET_DIR = packagePath('targets', 'presets');
 
 /** For the front end: a user's target may extend a shipped preset by name (`extends tpu_v1_like`). */
 export const PRESET_LIBRARY: readonly string[] = [PRESET_DIR];

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import { KilnError, error } from '../lang/diagnostics.ts';
+import { packagePath } from '../io/package-root.ts';
 
 /** TensorProto.DataType numbers this decoder understands, with their names for messages. */
 export const ONNX_DTYPES: Readonly<Record<number, string>> = {
@@ -77,7 +78,7 @@ let root: protobuf.Root | undefined;
 
 /** The parsed onnx.proto subset (field names as in the .proto: op_type, float_data, …). */
 export function schema(): protobuf.Root {
-  root ??= protobuf.parse(readFileSync(new URL('./onnx.proto', import.meta.url), 'utf8'), { keepCase: true }).root;
+  root ??= protobuf.parse(readFileSync(packagePath('compiler', 'onnx', 'onnx.proto'), 'utf8'), { keepCase: true }).root;
   return root;
 }
 

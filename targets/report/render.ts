@@ -4,8 +4,9 @@ import Handlebars from 'handlebars';
 import { fmtJ } from '../config.ts';
 import { failed, type EstimateEntry, type EstimateFailure } from '../estimate.ts';
 import type { LayerStats, TargetResult } from '../stats.ts';
+import { packagePath } from '../../compiler/io/package-root.ts';
 
-const template = Handlebars.compile(readFileSync(new URL('./report.hbs', import.meta.url), 'utf8'), { noEscape: true });
+const template = Handlebars.compile(readFileSync(packagePath('targets', 'report', 'report.hbs'), 'utf8'), { noEscape: true });
 
 function fmtN(n: number | undefined): string {
   if (n === undefined) return '—';

@@ -3,14 +3,14 @@
  * SVG, sweep), METIS and hMETIS inputs (plain K-way partitions written like gpmetis's, and
  * hMETIS onto a target), and every way the command can be misused.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BENCH_SNNS, formatHmetis, formatMetisGraph, generateSnn, graphEdgeCut, parsePartition, scorePartition } from '../../targets/neuromorphic/partition/index.ts';
 import { MAPPING_FORMAT, parseAddress, type Mapping } from '../../targets/neuromorphic/mapping.ts';
 import { removeTempFiles, runMain, STACK_TRACE, tempFiles } from '../helpers/cli.ts';
 import { runPartition } from '../../cli/commands/partition.ts';
-import { examplesDir } from '../helpers/paths.ts';
+import { examplesDir, presetsDir } from '../helpers/paths.ts';
 
 afterAll(removeTempFiles);
 
@@ -46,19 +46,28 @@ describe('kiln partition on a .kiln network', () => {
   }, 60_000);
 
   it('--sweep chips=… lists each chip count; one that cannot hold the network says why', () => {
-    const dir = tempFiles({ 'w.kiln': 'network w { timesteps 4  input x : f32[1, 2, 48, 48]  a = conv2d(x, 32, 3, pad = 1) -> lif  b = conv2d(a, 32, 3, pad = 1) -> lif  output b }\n' });
-    const r = runMain(['partition', path.join(dir, 'w.kiln'), '--target', 'loihi_32chip', '--rate', '0.05', '--sweep', 'chips=1,4,8', '--json']);
+    // Loihi chips whose cores hold 64 neurons, not 1,024: a network of 9,216 neurons then needs
+    // more than one chip, and partitions in a second rather than the 20 of a 147k-neuron one.
+    const dir = tempFiles({});
+    writeFileSync(path.join(dir, 'w.kiln'), `import "${path.relative(dir, path.join(presetsDir, 'loihi-32chip.kiln'))}"
+target small_cores extends loihi_32chip {
+  limit neurons 64
+}
+network w { timesteps 4  input x : f32[1, 2, 24, 24]  a = conv2d(x, 8, 3, pad = 1) -> lif  b = conv2d(a, 8, 3, pad = 1) -> lif  output b }
+`);
+    const target = `${path.join(dir, 'w.kiln')}:small_cores`;
+    const r = runMain(['partition', `${path.join(dir, 'w.kiln')}:w`, '--target', target, '--rate', '0.05', '--sweep', 'chips=1,4,8', '--json']);
     expect(r.code).toBe(0);
     const rows = (JSON.parse(r.out) as { sweep: { chips: number; error?: string; summary?: { chips_used: number; energy_j: { per_inference: number }; messages_per_timestep: { across_chips: number } } }[] }).sweep;
     expect(rows.map((x) => x.chips)).toEqual([1, 4, 8]);
-    expect(rows[0]!.error).toMatch(/needs at least [\d,]+ cores, more than the 128 cores/);
+    expect(rows[0]!.error).toMatch(/needs at least [\d,]+ cores, more than the 128 cores of `small_cores`/);
     const fits = rows.filter((x) => x.summary);
     expect(fits.some((f) => f.summary!.chips_used > 1)).toBe(true);
     for (const f of fits) {
       expect(f.summary!.chips_used).toBeLessThanOrEqual(f.chips);
       if (f.summary!.chips_used > 1) expect(f.summary!.messages_per_timestep.across_chips).toBeGreaterThan(0);
     }
-    const text = runMain(['partition', path.join(dir, 'w.kiln'), '--target', 'loihi_32chip', '--rate', '0.05', '--sweep', 'chips=1,8']);
+    const text = runMain(['partition', `${path.join(dir, 'w.kiln')}:w`, '--target', target, '--rate', '0.05', '--sweep', 'chips=1,8']);
     expect(text.out).toMatch(/chips\s+cores used\s+chips used\s+energy\/inference\s+latency\/inference\s+inter-chip msgs\/step/);
     expect(text.out).toContain('does not fit');
   }, 120_000);
@@ -90,11 +99,15 @@ describe('kiln partition on a .kiln network', () => {
   });
 
   it('a failed run leaves an existing output file untouched; an unwritable path is refused before mapping', () => {
-    const dir = tempFiles({ 'big.kiln': 'network s { timesteps 4  input x : f32[1, 5000]  h = dense(x, 10) -> lif  output h }\n', 'map.json': 'previous mapping\n' });
+    const dir = tempFiles({
+      'big.kiln': 'network s { timesteps 4  input x : f32[1, 5000]  h = dense(x, 10) -> lif  output h }\n',
+      'small.kiln': 'network s { timesteps 4  input x : f32[1, 50]  h = dense(x, 10) -> lif  output h }\n',
+      'map.json': 'previous mapping\n',
+    });
     const out = path.join(dir, 'map.json');
     expect(runMain(['partition', path.join(dir, 'big.kiln'), '--target', 'loihi_1chip', '--rate', '0.1', '--out', out]).code).toBe(1);
     expect(readFileSync(out, 'utf8')).toBe('previous mapping\n');
-    const r = runMain(['partition', snnPath, '--target', 'loihi_1chip', '--rate', '0.05', '--out', path.join(dir, 'no/such/dir/map.json')]);
+    const r = runMain(['partition', path.join(dir, 'small.kiln'), '--target', 'loihi_1chip', '--rate', '0.05', '--out', path.join(dir, 'no/such/dir/map.json')]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--out `.*map\.json` cannot be written: the directory `.*no\/such\/dir` does not exist/);
     expect(r.out).toBe('');

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../cli/main.ts';
+import { loadCommands, main } from '../../cli/main.ts';
 import { repoRoot } from './paths.ts';
 
 export interface RunResult {
@@ -15,6 +15,9 @@ export interface RunResult {
   out: string;
   err: string;
 }
+
+// main() runs only commands whose modules are loaded; tests run any command line.
+await loadCommands();
 
 export function runMain(argv: readonly string[]): RunResult {
   let out = '';
@@ -24,9 +27,9 @@ export function runMain(argv: readonly string[]): RunResult {
 }
 
 /** Run a command to completion, collecting its output (asynchronous, so several can overlap). */
-export function runProcess(command: string, argv: readonly string[], cwd = repoRoot): Promise<RunResult> {
+export function runProcess(command: string, argv: readonly string[], cwd = repoRoot, env?: Record<string, string>): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: env && { ...process.env, ...env } });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
@@ -36,9 +39,12 @@ export function runProcess(command: string, argv: readonly string[], cwd = repoR
   });
 }
 
-/** Run `node bin/kiln.js ARGS` (about a second each on an idle machine: use sparingly). */
-export function runKilnProcess(argv: readonly string[], cwd = repoRoot): Promise<RunResult> {
-  return runProcess(process.execPath, [path.join(repoRoot, 'bin/kiln.js'), ...argv], cwd);
+/**
+ * Run `node bin/kiln.js ARGS`: the bundle in dist/ (test/global-setup.ts builds it), about 0.3 s
+ * of CPU a process; with `{ KILN_FROM_SOURCE: '1' }` the sources through tsx, 2-3 s.
+ */
+export function runKilnProcess(argv: readonly string[], cwd = repoRoot, env?: Record<string, string>): Promise<RunResult> {
+  return runProcess(process.execPath, [path.join(repoRoot, 'bin/kiln.js'), ...argv], cwd, env);
 }
 
 const made: string[] = [];

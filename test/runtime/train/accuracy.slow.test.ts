@@ -2,7 +2,7 @@
  * Accuracy goals on held-out data, training the examples exactly as their train blocks say (the
  * numbers are documented in docs/training.md): examples/mlp.kiln ≥ 96 % and examples/lenet5.kiln
  * ≥ 97.5 % on the 2,000 held-out MNIST digits, examples/iris_mlp.kiln ≥ 95 % on the 30 held-out
- * flowers. (short-runs.test.ts holds the binarized and spiking networks' short runs; the two files
+ * flowers. (short-runs.slow.test.ts holds the binarized and spiking networks' short runs; the two files
  * run in parallel.)
  */
 import { describe, expect, it } from 'vitest';

@@ -1,0 +1,66 @@
+/**
+ * Start-up of the `kiln` command (issue 9): `kiln --version` and `kiln estimate
+ * examples/lenet5.kiln --target tpu_v1_like`, each run as a fresh process from the bundle in dist/
+ * and from the TypeScript sources (KILN_FROM_SOURCE=1, through tsx). Reports the median wall time
+ * and the median process CPU time (user + sys, which other jobs on the machine disturb less).
+ * Goals with the bundle: ≤ 0.2 s CPU for --version, ≤ 0.6 s for the estimate.
+ * `npx tsx bench/startup.ts [--runs N]` (default 7); builds dist/ first if it is stale.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { distIsCurrent, ROOT } from '../bin/dist-stamp.js';
+
+const COMMANDS: Record<string, string[]> = {
+  '--version': ['--version'],
+  'estimate lenet5': ['estimate', 'examples/lenet5.kiln', '--target', 'tpu_v1_like'],
+};
+
+export interface StartupRow { mode: 'dist' | 'source'; command: string; wallS: number; cpuS: number }
+
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
+
+export function benchStartup(runs = 7): StartupRow[] {
+  if (!distIsCurrent()) {
+    const b = spawnSync(process.execPath, ['scripts/build.js'], { cwd: ROOT, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('npm run build failed');
+  }
+  // The child reports its own CPU time on exit (process.cpuUsage covers every thread), so no
+  // external `time` command is needed. A CommonJS preload costs nothing like an ESM one would.
+  const dir = mkdtempSync(path.join(tmpdir(), 'kiln-startup-'));
+  const hook = path.join(dir, 'cpu.cjs');
+  writeFileSync(hook, "process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write(`\\nKILN_CPU_US ${u.user + u.system}\\n`); });\n");
+  const rows: StartupRow[] = [];
+  try {
+    for (const mode of ['dist', 'source'] as const) {
+      for (const [command, argv] of Object.entries(COMMANDS)) {
+        const wall: number[] = [], cpu: number[] = [];
+        for (let i = 0; i <= runs; i++) {
+          const t0 = performance.now();
+          const r = spawnSync(process.execPath, ['--require', hook, 'bin/kiln.js', ...argv], {
+            cwd: ROOT, encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: mode === 'source' ? '1' : '0' },
+          });
+          const ms = performance.now() - t0;
+          const us = /KILN_CPU_US (\d+)/.exec(r.stderr)?.[1];
+          if (r.status !== 0 || us === undefined) throw new Error(`kiln ${argv.join(' ')} (${mode}) failed: ${r.stderr}`);
+          if (i === 0) continue; // warm-up: file cache, tsx's compile cache
+          wall.push(ms / 1000);
+          cpu.push(Number(us) / 1e6);
+        }
+        rows.push({ mode, command, wallS: median(wall), cpuS: median(cpu) });
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const i = process.argv.indexOf('--runs');
+  const runs = i > 0 ? Number(process.argv[i + 1]) : 7;
+  console.log(`kiln start-up, median of ${runs} fresh processes after a warm-up (CPU = user + sys)`);
+  console.log('  from     command            wall      CPU');
+  for (const r of benchStartup(runs)) console.log(`  ${r.mode.padEnd(7)}  ${r.command.padEnd(16)} ${r.wallS.toFixed(2).padStart(6)} s ${r.cpuS.toFixed(2).padStart(6)} s`);
+}
