@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { writeFileAtomic } from '../compiler/io/atomic-write.ts';
 import { readPreprocess, type Preprocess } from './data/preprocess.ts';
+import { type PrecisionMap, readPrecisionMap } from './quantize/layer-precision.ts';
 
 export interface Checkpoint {
   network: string;
@@ -28,6 +29,11 @@ export interface Checkpoint {
    * it existed (or with a form this version does not know) read as undefined, i.e. unknown.
    */
   preprocess?: Preprocess;
+  /**
+   * Layers whose precision differs from what the source declares (a post-training-quantized
+   * checkpoint); their static scales are in `params` as `<layer>/weight_scale`, `<layer>/act_scale`.
+   */
+  precision?: PrecisionMap;
 }
 
 export const CHECKPOINT_VERSION = 1;
@@ -44,6 +50,7 @@ export function serializeCheckpoint(c: Checkpoint): string {
   return sealCheckpointBody(JSON.stringify({
     network: c.network, epoch: c.epoch, seed: c.seed, extra: c.extra,
     ...(c.preprocess ? { preprocess: c.preprocess } : {}),
+    ...(c.precision ? { precision: c.precision } : {}),
     params: Object.fromEntries([...c.params].map(([k, v]) => [k, b64(v)])),
     optimizer: { step: c.optimizer.step, slots: Object.fromEntries([...c.optimizer.slots].map(([k, v]) => [k, v.map(b64)])) },
   }));
@@ -59,11 +66,12 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const show = (v: unknown) => (JSON.stringify(v) ?? String(v)).slice(0, 60);
 
-class BodyReader {
-  constructor(private readonly file: string) {}
+/** Field-by-field checks of a sealed body; a bad field is an error naming it. */
+export class BodyReader {
+  constructor(private readonly file: string, private readonly k: Pick<SealedKind, 'what' | 'rewrite'> = { what: 'Kiln checkpoint', rewrite: REWRITE }) {}
 
   fail(at: string, why: string, line = 2): KilnError {
-    return new KilnError(error('checkpoint', `\`${this.file}\` is not a valid Kiln checkpoint: ${at ? `${at} ` : ''}${why}`, { file: this.file, line, col: 1 }, REWRITE));
+    return new KilnError(error('checkpoint', `\`${this.file}\` is not a valid ${this.k.what}: ${at ? `${at} ` : ''}${why}`, { file: this.file, line, col: 1 }, this.k.rewrite));
   }
 
   object(v: unknown, at: string): Json {
@@ -96,14 +104,47 @@ class BodyReader {
   }
 }
 
-export function readCheckpoint(file: string): Checkpoint {
-  let text: string;
+/** What a sealed file is: the header's `kiln` kind and version, and how errors name and fix it. */
+export interface SealedKind {
+  kind: string;
+  version: number;
+  /** "Kiln checkpoint", for "`F` is not a valid Kiln checkpoint: …" */
+  what: string;
+  /** How to get a good file. */
+  rewrite: string;
+  /** What to do about a file of another format version. */
+  versionHint: string;
+}
+
+const CHECKPOINT_KIND: SealedKind = {
+  kind: 'checkpoint', version: CHECKPOINT_VERSION, what: 'Kiln checkpoint', rewrite: REWRITE,
+  versionHint: 'train again with this version of Kiln to write a checkpoint it can read',
+};
+
+/** The `kiln` kind a file's header line names (undefined when it has none), to pick a reader. */
+export function sealedKindOf(file: string): string | undefined {
+  const text = readSealedText(file, 'checkpoint');
+  const nl = text.indexOf('\n');
   try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new KilnError(error('io', `cannot read checkpoint \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
+    const h: unknown = JSON.parse(nl < 0 ? text : text.slice(0, nl));
+    return isObject(h) && typeof h.kiln === 'string' ? h.kiln : undefined;
+  } catch {
+    return undefined;
   }
-  const r = new BodyReader(file);
+}
+
+function readSealedText(file: string, kind: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new KilnError(error('io', `cannot read ${kind} \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
+  }
+}
+
+/** Read a sealed file, check its header and checksum, and parse its body as a JSON object. */
+export function openSealed(file: string, k: SealedKind): { r: BodyReader; body: Json } {
+  const text = readSealedText(file, k.kind);
+  const r = new BodyReader(file, k);
   const nl = text.indexOf('\n');
   let header: unknown;
   try {
@@ -111,10 +152,10 @@ export function readCheckpoint(file: string): Checkpoint {
   } catch {
     header = undefined;
   }
-  if (!isObject(header) || header.kiln !== 'checkpoint') throw r.fail('', 'no header line `{"kiln": "checkpoint", …}`', 1);
-  if (header.version !== CHECKPOINT_VERSION) {
-    throw new KilnError(error('checkpoint', `checkpoint \`${file}\` is format version ${show(header.version)}; this Kiln reads version ${CHECKPOINT_VERSION}`, { file, line: 1, col: 1 },
-      'train again with this version of Kiln to write a checkpoint it can read'));
+  if (!isObject(header) || header.kiln !== k.kind) throw r.fail('', `no header line \`{"kiln": "${k.kind}", …}\``, 1);
+  if (header.version !== k.version) {
+    throw new KilnError(error('checkpoint', `${k.kind} \`${file}\` is format version ${show(header.version)}; this Kiln reads version ${k.version}`, { file, line: 1, col: 1 },
+      k.versionHint));
   }
   if (nl < 0) throw r.fail('the body', 'is missing (the file is truncated)', 1);
   const body = text.slice(nl + 1).replace(/\n$/, '');
@@ -125,7 +166,11 @@ export function readCheckpoint(file: string): Checkpoint {
   } catch (e) {
     throw r.fail('the body', `is not JSON: ${(e as Error).message}`);
   }
-  const d = r.object(doc, 'the body');
+  return { r, body: r.object(doc, 'the body') };
+}
+
+export function readCheckpoint(file: string): Checkpoint {
+  const { r, body: d } = openSealed(file, CHECKPOINT_KIND);
   if (typeof d.network !== 'string' || d.network === '') throw r.fail('`network`', `must be the network's name, not ${show(d.network)}`);
   const extra = d.extra === undefined ? {} : r.object(d.extra, '`extra`');
   const params = new Map<string, Float32Array>();
@@ -140,7 +185,7 @@ export function readCheckpoint(file: string): Checkpoint {
     slots.set(k, v.map((t, i) => r.tensor(t, `${at}[${i}]`, p.length)));
   }
   checkExtra(r, extra, params);
-  return { network: d.network, epoch: r.count(d.epoch, '`epoch`'), seed: r.count(d.seed, '`seed`'), extra, preprocess: checkPreprocess(r, d.preprocess), params, optimizer: { step: r.count(opt.step, '`optimizer.step`'), slots } };
+  return { network: d.network, epoch: r.count(d.epoch, '`epoch`'), seed: r.count(d.seed, '`seed`'), extra, preprocess: checkPreprocess(r, d.preprocess), precision: readPrecisionMap(d.precision, (at, why) => r.fail(at, why)), params, optimizer: { step: r.count(opt.step, '`optimizer.step`'), slots } };
 }
 
 /** Absent is an old checkpoint (run warns and uses samples as given); present but unreadable is damage. */

@@ -98,6 +98,10 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
   const optimizer = new Optimizer(config.optimizer);
   if (o.resume) {
     const r = loadCheckpointInto(o.resume, m, weights);
+    if (r.checkpoint.precision) {
+      throw new KilnError(error('train', `\`${o.resume}\` is a quantized checkpoint or an export, which keeps no latent weights or optimizer state to resume from`, undefined,
+        'resume from the training checkpoint it was made from'));
+    }
     restoreOptimizer(optimizer, r.checkpoint, o.resume);
     progress = r.progress;
   }

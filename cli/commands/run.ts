@@ -48,13 +48,14 @@ export function runRun(a: RunArgs, io: CommandIo): number {
     throw new UsageError(`kiln run: --input takes ${DATASETS.map((d) => d + ':test').join(', ')} (or :train), or a .json file of inputs, not '${a.input}'`);
   }
   const weights = initParams(p.module, 0);
-  const { checkpoint } = loadCheckpointInto(a.checkpoint, p.module, weights);
+  // A quantized checkpoint or an export brings its layers' precisions and static scales.
+  const { checkpoint, module } = loadCheckpointInto(a.checkpoint, p.module, weights);
   // A data set split is already preprocessed as in training; raw samples from a file are not.
   if (!split) {
     if (checkpoint.preprocess) applyPreprocess(checkpoint.preprocess, data.x, data.sampleShape[0]!, a.input);
     else io.warn([warning('checkpoint', `checkpoint \`${a.checkpoint}\` does not say how training preprocessed its inputs; the samples of ${a.input} are used as given`, undefined, 'a checkpoint written by this version of kiln train records it: train again to get one')]);
   }
-  const ev = evaluate(p.module, weights, data, { limit });
+  const ev = evaluate(module, weights, data, { limit });
   const rowsPerSample = ev.rows / Math.min(data.count, limit ?? data.count);
   const outputs = Array.from({ length: ev.rows }, (_, r) => Array.from(ev.outputs.subarray(r * ev.classes, (r + 1) * ev.classes)));
   if (a.json) {

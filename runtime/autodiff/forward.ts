@@ -20,6 +20,7 @@ import type { Inputs, NodeEvaluation, OpImpl, SpikeEncoding, TapeEntry, Weights 
 import { type FakeQuant, fakeQuantize, isQuantizedParam } from './precision.ts';
 import { LAYER_OPS, convOptions } from '../interpreter/ops-layers.ts';
 import { planDropout } from './dropout-plan.ts';
+import { ACT_SCALE, scaleParamFor } from '../quantize/layer-precision.ts';
 import { scatterPays, sparseConv2d } from './sparse-conv.ts';
 import { trainingDense } from './sparse-dense.ts';
 import { plannedImpls } from './submatrix.ts';
@@ -87,7 +88,7 @@ export function effectiveWeights(m: Module, weights: Weights): { weights: Weight
     const q = new Map<string, FakeQuant>();
     const eff: Record<string, Tensor> = {};
     for (const [name, t] of Object.entries(own)) {
-      const fq = isQuantizedParam(node.op, name) ? fakeQuantize(t, p, 'weight') : undefined;
+      const fq = isQuantizedParam(node.op, name) ? fakeQuantize(t, p, 'weight', own[scaleParamFor(name)]?.data) : undefined;
       if (fq) q.set(name, fq);
       eff[name] = fq ? fq.y : t;
     }
@@ -97,22 +98,25 @@ export function effectiveWeights(m: Module, weights: Weights): { weights: Weight
   return { weights: out, quant };
 }
 
-/** Consumers see the quantized output; the tape keeps the op's own (its backward wants that). */
-function quantizeActivation(e: NodeEvaluation): Tensor {
+/**
+ * Consumers see the quantized output; the tape keeps the op's own (its backward wants that). A
+ * layer with a static `act_scale` (kiln quantize) uses it, so no sample depends on its batch-mates.
+ */
+const quantizeActivation = (weights: Weights) => (e: NodeEvaluation): Tensor => {
   const p = precisionOf(e.node, 'activations');
   if (!p) return e.output;
-  const fq = fakeQuantize(e.output, p, 'activation');
+  const fq = fakeQuantize(e.output, p, 'activation', weights[e.node.id]?.[ACT_SCALE]?.data);
   if (!fq) return e.output;
   if (e.entry) Object.assign(e.entry, { outputQuant: fq } satisfies Partial<TrainTapeEntry>);
   return fq.y;
-}
+};
 
 export function forward(m: Module, latent: Weights, inputs: Inputs, opts: ForwardOptions = {}): ForwardResult {
   const { weights, quant } = effectiveWeights(m, latent);
   const plan = opts.training && (opts.submatrix ?? true) ? planDropout(m, opts.seed ?? 0) : undefined;
   const r = run(m, weights, inputs, {
     training: opts.training, seed: opts.seed, encoding: opts.encoding, record: opts.record ?? true,
-    impls: plan ? plannedImpls(plan, IMPLS) : IMPLS, onNode: quantizeActivation, checkShapes: false,
+    impls: plan ? plannedImpls(plan, IMPLS) : IMPLS, onNode: quantizeActivation(latent), checkShapes: false,
   });
   return { outputs: r.outputs, state: r.state, tape: r.tape ?? [], steps: Math.max(1, m.timesteps), weightQuant: quant };
 }

@@ -13,13 +13,18 @@
  *            or per channel (Courbariaux, Bengio & David 2014); identity STE.
  *   f16/bf16 round to nearest even in the narrower format; identity STE.
  * Per-channel means axis 0 of a weight ([out, …]) and axis 1 of an activation ([batch, C, …]).
+ *
+ * A post-training-quantized layer (kiln quantize) carries static scales: then i8 uses them instead
+ * of max|x| and saturates beyond them, i16 uses their power-of-two step, and ternary keeps its
+ * stored α, so a sample's output no longer depends on the other samples of its batch.
  */
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import { type Tensor, zeros } from '../tensor.ts';
 import { fakeQuantInt8, fakeQuantInt8Backward } from '../kernels/quant-int8.ts';
 import { dequantizeTernary, ternarize } from '../kernels/ternary.ts';
-import { chooseExponent } from '../kernels/fixed-point.ts';
+import { chooseExponent, INT16_MAX } from '../kernels/fixed-point.ts';
 import { aroundAxis } from '../kernels/check.ts';
+import { isScaleParam } from '../quantize/layer-precision.ts';
 
 export type Role = 'weight' | 'activation';
 
@@ -52,28 +57,50 @@ function binary(x: Tensor): FakeQuant {
   };
 }
 
-/** int16 dynamic fixed point with one exponent per slice along `axis` (or per tensor). */
-function dfp16(x: Tensor, axis: number | undefined): FakeQuant {
-  const { outer, len, inner } = axis === undefined ? { outer: 1, len: 1, inner: x.data.length } : aroundAxis(x.shape, axis);
-  const maxAbs = new Float64Array(len);
+/**
+ * int16 dynamic fixed point with one exponent per slice along `axis` (or per tensor), chosen from
+ * max|x| or given as static steps 2^e (then values beyond ±32767 steps saturate).
+ */
+function dfp16(x: Tensor, axis: number | undefined, steps?: Float32Array): FakeQuant {
+  const { outer, len, inner } = axis === undefined || steps?.length === 1 ? { outer: 1, len: 1, inner: x.data.length } : aroundAxis(x.shape, axis);
   const xd = x.data;
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < len; c++) {
-      const base = (o * len + c) * inner;
-      let m = maxAbs[c]!;
-      for (let i = base; i < base + inner; i++) { const a = Math.abs(xd[i]!); if (a > m) m = a; }
-      maxAbs[c] = m;
+  let step: ArrayLike<number>;
+  if (steps) step = steps;
+  else {
+    const maxAbs = new Float64Array(len);
+    for (let o = 0; o < outer; o++) {
+      for (let c = 0; c < len; c++) {
+        const base = (o * len + c) * inner;
+        let m = maxAbs[c]!;
+        for (let i = base; i < base + inner; i++) { const a = Math.abs(xd[i]!); if (a > m) m = a; }
+        maxAbs[c] = m;
+      }
     }
+    step = Array.from(maxAbs, (m) => 2 ** chooseExponent(m));
   }
   const y = zeros(x.shape);
   for (let c = 0; c < len; c++) {
-    const step = 2 ** chooseExponent(maxAbs[c]!);
+    const s = step[c]!;
     for (let o = 0; o < outer; o++) {
       const base = (o * len + c) * inner;
-      for (let i = base; i < base + inner; i++) y.data[i] = roundEven(xd[i]! / step) * step;
+      for (let i = base; i < base + inner; i++) y.data[i] = Math.min(INT16_MAX, Math.max(-INT16_MAX, roundEven(xd[i]! / s))) * s;
     }
   }
   return { y, backward: identity };
+}
+
+/** Ternary with stored α: the threshold α/2 recovers t from a tensor already α·t (an export's). */
+function staticTernary(x: Tensor, axis: number | undefined, alpha: Float32Array): Tensor {
+  const { outer, len, inner } = axis === undefined || alpha.length === 1 ? { outer: 1, len: 1, inner: x.data.length } : aroundAxis(x.shape, axis);
+  const y = zeros(x.shape);
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < len; c++) {
+      const a = alpha[c]!;
+      const base = (o * len + c) * inner;
+      for (let i = base; i < base + inner; i++) { const v = x.data[i]!; y.data[i] = Math.abs(v) > a / 2 ? Math.sign(v) * a : 0; }
+    }
+  }
+  return y;
 }
 
 function roundEven(v: number): number {
@@ -112,19 +139,22 @@ function rounded(x: Tensor, round: (v: number) => number): FakeQuant {
   return { y, backward: identity };
 }
 
-/** Fake-quantize `x` to precision `p`; undefined for f32 (nothing to do). */
-export function fakeQuantize(x: Tensor, p: Precision | undefined, role: Role): FakeQuant | undefined {
+/**
+ * Fake-quantize `x` to precision `p`; undefined for f32 (nothing to do). `scale`, when given, is
+ * the layer's static scale (one value, or one per channel): i8's step, i16's 2^e, ternary's α.
+ */
+export function fakeQuantize(x: Tensor, p: Precision | undefined, role: Role, scale?: Float32Array): FakeQuant | undefined {
   if (!p) return undefined;
-  const axis = channelAxis(x, p, role);
+  const axis = scale?.length === 1 ? undefined : channelAxis(x, p, role);
   switch (p.dtype) {
     case 'f32': return undefined;
     case 'binary': return binary(x);
-    case 'ternary': return { y: dequantizeTernary(ternarize(x, { axis })), backward: identity };
+    case 'ternary': return { y: scale ? staticTernary(x, axis, scale) : dequantizeTernary(ternarize(x, { axis })), backward: identity };
     case 'i8': {
-      const { y, q } = fakeQuantInt8(x, { axis, narrowRange: role === 'weight' });
+      const { y, q } = fakeQuantInt8(x, { axis, narrowRange: role === 'weight', scale });
       return { y, backward: (dy) => fakeQuantInt8Backward(x, dy, q) };
     }
-    case 'i16': return dfp16(x, axis);
+    case 'i16': return dfp16(x, axis, scale);
     case 'f16': return rounded(x, f16Round);
     case 'bf16': return rounded(x, bf16Round);
   }
@@ -132,11 +162,11 @@ export function fakeQuantize(x: Tensor, p: Precision | undefined, role: Role): F
 
 /** Parameters a layer's `weights =` precision applies to: every learnable one but biases and shifts. */
 export function isQuantizedParam(op: string, name: string): boolean {
-  if (name.startsWith('running_')) return false;
+  if (name.startsWith('running_') || isScaleParam(name)) return false;
   if (name === 'bias' || name === 'beta') return false;
   if ((op === 'rnn' || op === 'lstm' || op === 'gru') && /^b\d+$/.test(name)) return false;
   return true;
 }
 
 /** Parameters the optimizer updates: all but batch-norm running statistics. */
-export const isLearnable = (name: string): boolean => !name.startsWith('running_');
+export const isLearnable = (name: string): boolean => !name.startsWith('running_') && !isScaleParam(name);

@@ -6,11 +6,14 @@
  */
 import type { Module } from '../../compiler/ir/module.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
-import { type Checkpoint, readCheckpoint } from '../checkpoint.ts';
+import type { Precision } from '../../compiler/ir/dtype.ts';
+import { type Checkpoint, readCheckpoint, sealedKindOf } from '../checkpoint.ts';
+import { readExport } from '../export/model-file.ts';
+import { ACT_SCALE, isScaleParam, unknownLayers, WEIGHT_SCALE, withPrecisions } from '../quantize/layer-precision.ts';
 import type { Preprocess } from '../data/preprocess.ts';
 import type { Weights } from '../interpreter/types.ts';
 import type { Optimizer, Params } from '../optim.ts';
-import { isLearnable } from '../autodiff/precision.ts';
+import { isLearnable, isQuantizedParam } from '../autodiff/precision.ts';
 import { formatShape, size } from '../tensor.ts';
 
 export interface EpochReport {
@@ -68,10 +71,18 @@ function bad(file: string, message: string, hint?: string): KilnError {
   return new KilnError(error('checkpoint', `checkpoint \`${file}\` ${message}`, { file, line: 1, col: 1 }, hint));
 }
 
-/** Read a checkpoint and check it against the network; its weights then replace `weights`' values. */
-export function loadCheckpointInto(file: string, m: Module, weights: Weights): { checkpoint: Checkpoint; progress: TrainProgress } {
-  const c = readCheckpoint(file);
+/**
+ * Read a checkpoint (or an export, kiln export's packed model) and check it against the network;
+ * its weights then replace `weights`' values, and its static scales join them. `module` is the
+ * network at the checkpoint's precisions (a post-training-quantized one's layers are quantized).
+ */
+export function loadCheckpointInto(file: string, m: Module, weights: Weights): { checkpoint: Checkpoint; progress: TrainProgress; module: Module } {
+  const c = sealedKindOf(file) === 'export' ? readExport(file) : readCheckpoint(file);
   if (c.network !== m.name) throw bad(file, `holds network \`${c.network}\`, not \`${m.name}\``, `train \`${m.name}\` to make a checkpoint of it, or name the right network`);
+  const missing = unknownLayers(m, c.precision);
+  if (missing.length) throw bad(file, `gives a precision to layer \`${missing[0]}\`, which \`${m.name}\` does not have`, `it was written for a different version of \`${m.name}\``);
+  const module = withPrecisions(m, c.precision);
+  addScaleSlots(file, module, weights, c.params);
   const want = new Map<string, number[]>();
   for (const [id, ps] of Object.entries(weights)) for (const [name, t] of Object.entries(ps)) want.set(paramKey(id, name), t.shape);
   for (const key of want.keys()) if (!c.params.has(key)) throw bad(file, `has no parameter \`${key}\``, `it was written for a different version of \`${m.name}\``);
@@ -89,7 +100,35 @@ export function loadCheckpointInto(file: string, m: Module, weights: Weights): {
     weights[id]![name]!.data.set(data);
   }
   const e = c.extra as { step?: number; order?: number; history?: EpochReport[] };
-  return { checkpoint: c, progress: { epoch: c.epoch, step: e.step ?? 0, order: e.order ?? 0, seed: c.seed, history: e.history ?? [] } };
+  return { module, checkpoint: c, progress: { epoch: c.epoch, step: e.step ?? 0, order: e.order ?? 0, seed: c.seed, history: e.history ?? [] } };
+}
+
+/**
+ * Make room in `weights` for the checkpoint's static scales, after checking each belongs to a
+ * quantized tensor of the network and has a usable length and values: a `<param>_scale` one value
+ * or one per output channel, an `act_scale` one value, all positive (a ternary α may be 0).
+ */
+function addScaleSlots(file: string, m: Module, weights: Weights, params: Map<string, Float32Array>): void {
+  for (const [key, data] of params) {
+    const [id, name] = splitKey(key);
+    if (!isScaleParam(name)) continue;
+    const node = m.nodes[id];
+    const fail = (why: string) => bad(file, `has a static scale \`${key}\` that ${why}`, 'write it again with kiln quantize or kiln export');
+    if (!node || !weights[id]) throw fail(`belongs to no layer of \`${m.name}\` with parameters`);
+    const role = name === ACT_SCALE ? 'activations' : 'weights';
+    const p = node.attrs[role] as Precision | undefined;
+    if (!p || !['i8', 'i16', 'ternary'].includes(p.dtype)) throw fail(`belongs to ${role} that are ${p?.dtype ?? 'f32'}, which take no scale`);
+    let lengths = [1];
+    if (role === 'weights') {
+      const param = name === WEIGHT_SCALE ? 'weight' : name.slice(0, -'_scale'.length);
+      const t = weights[id]![param];
+      if (!t || !isQuantizedParam(node.op, param)) throw fail(`names no quantized parameter of \`${id}\``);
+      lengths = [1, t.shape[0]!];
+    }
+    if (!lengths.includes(data.length)) throw fail(`holds ${data.length} values, not ${lengths.join(' or ')}`);
+    if (data.some((s) => !(s > 0) && !(p.dtype === 'ternary' && s === 0))) throw fail('holds a value that is not a positive scale');
+    weights[id]![name] = { shape: [data.length], data: new Float32Array(data.length) };
+  }
 }
 
 export function splitKey(key: string): [string, string] {
