@@ -196,6 +196,68 @@ it is a terminal.
       }, { ...io, warn: (d) => report(d, io), tty: false });
     },
   },
+  quantize: {
+    summary: 'post-training quantization of a trained network to i8 or i16, without fine-tuning',
+    usage: 'kiln quantize FILE[:NETWORK] --checkpoint PATH [--weights "i8 per_channel"] [--activations i8] [--calibrate DATA] [--samples N] [--method max|percentile:P|mse] [--out PATH] [--target T]… [--json] [--set NAME=VALUE]…',
+    help: `Quantizes the f32 weights in PATH (kiln train --checkpoint) with symmetric scales, calibrates one
+static scale per layer for its activations on calibration samples, and prints the test accuracy
+of the f32 and the quantized network side by side (for i8 also with the other weight
+granularity). No fine-tuning. The quantized checkpoint runs with \`kiln run FILE --checkpoint
+OUT\` (it records which layers are quantized, so FILE can stay f32) and exports with kiln export.
+See docs/precision.md, "Post-training quantization".
+
+  --checkpoint PATH   the trained f32 weights
+  --weights P         i8 or i16, then per_channel (default) or per_tensor: "i8 per_channel"
+  --activations P     i8, i16 (one static scale per tensor) or f32 (default: as --weights)
+  --calibrate DATA    calibration samples: mnist:train, iris:train, … (default: the train block's
+                      data set, training split)
+  --samples N         calibration samples (default 256)
+  --method M          how a layer's clip value is chosen: max (default), percentile:P (e.g.
+                      percentile:99.99), or mse (the clip minimising the quantization error)
+  --out PATH          write the quantized checkpoint (weights at their quantized values, scales as
+                      LAYER/weight_scale and LAYER/act_scale, the precision of each layer)
+  --target T          also estimate the f32 and the quantized network on T (repeatable)
+  --json              {"f32_accuracy", "quantized_accuracy", "per_tensor_accuracy" | "per_channel_accuracy",
+                      "estimates"?, …}, accuracies as fractions
+  --set NAME=VALUE    override a network parameter`,
+    flags: {
+      '--checkpoint': { value: true }, '--weights': { value: true }, '--activations': { value: true }, '--calibrate': { value: true }, '--samples': { value: true },
+      '--method': { value: true }, '--out': { value: true }, '--target': { value: true, repeat: true }, '--json': {}, '--set': { value: true, repeat: true },
+    },
+    async load() {
+      const { runQuantize } = await import('./commands/quantize.ts');
+      return (args, io) => {
+        const v = (f: string) => args.flags.get(f)?.[0];
+        return runQuantize({
+          source: single(args.positional, 'quantize'), checkpoint: v('--checkpoint'), weights: v('--weights'), activations: v('--activations'),
+          calibrate: v('--calibrate'), samples: v('--samples'), method: v('--method'), out: v('--out'), targets: args.flags.get('--target') ?? [],
+          json: args.flags.has('--json'), overrides: parseOverrides(args.flags.get('--set'), 'quantize'),
+        }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
+      };
+    },
+  },
+  export: {
+    summary: 'write the deployable model: weights packed at their precision, scales beside them',
+    usage: 'kiln export FILE[:NETWORK] --checkpoint PATH --out FILE [--json] [--set NAME=VALUE]…',
+    help: `Writes the weights in PATH (a training checkpoint, a kiln quantize checkpoint, or an export) as
+the model inference needs: binary weights 1 bit each, ternary 2 bits, i8 1 byte, i16 2 bytes, each
+quantized tensor with its scales (per tensor or per channel); everything else f32. No optimizer
+state or latent weights. kiln run reads it wherever it reads a checkpoint, and runs exactly the
+weights the quantized run uses. See docs/precision.md, "Export".
+
+  --checkpoint PATH  the weights to export
+  --out FILE         the export to write (atomically)
+  --json             {"network", "out", "bytes", "checkpoint_bytes"}
+  --set NAME=VALUE   override a network parameter`,
+    flags: { '--checkpoint': { value: true }, '--out': { value: true }, '--json': {}, '--set': { value: true, repeat: true } },
+    async load() {
+      const { runExport } = await import('./commands/export.ts');
+      return (args, io) => runExport({
+        source: single(args.positional, 'export'), checkpoint: args.flags.get('--checkpoint')?.[0], out: args.flags.get('--out')?.[0],
+        json: args.flags.has('--json'), overrides: parseOverrides(args.flags.get('--set'), 'export'),
+      }, { ...io, warn: (d) => report(d, io), tty: false });
+    },
+  },
   partition: {
     summary: 'map a spiking network onto a neuromorphic target\'s cores and chips, or K-way partition a METIS/hMETIS file',
     usage: 'kiln partition SOURCE [--target T] [--chips N] [--parts K] [--imbalance 0.03] [--seed S] [--json] [--out PATH] [--mapping PATH] [--svg PATH] [--rate R | --rates FILE | --measure DATA [--checkpoint PATH] [--samples N] [--save-rates FILE]] [--sweep chips=1,2,4,8] [--effort fast|default|strong] [--strategy partition|greedy] [--set NAME=VALUE]…',
