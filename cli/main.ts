@@ -207,7 +207,8 @@ OUT\` (it records which layers are quantized, so FILE can stay f32) and exports 
 See docs/precision.md, "Post-training quantization".
 
   --checkpoint PATH   the trained f32 weights
-  --weights P         i8 or i16, then per_channel (default) or per_tensor: "i8 per_channel"
+  --weights P         i8 or i16, then per_channel or per_tensor (defaults: i8 per_channel, i16
+                      per_tensor, one shared exponent): "i8 per_channel"
   --activations P     i8, i16 (one static scale per tensor) or f32 (default: as --weights)
   --calibrate DATA    calibration samples: mnist:train, iris:train, … (default: the train block's
                       data set, training split)

@@ -40,11 +40,11 @@ export interface QuantizeArgs {
 const usage = (why: string) => new UsageError(`kiln quantize: ${why}`);
 
 /** "i8", "i8 per_channel", "i16 per_tensor" …; PTQ computes integer scales, so i8 and i16 only. */
-function parsePrecision(flag: string, text: string, defaultGranularity: Precision['granularity']): Precision {
+function parsePrecision(flag: string, text: string, defaultGranularity?: Precision['granularity']): Precision {
   const m = /^\s*(i8|i16)(?:\s+(per_channel|per_tensor))?\s*$/.exec(text);
   if (!m) throw usage(`${flag} takes i8 or i16, optionally followed by per_channel or per_tensor (e.g. "i8 per_channel"), not '${text}'` +
     (/binary|ternary/.test(text) ? '; binary and ternary networks need training (declare weights = binary in the network and kiln train it)' : ''));
-  return { dtype: m[1] as 'i8' | 'i16', granularity: (m[2] as Precision['granularity'] | undefined) ?? defaultGranularity };
+  return { dtype: m[1] as 'i8' | 'i16', granularity: (m[2] as Precision['granularity'] | undefined) ?? defaultGranularity ?? (m[1] === 'i8' ? 'per_channel' : 'per_tensor') };
 }
 
 const SPLIT = new RegExp(`^(${DATASETS.join('|')}):(train|test)$`);
@@ -63,7 +63,7 @@ function paramsOf(w: Weights): Map<string, Float32Array> {
 
 export function runQuantize(a: QuantizeArgs, io: CommandIo): number {
   if (!a.checkpoint) throw usage('give the trained f32 weights with --checkpoint PATH (written by kiln train --checkpoint)');
-  const weightsP = parsePrecision('--weights', a.weights ?? 'i8 per_channel', 'per_channel');
+  const weightsP = parsePrecision('--weights', a.weights ?? 'i8 per_channel');
   const actText = a.activations ?? weightsP.dtype;
   const activations = actText === 'f32' ? undefined : parsePrecision('--activations', actText, 'per_tensor');
   if (activations?.granularity === 'per_channel') throw usage('--activations takes one static scale per tensor: give i8 or i16 (per_tensor), not per_channel');
