@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { compile, checkFile } from '../compiler/driver.ts';
+import { readInputText } from '../compiler/io/read-input.ts';
 import { formatDiagnostics, hasErrors, KilnError, type Diagnostic } from '../compiler/lang/diagnostics.ts';
 import { parseFile } from '../compiler/lang/build-ast.ts';
 import { moduleToJson } from '../compiler/ir/json.ts';
@@ -242,13 +243,7 @@ function single(positional: string[], command: string): string {
   return positional[0]!;
 }
 
-function readSource(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new KilnError({ severity: 'error', code: 'io', message: `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}` });
-  }
-}
+const readSource = (file: string): string => readInputText(file);
 
 /** Print diagnostics; 1 if any is an error. Files not in `sources` are read for display if possible. */
 function report(diags: readonly Diagnostic[], io: Io, sources?: ReadonlyMap<string, string>): number {
@@ -258,7 +253,7 @@ function report(diags: readonly Diagnostic[], io: Io, sources?: ReadonlyMap<stri
     const f = d.pos?.file;
     if (f && !all.has(f)) {
       try {
-        all.set(f, readFileSync(f, 'utf8'));
+        all.set(f, readInputText(f));
       } catch {
         /* show the diagnostic without its source line */
       }

@@ -3,7 +3,7 @@
  * the selected network and run a pipeline on it. The CLI and the tests both go through here.
  */
 import * as path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readInputText } from './io/read-input.ts';
 import type { TargetDescription, TrainDescription } from './lang/description.ts';
 import { checkTarget, checkTrain } from './lang/check-blocks.ts';
 import { buildNetwork } from './lang/build-network.ts';
@@ -136,8 +136,9 @@ function compileUnguarded(spec: string, opts: CompileOptions): CompileResult {
   if (file.endsWith('.json')) {
     let text: string;
     try {
-      text = (opts.readFile ?? ((f: string) => readFileSync(f, 'utf8')))(file);
+      text = (opts.readFile ?? ((f: string) => readInputText(f, { what: 'module JSON' })))(file);
     } catch (e) {
+      if (e instanceof KilnError) throw e;
       throw new KilnError(error('io', `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
     }
     sources.set(file, text);

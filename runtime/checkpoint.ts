@@ -4,9 +4,9 @@
  * rename), so a kill mid-write leaves the previous checkpoint intact, never a torn file.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { writeFileAtomic } from '../compiler/io/atomic-write.ts';
+import { readInputText } from '../compiler/io/read-input.ts';
 
 export interface Checkpoint {
   network: string;
@@ -42,12 +42,7 @@ export function writeCheckpointAtomic(file: string, c: Checkpoint): void {
 }
 
 export function readCheckpoint(file: string): Checkpoint {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new KilnError(error('io', `cannot read checkpoint \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
-  }
+  const text = readInputText(file, { kind: 'data', what: 'checkpoint' });
   const nl = text.indexOf('\n');
   const bad = (why: string) => new KilnError(error('checkpoint', `\`${file}\` is not a valid Kiln checkpoint: ${why}`, { file, line: 1, col: 1 }, 'write one with `kiln train … --checkpoint PATH`'));
   let header: { kiln?: string; version?: number; sha256?: string };

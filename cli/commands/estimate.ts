@@ -1,5 +1,5 @@
 /** `kiln estimate SOURCE --target T […]`: what a network costs on each target. */
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../../compiler/io/read-input.ts';
 import { estimate, type Workload } from '../../targets/estimate.ts';
 import { renderReport } from '../../targets/report/render.ts';
 import { resolveTarget } from '../../targets/resolve.ts';
@@ -25,9 +25,10 @@ export function parseRate(text: string, command = 'estimate'): number {
 }
 
 export function readRates(file: string): Record<string, number> {
+  const text = readInputText(file, { what: 'rates file' });
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc = JSON.parse(text);
   } catch (e) {
     throw new KilnError(error('io', `cannot read rates file \`${file}\`: ${(e as Error).message}`, undefined, 'a rates file is JSON: {"layer": 0.05, …}'));
   }

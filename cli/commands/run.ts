@@ -4,7 +4,7 @@
  * a JSON file of inputs: an array of samples, or {"inputs": [...], "labels": [...]}, each sample
  * a (possibly nested) array of numbers holding exactly what one input row holds.
  */
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../../compiler/io/read-input.ts';
 import { UsageError } from '../args.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
@@ -35,9 +35,10 @@ function flatten(v: unknown, out: number[], file: string, at: string): void {
 
 /** A JSON file of samples as a data set (labels −1 when absent). */
 export function jsonInputs(file: string): { data: Dataset; labelled: boolean } {
+  const text = readInputText(file, { kind: 'data', what: 'inputs', code: 'input' });
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc = JSON.parse(text);
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
     throw new KilnError(error('input', `cannot read inputs \`${file}\`: ${why}`, undefined, 'give a JSON array of samples, or {"inputs": [...], "labels": [...]}'));

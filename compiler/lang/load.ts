@@ -2,11 +2,11 @@
  * Loads a .kiln file and everything it imports into one Program: every declaration by name,
  * every source text (so any diagnostic can show its line), and the diagnostics of all files.
  */
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FileAst, NetworkDecl, TargetDecl, TrainDecl, Loc } from './ast.ts';
 import { parseFile } from './build-ast.ts';
-import { error, type Diagnostic } from './diagnostics.ts';
+import { error, KilnError, type Diagnostic } from './diagnostics.ts';
+import { readInputText } from '../io/read-input.ts';
 
 export interface Program {
   /** The file given on the command line. */
@@ -24,7 +24,7 @@ export interface LoadOptions {
   readFile?: (file: string) => string;
 }
 
-const defaultRead = (f: string) => readFileSync(f, 'utf8');
+const defaultRead = (f: string) => readInputText(f);
 
 export function loadProgram(root: string, opts: LoadOptions = {}): Program {
   const read = opts.readFile ?? defaultRead;
@@ -43,6 +43,11 @@ export function loadProgram(root: string, opts: LoadOptions = {}): Program {
     try {
       text = read(file);
     } catch (e) {
+      // The reader's refusals (not a regular file, over the cap) keep their words, placed at the import.
+      if (e instanceof KilnError) {
+        program.diagnostics.push(...e.diagnostics.map((d) => ({ ...d, code: 'import', pos: from })));
+        return;
+      }
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : ((e as Error).message ?? String(e));
       program.diagnostics.push(error('import', `cannot read \`${file}\`: ${why}`, from, from ? 'import paths are relative to the importing file' : undefined));

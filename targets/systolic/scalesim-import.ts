@@ -3,22 +3,16 @@
  * description (each property pointing at its line in the .cfg), a topology CSV becomes GEMM
  * layers with SCALE-Sim's own geometry (no padding, batch 1, its ceil output size).
  */
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Loc } from '../../compiler/lang/ast.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
+import { readInputText } from '../../compiler/io/read-input.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
 import type { LayerWork } from '../workload.ts';
 import { convOutputDims, gemmFromConv } from './gemm-model.ts';
 import { parseScaleSimConfig, parseTopologyCsv } from './scalesim.ts';
 
-function read(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new KilnError(error('io', `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
-  }
-}
+const read = (file: string): string => readInputText(file);
 
 export function scaleSimTarget(file: string): TargetDescription {
   const cfg = parseScaleSimConfig(read(file), file);
