@@ -32,8 +32,10 @@ export function readRates(file: string): Record<string, number> {
   } catch (e) {
     throw new KilnError(error('io', `cannot read rates file \`${file}\`: ${(e as Error).message}`, undefined, 'a rates file is JSON: {"layer": 0.05, …}'));
   }
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new KilnError(error('io', `rates file \`${file}\` is not a JSON object`, undefined, 'a rates file is JSON: {"layer": 0.05, …}'));
+  // No prototype: a key `__proto__` or `constructor` is then an ordinary key, which the rates check refuses as no layer's name.
+  const out: Record<string, number> = Object.create(null) as Record<string, number>;
+  for (const [k, v] of Object.entries(doc)) {
     if (typeof v !== 'number' || v < 0 || v > 1) throw new KilnError(error('io', `rates file \`${file}\`: rate of \`${k}\` must be a number in [0, 1]`));
     out[k] = v;
   }

@@ -90,15 +90,15 @@ export function verifyModule(m: Module, opts: VerifyOptions = {}): string[] {
       }
     }
     for (const i of n.inputs) {
-      if (!(i in m.nodes)) problems.push(`node ${key}: input "${i}" does not exist`);
+      if (!Object.hasOwn(m.nodes, i)) problems.push(`node ${key}: input "${i}" does not exist`);
       else if (!seen.has(i)) problems.push(`node ${key}: input "${i}" comes later (nodes must be in topological order)`);
     }
     if (n.type !== undefined && checkType(n.type)) problems.push(`node ${key}: ${checkType(n.type)}`);
     if (opts.requireTypes && n.type === undefined) problems.push(`node ${key} has no type (did infer-shapes run?)`);
     seen.add(key);
   }
-  for (const id of m.inputs) if (m.nodes[id]?.op !== 'input') problems.push(`module input "${id}" is not an input node`);
-  for (const id of m.outputs) if (!(id in m.nodes)) problems.push(`module output "${id}" does not exist`);
+  for (const id of m.inputs) if (!Object.hasOwn(m.nodes, id) || m.nodes[id]!.op !== 'input') problems.push(`module input "${id}" is not an input node`);
+  for (const id of m.outputs) if (!Object.hasOwn(m.nodes, id)) problems.push(`module output "${id}" does not exist`);
   if (m.outputs.length === 0) problems.push('the module has no outputs');
   for (const c of findCycles(m)) problems.push(`cycle: ${c.join(' → ')}`);
   return problems;

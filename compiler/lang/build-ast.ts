@@ -286,5 +286,6 @@ export function parseFile(text: string, file: string): AstResult {
   diagnostics.sort((a, b) => a.pos!.line - b.pos!.line || a.pos!.col - b.pos!.col);
   if (diagnostics.length > 0) return { diagnostics };
   const ast = new AstBuilder(file, diagnostics).buildFile(cst!);
+  diagnostics.sort((a, b) => a.pos!.line - b.pos!.line || a.pos!.col - b.pos!.col);
   return diagnostics.length > 0 ? { diagnostics } : { ast, diagnostics };
 }

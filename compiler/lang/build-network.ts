@@ -4,8 +4,7 @@
  * input counts), inlines calls of other networks, and reports undefined names, duplicates,
  * use-before-definition and cycles. Shapes are left to the infer-shapes pass.
  */
-import { Graph } from '@dagrejs/graphlib';
-import { findCyclesIn } from '../ir/graph-view.ts';
+import { findCyclesIn, graphOf } from '../ir/graph-view.ts';
 import { AttrError, coerceAttr, describeType, type SourceValue } from '../ir/attrs.ts';
 import { DTYPES, isDType } from '../ir/dtype.ts';
 import type { AttrValue, Module, Node } from '../ir/module.ts';
@@ -173,14 +172,8 @@ class NetworkBuilder {
     });
     // Only a forward reference can close a cycle, so the graph is built only when one exists.
     if (forward.length === 0) return;
-    const g = new Graph();
-    for (const st of body) {
-      if (st.kind !== 'assign') continue;
-      g.setNode(st.name.name);
-      st.chain.forEach((call, i) => {
-        for (const r of this.references(call, scope, i === 0)) g.setEdge(r.name, st.name.name);
-      });
-    }
+    const assigns = body.filter((st) => st.kind === 'assign');
+    const g = graphOf(assigns.map((st) => st.name.name), assigns.flatMap((st) => st.chain.flatMap((call, i) => this.references(call, scope, i === 0).map((r) => [r.name, st.name.name] as const))));
     const inCycle = new Set<string>();
     for (const cycle of findCyclesIn(g)) {
       const names = [...cycle].reverse();
