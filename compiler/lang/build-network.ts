@@ -190,14 +190,19 @@ class NetworkBuilder {
     for (const f of forward) scope.poisoned.add(f.from);
   }
 
+  /** "Did you mean" hints still to give: each compares against every name, so thousands of undefined names would cost names × errors. */
+  private hintsLeft = 100;
+
   private undefinedName(name: string, loc: Loc, scope: Scope): Diagnostic {
-    return error('undefined-name', `undefined name \`${name}\``, loc, didYouMean(name, [...scope.defined.keys(), ...scope.env.keys()]));
+    const hint = this.hintsLeft-- > 0 ? didYouMean(name, [...scope.defined.keys(), ...scope.env.keys()]) : undefined;
+    return error('undefined-name', `undefined name \`${name}\``, loc, hint);
   }
 
   private buildAssign(st: Extract<Statement, { kind: 'assign' }>, scope: Scope, stack: string[]): void {
     if (scope.poisoned.has(st.name.name)) return;
     let prev: string | undefined;
     const used = new Set<string>();
+    const nextSuffix = new Map<string, number>();
     for (let i = 0; i < st.chain.length; i++) {
       const call = st.chain[i]!;
       const last = i === st.chain.length - 1;
@@ -212,8 +217,13 @@ class NetworkBuilder {
       }
       let id = scope.prefix + st.name.name;
       if (!last) {
-        id = `${id}.${call.callee.name}`;
-        for (let k = 2; used.has(id) || this.nodes[id]; k++) id = `${scope.prefix}${st.name.name}.${call.callee.name}${k}`;
+        // `y = x -> relu -> relu` names its steps y.relu, y.relu2, …; the next number to try is
+        // remembered per base name, or a chain of N equal ops would probe 1 + 2 + … + N names.
+        const base = `${id}.${call.callee.name}`;
+        let k = nextSuffix.get(base) ?? 1;
+        id = k === 1 ? base : base + k;
+        while (used.has(id) || Object.hasOwn(this.nodes, id)) id = base + ++k;
+        nextSuffix.set(base, k + 1);
       }
       used.add(id);
       const built = this.buildCall(call, prev, id, scope, stack);
