@@ -7,8 +7,11 @@
  */
 
 export const LIMITS = {
-  /** Largest magnitude of any number: past 2^53 a double skips integers (2^53 + 1 reads as 2^53). */
-  maxNumber: 2 ** 53,
+  /**
+   * Largest magnitude of any number, 2^53 − 1: from 2^53 on a double skips integers (2^53 + 1
+   * reads as 2^53), so a number that reads as 2^53 may have been written as something else.
+   */
+  maxNumber: Number.MAX_SAFE_INTEGER,
   /**
    * Largest dimension (and time-step count): 2^31 − 1, the largest int32, as ONNX runtimes and
    * most kernels index axes with int32. GPT-3's largest axis (its 50,257-word vocabulary) is 2^16.
@@ -28,7 +31,7 @@ const fmt = (n: number) => (Number.isSafeInteger(n) ? String(n) : n.toExponentia
 /** Why a number is out of Kiln's range, or undefined. */
 export function numberProblem(v: number): string | undefined {
   if (!Number.isFinite(v)) return `${v} is not a finite number`;
-  if (Math.abs(v) > LIMITS.maxNumber) return `${fmt(v)} is larger than Kiln's largest number, 2^53 (${LIMITS.maxNumber})`;
+  if (Math.abs(v) > LIMITS.maxNumber) return `${fmt(v)} is larger than Kiln's largest number, 2^53 − 1 (${LIMITS.maxNumber})`;
   return undefined;
 }
 

@@ -42,7 +42,7 @@ function structureProblems(m: Module): string[] {
     reserved(`node ${String(n.id)}: parameter`, n.params);
   }
   if (problems.length) return problems;
-  if (!isObject(m.params) || !Object.values(m.params).every((v) => typeof v === 'number' && !numberProblem(v))) problems.push('params must map names to numbers of at most 2^53');
+  if (!isObject(m.params) || !Object.values(m.params).every((v) => typeof v === 'number' && !numberProblem(v))) problems.push('params must map names to numbers of at most 2^53 − 1');
   if (!isStringList(m.inputs)) problems.push('inputs must be a list of node ids');
   if (!isStringList(m.outputs)) problems.push('outputs must be a list of node ids');
   for (const [key, n] of Object.entries(m.nodes)) {

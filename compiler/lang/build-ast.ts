@@ -53,7 +53,7 @@ class AstBuilder extends parser.getBaseCstVisitorConstructorWithDefaults() {
     if (isReservedName(t.image)) this.diagnostics.push(error('reserved-name', `\`${t.image}\` cannot be used as a name`, loc, reservedNameHint));
     return { name: t.image, loc };
   }
-  /** A number literal, refused when past 2^53 (where doubles skip integers) or infinite. */
+  /** A number literal, refused from 2^53 on (where doubles skip integers) or infinite. */
   private number(t: IToken, loc = this.loc(t)): Extract<Expr, { kind: 'number' }> {
     const e = numberExpr(t.image, loc);
     const why = numberProblem(e.value);

@@ -12,7 +12,7 @@ export class EvalError extends Error {
   }
 }
 
-/** The result of arithmetic at `e`, refused when it leaves Kiln's range (2^53). */
+/** The result of arithmetic at `e`, refused when it leaves Kiln's range (below 2^53). */
 function num(value: number, e: Expr): SourceValue {
   const why = numberProblem(value);
   if (why) throw new EvalError(error('too-large', `the value of this expression: ${why}`, e.loc, 'see "Limits" in docs/language.md'));

@@ -56,8 +56,8 @@ describe('verifyModule', () => {
     ['inputs that are not a list', (m) => { (m.nodes.h as { inputs: unknown }).inputs = 'h.dense'; }, ['node h: inputs must be a list of node ids']],
     ['attrs that are not an object', (m) => { (m.nodes.h as { attrs: unknown }).attrs = []; }, ['node h: attrs must be an object']],
     ['module outputs that are not a list', (m) => { (m as { outputs: unknown }).outputs = 'y'; }, ['outputs must be a list of node ids']],
-    ['module params that are not numbers', (m) => { (m as { params: unknown }).params = { batch: 'two' }; }, ['params must map names to numbers of at most 2^53']],
-    ['a module param past 2^53', (m) => { m.params = { batch: 1e300 }; }, ['params must map names to numbers of at most 2^53']],
+    ['module params that are not numbers', (m) => { (m as { params: unknown }).params = { batch: 'two' }; }, ['params must map names to numbers of at most 2^53 − 1']],
+    ['a module param past 2^53', (m) => { m.params = { batch: 1e300 }; }, ['params must map names to numbers of at most 2^53 − 1']],
     // Sizes past the documented caps (docs/language.md, Limits).
     ['a shape with a dimension past 2^31 − 1', (m) => { m.nodes.h!.type = { shape: [2, 2 ** 31], dtype: 'f32' }; }, ['node h: dimension 2147483648 is larger than Kiln\'s largest dimension, 2^31 − 1 (2147483647)']],
     ['a shape with more than 2^40 elements', (m) => { m.nodes.h!.type = { shape: [2 ** 21, 2 ** 20], dtype: 'f32' }; }, ['node h: 2199023255552 elements (2097152 × 1048576) is more than Kiln\'s largest tensor, 2^40 elements']],
