@@ -136,7 +136,7 @@ function compileUnguarded(spec: string, opts: CompileOptions): CompileResult {
   if (file.endsWith('.json')) {
     let text: string;
     try {
-      text = (opts.readFile ?? ((f: string) => readInputText(f, { what: 'module JSON' })))(file);
+      text = (opts.readFile ?? ((f: string) => readInputText(f)))(file);
     } catch (e) {
       if (e instanceof KilnError) throw e;
       throw new KilnError(error('io', `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
