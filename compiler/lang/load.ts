@@ -45,7 +45,7 @@ export function loadProgram(root: string, opts: LoadOptions = {}): Program {
     } catch (e) {
       // The reader's refusals (not a regular file, over the cap) keep their words, placed at the import.
       if (e instanceof KilnError) {
-        program.diagnostics.push(...e.diagnostics.map((d) => ({ ...d, code: 'import', pos: from })));
+        program.diagnostics.push(...e.diagnostics.map((d) => ({ ...d, code: 'import', pos: from, hint: d.hint ?? (from ? 'import paths are relative to the importing file' : undefined) })));
         return;
       }
       const code = (e as NodeJS.ErrnoException).code;
