@@ -7,10 +7,10 @@
  * loads what argv's command needs and then runs the synchronous `main()`.
  */
 import { readFileSync } from 'node:fs';
+import { readInputText } from '../compiler/io/read-input.ts';
 import { formatDiagnostics, hasErrors, KilnError, type Diagnostic } from '../compiler/lang/diagnostics.ts';
 import { packagePath } from '../compiler/io/package-root.ts';
 import { PassFailure } from '../compiler/passes/pass.ts';
-import { readText } from '../compiler/io/text.ts';
 import { parseArgs, parseOverrides, UsageError, type FlagSpec, type ParsedArgs } from './args.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
@@ -277,13 +277,7 @@ function single(positional: string[], command: string): string {
   return positional[0]!;
 }
 
-function readSource(file: string): string {
-  try {
-    return readText(file);
-  } catch (e) {
-    throw new KilnError({ severity: 'error', code: 'io', message: `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}` });
-  }
-}
+const readSource = (file: string): string => readInputText(file);
 
 /** Print diagnostics; 1 if any is an error. Files not in `sources` are read for display if possible. */
 function report(diags: readonly Diagnostic[], io: Io, sources?: ReadonlyMap<string, string>): number {
@@ -293,7 +287,7 @@ function report(diags: readonly Diagnostic[], io: Io, sources?: ReadonlyMap<stri
     const f = d.pos?.file;
     if (f && !all.has(f)) {
       try {
-        all.set(f, readText(f));
+        all.set(f, readInputText(f));
       } catch {
         /* show the diagnostic without its source line */
       }

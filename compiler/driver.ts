@@ -3,13 +3,14 @@
  * the selected network and run a pipeline on it. The CLI and the tests both go through here.
  */
 import * as path from 'node:path';
+import { readInputText } from './io/read-input.ts';
 import type { TargetDescription, TrainDescription } from './lang/description.ts';
 import { checkTarget, checkTrain } from './lang/check-blocks.ts';
 import { buildNetwork } from './lang/build-network.ts';
 import { didYouMean, error, hasErrors, KilnError, uniqueDiagnostics, type Diagnostic } from './lang/diagnostics.ts';
 import { loadProgram, type LoadOptions, type Program } from './lang/load.ts';
 import { moduleFromJson } from './ir/json.ts';
-import { readText, stripBom } from './io/text.ts';
+import { stripBom } from './io/text.ts';
 import type { Module } from './ir/module.ts';
 import type { NetworkDecl } from './lang/ast.ts';
 import { runPipeline, type Instruments } from './passes/pass.ts';
@@ -145,8 +146,9 @@ function compileUnguarded(spec: string, opts: CompileOptions): CompileResult {
   if (file.endsWith('.json')) {
     let text: string;
     try {
-      text = stripBom((opts.readFile ?? readText)(file));
+      text = stripBom((opts.readFile ?? ((f: string) => readInputText(f)))(file));
     } catch (e) {
+      if (e instanceof KilnError) throw e;
       throw new KilnError(error('io', `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
     }
     sources.set(file, text);

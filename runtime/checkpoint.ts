@@ -9,10 +9,10 @@
  * does not know are kept in `extra` or ignored, so newer optional fields do not break reading.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { writeFileAtomic } from '../compiler/io/atomic-write.ts';
 import { readPreprocess, type Preprocess } from './data/preprocess.ts';
+import { readInputText } from '../compiler/io/read-input.ts';
 
 export interface Checkpoint {
   network: string;
@@ -97,12 +97,7 @@ class BodyReader {
 }
 
 export function readCheckpoint(file: string): Checkpoint {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new KilnError(error('io', `cannot read checkpoint \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
-  }
+  const text = readInputText(file, { kind: 'data', what: 'checkpoint' });
   const r = new BodyReader(file);
   const nl = text.indexOf('\n');
   let header: unknown;

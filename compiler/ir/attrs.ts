@@ -5,6 +5,7 @@
  */
 import { GRANULARITIES, PRECISIONS, type Precision } from './dtype.ts';
 import type { AttrValue } from './module.ts';
+import { numberProblem } from './limits.ts';
 
 /** A value as the source gives it, after evaluating parameters and arithmetic. */
 export type SourceValue =
@@ -114,7 +115,8 @@ export function coerceAttr(spec: AttrSpec, v: SourceValue, qualifier?: string): 
   }
 }
 
-const isInt = (x: unknown, min = -Infinity): boolean => typeof x === 'number' && Number.isInteger(x) && x >= min;
+// Safe integers only: past 2^53 a double no longer holds every integer (docs/language.md, Limits).
+const isInt = (x: unknown, min = -Infinity): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= min;
 
 /**
  * Why a stored (already normalized) attribute value does not fit its type, or undefined when it
@@ -124,7 +126,7 @@ export function attrValueProblem(t: AttrType, v: unknown): string | undefined {
   const ok = (() => {
     switch (t.kind) {
       case 'int': return isInt(v, t.min);
-      case 'float': return typeof v === 'number' && Number.isFinite(v) && !(v < (t.min ?? -Infinity)) && (t.max === undefined || (t.maxExclusive ? v < t.max : v <= t.max));
+      case 'float': return typeof v === 'number' && !numberProblem(v) && !(v < (t.min ?? -Infinity)) && (t.max === undefined || (t.maxExclusive ? v < t.max : v <= t.max));
       case 'bool': return typeof v === 'boolean';
       case 'enum': return typeof v === 'string' && t.values.includes(v);
       case 'pair': return Array.isArray(v) && v.length === 2 && v.every((x) => isInt(x, t.min));
