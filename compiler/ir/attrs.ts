@@ -5,7 +5,6 @@
  */
 import { GRANULARITIES, PRECISIONS, type Precision } from './dtype.ts';
 import type { AttrValue } from './module.ts';
-import { numberProblem } from './limits.ts';
 
 /** A value as the source gives it, after evaluating parameters and arithmetic. */
 export type SourceValue =
@@ -126,7 +125,8 @@ export function attrValueProblem(t: AttrType, v: unknown): string | undefined {
   const ok = (() => {
     switch (t.kind) {
       case 'int': return isInt(v, t.min);
-      case 'float': return typeof v === 'number' && !numberProblem(v) && !(v < (t.min ?? -Infinity)) && (t.max === undefined || (t.maxExclusive ? v < t.max : v <= t.max));
+      // Floats need only be finite: ±FLT_MAX is a real clip bound (ONNX Clip's defaults), not an oversized count.
+      case 'float': return typeof v === 'number' && Number.isFinite(v) && !(v < (t.min ?? -Infinity)) && (t.max === undefined || (t.maxExclusive ? v < t.max : v <= t.max));
       case 'bool': return typeof v === 'boolean';
       case 'enum': return typeof v === 'string' && t.values.includes(v);
       case 'pair': return Array.isArray(v) && v.length === 2 && v.every((x) => isInt(x, t.min));
