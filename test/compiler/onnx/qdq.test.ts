@@ -4,7 +4,12 @@
  * layers whose i8 precisions carry the model's per-channel weight scales and its activation scale
  * and zero point, and runs to the output of the ONNX definitions computed by hand here.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compile } from '../../../compiler/driver.ts';
+import { KilnError } from '../../../compiler/lang/diagnostics.ts';
 import type { Precision } from '../../../compiler/ir/dtype.ts';
 import { importOnnx } from '../../../compiler/onnx/importer.ts';
 import { decodeModel } from '../../../compiler/onnx/proto.ts';
@@ -96,5 +101,17 @@ describe('a QDQ int8 model from another toolchain', () => {
     // … and the same network in f32 (the precisions ignored) lands elsewhere.
     const plain = Array.from(run(imp.module, imp.weights, inputs).outputs[out]!.data);
     expect(plain.some((v, i) => Math.abs(v - want[i]!) > 1e-3)).toBe(true);
+  });
+
+  it('compiles from a .onnx file (what `kiln estimate model.onnx` reads), keeping the precisions; an unimportable model is an error', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kiln-qdq-'));
+    const file = path.join(dir, 'model.onnx');
+    writeFileSync(file, encodeModel(model));
+    const m = compile(file).module;
+    expect(Object.values(m.nodes).filter((n) => n.op === 'dense').map((n) => (n.attrs.weights as Precision).granularity)).toEqual(['per_channel']);
+    const bad = path.join(dir, 'bad.onnx');
+    writeFileSync(bad, encodeModel({ ...model, nodes: [{ op: 'Round', inputs: ['x'], outputs: ['y'] }] }));
+    expect(() => compile(bad)).toThrow(KilnError);
+    expect(() => compile(bad)).toThrow(/cannot import .*bad\.onnx.*Round/);
   });
 });
