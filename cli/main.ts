@@ -83,8 +83,9 @@ When FILE declares several networks, name one as FILE:NETWORK.
   estimate: {
     summary: 'estimate cycles, time and energy of a network on one or more targets',
     usage: 'kiln estimate SOURCE --target T [--target T2 …] [--json] [--per-layer] [--rate R | --rates FILE | --measure DATA [--checkpoint PATH] [--samples N]] [--set NAME=VALUE]…',
-    help: `SOURCE is a .kiln file (FILE.kiln:NETWORK when it holds several), a module JSON, or a
-SCALE-Sim topology CSV (conv or GEMM m,n,k format). T is a preset name (see targets/presets),
+    help: `SOURCE is a .kiln file (FILE.kiln:NETWORK when it holds several), a module JSON, an ONNX
+model (.onnx with fixed input shapes; Q/DQ pairs become layer precisions), or a SCALE-Sim
+topology CSV (conv or GEMM m,n,k format). T is a preset name (see targets/presets),
 FILE.kiln:TARGET, or a SCALE-Sim .cfg file. Several targets are shown side by side.
 
 Every figure says its basis. CPUs and arrays are costed on the network's whole batch (its first

@@ -134,7 +134,10 @@ export function attrValueProblem(t: AttrType, v: unknown): string | undefined {
       case 'ints': return Array.isArray(v) && v.every((x) => isInt(x));
       case 'precision': {
         const p = v as Precision | null;
-        return typeof p === 'object' && p !== null && (PRECISIONS as readonly string[]).includes(p.dtype) && (GRANULARITIES as readonly string[]).includes(p.granularity);
+        if (typeof p !== 'object' || p === null || !(PRECISIONS as readonly string[]).includes(p.dtype) || !(GRANULARITIES as readonly string[]).includes(p.granularity)) return false;
+        const nums = (a: unknown, ok: (x: number) => boolean) => Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === 'number' && ok(x));
+        if (p.scale !== undefined && (p.dtype !== 'i8' || !nums(p.scale, (x) => Number.isFinite(x) && x > 0))) return false;
+        return p.zero_point === undefined || (p.scale !== undefined && nums(p.zero_point, (x) => isInt(x, -128) && x <= 127) && p.zero_point.length === p.scale.length);
       }
     }
   })();

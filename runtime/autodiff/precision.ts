@@ -16,7 +16,7 @@
  */
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import { type Tensor, zeros } from '../tensor.ts';
-import { fakeQuantInt8, fakeQuantInt8Backward } from '../kernels/quant-int8.ts';
+import { dequantizeLinear, fakeQuantInt8, fakeQuantInt8Backward, quantizeLinear } from '../kernels/quant-int8.ts';
 import { dequantizeTernary, ternarize } from '../kernels/ternary.ts';
 import { chooseExponent } from '../kernels/fixed-point.ts';
 import { aroundAxis } from '../kernels/check.ts';
@@ -112,6 +112,15 @@ function rounded(x: Tensor, round: (v: number) => number): FakeQuant {
   return { y, backward: identity };
 }
 
+/**
+ * int8 with the scales and zero points an imported model fixed (ONNX Q/DQ): QuantizeLinear then
+ * DequantizeLinear, exactly as ONNX defines them; identity STE.
+ */
+function fixedInt8(x: Tensor, scale: number[], zeroPoint: number[] | undefined, axis: number | undefined): FakeQuant {
+  const p = { scale: Float32Array.from(scale), zeroPoint: Int32Array.from(zeroPoint ?? scale.map(() => 0)), axis: scale.length > 1 ? axis : undefined };
+  return { y: dequantizeLinear(quantizeLinear(x, p), x.shape, p), backward: identity };
+}
+
 /** Fake-quantize `x` to precision `p`; undefined for f32 (nothing to do). */
 export function fakeQuantize(x: Tensor, p: Precision | undefined, role: Role): FakeQuant | undefined {
   if (!p) return undefined;
@@ -121,6 +130,7 @@ export function fakeQuantize(x: Tensor, p: Precision | undefined, role: Role): F
     case 'binary': return binary(x);
     case 'ternary': return { y: dequantizeTernary(ternarize(x, { axis })), backward: identity };
     case 'i8': {
+      if (p.scale) return fixedInt8(x, p.scale, p.zero_point, axis);
       const { y, q } = fakeQuantInt8(x, { axis, narrowRange: role === 'weight' });
       return { y, backward: (dy) => fakeQuantInt8Backward(x, dy, q) };
     }
