@@ -1,0 +1,160 @@
+/**
+ * SCALE-Sim v2's USER-mode buffers (memory/read_buffer.py, memory/write_buffer.py, their ports),
+ * replayed per demand line rather than per word.
+ *
+ * Read ring: the active window is A consecutive sets of the ring (see scalesim-user-layout.ts);
+ * a read that misses moves the window forward by P sets — wrapping round the ring if the address
+ * is behind it — and requests ceil(prefetch words / bw) lines, issued one per cycle from the
+ * cycle after the previous refill's last line arrived (read port latency 1), whatever the
+ * current cycle. The demand line is served when the last refill's data is in. The first fill of
+ * ceil(active words / bw) lines (at most the whole prefetch matrix) ends at cycle -1.
+ * Reads are counted per request line, padding included.
+ *
+ * Write buffer: ofmap words are packed into bw-wide lines. With no drain in flight, a word that
+ * leaves fewer than `active` words free closes the line in progress and drains the next
+ * ceil(drain words / bw) closed lines, one per cycle from now (write port latency 0). During a
+ * drain, a word that fills the buffer stalls the array until the drain ends. A drain counts its
+ * lines × bw words, less the empty slots of its last line.
+ */
+
+import type { SetMap } from './scalesim-user-layout.ts';
+
+export class ReadRing {
+  reads: number;
+  /** Cycle the latest request line's data arrived. */
+  last = -1;
+  refills = 0;
+  private start = 0;
+  readonly active: number;
+  private readonly step: number;
+  private readonly n: number;
+  private readonly refillLines: number;
+
+  constructor(
+    readonly map: SetMap,
+    words: number,
+    private readonly bw: number,
+  ) {
+    const activeWords = Math.ceil(words * 0.5);
+    const prefetchWords = words - activeWords;
+    const perSet = Math.ceil(words / 100);
+    this.n = map.numSets;
+    this.active = Math.min(Math.ceil(activeWords / perSet), this.n);
+    this.step = Math.min(Math.ceil(prefetchWords / perSet), this.n - this.active);
+    this.refillLines = Math.ceil(prefetchWords / bw);
+    this.reads = Math.min(Math.ceil(activeWords / bw), Math.ceil(map.cells / bw)) * bw;
+  }
+
+  inWindow(set: number): boolean {
+    const d = set - this.start;
+    return (d < 0 ? d + this.n : d) < this.active;
+  }
+
+  refill(): void {
+    if (this.step === 0) throw new Error('scalesim read ring: a miss with the whole operand buffered');
+    this.start = (this.start + this.step) % this.n;
+    this.refills++;
+    this.reads += this.refillLines * this.bw;
+    this.last += this.refillLines + 1;
+  }
+}
+
+export class WriteBuffer {
+  writes = 0;
+  private free: number;
+  private readonly active: number;
+  private readonly drainLines: number;
+  private drainEnd = 0;
+  private lineFill = 0;
+  private openFull = 0;
+  /** Closed, undrained lines as runs: [full lines..., last line's fill]. */
+  private readonly segLines: number[] = [];
+  private readonly segLastFill: number[] = [];
+  private seg = 0;
+  private segOff = 0;
+
+  constructor(
+    words: number,
+    private readonly bw: number,
+  ) {
+    this.free = words;
+    this.active = Math.ceil(words * 0.5);
+    this.drainLines = Math.ceil((words - this.active) / bw);
+  }
+
+  private store(t: number): void {
+    const fill = this.lineFill + t;
+    this.openFull += Math.floor(fill / this.bw);
+    this.lineFill = fill % this.bw;
+    this.free -= t;
+  }
+
+  private closeLines(): void {
+    const lines = this.openFull + (this.lineFill > 0 ? 1 : 0);
+    if (lines > 0) {
+      this.segLines.push(lines);
+      this.segLastFill.push(this.lineFill > 0 ? this.lineFill : this.bw);
+    }
+    this.openFull = 0;
+    this.lineFill = 0;
+  }
+
+  /** Drains up to drainLines closed lines; returns how many. */
+  private drain(): number {
+    let need = this.drainLines;
+    let lines = 0;
+    let lastFill = this.bw;
+    while (need > 0 && this.seg < this.segLines.length) {
+      const take = Math.min(need, this.segLines[this.seg]! - this.segOff);
+      lines += take;
+      need -= take;
+      this.segOff += take;
+      if (this.segOff === this.segLines[this.seg]) {
+        lastFill = this.segLastFill[this.seg]!;
+        this.seg++;
+        this.segOff = 0;
+      } else lastFill = this.bw;
+    }
+    if (lines === 0) throw new Error('scalesim write buffer: a drain with no lines');
+    const words = lines * this.bw - (this.bw - lastFill);
+    this.writes += words;
+    this.free += words;
+    return lines;
+  }
+
+  /** Writes `k` words on the demand line issued at `cycle`; returns the cycle it completes. */
+  line(cycle: number, k: number): number {
+    let now = cycle;
+    while (k > 0) {
+      if (now < this.drainEnd) {
+        // Each word is stored, then a full buffer waits for the drain in flight.
+        if (this.free > k) {
+          this.store(k);
+          return now;
+        }
+        const t = Math.max(1, this.free);
+        this.store(t);
+        k -= t;
+        now = this.drainEnd;
+      } else {
+        const t = Math.max(1, this.free - this.active + 1);
+        if (t > k) {
+          this.store(k);
+          return now;
+        }
+        this.store(t);
+        k -= t;
+        this.closeLines();
+        this.drainEnd = now + this.drain() - 1;
+      }
+    }
+    return now;
+  }
+
+  /** empty_all_buffers: every closed or open line goes out. */
+  finish(): number {
+    this.closeLines();
+    while (this.seg < this.segLines.length) this.drain();
+    return this.writes;
+  }
+}
