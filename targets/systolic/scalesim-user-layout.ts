@@ -7,10 +7,12 @@
  * read either by anti-diagonals (row from high to low) or row by row. The valid cells, in that
  * order, are cut into sets of ceil(buffer words / 100) — a final, possibly empty, set included.
  * A demand line of a fold always reads a run of one diagonal or one row, in increasing prefetch
- * order, so a line's sets are the range between those of its first and last cells.
+ * order, so a line's valid cells have consecutive ranks and its sets are a range.
  *
  * Conv ifmaps with overlapping windows hold one address in several cells (and sets); a read hits
  * when any of them is in the active window, so `occurrences` lists them from the geometry.
+ * Invalid cells are the padding (a rectangle, `padRow`/`padCol`) and, for ifmaps whose last
+ * windows hang over the edge, the out-of-bounds taps that `outOfBounds` enumerates.
  */
 
 import type { ConvShape, FoldPlan } from './gemm-model.ts';
@@ -20,45 +22,10 @@ export interface RingGeometry {
   cols: number;
   /** Prefetch order: by anti-diagonals (true) or row-major (false). */
   diag: boolean;
+  /** The -1 padding: columns >= padCol of the rows >= padRow (the last fold's slice). */
+  padRow: number;
+  padCol: number;
   valid(i: number, j: number): boolean;
-}
-
-/** Set index of every cell of the prefetch matrix (of the next valid cell, for invalid ones). */
-export class SetMap {
-  readonly setAt: Int32Array;
-  readonly numSets: number;
-  /** Cells of the prefetch matrix, -1 padding included (it sizes the first fill). */
-  readonly cells: number;
-
-  constructor(
-    readonly g: RingGeometry,
-    perSet: number,
-  ) {
-    const { rows, cols } = g;
-    this.cells = rows * cols;
-    const setAt = new Int32Array(rows * cols);
-    let rank = 0;
-    const visit = (i: number, j: number) => {
-      setAt[i * cols + j] = Math.floor(rank / perSet);
-      if (g.valid(i, j)) rank++;
-    };
-    if (g.diag) {
-      for (let d = 0; d < rows + cols - 1; d++) {
-        const hi = Math.min(d, rows - 1);
-        const lo = Math.max(0, d - cols + 1);
-        for (let i = hi; i >= lo; i--) visit(i, d - i);
-      }
-    } else {
-      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) visit(i, j);
-    }
-    this.setAt = setAt;
-    // prepare_hashed_buffer always closes with the (possibly empty) set in progress.
-    this.numSets = Math.floor(rank / perSet) + 1;
-  }
-
-  set(i: number, j: number): number {
-    return this.setAt[i * this.g.cols + j]!;
-  }
 }
 
 /** The ifmap address of GEMM cell (m, k) under operand_matrix's conv mapping, or -1 out of bounds. */
@@ -104,6 +71,24 @@ export class IfmapCells {
     return this.allInBounds || (this.winY[m]! + this.tapY[k]! < this.conv.ifmapH && this.winX[m]! + this.tapX[k]! < this.conv.ifmapW);
   }
 
+  /** Calls back (m, k) for every out-of-bounds cell (taps of the windows hanging over the edge). */
+  outOfBounds(each: (m: number, k: number) => void): void {
+    if (this.allInBounds) return;
+    const { filterH: fh, filterW: fw, channels: ch, strideH: sh, strideW: sw, ifmapH: H, ifmapW: W } = this.conv;
+    for (let oy = 0; oy < this.eh; oy++) {
+      const overY = oy * sh + fh > H;
+      // Only the last windows of a row can hang over the right edge.
+      for (let ox = overY ? 0 : Math.max(0, Math.ceil((W - fw + 1) / sw)); ox < this.ew; ox++) {
+        for (let cy = 0; cy < fh; cy++) {
+          for (let cx = 0; cx < fw; cx++) {
+            if (oy * sh + cy < H && ox * sw + cx < W) continue;
+            for (let c = 0; c < ch; c++) each(oy * this.ew + ox, (cy * fw + cx) * ch + c);
+          }
+        }
+      }
+    }
+  }
+
   /** Calls back (m', k') for every cell holding the same address as (m, k), itself included. */
   occurrences(m: number, k: number, each: (m: number, k: number) => boolean): boolean {
     const { filterH: fh, filterW: fw, channels: ch, strideH: sh, strideW: sw } = this.conv;
@@ -142,6 +127,7 @@ export function ifmapGeometry(plan: FoldPlan, cells: IfmapCells): IfmapGeometry 
     // Row folds of the transposed ifmap (K x R each), stacked, by diagonals.
     return {
       rows: plan.rowFolds * K, cols: R, diag: true,
+      padRow: (plan.rowFolds - 1) * K, padCol: M - (plan.rowFolds - 1) * R,
       valid: (i, j) => {
         const fr = Math.floor(i / K);
         const m = fr * R + j;
@@ -161,6 +147,7 @@ export function ifmapGeometry(plan: FoldPlan, cells: IfmapCells): IfmapGeometry 
     // Row folds over K of the M x K ifmap (M x R each), stacked, by diagonals.
     return {
       rows: plan.rowFolds * M, cols: R, diag: true,
+      padRow: (plan.rowFolds - 1) * M, padCol: K - (plan.rowFolds - 1) * R,
       valid: (i, j) => {
         const fr = Math.floor(i / M);
         const k = fr * R + j;
@@ -179,6 +166,7 @@ export function ifmapGeometry(plan: FoldPlan, cells: IfmapCells): IfmapGeometry 
   // IS: column folds over M of the transposed ifmap (K x C each), stacked, row by row.
   return {
     rows: plan.colFolds * K, cols: C, diag: false,
+    padRow: (plan.colFolds - 1) * K, padCol: M - (plan.colFolds - 1) * C,
     valid: (i, j) => {
       const fc = Math.floor(i / K);
       const m = fc * C + j;
@@ -201,8 +189,14 @@ export function filterGeometry(plan: FoldPlan): RingGeometry {
   const { N, K } = plan.gemm;
   if (dataflow === 'is') {
     // Row folds over K, transposed (N x R each), stacked, by diagonals.
-    return { rows: plan.rowFolds * N, cols: R, diag: true, valid: (i, j) => Math.floor(i / N) * R + j < K };
+    return {
+      rows: plan.rowFolds * N, cols: R, diag: true, padRow: (plan.rowFolds - 1) * N, padCol: K - (plan.rowFolds - 1) * R,
+      valid: (i, j) => Math.floor(i / N) * R + j < K,
+    };
   }
   // OS (by diagonals) and WS (row by row): column folds over N (K x C each), stacked.
-  return { rows: plan.colFolds * K, cols: C, diag: dataflow === 'os', valid: (i, j) => Math.floor(i / K) * C + j < N };
+  return {
+    rows: plan.colFolds * K, cols: C, diag: dataflow === 'os', padRow: (plan.colFolds - 1) * K, padCol: N - (plan.colFolds - 1) * C,
+    valid: (i, j) => Math.floor(i / K) * C + j < N,
+  };
 }

@@ -13,7 +13,8 @@
 
 import type { ConvShape, FoldPlan } from './gemm-model.ts';
 import { ReadRing, WriteBuffer } from './scalesim-user-buffers.ts';
-import { filterGeometry, ifmapGeometry, IfmapCells, SetMap, type IfmapGeometry } from './scalesim-user-layout.ts';
+import { filterGeometry, ifmapGeometry, IfmapCells, type IfmapGeometry } from './scalesim-user-layout.ts';
+import { SetIndex } from './scalesim-user-sets.ts';
 
 export type Operand = 'ifmap' | 'filter' | 'ofmap';
 
@@ -37,26 +38,29 @@ export interface UserBuffers {
 /** One operand's read ring plus how a demand line's cells map into it. */
 class ReadSide {
   readonly ring: ReadRing;
+  private readonly perSet: number;
 
   constructor(
-    private readonly map: SetMap,
+    private readonly sets: SetIndex,
     words: number,
     bw: number,
     private readonly ifmap?: { geo: IfmapGeometry; cells: IfmapCells },
   ) {
-    this.ring = new ReadRing(map, words, bw);
+    this.ring = new ReadRing(sets.numSets, sets.cells, words, bw);
+    this.perSet = sets.perSet;
   }
 
-  private hit(i: number, j: number): boolean {
-    const ring = this.ring;
-    if (ring.inWindow(this.map.set(i, j))) return true;
-    const f = this.ifmap;
-    if (!f || f.cells.injective) return false;
+  /** Refills before some cell holding the address of (i, j) is in the window. */
+  private refillsToHit(i: number, j: number): number {
+    const f = this.ifmap!;
     const [m, k] = f.geo.cellOf(i, j);
-    return f.cells.occurrences(m, k, (m2, k2) => {
+    let best = Infinity;
+    f.cells.occurrences(m, k, (m2, k2) => {
       const [i2, j2] = f.geo.at(m2, k2);
-      return ring.inWindow(this.map.set(i2, j2));
+      best = Math.min(best, this.ring.refillsTo(this.sets.set(i2, j2)));
+      return best === 0;
     });
+    return best;
   }
 
   /**
@@ -65,18 +69,28 @@ class ReadSide {
    */
   line(cycle: number, diag: boolean, a: number, lo: number, hi: number): number {
     if (lo > hi) return 0;
-    const ring = this.ring;
-    const map = this.map;
-    const s0 = diag ? map.set(a - lo, lo) : map.set(a, lo);
-    const s1 = diag ? map.set(a - hi, hi) : map.set(a, hi);
-    let all = true;
-    for (let s = s0; s <= s1 && all; s++) all = ring.inWindow(s);
-    if (all) return 0;
+    const { sets, ring, perSet } = this;
+    const g = sets.g;
+    // The valid cells of a run of the prefetch order have consecutive ranks.
+    const r0 = diag ? sets.rankBefore(a - lo, lo) : sets.rankBefore(a, lo);
+    const iHi = diag ? a - hi : a;
+    const r1 = sets.rankBefore(iHi, hi) + (g.valid(iHi, hi) ? 1 : 0);
+    if (r1 <= r0) return 0;
+    const s0 = Math.floor(r0 / perSet);
+    const s1 = Math.floor((r1 - 1) / perSet);
+    if (ring.rangeInWindow(s0, s1)) return 0;
     const before = ring.refills;
-    for (let j = lo; j <= hi; j++) {
-      const i = diag ? a - j : a;
-      if (!map.g.valid(i, j)) continue;
-      while (!this.hit(i, j)) ring.refill();
+    if (!this.ifmap || this.ifmap.cells.injective) {
+      ring.refill(ring.refillsToCover(s0, s1));
+    } else {
+      // A cell whose own set is out of the window may still hit through another copy.
+      let rank = r0;
+      for (let j = lo; j <= hi; j++) {
+        const i = diag ? a - j : a;
+        if (!g.valid(i, j)) continue;
+        const s = Math.floor(rank++ / perSet);
+        if (!ring.inWindow(s)) ring.refill(this.refillsToHit(i, j));
+      }
     }
     return ring.refills > before ? Math.max(0, ring.last - cycle - 1) : 0;
   }
@@ -91,8 +105,12 @@ export function simulateUserMode(conv: ConvShape, plan: FoldPlan, buf: UserBuffe
   const bw = buf.bandwidth;
   const cells = new IfmapCells(conv);
   const igeo = ifmapGeometry(plan, cells);
-  const ifmap = new ReadSide(new SetMap(igeo, Math.ceil(buf.ifmapWords / 100)), buf.ifmapWords, bw, { geo: igeo, cells });
-  const filter = new ReadSide(new SetMap(filterGeometry(plan), Math.ceil(buf.filterWords / 100)), buf.filterWords, bw);
+  const isets = new SetIndex(igeo, Math.ceil(buf.ifmapWords / 100), (each) => cells.outOfBounds((m, k) => {
+    const [i, j] = igeo.at(m, k);
+    each(i, j);
+  }));
+  const ifmap = new ReadSide(isets, buf.ifmapWords, bw, { geo: igeo, cells });
+  const filter = new ReadSide(new SetIndex(filterGeometry(plan), Math.ceil(buf.filterWords / 100)), buf.filterWords, bw);
   const ofmap = new WriteBuffer(buf.ofmapWords, bw);
   const T = plan.t;
   let stall = 0;
