@@ -50,6 +50,19 @@ export class ReadRing {
     return this.offset(set) < this.active;
   }
 
+  /**
+   * The sets of the window as a run without wrapping that holds `set` (in the window):
+   * [runLo, runHi). A window that wraps round the ring's end is two such runs.
+   */
+  runLo(set: number): number {
+    return this.start + this.active <= this.n || set >= this.start ? this.start : 0;
+  }
+
+  runHi(set: number): number {
+    const end = this.start + this.active;
+    return end <= this.n ? end : set >= this.start ? this.n : end - this.n;
+  }
+
   /** Every set of s0..s1 (s0 <= s1) is in the window. */
   rangeInWindow(s0: number, s1: number): boolean {
     return this.active >= this.n || this.offset(s0) + (s1 - s0) < this.active;

@@ -89,6 +89,23 @@ export class IfmapCells {
     }
   }
 
+  /**
+   * The shifts t (tLo <= t <= tHi) for which (m, k + t) and (m2, k2 + t) — or, `alongTaps` false,
+   * (m + t, k) and (m2 + t, k2) — still hold one address, given that (m, k) and (m2, k2) do: the
+   * tap (or window) stays in its filter row (output row) with the copy's offset unchanged.
+   */
+  shiftRange(m: number, k: number, m2: number, k2: number, alongTaps: boolean): [number, number] {
+    const { filterW: fw, channels: ch } = this.conv;
+    if (alongTaps) {
+      const q = k % (fw * ch);
+      const dx = Math.floor(q / ch) - Math.floor((k2 % (fw * ch)) / ch);
+      return [Math.max(0, dx) * ch - q, Math.min(fw, fw + dx) * ch - 1 - q];
+    }
+    const ox = m % this.ew;
+    const ox2 = m2 % this.ew;
+    return [-Math.min(ox, ox2), this.ew - 1 - Math.max(ox, ox2)];
+  }
+
   /** Calls back (m', k') for every cell holding the same address as (m, k), itself included. */
   occurrences(m: number, k: number, each: (m: number, k: number) => boolean): boolean {
     const { filterH: fh, filterW: fw, channels: ch, strideH: sh, strideW: sw } = this.conv;

@@ -44,23 +44,57 @@ class ReadSide {
     private readonly sets: SetIndex,
     words: number,
     bw: number,
-    private readonly ifmap?: { geo: IfmapGeometry; cells: IfmapCells },
+    private readonly ifmap?: { geo: IfmapGeometry; cells: IfmapCells; alongTaps: boolean },
   ) {
     this.ring = new ReadRing(sets.numSets, sets.cells, words, bw);
     this.perSet = sets.perSet;
+    const cols = sets.g.cols;
+    this.certAt = new Float64Array(cols).fill(-1);
+    this.certLo = new Float64Array(cols);
+    this.certHi = new Float64Array(cols).fill(-1);
   }
 
-  /** Refills before some cell holding the address of (i, j) is in the window. */
-  private refillsToHit(i: number, j: number): number {
+  // Per column of the prefetch matrix: rows certified to hit while the window has not moved
+  // since `certAt` refills.
+  private readonly certAt: Float64Array;
+  private readonly certLo: Float64Array;
+  private readonly certHi: Float64Array;
+
+  /**
+   * Refills before some cell holding the address of (i, j) is in the window. On a hit, also
+   * certifies the cells after it in column j (rows i + dir, i + 2 dir, ..., the way later lines
+   * move) that hit through a copy shifted the same way, while that copy stays in the window:
+   * a row step moves a cell at most `cols` places in the prefetch order, so at most `cols` ranks.
+   */
+  private refillsToHit(i: number, j: number, dir: number): number {
     const f = this.ifmap!;
+    const { ring, sets, perSet } = this;
+    const cols = sets.g.cols;
     const [m, k] = f.geo.cellOf(i, j);
-    let best = Infinity;
+    let refills = Infinity;
+    let reach = -1;
     f.cells.occurrences(m, k, (m2, k2) => {
       const [i2, j2] = f.geo.at(m2, k2);
-      best = Math.min(best, this.ring.refillsTo(this.sets.set(i2, j2)));
-      return best === 0;
+      const r2 = sets.rankBefore(i2, j2);
+      const s2 = Math.floor(r2 / perSet);
+      if (!ring.inWindow(s2)) {
+        refills = Math.min(refills, ring.refillsTo(s2));
+        return false;
+      }
+      refills = 0;
+      const [tLo, tHi] = f.cells.shiftRange(m, k, m2, k2, f.alongTaps);
+      const r = dir > 0
+        ? Math.min(tHi, Math.floor((ring.runHi(s2) * perSet - 1 - r2) / cols))
+        : Math.min(-tLo, Math.floor((r2 - ring.runLo(s2) * perSet) / cols));
+      reach = Math.max(reach, r);
+      return false;
     });
-    return best;
+    if (refills === 0) {
+      this.certAt[j] = ring.refills;
+      this.certLo[j] = dir > 0 ? i : i - reach;
+      this.certHi[j] = dir > 0 ? i + reach : i;
+    }
+    return refills;
   }
 
   /**
@@ -84,12 +118,16 @@ class ReadSide {
       ring.refill(ring.refillsToCover(s0, s1));
     } else {
       // A cell whose own set is out of the window may still hit through another copy.
+      // Diagonal lines move down their columns from line to line, row lines (is loads) up.
+      const dir = diag ? 1 : -1;
       let rank = r0;
       for (let j = lo; j <= hi; j++) {
         const i = diag ? a - j : a;
         if (!g.valid(i, j)) continue;
         const s = Math.floor(rank++ / perSet);
-        if (!ring.inWindow(s)) ring.refill(this.refillsToHit(i, j));
+        if (ring.inWindow(s)) continue;
+        if (this.certAt[j] === ring.refills && i >= this.certLo[j]! && i <= this.certHi[j]!) continue;
+        ring.refill(this.refillsToHit(i, j, dir));
       }
     }
     return ring.refills > before ? Math.max(0, ring.last - cycle - 1) : 0;
@@ -109,7 +147,8 @@ export function simulateUserMode(conv: ConvShape, plan: FoldPlan, buf: UserBuffe
     const [i, j] = igeo.at(m, k);
     each(i, j);
   }));
-  const ifmap = new ReadSide(isets, buf.ifmapWords, bw, { geo: igeo, cells });
+  // The ifmap's prefetch rows are taps (os, is) or windows (ws).
+  const ifmap = new ReadSide(isets, buf.ifmapWords, bw, { geo: igeo, cells, alongTaps: dataflow !== 'ws' });
   const filter = new ReadSide(new SetIndex(filterGeometry(plan), Math.ceil(buf.filterWords / 100)), buf.filterWords, bw);
   const ofmap = new WriteBuffer(buf.ofmapWords, bw);
   const T = plan.t;
