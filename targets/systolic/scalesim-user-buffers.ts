@@ -120,7 +120,15 @@ export class WriteBuffer {
     this.drainLines = Math.ceil((words - this.active) / bw);
   }
 
-  private store(t: number): void {
+  /**
+   * How many words lines issued from `cycle` on can store, all together, before one of them
+   * starts a drain or waits for one, and the cycle until which that bound holds.
+   */
+  quiet(cycle: number): [words: number, until: number] {
+    return cycle < this.drainEnd ? [Math.max(0, this.free - 1), this.drainEnd] : [Math.max(0, this.free - this.active), Infinity];
+  }
+
+  store(t: number): void {
     const fill = this.lineFill + t;
     this.openFull += Math.floor(fill / this.bw);
     this.lineFill = fill % this.bw;
