@@ -106,8 +106,11 @@ export class IfmapCells {
     return [-Math.min(ox, ox2), this.ew - 1 - Math.max(ox, ox2)];
   }
 
-  /** Calls back (m', k') for every cell holding the same address as (m, k), itself included. */
-  occurrences(m: number, k: number, each: (m: number, k: number) => boolean): boolean {
+  /**
+   * Writes (m', k') pairs for every cell holding the same address as (m, k), itself included,
+   * into `out` (room for 2 * filterH * filterW numbers); returns how many pairs.
+   */
+  occurrences(m: number, k: number, out: Float64Array): number {
     const { filterH: fh, filterW: fw, channels: ch, strideH: sh, strideW: sw } = this.conv;
     const oy = Math.floor(m / this.ew);
     const ox = m - oy * this.ew;
@@ -117,24 +120,31 @@ export class IfmapCells {
     const c = rest - cCol * ch;
     const py = oy * sh + cRow;
     const px = ox * sw + cCol;
+    let n = 0;
     for (let cy = py % sh; cy < fh && cy <= py; cy += sh) {
       const y = (py - cy) / sh;
       if (y >= this.eh) continue;
       for (let cx = px % sw; cx < fw && cx <= px; cx += sw) {
         const x = (px - cx) / sw;
         if (x >= this.ew) continue;
-        if (each(y * this.ew + x, (cy * fw + cx) * ch + c)) return true;
+        out[n++] = y * this.ew + x;
+        out[n++] = (cy * fw + cx) * ch + c;
       }
     }
-    return false;
+    return n / 2;
   }
 }
 
-/** Prefetch geometry of the ifmap and the mapping of GEMM cells (m, k) into it. */
+/**
+ * Prefetch geometry of the ifmap and the mapping of GEMM cells (m, k) into it: slices of
+ * `blockH` rows and `blockW` columns, cut along m (`byM`: row = k) or along k (row = m).
+ */
 export interface IfmapGeometry extends RingGeometry {
-  /** Prefetch-matrix cell of GEMM cell (m, k), and back. */
+  byM: boolean;
+  blockW: number;
+  blockH: number;
+  /** Prefetch-matrix cell of GEMM cell (m, k). */
   at(m: number, k: number): [number, number];
-  cellOf(i: number, j: number): [number, number];
 }
 
 export function ifmapGeometry(plan: FoldPlan, cells: IfmapCells): IfmapGeometry {
@@ -143,7 +153,7 @@ export function ifmapGeometry(plan: FoldPlan, cells: IfmapCells): IfmapGeometry 
   if (dataflow === 'os') {
     // Row folds of the transposed ifmap (K x R each), stacked, by diagonals.
     return {
-      rows: plan.rowFolds * K, cols: R, diag: true,
+      rows: plan.rowFolds * K, cols: R, diag: true, byM: true, blockW: R, blockH: K,
       padRow: (plan.rowFolds - 1) * K, padCol: M - (plan.rowFolds - 1) * R,
       valid: (i, j) => {
         const fr = Math.floor(i / K);
@@ -154,16 +164,12 @@ export function ifmapGeometry(plan: FoldPlan, cells: IfmapCells): IfmapGeometry 
         const fr = Math.floor(m / R);
         return [fr * K + k, m - fr * R];
       },
-      cellOf: (i, j) => {
-        const fr = Math.floor(i / K);
-        return [fr * R + j, i - fr * K];
-      },
     };
   }
   if (dataflow === 'ws') {
     // Row folds over K of the M x K ifmap (M x R each), stacked, by diagonals.
     return {
-      rows: plan.rowFolds * M, cols: R, diag: true,
+      rows: plan.rowFolds * M, cols: R, diag: true, byM: false, blockW: R, blockH: M,
       padRow: (plan.rowFolds - 1) * M, padCol: K - (plan.rowFolds - 1) * R,
       valid: (i, j) => {
         const fr = Math.floor(i / M);
@@ -174,15 +180,11 @@ export function ifmapGeometry(plan: FoldPlan, cells: IfmapCells): IfmapGeometry 
         const fr = Math.floor(k / R);
         return [fr * M + m, k - fr * R];
       },
-      cellOf: (i, j) => {
-        const fr = Math.floor(i / M);
-        return [i - fr * M, fr * R + j];
-      },
     };
   }
   // IS: column folds over M of the transposed ifmap (K x C each), stacked, row by row.
   return {
-    rows: plan.colFolds * K, cols: C, diag: false,
+    rows: plan.colFolds * K, cols: C, diag: false, byM: true, blockW: C, blockH: K,
     padRow: (plan.colFolds - 1) * K, padCol: M - (plan.colFolds - 1) * C,
     valid: (i, j) => {
       const fc = Math.floor(i / K);
@@ -192,10 +194,6 @@ export function ifmapGeometry(plan: FoldPlan, cells: IfmapCells): IfmapGeometry 
     at: (m, k) => {
       const fc = Math.floor(m / C);
       return [fc * K + k, m - fc * C];
-    },
-    cellOf: (i, j) => {
-      const fc = Math.floor(i / K);
-      return [fc * C + j, i - fc * K];
     },
   };
 }

@@ -26,7 +26,10 @@ export class ReadSide {
     this.certAt = new Float64Array(cols).fill(-1);
     this.certLo = new Float64Array(cols);
     this.certHi = new Float64Array(cols).fill(-1);
+    this.occ = new Float64Array(ifmap ? 2 * ifmap.cells.conv.filterH * ifmap.cells.conv.filterW : 0);
   }
+
+  private readonly occ: Float64Array;
 
   // Per column of the prefetch matrix: rows certified to hit while the window has not moved
   // since `certAt` refills.
@@ -42,18 +45,26 @@ export class ReadSide {
    */
   private refillsToHit(i: number, j: number, dir: number): number {
     const f = this.ifmap!;
-    const { ring, sets, perSet } = this;
+    const { ring, sets, perSet, occ } = this;
+    const { byM, blockW: bw, blockH: bh } = f.geo;
     const cols = sets.g.cols;
-    const [m, k] = f.geo.cellOf(i, j);
+    const fi = Math.floor(i / bh);
+    const m = byM ? fi * bw + j : i - fi * bh;
+    const k = byM ? i - fi * bh : fi * bw + j;
+    const n = f.cells.occurrences(m, k, occ);
     let refills = Infinity;
     let reach = -1;
-    f.cells.occurrences(m, k, (m2, k2) => {
-      const [i2, j2] = f.geo.at(m2, k2);
+    for (let o = 0; o < n; o++) {
+      const m2 = occ[2 * o]!;
+      const k2 = occ[2 * o + 1]!;
+      const f2 = Math.floor((byM ? m2 : k2) / bw);
+      const i2 = f2 * bh + (byM ? k2 : m2);
+      const j2 = (byM ? m2 : k2) - f2 * bw;
       const r2 = sets.rankBefore(i2, j2);
       const s2 = Math.floor(r2 / perSet);
       if (!ring.inWindow(s2)) {
         refills = Math.min(refills, ring.refillsTo(s2));
-        return false;
+        continue;
       }
       refills = 0;
       const [tLo, tHi] = f.cells.shiftRange(m, k, m2, k2, f.alongTaps);
@@ -61,8 +72,7 @@ export class ReadSide {
         ? Math.min(tHi, Math.floor((ring.runHi(s2) * perSet - 1 - r2) / cols))
         : Math.min(-tLo, Math.floor((r2 - ring.runLo(s2) * perSet) / cols));
       reach = Math.max(reach, r);
-      return false;
-    });
+    }
     if (refills === 0) {
       this.certAt[j] = ring.refills;
       this.certLo[j] = dir > 0 ? i : i - reach;
@@ -125,15 +135,11 @@ export class ReadSide {
     const s0 = Math.floor(sets.rankBefore(a0 + t - lo, lo) / perSet);
     if (!ring.inWindow(s0)) return t;
     const limit = ring.runHi(s0) * perSet;
-    const last = (tt: number) => {
-      const h = Math.min(w - 1, tt);
-      return this.rankThrough(a0 + tt - h, h);
-    };
-    if (last(t) > limit) return t;
+    if (this.lastRank(a0, w, t) > limit) return t;
     let good = t;
     let bad = tEnd;
     for (let step = 1; good + step < tEnd; step *= 2) {
-      if (last(good + step) > limit) {
+      if (this.lastRank(a0, w, good + step) > limit) {
         bad = good + step;
         break;
       }
@@ -141,10 +147,16 @@ export class ReadSide {
     }
     while (bad - good > 1) {
       const mid = Math.floor((good + bad) / 2);
-      if (last(mid) > limit) bad = mid;
+      if (this.lastRank(a0, w, mid) > limit) bad = mid;
       else good = mid;
     }
     return bad;
+  }
+
+  /** Valid cells up to the last one of the diagonal line of step t. */
+  private lastRank(a0: number, w: number, t: number): number {
+    const h = Math.min(w - 1, t);
+    return this.rankThrough(a0 + t - h, h);
   }
 
   /** Whether rows [top, bottom] (whole rows, row-major order) are all in the window. */
