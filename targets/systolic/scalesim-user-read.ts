@@ -133,9 +133,9 @@ export class ReadSide {
     const { sets, ring, perSet } = this;
     const lo = Math.max(0, t - S + 1);
     const s0 = Math.floor(sets.rankBefore(a0 + t - lo, lo) / perSet);
-    if (!ring.inWindow(s0)) return t;
+    if (!ring.inWindow(s0)) return this.certifiedDiag(a0, S, w, t, tEnd);
     const limit = ring.runHi(s0) * perSet;
-    if (this.lastRank(a0, w, t) > limit) return t;
+    if (this.lastRank(a0, w, t) > limit) return this.certifiedDiag(a0, S, w, t, tEnd);
     let good = t;
     let bad = tEnd;
     for (let step = 1; good + step < tEnd; step *= 2) {
@@ -151,6 +151,36 @@ export class ReadSide {
       else good = mid;
     }
     return bad;
+  }
+
+  /**
+   * The first step t' >= t whose diagonal line has a cell no certificate covers (see
+   * refillsToHit); t when the side has none (every cell its own address).
+   */
+  private certifiedDiag(a0: number, S: number, w: number, t: number, tEnd: number): number {
+    if (!this.ifmap || this.ifmap.cells.injective) return t;
+    const now = this.ring.refills;
+    let end = tEnd;
+    // Column j is on the lines of steps max(j, ...) onwards; later columns join later.
+    for (let j = Math.max(0, t - S + 1); j < w; j++) {
+      const enter = Math.max(t, j);
+      if (enter >= end) break;
+      if (this.certAt[j] !== now || this.certLo[j]! - a0 + j > enter) return enter;
+      end = Math.min(end, this.certHi[j]! - a0 + j + 1);
+    }
+    return end;
+  }
+
+  /** How many rows row, row - 1, ... have every column of [0, w) certified. */
+  certifiedRows(row: number, w: number): number {
+    if (!this.ifmap || this.ifmap.cells.injective) return 0;
+    const now = this.ring.refills;
+    let top = -Infinity;
+    for (let j = 0; j < w; j++) {
+      if (this.certAt[j] !== now || row < this.certLo[j]! || row > this.certHi[j]!) return 0;
+      top = Math.max(top, this.certLo[j]!);
+    }
+    return row - top + 1;
   }
 
   /** Valid cells up to the last one of the diagonal line of step t. */

@@ -64,10 +64,12 @@ export function simulateUserMode(conv: ConvShape, plan: FoldPlan, buf: UserBuffe
     const q = side.quietDiag(a0, S, w, t, tAct);
     return q >= tAct ? L : q + off;
   };
-  const loadQuiet = (side: ReadSide, base: number, rows: number, l: number) => {
+  const loadQuiet = (side: ReadSide, base: number, rows: number, w: number, l: number) => {
     if (l >= R) return L;
     const first = Math.max(l, R - rows);
-    return side.rowsInWindow(base, base + R - 1 - first) ? L : first;
+    if (side.rowsInWindow(base, base + R - 1 - first)) return L;
+    const q = first + side.certifiedRows(base + R - 1 - first, w);
+    return q >= R ? L : q;
   };
   for (let fc = 0; fc < colFolds; fc++) {
     for (let fr = 0; fr < rowFolds; fr++) {
@@ -80,8 +82,8 @@ export function simulateUserMode(conv: ConvShape, plan: FoldPlan, buf: UserBuffe
       const writesBefore = (l: number) => sumClamp(l - loLag, 0, cu - 1, hiLag - loLag + 1);
       const quiet = (l: number) => {
         if (dataflow === 'os') return Math.min(diagQuiet(ifmap, fr * K, K, ru, 0, l), diagQuiet(filter, fc * K, K, cu, 0, l));
-        if (dataflow === 'ws') return Math.min(diagQuiet(ifmap, fr * M, M, ru, R, l), loadQuiet(filter, fc * K + r0, ru, l));
-        return Math.min(loadQuiet(ifmap, fc * K + r0, ru, l), diagQuiet(filter, fr * N, N, ru, R, l));
+        if (dataflow === 'ws') return Math.min(diagQuiet(ifmap, fr * M, M, ru, R, l), loadQuiet(filter, fc * K + r0, ru, cu, l));
+        return Math.min(loadQuiet(ifmap, fc * K + r0, ru, cu, l), diagQuiet(filter, fr * N, N, ru, R, l));
       };
       let l = 0;
       while (l < L) {
