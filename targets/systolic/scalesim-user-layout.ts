@@ -91,18 +91,21 @@ export class IfmapCells {
 
   /**
    * The shifts t (tLo <= t <= tHi) for which (m, k + t) and (m2, k2 + t) — or, `alongTaps` false,
-   * (m + t, k) and (m2 + t, k2) — still hold one address, given that (m, k) and (m2, k2) do: the
-   * tap (or window) stays in its filter row (output row) with the copy's offset unchanged.
+   * (m + t, k) and (m2 + t, k2) — still hold one address, given that (m, k) and (m2, k2) do. A
+   * copy in the same filter column (window column) stays one as long as both cells exist; any
+   * other only while the tap (window) stays in its filter row (output row).
    */
   shiftRange(m: number, k: number, m2: number, k2: number, alongTaps: boolean): [number, number] {
     const { filterW: fw, channels: ch } = this.conv;
     if (alongTaps) {
       const q = k % (fw * ch);
       const dx = Math.floor(q / ch) - Math.floor((k2 % (fw * ch)) / ch);
+      if (dx === 0) return [-Math.min(k, k2), this.K - 1 - Math.max(k, k2)];
       return [Math.max(0, dx) * ch - q, Math.min(fw, fw + dx) * ch - 1 - q];
     }
     const ox = m % this.ew;
     const ox2 = m2 % this.ew;
+    if (ox === ox2) return [-Math.min(m, m2), this.eh * this.ew - 1 - Math.max(m, m2)];
     return [-Math.min(ox, ox2), this.ew - 1 - Math.max(ox, ox2)];
   }
 
