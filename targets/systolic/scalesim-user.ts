@@ -36,9 +36,138 @@ export interface UserBuffers {
   bandwidth: number;
 }
 
+/** The user-mode walk over the folds of one layer: quiet runs of lines at once, others one by one. */
+class Walk {
+  stall = 0;
+  line = 0;
+  lastOut = 0;
+  readonly stallBy = { ifmap: 0, filter: 0, ofmap: 0 };
+  private readonly L: number;
+  private readonly R: number;
+  // The fold being walked.
+  private fc = 0;
+  private fr = 0;
+  private ru = 0;
+  private cu = 0;
+  // Line l writes the ofmap cells x in [0, cu) with l - hiLag <= x <= l - loLag.
+  private hiLag = 0;
+  private loLag = 0;
+
+  constructor(
+    private readonly plan: FoldPlan,
+    private readonly ifmap: ReadSide,
+    private readonly filter: ReadSide,
+    private readonly ofmap: WriteBuffer,
+  ) {
+    this.L = plan.linesPerFold;
+    this.R = plan.arrayRows;
+  }
+
+  private writesBefore(l: number): number {
+    return sumClamp(l - this.loLag, 0, this.cu - 1, this.hiLag - this.loLag + 1);
+  }
+
+  /** First line >= l on which the diagonal stream (step t = l - off of a0's diagonals) may refill. */
+  private diagQuiet(side: ReadSide, a0: number, S: number, w: number, off: number, l: number): number {
+    const tAct = S + w - 1;
+    const t = Math.max(0, l - off);
+    if (t >= tAct) return this.L;
+    const q = side.quietDiag(a0, S, w, t, tAct);
+    return q >= tAct ? this.L : q + off;
+  }
+
+  /** The same for a stationary load: rows base + R - 1 - l, for l in [R - rows, R). */
+  private loadQuiet(side: ReadSide, base: number, rows: number, l: number): number {
+    const R = this.R;
+    if (l >= R) return this.L;
+    const first = Math.max(l, R - rows);
+    if (side.rowsInWindow(base, base + R - 1 - first)) return this.L;
+    const q = first + side.certifiedRows(base + R - 1 - first, this.cu);
+    return q >= R ? this.L : q;
+  }
+
+  private quiet(l: number): number {
+    const { dataflow, gemm: { M, N, K } } = this.plan;
+    const { fc, fr, ru, cu, R } = this;
+    if (dataflow === 'os') return Math.min(this.diagQuiet(this.ifmap, fr * K, K, ru, 0, l), this.diagQuiet(this.filter, fc * K, K, cu, 0, l));
+    if (dataflow === 'ws') return Math.min(this.diagQuiet(this.ifmap, fr * M, M, ru, R, l), this.loadQuiet(this.filter, fc * K + fr * R, ru, l));
+    return Math.min(this.loadQuiet(this.ifmap, fc * K + fr * R, ru, l), this.diagQuiet(this.filter, fr * N, N, ru, R, l));
+  }
+
+  fold(fc: number, fr: number): void {
+    const { plan, R, L } = this;
+    const K = plan.gemm.K;
+    this.fc = fc;
+    this.fr = fr;
+    this.ru = Math.min(R, plan.sr - fr * R);
+    this.cu = Math.min(plan.arrayCols, plan.sc - fc * plan.arrayCols);
+    [this.hiLag, this.loLag] = plan.dataflow === 'os' ? [K - 1 + R - 1, K - 1 + R - this.ru] : [2 * R - 1 + plan.t - 1, 2 * R - 1];
+    let l = 0;
+    while (l < L) {
+      // Lines that refill nothing and neither start nor wait for a drain: no stall, so only
+      // their writes count, stored at once.
+      let e = this.quiet(l);
+      if (e > l) {
+        const [room, until] = this.ofmap.quiet(this.line + this.stall);
+        e = Math.min(e, l + (until - this.line - this.stall));
+        const w0 = this.writesBefore(l);
+        if (this.writesBefore(e) - w0 > room) {
+          let good = l;
+          let bad = e;
+          while (bad - good > 1) {
+            const mid = Math.floor((good + bad) / 2);
+            if (this.writesBefore(mid) - w0 > room) bad = mid;
+            else good = mid;
+          }
+          e = good;
+        }
+        if (e > l) {
+          this.ofmap.store(this.writesBefore(e) - w0);
+          this.line += e - l;
+          this.lastOut = this.line - 1 + this.stall;
+          l = e;
+          if (l >= L) break;
+        }
+      }
+      this.step(l);
+      l++;
+    }
+  }
+
+  /** Line l of the fold, as the line-by-line replay does it. */
+  private step(l: number): void {
+    const { plan, R, fc, fr, ru, cu, ifmap, filter } = this;
+    const { M, N, K } = plan.gemm;
+    const cycle = this.line + this.stall;
+    let si: number;
+    let sf: number;
+    if (plan.dataflow === 'os') {
+      si = ifmap.line(cycle, true, fr * K + l, Math.max(0, l - K + 1), Math.min(ru - 1, l));
+      sf = filter.line(cycle, true, fc * K + l, Math.max(0, l - K + 1), Math.min(cu - 1, l));
+    } else {
+      const t = l - R;
+      const load = l < R && R - 1 - l < ru ? fc * K + fr * R + R - 1 - l : -1;
+      if (plan.dataflow === 'ws') {
+        si = ifmap.line(cycle, true, fr * M + t, Math.max(0, t - M + 1), Math.min(ru - 1, t));
+        sf = load < 0 ? 0 : filter.line(cycle, false, load, 0, cu - 1);
+      } else {
+        si = load < 0 ? 0 : ifmap.line(cycle, false, load, 0, cu - 1);
+        sf = filter.line(cycle, true, fr * N + t, Math.max(0, t - N + 1), Math.min(ru - 1, t));
+      }
+    }
+    const out = this.ofmap.line(cycle, this.writesBefore(l + 1) - this.writesBefore(l));
+    const so = out - cycle;
+    const s = Math.max(si, sf, so);
+    if (s > 0) {
+      this.stall += s;
+      this.stallBy[s === si ? 'ifmap' : s === sf ? 'filter' : 'ofmap'] += s;
+    }
+    this.lastOut = out;
+    this.line++;
+  }
+}
+
 export function simulateUserMode(conv: ConvShape, plan: FoldPlan, buf: UserBuffers): UserModeStats {
-  const { arrayRows: R, arrayCols: C, dataflow, rowFolds, colFolds, linesPerFold: L } = plan;
-  const { M, N, K } = plan.gemm;
   const bw = buf.bandwidth;
   const cells = new IfmapCells(conv);
   const igeo = ifmapGeometry(plan, cells);
@@ -47,107 +176,17 @@ export function simulateUserMode(conv: ConvShape, plan: FoldPlan, buf: UserBuffe
     each(i, j);
   }));
   // The ifmap's prefetch rows are taps (os, is) or windows (ws).
-  const ifmap = new ReadSide(isets, buf.ifmapWords, bw, { geo: igeo, cells, alongTaps: dataflow !== 'ws' });
+  const ifmap = new ReadSide(isets, buf.ifmapWords, bw, { geo: igeo, cells, alongTaps: plan.dataflow !== 'ws' });
   const filter = new ReadSide(new SetIndex(filterGeometry(plan), Math.ceil(buf.filterWords / 100)), buf.filterWords, bw);
   const ofmap = new WriteBuffer(buf.ofmapWords, bw);
-  const T = plan.t;
-  let stall = 0;
-  let line = 0;
-  let lastOut = 0;
-  const stallBy = { ifmap: 0, filter: 0, ofmap: 0 };
-  // First line >= l that a diagonal stream (line l reads step t = l - off of a0's diagonals) or
-  // a stationary load (rows base + R - 1 - l, for l in [R - rows, R)) may refill on.
-  const diagQuiet = (side: ReadSide, a0: number, S: number, w: number, off: number, l: number) => {
-    const tAct = S + w - 1;
-    const t = Math.max(0, l - off);
-    if (t >= tAct) return L;
-    const q = side.quietDiag(a0, S, w, t, tAct);
-    return q >= tAct ? L : q + off;
-  };
-  const loadQuiet = (side: ReadSide, base: number, rows: number, w: number, l: number) => {
-    if (l >= R) return L;
-    const first = Math.max(l, R - rows);
-    if (side.rowsInWindow(base, base + R - 1 - first)) return L;
-    const q = first + side.certifiedRows(base + R - 1 - first, w);
-    return q >= R ? L : q;
-  };
-  for (let fc = 0; fc < colFolds; fc++) {
-    for (let fr = 0; fr < rowFolds; fr++) {
-      const r0 = fr * R;
-      const c0 = fc * C;
-      const ru = Math.min(R, plan.sr - r0);
-      const cu = Math.min(C, plan.sc - c0);
-      // Line l writes the ofmap cells x in [0, cu) with l - hiLag <= x <= l - loLag.
-      const [hiLag, loLag] = dataflow === 'os' ? [K - 1 + R - 1, K - 1 + R - ru] : [2 * R - 1 + T - 1, 2 * R - 1];
-      const writesBefore = (l: number) => sumClamp(l - loLag, 0, cu - 1, hiLag - loLag + 1);
-      const quiet = (l: number) => {
-        if (dataflow === 'os') return Math.min(diagQuiet(ifmap, fr * K, K, ru, 0, l), diagQuiet(filter, fc * K, K, cu, 0, l));
-        if (dataflow === 'ws') return Math.min(diagQuiet(ifmap, fr * M, M, ru, R, l), loadQuiet(filter, fc * K + r0, ru, cu, l));
-        return Math.min(loadQuiet(ifmap, fc * K + r0, ru, cu, l), diagQuiet(filter, fr * N, N, ru, R, l));
-      };
-      let l = 0;
-      while (l < L) {
-        // Lines that refill nothing and neither start nor wait for a drain: no stall, so only
-        // their writes count, stored at once.
-        let e = quiet(l);
-        if (e > l) {
-          const [room, until] = ofmap.quiet(line + stall);
-          e = Math.min(e, l + (until - line - stall));
-          const w0 = writesBefore(l);
-          if (writesBefore(e) - w0 > room) {
-            let good = l;
-            let bad = e;
-            while (bad - good > 1) {
-              const mid = Math.floor((good + bad) / 2);
-              if (writesBefore(mid) - w0 > room) bad = mid;
-              else good = mid;
-            }
-            e = good;
-          }
-          if (e > l) {
-            ofmap.store(writesBefore(e) - w0);
-            line += e - l;
-            lastOut = line - 1 + stall;
-            l = e;
-            if (l >= L) break;
-          }
-        }
-        const cycle = line + stall;
-        let si: number;
-        let sf: number;
-        if (dataflow === 'os') {
-          si = ifmap.line(cycle, true, fr * K + l, Math.max(0, l - K + 1), Math.min(ru - 1, l));
-          sf = filter.line(cycle, true, fc * K + l, Math.max(0, l - K + 1), Math.min(cu - 1, l));
-        } else {
-          const t = l - R;
-          const load = l < R && R - 1 - l < ru ? fc * K + r0 + R - 1 - l : -1;
-          if (dataflow === 'ws') {
-            si = ifmap.line(cycle, true, fr * M + t, Math.max(0, t - M + 1), Math.min(ru - 1, t));
-            sf = load < 0 ? 0 : filter.line(cycle, false, load, 0, cu - 1);
-          } else {
-            si = load < 0 ? 0 : ifmap.line(cycle, false, load, 0, cu - 1);
-            sf = filter.line(cycle, true, fr * N + t, Math.max(0, t - N + 1), Math.min(ru - 1, t));
-          }
-        }
-        const out = ofmap.line(cycle, writesBefore(l + 1) - writesBefore(l));
-        const so = out - cycle;
-        const s = Math.max(si, sf, so);
-        if (s > 0) {
-          stall += s;
-          stallBy[s === si ? 'ifmap' : s === sf ? 'filter' : 'ofmap'] += s;
-        }
-        lastOut = out;
-        l++;
-        line++;
-      }
-    }
-  }
+  const walk = new Walk(plan, ifmap, filter, ofmap);
+  for (let fc = 0; fc < plan.colFolds; fc++) for (let fr = 0; fr < plan.rowFolds; fr++) walk.fold(fc, fr);
   return {
-    stallCycles: stall,
-    totalCycles: lastOut,
+    stallCycles: walk.stall,
+    totalCycles: walk.lastOut,
     dramIfmapReads: ifmap.ring.reads,
     dramFilterReads: filter.ring.reads,
     dramOfmapWrites: ofmap.finish(),
-    stallBy,
+    stallBy: walk.stallBy,
   };
 }
