@@ -91,8 +91,7 @@ export class ReadSide {
     const g = sets.g;
     // The valid cells of a run of the prefetch order have consecutive ranks.
     const r0 = diag ? sets.rankBefore(a - lo, lo) : sets.rankBefore(a, lo);
-    const iHi = diag ? a - hi : a;
-    const r1 = sets.rankBefore(iHi, hi) + (g.valid(iHi, hi) ? 1 : 0);
+    const r1 = sets.rankThrough(diag ? a - hi : a, hi);
     if (r1 <= r0) return 0;
     const s0 = Math.floor(r0 / perSet);
     const s1 = Math.floor((r1 - 1) / perSet);
@@ -115,11 +114,6 @@ export class ReadSide {
       }
     }
     return ring.refills > before ? Math.max(0, ring.last - cycle - 1) : 0;
-  }
-
-  /** Valid cells up to and including (i, j) in the prefetch order. */
-  private rankThrough(i: number, j: number): number {
-    return this.sets.rankBefore(i, j) + (this.sets.g.valid(i, j) ? 1 : 0);
   }
 
   /**
@@ -186,7 +180,7 @@ export class ReadSide {
   /** Valid cells up to the last one of the diagonal line of step t. */
   private lastRank(a0: number, w: number, t: number): number {
     const h = Math.min(w - 1, t);
-    return this.rankThrough(a0 + t - h, h);
+    return this.sets.rankThrough(a0 + t - h, h);
   }
 
   /** Whether rows [top, bottom] (whole rows, row-major order) are all in the window. */
@@ -194,7 +188,7 @@ export class ReadSide {
     if (bottom < top) return true;
     const { sets, perSet } = this;
     const r0 = sets.rankBefore(top, 0);
-    const r1 = this.rankThrough(bottom, sets.g.cols - 1);
+    const r1 = this.sets.rankThrough(bottom, sets.g.cols - 1);
     return r1 <= r0 || this.ring.rangeInWindow(Math.floor(r0 / perSet), Math.floor((r1 - 1) / perSet));
   }
 }

@@ -52,10 +52,21 @@ export class SetIndex {
 
   /** Valid cells before (i, j) in the prefetch order. */
   rankBefore(i: number, j: number): number {
+    return this.rank(i, j, false);
+  }
+
+  /** Valid cells up to and including (i, j). */
+  rankThrough(i: number, j: number): number {
+    return this.rank(i, j, true);
+  }
+
+  private rank(i: number, j: number, through: boolean): number {
     const p = this.pos(i, j);
     let invalid = 0;
+    let self = 0;
     if (this.padH > 0) {
       const { rows, cols, padRow: r0, padCol: c0 } = this.g;
+      if (i >= r0 && j >= c0) self = 1;
       if (this.g.diag) {
         const d = i + j;
         invalid = sumClamp(d - r0, c0, cols - 1, this.padH) + Math.max(0, Math.min(rows - 1, d - c0) - Math.max(i + 1, r0, d - cols + 1) + 1);
@@ -73,8 +84,9 @@ export class SetIndex {
         else hi = mid;
       }
       invalid += lo;
+      if (oob[lo] === p) self = 1;
     }
-    return p - invalid;
+    return p - invalid + (through ? 1 - self : 0);
   }
 
   /** The set of cell (i, j); of the next valid cell for an invalid one. */
