@@ -76,22 +76,24 @@ class Walk {
     return q >= tAct ? this.L : q + off;
   }
 
-  /** The same for a stationary load: rows base + R - 1 - l, for l in [R - rows, R). */
-  private loadQuiet(side: ReadSide, base: number, rows: number, l: number): number {
-    const R = this.R;
-    if (l >= R) return this.L;
-    const first = Math.max(l, R - rows);
-    if (side.rowsInWindow(base, base + R - 1 - first)) return this.L;
-    const q = first + side.certifiedRows(base + R - 1 - first, this.cu);
-    return q >= R ? this.L : q;
+  // Per read stream: the quiet bound last found and the ring's refill count then (a bound holds
+  // until the line it names, or until that ring refills).
+  private readonly streams = [-1, -1];
+  private readonly streamAt = [0, 0];
+
+  private streamQuiet(n: number, side: ReadSide, a0: number, S: number, w: number, off: number, l: number): number {
+    if (this.streams[n]! > l && this.streamAt[n] === side.ring.refills) return this.streams[n]!;
+    this.streamAt[n] = side.ring.refills;
+    return (this.streams[n] = this.diagQuiet(side, a0, S, w, off, l));
   }
 
   private quiet(l: number): number {
     const { dataflow, gemm: { M, N, K } } = this.plan;
     const { fc, fr, ru, cu, R } = this;
-    if (dataflow === 'os') return Math.min(this.diagQuiet(this.ifmap, fr * K, K, ru, 0, l), this.diagQuiet(this.filter, fc * K, K, cu, 0, l));
-    if (dataflow === 'ws') return Math.min(this.diagQuiet(this.ifmap, fr * M, M, ru, R, l), this.loadQuiet(this.filter, fc * K + fr * R, ru, l));
-    return Math.min(this.loadQuiet(this.ifmap, fc * K + fr * R, ru, l), this.diagQuiet(this.filter, fr * N, N, ru, R, l));
+    if (dataflow === 'os') return Math.min(this.streamQuiet(0, this.ifmap, fr * K, K, ru, 0, l), this.streamQuiet(1, this.filter, fc * K, K, cu, 0, l));
+    // After the loads (walked first, see fold) only one operand streams.
+    if (dataflow === 'ws') return this.streamQuiet(0, this.ifmap, fr * M, M, ru, R, l);
+    return this.streamQuiet(1, this.filter, fr * N, N, ru, R, l);
   }
 
   fold(fc: number, fr: number): void {
@@ -103,6 +105,34 @@ class Walk {
     this.cu = Math.min(plan.arrayCols, plan.sc - fc * plan.arrayCols);
     [this.hiLag, this.loLag] = plan.dataflow === 'os' ? [K - 1 + R - 1, K - 1 + R - this.ru] : [2 * R - 1 + plan.t - 1, 2 * R - 1];
     let l = 0;
+    if (plan.dataflow !== 'os') {
+      // Lines before R only load the stationary operand (rows bottom-up): nothing streams or
+      // writes yet, so each load line costs just its own refills.
+      const side = plan.dataflow === 'ws' ? this.filter : this.ifmap;
+      const key = plan.dataflow === 'ws' ? 'filter' : 'ifmap';
+      const base = fc * K + fr * R;
+      this.line += R - this.ru;
+      this.lastOut = this.line - 1 + this.stall;
+      // Rows >= certTop hit through certified copies while the ring has refilled certAt times.
+      let certTop = Infinity;
+      let certAt = -1;
+      for (l = R - this.ru; l < R; l++) {
+        const cycle = this.line + this.stall;
+        const row = base + R - 1 - l;
+        if (certAt !== side.ring.refills || row < certTop) {
+          const s = side.line(cycle, false, row, 0, this.cu - 1);
+          if (s > 0) {
+            this.stall += s;
+            this.stallBy[key] += s;
+          }
+          certAt = side.ring.refills;
+          certTop = row - side.certifiedRows(row - 1, this.cu);
+        }
+        this.lastOut = cycle;
+        this.line++;
+      }
+    }
+    this.streams[0] = this.streams[1] = -1;
     while (l < L) {
       // Lines that refill nothing and neither start nor wait for a drain: no stall, so only
       // their writes count, stored at once.
