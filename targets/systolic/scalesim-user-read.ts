@@ -182,4 +182,12 @@ export class ReadSide {
     const h = Math.min(w - 1, t);
     return this.sets.rankThrough(a0 + t - h, h);
   }
+
+  /** Whether the cells of rows [top, bottom] (row-major order) are all in the window. */
+  rowsInWindow(top: number, bottom: number): boolean {
+    const { sets, perSet } = this;
+    const r0 = sets.rankBefore(top, 0);
+    const r1 = sets.rankThrough(bottom, sets.g.cols - 1);
+    return r1 <= r0 || this.ring.rangeInWindow(Math.floor(r0 / perSet), Math.floor((r1 - 1) / perSet));
+  }
 }

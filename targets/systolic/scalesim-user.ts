@@ -111,11 +111,15 @@ class Walk {
       const side = plan.dataflow === 'ws' ? this.filter : this.ifmap;
       const key = plan.dataflow === 'ws' ? 'filter' : 'ifmap';
       const base = fc * K + fr * R;
-      this.line += R - this.ru;
-      this.lastOut = this.line - 1 + this.stall;
+      if (this.ru < R) {
+        this.line += R - this.ru;
+        this.lastOut = this.line - 1 + this.stall;
+      }
       // Rows >= certTop hit through certified copies while the ring has refilled certAt times.
       let certTop = Infinity;
-      let certAt = -1;
+      let certAt = side.ring.refills;
+      // Often the whole block of rows is in the window: no load line refills.
+      if (side.rowsInWindow(base, base + this.ru - 1)) certTop = -Infinity;
       for (l = R - this.ru; l < R; l++) {
         const cycle = this.line + this.stall;
         const row = base + R - 1 - l;
