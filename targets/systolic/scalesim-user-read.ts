@@ -129,8 +129,11 @@ export class ReadSide {
     const s0 = Math.floor(sets.rankBefore(a0 + t - lo, lo) / perSet);
     if (!ring.inWindow(s0)) return this.certifiedDiag(a0, S, w, t, tEnd);
     const limit = ring.runHi(s0) * perSet;
-    if (this.lastRank(a0, w, t) > limit) return this.certifiedDiag(a0, S, w, t, tEnd);
-    let good = t;
+    const r = this.lastRank(a0, w, t);
+    if (r > limit) return this.certifiedDiag(a0, S, w, t, tEnd);
+    // A line's last cell is at most cols + 1 places after the previous line's: start the
+    // search past the lines that cannot reach the limit.
+    let good = Math.min(tEnd - 1, t + Math.floor((limit - r) / (sets.g.cols + 1)));
     let bad = tEnd;
     for (let step = 1; good + step < tEnd; step *= 2) {
       if (this.lastRank(a0, w, good + step) > limit) {
