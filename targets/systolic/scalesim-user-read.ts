@@ -72,6 +72,8 @@ export class ReadSide {
         ? Math.min(tHi, Math.floor((ring.runHi(s2) * perSet - 1 - r2) / cols))
         : Math.min(-tLo, Math.floor((r2 - ring.runLo(s2) * perSet) / cols));
       reach = Math.max(reach, r);
+      // Long enough to outlast most folds' lines: not worth more ranks.
+      if (reach >= 16 * cols) break;
     }
     if (refills === 0) {
       this.certAt[j] = ring.refills;
