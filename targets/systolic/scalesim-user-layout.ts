@@ -90,24 +90,39 @@ export class IfmapCells {
   }
 
   /**
-   * The shifts t (tLo <= t <= tHi) for which (m, k + t) and (m2, k2 + t) — or, `alongTaps` false,
+   * Sets [shiftLo, shiftHi] to the shifts t for which (m, k + t) and (m2, k2 + t) — or, `alongTaps` false,
    * (m + t, k) and (m2 + t, k2) — still hold one address, given that (m, k) and (m2, k2) do. A
    * copy in the same filter column (window column) stays one as long as both cells exist; any
    * other only while the tap (window) stays in its filter row (output row).
    */
-  shiftRange(m: number, k: number, m2: number, k2: number, alongTaps: boolean): [number, number] {
+  shiftRange(m: number, k: number, m2: number, k2: number, alongTaps: boolean): void {
     const { filterW: fw, channels: ch } = this.conv;
     if (alongTaps) {
       const q = k % (fw * ch);
       const dx = Math.floor(q / ch) - Math.floor((k2 % (fw * ch)) / ch);
-      if (dx === 0) return [-Math.min(k, k2), this.K - 1 - Math.max(k, k2)];
-      return [Math.max(0, dx) * ch - q, Math.min(fw, fw + dx) * ch - 1 - q];
+      if (dx === 0) {
+        this.shiftLo = -Math.min(k, k2);
+        this.shiftHi = this.K - 1 - Math.max(k, k2);
+      } else {
+        this.shiftLo = Math.max(0, dx) * ch - q;
+        this.shiftHi = Math.min(fw, fw + dx) * ch - 1 - q;
+      }
+      return;
     }
     const ox = m % this.ew;
     const ox2 = m2 % this.ew;
-    if (ox === ox2) return [-Math.min(m, m2), this.eh * this.ew - 1 - Math.max(m, m2)];
-    return [-Math.min(ox, ox2), this.ew - 1 - Math.max(ox, ox2)];
+    if (ox === ox2) {
+      this.shiftLo = -Math.min(m, m2);
+      this.shiftHi = this.eh * this.ew - 1 - Math.max(m, m2);
+    } else {
+      this.shiftLo = -Math.min(ox, ox2);
+      this.shiftHi = this.ew - 1 - Math.max(ox, ox2);
+    }
   }
+
+  /** shiftRange's answer (kept here rather than allocated: it runs once per copy examined). */
+  shiftLo = 0;
+  shiftHi = 0;
 
   /**
    * Writes (m', k') pairs for every cell holding the same address as (m, k), itself included,
@@ -146,8 +161,6 @@ export interface IfmapGeometry extends RingGeometry {
   byM: boolean;
   blockW: number;
   blockH: number;
-  /** Prefetch-matrix cell of GEMM cell (m, k). */
-  at(m: number, k: number): [number, number];
 }
 
 export function ifmapGeometry(plan: FoldPlan, cells: IfmapCells): IfmapGeometry {
@@ -163,10 +176,6 @@ export function ifmapGeometry(plan: FoldPlan, cells: IfmapCells): IfmapGeometry 
         const m = fr * R + j;
         return m < M && cells.inBounds(m, i - fr * K);
       },
-      at: (m, k) => {
-        const fr = Math.floor(m / R);
-        return [fr * K + k, m - fr * R];
-      },
     };
   }
   if (dataflow === 'ws') {
@@ -179,10 +188,6 @@ export function ifmapGeometry(plan: FoldPlan, cells: IfmapCells): IfmapGeometry 
         const k = fr * R + j;
         return k < K && cells.inBounds(i - fr * M, k);
       },
-      at: (m, k) => {
-        const fr = Math.floor(k / R);
-        return [fr * M + m, k - fr * R];
-      },
     };
   }
   // IS: column folds over M of the transposed ifmap (K x C each), stacked, row by row.
@@ -194,11 +199,19 @@ export function ifmapGeometry(plan: FoldPlan, cells: IfmapCells): IfmapGeometry 
       const m = fc * C + j;
       return m < M && cells.inBounds(m, i - fc * K);
     },
-    at: (m, k) => {
-      const fc = Math.floor(m / C);
-      return [fc * K + k, m - fc * C];
-    },
   };
+}
+
+/** Prefetch-matrix row of GEMM cell (m, k) of the ifmap. */
+export function ifmapRow(g: IfmapGeometry, m: number, k: number): number {
+  const f = Math.floor((g.byM ? m : k) / g.blockW);
+  return f * g.blockH + (g.byM ? k : m);
+}
+
+/** Prefetch-matrix column of GEMM cell (m, k) of the ifmap. */
+export function ifmapCol(g: IfmapGeometry, m: number, k: number): number {
+  const mk = g.byM ? m : k;
+  return mk - Math.floor(mk / g.blockW) * g.blockW;
 }
 
 /** Prefetch geometry of the filter (K x N, every address distinct). */

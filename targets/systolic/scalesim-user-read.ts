@@ -6,7 +6,7 @@
  */
 
 import { ReadRing } from './scalesim-user-buffers.ts';
-import type { IfmapCells, IfmapGeometry } from './scalesim-user-layout.ts';
+import { ifmapCol, ifmapRow, type IfmapCells, type IfmapGeometry } from './scalesim-user-layout.ts';
 import type { SetIndex } from './scalesim-user-sets.ts';
 
 /** One operand's read ring plus how a demand line's cells map into it. */
@@ -57,9 +57,8 @@ export class ReadSide {
     for (let o = 0; o < n; o++) {
       const m2 = occ[2 * o]!;
       const k2 = occ[2 * o + 1]!;
-      const f2 = Math.floor((byM ? m2 : k2) / bw);
-      const i2 = f2 * bh + (byM ? k2 : m2);
-      const j2 = (byM ? m2 : k2) - f2 * bw;
+      const i2 = ifmapRow(f.geo, m2, k2);
+      const j2 = ifmapCol(f.geo, m2, k2);
       const r2 = sets.rankBefore(i2, j2);
       const s2 = Math.floor(r2 / perSet);
       if (!ring.inWindow(s2)) {
@@ -67,10 +66,10 @@ export class ReadSide {
         continue;
       }
       refills = 0;
-      const [tLo, tHi] = f.cells.shiftRange(m, k, m2, k2, f.alongTaps);
+      f.cells.shiftRange(m, k, m2, k2, f.alongTaps);
       const r = dir > 0
-        ? Math.min(tHi, Math.floor((ring.runHi(s2) * perSet - 1 - r2) / cols))
-        : Math.min(-tLo, Math.floor((r2 - ring.runLo(s2) * perSet) / cols));
+        ? Math.min(f.cells.shiftHi, Math.floor((ring.runHi(s2) * perSet - 1 - r2) / cols))
+        : Math.min(-f.cells.shiftLo, Math.floor((r2 - ring.runLo(s2) * perSet) / cols));
       reach = Math.max(reach, r);
       // Long enough to outlast most folds' lines: not worth more ranks.
       if (reach >= 16 * cols) break;

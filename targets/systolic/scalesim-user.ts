@@ -13,7 +13,7 @@
 
 import type { ConvShape, FoldPlan } from './gemm-model.ts';
 import { WriteBuffer } from './scalesim-user-buffers.ts';
-import { filterGeometry, ifmapGeometry, IfmapCells } from './scalesim-user-layout.ts';
+import { filterGeometry, ifmapCol, ifmapGeometry, IfmapCells, ifmapRow } from './scalesim-user-layout.ts';
 import { ReadSide } from './scalesim-user-read.ts';
 import { SetIndex, sumClamp } from './scalesim-user-sets.ts';
 
@@ -205,10 +205,7 @@ export function simulateUserMode(conv: ConvShape, plan: FoldPlan, buf: UserBuffe
   const bw = buf.bandwidth;
   const cells = new IfmapCells(conv);
   const igeo = ifmapGeometry(plan, cells);
-  const isets = new SetIndex(igeo, Math.ceil(buf.ifmapWords / 100), (each) => cells.outOfBounds((m, k) => {
-    const [i, j] = igeo.at(m, k);
-    each(i, j);
-  }));
+  const isets = new SetIndex(igeo, Math.ceil(buf.ifmapWords / 100), (each) => cells.outOfBounds((m, k) => each(ifmapRow(igeo, m, k), ifmapCol(igeo, m, k))));
   // The ifmap's prefetch rows are taps (os, is) or windows (ws).
   const ifmap = new ReadSide(isets, buf.ifmapWords, bw, { geo: igeo, cells, alongTaps: plan.dataflow !== 'ws' });
   const filter = new ReadSide(new SetIndex(filterGeometry(plan), Math.ceil(buf.filterWords / 100)), buf.filterWords, bw);
