@@ -104,10 +104,12 @@ export class ReadSide {
       // A cell whose own set is out of the window may still hit through another copy.
       // Diagonal lines move down their columns from line to line, row lines (is loads) up.
       const dir = diag ? 1 : -1;
+      // Demand lines never reach the padding, so only windows over the edge have invalid cells.
+      const allValid = this.ifmap.cells.allInBounds;
       let rank = r0;
       for (let j = lo; j <= hi; j++) {
         const i = diag ? a - j : a;
-        if (!g.valid(i, j)) continue;
+        if (!allValid && !g.valid(i, j)) continue;
         const s = Math.floor(rank++ / perSet);
         if (ring.inWindow(s)) continue;
         if (this.certAt[j] === ring.refills && i >= this.certLo[j]! && i <= this.certHi[j]!) continue;
