@@ -71,8 +71,9 @@ export class ReadSide {
         ? Math.min(f.cells.shiftHi, Math.floor((ring.runHi(s2) * perSet - 1 - r2) / cols))
         : Math.min(-f.cells.shiftLo, Math.floor((r2 - ring.runLo(s2) * perSet) / cols));
       reach = Math.max(reach, r);
-      // Long enough to outlast most folds' lines: not worth more ranks.
-      if (reach >= 16 * cols) break;
+      // A certificate as long as a fold's stationary block: looking further costs more ranks
+      // than the lines it would save.
+      if (reach >= cols) break;
     }
     if (refills === 0) {
       this.certAt[j] = ring.refills;
