@@ -13,7 +13,8 @@
  * when any of them is in the active window, so `occurrences` lists them from the geometry.
  */
 
-import type { ConvShape, FoldPlan } from '../../../../targets/systolic/gemm-model.ts';
+import type { FoldPlan } from '../../../../targets/systolic/gemm-model.ts';
+import type { IfmapCells } from '../../../../targets/systolic/scalesim-user-layout.ts';
 
 export interface RingGeometry {
   rows: number;
@@ -58,73 +59,6 @@ export class SetMap {
 
   set(i: number, j: number): number {
     return this.setAt[i * this.g.cols + j]!;
-  }
-}
-
-/** The ifmap address of GEMM cell (m, k) under operand_matrix's conv mapping, or -1 out of bounds. */
-export class IfmapCells {
-  readonly eh: number;
-  readonly ew: number;
-  readonly K: number;
-  /** Every in-bounds address is held by exactly one cell (windows do not overlap). */
-  readonly injective: boolean;
-  /** Every cell is in bounds (SCALE-Sim's ceil output size adds no partial window). */
-  readonly allInBounds: boolean;
-  // Top-left ifmap row / column of each window m, and the offset of each tap k in it.
-  private readonly winY: Int32Array;
-  private readonly winX: Int32Array;
-  private readonly tapY: Int32Array;
-  private readonly tapX: Int32Array;
-
-  constructor(readonly conv: ConvShape) {
-    const { filterH: fh, filterW: fw, channels: ch, strideH: sh, strideW: sw } = conv;
-    this.eh = Math.ceil((conv.ifmapH - fh + sh) / sh);
-    this.ew = Math.ceil((conv.ifmapW - fw + sw) / sw);
-    this.K = fh * fw * ch;
-    this.injective = (fh <= sh || this.eh === 1) && (fw <= sw || this.ew === 1);
-    this.allInBounds = (this.eh - 1) * sh + fh <= conv.ifmapH && (this.ew - 1) * sw + fw <= conv.ifmapW;
-    const M = this.eh * this.ew;
-    this.winY = new Int32Array(M);
-    this.winX = new Int32Array(M);
-    for (let m = 0; m < M; m++) {
-      const oy = Math.floor(m / this.ew);
-      this.winY[m] = oy * sh;
-      this.winX[m] = (m - oy * this.ew) * sw;
-    }
-    this.tapY = new Int32Array(this.K);
-    this.tapX = new Int32Array(this.K);
-    for (let k = 0; k < this.K; k++) {
-      const cRow = Math.floor(k / (fw * ch));
-      this.tapY[k] = cRow;
-      this.tapX[k] = Math.floor((k - cRow * fw * ch) / ch);
-    }
-  }
-
-  inBounds(m: number, k: number): boolean {
-    return this.allInBounds || (this.winY[m]! + this.tapY[k]! < this.conv.ifmapH && this.winX[m]! + this.tapX[k]! < this.conv.ifmapW);
-  }
-
-  /** Calls back (m', k') for every cell holding the same address as (m, k), itself included. */
-  occurrences(m: number, k: number, each: (m: number, k: number) => boolean): boolean {
-    const { filterH: fh, filterW: fw, channels: ch, strideH: sh, strideW: sw } = this.conv;
-    const oy = Math.floor(m / this.ew);
-    const ox = m - oy * this.ew;
-    const cRow = Math.floor(k / (fw * ch));
-    const rest = k - cRow * fw * ch;
-    const cCol = Math.floor(rest / ch);
-    const c = rest - cCol * ch;
-    const py = oy * sh + cRow;
-    const px = ox * sw + cCol;
-    for (let cy = py % sh; cy < fh && cy <= py; cy += sh) {
-      const y = (py - cy) / sh;
-      if (y >= this.eh) continue;
-      for (let cx = px % sw; cx < fw && cx <= px; cx += sw) {
-        const x = (px - cx) / sw;
-        if (x >= this.ew) continue;
-        if (each(y * this.ew + x, (cy * fw + cx) * ch + c)) return true;
-      }
-    }
-    return false;
   }
 }
 

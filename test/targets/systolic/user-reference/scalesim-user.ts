@@ -3,7 +3,9 @@
  * matched every SCALE-Sim row it was checked on) so the fast model in
  * targets/systolic/scalesim-user*.ts can be compared with it on random layers. It builds a set
  * index for every cell of each operand and checks straddling lines word by word: seconds per
- * network, fine for small layers.
+ * network, fine for small layers. The ifmap's address arithmetic (IfmapCells), the write
+ * buffer and the ring's one-refill step, which the rewrite did not change, are the model's own;
+ * the set numbers, the word-by-word refills and the line-by-line walk are the original ones.
  *
  * SCALE-Sim v2 with a fixed interface bandwidth (InterfaceBandwidth: USER): stall cycles and DRAM
  * traffic of one layer, exactly as memory/double_buffered_scratchpad_mem.service_memory_requests
@@ -18,27 +20,10 @@
  */
 
 import type { ConvShape, FoldPlan } from '../../../../targets/systolic/gemm-model.ts';
-import { ReadRing, WriteBuffer } from './scalesim-user-buffers.ts';
-import { filterGeometry, ifmapGeometry, IfmapCells, SetMap, type IfmapGeometry } from './scalesim-user-layout.ts';
-
-export type Operand = 'ifmap' | 'filter' | 'ofmap';
-
-export interface UserModeStats {
-  stallCycles: number;
-  totalCycles: number;
-  dramIfmapReads: number;
-  dramFilterReads: number;
-  dramOfmapWrites: number;
-  /** Stall cycles charged to each interface (a line's stall goes to the one that waited longest). */
-  stallBy: Record<Operand, number>;
-}
-
-export interface UserBuffers {
-  ifmapWords: number;
-  filterWords: number;
-  ofmapWords: number;
-  bandwidth: number;
-}
+import { ReadRing, WriteBuffer } from '../../../../targets/systolic/scalesim-user-buffers.ts';
+import { IfmapCells } from '../../../../targets/systolic/scalesim-user-layout.ts';
+import type { UserBuffers, UserModeStats } from '../../../../targets/systolic/scalesim-user.ts';
+import { filterGeometry, ifmapGeometry, SetMap, type IfmapGeometry } from './scalesim-user-layout.ts';
 
 /** One operand's read ring plus how a demand line's cells map into it. */
 class ReadSide {
@@ -50,8 +35,11 @@ class ReadSide {
     bw: number,
     private readonly ifmap?: { geo: IfmapGeometry; cells: IfmapCells },
   ) {
-    this.ring = new ReadRing(map, words, bw);
+    this.ring = new ReadRing(map.numSets, map.cells, words, bw);
+    this.occ = new Float64Array(ifmap ? 2 * ifmap.cells.conv.filterH * ifmap.cells.conv.filterW : 0);
   }
+
+  private readonly occ: Float64Array;
 
   private hit(i: number, j: number): boolean {
     const ring = this.ring;
@@ -59,10 +47,12 @@ class ReadSide {
     const f = this.ifmap;
     if (!f || f.cells.injective) return false;
     const [m, k] = f.geo.cellOf(i, j);
-    return f.cells.occurrences(m, k, (m2, k2) => {
-      const [i2, j2] = f.geo.at(m2, k2);
-      return ring.inWindow(this.map.set(i2, j2));
-    });
+    const n = f.cells.occurrences(m, k, this.occ);
+    for (let o = 0; o < n; o++) {
+      const [i2, j2] = f.geo.at(this.occ[2 * o]!, this.occ[2 * o + 1]!);
+      if (ring.inWindow(this.map.set(i2, j2))) return true;
+    }
+    return false;
   }
 
   /**
@@ -82,7 +72,7 @@ class ReadSide {
     for (let j = lo; j <= hi; j++) {
       const i = diag ? a - j : a;
       if (!map.g.valid(i, j)) continue;
-      while (!this.hit(i, j)) ring.refill();
+      while (!this.hit(i, j)) ring.refill(1);
     }
     return ring.refills > before ? Math.max(0, ring.last - cycle - 1) : 0;
   }
