@@ -1,7 +1,10 @@
 /**
  * SCALE-Sim v2 with a fixed interface bandwidth (InterfaceBandwidth: USER): stall cycles and DRAM
  * traffic of one layer, exactly as memory/double_buffered_scratchpad_mem.service_memory_requests
- * produces them, walked one demand line at a time (not one word at a time).
+ * produces them. The walk jumps over runs of demand lines on which no read buffer refills and
+ * the write buffer neither starts nor waits for a drain, and replays the other lines one by one
+ * (scalesim-user-read.ts prices a line's reads); the word-by-word replay it must equal is in
+ * test/targets/systolic/user-reference/.
  *
  * Line i is issued at cycle i + stalls so far. The ifmap and filter read rings and the ofmap write
  * buffer each serve it at that cycle with the whole configured bandwidth (bws[0] for all three);
