@@ -99,3 +99,5 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
   }
   return { module: m, layers, folded, foldedSigns, scales };
 }
+
+export const hasLoweredLayer = (m: Module): boolean => Object.values(m.nodes).some((n) => loweredPrecision(n) !== undefined);
