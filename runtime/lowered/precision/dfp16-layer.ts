@@ -16,6 +16,7 @@
 import type { Tensor } from '../../tensor.ts';
 import { chooseExponent, INT16_MAX, INT16_MIN } from '../../kernels/fixed-point.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
+import { quantizeInto } from './int8-layer.ts';
 import type { IntegerLayer, LayerCounts } from './types.ts';
 
 export type OverflowPolicy = 'rescale' | 'saturate';
@@ -36,14 +37,7 @@ export interface Dfp16LayerSpec {
 export const exponentOf = (s: number): number => Math.ceil(Math.log2(s) - 1e-12);
 
 function mantissas(x: ArrayLike<number>, from: number, to: number, e: number, out: Int16Array, at: number): number {
-  let saturated = 0;
-  const k = 2 ** -e;
-  for (let i = from; i < to; i++) {
-    const v = roundHalfEven(x[i]! * k);
-    if (v > INT16_MAX || v < INT16_MIN) saturated++;
-    out[at + i - from] = saturate(v, INT16_MIN, INT16_MAX);
-  }
-  return saturated;
+  return quantizeInto(x, from, to, 2 ** e, INT16_MIN, INT16_MAX, out, at);
 }
 
 /** One output row: acc_j = bias_j + Σ_p x_p·w_jp, saturating to int32 on every addition. */

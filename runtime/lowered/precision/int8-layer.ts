@@ -23,15 +23,18 @@ export interface Int8LayerSpec {
   outScale?: number;
 }
 
-/** x → int8 at scale s (round half to even, saturate), counting saturated values. */
-export function quantizeInput(x: Float32Array, count: number, s: number, counts: LayerCounts): Int8Array {
-  const q = new Int8Array(count);
-  for (let i = 0; i < count; i++) {
+/**
+ * x[from, to) → integers q = round_half_even(x / s) saturated to [lo, hi], into out at `at`;
+ * returns how many saturated.
+ */
+export function quantizeInto(x: ArrayLike<number>, from: number, to: number, s: number, lo: number, hi: number, out: Int8Array | Int16Array, at: number): number {
+  let saturated = 0;
+  for (let i = from; i < to; i++) {
     const v = roundHalfEven(x[i]! / s);
-    if (v > INT8_MAX || v < INT8_MIN) counts.saturations++;
-    q[i] = saturate(v, INT8_MIN, INT8_MAX);
+    if (v > hi || v < lo) saturated++;
+    out[at + i - from] = saturate(v, lo, hi);
   }
-  return q;
+  return saturated;
 }
 
 export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
@@ -47,7 +50,8 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
     why: `int8 ${n}×${k}, ${s.perChannel ? 'per-channel' : 'per-tensor'} weight scales, int32 accumulation${mult ? ', fixed-point requantization to int8' : ''}`,
     weightBytes: n * k + 4 * n + 4 * qw.scale.length,
     gemm(m, A, counts) {
-      const qx = quantizeInput(A, m * k, sx, counts);
+      const qx = new Int8Array(m * k);
+      counts.saturations += quantizeInto(A, 0, m * k, sx, INT8_MIN, INT8_MAX, qx, 0);
       const acc = new Int32Array(m * n);
       for (let i = 0; i < m; i++) acc.set(bias, i * n);
       gemmInt8(m, n, k, qx, qw.values, acc, { transB: true, accumulate: true });
