@@ -173,7 +173,7 @@ it is a terminal.
   },
   run: {
     summary: 'evaluate a trained network on a data set or on inputs from a JSON file',
-    usage: 'kiln run FILE[:NETWORK] --checkpoint PATH --input DATA [--json] [--limit N] [--set NAME=VALUE]…',
+    usage: 'kiln run FILE[:NETWORK] --checkpoint PATH --input DATA [--json] [--limit N] [--emulate] [--set NAME=VALUE]…',
     help: `Loads the weights kiln train wrote to PATH into NETWORK and runs it in inference mode.
 
   --checkpoint PATH  the trained weights (a checkpoint of this network, same shapes)
@@ -183,8 +183,10 @@ it is a terminal.
                      training preprocessed its data (e.g. Iris standardised)
   --json             {"network", "input", "samples", "accuracy", "correct", "predictions"[, "outputs"]}
   --limit N          only the first N samples
+  --emulate          run i8/i16/binary/ternary layers as training does (f32 fake quantization)
+                     instead of through their integer kernels (docs/precision.md#execution)
   --set NAME=VALUE   override a network parameter`,
-    flags: { '--checkpoint': { value: true }, '--input': { value: true }, '--json': {}, '--limit': { value: true }, '--set': { value: true, repeat: true } },
+    flags: { '--checkpoint': { value: true }, '--input': { value: true }, '--json': {}, '--limit': { value: true }, '--emulate': {}, '--set': { value: true, repeat: true } },
     async load() {
       const { runRun } = await import('./commands/run.ts');
       return (args, io) => runRun({
@@ -193,6 +195,7 @@ it is a terminal.
         input: args.flags.get('--input')?.[0],
         json: args.flags.has('--json'),
         limit: args.flags.get('--limit')?.[0],
+        emulate: args.flags.has('--emulate'),
         overrides: parseOverrides(args.flags.get('--set'), 'run'),
       }, { ...io, warn: (d) => report(d, io), tty: false });
     },

@@ -12,6 +12,7 @@ import type { Weights } from '../interpreter/types.ts';
 import type { Optimizer, Params } from '../optim.ts';
 import { isLearnable } from '../autodiff/precision.ts';
 import { formatShape, size } from '../tensor.ts';
+import { isScaleKey } from '../lowered/precision/types.ts';
 
 export interface EpochReport {
   epoch: number;
@@ -75,7 +76,9 @@ export function loadCheckpointInto(file: string, m: Module, weights: Weights): {
   const want = new Map<string, number[]>();
   for (const [id, ps] of Object.entries(weights)) for (const [name, t] of Object.entries(ps)) want.set(paramKey(id, name), t.shape);
   for (const key of want.keys()) if (!c.params.has(key)) throw bad(file, `has no parameter \`${key}\``, `it was written for a different version of \`${m.name}\``);
+  // Quantization scales ride along with the parameters (runtime/lowered/precision/scales.ts).
   for (const [key, data] of c.params) {
+    if (isScaleKey(key)) continue;
     const shape = want.get(key);
     if (!shape) throw bad(file, `has a parameter \`${key}\` that \`${m.name}\` does not declare`, `it was written for a different version of \`${m.name}\``);
     if (data.length !== size(shape)) {
@@ -85,6 +88,7 @@ export function loadCheckpointInto(file: string, m: Module, weights: Weights): {
     }
   }
   for (const [key, data] of c.params) {
+    if (isScaleKey(key)) continue;
     const [id, name] = splitKey(key);
     weights[id]![name]!.data.set(data);
   }
