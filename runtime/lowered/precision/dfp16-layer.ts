@@ -17,19 +17,12 @@ import type { Tensor } from '../../tensor.ts';
 import { chooseExponent, INT16_MAX, INT16_MIN } from '../../kernels/fixed-point.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
 import { quantizeInto } from './int8-layer.ts';
-import type { IntegerLayer, LayerCounts } from './types.ts';
+import type { IntegerLayer, LayerCounts, ScaledLayerSpec } from './types.ts';
 
 export type OverflowPolicy = 'rescale' | 'saturate';
 
-export interface Dfp16LayerSpec {
-  weight: Tensor;
-  bias?: Tensor;
-  perChannel: boolean;
-  /** Given weight scales (powers of two: 2^e); derived from max|w| when absent. */
-  weightScale?: Float32Array;
-  /** The input's scale 2^e_x (a non-power of two is rounded up to one). */
-  actScale: number;
-  outScale?: number;
+/** Scales are powers of two (2^e); an input scale that is not one is rounded up to one. */
+export interface Dfp16LayerSpec extends ScaledLayerSpec {
   overflow?: OverflowPolicy;
 }
 

@@ -10,18 +10,10 @@
 import type { Tensor } from '../../tensor.ts';
 import { gemmInt8, INT32_MAX, INT32_MIN, INT8_MAX, INT8_MIN, quantizeInt8, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
 import { multiplyByFixed, quantizeMultiplier, type FixedMultiplier } from './fixed-multiplier.ts';
-import type { IntegerLayer, LayerCounts } from './types.ts';
+import type { IntegerLayer, LayerCounts, ScaledLayerSpec } from './types.ts';
 
-export interface Int8LayerSpec {
-  weight: Tensor;
-  bias?: Tensor;
-  /** Per-output-channel scales when true (axis 0 of the weight). */
-  perChannel: boolean;
-  /** Given weight scales (one or one per channel); derived as max|w| / 127 when absent. */
-  weightScale?: Float32Array;
-  actScale: number;
-  outScale?: number;
-}
+/** Weight scales, when not given, are max|w| / 127. */
+export type Int8LayerSpec = ScaledLayerSpec;
 
 /**
  * x[from, to) → integers q = round_half_even(x / s) saturated to [lo, hi], into out at `at`;

@@ -4,7 +4,23 @@
  * between ops; each layer quantizes them with its static scale (never one taken from the batch),
  * computes in integers, and hands back real values (exactly its integer results times their scale).
  */
+import type { Tensor } from '../../tensor.ts';
+
 export type LoweredPrecision = 'i8' | 'i16' | 'binary' | 'ternary';
+
+/** What an integer dense/conv layer is built from: its real weights and the scales that map them to integers. */
+export interface ScaledLayerSpec {
+  weight: Tensor;
+  bias?: Tensor;
+  /** Per-output-channel scales when true (axis 0 of the weight). */
+  perChannel: boolean;
+  /** Given weight scales (one, or one per channel); derived from max|w| when absent. */
+  weightScale?: Float32Array;
+  /** The input's scale. */
+  actScale: number;
+  /** The output's scale, when the layer declares integer activations. */
+  outScale?: number;
+}
 
 export interface LayerCounts {
   /** Multiply-accumulates (or adds, or XNOR-popcount bits) executed. */
