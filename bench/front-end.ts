@@ -1,6 +1,7 @@
 /**
  * Front-end benchmark: parse + check + infer shapes of generated networks of 1,000 and 10,000
  * layers. Goal (issue 2): 10,000 layers in under 1 s, and the 10k/1k time ratio at most 12.
+ * Also one statement chaining 5,000 and 20,000 relus (issue 9): the time should grow linearly.
  */
 import { checkFile } from '../compiler/driver.ts';
 import { generateNetwork } from './generate-network.ts';
@@ -16,6 +17,17 @@ function timeOnce(source: string): number {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
+}
+
+/** `y = x -> relu -> relu …`: one statement, `steps` steps. */
+export const reluChain = (steps: number): string => `network chain(batch = 1) {\n  input x : f32[batch, 16]\n  y = x${' -> relu'.repeat(steps)}\n  output y\n}\n`;
+
+export function benchChains(): { steps: number; ms: number }[] {
+  return [5_000, 20_000].map((steps) => {
+    const src = reluChain(steps);
+    timeOnce(src);
+    return { steps, ms: median(Array.from({ length: 3 }, () => timeOnce(src))) };
+  });
 }
 
 export function benchFrontEnd(): { layers: number; ms: number }[] {
@@ -34,4 +46,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log('front end: parse + check + infer shapes (median of runs)');
   for (const r of rows) console.log(`  ${String(r.layers).padStart(6)} layers  ${r.ms.toFixed(1).padStart(8)} ms`);
   console.log(`  10k/1k ratio ${(rows[1]!.ms / rows[0]!.ms).toFixed(2)} (goal ≤ 12; 10k goal < 1000 ms)`);
+  const chains = benchChains();
+  for (const c of chains) console.log(`  ${String(c.steps).padStart(6)}-step relu chain  ${c.ms.toFixed(1).padStart(8)} ms`);
+  console.log(`  20k/5k chain ratio ${(chains[1]!.ms / chains[0]!.ms).toFixed(2)} (linear: 4)`);
 }

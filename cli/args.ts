@@ -1,4 +1,5 @@
 /** A small, strict argument parser: unknown flags and missing values are usage errors (exit 2). */
+import { numberProblem } from '../compiler/ir/limits.ts';
 
 export class UsageError extends Error {}
 
@@ -56,8 +57,9 @@ export function parseOverrides(values: readonly string[] | undefined, command: s
   const out = new Map<string, number>();
   for (const v of values ?? []) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)$/.exec(v);
-    // 1e400 matches the pattern but is Infinity, which no parameter can be.
-    if (!m || !Number.isFinite(Number(m[2]))) throw new UsageError(`kiln ${command}: --set takes NAME=NUMBER, e.g. --set batch=1, not '${v}'`);
+    if (!m) throw new UsageError(`kiln ${command}: --set takes NAME=NUMBER, e.g. --set batch=1, not '${v}'`);
+    const why = numberProblem(Number(m[2]));
+    if (why) throw new UsageError(`kiln ${command}: --set ${m[1]}: ${why}`);
     out.set(m[1]!, Number(m[2]));
   }
   return out;

@@ -7,10 +7,10 @@
  * loads what argv's command needs and then runs the synchronous `main()`.
  */
 import { readFileSync } from 'node:fs';
+import { readInputText } from '../compiler/io/read-input.ts';
 import { formatDiagnostics, hasErrors, KilnError, type Diagnostic } from '../compiler/lang/diagnostics.ts';
 import { packagePath } from '../compiler/io/package-root.ts';
 import { PassFailure } from '../compiler/passes/pass.ts';
-import { readText } from '../compiler/io/text.ts';
 import { parseArgs, parseOverrides, UsageError, type FlagSpec, type ParsedArgs } from './args.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
@@ -83,8 +83,9 @@ When FILE declares several networks, name one as FILE:NETWORK.
   estimate: {
     summary: 'estimate cycles, time and energy of a network on one or more targets',
     usage: 'kiln estimate SOURCE --target T [--target T2 …] [--json] [--per-layer] [--rate R | --rates FILE | --measure DATA [--checkpoint PATH] [--samples N]] [--set NAME=VALUE]…',
-    help: `SOURCE is a .kiln file (FILE.kiln:NETWORK when it holds several), a module JSON, or a
-SCALE-Sim topology CSV (conv or GEMM m,n,k format). T is a preset name (see targets/presets),
+    help: `SOURCE is a .kiln file (FILE.kiln:NETWORK when it holds several), a module JSON, an ONNX
+model (.onnx with fixed input shapes; Q/DQ pairs become layer precisions), or a SCALE-Sim
+topology CSV (conv or GEMM m,n,k format). T is a preset name (see targets/presets),
 FILE.kiln:TARGET, or a SCALE-Sim .cfg file. Several targets are shown side by side.
 
 Every figure says its basis. CPUs and arrays are costed on the network's whole batch (its first
@@ -172,7 +173,7 @@ it is a terminal.
   },
   run: {
     summary: 'evaluate a trained network on a data set or on inputs from a JSON file',
-    usage: 'kiln run FILE[:NETWORK] --checkpoint PATH --input DATA [--json] [--limit N] [--set NAME=VALUE]…',
+    usage: 'kiln run FILE[:NETWORK] --checkpoint PATH --input DATA [--json] [--limit N] [--emulate] [--set NAME=VALUE]…',
     help: `Loads the weights kiln train wrote to PATH into NETWORK and runs it in inference mode.
 
   --checkpoint PATH  the trained weights (a checkpoint of this network, same shapes)
@@ -182,8 +183,10 @@ it is a terminal.
                      training preprocessed its data (e.g. Iris standardised)
   --json             {"network", "input", "samples", "accuracy", "correct", "predictions"[, "outputs"]}
   --limit N          only the first N samples
+  --emulate          run i8/i16/binary/ternary layers as training does (f32 fake quantization)
+                     instead of through their integer kernels (docs/precision.md#execution)
   --set NAME=VALUE   override a network parameter`,
-    flags: { '--checkpoint': { value: true }, '--input': { value: true }, '--json': {}, '--limit': { value: true }, '--set': { value: true, repeat: true } },
+    flags: { '--checkpoint': { value: true }, '--input': { value: true }, '--json': {}, '--limit': { value: true }, '--emulate': {}, '--set': { value: true, repeat: true } },
     async load() {
       const { runRun } = await import('./commands/run.ts');
       return (args, io) => runRun({
@@ -192,6 +195,7 @@ it is a terminal.
         input: args.flags.get('--input')?.[0],
         json: args.flags.has('--json'),
         limit: args.flags.get('--limit')?.[0],
+        emulate: args.flags.has('--emulate'),
         overrides: parseOverrides(args.flags.get('--set'), 'run'),
       }, { ...io, warn: (d) => report(d, io), tty: false });
     },
@@ -216,7 +220,7 @@ See docs/precision.md, "Post-training quantization".
   --method M          how a layer's clip value is chosen: max (default), percentile:P (e.g.
                       percentile:99.99), or mse (the clip minimising the quantization error)
   --out PATH          write the quantized checkpoint (weights at their quantized values, scales as
-                      LAYER/weight_scale and LAYER/act_scale, the precision of each layer)
+                      LAYER/weight_scale and LAYER/out_scale, the precision of each layer)
   --target T          also estimate the f32 and the quantized network on T (repeatable)
   --json              {"f32_accuracy", "quantized_accuracy", "per_tensor_accuracy" | "per_channel_accuracy",
                       "estimates"?, …}, accuracies as fractions
@@ -340,13 +344,7 @@ function single(positional: string[], command: string): string {
   return positional[0]!;
 }
 
-function readSource(file: string): string {
-  try {
-    return readText(file);
-  } catch (e) {
-    throw new KilnError({ severity: 'error', code: 'io', message: `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}` });
-  }
-}
+const readSource = (file: string): string => readInputText(file);
 
 /** Print diagnostics; 1 if any is an error. Files not in `sources` are read for display if possible. */
 function report(diags: readonly Diagnostic[], io: Io, sources?: ReadonlyMap<string, string>): number {
@@ -356,7 +354,7 @@ function report(diags: readonly Diagnostic[], io: Io, sources?: ReadonlyMap<stri
     const f = d.pos?.file;
     if (f && !all.has(f)) {
       try {
-        all.set(f, readText(f));
+        all.set(f, readInputText(f));
       } catch {
         /* show the diagnostic without its source line */
       }

@@ -3,13 +3,16 @@
  * the selected network and run a pipeline on it. The CLI and the tests both go through here.
  */
 import * as path from 'node:path';
+import { readInputText } from './io/read-input.ts';
 import type { TargetDescription, TrainDescription } from './lang/description.ts';
 import { checkTarget, checkTrain } from './lang/check-blocks.ts';
 import { buildNetwork } from './lang/build-network.ts';
 import { didYouMean, error, hasErrors, KilnError, uniqueDiagnostics, type Diagnostic } from './lang/diagnostics.ts';
 import { loadProgram, type LoadOptions, type Program } from './lang/load.ts';
 import { moduleFromJson } from './ir/json.ts';
-import { readText, stripBom } from './io/text.ts';
+import { importOnnx } from './onnx/importer.ts';
+import { readModel } from './onnx/proto.ts';
+import { stripBom } from './io/text.ts';
 import type { Module } from './ir/module.ts';
 import type { NetworkDecl } from './lang/ast.ts';
 import { runPipeline, type Instruments } from './passes/pass.ts';
@@ -94,6 +97,13 @@ function overridesFor(decl: NetworkDecl, overrides: ReadonlyMap<string, number> 
   return new Map([...(overrides ?? [])].filter(([k]) => decl.params.some((p) => p.name.name === k)));
 }
 
+/** An ONNX model through the importer (its weights are not needed to compile or estimate it). */
+function importedOnnx(file: string): Module {
+  const r = importOnnx(readModel(file));
+  if (!r.ok) throw new KilnError(error('onnx', `cannot import \`${file}\`: ${r.reason}`, undefined, 'Kiln imports the ONNX ops, types and shapes listed in docs/onnx-conformance.md'));
+  return r.value.module;
+}
+
 /** `file.kiln:name` → file and name; a plain path has no name. */
 export function splitSelector(spec: string): { file: string; name?: string } {
   const m = /^(.*\.(?:kiln|json)):([A-Za-z_][A-Za-z0-9_]*)$/.exec(spec);
@@ -142,11 +152,14 @@ function compileUnguarded(spec: string, opts: CompileOptions): CompileResult {
   let module: Module;
   const sources = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
-  if (file.endsWith('.json')) {
+  if (file.endsWith('.onnx')) {
+    module = importedOnnx(file);
+  } else if (file.endsWith('.json')) {
     let text: string;
     try {
-      text = stripBom((opts.readFile ?? readText)(file));
+      text = stripBom((opts.readFile ?? ((f: string) => readInputText(f)))(file));
     } catch (e) {
+      if (e instanceof KilnError) throw e;
       throw new KilnError(error('io', `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
     }
     sources.set(file, text);
@@ -165,7 +178,7 @@ function compileUnguarded(spec: string, opts: CompileOptions): CompileResult {
   }
   const r = runPipeline(module, passes, opts.instruments);
   // Warnings from the check run already cover the selected network's pipeline.
-  if (!file.endsWith('.json') && r.ok) return { module: r.module, diagnostics, sources };
+  if (!file.endsWith('.json') && !file.endsWith('.onnx') && r.ok) return { module: r.module, diagnostics, sources };
   if (!r.ok) throw new KilnError(r.diagnostics, sources);
   return { module: r.module, diagnostics: [...diagnostics, ...r.diagnostics], sources };
 }

@@ -9,11 +9,11 @@
  * does not know are kept in `extra` or ignored, so newer optional fields do not break reading.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { writeFileAtomic } from '../compiler/io/atomic-write.ts';
 import { readPreprocess, type Preprocess } from './data/preprocess.ts';
 import { type PrecisionMap, readPrecisionMap } from './quantize/layer-precision.ts';
+import { readInputText } from '../compiler/io/read-input.ts';
 
 export interface Checkpoint {
   network: string;
@@ -31,7 +31,7 @@ export interface Checkpoint {
   preprocess?: Preprocess;
   /**
    * Layers whose precision differs from what the source declares (a post-training-quantized
-   * checkpoint); their static scales are in `params` as `<layer>/weight_scale`, `<layer>/act_scale`.
+   * checkpoint); their static scales are in `params` as `<layer>/weight_scale`, `<layer>/out_scale`.
    */
   precision?: PrecisionMap;
 }
@@ -134,11 +134,7 @@ export function sealedKindOf(file: string): string | undefined {
 }
 
 function readSealedText(file: string, kind: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new KilnError(error('io', `cannot read ${kind} \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
-  }
+  return readInputText(file, { kind: 'data', what: kind });
 }
 
 /** Read a sealed file, check its header and checksum, and parse its body as a JSON object. */

@@ -10,6 +10,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { KilnError } from '../compiler/lang/diagnostics.ts';
 import { run } from './interpreter.ts';
+import { forward } from './autodiff/forward.ts';
 import type { Tensor } from './tensor.ts';
 import { importOnnx, unsupportedModel } from '../compiler/onnx/importer.ts';
 import { type OnnxTensor, halfToFloat, readModel, readTensor } from '../compiler/onnx/proto.ts';
@@ -104,7 +105,9 @@ function runDataSet(dir: string, model: ReturnType<typeof readModel>, dataDir: s
     const t = feeds.get(onnxName)!;
     inputs[id] = { shape: [...t.dims], data: Float32Array.from(t.values!) };
   }
-  const result = run(im.module, im.weights, inputs, { training: im.training });
+  // Q/DQ pairs imported as layer precisions are computed as training and `kiln run` do: fake-quantized.
+  const quantized = Object.values(im.module.nodes).some((n) => [n.attrs.weights, n.attrs.activations].some((p) => typeof p === 'object' && !Array.isArray(p) && p.dtype !== 'f32'));
+  const result = quantized ? forward(im.module, im.weights, inputs, { training: im.training, record: false, submatrix: false }) : run(im.module, im.weights, inputs, { training: im.training });
   let maxAbsErr = 0;
   if (expected.length !== im.outputs.length) return { name, status: 'fail', reason: `${expected.length} expected outputs for ${im.outputs.length} graph outputs` };
   for (let i = 0; i < im.outputs.length; i++) {

@@ -20,7 +20,8 @@ import { isQuantizedParam } from './autodiff/precision.ts';
 import { writeCheckpointAtomic } from './checkpoint.ts';
 import type { Dataset, Split } from './data/dataset.ts';
 import { initParams, streamSeed } from './interpreter.ts';
-import type { SpikeEncoding, Weights } from './interpreter/types.ts';
+import type { Inputs, SpikeEncoding, Weights } from './interpreter/types.ts';
+import type { Tensor } from './tensor.ts';
 import { learningRate, Optimizer } from './optim.ts';
 import { shiftImages } from './train/augment.ts';
 import { DataOrder, gather, inputPlan } from './train/batches.ts';
@@ -154,7 +155,7 @@ export interface Evaluation {
 }
 
 /** Inference over a data set in the network's batch size, the last batch padded. */
-export function evaluate(m: Module, weights: Weights, ds: Dataset, o: { limit?: number; encoding?: SpikeEncoding } = {}): Evaluation {
+export function evaluate(m: Module, weights: Weights, ds: Dataset, o: { limit?: number; encoding?: SpikeEncoding; run?: (inputs: Inputs) => Tensor } = {}): Evaluation {
   const plan = inputPlan(m, ds);
   const count = Math.min(ds.count, o.limit ?? ds.count);
   const outNode = m.nodes[m.outputs[0]!]!;
@@ -166,7 +167,8 @@ export function evaluate(m: Module, weights: Weights, ds: Dataset, o: { limit?: 
   for (let start = 0; start < count; start += plan.batch) {
     const n = Math.min(plan.batch, count - start);
     const { x, labels } = gather(ds, plan, undefined, start, n);
-    const out = forward(m, weights, { [plan.id]: x }, { training: false, record: false, encoding: o.encoding }).outputs[outNode.id]!;
+    // `run` executes another form of the network (its integer lowering) on the same batches.
+    const out = o.run ? o.run({ [plan.id]: x }) : forward(m, weights, { [plan.id]: x }, { training: false, record: false, encoding: o.encoding }).outputs[outNode.id]!;
     const pred = argmaxRows(out);
     const used = n * rowsPerSample;
     predictions.set(pred.subarray(0, used), start * rowsPerSample);

@@ -61,8 +61,29 @@ export function estimateEach(w: Workload, targets: TargetDescription[], opts: Ra
   });
 }
 
+
+/** Where in a result a number is NaN or infinite (`layers[3].energy_j`), or undefined. */
+function nonFinite(v: unknown, at: string): string | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : at;
+  if (Array.isArray(v)) return v.map((x, i) => nonFinite(x, `${at}[${i}]`)).find((p) => p);
+  if (typeof v === 'object' && v !== null) return Object.entries(v).map(([k, x]) => nonFinite(x, at ? `${at}.${k}` : k)).find((p) => p);
+  return undefined;
+}
+
+/**
+ * The size limits keep every figure of a network finite, but a target's own numbers (a frequency
+ * of 1e-300 Hz) can still overflow one; a figure that is not a number is never printed.
+ */
 export function estimate(w: Workload, target: TargetDescription, opts: RateOptions = {}): TargetResult {
-  return withBasis(withParamBytes(estimateOnce(w, target, opts), w), batchOf(w));
+  const r = withBasis(withParamBytes(estimateOnce(w, target, opts), w), batchOf(w));
+  const bad = nonFinite(r, '');
+  if (bad) {
+    // The likeliest culprit is the target's most extreme number (farthest from 1 in magnitude).
+    const extremity = (v: unknown) => (typeof v === 'number' && v !== 0 ? Math.abs(Math.log10(Math.abs(v))) : -1);
+    const src = Object.values(target.props).reduce<TargetDescription['props'][string] | undefined>((a, p) => (!a || extremity(p.value) > extremity(a.value) ? p : a), undefined)?.source;
+    throw new KilnError(error('overflow', `the estimate on \`${target.name}\` overflows: ${bad} is not a finite number`, src, 'check the target\'s numbers (frequencies, bandwidths, sizes) and the network\'s sizes for extreme values'));
+  }
+  return r;
 }
 
 function estimateOnce(w: Workload, target: TargetDescription, opts: RateOptions): TargetResult {

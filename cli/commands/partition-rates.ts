@@ -6,7 +6,7 @@
  * splits it) with trained weights, or with freshly initialized ones and a warning.
  * `--save-rates FILE` writes measured rates as a rates file (each population's mean rate).
  */
-import { readText } from '../../compiler/io/text.ts';
+import { readInputText } from '../../compiler/io/read-input.ts';
 import { UsageError } from '../args.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
@@ -38,9 +38,10 @@ export function parseRate(text: string, command: string): number {
 }
 
 export function readRates(file: string): Record<string, number> {
+  const text = readInputText(file, { what: 'rates file' });
   let doc: unknown;
   try {
-    doc = JSON.parse(readText(file));
+    doc = JSON.parse(text);
   } catch (e) {
     throw new KilnError(error('io', `cannot read rates file \`${file}\`: ${(e as Error).message}`, undefined, 'a rates file is JSON: {"layer": 0.05, …}'));
   }

@@ -4,7 +4,7 @@
  * NaN outputs, a kernel error without a sample, or a crash. JSON cannot hold NaN or Infinity, but
  * 1e400 parses as Infinity, so finiteness is checked too.
  */
-import { readText } from '../../compiler/io/text.ts';
+import { readInputText } from '../../compiler/io/read-input.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import { isInteger } from '../../compiler/ir/dtype.ts';
@@ -72,12 +72,12 @@ function flatten(sample: unknown, file: string, at: string, spec: InputSpec): nu
 
 /** A JSON file of samples as a data set (labels −1 when absent). */
 export function jsonInputs(file: string, spec: InputSpec): { data: Dataset; labelled: boolean } {
+  const text = readInputText(file, { kind: 'data', what: 'inputs', code: 'input' });
   let doc: unknown;
   try {
-    doc = JSON.parse(readText(file));
+    doc = JSON.parse(text);
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new KilnError(error('input', `cannot read inputs \`${file}\`: ${why}`, undefined, SHAPE_HINT));
+    throw new KilnError(error('input', `cannot read inputs \`${file}\`: ${(e as Error).message}`, undefined, SHAPE_HINT));
   }
   const obj = Array.isArray(doc) ? { inputs: doc } : (doc as { inputs?: unknown; labels?: unknown } | null);
   if (!obj || typeof obj !== 'object' || !Array.isArray(obj.inputs) || obj.inputs.length === 0) throw fail(file, 'holds no samples', SHAPE_HINT);

@@ -6,6 +6,10 @@
  */
 import { UsageError } from '../args.ts';
 import { warning } from '../../compiler/lang/diagnostics.ts';
+import type { Inputs } from '../../runtime/interpreter/types.ts';
+import { hasLoweredLayer, integerExecution } from '../../runtime/lowered/precision/execute.ts';
+import { CALIBRATION_SAMPLES } from '../../runtime/lowered/precision/scales.ts';
+import type { Tensor } from '../../runtime/tensor.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import type { Dataset } from '../../runtime/data/dataset.ts';
 import { loadData } from '../../runtime/data/index.ts';
@@ -23,6 +27,8 @@ export interface RunArgs {
   input?: string;
   json: boolean;
   limit?: string;
+  /** Fake-quantize in f32 as training does instead of running the integer lowering. */
+  emulate?: boolean;
   overrides: Map<string, number>;
 }
 
@@ -55,7 +61,14 @@ export function runRun(a: RunArgs, io: CommandIo): number {
     if (checkpoint.preprocess) applyPreprocess(checkpoint.preprocess, data.x, data.sampleShape[0]!, a.input);
     else io.warn([warning('checkpoint', `checkpoint \`${a.checkpoint}\` does not say how training preprocessed its inputs; the samples of ${a.input} are used as given`, undefined, 'a checkpoint written by this version of kiln train records it: train again to get one')]);
   }
-  const ev = evaluate(module, weights, data, { limit });
+  // Quantized layers run through their integer kernels (runtime/lowered/precision) unless asked not to.
+  let run: ((inputs: Inputs) => Tensor) | undefined;
+  if (!a.emulate && hasLoweredLayer(module)) {
+    const exec = integerExecution(module, weights, checkpoint.params, p.config ? () => loadData(p.config!.data.name, p.config!.data.args).train : undefined);
+    if (exec.calibrated.length) io.warn([warning('run', `calibrated ${exec.calibrated.join(', ')} on the first ${CALIBRATION_SAMPLES} training samples (max |x|): the checkpoint has no static scales for them`, undefined, 'store them with kiln quantize to fix them in the checkpoint')]);
+    run = exec.run;
+  }
+  const ev = evaluate(module, weights, data, { limit, run });
   const rowsPerSample = ev.rows / Math.min(data.count, limit ?? data.count);
   const outputs = Array.from({ length: ev.rows }, (_, r) => Array.from(ev.outputs.subarray(r * ev.classes, (r + 1) * ev.classes)));
   if (a.json) {

@@ -3,13 +3,6 @@
  * byte-order mark (U+FEFF); it is not part of the text, so it is dropped before lexing or JSON
  * parsing, and before the text is kept for showing source lines, so columns do not shift by one.
  */
-import { readFileSync } from 'node:fs';
-
 export function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
-
-/** Read a UTF-8 text file without its byte-order mark (errors are the caller's to word). */
-export function readText(file: string): string {
-  return stripBom(readFileSync(file, 'utf8'));
 }

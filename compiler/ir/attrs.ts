@@ -114,7 +114,8 @@ export function coerceAttr(spec: AttrSpec, v: SourceValue, qualifier?: string): 
   }
 }
 
-const isInt = (x: unknown, min = -Infinity): boolean => typeof x === 'number' && Number.isInteger(x) && x >= min;
+// Safe integers only: past 2^53 a double no longer holds every integer (docs/language.md, Limits).
+const isInt = (x: unknown, min = -Infinity): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= min;
 
 /**
  * Why a stored (already normalized) attribute value does not fit its type, or undefined when it
@@ -124,6 +125,7 @@ export function attrValueProblem(t: AttrType, v: unknown): string | undefined {
   const ok = (() => {
     switch (t.kind) {
       case 'int': return isInt(v, t.min);
+      // Floats need only be finite: ±FLT_MAX is a real clip bound (ONNX Clip's defaults), not an oversized count.
       case 'float': return typeof v === 'number' && Number.isFinite(v) && !(v < (t.min ?? -Infinity)) && (t.max === undefined || (t.maxExclusive ? v < t.max : v <= t.max));
       case 'bool': return typeof v === 'boolean';
       case 'enum': return typeof v === 'string' && t.values.includes(v);
@@ -132,7 +134,10 @@ export function attrValueProblem(t: AttrType, v: unknown): string | undefined {
       case 'ints': return Array.isArray(v) && v.every((x) => isInt(x));
       case 'precision': {
         const p = v as Precision | null;
-        return typeof p === 'object' && p !== null && (PRECISIONS as readonly string[]).includes(p.dtype) && (GRANULARITIES as readonly string[]).includes(p.granularity);
+        if (typeof p !== 'object' || p === null || !(PRECISIONS as readonly string[]).includes(p.dtype) || !(GRANULARITIES as readonly string[]).includes(p.granularity)) return false;
+        const nums = (a: unknown, ok: (x: number) => boolean) => Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === 'number' && ok(x));
+        if (p.scale !== undefined && (p.dtype !== 'i8' || !nums(p.scale, (x) => Number.isFinite(x) && x > 0))) return false;
+        return p.zero_point === undefined || (p.scale !== undefined && nums(p.zero_point, (x) => isInt(x, -128) && x <= 127) && p.zero_point.length === p.scale.length);
       }
     }
   })();

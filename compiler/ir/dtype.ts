@@ -14,6 +14,13 @@ export interface Precision {
   dtype: PrecisionName;
   /** How scales (i8), shared exponents (i16 dynamic fixed point) or ternary thresholds are shared. */
   granularity: Granularity;
+  /**
+   * Fixed i8 scales, one or one per channel, as an imported quantized model states them; absent,
+   * scales come from the values (max-abs, symmetric).
+   */
+  scale?: number[];
+  /** i8 zero points that go with `scale` (an asymmetric uint8 zero point z is z − 128 here); absent: 0. */
+  zero_point?: number[];
 }
 
 /** Storage bits per element; ternary needs two bits per value when packed. */

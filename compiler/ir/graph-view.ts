@@ -2,17 +2,32 @@
  * A graphlib view of a Module, built on demand for graph algorithms; never stored in the IR.
  * graphlib's own tarjan/topsort recurse once per node and overflow the stack on deep networks
  * (a 10,000-layer chain), so the algorithms here are iterative over the graphlib structure.
+ *
+ * graphlib keeps its nodes and adjacency in plain objects indexed by name, so a node named
+ * `__proto__` would write into Object.prototype and one named `constructor` would seem to exist
+ * already. Every name is therefore stored with a `#` in front (no name of Object.prototype starts
+ * with one) and stripped on the way out: callers see and pass plain names.
  */
 import { Graph } from '@dagrejs/graphlib';
 import type { Module } from './module.ts';
 
-export function graphView(m: Module): Graph {
+const key = (name: string): string => '#' + name;
+const unkey = (k: string): string => k.slice(1);
+
+/** A directed graph of these names and edges (from, to); edges may add names. */
+export function graphOf(names: Iterable<string>, edges: Iterable<readonly [string, string]>): Graph {
   const g = new Graph({ directed: true, multigraph: false });
-  for (const id of Object.keys(m.nodes)) g.setNode(id);
-  for (const n of Object.values(m.nodes)) {
-    for (const i of n.inputs) if (i in m.nodes) g.setEdge(i, n.id);
-  }
+  for (const n of names) g.setNode(key(n));
+  for (const [from, to] of edges) g.setEdge(key(from), key(to));
   return g;
+}
+
+/** Node names of a graph made by graphOf. */
+export const graphNodes = (g: Graph): string[] => g.nodes().map(unkey);
+
+export function graphView(m: Module): Graph {
+  const edges = Object.values(m.nodes).flatMap((n) => n.inputs.filter((i) => Object.hasOwn(m.nodes, i)).map((i) => [i, n.id] as const));
+  return graphOf(Object.keys(m.nodes), edges);
 }
 
 /** Strongly connected components (Tarjan, with an explicit stack). */
@@ -53,7 +68,7 @@ export function stronglyConnected(g: Graph): string[][] {
           onStack.delete(w);
           comp.push(w);
         } while (w !== frame.v);
-        out.push(comp);
+        out.push(comp.map(unkey));
       }
     }
   }
@@ -62,7 +77,7 @@ export function stronglyConnected(g: Graph): string[][] {
 
 /** Components that are cycles: more than one node, or one node with an edge to itself. */
 export function findCyclesIn(g: Graph): string[][] {
-  return stronglyConnected(g).filter((c) => c.length > 1 || g.hasEdge(c[0]!, c[0]!));
+  return stronglyConnected(g).filter((c) => c.length > 1 || g.hasEdge(key(c[0]!), key(c[0]!)));
 }
 
 export function findCycles(m: Module): string[][] {
@@ -85,7 +100,7 @@ export function topologicalOrder(m: Module): string[] {
     }
   }
   if (order.length !== g.nodeCount()) throw new Error('topologicalOrder: the module has a cycle');
-  return order;
+  return order.map(unkey);
 }
 
 /** Node ids from which no output can be reached. */
@@ -94,7 +109,7 @@ export function unreachableFromOutputs(m: Module): string[] {
   const stack = [...m.outputs];
   while (stack.length) {
     const id = stack.pop()!;
-    if (live.has(id) || !(id in m.nodes)) continue;
+    if (live.has(id) || !Object.hasOwn(m.nodes, id)) continue;
     live.add(id);
     stack.push(...m.nodes[id]!.inputs);
   }

@@ -41,3 +41,15 @@ export function nodeList(m: Module): Node[] {
 /** Node ids are names from the source (dotted for chain intermediates): never integer-like, so
  * object key order stays insertion order. */
 export const NODE_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/;
+
+/**
+ * Names that JavaScript objects already carry (`__proto__`, `constructor`, `toString`, …, and
+ * `prototype`). Names index records all through Kiln (nodes, attributes, parameters, weights), and
+ * as a record key such a name either reads an inherited value or, for `__proto__`, replaces the
+ * record's prototype; so Kiln refuses them as names, in sources and in JSON alike.
+ */
+const RESERVED_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+export const isReservedName = (name: string): boolean => RESERVED_NAMES.has(name);
+
+export const reservedNameHint = 'the name is reserved (JavaScript objects already have it); rename it';

@@ -45,6 +45,14 @@ function activationDType(input: DType, attrs: Record<string, AttrValue>): DType 
   return isFloat(input) || input === 'i8' || input === 'i16' ? input : 'f32';
 }
 
+/** The integer ranges `quantize` saturates to, and the Kiln dtype that holds each exactly. */
+export const QUANT_RANGES: Readonly<Record<string, { min: number; max: number; dtype: DType }>> = {
+  int8: { min: -128, max: 127, dtype: 'i8' },
+  uint8: { min: 0, max: 255, dtype: 'i16' },
+  int16: { min: -32768, max: 32767, dtype: 'i16' },
+  uint16: { min: 0, max: 65535, dtype: 'i32' },
+};
+
 const same = (op: string): OpSpec['infer'] => (inputs) => ({ shape: [...inputs[0]!.shape], dtype: inputs[0]!.dtype });
 
 function unary(name: string, doc: string, attrs: AttrSpec[] = [], positional: string[] = [], group: OpGroup = 'activation'): OpSpec {
@@ -312,6 +320,22 @@ const OP_LIST: OpSpec[] = [
       { name: 'slope', type: { kind: 'float', min: 0 }, default: (a) => LIF_SLOPE[a.surrogate as string] ?? 25, doc: 'sharpness of the surrogate (default: 25 fast_sigmoid, 2 atan, 1 triangle and straight_through)' },
     ],
     infer: ([x]) => ({ shape: [...x!.shape], dtype: 'spike' }),
+  },
+  {
+    name: 'quantize', group: 'activation', doc: 'ONNX QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) into an integer range, one scale and zero point per tensor or per slice along `axis` (what imported Q/DQ models compute)', inputs: [1, 1], positional: [],
+    attrs: [
+      { name: 'to', type: { kind: 'enum', values: Object.keys(QUANT_RANGES) }, default: 'int8', doc: 'the integer range: int8, uint8, int16 or uint16 (unsigned values are held in the next wider signed dtype)' },
+      { name: 'per_channel', type: { kind: 'bool' }, default: false, doc: 'one scale and zero point per slice along `axis` instead of one for the tensor' },
+      { name: 'axis', type: { kind: 'int' }, default: 1, doc: 'the channel axis of per_channel' },
+    ],
+    infer: ([x], a) => {
+      if (a.per_channel) normalizeAxis(a.axis as number, x!.shape.length, 'quantize');
+      return { shape: [...x!.shape], dtype: QUANT_RANGES[a.to as string]!.dtype };
+    },
+    params: ([x], a) => {
+      const c = a.per_channel ? x!.shape[normalizeAxis(a.axis as number, x!.shape.length, 'quantize')]! : 1;
+      return { scale: [c], zero_point: [c] };
+    },
   },
   {
     name: 'param', group: 'movement', doc: 'a learned tensor used as an operand (a learned scale, offset or positional embedding; imported ONNX initializers that feed arithmetic)', inputs: [0, 0], positional: ['shape'],

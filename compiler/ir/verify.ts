@@ -4,7 +4,8 @@
  */
 import { isDType, type TensorType } from './dtype.ts';
 import { findCycles } from './graph-view.ts';
-import { NODE_ID_PATTERN, type Module } from './module.ts';
+import { isReservedName, NODE_ID_PATTERN, type Module } from './module.ts';
+import { LIMITS, numberProblem, shapeProblem } from './limits.ts';
 import { opSpec } from './ops.ts';
 import { attrValueProblem } from './attrs.ts';
 
@@ -17,7 +18,7 @@ function checkType(t: unknown): string | undefined {
   const tt = t as TensorType;
   if (!tt || !Array.isArray(tt.shape) || !tt.shape.every((d) => Number.isInteger(d) && d > 0)) return 'shape must be a list of positive integers';
   if (!isDType(tt.dtype)) return `unknown dtype ${JSON.stringify(tt.dtype)}`;
-  return undefined;
+  return shapeProblem(tt.shape);
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -29,7 +30,19 @@ const isStringList = (x: unknown): x is string[] => Array.isArray(x) && x.every(
  */
 function structureProblems(m: Module): string[] {
   const problems: string[] = [];
-  if (!isObject(m.params) || !Object.values(m.params).every((v) => typeof v === 'number')) problems.push('params must map names to numbers');
+  // Keys first: a JSON key `__proto__` or `constructor` must be refused before any code indexes a record with it.
+  const reserved = (what: string, r: unknown) => {
+    if (isObject(r)) for (const k of Object.keys(r)) if (isReservedName(k)) problems.push(`${what} "${k}" is a reserved name (JavaScript objects already have it)`);
+  };
+  reserved('node id', m.nodes);
+  reserved('parameter', m.params);
+  for (const n of Object.values(m.nodes)) {
+    if (!isObject(n)) continue;
+    reserved(`node ${String(n.id)}: attribute`, n.attrs);
+    reserved(`node ${String(n.id)}: parameter`, n.params);
+  }
+  if (problems.length) return problems;
+  if (!isObject(m.params) || !Object.values(m.params).every((v) => typeof v === 'number' && !numberProblem(v))) problems.push('params must map names to numbers of at most 2^53 − 1');
   if (!isStringList(m.inputs)) problems.push('inputs must be a list of node ids');
   if (!isStringList(m.outputs)) problems.push('outputs must be a list of node ids');
   for (const [key, n] of Object.entries(m.nodes)) {
@@ -52,7 +65,7 @@ export function verifyModule(m: Module, opts: VerifyOptions = {}): string[] {
   if (typeof m.name !== 'string' || !isObject(m.nodes)) return ['a module needs a name and a nodes object'];
   const problems = structureProblems(m);
   if (problems.length) return problems;
-  if (!Number.isInteger(m.timesteps) || m.timesteps < 1) problems.push(`timesteps must be a positive integer, not ${m.timesteps}`);
+  if (!Number.isInteger(m.timesteps) || m.timesteps < 1 || m.timesteps > LIMITS.maxDim) problems.push(`timesteps must be a positive integer of at most 2^31 − 1, not ${m.timesteps}`);
   const seen = new Set<string>();
   for (const [key, n] of Object.entries(m.nodes)) {
     if (n.id !== key) problems.push(`node stored under "${key}" has id "${n.id}"`);
@@ -77,15 +90,15 @@ export function verifyModule(m: Module, opts: VerifyOptions = {}): string[] {
       }
     }
     for (const i of n.inputs) {
-      if (!(i in m.nodes)) problems.push(`node ${key}: input "${i}" does not exist`);
+      if (!Object.hasOwn(m.nodes, i)) problems.push(`node ${key}: input "${i}" does not exist`);
       else if (!seen.has(i)) problems.push(`node ${key}: input "${i}" comes later (nodes must be in topological order)`);
     }
     if (n.type !== undefined && checkType(n.type)) problems.push(`node ${key}: ${checkType(n.type)}`);
     if (opts.requireTypes && n.type === undefined) problems.push(`node ${key} has no type (did infer-shapes run?)`);
     seen.add(key);
   }
-  for (const id of m.inputs) if (m.nodes[id]?.op !== 'input') problems.push(`module input "${id}" is not an input node`);
-  for (const id of m.outputs) if (!(id in m.nodes)) problems.push(`module output "${id}" does not exist`);
+  for (const id of m.inputs) if (!Object.hasOwn(m.nodes, id) || m.nodes[id]!.op !== 'input') problems.push(`module input "${id}" is not an input node`);
+  for (const id of m.outputs) if (!Object.hasOwn(m.nodes, id)) problems.push(`module output "${id}" does not exist`);
   if (m.outputs.length === 0) problems.push('the module has no outputs');
   for (const c of findCycles(m)) problems.push(`cycle: ${c.join(' → ')}`);
   return problems;

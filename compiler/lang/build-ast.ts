@@ -7,6 +7,8 @@ import { MAX_NESTING, parser, parseText } from './parser.ts';
 import { error, type Diagnostic } from './diagnostics.ts';
 import type { Arg, Call, Decl, Expr, FileAst, ImportDecl, Item, Loc, Name, NetworkDecl, Param, Statement } from './ast.ts';
 import { KEYWORDS } from './tokens.ts';
+import { isReservedName, reservedNameHint } from '../ir/module.ts';
+import { numberProblem } from '../ir/limits.ts';
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -27,7 +29,7 @@ function isToken(e: CstElement): e is IToken {
 }
 
 class AstBuilder extends parser.getBaseCstVisitorConstructorWithDefaults() {
-  constructor(private readonly file: string) {
+  constructor(private readonly file: string, private readonly diagnostics: Diagnostic[]) {
     super();
   }
   private loc(t: IToken): Loc {
@@ -47,7 +49,16 @@ class AstBuilder extends parser.getBaseCstVisitorConstructorWithDefaults() {
     return (c[key] ?? []).filter((e): e is CstNode => !isToken(e));
   }
   private name(t: IToken): Name {
-    return { name: t.image, loc: this.loc(t) };
+    const loc = this.loc(t);
+    if (isReservedName(t.image)) this.diagnostics.push(error('reserved-name', `\`${t.image}\` cannot be used as a name`, loc, reservedNameHint));
+    return { name: t.image, loc };
+  }
+  /** A number literal, refused from 2^53 on (where doubles skip integers) or infinite. */
+  private number(t: IToken, loc = this.loc(t)): Extract<Expr, { kind: 'number' }> {
+    const e = numberExpr(t.image, loc);
+    const why = numberProblem(e.value);
+    if (why) this.diagnostics.push(error('too-large', `number ${t.image}: ${why}`, this.loc(t), 'see "Limits" in docs/language.md'));
+    return e;
   }
 
   buildFile(node: CstNode): FileAst {
@@ -160,7 +171,7 @@ class AstBuilder extends parser.getBaseCstVisitorConstructorWithDefaults() {
 
   private primary(c: Children): Expr {
     const num = this.tok(c, 'NumberLiteral');
-    if (num) return numberExpr(num.image, this.loc(num));
+    if (num) return this.number(num);
     const str = this.tok(c, 'StringLiteral');
     if (str) return { kind: 'string', value: JSON.parse(str.image) as string, loc: this.loc(str) };
     const id = this.tok(c, 'Identifier');
@@ -200,7 +211,7 @@ class AstBuilder extends parser.getBaseCstVisitorConstructorWithDefaults() {
     const num = this.tok(c, 'NumberLiteral');
     if (num) {
       const minus = this.tok(c, 'Minus');
-      const e = numberExpr(num.image, this.loc(minus ?? num));
+      const e = this.number(num, this.loc(minus ?? num));
       const unit = this.tok(c, 'Unit');
       return { kind: 'number', value: minus ? -e.value : e.value, isInt: e.isInt, unit: unit ? this.name(unit) : undefined, loc: e.loc };
     }
@@ -274,5 +285,7 @@ export function parseFile(text: string, file: string): AstResult {
   diagnostics.push(...parseErrors.map((e) => parseErrorDiagnostic(file, e as never, end)));
   diagnostics.sort((a, b) => a.pos!.line - b.pos!.line || a.pos!.col - b.pos!.col);
   if (diagnostics.length > 0) return { diagnostics };
-  return { ast: new AstBuilder(file).buildFile(cst!), diagnostics };
+  const ast = new AstBuilder(file, diagnostics).buildFile(cst!);
+  diagnostics.sort((a, b) => a.pos!.line - b.pos!.line || a.pos!.col - b.pos!.col);
+  return diagnostics.length > 0 ? { diagnostics } : { ast, diagnostics };
 }

@@ -4,8 +4,7 @@
  * input counts), inlines calls of other networks, and reports undefined names, duplicates,
  * use-before-definition and cycles. Shapes are left to the infer-shapes pass.
  */
-import { Graph } from '@dagrejs/graphlib';
-import { findCyclesIn } from '../ir/graph-view.ts';
+import { findCyclesIn, graphOf } from '../ir/graph-view.ts';
 import { AttrError, coerceAttr, describeType, type SourceValue } from '../ir/attrs.ts';
 import { DTYPES, isDType } from '../ir/dtype.ts';
 import type { AttrValue, Module, Node } from '../ir/module.ts';
@@ -178,14 +177,8 @@ class NetworkBuilder {
     });
     // Only a forward reference can close a cycle, so the graph is built only when one exists.
     if (forward.length === 0) return;
-    const g = new Graph();
-    for (const st of body) {
-      if (st.kind !== 'assign') continue;
-      g.setNode(st.name.name);
-      st.chain.forEach((call, i) => {
-        for (const r of this.references(call, scope, i === 0)) g.setEdge(r.name, st.name.name);
-      });
-    }
+    const assigns = body.filter((st) => st.kind === 'assign');
+    const g = graphOf(assigns.map((st) => st.name.name), assigns.flatMap((st) => st.chain.flatMap((call, i) => this.references(call, scope, i === 0).map((r) => [r.name, st.name.name] as const))));
     const inCycle = new Set<string>();
     for (const cycle of findCyclesIn(g)) {
       const names = [...cycle].reverse();
@@ -202,8 +195,12 @@ class NetworkBuilder {
     for (const f of forward) scope.poisoned.add(f.from);
   }
 
+  /** "Did you mean" hints still to give: each compares against every name, so thousands of undefined names would cost names × errors. */
+  private hintsLeft = 100;
+
   private undefinedName(name: string, loc: Loc, scope: Scope): Diagnostic {
-    return error('undefined-name', `undefined name \`${name}\``, loc, didYouMean(name, [...scope.defined.keys(), ...scope.env.keys()]));
+    const hint = this.hintsLeft-- > 0 ? didYouMean(name, [...scope.defined.keys(), ...scope.env.keys()]) : undefined;
+    return error('undefined-name', `undefined name \`${name}\``, loc, hint);
   }
 
   /**
@@ -215,6 +212,7 @@ class NetworkBuilder {
     let failed = scope.poisoned.has(st.name.name);
     let prev: string | undefined;
     const used = new Set<string>();
+    const nextSuffix = new Map<string, number>();
     for (let i = 0; i < st.chain.length; i++) {
       const call = st.chain[i]!;
       const last = i === st.chain.length - 1;
@@ -229,8 +227,13 @@ class NetworkBuilder {
       }
       let id = scope.prefix + st.name.name;
       if (!last) {
-        id = `${id}.${call.callee.name}`;
-        for (let k = 2; used.has(id) || this.nodes[id]; k++) id = `${scope.prefix}${st.name.name}.${call.callee.name}${k}`;
+        // `y = x -> relu -> relu` names its steps y.relu, y.relu2, …; the next number to try is
+        // remembered per base name, or a chain of N equal ops would probe 1 + 2 + … + N names.
+        const base = `${id}.${call.callee.name}`;
+        let k = nextSuffix.get(base) ?? 1;
+        id = k === 1 ? base : base + k;
+        while (used.has(id) || Object.hasOwn(this.nodes, id)) id = base + ++k;
+        nextSuffix.set(base, k + 1);
       }
       used.add(id);
       const built = this.buildCall(call, failed ? undefined : prev, id, scope, stack, failed);

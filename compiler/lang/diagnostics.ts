@@ -68,13 +68,26 @@ export function hasErrors(diags: readonly Diagnostic[]): boolean {
 /** Source texts by file name, so a diagnostic can show the offending line. */
 export type SourceMap = ReadonlyMap<string, string>;
 
-export function formatDiagnostic(d: Diagnostic, sources?: SourceMap): string {
+/** A source split into lines once per file, not once per diagnostic: 20,000 errors in a 2 MB file would split it 20,000 times. */
+type LineCache = Map<string, string[]>;
+
+function sourceLine(file: string, line: number, sources: SourceMap, cache: LineCache): string | undefined {
+  let lines = cache.get(file);
+  if (!lines) {
+    const text = sources.get(file);
+    if (text === undefined) return undefined;
+    // Lines end as the lexer ends them: \n, \r\n or a lone \r.
+    lines = text.split(/\r\n?|\n/);
+    cache.set(file, lines);
+  }
+  return lines[line - 1];
+}
+
+export function formatDiagnostic(d: Diagnostic, sources?: SourceMap, cache: LineCache = new Map()): string {
   const where = d.pos ? `${d.pos.file}:${d.pos.line}:${d.pos.col}: ` : 'kiln: ';
   const lines = [`${where}${d.severity}: ${d.message}`];
-  const text = d.pos && sources?.get(d.pos.file);
-  if (d.pos && text !== undefined) {
-    // Lines end as the lexer ends them: \n, \r\n or a lone \r.
-    const srcLine = text.split(/\r\n?|\n/)[d.pos.line - 1];
+  if (d.pos && sources) {
+    const srcLine = sourceLine(d.pos.file, d.pos.line, sources, cache);
     if (srcLine !== undefined) {
       const gutter = ' ' + String(d.pos.line).padStart(4) + ' | ';
       lines.push(gutter + srcLine);
@@ -89,7 +102,8 @@ export function formatDiagnostic(d: Diagnostic, sources?: SourceMap): string {
 }
 
 export function formatDiagnostics(diags: readonly Diagnostic[], sources?: SourceMap): string {
-  return diags.map((d) => formatDiagnostic(d, sources)).join('\n');
+  const cache: LineCache = new Map();
+  return diags.map((d) => formatDiagnostic(d, sources, cache)).join('\n');
 }
 
 /**
@@ -116,8 +130,11 @@ export function editDistance(a: string, b: string): number {
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDist = Math.max(1, Math.floor(word.length / 3)) + 1;
+  const w = word.toLowerCase();
   for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    // The distance is at least the difference in length.
+    if (Math.abs(c.length - w.length) >= bestDist) continue;
+    const d = editDistance(w, c.toLowerCase());
     if (d < bestDist) {
       best = c;
       bestDist = d;

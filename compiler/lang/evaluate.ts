@@ -2,6 +2,7 @@
 import type { SourceValue } from '../ir/attrs.ts';
 import type { Expr } from './ast.ts';
 import { didYouMean, error, type Diagnostic } from './diagnostics.ts';
+import { LIMITS, numberProblem } from '../ir/limits.ts';
 
 export type Env = ReadonlyMap<string, number>;
 
@@ -11,7 +12,10 @@ export class EvalError extends Error {
   }
 }
 
-function num(value: number): SourceValue {
+/** The result of arithmetic at `e`, refused when it leaves Kiln's range (below 2^53). */
+function num(value: number, e: Expr): SourceValue {
+  const why = numberProblem(value);
+  if (why) throw new EvalError(error('too-large', `the value of this expression: ${why}`, e.loc, 'see "Limits" in docs/language.md'));
   return { kind: 'number', value, isInt: Number.isInteger(value) };
 }
 
@@ -32,7 +36,7 @@ export function evaluate(e: Expr, env: Env, inArithmetic = false): SourceValue {
       return { kind: 'string', value: e.value };
     case 'name': {
       const v = env.get(e.name);
-      if (v !== undefined) return num(v);
+      if (v !== undefined) return num(v, e);
       if (inArithmetic) throw new EvalError(error('undefined-name', `undefined parameter \`${e.name}\``, e.loc, didYouMean(e.name, env.keys()) ?? 'declare it in the network\'s parameter list: `network n(' + e.name + ' = 1)`'));
       return { kind: 'word', word: e.name };
     }
@@ -40,7 +44,7 @@ export function evaluate(e: Expr, env: Env, inArithmetic = false): SourceValue {
       return { kind: 'list', items: e.items.map((i) => evaluate(i, env)) };
     case 'neg': {
       const v = asNumber(evaluate(e.operand, env, true), e.operand);
-      return num(-v);
+      return num(-v, e);
     }
     case 'binary': {
       const l = evaluate(e.left, env, true);
@@ -48,15 +52,15 @@ export function evaluate(e: Expr, env: Env, inArithmetic = false): SourceValue {
       const a = asNumber(l, e.left);
       const b = asNumber(r, e.right);
       switch (e.op) {
-        case '+': return num(a + b);
-        case '-': return num(a - b);
-        case '*': return num(a * b);
+        case '+': return num(a + b, e);
+        case '-': return num(a - b, e);
+        case '*': return num(a * b, e);
         case '/':
           if (b === 0) throw new EvalError(error('attr-type', 'division by zero', e.loc));
-          return num(a / b);
+          return num(a / b, e);
         case '%':
           if (!Number.isInteger(a) || !Number.isInteger(b) || b === 0) throw new EvalError(error('attr-type', '`%` needs integers and a non-zero divisor', e.loc));
-          return num(a % b);
+          return num(a % b, e);
       }
     }
   }
@@ -68,5 +72,6 @@ export function evaluateDim(e: Expr, env: Env, what: string): number {
   if (v.kind !== 'number' || !Number.isInteger(v.value) || v.value < 1) {
     throw new EvalError(error('attr-type', `${what} must be a positive integer, not ${v.kind === 'number' ? v.value : 'a ' + v.kind}`, e.loc));
   }
+  if (v.value > LIMITS.maxDim) throw new EvalError(error('too-large', `${what} ${v.value} is larger than Kiln's largest dimension, 2^31 − 1 (${LIMITS.maxDim})`, e.loc, 'see "Limits" in docs/language.md'));
   return v.value;
 }

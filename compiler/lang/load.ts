@@ -6,9 +6,10 @@ import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FileAst, NetworkDecl, TargetDecl, TrainDecl, Loc } from './ast.ts';
 import { parseFile } from './build-ast.ts';
-import { error, type Diagnostic } from './diagnostics.ts';
+import { error, KilnError, type Diagnostic } from './diagnostics.ts';
 import { TARGET_KINDS } from './block-schema.ts';
-import { readText, stripBom } from '../io/text.ts';
+import { stripBom } from '../io/text.ts';
+import { readInputText } from '../io/read-input.ts';
 
 export interface Program {
   /** The file given on the command line. */
@@ -32,9 +33,10 @@ export interface LoadOptions {
   libraries?: readonly string[];
 }
 
+const defaultRead = (f: string) => readInputText(f);
 
 export function loadProgram(root: string, opts: LoadOptions = {}): Program {
-  const read = opts.readFile ?? readText;
+  const read = opts.readFile ?? defaultRead;
   const program: Program = { root, sources: new Map(), files: [], networks: new Map(), targets: new Map(), trains: new Map(), diagnostics: [] };
   const done = new Set<string>();
 
@@ -50,6 +52,11 @@ export function loadProgram(root: string, opts: LoadOptions = {}): Program {
     try {
       text = stripBom(read(file));
     } catch (e) {
+      // The reader's refusals (not a regular file, over the cap) keep their words, placed at the import.
+      if (e instanceof KilnError) {
+        program.diagnostics.push(...e.diagnostics.map((d) => ({ ...d, code: 'import', pos: from, hint: d.hint ?? (from ? 'import paths are relative to the importing file' : undefined) })));
+        return;
+      }
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : ((e as Error).message ?? String(e));
       program.diagnostics.push(error('import', `cannot read \`${file}\`: ${why}`, from, from ? 'import paths are relative to the importing file' : undefined));

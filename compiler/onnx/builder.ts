@@ -23,6 +23,17 @@ export interface Const {
 
 export type Value = { kind: 'node'; id: NodeId; type: TensorType };
 
+/** An ONNX quantization (scale and zero point per tensor or along `axis`) and what it read. */
+export interface QuantNote {
+  /** ONNX element type of the integers: 2 uint8, 3 int8, 4 uint16, 5 int16, 6 int32. */
+  dataType: number;
+  scale: Float64Array;
+  zeroPoint: Float64Array;
+  axis?: number;
+  /** A QuantizeLinear's input value. */
+  from?: string;
+}
+
 type Binding =
   | { kind: 'const'; c: Const }
   | { kind: 'node'; v: Value }
@@ -36,6 +47,9 @@ export type OutputBinding = { kind: 'value'; id: NodeId } | { kind: 'state'; id:
 
 /** ONNX element types that are Kiln dtypes. int64 is accepted only as token ids. */
 const KILN_DTYPE: Readonly<Record<number, DType>> = { 1: 'f32', 3: 'i8', 5: 'i16', 6: 'i32', 10: 'f16', 16: 'bf16' };
+
+/** uint8 and uint16 values fit exactly in the next wider signed Kiln dtype. */
+const WIDER_SIGNED: Readonly<Record<number, DType>> = { 2: 'i16', 4: 'i32' };
 
 export function kilnDType(dataType: number, what: string): DType {
   const d = KILN_DTYPE[dataType];
@@ -61,6 +75,10 @@ export class Builder {
   private readonly env = new Map<string, Binding>();
   private readonly inputIds = new Map<string, NodeId>();
   private readonly paramIds = new Map<string, Value>();
+  /** How many node inputs (and graph outputs) read each ONNX value: a fused Q/DQ pair must be its only reader. */
+  readonly uses = new Map<string, number>();
+  /** Per ONNX value: the quantization that produced it (a folded DequantizeLinear, a QuantizeLinear). */
+  readonly quant = new Map<string, QuantNote>();
   /** Whether some node needs a training-mode run (batch statistics, active dropout) or an inference one. */
   readonly modes = new Map<'training' | 'inference', string>();
 
@@ -108,12 +126,15 @@ export class Builder {
     throw new Unsupported(`${what} (\`${name}\`) is computed by the graph; Kiln needs it to be a constant`);
   }
 
-  /** The value of a data slot, as a Kiln node: inputs and constants are materialized on first use. */
-  data(name: string, opts: { ids?: boolean } = {}): Value {
+  /**
+   * The value of a data slot, as a Kiln node: inputs and constants are materialized on first use.
+   * `unsigned`: a uint8 / uint16 input is held in the next wider signed dtype (i16 / i32), exactly.
+   */
+  data(name: string, opts: { ids?: boolean; unsigned?: boolean } = {}): Value {
     const b = this.binding(name);
     if (b.kind === 'node') return b.v;
     if (b.kind === 'const') return this.paramNode(name, b.c);
-    const v = this.inputNode(b.info, b.feed, opts.ids ?? false);
+    const v = this.inputNode(b.info, b.feed, opts.ids ?? false, opts.unsigned ?? false);
     this.env.set(name, { kind: 'node', v });
     return v;
   }
@@ -149,12 +170,13 @@ export class Builder {
   }
 
   /** Inputs are keyed by their ONNX name, which aliases (Identity) of them do not change. */
-  private inputNode(info: OnnxValueInfo, feed: OnnxTensor | undefined, ids: boolean): Value {
+  private inputNode(info: OnnxValueInfo, feed: OnnxTensor | undefined, ids: boolean, unsigned: boolean): Value {
     const name = info.name;
     const existing = this.inputIds.get(name);
     if (existing) return { kind: 'node', id: existing, type: this.nodes[existing]!.type! };
     const onnxType = feed?.dataType ?? info.elemType ?? 1;
-    const dtype = ids && (onnxType === 7 || onnxType === 6) ? 'i32' : kilnDType(onnxType, `input \`${name}\``);
+    const widened = unsigned ? WIDER_SIGNED[onnxType] : undefined;
+    const dtype = ids && (onnxType === 7 || onnxType === 6) ? 'i32' : widened ?? kilnDType(onnxType, `input \`${name}\``);
     const shape = this.inputShape(info, feed);
     if (shape.some((d) => d < 1)) throw new Unsupported(`input \`${name}\` has a zero-sized axis [${shape.join(', ')}]; Kiln shapes are positive`);
     const id = this.freshId(name);
@@ -226,6 +248,15 @@ export class Builder {
       this.weights[id] = w;
     }
     this.nodes[id] = node;
+    return { kind: 'node', id, type };
+  }
+
+  /** Change a node's attributes (a precision found after it was made), re-deriving its type. */
+  reattr(id: NodeId, attrs: Record<string, AttrValue>): Value {
+    const node = this.nodes[id]!;
+    const full = { ...node.attrs, ...attrs };
+    const type = opSpec(node.op)!.infer(node.inputs.map((i) => this.nodes[i]!.type!), full);
+    this.nodes[id] = { ...node, attrs: full, type };
     return { kind: 'node', id, type };
   }
 

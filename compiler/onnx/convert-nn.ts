@@ -5,8 +5,9 @@
 import { Unsupported, type Builder, type Value } from './builder.ts';
 import { Attrs } from './attrs.ts';
 import { transposeConst } from './fold.ts';
-import { type Converter, lift, perAxis, reshapeTo, same, scaleBy, scaled, size, windowPads, windowRank } from './convert-util.ts';
+import { type Converter, weightPrecision, lift, perAxis, reshapeTo, same, scaleBy, scaled, size, windowPads, windowRank } from './convert-util.ts';
 import type { OnnxNode } from './proto.ts';
+import type { Precision } from '../ir/dtype.ts';
 
 function conv(n: OnnxNode, b: Builder): void {
   const a = new Attrs(n).only('auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides');
@@ -26,6 +27,7 @@ function conv(n: OnnxNode, b: Builder): void {
   const x4 = reshapeTo(b, x, r === 1 ? [nb, c, 1, x.type.shape[2]!] : x.type.shape, `${out}.as2d`);
   const y = b.emit('conv2d', [x4], {
     filters: w.dims[0]!, kernel: g.kernel, stride: g.stride, pad: g.pad, dilation: g.dilation, groups: a.int('group', 1), bias: bias !== undefined,
+    ...weightPrecision(b, n.inputs[1]!, 0),
   }, r === 1 ? `${out}.conv2d` : out, bias ? { weight: w.values, bias: bias.values } : { weight: w.values });
   b.bindValue(out, r === 1 ? reshapeTo(b, y, [nb, w.dims[0]!, y.type.shape[3]!], out) : y);
 }
@@ -90,11 +92,11 @@ function batchNormalization(n: OnnxNode, b: Builder, opset: number): void {
 }
 
 /** x·Wᵀ with W known: a Kiln dense over the last axis, reshaping ranks dense does not take. */
-function denseOver(b: Builder, x: Value, weight: Float64Array, units: number, bias: ArrayLike<number> | undefined, name: string): Value {
+function denseOver(b: Builder, x: Value, weight: Float64Array, units: number, bias: ArrayLike<number> | undefined, name: string, precision: { weights?: Precision } = {}): Value {
   const xs = x.type.shape;
   const k = xs[xs.length - 1]!;
   const flat = xs.length === 2 || xs.length === 3 ? x : reshapeTo(b, x, [size(xs.slice(0, -1)), k], `${name}.rows`);
-  const y = b.emit('dense', [flat], { units, bias: bias !== undefined }, flat === x ? name : `${name}.dense`, bias ? { weight, bias } : { weight });
+  const y = b.emit('dense', [flat], { units, bias: bias !== undefined, ...precision }, flat === x ? name : `${name}.dense`, bias ? { weight, bias } : { weight });
   return reshapeTo(b, y, [...xs.slice(0, -1), units], name);
 }
 
@@ -121,7 +123,8 @@ function gemm(n: OnnxNode, b: Builder): void {
         cLeft = false;
       }
     }
-    y = b.emit('dense', [x], { units, bias: bias !== undefined }, cLeft ? `${out}.dense` : out, bias ? { weight: scaled(w, alpha), bias } : { weight: scaled(w, alpha) });
+    const precision = alpha === 1 ? weightPrecision(b, bName, a.int('transB', 0) === 1 ? 0 : 1) : {};
+    y = b.emit('dense', [x], { units, bias: bias !== undefined, ...precision }, cLeft ? `${out}.dense` : out, bias ? { weight: scaled(w, alpha), bias } : { weight: scaled(w, alpha) });
   } else {
     let bv = b.data(bName);
     if (a.int('transB', 0) === 1) bv = b.emit('transpose', [bv], { perm: [1, 0] }, `${out}.Bt`);
@@ -146,7 +149,7 @@ function matMul(n: OnnxNode, b: Builder): void {
     const w = bShape.length === 1 ? { ...bm, dims: [1, bShape[0]!] } : transposeConst(bm, [1, 0]);
     const units = w.dims[0]!;
     const xv = x.type.shape.length === 1 ? reshapeTo(b, x, [1, x.type.shape[0]!], `${out}.row`) : x;
-    const y = denseOver(b, xv, w.values, units, undefined, bShape.length === 1 || x.type.shape.length === 1 ? `${out}.dense` : out);
+    const y = denseOver(b, xv, w.values, units, undefined, bShape.length === 1 || x.type.shape.length === 1 ? `${out}.dense` : out, bShape.length === 2 ? weightPrecision(b, bName, 1) : {});
     const want = [...x.type.shape.slice(0, -1), ...(bShape.length === 1 ? [] : [units])];
     b.bindValue(out, reshapeTo(b, y, want, out));
     return;

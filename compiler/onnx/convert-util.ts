@@ -1,5 +1,6 @@
 /** Helpers shared by the ONNX op converters: reshapes, window padding, scaled constants. */
-import { Unsupported, type Builder, type Const, type Value } from './builder.ts';
+import type { Precision } from '../ir/dtype.ts';
+import { Unsupported, type Builder, type Const, type QuantNote, type Value } from './builder.ts';
 import type { Attrs } from './attrs.ts';
 import type { OnnxNode } from './proto.ts';
 
@@ -75,3 +76,18 @@ export function windowRank(op: string, v: Value): number {
   }
   return r;
 }
+
+/** Kiln's i8 precision for int8/uint8 scales (uint8 zero points shifted into int8). */
+export function i8Precision(q: QuantNote, granularity: Precision['granularity']): Precision {
+  const shift = q.dataType === 2 ? 128 : 0;
+  return { dtype: 'i8', granularity, scale: [...q.scale], zero_point: [...q.zeroPoint].map((z) => z - shift) };
+}
+
+/** A layer's `weights` precision when its weight came from a DequantizeLinear along `outAxis` (or per tensor). */
+export function weightPrecision(b: Builder, name: string, outAxis: number): { weights?: Precision } {
+  const q = b.quant.get(name);
+  if (!q || q.from !== undefined || (q.dataType !== 2 && q.dataType !== 3)) return {};
+  if (q.axis !== undefined && q.axis !== outAxis) return {};
+  return { weights: i8Precision(q, q.axis === undefined ? 'per_tensor' : 'per_channel') };
+}
+

@@ -11,6 +11,7 @@ import type { Weights } from '../ir/tensor.ts';
 import { Builder, type OutputBinding, Unsupported } from './builder.ts';
 import { BASIC_CONVERTERS } from './convert-basic.ts';
 import { NN_CONVERTERS } from './convert-nn.ts';
+import { QUANT_CONVERTERS } from './convert-quant.ts';
 import { RECURRENT_CONVERTERS } from './convert-recurrent.ts';
 import { RESIZE_CONVERTERS } from './convert-resize.ts';
 import type { Converter } from './convert-util.ts';
@@ -35,7 +36,7 @@ export interface ImportOptions {
   feeds?: ReadonlyMap<string, OnnxTensor>;
 }
 
-const CONVERTERS: Readonly<Record<string, Converter>> = { ...NN_CONVERTERS, ...BASIC_CONVERTERS, ...RESIZE_CONVERTERS, ...RECURRENT_CONVERTERS };
+const CONVERTERS: Readonly<Record<string, Converter>> = { ...NN_CONVERTERS, ...BASIC_CONVERTERS, ...RESIZE_CONVERTERS, ...RECURRENT_CONVERTERS, ...QUANT_CONVERTERS };
 
 /** ONNX ops that look like Kiln ops but compute something else. */
 const NEAR_MISSES: Readonly<Record<string, string>> = {
@@ -44,8 +45,6 @@ const NEAR_MISSES: Readonly<Record<string, string>> = {
   HardSigmoid: 'Kiln\'s hard_tanh clips but does not scale and shift',
   InstanceNormalization: 'Kiln\'s batchnorm normalizes over the batch, not per instance',
   LayerNormalization: 'Kiln has no layer normalization',
-  ...Object.fromEntries(['QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger'].map((op) =>
-    [op, `${op}: quantization in Kiln is a layer's precision (weights = i8, activations = i8), set by the precision pass, not an op in the graph`])),
 };
 
 /** ONNX ops Kiln can import, folded or converted. */
@@ -66,6 +65,7 @@ function build(model: OnnxModel, opts: ImportOptions): OnnxImport {
   const g = model.graph;
   checkTensorValues(model);
   const b = new Builder(g.inputs, opts.feeds ?? new Map(), g.initializers);
+  for (const name of [...g.nodes.flatMap((n) => n.inputs), ...g.outputs.map((o) => o.name)]) b.uses.set(name, (b.uses.get(name) ?? 0) + 1);
   for (const n of g.nodes) {
     if (n.domain !== '' && n.domain !== 'ai.onnx') throw new Unsupported(`op ${n.domain}.${n.opType} is outside the default ONNX domain`);
     if (tryFold(n, b, opset)) continue;

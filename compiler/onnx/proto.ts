@@ -6,6 +6,7 @@
  * int64_data, double_data, uint64_data or little-endian raw_data.
  */
 import { readFileSync } from 'node:fs';
+import { readInputBytes } from '../io/read-input.ts';
 import protobuf from 'protobufjs';
 import { KilnError, error } from '../lang/diagnostics.ts';
 import { packagePath } from '../io/package-root.ts';
@@ -284,14 +285,7 @@ export function decodeTensor(bytes: Uint8Array, what = 'the tensor'): OnnxTensor
   return tensorFrom(decode<RawTensor>('onnx.TensorProto', bytes, what));
 }
 
-function readBytes(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new KilnError(error('io', `cannot read \`${file}\`: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
-  }
-}
+const readBytes = (file: string): Uint8Array => readInputBytes(file, { kind: 'data' });
 
 export const readModel = (file: string): OnnxModel => decodeModel(readBytes(file), `\`${file}\``);
 export const readTensor = (file: string): OnnxTensor => decodeTensor(readBytes(file), `\`${file}\``);

@@ -2,10 +2,11 @@
 import { produce } from 'immer';
 import { error } from '../lang/diagnostics.ts';
 import type { DType, Precision, TensorType } from '../ir/dtype.ts';
-import { formatType } from '../ir/dtype.ts';
+import { formatType, numElements } from '../ir/dtype.ts';
 import { opSpec } from '../ir/ops.ts';
 import { ShapeError } from '../ir/shape-rules.ts';
 import type { Module, Node } from '../ir/module.ts';
+import { LIMITS, shapeProblem } from '../ir/limits.ts';
 import type { Pass } from './pass.ts';
 
 const sameType = (a: TensorType | undefined, b: TensorType): boolean =>
@@ -34,9 +35,30 @@ export const inferShapes: Pass = {
     // every node through immer proxies costs ~50 µs a node, too slow for 10,000-layer networks.
     const types = new Map<string, TensorType>();
     const nodes: Module['nodes'] = {};
+    let paramCount = 0;
+    // The one place every shape passes (from source, JSON or ONNX): over the caps it stops here,
+    // at the layer, before any cost model multiplies it into Infinity.
+    const overCaps = (node: Node, type: TensorType, params?: Record<string, TensorType>): boolean => {
+      const problems = [['output', type] as const, ...Object.entries(params ?? {}).map(([k, t]) => [`parameter \`${k}\``, t] as const)]
+        .map(([what, t]) => [what, shapeProblem(t.shape)] as const).filter(([, why]) => why);
+      // One error a layer: an oversized output usually makes its weights oversized too.
+      for (const [what, why] of problems.slice(0, 1)) ctx.diagnostics.push(error('too-large', `${node.op} \`${node.id}\`: its ${what} is too large: ${why}`, node.loc, 'see "Limits" in docs/language.md'));
+      if (problems.length) return true;
+      const before = paramCount;
+      paramCount += Object.values(params ?? {}).reduce((s, t) => s + numElements(t.shape), 0);
+      if (before <= LIMITS.maxParams && paramCount > LIMITS.maxParams) {
+        ctx.diagnostics.push(error('too-large', `${node.op} \`${node.id}\` brings the network to ${paramCount.toExponential(2)} parameters, more than Kiln's limit of 2^40`, node.loc, 'see "Limits" in docs/language.md'));
+        return true;
+      }
+      return false;
+    };
     for (const node of Object.values(m.nodes)) {
       if (node.op === 'input') {
         const type: TensorType = { shape: [...(node.attrs.shape as number[])], dtype: node.attrs.dtype as DType };
+        if (overCaps(node, type)) {
+          nodes[node.id] = node;
+          continue;
+        }
         types.set(node.id, type);
         nodes[node.id] = typed(node, type);
         continue;
@@ -49,9 +71,13 @@ export const inferShapes: Pass = {
       const spec = opSpec(node.op)!;
       try {
         const type = spec.infer(inputs as TensorType[], node.attrs);
-        types.set(node.id, type);
         const shapes = spec.params?.(inputs as TensorType[], node.attrs);
         const params = shapes && Object.fromEntries(Object.entries(shapes).map(([k, shape]) => [k, { shape, dtype: paramDType(k, node.attrs.weights as Precision | undefined) }]));
+        if (overCaps(node, type, params)) {
+          nodes[node.id] = node;
+          continue;
+        }
+        types.set(node.id, type);
         nodes[node.id] = typed(node, type, params);
       } catch (e) {
         if (!(e instanceof ShapeError)) throw e;

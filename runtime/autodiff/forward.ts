@@ -20,7 +20,7 @@ import type { Inputs, NodeEvaluation, OpImpl, SpikeEncoding, TapeEntry, Weights 
 import { type FakeQuant, fakeQuantize, isQuantizedParam } from './precision.ts';
 import { LAYER_OPS, convOptions } from '../interpreter/ops-layers.ts';
 import { planDropout } from './dropout-plan.ts';
-import { ACT_SCALE, scaleParamFor } from '../quantize/layer-precision.ts';
+import { OUT_SCALE, scaleParamFor } from '../quantize/layer-precision.ts';
 import { scatterPays, sparseConv2d } from './sparse-conv.ts';
 import { trainingDense } from './sparse-dense.ts';
 import { plannedImpls } from './submatrix.ts';
@@ -100,12 +100,12 @@ export function effectiveWeights(m: Module, weights: Weights): { weights: Weight
 
 /**
  * Consumers see the quantized output; the tape keeps the op's own (its backward wants that). A
- * layer with a static `act_scale` (kiln quantize) uses it, so no sample depends on its batch-mates.
+ * layer with a static `out_scale` (kiln quantize) uses it, so no sample depends on its batch-mates.
  */
 const quantizeActivation = (weights: Weights) => (e: NodeEvaluation): Tensor => {
   const p = precisionOf(e.node, 'activations');
   if (!p) return e.output;
-  const fq = fakeQuantize(e.output, p, 'activation', weights[e.node.id]?.[ACT_SCALE]?.data);
+  const fq = fakeQuantize(e.output, p, 'activation', weights[e.node.id]?.[OUT_SCALE]?.data);
   if (!fq) return e.output;
   if (e.entry) Object.assign(e.entry, { outputQuant: fq } satisfies Partial<TrainTapeEntry>);
   return fq.y;

@@ -20,7 +20,7 @@
  */
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import { type Tensor, zeros } from '../tensor.ts';
-import { fakeQuantInt8, fakeQuantInt8Backward } from '../kernels/quant-int8.ts';
+import { dequantizeLinear, fakeQuantInt8, fakeQuantInt8Backward, quantizeLinear } from '../kernels/quant-int8.ts';
 import { dequantizeTernary, ternarize } from '../kernels/ternary.ts';
 import { chooseExponent, INT16_MAX } from '../kernels/fixed-point.ts';
 import { aroundAxis } from '../kernels/check.ts';
@@ -140,6 +140,15 @@ function rounded(x: Tensor, round: (v: number) => number): FakeQuant {
 }
 
 /**
+ * int8 with the scales and zero points an imported model fixed (ONNX Q/DQ): QuantizeLinear then
+ * DequantizeLinear, exactly as ONNX defines them; identity STE.
+ */
+function fixedInt8(x: Tensor, scale: number[], zeroPoint: number[] | undefined, axis: number | undefined): FakeQuant {
+  const p = { scale: Float32Array.from(scale), zeroPoint: Int32Array.from(zeroPoint ?? scale.map(() => 0)), axis: scale.length > 1 ? axis : undefined };
+  return { y: dequantizeLinear(quantizeLinear(x, p), x.shape, p), backward: identity };
+}
+
+/**
  * Fake-quantize `x` to precision `p`; undefined for f32 (nothing to do). `scale`, when given, is
  * the layer's static scale (one value, or one per channel): i8's step, i16's 2^e, ternary's α.
  */
@@ -151,6 +160,7 @@ export function fakeQuantize(x: Tensor, p: Precision | undefined, role: Role, sc
     case 'binary': return binary(x);
     case 'ternary': return { y: scale ? staticTernary(x, axis, scale) : dequantizeTernary(ternarize(x, { axis })), backward: identity };
     case 'i8': {
+      if (p.scale) return fixedInt8(x, p.scale, p.zero_point, axis);
       const { y, q } = fakeQuantInt8(x, { axis, narrowRange: role === 'weight', scale });
       return { y, backward: (dy) => fakeQuantInt8Backward(x, dy, q) };
     }

@@ -8,6 +8,9 @@ import { addBackward, mulBackward } from '../kernels/broadcast.ts';
 import { concatBackward, upsample2dBackward, type UpsampleMode } from '../kernels/movement.ts';
 import { logSoftmaxBackward, softmaxBackward } from '../kernels/softmax.ts';
 import { inversePerm, transpose } from '../interpreter/tensor-ops.ts';
+import { roundHalfEven } from '../kernels/quant-int8.ts';
+import { aroundAxis, normAxis } from '../kernels/check.ts';
+import { QUANT_RANGES } from '../../compiler/ir/ops.ts';
 import type { BackwardRule } from './types.ts';
 
 function reluBack(x: Tensor, dy: Tensor): Tensor {
@@ -27,6 +30,29 @@ function fromOutput(y: Tensor, dy: Tensor, tanh: boolean): Tensor {
 }
 
 const x0 = (a: Parameters<BackwardRule>[0]) => a.entry.inputs[0]!;
+
+/**
+ * Straight-through estimator of quantize: q ≈ x / scale + zero_point, so dy / scale passes where
+ * the value was not saturated (Jacob et al. 2018); scales and zero points are fixed, not learned.
+ */
+function quantizeBack(a: Parameters<BackwardRule>[0]): Tensor {
+  const x = x0(a), dy = a.dy!;
+  const attrs = a.node.attrs;
+  const r = QUANT_RANGES[attrs.to as string]!;
+  const scale = a.entry.params.scale!.data, zp = a.entry.params.zero_point!.data;
+  const { outer, len, inner } = attrs.per_channel ? aroundAxis(x.shape, normAxis('quantize', attrs.axis as number, x.shape.length)) : { outer: 1, len: 1, inner: x.data.length };
+  const dx = zeros(x.shape);
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < len; c++) {
+      const base = (o * len + c) * inner;
+      for (let i = base; i < base + inner; i++) {
+        const q = roundHalfEven(x.data[i]! / scale[c]!) + zp[c]!;
+        if (q >= r.min && q <= r.max) dx.data[i] = dy.data[i]! / scale[c]!;
+      }
+    }
+  }
+  return dx;
+}
 
 export const SIMPLE_RULES: Record<string, BackwardRule> = {
   relu: (a) => ({ inputs: [reluBack(x0(a), a.dy!)] }),
@@ -61,6 +87,7 @@ export const SIMPLE_RULES: Record<string, BackwardRule> = {
     inputs: [upsample2dBackward(a.dy!, x0(a).shape, { mode: a.node.attrs.mode as UpsampleMode, scale: a.node.attrs.scale as [number, number] })],
   }),
   param: (a) => ({ inputs: [], params: { value: a.dy! } }),
+  quantize: (a) => ({ inputs: [quantizeBack(a)] }),
 };
 
 function normalize(axis: number, rank: number): number {

@@ -3,7 +3,7 @@
  * values in [0, 1]), split by a fixed seed into 8,000 training and 2,000 held-out test digits.
  * Nothing is downloaded: the digits are read from the installed package.
  */
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../../compiler/io/read-input.ts';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
@@ -32,7 +32,7 @@ export function loadMnistAll(): Dataset {
   const parts: number[][] = [];
   let count = 0;
   for (let d = 0; d < 10; d++) {
-    const data = (JSON.parse(readFileSync(path.join(dir, `${d}.json`), 'utf8')) as { data: number[] }).data;
+    const data = (JSON.parse(readInputText(path.join(dir, `${d}.json`), { kind: 'data' })) as { data: number[] }).data;
     parts.push(data);
     count += Math.floor(data.length / PIXELS);
   }

@@ -18,7 +18,7 @@ import { type BodyReader, type Checkpoint, openSealed, sealCheckpointBody, type 
 import type { Preprocess } from '../data/preprocess.ts';
 import { readPreprocess } from '../data/preprocess.ts';
 import type { Weights } from '../interpreter/types.ts';
-import { ACT_SCALE, type PrecisionMap, readPrecisionMap, scaleParamFor } from '../quantize/layer-precision.ts';
+import { OUT_SCALE, type PrecisionMap, readPrecisionMap, scaleParamFor } from '../quantize/layer-precision.ts';
 import { isPacked, type Packed, packedBytes, packWeight, unpackWeight } from './pack.ts';
 
 export const EXPORT_VERSION = 1;
@@ -135,7 +135,7 @@ export function readExport(file: string): Checkpoint {
       throw r.fail(`${at}.dtype`, `must be one of f32, i16, i8, ternary, binary, not ${JSON.stringify(e.dtype)?.slice(0, 40)}`);
     }
     shapes[key] = shape;
-    if (name === ACT_SCALE && params.get(key)!.some((s) => !(s > 0))) throw r.fail(`${at}.data`, 'must hold a positive scale');
+    if (name === OUT_SCALE && params.get(key)!.some((s) => !(s > 0))) throw r.fail(`${at}.data`, 'must hold a positive scale');
   }
   return { network: d.network, epoch: 0, seed: 0, params, optimizer: { step: 0, slots: new Map() }, extra: { shapes }, preprocess, precision };
 }

@@ -41,6 +41,8 @@ function initOne(node: Node, name: string, shape: number[], relu: boolean, rng: 
   if (op === 'prelu') return full(shape, 0.25);
   if (op === 'embedding') return randomNormal(shape, rng);
   if (op === 'param') return randomNormal(shape, rng, 0, 0.02);
+  // Quantization parameters come from the model that was quantized; 1 and 0 leave values unscaled.
+  if (op === 'quantize') return name === 'scale' ? full(shape, 1) : zeros(shape);
   if (op === 'rnn' || op === 'lstm' || op === 'gru') {
     if (name.startsWith('b')) {
       const b = zeros(shape);

@@ -7,6 +7,8 @@ import { binarize, clip, leakyRelu, prelu, relu, sigmoid, tanh } from '../kernel
 import { add, mul } from '../kernels/broadcast.ts';
 import { concat, upsample2d, type UpsampleMode } from '../kernels/movement.ts';
 import { logSoftmax, softmax } from '../kernels/softmax.ts';
+import { quantizeLinear } from '../kernels/quant-int8.ts';
+import { QUANT_RANGES } from '../../compiler/ir/ops.ts';
 import { transpose } from './tensor-ops.ts';
 import type { OpContext, OpImpl } from './types.ts';
 
@@ -22,6 +24,17 @@ function preluOp(ctx: OpContext): Tensor {
   const slope = ctx.params.slope!;
   const shaped = slope.data.length === 1 || x.shape.length < 2 ? reshape(slope, [1]) : reshape(slope, [slope.data.length, ...x.shape.slice(2).map(() => 1)]);
   return prelu(x, shaped);
+}
+
+/** ONNX QuantizeLinear; the integers it yields are exact in f32 (|q| ≤ 65535 < 2^24). */
+function quantizeOp(ctx: OpContext): Tensor {
+  const x = ctx.inputs[0]!;
+  const a = ctx.node.attrs;
+  const r = QUANT_RANGES[a.to as string]!;
+  const q = quantizeLinear(x, {
+    scale: Float32Array.from(ctx.params.scale!.data), zeroPoint: Int32Array.from(ctx.params.zero_point!.data), axis: a.per_channel ? a.axis as number : undefined,
+  }, r.min, r.max);
+  return { shape: [...x.shape], data: Float32Array.from(q) };
 }
 
 export const SIMPLE_OPS: Record<string, OpImpl> = {
@@ -49,4 +62,5 @@ export const SIMPLE_OPS: Record<string, OpImpl> = {
   concat: (ctx) => concat(ctx.inputs, ctx.node.attrs.axis as number),
   upsample2d: (ctx) => upsample2d(ctx.inputs[0]!, { mode: ctx.node.attrs.mode as UpsampleMode, scale: ctx.node.attrs.scale as [number, number] }),
   param: (ctx) => ctx.params.value!,
+  quantize: quantizeOp,
 };

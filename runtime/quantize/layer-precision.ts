@@ -4,7 +4,7 @@
  * layers are i8), and every reader of a checkpoint applies it to the compiled network before
  * running it, so the same FILE runs as declared with a training checkpoint and quantized with a
  * quantized one. Static scales travel beside it as parameters `<layer>/weight_scale` (one per
- * tensor or per output channel; for i16 a power of two, 2^exponent) and `<layer>/act_scale` (one
+ * tensor or per output channel; for i16 a power of two, 2^exponent) and `<layer>/out_scale` (one
  * per tensor), which fake quantization uses instead of deriving scales from each batch.
  */
 import { GRANULARITIES, isPrecisionName, type Precision } from '../../compiler/ir/dtype.ts';
@@ -21,7 +21,9 @@ export interface LayerPrecision {
 export type PrecisionMap = Record<string, LayerPrecision>;
 
 export const WEIGHT_SCALE = 'weight_scale';
-export const ACT_SCALE = 'act_scale';
+export const OUT_SCALE = 'out_scale';
+/** The scale of what a quantized layer reads: the integer executor's input quantization. */
+export const INPUT_SCALE = 'act_scale';
 
 /**
  * The static scale of a quantized parameter: `weight_scale` for a layer's `weight` (the agreed
@@ -31,7 +33,7 @@ export const ACT_SCALE = 'act_scale';
 export const scaleParamFor = (param: string): string => (param === 'weight' ? WEIGHT_SCALE : `${param}_scale`);
 
 /** Static scales are side data of a quantized layer, not parameters an op reads or training updates. */
-export const isScaleParam = (name: string): boolean => name === ACT_SCALE || name.endsWith('_scale');
+export const isScaleParam = (name: string): boolean => name === OUT_SCALE || name.endsWith('_scale');
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

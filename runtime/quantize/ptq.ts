@@ -5,7 +5,7 @@
  * calibrated on a few hundred samples (calibrate.ts). The result is a network at the new
  * precisions and its weights: the quantized values themselves (q·s, so re-quantizing them at the
  * stored scales is exact) with the scales beside them as `<layer>/weight_scale` and
- * `<layer>/act_scale` (layer-precision.ts).
+ * `<layer>/out_scale` (layer-precision.ts).
  */
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
@@ -14,7 +14,9 @@ import type { Dataset } from '../data/dataset.ts';
 import { packWeight } from '../export/pack.ts';
 import type { Weights } from '../interpreter/types.ts';
 import { activationScale, type CalibrationMethod, chooseClip, collectActivations, isCalibrated } from './calibrate.ts';
-import { ACT_SCALE, type PrecisionMap, scaleParamFor, withPrecisions } from './layer-precision.ts';
+import { INPUT_SCALE, OUT_SCALE, type PrecisionMap, scaleParamFor, withPrecisions } from './layer-precision.ts';
+import { calibrationInputs } from '../lowered/precision/execute.ts';
+import { calibrateScales, scalesFromParams } from '../lowered/precision/scales.ts';
 
 export interface PtqOptions {
   weights: Precision;
@@ -64,9 +66,23 @@ export function quantizeNetwork(m: Module, weights: Weights, o: PtqOptions): Qua
     for (const id of layers) {
       const clip = chooseClip(seen.get(id)!, o.method, act.dtype);
       clips.set(id, clip);
-      out[id]![ACT_SCALE] = { shape: [1], data: Float32Array.of(activationScale(act.dtype, clip)) };
+      out[id]![OUT_SCALE] = { shape: [1], data: Float32Array.of(activationScale(act.dtype, clip)) };
       precision[id] = { weights: o.weights, activations: act };
     }
   }
-  return { module: withPrecisions(m, precision), weights: out, precision, clips };
+  const module = withPrecisions(m, precision);
+  storeInputScales(module, out, o.calibration);
+  return { module, weights: out, precision, clips };
+}
+
+/**
+ * The integer executor also needs the scale of what each quantized layer reads (`<layer>/act_scale`).
+ * It is taken the way `kiln run` would take a missing one (runtime/lowered/precision/scales.ts), on
+ * the calibration samples, so a quantized checkpoint runs through the integer kernels as it is.
+ */
+function storeInputScales(m: Module, weights: Weights, calibration: Dataset): void {
+  const stored = new Map<string, Float32Array>();
+  for (const [id, ps] of Object.entries(weights)) for (const [name, t] of Object.entries(ps)) if (name.endsWith('_scale')) stored.set(`${id}/${name}`, t.data);
+  const { scales } = calibrateScales(m, weights, calibrationInputs(m, calibration), scalesFromParams(stored));
+  for (const [id, s] of scales) if (s.act !== undefined && weights[id]) weights[id]![INPUT_SCALE] = { shape: [1], data: Float32Array.of(s.act) };
 }

@@ -9,7 +9,7 @@ import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import { type Checkpoint, readCheckpoint, sealedKindOf } from '../checkpoint.ts';
 import { readExport } from '../export/model-file.ts';
-import { ACT_SCALE, isScaleParam, unknownLayers, WEIGHT_SCALE, withPrecisions } from '../quantize/layer-precision.ts';
+import { INPUT_SCALE, OUT_SCALE, isScaleParam, unknownLayers, WEIGHT_SCALE, withPrecisions } from '../quantize/layer-precision.ts';
 import type { Preprocess } from '../data/preprocess.ts';
 import type { Weights } from '../interpreter/types.ts';
 import type { Optimizer, Params } from '../optim.ts';
@@ -86,6 +86,7 @@ export function loadCheckpointInto(file: string, m: Module, weights: Weights): {
   const want = new Map<string, number[]>();
   for (const [id, ps] of Object.entries(weights)) for (const [name, t] of Object.entries(ps)) want.set(paramKey(id, name), t.shape);
   for (const key of want.keys()) if (!c.params.has(key)) throw bad(file, `has no parameter \`${key}\``, `it was written for a different version of \`${m.name}\``);
+  // Quantization scales ride along with the parameters: addScaleSlots checked them and made their slots.
   for (const [key, data] of c.params) {
     const shape = want.get(key);
     if (!shape) throw bad(file, `has a parameter \`${key}\` that \`${m.name}\` does not declare`, `it was written for a different version of \`${m.name}\``);
@@ -106,7 +107,7 @@ export function loadCheckpointInto(file: string, m: Module, weights: Weights): {
 /**
  * Make room in `weights` for the checkpoint's static scales, after checking each belongs to a
  * quantized tensor of the network and has a usable length and values: a `<param>_scale` one value
- * or one per output channel, an `act_scale` one value, all positive (a ternary α may be 0).
+ * or one per output channel, an `out_scale` or `act_scale` one value, all positive (a ternary α may be 0).
  */
 function addScaleSlots(file: string, m: Module, weights: Weights, params: Map<string, Float32Array>): void {
   for (const [key, data] of params) {
@@ -115,11 +116,12 @@ function addScaleSlots(file: string, m: Module, weights: Weights, params: Map<st
     const node = m.nodes[id];
     const fail = (why: string) => bad(file, `has a static scale \`${key}\` that ${why}`, 'write it again with kiln quantize or kiln export');
     if (!node || !weights[id]) throw fail(`belongs to no layer of \`${m.name}\` with parameters`);
-    const role = name === ACT_SCALE ? 'activations' : 'weights';
+    // An input scale (`act_scale`) belongs to the layer's integer GEMM, which its weights' precision makes.
+    const role = name === OUT_SCALE ? 'activations' : 'weights';
     const p = node.attrs[role] as Precision | undefined;
     if (!p || !['i8', 'i16', 'ternary'].includes(p.dtype)) throw fail(`belongs to ${role} that are ${p?.dtype ?? 'f32'}, which take no scale`);
     let lengths = [1];
-    if (role === 'weights') {
+    if (role === 'weights' && name !== INPUT_SCALE) {
       const param = name === WEIGHT_SCALE ? 'weight' : name.slice(0, -'_scale'.length);
       const t = weights[id]![param];
       if (!t || !isQuantizedParam(node.op, param)) throw fail(`names no quantized parameter of \`${id}\``);

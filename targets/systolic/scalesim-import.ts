@@ -6,19 +6,13 @@
 import * as path from 'node:path';
 import type { Loc } from '../../compiler/lang/ast.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
+import { readInputText } from '../../compiler/io/read-input.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
 import type { LayerWork } from '../workload.ts';
-import { readText } from '../../compiler/io/text.ts';
 import { convOutputDims, gemmFromConv } from './gemm-model.ts';
 import { parseScaleSimConfig, parseTopologyCsv } from './scalesim.ts';
 
-function read(file: string): string {
-  try {
-    return readText(file);
-  } catch (e) {
-    throw new KilnError(error('io', `cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`));
-  }
-}
+const read = (file: string): string => readInputText(file);
 
 export function scaleSimTarget(file: string): TargetDescription {
   const cfg = parseScaleSimConfig(read(file), file);

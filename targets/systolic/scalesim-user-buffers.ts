@@ -1,8 +1,8 @@
 /**
  * SCALE-Sim v2's USER-mode buffers (memory/read_buffer.py, memory/write_buffer.py, their ports),
- * replayed per demand line rather than per word.
+ * replayed per demand line rather than per word, the refills a line needs in closed form.
  *
- * Read ring: the active window is A consecutive sets of the ring (see scalesim-user-layout.ts);
+ * Read ring: the active window is A consecutive sets of the ring (see scalesim-user-sets.ts);
  * a read that misses moves the window forward by P sets — wrapping round the ring if the address
  * is behind it — and requests ceil(prefetch words / bw) lines, issued one per cycle from the
  * cycle after the previous refill's last line arrived (read port latency 1), whatever the
@@ -17,8 +17,6 @@
  * lines × bw words, less the empty slots of its last line.
  */
 
-import type { SetMap } from './scalesim-user-layout.ts';
-
 export class ReadRing {
   reads: number;
   /** Cycle the latest request line's data arrived. */
@@ -30,32 +28,72 @@ export class ReadRing {
   private readonly n: number;
   private readonly refillLines: number;
 
-  constructor(
-    readonly map: SetMap,
-    words: number,
-    private readonly bw: number,
-  ) {
+  /** `sets` sets in the ring, `cells` cells in the prefetch matrix (padding included). */
+  constructor(sets: number, cells: number, words: number, private readonly bw: number) {
     const activeWords = Math.ceil(words * 0.5);
     const prefetchWords = words - activeWords;
     const perSet = Math.ceil(words / 100);
-    this.n = map.numSets;
+    this.n = sets;
     this.active = Math.min(Math.ceil(activeWords / perSet), this.n);
     this.step = Math.min(Math.ceil(prefetchWords / perSet), this.n - this.active);
     this.refillLines = Math.ceil(prefetchWords / bw);
-    this.reads = Math.min(Math.ceil(activeWords / bw), Math.ceil(map.cells / bw)) * bw;
+    this.reads = Math.min(Math.ceil(activeWords / bw), Math.ceil(cells / bw)) * bw;
+  }
+
+  /** Distance of `set` past the window's first set, round the ring. */
+  private offset(set: number): number {
+    const d = set - this.start;
+    return d < 0 ? d + this.n : d;
   }
 
   inWindow(set: number): boolean {
-    const d = set - this.start;
-    return (d < 0 ? d + this.n : d) < this.active;
+    return this.offset(set) < this.active;
   }
 
-  refill(): void {
-    if (this.step === 0) throw new Error('scalesim read ring: a miss with the whole operand buffered');
-    this.start = (this.start + this.step) % this.n;
-    this.refills++;
-    this.reads += this.refillLines * this.bw;
-    this.last += this.refillLines + 1;
+  /**
+   * The sets of the window as a run without wrapping that holds `set` (in the window):
+   * [runLo, runHi). A window that wraps round the ring's end is two such runs.
+   */
+  runLo(set: number): number {
+    return this.start + this.active <= this.n || set >= this.start ? this.start : 0;
+  }
+
+  runHi(set: number): number {
+    const end = this.start + this.active;
+    return end <= this.n ? end : set >= this.start ? this.n : end - this.n;
+  }
+
+  /** Every set of s0..s1 (s0 <= s1) is in the window. */
+  rangeInWindow(s0: number, s1: number): boolean {
+    return this.active >= this.n || this.offset(s0) + (s1 - s0) < this.active;
+  }
+
+  /**
+   * Refills until `set` is in the window. The window moves by step <= active sets, so it cannot
+   * jump over a set: an address behind it is reached only by going round the ring.
+   */
+  refillsTo(set: number): number {
+    const o = this.offset(set);
+    if (o < this.active) return 0;
+    return this.step === 0 ? Infinity : Math.ceil((o - this.active + 1) / this.step);
+  }
+
+  /** Refills needed to read sets s0..s1 in order, as the word-by-word walk would. */
+  refillsToCover(s0: number, s1: number): number {
+    if (this.rangeInWindow(s0, s1)) return 0;
+    if (this.step === 0) return Infinity;
+    const k0 = this.refillsTo(s0);
+    const u = this.offset(s0) - k0 * this.step;
+    return k0 + Math.max(0, Math.ceil((u + s1 - s0 - this.active + 1) / this.step));
+  }
+
+  refill(k: number): void {
+    if (k <= 0) return;
+    if (this.step === 0 || !Number.isFinite(k)) throw new Error('scalesim read ring: a miss with the whole operand buffered');
+    this.start = (this.start + (k % this.n) * this.step) % this.n;
+    this.refills += k;
+    this.reads += k * this.refillLines * this.bw;
+    this.last += k * (this.refillLines + 1);
   }
 }
 
@@ -82,7 +120,15 @@ export class WriteBuffer {
     this.drainLines = Math.ceil((words - this.active) / bw);
   }
 
-  private store(t: number): void {
+  /**
+   * How many words lines issued from `cycle` on can store, all together, before one of them
+   * starts a drain or waits for one, and the cycle until which that bound holds.
+   */
+  quiet(cycle: number): [words: number, until: number] {
+    return cycle < this.drainEnd ? [Math.max(0, this.free - 1), this.drainEnd] : [Math.max(0, this.free - this.active), Infinity];
+  }
+
+  store(t: number): void {
     const fill = this.lineFill + t;
     this.openFull += Math.floor(fill / this.bw);
     this.lineFill = fill % this.bw;

@@ -7,10 +7,12 @@
  * read either by anti-diagonals (row from high to low) or row by row. The valid cells, in that
  * order, are cut into sets of ceil(buffer words / 100) — a final, possibly empty, set included.
  * A demand line of a fold always reads a run of one diagonal or one row, in increasing prefetch
- * order, so a line's sets are the range between those of its first and last cells.
+ * order, so a line's valid cells have consecutive ranks and its sets are a range.
  *
  * Conv ifmaps with overlapping windows hold one address in several cells (and sets); a read hits
  * when any of them is in the active window, so `occurrences` lists them from the geometry.
+ * Invalid cells are the padding (a rectangle, `padRow`/`padCol`) and, for ifmaps whose last
+ * windows hang over the edge, the out-of-bounds taps that `outOfBounds` enumerates.
  */
 
 import type { ConvShape, FoldPlan } from './gemm-model.ts';
@@ -20,45 +22,10 @@ export interface RingGeometry {
   cols: number;
   /** Prefetch order: by anti-diagonals (true) or row-major (false). */
   diag: boolean;
+  /** The -1 padding: columns >= padCol of the rows >= padRow (the last fold's slice). */
+  padRow: number;
+  padCol: number;
   valid(i: number, j: number): boolean;
-}
-
-/** Set index of every cell of the prefetch matrix (of the next valid cell, for invalid ones). */
-export class SetMap {
-  readonly setAt: Int32Array;
-  readonly numSets: number;
-  /** Cells of the prefetch matrix, -1 padding included (it sizes the first fill). */
-  readonly cells: number;
-
-  constructor(
-    readonly g: RingGeometry,
-    perSet: number,
-  ) {
-    const { rows, cols } = g;
-    this.cells = rows * cols;
-    const setAt = new Int32Array(rows * cols);
-    let rank = 0;
-    const visit = (i: number, j: number) => {
-      setAt[i * cols + j] = Math.floor(rank / perSet);
-      if (g.valid(i, j)) rank++;
-    };
-    if (g.diag) {
-      for (let d = 0; d < rows + cols - 1; d++) {
-        const hi = Math.min(d, rows - 1);
-        const lo = Math.max(0, d - cols + 1);
-        for (let i = hi; i >= lo; i--) visit(i, d - i);
-      }
-    } else {
-      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) visit(i, j);
-    }
-    this.setAt = setAt;
-    // prepare_hashed_buffer always closes with the (possibly empty) set in progress.
-    this.numSets = Math.floor(rank / perSet) + 1;
-  }
-
-  set(i: number, j: number): number {
-    return this.setAt[i * this.g.cols + j]!;
-  }
 }
 
 /** The ifmap address of GEMM cell (m, k) under operand_matrix's conv mapping, or -1 out of bounds. */
@@ -104,8 +71,64 @@ export class IfmapCells {
     return this.allInBounds || (this.winY[m]! + this.tapY[k]! < this.conv.ifmapH && this.winX[m]! + this.tapX[k]! < this.conv.ifmapW);
   }
 
-  /** Calls back (m', k') for every cell holding the same address as (m, k), itself included. */
-  occurrences(m: number, k: number, each: (m: number, k: number) => boolean): boolean {
+  /** Calls back (m, k) for every out-of-bounds cell (taps of the windows hanging over the edge). */
+  outOfBounds(each: (m: number, k: number) => void): void {
+    if (this.allInBounds) return;
+    const { filterH: fh, filterW: fw, channels: ch, strideH: sh, strideW: sw, ifmapH: H, ifmapW: W } = this.conv;
+    for (let oy = 0; oy < this.eh; oy++) {
+      const overY = oy * sh + fh > H;
+      // Only the last windows of a row can hang over the right edge.
+      for (let ox = overY ? 0 : Math.max(0, Math.ceil((W - fw + 1) / sw)); ox < this.ew; ox++) {
+        for (let cy = 0; cy < fh; cy++) {
+          for (let cx = 0; cx < fw; cx++) {
+            if (oy * sh + cy < H && ox * sw + cx < W) continue;
+            for (let c = 0; c < ch; c++) each(oy * this.ew + ox, (cy * fw + cx) * ch + c);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Sets [shiftLo, shiftHi] to the shifts t for which (m, k + t) and (m2, k2 + t) — or, `alongTaps` false,
+   * (m + t, k) and (m2 + t, k2) — still hold one address, given that (m, k) and (m2, k2) do. A
+   * copy in the same filter column (window column) stays one as long as both cells exist; any
+   * other only while the tap (window) stays in its filter row (output row).
+   */
+  shiftRange(m: number, k: number, m2: number, k2: number, alongTaps: boolean): void {
+    const { filterW: fw, channels: ch } = this.conv;
+    if (alongTaps) {
+      const q = k % (fw * ch);
+      const dx = Math.floor(q / ch) - Math.floor((k2 % (fw * ch)) / ch);
+      if (dx === 0) {
+        this.shiftLo = -Math.min(k, k2);
+        this.shiftHi = this.K - 1 - Math.max(k, k2);
+      } else {
+        this.shiftLo = Math.max(0, dx) * ch - q;
+        this.shiftHi = Math.min(fw, fw + dx) * ch - 1 - q;
+      }
+      return;
+    }
+    const ox = m % this.ew;
+    const ox2 = m2 % this.ew;
+    if (ox === ox2) {
+      this.shiftLo = -Math.min(m, m2);
+      this.shiftHi = this.eh * this.ew - 1 - Math.max(m, m2);
+    } else {
+      this.shiftLo = -Math.min(ox, ox2);
+      this.shiftHi = this.ew - 1 - Math.max(ox, ox2);
+    }
+  }
+
+  /** shiftRange's answer (kept here rather than allocated: it runs once per copy examined). */
+  shiftLo = 0;
+  shiftHi = 0;
+
+  /**
+   * Writes (m', k') pairs for every cell holding the same address as (m, k), itself included,
+   * into `out` (room for 2 * filterH * filterW numbers); returns how many pairs.
+   */
+  occurrences(m: number, k: number, out: Float64Array): number {
     const { filterH: fh, filterW: fw, channels: ch, strideH: sh, strideW: sw } = this.conv;
     const oy = Math.floor(m / this.ew);
     const ox = m - oy * this.ew;
@@ -115,24 +138,29 @@ export class IfmapCells {
     const c = rest - cCol * ch;
     const py = oy * sh + cRow;
     const px = ox * sw + cCol;
+    let n = 0;
     for (let cy = py % sh; cy < fh && cy <= py; cy += sh) {
       const y = (py - cy) / sh;
       if (y >= this.eh) continue;
       for (let cx = px % sw; cx < fw && cx <= px; cx += sw) {
         const x = (px - cx) / sw;
         if (x >= this.ew) continue;
-        if (each(y * this.ew + x, (cy * fw + cx) * ch + c)) return true;
+        out[n++] = y * this.ew + x;
+        out[n++] = (cy * fw + cx) * ch + c;
       }
     }
-    return false;
+    return n / 2;
   }
 }
 
-/** Prefetch geometry of the ifmap and the mapping of GEMM cells (m, k) into it. */
+/**
+ * Prefetch geometry of the ifmap and the mapping of GEMM cells (m, k) into it: slices of
+ * `blockH` rows and `blockW` columns, cut along m (`byM`: row = k) or along k (row = m).
+ */
 export interface IfmapGeometry extends RingGeometry {
-  /** Prefetch-matrix cell of GEMM cell (m, k), and back. */
-  at(m: number, k: number): [number, number];
-  cellOf(i: number, j: number): [number, number];
+  byM: boolean;
+  blockW: number;
+  blockH: number;
 }
 
 export function ifmapGeometry(plan: FoldPlan, cells: IfmapCells): IfmapGeometry {
@@ -141,58 +169,49 @@ export function ifmapGeometry(plan: FoldPlan, cells: IfmapCells): IfmapGeometry 
   if (dataflow === 'os') {
     // Row folds of the transposed ifmap (K x R each), stacked, by diagonals.
     return {
-      rows: plan.rowFolds * K, cols: R, diag: true,
+      rows: plan.rowFolds * K, cols: R, diag: true, byM: true, blockW: R, blockH: K,
+      padRow: (plan.rowFolds - 1) * K, padCol: M - (plan.rowFolds - 1) * R,
       valid: (i, j) => {
         const fr = Math.floor(i / K);
         const m = fr * R + j;
         return m < M && cells.inBounds(m, i - fr * K);
-      },
-      at: (m, k) => {
-        const fr = Math.floor(m / R);
-        return [fr * K + k, m - fr * R];
-      },
-      cellOf: (i, j) => {
-        const fr = Math.floor(i / K);
-        return [fr * R + j, i - fr * K];
       },
     };
   }
   if (dataflow === 'ws') {
     // Row folds over K of the M x K ifmap (M x R each), stacked, by diagonals.
     return {
-      rows: plan.rowFolds * M, cols: R, diag: true,
+      rows: plan.rowFolds * M, cols: R, diag: true, byM: false, blockW: R, blockH: M,
+      padRow: (plan.rowFolds - 1) * M, padCol: K - (plan.rowFolds - 1) * R,
       valid: (i, j) => {
         const fr = Math.floor(i / M);
         const k = fr * R + j;
         return k < K && cells.inBounds(i - fr * M, k);
       },
-      at: (m, k) => {
-        const fr = Math.floor(k / R);
-        return [fr * M + m, k - fr * R];
-      },
-      cellOf: (i, j) => {
-        const fr = Math.floor(i / M);
-        return [i - fr * M, fr * R + j];
-      },
     };
   }
   // IS: column folds over M of the transposed ifmap (K x C each), stacked, row by row.
   return {
-    rows: plan.colFolds * K, cols: C, diag: false,
+    rows: plan.colFolds * K, cols: C, diag: false, byM: true, blockW: C, blockH: K,
+    padRow: (plan.colFolds - 1) * K, padCol: M - (plan.colFolds - 1) * C,
     valid: (i, j) => {
       const fc = Math.floor(i / K);
       const m = fc * C + j;
       return m < M && cells.inBounds(m, i - fc * K);
     },
-    at: (m, k) => {
-      const fc = Math.floor(m / C);
-      return [fc * K + k, m - fc * C];
-    },
-    cellOf: (i, j) => {
-      const fc = Math.floor(i / K);
-      return [fc * C + j, i - fc * K];
-    },
   };
+}
+
+/** Prefetch-matrix row of GEMM cell (m, k) of the ifmap. */
+export function ifmapRow(g: IfmapGeometry, m: number, k: number): number {
+  const f = Math.floor((g.byM ? m : k) / g.blockW);
+  return f * g.blockH + (g.byM ? k : m);
+}
+
+/** Prefetch-matrix column of GEMM cell (m, k) of the ifmap. */
+export function ifmapCol(g: IfmapGeometry, m: number, k: number): number {
+  const mk = g.byM ? m : k;
+  return mk - Math.floor(mk / g.blockW) * g.blockW;
 }
 
 /** Prefetch geometry of the filter (K x N, every address distinct). */
@@ -201,8 +220,14 @@ export function filterGeometry(plan: FoldPlan): RingGeometry {
   const { N, K } = plan.gemm;
   if (dataflow === 'is') {
     // Row folds over K, transposed (N x R each), stacked, by diagonals.
-    return { rows: plan.rowFolds * N, cols: R, diag: true, valid: (i, j) => Math.floor(i / N) * R + j < K };
+    return {
+      rows: plan.rowFolds * N, cols: R, diag: true, padRow: (plan.rowFolds - 1) * N, padCol: K - (plan.rowFolds - 1) * R,
+      valid: (i, j) => Math.floor(i / N) * R + j < K,
+    };
   }
   // OS (by diagonals) and WS (row by row): column folds over N (K x C each), stacked.
-  return { rows: plan.colFolds * K, cols: C, diag: dataflow === 'os', valid: (i, j) => Math.floor(i / K) * C + j < N };
+  return {
+    rows: plan.colFolds * K, cols: C, diag: dataflow === 'os', padRow: (plan.colFolds - 1) * K, padCol: N - (plan.colFolds - 1) * C,
+    valid: (i, j) => Math.floor(i / K) * C + j < N,
+  };
 }

@@ -1,7 +1,10 @@
 /**
  * SCALE-Sim v2 with a fixed interface bandwidth (InterfaceBandwidth: USER): stall cycles and DRAM
  * traffic of one layer, exactly as memory/double_buffered_scratchpad_mem.service_memory_requests
- * produces them, walked one demand line at a time (not one word at a time).
+ * produces them. The walk jumps over runs of demand lines on which no read buffer refills and
+ * the write buffer neither starts nor waits for a drain, and replays the other lines one by one
+ * (scalesim-user-read.ts prices a line's reads); the word-by-word replay it must equal is in
+ * test/targets/systolic/user-reference/.
  *
  * Line i is issued at cycle i + stalls so far. The ifmap and filter read rings and the ofmap write
  * buffer each serve it at that cycle with the whole configured bandwidth (bws[0] for all three);
@@ -12,8 +15,10 @@
  */
 
 import type { ConvShape, FoldPlan } from './gemm-model.ts';
-import { ReadRing, WriteBuffer } from './scalesim-user-buffers.ts';
-import { filterGeometry, ifmapGeometry, IfmapCells, SetMap, type IfmapGeometry } from './scalesim-user-layout.ts';
+import { WriteBuffer } from './scalesim-user-buffers.ts';
+import { filterGeometry, ifmapCol, ifmapGeometry, IfmapCells, ifmapRow } from './scalesim-user-layout.ts';
+import { ReadSide } from './scalesim-user-read.ts';
+import { SetIndex, sumClamp } from './scalesim-user-sets.ts';
 
 export type Operand = 'ifmap' | 'filter' | 'ofmap';
 
@@ -34,115 +39,188 @@ export interface UserBuffers {
   bandwidth: number;
 }
 
-/** One operand's read ring plus how a demand line's cells map into it. */
-class ReadSide {
-  readonly ring: ReadRing;
+/** The user-mode walk over the folds of one layer: quiet runs of lines at once, others one by one. */
+class Walk {
+  stall = 0;
+  line = 0;
+  lastOut = 0;
+  readonly stallBy = { ifmap: 0, filter: 0, ofmap: 0 };
+  private readonly L: number;
+  private readonly R: number;
+  // The fold being walked.
+  private fc = 0;
+  private fr = 0;
+  private ru = 0;
+  private cu = 0;
+  // Line l writes the ofmap cells x in [0, cu) with l - hiLag <= x <= l - loLag.
+  private hiLag = 0;
+  private loLag = 0;
 
   constructor(
-    private readonly map: SetMap,
-    words: number,
-    bw: number,
-    private readonly ifmap?: { geo: IfmapGeometry; cells: IfmapCells },
+    private readonly plan: FoldPlan,
+    private readonly ifmap: ReadSide,
+    private readonly filter: ReadSide,
+    private readonly ofmap: WriteBuffer,
   ) {
-    this.ring = new ReadRing(map, words, bw);
+    this.L = plan.linesPerFold;
+    this.R = plan.arrayRows;
   }
 
-  private hit(i: number, j: number): boolean {
-    const ring = this.ring;
-    if (ring.inWindow(this.map.set(i, j))) return true;
-    const f = this.ifmap;
-    if (!f || f.cells.injective) return false;
-    const [m, k] = f.geo.cellOf(i, j);
-    return f.cells.occurrences(m, k, (m2, k2) => {
-      const [i2, j2] = f.geo.at(m2, k2);
-      return ring.inWindow(this.map.set(i2, j2));
-    });
+  private writesBefore(l: number): number {
+    return sumClamp(l - this.loLag, 0, this.cu - 1, this.hiLag - this.loLag + 1);
   }
 
-  /**
-   * Reads cells j in [lo, hi] of diagonal `a` (cell (a - j, j)) or of row `a` (cell (a, j)),
-   * in that order, at `cycle`; returns the interface's stall.
-   */
-  line(cycle: number, diag: boolean, a: number, lo: number, hi: number): number {
-    if (lo > hi) return 0;
-    const ring = this.ring;
-    const map = this.map;
-    const s0 = diag ? map.set(a - lo, lo) : map.set(a, lo);
-    const s1 = diag ? map.set(a - hi, hi) : map.set(a, hi);
-    let all = true;
-    for (let s = s0; s <= s1 && all; s++) all = ring.inWindow(s);
-    if (all) return 0;
-    const before = ring.refills;
-    for (let j = lo; j <= hi; j++) {
-      const i = diag ? a - j : a;
-      if (!map.g.valid(i, j)) continue;
-      while (!this.hit(i, j)) ring.refill();
+  /** First line >= l on which the diagonal stream (step t = l - off of a0's diagonals) may refill. */
+  private diagQuiet(side: ReadSide, a0: number, S: number, w: number, off: number, l: number): number {
+    const tAct = S + w - 1;
+    const t = Math.max(0, l - off);
+    if (t >= tAct) return this.L;
+    const q = side.quietDiag(a0, S, w, t, tAct);
+    return q >= tAct ? this.L : q + off;
+  }
+
+  // Per read stream: the quiet bound last found and the ring's refill count then (a bound holds
+  // until the line it names, or until that ring refills).
+  private readonly streams = [-1, -1];
+  private readonly streamAt = [0, 0];
+
+  private streamQuiet(n: number, side: ReadSide, a0: number, S: number, w: number, off: number, l: number): number {
+    if (this.streams[n]! > l && this.streamAt[n] === side.ring.refills) return this.streams[n]!;
+    this.streamAt[n] = side.ring.refills;
+    return (this.streams[n] = this.diagQuiet(side, a0, S, w, off, l));
+  }
+
+  private quiet(l: number): number {
+    const { dataflow, gemm: { M, N, K } } = this.plan;
+    const { fc, fr, ru, cu, R } = this;
+    if (dataflow === 'os') return Math.min(this.streamQuiet(0, this.ifmap, fr * K, K, ru, 0, l), this.streamQuiet(1, this.filter, fc * K, K, cu, 0, l));
+    // After the loads (walked first, see fold) only one operand streams.
+    if (dataflow === 'ws') return this.streamQuiet(0, this.ifmap, fr * M, M, ru, R, l);
+    return this.streamQuiet(1, this.filter, fr * N, N, ru, R, l);
+  }
+
+  fold(fc: number, fr: number): void {
+    const { plan, R, L } = this;
+    const K = plan.gemm.K;
+    this.fc = fc;
+    this.fr = fr;
+    this.ru = Math.min(R, plan.sr - fr * R);
+    this.cu = Math.min(plan.arrayCols, plan.sc - fc * plan.arrayCols);
+    [this.hiLag, this.loLag] = plan.dataflow === 'os' ? [K - 1 + R - 1, K - 1 + R - this.ru] : [2 * R - 1 + plan.t - 1, 2 * R - 1];
+    let l = 0;
+    if (plan.dataflow !== 'os') {
+      // Lines before R only load the stationary operand (rows bottom-up): nothing streams or
+      // writes yet, so each load line costs just its own refills.
+      const side = plan.dataflow === 'ws' ? this.filter : this.ifmap;
+      const key = plan.dataflow === 'ws' ? 'filter' : 'ifmap';
+      const base = fc * K + fr * R;
+      if (this.ru < R) {
+        this.line += R - this.ru;
+        this.lastOut = this.line - 1 + this.stall;
+      }
+      // Rows >= certTop hit through certified copies while the ring has refilled certAt times.
+      let certTop = Infinity;
+      let certAt = side.ring.refills;
+      // Often the whole block of rows is in the window: no load line refills.
+      if (side.rowsInWindow(base, base + this.ru - 1)) certTop = -Infinity;
+      for (l = R - this.ru; l < R; l++) {
+        const cycle = this.line + this.stall;
+        const row = base + R - 1 - l;
+        if (certAt !== side.ring.refills || row < certTop) {
+          const s = side.line(cycle, false, row, 0, this.cu - 1);
+          if (s > 0) {
+            this.stall += s;
+            this.stallBy[key] += s;
+          }
+          certAt = side.ring.refills;
+          certTop = row - side.certifiedRows(row - 1, this.cu);
+        }
+        this.lastOut = cycle;
+        this.line++;
+      }
     }
-    return ring.refills > before ? Math.max(0, ring.last - cycle - 1) : 0;
+    this.streams[0] = this.streams[1] = -1;
+    while (l < L) {
+      // Lines that refill nothing and neither start nor wait for a drain: no stall, so only
+      // their writes count, stored at once.
+      let e = this.quiet(l);
+      if (e > l) {
+        const [room, until] = this.ofmap.quiet(this.line + this.stall);
+        e = Math.min(e, l + (until - this.line - this.stall));
+        const w0 = this.writesBefore(l);
+        if (this.writesBefore(e) - w0 > room) {
+          let good = l;
+          let bad = e;
+          while (bad - good > 1) {
+            const mid = Math.floor((good + bad) / 2);
+            if (this.writesBefore(mid) - w0 > room) bad = mid;
+            else good = mid;
+          }
+          e = good;
+        }
+        if (e > l) {
+          this.ofmap.store(this.writesBefore(e) - w0);
+          this.line += e - l;
+          this.lastOut = this.line - 1 + this.stall;
+          l = e;
+          if (l >= L) break;
+        }
+      }
+      this.step(l);
+      l++;
+    }
+  }
+
+  /** Line l of the fold, as the line-by-line replay does it. */
+  private step(l: number): void {
+    const { plan, R, fc, fr, ru, cu, ifmap, filter } = this;
+    const { M, N, K } = plan.gemm;
+    const cycle = this.line + this.stall;
+    let si: number;
+    let sf: number;
+    if (plan.dataflow === 'os') {
+      si = ifmap.line(cycle, true, fr * K + l, Math.max(0, l - K + 1), Math.min(ru - 1, l));
+      sf = filter.line(cycle, true, fc * K + l, Math.max(0, l - K + 1), Math.min(cu - 1, l));
+    } else {
+      const t = l - R;
+      const load = l < R && R - 1 - l < ru ? fc * K + fr * R + R - 1 - l : -1;
+      if (plan.dataflow === 'ws') {
+        si = ifmap.line(cycle, true, fr * M + t, Math.max(0, t - M + 1), Math.min(ru - 1, t));
+        sf = load < 0 ? 0 : filter.line(cycle, false, load, 0, cu - 1);
+      } else {
+        si = load < 0 ? 0 : ifmap.line(cycle, false, load, 0, cu - 1);
+        sf = filter.line(cycle, true, fr * N + t, Math.max(0, t - N + 1), Math.min(ru - 1, t));
+      }
+    }
+    const out = this.ofmap.line(cycle, this.writesBefore(l + 1) - this.writesBefore(l));
+    const so = out - cycle;
+    const s = Math.max(si, sf, so);
+    if (s > 0) {
+      this.stall += s;
+      this.stallBy[s === si ? 'ifmap' : s === sf ? 'filter' : 'ofmap'] += s;
+    }
+    this.lastOut = out;
+    this.line++;
   }
 }
 
-/** Cells of [lo, hi] ∩ [a, b] as a count. */
-const overlap = (lo: number, hi: number, a: number, b: number) => Math.max(0, Math.min(hi, b) - Math.max(lo, a) + 1);
-
 export function simulateUserMode(conv: ConvShape, plan: FoldPlan, buf: UserBuffers): UserModeStats {
-  const { arrayRows: R, arrayCols: C, dataflow, rowFolds, colFolds, linesPerFold: L } = plan;
-  const { M, N, K } = plan.gemm;
   const bw = buf.bandwidth;
   const cells = new IfmapCells(conv);
   const igeo = ifmapGeometry(plan, cells);
-  const ifmap = new ReadSide(new SetMap(igeo, Math.ceil(buf.ifmapWords / 100)), buf.ifmapWords, bw, { geo: igeo, cells });
-  const filter = new ReadSide(new SetMap(filterGeometry(plan), Math.ceil(buf.filterWords / 100)), buf.filterWords, bw);
+  const isets = new SetIndex(igeo, Math.ceil(buf.ifmapWords / 100), (each) => cells.outOfBounds((m, k) => each(ifmapRow(igeo, m, k), ifmapCol(igeo, m, k))));
+  // The ifmap's prefetch rows are taps (os, is) or windows (ws).
+  const ifmap = new ReadSide(isets, buf.ifmapWords, bw, { geo: igeo, cells, alongTaps: plan.dataflow !== 'ws' });
+  const filter = new ReadSide(new SetIndex(filterGeometry(plan), Math.ceil(buf.filterWords / 100)), buf.filterWords, bw);
   const ofmap = new WriteBuffer(buf.ofmapWords, bw);
-  const T = plan.t;
-  let stall = 0;
-  let line = 0;
-  let lastOut = 0;
-  const stallBy = { ifmap: 0, filter: 0, ofmap: 0 };
-  for (let fc = 0; fc < colFolds; fc++) {
-    for (let fr = 0; fr < rowFolds; fr++) {
-      const r0 = fr * R;
-      const c0 = fc * C;
-      const ru = Math.min(R, plan.sr - r0);
-      const cu = Math.min(C, plan.sc - c0);
-      for (let l = 0; l < L; l++, line++) {
-        const cycle = line + stall;
-        let si: number;
-        let sf: number;
-        let writes: number;
-        if (dataflow === 'os') {
-          si = ifmap.line(cycle, true, fr * K + l, Math.max(0, l - K + 1), Math.min(ru - 1, l));
-          sf = filter.line(cycle, true, fc * K + l, Math.max(0, l - K + 1), Math.min(cu - 1, l));
-          writes = overlap(0, cu - 1, l - (K - 1) - (R - 1), l - (K - 1) - (R - ru));
-        } else {
-          const t = l - R;
-          const load = l < R && R - 1 - l < ru ? fc * K + r0 + R - 1 - l : -1;
-          if (dataflow === 'ws') {
-            si = ifmap.line(cycle, true, fr * M + t, Math.max(0, t - M + 1), Math.min(ru - 1, t));
-            sf = load < 0 ? 0 : filter.line(cycle, false, load, 0, cu - 1);
-          } else {
-            si = load < 0 ? 0 : ifmap.line(cycle, false, load, 0, cu - 1);
-            sf = filter.line(cycle, true, fr * N + t, Math.max(0, t - N + 1), Math.min(ru - 1, t));
-          }
-          writes = overlap(0, cu - 1, l - (2 * R - 1) - (T - 1), l - (2 * R - 1));
-        }
-        const out = ofmap.line(cycle, writes);
-        const so = out - cycle;
-        const s = Math.max(si, sf, so);
-        if (s > 0) {
-          stall += s;
-          stallBy[s === si ? 'ifmap' : s === sf ? 'filter' : 'ofmap'] += s;
-        }
-        lastOut = out;
-      }
-    }
-  }
+  const walk = new Walk(plan, ifmap, filter, ofmap);
+  for (let fc = 0; fc < plan.colFolds; fc++) for (let fr = 0; fr < plan.rowFolds; fr++) walk.fold(fc, fr);
   return {
-    stallCycles: stall,
-    totalCycles: lastOut,
+    stallCycles: walk.stall,
+    totalCycles: walk.lastOut,
     dramIfmapReads: ifmap.ring.reads,
     dramFilterReads: filter.ring.reads,
     dramOfmapWrites: ofmap.finish(),
-    stallBy,
+    stallBy: walk.stallBy,
   };
 }

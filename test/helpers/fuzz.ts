@@ -15,6 +15,8 @@ const SNIPPETS = [
   '(', ')', '[', ']', '{', '}', ',', '=', ':', '.', '->', '-', '+', '*', '/', '%', '"', '#', '//', '\n', ' ', '\t',
   '0', '1', '-1', '3.5', '1e9', '.5', '99999999999999999999', 'MiB', 'GHz', 'pJ/word', 'x', 'y', 'output', 'input', 'network',
   'target', 'train', 'import', 'extends', 'timesteps', 'relu', 'conv2d', 'dense', 'f32', 'i8', 'per_channel', '@', '$', '\u00e9', '\u0000',
+  // Hostile input: sizes past the limits and names JavaScript objects already have (also as JSON keys).
+  '1e300', '9007199254740993', '4294967296', '2147483648', '__proto__', 'constructor', 'toString', '"__proto__"', '"constructor"',
 ];
 
 export type Mutation =
@@ -171,3 +173,18 @@ export const randomCallsArb: fc.Arbitrary<string> = (() => {
     return `network n(b = 2) {\n${lines.map((l) => '  ' + l).join('\n')}\n}\n`;
   });
 })();
+
+/** Every name JavaScript objects already carry, and `prototype`: what Kiln refuses as a name. */
+export const RESERVED: readonly string[] = [...Object.getOwnPropertyNames(Object.prototype), 'prototype'];
+
+export const reservedNameArb: fc.Arbitrary<string> = fc.constantFrom(...RESERVED);
+
+/**
+ * Numbers of 2^53 and more as source text: plain digit strings, exponents up to 1e308, and past it
+ * (which JavaScript reads as Infinity).
+ */
+export const hugeNumberArb: fc.Arbitrary<string> = fc.oneof(
+  fc.bigInt({ min: 2n ** 53n, max: 10n ** 40n }).map(String),
+  fc.integer({ min: 16, max: 400 }).map((e) => `1e${e}`),
+  fc.integer({ min: 10, max: 99 }).map((m) => `${m}e${m * 4}`),
+);

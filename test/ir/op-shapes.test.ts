@@ -95,6 +95,12 @@ const cases: Case[] = [
     params: { a: { slope: 'f32[8]' }, b: { slope: 'f32[1]' } },
   },
   {
+    name: 'quantize holds its integers in a dtype wide enough, with a scale and zero point per tensor or channel',
+    lines: ['input x : f32[2, 3, 4]', 'a = quantize(x)', 'b = quantize(x, to = uint8, per_channel = true)', 'c = quantize(x, to = uint16, per_channel = true, axis = -1)', 'output a, b, c'],
+    types: { a: 'i8[2, 3, 4]', b: 'i16[2, 3, 4]', c: 'i32[2, 3, 4]' },
+    params: { a: { scale: 'f32[1]', zero_point: 'f32[1]' }, b: { scale: 'f32[3]', zero_point: 'f32[3]' }, c: { scale: 'f32[4]', zero_point: 'f32[4]' } },
+  },
+  {
     name: 'sign binarizes: same shape, dtype binary',
     lines: ['input x : f32[2, 5]', 'y = sign(x)', 'output y'],
     types: { y: 'binary[2, 5]' },

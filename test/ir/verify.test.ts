@@ -23,7 +23,8 @@ describe('verifyModule', () => {
 
   const cases: [string, (m: Module) => void, string[]][] = [
     ['a module without nodes', (m) => { (m as { nodes?: unknown }).nodes = undefined; }, ['a module needs a name and a nodes object']],
-    ['a bad time-step count', (m) => { m.timesteps = 0; }, ['timesteps must be a positive integer, not 0']],
+    ['a bad time-step count', (m) => { m.timesteps = 0; }, ['timesteps must be a positive integer of at most 2^31 − 1, not 0']],
+    ['a time-step count past the dimension cap', (m) => { m.timesteps = 2 ** 31; }, ['timesteps must be a positive integer of at most 2^31 − 1, not 2147483648']],
     ['a node stored under another id', (m) => { m.nodes.h!.id = 'g'; }, ['node stored under "h" has id "g"']],
     ['an id that is not a name', (m) => {
       const n = m.nodes.y!;
@@ -55,7 +56,19 @@ describe('verifyModule', () => {
     ['inputs that are not a list', (m) => { (m.nodes.h as { inputs: unknown }).inputs = 'h.dense'; }, ['node h: inputs must be a list of node ids']],
     ['attrs that are not an object', (m) => { (m.nodes.h as { attrs: unknown }).attrs = []; }, ['node h: attrs must be an object']],
     ['module outputs that are not a list', (m) => { (m as { outputs: unknown }).outputs = 'y'; }, ['outputs must be a list of node ids']],
-    ['module params that are not numbers', (m) => { (m as { params: unknown }).params = { batch: 'two' }; }, ['params must map names to numbers']],
+    ['module params that are not numbers', (m) => { (m as { params: unknown }).params = { batch: 'two' }; }, ['params must map names to numbers of at most 2^53 − 1']],
+    ['a module param past 2^53', (m) => { m.params = { batch: 1e300 }; }, ['params must map names to numbers of at most 2^53 − 1']],
+    // Sizes past the documented caps (docs/language.md, Limits).
+    ['a shape with a dimension past 2^31 − 1', (m) => { m.nodes.h!.type = { shape: [2, 2 ** 31], dtype: 'f32' }; }, ['node h: dimension 2147483648 is larger than Kiln\'s largest dimension, 2^31 − 1 (2147483647)']],
+    ['a shape with more than 2^40 elements', (m) => { m.nodes.h!.type = { shape: [2 ** 21, 2 ** 20], dtype: 'f32' }; }, ['node h: 2199023255552 elements (2097152 × 1048576) is more than Kiln\'s largest tensor, 2^40 elements']],
+    ['an input shape past the caps', (m) => { m.nodes.x!.attrs.shape = [2, 1e10]; }, ['input x: dimension 10000000000 is larger than Kiln\'s largest dimension, 2^31 − 1 (2147483647)']],
+    ['an integer attribute past 2^53', (m) => { m.nodes['h.dense']!.attrs.units = 1e23; }, ['node h.dense: attribute "units" must be an integer ≥ 1, not 1e+23']],
+    // Names that JavaScript objects already have, as keys of every record.
+    ['a node id `__proto__`', (m) => { Object.defineProperty(m.nodes, '__proto__', { value: { ...m.nodes.y!, id: '__proto__' }, enumerable: true }); }, ['node id "__proto__" is a reserved name (JavaScript objects already have it)']],
+    ['a node id `constructor`', (m) => { m.nodes.constructor = { ...m.nodes.y!, id: 'constructor' } as never; }, ['node id "constructor" is a reserved name (JavaScript objects already have it)']],
+    ['an attribute key `toString`', (m) => { m.nodes.h!.attrs.toString = 1 as never; }, ['node h: attribute "toString" is a reserved name (JavaScript objects already have it)']],
+    ['a module param `hasOwnProperty`', (m) => { m.params = { hasOwnProperty: 1 } as never; }, ['parameter "hasOwnProperty" is a reserved name (JavaScript objects already have it)']],
+    ['a weight name `prototype`', (m) => { m.nodes.y!.params = { prototype: { shape: [2], dtype: 'f32' } }; }, ['node y: parameter "prototype" is a reserved name (JavaScript objects already have it)']],
     ['parameter types that are not types', (m) => { m.nodes.y!.params = { weight: { shape: [2, 0], dtype: 'f32' } }; }, ['node y: params must map names to tensor types']],
     ['a malformed source position', (m) => { (m.nodes.h as { loc: unknown }).loc = { file: 3 }; }, ['node h: loc must be {file, line, col}']],
     // Attribute values against their op's schema.

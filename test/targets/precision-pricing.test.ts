@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.ts';
+import { runMain } from '../helpers/cli.ts';
 import { compile } from '../../compiler/driver.ts';
 import { estimate, type Workload } from '../../targets/estimate.ts';
 import { presets } from '../../targets/resolve.ts';
@@ -164,18 +164,13 @@ describe('parameter bytes at the stored precision', () => {
 
     const dir = mkdtempSync(path.join(tmpdir(), 'kiln-size-'));
     writeFileSync(path.join(dir, 'n.kiln'), variant('binary'));
-    const json = cli(['estimate', path.join(dir, 'n.kiln'), '--target', 'systolic_32x32', '--json']);
+    const json = runMain(['estimate', path.join(dir, 'n.kiln'), '--target', 'systolic_32x32', '--json']);
     const doc = JSON.parse(json.out) as { results: { summary: { param_bytes: number }; layers: { name: string; param_bytes: number }[] }[] };
     expect(doc.results[0]!.summary.param_bytes).toBe(expected.binary);
     expect(doc.results[0]!.layers.find((l) => l.name === 'h')!.param_bytes).toBe(33028);
-    const text = cli(['estimate', path.join(dir, 'n.kiln'), '--target', 'systolic_32x32', '--per-layer']);
+    const text = runMain(['estimate', path.join(dir, 'n.kiln'), '--target', 'systolic_32x32', '--per-layer']);
     expect(text.out).toMatch(/\bparameters\s+33\.29 kB\n/);
     expect(text.out).toMatch(/\nh\s+dense .* 33\.03 kB\n/);
   });
 });
 
-function cli(args: string[]): { code: number; out: string; err: string } {
-  let out = '', err = '';
-  const code = main(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}

@@ -4,7 +4,7 @@
  * file of hundreds of megabytes: splitting it into strings would cost more than partitioning it.
  * Every failure is a KilnError pointing at file:line:col with a hint.
  */
-import { readFileSync } from 'node:fs';
+import { readInputBytes } from '../../../compiler/io/read-input.ts';
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 
 const NL = 10;
@@ -148,10 +148,5 @@ export class LineScanner {
 
 /** Reads a whole file as bytes, turning I/O failures into a KilnError. */
 export function readBytes(path: string, code: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new KilnError(error(code, `cannot read \`${path}\`: ${why}`, undefined, 'check the path'));
-  }
+  return readInputBytes(path, { kind: 'data', code });
 }

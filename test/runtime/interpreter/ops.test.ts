@@ -100,6 +100,17 @@ describe('activations', () => {
     mark('relu', 'leaky_relu', 'sigmoid', 'tanh', 'hard_tanh', 'sign');
   });
 
+  it('quantize: round half to even, saturation, uint8 zero points, per-channel scales (ONNX QuantizeLinear)', () => {
+    const m = build(['input x : f32[1, 2, 3]', 'a = quantize(x)', 'b = quantize(x, to = uint8, per_channel = true)', 'output a, b']);
+    const x = [0.5, 1.5, -2.5, 300, -300, 2.4];
+    const o = runWith(m, { x }, { a: { scale: [1], zero_point: [0] }, b: { scale: [1, 2], zero_point: [128, 10] } }).outputs;
+    // Ties go to the even integer: 0.5 → 0, 1.5 → 2, −2.5 → −2; ±300 saturate to int8's range.
+    expectValues(o.a!, [1, 2, 3], [0, 2, -2, 127, -128, 2]);
+    // Channel 1 divides by 2: 150 + 10 = 160, −150 + 10 saturates at 0, 1.2 → 1 + 10.
+    expectValues(o.b!, [1, 2, 3], [128, 130, 126, 160, 0, 11]);
+    mark('quantize');
+  });
+
   it('prelu: a slope per channel (axis 1), or one shared', () => {
     const m = build(['input x : f32[1, 2, 1, 2]', 'a = prelu(x)', 'b = prelu(x, shared = true)', 'output a, b']);
     const o = runWith(m, { x: [-4, 2, -4, 2] }, { a: { slope: [0.5, 0.25] }, b: { slope: [0.1] } }).outputs;

@@ -16,7 +16,7 @@ import type { Split } from '../../../runtime/data/dataset.ts';
 import { initParams } from '../../../runtime/interpreter.ts';
 import type { Weights } from '../../../runtime/interpreter/types.ts';
 import { chooseClip, parseMethod } from '../../../runtime/quantize/calibrate.ts';
-import { ACT_SCALE, withPrecisions } from '../../../runtime/quantize/layer-precision.ts';
+import { OUT_SCALE, withPrecisions } from '../../../runtime/quantize/layer-precision.ts';
 import { quantizeNetwork, type Quantized } from '../../../runtime/quantize/ptq.ts';
 import { evaluate, train } from '../../../runtime/train.ts';
 import { loadCheckpointInto, paramKey } from '../../../runtime/train/state.ts';
@@ -69,7 +69,7 @@ describe('kiln quantize on mlp (3 epochs of training)', () => {
       expect(Math.abs(k - Math.round(k))).toBeLessThan(1e-3);
       expect(Math.abs(Math.round(k))).toBeLessThanOrEqual(127);
     }
-    expect(q.weights['h.dense']![ACT_SCALE]!.data.length).toBe(1);
+    expect(q.weights['h.dense']![OUT_SCALE]!.data.length).toBe(1);
     expect(q.module.nodes['h.dense']!.attrs.weights).toEqual(i8pc);
     expect(Object.keys(q.precision)).toEqual(['h.dense', 'y.dense']);
   });
@@ -84,7 +84,7 @@ describe('kiln quantize on mlp (3 epochs of training)', () => {
     const out = (mod: Module, w: Weights, x: typeof full) => forward(mod, w, { x }, { record: false }).outputs[mod.outputs[0]!]!.data.subarray(0, 10);
     expect(Array.from(out(q.module, q.weights, alone))).toEqual(Array.from(out(q.module, q.weights, full)));
     // The same precisions with the static activation scales removed: each batch picks its own.
-    const dynamic: Weights = Object.fromEntries(Object.entries(q.weights).map(([id, ps]) => [id, Object.fromEntries(Object.entries(ps).filter(([n]) => n !== ACT_SCALE))]));
+    const dynamic: Weights = Object.fromEntries(Object.entries(q.weights).map(([id, ps]) => [id, Object.fromEntries(Object.entries(ps).filter(([n]) => n !== OUT_SCALE))]));
     expect(Array.from(out(q.module, dynamic, alone))).not.toEqual(Array.from(out(q.module, dynamic, full)));
   });
 

@@ -31,7 +31,7 @@ InterfaceBandwidth: CALC
 describe('parseScaleSimConfig', () => {
   it('reads every shipped config (SCALE-Sim scale.cfg with array size, dataflow and bandwidth mode changed)', () => {
     const files = referenceFiles('configs', '.cfg');
-    expect(files).toHaveLength(4);
+    expect(files).toHaveLength(6);
     for (const file of files) {
       const cfg = parseScaleSimConfig(readReference(file), file);
       const [, dataflow, userBw] = /_(os|ws|is)(_userbw10)?\.cfg$/.exec(file)!;

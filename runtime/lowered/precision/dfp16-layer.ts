@@ -1,0 +1,103 @@
+/**
+ * An int16 dynamic-fixed-point layer (Das et al. 2018, "Mixed Precision Training of Convolutional
+ * Neural Networks using Integer Operations"; Courbariaux, Bengio & David 2014): a tensor is int16
+ * mantissas sharing one power-of-two exponent (per tensor, or per output channel for weights
+ * declared per_channel). int16 × int16 products are added into an int32 accumulator that
+ * saturates on every addition, as a saturating MAC unit does; every saturation is counted. The
+ * overflow policy says what then happens to the row:
+ *   rescale   (default) the row is recomputed with its input mantissas shifted right one more bit
+ *             (input exponent + 1), until no addition overflows — one row at a time, so one
+ *             sample's rescale never changes another's output;
+ *   saturate  the saturated sums are kept.
+ * The bias enters the accumulator at the product exponent e_x + e_w; the output is handed on as
+ * acc·2^(e_x + e_w), or narrowed to int16 at the output's static exponent (round half to even,
+ * saturating) when the layer declares `activations = i16`.
+ */
+import type { Tensor } from '../../tensor.ts';
+import { chooseExponent, INT16_MAX, INT16_MIN } from '../../kernels/fixed-point.ts';
+import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
+import { quantizeInto } from './int8-layer.ts';
+import type { IntegerLayer, LayerCounts, ScaledLayerSpec } from './types.ts';
+
+export type OverflowPolicy = 'rescale' | 'saturate';
+
+/** Scales are powers of two (2^e); an input scale that is not one is rounded up to one. */
+export interface Dfp16LayerSpec extends ScaledLayerSpec {
+  overflow?: OverflowPolicy;
+}
+
+/** The exponent e with 2^e ≥ s: a scale that is not a power of two is widened to one. */
+export const exponentOf = (s: number): number => Math.ceil(Math.log2(s) - 1e-12);
+
+function mantissas(x: ArrayLike<number>, from: number, to: number, e: number, out: Int16Array, at: number): number {
+  return quantizeInto(x, from, to, 2 ** e, INT16_MIN, INT16_MAX, out, at);
+}
+
+/** One output row: acc_j = bias_j + Σ_p x_p·w_jp, saturating to int32 on every addition. */
+export function dfp16Row(x: Int16Array, w: Int16Array, bias: Int32Array, n: number, k: number, acc: Int32Array, at: number): number {
+  let saturations = 0;
+  for (let j = 0; j < n; j++) {
+    let s = bias[j]!;
+    const wo = j * k;
+    for (let p = 0; p < k; p++) {
+      s += x[p]! * w[wo + p]!;
+      if (s > INT32_MAX) { s = INT32_MAX; saturations++; } else if (s < INT32_MIN) { s = INT32_MIN; saturations++; }
+    }
+    acc[at + j] = s;
+  }
+  return saturations;
+}
+
+export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
+  const n = s.weight.shape[0]!, k = s.weight.data.length / n;
+  const policy = s.overflow ?? 'rescale';
+  const ew = new Int32Array(n);
+  for (let c = 0; c < n; c++) {
+    const given = s.weightScale?.[s.weightScale.length === 1 ? 0 : c];
+    if (given !== undefined) { ew[c] = exponentOf(given); continue; }
+    let m = 0;
+    const from = s.perChannel ? c * k : 0, to = s.perChannel ? (c + 1) * k : n * k;
+    for (let i = from; i < to; i++) m = Math.max(m, Math.abs(s.weight.data[i]!));
+    ew[c] = chooseExponent(m);
+  }
+  const qw = new Int16Array(n * k);
+  for (let c = 0; c < n; c++) mantissas(s.weight.data, c * k, (c + 1) * k, ew[c]!, qw, c * k);
+  const ex0 = exponentOf(s.actScale);
+  const eOut = s.outScale === undefined ? undefined : exponentOf(s.outScale);
+  const biasAt = (ex: number) => Int32Array.from({ length: n }, (_, c) => (s.bias ? saturate(roundHalfEven(s.bias.data[c]! * 2 ** -(ex + ew[c]!)), INT32_MIN, INT32_MAX) : 0));
+  const bias0 = biasAt(ex0);
+  return {
+    precision: 'i16',
+    why: `int16 dynamic fixed point ${n}×${k}, ${s.perChannel ? 'an exponent per channel' : 'one weight exponent'}, int32 accumulators (overflow: ${policy})`,
+    weightBytes: 2 * n * k + 4 * n,
+    gemm(m, A, counts: LayerCounts) {
+      const y = new Float32Array(m * n);
+      const xq = new Int16Array(k);
+      const acc = new Int32Array(n);
+      for (let i = 0; i < m; i++) {
+        let ex = ex0, bias = bias0;
+        counts.saturations += mantissas(A, i * k, (i + 1) * k, ex, xq, 0);
+        let sat = dfp16Row(xq, qw, bias, n, k, acc, 0);
+        counts.macs += n * k;
+        // 16 extra bits of headroom cover any int16 row; past that the sums are what they are.
+        for (let tries = 0; sat > 0 && policy === 'rescale' && tries < 16; tries++) {
+          counts.rescales++;
+          ex++;
+          bias = biasAt(ex);
+          mantissas(A, i * k, (i + 1) * k, ex, xq, 0);
+          sat = dfp16Row(xq, qw, bias, n, k, acc, 0);
+          counts.macs += n * k;
+        }
+        counts.saturations += sat;
+        for (let c = 0; c < n; c++) {
+          const e = ex + ew[c]!;
+          if (eOut === undefined) { y[i * n + c] = acc[c]! * 2 ** e; continue; }
+          const q = roundHalfEven(acc[c]! * 2 ** (e - eOut));
+          if (q > INT16_MAX || q < INT16_MIN) counts.saturations++;
+          y[i * n + c] = saturate(q, INT16_MIN, INT16_MAX) * 2 ** eOut;
+        }
+      }
+      return y;
+    },
+  };
+}

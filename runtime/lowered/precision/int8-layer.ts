@@ -1,0 +1,65 @@
+/**
+ * An int8 layer (Jacob et al. 2018): symmetric weights q_w = round(w / s_w) in [−127, 127] with a
+ * scale per tensor or per output channel, the input quantized with its static scale s_x into
+ * [−128, 127] (round half to even), int8 × int8 products summed exactly in int32 with the bias
+ * pre-scaled to int32 at s_x·s_w, and the accumulator either
+ *   requantized to int8 at the output's static scale s_y by the fixed-point multiplier
+ *   s_x·s_w / s_y (fixed-multiplier.ts), saturating — when the layer declares `activations = i8` —
+ *   or handed on as the real acc·s_x·s_w.
+ */
+import type { Tensor } from '../../tensor.ts';
+import { gemmInt8, INT32_MAX, INT32_MIN, INT8_MAX, INT8_MIN, quantizeInt8, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
+import { multiplyByFixed, quantizeMultiplier, type FixedMultiplier } from './fixed-multiplier.ts';
+import type { IntegerLayer, LayerCounts, ScaledLayerSpec } from './types.ts';
+
+/** Weight scales, when not given, are max|w| / 127. */
+export type Int8LayerSpec = ScaledLayerSpec;
+
+/**
+ * x[from, to) → integers q = round_half_even(x / s) saturated to [lo, hi], into out at `at`;
+ * returns how many saturated.
+ */
+export function quantizeInto(x: ArrayLike<number>, from: number, to: number, s: number, lo: number, hi: number, out: Int8Array | Int16Array, at: number): number {
+  let saturated = 0;
+  for (let i = from; i < to; i++) {
+    const v = roundHalfEven(x[i]! / s);
+    if (v > hi || v < lo) saturated++;
+    out[at + i - from] = saturate(v, lo, hi);
+  }
+  return saturated;
+}
+
+export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
+  const n = s.weight.shape[0]!, k = s.weight.data.length / n;
+  const qw = quantizeInt8(s.weight, { axis: s.perChannel ? 0 : undefined, scale: s.weightScale, narrowRange: true });
+  const sw = (c: number) => qw.scale[qw.scale.length === 1 ? 0 : c]!;
+  const sx = s.actScale;
+  const bias = new Int32Array(n);
+  for (let c = 0; c < n; c++) bias[c] = s.bias ? saturate(roundHalfEven(s.bias.data[c]! / (sx * sw(c))), INT32_MIN, INT32_MAX) : 0;
+  const mult: FixedMultiplier[] | undefined = s.outScale === undefined ? undefined : Array.from({ length: n }, (_, c) => quantizeMultiplier((sx * sw(c)) / s.outScale!));
+  return {
+    precision: 'i8',
+    why: `int8 ${n}×${k}, ${s.perChannel ? 'per-channel' : 'per-tensor'} weight scales, int32 accumulation${mult ? ', fixed-point requantization to int8' : ''}`,
+    weightBytes: n * k + 4 * n + 4 * qw.scale.length,
+    gemm(m, A, counts) {
+      const qx = new Int8Array(m * k);
+      counts.saturations += quantizeInto(A, 0, m * k, sx, INT8_MIN, INT8_MAX, qx, 0);
+      const acc = new Int32Array(m * n);
+      for (let i = 0; i < m; i++) acc.set(bias, i * n);
+      gemmInt8(m, n, k, qx, qw.values, acc, { transB: true, accumulate: true });
+      counts.macs += m * n * k;
+      const y = new Float32Array(m * n);
+      for (let i = 0; i < m * n; i++) {
+        const c = i % n;
+        if (mult) {
+          const q = multiplyByFixed(acc[i]!, mult[c]!);
+          if (q > INT8_MAX || q < INT8_MIN) counts.saturations++;
+          y[i] = saturate(q, INT8_MIN, INT8_MAX) * s.outScale!;
+        } else {
+          y[i] = acc[i]! * sx * sw(c);
+        }
+      }
+      return y;
+    },
+  };
+}

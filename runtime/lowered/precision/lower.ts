@@ -1,0 +1,103 @@
+/**
+ * The precision lowering: every dense or conv2d layer whose `weights =` is i8, i16, binary or
+ * ternary becomes an IntegerLayer holding its weights in that form (int8 + scales, int16
+ * mantissas + exponents, packed bits, 2-bit codes), and a binary dense layer followed by
+ * batchnorm → sign has both folded into integer thresholds.
+ *
+ * It lives in runtime/, not in a compiler pass: its output is packed weight data and kernels
+ * (runtime/kernels), which compiler/ may not import, and the IR it reads is unchanged — which
+ * layers are integer is already in the IR's `weights =` / `activations =` attributes.
+ */
+import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
+import type { Precision } from '../../../compiler/ir/dtype.ts';
+import type { Module, Node, NodeId } from '../../../compiler/ir/module.ts';
+import type { Weights } from '../../interpreter/types.ts';
+import { binaryThresholds, lowerBinary, type Thresholds } from './binary-layer.ts';
+import { lowerDfp16, type OverflowPolicy } from './dfp16-layer.ts';
+import { lowerInt8 } from './int8-layer.ts';
+import { lowerTernary } from './ternary-layer.ts';
+import type { IntegerLayer, LayerScales, LoweredPrecision } from './types.ts';
+
+export interface PrecisionProgram {
+  module: Module;
+  layers: Map<NodeId, IntegerLayer>;
+  /** batchnorm node → the thresholds it and the sign after it fold into, and the binary layer. */
+  folded: Map<NodeId, { layer: NodeId; thresholds: Thresholds }>;
+  /** sign nodes whose work the folded thresholds already did. */
+  foldedSigns: Set<NodeId>;
+  scales: Map<NodeId, LayerScales>;
+}
+
+const LOWERED: readonly string[] = ['i8', 'i16', 'binary', 'ternary'];
+
+export function precisionOf(node: Node, attr: 'weights' | 'activations'): Precision | undefined {
+  const p = node.attrs[attr] as Precision | undefined;
+  return p && typeof p === 'object' && p.dtype !== 'f32' ? p : undefined;
+}
+
+/** The layers the lowering turns into integers: dense, and ungrouped conv2d. */
+export function loweredPrecision(node: Node): LoweredPrecision | undefined {
+  const p = precisionOf(node, 'weights');
+  if (!p || !LOWERED.includes(p.dtype)) return undefined;
+  if (node.op !== 'dense' && !(node.op === 'conv2d' && node.attrs.groups === 1)) return undefined;
+  return p.dtype as LoweredPrecision;
+}
+
+/** Which static activation scales the lowering needs: a layer's input (act) and declared output (out). */
+export function neededScales(m: Module): { node: NodeId; what: 'act' | 'out'; dtype: 'i8' | 'i16' }[] {
+  const out: { node: NodeId; what: 'act' | 'out'; dtype: 'i8' | 'i16' }[] = [];
+  for (const n of Object.values(m.nodes)) {
+    const lp = loweredPrecision(n);
+    if (lp === 'i8' || lp === 'i16') out.push({ node: n.id, what: 'act', dtype: lp });
+    const a = precisionOf(n, 'activations')?.dtype;
+    if (a === 'i8' || a === 'i16') out.push({ node: n.id, what: 'out', dtype: a });
+  }
+  return out;
+}
+
+function consumers(m: Module, id: NodeId): Node[] {
+  return Object.values(m.nodes).filter((n) => n.inputs.includes(id));
+}
+
+function missing(node: Node, what: string): KilnError {
+  return new KilnError(error('run', `layer \`${node.id}\` has no static ${what} scale`, node.loc,
+    `store \`${node.id}/${what === 'input' ? 'act' : 'out'}_scale\` in the checkpoint (kiln quantize does), or let kiln run calibrate it on the train block's data`));
+}
+
+export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, LayerScales>, o: { overflow?: OverflowPolicy } = {}): PrecisionProgram {
+  const layers = new Map<NodeId, IntegerLayer>();
+  const folded = new Map<NodeId, { layer: NodeId; thresholds: Thresholds }>();
+  const foldedSigns = new Set<NodeId>();
+  for (const node of Object.values(m.nodes)) {
+    const lp = loweredPrecision(node);
+    if (!lp) continue;
+    const weight = params[node.id]!.weight!, bias = params[node.id]!.bias;
+    const s = scales.get(node.id) ?? {};
+    const perChannel = precisionOf(node, 'weights')!.granularity === 'per_channel';
+    const outDtype = precisionOf(node, 'activations')?.dtype;
+    if ((lp === 'i8' || lp === 'i16') && s.act === undefined) throw missing(node, 'input');
+    if (lp === 'i8') {
+      layers.set(node.id, lowerInt8({ weight, bias, perChannel, weightScale: s.weight, actScale: s.act!, outScale: outDtype === 'i8' ? s.out : undefined }));
+    } else if (lp === 'i16') {
+      layers.set(node.id, lowerDfp16({ weight, bias, perChannel, weightScale: s.weight, actScale: s.act!, outScale: outDtype === 'i16' ? s.out : undefined, overflow: o.overflow }));
+    } else if (lp === 'ternary') {
+      layers.set(node.id, lowerTernary(weight, bias, perChannel));
+    } else {
+      const producer = m.nodes[node.inputs[0]!]!;
+      const pad = node.op === 'conv2d' ? (node.attrs.pad as number[]).some((p) => p !== 0) : false;
+      // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead.
+      const layer = lowerBinary(weight, bias, producer.op === 'sign' && !pad);
+      layers.set(node.id, layer);
+      const [bn] = consumers(m, node.id);
+      const [sg] = bn ? consumers(m, bn.id) : [];
+      if (node.op === 'dense' && layer.xnor && bn?.op === 'batchnorm' && consumers(m, node.id).length === 1 && sg?.op === 'sign' && consumers(m, bn.id).length === 1 && !precisionOf(node, 'activations')) {
+        const p = params[bn.id]!;
+        folded.set(bn.id, { layer: node.id, thresholds: binaryThresholds({ gamma: p.gamma!, beta: p.beta!, mean: p.running_mean!, variance: p.running_var!, eps: bn.attrs.eps as number }, bias) });
+        foldedSigns.add(sg.id);
+      }
+    }
+  }
+  return { module: m, layers, folded, foldedSigns, scales };
+}
+
+export const hasLoweredLayer = (m: Module): boolean => Object.values(m.nodes).some((n) => loweredPrecision(n) !== undefined);

@@ -1,0 +1,81 @@
+/**
+ * Executes a precision-lowered program in the interpreter: lowered dense and conv2d layers run
+ * their integer kernels, folded batchnorm → sign pairs compare integer sums with thresholds, and
+ * every other op is the interpreter's own. Layers the lowering leaves in floating point (f16/bf16
+ * weights, recurrent layers) see their weights fake-quantized as in training. A declared
+ * `activations = i8 | i16` not already requantized by its integer layer is quantized with its
+ * static scale. Nothing depends on the batch: scales are static, and every kernel works row by row.
+ */
+import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
+import type { NodeId } from '../../../compiler/ir/module.ts';
+import { run } from '../../interpreter.ts';
+import { LAYER_OPS } from '../../interpreter/ops-layers.ts';
+import { SIMPLE_OPS } from '../../interpreter/ops-simple.ts';
+import type { Inputs, NodeEvaluation, OpContext, OpImpl, RunResult, Weights } from '../../interpreter/types.ts';
+import { effectiveWeights } from '../../autodiff/forward.ts';
+import { fakeQuantize } from '../../autodiff/precision.ts';
+import { INT16_MAX, INT16_MIN } from '../../kernels/fixed-point.ts';
+import { INT8_MAX, INT8_MIN, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
+import type { Tensor } from '../../tensor.ts';
+import { convAsGemm } from '../conv-gemm.ts';
+import { applyThresholds, type BinaryLayer } from './binary-layer.ts';
+import { exponentOf } from './dfp16-layer.ts';
+import { precisionOf, type PrecisionProgram } from './lower.ts';
+import { type LayerCounts, newCounts } from './types.ts';
+
+export interface IntegerRun extends RunResult {
+  counts: Map<NodeId, LayerCounts>;
+}
+
+/** x → q·s with q = round_half_even(x / s) saturated to [lo, hi]: a static-scale activation. */
+function staticQuant(x: Tensor, s: number, lo: number, hi: number): Tensor {
+  const y = new Float32Array(x.data.length);
+  for (let i = 0; i < y.length; i++) y[i] = saturate(roundHalfEven(x.data[i]! / s), lo, hi) * s;
+  return { shape: [...x.shape], data: y };
+}
+
+export function runPrecision(p: PrecisionProgram, params: Weights, inputs: Inputs, opts: { seed?: number; checkShapes?: boolean } = {}): IntegerRun {
+  const counts = new Map<NodeId, LayerCounts>();
+  const countsOf = (id: NodeId) => { let c = counts.get(id); if (!c) counts.set(id, (c = newCounts())); return c; };
+  const m = p.module;
+  const foldedLayers = new Set([...p.folded.values()].map((f) => f.layer));
+  const dense: OpImpl = (ctx: OpContext) => {
+    const layer = p.layers.get(ctx.node.id);
+    if (!layer) return LAYER_OPS.dense!(ctx);
+    const x = ctx.inputs[0]!, k = x.shape[x.shape.length - 1]!, rows = x.data.length / k;
+    const n = ctx.node.type!.shape[ctx.node.type!.shape.length - 1]!;
+    const data = foldedLayers.has(ctx.node.id)
+      ? Float32Array.from((layer as BinaryLayer).accumulate(rows, x.data, countsOf(ctx.node.id)))
+      : layer.gemm(rows, x.data, countsOf(ctx.node.id));
+    return { shape: [...x.shape.slice(0, -1), n], data };
+  };
+  const conv2d: OpImpl = (ctx) => {
+    const layer = p.layers.get(ctx.node.id);
+    if (!layer) return LAYER_OPS.conv2d!(ctx);
+    return convAsGemm(ctx.node, ctx.inputs[0]!, ctx.params.weight!, undefined, (rows, _n, _k, A, _W, C) => C.set(layer.gemm(rows, A, countsOf(ctx.node.id))));
+  };
+  const batchnorm: OpImpl = (ctx) => {
+    const f = p.folded.get(ctx.node.id);
+    if (!f) return LAYER_OPS.batchnorm!(ctx);
+    const x = ctx.inputs[0]!;
+    return { shape: [...x.shape], data: applyThresholds(x.data, f.thresholds) };
+  };
+  const sign: OpImpl = (ctx) => (p.foldedSigns.has(ctx.node.id) ? ctx.inputs[0]! : SIMPLE_OPS.sign!(ctx));
+  const onNode = (e: NodeEvaluation): Tensor => {
+    const a = precisionOf(e.node, 'activations');
+    if (!a) return e.output;
+    const layer = p.layers.get(e.node.id);
+    if ((a.dtype === 'i8' && layer?.precision === 'i8') || (a.dtype === 'i16' && layer?.precision === 'i16')) return e.output;
+    const s = p.scales.get(e.node.id)?.out;
+    if (a.dtype === 'i8' || a.dtype === 'i16') {
+      if (s === undefined) throw new KilnError(error('run', `layer \`${e.node.id}\` declares activations = ${a.dtype} but has no static output scale`, e.node.loc, `store \`${e.node.id}/out_scale\` in the checkpoint, or let kiln run calibrate it`));
+      return a.dtype === 'i8' ? staticQuant(e.output, s, INT8_MIN, INT8_MAX) : staticQuant(e.output, 2 ** exponentOf(s), INT16_MIN, INT16_MAX);
+    }
+    if (a.dtype === 'ternary') throw new KilnError(error('run', `layer \`${e.node.id}\` declares activations = ternary, whose threshold training takes from each batch; it has no static form to execute`, e.node.loc, 'declare the activations i8, i16 or binary'));
+    return fakeQuantize(e.output, a, 'activation')?.y ?? e.output;
+  };
+  const { weights } = effectiveWeights(m, params);
+  // Lowered layers keep their real weights here: their kernels hold their own integer copies.
+  for (const id of p.layers.keys()) weights[id] = params[id]!;
+  return { ...run(m, weights, inputs, { seed: opts.seed, checkShapes: opts.checkShapes ?? false, onNode, impls: { dense, conv2d, batchnorm, sign } }), counts };
+}

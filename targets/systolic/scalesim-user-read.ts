@@ -1,0 +1,200 @@
+/**
+ * One read buffer of SCALE-Sim v2's USER mode seen from the demand lines: what a line costs in
+ * refills (closed form when every cell has its own address; cell by cell, with certificates, for
+ * conv ifmaps whose windows overlap), and how many of the following lines of a fold cannot refill
+ * at all, found by galloping over the lines' last ranks, so that the walk can skip them.
+ */
+
+import { ReadRing } from './scalesim-user-buffers.ts';
+import { ifmapCol, ifmapRow, type IfmapCells, type IfmapGeometry } from './scalesim-user-layout.ts';
+import type { SetIndex } from './scalesim-user-sets.ts';
+
+/** One operand's read ring plus how a demand line's cells map into it. */
+export class ReadSide {
+  readonly ring: ReadRing;
+  private readonly perSet: number;
+
+  constructor(
+    private readonly sets: SetIndex,
+    words: number,
+    bw: number,
+    private readonly ifmap?: { geo: IfmapGeometry; cells: IfmapCells; alongTaps: boolean },
+  ) {
+    this.ring = new ReadRing(sets.numSets, sets.cells, words, bw);
+    this.perSet = sets.perSet;
+    const cols = sets.g.cols;
+    this.certAt = new Float64Array(cols).fill(-1);
+    this.certLo = new Float64Array(cols);
+    this.certHi = new Float64Array(cols).fill(-1);
+    this.occ = new Float64Array(ifmap ? 2 * ifmap.cells.conv.filterH * ifmap.cells.conv.filterW : 0);
+  }
+
+  private readonly occ: Float64Array;
+
+  // Per column of the prefetch matrix: rows certified to hit while the window has not moved
+  // since `certAt` refills.
+  private readonly certAt: Float64Array;
+  private readonly certLo: Float64Array;
+  private readonly certHi: Float64Array;
+
+  /**
+   * Refills before some cell holding the address of (i, j) is in the window. On a hit, also
+   * certifies the cells after it in column j (rows i + dir, i + 2 dir, ..., the way later lines
+   * move) that hit through a copy shifted the same way, while that copy stays in the window:
+   * a row step moves a cell at most `cols` places in the prefetch order, so at most `cols` ranks.
+   */
+  private refillsToHit(i: number, j: number, dir: number): number {
+    const f = this.ifmap!;
+    const { ring, sets, perSet, occ } = this;
+    const { byM, blockW: bw, blockH: bh } = f.geo;
+    const cols = sets.g.cols;
+    const fi = Math.floor(i / bh);
+    const m = byM ? fi * bw + j : i - fi * bh;
+    const k = byM ? i - fi * bh : fi * bw + j;
+    const n = f.cells.occurrences(m, k, occ);
+    let refills = Infinity;
+    let reach = -1;
+    for (let o = 0; o < n; o++) {
+      const m2 = occ[2 * o]!;
+      const k2 = occ[2 * o + 1]!;
+      const i2 = ifmapRow(f.geo, m2, k2);
+      const j2 = ifmapCol(f.geo, m2, k2);
+      const r2 = sets.rankBefore(i2, j2);
+      const s2 = Math.floor(r2 / perSet);
+      if (!ring.inWindow(s2)) {
+        refills = Math.min(refills, ring.refillsTo(s2));
+        continue;
+      }
+      refills = 0;
+      f.cells.shiftRange(m, k, m2, k2, f.alongTaps);
+      const r = dir > 0
+        ? Math.min(f.cells.shiftHi, Math.floor((ring.runHi(s2) * perSet - 1 - r2) / cols))
+        : Math.min(-f.cells.shiftLo, Math.floor((r2 - ring.runLo(s2) * perSet) / cols));
+      reach = Math.max(reach, r);
+      // A certificate as long as a fold's stationary block: looking further costs more ranks
+      // than the lines it would save.
+      if (reach >= cols) break;
+    }
+    if (refills === 0) {
+      this.certAt[j] = ring.refills;
+      this.certLo[j] = dir > 0 ? i : i - reach;
+      this.certHi[j] = dir > 0 ? i + reach : i;
+    }
+    return refills;
+  }
+
+  /**
+   * Reads cells j in [lo, hi] of diagonal `a` (cell (a - j, j)) or of row `a` (cell (a, j)),
+   * in that order, at `cycle`; returns the interface's stall.
+   */
+  line(cycle: number, diag: boolean, a: number, lo: number, hi: number): number {
+    if (lo > hi) return 0;
+    const { sets, ring, perSet } = this;
+    const g = sets.g;
+    // The valid cells of a run of the prefetch order have consecutive ranks.
+    const r0 = diag ? sets.rankBefore(a - lo, lo) : sets.rankBefore(a, lo);
+    const r1 = sets.rankThrough(diag ? a - hi : a, hi);
+    if (r1 <= r0) return 0;
+    const s0 = Math.floor(r0 / perSet);
+    const s1 = Math.floor((r1 - 1) / perSet);
+    if (ring.rangeInWindow(s0, s1)) return 0;
+    const before = ring.refills;
+    if (!this.ifmap || this.ifmap.cells.injective) {
+      ring.refill(ring.refillsToCover(s0, s1));
+    } else {
+      // A cell whose own set is out of the window may still hit through another copy.
+      // Diagonal lines move down their columns from line to line, row lines (is loads) up.
+      const dir = diag ? 1 : -1;
+      // Demand lines never reach the padding, so only windows over the edge have invalid cells.
+      const allValid = this.ifmap.cells.allInBounds;
+      let rank = r0;
+      for (let j = lo; j <= hi; j++) {
+        const i = diag ? a - j : a;
+        if (!allValid && !g.valid(i, j)) continue;
+        const s = Math.floor(rank++ / perSet);
+        if (ring.inWindow(s)) continue;
+        if (this.certAt[j] === ring.refills && i >= this.certLo[j]! && i <= this.certHi[j]!) continue;
+        ring.refill(this.refillsToHit(i, j, dir));
+      }
+    }
+    return ring.refills > before ? Math.max(0, ring.last - cycle - 1) : 0;
+  }
+
+  /**
+   * The first t' in [t, tEnd) at which the diagonal line of step t' — cells (a0 + t' - j, j) for
+   * j in [max(0, t' - S + 1), min(w - 1, t')] — may need a refill; tEnd if none can. Lines of a
+   * fold read ever later cells, so while the window stays put the answer is the first line whose
+   * last rank leaves the window's run holding the current line's first set.
+   */
+  quietDiag(a0: number, S: number, w: number, t: number, tEnd: number): number {
+    if (t >= tEnd) return tEnd;
+    const { sets, ring, perSet } = this;
+    const lo = Math.max(0, t - S + 1);
+    const s0 = Math.floor(sets.rankBefore(a0 + t - lo, lo) / perSet);
+    if (!ring.inWindow(s0)) return this.certifiedDiag(a0, S, w, t, tEnd);
+    const limit = ring.runHi(s0) * perSet;
+    const r = this.lastRank(a0, w, t);
+    if (r > limit) return this.certifiedDiag(a0, S, w, t, tEnd);
+    // A line's last cell is at most cols + 1 places after the previous line's: start the
+    // search past the lines that cannot reach the limit.
+    let good = Math.min(tEnd - 1, t + Math.floor((limit - r) / (sets.g.cols + 1)));
+    let bad = tEnd;
+    for (let step = 1; good + step < tEnd; step *= 2) {
+      if (this.lastRank(a0, w, good + step) > limit) {
+        bad = good + step;
+        break;
+      }
+      good += step;
+    }
+    while (bad - good > 1) {
+      const mid = Math.floor((good + bad) / 2);
+      if (this.lastRank(a0, w, mid) > limit) bad = mid;
+      else good = mid;
+    }
+    return bad;
+  }
+
+  /**
+   * The first step t' >= t whose diagonal line has a cell no certificate covers (see
+   * refillsToHit); t when the side has none (every cell its own address).
+   */
+  private certifiedDiag(a0: number, S: number, w: number, t: number, tEnd: number): number {
+    if (!this.ifmap || this.ifmap.cells.injective) return t;
+    const now = this.ring.refills;
+    let end = tEnd;
+    // Column j is on the lines of steps max(j, ...) onwards; later columns join later.
+    for (let j = Math.max(0, t - S + 1); j < w; j++) {
+      const enter = Math.max(t, j);
+      if (enter >= end) break;
+      if (this.certAt[j] !== now || this.certLo[j]! - a0 + j > enter) return enter;
+      end = Math.min(end, this.certHi[j]! - a0 + j + 1);
+    }
+    return end;
+  }
+
+  /** How many rows row, row - 1, ... have every column of [0, w) certified. */
+  certifiedRows(row: number, w: number): number {
+    if (!this.ifmap || this.ifmap.cells.injective) return 0;
+    const now = this.ring.refills;
+    let top = -Infinity;
+    for (let j = 0; j < w; j++) {
+      if (this.certAt[j] !== now || row < this.certLo[j]! || row > this.certHi[j]!) return 0;
+      top = Math.max(top, this.certLo[j]!);
+    }
+    return row - top + 1;
+  }
+
+  /** Valid cells up to the last one of the diagonal line of step t. */
+  private lastRank(a0: number, w: number, t: number): number {
+    const h = Math.min(w - 1, t);
+    return this.sets.rankThrough(a0 + t - h, h);
+  }
+
+  /** Whether the cells of rows [top, bottom] (row-major order) are all in the window. */
+  rowsInWindow(top: number, bottom: number): boolean {
+    const { sets, perSet } = this;
+    const r0 = sets.rankBefore(top, 0);
+    const r1 = sets.rankThrough(bottom, sets.g.cols - 1);
+    return r1 <= r0 || this.ring.rangeInWindow(Math.floor(r0 / perSet), Math.floor((r1 - 1) / perSet));
+  }
+}
