@@ -9,7 +9,7 @@
 import { readInputText } from '../../compiler/io/read-input.ts';
 import { UsageError } from '../args.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
-import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
+import { error, KilnError, warning } from '../../compiler/lang/diagnostics.ts';
 import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import { loadData } from '../../runtime/data/index.ts';
@@ -91,8 +91,10 @@ function measuredRates(m: Module, source: string, data: string, checkpoint: stri
   const s = loadData(split[1]!, args);
   const ds = split[2] === 'train' ? s.train : s.test;
   const weights = initParams(m, 0);
-  if (checkpoint) loadCheckpointInto(checkpoint, m, weights);
-  else io.warn([{ severity: 'warning', code: 'rates', message: `measuring firing rates with untrained (initialized) weights`, hint: 'give --checkpoint PATH (written by kiln train) for the rates of the trained network' }]);
-  const r = measureRates(m, weights, ds, samples, (done, total) => progress?.(`measuring firing rates: ${done}/${total} samples`));
+  // A quantized checkpoint brings its layers' precisions: measure the network it describes.
+  let measured = m;
+  if (checkpoint) measured = loadCheckpointInto(checkpoint, m, weights).module;
+  else io.warn([warning('rates', 'measuring firing rates with untrained (initialized) weights', undefined, 'give --checkpoint PATH (written by kiln train) for the rates of the trained network')]);
+  const r = measureRates(measured, weights, ds, samples, (done, total) => progress?.(`measuring firing rates: ${done}/${total} samples`));
   return { neuronRates: r.neuronRates };
 }

@@ -4,7 +4,7 @@
  * hMETIS hypergraph into K balanced parts the way gpmetis would. See `kiln partition --help`.
  */
 import { existsSync } from 'node:fs';
-import { error, KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
+import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { UsageError } from '../args.ts';
 import { checkOutputs, inputFiles } from '../output-paths.ts';
 import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
@@ -100,7 +100,7 @@ export function runPartition(a: PartitionArgs, io: CommandIo): number {
   if (!a.target && (chips !== undefined || a.sweep || a.svg || a.mapping)) throw new UsageError('kiln partition: --chips, --sweep, --svg and --mapping need a neuromorphic --target (e.g. --target loihi_32chip)');
   if (a.target && parts !== undefined) throw new UsageError('kiln partition: with --target the parts are the target\'s cores; --parts K is for a plain K-way partition without a target');
   const plainPartFile = !a.target && parts !== undefined && a.out === undefined && existsSync(a.source) ? `${a.source}.part.${parts}` : undefined;
-  checkOutputs('partition', [[a.out !== undefined ? '--out' : 'the partition file', a.out ?? plainPartFile], ['--mapping', a.mapping], ['--svg', a.svg]], [...inputFiles(a.source), a.ratesFile, a.checkpoint]);
+  checkOutputs('partition', [[a.out !== undefined ? '--out' : 'the partition file', a.out ?? plainPartFile], ['--mapping', a.mapping], ['--svg', a.svg], ['--save-rates', a.saveRates]], [...inputFiles(a.source), a.ratesFile, a.checkpoint]);
   const progress = progressLine(io);
   const done = () => { if (progress) io.err('\r\x1b[K'); };
   const input: PartitionInput = readPartitionInput(a.source, a.overrides);

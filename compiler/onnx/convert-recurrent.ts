@@ -5,10 +5,9 @@
  * ONNX's Y [T, 1, B, H] and Y_h [1, B, H] (layout 0) or [B, T, 1, H] and [B, 1, H] (layout 1) come
  * from a Kiln layer with sequence = all or last; when both are used, two layers share the weights.
  */
-import { Unsupported, type Builder, type Const, type Value } from './builder.ts';
+import { Unsupported, type Const, type Value } from './builder.ts';
 import { Attrs } from './attrs.ts';
 import { type Converter, reshapeTo } from './convert-util.ts';
-import type { OnnxNode } from './proto.ts';
 
 type Kind = 'RNN' | 'LSTM' | 'GRU';
 const GATES: Record<Kind, number> = { RNN: 1, LSTM: 4, GRU: 3 };

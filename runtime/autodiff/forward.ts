@@ -16,7 +16,7 @@ import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module, Node, NodeId } from '../../compiler/ir/module.ts';
 import type { Tensor } from '../tensor.ts';
 import { run } from '../interpreter.ts';
-import type { Inputs, NodeEvaluation, OpImpl, SpikeEncoding, TapeEntry, Weights } from '../interpreter/types.ts';
+import type { Inputs, NodeEvaluation, OpImpl, SpikeEncoding, Weights } from '../interpreter/types.ts';
 import { type FakeQuant, fakeQuantize, isQuantizedParam } from './precision.ts';
 import { LAYER_OPS, convOptions } from '../interpreter/ops-layers.ts';
 import { planDropout } from './dropout-plan.ts';

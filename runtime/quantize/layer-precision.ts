@@ -4,8 +4,9 @@
  * layers are i8), and every reader of a checkpoint applies it to the compiled network before
  * running it, so the same FILE runs as declared with a training checkpoint and quantized with a
  * quantized one. Static scales travel beside it as parameters `<layer>/weight_scale` (one per
- * tensor or per output channel; for i16 a power of two, 2^exponent) and `<layer>/out_scale` (one
- * per tensor), which fake quantization uses instead of deriving scales from each batch.
+ * tensor or per output channel; for i16 a power of two, 2^exponent), `<layer>/act_scale` (one: the
+ * scale of what the layer reads) and `<layer>/out_scale` (one: the scale of its output), which
+ * fake quantization and the integer kernels use instead of deriving scales from each batch.
  */
 import { GRANULARITIES, isPrecisionName, type Precision } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
@@ -33,7 +34,7 @@ export const INPUT_SCALE = 'act_scale';
 export const scaleParamFor = (param: string): string => (param === 'weight' ? WEIGHT_SCALE : `${param}_scale`);
 
 /** Static scales are side data of a quantized layer, not parameters an op reads or training updates. */
-export const isScaleParam = (name: string): boolean => name === OUT_SCALE || name.endsWith('_scale');
+export const isScaleParam = (name: string): boolean => name.endsWith('_scale');
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -50,7 +51,8 @@ function readOne(v: unknown): Precision | undefined {
 export function readPrecisionMap(v: unknown, fail: (at: string, why: string) => Error): PrecisionMap | undefined {
   if (v === undefined) return undefined;
   if (!isObject(v)) throw fail('`precision`', 'must be an object {"LAYER": {"weights": {...}, "activations": {...}}}');
-  const out: PrecisionMap = {};
+  // No prototype: a layer called `__proto__` is an ordinary key, refused below as no layer of the network.
+  const out: PrecisionMap = Object.create(null) as PrecisionMap;
   for (const [layer, entry] of Object.entries(v)) {
     const at = `precision[${JSON.stringify(layer)}]`;
     if (!isObject(entry)) throw fail(at, 'must be an object with "weights" and/or "activations"');
@@ -86,5 +88,5 @@ export function withPrecisions(m: Module, map: PrecisionMap | undefined): Module
 
 /** The layers a precision map names that `m` lacks, for a clear error instead of a silent skip. */
 export function unknownLayers(m: Module, map: PrecisionMap | undefined): string[] {
-  return Object.keys(map ?? {}).filter((id) => !m.nodes[id]);
+  return Object.keys(map ?? {}).filter((id) => !Object.hasOwn(m.nodes, id));
 }

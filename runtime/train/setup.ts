@@ -28,6 +28,9 @@ export interface PrepareOptions {
 export function prepare(source: string, o: PrepareOptions = {}): Prepared {
   const { file, name } = splitSelector(source);
   const overrides = o.overrides ?? new Map<string, number>();
+  if (file.endsWith('.onnx')) {
+    throw new KilnError(error('usage', `${file} is an ONNX model: kiln compile and kiln estimate import ONNX, but training, running and quantizing take a .kiln network`, undefined, 'run ONNX models with kiln onnx-test, or write the network in .kiln'));
+  }
   if (file.endsWith('.json') && o.requireTrain) {
     throw new KilnError(error('train', `${file} is a module JSON, which has no train block`, undefined, 'train from the .kiln file that declares the network and its train block'));
   }

@@ -5,7 +5,6 @@
  */
 import * as path from 'node:path';
 import type { Loc } from '../../compiler/lang/ast.ts';
-import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { readInputText } from '../../compiler/io/read-input.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
 import type { LayerWork } from '../workload.ts';

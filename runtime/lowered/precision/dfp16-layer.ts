@@ -13,7 +13,6 @@
  * acc·2^(e_x + e_w), or narrowed to int16 at the output's static exponent (round half to even,
  * saturating) when the layer declares `activations = i16`.
  */
-import type { Tensor } from '../../tensor.ts';
 import { chooseExponent, INT16_MAX, INT16_MIN } from '../../kernels/fixed-point.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
 import { quantizeInto } from './int8-layer.ts';

@@ -7,10 +7,9 @@
  *   s_x·s_w / s_y (fixed-multiplier.ts), saturating — when the layer declares `activations = i8` —
  *   or handed on as the real acc·s_x·s_w.
  */
-import type { Tensor } from '../../tensor.ts';
 import { gemmInt8, INT32_MAX, INT32_MIN, INT8_MAX, INT8_MIN, quantizeInt8, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
 import { multiplyByFixed, quantizeMultiplier, type FixedMultiplier } from './fixed-multiplier.ts';
-import type { IntegerLayer, LayerCounts, ScaledLayerSpec } from './types.ts';
+import type { IntegerLayer, ScaledLayerSpec } from './types.ts';
 
 /** Weight scales, when not given, are max|w| / 127. */
 export type Int8LayerSpec = ScaledLayerSpec;
