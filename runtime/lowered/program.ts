@@ -1,11 +1,10 @@
 /**
  * Executable lowered programs. The cost model prices a target's lowering; this turns the same
  * lowering into something the interpreter can run: for every layer that multiplies, the tiles the
- * target computes it in and the order partial sums are accumulated, and the numerics of the
- * target. Running it and comparing with the graph is the check that what is priced computes what
+ * target computes it in and the order partial sums are accumulated. The numerics are the layers'
+ * own (f32, or the precision lowering's integers: execute.ts), the same on every target. Running it and comparing with the graph is the check that what is priced computes what
  * the network means.
  */
-import type { DType } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { ConfigReader } from '../../targets/config.ts';
@@ -29,33 +28,22 @@ export interface GemmPlan {
   why: string;
 }
 
-export interface Numerics {
-  /** Operand type: f32, or i8 (symmetric per-tensor scales, round half to even). */
-  word: DType;
-  /** Accumulator type: f32, or i32 (saturating on every addition). */
-  accumulator: DType;
-}
-
 export interface LoweredProgram {
   target: string;
   kind: string;
   module: Module;
   /** Plans for the layers that multiply (dense, conv2d), by node id. */
   plans: Map<string, (m: number, n: number, k: number) => GemmPlan>;
-  /** The target's own numerics (used with `numerics: 'target'`). */
-  numerics: Numerics;
 }
 
 export function lowerProgram(module: Module, target: TargetDescription): LoweredProgram {
   const plans = new Map<string, (m: number, n: number, k: number) => GemmPlan>();
   const gemmLayers = Object.values(module.nodes).filter((n) => n.op === 'dense' || n.op === 'conv2d');
-  let numerics: Numerics = { word: 'f32', accumulator: 'f32' };
   switch (target.kind) {
     case 'systolic': {
       const r = new ConfigReader(target);
       const cfg = systolicConfig(target, r);
       const { arrayRows: R, arrayCols: C, dataflow } = cfg.scalesim;
-      numerics = { word: r.word<DType>('word', 'i8', ''), accumulator: r.word<DType>('accumulator', 'i32', '') };
       // Spatial and temporal dimensions per dataflow as SCALE-Sim maps them (docs/scalesim-semantics.md).
       for (const n of gemmLayers) {
         plans.set(n.id, (m, nn, k) =>
@@ -90,5 +78,5 @@ export function lowerProgram(module: Module, target: TargetDescription): Lowered
       break;
     }
   }
-  return { target: target.name, kind: target.kind, module, plans, numerics };
+  return { target: target.name, kind: target.kind, module, plans };
 }

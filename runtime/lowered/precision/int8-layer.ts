@@ -1,8 +1,8 @@
 /**
  * An int8 layer (Jacob et al. 2018): symmetric weights q_w = round(w / s_w) in [−127, 127] with a
  * scale per tensor or per output channel, the input quantized with its static scale s_x into
- * [−128, 127] (round half to even), int8 × int8 products summed exactly in int32 with the bias
- * pre-scaled to int32 at s_x·s_w, and the accumulator either
+ * [−128, 127] (round half to even), int8 × int8 products summed exactly and saturated to int32
+ * (counted) with the bias pre-scaled to int32 at s_x·s_w, and the accumulator either
  *   requantized to int8 at the output's static scale s_y by the fixed-point multiplier
  *   s_x·s_w / s_y (fixed-multiplier.ts), saturating — when the layer declares `activations = i8` —
  *   or handed on as the real acc·s_x·s_w.
@@ -47,6 +47,8 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
       for (let i = 0; i < m; i++) acc.set(bias, i * n);
       gemmInt8(m, n, k, qx, qw.values, acc, { transB: true, accumulate: true });
       counts.macs += m * n * k;
+      // gemmInt8 sums exactly and saturates once at the end: a sum at int32's bound is one that saturated.
+      for (let i = 0; i < m * n; i++) if (acc[i] === INT32_MAX || acc[i] === INT32_MIN) counts.saturations++;
       const y = new Float32Array(m * n);
       for (let i = 0; i < m * n; i++) {
         const c = i % n;

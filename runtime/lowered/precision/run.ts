@@ -7,7 +7,7 @@
  * static scale. Nothing depends on the batch: scales are static, and every kernel works row by row.
  */
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
-import type { NodeId } from '../../../compiler/ir/module.ts';
+import type { Node, NodeId } from '../../../compiler/ir/module.ts';
 import { run } from '../../interpreter.ts';
 import { LAYER_OPS } from '../../interpreter/ops-layers.ts';
 import { SIMPLE_OPS } from '../../interpreter/ops-simple.ts';
@@ -34,25 +34,46 @@ function staticQuant(x: Tensor, s: number, lo: number, hi: number): Tensor {
   return { shape: [...x.shape], data: y };
 }
 
-export function runPrecision(p: PrecisionProgram, params: Weights, inputs: Inputs, opts: { seed?: number; checkShapes?: boolean } = {}): IntegerRun {
+/** A lowered layer's kernel over `rows` rows of its input matrix [rows × k] → [rows × n]. */
+export type LayerKernel = (rows: number, A: Float32Array) => Float32Array;
+
+/**
+ * How a lowered layer's rows reach its kernel: `kiln run` hands them over at once; a target's
+ * lowered program cuts them into its tiles (runtime/lowered/execute.ts). Either way the kernel
+ * is this file's, so every path computes the same integers.
+ */
+export type KernelRunner = (node: Node, rows: number, n: number, k: number, A: Float32Array, kernel: LayerKernel) => Float32Array;
+
+export interface PrecisionRunOptions {
+  seed?: number;
+  checkShapes?: boolean;
+  runKernel?: KernelRunner;
+  /** dense and conv2d of the layers the lowering leaves in floating point (default: the interpreter's). */
+  floatLayers?: { dense: OpImpl; conv2d: OpImpl };
+}
+
+export function runPrecision(p: PrecisionProgram, params: Weights, inputs: Inputs, opts: PrecisionRunOptions = {}): IntegerRun {
+  const runKernel: KernelRunner = opts.runKernel ?? ((_node, rows, _n, _k, A, kernel) => kernel(rows, A));
+  const floatDense = opts.floatLayers?.dense ?? LAYER_OPS.dense!, floatConv = opts.floatLayers?.conv2d ?? LAYER_OPS.conv2d!;
   const counts = new Map<NodeId, LayerCounts>();
   const countsOf = (id: NodeId) => { let c = counts.get(id); if (!c) counts.set(id, (c = newCounts())); return c; };
   const m = p.module;
   const foldedLayers = new Set([...p.folded.values()].map((f) => f.layer));
   const dense: OpImpl = (ctx: OpContext) => {
     const layer = p.layers.get(ctx.node.id);
-    if (!layer) return LAYER_OPS.dense!(ctx);
+    if (!layer) return floatDense(ctx);
     const x = ctx.inputs[0]!, k = x.shape[x.shape.length - 1]!, rows = x.data.length / k;
-    const n = ctx.node.type!.shape[ctx.node.type!.shape.length - 1]!;
-    const data = foldedLayers.has(ctx.node.id)
-      ? Float32Array.from((layer as BinaryLayer).accumulate(rows, x.data, countsOf(ctx.node.id)))
-      : layer.gemm(rows, x.data, countsOf(ctx.node.id));
-    return { shape: [...x.shape.slice(0, -1), n], data };
+    const n = ctx.node.type!.shape[ctx.node.type!.shape.length - 1]!, c = countsOf(ctx.node.id);
+    const kernel: LayerKernel = foldedLayers.has(ctx.node.id)
+      ? (r, a) => Float32Array.from((layer as BinaryLayer).accumulate(r, a, c))
+      : (r, a) => layer.gemm(r, a, c);
+    return { shape: [...x.shape.slice(0, -1), n], data: runKernel(ctx.node, rows, n, k, x.data, kernel) };
   };
   const conv2d: OpImpl = (ctx) => {
     const layer = p.layers.get(ctx.node.id);
-    if (!layer) return LAYER_OPS.conv2d!(ctx);
-    return convAsGemm(ctx.node, ctx.inputs[0]!, ctx.params.weight!, undefined, (rows, _n, _k, A, _W, C) => C.set(layer.gemm(rows, A, countsOf(ctx.node.id))));
+    if (!layer) return floatConv(ctx);
+    const c = countsOf(ctx.node.id);
+    return convAsGemm(ctx.node, ctx.inputs[0]!, ctx.params.weight!, undefined, (rows, n, k, A, _W, C) => C.set(runKernel(ctx.node, rows, n, k, A, (r, a) => layer.gemm(r, a, c))));
   };
   const batchnorm: OpImpl = (ctx) => {
     const f = p.folded.get(ctx.node.id);

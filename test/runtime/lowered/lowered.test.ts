@@ -2,7 +2,7 @@
  * The strongest check Kiln has: a network lowered to a target (a systolic array's folds, a CPU's
  * cache tiles, a neuromorphic chip's cores) runs in the interpreter and computes what the graph
  * computes — in f32 within 1e-5 relative — and executes exactly the folds and MACs the cost model
- * priced. Then the target's own numerics (int8 operands, saturating int32 accumulators).
+ * priced. Quantized layers in their integer numerics on every target: lowered-integer.test.ts.
  */
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,6 @@ import { lowerProgram } from '../../../runtime/lowered/program.ts';
 import { mulberry32, randomNormal } from '../../../runtime/tensor.ts';
 import { estimate } from '../../../targets/estimate.ts';
 import { presets } from '../../../targets/resolve.ts';
-import { memoryFiles } from '../../helpers/memfs.ts';
 import { examplesDir, kilnFiles } from '../../helpers/paths.ts';
 
 function inputsFor(m: Module, seed: number): Inputs {
@@ -82,35 +81,4 @@ describe('lowered programs agree with the graph (fp32, 1e-5 relative)', () => {
       });
     }
   }
-});
-
-describe('target numerics', () => {
-  const src = 'network g(batch = 4) { input x : f32[batch, 64]  y = dense(x, 16, weights = i8, activations = i8)  output y }';
-  const m = compile('g.kiln', { readFile: memoryFiles({ 'g.kiln': src }) }).module;
-
-  it('int8 operands with int32 accumulation stay within quantization error of f32', () => {
-    const params = initParams(m, 1);
-    const inputs = inputsFor(m, 2);
-    const program = lowerProgram(m, presets().get('tpu_v1_like')!);
-    expect(program.numerics).toEqual({ word: 'i8', accumulator: 'i32' });
-    const f32 = runLowered(program, params, inputs).outputs.y!;
-    const int = runLowered(program, params, inputs, { numerics: 'target' });
-    const err = relativeError(int.outputs.y!.data, f32.data);
-    expect(err).toBeGreaterThan(0); // it really quantized
-    expect(err).toBeLessThan(0.05); // 8 bits: about 1% per operand
-    expect(int.counts.get('y')!.saturations).toBe(0);
-  });
-
-  it('the int32 accumulator saturates instead of wrapping', () => {
-    // 70,000 products of 127 × 127 overflow int32 (70,000 × 16,129 ≈ 1.13e9 … × 2 with K = 140,000).
-    const big = compile('b.kiln', { readFile: memoryFiles({ 'b.kiln': 'network b { input x : f32[1, 140000]  y = dense(x, 1, bias = false)  output y }' }) }).module;
-    const params = initParams(big, 1);
-    params.y!.weight!.data.fill(1);
-    const inputs: Inputs = { x: { shape: [1, 140000], data: new Float32Array(140000).fill(1) } };
-    const program = lowerProgram(big, presets().get('tpu_v1_like')!);
-    const r = runLowered(program, params, inputs, { numerics: 'target' });
-    expect(r.counts.get('y')!.saturations).toBeGreaterThan(0);
-    // Saturated at 2^31 − 1 and scaled back: (2^31 − 1) · (1/127)², not the wrapped negative value.
-    expect(r.outputs.y!.data[0]).toBeCloseTo(2147483647 / (127 * 127), 0);
-  });
 });
