@@ -71,18 +71,18 @@ export function quantizeNetwork(m: Module, weights: Weights, o: PtqOptions): Qua
     }
   }
   const module = withPrecisions(m, precision);
-  storeInputScales(module, out, o.calibration);
+  storeInputScales(module, out, o.calibration, o.samples);
   return { module, weights: out, precision, clips };
 }
 
 /**
  * The integer executor also needs the scale of what each quantized layer reads (`<layer>/act_scale`).
- * It is taken the way `kiln run` would take a missing one (runtime/lowered/precision/scales.ts), on
- * the calibration samples, so a quantized checkpoint runs through the integer kernels as it is.
+ * It is taken the way `kiln run` would take a missing one (max |x|, runtime/lowered/precision/scales.ts),
+ * on the same calibration samples as the output scales, so a quantized checkpoint runs through the integer kernels as it is.
  */
-function storeInputScales(m: Module, weights: Weights, calibration: Dataset): void {
+function storeInputScales(m: Module, weights: Weights, calibration: Dataset, samples: number): void {
   const stored = new Map<string, Float32Array>();
   for (const [id, ps] of Object.entries(weights)) for (const [name, t] of Object.entries(ps)) if (name.endsWith('_scale')) stored.set(`${id}/${name}`, t.data);
-  const { scales } = calibrateScales(m, weights, calibrationInputs(m, calibration), scalesFromParams(stored));
+  const { scales } = calibrateScales(m, weights, calibrationInputs(m, calibration, samples), scalesFromParams(stored));
   for (const [id, s] of scales) if (s.act !== undefined && weights[id]) weights[id]![INPUT_SCALE] = { shape: [1], data: Float32Array.of(s.act) };
 }

@@ -27,9 +27,9 @@ export interface IntegerExecution {
 export { hasLoweredLayer } from './lower.ts';
 
 /** The first CALIBRATION_SAMPLES of `train` as one batch. */
-export function calibrationInputs(m: Module, train: Dataset): Inputs {
+export function calibrationInputs(m: Module, train: Dataset, samples = CALIBRATION_SAMPLES): Inputs {
   const plan = inputPlan(m, train);
-  const n = Math.min(CALIBRATION_SAMPLES, train.count);
+  const n = Math.min(samples, train.count);
   return { [plan.id]: gather(train, { ...plan, shape: [n, ...plan.shape.slice(1)] }, undefined, 0, n).x };
 }
 
