@@ -9,6 +9,7 @@ import type { Arg, Call, Decl, Expr, FileAst, ImportDecl, Item, Loc, Name, Netwo
 import { KEYWORDS } from './tokens.ts';
 import { isReservedName, reservedNameHint } from '../ir/module.ts';
 import { numberProblem } from '../ir/limits.ts';
+import { numberExpr, parseDirect } from './direct-parse.ts';
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -222,11 +223,6 @@ class AstBuilder extends parser.getBaseCstVisitorConstructorWithDefaults() {
   }
 }
 
-function numberExpr(text: string, loc: Loc): Extract<Expr, { kind: 'number' }> {
-  const isInt = /^\d+$/.test(text);
-  return { kind: 'number', value: Number(text), isInt, text, loc };
-}
-
 function describeFound(t: IToken): string {
   if (t.tokenType.name === 'EOF') return 'end of file';
   if (KEYWORDS.includes(t.image)) return `keyword '${t.image}'`;
@@ -269,8 +265,18 @@ export interface AstResult {
   diagnostics: Diagnostic[];
 }
 
-/** Lex, parse and build the AST of one file; the AST is absent when there were syntax errors. */
+/**
+ * Lex, parse and build the AST of one file; the AST is absent when there were syntax errors.
+ * Clean text is read directly (direct-parse.ts: a fraction of the memory); anything else goes
+ * through the recovering parser, which reports every problem.
+ */
 export function parseFile(text: string, file: string): AstResult {
+  const direct = parseDirect(text, file);
+  return direct ? { ast: direct, diagnostics: [] } : parseWithRecovery(text, file);
+}
+
+/** Chevrotain's parser and the CST visitor: every syntax error, or the AST. */
+export function parseWithRecovery(text: string, file: string): AstResult {
   const { cst, lexErrors, parseErrors, tooDeep } = parseText(text);
   if (tooDeep) {
     return { diagnostics: [error('too-deep', `${file} is nested too deeply to compile: more than ${MAX_NESTING} levels of brackets`, { file, line: tooDeep.startLine ?? 1, col: tooDeep.startColumn ?? 1, length: 1 }, 'split the deepest expression, list or block into smaller ones')] };

@@ -280,5 +280,8 @@ export function parseText(text: string): ParseResult {
   if (tooDeep) return { lexErrors: lexed.errors, parseErrors: [], tooDeep };
   parser.input = lexed.tokens;
   const cst = parser.file();
-  return { cst, lexErrors: lexed.errors, parseErrors: [...parser.errors] };
+  const parseErrors = [...parser.errors];
+  // The parser is shared: left in place, the token vector would live as long as the program.
+  parser.input = [];
+  return { cst, lexErrors: lexed.errors, parseErrors };
 }
