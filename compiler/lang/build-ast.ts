@@ -3,7 +3,7 @@
  * messages written for people (`expected ')' but found 'x'`), not Chevrotain's token-type names.
  */
 import type { CstNode, IToken, CstElement } from 'chevrotain';
-import { MAX_NESTING, parser, parseText } from './parser.ts';
+import { MAX_NESTING, parseText } from './parser.ts';
 import { error, type Diagnostic } from './diagnostics.ts';
 import type { Arg, Call, Decl, Expr, FileAst, ImportDecl, Item, Loc, Name, NetworkDecl, Param, Statement } from './ast.ts';
 import { KEYWORDS } from './tokens.ts';
@@ -29,10 +29,8 @@ function isToken(e: CstElement): e is IToken {
   return (e as IToken).image !== undefined;
 }
 
-class AstBuilder extends parser.getBaseCstVisitorConstructorWithDefaults() {
-  constructor(private readonly file: string, private readonly diagnostics: Diagnostic[]) {
-    super();
-  }
+class AstBuilder {
+  constructor(private readonly file: string, private readonly diagnostics: Diagnostic[]) {}
   private loc(t: IToken): Loc {
     return tokLoc(this.file, t);
   }

@@ -26,6 +26,9 @@ interface Tok { type: string; image: string; start: number; line: number; col: n
 
 class GiveUp extends Error {}
 
+/** The argument list of every bare call (`-> relu`): nothing ever adds to one, so they can share it. */
+const NO_ARGS: Arg[] = Object.freeze([]) as unknown as Arg[];
+
 class DirectParser {
   private pos = 0;
   private line = 1;
@@ -36,6 +39,8 @@ class DirectParser {
   private readonly ahead: Tok[] = [];
   /** Bracket depth, counted over tokens as the full parser's guard counts it. */
   private depth = 0;
+  /** One string per distinct word or number: `relu` 262,144 times is one string, not 262,144. */
+  private readonly images = new Map<string, string>();
 
   constructor(private readonly text: string, private readonly file: string) {}
 
@@ -54,7 +59,12 @@ class DirectParser {
 
   private match(re: RegExp): string | undefined {
     re.lastIndex = this.pos;
-    return re.exec(this.text)?.[0];
+    const s = re.exec(this.text)?.[0];
+    if (s === undefined || s.length > 32) return s;
+    const seen = this.images.get(s);
+    if (seen !== undefined) return seen;
+    this.images.set(s, s);
+    return s;
   }
 
   private lex(): Tok {
@@ -214,7 +224,7 @@ class DirectParser {
   private call(): Call {
     const callee = this.name(this.expect('id'));
     const hasParens = this.is('(');
-    const args = hasParens ? this.args() : [];
+    const args = hasParens ? this.args() : NO_ARGS;
     return { callee, hasParens, args, loc: callee.loc };
   }
 

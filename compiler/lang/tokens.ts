@@ -133,4 +133,7 @@ export const allTokens: TokenType[] = [
 
 export const KEYWORDS = ['network', 'target', 'train', 'import', 'input', 'output', 'extends', 'timesteps'];
 
-export const kilnLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
+let lexer: Lexer | undefined;
+
+/** Built on first use, like the parser: only text with a problem goes through Chevrotain. */
+export const kilnLexer = (): Lexer => (lexer ??= new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false }));
