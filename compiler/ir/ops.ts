@@ -355,12 +355,8 @@ export function opSpec(name: string): OpSpec | undefined {
   return OPS.get(name);
 }
 
-/** The attributes of every op that has none (relu, add, …): attributes are never written in place. */
-const NO_ATTRS: Record<string, AttrValue> = Object.freeze({});
-
 /** Fill defaults in schema order (so derived defaults see the attributes they derive from). */
 export function withDefaults(spec: OpSpec, given: Record<string, AttrValue>): Record<string, AttrValue> {
-  if (spec.attrs.length === 0) return NO_ATTRS;
   const out: Record<string, AttrValue> = {};
   for (const a of spec.attrs) {
     if (a.name in given) out[a.name] = given[a.name]!;
