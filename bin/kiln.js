@@ -9,9 +9,6 @@ import { distIsCurrent, ROOT } from './dist-stamp.js';
 
 let entry;
 if (process.env.KILN_FROM_SOURCE !== '1' && distIsCurrent()) {
-  // Internal-error reports quote the top stack frames: name the .ts line, not a bundle chunk's
-  // (about 40 ms of start-up for the maps).
-  process.setSourceMapsEnabled(true);
   entry = pathToFileURL(`${ROOT}/dist/main.js`).href;
 } else {
   const { register } = await import('tsx/esm/api');

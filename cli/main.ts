@@ -12,6 +12,7 @@ import { formatDiagnostics, hasErrors, KilnError, type Diagnostic } from '../com
 import { packagePath } from '../compiler/io/package-root.ts';
 import { PassFailure } from '../compiler/passes/pass.ts';
 import { parseArgs, parseOverrides, UsageError, type FlagSpec, type ParsedArgs } from './args.ts';
+import { sourceFrame } from './stack-frames.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 
@@ -443,7 +444,7 @@ export function main(argv: readonly string[], io: Io = defaultIo): number {
 
 function internalError(e: unknown, io: Io): number {
   const where = e instanceof PassFailure ? ` (in pass ${e.passName})` : '';
-  const stackTop = e instanceof Error ? (e.stack ?? '').split('\n').slice(1, 3).map((l) => l.trim()).join(' | ') : '';
+  const stackTop = e instanceof Error ? (e.stack ?? '').split('\n').slice(1, 3).map((l) => sourceFrame(l.trim())).join(' | ') : '';
   io.err(`kiln: internal error${where}: ${e instanceof Error ? e.message : String(e)}\n` +
     `  This is a bug in Kiln, not in your input. Please report it on the Kiln issue tracker with the\n` +
     `  command line, the input files and this line: ${stackTop}\n`);

@@ -15,7 +15,7 @@ export interface Node {
   op: string;
   inputs: NodeId[];
   attrs: Record<string, AttrValue>;
-  /** The output type, set by the infer-shapes pass. */
+  /** The output type, set by the infer-shapes pass. Nodes of equal type share one object: never edit it in place. */
   type?: TensorType;
   /** Shapes of the node's learnable parameters (weight, bias, …), set by infer-shapes. */
   params?: Record<string, TensorType>;

@@ -3,12 +3,13 @@
  * messages written for people (`expected ')' but found 'x'`), not Chevrotain's token-type names.
  */
 import type { CstNode, IToken, CstElement } from 'chevrotain';
-import { MAX_NESTING, parser, parseText } from './parser.ts';
+import { MAX_NESTING, parseText } from './parser.ts';
 import { error, type Diagnostic } from './diagnostics.ts';
 import type { Arg, Call, Decl, Expr, FileAst, ImportDecl, Item, Loc, Name, NetworkDecl, Param, Statement } from './ast.ts';
 import { KEYWORDS } from './tokens.ts';
 import { isReservedName, reservedNameHint } from '../ir/module.ts';
 import { numberProblem } from '../ir/limits.ts';
+import { numberExpr, parseDirect } from './direct-parse.ts';
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -28,10 +29,8 @@ function isToken(e: CstElement): e is IToken {
   return (e as IToken).image !== undefined;
 }
 
-class AstBuilder extends parser.getBaseCstVisitorConstructorWithDefaults() {
-  constructor(private readonly file: string, private readonly diagnostics: Diagnostic[]) {
-    super();
-  }
+class AstBuilder {
+  constructor(private readonly file: string, private readonly diagnostics: Diagnostic[]) {}
   private loc(t: IToken): Loc {
     return tokLoc(this.file, t);
   }
@@ -222,11 +221,6 @@ class AstBuilder extends parser.getBaseCstVisitorConstructorWithDefaults() {
   }
 }
 
-function numberExpr(text: string, loc: Loc): Extract<Expr, { kind: 'number' }> {
-  const isInt = /^\d+$/.test(text);
-  return { kind: 'number', value: Number(text), isInt, text, loc };
-}
-
 function describeFound(t: IToken): string {
   if (t.tokenType.name === 'EOF') return 'end of file';
   if (KEYWORDS.includes(t.image)) return `keyword '${t.image}'`;
@@ -269,8 +263,18 @@ export interface AstResult {
   diagnostics: Diagnostic[];
 }
 
-/** Lex, parse and build the AST of one file; the AST is absent when there were syntax errors. */
+/**
+ * Lex, parse and build the AST of one file; the AST is absent when there were syntax errors.
+ * Clean text is read directly (direct-parse.ts: a fraction of the memory); anything else goes
+ * through the recovering parser, which reports every problem.
+ */
 export function parseFile(text: string, file: string): AstResult {
+  const direct = parseDirect(text, file);
+  return direct ? { ast: direct, diagnostics: [] } : parseWithRecovery(text, file);
+}
+
+/** Chevrotain's parser and the CST visitor: every syntax error, or the AST. */
+export function parseWithRecovery(text: string, file: string): AstResult {
   const { cst, lexErrors, parseErrors, tooDeep } = parseText(text);
   if (tooDeep) {
     return { diagnostics: [error('too-deep', `${file} is nested too deeply to compile: more than ${MAX_NESTING} levels of brackets`, { file, line: tooDeep.startLine ?? 1, col: tooDeep.startColumn ?? 1, length: 1 }, 'split the deepest expression, list or block into smaller ones')] };

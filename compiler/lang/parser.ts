@@ -245,7 +245,15 @@ class KilnParser extends CstParser {
   });
 }
 
-export const parser = new KilnParser();
+let shared: KilnParser | undefined;
+
+/**
+ * The parser, built on first use: its grammar analysis costs time and memory at start-up, and clean
+ * sources never need it (direct-parse.ts reads them).
+ */
+export function kilnParser(): KilnParser {
+  return (shared ??= new KilnParser());
+}
 
 export interface ParseResult {
   cst?: CstNode;
@@ -275,10 +283,14 @@ function firstTooDeep(tokens: IToken[]): IToken | undefined {
 }
 
 export function parseText(text: string): ParseResult {
-  const lexed = T.kilnLexer.tokenize(text);
+  const lexed = T.kilnLexer().tokenize(text);
   const tooDeep = firstTooDeep(lexed.tokens);
   if (tooDeep) return { lexErrors: lexed.errors, parseErrors: [], tooDeep };
+  const parser = kilnParser();
   parser.input = lexed.tokens;
   const cst = parser.file();
-  return { cst, lexErrors: lexed.errors, parseErrors: [...parser.errors] };
+  const parseErrors = [...parser.errors];
+  // The parser is shared: left in place, the token vector would live as long as the program.
+  parser.input = [];
+  return { cst, lexErrors: lexed.errors, parseErrors };
 }

@@ -56,6 +56,12 @@ const unitAlternatives = Object.keys(UNITS)
   .join('|');
 const unitRegex = new RegExp(`(?:${unitAlternatives})(?![A-Za-z0-9_])`, 'y');
 
+/** The unit spelled at `offset`, if any; the caller has checked it follows a number on the same line. */
+export function unitAt(text: string, offset: number): string | undefined {
+  unitRegex.lastIndex = offset;
+  return unitRegex.exec(text)?.[0];
+}
+
 export const Unit = createToken({
   name: 'Unit',
   line_breaks: false,
@@ -127,4 +133,7 @@ export const allTokens: TokenType[] = [
 
 export const KEYWORDS = ['network', 'target', 'train', 'import', 'input', 'output', 'extends', 'timesteps'];
 
-export const kilnLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
+let lexer: Lexer | undefined;
+
+/** Built on first use, like the parser: only text with a problem goes through Chevrotain. */
+export const kilnLexer = (): Lexer => (lexer ??= new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false }));

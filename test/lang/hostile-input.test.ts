@@ -176,4 +176,13 @@ describe('long chains', () => {
     expect(ids[20_000]).toBe('y');
     expect(m.nodes.y!.inputs).toEqual(['y.relu19999']);
   }, 120_000);
+  it('a 2 MB source (one statement of 262,144 relus) checks clean', () => {
+    const src = net(['input x : f32[1, 16]', `y = x${' -> relu'.repeat(262_144)}`, 'output y']);
+    expect(src.length).toBeGreaterThan(2_000_000);
+    const r = checkText(src);
+    expect(r.diagnostics).toEqual([]);
+    const m = [...r.modules.values()][0]!;
+    expect(Object.keys(m.nodes)).toHaveLength(262_145);
+    expect(m.nodes.y!.type).toEqual({ shape: [1, 16], dtype: 'f32' });
+  }, 180_000);
 });

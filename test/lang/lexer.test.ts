@@ -5,7 +5,7 @@ import { expectDiagnostic, expectDiagnostics } from '../helpers/kiln.ts';
 
 /** `Type:image` for every token, so one string shows the whole token stream. */
 function lex(text: string): string[] {
-  const r = kilnLexer.tokenize(text);
+  const r = kilnLexer().tokenize(text);
   expect(r.errors).toEqual([]);
   return r.tokens.map((t) => `${t.tokenType.name}:${t.image}`);
 }
