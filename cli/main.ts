@@ -37,7 +37,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   compile: {
     summary: 'compile a network to the graph IR and print it',
-    usage: 'kiln compile FILE[.kiln|.json][:NETWORK] [--emit ast|ir|json] [--set NAME=VALUE]… [--print-after-all] [--verify-each] [--timing]',
+    usage: 'kiln compile FILE[.kiln|.json|.onnx][:NETWORK] [--emit ast|ir|json] [--set NAME=VALUE]… [--print-after-all] [--verify-each] [--timing]',
     help: `Parses and checks FILE (and what it imports), builds the network, runs the default pass
 pipeline and prints the result. FILE may also be a module JSON written by --emit json.
 When FILE declares several networks, name one as FILE:NETWORK.
@@ -175,9 +175,12 @@ it is a terminal.
   run: {
     summary: 'evaluate a trained network on a data set or on inputs from a JSON file',
     usage: 'kiln run FILE[:NETWORK] --checkpoint PATH --input DATA [--json] [--limit N] [--emulate] [--set NAME=VALUE]…',
-    help: `Loads the weights kiln train wrote to PATH into NETWORK and runs it in inference mode.
+    help: `Loads the weights at PATH into NETWORK and runs it in inference mode. PATH is a checkpoint
+kiln train wrote, a quantized checkpoint kiln quantize wrote (its layers run at the precisions it
+records, whatever FILE declares), or a model kiln export wrote. Layers with integer, binary or
+ternary weights run through integer kernels with static scales.
 
-  --checkpoint PATH  the trained weights (a checkpoint of this network, same shapes)
+  --checkpoint PATH  the weights (a checkpoint or export of this network, same shapes)
   --input DATA       mnist:test, mnist:train, iris:test, iris:train, sequence:test, sequence:train
                      (split as FILE's train block splits it), or a JSON file: an array of samples,
                      or {"inputs": [[…], …], "labels": [3, …]}; raw samples, preprocessed as
@@ -221,9 +224,11 @@ See docs/precision.md, "Post-training quantization".
   --method M          how a layer's clip value is chosen: max (default), percentile:P (e.g.
                       percentile:99.99), or mse (the clip minimising the quantization error)
   --out PATH          write the quantized checkpoint (weights at their quantized values, scales as
-                      LAYER/weight_scale and LAYER/out_scale, the precision of each layer)
+                      LAYER/weight_scale, LAYER/act_scale (input) and LAYER/out_scale (output),
+                      the precision of each layer)
   --target T          also estimate the f32 and the quantized network on T (repeatable)
-  --json              {"f32_accuracy", "quantized_accuracy", "per_tensor_accuracy" | "per_channel_accuracy",
+  --json              {"f32_accuracy", "quantized_accuracy" (through the integer kernels, as kiln run
+                      gives it), "emulated_accuracy" (f32 fake quantization), "per_tensor_accuracy" | "per_channel_accuracy",
                       "estimates"?, …}, accuracies as fractions
   --set NAME=VALUE    override a network parameter`,
     flags: {

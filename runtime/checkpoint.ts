@@ -31,7 +31,8 @@ export interface Checkpoint {
   preprocess?: Preprocess;
   /**
    * Layers whose precision differs from what the source declares (a post-training-quantized
-   * checkpoint); their static scales are in `params` as `<layer>/weight_scale`, `<layer>/out_scale`.
+   * checkpoint); their static scales are in `params` as `<layer>/weight_scale`, `<layer>/act_scale` (input) and
+   * `<layer>/out_scale` (output).
    */
   precision?: PrecisionMap;
 }

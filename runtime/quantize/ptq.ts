@@ -4,8 +4,8 @@
  * tensor, max|w| / 127 for i8; one power-of-two exponent for i16) and static activation scales
  * calibrated on a few hundred samples (calibrate.ts). The result is a network at the new
  * precisions and its weights: the quantized values themselves (q·s, so re-quantizing them at the
- * stored scales is exact) with the scales beside them as `<layer>/weight_scale` and
- * `<layer>/out_scale` (layer-precision.ts).
+ * stored scales is exact) with the scales beside them as `<layer>/weight_scale`,
+ * `<layer>/out_scale` and `<layer>/act_scale` (layer-precision.ts).
  */
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
