@@ -39,7 +39,8 @@ const COMMANDS: Record<string, Command> = {
     summary: 'compile a network to the graph IR and print it',
     usage: 'kiln compile FILE[.kiln|.json|.onnx][:NETWORK] [--emit ast|ir|json] [--set NAME=VALUE]… [--print-after-all] [--verify-each] [--timing]',
     help: `Parses and checks FILE (and what it imports), builds the network, runs the default pass
-pipeline and prints the result. FILE may also be a module JSON written by --emit json.
+pipeline and prints the result. FILE may also be a module JSON written by --emit json, or an
+ONNX model (imported, its Q/DQ pairs as layer precisions).
 When FILE declares several networks, name one as FILE:NETWORK.
 
   --emit ast|ir|json   what to print: the parsed AST, the IR as text (default), or IR JSON

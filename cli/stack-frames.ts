@@ -3,7 +3,7 @@
  * maps are read only here, when an internal error is reported: enabling them for the whole run
  * (process.setSourceMapsEnabled) costs every command ~10 MB of memory and ~40 ms of start-up.
  */
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../compiler/io/read-input.ts';
 import { SourceMap } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ export function sourceFrame(line: string): string {
   if (!m) return line;
   try {
     const file = m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!;
-    const map = new SourceMap(JSON.parse(readFileSync(file + '.map', 'utf8')));
+    const map = new SourceMap(JSON.parse(readInputText(file + '.map', { kind: 'data', what: 'source map' })));
     const e = map.findEntry(Number(m[2]) - 1, Number(m[3]) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
     if (!e.originalSource || e.originalLine === undefined || e.originalColumn === undefined) return line;
     const src = e.originalSource.startsWith('file:') ? fileURLToPath(e.originalSource) : path.resolve(path.dirname(file), e.originalSource);

@@ -40,7 +40,7 @@ describe('kiln: help and version', () => {
   it('prints the options of one command', () => {
     const c = runMain(['compile', '--help']);
     expect(c.code).toBe(0);
-    expect(c.out).toMatch(/^usage: kiln compile FILE\[\.kiln\|\.json\]\[:NETWORK\]/);
+    expect(c.out).toMatch(/^usage: kiln compile FILE\[\.kiln\|\.json\|\.onnx\]\[:NETWORK\]/);
     for (const flag of ['--emit ast|ir|json', '--set NAME=VALUE', '--print-after-all', '--verify-each', '--timing']) expect(c.out).toContain(flag);
     const k = runMain(['check', 'whatever.kiln', '-h']);
     expect(k.code).toBe(0);
