@@ -111,7 +111,11 @@ export class IfmapCells {
     }
     const ox = m % this.ew;
     const ox2 = m2 % this.ew;
-    if (ox === ox2) {
+    // A copy d > 0 windows to the right pairs the cell of window column x with the copy in
+    // window column x + d, which breaks only for x >= ew - d: when those cells all hang over the
+    // right edge they are never read, and the pairing resumes on the next output row.
+    const d = ox2 - ox;
+    if (ox === ox2 || (d > 0 && (this.ew - d) * this.conv.strideW + Math.floor((k % (fw * ch)) / ch) >= this.conv.ifmapW)) {
       this.shiftLo = -Math.min(m, m2);
       this.shiftHi = this.eh * this.ew - 1 - Math.max(m, m2);
     } else {
