@@ -116,8 +116,12 @@ export class IfmapCells {
     // right edge they are never read, and the pairing resumes on the next output row.
     const d = ox2 - ox;
     if (ox === ox2 || (d > 0 && (this.ew - d) * this.conv.strideW + Math.floor((k % (fw * ch)) / ch) >= this.conv.ifmapW)) {
+      const M = this.eh * this.ew;
       this.shiftLo = -Math.min(m, m2);
-      this.shiftHi = this.eh * this.ew - 1 - Math.max(m, m2);
+      this.shiftHi = M - 1 - Math.max(m, m2);
+      // A copy further down has no partner for the last cells, but when they all hang over the
+      // bottom edge they are never read either.
+      if (m2 > m && Math.floor((M - m2 + m) / this.ew) * this.conv.strideH + Math.floor(k / (fw * ch)) >= this.conv.ifmapH) this.shiftHi = M - 1 - m;
     } else {
       this.shiftLo = -Math.min(ox, ox2);
       this.shiftHi = this.ew - 1 - Math.max(ox, ox2);

@@ -167,8 +167,9 @@ class Walk {
           this.ofmap.store(this.writesBefore(e) - w0);
           this.line += e - l;
           this.lastOut = this.line - 1 + this.stall;
+          // The bound may have been a cell whose certificate can be found now: look again.
           l = e;
-          if (l >= L) break;
+          continue;
         }
       }
       this.step(l);
