@@ -71,6 +71,13 @@ export class IfmapCells {
     return this.allInBounds || (this.winY[m]! + this.tapY[k]! < this.conv.ifmapH && this.winX[m]! + this.tapX[k]! < this.conv.ifmapW);
   }
 
+  /** Cell (m2, k2) exists, is in bounds and holds the address of in-bounds cell (m, k). */
+  sameAddress(m: number, k: number, m2: number, k2: number): boolean {
+    if (m2 < 0 || k2 < 0 || m2 >= this.winY.length || k2 >= this.K || !this.inBounds(m2, k2)) return false;
+    const ch = this.conv.channels;
+    return k % ch === k2 % ch && this.winY[m]! + this.tapY[k]! === this.winY[m2]! + this.tapY[k2]! && this.winX[m]! + this.tapX[k]! === this.winX[m2]! + this.tapX[k2]!;
+  }
+
   /** Calls back (m, k) for every out-of-bounds cell (taps of the windows hanging over the edge). */
   outOfBounds(each: (m: number, k: number) => void): void {
     if (this.allInBounds) return;

@@ -62,14 +62,26 @@ export class ReadSide {
     this.refills = Infinity;
     // The cell itself first: in the window it often certifies far enough on its own.
     let reach = this.copyReach(m, k, m, k, i, j, dir);
+    // Then the copy at the offset that certified last: the windows' geometry repeats, so it
+    // usually does again, and the others need not be looked at.
+    const { dm, dk } = this;
+    const tried = dm !== 0 || dk !== 0;
+    if (reach < cols && tried && f.cells.sameAddress(m, k, m + dm, k + dk)) {
+      reach = Math.max(reach, this.copyReach(m, k, m + dm, k + dk, ifmapRow(f.geo, m + dm, k + dk), ifmapCol(f.geo, m + dm, k + dk), dir));
+    }
     if (reach < cols) {
       const occ = this.occ;
       const n = f.cells.occurrences(m, k, occ);
       for (let o = 0; o < n; o++) {
         const m2 = occ[2 * o]!;
         const k2 = occ[2 * o + 1]!;
-        if (m2 === m && k2 === k) continue;
-        reach = Math.max(reach, this.copyReach(m, k, m2, k2, ifmapRow(f.geo, m2, k2), ifmapCol(f.geo, m2, k2), dir));
+        if ((m2 === m && k2 === k) || (tried && m2 === m + dm && k2 === k + dk)) continue;
+        const r = this.copyReach(m, k, m2, k2, ifmapRow(f.geo, m2, k2), ifmapCol(f.geo, m2, k2), dir);
+        if (r > reach) {
+          reach = r;
+          this.dm = m2 - m;
+          this.dk = k2 - k;
+        }
         // A certificate as long as a fold's stationary block: looking further costs more ranks
         // than the lines it would save.
         if (reach >= cols) break;
@@ -87,6 +99,10 @@ export class ReadSide {
     }
     return this.refills;
   }
+
+  // Offset (m2 - m, k2 - k) of the copy that last gave the longest certificate.
+  private dm = 0;
+  private dk = 0;
 
   /** The least refills to bring a copy into the window, over the copies copyReach looked at. */
   private refills = Infinity;
