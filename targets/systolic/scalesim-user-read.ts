@@ -212,16 +212,17 @@ export class ReadSide {
     for (let j = Math.max(0, t - S + 1); j < w; j++) {
       const enter = Math.max(t, j);
       if (enter >= end) break;
-      // Cells hanging over the ifmap's edge are never read: the column's next read cell counts.
       let row = a0 + enter - j;
-      while (row < a0 + S && !this.sets.g.valid(row, j)) row++;
-      if (row >= a0 + S) continue;
       if (this.certAt[j] !== now || row < this.certLo[j]! || row > this.certHi[j]!) {
+        // Cells hanging over the ifmap's edge are never read: the column's next read cell counts.
+        while (row < a0 + S && !this.sets.g.valid(row, j)) row++;
+        if (row >= a0 + S) continue;
         // A certificate holds for as long as the window stays put, so one found now for a
         // column's next cell (even a column no line has reached yet) spares stepping that line.
         // Not for a cell in its own set's window: that one certifies little past the window's
         // end, and stepping its line is cheaper than looking at all its copies line by line.
-        if (this.ring.inWindow(Math.floor(this.sets.rankBefore(row, j) / this.perSet)) || this.refillsToHit(row, j, 1) > 0) {
+        const certified = this.certAt[j] === now && row >= this.certLo[j]! && row <= this.certHi[j]!;
+        if (!certified && (this.ring.inWindow(Math.floor(this.sets.rankBefore(row, j) / this.perSet)) || this.refillsToHit(row, j, 1) > 0)) {
           end = Math.min(end, row - a0 + j);
           continue;
         }
