@@ -71,6 +71,13 @@ export class IfmapCells {
     return this.allInBounds || (this.winY[m]! + this.tapY[k]! < this.conv.ifmapH && this.winX[m]! + this.tapX[k]! < this.conv.ifmapW);
   }
 
+  /** Cell (m2, k2) exists, is in bounds and holds the address of in-bounds cell (m, k). */
+  sameAddress(m: number, k: number, m2: number, k2: number): boolean {
+    if (m2 < 0 || k2 < 0 || m2 >= this.winY.length || k2 >= this.K || !this.inBounds(m2, k2)) return false;
+    const ch = this.conv.channels;
+    return k % ch === k2 % ch && this.winY[m]! + this.tapY[k]! === this.winY[m2]! + this.tapY[k2]! && this.winX[m]! + this.tapX[k]! === this.winX[m2]! + this.tapX[k2]!;
+  }
+
   /** Calls back (m, k) for every out-of-bounds cell (taps of the windows hanging over the edge). */
   outOfBounds(each: (m: number, k: number) => void): void {
     if (this.allInBounds) return;
@@ -111,9 +118,17 @@ export class IfmapCells {
     }
     const ox = m % this.ew;
     const ox2 = m2 % this.ew;
-    if (ox === ox2) {
+    // A copy d > 0 windows to the right pairs the cell of window column x with the copy in
+    // window column x + d, which breaks only for x >= ew - d: when those cells all hang over the
+    // right edge they are never read, and the pairing resumes on the next output row.
+    const d = ox2 - ox;
+    if (ox === ox2 || (d > 0 && (this.ew - d) * this.conv.strideW + Math.floor((k % (fw * ch)) / ch) >= this.conv.ifmapW)) {
+      const M = this.eh * this.ew;
       this.shiftLo = -Math.min(m, m2);
-      this.shiftHi = this.eh * this.ew - 1 - Math.max(m, m2);
+      this.shiftHi = M - 1 - Math.max(m, m2);
+      // A copy further down has no partner for the last cells, but when they all hang over the
+      // bottom edge they are never read either.
+      if (m2 > m && Math.floor((M - m2 + m) / this.ew) * this.conv.strideH + Math.floor(k / (fw * ch)) >= this.conv.ifmapH) this.shiftHi = M - 1 - m;
     } else {
       this.shiftLo = -Math.min(ox, ox2);
       this.shiftHi = this.ew - 1 - Math.max(ox, ox2);

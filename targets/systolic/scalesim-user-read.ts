@@ -26,6 +26,9 @@ export class ReadSide {
     this.certAt = new Float64Array(cols).fill(-1);
     this.certLo = new Float64Array(cols);
     this.certHi = new Float64Array(cols).fill(-1);
+    this.missAt = new Float64Array(cols).fill(-1);
+    this.missRow = new Float64Array(cols);
+    this.missRefills = new Float64Array(cols);
     this.occ = new Float64Array(ifmap ? 2 * ifmap.cells.conv.filterH * ifmap.cells.conv.filterW : 0);
   }
 
@@ -36,6 +39,11 @@ export class ReadSide {
   private readonly certAt: Float64Array;
   private readonly certLo: Float64Array;
   private readonly certHi: Float64Array;
+  // Per column: the cell last found to need refills (row, how many) while the ring had refilled
+  // missAt times.
+  private readonly missAt: Float64Array;
+  private readonly missRow: Float64Array;
+  private readonly missRefills: Float64Array;
 
   /**
    * Refills before some cell holding the address of (i, j) is in the window. On a hit, also
@@ -44,43 +52,81 @@ export class ReadSide {
    * a row step moves a cell at most `cols` places in the prefetch order, so at most `cols` ranks.
    */
   private refillsToHit(i: number, j: number, dir: number): number {
+    if (this.missAt[j] === this.ring.refills && this.missRow[j] === i) return this.missRefills[j]!;
     const f = this.ifmap!;
-    const { ring, sets, perSet, occ } = this;
     const { byM, blockW: bw, blockH: bh } = f.geo;
-    const cols = sets.g.cols;
+    const cols = this.sets.g.cols;
     const fi = Math.floor(i / bh);
     const m = byM ? fi * bw + j : i - fi * bh;
     const k = byM ? i - fi * bh : fi * bw + j;
-    const n = f.cells.occurrences(m, k, occ);
-    let refills = Infinity;
-    let reach = -1;
-    for (let o = 0; o < n; o++) {
-      const m2 = occ[2 * o]!;
-      const k2 = occ[2 * o + 1]!;
-      const i2 = ifmapRow(f.geo, m2, k2);
-      const j2 = ifmapCol(f.geo, m2, k2);
-      const r2 = sets.rankBefore(i2, j2);
-      const s2 = Math.floor(r2 / perSet);
-      if (!ring.inWindow(s2)) {
-        refills = Math.min(refills, ring.refillsTo(s2));
-        continue;
-      }
-      refills = 0;
-      f.cells.shiftRange(m, k, m2, k2, f.alongTaps);
-      const r = dir > 0
-        ? Math.min(f.cells.shiftHi, Math.floor((ring.runHi(s2) * perSet - 1 - r2) / cols))
-        : Math.min(-f.cells.shiftLo, Math.floor((r2 - ring.runLo(s2) * perSet) / cols));
-      reach = Math.max(reach, r);
-      // A certificate as long as a fold's stationary block: looking further costs more ranks
-      // than the lines it would save.
-      if (reach >= cols) break;
+    this.refills = Infinity;
+    // The cell itself first: in the window it often certifies far enough on its own.
+    let reach = this.copyReach(m, k, m, k, i, j, dir);
+    // Then the copy at the offset that certified last: the windows' geometry repeats, so it
+    // usually does again, and the others need not be looked at.
+    const { dm, dk } = this;
+    const tried = dm !== 0 || dk !== 0;
+    if (reach < cols && tried && f.cells.sameAddress(m, k, m + dm, k + dk)) {
+      reach = Math.max(reach, this.copyReach(m, k, m + dm, k + dk, ifmapRow(f.geo, m + dm, k + dk), ifmapCol(f.geo, m + dm, k + dk), dir));
     }
-    if (refills === 0) {
-      this.certAt[j] = ring.refills;
+    if (reach < cols) {
+      const occ = this.occ;
+      const n = f.cells.occurrences(m, k, occ);
+      for (let o = 0; o < n; o++) {
+        const m2 = occ[2 * o]!;
+        const k2 = occ[2 * o + 1]!;
+        if ((m2 === m && k2 === k) || (tried && m2 === m + dm && k2 === k + dk)) continue;
+        const r = this.copyReach(m, k, m2, k2, ifmapRow(f.geo, m2, k2), ifmapCol(f.geo, m2, k2), dir);
+        if (r > reach) {
+          reach = r;
+          this.dm = m2 - m;
+          this.dk = k2 - k;
+        }
+        // A certificate as long as a fold's stationary block: looking further costs more ranks
+        // than the lines it would save.
+        if (reach >= cols) break;
+      }
+    }
+    if (this.refills === 0) {
+      this.certAt[j] = this.ring.refills;
       this.certLo[j] = dir > 0 ? i : i - reach;
       this.certHi[j] = dir > 0 ? i + reach : i;
+    } else {
+      // Remembered: the line that reads this cell asks again, unless the window moved first.
+      this.missAt[j] = this.ring.refills;
+      this.missRow[j] = i;
+      this.missRefills[j] = this.refills;
     }
-    return refills;
+    return this.refills;
+  }
+
+  // Offset (m2 - m, k2 - k) of the copy that last gave the longest certificate.
+  private dm = 0;
+  private dk = 0;
+
+  /** The least refills to bring a copy into the window, over the copies copyReach looked at. */
+  private refills = Infinity;
+
+  /**
+   * How many rows past cell (m, k) (at prefetch (i, j)) its copy (m2, k2) (at (i2, j2)) keeps
+   * certifying it, moving the way lines do; -1 (and `refills` lowered) when that copy is out of
+   * the window.
+   */
+  private copyReach(m: number, k: number, m2: number, k2: number, i2: number, j2: number, dir: number): number {
+    const { ring, sets, perSet } = this;
+    const f = this.ifmap!;
+    const r2 = sets.rankBefore(i2, j2);
+    const s2 = Math.floor(r2 / perSet);
+    if (!ring.inWindow(s2)) {
+      this.refills = Math.min(this.refills, ring.refillsTo(s2));
+      return -1;
+    }
+    this.refills = 0;
+    f.cells.shiftRange(m, k, m2, k2, f.alongTaps);
+    const cols = sets.g.cols;
+    return dir > 0
+      ? Math.min(f.cells.shiftHi, Math.floor((ring.runHi(s2) * perSet - 1 - r2) / cols))
+      : Math.min(-f.cells.shiftLo, Math.floor((r2 - ring.runLo(s2) * perSet) / cols));
   }
 
   /**
@@ -166,7 +212,21 @@ export class ReadSide {
     for (let j = Math.max(0, t - S + 1); j < w; j++) {
       const enter = Math.max(t, j);
       if (enter >= end) break;
-      if (this.certAt[j] !== now || this.certLo[j]! - a0 + j > enter) return enter;
+      let row = a0 + enter - j;
+      if (this.certAt[j] !== now || row < this.certLo[j]! || row > this.certHi[j]!) {
+        // Cells hanging over the ifmap's edge are never read: the column's next read cell counts.
+        while (row < a0 + S && !this.sets.g.valid(row, j)) row++;
+        if (row >= a0 + S) continue;
+        // A certificate holds for as long as the window stays put, so one found now for a
+        // column's next cell (even a column no line has reached yet) spares stepping that line.
+        // Not for a cell in its own set's window: that one certifies little past the window's
+        // end, and stepping its line is cheaper than looking at all its copies line by line.
+        const certified = this.certAt[j] === now && row >= this.certLo[j]! && row <= this.certHi[j]!;
+        if (!certified && (this.ring.inWindow(Math.floor(this.sets.rankBefore(row, j) / this.perSet)) || this.refillsToHit(row, j, 1) > 0)) {
+          end = Math.min(end, row - a0 + j);
+          continue;
+        }
+      }
       end = Math.min(end, this.certHi[j]! - a0 + j + 1);
     }
     return end;

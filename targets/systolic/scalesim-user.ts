@@ -85,9 +85,14 @@ class Walk {
   private readonly streamAt = [0, 0];
 
   private streamQuiet(n: number, side: ReadSide, a0: number, S: number, w: number, off: number, l: number): number {
-    if (this.streams[n]! > l && this.streamAt[n] === side.ring.refills) return this.streams[n]!;
+    if (this.streamsQuietAt(n, side, l)) return this.streams[n]!;
     this.streamAt[n] = side.ring.refills;
     return (this.streams[n] = this.diagQuiet(side, a0, S, w, off, l));
+  }
+
+  /** Stream n's last quiet bound still says line l refills nothing (the line may step for its writes). */
+  private streamsQuietAt(n: number, side: ReadSide, l: number): boolean {
+    return this.streams[n]! > l && this.streamAt[n] === side.ring.refills;
   }
 
   private quiet(l: number): number {
@@ -162,8 +167,9 @@ class Walk {
           this.ofmap.store(this.writesBefore(e) - w0);
           this.line += e - l;
           this.lastOut = this.line - 1 + this.stall;
+          // The bound may have been a cell whose certificate can be found now: look again.
           l = e;
-          if (l >= L) break;
+          continue;
         }
       }
       this.step(l);
@@ -179,17 +185,17 @@ class Walk {
     let si: number;
     let sf: number;
     if (plan.dataflow === 'os') {
-      si = ifmap.line(cycle, true, fr * K + l, Math.max(0, l - K + 1), Math.min(ru - 1, l));
-      sf = filter.line(cycle, true, fc * K + l, Math.max(0, l - K + 1), Math.min(cu - 1, l));
+      si = this.streamsQuietAt(0, ifmap, l) ? 0 : ifmap.line(cycle, true, fr * K + l, Math.max(0, l - K + 1), Math.min(ru - 1, l));
+      sf = this.streamsQuietAt(1, filter, l) ? 0 : filter.line(cycle, true, fc * K + l, Math.max(0, l - K + 1), Math.min(cu - 1, l));
     } else {
       const t = l - R;
       const load = l < R && R - 1 - l < ru ? fc * K + fr * R + R - 1 - l : -1;
       if (plan.dataflow === 'ws') {
-        si = ifmap.line(cycle, true, fr * M + t, Math.max(0, t - M + 1), Math.min(ru - 1, t));
+        si = this.streamsQuietAt(0, ifmap, l) ? 0 : ifmap.line(cycle, true, fr * M + t, Math.max(0, t - M + 1), Math.min(ru - 1, t));
         sf = load < 0 ? 0 : filter.line(cycle, false, load, 0, cu - 1);
       } else {
         si = load < 0 ? 0 : ifmap.line(cycle, false, load, 0, cu - 1);
-        sf = filter.line(cycle, true, fr * N + t, Math.max(0, t - N + 1), Math.min(ru - 1, t));
+        sf = this.streamsQuietAt(1, filter, l) ? 0 : filter.line(cycle, true, fr * N + t, Math.max(0, t - N + 1), Math.min(ru - 1, t));
       }
     }
     const out = this.ofmap.line(cycle, this.writesBefore(l + 1) - this.writesBefore(l));
