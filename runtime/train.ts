@@ -26,7 +26,7 @@ import { learningRate, Optimizer } from './optim.ts';
 import { shiftImages } from './train/augment.ts';
 import { DataOrder, gather, inputPlan } from './train/batches.ts';
 import type { TrainConfig } from './train/config.ts';
-import { type EpochReport, type TrainProgress, gradientMap, learnableParams, loadCheckpointInto, paramKey, restoreOptimizer, toCheckpoint } from './train/state.ts';
+import { type EpochReport, type TrainProgress, paramMap, learnableParams, loadCheckpointInto, paramKey, restoreOptimizer, toCheckpoint } from './train/state.ts';
 
 export type { EpochReport } from './train/state.ts';
 export { trainConfig, type TrainConfig } from './train/config.ts';
@@ -124,7 +124,7 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
       if (!Number.isFinite(r.loss)) {
         throw new KilnError(error('train', `the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}`, undefined, 'lower the learning rate (optimizer …(lr = …))'));
       }
-      optimizer.step(params, gradientMap(r.grads.params), lr);
+      optimizer.step(params, paramMap(r.grads.params), lr);
       for (const [id, ps] of Object.entries(r.state)) for (const [name, t] of Object.entries(ps)) weights[id]![name]!.data.set(t.data);
       for (const w of binaries) for (let i = 0; i < w.length; i++) w[i] = Math.min(1, Math.max(-1, w[i]!));
       progress.step++;

@@ -12,7 +12,7 @@ import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import { error, KilnError, warning } from '../../compiler/lang/diagnostics.ts';
 import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
 import type { Module } from '../../compiler/ir/module.ts';
-import { loadData } from '../../runtime/data/index.ts';
+import { DATA_SPLIT, loadData } from '../../runtime/data/index.ts';
 import { initParams } from '../../runtime/interpreter.ts';
 import { loadCheckpointInto } from '../../runtime/train/state.ts';
 import { prepare } from '../../runtime/train/setup.ts';
@@ -20,7 +20,6 @@ import { measureRates } from '../../runtime/measure-rates.ts';
 import type { RateOptions } from '../../targets/neuromorphic/rates.ts';
 import type { CommandIo } from './train.ts';
 
-const SPLIT = new RegExp(`^(${DATASETS.join('|')}):(train|test)$`);
 
 export interface RateArgs {
   rate?: string;
@@ -84,7 +83,7 @@ export function populationRates(neuronRates: Record<string, Float64Array>): Reco
 }
 
 function measuredRates(m: Module, source: string, data: string, checkpoint: string | undefined, samples: number, command: string, io: CommandIo, progress?: (s: string) => void): RateOptions {
-  const split = SPLIT.exec(data);
+  const split = DATA_SPLIT.exec(data);
   if (!split) throw new UsageError(`kiln ${command}: --measure takes ${DATASETS.map((d) => d + ':test').join(', ')} (or :train), not '${data}'`);
   const p = prepare(source);
   const args = p.config && p.config.data.name === split[1] ? p.config.data.args : {};

@@ -9,20 +9,19 @@ import type { Module } from '../../compiler/ir/module.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import { writeCheckpointAtomic } from '../../runtime/checkpoint.ts';
-import { loadData } from '../../runtime/data/index.ts';
+import { DATA_SPLIT, loadData } from '../../runtime/data/index.ts';
 import { initParams } from '../../runtime/interpreter.ts';
 import { formatMethod, parseMethod } from '../../runtime/quantize/calibrate.ts';
 import { type PtqOptions, quantizeNetwork } from '../../runtime/quantize/ptq.ts';
 import { evaluate } from '../../runtime/train.ts';
 import { hasLoweredLayer, integerExecution } from '../../runtime/lowered/precision/execute.ts';
-import { loadCheckpointInto, paramKey } from '../../runtime/train/state.ts';
+import { loadCheckpointInto, paramKey, paramMap } from '../../runtime/train/state.ts';
 import { prepare } from '../../runtime/train/setup.ts';
 import { estimateEach, failed } from '../../targets/estimate.ts';
 import { UsageError } from '../args.ts';
 import { checkOutputs, inputFiles } from '../output-paths.ts';
 import { targetFromCommandLine, targetWarnings } from './target-args.ts';
 import { type CommandIo, wholeNumber } from './train.ts';
-import type { Weights } from '../../runtime/interpreter/types.ts';
 
 export interface QuantizeArgs {
   source: string;
@@ -48,18 +47,11 @@ function parsePrecision(flag: string, text: string, defaultGranularity?: Precisi
   return { dtype: m[1] as 'i8' | 'i16', granularity: (m[2] as Precision['granularity'] | undefined) ?? defaultGranularity ?? (m[1] === 'i8' ? 'per_channel' : 'per_tensor') };
 }
 
-const SPLIT = new RegExp(`^(${DATASETS.join('|')}):(train|test)$`);
 
 interface Variant {
   label: string;
   accuracy: number;
   module: Module;
-}
-
-function paramsOf(w: Weights): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [id, ps] of Object.entries(w)) for (const [name, t] of Object.entries(ps)) out.set(paramKey(id, name), t.data);
-  return out;
 }
 
 export function runQuantize(a: QuantizeArgs, io: CommandIo): number {
@@ -71,7 +63,7 @@ export function runQuantize(a: QuantizeArgs, io: CommandIo): number {
   const method = parseMethod(a.method ?? 'max');
   if (!method) throw usage(`--method takes max, mse or percentile:P with 0 < P ≤ 100 (e.g. percentile:99.99), not '${a.method}'`);
   const samples = wholeNumber('quantize', '--samples', a.samples, 1) ?? 256;
-  const split = a.calibrate === undefined ? undefined : SPLIT.exec(a.calibrate);
+  const split = a.calibrate === undefined ? undefined : DATA_SPLIT.exec(a.calibrate);
   if (a.calibrate !== undefined && !split) throw usage(`--calibrate takes a data set split, ${DATASETS.map((d) => d + ':train').join(', ')} (or :test), not '${a.calibrate}'`);
   const targets = a.targets.map((t) => targetFromCommandLine(t, 'quantize'));
   checkOutputs('quantize', [['--out', a.out]], [...inputFiles(a.source), a.checkpoint]);
@@ -98,7 +90,7 @@ export function runQuantize(a: QuantizeArgs, io: CommandIo): number {
   // kernels with the scales just calibrated, not the f32 emulation of them.
   const integerAccuracy = (m: typeof q.module, w: typeof q.weights) => {
     if (!hasLoweredLayer(m)) return evaluate(m, w, data.test).accuracy;
-    const exec = integerExecution(m, w, paramsOf(w), () => calibration);
+    const exec = integerExecution(m, w, paramMap(w), () => calibration);
     return evaluate(m, w, data.test, { run: exec.run }).accuracy;
   };
   const emulated = evaluate(q.module, q.weights, data.test).accuracy;
@@ -114,7 +106,7 @@ export function runQuantize(a: QuantizeArgs, io: CommandIo): number {
   if (estimates) io.warn([...estimates.f32, ...estimates.quantized].flatMap((e) => (failed(e) ? [] : targetWarnings(e.warnings))));
 
   if (a.out) {
-    const params = paramsOf(q.weights);
+    const params = paramMap(q.weights);
     writeCheckpointAtomic(a.out, {
       network: p.module.name, epoch: checkpoint.epoch, seed: checkpoint.seed, params, optimizer: { step: 0, slots: new Map() },
       extra: { shapes: Object.fromEntries([...Object.entries(q.weights)].flatMap(([id, ps]) => Object.entries(ps).map(([n, t]) => [paramKey(id, n), t.shape]))),

@@ -12,7 +12,7 @@ import { CALIBRATION_SAMPLES } from '../../runtime/lowered/precision/scales.ts';
 import type { Tensor } from '../../runtime/tensor.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import type { Dataset } from '../../runtime/data/dataset.ts';
-import { loadData } from '../../runtime/data/index.ts';
+import { DATA_SPLIT, loadData } from '../../runtime/data/index.ts';
 import { applyPreprocess } from '../../runtime/data/preprocess.ts';
 import { initParams } from '../../runtime/interpreter.ts';
 import { evaluate } from '../../runtime/train.ts';
@@ -32,7 +32,6 @@ export interface RunArgs {
   overrides: Map<string, number>;
 }
 
-const SPLIT = new RegExp(`^(${DATASETS.join('|')}):(train|test)$`);
 
 export function runRun(a: RunArgs, io: CommandIo): number {
   if (!a.checkpoint) throw new UsageError('kiln run: give the trained weights with --checkpoint PATH (written by kiln train --checkpoint)');
@@ -40,7 +39,7 @@ export function runRun(a: RunArgs, io: CommandIo): number {
   const limit = wholeNumber('run', '--limit', a.limit, 1);
   const p = prepare(a.source, { overrides: a.overrides });
   if (p.warnings.length) io.warn(p.warnings);
-  const split = SPLIT.exec(a.input);
+  const split = DATA_SPLIT.exec(a.input);
   let data: Dataset;
   let labelled = true;
   if (split) {

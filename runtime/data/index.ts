@@ -1,11 +1,15 @@
 /** Data sets by the name a train block uses: `data mnist(train = 8000, test = 2000)`. */
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
+import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import type { Split } from './dataset.ts';
 import { irisSplit } from './iris.ts';
 import { mnistSplit } from './mnist.ts';
 import { sequenceSplit } from './sequence.ts';
 
 export type { Dataset, Split } from './dataset.ts';
+
+/** `mnist:test`, `iris:train`, …: a shipped data set and one of its splits, as commands name them. */
+export const DATA_SPLIT = new RegExp(`^(${DATASETS.join('|')}):(train|test)$`);
 
 export function loadData(name: string, args: Record<string, number | string>): Split {
   const num = (k: string, d?: number): number => {

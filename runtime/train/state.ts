@@ -44,9 +44,10 @@ export function learnableParams(weights: Weights): Params {
   return out;
 }
 
-export function gradientMap(grads: Weights): Params {
+/** Records keyed by node then parameter, flattened to `node/param` keys (weights, gradients, checkpoint params). */
+export function paramMap(w: Weights): Params {
   const out: Params = new Map();
-  for (const [id, ps] of Object.entries(grads)) for (const [name, t] of Object.entries(ps)) out.set(paramKey(id, name), t.data);
+  for (const [id, ps] of Object.entries(w)) for (const [name, t] of Object.entries(ps)) out.set(paramKey(id, name), t.data);
   return out;
 }
 
