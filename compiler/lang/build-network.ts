@@ -235,8 +235,10 @@ class NetworkBuilder {
         while (used.has(id) || Object.hasOwn(this.nodes, id)) id = base + ++k;
         nextSuffix.set(base, k + 1);
       }
-      used.add(id);
       const built = this.buildCall(call, failed ? undefined : prev, id, scope, stack, failed);
+      // Only ids that made no node need remembering (`nodes` has the rest): a 262,144-step chain
+      // would otherwise keep a second set of every id alive until the chain ends.
+      if (!Object.hasOwn(this.nodes, id)) used.add(id);
       if (built === undefined) failed = true;
       prev = built;
     }

@@ -38,8 +38,12 @@ export const inferShapes: Pass = {
   run(m, ctx) {
     // Types are computed on the plain input and written back as one new `nodes` object: drafting
     // every node through immer proxies costs ~50 µs a node, too slow for 10,000-layer networks.
-    const types = new Map<string, TensorType>();
     const nodes: Module['nodes'] = {};
+    // A node's type is read back from `nodes` (no id → type map beside it: 262,144 more entries on
+    // a long chain); a node kept unchanged because it failed may carry a stale type, so those are
+    // remembered apart (usually none).
+    const failed = new Set<string>();
+    const typeOf = (id: string): TensorType | undefined => (failed.has(id) ? undefined : nodes[id]?.type);
     // Equal types are one shared object: a chain of 262,144 relus has one type, not 262,144 copies.
     const canonical = new Map<string, TensorType>();
     const shared = (t: TensorType): TensorType => {
@@ -70,15 +74,16 @@ export const inferShapes: Pass = {
       if (node.op === 'input') {
         const type = shared({ shape: [...(node.attrs.shape as number[])], dtype: node.attrs.dtype as DType });
         if (overCaps(node, type)) {
+          failed.add(node.id);
           nodes[node.id] = node;
           continue;
         }
-        types.set(node.id, type);
         nodes[node.id] = typed(node, type);
         continue;
       }
-      const inputs = node.inputs.map((i) => types.get(i));
+      const inputs = node.inputs.map(typeOf);
       if (inputs.some((t) => t === undefined)) {
+        failed.add(node.id);
         nodes[node.id] = node;
         continue; // an input failed; its error is already reported
       }
@@ -88,13 +93,14 @@ export const inferShapes: Pass = {
         const shapes = spec.params?.(inputs as TensorType[], node.attrs);
         const params = shapes && Object.fromEntries(Object.entries(shapes).map(([k, shape]) => [k, shared({ shape, dtype: paramDType(k, node.attrs.weights as Precision | undefined) })]));
         if (overCaps(node, type, params)) {
+          failed.add(node.id);
           nodes[node.id] = node;
           continue;
         }
-        types.set(node.id, type);
         nodes[node.id] = typed(node, type, params);
       } catch (e) {
         if (!(e instanceof ShapeError)) throw e;
+        failed.add(node.id);
         nodes[node.id] = node;
         const given = (inputs as TensorType[]).map(formatType).join(' and ');
         ctx.diagnostics.push(error('shape', `${node.op} \`${node.id}\`: ${e.message}`, node.loc, e.hint ?? `its input${inputs.length > 1 ? 's are' : ' is'} ${given}`));
