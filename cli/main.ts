@@ -349,11 +349,11 @@ error it finds. Prints a one-line summary when the file is clean.`,
 };
 
 /**
- * V8 tuned for a small peak rather than speed, for \`check\` (issue 9: a 2 MB source in under
+ * V8 tuned for a small peak rather than speed, for `check` (issue 9: a 2 MB source in under
  * 200 MB). Old space grows 1.25x between full collections instead of up to 4x, which let ~100 MB
  * of garbage sit at the peak; new space keeps its initial size instead of doubling to 16 MB. Both
  * flags are read at each collection, so setting them after start-up takes effect (unlike
- * --max-semi-space-size). Costs ~1 s of CPU on a 262,144-relu chain; not used where the run
+ * --max-semi-space-size). Costs ~1.3 s of CPU on a 262,144-relu chain; not used where the run
  * itself allocates heavily (train, run), whose short-lived tensors want a large new space.
  */
 function leanHeap(): void {
