@@ -5,22 +5,15 @@
  * (compiler/io/atomic-write.ts) follows symlinks and writes through character devices; the
  * checks here make the same choices.
  */
-import { accessSync, constants, realpathSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, realpathSync } from 'node:fs';
 import * as path from 'node:path';
-import { unwritableKind } from '../compiler/io/atomic-write.ts';
+import { statOrUndefined, unwritableKind } from '../compiler/io/atomic-write.ts';
 import { splitSelector } from '../compiler/driver.ts';
 import { UsageError } from './args.ts';
 
 /** An output option and its path (undefined when the option was not given). */
 export type Output = readonly [flag: string, file: string | undefined];
 
-function stat(file: string): Stats | undefined {
-  try {
-    return statSync(file);
-  } catch {
-    return undefined;
-  }
-}
 
 /** The file a path names once symlinks are followed (itself when it does not exist yet). */
 function identity(file: string): string {
@@ -42,18 +35,18 @@ export function inputFiles(spec: string | undefined): string[] {
 
 export function checkOutputs(command: string, outputs: readonly Output[], inputs: readonly (string | undefined)[]): void {
   const inputIds = new Map<string, string>();
-  for (const i of inputs) if (i && stat(i)?.isFile()) inputIds.set(identity(i), i);
+  for (const i of inputs) if (i && statOrUndefined(i)?.isFile()) inputIds.set(identity(i), i);
   const seen = new Map<string, string>();
   for (const [flag, file] of outputs) {
     if (file === undefined) continue;
     const say = (why: string, hint: string) => new UsageError(`kiln ${command}: ${flag} \`${file}\` ${why}; ${hint}`);
     if (file.trim() === '') throw new UsageError(`kiln ${command}: ${flag} needs a file name, not an empty string`);
     if (/[/\\]$/.test(file)) throw say('names a directory', 'give a file name inside it');
-    const st = stat(file);
+    const st = statOrUndefined(file);
     const odd = unwritableKind(st);
     if (odd) throw say(odd, 'give a regular file name');
     const dir = path.dirname(file);
-    const dst = stat(dir);
+    const dst = statOrUndefined(dir);
     if (!dst) throw say(`cannot be written: the directory \`${dir}\` does not exist`, 'create it first');
     if (!dst.isDirectory()) throw say(`cannot be written: \`${dir}\` is not a directory`, 'give a path inside a directory');
     const id = identity(file);

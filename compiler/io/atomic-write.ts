@@ -54,7 +54,8 @@ export function removeStaleTemps(file: string): void {
   }
 }
 
-function statOrUndefined(file: string): Stats | undefined {
+/** A path's stat, or undefined where there is nothing (or nothing reachable) there. */
+export function statOrUndefined(file: string): Stats | undefined {
   try {
     return statSync(file);
   } catch {
