@@ -85,7 +85,7 @@ When FILE declares several networks, name one as FILE:NETWORK.
   },
   estimate: {
     summary: 'estimate cycles, time and energy of a network on one or more targets',
-    usage: 'kiln estimate SOURCE --target T [--target T2 …] [--json] [--per-layer] [--rate R | --rates FILE | --measure DATA [--checkpoint PATH] [--samples N]] [--set NAME=VALUE]…',
+    usage: 'kiln estimate SOURCE --target T [--target T2 …] [--json] [--per-layer] [--training] [--rate R | --rates FILE | --measure DATA [--checkpoint PATH] [--samples N]] [--set NAME=VALUE]…',
     help: `SOURCE is a .kiln file (FILE.kiln:NETWORK when it holds several), a module JSON, an ONNX
 model (.onnx with fixed input shapes; Q/DQ pairs become layer precisions), or a SCALE-Sim
 topology CSV (conv or GEMM m,n,k format). T is a preset name (see targets/presets),
@@ -103,6 +103,10 @@ status is 1 only when no target could be estimated.
                    notes, prices}]}; summary.batch and summary.per_inference {latency_s, energy_j}
                    give the basis; a target that cannot run the network is {target, kind, error}
   --per-layer      a per-layer table for each target (whole-batch figures)
+  --training       price one training step (forward, backward, weight update with the optimizer's
+                   state) and one epoch, as SOURCE's train block says; --json adds summary.phase
+                   "training", summary.per_step, summary.per_epoch {…, steps} and each layer's
+                   split in layers[].details.phases; neuromorphic targets say training is off-chip
   --rate R         firing rate (spikes per neuron per time step) for neuromorphic targets
   --rates FILE     per-layer firing rates, JSON {"layer": rate}; layers are the lif layers and
                    the input, by name (e.g. "s1.lif", "x"); kiln partition --save-rates writes one
@@ -112,7 +116,7 @@ status is 1 only when no target could be estimated.
   --set NAME=VALUE override a network parameter, e.g. --set batch=1`,
     flags: {
       '--target': { value: true, repeat: true }, '--json': {}, '--per-layer': {}, '--rate': { value: true }, '--rates': { value: true },
-      '--measure': { value: true }, '--checkpoint': { value: true }, '--samples': { value: true }, '--set': { value: true, repeat: true },
+      '--measure': { value: true }, '--checkpoint': { value: true }, '--samples': { value: true }, '--set': { value: true, repeat: true }, '--training': {},
     },
     async load() {
       const { runEstimate } = await import('./commands/estimate.ts');
@@ -123,6 +127,7 @@ status is 1 only when no target could be estimated.
           targets: args.flags.get('--target') ?? [],
           json: args.flags.has('--json'),
           perLayer: args.flags.has('--per-layer'),
+          training: args.flags.has('--training'),
           rate: v('--rate'), ratesFile: v('--rates'), measure: v('--measure'), checkpoint: v('--checkpoint'), samples: v('--samples'),
           overrides: parseOverrides(args.flags.get('--set'), 'estimate'),
         }, { ...io, warn: (d) => report(d, io), tty: false });

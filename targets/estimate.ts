@@ -46,13 +46,18 @@ export interface EstimateFailure {
 
 export type EstimateEntry = TargetResult | EstimateFailure;
 
-export const failed = (e: EstimateEntry): e is EstimateFailure => 'error' in e;
+export const failed = (e: object): e is EstimateFailure => 'error' in e;
 
 /** Estimate on each target; a KilnError (input the target cannot take) becomes that target's entry. */
 export function estimateEach(w: Workload, targets: TargetDescription[], opts: RateOptions = {}): EstimateEntry[] {
+  return eachTarget(targets, (t) => estimate(w, t, opts));
+}
+
+/** `price` on each target; a KilnError (input the target cannot take) becomes that target's entry. */
+export function eachTarget<R>(targets: TargetDescription[], price: (t: TargetDescription) => R): (R | EstimateFailure)[] {
   return targets.map((t) => {
     try {
-      return estimate(w, t, opts);
+      return price(t);
     } catch (e) {
       if (!(e instanceof KilnError)) throw e;
       const d = e.diagnostics.find((x) => x.severity === 'error') ?? e.diagnostics[0]!;
@@ -75,7 +80,11 @@ function nonFinite(v: unknown, at: string): string | undefined {
  * of 1e-300 Hz) can still overflow one; a figure that is not a number is never printed.
  */
 export function estimate(w: Workload, target: TargetDescription, opts: RateOptions = {}): TargetResult {
-  const r = withBasis(withParamBytes(estimateOnce(w, target, opts), w), batchOf(w));
+  return finiteOrThrow(withBasis(withParamBytes(estimateOnce(w, target, opts), w), batchOf(w)), target);
+}
+
+/** `r` when every figure in it is a finite number; otherwise an error naming the figure and the likeliest culprit. */
+export function finiteOrThrow<R>(r: R, target: TargetDescription): R {
   const bad = nonFinite(r, '');
   if (bad) {
     // The likeliest culprit is the target's most extreme number (farthest from 1 in magnitude).
@@ -87,16 +96,24 @@ export function estimate(w: Workload, target: TargetDescription, opts: RateOptio
 }
 
 function estimateOnce(w: Workload, target: TargetDescription, opts: RateOptions): TargetResult {
+  if (target.kind !== 'neuromorphic') return estimateLayers(target, w.kind === 'module' ? moduleWork(w.module) : w.layers);
+  if (w.kind !== 'module') throw new KilnError(error('unsupported', `a SCALE-Sim topology has no spiking layers; \`${target.name}\` needs a spiking .kiln network`));
+  return explainMissing(target, () => estimateNeuromorphic(target, w.module, opts));
+}
+
+/** Price GEMM and vector layers on a CPU or an array (neuromorphic targets take a network, not layers). */
+export function estimateLayers(target: TargetDescription, layers: LayerWork[]): TargetResult {
+  return explainMissing(target, () => {
+    if (target.kind === 'simd_cpu') return estimateSimdCpu(target, layers);
+    if (target.kind === 'systolic') return estimateSystolic(target, layers);
+    throw new Error(`estimateLayers: ${target.kind} targets price a network, not layers`);
+  });
+}
+
+/** A property the cost model cannot do without becomes an error at the target's block. */
+function explainMissing<R>(target: TargetDescription, f: () => R): R {
   try {
-    switch (target.kind) {
-      case 'simd_cpu':
-        return estimateSimdCpu(target, w.kind === 'module' ? moduleWork(w.module) : w.layers);
-      case 'systolic':
-        return estimateSystolic(target, w.kind === 'module' ? moduleWork(w.module) : w.layers);
-      case 'neuromorphic':
-        if (w.kind !== 'module') throw new KilnError(error('unsupported', `a SCALE-Sim topology has no spiking layers; \`${target.name}\` needs a spiking .kiln network`));
-        return estimateNeuromorphic(target, w.module, opts);
-    }
+    return f();
   } catch (e) {
     if (e instanceof MissingProperty) {
       const src = Object.values(target.props)[0]?.source;

@@ -13,6 +13,7 @@ import { UsageError } from '../args.ts';
 import { checkRateArgs, rateOptions, type RateArgs } from './partition-rates.ts';
 import { wholeNumber, type CommandIo } from './train.ts';
 import { targetFromCommandLine, targetWarnings } from './target-args.ts';
+import { runTrainingEstimate } from './estimate-training.ts';
 
 export interface EstimateArgs {
   source: string;
@@ -24,11 +25,18 @@ export interface EstimateArgs {
   measure?: string;
   checkpoint?: string;
   samples?: string;
+  /** Price one training step and one epoch instead of inference. */
+  training?: boolean;
   overrides: Map<string, number>;
 }
 
 export function runEstimate(a: EstimateArgs, io: CommandIo): number {
   if (a.targets.length === 0) throw new UsageError('kiln estimate: give at least one --target (a preset name, FILE.kiln:NAME, or a SCALE-Sim .cfg)');
+  if (a.training) {
+    const rateFlag = a.rate !== undefined ? '--rate' : a.ratesFile !== undefined ? '--rates' : a.measure !== undefined ? '--measure' : a.checkpoint !== undefined ? '--checkpoint' : a.samples !== undefined ? '--samples' : undefined;
+    if (rateFlag) throw new UsageError(`kiln estimate: ${rateFlag} sets firing rates for neuromorphic inference; --training prices training, which runs off-chip on neuromorphic targets`);
+    return runTrainingEstimate({ source: a.source, targets: a.targets.map((t) => targetFromCommandLine(t, 'estimate')), json: a.json, perLayer: a.perLayer, overrides: a.overrides }, io);
+  }
   const rateArgs: RateArgs = { rate: a.rate, ratesFile: a.ratesFile, measure: a.measure, checkpoint: a.checkpoint, samples: wholeNumber('estimate', '--samples', a.samples, 1) };
   checkRateArgs(rateArgs, 'estimate');
   const targets = a.targets.map((t) => targetFromCommandLine(t, 'estimate'));

@@ -11,6 +11,15 @@ export type { Dataset, Split } from './dataset.ts';
 /** `mnist:test`, `iris:train`, …: a shipped data set and one of its splits, as commands name them. */
 export const DATA_SPLIT = new RegExp(`^(${DATASETS.join('|')}):(train|test)$`);
 
+/** Training and test samples of a data set whose call leaves them out (`data mnist()`). */
+const DEFAULT_SPLIT: Readonly<Record<string, { train: number; test: number }>> = { mnist: { train: 8000, test: 2000 }, iris: { train: 120, test: 30 } };
+
+/** Training samples a train block's `data` asks for, without loading the data. */
+export function trainSamples(name: string, args: Record<string, number | string>): number | undefined {
+  const v = args.train ?? DEFAULT_SPLIT[name]?.train;
+  return typeof v === 'number' ? v : undefined;
+}
+
 export function loadData(name: string, args: Record<string, number | string>): Split {
   const num = (k: string, d?: number): number => {
     const v = args[k];
@@ -19,8 +28,8 @@ export function loadData(name: string, args: Record<string, number | string>): S
     return v;
   };
   switch (name) {
-    case 'mnist': return mnistSplit(num('train', 8000), num('test', 2000));
-    case 'iris': return irisSplit(num('train', 120), num('test', 30));
+    case 'mnist': return mnistSplit(num('train', DEFAULT_SPLIT.mnist!.train), num('test', DEFAULT_SPLIT.mnist!.test));
+    case 'iris': return irisSplit(num('train', DEFAULT_SPLIT.iris!.train), num('test', DEFAULT_SPLIT.iris!.test));
     case 'sequence': return sequenceSplit({ vocab: num('vocab'), length: num('length'), train: num('train'), test: num('test'), seed: num('seed', 11) });
     default: throw new KilnError(error('data', `unknown data set \`${name}\``, undefined, 'data sets: mnist, iris, sequence'));
   }

@@ -8,7 +8,7 @@ import { packagePath } from '../../compiler/io/package-root.ts';
 
 const template = Handlebars.compile(readFileSync(packagePath('targets', 'report', 'report.hbs'), 'utf8'), { noEscape: true });
 
-function fmtN(n: number | undefined): string {
+export function fmtN(n: number | undefined): string {
   if (n === undefined) return '—';
   if (n === 0) return '0';
   const abs = Math.abs(n);
@@ -19,7 +19,7 @@ function fmtN(n: number | undefined): string {
   return Number.isInteger(n) ? String(n) : n.toPrecision(4);
 }
 
-function fmtS(s: number): string {
+export function fmtS(s: number): string {
   if (s >= 1) return `${s.toPrecision(4)} s`;
   if (s >= 1e-3) return `${(s * 1e3).toPrecision(4)} ms`;
   if (s >= 1e-6) return `${(s * 1e6).toPrecision(4)} µs`;
@@ -27,16 +27,16 @@ function fmtS(s: number): string {
 }
 
 /** Parameter bytes, exactly below 10 kB and in kB / MB (10³, 10⁶) above. */
-function fmtBytes(b: number | undefined): string {
+export function fmtBytes(b: number | undefined): string {
   if (b === undefined) return '—';
   if (b < 1e4) return `${b} B`;
   return b < 1e7 ? `${+(b / 1e3).toPrecision(4)} kB` : `${+(b / 1e6).toPrecision(4)} MB`;
 }
 
-const pct = (f: number | undefined) => (f === undefined ? '—' : `${(f * 100).toFixed(1)}%`);
+export const pct = (f: number | undefined) => (f === undefined ? '—' : `${(f * 100).toFixed(1)}%`);
 
 /** Left-align the first column, right-align the rest. */
-function grid(head: string[], rows: string[][]): string {
+export function grid(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');

@@ -1,0 +1,69 @@
+/**
+ * `kiln estimate SOURCE --training --target T […]`: one training step and one epoch on each
+ * target, with the settings of the network's train block (batch, data, optimizer). A neuromorphic
+ * target gets a note that training happens off-chip; a target that cannot run the network is n/a.
+ */
+import { eachTarget, failed } from '../../targets/estimate.ts';
+import { renderTraining } from '../../targets/report/training.ts';
+import { estimateTraining, offChip, stepsPerEpoch, type TrainingPlan } from '../../targets/training/estimate.ts';
+import { lastLayerBits, type LastLayerBits } from '../../targets/training/last-layer-bits.ts';
+import { DTYPE_BITS } from '../../compiler/ir/dtype.ts';
+import { KilnError, warning, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
+import { trainSamples } from '../../runtime/data/index.ts';
+import { prepare } from '../../runtime/train/setup.ts';
+import type { TargetDescription } from '../../compiler/lang/description.ts';
+import { UsageError } from '../args.ts';
+import type { CommandIo } from './train.ts';
+import { targetWarnings } from './target-args.ts';
+
+export interface TrainingEstimateArgs {
+  source: string;
+  targets: TargetDescription[];
+  json: boolean;
+  perLayer: boolean;
+  overrides: Map<string, number>;
+}
+
+/** Why a classifier's last layer is too narrow to train, at the layer. */
+function narrowLastLayer(l: LastLayerBits): Diagnostic {
+  const wide = (['i8', 'i16', 'f32'] as const).find((d) => DTYPE_BITS[d] >= l.bound)!;
+  return warning('precision', `the last layer \`${l.layer}\` computes at ${l.bits} bit${l.bits === 1 ? '' : 's'}, below the ${l.bound} bits its ${l.classes}-class softmax needs to train: the gradient of an untrained class, about 1/${l.classes}, rounds to zero (1 + ⌈log2 ${l.classes}⌉ bits; Kiln's bound after Park et al. 2018, docs/precision.md)`,
+    l.node.loc, `keep the classifier's last layer at ${l.bound} bits or more, e.g. \`weights = ${wide}\``);
+}
+
+export function runTrainingEstimate(a: TrainingEstimateArgs, io: CommandIo): number {
+  if (a.source.endsWith('.csv') || a.source.split(':')[0]!.endsWith('.onnx')) {
+    throw new UsageError(`kiln estimate --training prices a .kiln network trained as its train block says; ${a.source} is ${a.source.endsWith('.csv') ? 'a SCALE-Sim topology' : 'an ONNX model'}`);
+  }
+  const p = prepare(a.source, { overrides: a.overrides });
+  const warnings: Diagnostic[] = [...p.warnings];
+  const batchOfModule = (p.module.nodes[p.module.inputs[0]!]?.type?.shape[0]) ?? 1;
+  let plan: TrainingPlan;
+  let basis: string;
+  if (p.config) {
+    const o = p.config.optimizer;
+    const name = o.kind === 'sgd' && (o.momentum ?? 0) > 0 ? 'momentum' : o.kind;
+    plan = { batch: p.config.batch ?? batchOfModule, samples: trainSamples(p.config.data.name, p.config.data.args), optimizer: { name, kahan: !!o.kahan, weightDecay: o.weightDecay ?? 0 } };
+    basis = `train block \`${p.config.name}\`, ${p.config.data.name} (${plan.samples?.toLocaleString('en-US') ?? '?'} training samples), optimizer ${name}${o.kahan ? ' with Kahan summation' : ''}`;
+  } else {
+    plan = { batch: batchOfModule, optimizer: { name: 'sgd', kahan: false, weightDecay: 0 } };
+    basis = `no train block: one step at the network's batch, plain sgd`;
+    warnings.push(warning('train', `\`${p.module.name}\` has no train block: priced one training step at its batch of ${batchOfModule} with plain SGD (the cheapest update), and no epoch`, undefined,
+      `add a train block (e.g. \`train ${p.module.name} { data mnist(train = 8000, test = 2000)  batch 64  optimizer adam(lr = 1e-3) }\`) to price its optimizer and epochs`));
+  }
+  const last = lastLayerBits(p.module);
+  if (last && last.bits < last.bound) warnings.push(narrowLastLayer(last));
+  const entries = eachTarget(a.targets, (t) => estimateTraining(p.module, t, plan));
+  const failures = entries.filter(failed);
+  if (failures.length === entries.length) throw new KilnError(failures.map((f) => f.diagnostic));
+  warnings.push(...failures.map((f): Diagnostic => ({ ...f.diagnostic, severity: 'warning' })));
+  for (const e of entries) if (!failed(e) && !offChip(e)) warnings.push(...targetWarnings(e.warnings));
+  io.warn(warnings);
+  const steps = stepsPerEpoch(plan);
+  if (a.json) {
+    const classifier = last ? { layer: last.layer, classes: last.classes, bits: last.bits, bound_bits: last.bound, too_narrow: last.bits < last.bound } : null;
+    const results = entries.map((r) => (failed(r) ? { target: r.target, kind: r.kind, error: r.error } : offChip(r) ? r : { target: r.target, kind: r.kind, summary: r.summary, layers: r.layers, warnings: r.warnings, notes: r.notes, prices: r.prices }));
+    io.out(JSON.stringify({ phase: 'training', basis, batch: plan.batch, steps_per_epoch: steps ?? null, classifier, results }, null, 2) + '\n');
+  } else io.out(renderTraining({ entries, batch: plan.batch, steps, basis, lastLayer: last, perLayer: a.perLayer }));
+  return 0;
+}

@@ -1,0 +1,44 @@
+/**
+ * The narrowest the last fully connected layer of a softmax classifier can compute at and still
+ * train (after Park et al. 2018, "Training deep neural network in limited precision", arXiv
+ * 1810.05486, who bound it by the number of classes). Kiln's bound is its own derivation
+ * (docs/precision.md, "The last layer's bit-width"): with N classes an untrained softmax gives
+ * each class about 1/N, so the cross-entropy gradient of every wrong class is about 1/N. The
+ * gradient lies in (−1, 1); a b-bit fixed-point format over that range has a sign bit and a step
+ * of 2^−(b−1). The gradient survives when one step is no larger than 1/N:
+ *   b ≥ 1 + ⌈log2 N⌉.
+ */
+import { DTYPE_BITS, type DType, type Precision } from '../../compiler/ir/dtype.ts';
+import type { Module, Node } from '../../compiler/ir/module.ts';
+
+/** Bits the last layer of an N-class softmax classifier needs (N ≥ 2). */
+export function lastLayerBitsBound(classes: number): number {
+  return 1 + Math.ceil(Math.log2(classes));
+}
+
+export interface LastLayerBits {
+  /** The dense layer feeding the softmax. */
+  layer: string;
+  node: Node;
+  classes: number;
+  /** The narrower of its weights and its input activations. */
+  bits: number;
+  bound: number;
+}
+
+/** Ops between the last dense layer and the softmax that change no value's precision. */
+const THROUGH = new Set(['batchnorm', 'flatten', 'reshape', 'dropout']);
+
+/** The bound for a network whose output is a softmax over a dense layer's units; undefined for any other network. */
+export function lastLayerBits(m: Module): LastLayerBits | undefined {
+  const out = m.nodes[m.outputs[0]!];
+  if (!out || out.op !== 'softmax') return undefined;
+  let n = m.nodes[out.inputs[0]!];
+  while (n && THROUGH.has(n.op)) n = m.nodes[n.inputs[0]!];
+  if (!n || n.op !== 'dense') return undefined;
+  const classes = n.attrs.units as number;
+  if (classes < 2) return undefined;
+  const weights = ((n.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
+  const input = m.nodes[n.inputs[0]!]!.type!.dtype;
+  return { layer: n.id, node: n, classes, bits: Math.min(DTYPE_BITS[weights], DTYPE_BITS[input]), bound: lastLayerBitsBound(classes) };
+}

@@ -1,0 +1,120 @@
+/**
+ * One training step as work a CPU or an array can price, in three phases:
+ *   forward   the inference workload, with the GEMMs beside a batchwise or structured dropout
+ *             shrunk to their submatrices (dropout-cuts.ts) and every other dropout priced as its
+ *             mask: a random draw per mask element and a multiply per value;
+ *   backward  per GEMM of C = A·B, the input gradient dA = dC·Bᵀ and the weight gradient
+ *             dB = Aᵀ·dC, each a GEMM as large as the forward one (a convolution's through its
+ *             im2col shapes); every other layer one operation per forward operation (its
+ *             derivative times the incoming gradient);
+ *   update    per learned tensor, the optimizer's operations per parameter and the traffic of the
+ *             weights, their gradient and the optimizer's state (optimizers.ts).
+ * Gradients are real numbers, so a backward GEMM runs at f32 unless its layer trains in a format
+ * that has low-precision gradients: f16, and int16 dynamic fixed point (Das et al. 2018), whose
+ * forward and backward GEMMs are all int16.
+ */
+import { numElements } from '../../compiler/ir/dtype.ts';
+import type { Module } from '../../compiler/ir/module.ts';
+import { CLASS_BITS } from '../precision.ts';
+import { moduleWork, type GemmWork, type LayerWork, type MacClass } from '../workload.ts';
+import { dropoutCuts, type Cut } from './dropout-cuts.ts';
+import type { UpdateCost } from './optimizers.ts';
+
+export interface TrainingWork {
+  forward: LayerWork[];
+  backward: LayerWork[];
+  update: LayerWork[];
+  /** Per forward layer, what training changes about it (a cut, a mask). */
+  notes: Map<string, string>;
+}
+
+/** The class a layer's gradient GEMMs run at. */
+export function backwardClass(forward: MacClass): MacClass {
+  return forward === 'f32' || forward === 'f16' || forward === 'i16' ? forward : 'f32';
+}
+
+/** Bytes of parameters are stored between steps as f32 master copies (the interpreter's latent weights). */
+const MASTER_BYTES = 4;
+
+const keptCount = (units: number, keep: number) => Math.max(1, Math.round(units * keep));
+
+function cutGemm(w: LayerWork, g: GemmWork, cut: Cut): LayerWork {
+  const n = cut.keepOut !== undefined ? keptCount(g.n, cut.keepOut) : g.n;
+  let k = g.k, conv = g.conv;
+  if (cut.keepIn !== undefined) {
+    if (g.conv) {
+      const c = keptCount(g.conv.c, cut.keepIn);
+      conv = { ...g.conv, c };
+      k = g.conv.kh * g.conv.kw * c;
+    } else if (w.op === 'dense') k = keptCount(g.k, cut.keepIn);
+    else {
+      // A recurrent cell's K is [x_t, h_{t−1}]: only the input part is dropped.
+      const hidden = w.node.attrs.hidden as number;
+      k = keptCount(g.k - hidden, cut.keepIn) + hidden;
+    }
+  }
+  const fo = n / g.n, fi = k / g.k;
+  const work: GemmWork = { ...g, n, k, ...(conv ? { conv } : {}) };
+  return { ...w, work, macs: g.m * n * k * g.repeat, inputBytes: w.inputBytes * fi, outputBytes: w.outputBytes * fo, weightBytes: w.weightBytes * fi * fo };
+}
+
+function maskWork(w: LayerWork, keep: number | undefined): LayerWork {
+  const d = w.node;
+  const shape = d.type!.shape;
+  const values = numElements(shape);
+  // One draw per mask element: every value elementwise, one per unit for a mask shared by the batch.
+  const mode = d.attrs.mode as string;
+  const draws = mode === 'elementwise' ? values : mode === 'batchwise' ? values / shape[0]! : shape.length === 4 ? shape[1]! : shape[shape.length - 1]!;
+  const multiplies = keep === undefined ? values : values * keep;
+  return { ...w, work: { kind: 'vector', ops: Math.ceil(draws + multiplies) } };
+}
+
+/** The two gradient GEMMs of a forward GEMM C[M×N] = A[M×K]·B[K×N]. */
+function gradientGemms(w: LayerWork, g: GemmWork): LayerWork[] {
+  const cls = backwardClass(g.macClass);
+  const bits = CLASS_BITS[cls];
+  const bytes = (b: number, fromBits: number) => (b * bits) / fromBits;
+  const a = bytes(w.inputBytes, w.inputBits), b = bytes(w.weightBytes, w.weightBits || 32), c = bytes(w.outputBytes, w.outputBits);
+  const at = { inputBits: bits, weightBits: bits, outputBits: bits };
+  const macs = g.m * g.n * g.k * g.repeat;
+  const gemm = (m: number, n: number, k: number): GemmWork => ({ kind: 'gemm', m, n, k, repeat: g.repeat, macClass: cls });
+  return [
+    { ...w, ...at, work: gemm(g.m, g.k, g.n), macs, inputBytes: c, weightBytes: b, outputBytes: a },
+    { ...w, ...at, work: gemm(g.k, g.n, g.m), macs, inputBytes: a, weightBytes: c, outputBytes: b },
+  ];
+}
+
+function updateWork(w: LayerWork, cost: UpdateCost): LayerWork | undefined {
+  const params = Object.entries(w.node.params ?? {}).filter(([k]) => !k.startsWith('running_')).reduce((s, [, t]) => s + numElements(t.shape), 0);
+  if (params === 0 || !cost.priced) return undefined;
+  const bits = MASTER_BYTES * 8;
+  // Read: weights, gradient, state; written: weights, state. Counted as weights so that every level moves them.
+  return {
+    ...w, work: { kind: 'vector', ops: params * cost.ops }, macs: 0,
+    weightBytes: params * MASTER_BYTES * (2 + cost.state), inputBytes: 0, outputBytes: params * MASTER_BYTES * (1 + cost.state),
+    inputBits: bits, weightBits: bits, outputBits: bits,
+  };
+}
+
+export function trainingWork(m: Module, cost: UpdateCost): TrainingWork {
+  const cuts = dropoutCuts(m);
+  const notes = new Map<string, string>();
+  const forward = moduleWork(m).map((w) => {
+    if (w.op === 'dropout' && (w.node.attrs.p as number) > 0) {
+      const keep = cuts.dropouts.get(w.name);
+      notes.set(w.name, keep === undefined ? 'mask applied to every value (full GEMMs beside it)' : `kept ${+(keep * 100).toFixed(1)} % of the units: its neighbours multiply submatrices`);
+      return maskWork(w, keep);
+    }
+    const cut = cuts.layers.get(w.name);
+    if (!cut || w.work.kind !== 'gemm') return w;
+    const c = cutGemm(w, w.work, cut);
+    notes.set(w.name, `submatrix beside dropout \`${cut.by}\`: ${w.macs.toLocaleString('en-US')} → ${c.macs.toLocaleString('en-US')} MACs`);
+    return c;
+  });
+  const backward = forward.flatMap((w): LayerWork[] => {
+    if (w.work.kind === 'gemm') return gradientGemms(w, w.work);
+    return w.work.kind === 'vector' ? [w] : [];
+  });
+  const update = forward.flatMap((w) => updateWork(w, cost) ?? []);
+  return { forward, backward, update, notes };
+}
