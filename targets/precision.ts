@@ -84,7 +84,8 @@ export class FitWarnings {
     if (run.fit === 'native') return undefined;
     const key = `${want}>${run.cls}`;
     const e = this.seen.get(key) ?? { want, run, layers: [] };
-    e.layers.push(layer);
+    // A layer priced in several pieces (a training step's two gradient GEMMs) is named once.
+    if (!e.layers.includes(layer)) e.layers.push(layer);
     this.seen.set(key, e);
     return run.fit === 'widened'
       ? `${want} MACs run on the target's ${run.cls} MACs (no \`macs ${want}\`); priced as mac.${run.cls}`

@@ -62,7 +62,7 @@ export function renderTraining(r: TrainingReport): string {
   if (opt) out.push(`(${opt.note}; backward = the input and the weight gradient, each a GEMM the size of the forward one)`);
   if (r.lastLayer) {
     const l = r.lastLayer;
-    out.push(`last layer \`${l.layer}\`: ${l.classes} classes, computes at ${l.bits} bits; it needs ≥ ${l.bound} bits to train (1 + ⌈log2 ${l.classes}⌉, Kiln's derivation after Park et al. 2018, docs/precision.md)${l.bits < l.bound ? ' — TOO NARROW' : ''}`);
+    out.push(`last layer \`${l.layer}\`: ${l.classes} classes, computes at ${l.bits} bit${l.bits === 1 ? "" : "s"}; it needs ≥ ${l.bound} bits to train (1 + ⌈log2 ${l.classes}⌉, Kiln's derivation after Park et al. 2018, docs/precision.md)${l.bits < l.bound ? ' — TOO NARROW' : ''}`);
   }
   for (const e of r.entries) {
     if (failed(e)) out.push(`n/a: ${e.target}: ${e.error}`);

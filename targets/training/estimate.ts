@@ -75,15 +75,16 @@ const clockOf = (rs: TargetResult[]) => {
 };
 
 /**
- * The phases warn alike about the same assumption (a backward GEMM is assumed quantized as its
- * forward one is); the forward's warning, which names the layers, is kept.
+ * The phases warn alike about one assumption (f32 MACs assumed quantized), each naming its own
+ * layers; the backward's names every layer whose gradients are f32, so the longest is kept.
  */
 function onePerKind(warnings: string[]): string[] {
-  const seen = new Set<string>();
-  return warnings.filter((w) => {
+  const byKind = new Map<string, string>();
+  for (const w of warnings) {
     const kind = w.replace(/\([^)]*`[^)]*\)/g, '');
-    return !seen.has(kind) && !!seen.add(kind);
-  });
+    if ((byKind.get(kind)?.length ?? -1) < w.length) byKind.set(kind, w);
+  }
+  return [...byKind.values()];
 }
 
 export function estimateTraining(m: Module, target: TargetDescription, plan: TrainingPlan): TargetResult | OffChip {
