@@ -3,13 +3,13 @@
  * target, with the settings of the network's train block (batch, data, optimizer). A neuromorphic
  * target gets a note that training happens off-chip; a target that cannot run the network is n/a.
  */
-import { eachTarget, failed } from '../../targets/estimate.ts';
+import { batchOf, eachTarget, failed } from '../../targets/estimate.ts';
 import { renderTraining } from '../../targets/report/training.ts';
 import { estimateTraining, offChip, stepsPerEpoch, type TrainingPlan } from '../../targets/training/estimate.ts';
 import { lastLayerBits, type LastLayerBits } from '../../targets/training/last-layer-bits.ts';
 import { DTYPE_BITS } from '../../compiler/ir/dtype.ts';
 import { KilnError, warning, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
-import { trainSamples } from '../../runtime/data/index.ts';
+import { trainingPlan } from '../../runtime/train/cost-plan.ts';
 import { prepare } from '../../runtime/train/setup.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { UsageError } from '../args.ts';
@@ -37,14 +37,13 @@ export function runTrainingEstimate(a: TrainingEstimateArgs, io: CommandIo): num
   }
   const p = prepare(a.source, { overrides: a.overrides });
   const warnings: Diagnostic[] = [...p.warnings];
-  const batchOfModule = (p.module.nodes[p.module.inputs[0]!]?.type?.shape[0]) ?? 1;
+  const batchOfModule = batchOf({ kind: 'module', module: p.module });
   let plan: TrainingPlan;
   let basis: string;
   if (p.config) {
-    const o = p.config.optimizer;
-    const name = o.kind === 'sgd' && (o.momentum ?? 0) > 0 ? 'momentum' : o.kind;
-    plan = { batch: p.config.batch ?? batchOfModule, samples: trainSamples(p.config.data.name, p.config.data.args), optimizer: { name, kahan: !!o.kahan, weightDecay: o.weightDecay ?? 0 } };
-    basis = `train block \`${p.config.name}\`, ${p.config.data.name} (${plan.samples?.toLocaleString('en-US') ?? '?'} training samples), optimizer ${name}${o.kahan ? ' with Kahan summation' : ''}`;
+    plan = trainingPlan(p.config, batchOfModule);
+    const o = plan.optimizer;
+    basis = `train block \`${p.config.name}\`, ${p.config.data.name} (${plan.samples?.toLocaleString('en-US') ?? '?'} training samples), optimizer ${o.name}${o.kahan ? ' with Kahan summation' : ''}`;
   } else {
     plan = { batch: batchOfModule, optimizer: { name: 'sgd', kahan: false, weightDecay: 0 } };
     basis = `no train block: one step at the network's batch, plain sgd`;
