@@ -41,6 +41,15 @@ describe('the basis', () => {
     expect(out.results[0]!.summary.per_epoch).toBeUndefined();
   });
 
+  it('the train block\'s optimizer: sgd with momentum and Kahan summation is 2 buffers and 4 + 3 operations a parameter', () => {
+    const src = `network t(batch = 8) {\n  input x : f32[batch, 4]\n  y = dense(x, 3) -> softmax\n  output y\n}\ntrain t { data iris(train = 100, test = 30)  batch 8  optimizer sgd(lr = 0.1, momentum = 0.9, kahan = true) }\n`;
+    const file = path.join(tempFiles({ 't.kiln': src }), 't.kiln');
+    const out = JSON.parse(runMain(['estimate', file, '--training', '--target', 'neon_core', '--json']).out) as Out;
+    expect(out.steps_per_epoch).toBe(13); // ⌈100 ÷ 8⌉
+    const summary = out.results[0]!.summary as unknown as { optimizer: { name: string; state_buffers: number; ops_per_param: number; state_bytes: number } };
+    expect(summary.optimizer).toMatchObject({ name: 'momentum', kahan: true, state_buffers: 2, ops_per_param: 7, state_bytes: (4 * 3 + 3) * 4 * 2 });
+  });
+
   it('without --training the inference report is unchanged', () => {
     const r = runMain(['estimate', example('mlp'), '--target', 'avx2_laptop', '--json']);
     expect(JSON.parse(r.out).results[0].summary.phase).toBeUndefined();
