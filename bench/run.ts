@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
 // partition compares with gpmetis on networks up to 1M neurons (about 30 minutes): ask for it by name.
-const ALL = ['startup', 'front-end', 'check-memory', 'estimate', 'scalesim', 'kernels', 'precision', 'training', 'mapping', 'partition'];
+const ALL = ['startup', 'front-end', 'check-memory', 'estimate', 'scalesim', 'kernels', 'precision', 'training', 'training-cost', 'mapping', 'partition'];
 const benches = (only.length ? ALL : ALL.filter((b) => b !== 'partition')).filter((b) => only.length === 0 || only.includes(b));
 
 let failed = 0;
