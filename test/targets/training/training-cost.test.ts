@@ -93,6 +93,16 @@ describe('a single dense layer, by hand', () => {
     }
   });
 
+  it('every joule has a priced action: energy = Σ count × price per layer, on a CPU and an array', () => {
+    for (const t of [cpu, targets.get('arr')!]) {
+      const r = priced(m, t, adam);
+      for (const l of r.layers) {
+        const sum = Object.entries(l.actions).reduce((a, [k, n]) => a + n * r.prices[k]!.joules, 0);
+        expect(sum).toBeCloseTo(l.energy_j, 18);
+      }
+    }
+  });
+
   it('a neuromorphic target says training is off-chip', () => {
     const r = estimateTraining(m, targets.get('chip')!, adam);
     expect(offChip(r) && r.off_chip).toMatch(/off-chip/);
