@@ -70,7 +70,11 @@ export const inferShapes: Pass = {
       }
       return false;
     };
-    for (const node of Object.values(m.nodes)) {
+    // An owned input is emptied as its typed copy fills (immer may have frozen it: then it stays).
+    const dismantle = ctx.owned === true && !Object.isFrozen(m.nodes);
+    for (const id of Object.keys(m.nodes)) {
+      const node = m.nodes[id]!;
+      if (dismantle) delete m.nodes[id];
       if (node.op === 'input') {
         const type = shared({ shape: [...(node.attrs.shape as number[])], dtype: node.attrs.dtype as DType });
         if (overCaps(node, type)) {
@@ -106,8 +110,9 @@ export const inferShapes: Pass = {
         ctx.diagnostics.push(error('shape', `${node.op} \`${node.id}\`: ${e.message}`, node.loc, e.hint ?? `its input${inputs.length > 1 ? 's are' : ' is'} ${given}`));
       }
     }
-    // A pass that changes nothing returns the very same module (the pass manager's contract).
-    if (Object.keys(nodes).every((id) => nodes[id] === m.nodes[id])) return m;
+    // A pass that changes nothing returns the very same module (the pass manager's contract); an
+    // emptied one cannot be returned, so a new module stands in for it.
+    if (!dismantle && Object.keys(nodes).every((id) => nodes[id] === m.nodes[id])) return m;
     // A new module around the new nodes, not immer's produce: its auto-freeze walks every new node,
     // type and shape (~40 MB and a second for a 262,144-node chain) and nothing relies on it.
     return { ...m, nodes };
