@@ -71,7 +71,8 @@ function checkProgram(file: string, opts: FrontEndOptions): CheckResult {
     const shapes = built.partial ? runPipeline(built.partial, [inferShapes]).diagnostics : [];
     diagnostics.push(...inSourceOrder([...built.diagnostics, ...shapes]));
     if (!built.module) continue;
-    const r = runPipeline(built.module, PIPELINES.default!);
+    // Nothing else holds the built module: the pipeline may take it apart as it types it.
+    const r = runPipeline(built.module, PIPELINES.default!, {}, true);
     diagnostics.push(...r.diagnostics);
     if (r.ok) modules.set(decl.name.name, r.module);
   }

@@ -30,12 +30,14 @@ export interface Arg {
   loc: Loc;
 }
 
-export interface Call {
-  callee: Name;
+/**
+ * A call is its callee's name and location plus its arguments, not a Name inside a Call: one
+ * object a step instead of two keeps a 262,144-step chain 10 MB smaller.
+ */
+export interface Call extends Name {
   /** False for a bare word in a chain (`-> relu`). */
   hasParens: boolean;
   args: Arg[];
-  loc: Loc;
 }
 
 export type Statement =

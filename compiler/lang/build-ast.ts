@@ -124,7 +124,7 @@ class AstBuilder {
     const c = n.children as Children;
     const argList = this.nodes(c, 'argList')[0];
     const callee = this.name(this.tok(c, 'Identifier')!);
-    return { callee, hasParens: !!argList, args: argList ? this.args(argList) : [], loc: callee.loc };
+    return { name: callee.name, loc: callee.loc, hasParens: !!argList, args: argList ? this.args(argList) : [] };
   }
 
   private args(n: CstNode): Arg[] {

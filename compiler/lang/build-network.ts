@@ -157,7 +157,7 @@ class NetworkBuilder {
   /** Tensor names a call refers to, with where. */
   private references(call: Call, scope: Scope, isHead: boolean): { name: string; loc: Loc }[] {
     const refs: { name: string; loc: Loc }[] = [];
-    if (isHead && !call.hasParens && scope.defined.has(call.callee.name)) refs.push(call.callee);
+    if (isHead && !call.hasParens && scope.defined.has(call.name)) refs.push(call);
     for (const a of call.args) {
       if (!a.name && a.value.kind === 'name' && scope.defined.has(a.value.name)) refs.push({ name: a.value.name, loc: a.value.loc });
     }
@@ -216,8 +216,8 @@ class NetworkBuilder {
     for (let i = 0; i < st.chain.length; i++) {
       const call = st.chain[i]!;
       const last = i === st.chain.length - 1;
-      if (i === 0 && !call.hasParens && (scope.defined.has(call.callee.name) || scope.poisoned.has(call.callee.name))) {
-        prev = scope.values.get(call.callee.name);
+      if (i === 0 && !call.hasParens && (scope.defined.has(call.name) || scope.poisoned.has(call.name))) {
+        prev = scope.values.get(call.name);
         if (prev === undefined) failed = true;
         else if (last && !failed) {
           // `b = a` is an alias: no node, the name refers to the same value.
@@ -229,7 +229,7 @@ class NetworkBuilder {
       if (!last) {
         // `y = x -> relu -> relu` names its steps y.relu, y.relu2, …; the next number to try is
         // remembered per base name, or a chain of N equal ops would probe 1 + 2 + … + N names.
-        const base = `${id}.${call.callee.name}`;
+        const base = `${id}.${call.name}`;
         let k = nextSuffix.get(base) ?? 1;
         id = k === 1 ? base : base + k;
         while (used.has(id) || Object.hasOwn(this.nodes, id)) id = base + ++k;
@@ -273,9 +273,9 @@ class NetworkBuilder {
 
   /** Build one call as node `id`; with `checkOnly` (its input failed) only check the op and its attributes. */
   private buildCall(call: Call, prev: string | undefined, id: string, scope: Scope, stack: string[], checkOnly = false): string | undefined {
-    const name = call.callee.name;
+    const name = call.name;
     if (scope.defined.has(name)) {
-      this.report(error('unknown-op', `\`${name}\` is a layer, not an op`, call.callee.loc, `to feed it forward write \`${name} -> op\``));
+      this.report(error('unknown-op', `\`${name}\` is a layer, not an op`, call.loc, `to feed it forward write \`${name} -> op\``));
       return undefined;
     }
     const { inputs, positional, named, ok } = this.splitArgs(call, prev, scope);
@@ -283,7 +283,7 @@ class NetworkBuilder {
     const spec = opSpec(name);
     if (!spec && sub) return ok && !checkOnly ? this.inlineNetwork(call, sub, inputs, positional, named, id, scope, stack) : undefined;
     if (!spec) {
-      this.report(error('unknown-op', `unknown op \`${name}\``, call.callee.loc, didYouMean(name, [...OPS.keys(), ...this.program.networks.keys()]) ?? 'see docs/language.md for the op vocabulary'));
+      this.report(error('unknown-op', `unknown op \`${name}\``, call.loc, didYouMean(name, [...OPS.keys(), ...this.program.networks.keys()]) ?? 'see docs/language.md for the op vocabulary'));
       return undefined;
     }
     const attrs = this.attrsFor(spec, call, positional, named, scope.env);
@@ -291,10 +291,10 @@ class NetworkBuilder {
     const [min, max] = spec.inputs;
     if (inputs.length < min || inputs.length > max) {
       const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-      this.report(error('arity', `${name} takes ${want} input${want === '1' ? '' : 's'} but got ${inputs.length}`, call.callee.loc, inputs.length < min ? (min === 2 ? `write \`${name}(a, b)\` or \`a -> ${name}(b)\`` : `write \`${name}(x, …)\` or \`x -> ${name}\``) : undefined));
+      this.report(error('arity', `${name} takes ${want} input${want === '1' ? '' : 's'} but got ${inputs.length}`, call.loc, inputs.length < min ? (min === 2 ? `write \`${name}(a, b)\` or \`a -> ${name}(b)\`` : `write \`${name}(x, …)\` or \`x -> ${name}\``) : undefined));
       return undefined;
     }
-    this.nodes[id] = { id, op: name, inputs, attrs, loc: call.callee.loc };
+    this.nodes[id] = { id, op: name, inputs, attrs, loc: call.loc };
     return id;
   }
 
@@ -338,7 +338,7 @@ class NetworkBuilder {
     }
     for (const s of spec.attrs) {
       if (s.default === undefined && !(s.name in given) && !unresolved.has(s.name) && ok) {
-        this.report(error('missing-attr', `${spec.name} needs \`${s.name}\` (${describeType(s.type)}: ${s.doc})`, call.callee.loc, `write \`${spec.name}(${[...spec.positional.slice(0, spec.positional.indexOf(s.name) + 1)].map((p) => p === s.name ? '…' : p).join(', ') || s.name + ' = …'})\` or \`${s.name} = …\``));
+        this.report(error('missing-attr', `${spec.name} needs \`${s.name}\` (${describeType(s.type)}: ${s.doc})`, call.loc, `write \`${spec.name}(${[...spec.positional.slice(0, spec.positional.indexOf(s.name) + 1)].map((p) => p === s.name ? '…' : p).join(', ') || s.name + ' = …'})\` or \`${s.name} = …\``));
         ok = false;
       }
     }
@@ -347,7 +347,7 @@ class NetworkBuilder {
 
   private inlineNetwork(call: Call, sub: NetworkDecl, inputs: string[], positional: (Arg | undefined)[], named: Arg[], id: string, scope: Scope, stack: string[]): string | undefined {
     if (stack.includes(sub.name.name)) {
-      this.report(error('cycle', `network \`${sub.name.name}\` calls itself: ${[...stack, sub.name.name].join(' → ')}`, call.callee.loc, 'networks may call other networks, but not recursively'));
+      this.report(error('cycle', `network \`${sub.name.name}\` calls itself: ${[...stack, sub.name.name].join(' → ')}`, call.loc, 'networks may call other networks, but not recursively'));
       return undefined;
     }
     if (positional.length > 0) {
@@ -356,7 +356,7 @@ class NetworkBuilder {
     }
     const declared = sub.body.filter((s) => s.kind === 'input').length;
     if (inputs.length !== declared) {
-      this.report(error('arity', `network \`${sub.name.name}\` takes ${declared} input${declared === 1 ? '' : 's'} but got ${inputs.length}`, call.callee.loc));
+      this.report(error('arity', `network \`${sub.name.name}\` takes ${declared} input${declared === 1 ? '' : 's'} but got ${inputs.length}`, call.loc));
       return undefined;
     }
     const overrides = new Map<string, { value: number; loc?: Loc }>();
@@ -370,13 +370,13 @@ class NetworkBuilder {
       }
     }
     const before = this.diagnostics.length;
-    const env = this.paramEnv(sub, overrides, call.callee.loc);
+    const env = this.paramEnv(sub, overrides, call.loc);
     // Without all its parameters the body would only repeat the error as undefined names.
     if (this.diagnostics.length > before) return undefined;
     const { outputs } = this.buildBody(sub, env, id + '.', inputs, [...stack, sub.name.name]);
     if (this.diagnostics.length > before) return undefined;
     if (outputs.length !== 1) {
-      this.report(error('arity', `network \`${sub.name.name}\` is called as a layer, so it needs exactly one output (it has ${outputs.length})`, call.callee.loc));
+      this.report(error('arity', `network \`${sub.name.name}\` is called as a layer, so it needs exactly one output (it has ${outputs.length})`, call.loc));
       return undefined;
     }
     return outputs[0];

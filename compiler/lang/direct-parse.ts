@@ -225,7 +225,7 @@ class DirectParser {
     const callee = this.name(this.expect('id'));
     const hasParens = this.is('(');
     const args = hasParens ? this.args() : NO_ARGS;
-    return { callee, hasParens, args, loc: callee.loc };
+    return { name: callee.name, loc: callee.loc, hasParens, args };
   }
 
   private args(): Arg[] {

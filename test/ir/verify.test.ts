@@ -9,6 +9,9 @@ const base: Module = compileText(net(['input x : f32[2, 4]', 'input z : f32[2, 3
 /** A deep copy changed by `edit`, so each test breaks exactly one invariant. */
 function broken(edit: (m: Module) => void): Module {
   const m = structuredClone(base);
+  // Ops without attributes share one attrs object, and so do their clones: each node gets its own,
+  // so an edit reaches only the node it names.
+  for (const n of Object.values(m.nodes)) n.attrs = { ...n.attrs };
   edit(m);
   return m;
 }

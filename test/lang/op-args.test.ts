@@ -136,3 +136,15 @@ describe('op calls: normalization of attribute values', () => {
     expect(node(m, 'y').attrs).toEqual({ p: 0.25, mode: 'structured' });
   });
 });
+
+describe('op calls: attributes in the IR', () => {
+  it('nodes of ops without attributes share one frozen attrs object, so an edit in place fails loudly', () => {
+    const m = compileText(net([vec, 'y = x -> relu -> sigmoid -> relu', 'output y'])).module;
+    const [a, b, c] = ['y.relu', 'y.sigmoid', 'y'].map((id) => m.nodes[id]!.attrs);
+    expect(a).toEqual({});
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(() => { (a as Record<string, number>).alpha = 1; }).toThrow(TypeError);
+  });
+});

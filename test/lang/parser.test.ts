@@ -90,7 +90,7 @@ describe('parser: networks', () => {
     const n = firstNetwork(parse('network n {\n  c1 = conv2d(x, 6, kernel = [5, 3], pad = 2, weights = i8 per_channel) -> relu -> maxpool2d(2)\n  output c1\n}'));
     const a = stmt(n, 'assign');
     expect(a.name).toEqual({ name: 'c1', loc: { file: 'f.kiln', line: 2, col: 3, length: 2 } });
-    expect(a.chain.map((c) => [c.callee.name, c.hasParens, c.args.length])).toEqual([['conv2d', true, 5], ['relu', false, 0], ['maxpool2d', true, 1]]);
+    expect(a.chain.map((c) => [c.name, c.hasParens, c.args.length])).toEqual([['conv2d', true, 5], ['relu', false, 0], ['maxpool2d', true, 1]]);
     const args = a.chain[0]!.args;
     expect(args.map((x) => [x.name?.name ?? null, show(x.value), x.qualifier?.name ?? null])).toEqual([
       [null, 'x', null],
@@ -100,12 +100,12 @@ describe('parser: networks', () => {
       ['weights', 'i8', 'per_channel'],
     ]);
     expect(args[4]!.qualifier!.loc).toMatchObject({ line: 2, col: 60, length: 11 });
-    expect(a.chain[1]!.callee.loc).toMatchObject({ line: 2, col: 76 });
+    expect(a.chain[1]!.loc).toMatchObject({ line: 2, col: 76 });
   });
 
   it('reads a chain that starts from a tensor, and an empty argument list', () => {
     const n = firstNetwork(parse('network n { h = x -> relu  g = flatten() output h }'));
-    expect(stmt(n, 'assign', 0).chain.map((c) => [c.callee.name, c.hasParens])).toEqual([['x', false], ['relu', false]]);
+    expect(stmt(n, 'assign', 0).chain.map((c) => [c.name, c.hasParens])).toEqual([['x', false], ['relu', false]]);
     expect(stmt(n, 'assign', 1).chain[0]).toMatchObject({ hasParens: true, args: [] });
   });
 

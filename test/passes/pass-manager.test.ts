@@ -128,6 +128,24 @@ describe('passes are pure functions of the module (immer)', () => {
     expect(pruned.nodes.y).toBe(typed.nodes.y);
   });
 
+  it('an owned module is emptied as it is typed, to the same result; one not owned is left alone', () => {
+    const lines = ['input x : f32[2, 4]', 'h = dense(x, 3) -> relu -> relu', 'y = softmax(h)', 'output y'];
+    const kept = built(lines);
+    const owned = built(lines);
+    const fromKept = runPipeline(kept, PIPELINES.default!);
+    const fromOwned = runPipeline(owned, PIPELINES.default!, {}, true);
+    expect(JSON.stringify(fromOwned.module)).toBe(JSON.stringify(fromKept.module));
+    expect(Object.keys(owned.nodes)).toEqual([]);
+    expect(Object.keys(kept.nodes)).toEqual(['x', 'h.dense', 'h.relu', 'h', 'y']);
+  });
+
+  it('a module immer froze is typed but not emptied, even when owned', () => {
+    const pruned = runPipeline(withDead, [eliminateDeadCode]).module;
+    const ids = Object.keys(pruned.nodes);
+    expect(runPipeline(pruned, [inferShapes], {}, true).ok).toBe(true);
+    expect(Object.keys(pruned.nodes)).toEqual(ids);
+  });
+
   it('a second run of the whole pipeline changes nothing', () => {
     const once = runPipeline(withDead, PIPELINES.default!).module;
     const twice = runPipeline(once, PIPELINES.default!);
