@@ -3,8 +3,9 @@ import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import type { Split } from './dataset.ts';
 import { irisSplit } from './iris.ts';
-import { mnistSplit } from './mnist.ts';
+import { mnistSplit, sequentialMnistSplit } from './mnist.ts';
 import { sequenceSplit } from './sequence.ts';
+import { SLOW_SIGNAL_DEFAULTS, slowSignalSplit } from './slow-signal.ts';
 
 export type { Dataset, Split } from './dataset.ts';
 
@@ -21,7 +22,13 @@ export function loadData(name: string, args: Record<string, number | string>): S
   switch (name) {
     case 'mnist': return mnistSplit(num('train', 8000), num('test', 2000));
     case 'iris': return irisSplit(num('train', 120), num('test', 30));
+    case 'sequential_mnist': return sequentialMnistSplit(num('train', 8000), num('test', 2000));
+    case 'slow_signal': {
+      const d = SLOW_SIGNAL_DEFAULTS;
+      return slowSignalSplit({ classes: num('classes', d.classes), length: num('length', d.length), channels: num('channels', d.channels),
+        train: num('train', d.train), test: num('test', d.test), noise: num('noise', d.noise), seed: num('seed', d.seed) });
+    }
     case 'sequence': return sequenceSplit({ vocab: num('vocab'), length: num('length'), train: num('train'), test: num('test'), seed: num('seed', 11) });
-    default: throw new KilnError(error('data', `unknown data set \`${name}\``, undefined, 'data sets: mnist, iris, sequence'));
+    default: throw new KilnError(error('data', `unknown data set \`${name}\``, undefined, `data sets: ${DATASETS.join(', ')}`));
   }
 }
