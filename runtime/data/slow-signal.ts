@@ -2,7 +2,7 @@
  * A generated task of slowly varying signals for delta networks, which pay off when a sequence
  * changes little from one step to the next (Neil et al. 2017 used speech, TIDIGITS and WSJ, which
  * no npm package ships). Each sample is `channels` sensor traces of `length` steps; class k's
- * traces are a sinusoid of f_k = 0.5·(k + 1) cycles per sample plus half as much of its second
+ * traces are a sinusoid of f_k = k + 1 cycles per sample plus half as much of its second
  * harmonic, each channel with its own amplitude in [0.5, 1] and its own random phases, plus white
  * Gaussian noise of standard deviation `noise` at every step. The task is to tell the frequency
  * family from the traces. A delta threshold above the noise sends almost only the slow changes.
@@ -33,7 +33,7 @@ function generate(o: SlowSignalOptions, count: number, seed: number, name: strin
   for (let s = 0; s < count; s++) {
     const k = s % o.classes;
     y[s] = k;
-    const f = 0.5 * (k + 1);
+    const f = k + 1;
     for (let ch = 0; ch < c; ch++) {
       const amp = 0.5 + 0.5 * rng(), p1 = 2 * Math.PI * rng(), p2 = 2 * Math.PI * rng();
       for (let step = 0; step < t; step++) {
