@@ -10,6 +10,7 @@ import type { MacCount } from './kernels/delta-encode.ts';
 import type { Dataset } from './data/dataset.ts';
 import { run, type Weights } from './interpreter.ts';
 import { gather, inputPlan } from './train/batches.ts';
+import { countCorrect } from './autodiff/loss.ts';
 
 export interface DeltaLayerActivity extends MacCount {
   /** done / dense: the share of the dense layer's multiply-accumulates the delta layer did. */
@@ -20,6 +21,9 @@ export interface DeltaActivity {
   /** By node id, every layer with `delta =`. */
   layers: Record<string, DeltaLayerActivity>;
   samples: number;
+  /** Rows of the first output whose argmax is the label, in the same pass. */
+  correct: number;
+  rows: number;
 }
 
 /** Whether a module has any `delta =` layer. */
@@ -35,13 +39,16 @@ export function measureDeltaActivity(m: Module, weights: Weights, data: Dataset,
   const plan = inputPlan(m, data);
   const count = Math.min(samples, data.count);
   const macs = new Map<string, MacCount>();
+  let correct = 0, rows = 0;
   for (let start = 0; start < count; start += plan.batch) {
     const n = Math.min(plan.batch, count - start);
-    const { x } = gather(data, plan, undefined, start, n);
+    const { x, labels } = gather(data, plan, undefined, start, n);
     // The last batch runs short rather than padded: padding rows would count as dense work.
-    const rows = { shape: [n, ...x.shape.slice(1)], data: x.data.subarray(0, (x.data.length / x.shape[0]!) * n) };
-    run(m, weights, { [plan.id]: rows }, { macs, checkShapes: false });
+    const real = { shape: [n, ...x.shape.slice(1)], data: x.data.subarray(0, (x.data.length / x.shape[0]!) * n) };
+    const out = run(m, weights, { [plan.id]: real }, { macs, checkShapes: false }).outputs[m.outputs[0]!]!;
+    correct += countCorrect(out, labels);
+    rows += labels.length;
     onBatch?.(start + n, count);
   }
-  return { layers: activityOf(macs), samples: count };
+  return { layers: activityOf(macs), samples: count, correct, rows };
 }
