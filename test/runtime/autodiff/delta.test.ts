@@ -5,7 +5,7 @@
  * for a delta dense layer on a data input, whose references do not depend on its weights.
  */
 import { describe, expect, it } from 'vitest';
-import { lossAndGradients } from '../../../runtime/autodiff.ts';
+import { forward, lossAndGradients } from '../../../runtime/autodiff.ts';
 import { initParams } from '../../../runtime/interpreter.ts';
 import { awayFromZero, build, checkGradients, inputsFor } from './helpers.ts';
 
@@ -61,5 +61,13 @@ describe('delta layers: gradients match finite differences', () => {
       }
       expect(differ).toBeGreaterThan(0);
     }
+  });
+
+  it('a delta dense layer after a batchwise dropout keeps its encoder (no submatrix cut)', () => {
+    const m = build(['input x : f32[4, 6]', 'h = dense(x, 8) -> dropout(0.5, mode = batchwise)', 'y = dense(h, 3, delta = 0.2)', 'output y']);
+    const w = initParams(m, 1), x = inputsFor(m, 2);
+    const cut = forward(m, w, x, { training: true, seed: 3 }), masked = forward(m, w, x, { training: true, seed: 3, submatrix: false });
+    expect(cut.tape.find((e) => e.node === 'y')!.saved.xhat).toBeDefined();
+    cut.outputs.y!.data.forEach((v, i) => expect(v).toBeCloseTo(masked.outputs.y!.data[i]!, 5));
   });
 });
