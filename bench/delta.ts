@@ -8,7 +8,9 @@
  * baseline's weights as they are, and after `--finetune` epochs of delta-aware training from them
  * (threshold in the forward pass, the train block's delta_l1 on the changes) on the first
  * `--tune-samples` training samples. Progress on stderr.
- * `nice -n 10 npx tsx bench/delta.ts [mnist|signal] [--epochs 3] [--finetune 1] [--tune-samples 2000] [--thetas 0,0.05,…]`
+ * `--from CKPT` skips training and measures a checkpoint trained at θ = 0 (kiln train
+ * examples/delta_gru.kiln --set theta=0 --checkpoint CKPT) over the θs, as it is.
+ * `nice -n 10 npx tsx bench/delta.ts [mnist|signal] [--epochs 3] [--finetune 1] [--tune-samples 2000] [--thetas 0,0.05,…] [--from CKPT]`
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +21,8 @@ import { measureDeltaActivity } from '../runtime/delta-activity.ts';
 import { train } from '../runtime/train.ts';
 import { subset } from '../runtime/data/dataset.ts';
 import { prepare } from '../runtime/train/setup.ts';
-import type { Weights } from '../runtime/interpreter.ts';
+import { initParams, type Weights } from '../runtime/interpreter.ts';
+import { loadCheckpointInto } from '../runtime/train/state.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const EXAMPLES: Record<string, string> = { mnist: 'delta_gru', signal: 'delta_signal' };
@@ -39,6 +42,16 @@ function measure(s: ReturnType<typeof setup>, weights: Weights, theta: number, f
   const p = { theta, finetuned, accuracy, fraction: done / dense };
   process.stderr.write(`  θ = ${theta}${finetuned ? ' fine-tuned' : ''}: test ${(100 * accuracy).toFixed(2)}%, ${(100 * p.fraction).toFixed(1)}% of the dense MACs (${(1 / p.fraction).toFixed(1)}× fewer)\n`);
   return p;
+}
+
+/** The curve with the weights of a checkpoint (trained at θ = 0) as they are: no training. */
+export function deltaCurveFrom(task: string, checkpoint: string, thetas: number[]): Point[] {
+  return thetas.map((theta) => {
+    const s = setup(task, theta);
+    const weights = initParams(s.module, 0);
+    loadCheckpointInto(checkpoint, s.module, weights);
+    return measure(s, weights, theta, false);
+  });
 }
 
 export function deltaCurve(task: string, epochs: number, finetune: number, tuneSamples: number, thetas: number[]): { points: Point[]; seconds: number } {
@@ -78,7 +91,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const opt = (name: string, d: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1]! : d; };
   const tasks = args.filter((a) => a in EXAMPLES);
   for (const task of tasks.length ? tasks : ['mnist']) {
-    const r = deltaCurve(task, Number(opt('--epochs', '3')), Number(opt('--finetune', '1')), Number(opt('--tune-samples', '2000')), opt('--thetas', '0,0.05,0.1,0.2,0.3,0.5').split(',').map(Number));
+    const from = opt('--from', '');
+    const thetaList = opt('--thetas', '0,0.05,0.1,0.2,0.3,0.5').split(',').map(Number);
+    const t0 = performance.now();
+    const r = from ? { points: deltaCurveFrom(task, from, thetaList), seconds: (performance.now() - t0) / 1000 } : deltaCurve(task, Number(opt('--epochs', '3')), Number(opt('--finetune', '1')), Number(opt('--tune-samples', '2000')), opt('--thetas', '0,0.05,0.1,0.2,0.3,0.5').split(',').map(Number));
     const dense = r.points[0]!;
     console.log(`\n${task} (examples/${EXAMPLES[task]}.kiln), ${r.seconds.toFixed(0)} s in all`);
     console.log('| θ | weights | test accuracy | Δ vs θ = 0 | MACs vs dense | fewer MACs |');
