@@ -12,6 +12,7 @@ import type { Inputs, SpikeEncoding, Weights } from './interpreter/types.ts';
 import { backward, type Gradients } from './autodiff/backward.ts';
 import { forward } from './autodiff/forward.ts';
 import { computeLoss, type LossKind } from './autodiff/loss.ts';
+import { deltaPenalty } from './autodiff/delta-rules.ts';
 
 export { forward, effectiveWeights, timeVarying, type ForwardOptions, type ForwardResult, type TrainTapeEntry } from './autodiff/forward.ts';
 export { backward, DIFFERENTIABLE_OPS, RULES, type BackwardOptions, type Gradients } from './autodiff/backward.ts';
@@ -29,6 +30,8 @@ export interface StepOptions {
   inputGrads?: boolean;
   /** Layers next to a batchwise dropout multiply only the kept units (default true; see ForwardOptions). */
   submatrix?: boolean;
+  /** Weight of the L1 cost on delta layers' changes, added to the loss (autodiff/delta-rules.ts). */
+  deltaL1?: number;
 }
 
 export interface StepResult {
@@ -46,6 +49,6 @@ export function lossAndGradients(m: Module, weights: Weights, inputs: Inputs, la
   const training = o.training ?? true;
   const fwd = forward(m, weights, inputs, { training, seed: o.seed ?? 0, encoding: o.encoding, submatrix: o.submatrix });
   const l = computeLoss(m, fwd, labels, o.loss ?? 'cross_entropy');
-  const grads = backward(m, fwd, l.seeds, { training, inputs: o.inputGrads });
-  return { loss: l.loss, correct: l.correct, rows: l.rows, grads, state: fwd.state, outputs: fwd.outputs };
+  const grads = backward(m, fwd, l.seeds, { training, inputs: o.inputGrads, deltaL1: o.deltaL1 });
+  return { loss: l.loss + deltaPenalty(m, fwd.tape, o.deltaL1 ?? 0), correct: l.correct, rows: l.rows, grads, state: fwd.state, outputs: fwd.outputs };
 }

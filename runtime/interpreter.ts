@@ -109,7 +109,7 @@ export function run(m: Module, params: Weights, inputs: Inputs, opts: RunOptions
         const x = inputs[node.id]!;
         out = encoding === 'rate' && steps > 1 && !isInteger(node.attrs.dtype as DType) ? rateCode(x, inputRng) : x;
       } else {
-        out = evalNode(opts.impls?.[node.op] ?? IMPLS[node.op]!, node, values, params, state, memory, training, seed, step, tape);
+        out = evalNode(opts.impls?.[node.op] ?? IMPLS[node.op]!, node, values, params, state, memory, training, seed, step, tape, opts.macs);
         if (checkShapes && !sameShape(out.shape, node.type!.shape)) {
           throw runError(`internal: ${node.op} \`${node.id}\` produced ${formatShape(out.shape)}, its type says ${formatShape(node.type!.shape)}`, node);
         }
@@ -137,7 +137,7 @@ export function run(m: Module, params: Weights, inputs: Inputs, opts: RunOptions
 }
 
 function evalNode(impl: OpImpl, node: Node, values: Map<NodeId, Tensor>, params: Weights, state: Weights, memory: Map<NodeId, Map<string, unknown>>,
-  training: boolean, seed: number, step: number, tape: TapeEntry[] | undefined): Tensor {
+  training: boolean, seed: number, step: number, tape: TapeEntry[] | undefined, macs: RunOptions['macs']): Tensor {
   const ins = node.inputs.map((i) => values.get(i)!);
   const saved: Record<string, unknown> = {};
   let mem = memory.get(node.id);
@@ -153,6 +153,11 @@ function evalNode(impl: OpImpl, node: Node, values: Map<NodeId, Tensor>, params:
     save: tape ? (k, v) => { saved[k] = v; } : () => {},
     setState: (name, v) => { (state[node.id] ??= {})[name] = v; },
     memory: mem,
+    countMacs: (c) => {
+      if (!macs) return;
+      const sum = macs.get(node.id) ?? { done: 0, dense: 0 };
+      macs.set(node.id, { done: sum.done + c.done, dense: sum.dense + c.dense });
+    },
   };
   const out = impl(ctx);
   tape?.push({ node: node.id, op: node.op, step, inputs: ins, output: out, saved, params: own });

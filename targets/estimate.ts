@@ -8,10 +8,11 @@ import { estimateSimdCpu } from './simd-cpu/cost.ts';
 import type { TargetResult } from './stats.ts';
 import { estimateSystolic } from './systolic/cost.ts';
 import { withParamBytes } from './param-size.ts';
-import { moduleWork, type LayerWork } from './workload.ts';
+import { type DeltaFractions, moduleWork, type LayerWork } from './workload.ts';
 
 /** What can be estimated: a Kiln module, or bare GEMM layers from a SCALE-Sim topology. */
-export type Workload = { kind: 'module'; module: Module } | { kind: 'layers'; name: string; layers: LayerWork[] };
+/** A module, with its delta layers' measured transmitted fractions when known; or SCALE-Sim layers. */
+export type Workload = { kind: 'module'; module: Module; deltaFractions?: DeltaFractions } | { kind: 'layers'; name: string; layers: LayerWork[] };
 
 /**
  * Samples a CPU or array estimate covers: the leading axis of the network's first input (Kiln's
@@ -96,7 +97,7 @@ export function finiteOrThrow<R>(r: R, target: TargetDescription): R {
 }
 
 function estimateOnce(w: Workload, target: TargetDescription, opts: RateOptions): TargetResult {
-  if (target.kind !== 'neuromorphic') return estimateLayers(target, w.kind === 'module' ? moduleWork(w.module) : w.layers);
+  if (target.kind !== 'neuromorphic') return estimateLayers(target, w.kind === 'module' ? moduleWork(w.module, w.deltaFractions) : w.layers);
   if (w.kind !== 'module') throw new KilnError(error('unsupported', `a SCALE-Sim topology has no spiking layers; \`${target.name}\` needs a spiking .kiln network`));
   return explainMissing(target, () => estimateNeuromorphic(target, w.module, opts));
 }

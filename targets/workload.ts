@@ -60,6 +60,27 @@ export interface LayerWork {
   inputBits: number;
   weightBits: number;
   outputBits: number;
+  /** How the work was priced where a reader should know (a delta layer's columns). */
+  notes?: string[];
+}
+
+/**
+ * Per layer (node id), the share of its dense multiply-accumulates a `delta =` layer does, as
+ * measured by running it (runtime/delta-activity.ts, `delta_fraction`).
+ */
+export type DeltaFractions = Readonly<Record<string, number>>;
+
+/**
+ * A delta layer's products touch only the columns of the units that sent a change, so with a
+ * measured fraction f its GEMM is priced over f·K columns; unmeasured, it is priced dense and says so.
+ */
+function deltaPricing(node: Node, g: GemmWork, fractions: DeltaFractions | undefined): string | undefined {
+  if (node.attrs.delta === undefined) return undefined;
+  const f = fractions?.[node.id];
+  if (f === undefined) return `delta = ${node.attrs.delta as number}: priced dense, its transmitted fraction not measured (kiln run --checkpoint reports it)`;
+  const k = g.k;
+  g.k = Math.max(1, Math.round(k * Math.min(1, Math.max(0, f))));
+  return `delta = ${node.attrs.delta as number}: priced over ${g.k} of ${k} product columns, the measured transmitted fraction ${(100 * f).toFixed(1)}%`;
 }
 
 const bytesOf = (t: TensorType) => (numElements(t.shape) * DTYPE_BITS[t.dtype]) / 8;
@@ -140,7 +161,7 @@ function runsPerInference(m: Module): Map<string, number> {
 }
 
 /** Work of every compute node of a typed module, in order. Inputs and pure reshapes are free. */
-export function moduleWork(m: Module): LayerWork[] {
+export function moduleWork(m: Module, deltaFractions?: DeltaFractions): LayerWork[] {
   const out: LayerWork[] = [];
   const runs = runsPerInference(m);
   for (const node of Object.values(m.nodes)) {
@@ -170,7 +191,8 @@ export function moduleWork(m: Module): LayerWork[] {
     const g = gemmOf(node, inputs, m);
     if (g) {
       g.repeat *= times;
-      out.push({ ...base, work: g, macs: g.m * g.n * g.k * g.repeat });
+      const note = deltaPricing(node, g, deltaFractions);
+      out.push({ ...base, work: g, macs: g.m * g.n * g.k * g.repeat, ...(note ? { notes: [note] } : {}) });
     } else out.push({ ...base, work: { kind: 'vector', ops: vectorOps(node, inputs) * times }, macs: 0 });
   }
   return out;

@@ -20,6 +20,7 @@ import { loadCheckpointInto } from '../../runtime/train/state.ts';
 import { prepare } from '../../runtime/train/setup.ts';
 import { type CommandIo, wholeNumber } from './train.ts';
 import { inputSpec, jsonInputs } from './run-inputs.ts';
+import { deltaActivity, formatDeltaActivity } from './delta-summary.ts';
 
 export interface RunArgs {
   source: string;
@@ -68,19 +69,21 @@ export function runRun(a: RunArgs, io: CommandIo): number {
     run = exec.run;
   }
   const ev = evaluate(module, weights, data, { limit, run });
+  const delta = deltaActivity(module, weights, data, limit);
   const rowsPerSample = ev.rows / Math.min(data.count, limit ?? data.count);
   const outputs = Array.from({ length: ev.rows }, (_, r) => Array.from(ev.outputs.subarray(r * ev.classes, (r + 1) * ev.classes)));
   if (a.json) {
     io.out(JSON.stringify({
       network: p.module.name, input: a.input, samples: ev.rows / rowsPerSample,
       accuracy: labelled ? ev.accuracy : null, correct: labelled ? ev.correct : null,
-      predictions: Array.from(ev.predictions), ...(split ? {} : { outputs }),
+      predictions: Array.from(ev.predictions), ...(split ? {} : { outputs }), ...(delta ? { delta: delta.layers } : {}),
     }) + '\n');
     return 0;
   }
   const what = `${p.module.name} on ${a.input} (${ev.rows / rowsPerSample} sample${ev.rows === 1 ? '' : 's'})`;
   if (labelled) io.out(`${what}: accuracy ${(100 * ev.accuracy).toFixed(2)}% (${ev.correct}/${ev.rows})\n`);
   else io.out(`${what}:\n`);
+  if (delta) io.out(formatDeltaActivity(delta));
   if (!split) {
     for (let r = 0; r < ev.rows; r++) {
       const c = ev.predictions[r]!;

@@ -3,6 +3,7 @@ import { UsageError } from '../args.ts';
 import { checkOutputs, inputFiles } from '../output-paths.ts';
 import type { Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import { loadData } from '../../runtime/data/index.ts';
+import { deltaActivity, formatDeltaActivity } from './delta-summary.ts';
 import { train } from '../../runtime/train.ts';
 import { epochJson, formatEpoch, progressBar } from '../../runtime/train/progress.ts';
 import { prepare } from '../../runtime/train/setup.ts';
@@ -65,6 +66,8 @@ export function runTrain(a: TrainArgs, io: CommandIo): number {
     const last = r.history[r.history.length - 1]!;
     const saved = a.checkpoint ?? a.resume;
     io.out(`done: test accuracy ${(100 * last.test_accuracy).toFixed(2)}% after ${last.epoch} epochs${saved ? `; checkpoint ${saved}` : ''}\n`);
+    const delta = deltaActivity(p.module, r.weights, data.test);
+    if (delta) io.out(formatDeltaActivity(delta));
   }
   return 0;
 }

@@ -30,6 +30,11 @@ export interface AttrSpec {
   type: AttrType;
   /** Absent means required. A function default derives from other attributes (pool stride = kernel). */
   default?: AttrValue | ((attrs: Record<string, AttrValue>) => AttrValue);
+  /**
+   * Neither required nor defaulted: absent from the IR unless written, so an attribute that turns
+   * a mode on (a dense layer's `delta`) leaves every existing network's IR as it was.
+   */
+  optional?: boolean;
   doc: string;
 }
 
@@ -42,7 +47,7 @@ export class AttrError extends Error {
 export function describeType(t: AttrType): string {
   switch (t.kind) {
     case 'int': return t.min !== undefined ? `an integer ≥ ${t.min}` : 'an integer';
-    case 'float': return 'a number' + (t.min !== undefined && t.max !== undefined ? ` in [${t.min}, ${t.max}${t.maxExclusive ? ')' : ']'}` : '');
+    case 'float': return 'a number' + (t.min !== undefined && t.max !== undefined ? ` in [${t.min}, ${t.max}${t.maxExclusive ? ')' : ']'}` : t.min !== undefined ? ` ≥ ${t.min}` : '');
     case 'bool': return '`true` or `false`';
     case 'enum': return `one of ${t.values.map((v) => '`' + v + '`').join(', ')}`;
     case 'pair': return 'an integer or a list [h, w]';

@@ -32,6 +32,11 @@ const precisionAttrs: AttrSpec[] = [
   { name: 'weights', type: { kind: 'precision' }, default: { dtype: 'f32', granularity: 'per_tensor' }, doc: 'precision of the learnable weights' },
   { name: 'activations', type: { kind: 'precision' }, default: { dtype: 'f32', granularity: 'per_tensor' }, doc: 'precision of the output activations' },
 ];
+/** Neil et al. 2017's delta networks: see docs/delta-networks.md. */
+const deltaAttr: AttrSpec = {
+  name: 'delta', type: { kind: 'float', min: 0 }, optional: true,
+  doc: 'delta network threshold θ: a unit transmits its change only when |Δ| > θ, and the products skip the columns of units that did not (absent: an ordinary layer)',
+};
 const biasAttr: AttrSpec = { name: 'bias', type: { kind: 'bool' }, default: true, doc: 'whether the layer adds a learned bias' };
 
 /**
@@ -102,7 +107,7 @@ function recurrentSpec(name: 'rnn' | 'lstm' | 'gru', gates: number, doc: string)
       { name: 'layers', type: { kind: 'int', min: 1 }, default: 1, doc: 'stacked layers' },
       { name: 'sequence', type: { kind: 'enum', values: ['all', 'last'] }, default: 'all', doc: 'return every step [batch, time, hidden] or only the last [batch, hidden]' },
       { name: 'dropout', type: { kind: 'float', min: 0, max: 1, maxExclusive: true }, default: 0, doc: 'dropout between stacked layers' },
-      ...precisionAttrs,
+      ...precisionAttrs, deltaAttr,
     ],
     infer: ([x], a) => {
       expectRank(x!.shape, [3], name, `${name} takes a sequence [batch, time, features]; an embedding or a reshape makes one`);
@@ -127,7 +132,7 @@ function recurrentSpec(name: 'rnn' | 'lstm' | 'gru', gates: number, doc: string)
 const OP_LIST: OpSpec[] = [
   {
     name: 'dense', group: 'compute', doc: 'fully connected layer over the last axis', inputs: [1, 1], positional: ['units'],
-    attrs: [{ name: 'units', type: { kind: 'int', min: 1 }, doc: 'output features' }, biasAttr, ...precisionAttrs],
+    attrs: [{ name: 'units', type: { kind: 'int', min: 1 }, doc: 'output features' }, biasAttr, ...precisionAttrs, deltaAttr],
     infer: ([x], a) => {
       expectRank(x!.shape, [2, 3], 'dense', x!.shape.length === 4 ? 'insert `flatten` before `dense` to turn [batch, c, h, w] into [batch, c·h·w]' : undefined);
       return { shape: [...x!.shape.slice(0, -1), a.units as number], dtype: activationDType(x!.dtype, a) };

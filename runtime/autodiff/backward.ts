@@ -29,6 +29,8 @@ export interface BackwardOptions {
   training: boolean;
   /** Also return gradients with respect to the module's inputs. */
   inputs?: boolean;
+  /** Weight of the L1 cost on delta layers' changes (delta-rules.ts). */
+  deltaL1?: number;
 }
 
 export interface Gradients {
@@ -97,7 +99,7 @@ export function backward(m: Module, fwd: ForwardResult, seeds: ReadonlyMap<NodeI
     let memory = memories.get(e.node);
     if (!memory) memories.set(e.node, (memory = new Map()));
     const want = node.inputs.map((id) => need.has(id));
-    const r = rule({ node, entry: e, dy, want, memory, training: opts.training });
+    const r = rule({ node, entry: e, dy, want, memory, training: opts.training, module: m, deltaL1: opts.deltaL1 });
     r.inputs?.forEach((g, j) => {
       const from = node.inputs[j]!;
       if (g && want[j]) accumulate(grads, key(from, producerStep(from, e.step)), g);

@@ -60,6 +60,8 @@ function featureAxis(n: Node): { axis: number; rank: number } | undefined {
 }
 
 function cuttable(n: Node, axis: number, rank: number): boolean {
+  // A delta layer's products already skip by their own encoder, which a cut would bypass.
+  if (n.attrs.delta !== undefined) return false;
   if (n.op === 'dense') return axis === rank - 1;
   return n.op === 'conv2d' && rank === 4 && axis === 1 && (n.attrs.groups as number | undefined ?? 1) === 1;
 }

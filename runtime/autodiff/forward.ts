@@ -33,7 +33,7 @@ export { timeVarying } from '../interpreter.ts';
  * A dense layer on a mostly-zero input (pixels, spikes) skips the zeros (sparse-dense.ts); the
  * result differs from the GEMM's only in summation order. Small products stay on the GEMM.
  */
-const denseOp: OpImpl = (ctx) => trainingDense(ctx.inputs[0]!, ctx.params.weight!, ctx.params.bias, ctx.save);
+const denseOp: OpImpl = (ctx) => ctx.node.attrs.delta !== undefined ? LAYER_OPS.dense!(ctx) : trainingDense(ctx.inputs[0]!, ctx.params.weight!, ctx.params.bias, ctx.save);
 
 /** Likewise a stride-1 conv2d on mostly-zero input (MNIST pixels, spikes) scatters from its nonzeros. */
 const convOp: OpImpl = (ctx) => {

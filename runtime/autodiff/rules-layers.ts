@@ -15,10 +15,12 @@ import { avgPoolBackward, globalAvgPoolBackward, maxPoolBackward, type PoolOptio
 import { gruBackward, type GruCache } from '../kernels/gru.ts';
 import { lstmBackward, type LstmCache } from '../kernels/lstm.ts';
 import { rnnBackward, type RnnCache } from '../kernels/rnn.ts';
+import type { DeltaRecurrentCache } from '../kernels/delta-recurrent.ts';
 import type { RecurrentGrads, RecurrentWeights } from '../kernels/rnn-common.ts';
 import { applyMask } from '../interpreter/dropout.ts';
 import { matmul, transpose } from '../interpreter/tensor-ops.ts';
 import { convOptions } from '../interpreter/ops-layers.ts';
+import { deltaDenseRule, deltaLayerBackward } from './delta-rules.ts';
 import { sparseConv2dWeightGrad } from './sparse-conv.ts';
 import { type Nonzeros, sparseDenseWeightGrad } from './sparse-dense.ts';
 import { type SavedSubmatrix, cutConvBackward, cutDenseBackward } from './submatrix.ts';
@@ -36,6 +38,7 @@ function poolOptions(node: Node): PoolOptions {
 }
 
 function dense(a: RuleArgs): RuleResult {
+  if (a.entry.saved.xhat) return deltaDenseRule(a, a.module, a.deltaL1 ?? 0);
   const cut = a.entry.saved.submatrix as SavedSubmatrix | undefined;
   if (cut) return cutDenseBackward(a, cut);
   const p = a.entry.params;
@@ -114,7 +117,8 @@ function recurrent(a: RuleArgs): RuleResult {
   for (let l = caches.length - 1; l >= 0; l--) {
     const { input, cache } = caches[l]!;
     const wt: RecurrentWeights = { w: p[`w_ih${l}`]!, r: p[`w_hh${l}`]!, wb: p[`b${l}`]! };
-    const g: RecurrentGrads = node.op === 'lstm' ? lstmBackward(input, wt, cache as LstmCache, dy, dhT)
+    const g: RecurrentGrads = node.attrs.delta !== undefined ? deltaLayerBackward(input, wt, cache as DeltaRecurrentCache, dy, dhT, a.deltaL1 ?? 0)
+      : node.op === 'lstm' ? lstmBackward(input, wt, cache as LstmCache, dy, dhT)
       : node.op === 'gru' ? gruBackward(input, wt, cache as GruCache, dy, dhT)
       : rnnBackward(input, wt, cache as RnnCache, dy, dhT);
     params[`w_ih${l}`] = g.dw;

@@ -1,5 +1,5 @@
 /** What a backward rule sees and returns. */
-import type { Node } from '../../compiler/ir/module.ts';
+import type { Module, Node } from '../../compiler/ir/module.ts';
 import type { Tensor } from '../tensor.ts';
 import type { TapeEntry } from '../interpreter/types.ts';
 import type { FakeQuant } from './precision.ts';
@@ -15,6 +15,10 @@ export interface RuleArgs {
   memory: Map<string, unknown>;
   /** The forward ran in training mode (batch statistics in batch norm). */
   training: boolean;
+  /** The module, for rules that look at their neighbours (a delta layer's producer). */
+  module?: Module;
+  /** Weight of the L1 cost on delta layers' changes (train block `delta_l1`; delta-rules.ts). */
+  deltaL1?: number;
 }
 
 export interface RuleResult {

@@ -3,8 +3,9 @@ import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import type { Split } from './dataset.ts';
 import { irisSplit } from './iris.ts';
-import { mnistSplit } from './mnist.ts';
+import { mnistSplit, sequentialMnistSplit } from './mnist.ts';
 import { sequenceSplit } from './sequence.ts';
+import { SLOW_SIGNAL_DEFAULTS, slowSignalSplit } from './slow-signal.ts';
 
 export type { Dataset, Split } from './dataset.ts';
 
@@ -12,7 +13,10 @@ export type { Dataset, Split } from './dataset.ts';
 export const DATA_SPLIT = new RegExp(`^(${DATASETS.join('|')}):(train|test)$`);
 
 /** Training and test samples of a data set whose call leaves them out (`data mnist()`). */
-const DEFAULT_SPLIT: Readonly<Record<string, { train: number; test: number }>> = { mnist: { train: 8000, test: 2000 }, iris: { train: 120, test: 30 } };
+const DEFAULT_SPLIT: Readonly<Record<string, { train: number; test: number }>> = {
+  mnist: { train: 8000, test: 2000 }, iris: { train: 120, test: 30 }, sequential_mnist: { train: 8000, test: 2000 },
+  slow_signal: { train: SLOW_SIGNAL_DEFAULTS.train, test: SLOW_SIGNAL_DEFAULTS.test },
+};
 
 /** Training samples a train block's `data` asks for, without loading the data. */
 export function trainSamples(name: string, args: Record<string, number | string>): number | undefined {
@@ -30,7 +34,13 @@ export function loadData(name: string, args: Record<string, number | string>): S
   switch (name) {
     case 'mnist': return mnistSplit(num('train', DEFAULT_SPLIT.mnist!.train), num('test', DEFAULT_SPLIT.mnist!.test));
     case 'iris': return irisSplit(num('train', DEFAULT_SPLIT.iris!.train), num('test', DEFAULT_SPLIT.iris!.test));
+    case 'sequential_mnist': return sequentialMnistSplit(num('train', DEFAULT_SPLIT.sequential_mnist!.train), num('test', DEFAULT_SPLIT.sequential_mnist!.test));
+    case 'slow_signal': {
+      const d = SLOW_SIGNAL_DEFAULTS;
+      return slowSignalSplit({ classes: num('classes', d.classes), length: num('length', d.length), channels: num('channels', d.channels),
+        train: num('train', d.train), test: num('test', d.test), noise: num('noise', d.noise), seed: num('seed', d.seed) });
+    }
     case 'sequence': return sequenceSplit({ vocab: num('vocab'), length: num('length'), train: num('train'), test: num('test'), seed: num('seed', 11) });
-    default: throw new KilnError(error('data', `unknown data set \`${name}\``, undefined, 'data sets: mnist, iris, sequence'));
+    default: throw new KilnError(error('data', `unknown data set \`${name}\``, undefined, `data sets: ${DATASETS.join(', ')}`));
   }
 }

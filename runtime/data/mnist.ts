@@ -64,3 +64,13 @@ export function mnistSplit(train = 8000, test = 2000): Split {
   const trainIdx = idx.subarray(0, train);
   return { train: subset(all, trainIdx, 'mnist-train'), test: subset(all, testIdx, 'mnist-test') };
 }
+
+/**
+ * Sequential MNIST: the same split, each digit read row by row as 28 steps of 28 pixels
+ * ([28, 28] per sample, time first within the sample), for recurrent networks.
+ */
+export function sequentialMnistSplit(train = 8000, test = 2000): Split {
+  const s = mnistSplit(train, test);
+  const rows = (d: Dataset, name: string): Dataset => ({ ...d, name, sampleShape: [28, 28] });
+  return { train: rows(s.train, 'sequential_mnist-train'), test: rows(s.test, 'sequential_mnist-test') };
+}

@@ -10,6 +10,7 @@ import { dense } from '../kernels/dense.ts';
 import { lif, type LifReset, type Surrogate } from '../kernels/lif.ts';
 import { embedding } from '../kernels/movement.ts';
 import { avgPool, globalAvgPool, maxPool, type PoolOptions } from '../kernels/pool.ts';
+import { deltaDenseOp, deltaTheta } from './delta.ts';
 import { applyMask, dropoutMask, type DropoutMode, MASK_MEMORY } from './dropout.ts';
 import { recurrent } from './recurrent.ts';
 import { matmul } from './tensor-ops.ts';
@@ -79,7 +80,7 @@ function dropout(ctx: OpContext): Tensor {
 }
 
 export const LAYER_OPS: Record<string, OpImpl> = {
-  dense: (ctx) => dense(ctx.inputs[0]!, ctx.params.weight!, ctx.params.bias),
+  dense: (ctx) => deltaTheta(ctx) !== undefined ? deltaDenseOp(ctx) : dense(ctx.inputs[0]!, ctx.params.weight!, ctx.params.bias),
   matmul: (ctx) => matmul(ctx.inputs[0]!, ctx.inputs[1]!),
   conv2d: (ctx) => conv2d(ctx.inputs[0]!, ctx.params.weight!, ctx.params.bias, convOptions(ctx.node)),
   maxpool2d: (ctx) => {

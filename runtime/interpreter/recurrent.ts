@@ -8,12 +8,14 @@
  *   gru   z, r, h             (ONNX's order and semantics, linear_before_reset = 0: the recurrent
  *                              candidate term is (r ⊙ h)·Rhᵀ, so a single summed bias is exact)
  *   rnn   h_t = tanh(x_t·W_ihᵀ + h_{t−1}·W_hhᵀ + b)
- * States start at zero. Between stacked layers `dropout` applies elementwise in training.
+ * States start at zero. Between stacked layers `dropout` applies elementwise in training. With
+ * `delta = θ` each layer is a delta layer (delta.ts).
  */
 import type { Tensor } from '../tensor.ts';
 import { gru } from '../kernels/gru.ts';
 import { lstm } from '../kernels/lstm.ts';
 import { rnn } from '../kernels/rnn.ts';
+import { deltaRecurrentLayer, deltaTheta } from './delta.ts';
 import { applyMask, dropoutMask } from './dropout.ts';
 import { transpose } from './tensor-ops.ts';
 import type { OpContext } from './types.ts';
@@ -34,7 +36,8 @@ export function recurrent(ctx: OpContext): Tensor {
       seq = applyMask(seq, mask);
     }
     const layerInput = seq;
-    const r = node.op === 'lstm' ? lstm(seq, wt, undefined, undefined, { gateOrder: 'ifgo' })
+    const r = deltaTheta(ctx) !== undefined ? deltaRecurrentLayer(ctx, seq, wt)
+      : node.op === 'lstm' ? lstm(seq, wt, undefined, undefined, { gateOrder: 'ifgo' })
       : node.op === 'gru' ? gru(seq, wt, undefined, { gateOrder: 'zrh', linearBeforeReset: false })
       : rnn(seq, wt);
     caches.push({ input: layerInput, cache: r.cache });

@@ -5,6 +5,7 @@
  */
 import type { Node, NodeId } from '../../compiler/ir/module.ts';
 import type { Rng, Tensor } from '../tensor.ts';
+import type { MacCount } from '../kernels/delta-encode.ts';
 
 export type { Weights } from '../../compiler/ir/tensor.ts';
 import type { Weights } from '../../compiler/ir/tensor.ts';
@@ -45,6 +46,11 @@ export interface RunOptions {
    * the batch size into an attribute; parameters are checked either way.
    */
   checkShapes?: boolean;
+  /**
+   * Layers with `delta =` add the multiply-accumulates they did, and the dense layer's count, here
+   * by node id, summed over the run (docs/delta-networks.md).
+   */
+  macs?: Map<NodeId, MacCount>;
 }
 
 /** One evaluation of one node, as RunOptions.onNode sees it. */
@@ -65,7 +71,8 @@ export interface NodeEvaluation {
  *   dropout          mask: the broadcast mask, values 0 or 1/(1 − p) (training only)
  *   lif              lif: the kernel's LifCache of that step (membrane before and after reset)
  *   rnn, lstm, gru   layers: [{ input [T, B, F] time first, cache }] per stacked layer; masks
- *                    between layers in training
+ *                    between layers in training; with `delta =` the caches are DeltaRecurrentCache
+ *   dense (delta)    xhat: the input references the product used, in the input's layout
  * Every other op's backward needs only its inputs and output. Spiking networks evaluate a node
  * once per time step (`step`); nodes whose value cannot change over time only at step 0.
  */
@@ -107,6 +114,8 @@ export interface OpContext {
   setState(param: string, value: Tensor): void;
   /** Per-run memory of this node: LIF membranes carried between steps, dropout masks shared by steps. */
   memory: Map<string, unknown>;
+  /** A delta layer reports the products it did and skipped (RunOptions.macs). */
+  countMacs(c: MacCount): void;
 }
 
 export type OpImpl = (ctx: OpContext) => Tensor;

@@ -24,6 +24,8 @@ export interface TrainConfig {
   schedule: Schedule;
   /** Training-time augmentation: random translations of up to `shift` pixels (image data only). */
   augment: { shift: number };
+  /** Weight of the L1 cost on `delta =` layers' changes (runtime/autodiff/delta-rules.ts). */
+  deltaL1: number;
 }
 
 type CallValue = { call: string; args: Record<string, number | string>; positional: (number | string)[] };
@@ -34,6 +36,8 @@ const DATA_ARGS: Record<string, string[]> = {
   mnist: ['train', 'test', 'shift'],
   iris: ['train', 'test'],
   sequence: ['vocab', 'length', 'train', 'test', 'seed'],
+  sequential_mnist: ['train', 'test'],
+  slow_signal: ['classes', 'length', 'channels', 'train', 'test', 'noise', 'seed'],
 };
 const OPTIMIZER_ARGS: Record<string, string[]> = {
   sgd: ['lr', 'momentum', 'kahan'],
@@ -124,6 +128,8 @@ export function trainConfig(t: TrainDescription): TrainConfig {
   const epochs = numberProp('epochs') ?? 1;
   const weightDecay = numberProp('weight_decay') ?? 0;
   if (weightDecay < 0) fail(p.weight_decay!, '`weight_decay` must not be negative');
+  const deltaL1 = numberProp('delta_l1') ?? 0;
+  if (!(deltaL1 >= 0 && Number.isFinite(deltaL1))) fail(p.delta_l1!, '`delta_l1` must be a number ≥ 0', 'e.g. delta_l1 1e-3; 0 turns the cost off');
   const loss = (p.loss?.value as LossKind | undefined) ?? 'cross_entropy';
   return {
     name: t.name, network: t.network,
@@ -133,5 +139,6 @@ export function trainConfig(t: TrainDescription): TrainConfig {
     loss,
     schedule: schedule(p.schedule, epochs),
     augment: { shift },
+    deltaL1,
   };
 }

@@ -90,7 +90,7 @@ function compulsoryInto(layer: LayerWork, capacity: number): number {
 export function lowerSimdCpu(layers: LayerWork[], cfg: SimdCpuConfig, fits = new FitWarnings(cfg.name, Object.keys(cfg.macs) as MacClass[], '')): SimdStep[] {
   const has = Object.keys(cfg.macs) as MacClass[];
   return layers.map((layer) => {
-    const notes: string[] = [];
+    const notes: string[] = [...(layer.notes ?? [])];
     const compulsory = layer.weightBytes + layer.inputBytes + layer.outputBytes;
     const bytes: Record<string, number> = {};
     const cycles: Record<string, number> = {};

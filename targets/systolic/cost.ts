@@ -148,7 +148,7 @@ function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWar
     dram_reads: { ifmap: dram.ifmap, filter: dram.filter }, dram_writes: { ofmap: dram.ofmap },
     ...(stalledMost ? { stalled_most: stalledMost } : {}),
     unit: `array ${cls}`, bound: stall > 0 ? 'memory (dram)' : 'compute', actions,
-    notes: [...(rep > 1 ? [`${rep} GEMMs of ${sim.gemm.M}×${sim.gemm.N}×${sim.gemm.K} (groups or time steps × layers)`] : []), ...[note, pack.note, fitNote].filter((n): n is string => !!n)],
+    notes: [...(rep > 1 ? [`${rep} GEMMs of ${sim.gemm.M}×${sim.gemm.N}×${sim.gemm.K} (groups or time steps × layers)`] : []), ...[note, pack.note, fitNote].filter((n): n is string => !!n), ...(w.notes ?? [])],
     details: { gemm: { m: sim.gemm.M, n: sim.gemm.N, k: sim.gemm.K, repeat: rep }, folds: { row: sim.rowFolds, col: sim.colFolds }, mac_class: cls, words_per_access: pack.words, pe_cycles_busy: sim.macs * rep * pack.slow },
   };
 }
