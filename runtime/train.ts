@@ -24,6 +24,7 @@ import type { Inputs, SpikeEncoding, Weights } from './interpreter/types.ts';
 import type { Tensor } from './tensor.ts';
 import { learningRate, Optimizer } from './optim.ts';
 import { shiftImages } from './train/augment.ts';
+import { roundStored } from './train/storage.ts';
 import { DataOrder, gather, inputPlan } from './train/batches.ts';
 import type { TrainConfig } from './train/config.ts';
 import { type EpochReport, type TrainProgress, paramMap, learnableParams, loadCheckpointInto, paramKey, restoreOptimizer, toCheckpoint } from './train/state.ts';
@@ -107,6 +108,8 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
     progress = r.progress;
   }
   const params = learnableParams(weights);
+  // Low-precision storage starts from the stored form of the initial weights (a no-op on resume).
+  for (const w of params.values()) roundStored(w, config.optimizer.storage ?? 'f32');
   const binaries = binaryKeys(m, weights).map((k) => params.get(k)!);
   const order = new DataOrder(progress.order);
   const startEpoch = progress.epoch;
