@@ -12,6 +12,7 @@ import type { Inputs, SpikeEncoding, Weights } from './interpreter/types.ts';
 import { backward, type Gradients } from './autodiff/backward.ts';
 import { forward } from './autodiff/forward.ts';
 import { computeLoss, type LossKind } from './autodiff/loss.ts';
+import type { Dfp16Counts } from './autodiff/dfp16-train.ts';
 
 export { forward, effectiveWeights, timeVarying, type ForwardOptions, type ForwardResult, type TrainTapeEntry } from './autodiff/forward.ts';
 export { backward, DIFFERENTIABLE_OPS, RULES, type BackwardOptions, type Gradients } from './autodiff/backward.ts';
@@ -29,6 +30,8 @@ export interface StepOptions {
   inputGrads?: boolean;
   /** Layers next to a batchwise dropout multiply only the kept units (default true; see ForwardOptions). */
   submatrix?: boolean;
+  /** Dense and conv2d GEMMs in int16 dynamic fixed point, counted here (autodiff/dfp16-train.ts). */
+  dfp16?: Dfp16Counts;
 }
 
 export interface StepResult {
@@ -44,7 +47,7 @@ export interface StepResult {
 /** Forward, loss and backward for one minibatch: what a training step needs before the update. */
 export function lossAndGradients(m: Module, weights: Weights, inputs: Inputs, labels: ArrayLike<number>, o: StepOptions = {}): StepResult {
   const training = o.training ?? true;
-  const fwd = forward(m, weights, inputs, { training, seed: o.seed ?? 0, encoding: o.encoding, submatrix: o.submatrix });
+  const fwd = forward(m, weights, inputs, { training, seed: o.seed ?? 0, encoding: o.encoding, submatrix: o.submatrix, dfp16: o.dfp16 });
   const l = computeLoss(m, fwd, labels, o.loss ?? 'cross_entropy');
   const grads = backward(m, fwd, l.seeds, { training, inputs: o.inputGrads });
   return { loss: l.loss, correct: l.correct, rows: l.rows, grads, state: fwd.state, outputs: fwd.outputs };

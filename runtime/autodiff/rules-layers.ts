@@ -22,6 +22,7 @@ import { convOptions } from '../interpreter/ops-layers.ts';
 import { sparseConv2dWeightGrad } from './sparse-conv.ts';
 import { type Nonzeros, sparseDenseWeightGrad } from './sparse-dense.ts';
 import { type SavedSubmatrix, cutConvBackward, cutDenseBackward } from './submatrix.ts';
+import { dfp16Backward } from './dfp16-train.ts';
 import type { Node } from '../../compiler/ir/module.ts';
 import type { BackwardRule, RuleArgs, RuleResult } from './types.ts';
 
@@ -36,6 +37,8 @@ function poolOptions(node: Node): PoolOptions {
 }
 
 function dense(a: RuleArgs): RuleResult {
+  const int16 = dfp16Backward(a);
+  if (int16) return int16;
   const cut = a.entry.saved.submatrix as SavedSubmatrix | undefined;
   if (cut) return cutDenseBackward(a, cut);
   const p = a.entry.params;
@@ -67,6 +70,8 @@ function matmulRule(a: RuleArgs): RuleResult {
 }
 
 function conv2d(a: RuleArgs): RuleResult {
+  const int16 = dfp16Backward(a);
+  if (int16) return int16;
   const p = a.entry.params;
   const opts = convOptions(a.node);
   const cut = a.entry.saved.submatrix as SavedSubmatrix | undefined;

@@ -25,6 +25,8 @@ export interface TrainConfig {
   schedule: Schedule;
   /** Training-time augmentation: random translations of up to `shift` pixels (image data only). */
   augment: { shift: number };
+  /** Arithmetic of dense and conv2d GEMMs: f32, or int16 dynamic fixed point (autodiff/dfp16-train.ts). */
+  precision: 'f32' | 'dfp16';
 }
 
 type CallValue = { call: string; args: Record<string, number | string>; positional: (number | string)[] };
@@ -142,5 +144,6 @@ export function trainConfig(t: TrainDescription): TrainConfig {
     loss,
     schedule: schedule(p.schedule, epochs),
     augment: { shift },
+    precision: p.precision?.value === 'dfp16' ? 'dfp16' : 'f32',
   };
 }
