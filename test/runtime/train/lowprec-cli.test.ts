@@ -48,7 +48,10 @@ describe('kiln train with low-precision weights', () => {
     // 12 steps of 10 flowers; 5 GEMMs a step (the first layer reads the data: no input gradient).
     expect(lines.map((l) => l.int16_gemms)).toEqual([60, 60, 60]);
     for (const l of lines) expect(l.int16_rescales).toBeGreaterThanOrEqual(l.int16_overflows!);
-    expect(runMain(['train', at('dfp16.kiln'), '--epochs', '1']).out).toMatch(/int16: 60 GEMMs, \d+ rows overflowed int32/);
+    const text = runMain(['train', at('dfp16.kiln'), '--epochs', '1']).out;
+    expect(text).toMatch(/^training .*, dense and conv2d GEMMs in int16 dynamic fixed point\n/);
+    expect(text).toMatch(/int16: 60 GEMMs, \d+ rows overflowed int32/);
+    expect(runMain(['train', at('bf16.kiln'), '--epochs', '1']).out).toMatch(/^training .*, weights stored in bf16 with Kahan summation\n/);
   });
 
   it('a storage format Kiln does not know is an input error at its position', () => {
