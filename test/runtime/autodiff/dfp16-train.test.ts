@@ -8,7 +8,7 @@ import { lossAndGradients } from '../../../runtime/autodiff.ts';
 import { dfp16Counts, dfp16Gemm } from '../../../runtime/autodiff/dfp16-train.ts';
 import { initParams } from '../../../runtime/interpreter.ts';
 import { trainConfig } from '../../../runtime/train.ts';
-import { formatEpoch } from '../../../runtime/train/progress.ts';
+import { formatEpoch, formatProgress } from '../../../runtime/train/progress.ts';
 import { mulberry32, randomUniform } from '../../../runtime/tensor.ts';
 import { checkText, net } from '../../helpers/kiln.ts';
 import { build } from './helpers.ts';
@@ -79,5 +79,11 @@ describe('the precision property of the train block', () => {
   it('the epoch summary reports the int16 GEMMs and their overflows', () => {
     const line = formatEpoch({ epoch: 1, loss: 0.5, train_accuracy: 0.9, test_accuracy: 0.95, seconds: 2, int16_gemms: 900, int16_overflows: 12, int16_rescales: 14 }, 5);
     expect(line).toMatch(/int16: 900 GEMMs, 12 rows overflowed int32 \(14 rescales\)$/);
+  });
+
+  it('the progress bar shows the running overflow count, and nothing about int16 otherwise', () => {
+    const p = { epoch: 1, epochs: 2, batch: 5, batches: 10, loss: 1, seconds: 1, samples: 160 };
+    expect(formatProgress({ ...p, overflows: 3 })).toMatch(/int16 overflows 3$/);
+    expect(formatProgress(p)).not.toContain('int16');
   });
 });
