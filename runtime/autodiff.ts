@@ -13,6 +13,7 @@ import { backward, type Gradients } from './autodiff/backward.ts';
 import { forward } from './autodiff/forward.ts';
 import { computeLoss, type LossKind } from './autodiff/loss.ts';
 import { deltaPenalty } from './autodiff/delta-rules.ts';
+import type { Dfp16Counts } from './autodiff/dfp16-train.ts';
 
 export { forward, effectiveWeights, timeVarying, type ForwardOptions, type ForwardResult, type TrainTapeEntry } from './autodiff/forward.ts';
 export { backward, DIFFERENTIABLE_OPS, RULES, type BackwardOptions, type Gradients } from './autodiff/backward.ts';
@@ -32,6 +33,8 @@ export interface StepOptions {
   submatrix?: boolean;
   /** Weight of the L1 cost on delta layers' changes, added to the loss (autodiff/delta-rules.ts). */
   deltaL1?: number;
+  /** Dense and conv2d GEMMs in int16 dynamic fixed point, counted here (autodiff/dfp16-train.ts). */
+  dfp16?: Dfp16Counts;
 }
 
 export interface StepResult {
@@ -47,7 +50,7 @@ export interface StepResult {
 /** Forward, loss and backward for one minibatch: what a training step needs before the update. */
 export function lossAndGradients(m: Module, weights: Weights, inputs: Inputs, labels: ArrayLike<number>, o: StepOptions = {}): StepResult {
   const training = o.training ?? true;
-  const fwd = forward(m, weights, inputs, { training, seed: o.seed ?? 0, encoding: o.encoding, submatrix: o.submatrix });
+  const fwd = forward(m, weights, inputs, { training, seed: o.seed ?? 0, encoding: o.encoding, submatrix: o.submatrix, dfp16: o.dfp16 });
   const l = computeLoss(m, fwd, labels, o.loss ?? 'cross_entropy');
   const grads = backward(m, fwd, l.seeds, { training, inputs: o.inputGrads, deltaL1: o.deltaL1 });
   return { loss: l.loss + deltaPenalty(m, fwd.tape, o.deltaL1 ?? 0), correct: l.correct, rows: l.rows, grads, state: fwd.state, outputs: fwd.outputs };

@@ -5,6 +5,7 @@
  * be checkpointed and restored bit for bit.
  */
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
+import { storeUpdate, type WeightStorage } from './train/storage.ts';
 
 export type Params = Map<string, Float32Array>;
 
@@ -18,6 +19,8 @@ export interface OptimizerSpec {
   weightDecay?: number;
   /** Keep a compensation term per parameter (Kahan summation of the updates). */
   kahan?: boolean;
+  /** The format weights are stored in after every update (train/storage.ts); default f32. */
+  storage?: WeightStorage;
 }
 
 export type Schedule =
@@ -41,6 +44,9 @@ export interface OptimizerState {
 
 export class Optimizer {
   readonly state: OptimizerState = { step: 0, slots: new Map() };
+  /** Low-precision storage: the rules write each update δ here (added to zeros), then storeUpdate rounds. */
+  private delta = new Float32Array(0);
+  private zeros = new Float32Array(0);
   constructor(readonly spec: OptimizerSpec) {
     if (!(spec.lr > 0)) throw new KilnError(error('train', `learning rate must be positive, not ${spec.lr}`, undefined, 'e.g. optimizer adam(lr = 1e-3)'));
   }
@@ -71,8 +77,17 @@ export class Optimizer {
       if (!g) continue;
       const s = this.slots(name, w.length);
       const comp = this.spec.kahan ? s[s.length - 1]! : undefined;
-      if (this.spec.kind === 'adam') adam(w, g, s[0]!, s[1]!, comp, lr, wd, beta1, beta2, eps, c1, c2);
-      else sgd(w, g, momentum > 0 ? s[0]! : undefined, comp, lr, wd, momentum);
+      const storage = this.spec.storage ?? 'f32';
+      let out = w, base = w;
+      if (storage !== 'f32') {
+        if (this.delta.length < w.length) { this.delta = new Float32Array(w.length); this.zeros = new Float32Array(w.length); }
+        out = this.delta.subarray(0, w.length);
+        base = this.zeros.subarray(0, w.length);
+      }
+      const f32comp = storage === 'f32' ? comp : undefined;
+      if (this.spec.kind === 'adam') adam(w, g, s[0]!, s[1]!, f32comp, lr, wd, beta1, beta2, eps, c1, c2, out, base);
+      else sgd(w, g, momentum > 0 ? s[0]! : undefined, f32comp, lr, wd, momentum, out, base);
+      if (storage !== 'f32') storeUpdate(w, out, comp, storage);
     }
   }
 }
@@ -85,9 +100,12 @@ function kahanAdd(w: Float32Array, comp: Float32Array, i: number, delta: number)
   w[i] = next;
 }
 
-/** Adam with bias correction (c1, c2 = 1 − β^t); L2 decay is added to the gradient. */
+/**
+ * Adam with bias correction (c1, c2 = 1 − β^t); L2 decay is added to the gradient. Without `comp`
+ * the rules write out[i] = base[i] + δ: out = base = w updates in place, base = zeros collects δ.
+ */
 function adam(w: Float32Array, g: Float32Array, m1: Float32Array, m2: Float32Array, comp: Float32Array | undefined,
-  lr: number, wd: number, beta1: number, beta2: number, eps: number, c1: number, c2: number): void {
+  lr: number, wd: number, beta1: number, beta2: number, eps: number, c1: number, c2: number, out: Float32Array, base: Float32Array): void {
   const n = w.length;
   if (comp) {
     for (let i = 0; i < n; i++) {
@@ -102,17 +120,18 @@ function adam(w: Float32Array, g: Float32Array, m1: Float32Array, m2: Float32Arr
     const gi = g[i]! + wd * w[i]!;
     const m = (m1[i] = beta1 * m1[i]! + (1 - beta1) * gi);
     const v = (m2[i] = beta2 * m2[i]! + (1 - beta2) * gi * gi);
-    w[i] = w[i]! + (-lr * (m / c1)) / (Math.sqrt(v / c2) + eps);
+    out[i] = base[i]! + (-lr * (m / c1)) / (Math.sqrt(v / c2) + eps);
   }
 }
 
 /** SGD, with heavy-ball momentum v ← μv + g when `vel` is given. */
-function sgd(w: Float32Array, g: Float32Array, vel: Float32Array | undefined, comp: Float32Array | undefined, lr: number, wd: number, momentum: number): void {
+function sgd(w: Float32Array, g: Float32Array, vel: Float32Array | undefined, comp: Float32Array | undefined, lr: number, wd: number, momentum: number,
+  out: Float32Array, base: Float32Array): void {
   const n = w.length;
   for (let i = 0; i < n; i++) {
     const gi = g[i]! + wd * w[i]!;
     const delta = vel ? -lr * (vel[i] = momentum * vel[i]! + gi) : -lr * gi;
     if (comp) kahanAdd(w, comp, i, delta);
-    else w[i] = w[i]! + delta;
+    else out[i] = base[i]! + delta;
   }
 }

@@ -14,6 +14,7 @@ import type { Precision } from '../compiler/ir/dtype.ts';
 import type { Module } from '../compiler/ir/module.ts';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { lossAndGradients } from './autodiff.ts';
+import { type Dfp16Counts, dfp16Counts } from './autodiff/dfp16-train.ts';
 import { forward } from './autodiff/forward.ts';
 import { argmaxRows } from './autodiff/loss.ts';
 import { isQuantizedParam } from './autodiff/precision.ts';
@@ -24,6 +25,7 @@ import type { Inputs, SpikeEncoding, Weights } from './interpreter/types.ts';
 import type { Tensor } from './tensor.ts';
 import { learningRate, Optimizer } from './optim.ts';
 import { shiftImages } from './train/augment.ts';
+import { roundStored } from './train/storage.ts';
 import { DataOrder, gather, inputPlan } from './train/batches.ts';
 import type { TrainConfig } from './train/config.ts';
 import { type EpochReport, type TrainProgress, paramMap, learnableParams, loadCheckpointInto, paramKey, restoreOptimizer, toCheckpoint } from './train/state.ts';
@@ -47,6 +49,8 @@ export interface BatchProgress {
   /** Seconds since the epoch started. */
   seconds: number;
   samples: number;
+  /** `precision dfp16`: int16 GEMM output rows that overflowed int32 so far this epoch. */
+  overflows?: number;
 }
 
 export interface TrainOptions {
@@ -107,6 +111,8 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
     progress = r.progress;
   }
   const params = learnableParams(weights);
+  // Low-precision storage starts from the stored form of the initial weights (a no-op on resume).
+  for (const w of params.values()) roundStored(w, config.optimizer.storage ?? 'f32');
   const binaries = binaryKeys(m, weights).map((k) => params.get(k)!);
   const order = new DataOrder(progress.order);
   const startEpoch = progress.epoch;
@@ -115,11 +121,12 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
     const lr = learningRate(config.optimizer.lr, config.schedule, epoch);
     const perm = order.permutation(data.train.count);
     let lossSum = 0, correct = 0, rows = 0;
+    const counts = config.precision === 'dfp16' ? dfp16Counts() : undefined;
     for (let b = 0; b < batches; b++) {
       const { x, labels } = gather(data.train, plan, perm, b * plan.batch, plan.batch);
       shiftImages(x, plan.batch, data.train.sampleShape, config.augment.shift, order);
       const r = lossAndGradients(m, weights, { [plan.id]: x }, labels, {
-        loss: config.loss, seed: streamSeed(progress.seed, `step ${progress.step}`), encoding: o.encoding, submatrix: o.submatrix, deltaL1: config.deltaL1,
+        loss: config.loss, seed: streamSeed(progress.seed, `step ${progress.step}`), encoding: o.encoding, submatrix: o.submatrix, deltaL1: config.deltaL1, dfp16: counts,
       });
       if (!Number.isFinite(r.loss)) {
         throw new KilnError(error('train', `the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}`, undefined, 'lower the learning rate (optimizer …(lr = …))'));
@@ -131,10 +138,12 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
       lossSum += r.loss;
       correct += r.correct;
       rows += r.rows;
-      o.onBatch?.({ epoch: epoch + 1, epochs, batch: b + 1, batches, loss: lossSum / (b + 1), seconds: (performance.now() - t0) / 1000, samples: (b + 1) * plan.batch });
+      o.onBatch?.({ epoch: epoch + 1, epochs, batch: b + 1, batches, loss: lossSum / (b + 1), seconds: (performance.now() - t0) / 1000, samples: (b + 1) * plan.batch, overflows: counts?.overflows });
     }
-    const test = o.testLimit === 0 ? NaN : evaluate(m, weights, data.test, { limit: o.testLimit, encoding: o.encoding }).accuracy;
+    // A dfp16 network is evaluated in the arithmetic it trained in; only training's counts are reported.
+    const test = o.testLimit === 0 ? NaN : evaluate(m, weights, data.test, { limit: o.testLimit, encoding: o.encoding, dfp16: counts && dfp16Counts() }).accuracy;
     const report: EpochReport = { epoch: epoch + 1, loss: lossSum / batches, train_accuracy: correct / rows, test_accuracy: test, seconds: (performance.now() - t0) / 1000 };
+    if (counts) Object.assign(report, { int16_gemms: counts.gemms, int16_overflows: counts.overflows, int16_rescales: counts.rescales });
     progress = { ...progress, epoch: epoch + 1, order: order.state, history: [...progress.history, report] };
     if (o.checkpoint) writeCheckpointAtomic(o.checkpoint, toCheckpoint(m, weights, optimizer, progress, data.train.preprocess));
     o.onEpoch?.(report);
@@ -155,7 +164,7 @@ export interface Evaluation {
 }
 
 /** Inference over a data set in the network's batch size, the last batch padded. */
-export function evaluate(m: Module, weights: Weights, ds: Dataset, o: { limit?: number; encoding?: SpikeEncoding; run?: (inputs: Inputs) => Tensor } = {}): Evaluation {
+export function evaluate(m: Module, weights: Weights, ds: Dataset, o: { limit?: number; encoding?: SpikeEncoding; run?: (inputs: Inputs) => Tensor; dfp16?: Dfp16Counts } = {}): Evaluation {
   const plan = inputPlan(m, ds);
   const count = Math.min(ds.count, o.limit ?? ds.count);
   const outNode = m.nodes[m.outputs[0]!]!;
@@ -168,7 +177,7 @@ export function evaluate(m: Module, weights: Weights, ds: Dataset, o: { limit?: 
     const n = Math.min(plan.batch, count - start);
     const { x, labels } = gather(ds, plan, undefined, start, n);
     // `run` executes another form of the network (its integer lowering) on the same batches.
-    const out = o.run ? o.run({ [plan.id]: x }) : forward(m, weights, { [plan.id]: x }, { training: false, record: false, encoding: o.encoding }).outputs[outNode.id]!;
+    const out = o.run ? o.run({ [plan.id]: x }) : forward(m, weights, { [plan.id]: x }, { training: false, record: false, encoding: o.encoding, dfp16: o.dfp16 }).outputs[outNode.id]!;
     const pred = argmaxRows(out);
     const used = n * rowsPerSample;
     predictions.set(pred.subarray(0, used), start * rowsPerSample);

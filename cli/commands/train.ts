@@ -4,7 +4,7 @@ import { checkOutputs, inputFiles } from '../output-paths.ts';
 import type { Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import { loadData } from '../../runtime/data/index.ts';
 import { deltaActivity, formatDeltaActivity } from './delta-summary.ts';
-import { train } from '../../runtime/train.ts';
+import { train, type TrainConfig } from '../../runtime/train.ts';
 import { epochJson, formatEpoch, progressBar } from '../../runtime/train/progress.ts';
 import { prepare } from '../../runtime/train/setup.ts';
 
@@ -34,6 +34,13 @@ export function wholeNumber(command: string, flag: string, text: string | undefi
   return n;
 }
 
+/** What the header line says about low-precision training, when the train block asks for it. */
+function numerics(c: TrainConfig): string {
+  const { storage = 'f32', kahan } = c.optimizer;
+  const stored = storage === 'f32' ? '' : `, weights stored in ${storage}${kahan ? ' with Kahan summation' : ''}`;
+  return stored + (c.precision === 'dfp16' ? ', dense and conv2d GEMMs in int16 dynamic fixed point' : '');
+}
+
 export function runTrain(a: TrainArgs, io: CommandIo): number {
   const epochs = wholeNumber('train', '--epochs', a.epochs, 1);
   const seed = wholeNumber('train', '--seed', a.seed, 0);
@@ -48,7 +55,7 @@ export function runTrain(a: TrainArgs, io: CommandIo): number {
   const bar = io.tty ? progressBar(io.err) : undefined;
   if (!a.json) {
     io.out(`training ${p.module.name} on ${config.data.name} (${data.train.count} train, ${data.test.count} test), ` +
-      `batch ${(p.module.nodes[p.module.inputs[0]!]!.attrs.shape as number[])[0]}, ${config.optimizer.kind}(lr = ${config.optimizer.lr}), ${total} epoch${total === 1 ? '' : 's'}\n`);
+      `batch ${(p.module.nodes[p.module.inputs[0]!]!.attrs.shape as number[])[0]}, ${config.optimizer.kind}(lr = ${config.optimizer.lr}), ${total} epoch${total === 1 ? '' : 's'}${numerics(config)}\n`);
   }
   const r = train({ module: p.module, config, data }, {
     epochs, seed,

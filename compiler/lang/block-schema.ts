@@ -85,6 +85,7 @@ export const TRAIN_SCHEMA: BlockSchema = {
     delta_l1: prop('weight of the L1 cost on the changes of `delta =` layers (docs/delta-networks.md)', { kind: 'number' }),
     schedule: prop('learning-rate schedule, e.g. `schedule step(every = 2, gamma = 0.5)`', { kind: 'call', values: ['constant', 'step', 'cosine'] }),
     seed: prop('random seed (same seed, same weights)', { kind: 'int', min: 0 }),
+    precision: prop('arithmetic of dense and conv2d layers while training: f32 (default) or dfp16 (int16 dynamic fixed point, int32 sums)', { kind: 'word', values: ['f32', 'dfp16'] }),
     network: prop('the network to train when it is not named like the train block', { kind: 'string' }),
   },
 };

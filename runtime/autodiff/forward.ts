@@ -24,6 +24,7 @@ import { OUT_SCALE, scaleParamFor } from '../quantize/layer-precision.ts';
 import { scatterPays, sparseConv2d } from './sparse-conv.ts';
 import { trainingDense } from './sparse-dense.ts';
 import { plannedImpls } from './submatrix.ts';
+import { type Dfp16Counts, dfp16Impls } from './dfp16-train.ts';
 import type { TrainTapeEntry } from './types.ts';
 export type { TrainTapeEntry } from './types.ts';
 
@@ -58,6 +59,11 @@ export interface ForwardOptions {
    * the two agree within float32 rounding.
    */
   submatrix?: boolean;
+  /**
+   * Run dense and conv2d in int16 dynamic fixed point (dfp16-train.ts), counting into this. Their
+   * own int16 forms replace the sparse and submatrix paths, so no dropout plan is made.
+   */
+  dfp16?: Dfp16Counts;
 }
 
 export interface ForwardResult {
@@ -113,10 +119,11 @@ const quantizeActivation = (weights: Weights) => (e: NodeEvaluation): Tensor => 
 
 export function forward(m: Module, latent: Weights, inputs: Inputs, opts: ForwardOptions = {}): ForwardResult {
   const { weights, quant } = effectiveWeights(m, latent);
-  const plan = opts.training && (opts.submatrix ?? true) ? planDropout(m, opts.seed ?? 0) : undefined;
+  const plan = opts.training && (opts.submatrix ?? true) && !opts.dfp16 ? planDropout(m, opts.seed ?? 0) : undefined;
+  const impls = opts.dfp16 ? dfp16Impls(opts.dfp16) : IMPLS;
   const r = run(m, weights, inputs, {
     training: opts.training, seed: opts.seed, encoding: opts.encoding, record: opts.record ?? true,
-    impls: plan ? plannedImpls(plan, IMPLS) : IMPLS, onNode: quantizeActivation(latent), checkShapes: false,
+    impls: plan ? plannedImpls(plan, impls) : impls, onNode: quantizeActivation(latent), checkShapes: false,
   });
   return { outputs: r.outputs, state: r.state, tape: r.tape ?? [], steps: Math.max(1, m.timesteps), weightQuant: quant };
 }

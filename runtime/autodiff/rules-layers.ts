@@ -24,6 +24,7 @@ import { deltaDenseRule, deltaLayerBackward } from './delta-rules.ts';
 import { sparseConv2dWeightGrad } from './sparse-conv.ts';
 import { type Nonzeros, sparseDenseWeightGrad } from './sparse-dense.ts';
 import { type SavedSubmatrix, cutConvBackward, cutDenseBackward } from './submatrix.ts';
+import { dfp16Backward } from './dfp16-train.ts';
 import type { Node } from '../../compiler/ir/module.ts';
 import type { BackwardRule, RuleArgs, RuleResult } from './types.ts';
 
@@ -39,6 +40,8 @@ function poolOptions(node: Node): PoolOptions {
 
 function dense(a: RuleArgs): RuleResult {
   if (a.entry.saved.xhat) return deltaDenseRule(a, a.module, a.deltaL1 ?? 0);
+  const int16 = dfp16Backward(a);
+  if (int16) return int16;
   const cut = a.entry.saved.submatrix as SavedSubmatrix | undefined;
   if (cut) return cutDenseBackward(a, cut);
   const p = a.entry.params;
@@ -70,6 +73,8 @@ function matmulRule(a: RuleArgs): RuleResult {
 }
 
 function conv2d(a: RuleArgs): RuleResult {
+  const int16 = dfp16Backward(a);
+  if (int16) return int16;
   const p = a.entry.params;
   const opts = convOptions(a.node);
   const cut = a.entry.saved.submatrix as SavedSubmatrix | undefined;

@@ -9,6 +9,7 @@ import type { Value } from '../../compiler/lang/items.ts';
 import type { TargetProperty, TrainDescription } from '../../compiler/lang/description.ts';
 import type { LossKind } from '../autodiff/loss.ts';
 import type { OptimizerSpec, Schedule } from '../optim.ts';
+import { STORAGE_FORMATS, type WeightStorage } from './storage.ts';
 
 export interface TrainConfig {
   /** The train block's name and the network it trains. */
@@ -26,6 +27,8 @@ export interface TrainConfig {
   augment: { shift: number };
   /** Weight of the L1 cost on `delta =` layers' changes (runtime/autodiff/delta-rules.ts). */
   deltaL1: number;
+  /** Arithmetic of dense and conv2d GEMMs: f32, or int16 dynamic fixed point (autodiff/dfp16-train.ts). */
+  precision: 'f32' | 'dfp16';
 }
 
 type CallValue = { call: string; args: Record<string, number | string>; positional: (number | string)[] };
@@ -40,8 +43,8 @@ const DATA_ARGS: Record<string, string[]> = {
   slow_signal: ['classes', 'length', 'channels', 'train', 'test', 'noise', 'seed'],
 };
 const OPTIMIZER_ARGS: Record<string, string[]> = {
-  sgd: ['lr', 'momentum', 'kahan'],
-  adam: ['lr', 'beta1', 'beta2', 'eps', 'kahan'],
+  sgd: ['lr', 'momentum', 'kahan', 'storage'],
+  adam: ['lr', 'beta1', 'beta2', 'eps', 'kahan', 'storage'],
 };
 const SCHEDULE_ARGS: Record<string, string[]> = { constant: [], step: ['every', 'gamma'], cosine: ['epochs'] };
 
@@ -83,6 +86,14 @@ function flag(p: TargetProperty | undefined, args: Record<string, number | strin
   return fail(p!, `\`${k}\` must be true or false, not ${JSON.stringify(x)}`);
 }
 
+function storage(p: TargetProperty | undefined, args: Record<string, number | string>): WeightStorage {
+  const x = args.storage;
+  if (x === undefined) return 'f32';
+  if (typeof x === 'string' && (STORAGE_FORMATS as readonly string[]).includes(x)) return x as WeightStorage;
+  return fail(p!, `\`storage\` must be one of ${STORAGE_FORMATS.join(', ')}, not ${JSON.stringify(x)}`,
+    didYouMean(String(x), [...STORAGE_FORMATS]) ?? 'e.g. optimizer sgd(lr = 0.01, storage = bf16, kahan = true)');
+}
+
 const positive = (x: number) => x > 0 && Number.isFinite(x);
 const unit = (x: number) => x >= 0 && x < 1;
 
@@ -90,7 +101,7 @@ function optimizer(p: TargetProperty | undefined, weightDecay: number): Optimize
   const kind = p ? ((p.value as CallValue).call as 'sgd' | 'adam') : 'adam';
   const a = p ? callArgs(p, 'optimizer', OPTIMIZER_ARGS[kind] ?? [], ['lr']) : {};
   const lr = num(p, a, 'lr', positive, 'a positive number') ?? (kind === 'sgd' ? 0.01 : 1e-3);
-  const spec: OptimizerSpec = { kind, lr, weightDecay, kahan: flag(p, a, 'kahan') };
+  const spec: OptimizerSpec = { kind, lr, weightDecay, kahan: flag(p, a, 'kahan'), storage: storage(p, a) };
   if (kind === 'sgd') spec.momentum = num(p, a, 'momentum', unit, 'in [0, 1)') ?? 0;
   else {
     spec.beta1 = num(p, a, 'beta1', unit, 'in [0, 1)') ?? 0.9;
@@ -140,5 +151,6 @@ export function trainConfig(t: TrainDescription): TrainConfig {
     schedule: schedule(p.schedule, epochs),
     augment: { shift },
     deltaL1,
+    precision: p.precision?.value === 'dfp16' ? 'dfp16' : 'f32',
   };
 }

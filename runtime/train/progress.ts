@@ -19,7 +19,7 @@ export function formatProgress(p: BatchProgress): string {
   const rate = p.seconds > 0 ? p.samples / p.seconds : 0;
   const eta = rate > 0 ? ((p.batches - p.batch) * (p.samples / p.batch)) / rate : NaN;
   return `epoch ${p.epoch}/${p.epochs} [${'#'.repeat(done)}${'.'.repeat(WIDTH - done)}] ${p.batch}/${p.batches}  loss ${p.loss.toFixed(4)}  ` +
-    `${Math.round(rate).toLocaleString('en-US')} samples/s  ETA ${duration(eta)}`;
+    `${Math.round(rate).toLocaleString('en-US')} samples/s  ETA ${duration(eta)}${p.overflows === undefined ? '' : `  int16 overflows ${p.overflows}`}`;
 }
 
 export interface ProgressBar {
@@ -49,10 +49,12 @@ export function progressBar(write: (s: string) => void, now: () => number = () =
 const pct = (x: number) => (Number.isNaN(x) ? '—' : `${(100 * x).toFixed(2)}%`);
 
 export function formatEpoch(r: EpochReport, epochs: number): string {
-  return `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${r.loss.toFixed(4)}  train ${pct(r.train_accuracy)}  test ${pct(r.test_accuracy)}  ${r.seconds.toFixed(1)} s`;
+  const int16 = r.int16_gemms === undefined ? '' : `  int16: ${r.int16_gemms} GEMMs, ${r.int16_overflows} rows overflowed int32 (${r.int16_rescales} rescales)`;
+  return `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${r.loss.toFixed(4)}  train ${pct(r.train_accuracy)}  test ${pct(r.test_accuracy)}  ${r.seconds.toFixed(1)} s${int16}`;
 }
 
 /** Exactly the fields `kiln train --json` promises, in this order, on one line. */
 export function epochJson(r: EpochReport): string {
-  return JSON.stringify({ epoch: r.epoch, loss: r.loss, train_accuracy: r.train_accuracy, test_accuracy: Number.isNaN(r.test_accuracy) ? null : r.test_accuracy, seconds: r.seconds });
+  return JSON.stringify({ epoch: r.epoch, loss: r.loss, train_accuracy: r.train_accuracy, test_accuracy: Number.isNaN(r.test_accuracy) ? null : r.test_accuracy, seconds: r.seconds,
+    ...(r.int16_gemms === undefined ? {} : { int16_gemms: r.int16_gemms, int16_overflows: r.int16_overflows, int16_rescales: r.int16_rescales }) });
 }

@@ -22,6 +22,10 @@ export interface EpochReport {
   train_accuracy: number;
   test_accuracy: number;
   seconds: number;
+  /** `precision dfp16` only: int16 GEMMs run in the epoch's training, output rows that overflowed int32, row re-runs. */
+  int16_gemms?: number;
+  int16_overflows?: number;
+  int16_rescales?: number;
 }
 
 export interface TrainProgress {
