@@ -71,7 +71,7 @@ export const TARGET_SCHEMAS: Readonly<Record<TargetKind, BlockSchema>> = {
   },
 };
 
-export const DATASETS = ['mnist', 'iris', 'sequence'] as const;
+export const DATASETS = ['mnist', 'iris', 'sequence', 'sotu'] as const;
 
 export const TRAIN_SCHEMA: BlockSchema = {
   what: 'a train block',

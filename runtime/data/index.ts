@@ -5,6 +5,7 @@ import type { Split } from './dataset.ts';
 import { irisSplit } from './iris.ts';
 import { mnistSplit } from './mnist.ts';
 import { sequenceSplit } from './sequence.ts';
+import { sotuSplit } from './sotu.ts';
 
 export type { Dataset, Split } from './dataset.ts';
 
@@ -22,6 +23,7 @@ export function loadData(name: string, args: Record<string, number | string>): S
     case 'mnist': return mnistSplit(num('train', 8000), num('test', 2000));
     case 'iris': return irisSplit(num('train', 120), num('test', 30));
     case 'sequence': return sequenceSplit({ vocab: num('vocab'), length: num('length'), train: num('train'), test: num('test'), seed: num('seed', 11) });
-    default: throw new KilnError(error('data', `unknown data set \`${name}\``, undefined, 'data sets: mnist, iris, sequence'));
+    case 'sotu': return sotuSplit({ vocab: num('vocab'), length: num('length'), train: num('train'), test: num('test') });
+    default: throw new KilnError(error('data', `unknown data set \`${name}\``, undefined, `data sets: ${DATASETS.join(', ')}`));
   }
 }

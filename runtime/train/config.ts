@@ -34,6 +34,7 @@ const DATA_ARGS: Record<string, string[]> = {
   mnist: ['train', 'test', 'shift'],
   iris: ['train', 'test'],
   sequence: ['vocab', 'length', 'train', 'test', 'seed'],
+  sotu: ['vocab', 'length', 'train', 'test'],
 };
 const OPTIMIZER_ARGS: Record<string, string[]> = {
   sgd: ['lr', 'momentum', 'kahan'],
