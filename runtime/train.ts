@@ -15,7 +15,7 @@ import type { Module } from '../compiler/ir/module.ts';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { lossAndGradients } from './autodiff.ts';
 import { forward } from './autodiff/forward.ts';
-import { argmaxRows } from './autodiff/loss.ts';
+import { argmaxRows, meanCrossEntropy } from './autodiff/loss.ts';
 import { isQuantizedParam } from './autodiff/precision.ts';
 import { writeCheckpointAtomic } from './checkpoint.ts';
 import type { Dataset, Split } from './data/dataset.ts';
@@ -133,8 +133,12 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
       rows += r.rows;
       o.onBatch?.({ epoch: epoch + 1, epochs, batch: b + 1, batches, loss: lossSum / (b + 1), seconds: (performance.now() - t0) / 1000, samples: (b + 1) * plan.batch });
     }
-    const test = o.testLimit === 0 ? NaN : evaluate(m, weights, data.test, { limit: o.testLimit, encoding: o.encoding }).accuracy;
-    const report: EpochReport = { epoch: epoch + 1, loss: lossSum / batches, train_accuracy: correct / rows, test_accuracy: test, seconds: (performance.now() - t0) / 1000 };
+    const test = o.testLimit === 0 ? undefined : evaluate(m, weights, data.test, { limit: o.testLimit, encoding: o.encoding });
+    const report: EpochReport = {
+      epoch: epoch + 1, loss: lossSum / batches, train_accuracy: correct / rows, test_accuracy: test?.accuracy ?? NaN, seconds: (performance.now() - t0) / 1000,
+      // A language model is judged by perplexity: the training one is exp of the (dropout-noised) loss.
+      ...(isSequenceModel(m) && config.loss === 'cross_entropy' ? { train_perplexity: Math.exp(lossSum / batches), test_perplexity: test?.perplexity ?? NaN } : {}),
+    };
     progress = { ...progress, epoch: epoch + 1, order: order.state, history: [...progress.history, report] };
     if (o.checkpoint) writeCheckpointAtomic(o.checkpoint, toCheckpoint(m, weights, optimizer, progress, data.train.preprocess));
     o.onEpoch?.(report);
@@ -142,8 +146,15 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
   return { weights, history: progress.history, epochsRun: Math.max(0, epochs - startEpoch), steps: progress.step };
 }
 
+/** The output has a class distribution per position of a sequence: [batch, steps, classes]. */
+export function isSequenceModel(m: Module): boolean {
+  return m.nodes[m.outputs[0]!]!.type!.shape.length === 3;
+}
+
 export interface Evaluation {
   accuracy: number;
+  /** exp of the mean cross-entropy per row (per token for a sequence output), from the outputs. */
+  perplexity: number;
   correct: number;
   /** Rows evaluated (samples, or sample positions for sequence outputs). */
   rows: number;
@@ -176,5 +187,6 @@ export function evaluate(m: Module, weights: Weights, ds: Dataset, o: { limit?: 
     for (let i = 0; i < used; i++) if (pred[i] === labels[i]) correct++;
   }
   const rows = count * rowsPerSample;
-  return { accuracy: rows ? correct / rows : NaN, correct, rows, predictions, outputs, classes };
+  const perplexity = rows ? Math.exp(meanCrossEntropy(outputs, classes, ds.y.subarray(0, rows), outNode.op)) : NaN;
+  return { accuracy: rows ? correct / rows : NaN, perplexity, correct, rows, predictions, outputs, classes };
 }

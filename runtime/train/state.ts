@@ -22,6 +22,9 @@ export interface EpochReport {
   train_accuracy: number;
   test_accuracy: number;
   seconds: number;
+  /** Sequence models trained with cross-entropy: exp of the mean loss per token. */
+  train_perplexity?: number;
+  test_perplexity?: number;
 }
 
 export interface TrainProgress {
