@@ -43,7 +43,7 @@ train lm { data sotu(vocab = 200, length = 12, train = 200, test = 50)  epochs 2
 `;
 
 describe('kiln train / kiln run on a language model', () => {
-  const dir = tempFiles({ 'lm.kiln': LM });
+  const dir = tempFiles({ 'lm.kiln': LM, 'big.kiln': LM.replace('train = 200, test = 50', 'train = 200, test = 99999') });
   const file = path.join(dir, 'lm.kiln');
   const ckpt = path.join(dir, 'lm.ckpt');
   const human = runMain(['train', file, '--checkpoint', ckpt]);
@@ -53,7 +53,7 @@ describe('kiln train / kiln run on a language model', () => {
     const ppl = [...human.out.matchAll(/perplexity train ([\d.]+) test ([\d.]+)/g)].map((m) => Number(m[2]));
     expect(ppl).toHaveLength(2);
     expect(ppl[1]!).toBeLessThan(ppl[0]!);
-    // A unigram guess over 200 tokens would score ~200 at best by frequency; training beats it.
+    // A uniform guess over the 200 tokens scores 200.
     expect(ppl[1]!).toBeLessThan(120);
     expect(human.out).toMatch(/done: test accuracy [\d.]+%, perplexity [\d.]+ after 2 epochs/);
   });
@@ -66,5 +66,13 @@ describe('kiln train / kiln run on a language model', () => {
     const run = runMain(['run', file, '--checkpoint', ckpt, '--input', 'sotu:test', '--json']);
     expect(run.code, run.err).toBe(0);
     expect((JSON.parse(run.out) as { perplexity: number }).perplexity).toBeCloseTo(last.test_perplexity!, 3);
+  });
+
+  it('asking for more text than the held-out addresses hold is an input error saying what to do', () => {
+    const r = runMain(['train', path.join(dir, 'big.kiln')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/error: the sotu test addresses hold [\d,]+ tokens: at most [\d,]+ sequences of 12; 99999 were asked for/);
+    expect(r.err).toMatch(/ask for at most \d+ test sequences/);
+    expect(r.err).not.toMatch(/\n\s+at /);
   });
 });
