@@ -7,13 +7,18 @@
  *            on submatrices (the default) and with the mask, epochs alternating so that load from
  *            other processes hits both alike.
  *   lenet    examples/lenet5.kiln (batch 32) on the same digits.
+ *   lstm     examples/ptb_lstm.kiln at width 200 (PTB size) with vocab 2,000, structured dropout
+ *            inside the LSTM cell (p = 0.5), on 100 State of the Union sequences of 35 words:
+ *            epochs on the kept units' submatrices and masked, alternating; wall-clock and process
+ *            CPU seconds (CPU time is what a loaded machine distorts least).
  * The first epoch of a run includes JIT warm-up; the median of the rest is the steady state.
- * `npx tsx bench/training.ts [mlp|dropout|lenet]…` (all three by default).
+ * `npx tsx bench/training.ts [mlp|dropout|lenet|lstm]…` (all by default).
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadData } from '../runtime/data/index.ts';
+import { subset } from '../runtime/data/dataset.ts';
 import { train, type TrainOptions } from '../runtime/train.ts';
 import { prepare } from '../runtime/train/setup.ts';
 
@@ -22,8 +27,8 @@ const example = (name: string) => path.join(here, `../examples/${name}.kiln`);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function setup(file: string, readFile?: (f: string) => string) {
-  const p = prepare(file, { requireTrain: true, readFile });
+function setup(file: string, readFile?: (f: string) => string, overrides?: Map<string, number>) {
+  const p = prepare(file, { requireTrain: true, readFile, overrides });
   const config = p.config!;
   return { module: p.module, config, data: loadData(config.data.name, config.data.args) };
 }
@@ -57,6 +62,29 @@ export function benchDropout(rounds = 4): { submatrix: number[]; masked: number[
   return { submatrix, masked, samples: s.data.train.count };
 }
 
+/** examples/ptb_lstm.kiln with in-cell structured dropout: epochs on submatrices and masked, alternating. */
+export function benchLstmDropout(rounds = 3, sequences = 100): { submatrix: EpochCost[]; masked: EpochCost[]; samples: number } {
+  const s = setup(example('ptb_lstm'), undefined, new Map([['vocab', 2000]]));
+  if (s.module.nodes['h.lstm']?.attrs.dropout_mode !== 'structured') throw new Error('examples/ptb_lstm.kiln no longer has the lstm `h` with dropout_mode = structured this benchmark measures');
+  s.data.train = subset(s.data.train, Array.from({ length: sequences }, (_, i) => i));
+  const epoch = (submatrix: boolean): EpochCost => {
+    const c0 = process.cpuUsage();
+    const [wall] = epochTimes(s, 1, { submatrix });
+    const c = process.cpuUsage(c0);
+    return { wall: wall!, cpu: (c.user + c.system) / 1e6 };
+  };
+  epoch(true);
+  epoch(false);
+  const submatrix: EpochCost[] = [], masked: EpochCost[] = [];
+  for (let r = 0; r < rounds; r++) {
+    submatrix.push(epoch(true));
+    masked.push(epoch(false));
+  }
+  return { submatrix, masked, samples: sequences };
+}
+
+interface EpochCost { wall: number; cpu: number }
+
 const rate = (samples: number, s: number) => Math.round(samples / s).toLocaleString('en-US').padStart(7);
 
 function printRun(title: string, r: { seconds: number[]; samples: number; steady: number }): void {
@@ -76,6 +104,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(`  submatrices  ${r.submatrix.map((s) => s.toFixed(2)).join(' ')} s  median ${sub.toFixed(2)} s`);
     console.log(`  mask         ${r.masked.map((s) => s.toFixed(2)).join(' ')} s  median ${mask.toFixed(2)} s`);
     console.log(`  speedup ${(mask / sub).toFixed(2)}×`);
+  }
+  if (want('lstm')) {
+    const r = benchLstmDropout();
+    console.log(`\nexamples/ptb_lstm.kiln (width 200, vocab 2,000), lstm dropout = 0.5 inside the cell, ${r.samples} sequences of 35 words per epoch, alternating`);
+    for (const k of ['wall', 'cpu'] as const) {
+      const sub = median(r.submatrix.map((e) => e[k])), mask = median(r.masked.map((e) => e[k]));
+      console.log(`  ${k === 'wall' ? 'wall-clock' : 'CPU       '}  submatrices ${r.submatrix.map((e) => e[k].toFixed(2)).join(' ')} s (median ${sub.toFixed(2)})  ` +
+        `mask ${r.masked.map((e) => e[k].toFixed(2)).join(' ')} s (median ${mask.toFixed(2)})  speedup ${(mask / sub).toFixed(2)}×`);
+    }
   }
   if (want('lenet')) printRun('\nLeNet-5 (examples/lenet5.kiln, batch 32), one training epoch of 8,000 samples', benchTraining(3, 'lenet5'));
 }

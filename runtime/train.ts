@@ -16,7 +16,7 @@ import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { lossAndGradients } from './autodiff.ts';
 import { type Dfp16Counts, dfp16Counts } from './autodiff/dfp16-train.ts';
 import { forward } from './autodiff/forward.ts';
-import { argmaxRows } from './autodiff/loss.ts';
+import { argmaxRows, meanCrossEntropy } from './autodiff/loss.ts';
 import { isQuantizedParam } from './autodiff/precision.ts';
 import { writeCheckpointAtomic } from './checkpoint.ts';
 import type { Dataset, Split } from './data/dataset.ts';
@@ -141,8 +141,12 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
       o.onBatch?.({ epoch: epoch + 1, epochs, batch: b + 1, batches, loss: lossSum / (b + 1), seconds: (performance.now() - t0) / 1000, samples: (b + 1) * plan.batch, overflows: counts?.overflows });
     }
     // A dfp16 network is evaluated in the arithmetic it trained in; only training's counts are reported.
-    const test = o.testLimit === 0 ? NaN : evaluate(m, weights, data.test, { limit: o.testLimit, encoding: o.encoding, dfp16: counts && dfp16Counts() }).accuracy;
-    const report: EpochReport = { epoch: epoch + 1, loss: lossSum / batches, train_accuracy: correct / rows, test_accuracy: test, seconds: (performance.now() - t0) / 1000 };
+    const test = o.testLimit === 0 ? undefined : evaluate(m, weights, data.test, { limit: o.testLimit, encoding: o.encoding, dfp16: counts && dfp16Counts() });
+    const report: EpochReport = {
+      epoch: epoch + 1, loss: lossSum / batches, train_accuracy: correct / rows, test_accuracy: test?.accuracy ?? NaN, seconds: (performance.now() - t0) / 1000,
+      // A language model is judged by perplexity: the training one is exp of the (dropout-noised) loss.
+      ...(isSequenceModel(m) && config.loss === 'cross_entropy' ? { train_perplexity: Math.exp(lossSum / batches), test_perplexity: test?.perplexity ?? NaN } : {}),
+    };
     if (counts) Object.assign(report, { int16_gemms: counts.gemms, int16_overflows: counts.overflows, int16_rescales: counts.rescales });
     progress = { ...progress, epoch: epoch + 1, order: order.state, history: [...progress.history, report] };
     if (o.checkpoint) writeCheckpointAtomic(o.checkpoint, toCheckpoint(m, weights, optimizer, progress, data.train.preprocess));
@@ -151,8 +155,15 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
   return { weights, history: progress.history, epochsRun: Math.max(0, epochs - startEpoch), steps: progress.step };
 }
 
+/** The output has a class distribution per position of a sequence: [batch, steps, classes]. */
+export function isSequenceModel(m: Module): boolean {
+  return m.nodes[m.outputs[0]!]!.type!.shape.length === 3;
+}
+
 export interface Evaluation {
   accuracy: number;
+  /** exp of the mean cross-entropy per row (per token for a sequence output), from the outputs. */
+  perplexity: number;
   correct: number;
   /** Rows evaluated (samples, or sample positions for sequence outputs). */
   rows: number;
@@ -185,5 +196,6 @@ export function evaluate(m: Module, weights: Weights, ds: Dataset, o: { limit?: 
     for (let i = 0; i < used; i++) if (pred[i] === labels[i]) correct++;
   }
   const rows = count * rowsPerSample;
-  return { accuracy: rows ? correct / rows : NaN, correct, rows, predictions, outputs, classes };
+  const perplexity = rows ? Math.exp(meanCrossEntropy(outputs, classes, ds.y.subarray(0, rows), outNode.op)) : NaN;
+  return { accuracy: rows ? correct / rows : NaN, perplexity, correct, rows, predictions, outputs, classes };
 }

@@ -15,7 +15,7 @@ import type { Dataset } from '../../runtime/data/dataset.ts';
 import { DATA_SPLIT, loadData } from '../../runtime/data/index.ts';
 import { applyPreprocess } from '../../runtime/data/preprocess.ts';
 import { initParams } from '../../runtime/interpreter.ts';
-import { evaluate } from '../../runtime/train.ts';
+import { evaluate, isSequenceModel } from '../../runtime/train.ts';
 import { loadCheckpointInto } from '../../runtime/train/state.ts';
 import { prepare } from '../../runtime/train/setup.ts';
 import { type CommandIo, wholeNumber } from './train.ts';
@@ -71,17 +71,20 @@ export function runRun(a: RunArgs, io: CommandIo): number {
   const ev = evaluate(module, weights, data, { limit, run });
   const delta = deltaActivity(module, weights, data, limit);
   const rowsPerSample = ev.rows / Math.min(data.count, limit ?? data.count);
+  // A language model's outputs are next-token distributions: perplexity per token beside accuracy.
+  const sequence = isSequenceModel(module);
   const outputs = Array.from({ length: ev.rows }, (_, r) => Array.from(ev.outputs.subarray(r * ev.classes, (r + 1) * ev.classes)));
   if (a.json) {
     io.out(JSON.stringify({
       network: p.module.name, input: a.input, samples: ev.rows / rowsPerSample,
       accuracy: labelled ? ev.accuracy : null, correct: labelled ? ev.correct : null,
+      ...(sequence ? { perplexity: labelled ? ev.perplexity : null } : {}),
       predictions: Array.from(ev.predictions), ...(split ? {} : { outputs }), ...(delta ? { delta: delta.layers } : {}),
     }) + '\n');
     return 0;
   }
   const what = `${p.module.name} on ${a.input} (${ev.rows / rowsPerSample} sample${ev.rows === 1 ? '' : 's'})`;
-  if (labelled) io.out(`${what}: accuracy ${(100 * ev.accuracy).toFixed(2)}% (${ev.correct}/${ev.rows})\n`);
+  if (labelled) io.out(`${what}: accuracy ${(100 * ev.accuracy).toFixed(2)}% (${ev.correct}/${ev.rows})${sequence ? `, perplexity ${ev.perplexity.toFixed(1)}` : ''}\n`);
   else io.out(`${what}:\n`);
   if (delta) io.out(formatDeltaActivity(delta));
   if (!split) {

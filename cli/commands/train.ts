@@ -72,7 +72,8 @@ export function runTrain(a: TrainArgs, io: CommandIo): number {
   else if (!a.json) {
     const last = r.history[r.history.length - 1]!;
     const saved = a.checkpoint ?? a.resume;
-    io.out(`done: test accuracy ${(100 * last.test_accuracy).toFixed(2)}% after ${last.epoch} epochs${saved ? `; checkpoint ${saved}` : ''}\n`);
+    const ppl = last.test_perplexity !== undefined ? `, perplexity ${last.test_perplexity.toFixed(1)}` : '';
+    io.out(`done: test accuracy ${(100 * last.test_accuracy).toFixed(2)}%${ppl} after ${last.epoch} epochs${saved ? `; checkpoint ${saved}` : ''}\n`);
     const delta = deltaActivity(p.module, r.weights, data.test);
     if (delta) io.out(formatDeltaActivity(delta));
   }

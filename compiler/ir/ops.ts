@@ -99,6 +99,12 @@ function poolSpec(name: 'maxpool2d' | 'avgpool2d'): OpSpec {
   };
 }
 
+/** LSTM only: its cell is the one Kiln can run on the kept units' submatrix (runtime/autodiff/lstm-cut.ts). */
+const LSTM_DROPOUT_MODE: AttrSpec = {
+  name: 'dropout_mode', type: { kind: 'enum', values: ['elementwise', 'structured'] }, default: 'elementwise',
+  doc: 'elementwise: between stacked layers, independent per value; structured: whole hidden units of every layer, inside the cell (gates, cell and hidden state), the same across the batch and time',
+};
+
 function recurrentSpec(name: 'rnn' | 'lstm' | 'gru', gates: number, doc: string): OpSpec {
   return {
     name, group: 'recurrent', doc, inputs: [1, 1], positional: ['hidden'],
@@ -106,7 +112,8 @@ function recurrentSpec(name: 'rnn' | 'lstm' | 'gru', gates: number, doc: string)
       { name: 'hidden', type: { kind: 'int', min: 1 }, doc: 'hidden units per layer' },
       { name: 'layers', type: { kind: 'int', min: 1 }, default: 1, doc: 'stacked layers' },
       { name: 'sequence', type: { kind: 'enum', values: ['all', 'last'] }, default: 'all', doc: 'return every step [batch, time, hidden] or only the last [batch, hidden]' },
-      { name: 'dropout', type: { kind: 'float', min: 0, max: 1, maxExclusive: true }, default: 0, doc: 'dropout between stacked layers' },
+      { name: 'dropout', type: { kind: 'float', min: 0, max: 1, maxExclusive: true }, default: 0, doc: name === 'lstm' ? 'dropout probability (where: `dropout_mode`)' : 'dropout between stacked layers' },
+      ...(name === 'lstm' ? [LSTM_DROPOUT_MODE] : []),
       ...precisionAttrs, deltaAttr,
     ],
     infer: ([x], a) => {

@@ -6,8 +6,9 @@
  * evaluation is recorded on a tape with the parameters it used and the straight-through backward
  * of its output quantization. Training also swaps in faster op implementations that differ from
  * the interpreter's only in summation order: dense and conv2d layers on mostly-zero inputs skip the
- * zeros (sparse-dense.ts, sparse-conv.ts), and layers next to a batchwise dropout multiply only
- * the kept units (dropout-plan.ts, submatrix.ts).
+ * zeros (sparse-dense.ts, sparse-conv.ts), layers next to a batchwise dropout multiply only
+ * the kept units (dropout-plan.ts, submatrix.ts), and so does an lstm with structured dropout
+ * inside its cell (lstm-cut.ts).
  *
  * It does not check shapes against the module's declared batch: a module compiled for batch 64
  * runs on any batch as long as no op bakes the batch size into an attribute.
@@ -25,6 +26,7 @@ import { scatterPays, sparseConv2d } from './sparse-conv.ts';
 import { trainingDense } from './sparse-dense.ts';
 import { plannedImpls } from './submatrix.ts';
 import { type Dfp16Counts, dfp16Impls } from './dfp16-train.ts';
+import { cutLstm } from './lstm-cut.ts';
 import type { TrainTapeEntry } from './types.ts';
 export type { TrainTapeEntry } from './types.ts';
 
@@ -54,8 +56,9 @@ export interface ForwardOptions {
   /** Record the tape (default true). */
   record?: boolean;
   /**
-   * In training, let layers next to a batchwise or structured dropout multiply only the units it
-   * keeps (default true; dropout-plan.ts). false multiplies every unit and masks, as `run` does;
+   * In training, let layers next to a batchwise or structured dropout, and lstm cells with
+   * structured dropout inside, multiply only the units it keeps (default true; dropout-plan.ts,
+   * lstm-cut.ts). false multiplies every unit and masks, as `run` does;
    * the two agree within float32 rounding.
    */
   submatrix?: boolean;
@@ -119,11 +122,13 @@ const quantizeActivation = (weights: Weights) => (e: NodeEvaluation): Tensor => 
 
 export function forward(m: Module, latent: Weights, inputs: Inputs, opts: ForwardOptions = {}): ForwardResult {
   const { weights, quant } = effectiveWeights(m, latent);
-  const plan = opts.training && (opts.submatrix ?? true) && !opts.dfp16 ? planDropout(m, opts.seed ?? 0) : undefined;
-  const impls = opts.dfp16 ? dfp16Impls(opts.dfp16) : IMPLS;
+  const cut = opts.training && (opts.submatrix ?? true) && !opts.dfp16;
+  const plan = cut ? planDropout(m, opts.seed ?? 0) : undefined;
+  const base = opts.dfp16 ? dfp16Impls(opts.dfp16) : IMPLS;
+  const impls = { ...(plan ? plannedImpls(plan, base) : base), ...(cut ? { lstm: cutLstm } : {}) };
   const r = run(m, weights, inputs, {
     training: opts.training, seed: opts.seed, encoding: opts.encoding, record: opts.record ?? true,
-    impls: plan ? plannedImpls(plan, impls) : impls, onNode: quantizeActivation(latent), checkShapes: false,
+    impls, onNode: quantizeActivation(latent), checkShapes: false,
   });
   return { outputs: r.outputs, state: r.state, tape: r.tape ?? [], steps: Math.max(1, m.timesteps), weightQuant: quant };
 }

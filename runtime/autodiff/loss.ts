@@ -68,6 +68,29 @@ function softmaxCrossEntropy(z: Tensor, labels: ArrayLike<number>): { loss: numb
   return { loss: loss / rows, grad };
 }
 
+/**
+ * Mean −log p[label] per row of a network output, in nats: `op` says what the output holds (a
+ * softmax: probabilities; log_softmax: log-probabilities; anything else: logits). Its exp is the
+ * perplexity a language model is compared by. A probability that rounded to 0 in float32 counts
+ * as the smallest float32 (≈ 103 nats), so one such token cannot make the mean infinite.
+ */
+export function meanCrossEntropy(out: Float32Array, classes: number, labels: ArrayLike<number>, op: string): number {
+  const rows = labels.length;
+  let sum = 0;
+  for (let r = 0; r < rows; r++) {
+    const o = r * classes, v = out[o + labels[r]!]!;
+    if (op === 'softmax') sum -= Math.log(Math.max(v, 1.4e-45));
+    else if (op === 'log_softmax') sum -= v;
+    else {
+      let m = -Infinity, s = 0;
+      for (let j = 0; j < classes; j++) m = Math.max(m, out[o + j]!);
+      for (let j = 0; j < classes; j++) s += Math.exp(out[o + j]! - m);
+      sum += m + Math.log(s) - v;
+    }
+  }
+  return sum / rows;
+}
+
 function checkLabels(m: Module, out: Tensor, labels: ArrayLike<number>): number {
   const c = out.shape[out.shape.length - 1]!;
   const rows = out.data.length / c;

@@ -25,6 +25,7 @@ import { sparseConv2dWeightGrad } from './sparse-conv.ts';
 import { type Nonzeros, sparseDenseWeightGrad } from './sparse-dense.ts';
 import { type SavedSubmatrix, cutConvBackward, cutDenseBackward } from './submatrix.ts';
 import { dfp16Backward } from './dfp16-train.ts';
+import { type SavedLstmCut, cutLstmBackward } from './lstm-cut.ts';
 import type { Node } from '../../compiler/ir/module.ts';
 import type { BackwardRule, RuleArgs, RuleResult } from './types.ts';
 
@@ -112,6 +113,8 @@ interface LayerCache { input: Tensor; cache: unknown }
 
 /** Layer by layer from the top: each layer's input gradient, through its dropout mask, feeds the one below. */
 function recurrent(a: RuleArgs): RuleResult {
+  const cut = a.entry.saved.lstmCut as SavedLstmCut | undefined;
+  if (cut) return cutLstmBackward(a, cut);
   const { node, entry } = a;
   const caches = entry.saved.layers as LayerCache[];
   const masks = (entry.saved.masks as Tensor[] | undefined) ?? [];

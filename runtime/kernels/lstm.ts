@@ -16,6 +16,12 @@ export type LstmGateOrder = 'ifgo' | 'iofc';
 
 export interface LstmOptions {
   gateOrder?: LstmGateOrder;
+  /**
+   * Per hidden unit, [H]: 0 drops the unit (its cell and hidden state stay zero), any other value
+   * multiplies its hidden state, which both the output and the recurrence see — an inverted
+   * dropout mask on whole units (structured dropout inside the cell).
+   */
+  scale?: Float32Array;
 }
 
 /** Column offsets (in units of H) of the i, f, g, o blocks. */
@@ -33,6 +39,7 @@ export interface LstmCache {
   c: Float32Array;
   /** Activated gates of every step [T·B, 4H], in storage order. */
   gates: Float32Array;
+  scale?: Float32Array;
 }
 
 export interface LstmResult {
@@ -48,6 +55,8 @@ export function lstm(x: Tensor, wt: RecurrentWeights, h0?: Tensor, c0?: Tensor, 
   const order = opts.gateOrder ?? 'ifgo';
   const [bi, bf, bg, bo] = blocks(order).map((k) => k * d.h) as [number, number, number, number];
   const { b, h } = d;
+  const scale = opts.scale;
+  if (scale) expectShape('lstm', 'unit scale', [scale.length], [h]);
   const bh = b * h;
   const gh = 4 * h;
   const a = inputProjection(x, wt, d);
@@ -62,6 +71,8 @@ export function lstm(x: Tensor, wt: RecurrentWeights, h0?: Tensor, c0?: Tensor, 
     for (let n = 0; n < b; n++) {
       const row = aOff + n * gh;
       for (let j = 0; j < h; j++) {
+        const sj = scale ? scale[j]! : 1;
+        if (sj === 0) continue;
         const ig = sigm(a[row + bi + j]!);
         const fg = sigm(a[row + bf + j]!);
         const gg = Math.tanh(a[row + bg + j]!);
@@ -71,12 +82,12 @@ export function lstm(x: Tensor, wt: RecurrentWeights, h0?: Tensor, c0?: Tensor, 
         const cPrev = t === 0 ? c0d[n * h + j]! : c[q - bh]!;
         const cv = fg * cPrev + ig * gg;
         c[q] = cv;
-        y[q] = og * Math.tanh(cv);
+        y[q] = sj * og * Math.tanh(cv);
       }
     }
   }
   const last = (src: Float32Array): Tensor => ({ shape: [b, h], data: src.slice((d.t - 1) * bh) });
-  return { y: { shape: [d.t, b, h], data: y }, hT: last(y), cT: last(c), cache: { dims: d, order, h0: h0d, c0: c0d, y, c, gates: a } };
+  return { y: { shape: [d.t, b, h], data: y }, hT: last(y), cT: last(c), cache: { dims: d, order, h0: h0d, c0: c0d, y, c, gates: a, scale } };
 }
 
 export interface LstmGrads extends RecurrentGrads {
@@ -100,12 +111,15 @@ export function lstmBackward(x: Tensor, wt: RecurrentWeights, cache: LstmCache, 
     for (let n = 0; n < b; n++) {
       const row = (t * b + n) * gh;
       for (let j = 0; j < h; j++) {
+        const sj = cache.scale ? cache.scale[j]! : 1;
         const s = n * h + j;
+        // A dropped unit's state is a constant zero: no gradient reaches its gates or c0.
+        if (sj === 0) { dc[s] = 0; continue; }
         const q = t * bh + s;
         const ig = g[row + bi + j]!, fg = g[row + bf + j]!, gg = g[row + bg + j]!, og = g[row + bo + j]!;
         const cPrev = t === 0 ? cache.c0[s]! : cache.c[q - bh]!;
         const tc = Math.tanh(cache.c[q]!);
-        const dhv = dh[s]! + (dy ? dy.data[q]! : 0);
+        const dhv = sj * (dh[s]! + (dy ? dy.data[q]! : 0));
         const dcv = dc[s]! + dhv * og * (1 - tc * tc);
         dA[row + bi + j] = dcv * gg * ig * (1 - ig);
         dA[row + bf + j] = dcv * cPrev * fg * (1 - fg);

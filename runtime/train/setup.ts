@@ -72,5 +72,18 @@ export function prepare(source: string, o: PrepareOptions = {}): Prepared {
         'the network needs a `batch` parameter (network NAME(batch = 64) { input x : f32[batch, …] }), or make the two agree'));
     }
   }
+  if (config) vocabFromNetwork(config, r.module);
   return { module: r.module, train, config, warnings: r.diagnostics };
 }
+
+/**
+ * A token data set whose `vocab` is left out takes the network's output classes, so `--set
+ * vocab=2000` shrinks the network and its data together (examples/ptb_lstm.kiln trains that way).
+ */
+function vocabFromNetwork(config: TrainConfig, m: Module): void {
+  if (!TOKEN_DATA.has(config.data.name) || config.data.args.vocab !== undefined) return;
+  const out = m.nodes[m.outputs[0]!]?.type?.shape;
+  if (out?.length) config.data.args = { ...config.data.args, vocab: out[out.length - 1]! };
+}
+
+const TOKEN_DATA = new Set(['sequence', 'sotu']);

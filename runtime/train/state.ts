@@ -26,6 +26,9 @@ export interface EpochReport {
   int16_gemms?: number;
   int16_overflows?: number;
   int16_rescales?: number;
+  /** Sequence models trained with cross-entropy: exp of the mean loss per token. */
+  train_perplexity?: number;
+  test_perplexity?: number;
 }
 
 export interface TrainProgress {

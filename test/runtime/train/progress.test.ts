@@ -39,4 +39,9 @@ describe('epoch lines', () => {
     expect(epochJson(r)).toBe('{"epoch":3,"loss":0.123456,"train_accuracy":0.9512,"test_accuracy":0.96,"seconds":1.234}');
     expect(JSON.parse(epochJson({ ...r, test_accuracy: NaN })).test_accuracy).toBeNull();
   });
+  it('sequence models add their perplexities, for people and programs', () => {
+    const lm = { ...r, train_perplexity: 212.345, test_perplexity: 240.06 };
+    expect(formatEpoch(lm, 10)).toBe('epoch  3/10  loss 0.1235  train 95.12%  test 96.00%  perplexity train 212.3 test 240.1  1.2 s');
+    expect(Object.keys(JSON.parse(epochJson(lm)))).toEqual(['epoch', 'loss', 'train_accuracy', 'test_accuracy', 'train_perplexity', 'test_perplexity', 'seconds']);
+  });
 });
