@@ -30,6 +30,8 @@ export interface AttrSpec {
   type: AttrType;
   /** Absent means required. A function default derives from other attributes (pool stride = kernel). */
   default?: AttrValue | ((attrs: Record<string, AttrValue>) => AttrValue);
+  /** Absent stays absent (no default, not required): its meaning depends on other attributes. */
+  optional?: boolean;
   doc: string;
 }
 

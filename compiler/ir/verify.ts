@@ -81,7 +81,7 @@ export function verifyModule(m: Module, opts: VerifyOptions = {}): string[] {
         if (n.inputs.length < min || n.inputs.length > max) problems.push(`node ${key}: ${n.op} takes ${min}..${max} inputs, has ${n.inputs.length}`);
         for (const a of Object.keys(n.attrs)) if (!spec.attrs.some((s) => s.name === a)) problems.push(`node ${key}: ${n.op} has no attribute "${a}"`);
         for (const s of spec.attrs) {
-          if (!(s.name in n.attrs)) problems.push(`node ${key}: attribute "${s.name}" is missing`);
+          if (!(s.name in n.attrs)) { if (!s.optional) problems.push(`node ${key}: attribute "${s.name}" is missing`); }
           else {
             const why = attrValueProblem(s.type, n.attrs[s.name]);
             if (why) problems.push(`node ${key}: attribute "${s.name}" ${why}`);

@@ -337,7 +337,7 @@ class NetworkBuilder {
       } else assign(n.name, a);
     }
     for (const s of spec.attrs) {
-      if (s.default === undefined && !(s.name in given) && !unresolved.has(s.name) && ok) {
+      if (s.default === undefined && !s.optional && !(s.name in given) && !unresolved.has(s.name) && ok) {
         this.report(error('missing-attr', `${spec.name} needs \`${s.name}\` (${describeType(s.type)}: ${s.doc})`, call.callee.loc, `write \`${spec.name}(${[...spec.positional.slice(0, spec.positional.indexOf(s.name) + 1)].map((p) => p === s.name ? '…' : p).join(', ') || s.name + ' = …'})\` or \`${s.name} = …\``));
         ok = false;
       }
