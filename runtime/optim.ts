@@ -4,12 +4,16 @@
  * are not lost when weights are kept in a low precision. State is plain typed arrays, so it can
  * be checkpointed and restored bit for bit.
  */
+import type { Loc } from '../compiler/lang/ast.ts';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 
 export type Params = Map<string, Float32Array>;
 
+export type OptimizerKind = 'sgd' | 'adam' | 'ebp' | 'coordinate_descent';
+
 export interface OptimizerSpec {
-  kind: 'sgd' | 'adam';
+  /** ebp updates weights itself (runtime/train/ebp.ts); coordinate_descent moves discrete weights and steps the rest with Adam. */
+  kind: OptimizerKind;
   lr: number;
   momentum?: number;
   beta1?: number;
@@ -18,6 +22,17 @@ export interface OptimizerSpec {
   weightDecay?: number;
   /** Keep a compensation term per parameter (Kahan summation of the updates). */
   kahan?: boolean;
+  /** coordinate_descent: share of the discrete weights moved per step, and confirmations tried. */
+  fraction?: number;
+  tries?: number;
+  /** Where the train block names the optimizer, for errors about the network it cannot train. */
+  source?: Loc;
+}
+
+/** Moment slots the optimizer keeps per parameter it steps. */
+export function slotsPerParam(spec: OptimizerSpec): number {
+  if (spec.kind === 'ebp') return 0;
+  return (spec.kind === 'sgd' ? 1 : 2) + (spec.kahan ? 1 : 0);
 }
 
 export type Schedule =
@@ -48,8 +63,7 @@ export class Optimizer {
   private slots(name: string, n: number): Float32Array[] {
     let s = this.state.slots.get(name);
     if (!s) {
-      const count = (this.spec.kind === 'adam' ? 2 : 1) + (this.spec.kahan ? 1 : 0);
-      s = Array.from({ length: count }, () => new Float32Array(n));
+      s = Array.from({ length: slotsPerParam(this.spec) }, () => new Float32Array(n));
       this.state.slots.set(name, s);
     }
     return s;
@@ -71,7 +85,7 @@ export class Optimizer {
       if (!g) continue;
       const s = this.slots(name, w.length);
       const comp = this.spec.kahan ? s[s.length - 1]! : undefined;
-      if (this.spec.kind === 'adam') adam(w, g, s[0]!, s[1]!, comp, lr, wd, beta1, beta2, eps, c1, c2);
+      if (this.spec.kind !== 'sgd') adam(w, g, s[0]!, s[1]!, comp, lr, wd, beta1, beta2, eps, c1, c2);
       else sgd(w, g, momentum > 0 ? s[0]! : undefined, comp, lr, wd, momentum);
     }
   }

@@ -79,7 +79,7 @@ export const TRAIN_SCHEMA: BlockSchema = {
     data: prop('data set and split, e.g. `data mnist(train = 8000, test = 2000)`', { kind: 'call', values: DATASETS }),
     epochs: prop('passes over the training data', int),
     batch: prop('minibatch size', int),
-    optimizer: prop('e.g. `optimizer adam(lr = 1e-3)` or `optimizer sgd(lr = 0.1, momentum = 0.9)`', { kind: 'call', values: ['sgd', 'adam'] }),
+    optimizer: prop('e.g. `optimizer adam(lr = 1e-3)`, `optimizer sgd(lr = 0.1, momentum = 0.9)`, `optimizer ebp` (binary-weight MLPs) or `optimizer coordinate_descent(fraction = 0.001)` (ternary weights)', { kind: 'call', values: ['sgd', 'adam', 'ebp', 'coordinate_descent'] }),
     loss: prop('cross_entropy or mse', { kind: 'word', values: ['cross_entropy', 'mse'] }),
     weight_decay: prop('L2 penalty', { kind: 'number' }),
     schedule: prop('learning-rate schedule, e.g. `schedule step(every = 2, gamma = 0.5)`', { kind: 'call', values: ['constant', 'step', 'cosine'] }),
