@@ -155,7 +155,8 @@ function ebpSample(layers: EbpLayer[], x: Float32Array, label: number, eta: numb
     for (let k = 0; k < L.units; k++) {
       const d = c * delta[k]!, row = k * L.fanIn;
       if (d === 0) continue;
-      for (const j of M.nz) { const h = L.h[row + j]! + d * M.v[j]!; L.h[row + j] = h; wbar[row + j] = Math.tanh(h); }
+      // tanh of the stored float32 h, so a run resumed from h alone computes the same means.
+      for (const j of M.nz) { L.h[row + j] = L.h[row + j]! + d * M.v[j]!; wbar[row + j] = Math.tanh(L.h[row + j]!); }
       if (L.bias) L.bias[k] = L.bias[k]! + d;
     }
     if (down) delta = down;
