@@ -4,13 +4,17 @@
  * are not lost when weights are kept in a low precision. State is plain typed arrays, so it can
  * be checkpointed and restored bit for bit.
  */
+import type { Loc } from '../compiler/lang/ast.ts';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { storeUpdate, type WeightStorage } from './train/storage.ts';
 
 export type Params = Map<string, Float32Array>;
 
+export type OptimizerKind = 'sgd' | 'adam' | 'ebp' | 'coordinate_descent';
+
 export interface OptimizerSpec {
-  kind: 'sgd' | 'adam';
+  /** ebp updates weights itself (runtime/train/ebp.ts); coordinate_descent moves discrete weights and steps the rest with Adam. */
+  kind: OptimizerKind;
   lr: number;
   momentum?: number;
   beta1?: number;
@@ -21,6 +25,17 @@ export interface OptimizerSpec {
   kahan?: boolean;
   /** The format weights are stored in after every update (train/storage.ts); default f32. */
   storage?: WeightStorage;
+  /** coordinate_descent: share of the discrete weights moved per step, and confirmations tried. */
+  fraction?: number;
+  tries?: number;
+  /** Where the train block names the optimizer, for errors about the network it cannot train. */
+  source?: Loc;
+}
+
+/** Moment slots the optimizer keeps per parameter it steps. */
+export function slotsPerParam(spec: OptimizerSpec): number {
+  if (spec.kind === 'ebp') return 0;
+  return (spec.kind === 'sgd' ? 1 : 2) + (spec.kahan ? 1 : 0);
 }
 
 export type Schedule =
@@ -54,8 +69,7 @@ export class Optimizer {
   private slots(name: string, n: number): Float32Array[] {
     let s = this.state.slots.get(name);
     if (!s) {
-      const count = (this.spec.kind === 'adam' ? 2 : 1) + (this.spec.kahan ? 1 : 0);
-      s = Array.from({ length: count }, () => new Float32Array(n));
+      s = Array.from({ length: slotsPerParam(this.spec) }, () => new Float32Array(n));
       this.state.slots.set(name, s);
     }
     return s;
@@ -85,7 +99,7 @@ export class Optimizer {
         base = this.zeros.subarray(0, w.length);
       }
       const f32comp = storage === 'f32' ? comp : undefined;
-      if (this.spec.kind === 'adam') adam(w, g, s[0]!, s[1]!, f32comp, lr, wd, beta1, beta2, eps, c1, c2, out, base);
+      if (this.spec.kind !== 'sgd') adam(w, g, s[0]!, s[1]!, f32comp, lr, wd, beta1, beta2, eps, c1, c2, out, base);
       else sgd(w, g, momentum > 0 ? s[0]! : undefined, f32comp, lr, wd, momentum, out, base);
       if (storage !== 'f32') storeUpdate(w, out, comp, storage);
     }

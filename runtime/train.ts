@@ -2,7 +2,8 @@
  * The training loop: seeded minibatches (a fresh permutation per epoch from a generator whose
  * state is checkpointed), forward + loss + backward (runtime/autodiff.ts), an optimizer step with
  * the epoch's learning rate, batch-norm running statistics carried over, binary latent weights
- * clipped to [−1, 1] (BinaryConnect), then a test-set evaluation per epoch. A run is a function
+ * clipped to [−1, 1] (BinaryConnect) — or another optimizer's step (runtime/train/updates.ts) —
+ * then a test-set evaluation per epoch. A run is a function
  * of its seed: the same seed gives bit-identical weights, and a run resumed from a checkpoint
  * gives the same weights as one that never stopped.
  *
@@ -13,11 +14,9 @@
 import type { Precision } from '../compiler/ir/dtype.ts';
 import type { Module } from '../compiler/ir/module.ts';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
-import { lossAndGradients } from './autodiff.ts';
 import { type Dfp16Counts, dfp16Counts } from './autodiff/dfp16-train.ts';
 import { forward } from './autodiff/forward.ts';
 import { argmaxRows, meanCrossEntropy } from './autodiff/loss.ts';
-import { isQuantizedParam } from './autodiff/precision.ts';
 import { writeCheckpointAtomic } from './checkpoint.ts';
 import type { Dataset, Split } from './data/dataset.ts';
 import { initParams, streamSeed } from './interpreter.ts';
@@ -28,7 +27,8 @@ import { shiftImages } from './train/augment.ts';
 import { roundStored } from './train/storage.ts';
 import { DataOrder, gather, inputPlan } from './train/batches.ts';
 import type { TrainConfig } from './train/config.ts';
-import { type EpochReport, type TrainProgress, paramMap, learnableParams, loadCheckpointInto, paramKey, restoreOptimizer, toCheckpoint } from './train/state.ts';
+import { type EpochReport, type TrainProgress, learnableParams, loadCheckpointInto, restoreOptimizer, toCheckpoint } from './train/state.ts';
+import { makeUpdate } from './train/updates.ts';
 
 export type { EpochReport } from './train/state.ts';
 export { trainConfig, type TrainConfig } from './train/config.ts';
@@ -79,17 +79,6 @@ export interface TrainResult {
   steps: number;
 }
 
-/** Keys of latent binary weights, which BinaryConnect keeps within [−1, 1]. */
-function binaryKeys(m: Module, weights: Weights): string[] {
-  const keys: string[] = [];
-  for (const node of Object.values(m.nodes)) {
-    const p = node.attrs.weights as Precision | undefined;
-    if (p?.dtype !== 'binary') continue;
-    for (const name of Object.keys(weights[node.id] ?? {})) if (isQuantizedParam(node.op, name)) keys.push(paramKey(node.id, name));
-  }
-  return keys;
-}
-
 export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
   const { module: m, config, data } = setup;
   const plan = inputPlan(m, data.train);
@@ -113,7 +102,7 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
   const params = learnableParams(weights);
   // Low-precision storage starts from the stored form of the initial weights (a no-op on resume).
   for (const w of params.values()) roundStored(w, config.optimizer.storage ?? 'f32');
-  const binaries = binaryKeys(m, weights).map((k) => params.get(k)!);
+  const update = makeUpdate(m, config, weights, params, optimizer, o);
   const order = new DataOrder(progress.order);
   const startEpoch = progress.epoch;
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
@@ -125,15 +114,10 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
     for (let b = 0; b < batches; b++) {
       const { x, labels } = gather(data.train, plan, perm, b * plan.batch, plan.batch);
       shiftImages(x, plan.batch, data.train.sampleShape, config.augment.shift, order);
-      const r = lossAndGradients(m, weights, { [plan.id]: x }, labels, {
-        loss: config.loss, seed: streamSeed(progress.seed, `step ${progress.step}`), encoding: o.encoding, submatrix: o.submatrix, deltaL1: config.deltaL1, dfp16: counts,
-      });
+      const r = update(x, labels, lr, streamSeed(progress.seed, `step ${progress.step}`), counts);
       if (!Number.isFinite(r.loss)) {
         throw new KilnError(error('train', `the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}`, undefined, 'lower the learning rate (optimizer …(lr = …))'));
       }
-      optimizer.step(params, paramMap(r.grads.params), lr);
-      for (const [id, ps] of Object.entries(r.state)) for (const [name, t] of Object.entries(ps)) weights[id]![name]!.data.set(t.data);
-      for (const w of binaries) for (let i = 0; i < w.length; i++) w[i] = Math.min(1, Math.max(-1, w[i]!));
       progress.step++;
       lossSum += r.loss;
       correct += r.correct;

@@ -28,9 +28,18 @@ export interface OpSpec {
   params?(inputs: TensorType[], attrs: Record<string, AttrValue>): Record<string, number[]>;
 }
 
+/** Straight-through estimators a quantizer's backward pass may use (Yin et al. 2019; docs/training.md). */
+export const STES = ['identity', 'clipped', 'relu', 'clipped_relu'] as const;
+export type Ste = (typeof STES)[number];
+const steAttr: AttrSpec = {
+  name: 'ste', type: { kind: 'enum', values: STES }, optional: true,
+  doc: 'straight-through estimator of the quantizers\' gradient; absent: the precision\'s default (docs/training.md)',
+};
+
 const precisionAttrs: AttrSpec[] = [
   { name: 'weights', type: { kind: 'precision' }, default: { dtype: 'f32', granularity: 'per_tensor' }, doc: 'precision of the learnable weights' },
   { name: 'activations', type: { kind: 'precision' }, default: { dtype: 'f32', granularity: 'per_tensor' }, doc: 'precision of the output activations' },
+  steAttr,
 ];
 /** Neil et al. 2017's delta networks: see docs/delta-networks.md. */
 const deltaAttr: AttrSpec = {
@@ -211,7 +220,7 @@ const OP_LIST: OpSpec[] = [
     { name: 'min', type: { kind: 'float' }, default: -1, doc: 'lower bound' },
     { name: 'max', type: { kind: 'float' }, default: 1, doc: 'upper bound' },
   ]),
-  { ...unary('sign', '±1 (binarization; straight-through gradient when training)'), infer: ([x]) => ({ shape: [...x!.shape], dtype: 'binary' }) },
+  { ...unary('sign', '±1 (binarization; straight-through gradient when training)', [steAttr]), infer: ([x]) => ({ shape: [...x!.shape], dtype: 'binary' }) },
   {
     name: 'softmax', group: 'activation', doc: 'softmax along an axis', inputs: [1, 1], positional: ['axis'],
     attrs: [{ name: 'axis', type: { kind: 'int' }, default: -1, doc: 'axis to normalize over' }],

@@ -79,7 +79,7 @@ export const TRAIN_SCHEMA: BlockSchema = {
     data: prop('data set and split, e.g. `data mnist(train = 8000, test = 2000)`', { kind: 'call', values: DATASETS }),
     epochs: prop('passes over the training data', int),
     batch: prop('minibatch size', int),
-    optimizer: prop('e.g. `optimizer adam(lr = 1e-3)` or `optimizer sgd(lr = 0.1, momentum = 0.9)`', { kind: 'call', values: ['sgd', 'adam'] }),
+    optimizer: prop('e.g. `optimizer adam(lr = 1e-3)`, `optimizer sgd(lr = 0.1, momentum = 0.9)`, `optimizer ebp` (binary-weight MLPs) or `optimizer coordinate_descent(fraction = 0.001)` (ternary weights)', { kind: 'call', values: ['sgd', 'adam', 'ebp', 'coordinate_descent'] }),
     loss: prop('cross_entropy or mse', { kind: 'word', values: ['cross_entropy', 'mse'] }),
     weight_decay: prop('L2 penalty', { kind: 'number' }),
     delta_l1: prop('weight of the L1 cost on the changes of `delta =` layers (docs/delta-networks.md)', { kind: 'number' }),

@@ -15,6 +15,7 @@
  */
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module, Node, NodeId } from '../../compiler/ir/module.ts';
+import type { Ste } from '../../compiler/ir/ops.ts';
 import type { Tensor } from '../tensor.ts';
 import { run } from '../interpreter.ts';
 import type { Inputs, NodeEvaluation, OpImpl, SpikeEncoding, Weights } from '../interpreter/types.ts';
@@ -97,7 +98,7 @@ export function effectiveWeights(m: Module, weights: Weights): { weights: Weight
     const q = new Map<string, FakeQuant>();
     const eff: Record<string, Tensor> = {};
     for (const [name, t] of Object.entries(own)) {
-      const fq = isQuantizedParam(node.op, name) ? fakeQuantize(t, p, 'weight', own[scaleParamFor(name)]?.data) : undefined;
+      const fq = isQuantizedParam(node.op, name) ? fakeQuantize(t, p, 'weight', own[scaleParamFor(name)]?.data, node.attrs.ste as Ste | undefined) : undefined;
       if (fq) q.set(name, fq);
       eff[name] = fq ? fq.y : t;
     }
@@ -114,7 +115,7 @@ export function effectiveWeights(m: Module, weights: Weights): { weights: Weight
 const quantizeActivation = (weights: Weights) => (e: NodeEvaluation): Tensor => {
   const p = precisionOf(e.node, 'activations');
   if (!p) return e.output;
-  const fq = fakeQuantize(e.output, p, 'activation', weights[e.node.id]?.[OUT_SCALE]?.data);
+  const fq = fakeQuantize(e.output, p, 'activation', weights[e.node.id]?.[OUT_SCALE]?.data, e.node.attrs.ste as Ste | undefined);
   if (!fq) return e.output;
   if (e.entry) Object.assign(e.entry, { outputQuant: fq } satisfies Partial<TrainTapeEntry>);
   return fq.y;

@@ -25,6 +25,8 @@ import { dequantizeTernary, ternarize } from '../kernels/ternary.ts';
 import { chooseExponent, INT16_MAX } from '../kernels/fixed-point.ts';
 import { aroundAxis } from '../kernels/check.ts';
 import { isScaleParam } from '../quantize/layer-precision.ts';
+import type { Ste } from '../../compiler/ir/ops.ts';
+import { defaultSte, quantizedRange, steBackward } from './ste.ts';
 
 export type Role = 'weight' | 'activation';
 
@@ -151,8 +153,16 @@ function fixedInt8(x: Tensor, scale: number[], zeroPoint: number[] | undefined, 
 /**
  * Fake-quantize `x` to precision `p`; undefined for f32 (nothing to do). `scale`, when given, is
  * the layer's static scale (one value, or one per channel): i8's step, i16's 2^e, ternary's α.
+ * `ste` replaces the precision's own straight-through estimator (runtime/autodiff/ste.ts).
  */
-export function fakeQuantize(x: Tensor, p: Precision | undefined, role: Role, scale?: Float32Array): FakeQuant | undefined {
+export function fakeQuantize(x: Tensor, p: Precision | undefined, role: Role, scale?: Float32Array, ste?: Ste): FakeQuant | undefined {
+  const fq = quantize(x, p, role, scale);
+  if (!fq || ste === undefined || ste === defaultSte(p!)) return fq;
+  const r = p!.dtype === 'binary' ? 1 : quantizedRange(fq.y.data);
+  return { y: fq.y, backward: (dy) => steBackward(ste, x, dy, r) };
+}
+
+function quantize(x: Tensor, p: Precision | undefined, role: Role, scale?: Float32Array): FakeQuant | undefined {
   if (!p) return undefined;
   const axis = scale?.length === 1 ? undefined : channelAxis(x, p, role);
   switch (p.dtype) {

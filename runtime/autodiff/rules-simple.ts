@@ -10,7 +10,8 @@ import { logSoftmaxBackward, softmaxBackward } from '../kernels/softmax.ts';
 import { inversePerm, transpose } from '../interpreter/tensor-ops.ts';
 import { roundHalfEven } from '../kernels/quant-int8.ts';
 import { aroundAxis, normAxis } from '../kernels/check.ts';
-import { QUANT_RANGES } from '../../compiler/ir/ops.ts';
+import { QUANT_RANGES, type Ste } from '../../compiler/ir/ops.ts';
+import { steBackward } from './ste.ts';
 import type { BackwardRule } from './types.ts';
 
 function reluBack(x: Tensor, dy: Tensor): Tensor {
@@ -68,7 +69,8 @@ export const SIMPLE_RULES: Record<string, BackwardRule> = {
   tanh: (a) => ({ inputs: [fromOutput(a.entry.output, a.dy!, true)] }),
   hard_tanh: (a) => ({ inputs: [clipBackward(x0(a), a.dy!, a.node.attrs.min as number, a.node.attrs.max as number)] }),
   // BinaryNet's straight-through estimator: pass the gradient where |x| ≤ 1 (Hubara et al. 2016).
-  sign: (a) => ({ inputs: [signSteBackward(x0(a), a.dy!, 1)] }),
+  // Without `ste =`, sign keeps BNN's hardtanh estimator in its own loop (ste.ts: `clipped`).
+  sign: (a) => ({ inputs: [a.node.attrs.ste === undefined ? signSteBackward(x0(a), a.dy!, 1) : steBackward(a.node.attrs.ste as Ste, x0(a), a.dy!, 1)] }),
   softmax: (a) => ({ inputs: [softmaxBackward(a.entry.output, a.dy!, a.node.attrs.axis as number)] }),
   log_softmax: (a) => ({ inputs: [logSoftmaxBackward(a.entry.output, a.dy!, a.node.attrs.axis as number)] }),
   flatten: (a) => ({ inputs: [reshape(a.dy!, x0(a).shape)] }),

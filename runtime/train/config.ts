@@ -8,7 +8,7 @@ import { didYouMean, error, KilnError } from '../../compiler/lang/diagnostics.ts
 import type { Value } from '../../compiler/lang/items.ts';
 import type { TargetProperty, TrainDescription } from '../../compiler/lang/description.ts';
 import type { LossKind } from '../autodiff/loss.ts';
-import type { OptimizerSpec, Schedule } from '../optim.ts';
+import type { OptimizerKind, OptimizerSpec, Schedule } from '../optim.ts';
 import { STORAGE_FORMATS, type WeightStorage } from './storage.ts';
 
 export interface TrainConfig {
@@ -46,7 +46,10 @@ const DATA_ARGS: Record<string, string[]> = {
 const OPTIMIZER_ARGS: Record<string, string[]> = {
   sgd: ['lr', 'momentum', 'kahan', 'storage'],
   adam: ['lr', 'beta1', 'beta2', 'eps', 'kahan', 'storage'],
+  ebp: ['lr'],
+  coordinate_descent: ['lr', 'fraction', 'tries', 'beta1', 'beta2', 'eps'],
 };
+const DEFAULT_LR: Record<OptimizerKind, number> = { sgd: 0.01, adam: 1e-3, ebp: 1, coordinate_descent: 1e-3 };
 const SCHEDULE_ARGS: Record<string, string[]> = { constant: [], step: ['every', 'gamma'], cosine: ['epochs'] };
 
 function fail(p: TargetProperty, message: string, hint?: string): never {
@@ -99,15 +102,19 @@ const positive = (x: number) => x > 0 && Number.isFinite(x);
 const unit = (x: number) => x >= 0 && x < 1;
 
 function optimizer(p: TargetProperty | undefined, weightDecay: number): OptimizerSpec {
-  const kind = p ? ((p.value as CallValue).call as 'sgd' | 'adam') : 'adam';
+  const kind = p ? ((p.value as CallValue).call as OptimizerKind) : 'adam';
   const a = p ? callArgs(p, 'optimizer', OPTIMIZER_ARGS[kind] ?? [], ['lr']) : {};
-  const lr = num(p, a, 'lr', positive, 'a positive number') ?? (kind === 'sgd' ? 0.01 : 1e-3);
-  const spec: OptimizerSpec = { kind, lr, weightDecay, kahan: flag(p, a, 'kahan'), storage: storage(p, a) };
+  const lr = num(p, a, 'lr', positive, 'a positive number') ?? DEFAULT_LR[kind];
+  const spec: OptimizerSpec = { kind, lr, weightDecay, kahan: flag(p, a, 'kahan'), storage: storage(p, a), source: p?.source as Loc | undefined };
   if (kind === 'sgd') spec.momentum = num(p, a, 'momentum', unit, 'in [0, 1)') ?? 0;
-  else {
+  else if (kind !== 'ebp') {
     spec.beta1 = num(p, a, 'beta1', unit, 'in [0, 1)') ?? 0.9;
     spec.beta2 = num(p, a, 'beta2', unit, 'in [0, 1)') ?? 0.999;
     spec.eps = num(p, a, 'eps', positive, 'a positive number') ?? 1e-8;
+  }
+  if (kind === 'coordinate_descent') {
+    spec.fraction = num(p, a, 'fraction', (x) => x > 0 && x <= 1, 'a share of the weights in (0, 1]') ?? 1e-3;
+    spec.tries = num(p, a, 'tries', (x) => Number.isInteger(x) && x >= 1, 'a whole number ≥ 1') ?? 4;
   }
   return spec;
 }

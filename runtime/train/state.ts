@@ -12,7 +12,7 @@ import { readExport } from '../export/model-file.ts';
 import { INPUT_SCALE, OUT_SCALE, isScaleParam, unknownLayers, WEIGHT_SCALE, withPrecisions } from '../quantize/layer-precision.ts';
 import type { Preprocess } from '../data/preprocess.ts';
 import type { Weights } from '../interpreter/types.ts';
-import type { Optimizer, Params } from '../optim.ts';
+import { type Optimizer, type Params, slotsPerParam } from '../optim.ts';
 import { isLearnable, isQuantizedParam } from '../autodiff/precision.ts';
 import { formatShape, size } from '../tensor.ts';
 
@@ -150,7 +150,7 @@ export function splitKey(key: string): [string, string] {
 export function restoreOptimizer(opt: Optimizer, c: Checkpoint, file: string): void {
   const kind = (c.extra as { optimizer?: string }).optimizer;
   if (kind && kind !== opt.spec.kind) throw bad(file, `was trained with ${kind}, but the train block now says ${opt.spec.kind}`, 'resume with the optimizer the run started with');
-  const slots = (opt.spec.kind === 'adam' ? 2 : 1) + (opt.spec.kahan ? 1 : 0);
+  const slots = slotsPerParam(opt.spec);
   for (const [k, v] of c.optimizer.slots) {
     if (v.length !== slots) throw bad(file, `keeps ${v.length} optimizer slot(s) for \`${k}\`, but ${opt.spec.kind}${opt.spec.kahan ? ' with kahan' : ''} needs ${slots}`, 'resume with the optimizer settings the run started with');
   }

@@ -54,7 +54,7 @@ describe('train blocks', () => {
     const diags = checkText(mlp + 'train mlp {\n  data cifar(train = 10)\n  optimizer rmsprop(lr = 1)\n  loss l2\n  epochs 0\n  seed -1\n  epoch 3\n}\n').diagnostics;
     expectDiagnostics(diags, [
       { code: 'property-value', line: 7, col: 8, message: '`data` must be one of mnist(…), iris(…), sequence(…), sequential_mnist(…), slow_signal(…), sotu(…), not `cifar`' },
-      { code: 'property-value', line: 8, col: 13, message: '`optimizer` must be one of sgd(…), adam(…), not `rmsprop`' },
+      { code: 'property-value', line: 8, col: 13, message: '`optimizer` must be one of sgd(…), adam(…), ebp(…), coordinate_descent(…), not `rmsprop`' },
       { code: 'property-value', line: 9, col: 8, message: '`loss` must be one of cross_entropy, mse, not `l2`' },
       { code: 'property-value', line: 10, col: 10, message: '`epochs` expects an integer ≥ 1 but found `0`' },
       { code: 'property-value', line: 11, col: 8, message: '`seed` expects an integer ≥ 0 but found `-1`' },

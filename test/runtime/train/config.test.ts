@@ -59,4 +59,21 @@ describe('train block → configuration', () => {
     expect(failure('data mnist(shift = 20)').message).toContain('0 to 8');
     expect(failure('data iris  optimizer adam(1e-3, 0.9)').message).toContain('at most 1 positional');
   });
+
+  it('reads ebp and coordinate_descent, with their defaults', () => {
+    expect(config('data iris  optimizer ebp').optimizer).toMatchObject({ kind: 'ebp', lr: 1 });
+    expect(config('data iris  optimizer ebp(0.5)').optimizer).toMatchObject({ kind: 'ebp', lr: 0.5 });
+    expect(config('data iris  optimizer coordinate_descent').optimizer).toMatchObject({ kind: 'coordinate_descent', lr: 1e-3, fraction: 1e-3, tries: 4, beta1: 0.9 });
+    expect(config('data iris  optimizer coordinate_descent(lr = 1e-2, fraction = 0.02, tries = 2)').optimizer).toMatchObject({ lr: 1e-2, fraction: 0.02, tries: 2 });
+  });
+
+  it('reports bad ebp and coordinate_descent arguments where they are written, listing the allowed ones', () => {
+    const e = failure('data iris\n  optimizer ebp(momentum = 0.9)');
+    expect(e.diagnostics[0]!.message).toContain('optimizer ebp(…) has no argument `momentum`');
+    expect(e.diagnostics[0]!.hint).toContain('its arguments are: lr');
+    expect(e.diagnostics[0]!.pos).toMatchObject({ line: 8, col: 3 });
+    expect(failure('data iris  optimizer coordinate_descent(fraction = 2)').message).toContain('`fraction` must be a share of the weights in (0, 1], not 2');
+    expect(failure('data iris  optimizer coordinate_descent(tries = 0.5)').message).toContain('`tries` must be a whole number ≥ 1');
+    expect(failure('data iris  optimizer coordinate_descent(values = 3)').diagnostics[0]!.hint).toContain('lr, fraction, tries');
+  });
 });

@@ -1,0 +1,70 @@
+/**
+ * What one training step does with a minibatch, per optimizer: backpropagation and a gradient
+ * step (sgd, adam), expectation backpropagation's moment matching (ebp), or coordinate descent
+ * over discrete weights with Adam on the rest (coordinate_descent). The loop in runtime/train.ts
+ * is the same for all three.
+ */
+import type { Precision } from '../../compiler/ir/dtype.ts';
+import type { Module } from '../../compiler/ir/module.ts';
+import { lossAndGradients } from '../autodiff.ts';
+import type { Dfp16Counts } from '../autodiff/dfp16-train.ts';
+import { isQuantizedParam } from '../autodiff/precision.ts';
+import type { SpikeEncoding, Weights } from '../interpreter/types.ts';
+import { type Optimizer, type Params } from '../optim.ts';
+import type { Tensor } from '../tensor.ts';
+import { coordinateStep, discreteParams } from './coordinate-descent.ts';
+import { ebpLayers, ebpStep } from './ebp.ts';
+import type { TrainConfig } from './config.ts';
+import { paramKey, paramMap } from './state.ts';
+
+export interface StepOutcome { loss: number; correct: number; rows: number }
+/** `dfp16`: the epoch's int16 GEMM counts when the train block asks for `precision dfp16`. */
+export type Update = (x: Tensor, labels: Int32Array, lr: number, seed: number, dfp16?: Dfp16Counts) => StepOutcome;
+
+/** Keys of latent binary weights, which BinaryConnect keeps within [−1, 1]. */
+function binaryKeys(m: Module, weights: Weights): string[] {
+  const keys: string[] = [];
+  for (const node of Object.values(m.nodes)) {
+    const p = node.attrs.weights as Precision | undefined;
+    if (p?.dtype !== 'binary') continue;
+    for (const name of Object.keys(weights[node.id] ?? {})) if (isQuantizedParam(node.op, name)) keys.push(paramKey(node.id, name));
+  }
+  return keys;
+}
+
+/** Batch-norm running statistics as the forward pass left them. */
+function keepState(weights: Weights, state: Weights): void {
+  for (const [id, ps] of Object.entries(state)) for (const [name, t] of Object.entries(ps)) weights[id]![name]!.data.set(t.data);
+}
+
+export function makeUpdate(m: Module, config: TrainConfig, weights: Weights, params: Params, optimizer: Optimizer,
+  o: { encoding?: SpikeEncoding; submatrix?: boolean }): Update {
+  const input = m.inputs[0]!;
+  switch (config.optimizer.kind) {
+    case 'ebp': {
+      const layers = ebpLayers(m, weights);
+      return (x, labels, lr) => ebpStep(layers, x.data, x.shape[0]!, labels, lr);
+    }
+    case 'coordinate_descent': {
+      const discrete = discreteParams(m, weights, config.optimizer.source);
+      const opts = { fraction: config.optimizer.fraction!, tries: config.optimizer.tries!, loss: config.loss };
+      return (x, labels, lr, seed) => {
+        const r = coordinateStep(m, weights, discrete, { [input]: x }, labels, seed, opts);
+        optimizer.step(params, r.realGrads, lr);
+        keepState(weights, r.state);
+        return r;
+      };
+    }
+    default: {
+      const binaries = binaryKeys(m, weights).map((k) => params.get(k)!);
+      return (x, labels, lr, seed, dfp16) => {
+        const r = lossAndGradients(m, weights, { [input]: x }, labels, { loss: config.loss, seed, encoding: o.encoding, submatrix: o.submatrix, deltaL1: config.deltaL1, dfp16 });
+        if (!Number.isFinite(r.loss)) return r;
+        optimizer.step(params, paramMap(r.grads.params), lr);
+        keepState(weights, r.state);
+        for (const w of binaries) for (let i = 0; i < w.length; i++) w[i] = Math.min(1, Math.max(-1, w[i]!));
+        return r;
+      };
+    }
+  }
+}
