@@ -45,7 +45,7 @@ const denseOp: OpImpl = (ctx) => trainingDense(ctx.inputs[0]!, ctx.params.weight
  */
 const convOp = (spikeFed: ReadonlySet<NodeId>): OpImpl => (ctx) => {
   const x = ctx.inputs[0]!;
-  if (spikeConvApplies(ctx.node, spikeFed)) {
+  if (spikeConvApplies(ctx.node, spikeFed, x)) {
     const y = spikeConv2d(x, ctx.params.weight!, ctx.params.bias, convOptions(ctx.node), scratchIn(ctx.memory));
     if (y) { ctx.save('spikes', true); return y; }
   }

@@ -97,15 +97,15 @@ export function scratchIn(memory: Map<string, unknown>): SpikeConvScratch {
   return s;
 }
 
-/** Whether a conv2d node may take the event-driven path: its input is a spike tensor and it has one group. */
-export function spikeConvApplies(node: Node, spikeFed: ReadonlySet<string>): boolean {
-  return spikeFed.has(node.id) && ((node.attrs.groups as number | undefined) ?? 1) === 1;
+/** Whether a conv2d node takes the event-driven path: one group, input x a spike tensor sparse enough. */
+export function spikeConvApplies(node: Node, spikeFed: ReadonlySet<string>, x: Tensor): boolean {
+  return spikeFed.has(node.id) && ((node.attrs.groups as number | undefined) ?? 1) === 1 && density(x.data) <= SPIKE_CONV_DENSITY;
 }
 
-/** y = conv2d(x, w) + b for 0/1 x, or undefined when x is not 0/1 (scratch.gather) or too dense for lists to pay. */
+/** y = conv2d(x, w) + b for 0/1 x, or undefined when x is not 0/1 (scratch.gather). */
 export function spikeConv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, opts: Conv2dOptions, scratch: SpikeConvScratch): Tensor | undefined {
   const g = convGeometry('conv2d', x.shape, w.shape, opts);
-  if (density(x.data) > SPIKE_CONV_DENSITY || !scratch.gather(g, x.data)) return undefined;
+  if (!scratch.gather(g, x.data)) return undefined;
   const { n, cout, oh, ow, kdim } = g;
   const hw = oh * ow;
   const wt = scratch.transposed(w.data, cout, kdim);
