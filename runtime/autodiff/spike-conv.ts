@@ -11,8 +11,9 @@
  * float64 as the GEMM's are, so results differ from the dense path only in summation order. Any
  * stride, pad and dilation; groups 1.
  *
- * The lists and the transposed weights live in one `SpikeConvScratch` per layer and run, reused
- * by every time step: a step allocates nothing but its output.
+ * The lists and the transposed weights live in one `SpikeConvScratch` per layer and run (forward)
+ * or sweep (backward), reused by every time step: a step allocates its results, dy's pixel-major
+ * copy and the offset tables (a padded copy of x when the layer pads), not the lists.
  */
 import type { Node } from '../../compiler/ir/module.ts';
 import { type Tensor, zeros } from '../tensor.ts';
