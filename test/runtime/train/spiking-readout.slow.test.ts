@@ -1,7 +1,7 @@
 /**
  * The membrane-potential readout (Lee, Delbruck & Pfeiffer 2016) against a spike-rate readout on
- * a cut-down spiking_cnn (4 time steps, batch 8, 150 steps on 1,200 digits, so it runs in well
- * under a minute): the same network, seed and minibatches, only the output layer differs. The
+ * a cut-down spiking_cnn (4 time steps, batch 8, 150 steps on 1,200 digits: about 23 s of CPU
+ * each): the same network, seed and minibatches, only the output layer differs. The
  * readout gives the loss a signal at every neuron and step where spike rates give one only near the
  * threshold, so it learns more from the same steps. The full example (10 steps, 98 %) is in
  * docs/techniques.md.
@@ -35,7 +35,8 @@ describe('membrane-potential readout (short run)', () => {
     const mem = accuracyWith(membrane);
     const rate = accuracyWith('lif(reset = zero, surrogate = atan)');
     console.log(`held-out accuracy after 150 steps: membrane readout ${(100 * mem).toFixed(1)} %, spike-rate readout ${(100 * rate).toFixed(1)} %`);
-    expect(mem).toBeGreaterThan(0.6);
+    // Measured: 89.0 % against 81.5 % (docs/techniques.md).
+    expect(mem).toBeGreaterThan(0.8);
     expect(mem).toBeGreaterThan(rate);
   }, 4 * MINUTES);
 });
