@@ -339,8 +339,9 @@ const OP_LIST: OpSpec[] = [
       // The slopes where each surrogate trains well: atan at 25 is nearly a spike itself (its
       // kernel's own default is 2); measured on spiking_cnn's short run, 44.5% at 25 vs 80.0% at 2.
       { name: 'slope', type: { kind: 'float', min: 0 }, default: (a) => LIF_SLOPE[a.surrogate as string] ?? 25, doc: 'sharpness of the surrogate (default: 25 fast_sigmoid, 2 atan, 1 triangle and straight_through)' },
+      { name: 'readout', type: { kind: 'enum', values: ['spikes', 'membrane'] }, default: 'spikes', doc: 'spikes: the output is 0/1 spikes (their rate over the steps); membrane: the neurons never fire and the output is their membrane potential, averaged over the steps (a network output only; the loss acts on it)' },
     ],
-    infer: ([x]) => ({ shape: [...x!.shape], dtype: 'spike' }),
+    infer: ([x], a) => ({ shape: [...x!.shape], dtype: a.readout === 'membrane' ? 'f32' : 'spike' }),
   },
   {
     name: 'quantize', group: 'activation', doc: 'ONNX QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) into an integer range, one scale and zero point per tensor or per slice along `axis` (what imported Q/DQ models compute)', inputs: [1, 1], positional: [],

@@ -388,6 +388,24 @@ export interface BuildOptions {
   overrides?: Map<string, number>;
 }
 
+/**
+ * A membrane readout never spikes: it is what a loss reads, not what a chip sends on. Feeding it to
+ * another layer would make a non-spiking layer inside a spiking network, which the neuromorphic
+ * mapping and cost models do not describe.
+ */
+function membraneReadoutsFeedingLayers(nodes: Record<string, Node>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const n of Object.values(nodes)) {
+    for (const id of n.inputs) {
+      const from = nodes[id];
+      if (from?.op !== 'lif' || from.attrs.readout !== 'membrane') continue;
+      out.push(error('attr-type', `\`${from.id}\` reads out its membrane potential (readout = membrane) but feeds \`${n.id}\``, from.loc,
+        'only a network output may use `readout = membrane`; make it the output, or keep spikes for a hidden layer'));
+    }
+  }
+  return out;
+}
+
 export function buildNetwork(program: Program, decl: NetworkDecl, opts: BuildOptions = {}): BuildResult {
   const b = new NetworkBuilder(program);
   const overrides = new Map([...(opts.overrides ?? new Map<string, number>())].map(([k, v]) => [k, { value: v }]));
@@ -399,6 +417,7 @@ export function buildNetwork(program: Program, decl: NetworkDecl, opts: BuildOpt
   if (spiking && timesteps === undefined && !decl.body.some((s) => s.kind === 'timesteps')) {
     b.diagnostics.push(error('missing-attr', `network \`${decl.name.name}\` has spiking layers (\`${spiking.id}\`) but no \`timesteps\``, decl.name.loc, 'add a line `timesteps 25` (how many steps one inference runs)'));
   }
+  b.diagnostics.push(...membraneReadoutsFeedingLayers(b.nodes));
   const module: Module = { name: decl.name.name, params: Object.fromEntries(env), timesteps: timesteps ?? 1, inputs, outputs, nodes: b.nodes };
   if (b.diagnostics.some((d) => d.severity === 'error')) return { partial: module, diagnostics: b.diagnostics };
   return { module, diagnostics: b.diagnostics };

@@ -6,9 +6,10 @@
  * evaluation is recorded on a tape with the parameters it used and the straight-through backward
  * of its output quantization. Training also swaps in faster op implementations that differ from
  * the interpreter's only in summation order: dense and conv2d layers on mostly-zero inputs skip the
- * zeros (sparse-dense.ts, sparse-conv.ts), layers next to a batchwise dropout multiply only
- * the kept units (dropout-plan.ts, submatrix.ts), and so does an lstm with structured dropout
- * inside its cell (lstm-cut.ts).
+ * zeros (sparse-dense.ts, sparse-conv.ts), conv2d layers on spikes add the weights of the active
+ * inputs (spike-conv.ts), layers next to a batchwise dropout multiply only the kept units
+ * (dropout-plan.ts, submatrix.ts), and so does an lstm with structured dropout inside its cell
+ * (lstm-cut.ts).
  *
  * It does not check shapes against the module's declared batch: a module compiled for batch 64
  * runs on any batch as long as no op bakes the batch size into an attribute.
@@ -16,15 +17,17 @@
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module, Node, NodeId } from '../../compiler/ir/module.ts';
 import type { Ste } from '../../compiler/ir/ops.ts';
-import type { Tensor } from '../tensor.ts';
+import { type Tensor, zeros } from '../tensor.ts';
 import { run } from '../interpreter.ts';
 import type { Inputs, NodeEvaluation, OpImpl, SpikeEncoding, Weights } from '../interpreter/types.ts';
 import { type FakeQuant, fakeQuantize, isQuantizedParam } from './precision.ts';
-import { LAYER_OPS, convOptions } from '../interpreter/ops-layers.ts';
+import { LAYER_OPS, convOptions, lifOptions } from '../interpreter/ops-layers.ts';
+import { lifStepForward } from '../kernels/lif-fused.ts';
 import { planDropout } from './dropout-plan.ts';
 import { OUT_SCALE, scaleParamFor } from '../quantize/layer-precision.ts';
 import { scatterPays, sparseConv2d } from './sparse-conv.ts';
 import { trainingDense } from './sparse-dense.ts';
+import { scratchIn, spikeConv2d, spikeConvApplies } from './spike-conv.ts';
 import { plannedImpls } from './submatrix.ts';
 import { type Dfp16Counts, dfp16Impls } from './dfp16-train.ts';
 import { cutLstm } from './lstm-cut.ts';
@@ -39,15 +42,45 @@ export { timeVarying } from '../interpreter.ts';
  */
 const denseOp: OpImpl = (ctx) => ctx.node.attrs.delta !== undefined ? LAYER_OPS.dense!(ctx) : trainingDense(ctx.inputs[0]!, ctx.params.weight!, ctx.params.bias, ctx.save);
 
-/** Likewise a stride-1 conv2d on mostly-zero input (MNIST pixels, spikes) scatters from its nonzeros. */
-const convOp: OpImpl = (ctx) => {
+/**
+ * A conv2d whose input is a spike tensor adds the weights of its active inputs (spike-conv.ts),
+ * with one scratch per layer and run; likewise a stride-1 conv2d on mostly-zero input (MNIST
+ * pixels) scatters from its nonzeros.
+ */
+const convOp = (spikeFed: ReadonlySet<NodeId>): OpImpl => (ctx) => {
   const x = ctx.inputs[0]!;
+  if (spikeConvApplies(ctx.node, spikeFed, x)) {
+    const y = spikeConv2d(x, ctx.params.weight!, ctx.params.bias, convOptions(ctx.node), scratchIn(ctx.memory));
+    if (y) { ctx.save('spikes', true); return y; }
+  }
   if (!scatterPays(ctx.node, x)) return LAYER_OPS.conv2d!(ctx);
   ctx.save('sparse', true);
   return sparseConv2d(x, ctx.params.weight!, ctx.params.bias, convOptions(ctx.node));
 };
 
-const IMPLS = { dense: denseOp, conv2d: convOp } as const;
+/** Nodes whose (first) input is a spike tensor: a lif's output, or a pool, flatten, … of one. */
+function spikeFedNodes(m: Module): Set<NodeId> {
+  const fed = new Set<NodeId>();
+  for (const n of Object.values(m.nodes)) {
+    const from = n.inputs[0] === undefined ? undefined : m.nodes[n.inputs[0]];
+    if (from?.type?.dtype === 'spike') fed.add(n.id);
+  }
+  return fed;
+}
+
+/** LIF steps fused, the membrane kept in one buffer per layer and run (lif-fused.ts). */
+const lifOp: OpImpl = (ctx) => {
+  const x = ctx.inputs[0]!;
+  let v = ctx.memory.get('membrane') as Float32Array | undefined;
+  if (!v) ctx.memory.set('membrane', (v = new Float32Array(x.data.length)));
+  const out = zeros(x.shape);
+  const u = new Float32Array(x.data.length);
+  lifStepForward(lifOptions(ctx.node), x.data, v, out.data, u);
+  ctx.save('lifStep', u);
+  return out;
+};
+
+const impls = (m: Module) => ({ dense: denseOp, conv2d: convOp(spikeFedNodes(m)), lif: lifOp });
 
 
 export interface ForwardOptions {
@@ -125,11 +158,11 @@ export function forward(m: Module, latent: Weights, inputs: Inputs, opts: Forwar
   const { weights, quant } = effectiveWeights(m, latent);
   const cut = opts.training && (opts.submatrix ?? true) && !opts.dfp16;
   const plan = cut ? planDropout(m, opts.seed ?? 0) : undefined;
-  const base = opts.dfp16 ? dfp16Impls(opts.dfp16) : IMPLS;
-  const impls = { ...(plan ? plannedImpls(plan, base) : base), ...(cut ? { lstm: cutLstm } : {}) };
+  const base = opts.dfp16 ? dfp16Impls(opts.dfp16) : impls(m);
+  const all = { ...(plan ? plannedImpls(plan, base) : base), ...(cut ? { lstm: cutLstm } : {}) };
   const r = run(m, weights, inputs, {
     training: opts.training, seed: opts.seed, encoding: opts.encoding, record: opts.record ?? true,
-    impls, onNode: quantizeActivation(latent), checkShapes: false,
+    impls: all, onNode: quantizeActivation(latent), checkShapes: false,
   });
   return { outputs: r.outputs, state: r.state, tape: r.tape ?? [], steps: Math.max(1, m.timesteps), weightQuant: quant };
 }

@@ -4,12 +4,13 @@
  * layers (BPTT per stacked layer, through the between-layer dropout masks) and LIF neurons
  * (surrogate-gradient BPTT across the network's time steps, carried in the node's memory).
  */
-import { type Tensor, reshape } from '../tensor.ts';
+import { type Tensor, reshape, zeros } from '../tensor.ts';
 import { batchNormBackward } from '../kernels/batchnorm.ts';
 import { mul, reduceToShape } from '../kernels/broadcast.ts';
 import { conv2dBackward } from '../kernels/conv2d-backward.ts';
 import { denseBackward } from '../kernels/dense.ts';
 import { lifBackward, type LifCache } from '../kernels/lif.ts';
+import { lifStepBackward } from '../kernels/lif-fused.ts';
 import { embeddingBackward } from '../kernels/movement.ts';
 import { avgPoolBackward, globalAvgPoolBackward, maxPoolBackward, type PoolOptions } from '../kernels/pool.ts';
 import { gruBackward, type GruCache } from '../kernels/gru.ts';
@@ -19,9 +20,10 @@ import type { DeltaRecurrentCache } from '../kernels/delta-recurrent.ts';
 import type { RecurrentGrads, RecurrentWeights } from '../kernels/rnn-common.ts';
 import { applyMask } from '../interpreter/dropout.ts';
 import { matmul, transpose } from '../interpreter/tensor-ops.ts';
-import { convOptions } from '../interpreter/ops-layers.ts';
+import { convOptions, lifOptions } from '../interpreter/ops-layers.ts';
 import { deltaDenseRule, deltaLayerBackward } from './delta-rules.ts';
 import { sparseConv2dWeightGrad } from './sparse-conv.ts';
+import { scratchIn, spikeConv2dWeightGrad } from './spike-conv.ts';
 import { type Nonzeros, sparseDenseWeightGrad } from './sparse-dense.ts';
 import { type SavedSubmatrix, cutConvBackward, cutDenseBackward } from './submatrix.ts';
 import { dfp16Backward } from './dfp16-train.ts';
@@ -81,10 +83,12 @@ function conv2d(a: RuleArgs): RuleResult {
   const cut = a.entry.saved.submatrix as SavedSubmatrix | undefined;
   if (cut) return cutConvBackward(a, cut, opts);
   const x = a.entry.inputs[0]!;
-  // After a scatter forward (sparse-conv.ts) the weight gradient takes the same walk.
-  const sparse = a.entry.saved.sparse === true;
-  const g = conv2dBackward(x, p.weight!, a.dy!, opts, { input: a.want[0], weight: !sparse, bias: p.bias !== undefined });
-  const dw = sparse ? sparseConv2dWeightGrad(x, p.weight!.shape, a.dy!, opts) : g.dw!;
+  // After a scatter forward (sparse-conv.ts) or a spike forward (spike-conv.ts) the weight
+  // gradient takes the same walk.
+  const sparse = a.entry.saved.sparse === true, spikes = a.entry.saved.spikes === true;
+  const g = conv2dBackward(x, p.weight!, a.dy!, opts, { input: a.want[0], weight: !sparse && !spikes, bias: p.bias !== undefined });
+  const dw = sparse ? sparseConv2dWeightGrad(x, p.weight!.shape, a.dy!, opts)
+    : spikes ? spikeConv2dWeightGrad(x, p.weight!.shape, a.dy!, opts, scratchIn(a.memory))! : g.dw!;
   return { inputs: [g.dx], params: { weight: dw, ...(g.db ? { bias: g.db } : {}) } };
 }
 
@@ -99,12 +103,32 @@ function dropout(a: RuleArgs): RuleResult {
   return { inputs: [mask ? applyMask(a.dy!, mask) : a.dy!] };
 }
 
+/**
+ * BPTT through one LIF step; dL/dv flows to the previous step through the node's memory. After
+ * training's fused forward (saved `lifStep`: u) the fused backward updates one carry buffer in
+ * place; after the interpreter's own step, the reference kernel. A membrane readout's output is
+ * its membrane v, so its gradient joins the carry as dL/dv.
+ */
 function lif(a: RuleArgs): RuleResult {
-  const cache = a.entry.saved.lif as LifCache;
   const x = a.entry.inputs[0]!;
+  const u = a.entry.saved.lifStep as Float32Array | undefined;
+  if (u) {
+    let carry = a.memory.get('carry') as Float32Array | undefined;
+    if (!a.dy && !carry) return {};
+    if (!carry) a.memory.set('carry', (carry = new Float32Array(u.length)));
+    const dx = zeros(x.shape);
+    lifStepBackward(lifOptions(a.node), u, a.entry.output.data, a.dy?.data, carry, dx.data);
+    return { inputs: [dx] };
+  }
+  const cache = a.entry.saved.lif as LifCache;
   const carry = a.memory.get('dv') as Tensor | undefined;
   if (!a.dy && !carry) return {};
-  const r = lifBackward(cache, a.dy && reshape(a.dy, cache.shape), carry && reshape(carry, cache.shape));
+  let dSpikes = a.dy, dv = carry;
+  if (!cache.opts.fire && a.dy) {
+    dv = carry ? { shape: carry.shape, data: carry.data.map((c, i) => c + a.dy!.data[i]!) } : a.dy;
+    dSpikes = undefined;
+  }
+  const r = lifBackward(cache, dSpikes && reshape(dSpikes, cache.shape), dv && reshape(dv, cache.shape));
   a.memory.set('dv', r.dv0);
   return { inputs: [reshape(r.dInput, x.shape)] };
 }

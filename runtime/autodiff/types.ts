@@ -32,8 +32,10 @@ export type BackwardRule = (a: RuleArgs) => RuleResult;
 /**
  * A tape entry of training's forward pass. Beyond what TapeEntry lists, `saved` holds what
  * training's own op implementations leave for their backward rules: `nonzeros` (a dense layer
- * that took the sparse path: its input's nonzero lists), `sparse` (a conv2d that scattered) and
- * `submatrix` (a layer cut by a dropout plan: kept units and the operands it multiplied).
+ * that took the sparse path: its input's nonzero lists), `sparse` (a conv2d that scattered),
+ * `spikes` (a conv2d that walked its input's active spikes), `lifStep` (a fused LIF step: its
+ * pre-reset membrane u) and `submatrix` (a layer cut by a dropout plan: kept units and the
+ * operands it multiplied).
  */
 export interface TrainTapeEntry extends TapeEntry {
   /** Straight-through backward of the output's activation quantization. */

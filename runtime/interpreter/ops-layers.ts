@@ -8,6 +8,7 @@ import type { Node } from '../../compiler/ir/module.ts';
 import { type Conv2dOptions, conv2d } from '../kernels/conv2d.ts';
 import { dense } from '../kernels/dense.ts';
 import { lif, type LifReset, type Surrogate } from '../kernels/lif.ts';
+import type { LifStepOptions } from '../kernels/lif-fused.ts';
 import { embedding } from '../kernels/movement.ts';
 import { avgPool, globalAvgPool, maxPool, type PoolOptions } from '../kernels/pool.ts';
 import { deltaDenseOp, deltaTheta } from './delta.ts';
@@ -51,18 +52,28 @@ function batchnorm(ctx: OpContext): Tensor {
   return r.y;
 }
 
-/** One time step of LIF neurons; the membrane carries over to the next step of the same run. */
+/** A lif node's attributes as the kernels take them. */
+export function lifOptions(node: Node): LifStepOptions {
+  const a = node.attrs;
+  return {
+    decay: a.decay as number, threshold: a.threshold as number, reset: a.reset as LifReset, surrogate: a.surrogate as Surrogate,
+    alpha: a.slope as number, detachReset: false, fire: a.readout !== 'membrane',
+  };
+}
+
+/**
+ * One time step of LIF neurons; the membrane carries over to the next step of the same run. A
+ * membrane readout returns the membrane potential instead of spikes (it never fires, so there is
+ * no reset and the two are the same).
+ */
 function lifStep(ctx: OpContext): Tensor {
   const x = ctx.inputs[0]!;
-  const a = ctx.node.attrs;
   const v0 = ctx.memory.get('v') as Tensor | undefined;
-  const r = lif(reshape(x, [1, ...x.shape]), {
-    decay: a.decay as number, threshold: a.threshold as number, reset: a.reset as LifReset,
-    surrogate: a.surrogate as Surrogate, alpha: a.slope as number, v0,
-  });
+  const o = lifOptions(ctx.node);
+  const r = lif(reshape(x, [1, ...x.shape]), { ...o, v0 });
   ctx.memory.set('v', reshape(r.v, x.shape));
   ctx.save('lif', r.cache);
-  return reshape(r.spikes, x.shape);
+  return reshape(o.fire ? r.spikes : r.v, x.shape);
 }
 
 /** Identity in inference; in training one mask per run, shared by every time step of a spiking net. */

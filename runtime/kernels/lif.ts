@@ -26,6 +26,8 @@ export interface LifOptions {
   /** The surrogate's sharpness α (see above); defaults per surrogate. */
   alpha?: number;
   detachReset?: boolean;
+  /** false: the neurons never fire (a membrane readout: u is a leaky integral of the input). Default true. */
+  fire?: boolean;
   /** Initial membrane potential [...]; zeros when absent. */
   v0?: Tensor;
 }
@@ -67,7 +69,7 @@ export function lif(input: Tensor, o: LifOptions): LifResult {
   const neurons = steps === 0 ? 0 : input.data.length / steps;
   const opts = {
     decay: o.decay, threshold: o.threshold ?? 1, reset: o.reset ?? 'subtract', surrogate: o.surrogate ?? 'fast_sigmoid',
-    alpha: o.alpha ?? DEFAULT_ALPHA[o.surrogate ?? 'fast_sigmoid'], detachReset: o.detachReset ?? false,
+    alpha: o.alpha ?? DEFAULT_ALPHA[o.surrogate ?? 'fast_sigmoid'], detachReset: o.detachReset ?? false, fire: o.fire ?? true,
   } satisfies LifCache['opts'];
   expect('lif', Number.isFinite(opts.decay) && Number.isFinite(opts.threshold), 'decay and threshold must be finite numbers');
   if (o.v0) expect('lif', o.v0.data.length === neurons, `initial membrane needs ${neurons} values, got ${o.v0.data.length}`);
@@ -75,13 +77,13 @@ export function lif(input: Tensor, o: LifOptions): LifResult {
   const u = new Float32Array(input.data.length);
   const v = new Float32Array(input.data.length);
   const s = new Float32Array(input.data.length);
-  const { decay, threshold, reset } = opts;
+  const { decay, threshold, reset, fire } = opts;
   for (let t = 0; t < steps; t++) {
     const off = t * neurons;
     for (let n = 0; n < neurons; n++) {
       const prev = t === 0 ? v0[n]! : v[off - neurons + n]!;
       const uv = decay * prev + input.data[off + n]!;
-      const spike = uv >= threshold ? 1 : 0;
+      const spike = fire && uv >= threshold ? 1 : 0;
       u[off + n] = uv;
       s[off + n] = spike;
       v[off + n] = reset === 'zero' ? uv * (1 - spike) : uv - threshold * spike;
@@ -104,7 +106,7 @@ export interface LifGrads {
  */
 export function lifBackward(cache: LifCache, dSpikes?: Tensor, dv?: Tensor): LifGrads {
   const { steps, neurons, u, spikes } = cache;
-  const { decay, threshold, reset, surrogate, alpha, detachReset } = cache.opts;
+  const { decay, threshold, reset, surrogate, alpha, detachReset, fire } = cache.opts;
   const total = steps * neurons;
   if (dSpikes) expect('lif backward', dSpikes.data.length === total, 'spike gradient must have the shape of the input');
   if (dv) expect('lif backward', dv.data.length === total, 'membrane gradient must have the shape of the input');
@@ -122,7 +124,8 @@ export function lifBackward(cache: LifCache, dSpikes?: Tensor, dv?: Tensor): Lif
       const dvdu = reset === 'zero' ? 1 - sv : 1;
       const dvds = detachReset ? 0 : reset === 'zero' ? -uv : -threshold;
       const gs = (dSpikes ? dSpikes.data[q]! : 0) + gv * dvds;
-      const gu = gv * dvdu + gs * surrogateGrad(surrogate, uv - threshold, alpha);
+      // Neurons that never fire have no spike function to stand in for.
+      const gu = gv * dvdu + (fire ? gs * surrogateGrad(surrogate, uv - threshold, alpha) : 0);
       dInput.data[q] = gu;
       const prev = t === 0 ? cache.v0[n]! : cache.v[q - neurons]!;
       dDecay += gu * prev;

@@ -28,7 +28,7 @@ function tokens(m: Module, vocab: number): Inputs {
 const cases: [string, () => Module, (m: Module) => Inputs][] = [
   ['mlp', () => example('mlp', { batch: 4 }), (m) => inputsFor(m, 1)],
   ['lenet5 (batchwise dropout)', () => example('lenet5', { batch: 3 }), (m) => inputsFor(m, 2)],
-  ['spiking_cnn (batch norm, lif, 25 steps)', () => example('spiking_cnn', { batch: 2 }), (m) => inputsFor(m, 3)],
+  ['spiking_cnn (batch norm, lif, 10 steps, membrane readout)', () => example('spiking_cnn', { batch: 2 }), (m) => inputsFor(m, 3)],
   ['ptb_lstm (embedding, 2-layer lstm, structured dropout)', () => example('ptb_lstm', { batch: 2, steps: 4, vocab: 30, width: 6 }), (m) => tokens(m, 30)],
 ];
 

@@ -1,0 +1,68 @@
+/**
+ * One time step of LIF neurons as training runs it, fused: membrane update, threshold, reset and
+ * (backward) the surrogate derivative in one pass over the neurons, with the membrane and its
+ * gradient carried in buffers that live for the whole run or sweep. The dynamics and surrogates
+ * are lif.ts's, which stays the reference definition; a test holds the two equal. Per step this
+ * allocates only what the tape keeps (the output, and u for the backward pass).
+ *
+ * With `fire` false (a membrane readout, `lif(readout = membrane)`) the neurons never fire: the
+ * output is the membrane potential u itself, a leaky integrator of the input, and its gradient
+ * flows straight through the leak with no surrogate.
+ */
+import { type LifReset, type Surrogate, surrogateGrad } from './lif.ts';
+
+export interface LifStepOptions {
+  decay: number;
+  threshold: number;
+  reset: LifReset;
+  surrogate: Surrogate;
+  alpha: number;
+  detachReset: boolean;
+  fire: boolean;
+}
+
+/**
+ * u = decay·v + x; out = (u ≥ θ) as 0/1 (or u when not firing); v ← u(1 − s) or u − θs, in place.
+ * u receives the pre-reset membrane for the backward pass.
+ */
+export function lifStepForward(o: LifStepOptions, x: Float32Array, v: Float32Array, out: Float32Array, u: Float32Array): void {
+  const { decay, threshold } = o;
+  const n = x.length;
+  if (!o.fire) {
+    for (let i = 0; i < n; i++) { const uv = decay * v[i]! + x[i]!; u[i] = uv; v[i] = uv; out[i] = uv; }
+    return;
+  }
+  const zero = o.reset === 'zero';
+  for (let i = 0; i < n; i++) {
+    const uv = decay * v[i]! + x[i]!;
+    const s = uv >= threshold ? 1 : 0;
+    u[i] = uv;
+    out[i] = s;
+    v[i] = zero ? uv * (1 - s) : uv - threshold * s;
+  }
+}
+
+/**
+ * Backward of one step. `carry` holds dL/dv of this step's post-reset membrane (from the next
+ * step) and is replaced in place by dL/dv of the previous step's; dy is dL/d(out), absent when
+ * only the carry flows. dx receives dL/dx.
+ */
+export function lifStepBackward(o: LifStepOptions, u: Float32Array, out: Float32Array, dy: Float32Array | undefined, carry: Float32Array, dx: Float32Array): void {
+  const { decay, threshold, surrogate, alpha, detachReset } = o;
+  const n = u.length;
+  if (!o.fire) {
+    for (let i = 0; i < n; i++) { const gu = carry[i]! + (dy ? dy[i]! : 0); dx[i] = gu; carry[i] = decay * gu; }
+    return;
+  }
+  const zero = o.reset === 'zero';
+  for (let i = 0; i < n; i++) {
+    const uv = u[i]!, s = out[i]!, gv = carry[i]!;
+    // v = u(1 − s) or u − θs: ∂v/∂u and ∂v/∂s.
+    const dvdu = zero ? 1 - s : 1;
+    const dvds = detachReset ? 0 : zero ? -uv : -threshold;
+    const gs = (dy ? dy[i]! : 0) + gv * dvds;
+    const gu = gv * dvdu + gs * surrogateGrad(surrogate, uv - threshold, alpha);
+    dx[i] = gu;
+    carry[i] = decay * gu;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Training's fused LIF step (lif-fused.ts), run step by step with its membrane and carry buffers,
+ * equals the reference kernel (lif.ts) over the whole [T, …] sequence: spikes, pre-reset membrane
+ * and BPTT input gradients, for every surrogate, reset mode and the detach option, and for a
+ * membrane readout (neurons that never fire).
+ */
+import { describe, expect, it } from 'vitest';
+import { type LifStepOptions, lifStepBackward, lifStepForward } from '../../../runtime/kernels/lif-fused.ts';
+import { lif, lifBackward, type LifReset, type Surrogate } from '../../../runtime/kernels/lif.ts';
+import { mulberry32, randomUniform } from '../../../runtime/tensor.ts';
+
+const T = 7, N = 40;
+
+function compare(o: LifStepOptions): void {
+  const x = randomUniform([T, N], mulberry32(3), -0.5, 1.2);
+  const dy = randomUniform([T, N], mulberry32(4), -1, 1);
+  const ref = lif(x, o);
+  const refB = o.fire ? lifBackward(ref.cache, dy) : lifBackward(ref.cache, undefined, dy);
+  const v = new Float32Array(N), carry = new Float32Array(N);
+  const outs: Float32Array[] = [], us: Float32Array[] = [];
+  for (let t = 0; t < T; t++) {
+    const out = new Float32Array(N), u = new Float32Array(N);
+    lifStepForward(o, x.data.subarray(t * N, (t + 1) * N), v, out, u);
+    outs.push(out); us.push(u);
+    expect(Array.from(u)).toEqual(Array.from(ref.cache.u.subarray(t * N, (t + 1) * N)));
+    expect(Array.from(out)).toEqual(Array.from((o.fire ? ref.spikes : ref.v).data.subarray(t * N, (t + 1) * N)));
+  }
+  if (o.fire) expect(outs.some((s) => s.includes(1)) && outs.some((s) => s.includes(0))).toBe(true);
+  for (let t = T - 1; t >= 0; t--) {
+    const dx = new Float32Array(N);
+    lifStepBackward(o, us[t]!, outs[t]!, dy.data.subarray(t * N, (t + 1) * N), carry, dx);
+    const want = refB.dInput.data.subarray(t * N, (t + 1) * N);
+    dx.forEach((g, i) => expect(Math.abs(g - want[i]!), `step ${t} neuron ${i}`).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(want[i]!))));
+  }
+  carry.forEach((g, i) => expect(g).toBeCloseTo(refB.dv0.data[i]!, 6));
+}
+
+describe('fused LIF step = reference LIF kernel', () => {
+  for (const surrogate of ['fast_sigmoid', 'atan', 'triangle', 'straight_through'] as Surrogate[]) {
+    for (const reset of ['zero', 'subtract'] as LifReset[]) {
+      for (const detachReset of [false, true]) {
+        it(`${surrogate}, reset ${reset}${detachReset ? ', reset detached' : ''}`, () => {
+          compare({ decay: 0.8, threshold: 0.7, reset, surrogate, alpha: 3, detachReset, fire: true });
+        });
+      }
+    }
+  }
+
+  it('a membrane readout never fires: its output is the leaky integral of the input, its gradient the leak\'s', () => {
+    compare({ decay: 0.9, threshold: 1, reset: 'subtract', surrogate: 'atan', alpha: 2, detachReset: false, fire: false });
+  });
+});
