@@ -15,7 +15,7 @@ export function watFiles() {
 }
 
 /** The text of <name>.wasm.ts for one .wat file. */
-export async function assemble(file) {
+export async function assemble(/** @type {string} */ file) {
   const wabt = await (await import('wabt')).default();
   const mod = wabt.parseWat(file, readFileSync(path.join(wasmDir, file), 'utf8'), { simd: true });
   try {
@@ -30,7 +30,7 @@ export async function assemble(file) {
   }
 }
 
-export const generatedName = (file) => file.replace(/\.wat$/, '.wasm.ts');
+export const generatedName = (/** @type {string} */ file) => file.replace(/\.wat$/, '.wasm.ts');
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   for (const file of watFiles()) {

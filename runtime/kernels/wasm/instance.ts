@@ -58,7 +58,7 @@ function simdAvailable(): boolean {
   simd ??= typeof WebAssembly === 'object' && WebAssembly.validate(new Uint8Array([
     0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0,
     253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11]));
-  return simd;
+  return simd === true;
 }
 
 const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
@@ -125,4 +125,15 @@ export function copyIn(src: Float32Array): number {
   const at = scratchAlloc(4 * src.length);
   f32At(at, src.length).set(src);
   return at;
+}
+
+/**
+ * A float buffer for operands of the GEMM: scratch in the kernels' memory when `inWasm` (the
+ * WebAssembly GEMM then reads and writes it in place; release it with scratchRelease), else an
+ * ordinary Float32Array. Read `.view` afresh after every kernel call.
+ */
+export interface FloatBuffer { readonly view: Float32Array }
+
+export function floatBuffer(length: number, inWasm: boolean): FloatBuffer {
+  return inWasm ? new WasmF32(length) : { view: new Float32Array(length) };
 }
