@@ -20,11 +20,6 @@ const gemm = (): GemmExports => wasmExports<GemmExports>('gemm-f32', wasmBase64)
 /** Floats from `off` that a rows × cols matrix with row stride `ld` spans. */
 const extent = (rows: number, cols: number, ld: number): number => (rows - 1) * ld + cols;
 
-/** Byte address of arr[off..off+len) in wasm memory, copying it in unless it is there already. */
-function place(arr: Float32Array, off: number, len: number): number {
-  return inWasmMemory(arr) ? arr.byteOffset + 4 * off : copyIn(arr.subarray(off, off + len));
-}
-
 /**
  * C[m×n at cOff, ldc] += alpha·op(A)·op(B). A is m×k as used (stored k×m when transA), B is k×n
  * (stored n×k when transB). All sizes positive.
@@ -33,16 +28,23 @@ export function wasmGemmAccumulate(m: number, n: number, k: number, alpha: numbe
   a: Float32Array, aOff: number, lda: number, transA: boolean,
   b: Float32Array, bOff: number, ldb: number, transB: boolean,
   c: Float32Array, cOff: number, ldc: number): void {
+  // Operands already in the kernels' memory are located before anything is allocated: growing
+  // the memory detaches their views.
+  const resident = [a, b, c].map((arr) => inWasmMemory(arr));
+  const cLen = extent(m, n, ldc);
+  const spans: [Float32Array, number, number][] = [
+    [a, aOff, transA ? extent(k, m, lda) : extent(m, k, lda)],
+    [b, bOff, transB ? extent(n, k, ldb) : extent(k, n, ldb)],
+    [c, cOff, cLen],
+  ];
+  const at = spans.map(([arr, off], i) => (resident[i] ? arr.byteOffset + 4 * off : 0));
   const mark = scratchMark();
   try {
-    const aAt = place(a, aOff, transA ? extent(k, m, lda) : extent(m, k, lda));
-    const bAt = place(b, bOff, transB ? extent(n, k, ldb) : extent(k, n, ldb));
-    const cLen = extent(m, n, ldc);
-    const cAt = place(c, cOff, cLen);
+    spans.forEach(([arr, off, len], i) => { if (!resident[i]) at[i] = copyIn(arr.subarray(off, off + len)); });
     const ex = gemm();
     const work = scratchAlloc(ex.work_bytes(n));
-    ex.gemm(m, n, k, alpha, aAt, lda, transA ? 1 : 0, bAt, ldb, transB ? 1 : 0, cAt, ldc, work);
-    if (!inWasmMemory(c)) c.set(f32At(cAt, cLen), cOff);
+    ex.gemm(m, n, k, alpha, at[0]!, lda, transA ? 1 : 0, at[1]!, ldb, transB ? 1 : 0, at[2]!, ldc, work);
+    if (!resident[2]) c.set(f32At(at[2]!, cLen), cOff);
   } finally {
     scratchRelease(mark);
   }

@@ -75,6 +75,9 @@ export function wasmExports<T>(name: string, base64: string): T {
   return ex as T;
 }
 
+/** Current size of the kernels' memory, in bytes. */
+export const wasmMemoryBytes = (): number => memory.buffer.byteLength;
+
 /** Is this array a view of the kernels' memory (so a kernel can use it in place)? */
 export const inWasmMemory = (arr: ArrayBufferView): boolean => arr.buffer === memory.buffer;
 
