@@ -1,7 +1,8 @@
 /**
  * The kernel tests run on the default backend (WebAssembly) in their own files; this file runs
- * them all again on the plain JavaScript kernels (KILN_KERNELS=js), the reference, so both paths
- * meet the same contracts with the same tolerances. Tolerances are the ones each test states for
+ * those whose kernels multiply through the GEMM (the other kernels have one path only) again on
+ * the plain JavaScript kernels (KILN_KERNELS=js), the reference, so both paths meet the same
+ * contracts with the same tolerances. Tolerances are the ones each test states for
  * float32 arithmetic: the two backends differ only in summation order and in the JS GEMM's
  * float64 accumulation inside a k-block (wasm-kernels.test.ts bounds the difference).
  */
@@ -15,7 +16,3 @@ await import('./conv.test.ts');
 await import('./layers.test.ts');
 await import('./recurrent.test.ts');
 await import('./numerics.test.ts');
-await import('./lif.test.ts');
-await import('./pool.test.ts');
-await import('./elementwise.test.ts');
-await import('./movement.test.ts');
