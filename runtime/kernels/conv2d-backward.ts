@@ -81,7 +81,7 @@ function weightAndInputGrads(g: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor, 
       if (dw && packed) {
         sgemmPackedB(coutG, kdim, ld, dyg, 0, ld, gatherPacker(xp.data, pix, taps[gi]!), dw.data, wOff, kdim, n0 === 0 ? 0 : 1);
       } else if (dw) {
-        gatherMatrix(xp.data, taps[gi]!, pix, colsBuf.view, ld);
+        gatherMatrix(xp.data, taps[gi]!, pix, ow, g.sw, colsBuf.view, ld);
         sgemmParallel({ m: coutG, n: kdim, k: ld, a: dygBuf.view, b: colsBuf.view, transB: true, c: dw.data, cOffset: wOff, beta: 1 });
       }
       if (dx) {

@@ -64,7 +64,7 @@ function forwardChunks(g: ConvGeometry, xp: Padded, wd: Float32Array, bd: Float3
       const wOff = gi * coutG * kdim;
       if (packed) sgemmPackedB(coutG, ld, kdim, wd, wOff, kdim, gatherPacker(xp.data, taps[gi]!, pix), prodBuf.view, 0, ld);
       else {
-        gatherMatrix(xp.data, taps[gi]!, pix, cols.view, ld);
+        gatherMatrix(xp.data, taps[gi]!, pix, ow, g.sw, cols.view, ld);
         sgemmParallel({ m: coutG, n: ld, k: kdim, a: wd, aOffset: wOff, b: cols.view, c: prodBuf.view });
       }
       const prod = prodBuf.view;
