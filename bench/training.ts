@@ -7,15 +7,21 @@
  *            on submatrices (the default) and with the mask, epochs alternating so that load from
  *            other processes hits both alike.
  *   lenet    examples/lenet5.kiln (batch 32) on the same digits.
+ *   peers    mlp and lenet5 on the WebAssembly kernels (the default), on the JS kernels, and in
+ *            PyTorch on one thread (bench/torch/train_examples.py, the same layers, batch, Adam,
+ *            cosine schedule and shifts on the same digits; skipped when torch is absent).
  * The first epoch of a run includes JIT warm-up; the median of the rest is the steady state.
- * `npx tsx bench/training.ts [mlp|dropout|lenet]…` (all three by default).
+ * `npx tsx bench/training.ts [mlp|dropout|lenet|peers]…` (the first three by default).
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadData } from '../runtime/data/index.ts';
 import { train, type TrainOptions } from '../runtime/train.ts';
 import { prepare } from '../runtime/train/setup.ts';
+import { setKernelBackend } from '../runtime/kernels/wasm/instance.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const example = (name: string) => path.join(here, `../examples/${name}.kiln`);
@@ -57,6 +63,38 @@ export function benchDropout(rounds = 4): { submatrix: number[]; masked: number[
   return { submatrix, masked, samples: s.data.train.count };
 }
 
+/** Steady-state epoch seconds of `name` per backend, and of its PyTorch mirror when torch is installed. */
+export function benchPeers(name: string, epochs: number): { wasm: number; js: number; torch?: number; torchVersion?: string } {
+  const s = setup(example(name));
+  const steady = (xs: number[]) => median(xs.slice(1));
+  const out: { wasm: number; js: number; torch?: number; torchVersion?: string } = { wasm: 0, js: 0 };
+  for (const backend of ['wasm', 'js'] as const) {
+    setKernelBackend(backend);
+    console.error(`training: ${name} on the ${backend} kernels…`);
+    out[backend] = steady(epochTimes(s, epochs));
+  }
+  setKernelBackend(undefined);
+  const dir = mkdtempSync(path.join(tmpdir(), 'kiln-torch-'));
+  try {
+    const d = s.data.train;
+    writeFileSync(path.join(dir, 'x.f32'), d.x);
+    writeFileSync(path.join(dir, 'y.i32'), d.y);
+    console.error(`training: ${name} in PyTorch…`);
+    const r = spawnSync('/usr/bin/python3', [path.join(here, 'torch/train_examples.py'), dir, String(epochs), name], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    });
+    if (r.status === 0) {
+      const j = JSON.parse(r.stdout) as Record<string, number[] | string>;
+      out.torch = steady(j[name] as number[]);
+      out.torchVersion = j.torch as string;
+    } else console.error('training: PyTorch mirror skipped (is torch installed for /usr/bin/python3?)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
 const rate = (samples: number, s: number) => Math.round(samples / s).toLocaleString('en-US').padStart(7);
 
 function printRun(title: string, r: { seconds: number[]; samples: number; steady: number }): void {
@@ -68,6 +106,16 @@ function printRun(title: string, r: { seconds: number[]; samples: number; steady
 if (import.meta.url === `file://${process.argv[1]}`) {
   const asked = process.argv.slice(2);
   const want = (b: string) => asked.length === 0 || asked.includes(b);
+  if (asked.includes('peers')) {
+    console.log('| network (one epoch, 8,000 digits) | Kiln WASM s | Kiln JS s | PyTorch s (1 thread) | Kiln WASM vs PyTorch |');
+    console.log('|---|---|---|---|---|');
+    for (const [name, epochs] of [['mlp', 4], ['lenet5', 3]] as const) {
+      const r = benchPeers(name, epochs);
+      const t = r.torch === undefined ? '–' : r.torch.toFixed(2);
+      const vs = r.torch === undefined ? '–' : `${(r.torch / r.wasm).toFixed(2)}×`;
+      console.log(`| ${name} | ${r.wasm.toFixed(2)} | ${r.js.toFixed(2)} | ${t} | ${vs} |`);
+    }
+  }
   if (want('mlp')) printRun('MNIST MLP (examples/mlp.kiln), one training epoch of 8,000 samples (goal: under 2 s)', benchTraining());
   if (want('dropout')) {
     const r = benchDropout();
