@@ -110,29 +110,24 @@ export function gatherPacker(src: Float32Array, rows: Int32Array, cols: Int32Arr
  * are sw apart), the inner loop is a strided run with no table lookup per element.
  */
 export function gatherMatrix(src: Float32Array, taps: Int32Array, pixels: Int32Array, ow: number, sw: number, out: Float32Array, ld: number): void {
-  const rows = pixels.length / ow;
-  for (let q = 0; q < taps.length; q++) {
-    const t = taps[q]!;
-    let o = q * ld;
-    for (let r = 0; r < rows; r++) {
-      let at = t + pixels[r * ow]!;
-      for (let x = 0; x < ow; x++, at += sw) out[o++] = src[at]!;
-    }
-  }
+  rowRuns(src, taps, pixels, ow, sw, out, ld, false);
 }
 
-/**
- * col2im, the adjoint of gatherMatrix: dst[taps[q] + pixel j] += m[q·ld + j], the pixels given
- * row by row as there.
- */
+/** col2im, the adjoint of gatherMatrix: dst[taps[q] + pixel j] += m[q·ld + j]. */
 export function scatterAdd(m: Float32Array, ld: number, taps: Int32Array, pixels: Int32Array, ow: number, sw: number, dst: Float32Array): void {
+  rowRuns(dst, taps, pixels, ow, sw, m, ld, true);
+}
+
+/** Walks image and matrix together, copying image → matrix, or adding matrix into image when `add`. */
+function rowRuns(img: Float32Array, taps: Int32Array, pixels: Int32Array, ow: number, sw: number, mat: Float32Array, ld: number, add: boolean): void {
   const rows = pixels.length / ow;
   for (let q = 0; q < taps.length; q++) {
     const t = taps[q]!;
     let o = q * ld;
     for (let r = 0; r < rows; r++) {
       let at = t + pixels[r * ow]!;
-      for (let x = 0; x < ow; x++, at += sw) dst[at] = dst[at]! + m[o++]!;
+      if (add) for (let x = 0; x < ow; x++, at += sw) img[at] = img[at]! + mat[o++]!;
+      else for (let x = 0; x < ow; x++, at += sw) mat[o++] = img[at]!;
     }
   }
 }
