@@ -1,6 +1,6 @@
-"""PyTorch mirror of examples/mlp.kiln, examples/lenet5.kiln and examples/binary_mlp.kiln's
-training epochs, for bench/training.ts: the same layers, batch sizes, Adam(lr = 2e-3), cosine
-schedule and random pixel shifts, on the MNIST training digits Kiln trains on (written by
+"""PyTorch mirror of examples/mlp.kiln's and examples/lenet5.kiln's training epochs, for
+bench/training.ts (CPU seconds per epoch, as Kiln's are measured there): the same layers, batch
+sizes, Adam(lr = 2e-3), cosine schedule and random pixel shifts, on the MNIST training digits Kiln trains on (written by
 bench/training.ts as DIR/x.f32 [count, 784] and DIR/y.i32). One thread. Prints one JSON object:
 seconds per epoch for each network.
 usage: OPENBLAS_NUM_THREADS=1 python3 train_examples.py DIR EPOCHS NAME..."""
@@ -66,7 +66,7 @@ for name in names:
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
     times = []
     for e in range(epochs):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         model.train()
         order = torch.randperm(x_all.shape[0])
         for b0 in range(0, x_all.shape[0], batch):
@@ -77,7 +77,7 @@ for name in names:
             loss.backward()
             opt.step()
             sched.step()
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
         print(f"torch {name} epoch {e + 1}: {times[-1]:.2f} s", file=sys.stderr)
     result[name] = times
 print(json.dumps(result))
