@@ -13,7 +13,6 @@ import { availableParallelism, cpus } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sgemm } from '../runtime/kernels/gemm.ts';
-import { offloadedBands, setGemmThreads, sgemmParallel, shutdownGemmWorkers, warmGemmWorkers } from '../runtime/kernels/gemm-parallel.ts';
 import { conv2d } from '../runtime/kernels/conv2d.ts';
 import { conv2dBackward } from '../runtime/kernels/conv2d-backward.ts';
 import { packSignBits, xnorGemm } from '../runtime/kernels/binary.ts';
@@ -29,16 +28,19 @@ interface Timing { best: number; median: number }
 
 /**
  * Time several functions round-robin, so that load from other processes on a shared machine hits
- * them alike and their ratio stays meaningful even when the absolute numbers wobble.
+ * them alike and their ratio stays meaningful even when the absolute numbers wobble. Times are
+ * this process's CPU time (every kernel here runs on one thread), not wall-clock: on a machine
+ * with several times more jobs than cores, wall-clock mostly measures the other jobs.
  */
 function timeTogether(fns: (() => void)[], reps = REPS, warmup = 2): Timing[] {
   for (let i = 0; i < warmup; i++) for (const f of fns) f();
   const ts = fns.map(() => [] as number[]);
   for (let i = 0; i < reps; i++) {
     fns.forEach((f, j) => {
-      const t0 = performance.now();
+      const t0 = process.cpuUsage();
       f();
-      ts[j]!.push(performance.now() - t0);
+      const d = process.cpuUsage(t0);
+      ts[j]!.push((d.user + d.system) / 1000);
     });
   }
   return ts.map((t) => {
@@ -57,7 +59,7 @@ function on(backend: 'js' | 'wasm', fn: () => void): () => void {
   return () => { setKernelBackend(backend); try { fn(); } finally { setKernelBackend(undefined); } };
 }
 
-interface Row { name: string; flops: number; wasm: Timing; resident?: Timing; js: Timing; tfjs: Timing; torchMs?: number; kiln2?: Timing }
+interface Row { name: string; flops: number; wasm: Timing; resident?: Timing; js: Timing; tfjs: Timing; torchMs?: number }
 
 function gemmRow(n: number, torchMs?: number): Row {
   const rng = mulberry32(n);
@@ -131,32 +133,6 @@ function lenetBackward(): { name: string; flops: number; wasm: Timing; js: Timin
   });
 }
 
-/** The JS kernels on two worker threads (the WebAssembly GEMM runs on one). */
-async function twoThreads(rows: Row[]): Promise<boolean> {
-  if (availableParallelism() < 2) return false;
-  setKernelBackend('js');
-  setGemmThreads(2);
-  if ((await warmGemmWorkers()) < 1) return false;
-  const before = offloadedBands();
-  for (const r of rows) {
-    if (r.name.startsWith('LeNet')) continue;
-    if (r.name.startsWith('fp32 GEMM')) {
-      const n = Math.round(Math.cbrt(r.flops / 2));
-      const rng = mulberry32(n);
-      const a = randomNormal([n, n], rng).data, b = randomNormal([n, n], rng).data, c = new Float32Array(n * n);
-      r.kiln2 = time(() => sgemmParallel({ m: n, n, k: n, a, b, c }));
-    } else {
-      const rng = mulberry32(7);
-      const x = randomNormal([1, 64, 56, 56], rng), w = randomNormal([64, 64, 3, 3], rng);
-      r.kiln2 = time(() => conv2d(x, w, undefined, { pad: 1 }));
-    }
-  }
-  setGemmThreads(1);
-  await shutdownGemmWorkers();
-  setKernelBackend(undefined);
-  return offloadedBands() > before;
-}
-
 function xnorRate(): { gmacs: number; median: number } {
   const m = 256, n = 256, k = 4096;
   const rng = mulberry32(3);
@@ -193,22 +169,20 @@ async function main(): Promise<void> {
   console.error('kernels: GEMM and conv…');
   const rows = [gemmRow(1024, torch?.gemm1024), convRow(torch?.conv64), ...lenetRows()];
   const back = lenetBackward();
-  const threaded = await twoThreads(rows);
   const x = xnorRate();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`\nMachine: ${cpu}, ${availableParallelism()} cores visible, Node ${process.version}, tfjs ${tf.version.tfjs} (backend ${tf.getBackend()}, 1 thread)` +
     `${torch ? `, PyTorch ${torch.torch} (1 thread)` : ', PyTorch absent'}.`);
-  console.log(`fp32 peak ≈ ${PEAK_GFLOPS_PER_CORE} GFLOP/s per core (AVX2 FMA; WebAssembly's 128-bit SIMD without FMA reaches a quarter of it). Medians of ${REPS} runs after warm-up, GFLOP/s.\n`);
-  console.log('| kernel | Kiln WASM | Kiln WASM, operands resident | Kiln JS | tfjs-wasm | PyTorch | WASM vs JS |' + (threaded ? ' Kiln JS 2 threads |' : ''));
-  console.log('|---|---|---|---|---|---|---|' + (threaded ? '---|' : ''));
+  console.log(`fp32 peak ≈ ${PEAK_GFLOPS_PER_CORE} GFLOP/s per core (AVX2 FMA; WebAssembly's 128-bit SIMD without FMA reaches a quarter of it). Medians of ${REPS} runs after warm-up, GFLOP/s of CPU time.\n`);
+  console.log('| kernel | Kiln WASM | Kiln WASM, operands resident | Kiln JS | tfjs-wasm | PyTorch | WASM vs JS |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const g = (t: Timing | undefined) => (t ? fmt(gflops(r.flops, t.median)) : '–');
-    const two = threaded ? ` ${g(r.kiln2)} |` : '';
     const pt = r.torchMs === undefined ? '–' : fmt(gflops(r.flops, r.torchMs));
-    console.log(`| ${r.name} | ${g(r.wasm)} | ${g(r.resident)} | ${g(r.js)} | ${g(r.tfjs)} | ${pt} | ${(r.js.median / r.wasm.median).toFixed(1)}× |${two}`);
+    console.log(`| ${r.name} | ${g(r.wasm)} | ${g(r.resident)} | ${g(r.js)} | ${g(r.tfjs)} | ${pt} | ${(r.js.median / r.wasm.median).toFixed(1)}× |`);
   }
   for (const b of back) {
-    console.log(`| ${b.name} | ${fmt(gflops(b.flops, b.wasm.median))} | – | ${fmt(gflops(b.flops, b.js.median))} | – | – | ${(b.js.median / b.wasm.median).toFixed(1)}× |${threaded ? ' – |' : ''}`);
+    console.log(`| ${b.name} | ${fmt(gflops(b.flops, b.wasm.median))} | – | ${fmt(gflops(b.flops, b.js.median))} | – | – | ${(b.js.median / b.wasm.median).toFixed(1)}× |`);
   }
   console.log(`\nXNOR-popcount GEMM 256×256×4096 (±1): ${x.gmacs.toFixed(1)} G binary MAC/s best, ${x.median.toFixed(1)} median.`);
 }
