@@ -2,8 +2,8 @@
 ;; strides in elements). The Goto/BLIS structure of gemm-core.ts with 128-bit SIMD: B is packed
 ;; into kc×8 micro-panels (one k step = two f32x4 vectors), A into 4×kc micro-panels with alpha
 ;; folded in, and a 4×8 micro-kernel keeps its 8 f32x4 accumulators in locals. 4×8 rather than
-;; 6×8: V8 has 15 allocatable xmm registers on x64, and 6×8 needs 12 accumulators + 2 B vectors +
-;; 1 broadcast, which left no room and spilled when measured (docs/kernels.md).
+;; 6×8: V8 leaves 15 xmm registers to wasm code on x64, and 6×8 needs 12 accumulators + 2 B
+;; vectors + 1 broadcast, no room for anything else (reasoned, not measured: 6×8 is untried).
 ;; Blocking: the 8 KiB B micro-panel (kc = 256) stays in L1 while all of A's micro-panels of the
 ;; block stream past it; A's block (MC×KC×4 = 128 KiB) stays in L2.
 (module
