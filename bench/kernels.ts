@@ -1,36 +1,46 @@
 /**
- * Kernel benchmark: Kiln's plain-TypeScript kernels against @tensorflow/tfjs on its pure-JS CPU
- * backend, on this machine. Run with `npx tsx bench/kernels.ts` (add `--quick` for fewer reps).
- * Prints a markdown table (best and median of several runs) ready for docs/kernels.md.
+ * Kernel benchmark: Kiln's fp32 kernels on both backends (WebAssembly SIMD, the default, and the
+ * plain-JS reference) against @tensorflow/tfjs-backend-wasm (XNNPACK, one thread) in the same
+ * process, timed round-robin, and PyTorch (bench/torch/kernels.py, one thread, skipped when torch
+ * is absent) in the same run. Run with `npx tsx bench/kernels.ts` (add `--quick` for fewer reps).
+ * Prints markdown tables (medians) ready for docs/benchmarks.md.
  */
 import * as tf from '@tensorflow/tfjs';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sgemm } from '../runtime/kernels/gemm.ts';
-import { offloadedBands, setGemmThreads, sgemmParallel, shutdownGemmWorkers, warmGemmWorkers } from '../runtime/kernels/gemm-parallel.ts';
 import { conv2d } from '../runtime/kernels/conv2d.ts';
 import { conv2dBackward } from '../runtime/kernels/conv2d-backward.ts';
 import { packSignBits, xnorGemm } from '../runtime/kernels/binary.ts';
+import { floatBuffer, scratchMark, scratchRelease, setKernelBackend } from '../runtime/kernels/wasm/instance.ts';
 import { mulberry32, randomNormal } from '../runtime/tensor.ts';
 
 /** fp32 peak of one core: 16 FMA lanes (2 AVX2 FMA pipes × 8) × 2 FLOP × ≈ 2.45 GHz (docs/references.md, "The development machine"). */
 const PEAK_GFLOPS_PER_CORE = 78;
 const quick = process.argv.includes('--quick');
-const REPS = quick ? 3 : 7;
+const REPS = quick ? 3 : 5;
 
 interface Timing { best: number; median: number }
 
 /**
  * Time several functions round-robin, so that load from other processes on a shared machine hits
- * them alike and their ratio stays meaningful even when the absolute numbers wobble.
+ * them alike and their ratio stays meaningful even when the absolute numbers wobble. Times are
+ * this process's CPU time (every kernel here runs on one thread), not wall-clock: on a machine
+ * with several times more jobs than cores, wall-clock mostly measures the other jobs.
  */
 function timeTogether(fns: (() => void)[], reps = REPS, warmup = 2): Timing[] {
   for (let i = 0; i < warmup; i++) for (const f of fns) f();
   const ts = fns.map(() => [] as number[]);
   for (let i = 0; i < reps; i++) {
     fns.forEach((f, j) => {
-      const t0 = performance.now();
+      const t0 = process.cpuUsage();
       f();
-      ts[j]!.push(performance.now() - t0);
+      const d = process.cpuUsage(t0);
+      ts[j]!.push((d.user + d.system) / 1000);
     });
   }
   return ts.map((t) => {
@@ -44,31 +54,43 @@ const time = (fn: () => void, reps = REPS, warmup = 2): Timing => timeTogether([
 const gflops = (flops: number, ms: number): number => flops / ms / 1e6;
 const fmt = (v: number): string => v.toFixed(2);
 
-interface Row { name: string; flops: number; kiln: Timing; kiln2?: Timing; tfjs: Timing }
+/** Run `fn` on one backend, then restore the default. */
+function on(backend: 'js' | 'wasm', fn: () => void): () => void {
+  return () => { setKernelBackend(backend); try { fn(); } finally { setKernelBackend(undefined); } };
+}
 
-function gemmRow(n: number): Row {
+interface Row { name: string; flops: number; wasm: Timing; resident?: Timing; js: Timing; tfjs: Timing; torchMs?: number }
+
+function gemmRow(n: number, torchMs?: number): Row {
   const rng = mulberry32(n);
   const a = randomNormal([n, n], rng).data, b = randomNormal([n, n], rng).data, c = new Float32Array(n * n);
   const ta = tf.tensor2d(a, [n, n]), tb = tf.tensor2d(b, [n, n]);
-  const [kiln, tfjs] = timeTogether([
-    () => sgemm({ m: n, n, k: n, a, b, c }),
+  // The same product with A, B and C already in the kernels' memory: the difference is the copying.
+  const mark = scratchMark();
+  const [ra, rb, rc] = [a, b, c].map((m) => { const f = floatBuffer(m.length, true); f.view.set(m); return f; }) as [ReturnType<typeof floatBuffer>, ReturnType<typeof floatBuffer>, ReturnType<typeof floatBuffer>];
+  const [wasm, resident, js, tfjs] = timeTogether([
+    on('wasm', () => sgemm({ m: n, n, k: n, a, b, c })),
+    on('wasm', () => sgemm({ m: n, n, k: n, a: ra.view, b: rb.view, c: rc.view })),
+    on('js', () => sgemm({ m: n, n, k: n, a, b, c })),
     () => { const r = tf.matMul(ta, tb); r.dataSync(); r.dispose(); },
-  ]) as [Timing, Timing];
+  ]) as [Timing, Timing, Timing, Timing];
+  scratchRelease(mark);
   ta.dispose(); tb.dispose();
-  return { name: `fp32 GEMM ${n}³`, flops: 2 * n ** 3, kiln, tfjs };
+  return { name: `fp32 GEMM ${n}³`, flops: 2 * n ** 3, wasm, resident, js, tfjs, torchMs };
 }
 
-function convRow(): Row {
+function convRow(torchMs?: number): Row {
   const rng = mulberry32(7);
   const x = randomNormal([1, 64, 56, 56], rng), w = randomNormal([64, 64, 3, 3], rng);
-  // tfjs's CPU backend computes NHWC; same arithmetic, its native layout.
+  // tfjs computes NHWC; same arithmetic, its native layout.
   const tx = tf.randomNormal([1, 56, 56, 64]) as tf.Tensor4D, tw = tf.randomNormal([3, 3, 64, 64]) as tf.Tensor4D;
-  const [kiln, tfjs] = timeTogether([
-    () => conv2d(x, w, undefined, { pad: 1 }),
+  const [wasm, js, tfjs] = timeTogether([
+    on('wasm', () => conv2d(x, w, undefined, { pad: 1 })),
+    on('js', () => conv2d(x, w, undefined, { pad: 1 })),
     () => { const r = tf.conv2d(tx, tw, 1, 'same'); r.dataSync(); r.dispose(); },
-  ]) as [Timing, Timing];
+  ]) as [Timing, Timing, Timing];
   tx.dispose(); tw.dispose();
-  return { name: 'conv2d 3×3 64→64, 1×64×56×56', flops: 2 * 56 * 56 * 64 * 64 * 9, kiln, tfjs };
+  return { name: 'conv2d 3×3 64→64, 1×64×56×56', flops: 2 * 56 * 56 * 64 * 64 * 9, wasm, js, tfjs, torchMs };
 }
 
 /** LeNet-5's convolutions on a training minibatch of 32 (5×5, stride 1; c1 padded by 2). */
@@ -85,51 +107,30 @@ function lenetRows(): Row[] {
     const o = l.hw + 2 * l.pad - 4;
     const macs = 32 * l.cout * l.cin * 25 * o * o;
     const tx = tf.randomNormal([32, l.hw, l.hw, l.cin]) as tf.Tensor4D, tw = tf.randomNormal([5, 5, l.cin, l.cout]) as tf.Tensor4D;
-    const [kiln, tfjs] = timeTogether([
-      () => conv2d(x, w, undefined, { pad: l.pad }),
+    const [wasm, js, tfjs] = timeTogether([
+      on('wasm', () => conv2d(x, w, undefined, { pad: l.pad })),
+      on('js', () => conv2d(x, w, undefined, { pad: l.pad })),
       () => { const r = tf.conv2d(tx, tw, 1, l.pad ? 'same' : 'valid'); r.dataSync(); r.dispose(); },
-    ]) as [Timing, Timing];
+    ]) as [Timing, Timing, Timing];
     tx.dispose(); tw.dispose();
-    rows.push({ name: `LeNet-5 ${l.name} forward, batch 32 (${l.cin}→${l.cout}, ${l.hw}×${l.hw})`, flops: 2 * macs, kiln, tfjs });
+    rows.push({ name: `LeNet-5 ${l.name} forward, batch 32 (${l.cin}→${l.cout}, ${l.hw}×${l.hw})`, flops: 2 * macs, wasm, js, tfjs });
   }
   return rows;
 }
 
 /** Kiln's conv2d backward on the same layers, as training runs it (c1 needs no input gradient). */
-function lenetBackward(): { name: string; gflops: number; median: number }[] {
+function lenetBackward(): { name: string; flops: number; wasm: Timing; js: Timing }[] {
   return LENET.map((l) => {
     const rng = mulberry32(l.cout + 1);
     const x = randomNormal([32, l.cin, l.hw, l.hw], rng), w = randomNormal([l.cout, l.cin, 5, 5], rng);
     const o = l.hw + 2 * l.pad - 4;
     const dy = randomNormal([32, l.cout, o, o], rng);
     const input = l.cin > 1;
-    const t = time(() => conv2dBackward(x, w, dy, { pad: l.pad }, { input, weight: true, bias: true }));
+    const run = () => conv2dBackward(x, w, dy, { pad: l.pad }, { input, weight: true, bias: true });
+    const [wasm, js] = timeTogether([on('wasm', run), on('js', run)]) as [Timing, Timing];
     const flops = 2 * 32 * l.cout * l.cin * 25 * o * o * (input ? 2 : 1);
-    return { name: `LeNet-5 ${l.name} backward (${input ? 'dx, ' : ''}dW, db)`, gflops: gflops(flops, t.best), median: gflops(flops, t.median) };
+    return { name: `LeNet-5 ${l.name} backward (${input ? 'dx, ' : ''}dW, db)`, flops, wasm, js };
   });
-}
-
-async function twoThreads(rows: Row[]): Promise<boolean> {
-  if (availableParallelism() < 2) return false;
-  setGemmThreads(2);
-  if ((await warmGemmWorkers()) < 1) return false;
-  const before = offloadedBands();
-  for (const r of rows) {
-    if (r.name.startsWith('LeNet')) continue;
-    if (r.name.startsWith('fp32 GEMM')) {
-      const n = Math.round(Math.cbrt(r.flops / 2));
-      const rng = mulberry32(n);
-      const a = randomNormal([n, n], rng).data, b = randomNormal([n, n], rng).data, c = new Float32Array(n * n);
-      r.kiln2 = time(() => sgemmParallel({ m: n, n, k: n, a, b, c }));
-    } else {
-      const rng = mulberry32(7);
-      const x = randomNormal([1, 64, 56, 56], rng), w = randomNormal([64, 64, 3, 3], rng);
-      r.kiln2 = time(() => conv2d(x, w, undefined, { pad: 1 }));
-    }
-  }
-  setGemmThreads(1);
-  await shutdownGemmWorkers();
-  return offloadedBands() > before;
 }
 
 function xnorRate(): { gmacs: number; median: number } {
@@ -142,24 +143,47 @@ function xnorRate(): { gmacs: number; median: number } {
   return { gmacs: (m * n * k) / t.best / 1e6, median: (m * n * k) / t.median / 1e6 };
 }
 
+interface TorchTimes { torch: string; gemm1024: number; conv64: number }
+
+/** bench/torch/kernels.py on one thread, or undefined when PyTorch is not installed. */
+function torchPeer(): TorchTimes | undefined {
+  const script = fileURLToPath(new URL('./torch/kernels.py', import.meta.url));
+  const r = spawnSync('/usr/bin/python3', [script, String(REPS)], {
+    encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  });
+  if (r.status !== 0) {
+    console.error(`PyTorch peer skipped: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+    return undefined;
+  }
+  return JSON.parse(r.stdout) as TorchTimes;
+}
+
 async function main(): Promise<void> {
-  await tf.setBackend('cpu');
+  const wasmDist = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+  setWasmPaths(wasmDist + path.sep);
+  setThreadsCount(1);
+  await tf.setBackend('wasm');
   await tf.ready();
-  const rows = [gemmRow(512), gemmRow(1024), convRow(), ...lenetRows()];
+  console.error('kernels: PyTorch peer…');
+  const torch = torchPeer();
+  console.error('kernels: GEMM and conv…');
+  const rows = [gemmRow(1024, torch?.gemm1024), convRow(torch?.conv64), ...lenetRows()];
   const back = lenetBackward();
-  const threaded = await twoThreads(rows);
   const x = xnorRate();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`\nMachine: ${cpu}, ${availableParallelism()} cores visible, Node ${process.version}, tfjs ${tf.version.tfjs} (backend ${tf.getBackend()}).`);
-  console.log(`fp32 peak ≈ ${PEAK_GFLOPS_PER_CORE} GFLOP/s per core. Best / median of ${REPS} runs after warm-up.\n`);
-  console.log('| kernel | Kiln 1 thread GFLOP/s (best / median) | % of 1-core peak | tfjs-cpu GFLOP/s (best / median) | speedup (best) |' + (threaded ? ' Kiln 2 threads GFLOP/s (best / median) |' : ''));
-  console.log('|---|---|---|---|---|' + (threaded ? '---|' : ''));
+  console.log(`\nMachine: ${cpu}, ${availableParallelism()} cores visible, Node ${process.version}, tfjs ${tf.version.tfjs} (backend ${tf.getBackend()}, 1 thread)` +
+    `${torch ? `, PyTorch ${torch.torch} (1 thread)` : ', PyTorch absent'}.`);
+  console.log(`fp32 peak ≈ ${PEAK_GFLOPS_PER_CORE} GFLOP/s per core (AVX2 FMA; WebAssembly's 128-bit SIMD without FMA reaches a quarter of it). Medians of ${REPS} runs after warm-up, GFLOP/s of CPU time.\n`);
+  console.log('| kernel | Kiln WASM | Kiln WASM, operands resident | Kiln JS | tfjs-wasm | PyTorch | WASM vs JS |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    const k = gflops(r.flops, r.kiln.best), t = gflops(r.flops, r.tfjs.best);
-    const two = r.kiln2 ? ` ${fmt(gflops(r.flops, r.kiln2.best))} / ${fmt(gflops(r.flops, r.kiln2.median))} |` : '';
-    console.log(`| ${r.name} | ${fmt(k)} / ${fmt(gflops(r.flops, r.kiln.median))} | ${((100 * k) / PEAK_GFLOPS_PER_CORE).toFixed(1)}% | ${fmt(t)} / ${fmt(gflops(r.flops, r.tfjs.median))} | ${(k / t).toFixed(1)}× |${two}`);
+    const g = (t: Timing | undefined) => (t ? fmt(gflops(r.flops, t.median)) : '–');
+    const pt = r.torchMs === undefined ? '–' : fmt(gflops(r.flops, r.torchMs));
+    console.log(`| ${r.name} | ${g(r.wasm)} | ${g(r.resident)} | ${g(r.js)} | ${g(r.tfjs)} | ${pt} | ${(r.js.median / r.wasm.median).toFixed(1)}× |`);
   }
-  for (const b of back) console.log(`| ${b.name} | ${fmt(b.gflops)} / ${fmt(b.median)} | ${((100 * b.gflops) / PEAK_GFLOPS_PER_CORE).toFixed(1)}% | – | – |${threaded ? ' – |' : ''}`);
+  for (const b of back) {
+    console.log(`| ${b.name} | ${fmt(gflops(b.flops, b.wasm.median))} | – | ${fmt(gflops(b.flops, b.js.median))} | – | – | ${(b.js.median / b.wasm.median).toFixed(1)}× |`);
+  }
   console.log(`\nXNOR-popcount GEMM 256×256×4096 (±1): ${x.gmacs.toFixed(1)} G binary MAC/s best, ${x.median.toFixed(1)} median.`);
 }
 

@@ -12,15 +12,22 @@
  *            epochs on the kept units' submatrices and masked, alternating; wall-clock and process
  *            CPU seconds (CPU time is what a loaded machine distorts least).
  * The first epoch of a run includes JIT warm-up; the median of the rest is the steady state.
- * `npx tsx bench/training.ts [mlp|dropout|lenet|lstm]…` (all by default).
+ *   peers    mlp and lenet5 on the WebAssembly kernels (the default), on the JS kernels, and in
+ *            PyTorch on one thread, in CPU seconds per epoch (bench/torch/train_examples.py, the same layers, batch, Adam,
+ *            cosine schedule and shifts on the same digits; skipped when torch is absent).
+ * The first epoch of a run includes JIT warm-up; the median of the rest is the steady state.
+ * `npx tsx bench/training.ts [mlp|dropout|lenet|lstm|peers]…` (all but peers by default).
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadData } from '../runtime/data/index.ts';
 import { subset } from '../runtime/data/dataset.ts';
 import { train, type TrainOptions } from '../runtime/train.ts';
 import { prepare } from '../runtime/train/setup.ts';
+import { setKernelBackend } from '../runtime/kernels/wasm/instance.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const example = (name: string) => path.join(here, `../examples/${name}.kiln`);
@@ -85,6 +92,43 @@ export function benchLstmDropout(rounds = 3, sequences = 100): { submatrix: Epoc
 
 interface EpochCost { wall: number; cpu: number }
 
+/** Steady-state CPU seconds per epoch of `name` per backend, and of its PyTorch mirror when torch is installed. */
+export function benchPeers(name: string, epochs: number): { wasm: number; js: number; torch?: number; torchVersion?: string } {
+  const s = setup(example(name));
+  const steady = (xs: number[]) => median(xs.slice(1));
+  const out: { wasm: number; js: number; torch?: number; torchVersion?: string } = { wasm: 0, js: 0 };
+  for (const backend of ['wasm', 'js'] as const) {
+    setKernelBackend(backend);
+    console.error(`training: ${name} on the ${backend} kernels…`);
+    // CPU seconds of this (single-threaded) process per epoch: on a shared machine wall-clock
+    // epochs mostly measure the other jobs.
+    const cpu: number[] = [];
+    let last = process.cpuUsage();
+    train(s, { epochs, testLimit: 0, onEpoch: () => { const d = process.cpuUsage(last); cpu.push((d.user + d.system) / 1e6); last = process.cpuUsage(); } });
+    out[backend] = steady(cpu);
+  }
+  setKernelBackend(undefined);
+  const dir = mkdtempSync(path.join(tmpdir(), 'kiln-torch-'));
+  try {
+    const d = s.data.train;
+    writeFileSync(path.join(dir, 'x.f32'), d.x);
+    writeFileSync(path.join(dir, 'y.i32'), d.y);
+    console.error(`training: ${name} in PyTorch…`);
+    const r = spawnSync('/usr/bin/python3', [path.join(here, 'torch/train_examples.py'), dir, String(epochs), name], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    });
+    if (r.status === 0) {
+      const j = JSON.parse(r.stdout) as Record<string, number[] | string>;
+      out.torch = steady(j[name] as number[]);
+      out.torchVersion = j.torch as string;
+    } else console.error('training: PyTorch mirror skipped (is torch installed for /usr/bin/python3?)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
 const rate = (samples: number, s: number) => Math.round(samples / s).toLocaleString('en-US').padStart(7);
 
 function printRun(title: string, r: { seconds: number[]; samples: number; steady: number }): void {
@@ -96,6 +140,16 @@ function printRun(title: string, r: { seconds: number[]; samples: number; steady
 if (import.meta.url === `file://${process.argv[1]}`) {
   const asked = process.argv.slice(2);
   const want = (b: string) => asked.length === 0 || asked.includes(b);
+  if (asked.includes('peers')) {
+    console.log('| network (CPU s per epoch, 8,000 digits) | Kiln WASM | Kiln JS | PyTorch (1 thread) | PyTorch ÷ Kiln WASM |');
+    console.log('|---|---|---|---|---|');
+    for (const [name, epochs] of [['mlp', 4], ['lenet5', 3]] as const) {
+      const r = benchPeers(name, epochs);
+      const t = r.torch === undefined ? '–' : r.torch.toFixed(2);
+      const vs = r.torch === undefined ? '–' : `${(r.torch / r.wasm).toFixed(2)}×`;
+      console.log(`| ${name} | ${r.wasm.toFixed(2)} | ${r.js.toFixed(2)} | ${t} | ${vs} |`);
+    }
+  }
   if (want('mlp')) printRun('MNIST MLP (examples/mlp.kiln), one training epoch of 8,000 samples (goal: under 2 s)', benchTraining());
   if (want('dropout')) {
     const r = benchDropout();

@@ -96,7 +96,7 @@ export function dfp16Impls(counts: Dfp16Counts): Record<'dense' | 'conv2d', OpIm
       const xp = padInput(g, x.data);
       const taps = tapOffsets(g, xp, 0), pix = pixelOffsets(g, xp, 0, g.n);
       const cols = new Float32Array(g.kdim * ld);
-      gatherMatrix(xp.data, taps, pix, cols, ld);
+      gatherMatrix(xp.data, taps, pix, g.ow, g.sw, cols, ld);
       const colsq = toDfp16(matrix(cols, g.kdim, ld)), wq = toDfp16(w);
       const prod = dfp16Gemm(g.cout, ld, g.kdim, wq, colsq, false, counts);
       const y = zeros([g.n, g.cout, g.oh, g.ow]);

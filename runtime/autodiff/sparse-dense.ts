@@ -9,9 +9,15 @@
  */
 import { type Tensor, zeros } from '../tensor.ts';
 import { dense } from '../kernels/dense.ts';
+import { useWasmKernels } from '../kernels/wasm/instance.ts';
 
 /** Below this fraction of nonzeros the sparse path beats the packed GEMM in plain JS. */
 export const SPARSE_DENSITY = 0.3;
+/**
+ * The WebAssembly GEMM is 5.7× the JS one on 1024³ (docs/benchmarks.md), so the scalar sparse
+ * path pays only below about a sixth of the JS threshold.
+ */
+export const SPARSE_DENSITY_WASM = 0.05;
 
 /** Outputs per register block. */
 const OB = 8;
@@ -29,7 +35,7 @@ export function density(x: Float32Array): number {
  */
 export function trainingDense(x: Tensor, w: Tensor, bias: Tensor | undefined, save: (k: string, v: unknown) => void): Tensor {
   const inF = w.shape[1]!;
-  const nz = x.data.length * w.shape[0]! < 1 << 16 ? undefined : rowNonzeros(x.data, x.data.length / inF, inF, SPARSE_DENSITY);
+  const nz = x.data.length * w.shape[0]! < 1 << 16 ? undefined : rowNonzeros(x.data, x.data.length / inF, inF, useWasmKernels() ? SPARSE_DENSITY_WASM : SPARSE_DENSITY);
   if (!nz) return dense(x, w, bias);
   save('nonzeros', nz);
   return sparseDense(x, w, bias, nz);

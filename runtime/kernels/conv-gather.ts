@@ -104,27 +104,30 @@ export function gatherPacker(src: Float32Array, rows: Int32Array, cols: Int32Arr
   };
 }
 
-/** The same gather into a row-major matrix out[q·ld + j] (for the threaded and unpacked GEMMs). */
-export function gatherMatrix(src: Float32Array, rows: Int32Array, cols: Int32Array, out: Float32Array, ld: number): void {
-  const n = cols.length;
-  for (let q = 0; q < rows.length; q++) {
-    const r = rows[q]!, o = q * ld;
-    for (let j = 0; j < n; j++) out[o + j] = src[r + cols[j]!]!;
-  }
+/**
+ * The same gather into a row-major matrix out[q·ld + j] (for the threaded, unpacked and WebAssembly
+ * GEMMs). With the pixels given row by row (every ow-th of pixelOffsets starts a row whose pixels
+ * are sw apart), the inner loop is a strided run with no table lookup per element.
+ */
+export function gatherMatrix(src: Float32Array, taps: Int32Array, pixels: Int32Array, ow: number, sw: number, out: Float32Array, ld: number): void {
+  rowRuns(src, taps, pixels, ow, sw, out, ld, false);
 }
 
-/**
- * col2im, the adjoint of gatherMatrix: dst[taps[q] + pixel j] += m[q·ld + j], with the pixels
- * given row by row (pixelOffsets of every ow-th pixel), so the inner loop is a strided run.
- */
+/** col2im, the adjoint of gatherMatrix: dst[taps[q] + pixel j] += m[q·ld + j]. */
 export function scatterAdd(m: Float32Array, ld: number, taps: Int32Array, pixels: Int32Array, ow: number, sw: number, dst: Float32Array): void {
+  rowRuns(dst, taps, pixels, ow, sw, m, ld, true);
+}
+
+/** Walks image and matrix together, copying image → matrix, or adding matrix into image when `add`. */
+function rowRuns(img: Float32Array, taps: Int32Array, pixels: Int32Array, ow: number, sw: number, mat: Float32Array, ld: number, add: boolean): void {
   const rows = pixels.length / ow;
   for (let q = 0; q < taps.length; q++) {
     const t = taps[q]!;
     let o = q * ld;
     for (let r = 0; r < rows; r++) {
       let at = t + pixels[r * ow]!;
-      for (let x = 0; x < ow; x++, at += sw) dst[at] = dst[at]! + m[o++]!;
+      if (add) for (let x = 0; x < ow; x++, at += sw) img[at] = img[at]! + mat[o++]!;
+      else for (let x = 0; x < ow; x++, at += sw) mat[o++] = img[at]!;
     }
   }
 }

@@ -8,11 +8,12 @@
  */
 import { type Tensor, zeros, reshape } from '../tensor.ts';
 import { expect, expectShape } from './check.ts';
-import { type Conv2dOptions, convGeometry } from './conv-common.ts';
+import { type Conv2dOptions, type ConvGeometry, convGeometry } from './conv-common.ts';
 import { cropGradient, gatherMatrix, gatherPacker, padInput, paddedGradient, pixelOffsets, scatterAdd, tapOffsets } from './conv-gather.ts';
 import { type Conv1dOptions, conv1dAs2d, imagesPerChunk } from './conv2d.ts';
 import { sgemmPackedB } from './gemm.ts';
 import { gemmThreads, sgemmParallel } from './gemm-parallel.ts';
+import { type FloatBuffer, floatBuffer, scratchMark, scratchRelease, useWasmKernels } from './wasm/instance.ts';
 
 export interface ConvGrads {
   dx?: Tensor;
@@ -36,56 +37,75 @@ export function conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, opts: Conv2dOpt
   const dx = want.input ? zeros(x.shape) : undefined;
   const dw = want.weight ? zeros(w.shape) : undefined;
   if (dx || dw) {
-    const xp = padInput(g, x.data);
-    const dxp = dx ? paddedGradient(g, dx.data) : undefined;
-    // As in the forward pass: on one thread dW's columns go straight into the packed panels.
-    const packed = gemmThreads() === 1;
+    // As in the forward pass: the JS GEMM on one thread gathers dW's columns straight into its
+    // packed panels; the WebAssembly GEMM works on column matrices kept in its own memory.
+    const wasm = useWasmKernels();
+    const packed = !wasm && gemmThreads() === 1;
     const needCols = dx !== undefined || !packed;
     const chunk = imagesPerChunk(g, (needCols ? kdim : 0) + coutG + 1);
-    const taps = Array.from({ length: groups }, (_, gi) => tapOffsets(g, xp, gi * g.cinG));
-    const cols = new Float32Array(needCols ? kdim * hw * chunk : 0);
-    const dyg = new Float32Array(coutG * hw * chunk);
-    for (let n0 = 0; n0 < n; n0 += chunk) {
-      const nc = Math.min(chunk, n - n0), ld = nc * hw;
-      const pix = pixelOffsets(g, xp, n0, nc);
-      for (let gi = 0; gi < groups; gi++) {
-        const wOff = gi * coutG * kdim;
-        // This group's output gradient as a [coutG, nc·hw] matrix.
-        for (let o = 0; o < coutG; o++) {
-          for (let i = 0; i < nc; i++) {
-            const src = ((n0 + i) * cout + gi * coutG + o) * hw;
-            dyg.set(dy.data.subarray(src, src + hw), o * ld + i * hw);
-          }
-        }
-        if (dw && packed) {
-          sgemmPackedB(coutG, kdim, ld, dyg, 0, ld, gatherPacker(xp.data, pix, taps[gi]!), dw.data, wOff, kdim, n0 === 0 ? 0 : 1);
-        } else if (dw) {
-          gatherMatrix(xp.data, taps[gi]!, pix, cols, ld);
-          sgemmParallel({ m: coutG, n: kdim, k: ld, a: dyg, b: cols, transB: true, c: dw.data, cOffset: wOff, beta: 1 });
-        }
-        if (dx) {
-          sgemmParallel({ m: kdim, n: ld, k: coutG, a: w.data, aOffset: wOff, transA: true, lda: kdim, b: dyg, c: cols });
-          scatterAdd(cols, ld, taps[gi]!, pix, ow, g.sw, dxp!.data);
-        }
-      }
+    const mark = scratchMark();
+    try {
+      const cols = floatBuffer(needCols ? kdim * hw * chunk : 0, wasm);
+      const dyg = floatBuffer(coutG * hw * chunk, wasm);
+      weightAndInputGrads(g, x, w, dy, dx, dw, chunk, packed, cols, dyg);
+    } finally {
+      scratchRelease(mark);
     }
-    if (dx) cropGradient(g, dxp!, dx.data);
   }
   if (dx) out.dx = dx;
   if (dw) out.dw = dw;
-  if (want.bias) {
-    const db = zeros([cout]);
-    for (let b = 0; b < n; b++) {
-      for (let o = 0; o < cout; o++) {
-        let s = 0;
-        const off = (b * cout + o) * hw;
-        for (let i = off; i < off + hw; i++) s += dy.data[i]!;
-        db.data[o] = db.data[o]! + s;
+  if (want.bias) out.db = biasGrad(g, dy);
+  return out;
+}
+
+function weightAndInputGrads(g: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | undefined, dw: Tensor | undefined,
+  chunk: number, packed: boolean, colsBuf: FloatBuffer, dygBuf: FloatBuffer): void {
+  const { n, cout, coutG, kdim, groups, oh, ow } = g;
+  const hw = oh * ow;
+  const xp = padInput(g, x.data);
+  const dxp = dx ? paddedGradient(g, dx.data) : undefined;
+  const taps = Array.from({ length: groups }, (_, gi) => tapOffsets(g, xp, gi * g.cinG));
+  for (let n0 = 0; n0 < n; n0 += chunk) {
+    const nc = Math.min(chunk, n - n0), ld = nc * hw;
+    const pix = pixelOffsets(g, xp, n0, nc);
+    for (let gi = 0; gi < groups; gi++) {
+      const wOff = gi * coutG * kdim;
+      // This group's output gradient as a [coutG, nc·hw] matrix.
+      const dyg = dygBuf.view;
+      for (let o = 0; o < coutG; o++) {
+        for (let i = 0; i < nc; i++) {
+          const src = ((n0 + i) * cout + gi * coutG + o) * hw;
+          dyg.set(dy.data.subarray(src, src + hw), o * ld + i * hw);
+        }
+      }
+      if (dw && packed) {
+        sgemmPackedB(coutG, kdim, ld, dyg, 0, ld, gatherPacker(xp.data, pix, taps[gi]!), dw.data, wOff, kdim, n0 === 0 ? 0 : 1);
+      } else if (dw) {
+        gatherMatrix(xp.data, taps[gi]!, pix, ow, g.sw, colsBuf.view, ld);
+        sgemmParallel({ m: coutG, n: kdim, k: ld, a: dygBuf.view, b: colsBuf.view, transB: true, c: dw.data, cOffset: wOff, beta: 1 });
+      }
+      if (dx) {
+        sgemmParallel({ m: kdim, n: ld, k: coutG, a: w.data, aOffset: wOff, transA: true, lda: kdim, b: dygBuf.view, c: colsBuf.view });
+        scatterAdd(colsBuf.view, ld, taps[gi]!, pix, ow, g.sw, dxp!.data);
       }
     }
-    out.db = db;
   }
-  return out;
+  if (dx) cropGradient(g, dxp!, dx.data);
+}
+
+function biasGrad(g: ConvGeometry, dy: Tensor): Tensor {
+  const { n, cout, oh, ow } = g;
+  const hw = oh * ow;
+  const db = zeros([cout]);
+  for (let b = 0; b < n; b++) {
+    for (let o = 0; o < cout; o++) {
+      let s = 0;
+      const off = (b * cout + o) * hw;
+      for (let i = off; i < off + hw; i++) s += dy.data[i]!;
+      db.data[o] = db.data[o]! + s;
+    }
+  }
+  return db;
 }
 
 export function conv1dBackward(x: Tensor, w: Tensor, dy: Tensor, opts: Conv1dOptions = {},

@@ -9,9 +9,10 @@
 import { type Tensor, zeros, reshape } from '../tensor.ts';
 import { expect } from './check.ts';
 import { type Conv2dOptions, type ConvGeometry, convGeometry } from './conv-common.ts';
-import { gatherMatrix, gatherPacker, padInput, pixelOffsets, tapOffsets } from './conv-gather.ts';
+import { type Padded, gatherMatrix, gatherPacker, padInput, pixelOffsets, tapOffsets } from './conv-gather.ts';
 import { sgemmPackedB } from './gemm.ts';
 import { gemmThreads, sgemmParallel } from './gemm-parallel.ts';
+import { type FloatBuffer, floatBuffer, scratchMark, scratchRelease, useWasmKernels } from './wasm/instance.ts';
 
 export type { Conv2dOptions } from './conv-common.ts';
 
@@ -34,24 +35,39 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, opts: Con
   const hw = oh * ow;
   const y = zeros([n, cout, oh, ow]);
   const xp = padInput(g, x.data);
-  // One thread gathers the columns straight into the GEMM's panels; threaded GEMMs need B as a
-  // matrix to share, and groups of fewer than 4 output channels (depthwise) suit the unpacked GEMM.
-  const packed = gemmThreads() === 1 && coutG >= 4;
+  // The JS GEMM on one thread gathers the columns straight into its panels; threaded GEMMs need B
+  // as a matrix to share, and groups of fewer than 4 output channels (depthwise) suit the unpacked
+  // GEMM. The WebAssembly GEMM packs its own panels from a column matrix gathered into its memory.
+  const wasm = useWasmKernels();
+  const packed = !wasm && gemmThreads() === 1 && coutG >= 4;
   const chunk = imagesPerChunk(g, packed ? coutG + 1 : kdim + coutG + 1);
   const taps = Array.from({ length: groups }, (_, gi) => tapOffsets(g, xp, gi * g.cinG));
-  const prod = new Float32Array(coutG * hw * chunk);
-  const cols = new Float32Array(packed ? 0 : kdim * hw * chunk);
-  const yd = y.data, bd = bias?.data;
+  const mark = scratchMark();
+  try {
+    const prodBuf = floatBuffer(coutG * hw * chunk, wasm);
+    const cols = floatBuffer(packed ? 0 : kdim * hw * chunk, wasm);
+    forwardChunks(g, xp, w.data, bias?.data, y.data, chunk, taps, packed, cols, prodBuf);
+  } finally {
+    scratchRelease(mark);
+  }
+  return y;
+}
+
+function forwardChunks(g: ConvGeometry, xp: Padded, wd: Float32Array, bd: Float32Array | undefined, yd: Float32Array,
+  chunk: number, taps: Int32Array[], packed: boolean, cols: FloatBuffer, prodBuf: FloatBuffer): void {
+  const { n, cout, coutG, kdim, groups, oh, ow } = g;
+  const hw = oh * ow;
   for (let n0 = 0; n0 < n; n0 += chunk) {
     const nc = Math.min(chunk, n - n0), ld = nc * hw;
     const pix = pixelOffsets(g, xp, n0, nc);
     for (let gi = 0; gi < groups; gi++) {
       const wOff = gi * coutG * kdim;
-      if (packed) sgemmPackedB(coutG, ld, kdim, w.data, wOff, kdim, gatherPacker(xp.data, taps[gi]!, pix), prod, 0, ld);
+      if (packed) sgemmPackedB(coutG, ld, kdim, wd, wOff, kdim, gatherPacker(xp.data, taps[gi]!, pix), prodBuf.view, 0, ld);
       else {
-        gatherMatrix(xp.data, taps[gi]!, pix, cols, ld);
-        sgemmParallel({ m: coutG, n: ld, k: kdim, a: w.data, aOffset: wOff, b: cols, c: prod });
+        gatherMatrix(xp.data, taps[gi]!, pix, ow, g.sw, cols.view, ld);
+        sgemmParallel({ m: coutG, n: ld, k: kdim, a: wd, aOffset: wOff, b: cols.view, c: prodBuf.view });
       }
+      const prod = prodBuf.view;
       for (let o = 0; o < coutG; o++) {
         const ch = gi * coutG + o, b = bd ? bd[ch]! : 0;
         for (let i = 0; i < nc; i++) {
@@ -61,7 +77,6 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, opts: Con
       }
     }
   }
-  return y;
 }
 
 export function addChannelBias(y: Float32Array, bias: Float32Array, n: number, c: number, hw: number): void {

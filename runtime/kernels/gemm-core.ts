@@ -38,19 +38,23 @@ export function gemmCore(m: number, n: number, k: number, alpha: number,
   a: Float32Array, aOff: number, lda: number, transA: boolean,
   b: Float32Array, bOff: number, ldb: number, transB: boolean,
   beta: number, c: Float32Array, cOff: number, ldc: number): void {
-  if (beta !== 1) {
-    for (let i = 0; i < m; i++) {
-      const row = cOff + i * ldc;
-      // BLAS semantics: beta = 0 overwrites C, so NaNs in uninitialized output do not leak through.
-      if (beta === 0) c.fill(0, row, row + n);
-      else for (let j = row; j < row + n; j++) c[j] = beta * c[j]!;
-    }
-  }
+  scaleC(m, n, beta, c, cOff, ldc);
   if (alpha === 0 || k === 0 || m === 0 || n === 0) return;
   if (m * n * k <= SMALL_MACS || m < MR || n < NR) {
     gemmDirect(m, n, k, alpha, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc);
   } else {
     gemmPacked(m, n, k, alpha, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc);
+  }
+}
+
+/** C = beta·C over the m×n window; the WebAssembly GEMM shares it (it only accumulates). */
+export function scaleC(m: number, n: number, beta: number, c: Float32Array, cOff: number, ldc: number): void {
+  if (beta === 1) return;
+  for (let i = 0; i < m; i++) {
+    const row = cOff + i * ldc;
+    // BLAS semantics: beta = 0 overwrites C, so NaNs in uninitialized output do not leak through.
+    if (beta === 0) c.fill(0, row, row + n);
+    else for (let j = row; j < row + n; j++) c[j] = beta * c[j]!;
   }
 }
 
@@ -310,6 +314,6 @@ export function gemmCoreSource(): string {
   return [
     `const MR = ${MR}, NR = ${NR}, KC = ${KC}, MC = ${MC}, NC = ${NC}, B_PANEL = ${B_PANEL}, SMALL_MACS = ${SMALL_MACS};`,
     'let work = new Float64Array(0);',
-    ...[workspace, gemmCore, gemmDirect, packA, packB, gemmPacked, gemmPackedWith, gemmPackedShortA, tiles, kernel4x4, kernel2x4, kernelEdge].map((f) => f.toString()),
+    ...[workspace, gemmCore, scaleC, gemmDirect, packA, packB, gemmPacked, gemmPackedWith, gemmPackedShortA, tiles, kernel4x4, kernel2x4, kernelEdge].map((f) => f.toString()),
   ].join('\n');
 }

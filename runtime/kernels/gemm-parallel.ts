@@ -13,6 +13,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { type GemmParams, checkGemm, gemmCore, gemmCoreSource, sgemm } from './gemm.ts';
+import { useWasmKernels } from './wasm/instance.ts';
 
 /** Below this many multiply-adds the copies and the wake-up cost more than a second core saves. */
 const PARALLEL_MACS = 1 << 23;
@@ -140,7 +141,9 @@ function readyWorkers(): PoolWorker[] {
 /** Same contract as sgemm; large products are split across threads. */
 export function sgemmParallel(p: GemmParams): void {
   const { m, n, k } = p;
-  if (threads <= 1 || m * n * k < PARALLEL_MACS || n < 2 * MIN_BAND) { sgemm(p); return; }
+  // The workers run the JavaScript kernels: one thread of the WebAssembly GEMM is faster than
+  // four of them, so with KILN_KERNELS=wasm every product stays on the calling thread.
+  if (useWasmKernels() || threads <= 1 || m * n * k < PARALLEL_MACS || n < 2 * MIN_BAND) { sgemm(p); return; }
   const workers = readyWorkers().slice(0, Math.floor(n / MIN_BAND) - 1);
   if (workers.length === 0) { sgemm(p); return; }
   // Validate the whole problem once; the bands below skip the checks.

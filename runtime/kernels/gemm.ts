@@ -1,11 +1,13 @@
 /**
  * fp32 GEMM: C = alpha·op(A)·op(B) + beta·C on row-major Float32Arrays, op = identity or transpose,
  * with offsets and leading dimensions, checked before anything runs; the packed kernels are in
- * gemm-core.ts. sgemmPackedB accepts B as a packing routine instead of a matrix, so conv2d can
+ * gemm-core.ts, or in WebAssembly (wasm/gemm-f32.wat) unless KILN_KERNELS=js. sgemmPackedB accepts B as a packing routine instead of a matrix, so conv2d can
  * gather im2col columns straight into the panels.
  */
 import { kernelError } from './check.ts';
-import { NR, type PackB, gemmCore, gemmPackedWith } from './gemm-core.ts';
+import { NR, type PackB, gemmCore, gemmPackedWith, scaleC } from './gemm-core.ts';
+import { useWasmKernels } from './wasm/instance.ts';
+import { wasmGemmAccumulate } from './wasm/gemm-f32.ts';
 
 export { gemmCore, gemmCoreSource, type PackB } from './gemm-core.ts';
 
@@ -70,6 +72,12 @@ export function checkGemm(p: GemmParams): CheckedGemm {
 
 export function sgemm(p: GemmParams): void {
   const g = checkGemm(p);
+  if (useWasmKernels()) {
+    scaleC(g.m, g.n, g.beta, p.c, g.cOff, g.ldc);
+    if (g.alpha === 0 || g.m === 0 || g.n === 0 || g.k === 0) return;
+    wasmGemmAccumulate(g.m, g.n, g.k, g.alpha, p.a, g.aOff, g.lda, g.transA, p.b, g.bOff, g.ldb, g.transB, p.c, g.cOff, g.ldc);
+    return;
+  }
   gemmCore(g.m, g.n, g.k, g.alpha, p.a, g.aOff, g.lda, g.transA, p.b, g.bOff, g.ldb, g.transB, g.beta, p.c, g.cOff, g.ldc);
 }
 

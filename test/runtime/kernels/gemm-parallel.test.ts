@@ -1,14 +1,19 @@
-import { describe, it, expect, afterAll } from 'vitest';
+import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { sgemm } from '../../../runtime/kernels/gemm.ts';
 import { gemmThreads, offloadedBands, setGemmThreads, sgemmParallel, shutdownGemmWorkers, warmGemmWorkers } from '../../../runtime/kernels/gemm-parallel.ts';
 import { randomArray } from './helpers/gradcheck.ts';
 import { conv2d } from '../../../runtime/kernels/conv2d.ts';
 import { dense } from '../../../runtime/kernels/dense.ts';
 import { fromArray } from '../../../runtime/tensor.ts';
+import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 
+// The worker threads run the JavaScript kernels; with the WebAssembly ones sgemmParallel stays on
+// one thread (wasm-kernels.test.ts).
 describe('multi-threaded sgemm', () => {
   const before = gemmThreads();
+  beforeAll(() => setKernelBackend('js'));
   afterAll(async () => {
+    setKernelBackend(undefined);
     setGemmThreads(before);
     await shutdownGemmWorkers();
   });

@@ -1,0 +1,51 @@
+/**
+ * The fp32 GEMM of gemm-f32.wat on JavaScript arrays: C += alpha·op(A)·op(B), sizes, offsets and
+ * leading dimensions already checked (gemm.ts checks them for both backends). An operand that is
+ * already a view of the kernels' memory (a WasmF32 of conv2d's column matrix) is used in place;
+ * any other is copied in, and C copied back out. The copies are O(mk + kn + mn) against the
+ * product's O(mnk): bench/kernels.ts measures their share.
+ */
+import { copyIn, f32At, inWasmMemory, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { wasmBase64 } from './gemm-f32.wasm.ts';
+
+interface GemmExports {
+  gemm(m: number, n: number, k: number, alpha: number,
+    a: number, lda: number, transA: number, b: number, ldb: number, transB: number,
+    c: number, ldc: number, work: number): void;
+  work_bytes(n: number): number;
+}
+
+const gemm = (): GemmExports => wasmExports<GemmExports>('gemm-f32', wasmBase64);
+
+/** Floats from `off` that a rows × cols matrix with row stride `ld` spans. */
+const extent = (rows: number, cols: number, ld: number): number => (rows - 1) * ld + cols;
+
+/**
+ * C[m×n at cOff, ldc] += alpha·op(A)·op(B). A is m×k as used (stored k×m when transA), B is k×n
+ * (stored n×k when transB). All sizes positive.
+ */
+export function wasmGemmAccumulate(m: number, n: number, k: number, alpha: number,
+  a: Float32Array, aOff: number, lda: number, transA: boolean,
+  b: Float32Array, bOff: number, ldb: number, transB: boolean,
+  c: Float32Array, cOff: number, ldc: number): void {
+  // Operands already in the kernels' memory are located before anything is allocated: growing
+  // the memory detaches their views.
+  const resident = [a, b, c].map((arr) => inWasmMemory(arr));
+  const cLen = extent(m, n, ldc);
+  const spans: [Float32Array, number, number][] = [
+    [a, aOff, transA ? extent(k, m, lda) : extent(m, k, lda)],
+    [b, bOff, transB ? extent(n, k, ldb) : extent(k, n, ldb)],
+    [c, cOff, cLen],
+  ];
+  const at = spans.map(([arr, off], i) => (resident[i] ? arr.byteOffset + 4 * off : 0));
+  const mark = scratchMark();
+  try {
+    spans.forEach(([arr, off, len], i) => { if (!resident[i]) at[i] = copyIn(arr.subarray(off, off + len)); });
+    const ex = gemm();
+    const work = scratchAlloc(ex.work_bytes(n));
+    ex.gemm(m, n, k, alpha, at[0]!, lda, transA ? 1 : 0, at[1]!, ldb, transB ? 1 : 0, at[2]!, ldc, work);
+    if (!resident[2]) c.set(f32At(at[2]!, cLen), cOff);
+  } finally {
+    scratchRelease(mark);
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Loader for the WebAssembly SIMD kernels: the KILN_KERNELS switch, one WebAssembly.Memory that
+ * every kernel module imports (so modules can hand each other operands without copies), and a
+ * scratch allocator in it.
+ *
+ * Modules are instantiated synchronously (WebAssembly.Module on the decoded bytes): the kernels are
+ * a few KiB, which Node and browsers compile on the calling thread, and the kernels' callers are
+ * synchronous. The bytes come from the generated <name>.wasm.ts files (scripts/build-wasm.js).
+ *
+ * Scratch is a stack: take scratchMark(), allocate, and scratchRelease(mark) when done (in a
+ * finally). Growing the memory detaches every Float32Array view of it, so code never keeps a view
+ * across an allocation or a kernel call: it keeps the byte address and asks for a fresh view
+ * (f32At, or WasmF32.view, which re-creates its view only when the memory has grown).
+ */
+import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
+
+export const KERNEL_BACKENDS = ['wasm', 'js'] as const;
+export type KernelBackend = (typeof KERNEL_BACKENDS)[number];
+
+const PAGE = 65536;
+/** wasm32's limit: 4 GiB. */
+const MAX_PAGES = 65536;
+
+let chosen: KernelBackend | undefined;
+
+/** Reads KILN_KERNELS (unset or empty = wasm, the default wherever WebAssembly SIMD exists). */
+export function parseKernelBackend(value: string | undefined): KernelBackend {
+  if (value === undefined || value === '') return simdAvailable() ? 'wasm' : 'js';
+  if ((KERNEL_BACKENDS as readonly string[]).includes(value)) {
+    if (value === 'wasm' && !simdAvailable()) {
+      throw new KilnError(error('kernel-backend', 'KILN_KERNELS=wasm, but this JavaScript engine has no WebAssembly SIMD',
+        undefined, 'use KILN_KERNELS=js (the plain JavaScript kernels) or Node 20 or later'));
+    }
+    return value as KernelBackend;
+  }
+  throw new KilnError(error('kernel-backend', `KILN_KERNELS=${value} is not a kernel backend`,
+    undefined, `use one of: ${KERNEL_BACKENDS.join(', ')} (wasm is the default; js is the plain JavaScript reference)`));
+}
+
+/** The backend in use: KILN_KERNELS on first use, or what setKernelBackend chose. */
+export function kernelBackend(): KernelBackend {
+  chosen ??= parseKernelBackend(globalThis.process?.env?.KILN_KERNELS);
+  return chosen;
+}
+
+export const useWasmKernels = (): boolean => kernelBackend() === 'wasm';
+
+/** Switch backends at run time (tests, benchmarks); undefined goes back to KILN_KERNELS. */
+export function setKernelBackend(b: KernelBackend | undefined): void {
+  chosen = b === undefined ? undefined : parseKernelBackend(b);
+}
+
+let simd: boolean | undefined;
+
+function simdAvailable(): boolean {
+  // The smallest module using a v128 (a function returning v128.const 0): it validates exactly
+  // where the SIMD proposal is implemented.
+  simd ??= typeof WebAssembly === 'object' && WebAssembly.validate(new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0,
+    253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11]));
+  return simd === true;
+}
+
+const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
+const instances = new Map<string, WebAssembly.Exports>();
+
+/** The exports of a kernel module (instantiated once, importing the shared memory as env.memory). */
+export function wasmExports<T>(name: string, base64: string): T {
+  let ex = instances.get(name);
+  if (!ex) {
+    const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+    ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+    instances.set(name, ex);
+  }
+  return ex as T;
+}
+
+/** Current size of the kernels' memory, in bytes. */
+export const wasmMemoryBytes = (): number => memory.buffer.byteLength;
+
+/** Is this array a view of the kernels' memory (so a kernel can use it in place)? */
+export const inWasmMemory = (arr: ArrayBufferView): boolean => arr.buffer === memory.buffer;
+
+// Address 0 stays unused, so a zero address is never a live allocation.
+let top = 16;
+
+export const scratchMark = (): number => top;
+
+export function scratchRelease(mark: number): void {
+  top = mark;
+}
+
+/** `bytes` of scratch, 16-byte aligned (a v128 load never straddles a cache line needlessly). */
+export function scratchAlloc(bytes: number): number {
+  const at = (top + 15) & ~15;
+  const end = at + bytes;
+  const have = memory.buffer.byteLength;
+  if (end > have) {
+    const pages = Math.ceil((end - have) / PAGE);
+    if (have / PAGE + pages > MAX_PAGES) {
+      throw new KilnError(error('kernel-memory', `the WebAssembly kernels need ${Math.ceil(end / 2 ** 20)} MiB, more than WebAssembly's 4 GiB`,
+        undefined, 'use a smaller minibatch, or KILN_KERNELS=js'));
+    }
+    memory.grow(pages);
+  }
+  top = end;
+  return at;
+}
+
+/** A fresh view of `length` floats at byte address `at`. */
+export const f32At = (at: number, length: number): Float32Array => new Float32Array(memory.buffer, at, length);
+
+/** Scratch floats with a view that survives memory growth. */
+export class WasmF32 {
+  private cached: Float32Array;
+  constructor(readonly length: number, readonly at = scratchAlloc(4 * length)) {
+    this.cached = f32At(at, length);
+  }
+
+  get view(): Float32Array {
+    if (this.cached.buffer !== memory.buffer) this.cached = f32At(this.at, this.length);
+    return this.cached;
+  }
+}
+
+/** Copy `src` into new scratch and return its address. */
+export function copyIn(src: Float32Array): number {
+  const at = scratchAlloc(4 * src.length);
+  f32At(at, src.length).set(src);
+  return at;
+}
+
+/**
+ * A float buffer for operands of the GEMM: scratch in the kernels' memory when `inWasm` (the
+ * WebAssembly GEMM then reads and writes it in place; release it with scratchRelease), else an
+ * ordinary Float32Array. Read `.view` afresh after every kernel call.
+ */
+export interface FloatBuffer { readonly view: Float32Array }
+
+export function floatBuffer(length: number, inWasm: boolean): FloatBuffer {
+  return inWasm ? new WasmF32(length) : { view: new Float32Array(length) };
+}
