@@ -269,6 +269,8 @@ export class Builder {
 function checkAttrs(op: string, attrs: Record<string, AttrValue>): void {
   for (const a of opSpec(op)!.attrs) {
     const v = attrs[a.name];
+    // An optional attribute the importer did not set (a dense layer's `delta`) stays absent.
+    if (a.optional && v === undefined) continue;
     const t = a.type;
     const bad = (why: string) => new Unsupported(`${op} ${a.name} = ${JSON.stringify(v)} ${why}`);
     if (t.kind === 'int' && (typeof v !== 'number' || !Number.isInteger(v) || (t.min !== undefined && v < t.min))) throw bad(`must be an integer${t.min !== undefined ? ` ≥ ${t.min}` : ''}`);
