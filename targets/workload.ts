@@ -5,6 +5,7 @@
  */
 import { DTYPE_BITS, numElements, type DType, type Precision, type TensorType } from '../compiler/ir/dtype.ts';
 import type { Module, Node } from '../compiler/ir/module.ts';
+import type { ActivityUsed } from './activity.ts';
 
 /** The MAC precision classes a target prices, widest first. */
 export const MAC_CLASSES = ['f32', 'f16', 'i16', 'i8', 'ternary', 'binary'] as const;
@@ -39,6 +40,10 @@ export interface GemmWork {
   m: number; n: number; k: number; repeat: number;
   conv?: ConvGeometry;
   macClass: MacClass;
+  /** Fraction of the m·n·k·repeat MACs the hardware does (zero-skipping, targets/activity-pricing.ts); 1 when absent. */
+  performed?: number;
+  /** Whether the MACs not done also take no time (`zero_skipping skip`), or only no energy (`gate`). */
+  skipsTime?: boolean;
 }
 
 export interface VectorWork {
@@ -60,6 +65,10 @@ export interface LayerWork {
   inputBits: number;
   weightBits: number;
   outputBits: number;
+  /** How the work was priced where a reader should know (a delta layer's columns, zero-skipping). */
+  notes?: string[];
+  /** The activity the layer was priced with, and its source. */
+  activity?: ActivityUsed;
 }
 
 const bytesOf = (t: TensorType) => (numElements(t.shape) * DTYPE_BITS[t.dtype]) / 8;

@@ -133,7 +133,8 @@ function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWar
   const dram = { ifmap: words(sim.dramIfmapReads, pack.words.ifmap), filter: words(sim.dramFilterReads, pack.words.filter), ofmap: words(sim.dramOfmapWrites, pack.words.ofmap) };
   const computeCycles = Math.ceil(sim.computeCycles * pack.slow) * rep;
   const { stall, stalledMost } = dramStall(sim, cfg, pack, rep);
-  const macs = g.m * g.n * g.k * rep;
+  // A gated PE spends its cycle but not the MAC's energy (targets/activity-pricing.ts).
+  const macs = Math.round(g.m * g.n * g.k * rep * (g.performed ?? 1));
   const actions: Record<string, number> = {
     [`mac.${cls}`]: macs,
     'sram.read': sram.ifmap + sram.filter,
@@ -148,7 +149,7 @@ function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWar
     dram_reads: { ifmap: dram.ifmap, filter: dram.filter }, dram_writes: { ofmap: dram.ofmap },
     ...(stalledMost ? { stalled_most: stalledMost } : {}),
     unit: `array ${cls}`, bound: stall > 0 ? 'memory (dram)' : 'compute', actions,
-    notes: [...(rep > 1 ? [`${rep} GEMMs of ${sim.gemm.M}×${sim.gemm.N}×${sim.gemm.K} (groups or time steps × layers)`] : []), ...[note, pack.note, fitNote].filter((n): n is string => !!n)],
+    notes: [...(rep > 1 ? [`${rep} GEMMs of ${sim.gemm.M}×${sim.gemm.N}×${sim.gemm.K} (groups or time steps × layers)`] : []), ...[note, pack.note, fitNote].filter((n): n is string => !!n), ...(w.notes ?? [])],
     details: { gemm: { m: sim.gemm.M, n: sim.gemm.N, k: sim.gemm.K, repeat: rep }, folds: { row: sim.rowFolds, col: sim.colFolds }, mac_class: cls, words_per_access: pack.words, pe_cycles_busy: sim.macs * rep * pack.slow },
   };
 }
@@ -201,7 +202,7 @@ export function estimateSystolic(desc: TargetDescription, layers: LayerWork[]): 
     }
     for (const a of Object.keys(partial.actions)) price(a);
     const { energy_j, breakdown_j } = priceActions(partial.actions, prices);
-    stats.push({ ...partial, energy_j, breakdown_j });
+    stats.push({ ...partial, energy_j, breakdown_j, ...(w.activity ? { activity: w.activity } : {}) });
   }
   const cycles = stats.reduce((a, l) => a + (l.cycles ?? 0), 0);
   const latency = cycles / cfg.clockHz;
