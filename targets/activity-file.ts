@@ -53,6 +53,9 @@ export function readActivityText(text: string, file: string, m: Module): Activit
     if (!isObject(v)) fail(`the activity of \`${id}\` must be an object such as {"zero_fraction": 0.5}, not ${JSON.stringify(v)}`, at('layers', id));
     const l: LayerActivity = {};
     for (const [key, x] of Object.entries(v as Record<string, unknown>)) {
+      if ((key === 'firing_rate' || key === 'neuron_rates') && node!.op !== 'lif' && node!.op !== 'input') {
+        fail(`\`${id}\` is a ${node!.op} layer, which does not spike: it has no \`${key}\``, at('layers', id, key), 'firing rates belong to lif layers and to the input of a spiking network');
+      }
       if (key === 'neuron_rates') {
         const want = numElements(node!.type!.shape.slice(1));
         if (!Array.isArray(x) || x.length !== want || x.some((r) => typeof r !== 'number' || !(r >= 0 && r <= 1))) {

@@ -144,7 +144,6 @@ describe('firing rates', () => {
   it('rate options are checked as usage errors (exit 2)', () => {
     const snn = path.join(tempFiles({ 's.kiln': SNN }), 's.kiln');
     const cases: [string[], RegExp][] = [
-      [['estimate', lenet, '--target', 'avx2_laptop', '--measure', 'mnist:test'], /none of the targets is one/],
       [['estimate', snn, '--target', 'loihi_1chip', '--checkpoint', 'c.json'], /add --measure/],
       [['estimate', snn, '--target', 'loihi_1chip', '--rate', '0.1', '--measure', 'mnist:test'], /one of --rate, --rates and --measure/],
       [['estimate', snn, '--target', 'loihi_1chip', '--measure', 'cifar:test'], /--measure takes mnist:test/],
