@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempFiles, runMain, STACK_TRACE, tempFiles } from '../helpers/cli.ts';
+import { TINY_SNN } from '../helpers/tiny-snn.ts';
 
 afterAll(removeTempFiles);
 
@@ -26,16 +27,7 @@ const MLP = `network m(batch = 8) {
 }
 train m { data mnist(train = 64, test = 64)  epochs 1  batch 8  seed 1  optimizer adam(lr = 1e-3) }
 `;
-const SNN = `network s(batch = 8) {
-  timesteps 4
-  input x : f32[batch, 1, 28, 28]
-  f = flatten(x)
-  h = dense(f, 32) -> lif
-  y = dense(h, 10) -> lif
-  output y
-}
-train s { data mnist(train = 64, test = 32)  epochs 1  batch 8  seed 1  optimizer adam(lr = 1e-3) }
-`;
+const SNN = TINY_SNN;
 const TARGETS = `# Hypothetical targets with zero-skipping, for the tests.
 target sparse_cpu extends avx2_laptop { zero_skipping skip }
 target partial_cpu extends avx2_laptop { zero_skipping skip  zero_skip_fraction 0.8  zero_skip_overhead 0.1 }
