@@ -59,8 +59,8 @@ function layerTable(layers: LayerStats[]): string {
   // Stalls get a column only when some layer waits on DRAM, so stall-free reports keep their shape.
   const stalls = layers.some((l) => (l.stall_cycles ?? 0) > 0);
   const stall = (l: LayerStats) => (l.stall_cycles ? `${fmtN(l.stall_cycles)}${l.stalled_most ? ` (${l.stalled_most})` : ''}` : '0');
-  const rows = layers.map((l) => [l.name, l.op, fmtN(l.macs), l.cycles === undefined ? '—' : fmtN(l.cycles), ...(stalls ? [stall(l)] : []), fmtJ(l.energy_j), pct(l.utilization), l.bound ?? l.unit ?? '', fmtBytes(l.param_bytes), activityCell(l)]);
-  return grid(['layer', 'op', 'MACs', 'cycles', ...(stalls ? ['stalls'] : []), 'energy', 'util', 'bound / unit', 'params', 'activity'], rows);
+  const rows = layers.map((l) => [l.name, l.op, fmtN(l.macs), l.cycles === undefined ? '—' : fmtN(l.cycles), ...(stalls ? [stall(l)] : []), fmtJ(l.energy_j), pct(l.utilization), l.bound ?? l.unit ?? '', activityCell(l), fmtBytes(l.param_bytes)]);
+  return grid(['layer', 'op', 'MACs', 'cycles', ...(stalls ? ['stalls'] : []), 'energy', 'util', 'bound / unit', 'activity', 'params'], rows);
 }
 
 /** A failed target's cell: short enough for a column; the whole reason is printed under the table. */

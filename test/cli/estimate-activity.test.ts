@@ -91,7 +91,7 @@ describe('a hand-written activity file', () => {
   it('shows the activity and its source in a column of the per-layer table', () => {
     const r = runMain(['estimate', at('m.kiln'), '--target', t('sparse_cpu'), '--activity', at('a.json'), '--per-layer']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/bound \/ unit\s+params\s+activity/);
+    expect(r.out).toMatch(/bound \/ unit\s+activity\s+params/);
     expect(r.out).toMatch(/h\.dense .*input zeros 25\.0% · file/);
     const none = runMain(['estimate', at('m.kiln'), '--target', 'avx2_laptop', '--per-layer']);
     expect(none.out).toMatch(/h\.dense .*dense · default/);
