@@ -20,12 +20,13 @@ export function measureActivity(m: Module, weights: Weights, data: Dataset, samp
   probes: readonly ActivityProbe[] = ACTIVITY_PROBES): MeasuredActivity {
   const plan = inputPlan(m, data);
   const count = Math.min(samples, data.count);
+  const options = new Map(probes.map((p) => [p, p.runOptions?.() ?? {}]));
   const tallies = new Map<string, [ActivityProbe, ProbeTally][]>();
   for (const node of Object.values(m.nodes)) {
-    const t = probes.filter((p) => p.applies(node, m)).map((p): [ActivityProbe, ProbeTally] => [p, p.start(node, m)]);
+    const t = probes.filter((p) => p.applies(node, m)).map((p): [ActivityProbe, ProbeTally] => [p, p.start(node, m, options.get(p)!)]);
     if (t.length) tallies.set(node.id, t);
   }
-  const extra: Partial<RunOptions> = Object.assign({}, ...[...tallies.values()].flat().map(([, t]) => t.runOptions ?? {}));
+  const extra: Partial<RunOptions> = Object.assign({}, ...options.values());
   for (let start = 0; start < count; start += plan.batch) {
     const n = Math.min(plan.batch, count - start);
     const { x } = gather(data, plan, undefined, start, n);

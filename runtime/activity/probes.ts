@@ -20,14 +20,18 @@ export interface ProbeTally {
   value(): number | undefined;
   /** Per neuron of a sample (NCHW), for quantities a mapping needs neuron by neuron (firing rates). */
   perNeuron?(): Float64Array;
-  /** Options the run needs for this tally, merged into every batch's run (e.g. MAC counters). */
-  runOptions?: Partial<RunOptions>;
 }
 
 export interface ActivityProbe {
   key: ActivityKey;
   applies(node: Node, m: Module): boolean;
-  start(node: Node, m: Module): ProbeTally;
+  /**
+   * Options the interpreter needs for this probe, made once per measurement and merged into every
+   * batch's run: counters an op's kernel fills (a delta layer's MACs done and dense, by node id).
+   */
+  runOptions?(): Partial<RunOptions>;
+  /** A tally for one node; `run` is what runOptions made, for reading those counters. */
+  start(node: Node, m: Module, run: Partial<RunOptions>): ProbeTally;
 }
 
 const perSample = (node: Node) => node.type!.shape.slice(1).reduce((a, b) => a * b, 1);

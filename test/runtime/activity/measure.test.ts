@@ -90,4 +90,18 @@ describe('measureActivity of a relu network', () => {
     expect(r.activity.layers['h.dense']!.delta_fraction).toBeCloseTo(4 / 9, 12);
     expect(r.activity.layers.h!.delta_fraction).toBeUndefined();
   });
+
+  it('makes a probe\'s run options once per measurement and hands them to every tally', () => {
+    const made: object[] = [], given: object[] = [];
+    const counting: ActivityProbe = {
+      key: 'delta_fraction',
+      applies: (n) => n.op !== 'param',
+      runOptions: () => { const o = { seed: 3 }; made.push(o); return o; },
+      start: (_n, _m, run) => { given.push(run); return { observe: () => {}, value: () => undefined }; },
+    };
+    measureActivity(m, w, data, 3, undefined, [counting]);
+    expect(made).toHaveLength(1);
+    expect(given).toHaveLength(Object.keys(m.nodes).length);
+    for (const g of given) expect(g).toBe(made[0]);
+  });
 });
