@@ -85,7 +85,7 @@ When FILE declares several networks, name one as FILE:NETWORK.
   },
   estimate: {
     summary: 'estimate cycles, time and energy of a network on one or more targets',
-    usage: 'kiln estimate SOURCE --target T [--target T2 …] [--json] [--per-layer] [--training] [--rate R | --rates FILE | --measure DATA [--checkpoint PATH] [--samples N]] [--set NAME=VALUE]…',
+    usage: 'kiln estimate SOURCE --target T [--target T2 …] [--json] [--per-layer] [--training] [--measure DATA [--checkpoint PATH] [--samples N] [--save-activity FILE] | --activity FILE | --rate R | --rates FILE] [--set NAME=VALUE]…',
     help: `SOURCE is a .kiln file (FILE.kiln:NETWORK when it holds several), a module JSON, an ONNX
 model (.onnx with fixed input shapes; Q/DQ pairs become layer precisions), or a SCALE-Sim
 topology CSV (conv or GEMM m,n,k format). T is a preset name (see targets/presets),
@@ -107,16 +107,29 @@ status is 1 only when no target could be estimated.
                    state) and one epoch, as SOURCE's train block says; --json adds summary.phase
                    "training", summary.per_step, summary.per_epoch {…, steps} and each layer's
                    split in layers[].details.phases; neuromorphic targets say training is off-chip
+  --measure DATA   run the network in the interpreter on DATA (e.g. mnist:test) and price every
+                   target with the activity measured per layer: firing rates (neuromorphic spikes
+                   and messages), zeros in each layer's output (on targets with zero_skipping),
+                   transmitted fractions of delta layers (every target); per neuron for spiking
+                   layers. Each layer says the activity it was priced with and its source
+                   (measured, file, flag, default); --json: layers[].activity = {value, source,
+                   priced_by}
+  --checkpoint PATH trained weights for --measure (kiln train --checkpoint); untrained otherwise,
+                   with a warning: their activity is not representative
+  --samples N      samples to measure on (default 64)
+  --save-activity FILE  write what --measure measured (JSON, versioned) for --activity
+  --activity FILE  price with a saved or hand-written activity file instead of measuring:
+                   {"kiln": "activity", "version": 1, "layers": {"LAYER": {"zero_fraction": 0.5,
+                   "firing_rate": 0.05, "delta_fraction": 0.3}, …}} (docs/cost-model.md)
   --rate R         firing rate (spikes per neuron per time step) for neuromorphic targets
   --rates FILE     per-layer firing rates, JSON {"layer": rate}; layers are the lif layers and
-                   the input, by name (e.g. "s1.lif", "x"); kiln partition --save-rates writes one
-  --measure DATA   measure every neuron's rate by running the network on DATA (e.g. mnist:test)
-  --checkpoint PATH trained weights for --measure (kiln train --checkpoint); untrained otherwise
-  --samples N      samples to measure on (default 64)
+                   the input, by name (e.g. "s1.lif", "x"); kiln partition --save-rates writes
+                   one. Kept as it was; an activity file holds the same rates and more
   --set NAME=VALUE override a network parameter, e.g. --set batch=1`,
     flags: {
       '--target': { value: true, repeat: true }, '--json': {}, '--per-layer': {}, '--rate': { value: true }, '--rates': { value: true },
       '--measure': { value: true }, '--checkpoint': { value: true }, '--samples': { value: true }, '--set': { value: true, repeat: true }, '--training': {},
+      '--activity': { value: true }, '--save-activity': { value: true },
     },
     async load() {
       const { runEstimate } = await import('./commands/estimate.ts');
@@ -129,8 +142,9 @@ status is 1 only when no target could be estimated.
           perLayer: args.flags.has('--per-layer'),
           training: args.flags.has('--training'),
           rate: v('--rate'), ratesFile: v('--rates'), measure: v('--measure'), checkpoint: v('--checkpoint'), samples: v('--samples'),
+          activityFile: v('--activity'), saveActivity: v('--save-activity'),
           overrides: parseOverrides(args.flags.get('--set'), 'estimate'),
-        }, { ...io, warn: (d) => report(d, io), tty: false });
+        }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
       };
     },
   },

@@ -8,11 +8,13 @@ import { estimateSimdCpu } from './simd-cpu/cost.ts';
 import type { TargetResult } from './stats.ts';
 import { estimateSystolic } from './systolic/cost.ts';
 import { withParamBytes } from './param-size.ts';
-import { type DeltaFractions, moduleWork, type LayerWork } from './workload.ts';
+import { moduleWork, type LayerWork } from './workload.ts';
+import { spikingRates, type Activity } from './activity.ts';
+import { priceActivity, zeroSkipping } from './activity-pricing.ts';
 
 /** What can be estimated: a Kiln module, or bare GEMM layers from a SCALE-Sim topology. */
 /** A module, with its delta layers' measured transmitted fractions when known; or SCALE-Sim layers. */
-export type Workload = { kind: 'module'; module: Module; deltaFractions?: DeltaFractions } | { kind: 'layers'; name: string; layers: LayerWork[] };
+export type Workload = { kind: 'module'; module: Module } | { kind: 'layers'; name: string; layers: LayerWork[] };
 
 /**
  * Samples a CPU or array estimate covers: the leading axis of the network's first input (Kiln's
@@ -49,8 +51,13 @@ export type EstimateEntry = TargetResult | EstimateFailure;
 
 export const failed = (e: object): e is EstimateFailure => 'error' in e;
 
+/** Firing-rate options for neuromorphic targets, and the measured or saved activity every target prices with. */
+export interface EstimateOptions extends RateOptions {
+  activity?: Activity;
+}
+
 /** Estimate on each target; a KilnError (input the target cannot take) becomes that target's entry. */
-export function estimateEach(w: Workload, targets: TargetDescription[], opts: RateOptions = {}): EstimateEntry[] {
+export function estimateEach(w: Workload, targets: TargetDescription[], opts: EstimateOptions = {}): EstimateEntry[] {
   return eachTarget(targets, (t) => estimate(w, t, opts));
 }
 
@@ -80,7 +87,7 @@ function nonFinite(v: unknown, at: string): string | undefined {
  * The size limits keep every figure of a network finite, but a target's own numbers (a frequency
  * of 1e-300 Hz) can still overflow one; a figure that is not a number is never printed.
  */
-export function estimate(w: Workload, target: TargetDescription, opts: RateOptions = {}): TargetResult {
+export function estimate(w: Workload, target: TargetDescription, opts: EstimateOptions = {}): TargetResult {
   return finiteOrThrow(withBasis(withParamBytes(estimateOnce(w, target, opts), w), batchOf(w)), target);
 }
 
@@ -96,10 +103,13 @@ export function finiteOrThrow<R>(r: R, target: TargetDescription): R {
   return r;
 }
 
-function estimateOnce(w: Workload, target: TargetDescription, opts: RateOptions): TargetResult {
-  if (target.kind !== 'neuromorphic') return estimateLayers(target, w.kind === 'module' ? moduleWork(w.module, w.deltaFractions) : w.layers);
+function estimateOnce(w: Workload, target: TargetDescription, opts: EstimateOptions): TargetResult {
+  const { activity, ...rates } = opts;
+  if (target.kind !== 'neuromorphic') return estimateLayers(target, w.kind === 'module' ? priceActivity(moduleWork(w.module), activity, zeroSkipping(target)) : w.layers);
   if (w.kind !== 'module') throw new KilnError(error('unsupported', `a SCALE-Sim topology has no spiking layers; \`${target.name}\` needs a spiking .kiln network`));
-  return explainMissing(target, () => estimateNeuromorphic(target, w.module, opts));
+  // Activity replaces rates given the old way; the CLI allows only one of them.
+  const spiking = activity ? { ...spikingRates(activity), neuronRatesSource: activity.source === 'file' ? 'activity file' : 'measured' } : {};
+  return explainMissing(target, () => estimateNeuromorphic(target, w.module, { ...rates, ...spiking }));
 }
 
 /** Price GEMM and vector layers on a CPU or an array (neuromorphic targets take a network, not layers). */

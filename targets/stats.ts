@@ -3,6 +3,7 @@
  * prices each action with the target's price table, so `energy = Σ count × price` holds for every
  * layer and for the total, and every price names its source.
  */
+import type { ActivityUsed } from './activity.ts';
 
 /** A priced action: joules per unit of count, its breakdown category and where the number came from. */
 export interface Price {
@@ -46,6 +47,8 @@ export interface LayerStats {
   notes?: string[];
   /** Bytes of the layer's parameters at their stored precision (targets/param-size.ts). */
   param_bytes?: number;
+  /** The activity the layer was priced with and its source (targets/activity.ts). */
+  activity?: ActivityUsed;
   /** Kind-specific figures (GEMM shape and folds, neurons, cores, spike messages …). */
   details?: Record<string, unknown>;
 }

@@ -5,6 +5,7 @@
  */
 import { DTYPE_BITS, numElements, type DType, type Precision, type TensorType } from '../compiler/ir/dtype.ts';
 import type { Module, Node } from '../compiler/ir/module.ts';
+import type { ActivityUsed } from './activity.ts';
 
 /** The MAC precision classes a target prices, widest first. */
 export const MAC_CLASSES = ['f32', 'f16', 'i16', 'i8', 'ternary', 'binary'] as const;
@@ -39,6 +40,10 @@ export interface GemmWork {
   m: number; n: number; k: number; repeat: number;
   conv?: ConvGeometry;
   macClass: MacClass;
+  /** Fraction of the m·n·k·repeat MACs the hardware does (zero-skipping, targets/activity-pricing.ts); 1 when absent. */
+  performed?: number;
+  /** Whether the MACs not done also take no time (`zero_skipping skip`), or only no energy (`gate`). */
+  skipsTime?: boolean;
 }
 
 export interface VectorWork {
@@ -60,27 +65,10 @@ export interface LayerWork {
   inputBits: number;
   weightBits: number;
   outputBits: number;
-  /** How the work was priced where a reader should know (a delta layer's columns). */
+  /** How the work was priced where a reader should know (a delta layer's columns, zero-skipping). */
   notes?: string[];
-}
-
-/**
- * Per layer (node id), the share of its dense multiply-accumulates a `delta =` layer does, as
- * measured by running it (runtime/delta-activity.ts, `delta_fraction`).
- */
-export type DeltaFractions = Readonly<Record<string, number>>;
-
-/**
- * A delta layer's products touch only the columns of the units that sent a change, so with a
- * measured fraction f its GEMM is priced over f·K columns; unmeasured, it is priced dense and says so.
- */
-function deltaPricing(node: Node, g: GemmWork, fractions: DeltaFractions | undefined): string | undefined {
-  if (node.attrs.delta === undefined) return undefined;
-  const f = fractions?.[node.id];
-  if (f === undefined) return `delta = ${node.attrs.delta as number}: priced dense, its transmitted fraction not measured (kiln run --checkpoint reports it)`;
-  const k = g.k;
-  g.k = Math.max(1, Math.round(k * Math.min(1, Math.max(0, f))));
-  return `delta = ${node.attrs.delta as number}: priced over ${g.k} of ${k} product columns, the measured transmitted fraction ${(100 * f).toFixed(1)}%`;
+  /** The activity the layer was priced with, and its source. */
+  activity?: ActivityUsed;
 }
 
 const bytesOf = (t: TensorType) => (numElements(t.shape) * DTYPE_BITS[t.dtype]) / 8;
@@ -161,7 +149,7 @@ function runsPerInference(m: Module): Map<string, number> {
 }
 
 /** Work of every compute node of a typed module, in order. Inputs and pure reshapes are free. */
-export function moduleWork(m: Module, deltaFractions?: DeltaFractions): LayerWork[] {
+export function moduleWork(m: Module): LayerWork[] {
   const out: LayerWork[] = [];
   const runs = runsPerInference(m);
   for (const node of Object.values(m.nodes)) {
@@ -191,8 +179,7 @@ export function moduleWork(m: Module, deltaFractions?: DeltaFractions): LayerWor
     const g = gemmOf(node, inputs, m);
     if (g) {
       g.repeat *= times;
-      const note = deltaPricing(node, g, deltaFractions);
-      out.push({ ...base, work: g, macs: g.m * g.n * g.k * g.repeat, ...(note ? { notes: [note] } : {}) });
+      out.push({ ...base, work: g, macs: g.m * g.n * g.k * g.repeat });
     } else out.push({ ...base, work: { kind: 'vector', ops: vectorOps(node, inputs) * times }, macs: 0 });
   }
   return out;

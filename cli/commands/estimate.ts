@@ -10,7 +10,7 @@ import { scaleSimTopology } from '../../targets/systolic/scalesim-import.ts';
 import { KilnError, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import { compile } from '../../compiler/driver.ts';
 import { UsageError } from '../args.ts';
-import { checkRateArgs, rateOptions, type RateArgs } from './partition-rates.ts';
+import { checkActivityArgs, estimateOptions, type ActivityArgs } from './estimate-activity.ts';
 import { wholeNumber, type CommandIo } from './train.ts';
 import { targetFromCommandLine, targetWarnings } from './target-args.ts';
 import { runTrainingEstimate } from './estimate-training.ts';
@@ -22,6 +22,8 @@ export interface EstimateArgs {
   perLayer: boolean;
   rate?: string;
   ratesFile?: string;
+  activityFile?: string;
+  saveActivity?: string;
   measure?: string;
   checkpoint?: string;
   samples?: string;
@@ -35,23 +37,28 @@ export function runEstimate(a: EstimateArgs, io: CommandIo): number {
   if (a.training) {
     const rateFlag = a.rate !== undefined ? '--rate' : a.ratesFile !== undefined ? '--rates' : a.measure !== undefined ? '--measure' : a.checkpoint !== undefined ? '--checkpoint' : a.samples !== undefined ? '--samples' : undefined;
     if (rateFlag) throw new UsageError(`kiln estimate: ${rateFlag} sets firing rates for neuromorphic inference; --training prices training, which runs off-chip on neuromorphic targets`);
+    const activityFlag = a.activityFile !== undefined ? '--activity' : a.saveActivity !== undefined ? '--save-activity' : undefined;
+    if (activityFlag) throw new UsageError(`kiln estimate: ${activityFlag} is the activity inference is priced with; --training prices training, which does every product`);
     return runTrainingEstimate({ source: a.source, targets: a.targets.map((t) => targetFromCommandLine(t, 'estimate')), json: a.json, perLayer: a.perLayer, overrides: a.overrides }, io);
   }
-  const rateArgs: RateArgs = { rate: a.rate, ratesFile: a.ratesFile, measure: a.measure, checkpoint: a.checkpoint, samples: wholeNumber('estimate', '--samples', a.samples, 1) };
-  checkRateArgs(rateArgs, 'estimate');
+  const activityArgs: ActivityArgs = {
+    rate: a.rate, ratesFile: a.ratesFile, measure: a.measure, checkpoint: a.checkpoint, samples: wholeNumber('estimate', '--samples', a.samples, 1),
+    activityFile: a.activityFile, saveActivity: a.saveActivity,
+  };
+  checkActivityArgs(activityArgs, a.source);
   const targets = a.targets.map((t) => targetFromCommandLine(t, 'estimate'));
-  if (a.measure && !targets.some((t) => t.kind === 'neuromorphic')) throw new UsageError('kiln estimate: --measure measures firing rates for neuromorphic targets, and none of the targets is one');
   let workload: Workload;
   if (a.source.endsWith('.csv')) {
-    if (a.measure) throw new UsageError('kiln estimate: --measure runs a .kiln network; a SCALE-Sim topology has no spiking layers to measure');
     workload = { kind: 'layers', ...scaleSimTopology(a.source) };
   } else {
     const r = compile(a.source, { overrides: a.overrides, libraries: PRESET_LIBRARY });
     io.warn(r.diagnostics);
     workload = { kind: 'module', module: r.module };
   }
-  const rates = rateOptions(workload.kind === 'module' ? workload.module : undefined, a.source, rateArgs, 'estimate', io);
-  const entries = estimateEach(workload, targets, rates);
+  const progress = io.tty ? (s: string) => io.err(`\r\x1b[K${s}`) : undefined;
+  const options = estimateOptions(workload.kind === 'module' ? workload.module : undefined, a.source, activityArgs, io, progress);
+  if (progress && a.measure) io.err('\r\x1b[K');
+  const entries = estimateEach(workload, targets, options);
   const results = entries.filter((e) => !failed(e));
   const failures = entries.filter(failed);
   if (results.length === 0) throw new KilnError(failures.map((f) => f.diagnostic));

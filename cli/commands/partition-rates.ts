@@ -16,7 +16,8 @@ import { DATA_SPLIT, loadData } from '../../runtime/data/index.ts';
 import { initParams } from '../../runtime/interpreter.ts';
 import { loadCheckpointInto } from '../../runtime/train/state.ts';
 import { prepare } from '../../runtime/train/setup.ts';
-import { measureRates } from '../../runtime/measure-rates.ts';
+import { measureActivity, type MeasuredActivity } from '../../runtime/activity/measure.ts';
+import { spikingRates } from '../../targets/activity.ts';
 import type { RateOptions } from '../../targets/neuromorphic/rates.ts';
 import type { CommandIo } from './train.ts';
 
@@ -83,6 +84,15 @@ export function populationRates(neuronRates: Record<string, Float64Array>): Reco
 }
 
 function measuredRates(m: Module, source: string, data: string, checkpoint: string | undefined, samples: number, command: string, io: CommandIo, progress?: (s: string) => void): RateOptions {
+  return { neuronRates: spikingRates(measureOn(m, source, data, checkpoint, samples, command, io, progress).activity).neuronRates };
+}
+
+/**
+ * Activity measured by running `m` on `samples` samples of DATA (a data set split such as
+ * mnist:test, split as the file's train block splits it), with a checkpoint's weights or, with a
+ * warning, freshly initialized ones.
+ */
+export function measureOn(m: Module, source: string, data: string, checkpoint: string | undefined, samples: number, command: string, io: CommandIo, progress?: (s: string) => void): MeasuredActivity {
   const split = DATA_SPLIT.exec(data);
   if (!split) throw new UsageError(`kiln ${command}: --measure takes ${DATASETS.map((d) => d + ':test').join(', ')} (or :train), not '${data}'`);
   const p = prepare(source);
@@ -93,7 +103,6 @@ function measuredRates(m: Module, source: string, data: string, checkpoint: stri
   // A quantized checkpoint brings its layers' precisions: measure the network it describes.
   let measured = m;
   if (checkpoint) measured = loadCheckpointInto(checkpoint, m, weights).module;
-  else io.warn([warning('rates', 'measuring firing rates with untrained (initialized) weights', undefined, 'give --checkpoint PATH (written by kiln train) for the rates of the trained network')]);
-  const r = measureRates(measured, weights, ds, samples, (done, total) => progress?.(`measuring firing rates: ${done}/${total} samples`));
-  return { neuronRates: r.neuronRates };
+  else io.warn([warning('activity', 'measuring activity with untrained (initialized) weights: firing rates and zeros of an untrained network are not representative', undefined, 'give --checkpoint PATH (written by kiln train) for the activity of the trained network')]);
+  return measureActivity(measured, weights, ds, samples, (done, total) => progress?.(`measuring activity: ${done}/${total} samples`));
 }

@@ -19,6 +19,12 @@ const PER_EVENT = ['energy', 'energy/word', 'energy/bit', 'energy/byte', 'energy
 const energyBlock: BlockSchema = { what: 'an energy table', props: {}, anyKey: prop('an energy per event, e.g. `mac.i8 0.2 pJ` or `dram.read 640 pJ/word`', q(PER_EVENT, '0.2 pJ')) };
 const latencyBlock: BlockSchema = { what: 'a latency table', props: {}, anyKey: prop('a latency per event, e.g. `synop 3.5 ns`', q(['time'], '3.5 ns')) };
 const energy = prop('energy per event; cite the source of each number in a comment', { kind: 'block', schema: energyBlock });
+/** Hardware that avoids products with a zero input; priced by measured activity (docs/cost-model.md, "Activity"). */
+const zeroSkip: Record<string, PropSchema> = {
+  zero_skipping: prop('whether the hardware avoids products whose input is an exact zero: `none` (default), `gate` (the MAC is not toggled: saves its energy, not its cycle) or `skip` (not issued: saves energy and time; not on a systolic array)', { kind: 'word', values: ['none', 'gate', 'skip'] }),
+  zero_skip_fraction: prop('share in [0, 1] of the zero-input products `zero_skipping` avoids (default 1)', { kind: 'number' }),
+  zero_skip_overhead: prop('extra work in [0, 1] for finding the zeros, as a fraction of the dense MACs (default 0)', { kind: 'number' }),
+};
 const common: Record<string, PropSchema> = {
   clock: prop('clock frequency, e.g. `700 MHz`', q(['frequency'], '700 MHz')),
   energy,
@@ -30,6 +36,7 @@ export const TARGET_SCHEMAS: Readonly<Record<TargetKind, BlockSchema>> = {
     what: 'a systolic target',
     props: {
       ...common,
+      ...zeroSkip,
       array: prop('processing-element array rows x columns, e.g. `array 256 x 256`', int, { kind: 'literal', word: 'x' }, int),
       dataflow: prop('os (output stationary), ws (weight stationary) or is (input stationary)', { kind: 'word', values: ['os', 'ws', 'is'] }),
       word: prop('operand element type, e.g. `word i8`', { kind: 'word', values: NUMERIC_DTYPES }),
@@ -47,6 +54,7 @@ export const TARGET_SCHEMAS: Readonly<Record<TargetKind, BlockSchema>> = {
     what: 'a simd_cpu target',
     props: {
       ...common,
+      ...zeroSkip,
       cores: prop('cores used', int),
       macs: keyed('multiply-accumulates per cycle per core for a dtype, e.g. `macs f32 16` (AVX2: two 8-lane FMA ports)', NUMERIC_DTYPES, { kind: 'number' }),
       lanes: keyed('MACs per vector instruction for a dtype, averaged over the instruction sequence that does them, e.g. `lanes i8 10.67` (AVX2: vpmaddubsw + vpmaddwd + vpaddd, 32 MACs in 3 instructions)', NUMERIC_DTYPES, { kind: 'number' }),

@@ -12,9 +12,13 @@ import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type Tar
 import { neuromorphicConfig, type NeuromorphicConfig } from './config.ts';
 import { countEvents, type StepEvents } from './events.ts';
 import { networkWeightBits } from './weight-bits.ts';
+import type { ActivitySource } from '../activity.ts';
 import { mapNetwork, populationCores, type MapNetworkOptions, type NetworkMapping } from './network-mapping.ts';
 
 export type { RateOptions } from './rates.ts';
+
+/** resolveRates' source names in the report's vocabulary. */
+const ACTIVITY_SOURCE: Record<string, ActivitySource> = { measured: 'measured', 'activity file': 'file', 'rates file': 'file', '--rate': 'flag', assumed: 'default' };
 
 const LOIHI = 'Davies et al. 2018, Table 2';
 const DEFAULT_PRICES: [string, string, number, string][] = [
@@ -89,12 +93,14 @@ export function priceMapping(desc: TargetDescription, cfg: NeuromorphicConfig, r
     const cores = [...placed[i]!.cores];
     const worst = (n: 'neurons' | 'input_axons' | 'output_axons' | 'synapse_words') => Math.max(...cores.map((c) => use[n][c]!)) / mp.limits[n];
     const inputs = mp.graph.projections.filter((p) => p.to === pop.name);
+    const rateSource = mp.rates.source[pop.name] ?? '';
     layers.push({
       name: pop.name, op: 'lif', macs: e.synops * T, energy_j, actions, breakdown_j,
+      activity: { value: mp.rates.mean[pop.name] === undefined ? {} : { firing_rate: mp.rates.mean[pop.name] }, source: ACTIVITY_SOURCE[rateSource] ?? 'default', priced_by: 'firing_rate' },
       unit: `${cores.length} core${cores.length === 1 ? '' : 's'}`,
       details: {
         synops: e.synops * T, weighted_layer: pop.layer ?? '', neurons: pop.neurons, cores: cores.length, neurons_per_core: placed[i]!.maxNeurons,
-        synapses: e.synapses, input_from: inputs.map((p) => p.from).join(', '), rate_source: mp.rates.source[pop.name] ?? '',
+        synapses: e.synapses, input_from: inputs.map((p) => p.from).join(', '), rate_source: rateSource,
         messages_per_timestep: { total: e.sameTile + e.acrossTiles + e.acrossChips, within_core: e.withinCore, within_tile: e.sameTile, across_tiles: e.acrossTiles, across_chips: e.acrossChips },
         limit_utilization: { neurons: worst('neurons'), input_axons: worst('input_axons'), synapse_memory: worst('synapse_words'), output_axons: worst('output_axons') },
       },

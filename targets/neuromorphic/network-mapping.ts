@@ -140,7 +140,7 @@ export function mapHypergraphInput(h: Hypergraph, cfg: NeuromorphicConfig, opts:
     synapses: h.pins.length - h.ne, projections: [],
   };
   const hypergraph = { nv: h.nv, ne: h.ne, eptr: h.eptr, pins: h.pins, ewgt, sourceless: graph.nets.sourceless, mult: graph.nets.mult, pinSynapses, vwgt };
-  const rates: ResolvedRates = { vertex: vertexRate, net: ewgt, source: { vertices: 'net weights' }, warnings: [] };
+  const rates: ResolvedRates = { vertex: vertexRate, net: ewgt, source: { vertices: 'net weights' }, mean: {}, warnings: [] };
   const limits = limitsOf(cfg);
   const t1 = performance.now();
   const cores = mapToCores(hypergraph, limits, cfg.weightBits, {

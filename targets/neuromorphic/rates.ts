@@ -13,6 +13,8 @@ export interface RateOptions {
   rates?: Record<string, number>;
   /** Per-neuron rates (measured), by population name, NCHW order, one per neuron of a sample. */
   neuronRates?: Record<string, Float64Array>;
+  /** Where `neuronRates` came from when not measured by this run (an activity file). */
+  neuronRatesSource?: string;
 }
 
 export const FALLBACK_RATE = 0.1;
@@ -24,6 +26,8 @@ export interface ResolvedRates {
   net: Float64Array;
   /** Where each population's rate came from, e.g. `measured`, `rates file`, `--rate`. */
   source: Record<string, string>;
+  /** Each population's mean rate over its neurons. */
+  mean: Record<string, number>;
   warnings: string[];
 }
 
@@ -35,18 +39,21 @@ export function resolveRates(g: NeuronGraph, opts: RateOptions): ResolvedRates {
     }
   }
   const source: Record<string, string> = {};
+  const mean: Record<string, number> = {};
   const missing: string[] = [];
   const perPop = g.populations.map((p) => {
     const measured = opts.neuronRates?.[p.name];
     if (measured) {
       if (measured.length !== p.neurons) throw new Error(`internal: ${measured.length} measured rates for the ${p.neurons} neurons of ${p.name}`);
-      source[p.name] = 'measured';
+      source[p.name] = opts.neuronRatesSource ?? 'measured';
+      mean[p.name] = measured.reduce((a, b) => a + b, 0) / Math.max(1, measured.length);
       return (i: number) => measured[i]!;
     }
     const r = opts.rates?.[p.name] ?? opts.defaultRate;
     source[p.name] = opts.rates?.[p.name] !== undefined ? 'rates file' : opts.defaultRate !== undefined ? '--rate' : 'assumed';
     if (r === undefined) missing.push(p.name);
     const v = r ?? FALLBACK_RATE;
+    mean[p.name] = v;
     return () => v;
   });
   const vertex = new Float64Array(g.nv);
@@ -58,5 +65,5 @@ export function resolveRates(g: NeuronGraph, opts: RateOptions): ResolvedRates {
     for (let j = memberPtr[e]!; j < memberPtr[e + 1]!; j++) net[e]! += rate(members[j]!);
   }
   const warnings = missing.length ? [`no firing rate for ${missing.join(', ')}; assuming ${FALLBACK_RATE} spikes per neuron per time step (give --rate R, --rates FILE, or --measure DATA [--checkpoint PATH] to measure them)`] : [];
-  return { vertex, net, source, warnings };
+  return { vertex, net, source, mean, warnings };
 }

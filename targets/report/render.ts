@@ -42,12 +42,25 @@ export function grid(head: string[], rows: string[][]): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+const ACTIVITY_LABEL: Record<string, string> = { firing_rate: 'rate', zero_fraction: 'zeros', input_zero_fraction: 'input zeros', delta_fraction: 'sent' };
+
+/** The activity column: the quantity that scaled the price and its source, or `dense` when none did. */
+function activityCell(l: LayerStats): string {
+  const a = l.activity;
+  if (!a) return '—';
+  const key = a.priced_by as keyof typeof a.value | null;
+  if (!key) return l.macs > 0 ? `dense · ${a.source}` : '—';
+  const v = a.value[key];
+  if (v === undefined) return `${ACTIVITY_LABEL[key] ?? key} · ${a.source}`;
+  return `${ACTIVITY_LABEL[key] ?? key} ${key === 'firing_rate' ? v.toFixed(3) : pct(v)} · ${a.source}`;
+}
+
 function layerTable(layers: LayerStats[]): string {
   // Stalls get a column only when some layer waits on DRAM, so stall-free reports keep their shape.
   const stalls = layers.some((l) => (l.stall_cycles ?? 0) > 0);
   const stall = (l: LayerStats) => (l.stall_cycles ? `${fmtN(l.stall_cycles)}${l.stalled_most ? ` (${l.stalled_most})` : ''}` : '0');
-  const rows = layers.map((l) => [l.name, l.op, fmtN(l.macs), l.cycles === undefined ? '—' : fmtN(l.cycles), ...(stalls ? [stall(l)] : []), fmtJ(l.energy_j), pct(l.utilization), l.bound ?? l.unit ?? '', fmtBytes(l.param_bytes)]);
-  return grid(['layer', 'op', 'MACs', 'cycles', ...(stalls ? ['stalls'] : []), 'energy', 'util', 'bound / unit', 'params'], rows);
+  const rows = layers.map((l) => [l.name, l.op, fmtN(l.macs), l.cycles === undefined ? '—' : fmtN(l.cycles), ...(stalls ? [stall(l)] : []), fmtJ(l.energy_j), pct(l.utilization), l.bound ?? l.unit ?? '', activityCell(l), fmtBytes(l.param_bytes)]);
+  return grid(['layer', 'op', 'MACs', 'cycles', ...(stalls ? ['stalls'] : []), 'energy', 'util', 'bound / unit', 'activity', 'params'], rows);
 }
 
 /** A failed target's cell: short enough for a column; the whole reason is printed under the table. */

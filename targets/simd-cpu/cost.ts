@@ -45,7 +45,7 @@ export function estimateSimdCpu(desc: TargetDescription, layers: LayerWork[]): T
       name: s.layer.name, op: s.layer.op, macs: s.counts.macs, cycles, compute_cycles: s.cycles.compute ?? 0,
       energy_j, utilization: cycles > 0 ? (s.cycles.compute ?? 0) / cycles : 0, unit: s.macClass === 'vector' ? 'vector' : `simd ${s.macClass}`,
       bound: cycles > 0 ? (boundKey === 'compute' ? 'compute' : `memory (${boundKey})`) : undefined,
-      actions, breakdown_j, notes: s.notes.length ? s.notes : undefined,
+      actions, breakdown_j, notes: s.notes.length ? s.notes : undefined, ...(s.layer.activity ? { activity: s.layer.activity } : {}),
     };
   });
   const cycles = stats.reduce((a, l) => a + (l.cycles ?? 0), 0);

@@ -121,8 +121,11 @@ export function lowerSimdCpu(layers: LayerWork[], cfg: SimdCpuConfig, fits = new
       }
       if (cfg.caches.length === 0) bytes.dram = compulsory;
       for (const l of memLevels) if (bytes[l.key] !== undefined) cycles[l.key] = bytes[l.key]! / l.perCycle;
-      cycles.compute = macs / (rate * cfg.cores);
-      return { layer, macClass: cls, ratePerCore: rate, registerBlock: [rm, rn], tiles, counts: { macs, vectorOps: 0, instructions: Math.ceil(macs / lanes), bytes }, cycles, notes };
+      // Zero-skipping leaves the operand traffic as it is: the zeros are read to be found.
+      const done = Math.round(macs * (g.performed ?? 1));
+      const issued = g.skipsTime ? done : macs;
+      cycles.compute = issued / (rate * cfg.cores);
+      return { layer, macClass: cls, ratePerCore: rate, registerBlock: [rm, rn], tiles, counts: { macs: done, vectorOps: 0, instructions: Math.ceil(issued / lanes), bytes }, cycles, notes };
     }
     // Elementwise, pooling, normalisation: streamed once through every level they do not fit in.
     const ops = layer.work.ops;

@@ -133,7 +133,8 @@ function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWar
   const dram = { ifmap: words(sim.dramIfmapReads, pack.words.ifmap), filter: words(sim.dramFilterReads, pack.words.filter), ofmap: words(sim.dramOfmapWrites, pack.words.ofmap) };
   const computeCycles = Math.ceil(sim.computeCycles * pack.slow) * rep;
   const { stall, stalledMost } = dramStall(sim, cfg, pack, rep);
-  const macs = g.m * g.n * g.k * rep;
+  // A gated PE spends its cycle but not the MAC's energy (targets/activity-pricing.ts).
+  const macs = Math.round(g.m * g.n * g.k * rep * (g.performed ?? 1));
   const actions: Record<string, number> = {
     [`mac.${cls}`]: macs,
     'sram.read': sram.ifmap + sram.filter,
@@ -201,7 +202,7 @@ export function estimateSystolic(desc: TargetDescription, layers: LayerWork[]): 
     }
     for (const a of Object.keys(partial.actions)) price(a);
     const { energy_j, breakdown_j } = priceActions(partial.actions, prices);
-    stats.push({ ...partial, energy_j, breakdown_j });
+    stats.push({ ...partial, energy_j, breakdown_j, ...(w.activity ? { activity: w.activity } : {}) });
   }
   const cycles = stats.reduce((a, l) => a + (l.cycles ?? 0), 0);
   const latency = cycles / cfg.clockHz;

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { examplesDir } from '../helpers/paths.ts';
 import { removeTempFiles, runMain, STACK_TRACE, tempFiles } from '../helpers/cli.ts';
+import { TINY_SNN } from '../helpers/tiny-snn.ts';
 
 afterAll(removeTempFiles);
 
@@ -17,17 +18,7 @@ const results = (out: string) => (JSON.parse(out) as { results: Entry[] }).resul
 const lenet = path.join(examplesDir, 'lenet5.kiln');
 const mlp = path.join(examplesDir, 'mlp.kiln');
 
-// A spiking network small enough to map and measure in well under a second.
-const SNN = `network s(batch = 8) {
-  timesteps 4
-  input x : f32[batch, 1, 28, 28]
-  f = flatten(x)
-  h = dense(f, 32) -> lif
-  y = dense(h, 10) -> lif
-  output y
-}
-train s { data mnist(train = 64, test = 32)  epochs 1  batch 8  seed 1  optimizer adam(lr = 1e-3) }
-`;
+const SNN = TINY_SNN;
 
 describe('every figure says its basis', () => {
   it('CPU and array figures cover the whole batch; per inference is the batch figure ÷ the batch', () => {
@@ -144,7 +135,6 @@ describe('firing rates', () => {
   it('rate options are checked as usage errors (exit 2)', () => {
     const snn = path.join(tempFiles({ 's.kiln': SNN }), 's.kiln');
     const cases: [string[], RegExp][] = [
-      [['estimate', lenet, '--target', 'avx2_laptop', '--measure', 'mnist:test'], /none of the targets is one/],
       [['estimate', snn, '--target', 'loihi_1chip', '--checkpoint', 'c.json'], /add --measure/],
       [['estimate', snn, '--target', 'loihi_1chip', '--rate', '0.1', '--measure', 'mnist:test'], /one of --rate, --rates and --measure/],
       [['estimate', snn, '--target', 'loihi_1chip', '--measure', 'cifar:test'], /--measure takes mnist:test/],
