@@ -12,9 +12,11 @@ import type { Inputs, SpikeEncoding, Weights } from './interpreter/types.ts';
 import { backward, type Gradients } from './autodiff/backward.ts';
 import { forward } from './autodiff/forward.ts';
 import { computeLoss, type LossKind } from './autodiff/loss.ts';
+import { addSeeds, rateBandLoss, type RateBand } from './autodiff/rate-band.ts';
 
 export { forward, effectiveWeights, timeVarying, type ForwardOptions, type ForwardResult, type TrainTapeEntry } from './autodiff/forward.ts';
 export { backward, DIFFERENTIABLE_OPS, RULES, type BackwardOptions, type Gradients } from './autodiff/backward.ts';
+export { rateBandLoss, percentileIndex, type RateBand } from './autodiff/rate-band.ts';
 export { computeLoss, argmaxRows, countCorrect, type LossKind, type LossResult } from './autodiff/loss.ts';
 export { fakeQuantize, f16Round, bf16Round, isLearnable, isQuantizedParam, type FakeQuant, type Role } from './autodiff/precision.ts';
 
@@ -29,6 +31,8 @@ export interface StepOptions {
   inputGrads?: boolean;
   /** Layers next to a batchwise dropout multiply only the kept units (default true; see ForwardOptions). */
   submatrix?: boolean;
+  /** Add the rate-band penalty on every relu layer (train block `regularize rate_band(…)`). */
+  rateBand?: RateBand;
 }
 
 export interface StepResult {
@@ -46,6 +50,7 @@ export function lossAndGradients(m: Module, weights: Weights, inputs: Inputs, la
   const training = o.training ?? true;
   const fwd = forward(m, weights, inputs, { training, seed: o.seed ?? 0, encoding: o.encoding, submatrix: o.submatrix });
   const l = computeLoss(m, fwd, labels, o.loss ?? 'cross_entropy');
-  const grads = backward(m, fwd, l.seeds, { training, inputs: o.inputGrads });
-  return { loss: l.loss, correct: l.correct, rows: l.rows, grads, state: fwd.state, outputs: fwd.outputs };
+  const band = o.rateBand ? rateBandLoss(m, fwd, o.rateBand) : undefined;
+  const grads = backward(m, fwd, band ? addSeeds(l.seeds, band.seeds) : l.seeds, { training, inputs: o.inputGrads });
+  return { loss: l.loss + (band?.loss ?? 0), correct: l.correct, rows: l.rows, grads, state: fwd.state, outputs: fwd.outputs };
 }

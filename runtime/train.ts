@@ -119,7 +119,7 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
       const { x, labels } = gather(data.train, plan, perm, b * plan.batch, plan.batch);
       shiftImages(x, plan.batch, data.train.sampleShape, config.augment.shift, order);
       const r = lossAndGradients(m, weights, { [plan.id]: x }, labels, {
-        loss: config.loss, seed: streamSeed(progress.seed, `step ${progress.step}`), encoding: o.encoding, submatrix: o.submatrix,
+        loss: config.loss, seed: streamSeed(progress.seed, `step ${progress.step}`), encoding: o.encoding, submatrix: o.submatrix, rateBand: config.rateBand,
       });
       if (!Number.isFinite(r.loss)) {
         throw new KilnError(error('train', `the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}`, undefined, 'lower the learning rate (optimizer …(lr = …))'));

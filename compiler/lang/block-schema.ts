@@ -82,6 +82,7 @@ export const TRAIN_SCHEMA: BlockSchema = {
     optimizer: prop('e.g. `optimizer adam(lr = 1e-3)` or `optimizer sgd(lr = 0.1, momentum = 0.9)`', { kind: 'call', values: ['sgd', 'adam'] }),
     loss: prop('cross_entropy or mse', { kind: 'word', values: ['cross_entropy', 'mse'] }),
     weight_decay: prop('L2 penalty', { kind: 'number' }),
+    regularize: prop('`regularize rate_band(low = 0, high = 1, percentile = 99.9, weight = 1e-3)`: keep each relu layer\'s activation percentile in [low, high] (an ANN meant for kiln convert)', { kind: 'call', values: ['rate_band'] }),
     schedule: prop('learning-rate schedule, e.g. `schedule step(every = 2, gamma = 0.5)`', { kind: 'call', values: ['constant', 'step', 'cosine'] }),
     seed: prop('random seed (same seed, same weights)', { kind: 'int', min: 0 }),
     network: prop('the network to train when it is not named like the train block', { kind: 'string' }),

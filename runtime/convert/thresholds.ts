@@ -10,6 +10,7 @@ import type { Module, NodeId } from '../../compiler/ir/module.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { type CalibrationMethod, chooseClip, collectActivations } from '../quantize/calibrate.ts';
 import type { Weights } from '../interpreter/types.ts';
+export { percentileIndex } from '../autodiff/rate-band.ts';
 
 export type Normalization = { kind: 'max' } | { kind: 'percentile'; p: number };
 
@@ -22,14 +23,6 @@ export function parseNormalization(text: string): Normalization | undefined {
 }
 
 export const formatNormalization = (n: Normalization): string => (n.kind === 'max' ? 'max' : `percentile:${n.p}`);
-
-/** The index, into `v`, of the element at the p-th percentile of v's positive values (−1 if none is positive). */
-export function percentileIndex(v: Float32Array, p: number): number {
-  const pos = v.filter((x) => x > 0).sort();
-  if (pos.length === 0) return -1;
-  const want = pos[Math.min(pos.length - 1, Math.max(0, Math.ceil((p / 100) * pos.length) - 1))]!;
-  return v.indexOf(want);
-}
 
 /** λ of one layer's activations: their max, or the p-th percentile of the positive ones; 0 when none is positive. */
 export function layerScale(v: Float32Array, n: Normalization): number {
