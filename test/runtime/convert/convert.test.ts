@@ -1,4 +1,5 @@
 /** ANN→SNN conversion on hand networks: IF rates, percentile thresholds, rescaled weights, rates → ANN outputs as T grows. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Module } from '../../../compiler/ir/module.ts';
 import { accuracyOverTime } from '../../../runtime/convert/accuracy-over-time.ts';
@@ -6,7 +7,8 @@ import { prepareAnn } from '../../../runtime/convert/prepare-ann.ts';
 import { buildSnn, thresholdLayers } from '../../../runtime/convert/snn.ts';
 import { calibrateScales, layerScale, percentileIndex } from '../../../runtime/convert/thresholds.ts';
 import type { Dataset } from '../../../runtime/data/dataset.ts';
-import { run } from '../../../runtime/interpreter.ts';
+import { initParams, run } from '../../../runtime/interpreter.ts';
+import { emitKiln } from '../../../runtime/convert/emit-kiln.ts';
 import type { Weights } from '../../../runtime/interpreter/types.ts';
 import { lif } from '../../../runtime/kernels/lif.ts';
 import { compileText } from '../../helpers/kiln.ts';
@@ -160,5 +162,34 @@ network cat(batch = 1) {
     const snn = buildSnn(ann, [{ node: 'a', lambda: 2, positives: 1 }, { node: 'b', lambda: 6, positives: 1 }, { node: 'y', lambda: 1, positives: 1 }], 10);
     expect([...snn.weights.y_current!.weight!.data]).toEqual([2, 6]);
     expect(snn.module.outputs).toEqual(['y']);
+  });
+});
+
+describe('conversion of unet_small (concat skips, upsample2d, padded convolutions)', () => {
+  it('gives a .kiln network that compiles, takes the converted weights and runs', () => {
+    const m = compileText(readFileSync('examples/unet_small.kiln', 'utf8'), { overrides: { size: 16, c: 4 } }).module;
+    const w = initParams(m, 1);
+    const count = 2;
+    const x = Float32Array.from({ length: count * 256 }, (_, i) => Math.abs(Math.sin(i * 0.37)));
+    const data: Dataset = { name: 'noise', sampleShape: [1, 16, 16], x, y: new Int32Array(count), count, classes: 2 };
+    const ann = prepareAnn(m, w, 'avg');
+    const scales = calibrateScales(ann.module, ann.weights, data, thresholdLayers(ann.module), { kind: 'percentile', p: 99 }, { samples: count });
+    const snn = buildSnn(ann, scales, 3);
+    const text = emitKiln(snn.module, snn.layers, { source: 'unet_small.kiln', checkpoint: 'u.ckpt', thresholds: 'the 99th percentile', calibration: '2 samples', changes: ann.changes });
+    const typed = compileText(text).module;
+    expect(typed.timesteps).toBe(3);
+    expect(Object.values(typed.nodes).filter((n) => n.op === 'lif')).toHaveLength(scales.length);
+    // m2's convolution reads concat(d2, e2): its first 8 input channels carry d2's threshold, the next 8 e2's.
+    const lam = (id: string) => scales.find((s) => s.node === id)!.lambda;
+    const cat = snn.weights.m2_conv2d!.weight!;
+    const orig = w['m2.conv2d']!.weight!;
+    const per = 9;
+    expect(cat.data[0]! / orig.data[0]!).toBeCloseTo(Number(lam('d2').toPrecision(6)), 4);
+    expect(cat.data[8 * per]! / orig.data[8 * per]!).toBeCloseTo(Number(lam('e2').toPrecision(6)), 4);
+    const params = initParams(typed, 0);
+    for (const [id, ps] of Object.entries(params)) for (const [k, t2] of Object.entries(ps)) t2.data.set(snn.weights[id]![k]!.data);
+    const out = run(typed, params, { x: { shape: [1, 1, 16, 16], data: x.subarray(0, 256) } }).outputs.y!;
+    expect(out.shape).toEqual([1, 2, 16, 16]);
+    expect(out.data.every((r) => r >= 0 && r <= 1)).toBe(true);
   });
 });
