@@ -8,27 +8,24 @@
  */
 import type { Module, NodeId } from '../../compiler/ir/module.ts';
 import type { Dataset } from '../data/dataset.ts';
-import { type CalibrationMethod, chooseClip, collectActivations } from '../quantize/calibrate.ts';
+import { type CalibrationMethod, chooseClip, collectActivations, formatMethod, parseMethod } from '../quantize/calibrate.ts';
 import type { Weights } from '../interpreter/types.ts';
 export { percentileIndex } from '../autodiff/rate-band.ts';
 
-export type Normalization = { kind: 'max' } | { kind: 'percentile'; p: number };
+export type Normalization = Exclude<CalibrationMethod, { kind: 'mse' }>;
 
-/** `max` or `percentile:P` with 0 < P ≤ 100; undefined otherwise. */
+/** `max` or `percentile:P` with 0 < P ≤ 100 (quantization's calibration methods less mse); undefined otherwise. */
 export function parseNormalization(text: string): Normalization | undefined {
-  if (text === 'max') return { kind: 'max' };
-  const m = /^percentile:(\d+(?:\.\d+)?)$/.exec(text);
-  const p = m ? Number(m[1]) : NaN;
-  return p > 0 && p <= 100 ? { kind: 'percentile', p } : undefined;
+  const m = parseMethod(text);
+  return m?.kind === 'mse' ? undefined : m;
 }
 
-export const formatNormalization = (n: Normalization): string => (n.kind === 'max' ? 'max' : `percentile:${n.p}`);
+export const formatNormalization: (n: Normalization) => string = formatMethod;
 
 /** λ of one layer's activations: their max, or the p-th percentile of the positive ones; 0 when none is positive. */
 export function layerScale(v: Float32Array, n: Normalization): number {
   const pos = v.filter((x) => x > 0);
-  const method: CalibrationMethod = n.kind === 'max' ? { kind: 'max' } : { kind: 'percentile', p: n.p };
-  return pos.length === 0 ? 0 : chooseClip(pos, method, 'i8');
+  return pos.length === 0 ? 0 : chooseClip(pos, n, 'i8');
 }
 
 export interface LayerScale {
