@@ -117,5 +117,9 @@ describe('kiln convert writes an SNN the other commands take', () => {
     expect(est.code, est.err).toBe(0);
     expect(JSON.parse(est.out).results[0].summary.per_inference.energy_j).toBeGreaterThan(0);
     expect(runMain(['partition', out, '--target', 'loihi_1chip']).code).toBe(0);
+    // Surrogate-gradient fine-tuning starts from the converted weights.
+    const tuned = runMain(['train', out, '--resume', snnCkpt, '--epochs', '1', '--checkpoint', path.join(dir, 'tuned.ckpt')]);
+    expect(tuned.code, tuned.err).toBe(0);
+    expect(tuned.out).toMatch(/epoch 1\/1/);
   });
 });
