@@ -24,6 +24,9 @@ export function accuracyOverTime(m: Module, weights: Weights, ds: Dataset, steps
   const plan = inputPlan(module, ds);
   const count = Math.min(ds.count, o.limit ?? ds.count);
   const out = module.outputs[0]!;
+  // As evaluate() counts them: one row per sample, or per position of a sequence output.
+  const shape = module.nodes[out]!.type!.shape;
+  const rowsPerSample = shape.reduce((a, b) => a * b, 1) / shape[shape.length - 1]! / plan.batch;
   const correct = steps.map(() => 0);
   for (let start = 0; start < count; start += plan.batch) {
     const n = Math.min(plan.batch, count - start);
@@ -37,12 +40,12 @@ export function accuracyOverTime(m: Module, weights: Weights, ds: Dataset, steps
         steps.forEach((t, k) => {
           if (t !== e.step + 1) return;
           const pred = argmaxRows({ shape: e.output.shape, data: sum! });
-          for (let i = 0; i < n; i++) if (pred[i] === labels[i]) correct[k]!++;
+          for (let i = 0; i < n * rowsPerSample; i++) if (pred[i] === labels[i]) correct[k]!++;
         });
         return e.output;
       },
     });
     o.onProgress?.(start + n, count);
   }
-  return correct.map((c) => c / count);
+  return correct.map((c) => c / (count * rowsPerSample));
 }
