@@ -6,17 +6,11 @@ import { forward } from '../../../runtime/autodiff/forward.ts';
 import { rateBandLoss } from '../../../runtime/autodiff/rate-band.ts';
 import type { Weights } from '../../../runtime/interpreter/types.ts';
 import { trainConfig } from '../../../runtime/train.ts';
-import { checkText, compileText } from '../../helpers/kiln.ts';
+import { checkText, compileText, net } from '../../helpers/kiln.ts';
 
 const t = (shape: number[], values: number[]) => ({ shape, data: Float32Array.from(values) });
 
-const SRC = `
-network band(batch = 2) {
-  input x : f32[batch, 2]
-  h = dense(x, 2) -> relu
-  y = dense(h, 2) -> softmax
-  output y
-}`;
+const SRC = net(['input x : f32[batch, 2]', 'h = dense(x, 2) -> relu', 'y = dense(h, 2) -> softmax', 'output y'], 'batch = 2', 'band');
 
 describe('rate_band penalty', () => {
   const m = compileText(SRC).module;
