@@ -272,8 +272,8 @@ then prints the test accuracy of the ANN and of the SNN. See docs/conversion.md.
   --calibrate DATA    calibration samples: mnist:train, iris:train, … (default: the train block's
                       data set, training split)
   --samples N         calibration samples (default 256)
-  --maxpool M         avg (default): max pooling becomes average pooling, linear in the rates;
-                      spike: max over each step's spikes (an OR; over-counts)
+  --maxpool M         spike (default): max pooling stays, over each step's spikes (an OR);
+                      avg: max pooling becomes average pooling, linear in the rates
   --evaluate LIST     step counts to report accuracy at, e.g. 10,25,50,100,200 (default: T),
                       all from one run of the largest
   --limit N           evaluate on the first N test samples only

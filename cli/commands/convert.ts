@@ -53,8 +53,8 @@ export function runConvert(a: ConvertArgs, io: CommandIo): number {
   if (timesteps === undefined) throw usage('give the number of time steps one inference runs with --timesteps T (e.g. --timesteps 50)');
   const normalize = parseNormalization(a.normalize ?? 'percentile:99.9');
   if (!normalize) throw usage(`--normalize takes max or percentile:P with 0 < P ≤ 100 (e.g. percentile:99.9), not '${a.normalize}'`);
-  const maxpool = (a.maxpool ?? 'avg') as MaxpoolMode;
-  if (maxpool !== 'avg' && maxpool !== 'spike') throw usage(`--maxpool takes avg (replace max pooling by average pooling) or spike (max over spikes), not '${a.maxpool}'`);
+  const maxpool = (a.maxpool ?? 'spike') as MaxpoolMode;
+  if (maxpool !== 'avg' && maxpool !== 'spike') throw usage(`--maxpool takes spike (max pooling over each step's spikes) or avg (average pooling instead), not '${a.maxpool}'`);
   const samples = wholeNumber('convert', '--samples', a.samples, 1) ?? 256;
   const limit = wholeNumber('convert', '--limit', a.limit, 1);
   const steps = stepList(a.evaluate, timesteps);

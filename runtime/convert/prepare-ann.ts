@@ -3,8 +3,10 @@
  * with nothing left that a spiking layer cannot express. Batch normalization is folded into the
  * convolution or dense layer before it (its affine map becomes that layer's weights and bias),
  * dropout is the identity at inference and goes, and max pooling becomes average pooling when
- * asked: a max over binary spikes is an OR, which fires more often than the most active input, so
- * the common practice is to train or convert with average pooling, which is linear in the rates.
+ * asked ('avg'): a max over binary spikes is an OR, which can fire more often than the most active
+ * input, and average pooling is linear in the rates. By default ('spike') max pooling stays: with
+ * a constant input current neighbouring neurons fire in step, so the OR is close to the max
+ * (docs/conversion.md measures both).
  * Thresholds are then calibrated on this prepared network, so the SNN approximates exactly it.
  */
 import type { Precision } from '../../compiler/ir/dtype.ts';

@@ -34,7 +34,7 @@ describe('kiln convert: bad command lines are exit 2 before any work', () => {
   it.each([
     [['--out', out, '--normalize', 'mean'], /--normalize takes max or percentile:P/],
     [['--out', out, '--normalize', 'percentile:0'], /--normalize takes/],
-    [['--out', out, '--maxpool', 'min'], /--maxpool takes avg/],
+    [['--out', out, '--maxpool', 'min'], /--maxpool takes spike/],
     [['--out', out, '--evaluate', '10,x'], /--evaluate takes step counts/],
     [['--out', out, '--calibrate', 'cifar:train'], /--calibrate takes a data set split/],
     [['--out', path.join(dir, 'snn.txt')], /name ending in \.kiln/],
