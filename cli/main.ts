@@ -256,7 +256,7 @@ See docs/precision.md, "Post-training quantization".
   },
   convert: {
     summary: 'convert a trained ReLU network (ANN) to a spiking network of integrate-and-fire neurons',
-    usage: 'kiln convert FILE[:NETWORK] --checkpoint PATH --timesteps T --out SNN.kiln [--normalize percentile:P|max] [--calibrate DATA] [--samples N] [--maxpool avg|spike] [--evaluate T1,T2,…] [--limit N] [--json] [--set NAME=VALUE]…',
+    usage: 'kiln convert FILE[:NETWORK] --checkpoint PATH --timesteps T --out SNN.kiln [--normalize percentile:P|max] [--calibrate DATA] [--samples N] [--maxpool spike|avg] [--evaluate T1,T2,…] [--limit N] [--json] [--set NAME=VALUE]…',
     help: `Converts the trained f32 network in FILE with the weights in PATH to a spiking network
 (Rueckauer et al. 2017): each relu becomes a lif layer with decay 1 (integrate-and-fire) and reset
 by subtraction, whose threshold is the chosen percentile of that layer's positive activations on
