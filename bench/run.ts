@@ -8,9 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-// partition compares with gpmetis on networks up to 1M neurons (about 30 minutes): ask for it by name.
-const ALL = ['startup', 'front-end', 'check-memory', 'estimate', 'scalesim', 'kernels', 'precision', 'training', 'training-cost', 'mapping', 'partition'];
-const benches = (only.length ? ALL : ALL.filter((b) => b !== 'partition')).filter((b) => only.length === 0 || only.includes(b));
+// partition compares with gpmetis on networks up to 1M neurons (about 30 minutes), and conversion
+// trains four networks and runs six conversions for 200 steps (about an hour): ask for them by name.
+const ALL = ['startup', 'front-end', 'check-memory', 'estimate', 'scalesim', 'kernels', 'precision', 'training', 'training-cost', 'mapping', 'partition', 'conversion'];
+const BY_NAME = ['partition', 'conversion'];
+const benches = (only.length ? ALL : ALL.filter((b) => !BY_NAME.includes(b))).filter((b) => only.length === 0 || only.includes(b));
 
 let failed = 0;
 for (const b of benches) {

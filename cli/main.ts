@@ -269,6 +269,47 @@ See docs/precision.md, "Post-training quantization".
       };
     },
   },
+  convert: {
+    summary: 'convert a trained ReLU network (ANN) to a spiking network of integrate-and-fire neurons',
+    usage: 'kiln convert FILE[:NETWORK] --checkpoint PATH --timesteps T --out SNN.kiln [--normalize percentile:P|max] [--calibrate DATA] [--samples N] [--maxpool spike|avg] [--evaluate T1,T2,…] [--limit N] [--json] [--set NAME=VALUE]…',
+    help: `Converts the trained f32 network in FILE with the weights in PATH to a spiking network
+(Rueckauer et al. 2017): each relu becomes a lif layer with decay 1 (integrate-and-fire) and reset
+by subtraction, whose threshold is the chosen percentile of that layer's positive activations on
+calibration samples; batchnorm is folded into the layer before it, dropout removed, and the input
+is presented as a constant current at every step. Writes SNN.kiln (a readable .kiln network with
+timesteps T, which kiln check, estimate, partition, run and train take) and SNN.ckpt beside it,
+then prints the test accuracy of the ANN and of the SNN. See docs/conversion.md.
+
+  --checkpoint PATH   the trained ANN's weights (kiln train --checkpoint)
+  --timesteps T       time steps per inference of the spiking network (its parameter T)
+  --out SNN.kiln      the generated network; its weights go to SNN.ckpt
+  --normalize N       percentile:P (default percentile:99.9) or max: how each threshold is chosen
+  --calibrate DATA    calibration samples: mnist:train, iris:train, … (default: the train block's
+                      data set, training split)
+  --samples N         calibration samples (default 256)
+  --maxpool M         spike (default): max pooling stays, over each step's spikes (an OR);
+                      avg: max pooling becomes average pooling, linear in the rates
+  --evaluate LIST     step counts to report accuracy at, e.g. 10,25,50,100,200 (default: T),
+                      all from one run of the largest
+  --limit N           evaluate on the first N test samples only
+  --json              {"thresholds", "ann_accuracy", "snn_accuracy": [{timesteps, accuracy}], …}
+  --set NAME=VALUE    override a network parameter of the ANN`,
+    flags: {
+      '--checkpoint': { value: true }, '--timesteps': { value: true }, '--out': { value: true }, '--normalize': { value: true }, '--calibrate': { value: true },
+      '--samples': { value: true }, '--maxpool': { value: true }, '--evaluate': { value: true }, '--limit': { value: true }, '--json': {}, '--set': { value: true, repeat: true },
+    },
+    async load() {
+      const { runConvert } = await import('./commands/convert.ts');
+      return (args, io) => {
+        const v = (f: string) => args.flags.get(f)?.[0];
+        return runConvert({
+          source: single(args.positional, 'convert'), checkpoint: v('--checkpoint'), timesteps: v('--timesteps'), normalize: v('--normalize'),
+          calibrate: v('--calibrate'), samples: v('--samples'), maxpool: v('--maxpool'), out: v('--out'), evaluate: v('--evaluate'), limit: v('--limit'),
+          json: args.flags.has('--json'), overrides: parseOverrides(args.flags.get('--set'), 'convert'),
+        }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
+      };
+    },
+  },
   export: {
     summary: 'write the deployable model: weights packed at their precision, scales beside them',
     usage: 'kiln export FILE[:NETWORK] --checkpoint PATH --out FILE [--json] [--set NAME=VALUE]…',

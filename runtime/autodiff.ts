@@ -14,9 +14,11 @@ import { forward } from './autodiff/forward.ts';
 import { computeLoss, type LossKind } from './autodiff/loss.ts';
 import { deltaPenalty } from './autodiff/delta-rules.ts';
 import type { Dfp16Counts } from './autodiff/dfp16-train.ts';
+import { addSeeds, rateBandLoss, type RateBand } from './autodiff/rate-band.ts';
 
 export { forward, effectiveWeights, timeVarying, type ForwardOptions, type ForwardResult, type TrainTapeEntry } from './autodiff/forward.ts';
 export { backward, DIFFERENTIABLE_OPS, RULES, type BackwardOptions, type Gradients } from './autodiff/backward.ts';
+export { rateBandLoss, percentileIndex, type RateBand } from './autodiff/rate-band.ts';
 export { computeLoss, argmaxRows, countCorrect, type LossKind, type LossResult } from './autodiff/loss.ts';
 export { fakeQuantize, f16Round, bf16Round, isLearnable, isQuantizedParam, type FakeQuant, type Role } from './autodiff/precision.ts';
 
@@ -35,6 +37,8 @@ export interface StepOptions {
   deltaL1?: number;
   /** Dense and conv2d GEMMs in int16 dynamic fixed point, counted here (autodiff/dfp16-train.ts). */
   dfp16?: Dfp16Counts;
+  /** Add the rate-band penalty on every relu layer (train block `regularize rate_band(…)`). */
+  rateBand?: RateBand;
 }
 
 export interface StepResult {
@@ -52,6 +56,7 @@ export function lossAndGradients(m: Module, weights: Weights, inputs: Inputs, la
   const training = o.training ?? true;
   const fwd = forward(m, weights, inputs, { training, seed: o.seed ?? 0, encoding: o.encoding, submatrix: o.submatrix, dfp16: o.dfp16 });
   const l = computeLoss(m, fwd, labels, o.loss ?? 'cross_entropy');
-  const grads = backward(m, fwd, l.seeds, { training, inputs: o.inputGrads, deltaL1: o.deltaL1 });
-  return { loss: l.loss + deltaPenalty(m, fwd.tape, o.deltaL1 ?? 0), correct: l.correct, rows: l.rows, grads, state: fwd.state, outputs: fwd.outputs };
+  const band = o.rateBand ? rateBandLoss(m, fwd, o.rateBand) : undefined;
+  const grads = backward(m, fwd, band ? addSeeds(l.seeds, band.seeds) : l.seeds, { training, inputs: o.inputGrads, deltaL1: o.deltaL1 });
+  return { loss: l.loss + deltaPenalty(m, fwd.tape, o.deltaL1 ?? 0) + (band?.loss ?? 0), correct: l.correct, rows: l.rows, grads, state: fwd.state, outputs: fwd.outputs };
 }

@@ -91,6 +91,7 @@ export const TRAIN_SCHEMA: BlockSchema = {
     loss: prop('cross_entropy or mse', { kind: 'word', values: ['cross_entropy', 'mse'] }),
     weight_decay: prop('L2 penalty', { kind: 'number' }),
     delta_l1: prop('weight of the L1 cost on the changes of `delta =` layers (docs/delta-networks.md)', { kind: 'number' }),
+    regularize: prop('`regularize rate_band(low = 0, high = 1, percentile = 99.9, weight = 1e-3)`: keep each relu layer\'s activation percentile in [low, high] (an ANN meant for kiln convert)', { kind: 'call', values: ['rate_band'] }),
     schedule: prop('learning-rate schedule, e.g. `schedule step(every = 2, gamma = 0.5)`', { kind: 'call', values: ['constant', 'step', 'cosine'] }),
     seed: prop('random seed (same seed, same weights)', { kind: 'int', min: 0 }),
     precision: prop('arithmetic of dense and conv2d layers while training: f32 (default) or dfp16 (int16 dynamic fixed point, int32 sums)', { kind: 'word', values: ['f32', 'dfp16'] }),

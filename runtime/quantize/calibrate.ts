@@ -77,6 +77,8 @@ export function chooseClip(v: Float32Array, method: CalibrationMethod, dtype: 'i
 
 export interface CalibrationOptions {
   samples: number;
+  /** Keep the values' signs instead of |x| (ANN→SNN conversion measures only the positive part). */
+  signed?: boolean;
   /** Called after every batch with the samples done so far. */
   onProgress?(done: number, total: number): void;
 }
@@ -98,7 +100,10 @@ export function collectActivations(m: Module, weights: Weights, data: Dataset, l
       training: false, record: false, checkShapes: false,
       onNode: (e) => {
         // A padded last batch: only its real samples' rows count.
-        if (layers.has(e.node.id)) parts.get(e.node.id)!.push(Float32Array.from(e.output.data.subarray(0, (e.output.data.length / plan.batch) * n), Math.abs));
+        if (layers.has(e.node.id)) {
+          const rows = e.output.data.subarray(0, (e.output.data.length / plan.batch) * n);
+          parts.get(e.node.id)!.push(o.signed ? Float32Array.from(rows) : Float32Array.from(rows, Math.abs));
+        }
         return e.output;
       },
     });

@@ -8,6 +8,7 @@ import { didYouMean, error, KilnError } from '../../compiler/lang/diagnostics.ts
 import type { Value } from '../../compiler/lang/items.ts';
 import type { TargetProperty, TrainDescription } from '../../compiler/lang/description.ts';
 import type { LossKind } from '../autodiff/loss.ts';
+import type { RateBand } from '../autodiff/rate-band.ts';
 import type { OptimizerKind, OptimizerSpec, Schedule } from '../optim.ts';
 import { STORAGE_FORMATS, type WeightStorage } from './storage.ts';
 
@@ -29,6 +30,8 @@ export interface TrainConfig {
   deltaL1: number;
   /** Arithmetic of dense and conv2d GEMMs: f32, or int16 dynamic fixed point (autodiff/dfp16-train.ts). */
   precision: 'f32' | 'dfp16';
+  /** `regularize rate_band(…)`: keep each relu layer's activation percentile in a band (for ANN→SNN conversion). */
+  rateBand?: RateBand;
 }
 
 type CallValue = { call: string; args: Record<string, number | string>; positional: (number | string)[] };
@@ -50,6 +53,7 @@ const OPTIMIZER_ARGS: Record<string, string[]> = {
   coordinate_descent: ['lr', 'fraction', 'tries', 'beta1', 'beta2', 'eps'],
 };
 const DEFAULT_LR: Record<OptimizerKind, number> = { sgd: 0.01, adam: 1e-3, ebp: 1, coordinate_descent: 1e-3 };
+const RATE_BAND_ARGS = ['low', 'high', 'percentile', 'weight'];
 const SCHEDULE_ARGS: Record<string, string[]> = { constant: [], step: ['every', 'gamma'], cosine: ['epochs'] };
 
 function fail(p: TargetProperty, message: string, hint?: string): never {
@@ -135,6 +139,20 @@ function schedule(p: TargetProperty | undefined, epochs: number): Schedule {
   }
 }
 
+function rateBand(p: TargetProperty | undefined): RateBand | undefined {
+  if (!p) return undefined;
+  const a = callArgs(p, 'regularize', RATE_BAND_ARGS);
+  const nonNegative = (x: number) => x >= 0 && Number.isFinite(x);
+  const band: RateBand = {
+    low: num(p, a, 'low', nonNegative, 'a number ≥ 0') ?? 0,
+    high: num(p, a, 'high', positive, 'a positive number') ?? 1,
+    percentile: num(p, a, 'percentile', (x) => x > 0 && x <= 100, 'in (0, 100]') ?? 99.9,
+    weight: num(p, a, 'weight', nonNegative, 'a number ≥ 0') ?? 1e-3,
+  };
+  if (band.low >= band.high) fail(p, `rate_band(…) needs low < high, not low = ${band.low}, high = ${band.high}`, 'e.g. rate_band(low = 0, high = 1)');
+  return band;
+}
+
 export function trainConfig(t: TrainDescription): TrainConfig {
   const p = t.props;
   const data = p.data!;
@@ -160,5 +178,6 @@ export function trainConfig(t: TrainDescription): TrainConfig {
     augment: { shift },
     deltaL1,
     precision: p.precision?.value === 'dfp16' ? 'dfp16' : 'f32',
+    ...(p.regularize ? { rateBand: rateBand(p.regularize) } : {}),
   };
 }

@@ -58,7 +58,7 @@ export function makeUpdate(m: Module, config: TrainConfig, weights: Weights, par
     default: {
       const binaries = binaryKeys(m, weights).map((k) => params.get(k)!);
       return (x, labels, lr, seed, dfp16) => {
-        const r = lossAndGradients(m, weights, { [input]: x }, labels, { loss: config.loss, seed, encoding: o.encoding, submatrix: o.submatrix, deltaL1: config.deltaL1, dfp16 });
+        const r = lossAndGradients(m, weights, { [input]: x }, labels, { loss: config.loss, seed, encoding: o.encoding, submatrix: o.submatrix, deltaL1: config.deltaL1, rateBand: config.rateBand, dfp16 });
         if (!Number.isFinite(r.loss)) return r;
         optimizer.step(params, paramMap(r.grads.params), lr);
         keepState(weights, r.state);

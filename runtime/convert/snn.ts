@@ -1,0 +1,177 @@
+/**
+ * The spiking network a prepared ANN becomes (Rueckauer et al. 2017; Diehl et al. 2015). Every
+ * relu becomes an integrate-and-fire layer — `lif` with decay 1 (no leak) and reset by
+ * subtraction — whose threshold is the layer's scale λ; the output layer's currents drive IF
+ * neurons too, and the class is the one whose neuron fires most over T steps (spike counts: a
+ * chip reads spikes, and every layer stays a population the neuromorphic mapper can place).
+ *
+ * Normalization is done with per-layer thresholds instead of rescaled weights: a neuron of layer l
+ * driven by the ANN's current z fires at rate ≈ z/λ_l, so its spikes stand for activations in units
+ * of λ_l. The next weighted layer therefore multiplies its weights by λ of the input each weight
+ * reads (per input channel, so a concat of layers with different λ works), and keeps its bias:
+ * its current is then again in the ANN's units. This is the same network as Rueckauer's
+ * W_l·λ_{l−1}/λ_l, b_l/λ_l with threshold 1, multiplied through by λ_l; the input layer is the
+ * analog image, presented as a constant current every step (λ_0 = 1).
+ */
+import type { Module, Node, NodeId } from '../../compiler/ir/module.ts';
+import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
+import type { Weights } from '../interpreter/types.ts';
+import type { PreparedAnn } from './prepare-ann.ts';
+import type { LayerScale } from './thresholds.ts';
+
+export interface SpikingLayer {
+  /** The lif node's name in the generated network. */
+  name: string;
+  /** The ANN node whose activations set its threshold. */
+  from: NodeId;
+  threshold: number;
+  positives: number;
+  output: boolean;
+}
+
+export interface ConvertedNetwork {
+  /** Untyped: node ids are the generated source's names. The generated text compiles to it. */
+  module: Module;
+  weights: Weights;
+  layers: SpikingLayer[];
+}
+
+/** The nodes whose activations set a threshold: every relu, and each output's logits. */
+export function thresholdLayers(m: Module): NodeId[] {
+  const out = Object.values(m.nodes).filter((n) => n.op === 'relu').map((n) => n.id);
+  for (const o of m.outputs) {
+    const n = m.nodes[o]!;
+    out.push(n.op === 'softmax' || n.op === 'log_softmax' ? n.inputs[0]! : o);
+  }
+  return out;
+}
+
+function fail(n: Node, why: string, hint: string): never {
+  throw new KilnError(error('convert', `\`${n.id}\` (${n.op}) cannot be converted to spiking neurons: ${why}`, n.loc, hint));
+}
+
+/** A source name for an IR id: dots become underscores, a relu's name says lif. */
+function namer(m: Module): (id: NodeId, op?: string) => string {
+  const taken = new Set<string>();
+  const given = new Map<string, string>();
+  return (id, op) => {
+    const key = `${id}\u0000${op ?? ''}`;
+    const had = given.get(key);
+    if (had) return had;
+    let base = id.replace(/\./g, '_');
+    if (op === 'lif') base = base.replace(/(^|_)relu(\d*)$/, '$1lif$2');
+    let name = base;
+    for (let k = 2; taken.has(name) || (m.nodes[name] && name !== id); k++) name = `${base}_${k}`;
+    taken.add(name);
+    given.set(key, name);
+    return name;
+  };
+}
+
+const uniform = (s: Float32Array) => s.every((x) => x === s[0]);
+
+/** Scale of each channel (axis 1) of `n`'s output from its inputs' scales. */
+function propagate(m: Module, n: Node, scales: Map<NodeId, Float32Array>): Float32Array {
+  const shape = n.type!.shape;
+  const channels = shape.length >= 2 ? shape[1]! : 1;
+  const ins = n.inputs.map((i) => scales.get(i)!);
+  const fill = (v: number) => new Float32Array(channels).fill(v);
+  switch (n.op) {
+    case 'avgpool2d': case 'maxpool2d': case 'global_avgpool': case 'upsample2d': return ins[0]!;
+    case 'flatten': {
+      const xs = m.nodes[n.inputs[0]!]!.type!.shape;
+      if (n.attrs.axis === 1 && xs.length >= 2) {
+        const per = xs.slice(2).reduce((a, b) => a * b, 1);
+        return Float32Array.from({ length: channels }, (_, i) => ins[0]![Math.floor(i / per)]!);
+      }
+      break;
+    }
+    case 'concat': {
+      const rank = shape.length;
+      const axis = (n.attrs.axis as number) < 0 ? (n.attrs.axis as number) + rank : (n.attrs.axis as number);
+      if (axis === 1) {
+        const out = new Float32Array(channels);
+        let at = 0;
+        for (const s of ins) { out.set(s, at); at += s.length; }
+        return out;
+      }
+      if (ins.every((s) => uniform(s) && s[0] === ins[0]![0])) return fill(ins[0]![0]!);
+      return fail(n, 'it joins spike trains of different thresholds along an axis other than the channels', 'concatenate along axis 1');
+    }
+  }
+  if (uniform(ins[0]!)) return fill(ins[0]![0]!);
+  return fail(n, 'its input carries spike trains of different thresholds that it would mix', 'flatten with axis = 1 right after the layers, or use one layer before it');
+}
+
+/** Multiply each weight by the scale of the input channel it reads. */
+function scaleWeights(n: Node, w: Float32Array, shape: number[], s: Float32Array): Float32Array {
+  const out = Float32Array.from(w);
+  if (n.op === 'dense') {
+    const inF = shape[1]!;
+    if (s.length !== inF && !uniform(s)) fail(n, 'it reads spike trains of different thresholds along its time axis', 'convert dense layers on [batch, features]');
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! * (s.length === inF ? s[i % inF]! : s[0]!);
+    return out;
+  }
+  const [filters, cPer, kh, kw] = shape as [number, number, number, number];
+  const groups = n.attrs.groups as number;
+  for (let f = 0; f < filters; f++) {
+    const g = Math.floor(f / (filters / groups));
+    for (let c = 0; c < cPer; c++) {
+      const k = s[g * cPer + c]!;
+      for (let i = 0; i < kh * kw; i++) { const at = ((f * cPer + c) * kh * kw) + i; out[at] = out[at]! * k; }
+    }
+  }
+  return out;
+}
+
+/** The SNN of a prepared ANN, given each threshold layer's λ (thresholdLayers order). */
+export function buildSnn(ann: PreparedAnn, scales: readonly LayerScale[], timesteps: number): ConvertedNetwork {
+  const m = ann.module;
+  const lambda = new Map(scales.map((s) => [s.node, s]));
+  const name = namer(m);
+  const scale = new Map<NodeId, Float32Array>();
+  const nodes: Record<string, Node> = {};
+  const weights: Weights = {};
+  const layers: SpikingLayer[] = [];
+  const outputs = new Set(m.outputs);
+  const readouts = new Map(m.outputs.map((o) => [thresholdLayers({ ...m, outputs: [o] }).at(-1)!, o]));
+  const addLif = (id: string, input: string, from: NodeId, loc: Node['loc'], output: boolean) => {
+    const s = lambda.get(from)!;
+    // A layer that never fired in calibration gets threshold 1: it stays silent, as in the ANN.
+    const threshold = s.lambda > 0 ? Number(s.lambda.toPrecision(6)) : 1;
+    nodes[id] = { id, op: 'lif', inputs: [input], attrs: { threshold, decay: 1, reset: 'subtract' }, loc };
+    layers.push({ name: id, from, threshold, positives: s.positives, output });
+    return threshold;
+  };
+  for (const n of Object.values(m.nodes)) {
+    const shape = n.type!.shape;
+    const channels = shape.length >= 2 ? shape[1]! : 1;
+    if (n.op === 'softmax' || n.op === 'log_softmax') continue;
+    const inputs = n.inputs.map((i) => name(i, m.nodes[i]!.op === 'relu' ? 'lif' : undefined));
+    if (n.op === 'input') {
+      nodes[name(n.id)] = { ...n, inputs: [], attrs: { ...n.attrs } };
+      scale.set(n.id, new Float32Array(channels).fill(1));
+    } else if (n.op === 'relu') {
+      const t = addLif(name(n.id, 'lif'), inputs[0]!, n.id, n.loc, false);
+      scale.set(n.id, new Float32Array(channels).fill(t));
+    } else if (n.op === 'dense' || n.op === 'conv2d') {
+      const readout = readouts.get(n.id);
+      // The output layer's name goes to its IF neurons, so the network's output keeps the ANN's name.
+      const id = readout && outputs.has(n.id) ? name(`${n.id}.current`) : name(n.id);
+      nodes[id] = { id, op: n.op, inputs, attrs: { ...n.attrs }, loc: n.loc };
+      const w = ann.weights[n.id]!;
+      weights[id] = { weight: { shape: [...w.weight!.shape], data: scaleWeights(n, w.weight!.data, w.weight!.shape, scale.get(n.inputs[0]!)!) } };
+      if (w.bias) weights[id]!.bias = { shape: [...w.bias.shape], data: Float32Array.from(w.bias.data) };
+      scale.set(n.id, new Float32Array(channels).fill(1));
+      if (readout) addLif(name(readout, 'out'), id, n.id, m.nodes[readout]!.loc, true);
+    } else {
+      nodes[name(n.id)] = { id: name(n.id), op: n.op, inputs, attrs: { ...n.attrs }, loc: n.loc };
+      scale.set(n.id, propagate(m, n, scale));
+    }
+  }
+  const module: Module = {
+    name: `${m.name}_snn`, params: { ...('batch' in m.params ? { batch: m.params.batch! } : {}), T: timesteps }, timesteps,
+    inputs: [...m.inputs], outputs: m.outputs.map((o) => name(o, 'out')), nodes,
+  };
+  return { module, weights, layers };
+}
