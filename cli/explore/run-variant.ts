@@ -1,0 +1,75 @@
+/**
+ * One variant's accuracy, from the cache when an earlier run (or a worker) computed it. Trained
+ * variants train at their own precisions; with `--ptq` every variant of a dropout rate starts from
+ * one f32 training run (shared through the cache) and is quantized without fine-tuning: i8 and i16
+ * by kiln quantize's calibration (runtime/quantize/ptq.ts), binary and ternary by running the f32
+ * weights under the binary/ternary layer semantics. Training writes its checkpoint into the cache
+ * after every epoch, so a killed run resumes mid-training.
+ */
+import { statOrUndefined } from '../../compiler/io/atomic-write.ts';
+import type { Module } from '../../compiler/ir/module.ts';
+import type { Split } from '../../runtime/data/index.ts';
+import type { Weights } from '../../runtime/interpreter/types.ts';
+import { quantizeNetwork } from '../../runtime/quantize/ptq.ts';
+import { evaluate, train, type TrainConfig } from '../../runtime/train.ts';
+import { type ExploreCache, keyOf } from './cache.ts';
+import { layerPrecision, type Variant, variantModule } from './variants.ts';
+
+export interface ExploreSetup {
+  module: Module;
+  config: TrainConfig;
+  data: Split;
+  /** What decides every result besides the variant: network text, data spec, seed, epochs, version. */
+  identity: unknown;
+  /** Epochs to train (a trained variant, or the f32 run PTQ starts from). */
+  epochs: number;
+  ptq: boolean;
+  cache: ExploreCache;
+}
+
+export interface VariantResult {
+  accuracy: number;
+}
+
+export interface VariantOutcome extends VariantResult {
+  /** Epochs this call trained (0 when everything came from the cache). */
+  epochsTrained: number;
+  cached: boolean;
+}
+
+const PTQ_CALIBRATION_SAMPLES = 256;
+
+export const resultKey = (s: ExploreSetup, v: Variant): string => keyOf({ ...(s.identity as object), variant: v.layers, dropout: v.dropout, ptq: s.ptq });
+
+export function runVariant(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epochs: number) => void): VariantOutcome {
+  const key = resultKey(s, v);
+  const hit = s.cache.read<VariantResult>(key);
+  if (hit && typeof hit.accuracy === 'number') return { ...hit, epochsTrained: 0, cached: true };
+  const module = variantModule(s.module, v);
+  const trainedAs: Variant = s.ptq ? { label: 'f32', layers: v.layers.map(() => 'f32'), dropout: v.dropout } : v;
+  const { weights, epochsTrained } = trainCached(s, trainedAs, onEpoch);
+  const result: VariantResult = { accuracy: s.ptq ? ptqAccuracy(s, v, module, weights) : evaluate(module, weights, s.data.test).accuracy };
+  s.cache.write(key, result);
+  return { ...result, epochsTrained, cached: false };
+}
+
+function trainCached(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epochs: number) => void): { weights: Weights; epochsTrained: number } {
+  const file = s.cache.checkpoint(keyOf({ ...(s.identity as object), train: v.layers, dropout: v.dropout }));
+  const r = train({ module: variantModule(s.module, v), config: s.config, data: s.data }, {
+    epochs: s.epochs, checkpoint: file, resume: statOrUndefined(file) ? file : undefined,
+    // Per-epoch test accuracy is not what explore reports; evaluating once at the end is enough.
+    testLimit: 0,
+    onEpoch: (e) => onEpoch?.(e.epoch, s.epochs),
+  });
+  return { weights: r.weights, epochsTrained: r.epochsRun };
+}
+
+function ptqAccuracy(s: ExploreSetup, v: Variant, module: Module, f32: Weights): number {
+  const p = v.layers[0]!;
+  if (v.layers.some((x) => x !== p)) throw new Error('ptqAccuracy: mixed precisions are trained, not post-training quantized');
+  if (p !== 'i8' && p !== 'i16') return evaluate(module, f32, s.data.test).accuracy;
+  const lp = layerPrecision(p);
+  const f32Module = variantModule(s.module, { ...v, layers: v.layers.map(() => 'f32') });
+  const q = quantizeNetwork(f32Module, f32, { weights: lp.weights!, activations: lp.activations, method: { kind: 'max' }, calibration: s.data.train, samples: PTQ_CALIBRATION_SAMPLES });
+  return evaluate(q.module, q.weights, s.data.test).accuracy;
+}
