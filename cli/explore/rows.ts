@@ -60,7 +60,7 @@ export function priceVariant(variant: string, m: Module, accuracy: number, targe
 export function markPareto(rows: ExploreRow[]): ExploreRow[] {
   for (const target of new Set(rows.map((r) => r.target))) {
     const priced = rows.filter((r) => r.target === target && r.energy_j !== null);
-    const front = paretoFront(priced.map((r) => ({ accuracy: r.accuracy, energy_j: r.energy_j!, latency_s: r.latency_s!, param_bytes: r.param_bytes ?? 0 })));
+    const front = paretoFront(priced.map((r) => ({ accuracy: r.accuracy, energy_j: r.energy_j! })));
     priced.forEach((r, i) => (r.pareto = front[i]!));
   }
   return rows;
@@ -88,6 +88,6 @@ export function formatTable(d: ExploreData): string {
     }
     lines.push('');
   }
-  lines.push('* Pareto-optimal on its target: no other variant is as accurate and as cheap (energy, latency, bytes) and better in one.');
+  lines.push('* Pareto-optimal on its target: no other variant is as accurate and uses as little energy per inference, and better in one.');
   return lines.join('\n') + '\n';
 }

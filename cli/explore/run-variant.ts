@@ -13,7 +13,7 @@ import type { Weights } from '../../runtime/interpreter/types.ts';
 import { quantizeNetwork } from '../../runtime/quantize/ptq.ts';
 import { evaluate, train, type TrainConfig } from '../../runtime/train.ts';
 import { type ExploreCache, keyOf } from './cache.ts';
-import { layerPrecision, type Variant, variantModule } from './variants.ts';
+import { layerPrecision, precisionMap, type Variant, variantModule } from './variants.ts';
 
 export interface ExploreSetup {
   module: Module;
@@ -39,7 +39,8 @@ export interface VariantOutcome extends VariantResult {
 
 const PTQ_CALIBRATION_SAMPLES = 256;
 
-export const resultKey = (s: ExploreSetup, v: Variant): string => keyOf({ ...(s.identity as object), variant: v.layers, dropout: v.dropout, ptq: s.ptq });
+// Keyed by the layer attributes a variant sets, not its label, so a changed meaning of a label misses.
+export const resultKey = (s: ExploreSetup, v: Variant): string => keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq });
 
 export function runVariant(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epochs: number) => void): VariantOutcome {
   const key = resultKey(s, v);
@@ -54,7 +55,7 @@ export function runVariant(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number
 }
 
 function trainCached(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epochs: number) => void): { weights: Weights; epochsTrained: number } {
-  const file = s.cache.checkpoint(keyOf({ ...(s.identity as object), train: v.layers, dropout: v.dropout }));
+  const file = s.cache.checkpoint(keyOf({ ...(s.identity as object), train: precisionMap(s.module, v), dropout: v.dropout }));
   const r = train({ module: variantModule(s.module, v), config: s.config, data: s.data }, {
     epochs: s.epochs, checkpoint: file, resume: statOrUndefined(file) ? file : undefined,
     // Per-epoch test accuracy is not what explore reports; evaluating once at the end is enough.

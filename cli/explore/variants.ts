@@ -55,20 +55,25 @@ export function dropoutLayers(m: Module): string[] {
 
 /**
  * A precision as layer attributes: integer weights per output channel (i8) or with one shared
- * exponent (i16), their activations at the same width, as `kiln quantize` does; binary and ternary
- * weights keep f32 activations (a network reaches binary activations through `sign`, not an attribute).
+ * exponent (i16), their activations at the same width, as `kiln quantize` does. Binary and ternary
+ * layers also binarize (ternarize) what they output, so the next layer multiplies two narrow
+ * operands (a MAC costs as its wider operand); the last layer's output stays f32, since it holds
+ * the class scores (Courbariaux, Hubara et al. 2016 keep it real, as they keep the first layer's
+ * real-valued input).
  */
-export function layerPrecision(p: PrecisionChoice): LayerPrecision {
+export function layerPrecision(p: PrecisionChoice, last = false): LayerPrecision {
+  const f32: Precision = { dtype: 'f32', granularity: 'per_tensor' };
   switch (p) {
-    case 'f32': return { weights: { dtype: 'f32', granularity: 'per_tensor' }, activations: { dtype: 'f32', granularity: 'per_tensor' } };
+    case 'f32': return { weights: f32, activations: f32 };
     case 'i8': return { weights: { dtype: 'i8', granularity: 'per_channel' }, activations: { dtype: 'i8', granularity: 'per_tensor' } };
     case 'i16': return { weights: { dtype: 'i16', granularity: 'per_tensor' }, activations: { dtype: 'i16', granularity: 'per_tensor' } };
-    default: return { weights: { dtype: p, granularity: 'per_tensor' }, activations: { dtype: 'f32', granularity: 'per_tensor' } };
+    default: return { weights: { dtype: p, granularity: 'per_tensor' }, activations: last ? f32 : { dtype: p, granularity: 'per_tensor' } };
   }
 }
 
 export function precisionMap(m: Module, v: Variant): PrecisionMap {
-  return Object.fromEntries(weightLayers(m).map((id, i) => [id, layerPrecision(v.layers[i]!)]));
+  const ids = weightLayers(m);
+  return Object.fromEntries(ids.map((id, i) => [id, layerPrecision(v.layers[i]!, i === ids.length - 1)]));
 }
 
 /** The network as the variant declares it. */
