@@ -17,7 +17,7 @@ import { runPool } from '../explore/pool.ts';
 import { renderExploreReport } from '../explore/report.ts';
 import { type ExploreData, type ExploreRow, formatTable, markPareto, priceVariant } from '../explore/rows.ts';
 import { type ExploreSetup, runVariant } from '../explore/run-variant.ts';
-import { dropoutLayers, parseDropouts, parsePrecisions, uniformVariants, type Variant, variantModule } from '../explore/variants.ts';
+import { dropoutLayers, mixedVariants, parseDropouts, parsePrecisions, uniformVariants, type Variant, variantModule } from '../explore/variants.ts';
 import { targetFromCommandLine } from './target-args.ts';
 import { type CommandIo, wholeNumber } from './train.ts';
 
@@ -44,7 +44,7 @@ const usage = (why: string) => new UsageError(`kiln explore: ${why}`);
 
 export function runExplore(a: ExploreArgs, io: CommandIo): number | Promise<number> {
   if (a.targets.length === 0 && a.only === undefined) throw usage('give at least one --target (e.g. --target avx2_laptop --target tpu_v1_like)');
-  const { choices } = parsePrecisions(a.precision);
+  const { choices, auto } = parsePrecisions(a.precision);
   const dropouts = parseDropouts(a.dropout);
   const epochsFlag = wholeNumber('explore', '--train-epochs', a.trainEpochs, 1);
   const trainSamples = wholeNumber('explore', '--train-samples', a.trainSamples, 1);
@@ -69,7 +69,8 @@ export function runExplore(a: ExploreArgs, io: CommandIo): number | Promise<numb
     cache: ExploreCache.open(a.cache ?? path.join(path.dirname(file), '.kiln-cache')),
     identity: { network: moduleToJson(p.module), source: readFileSync(file, 'utf8'), train: config, epochs, kiln: version },
   };
-  const variants = uniformVariants(p.module, choices, dropouts);
+  const mixed = auto ? mixedVariants(p.module, choices, dropouts) : [];
+  const variants = [...uniformVariants(p.module, choices, dropouts), ...mixed];
 
   if (a.only !== undefined) {
     const v = variants.find((x) => x.label === a.only);
@@ -78,7 +79,7 @@ export function runExplore(a: ExploreArgs, io: CommandIo): number | Promise<numb
     io.out(`${v.label}: accuracy ${(100 * r.accuracy).toFixed(2)}%${r.cached ? ' (cached)' : ''}\n`);
     return 0;
   }
-  const finish = (): number => report(a, io, setup, variants, targets);
+  const finish = (): number => report(a, io, setup, variants, targets, new Set(mixed.map((v) => v.label)));
   const progress = progressLine(io, variants.length);
   if (jobs > 1) {
     const argv = (v: Variant) => ['explore', a.source, '--only', v.label, '--cache', setup.cache.dir, ...(a.precision ? ['--precision', a.precision] : []),
@@ -113,17 +114,22 @@ function progressLine(io: CommandIo, total: number) {
   };
 }
 
-function report(a: ExploreArgs, io: CommandIo, s: ExploreSetup, variants: Variant[], targets: ReturnType<typeof targetFromCommandLine>[]): number {
-  const rows: ExploreRow[] = markPareto(variants.flatMap((v) => {
+function report(a: ExploreArgs, io: CommandIo, s: ExploreSetup, variants: Variant[], targets: ReturnType<typeof targetFromCommandLine>[], mixed: Set<string>): number {
+  const all: ExploreRow[] = markPareto(variants.flatMap((v) => {
     const r = runVariant(s, v);
     return priceVariant(v.label, variantModule(s.module, v), r.accuracy, targets);
   }));
+  // --precision auto keeps a mix only where it is on some target's front (dropping the others leaves every front as it was).
+  const kept = new Set(all.filter((r) => !mixed.has(r.variant) || r.pareto).map((r) => r.variant));
+  if (mixed.size) io.err(`explore: --precision auto tried ${mixed.size} mixes with wider first and last layers; ${[...mixed].filter((m) => kept.has(m)).length} are on a Pareto front\n`);
+  const rows = all.filter((r) => kept.has(r.variant));
+  variants = variants.filter((v) => kept.has(v.label));
   const data: ExploreData = {
     network: s.module.name, mode: s.ptq ? 'ptq' : 'train', epochs: s.epochs, test_samples: s.data.test.count, rows,
     targets: targets.map((t) => ({ target: t.name, kind: t.kind, rows: rows.filter((r) => r.target === t.name) })),
   };
   if (a.report !== undefined) renderExploreReport!(data, a.report);
   if (a.json) io.out(JSON.stringify({ network: data.network, mode: data.mode, epochs: data.epochs, test_samples: data.test_samples, rows }) + '\n');
-  else io.out(`${data.network}: ${variants.length} variants × ${targets.length} targets, ${s.ptq ? `post-training quantized from f32 trained ${s.epochs} epochs` : `each trained ${s.epochs} epochs`}, accuracy on ${data.test_samples} test samples\n\n${formatTable(data)}`);
+  else io.out(`${data.network}: ${variants.length} variants × ${targets.length} targets, ${s.ptq ? `post-training quantized from f32 trained ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}` : `each trained ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}`}, accuracy on ${data.test_samples} test samples\n\n${formatTable(data)}`);
   return 0;
 }

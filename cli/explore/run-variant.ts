@@ -10,10 +10,11 @@ import { statOrUndefined } from '../../compiler/io/atomic-write.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import type { Split } from '../../runtime/data/index.ts';
 import type { Weights } from '../../runtime/interpreter/types.ts';
+import { withPrecisions } from '../../runtime/quantize/layer-precision.ts';
 import { quantizeNetwork } from '../../runtime/quantize/ptq.ts';
 import { evaluate, train, type TrainConfig } from '../../runtime/train.ts';
 import { type ExploreCache, keyOf } from './cache.ts';
-import { layerPrecision, precisionMap, type Variant, variantModule } from './variants.ts';
+import { layerPrecision, narrowness, precisionMap, type Variant, variantModule } from './variants.ts';
 
 export interface ExploreSetup {
   module: Module;
@@ -65,12 +66,17 @@ function trainCached(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epoc
   return { weights: r.weights, epochsTrained: r.epochsRun };
 }
 
+/**
+ * The widest choice of the variant sets the integer scales: with i8 or i16 anywhere at the widest,
+ * every layer is calibrated at it (kiln quantize's PTQ), and the narrower layers then take their
+ * own precision on top (binary and ternary read only the sign and magnitude of those weights).
+ * Without an integer at the widest, the f32 weights run under the variant's layer precisions.
+ */
 function ptqAccuracy(s: ExploreSetup, v: Variant, module: Module, f32: Weights): number {
-  const p = v.layers[0]!;
-  if (v.layers.some((x) => x !== p)) throw new Error('ptqAccuracy: mixed precisions are trained, not post-training quantized');
-  if (p !== 'i8' && p !== 'i16') return evaluate(module, f32, s.data.test).accuracy;
-  const lp = layerPrecision(p);
+  const widest = v.layers.reduce((a, b) => (narrowness(b) < narrowness(a) ? b : a));
+  if (widest !== 'i8' && widest !== 'i16') return evaluate(module, f32, s.data.test).accuracy;
+  const lp = layerPrecision(widest);
   const f32Module = variantModule(s.module, { ...v, layers: v.layers.map(() => 'f32') });
   const q = quantizeNetwork(f32Module, f32, { weights: lp.weights!, activations: lp.activations, method: { kind: 'max' }, calibration: s.data.train, samples: PTQ_CALIBRATION_SAMPLES });
-  return evaluate(q.module, q.weights, s.data.test).accuracy;
+  return evaluate(withPrecisions(q.module, precisionMap(s.module, v)), q.weights, s.data.test).accuracy;
 }

@@ -13,7 +13,7 @@ export const PRECISION_CHOICES = ['f32', 'i16', 'i8', 'ternary', 'binary'] as co
 export type PrecisionChoice = (typeof PRECISION_CHOICES)[number];
 
 export interface Variant {
-  /** As tables and the cache name it: `i8`, `binary d=0.25`, `auto[i8,binary,i8]`. */
+  /** As tables name it: `i8`, `binary d=0.25`, `binary (i8 ends)`. */
   label: string;
   /** One precision per layer with weights, in the network's order. */
   layers: PrecisionChoice[];
@@ -71,9 +71,17 @@ export function layerPrecision(p: PrecisionChoice, last = false): LayerPrecision
   }
 }
 
+/**
+ * Each layer's weights at its own choice; its output at the width of the layer that reads it (the
+ * next one), so a narrow layer after a wider first layer still multiplies narrow operands; the
+ * last layer's output as its own choice says.
+ */
 export function precisionMap(m: Module, v: Variant): PrecisionMap {
   const ids = weightLayers(m);
-  return Object.fromEntries(ids.map((id, i) => [id, layerPrecision(v.layers[i]!, i === ids.length - 1)]));
+  const last = ids.length - 1;
+  return Object.fromEntries(ids.map((id, i) => [id, {
+    weights: layerPrecision(v.layers[i]!).weights, activations: layerPrecision(v.layers[Math.min(i + 1, last)]!, i === last).activations,
+  }]));
 }
 
 /** The network as the variant declares it. */
@@ -88,7 +96,8 @@ export function variantModule(m: Module, v: Variant): Module {
 }
 
 export function label(layers: readonly PrecisionChoice[], dropout: number | undefined): string {
-  const p = layers.every((x) => x === layers[0]) ? layers[0]! : `mixed[${layers.join(',')}]`;
+  const ends = layers[0]!, inner = layers[1] ?? ends;
+  const p = layers.every((x) => x === ends) ? ends : `${inner} (${ends} ends)`;
   return dropout === undefined ? p : `${p} d=${dropout}`;
 }
 
@@ -96,4 +105,23 @@ export function label(layers: readonly PrecisionChoice[], dropout: number | unde
 export function uniformVariants(m: Module, choices: readonly PrecisionChoice[], dropouts: readonly (number | undefined)[]): Variant[] {
   const n = weightLayers(m).length;
   return dropouts.flatMap((d) => choices.map((p) => ({ label: label(Array(n).fill(p), d), layers: Array<PrecisionChoice>(n).fill(p), dropout: d })));
+}
+
+/** Narrowness of a choice: f32 0 … binary 4. */
+export const narrowness = (p: PrecisionChoice): number => PRECISION_CHOICES.indexOf(p);
+
+/**
+ * `--precision auto`: the mixes the BNN and integer papers use, the first and last layer at a
+ * wider choice than the layers between them (Courbariaux, Hubara et al. 2016 keep them real; Jacob
+ * et al. 2018 and Krishnamoorthi 2018 report the first and last layers as the most sensitive). One
+ * variant per pair of choices, ends wider than the middle; needs three layers with weights.
+ */
+export function mixedVariants(m: Module, choices: readonly PrecisionChoice[], dropouts: readonly (number | undefined)[]): Variant[] {
+  const n = weightLayers(m).length;
+  if (n < 3) return [];
+  const pairs = choices.flatMap((ends) => choices.filter((inner) => narrowness(inner) > narrowness(ends)).map((inner) => [ends, inner] as const));
+  return dropouts.flatMap((d) => pairs.map(([ends, inner]) => {
+    const layers = Array.from({ length: n }, (_, i) => (i === 0 || i === n - 1 ? ends : inner));
+    return { label: label(layers, d), layers, dropout: d };
+  }));
 }

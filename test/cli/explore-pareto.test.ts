@@ -49,3 +49,18 @@ describe('variant lists', () => {
     expect(() => parseDropouts('x')).toThrow(UsageError);
   });
 });
+
+describe('--precision auto: wider first and last layers', () => {
+  it('one mix per pair of choices, the ends wider than the middle', async () => {
+    const { prepare } = await import('../../runtime/train/setup.ts');
+    const { mixedVariants, precisionMap } = await import('../../cli/explore/variants.ts');
+    const m = prepare('examples/lenet5.kiln').module;
+    const mixes = mixedVariants(m, ['f32', 'i8', 'binary'], [undefined]);
+    expect(mixes.map((v) => v.label)).toEqual(['i8 (f32 ends)', 'binary (f32 ends)', 'binary (i8 ends)']);
+    const map = precisionMap(m, mixes[2]!);
+    const layers = Object.values(map);
+    expect(layers.map((l) => l.weights!.dtype)).toEqual(['i8', 'binary', 'binary', 'binary', 'i8']);
+    // A layer's output is as wide as what reads it: the first i8 layer feeds binary layers, the last keeps its scores i8.
+    expect(layers.map((l) => l.activations!.dtype)).toEqual(['binary', 'binary', 'binary', 'i8', 'i8']);
+  });
+});

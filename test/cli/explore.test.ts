@@ -73,7 +73,7 @@ describe('kiln explore on a tiny network', () => {
     const r = explore('--target', 'avx2_laptop', '--ptq');
     expect(r.code, r.err).toBe(0);
     expect(summary(r.err)).toEqual([0, 3, 0]);
-    expect(r.out).toMatch(/post-training quantized from f32 trained 1 epochs/);
+    expect(r.out).toMatch(/post-training quantized from f32 trained 1 epoch,/);
   });
 
   it('--dropout makes one variant per rate, each trained', () => {
