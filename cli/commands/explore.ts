@@ -16,7 +16,7 @@ import { ExploreCache } from '../explore/cache.ts';
 import { runPool } from '../explore/pool.ts';
 import { renderExploreReport } from '../explore/report.ts';
 import { type ExploreData, type ExploreRow, formatTable, markPareto, priceVariant } from '../explore/rows.ts';
-import { type ExploreSetup, runVariant } from '../explore/run-variant.ts';
+import { type ExploreSetup, f32Run, runVariant, trainCached } from '../explore/run-variant.ts';
 import { dropoutLayers, mixedVariants, parseDropouts, parsePrecisions, uniformVariants, type Variant, variantModule } from '../explore/variants.ts';
 import { targetFromCommandLine } from './target-args.ts';
 import { type CommandIo, wholeNumber } from './train.ts';
@@ -86,9 +86,8 @@ export function runExplore(a: ExploreArgs, io: CommandIo): number | Promise<numb
       ...(a.dropout ? ['--dropout', a.dropout] : []), ...(a.ptq ? ['--ptq'] : []), ...(a.trainEpochs ? ['--train-epochs', a.trainEpochs] : []),
       ...(a.trainSamples ? ['--train-samples', a.trainSamples] : []), ...(a.testSamples ? ['--test-samples', a.testSamples] : []), ...a.sets.flatMap((s) => ['--set', s])];
     // The f32 run every PTQ variant of a dropout rate starts from is trained once, here, before the workers share it.
-    if (a.ptq) for (const v of variants.filter((x) => x.layers[0] === 'f32')) progress.done(v.label, runVariant(setup, v, progress.epoch(v.label)));
-    const rest = variants.filter((v) => !(a.ptq && v.layers[0] === 'f32'));
-    return runPool(rest.map((v) => ({ label: v.label, argv: argv(v) })), jobs, (label) => progress.done(label)).then(finish);
+    if (a.ptq) for (const d of dropouts) trainCached(setup, f32Run(variants.find((v) => v.dropout === d)!), progress.epoch(`f32 run${d === undefined ? '' : ` d=${d}`}`));
+    return runPool(variants.map((v) => ({ label: v.label, argv: argv(v) })), jobs, (label) => progress.done(label)).then(finish);
   }
   for (const v of variants) progress.done(v.label, runVariant(setup, v, progress.epoch(v.label)));
   return finish();

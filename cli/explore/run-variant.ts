@@ -48,14 +48,17 @@ export function runVariant(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number
   const hit = s.cache.read<VariantResult>(key);
   if (hit && typeof hit.accuracy === 'number') return { ...hit, epochsTrained: 0, cached: true };
   const module = variantModule(s.module, v);
-  const trainedAs: Variant = s.ptq ? { label: 'f32', layers: v.layers.map(() => 'f32'), dropout: v.dropout } : v;
+  const trainedAs = s.ptq ? f32Run(v) : v;
   const { weights, epochsTrained } = trainCached(s, trainedAs, onEpoch);
   const result: VariantResult = { accuracy: s.ptq ? ptqAccuracy(s, v, module, weights) : evaluate(module, weights, s.data.test).accuracy };
   s.cache.write(key, result);
   return { ...result, epochsTrained, cached: false };
 }
 
-function trainCached(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epochs: number) => void): { weights: Weights; epochsTrained: number } {
+/** What a --ptq variant is quantized from: the f32 network at its dropout rate. */
+export const f32Run = (v: Variant): Variant => ({ label: 'f32', layers: v.layers.map(() => 'f32'), dropout: v.dropout });
+
+export function trainCached(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epochs: number) => void): { weights: Weights; epochsTrained: number } {
   const file = s.cache.checkpoint(keyOf({ ...(s.identity as object), train: precisionMap(s.module, v), dropout: v.dropout }));
   const r = train({ module: variantModule(s.module, v), config: s.config, data: s.data }, {
     epochs: s.epochs, checkpoint: file, resume: statOrUndefined(file) ? file : undefined,

@@ -110,14 +110,16 @@ describe('kiln explore: errors', () => {
   });
 });
 
-describe('kiln explore --jobs 2 (worker processes, from the dist bundle)', () => {
+describe('kiln explore --jobs 2 --ptq (worker processes, from the dist bundle)', () => {
   it('computes the variants in workers and prints the same table as a run in one process', async () => {
     const dir = tempFiles({ 'tiny.kiln': NET });
     const file = path.join(dir, 'tiny.kiln');
-    const args = ['explore', file, '--precision', 'f32,i8,binary', '--target', 'avx2_laptop', '--json'];
+    const args = ['explore', file, '--precision', 'f32,i8,binary', '--target', 'avx2_laptop', '--ptq', '--json'];
     const r = await runKilnProcess([...args, '--jobs', '2', '--cache', path.join(dir, 'jobs')]);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/3 variants, 0 from the cache, 3 computed/);
+    // The parent trains the one f32 run the workers quantize, once.
+    expect(r.err.match(/epoch 1\/1 trained/g)).toHaveLength(1);
     const alone = runMain([...args, '--cache', path.join(dir, 'alone')]);
     expect(JSON.parse(r.out)).toEqual(JSON.parse(alone.out));
   }, 60_000);
