@@ -18,7 +18,7 @@ import { renderExploreReport } from '../explore/report.ts';
 import { type ExploreData, type ExploreRow, formatTable, markPareto, priceVariant } from '../explore/rows.ts';
 import { type ExploreSetup, f32Run, runVariant, trainCached } from '../explore/run-variant.ts';
 import { dropoutLayers, mixedVariants, parseDropouts, parsePrecisions, uniformVariants, type Variant, variantModule } from '../explore/variants.ts';
-import { targetFromCommandLine } from './target-args.ts';
+import { targetFromCommandLine, targetWarnings } from './target-args.ts';
 import { type CommandIo, wholeNumber } from './train.ts';
 
 export interface ExploreArgs {
@@ -114,10 +114,12 @@ function progressLine(io: CommandIo, total: number) {
 }
 
 function report(a: ExploreArgs, io: CommandIo, s: ExploreSetup, variants: Variant[], targets: ReturnType<typeof targetFromCommandLine>[], mixed: Set<string>): number {
+  const warnings = new Set<string>();
   const all: ExploreRow[] = markPareto(variants.flatMap((v) => {
     const r = runVariant(s, v);
-    return priceVariant(v.label, variantModule(s.module, v), r.accuracy, targets);
+    return priceVariant(v.label, variantModule(s.module, v), r.accuracy, targets, (w) => warnings.add(w));
   }));
+  io.warn(targetWarnings([...warnings]));
   // --precision auto keeps a mix only where it is on some target's front (dropping the others leaves every front as it was).
   const kept = new Set(all.filter((r) => !mixed.has(r.variant) || r.pareto).map((r) => r.variant));
   if (mixed.size) io.err(`explore: --precision auto tried ${mixed.size} mixes with wider first and last layers; ${[...mixed].filter((m) => kept.has(m)).length} are on a Pareto front\n`);

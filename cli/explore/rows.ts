@@ -45,13 +45,15 @@ export function networkForTarget(m: Module, target: TargetDescription): Module |
   return m;
 }
 
-export function priceVariant(variant: string, m: Module, accuracy: number, targets: TargetDescription[]): ExploreRow[] {
+/** `warn` hears each target's notes about assumptions it made (a quantization it assumed). */
+export function priceVariant(variant: string, m: Module, accuracy: number, targets: TargetDescription[], warn: (w: string) => void = () => {}): ExploreRow[] {
   return targets.map((t) => {
     const base = { variant, target: t.name, kind: t.kind, accuracy, energy_j: null, latency_s: null, param_bytes: null, pareto: false };
     const net = networkForTarget(m, t);
     if (!net) return { ...base, error: NOT_SPIKING };
     const e = estimateEach({ kind: 'module', module: net }, [t])[0]!;
     if (failed(e)) return { ...base, error: e.error };
+    e.warnings.forEach(warn);
     return { ...base, energy_j: e.summary.per_inference!.energy_j, latency_s: e.summary.per_inference!.latency_s, param_bytes: e.summary.param_bytes ?? null };
   });
 }
