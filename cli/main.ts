@@ -24,7 +24,8 @@ export interface Io {
 
 const defaultIo: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
-type Runner = (args: ParsedArgs, io: Io) => number;
+// A runner is synchronous except where it waits for worker processes (kiln explore --jobs N).
+type Runner = (args: ParsedArgs, io: Io) => number | Promise<number>;
 
 interface Command {
   summary: string;
@@ -310,6 +311,52 @@ then prints the test accuracy of the ANN and of the SNN. See docs/conversion.md.
       };
     },
   },
+  explore: {
+    summary: 'compare precisions and dropout rates: accuracy against energy, latency and bytes on each target',
+    usage: 'kiln explore FILE[:NETWORK] --target T [--target T2 …] [--precision f32,i16,i8,ternary,binary] [--ptq | --train-epochs N] [--dropout 0,0.25,0.5] [--train-samples N] [--test-samples N] [--cache DIR] [--jobs N] [--json] [--report FILE.html] [--set NAME=VALUE]…',
+    help: `Trains each variant (a precision on every layer with weights, at each dropout rate) as FILE's
+train block says, or with --ptq trains f32 once per dropout rate and quantizes it without
+fine-tuning; evaluates it on the held-out data; prices it per inference on every target; and marks
+each target's Pareto-optimal variants (no other variant as accurate and as cheap). A non-spiking
+variant on a neuromorphic target says "not spiking: needs conversion". See docs/explore.md.
+
+Results are cached by content (network, variant, data, seed, epochs, Kiln's version) in DIR
+(default .kiln-cache/ beside FILE): a re-run, or one with another target, trains nothing, and a
+killed run resumes where it stopped (training checkpoints are kept per epoch).
+
+  --target T          a target to price on (repeatable)
+  --precision LIST    comma-separated among f32, i16, i8, ternary, binary (default all five)
+  --ptq               quantize one f32 training run instead of training each precision
+  --train-epochs N    epochs to train (default: the train block's)
+  --dropout LIST      drop probabilities for every dropout layer, e.g. 0,0.25,0.5
+  --train-samples N   train on the first N samples of the train block's data set
+  --test-samples N    evaluate on N held-out samples
+  --cache DIR         the cache directory
+  --jobs N            compute N variants at a time in worker processes
+  --only VARIANT      compute one variant into the cache and print its accuracy (what a worker does)
+  --json              {"rows": [{"variant", "target", "kind", "accuracy", "energy_j", "latency_s",
+                      "param_bytes", "pareto", "error"?}]}, per inference; null figures where the
+                      target cannot run the variant
+  --report FILE.html  an HTML report (needs the report renderer)
+  --set NAME=VALUE    override a network parameter`,
+    flags: {
+      '--target': { value: true, repeat: true }, '--precision': { value: true }, '--ptq': {}, '--train-epochs': { value: true }, '--dropout': { value: true },
+      '--train-samples': { value: true }, '--test-samples': { value: true }, '--cache': { value: true }, '--jobs': { value: true }, '--only': { value: true },
+      '--json': {}, '--report': { value: true }, '--set': { value: true, repeat: true },
+    },
+    async load() {
+      const { runExplore } = await import('./commands/explore.ts');
+      return (args, io) => {
+        const v = (f: string) => args.flags.get(f)?.[0];
+        return runExplore({
+          source: single(args.positional, 'explore'), targets: args.flags.get('--target') ?? [], precision: v('--precision'), dropout: v('--dropout'),
+          ptq: args.flags.has('--ptq'), trainEpochs: v('--train-epochs'), trainSamples: v('--train-samples'), testSamples: v('--test-samples'),
+          cache: v('--cache'), jobs: v('--jobs'), only: v('--only'), report: v('--report'), json: args.flags.has('--json'),
+          sets: args.flags.get('--set') ?? [], overrides: parseOverrides(args.flags.get('--set'), 'explore'),
+        }, { ...io, warn: (d) => report(d, io), tty: false });
+      };
+    },
+  },
   export: {
     summary: 'write the deployable model: weights packed at their precision, scales beside them',
     usage: 'kiln export FILE[:NETWORK] --checkpoint PATH --out FILE [--json] [--set NAME=VALUE]…',
@@ -490,11 +537,20 @@ export async function cli(argv: readonly string[], io: Io = defaultIo): Promise<
   } catch (e) {
     return internalError(e, io);
   }
-  return main(argv, io);
+  const r = dispatch(argv, io);
+  return typeof r === 'number' ? r : r.catch((e: unknown) => failure(e, io));
 }
 
 /** Run the command line; the command's modules must have been loaded (loadCommand, loadCommands). */
 export function main(argv: readonly string[], io: Io = defaultIo): number {
+  const r = dispatch(argv, io);
+  if (typeof r === 'number') return r;
+  // Only cli() can wait; a caller of main() that runs worker processes gets a clear bug report.
+  r.catch(() => undefined);
+  return internalError(new Error(`\`kiln ${argv[0]}\` with these options runs asynchronously: call cli(), not main()`), io);
+}
+
+function dispatch(argv: readonly string[], io: Io): number | Promise<number> {
   try {
     const [cmd, ...rest] = argv;
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -515,13 +571,17 @@ export function main(argv: readonly string[], io: Io = defaultIo): number {
     if (!run) throw new Error(`the modules of \`kiln ${cmd}\` were not loaded: await loadCommand('${cmd}') (or use cli()) before main()`);
     return run(parseArgs(rest, command.flags, cmd), io);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(e.message + '\n');
-      return 2;
-    }
-    if (e instanceof KilnError) return report(e.diagnostics, io, e.sources) || 1;
-    return internalError(e, io);
+    return failure(e, io);
   }
+}
+
+function failure(e: unknown, io: Io): number {
+  if (e instanceof UsageError) {
+    io.err(e.message + '\n');
+    return 2;
+  }
+  if (e instanceof KilnError) return report(e.diagnostics, io, e.sources) || 1;
+  return internalError(e, io);
 }
 
 function internalError(e: unknown, io: Io): number {

@@ -1,0 +1,85 @@
+/**
+ * One variant's accuracy, from the cache when an earlier run (or a worker) computed it. Trained
+ * variants train at their own precisions; with `--ptq` every variant of a dropout rate starts from
+ * one f32 training run (shared through the cache) and is quantized without fine-tuning: i8 and i16
+ * by kiln quantize's calibration (runtime/quantize/ptq.ts), binary and ternary by running the f32
+ * weights under the binary/ternary layer semantics. Training writes its checkpoint into the cache
+ * after every epoch, so a killed run resumes mid-training.
+ */
+import { statOrUndefined } from '../../compiler/io/atomic-write.ts';
+import type { Module } from '../../compiler/ir/module.ts';
+import type { Split } from '../../runtime/data/index.ts';
+import type { Weights } from '../../runtime/interpreter/types.ts';
+import { withPrecisions } from '../../runtime/quantize/layer-precision.ts';
+import { quantizeNetwork } from '../../runtime/quantize/ptq.ts';
+import { evaluate, train, type TrainConfig } from '../../runtime/train.ts';
+import { type ExploreCache, keyOf } from './cache.ts';
+import { layerPrecision, narrowness, precisionMap, type Variant, variantModule } from './variants.ts';
+
+export interface ExploreSetup {
+  module: Module;
+  config: TrainConfig;
+  data: Split;
+  /** What decides every result besides the variant: network text, data spec, seed, epochs, version. */
+  identity: unknown;
+  /** Epochs to train (a trained variant, or the f32 run PTQ starts from). */
+  epochs: number;
+  ptq: boolean;
+  cache: ExploreCache;
+}
+
+export interface VariantResult {
+  accuracy: number;
+}
+
+export interface VariantOutcome extends VariantResult {
+  /** Epochs this call trained (0 when everything came from the cache). */
+  epochsTrained: number;
+  cached: boolean;
+}
+
+const PTQ_CALIBRATION_SAMPLES = 256;
+
+// Keyed by the layer attributes a variant sets, not its label, so a changed meaning of a label misses.
+export const resultKey = (s: ExploreSetup, v: Variant): string => keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq });
+
+export function runVariant(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epochs: number) => void): VariantOutcome {
+  const key = resultKey(s, v);
+  const hit = s.cache.read<VariantResult>(key);
+  if (hit && typeof hit.accuracy === 'number') return { ...hit, epochsTrained: 0, cached: true };
+  const module = variantModule(s.module, v);
+  const trainedAs = s.ptq ? f32Run(v) : v;
+  const { weights, epochsTrained } = trainCached(s, trainedAs, onEpoch);
+  const result: VariantResult = { accuracy: s.ptq ? ptqAccuracy(s, v, module, weights) : evaluate(module, weights, s.data.test).accuracy };
+  s.cache.write(key, result);
+  return { ...result, epochsTrained, cached: false };
+}
+
+/** What a --ptq variant is quantized from: the f32 network at its dropout rate. */
+export const f32Run = (v: Variant): Variant => ({ label: 'f32', layers: v.layers.map(() => 'f32'), dropout: v.dropout });
+
+export function trainCached(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epochs: number) => void): { weights: Weights; epochsTrained: number } {
+  const file = s.cache.checkpoint(keyOf({ ...(s.identity as object), train: precisionMap(s.module, v), dropout: v.dropout }));
+  const r = train({ module: variantModule(s.module, v), config: s.config, data: s.data }, {
+    epochs: s.epochs, checkpoint: file, resume: statOrUndefined(file) ? file : undefined,
+    // Per-epoch test accuracy is not what explore reports; evaluating once at the end is enough.
+    testLimit: 0,
+    onEpoch: (e) => onEpoch?.(e.epoch, s.epochs),
+  });
+  return { weights: r.weights, epochsTrained: r.epochsRun };
+}
+
+/**
+ * The widest choice of the variant sets the integer scales: with i8 or i16 anywhere at the widest,
+ * every layer is calibrated at it (kiln quantize's PTQ), and the narrower layers then take their
+ * own precision on top (binary and ternary read only the sign and magnitude of those weights).
+ * Without an integer at the widest, the f32 weights run under the variant's layer precisions.
+ */
+function ptqAccuracy(s: ExploreSetup, v: Variant, module: Module, f32: Weights): number {
+  const widest = v.layers.reduce((a, b) => (narrowness(b) < narrowness(a) ? b : a));
+  if (widest !== 'i8' && widest !== 'i16') return evaluate(module, f32, s.data.test).accuracy;
+  const lp = layerPrecision(widest);
+  const f32Module = variantModule(s.module, { ...v, layers: v.layers.map(() => 'f32') });
+  const q = quantizeNetwork(f32Module, f32, { weights: lp.weights!, activations: lp.activations, method: { kind: 'max' }, calibration: s.data.train, samples: PTQ_CALIBRATION_SAMPLES });
+  return evaluate(withPrecisions(q.module, precisionMap(s.module, v)), q.weights, s.data.test).accuracy;
+}

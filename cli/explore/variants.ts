@@ -1,0 +1,127 @@
+/**
+ * What `kiln explore` compares: a variant is one precision assignment (the same precision on every
+ * layer with weights, or a per-layer mix from `--precision auto`) at one dropout rate. A variant
+ * becomes a network by rewriting the layers' `weights` / `activations` attributes and the dropout
+ * layers' `p`, exactly as if the source had declared them.
+ */
+import type { Precision } from '../../compiler/ir/dtype.ts';
+import type { Module } from '../../compiler/ir/module.ts';
+import { type LayerPrecision, type PrecisionMap, withPrecisions } from '../../runtime/quantize/layer-precision.ts';
+import { UsageError } from '../args.ts';
+
+export const PRECISION_CHOICES = ['f32', 'i16', 'i8', 'ternary', 'binary'] as const;
+export type PrecisionChoice = (typeof PRECISION_CHOICES)[number];
+
+export interface Variant {
+  /** As tables name it: `i8`, `binary d=0.25`, `binary (i8 ends)`. */
+  label: string;
+  /** One precision per layer with weights, in the network's order. */
+  layers: PrecisionChoice[];
+  /** Drop probability of every dropout layer; absent keeps the source's. */
+  dropout?: number;
+}
+
+/** `--precision f32,i8,binary` (or `auto`): the choices, checked; a usage error lists them. */
+export function parsePrecisions(text: string | undefined): { choices: PrecisionChoice[]; auto: boolean } {
+  const items = (text ?? 'f32,i16,i8,ternary,binary').split(',').map((s) => s.trim());
+  const bad = items.filter((s) => s !== 'auto' && !(PRECISION_CHOICES as readonly string[]).includes(s));
+  if (bad.length || items.some((s) => s === '')) {
+    throw new UsageError(`kiln explore: --precision takes a comma-separated list of ${PRECISION_CHOICES.join(', ')} or auto, not '${bad[0] ?? text}'`);
+  }
+  const auto = items.includes('auto');
+  const choices = [...new Set(items.filter((s): s is PrecisionChoice => s !== 'auto'))];
+  // auto mixes the other choices; alone it mixes all of them.
+  return { choices: auto && choices.length === 0 ? [...PRECISION_CHOICES] : choices, auto };
+}
+
+/** `--dropout 0,0.25,0.5`: drop probabilities in [0, 1). */
+export function parseDropouts(text: string | undefined): (number | undefined)[] {
+  if (text === undefined) return [undefined];
+  return text.split(',').map((s) => {
+    const p = Number(s.trim());
+    if (s.trim() === '' || !Number.isFinite(p) || p < 0 || p >= 1) throw new UsageError(`kiln explore: --dropout takes drop probabilities 0 ≤ p < 1, comma-separated (e.g. 0,0.25,0.5), not '${s}'`);
+    return p;
+  });
+}
+
+/** The layers whose weights a precision applies to, in the network's order. */
+export function weightLayers(m: Module): string[] {
+  return Object.values(m.nodes).filter((n) => typeof (n.attrs.weights as Precision | undefined)?.dtype === 'string').map((n) => n.id);
+}
+
+export function dropoutLayers(m: Module): string[] {
+  return Object.values(m.nodes).filter((n) => n.op === 'dropout').map((n) => n.id);
+}
+
+/**
+ * A precision as layer attributes: integer weights per output channel (i8) or with one shared
+ * exponent (i16), their activations at the same width, as `kiln quantize` does. Binary and ternary
+ * layers also binarize (ternarize) what they output, so the next layer multiplies two narrow
+ * operands (a MAC costs as its wider operand); the last layer's output stays f32, since it holds
+ * the class scores (Courbariaux, Hubara et al. 2016 keep it real, as they keep the first layer's
+ * real-valued input).
+ */
+export function layerPrecision(p: PrecisionChoice, last = false): LayerPrecision {
+  const f32: Precision = { dtype: 'f32', granularity: 'per_tensor' };
+  switch (p) {
+    case 'f32': return { weights: f32, activations: f32 };
+    case 'i8': return { weights: { dtype: 'i8', granularity: 'per_channel' }, activations: { dtype: 'i8', granularity: 'per_tensor' } };
+    case 'i16': return { weights: { dtype: 'i16', granularity: 'per_tensor' }, activations: { dtype: 'i16', granularity: 'per_tensor' } };
+    default: return { weights: { dtype: p, granularity: 'per_tensor' }, activations: last ? f32 : { dtype: p, granularity: 'per_tensor' } };
+  }
+}
+
+/**
+ * Each layer's weights at its own choice; its output at the width of the layer that reads it (the
+ * next one), so a narrow layer after a wider first layer still multiplies narrow operands; the
+ * last layer's output as its own choice says.
+ */
+export function precisionMap(m: Module, v: Variant): PrecisionMap {
+  const ids = weightLayers(m);
+  const last = ids.length - 1;
+  return Object.fromEntries(ids.map((id, i) => [id, {
+    weights: layerPrecision(v.layers[i]!).weights, activations: layerPrecision(v.layers[Math.min(i + 1, last)]!, i === last).activations,
+  }]));
+}
+
+/** The network as the variant declares it. */
+export function variantModule(m: Module, v: Variant): Module {
+  let out = m;
+  if (v.dropout !== undefined) {
+    const nodes = { ...m.nodes };
+    for (const id of dropoutLayers(m)) nodes[id] = { ...nodes[id]!, attrs: { ...nodes[id]!.attrs, p: v.dropout } };
+    out = { ...m, nodes };
+  }
+  return withPrecisions(out, precisionMap(m, v));
+}
+
+export function label(layers: readonly PrecisionChoice[], dropout: number | undefined): string {
+  const ends = layers[0]!, inner = layers[1] ?? ends;
+  const p = layers.every((x) => x === ends) ? ends : `${inner} (${ends} ends)`;
+  return dropout === undefined ? p : `${p} d=${dropout}`;
+}
+
+/** The uniform variants: every precision at every dropout rate. */
+export function uniformVariants(m: Module, choices: readonly PrecisionChoice[], dropouts: readonly (number | undefined)[]): Variant[] {
+  const n = weightLayers(m).length;
+  return dropouts.flatMap((d) => choices.map((p) => ({ label: label(Array(n).fill(p), d), layers: Array<PrecisionChoice>(n).fill(p), dropout: d })));
+}
+
+/** Narrowness of a choice: f32 0 … binary 4. */
+export const narrowness = (p: PrecisionChoice): number => PRECISION_CHOICES.indexOf(p);
+
+/**
+ * `--precision auto`: the mixes the BNN and integer papers use, the first and last layer at a
+ * wider choice than the layers between them (Courbariaux, Hubara et al. 2016 keep them real; Jacob
+ * et al. 2018 and Krishnamoorthi 2018 report the first and last layers as the most sensitive). One
+ * variant per pair of choices, ends wider than the middle; needs three layers with weights.
+ */
+export function mixedVariants(m: Module, choices: readonly PrecisionChoice[], dropouts: readonly (number | undefined)[]): Variant[] {
+  const n = weightLayers(m).length;
+  if (n < 3) return [];
+  const pairs = choices.flatMap((ends) => choices.filter((inner) => narrowness(inner) > narrowness(ends)).map((inner) => [ends, inner] as const));
+  return dropouts.flatMap((d) => pairs.map(([ends, inner]) => {
+    const layers = Array.from({ length: n }, (_, i) => (i === 0 || i === n - 1 ? ends : inner));
+    return { label: label(layers, d), layers, dropout: d };
+  }));
+}
