@@ -65,7 +65,7 @@ describe('concat and upsample maps agree with the interpreter (one-hot input, po
       const proj = spikingGraph(snn).projections.find((p) => p.from === from && p.to === 'y')!;
       const maps = projectionMaps(snn, proj);
       const key = twinKeyOf(snn, proj, [...shape]);
-      const n = shape.reduce((a, b) => a * b, 1);
+      const n = shape.reduce((a: number, b: number) => a * b, 1);
       const byKey = new Map<number, string>();
       for (let u = 0; u < n; u++) {
         const inputs = { p: { shape: [1, 2, 3, 3], data: new Float32Array(18) }, q: { shape: [1, 1, 6, 6], data: new Float32Array(36) } };
