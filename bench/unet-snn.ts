@@ -6,7 +6,8 @@
  * a layer's weights from input channel c scale by λ_source(c) / λ_layer, its bias by 1 / λ_layer,
  * threshold 1, reset by subtraction), then rounded to 8-bit weights per layer (Loihi's synapses).
  * A concat joins channels of two layers with different λ, hence the per-channel scale. The input
- * drives the first layer as a current (λ = 1 for pixels in [0, 1]).
+ * drives the first layer as a current (λ = 1 for pixels in [0, 1]); the output layer is a readout
+ * (no lif: λ = 1, its potential averaged over the steps is the ANN's logit).
  *
  * Prints ANN and SNN pixel accuracy, IoU and Dice on the same test images; writes the spiking
  * checkpoint for `kiln estimate bench/networks/unet_spiking.kiln --checkpoint OUT --measure …`.
@@ -38,8 +39,8 @@ const annW = initParams(ann, 0);
 loadCheckpointInto(annCkpt, ann, annW);
 const data = loadData('mnist_masks', { train: Math.max(calibrate, 16), test: testCount });
 
-/** The ANN value each lif stands for: its relu, or the logits for the output layer. */
-const annOf = (lif: string) => (ann.nodes[lif.replace(/\.lif$/, '.relu')]?.op === 'relu' ? lif.replace(/\.lif$/, '.relu') : ann.nodes[lif]?.op === 'relu' ? lif : snn.nodes[lif]!.inputs[0]!);
+/** The ANN relu each lif stands for: `a.lif` → `a.relu`, `a` → `a`. */
+const annOf = (lif: string) => (lif.endsWith('.lif') ? lif.replace(/\.lif$/, '.relu') : lif);
 const lifs = Object.values(snn.nodes).filter((n) => n.op === 'lif').map((n) => n.id);
 
 // λ per lif layer: the 99.9th percentile of the ANN activation on the calibration images.
@@ -66,19 +67,20 @@ function channelLambdas(m: Module, id: string): number[] {
 
 const snnW: Weights = initParams(snn, 0);
 for (const layer of Object.values(snn.nodes).filter((n) => n.op === 'conv2d')) {
-  const lif = lifs.find((id) => snn.nodes[id]!.inputs[0] === layer.id)!;
+  const lif = lifs.find((id) => snn.nodes[id]!.inputs[0] === layer.id);
+  const outL = lif ? lambda[lif]! : 1;
   const inL = channelLambdas(snn, layer.inputs[0]!);
   const w = annW[layer.id]!.weight!, b = annW[layer.id]!.bias!;
   const [cout, cin, kh, kw] = w.shape as [number, number, number, number];
   const out = snnW[layer.id]!.weight!.data;
   for (let o = 0; o < cout; o++) for (let c = 0; c < cin; c++) for (let k = 0; k < kh * kw; k++) {
     const i = (o * cin + c) * kh * kw + k;
-    out[i] = (w.data[i]! * inL[c]!) / lambda[lif]!;
+    out[i] = (w.data[i]! * inL[c]!) / outL;
   }
   // 8-bit weights, symmetric per layer: what a Loihi synapse stores.
   const scale = out.reduce((a, v) => Math.max(a, Math.abs(v)), 0) / 127;
   for (let i = 0; i < out.length; i++) out[i] = Math.round(out[i]! / scale) * scale;
-  snnW[layer.id]!.bias!.data.set(b.data.map((v) => v / lambda[lif]!));
+  snnW[layer.id]!.bias!.data.set(b.data.map((v) => v / outL));
 }
 
 const params = new Map<string, Float32Array>();

@@ -90,7 +90,7 @@ export function priceMapping(desc: TargetDescription, cfg: NeuromorphicConfig, r
     const worst = (n: 'neurons' | 'input_axons' | 'output_axons' | 'synapse_words') => Math.max(...cores.map((c) => use[n][c]!)) / mp.limits[n];
     const inputs = mp.graph.projections.filter((p) => p.to === pop.name);
     layers.push({
-      name: pop.name, op: 'lif', macs: e.synops * T, energy_j, actions, breakdown_j,
+      name: pop.name, op: pop.readout ? 'readout' : 'lif', macs: e.synops * T, energy_j, actions, breakdown_j,
       unit: `${cores.length} core${cores.length === 1 ? '' : 's'}`,
       details: {
         synops: e.synops * T, weighted_layer: pop.layer ?? '', neurons: pop.neurons, cores: cores.length, neurons_per_core: placed[i]!.maxNeurons,

@@ -6,7 +6,12 @@
  * synapses, so they fold into the projection: a layer reading `concat(a, b)` gets one projection
  * from `a` and one from `b`, and a population read by two layers (a skip connection) sources two
  * projections. No relay neurons are added, so a U-Net costs no more neurons on chip than it has
- * lif units. Whatever follows the last lif layer (a softmax) is read out by the host.
+ * lif units.
+ *
+ * A weighted layer on spikes that drives no lif layer is a readout: its neurons integrate their
+ * synaptic input on chip and never spike, and the host reads their potentials (a converted
+ * network's output layer, whose logits may be negative, which a firing rate cannot say). Whatever
+ * follows (a softmax) is computed by the host.
  */
 import { numElements } from '../../compiler/ir/dtype.ts';
 import type { Module, Node } from '../../compiler/ir/module.ts';
@@ -17,6 +22,8 @@ export interface Population {
   neurons: number;
   /** True for the network input, whose spikes come from the host. */
   source: boolean;
+  /** A readout layer: on chip, never spikes (its potentials are read by the host). */
+  readout?: boolean;
   /** Output channels and spatial size for convolutional layouts (channel-innermost order). */
   channels: number;
 }
@@ -98,13 +105,7 @@ export function spikingGraph(m: Module): SpikingGraph {
     const t = m.nodes[id]!.type!;
     populations.push({ name: id, neurons: perSample(t.shape), source: true, channels: t.shape[1] ?? 1 });
   }
-  for (const node of Object.values(m.nodes)) {
-    if (node.op !== 'lif') continue;
-    const t = node.type!;
-    populations.push({ name: node.id, neurons: perSample(t.shape), source: false, channels: t.shape[1] ?? 1 });
-    const driving = drivingLayer(m, node);
-    if (!driving) throw new SpikingGraphError(`\`${node.id}\` has no dense or conv2d layer driving it; a neuromorphic core needs synapses into every population`);
-    const { layer, after } = driving;
+  const addProjections = (to: string, layer: Node, after: PathStep[]) => {
     const sources = upstreamPaths(m, layer.inputs[0]!, [{ node: layer, port: 0 }, ...after]);
     if (!sources) throw new SpikingGraphError(`\`${layer.id}\` takes a non-spiking input; put a lif layer before it (neuromorphic cores pass spikes, not values)`);
     const xin = m.nodes[layer.inputs[0]!]!.type!;
@@ -119,9 +120,27 @@ export function spikingGraph(m: Module): SpikingGraph {
         if (s.node.op === 'maxpool2d' || s.node.op === 'avgpool2d') poolArea *= (s.node.attrs.kernel as number[]).reduce((a, b) => a * b, 1);
       }
       projections.push({
-        from, to: node.id, layer, path, fanIn, poolArea,
+        from, to, layer, path, fanIn, poolArea,
         conv: layer.op === 'conv2d' ? { kh, kw, sh, sw, cin, cout: layer.type!.shape[1]! } : undefined,
       });
+    }
+  };
+  const driving = new Set<string>();
+  for (const node of Object.values(m.nodes)) {
+    if (node.op !== 'lif') continue;
+    const t = node.type!;
+    populations.push({ name: node.id, neurons: perSample(t.shape), source: false, channels: t.shape[1] ?? 1 });
+    const d = drivingLayer(m, node);
+    if (!d) throw new SpikingGraphError(`\`${node.id}\` has no dense or conv2d layer driving it; a neuromorphic core needs synapses into every population`);
+    driving.add(d.layer.id);
+    addProjections(node.id, d.layer, d.after);
+  }
+  if (projections.length > 0) {
+    for (const node of Object.values(m.nodes)) {
+      if (!WEIGHTED.has(node.op) || driving.has(node.id)) continue;
+      const t = node.type!;
+      populations.push({ name: node.id, neurons: perSample(t.shape), source: false, readout: true, channels: t.shape[1] ?? 1 });
+      addProjections(node.id, node, []);
     }
   }
   if (projections.length === 0) throw new SpikingGraphError('the network has no lif layers: neuromorphic targets run spiking networks (add lif layers and `timesteps`)');

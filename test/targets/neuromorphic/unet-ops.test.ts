@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { initParams, run } from '../../../runtime/interpreter.ts';
 import { neuronGraph } from '../../../targets/neuromorphic/neuron-graph.ts';
 import { spikingGraph } from '../../../targets/neuromorphic/populations.ts';
+import { resolveRates } from '../../../targets/neuromorphic/rates.ts';
 import { projectionMaps, twinKeyOf } from '../../../targets/neuromorphic/synapse-maps.ts';
 import { compileText } from '../../helpers/kiln.ts';
 
@@ -45,6 +46,21 @@ describe('synapse counts of the U-Net ops, by hand', () => {
     const sg = spikingGraph(compileText(src).module);
     expect(sg.projections.map((p) => `${p.from}→${p.to}`)).toEqual(['x→a', 'a→b', 'b→c', 'a→c']);
     expect(synapsesOf(src)).toBe(64);
+  });
+});
+
+describe('a readout layer at the output', () => {
+  it('a weighted layer on spikes that drives no lif integrates on chip, never spikes, and its softmax is left to the host', () => {
+    const src = 'network s(batch = 1) { timesteps 2  input x : f32[1, 1, 3, 3]  a = conv2d(x, 2, 1) -> lif  y = conv2d(a, 2, 1) -> softmax(axis = 1)  output y }';
+    const m = compileText(src).module;
+    const g = neuronGraph(m);
+    const readout = g.populations.find((p) => p.name === 'y.conv2d')!;
+    expect(readout).toMatchObject({ readout: true, neurons: 18 });
+    // x → a: 9 × 2; a → y.conv2d: 9 positions × 2 in × 2 out.
+    expect(g.synapses).toBe(18 + 36);
+    const rates = resolveRates(g, { defaultRate: 0.5 });
+    expect(rates.source['y.conv2d']).toBe('readout (never spikes)');
+    for (let v = readout.offset; v < readout.offset + readout.blocks; v++) expect(rates.vertex[v]).toBe(0);
   });
 });
 
