@@ -176,7 +176,8 @@ it is a terminal.
   --epochs E         train until epoch E (default: the train block's epochs)
   --seed S           seed of a fresh run (default: the train block's seed, else 0)
   --json             one JSON line per epoch on stdout: {"epoch", "loss", "train_accuracy", "test_accuracy", "seconds"}
-                     (sequence models also "train_perplexity", "test_perplexity" before "seconds")
+                     (sequence models also "train_perplexity", "test_perplexity" before "seconds";
+                     segmentation models "test_iou", "test_dice")
   --checkpoint PATH  write weights, optimizer and data-order state to PATH after every epoch (atomically)
   --resume PATH      continue the run saved in PATH exactly where it stopped (and keep checkpointing
                      there unless --checkpoint says otherwise)

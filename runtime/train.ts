@@ -17,6 +17,8 @@ import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { type Dfp16Counts, dfp16Counts } from './autodiff/dfp16-train.ts';
 import { forward } from './autodiff/forward.ts';
 import { argmaxRows, meanCrossEntropy } from './autodiff/loss.ts';
+import { classAxis, classesLast } from './autodiff/class-axis.ts';
+import { foregroundOverlap, type Overlap } from './train/overlap.ts';
 import { writeCheckpointAtomic } from './checkpoint.ts';
 import type { Dataset, Split } from './data/dataset.ts';
 import { initParams, streamSeed } from './interpreter.ts';
@@ -130,6 +132,7 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
       epoch: epoch + 1, loss: lossSum / batches, train_accuracy: correct / rows, test_accuracy: test?.accuracy ?? NaN, seconds: (performance.now() - t0) / 1000,
       // A language model is judged by perplexity: the training one is exp of the (dropout-noised) loss.
       ...(isSequenceModel(m) && config.loss === 'cross_entropy' ? { train_perplexity: Math.exp(lossSum / batches), test_perplexity: test?.perplexity ?? NaN } : {}),
+      ...(isSegmentationModel(m) ? { test_iou: test?.overlap?.iou ?? NaN, test_dice: test?.overlap?.dice ?? NaN } : {}),
     };
     if (counts) Object.assign(report, { int16_gemms: counts.gemms, int16_overflows: counts.overflows, int16_rescales: counts.rescales });
     progress = { ...progress, epoch: epoch + 1, order: order.state, history: [...progress.history, report] };
@@ -141,7 +144,14 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
 
 /** The output has a class distribution per position of a sequence: [batch, steps, classes]. */
 export function isSequenceModel(m: Module): boolean {
-  return m.nodes[m.outputs[0]!]!.type!.shape.length === 3;
+  const out = m.nodes[m.outputs[0]!]!;
+  return out.type!.shape.length === 3 && classAxis(out, 3) === 2;
+}
+
+/** The output has a class distribution per pixel, on the channel axis: [batch, classes, H, W]. */
+export function isSegmentationModel(m: Module): boolean {
+  const out = m.nodes[m.outputs[0]!]!;
+  return out.type!.shape.length === 4 && classAxis(out, 4) === 1;
 }
 
 export interface Evaluation {
@@ -156,6 +166,8 @@ export interface Evaluation {
   /** The output rows themselves, [rows × classes]. */
   outputs: Float32Array;
   classes: number;
+  /** Segmentation outputs: foreground IoU and Dice over every pixel evaluated. */
+  overlap?: Overlap;
 }
 
 /** Inference over a data set in the network's batch size, the last batch padded. */
@@ -163,7 +175,8 @@ export function evaluate(m: Module, weights: Weights, ds: Dataset, o: { limit?: 
   const plan = inputPlan(m, ds);
   const count = Math.min(ds.count, o.limit ?? ds.count);
   const outNode = m.nodes[m.outputs[0]!]!;
-  const classes = outNode.type!.shape[outNode.type!.shape.length - 1]!;
+  const axis = classAxis(outNode, outNode.type!.shape.length);
+  const classes = outNode.type!.shape[axis]!;
   const rowsPerSample = outNode.type!.shape.length > 0 ? (outNode.type!.shape.reduce((a, b) => a * b, 1) / classes) / plan.batch : 1;
   const predictions = new Int32Array(count * rowsPerSample);
   const outputs = new Float32Array(count * rowsPerSample * classes);
@@ -172,7 +185,7 @@ export function evaluate(m: Module, weights: Weights, ds: Dataset, o: { limit?: 
     const n = Math.min(plan.batch, count - start);
     const { x, labels } = gather(ds, plan, undefined, start, n);
     // `run` executes another form of the network (its integer lowering) on the same batches.
-    const out = o.run ? o.run({ [plan.id]: x }) : forward(m, weights, { [plan.id]: x }, { training: false, record: false, encoding: o.encoding, dfp16: o.dfp16 }).outputs[outNode.id]!;
+    const out = classesLast(o.run ? o.run({ [plan.id]: x }) : forward(m, weights, { [plan.id]: x }, { training: false, record: false, encoding: o.encoding, dfp16: o.dfp16 }).outputs[outNode.id]!, axis);
     const pred = argmaxRows(out);
     const used = n * rowsPerSample;
     predictions.set(pred.subarray(0, used), start * rowsPerSample);
@@ -181,5 +194,6 @@ export function evaluate(m: Module, weights: Weights, ds: Dataset, o: { limit?: 
   }
   const rows = count * rowsPerSample;
   const perplexity = rows ? Math.exp(meanCrossEntropy(outputs, classes, ds.y.subarray(0, rows), outNode.op)) : NaN;
-  return { accuracy: rows ? correct / rows : NaN, perplexity, correct, rows, predictions, outputs, classes };
+  const overlap = isSegmentationModel(m) ? foregroundOverlap(predictions, ds.y.subarray(0, rows)) : undefined;
+  return { accuracy: rows ? correct / rows : NaN, perplexity, correct, rows, predictions, outputs, classes, overlap };
 }

@@ -101,6 +101,21 @@ export interface SweepRow {
   error?: string;
 }
 
+/**
+ * The chip count a sweep recommends: the least energy per inference among the counts that fit,
+ * the fewer chips on a tie. Energy, not latency, because a neuromorphic board is chosen to save
+ * joules; spreading a network that fits on fewer chips only adds inter-chip messages and static power.
+ */
+export function chosenChips(rows: SweepRow[]): SweepRow | undefined {
+  let best: SweepRow | undefined;
+  for (const r of rows) {
+    if (!r.summary) continue;
+    const e = r.summary.energy_j.per_inference, b = best?.summary!.energy_j.per_inference;
+    if (b === undefined || e < b || (e === b && r.chips < best!.chips)) best = r;
+  }
+  return best;
+}
+
 export function formatSweep(rows: SweepRow[], target: string): string {
   const head = ['chips', 'cores used', 'chips used', 'energy/inference', 'latency/inference', 'inter-chip msgs/step', 'messages/step'];
   const body = rows.map((r) => (r.summary
@@ -108,5 +123,9 @@ export function formatSweep(rows: SweepRow[], target: string): string {
     : [String(r.chips), `does not fit: ${r.error}`]));
   const widths = head.map((h, i) => Math.max(h.length, ...body.filter((b) => b.length === head.length).map((b) => b[i]!.length)));
   const fmtRow = (cells: string[]) => `  ${cells.length === head.length ? cells.map((c, i) => c.padStart(widths[i]!)).join('  ') : `${cells[0]!.padStart(widths[0]!)}  ${cells[1]}`}`;
-  return `sweep over chip counts on ${target}:\n${fmtRow(head)}\n${body.map(fmtRow).join('\n')}\n`;
+  const best = chosenChips(rows);
+  const chosen = best
+    ? `chosen: ${best.chips} chip${best.chips === 1 ? '' : 's'}, the least energy per inference of the counts that fit (${si(best.summary!.energy_j.per_inference, 'J')}, ${si(best.summary!.latency_s.per_inference, 's')})`
+    : 'chosen: none; no chip count tried holds the network (try more chips)';
+  return `sweep over chip counts on ${target}:\n${fmtRow(head)}\n${body.map(fmtRow).join('\n')}\n${chosen}\n`;
 }

@@ -14,7 +14,7 @@ import { buildMapping, formatMapping } from '../../targets/neuromorphic/mapping-
 import { renderMappingSvg } from '../../targets/neuromorphic/map-svg.ts';
 import { mapHypergraphInput } from '../../targets/neuromorphic/network-mapping.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
-import { formatSummary, formatSweep, summarize, type SweepRow } from './partition-report.ts';
+import { formatSummary, chosenChips, formatSweep, summarize, type SweepRow } from './partition-report.ts';
 import { mapGraphInput, partitionPlainInput, readPartitionInput, type PartitionInput } from './partition-input.ts';
 import { checkRateArgs, rateOptions, type RateArgs } from './partition-rates.ts';
 import { wholeNumber, type CommandIo } from './train.ts';
@@ -151,7 +151,7 @@ export function runPartition(a: PartitionArgs, io: CommandIo): number {
       }
     });
     done();
-    io.out(a.json ? JSON.stringify({ target: desc.name, sweep: rows }, null, 2) + '\n' : formatSweep(rows, desc.name));
+    io.out(a.json ? JSON.stringify({ target: desc.name, sweep: rows, chosen: chosenChips(rows)?.chips ?? null }, null, 2) + '\n' : formatSweep(rows, desc.name));
     return 0;
   }
 

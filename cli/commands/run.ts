@@ -79,12 +79,14 @@ export function runRun(a: RunArgs, io: CommandIo): number {
       network: p.module.name, input: a.input, samples: ev.rows / rowsPerSample,
       accuracy: labelled ? ev.accuracy : null, correct: labelled ? ev.correct : null,
       ...(sequence ? { perplexity: labelled ? ev.perplexity : null } : {}),
+      ...(ev.overlap ? { iou: labelled ? ev.overlap.iou : null, dice: labelled ? ev.overlap.dice : null } : {}),
       predictions: Array.from(ev.predictions), ...(split ? {} : { outputs }), ...(delta ? { delta: delta.layers } : {}),
     }) + '\n');
     return 0;
   }
   const what = `${p.module.name} on ${a.input} (${ev.rows / rowsPerSample} sample${ev.rows === 1 ? '' : 's'})`;
-  if (labelled) io.out(`${what}: accuracy ${(100 * ev.accuracy).toFixed(2)}% (${ev.correct}/${ev.rows})${sequence ? `, perplexity ${ev.perplexity.toFixed(1)}` : ''}\n`);
+  const overlap = ev.overlap ? `, foreground IoU ${ev.overlap.iou.toFixed(3)}, Dice ${ev.overlap.dice.toFixed(3)}` : '';
+  if (labelled) io.out(`${what}: ${ev.overlap ? 'pixel ' : ''}accuracy ${(100 * ev.accuracy).toFixed(2)}% (${ev.correct}/${ev.rows})${sequence ? `, perplexity ${ev.perplexity.toFixed(1)}` : ''}${overlap}\n`);
   else io.out(`${what}:\n`);
   if (delta) io.out(formatDeltaActivity(delta));
   if (!split) {

@@ -73,7 +73,8 @@ export function runTrain(a: TrainArgs, io: CommandIo): number {
     const last = r.history[r.history.length - 1]!;
     const saved = a.checkpoint ?? a.resume;
     const ppl = last.test_perplexity !== undefined ? `, perplexity ${last.test_perplexity.toFixed(1)}` : '';
-    io.out(`done: test accuracy ${(100 * last.test_accuracy).toFixed(2)}%${ppl} after ${last.epoch} epochs${saved ? `; checkpoint ${saved}` : ''}\n`);
+    const overlap = last.test_iou !== undefined ? `, IoU ${last.test_iou.toFixed(3)}, Dice ${last.test_dice!.toFixed(3)}` : '';
+    io.out(`done: test ${overlap ? 'pixel ' : ''}accuracy ${(100 * last.test_accuracy).toFixed(2)}%${ppl}${overlap} after ${last.epoch} epochs${saved ? `; checkpoint ${saved}` : ''}\n`);
     const delta = deltaActivity(p.module, r.weights, data.test);
     if (delta) io.out(formatDeltaActivity(delta));
   }

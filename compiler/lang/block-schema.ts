@@ -79,7 +79,7 @@ export const TARGET_SCHEMAS: Readonly<Record<TargetKind, BlockSchema>> = {
   },
 };
 
-export const DATASETS = ['mnist', 'iris', 'sequence', 'sequential_mnist', 'slow_signal', 'sotu'] as const;
+export const DATASETS = ['mnist', 'mnist_masks', 'iris', 'sequence', 'sequential_mnist', 'slow_signal', 'sotu'] as const;
 
 export const TRAIN_SCHEMA: BlockSchema = {
   what: 'a train block',

@@ -10,11 +10,14 @@
  *                  as logits saturate the softmax: an always-firing wrong class then costs up to
  *                  T nats and its surrogate gradient is near zero, so training stalls.)
  *   mse            mean over every element of (y − onehot)², PyTorch's reduction = 'mean'.
+ * A softmax over another axis (a segmentation network's channels) holds the classes there: its
+ * rows are the positions, one label each (class-axis.ts), and the same losses apply per pixel.
  */
 import type { Module, NodeId } from '../../compiler/ir/module.ts';
 import { KilnError, error } from '../../compiler/lang/diagnostics.ts';
 import { type Tensor, zeros } from '../tensor.ts';
 import type { ForwardResult } from './forward.ts';
+import { classAxis, classesBack, classesLast } from './class-axis.ts';
 
 export type LossKind = 'cross_entropy' | 'mse';
 
@@ -109,7 +112,18 @@ function checkLabels(m: Module, out: Tensor, labels: ArrayLike<number>): number 
 export function computeLoss(m: Module, fwd: ForwardResult, labels: ArrayLike<number>, kind: LossKind): LossResult {
   const id = m.outputs[0]!;
   const node = m.nodes[id]!;
-  const out = fwd.outputs[id]!;
+  const axis = classAxis(node, fwd.outputs[id]!.shape.length);
+  const entries = fwd.tape.filter((e) => e.node === id);
+  const fusedInput = entries.length === 1 && !entries[0]!.outputQuant ? classesLast(entries[0]!.inputs[0]!, axis) : undefined;
+  const r = lossClassesLast(m, classesLast(fwd.outputs[id]!, axis), fusedInput, labels, kind);
+  for (const [k, g] of r.seeds) r.seeds.set(k, classesBack(g, axis));
+  return r;
+}
+
+/** The loss of an output whose classes are on its last axis; `fusedInput` is a softmax's input, if it was recorded. */
+function lossClassesLast(m: Module, out: Tensor, fusedInput: Tensor | undefined, labels: ArrayLike<number>, kind: LossKind): LossResult {
+  const id = m.outputs[0]!;
+  const node = m.nodes[id]!;
   const rows = checkLabels(m, out, labels);
   const correct = countCorrect(out, labels);
   const seeds = new Map<NodeId, Tensor>();
@@ -125,14 +139,12 @@ export function computeLoss(m: Module, fwd: ForwardResult, labels: ArrayLike<num
     seeds.set(id, g);
     return { loss: loss / out.data.length, seeds, correct, rows };
   }
-  const entries = fwd.tape.filter((e) => e.node === id);
-  const lastAxis = (axis: number) => axis === -1 || axis === out.shape.length - 1;
-  if (node.op === 'softmax' && lastAxis(node.attrs.axis as number) && entries.length === 1 && !entries[0]!.outputQuant) {
-    const { loss, grad } = softmaxCrossEntropy(entries[0]!.inputs[0]!, labels);
+  if (node.op === 'softmax' && fusedInput) {
+    const { loss, grad } = softmaxCrossEntropy(fusedInput, labels);
     seeds.set(node.inputs[0]!, grad);
     return { loss, seeds, correct, rows };
   }
-  if (node.op === 'log_softmax' && lastAxis(node.attrs.axis as number)) {
+  if (node.op === 'log_softmax') {
     const c = out.shape[out.shape.length - 1]!;
     const g = zeros(out.shape);
     let loss = 0;

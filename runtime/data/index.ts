@@ -4,6 +4,7 @@ import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import type { Split } from './dataset.ts';
 import { irisSplit } from './iris.ts';
 import { mnistSplit, sequentialMnistSplit } from './mnist.ts';
+import { MNIST_MASKS_DEFAULTS, mnistMasksSplit } from './mnist-masks.ts';
 import { sequenceSplit } from './sequence.ts';
 import { SLOW_SIGNAL_DEFAULTS, slowSignalSplit } from './slow-signal.ts';
 import { sotuSplit } from './sotu.ts';
@@ -17,6 +18,7 @@ export const DATA_SPLIT = new RegExp(`^(${DATASETS.join('|')}):(train|test)$`);
 const DEFAULT_SPLIT: Readonly<Record<string, { train: number; test: number }>> = {
   mnist: { train: 8000, test: 2000 }, iris: { train: 120, test: 30 }, sequential_mnist: { train: 8000, test: 2000 },
   slow_signal: { train: SLOW_SIGNAL_DEFAULTS.train, test: SLOW_SIGNAL_DEFAULTS.test },
+  mnist_masks: { train: MNIST_MASKS_DEFAULTS.train, test: MNIST_MASKS_DEFAULTS.test },
 };
 
 /** Training samples a train block's `data` asks for, without loading the data. */
@@ -40,6 +42,10 @@ export function loadData(name: string, args: Record<string, number | string>): S
       const d = SLOW_SIGNAL_DEFAULTS;
       return slowSignalSplit({ classes: num('classes', d.classes), length: num('length', d.length), channels: num('channels', d.channels),
         train: num('train', d.train), test: num('test', d.test), noise: num('noise', d.noise), seed: num('seed', d.seed) });
+    }
+    case 'mnist_masks': {
+      const d = MNIST_MASKS_DEFAULTS;
+      return mnistMasksSplit({ train: num('train', d.train), test: num('test', d.test), noise: num('noise', d.noise), strokes: num('strokes', d.strokes), seed: num('seed', d.seed) });
     }
     case 'sequence': return sequenceSplit({ vocab: num('vocab'), length: num('length'), train: num('train'), test: num('test'), seed: num('seed', 11) });
     case 'sotu': return sotuSplit({ vocab: num('vocab'), length: num('length'), train: num('train'), test: num('test') });

@@ -44,6 +44,7 @@ const DATA_ARGS: Record<string, string[]> = {
   sequence: ['vocab', 'length', 'train', 'test', 'seed'],
   sequential_mnist: ['train', 'test'],
   slow_signal: ['classes', 'length', 'channels', 'train', 'test', 'noise', 'seed'],
+  mnist_masks: ['train', 'test', 'noise', 'strokes', 'seed'],
   sotu: ['vocab', 'length', 'train', 'test'],
 };
 const OPTIMIZER_ARGS: Record<string, string[]> = {

@@ -48,19 +48,23 @@ export function progressBar(write: (s: string) => void, now: () => number = () =
 
 const pct = (x: number) => (Number.isNaN(x) ? '—' : `${(100 * x).toFixed(2)}%`);
 
+const fixed3 = (x: number) => (Number.isNaN(x) ? '—' : x.toFixed(3));
+
 const ppl = (x: number) => (Number.isNaN(x) ? '—' : x.toFixed(1));
 
 export function formatEpoch(r: EpochReport, epochs: number): string {
   const perplexity = r.test_perplexity !== undefined ? `  perplexity train ${ppl(r.train_perplexity!)} test ${ppl(r.test_perplexity)}` : '';
+  const overlap = r.test_iou !== undefined ? `  IoU ${fixed3(r.test_iou)} Dice ${fixed3(r.test_dice!)}` : '';
   const int16 = r.int16_gemms === undefined ? '' : `  int16: ${r.int16_gemms} GEMMs, ${r.int16_overflows} rows overflowed int32 (${r.int16_rescales} rescales)`;
-  return `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${r.loss.toFixed(4)}  train ${pct(r.train_accuracy)}  test ${pct(r.test_accuracy)}${perplexity}  ${r.seconds.toFixed(1)} s${int16}`;
+  return `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${r.loss.toFixed(4)}  train ${pct(r.train_accuracy)}  test ${pct(r.test_accuracy)}${perplexity}${overlap}  ${r.seconds.toFixed(1)} s${int16}`;
 }
 
 const orNull = (x: number) => (Number.isNaN(x) ? null : x);
 
-/** Exactly the fields `kiln train --json` promises, in this order, on one line (perplexities for sequence models). */
+/** Exactly the fields `kiln train --json` promises, in this order, on one line (perplexities for sequence models, IoU and Dice for segmentation). */
 export function epochJson(r: EpochReport): string {
   const perplexity = r.test_perplexity !== undefined ? { train_perplexity: r.train_perplexity, test_perplexity: orNull(r.test_perplexity) } : {};
-  return JSON.stringify({ epoch: r.epoch, loss: r.loss, train_accuracy: r.train_accuracy, test_accuracy: orNull(r.test_accuracy), ...perplexity, seconds: r.seconds,
+  const overlap = r.test_iou !== undefined ? { test_iou: orNull(r.test_iou), test_dice: orNull(r.test_dice!) } : {};
+  return JSON.stringify({ epoch: r.epoch, loss: r.loss, train_accuracy: r.train_accuracy, test_accuracy: orNull(r.test_accuracy), ...perplexity, ...overlap, seconds: r.seconds,
     ...(r.int16_gemms === undefined ? {} : { int16_gemms: r.int16_gemms, int16_overflows: r.int16_overflows, int16_rescales: r.int16_rescales }) });
 }

@@ -29,6 +29,9 @@ export interface EpochReport {
   /** Sequence models trained with cross-entropy: exp of the mean loss per token. */
   train_perplexity?: number;
   test_perplexity?: number;
+  /** Segmentation models: foreground IoU and Dice on the test set (runtime/train/overlap.ts). */
+  test_iou?: number;
+  test_dice?: number;
 }
 
 export interface TrainProgress {

@@ -95,7 +95,7 @@ export function priceMapping(desc: TargetDescription, cfg: NeuromorphicConfig, r
     const inputs = mp.graph.projections.filter((p) => p.to === pop.name);
     const rateSource = mp.rates.source[pop.name] ?? '';
     layers.push({
-      name: pop.name, op: 'lif', macs: e.synops * T, energy_j, actions, breakdown_j,
+      name: pop.name, op: pop.readout ? 'readout' : 'lif', macs: e.synops * T, energy_j, actions, breakdown_j,
       activity: { value: mp.rates.mean[pop.name] === undefined ? {} : { firing_rate: mp.rates.mean[pop.name] }, source: ACTIVITY_SOURCE[rateSource] ?? 'default', priced_by: 'firing_rate' },
       unit: `${cores.length} core${cores.length === 1 ? '' : 's'}`,
       details: {

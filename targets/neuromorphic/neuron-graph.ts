@@ -23,6 +23,8 @@ export interface NeuronPopulation {
   neurons: number;
   /** The network input: its spikes come from the host, it takes no core. */
   source: boolean;
+  /** A readout layer: its neurons take cores but never spike (populations.ts). */
+  readout?: boolean;
   /** Per-sample shape, e.g. [C, H, W] or [F]. */
   shape: number[];
   /** First vertex (block) of this population; -1 for sources. */
@@ -116,7 +118,7 @@ export function neuronGraph(m: Module, limits: BlockLimits = {}): NeuronGraph {
     const fanIn = inbound.reduce((a, q) => a + q.fanIn * q.poolArea, 0);
     const layout = p.source ? { columns: false, group: 1, blocks: 0 } : layoutOf(shape, p.neurons, fanIn, limits);
     index.set(p.name, populations.length);
-    populations.push({ name: p.name, neurons: p.neurons, source: p.source, shape, offset: p.source ? -1 : nv, ...layout, layer: inbound[0]?.layer.id, loc: inbound[0]?.layer.loc ?? node.loc });
+    populations.push({ name: p.name, neurons: p.neurons, source: p.source, ...(p.readout ? { readout: true } : {}), shape, offset: p.source ? -1 : nv, ...layout, layer: inbound[0]?.layer.id, loc: inbound[0]?.layer.loc ?? node.loc });
     nv += layout.blocks;
   }
   const vwgt = new Float64Array(nv);

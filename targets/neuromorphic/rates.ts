@@ -35,13 +35,17 @@ export function resolveRates(g: NeuronGraph, opts: RateOptions): ResolvedRates {
   const names = g.populations.map((p) => p.name);
   for (const key of Object.keys(opts.rates ?? {})) {
     if (!names.includes(key)) {
-      throw new KilnError(error('rates', `the rates file names \`${key}\`, which is not a population of the network${didYouMean(key, names) ? `; ${didYouMean(key, names)}` : ''}`, undefined, `populations: ${names.join(', ')} (the input and every lif layer)`));
+      throw new KilnError(error('rates', `the rates file names \`${key}\`, which is not a population of the network${didYouMean(key, names) ? `; ${didYouMean(key, names)}` : ''}`, undefined, `populations: ${names.join(', ')} (the input, every lif layer and any readout layer)`));
     }
   }
   const source: Record<string, string> = {};
   const mean: Record<string, number> = {};
   const missing: string[] = [];
   const perPop = g.populations.map((p) => {
+    if (p.readout) {
+      source[p.name] = 'readout (never spikes)';
+      return () => 0;
+    }
     const measured = opts.neuronRates?.[p.name];
     if (measured) {
       if (measured.length !== p.neurons) throw new Error(`internal: ${measured.length} measured rates for the ${p.neurons} neurons of ${p.name}`);

@@ -33,7 +33,8 @@ describe('the basis', () => {
   });
 
   it('a network without a train block: one step at its batch, plain SGD, no epoch, said on stderr', () => {
-    const r = runMain(['estimate', example('unet_small'), '--training', '--target', 'avx2_laptop', '--json']);
+    const file = path.join(tempFiles({ 'n.kiln': 'network n(batch = 4) {\n  input x : f32[batch, 1, 8, 8]\n  y = conv2d(x, 2, 3, pad = 1) -> softmax(axis = 1)\n  output y\n}\n' }), 'n.kiln');
+    const r = runMain(['estimate', file, '--training', '--target', 'avx2_laptop', '--json']);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/has no train block: priced one training step/);
     const out = JSON.parse(r.out) as Out;

@@ -58,7 +58,8 @@ network w { timesteps 4  input x : f32[1, 2, 24, 24]  a = conv2d(x, 8, 3, pad = 
     const target = `${path.join(dir, 'w.kiln')}:small_cores`;
     const r = runMain(['partition', `${path.join(dir, 'w.kiln')}:w`, '--target', target, '--rate', '0.05', '--sweep', 'chips=1,4,8', '--json']);
     expect(r.code).toBe(0);
-    const rows = (JSON.parse(r.out) as { sweep: { chips: number; error?: string; summary?: { chips_used: number; energy_j: { per_inference: number }; messages_per_timestep: { across_chips: number } } }[] }).sweep;
+    const parsed = JSON.parse(r.out) as { chosen: number | null; sweep: { chips: number; error?: string; summary?: { chips_used: number; energy_j: { per_inference: number }; messages_per_timestep: { across_chips: number } } }[] };
+    const rows = parsed.sweep;
     expect(rows.map((x) => x.chips)).toEqual([1, 4, 8]);
     expect(rows[0]!.error).toMatch(/needs at least [\d,]+ cores, more than the 128 cores of `small_cores`/);
     const fits = rows.filter((x) => x.summary);
@@ -67,9 +68,13 @@ network w { timesteps 4  input x : f32[1, 2, 24, 24]  a = conv2d(x, 8, 3, pad = 
       expect(f.summary!.chips_used).toBeLessThanOrEqual(f.chips);
       if (f.summary!.chips_used > 1) expect(f.summary!.messages_per_timestep.across_chips).toBeGreaterThan(0);
     }
+    // The chosen count is the one that fits with the least energy per inference.
+    const least = Math.min(...fits.map((f) => f.summary!.energy_j.per_inference));
+    expect(parsed.chosen).toBe(fits.find((f) => f.summary!.energy_j.per_inference === least)!.chips);
     const text = runMain(['partition', `${path.join(dir, 'w.kiln')}:w`, '--target', target, '--rate', '0.05', '--sweep', 'chips=1,8']);
     expect(text.out).toMatch(/chips\s+cores used\s+chips used\s+energy\/inference\s+latency\/inference\s+inter-chip msgs\/step/);
     expect(text.out).toContain('does not fit');
+    expect(text.out).toMatch(/chosen: 8 chips, the least energy per inference of the counts that fit/);
   }, 120_000);
 
   it('on a terminal, progress is one line redrawn in place with the elapsed time, erased at the end', () => {

@@ -86,14 +86,14 @@ describe('examples: key shapes and sizes', () => {
     expect(learnable(m)).toBe(132_863_336);
   });
 
-  it('unet_small: the decoder returns to 64×64 with one channel per class', () => {
+  it('unet_small: 28×28 MNIST halves twice to 7×7 and the decoder returns to 28×28 with one channel per class', () => {
     const m = compiled('unet_small');
-    expect(typeOf(m, 'e1')).toBe('f32[1, 16, 64, 64]');
-    expect(typeOf(m, 'mid')).toBe('f32[1, 64, 16, 16]');
+    expect(typeOf(m, 'e1')).toBe('f32[16, 4, 28, 28]');
+    expect(typeOf(m, 'mid')).toBe('f32[16, 16, 7, 7]');
     // The skip connections double the channels before each decoder convolution.
-    expect(typeOf(m, 'm2.concat')).toBe('f32[1, 64, 32, 32]');
-    expect(typeOf(m, 'm1.concat')).toBe('f32[1, 32, 64, 64]');
-    expect(typeOf(m, 'y')).toBe('f32[1, 2, 64, 64]');
+    expect(typeOf(m, 'm2.concat')).toBe('f32[16, 16, 14, 14]');
+    expect(typeOf(m, 'm1.concat')).toBe('f32[16, 8, 28, 28]');
+    expect(typeOf(m, 'y')).toBe('f32[16, 2, 28, 28]');
   });
 
   it('ptb_lstm: [20, 35] tokens → [20, 35, 10000], 4,651,600 parameters (Zaremba et al. 2014 "small", one bias per gate)', () => {

@@ -76,6 +76,22 @@ describe('cross-entropy', () => {
     fdCheck(ms, initParams(ms, 4), randomUniform([2, 2, 5], mulberry32(4), -1, 1), labels, 'cross_entropy');
   });
 
+  it('per pixel over a softmax on the channel axis: the same loss and gradients as the classes moved last, and finite differences agree', () => {
+    const seg = build(['input x : f32[2, 3, 2, 3]', 'y = conv2d(x, 2, 1) -> softmax(axis = 1)', 'output y']);
+    const last = build(['input x : f32[2, 3, 2, 3]', 'y = conv2d(x, 2, 1) -> transpose([0, 2, 3, 1]) -> softmax', 'output y']);
+    const w = initParams(seg, 5);
+    const xs = randomUniform([2, 3, 2, 3], mulberry32(5), -1, 1);
+    // One label per pixel, batch-major then row-major: what the [N, H, W] class map of a data set holds.
+    const pix = Array.from({ length: 12 }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0);
+    const a = lossAndGradients(seg, w, { x: xs }, pix, { training: false });
+    const b = lossAndGradients(last, w, { x: xs }, pix, { training: false });
+    expect(a.rows).toBe(12);
+    expect(a.loss).toBeCloseTo(b.loss, 6);
+    const ga = a.grads.params['y.conv2d']!.weight!.data, gb = b.grads.params['y.conv2d']!.weight!.data;
+    ga.forEach((g, i) => expect(g).toBeCloseTo(gb[i]!, 6));
+    fdCheck(seg, w, xs, pix, 'cross_entropy');
+  });
+
   it('on a spiking output: logits are the firing rates', () => {
     const ms = build(['timesteps 5', 'input x : f32[2, 3]', 'y = lif(x, threshold = 0.5, decay = 1)', 'output y']);
     const fwd = forward(ms, {}, { x: fromArray([2, 3], [0.3, 0.6, 0.1, 0.2, 0.9, 0.4]) });

@@ -148,3 +148,32 @@ function readCheckpointAccuracy(): number {
   const history = readCheckpoint(at('full.ckpt')).extra.history as { test_accuracy: number }[];
   return history[history.length - 1]!.test_accuracy;
 }
+
+describe('kiln train and kiln run on a segmentation network', () => {
+  const seg = `network seg(batch = 8) {
+  input x : f32[batch, 1, 28, 28]
+  y = conv2d(x, 4, 3, pad = 1) -> relu -> conv2d(2, 3, pad = 1) -> softmax(axis = 1)
+  output y
+}
+
+train seg { data mnist_masks(train = 64, test = 16)  epochs 1  batch 8  seed 1  optimizer adam(lr = 1e-2) }
+`;
+  const sdir = tempFiles({ 'seg.kiln': seg });
+  const sfile = path.join(sdir, 'seg.kiln');
+
+  it('reports pixel accuracy, foreground IoU and Dice, in text and in JSON, and kiln run agrees', () => {
+    const text = runMain(['train', sfile, '--checkpoint', path.join(sdir, 'seg.ckpt')]);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/epoch 1\/1 .* IoU \d\.\d{3} Dice \d\.\d{3}/);
+    const done = /done: test pixel accuracy [\d.]+%, IoU (\d\.\d{3}), Dice (\d\.\d{3})/.exec(text.out)!;
+    const [iou, dice] = [Number(done[1]), Number(done[2])];
+    // Dice = 2 IoU / (1 + IoU) for one confusion table.
+    expect(dice).toBeCloseTo((2 * iou) / (1 + iou), 2);
+    const json = jsonLines(runMain(['train', sfile, '--json']).out)[0]!;
+    expect(Object.keys(json)).toEqual(['epoch', 'loss', 'train_accuracy', 'test_accuracy', 'test_iou', 'test_dice', 'seconds']);
+    expect(json.test_iou).toBeCloseTo(iou, 3);
+    const run = JSON.parse(runMain(['run', sfile, '--checkpoint', path.join(sdir, 'seg.ckpt'), '--input', 'mnist_masks:test', '--json']).out) as { iou: number; dice: number; predictions: number[] };
+    expect(run.predictions).toHaveLength(16 * 784);
+    expect(run.iou).toBeCloseTo(iou, 3);
+  }, 60_000);
+});

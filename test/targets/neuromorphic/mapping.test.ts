@@ -150,7 +150,8 @@ describe('every core within every limit', () => {
     expect(mapped).toBeGreaterThanOrEqual(runs / 2);
   }, 120_000);
 
-  for (const [file, override] of [['spiking_cnn.kiln', { batch: 1 }]] as const) {
+  // The hand-written spiking U-Net (concat, upsample2d, skip connections), shrunk to 8×8.
+  for (const [file, override] of [['spiking_cnn.kiln', { batch: 1 }], ['../bench/networks/unet_spiking.kiln', { size: 8, c: 2 }]] as const) {
     for (const target of ['loihi_1chip', 'loihi_32chip']) {
       it(`${file} on ${target}`, () => {
         const m = compile(path.join(examplesDir, file), { overrides: new Map(Object.entries(override)) }).module;
