@@ -85,7 +85,7 @@ When FILE declares several networks, name one as FILE:NETWORK.
   },
   estimate: {
     summary: 'estimate cycles, time and energy of a network on one or more targets',
-    usage: 'kiln estimate SOURCE --target T [--target T2 …] [--json] [--per-layer] [--training] [--rate R | --rates FILE | --measure DATA [--checkpoint PATH] [--samples N]] [--set NAME=VALUE]…',
+    usage: 'kiln estimate SOURCE --target T [--target T2 …] [--json] [--per-layer] [--training] [--rate R | --rates FILE | --measure DATA [--checkpoint PATH] [--samples N]] [--set NAME=VALUE]… [--report FILE.html]',
     help: `SOURCE is a .kiln file (FILE.kiln:NETWORK when it holds several), a module JSON, an ONNX
 model (.onnx with fixed input shapes; Q/DQ pairs become layer precisions), or a SCALE-Sim
 topology CSV (conv or GEMM m,n,k format). T is a preset name (see targets/presets),
@@ -113,9 +113,12 @@ status is 1 only when no target could be estimated.
   --measure DATA   measure every neuron's rate by running the network on DATA (e.g. mnist:test)
   --checkpoint PATH trained weights for --measure (kiln train --checkpoint); untrained otherwise
   --samples N      samples to measure on (default 64)
-  --set NAME=VALUE override a network parameter, e.g. --set batch=1`,
+  --set NAME=VALUE override a network parameter, e.g. --set batch=1
+  --report FILE    also write a self-contained HTML page: charts of energy by component and latency
+                   per layer, the tables, the partition map of neuromorphic targets, and the --json
+                   data embedded (docs/reports.md)`,
     flags: {
-      '--target': { value: true, repeat: true }, '--json': {}, '--per-layer': {}, '--rate': { value: true }, '--rates': { value: true },
+      '--target': { value: true, repeat: true }, '--json': {}, '--report': { value: true }, '--per-layer': {}, '--rate': { value: true }, '--rates': { value: true },
       '--measure': { value: true }, '--checkpoint': { value: true }, '--samples': { value: true }, '--set': { value: true, repeat: true }, '--training': {},
     },
     async load() {
@@ -128,6 +131,7 @@ status is 1 only when no target could be estimated.
           json: args.flags.has('--json'),
           perLayer: args.flags.has('--per-layer'),
           training: args.flags.has('--training'),
+          report: v('--report'),
           rate: v('--rate'), ratesFile: v('--rates'), measure: v('--measure'), checkpoint: v('--checkpoint'), samples: v('--samples'),
           overrides: parseOverrides(args.flags.get('--set'), 'estimate'),
         }, { ...io, warn: (d) => report(d, io), tty: false });

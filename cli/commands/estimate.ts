@@ -14,6 +14,9 @@ import { checkRateArgs, rateOptions, type RateArgs } from './partition-rates.ts'
 import { wholeNumber, type CommandIo } from './train.ts';
 import { targetFromCommandLine, targetWarnings } from './target-args.ts';
 import { runTrainingEstimate } from './estimate-training.ts';
+import { writeEstimateReport } from './estimate-report.ts';
+import { estimateJson } from '../report/report-data.ts';
+import { checkOutputs, inputFiles } from '../output-paths.ts';
 
 export interface EstimateArgs {
   source: string;
@@ -27,11 +30,15 @@ export interface EstimateArgs {
   samples?: string;
   /** Price one training step and one epoch instead of inference. */
   training?: boolean;
+  /** Also write the estimate as an HTML page with charts. */
+  report?: string;
   overrides: Map<string, number>;
 }
 
 export function runEstimate(a: EstimateArgs, io: CommandIo): number {
   if (a.targets.length === 0) throw new UsageError('kiln estimate: give at least one --target (a preset name, FILE.kiln:NAME, or a SCALE-Sim .cfg)');
+  if (a.report !== undefined && a.training) throw new UsageError('kiln estimate: --report draws inference estimates; it cannot be combined with --training yet');
+  checkOutputs('estimate', [['--report', a.report]], [...inputFiles(a.source), a.ratesFile, a.checkpoint]);
   if (a.training) {
     const rateFlag = a.rate !== undefined ? '--rate' : a.ratesFile !== undefined ? '--rates' : a.measure !== undefined ? '--measure' : a.checkpoint !== undefined ? '--checkpoint' : a.samples !== undefined ? '--samples' : undefined;
     if (rateFlag) throw new UsageError(`kiln estimate: ${rateFlag} sets firing rates for neuromorphic inference; --training prices training, which runs off-chip on neuromorphic targets`);
@@ -61,9 +68,8 @@ export function runEstimate(a: EstimateArgs, io: CommandIo): number {
     ...results.flatMap((r) => (failed(r) ? [] : targetWarnings(r.warnings))),
   ];
   io.warn(warnings);
-  if (a.json) {
-    const json = { results: entries.map((r) => (failed(r) ? { target: r.target, kind: r.kind, error: r.error } : { target: r.target, kind: r.kind, summary: r.summary, layers: r.layers, warnings: r.warnings, notes: r.notes, prices: r.prices })) };
-    io.out(JSON.stringify(json, null, 2) + '\n');
-  } else io.out(renderReport(entries, a.perLayer));
+  if (a.report !== undefined) writeEstimateReport(a.report, a.source, workload, targets, entries, rates);
+  if (a.json) io.out(JSON.stringify(estimateJson(entries), null, 2) + '\n');
+  else io.out(renderReport(entries, a.perLayer));
   return 0;
 }
