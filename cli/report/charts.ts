@@ -21,7 +21,7 @@ export function paretoSpec(rows: readonly ExploreRow[]): TopLevelSpec | undefine
     encoding: {
       x: { field: 'energy_j', type: 'quantitative', scale: { type: 'log' }, title: 'energy per inference (J, log scale)' },
       y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy', scale: { zero: false } },
-      color: { field: 'target', type: 'nominal', title: 'target' },
+      color: { field: 'target', type: 'nominal', title: 'target', legend: { labelLimit: 0 } },
       shape: { field: 'pareto', type: 'nominal', title: 'on the Pareto front' },
       tooltip: [{ field: 'variant' }, { field: 'target' }, { field: 'accuracy' }, { field: 'energy_j' }],
     },
@@ -45,7 +45,8 @@ export function energySpec(est: EstimateJson): TopLevelSpec | undefined {
       encoding: {
         y: { field: 'layer', type: 'nominal', sort: { field: 'order' }, title: null },
         x: { field: 'energy_j', type: 'quantitative', aggregate: 'sum', title: 'energy (J)' },
-        color: { field: 'component', type: 'nominal', title: 'component' },
+        // Targets name up to a dozen components between them; the default ten colours would repeat.
+        color: { field: 'component', type: 'nominal', title: 'component', scale: { scheme: 'category20' }, legend: { labelLimit: 0 } },
       },
     },
   };
