@@ -34,22 +34,10 @@ export function energySpec(est: EstimateJson): TopLevelSpec | undefined {
     r.layers.flatMap((l, i) => Object.entries(l.breakdown_j).map(([component, j]) => ({ target: r.target, layer: l.name, order: i, component, energy_j: j }))),
   );
   if (values.length === 0) return undefined;
-  return {
-    title: 'Energy per layer by component (whole batch)',
-    data: { values },
-    facet: { row: { field: 'target', type: 'nominal', title: null } },
-    resolve: { scale: { x: 'independent', y: 'independent' } },
-    spec: {
-      width: WIDTH,
-      mark: 'bar',
-      encoding: {
-        y: { field: 'layer', type: 'nominal', sort: { field: 'order' }, title: null },
-        x: { field: 'energy_j', type: 'quantitative', aggregate: 'sum', title: 'energy (J)' },
-        // Targets name up to a dozen components between them; the default ten colours would repeat.
-        color: { field: 'component', type: 'nominal', title: 'component', scale: { scheme: 'category20' }, legend: { labelLimit: 0 } },
-      },
-    },
-  };
+  // Targets name up to a dozen components between them; the default ten colours would repeat.
+  return perLayerBars('Energy per layer by component (whole batch)', values, { field: 'energy_j', type: 'quantitative', aggregate: 'sum', title: 'energy (J)' }, {
+    field: 'component', type: 'nominal', title: 'component', scale: { scheme: 'category20' }, legend: { labelLimit: 0 },
+  });
 }
 
 /**
@@ -66,19 +54,16 @@ export function latencySpec(est: EstimateJson): TopLevelSpec | undefined {
     });
   });
   if (values.length === 0) return undefined;
+  return perLayerBars('Latency per layer (whole batch)', values, { field: 'latency_s', type: 'quantitative', title: 'latency (s)' }, { field: 'target', type: 'nominal', legend: null });
+}
+
+/** Horizontal bars, one per layer in network order, one panel per target (each with its own scale). */
+function perLayerBars(title: string, values: object[], x: Record<string, unknown>, color: Record<string, unknown>): TopLevelSpec {
   return {
-    title: 'Latency per layer (whole batch)',
+    title,
     data: { values },
     facet: { row: { field: 'target', type: 'nominal', title: null } },
     resolve: { scale: { x: 'independent', y: 'independent' } },
-    spec: {
-      width: WIDTH,
-      mark: 'bar',
-      encoding: {
-        y: { field: 'layer', type: 'nominal', sort: { field: 'order' }, title: null },
-        x: { field: 'latency_s', type: 'quantitative', title: 'latency (s)' },
-        color: { field: 'target', type: 'nominal', legend: null },
-      },
-    },
-  };
+    spec: { width: WIDTH, mark: 'bar', encoding: { y: { field: 'layer', type: 'nominal', sort: { field: 'order' }, title: null }, x, color } },
+  } as TopLevelSpec;
 }

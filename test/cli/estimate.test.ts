@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { examplesDir } from '../helpers/paths.ts';
 import { removeTempFiles, runMain, STACK_TRACE, tempFiles } from '../helpers/cli.ts';
+import { SMALL_SNN } from '../helpers/small-snn.ts';
 
 afterAll(removeTempFiles);
 
@@ -17,16 +18,7 @@ const results = (out: string) => (JSON.parse(out) as { results: Entry[] }).resul
 const lenet = path.join(examplesDir, 'lenet5.kiln');
 const mlp = path.join(examplesDir, 'mlp.kiln');
 
-// A spiking network small enough to map and measure in well under a second.
-const SNN = `network s(batch = 8) {
-  timesteps 4
-  input x : f32[batch, 1, 28, 28]
-  f = flatten(x)
-  h = dense(f, 32) -> lif
-  y = dense(h, 10) -> lif
-  output y
-}
-train s { data mnist(train = 64, test = 32)  epochs 1  batch 8  seed 1  optimizer adam(lr = 1e-3) }
+const SNN = `${SMALL_SNN}train s { data mnist(train = 64, test = 32)  epochs 1  batch 8  seed 1  optimizer adam(lr = 1e-3) }
 `;
 
 describe('every figure says its basis', () => {

@@ -7,20 +7,11 @@ import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium, NO_BROWSER } from '../helpers/browser.ts';
+import { SMALL_SNN as SNN } from '../helpers/small-snn.ts';
 import { removeTempFiles, runMain, tempFiles } from '../helpers/cli.ts';
 
 afterAll(removeTempFiles);
 
-// Spiking and small, so a Loihi preset maps it (with a partition map) in well under a second.
-const SNN = `network s(batch = 4) {
-  timesteps 4
-  input x : f32[batch, 1, 28, 28]
-  f = flatten(x)
-  h = dense(f, 32) -> lif
-  y = dense(h, 10) -> lif
-  output y
-}
-`;
 
 if (!chromiumPath) {
   console.warn(`report-browser.test.ts skipped: ${NO_BROWSER}`);

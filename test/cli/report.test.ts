@@ -11,20 +11,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../cli/report/html.ts';
 import { vegaLiteToSvg } from '../../cli/report/vega-svg.ts';
 import { paretoSpec } from '../../cli/report/charts.ts';
+import { SMALL_SNN as SNN } from '../helpers/small-snn.ts';
 import { removeTempFiles, runMain, STACK_TRACE, tempFiles } from '../helpers/cli.ts';
 
 afterAll(removeTempFiles);
 
-// Spiking, so it runs on a Loihi preset (with a partition map) as well as on a CPU and an array.
-const SNN = `network s(batch = 4) {
-  timesteps 4
-  input x : f32[batch, 1, 28, 28]
-  f = flatten(x)
-  h = dense(f, 32) -> lif
-  y = dense(h, 10) -> lif
-  output y
-}
-`;
 
 /** The JSON a report embeds, as its readers find it. */
 export function embeddedData(html: string): { estimate?: unknown; explore?: unknown } {
