@@ -32,8 +32,12 @@ interface Command {
   usage: string;
   help: string;
   flags: Record<string, FlagSpec>;
-  /** Import the command's modules; resolves to the function that runs it. */
-  load(): Promise<Runner>;
+  /**
+   * Import the command's modules; resolves to the function that runs it. `args` is the command
+   * line after the command's name when one is known (cli()), so a command can leave out modules
+   * only some options need; without it (loadCommands) everything is loaded.
+   */
+  load(args?: readonly string[]): Promise<Runner>;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -86,7 +90,7 @@ When FILE declares several networks, name one as FILE:NETWORK.
   },
   estimate: {
     summary: 'estimate cycles, time and energy of a network on one or more targets',
-    usage: 'kiln estimate SOURCE --target T [--target T2 …] [--json] [--per-layer] [--training] [--measure DATA [--checkpoint PATH] [--samples N] [--save-activity FILE] | --activity FILE | --rate R | --rates FILE] [--set NAME=VALUE]…',
+    usage: 'kiln estimate SOURCE --target T [--target T2 …] [--json] [--per-layer] [--training] [--measure DATA [--checkpoint PATH] [--samples N] [--save-activity FILE] | --activity FILE | --rate R | --rates FILE] [--set NAME=VALUE]… [--report FILE.html]',
     help: `SOURCE is a .kiln file (FILE.kiln:NETWORK when it holds several), a module JSON, an ONNX
 model (.onnx with fixed input shapes; Q/DQ pairs become layer precisions), or a SCALE-Sim
 topology CSV (conv or GEMM m,n,k format). T is a preset name (see targets/presets),
@@ -126,14 +130,19 @@ status is 1 only when no target could be estimated.
   --rates FILE     per-layer firing rates, JSON {"layer": rate}; layers are the lif layers and
                    the input, by name (e.g. "s1.lif", "x"); kiln partition --save-rates writes
                    one. Kept as it was; an activity file holds the same rates and more
-  --set NAME=VALUE override a network parameter, e.g. --set batch=1`,
+  --set NAME=VALUE override a network parameter, e.g. --set batch=1
+  --report FILE    also write a self-contained HTML page: charts of energy by component and latency
+                   per layer, the tables, the partition map of neuromorphic targets, and the --json
+                   data embedded (docs/reports.md)`,
     flags: {
-      '--target': { value: true, repeat: true }, '--json': {}, '--per-layer': {}, '--rate': { value: true }, '--rates': { value: true },
+      '--target': { value: true, repeat: true }, '--json': {}, '--report': { value: true }, '--per-layer': {}, '--rate': { value: true }, '--rates': { value: true },
       '--measure': { value: true }, '--checkpoint': { value: true }, '--samples': { value: true }, '--set': { value: true, repeat: true }, '--training': {},
       '--activity': { value: true }, '--save-activity': { value: true },
     },
-    async load() {
+    async load(argv) {
       const { runEstimate } = await import('./commands/estimate.ts');
+      // The HTML report pulls in Vega (about a second to load): only when --report asks for it.
+      const writeReport = argv === undefined || argv.includes('--report') ? (await import('./commands/estimate-report.ts')).writeEstimateReport : undefined;
       return (args, io) => {
         const v = (f: string) => args.flags.get(f)?.[0];
         return runEstimate({
@@ -142,6 +151,7 @@ status is 1 only when no target could be estimated.
           json: args.flags.has('--json'),
           perLayer: args.flags.has('--per-layer'),
           training: args.flags.has('--training'),
+          report: v('--report'), writeReport,
           rate: v('--rate'), ratesFile: v('--rates'), measure: v('--measure'), checkpoint: v('--checkpoint'), samples: v('--samples'),
           activityFile: v('--activity'), saveActivity: v('--save-activity'),
           overrides: parseOverrides(args.flags.get('--set'), 'estimate'),
@@ -520,21 +530,21 @@ function commandNamed(name: string): Command | undefined {
 }
 
 /** Import what the command `name` needs (nothing if it is not a command); main() can then run it. */
-export async function loadCommand(name: string): Promise<void> {
+export async function loadCommand(name: string, args?: readonly string[]): Promise<void> {
   const command = commandNamed(name);
-  if (command && !runners.has(name)) runners.set(name, await command.load());
+  if (command && !runners.has(name)) runners.set(name, await command.load(args));
 }
 
 /** Import every command's modules, for callers that run main() on arbitrary argv (the tests). */
 export async function loadCommands(): Promise<void> {
-  await Promise.all(Object.keys(COMMANDS).map(loadCommand));
+  await Promise.all(Object.keys(COMMANDS).map((name) => loadCommand(name)));
 }
 
 /** The command line as bin/kiln.js runs it: load argv's command (not for --help), then main(). */
 export async function cli(argv: readonly string[], io: Io = defaultIo): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
-    if (cmd !== undefined && !rest.includes('--help') && !rest.includes('-h')) await loadCommand(cmd);
+    if (cmd !== undefined && !rest.includes('--help') && !rest.includes('-h')) await loadCommand(cmd, rest);
   } catch (e) {
     return internalError(e, io);
   }

@@ -107,9 +107,13 @@ function estimateOnce(w: Workload, target: TargetDescription, opts: EstimateOpti
   const { activity, ...rates } = opts;
   if (target.kind !== 'neuromorphic') return estimateLayers(target, w.kind === 'module' ? priceActivity(moduleWork(w.module), activity, zeroSkipping(target)) : w.layers);
   if (w.kind !== 'module') throw new KilnError(error('unsupported', `a SCALE-Sim topology has no spiking layers; \`${target.name}\` needs a spiking .kiln network`));
-  // Activity replaces rates given the old way; the CLI allows only one of them.
-  const spiking = activity ? { ...spikingRates(activity), neuronRatesSource: activity.source === 'file' ? 'activity file' : 'measured' } : {};
-  return explainMissing(target, () => estimateNeuromorphic(target, w.module, { ...rates, ...spiking }));
+  return explainMissing(target, () => estimateNeuromorphic(target, w.module, neuromorphicRates({ ...rates, activity })));
+}
+
+/** The rates a neuromorphic estimate prices with: activity replaces rates given the old way (the CLI allows only one of them). */
+export function neuromorphicRates(opts: EstimateOptions): RateOptions {
+  const { activity, ...rates } = opts;
+  return activity ? { ...rates, ...spikingRates(activity), neuronRatesSource: activity.source === 'file' ? 'activity file' : 'measured' } : rates;
 }
 
 /** Price GEMM and vector layers on a CPU or an array (neuromorphic targets take a network, not layers). */

@@ -3,7 +3,7 @@
  * cannot take the network is reported in its own entry (n/a and why) while the others print;
  * the command fails (exit 1) only when no target could be estimated.
  */
-import { estimateEach, failed, type Workload } from '../../targets/estimate.ts';
+import { estimateEach, failed, neuromorphicRates, type Workload } from '../../targets/estimate.ts';
 import { renderReport } from '../../targets/report/render.ts';
 import { PRESET_LIBRARY } from '../../targets/resolve.ts';
 import { scaleSimTopology } from '../../targets/systolic/scalesim-import.ts';
@@ -14,6 +14,9 @@ import { checkActivityArgs, estimateOptions, type ActivityArgs } from './estimat
 import { wholeNumber, type CommandIo } from './train.ts';
 import { targetFromCommandLine, targetWarnings } from './target-args.ts';
 import { runTrainingEstimate } from './estimate-training.ts';
+import type { writeEstimateReport } from './estimate-report.ts';
+import { estimateJson } from '../report/report-data.ts';
+import { checkOutputs, inputFiles } from '../output-paths.ts';
 
 export interface EstimateArgs {
   source: string;
@@ -29,11 +32,17 @@ export interface EstimateArgs {
   samples?: string;
   /** Price one training step and one epoch instead of inference. */
   training?: boolean;
+  /** Also write the estimate as an HTML page with charts. */
+  report?: string;
+  /** The report writer, loaded by cli/main.ts only when --report is given (it brings Vega). */
+  writeReport?: typeof writeEstimateReport;
   overrides: Map<string, number>;
 }
 
 export function runEstimate(a: EstimateArgs, io: CommandIo): number {
   if (a.targets.length === 0) throw new UsageError('kiln estimate: give at least one --target (a preset name, FILE.kiln:NAME, or a SCALE-Sim .cfg)');
+  if (a.report !== undefined && a.training) throw new UsageError('kiln estimate: --report draws inference estimates; it cannot be combined with --training yet');
+  checkOutputs('estimate', [['--report', a.report]], [...inputFiles(a.source), a.ratesFile, a.checkpoint]);
   if (a.training) {
     const rateFlag = a.rate !== undefined ? '--rate' : a.ratesFile !== undefined ? '--rates' : a.measure !== undefined ? '--measure' : a.checkpoint !== undefined ? '--checkpoint' : a.samples !== undefined ? '--samples' : undefined;
     if (rateFlag) throw new UsageError(`kiln estimate: ${rateFlag} sets firing rates for neuromorphic inference; --training prices training, which runs off-chip on neuromorphic targets`);
@@ -68,9 +77,11 @@ export function runEstimate(a: EstimateArgs, io: CommandIo): number {
     ...results.flatMap((r) => (failed(r) ? [] : targetWarnings(r.warnings))),
   ];
   io.warn(warnings);
-  if (a.json) {
-    const json = { results: entries.map((r) => (failed(r) ? { target: r.target, kind: r.kind, error: r.error } : { target: r.target, kind: r.kind, summary: r.summary, layers: r.layers, warnings: r.warnings, notes: r.notes, prices: r.prices })) };
-    io.out(JSON.stringify(json, null, 2) + '\n');
-  } else io.out(renderReport(entries, a.perLayer));
+  if (a.report !== undefined) {
+    if (!a.writeReport) throw new Error('kiln estimate --report: the report writer was not loaded (cli/main.ts loads it when --report is on the command line)');
+    a.writeReport(a.report, a.source, workload, targets, entries, neuromorphicRates(options));
+  }
+  if (a.json) io.out(JSON.stringify(estimateJson(entries), null, 2) + '\n');
+  else io.out(renderReport(entries, a.perLayer));
   return 0;
 }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { splitSelector } from '../../compiler/driver.ts';
 import { moduleToJson } from '../../compiler/ir/json.ts';
 import { packagePath } from '../../compiler/io/package-root.ts';
+import { readInputText } from '../../compiler/io/read-input.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { loadData } from '../../runtime/data/index.ts';
 import { prepare } from '../../runtime/train/setup.ts';
@@ -67,7 +68,7 @@ export function runExplore(a: ExploreArgs, io: CommandIo): number | Promise<numb
   const setup: ExploreSetup = {
     module: p.module, config, data: loadData(config.data.name, config.data.args), epochs, ptq: a.ptq,
     cache: ExploreCache.open(a.cache ?? path.join(path.dirname(file), '.kiln-cache')),
-    identity: { network: moduleToJson(p.module), source: readFileSync(file, 'utf8'), train: config, epochs, kiln: version },
+    identity: { network: moduleToJson(p.module), source: readInputText(file), train: config, epochs, kiln: version },
   };
   const mixed = auto ? mixedVariants(p.module, choices, dropouts) : [];
   const variants = [...uniformVariants(p.module, choices, dropouts), ...mixed];

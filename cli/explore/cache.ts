@@ -6,8 +6,9 @@
  * what it finished, and a training checkpoint lets it resume mid-training too.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { readInputText } from '../../compiler/io/read-input.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
 
@@ -33,7 +34,7 @@ export class ExploreCache {
   read<T>(key: string): T | undefined {
     let text: string;
     try {
-      text = readFileSync(path.join(this.dir, `result-${key}.json`), 'utf8');
+      text = readInputText(path.join(this.dir, `result-${key}.json`));
     } catch {
       return undefined;
     }

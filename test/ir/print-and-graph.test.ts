@@ -12,7 +12,7 @@ describe('printModule', () => {
       '  timesteps 4',
       '  input x : f32[2, 3]',
       '  h.dense = dense(x, units = 2, bias = true, weights = i8 per_channel, activations = f32)  # f32[2, 2]  weight i8[2, 3]  bias f32[2]',
-      '  h = lif(h.dense, threshold = 0.5, decay = 0.9, reset = subtract, surrogate = fast_sigmoid, slope = 25)  # spike[2, 2]',
+      '  h = lif(h.dense, threshold = 0.5, decay = 0.9, reset = subtract, surrogate = fast_sigmoid, slope = 25, readout = spikes)  # spike[2, 2]',
       '  output h, x',
       '}',
       '',

@@ -1,0 +1,48 @@
+/**
+ * The data an HTML report shows, as plain JSON: the object `kiln estimate --json` prints and, from
+ * `kiln explore`, one row per (variant, target). The report embeds exactly this object, so a
+ * reader (or a test) can compare what it draws with the command's --json.
+ */
+import { failed, type EstimateEntry } from '../../targets/estimate.ts';
+import type { TargetResult } from '../../targets/stats.ts';
+
+export type EstimateResultJson = Pick<TargetResult, 'target' | 'kind' | 'summary' | 'layers' | 'warnings' | 'notes' | 'prices'>;
+export interface EstimateFailureJson {
+  target: string;
+  kind: string;
+  error: string;
+}
+/** What `kiln estimate --json` prints. */
+export interface EstimateJson {
+  results: (EstimateResultJson | EstimateFailureJson)[];
+}
+
+/** One point of a design-space exploration: a network variant priced on one target. */
+export interface ExploreRow {
+  variant: string;
+  target: string;
+  /** Test accuracy as a fraction in [0, 1]. */
+  accuracy: number;
+  energy_j: number;
+  latency_s: number;
+  param_bytes: number;
+  /** On the accuracy/energy Pareto front. */
+  pareto: boolean;
+}
+
+export interface ReportInput {
+  /** Heading of the page. */
+  title: string;
+  estimate?: EstimateJson;
+  explore?: { rows: ExploreRow[] };
+  /** Partition-map SVGs (targets/neuromorphic/map-svg.ts), one per neuromorphic target. */
+  maps?: { target: string; svg: string }[];
+}
+
+export function estimateJson(entries: readonly EstimateEntry[]): EstimateJson {
+  return {
+    results: entries.map((r) => (failed(r) ? { target: r.target, kind: r.kind, error: r.error } : { target: r.target, kind: r.kind, summary: r.summary, layers: r.layers, warnings: r.warnings, notes: r.notes, prices: r.prices })),
+  };
+}
+
+export const succeeded = (r: EstimateResultJson | EstimateFailureJson): r is EstimateResultJson => !('error' in r);
