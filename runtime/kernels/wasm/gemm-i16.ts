@@ -23,14 +23,27 @@ export function wasmGemmI16(m: number, n: number, k: number, a: Int16Array, b: I
     // Padding (rows past m, columns past n, the odd k's partner) must be zero: it is multiplied in.
     ap.fill(0);
     bp.fill(0);
-    for (let i = 0; i < m; i++) {
-      const base = (i >> 2) * kq * 8 + (i & 3) * 2, src = i * k;
-      for (let p = 0; p < k; p++) ap[base + (p >> 1) * 8 + (p & 1)] = a[src + p]!;
+    const pairs = (x: Int16Array, len: number) => ((k & 1) === 0 && x.byteOffset % 4 === 0 ? new Int32Array(x.buffer, x.byteOffset, len / 2) : undefined);
+    // With k even, a row-major row's k pairs are already the int32s the kernel wants: move those.
+    const a32 = pairs(a, m * k), b32 = transB ? pairs(b, n * k) : undefined;
+    if (a32) {
+      const ap32 = i32At(aAt, mp * kq * 2);
+      for (let i = 0; i < m; i++) for (let q = 0, o = (i >> 2) * kq * 4 + (i & 3), src = i * kq; q < kq; q++, o += 4) ap32[o] = a32[src + q]!;
+    } else {
+      for (let i = 0; i < m; i++) {
+        const base = (i >> 2) * kq * 8 + (i & 3) * 2, src = i * k;
+        for (let p = 0; p < k; p++) ap[base + (p >> 1) * 8 + (p & 1)] = a[src + p]!;
+      }
     }
-    for (let j = 0; j < n; j++) {
-      const base = (j >> 3) * kq * 16 + (j & 7) * 2;
-      if (transB) for (let p = 0, src = j * k; p < k; p++) bp[base + (p >> 1) * 16 + (p & 1)] = b[src + p]!;
-      else for (let p = 0; p < k; p++) bp[base + (p >> 1) * 16 + (p & 1)] = b[p * n + j]!;
+    if (b32) {
+      const bp32 = i32At(bAt, np * kq * 2);
+      for (let j = 0; j < n; j++) for (let q = 0, o = (j >> 3) * kq * 8 + (j & 7), src = j * kq; q < kq; q++, o += 8) bp32[o] = b32[src + q]!;
+    } else {
+      for (let j = 0; j < n; j++) {
+        const base = (j >> 3) * kq * 16 + (j & 7) * 2;
+        if (transB) for (let p = 0, src = j * k; p < k; p++) bp[base + (p >> 1) * 16 + (p & 1)] = b[src + p]!;
+        else for (let p = 0; p < k; p++) bp[base + (p >> 1) * 16 + (p & 1)] = b[p * n + j]!;
+      }
     }
     i32At(cAt, mp * np).fill(0);
     kernel().gemm(mp, np, kq, aAt, bAt, cAt);
