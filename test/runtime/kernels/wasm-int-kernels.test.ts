@@ -9,6 +9,7 @@ import { INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-int8.ts';
 import { wasmGemmI16 } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
+import { packSignBits, xnorGemm } from '../../../runtime/kernels/binary.ts';
 
 afterEach(() => setKernelBackend(undefined));
 
@@ -78,5 +79,37 @@ describe('int16 GEMM (gemm-i16.wat)', () => {
     const b = new Int16Array([-32768, -32768]);
     expect([...int32SafeRows(2, k, a, b)!]).toEqual([0, 1]);
     expect(int32SafeRows(1, k, a.subarray(0, 2), b)).toBeUndefined();
+  });
+});
+
+describe('XNOR-popcount GEMM (xnor.wat)', () => {
+  it('gives the reference kernel\'s ±1 dot products bit for bit, for k across word and 64-bit edges', () => {
+    const rand = mulberry32(8);
+    for (const [m, n, k] of [[7, 9, 1000], [32, 33, 31], [5, 64, 128], [64, 7, 65], [40, 41, 97], [2, 600, 33]] as const) {
+      const x = Float32Array.from({ length: m * k }, () => rand() - 0.5);
+      const w = Float32Array.from({ length: n * k }, () => rand() - 0.5);
+      const a = packSignBits(x, m, k), b = packSignBits(w, n, k);
+      setKernelBackend('js');
+      const js = xnorGemm(a, b);
+      setKernelBackend('wasm');
+      const wasm = xnorGemm(a, b);
+      expect(wasm).toEqual(js);
+      // And against the definition, on one element per product.
+      let dot = 0;
+      for (let p = 0; p < k; p++) dot += (x[(m - 1) * k + p]! >= 0 ? 1 : -1) * (w[(n - 1) * k + p]! >= 0 ? 1 : -1);
+      expect(wasm[m * n - 1]).toBe(dot);
+    }
+  });
+
+  it('writes into a caller\'s output array on the WebAssembly path too', () => {
+    const k = 640, m = 8, n = 8; // 1280 word pairs: above the WebAssembly threshold
+    const a = packSignBits(Float32Array.from({ length: m * k }, (_, i) => (i % 3) - 1), m, k);
+    const b = packSignBits(Float32Array.from({ length: n * k }, (_, i) => (i % 5) - 2), n, k);
+    const out = new Int32Array(m * n + 1).fill(7);
+    setKernelBackend('wasm');
+    expect(xnorGemm(a, b, out)).toBe(out);
+    setKernelBackend('js');
+    expect(out.subarray(0, m * n)).toEqual(xnorGemm(a, b));
+    expect(out[m * n]).toBe(7);
   });
 });
