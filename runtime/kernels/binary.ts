@@ -77,6 +77,8 @@ const CHUNK = 15;
 
 /** Below this many word pairs, copying into the WebAssembly kernels' memory costs more than it saves. */
 const WASM_MIN_WORDS = 1024;
+/** B is copied in on every call, so a few rows of A (a lowered program's row tile) would pay that copy each time. */
+const WASM_MIN_ROWS = 8;
 
 /**
  * out[i·n + j] = Σ_k a_ik·b_jk for ±1 rows of A [m × k] and of Bᵀ [n × k], both packed along k.
@@ -88,7 +90,7 @@ export function xnorGemm(a: PackedBits, b: PackedBits, out = new Int32Array(a.ro
   expect('xnor gemm', out.length >= a.rows * b.rows, 'output array is too short');
   const m = a.rows, n = b.rows, wpr = a.wordsPerRow, k = a.cols;
   const A = a.bits, B = b.bits;
-  if (useWasmKernels() && wpr > 0 && m * n * wpr >= WASM_MIN_WORDS) {
+  if (useWasmKernels() && wpr > 0 && m >= WASM_MIN_ROWS && m * n * wpr >= WASM_MIN_WORDS) {
     wasmXnorGemm(m, n, k, wpr, A, B, out);
     return out;
   }
