@@ -18,36 +18,12 @@ import { conv2dBackward } from '../runtime/kernels/conv2d-backward.ts';
 import { packSignBits, xnorGemm } from '../runtime/kernels/binary.ts';
 import { floatBuffer, scratchMark, scratchRelease, setKernelBackend } from '../runtime/kernels/wasm/instance.ts';
 import { mulberry32, randomNormal } from '../runtime/tensor.ts';
+import { type Timing, timeTogether } from './timing.ts';
 
 /** fp32 peak of one core: 16 FMA lanes (2 AVX2 FMA pipes × 8) × 2 FLOP × ≈ 2.45 GHz (docs/references.md, "The development machine"). */
 const PEAK_GFLOPS_PER_CORE = 78;
 const quick = process.argv.includes('--quick');
 const REPS = quick ? 3 : 5;
-
-interface Timing { best: number; median: number }
-
-/**
- * Time several functions round-robin, so that load from other processes on a shared machine hits
- * them alike and their ratio stays meaningful even when the absolute numbers wobble. Times are
- * this process's CPU time (every kernel here runs on one thread), not wall-clock: on a machine
- * with several times more jobs than cores, wall-clock mostly measures the other jobs.
- */
-function timeTogether(fns: (() => void)[], reps = REPS, warmup = 2): Timing[] {
-  for (let i = 0; i < warmup; i++) for (const f of fns) f();
-  const ts = fns.map(() => [] as number[]);
-  for (let i = 0; i < reps; i++) {
-    fns.forEach((f, j) => {
-      const t0 = process.cpuUsage();
-      f();
-      const d = process.cpuUsage(t0);
-      ts[j]!.push((d.user + d.system) / 1000);
-    });
-  }
-  return ts.map((t) => {
-    t.sort((a, b) => a - b);
-    return { best: t[0]!, median: t[Math.floor(t.length / 2)]! };
-  });
-}
 
 const time = (fn: () => void, reps = REPS, warmup = 2): Timing => timeTogether([fn], reps, warmup)[0]!;
 
@@ -73,7 +49,7 @@ function gemmRow(n: number, torchMs?: number): Row {
     on('wasm', () => sgemm({ m: n, n, k: n, a: ra.view, b: rb.view, c: rc.view })),
     on('js', () => sgemm({ m: n, n, k: n, a, b, c })),
     () => { const r = tf.matMul(ta, tb); r.dataSync(); r.dispose(); },
-  ]) as [Timing, Timing, Timing, Timing];
+  ], REPS) as [Timing, Timing, Timing, Timing];
   scratchRelease(mark);
   ta.dispose(); tb.dispose();
   return { name: `fp32 GEMM ${n}³`, flops: 2 * n ** 3, wasm, resident, js, tfjs, torchMs };
@@ -88,7 +64,7 @@ function convRow(torchMs?: number): Row {
     on('wasm', () => conv2d(x, w, undefined, { pad: 1 })),
     on('js', () => conv2d(x, w, undefined, { pad: 1 })),
     () => { const r = tf.conv2d(tx, tw, 1, 'same'); r.dataSync(); r.dispose(); },
-  ]) as [Timing, Timing, Timing];
+  ], REPS) as [Timing, Timing, Timing];
   tx.dispose(); tw.dispose();
   return { name: 'conv2d 3×3 64→64, 1×64×56×56', flops: 2 * 56 * 56 * 64 * 64 * 9, wasm, js, tfjs, torchMs };
 }
@@ -111,7 +87,7 @@ function lenetRows(): Row[] {
       on('wasm', () => conv2d(x, w, undefined, { pad: l.pad })),
       on('js', () => conv2d(x, w, undefined, { pad: l.pad })),
       () => { const r = tf.conv2d(tx, tw, 1, l.pad ? 'same' : 'valid'); r.dataSync(); r.dispose(); },
-    ]) as [Timing, Timing, Timing];
+    ], REPS) as [Timing, Timing, Timing];
     tx.dispose(); tw.dispose();
     rows.push({ name: `LeNet-5 ${l.name} forward, batch 32 (${l.cin}→${l.cout}, ${l.hw}×${l.hw})`, flops: 2 * macs, wasm, js, tfjs });
   }
@@ -127,7 +103,7 @@ function lenetBackward(): { name: string; flops: number; wasm: Timing; js: Timin
     const dy = randomNormal([32, l.cout, o, o], rng);
     const input = l.cin > 1;
     const run = () => conv2dBackward(x, w, dy, { pad: l.pad }, { input, weight: true, bias: true });
-    const [wasm, js] = timeTogether([on('wasm', run), on('js', run)]) as [Timing, Timing];
+    const [wasm, js] = timeTogether([on('wasm', run), on('js', run)], REPS) as [Timing, Timing];
     const flops = 2 * 32 * l.cout * l.cin * 25 * o * o * (input ? 2 : 1);
     return { name: `LeNet-5 ${l.name} backward (${input ? 'dx, ' : ''}dW, db)`, flops, wasm, js };
   });

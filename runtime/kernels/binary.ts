@@ -9,6 +9,8 @@
  */
 import { type Tensor } from '../tensor.ts';
 import { expect } from './check.ts';
+import { wasmXnorGemm } from './wasm/xnor.ts';
+import { useWasmKernels } from './wasm/instance.ts';
 
 export interface PackedBits {
   rows: number;
@@ -73,15 +75,25 @@ function hsum(bytes: number): number {
 /** Words per block of byte-lane accumulation: 15 · 8 = 120 per lane keeps every sum a small int32. */
 const CHUNK = 15;
 
+/** Below this many word pairs, copying into the WebAssembly kernels' memory costs more than it saves. */
+const WASM_MIN_WORDS = 1024;
+/** B is copied in on every call, so a few rows of A (a lowered program's row tile) would pay that copy each time. */
+const WASM_MIN_ROWS = 8;
+
 /**
  * out[i·n + j] = Σ_k a_ik·b_jk for ±1 rows of A [m × k] and of Bᵀ [n × k], both packed along k.
- * Rows are blocked 2×2 so each loaded word feeds two XORs.
+ * Rows are blocked 2×2 so each loaded word feeds two XORs. With KILN_KERNELS=wasm (the default)
+ * large products run in xnor.wat (64-bit popcnt); the counts are integers, so both paths agree exactly.
  */
 export function xnorGemm(a: PackedBits, b: PackedBits, out = new Int32Array(a.rows * b.rows)): Int32Array {
   expect('xnor gemm', a.cols === b.cols, `inner sizes differ: ${a.cols} vs ${b.cols} bits`);
   expect('xnor gemm', out.length >= a.rows * b.rows, 'output array is too short');
   const m = a.rows, n = b.rows, wpr = a.wordsPerRow, k = a.cols;
   const A = a.bits, B = b.bits;
+  if (useWasmKernels() && wpr > 0 && m >= WASM_MIN_ROWS && m * n * wpr >= WASM_MIN_WORDS) {
+    wasmXnorGemm(m, n, k, wpr, A, B, out);
+    return out;
+  }
   let i = 0;
   for (; i + 1 < m; i += 2) {
     const a0 = i * wpr, a1 = a0 + wpr;

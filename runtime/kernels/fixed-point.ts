@@ -8,6 +8,8 @@
 import { type Tensor, zeros } from '../tensor.ts';
 import { expect } from './check.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from './quant-int8.ts';
+import { wasmGemmI16 } from './wasm/gemm-i16.ts';
+import { useWasmKernels } from './wasm/instance.ts';
 
 export const INT16_MIN = -32768;
 export const INT16_MAX = 32767;
@@ -55,15 +57,24 @@ export interface Int32Accumulator {
 }
 
 /**
- * C[m×n] = A[m×k]·op(B) on mantissas, accumulated exactly (a product is < 2^30, so float64 sums
- * are exact for any realistic k) and saturated to int32; the result's exponent is e_a + e_b.
+ * C[m×n] = A[m×k]·op(B) on mantissas, exactly, saturated to int32; the result's exponent is
+ * e_a + e_b. The JS path (the reference) sums in float64, exact here since a product is < 2^30.
+ *
+ * The WebAssembly path (gemm-i16.wat) sums in int32 lanes that wrap, which gives the exact sum
+ * modulo 2^32: exact whenever the true sum lies in int32, whatever the order of additions. A row
+ * is sent there only when Σ_p |a_ip| · max|B| ≤ INT32_MAX, a bound on every partial sum of that
+ * row, so nothing it adds can leave int32; rows that could overflow (and so may need saturating)
+ * are summed by the reference loop. The two paths are therefore bit-identical, overflow included.
  */
 export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, transB = false): Int32Accumulator {
   expect('gemm dfp16', a.values.length === m * k && b.values.length === k * n, 'operand sizes do not match m, n, k');
   const out = new Int32Array(m * n);
+  const safe = useWasmKernels() && m * n * k >= WASM_MIN_MACS ? int32SafeRows(m, k, a.values, b.values) : undefined;
+  if (safe) wasmGemmI16(m, n, k, a.values, b.values, transB, out);
   const acc = new Float64Array(n);
   const av = a.values, bv = b.values;
   for (let i = 0; i < m; i++) {
+    if (safe?.[i]) continue;
     acc.fill(0);
     if (transB) {
       for (let j = 0; j < n; j++) {
@@ -81,6 +92,26 @@ export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, t
     for (let j = 0; j < n; j++) out[i * n + j] = saturate(acc[j]!, INT32_MIN, INT32_MAX);
   }
   return { values: out, exponent: a.exponent + b.exponent };
+}
+
+/** Below this many multiply-adds, packing and the call cost more than the JS loop. */
+const WASM_MIN_MACS = 4096;
+
+/**
+ * Which rows of A·B cannot leave int32 at any partial sum (Σ|a_ip|·max|B| ≤ INT32_MAX), or
+ * undefined when none can be trusted to wrapping int32 lanes.
+ */
+export function int32SafeRows(m: number, k: number, a: Int16Array, b: Int16Array): Uint8Array | undefined {
+  let maxB = 0;
+  for (let i = 0; i < b.length; i++) { const v = b[i]!; if (v > maxB) maxB = v; else if (-v > maxB) maxB = -v; }
+  const safe = new Uint8Array(m);
+  let any = false;
+  for (let i = 0; i < m; i++) {
+    let l1 = 0;
+    for (let p = i * k, end = p + k; p < end; p++) l1 += Math.abs(a[p]!);
+    if (l1 * maxB <= INT32_MAX) { safe[i] = 1; any = true; }
+  }
+  return any ? safe : undefined;
 }
 
 /**

@@ -1,0 +1,25 @@
+// Shared by the kernel benchmarks (bench/kernels.ts, bench/int-kernels.ts).
+export interface Timing { best: number; median: number }
+
+/**
+ * Time several functions round-robin, so that load from other processes on a shared machine hits
+ * them alike and their ratio stays meaningful even when the absolute numbers wobble. Times are
+ * this process's CPU time (every kernel here runs on one thread), not wall-clock: on a machine
+ * with several times more jobs than cores, wall-clock mostly measures the other jobs.
+ */
+export function timeTogether(fns: (() => void)[], reps: number, warmup = 2): Timing[] {
+  for (let i = 0; i < warmup; i++) for (const f of fns) f();
+  const ts = fns.map(() => [] as number[]);
+  for (let i = 0; i < reps; i++) {
+    fns.forEach((f, j) => {
+      const t0 = process.cpuUsage();
+      f();
+      const d = process.cpuUsage(t0);
+      ts[j]!.push((d.user + d.system) / 1000);
+    });
+  }
+  return ts.map((t) => {
+    t.sort((a, b) => a - b);
+    return { best: t[0]!, median: t[Math.floor(t.length / 2)]! };
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * The XNOR-popcount GEMM of xnor.wat on bit-packed rows (binary.ts's PackedBits): rows are copied
+ * into the kernels' memory padded to whole 64-bit words and to an even row count (zero bits, which
+ * never mismatch), and the mismatch counts come back as k − 2·mismatches, the ±1 dot products.
+ */
+import { i32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { wasmBase64 } from './xnor.wasm.ts';
+
+interface XnorExports {
+  xnor(mp: number, np: number, q: number, a: number, b: number, c: number): void;
+}
+
+const kernel = (): XnorExports => wasmExports<XnorExports>('xnor', wasmBase64);
+
+/** Copy `rows` rows of `words` 32-bit words into `rowsPadded` zeroed rows of `stride` words. */
+function place(bits: Uint32Array, rows: number, words: number, rowsPadded: number, stride: number): number {
+  const at = scratchAlloc(rowsPadded * stride * 4);
+  const dst = i32At(at, rowsPadded * stride);
+  dst.fill(0);
+  const src = new Int32Array(bits.buffer, bits.byteOffset, rows * words);
+  if (words === stride) dst.set(src);
+  else for (let r = 0; r < rows; r++) dst.set(src.subarray(r * words, (r + 1) * words), r * stride);
+  return at;
+}
+
+/** out[i·n + j] = k − 2·popcount(A_i XOR B_j) for m rows of A and n of B, `words` words each. */
+export function wasmXnorGemm(m: number, n: number, k: number, words: number, a: Uint32Array, b: Uint32Array, out: Int32Array): void {
+  const mp = (m + 1) & ~1, np = (n + 1) & ~1, stride = (words + 1) & ~1;
+  const mark = scratchMark();
+  try {
+    const aAt = place(a, m, words, mp, stride), bAt = place(b, n, words, np, stride);
+    const cAt = scratchAlloc(mp * np * 4);
+    kernel().xnor(mp, np, stride >> 1, aAt, bAt, cAt);
+    const c = i32At(cAt, mp * np);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] = k - 2 * c[i * np + j]!;
+  } finally {
+    scratchRelease(mark);
+  }
+}
