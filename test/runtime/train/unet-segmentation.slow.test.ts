@@ -12,10 +12,12 @@ import { example, MINUTES } from './helpers.ts';
 
 describe('unet_small on mnist_masks (short run)', () => {
   it('one epoch on 800 digits beats the threshold baseline on the same test digits', () => {
-    const s = example('unet_small');
+    const s = example('unet_small', { batch: 8 });
     const data = loadData('mnist_masks', { train: 800, test: 200 });
+    // Batch 8: 100 steps. At the train block's batch 16, 50 steps sometimes leave the network
+    // predicting all background (it did after the GEMM's summation order changed).
     const r = train({ ...s, config: { ...s.config, epochs: 1 }, data }, { testLimit: 0 });
-    expect(r.steps).toBe(50);
+    expect(r.steps).toBe(100);
     const ev = evaluate(s.module, r.weights, data.test);
     const baseline = foregroundOverlap(Array.from(data.test.x, (v) => (v > 0.5 ? 1 : 0)), data.test.y);
     expect(ev.overlap!.iou).toBeGreaterThan(baseline.iou);
