@@ -167,7 +167,7 @@ network cat(batch = 1) {
 
 describe('conversion of unet_small (concat skips, upsample2d, padded convolutions)', () => {
   it('gives a .kiln network that compiles, takes the converted weights and runs', () => {
-    const m = compileText(readFileSync('examples/unet_small.kiln', 'utf8'), { overrides: { size: 16, c: 4 } }).module;
+    const m = compileText(readFileSync('examples/unet_small.kiln', 'utf8'), { overrides: { size: 16, c: 4, batch: 1 } }).module;
     const w = initParams(m, 1);
     const count = 2;
     const x = Float32Array.from({ length: count * 256 }, (_, i) => Math.abs(Math.sin(i * 0.37)));
