@@ -29,7 +29,7 @@ export interface DeltaActivity {
 /** Whether a module has any `delta =` layer. */
 export const hasDeltaLayers = (m: Module): boolean => Object.values(m.nodes).some((n) => n.attrs.delta !== undefined);
 
-export function activityOf(macs: ReadonlyMap<string, MacCount>): Record<string, DeltaLayerActivity> {
+function activityOf(macs: ReadonlyMap<string, MacCount>): Record<string, DeltaLayerActivity> {
   const out: Record<string, DeltaLayerActivity> = {};
   for (const [id, c] of macs) out[id] = { ...c, delta_fraction: c.dense ? c.done / c.dense : 0 };
   return out;

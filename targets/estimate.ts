@@ -104,10 +104,9 @@ export function finiteOrThrow<R>(r: R, target: TargetDescription): R {
 }
 
 function estimateOnce(w: Workload, target: TargetDescription, opts: EstimateOptions): TargetResult {
-  const { activity, ...rates } = opts;
-  if (target.kind !== 'neuromorphic') return estimateLayers(target, w.kind === 'module' ? priceActivity(moduleWork(w.module), activity, zeroSkipping(target)) : w.layers);
+  if (target.kind !== 'neuromorphic') return estimateLayers(target, w.kind === 'module' ? priceActivity(moduleWork(w.module), opts.activity, zeroSkipping(target)) : w.layers);
   if (w.kind !== 'module') throw new KilnError(error('unsupported', `a SCALE-Sim topology has no spiking layers; \`${target.name}\` needs a spiking .kiln network`));
-  return explainMissing(target, () => estimateNeuromorphic(target, w.module, neuromorphicRates({ ...rates, activity })));
+  return explainMissing(target, () => estimateNeuromorphic(target, w.module, neuromorphicRates(opts)));
 }
 
 /** The rates a neuromorphic estimate prices with: activity replaces rates given the old way (the CLI allows only one of them). */
