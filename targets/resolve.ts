@@ -2,12 +2,12 @@
  * Finds a target from what a user typed: a preset name (`tpu_v1_like`), `file.kiln:target`, or a
  * SCALE-Sim .cfg file. Unknown names get a "did you mean" over every preset.
  */
-import { readdirSync } from 'node:fs';
-import * as path from 'node:path';
 import { checkFile, splitSelector } from '../compiler/driver.ts';
 import { didYouMean, error, KilnError } from '../compiler/lang/diagnostics.ts';
 import type { TargetDescription } from '../compiler/lang/description.ts';
 import { packagePath } from '../compiler/io/package-root.ts';
+import { nodeHost } from '../compiler/io/node-host.ts';
+import { loadPresets } from './presets.ts';
 
 export const PRESET_DIR = packagePath('targets', 'presets');
 
@@ -18,15 +18,7 @@ let presetCache: Map<string, TargetDescription> | undefined;
 
 /** Every preset target, by name (loaded once). */
 export function presets(): Map<string, TargetDescription> {
-  if (presetCache) return presetCache;
-  const out = new Map<string, TargetDescription>();
-  for (const f of readdirSync(PRESET_DIR).filter((f) => f.endsWith('.kiln')).sort()) {
-    const r = checkFile(path.join(PRESET_DIR, f));
-    if (r.diagnostics.some((d) => d.severity === 'error')) throw new KilnError(r.diagnostics, r.program.sources);
-    for (const [name, t] of r.targets) out.set(name, t);
-  }
-  presetCache = out;
-  return out;
+  return (presetCache ??= loadPresets(PRESET_DIR, nodeHost()));
 }
 
 /** Whether a `--target` value names a preset rather than a file (FILE.kiln[:NAME] or a .cfg). */

@@ -8,7 +8,8 @@
  */
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { Loc } from '../../compiler/lang/ast.ts';
-import { partitionHypergraph, type EngineTuning, type Hypergraph } from './partition/index.ts';
+import { partitionHypergraph, type EngineTuning } from './partition/partitioner.ts';
+import type { Hypergraph } from './partition/types.ts';
 import { axonWords, coreUse, indexBits, LIMIT_NAMES, type CoreUseTable, type SynapseNets } from './core-use.ts';
 import { splitOverfullCores } from './split-cores.ts';
 import type { CoreUse } from './mapping.ts';

@@ -5,7 +5,10 @@
  * recursive-bisection mesh placement, so spikes cross as few chip links and tile hops as it finds.
  */
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
-import { placeOnMesh, quotientHypergraph, type Hypergraph } from './partition/index.ts';
+// Straight from the modules, not the index: it also exports the gpmetis runner (node:child_process).
+import { placeOnMesh } from './partition/place-mesh.ts';
+import { quotientHypergraph } from './partition/quotient.ts';
+import type { Hypergraph } from './partition/types.ts';
 import { incidence, induced } from './induced.ts';
 import type { NeuromorphicConfig } from './config.ts';
 

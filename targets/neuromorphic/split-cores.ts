@@ -8,7 +8,8 @@
  * every round.
  */
 import { KilnError } from '../../compiler/lang/diagnostics.ts';
-import { partitionHypergraph, type Hypergraph } from './partition/index.ts';
+import { partitionHypergraph } from './partition/partitioner.ts';
+import type { Hypergraph } from './partition/types.ts';
 import { coreUse, LIMIT_NAMES, type CoreUseTable, type SynapseNets } from './core-use.ts';
 import { incidence, induced } from './induced.ts';
 
