@@ -206,6 +206,27 @@ it is a terminal.
       }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
     },
   },
+  serve: {
+    summary: 'the playground: edit a network in the browser, see its diagnostics, graph and estimates live',
+    usage: 'kiln serve [FILE.kiln] [--port N] [--target T]…',
+    help: `Starts a local web server (127.0.0.1 only) with one page: an editor for .kiln text with Kiln's
+syntax colours and its diagnostics inline as you type, the network's graph, estimates on the presets
+you tick (the rows kiln estimate --json prints, computed in the browser by the same code), and the
+partition map of every neuromorphic preset. The compiler and cost model run in the page; nothing is
+sent back. Stops on Ctrl-C. npm run playground runs it. See docs/playground.md.
+
+  FILE        the text to start with (default examples/mlp.kiln); its imports are not loaded
+  --port N    the port (default 8080; 0 takes any free port); the URL is printed on stdout
+  --target T  a preset ticked at the start (repeatable; default avx2_laptop and tpu_v1_like)`,
+    flags: { '--port': { value: true }, '--target': { value: true, repeat: true } },
+    async load() {
+      const { runServe } = await import('./commands/serve.ts');
+      return (args, io) => {
+        if (args.positional.length > 1) throw new UsageError(`kiln serve: give at most one FILE, not ${args.positional.length}`);
+        return runServe({ file: args.positional[0], port: args.flags.get('--port')?.[0], targets: args.flags.get('--target') ?? [] }, { ...io, warn: (d) => report(d, io), tty: false });
+      };
+    },
+  },
   run: {
     summary: 'evaluate a trained network on a data set or on inputs from a JSON file',
     usage: 'kiln run FILE[:NETWORK] --checkpoint PATH --input DATA [--json] [--limit N] [--emulate] [--set NAME=VALUE]…',

@@ -37,6 +37,9 @@ const result = await esbuild.build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
+  // `kiln serve` runs esbuild to bundle the playground page: the package finds its own binary,
+  // which it cannot do from inside another bundle.
+  external: ['esbuild'],
   // Bundled CommonJS dependencies (handlebars, protobufjs) call require('fs') and the like, which
   // an ES module has no binding for; give each chunk a real one.
   banner: { js: "import { createRequire as __kilnRequire } from 'node:module'; const require = __kilnRequire(import.meta.url);" },

@@ -11,7 +11,7 @@ import { fmtJ } from '../../targets/config.ts';
 import { fmtBytes, fmtN, fmtS, pct } from '../../targets/report/render.ts';
 import { esc } from '../../targets/neuromorphic/map-svg/xml.ts';
 import { energySpec, latencySpec, paretoSpec } from './charts.ts';
-import { succeeded, type EstimateJson, type ExploreRow, type ReportInput } from './report-data.ts';
+import { embedJson, succeeded, type EstimateJson, type ExploreRow, type ReportInput } from './report-data.ts';
 import { vegaLiteToSvg } from './vega-svg.ts';
 
 export type { EstimateJson, ExploreRow, ReportInput } from './report-data.ts';
@@ -54,11 +54,6 @@ ${chart('chart-energy', energySpec(est))}
 ${chart('chart-latency', latencySpec(est))}
 <h2>Per layer</h2>
 ${layers.join('\n')}`;
-}
-
-/** JSON inside <script> must not contain "</script" (or "<!--"); escaping "<" keeps it valid JSON. */
-function embedJson(data: unknown): string {
-  return JSON.stringify(data).replace(/</g, '\\u003c');
 }
 
 export function renderReport(input: ReportInput): string {

@@ -46,3 +46,8 @@ export function estimateJson(entries: readonly EstimateEntry[]): EstimateJson {
 }
 
 export const succeeded = (r: EstimateResultJson | EstimateFailureJson): r is EstimateResultJson => !('error' in r);
+
+/** JSON inside <script> must not contain "</script" (or "<!--"); escaping "<" keeps it valid JSON. */
+export function embedJson(data: unknown): string {
+  return JSON.stringify(data).replace(/</g, '\\u003c');
+}

@@ -1,0 +1,104 @@
+/// <reference lib="dom" />
+/**
+ * The playground page's script (bundled for the browser by cli/playground/bundle.ts): a CodeMirror
+ * editor whose text is compiled and priced on every pause in typing. Diagnostics are drawn inline
+ * at the positions Kiln's errors carry; the graph, the estimate table (the rows `kiln estimate
+ * --json` prints, shown in full below it) and the neuromorphic partition maps are redrawn from the
+ * same analysis.
+ */
+import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
+import { EditorState, type Text } from '@codemirror/state';
+import { EditorView, keymap, lineNumbers } from '@codemirror/view';
+import { forceLinting, lintGutter, linter, type Diagnostic as CmDiagnostic } from '@codemirror/lint';
+import type { Diagnostic } from '../../compiler/lang/diagnostics.ts';
+import { fmtJ } from '../../targets/config.ts';
+import { fmtN, fmtS } from '../../targets/report/format.ts';
+import { esc } from '../../targets/neuromorphic/map-svg/xml.ts';
+import { succeeded, type EstimateJson } from '../report/report-data.ts';
+import { graphSvg } from './graph-svg.ts';
+import { kilnHighlight } from './highlight.ts';
+import { Playground, SOURCE_FILE, type Analysis } from './session.ts';
+
+/** What the server puts in the page (cli/playground/page.ts). */
+interface PageData {
+  presets: Record<string, string>;
+  text: string;
+  targets: string[];
+}
+
+const byId = (id: string) => document.getElementById(id)!;
+const data = JSON.parse(byId('kiln-page-data').textContent!) as PageData;
+const playground = new Playground(data.presets);
+const chosen = new Set(data.targets.filter((t) => playground.presets.has(t)));
+
+/** A Kiln position (1-based line and column, a length) as a range of the editor's document. */
+function range(doc: Text, d: Diagnostic): { from: number; to: number } {
+  const p = d.pos!;
+  const line = doc.line(Math.min(Math.max(p.line, 1), doc.lines));
+  const from = Math.min(line.from + p.col - 1, line.to);
+  return { from, to: Math.min(from + Math.max(p.length ?? 1, 1), doc.length) };
+}
+
+const where = (d: Diagnostic) => (d.pos ? `${d.pos.file}:${d.pos.line}:${d.pos.col}: ` : '');
+
+function showProblems(ds: readonly Diagnostic[]): void {
+  byId('problems').innerHTML = ds.map((d) => `<li class="${d.severity}">${esc(`${where(d)}${d.severity}: ${d.message}${d.hint ? ` (hint: ${d.hint})` : ''}`)}</li>`).join('');
+}
+
+function showEstimate(est: EstimateJson | undefined): void {
+  const rows = (est?.results ?? []).map((r) =>
+    succeeded(r)
+      ? `<tr data-target="${esc(r.target)}"><td>${esc(r.target)}</td><td>${esc(r.kind)}</td><td class="n">${fmtS(r.summary.per_inference?.latency_s ?? r.summary.latency_s)}</td><td class="n">${fmtJ(r.summary.per_inference?.energy_j ?? r.summary.energy_j)}</td><td class="n">${fmtN(r.summary.macs)}</td><td class="n">${r.summary.batch ?? 1}</td></tr>`
+      : `<tr data-target="${esc(r.target)}"><td>${esc(r.target)}</td><td>${esc(r.kind)}</td><td colspan="4" class="err">n/a: ${esc(r.error)}</td></tr>`,
+  );
+  byId('estimates').innerHTML = rows.length ? `<table><thead><tr><th>target</th><th>kind</th><th>latency / inference</th><th>energy / inference</th><th>MACs</th><th>batch</th></tr></thead><tbody>${rows.join('')}</tbody></table>` : '<p>Pick a target above.</p>';
+  byId('estimate-json').textContent = est ? JSON.stringify(est, null, 2) : '';
+}
+
+function show(a: Analysis): void {
+  showProblems(a.diagnostics);
+  document.body.dataset.state = a.module ? 'ok' : 'error';
+  if (!a.module) return; // keep the last good graph and estimates on screen while the text is broken
+  byId('graph').innerHTML = graphSvg(a.module);
+  showEstimate(a.estimate);
+  byId('maps').innerHTML = a.maps.map((m) => `<h3>Partition map: ${esc(m.target)}</h3><div class="map">${m.svg.replace(/^<\?xml[^>]*>\s*/, '')}</div>`).join('');
+}
+
+/** The linter is the debounced analysis: CodeMirror runs it once typing pauses for `delay` ms. */
+const kilnLinter = linter(
+  (view) => {
+    let a: Analysis;
+    try {
+      a = playground.analyse(view.state.doc.toString(), [...chosen]);
+    } catch (e) {
+      // A crash here is a Kiln bug: say so on the page rather than freeze the last result.
+      a = { diagnostics: [{ severity: 'error', code: 'internal', message: `internal error (a bug in Kiln): ${(e as Error).message}` }], maps: [] };
+    }
+    show(a);
+    document.body.dataset.analysed = String(Number(document.body.dataset.analysed ?? 0) + 1);
+    return a.diagnostics.filter((d) => d.pos?.file === SOURCE_FILE).map((d): CmDiagnostic => ({
+      ...range(view.state.doc, d),
+      severity: d.severity === 'note' ? 'info' : d.severity,
+      source: 'kiln',
+      message: d.hint ? `${d.message}\nhint: ${d.hint}` : d.message,
+    }));
+  },
+  { delay: 300 },
+);
+
+const view = new EditorView({
+  parent: byId('editor'),
+  state: EditorState.create({
+    doc: data.text,
+    extensions: [lineNumbers(), history(), keymap.of([...defaultKeymap, ...historyKeymap]), kilnHighlight, kilnLinter, lintGutter()],
+  }),
+});
+
+byId('presets').innerHTML = [...playground.presets.values()].map((t) =>
+  `<label><input type="checkbox" value="${esc(t.name)}"${chosen.has(t.name) ? ' checked' : ''}> ${esc(t.name)} <small>(${esc(t.kind)})</small></label>`).join(' ');
+byId('presets').addEventListener('change', (e) => {
+  const box = e.target as HTMLInputElement;
+  if (box.checked) chosen.add(box.value);
+  else chosen.delete(box.value);
+  forceLinting(view);
+});
