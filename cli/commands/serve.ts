@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readInputText } from '../../compiler/io/read-input.ts';
 import { packagePath } from '../../compiler/io/package-root.ts';
-import { isPresetName, presets, unknownTargetHint } from '../../targets/resolve.ts';
+import { didYouMean } from '../../compiler/lang/diagnostics.ts';
+import { isPresetName, presets } from '../../targets/resolve.ts';
 import { UsageError } from '../args.ts';
 import { bundlePlayground, playgroundPage, presetTexts } from '../playground/page.ts';
 import { wholeNumber, type CommandIo } from './train.ts';
@@ -62,10 +63,12 @@ export async function startPlayground(opts: { text: string; targets: readonly st
 export function runServe(a: ServeArgs, io: CommandIo): Promise<number> {
   const port = wholeNumber('serve', '--port', a.port, 0) ?? 8080;
   if (port > 65535) throw new UsageError(`kiln serve: --port takes a port number 0-65535, not '${a.port}'`);
+  const names = [...presets().keys()];
   for (const t of a.targets) {
     // The page prices on presets only: a target file would need the disk the browser cannot read.
-    if (!isPresetName(t)) throw new UsageError(`kiln serve: --target takes a preset name in the playground, not '${t}'\n  hint: ${unknownTargetHint(t)}`);
-    if (!presets().has(t)) throw new UsageError(`kiln serve: unknown target '${t}'\n  hint: ${unknownTargetHint(t)}`);
+    const hint = [didYouMean(t, names), `presets: ${names.join(', ')}`].filter(Boolean).join(' ');
+    if (!isPresetName(t)) throw new UsageError(`kiln serve: --target takes a preset name (the page has no target files), not '${t}'\n  hint: ${hint}`);
+    if (!presets().has(t)) throw new UsageError(`kiln serve: unknown target '${t}'\n  hint: ${hint}`);
   }
   const text = readInputText(a.file ?? packagePath('examples', 'mlp.kiln'), { what: 'network' });
   return startPlayground({ text, targets: a.targets.length ? a.targets : DEFAULT_TARGETS, port }).then((p) => {

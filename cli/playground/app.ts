@@ -17,11 +17,11 @@ import { esc } from '../../targets/neuromorphic/map-svg/xml.ts';
 import { succeeded, type EstimateJson } from '../report/report-data.ts';
 import { graphSvg } from './graph-svg.ts';
 import { kilnHighlight } from './highlight.ts';
-import { Playground, SOURCE_FILE, type Analysis } from './session.ts';
+import { Playground, SOURCE_FILE, type Analysis, type PresetFiles } from './session.ts';
 
 /** What the server puts in the page (cli/playground/page.ts). */
 interface PageData {
-  presets: Record<string, string>;
+  presets: PresetFiles;
   text: string;
   targets: string[];
 }

@@ -10,11 +10,12 @@ import { packagePath } from '../../compiler/io/package-root.ts';
 import { baseName } from '../../compiler/lang/source-host.ts';
 import { PRESET_DIR } from '../../targets/resolve.ts';
 import { embedJson } from '../report/report-data.ts';
+import type { PresetFiles } from './session.ts';
 
-/** Every shipped preset file by name, as the browser's in-memory host holds them. */
-export function presetTexts(): Record<string, string> {
+/** Every shipped preset file, as the browser's in-memory host holds them. */
+export function presetTexts(): PresetFiles {
   const host = nodeHost();
-  return Object.fromEntries(host.kilnFiles(PRESET_DIR).map((f) => [baseName(f), host.readFile(f)]));
+  return { dir: PRESET_DIR, files: Object.fromEntries(host.kilnFiles(PRESET_DIR).map((f) => [baseName(f), host.readFile(f)])) };
 }
 
 export async function bundlePlayground(): Promise<string> {
@@ -43,7 +44,7 @@ table{border-collapse:collapse}th,td{padding:0.2em 0.6em;border-bottom:1px solid
 .kiln-keyword{color:#708;font-weight:bold}.kiln-op{color:#05a}.kiln-number{color:#164}.kiln-unit{color:#164;font-style:italic}
 .kiln-string{color:#a11}.kiln-comment{color:#888;font-style:italic}.kiln-arrow{color:#708}`;
 
-export function playgroundPage(data: { presets: Record<string, string>; text: string; targets: string[] }): string {
+export function playgroundPage(data: { presets: PresetFiles; text: string; targets: string[] }): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Kiln playground</title><style>${STYLE}</style></head>
 <body>

@@ -13,9 +13,17 @@ import { loadPresets } from '../../targets/presets.ts';
 import { partitionMaps } from '../report/partition-maps.ts';
 import { estimateJson, type EstimateJson } from '../report/report-data.ts';
 
-/** The editor's file, and the folder the preset files sit in (what `extends NAME` looks in). */
+/** The editor's file. */
 export const SOURCE_FILE = 'playground.kiln';
-export const PRESET_FOLDER = 'presets';
+
+/**
+ * The shipped preset files: their folder as the server names it (so every price's source, e.g.
+ * `…/targets/presets/avx2-laptop.kiln:33:5`, reads as on the command line) and their texts by file name.
+ */
+export interface PresetFiles {
+  dir: string;
+  files: Record<string, string>;
+}
 
 export interface Analysis {
   /** Errors and warnings of the text; those with a position in SOURCE_FILE are drawn in the editor. */
@@ -42,12 +50,13 @@ export function memoryHost(files: ReadonlyMap<string, string>): SourceHost {
 
 export class Playground {
   private readonly presetFiles: Map<string, string>;
+  private readonly presetDir: string;
   readonly presets: Map<string, TargetDescription>;
 
-  /** `presetTexts`: file name → text of every file in targets/presets/. */
-  constructor(presetTexts: Readonly<Record<string, string>>) {
-    this.presetFiles = new Map(Object.entries(presetTexts).map(([f, t]) => [`${PRESET_FOLDER}/${f}`, t]));
-    this.presets = loadPresets(PRESET_FOLDER, memoryHost(this.presetFiles));
+  constructor(shipped: PresetFiles) {
+    this.presetDir = shipped.dir;
+    this.presetFiles = new Map(Object.entries(shipped.files).map(([f, t]) => [`${shipped.dir}/${f}`, t]));
+    this.presets = loadPresets(shipped.dir, memoryHost(this.presetFiles));
   }
 
   /** Compile `text` and price it on the named presets, as `kiln estimate FILE --target T… --json` would. */
@@ -56,7 +65,7 @@ export class Playground {
     let module: Module;
     let diagnostics: Diagnostic[];
     try {
-      ({ module, diagnostics } = compileKiln(SOURCE_FILE, undefined, host, { libraries: [PRESET_FOLDER] }));
+      ({ module, diagnostics } = compileKiln(SOURCE_FILE, undefined, host, { libraries: [this.presetDir] }));
     } catch (e) {
       if (e instanceof KilnError) return { diagnostics: e.diagnostics, maps: [] };
       throw e;
