@@ -1,0 +1,104 @@
+/**
+ * The playground end to end in a real browser: `kiln serve` (the bundle a user runs) on a free
+ * port, Chromium through playwright-core; type a network with a mistake, see the diagnostic the
+ * command line gives at the same place, fix it, and read back exactly what `kiln estimate --json`
+ * prints for the same text. Skipped, saying why, only where no chromium binary exists.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/driver.ts';
+import { fmtJ } from '../../targets/config.ts';
+import { chromiumPath, launchChromium, NO_BROWSER } from '../helpers/browser.ts';
+import { TINY_SNN } from '../helpers/tiny-snn.ts';
+import { removeTempFiles, runMain, tempFiles } from '../helpers/cli.ts';
+import { repoRoot } from '../helpers/paths.ts';
+
+afterAll(removeTempFiles);
+
+if (!chromiumPath) {
+  console.warn(`playground.browser.test.ts skipped: ${NO_BROWSER}`);
+  it.skip(`drives the playground in chromium — skipped: ${NO_BROWSER}`, () => {});
+}
+
+const TARGETS = ['avx2_laptop', 'loihi_1chip'];
+
+/** `kiln serve --port 0`, resolved with the URL it prints once it listens. */
+function serve(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/kiln.js'), 'serve', '--port', '0', ...TARGETS.flatMap((t) => ['--target', t])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      out += s;
+      const m = /Kiln playground: (http:\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.on('exit', (code) => reject(new Error(`kiln serve exited ${code} before listening: ${err}`)));
+  });
+}
+
+/** Replace the editor's whole text, as a user pasting it would. */
+async function setText(page: Page, text: string): Promise<void> {
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(text);
+}
+
+describe.skipIf(!chromiumPath)('the playground in chromium', () => {
+  let browser: Browser;
+  let server: { child: ChildProcess; url: string };
+  beforeAll(async () => {
+    [browser, server] = await Promise.all([launchChromium(), serve()]);
+  }, 30_000);
+  afterAll(async () => {
+    await browser?.close();
+    if (server?.child.exitCode === null) server.child.kill('SIGKILL');
+  });
+
+  it('shows a located diagnostic as you type, then the estimate kiln estimate --json prints', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-analysed]');
+    expect(await page.locator('#presets input:checked').evaluateAll((xs) => xs.map((x) => (x as HTMLInputElement).value))).toEqual(TARGETS);
+
+    const bad = TINY_SNN.replace('-> lif\n  y', '-> lfi\n  y');
+    await setText(page, bad);
+    // The mistake is underlined where the command line places it, and listed in its words.
+    const mark = page.locator('.cm-lintRange-error');
+    await mark.first().waitFor();
+    expect(await mark.allTextContents()).toEqual(['lfi']);
+    const dir = tempFiles({ 'bad.kiln': bad, 's.kiln': TINY_SNN });
+    const check = runMain(['check', path.join(dir, 'bad.kiln')]);
+    const cliError = /bad\.kiln:(\d+:\d+: error: [^\n]*)/.exec(check.err)![1]!;
+    expect(await page.locator('#problems li.error').first().textContent()).toContain(`playground.kiln:${cliError}`);
+    expect(await page.locator('body').getAttribute('data-state')).toBe('error');
+
+    await setText(page, TINY_SNN);
+    await page.waitForSelector('body[data-state="ok"]');
+    await expect.poll(() => mark.count()).toBe(0);
+    const cli = JSON.parse(runMain(['estimate', path.join(dir, 's.kiln'), ...TARGETS.flatMap((t) => ['--target', t]), '--json']).out) as { results: { target: string; summary: { per_inference: { energy_j: number } } }[] };
+    await expect.poll(async () => JSON.parse((await page.locator('#estimate-json').textContent()) || '{}') as unknown).toEqual(cli);
+    // The table shows the same figures, formatted as the reports format them.
+    for (const r of cli.results) {
+      expect(await page.locator(`#estimates tr[data-target="${r.target}"] td:nth-child(4)`).textContent()).toBe(fmtJ(r.summary.per_inference.energy_j));
+    }
+    const nodes = Object.keys(compile(path.join(dir, 's.kiln')).module.nodes);
+    expect(await page.locator('#graph svg g[data-node]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-node')))).toEqual(nodes);
+    expect(await page.locator('#maps .map > svg').count()).toBe(1);
+    expect(problems).toEqual([]);
+  }, 30_000);
+
+  it('stops on Ctrl-C (SIGINT) with status 0', async () => {
+    const exited = new Promise<number | null>((resolve) => server.child.on('exit', resolve));
+    server.child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+});
