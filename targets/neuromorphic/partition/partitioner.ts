@@ -37,6 +37,8 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
     bisect: { tries: effort === 'fast' ? 6 : 12, fm: { passes: 4, maxFruitless: 200 } },
     initialOnSynapseGraph: false,
     beta: 0,
+    vcycles: 0,
+    vcycleContraction: 160,
   };
   const rb: EngineConfig = { ...main, contraction: 80, bisect: { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 } };
   return { main, rb };
