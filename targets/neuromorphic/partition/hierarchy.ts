@@ -58,8 +58,9 @@ function weights(h: Hypergraph, vs?: Int32Array): Float64Array {
 
 /**
  * The sub-hypergraph of the vertices in `vs` (all of one chip): nets keep their pins there; a net
- * whose source is elsewhere becomes sourceless (weighted by `foreignWeight`); nets left with fewer
- * than two pins are dropped, since their cost no longer depends on the cores.
+ * whose source is elsewhere becomes sourceless (weighted by `foreignWeight`). Its messages summed
+ * over the chips are the whole partition's (with weight 1), so a sourced net left with one pin is
+ * dropped (it costs nothing) but a sourceless one is kept (it costs one message whatever the cores).
  */
 export function chipSubHypergraph(h: Hypergraph, chipOfVertex: Int32Array, chip: number, vs: Int32Array, foreignWeight = 1): Hypergraph {
   const local = new Int32Array(h.nv).fill(-1);
@@ -73,14 +74,15 @@ export function chipSubHypergraph(h: Hypergraph, chipOfVertex: Int32Array, chip:
     const end = h.eptr[e + 1]!;
     const start = pins.length;
     for (let i = s; i < end; i++) if (chipOfVertex[h.pins[i]!] === chip) pins.push(local[h.pins[i]!]!);
-    if (pins.length - start < 2) {
+    const foreign = !h.sourceless?.[e] && chipOfVertex[h.pins[s]!] !== chip;
+    const flagged = foreign || h.sourceless?.[e] === 1;
+    if (pins.length - start < (flagged ? 1 : 2)) {
       pins.length = start;
       continue;
     }
-    const foreign = !h.sourceless?.[e] && chipOfVertex[h.pins[s]!] !== chip;
     const w = h.ewgt ? h.ewgt[e]! : 1;
     ewgt.push(foreign ? w * foreignWeight : w);
-    flags.push(h.sourceless?.[e] || foreign ? 1 : 0);
+    flags.push(flagged ? 1 : 0);
     eptr.push(pins.length);
   }
   return {
@@ -138,17 +140,22 @@ export function partitionHierarchical(h: Hypergraph, o: HierarchicalOptions, tun
 }
 
 /**
- * The flat alternative: k cores directly, then the cores packed onto chips by partitioning the
- * quotient hypergraph (one vertex per core) into chips of coresPerChip cores, minimising the
- * (λ−1) messages between chips.
+ * Packs the cores of a flat partition onto chips of coresPerChip cores: a partition of the
+ * quotient hypergraph (one vertex per core) into chips, minimising the (λ−1) messages between
+ * chips. Returns the chip of every core.
  */
+export function packCores(h: Hypergraph, parts: Int32Array, k: number, coresPerChip: number, seed = 1): Int32Array {
+  const chips = Math.ceil(k / coresPerChip);
+  if (chips === 1) return new Int32Array(k);
+  const q = quotientHypergraph(h, parts, k);
+  const limits = Float64Array.from({ length: chips }, (_, c) => Math.min(coresPerChip, k - c * coresPerChip));
+  return partitionHypergraph(q, { k: chips, seed, balance: false, capacity: { names: ['cores'], perVertex: new Float64Array(k).fill(1), limits } }).parts;
+}
+
+/** The flat alternative: k cores directly, then packCores. */
 export function partitionFlatPacked(h: Hypergraph, o: HierarchicalOptions, tuning: EngineTuning = {}): HierarchicalResult {
   const { chips, eps } = checkOptions(h, o);
   const seed = o.seed ?? 1;
   const parts = partitionHypergraph(h, { k: o.k, epsilon: eps, seed, effort: o.effort }, tuning).parts;
-  if (chips === 1) return { parts, k: o.k, chipOf: chipOfCores(o.k, o.coresPerChip), chips };
-  const q = quotientHypergraph(h, parts, o.k);
-  const limits = Float64Array.from({ length: chips }, (_, c) => Math.min(o.coresPerChip, o.k - c * o.coresPerChip));
-  const chipOf = partitionHypergraph(q, { k: chips, seed, balance: false, capacity: { names: ['cores'], perVertex: new Float64Array(o.k).fill(1), limits } }).parts;
-  return { parts, k: o.k, chipOf, chips };
+  return { parts, k: o.k, chipOf: packCores(h, parts, o.k, o.coresPerChip, seed), chips };
 }
