@@ -40,18 +40,11 @@ function greedyGrow(h: EngineHypergraph, target0: Float64Array, limits: Float64A
     for (let j = 0; j < d; j++) if (load0[j]! + w[v * d + j]! > limits[j]!) return false;
     return true;
   };
-  // Vertices without nets cost nothing on either side: they go before any frontier vertex whose
-  // move would cut a net (else, with no slack, FM cannot undo that move: it would need to trade
-  // the two vertices at once).
-  const free: number[] = [];
-  for (let v = nv - 1; v >= 0; v--) if (vptr[v + 1] === vptr[v]) free.push(v);
   let moved = 0;
   let guard = 0;
   while (!reached() && moved < nv && guard++ < 4 * nv) {
     let v: number;
-    while (free.length > 0 && part[free[free.length - 1]!] === 0) free.pop();
-    if (heap.size > 0 && (heap.topKey() >= 0 || free.length === 0)) v = heap.pop();
-    else if (free.length > 0 && heap.size > 0) v = free.pop()!;
+    if (heap.size > 0) v = heap.pop();
     else {
       // A new component (or the start): a random vertex still on side 1.
       let start = rng.int(nv);
