@@ -69,7 +69,7 @@ export function runKahypar(h: Hypergraph, k: number, opts: KahyparOptions = {}):
     }
     // The last "(k-1)" line is the final partition's; the first is the initial partition's.
     const km1 = [...r.stdout.matchAll(/\(k-1\)\s*\(minimize\)\s*=\s*(\d+)/g)].pop();
-    const time = /Partition time\s*=\s*([\d.e+-]+)s/.exec(r.stdout);
+    const time = /Partition time\s*=\s*([\d.e+-]+)\s*s/.exec(r.stdout);
     const cpu = /KILN-CPU ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
     if (!km1) throw new KilnError(error('kahypar', 'KaHyPar printed no "(k-1)" line', undefined, `its output ended:\n${r.stdout.slice(-2000)}`));
     // KaHyPar names its output after ε printed with trailing zeros removed (0.03 → "0.03").

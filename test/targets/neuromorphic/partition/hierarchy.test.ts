@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../../compiler/lang/diagnostics.ts';
 import { chipSubHypergraph, packCores, partitionHierarchical } from '../../../../targets/neuromorphic/partition/hierarchy.ts';
+import { kahyparMissing } from '../../../../targets/neuromorphic/partition/kahypar.ts';
 import { partitionHypergraph } from '../../../../targets/neuromorphic/partition/partitioner.ts';
 import { scorePartition } from '../../../../targets/neuromorphic/partition/score.ts';
 import { BENCH_SNNS, generateSnn } from '../../../../targets/neuromorphic/partition/snn-generator.ts';
@@ -80,5 +81,12 @@ describe('V-cycles', () => {
     expect(full.objective).toBeLessThanOrEqual(one.objective);
     expect(s.imbalance).toBeLessThanOrEqual(0.03 + 1e-9);
     expect(partitionHypergraph(h, { k: 8, seed: 3 }).parts).toEqual(full.parts);
+  });
+});
+
+describe('KaHyPar runner', () => {
+  it('says why KaHyPar cannot run instead of failing', () => {
+    expect(kahyparMissing({ binary: '/nonexistent/KaHyPar', preset: 'x.ini' })).toMatch(/not installed.*KAHYPAR/);
+    expect(kahyparMissing({ binary: 'node', preset: '/nonexistent/km1.ini' })).toMatch(/KAHYPAR_PRESET/);
   });
 });
