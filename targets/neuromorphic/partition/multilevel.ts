@@ -188,7 +188,9 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
   // groups of vertices that the first hierarchy split. Refinement never raises the objective.
   for (let cycle = 0; cycle < cfg.vcycles && k > 2 && st.feasible(); cycle++) {
     const before = st.objective;
-    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction }, st.part);
+    // A copy: with no level to contract, the coarsest partition is this array, and refining it
+    // must not change the state kept if the cycle is rejected.
+    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction }, st.part.slice());
     const next = uncoarsen(hv, hv.coarsePart!, k, limits, rng, cfg, true);
     if (next.feasible() && next.objective <= before) st = next;
     if (before - st.objective < cfg.lpMinGain * before) break;
