@@ -99,15 +99,15 @@ try {
       runKiln('kiln-hypergraph', () => partitionHypergraph(net.hypergraph, { k, seed }).parts);
       if (k > coresPerChip) runKiln('kiln-hierarchical', () => partitionHierarchical(net.hypergraph, { k, coresPerChip, seed }));
       if (withGraphKiln) runKiln('kiln-graph', () => partitionGraph(net.graph, { k, seed }).parts);
-      const kh = rows.find((x) => x.graph === name && x.k === k && x.tool === 'kahypar')?.score;
-      const kiln = rows.find((x) => x.graph === name && x.k === k && x.tool === 'kiln-hypergraph')?.score;
-      if (kh && kiln) console.log(`  k=${k} kiln-hypergraph / KaHyPar messages ${(kiln.spikeMessages! / kh.spikeMessages!).toFixed(4)}`);
       for (const r of rows.filter((x) => x.graph === name && x.k === k)) {
         const s = r.score;
         console.log(
           `  k=${k} ${r.tool.padEnd(16)} messages ${fmt(s.spikeMessages)}${ratio(s.spikeMessages, metis?.spikeMessages)}  inter-chip ${fmt(s.interChipMessages)}${ratio(s.interChipMessages, metis?.interChipMessages)}  edge cut ${fmt(s.edgeCut)}${ratio(s.edgeCut, metis?.edgeCut)}  imbalance ${s.imbalance.toFixed(3)}  time ${r.seconds}${r.note}`,
         );
       }
+      const kh = rows.find((x) => x.graph === name && x.k === k && x.tool === 'kahypar')?.score;
+      const kiln = rows.find((x) => x.graph === name && x.k === k && x.tool === 'kiln-hypergraph')?.score;
+      if (kh && kiln) console.log(`  k=${k} kiln-hypergraph / KaHyPar messages ${(kiln.spikeMessages! / kh.spikeMessages!).toFixed(4)}`);
     }
   }
 } finally {
