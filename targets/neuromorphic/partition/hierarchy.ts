@@ -15,7 +15,7 @@
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 import { partitionHypergraph, type EngineTuning } from './partitioner.ts';
 import { quotientHypergraph } from './quotient.ts';
-import type { Hypergraph, PartitionOptions } from './types.ts';
+import type { CapacitySpec, Hypergraph, PartitionOptions } from './types.ts';
 
 export interface HierarchicalOptions {
   /** Cores in all. */
@@ -31,6 +31,11 @@ export interface HierarchicalOptions {
    * more messages in all (docs/partitioning.md); 1 minimises the plain message count.
    */
   readonly interChipWeight?: number;
+  /**
+   * Per-core resource limits (one limit per dimension, every core alike) instead of the ε
+   * balance: the neuromorphic mapper's neurons, axons and synapse words.
+   */
+  readonly capacity?: CapacitySpec;
 }
 
 export interface HierarchicalResult {
@@ -105,21 +110,58 @@ function checkOptions(h: Hypergraph, o: HierarchicalOptions): { chips: number; e
 }
 
 /**
- * Chips first, minimising (λ−1) across chips with chip c holding at most its cores' share of the
- * weight (half of ε, so each chip keeps slack to balance its cores); then each chip into its cores
- * with the core limit (1+ε)·⌈total/k⌉ of the flat partition.
+ * What a chip may hold in each dimension. With ε balance: its cores' share of the weight with
+ * half of ε, so each chip keeps slack to balance its cores. With capacities: 90% of its cores'
+ * limits, or more (up to 100%) when the cores are on average fuller than that — packing a
+ * chip's vertices into cores loses some room, and the within-chip partition must still fit.
+ */
+function chipLimits(h: Hypergraph, o: HierarchicalOptions, chips: number, eps: number, coresOf: (c: number) => number): { perVertex: Float64Array; limits: Float64Array; names: readonly string[] } {
+  if (o.capacity) {
+    const d = o.capacity.names.length;
+    const total = new Float64Array(d);
+    for (let i = 0; i < h.nv * d; i++) total[i % d]! += o.capacity.perVertex[i]!;
+    const limits = new Float64Array(chips * d);
+    for (let c = 0; c < chips; c++) {
+      for (let j = 0; j < d; j++) {
+        const lim = Number(o.capacity.limits[j]);
+        limits[c * d + j] = coresOf(c) * Math.min(lim, Math.max(0.9 * lim, (1 + eps) * (total[j]! / o.k)));
+      }
+    }
+    return { perVertex: o.capacity.perVertex, limits, names: o.capacity.names };
+  }
+  const w = weights(h);
+  const total = w.reduce((a, b) => a + b, 0);
+  const coreLimit = (1 + eps) * Math.ceil(total / o.k);
+  const limits = Float64Array.from({ length: chips }, (_, c) => Math.min(coresOf(c) * coreLimit, coresOf(c) * (total / o.k) * (1 + eps / 2)));
+  return { perVertex: w, limits, names: ['weight'] };
+}
+
+/** The limits of one chip's cores, over the rows of `vs`. */
+function coreCapacity(h: Hypergraph, o: HierarchicalOptions, eps: number, vs: Int32Array, sub: Hypergraph): CapacitySpec {
+  if (o.capacity) {
+    const d = o.capacity.names.length;
+    const perVertex = new Float64Array(vs.length * d);
+    vs.forEach((v, i) => perVertex.set(o.capacity!.perVertex.subarray(v * d, v * d + d), i * d));
+    return { names: o.capacity.names, perVertex, limits: Array.from({ length: d }, (_, j) => Number(o.capacity!.limits[j])) };
+  }
+  const total = weights(h).reduce((a, b) => a + b, 0);
+  return { names: ['weight'], perVertex: weights(sub), limits: [(1 + eps) * Math.ceil(total / o.k)] };
+}
+
+/**
+ * Chips first, minimising (λ−1) across chips under the chip limits above; then each chip into
+ * its cores under the core limits ((1+ε)·⌈total/k⌉ as in the flat partition, or the capacities).
  */
 export function partitionHierarchical(h: Hypergraph, o: HierarchicalOptions, tuning: EngineTuning = {}): HierarchicalResult {
   const { chips, eps } = checkOptions(h, o);
   const { k, coresPerChip } = o;
   const seed = o.seed ?? 1;
-  const w = weights(h);
-  const total = w.reduce((a, b) => a + b, 0);
-  const coreLimit = (1 + eps) * Math.ceil(total / k);
   const coresOf = (c: number) => Math.min(coresPerChip, k - c * coresPerChip);
-  if (chips === 1) return { parts: partitionHypergraph(h, { k, epsilon: eps, seed, effort: o.effort }, tuning).parts, k, chipOf: chipOfCores(k, coresPerChip), chips };
-  const chipLimits = Float64Array.from({ length: chips }, (_, c) => Math.min(coresOf(c) * coreLimit, coresOf(c) * (total / k) * (1 + eps / 2)));
-  const byChip = partitionHypergraph(h, { k: chips, seed, effort: o.effort, balance: false, capacity: { names: ['weight'], perVertex: w, limits: chipLimits } }, tuning).parts;
+  if (chips === 1) {
+    const flat = o.capacity ? { k, seed, effort: o.effort, capacity: o.capacity } : { k, epsilon: eps, seed, effort: o.effort };
+    return { parts: partitionHypergraph(h, flat, tuning).parts, k, chipOf: chipOfCores(k, coresPerChip), chips };
+  }
+  const byChip = partitionHypergraph(h, { k: chips, seed, effort: o.effort, balance: false, capacity: chipLimits(h, o, chips, eps, coresOf) }, tuning).parts;
   const parts = new Int32Array(h.nv);
   const members: number[][] = Array.from({ length: chips }, () => []);
   for (let v = 0; v < h.nv; v++) members[byChip[v]!]!.push(v);
@@ -133,7 +175,7 @@ export function partitionHierarchical(h: Hypergraph, o: HierarchicalOptions, tun
       continue;
     }
     const sub = chipSubHypergraph(h, byChip, c, vs, o.interChipWeight ?? 4);
-    const r = partitionHypergraph(sub, { k: Math.min(n, vs.length), seed, effort: o.effort, balance: false, capacity: { names: ['weight'], perVertex: weights(sub), limits: [coreLimit] } }, tuning);
+    const r = partitionHypergraph(sub, { k: Math.min(n, vs.length), seed, effort: o.effort, balance: false, capacity: coreCapacity(h, o, eps, vs, sub) }, tuning);
     vs.forEach((v, i) => (parts[v] = first + r.parts[i]!));
   }
   return { parts, k, chipOf: chipOfCores(k, coresPerChip), chips };

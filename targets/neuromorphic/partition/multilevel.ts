@@ -191,6 +191,10 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
     // A copy: with no level to contract, the coarsest partition is this array, and refining it
     // must not change the state kept if the cycle is rejected.
     const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction }, st.part.slice());
+    // Without a coarser level a cycle would only repeat the label propagation that just
+    // converged: on the mapper's small hypergraphs (spiking_cnn, 964 vertices into 67 cores)
+    // three such cycles cost 0.75 of 3.1 CPU s and changed nothing.
+    if (hv.levels.length === 1) break;
     const next = uncoarsen(hv, hv.coarsePart!, k, limits, rng, cfg, true);
     if (next.feasible() && next.objective <= before) st = next;
     if (before - st.objective < cfg.lpMinGain * before) break;
