@@ -5,6 +5,11 @@
  *
  *   npx tsx bench/partition.ts [--graphs dvs-5k,dvs-33k] [--k 64,128,256] [--seed 1]
  *                              [--cores-per-chip 128] [--out table.md] [--no-graph-kiln]
+ *                              [--kiln examples/spiking_cnn.kiln,bench/networks/unet_spiking.kiln]
+ *
+ * `--kiln` adds .kiln spiking networks (what `kiln convert` writes, or hand-written ones) at the
+ * neuron level, every net of weight 1 — a uniform firing rate, which scales every partitioner's
+ * objective alike; `--graphs none` leaves the generated ones out.
  *
  * KaHyPar runs when `KAHYPAR` (or `KaHyPar` on the PATH) and `KAHYPAR_PRESET` are set
  * (docs/partitioning.md says how to build it); otherwise the run says it skipped it.
@@ -24,13 +29,18 @@ import { writeMetisGraphFile } from '../targets/neuromorphic/partition/metis-for
 import { partitionGraph, partitionHypergraph } from '../targets/neuromorphic/partition/partitioner.ts';
 import { scorePartition, type PartitionScore } from '../targets/neuromorphic/partition/score.ts';
 import { BENCH_SNNS, generateSnn } from '../targets/neuromorphic/partition/snn-generator.ts';
+import { synapseGraphOf } from '../targets/neuromorphic/partition/synapse-graph.ts';
+import type { Graph, Hypergraph } from '../targets/neuromorphic/partition/types.ts';
+import { neuronGraph } from '../targets/neuromorphic/neuron-graph.ts';
+import { compile } from '../compiler/driver.ts';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
 }
 
-const graphs = arg('graphs', BENCH_SNNS.map((s) => s.name).join(',')).split(',');
+const graphs = arg('graphs', BENCH_SNNS.map((s) => s.name).join(',')).split(',').filter((g) => g !== 'none');
+const kilnFiles = process.argv.includes('--kiln') ? arg('kiln', '').split(',').filter(Boolean) : [];
 const ks = arg('k', '64,128,256').split(',').map(Number);
 const seed = Number(arg('seed', '1'));
 const coresPerChip = Number(arg('cores-per-chip', '128'));
@@ -58,12 +68,29 @@ if (missing) console.log(`SKIPPING gpmetis: ${missing}`);
 const noKahypar = kahyparMissing();
 if (noKahypar) console.log(`SKIPPING KaHyPar: ${noKahypar}`);
 
+interface BenchNet { name: string; neurons: number; synapses: number; graph: Graph; hypergraph: Hypergraph }
+
+/** A .kiln spiking network at batch 1, one vertex per neuron, one net per presynaptic neuron. */
+function kilnNetwork(file: string): BenchNet {
+  const m = compile(file, { overrides: new Map([['batch', 1]]) }).module;
+  const g = neuronGraph(m, { maxNeurons: 1 });
+  const { eptr, pins, sourceless } = g.nets;
+  const hypergraph: Hypergraph = { nv: g.nv, ne: eptr.length - 1, eptr, pins, ewgt: new Float64Array(eptr.length - 1).fill(1), sourceless };
+  return { name: path.basename(file, '.kiln'), neurons: g.nv, synapses: g.synapses, graph: synapseGraphOf(hypergraph), hypergraph };
+}
+
+function network(name: string): BenchNet {
+  if (name.endsWith('.kiln')) return kilnNetwork(name);
+  const spec = BENCH_SNNS.find((s) => s.name === name);
+  if (!spec) throw new Error(`unknown graph ${name}; known: ${BENCH_SNNS.map((s) => s.name).join(', ')}`);
+  return generateSnn(spec);
+}
+
 const tmp = mkdtempSync(path.join(tmpdir(), 'kiln-partition-bench-'));
 try {
-  for (const name of graphs) {
-    const spec = BENCH_SNNS.find((s) => s.name === name);
-    if (!spec) throw new Error(`unknown graph ${name}; known: ${BENCH_SNNS.map((s) => s.name).join(', ')}`);
-    const net = generateSnn(spec);
+  for (const source of [...graphs, ...kilnFiles]) {
+    const net = network(source);
+    const name = net.name;
     const input = { graph: net.graph, hypergraph: net.hypergraph };
     console.log(`\n${name}: ${net.neurons.toLocaleString('en-US')} neurons, ${net.synapses.toLocaleString('en-US')} synapses`);
     const file = path.join(tmp, `${name}.graph`);
