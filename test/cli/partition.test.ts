@@ -77,6 +77,31 @@ network w { timesteps 4  input x : f32[1, 2, 24, 24]  a = conv2d(x, 8, 3, pad = 
     expect(text.out).toMatch(/chosen: 8 chips, the least energy per inference of the counts that fit/);
   }, 120_000);
 
+  it('--hierarchy chooses chips first (default) or a flat partition; other values are usage errors', () => {
+    const dir = tempFiles({});
+    writeFileSync(path.join(dir, 'w.kiln'), `import "${path.relative(dir, path.join(presetsDir, 'loihi-32chip.kiln'))}"
+target small_cores extends loihi_32chip {
+  limit neurons 64
+}
+network w { timesteps 4  input x : f32[1, 2, 24, 24]  a = conv2d(x, 8, 3, pad = 1) -> lif  b = conv2d(a, 8, 3, pad = 1) -> lif  output b }
+`);
+    const args = ['partition', `${path.join(dir, 'w.kiln')}:w`, '--target', `${path.join(dir, 'w.kiln')}:small_cores`, '--rate', '0.05', '--json'];
+    type Summary = { chips_used: number; messages_per_timestep: { across_chips: number } };
+    const [chipsFirst, flat] = [[], ['--hierarchy', 'flat']].map((extra) => {
+      const r = runMain([...args, ...extra]);
+      expect(r.code, r.err).toBe(0);
+      return (JSON.parse(r.out) as { summary: Summary }).summary;
+    });
+    // Both span chips; which sends fewer across them is measured in chips-first.test.ts.
+    for (const s of [chipsFirst!, flat!]) {
+      expect(s.chips_used).toBeGreaterThan(1);
+      expect(s.messages_per_timestep.across_chips).toBeGreaterThan(0);
+    }
+    const bad = runMain([...args, '--hierarchy', 'chips']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--hierarchy takes chips-first or flat, not 'chips'/);
+  }, 120_000);
+
   it('on a terminal, progress is one line redrawn in place with the elapsed time, erased at the end', () => {
     let err = '', out = '';
     const code = runPartition({ source: snnPath, target: 'loihi_1chip', rate: '0.05', json: false, overrides: new Map() },
