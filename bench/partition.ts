@@ -1,29 +1,46 @@
 /**
- * Partitioning benchmark: gpmetis vs Kiln (hypergraph, λ−1) vs Kiln (graph, edge cut) on
- * generated spiking convolutional networks, all scored by one scorer.
+ * Partitioning benchmark: gpmetis and KaHyPar vs Kiln (hypergraph, λ−1; graph, edge cut; and,
+ * when k spans several chips, hierarchical chips-then-cores) on generated spiking convolutional
+ * networks, all scored by one scorer.
  *
  *   npx tsx bench/partition.ts [--graphs dvs-5k,dvs-33k] [--k 64,128,256] [--seed 1]
  *                              [--cores-per-chip 128] [--out table.md] [--no-graph-kiln]
+ *                              [--kiln examples/spiking_cnn.kiln,bench/networks/unet_spiking.kiln]
  *
+ * `--kiln` adds .kiln spiking networks (what `kiln convert` writes, or hand-written ones) at the
+ * neuron level, every net of weight 1 — a uniform firing rate, which scales every partitioner's
+ * objective alike; `--graphs none` leaves the generated ones out.
+ *
+ * KaHyPar runs when `KAHYPAR` (or `KaHyPar` on the PATH) and `KAHYPAR_PRESET` are set
+ * (docs/partitioning.md says how to build it); otherwise the run says it skipped it.
  * Times: Kiln's are wall and CPU time of the partition call in this process (the network is in
  * memory); gpmetis's are its own printed "Partitioning" time (METIS time, file I/O excluded) and
- * the wall time of the process. The machine may be shared: the load average is printed.
+ * the wall time of the process; KaHyPar's its own "Partition time" and the process's CPU time.
+ * The machine may be shared: the load average is printed.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gpmetisMissing, runGpmetis } from '../targets/neuromorphic/partition/gpmetis.ts';
+import { partitionHierarchical } from '../targets/neuromorphic/partition/hierarchy.ts';
+import { writeHmetisFile } from '../targets/neuromorphic/partition/hmetis-format.ts';
+import { kahyparMissing, runKahypar } from '../targets/neuromorphic/partition/kahypar.ts';
 import { writeMetisGraphFile } from '../targets/neuromorphic/partition/metis-format.ts';
 import { partitionGraph, partitionHypergraph } from '../targets/neuromorphic/partition/partitioner.ts';
 import { scorePartition, type PartitionScore } from '../targets/neuromorphic/partition/score.ts';
 import { BENCH_SNNS, generateSnn } from '../targets/neuromorphic/partition/snn-generator.ts';
+import { synapseGraphOf } from '../targets/neuromorphic/partition/synapse-graph.ts';
+import type { Graph, Hypergraph } from '../targets/neuromorphic/partition/types.ts';
+import { neuronGraph } from '../targets/neuromorphic/neuron-graph.ts';
+import { compile } from '../compiler/driver.ts';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
 }
 
-const graphs = arg('graphs', BENCH_SNNS.map((s) => s.name).join(',')).split(',');
+const graphs = arg('graphs', BENCH_SNNS.map((s) => s.name).join(',')).split(',').filter((g) => g !== 'none');
+const kilnFiles = process.argv.includes('--kiln') ? arg('kiln', '').split(',').filter(Boolean) : [];
 const ks = arg('k', '64,128,256').split(',').map(Number);
 const seed = Number(arg('seed', '1'));
 const coresPerChip = Number(arg('cores-per-chip', '128'));
@@ -48,17 +65,38 @@ const missing = gpmetisMissing();
 const load0 = loadavg();
 console.log(`partition benchmark — seed ${seed}, ε = 0.03, chips of ${coresPerChip} cores, load average ${load0.map((l) => l.toFixed(2)).join(' ')}`);
 if (missing) console.log(`SKIPPING gpmetis: ${missing}`);
+const noKahypar = kahyparMissing();
+if (noKahypar) console.log(`SKIPPING KaHyPar: ${noKahypar}`);
+
+interface BenchNet { name: string; neurons: number; synapses: number; graph: Graph; hypergraph: Hypergraph }
+
+/** A .kiln spiking network at batch 1, one vertex per neuron, one net per presynaptic neuron. */
+function kilnNetwork(file: string): BenchNet {
+  const m = compile(file, { overrides: new Map([['batch', 1]]) }).module;
+  const g = neuronGraph(m, { maxNeurons: 1 });
+  const { eptr, pins, sourceless } = g.nets;
+  const hypergraph: Hypergraph = { nv: g.nv, ne: eptr.length - 1, eptr, pins, ewgt: new Float64Array(eptr.length - 1).fill(1), sourceless };
+  return { name: path.basename(file, '.kiln'), neurons: g.nv, synapses: g.synapses, graph: synapseGraphOf(hypergraph), hypergraph };
+}
+
+function network(name: string): BenchNet {
+  if (name.endsWith('.kiln')) return kilnNetwork(name);
+  const spec = BENCH_SNNS.find((s) => s.name === name);
+  if (!spec) throw new Error(`unknown graph ${name}; known: ${BENCH_SNNS.map((s) => s.name).join(', ')}`);
+  return generateSnn(spec);
+}
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'kiln-partition-bench-'));
 try {
-  for (const name of graphs) {
-    const spec = BENCH_SNNS.find((s) => s.name === name);
-    if (!spec) throw new Error(`unknown graph ${name}; known: ${BENCH_SNNS.map((s) => s.name).join(', ')}`);
-    const net = generateSnn(spec);
+  for (const source of [...graphs, ...kilnFiles]) {
+    const net = network(source);
+    const name = net.name;
     const input = { graph: net.graph, hypergraph: net.hypergraph };
     console.log(`\n${name}: ${net.neurons.toLocaleString('en-US')} neurons, ${net.synapses.toLocaleString('en-US')} synapses`);
     const file = path.join(tmp, `${name}.graph`);
     if (!missing) writeMetisGraphFile(file, net.graph);
+    const hfile = path.join(tmp, `${name}.hgr`);
+    if (!noKahypar) writeHmetisFile(hfile, net.hypergraph);
     const kList = name === 'dvs-1m' && !process.argv.includes('--k') ? [...ks, 1024] : ks;
     for (const k of kList) {
       const base = { graph: name, neurons: net.neurons, synapses: net.synapses, k };
@@ -70,17 +108,23 @@ try {
         const agree = metis.edgeCut === r.edgecut ? '' : ` SCORER MISMATCH: gpmetis printed ${r.edgecut}`;
         rows.push({ ...base, tool: 'gpmetis', score: metis, seconds: `${r.partitionSeconds.toFixed(2)} (wall ${r.wallSeconds.toFixed(1)} with I/O)`, note: agree });
       }
-      const runKiln = (tool: string, f: () => Int32Array) => {
+      if (!noKahypar) {
+        const r = runKahypar(net.hypergraph, k, { seed, hypergraphFile: hfile });
+        rows.push({ ...base, tool: 'kahypar', score: scorePartition(input, r.parts, opts), seconds: `${r.partitionSeconds.toFixed(2)} (cpu ${r.cpuSeconds.toFixed(2)})`, note: '' });
+      }
+      const runKiln = (tool: string, f: () => Int32Array | { parts: Int32Array; chipOf: Int32Array }) => {
         const c0 = process.cpuUsage();
         const t0 = performance.now();
-        const parts = f();
+        const out = f();
         const wall = (performance.now() - t0) / 1000;
         const cpu = process.cpuUsage(c0);
-        const s = scorePartition(input, parts, opts);
+        const parts = out instanceof Int32Array ? out : out.parts;
+        const s = scorePartition(input, parts, out instanceof Int32Array ? opts : { k, chipOf: out.chipOf });
         rows.push({ ...base, tool, score: s, seconds: `${wall.toFixed(2)} (cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)})`, note: '' });
         return s;
       };
       runKiln('kiln-hypergraph', () => partitionHypergraph(net.hypergraph, { k, seed }).parts);
+      if (k > coresPerChip) runKiln('kiln-hierarchical', () => partitionHierarchical(net.hypergraph, { k, coresPerChip, seed }));
       if (withGraphKiln) runKiln('kiln-graph', () => partitionGraph(net.graph, { k, seed }).parts);
       for (const r of rows.filter((x) => x.graph === name && x.k === k)) {
         const s = r.score;
@@ -88,6 +132,9 @@ try {
           `  k=${k} ${r.tool.padEnd(16)} messages ${fmt(s.spikeMessages)}${ratio(s.spikeMessages, metis?.spikeMessages)}  inter-chip ${fmt(s.interChipMessages)}${ratio(s.interChipMessages, metis?.interChipMessages)}  edge cut ${fmt(s.edgeCut)}${ratio(s.edgeCut, metis?.edgeCut)}  imbalance ${s.imbalance.toFixed(3)}  time ${r.seconds}${r.note}`,
         );
       }
+      const kh = rows.find((x) => x.graph === name && x.k === k && x.tool === 'kahypar')?.score;
+      const kiln = rows.find((x) => x.graph === name && x.k === k && x.tool === 'kiln-hypergraph')?.score;
+      if (kh && kiln) console.log(`  k=${k} kiln-hypergraph / KaHyPar messages ${(kiln.spikeMessages! / kh.spikeMessages!).toFixed(4)}`);
     }
   }
 } finally {

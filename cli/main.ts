@@ -413,7 +413,7 @@ weights the quantized run uses. See docs/precision.md, "Export".
   },
   partition: {
     summary: 'map a spiking network onto a neuromorphic target\'s cores and chips, or K-way partition a METIS/hMETIS file',
-    usage: 'kiln partition SOURCE [--target T] [--chips N] [--parts K] [--imbalance 0.03] [--seed S] [--json] [--out PATH] [--mapping PATH] [--svg PATH] [--rate R | --rates FILE | --measure DATA [--checkpoint PATH] [--samples N] [--save-rates FILE]] [--sweep chips=1,2,4,8] [--effort fast|default|strong] [--strategy partition|greedy] [--set NAME=VALUE]…',
+    usage: 'kiln partition SOURCE [--target T] [--chips N] [--parts K] [--imbalance 0.03] [--seed S] [--json] [--out PATH] [--mapping PATH] [--svg PATH] [--rate R | --rates FILE | --measure DATA [--checkpoint PATH] [--samples N] [--save-rates FILE]] [--sweep chips=1,2,4,8] [--effort fast|default|strong] [--strategy partition|greedy] [--hierarchy chips-first|flat] [--set NAME=VALUE]…',
     help: `SOURCE is a .kiln spiking network (FILE.kiln:NETWORK), a METIS graph (.graph, .metis: vertex
 weights = neurons, edge weights = spike rates) or an hMETIS hypergraph (.hgr, .hmetis: one net per
 presynaptic neuron, its first pin, weight = its rate).
@@ -447,11 +447,14 @@ Without a target, --parts K gives a plain balanced K-way partition of a METIS or
   --effort E        fast, default or strong partitioning
   --strategy S      partition (default: minimise spike messages) or greedy (fill cores in layer
                     order, chip by chip, as nengo-loihi's Greedy allocator does: the baseline)
+  --hierarchy H     chips-first (default: a network over several chips is split into chips first,
+                    minimising inter-chip messages, then each chip into cores) or flat (cores at
+                    once, grouped onto chips afterwards)
   --set NAME=VALUE  override a network parameter`,
     flags: {
       '--target': { value: true }, '--chips': { value: true }, '--parts': { value: true }, '--imbalance': { value: true }, '--seed': { value: true }, '--json': {},
       '--out': { value: true }, '--mapping': { value: true }, '--svg': { value: true }, '--rate': { value: true }, '--rates': { value: true }, '--measure': { value: true },
-      '--checkpoint': { value: true }, '--samples': { value: true }, '--save-rates': { value: true }, '--sweep': { value: true }, '--effort': { value: true }, '--strategy': { value: true }, '--set': { value: true, repeat: true },
+      '--checkpoint': { value: true }, '--samples': { value: true }, '--save-rates': { value: true }, '--sweep': { value: true }, '--effort': { value: true }, '--strategy': { value: true }, '--hierarchy': { value: true }, '--set': { value: true, repeat: true },
     },
     async load() {
       const { runPartition } = await import('./commands/partition.ts');
@@ -460,7 +463,7 @@ Without a target, --parts K gives a plain balanced K-way partition of a METIS or
         return runPartition({
           source: single(args.positional, 'partition'), target: v('--target'), chips: v('--chips'), parts: v('--parts'), imbalance: v('--imbalance'), seed: v('--seed'),
           json: args.flags.has('--json'), out: v('--out'), mapping: v('--mapping'), svg: v('--svg'), rate: v('--rate'), ratesFile: v('--rates'), measure: v('--measure'),
-          checkpoint: v('--checkpoint'), samples: v('--samples'), saveRates: v('--save-rates'), sweep: v('--sweep'), effort: v('--effort'), strategy: v('--strategy'), overrides: parseOverrides(args.flags.get('--set'), 'partition'),
+          checkpoint: v('--checkpoint'), samples: v('--samples'), saveRates: v('--save-rates'), sweep: v('--sweep'), effort: v('--effort'), strategy: v('--strategy'), hierarchy: v('--hierarchy'), overrides: parseOverrides(args.flags.get('--set'), 'partition'),
         }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
       };
     },

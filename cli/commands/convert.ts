@@ -9,14 +9,15 @@ import { readInputText } from '../../compiler/io/read-input.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import { writeCheckpointAtomic } from '../../runtime/checkpoint.ts';
-import { accuracyOverTime } from '../../runtime/convert/accuracy-over-time.ts';
+import { scoresOverTime } from '../../runtime/convert/accuracy-over-time.ts';
+import { classAxis } from '../../runtime/autodiff/class-axis.ts';
 import { emitKiln } from '../../runtime/convert/emit-kiln.ts';
 import { type MaxpoolMode, prepareAnn } from '../../runtime/convert/prepare-ann.ts';
 import { buildSnn, thresholdLayers } from '../../runtime/convert/snn.ts';
 import { calibrateScales, formatNormalization, parseNormalization } from '../../runtime/convert/thresholds.ts';
 import { DATA_SPLIT, loadData } from '../../runtime/data/index.ts';
 import { initParams } from '../../runtime/interpreter.ts';
-import { evaluate } from '../../runtime/train.ts';
+import { evaluate, isSegmentationModel } from '../../runtime/train.ts';
 import { loadCheckpointInto, paramKey, paramMap } from '../../runtime/train/state.ts';
 import { prepare } from '../../runtime/train/setup.ts';
 import { UsageError } from '../args.ts';
@@ -111,9 +112,16 @@ export function runConvert(a: ConvertArgs, io: CommandIo): number {
 
   const test = data?.test;
   const count = test ? Math.min(test.count, limit ?? test.count) : 0;
-  const annAccuracy = test ? evaluate(p.module, weights, test, { limit }).accuracy : NaN;
+  const annEval = test ? evaluate(p.module, weights, test, { limit }) : undefined;
+  const annAccuracy = annEval?.accuracy ?? NaN;
+  const segmentation = isSegmentationModel(p.module);
+  const annOut = p.module.nodes[p.module.outputs[0]!]!;
   const preparedAccuracy = test && ann.changes.some((c) => c.includes('avgpool2d')) ? evaluate(ann.module, ann.weights, test, { limit }).accuracy : undefined;
-  const snnAccuracy = test ? accuracyOverTime(compiled.module, snnWeights, test, steps, { limit, onProgress: progress(`running ${Math.max(...steps)} steps on`) }) : [];
+  const scores = test
+    ? scoresOverTime(compiled.module, snnWeights, test, steps, { limit, onProgress: progress(`running ${Math.max(...steps)} steps on`), classAxis: classAxis(annOut, annOut.type!.shape.length), overlap: segmentation })
+    : undefined;
+  const snnAccuracy = scores?.accuracy ?? [];
+  const iou = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? null : x);
   if (io.tty) io.err('\r\x1b[K');
 
   const thresholds = snn.layers.map((l) => ({ layer: l.name, from: l.from, threshold: l.threshold, positives: l.positives, output: l.output }));
@@ -122,7 +130,8 @@ export function runConvert(a: ConvertArgs, io: CommandIo): number {
       network: p.module.name, snn: compiled.module.name, out: a.out, checkpoint: ckptOut, timesteps, normalize: formatNormalization(normalize),
       calibration: calText, maxpool, changes: ann.changes, thresholds, test_samples: count,
       ann_accuracy: test ? annAccuracy : null, ...(preparedAccuracy !== undefined ? { avgpool_ann_accuracy: preparedAccuracy } : {}),
-      snn_accuracy: steps.map((t, i) => ({ timesteps: t, accuracy: snnAccuracy[i] ?? null })),
+      ...(segmentation ? { ann_iou: iou(annEval?.overlap?.iou) } : {}),
+      snn_accuracy: steps.map((t, i) => ({ timesteps: t, accuracy: snnAccuracy[i] ?? null, ...(segmentation ? { iou: iou(scores?.iou?.[i]) } : {}) })),
     }) + '\n');
     return 0;
   }
@@ -131,9 +140,10 @@ export function runConvert(a: ConvertArgs, io: CommandIo): number {
   for (const c of ann.changes) io.out(`  ${c}\n`);
   for (const l of snn.layers) io.out(`  ${l.name.padEnd(16)} threshold ${String(l.threshold).padEnd(10)} from \`${l.from}\`${l.output ? ' (output)' : ''}\n`);
   if (test) {
-    io.out(`  test accuracy (${count} samples)\n    ANN${' '.repeat(17)}${pct(annAccuracy)}\n`);
+    const overlap = (x: number | undefined) => (segmentation ? `  IoU ${x === undefined || Number.isNaN(x) ? '–' : x.toFixed(3)}` : '');
+    io.out(`  test accuracy (${count} samples${segmentation ? ', per pixel' : ''})\n    ANN${' '.repeat(17)}${pct(annAccuracy)}${overlap(annEval?.overlap?.iou)}\n`);
     if (preparedAccuracy !== undefined) io.out(`    ANN, avgpool${' '.repeat(8)}${pct(preparedAccuracy)}\n`);
-    steps.forEach((t, i) => io.out(`    SNN, T = ${String(t).padEnd(10)}${pct(snnAccuracy[i]!)}  (${(100 * (snnAccuracy[i]! - annAccuracy)).toFixed(2)} points)\n`));
+    steps.forEach((t, i) => io.out(`    SNN, T = ${String(t).padEnd(10)}${pct(snnAccuracy[i]!)}  (${(100 * (snnAccuracy[i]! - annAccuracy)).toFixed(2)} points)${overlap(scores?.iou?.[i])}\n`));
   }
   io.out(`spiking network: ${a.out}\nits weights: ${ckptOut}\n`);
   return 0;

@@ -40,6 +40,7 @@ export interface PartitionArgs {
   sweep?: string;
   effort?: string;
   strategy?: string;
+  hierarchy?: string;
   overrides: Map<string, number>;
 }
 
@@ -96,6 +97,8 @@ export function runPartition(a: PartitionArgs, io: CommandIo): number {
   if (a.effort !== undefined && !effort) throw new UsageError(`kiln partition: --effort takes fast, default or strong, not '${a.effort}'`);
   if (a.strategy !== undefined && a.strategy !== 'partition' && a.strategy !== 'greedy') throw new UsageError(`kiln partition: --strategy takes partition or greedy, not '${a.strategy}'`);
   const strategy = a.strategy as 'partition' | 'greedy' | undefined;
+  if (a.hierarchy !== undefined && a.hierarchy !== 'chips-first' && a.hierarchy !== 'flat') throw new UsageError(`kiln partition: --hierarchy takes chips-first or flat, not '${a.hierarchy}'`);
+  const hierarchy = a.hierarchy as 'chips-first' | 'flat' | undefined;
   checkRateArgs(rateArgs, 'partition');
   if (!a.target && (chips !== undefined || a.sweep || a.svg || a.mapping)) throw new UsageError('kiln partition: --chips, --sweep, --svg and --mapping need a neuromorphic --target (e.g. --target loihi_32chip)');
   if (a.target && parts !== undefined) throw new UsageError('kiln partition: with --target the parts are the target\'s cores; --parts K is for a plain K-way partition without a target');
@@ -131,10 +134,10 @@ export function runPartition(a: PartitionArgs, io: CommandIo): number {
   const desc = neuromorphicTarget(a.target);
   const rateOpts = input.kind === 'network' ? rateOptions(input.module, a.source, rateArgs, 'partition', io, progress) : {};
   const estimateOn = (n: number | undefined, report = progress): NeuromorphicEstimate => {
-    if (input.kind === 'network') return neuromorphicEstimate(desc, input.module, { ...rateOpts, chips: n, seed, effort, strategy, progress: report });
+    if (input.kind === 'network') return neuromorphicEstimate(desc, input.module, { ...rateOpts, chips: n, seed, effort, strategy, hierarchy, progress: report });
     const { config, reader } = neuromorphicConfig(desc);
     const cfg = n !== undefined ? withChips(config, n) : config;
-    return priceMapping(desc, cfg, reader, mapHypergraphInput(input.hypergraph, cfg, { seed, effort, progress: report }), 1);
+    return priceMapping(desc, cfg, reader, mapHypergraphInput(input.hypergraph, cfg, { seed, effort, hierarchy, progress: report }), 1);
   };
   const about = { source: a.source, network: input.kind === 'network' ? input.module.name : undefined };
 

@@ -9,6 +9,8 @@
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { Loc } from '../../compiler/lang/ast.ts';
 import { partitionHypergraph, type EngineTuning } from './partition/partitioner.ts';
+import { scorePartition } from './partition/score.ts';
+import { partitionHierarchical } from './partition/hierarchy.ts';
 import type { Hypergraph } from './partition/types.ts';
 import { axonWords, coreUse, indexBits, LIMIT_NAMES, type CoreUseTable, type SynapseNets } from './core-use.ts';
 import { splitOverfullCores } from './split-cores.ts';
@@ -32,6 +34,14 @@ export interface CoreMapOptions {
    * baseline the partitioner is measured against.
    */
   strategy?: 'partition' | 'greedy';
+  /**
+   * Cores per chip. When the network needs more cores than one chip has, the partition goes
+   * chips first, then cores within each chip (partition/hierarchy.ts), so that the messages
+   * across chips — 0.83 nJ each against pJ on a chip — are what the first cut minimises.
+   */
+  coresPerChip?: number;
+  /** `chips-first` (default when coresPerChip is given) or `flat`: k cores at once, packed onto chips by placement. */
+  hierarchy?: 'chips-first' | 'flat';
 }
 
 export interface CoreMap {
@@ -43,14 +53,25 @@ export interface CoreMap {
   splits: number;
   /** (λ−1) spike messages the partitioner reached, rate-weighted. */
   objective: number;
+  /**
+   * Chips-first mappings: the chip group of every core (cores of a group go on one chip). Absent
+   * when the partition was flat; placement then groups the cores itself.
+   */
+  chipGroup?: Int32Array;
 }
 
 /**
  * A coarsest level of 40·k vertices instead of the engine's 160·k: networks of a few thousand
  * neurons were otherwise not coarsened at all, and recursive bisection of spiking_cnn's 2.65 M
  * pins took 6.5 s of the 7.4 s; with 40·k the call took 1.5 s and sent 6% fewer messages.
+ * One initial partition and no V-cycles unless the effort is `strong`: the mapper's hypergraphs
+ * are small block graphs that split repair changes afterwards, and the engine's best of three
+ * with three V-cycles cost 2.3–3.4× the CPU time for 2.6% fewer messages on spiking_cnn
+ * (loihi_1chip, 67 cores) and none on dvs_large (loihi_32chip, 756 cores, chips first), while the
+ * mapping tests spent 41–46% more CPU time (docs/neuromorphic-mapping.md).
  */
-export const MAPPING_TUNING: EngineTuning = { main: { contraction: 40 } };
+export const MAPPING_TUNING: EngineTuning = { main: { contraction: 40, initialRuns: 1, vcycles: 0 } };
+const STRONG_MAPPING_TUNING: EngineTuning = { main: { contraction: 40 } };
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -204,22 +225,36 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
   // Packing to 100% of the (scaled) limits often fails in the engine after seconds of work;
   // 10% spare cores costs little, since splitting adds cores anyway where estimates were low.
   let k = Math.ceil(needed(est, lim, fill) * 1.1);
+  const tuning = opts.effort === 'strong' ? STRONG_MAPPING_TUNING : MAPPING_TUNING;
   const hyper: Hypergraph = { nv: h.nv, ne: h.ne, eptr: h.eptr, pins: h.pins, ewgt: h.ewgt, ...(h.sourceless ? { sourceless: h.sourceless } : {}) };
   for (;;) {
     // The greedy fill decides its own core count; only the result is checked against the board.
     if (opts.strategy !== 'greedy' && k > opts.available) throw tooMany(k, opts);
-    opts.progress?.(`${opts.strategy === 'greedy' ? 'filling cores in order with' : 'partitioning'} ${fmt(h.nv)} neurons${opts.strategy === 'greedy' ? '' : ` into ${fmt(k)} cores`}`);
+    const chips = opts.strategy !== 'greedy' && opts.hierarchy !== 'flat' && opts.coresPerChip ? Math.ceil(k / opts.coresPerChip) : 1;
+    opts.progress?.(`${opts.strategy === 'greedy' ? 'filling cores in order with' : 'partitioning'} ${fmt(h.nv)} neurons${opts.strategy === 'greedy' ? '' : ` into ${fmt(k)} cores${chips > 1 ? ` on ${chips} chips, chips first` : ''}`}`);
     try {
-      const r = opts.strategy === 'greedy'
-        ? orderedFill(est, lim.map((l) => l * fill))
-        : partitionHypergraph(hyper, { k, seed: opts.seed ?? 1, effort: opts.effort, capacity: { names: LIMIT_NAMES, perVertex: est, limits: lim.map((l) => l * fill) } }, MAPPING_TUNING);
+      const capacity = { names: LIMIT_NAMES, perVertex: est, limits: lim.map((l) => l * fill) };
+      let r: { parts: Int32Array; k: number; objective: number; chipOf?: Int32Array };
+      if (opts.strategy === 'greedy') r = orderedFill(est, lim.map((l) => l * fill));
+      else if (chips > 1) {
+        // Every chip gets the same share of the cores, so each keeps spare cores for the splits below.
+        const perChip = Math.ceil(k / chips);
+        const hr = partitionHierarchical(hyper, { k: chips * perChip, coresPerChip: perChip, seed: opts.seed ?? 1, effort: opts.effort, capacity }, tuning);
+        r = { parts: hr.parts, k: hr.k, objective: scorePartition({ hypergraph: hyper }, hr.parts, { k: hr.k }).spikeMessages!, chipOf: hr.chipOf };
+      } else r = partitionHypergraph(hyper, { k, seed: opts.seed ?? 1, effort: opts.effort, capacity }, tuning);
       const split = splitOverfullCores(h, r.parts, r.k, lim, weightBits, { seed: opts.seed, progress: opts.progress });
       if (split.overfull > 0) throw stillOver(h, split, lim, opts);
       const kUsed = compact(split.parts, split.k);
       if (kUsed > opts.available) throw tooMany(kUsed, opts);
       // Compaction renumbers cores, so the use table is counted again in the new numbering.
       const use = coreUse(h, split.parts, kUsed, weightBits);
-      return { k: kUsed, parts: split.parts, use, splits: split.splits, objective: r.objective };
+      let chipGroup: Int32Array | undefined;
+      if (r.chipOf) {
+        // A split core stays in its chip's group: vertex by vertex, the new core inherits the chip of the old.
+        chipGroup = new Int32Array(kUsed);
+        for (let v = 0; v < h.nv; v++) chipGroup[split.parts[v]!] = r.chipOf[r.parts[v]!]!;
+      }
+      return { k: kUsed, parts: split.parts, use, splits: split.splits, objective: r.objective, ...(chipGroup ? { chipGroup } : {}) };
     } catch (e) {
       if (!(e instanceof KilnError) || !e.diagnostics.some((x) => x.code === 'partition-infeasible')) throw e;
       k = Math.ceil(k * 1.1) + 1; // the estimates did not pack into k cores: give the packing room

@@ -33,6 +33,8 @@ export interface MapNetworkOptions extends RateOptions {
   /** `greedy`: layer-order fill and chip-by-chip placement (nengo-loihi's Greedy), the baseline. */
   strategy?: 'partition' | 'greedy';
   effort?: 'fast' | 'default' | 'strong';
+  /** Multi-chip partitions: chips first (default), or flat k-way packed by placement. */
+  hierarchy?: 'chips-first' | 'flat';
   progress?: (message: string) => void;
 }
 
@@ -62,7 +64,7 @@ export function blockLimits(cfg: NeuromorphicConfig): BlockLimits {
 const cache = new WeakMap<Module, Map<string, NetworkMapping>>();
 
 export function mapNetwork(m: Module, cfg: NeuromorphicConfig, opts: MapNetworkOptions = {}): NetworkMapping {
-  const key = JSON.stringify([cfg, opts.seed, opts.effort, opts.strategy, opts.defaultRate, opts.rates, opts.neuronRates ? Object.keys(opts.neuronRates) : null]);
+  const key = JSON.stringify([cfg, opts.seed, opts.effort, opts.strategy, opts.hierarchy, opts.defaultRate, opts.rates, opts.neuronRates ? Object.keys(opts.neuronRates) : null]);
   const hit = opts.neuronRates ? undefined : cache.get(m)?.get(key);
   if (hit) return hit;
   checkGeometry(cfg);
@@ -81,12 +83,12 @@ export function mapNetwork(m: Module, cfg: NeuromorphicConfig, opts: MapNetworkO
   const t1 = performance.now();
   const limits = limitsOf(cfg);
   const cores = mapToCores(hypergraph, limits, cfg.weightBits, {
-    seed: opts.seed, effort: opts.effort, strategy: opts.strategy, available: cfg.chips * cfg.coresPerChip, targetName: cfg.name, progress: opts.progress,
+    seed: opts.seed, effort: opts.effort, strategy: opts.strategy, hierarchy: opts.hierarchy, coresPerChip: cfg.coresPerChip, available: cfg.chips * cfg.coresPerChip, targetName: cfg.name, progress: opts.progress,
     describe: (v) => { const p = graph.populations[vertexPopulation[v]!]!; return { layer: p.layer ?? p.name, loc: p.loc }; },
   });
   const t2 = performance.now();
   opts.progress?.(`placing ${cores.k} cores on chips and tiles`);
-  const placement = opts.strategy === 'greedy' ? placeInOrder(cores.k, cfg) : placeCores(hypergraph, cores.parts, cores.k, cfg, opts.seed ?? 1);
+  const placement = opts.strategy === 'greedy' ? placeInOrder(cores.k, cfg) : placeCores(hypergraph, cores.parts, cores.k, cfg, opts.seed ?? 1, cores.chipGroup);
   const t3 = performance.now();
   const result: NetworkMapping = { graph, hypergraph, vertexPopulation, rates, cores, placement, limits, seconds: { graph: (t1 - t0) / 1e3, partition: (t2 - t1) / 1e3, place: (t3 - t2) / 1e3 } };
   if (!opts.neuronRates) {
@@ -118,7 +120,7 @@ export function populationCores(mp: NetworkMapping): { cores: Set<number>; maxNe
  * (its first pin), weight = that neuron's rate; vertex weights are neurons. Every vertex is a
  * population of its own kind ("vertices"); a vertex's rate is the weight of the nets it sources.
  */
-export function mapHypergraphInput(h: Hypergraph, cfg: NeuromorphicConfig, opts: { seed?: number; effort?: 'fast' | 'default' | 'strong'; progress?: (message: string) => void } = {}): NetworkMapping {
+export function mapHypergraphInput(h: Hypergraph, cfg: NeuromorphicConfig, opts: Pick<MapNetworkOptions, 'seed' | 'effort' | 'hierarchy' | 'progress'> = {}): NetworkMapping {
   checkGeometry(cfg);
   const t0 = performance.now();
   const vwgt = h.vwgt ?? new Float64Array(h.nv).fill(1);
@@ -144,12 +146,12 @@ export function mapHypergraphInput(h: Hypergraph, cfg: NeuromorphicConfig, opts:
   const limits = limitsOf(cfg);
   const t1 = performance.now();
   const cores = mapToCores(hypergraph, limits, cfg.weightBits, {
-    seed: opts.seed, effort: opts.effort, available: cfg.chips * cfg.coresPerChip, targetName: cfg.name, progress: opts.progress,
+    seed: opts.seed, effort: opts.effort, hierarchy: opts.hierarchy, coresPerChip: cfg.coresPerChip, available: cfg.chips * cfg.coresPerChip, targetName: cfg.name, progress: opts.progress,
     describe: (v) => ({ layer: `vertex ${v + 1}` }),
   });
   const t2 = performance.now();
   opts.progress?.(`placing ${cores.k} cores on chips and tiles`);
-  const placement = placeCores(hypergraph, cores.parts, cores.k, cfg, opts.seed ?? 1);
+  const placement = placeCores(hypergraph, cores.parts, cores.k, cfg, opts.seed ?? 1, cores.chipGroup);
   const t3 = performance.now();
   return { graph, hypergraph, vertexPopulation: new Int32Array(h.nv), rates, cores, placement, limits, seconds: { graph: (t1 - t0) / 1e3, partition: (t2 - t1) / 1e3, place: (t3 - t2) / 1e3 } };
 }

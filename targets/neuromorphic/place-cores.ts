@@ -3,6 +3,8 @@
  * cores its targets sit on) is placed first on the smallest near-square block of the board's chip
  * mesh that holds them, then each chip's cores on its tile mesh, both by the partitioner's
  * recursive-bisection mesh placement, so spikes cross as few chip links and tile hops as it finds.
+ * A chips-first mapping has already decided which cores share a chip (map-cores.ts): then the
+ * groups, not the cores, are placed on the chip mesh, and the grouping is kept.
  */
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 // Straight from the modules, not the index: it also exports the gpmetis runner (node:child_process).
@@ -34,14 +36,28 @@ export function chipBlock(chips: number, mesh: [number, number]): [number, numbe
   return best;
 }
 
-export function placeCores(h: Hypergraph, parts: Int32Array, k: number, cfg: NeuromorphicConfig, seed = 1): CorePlacement {
+/** Groups of at most a chip's cores each, numbered 0..n−1, or undefined if some group is larger (splits can add cores). */
+function usableGroups(chipGroup: Int32Array | undefined, coresPerChip: number): number | undefined {
+  if (!chipGroup) return undefined;
+  const size = new Map<number, number>();
+  for (const g of chipGroup) size.set(g, (size.get(g) ?? 0) + 1);
+  if ([...size.values()].some((n) => n > coresPerChip)) return undefined;
+  let n = 0;
+  for (const g of size.keys()) n = Math.max(n, g + 1);
+  return n;
+}
+
+export function placeCores(h: Hypergraph, parts: Int32Array, k: number, cfg: NeuromorphicConfig, seed = 1, chipGroup?: Int32Array): CorePlacement {
   const q = quotientHypergraph(h, parts, k);
   const chip = new Int32Array(k);
-  const chips = Math.ceil(k / cfg.coresPerChip);
+  const groups = usableGroups(chipGroup, cfg.coresPerChip);
+  const chips = groups ?? Math.ceil(k / cfg.coresPerChip);
   if (chips > 1) {
     const block = chipBlock(chips, cfg.chipMesh);
-    const slots = placeOnMesh(q, block, cfg.coresPerChip, { seed });
-    for (let c = 0; c < k; c++) chip[c] = Math.floor(slots[c]! / block[0]) * cfg.chipMesh[0] + (slots[c]! % block[0]);
+    // With groups: one group a chip, each placed as a whole; without: the cores in slots of a chip's size.
+    const slots = groups !== undefined ? placeOnMesh(quotientHypergraph(q, chipGroup!, groups), block, 1, { seed }) : placeOnMesh(q, block, cfg.coresPerChip, { seed });
+    const slotOf = (c: number) => (groups !== undefined ? slots[chipGroup![c]!]! : slots[c]!);
+    for (let c = 0; c < k; c++) chip[c] = Math.floor(slotOf(c) / block[0]) * cfg.chipMesh[0] + (slotOf(c) % block[0]);
   }
   const tile = new Int32Array(k);
   const slot = new Int32Array(k);

@@ -17,6 +17,18 @@ afterAll(removeTempFiles);
 const snnPath = path.join(examplesDir, 'spiking_cnn.kiln');
 const net = generateSnn(BENCH_SNNS[0]!);
 
+/** A folder with w.kiln: Loihi chips whose cores hold 64 neurons, and a 9,216-neuron network that needs several of them. */
+function smallCoresDir(): string {
+  const dir = tempFiles({});
+  writeFileSync(path.join(dir, 'w.kiln'), `import "${path.relative(dir, path.join(presetsDir, 'loihi-32chip.kiln'))}"
+target small_cores extends loihi_32chip {
+  limit neurons 64
+}
+network w { timesteps 4  input x : f32[1, 2, 24, 24]  a = conv2d(x, 8, 3, pad = 1) -> lif  b = conv2d(a, 8, 3, pad = 1) -> lif  output b }
+`);
+  return dir;
+}
+
 describe('kiln partition on a .kiln network', () => {
   it('maps spiking_cnn onto loihi_1chip: summary JSON, mapping artifact and SVG', () => {
     const dir = tempFiles({});
@@ -48,13 +60,7 @@ describe('kiln partition on a .kiln network', () => {
   it('--sweep chips=… lists each chip count; one that cannot hold the network says why', () => {
     // Loihi chips whose cores hold 64 neurons, not 1,024: a network of 9,216 neurons then needs
     // more than one chip, and partitions in a second rather than the 20 of a 147k-neuron one.
-    const dir = tempFiles({});
-    writeFileSync(path.join(dir, 'w.kiln'), `import "${path.relative(dir, path.join(presetsDir, 'loihi-32chip.kiln'))}"
-target small_cores extends loihi_32chip {
-  limit neurons 64
-}
-network w { timesteps 4  input x : f32[1, 2, 24, 24]  a = conv2d(x, 8, 3, pad = 1) -> lif  b = conv2d(a, 8, 3, pad = 1) -> lif  output b }
-`);
+    const dir = smallCoresDir();
     const target = `${path.join(dir, 'w.kiln')}:small_cores`;
     const r = runMain(['partition', `${path.join(dir, 'w.kiln')}:w`, '--target', target, '--rate', '0.05', '--sweep', 'chips=1,4,8', '--json']);
     expect(r.code).toBe(0);
@@ -75,6 +81,25 @@ network w { timesteps 4  input x : f32[1, 2, 24, 24]  a = conv2d(x, 8, 3, pad = 
     expect(text.out).toMatch(/chips\s+cores used\s+chips used\s+energy\/inference\s+latency\/inference\s+inter-chip msgs\/step/);
     expect(text.out).toContain('does not fit');
     expect(text.out).toMatch(/chosen: 8 chips, the least energy per inference of the counts that fit/);
+  }, 120_000);
+
+  it('--hierarchy chooses chips first (default) or a flat partition; other values are usage errors', () => {
+    const dir = smallCoresDir();
+    const args = ['partition', `${path.join(dir, 'w.kiln')}:w`, '--target', `${path.join(dir, 'w.kiln')}:small_cores`, '--rate', '0.05', '--json'];
+    type Summary = { chips_used: number; messages_per_timestep: { across_chips: number } };
+    const [chipsFirst, flat] = [[], ['--hierarchy', 'flat']].map((extra) => {
+      const r = runMain([...args, ...extra]);
+      expect(r.code, r.err).toBe(0);
+      return (JSON.parse(r.out) as { summary: Summary }).summary;
+    });
+    // Both span chips; which sends fewer across them is measured in chips-first.test.ts.
+    for (const s of [chipsFirst!, flat!]) {
+      expect(s.chips_used).toBeGreaterThan(1);
+      expect(s.messages_per_timestep.across_chips).toBeGreaterThan(0);
+    }
+    const bad = runMain([...args, '--hierarchy', 'chips']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--hierarchy takes chips-first or flat, not 'chips'/);
   }, 120_000);
 
   it('on a terminal, progress is one line redrawn in place with the elapsed time, erased at the end', () => {

@@ -30,9 +30,11 @@ export interface Clustering {
 
 /**
  * Clusters until at most `target` clusters remain or every vertex was visited. No cluster may
- * exceed `maxW` in any dimension, which keeps the coarse levels balanceable.
+ * exceed `maxW` in any dimension, which keeps the coarse levels balanceable. With `partOf`
+ * (a V-cycle) vertices join only clusters of their own part, so the partition survives
+ * contraction and the coarse levels can move whole clusters that the first hierarchy split.
  */
-export function clusterVertices(h: EngineHypergraph, maxW: Float64Array, target: number, rng: Rng, cfg: ClusterConfig): Clustering {
+export function clusterVertices(h: EngineHypergraph, maxW: Float64Array, target: number, rng: Rng, cfg: ClusterConfig, partOf?: Int32Array): Clustering {
   const { nv, d, eptr, pins, ewgt, w, vptr, vnets, vpos, headed } = h;
   const rep = new Int32Array(nv);
   const size = new Int32Array(nv).fill(1);
@@ -110,7 +112,7 @@ export function clusterVertices(h: EngineHypergraph, maxW: Float64Array, target:
       const c = touched[t]!;
       const r = rating[c]!;
       rating[c] = 0;
-      if (c === v || r < bestR) continue;
+      if (c === v || r < bestR || (partOf && partOf[c] !== partOf[v])) continue;
       let fits = true;
       for (let j = 0; j < d; j++) {
         if (cw[c * d + j]! + w[v * d + j]! > maxW[j]!) {

@@ -39,10 +39,14 @@ function sameFeed(h: EngineHypergraph, a: number, b: number): boolean {
   }
 }
 
-export function clusterTwins(h: EngineHypergraph, maxW: Float64Array): Clustering {
+/** With `partOf` (a V-cycle) only twins in the same part are grouped. */
+export function clusterTwins(h: EngineHypergraph, maxW: Float64Array, partOf?: Int32Array): Clustering {
   const { nv, d, w } = h;
   const hash = new Uint32Array(nv);
-  for (let v = 0; v < nv; v++) hash[v] = feedHash(h, v) >>> 0;
+  for (let v = 0; v < nv; v++) {
+    const f = feedHash(h, v);
+    hash[v] = (f === 0 || !partOf ? f : mix32(f ^ partOf[v]!) | 1) >>> 0;
+  }
   let size = 1;
   while (size < 2 * nv) size <<= 1;
   const table = new Int32Array(size).fill(-1);
@@ -58,7 +62,7 @@ export function clusterTwins(h: EngineHypergraph, maxW: Float64Array): Clusterin
         table[slot] = v;
         break;
       }
-      if (hash[o] === hash[v] && sameFeed(h, o, v)) {
+      if (hash[o] === hash[v] && (!partOf || partOf[o] === partOf[v]) && sameFeed(h, o, v)) {
         let fits = true;
         for (let j = 0; j < d; j++) if (cw[o * d + j]! + w[v * d + j]! > maxW[j]!) fits = false;
         if (fits) {

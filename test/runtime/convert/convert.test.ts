@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Module } from '../../../compiler/ir/module.ts';
-import { accuracyOverTime } from '../../../runtime/convert/accuracy-over-time.ts';
+import { accuracyOverTime, scoresOverTime } from '../../../runtime/convert/accuracy-over-time.ts';
 import { prepareAnn } from '../../../runtime/convert/prepare-ann.ts';
 import { buildSnn, thresholdLayers } from '../../../runtime/convert/snn.ts';
 import { calibrateScales, layerScale, percentileIndex } from '../../../runtime/convert/thresholds.ts';
@@ -191,5 +191,29 @@ describe('conversion of unet_small (concat skips, upsample2d, padded convolution
     const out = run(typed, params, { x: { shape: [1, 1, 16, 16], data: x.subarray(0, 256) } }).outputs.y!;
     expect(out.shape).toEqual([1, 2, 16, 16]);
     expect(out.data.every((r) => r >= 0 && r <= 1)).toBe(true);
+  });
+});
+
+describe('a spiking segmentation output', () => {
+  // Two pixels, two classes on the channel axis: background gets 0.5·x + 0.3, foreground x. Pixel
+  // values 1 and 0.2 give currents (0.8, 1) and (0.4, 0.2): foreground, then background. Read
+  // along the width instead, each channel's row would pick pixel 0 and get one pixel of two right.
+  const m = compileText(`network seg(batch = 1, T = 200) {
+  timesteps T
+  input x : f32[batch, 1, 1, 2]
+  y_conv = conv2d(x, filters = 2, kernel = [1, 1])
+  y = lif(y_conv, threshold = 1, decay = 1, reset = subtract)
+  output y
+}`).module;
+  const w = initParams(m, 0);
+  w.y_conv!.weight!.data.set([0.5, 1]);
+  w.y_conv!.bias!.data.set([0.3, 0]);
+  const ds: Dataset = { name: 'two-pixels', sampleShape: [1, 1, 2], x: Float32Array.from([1, 0.2]), y: Int32Array.from([1, 0]), count: 1, classes: 2 };
+
+  it('is read on the class axis pixel by pixel, with the foreground IoU', () => {
+    const r = scoresOverTime(m, w, ds, [200], { classAxis: 1, overlap: true });
+    expect(r.accuracy).toEqual([1]);
+    expect(r.iou).toEqual([1]);
+    expect(accuracyOverTime(m, w, ds, [200])).toEqual([0.5]);
   });
 });
