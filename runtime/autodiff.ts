@@ -35,6 +35,8 @@ export interface StepOptions {
   deltaL1?: number;
   /** Dense and conv2d GEMMs in int16 dynamic fixed point, counted here (autodiff/dfp16-train.ts). */
   dfp16?: Dfp16Counts;
+  /** Sigma-delta units' blend from non-spiking (0) to spiking (1, the default). */
+  spiking?: number;
 }
 
 export interface StepResult {
@@ -50,7 +52,7 @@ export interface StepResult {
 /** Forward, loss and backward for one minibatch: what a training step needs before the update. */
 export function lossAndGradients(m: Module, weights: Weights, inputs: Inputs, labels: ArrayLike<number>, o: StepOptions = {}): StepResult {
   const training = o.training ?? true;
-  const fwd = forward(m, weights, inputs, { training, seed: o.seed ?? 0, encoding: o.encoding, submatrix: o.submatrix, dfp16: o.dfp16 });
+  const fwd = forward(m, weights, inputs, { training, seed: o.seed ?? 0, encoding: o.encoding, submatrix: o.submatrix, dfp16: o.dfp16, spiking: o.spiking });
   const l = computeLoss(m, fwd, labels, o.loss ?? 'cross_entropy');
   const grads = backward(m, fwd, l.seeds, { training, inputs: o.inputGrads, deltaL1: o.deltaL1 });
   return { loss: l.loss + deltaPenalty(m, fwd.tape, o.deltaL1 ?? 0), correct: l.correct, rows: l.rows, grads, state: fwd.state, outputs: fwd.outputs };

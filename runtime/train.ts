@@ -127,6 +127,7 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
       shiftImages(x, plan.batch, data.train.sampleShape, config.augment.shift, order);
       const r = lossAndGradients(m, weights, { [plan.id]: x }, labels, {
         loss: config.loss, seed: streamSeed(progress.seed, `step ${progress.step}`), encoding: o.encoding, submatrix: o.submatrix, deltaL1: config.deltaL1, dfp16: counts,
+        spiking: spikingBlend(config.spikingAnneal, epoch + b / batches),
       });
       if (!Number.isFinite(r.loss)) {
         throw new KilnError(error('train', `the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}`, undefined, 'lower the learning rate (optimizer …(lr = …))'));
@@ -153,6 +154,14 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
     o.onEpoch?.(report);
   }
   return { weights, history: progress.history, epochsRun: Math.max(0, epochs - startEpoch), steps: progress.step };
+}
+
+/**
+ * How far sigma-delta units are from non-spiking (0) to spiking (1) at a point of training
+ * (epochs done, fractional): linear over the first `anneal` epochs (docs/lmu.md).
+ */
+export function spikingBlend(anneal: number, epochs: number): number {
+  return anneal > 0 ? Math.min(1, epochs / anneal) : 1;
 }
 
 /** The output has a class distribution per position of a sequence: [batch, steps, classes]. */

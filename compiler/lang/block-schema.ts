@@ -71,7 +71,7 @@ export const TARGET_SCHEMAS: Readonly<Record<TargetKind, BlockSchema>> = {
   },
 };
 
-export const DATASETS = ['mnist', 'iris', 'sequence', 'sequential_mnist', 'slow_signal', 'sotu'] as const;
+export const DATASETS = ['mnist', 'iris', 'sequence', 'sequential_mnist', 'psmnist', 'slow_signal', 'sotu'] as const;
 
 export const TRAIN_SCHEMA: BlockSchema = {
   what: 'a train block',
@@ -82,6 +82,7 @@ export const TRAIN_SCHEMA: BlockSchema = {
     optimizer: prop('e.g. `optimizer adam(lr = 1e-3)` or `optimizer sgd(lr = 0.1, momentum = 0.9)`', { kind: 'call', values: ['sgd', 'adam'] }),
     loss: prop('cross_entropy or mse', { kind: 'word', values: ['cross_entropy', 'mse'] }),
     weight_decay: prop('L2 penalty', { kind: 'number' }),
+    spiking_anneal: prop('epochs over which sigma-delta units move from non-spiking to spiking, linearly per minibatch (docs/lmu.md); 0 or absent: spiking from the start', { kind: 'number' }),
     delta_l1: prop('weight of the L1 cost on the changes of `delta =` layers (docs/delta-networks.md)', { kind: 'number' }),
     schedule: prop('learning-rate schedule, e.g. `schedule step(every = 2, gamma = 0.5)`', { kind: 'call', values: ['constant', 'step', 'cosine'] }),
     seed: prop('random seed (same seed, same weights)', { kind: 'int', min: 0 }),

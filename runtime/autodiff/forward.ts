@@ -20,6 +20,7 @@ import { run } from '../interpreter.ts';
 import type { Inputs, NodeEvaluation, OpImpl, SpikeEncoding, Weights } from '../interpreter/types.ts';
 import { type FakeQuant, fakeQuantize, isQuantizedParam } from './precision.ts';
 import { LAYER_OPS, convOptions } from '../interpreter/ops-layers.ts';
+import { lmuOp, sigmaDeltaOp } from '../interpreter/lmu.ts';
 import { planDropout } from './dropout-plan.ts';
 import { OUT_SCALE, scaleParamFor } from '../quantize/layer-precision.ts';
 import { scatterPays, sparseConv2d } from './sparse-conv.ts';
@@ -48,6 +49,10 @@ const convOp: OpImpl = (ctx) => {
 
 const IMPLS = { dense: denseOp, conv2d: convOp } as const;
 
+/** Sigma-delta layers part way from non-spiking to spiking (train block `spiking_anneal`). */
+const blendedImpls = (spiking: number | undefined): Record<string, OpImpl> =>
+  spiking === undefined || spiking === 1 ? {} : { lmu: (ctx) => lmuOp(ctx, spiking), sigma_delta: (ctx) => sigmaDeltaOp(ctx, spiking) };
+
 
 export interface ForwardOptions {
   training?: boolean;
@@ -67,6 +72,8 @@ export interface ForwardOptions {
    * own int16 forms replace the sparse and submatrix paths, so no dropout plan is made.
    */
   dfp16?: Dfp16Counts;
+  /** Sigma-delta units' blend from non-spiking (0) to spiking (1, the default; interpreter/lmu.ts). */
+  spiking?: number;
 }
 
 export interface ForwardResult {
@@ -125,7 +132,7 @@ export function forward(m: Module, latent: Weights, inputs: Inputs, opts: Forwar
   const cut = opts.training && (opts.submatrix ?? true) && !opts.dfp16;
   const plan = cut ? planDropout(m, opts.seed ?? 0) : undefined;
   const base = opts.dfp16 ? dfp16Impls(opts.dfp16) : IMPLS;
-  const impls = { ...(plan ? plannedImpls(plan, base) : base), ...(cut ? { lstm: cutLstm } : {}) };
+  const impls = { ...(plan ? plannedImpls(plan, base) : base), ...(cut ? { lstm: cutLstm } : {}), ...blendedImpls(opts.spiking) };
   const r = run(m, weights, inputs, {
     training: opts.training, seed: opts.seed, encoding: opts.encoding, record: opts.record ?? true,
     impls, onNode: quantizeActivation(latent), checkShapes: false,
