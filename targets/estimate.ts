@@ -4,6 +4,8 @@ import { error, KilnError, type Diagnostic } from '../compiler/lang/diagnostics.
 import { MissingProperty } from './config.ts';
 import type { TargetDescription } from '../compiler/lang/description.ts';
 import { estimateNeuromorphic, type RateOptions } from './neuromorphic/cost.ts';
+import { estimateLmuNeuromorphic, sigmaDeltaLmus } from './neuromorphic/lmu-cost.ts';
+import type { EventRates } from './lmu-work.ts';
 import { estimateSimdCpu } from './simd-cpu/cost.ts';
 import type { TargetResult } from './stats.ts';
 import { estimateSystolic } from './systolic/cost.ts';
@@ -12,7 +14,7 @@ import { type DeltaFractions, moduleWork, type LayerWork } from './workload.ts';
 
 /** What can be estimated: a Kiln module, or bare GEMM layers from a SCALE-Sim topology. */
 /** A module, with its delta layers' measured transmitted fractions when known; or SCALE-Sim layers. */
-export type Workload = { kind: 'module'; module: Module; deltaFractions?: DeltaFractions } | { kind: 'layers'; name: string; layers: LayerWork[] };
+export type Workload = { kind: 'module'; module: Module; deltaFractions?: DeltaFractions; events?: EventRates } | { kind: 'layers'; name: string; layers: LayerWork[] };
 
 /**
  * Samples a CPU or array estimate covers: the leading axis of the network's first input (Kiln's
@@ -97,8 +99,10 @@ export function finiteOrThrow<R>(r: R, target: TargetDescription): R {
 }
 
 function estimateOnce(w: Workload, target: TargetDescription, opts: RateOptions): TargetResult {
-  if (target.kind !== 'neuromorphic') return estimateLayers(target, w.kind === 'module' ? moduleWork(w.module, w.deltaFractions) : w.layers);
+  if (target.kind !== 'neuromorphic') return estimateLayers(target, w.kind === 'module' ? moduleWork(w.module, w.deltaFractions, w.events) : w.layers);
   if (w.kind !== 'module') throw new KilnError(error('unsupported', `a SCALE-Sim topology has no spiking layers; \`${target.name}\` needs a spiking .kiln network`));
+  // A hybrid network of sigma-delta LMUs has no lif populations to map (lmu-cost.ts).
+  if (sigmaDeltaLmus(w.module).length && !Object.values(w.module.nodes).some((n) => n.op === 'lif')) return estimateLmuNeuromorphic(target, w.module, w.events);
   return explainMissing(target, () => estimateNeuromorphic(target, w.module, opts));
 }
 

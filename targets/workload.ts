@@ -5,6 +5,7 @@
  */
 import { DTYPE_BITS, numElements, type DType, type Precision, type TensorType } from '../compiler/ir/dtype.ts';
 import type { Module, Node } from '../compiler/ir/module.ts';
+import { type EventRates, lmuGemm, sigmaDeltaColumns, sigmaDeltaSource } from './lmu-work.ts';
 
 /** The MAC precision classes a target prices, widest first. */
 export const MAC_CLASSES = ['f32', 'f16', 'i16', 'i8', 'ternary', 'binary'] as const;
@@ -85,15 +86,26 @@ function deltaPricing(node: Node, g: GemmWork, fractions: DeltaFractions | undef
 
 const bytesOf = (t: TensorType) => (numElements(t.shape) * DTYPE_BITS[t.dtype]) / 8;
 
-function gemmOf(node: Node, inputs: TensorType[], module: Module): GemmWork | undefined {
+function gemmOf(node: Node, inputs: TensorType[], module: Module, notes: string[], events?: EventRates): GemmWork | undefined {
   const x = inputs[0]!;
   const out = node.type!;
   const weights = ((node.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
   const cls = macClass(x.dtype, weights);
   switch (node.op) {
     case 'dense': {
-      const k = x.shape[x.shape.length - 1]!;
+      let k = x.shape[x.shape.length - 1]!;
+      const sd = sigmaDeltaSource(module, node);
+      if (sd) {
+        const r = sigmaDeltaColumns(sd.id, k, events);
+        k = r.columns;
+        notes.push(r.note);
+      }
       return { kind: 'gemm', m: numElements(x.shape.slice(0, -1)), n: node.attrs.units as number, k, repeat: 1, macClass: cls };
+    }
+    case 'lmu': {
+      const { note, ...g } = lmuGemm(node, x.shape, events);
+      notes.push(note);
+      return { kind: 'gemm', ...g, macClass: cls };
     }
     case 'conv2d': {
       const [n, c, h, w] = x.shape as [number, number, number, number];
@@ -125,7 +137,6 @@ function gemmOf(node: Node, inputs: TensorType[], module: Module): GemmWork | un
       return { kind: 'gemm', m: b, n: gates * hdim, k: f + hdim, repeat: t * (node.attrs.layers as number), macClass: cls };
     }
     default:
-      void module;
       return undefined;
   }
 }
@@ -142,6 +153,7 @@ function vectorOps(node: Node, inputs: TensorType[]): number {
     case 'softmax': return outElems * 3; // exp, sum, divide
     case 'batchnorm': return outElems * 2; // scale and shift (folded statistics)
     case 'lstm': case 'gru': case 'rnn': return outElems * 4;
+    case 'sigma_delta': return outElems * 3; // add the carried error, round, subtract
     default: return outElems;
   }
 }
@@ -161,7 +173,7 @@ function runsPerInference(m: Module): Map<string, number> {
 }
 
 /** Work of every compute node of a typed module, in order. Inputs and pure reshapes are free. */
-export function moduleWork(m: Module, deltaFractions?: DeltaFractions): LayerWork[] {
+export function moduleWork(m: Module, deltaFractions?: DeltaFractions, events?: EventRates): LayerWork[] {
   const out: LayerWork[] = [];
   const runs = runsPerInference(m);
   for (const node of Object.values(m.nodes)) {
@@ -188,11 +200,13 @@ export function moduleWork(m: Module, deltaFractions?: DeltaFractions): LayerWor
       out.push({ ...base, work: { kind: 'free', why: 'dropout is the identity at inference' }, macs: 0 });
       continue;
     }
-    const g = gemmOf(node, inputs, m);
+    const notes: string[] = [];
+    const g = gemmOf(node, inputs, m, notes, events);
     if (g) {
       g.repeat *= times;
       const note = deltaPricing(node, g, deltaFractions);
-      out.push({ ...base, work: g, macs: g.m * g.n * g.k * g.repeat, ...(note ? { notes: [note] } : {}) });
+      if (note) notes.push(note);
+      out.push({ ...base, work: g, macs: g.m * g.n * g.k * g.repeat, ...(notes.length ? { notes } : {}) });
     } else out.push({ ...base, work: { kind: 'vector', ops: vectorOps(node, inputs) * times }, macs: 0 });
   }
   return out;
