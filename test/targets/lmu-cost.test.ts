@@ -19,7 +19,7 @@ const src = (sd: string, seq = 'last') => `network n(batch = 4) {
 }
 `;
 const moduleOf = (s: string) => compile('t.kiln', { readFile: memoryFiles({ 't.kiln': s }) }).module;
-const work = (s: string): Workload => ({ kind: 'module', module: moduleOf(s) });
+const work = (s: string, events?: Record<string, number>): Workload => ({ kind: 'module', module: moduleOf(s), events });
 
 describe('lmu costs', () => {
   it('one GEMM per step: the hidden product plus the memory update as extra columns', () => {
@@ -53,7 +53,7 @@ describe('lmu costs', () => {
     expect(loihi.summary.macs).toBe(10 * (45 + 48 + 64));
     expect(loihi.layers[0]!.actions['neuron.active']).toBe(10 * (6 + 8));
     expect(loihi.notes.join()).toMatch(/one event per hidden unit and step assumed/);
-    const measured = estimate({ ...w, events: { h: 0.5 } }, p.get('loihi_1chip')!);
+    const measured = estimate(work(src(', sigma_delta = 0.5'), { h: 0.5 }), p.get('loihi_1chip')!);
     expect(measured.summary.macs).toBe(10 * (45 + 48 + 32));
     expect(measured.summary.energy_j).toBeLessThan(loihi.summary.energy_j);
   });
