@@ -15,8 +15,8 @@ const stepAttr = (doc: string, optional: boolean): AttrSpec => ({
 });
 
 /** A quantizer step of 0 would divide by zero: the schema's min is inclusive, so check here. */
-function positiveStep(op: string, attr: string, v: AttrValue | undefined): void {
-  if (v !== undefined && !((v as number) > 0)) throw new ShapeError(`${op} ${attr} = ${v as number}: the quantizer step must be > 0`, 'e.g. 0.25: four events per unit of activation');
+function positiveStep(attr: string, v: AttrValue | undefined): void {
+  if (v !== undefined && !((v as number) > 0)) throw new ShapeError(`${attr} = ${v as number}: the quantizer step must be > 0`, 'e.g. 0.25: four events per unit of activation');
 }
 
 export const LMU_SPEC = {
@@ -34,8 +34,8 @@ export const LMU_SPEC = {
   ] as AttrSpec[],
   infer: ([x]: TensorType[], a: Record<string, AttrValue>): TensorType => {
     expectRank(x!.shape, [3], 'lmu', 'lmu takes a sequence [batch, time, features]; a reshape makes one, e.g. reshape(x, [batch, 784, 1])');
-    if (!((a.theta as number) > 0)) throw new ShapeError(`lmu theta = ${a.theta as number}: the window must be longer than 0 steps`, 'theta is usually the sequence length, e.g. theta = 784 for pixel-by-pixel MNIST');
-    positiveStep('lmu', 'sigma_delta', a.sigma_delta);
+    if (!((a.theta as number) > 0)) throw new ShapeError(`theta = ${a.theta as number}: the window must be longer than 0 steps`, 'theta is usually the sequence length, e.g. theta = 784 for pixel-by-pixel MNIST');
+    positiveStep('sigma_delta', a.sigma_delta);
     const [b, t] = x!.shape as [number, number, number];
     const h = a.hidden as number;
     return { shape: a.sequence === 'last' ? [b, h] : [b, t, h], dtype: 'f32' };
@@ -63,7 +63,7 @@ export const SIGMA_DELTA_SPEC = {
   attrs: [stepAttr('quantizer step: the value of one event', false)],
   infer: ([x]: TensorType[], a: Record<string, AttrValue>): TensorType => {
     if (x!.shape.length < 3) throw new ShapeError(`sigma_delta carries its error along time, axis 1 of [batch, time, ...]; its input is [${x!.shape.join(', ')}]`, 'give it a sequence, e.g. the output of a recurrent layer with sequence = all');
-    positiveStep('sigma_delta', 'scale', a.scale);
+    positiveStep('scale', a.scale);
     return { shape: [...x!.shape], dtype: 'f32' };
   },
 };
