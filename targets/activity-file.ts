@@ -65,7 +65,7 @@ export function readActivityText(text: string, file: string, m: Module): Activit
         }
         l.neuron_rates = Float64Array.from(x as number[]);
       } else if (COUNT_KEYS.has(key as ActivityKey)) {
-        if (!isSigmaDelta(node!)) fail(`\`${id}\` is a ${node!.op} layer without sigma-delta units: it has no \`${key}\``, at('layers', id, key), 'events and bits per activation belong to sigma_delta layers and lmu layers with `sigma_delta =`');
+        if (!isSigmaDelta(node!)) fail(`\`${id}\` (op ${node!.op}) has no sigma-delta units, so no \`${key}\``, at('layers', id, key), 'events and bits per activation belong to sigma_delta layers and lmu layers with `sigma_delta =`');
         if (typeof x !== 'number' || !(x >= 0 && Number.isFinite(x))) fail(`\`${id}.${key}\` must be a number ≥ 0, not ${JSON.stringify(x)}`, at('layers', id, key));
         l[key as ActivityKey] = x as number;
       } else if ((ACTIVITY_KEYS as readonly string[]).includes(key)) {

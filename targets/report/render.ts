@@ -55,7 +55,8 @@ function activityCell(l: LayerStats): string {
   if (!key) return l.macs > 0 ? `dense · ${a.source}` : '—';
   const v = a.value[key];
   if (v === undefined) return `${ACTIVITY_LABEL[key] ?? key} · ${a.source}`;
-  return `${ACTIVITY_LABEL[key] ?? key} ${key === 'firing_rate' || key.endsWith('events_per_activation') ? v.toFixed(3) : pct(v)} · ${a.source}`;
+  const bits = key === 'events_per_activation' && a.value.bits_per_activation !== undefined ? ` (${a.value.bits_per_activation.toFixed(2)} bits)` : '';
+  return `${ACTIVITY_LABEL[key] ?? key} ${key === 'firing_rate' || key.endsWith('events_per_activation') ? v.toFixed(3) : pct(v)}${bits} · ${a.source}`;
 }
 
 function layerTable(layers: LayerStats[]): string {

@@ -1,4 +1,7 @@
-/** `kiln train` and `kiln run` on a sigma-delta LMU report the bits per activation its units sent. */
+/**
+ * `kiln train` and `kiln run` on a sigma-delta LMU report the bits per activation its units sent;
+ * `kiln estimate --measure` prices with the same figures, as measured activity.
+ */
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempFiles, runMain, tempFiles } from '../helpers/cli.ts';
@@ -35,5 +38,25 @@ describe('sigma-delta LMUs on the command line', () => {
     const bad = runMain(['train', path.join(dir, 'neg.kiln')]);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/neg\.kiln:7:\d+: error: `spiking_anneal` must be a number of epochs ≥ 0/);
+
+    // estimate --measure prices with what kiln run reports: events per unit and step, bits per activation.
+    type Activity = { value: Record<string, number>; source: string; priced_by: string | null };
+    const est = (...extra: string[]) => {
+      const r = runMain(['estimate', file, '--target', 'avx2_laptop', '--target', 'loihi_1chip', ...extra]);
+      expect(r.code, r.err).toBe(0);
+      return r.out;
+    };
+    const results = (JSON.parse(est('--checkpoint', ckpt, '--measure', 'slow_signal:test', '--json')) as { results: { target: string; summary: { macs: number }; layers: { name: string; activity: Activity }[] }[] }).results;
+    for (const r of results) {
+      const h = r.layers.find((l) => l.name === 'h')!.activity;
+      expect(h).toMatchObject({ source: 'measured', priced_by: 'events_per_activation' });
+      expect(h.value.events_per_activation).toBeCloseTo(fine.events_per_activation, 12);
+      expect(h.value.bits_per_activation).toBeCloseTo(fine.fixed_bits, 12);
+    }
+    const y = results[0]!.layers.find((l) => l.name === 'y.dense')!.activity;
+    expect(y).toMatchObject({ source: 'measured', priced_by: 'input_events_per_activation' });
+    const dense = (JSON.parse(est('--json')) as { results: { summary: { macs: number } }[] }).results;
+    if (fine.events_per_activation < 1) expect(results[0]!.summary.macs).toBeLessThan(dense[0]!.summary.macs);
+    expect(est('--checkpoint', ckpt, '--measure', 'slow_signal:test', '--per-layer')).toMatch(/\nh +lmu .* events \d\.\d{3} \(\d\.\d\d bits\) · measured/);
   });
 });
