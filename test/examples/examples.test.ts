@@ -62,7 +62,7 @@ describe('examples: key shapes and sizes', () => {
     // Rows: LMU 28 + 64·16 + 64·28 + 64·64 + 64 + 650 = 7,654; LSTM hidden 31: 4·31·(28 + 31 + 1) + 320 = 7,760.
     expect(learnable(compiled('lmu_rows'))).toBe(7654);
     expect(learnable(compiled('lstm_rows'))).toBe(7760);
-    expect(typeOf(compiled('lmu_psmnist'), 'h')).toBe('f32[50, 64]');
+    expect(typeOf(compiled('lmu_psmnist'), 'h')).toBe('f32[10, 64]');
   });
 
   it('lenet5: 28×28 → 14×14 → 5×5×16 = 400 → 10, 61,706 parameters (LeCun et al. 1998, with 400 inputs to the first dense)', () => {
