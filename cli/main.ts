@@ -115,8 +115,9 @@ status is 1 only when no target could be estimated.
   --measure DATA   run the network in the interpreter on DATA (e.g. mnist:test) and price every
                    target with the activity measured per layer: firing rates (neuromorphic spikes
                    and messages), zeros in each layer's output (on targets with zero_skipping),
-                   transmitted fractions of delta layers (every target); per neuron for spiking
-                   layers. Each layer says the activity it was priced with and its source
+                   transmitted fractions of delta layers and events per unit and step of
+                   sigma-delta layers, with their bits per activation (every target); per neuron
+                   for spiking layers. Each layer says the activity it was priced with and its source
                    (measured, file, flag, default); --json: layers[].activity = {value, source,
                    priced_by}
   --checkpoint PATH trained weights for --measure (kiln train --checkpoint); untrained otherwise,

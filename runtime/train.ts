@@ -116,7 +116,7 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
     for (let b = 0; b < batches; b++) {
       const { x, labels } = gather(data.train, plan, perm, b * plan.batch, plan.batch);
       shiftImages(x, plan.batch, data.train.sampleShape, config.augment.shift, order);
-      const r = update(x, labels, lr, streamSeed(progress.seed, `step ${progress.step}`), counts);
+      const r = update(x, labels, lr, streamSeed(progress.seed, `step ${progress.step}`), { dfp16: counts, epochs: epoch + b / batches });
       if (!Number.isFinite(r.loss)) {
         throw new KilnError(error('train', `the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}`, undefined, 'lower the learning rate (optimizer …(lr = …))'));
       }

@@ -5,7 +5,8 @@
  *    "measured": {"data": "mnist:test", "samples": 64, "checkpoint": "mlp.ckpt" | null},
  *    "layers": {"x": {"zero_fraction": 0.81}, "h": {"zero_fraction": 0.47}, …}}
  *
- * A layer may give any of the ACTIVITY_KEYS (fractions in [0, 1]) and, for a spiking population,
+ * A layer may give any of the ACTIVITY_KEYS (fractions in [0, 1]; a sigma-delta layer's
+ * events_per_activation and bits_per_activation, counts ≥ 0) and, for a spiking population,
  * `neuron_rates` (one rate per neuron of a sample), so that a saved measurement prices exactly as
  * the measurement did. Every value is checked on reading, and an error points at its key.
  */
@@ -13,7 +14,8 @@ import { didYouMean, error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { jsonKeyLoc, parseJsonLocated } from '../compiler/io/json-located.ts';
 import { numElements } from '../compiler/ir/dtype.ts';
 import type { Module } from '../compiler/ir/module.ts';
-import { ACTIVITY_KEYS, type Activity, type ActivityKey, type LayerActivity } from './activity.ts';
+import { isSigmaDelta } from './lmu-work.ts';
+import { ACTIVITY_KEYS, COUNT_KEYS, type Activity, type ActivityKey, type LayerActivity } from './activity.ts';
 
 export const ACTIVITY_VERSION = 1;
 const SHAPE = '{"kiln": "activity", "version": 1, "layers": {"LAYER": {"zero_fraction": 0.5}, …}}';
@@ -62,6 +64,10 @@ export function readActivityText(text: string, file: string, m: Module): Activit
           fail(`\`${id}.neuron_rates\` must be ${want} rates in [0, 1], one per neuron of a sample`, at('layers', id, key), 'leave it out to price the layer by its firing_rate');
         }
         l.neuron_rates = Float64Array.from(x as number[]);
+      } else if (COUNT_KEYS.has(key as ActivityKey)) {
+        if (!isSigmaDelta(node!)) fail(`\`${id}\` (op ${node!.op}) has no sigma-delta units, so no \`${key}\``, at('layers', id, key), 'events and bits per activation belong to sigma_delta layers and lmu layers with `sigma_delta =`');
+        if (typeof x !== 'number' || !(x >= 0 && Number.isFinite(x))) fail(`\`${id}.${key}\` must be a number ≥ 0, not ${JSON.stringify(x)}`, at('layers', id, key));
+        l[key as ActivityKey] = x as number;
       } else if ((ACTIVITY_KEYS as readonly string[]).includes(key)) {
         if (typeof x !== 'number' || !(x >= 0 && x <= 1)) fail(`\`${id}.${key}\` must be a fraction in [0, 1], not ${JSON.stringify(x)}`, at('layers', id, key));
         l[key as ActivityKey] = x as number;

@@ -1,8 +1,10 @@
 /**
  * Activity in the price of a CPU or array layer. Two things scale a GEMM:
  * - a delta or sigma-delta layer sends only the input changes that cross its threshold, so its
- *   products are done per transmitted event, on every target (a property of the algorithm): the
- *   GEMM is priced over delta_fraction of its K columns (fewer MACs, cycles and operand traffic);
+ *   products are done per transmitted event, on every target (a property of the algorithm): a
+ *   delta layer's GEMM is priced over delta_fraction of its K columns (fewer MACs, cycles and
+ *   operand traffic); a product reading sigma-delta units (a dense layer after them, an lmu's own
+ *   recurrence) over events_per_activation of the columns they feed (lmu-work.ts);
  * - a target that declares `zero_skipping` avoids products whose input is an exact zero: `gate`
  *   (the multiplier is not toggled, as in Eyeriss's data gating: energy only) or `skip` (the work
  *   is not issued: energy and time), for `zero_skip_fraction` of the zeros, at `zero_skip_overhead`
@@ -12,7 +14,8 @@
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import type { Node } from '../compiler/ir/module.ts';
 import type { TargetDescription } from '../compiler/lang/description.ts';
-import type { Activity, ActivityUsed } from './activity.ts';
+import { ACTIVITY_KEYS, type Activity, type ActivityUsed } from './activity.ts';
+import { eventColumns, isSigmaDelta } from './lmu-work.ts';
 import type { GemmWork, LayerWork } from './workload.ts';
 
 export interface ZeroSkipping {
@@ -53,13 +56,17 @@ function inputShare(node: Node, g: GemmWork): number {
 /** `layers` with their activity applied (new objects; the inputs are not changed). */
 export function priceActivity(layers: LayerWork[], activity: Activity | undefined, skip: ZeroSkipping | undefined): LayerWork[] {
   const own = (id: string) => (activity && Object.hasOwn(activity.layers, id) ? activity.layers[id] : undefined);
+  const nodes = new Map(layers.map((l) => [l.name, l.node]));
   return layers.map((l) => {
     const mine = own(l.name);
     const inputId = l.node.inputs[0];
     const inZero = inputId !== undefined ? own(inputId)?.zero_fraction : undefined;
     const value: ActivityUsed['value'] = {};
-    for (const k of ['firing_rate', 'zero_fraction', 'delta_fraction'] as const) if (mine?.[k] !== undefined) value[k] = mine[k];
+    for (const k of ACTIVITY_KEYS) if (mine?.[k] !== undefined) value[k] = mine[k];
     if (l.work.kind === 'gemm' && inZero !== undefined) value.input_zero_fraction = inZero;
+    const sdInput = l.node.op === 'dense' && inputId !== undefined && nodes.has(inputId) && isSigmaDelta(nodes.get(inputId)!);
+    const inEvents = sdInput ? own(inputId!)?.events_per_activation : undefined;
+    if (inEvents !== undefined) value.input_events_per_activation = inEvents;
     const known = Object.keys(value).length > 0;
     const used: ActivityUsed = { value, source: known ? (activity!.source === 'measured' ? 'measured' : 'file') : 'default', priced_by: null };
     if (l.work.kind !== 'gemm') return { ...l, activity: used };
@@ -73,6 +80,18 @@ export function priceActivity(layers: LayerWork[], activity: Activity | undefine
         g.k = Math.max(1, Math.round(k * f));
         used.priced_by = 'delta_fraction';
         notes.push(`priced per transmitted event: ${g.k} of ${k} product columns (delta_fraction ${f.toFixed(3)})`);
+      }
+    } else if (sdInput || (l.node.op === 'lmu' && isSigmaDelta(l.node))) {
+      // A dense layer's K columns all come from the sigma-delta input; an lmu's recurrent product reads its own hidden units.
+      const k = sdInput ? g.k : (l.node.attrs.hidden as number);
+      const e = sdInput ? inEvents : mine?.events_per_activation;
+      const from = sdInput ? `its input \`${inputId}\`` : 'its own recurrence';
+      if (e === undefined) notes.push(`${from} is sigma-delta: priced dense, its events per unit and step not measured (give --measure DATA or --activity FILE)`);
+      else {
+        const cols = eventColumns(k, e);
+        g.k += cols - k;
+        used.priced_by = sdInput ? 'input_events_per_activation' : 'events_per_activation';
+        notes.push(`priced per transmitted event: ${from} feeds ${cols} of ${k} product columns (${e.toFixed(3)} events per unit and step)`);
       }
     } else if (skip && inZero !== undefined) {
       const z = inZero * inputShare(l.node, g);

@@ -6,9 +6,14 @@
  * activity file (`--save-activity`, `--activity`) carries it between runs.
  */
 
-/** The quantities an op can report, each a fraction in [0, 1]. */
-export const ACTIVITY_KEYS = ['firing_rate', 'zero_fraction', 'delta_fraction'] as const;
+/**
+ * The quantities an op can report: fractions in [0, 1], except a sigma-delta layer's counts
+ * (COUNT_KEYS): the mean events per unit and step it sent, and the bits per activation they took.
+ */
+export const ACTIVITY_KEYS = ['firing_rate', 'zero_fraction', 'delta_fraction', 'events_per_activation', 'bits_per_activation'] as const;
 export type ActivityKey = (typeof ACTIVITY_KEYS)[number];
+/** Keys that are counts ≥ 0 rather than fractions. */
+export const COUNT_KEYS: ReadonlySet<ActivityKey> = new Set(['events_per_activation', 'bits_per_activation']);
 
 export type LayerActivity = Partial<Record<ActivityKey, number>> & {
   /** A spiking population's rate per neuron of a sample (NCHW), for the neuromorphic mapping. */
@@ -27,7 +32,7 @@ export interface Activity {
 
 /** What a layer's price assumed: every known quantity, its source, and which key (if any) scaled the price. */
 export interface ActivityUsed {
-  value: Partial<Record<ActivityKey | 'input_zero_fraction', number>>;
+  value: Partial<Record<ActivityKey | 'input_zero_fraction' | 'input_events_per_activation', number>>;
   source: ActivitySource;
   /** The key that scaled this layer's price on this target, or null: priced dense (or per spike). */
   priced_by: string | null;

@@ -4,6 +4,7 @@ import { error, KilnError, type Diagnostic } from '../compiler/lang/diagnostics.
 import { MissingProperty } from './config.ts';
 import type { TargetDescription } from '../compiler/lang/description.ts';
 import { estimateNeuromorphic, type RateOptions } from './neuromorphic/cost.ts';
+import { estimateLmuNeuromorphic, sigmaDeltaLmus } from './neuromorphic/lmu-cost.ts';
 import { estimateSimdCpu } from './simd-cpu/cost.ts';
 import type { TargetResult } from './stats.ts';
 import { estimateSystolic } from './systolic/cost.ts';
@@ -13,7 +14,6 @@ import { spikingRates, type Activity } from './activity.ts';
 import { priceActivity, zeroSkipping } from './activity-pricing.ts';
 
 /** What can be estimated: a Kiln module, or bare GEMM layers from a SCALE-Sim topology. */
-/** A module, with its delta layers' measured transmitted fractions when known; or SCALE-Sim layers. */
 export type Workload = { kind: 'module'; module: Module } | { kind: 'layers'; name: string; layers: LayerWork[] };
 
 /**
@@ -106,6 +106,8 @@ export function finiteOrThrow<R>(r: R, target: TargetDescription): R {
 function estimateOnce(w: Workload, target: TargetDescription, opts: EstimateOptions): TargetResult {
   if (target.kind !== 'neuromorphic') return estimateLayers(target, w.kind === 'module' ? priceActivity(moduleWork(w.module), opts.activity, zeroSkipping(target)) : w.layers);
   if (w.kind !== 'module') throw new KilnError(error('unsupported', `a SCALE-Sim topology has no spiking layers; \`${target.name}\` needs a spiking .kiln network`));
+  // A hybrid network of sigma-delta LMUs has no lif populations to map (lmu-cost.ts).
+  if (sigmaDeltaLmus(w.module).length && !Object.values(w.module.nodes).some((n) => n.op === 'lif')) return estimateLmuNeuromorphic(target, w.module, opts.activity);
   return explainMissing(target, () => estimateNeuromorphic(target, w.module, neuromorphicRates(opts)));
 }
 

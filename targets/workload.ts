@@ -6,6 +6,7 @@
 import { DTYPE_BITS, numElements, type DType, type Precision, type TensorType } from '../compiler/ir/dtype.ts';
 import type { Module, Node } from '../compiler/ir/module.ts';
 import type { ActivityUsed } from './activity.ts';
+import { lmuGemm } from './lmu-work.ts';
 
 /** The MAC precision classes a target prices, widest first. */
 export const MAC_CLASSES = ['f32', 'f16', 'i16', 'i8', 'ternary', 'binary'] as const;
@@ -73,7 +74,7 @@ export interface LayerWork {
 
 const bytesOf = (t: TensorType) => (numElements(t.shape) * DTYPE_BITS[t.dtype]) / 8;
 
-function gemmOf(node: Node, inputs: TensorType[], module: Module): GemmWork | undefined {
+function gemmOf(node: Node, inputs: TensorType[], module: Module, notes: string[]): GemmWork | undefined {
   const x = inputs[0]!;
   const out = node.type!;
   const weights = ((node.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
@@ -82,6 +83,11 @@ function gemmOf(node: Node, inputs: TensorType[], module: Module): GemmWork | un
     case 'dense': {
       const k = x.shape[x.shape.length - 1]!;
       return { kind: 'gemm', m: numElements(x.shape.slice(0, -1)), n: node.attrs.units as number, k, repeat: 1, macClass: cls };
+    }
+    case 'lmu': {
+      const { note, ...g } = lmuGemm(node, x.shape);
+      notes.push(note);
+      return { kind: 'gemm', ...g, macClass: cls };
     }
     case 'conv2d': {
       const [n, c, h, w] = x.shape as [number, number, number, number];
@@ -130,6 +136,7 @@ function vectorOps(node: Node, inputs: TensorType[]): number {
     case 'softmax': return outElems * 3; // exp, sum, divide
     case 'batchnorm': return outElems * 2; // scale and shift (folded statistics)
     case 'lstm': case 'gru': case 'rnn': return outElems * 4;
+    case 'sigma_delta': return outElems * 3; // add the carried error, round, subtract
     default: return outElems;
   }
 }
@@ -176,10 +183,11 @@ export function moduleWork(m: Module): LayerWork[] {
       out.push({ ...base, work: { kind: 'free', why: 'dropout is the identity at inference' }, macs: 0 });
       continue;
     }
-    const g = gemmOf(node, inputs, m);
+    const notes: string[] = [];
+    const g = gemmOf(node, inputs, m, notes);
     if (g) {
       g.repeat *= times;
-      out.push({ ...base, work: g, macs: g.m * g.n * g.k * g.repeat });
+      out.push({ ...base, work: g, macs: g.m * g.n * g.k * g.repeat, ...(notes.length ? { notes } : {}) });
     } else out.push({ ...base, work: { kind: 'vector', ops: vectorOps(node, inputs) * times }, macs: 0 });
   }
   return out;

@@ -21,6 +21,7 @@ import { prepare } from '../../runtime/train/setup.ts';
 import { type CommandIo, wholeNumber } from './train.ts';
 import { inputSpec, jsonInputs } from './run-inputs.ts';
 import { deltaActivity, formatDeltaActivity } from './delta-summary.ts';
+import { formatSigmaDeltaActivity, sigmaDeltaActivity } from './sigma-delta-summary.ts';
 
 export interface RunArgs {
   source: string;
@@ -70,6 +71,7 @@ export function runRun(a: RunArgs, io: CommandIo): number {
   }
   const ev = evaluate(module, weights, data, { limit, run });
   const delta = deltaActivity(module, weights, data, limit);
+  const sd = sigmaDeltaActivity(module, weights, data, limit);
   const rowsPerSample = ev.rows / Math.min(data.count, limit ?? data.count);
   // A language model's outputs are next-token distributions: perplexity per token beside accuracy.
   const sequence = isSequenceModel(module);
@@ -80,7 +82,7 @@ export function runRun(a: RunArgs, io: CommandIo): number {
       accuracy: labelled ? ev.accuracy : null, correct: labelled ? ev.correct : null,
       ...(sequence ? { perplexity: labelled ? ev.perplexity : null } : {}),
       ...(ev.overlap ? { iou: labelled ? ev.overlap.iou : null, dice: labelled ? ev.overlap.dice : null } : {}),
-      predictions: Array.from(ev.predictions), ...(split ? {} : { outputs }), ...(delta ? { delta: delta.layers } : {}),
+      predictions: Array.from(ev.predictions), ...(split ? {} : { outputs }), ...(delta ? { delta: delta.layers } : {}), ...(sd ? { sigma_delta: sd.layers } : {}),
     }) + '\n');
     return 0;
   }
@@ -89,6 +91,7 @@ export function runRun(a: RunArgs, io: CommandIo): number {
   if (labelled) io.out(`${what}: ${ev.overlap ? 'pixel ' : ''}accuracy ${(100 * ev.accuracy).toFixed(2)}% (${ev.correct}/${ev.rows})${sequence ? `, perplexity ${ev.perplexity.toFixed(1)}` : ''}${overlap}\n`);
   else io.out(`${what}:\n`);
   if (delta) io.out(formatDeltaActivity(delta));
+  if (sd) io.out(formatSigmaDeltaActivity(sd));
   if (!split) {
     for (let r = 0; r < ev.rows; r++) {
       const c = ev.predictions[r]!;

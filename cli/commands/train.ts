@@ -4,6 +4,7 @@ import { checkOutputs, inputFiles } from '../output-paths.ts';
 import type { Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import { loadData } from '../../runtime/data/index.ts';
 import { deltaActivity, formatDeltaActivity } from './delta-summary.ts';
+import { formatSigmaDeltaActivity, sigmaDeltaActivity } from './sigma-delta-summary.ts';
 import { train, type TrainConfig } from '../../runtime/train.ts';
 import { epochJson, formatEpoch, progressBar } from '../../runtime/train/progress.ts';
 import { prepare } from '../../runtime/train/setup.ts';
@@ -77,6 +78,8 @@ export function runTrain(a: TrainArgs, io: CommandIo): number {
     io.out(`done: test ${overlap ? 'pixel ' : ''}accuracy ${(100 * last.test_accuracy).toFixed(2)}%${ppl}${overlap} after ${last.epoch} epochs${saved ? `; checkpoint ${saved}` : ''}\n`);
     const delta = deltaActivity(p.module, r.weights, data.test);
     if (delta) io.out(formatDeltaActivity(delta));
+    const sd = sigmaDeltaActivity(p.module, r.weights, data.test);
+    if (sd) io.out(formatSigmaDeltaActivity(sd));
   }
   return 0;
 }

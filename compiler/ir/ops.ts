@@ -7,6 +7,7 @@ import type { AttrSpec } from './attrs.ts';
 import { isFloat, isInteger, numElements, promote, type DType, type Precision, type TensorType } from './dtype.ts';
 import type { AttrValue } from './module.ts';
 import { ShapeError, broadcastShapes, expectRank, normalizeAxis, windowOutput } from './shape-rules.ts';
+import { LMU_SPEC, SIGMA_DELTA_SPEC } from './ops-lmu.ts';
 
 /** Default surrogate slope per surrogate (see the lif op). */
 const LIF_SLOPE: Record<string, number> = { fast_sigmoid: 25, atan: 2, triangle: 1, straight_through: 1 };
@@ -329,6 +330,7 @@ const OP_LIST: OpSpec[] = [
   recurrentSpec('rnn', 1, 'Elman RNN (tanh) over a sequence'),
   recurrentSpec('lstm', 4, 'LSTM over a sequence'),
   recurrentSpec('gru', 3, 'GRU over a sequence'),
+  LMU_SPEC,
   {
     name: 'lif', group: 'stateful', doc: 'leaky integrate-and-fire spiking neurons, run for the network\'s time steps', inputs: [1, 1], positional: [],
     attrs: [
@@ -343,6 +345,7 @@ const OP_LIST: OpSpec[] = [
     ],
     infer: ([x], a) => ({ shape: [...x!.shape], dtype: a.readout === 'membrane' ? 'f32' : 'spike' }),
   },
+  SIGMA_DELTA_SPEC,
   {
     name: 'quantize', group: 'activation', doc: 'ONNX QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) into an integer range, one scale and zero point per tensor or per slice along `axis` (what imported Q/DQ models compute)', inputs: [1, 1], positional: [],
     attrs: [

@@ -39,7 +39,7 @@ export function measureActivity(m: Module, weights: Weights, data: Dataset, samp
     run(m, weights, { [plan.id]: x }, {
       ...extra, ...(x === padded ? {} : { checkShapes: false }),
       onNode: (e) => {
-        for (const [, t] of tallies.get(e.node.id) ?? []) t.observe(e.output, n);
+        for (const [, t] of tallies.get(e.node.id) ?? []) t.observe(e.output, n, e.entry?.saved);
         return e.output;
       },
     });
@@ -51,6 +51,7 @@ export function measureActivity(m: Module, weights: Weights, data: Dataset, samp
     for (const [p, t] of ts) {
       const v = t.value();
       if (v !== undefined) l[p.key] = v;
+      Object.assign(l, t.others?.());
       if (t.perNeuron) l.neuron_rates = t.perNeuron();
     }
     layers[id] = l;

@@ -6,20 +6,29 @@
  *
  * A new op plugs in by adding its probe to ACTIVITY_PROBES (docs/cost-model.md, "Activity"): a
  * delta or sigma-delta layer reports `delta_fraction`, the share of its input changes it
- * transmitted, from the counts its kernel keeps (a probe may add run options for that).
+ * transmitted, from the counts its kernel keeps (a probe may add run options for that); a
+ * sigma-delta layer its events and bits per activation, from the integers its units sent.
  */
 import type { Module, Node } from '../../compiler/ir/module.ts';
 import { isDeltaLayer } from '../../targets/activity-pricing.ts';
 import type { MacCount } from '../kernels/delta-encode.ts';
 import type { ActivityKey } from '../../targets/activity.ts';
+import { isSigmaDelta } from '../../targets/lmu-work.ts';
+import type { SentCounts } from '../interpreter/lmu.ts';
+import { SentTally } from '../sigma-delta-activity.ts';
 import type { RunOptions } from '../interpreter.ts';
 import type { Tensor } from '../tensor.ts';
 
 export interface ProbeTally {
-  /** One evaluation of the node: its output, of which only the first `rows` samples are real data. */
-  observe(output: Tensor, rows: number): void;
-  /** The measured fraction in [0, 1] after every batch (undefined: nothing observed). */
+  /**
+   * One evaluation of the node: its output, of which only the first `rows` samples are real data,
+   * and what the op saved on the tape when the run records one (a probe's runOptions ask for it).
+   */
+  observe(output: Tensor, rows: number, saved?: Readonly<Record<string, unknown>>): void;
+  /** The measured quantity after every batch (undefined: nothing observed). */
   value(): number | undefined;
+  /** Other quantities the same tally measured, beside the probe's key. */
+  others?(): Partial<Record<ActivityKey, number>>;
   /** Per neuron of a sample (NCHW), for quantities a mapping needs neuron by neuron (firing rates). */
   perNeuron?(): Float64Array;
 }
@@ -96,5 +105,25 @@ const deltaFraction: ActivityProbe = {
   }),
 };
 
+/**
+ * A sigma-delta layer's mean events (|n|) per unit and step, and the bits per activation of a
+ * fixed-width code per unit (runtime/sigma-delta-activity.ts, `fixed_bits`: the form of Voelker
+ * et al. 2020's figure), from the integers its units sent, which the op saves on the tape.
+ */
+const sigmaDeltaEvents: ActivityProbe = {
+  key: 'events_per_activation',
+  applies: (n) => isSigmaDelta(n),
+  runOptions: () => ({ record: true }),
+  start: (n) => {
+    const tally = new SentTally();
+    const summary = () => tally.summary()[n.id];
+    return {
+      observe(_out, _rows, saved) { if (saved?.counts) tally.add(n.id, saved.counts as SentCounts); },
+      value: () => summary()?.events_per_activation,
+      others: () => { const s = summary(); return s ? { bits_per_activation: s.fixed_bits } : {}; },
+    };
+  },
+};
+
 /** Every probe a measurement runs; an op with its own activity adds one here. */
-export const ACTIVITY_PROBES: ActivityProbe[] = [firingRate, zeroFraction, deltaFraction];
+export const ACTIVITY_PROBES: ActivityProbe[] = [firingRate, zeroFraction, deltaFraction, sigmaDeltaEvents];

@@ -16,10 +16,11 @@ import type { Weights } from '../interpreter/types.ts';
 import type { ForwardResult } from './forward.ts';
 import { isLearnable } from './precision.ts';
 import { LAYER_RULES, STATEFUL } from './rules-layers.ts';
+import { LMU_RULES } from './rules-lmu.ts';
 import { SIMPLE_RULES } from './rules-simple.ts';
 import type { BackwardRule } from './types.ts';
 
-export const RULES: Readonly<Record<string, BackwardRule>> = { ...LAYER_RULES, ...SIMPLE_RULES };
+export const RULES: Readonly<Record<string, BackwardRule>> = { ...LAYER_RULES, ...SIMPLE_RULES, ...LMU_RULES };
 
 /** Ops autodiff can differentiate (every op of the vocabulary; a test holds this to OPS). */
 export const DIFFERENTIABLE_OPS: readonly string[] = Object.keys(RULES);

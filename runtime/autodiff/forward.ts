@@ -23,6 +23,7 @@ import type { Inputs, NodeEvaluation, OpImpl, SpikeEncoding, Weights } from '../
 import { type FakeQuant, fakeQuantize, isQuantizedParam } from './precision.ts';
 import { LAYER_OPS, convOptions, lifOptions } from '../interpreter/ops-layers.ts';
 import { lifStepForward } from '../kernels/lif-fused.ts';
+import { lmuOp, sigmaDeltaOp } from '../interpreter/lmu.ts';
 import { planDropout } from './dropout-plan.ts';
 import { OUT_SCALE, scaleParamFor } from '../quantize/layer-precision.ts';
 import { scatterPays, sparseConv2d } from './sparse-conv.ts';
@@ -82,6 +83,9 @@ const lifOp: OpImpl = (ctx) => {
 
 const impls = (m: Module) => ({ dense: denseOp, conv2d: convOp(spikeFedNodes(m)), lif: lifOp });
 
+/** Sigma-delta layers part way from non-spiking to spiking (train block `spiking_anneal`). */
+const blendedImpls = (spiking: number | undefined): Record<string, OpImpl> =>
+  spiking === undefined || spiking === 1 ? {} : { lmu: (ctx) => lmuOp(ctx, spiking), sigma_delta: (ctx) => sigmaDeltaOp(ctx, spiking) };
 
 export interface ForwardOptions {
   training?: boolean;
@@ -101,6 +105,8 @@ export interface ForwardOptions {
    * own int16 forms replace the sparse and submatrix paths, so no dropout plan is made.
    */
   dfp16?: Dfp16Counts;
+  /** Sigma-delta units' blend from non-spiking (0) to spiking (1, the default; interpreter/lmu.ts). */
+  spiking?: number;
 }
 
 export interface ForwardResult {
@@ -159,7 +165,7 @@ export function forward(m: Module, latent: Weights, inputs: Inputs, opts: Forwar
   const cut = opts.training && (opts.submatrix ?? true) && !opts.dfp16;
   const plan = cut ? planDropout(m, opts.seed ?? 0) : undefined;
   const base = opts.dfp16 ? dfp16Impls(opts.dfp16) : impls(m);
-  const all = { ...(plan ? plannedImpls(plan, base) : base), ...(cut ? { lstm: cutLstm } : {}) };
+  const all = { ...(plan ? plannedImpls(plan, base) : base), ...(cut ? { lstm: cutLstm } : {}), ...blendedImpls(opts.spiking) };
   const r = run(m, weights, inputs, {
     training: opts.training, seed: opts.seed, encoding: opts.encoding, record: opts.record ?? true,
     impls: all, onNode: quantizeActivation(latent), checkShapes: false,

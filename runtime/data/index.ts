@@ -5,6 +5,7 @@ import type { Split } from './dataset.ts';
 import { irisSplit } from './iris.ts';
 import { mnistSplit, sequentialMnistSplit } from './mnist.ts';
 import { MNIST_MASKS_DEFAULTS, mnistMasksSplit } from './mnist-masks.ts';
+import { PSMNIST_SEED, psmnistSplit } from './psmnist.ts';
 import { sequenceSplit } from './sequence.ts';
 import { SLOW_SIGNAL_DEFAULTS, slowSignalSplit } from './slow-signal.ts';
 import { sotuSplit } from './sotu.ts';
@@ -16,7 +17,7 @@ export const DATA_SPLIT = new RegExp(`^(${DATASETS.join('|')}):(train|test)$`);
 
 /** Training and test samples of a data set whose call leaves them out (`data mnist()`). */
 const DEFAULT_SPLIT: Readonly<Record<string, { train: number; test: number }>> = {
-  mnist: { train: 8000, test: 2000 }, iris: { train: 120, test: 30 }, sequential_mnist: { train: 8000, test: 2000 },
+  mnist: { train: 8000, test: 2000 }, iris: { train: 120, test: 30 }, sequential_mnist: { train: 8000, test: 2000 }, psmnist: { train: 8000, test: 2000 },
   slow_signal: { train: SLOW_SIGNAL_DEFAULTS.train, test: SLOW_SIGNAL_DEFAULTS.test },
   mnist_masks: { train: MNIST_MASKS_DEFAULTS.train, test: MNIST_MASKS_DEFAULTS.test },
 };
@@ -38,6 +39,7 @@ export function loadData(name: string, args: Record<string, number | string>): S
     case 'mnist': return mnistSplit(num('train', DEFAULT_SPLIT.mnist!.train), num('test', DEFAULT_SPLIT.mnist!.test));
     case 'iris': return irisSplit(num('train', DEFAULT_SPLIT.iris!.train), num('test', DEFAULT_SPLIT.iris!.test));
     case 'sequential_mnist': return sequentialMnistSplit(num('train', DEFAULT_SPLIT.sequential_mnist!.train), num('test', DEFAULT_SPLIT.sequential_mnist!.test));
+    case 'psmnist': return psmnistSplit(num('train', DEFAULT_SPLIT.psmnist!.train), num('test', DEFAULT_SPLIT.psmnist!.test), num('seed', PSMNIST_SEED));
     case 'slow_signal': {
       const d = SLOW_SIGNAL_DEFAULTS;
       return slowSignalSplit({ classes: num('classes', d.classes), length: num('length', d.length), channels: num('channels', d.channels),

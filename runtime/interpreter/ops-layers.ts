@@ -13,6 +13,7 @@ import { embedding } from '../kernels/movement.ts';
 import { avgPool, globalAvgPool, maxPool, type PoolOptions } from '../kernels/pool.ts';
 import { deltaDenseOp, deltaTheta } from './delta.ts';
 import { applyMask, dropoutMask, type DropoutMode, MASK_MEMORY } from './dropout.ts';
+import { lmuOp, sigmaDeltaOp } from './lmu.ts';
 import { recurrent } from './recurrent.ts';
 import { matmul } from './tensor-ops.ts';
 import type { OpContext, OpImpl } from './types.ts';
@@ -106,6 +107,8 @@ export const LAYER_OPS: Record<string, OpImpl> = {
   rnn: recurrent,
   lstm: recurrent,
   gru: recurrent,
+  lmu: (ctx) => lmuOp(ctx),
+  sigma_delta: (ctx) => sigmaDeltaOp(ctx),
   lif: lifStep,
   dropout,
 };

@@ -28,6 +28,8 @@ export interface TrainConfig {
   augment: { shift: number };
   /** Weight of the L1 cost on `delta =` layers' changes (runtime/autodiff/delta-rules.ts). */
   deltaL1: number;
+  /** Epochs over which sigma-delta units blend from non-spiking to spiking (docs/lmu.md); 0: spiking throughout. */
+  spikingAnneal: number;
   /** Arithmetic of dense and conv2d GEMMs: f32, or int16 dynamic fixed point (autodiff/dfp16-train.ts). */
   precision: 'f32' | 'dfp16';
   /** `regularize rate_band(…)`: keep each relu layer's activation percentile in a band (for ANN→SNN conversion). */
@@ -43,6 +45,7 @@ const DATA_ARGS: Record<string, string[]> = {
   iris: ['train', 'test'],
   sequence: ['vocab', 'length', 'train', 'test', 'seed'],
   sequential_mnist: ['train', 'test'],
+  psmnist: ['train', 'test', 'seed'],
   slow_signal: ['classes', 'length', 'channels', 'train', 'test', 'noise', 'seed'],
   mnist_masks: ['train', 'test', 'noise', 'strokes', 'seed'],
   sotu: ['vocab', 'length', 'train', 'test'],
@@ -168,6 +171,8 @@ export function trainConfig(t: TrainDescription): TrainConfig {
   if (weightDecay < 0) fail(p.weight_decay!, '`weight_decay` must not be negative');
   const deltaL1 = numberProp('delta_l1') ?? 0;
   if (!(deltaL1 >= 0 && Number.isFinite(deltaL1))) fail(p.delta_l1!, '`delta_l1` must be a number ≥ 0', 'e.g. delta_l1 1e-3; 0 turns the cost off');
+  const spikingAnneal = numberProp('spiking_anneal') ?? 0;
+  if (!(spikingAnneal >= 0 && Number.isFinite(spikingAnneal))) fail(p.spiking_anneal!, '`spiking_anneal` must be a number of epochs ≥ 0', 'e.g. spiking_anneal 2: non-spiking at the start, spiking after two epochs');
   const loss = (p.loss?.value as LossKind | undefined) ?? 'cross_entropy';
   return {
     name: t.name, network: t.network,
@@ -178,6 +183,7 @@ export function trainConfig(t: TrainDescription): TrainConfig {
     schedule: schedule(p.schedule, epochs),
     augment: { shift },
     deltaL1,
+    spikingAnneal,
     precision: p.precision?.value === 'dfp16' ? 'dfp16' : 'f32',
     ...(p.regularize ? { rateBand: rateBand(p.regularize) } : {}),
   };

@@ -18,8 +18,21 @@ import type { TrainConfig } from './config.ts';
 import { paramKey, paramMap } from './state.ts';
 
 export interface StepOutcome { loss: number; correct: number; rows: number }
-/** `dfp16`: the epoch's int16 GEMM counts when the train block asks for `precision dfp16`. */
-export type Update = (x: Tensor, labels: Int32Array, lr: number, seed: number, dfp16?: Dfp16Counts) => StepOutcome;
+/**
+ * Where a step is: `dfp16`, the epoch's int16 GEMM counts when the train block asks for
+ * `precision dfp16`; `epochs`, the epochs done so far (fractional), which sets the blend of
+ * sigma-delta units (`spiking_anneal`).
+ */
+export interface StepAt { dfp16?: Dfp16Counts; epochs: number }
+export type Update = (x: Tensor, labels: Int32Array, lr: number, seed: number, at: StepAt) => StepOutcome;
+
+/**
+ * How far sigma-delta units are from non-spiking (0) to spiking (1) at a point of training
+ * (epochs done, fractional): linear over the first `anneal` epochs (docs/lmu.md).
+ */
+export function spikingBlend(anneal: number, epochs: number): number {
+  return anneal > 0 ? Math.min(1, epochs / anneal) : 1;
+}
 
 /** Keys of latent binary weights, which BinaryConnect keeps within [−1, 1]. */
 function binaryKeys(m: Module, weights: Weights): string[] {
@@ -57,8 +70,11 @@ export function makeUpdate(m: Module, config: TrainConfig, weights: Weights, par
     }
     default: {
       const binaries = binaryKeys(m, weights).map((k) => params.get(k)!);
-      return (x, labels, lr, seed, dfp16) => {
-        const r = lossAndGradients(m, weights, { [input]: x }, labels, { loss: config.loss, seed, encoding: o.encoding, submatrix: o.submatrix, deltaL1: config.deltaL1, rateBand: config.rateBand, dfp16 });
+      return (x, labels, lr, seed, { dfp16, epochs }) => {
+        const r = lossAndGradients(m, weights, { [input]: x }, labels, {
+          loss: config.loss, seed, encoding: o.encoding, submatrix: o.submatrix, deltaL1: config.deltaL1, rateBand: config.rateBand, dfp16,
+          spiking: spikingBlend(config.spikingAnneal, epochs),
+        });
         if (!Number.isFinite(r.loss)) return r;
         optimizer.step(params, paramMap(r.grads.params), lr);
         keepState(weights, r.state);

@@ -21,7 +21,7 @@ export type { RateOptions } from './rates.ts';
 const ACTIVITY_SOURCE: Record<string, ActivitySource> = { measured: 'measured', 'activity file': 'file', 'rates file': 'file', '--rate': 'flag', assumed: 'default' };
 
 const LOIHI = 'Davies et al. 2018, Table 2';
-const DEFAULT_PRICES: [string, string, number, string][] = [
+export const DEFAULT_PRICES: [string, string, number, string][] = [
   ['synop', 'synaptic', 23.6e-12, `${LOIHI}: synaptic spike operation`],
   ['neuron.active', 'neuron', 81e-12, `${LOIHI}: neuron update, active`],
   ['neuron.inactive', 'neuron', 52e-12, `${LOIHI}: neuron update, inactive`],

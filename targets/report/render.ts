@@ -18,7 +18,10 @@ export function grid(head: string[], rows: string[][]): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-const ACTIVITY_LABEL: Record<string, string> = { firing_rate: 'rate', zero_fraction: 'zeros', input_zero_fraction: 'input zeros', delta_fraction: 'sent' };
+const ACTIVITY_LABEL: Record<string, string> = {
+  firing_rate: 'rate', zero_fraction: 'zeros', input_zero_fraction: 'input zeros', delta_fraction: 'sent',
+  events_per_activation: 'events', input_events_per_activation: 'input events',
+};
 
 /** The activity column: the quantity that scaled the price and its source, or `dense` when none did. */
 function activityCell(l: LayerStats): string {
@@ -28,7 +31,8 @@ function activityCell(l: LayerStats): string {
   if (!key) return l.macs > 0 ? `dense · ${a.source}` : '—';
   const v = a.value[key];
   if (v === undefined) return `${ACTIVITY_LABEL[key] ?? key} · ${a.source}`;
-  return `${ACTIVITY_LABEL[key] ?? key} ${key === 'firing_rate' ? v.toFixed(3) : pct(v)} · ${a.source}`;
+  const bits = key === 'events_per_activation' && a.value.bits_per_activation !== undefined ? ` (${a.value.bits_per_activation.toFixed(2)} bits)` : '';
+  return `${ACTIVITY_LABEL[key] ?? key} ${key === 'firing_rate' || key.endsWith('events_per_activation') ? v.toFixed(3) : pct(v)}${bits} · ${a.source}`;
 }
 
 function layerTable(layers: LayerStats[]): string {

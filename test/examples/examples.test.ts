@@ -42,7 +42,7 @@ const learnable = (m: Module) => Object.values(m.nodes).reduce((sum, n) => sum +
 
 describe('examples: golden IR', () => {
   it('has all the examples the README lists', () => {
-    expect(examples.map(([n]) => n).sort()).toEqual(['binary_mlp', 'delta_gru', 'delta_signal', 'ebp_mlp', 'iris_mlp', 'iris_ternary', 'lenet5', 'lenet5_i8', 'mlp', 'mlp_i16', 'ptb_lstm', 'residual.basic_block', 'residual.down_block', 'resnet18', 'spiking_cnn', 'unet_small', 'vgg11']);
+    expect(examples.map(([n]) => n).sort()).toEqual(['binary_mlp', 'delta_gru', 'delta_signal', 'ebp_mlp', 'iris_mlp', 'iris_ternary', 'lenet5', 'lenet5_i8', 'lmu_psmnist', 'lmu_rows', 'lstm_psmnist', 'lstm_rows', 'mlp', 'mlp_i16', 'ptb_lstm', 'residual.basic_block', 'residual.down_block', 'resnet18', 'spiking_cnn', 'unet_small', 'vgg11']);
   });
 
   for (const [name] of examples) {
@@ -55,6 +55,16 @@ describe('examples: golden IR', () => {
 });
 
 describe('examples: key shapes and sizes', () => {
+  it('the LMUs and their LSTM baselines have about as many parameters (within 2 %)', () => {
+    // psMNIST: LMU 64·64 (w_m) + 64·64 (w_h) + 64 + 1 + 650 = 8,907; LSTM hidden 45: 4·45·(1 + 45 + 1) + 460 = 8,920.
+    expect(learnable(compiled('lmu_psmnist'))).toBe(8907);
+    expect(learnable(compiled('lstm_psmnist'))).toBe(8920);
+    // Rows: LMU 28 + 64·16 + 64·28 + 64·64 + 64 + 650 = 7,654; LSTM hidden 31: 4·31·(28 + 31 + 1) + 320 = 7,760.
+    expect(learnable(compiled('lmu_rows'))).toBe(7654);
+    expect(learnable(compiled('lstm_rows'))).toBe(7760);
+    expect(typeOf(compiled('lmu_psmnist'), 'h')).toBe('f32[10, 64]');
+  });
+
   it('lenet5: 28×28 → 14×14 → 5×5×16 = 400 → 10, 61,706 parameters (LeCun et al. 1998, with 400 inputs to the first dense)', () => {
     const m = compiled('lenet5');
     expect(typeOf(m, 'c1')).toBe('f32[64, 6, 14, 14]');

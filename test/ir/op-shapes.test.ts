@@ -172,6 +172,17 @@ const cases: Case[] = [
     types: { y: 'spike[2, 10]' },
   },
   {
+    // lmu: memory_d = 1, so e_x is [1, features]; w_m reads the order-6 memory; e_h, e_m, w_x only when asked
+    name: 'lmu over a sequence, plain and with every optional connection; sigma_delta keeps the shape',
+    lines: ['input x : f32[2, 5, 3]', 'a = lmu(x, 4, order = 6, theta = 5)', 'b = lmu(a, 7, order = 2, theta = 5, sequence = last, hidden_to_memory = true, memory_to_memory = true, input_to_hidden = true, sigma_delta = 0.5)',
+      's = sigma_delta(a, 0.25)', 'output b, s'],
+    types: { a: 'f32[2, 5, 4]', b: 'f32[2, 7]', s: 'f32[2, 5, 4]' },
+    params: {
+      a: { e_x: 'f32[1, 3]', w_m: 'f32[4, 6]', w_h: 'f32[4, 4]', bias: 'f32[4]' },
+      b: { e_x: 'f32[1, 4]', e_h: 'f32[1, 7]', e_m: 'f32[1, 2]', w_m: 'f32[7, 2]', w_x: 'f32[7, 4]', w_h: 'f32[7, 7]', bias: 'f32[7]' },
+    },
+  },
+  {
     name: 'param is a learned operand',
     lines: ['input x : f32[2, 3]', 'w = param([1, 3])', 'y = mul(x, w)', 'output y'],
     types: { w: 'f32[1, 3]', y: 'f32[2, 3]' },

@@ -49,7 +49,9 @@ describe('every example on every preset', () => {
     for (const [name, target] of presets()) {
       it(`${path.basename(file)} on ${name}`, () => {
         const w = moduleOf(file, { batch: 1 });
-        const spiking = Object.values((w as { module: { nodes: Record<string, { op: string }> } }).module.nodes).some((n) => n.op === 'lif');
+        // Sigma-delta LMUs run on a neuromorphic chip as hybrid spiking layers (targets/neuromorphic/lmu-cost.ts).
+        const spiking = Object.values((w as { module: { nodes: Record<string, { op: string; attrs: Record<string, unknown> }> } }).module.nodes)
+          .some((n) => n.op === 'lif' || (n.op === 'lmu' && n.attrs.sigma_delta !== undefined));
         if (target.kind === 'neuromorphic' && !spiking) {
           // Explained, not crashed: a neuromorphic chip runs spiking networks only.
           expect(() => estimate(w, target, { defaultRate: 0.05 })).toThrowError(/no lif layers/);

@@ -112,6 +112,13 @@ describe('gradients of every op match finite differences (through the IR)', () =
     }
   });
 
+  it('lmu: orders, windows and the optional connections (sigma_delta\'s straight-through gradient: test/runtime/lmu)', () => {
+    property(fc.record({ t: dim(1, 4), h: dim(1, 3), order: dim(1, 4), theta: fc.constantFrom(1, 2.5, 6), seq: fc.constantFrom('all', 'last'), links: fc.boolean() }), (c) => [
+      `input x : f32[2, ${c.t}, 2]`,
+      `y = lmu(x, ${c.h}, order = ${c.order}, theta = ${c.theta}, sequence = ${c.seq}, hidden_to_memory = ${c.links}, memory_to_memory = ${c.links}, input_to_hidden = ${c.links})`, 'output y',
+    ], { samples: 6 });
+  });
+
   it('a small CNN end to end: conv → batchnorm → tanh → avgpool → flatten → dense → log_softmax', () => {
     const m = build(['input x : f32[3, 2, 6, 6]', 'c = conv2d(x, 3, 3, pad = 1) -> batchnorm -> tanh -> avgpool2d(2)', 'y = flatten(c) -> dense(4) -> log_softmax', 'output y']);
     expect(checkGradients(m, inputsFor(m, 1), { training: true, eps: 3e-3, rtol: 5e-2 })).toBeGreaterThan(40);

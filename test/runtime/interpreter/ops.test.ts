@@ -214,6 +214,18 @@ describe('recurrent and spiking ops', () => {
     expectValues(stacked, [1, 2, 1], Array.from(second.data));
   });
 
+  it('lmu and sigma_delta: one step of the memory and a quantized hidden unit, by hand', () => {
+    // order 1, θ = 1: Ā = e^−1, B̄ = 1 − e^−1. x = 2, e_x = 0.5 → u = 1, m = 1 − e^−1 = 0.63212;
+    // h = tanh(w_m·m + b) = tanh(0.63212 + 0.1) = 0.62474; with sigma_delta = 0.25: round(2.499) = 2 events → 0.5.
+    const m = build(['input x : f32[1, 1, 1]', 'a = lmu(x, 1, order = 1, theta = 1)', 'b = lmu(x, 1, order = 1, theta = 1, sigma_delta = 0.25)', 's = sigma_delta(a, 0.25)', 'output a, b, s']);
+    const w = { e_x: [0.5], w_m: [1], w_h: [0], bias: [0.1] };
+    const o = runWith(m, { x: [2] }, { a: w, b: w }).outputs;
+    expectValues(o.a!, [1, 1, 1], [Math.tanh(1 - Math.exp(-1) + 0.1)]);
+    expectValues(o.b!, [1, 1, 1], [0.5]);
+    expectValues(o.s!, [1, 1, 1], [0.5]);
+    mark('lmu', 'sigma_delta');
+  });
+
   it('lif over the network\'s time steps: subtract vs zero reset, output is the spike rate', () => {
     // Input 0.8 every step, decay 0.9, threshold 1: membrane 0.8, 1.52 (spike), then
     // subtract: 0.52·0.9 + 0.8 = 1.268 (spike), 0.2412 + 0.8 = 1.0412 (spike) → 3 spikes in 4 steps;
