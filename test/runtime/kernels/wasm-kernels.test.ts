@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KilnError } from '../../../compiler/lang/diagnostics.ts';
 import { sgemm } from '../../../runtime/kernels/gemm.ts';
 import { offloadedBands, setGemmThreads, sgemmParallel, shutdownGemmWorkers, warmGemmWorkers } from '../../../runtime/kernels/gemm-parallel.ts';
-import { floatBuffer, kernelBackend, parseKernelBackend, scratchMark, scratchRelease, setKernelBackend, wasmMemoryBytes } from '../../../runtime/kernels/wasm/instance.ts';
+import { floatBuffer, kernelBackend, relaxedSimdAvailable, parseKernelBackend, scratchMark, scratchRelease, setKernelBackend, wasmMemoryBytes } from '../../../runtime/kernels/wasm/instance.ts';
+import { setFmaTile } from '../../../runtime/kernels/wasm/gemm-f32.ts';
 import { randomArray } from './helpers/gradcheck.ts';
 
 const U = 2 ** -24;
@@ -40,12 +41,15 @@ function product(backend: 'js' | 'wasm', s: Shape, a: Float32Array, b: Float32Ar
   return c;
 }
 
-afterEach(() => setKernelBackend(undefined));
+afterEach(() => { setKernelBackend(undefined); setFmaTile(undefined); });
 
 describe('WebAssembly fp32 GEMM', () => {
+  // Both micro-kernels (f32x4.mul + add, and relaxed SIMD's fused multiply-add where this engine has it).
+  const tiles = [false, ...(relaxedSimdAvailable() ? [true] : [])];
   it.each([
-    [1, 1, 1], [3, 5, 7], [4, 8, 1], [37, 29, 300], [130, 9, 513], [5, 4100, 3], [129, 130, 257],
-  ])('matches the JS reference within the summation-order bound, %i×%i×%i, every transpose', (m, n, k) => {
+    [1, 1, 1], [3, 5, 7], [4, 8, 1], [6, 16, 25], [37, 29, 300], [130, 9, 513], [5, 4100, 3], [129, 130, 257],
+  ].flatMap((d) => tiles.map((fma) => [...d, fma] as [number, number, number, boolean])))('matches the JS reference within the summation-order bound, %i×%i×%i (fused tile: %s), every transpose', (m, n, k, fma) => {
+    setFmaTile(fma);
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
         const s = { m, n, k, transA, transB };
