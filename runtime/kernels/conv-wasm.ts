@@ -22,8 +22,11 @@ interface Layout {
   rows: number;
 }
 
-/** Scratch tables for `g` with chunks of at most `chunk` images; call inside a scratch mark. */
-function layout(g: ConvGeometry, chunk: number): Layout {
+/** Scratch tables for `g` and the images per chunk; call inside a scratch mark. */
+function layout(g: ConvGeometry): Layout {
+  // Per output pixel: the columns, the product or dy's group matrix, the output or dy chunk, and
+  // (about) the padded input and input gradient.
+  const chunk = imagesPerChunk(g, g.kdim + g.coutG + g.cout + 2 * g.cin + 1);
   const hp = g.h + g.pt + g.pb, wp = g.w + g.pl + g.pr;
   const rows = scratchAlloc(4 * chunk * g.oh);
   const tables = Array.from({ length: g.groups }, (_, gi) => {
@@ -59,8 +62,7 @@ export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: T
   const hw = oh * ow;
   const mark = scratchMark();
   try {
-    const chunk = imagesPerChunk(g, kdim + coutG + cout + 2 * g.cin + 1);
-    const l = layout(g, chunk);
+    const l = layout(g), chunk = l.chunk;
     const wAt = copyIn(w.data), bAt = bias ? copyIn(bias.data) : 0;
     const xAt = scratchAlloc(4 * chunk * l.image), yAt = scratchAlloc(4 * chunk * cout * hw);
     const cols = scratchAlloc(4 * kdim * hw * chunk), prod = scratchAlloc(4 * coutG * hw * chunk);
@@ -86,8 +88,7 @@ export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Te
   const hw = oh * ow;
   const mark = scratchMark();
   try {
-    const chunk = imagesPerChunk(g, kdim + coutG + cout + 2 * g.cin + 1);
-    const l = layout(g, chunk);
+    const l = layout(g), chunk = l.chunk;
     const wAt = dx ? copyIn(w.data) : 0;
     const xAt = dw ? scratchAlloc(4 * chunk * l.image) : 0, dxAt = dx ? scratchAlloc(4 * chunk * l.image) : 0;
     const dyAt = scratchAlloc(4 * chunk * cout * hw), dyg = scratchAlloc(4 * coutG * hw * chunk);
