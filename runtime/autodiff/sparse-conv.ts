@@ -13,7 +13,7 @@
 import type { Node } from '../../compiler/ir/module.ts';
 import { type Tensor, zeros } from '../tensor.ts';
 import { type Conv2dOptions, type ConvGeometry, convGeometry } from '../kernels/conv-common.ts';
-import { density } from './sparse-dense.ts';
+import { densityBelow } from './sparse-dense.ts';
 import { useWasmKernels } from '../kernels/wasm/instance.ts';
 
 /** Below this fraction of nonzeros the scatter beats the packed JS GEMM on LeNet-sized layers. */
@@ -30,7 +30,7 @@ export function scatterPays(node: Node, x: Tensor): boolean {
   const a = node.attrs;
   const ones = (v: unknown) => (v as number[]).every((d) => d === 1);
   return (a.groups as number | undefined ?? 1) === 1 && ones(a.stride) && ones(a.dilation)
-    && density(x.data) < (useWasmKernels() ? SPARSE_CONV_DENSITY_WASM : SPARSE_CONV_DENSITY);
+    && densityBelow(x.data, useWasmKernels() ? SPARSE_CONV_DENSITY_WASM : SPARSE_CONV_DENSITY);
 }
 
 /**

@@ -22,6 +22,14 @@ export const SPARSE_DENSITY_WASM = 0.05;
 /** Outputs per register block. */
 const OB = 8;
 
+/** Is the fraction of nonzeros below `limit`? Stops counting as soon as it cannot be (a dense input is decided early). */
+export function densityBelow(x: Float32Array, limit: number): boolean {
+  const most = limit * x.length;
+  let nz = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== 0 && ++nz >= most) return false;
+  return x.length > 0 && nz < most;
+}
+
 export function density(x: Float32Array): number {
   let nz = 0;
   for (let i = 0; i < x.length; i++) if (x[i] !== 0) nz++;
