@@ -7,6 +7,11 @@
 import type { Loc } from '../compiler/lang/ast.ts';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { storeUpdate, type WeightStorage } from './train/storage.ts';
+import { useWasmKernels } from './kernels/wasm/instance.ts';
+import { wasmAdam } from './kernels/wasm/adam.ts';
+
+/** Parameters from which Adam's in-place step runs in WebAssembly (below, the copies cost more than they save). */
+const WASM_ADAM_MIN = 4096;
 
 export type Params = Map<string, Float32Array>;
 
@@ -121,6 +126,10 @@ function kahanAdd(w: Float32Array, comp: Float32Array, i: number, delta: number)
 function adam(w: Float32Array, g: Float32Array, m1: Float32Array, m2: Float32Array, comp: Float32Array | undefined,
   lr: number, wd: number, beta1: number, beta2: number, eps: number, c1: number, c2: number, out: Float32Array, base: Float32Array): void {
   const n = w.length;
+  if (!comp && out === w && base === w && n >= WASM_ADAM_MIN && useWasmKernels()) {
+    wasmAdam(w, g, m1, m2, { lr, wd, beta1, beta2, eps, c1, c2 });
+    return;
+  }
   if (comp) {
     for (let i = 0; i < n; i++) {
       const gi = g[i]! + wd * w[i]!;

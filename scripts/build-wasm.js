@@ -17,7 +17,7 @@ export function watFiles() {
 /** The text of <name>.wasm.ts for one .wat file. */
 export async function assemble(/** @type {string} */ file) {
   const wabt = await (await import('wabt')).default();
-  const mod = wabt.parseWat(file, readFileSync(path.join(wasmDir, file), 'utf8'), { simd: true });
+  const mod = wabt.parseWat(file, readFileSync(path.join(wasmDir, file), 'utf8'), { simd: true, relaxed_simd: true });
   try {
     mod.validate();
     const { buffer } = mod.toBinary({ log: false, write_debug_names: false });

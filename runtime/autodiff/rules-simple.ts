@@ -13,8 +13,13 @@ import { aroundAxis, normAxis } from '../kernels/check.ts';
 import { QUANT_RANGES, type Ste } from '../../compiler/ir/ops.ts';
 import { steBackward } from './ste.ts';
 import type { BackwardRule } from './types.ts';
+import { useWasmKernels } from '../kernels/wasm/instance.ts';
+import { WASM_RELU_MIN, wasmReluBackward } from '../kernels/wasm/relu.ts';
 
 function reluBack(x: Tensor, dy: Tensor): Tensor {
+  if (x.data.length >= WASM_RELU_MIN && x.data.length === dy.data.length && useWasmKernels()) {
+    return { shape: [...x.shape], data: wasmReluBackward(x.data, dy.data) };
+  }
   const dx = zeros(x.shape);
   const xd = x.data, gd = dy.data, out = dx.data;
   for (let i = 0; i < xd.length; i++) if (xd[i]! > 0) out[i] = gd[i]!;

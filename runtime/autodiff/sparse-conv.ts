@@ -13,16 +13,24 @@
 import type { Node } from '../../compiler/ir/module.ts';
 import { type Tensor, zeros } from '../tensor.ts';
 import { type Conv2dOptions, type ConvGeometry, convGeometry } from '../kernels/conv-common.ts';
-import { density } from './sparse-dense.ts';
+import { densityBelow } from './sparse-dense.ts';
+import { useWasmKernels } from '../kernels/wasm/instance.ts';
 
-/** Below this fraction of nonzeros the scatter beats the packed GEMM on LeNet-sized layers. */
+/** Below this fraction of nonzeros the scatter beats the packed JS GEMM on LeNet-sized layers. */
 export const SPARSE_CONV_DENSITY = 0.25;
+/**
+ * Against the WebAssembly conv2d (forward + weight gradient of LeNet-5's c1 and c2 at batch 32,
+ * random inputs of a given density, CPU time): the scatter breaks even near 5 % nonzeros on c1
+ * and 3 % on c2, and at MNIST's 19 % takes 2.2× as long on c1.
+ */
+export const SPARSE_CONV_DENSITY_WASM = 0.04;
 
 /** Whether training's conv2d should scatter from the nonzeros of x. */
 export function scatterPays(node: Node, x: Tensor): boolean {
   const a = node.attrs;
   const ones = (v: unknown) => (v as number[]).every((d) => d === 1);
-  return (a.groups as number | undefined ?? 1) === 1 && ones(a.stride) && ones(a.dilation) && density(x.data) < SPARSE_CONV_DENSITY;
+  return (a.groups as number | undefined ?? 1) === 1 && ones(a.stride) && ones(a.dilation)
+    && densityBelow(x.data, useWasmKernels() ? SPARSE_CONV_DENSITY_WASM : SPARSE_CONV_DENSITY);
 }
 
 /**

@@ -7,6 +7,8 @@
 import { type Tensor, zeros } from '../tensor.ts';
 import { broadcastBinary, reduceToShape } from './broadcast.ts';
 import { expect } from './check.ts';
+import { useWasmKernels } from './wasm/instance.ts';
+import { WASM_RELU_MIN, wasmRelu } from './wasm/relu.ts';
 
 export function map(x: Tensor, f: (v: number) => number): Tensor {
   const y = zeros(x.shape);
@@ -26,6 +28,7 @@ export function mapGrad(v: Tensor, dy: Tensor, df: (v: number) => number, kernel
 
 // ReLU is on every training path, so it gets its own loops rather than sharing map's closure call.
 export function relu(x: Tensor): Tensor {
+  if (x.data.length >= WASM_RELU_MIN && useWasmKernels()) return { shape: [...x.shape], data: wasmRelu(x.data) };
   const xd = x.data, out = new Float32Array(xd.length);
   for (let i = 0; i < xd.length; i++) { const v = xd[i]!; out[i] = v > 0 ? v : 0; }
   return { shape: [...x.shape], data: out };

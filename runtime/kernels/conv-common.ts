@@ -98,3 +98,11 @@ export function im2col(g: ConvGeometry, x: Float32Array, xOff: number, c0: numbe
     }
   }
 }
+
+/** Cap on the per-chunk buffers (floats), so huge inputs take several products. */
+const MAX_CHUNK_FLOATS = 1 << 24;
+
+/** Images per product, when each output pixel needs `perPixel` floats of scratch. */
+export function imagesPerChunk(g: ConvGeometry, perPixel: number): number {
+  return Math.max(1, Math.min(g.n, Math.floor(MAX_CHUNK_FLOATS / (perPixel * g.oh * g.ow))));
+}

@@ -25,13 +25,19 @@ export function padInput(g: ConvGeometry, x: Float32Array): Padded {
   const hp = g.h + g.pt + g.pb, wp = g.w + g.pl + g.pr;
   if (unpadded(g)) return { data: x, hp, wp };
   const out = new Float32Array(g.n * g.cin * hp * wp);
-  for (let plane = 0; plane < g.n * g.cin; plane++) {
+  padImages(g, x, 0, g.n, out);
+  return { data: out, hp, wp };
+}
+
+/** Images [n0, n0 + count) of x written padded into `out` from its start; the border is left as it is (zero). */
+export function padImages(g: ConvGeometry, x: Float32Array, n0: number, count: number, out: Float32Array): void {
+  const hp = g.h + g.pt + g.pb, wp = g.w + g.pl + g.pr;
+  for (let plane = 0; plane < count * g.cin; plane++) {
     for (let y = 0; y < g.h; y++) {
-      const src = (plane * g.h + y) * g.w;
+      const src = ((n0 * g.cin + plane) * g.h + y) * g.w;
       out.set(x.subarray(src, src + g.w), (plane * hp + y + g.pt) * wp + g.pl);
     }
   }
-  return { data: out, hp, wp };
 }
 
 /** A zero padded gradient buffer for dx, or dx itself when there are no pads. */
@@ -42,11 +48,16 @@ export function paddedGradient(g: ConvGeometry, dx: Float32Array): Padded {
 
 /** The interior of a padded gradient, written into dx (nothing to do when it is dx). */
 export function cropGradient(g: ConvGeometry, p: Padded, dx: Float32Array): void {
-  if (p.data === dx) return;
-  for (let plane = 0; plane < g.n * g.cin; plane++) {
+  if (p.data !== dx) cropImages(g, p.data, 0, g.n, dx);
+}
+
+/** The interior of `count` padded gradient images from the start of `padded`, into dx's images [n0, n0 + count). */
+export function cropImages(g: ConvGeometry, padded: Float32Array, n0: number, count: number, dx: Float32Array): void {
+  const hp = g.h + g.pt + g.pb, wp = g.w + g.pl + g.pr;
+  for (let plane = 0; plane < count * g.cin; plane++) {
     for (let y = 0; y < g.h; y++) {
-      const src = (plane * p.hp + y + g.pt) * p.wp + g.pl;
-      dx.set(p.data.subarray(src, src + g.w), (plane * g.h + y) * g.w);
+      const src = (plane * hp + y + g.pt) * wp + g.pl;
+      dx.set(padded.subarray(src, src + g.w), ((n0 * g.cin + plane) * g.h + y) * g.w);
     }
   }
 }

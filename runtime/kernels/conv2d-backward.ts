@@ -8,12 +8,13 @@
  */
 import { type Tensor, zeros, reshape } from '../tensor.ts';
 import { expect, expectShape } from './check.ts';
-import { type Conv2dOptions, type ConvGeometry, convGeometry } from './conv-common.ts';
+import { type Conv2dOptions, type ConvGeometry, convGeometry, imagesPerChunk } from './conv-common.ts';
 import { cropGradient, gatherMatrix, gatherPacker, padInput, paddedGradient, pixelOffsets, scatterAdd, tapOffsets } from './conv-gather.ts';
-import { type Conv1dOptions, conv1dAs2d, imagesPerChunk } from './conv2d.ts';
+import { type Conv1dOptions, conv1dAs2d } from './conv2d.ts';
+import { conv2dBackwardWasm } from './conv-wasm.ts';
 import { sgemmPackedB } from './gemm.ts';
 import { gemmThreads, sgemmParallel } from './gemm-parallel.ts';
-import { type FloatBuffer, floatBuffer, scratchMark, scratchRelease, useWasmKernels } from './wasm/instance.ts';
+import { useWasmKernels } from './wasm/instance.ts';
 
 export interface ConvGrads {
   dx?: Tensor;
@@ -36,21 +37,16 @@ export function conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, opts: Conv2dOpt
   const out: ConvGrads = {};
   const dx = want.input ? zeros(x.shape) : undefined;
   const dw = want.weight ? zeros(w.shape) : undefined;
-  if (dx || dw) {
+  if ((dx || dw) && useWasmKernels()) conv2dBackwardWasm(g, x, w, dy, dx, dw);
+  else if (dx || dw) {
     // As in the forward pass: the JS GEMM on one thread gathers dW's columns straight into its
-    // packed panels; the WebAssembly GEMM works on column matrices kept in its own memory.
-    const wasm = useWasmKernels();
-    const packed = !wasm && gemmThreads() === 1;
+    // packed panels.
+    const packed = gemmThreads() === 1;
     const needCols = dx !== undefined || !packed;
     const chunk = imagesPerChunk(g, (needCols ? kdim : 0) + coutG + 1);
-    const mark = scratchMark();
-    try {
-      const cols = floatBuffer(needCols ? kdim * hw * chunk : 0, wasm);
-      const dyg = floatBuffer(coutG * hw * chunk, wasm);
-      weightAndInputGrads(g, x, w, dy, dx, dw, chunk, packed, cols, dyg);
-    } finally {
-      scratchRelease(mark);
-    }
+    const cols = new Float32Array(needCols ? kdim * hw * chunk : 0);
+    const dyg = new Float32Array(coutG * hw * chunk);
+    weightAndInputGrads(g, x, w, dy, dx, dw, chunk, packed, cols, dyg);
   }
   if (dx) out.dx = dx;
   if (dw) out.dw = dw;
@@ -59,7 +55,7 @@ export function conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, opts: Conv2dOpt
 }
 
 function weightAndInputGrads(g: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | undefined, dw: Tensor | undefined,
-  chunk: number, packed: boolean, colsBuf: FloatBuffer, dygBuf: FloatBuffer): void {
+  chunk: number, packed: boolean, cols: Float32Array, dyg: Float32Array): void {
   const { n, cout, coutG, kdim, groups, oh, ow } = g;
   const hw = oh * ow;
   const xp = padInput(g, x.data);
@@ -71,7 +67,6 @@ function weightAndInputGrads(g: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor, 
     for (let gi = 0; gi < groups; gi++) {
       const wOff = gi * coutG * kdim;
       // This group's output gradient as a [coutG, nc·hw] matrix.
-      const dyg = dygBuf.view;
       for (let o = 0; o < coutG; o++) {
         for (let i = 0; i < nc; i++) {
           const src = ((n0 + i) * cout + gi * coutG + o) * hw;
@@ -81,12 +76,12 @@ function weightAndInputGrads(g: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor, 
       if (dw && packed) {
         sgemmPackedB(coutG, kdim, ld, dyg, 0, ld, gatherPacker(xp.data, pix, taps[gi]!), dw.data, wOff, kdim, n0 === 0 ? 0 : 1);
       } else if (dw) {
-        gatherMatrix(xp.data, taps[gi]!, pix, ow, g.sw, colsBuf.view, ld);
-        sgemmParallel({ m: coutG, n: kdim, k: ld, a: dygBuf.view, b: colsBuf.view, transB: true, c: dw.data, cOffset: wOff, beta: 1 });
+        gatherMatrix(xp.data, taps[gi]!, pix, ow, g.sw, cols, ld);
+        sgemmParallel({ m: coutG, n: kdim, k: ld, a: dyg, b: cols, transB: true, c: dw.data, cOffset: wOff, beta: 1 });
       }
       if (dx) {
-        sgemmParallel({ m: kdim, n: ld, k: coutG, a: w.data, aOffset: wOff, transA: true, lda: kdim, b: dygBuf.view, c: colsBuf.view });
-        scatterAdd(colsBuf.view, ld, taps[gi]!, pix, ow, g.sw, dxp!.data);
+        sgemmParallel({ m: kdim, n: ld, k: coutG, a: w.data, aOffset: wOff, transA: true, lda: kdim, b: dyg, c: cols });
+        scatterAdd(cols, ld, taps[gi]!, pix, ow, g.sw, dxp!.data);
       }
     }
   }

@@ -8,21 +8,14 @@
  */
 import { type Tensor, zeros, reshape } from '../tensor.ts';
 import { expect } from './check.ts';
-import { type Conv2dOptions, type ConvGeometry, convGeometry } from './conv-common.ts';
+import { type Conv2dOptions, type ConvGeometry, convGeometry, imagesPerChunk } from './conv-common.ts';
 import { type Padded, gatherMatrix, gatherPacker, padInput, pixelOffsets, tapOffsets } from './conv-gather.ts';
 import { sgemmPackedB } from './gemm.ts';
 import { gemmThreads, sgemmParallel } from './gemm-parallel.ts';
-import { type FloatBuffer, floatBuffer, scratchMark, scratchRelease, useWasmKernels } from './wasm/instance.ts';
+import { conv2dForwardWasm } from './conv-wasm.ts';
+import { useWasmKernels } from './wasm/instance.ts';
 
 export type { Conv2dOptions } from './conv-common.ts';
-
-/** Cap on the per-chunk buffers (floats), so huge inputs take several products. */
-const MAX_CHUNK_FLOATS = 1 << 24;
-
-/** Images per product, when each output pixel needs `perPixel` floats of scratch. */
-export function imagesPerChunk(g: ConvGeometry, perPixel: number): number {
-  return Math.max(1, Math.min(g.n, Math.floor(MAX_CHUNK_FLOATS / (perPixel * g.oh * g.ow))));
-}
 
 function checkBias(g: ConvGeometry, bias: Tensor | undefined): void {
   if (bias) expect('conv2d', bias.data.length === g.cout, `bias must have ${g.cout} values (one per output channel), got ${bias.data.length}`);
@@ -34,27 +27,25 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, opts: Con
   const { n, cout, coutG, kdim, groups, oh, ow } = g;
   const hw = oh * ow;
   const y = zeros([n, cout, oh, ow]);
+  if (useWasmKernels()) {
+    conv2dForwardWasm(g, x, w, bias, y);
+    return y;
+  }
   const xp = padInput(g, x.data);
   // The JS GEMM on one thread gathers the columns straight into its panels; threaded GEMMs need B
   // as a matrix to share, and groups of fewer than 4 output channels (depthwise) suit the unpacked
-  // GEMM. The WebAssembly GEMM packs its own panels from a column matrix gathered into its memory.
-  const wasm = useWasmKernels();
-  const packed = !wasm && gemmThreads() === 1 && coutG >= 4;
+  // GEMM.
+  const packed = gemmThreads() === 1 && coutG >= 4;
   const chunk = imagesPerChunk(g, packed ? coutG + 1 : kdim + coutG + 1);
   const taps = Array.from({ length: groups }, (_, gi) => tapOffsets(g, xp, gi * g.cinG));
-  const mark = scratchMark();
-  try {
-    const prodBuf = floatBuffer(coutG * hw * chunk, wasm);
-    const cols = floatBuffer(packed ? 0 : kdim * hw * chunk, wasm);
-    forwardChunks(g, xp, w.data, bias?.data, y.data, chunk, taps, packed, cols, prodBuf);
-  } finally {
-    scratchRelease(mark);
-  }
+  const prod = new Float32Array(coutG * hw * chunk);
+  const cols = new Float32Array(packed ? 0 : kdim * hw * chunk);
+  forwardChunks(g, xp, w.data, bias?.data, y.data, chunk, taps, packed, cols, prod);
   return y;
 }
 
 function forwardChunks(g: ConvGeometry, xp: Padded, wd: Float32Array, bd: Float32Array | undefined, yd: Float32Array,
-  chunk: number, taps: Int32Array[], packed: boolean, cols: FloatBuffer, prodBuf: FloatBuffer): void {
+  chunk: number, taps: Int32Array[], packed: boolean, cols: Float32Array, prod: Float32Array): void {
   const { n, cout, coutG, kdim, groups, oh, ow } = g;
   const hw = oh * ow;
   for (let n0 = 0; n0 < n; n0 += chunk) {
@@ -62,12 +53,11 @@ function forwardChunks(g: ConvGeometry, xp: Padded, wd: Float32Array, bd: Float3
     const pix = pixelOffsets(g, xp, n0, nc);
     for (let gi = 0; gi < groups; gi++) {
       const wOff = gi * coutG * kdim;
-      if (packed) sgemmPackedB(coutG, ld, kdim, wd, wOff, kdim, gatherPacker(xp.data, taps[gi]!, pix), prodBuf.view, 0, ld);
+      if (packed) sgemmPackedB(coutG, ld, kdim, wd, wOff, kdim, gatherPacker(xp.data, taps[gi]!, pix), prod, 0, ld);
       else {
-        gatherMatrix(xp.data, taps[gi]!, pix, ow, g.sw, cols.view, ld);
-        sgemmParallel({ m: coutG, n: ld, k: kdim, a: wd, aOffset: wOff, b: cols.view, c: prodBuf.view });
+        gatherMatrix(xp.data, taps[gi]!, pix, ow, g.sw, cols, ld);
+        sgemmParallel({ m: coutG, n: ld, k: kdim, a: wd, aOffset: wOff, b: cols, c: prod });
       }
-      const prod = prodBuf.view;
       for (let o = 0; o < coutG; o++) {
         const ch = gi * coutG + o, b = bd ? bd[ch]! : 0;
         for (let i = 0; i < nc; i++) {

@@ -8,6 +8,8 @@
  */
 import { type Tensor, zeros } from '../tensor.ts';
 import { expect, kernelError } from './check.ts';
+import { useWasmKernels } from './wasm/instance.ts';
+import { wasmMaxPool2x2 } from './wasm/maxpool.ts';
 
 export interface PoolOptions {
   /** Window extent per spatial axis. */
@@ -108,6 +110,9 @@ export interface MaxPoolResult {
   argmax: Int32Array;
 }
 
+/** Window o covers inputs 2o and 2o + 1 (stride 2, no padding, no dilation). */
+const strideTwo = (t: AxisTaps) => t.idx.every((v, i) => v === i);
+
 /** Every window of the axis covers exactly k input positions (no padding, no overhang). */
 const full = (t: AxisTaps, k: number) => t.valid.every((v) => v === k);
 
@@ -147,7 +152,8 @@ export function maxPool(x: Tensor, o: PoolOptions): MaxPoolResult {
   const argmax = new Int32Array(y.data.length);
   const xd = x.data;
   if (p.inDims[0] === 1 && A.out === 1 && A.valid[0] === 1 && full(B, 2) && full(C, 2)) {
-    maxPool2x2(p, xd, y.data, argmax);
+    if (useWasmKernels() && xd.length >= 1024 && strideTwo(B) && strideTwo(C)) wasmMaxPool2x2(xd, p.n * p.c, H, W, B.out, C.out, y.data, argmax);
+    else maxPool2x2(p, xd, y.data, argmax);
     return { y, argmax };
   }
   let q = 0;

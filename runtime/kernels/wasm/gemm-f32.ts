@@ -5,8 +5,10 @@
  * any other is copied in, and C copied back out. The copies are O(mk + kn + mn) against the
  * product's O(mnk): bench/kernels.ts measures their share.
  */
-import { copyIn, f32At, inWasmMemory, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { copyIn, f32At, inWasmMemory, relaxedSimdAvailable, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
 import { wasmBase64 } from './gemm-f32.wasm.ts';
+import { wasmBase64 as tileBase64 } from './gemm-f32-tile.wasm.ts';
+import { wasmBase64 as fmaTileBase64 } from './gemm-f32-tile-fma.wasm.ts';
 
 interface GemmExports {
   gemm(m: number, n: number, k: number, alpha: number,
@@ -15,7 +17,20 @@ interface GemmExports {
   work_bytes(n: number): number;
 }
 
-const gemm = (): GemmExports => wasmExports<GemmExports>('gemm-f32', wasmBase64);
+let fmaOverride: boolean | undefined;
+
+/** Tests: force the plain (false) or fused (true) micro-kernel; undefined = fused wherever relaxed SIMD runs. */
+export function setFmaTile(on: boolean | undefined): void {
+  fmaOverride = on;
+}
+
+/** The driver, instantiated once per micro-kernel it imports. */
+function gemm(): GemmExports {
+  const fma = fmaOverride ?? relaxedSimdAvailable();
+  const name = fma ? 'gemm-f32-tile-fma' : 'gemm-f32-tile';
+  const tile = wasmExports<{ tile: unknown }>(name, fma ? fmaTileBase64 : tileBase64).tile;
+  return wasmExports<GemmExports>(`gemm-f32 with ${name}`, wasmBase64, { tile: { tile } });
+}
 
 /** Floats from `off` that a rows × cols matrix with row stride `ld` spans. */
 const extent = (rows: number, cols: number, ld: number): number => (rows - 1) * ld + cols;

@@ -61,15 +61,40 @@ function simdAvailable(): boolean {
   return simd === true;
 }
 
+const V128_ZERO = [253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const RELAXED_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+  ...V128_ZERO, ...V128_ZERO, ...V128_ZERO, 253, 133, 2, 11];
+
+let relaxed: boolean | undefined;
+
+/**
+ * Does this engine run relaxed SIMD (f32x4.relaxed_madd)? Node 20's V8 (11.3) implements it behind
+ * --experimental-wasm-relaxed-simd (V8 11.4, Chrome 114 and Node 22 ship it): the flag is turned on
+ * here before the first relaxed module is compiled, as V8 reads it at validation. The check is a
+ * module whose one function is `f32x4.relaxed_madd` of three zero vectors.
+ */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxed === undefined) {
+    const proc = globalThis.process as { getBuiltinModule?: (id: string) => unknown } | undefined;
+    const v8 = proc?.getBuiltinModule?.('node:v8') as { setFlagsFromString(flags: string): void } | undefined;
+    v8?.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    relaxed = simdAvailable() && WebAssembly.validate(new Uint8Array(RELAXED_PROBE));
+  }
+  return relaxed;
+}
+
 const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
 const instances = new Map<string, WebAssembly.Exports>();
 
-/** The exports of a kernel module (instantiated once, importing the shared memory as env.memory). */
-export function wasmExports<T>(name: string, base64: string): T {
+/**
+ * The exports of a kernel module (instantiated once, importing the shared memory as env.memory and
+ * whatever other modules' functions `imports` adds).
+ */
+export function wasmExports<T>(name: string, base64: string, imports: Record<string, Record<string, unknown>> = {}): T {
   let ex = instances.get(name);
   if (!ex) {
     const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
-    ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+    ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { ...imports, env: { memory } }).exports;
     instances.set(name, ex);
   }
   return ex as T;

@@ -8,6 +8,7 @@ import {
 import { poolNaive } from './helpers/naive.ts';
 import { expectClose, gradCheck, randomArray, weightedSum } from './helpers/gradcheck.ts';
 import { intsAttr, loadOnnxCase, numAttr, onnxNodeDir } from './helpers/onnx-case.ts';
+import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 
 const poolCase = fc.integer({ min: 1, max: 3 }).chain((r) => fc.record({
   n: fc.integer({ min: 1, max: 2 }),
@@ -76,6 +77,19 @@ describe('pooling against the naive ONNX-described reference', () => {
         expect([argmax[q], y.data[q]]).toEqual([at, x.data[at]]);
       }
     }), { numRuns: 100 });
+  });
+
+  it('2×2 stride-2 max pooling in WebAssembly: the JS loop\'s values and argmax exactly (ties, NaN, odd widths)', () => {
+    for (const [h, w] of [[28, 28], [10, 10], [13, 23], [9, 31]] as const) {
+      const shape = [3, 5, h, w];
+      const x = fromArray(shape, randomArray(3 * 5 * h * w, h * w).map((v, i) => (i % 37 === 0 ? NaN : Math.round(v * 3))));
+      const o = { kernel: [2, 2], strides: [2, 2] };
+      const run = (b: 'js' | 'wasm') => { setKernelBackend(b); try { return maxPool(x, o); } finally { setKernelBackend(undefined); } };
+      const js = run('js'), wasm = run('wasm');
+      expect(x.data.length).toBeGreaterThanOrEqual(1024);
+      expect(Array.from(wasm.argmax)).toEqual(Array.from(js.argmax));
+      expect(Array.from(wasm.y.data)).toEqual(Array.from(js.y.data));
+    }
   });
 
   it('ceil mode drops a last window that would start in the end padding', () => {

@@ -9,7 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KilnError } from '../../../compiler/lang/diagnostics.ts';
 import { sgemm } from '../../../runtime/kernels/gemm.ts';
 import { offloadedBands, setGemmThreads, sgemmParallel, shutdownGemmWorkers, warmGemmWorkers } from '../../../runtime/kernels/gemm-parallel.ts';
-import { floatBuffer, kernelBackend, parseKernelBackend, scratchMark, scratchRelease, setKernelBackend, wasmMemoryBytes } from '../../../runtime/kernels/wasm/instance.ts';
+import { floatBuffer, kernelBackend, relaxedSimdAvailable, parseKernelBackend, scratchMark, scratchRelease, setKernelBackend, wasmMemoryBytes } from '../../../runtime/kernels/wasm/instance.ts';
+import { setFmaTile } from '../../../runtime/kernels/wasm/gemm-f32.ts';
+import { WASM_RELU_MIN, wasmRelu, wasmReluBackward } from '../../../runtime/kernels/wasm/relu.ts';
+import { relu } from '../../../runtime/kernels/activations.ts';
 import { randomArray } from './helpers/gradcheck.ts';
 
 const U = 2 ** -24;
@@ -40,12 +43,15 @@ function product(backend: 'js' | 'wasm', s: Shape, a: Float32Array, b: Float32Ar
   return c;
 }
 
-afterEach(() => setKernelBackend(undefined));
+afterEach(() => { setKernelBackend(undefined); setFmaTile(undefined); });
 
 describe('WebAssembly fp32 GEMM', () => {
+  // Both micro-kernels (f32x4.mul + add, and relaxed SIMD's fused multiply-add where this engine has it).
+  const tiles = [false, ...(relaxedSimdAvailable() ? [true] : [])];
   it.each([
-    [1, 1, 1], [3, 5, 7], [4, 8, 1], [37, 29, 300], [130, 9, 513], [5, 4100, 3], [129, 130, 257],
-  ])('matches the JS reference within the summation-order bound, %i×%i×%i, every transpose', (m, n, k) => {
+    [1, 1, 1], [3, 5, 7], [4, 8, 1], [6, 16, 25], [37, 29, 300], [130, 9, 513], [5, 4100, 3], [129, 130, 257],
+  ].flatMap((d) => tiles.map((fma) => [...d, fma] as [number, number, number, boolean])))('matches the JS reference within the summation-order bound, %i×%i×%i (fused tile: %s), every transpose', (m, n, k, fma) => {
+    setFmaTile(fma);
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
         const s = { m, n, k, transA, transB };
@@ -126,5 +132,28 @@ describe('KILN_KERNELS', () => {
     } catch (e) {
       expect((e as KilnError).diagnostics[0]!.hint).toMatch(/wasm, js/);
     }
+  });
+});
+
+describe('WebAssembly ReLU', () => {
+  // 1,027 values: past the WebAssembly threshold and not a whole number of vectors; every special value.
+  const specials = [0, -0, 1, -1, NaN, -NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38];
+  const x = randomArray(1027, 11), dy = randomArray(1027, 12);
+  specials.forEach((v, i) => { x[i * 7] = v; dy[i * 7 + 1] = v; dy[i * 7] = -v; });
+  const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+  it('relu is the JS kernel bit for bit (NaN and −0 give +0)', () => {
+    setKernelBackend('js');
+    const js = relu({ shape: [1027], data: x }).data;
+    setKernelBackend('wasm');
+    expect(x.length).toBeGreaterThanOrEqual(WASM_RELU_MIN);
+    expect(bits(wasmRelu(x))).toEqual(bits(js));
+    expect(bits(relu({ shape: [1027], data: x }).data)).toEqual(bits(js));
+  });
+
+  it('relu backward keeps dy where x > 0 and writes +0 elsewhere, bit for bit', () => {
+    const want = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) if (x[i]! > 0) want[i] = dy[i]!;
+    expect(bits(wasmReluBackward(x, dy))).toEqual(bits(want));
   });
 });

@@ -10,6 +10,7 @@ import type { Weights } from '../../../runtime/interpreter.ts';
 import { train } from '../../../runtime/train.ts';
 import { loadData } from '../../../runtime/data/index.ts';
 import { example } from './helpers.ts';
+import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 
 /** The update rules element by element: SGD, heavy-ball momentum, Adam, each optionally Kahan-compensated. */
 function referenceStep(spec: OptimizerSpec, state: { t: number; slots: Map<string, Float32Array[]> }, params: Params, grads: Params, lr: number): void {
@@ -96,4 +97,43 @@ describe('a training run with each update rule is a function of its seed', () =>
       finals.set(name, a);
     });
   }
+});
+
+describe('Adam in WebAssembly (large parameters, KILN_KERNELS=wasm)', () => {
+  it('steps within float32 rounding of the float64 rule, across chunk and vector edges, and never for the JS backend', () => {
+    // 5,003 parameters: more than the WebAssembly threshold, two chunks and a partial vector.
+    const make = () => {
+      const rng = mulberry32(9);
+      const arr = (n: number, k: number) => Float32Array.from({ length: n }, () => (rng() - 0.5) * k);
+      return { w: new Map([['a', arr(5003, 2)]]), g: new Map([['a', arr(5003, 0.1)]]) };
+    };
+    const spec: OptimizerSpec = { kind: 'adam', lr: 3e-3, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 1e-2 };
+    const run = (backend: 'wasm' | 'js') => {
+      setKernelBackend(backend);
+      try {
+        const p = make(), opt = new Optimizer(spec);
+        for (let t = 0; t < 4; t++) opt.step(p.w, p.g, spec.lr);
+        return { w: p.w.get('a')!, m: opt.state.slots.get('a')! };
+      } finally {
+        setKernelBackend(undefined);
+      }
+    };
+    const ref = make(), state = { t: 0, slots: new Map<string, Float32Array[]>() };
+    for (let t = 0; t < 4; t++) referenceStep(spec, state, ref.w, ref.g, spec.lr);
+    const wasm = run('wasm'), js = run('js');
+    expect(bits(js.w)).toBe(bits(ref.w.get('a')!));
+    // Each step moves a weight by at most about lr; float32 arithmetic errs by a few ulps of the step.
+    const start = make().w.get('a')!;
+    wasm.w.forEach((v, i) => {
+      const want = ref.w.get('a')![i]!;
+      expect(Math.abs(v - want), `w[${i}]`).toBeLessThanOrEqual(1e-6 * Math.abs(want) + 1e-5 * Math.abs(want - start[i]!) + 1e-12);
+    });
+    // A moment can cancel to near zero (β·m and (1 − β)·g of opposite signs), so its rounding is
+    // bounded by the size of its terms, at most the largest moment, not by its own value.
+    state.slots.get('a')!.forEach((s, j) => {
+      const big = s.reduce((a, x) => Math.max(a, Math.abs(x)), 0);
+      s.forEach((x, i) => expect(Math.abs(wasm.m[j]![i]! - x), `slot ${j}[${i}]`).toBeLessThanOrEqual(1e-5 * Math.abs(x) + 1e-6 * big));
+    });
+    expect(bits(wasm.w)).not.toBe(bits(js.w));
+  });
 });

@@ -1,0 +1,123 @@
+/**
+ * conv2d forward and backward on the WebAssembly path, the same products as conv2d.ts and
+ * conv2d-backward.ts (one GEMM per group over a chunk of images) with every operand in the
+ * kernels' memory: a chunk of images is padded in once, the columns are gathered, multiplied and
+ * put back into NCHW order (with the bias) by conv-gather.wat, and only the chunk's input and
+ * output cross between JavaScript and WebAssembly, each as one copy of contiguous images.
+ */
+import type { Tensor } from '../tensor.ts';
+import { type ConvGeometry, imagesPerChunk } from './conv-common.ts';
+import { cropImages, padImages, tapOffsets } from './conv-gather.ts';
+import { sgemm } from './gemm.ts';
+import { type GatherTables, wasmGather, wasmMatrixToPlanes, wasmPlanesToMatrix, wasmScatterAdd } from './wasm/conv-gather.ts';
+import { copyIn, f32At, i32At, scratchAlloc, scratchMark, scratchRelease } from './wasm/instance.ts';
+
+interface Layout {
+  hp: number; wp: number;
+  /** Floats of one padded image. */
+  image: number;
+  chunk: number;
+  /** Per group: the tap table, and the pixel-row table shared by all (filled for a chunk of images). */
+  tables: GatherTables[];
+  rows: number;
+}
+
+/** Scratch tables for `g` and the images per chunk; call inside a scratch mark. */
+function layout(g: ConvGeometry): Layout {
+  // Per output pixel: the columns, the product or dy's group matrix, the output or dy chunk, and
+  // (about) the padded input and input gradient.
+  const chunk = imagesPerChunk(g, g.kdim + g.coutG + g.cout + 2 * g.cin + 1);
+  const hp = g.h + g.pt + g.pb, wp = g.w + g.pl + g.pr;
+  const rows = scratchAlloc(4 * chunk * g.oh);
+  const tables = Array.from({ length: g.groups }, (_, gi) => {
+    const t = tapOffsets(g, { data: new Float32Array(0), hp, wp }, gi * g.cinG);
+    const taps = scratchAlloc(4 * t.length);
+    i32At(taps, t.length).set(t);
+    return { taps, ntaps: t.length, rows, nrows: 0, ow: g.ow, sw: g.sw };
+  });
+  return { hp, wp, image: g.cin * hp * wp, chunk, tables, rows };
+}
+
+/** Pixel rows of `count` images padded side by side from the buffer's start. */
+function fillRows(g: ConvGeometry, l: Layout, count: number): void {
+  const r = i32At(l.rows, count * g.oh);
+  for (let b = 0, q = 0; b < count; b++) for (let y = 0; y < g.oh; y++) r[q++] = b * l.image + y * g.sh * l.wp;
+  for (const t of l.tables) t.nrows = count * g.oh;
+}
+
+/** Images [n0, n0 + count) of x, padded, into zeroed scratch at `at`. */
+function stageInput(g: ConvGeometry, l: Layout, x: Float32Array, n0: number, count: number, at: number): void {
+  const out = f32At(at, count * l.image);
+  if (l.image === g.cin * g.h * g.w) out.set(x.subarray(n0 * l.image, (n0 + count) * l.image));
+  else { out.fill(0); padImages(g, x, n0, count, out); }
+}
+
+/** C[m×n at c] = op(A)·op(B), all three at byte addresses in the kernels' memory. */
+function gemmAt(m: number, n: number, k: number, a: number, transA: boolean, lda: number, b: number, transB: boolean, c: number): void {
+  sgemm({ m, n, k, a: f32At(a, m * k), lda, transA, b: f32At(b, k * n), transB, c: f32At(c, m * n) });
+}
+
+export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined, y: Tensor): void {
+  const { n, cout, coutG, kdim, groups, oh, ow } = g;
+  const hw = oh * ow;
+  const mark = scratchMark();
+  try {
+    const l = layout(g), chunk = l.chunk;
+    const wAt = copyIn(w.data), bAt = bias ? copyIn(bias.data) : 0;
+    const xAt = scratchAlloc(4 * chunk * l.image), yAt = scratchAlloc(4 * chunk * cout * hw);
+    const cols = scratchAlloc(4 * kdim * hw * chunk), prod = scratchAlloc(4 * coutG * hw * chunk);
+    for (let n0 = 0; n0 < n; n0 += chunk) {
+      const nc = Math.min(chunk, n - n0), ld = nc * hw;
+      stageInput(g, l, x.data, n0, nc, xAt);
+      fillRows(g, l, nc);
+      for (let gi = 0; gi < groups; gi++) {
+        wasmGather(xAt, l.tables[gi]!, cols, ld);
+        gemmAt(coutG, ld, kdim, wAt + 4 * gi * coutG * kdim, false, kdim, cols, false, prod);
+        wasmMatrixToPlanes(prod, yAt, nc, cout, gi * coutG, coutG, hw, bAt);
+      }
+      y.data.set(f32At(yAt, nc * cout * hw), n0 * cout * hw);
+    }
+  } finally {
+    scratchRelease(mark);
+  }
+}
+
+/** dW (accumulated into dw) and dx (written) on the WebAssembly path; conv2d-backward.ts has the formulas. */
+export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | undefined, dw: Tensor | undefined): void {
+  const { n, cout, coutG, kdim, groups, oh, ow } = g;
+  const hw = oh * ow;
+  const mark = scratchMark();
+  try {
+    const l = layout(g), chunk = l.chunk;
+    const wAt = dx ? copyIn(w.data) : 0;
+    const xAt = dw ? scratchAlloc(4 * chunk * l.image) : 0, dxAt = dx ? scratchAlloc(4 * chunk * l.image) : 0;
+    const dyAt = scratchAlloc(4 * chunk * cout * hw), dyg = scratchAlloc(4 * coutG * hw * chunk);
+    const cols = scratchAlloc(4 * kdim * hw * chunk);
+    for (let n0 = 0; n0 < n; n0 += chunk) {
+      const nc = Math.min(chunk, n - n0), ld = nc * hw;
+      f32At(dyAt, nc * cout * hw).set(dy.data.subarray(n0 * cout * hw, (n0 + nc) * cout * hw));
+      if (dw) stageInput(g, l, x.data, n0, nc, xAt);
+      if (dx) f32At(dxAt, nc * l.image).fill(0);
+      fillRows(g, l, nc);
+      for (let gi = 0; gi < groups; gi++) {
+        const wOff = gi * coutG * kdim;
+        wasmPlanesToMatrix(dyAt, dyg, nc, cout, gi * coutG, coutG, hw);
+        if (dw) {
+          wasmGather(xAt, l.tables[gi]!, cols, ld);
+          sgemm({ m: coutG, n: kdim, k: ld, a: f32At(dyg, coutG * ld), b: f32At(cols, kdim * ld), transB: true, c: dw.data, cOffset: wOff, beta: 1 });
+        }
+        if (dx) {
+          gemmAt(kdim, ld, coutG, wAt + 4 * wOff, true, kdim, dyg, false, cols);
+          wasmScatterAdd(dxAt, l.tables[gi]!, cols, ld);
+        }
+      }
+      if (dx) {
+        const padded = f32At(dxAt, nc * l.image);
+        if (l.image === g.cin * g.h * g.w) dx.data.set(padded, n0 * l.image);
+        else cropImages(g, padded, n0, nc, dx.data);
+      }
+    }
+  } finally {
+    scratchRelease(mark);
+  }
+}

@@ -1,0 +1,81 @@
+;; 2×2 max pooling with stride 2 and no padding (LeNet's, VGG's, U-Net's pools), four windows per
+;; step: the even and odd columns of two input rows are split out with one shuffle each, and the
+;; running maximum and its index are selected by compare masks instead of branches (in JS the
+;; branches mispredict on real activations). Same visiting order and tie rule as pool.ts
+;; (a later tap wins only when strictly greater, so NaN never wins), so values and argmax indices
+;; are those of the JS loop. Addresses are bytes; argmax holds indices into x of each plane block.
+(module
+  (import "env" "memory" (memory 0))
+
+  (func (export "maxpool2x2") (param $x i32) (param $y i32) (param $arg i32) (param $planes i32)
+    (param $h i32) (param $w i32) (param $oh i32) (param $ow i32)
+    (local $p i32) (local $o i32) (local $j i32) (local $i0 i32) (local $r0 i32) (local $r1 i32)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
+    (local $best v128) (local $at v128) (local $ia v128) (local $m v128)
+    (local $s f32) (local $v f32) (local $k i32) (local $q i32)
+    (block $done (loop $plane
+      (br_if $done (i32.ge_u (local.get $p) (local.get $planes)))
+      (local.set $o (i32.const 0))
+      (block $rows (loop $row
+        (br_if $rows (i32.ge_u (local.get $o) (local.get $oh)))
+        ;; Index in x of the window row's first input.
+        (local.set $i0 (i32.mul (i32.add (i32.mul (local.get $p) (local.get $h)) (i32.shl (local.get $o) (i32.const 1))) (local.get $w)))
+        (local.set $j (i32.const 0))
+        (block $vecs (loop $vec
+          (br_if $vecs (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $ow)))
+          (local.set $k (i32.add (local.get $i0) (i32.shl (local.get $j) (i32.const 1))))
+          (local.set $r0 (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
+          (local.set $r1 (i32.add (local.get $r0) (i32.shl (local.get $w) (i32.const 2))))
+          (local.set $a0 (v128.load (local.get $r0)))
+          (local.set $a1 (v128.load offset=16 (local.get $r0)))
+          (local.set $b0 (v128.load (local.get $r1)))
+          (local.set $b1 (v128.load offset=16 (local.get $r1)))
+          (local.set $ia (i32x4.add (i32x4.splat (local.get $k)) (v128.const i32x4 0 2 4 6)))
+          ;; Taps in pool.ts's order: (r0, c0), (r0, c1), (r1, c0), (r1, c1).
+          (local.set $best (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a0) (local.get $a1)))
+          (local.set $at (local.get $ia))
+          (local.set $a0 (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a0) (local.get $a1)))
+          (local.set $m (f32x4.gt (local.get $a0) (local.get $best)))
+          (local.set $best (v128.bitselect (local.get $a0) (local.get $best) (local.get $m)))
+          (local.set $at (v128.bitselect (i32x4.add (local.get $ia) (v128.const i32x4 1 1 1 1)) (local.get $at) (local.get $m)))
+          (local.set $ia (i32x4.add (local.get $ia) (i32x4.splat (local.get $w))))
+          (local.set $a0 (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $b0) (local.get $b1)))
+          (local.set $m (f32x4.gt (local.get $a0) (local.get $best)))
+          (local.set $best (v128.bitselect (local.get $a0) (local.get $best) (local.get $m)))
+          (local.set $at (v128.bitselect (local.get $ia) (local.get $at) (local.get $m)))
+          (local.set $a0 (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $b0) (local.get $b1)))
+          (local.set $m (f32x4.gt (local.get $a0) (local.get $best)))
+          (local.set $best (v128.bitselect (local.get $a0) (local.get $best) (local.get $m)))
+          (local.set $at (v128.bitselect (i32x4.add (local.get $ia) (v128.const i32x4 1 1 1 1)) (local.get $at) (local.get $m)))
+          (v128.store (local.get $y) (local.get $best))
+          (v128.store (local.get $arg) (local.get $at))
+          (local.set $y (i32.add (local.get $y) (i32.const 16)))
+          (local.set $arg (i32.add (local.get $arg) (i32.const 16)))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $vec)))
+        ;; The row's last ow mod 4 windows, one at a time.
+        (block $tail (loop $one
+          (br_if $tail (i32.ge_u (local.get $j) (local.get $ow)))
+          (local.set $k (i32.add (local.get $i0) (i32.shl (local.get $j) (i32.const 1))))
+          (local.set $q (local.get $k))
+          (local.set $r0 (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
+          (local.set $r1 (i32.add (local.get $r0) (i32.shl (local.get $w) (i32.const 2))))
+          (local.set $s (f32.load (local.get $r0)))
+          (local.set $v (f32.load offset=4 (local.get $r0)))
+          (if (f32.gt (local.get $v) (local.get $s)) (then (local.set $s (local.get $v)) (local.set $q (i32.add (local.get $k) (i32.const 1)))))
+          (local.set $v (f32.load (local.get $r1)))
+          (if (f32.gt (local.get $v) (local.get $s)) (then (local.set $s (local.get $v)) (local.set $q (i32.add (local.get $k) (local.get $w)))))
+          (local.set $v (f32.load offset=4 (local.get $r1)))
+          (if (f32.gt (local.get $v) (local.get $s)) (then (local.set $s (local.get $v))
+            (local.set $q (i32.add (i32.add (local.get $k) (local.get $w)) (i32.const 1)))))
+          (f32.store (local.get $y) (local.get $s))
+          (i32.store (local.get $arg) (local.get $q))
+          (local.set $y (i32.add (local.get $y) (i32.const 4)))
+          (local.set $arg (i32.add (local.get $arg) (i32.const 4)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $one)))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $row)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $plane))))
+)

@@ -1,0 +1,35 @@
+/**
+ * relu.wat on JavaScript arrays: the operands copied into the kernels' memory (padded to whole
+ * vectors), the result copied out into a fresh array. Same bits as the JS loops.
+ */
+import { f32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { wasmBase64 } from './relu.wasm.ts';
+
+interface ReluExports {
+  relu(x: number, y: number, n: number): void;
+  relu_backward(x: number, dy: number, n: number): void;
+}
+
+/** Below this many values the copies cost more than the branches they save. */
+export const WASM_RELU_MIN = 1024;
+
+const ex = (): ReluExports => wasmExports<ReluExports>('relu', wasmBase64);
+
+function staged(arrays: Float32Array[], run: (at: number[], padded: number) => number): Float32Array {
+  const n = arrays[0]!.length, padded = (n + 3) & ~3;
+  const mark = scratchMark();
+  try {
+    const at = arrays.map((a) => { const p = scratchAlloc(4 * padded); f32At(p, n).set(a); return p; });
+    return f32At(run(at, padded), n).slice();
+  } finally {
+    scratchRelease(mark);
+  }
+}
+
+/** max(x, 0) as `x > 0 ? x : 0`, into a fresh array. */
+export const wasmRelu = (x: Float32Array): Float32Array =>
+  staged([x], ([a], n) => { ex().relu(a!, a!, n); return a!; });
+
+/** x > 0 ? dy : 0, into a fresh array. */
+export const wasmReluBackward = (x: Float32Array, dy: Float32Array): Float32Array =>
+  staged([x, dy], ([a, d], n) => { ex().relu_backward(a!, d!, n); return d!; });
