@@ -39,23 +39,35 @@ const MASTER_BYTES = 4;
 const keptCount = (units: number, keep: number) => Math.max(1, Math.round(units * keep));
 
 function cutGemm(w: LayerWork, g: GemmWork, cut: Cut): LayerWork {
-  const n = cut.keepOut !== undefined ? keptCount(g.n, cut.keepOut) : g.n;
+  let n = cut.keepOut !== undefined ? keptCount(g.n, cut.keepOut) : g.n;
   let k = g.k, conv = g.conv;
-  if (cut.keepIn !== undefined) {
+  if (w.op !== 'dense' && !g.conv) ({ n, k } = cutCell(w, g, cut));
+  else if (cut.keepIn !== undefined) {
     if (g.conv) {
       const c = keptCount(g.conv.c, cut.keepIn);
       conv = { ...g.conv, c };
       k = g.conv.kh * g.conv.kw * c;
-    } else if (w.op === 'dense') k = keptCount(g.k, cut.keepIn);
-    else {
-      // A recurrent cell's K is [x_t, h_{t−1}]: only the input part is dropped.
-      const hidden = w.node.attrs.hidden as number;
-      k = keptCount(g.k - hidden, cut.keepIn) + hidden;
-    }
+    } else k = keptCount(g.k, cut.keepIn);
   }
   const fo = n / g.n, fi = k / g.k;
   const work: GemmWork = { ...g, n, k, ...(conv ? { conv } : {}) };
   return { ...w, work, macs: g.m * n * k * g.repeat, inputBytes: w.inputBytes * fi, outputBytes: w.outputBytes * fo, weightBytes: w.weightBytes * fi * fo };
+}
+
+/**
+ * A recurrent cell's GEMM, N = gates·H by K = [x_t, h_{t−1}] over all its layers (workload.ts
+ * takes every layer's input as wide as the first's). A dropout outside cuts the first layer's
+ * input part; in-cell dropout keeps a fraction of the H units, so of the gate rows, of the
+ * recurrent part of K and of the input of every layer above the first. K is the layers' mean.
+ */
+function cutCell(w: LayerWork, g: GemmWork, cut: Cut): { n: number; k: number } {
+  const hidden = w.node.attrs.hidden as number, layers = w.node.attrs.layers as number;
+  const inputs = g.k - hidden;
+  const first = cut.keepIn !== undefined ? keptCount(inputs, cut.keepIn) : inputs;
+  if (cut.keepCell === undefined) return { n: g.n, k: first + hidden };
+  const kept = keptCount(hidden, cut.keepCell);
+  const above = keptCount(inputs, cut.keepCell);
+  return { n: (g.n / hidden) * kept, k: Math.round((first + (layers - 1) * above) / layers) + kept };
 }
 
 function maskWork(w: LayerWork, keep: number | undefined): LayerWork {
@@ -108,7 +120,8 @@ export function trainingWork(m: Module, cost: UpdateCost): TrainingWork {
     const cut = cuts.layers.get(w.name);
     if (!cut || w.work.kind !== 'gemm') return w;
     const c = cutGemm(w, w.work, cut);
-    notes.set(w.name, `submatrix beside dropout \`${cut.by}\`: ${w.macs.toLocaleString('en-US')} → ${c.macs.toLocaleString('en-US')} MACs`);
+    const why = [cut.by && `beside dropout \`${cut.by}\``, cut.keepCell !== undefined && `in-cell structured dropout keeping ${+(cut.keepCell * 100).toFixed(1)} % of the units`].filter(Boolean).join(', ');
+    notes.set(w.name, `submatrix ${why}: ${w.macs.toLocaleString('en-US')} → ${c.macs.toLocaleString('en-US')} MACs`);
     return c;
   });
   const backward = forward.flatMap((w): LayerWork[] => {

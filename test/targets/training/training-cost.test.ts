@@ -157,4 +157,34 @@ describe('dropout', () => {
     const lstm = trainingWork(m, updateCost(adam.optimizer)).forward.find((l) => l.op === 'lstm')!;
     expect(lstm.work).toMatchObject({ kind: 'gemm', m: 2, n: 24, k: 4 + 6 });
   });
+
+  const cellLstm = (p: number, mode: string, layers = 1, before = '') => compileText(`network r(batch = 2) {
+  input x : f32[batch, 5, 8]
+  ${before ? `d = dropout(x, ${before}, mode = structured)
+  h = lstm(d` : 'h = lstm(x'}, 8, layers = ${layers}, dropout = ${p}, dropout_mode = ${mode})
+  output h
+}`).module;
+  const lstmOf = (m: ReturnType<typeof cellLstm>) => trainingWork(m, updateCost(adam.optimizer)).forward.find((l) => l.op === 'lstm')!;
+
+  it('in-cell structured dropout cuts the gate rows and the recurrent columns; elementwise cuts nothing', () => {
+    // 8 inputs, 8 units, p = 0.25: 6 units kept. N: 4 gates × 6 = 24 of 32; K: 8 inputs + 6 kept
+    // recurrent = 14 of 16. MACs per step and sample 24·14 = 336 of 512; × batch 2 × 5 steps.
+    const full = lstmOf(cellLstm(0.25, 'elementwise'));
+    expect(full.work).toMatchObject({ n: 32, k: 16 });
+    expect(full.macs).toBe(2 * 5 * 32 * 16);
+    const cut = lstmOf(cellLstm(0.25, 'structured'));
+    expect(cut.work).toMatchObject({ kind: 'gemm', m: 2, n: 24, k: 14, repeat: 5 });
+    expect(cut.macs).toBe(2 * 5 * 24 * 14);
+  });
+
+  it('two layers with dropout before: the first reads the kept inputs, the second the kept units below', () => {
+    // p = 0.5 in the cell, 0.5 before it: 4 of 8 units kept per layer; layer 1 K = 4 inputs + 4
+    // recurrent, layer 2 K = 4 units below + 4 recurrent; N = 4·4 = 16 in both. A quarter of
+    // the full 32 × 16 per layer, as lstm-cut.ts's 4|K_l|·(|K_{l−1}| + |K_l|) gives.
+    const cut = lstmOf(cellLstm(0.5, 'structured', 2, '0.5'));
+    expect(cut.work).toMatchObject({ n: 16, k: 8, repeat: 10 });
+    expect(cut.macs / lstmOf(cellLstm(0.5, 'elementwise', 2)).macs).toBe(0.25);
+    // Without the dropout before, layer 1 reads all 8 inputs: K is the mean of 12 and 8.
+    expect(lstmOf(cellLstm(0.5, 'structured', 2)).work).toMatchObject({ n: 16, k: 10 });
+  });
 });
