@@ -8,7 +8,8 @@
  *             im2col shapes); every other layer one operation per forward operation (its
  *             derivative times the incoming gradient);
  *   update    per learned tensor, the optimizer's operations per parameter and the traffic of the
- *             weights, their gradient and the optimizer's state (optimizers.ts).
+ *             weights, their gradient and the optimizer's state (optimizers.ts), plus the forward
+ *             passes an optimizer adds (EBP's variances, coordinate descent's confirmation).
  * Gradients are real numbers, so a backward GEMM runs at f32 unless its layer trains in a format
  * that has low-precision gradients: f16, and int16 dynamic fixed point (Das et al. 2018), whose
  * forward and backward GEMMs are all int16.
@@ -96,19 +97,42 @@ function gradientGemms(w: LayerWork, g: GemmWork): LayerWork[] {
   ];
 }
 
-function updateWork(w: LayerWork, cost: UpdateCost): LayerWork | undefined {
-  const params = Object.entries(w.node.params ?? {}).filter(([k]) => !k.startsWith('running_')).reduce((s, [, t]) => s + numElements(t.shape), 0);
-  if (params === 0 || !cost.priced) return undefined;
+const DISCRETE_BITS: Readonly<Record<string, number>> = { ternary: 2, binary: 1 };
+
+/** A layer's learned tensors, split into those a discrete rule updates (coordinate descent's ternary weights) and the rest. */
+function learned(w: LayerWork, cost: UpdateCost): { real: number; discrete: number; discreteBits: number } {
+  const dtype = (w.node.attrs.weights as { dtype?: string } | undefined)?.dtype ?? 'f32';
+  const discreteBits = cost.discrete ? DISCRETE_BITS[dtype] ?? 0 : 0;
+  let real = 0, discrete = 0;
+  for (const [k, t] of Object.entries(w.node.params ?? {})) {
+    if (k.startsWith('running_')) continue;
+    if (k === 'weight' && discreteBits) discrete += numElements(t.shape);
+    else real += numElements(t.shape);
+  }
+  return { real, discrete, discreteBits };
+}
+
+function updateWork(w: LayerWork, cost: UpdateCost, batch: number, sortOps: number): LayerWork | undefined {
+  const { real, discrete, discreteBits } = learned(w, cost);
+  if (real + discrete === 0 || !cost.priced) return undefined;
   const bits = MASTER_BYTES * 8;
-  // Read: weights, gradient, state; written: weights, state. Counted as weights so that every level moves them.
+  const ops = (real * cost.ops + discrete * ((cost.discrete?.ops ?? 0) + sortOps)) * (cost.perSample ? batch : 1);
+  // Read: weights, gradient (f32), state; written: weights, state. Counted as weights so that every level moves them.
+  const stored = real * cost.weightBytes + (discrete * discreteBits) / 8;
+  const state = real * cost.stateBytes;
   return {
-    ...w, work: { kind: 'vector', ops: params * cost.ops }, macs: 0,
-    weightBytes: params * MASTER_BYTES * (2 + cost.state), inputBytes: 0, outputBytes: params * MASTER_BYTES * (1 + cost.state),
+    ...w, work: { kind: 'vector', ops }, macs: 0,
+    weightBytes: stored + (real + discrete) * MASTER_BYTES + state, inputBytes: 0, outputBytes: stored + state,
     inputBits: bits, weightBits: bits, outputBits: bits,
   };
 }
 
-export function trainingWork(m: Module, cost: UpdateCost): TrainingWork {
+/** Bytes every learned tensor's optimizer state takes between steps. */
+export function stateBytes(m: Module, cost: UpdateCost): number {
+  return moduleWork(m).reduce((a, w) => a + learned(w, cost).real * cost.stateBytes, 0);
+}
+
+export function trainingWork(m: Module, cost: UpdateCost, batch = 1): TrainingWork {
   const cuts = dropoutCuts(m);
   const notes = new Map<string, string>();
   const forward = moduleWork(m).map((w) => {
@@ -128,6 +152,10 @@ export function trainingWork(m: Module, cost: UpdateCost): TrainingWork {
     if (w.work.kind === 'gemm') return gradientGemms(w, w.work);
     return w.work.kind === 'vector' ? [w] : [];
   });
-  const update = forward.flatMap((w) => updateWork(w, cost) ?? []);
+  // Coordinate descent ranks every discrete weight's estimate in one sort: ⌈log2 n⌉ comparisons each.
+  const discrete = forward.reduce((a, w) => a + learned(w, cost).discrete, 0);
+  const sortOps = discrete > 1 ? Math.ceil(Math.log2(discrete)) : 0;
+  const extra = forward.flatMap((w) => (w.work.kind === 'gemm' ? Array.from({ length: cost.extraForwards }, () => w) : []));
+  const update = [...forward.flatMap((w) => updateWork(w, cost, batch, sortOps) ?? []), ...extra];
   return { forward, backward, update, notes };
 }
