@@ -5,7 +5,10 @@
  *   dropout    examples/mlp.kiln with dropout(p = 0.5) after the hidden layer: elementwise
  *              (masked, full GEMMs) vs batchwise (submatrices);
  *   precision  examples/lenet5.kiln as shipped (f32) vs every layer int16 (weights and the hidden
- *              activations), which the interpreter trains fake-quantized in f32.
+ *              activations), which the interpreter trains fake-quantized in f32;
+ *   lstm       examples/ptb_lstm.kiln (vocab 2,000) with in-cell structured dropout, trained on
+ *              submatrices vs masked (bench/training.ts's alternating epochs, CPU seconds); the
+ *              estimate's masked twin is the same network with every dropout elementwise.
  * Epochs alternate between the two variants (one warm-up each first), on 2,000 training digits,
  * timed in process CPU seconds so that other processes on the machine colour them less than
  * wall time would. `npx tsx bench/training-cost.ts [dropout|precision]…`
@@ -19,6 +22,7 @@ import { prepare } from '../runtime/train/setup.ts';
 import { trainingPlan } from '../runtime/train/cost-plan.ts';
 import { presets } from '../targets/resolve.ts';
 import { estimateTraining, offChip } from '../targets/training/estimate.ts';
+import { benchLstmDropout } from './training.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -40,7 +44,15 @@ function epochCpu(s: ReturnType<typeof variant>): number {
   return (t.user + t.system) / 1e6;
 }
 
-function estimatedEpoch(s: ReturnType<typeof variant>): { latency: number; energy: number } {
+/** examples/ptb_lstm.kiln at vocab 2,000, as shipped or with every dropout elementwise (masked). */
+function ptb(masked: boolean) {
+  const file = path.join(here, '../examples/ptb_lstm.kiln');
+  const edit = (src: string) => (masked ? src.replace(/mode = structured/g, 'mode = elementwise') : src);
+  const p = prepare(file, { requireTrain: true, overrides: new Map([['vocab', 2000]]), readFile: (f) => edit(readFileSync(f, 'utf8')) });
+  return { module: p.module, config: p.config! };
+}
+
+function estimatedEpoch(s: Pick<ReturnType<typeof variant>, 'module' | 'config'>): { latency: number; energy: number } {
   const target = presets().get('avx2_laptop')!;
   const r = estimateTraining(s.module, target, trainingPlan(s.config, s.config.batch!));
   if (offChip(r)) throw new Error(r.off_chip);
@@ -79,5 +91,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       .replace(/dense\((120|84)\)/g, 'dense($1, weights = i16, activations = i16)')
       .replace('dense(f, 10)', 'dense(f, 10, weights = i16)');
     compare('LeNet-5: f32 vs int16 layers (weights and hidden activations)', ['f32', variant('lenet5', (s) => s)], ['i16', variant('lenet5', i16)], 2);
+  }
+  if (want('lstm')) {
+    const r = benchLstmDropout(2, 100);
+    const cpu = (xs: { cpu: number }[]) => median(xs.map((e) => e.cpu));
+    const ea = estimatedEpoch(ptb(true)), eb = estimatedEpoch(ptb(false));
+    console.log('\nptb_lstm (width 200, vocab 2,000), in-cell structured dropout 0.5: masked vs submatrices');
+    console.log(`  interpreter, CPU s per epoch (${r.samples} sequences)  masked ${r.masked.map((e) => e.cpu.toFixed(2)).join(' ')}  submatrices ${r.submatrix.map((e) => e.cpu.toFixed(2)).join(' ')}`);
+    console.log(`  interpreter ratio submatrices/masked: ${(cpu(r.submatrix) / cpu(r.masked)).toFixed(2)}`);
+    console.log(`  estimate ratio submatrices/masked (avx2_laptop): latency ${(eb.latency / ea.latency).toFixed(2)}, energy ${(eb.energy / ea.energy).toFixed(2)}`);
   }
 }

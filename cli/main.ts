@@ -473,18 +473,27 @@ Without a target, --parts K gives a plain balanced K-way partition of a METIS or
     summary: 'check a .kiln file: every network, target and train block',
     usage: 'kiln check FILE.kiln [--set NAME=VALUE]…',
     help: `Parses and checks every declaration in FILE and the files it imports, and reports every
-error it finds. Prints a one-line summary when the file is clean.`,
+error it finds. Prints a one-line summary when the file is clean, and for every classifier (a
+softmax over a dense layer) the bit-width its last layer needs to train (after Park et al. 2018),
+with a warning at that layer when it computes narrower.`,
     flags: { '--set': { value: true, repeat: true } },
     async load() {
-      const [{ checkFile }, { PRESET_LIBRARY }] = await Promise.all([import('../compiler/driver.ts'), import('../targets/resolve.ts')]);
+      const [{ checkFile }, { PRESET_LIBRARY }, { lastLayerBits, lastLayerLine, narrowLastLayer }] = await Promise.all([
+        import('../compiler/driver.ts'), import('../targets/resolve.ts'), import('../targets/training/last-layer-bits.ts'),
+      ]);
       return (args, io) => {
         const file = single(args.positional, 'check');
         leanHeap();
         const r = checkFile(file, { overrides: parseOverrides(args.flags.get('--set'), 'check'), libraries: PRESET_LIBRARY });
-        const code = report(r.diagnostics, io, r.program.sources);
+        // Every classifier gets the Park et al. bound here, not only under estimate --training,
+        // so a too-narrow last layer is caught before anyone trains or prices it.
+        const classifiers = [...r.modules].flatMap(([name, m]) => { const l = lastLayerBits(m); return l ? [{ name, l }] : []; });
+        const narrow = classifiers.flatMap(({ l }) => narrowLastLayer(l) ?? []);
+        const code = report([...r.diagnostics, ...narrow], io, r.program.sources);
         if (code === 0) {
           const n = (m: Map<string, unknown>, what: string) => `${m.size} ${what}${m.size === 1 ? '' : 's'}`;
           io.out(`${file}: ok (${n(r.modules, 'network')}, ${n(r.targets, 'target')}, ${n(r.trains, 'train block')})\n`);
+          for (const { name, l } of classifiers) io.out(`  ${name}: ${lastLayerLine(l)}\n`);
         }
         return code;
       };

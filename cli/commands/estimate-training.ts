@@ -6,8 +6,7 @@
 import { batchOf, eachTarget, failed } from '../../targets/estimate.ts';
 import { renderTraining } from '../../targets/report/training.ts';
 import { estimateTraining, offChip, stepsPerEpoch, type TrainingPlan } from '../../targets/training/estimate.ts';
-import { lastLayerBits, type LastLayerBits } from '../../targets/training/last-layer-bits.ts';
-import { DTYPE_BITS } from '../../compiler/ir/dtype.ts';
+import { lastLayerBits, narrowLastLayer } from '../../targets/training/last-layer-bits.ts';
 import { KilnError, warning, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
 import { trainingPlan } from '../../runtime/train/cost-plan.ts';
 import { prepare } from '../../runtime/train/setup.ts';
@@ -22,13 +21,6 @@ export interface TrainingEstimateArgs {
   json: boolean;
   perLayer: boolean;
   overrides: Map<string, number>;
-}
-
-/** Why a classifier's last layer is too narrow to train, at the layer. */
-function narrowLastLayer(l: LastLayerBits): Diagnostic {
-  const wide = (['i8', 'i16', 'f32'] as const).find((d) => DTYPE_BITS[d] >= l.bound)!;
-  return warning('precision', `the last layer \`${l.layer}\` computes at ${l.bits} bit${l.bits === 1 ? '' : 's'}, below the ${l.bound} bits its ${l.classes}-class softmax needs to train: the gradient of an untrained class, about 1/${l.classes}, rounds to zero (1 + ⌈log2 ${l.classes}⌉ bits; Kiln's bound after Park et al. 2018, docs/precision.md)`,
-    l.node.loc, `keep the classifier's last layer at ${l.bound} bits or more, e.g. \`weights = ${wide}\``);
 }
 
 export function runTrainingEstimate(a: TrainingEstimateArgs, io: CommandIo): number {
@@ -51,7 +43,8 @@ export function runTrainingEstimate(a: TrainingEstimateArgs, io: CommandIo): num
       `add a train block (e.g. \`train ${p.module.name} { data mnist(train = 8000, test = 2000)  batch 64  optimizer adam(lr = 1e-3) }\`) to price its optimizer and epochs`));
   }
   const last = lastLayerBits(p.module);
-  if (last && last.bits < last.bound) warnings.push(narrowLastLayer(last));
+  const narrow = last && narrowLastLayer(last);
+  if (narrow) warnings.push(narrow);
   const entries = eachTarget(a.targets, (t) => estimateTraining(p.module, t, plan));
   const failures = entries.filter(failed);
   if (failures.length === entries.length) throw new KilnError(failures.map((f) => f.diagnostic));

@@ -10,5 +10,5 @@ import type { TrainConfig } from './config.ts';
 export function trainingPlan(c: TrainConfig, networkBatch: number): TrainingPlan {
   const o = c.optimizer;
   const name = o.kind === 'sgd' && (o.momentum ?? 0) > 0 ? 'momentum' : o.kind;
-  return { batch: c.batch ?? networkBatch, samples: trainSamples(c.data.name, c.data.args), optimizer: { name, kahan: !!o.kahan, weightDecay: o.weightDecay ?? 0 } };
+  return { batch: c.batch ?? networkBatch, samples: trainSamples(c.data.name, c.data.args), optimizer: { name, kahan: !!o.kahan, weightDecay: o.weightDecay ?? 0, ...(o.storage && o.storage !== 'f32' ? { storage: o.storage } : {}) } };
 }

@@ -7,7 +7,7 @@ import { fmtJ } from '../config.ts';
 import { failed, type EstimateFailure } from '../estimate.ts';
 import type { LayerStats, TargetResult } from '../stats.ts';
 import { offChip, PHASES, type OffChip, type PhaseFigures } from '../training/estimate.ts';
-import type { LastLayerBits } from '../training/last-layer-bits.ts';
+import { lastLayerLine, type LastLayerBits } from '../training/last-layer-bits.ts';
 import { fmtBytes, fmtN, fmtS, grid, pct } from './render.ts';
 
 export type TrainingEntry = TargetResult | OffChip | EstimateFailure;
@@ -60,10 +60,7 @@ export function renderTraining(r: TrainingReport): string {
   out.push(`== training totals: ${r.basis} ==`, totalsTable(r.entries, r.batch, r.steps));
   const opt = results[0]?.summary.optimizer as { note: string } | undefined;
   if (opt) out.push(`(${opt.note}; backward = the input and the weight gradient, each a GEMM the size of the forward one)`);
-  if (r.lastLayer) {
-    const l = r.lastLayer;
-    out.push(`last layer \`${l.layer}\`: ${l.classes} classes, computes at ${l.bits} bit${l.bits === 1 ? "" : "s"}; it needs ≥ ${l.bound} bits to train (1 + ⌈log2 ${l.classes}⌉, Kiln's derivation after Park et al. 2018, docs/precision.md)${l.bits < l.bound ? ' — TOO NARROW' : ''}`);
-  }
+  if (r.lastLayer) out.push(lastLayerLine(r.lastLayer));
   for (const e of r.entries) {
     if (failed(e)) out.push(`n/a: ${e.target}: ${e.error}`);
     else if (offChip(e)) out.push(`off-chip: ${e.target}: ${e.off_chip}`);

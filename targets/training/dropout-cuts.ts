@@ -7,6 +7,9 @@
  *   consumer  a dense, conv2d or recurrent layer reading the dropout uses only the kept inputs
  *             (K shrinks; a recurrent layer's recurrent part of K stays whole).
  * A recurrent producer is not cut: its recurrence needs every unit whatever is dropped after it.
+ * An lstm with `dropout_mode = structured` drops units inside its own cell as well
+ * (runtime/autodiff/lstm-cut.ts): the kept units' gate rows (N), their recurrent columns and,
+ * above the first layer, the kept units of the layer below (K) are all that is multiplied.
  * The estimate prices the expected kept fraction, 1 − p; the interpreter's plan
  * (runtime/autodiff/dropout-plan.ts) cuts dense and conv2d layers by a drawn mask.
  */
@@ -16,8 +19,10 @@ import type { Module, Node, NodeId } from '../../compiler/ir/module.ts';
 export interface Cut {
   keepOut?: number;
   keepIn?: number;
-  /** The dropout that cuts it, for the layer's note. */
-  by: string;
+  /** Kept fraction of a recurrent cell's own hidden units (in-cell structured dropout). */
+  keepCell?: number;
+  /** The dropout node that cuts it from outside, for the layer's note. */
+  by?: string;
 }
 
 const PASS_THROUGH = new Set(['relu', 'leaky_relu', 'sigmoid', 'tanh', 'hard_tanh', 'sign']);
@@ -68,6 +73,10 @@ export function dropoutCuts(m: Module): { layers: Map<NodeId, Cut>; dropouts: Ma
       cut = true;
     }
     if (cut) dropouts.set(d.id, keep);
+  }
+  for (const n of Object.values(m.nodes)) {
+    const p = n.attrs.dropout as number | undefined;
+    if (n.op === 'lstm' && n.attrs.dropout_mode === 'structured' && p !== undefined && p > 0 && p < 1) layers.set(n.id, { ...layers.get(n.id), keepCell: 1 - p });
   }
   return { layers, dropouts };
 }

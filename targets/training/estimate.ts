@@ -10,7 +10,7 @@ import { estimateLayers, finiteOrThrow } from '../estimate.ts';
 import { withParamBytes } from '../param-size.ts';
 import { sumBreakdowns, type LayerStats, type TargetResult } from '../stats.ts';
 import { updateCost, type OptimizerChoice } from './optimizers.ts';
-import { trainingWork } from './work.ts';
+import { stateBytes, trainingWork } from './work.ts';
 
 export const PHASES = ['forward', 'backward', 'update'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -92,7 +92,7 @@ export function estimateTraining(m: Module, target: TargetDescription, plan: Tra
     return { target: target.name, kind: target.kind, off_chip: `training runs off-chip: \`${target.name}\` declares no on-chip learning, and the backpropagation a train block asks for needs gradients through every layer, which Loihi's on-chip learning engine (local plasticity rules) does not compute; price the training on a CPU or array target and deploy the trained network here` };
   }
   const cost = updateCost(plan.optimizer);
-  const work = trainingWork(m, cost);
+  const work = trainingWork(m, cost, plan.batch);
   const runs = { forward: estimateLayers(target, work.forward), backward: estimateLayers(target, work.backward), update: estimateLayers(target, work.update) };
   const clockHz = clockOf(PHASES.map((p) => runs[p]));
   const byName = new Map<string, Record<Phase, LayerStats[]>>();
@@ -104,7 +104,6 @@ export function estimateTraining(m: Module, target: TargetDescription, plan: Tra
   const energy = s.reduce((a, x) => a + x.energy_j, 0);
   const cycles = s.reduce((a, x) => a + (x.cycles ?? 0), 0);
   const steps = stepsPerEpoch(plan);
-  const params = paramCount(m);
   const { cycles: _c, latency_s: _l, energy_j: _e, breakdown_j: _b, macs: _m, utilization: _u, ...extra } = runs.forward.summary;
   const r: TargetResult = {
     target: target.name, kind: target.kind,
@@ -117,7 +116,7 @@ export function estimateTraining(m: Module, target: TargetDescription, plan: Tra
       per_step: { latency_s: latency, energy_j: energy },
       ...(steps !== undefined ? { per_epoch: { latency_s: latency * steps, energy_j: energy * steps, steps } } : {}),
       phases: Object.fromEntries(PHASES.map((p) => [p, { macs: runs[p].summary.macs, cycles: runs[p].summary.cycles ?? 0, latency_s: runs[p].summary.latency_s, energy_j: runs[p].summary.energy_j }])),
-      optimizer: { ...plan.optimizer, priced: cost.priced, state_buffers: cost.state, ops_per_param: cost.ops, state_bytes: params * 4 * cost.state, note: cost.note },
+      optimizer: { ...plan.optimizer, priced: cost.priced, state_buffers: cost.state, ops_per_param: cost.ops, state_bytes: stateBytes(m, cost), note: cost.note },
     },
     layers,
     warnings: onePerKind(PHASES.flatMap((p) => runs[p].warnings)),

@@ -10,6 +10,7 @@
  */
 import { DTYPE_BITS, type DType, type Precision } from '../../compiler/ir/dtype.ts';
 import type { Module, Node } from '../../compiler/ir/module.ts';
+import { warning, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
 
 /** Bits the last layer of an N-class softmax classifier needs (N ≥ 2). */
 export function lastLayerBitsBound(classes: number): number {
@@ -24,6 +25,8 @@ export interface LastLayerBits {
   /** The narrower of its weights and its input activations. */
   bits: number;
   bound: number;
+  weightBits: number;
+  inputBits: number;
 }
 
 /** Ops between the last dense layer and the softmax that change no value's precision. */
@@ -40,5 +43,27 @@ export function lastLayerBits(m: Module): LastLayerBits | undefined {
   if (classes < 2) return undefined;
   const weights = ((n.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
   const input = m.nodes[n.inputs[0]!]!.type!.dtype;
-  return { layer: n.id, node: n, classes, bits: Math.min(DTYPE_BITS[weights], DTYPE_BITS[input]), bound: lastLayerBitsBound(classes) };
+  const weightBits = DTYPE_BITS[weights], inputBits = DTYPE_BITS[input];
+  return { layer: n.id, node: n, classes, bits: Math.min(weightBits, inputBits), bound: lastLayerBitsBound(classes), weightBits, inputBits };
+}
+
+const bitsText = (b: number) => `${b} bit${b === 1 ? '' : 's'}`;
+
+/** One line on the bound for reports (`kiln check`, `kiln estimate --training`). */
+export function lastLayerLine(l: LastLayerBits): string {
+  return `last layer \`${l.layer}\`: ${l.classes} classes, computes at ${bitsText(l.bits)}; it needs ≥ ${l.bound} bits to train (1 + ⌈log2 ${l.classes}⌉, Kiln's derivation after Park et al. 2018, docs/precision.md)${l.bits < l.bound ? ' — TOO NARROW' : ''}`;
+}
+
+/** Why a classifier's last layer is too narrow to train, at the layer; undefined when it is wide enough. */
+export function narrowLastLayer(l: LastLayerBits): Diagnostic | undefined {
+  if (l.bits >= l.bound) return undefined;
+  const wide = (['i8', 'i16', 'f32'] as const).find((d) => DTYPE_BITS[d] >= l.bound)!;
+  // Widening the weights alone does nothing for a layer that reads narrow activations (binary_mlp's sign).
+  const fixes = [
+    ...(l.weightBits < l.bound ? [`\`weights = ${wide}\``] : []),
+    ...(l.inputBits < l.bound ? [`inputs of ${l.bound} bits or more, not ${bitsText(l.inputBits)}`] : []),
+  ];
+  const fix = `e.g. ${fixes.join(' and ')}`;
+  return warning('precision', `the last layer \`${l.layer}\` computes at ${bitsText(l.bits)}, below the ${l.bound} bits its ${l.classes}-class softmax needs to train: the gradient of an untrained class, about 1/${l.classes}, rounds to zero (1 + ⌈log2 ${l.classes}⌉ bits; Kiln's bound after Park et al. 2018, docs/precision.md)`,
+    l.node.loc, `keep the classifier's last layer at ${l.bound} bits or more, ${fix}`);
 }

@@ -8,7 +8,8 @@
  *             im2col shapes); every other layer one operation per forward operation (its
  *             derivative times the incoming gradient);
  *   update    per learned tensor, the optimizer's operations per parameter and the traffic of the
- *             weights, their gradient and the optimizer's state (optimizers.ts).
+ *             weights, their gradient and the optimizer's state (optimizers.ts), plus the forward
+ *             passes an optimizer adds (EBP's variances, coordinate descent's confirmation).
  * Gradients are real numbers, so a backward GEMM runs at f32 unless its layer trains in a format
  * that has low-precision gradients: f16, and int16 dynamic fixed point (Das et al. 2018), whose
  * forward and backward GEMMs are all int16.
@@ -39,23 +40,35 @@ const MASTER_BYTES = 4;
 const keptCount = (units: number, keep: number) => Math.max(1, Math.round(units * keep));
 
 function cutGemm(w: LayerWork, g: GemmWork, cut: Cut): LayerWork {
-  const n = cut.keepOut !== undefined ? keptCount(g.n, cut.keepOut) : g.n;
+  let n = cut.keepOut !== undefined ? keptCount(g.n, cut.keepOut) : g.n;
   let k = g.k, conv = g.conv;
-  if (cut.keepIn !== undefined) {
+  if (w.op !== 'dense' && !g.conv) ({ n, k } = cutCell(w, g, cut));
+  else if (cut.keepIn !== undefined) {
     if (g.conv) {
       const c = keptCount(g.conv.c, cut.keepIn);
       conv = { ...g.conv, c };
       k = g.conv.kh * g.conv.kw * c;
-    } else if (w.op === 'dense') k = keptCount(g.k, cut.keepIn);
-    else {
-      // A recurrent cell's K is [x_t, h_{t−1}]: only the input part is dropped.
-      const hidden = w.node.attrs.hidden as number;
-      k = keptCount(g.k - hidden, cut.keepIn) + hidden;
-    }
+    } else k = keptCount(g.k, cut.keepIn);
   }
   const fo = n / g.n, fi = k / g.k;
   const work: GemmWork = { ...g, n, k, ...(conv ? { conv } : {}) };
   return { ...w, work, macs: g.m * n * k * g.repeat, inputBytes: w.inputBytes * fi, outputBytes: w.outputBytes * fo, weightBytes: w.weightBytes * fi * fo };
+}
+
+/**
+ * A recurrent cell's GEMM, N = gates·H by K = [x_t, h_{t−1}] over all its layers (workload.ts
+ * takes every layer's input as wide as the first's). A dropout outside cuts the first layer's
+ * input part; in-cell dropout keeps a fraction of the H units, so of the gate rows, of the
+ * recurrent part of K and of the input of every layer above the first. K is the layers' mean.
+ */
+function cutCell(w: LayerWork, g: GemmWork, cut: Cut): { n: number; k: number } {
+  const hidden = w.node.attrs.hidden as number, layers = w.node.attrs.layers as number;
+  const inputs = g.k - hidden;
+  const first = cut.keepIn !== undefined ? keptCount(inputs, cut.keepIn) : inputs;
+  if (cut.keepCell === undefined) return { n: g.n, k: first + hidden };
+  const kept = keptCount(hidden, cut.keepCell);
+  const above = keptCount(inputs, cut.keepCell);
+  return { n: (g.n / hidden) * kept, k: Math.round((first + (layers - 1) * above) / layers) + kept };
 }
 
 function maskWork(w: LayerWork, keep: number | undefined): LayerWork {
@@ -84,19 +97,42 @@ function gradientGemms(w: LayerWork, g: GemmWork): LayerWork[] {
   ];
 }
 
-function updateWork(w: LayerWork, cost: UpdateCost): LayerWork | undefined {
-  const params = Object.entries(w.node.params ?? {}).filter(([k]) => !k.startsWith('running_')).reduce((s, [, t]) => s + numElements(t.shape), 0);
-  if (params === 0 || !cost.priced) return undefined;
+const DISCRETE_BITS: Readonly<Record<string, number>> = { ternary: 2, binary: 1 };
+
+/** A layer's learned tensors, split into those a discrete rule updates (coordinate descent's ternary weights) and the rest. */
+function learned(w: LayerWork, cost: UpdateCost): { real: number; discrete: number; discreteBits: number } {
+  const dtype = (w.node.attrs.weights as { dtype?: string } | undefined)?.dtype ?? 'f32';
+  const discreteBits = cost.discrete ? DISCRETE_BITS[dtype] ?? 0 : 0;
+  let real = 0, discrete = 0;
+  for (const [k, t] of Object.entries(w.node.params ?? {})) {
+    if (k.startsWith('running_')) continue;
+    if (k === 'weight' && discreteBits) discrete += numElements(t.shape);
+    else real += numElements(t.shape);
+  }
+  return { real, discrete, discreteBits };
+}
+
+function updateWork(w: LayerWork, cost: UpdateCost, batch: number, sortOps: number): LayerWork | undefined {
+  const { real, discrete, discreteBits } = learned(w, cost);
+  if (real + discrete === 0 || !cost.priced) return undefined;
   const bits = MASTER_BYTES * 8;
-  // Read: weights, gradient, state; written: weights, state. Counted as weights so that every level moves them.
+  const ops = (real * cost.ops + discrete * ((cost.discrete?.ops ?? 0) + sortOps)) * (cost.perSample ? batch : 1);
+  // Read: weights, gradient (f32), state; written: weights, state. Counted as weights so that every level moves them.
+  const stored = real * cost.weightBytes + (discrete * discreteBits) / 8;
+  const state = real * cost.stateBytes;
   return {
-    ...w, work: { kind: 'vector', ops: params * cost.ops }, macs: 0,
-    weightBytes: params * MASTER_BYTES * (2 + cost.state), inputBytes: 0, outputBytes: params * MASTER_BYTES * (1 + cost.state),
+    ...w, work: { kind: 'vector', ops }, macs: 0,
+    weightBytes: stored + (real + discrete) * MASTER_BYTES + state, inputBytes: 0, outputBytes: stored + state,
     inputBits: bits, weightBits: bits, outputBits: bits,
   };
 }
 
-export function trainingWork(m: Module, cost: UpdateCost): TrainingWork {
+/** Bytes every learned tensor's optimizer state takes between steps. */
+export function stateBytes(m: Module, cost: UpdateCost): number {
+  return moduleWork(m).reduce((a, w) => a + learned(w, cost).real * cost.stateBytes, 0);
+}
+
+export function trainingWork(m: Module, cost: UpdateCost, batch = 1): TrainingWork {
   const cuts = dropoutCuts(m);
   const notes = new Map<string, string>();
   const forward = moduleWork(m).map((w) => {
@@ -108,13 +144,18 @@ export function trainingWork(m: Module, cost: UpdateCost): TrainingWork {
     const cut = cuts.layers.get(w.name);
     if (!cut || w.work.kind !== 'gemm') return w;
     const c = cutGemm(w, w.work, cut);
-    notes.set(w.name, `submatrix beside dropout \`${cut.by}\`: ${w.macs.toLocaleString('en-US')} → ${c.macs.toLocaleString('en-US')} MACs`);
+    const why = [cut.by && `beside dropout \`${cut.by}\``, cut.keepCell !== undefined && `in-cell structured dropout keeping ${+(cut.keepCell * 100).toFixed(1)} % of the units`].filter(Boolean).join(', ');
+    notes.set(w.name, `submatrix ${why}: ${w.macs.toLocaleString('en-US')} → ${c.macs.toLocaleString('en-US')} MACs`);
     return c;
   });
   const backward = forward.flatMap((w): LayerWork[] => {
     if (w.work.kind === 'gemm') return gradientGemms(w, w.work);
     return w.work.kind === 'vector' ? [w] : [];
   });
-  const update = forward.flatMap((w) => updateWork(w, cost) ?? []);
+  // Coordinate descent ranks every discrete weight's estimate in one sort: ⌈log2 n⌉ comparisons each.
+  const discrete = forward.reduce((a, w) => a + learned(w, cost).discrete, 0);
+  const sortOps = discrete > 1 ? Math.ceil(Math.log2(discrete)) : 0;
+  const extra = forward.flatMap((w) => (w.work.kind === 'gemm' ? Array.from({ length: cost.extraForwards }, () => w) : []));
+  const update = [...forward.flatMap((w) => updateWork(w, cost, batch, sortOps) ?? []), ...extra];
   return { forward, backward, update, notes };
 }

@@ -208,11 +208,13 @@ describe('kiln compile', () => {
 
 describe('kiln check', () => {
   it('summarizes a clean file', () => {
-    expect(runMain(['check', lenet])).toEqual({ code: 0, out: `${lenet}: ok (1 network, 0 targets, 1 train block)\n`, err: '' });
+    const bound = (net: string, classes: number, bits: number) => `  ${net}: last layer \`y.dense\`: ${classes} classes, computes at 32 bits; it needs ≥ ${bits} bits to train (1 + ⌈log2 ${classes}⌉, Kiln's derivation after Park et al. 2018, docs/precision.md)\n`;
+    expect(runMain(['check', lenet])).toEqual({ code: 0, out: `${lenet}: ok (1 network, 0 targets, 1 train block)\n${bound('lenet5', 10, 5)}`, err: '' });
     const tpu = path.join(presetsDir, 'tpu-v1-like.kiln');
     expect(runMain(['check', tpu]).out).toBe(`${tpu}: ok (0 networks, 1 target, 0 train blocks)\n`);
     const resnet = path.join(examplesDir, 'resnet18.kiln');
-    expect(runMain(['check', resnet]).out).toBe(`${resnet}: ok (3 networks, 0 targets, 0 train blocks)\n`);
+    // The blocks it imports are networks too, but no classifiers.
+    expect(runMain(['check', resnet]).out).toBe(`${resnet}: ok (3 networks, 0 targets, 0 train blocks)\n${bound('resnet18', 1000, 11)}`);
   });
 
   it('reports every error of every declaration', () => {

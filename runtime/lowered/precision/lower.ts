@@ -83,7 +83,9 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
     } else if (lp === 'ternary') {
       layers.set(node.id, lowerTernary(weight, bias, perChannel));
     } else {
-      const producer = m.nodes[node.inputs[0]!]!;
+      let producer = m.nodes[node.inputs[0]!]!;
+      // Dropout is the identity at inference: a sign behind it still feeds ±1 (binary_mlp's layers).
+      while (producer.op === 'dropout') producer = m.nodes[producer.inputs[0]!]!;
       const pad = node.op === 'conv2d' ? (node.attrs.pad as number[]).some((p) => p !== 0) : false;
       // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead.
       const layer = lowerBinary(weight, bias, producer.op === 'sign' && !pad);

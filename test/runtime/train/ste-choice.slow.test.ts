@@ -14,8 +14,19 @@ function withSignSte(m: Module, ste: string): Module {
   return { ...m, nodes };
 }
 
+/**
+ * The experiment was measured before binary_mlp's block gained dropout, shifts and a decaying rate
+ * (docs/training.md): it keeps the network and block it was measured with, so its numbers stay.
+ */
+function asMeasured(src: string): string {
+  const out = src.replaceAll(' -> dropout(p = 0.2, mode = batchwise)', '').replace(/^train binary_mlp .*$/m,
+    'train binary_mlp { data mnist(train = 8000, test = 2000)  epochs 10  batch 100  seed 1  optimizer adam(lr = 3e-3) }');
+  if (out.includes('-> dropout(') || !out.includes('epochs 10')) throw new Error('examples/binary_mlp.kiln changed: update asMeasured');
+  return out;
+}
+
 describe('sign(ste = …) on binary_mlp, 240 steps', () => {
-  const s = example('binary_mlp', { hidden: 256 });
+  const s = example('binary_mlp', { hidden: 256 }, asMeasured);
   const accuracy = (ste: string) => {
     const module = withSignSte(s.module, ste);
     const r = train({ ...s, module, config: { ...s.config, epochs: 3 } }, { testLimit: 0 });

@@ -70,11 +70,49 @@ describe('a single dense layer, by hand', () => {
     }
   });
 
-  it('an optimizer without a cost row is said, not priced as another', () => {
+  it('weights stored in f16, bf16 or i16: 2-byte weights, each rounded after the update; with Kahan the compensation too, at 2 bytes', () => {
+    const cases: [string, boolean, number, number][] = [
+      ['bf16', false, 2 + 1, 0], // sgd 2, round 1
+      ['f16', true, 2 + 3 + 2, 2], // sgd 2, Kahan 3, round weights and compensation
+      ['i16', false, 2 + 2, 0], // sgd 2, max|w| and round
+      ['i16', true, 2 + 3 + 4, 2],
+    ];
+    for (const [storage, kahan, ops, stateBytes] of cases) {
+      const r = priced(m, cpu, { ...adam, optimizer: { name: 'sgd', kahan, weightDecay: 0, storage } });
+      const o = r.summary.optimizer as { ops_per_param: number; state_bytes: number; note: string };
+      expect(o.ops_per_param, storage).toBe(ops);
+      expect(o.state_bytes, storage).toBe(528 * stateBytes);
+      expect(o.note).toContain(`${storage} storage: 2-byte weights`);
+      expect(phases(r).update.energy_j).toBeCloseTo(528 * ops * 1e-12, 18);
+    }
+  });
+
+  it('ebp: 3 operations per parameter per sample, and one more forward-sized pass (the variances)', () => {
     const r = priced(m, cpu, { ...adam, optimizer: { name: 'ebp', kahan: false, weightDecay: 0 } });
+    const o = r.summary.optimizer as { ops_per_param: number; state_buffers: number; state_bytes: number };
+    expect(o).toMatchObject({ ops_per_param: 3, state_buffers: 1, state_bytes: 528 * 4 });
+    // The update phase: the variance pass's 2,048 MACs, and 528 · 3 · batch 4 operations.
+    expect(phases(r).update.macs).toBe(2048);
+    expect(phases(r).backward.macs).toBe(2 * 2048);
+    const ops = r.layers.find((l) => l.op === 'dense')!.actions['op.vector'];
+    expect(ops).toBe(528 * 3 * 4);
+  });
+
+  it('coordinate_descent: ternary weights ranked and moved without state, the biases on Adam, one confirming forward pass', () => {
+    const t = compileText(DENSE(', weights = ternary')).module;
+    const r = priced(t, cpu, { ...adam, optimizer: { name: 'coordinate_descent', kahan: false, weightDecay: 0 } });
+    const o = r.summary.optimizer as { state_bytes: number };
+    expect(o.state_bytes).toBe(16 * 2 * 4); // Adam's two f32 moments for the 16 biases only
+    // 512 ternary weights: 4 operations and ⌈log2 512⌉ = 9 comparisons each; 16 biases: Adam's 14.
+    expect(r.layers.find((l) => l.op === 'dense')!.actions['op.vector']).toBe(512 * (4 + 9) + 16 * 14);
+    expect(phases(r).update.macs).toBe(2048);
+  });
+
+  it('an optimizer without a cost row is said, not priced as another', () => {
+    const r = priced(m, cpu, { ...adam, optimizer: { name: 'lion', kahan: false, weightDecay: 0 } });
     const o = r.summary.optimizer as { priced: boolean; note: string };
     expect(o.priced).toBe(false);
-    expect(o.note).toMatch(/`ebp` has no row/);
+    expect(o.note).toMatch(/`lion` has no row/);
     expect(phases(r).update.energy_j).toBe(0);
   });
 
@@ -156,5 +194,35 @@ describe('dropout', () => {
 }`).module;
     const lstm = trainingWork(m, updateCost(adam.optimizer)).forward.find((l) => l.op === 'lstm')!;
     expect(lstm.work).toMatchObject({ kind: 'gemm', m: 2, n: 24, k: 4 + 6 });
+  });
+
+  const cellLstm = (p: number, mode: string, layers = 1, before = '') => compileText(`network r(batch = 2) {
+  input x : f32[batch, 5, 8]
+  ${before ? `d = dropout(x, ${before}, mode = structured)
+  h = lstm(d` : 'h = lstm(x'}, 8, layers = ${layers}, dropout = ${p}, dropout_mode = ${mode})
+  output h
+}`).module;
+  const lstmOf = (m: ReturnType<typeof cellLstm>) => trainingWork(m, updateCost(adam.optimizer)).forward.find((l) => l.op === 'lstm')!;
+
+  it('in-cell structured dropout cuts the gate rows and the recurrent columns; elementwise cuts nothing', () => {
+    // 8 inputs, 8 units, p = 0.25: 6 units kept. N: 4 gates × 6 = 24 of 32; K: 8 inputs + 6 kept
+    // recurrent = 14 of 16. MACs per step and sample 24·14 = 336 of 512; × batch 2 × 5 steps.
+    const full = lstmOf(cellLstm(0.25, 'elementwise'));
+    expect(full.work).toMatchObject({ n: 32, k: 16 });
+    expect(full.macs).toBe(2 * 5 * 32 * 16);
+    const cut = lstmOf(cellLstm(0.25, 'structured'));
+    expect(cut.work).toMatchObject({ kind: 'gemm', m: 2, n: 24, k: 14, repeat: 5 });
+    expect(cut.macs).toBe(2 * 5 * 24 * 14);
+  });
+
+  it('two layers with dropout before: the first reads the kept inputs, the second the kept units below', () => {
+    // p = 0.5 in the cell, 0.5 before it: 4 of 8 units kept per layer; layer 1 K = 4 inputs + 4
+    // recurrent, layer 2 K = 4 units below + 4 recurrent; N = 4·4 = 16 in both. A quarter of
+    // the full 32 × 16 per layer, as lstm-cut.ts's 4|K_l|·(|K_{l−1}| + |K_l|) gives.
+    const cut = lstmOf(cellLstm(0.5, 'structured', 2, '0.5'));
+    expect(cut.work).toMatchObject({ n: 16, k: 8, repeat: 10 });
+    expect(cut.macs / lstmOf(cellLstm(0.5, 'elementwise', 2)).macs).toBe(0.25);
+    // Without the dropout before, layer 1 reads all 8 inputs: K is the mean of 12 and 8.
+    expect(lstmOf(cellLstm(0.5, 'structured', 2)).work).toMatchObject({ n: 16, k: 10 });
   });
 });
