@@ -26,9 +26,12 @@ export interface PackedI16B { n: number; k: number; panels: Int16Array }
 export function packI16B(n: number, k: number, b: IntOperand, transB: boolean): PackedI16B {
   const np = (n + 7) & ~7, kq = (k + 1) >> 1;
   const panels = new Int16Array(np * kq * 2);
-  if (transB && b instanceof Int16Array && (k & 1) === 0 && b.byteOffset % 4 === 0) {
-    // With k even, a row of Bᵀ is already its k pairs as int32s: move those.
-    const b32 = new Int32Array(b.buffer, b.byteOffset, (n * k) / 2), p32 = new Int32Array(panels.buffer);
+  if (transB && (k & 1) === 0) {
+    // With k even, a row of Bᵀ in int16 is already its k pairs as int32s: move those. int8 is
+    // widened first by one typed-array set, native code, cheaper than building each pair in JS.
+    let w = b as Int16Array;
+    if (!(b instanceof Int16Array) || b.byteOffset % 4 !== 0) (w = new Int16Array(n * k)).set(b.subarray(0, n * k));
+    const b32 = new Int32Array(w.buffer, w.byteOffset, (n * k) / 2), p32 = new Int32Array(panels.buffer);
     for (let j = 0; j < n; j++) for (let q = 0, o = (j >> 3) * kq * 8 + (j & 7), src = j * kq; q < kq; q++, o += 8) p32[o] = b32[src + q]!;
     return { n, k, panels };
   }

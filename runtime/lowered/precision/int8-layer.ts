@@ -9,6 +9,8 @@
  */
 import { gemmInt8, INT32_MAX, INT32_MIN, INT8_MAX, INT8_MIN, quantizeInt8, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
 import { multiplyByFixed, quantizeMultiplier, type FixedMultiplier } from './fixed-multiplier.ts';
+import { packI16B, type PackedI16B } from '../../kernels/wasm/gemm-i16.ts';
+import { useWasmKernels } from '../../kernels/wasm/instance.ts';
 import type { IntegerLayer, ScaledLayerSpec } from './types.ts';
 
 /** Weight scales, when not given, are max|w| / 127. */
@@ -35,6 +37,8 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
   const sx = s.actScale;
   const bias = new Int32Array(n);
   for (let c = 0; c < n; c++) bias[c] = s.bias ? saturate(roundHalfEven(s.bias.data[c]! / (sx * sw(c))), INT32_MIN, INT32_MAX) : 0;
+  // The weights packed for the WebAssembly kernel once, on first use, not on every call.
+  let packed: PackedI16B | undefined;
   const mult: FixedMultiplier[] | undefined = s.outScale === undefined ? undefined : Array.from({ length: n }, (_, c) => quantizeMultiplier((sx * sw(c)) / s.outScale!));
   return {
     precision: 'i8',
@@ -45,7 +49,7 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
       counts.saturations += quantizeInto(A, 0, m * k, sx, INT8_MIN, INT8_MAX, qx, 0);
       const acc = new Int32Array(m * n);
       for (let i = 0; i < m; i++) acc.set(bias, i * n);
-      gemmInt8(m, n, k, qx, qw.values, acc, { transB: true, accumulate: true });
+      gemmInt8(m, n, k, qx, qw.values, acc, { transB: true, accumulate: true, packedB: useWasmKernels() ? (packed ??= packI16B(n, k, qw.values, true)) : undefined });
       counts.macs += m * n * k;
       // gemmInt8 sums exactly and saturates once at the end: a sum at int32's bound is one that saturated.
       for (let i = 0; i < m * n; i++) if (acc[i] === INT32_MAX || acc[i] === INT32_MIN) counts.saturations++;

@@ -3,10 +3,11 @@
  * on random operands, including int16's extremes and sums that overflow int32 (where the reference
  * saturates and the wrapping WebAssembly lanes must not be trusted).
  */
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Dfp16, gemmDfp16, int32SafeRows } from '../../../runtime/kernels/fixed-point.ts';
-import { INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-int8.ts';
-import { wasmGemmI16 } from '../../../runtime/kernels/wasm/gemm-i16.ts';
+import { gemmInt8, INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-int8.ts';
+import { packI16B, wasmGemmI16 } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
 import { packSignBits, xnorGemm } from '../../../runtime/kernels/binary.ts';
@@ -79,6 +80,44 @@ describe('int16 GEMM (gemm-i16.wat)', () => {
     const b = new Int16Array([-32768, -32768]);
     expect([...int32SafeRows(2, k, a, b)!]).toEqual([0, 1]);
     expect(int32SafeRows(1, k, a.subarray(0, 2), b)).toBeUndefined();
+  });
+});
+
+describe('int8 GEMM (gemm-i16.wat on widened operands)', () => {
+  /** m, n, k across the 4×8 tile, the odd k pair and the 128-pair k block; int8 with its extremes. */
+  const int8Case = fc.record({ m: fc.integer({ min: 1, max: 13 }), n: fc.integer({ min: 1, max: 19 }), k: fc.integer({ min: 1, max: 300 }), seed: fc.integer(), transB: fc.boolean(), accumulate: fc.boolean() });
+  const int8s = (len: number, rand: () => number) => Int8Array.from({ length: len }, () => { const r = rand(); return r < 0.1 ? -128 : r < 0.2 ? 127 : Math.floor(rand() * 256) - 128; });
+
+  it('gives the reference kernel\'s sums bit for bit (with and without accumulating into C, packed B or not)', () => {
+    fc.assert(fc.property(int8Case, ({ m, n, k, seed, transB, accumulate }) => {
+      const rand = mulberry32(seed);
+      const a = int8s(m * k, rand), b = int8s(k * n, rand);
+      const c0 = Int32Array.from({ length: m * n }, () => Math.floor((rand() * 2 - 1) * 2 ** 31));
+      setKernelBackend('js');
+      const js = Int32Array.from(c0);
+      gemmInt8(m, n, k, a, b, js, { transB, accumulate });
+      // Force the WebAssembly path even below its size threshold: the kernel itself is under test.
+      setKernelBackend('wasm');
+      const direct = new Int32Array(m * n);
+      wasmGemmI16(m, n, k, a, b, transB, direct);
+      for (let i = 0; i < m * n; i++) {
+        const ref = (accumulate ? c0[i]! : 0) + direct[i]!;
+        expect(js[i]).toBe(Math.max(INT32_MIN, Math.min(INT32_MAX, ref)));
+      }
+      const wasm = Int32Array.from(c0);
+      gemmInt8(m, n, k, a, b, wasm, { transB, accumulate, packedB: m * n * k % 2 ? packI16B(n, k, b, transB) : undefined });
+      expect(wasm).toEqual(js);
+    }), { numRuns: 60 });
+  });
+
+  it('leaves products deeper than 2^17 − 1 to the saturating reference: their sums can pass int32', () => {
+    const k = 140_000, n = 1, m = 1;
+    const a = new Int8Array(k).fill(-128), b = new Int8Array(k).fill(-128);
+    const c = new Int32Array(1);
+    setKernelBackend('wasm');
+    gemmInt8(m, n, k, a, b, c, { transB: true });
+    // 140,000·2^14 = 2.29e9 saturates; wrapping int32 lanes would have given a negative sum.
+    expect(c[0]).toBe(INT32_MAX);
   });
 });
 
