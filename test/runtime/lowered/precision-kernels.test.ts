@@ -12,6 +12,7 @@ import { lowerDfp16 } from '../../../runtime/lowered/precision/dfp16-layer.ts';
 import { applyThresholds, binaryThresholds, lowerBinary } from '../../../runtime/lowered/precision/binary-layer.ts';
 import { lowerTernary, ternaryCode } from '../../../runtime/lowered/precision/ternary-layer.ts';
 import { newCounts } from '../../../runtime/lowered/precision/types.ts';
+import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { integerExecution } from '../../../runtime/lowered/precision/execute.ts';
 import { dequantizeTernary, ternarize } from '../../../runtime/kernels/ternary.ts';
 import { dense } from '../../../runtime/kernels/dense.ts';
@@ -97,6 +98,26 @@ describe('integer layers against naive loops', () => {
     expect(cr.rescales).toBeGreaterThan(0);
     for (let c = 0; c < n; c++) { expect(yr[c]).toBeCloseTo(64, 2); expect(yr[n + c]).toBeCloseTo(0.064, 3); }
     expect(yr[n]).toBe(ys[n]); // the small row never overflowed: its result is untouched by row 0's rescale
+  });
+
+  it('int8 and int16 layers give the same outputs and counts on the WebAssembly and JS kernels, saturating rows included', () => {
+    const n = 24, k = 150, m = 9;
+    const w = t([n, k], rand(n * k)), b = t([n], rand(n, -40, 40));
+    // Rows 0 and 1 are loud: at 2^-15 their mantissas are near int16's ends and their sums pass int32.
+    const A = Float32Array.from(rand(m * k), (v, i) => (i < 2 * k ? v * 0.999 : v * 0.01));
+    const layers = () => [
+      lowerInt8({ weight: w, bias: b, perChannel: true, actScale: 0.01, outScale: 0.05 }),
+      lowerDfp16({ weight: w, bias: b, perChannel: false, actScale: 2 ** -15, overflow: 'saturate' }),
+      lowerDfp16({ weight: w, bias: b, perChannel: true, actScale: 2 ** -15 }),
+    ];
+    const run = (backend: 'js' | 'wasm') => {
+      setKernelBackend(backend);
+      try { return layers().map((l) => { const c = newCounts(); return { y: Array.from(l.gemm(m, A, c)), c }; }); } finally { setKernelBackend(undefined); }
+    };
+    const js = run('js'), wasm = run('wasm');
+    expect(wasm).toEqual(js);
+    expect(js[1]!.c.saturations).toBeGreaterThan(0);
+    expect(js[2]!.c.rescales).toBeGreaterThan(0);
   });
 
   it('binary: XNOR-popcount sums and folded thresholds equal ±1 dot products and batchnorm → sign', () => {
