@@ -10,7 +10,7 @@
  * integers (binaryThresholds).
  */
 import type { Tensor } from '../../tensor.ts';
-import { packSignBits, xnorGemm, type PackedBits } from '../../kernels/binary.ts';
+import { packSignBits, xnorGemmSigns, type PackedBits } from '../../kernels/binary.ts';
 import { dense } from '../../kernels/dense.ts';
 import type { IntegerLayer, LayerCounts } from './types.ts';
 
@@ -29,7 +29,7 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
   const signs = inputIsSign ? undefined : { shape: [n, k], data: Float32Array.from(weight.data, (w) => (w >= 0 ? 1 : -1)) };
   const accumulate = (m: number, A: Float32Array, counts: LayerCounts): Int32Array => {
     counts.macs += m * n * k;
-    return xnorGemm(packSignBits(A, m, k), packed);
+    return xnorGemmSigns(A, m, k, packed);
   };
   return {
     precision: 'binary', packed, accumulate, xnor: inputIsSign,

@@ -10,7 +10,7 @@ import { gemmInt8, INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-i
 import { packI16B, wasmGemmI16 } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
-import { packSignBits, xnorGemm } from '../../../runtime/kernels/binary.ts';
+import { packSignBits, xnorGemm, xnorGemmSigns } from '../../../runtime/kernels/binary.ts';
 
 afterEach(() => setKernelBackend(undefined));
 
@@ -137,6 +137,21 @@ describe('XNOR-popcount GEMM (xnor.wat)', () => {
       let dot = 0;
       for (let p = 0; p < k; p++) dot += (x[(m - 1) * k + p]! >= 0 ? 1 : -1) * (w[(n - 1) * k + p]! >= 0 ? 1 : -1);
       expect(wasm[m * n - 1]).toBe(dot);
+    }
+  });
+
+  it('packs float rows into sign bits in WebAssembly as packSignBits does (−0, NaN, ±∞ and partial 16-float steps included)', () => {
+    const rand = mulberry32(9);
+    const special = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45];
+    // Every shape is above the WebAssembly thresholds (m ≥ 8, m·n·words ≥ 1024), so both paths run.
+    for (const [m, n, k] of [[8, 40, 1000], [9, 130, 15], [8, 130, 16], [11, 100, 17], [8, 70, 63], [10, 60, 64], [8, 50, 65], [13, 30, 100]] as const) {
+      const x = Float32Array.from({ length: m * k }, () => (rand() < 0.1 ? special[Math.floor(rand() * special.length)]! : rand() - 0.5));
+      const b = packSignBits(Float32Array.from({ length: n * k }, () => rand() - 0.5), n, k);
+      setKernelBackend('js');
+      const js = xnorGemmSigns(x, m, k, b);
+      expect(js).toEqual(xnorGemm(packSignBits(x, m, k), b));
+      setKernelBackend('wasm');
+      expect(xnorGemmSigns(x, m, k, b)).toEqual(js);
     }
   });
 
