@@ -37,12 +37,14 @@ function mantissas(x: ArrayLike<number>, from: number, to: number, e: number, ou
 /** One output row: acc_j = bias_j + Σ_p x_p·w_jp, saturating to int32 on every addition. */
 export function dfp16Row(x: Int16Array, w: Int16Array, bias: Int32Array, n: number, k: number, acc: Int32Array, at: number): number {
   let saturations = 0;
+  // Local copies: an imported binding is a getter call per use where the sources run through tsx.
+  const hi = INT32_MAX, lo = INT32_MIN;
   for (let j = 0; j < n; j++) {
     let s = bias[j]!;
     const wo = j * k;
     for (let p = 0; p < k; p++) {
       s += x[p]! * w[wo + p]!;
-      if (s > INT32_MAX) { s = INT32_MAX; saturations++; } else if (s < INT32_MIN) { s = INT32_MIN; saturations++; }
+      if (s > hi) { s = hi; saturations++; } else if (s < lo) { s = lo; saturations++; }
     }
     acc[at + j] = s;
   }
@@ -79,6 +81,8 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
     weightBytes: 2 * n * k + 4 * n,
     gemm(m, A, counts: LayerCounts) {
       const y = new Float32Array(m * n);
+      // Local copies of imported bindings for the per-output loop (getters under tsx).
+      const hi16 = INT16_MAX, lo16 = INT16_MIN, round = roundHalfEven, sat = saturate;
       const xq = new Int16Array(m * k);
       const acc = new Int32Array(m * n);
       counts.saturations += mantissas(A, 0, m * k, ex0, xq, 0);
@@ -108,9 +112,9 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
         for (let c = 0; c < n; c++) {
           const e = ex + ew[c]!, v = acc[i * n + c]!;
           if (eOut === undefined) { y[i * n + c] = v * 2 ** e; continue; }
-          const q = roundHalfEven(v * 2 ** (e - eOut));
-          if (q > INT16_MAX || q < INT16_MIN) counts.saturations++;
-          y[i * n + c] = saturate(q, INT16_MIN, INT16_MAX) * 2 ** eOut;
+          const q = round(v * 2 ** (e - eOut));
+          if (q > hi16 || q < lo16) counts.saturations++;
+          y[i * n + c] = sat(q, lo16, hi16) * 2 ** eOut;
         }
       }
       return y;
