@@ -11,6 +11,7 @@ import { gemmInt8, INT32_MAX, INT32_MIN, INT8_MAX, INT8_MIN, quantizeInt8, round
 import { multiplyByFixed, quantizeMultiplier, type FixedMultiplier } from './fixed-multiplier.ts';
 import { packI16B, type PackedI16B } from '../../kernels/wasm/gemm-i16.ts';
 import { useWasmKernels } from '../../kernels/wasm/instance.ts';
+import { wasmRequantInt8 } from '../../kernels/wasm/requant.ts';
 import type { IntegerLayer, ScaledLayerSpec } from './types.ts';
 
 /** Weight scales, when not given, are max|w| / 127. */
@@ -44,6 +45,7 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
   // The weights packed for the WebAssembly kernel once, on first use, not on every call.
   let packed: PackedI16B | undefined;
   const mult: FixedMultiplier[] | undefined = s.outScale === undefined ? undefined : Array.from({ length: n }, (_, c) => quantizeMultiplier((sx * sw(c)) / s.outScale!));
+  const columns = mult && { m0: Int32Array.from(mult, (f) => f.m0), left: Int32Array.from(mult, (f) => f.left), right: Int32Array.from(mult, (f) => f.right) };
   return {
     precision: 'i8',
     why: `int8 ${n}×${k}, ${s.perChannel ? 'per-channel' : 'per-tensor'} weight scales, int32 accumulation${mult ? ', fixed-point requantization to int8' : ''}`,
@@ -61,6 +63,12 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
       // gemmInt8 sums exactly and saturates once at the end: a sum at int32's bound is one that saturated.
       for (let i = 0; i < m * n; i++) if (acc[i] === hi32 || acc[i] === lo32) counts.saturations++;
       const y = new Float32Array(m * n);
+      if (columns && useWasmKernels()) {
+        const q = new Int32Array(m * n);
+        counts.saturations += wasmRequantInt8(acc, columns, q);
+        for (let i = 0; i < m * n; i++) y[i] = q[i]! * outScale;
+        return y;
+      }
       for (let i = 0; i < m * n; i++) {
         const c = i % n;
         if (mult) {

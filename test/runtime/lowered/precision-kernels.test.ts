@@ -100,13 +100,15 @@ describe('integer layers against naive loops', () => {
     expect(yr[n]).toBe(ys[n]); // the small row never overflowed: its result is untouched by row 0's rescale
   });
 
-  it('int8 and int16 layers give the same outputs and counts on the WebAssembly and JS kernels, saturating rows included', () => {
+  it('int8 and int16 layers give the same outputs and counts on the WebAssembly and JS kernels (GEMM and requantization), saturating rows included', () => {
     const n = 24, k = 150, m = 9;
     const w = t([n, k], rand(n * k)), b = t([n], rand(n, -40, 40));
     // Rows 0 and 1 are loud: at 2^-15 their mantissas are near int16's ends and their sums pass int32.
     const A = Float32Array.from(rand(m * k), (v, i) => (i < 2 * k ? v * 0.999 : v * 0.01));
     const layers = () => [
       lowerInt8({ weight: w, bias: b, perChannel: true, actScale: 0.01, outScale: 0.05 }),
+      // A multiplier above 1 (a left shift) and int8 saturation on requantization.
+      lowerInt8({ weight: w, bias: b, perChannel: false, actScale: 0.01, outScale: 1e-6 }),
       lowerDfp16({ weight: w, bias: b, perChannel: false, actScale: 2 ** -15, overflow: 'saturate' }),
       lowerDfp16({ weight: w, bias: b, perChannel: true, actScale: 2 ** -15 }),
     ];
@@ -117,7 +119,8 @@ describe('integer layers against naive loops', () => {
     const js = run('js'), wasm = run('wasm');
     expect(wasm).toEqual(js);
     expect(js[1]!.c.saturations).toBeGreaterThan(0);
-    expect(js[2]!.c.rescales).toBeGreaterThan(0);
+    expect(js[2]!.c.saturations).toBeGreaterThan(0);
+    expect(js[3]!.c.rescales).toBeGreaterThan(0);
   });
 
   it('binary: XNOR-popcount sums and folded thresholds equal ±1 dot products and batchnorm → sign', () => {
