@@ -2,12 +2,13 @@
  * Integer kernels on both backends (WebAssembly SIMD, the default, and the plain-JS reference)
  * against Kiln's own fp32 WebAssembly GEMM in the same process, timed round-robin on CPU time
  * (bench/timing.ts). Issue 15's goals, one thread, medians: int16 GEMM ≥ 1.8× the fp32 WebAssembly
- * GEMM (the training-throughput ratio of Das et al. 2018's INT16 dynamic fixed point); binary
+ * GEMM (the training-throughput ratio of Das et al. 2018's INT16 dynamic fixed point), int8 ≥ 2×; binary
  * XNOR-popcount ≥ 100 G binary MAC/s (C with popcnt reaches 108–152 on this machine, per the issue).
  * Run with `npx tsx bench/int-kernels.ts [--quick]`; prints markdown for docs/benchmarks.md.
  */
 import { sgemm } from '../runtime/kernels/gemm.ts';
 import { type Dfp16, gemmDfp16 } from '../runtime/kernels/fixed-point.ts';
+import { gemmInt8 } from '../runtime/kernels/quant-int8.ts';
 import { packSignBits, xnorGemm } from '../runtime/kernels/binary.ts';
 import { setKernelBackend } from '../runtime/kernels/wasm/instance.ts';
 import { mulberry32 } from '../runtime/tensor.ts';
@@ -26,21 +27,30 @@ const gmacs = (macs: number, t: Timing): string => (macs / t.median / 1e6).toFix
 /** int16 operands with |x| < range: 2047 keeps every row of a 512-deep product inside int32. */
 const int16s = (len: number, range: number): Int16Array => Int16Array.from({ length: len }, () => Math.floor((rng() * 2 - 1) * range));
 
-function int16Gemm(n: number): string[] {
+const int8s = (len: number): Int8Array => Int8Array.from({ length: len }, () => Math.floor(rng() * 255) - 127);
+
+function intGemms(n: number): string[] {
   const a = Float32Array.from({ length: n * n }, () => rng() * 2 - 1), b = Float32Array.from({ length: n * n }, () => rng() * 2 - 1);
   const c = new Float32Array(n * n);
   const qa: Dfp16 = { shape: [n, n], values: int16s(n * n, 2047), exponent: -11 };
   const qb: Dfp16 = { shape: [n, n], values: int16s(n * n, 2047), exponent: -11 };
-  const [f32, i16, i16js] = timeTogether([
+  // int8 as a dense layer multiplies: B is the [out, in] weights, transposed.
+  const a8 = int8s(n * n), b8 = int8s(n * n), c8 = new Int32Array(n * n);
+  const withJs = n <= 256;
+  const fns = [
     on('wasm', () => sgemm({ m: n, n, k: n, a, b, c })),
     on('wasm', () => gemmDfp16(n, n, n, qa, qb, true)),
-    on('js', () => gemmDfp16(n, n, n, qa, qb, true)),
-  ], REPS) as [Timing, Timing, Timing];
+    on('wasm', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true })),
+    ...(withJs ? [on('js', () => gemmDfp16(n, n, n, qa, qb, true)), on('js', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true }))] : []),
+  ];
+  const [f32, i16, i8, i16js, i8js] = timeTogether(fns, REPS) as Timing[];
   const macs = n ** 3;
+  const row = (name: string, t: Timing) => `| ${name} ${n}³ | ${t.median.toFixed(1)} | ${gmacs(macs, t)} | ${(f32!.median / t.median).toFixed(2)}× |`;
   return [
-    `| fp32 GEMM ${n}³ (WebAssembly) | ${f32.median.toFixed(1)} | ${gmacs(macs, f32)} | 1.00× |`,
-    `| int16 GEMM ${n}³ (WebAssembly) | ${i16.median.toFixed(1)} | ${gmacs(macs, i16)} | ${(f32.median / i16.median).toFixed(2)}× |`,
-    `| int16 GEMM ${n}³ (JS reference) | ${i16js.median.toFixed(1)} | ${gmacs(macs, i16js)} | ${(f32.median / i16js.median).toFixed(2)}× |`,
+    row('fp32 GEMM (WebAssembly)', f32!),
+    row('int16 GEMM (WebAssembly, bound and packing included)', i16!),
+    row('int8 GEMM (WebAssembly, widened to int16, packing included)', i8!),
+    ...(i16js && i8js ? [row('int16 GEMM (JS reference)', i16js), row('int8 GEMM (JS reference)', i8js)] : []),
   ];
 }
 
@@ -60,5 +70,5 @@ function xnor(): string[] {
 
 console.log('| kernel (one thread) | ms (median CPU) | G MAC/s | vs fp32 WebAssembly |');
 console.log('|---|---:|---:|---:|');
-for (const n of quick ? [256] : [256, 512]) for (const row of int16Gemm(n)) console.log(row);
+for (const n of quick ? [256] : [256, 512]) for (const row of intGemms(n)) console.log(row);
 for (const row of xnor()) console.log(row);

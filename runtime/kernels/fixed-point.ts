@@ -98,10 +98,11 @@ export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, t
 const WASM_MIN_MACS = 4096;
 
 /**
- * Which rows of A·B cannot leave int32 at any partial sum (Σ|a_ip|·max|B| ≤ INT32_MAX), or
- * undefined when none can be trusted to wrapping int32 lanes.
+ * Which rows of A·B cannot leave int32 at any partial sum (Σ|a_ip|·max|B| + start ≤ INT32_MAX,
+ * `start` bounding what the sums start from, e.g. a bias), or undefined when none can be trusted
+ * to wrapping int32 lanes.
  */
-export function int32SafeRows(m: number, k: number, a: Int16Array, b: Int16Array): Uint8Array | undefined {
+export function int32SafeRows(m: number, k: number, a: Int16Array, b: Int16Array, start = 0): Uint8Array | undefined {
   let maxB = 0;
   for (let i = 0; i < b.length; i++) { const v = b[i]!; if (v > maxB) maxB = v; else if (-v > maxB) maxB = -v; }
   const safe = new Uint8Array(m);
@@ -109,7 +110,7 @@ export function int32SafeRows(m: number, k: number, a: Int16Array, b: Int16Array
   for (let i = 0; i < m; i++) {
     let l1 = 0;
     for (let p = i * k, end = p + k; p < end; p++) l1 += Math.abs(a[p]!);
-    if (l1 * maxB <= INT32_MAX) { safe[i] = 1; any = true; }
+    if (l1 * maxB + start <= INT32_MAX) { safe[i] = 1; any = true; }
   }
   return any ? safe : undefined;
 }

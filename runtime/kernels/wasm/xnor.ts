@@ -3,11 +3,12 @@
  * into the kernels' memory padded to whole 64-bit words and to an even row count (zero bits, which
  * never mismatch), and the mismatch counts come back as k − 2·mismatches, the ±1 dot products.
  */
-import { i32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { copyIn, i32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
 import { wasmBase64 } from './xnor.wasm.ts';
 
 interface XnorExports {
   xnor(mp: number, np: number, q: number, a: number, b: number, c: number): void;
+  pack_signs(rows: number, k: number, x: number, q: number, dst: number): void;
 }
 
 const kernel = (): XnorExports => wasmExports<XnorExports>('xnor', wasmBase64);
@@ -25,15 +26,38 @@ function place(bits: Uint32Array, rows: number, words: number, rowsPadded: numbe
 
 /** out[i·n + j] = k − 2·popcount(A_i XOR B_j) for m rows of A and n of B, `words` words each. */
 export function wasmXnorGemm(m: number, n: number, k: number, words: number, a: Uint32Array, b: Uint32Array, out: Int32Array): void {
-  const mp = (m + 1) & ~1, np = (n + 1) & ~1, stride = (words + 1) & ~1;
   const mark = scratchMark();
   try {
-    const aAt = place(a, m, words, mp, stride), bAt = place(b, n, words, np, stride);
-    const cAt = scratchAlloc(mp * np * 4);
-    kernel().xnor(mp, np, stride >> 1, aAt, bAt, cAt);
-    const c = i32At(cAt, mp * np);
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] = k - 2 * c[i * np + j]!;
+    run(m, n, k, words, place(a, m, words, (m + 1) & ~1, (words + 1) & ~1), b, out);
   } finally {
     scratchRelease(mark);
   }
+}
+
+/**
+ * The same product with A given as m rows of k floats whose signs are its bits (x ≥ 0 is +1, as
+ * packSignBits): the rows are packed in WebAssembly, 16 floats per step, instead of bit by bit in JS.
+ */
+export function wasmXnorGemmSigns(m: number, n: number, k: number, words: number, x: Float32Array, b: Uint32Array, out: Int32Array): void {
+  const mp = (m + 1) & ~1, stride = (words + 1) & ~1;
+  const mark = scratchMark();
+  try {
+    const xAt = copyIn(x.subarray(0, m * k));
+    const aAt = scratchAlloc(mp * stride * 4);
+    i32At(aAt, mp * stride).fill(0);
+    kernel().pack_signs(m, k, xAt, stride >> 1, aAt);
+    run(m, n, k, words, aAt, b, out);
+  } finally {
+    scratchRelease(mark);
+  }
+}
+
+/** B placed beside an A already at aAt (padded rows), the kernel, and the counts turned into dot products. */
+function run(m: number, n: number, k: number, words: number, aAt: number, b: Uint32Array, out: Int32Array): void {
+  const mp = (m + 1) & ~1, np = (n + 1) & ~1, stride = (words + 1) & ~1;
+  const bAt = place(b, n, words, np, stride);
+  const cAt = scratchAlloc(mp * np * 4);
+  kernel().xnor(mp, np, stride >> 1, aAt, bAt, cAt);
+  const c = i32At(cAt, mp * np);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] = k - 2 * c[i * np + j]!;
 }

@@ -49,4 +49,44 @@
         (br_if $jRows (i32.lt_u (local.get $j) (local.get $np))))
       (local.set $i (i32.add (local.get $i) (i32.const 2)))
       (br_if $iRows (i32.lt_u (local.get $i) (local.get $mp)))))
+
+  ;; Sign bits of `rows` rows of k float32 at x (row-major) into rows of q 64-bit words at dst, which
+  ;; the caller zeroed: bit j of a row is x_j ≥ 0 (−0 counts as ≥ 0, NaN does not), as packSignBits.
+  ;; 16 floats a step: four f32x4.ge masks narrowed twice to one i8x16 whose bitmask is their 16
+  ;; bits, stored as a little-endian halfword, so bit j of the row lands at bit j of its words.
+  (func (export "pack_signs") (param $rows i32) (param $k i32) (param $x i32) (param $q i32) (param $dst i32)
+    (local $r i32) (local $src i32) (local $out i32) (local $j i32) (local $full i32) (local $zero v128)
+    (local.set $full (i32.and (local.get $k) (i32.const -16)))
+    (block $done
+      (loop $rowsLoop
+        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $src (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $k)) (i32.const 2))))
+        (local.set $out (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $r) (local.get $q)) (i32.const 3))))
+        (local.set $j (i32.const 0))
+        (block $e16 (loop $l16
+          (br_if $e16 (i32.ge_u (local.get $j) (local.get $full)))
+          (i32.store16 (i32.add (local.get $out) (i32.shr_u (local.get $j) (i32.const 3)))
+            (i8x16.bitmask
+              (i8x16.narrow_i16x8_s
+                (i16x8.narrow_i32x4_s
+                  (f32x4.ge (v128.load (local.get $src)) (local.get $zero))
+                  (f32x4.ge (v128.load offset=16 (local.get $src)) (local.get $zero)))
+                (i16x8.narrow_i32x4_s
+                  (f32x4.ge (v128.load offset=32 (local.get $src)) (local.get $zero))
+                  (f32x4.ge (v128.load offset=48 (local.get $src)) (local.get $zero))))))
+          (local.set $src (i32.add (local.get $src) (i32.const 64)))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $l16)))
+        (block $e1 (loop $l1
+          (br_if $e1 (i32.ge_u (local.get $j) (local.get $k)))
+          (if (f32.ge (f32.load (local.get $src)) (f32.const 0))
+            (then
+              (i32.store8 (i32.add (local.get $out) (i32.shr_u (local.get $j) (i32.const 3)))
+                (i32.or (i32.load8_u (i32.add (local.get $out) (i32.shr_u (local.get $j) (i32.const 3))))
+                  (i32.shl (i32.const 1) (i32.and (local.get $j) (i32.const 7)))))))
+          (local.set $src (i32.add (local.get $src) (i32.const 4)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $l1)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsLoop))))
 )

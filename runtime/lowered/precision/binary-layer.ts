@@ -3,42 +3,16 @@
  * Weights are sign(w) (+1 for w ≥ 0, as training binarizes them), bit-packed 32 to a Uint32 word.
  * When the layer's input is itself ±1 (it comes from `sign`), the input rows are packed too and
  * the products are XNOR-popcounts, Σ a·b = k − 2·popcount(a XOR b) (kernels/binary.ts). A real
- * input (the first layer sees pixels) is summed under the weight signs: additions and
- * subtractions only. A binary layer followed by batchnorm → sign folds both into one integer
- * threshold per channel, so the hidden layers never leave integers (binaryThresholds).
+ * input (the first layer sees pixels) meets the ±1 weights in Kiln's fp32 GEMM, the product the
+ * interpreter computes for the same layer: signed sums gathered in JS ran at a tenth of the SIMD
+ * GEMM's speed, and on pixels no integer form is exact. A binary layer followed by batchnorm →
+ * sign folds both into one integer threshold per channel, so the hidden layers never leave
+ * integers (binaryThresholds).
  */
 import type { Tensor } from '../../tensor.ts';
-import { packSignBits, xnorGemm, type PackedBits } from '../../kernels/binary.ts';
+import { packSignBits, xnorGemmSigns, type PackedBits } from '../../kernels/binary.ts';
+import { dense } from '../../kernels/dense.ts';
 import type { IntegerLayer, LayerCounts } from './types.ts';
-
-/** Index lists of the +1 and −1 entries of each row: a signed sum is then two gathers. */
-export interface SignedRows { plus: Int32Array[]; minus: Int32Array[] }
-
-export function signedRows(n: number, k: number, code: (row: number, col: number) => number): SignedRows {
-  const plus: Int32Array[] = [], minus: Int32Array[] = [];
-  for (let o = 0; o < n; o++) {
-    const p: number[] = [], q: number[] = [];
-    for (let i = 0; i < k; i++) { const t = code(o, i); if (t > 0) p.push(i); else if (t < 0) q.push(i); }
-    plus.push(Int32Array.from(p));
-    minus.push(Int32Array.from(q));
-  }
-  return { plus, minus };
-}
-
-/** out[i·n + o] = Σ_{plus} A_i − Σ_{minus} A_i, in double precision. */
-export function signedSums(m: number, k: number, A: Float32Array, r: SignedRows, out: Float64Array): void {
-  const n = r.plus.length;
-  for (let i = 0; i < m; i++) {
-    const xo = i * k;
-    for (let o = 0; o < n; o++) {
-      let s = 0;
-      const p = r.plus[o]!, q = r.minus[o]!;
-      for (let t = 0; t < p.length; t++) s += A[xo + p[t]!]!;
-      for (let t = 0; t < q.length; t++) s -= A[xo + q[t]!]!;
-      out[i * n + o] = s;
-    }
-  }
-}
 
 export interface BinaryLayer extends IntegerLayer {
   /** Packed sign bits of the weights, one row per output channel. */
@@ -51,27 +25,24 @@ export interface BinaryLayer extends IntegerLayer {
 export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSign: boolean): BinaryLayer {
   const n = weight.shape[0]!, k = weight.data.length / n;
   const packed = packSignBits(weight.data, n, k);
-  const rows = inputIsSign ? undefined : signedRows(n, k, (o, i) => (weight.data[o * k + i]! >= 0 ? 1 : -1));
+  // As training binarizes them: w ≥ 0 → +1.
+  const signs = inputIsSign ? undefined : { shape: [n, k], data: Float32Array.from(weight.data, (w) => (w >= 0 ? 1 : -1)) };
   const accumulate = (m: number, A: Float32Array, counts: LayerCounts): Int32Array => {
     counts.macs += m * n * k;
-    return xnorGemm(packSignBits(A, m, k), packed);
+    return xnorGemmSigns(A, m, k, packed);
   };
   return {
     precision: 'binary', packed, accumulate, xnor: inputIsSign,
-    why: inputIsSign ? `xnor-popcount ${n}×${k} on packed ±1 inputs` : `signed sums ${n}×${k} (real input, ±1 weights: adds and subtracts)`,
+    why: inputIsSign ? `xnor-popcount ${n}×${k} on packed ±1 inputs` : `fp32 GEMM ${n}×${k} (real input, ±1 weights)`,
     weightBytes: packed.bits.byteLength + (bias ? 4 * n : 0),
     gemm(m, A, counts) {
-      const y = new Float32Array(m * n);
-      if (rows) {
-        const s = new Float64Array(m * n);
-        signedSums(m, k, A, rows, s);
+      if (signs) {
         counts.macs += m * n * k;
-        for (let i = 0; i < y.length; i++) y[i] = s[i]!;
-      } else {
-        const acc = accumulate(m, A, counts);
-        for (let i = 0; i < y.length; i++) y[i] = acc[i]!;
+        return dense({ shape: [m, k], data: A }, signs, bias).data;
       }
-      if (bias) for (let i = 0; i < y.length; i++) y[i] = y[i]! + bias.data[i % n]!;
+      const acc = accumulate(m, A, counts);
+      const y = new Float32Array(m * n);
+      for (let i = 0; i < y.length; i++) y[i] = acc[i]! + (bias ? bias.data[i % n]! : 0);
       return y;
     },
   };

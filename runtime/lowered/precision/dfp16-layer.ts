@@ -13,7 +13,9 @@
  * acc·2^(e_x + e_w), or narrowed to int16 at the output's static exponent (round half to even,
  * saturating) when the layer declares `activations = i16`.
  */
-import { chooseExponent, INT16_MAX, INT16_MIN } from '../../kernels/fixed-point.ts';
+import { chooseExponent, INT16_MAX, INT16_MIN, int32SafeRows } from '../../kernels/fixed-point.ts';
+import { packI16B, type PackedI16B, wasmGemmI16Packed } from '../../kernels/wasm/gemm-i16.ts';
+import { useWasmKernels } from '../../kernels/wasm/instance.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
 import { quantizeInto } from './int8-layer.ts';
 import type { IntegerLayer, LayerCounts, ScaledLayerSpec } from './types.ts';
@@ -35,17 +37,22 @@ function mantissas(x: ArrayLike<number>, from: number, to: number, e: number, ou
 /** One output row: acc_j = bias_j + Σ_p x_p·w_jp, saturating to int32 on every addition. */
 export function dfp16Row(x: Int16Array, w: Int16Array, bias: Int32Array, n: number, k: number, acc: Int32Array, at: number): number {
   let saturations = 0;
+  // Local copies: an imported binding is a getter call per use where the sources run through tsx.
+  const hi = INT32_MAX, lo = INT32_MIN;
   for (let j = 0; j < n; j++) {
     let s = bias[j]!;
     const wo = j * k;
     for (let p = 0; p < k; p++) {
       s += x[p]! * w[wo + p]!;
-      if (s > INT32_MAX) { s = INT32_MAX; saturations++; } else if (s < INT32_MIN) { s = INT32_MIN; saturations++; }
+      if (s > hi) { s = hi; saturations++; } else if (s < lo) { s = lo; saturations++; }
     }
     acc[at + j] = s;
   }
   return saturations;
 }
+
+/** Below this many multiply-adds, copying into the kernels' memory costs more than the JS loop. */
+const WASM_MIN_MACS = 4096;
 
 export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
   const n = s.weight.shape[0]!, k = s.weight.data.length / n;
@@ -65,35 +72,49 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
   const eOut = s.outScale === undefined ? undefined : exponentOf(s.outScale);
   const biasAt = (ex: number) => Int32Array.from({ length: n }, (_, c) => (s.bias ? saturate(roundHalfEven(s.bias.data[c]! * 2 ** -(ex + ew[c]!)), INT32_MIN, INT32_MAX) : 0));
   const bias0 = biasAt(ex0);
+  const maxBias0 = bias0.reduce((a, b) => Math.max(a, Math.abs(b)), 0);
+  // The weights packed for the WebAssembly kernel once, on first use.
+  let packed: PackedI16B | undefined;
   return {
     precision: 'i16',
     why: `int16 dynamic fixed point ${n}×${k}, ${s.perChannel ? 'an exponent per channel' : 'one weight exponent'}, int32 accumulators (overflow: ${policy})`,
     weightBytes: 2 * n * k + 4 * n,
     gemm(m, A, counts: LayerCounts) {
       const y = new Float32Array(m * n);
-      const xq = new Int16Array(k);
-      const acc = new Int32Array(n);
+      // Local copies of imported bindings for the per-output loop (getters under tsx).
+      const hi16 = INT16_MAX, lo16 = INT16_MIN, round = roundHalfEven, sat = saturate;
+      const xq = new Int16Array(m * k);
+      const acc = new Int32Array(m * n);
+      counts.saturations += mantissas(A, 0, m * k, ex0, xq, 0);
+      // Rows whose every partial sum provably stays in int32 never saturate, so the wrapping
+      // WebAssembly kernel gives exactly what the saturating loop would; the rest take the loop.
+      const safe = useWasmKernels() && m * n * k >= WASM_MIN_MACS ? int32SafeRows(m, k, xq, qw, maxBias0) : undefined;
+      if (safe) {
+        wasmGemmI16Packed(m, xq, (packed ??= packI16B(n, k, qw, true)), acc);
+        for (let i = 0; i < m; i++) if (safe[i]) for (let c = 0; c < n; c++) acc[i * n + c] = acc[i * n + c]! + bias0[c]!;
+      }
       for (let i = 0; i < m; i++) {
-        let ex = ex0, bias = bias0;
-        counts.saturations += mantissas(A, i * k, (i + 1) * k, ex, xq, 0);
-        let sat = dfp16Row(xq, qw, bias, n, k, acc, 0);
+        let ex = ex0;
         counts.macs += n * k;
-        // 16 extra bits of headroom cover any int16 row; past that the sums are what they are.
-        for (let tries = 0; sat > 0 && policy === 'rescale' && tries < 16; tries++) {
-          counts.rescales++;
-          ex++;
-          bias = biasAt(ex);
-          mantissas(A, i * k, (i + 1) * k, ex, xq, 0);
-          sat = dfp16Row(xq, qw, bias, n, k, acc, 0);
-          counts.macs += n * k;
+        if (!safe?.[i]) {
+          const xr = xq.subarray(i * k, (i + 1) * k);
+          let sat = dfp16Row(xr, qw, bias0, n, k, acc, i * n);
+          // 16 extra bits of headroom cover any int16 row; past that the sums are what they are.
+          for (let tries = 0; sat > 0 && policy === 'rescale' && tries < 16; tries++) {
+            counts.rescales++;
+            ex++;
+            mantissas(A, i * k, (i + 1) * k, ex, xr, 0);
+            sat = dfp16Row(xr, qw, biasAt(ex), n, k, acc, i * n);
+            counts.macs += n * k;
+          }
+          counts.saturations += sat;
         }
-        counts.saturations += sat;
         for (let c = 0; c < n; c++) {
-          const e = ex + ew[c]!;
-          if (eOut === undefined) { y[i * n + c] = acc[c]! * 2 ** e; continue; }
-          const q = roundHalfEven(acc[c]! * 2 ** (e - eOut));
-          if (q > INT16_MAX || q < INT16_MIN) counts.saturations++;
-          y[i * n + c] = saturate(q, INT16_MIN, INT16_MAX) * 2 ** eOut;
+          const e = ex + ew[c]!, v = acc[i * n + c]!;
+          if (eOut === undefined) { y[i * n + c] = v * 2 ** e; continue; }
+          const q = round(v * 2 ** (e - eOut));
+          if (q > hi16 || q < lo16) counts.saturations++;
+          y[i * n + c] = sat(q, lo16, hi16) * 2 ** eOut;
         }
       }
       return y;

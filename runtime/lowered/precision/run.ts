@@ -95,8 +95,11 @@ export function runPrecision(p: PrecisionProgram, params: Weights, inputs: Input
     if (a.dtype === 'ternary') throw new KilnError(error('run', `layer \`${e.node.id}\` declares activations = ternary, whose threshold training takes from each batch; it has no static form to execute`, e.node.loc, 'declare the activations i8, i16 or binary'));
     return fakeQuantize(e.output, a, 'activation')?.y ?? e.output;
   };
-  const { weights } = effectiveWeights(m, params);
-  // Lowered layers keep their real weights here: their kernels hold their own integer copies.
-  for (const id of p.layers.keys()) weights[id] = params[id]!;
+  // Lowered layers keep their real weights: their kernels hold their own integer copies, and
+  // fake-quantizing millions of weights on every batch only to drop them cost more than the layers.
+  const floatParams: Weights = {};
+  for (const [id, w] of Object.entries(params)) if (!p.layers.has(id)) floatParams[id] = w;
+  const { weights } = effectiveWeights(m, floatParams);
+  for (const id of p.layers.keys()) if (params[id]) weights[id] = params[id]!;
   return { ...run(m, weights, inputs, { seed: opts.seed, checkShapes: opts.checkShapes ?? false, onNode, impls: { dense, conv2d, batchnorm, sign } }), counts };
 }

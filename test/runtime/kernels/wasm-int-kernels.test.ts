@@ -3,13 +3,14 @@
  * on random operands, including int16's extremes and sums that overflow int32 (where the reference
  * saturates and the wrapping WebAssembly lanes must not be trusted).
  */
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Dfp16, gemmDfp16, int32SafeRows } from '../../../runtime/kernels/fixed-point.ts';
-import { INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-int8.ts';
-import { wasmGemmI16 } from '../../../runtime/kernels/wasm/gemm-i16.ts';
+import { gemmInt8, INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-int8.ts';
+import { packI16B, wasmGemmI16 } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
-import { packSignBits, xnorGemm } from '../../../runtime/kernels/binary.ts';
+import { packSignBits, xnorGemm, xnorGemmSigns } from '../../../runtime/kernels/binary.ts';
 
 afterEach(() => setKernelBackend(undefined));
 
@@ -82,6 +83,44 @@ describe('int16 GEMM (gemm-i16.wat)', () => {
   });
 });
 
+describe('int8 GEMM (gemm-i16.wat on widened operands)', () => {
+  /** m, n, k across the 4×8 tile, the odd k pair and the 128-pair k block; int8 with its extremes. */
+  const int8Case = fc.record({ m: fc.integer({ min: 1, max: 13 }), n: fc.integer({ min: 1, max: 19 }), k: fc.integer({ min: 1, max: 300 }), seed: fc.integer(), transB: fc.boolean(), accumulate: fc.boolean() });
+  const int8s = (len: number, rand: () => number) => Int8Array.from({ length: len }, () => { const r = rand(); return r < 0.1 ? -128 : r < 0.2 ? 127 : Math.floor(rand() * 256) - 128; });
+
+  it('gives the reference kernel\'s sums bit for bit (with and without accumulating into C, packed B or not)', () => {
+    fc.assert(fc.property(int8Case, ({ m, n, k, seed, transB, accumulate }) => {
+      const rand = mulberry32(seed);
+      const a = int8s(m * k, rand), b = int8s(k * n, rand);
+      const c0 = Int32Array.from({ length: m * n }, () => Math.floor((rand() * 2 - 1) * 2 ** 31));
+      setKernelBackend('js');
+      const js = Int32Array.from(c0);
+      gemmInt8(m, n, k, a, b, js, { transB, accumulate });
+      // Force the WebAssembly path even below its size threshold: the kernel itself is under test.
+      setKernelBackend('wasm');
+      const direct = new Int32Array(m * n);
+      wasmGemmI16(m, n, k, a, b, transB, direct);
+      for (let i = 0; i < m * n; i++) {
+        const ref = (accumulate ? c0[i]! : 0) + direct[i]!;
+        expect(js[i]).toBe(Math.max(INT32_MIN, Math.min(INT32_MAX, ref)));
+      }
+      const wasm = Int32Array.from(c0);
+      gemmInt8(m, n, k, a, b, wasm, { transB, accumulate, packedB: m * n * k % 2 ? packI16B(n, k, b, transB) : undefined });
+      expect(wasm).toEqual(js);
+    }), { numRuns: 60 });
+  });
+
+  it('leaves products deeper than 2^17 − 1 to the saturating reference: their sums can pass int32', () => {
+    const k = 140_000, n = 1, m = 1;
+    const a = new Int8Array(k).fill(-128), b = new Int8Array(k).fill(-128);
+    const c = new Int32Array(1);
+    setKernelBackend('wasm');
+    gemmInt8(m, n, k, a, b, c, { transB: true });
+    // 140,000·2^14 = 2.29e9 saturates; wrapping int32 lanes would have given a negative sum.
+    expect(c[0]).toBe(INT32_MAX);
+  });
+});
+
 describe('XNOR-popcount GEMM (xnor.wat)', () => {
   it('gives the reference kernel\'s ±1 dot products bit for bit, for k across word and 64-bit edges', () => {
     const rand = mulberry32(8);
@@ -98,6 +137,21 @@ describe('XNOR-popcount GEMM (xnor.wat)', () => {
       let dot = 0;
       for (let p = 0; p < k; p++) dot += (x[(m - 1) * k + p]! >= 0 ? 1 : -1) * (w[(n - 1) * k + p]! >= 0 ? 1 : -1);
       expect(wasm[m * n - 1]).toBe(dot);
+    }
+  });
+
+  it('packs float rows into sign bits in WebAssembly as packSignBits does (−0, NaN, ±∞ and partial 16-float steps included)', () => {
+    const rand = mulberry32(9);
+    const special = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45];
+    // Every shape is above the WebAssembly thresholds (m ≥ 8, m·n·words ≥ 1024), so both paths run.
+    for (const [m, n, k] of [[8, 40, 1000], [9, 130, 15], [8, 130, 16], [11, 100, 17], [8, 70, 63], [10, 60, 64], [8, 50, 65], [13, 30, 100]] as const) {
+      const x = Float32Array.from({ length: m * k }, () => (rand() < 0.1 ? special[Math.floor(rand() * special.length)]! : rand() - 0.5));
+      const b = packSignBits(Float32Array.from({ length: n * k }, () => rand() - 0.5), n, k);
+      setKernelBackend('js');
+      const js = xnorGemmSigns(x, m, k, b);
+      expect(js).toEqual(xnorGemm(packSignBits(x, m, k), b));
+      setKernelBackend('wasm');
+      expect(xnorGemmSigns(x, m, k, b)).toEqual(js);
     }
   });
 

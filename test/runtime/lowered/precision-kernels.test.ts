@@ -12,8 +12,10 @@ import { lowerDfp16 } from '../../../runtime/lowered/precision/dfp16-layer.ts';
 import { applyThresholds, binaryThresholds, lowerBinary } from '../../../runtime/lowered/precision/binary-layer.ts';
 import { lowerTernary, ternaryCode } from '../../../runtime/lowered/precision/ternary-layer.ts';
 import { newCounts } from '../../../runtime/lowered/precision/types.ts';
+import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { integerExecution } from '../../../runtime/lowered/precision/execute.ts';
-import { ternarize } from '../../../runtime/kernels/ternary.ts';
+import { dequantizeTernary, ternarize } from '../../../runtime/kernels/ternary.ts';
+import { dense } from '../../../runtime/kernels/dense.ts';
 import { initParams } from '../../../runtime/interpreter.ts';
 import { loadData } from '../../../runtime/data/index.ts';
 import { prepare } from '../../../runtime/train/setup.ts';
@@ -98,6 +100,29 @@ describe('integer layers against naive loops', () => {
     expect(yr[n]).toBe(ys[n]); // the small row never overflowed: its result is untouched by row 0's rescale
   });
 
+  it('int8 and int16 layers give the same outputs and counts on the WebAssembly and JS kernels (GEMM and requantization), saturating rows included', () => {
+    const n = 24, k = 150, m = 9;
+    const w = t([n, k], rand(n * k)), b = t([n], rand(n, -40, 40));
+    // Rows 0 and 1 are loud: at 2^-15 their mantissas are near int16's ends and their sums pass int32.
+    const A = Float32Array.from(rand(m * k), (v, i) => (i < 2 * k ? v * 0.999 : v * 0.01));
+    const layers = () => [
+      lowerInt8({ weight: w, bias: b, perChannel: true, actScale: 0.01, outScale: 0.05 }),
+      // A multiplier above 1 (a left shift) and int8 saturation on requantization.
+      lowerInt8({ weight: w, bias: b, perChannel: false, actScale: 0.01, outScale: 1e-6 }),
+      lowerDfp16({ weight: w, bias: b, perChannel: false, actScale: 2 ** -15, overflow: 'saturate' }),
+      lowerDfp16({ weight: w, bias: b, perChannel: true, actScale: 2 ** -15 }),
+    ];
+    const run = (backend: 'js' | 'wasm') => {
+      setKernelBackend(backend);
+      try { return layers().map((l) => { const c = newCounts(); return { y: Array.from(l.gemm(m, A, c)), c }; }); } finally { setKernelBackend(undefined); }
+    };
+    const js = run('js'), wasm = run('wasm');
+    expect(wasm).toEqual(js);
+    expect(js[1]!.c.saturations).toBeGreaterThan(0);
+    expect(js[2]!.c.saturations).toBeGreaterThan(0);
+    expect(js[3]!.c.rescales).toBeGreaterThan(0);
+  });
+
   it('binary: XNOR-popcount sums and folded thresholds equal ±1 dot products and batchnorm → sign', () => {
     const n = 9, k = 70, m = 5;
     const w = t([n, k], rand(n * k));
@@ -118,7 +143,7 @@ describe('integer layers against naive loops', () => {
     expect(layer.weightBytes).toBe(n * Math.ceil(k / 32) * 4);
   });
 
-  it('ternary: 2-bit codes hold the TWN values; the GEMM is α·(Σ₊ − Σ₋) + bias', () => {
+  it('ternary: 2-bit codes hold the TWN values; the GEMM is the interpreter\'s fp32 product on α·t, near α·(Σ₊ − Σ₋) + bias', () => {
     const n = 4, k = 45, m = 3;
     const w = t([n, k], rand(n * k)), b = t([n], rand(n));
     const A = rand(m * k);
@@ -126,11 +151,24 @@ describe('integer layers against naive loops', () => {
     const ref = ternarize(w, { axis: 0 });
     for (let c = 0; c < n; c++) for (let p = 0; p < k; p++) expect(ternaryCode(layer.codes, c, p)).toBe(ref.values[c * k + p]);
     const y = layer.gemm(m, A, newCounts());
+    // The same product the emulated network computes, bit for bit …
+    expect(Array.from(y)).toEqual(Array.from(dense(t([m, k], A), dequantizeTernary(ref), b).data));
+    // … and within fp32 summation's bound of the exact adds and subtracts.
     for (let i = 0; i < m; i++) for (let c = 0; c < n; c++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) s += A[i * k + p]! * ref.values[c * k + p]!;
-      expect(y[i * n + c]).toBe(Math.fround(s * ref.scale[c]! + b.data[c]!));
+      let s = 0, mag = 0;
+      for (let p = 0; p < k; p++) { s += A[i * k + p]! * ref.values[c * k + p]!; mag += Math.abs(A[i * k + p]!); }
+      expect(Math.abs(y[i * n + c]! - (s * ref.scale[c]! + b.data[c]!))).toBeLessThanOrEqual((k + 2) * 2 ** -23 * (mag * ref.scale[c]! + Math.abs(b.data[c]!)));
     }
+  });
+
+  it('binary on a real input: the interpreter\'s fp32 product with the ±1 weights', () => {
+    const n = 6, k = 300, m = 7;
+    const w = t([n, k], rand(n * k)), b = t([n], rand(n));
+    const A = rand(m * k, 0, 1);
+    const layer = lowerBinary(w, b, false);
+    expect(layer.xnor).toBe(false);
+    const signs = t([n, k], Float32Array.from(w.data, (v) => (v >= 0 ? 1 : -1)));
+    expect(Array.from(layer.gemm(m, A, newCounts()))).toEqual(Array.from(dense(t([m, k], A), signs, b).data));
   });
 });
 
