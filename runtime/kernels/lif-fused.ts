@@ -66,3 +66,37 @@ export function lifStepBackward(o: LifStepOptions, u: Float32Array, out: Float32
     carry[i] = decay * gu;
   }
 }
+
+/**
+ * All T steps of one layer at once, for training with time folded into the batch (time-fold.ts):
+ * x holds the steps one after another ([T·B, …]), or one step's worth when the input cannot change
+ * over time (a layer fed by the first convolution of a directly encoded digit). out and u receive
+ * every step; the membrane lives in one buffer for the call.
+ */
+export function lifForwardOverTime(o: LifStepOptions, x: Float32Array, steps: number, out: Float32Array, u: Float32Array): void {
+  const n = out.length / steps;
+  const constant = x.length === n;
+  const v = new Float32Array(n);
+  for (let t = 0; t < steps; t++) {
+    const at = t * n;
+    lifStepForward(o, constant ? x : x.subarray(at, at + n), v, out.subarray(at, at + n), u.subarray(at, at + n));
+  }
+}
+
+/**
+ * BPTT over all steps of lifForwardOverTime in one sweep, last step first, the membrane gradient
+ * carried in one buffer. dx has x's length: for a constant input the steps' gradients are summed,
+ * since every step read the same value.
+ */
+export function lifBackwardOverTime(o: LifStepOptions, u: Float32Array, out: Float32Array, dy: Float32Array, steps: number, dx: Float32Array): void {
+  const n = out.length / steps;
+  const constant = dx.length === n;
+  const carry = new Float32Array(n);
+  const step = constant ? new Float32Array(n) : undefined;
+  for (let t = steps - 1; t >= 0; t--) {
+    const at = t * n, to = at + n;
+    const d = step ?? dx.subarray(at, to);
+    lifStepBackward(o, u.subarray(at, to), out.subarray(at, to), dy.subarray(at, to), carry, d);
+    if (step) for (let i = 0; i < n; i++) dx[i] = dx[i]! + step[i]!;
+  }
+}
