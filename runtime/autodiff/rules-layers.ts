@@ -23,7 +23,6 @@ import { matmul, transpose } from '../interpreter/tensor-ops.ts';
 import { convOptions, lifOptions } from '../interpreter/ops-layers.ts';
 import { deltaDenseRule, deltaLayerBackward } from './delta-rules.ts';
 import { sparseConv2dWeightGrad } from './sparse-conv.ts';
-import { scratchIn, spikeConv2dWeightGrad } from './spike-conv.ts';
 import { type Nonzeros, sparseDenseWeightGrad } from './sparse-dense.ts';
 import { type SavedSubmatrix, cutConvBackward, cutDenseBackward } from './submatrix.ts';
 import { dfp16Backward } from './dfp16-train.ts';
@@ -84,12 +83,12 @@ function conv2d(a: RuleArgs): RuleResult {
   const cut = a.entry.saved.submatrix as SavedSubmatrix | undefined;
   if (cut) return cutConvBackward(a, cut, opts);
   const x = a.entry.inputs[0]!;
-  // After a scatter forward (sparse-conv.ts) or a spike forward (spike-conv.ts) the weight
-  // gradient takes the same walk.
-  const sparse = a.entry.saved.sparse === true, spikes = a.entry.saved.spikes === true;
-  const g = conv2dBackward(x, p.weight!, a.dy!, opts, { input: a.want[0], weight: !sparse && !spikes, bias: p.bias !== undefined });
-  const dw = sparse ? sparseConv2dWeightGrad(x, p.weight!.shape, a.dy!, opts)
-    : spikes ? spikeConv2dWeightGrad(x, p.weight!.shape, a.dy!, opts, scratchIn(a.memory))! : g.dw!;
+  // After a scatter forward (sparse-conv.ts) the weight gradient takes the same walk. After a
+  // spike forward (spike-conv.ts) it does not: the active-tap walk of dW lost to the SIMD GEMM
+  // even at 2 % active (62 against 33 ms on spiking_cnn's second layer, docs/benchmarks.md).
+  const sparse = a.entry.saved.sparse === true;
+  const g = conv2dBackward(x, p.weight!, a.dy!, opts, { input: a.want[0], weight: !sparse, bias: p.bias !== undefined });
+  const dw = sparse ? sparseConv2dWeightGrad(x, p.weight!.shape, a.dy!, opts) : g.dw!;
   return { inputs: [g.dx], params: { weight: dw, ...(g.db ? { bias: g.db } : {}) } };
 }
 
