@@ -45,24 +45,29 @@ export function lifStepForward(o: LifStepOptions, x: Float32Array, v: Float32Arr
 /**
  * Backward of one step. `carry` holds dL/dv of this step's post-reset membrane (from the next
  * step) and is replaced in place by dL/dv of the previous step's; dy is dL/d(out), absent when
- * only the carry flows. dx receives dL/dx.
+ * only the carry flows. dx receives dL/dx, or has it added with `add` (an input read at every step).
  */
-export function lifStepBackward(o: LifStepOptions, u: Float32Array, out: Float32Array, dy: Float32Array | undefined, carry: Float32Array, dx: Float32Array): void {
+export function lifStepBackward(o: LifStepOptions, u: Float32Array, out: Float32Array, dy: Float32Array | undefined, carry: Float32Array, dx: Float32Array, add = false): void {
   const { decay, threshold, surrogate, alpha, detachReset } = o;
   const n = u.length;
   if (!o.fire) {
-    for (let i = 0; i < n; i++) { const gu = carry[i]! + (dy ? dy[i]! : 0); dx[i] = gu; carry[i] = decay * gu; }
+    for (let i = 0; i < n; i++) { const gu = carry[i]! + (dy ? dy[i]! : 0); dx[i] = add ? dx[i]! + gu : gu; carry[i] = decay * gu; }
     return;
   }
   const zero = o.reset === 'zero';
+  // fast_sigmoid (the examples' surrogate) inline: through surrogateGrad's switch this loop ran 3×
+  // slower.
+  const fast = surrogate === 'fast_sigmoid';
   for (let i = 0; i < n; i++) {
     const uv = u[i]!, s = out[i]!, gv = carry[i]!;
     // v = u(1 − s) or u − θs: ∂v/∂u and ∂v/∂s.
     const dvdu = zero ? 1 - s : 1;
     const dvds = detachReset ? 0 : zero ? -uv : -threshold;
     const gs = (dy ? dy[i]! : 0) + gv * dvds;
-    const gu = gv * dvdu + gs * surrogateGrad(surrogate, uv - threshold, alpha);
-    dx[i] = gu;
+    let sg: number;
+    if (fast) { const d = 1 + alpha * Math.abs(uv - threshold); sg = 1 / (d * d); } else sg = surrogateGrad(surrogate, uv - threshold, alpha);
+    const gu = gv * dvdu + gs * sg;
+    dx[i] = add ? dx[i]! + gu : gu;
     carry[i] = decay * gu;
   }
 }
@@ -92,11 +97,8 @@ export function lifBackwardOverTime(o: LifStepOptions, u: Float32Array, out: Flo
   const n = out.length / steps;
   const constant = dx.length === n;
   const carry = new Float32Array(n);
-  const step = constant ? new Float32Array(n) : undefined;
   for (let t = steps - 1; t >= 0; t--) {
     const at = t * n, to = at + n;
-    const d = step ?? dx.subarray(at, to);
-    lifStepBackward(o, u.subarray(at, to), out.subarray(at, to), dy.subarray(at, to), carry, d);
-    if (step) for (let i = 0; i < n; i++) dx[i] = dx[i]! + step[i]!;
+    lifStepBackward(o, u.subarray(at, to), out.subarray(at, to), dy.subarray(at, to), carry, constant ? dx : dx.subarray(at, to), constant);
   }
 }
