@@ -55,8 +55,8 @@ export function lifStepBackward(o: LifStepOptions, u: Float32Array, out: Float32
     return;
   }
   const zero = o.reset === 'zero';
-  // fast_sigmoid (the examples' surrogate) inline: through surrogateGrad's switch this loop ran 3×
-  // slower.
+  // fast_sigmoid (the examples' surrogate) inline: through surrogateGrad's switch the loop took
+  // about twice as long.
   const fast = surrogate === 'fast_sigmoid';
   for (let i = 0; i < n; i++) {
     const uv = u[i]!, s = out[i]!, gv = carry[i]!;
