@@ -136,7 +136,8 @@ export function run(m: Module, params: Weights, inputs: Inputs, opts: RunOptions
   return res;
 }
 
-function evalNode(impl: OpImpl, node: Node, values: Map<NodeId, Tensor>, params: Weights, state: Weights, memory: Map<NodeId, Map<string, unknown>>,
+/** One evaluation of one node with its own context; pushes its tape entry when `tape` is given. */
+export function evalNode(impl: OpImpl, node: Node, values: Map<NodeId, Tensor>, params: Weights, state: Weights, memory: Map<NodeId, Map<string, unknown>>,
   training: boolean, seed: number, step: number, tape: TapeEntry[] | undefined, macs: RunOptions['macs']): Tensor {
   const ins = node.inputs.map((i) => values.get(i)!);
   const saved: Record<string, unknown> = {};

@@ -19,6 +19,7 @@ import { LAYER_RULES, STATEFUL } from './rules-layers.ts';
 import { LMU_RULES } from './rules-lmu.ts';
 import { SIMPLE_RULES } from './rules-simple.ts';
 import type { BackwardRule } from './types.ts';
+import { spreadOverTime } from './time-fold.ts';
 
 export const RULES: Readonly<Record<string, BackwardRule>> = { ...LAYER_RULES, ...SIMPLE_RULES, ...LMU_RULES };
 
@@ -80,6 +81,7 @@ export function backward(m: Module, fwd: ForwardResult, seeds: ReadonlyMap<NodeI
   const producerStep = (id: NodeId, step: number) => ((evaluated.get(id)?.length ?? 1) > 1 ? step : 0);
   const grads = new Map<string, Tensor>();
   for (const [id, g] of seeds) {
+    if (fwd.folded?.varying.has(id)) { accumulate(grads, key(id, 0), spreadOverTime(g, fwd.folded.steps)); continue; }
     const steps = evaluated.get(id) ?? [0];
     const share = steps.length > 1 ? scaled(g, 1 / steps.length) : g;
     for (const s of steps) accumulate(grads, key(id, s), share);

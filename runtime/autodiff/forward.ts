@@ -33,6 +33,7 @@ import { plannedImpls } from './submatrix.ts';
 import { type Dfp16Counts, dfp16Impls } from './dfp16-train.ts';
 import { cutLstm } from './lstm-cut.ts';
 import type { TrainTapeEntry } from './types.ts';
+import { type Folded, foldsTime, forwardFolded } from './time-fold.ts';
 export type { TrainTapeEntry } from './types.ts';
 
 export { timeVarying } from '../interpreter.ts';
@@ -107,6 +108,11 @@ export interface ForwardOptions {
   dfp16?: Dfp16Counts;
   /** Sigma-delta units' blend from non-spiking (0) to spiking (1, the default; interpreter/lmu.ts). */
   spiking?: number;
+  /**
+   * A spiking network runs each node once over all time steps where it can (time-fold.ts; default
+   * true); false runs step by step, as the interpreter does. The two agree within float32 rounding.
+   */
+  foldTime?: boolean;
 }
 
 export interface ForwardResult {
@@ -118,6 +124,8 @@ export interface ForwardResult {
   steps: number;
   /** Per node and parameter: the straight-through backward from quantized to latent weight. */
   weightQuant: Map<NodeId, Map<string, FakeQuant>>;
+  /** Set when time was folded into the batch (time-fold.ts): time-varying nodes hold all steps. */
+  folded?: Folded;
 }
 
 function precisionOf(node: Node, attr: 'weights' | 'activations'): Precision | undefined {
@@ -166,6 +174,10 @@ export function forward(m: Module, latent: Weights, inputs: Inputs, opts: Forwar
   const plan = cut ? planDropout(m, opts.seed ?? 0) : undefined;
   const base = opts.dfp16 ? dfp16Impls(opts.dfp16) : impls(m);
   const all = { ...(plan ? plannedImpls(plan, base) : base), ...(cut ? { lstm: cutLstm } : {}), ...blendedImpls(opts.spiking) };
+  if ((opts.foldTime ?? true) && !opts.dfp16 && foldsTime(m, opts.encoding ?? 'direct')) {
+    const f = forwardFolded(m, weights, inputs, all, { training: opts.training ?? false, seed: opts.seed ?? 0, record: opts.record ?? true });
+    return { ...f, steps: m.timesteps, weightQuant: quant };
+  }
   const r = run(m, weights, inputs, {
     training: opts.training, seed: opts.seed, encoding: opts.encoding, record: opts.record ?? true,
     impls: all, onNode: quantizeActivation(latent), checkShapes: false,

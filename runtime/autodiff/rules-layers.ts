@@ -10,7 +10,7 @@ import { mul, reduceToShape } from '../kernels/broadcast.ts';
 import { conv2dBackward } from '../kernels/conv2d-backward.ts';
 import { denseBackward } from '../kernels/dense.ts';
 import { lifBackward, type LifCache } from '../kernels/lif.ts';
-import { lifStepBackward } from '../kernels/lif-fused.ts';
+import { lifBackwardOverTime, lifStepBackward } from '../kernels/lif-fused.ts';
 import { embeddingBackward } from '../kernels/movement.ts';
 import { avgPoolBackward, globalAvgPoolBackward, maxPoolBackward, type PoolOptions } from '../kernels/pool.ts';
 import { gruBackward, type GruCache } from '../kernels/gru.ts';
@@ -23,13 +23,13 @@ import { matmul, transpose } from '../interpreter/tensor-ops.ts';
 import { convOptions, lifOptions } from '../interpreter/ops-layers.ts';
 import { deltaDenseRule, deltaLayerBackward } from './delta-rules.ts';
 import { sparseConv2dWeightGrad } from './sparse-conv.ts';
-import { scratchIn, spikeConv2dWeightGrad } from './spike-conv.ts';
 import { type Nonzeros, sparseDenseWeightGrad } from './sparse-dense.ts';
 import { type SavedSubmatrix, cutConvBackward, cutDenseBackward } from './submatrix.ts';
 import { dfp16Backward } from './dfp16-train.ts';
 import { type SavedLstmCut, cutLstmBackward } from './lstm-cut.ts';
 import type { Node } from '../../compiler/ir/module.ts';
 import type { BackwardRule, RuleArgs, RuleResult } from './types.ts';
+import type { TapeEntry } from '../interpreter/types.ts';
 
 const pair = (v: unknown) => v as [number, number];
 
@@ -83,19 +83,35 @@ function conv2d(a: RuleArgs): RuleResult {
   const cut = a.entry.saved.submatrix as SavedSubmatrix | undefined;
   if (cut) return cutConvBackward(a, cut, opts);
   const x = a.entry.inputs[0]!;
-  // After a scatter forward (sparse-conv.ts) or a spike forward (spike-conv.ts) the weight
-  // gradient takes the same walk.
-  const sparse = a.entry.saved.sparse === true, spikes = a.entry.saved.spikes === true;
-  const g = conv2dBackward(x, p.weight!, a.dy!, opts, { input: a.want[0], weight: !sparse && !spikes, bias: p.bias !== undefined });
-  const dw = sparse ? sparseConv2dWeightGrad(x, p.weight!.shape, a.dy!, opts)
-    : spikes ? spikeConv2dWeightGrad(x, p.weight!.shape, a.dy!, opts, scratchIn(a.memory))! : g.dw!;
+  // After a scatter forward (sparse-conv.ts) the weight gradient takes the same walk. After a
+  // spike forward (spike-conv.ts) it does not: the active-tap walk of dW lost to the SIMD GEMM
+  // even at 2 % active (62 against 33 ms on spiking_cnn's second layer, docs/benchmarks.md).
+  const sparse = a.entry.saved.sparse === true;
+  const g = conv2dBackward(x, p.weight!, a.dy!, opts, { input: a.want[0], weight: !sparse, bias: p.bias !== undefined });
+  const dw = sparse ? sparseConv2dWeightGrad(x, p.weight!.shape, a.dy!, opts) : g.dw!;
   return { inputs: [g.dx], params: { weight: dw, ...(g.db ? { bias: g.db } : {}) } };
 }
 
 function batchnorm(a: RuleArgs): RuleResult {
   const s = a.entry.saved;
+  if (s.perStep) return batchNormPerStepBackward(a, s.perStep as TapeEntry[]);
   const g = batchNormBackward(a.entry.inputs[0]!, a.entry.params.gamma!, a.dy!, s.mean as Float32Array, s.invStd as Float32Array, a.training);
   return { inputs: [g.dx], params: { gamma: g.dgamma, beta: g.dbeta } };
+}
+
+/** A batch norm that ran once per time step over a folded [T·B, …] input (time-fold.ts). */
+function batchNormPerStepBackward(a: RuleArgs, perStep: TapeEntry[]): RuleResult {
+  const n = a.dy!.data.length / perStep.length;
+  const dx = zeros(a.dy!.shape);
+  let dgamma: Tensor | undefined, dbeta: Tensor | undefined;
+  perStep.forEach((e, t) => {
+    const dy: Tensor = { shape: e.output.shape, data: a.dy!.data.subarray(t * n, (t + 1) * n) };
+    const g = batchNormBackward(e.inputs[0]!, e.params.gamma!, dy, e.saved.mean as Float32Array, e.saved.invStd as Float32Array, a.training);
+    dx.data.set(g.dx.data, t * n);
+    if (!dgamma || !dbeta) { dgamma = g.dgamma; dbeta = g.dbeta; return; }
+    for (let i = 0; i < dgamma.data.length; i++) { dgamma.data[i] = dgamma.data[i]! + g.dgamma.data[i]!; dbeta.data[i] = dbeta.data[i]! + g.dbeta.data[i]!; }
+  });
+  return { inputs: [dx], params: { gamma: dgamma!, beta: dbeta! } };
 }
 
 function dropout(a: RuleArgs): RuleResult {
@@ -111,6 +127,13 @@ function dropout(a: RuleArgs): RuleResult {
  */
 function lif(a: RuleArgs): RuleResult {
   const x = a.entry.inputs[0]!;
+  const over = a.entry.saved.lifSteps as { u: Float32Array; steps: number } | undefined;
+  if (over) {
+    if (!a.dy) return {};
+    const dx = zeros(x.shape);
+    lifBackwardOverTime(lifOptions(a.node), over.u, a.entry.output.data, a.dy.data, over.steps, dx.data);
+    return { inputs: [dx] };
+  }
   const u = a.entry.saved.lifStep as Float32Array | undefined;
   if (u) {
     let carry = a.memory.get('carry') as Float32Array | undefined;

@@ -25,11 +25,12 @@ import { density } from './sparse-dense.ts';
 const OB = 8;
 
 /**
- * Above this fraction of active inputs the packed GEMM wins: its 4×4 register tile loads half a
- * value per multiply-add, the list walk one per addition (bench/spiking.ts and the kernel timings
- * in docs/benchmarks.md: at 35 % active the two are even, at 10 % the lists take a third).
+ * Above this fraction of active inputs the WebAssembly SIMD GEMM wins. Against the scalar GEMM
+ * the lists paid up to 35 %; against the SIMD one, on spiking_cnn's second layer with time folded
+ * into the batch (160 × 12×12×12 → 32×8×8), the forward lists take 32 ms to the GEMM's 49 at 2 %
+ * active, are even at 5 % and lose from 10 % (docs/benchmarks.md, spiking section).
  */
-export const SPIKE_CONV_DENSITY = 0.35;
+export const SPIKE_CONV_DENSITY = 0.03;
 
 /** A layer's buffers for one run: active-tap lists and its weights transposed. */
 export class SpikeConvScratch {

@@ -34,8 +34,10 @@ export type BackwardRule = (a: RuleArgs) => RuleResult;
  * training's own op implementations leave for their backward rules: `nonzeros` (a dense layer
  * that took the sparse path: its input's nonzero lists), `sparse` (a conv2d that scattered),
  * `spikes` (a conv2d that walked its input's active spikes), `lifStep` (a fused LIF step: its
- * pre-reset membrane u) and `submatrix` (a layer cut by a dropout plan: kept units and the
- * operands it multiplied).
+ * pre-reset membrane u), `submatrix` (a layer cut by a dropout plan: kept units and the
+ * operands it multiplied), and with time folded into the batch (time-fold.ts) `lifSteps` (a lif
+ * over all steps: u of every step and the step count) and `perStep` (a batch norm's entry per
+ * step's slice).
  */
 export interface TrainTapeEntry extends TapeEntry {
   /** Straight-through backward of the output's activation quantization. */

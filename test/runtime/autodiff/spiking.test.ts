@@ -44,13 +44,13 @@ describe('LIF surrogate gradients through the IR, one step at a time', () => {
     });
   }
 
-  it('dense → lif → dense: the first dense runs once, its gradient sums every step\'s', () => {
+  for (const foldTime of [false, true]) it(`dense → lif → dense: the first dense runs once, its gradient sums every step's (${foldTime ? 'time folded into the batch' : 'step by step'})`, () => {
     const m = build([`timesteps ${T}`, 'input x : f32[3, 4]', 'a = dense(x, 5)', 's = lif(a, threshold = 0.5, decay = 0.9)', 'y = dense(s, 2)', 'output y']);
     const w = initParams(m, 3);
     const x = randomUniform([3, 4], mulberry32(4), 0, 2);
-    const fwd = forward(m, w, { x });
+    const fwd = forward(m, w, { x }, { foldTime });
     expect(fwd.tape.filter((e) => e.node === 'a')).toHaveLength(1);
-    expect(fwd.tape.filter((e) => e.node === 'y')).toHaveLength(T);
+    expect(fwd.tape.filter((e) => e.node === 'y')).toHaveLength(foldTime ? 1 : T);
     const r = randomUniform([3, 2], mulberry32(5), -1, 1);
     const g = backward(m, fwd, new Map([['y', r]]), { training: false });
 
