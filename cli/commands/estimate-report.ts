@@ -6,9 +6,8 @@
 import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { failed, type EstimateEntry, type Workload } from '../../targets/estimate.ts';
-import { neuromorphicEstimate, type RateOptions } from '../../targets/neuromorphic/cost.ts';
-import { renderMappingSvg } from '../../targets/neuromorphic/map-svg.ts';
-import { buildMapping } from '../../targets/neuromorphic/mapping-artifact.ts';
+import type { RateOptions } from '../../targets/neuromorphic/cost.ts';
+import { partitionMapSvg } from '../report/partition-map.ts';
 import { renderReport } from '../report/html.ts';
 import { estimateJson } from '../report/report-data.ts';
 
@@ -18,9 +17,7 @@ export function writeEstimateReport(file: string, source: string, workload: Work
     const m = workload.module;
     targets.forEach((desc, i) => {
       if (desc.kind !== 'neuromorphic' || failed(entries[i]!)) return;
-      // Same module, target and rates as the estimate, so mapNetwork answers from its cache.
-      const est = neuromorphicEstimate(desc, m, rates);
-      maps.push({ target: desc.name, svg: renderMappingSvg(buildMapping(est.mapping, est.events, est.config, { source, network: m.name, target: desc.name })) });
+      maps.push({ target: desc.name, svg: partitionMapSvg(desc, m, rates, source) });
     });
   }
   const title = `${workload.kind === 'module' ? workload.module.name : workload.name}: estimate on ${targets.map((t) => t.name).join(', ')}`;

@@ -14,6 +14,7 @@ import { withPrecisions } from '../../runtime/quantize/layer-precision.ts';
 import { quantizeNetwork } from '../../runtime/quantize/ptq.ts';
 import { evaluate, train, type TrainConfig } from '../../runtime/train.ts';
 import { type ExploreCache, keyOf } from './cache.ts';
+import { convertVariant, type SpikingOutcome, spikingKey } from './spiking.ts';
 import { layerPrecision, narrowness, precisionMap, type Variant, variantModule } from './variants.ts';
 
 export interface ExploreSetup {
@@ -26,6 +27,8 @@ export interface ExploreSetup {
   epochs: number;
   ptq: boolean;
   cache: ExploreCache;
+  /** Time steps of the spiking conversion, when a neuromorphic target needs one (spiking.ts); absent, nothing is converted. */
+  timesteps?: number;
 }
 
 export interface VariantResult {
@@ -33,6 +36,8 @@ export interface VariantResult {
 }
 
 export interface VariantOutcome extends VariantResult {
+  /** The converted network's accuracy, text and rates, when the setup converts. */
+  snn?: SpikingOutcome;
   /** Epochs this call trained (0 when everything came from the cache). */
   epochsTrained: number;
   cached: boolean;
@@ -46,13 +51,23 @@ export const resultKey = (s: ExploreSetup, v: Variant): string => keyOf({ ...(s.
 export function runVariant(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epochs: number) => void): VariantOutcome {
   const key = resultKey(s, v);
   const hit = s.cache.read<VariantResult>(key);
-  if (hit && typeof hit.accuracy === 'number') return { ...hit, epochsTrained: 0, cached: true };
-  const module = variantModule(s.module, v);
-  const trainedAs = s.ptq ? f32Run(v) : v;
-  const { weights, epochsTrained } = trainCached(s, trainedAs, onEpoch);
-  const result: VariantResult = { accuracy: s.ptq ? ptqAccuracy(s, v, module, weights) : evaluate(module, weights, s.data.test).accuracy };
-  s.cache.write(key, result);
-  return { ...result, epochsTrained, cached: false };
+  const snnKey = s.timesteps === undefined ? undefined : spikingKey(s, v, s.timesteps);
+  const snnHit = snnKey === undefined ? undefined : s.cache.read<SpikingOutcome>(snnKey);
+  if (hit && typeof hit.accuracy === 'number' && (snnKey === undefined || snnHit)) return { ...hit, snn: snnHit, epochsTrained: 0, cached: true };
+  // PTQ variants quantize the f32 run; a trained variant's latent f32 weights are what it converts from.
+  const { weights, epochsTrained } = trainCached(s, s.ptq ? f32Run(v) : v, onEpoch);
+  let result = hit;
+  if (!result || typeof result.accuracy !== 'number') {
+    const module = variantModule(s.module, v);
+    result = { accuracy: s.ptq ? ptqAccuracy(s, v, module, weights) : evaluate(module, weights, s.data.test).accuracy };
+    s.cache.write(key, result);
+  }
+  let snn = snnHit;
+  if (snnKey !== undefined && !snn) {
+    snn = convertVariant(s, v, weights, s.timesteps!);
+    s.cache.write(snnKey, snn);
+  }
+  return { ...result, snn, epochsTrained, cached: false };
 }
 
 /** What a --ptq variant is quantized from: the f32 network at its dropout rate. */
