@@ -82,10 +82,10 @@ export function priceVariant(s: ExploreSetup, v: Variant, r: VariantOutcome, col
       return failed(e) ? { error: e.error } : estimateJson([e]).results[0]!;
     };
     const key = t.kind === 'neuromorphic' ? keyOf({ ...(s.identity as object), network: moduleToJson(net), target: t, chips: c.chips, rates: r.snn && !('error' in r.snn) && net !== m ? r.snn.rates : null }) : undefined;
-    let e = key === undefined ? undefined : s.cache.read<EstimateResultJson | { error: string }>(key);
+    let e = key === undefined ? undefined : s.cache.read<EstimateResultJson | { error: string }>(key, 'price');
     if (!e) {
       e = price();
-      if (key !== undefined) s.cache.write(key, e);
+      if (key !== undefined) s.cache.write(key, e, 'price');
     }
     if ('error' in e) return { row: { ...base, error: e.error } };
     e.warnings.forEach(warn);

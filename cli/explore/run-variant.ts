@@ -52,7 +52,7 @@ export function runVariant(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number
   const key = resultKey(s, v);
   const hit = s.cache.read<VariantResult>(key);
   const snnKey = s.timesteps === undefined ? undefined : spikingKey(s, v, s.timesteps);
-  const snnHit = snnKey === undefined ? undefined : s.cache.read<SpikingOutcome>(snnKey);
+  const snnHit = snnKey === undefined ? undefined : s.cache.read<SpikingOutcome>(snnKey, 'snn');
   if (hit && typeof hit.accuracy === 'number' && (snnKey === undefined || snnHit)) return { ...hit, snn: snnHit, epochsTrained: 0, cached: true };
   // PTQ variants quantize the f32 run; a trained variant's latent f32 weights are what it converts from.
   const { weights, epochsTrained } = trainCached(s, s.ptq ? f32Run(v) : v, onEpoch);
@@ -65,7 +65,7 @@ export function runVariant(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number
   let snn = snnHit;
   if (snnKey !== undefined && !snn) {
     snn = convertVariant(s, v, weights, s.timesteps!);
-    s.cache.write(snnKey, snn);
+    s.cache.write(snnKey, snn, 'snn');
   }
   return { ...result, snn, epochsTrained, cached: false };
 }

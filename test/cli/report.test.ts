@@ -13,16 +13,10 @@ import { vegaLiteToSvg } from '../../cli/report/vega-svg.ts';
 import { paretoSpec } from '../../cli/report/charts.ts';
 import { TINY_SNN as SNN } from '../helpers/tiny-snn.ts';
 import { removeTempFiles, runMain, STACK_TRACE, tempFiles } from '../helpers/cli.ts';
+import { embeddedData } from '../helpers/report.ts';
 
 afterAll(removeTempFiles);
 
-
-/** The JSON a report embeds, as its readers find it. */
-export function embeddedData(html: string): { estimate?: unknown; explore?: unknown } {
-  const m = /<script type="application\/json" id="kiln-data">([\s\S]*?)<\/script>/.exec(html);
-  if (!m) throw new Error('no embedded data');
-  return JSON.parse(m[1]!) as { estimate?: unknown };
-}
 
 const figure = (html: string, id: string) => new RegExp(`<figure id="${id}">([\\s\\S]*?)</figure>`).exec(html)?.[1];
 
