@@ -4,10 +4,12 @@
  * the 99.9th percentile of each layer's activations on 256 training samples, max pooling over
  * spikes) and its accuracy there is the converted network's after T steps. The variant's weight
  * precisions carry over to the synapses (each layer's weights are scaled by one threshold, which
- * per-tensor binary/ternary and per-channel integer weights are unchanged by, up to that scale),
- * so `i8 → SNN` is priced with 8-bit synapses. Firing rates for pricing are measured on the test
+ * ternary and integer weights follow exactly: their scales are computed from the weights), so
+ * `i8 → SNN` is priced with 8-bit synapses; its activations are spikes, whatever the variant's
+ * activation precision was. Firing rates for pricing are measured on the test
  * samples, as `kiln estimate --measure` measures them. Results are cached like the ANN's.
  */
+import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import { KilnError } from '../../compiler/lang/diagnostics.ts';
 import { measureActivity } from '../../runtime/activity/measure.ts';
@@ -18,6 +20,7 @@ import { prepareAnn } from '../../runtime/convert/prepare-ann.ts';
 import { buildSnn, thresholdLayers } from '../../runtime/convert/snn.ts';
 import { calibrateScales } from '../../runtime/convert/thresholds.ts';
 import type { Weights } from '../../runtime/interpreter/types.ts';
+import type { Tensor } from '../../runtime/tensor.ts';
 import type { RateOptions } from '../../targets/neuromorphic/rates.ts';
 import { keyOf } from './cache.ts';
 import type { Split } from '../../runtime/data/index.ts';
@@ -65,20 +68,29 @@ export function convertVariant(s: ConvertSetup, v: Variant, weights: Weights, ti
     if (e instanceof KilnError) return { error: `cannot convert to spiking: ${e.diagnostics[0]!.message}` };
     throw e;
   }
-  // Calibrate with the weights the chip will hold: thresholds of a binary-weight layer differ from its f32 twin's.
-  for (const [id, p] of Object.entries(precisionMap(s.module, v))) {
-    const n = ann.module.nodes[id];
-    if (n && p.weights) n.attrs = { ...n.attrs, weights: p.weights };
-  }
+  const precisions = precisionMap(s.module, v);
+  const binary = Object.keys(precisions).filter((id) => precisions[id]!.weights?.dtype === 'binary' && ann.module.nodes[id]);
+  // Kiln's binary weights are sign(w) with no scale, which would erase the threshold each weight is
+  // multiplied by; a chip scales a core's synaptic weights by a shared exponent (Loihi, Davies et al.
+  // 2018), so a binary layer holds ±α·λ: binary-weight networks' α = mean|w| (Rastegari et al. 2016).
+  for (const id of binary) ann.weights[id]!.weight = signTimesMean(ann.weights[id]!.weight!);
+  // Calibrate with the weights the chip will hold: thresholds of an i8 or ternary layer differ from its f32 twin's.
+  const setPrecisions = (m: Module, ids: readonly string[]) => {
+    for (const id of ids) m.nodes[id]!.attrs = { ...m.nodes[id]!.attrs, weights: precisions[id]!.weights! };
+  };
+  setPrecisions(ann.module, Object.keys(precisions).filter((id) => ann.module.nodes[id] && !binary.includes(id)));
   const scales = calibrateScales(ann.module, ann.weights, s.data.train, thresholdLayers(ann.module), NORMALIZATION, { samples: CALIBRATION_SAMPLES });
+  // The generated network says `weights = binary` (it is priced with 1-bit synapses) and runs with its two values per layer as they are.
+  setPrecisions(ann.module, binary);
   const snn = buildSnn(ann, scales, timesteps);
   const text = emitKiln(snn.module, snn.layers, {
     source: `kiln explore variant ${v.label}`, checkpoint: 'its training run', calibration: `${CALIBRATION_SAMPLES} samples of the training data`,
     thresholds: 'the 99.9th percentile of the positive activations', changes: ann.changes,
   });
   const compiled = compileConverted(snnFile(s.module), text, snn.weights);
-  const accuracy = accuracyOverTime(compiled.module, compiled.weights, s.data.test, [timesteps])[0]!;
-  const measured = measureActivity(compiled.module, compiled.weights, s.data.test, RATE_SAMPLES).activity;
+  const runs = asRealWeights(compiled.module);
+  const accuracy = accuracyOverTime(runs, compiled.weights, s.data.test, [timesteps])[0]!;
+  const measured = measureActivity(runs, compiled.weights, s.data.test, RATE_SAMPLES).activity;
   const rates: Record<string, number> = {};
   const neuronRates: Record<string, number[]> = {};
   for (const [id, l] of Object.entries(measured.layers)) {
@@ -86,6 +98,20 @@ export function convertVariant(s: ConvertSetup, v: Variant, weights: Weights, ti
     if (l.neuron_rates) neuronRates[id] = [...l.neuron_rates];
   }
   return { accuracy, timesteps, text, rates, neuronRates };
+}
+
+/** α·sign(w), α = mean|w|: the binary-weight network's weights as two real values. */
+function signTimesMean(w: Tensor): Tensor {
+  let sum = 0;
+  for (const x of w.data) sum += Math.abs(x);
+  const alpha = sum / w.data.length;
+  return { shape: [...w.shape], data: w.data.map((x) => (x >= 0 ? alpha : -alpha)) };
+}
+
+/** The network with its binary layers run at f32: their weights already are the two values a binary synapse holds. */
+function asRealWeights(m: Module): Module {
+  const f32 = { dtype: 'f32', granularity: 'per_tensor' } as const;
+  return { ...m, nodes: Object.fromEntries(Object.entries(m.nodes).map(([id, n]) => [id, (n.attrs.weights as Precision | undefined)?.dtype === 'binary' ? { ...n, attrs: { ...n.attrs, weights: f32 } } : n])) };
 }
 
 /** The rates a converted variant is priced with, as `kiln estimate --measure` would give them. */
