@@ -128,7 +128,8 @@ describe('kiln explore --jobs 2 --ptq (worker processes, from the dist bundle)',
   it('computes the variants in workers and prints the same table as a run in one process', async () => {
     const dir = tempFiles({ 'tiny.kiln': NET });
     const file = path.join(dir, 'tiny.kiln');
-    const args = ['explore', file, '--precision', 'f32,i8,binary', '--target', 'avx2_laptop', '--ptq', '--json'];
+    // A neuromorphic target too: the workers convert each variant to spiking as the parent would.
+    const args = ['explore', file, '--precision', 'f32,i8,binary', '--target', 'avx2_laptop', '--target', 'loihi_1chip', '--timesteps', '8', '--ptq', '--json'];
     const r = await runKilnProcess([...args, '--jobs', '2', '--cache', path.join(dir, 'jobs')]);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/3 variants, 0 from the cache, 3 computed/);
