@@ -6,26 +6,19 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TINY_IRIS } from '../helpers/tiny-iris.ts';
 import { removeTempFiles, runMain, STACK_TRACE, tempFiles } from '../helpers/cli.ts';
 import { embeddedData } from '../helpers/report.ts';
 
-const NET = `network tiny(batch = 10) {
-  input x : f32[batch, 4]
-  h = dense(x, 8) -> relu
-  y = dense(h, 3) -> softmax
-  output y
-}
-train tiny { data iris(train = 120, test = 30)  epochs 2  batch 10  seed 1  optimizer adam(lr = 1e-2) }
-`;
 // sign activations have no integrate-and-fire equivalent, so kiln convert refuses this one.
-const SIGN = NET.replace('dense(x, 8) -> relu', 'dense(x, 8) -> sign');
+const SIGN = TINY_IRIS.replace('dense(x, 8) -> relu', 'dense(x, 8) -> sign');
 
 afterAll(removeTempFiles);
 
 interface Row { variant: string; target: string; kind: string; accuracy: number; energy_j: number | null; pareto: boolean; chips?: number; timesteps?: number; error?: string }
 
 describe('kiln explore --chips --report', () => {
-  const dir = tempFiles({ 'tiny.kiln': NET, 'sign.kiln': SIGN });
+  const dir = tempFiles({ 'tiny.kiln': TINY_IRIS, 'sign.kiln': SIGN });
   const html = path.join(dir, 'explore.html');
   const args = ['explore', path.join(dir, 'tiny.kiln'), '--ptq', '--precision', 'f32,i8,binary', '--timesteps', '8',
     '--target', 'avx2_laptop', '--target', 'loihi_32chip', '--chips', '1,2'];

@@ -8,18 +8,11 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium, NO_BROWSER } from '../helpers/browser.ts';
 import { TINY_SNN as SNN } from '../helpers/tiny-snn.ts';
+import { TINY_IRIS } from '../helpers/tiny-iris.ts';
 import { removeTempFiles, runMain, tempFiles } from '../helpers/cli.ts';
 
 afterAll(removeTempFiles);
 
-const EXPLORE_NET = `network tiny(batch = 10) {
-  input x : f32[batch, 4]
-  h = dense(x, 8) -> relu
-  y = dense(h, 3) -> softmax
-  output y
-}
-train tiny { data iris(train = 120, test = 30)  epochs 2  batch 10  seed 1  optimizer adam(lr = 1e-2) }
-`;
 
 
 if (!chromiumPath) {
@@ -61,7 +54,7 @@ describe.skipIf(!chromiumPath)('the estimate report in chromium', () => {
   }, 60_000);
 
   it('opens the kiln explore report: the Pareto scatter, per-layer charts and the partition map, and the --json rows', async () => {
-    const dir = tempFiles({ 'tiny.kiln': EXPLORE_NET });
+    const dir = tempFiles({ 'tiny.kiln': TINY_IRIS });
     const file = path.join(dir, 'explore.html');
     const args = ['explore', path.join(dir, 'tiny.kiln'), '--ptq', '--precision', 'f32,i8,binary', '--timesteps', '8', '--target', 'avx2_laptop', '--target', 'loihi_1chip'];
     const r = runMain([...args, '--report', file]);
