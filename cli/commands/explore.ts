@@ -139,7 +139,13 @@ function searchMixes(io: CommandIo, s: ExploreSetup, choices: PrecisionChoice[],
   let evaluated = 0;
   const mixes = greedyMixes(s.module, choices, dropout, (v) => (evaluated++, runVariant(annOnly, v).accuracy), (v, tried) => io.err(`explore: auto: narrowed to ${v.label} (best of ${tried})\n`));
   io.err(`explore: auto: ${mixes.length} per-layer mixes on the greedy path, ${evaluated} evaluations\n`);
-  for (const v of mixes) runVariant(s, v);
+  if (s.timesteps !== undefined) {
+    const t0 = performance.now();
+    mixes.forEach((v, i) => {
+      const r = runVariant(s, v);
+      io.err(`explore: auto: mix ${i + 1}/${mixes.length} ${v.label} ${r.cached ? 'from the cache' : 'converted to spiking'} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+    });
+  }
   return mixes;
 }
 
