@@ -155,9 +155,9 @@ function report(a: ExploreArgs, io: CommandIo, s: ExploreSetup, variants: Varian
   markPareto(priced.map((p) => p.row));
   io.warn(targetWarnings([...warnings]));
   // --precision auto keeps a mix only where it is on some target's front (dropping the others leaves every front as it was).
-  const kept = new Set(priced.filter((p) => !mixed.has(p.row.variant.split(' → ')[0]!) || p.row.pareto).map((p) => p.row.variant.split(' → ')[0]!));
+  const kept = new Set(priced.filter((p) => !mixed.has(p.label) || p.row.pareto).map((p) => p.label));
   if (mixed.size) io.err(`explore: --precision auto kept ${[...mixed].filter((m) => kept.has(m)).length} of its ${mixed.size} mixes (those on a Pareto front)\n`);
-  const shown = priced.filter((p) => kept.has(p.row.variant.split(' → ')[0]!));
+  const shown = priced.filter((p) => kept.has(p.label));
   const rows = shown.map((p) => p.row);
   const data: ExploreData = {
     network: s.module.name, mode: s.ptq ? 'ptq' : 'train', epochs: s.epochs, test_samples: s.data.test.count, rows,

@@ -50,6 +50,8 @@ export function columns(targets: readonly TargetDescription[], chips: readonly n
 
 /** A priced row and the estimate behind it (for the report's per-layer charts), or only the row. */
 export interface Priced {
+  /** The variant's own label (a converted row's `variant` adds `→ SNN T=…`). */
+  label: string;
   row: ExploreRow;
   entry?: EstimateResultJson;
   /** A neuromorphic column's partition map, drawn on demand (it partitions again when the price came from the cache). */
@@ -70,8 +72,8 @@ export function priceVariant(s: ExploreSetup, v: Variant, r: VariantOutcome, col
     let net = m, rates: RateOptions = {};
     if (t.kind === 'neuromorphic' && !isSpiking(m)) {
       const snn = r.snn;
-      if (!snn) return { row: { ...base, error: NOT_SPIKING } };
-      if ('error' in snn) return { row: { ...base, error: snn.error } };
+      if (!snn) return { label: v.label, row: { ...base, error: NOT_SPIKING } };
+      if ('error' in snn) return { label: v.label, row: { ...base, error: snn.error } };
       Object.assign(base, { variant: convertedLabel(v.label, snn.timesteps), accuracy: snn.accuracy, timesteps: snn.timesteps });
       snnModule ??= prepare(snnFile(m), { readFile: () => snn.text }).module;
       net = snnModule;
@@ -87,10 +89,10 @@ export function priceVariant(s: ExploreSetup, v: Variant, r: VariantOutcome, col
       e = price();
       if (key !== undefined) s.cache.write(key, e, 'price');
     }
-    if ('error' in e) return { row: { ...base, error: e.error } };
+    if ('error' in e) return { label: v.label, row: { ...base, error: e.error } };
     e.warnings.forEach(warn);
     const row = { ...base, energy_j: e.summary.per_inference!.energy_j, latency_s: e.summary.per_inference!.latency_s, param_bytes: e.summary.param_bytes ?? null };
-    return { row, entry: e, ...(t.kind === 'neuromorphic' ? { map: () => partitionMapSvg(t, net, { ...rates, chips: c.chips }, `kiln explore, variant ${row.variant}`) } : {}) };
+    return { label: v.label, row, entry: e, ...(t.kind === 'neuromorphic' ? { map: () => partitionMapSvg(t, net, { ...rates, chips: c.chips }, `kiln explore, variant ${row.variant}`) } : {}) };
   });
 }
 
