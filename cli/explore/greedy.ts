@@ -3,9 +3,10 @@
  * precision and, one step at a time, narrows the single layer whose next narrower precision costs
  * the least accuracy per bit-operation saved, until no layer can narrow further; each step is a
  * variant (the path traces an accuracy/cost curve, and the caller keeps the steps that land on a
- * target's Pareto front). The first and last layers never go narrower than i8 (or the widest
- * listed choice if none is that wide): the BNN paper keeps them real (Courbariaux, Hubara et al.
- * 2016) and the int8 papers report them as the most sensitive (Jacob et al. 2018; Krishnamoorthi 2018).
+ * target's Pareto front). The first and last layers that multiply never go narrower than i8 (or
+ * the widest listed choice if none is that wide): the BNN paper keeps them real (Courbariaux,
+ * Hubara et al. 2016) and the int8 papers report them as the most sensitive (Jacob et al. 2018;
+ * Krishnamoorthi 2018).
  *
  * The search's price is bit operations, Σ MACs × weight bits × input bits (the BOPs of Baskin et
  * al. 2018 and van Baalen et al. 2020): it is the same on every target, so one search serves them
@@ -30,7 +31,13 @@ function endsFloor(order: readonly PrecisionChoice[]): PrecisionChoice {
 export function greedyMixes(m: Module, choices: readonly PrecisionChoice[], dropout: number | undefined, accuracy: (v: Variant) => number,
   onStep?: (step: Variant, tried: number) => void): Variant[] {
   const order = [...choices].sort((a, b) => narrowness(a) - narrowness(b));
-  const n = weightLayers(m).length;
+  const ids = weightLayers(m);
+  const n = ids.length;
+  // Layers without multiply-accumulates (batchnorm) save no bit operations; they stay at the
+  // widest choice, as binarized networks keep batch norm real.
+  const multiplies = new Set(moduleWork(m).filter((l) => l.macs > 0).map((l) => l.node.id));
+  const searched = ids.flatMap((id, i) => (multiplies.has(id) ? [i] : []));
+  const first = searched[0], last = searched.at(-1);
   const floor = endsFloor(order);
   const variant = (layers: PrecisionChoice[]): Variant => ({ label: label(layers, dropout), layers, dropout });
   const cost = (v: Variant) => bitOps(variantModule(m, v));
@@ -39,9 +46,9 @@ export function greedyMixes(m: Module, choices: readonly PrecisionChoice[], drop
   const path: Variant[] = [];
   for (;;) {
     const candidates: Variant[] = [];
-    cur.layers.forEach((p, i) => {
-      const next = order[order.indexOf(p) + 1];
-      if (next === undefined || ((i === 0 || i === n - 1) && narrowness(next) > narrowness(floor))) return;
+    searched.forEach((i) => {
+      const next = order[order.indexOf(cur.layers[i]!) + 1];
+      if (next === undefined || ((i === first || i === last) && narrowness(next) > narrowness(floor))) return;
       candidates.push(variant(cur.layers.map((q, j) => (j === i ? next : q))));
     });
     if (candidates.length === 0) break;

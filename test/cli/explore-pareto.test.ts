@@ -80,4 +80,16 @@ describe('--precision auto: a greedy per-layer search, first and last layers kep
     // A mix's layers as it declares them: the i8 ends around binary layers.
     expect(Object.values(precisionMap(m, path.at(-1)!)).map((l) => l.weights!.dtype)).toEqual(['i8', 'binary', 'binary', 'binary', 'i8']);
   });
+
+  it('leaves batch norm at the widest choice and keeps the ends that multiply (binary_mlp\'s first and last dense) at i8', async () => {
+    const { prepare } = await import('../../runtime/train/setup.ts');
+    const { greedyMixes } = await import('../../cli/explore/greedy.ts');
+    const { weightLayers } = await import('../../cli/explore/variants.ts');
+    const m = prepare('examples/binary_mlp.kiln').module;
+    const ops = weightLayers(m).map((id) => m.nodes[id]!.op);
+    expect(ops).toEqual(['dense', 'batchnorm', 'dense', 'batchnorm', 'dense', 'batchnorm', 'dense', 'batchnorm']);
+    const path = greedyMixes(m, ['f32', 'i8', 'binary'], undefined, () => 0.9);
+    expect(path.at(-1)!.layers).toEqual(['i8', 'f32', 'binary', 'f32', 'binary', 'f32', 'i8', 'f32']);
+    expect(path.every((v) => v.layers.every((p, i) => ops[i] !== 'batchnorm' || p === 'f32'))).toBe(true);
+  });
 });
