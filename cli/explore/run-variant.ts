@@ -10,12 +10,12 @@ import { statOrUndefined } from '../../compiler/io/atomic-write.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import type { Split } from '../../runtime/data/index.ts';
 import type { Weights } from '../../runtime/interpreter/types.ts';
-import { withPrecisions } from '../../runtime/quantize/layer-precision.ts';
+import { OUT_SCALE, withPrecisions } from '../../runtime/quantize/layer-precision.ts';
 import { quantizeNetwork } from '../../runtime/quantize/ptq.ts';
 import { evaluate, train, type TrainConfig } from '../../runtime/train.ts';
 import { type ExploreCache, keyOf } from './cache.ts';
 import { convertVariant, type SpikingOutcome, spikingKey } from './spiking.ts';
-import { layerPrecision, narrowness, precisionMap, type Variant, variantModule } from './variants.ts';
+import { layerPrecision, precisionMap, type Variant, variantModule } from './variants.ts';
 
 export interface ExploreSetup {
   module: Module;
@@ -46,7 +46,8 @@ export interface VariantOutcome extends VariantResult {
 const PTQ_CALIBRATION_SAMPLES = 256;
 
 // Keyed by the layer attributes a variant sets, not its label, so a changed meaning of a label misses.
-export const resultKey = (s: ExploreSetup, v: Variant): string => keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq });
+// `ptq` names the method: 2 calibrates each integer width on its own (1 calibrated all at the widest).
+export const resultKey = (s: ExploreSetup, v: Variant): string => keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq ? 2 : false });
 
 export function runVariant(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epochs: number) => void): VariantOutcome {
   const key = resultKey(s, v);
@@ -85,16 +86,31 @@ export function trainCached(s: ExploreSetup, v: Variant, onEpoch?: (epoch: numbe
 }
 
 /**
- * The widest choice of the variant sets the integer scales: with i8 or i16 anywhere at the widest,
- * every layer is calibrated at it (kiln quantize's PTQ), and the narrower layers then take their
- * own precision on top (binary and ternary read only the sign and magnitude of those weights).
- * Without an integer at the widest, the f32 weights run under the variant's layer precisions.
+ * Integer layers take kiln quantize's PTQ at their own width: the network is calibrated once per
+ * integer width the variant uses (i8, i16), and each layer takes its weights and weight scale from
+ * the run at its weight width and its output scale from the run at its output width. (One
+ * calibration at the widest would hand an i8 layer i16's fine scale, and 127 of those steps
+ * saturate almost every weight.) Binary and ternary layers read only the sign and magnitude of
+ * the weights they are given; without an integer anywhere, the f32 weights run under the
+ * variant's layer precisions.
  */
 function ptqAccuracy(s: ExploreSetup, v: Variant, module: Module, f32: Weights): number {
-  const widest = v.layers.reduce((a, b) => (narrowness(b) < narrowness(a) ? b : a));
-  if (widest !== 'i8' && widest !== 'i16') return evaluate(module, f32, s.data.test).accuracy;
-  const lp = layerPrecision(widest);
+  const map = precisionMap(s.module, v);
+  const isInt = (d: string | undefined): d is 'i8' | 'i16' => d === 'i8' || d === 'i16';
+  const widths = [...new Set(Object.values(map).flatMap((p) => [p.weights?.dtype, p.activations?.dtype]).filter(isInt))];
+  if (widths.length === 0) return evaluate(module, f32, s.data.test).accuracy;
   const f32Module = variantModule(s.module, { ...v, layers: v.layers.map(() => 'f32') });
-  const q = quantizeNetwork(f32Module, f32, { weights: lp.weights!, activations: lp.activations, method: { kind: 'max' }, calibration: s.data.train, samples: PTQ_CALIBRATION_SAMPLES });
-  return evaluate(withPrecisions(q.module, precisionMap(s.module, v)), q.weights, s.data.test).accuracy;
+  const runs = new Map(widths.map((d) => {
+    const lp = layerPrecision(d);
+    return [d, quantizeNetwork(f32Module, f32, { weights: lp.weights!, activations: lp.activations, method: { kind: 'max' }, calibration: s.data.train, samples: PTQ_CALIBRATION_SAMPLES })];
+  }));
+  const widest = runs.get(widths.includes('i16') ? 'i16' : 'i8')!;
+  const weights: Weights = Object.fromEntries(Object.entries(widest.weights).map(([id, ps]) => [id, { ...ps }]));
+  for (const [id, p] of Object.entries(map)) {
+    const w = p.weights?.dtype, a = p.activations?.dtype;
+    if (isInt(w)) weights[id] = { ...runs.get(w)!.weights[id] };
+    const out = isInt(a) ? runs.get(a)!.weights[id]?.[OUT_SCALE] : undefined;
+    if (out) weights[id]![OUT_SCALE] = out;
+  }
+  return evaluate(withPrecisions(widest.module, map), weights, s.data.test).accuracy;
 }
