@@ -143,7 +143,7 @@ function searchMixes(io: CommandIo, s: ExploreSetup, choices: PrecisionChoice[],
     const t0 = performance.now();
     mixes.forEach((v, i) => {
       const r = runVariant(s, v);
-      io.err(`explore: auto: mix ${i + 1}/${mixes.length} ${v.label} ${r.cached ? 'from the cache' : 'converted to spiking'} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+      io.err(`explore: auto: mix ${i + 1}/${mixes.length} ${v.label} ${r.cached ? 'from the cache' : r.snn && 'error' in r.snn ? 'done (not convertible)' : 'converted to spiking'} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
     });
   }
   return mixes;
