@@ -346,22 +346,26 @@ then prints the test accuracy of the ANN and of the SNN. See docs/conversion.md.
   },
   explore: {
     summary: 'compare precisions and dropout rates: accuracy against energy, latency and bytes on each target',
-    usage: 'kiln explore FILE[:NETWORK] --target T [--target T2 …] [--precision f32,i16,i8,ternary,binary] [--ptq | --train-epochs N] [--dropout 0,0.25,0.5] [--train-samples N] [--test-samples N] [--cache DIR] [--jobs N] [--json] [--report FILE.html] [--set NAME=VALUE]…',
+    usage: 'kiln explore FILE[:NETWORK] --target T [--target T2 …] [--precision f32,i16,i8,ternary,binary] [--ptq | --train-epochs N] [--dropout 0,0.25,0.5] [--chips 1,2,4,8] [--timesteps T] [--train-samples N] [--test-samples N] [--cache DIR] [--jobs N] [--json] [--report FILE.html] [--set NAME=VALUE]…',
     help: `Trains each variant (a precision on every layer with weights, at each dropout rate) as FILE's
 train block says, or with --ptq trains f32 once per dropout rate and quantizes it without
 fine-tuning; evaluates it on the held-out data; prices it per inference on every target; and marks
-each target's Pareto-optimal variants (no other variant as accurate and as cheap). A non-spiking
-variant on a neuromorphic target says "not spiking: needs conversion". See docs/explore.md.
+each target's Pareto-optimal variants (no other variant as accurate and as cheap). On a
+neuromorphic target a non-spiking variant runs converted to spiking, as kiln convert converts it
+(its row says "→ SNN T=25" and has the converted network's accuracy). See docs/explore.md.
 
 Results are cached by content (network, variant, data, seed, epochs, Kiln's version) in DIR
 (default .kiln-cache/ beside FILE): a re-run, or one with another target, trains nothing, and a
 killed run resumes where it stopped (training checkpoints are kept per epoch).
 
   --target T          a target to price on (repeatable)
-  --precision LIST    comma-separated among f32, i16, i8, ternary, binary (default all five)
+  --precision LIST    comma-separated among f32, i16, i8, ternary, binary (default all five);
+                      auto adds a greedy per-layer search (first and last layer kept ≥ i8)
   --ptq               quantize one f32 training run instead of training each precision
   --train-epochs N    epochs to train (default: the train block's)
   --dropout LIST      drop probabilities for every dropout layer, e.g. 0,0.25,0.5
+  --chips LIST        partition each neuromorphic target onto each chip count, e.g. 1,2,4,8
+  --timesteps T       time steps of the spiking conversion (default 25)
   --train-samples N   train on the first N samples of the train block's data set
   --test-samples N    evaluate on N held-out samples
   --cache DIR         the cache directory
@@ -370,12 +374,13 @@ killed run resumes where it stopped (training checkpoints are kept per epoch).
   --json              {"rows": [{"variant", "target", "kind", "accuracy", "energy_j", "latency_s",
                       "param_bytes", "pareto", "error"?}]}, per inference; null figures where the
                       target cannot run the variant
-  --report FILE.html  an HTML report (needs the report renderer)
+  --report FILE.html  an HTML report: Pareto scatter, per-layer energy and latency of the
+                      Pareto-optimal variants, tables, partition maps (docs/reports.md)
   --set NAME=VALUE    override a network parameter`,
     flags: {
       '--target': { value: true, repeat: true }, '--precision': { value: true }, '--ptq': {}, '--train-epochs': { value: true }, '--dropout': { value: true },
       '--train-samples': { value: true }, '--test-samples': { value: true }, '--cache': { value: true }, '--jobs': { value: true }, '--only': { value: true },
-      '--json': {}, '--report': { value: true }, '--set': { value: true, repeat: true },
+      '--json': {}, '--report': { value: true }, '--chips': { value: true }, '--timesteps': { value: true }, '--set': { value: true, repeat: true },
     },
     async load() {
       const { runExplore } = await import('./commands/explore.ts');
@@ -385,7 +390,7 @@ killed run resumes where it stopped (training checkpoints are kept per epoch).
           source: single(args.positional, 'explore'), targets: args.flags.get('--target') ?? [], precision: v('--precision'), dropout: v('--dropout'),
           ptq: args.flags.has('--ptq'), trainEpochs: v('--train-epochs'), trainSamples: v('--train-samples'), testSamples: v('--test-samples'),
           cache: v('--cache'), jobs: v('--jobs'), only: v('--only'), report: v('--report'), json: args.flags.has('--json'),
-          sets: args.flags.get('--set') ?? [], overrides: parseOverrides(args.flags.get('--set'), 'explore'),
+          chips: v('--chips'), timesteps: v('--timesteps'), sets: args.flags.get('--set') ?? [], overrides: parseOverrides(args.flags.get('--set'), 'explore'),
         }, { ...io, warn: (d) => report(d, io), tty: false });
       };
     },

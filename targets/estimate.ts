@@ -54,6 +54,8 @@ export const failed = (e: object): e is EstimateFailure => 'error' in e;
 /** Firing-rate options for neuromorphic targets, and the measured or saved activity every target prices with. */
 export interface EstimateOptions extends RateOptions {
   activity?: Activity;
+  /** Partition a neuromorphic target's network onto this many chips instead of the target's own count. */
+  chips?: number;
 }
 
 /** Estimate on each target; a KilnError (input the target cannot take) becomes that target's entry. */
@@ -112,7 +114,7 @@ function estimateOnce(w: Workload, target: TargetDescription, opts: EstimateOpti
 }
 
 /** The rates a neuromorphic estimate prices with: activity replaces rates given the old way (the CLI allows only one of them). */
-export function neuromorphicRates(opts: EstimateOptions): RateOptions {
+export function neuromorphicRates(opts: EstimateOptions): RateOptions & { chips?: number } {
   const { activity, ...rates } = opts;
   return activity ? { ...rates, ...spikingRates(activity), neuronRatesSource: activity.source === 'file' ? 'activity file' : 'measured' } : rates;
 }

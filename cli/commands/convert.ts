@@ -5,12 +5,12 @@
  * of the SNN after each requested number of steps.
  */
 import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
-import { readInputText } from '../../compiler/io/read-input.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import { writeCheckpointAtomic } from '../../runtime/checkpoint.ts';
 import { scoresOverTime } from '../../runtime/convert/accuracy-over-time.ts';
 import { classAxis } from '../../runtime/autodiff/class-axis.ts';
+import { compileConverted } from '../../runtime/convert/compile-snn.ts';
 import { emitKiln } from '../../runtime/convert/emit-kiln.ts';
 import { type MaxpoolMode, prepareAnn } from '../../runtime/convert/prepare-ann.ts';
 import { buildSnn, thresholdLayers } from '../../runtime/convert/snn.ts';
@@ -91,15 +91,8 @@ export function runConvert(a: ConvertArgs, io: CommandIo): number {
   }, p.train);
 
   // The generated text must compile to a network that takes exactly these weights before anything is written.
-  const compiled = prepare(a.out, { readFile: (f) => (f === a.out ? text : readInputText(f)) });
-  const snnWeights = initParams(compiled.module, 0);
-  for (const [id, ps] of Object.entries(snnWeights)) {
-    for (const [name, t] of Object.entries(ps)) {
-      const got = snn.weights[id]?.[name];
-      if (!got || got.data.length !== t.data.length) throw new Error(`convert: generated layer ${id} has no matching ${name}`);
-      t.data.set(got.data);
-    }
-  }
+  const compiled = compileConverted(a.out, text, snn.weights);
+  const snnWeights = compiled.weights;
   writeCheckpointAtomic(ckptOut, {
     network: compiled.module.name, epoch: 0, seed: checkpoint.seed, params: paramMap(snnWeights), optimizer: { step: 0, slots: new Map() },
     extra: {

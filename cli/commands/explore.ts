@@ -15,10 +15,14 @@ import { prepare } from '../../runtime/train/setup.ts';
 import { UsageError } from '../args.ts';
 import { ExploreCache } from '../explore/cache.ts';
 import { runPool } from '../explore/pool.ts';
-import { renderExploreReport } from '../explore/report.ts';
-import { type ExploreData, type ExploreRow, formatTable, markPareto, priceVariant } from '../explore/rows.ts';
+import { greedyMixes } from '../explore/greedy.ts';
+import { writeExploreReport } from '../explore/report.ts';
+import { type Column, columns, type ExploreData, formatTable, markPareto, type Priced, priceVariant } from '../explore/rows.ts';
 import { type ExploreSetup, f32Run, runVariant, trainCached } from '../explore/run-variant.ts';
-import { dropoutLayers, mixedVariants, parseDropouts, parsePrecisions, uniformVariants, type Variant, variantModule } from '../explore/variants.ts';
+import { DEFAULT_TIMESTEPS, isSpiking } from '../explore/spiking.ts';
+import { dropoutLayers, parseDropouts, parsePrecisions, type PrecisionChoice, uniformVariants, type Variant } from '../explore/variants.ts';
+import { checkOutputs, inputFiles } from '../output-paths.ts';
+import { MAX_CHIPS } from './partition.ts';
 import { targetFromCommandLine, targetWarnings } from './target-args.ts';
 import { type CommandIo, wholeNumber } from './train.ts';
 
@@ -35,6 +39,8 @@ export interface ExploreArgs {
   jobs?: string;
   only?: string;
   report?: string;
+  chips?: string;
+  timesteps?: string;
   json: boolean;
   /** The --set arguments as given, passed on to workers. */
   sets: string[];
@@ -51,8 +57,11 @@ export function runExplore(a: ExploreArgs, io: CommandIo): number | Promise<numb
   const trainSamples = wholeNumber('explore', '--train-samples', a.trainSamples, 1);
   const testSamples = wholeNumber('explore', '--test-samples', a.testSamples, 1);
   const jobs = wholeNumber('explore', '--jobs', a.jobs, 1) ?? 1;
-  if (a.report !== undefined && !renderExploreReport) throw usage('--report needs the HTML report renderer, which this version of Kiln does not have yet; use --json for the same rows');
+  const timestepsFlag = wholeNumber('explore', '--timesteps', a.timesteps, 1);
   const targets = a.targets.map((t) => targetFromCommandLine(t, 'explore'));
+  const chips = parseChips(a.chips);
+  if (chips && !targets.some((t) => t.kind === 'neuromorphic')) throw usage('--chips partitions neuromorphic targets onto each chip count; add one (e.g. --target loihi_32chip)');
+  if (a.report !== undefined) checkOutputs('explore', [['--report', a.report]], inputFiles(a.source));
 
   const p = prepare(a.source, { overrides: a.overrides, requireTrain: true });
   if (p.warnings.length) io.warn(p.warnings);
@@ -70,8 +79,10 @@ export function runExplore(a: ExploreArgs, io: CommandIo): number | Promise<numb
     cache: ExploreCache.open(a.cache ?? path.join(path.dirname(file), '.kiln-cache')),
     identity: { network: moduleToJson(p.module), source: readInputText(file), train: config, epochs, kiln: version },
   };
-  const mixed = auto ? mixedVariants(p.module, choices, dropouts) : [];
-  const variants = [...uniformVariants(p.module, choices, dropouts), ...mixed];
+  // Chips run spiking networks: a rate-coded network is converted for them (cli/explore/spiking.ts).
+  if (targets.some((t) => t.kind === 'neuromorphic') && !isSpiking(p.module)) setup.timesteps = timestepsFlag ?? DEFAULT_TIMESTEPS;
+  else if (timestepsFlag !== undefined) throw usage('--timesteps sets the spiking conversion for neuromorphic targets, and there is none to do (no neuromorphic --target, or the network already spikes)');
+  const variants = uniformVariants(p.module, choices, dropouts);
 
   if (a.only !== undefined) {
     const v = variants.find((x) => x.label === a.only);
@@ -80,10 +91,15 @@ export function runExplore(a: ExploreArgs, io: CommandIo): number | Promise<numb
     io.out(`${v.label}: accuracy ${(100 * r.accuracy).toFixed(2)}%${r.cached ? ' (cached)' : ''}\n`);
     return 0;
   }
-  const finish = (): number => report(a, io, setup, variants, targets, new Set(mixed.map((v) => v.label)));
+  if (setup.timesteps !== undefined) io.err(`explore: the network is not spiking, so each variant is converted for ${targets.filter((t) => t.kind === 'neuromorphic').map((t) => t.name).join(', ')} (T = ${setup.timesteps} time steps${timestepsFlag === undefined ? ', the default; --timesteps T to change' : ''})\n`);
+  const finish = (): number => {
+    const mixed = auto ? dropouts.flatMap((d) => searchMixes(io, setup, choices, d)) : [];
+    return report(a, io, setup, [...variants, ...mixed], columns(targets, chips), new Set(mixed.map((v) => v.label)));
+  };
   const progress = progressLine(io, variants.length);
   if (jobs > 1) {
-    const argv = (v: Variant) => ['explore', a.source, '--only', v.label, '--cache', setup.cache.dir, ...(a.precision ? ['--precision', a.precision] : []),
+    const argv = (v: Variant) => ['explore', a.source, '--only', v.label, '--cache', setup.cache.dir, ...a.targets.flatMap((t) => ['--target', t]),
+      ...(a.timesteps ? ['--timesteps', a.timesteps] : []), ...(a.precision ? ['--precision', a.precision] : []),
       ...(a.dropout ? ['--dropout', a.dropout] : []), ...(a.ptq ? ['--ptq'] : []), ...(a.trainEpochs ? ['--train-epochs', a.trainEpochs] : []),
       ...(a.trainSamples ? ['--train-samples', a.trainSamples] : []), ...(a.testSamples ? ['--test-samples', a.testSamples] : []), ...a.sets.flatMap((s) => ['--set', s])];
     // The f32 run every PTQ variant of a dropout rate starts from is trained once, here, before the workers share it.
@@ -114,24 +130,56 @@ function progressLine(io: CommandIo, total: number) {
   };
 }
 
-function report(a: ExploreArgs, io: CommandIo, s: ExploreSetup, variants: Variant[], targets: ReturnType<typeof targetFromCommandLine>[], mixed: Set<string>): number {
+/**
+ * --precision auto's greedy search at one dropout rate (cli/explore/greedy.ts), scored on the ANN's
+ * accuracy; the steps it takes are then computed in full (converted too, where a chip needs it).
+ */
+function searchMixes(io: CommandIo, s: ExploreSetup, choices: PrecisionChoice[], dropout: number | undefined): Variant[] {
+  const annOnly: ExploreSetup = { ...s, timesteps: undefined };
+  let evaluated = 0;
+  const mixes = greedyMixes(s.module, choices, dropout, (v) => (evaluated++, runVariant(annOnly, v).accuracy), (v, tried) => io.err(`explore: auto: narrowed to ${v.label} (best of ${tried})\n`));
+  io.err(`explore: auto: ${mixes.length} per-layer mixes on the greedy path, ${evaluated} evaluations\n`);
+  if (s.timesteps !== undefined) {
+    const t0 = performance.now();
+    mixes.forEach((v, i) => {
+      const r = runVariant(s, v);
+      io.err(`explore: auto: mix ${i + 1}/${mixes.length} ${v.label} ${r.cached ? 'from the cache' : r.snn && 'error' in r.snn ? 'done (not convertible)' : 'converted to spiking'} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+    });
+  }
+  return mixes;
+}
+
+function report(a: ExploreArgs, io: CommandIo, s: ExploreSetup, variants: Variant[], cols: Column[], mixed: Set<string>): number {
   const warnings = new Set<string>();
-  const all: ExploreRow[] = markPareto(variants.flatMap((v) => {
-    const r = runVariant(s, v);
-    return priceVariant(v.label, variantModule(s.module, v), r.accuracy, targets, (w) => warnings.add(w));
-  }));
+  const priced: Priced[] = variants.flatMap((v) => priceVariant(s, v, runVariant(s, v), cols, (w) => warnings.add(w)));
+  markPareto(priced.map((p) => p.row));
   io.warn(targetWarnings([...warnings]));
   // --precision auto keeps a mix only where it is on some target's front (dropping the others leaves every front as it was).
-  const kept = new Set(all.filter((r) => !mixed.has(r.variant) || r.pareto).map((r) => r.variant));
-  if (mixed.size) io.err(`explore: --precision auto tried ${mixed.size} mixes with wider first and last layers; ${[...mixed].filter((m) => kept.has(m)).length} are on a Pareto front\n`);
-  const rows = all.filter((r) => kept.has(r.variant));
-  variants = variants.filter((v) => kept.has(v.label));
+  const kept = new Set(priced.filter((p) => !mixed.has(p.label) || p.row.pareto).map((p) => p.label));
+  if (mixed.size) io.err(`explore: --precision auto kept ${[...mixed].filter((m) => kept.has(m)).length} of its ${mixed.size} mixes (those on a Pareto front)\n`);
+  const shown = priced.filter((p) => kept.has(p.label));
+  const rows = shown.map((p) => p.row);
   const data: ExploreData = {
     network: s.module.name, mode: s.ptq ? 'ptq' : 'train', epochs: s.epochs, test_samples: s.data.test.count, rows,
-    targets: targets.map((t) => ({ target: t.name, kind: t.kind, rows: rows.filter((r) => r.target === t.name) })),
+    targets: cols.map((c) => ({ target: c.name, kind: c.desc.kind, rows: rows.filter((r) => r.target === c.name) })),
+    ...(s.timesteps !== undefined ? { timesteps: s.timesteps } : {}),
   };
-  if (a.report !== undefined) renderExploreReport!(data, a.report);
-  if (a.json) io.out(JSON.stringify({ network: data.network, mode: data.mode, epochs: data.epochs, test_samples: data.test_samples, rows }) + '\n');
-  else io.out(`${data.network}: ${variants.length} variants × ${targets.length} targets, ${s.ptq ? `post-training quantized from f32 trained ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}` : `each trained ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}`}, accuracy on ${data.test_samples} test samples\n\n${formatTable(data)}`);
+  if (a.report !== undefined) writeExploreReport(a.report, data, shown);
+  const { targets: _, ...json } = data;
+  if (a.json) io.out(JSON.stringify(json) + '\n');
+  else {
+    const conversion = s.timesteps === undefined ? '' : `; on neuromorphic targets each variant runs converted to spiking (→ SNN), T = ${s.timesteps} time steps`;
+    io.out(`${data.network}: ${kept.size} variants × ${cols.length} targets, ${s.ptq ? `post-training quantized from f32 trained ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}` : `each trained ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}`}, accuracy on ${data.test_samples} test samples${conversion}\n\n${formatTable(data)}`);
+  }
   return 0;
+}
+
+/** `--chips 1,2,4,8`: chip counts a neuromorphic target is partitioned onto, each its own column. */
+function parseChips(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+(,\d+)*$/.test(text)) throw usage(`--chips takes chip counts separated by commas (e.g. 1,2,4,8), not '${text}'`);
+  const list = [...new Set(text.split(',').map(Number))];
+  const bad = list.find((n) => n < 1 || n > MAX_CHIPS);
+  if (bad !== undefined) throw usage(`--chips takes counts from 1 to ${MAX_CHIPS}, not ${bad}`);
+  return list;
 }

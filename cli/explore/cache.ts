@@ -14,6 +14,8 @@ import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
 
 export const keyOf = (parts: unknown): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 
+export type EntryKind = 'result' | 'snn' | 'price';
+
 export class ExploreCache {
   constructor(readonly dir: string) {}
 
@@ -31,10 +33,11 @@ export class ExploreCache {
     return path.join(this.dir, `train-${key}.ckpt`);
   }
 
-  read<T>(key: string): T | undefined {
+  /** `kind` names the file (`result-KEY.json`, a variant's accuracy; `snn-`, its spiking conversion; `price-`, a neuromorphic price). */
+  read<T>(key: string, kind: EntryKind = 'result'): T | undefined {
     let text: string;
     try {
-      text = readInputText(path.join(this.dir, `result-${key}.json`));
+      text = readInputText(path.join(this.dir, `${kind}-${key}.json`));
     } catch {
       return undefined;
     }
@@ -46,7 +49,7 @@ export class ExploreCache {
     }
   }
 
-  write(key: string, value: unknown): void {
-    writeFileAtomic(path.join(this.dir, `result-${key}.json`), JSON.stringify(value) + '\n', 'explore cache entry');
+  write(key: string, value: unknown, kind: EntryKind = 'result'): void {
+    writeFileAtomic(path.join(this.dir, `${kind}-${key}.json`), JSON.stringify(value) + '\n', 'explore cache entry');
   }
 }

@@ -5,21 +5,21 @@
  */
 import type { Module } from '../../compiler/ir/module.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
+import { moduleToJson } from '../../compiler/ir/json.ts';
+import { prepare } from '../../runtime/train/setup.ts';
 import { estimateEach, failed } from '../../targets/estimate.ts';
-import { paretoFront } from './pareto.ts';
+import type { RateOptions } from '../../targets/neuromorphic/rates.ts';
+import { type EstimateResultJson, estimateJson, type ExploreRow } from '../report/report-data.ts';
 
-export interface ExploreRow {
-  variant: string;
-  target: string;
-  kind: string;
-  accuracy: number;
-  energy_j: number | null;
-  latency_s: number | null;
-  param_bytes: number | null;
-  pareto: boolean;
-  /** Why the target has no figures for this variant. */
-  error?: string;
-}
+export type { ExploreRow } from '../report/report-data.ts';
+import { partitionMapSvg } from '../report/partition-map.ts';
+import { keyOf } from './cache.ts';
+import { paretoFront } from './pareto.ts';
+import type { ExploreSetup, VariantOutcome } from './run-variant.ts';
+import { convertedLabel, isSpiking, rateOptions, snnFile } from './spiking.ts';
+import { type Variant, variantModule } from './variants.ts';
+
+export const NOT_SPIKING = 'not spiking: needs conversion (kiln convert)';
 
 /** The data a report renderer takes: the rows, and per target the rows on it. */
 export interface ExploreData {
@@ -29,32 +29,70 @@ export interface ExploreData {
   test_samples: number;
   rows: ExploreRow[];
   targets: { target: string; kind: string; rows: ExploreRow[] }[];
+  /** Time steps of the spiking conversion, when neuromorphic targets needed one. */
+  timesteps?: number;
 }
-
-export const NOT_SPIKING = 'not spiking: needs conversion (kiln convert)';
-
-const isSpiking = (m: Module): boolean => Object.values(m.nodes).some((n) => n.op === 'lif');
 
 /**
- * The network a target runs for a variant. Neuromorphic chips run spiking networks; this is where
- * a conversion of a rate-coded network to a spiking one plugs in (returning the converted
- * network), and until there is one a non-spiking variant has no figures there.
+ * One column of the table: a target, or for `--chips 1,2,4,8` a neuromorphic target at one chip
+ * count (partitioned onto that many chips), named with the count so its rows and front are its own.
  */
-export function networkForTarget(m: Module, target: TargetDescription): Module | undefined {
-  if (target.kind === 'neuromorphic' && !isSpiking(m)) return undefined;
-  return m;
+export interface Column {
+  desc: TargetDescription;
+  name: string;
+  chips?: number;
 }
 
-/** `warn` hears each target's notes about assumptions it made (a quantization it assumed). */
-export function priceVariant(variant: string, m: Module, accuracy: number, targets: TargetDescription[], warn: (w: string) => void = () => {}): ExploreRow[] {
-  return targets.map((t) => {
-    const base = { variant, target: t.name, kind: t.kind, accuracy, energy_j: null, latency_s: null, param_bytes: null, pareto: false };
-    const net = networkForTarget(m, t);
-    if (!net) return { ...base, error: NOT_SPIKING };
-    const e = estimateEach({ kind: 'module', module: net }, [t])[0]!;
-    if (failed(e)) return { ...base, error: e.error };
+export function columns(targets: readonly TargetDescription[], chips: readonly number[] | undefined): Column[] {
+  return targets.flatMap((desc) =>
+    desc.kind === 'neuromorphic' && chips ? chips.map((n) => ({ desc, name: `${desc.name} (${n} chip${n === 1 ? '' : 's'})`, chips: n })) : [{ desc, name: desc.name }]);
+}
+
+/** A priced row and the estimate behind it (for the report's per-layer charts), or only the row. */
+export interface Priced {
+  /** The variant's own label (a converted row's `variant` adds `→ SNN T=…`). */
+  label: string;
+  row: ExploreRow;
+  entry?: EstimateResultJson;
+  /** A neuromorphic column's partition map, drawn on demand (it partitions again when the price came from the cache). */
+  map?: () => string;
+}
+
+/**
+ * The variant on every column. Neuromorphic chips run spiking networks: a network that is not one
+ * runs as its conversion (`snn`), whose accuracy and label the row takes. Neuromorphic prices
+ * (a partitioning each) are cached by what decides them.
+ */
+export function priceVariant(s: ExploreSetup, v: Variant, r: VariantOutcome, cols: readonly Column[], warn: (w: string) => void = () => {}): Priced[] {
+  const m = variantModule(s.module, v);
+  let snnModule: Module | undefined;
+  return cols.map((c) => {
+    const t = c.desc;
+    const base: ExploreRow = { variant: v.label, target: c.name, kind: t.kind, accuracy: r.accuracy, energy_j: null, latency_s: null, param_bytes: null, pareto: false, ...(c.chips ? { chips: c.chips } : {}) };
+    let net = m, rates: RateOptions = {};
+    if (t.kind === 'neuromorphic' && !isSpiking(m)) {
+      const snn = r.snn;
+      if (!snn) return { label: v.label, row: { ...base, error: NOT_SPIKING } };
+      if ('error' in snn) return { label: v.label, row: { ...base, error: snn.error } };
+      Object.assign(base, { variant: convertedLabel(v.label, snn.timesteps), accuracy: snn.accuracy, timesteps: snn.timesteps });
+      snnModule ??= prepare(snnFile(m), { readFile: () => snn.text }).module;
+      net = snnModule;
+      rates = rateOptions(snn);
+    }
+    const price = () => {
+      const e = estimateEach({ kind: 'module', module: net }, [t], { ...rates, chips: c.chips })[0]!;
+      return failed(e) ? { error: e.error } : estimateJson([e]).results[0]!;
+    };
+    const key = t.kind === 'neuromorphic' ? keyOf({ ...(s.identity as object), network: moduleToJson(net), target: t, chips: c.chips, rates: r.snn && !('error' in r.snn) && net !== m ? r.snn.rates : null }) : undefined;
+    let e = key === undefined ? undefined : s.cache.read<EstimateResultJson | { error: string }>(key, 'price');
+    if (!e) {
+      e = price();
+      if (key !== undefined) s.cache.write(key, e, 'price');
+    }
+    if ('error' in e) return { label: v.label, row: { ...base, error: e.error } };
     e.warnings.forEach(warn);
-    return { ...base, energy_j: e.summary.per_inference!.energy_j, latency_s: e.summary.per_inference!.latency_s, param_bytes: e.summary.param_bytes ?? null };
+    const row = { ...base, energy_j: e.summary.per_inference!.energy_j, latency_s: e.summary.per_inference!.latency_s, param_bytes: e.summary.param_bytes ?? null };
+    return { label: v.label, row, entry: e, ...(t.kind === 'neuromorphic' ? { map: () => partitionMapSvg(t, net, { ...rates, chips: c.chips }, `kiln explore, variant ${row.variant}`) } : {}) };
   });
 }
 

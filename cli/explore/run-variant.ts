@@ -10,11 +10,12 @@ import { statOrUndefined } from '../../compiler/io/atomic-write.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import type { Split } from '../../runtime/data/index.ts';
 import type { Weights } from '../../runtime/interpreter/types.ts';
-import { withPrecisions } from '../../runtime/quantize/layer-precision.ts';
+import { OUT_SCALE, withPrecisions } from '../../runtime/quantize/layer-precision.ts';
 import { quantizeNetwork } from '../../runtime/quantize/ptq.ts';
 import { evaluate, train, type TrainConfig } from '../../runtime/train.ts';
 import { type ExploreCache, keyOf } from './cache.ts';
-import { layerPrecision, narrowness, precisionMap, type Variant, variantModule } from './variants.ts';
+import { convertVariant, type SpikingOutcome, spikingKey } from './spiking.ts';
+import { layerPrecision, precisionMap, type Variant, variantModule } from './variants.ts';
 
 export interface ExploreSetup {
   module: Module;
@@ -26,6 +27,8 @@ export interface ExploreSetup {
   epochs: number;
   ptq: boolean;
   cache: ExploreCache;
+  /** Time steps of the spiking conversion, when a neuromorphic target needs one (spiking.ts); absent, nothing is converted. */
+  timesteps?: number;
 }
 
 export interface VariantResult {
@@ -33,6 +36,8 @@ export interface VariantResult {
 }
 
 export interface VariantOutcome extends VariantResult {
+  /** The converted network's accuracy, text and rates, when the setup converts. */
+  snn?: SpikingOutcome;
   /** Epochs this call trained (0 when everything came from the cache). */
   epochsTrained: number;
   cached: boolean;
@@ -41,18 +46,29 @@ export interface VariantOutcome extends VariantResult {
 const PTQ_CALIBRATION_SAMPLES = 256;
 
 // Keyed by the layer attributes a variant sets, not its label, so a changed meaning of a label misses.
-export const resultKey = (s: ExploreSetup, v: Variant): string => keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq });
+// `ptq` names the method: 2 calibrates each integer width on its own (1 calibrated all at the widest).
+export const resultKey = (s: ExploreSetup, v: Variant): string => keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq ? 2 : false });
 
 export function runVariant(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epochs: number) => void): VariantOutcome {
   const key = resultKey(s, v);
   const hit = s.cache.read<VariantResult>(key);
-  if (hit && typeof hit.accuracy === 'number') return { ...hit, epochsTrained: 0, cached: true };
-  const module = variantModule(s.module, v);
-  const trainedAs = s.ptq ? f32Run(v) : v;
-  const { weights, epochsTrained } = trainCached(s, trainedAs, onEpoch);
-  const result: VariantResult = { accuracy: s.ptq ? ptqAccuracy(s, v, module, weights) : evaluate(module, weights, s.data.test).accuracy };
-  s.cache.write(key, result);
-  return { ...result, epochsTrained, cached: false };
+  const snnKey = s.timesteps === undefined ? undefined : spikingKey(s, v, s.timesteps);
+  const snnHit = snnKey === undefined ? undefined : s.cache.read<SpikingOutcome>(snnKey, 'snn');
+  if (hit && typeof hit.accuracy === 'number' && (snnKey === undefined || snnHit)) return { ...hit, snn: snnHit, epochsTrained: 0, cached: true };
+  // PTQ variants quantize the f32 run; a trained variant's latent f32 weights are what it converts from.
+  const { weights, epochsTrained } = trainCached(s, s.ptq ? f32Run(v) : v, onEpoch);
+  let result = hit;
+  if (!result || typeof result.accuracy !== 'number') {
+    const module = variantModule(s.module, v);
+    result = { accuracy: s.ptq ? ptqAccuracy(s, v, module, weights) : evaluate(module, weights, s.data.test).accuracy };
+    s.cache.write(key, result);
+  }
+  let snn = snnHit;
+  if (snnKey !== undefined && !snn) {
+    snn = convertVariant(s, v, weights, s.timesteps!);
+    s.cache.write(snnKey, snn, 'snn');
+  }
+  return { ...result, snn, epochsTrained, cached: false };
 }
 
 /** What a --ptq variant is quantized from: the f32 network at its dropout rate. */
@@ -70,16 +86,31 @@ export function trainCached(s: ExploreSetup, v: Variant, onEpoch?: (epoch: numbe
 }
 
 /**
- * The widest choice of the variant sets the integer scales: with i8 or i16 anywhere at the widest,
- * every layer is calibrated at it (kiln quantize's PTQ), and the narrower layers then take their
- * own precision on top (binary and ternary read only the sign and magnitude of those weights).
- * Without an integer at the widest, the f32 weights run under the variant's layer precisions.
+ * Integer layers take kiln quantize's PTQ at their own width: the network is calibrated once per
+ * integer width the variant uses (i8, i16), and each layer takes its weights and weight scale from
+ * the run at its weight width and its output scale from the run at its output width. (One
+ * calibration at the widest would hand an i8 layer i16's fine scale, and 127 of those steps
+ * saturate almost every weight.) Binary and ternary layers read only the sign and magnitude of
+ * the weights they are given; without an integer anywhere, the f32 weights run under the
+ * variant's layer precisions.
  */
 function ptqAccuracy(s: ExploreSetup, v: Variant, module: Module, f32: Weights): number {
-  const widest = v.layers.reduce((a, b) => (narrowness(b) < narrowness(a) ? b : a));
-  if (widest !== 'i8' && widest !== 'i16') return evaluate(module, f32, s.data.test).accuracy;
-  const lp = layerPrecision(widest);
+  const map = precisionMap(s.module, v);
+  const isInt = (d: string | undefined): d is 'i8' | 'i16' => d === 'i8' || d === 'i16';
+  const widths = [...new Set(Object.values(map).flatMap((p) => [p.weights?.dtype, p.activations?.dtype]).filter(isInt))];
+  if (widths.length === 0) return evaluate(module, f32, s.data.test).accuracy;
   const f32Module = variantModule(s.module, { ...v, layers: v.layers.map(() => 'f32') });
-  const q = quantizeNetwork(f32Module, f32, { weights: lp.weights!, activations: lp.activations, method: { kind: 'max' }, calibration: s.data.train, samples: PTQ_CALIBRATION_SAMPLES });
-  return evaluate(withPrecisions(q.module, precisionMap(s.module, v)), q.weights, s.data.test).accuracy;
+  const runs = new Map(widths.map((d) => {
+    const lp = layerPrecision(d);
+    return [d, quantizeNetwork(f32Module, f32, { weights: lp.weights!, activations: lp.activations, method: { kind: 'max' }, calibration: s.data.train, samples: PTQ_CALIBRATION_SAMPLES })];
+  }));
+  const widest = runs.get(widths.includes('i16') ? 'i16' : 'i8')!;
+  const weights: Weights = Object.fromEntries(Object.entries(widest.weights).map(([id, ps]) => [id, { ...ps }]));
+  for (const [id, p] of Object.entries(map)) {
+    const w = p.weights?.dtype, a = p.activations?.dtype;
+    if (isInt(w)) weights[id] = { ...runs.get(w)!.weights[id] };
+    const out = isInt(a) ? runs.get(a)!.weights[id]?.[OUT_SCALE] : undefined;
+    if (out) weights[id]![OUT_SCALE] = out;
+  }
+  return evaluate(withPrecisions(widest.module, map), weights, s.data.test).accuracy;
 }

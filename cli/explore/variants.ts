@@ -95,9 +95,9 @@ export function variantModule(m: Module, v: Variant): Module {
   return withPrecisions(out, precisionMap(m, v));
 }
 
+/** `i8`, `binary d=0.25`; a per-layer mix lists its layers in order, `i8/binary/binary/binary/i8`. */
 export function label(layers: readonly PrecisionChoice[], dropout: number | undefined): string {
-  const ends = layers[0]!, inner = layers[1] ?? ends;
-  const p = layers.every((x) => x === ends) ? ends : `${inner} (${ends} ends)`;
+  const p = layers.every((x) => x === layers[0]) ? layers[0]! : layers.join('/');
   return dropout === undefined ? p : `${p} d=${dropout}`;
 }
 
@@ -109,19 +109,3 @@ export function uniformVariants(m: Module, choices: readonly PrecisionChoice[], 
 
 /** Narrowness of a choice: f32 0 … binary 4. */
 export const narrowness = (p: PrecisionChoice): number => PRECISION_CHOICES.indexOf(p);
-
-/**
- * `--precision auto`: the mixes the BNN and integer papers use, the first and last layer at a
- * wider choice than the layers between them (Courbariaux, Hubara et al. 2016 keep them real; Jacob
- * et al. 2018 and Krishnamoorthi 2018 report the first and last layers as the most sensitive). One
- * variant per pair of choices, ends wider than the middle; needs three layers with weights.
- */
-export function mixedVariants(m: Module, choices: readonly PrecisionChoice[], dropouts: readonly (number | undefined)[]): Variant[] {
-  const n = weightLayers(m).length;
-  if (n < 3) return [];
-  const pairs = choices.flatMap((ends) => choices.filter((inner) => narrowness(inner) > narrowness(ends)).map((inner) => [ends, inner] as const));
-  return dropouts.flatMap((d) => pairs.map(([ends, inner]) => {
-    const layers = Array.from({ length: n }, (_, i) => (i === 0 || i === n - 1 ? ends : inner));
-    return { label: label(layers, d), layers, dropout: d };
-  }));
-}

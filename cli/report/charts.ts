@@ -10,7 +10,7 @@ const WIDTH = 560;
 
 /** Accuracy against energy per inference; energy spans decades across targets, hence the log axis. */
 export function paretoSpec(rows: readonly ExploreRow[]): TopLevelSpec | undefined {
-  const values = rows.filter((r) => r.energy_j > 0 && Number.isFinite(r.accuracy));
+  const values = rows.filter((r) => r.energy_j !== null && r.energy_j > 0 && Number.isFinite(r.accuracy));
   if (values.length === 0) return undefined;
   return {
     title: 'Accuracy vs energy per inference',

@@ -33,7 +33,9 @@ function chart(id: string, spec: ReturnType<typeof paretoSpec>): string {
 }
 
 function exploreSection(rows: readonly ExploreRow[]): string {
-  const body = rows.map((r) => [r.variant, r.target, pct(r.accuracy), fmtJ(r.energy_j), fmtS(r.latency_s), fmtBytes(r.param_bytes), r.pareto ? 'yes' : '']);
+  const body = rows.map((r) => r.energy_j === null
+    ? [r.variant, r.target, pct(r.accuracy), 'n/a', 'n/a', 'n/a', r.error ?? '']
+    : [r.variant, r.target, pct(r.accuracy), fmtJ(r.energy_j), fmtS(r.latency_s!), fmtBytes(r.param_bytes ?? undefined), r.pareto ? 'yes' : '']);
   return `<h2>Design space</h2>\n${chart('chart-pareto', paretoSpec(rows))}\n${table(['variant', 'target', 'accuracy', 'energy / inference', 'latency / inference', 'parameters', 'Pareto'], body, (i) => i >= 2 && i <= 5)}`;
 }
 

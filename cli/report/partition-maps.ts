@@ -5,17 +5,14 @@
  */
 import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { failed, type EstimateEntry, type Workload } from '../../targets/estimate.ts';
-import { neuromorphicEstimate, type RateOptions } from '../../targets/neuromorphic/cost.ts';
-import { renderMappingSvg } from '../../targets/neuromorphic/map-svg.ts';
-import { buildMapping } from '../../targets/neuromorphic/mapping-artifact.ts';
+import type { RateOptions } from '../../targets/neuromorphic/cost.ts';
+import { partitionMapSvg } from './partition-map.ts';
 
 export function partitionMaps(source: string, workload: Workload, targets: readonly TargetDescription[], entries: readonly EstimateEntry[], rates: RateOptions): { target: string; svg: string }[] {
   if (workload.kind !== 'module') return [];
   const m = workload.module;
   return targets.flatMap((desc, i) => {
     if (desc.kind !== 'neuromorphic' || failed(entries[i]!)) return [];
-    // Same module, target and rates as the estimate, so mapNetwork answers from its cache.
-    const est = neuromorphicEstimate(desc, m, rates);
-    return [{ target: desc.name, svg: renderMappingSvg(buildMapping(est.mapping, est.events, est.config, { source, network: m.name, target: desc.name })) }];
+    return [{ target: desc.name, svg: partitionMapSvg(desc, m, rates, source) }];
   });
 }

@@ -17,17 +17,25 @@ export interface EstimateJson {
   results: (EstimateResultJson | EstimateFailureJson)[];
 }
 
-/** One point of a design-space exploration: a network variant priced on one target. */
+/** One point of a design-space exploration: a network variant priced on one target (`kiln explore --json`'s rows). */
 export interface ExploreRow {
   variant: string;
   target: string;
+  kind: string;
   /** Test accuracy as a fraction in [0, 1]. */
   accuracy: number;
-  energy_j: number;
-  latency_s: number;
-  param_bytes: number;
-  /** On the accuracy/energy Pareto front. */
+  /** Per inference; null (and `error` says why) where the target cannot run the variant. */
+  energy_j: number | null;
+  latency_s: number | null;
+  param_bytes: number | null;
+  /** On the target's accuracy/energy Pareto front. */
   pareto: boolean;
+  /** The chip count a neuromorphic column partitions onto (--chips). */
+  chips?: number;
+  /** Time steps of a converted (spiking) variant. */
+  timesteps?: number;
+  /** Why the target has no figures for this variant. */
+  error?: string;
 }
 
 export interface ReportInput {

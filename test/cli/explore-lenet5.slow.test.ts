@@ -1,8 +1,11 @@
 /**
  * Issue 14's acceptance run, small: kiln explore on LeNet-5 with --ptq (one f32 run of one epoch on
  * 4,000 MNIST digits, quantized without fine-tuning) across a CPU, a systolic array and a
- * neuromorphic preset. Binary must be the cheapest variant on every target that prices it, f32 or
- * i16 the most accurate, and i8 the knee: nearly f32's accuracy for less energy.
+ * neuromorphic preset. On the CPU and the array binary must be the cheapest variant, f32 or i16
+ * the most accurate, and i8 the knee: nearly f32's accuracy for less energy. On the chip every
+ * variant runs converted to spiking, at 10 steps to keep the run short, and the converted f32
+ * network stays within 4 points of its ANN (3.0 points measured at T = 10 on these 1,000 digits;
+ * 1.2 at the default T = 25 on 500, docs/explore.md).
  */
 import * as path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -15,7 +18,7 @@ interface Row { variant: string; target: string; accuracy: number; energy_j: num
 it('lenet5 --ptq: binary cheapest, f32/i16 most accurate, i8 the knee', () => {
   const cache = path.join(tempFiles({}), 'cache');
   const r = runMain(['explore', 'examples/lenet5.kiln', '--ptq', '--train-epochs', '1', '--train-samples', '4000', '--test-samples', '1000',
-    '--target', 'avx2_laptop', '--target', 'tpu_v1_like', '--target', 'loihi_32chip', '--cache', cache, '--json']);
+    '--target', 'avx2_laptop', '--target', 'tpu_v1_like', '--target', 'loihi_32chip', '--timesteps', '10', '--cache', cache, '--json']);
   expect(r.code, r.err).toBe(0);
   const rows = (JSON.parse(r.out) as { rows: Row[] }).rows;
   const at = (target: string, variant: string) => rows.find((x) => x.target === target && x.variant === variant)!;
@@ -35,5 +38,9 @@ it('lenet5 --ptq: binary cheapest, f32/i16 most accurate, i8 the knee', () => {
   expect(i8.energy_j!).toBeLessThan((2 / 3) * f32.energy_j!);
   expect(f32.accuracy - binary.accuracy).toBeGreaterThan(0.2);
   expect(f32.accuracy).toBeGreaterThan(0.8);
-  expect(rows.filter((x) => x.target === 'loihi_32chip').every((x) => x.error === 'not spiking: needs conversion (kiln convert)')).toBe(true);
-}, 120_000);
+  const loihi = rows.filter((x) => x.target === 'loihi_32chip');
+  expect(loihi.map((x) => x.variant)).toEqual(['f32', 'i16', 'i8', 'ternary', 'binary'].map((v) => `${v} → SNN T=10`));
+  expect(loihi.every((x) => x.energy_j! > 0)).toBe(true);
+  expect(Math.abs(loihi[0]!.accuracy - f32.accuracy)).toBeLessThan(0.04);
+  expect(loihi.some((x) => x.pareto)).toBe(true);
+}, 240_000);

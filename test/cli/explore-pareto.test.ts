@@ -50,17 +50,46 @@ describe('variant lists', () => {
   });
 });
 
-describe('--precision auto: wider first and last layers', () => {
-  it('one mix per pair of choices, the ends wider than the middle', async () => {
+describe('--precision auto: a greedy per-layer search, first and last layers kept at i8 or wider', () => {
+  it('narrows one layer one step at a time, the one that loses least accuracy per bit operation saved', async () => {
     const { prepare } = await import('../../runtime/train/setup.ts');
-    const { mixedVariants, precisionMap } = await import('../../cli/explore/variants.ts');
+    const { greedyMixes, bitOps } = await import('../../cli/explore/greedy.ts');
+    const { precisionMap, variantModule } = await import('../../cli/explore/variants.ts');
     const m = prepare('examples/lenet5.kiln').module;
-    const mixes = mixedVariants(m, ['f32', 'i8', 'binary'], [undefined]);
-    expect(mixes.map((v) => v.label)).toEqual(['i8 (f32 ends)', 'binary (f32 ends)', 'binary (i8 ends)']);
-    const map = precisionMap(m, mixes[2]!);
-    const layers = Object.values(map);
-    expect(layers.map((l) => l.weights!.dtype)).toEqual(['i8', 'binary', 'binary', 'binary', 'i8']);
-    // A layer's output is as wide as what reads it: the first i8 layer feeds binary layers, the last keeps its scores i8.
-    expect(layers.map((l) => l.activations!.dtype)).toEqual(['binary', 'binary', 'binary', 'i8', 'i8']);
+    // A made-up sensitivity: narrowing conv2 (layer 1) costs 20 points per step, any other layer 0.01 point.
+    const accuracy = (v: { layers: string[] }) => 0.99 - v.layers.reduce((a, p, i) => a + ({ f32: 0, i8: 1, binary: 2 } as Record<string, number>)[p]! * (i === 1 ? 0.2 : 1e-4), 0);
+    const seen: string[] = [];
+    const path = greedyMixes(m, ['f32', 'i8', 'binary'], undefined, accuracy, (v) => seen.push(v.label));
+    // Every step changes exactly one layer by one step narrower, and saves bit operations.
+    const all = ['f32/f32/f32/f32/f32', ...seen].map((l) => (l.includes('/') ? l : Array(5).fill(l).join('/')).split('/'));
+    const rank = { f32: 0, i8: 1, binary: 2 } as Record<string, number>;
+    for (let k = 1; k < all.length; k++) {
+      const diff = all[k]!.map((p, i) => rank[p]! - rank[all[k - 1]![i]!]!);
+      expect(diff.filter((d) => d !== 0)).toEqual([1]);
+    }
+    const cost = (l: string[]) => bitOps(variantModule(m, { label: '', layers: l as never, dropout: undefined }));
+    for (let k = 1; k < all.length; k++) expect(cost(all[k]!)).toBeLessThan(cost(all[k - 1]!));
+    // conv2, the sensitive layer, is the last to narrow; the ends stop at i8.
+    expect(all.at(-1)).toEqual(['i8', 'binary', 'binary', 'binary', 'i8']);
+    expect(all.at(-2)![1]).toBe('i8');
+    expect(all.slice(0, -2).every((l) => l[1] === 'f32')).toBe(true);
+    expect(all.every((l) => l[0] !== 'binary' && l[4] !== 'binary')).toBe(true);
+    // Only the mixes are returned (the uniform i8 step is already a variant of its own).
+    expect(path.every((v) => v.label.includes('/'))).toBe(true);
+    expect(path.map((v) => v.label)).toEqual(seen.filter((l) => l.includes('/')));
+    // A mix's layers as it declares them: the i8 ends around binary layers.
+    expect(Object.values(precisionMap(m, path.at(-1)!)).map((l) => l.weights!.dtype)).toEqual(['i8', 'binary', 'binary', 'binary', 'i8']);
+  });
+
+  it('leaves batch norm at the widest choice and keeps the ends that multiply (binary_mlp\'s first and last dense) at i8', async () => {
+    const { prepare } = await import('../../runtime/train/setup.ts');
+    const { greedyMixes } = await import('../../cli/explore/greedy.ts');
+    const { weightLayers } = await import('../../cli/explore/variants.ts');
+    const m = prepare('examples/binary_mlp.kiln').module;
+    const ops = weightLayers(m).map((id) => m.nodes[id]!.op);
+    expect(ops).toEqual(['dense', 'batchnorm', 'dense', 'batchnorm', 'dense', 'batchnorm', 'dense', 'batchnorm']);
+    const path = greedyMixes(m, ['f32', 'i8', 'binary'], undefined, () => 0.9);
+    expect(path.at(-1)!.layers).toEqual(['i8', 'f32', 'binary', 'f32', 'binary', 'f32', 'i8', 'f32']);
+    expect(path.every((v) => v.layers.every((p, i) => ops[i] !== 'batchnorm' || p === 'f32'))).toBe(true);
   });
 });

@@ -32,8 +32,10 @@ describe('kiln explore on a tiny network', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/avx2_laptop \(simd_cpu\), per inference:/);
     expect(r.out).toMatch(/^ {2}\* /m);
-    // Not spiking, so a neuromorphic chip cannot run it; the row says so instead of failing the run.
-    expect(r.out).toMatch(/ binary .*not spiking: needs conversion \(kiln convert\)/);
+    // Not spiking, so on the chip each variant runs converted, at the default step count, which the output states.
+    expect(r.out).toMatch(/ binary → SNN T=25 +\d+\.\d+% +[\d.]+ [µnm]J/);
+    expect(r.out).toMatch(/converted to spiking \(→ SNN\), T = 25 time steps/);
+    expect(r.err).toMatch(/T = 25 time steps, the default; --timesteps T to change/);
     expect(r.err).toMatch(/variant 1\/3 f32/);
     expect(summary(r.err)).toEqual([0, 3, 3]);
     expect(readdirSync(path.join(dir, '.kiln-cache')).filter((f) => f.startsWith('result-'))).toHaveLength(3);
@@ -55,7 +57,15 @@ describe('kiln explore on a tiny network', () => {
     // The cheapest row is always on the front.
     expect(cpu[2]!.pareto).toBe(true);
     const loihi = j.rows.filter((x) => x.target === 'loihi_32chip');
-    expect(loihi.every((x) => x.energy_j === null && x.pareto === false && x.error === 'not spiking: needs conversion (kiln convert)')).toBe(true);
+    expect(loihi.map((x) => x.variant)).toEqual(['f32 → SNN T=25', 'i8 → SNN T=25', 'binary → SNN T=25']);
+    for (const x of loihi) {
+      expect(x.timesteps).toBe(25);
+      expect(x.energy_j as number).toBeGreaterThan(0);
+      expect(x.accuracy as number).toBeGreaterThanOrEqual(0);
+    }
+    // Binary synapses take 1 bit of synapse memory, f32 ones are stored at the chip's 8 (and said so).
+    expect(loihi[2]!.param_bytes as number).toBeLessThan(loihi[0]!.param_bytes as number);
+    expect(r.err).toMatch(/loihi_32chip: stores synaptic weights of at most 8 bits/);
   });
 
   it('resumes a killed run: only the missing variant is computed, from the cached training checkpoint', () => {
@@ -94,7 +104,11 @@ describe('kiln explore: errors', () => {
     [['--target', 'no_such_chip'], /unknown target 'no_such_chip'/],
     [['--target', 'avx2_laptop', '--jobs', '0'], /--jobs takes a whole number ≥ 1/],
     [['--target', 'avx2_laptop', '--dropout', '1'], /--dropout takes drop probabilities/],
-    [['--target', 'avx2_laptop', '--report', 'x.html'], /--report needs the HTML report renderer/],
+    [['--target', 'avx2_laptop', '--chips', '1,2'], /--chips partitions neuromorphic targets onto each chip count; add one/],
+    [['--target', 'loihi_32chip', '--chips', '1,0'], /--chips takes counts from 1 to 4096, not 0/],
+    [['--target', 'loihi_32chip', '--chips', 'two'], /--chips takes chip counts separated by commas/],
+    [['--target', 'avx2_laptop', '--timesteps', '10'], /--timesteps sets the spiking conversion for neuromorphic targets, and there is none to do/],
+    [['--target', 'avx2_laptop', '--report', '/no/such/dir/x.html'], /--report .* the directory .* does not exist/],
     [['--target', 'avx2_laptop', '--only', 'i4'], /--only names a variant: f32, i16, i8, ternary, binary; not 'i4'/],
   ])('%j is a usage error (exit 2)', (args, message) => {
     const r = run(...args);
@@ -114,7 +128,8 @@ describe('kiln explore --jobs 2 --ptq (worker processes, from the dist bundle)',
   it('computes the variants in workers and prints the same table as a run in one process', async () => {
     const dir = tempFiles({ 'tiny.kiln': NET });
     const file = path.join(dir, 'tiny.kiln');
-    const args = ['explore', file, '--precision', 'f32,i8,binary', '--target', 'avx2_laptop', '--ptq', '--json'];
+    // A neuromorphic target too: the workers convert each variant to spiking as the parent would.
+    const args = ['explore', file, '--precision', 'f32,i8,binary', '--target', 'avx2_laptop', '--target', 'loihi_1chip', '--timesteps', '8', '--ptq', '--json'];
     const r = await runKilnProcess([...args, '--jobs', '2', '--cache', path.join(dir, 'jobs')]);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/3 variants, 0 from the cache, 3 computed/);

@@ -53,7 +53,7 @@ describe('train blocks', () => {
   it('reports unknown data sets, optimizers and losses, and out-of-range integers, each once', () => {
     const diags = checkText(mlp + 'train mlp {\n  data cifar(train = 10)\n  optimizer rmsprop(lr = 1)\n  loss l2\n  epochs 0\n  seed -1\n  epoch 3\n}\n').diagnostics;
     expectDiagnostics(diags, [
-      { code: 'property-value', line: 7, col: 8, message: '`data` must be one of mnist(…), mnist_masks(…), iris(…), sequence(…), sequential_mnist(…), slow_signal(…), sotu(…), not `cifar`' },
+      { code: 'property-value', line: 7, col: 8, message: '`data` must be one of mnist(…), mnist_masks(…), iris(…), sequence(…), sequential_mnist(…), psmnist(…), slow_signal(…), sotu(…), not `cifar`' },
       { code: 'property-value', line: 8, col: 13, message: '`optimizer` must be one of sgd(…), adam(…), ebp(…), coordinate_descent(…), not `rmsprop`' },
       { code: 'property-value', line: 9, col: 8, message: '`loss` must be one of cross_entropy, mse, not `l2`' },
       { code: 'property-value', line: 10, col: 10, message: '`epochs` expects an integer ≥ 1 but found `0`' },
