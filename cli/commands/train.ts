@@ -6,7 +6,7 @@ import { loadData } from '../../runtime/data/index.ts';
 import { deltaActivity, formatDeltaActivity } from './delta-summary.ts';
 import { formatSigmaDeltaActivity, sigmaDeltaActivity } from './sigma-delta-summary.ts';
 import { train, type TrainConfig } from '../../runtime/train.ts';
-import { epochJson, formatEpoch, progressBar } from '../../runtime/train/progress.ts';
+import { epochJson, formatEpoch, progressBar, progressLines } from '../../runtime/train/progress.ts';
 import { prepare } from '../../runtime/train/setup.ts';
 
 export interface TrainArgs {
@@ -53,7 +53,7 @@ export function runTrain(a: TrainArgs, io: CommandIo): number {
   const config = p.config!;
   const data = loadData(config.data.name, config.data.args);
   const total = epochs ?? config.epochs;
-  const bar = io.tty ? progressBar(io.err) : undefined;
+  const bar = io.tty ? progressBar(io.err) : progressLines(io.err);
   if (!a.json) {
     io.out(`training ${p.module.name} on ${config.data.name} (${data.train.count} train, ${data.test.count} test), ` +
       `batch ${(p.module.nodes[p.module.inputs[0]!]!.attrs.shape as number[])[0]}, ${config.optimizer.kind}(lr = ${config.optimizer.lr}), ${total} epoch${total === 1 ? '' : 's'}${numerics(config)}\n`);
@@ -62,13 +62,13 @@ export function runTrain(a: TrainArgs, io: CommandIo): number {
     epochs, seed,
     resume: a.resume,
     checkpoint: a.checkpoint ?? a.resume,
-    onBatch: bar ? (b) => bar.update(b) : undefined,
+    onBatch: (b) => bar.update(b),
     onEpoch: (e) => {
-      bar?.clear();
+      bar.clear();
       io.out((a.json ? epochJson(e) : formatEpoch(e, total)) + '\n');
     },
   });
-  bar?.clear();
+  bar.clear();
   if (r.epochsRun === 0) io.err(`kiln train: the checkpoint already holds ${r.history.length} of ${total} epochs; nothing to do (raise --epochs to train further)\n`);
   else if (!a.json) {
     const last = r.history[r.history.length - 1]!;

@@ -1,6 +1,7 @@
 /**
  * Training output: a one-line progress bar for terminals (redrawn in place with a carriage
- * return, at most ten times a second), and the per-epoch summaries for people and for programs.
+ * return, at most ten times a second), plain progress lines for logs, and the per-epoch summaries
+ * for people and for programs.
  */
 import type { BatchProgress } from '../train.ts';
 import type { EpochReport } from './state.ts';
@@ -43,6 +44,24 @@ export function progressBar(write: (s: string) => void, now: () => number = () =
       if (shown) write('\r\x1b[K');
       shown = false;
     },
+  };
+}
+
+/**
+ * For stderr that is a file or a pipe (a log, CI): a carriage-return bar would pile up as one
+ * endless line, and nothing at all leaves a long epoch silent for minutes. One plain line every
+ * `everyMs` (30 s by default), none in an epoch that ends sooner, so short runs stay quiet.
+ */
+export function progressLines(write: (s: string) => void, everyMs = 30_000, now: () => number = () => performance.now()): ProgressBar {
+  let last = now();
+  return {
+    update(p) {
+      const t = now();
+      if (t - last < everyMs || p.batch === p.batches) return;
+      last = t;
+      write(`${formatProgress(p)}\n`);
+    },
+    clear() {},
   };
 }
 

@@ -1,6 +1,6 @@
 /** The terminal progress bar and the per-epoch lines of `kiln train`. */
 import { describe, expect, it } from 'vitest';
-import { epochJson, formatEpoch, formatProgress, progressBar } from '../../../runtime/train/progress.ts';
+import { epochJson, formatEpoch, formatProgress, progressBar, progressLines } from '../../../runtime/train/progress.ts';
 
 const at = (batch: number, seconds: number) => ({ epoch: 2, epochs: 5, batch, batches: 125, loss: 0.31416, seconds, samples: batch * 64 });
 
@@ -27,6 +27,34 @@ describe('progress bar', () => {
     expect(writes.at(-1)).toContain('125/125');
     bar.clear();
     expect(writes.at(-1)).toBe('\r\x1b[K');
+  });
+});
+
+describe('progress lines for logs', () => {
+  it('one whole line per 30 s, none at the last batch (the epoch line follows), no carriage returns', () => {
+    const writes: string[] = [];
+    let now = 0;
+    const lines = progressLines((s) => writes.push(s), 30_000, () => now);
+    // 125 batches, one a second: lines at 30, 60, 90 and 120 s.
+    for (let b = 1; b <= 125; b++) {
+      now += 1000;
+      lines.update(at(b, now / 1000));
+    }
+    expect(writes.map((w) => w.match(/ (\d+)\/125 /)![1])).toEqual(['30', '60', '90', '120']);
+    expect(writes.every((w) => w.endsWith('\n') && !w.includes('\r'))).toBe(true);
+    lines.clear();
+    expect(writes).toHaveLength(4);
+  });
+
+  it('an epoch shorter than the interval writes nothing', () => {
+    const writes: string[] = [];
+    let now = 0;
+    const lines = progressLines((s) => writes.push(s), 30_000, () => now);
+    for (let b = 1; b <= 125; b++) {
+      now += 100;
+      lines.update(at(b, now / 1000));
+    }
+    expect(writes).toEqual([]);
   });
 });
 
