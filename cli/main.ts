@@ -428,7 +428,8 @@ With --target T (a neuromorphic preset such as loihi_1chip or loihi_32chip, or F
 neurons go to cores under every per-core limit (neurons, input axons, output axons, synapse
 memory), cores to chips and tiles, minimising spike messages (one per spike per destination core),
 and the summary gives cores and chips used, messages within a core / across cores / across chips,
-the use of every limit, and energy and latency from the neuromorphic cost model. A METIS graph
+the edge cut (synapse edges across cores, weighted by spikes: to compare with gpmetis, not
+minimised), the use of every limit, and energy and latency from the neuromorphic cost model. A METIS graph
 has no synapse directions: onto a target it is split by edge cut under the neuron limit only.
 Without a target, --parts K gives a plain balanced K-way partition of a METIS or hMETIS file
 (edge cut for graphs, messages for hypergraphs), written like gpmetis's output.
