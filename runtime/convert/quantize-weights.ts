@@ -15,7 +15,7 @@
  * Biases stay real numbers (Loihi keeps them as a mantissa with its own exponent); Kiln does
  * not round them.
  */
-import { isPrecisionName, type Precision } from '../../compiler/ir/dtype.ts';
+import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Node, NodeId } from '../../compiler/ir/module.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { symmetricScale } from '../kernels/quant-int8.ts';
@@ -24,7 +24,7 @@ import type { ConvertedNetwork } from './snn.ts';
 export const WEIGHT_PRECISIONS = ['f32', 'i8'] as const;
 export type WeightPrecision = (typeof WEIGHT_PRECISIONS)[number];
 
-export const isWeightPrecision = (s: string): s is WeightPrecision => isPrecisionName(s) && (WEIGHT_PRECISIONS as readonly string[]).includes(s);
+export const isWeightPrecision = (s: string): s is WeightPrecision => (WEIGHT_PRECISIONS as readonly string[]).includes(s);
 
 const I8_MAX = 127;
 /** Ops a current passes through unchanged in kind: a positive scale commutes with each of them. */
