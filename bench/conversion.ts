@@ -5,7 +5,8 @@
  * on 256 training digits; lenet5 with max pooling over spikes, the default, and with average
  * pooling), and evaluated at T = 10, 25, 50, 100, 200 from one 200-step run each.
  * About an hour on a shared core, mostly lenet5's 200-step runs; run it by name:
- * `npx tsx bench/conversion.ts [--mlp-only]`. The table goes into docs/conversion.md.
+ * `npx tsx bench/conversion.ts [--mlp-only] [--weights i8]`. The table goes into docs/conversion.md;
+ * `--weights i8` converts with 8-bit integer weights (kiln convert --weights i8) instead of f32.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -16,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'kiln-conversion-'));
 const STEPS = '10,25,50,100,200';
+const at = process.argv.indexOf('--weights');
+const WEIGHTS = at >= 0 ? process.argv[at + 1]! : 'f32';
 
 /** How each network is trained and evaluated: few epochs and, for lenet5, the first 500 test digits, to keep CPU time down. */
 const RUNS = [
@@ -45,7 +48,7 @@ for (const r of RUNS) {
     kiln(['train', r.file, '--epochs', String(r.epochs), '--checkpoint', ckpt]);
     trained.set(r.file, ckpt);
   }
-  const j = JSON.parse(kiln(['convert', r.file, '--checkpoint', ckpt, '--timesteps', '50', '--maxpool', r.maxpool,
+  const j = JSON.parse(kiln(['convert', r.file, '--checkpoint', ckpt, '--timesteps', '50', '--maxpool', r.maxpool, '--weights', WEIGHTS,
     '--out', path.join(dir, `${r.name.replace(/\W+/g, '_')}_snn.kiln`), '--evaluate', STEPS, '--limit', String(r.limit), '--json']));
   const snn = (j.snn_accuracy as { accuracy: number }[]).map((a) => pct(a.accuracy));
   console.log(`| ${r.name} (${r.epochs}, ${j.test_samples}) | ${pct(j.ann_accuracy)} | ${j.avgpool_ann_accuracy === undefined ? '—' : pct(j.avgpool_ann_accuracy)} | ${snn.join(' | ')} |`);

@@ -244,7 +244,8 @@ ternary weights run through integer kernels with static scales.
   --json             {"network", "input", "samples", "accuracy", "correct", "predictions"[, "outputs"]}
   --limit N          only the first N samples
   --emulate          run i8/i16/binary/ternary layers as training does (f32 fake quantization)
-                     instead of through their integer kernels (docs/precision.md#execution)
+                     instead of through their integer kernels (docs/precision.md#execution);
+                     always so for a spiking network, whose analog input stays f32
   --set NAME=VALUE   override a network parameter`,
     flags: { '--checkpoint': { value: true }, '--input': { value: true }, '--json': {}, '--limit': { value: true }, '--emulate': {}, '--set': { value: true, repeat: true } },
     async load() {
@@ -305,7 +306,7 @@ See docs/precision.md, "Post-training quantization".
   },
   convert: {
     summary: 'convert a trained ReLU network (ANN) to a spiking network of integrate-and-fire neurons',
-    usage: 'kiln convert FILE[:NETWORK] --checkpoint PATH --timesteps T --out SNN.kiln [--normalize percentile:P|max] [--calibrate DATA] [--samples N] [--maxpool spike|avg] [--evaluate T1,T2,…] [--limit N] [--json] [--set NAME=VALUE]…',
+    usage: 'kiln convert FILE[:NETWORK] --checkpoint PATH --timesteps T --out SNN.kiln [--normalize percentile:P|max] [--calibrate DATA] [--samples N] [--maxpool spike|avg] [--weights f32|i8] [--evaluate T1,T2,…] [--limit N] [--json] [--set NAME=VALUE]…',
     help: `Converts the trained f32 network in FILE with the weights in PATH to a spiking network
 (Rueckauer et al. 2017): each relu becomes a lif layer with decay 1 (integrate-and-fire) and reset
 by subtraction, whose threshold is the chosen percentile of that layer's positive activations on
@@ -323,6 +324,10 @@ then prints the test accuracy of the ANN and of the SNN. See docs/conversion.md.
   --samples N         calibration samples (default 256)
   --maxpool M         spike (default): max pooling stays, over each step's spikes (an OR);
                       avg: max pooling becomes average pooling, linear in the rates
+  --weights W         f32 (default): the trained weights as they are; i8: 8-bit integers in
+                      [−127, 127] as a Loihi core holds them, one scale per layer folded into the
+                      threshold (and bias) of the lif layer it drives. The report, SNN.kiln
+                      (weights = i8 on each layer) and the checkpoint say which was written
   --evaluate LIST     step counts to report accuracy at, e.g. 10,25,50,100,200 (default: T),
                       all from one run of the largest
   --limit N           evaluate on the first N test samples only
@@ -330,7 +335,7 @@ then prints the test accuracy of the ANN and of the SNN. See docs/conversion.md.
   --set NAME=VALUE    override a network parameter of the ANN`,
     flags: {
       '--checkpoint': { value: true }, '--timesteps': { value: true }, '--out': { value: true }, '--normalize': { value: true }, '--calibrate': { value: true },
-      '--samples': { value: true }, '--maxpool': { value: true }, '--evaluate': { value: true }, '--limit': { value: true }, '--json': {}, '--set': { value: true, repeat: true },
+      '--samples': { value: true }, '--maxpool': { value: true }, '--weights': { value: true }, '--evaluate': { value: true }, '--limit': { value: true }, '--json': {}, '--set': { value: true, repeat: true },
     },
     async load() {
       const { runConvert } = await import('./commands/convert.ts');
@@ -338,7 +343,7 @@ then prints the test accuracy of the ANN and of the SNN. See docs/conversion.md.
         const v = (f: string) => args.flags.get(f)?.[0];
         return runConvert({
           source: single(args.positional, 'convert'), checkpoint: v('--checkpoint'), timesteps: v('--timesteps'), normalize: v('--normalize'),
-          calibrate: v('--calibrate'), samples: v('--samples'), maxpool: v('--maxpool'), out: v('--out'), evaluate: v('--evaluate'), limit: v('--limit'),
+          calibrate: v('--calibrate'), samples: v('--samples'), maxpool: v('--maxpool'), weights: v('--weights'), out: v('--out'), evaluate: v('--evaluate'), limit: v('--limit'),
           json: args.flags.has('--json'), overrides: parseOverrides(args.flags.get('--set'), 'convert'),
         }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
       };
@@ -428,7 +433,8 @@ With --target T (a neuromorphic preset such as loihi_1chip or loihi_32chip, or F
 neurons go to cores under every per-core limit (neurons, input axons, output axons, synapse
 memory), cores to chips and tiles, minimising spike messages (one per spike per destination core),
 and the summary gives cores and chips used, messages within a core / across cores / across chips,
-the use of every limit, and energy and latency from the neuromorphic cost model. A METIS graph
+the edge cut (synapse edges across cores, weighted by spikes: to compare with gpmetis, not
+minimised), the use of every limit, and energy and latency from the neuromorphic cost model. A METIS graph
 has no synapse directions: onto a target it is split by edge cut under the neuron limit only.
 Without a target, --parts K gives a plain balanced K-way partition of a METIS or hMETIS file
 (edge cut for graphs, messages for hypergraphs), written like gpmetis's output.

@@ -13,6 +13,7 @@ import { classAxis } from '../../runtime/autodiff/class-axis.ts';
 import { compileConverted } from '../../runtime/convert/compile-snn.ts';
 import { emitKiln } from '../../runtime/convert/emit-kiln.ts';
 import { type MaxpoolMode, prepareAnn } from '../../runtime/convert/prepare-ann.ts';
+import { isWeightPrecision, quantizeSnnWeights, WEIGHT_PRECISIONS } from '../../runtime/convert/quantize-weights.ts';
 import { buildSnn, thresholdLayers } from '../../runtime/convert/snn.ts';
 import { calibrateScales, formatNormalization, parseNormalization } from '../../runtime/convert/thresholds.ts';
 import { DATA_SPLIT, loadData } from '../../runtime/data/index.ts';
@@ -32,6 +33,7 @@ export interface ConvertArgs {
   calibrate?: string;
   samples?: string;
   maxpool?: string;
+  weights?: string;
   out?: string;
   evaluate?: string;
   limit?: string;
@@ -56,6 +58,8 @@ export function runConvert(a: ConvertArgs, io: CommandIo): number {
   if (!normalize) throw usage(`--normalize takes max or percentile:P with 0 < P ≤ 100 (e.g. percentile:99.9), not '${a.normalize}'`);
   const maxpool = (a.maxpool ?? 'spike') as MaxpoolMode;
   if (maxpool !== 'avg' && maxpool !== 'spike') throw usage(`--maxpool takes spike (max pooling over each step's spikes) or avg (average pooling instead), not '${a.maxpool}'`);
+  const weightPrecision = a.weights ?? 'f32';
+  if (!isWeightPrecision(weightPrecision)) throw usage(`--weights takes ${WEIGHT_PRECISIONS.join(' (the default, as trained) or ')} (8-bit integers, one scale per layer folded into the thresholds), not '${a.weights}'`);
   const samples = wholeNumber('convert', '--samples', a.samples, 1) ?? 256;
   const limit = wholeNumber('convert', '--limit', a.limit, 1);
   const steps = stepList(a.evaluate, timesteps);
@@ -82,12 +86,16 @@ export function runConvert(a: ConvertArgs, io: CommandIo): number {
   const scales = calibrateScales(ann.module, ann.weights, calibration, thresholdLayers(ann.module), normalize, { samples, onProgress: progress('calibrating') });
   if (io.tty) io.err('\r\x1b[K');
   const snn = buildSnn(ann, scales, timesteps);
+  const quantized = weightPrecision === 'i8' ? quantizeSnnWeights(snn) : undefined;
+  const weightsText = quantized
+    ? 'i8, integers in [−127, 127]; each layer\'s scale (max |w| / 127) is folded into the threshold and bias of the lif layer it drives, so currents count weight steps'
+    : 'f32, as trained (--weights i8 for 8-bit integers)';
   const used = Math.min(samples, calibration.count);
   const calText = `${used} samples of ${calName}:${split?.[2] ?? 'train'}`;
   const text = emitKiln(snn.module, snn.layers, {
     source: a.source, checkpoint: a.checkpoint, calibration: calText,
     thresholds: normalize.kind === 'max' ? 'the largest activation' : `the ${normalize.p}th percentile of the positive activations`,
-    changes: ann.changes,
+    changes: ann.changes, weights: weightsText,
   }, p.train);
 
   // The generated text must compile to a network that takes exactly these weights before anything is written.
@@ -97,7 +105,7 @@ export function runConvert(a: ConvertArgs, io: CommandIo): number {
     network: compiled.module.name, epoch: 0, seed: checkpoint.seed, params: paramMap(snnWeights), optimizer: { step: 0, slots: new Map() },
     extra: {
       shapes: Object.fromEntries(Object.entries(snnWeights).flatMap(([id, ps]) => Object.entries(ps).map(([n, t]) => [paramKey(id, n), t.shape]))),
-      convert: { from: a.source, checkpoint: a.checkpoint, normalize: formatNormalization(normalize), calibration: calText, maxpool },
+      convert: { from: a.source, checkpoint: a.checkpoint, normalize: formatNormalization(normalize), calibration: calText, maxpool, weights: weightPrecision },
     },
     preprocess: checkpoint.preprocess,
   });
@@ -121,7 +129,9 @@ export function runConvert(a: ConvertArgs, io: CommandIo): number {
   if (a.json) {
     io.out(JSON.stringify({
       network: p.module.name, snn: compiled.module.name, out: a.out, checkpoint: ckptOut, timesteps, normalize: formatNormalization(normalize),
-      calibration: calText, maxpool, changes: ann.changes, thresholds, test_samples: count,
+      calibration: calText, maxpool, weights: weightPrecision, changes: ann.changes, thresholds,
+      ...(quantized ? { weight_scales: quantized.map((q) => ({ layer: q.layer, lif: q.lif, scale: q.scale, threshold_f32: q.threshold.from, threshold: q.threshold.to })) } : {}),
+      test_samples: count,
       ann_accuracy: test ? annAccuracy : null, ...(preparedAccuracy !== undefined ? { avgpool_ann_accuracy: preparedAccuracy } : {}),
       ...(segmentation ? { ann_iou: iou(annEval?.overlap?.iou) } : {}),
       snn_accuracy: steps.map((t, i) => ({ timesteps: t, accuracy: snnAccuracy[i] ?? null, ...(segmentation ? { iou: iou(scores?.iou?.[i]) } : {}) })),
@@ -130,6 +140,7 @@ export function runConvert(a: ConvertArgs, io: CommandIo): number {
   }
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   io.out(`${p.module.name} → ${compiled.module.name}: ${snn.layers.length} integrate-and-fire layers, thresholds ${formatNormalization(normalize)} on ${calText}\n`);
+  io.out(`  weights ${weightsText}\n`);
   for (const c of ann.changes) io.out(`  ${c}\n`);
   for (const l of snn.layers) io.out(`  ${l.name.padEnd(16)} threshold ${String(l.threshold).padEnd(10)} from \`${l.from}\`${l.output ? ' (output)' : ''}\n`);
   if (test) {

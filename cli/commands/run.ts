@@ -64,7 +64,11 @@ export function runRun(a: RunArgs, io: CommandIo): number {
   }
   // Quantized layers run through their integer kernels (runtime/lowered/precision) unless asked not to.
   let run: ((inputs: Inputs) => Tensor) | undefined;
-  if (!a.emulate && hasLoweredLayer(module)) {
+  // A spiking network's layers read 0/1 spikes, which integer kernels would take exactly, but its
+  // first layer reads the analog input as a current, which they would cut to 8 bits: a converted
+  // SNN's weights are 8-bit (kiln convert --weights i8), its input is not.
+  const spiking = module.timesteps > 1;
+  if (!a.emulate && !spiking && hasLoweredLayer(module)) {
     const exec = integerExecution(module, weights, checkpoint.params, p.config ? () => loadData(p.config!.data.name, p.config!.data.args).train : undefined);
     if (exec.calibrated.length) io.warn([warning('run', `calibrated ${exec.calibrated.join(', ')} on the first ${CALIBRATION_SAMPLES} training samples (max |x|): the checkpoint has no static scales for them`, undefined, 'store them with kiln quantize to fix them in the checkpoint')]);
     run = exec.run;

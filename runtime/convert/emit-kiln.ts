@@ -22,6 +22,8 @@ export interface Provenance {
   /** e.g. "256 samples of mnist:train". */
   calibration: string;
   changes: readonly string[];
+  /** What the weights are, e.g. "f32, as trained"; said in the header so no reader has to guess. */
+  weights: string;
 }
 
 function attrList(n: Node): string[] {
@@ -50,6 +52,17 @@ function trainBlock(name: string, t: TrainDescription): string {
   return `\n# Copied from the ANN's train block: the data set \`kiln run\` and \`kiln train\` use.\ntrain ${name} {\n${props.join('\n')}\n}\n`;
 }
 
+/** A sentence as comment lines of at most 100 columns, so the header reads like the lines above it. */
+function commentLines(text: string): string[] {
+  const out: string[] = [];
+  let line = '#';
+  for (const word of text.split(' ')) {
+    if (line.length > 1 && line.length + 1 + word.length > 100) { out.push(line); line = '#'; }
+    line += ' ' + word;
+  }
+  return [...out, line];
+}
+
 export function emitKiln(m: Module, layers: readonly SpikingLayer[], p: Provenance, train?: TrainDescription): string {
   const lifs = new Map(layers.map((l) => [l.name, l]));
   const batch = m.params.batch;
@@ -63,6 +76,7 @@ export function emitKiln(m: Module, layers: readonly SpikingLayer[], p: Provenan
     `# Each lif threshold is ${p.thresholds} of the ANN layer it replaces,`,
     `# measured on ${p.calibration}; each weighted layer's weights are multiplied by the threshold`,
     '# of the spiking layer they read (biases kept), so every current is in the ANN\'s units.',
+    ...commentLines(`Weights: ${p.weights}.`),
     ...p.changes.map((c) => `#   ${c}`),
     `network ${m.name}(${Object.entries(m.params).map(([k, v]) => `${k} = ${v}`).join(', ')}) {`,
     '  timesteps T',

@@ -35,6 +35,7 @@ describe('kiln convert: bad command lines are exit 2 before any work', () => {
     [['--out', out, '--normalize', 'mean'], /--normalize takes max or percentile:P/],
     [['--out', out, '--normalize', 'percentile:0'], /--normalize takes/],
     [['--out', out, '--maxpool', 'min'], /--maxpool takes spike/],
+    [['--out', out, '--weights', 'i4'], /--weights takes f32 \(the default, as trained\) or i8/],
     [['--out', out, '--evaluate', '10,x'], /--evaluate takes step counts/],
     [['--out', out, '--calibrate', 'cifar:train'], /--calibrate takes a data set split/],
     [['--out', path.join(dir, 'snn.txt')], /name ending in \.kiln/],
@@ -121,5 +122,32 @@ describe('kiln convert writes an SNN the other commands take', () => {
     const tuned = runMain(['train', out, '--resume', snnCkpt, '--epochs', '1', '--checkpoint', path.join(dir, 'tuned.ckpt')]);
     expect(tuned.code, tuned.err).toBe(0);
     expect(tuned.out).toMatch(/epoch 1\/1/);
+  });
+});
+
+describe('kiln convert --weights i8', () => {
+  it('writes integer weights and weights = i8 layers, which kiln run uses as they are and kiln estimate prices as 8 bits without a warning', () => {
+    const i8Out = path.join(dir, 'iris_i8.kiln'), i8Ckpt = path.join(dir, 'iris_i8.ckpt');
+    const r = convert('--out', i8Out, '--samples', '60', '--evaluate', '20', '--weights', 'i8', '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.weights).toBe('i8');
+    // Each layer's scale went into its lif: the new threshold is the old one over the scale, rounded.
+    for (const q of j.weight_scales as { scale: number; threshold_f32: number; threshold: number }[]) expect(q.threshold).toBe(Math.max(1, Math.round(q.threshold_f32 / q.scale)));
+    expect(j.thresholds.map((l: { threshold: number }) => l.threshold)).toEqual(j.weight_scales.map((q: { threshold: number }) => q.threshold));
+    const text = readFileSync(i8Out, 'utf8');
+    expect(text).toMatch(/# Weights: i8, integers in \[−127, 127\]/);
+    expect(text).toMatch(/h_dense = dense\(x, units = \d+, weights = i8\)/);
+    const ckptText = runMain(['run', i8Out, '--checkpoint', i8Ckpt, '--input', 'iris:test', '--json']);
+    expect(ckptText.code, ckptText.err).toBe(0);
+    expect(ckptText.err).toBe('');
+    expect(JSON.parse(ckptText.out).accuracy).toBe(j.snn_accuracy[0].accuracy);
+    const est = runMain(['estimate', i8Out, '--target', 'loihi_1chip', '--set', 'batch=1', '--rate', '0.1', '--json']);
+    expect(est.code, est.err).toBe(0);
+    expect(est.err).not.toMatch(/ASSUMES/);
+    expect(JSON.parse(est.out).results[0].summary.weight_bits).toBe(8);
+    // The f32 conversion of the same network is the one that warns.
+    expect(runMain(['estimate', out, '--target', 'loihi_1chip', '--set', 'batch=1', '--rate', '0.1']).err).toMatch(/ASSUMES the weights of `h_dense` \(f32\)/);
+    expect(convert('--out', path.join(dir, 'iris_f32.kiln'), '--samples', '60').out).toMatch(/weights f32, as trained/);
   });
 });

@@ -200,6 +200,26 @@ describe('kiln partition on METIS and hMETIS files', () => {
     expect(svg.err).toMatch(/use an hMETIS hypergraph/);
   }, 60_000);
 
+  it('the summary reports the edge cut beside spike messages, computed by hand on a four-vertex hypergraph', () => {
+    // Nets (first pin sends, weight = spikes per step): 1→{2,3} at 2, 2→4 at 3, 3→4 at 5, 4→1 at 1.
+    // Each vertex holds 3 neurons and a `tiny` core 5, so every vertex has a core of its own and
+    // every synapse edge crosses: (1,2) 2 + (1,3) 2 + (2,4) 3 + (3,4) 5 + (4,1) 1 = 13.
+    const tiny = tempFiles({ 'four.hgr': '4 4 11\n2 1 2 3\n3 2 4\n5 3 4\n1 4 1\n3\n3\n3\n3\n' });
+    writeFileSync(path.join(tiny, 'tiny.kiln'), `import "${path.relative(tiny, path.join(presetsDir, 'loihi-1chip.kiln'))}"\ntarget tiny extends loihi_1chip {\n  limit neurons 5\n}\n`);
+    const args = ['partition', path.join(tiny, 'four.hgr'), '--out', path.join(tiny, 'four.part')];
+    const r = runMain([...args, '--target', `${path.join(tiny, 'tiny.kiln')}:tiny`, '--json']);
+    expect(r.code, r.err).toBe(0);
+    const s = JSON.parse(r.out).summary as { cores_used: number; edge_cut_per_timestep: number };
+    expect(s.cores_used).toBe(4);
+    expect(s.edge_cut_per_timestep).toBe(13);
+    const text = runMain([...args, '--target', `${path.join(tiny, 'tiny.kiln')}:tiny`]);
+    expect(text.out).toMatch(/edge cut +13\.0 .*to compare with gpmetis, not minimised/);
+    // On loihi_1chip all four fit one core: nothing crosses.
+    const one = JSON.parse(runMain([...args, '--target', 'loihi_1chip', '--json']).out).summary as { cores_used: number; edge_cut_per_timestep: number };
+    expect(one.cores_used).toBe(1);
+    expect(one.edge_cut_per_timestep).toBe(0);
+  });
+
   it('a malformed METIS file is an error at file:line:col', () => {
     const bad = tempFiles({ 'bad.graph': '3 2\n2\n1 x\n2\n' });
     const r = runMain(['partition', path.join(bad, 'bad.graph'), '--parts', '2']);

@@ -175,7 +175,7 @@ describe('conversion of unet_small (concat skips, upsample2d, padded convolution
     const ann = prepareAnn(m, w, 'avg');
     const scales = calibrateScales(ann.module, ann.weights, data, thresholdLayers(ann.module), { kind: 'percentile', p: 99 }, { samples: count });
     const snn = buildSnn(ann, scales, 3);
-    const text = emitKiln(snn.module, snn.layers, { source: 'unet_small.kiln', checkpoint: 'u.ckpt', thresholds: 'the 99th percentile', calibration: '2 samples', changes: ann.changes });
+    const text = emitKiln(snn.module, snn.layers, { source: 'unet_small.kiln', checkpoint: 'u.ckpt', thresholds: 'the 99th percentile', calibration: '2 samples', changes: ann.changes, weights: 'f32' });
     const typed = compileText(text).module;
     expect(typed.timesteps).toBe(3);
     expect(Object.values(typed.nodes).filter((n) => n.op === 'lif')).toHaveLength(scales.length);
