@@ -9,7 +9,8 @@ import type { Tensor } from '../tensor.ts';
 import { type ConvGeometry, imagesPerChunk } from './conv-common.ts';
 import { cropImages, padImages, tapOffsets } from './conv-gather.ts';
 import { sgemm } from './gemm.ts';
-import { type GatherTables, wasmGather, wasmMatrixToPlanes, wasmPlanesToMatrix, wasmScatterAdd } from './wasm/conv-gather.ts';
+import { type GatherTables, wasmGather, wasmGatherPanels, wasmMatrixToPlanes, wasmPlanesToMatrix, wasmScatterAdd } from './wasm/conv-gather.ts';
+import { wasmGemmPackedBAt } from './wasm/gemm-f32.ts';
 import { copyIn, f32At, i32At, scratchAlloc, scratchMark, scratchRelease } from './wasm/instance.ts';
 
 interface Layout {
@@ -45,6 +46,17 @@ function fillRows(g: ConvGeometry, l: Layout, count: number): void {
   for (const t of l.tables) t.nrows = count * g.oh;
 }
 
+/** The pixel offset of every output column of `count` images (the rows of fillRows, walked along). */
+function fillPixels(g: ConvGeometry, l: Layout, count: number, at: number): void {
+  const p = i32At(at, count * g.oh * g.ow);
+  for (let b = 0, j = 0; b < count; b++) {
+    for (let y = 0; y < g.oh; y++) {
+      const row = b * l.image + y * g.sh * l.wp;
+      for (let x = 0; x < g.ow; x++) p[j++] = row + x * g.sw;
+    }
+  }
+}
+
 /** Images [n0, n0 + count) of x, padded, into zeroed scratch at `at`. */
 function stageInput(g: ConvGeometry, l: Layout, x: Float32Array, n0: number, count: number, at: number): void {
   const out = f32At(at, count * l.image);
@@ -65,14 +77,17 @@ export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: T
     const l = layout(g), chunk = l.chunk;
     const wAt = copyIn(w.data), bAt = bias ? copyIn(bias.data) : 0;
     const xAt = scratchAlloc(4 * chunk * l.image), yAt = scratchAlloc(4 * chunk * cout * hw);
-    const cols = scratchAlloc(4 * kdim * hw * chunk), prod = scratchAlloc(4 * coutG * hw * chunk);
+    const pix = scratchAlloc(4 * hw * chunk), prod = scratchAlloc(4 * coutG * hw * chunk);
+    const panels = scratchAlloc(4 * kdim * (Math.ceil(hw * chunk / 8) * 8));
     for (let n0 = 0; n0 < n; n0 += chunk) {
       const nc = Math.min(chunk, n - n0), ld = nc * hw;
       stageInput(g, l, x.data, n0, nc, xAt);
-      fillRows(g, l, nc);
+      fillPixels(g, l, nc, pix);
       for (let gi = 0; gi < groups; gi++) {
-        wasmGather(xAt, l.tables[gi]!, cols, ld);
-        gemmAt(coutG, ld, kdim, wAt + 4 * gi * coutG * kdim, false, kdim, cols, false, prod);
+        const t = l.tables[gi]!;
+        wasmGatherPanels(xAt, t.taps, t.ntaps, pix, ld, panels);
+        f32At(prod, coutG * ld).fill(0);
+        wasmGemmPackedBAt(coutG, ld, kdim, wAt + 4 * gi * coutG * kdim, kdim, panels, prod, ld);
         wasmMatrixToPlanes(prod, yAt, nc, cout, gi * coutG, coutG, hw, bAt);
       }
       y.data.set(f32At(yAt, nc * cout * hw), n0 * cout * hw);

@@ -12,6 +12,7 @@ export interface GatherTables { taps: number; ntaps: number; rows: number; nrows
 interface ConvGatherExports {
   gather(img: number, taps: number, ntaps: number, rows: number, nrows: number, ow: number, sw: number, mat: number, ld: number): void;
   scatter_add(img: number, taps: number, ntaps: number, rows: number, nrows: number, ow: number, sw: number, mat: number, ld: number): void;
+  gather_panels(img: number, taps: number, ntaps: number, pix: number, npix: number, dst: number): void;
   planes(nchw: number, mat: number, nimg: number, cout: number, ch0: number, chans: number, hw: number, bias: number, toMat: number): void;
 }
 
@@ -20,6 +21,14 @@ const ex = (): ConvGatherExports => wasmExports<ConvGatherExports>('conv-gather'
 /** mat[q·ld + j] = img[taps[q] + pixel j]. */
 export function wasmGather(img: number, t: GatherTables, mat: number, ld: number): void {
   ex().gather(img, t.taps, t.ntaps, t.rows, t.nrows, t.ow, t.sw, mat, ld);
+}
+
+/**
+ * im2col in the fp32 GEMM's packed B layout: panel P of 8 columns holds, tap by tap, the values
+ * img[taps[q] + pix[8P + s]] (pix: npix i32 float offsets), zero past npix; for wasmGemmPackedBAt.
+ */
+export function wasmGatherPanels(img: number, taps: number, ntaps: number, pix: number, npix: number, dst: number): void {
+  ex().gather_panels(img, taps, ntaps, pix, npix, dst);
 }
 
 /** img[taps[q] + pixel j] += mat[q·ld + j]. */

@@ -73,6 +73,78 @@
     (call $walk (local.get $img) (local.get $taps) (local.get $ntaps) (local.get $rows) (local.get $nrows)
       (local.get $ow) (local.get $sw) (local.get $mat) (local.get $ld) (i32.const 1)))
 
+  ;; im2col straight into the fp32 GEMM's packed B layout (gemm-f32.wat, transB = 2): column j of
+  ;; the column matrix is pixel offset pix[j]; 8-column panel P holds, for each tap q, the 8 values
+  ;; img[taps[q] + pix[8P + s]] (zero past npix), panels ntaps·8 floats apart. Packing the
+  ;; columns was a second pass over a matrix as large as the gather's output; this is one.
+  (func (export "gather_panels") (param $img i32) (param $taps i32) (param $ntaps i32) (param $pix i32)
+    (param $npix i32) (param $dst i32)
+    (local $j i32) (local $q i32) (local $s i32) (local $cnt i32) (local $t i32) (local $p0 i32) (local $v v128)
+    (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $o4 i32) (local $o5 i32) (local $o6 i32) (local $o7 i32)
+    (block $done (loop $panels
+      (br_if $done (i32.ge_u (local.get $j) (local.get $npix)))
+      (local.set $cnt (i32.sub (local.get $npix) (local.get $j)))
+      (local.set $p0 (i32.add (local.get $pix) (i32.shl (local.get $j) (i32.const 2))))
+      (local.set $q (i32.const 0))
+      (if (i32.lt_u (local.get $cnt) (i32.const 8))
+        (then
+          ;; The last, short panel: one value at a time, zeros past npix.
+          (block $e (loop $tap
+            (br_if $e (i32.ge_u (local.get $q) (local.get $ntaps)))
+            (local.set $t (i32.load (i32.add (local.get $taps) (i32.shl (local.get $q) (i32.const 2)))))
+            (v128.store (local.get $dst) (v128.const i32x4 0 0 0 0))
+            (v128.store offset=16 (local.get $dst) (v128.const i32x4 0 0 0 0))
+            (local.set $s (i32.const 0))
+            (block $se (loop $col
+              (br_if $se (i32.ge_u (local.get $s) (local.get $cnt)))
+              (f32.store (i32.add (local.get $dst) (i32.shl (local.get $s) (i32.const 2)))
+                (f32.load (i32.add (local.get $img) (i32.shl (i32.add (local.get $t)
+                  (i32.load (i32.add (local.get $p0) (i32.shl (local.get $s) (i32.const 2))))) (i32.const 2)))))
+              (local.set $s (i32.add (local.get $s) (i32.const 1)))
+              (br $col)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $tap))))
+        (else
+          (local.set $o0 (i32.add (local.get $img) (i32.shl (i32.load (local.get $p0)) (i32.const 2))))
+          (local.set $o7 (i32.add (local.get $img) (i32.shl (i32.load offset=28 (local.get $p0)) (i32.const 2))))
+          ;; Pixel offsets rise strictly, so a span of 7 means 8 adjacent pixels: two vectors a tap.
+          (if (i32.eq (i32.sub (local.get $o7) (local.get $o0)) (i32.const 28))
+            (then
+              (block $e (loop $tap
+                (br_if $e (i32.ge_u (local.get $q) (local.get $ntaps)))
+                (local.set $t (i32.add (local.get $o0)
+                  (i32.shl (i32.load (i32.add (local.get $taps) (i32.shl (local.get $q) (i32.const 2)))) (i32.const 2))))
+                (v128.store (local.get $dst) (v128.load (local.get $t)))
+                (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $t)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+                (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                (br $tap))))
+            (else
+              ;; A panel across pixel rows or images (or strided): eight loads a tap, as two vectors.
+              (local.set $o1 (i32.add (local.get $img) (i32.shl (i32.load offset=4 (local.get $p0)) (i32.const 2))))
+              (local.set $o2 (i32.add (local.get $img) (i32.shl (i32.load offset=8 (local.get $p0)) (i32.const 2))))
+              (local.set $o3 (i32.add (local.get $img) (i32.shl (i32.load offset=12 (local.get $p0)) (i32.const 2))))
+              (local.set $o4 (i32.add (local.get $img) (i32.shl (i32.load offset=16 (local.get $p0)) (i32.const 2))))
+              (local.set $o5 (i32.add (local.get $img) (i32.shl (i32.load offset=20 (local.get $p0)) (i32.const 2))))
+              (local.set $o6 (i32.add (local.get $img) (i32.shl (i32.load offset=24 (local.get $p0)) (i32.const 2))))
+              (block $e (loop $tap
+                (br_if $e (i32.ge_u (local.get $q) (local.get $ntaps)))
+                (local.set $t (i32.shl (i32.load (i32.add (local.get $taps) (i32.shl (local.get $q) (i32.const 2)))) (i32.const 2)))
+                (local.set $v (f32x4.splat (f32.load (i32.add (local.get $o0) (local.get $t)))))
+                (local.set $v (f32x4.replace_lane 1 (local.get $v) (f32.load (i32.add (local.get $o1) (local.get $t)))))
+                (local.set $v (f32x4.replace_lane 2 (local.get $v) (f32.load (i32.add (local.get $o2) (local.get $t)))))
+                (v128.store (local.get $dst) (f32x4.replace_lane 3 (local.get $v) (f32.load (i32.add (local.get $o3) (local.get $t)))))
+                (local.set $v (f32x4.splat (f32.load (i32.add (local.get $o4) (local.get $t)))))
+                (local.set $v (f32x4.replace_lane 1 (local.get $v) (f32.load (i32.add (local.get $o5) (local.get $t)))))
+                (local.set $v (f32x4.replace_lane 2 (local.get $v) (f32.load (i32.add (local.get $o6) (local.get $t)))))
+                (v128.store offset=16 (local.get $dst) (f32x4.replace_lane 3 (local.get $v) (f32.load (i32.add (local.get $o7) (local.get $t)))))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+                (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                (br $tap)))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 8)))
+      (br $panels))))
+
   ;; Between a group's channels [ch0, ch0 + chans) of nimg NCHW images (cout channels of hw
   ;; pixels) and the matrix mat[o·nimg·hw + i·hw + t]. toMat = 1: planes → matrix; toMat = 0:
   ;; matrix → planes, adding bias[ch0 + o] (bias 0: none) to every pixel.
