@@ -7,9 +7,9 @@
  */
 import type { Tensor } from '../tensor.ts';
 import { type ConvGeometry, imagesPerChunk } from './conv-common.ts';
-import { cropImages, padImages, tapOffsets } from './conv-gather.ts';
+import { cropImages, padImages, pixelOffsets, tapOffsets } from './conv-gather.ts';
 import { sgemm } from './gemm.ts';
-import { type GatherTables, wasmGather, wasmGatherPanels, wasmMatrixToPlanes, wasmPlanesToMatrix, wasmScatterAdd } from './wasm/conv-gather.ts';
+import { type GatherTables, wasmGatherPanels, wasmMatrixToPlanes, wasmPlanesToMatrix, wasmScatterAdd } from './wasm/conv-gather.ts';
 import { wasmGemmPackedBAt } from './wasm/gemm-f32.ts';
 import { copyIn, f32At, i32At, scratchAlloc, scratchMark, scratchRelease } from './wasm/instance.ts';
 
@@ -46,15 +46,9 @@ function fillRows(g: ConvGeometry, l: Layout, count: number): void {
   for (const t of l.tables) t.nrows = count * g.oh;
 }
 
-/** The pixel offset of every output column of `count` images (the rows of fillRows, walked along). */
+/** The pixel offset of every output column of `count` images padded side by side, at `at`. */
 function fillPixels(g: ConvGeometry, l: Layout, count: number, at: number): void {
-  const p = i32At(at, count * g.oh * g.ow);
-  for (let b = 0, j = 0; b < count; b++) {
-    for (let y = 0; y < g.oh; y++) {
-      const row = b * l.image + y * g.sh * l.wp;
-      for (let x = 0; x < g.ow; x++) p[j++] = row + x * g.sw;
-    }
-  }
+  i32At(at, count * g.oh * g.ow).set(pixelOffsets(g, { data: new Float32Array(0), hp: l.hp, wp: l.wp }, 0, count));
 }
 
 /** Images [n0, n0 + count) of x, padded, into zeroed scratch at `at`. */
@@ -97,33 +91,46 @@ export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: T
   }
 }
 
-/** dW (accumulated into dw) and dx (written) on the WebAssembly path; conv2d-backward.ts has the formulas. */
-export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | undefined, dw: Tensor | undefined): void {
+/**
+ * dW (accumulated into dw) and dx (written) on the WebAssembly path; conv2d-backward.ts has the
+ * formulas. With `db` (zeroed) and dW wanted, the bias gradient comes out of dW's GEMM as one
+ * more column of B, all ones, when dW's column count leaves room for it in the last 8-column
+ * panel (kdim not a multiple of 8); returns whether it did.
+ */
+export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | undefined, dw: Tensor | undefined,
+  db?: Tensor): boolean {
   const { n, cout, coutG, kdim, groups, oh, ow } = g;
   const hw = oh * ow;
+  const withBias = dw !== undefined && db !== undefined && kdim % 8 !== 0;
+  const dwCols = withBias ? kdim + 1 : kdim;
   const mark = scratchMark();
   try {
     const l = layout(g), chunk = l.chunk;
     const wAt = dx ? copyIn(w.data) : 0;
     const xAt = dw ? scratchAlloc(4 * chunk * l.image) : 0, dxAt = dx ? scratchAlloc(4 * chunk * l.image) : 0;
     const dyAt = scratchAlloc(4 * chunk * cout * hw), dyg = scratchAlloc(4 * coutG * hw * chunk);
-    const cols = scratchAlloc(4 * kdim * hw * chunk);
+    const cols = dx ? scratchAlloc(4 * kdim * hw * chunk) : 0;
+    // dW's B in packed panels (columns = taps, k steps = pixels) and its product, summed over the
+    // chunks in the kernels' memory and copied out once.
+    const pix = dw ? scratchAlloc(4 * hw * chunk) : 0;
+    const panels = dw ? scratchAlloc(4 * Math.ceil(dwCols / 8) * 8 * hw * chunk) : 0;
+    const dwAt = dw ? scratchAlloc(4 * groups * coutG * dwCols) : 0;
+    if (dw) f32At(dwAt, groups * coutG * dwCols).fill(0);
     for (let n0 = 0; n0 < n; n0 += chunk) {
       const nc = Math.min(chunk, n - n0), ld = nc * hw;
       f32At(dyAt, nc * cout * hw).set(dy.data.subarray(n0 * cout * hw, (n0 + nc) * cout * hw));
-      if (dw) stageInput(g, l, x.data, n0, nc, xAt);
-      if (dx) f32At(dxAt, nc * l.image).fill(0);
-      fillRows(g, l, nc);
+      if (dw) { stageInput(g, l, x.data, n0, nc, xAt); fillPixels(g, l, nc, pix); }
+      if (dx) { f32At(dxAt, nc * l.image).fill(0); fillRows(g, l, nc); }
       for (let gi = 0; gi < groups; gi++) {
-        const wOff = gi * coutG * kdim;
+        const wOff = gi * coutG * kdim, t = l.tables[gi]!;
         wasmPlanesToMatrix(dyAt, dyg, nc, cout, gi * coutG, coutG, hw);
         if (dw) {
-          wasmGather(xAt, l.tables[gi]!, cols, ld);
-          sgemm({ m: coutG, n: kdim, k: ld, a: f32At(dyg, coutG * ld), b: f32At(cols, kdim * ld), transB: true, c: dw.data, cOffset: wOff, beta: 1 });
+          wasmGatherPanels(xAt, pix, ld, t.taps, t.ntaps, panels, withBias);
+          wasmGemmPackedBAt(coutG, dwCols, ld, dyg, ld, panels, dwAt + 4 * gi * coutG * dwCols, dwCols);
         }
         if (dx) {
           gemmAt(kdim, ld, coutG, wAt + 4 * wOff, true, kdim, dyg, false, cols);
-          wasmScatterAdd(dxAt, l.tables[gi]!, cols, ld);
+          wasmScatterAdd(dxAt, t, cols, ld);
         }
       }
       if (dx) {
@@ -132,7 +139,15 @@ export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Te
         else cropImages(g, padded, n0, nc, dx.data);
       }
     }
+    if (dw) {
+      const sums = f32At(dwAt, groups * coutG * dwCols);
+      for (let r = 0; r < groups * coutG; r++) {
+        for (let q = 0; q < kdim; q++) dw.data[r * kdim + q]! += sums[r * dwCols + q]!;
+        if (withBias) db!.data[r] = sums[r * dwCols + kdim]!;
+      }
+    }
   } finally {
     scratchRelease(mark);
   }
+  return withBias;
 }
