@@ -46,9 +46,19 @@ function fillRows(g: ConvGeometry, l: Layout, count: number): void {
   for (const t of l.tables) t.nrows = count * g.oh;
 }
 
+/** Pixel tables by geometry and image count: training asks for the same few every minibatch. */
+const pixelTables = new Map<string, Int32Array>();
+
 /** The pixel offset of every output column of `count` images padded side by side, at `at`. */
 function fillPixels(g: ConvGeometry, l: Layout, count: number, at: number): void {
-  i32At(at, count * g.oh * g.ow).set(pixelOffsets(g, { data: new Float32Array(0), hp: l.hp, wp: l.wp }, 0, count));
+  const key = `${count} ${l.image} ${l.wp} ${g.oh} ${g.ow} ${g.sh} ${g.sw}`;
+  let t = pixelTables.get(key);
+  if (!t) {
+    if (pixelTables.size >= 32) pixelTables.clear();
+    t = pixelOffsets(g, { data: new Float32Array(0), hp: l.hp, wp: l.wp }, 0, count);
+    pixelTables.set(key, t);
+  }
+  i32At(at, t.length).set(t);
 }
 
 /** Images [n0, n0 + count) of x, padded, into zeroed scratch at `at`. */
