@@ -1,5 +1,5 @@
 /**
- * conv-gather.wat on operands in the kernels' memory (byte addresses): im2col, col2im and the
+ * conv-gather.wat on operands in the kernels' memory (byte addresses): im2col into packed GEMM panels, col2im and the
  * copies between NCHW planes and a group's [channels, images·pixels] matrix. conv-wasm.ts places
  * the operands; conv-gather.ts holds the JS reference and builds the tables.
  */
