@@ -14,7 +14,8 @@
  * The first epoch of a run includes JIT warm-up; the median of the rest is the steady state.
  *   peers    mlp and lenet5 on the WebAssembly kernels (the default), on the JS kernels, and in
  *            PyTorch on one thread, in CPU seconds per epoch (bench/torch/train_examples.py, the same layers, batch, Adam,
- *            cosine schedule and shifts on the same digits; skipped when torch is absent).
+ *            cosine schedule and shifts on the same digits; skipped when torch is absent); each
+ *            network in its own process (`peers:lenet5` runs one).
  * The first epoch of a run includes JIT warm-up; the median of the rest is the steady state.
  * `npx tsx bench/training.ts [mlp|dropout|lenet|lstm|peers]…` (all but peers by default).
  */
@@ -140,14 +141,21 @@ function printRun(title: string, r: { seconds: number[]; samples: number; steady
 if (import.meta.url === `file://${process.argv[1]}`) {
   const asked = process.argv.slice(2);
   const want = (b: string) => asked.length === 0 || asked.includes(b);
-  if (asked.includes('peers')) {
+  const peers = new Map([['mlp', 4], ['lenet5', 3]]);
+  const onePeer = asked.find((a) => a.startsWith('peers:'))?.slice('peers:'.length);
+  if (onePeer !== undefined) {
+    const r = benchPeers(onePeer, peers.get(onePeer) ?? 3);
+    const t = r.torch === undefined ? '–' : r.torch.toFixed(2);
+    const vs = r.torch === undefined ? '–' : `${(r.torch / r.wasm).toFixed(2)}×`;
+    console.log(`| ${onePeer} | ${r.wasm.toFixed(2)} | ${r.js.toFixed(2)} | ${t} | ${vs} |`);
+  } else if (asked.includes('peers')) {
     console.log('| network (CPU s per epoch, 8,000 digits) | Kiln WASM | Kiln JS | PyTorch (1 thread) | PyTorch ÷ Kiln WASM |');
     console.log('|---|---|---|---|---|');
-    for (const [name, epochs] of [['mlp', 4], ['lenet5', 3]] as const) {
-      const r = benchPeers(name, epochs);
-      const t = r.torch === undefined ? '–' : r.torch.toFixed(2);
-      const vs = r.torch === undefined ? '–' : `${(r.torch / r.wasm).toFixed(2)}×`;
-      console.log(`| ${name} | ${r.wasm.toFixed(2)} | ${r.js.toFixed(2)} | ${t} | ${vs} |`);
+    // Each network in a fresh process, as the PyTorch mirror runs: LeNet-5 trained after the MLP
+    // in one process spent 1.4× the CPU time per epoch, most of it in garbage collection of a
+    // heap that still held the MLP's run (docs/benchmarks.md, issue 15).
+    for (const name of peers.keys()) {
+      spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, `peers:${name}`], { stdio: 'inherit' });
     }
   }
   if (want('mlp')) printRun('MNIST MLP (examples/mlp.kiln), one training epoch of 8,000 samples (goal: under 2 s)', benchTraining());

@@ -7,9 +7,10 @@
  */
 import type { Tensor } from '../tensor.ts';
 import { type ConvGeometry, imagesPerChunk } from './conv-common.ts';
-import { cropImages, padImages, tapOffsets } from './conv-gather.ts';
+import { cropImages, padImages, pixelOffsets, tapOffsets } from './conv-gather.ts';
 import { sgemm } from './gemm.ts';
-import { type GatherTables, wasmGather, wasmMatrixToPlanes, wasmPlanesToMatrix, wasmScatterAdd } from './wasm/conv-gather.ts';
+import { type GatherTables, wasmGatherPanels, wasmMatrixToPlanes, wasmPlanesToMatrix, wasmScatterAdd } from './wasm/conv-gather.ts';
+import { wasmGemmPackedBAt } from './wasm/gemm-f32.ts';
 import { copyIn, f32At, i32At, scratchAlloc, scratchMark, scratchRelease } from './wasm/instance.ts';
 
 interface Layout {
@@ -45,6 +46,21 @@ function fillRows(g: ConvGeometry, l: Layout, count: number): void {
   for (const t of l.tables) t.nrows = count * g.oh;
 }
 
+/** Pixel tables by geometry and image count: training asks for the same few every minibatch. */
+const pixelTables = new Map<string, Int32Array>();
+
+/** The pixel offset of every output column of `count` images padded side by side, at `at`. */
+function fillPixels(g: ConvGeometry, l: Layout, count: number, at: number): void {
+  const key = `${count} ${l.image} ${l.wp} ${g.oh} ${g.ow} ${g.sh} ${g.sw}`;
+  let t = pixelTables.get(key);
+  if (!t) {
+    if (pixelTables.size >= 32) pixelTables.clear();
+    t = pixelOffsets(g, { data: new Float32Array(0), hp: l.hp, wp: l.wp }, 0, count);
+    pixelTables.set(key, t);
+  }
+  i32At(at, t.length).set(t);
+}
+
 /** Images [n0, n0 + count) of x, padded, into zeroed scratch at `at`. */
 function stageInput(g: ConvGeometry, l: Layout, x: Float32Array, n0: number, count: number, at: number): void {
   const out = f32At(at, count * l.image);
@@ -65,14 +81,17 @@ export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: T
     const l = layout(g), chunk = l.chunk;
     const wAt = copyIn(w.data), bAt = bias ? copyIn(bias.data) : 0;
     const xAt = scratchAlloc(4 * chunk * l.image), yAt = scratchAlloc(4 * chunk * cout * hw);
-    const cols = scratchAlloc(4 * kdim * hw * chunk), prod = scratchAlloc(4 * coutG * hw * chunk);
+    const pix = scratchAlloc(4 * hw * chunk), prod = scratchAlloc(4 * coutG * hw * chunk);
+    const panels = scratchAlloc(4 * kdim * (Math.ceil(hw * chunk / 8) * 8));
     for (let n0 = 0; n0 < n; n0 += chunk) {
       const nc = Math.min(chunk, n - n0), ld = nc * hw;
       stageInput(g, l, x.data, n0, nc, xAt);
-      fillRows(g, l, nc);
+      fillPixels(g, l, nc, pix);
       for (let gi = 0; gi < groups; gi++) {
-        wasmGather(xAt, l.tables[gi]!, cols, ld);
-        gemmAt(coutG, ld, kdim, wAt + 4 * gi * coutG * kdim, false, kdim, cols, false, prod);
+        const t = l.tables[gi]!;
+        wasmGatherPanels(xAt, t.taps, t.ntaps, pix, ld, panels);
+        f32At(prod, coutG * ld).fill(0);
+        wasmGemmPackedBAt(coutG, ld, kdim, wAt + 4 * gi * coutG * kdim, kdim, panels, prod, ld);
         wasmMatrixToPlanes(prod, yAt, nc, cout, gi * coutG, coutG, hw, bAt);
       }
       y.data.set(f32At(yAt, nc * cout * hw), n0 * cout * hw);
@@ -82,33 +101,46 @@ export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: T
   }
 }
 
-/** dW (accumulated into dw) and dx (written) on the WebAssembly path; conv2d-backward.ts has the formulas. */
-export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | undefined, dw: Tensor | undefined): void {
+/**
+ * dW (accumulated into dw) and dx (written) on the WebAssembly path; conv2d-backward.ts has the
+ * formulas. With `db` (zeroed) and dW wanted, the bias gradient comes out of dW's GEMM as one
+ * more column of B, all ones, when dW's column count leaves room for it in the last 8-column
+ * panel (kdim not a multiple of 8); returns whether it did.
+ */
+export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | undefined, dw: Tensor | undefined,
+  db?: Tensor): boolean {
   const { n, cout, coutG, kdim, groups, oh, ow } = g;
   const hw = oh * ow;
+  const withBias = dw !== undefined && db !== undefined && kdim % 8 !== 0;
+  const dwCols = withBias ? kdim + 1 : kdim;
   const mark = scratchMark();
   try {
     const l = layout(g), chunk = l.chunk;
     const wAt = dx ? copyIn(w.data) : 0;
     const xAt = dw ? scratchAlloc(4 * chunk * l.image) : 0, dxAt = dx ? scratchAlloc(4 * chunk * l.image) : 0;
     const dyAt = scratchAlloc(4 * chunk * cout * hw), dyg = scratchAlloc(4 * coutG * hw * chunk);
-    const cols = scratchAlloc(4 * kdim * hw * chunk);
+    const cols = dx ? scratchAlloc(4 * kdim * hw * chunk) : 0;
+    // dW's B in packed panels (columns = taps, k steps = pixels) and its product, summed over the
+    // chunks in the kernels' memory and copied out once.
+    const pix = dw ? scratchAlloc(4 * hw * chunk) : 0;
+    const panels = dw ? scratchAlloc(4 * Math.ceil(dwCols / 8) * 8 * hw * chunk) : 0;
+    const dwAt = dw ? scratchAlloc(4 * groups * coutG * dwCols) : 0;
+    if (dw) f32At(dwAt, groups * coutG * dwCols).fill(0);
     for (let n0 = 0; n0 < n; n0 += chunk) {
       const nc = Math.min(chunk, n - n0), ld = nc * hw;
       f32At(dyAt, nc * cout * hw).set(dy.data.subarray(n0 * cout * hw, (n0 + nc) * cout * hw));
-      if (dw) stageInput(g, l, x.data, n0, nc, xAt);
-      if (dx) f32At(dxAt, nc * l.image).fill(0);
-      fillRows(g, l, nc);
+      if (dw) { stageInput(g, l, x.data, n0, nc, xAt); fillPixels(g, l, nc, pix); }
+      if (dx) { f32At(dxAt, nc * l.image).fill(0); fillRows(g, l, nc); }
       for (let gi = 0; gi < groups; gi++) {
-        const wOff = gi * coutG * kdim;
+        const wOff = gi * coutG * kdim, t = l.tables[gi]!;
         wasmPlanesToMatrix(dyAt, dyg, nc, cout, gi * coutG, coutG, hw);
         if (dw) {
-          wasmGather(xAt, l.tables[gi]!, cols, ld);
-          sgemm({ m: coutG, n: kdim, k: ld, a: f32At(dyg, coutG * ld), b: f32At(cols, kdim * ld), transB: true, c: dw.data, cOffset: wOff, beta: 1 });
+          wasmGatherPanels(xAt, pix, ld, t.taps, t.ntaps, panels, withBias);
+          wasmGemmPackedBAt(coutG, dwCols, ld, dyg, ld, panels, dwAt + 4 * gi * coutG * dwCols, dwCols);
         }
         if (dx) {
           gemmAt(kdim, ld, coutG, wAt + 4 * wOff, true, kdim, dyg, false, cols);
-          wasmScatterAdd(dxAt, l.tables[gi]!, cols, ld);
+          wasmScatterAdd(dxAt, t, cols, ld);
         }
       }
       if (dx) {
@@ -117,7 +149,15 @@ export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Te
         else cropImages(g, padded, n0, nc, dx.data);
       }
     }
+    if (dw) {
+      const sums = f32At(dwAt, groups * coutG * dwCols);
+      for (let r = 0; r < groups * coutG; r++) {
+        for (let q = 0; q < kdim; q++) dw.data[r * kdim + q]! += sums[r * dwCols + q]!;
+        if (withBias) db!.data[r] = sums[r * dwCols + kdim]!;
+      }
+    }
   } finally {
     scratchRelease(mark);
   }
+  return withBias;
 }

@@ -37,7 +37,9 @@ export function conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, opts: Conv2dOpt
   const out: ConvGrads = {};
   const dx = want.input ? zeros(x.shape) : undefined;
   const dw = want.weight ? zeros(w.shape) : undefined;
-  if ((dx || dw) && useWasmKernels()) conv2dBackwardWasm(g, x, w, dy, dx, dw);
+  const db = want.bias ? zeros([cout]) : undefined;
+  let dbDone = false;
+  if ((dx || dw) && useWasmKernels()) dbDone = conv2dBackwardWasm(g, x, w, dy, dx, dw, db);
   else if (dx || dw) {
     // As in the forward pass: the JS GEMM on one thread gathers dW's columns straight into its
     // packed panels.
@@ -50,7 +52,7 @@ export function conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, opts: Conv2dOpt
   }
   if (dx) out.dx = dx;
   if (dw) out.dw = dw;
-  if (want.bias) out.db = biasGrad(g, dy);
+  if (db) out.db = dbDone ? db : biasGrad(g, dy);
   return out;
 }
 

@@ -1,5 +1,5 @@
 /**
- * conv-gather.wat on operands in the kernels' memory (byte addresses): im2col, col2im and the
+ * conv-gather.wat on operands in the kernels' memory (byte addresses): im2col into packed GEMM panels, col2im and the
  * copies between NCHW planes and a group's [channels, images·pixels] matrix. conv-wasm.ts places
  * the operands; conv-gather.ts holds the JS reference and builds the tables.
  */
@@ -10,16 +10,21 @@ import { wasmBase64 } from './conv-gather.wasm.ts';
 export interface GatherTables { taps: number; ntaps: number; rows: number; nrows: number; ow: number; sw: number }
 
 interface ConvGatherExports {
-  gather(img: number, taps: number, ntaps: number, rows: number, nrows: number, ow: number, sw: number, mat: number, ld: number): void;
   scatter_add(img: number, taps: number, ntaps: number, rows: number, nrows: number, ow: number, sw: number, mat: number, ld: number): void;
+  gather_panels(img: number, taps: number, ntaps: number, pix: number, npix: number, dst: number, ones: number): void;
   planes(nchw: number, mat: number, nimg: number, cout: number, ch0: number, chans: number, hw: number, bias: number, toMat: number): void;
 }
 
 const ex = (): ConvGatherExports => wasmExports<ConvGatherExports>('conv-gather', wasmBase64);
 
-/** mat[q·ld + j] = img[taps[q] + pixel j]. */
-export function wasmGather(img: number, t: GatherTables, mat: number, ld: number): void {
-  ex().gather(img, t.taps, t.ntaps, t.rows, t.nrows, t.ow, t.sw, mat, ld);
+/**
+ * im2col in the fp32 GEMM's packed B layout, for wasmGemmPackedBAt: panel P of 8 columns holds,
+ * step by step, the values img[steps[q] + cols[8P + s]] (both tables i32 float offsets), zero past
+ * ncols, or 1.0 in column ncols when `ones` (ncols must not be a multiple of 8). Forward: steps =
+ * taps, cols = output pixels; weight gradient: the other way round.
+ */
+export function wasmGatherPanels(img: number, steps: number, nsteps: number, cols: number, ncols: number, dst: number, ones = false): void {
+  ex().gather_panels(img, steps, nsteps, cols, ncols, dst, ones ? 1 : 0);
 }
 
 /** img[taps[q] + pixel j] += mat[q·ld + j]. */

@@ -64,3 +64,19 @@ export function wasmGemmAccumulate(m: number, n: number, k: number, alpha: numbe
     scratchRelease(mark);
   }
 }
+
+/**
+ * C[m×n at c] += A[m×k at a, row stride lda]·B, all byte addresses in the kernels' memory, with B
+ * already in the GEMM's packed layout (8-column panels of all k steps, as conv-gather.wat's
+ * gather_panels writes it), so the driver skips its packing pass.
+ */
+export function wasmGemmPackedBAt(m: number, n: number, k: number, a: number, lda: number, bPanels: number, c: number, ldc: number): void {
+  const mark = scratchMark();
+  try {
+    const ex = gemm();
+    const work = scratchAlloc(ex.work_bytes(n));
+    ex.gemm(m, n, k, 1, a, lda, 0, bPanels, 0, 2, c, ldc, work);
+  } finally {
+    scratchRelease(mark);
+  }
+}

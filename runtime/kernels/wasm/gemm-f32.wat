@@ -207,13 +207,15 @@
     (select (local.get $x) (local.get $y) (i32.lt_u (local.get $x) (local.get $y))))
 
   ;; C[m×n] += alpha·op(A)·op(B); `work` holds work_bytes(n) bytes. Sizes must be non-zero.
+  ;; transB = 2: B is already in the packed layout, 8-column panels of all k steps, panel j at
+  ;; b + j·k·32 bytes (ldb unused), so the conv gather's output needs no packing pass.
   ;; k is split into equal blocks of at most KC so no short tail block pays C's load and store.
   (func (export "gemm") (param $m i32) (param $n i32) (param $k i32) (param $alpha f32)
     (param $a i32) (param $lda i32) (param $transA i32)
     (param $b i32) (param $ldb i32) (param $transB i32)
     (param $c i32) (param $ldc i32) (param $work i32)
     (local $rsA i32) (local $csA i32) (local $rsB i32) (local $csB i32)
-    (local $kBlock i32) (local $bWork i32) (local $tile i32)
+    (local $kBlock i32) (local $bWork i32) (local $tile i32) (local $bPanels i32) (local $bStep i32)
     (local $j0 i32) (local $nc i32) (local $p0 i32) (local $kc i32) (local $i0 i32) (local $mc i32)
     (local $jr i32) (local $ir i32) (local $mr i32) (local $nr i32) (local $ap i32) (local $bp i32) (local $cp i32)
     (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
@@ -235,9 +237,18 @@
       (local.set $p0 (i32.const 0))
       (loop $kBlocks
         (local.set $kc (call $min (local.get $kBlock) (i32.sub (local.get $k) (local.get $p0))))
-        (call $packB (local.get $kc) (local.get $nc)
-          (i32.add (local.get $b) (i32.add (i32.mul (local.get $p0) (local.get $rsB)) (i32.mul (local.get $j0) (local.get $csB))))
-          (local.get $rsB) (local.get $csB) (local.get $bWork))
+        (if (i32.eq (local.get $transB) (i32.const 2))
+          (then
+            ;; B already packed (conv-gather.wat's gather_panels): full-k panels, k·8 floats apart.
+            (local.set $bPanels (i32.add (local.get $b)
+              (i32.shl (i32.add (i32.mul (local.get $j0) (local.get $k)) (i32.shl (local.get $p0) (i32.const 3))) (i32.const 2))))
+            (local.set $bStep (i32.shl (local.get $k) (i32.const 5))))
+          (else
+            (call $packB (local.get $kc) (local.get $nc)
+              (i32.add (local.get $b) (i32.add (i32.mul (local.get $p0) (local.get $rsB)) (i32.mul (local.get $j0) (local.get $csB))))
+              (local.get $rsB) (local.get $csB) (local.get $bWork))
+            (local.set $bPanels (local.get $bWork))
+            (local.set $bStep (i32.shl (local.get $kc) (i32.const 5)))))
         (local.set $i0 (i32.const 0))
         (loop $iBlocks
           (local.set $mc (call $min (global.get $MC) (i32.sub (local.get $m) (local.get $i0))))
@@ -247,7 +258,7 @@
           (local.set $jr (i32.const 0))
           (loop $jTiles
             (local.set $nr (call $min (i32.const 8) (i32.sub (local.get $nc) (local.get $jr))))
-            (local.set $bp (i32.add (local.get $bWork) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2)))))
+            (local.set $bp (i32.add (local.get $bPanels) (i32.mul (i32.shr_u (local.get $jr) (i32.const 3)) (local.get $bStep))))
             (local.set $ir (i32.const 0))
             (loop $iTiles
               (local.set $mr (call $min (i32.const 4) (i32.sub (local.get $mc) (local.get $ir))))

@@ -1,7 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { readdirSync } from 'node:fs';
-import { fromArray, reshape } from '../../../runtime/tensor.ts';
+import { fromArray, reshape, zeros } from '../../../runtime/tensor.ts';
+import { convGeometry } from '../../../runtime/kernels/conv-common.ts';
+import { conv2dBackwardWasm } from '../../../runtime/kernels/conv-wasm.ts';
+import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { conv2d, conv1d } from '../../../runtime/kernels/conv2d.ts';
 import { conv2dBackward, conv1dBackward } from '../../../runtime/kernels/conv2d-backward.ts';
 import { KilnError } from '../../../compiler/lang/diagnostics.ts';
@@ -109,6 +112,25 @@ describe('conv2d backward', () => {
       expectClose(g.dx!.data, ref.dx, 1e-5, 1e-5, 'dx');
       expectClose(g.dw!.data, ref.dw, 1e-4, 1e-5, 'dw');
       expectClose(g.db!.data, ref.db, 1e-4, 1e-5, 'db');
+    }
+  });
+
+  it('the WebAssembly path\'s bias gradient, an all-ones column of dW\'s product, equals the JS sum', () => {
+    // kdim 25 and 150 (LeNet-5's layers) leave room for the ones column in dW's last 8-column
+    // panel; kdim 16 does not, and neither does a request without dW: both sum dy in JS.
+    for (const [cin, k, weight] of [[1, 5, true], [6, 5, true], [1, 4, true], [1, 5, false]] as const) {
+      const x = fromArray([4, cin, 12, 12], randomArray(4 * cin * 144, 51));
+      const w = fromArray([7, cin, k, k], randomArray(7 * cin * k * k, 52));
+      const y = conv2d(x, w, undefined);
+      const dy = fromArray(y.shape, randomArray(y.data.length, 53));
+      const want = { input: true, weight, bias: true };
+      const grads = (backend: 'js' | 'wasm') => { setKernelBackend(backend); try { return conv2dBackward(x, w, dy, {}, want); } finally { setKernelBackend(undefined); } };
+      const [viaWasm, viaJs] = [grads('wasm'), grads('js')];
+      expectClose(viaWasm.db!.data, viaJs.db!.data, 1e-5, 1e-5, `db, kdim ${cin * k * k}`);
+      if (weight) expectClose(viaWasm.dw!.data, viaJs.dw!.data, 1e-5, 1e-5, `dw, kdim ${cin * k * k}`);
+      const g = convGeometry('test', x.shape, w.shape, {});
+      const db = zeros([7]);
+      expect(conv2dBackwardWasm(g, x, w, dy, undefined, weight ? zeros(w.shape) : undefined, db)).toBe(weight && (cin * k * k) % 8 !== 0);
     }
   });
 
