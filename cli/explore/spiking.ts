@@ -86,7 +86,7 @@ export function convertVariant(s: ConvertSetup, v: Variant, weights: Weights, ti
   const text = emitKiln(snn.module, snn.layers, {
     source: `kiln explore variant ${v.label}`, checkpoint: 'its training run', calibration: `${CALIBRATION_SAMPLES} samples of the training data`,
     thresholds: 'the 99.9th percentile of the positive activations', changes: ann.changes,
-    weights: `the ${v.label} variant's, each layer at its declared precision (binary as ±α per layer)`,
+    weights: `the variant's (${v.label}), binary layers as ±α per layer`,
   });
   const compiled = compileConverted(snnFile(s.module), text, snn.weights);
   const runs = asRealWeights(compiled.module);

@@ -6,6 +6,7 @@
  * inference is the network's `timesteps` of those.
  */
 import type { Module } from '../../compiler/ir/module.ts';
+import { KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { ConfigReader } from '../config.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type TargetResult } from '../stats.ts';
@@ -62,7 +63,41 @@ export function neuromorphicEstimate(desc: TargetDescription, m: Module, opts: N
   reader.warnings.push(...wb.warnings);
   const base = { ...given, weightBits: wb.bits };
   const cfg = opts.chips !== undefined ? withChips(base, opts.chips) : base;
-  return priceMapping(desc, cfg, reader, mapNetwork(m, cfg, opts), m.timesteps);
+  const mp = spreadMapping(desc, cfg, m, opts);
+  return priceMapping(desc, cfg, reader, mp, m.timesteps);
+}
+
+/**
+ * The mapping with the least energy per inference among the tightest packing and the same work
+ * spread, balanced by each core's busy time, over 2×, 4× … its cores, up to 90 % of the cores of
+ * the chips that packing powers (the rest is the mapper's room to split over-full cores). Static
+ * power is paid per powered chip for the whole time step, and the busiest core sets the step, so
+ * idle cores of a powered chip are worth using when the static energy they save outweighs the
+ * spike messages they add. More chips are never powered for it, and the chips-first cut is kept
+ * (map-cores.ts). Without static power spreading only adds messages.
+ */
+function spreadMapping(desc: TargetDescription, cfg: NeuromorphicConfig, m: Module, opts: NeuromorphicOptions): NetworkMapping {
+  const packed = mapNetwork(m, cfg, opts);
+  if (opts.strategy === 'greedy' || cfg.staticPowerW <= 0) return packed;
+  const chips = new Set(packed.placement.chip).size;
+  const room = Math.floor(0.9 * chips * cfg.coresPerChip);
+  const energy = (mp: NetworkMapping) => priceMapping(desc, cfg, neuromorphicConfig(desc).reader, mp, m.timesteps).result.summary.energy_j;
+  let best = { mp: packed, energy: energy(packed) };
+  for (let cores = 2 * packed.cores.k; cores / 2 < room; cores *= 2) {
+    let mp: NetworkMapping;
+    try {
+      mp = mapNetwork(m, cfg, { ...opts, spreadCores: Math.min(cores, room) });
+    } catch (e) {
+      if (e instanceof KilnError) break; // the spread network does not fit the board's cores
+      throw e;
+    }
+    if (new Set(mp.placement.chip).size > chips) break;
+    // Every count is tried: a partition's busiest core varies with the count, so energy need not fall steadily.
+    const e = energy(mp);
+    if (e < best.energy) best = { mp, energy: e };
+  }
+  if (best.mp === packed) return packed;
+  return { ...best.mp, cores: { ...best.mp.cores, spread: { packed: packed.cores.k } } };
 }
 
 /** Price one time step of a mapping, and `timesteps` of them per inference. */
@@ -127,6 +162,8 @@ export function priceMapping(desc: TargetDescription, cfg: NeuromorphicConfig, r
     summary: {
       latency_s: latency, energy_j: energy, breakdown_j: breakdown, macs: layers.reduce((a, l) => a + l.macs, 0),
       timesteps: T, cores_used: mp.cores.k, chips_used: chipsUsed,
+      // Spread work (spreadMapping): the cores the tightest packing used.
+      ...(mp.cores.spread ? { cores_packed: mp.cores.spread.packed } : {}),
       weight_bits: cfg.weightBits, synapse_memory_words: use.synapse_words.reduce((a, b) => a + b, 0),
       per_timestep: { latency_s: stepLatency, energy_j: energy / T },
       messages_per_timestep: msg,

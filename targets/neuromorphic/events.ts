@@ -8,6 +8,7 @@
  */
 import type { NeuromorphicConfig } from './config.ts';
 import type { NetworkMapping } from './network-mapping.ts';
+import { vertexWork } from './vertex-work.ts';
 
 export interface PopulationEvents {
   /** Synapses into the population (rate-independent). */
@@ -43,7 +44,6 @@ export function countEvents(mp: NetworkMapping, cfg: NeuromorphicConfig): StepEv
   const parts = cores.parts;
   const per = mp.graph.populations.map(empty);
   const coreTime = new Float64Array(cores.k);
-  const lat = cfg.latency;
   const tx = (c: number) => (c < 0 ? 0 : placement.tile[c]! % cfg.tileMesh[0]);
   const ty = (c: number) => (c < 0 ? 0 : Math.floor(placement.tile[c]! / cfg.tileMesh[0]));
   const chipOf = (c: number) => (c < 0 ? 0 : placement.chip[c]!);
@@ -56,12 +56,12 @@ export function countEvents(mp: NetworkMapping, cfg: NeuromorphicConfig): StepEv
   const seen = new Int32Array(cores.k).fill(-1);
   for (let v = 0; v < h.nv; v++) {
     const active = rates.vertex[v]!;
-    const idle = h.vwgt[v]! - active;
     const p = per[popOf[v]!]!;
     p.active += active;
-    p.inactive += idle;
-    coreTime[parts[v]!]! += active * lat['neuron.active']! + idle * lat['neuron.inactive']!;
+    p.inactive += h.vwgt[v]! - active;
   }
+  const work = vertexWork(mp.hypergraph, rates, cfg);
+  for (let v = 0; v < h.nv; v++) coreTime[parts[v]!]! += work[v]!;
   for (let e = 0; e < h.ne; e++) {
     const r = rates.net[e]!;
     const hasSource = !h.sourceless[e];
@@ -75,7 +75,6 @@ export function countEvents(mp: NetworkMapping, cfg: NeuromorphicConfig): StepEv
       const synops = r * h.pinSynapses[i]!;
       p.synapses += mult * h.pinSynapses[i]!;
       p.synops += synops;
-      coreTime[d]! += synops * lat.synop!;
       if (seen[d] === e) continue;
       seen[d] = e;
       if (d === src) { p.withinCore += r; continue; }
@@ -99,3 +98,4 @@ export function countEvents(mp: NetworkMapping, cfg: NeuromorphicConfig): StepEv
   }
   return { perPopulation: per, coreTime, maxHops, chipLinks };
 }
+

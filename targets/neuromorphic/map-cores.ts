@@ -42,6 +42,13 @@ export interface CoreMapOptions {
   coresPerChip?: number;
   /** `chips-first` (default when coresPerChip is given) or `flat`: k cores at once, packed onto chips by placement. */
   hierarchy?: 'chips-first' | 'flat';
+  /**
+   * Spread the work over this many cores instead of packing them tight: `work` is each vertex's
+   * busy time per step, and no core gets more than its share of the total (with the slack the
+   * partitioner needs, and at least the largest vertex), so the busiest core, which sets the
+   * time step, has less to do. The cost model decides when that pays (cost.ts).
+   */
+  spread?: { cores: number; work: Float64Array };
 }
 
 export interface CoreMap {
@@ -58,6 +65,8 @@ export interface CoreMap {
    * when the partition was flat; placement then groups the cores itself.
    */
   chipGroup?: Int32Array;
+  /** Set when the work was spread (cost.ts): the cores the tightest packing used. */
+  spread?: { packed: number };
 }
 
 /**
@@ -205,6 +214,24 @@ function stillOver(h: SynapseNets, split: { k: number; parts: Int32Array; use: C
   return new KilnError(error('capacity', `cores stay over a limit of \`${opts.targetName}\` after splitting`));
 }
 
+/** The capacity spec with the work per step as one more resource, capped at a core's share of it. */
+function withWork(c: { names: readonly string[]; perVertex: Float64Array; limits: number[] }, spread: CoreMapOptions['spread']): { names: readonly string[]; perVertex: Float64Array; limits: number[] } {
+  if (!spread) return c;
+  const d = c.names.length;
+  const nv = c.perVertex.length / d;
+  const perVertex = new Float64Array(nv * (d + 1));
+  let total = 0, largest = 0;
+  for (let v = 0; v < nv; v++) {
+    for (let j = 0; j < d; j++) perVertex[v * (d + 1) + j] = c.perVertex[v * d + j]!;
+    const w = spread.work[v]!;
+    perVertex[v * (d + 1) + d] = w;
+    total += w;
+    largest = Math.max(largest, w);
+  }
+  // 10 % above the even share, the slack the packing's core count also gets.
+  return { names: [...c.names, 'work'], perVertex, limits: [...c.limits, Math.max(largest, (1.1 * total) / spread.cores)] };
+}
+
 /** Renumber cores so that the used ones are 0..k-1 in order of first appearance. */
 function compact(parts: Int32Array, k: number): number {
   const id = new Int32Array(k).fill(-1);
@@ -225,6 +252,8 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
   // Packing to 100% of the (scaled) limits often fails in the engine after seconds of work;
   // 10% spare cores costs little, since splitting adds cores anyway where estimates were low.
   let k = Math.ceil(needed(est, lim, fill) * 1.1);
+  const capacity = withWork({ names: LIMIT_NAMES as readonly string[], perVertex: est, limits: lim.map((l) => l * fill) }, opts.spread);
+  if (opts.spread) k = Math.max(k, opts.spread.cores);
   const tuning = opts.effort === 'strong' ? STRONG_MAPPING_TUNING : MAPPING_TUNING;
   const hyper: Hypergraph = { nv: h.nv, ne: h.ne, eptr: h.eptr, pins: h.pins, ewgt: h.ewgt, ...(h.sourceless ? { sourceless: h.sourceless } : {}) };
   for (;;) {
@@ -233,7 +262,6 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
     const chips = opts.strategy !== 'greedy' && opts.hierarchy !== 'flat' && opts.coresPerChip ? Math.ceil(k / opts.coresPerChip) : 1;
     opts.progress?.(`${opts.strategy === 'greedy' ? 'filling cores in order with' : 'partitioning'} ${fmt(h.nv)} neurons${opts.strategy === 'greedy' ? '' : ` into ${fmt(k)} cores${chips > 1 ? ` on ${chips} chips, chips first` : ''}`}`);
     try {
-      const capacity = { names: LIMIT_NAMES, perVertex: est, limits: lim.map((l) => l * fill) };
       let r: { parts: Int32Array; k: number; objective: number; chipOf?: Int32Array };
       if (opts.strategy === 'greedy') r = orderedFill(est, lim.map((l) => l * fill));
       else if (chips > 1) {

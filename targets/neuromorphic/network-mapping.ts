@@ -15,6 +15,7 @@ import type { Hypergraph } from './partition/index.ts';
 import { placeCores, placeInOrder, type CorePlacement } from './place-cores.ts';
 import { SpikingGraphError } from './populations.ts';
 import { resolveRates, type RateOptions, type ResolvedRates } from './rates.ts';
+import { vertexWork } from './vertex-work.ts';
 
 export interface NetworkMapping {
   graph: NeuronGraph;
@@ -35,6 +36,8 @@ export interface MapNetworkOptions extends RateOptions {
   effort?: 'fast' | 'default' | 'strong';
   /** Multi-chip partitions: chips first (default), or flat k-way packed by placement. */
   hierarchy?: 'chips-first' | 'flat';
+  /** Spread the work over this many cores, balancing each core's busy time (map-cores.ts). */
+  spreadCores?: number;
   progress?: (message: string) => void;
 }
 
@@ -61,10 +64,22 @@ export function blockLimits(cfg: NeuromorphicConfig): BlockLimits {
   return { maxNeurons: Math.max(1, Math.floor(cfg.limits.neurons / 8)), maxSynapses: Math.max(1, Math.floor((cfg.limits.synapseWords * 64) / bitsPerSynapse / 8)) };
 }
 
+/**
+ * Blocks for spreading over `cores`: at most 1/8 of a core's share of the neurons and synapses,
+ * as blockLimits does for a full core, so the partitioner can still balance the cores' work.
+ * Narrow weights make a full core's blocks larger (more synapses fit), which would otherwise
+ * stop their work from spreading as far as wide weights' does.
+ */
+function spreadBlocks(g: NeuronGraph, full: BlockLimits, cores: number): BlockLimits {
+  const neurons = g.vwgt.reduce((a, b) => a + b, 0);
+  const share = (total: number, cap: number) => Math.max(1, Math.min(cap, Math.floor(total / (8 * cores))));
+  return { maxNeurons: share(neurons, full.maxNeurons!), maxSynapses: share(g.synapses, full.maxSynapses!) };
+}
+
 const cache = new WeakMap<Module, Map<string, NetworkMapping>>();
 
 export function mapNetwork(m: Module, cfg: NeuromorphicConfig, opts: MapNetworkOptions = {}): NetworkMapping {
-  const key = JSON.stringify([cfg, opts.seed, opts.effort, opts.strategy, opts.hierarchy, opts.defaultRate, opts.rates, opts.neuronRates ? Object.keys(opts.neuronRates) : null]);
+  const key = JSON.stringify([cfg, opts.seed, opts.effort, opts.strategy, opts.hierarchy, opts.spreadCores, opts.defaultRate, opts.rates, opts.neuronRates ? Object.keys(opts.neuronRates) : null]);
   const hit = opts.neuronRates ? undefined : cache.get(m)?.get(key);
   if (hit) return hit;
   checkGeometry(cfg);
@@ -72,6 +87,7 @@ export function mapNetwork(m: Module, cfg: NeuromorphicConfig, opts: MapNetworkO
   let graph: NeuronGraph;
   try {
     graph = neuronGraph(m, blockLimits(cfg));
+    if (opts.spreadCores) graph = neuronGraph(m, spreadBlocks(graph, blockLimits(cfg), opts.spreadCores));
   } catch (e) {
     if (e instanceof SpikingGraphError) throw new KilnError(error('unsupported', `${m.name} cannot run on \`${cfg.name}\`: ${e.message}`));
     throw e;
@@ -83,7 +99,8 @@ export function mapNetwork(m: Module, cfg: NeuromorphicConfig, opts: MapNetworkO
   const t1 = performance.now();
   const limits = limitsOf(cfg);
   const cores = mapToCores(hypergraph, limits, cfg.weightBits, {
-    seed: opts.seed, effort: opts.effort, strategy: opts.strategy, hierarchy: opts.hierarchy, coresPerChip: cfg.coresPerChip, available: cfg.chips * cfg.coresPerChip, targetName: cfg.name, progress: opts.progress,
+    seed: opts.seed, effort: opts.effort, strategy: opts.strategy, hierarchy: opts.hierarchy, coresPerChip: cfg.coresPerChip,
+    ...(opts.spreadCores ? { spread: { cores: opts.spreadCores, work: vertexWork(hypergraph, rates, cfg) } } : {}), available: cfg.chips * cfg.coresPerChip, targetName: cfg.name, progress: opts.progress,
     describe: (v) => { const p = graph.populations[vertexPopulation[v]!]!; return { layer: p.layer ?? p.name, loc: p.loc }; },
   });
   const t2 = performance.now();

@@ -6,6 +6,12 @@
  * words, and its buffers hold bytes · 8 / (rate × bits) such operands. A class slower than one MAC
  * per PE per cycle (TPU v1's 16-bit mode) stretches the cycles instead. With no `macs` (a SCALE-Sim
  * .cfg) nothing changes: one access is one word, exactly as SCALE-Sim counts.
+ *
+ * Only a layer's final outputs are stored at its output precision. Weight and input stationary
+ * arrays also write a partial sum per row fold before the last (SCALE-Sim counts rowFolds · M · N
+ * ofmap writes); a partial sum is a running integer count, not an output, so it keeps SCALE-Sim's
+ * one word whatever the outputs are: binary outputs do not shrink it to a bit, and f32 outputs
+ * (a binary layer before a real batch norm) do not widen every row fold's partial sums to 32 bits.
  */
 import type { GemmWork } from '../workload.ts';
 import type { ScaleSimConfig } from './scalesim.ts';
@@ -33,13 +39,24 @@ export function packOperands(g: GemmWork, cfg: PackTarget, rate: number, bits: n
   const c = g.conv ? Math.ceil(g.conv.c / pack) : 0;
   const gemm: GemmWork = g.conv ? { ...g, k: g.conv.kh * g.conv.kw * c, conv: { ...g.conv, c } } : { ...g, k: Math.ceil(g.k / pack) };
   const kb = (bytes: number, b: number) => (bytes * 8) / b / 1024;
+  const ofmapWords = ofmapWordsPerAccess(gemm, cfg, outBits);
   return {
     gemm,
-    scalesim: { ...cfg.scalesim, ifmapSramKb: kb(cfg.sramBytes.ifmap, opBits), filterSramKb: kb(cfg.sramBytes.filter, opBits), ofmapSramKb: kb(cfg.sramBytes.ofmap, outBits) },
-    words: { ifmap: opBits / cfg.wordBits, filter: opBits / cfg.wordBits, ofmap: outBits / cfg.wordBits },
+    scalesim: { ...cfg.scalesim, ifmapSramKb: kb(cfg.sramBytes.ifmap, opBits), filterSramKb: kb(cfg.sramBytes.filter, opBits), ofmapSramKb: kb(cfg.sramBytes.ofmap, ofmapWords * cfg.wordBits) },
+    words: { ifmap: opBits / cfg.wordBits, filter: opBits / cfg.wordBits, ofmap: ofmapWords },
     slow: rate < 1 ? 1 / rate : 1,
     note: pack > 1 ? `${pack} operands of ${bits} bits packed per PE per cycle: simulated with K = ${gemm.k} (from ${g.k})` : undefined,
   };
+}
+
+/**
+ * Target words per ofmap access, averaged over the access stream: on ws / is a GEMM of reduction
+ * K has ceil(K / rows) row folds, and all but the last write partial sums of one word.
+ */
+export function ofmapWordsPerAccess(gemm: GemmWork, cfg: PackTarget, outBits: number): number {
+  const outWords = outBits / cfg.wordBits;
+  const rowFolds = cfg.scalesim.dataflow === 'os' ? 1 : Math.ceil(gemm.k / cfg.scalesim.arrayRows);
+  return (rowFolds - 1 + outWords) / rowFolds;
 }
 
 /** SCALE-Sim's model: no packing, one word per access. */
