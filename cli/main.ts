@@ -24,6 +24,14 @@ export interface Io {
 
 const defaultIo: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
+/**
+ * The io a command gets: warnings printed as located diagnostics, and `tty` set only where the
+ * command draws progress in place and stderr is the real terminal (tests pass their own io).
+ */
+function commandIo(io: Io, drawsProgress: boolean): Io & { warn: (d: readonly Diagnostic[]) => number; tty: boolean } {
+  return { ...io, warn: (d) => report(d, io), tty: drawsProgress && io === defaultIo && process.stderr.isTTY === true };
+}
+
 // A runner is synchronous except where it waits for worker processes (kiln explore --jobs N).
 type Runner = (args: ParsedArgs, io: Io) => number | Promise<number>;
 
@@ -156,7 +164,7 @@ status is 1 only when no target could be estimated.
           rate: v('--rate'), ratesFile: v('--rates'), measure: v('--measure'), checkpoint: v('--checkpoint'), samples: v('--samples'),
           activityFile: v('--activity'), saveActivity: v('--save-activity'),
           overrides: parseOverrides(args.flags.get('--set'), 'estimate'),
-        }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
+        }, commandIo(io, true));
       };
     },
   },
@@ -204,7 +212,7 @@ it is a terminal.
         checkpoint: args.flags.get('--checkpoint')?.[0],
         resume: args.flags.get('--resume')?.[0],
         overrides: parseOverrides(args.flags.get('--set'), 'train'),
-      }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
+      }, commandIo(io, true));
     },
   },
   serve: {
@@ -224,7 +232,7 @@ sent back. Stops on Ctrl-C. npm run playground runs it. See docs/playground.md.
       const { runServe } = await import('./commands/serve.ts');
       return (args, io) => {
         if (args.positional.length > 1) throw new UsageError(`kiln serve: give at most one FILE, not ${args.positional.length}`);
-        return runServe({ file: args.positional[0], port: args.flags.get('--port')?.[0], targets: args.flags.get('--target') ?? [] }, { ...io, warn: (d) => report(d, io), tty: false });
+        return runServe({ file: args.positional[0], port: args.flags.get('--port')?.[0], targets: args.flags.get('--target') ?? [] }, commandIo(io, false));
       };
     },
   },
@@ -258,7 +266,7 @@ ternary weights run through integer kernels with static scales.
         limit: args.flags.get('--limit')?.[0],
         emulate: args.flags.has('--emulate'),
         overrides: parseOverrides(args.flags.get('--set'), 'run'),
-      }, { ...io, warn: (d) => report(d, io), tty: false });
+      }, commandIo(io, false));
     },
   },
   quantize: {
@@ -300,7 +308,7 @@ See docs/precision.md, "Post-training quantization".
           source: single(args.positional, 'quantize'), checkpoint: v('--checkpoint'), weights: v('--weights'), activations: v('--activations'),
           calibrate: v('--calibrate'), samples: v('--samples'), method: v('--method'), out: v('--out'), targets: args.flags.get('--target') ?? [],
           json: args.flags.has('--json'), overrides: parseOverrides(args.flags.get('--set'), 'quantize'),
-        }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
+        }, commandIo(io, true));
       };
     },
   },
@@ -345,7 +353,7 @@ then prints the test accuracy of the ANN and of the SNN. See docs/conversion.md.
           source: single(args.positional, 'convert'), checkpoint: v('--checkpoint'), timesteps: v('--timesteps'), normalize: v('--normalize'),
           calibrate: v('--calibrate'), samples: v('--samples'), maxpool: v('--maxpool'), weights: v('--weights'), out: v('--out'), evaluate: v('--evaluate'), limit: v('--limit'),
           json: args.flags.has('--json'), overrides: parseOverrides(args.flags.get('--set'), 'convert'),
-        }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
+        }, commandIo(io, true));
       };
     },
   },
@@ -396,7 +404,7 @@ killed run resumes where it stopped (training checkpoints are kept per epoch).
           ptq: args.flags.has('--ptq'), trainEpochs: v('--train-epochs'), trainSamples: v('--train-samples'), testSamples: v('--test-samples'),
           cache: v('--cache'), jobs: v('--jobs'), only: v('--only'), report: v('--report'), json: args.flags.has('--json'),
           chips: v('--chips'), timesteps: v('--timesteps'), sets: args.flags.get('--set') ?? [], overrides: parseOverrides(args.flags.get('--set'), 'explore'),
-        }, { ...io, warn: (d) => report(d, io), tty: false });
+        }, commandIo(io, false));
       };
     },
   },
@@ -419,7 +427,7 @@ weights the quantized run uses. See docs/precision.md, "Export".
       return (args, io) => runExport({
         source: single(args.positional, 'export'), checkpoint: args.flags.get('--checkpoint')?.[0], out: args.flags.get('--out')?.[0],
         json: args.flags.has('--json'), overrides: parseOverrides(args.flags.get('--set'), 'export'),
-      }, { ...io, warn: (d) => report(d, io), tty: false });
+      }, commandIo(io, false));
     },
   },
   partition: {
@@ -476,7 +484,7 @@ Without a target, --parts K gives a plain balanced K-way partition of a METIS or
           source: single(args.positional, 'partition'), target: v('--target'), chips: v('--chips'), parts: v('--parts'), imbalance: v('--imbalance'), seed: v('--seed'),
           json: args.flags.has('--json'), out: v('--out'), mapping: v('--mapping'), svg: v('--svg'), rate: v('--rate'), ratesFile: v('--rates'), measure: v('--measure'),
           checkpoint: v('--checkpoint'), samples: v('--samples'), saveRates: v('--save-rates'), sweep: v('--sweep'), effort: v('--effort'), strategy: v('--strategy'), hierarchy: v('--hierarchy'), overrides: parseOverrides(args.flags.get('--set'), 'partition'),
-        }, { ...io, warn: (d) => report(d, io), tty: io === defaultIo && process.stderr.isTTY === true });
+        }, commandIo(io, true));
       };
     },
   },
