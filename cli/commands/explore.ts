@@ -18,7 +18,7 @@ import { runPool } from '../explore/pool.ts';
 import { greedyMixes } from '../explore/greedy.ts';
 import { writeExploreReport } from '../explore/report.ts';
 import { type Column, columns, type ExploreData, formatTable, markPareto, type Priced, priceVariant } from '../explore/rows.ts';
-import { type ExploreSetup, f32Run, runVariant, trainCached } from '../explore/run-variant.ts';
+import { type ExploreSetup, f32Run, runVariant, trainCached, type VariantOutcome } from '../explore/run-variant.ts';
 import { DEFAULT_TIMESTEPS, isSpiking } from '../explore/spiking.ts';
 import { dropoutLayers, parseDropouts, parsePrecisions, type PrecisionChoice, uniformVariants, type Variant } from '../explore/variants.ts';
 import { checkOutputs, inputFiles } from '../output-paths.ts';
@@ -92,9 +92,11 @@ export function runExplore(a: ExploreArgs, io: CommandIo): number | Promise<numb
     return 0;
   }
   if (setup.timesteps !== undefined) io.err(`explore: the network is not spiking, so each variant is converted for ${targets.filter((t) => t.kind === 'neuromorphic').map((t) => t.name).join(', ')} (T = ${setup.timesteps} time steps${timestepsFlag === undefined ? ', the default; --timesteps T to change' : ''})\n`);
+  // What this process computed, so the report prices it without reading the cache back (workers' results come from the cache).
+  const outcomes = new Map<string, VariantOutcome>();
   const finish = (): number => {
-    const mixed = auto ? dropouts.flatMap((d) => searchMixes(io, setup, choices, d)) : [];
-    return report(a, io, setup, [...variants, ...mixed], columns(targets, chips), new Set(mixed.map((v) => v.label)));
+    const mixed = auto ? dropouts.flatMap((d) => searchMixes(io, setup, choices, d, outcomes)) : [];
+    return report(a, io, setup, [...variants, ...mixed], columns(targets, chips), new Set(mixed.map((v) => v.label)), outcomes);
   };
   const progress = progressLine(io, variants.length);
   if (jobs > 1) {
@@ -106,7 +108,11 @@ export function runExplore(a: ExploreArgs, io: CommandIo): number | Promise<numb
     if (a.ptq) for (const d of dropouts) trainCached(setup, f32Run(variants.find((v) => v.dropout === d)!), progress.epoch(`f32 run${d === undefined ? '' : ` d=${d}`}`));
     return runPool(variants.map((v) => ({ label: v.label, argv: argv(v) })), jobs, (label) => progress.done(label)).then(finish);
   }
-  for (const v of variants) progress.done(v.label, runVariant(setup, v, progress.epoch(v.label)));
+  for (const v of variants) {
+    const r = runVariant(setup, v, progress.epoch(v.label));
+    outcomes.set(v.label, r);
+    progress.done(v.label, r);
+  }
   return finish();
 }
 
@@ -134,7 +140,7 @@ function progressLine(io: CommandIo, total: number) {
  * --precision auto's greedy search at one dropout rate (cli/explore/greedy.ts), scored on the ANN's
  * accuracy; the steps it takes are then computed in full (converted too, where a chip needs it).
  */
-function searchMixes(io: CommandIo, s: ExploreSetup, choices: PrecisionChoice[], dropout: number | undefined): Variant[] {
+function searchMixes(io: CommandIo, s: ExploreSetup, choices: PrecisionChoice[], dropout: number | undefined, outcomes: Map<string, VariantOutcome>): Variant[] {
   const annOnly: ExploreSetup = { ...s, timesteps: undefined };
   let evaluated = 0;
   const mixes = greedyMixes(s.module, choices, dropout, (v) => (evaluated++, runVariant(annOnly, v).accuracy), (v, tried) => io.err(`explore: auto: narrowed to ${v.label} (best of ${tried})\n`));
@@ -143,15 +149,16 @@ function searchMixes(io: CommandIo, s: ExploreSetup, choices: PrecisionChoice[],
     const t0 = performance.now();
     mixes.forEach((v, i) => {
       const r = runVariant(s, v);
+      outcomes.set(v.label, r);
       io.err(`explore: auto: mix ${i + 1}/${mixes.length} ${v.label} ${r.cached ? 'from the cache' : r.snn && 'error' in r.snn ? 'done (not convertible)' : 'converted to spiking'} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
     });
   }
   return mixes;
 }
 
-function report(a: ExploreArgs, io: CommandIo, s: ExploreSetup, variants: Variant[], cols: Column[], mixed: Set<string>): number {
+function report(a: ExploreArgs, io: CommandIo, s: ExploreSetup, variants: Variant[], cols: Column[], mixed: Set<string>, outcomes: ReadonlyMap<string, VariantOutcome>): number {
   const warnings = new Set<string>();
-  const priced: Priced[] = variants.flatMap((v) => priceVariant(s, v, runVariant(s, v), cols, (w) => warnings.add(w)));
+  const priced: Priced[] = variants.flatMap((v) => priceVariant(s, v, outcomes.get(v.label) ?? runVariant(s, v), cols, (w) => warnings.add(w)));
   markPareto(priced.map((p) => p.row));
   io.warn(targetWarnings([...warnings]));
   // --precision auto keeps a mix only where it is on some target's front (dropping the others leaves every front as it was).
