@@ -2,7 +2,7 @@
  * How much of its products each `delta =` layer really did, measured by running the network in
  * the interpreter on sample data (docs/delta-networks.md): per layer the multiply-accumulates done,
  * the dense layer's count on the same inputs, and their ratio, the transmitted fraction a cost
- * model prices a delta layer's GEMMs by. Like firing rates (measure-rates.ts), it depends on the
+ * model prices a delta layer's GEMMs by. Like firing rates (runtime/activity/probes.ts), it depends on the
  * weights, so it means most with trained ones.
  */
 import type { Module } from '../compiler/ir/module.ts';

@@ -10,7 +10,7 @@
  *                          ever sent (the width of a fixed code that carries all its values),
  *                          averaged over units: "at most this many bits per activation, on
  *                          average", the form of Voelker et al. 2020's 3.74-bit figure
- * Like firing rates (measure-rates.ts), it depends on the weights: measure trained ones.
+ * Like firing rates (runtime/activity/probes.ts), it depends on the weights: measure trained ones.
  * `kiln estimate --measure` measures the same (runtime/activity/probes.ts) and prices the products
  * that read these units per event with events_per_activation (targets/activity-pricing.ts).
  */

@@ -380,7 +380,6 @@ export function opSpec(name: string): OpSpec | undefined {
   return OPS.get(name);
 }
 
-/** Fill defaults in schema order (so derived defaults see the attributes they derive from). */
 /**
  * The attributes of every node whose op has none: one frozen object rather than one per node (a
  * chain of 262,144 relus held 14 MB of empty objects). Frozen, so an edit in place fails loudly
@@ -388,6 +387,7 @@ export function opSpec(name: string): OpSpec | undefined {
  */
 const NO_ATTRS: Record<string, AttrValue> = Object.freeze({});
 
+/** Fill defaults in schema order (so derived defaults see the attributes they derive from). */
 export function withDefaults(spec: OpSpec, given: Record<string, AttrValue>): Record<string, AttrValue> {
   if (spec.attrs.length === 0) return NO_ATTRS;
   const out: Record<string, AttrValue> = {};

@@ -114,7 +114,8 @@ export function computeLoss(m: Module, fwd: ForwardResult, labels: ArrayLike<num
   const node = m.nodes[id]!;
   const axis = classAxis(node, fwd.outputs[id]!.shape.length);
   const entries = fwd.tape.filter((e) => e.node === id);
-  const fusedInput = entries.length === 1 && !entries[0]!.outputQuant ? classesLast(entries[0]!.inputs[0]!, axis) : undefined;
+  // Only a softmax's loss reads its input: other outputs (log_softmax over channels) skip the transpose.
+  const fusedInput = node.op === 'softmax' && entries.length === 1 && !entries[0]!.outputQuant ? classesLast(entries[0]!.inputs[0]!, axis) : undefined;
   const r = lossClassesLast(m, classesLast(fwd.outputs[id]!, axis), fusedInput, labels, kind);
   for (const [k, g] of r.seeds) r.seeds.set(k, classesBack(g, axis));
   return r;

@@ -19,6 +19,7 @@ import type { Node } from '../../compiler/ir/module.ts';
 import { type Tensor, zeros } from '../tensor.ts';
 import { type Conv2dOptions, type ConvGeometry, convGeometry } from '../kernels/conv-common.ts';
 import { padInput, pixelOffsets, tapOffsets } from '../kernels/conv-gather.ts';
+import { addChannelBias } from '../kernels/conv2d.ts';
 import { density } from './sparse-dense.ts';
 
 /** Outputs per register block. */
@@ -48,8 +49,7 @@ export class SpikeConvScratch {
    * when x holds a value other than 0 and 1 (then the caller takes the dense path).
    */
   gather(g: ConvGeometry, x: Float32Array): boolean {
-    const xp = padInput(g, x).data;
-    const p = { data: xp, hp: g.h + g.pt + g.pb, wp: g.w + g.pl + g.pr };
+    const p = padInput(g, x), xp = p.data;
     const tapOff = tapOffsets(g, p, 0), pix = pixelOffsets(g, p, 0, g.n);
     const rows = pix.length, kdim = g.kdim;
     if (this.start.length !== rows + 1) this.start = new Int32Array(rows + 1);
@@ -137,14 +137,7 @@ export function spikeConv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, opts
       }
     }
   }
-  if (bias) {
-    for (let b = 0; b < n; b++) {
-      for (let o = 0; o < cout; o++) {
-        const bo = bias.data[o]!, off = (b * cout + o) * hw;
-        for (let p = 0; p < hw; p++) yd[off + p] = yd[off + p]! + bo;
-      }
-    }
-  }
+  if (bias) addChannelBias(yd, bias.data, n, cout, hw);
   return y;
 }
 

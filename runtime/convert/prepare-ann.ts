@@ -27,7 +27,7 @@ export interface PreparedAnn {
   changes: string[];
 }
 
-function refuse(n: Node, why: string, hint: string): never {
+export function refuse(n: Node, why: string, hint: string): never {
   throw new KilnError(error('convert', `\`${n.id}\` (${n.op}) cannot be converted to spiking neurons: ${why}`, n.loc, hint));
 }
 

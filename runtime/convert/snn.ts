@@ -14,9 +14,8 @@
  * analog image, presented as a constant current every step (λ_0 = 1).
  */
 import type { Module, Node, NodeId } from '../../compiler/ir/module.ts';
-import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { Weights } from '../interpreter/types.ts';
-import type { PreparedAnn } from './prepare-ann.ts';
+import { type PreparedAnn, refuse } from './prepare-ann.ts';
 import type { LayerScale } from './thresholds.ts';
 
 export interface SpikingLayer {
@@ -44,10 +43,6 @@ export function thresholdLayers(m: Module): NodeId[] {
     out.push(n.op === 'softmax' || n.op === 'log_softmax' ? n.inputs[0]! : o);
   }
   return out;
-}
-
-function fail(n: Node, why: string, hint: string): never {
-  throw new KilnError(error('convert', `\`${n.id}\` (${n.op}) cannot be converted to spiking neurons: ${why}`, n.loc, hint));
 }
 
 /** A source name for an IR id: dots become underscores, a relu's name says lif. */
@@ -96,11 +91,11 @@ function propagate(m: Module, n: Node, scales: Map<NodeId, Float32Array>): Float
         return out;
       }
       if (ins.every((s) => uniform(s) && s[0] === ins[0]![0])) return fill(ins[0]![0]!);
-      return fail(n, 'it joins spike trains of different thresholds along an axis other than the channels', 'concatenate along axis 1');
+      return refuse(n, 'it joins spike trains of different thresholds along an axis other than the channels', 'concatenate along axis 1');
     }
   }
   if (uniform(ins[0]!)) return fill(ins[0]![0]!);
-  return fail(n, 'its input carries spike trains of different thresholds that it would mix', 'flatten with axis = 1 right after the layers, or use one layer before it');
+  return refuse(n, 'its input carries spike trains of different thresholds that it would mix', 'flatten with axis = 1 right after the layers, or use one layer before it');
 }
 
 /** Multiply each weight by the scale of the input channel it reads. */
@@ -108,7 +103,7 @@ function scaleWeights(n: Node, w: Float32Array, shape: number[], s: Float32Array
   const out = Float32Array.from(w);
   if (n.op === 'dense') {
     const inF = shape[1]!;
-    if (s.length !== inF && !uniform(s)) fail(n, 'it reads spike trains of different thresholds along its time axis', 'convert dense layers on [batch, features]');
+    if (s.length !== inF && !uniform(s)) refuse(n, 'it reads spike trains of different thresholds along its time axis', 'convert dense layers on [batch, features]');
     for (let i = 0; i < out.length; i++) out[i] = out[i]! * (s.length === inF ? s[i % inF]! : s[0]!);
     return out;
   }

@@ -24,7 +24,7 @@ import { transpose } from './tensor-ops.ts';
 import type { OpContext } from './types.ts';
 
 /** In-cell structured dropout is active: a training run of an lstm asking for it with p > 0. */
-export function inCellDropout(ctx: OpContext): boolean {
+function inCellDropout(ctx: OpContext): boolean {
   return ctx.training && ctx.node.op === 'lstm' && ctx.node.attrs.dropout_mode === 'structured' && (ctx.node.attrs.dropout as number) > 0;
 }
 

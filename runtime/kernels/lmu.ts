@@ -121,8 +121,9 @@ export function lmuBackward(x: Tensor, w: LmuWeights, cache: LmuCache, dy?: Tens
   const mats = lmuMatrices32(D, cache.opts.theta);
   const rows = T * B;
   const gpre = new Float32Array(rows * H), gu = new Float32Array(rows);
-  let carryH = dhT ? dhT.data.slice() : new Float32Array(B * H);
-  let carryM = new Float32Array(B * D);
+  // Allocated once: each step's products overwrite them (beta = 0).
+  const carryH = dhT ? dhT.data.slice() : new Float32Array(B * H);
+  const carryM = new Float32Array(B * D);
   const gm = new Float32Array(B * D);
   for (let t = T - 1; t >= 0; t--) {
     const hOff = t * B * H;
@@ -134,9 +135,7 @@ export function lmuBackward(x: Tensor, w: LmuWeights, cache: LmuCache, dy?: Tens
     sgemm({ m: B, n: D, k: H, a: gpre, aOffset: hOff, b: w.w_m.data, c: gm, beta: 1 });
     for (let n = 0; n < B; n++) gu[t * B + n] = dot(gm, n * D, mats.b, D);
     if (t === 0) break;
-    carryM = new Float32Array(B * D);
     sgemm({ m: B, n: D, k: D, a: gm, b: mats.a, c: carryM });
-    carryH = new Float32Array(B * H);
     sgemm({ m: B, n: H, k: H, a: gpre, aOffset: hOff, b: w.w_h.data, c: carryH });
     for (let n = 0; n < B; n++) {
       const g = gu[t * B + n]!;

@@ -25,6 +25,7 @@ import { computeLoss, forward, isQuantizedParam, lossAndGradients, type LossKind
 import type { Inputs, Weights } from '../interpreter/types.ts';
 import { ternarize } from '../kernels/ternary.ts';
 import type { Params } from '../optim.ts';
+import { paramKey, paramMap } from './state.ts';
 
 interface DiscreteParam {
   key: string;
@@ -50,7 +51,7 @@ export function discreteParams(m: Module, weights: Weights, at?: Loc): DiscreteP
     if (p?.dtype !== 'ternary' && p?.dtype !== 'binary') continue;
     for (const [name, t] of Object.entries(weights[node.id] ?? {})) {
       if (!isQuantizedParam(node.op, name)) continue;
-      const key = `${node.id}/${name}`;
+      const key = paramKey(node.id, name);
       if (p.dtype === 'binary') {
         for (let i = 0; i < t.data.length; i++) t.data[i] = t.data[i]! >= 0 ? 1 : -1;
         out.push({ key, w: t.data, alpha: Float32Array.of(1), inner: t.data.length, binary: true });
@@ -88,8 +89,7 @@ function neighbour(d: DiscreteParam, i: number, g: number): number {
  */
 export function coordinateStep(m: Module, weights: Weights, discrete: DiscreteParam[], inputs: Inputs, labels: ArrayLike<number>, seed: number, o: CoordinateDescentOptions) {
   const r = lossAndGradients(m, weights, inputs, labels, { loss: o.loss, seed });
-  const grads = new Map<string, Float32Array>();
-  for (const [id, ps] of Object.entries(r.grads.params)) for (const [name, t] of Object.entries(ps)) grads.set(`${id}/${name}`, t.data);
+  const grads = paramMap(r.grads.params);
   const total = discrete.reduce((n, d) => n + d.w.length, 0);
   const all = new Float64Array(total);
   let n = 0;
@@ -107,7 +107,8 @@ export function coordinateStep(m: Module, weights: Weights, discrete: DiscretePa
     if (after < r.loss) { accepted = undo.length; break; }
     for (const [w, i, v] of undo) w[i] = v;
   }
-  const realGrads: Params = new Map([...grads].filter(([k]) => !discrete.some((d) => d.key === k)));
+  const discreteKeys = new Set(discrete.map((d) => d.key));
+  const realGrads: Params = new Map([...grads].filter(([k]) => !discreteKeys.has(k)));
   return { loss: r.loss, correct: r.correct, rows: r.rows, state: r.state, realGrads, accepted };
 }
 

@@ -17,9 +17,10 @@ import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type Tar
 import type { Activity, ActivityUsed } from '../activity.ts';
 import { neuromorphicConfig } from './config.ts';
 import { DEFAULT_PRICES } from './cost.ts';
+import { isSigmaDelta } from '../lmu-work.ts';
 
 /** Layers a neuromorphic target runs as sigma-delta LMUs. */
-export const sigmaDeltaLmus = (m: Module): Node[] => Object.values(m.nodes).filter((n) => n.op === 'lmu' && n.attrs.sigma_delta !== undefined);
+export const sigmaDeltaLmus = (m: Module): Node[] => Object.values(m.nodes).filter((n) => n.op === 'lmu' && isSigmaDelta(n));
 
 /** What an LMU layer was priced with: its events (and bits, when known) per activation. */
 function activityUsed(known: Activity['layers'][string] | undefined, source: ActivityUsed['source']): ActivityUsed {

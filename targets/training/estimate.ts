@@ -3,7 +3,6 @@
  * same cost models as inference, each phase on its own so every layer shows the split, and an
  * epoch as ceil(training samples ÷ batch) steps.
  */
-import { numElements } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { estimateLayers, finiteOrThrow } from '../estimate.ts';
@@ -44,8 +43,6 @@ export const stepsPerEpoch = (p: TrainingPlan) => (p.samples === undefined ? und
 const figures = (r: { macs: number; cycles?: number; energy_j: number }, clockHz: number): PhaseFigures =>
   ({ macs: r.macs, cycles: r.cycles ?? 0, latency_s: (r.cycles ?? 0) / clockHz, energy_j: r.energy_j });
 
-const paramCount = (m: Module) => Object.values(m.nodes).reduce((a, n) =>
-  a + Object.entries(n.params ?? {}).filter(([k]) => !k.startsWith('running_')).reduce((b, [, t]) => b + numElements(t.shape), 0), 0);
 
 /** Sum phase rows that belong to one layer (a GEMM's backward is two rows, dA and dB). */
 function mergeRows(name: string, rows: Record<Phase, LayerStats[]>, clockHz: number, note?: string): LayerStats {
