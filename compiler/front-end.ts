@@ -141,6 +141,10 @@ export function compileKiln(file: string, name: string | undefined, host: Source
     const errors = checked.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length) throw new KilnError(checked.diagnostics, sources);
     const selected = selectNetwork(checked.program, name);
+    // The check already built and typed every network through the default pipeline: reuse it
+    // rather than build a second copy (a 2 MB source's chain is most of check's memory).
+    const typed = passes === PIPELINES.default && !opts.instruments ? checked.modules.get(selected) : undefined;
+    if (typed) return { module: typed, diagnostics: checked.diagnostics.filter((d) => d.severity !== 'error'), sources };
     const decl = checked.program.networks.get(selected)!;
     const built = buildNetwork(checked.program, decl, { overrides: overridesFor(decl, opts.overrides) });
     if (!built.module) throw new KilnError(built.diagnostics, sources);
