@@ -8,7 +8,7 @@
 import { type Tensor, zeros } from '../tensor.ts';
 import { expect } from './check.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from './quant-int8.ts';
-import { wasmGemmI16 } from './wasm/gemm-i16.ts';
+import { type PackedI16B, packI16B, rowsWithinInt32, wasmGemmI16Guarded } from './wasm/gemm-i16.ts';
 import { useWasmKernels } from './wasm/instance.ts';
 
 export const INT16_MIN = -32768;
@@ -62,15 +62,18 @@ export interface Int32Accumulator {
  *
  * The WebAssembly path (gemm-i16.wat) sums in int32 lanes that wrap, which gives the exact sum
  * modulo 2^32: exact whenever the true sum lies in int32, whatever the order of additions. A row
- * is sent there only when Σ_p |a_ip| · max|B| ≤ INT32_MAX, a bound on every partial sum of that
- * row, so nothing it adds can leave int32; rows that could overflow (and so may need saturating)
- * are summed by the reference loop. The two paths are therefore bit-identical, overflow included.
+ * is sent there only when Σ_p |a_ip| · max|B| ≤ INT32_MAX (int32SafeRows; computed in WebAssembly
+ * there), a bound on every partial sum of that row, so nothing it adds can leave int32; rows that
+ * could overflow (and so may need saturating) are summed by the reference loop. The two paths are
+ * therefore bit-identical, overflow included. `packedB`, op(B) packed once by packI16B (a constant
+ * operand), spares the WebAssembly path packing it on every call.
  */
-export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, transB = false): Int32Accumulator {
+export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, transB = false, packedB?: PackedI16B): Int32Accumulator {
   expect('gemm dfp16', a.values.length === m * k && b.values.length === k * n, 'operand sizes do not match m, n, k');
+  expect('gemm dfp16', !packedB || (packedB.n === n && packedB.k === k), 'packedB was packed for another shape');
   const out = new Int32Array(m * n);
-  const safe = useWasmKernels() && m * n * k >= WASM_MIN_MACS ? int32SafeRows(m, k, a.values, b.values) : undefined;
-  if (safe) wasmGemmI16(m, n, k, a.values, b.values, transB, out);
+  const safe = useWasmKernels() && m * n * k >= WASM_MIN_MACS
+    ? wasmGemmI16Guarded(m, a.values, packedB ?? packI16B(n, k, b.values, transB), out) : undefined;
   const acc = new Float64Array(n);
   const av = a.values, bv = b.values;
   for (let i = 0; i < m; i++) {
@@ -105,14 +108,13 @@ const WASM_MIN_MACS = 4096;
 export function int32SafeRows(m: number, k: number, a: Int16Array, b: Int16Array, start = 0): Uint8Array | undefined {
   let maxB = 0;
   for (let i = 0; i < b.length; i++) { const v = b[i]!; if (v > maxB) maxB = v; else if (-v > maxB) maxB = -v; }
-  const safe = new Uint8Array(m);
-  let any = false;
+  const l1 = new Float64Array(m);
   for (let i = 0; i < m; i++) {
-    let l1 = 0;
-    for (let p = i * k, end = p + k; p < end; p++) l1 += Math.abs(a[p]!);
-    if (l1 * maxB + start <= INT32_MAX) { safe[i] = 1; any = true; }
+    let s = 0;
+    for (let p = i * k, end = p + k; p < end; p++) s += Math.abs(a[p]!);
+    l1[i] = s;
   }
-  return any ? safe : undefined;
+  return rowsWithinInt32(l1, maxB, start);
 }
 
 /**

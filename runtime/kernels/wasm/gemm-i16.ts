@@ -1,72 +1,125 @@
 /**
- * The int16 GEMM of gemm-i16.wat on JavaScript arrays, for int16 and int8 operands alike (int8 is
- * widened on the way in: the kernel's dot_i16x8_s is the widest integer dot product WebAssembly's
- * 128-bit SIMD has; the relaxed-SIMD int8 dot needs a flag in Node 20). Returns the wrapped
- * (mod 2^32) int32 sums; the callers decide which sums can be trusted.
+ * The int16 GEMM of gemm-i16.wat on JavaScript arrays, for int16 and int8 operands alike. Operands
+ * are copied into the kernels' memory as they are (int8 at one byte a value) and widened to int16
+ * by gemm-i16.wat's `pack` on their way into panels, so no O(mk + kn) pass runs in JS. Returns the
+ * wrapped (mod 2^32) int32 sums; the callers decide which sums can be trusted, and
+ * wasmGemmI16Guarded computes the int32 bound for them in WebAssembly too.
  *
- * A is copied in row-major (one typed-array `set`, which also widens int8), so only B is packed:
- * into pair-interleaved 8-column panels, which a caller with a constant B (a lowered layer's
- * weights) packs once with packI16B and hands to wasmGemmI16Packed on every call.
+ * A caller with a constant B (a lowered layer's weights, the bench's "B pre-packed" row) packs it
+ * once with packI16B and hands the PackedI16B to every call.
  */
-import { i16At, i32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { f64At, i8At, i16At, i32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
 import { wasmBase64 } from './gemm-i16.wasm.ts';
 
 interface GemmI16Exports {
-  gemm(mp: number, np: number, kq: number, a: number, lda: number, b: number, c: number): void;
+  pack(rows: number, k: number, src: number, rs: number, cs: number, i8: number, R: number, dst: number): void;
+  max_abs(len: number, src: number): number;
+  row_l1(m: number, k: number, a: number, out: number): void;
+  gemm(mp: number, np: number, kq: number, a: number, b: number, c: number): void;
 }
 
 const kernel = (): GemmI16Exports => wasmExports<GemmI16Exports>('gemm-i16', wasmBase64);
 
 export type IntOperand = Int16Array | Int8Array;
 
-/** op(B) [k × n] as the kernel reads it: per 8 columns, per k pair, 8 × (b[2q][j], b[2q+1][j]). */
-export interface PackedI16B { n: number; k: number; panels: Int16Array }
+/**
+ * op(B) [k × n] as the kernel reads it: per 8 columns, per k pair, 8 × (b[2q][j], b[2q+1][j]);
+ * maxAbs = max |b|, for the int32 bound.
+ */
+export interface PackedI16B { n: number; k: number; panels: Int16Array; maxAbs: number }
+
+const INT32_MAX = 2147483647;
+
+/** Copy an int16 or int8 array into new scratch, as it is; returns its address. */
+function copyIn(x: IntOperand, len: number): number {
+  const at = scratchAlloc(len * x.BYTES_PER_ELEMENT);
+  (x instanceof Int8Array ? i8At(at, len) : i16At(at, len)).set(x.subarray(0, len));
+  return at;
+}
+
+/** Pack rows × k values at `at` (row-major, k per row, when !transposed) into R-row panels at new scratch. */
+function packAt(ex: GemmI16Exports, rows: number, k: number, at: number, i8: boolean, colsAreRows: boolean, R: number): number {
+  const eb = i8 ? 1 : 2, kq = (k + 1) >> 1;
+  const dst = scratchAlloc(Math.ceil(rows / R) * R * kq * 4);
+  // Rows along the source's rows (A, Bᵀ), or along its columns (B as k × `rows`).
+  if (colsAreRows) ex.pack(rows, k, at, eb, rows * eb, i8 ? 1 : 0, R, dst);
+  else ex.pack(rows, k, at, k * eb, eb, i8 ? 1 : 0, R, dst);
+  return dst;
+}
 
 /** Pack op(B): B is k×n, or n×k when transB (a dense layer's [out, in] weights). Padding is zero. */
 export function packI16B(n: number, k: number, b: IntOperand, transB: boolean): PackedI16B {
-  const np = (n + 7) & ~7, kq = (k + 1) >> 1;
-  const panels = new Int16Array(np * kq * 2);
-  if (transB && (k & 1) === 0) {
-    // With k even, a row of Bᵀ in int16 is already its k pairs as int32s: move those. int8 is
-    // widened first by one typed-array set, native code, cheaper than building each pair in JS.
-    let w = b as Int16Array;
-    if (!(b instanceof Int16Array) || b.byteOffset % 4 !== 0) (w = new Int16Array(n * k)).set(b.subarray(0, n * k));
-    const b32 = new Int32Array(w.buffer, w.byteOffset, (n * k) / 2), p32 = new Int32Array(panels.buffer);
-    for (let j = 0; j < n; j++) for (let q = 0, o = (j >> 3) * kq * 8 + (j & 7), src = j * kq; q < kq; q++, o += 8) p32[o] = b32[src + q]!;
-    return { n, k, panels };
-  }
-  for (let j = 0; j < n; j++) {
-    const base = (j >> 3) * kq * 16 + (j & 7) * 2;
-    if (transB) for (let p = 0, src = j * k; p < k; p++) panels[base + (p >> 1) * 16 + (p & 1)] = b[src + p]!;
-    else for (let p = 0; p < k; p++) panels[base + (p >> 1) * 16 + (p & 1)] = b[p * n + j]!;
-  }
-  return { n, k, panels };
-}
-
-/** out[i·n + j] = Σ_p a[i·k + p]·op(B)[p, j] mod 2^32 for m rows of A (row-major, k per row). */
-export function wasmGemmI16Packed(m: number, a: IntOperand, b: PackedI16B, out: Int32Array): void {
-  const { n, k } = b;
-  const mp = (m + 3) & ~3, np = (n + 7) & ~7, kq = (k + 1) >> 1, lda = 2 * kq;
   const mark = scratchMark();
   try {
-    const aAt = scratchAlloc(mp * lda * 2), bAt = scratchAlloc(b.panels.length * 2), cAt = scratchAlloc(mp * np * 4);
-    const av = i16At(aAt, mp * lda);
-    if (lda === k) av.set(a.subarray(0, m * k));
-    else for (let i = 0; i < m; i++) { av.set(a.subarray(i * k, (i + 1) * k), i * lda); av[i * lda + k] = 0; }
-    // Rows past m are multiplied in too: they must be zero.
-    av.fill(0, m * lda);
-    i16At(bAt, b.panels.length).set(b.panels);
-    i32At(cAt, mp * np).fill(0);
-    kernel().gemm(mp, np, kq, aAt, lda * 2, bAt, cAt);
-    const c = i32At(cAt, mp * np);
-    if (np === n) out.set(c.subarray(0, m * n));
-    else for (let i = 0; i < m; i++) out.set(c.subarray(i * np, i * np + n), i * n);
+    const ex = kernel();
+    const at = packAt(ex, n, k, copyIn(b, n * k), b instanceof Int8Array, !transB, 8);
+    const len = ((n + 7) & ~7) * ((k + 1) >> 1) * 2;
+    return { n, k, panels: i16At(at, len).slice(), maxAbs: ex.max_abs(len, at) };
   } finally {
     scratchRelease(mark);
   }
 }
 
+/**
+ * Which rows may go to wrapping int32 lanes: Σ_p |a_ip| · max|B| + start ≤ INT32_MAX bounds every
+ * partial sum of the row, so none can leave int32. Undefined when no row qualifies.
+ */
+export function rowsWithinInt32(l1: ArrayLike<number>, maxB: number, start: number): Uint8Array | undefined {
+  const safe = new Uint8Array(l1.length);
+  let any = false;
+  for (let i = 0; i < l1.length; i++) if (l1[i]! * maxB + start <= INT32_MAX) { safe[i] = 1; any = true; }
+  return any ? safe : undefined;
+}
+
+/**
+ * out[i·n + j] = Σ_p a[i·k + p]·op(B)[p, j] (mod 2^32) for m rows of A (row-major, k per row).
+ * With `guardStart` defined, the rows' int32 bound (rowsWithinInt32, sums starting from at most
+ * |guardStart|) is computed first: the product runs only when some row passes, and the rows that
+ * pass are returned (the others' sums in `out` are wrapped and must be recomputed by the caller).
+ */
+function run(m: number, a: IntOperand, b: PackedI16B, out: Int32Array, guardStart?: number): Uint8Array | undefined {
+  const { n, k } = b;
+  const mp = (m + 3) & ~3, np = (n + 7) & ~7, kq = (k + 1) >> 1;
+  const mark = scratchMark();
+  try {
+    const ex = kernel();
+    const aAt = copyIn(a, m * k);
+    let safe: Uint8Array | undefined;
+    if (guardStart !== undefined) {
+      const l1At = scratchAlloc(8 * m);
+      ex.row_l1(m, k, aAt, l1At);
+      safe = rowsWithinInt32(f64At(l1At, m), b.maxAbs, guardStart);
+      if (!safe) return undefined;
+    }
+    const apAt = packAt(ex, m, k, aAt, a instanceof Int8Array, false, 4);
+    const bAt = scratchAlloc(b.panels.length * 2), cAt = scratchAlloc(mp * np * 4);
+    i16At(bAt, b.panels.length).set(b.panels);
+    i32At(cAt, mp * np).fill(0);
+    ex.gemm(mp, np, kq, apAt, bAt, cAt);
+    const c = i32At(cAt, mp * np);
+    if (np === n) out.set(c.subarray(0, m * n));
+    else for (let i = 0; i < m; i++) out.set(c.subarray(i * np, i * np + n), i * n);
+    return safe;
+  } finally {
+    scratchRelease(mark);
+  }
+}
+
+/** out[i·n + j] = Σ_p a[i·k + p]·op(B)[p, j] mod 2^32, for m rows of A (row-major, k per row). */
+export function wasmGemmI16Packed(m: number, a: IntOperand, b: PackedI16B, out: Int32Array): void {
+  run(m, a, b, out);
+}
+
+/**
+ * The product of the rows whose every partial sum provably stays in int32 (sums starting from a
+ * value of magnitude at most `start`, e.g. a bias): returns those rows, or undefined when there are
+ * none (and then nothing ran). Other rows' entries of `out` hold wrapped sums.
+ */
+export function wasmGemmI16Guarded(m: number, a: Int16Array, b: PackedI16B, out: Int32Array, start = 0): Uint8Array | undefined {
+  return run(m, a, b, out, start);
+}
+
 /** out[i·n + j] = Σ_p a[i·k + p]·op(B)[p, j] mod 2^32; B is k×n, or n×k when transB. */
 export function wasmGemmI16(m: number, n: number, k: number, a: IntOperand, b: IntOperand, transB: boolean, out: Int32Array): void {
-  wasmGemmI16Packed(m, a, packI16B(n, k, b, transB), out);
+  run(m, a, packI16B(n, k, b, transB), out);
 }

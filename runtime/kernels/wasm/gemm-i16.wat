@@ -1,15 +1,17 @@
-;; int16 × int16 → int32 GEMM, C += A·B (byte addresses), the kernel of the int16 and int8 paths:
+;; int16 × int16 → int32 GEMM, C += A·B (byte addresses), the kernel of the int16 and int8 paths,
+;; with the packing and the int32 bound's sums beside it, so no O(mk + kn) pass runs in JS.
 ;; k is taken in pairs, so one i32x4.dot_i16x8_s multiplies a pair of A's k values (broadcast as
-;; one i32) by the same pair of 4 columns of B and adds the two products into each int32 lane.
-;;   A: mp rows of int16, row-major, row stride lda bytes (k padded to even with a zero): with k
-;;      even a row's pair (a[2q], a[2q+1]) is already the i32 to broadcast, so A is read where
-;;      it lies and never packed (packing it was a fifth of the time at 256³);
-;;   B: 8-column micro-panels, pair-major: per k pair 8 × (b[2q][s], b[2q+1][s]), 32 bytes;
+;; one i32) by the same pair of 4 columns of B and adds the two products into each int32 lane:
+;;   A: 4-row panels, pair-major: per k pair 4 × (a[r][2q], a[r][2q+1]), 16 bytes (`pack`, R = 4);
+;;   B: 8-column panels, pair-major: per k pair 8 × (b[2q][s], b[2q+1][s]), 32 bytes (R = 8);
 ;;   C: mp × np int32, row stride np (both padded to the tile), accumulated into.
-;; The 4×8 tile holds 8 i32x4 accumulators as gemm-f32.wat does, but each dot does 8 MACs where
-;; f32x4.mul + add do 4, which is where the integer paths' speed comes from. Two k pairs per loop
-;; iteration halve the loop's own instructions. Accumulation wraps modulo 2^32; the callers only
-;; send sums that provably stay inside int32 (fixed-point.ts, quant-int8.ts).
+;; The 4×8 tile holds 8 i32x4 accumulators as gemm-f32-tile.wat does, one k pair per loop
+;; iteration, both operands read through one pointer each with constant offsets: 6 loads, 8 dots
+;; and 8 adds for 64 multiply-adds, where the fp32 tile's 8 fused multiply-adds do 32. With A read
+;; in place through four row pointers and two pairs per iteration (the previous kernel), V8 kept
+;; four pointer increments in the loop and the kernel ran 1.2× the fp32 GEMM at 512³; see
+;; docs/kernels.md for the variants measured. Accumulation wraps modulo 2^32; the callers only
+;; trust sums that provably stay inside int32 (fixed-point.ts, quant-int8.ts).
 ;; k is blocked in KB pairs so a B micro-panel block (KB × 32 bytes = 4 KiB) stays in L1 while
 ;; every row tile of the block streams past it.
 (module
@@ -17,69 +19,143 @@
 
   (global $KB i32 (i32.const 128))
 
-  ;; C[4×8 at c, row stride ldc bytes] += A (4 rows from a, stride lda) · B panel (kq pairs at b); kq ≥ 1.
-  (func $kernel (param $kq i32) (param $a i32) (param $lda i32) (param $b i32) (param $c i32) (param $ldc i32)
-    (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $end i32) (local $av v128) (local $b0 v128) (local $b1 v128)
+  ;; Pack `rows` rows of k int16 or int8 values (element (i, p) at src + i·rs + p·cs bytes; int8
+  ;; when $i8, sign-extended to int16) into panels of R rows (4 or 8), pair-major: panel t holds,
+  ;; per k pair q, R i32s (x[i][2q], x[i][2q+1]) at dst + (t·kq·R + q·R + i mod R)·4. An odd k's
+  ;; last pair and the rows past `rows` are zero, so they add nothing. A, and Bᵀ (a dense layer's
+  ;; [out, in] weights), pack with rs = row stride and cs = element size; B as k×n with rs =
+  ;; element size and cs = row stride (its "rows" are then its columns).
+  (func (export "pack") (param $rows i32) (param $k i32) (param $src i32) (param $rs i32) (param $cs i32)
+    (param $i8 i32) (param $R i32) (param $dst i32)
+    (local $kq i32) (local $i i32) (local $q i32) (local $p i32) (local $o i32) (local $step i32) (local $lo i32) (local $hi i32)
+    (local.set $kq (i32.shr_u (i32.add (local.get $k) (i32.const 1)) (i32.const 1)))
+    ;; Zero the whole output first: the padding rows and the odd k's high halves stay zero.
+    (memory.fill (local.get $dst) (i32.const 0)
+      (i32.shl (i32.mul (i32.mul (i32.div_u (i32.add (local.get $rows) (i32.sub (local.get $R) (i32.const 1))) (local.get $R))
+        (local.get $R)) (local.get $kq)) (i32.const 2)))
+    (local.set $step (i32.shl (local.get $R) (i32.const 2)))
+    (block $rowsDone (loop $rowLoop
+      (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))
+      ;; row i's first pair: panel i/R, lane i mod R
+      (local.set $o (i32.add (local.get $dst) (i32.shl (i32.add
+        (i32.mul (i32.div_u (local.get $i) (local.get $R)) (i32.mul (local.get $kq) (local.get $R)))
+        (i32.rem_u (local.get $i) (local.get $R))) (i32.const 2))))
+      (local.set $p (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $rs))))
+      (local.set $q (i32.const 0))
+      (if (i32.and (i32.eqz (local.get $i8)) (i32.eq (local.get $cs) (i32.const 2)))
+        (then
+          ;; int16 along the row: a pair already is the little-endian i32 to store.
+          (block $e (loop $pairs
+            (br_if $e (i32.ge_u (local.get $q) (i32.shr_u (local.get $k) (i32.const 1))))
+            (i32.store (local.get $o) (i32.load (local.get $p)))
+            (local.set $o (i32.add (local.get $o) (local.get $step)))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $pairs))))
+        (else
+          (block $e (loop $pairs
+            (br_if $e (i32.ge_u (local.get $q) (i32.shr_u (local.get $k) (i32.const 1))))
+            (if (local.get $i8)
+              (then
+                (local.set $lo (i32.load8_s (local.get $p)))
+                (local.set $hi (i32.load8_s (i32.add (local.get $p) (local.get $cs)))))
+              (else
+                (local.set $lo (i32.load16_s (local.get $p)))
+                (local.set $hi (i32.load16_s (i32.add (local.get $p) (local.get $cs))))))
+            (i32.store (local.get $o) (i32.or (i32.and (local.get $lo) (i32.const 0xffff)) (i32.shl (local.get $hi) (i32.const 16))))
+            (local.set $o (i32.add (local.get $o) (local.get $step)))
+            (local.set $p (i32.add (local.get $p) (i32.shl (local.get $cs) (i32.const 1))))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $pairs)))))
+      (if (i32.and (local.get $k) (i32.const 1))
+        (then
+          (i32.store16 (local.get $o)
+            (if (result i32) (local.get $i8) (then (i32.load8_s (local.get $p))) (else (i32.load16_s (local.get $p)))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rowLoop))))
+
+  ;; max |x| over len int16s at src (32768 for −32768: abs wraps to 0x8000, read unsigned).
+  (func (export "max_abs") (param $len i32) (param $src i32) (result i32)
+    (local $end i32) (local $m v128) (local $s i32) (local $x i32)
+    (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $len) (i32.const -8)) (i32.const 1))))
+    (block $e (loop $v
+      (br_if $e (i32.ge_u (local.get $src) (local.get $end)))
+      (local.set $m (i16x8.max_u (local.get $m) (i16x8.abs (v128.load (local.get $src)))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (br $v)))
+    (local.set $m (i16x8.max_u (local.get $m) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))))
+    (local.set $m (i16x8.max_u (local.get $m) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $m) (local.get $m))))
+    (local.set $m (i16x8.max_u (local.get $m) (i8x16.shuffle 2 3 0 1 2 3 0 1 2 3 0 1 2 3 0 1 (local.get $m) (local.get $m))))
+    (local.set $s (i16x8.extract_lane_u 0 (local.get $m)))
+    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $len) (i32.const 7)) (i32.const 1))))
+    (block $e (loop $t
+      (br_if $e (i32.ge_u (local.get $src) (local.get $end)))
+      (local.set $x (i32.load16_s (local.get $src)))
+      (local.set $x (select (local.get $x) (i32.sub (i32.const 0) (local.get $x)) (i32.ge_s (local.get $x) (i32.const 0))))
+      (local.set $s (select (local.get $s) (local.get $x) (i32.gt_u (local.get $s) (local.get $x))))
+      (local.set $src (i32.add (local.get $src) (i32.const 2)))
+      (br $t)))
+    (local.get $s))
+
+  ;; out[i] (f64) = Σ_p |a[i][p]| for m rows of k int16s, row-major at a: the rows' L1 norms, for
+  ;; the int32 bound. The lanes sum at most 1,024 vectors (each pair sum ≤ 2^16, a lane ≤ 2^26)
+  ;; before they are added into an i64, so any k is exact.
+  (func (export "row_l1") (param $m i32) (param $k i32) (param $a i32) (param $out i32)
+    (local $i i32) (local $p i32) (local $end i32) (local $chunk i32) (local $acc v128) (local $s i64)
+    (block $rowsDone (loop $rows
+      (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $m)))
+      (local.set $s (i64.const 0))
+      (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $k) (i32.const -8)) (i32.const 1))))
+      (block $vDone (loop $chunks
+        (br_if $vDone (i32.ge_u (local.get $a) (local.get $end)))
+        (local.set $chunk (i32.add (local.get $a) (i32.const 16384)))
+        (if (i32.gt_u (local.get $chunk) (local.get $end)) (then (local.set $chunk (local.get $end))))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (loop $v
+          (local.set $acc (i32x4.add (local.get $acc) (i32x4.extadd_pairwise_i16x8_u (i16x8.abs (v128.load (local.get $a))))))
+          (local.set $a (i32.add (local.get $a) (i32.const 16)))
+          (br_if $v (i32.lt_u (local.get $a) (local.get $chunk))))
+        (local.set $s (i64.add (local.get $s) (i64.add
+          (i64.add (i64.extend_i32_u (i32x4.extract_lane 0 (local.get $acc))) (i64.extend_i32_u (i32x4.extract_lane 1 (local.get $acc))))
+          (i64.add (i64.extend_i32_u (i32x4.extract_lane 2 (local.get $acc))) (i64.extend_i32_u (i32x4.extract_lane 3 (local.get $acc)))))))
+        (br $chunks)))
+      (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $k) (i32.const 7)) (i32.const 1))))
+      (block $tDone (loop $t
+        (br_if $tDone (i32.ge_u (local.get $a) (local.get $end)))
+        (local.set $p (i32.load16_s (local.get $a)))
+        (local.set $s (i64.add (local.get $s) (i64.extend_i32_u
+          (select (local.get $p) (i32.sub (i32.const 0) (local.get $p)) (i32.ge_s (local.get $p) (i32.const 0))))))
+        (local.set $a (i32.add (local.get $a) (i32.const 2)))
+        (br $t)))
+      (f64.store (local.get $out) (f64.convert_i64_u (local.get $s)))
+      (local.set $out (i32.add (local.get $out) (i32.const 8)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows))))
+
+  ;; C[4×8 at c, row stride ldc bytes] += A panel (kq pairs at a) · B panel (kq pairs at b); kq ≥ 1.
+  (func $kernel (param $kq i32) (param $a i32) (param $b i32) (param $c i32) (param $ldc i32)
+    (local $end i32) (local $av v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
-    (local.set $a1 (i32.add (local.get $a) (local.get $lda)))
-    (local.set $a2 (i32.add (local.get $a1) (local.get $lda)))
-    (local.set $a3 (i32.add (local.get $a2) (local.get $lda)))
-    ;; Pairs two at a time up to the last even count; an odd last pair after the loop.
-    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $kq) (i32.const -2)) (i32.const 2))))
-    (if (i32.lt_u (local.get $a) (local.get $end))
-      (then
-        (loop $k
-          (local.set $b0 (v128.load (local.get $b)))
-          (local.set $b1 (v128.load offset=16 (local.get $b)))
-          (local.set $av (v128.load32_splat (local.get $a)))
-          (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
-          (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
-          (local.set $av (v128.load32_splat (local.get $a1)))
-          (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
-          (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
-          (local.set $av (v128.load32_splat (local.get $a2)))
-          (local.set $c20 (i32x4.add (local.get $c20) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
-          (local.set $c21 (i32x4.add (local.get $c21) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
-          (local.set $av (v128.load32_splat (local.get $a3)))
-          (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
-          (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
-          (local.set $b0 (v128.load offset=32 (local.get $b)))
-          (local.set $b1 (v128.load offset=48 (local.get $b)))
-          (local.set $av (v128.load32_splat offset=4 (local.get $a)))
-          (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
-          (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
-          (local.set $av (v128.load32_splat offset=4 (local.get $a1)))
-          (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
-          (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
-          (local.set $av (v128.load32_splat offset=4 (local.get $a2)))
-          (local.set $c20 (i32x4.add (local.get $c20) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
-          (local.set $c21 (i32x4.add (local.get $c21) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
-          (local.set $av (v128.load32_splat offset=4 (local.get $a3)))
-          (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
-          (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
-          (local.set $a (i32.add (local.get $a) (i32.const 8)))
-          (local.set $a1 (i32.add (local.get $a1) (i32.const 8)))
-          (local.set $a2 (i32.add (local.get $a2) (i32.const 8)))
-          (local.set $a3 (i32.add (local.get $a3) (i32.const 8)))
-          (local.set $b (i32.add (local.get $b) (i32.const 64)))
-          (br_if $k (i32.lt_u (local.get $a) (local.get $end))))))
-    (if (i32.and (local.get $kq) (i32.const 1))
-      (then
-        (local.set $b0 (v128.load (local.get $b)))
-        (local.set $b1 (v128.load offset=16 (local.get $b)))
-        (local.set $av (v128.load32_splat (local.get $a)))
-        (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
-        (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
-        (local.set $av (v128.load32_splat (local.get $a1)))
-        (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
-        (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
-        (local.set $av (v128.load32_splat (local.get $a2)))
-        (local.set $c20 (i32x4.add (local.get $c20) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
-        (local.set $c21 (i32x4.add (local.get $c21) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
-        (local.set $av (v128.load32_splat (local.get $a3)))
-        (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
-        (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))))
+    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $kq) (i32.const 4))))
+    (loop $k
+      (local.set $b0 (v128.load (local.get $b)))
+      (local.set $b1 (v128.load offset=16 (local.get $b)))
+      (local.set $av (v128.load32_splat (local.get $a)))
+      (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
+      (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=4 (local.get $a)))
+      (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
+      (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=8 (local.get $a)))
+      (local.set $c20 (i32x4.add (local.get $c20) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
+      (local.set $c21 (i32x4.add (local.get $c21) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=12 (local.get $a)))
+      (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
+      (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 32)))
+      (br_if $k (i32.lt_u (local.get $a) (local.get $end))))
     (v128.store (local.get $c) (i32x4.add (v128.load (local.get $c)) (local.get $c00)))
     (v128.store offset=16 (local.get $c) (i32x4.add (v128.load offset=16 (local.get $c)) (local.get $c01)))
     (local.set $c (i32.add (local.get $c) (local.get $ldc)))
@@ -92,8 +168,8 @@
     (v128.store (local.get $c) (i32x4.add (v128.load (local.get $c)) (local.get $c30)))
     (v128.store offset=16 (local.get $c) (i32x4.add (v128.load offset=16 (local.get $c)) (local.get $c31))))
 
-  ;; C[mp × np] += A·B; mp a multiple of 4, np of 8, kq (k pairs) ≥ 1, lda bytes per row of A.
-  (func (export "gemm") (param $mp i32) (param $np i32) (param $kq i32) (param $a i32) (param $lda i32) (param $b i32) (param $c i32)
+  ;; C[mp × np] += A·B on packed panels; mp a multiple of 4, np of 8, kq (k pairs) ≥ 1.
+  (func (export "gemm") (param $mp i32) (param $np i32) (param $kq i32) (param $a i32) (param $b i32) (param $c i32)
     (local $ldc i32) (local $q0 i32) (local $kb i32) (local $j i32) (local $i i32) (local $bp i32)
     (local.set $ldc (i32.shl (local.get $np) (i32.const 2)))
     (loop $kBlocks
@@ -101,14 +177,14 @@
         (i32.lt_u (global.get $KB) (i32.sub (local.get $kq) (local.get $q0)))))
       (local.set $j (i32.const 0))
       (loop $jTiles
-        ;; panel j/8 starts at (j/8)·kq·32 bytes = j·kq·4; its block at q0·32 further.
+        ;; B panel j/8 starts at (j/8)·kq·32 bytes = j·kq·4, its block q0·32 further; A panel i/4
+        ;; at i·kq·4, its block q0·16 further.
         (local.set $bp (i32.add (local.get $b)
           (i32.add (i32.mul (local.get $j) (i32.shl (local.get $kq) (i32.const 2))) (i32.shl (local.get $q0) (i32.const 5)))))
         (local.set $i (i32.const 0))
         (loop $iTiles
           (call $kernel (local.get $kb)
-            (i32.add (local.get $a) (i32.add (i32.mul (local.get $i) (local.get $lda)) (i32.shl (local.get $q0) (i32.const 2))))
-            (local.get $lda)
+            (i32.add (local.get $a) (i32.add (i32.mul (local.get $i) (i32.shl (local.get $kq) (i32.const 2))) (i32.shl (local.get $q0) (i32.const 4))))
             (local.get $bp)
             (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2))))
             (local.get $ldc))

@@ -13,8 +13,8 @@
  * acc·2^(e_x + e_w), or narrowed to int16 at the output's static exponent (round half to even,
  * saturating) when the layer declares `activations = i16`.
  */
-import { chooseExponent, INT16_MAX, INT16_MIN, int32SafeRows } from '../../kernels/fixed-point.ts';
-import { packI16B, type PackedI16B, wasmGemmI16Packed } from '../../kernels/wasm/gemm-i16.ts';
+import { chooseExponent, INT16_MAX, INT16_MIN } from '../../kernels/fixed-point.ts';
+import { packI16B, type PackedI16B, wasmGemmI16Guarded } from '../../kernels/wasm/gemm-i16.ts';
 import { useWasmKernels } from '../../kernels/wasm/instance.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
 import { quantizeInto } from './int8-layer.ts';
@@ -88,9 +88,9 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
       counts.saturations += mantissas(A, 0, m * k, ex0, xq, 0);
       // Rows whose every partial sum provably stays in int32 never saturate, so the wrapping
       // WebAssembly kernel gives exactly what the saturating loop would; the rest take the loop.
-      const safe = useWasmKernels() && m * n * k >= WASM_MIN_MACS ? int32SafeRows(m, k, xq, qw, maxBias0) : undefined;
+      const safe = useWasmKernels() && m * n * k >= WASM_MIN_MACS
+        ? wasmGemmI16Guarded(m, xq, (packed ??= packI16B(n, k, qw, true)), acc, maxBias0) : undefined;
       if (safe) {
-        wasmGemmI16Packed(m, xq, (packed ??= packI16B(n, k, qw, true)), acc);
         for (let i = 0; i < m; i++) if (safe[i]) for (let c = 0; c < n; c++) acc[i * n + c] = acc[i * n + c]! + bias0[c]!;
       }
       for (let i = 0; i < m; i++) {
