@@ -94,7 +94,6 @@ function run(m: number, a: IntOperand, b: PackedI16B, out: Int32Array, guardStar
     const apAt = packAt(ex, m, k, aAt, a instanceof Int8Array, false, 4);
     const bAt = scratchAlloc(b.panels.length * 2), cAt = scratchAlloc(mp * np * 4);
     i16At(bAt, b.panels.length).set(b.panels);
-    i32At(cAt, mp * np).fill(0);
     ex.gemm(mp, np, kq, apAt, bAt, cAt);
     const c = i32At(cAt, mp * np);
     if (np === n) out.set(c.subarray(0, m * n));

@@ -1,10 +1,10 @@
-;; int16 × int16 → int32 GEMM, C += A·B (byte addresses), the kernel of the int16 and int8 paths,
+;; int16 × int16 → int32 GEMM, C = A·B (byte addresses), the kernel of the int16 and int8 paths,
 ;; with the packing and the int32 bound's sums beside it, so no O(mk + kn) pass runs in JS.
 ;; k is taken in pairs, so one i32x4.dot_i16x8_s multiplies a pair of A's k values (broadcast as
 ;; one i32) by the same pair of 4 columns of B and adds the two products into each int32 lane:
 ;;   A: 4-row panels, pair-major: per k pair 4 × (a[r][2q], a[r][2q+1]), 16 bytes (`pack`, R = 4);
 ;;   B: 8-column panels, pair-major: per k pair 8 × (b[2q][s], b[2q+1][s]), 32 bytes (R = 8);
-;;   C: mp × np int32, row stride np (both padded to the tile), accumulated into.
+;;   C: mp × np int32, row stride np (both padded to the tile), written (not accumulated into).
 ;; The 4×8 tile holds 8 i32x4 accumulators as gemm-f32-tile.wat does, one k pair per loop
 ;; iteration, both operands read through one pointer each with constant offsets: 6 loads, 8 dots
 ;; and 8 adds for 64 multiply-adds, where the fp32 tile's 8 fused multiply-adds do 32. With A read
@@ -12,12 +12,14 @@
 ;; four pointer increments in the loop and the kernel ran 1.2× the fp32 GEMM at 512³; see
 ;; docs/kernels.md for the variants measured. Accumulation wraps modulo 2^32; the callers only
 ;; trust sums that provably stay inside int32 (fixed-point.ts, quant-int8.ts).
-;; k is blocked in KB pairs so a B micro-panel block (KB × 32 bytes = 4 KiB) stays in L1 while
-;; every row tile of the block streams past it.
+;; k is split into equal blocks of at most KB pairs so a B micro-panel block (KB × 32 bytes =
+;; 8 KiB, as the fp32 GEMM's) stays in L1 while every row tile of the block streams past it; at
+;; 512³ KB = 128 measured 1.6× the fp32 GEMM, 256 and 512 (one block) 1.85–2.0×.
 (module
   (import "env" "memory" (memory 0))
 
-  (global $KB i32 (i32.const 128))
+  (global $KB i32 (i32.const 256))
+  (global $MC i32 (i32.const 128))
 
   ;; Pack `rows` rows of k int16 or int8 values (element (i, p) at src + i·rs + p·cs bytes; int8
   ;; when $i8, sign-extended to int16) into panels of R rows (4 or 8), pair-major: panel t holds,
@@ -132,8 +134,9 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rows))))
 
-  ;; C[4×8 at c, row stride ldc bytes] += A panel (kq pairs at a) · B panel (kq pairs at b); kq ≥ 1.
-  (func $kernel (param $kq i32) (param $a i32) (param $b i32) (param $c i32) (param $ldc i32)
+  ;; C[4×8 at c, row stride ldc bytes] += A panel (kq pairs at a) · B panel (kq pairs at b), kq ≥ 1;
+  ;; = instead of += when $first (the first k block), so C needs no zeroing beforehand.
+  (func $kernel (param $kq i32) (param $a i32) (param $b i32) (param $c i32) (param $ldc i32) (param $first i32)
     (local $end i32) (local $av v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
@@ -156,42 +159,66 @@
       (local.set $a (i32.add (local.get $a) (i32.const 16)))
       (local.set $b (i32.add (local.get $b) (i32.const 32)))
       (br_if $k (i32.lt_u (local.get $a) (local.get $end))))
-    (v128.store (local.get $c) (i32x4.add (v128.load (local.get $c)) (local.get $c00)))
-    (v128.store offset=16 (local.get $c) (i32x4.add (v128.load offset=16 (local.get $c)) (local.get $c01)))
-    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
-    (v128.store (local.get $c) (i32x4.add (v128.load (local.get $c)) (local.get $c10)))
-    (v128.store offset=16 (local.get $c) (i32x4.add (v128.load offset=16 (local.get $c)) (local.get $c11)))
-    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
-    (v128.store (local.get $c) (i32x4.add (v128.load (local.get $c)) (local.get $c20)))
-    (v128.store offset=16 (local.get $c) (i32x4.add (v128.load offset=16 (local.get $c)) (local.get $c21)))
-    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
-    (v128.store (local.get $c) (i32x4.add (v128.load (local.get $c)) (local.get $c30)))
-    (v128.store offset=16 (local.get $c) (i32x4.add (v128.load offset=16 (local.get $c)) (local.get $c31))))
+    (if (local.get $first)
+      (then
+        (v128.store (local.get $c) (local.get $c00))
+        (v128.store offset=16 (local.get $c) (local.get $c01))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (local.get $c10))
+        (v128.store offset=16 (local.get $c) (local.get $c11))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (local.get $c20))
+        (v128.store offset=16 (local.get $c) (local.get $c21))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (local.get $c30))
+        (v128.store offset=16 (local.get $c) (local.get $c31)))
+      (else
+        (v128.store (local.get $c) (i32x4.add (v128.load (local.get $c)) (local.get $c00)))
+        (v128.store offset=16 (local.get $c) (i32x4.add (v128.load offset=16 (local.get $c)) (local.get $c01)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (i32x4.add (v128.load (local.get $c)) (local.get $c10)))
+        (v128.store offset=16 (local.get $c) (i32x4.add (v128.load offset=16 (local.get $c)) (local.get $c11)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (i32x4.add (v128.load (local.get $c)) (local.get $c20)))
+        (v128.store offset=16 (local.get $c) (i32x4.add (v128.load offset=16 (local.get $c)) (local.get $c21)))
+        (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+        (v128.store (local.get $c) (i32x4.add (v128.load (local.get $c)) (local.get $c30)))
+        (v128.store offset=16 (local.get $c) (i32x4.add (v128.load offset=16 (local.get $c)) (local.get $c31))))))
 
-  ;; C[mp × np] += A·B on packed panels; mp a multiple of 4, np of 8, kq (k pairs) ≥ 1.
+  ;; C[mp × np] = A·B on packed panels; mp a multiple of 4, np of 8, kq (k pairs) ≥ 1.
   (func (export "gemm") (param $mp i32) (param $np i32) (param $kq i32) (param $a i32) (param $b i32) (param $c i32)
-    (local $ldc i32) (local $q0 i32) (local $kb i32) (local $j i32) (local $i i32) (local $bp i32)
+    (local $ldc i32) (local $q0 i32) (local $kBlock i32) (local $kb i32) (local $i0 i32) (local $iEnd i32)
+    (local $j i32) (local $i i32) (local $bp i32)
     (local.set $ldc (i32.shl (local.get $np) (i32.const 2)))
+    ;; kBlock = ceil(kq / ceil(kq / KB)): no short tail block pays C's load and store.
+    (local.set $kBlock (i32.div_u (i32.sub (i32.add (local.get $kq) (global.get $KB)) (i32.const 1)) (global.get $KB)))
+    (local.set $kBlock (i32.div_u (i32.sub (i32.add (local.get $kq) (local.get $kBlock)) (i32.const 1)) (local.get $kBlock)))
     (loop $kBlocks
-      (local.set $kb (select (global.get $KB) (i32.sub (local.get $kq) (local.get $q0))
-        (i32.lt_u (global.get $KB) (i32.sub (local.get $kq) (local.get $q0)))))
-      (local.set $j (i32.const 0))
-      (loop $jTiles
-        ;; B panel j/8 starts at (j/8)·kq·32 bytes = j·kq·4, its block q0·32 further; A panel i/4
-        ;; at i·kq·4, its block q0·16 further.
-        (local.set $bp (i32.add (local.get $b)
-          (i32.add (i32.mul (local.get $j) (i32.shl (local.get $kq) (i32.const 2))) (i32.shl (local.get $q0) (i32.const 5)))))
-        (local.set $i (i32.const 0))
-        (loop $iTiles
-          (call $kernel (local.get $kb)
-            (i32.add (local.get $a) (i32.add (i32.mul (local.get $i) (i32.shl (local.get $kq) (i32.const 2))) (i32.shl (local.get $q0) (i32.const 4))))
-            (local.get $bp)
-            (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2))))
-            (local.get $ldc))
-          (local.set $i (i32.add (local.get $i) (i32.const 4)))
-          (br_if $iTiles (i32.lt_u (local.get $i) (local.get $mp))))
-        (local.set $j (i32.add (local.get $j) (i32.const 8)))
-        (br_if $jTiles (i32.lt_u (local.get $j) (local.get $np))))
-      (local.set $q0 (i32.add (local.get $q0) (global.get $KB)))
+      (local.set $kb (select (local.get $kBlock) (i32.sub (local.get $kq) (local.get $q0))
+        (i32.lt_u (local.get $kBlock) (i32.sub (local.get $kq) (local.get $q0)))))
+      (local.set $i0 (i32.const 0))
+      (loop $iBlocks
+        (local.set $iEnd (i32.add (local.get $i0) (global.get $MC)))
+        (if (i32.gt_u (local.get $iEnd) (local.get $mp)) (then (local.set $iEnd (local.get $mp))))
+        (local.set $j (i32.const 0))
+        (loop $jTiles
+          ;; B panel j/8 starts at (j/8)·kq·32 bytes = j·kq·4, its block q0·32 further; A panel
+          ;; i/4 at i·kq·4, its block q0·16 further.
+          (local.set $bp (i32.add (local.get $b)
+            (i32.add (i32.mul (local.get $j) (i32.shl (local.get $kq) (i32.const 2))) (i32.shl (local.get $q0) (i32.const 5)))))
+          (local.set $i (local.get $i0))
+          (loop $iTiles
+            (call $kernel (local.get $kb)
+              (i32.add (local.get $a) (i32.add (i32.mul (local.get $i) (i32.shl (local.get $kq) (i32.const 2))) (i32.shl (local.get $q0) (i32.const 4))))
+              (local.get $bp)
+              (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2))))
+              (local.get $ldc) (i32.eqz (local.get $q0)))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br_if $iTiles (i32.lt_u (local.get $i) (local.get $iEnd))))
+          (local.set $j (i32.add (local.get $j) (i32.const 8)))
+          (br_if $jTiles (i32.lt_u (local.get $j) (local.get $np))))
+        (local.set $i0 (local.get $iEnd))
+        (br_if $iBlocks (i32.lt_u (local.get $i0) (local.get $mp))))
+      (local.set $q0 (i32.add (local.get $q0) (local.get $kBlock)))
       (br_if $kBlocks (i32.lt_u (local.get $q0) (local.get $kq)))))
 )
