@@ -8,8 +8,7 @@
 import { type Tensor, zeros } from '../tensor.ts';
 import { expect } from './check.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from './quant-int8.ts';
-import { type PackedI16B, packI16B, rowsWithinInt32, wasmGemmI16Guarded } from './wasm/gemm-i16.ts';
-import { useWasmKernels } from './wasm/instance.ts';
+import { i16WasmFor, type PackedI16B, packI16B, rowsWithinInt32, wasmGemmI16Guarded } from './wasm/gemm-i16.ts';
 
 export const INT16_MIN = -32768;
 export const INT16_MAX = 32767;
@@ -72,7 +71,7 @@ export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, t
   expect('gemm dfp16', a.values.length === m * k && b.values.length === k * n, 'operand sizes do not match m, n, k');
   expect('gemm dfp16', !packedB || (packedB.n === n && packedB.k === k), 'packedB was packed for another shape');
   const out = new Int32Array(m * n);
-  const safe = useWasmKernels() && m * n * k >= WASM_MIN_MACS
+  const safe = i16WasmFor(m * n * k)
     ? wasmGemmI16Guarded(m, a.values, packedB ?? packI16B(n, k, b.values, transB), out) : undefined;
   const acc = new Float64Array(n);
   const av = a.values, bv = b.values;
@@ -96,9 +95,6 @@ export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, t
   }
   return { values: out, exponent: a.exponent + b.exponent };
 }
-
-/** Below this many multiply-adds, packing and the call cost more than the JS loop. */
-const WASM_MIN_MACS = 4096;
 
 /**
  * Which rows of A·B cannot leave int32 at any partial sum (Σ|a_ip|·max|B| + start ≤ INT32_MAX,

@@ -8,8 +8,7 @@
  */
 import { type Tensor, zeros } from '../tensor.ts';
 import { aroundAxis, expect, normAxis } from './check.ts';
-import { type PackedI16B, wasmGemmI16Packed, packI16B } from './wasm/gemm-i16.ts';
-import { useWasmKernels } from './wasm/instance.ts';
+import { i16WasmFor, type PackedI16B, wasmGemmI16Packed, packI16B } from './wasm/gemm-i16.ts';
 
 export const INT8_MIN = -128;
 export const INT8_MAX = 127;
@@ -142,8 +141,6 @@ export function fakeQuantInt8Backward(x: Tensor, dy: Tensor, q: Int8Tensor): Ten
 
 /** int8 products are at most 128² = 2^14, so k ≤ 2^17 − 1 keeps every partial sum inside int32. */
 const INT8_WASM_MAX_K = 131071;
-/** Below this many multiply-adds, copying into the kernels' memory costs more than the JS loop. */
-const INT8_WASM_MIN_MACS = 4096;
 
 /**
  * C[m×n] (+)= A[m×k]·op(B) in integers; op(B) = B [k×n] or Bᵀ with B [n×k] (`transB`, the dense
@@ -154,7 +151,7 @@ export function gemmInt8(m: number, n: number, k: number, a: Int8Array, b: Int8A
   o: { transB?: boolean; accumulate?: boolean; packedB?: PackedI16B } = {}): void {
   expect('gemm int8', a.length >= m * k && b.length >= k * n && c.length >= m * n, 'operand arrays are shorter than m, n, k require');
   expect('gemm int8', !o.packedB || (o.packedB.n === n && o.packedB.k === k), 'packedB was packed for another shape');
-  if (useWasmKernels() && k <= INT8_WASM_MAX_K && m * n * k >= INT8_WASM_MIN_MACS) {
+  if (k <= INT8_WASM_MAX_K && i16WasmFor(m * n * k)) {
     // Every partial sum is at most k·128² ≤ INT32_MAX, so the wrapping int32 lanes hold it exactly.
     const packed = o.packedB ?? packI16B(n, k, b, o.transB ?? false);
     if (!o.accumulate) { wasmGemmI16Packed(m, a, packed, c); return; }

@@ -8,7 +8,7 @@
  * A caller with a constant B (a lowered layer's weights, the bench's "B pre-packed" row) packs it
  * once with packI16B and hands the PackedI16B to every call.
  */
-import { f64At, i8At, i16At, i32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { f64At, i8At, i16At, i32At, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
 import { wasmBase64 } from './gemm-i16.wasm.ts';
 
 interface GemmI16Exports {
@@ -29,6 +29,21 @@ export type IntOperand = Int16Array | Int8Array;
 export interface PackedI16B { n: number; k: number; panels: Int16Array; maxAbs: number }
 
 const INT32_MAX = 2147483647;
+
+const MIN_MACS = 4096;
+let minMacs = MIN_MACS;
+
+/**
+ * Does an m·n·k-multiply-add product go to WebAssembly? Only when that backend is in use and the
+ * product is large enough: below 4,096 multiply-adds, the copies and the call cost more than the
+ * JS loop.
+ */
+export const i16WasmFor = (macs: number): boolean => useWasmKernels() && macs >= minMacs;
+
+/** Tests: send products of every size to WebAssembly (0), or back to the default (undefined). */
+export function setI16WasmMinMacs(macs: number | undefined): void {
+  minMacs = macs ?? MIN_MACS;
+}
 
 /** Copy an int16 or int8 array into new scratch, as it is; returns its address. */
 function copyIn(x: IntOperand, len: number): number {

@@ -14,8 +14,7 @@
  * saturating) when the layer declares `activations = i16`.
  */
 import { chooseExponent, INT16_MAX, INT16_MIN } from '../../kernels/fixed-point.ts';
-import { packI16B, type PackedI16B, wasmGemmI16Guarded } from '../../kernels/wasm/gemm-i16.ts';
-import { useWasmKernels } from '../../kernels/wasm/instance.ts';
+import { i16WasmFor, packI16B, type PackedI16B, wasmGemmI16Guarded } from '../../kernels/wasm/gemm-i16.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
 import { quantizeInto } from './int8-layer.ts';
 import type { IntegerLayer, LayerCounts, ScaledLayerSpec } from './types.ts';
@@ -51,9 +50,6 @@ export function dfp16Row(x: Int16Array, w: Int16Array, bias: Int32Array, n: numb
   return saturations;
 }
 
-/** Below this many multiply-adds, copying into the kernels' memory costs more than the JS loop. */
-const WASM_MIN_MACS = 4096;
-
 export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
   const n = s.weight.shape[0]!, k = s.weight.data.length / n;
   const policy = s.overflow ?? 'rescale';
@@ -88,7 +84,7 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
       counts.saturations += mantissas(A, 0, m * k, ex0, xq, 0);
       // Rows whose every partial sum provably stays in int32 never saturate, so the wrapping
       // WebAssembly kernel gives exactly what the saturating loop would; the rest take the loop.
-      const safe = useWasmKernels() && m * n * k >= WASM_MIN_MACS
+      const safe = i16WasmFor(m * n * k)
         ? wasmGemmI16Guarded(m, xq, (packed ??= packI16B(n, k, qw, true)), acc, maxBias0) : undefined;
       if (safe) {
         for (let i = 0; i < m; i++) if (safe[i]) for (let c = 0; c < n; c++) acc[i * n + c] = acc[i * n + c]! + bias0[c]!;

@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { readdirSync } from 'node:fs';
 import { fromArray } from '../../../runtime/tensor.ts';
@@ -10,8 +10,16 @@ import { chooseExponent, fromDfp16, gemmDfp16, requantizeDfp16, toDfp16 } from '
 import { packSignBits, popcount32, unpackSignBits, xnorGemm } from '../../../runtime/kernels/binary.ts';
 import { dequantizeTernary, ternarize, ternaryMatmul } from '../../../runtime/kernels/ternary.ts';
 import { dense } from '../../../runtime/kernels/dense.ts';
+import { setI16WasmMinMacs } from '../../../runtime/kernels/wasm/gemm-i16.ts';
+import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { expectClose, randomArray } from './helpers/gradcheck.ts';
 import { loadOnnxCase, numAttr, onnxNodeDir } from './helpers/onnx-case.ts';
+
+/** The integer GEMM tests run on both backends; on wasm every product goes to WebAssembly, however small. */
+function onIntBackend(backend: 'js' | 'wasm'): void {
+  beforeEach(() => { setKernelBackend(backend); setI16WasmMinMacs(backend === 'wasm' ? 0 : undefined); });
+  afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); });
+}
 
 describe('rounding and saturation', () => {
   it('rounds half to even', () => {
@@ -51,7 +59,9 @@ describe('rounding and saturation', () => {
   });
 });
 
-describe('int8 × int8 → int32 GEMM', () => {
+describe.each(['js', 'wasm'] as const)('int8 × int8 → int32 GEMM (%s kernels)', (backend) => {
+  onIntBackend(backend);
+
   it('equals the exact integer product, both weight layouts', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 40 }), fc.integer(), (m, n, k, seed) => {
       const a = Int8Array.from(randomArray(m * k, seed), (v) => Math.round(v * 127));
@@ -101,7 +111,9 @@ describe('int8 × int8 → int32 GEMM', () => {
   });
 });
 
-describe('int16 dynamic fixed point', () => {
+describe.each(['js', 'wasm'] as const)('int16 dynamic fixed point (%s kernels)', (backend) => {
+  onIntBackend(backend);
+
   it('chooses the smallest exponent that fits max|x| into int16', () => {
     expect(chooseExponent(32767)).toBe(0);
     expect(chooseExponent(32768)).toBe(1);
