@@ -1,0 +1,156 @@
+/**
+ * The rebuilt int16 / int8 WebAssembly GEMM (gemm-i16.wat: packing, the int32 bound's sums and the
+ * 4×8 dot kernel) against the JavaScript reference: bit-identical on random shapes whose m, n, k are
+ * not multiples of the 4×8 tile, cross the 128-row block and the k blocks (at most 256 pairs), with
+ * operands at int16's and int8's extremes and rows exactly at the int32 bound and one past it.
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Dfp16, gemmDfp16, int32SafeRows } from '../../../runtime/kernels/fixed-point.ts';
+import { gemmInt8, INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-int8.ts';
+import { packI16B, setI16WasmMinMacs, wasmGemmI16, wasmGemmI16Guarded, wasmGemmI16Packed } from '../../../runtime/kernels/wasm/gemm-i16.ts';
+import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
+import { mulberry32 } from '../../../runtime/tensor.ts';
+
+afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); });
+
+const shape = fc.record({
+  // Mostly small (fast references); a fifth of the cases past the 128-row block or a 256-pair k block.
+  m: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 13 }) }, { weight: 1, arbitrary: fc.integer({ min: 125, max: 140 }) }),
+  n: fc.integer({ min: 1, max: 21 }),
+  k: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 70 }) }, { weight: 1, arbitrary: fc.integer({ min: 510, max: 1030 }) }),
+  seed: fc.integer(), transB: fc.boolean(),
+});
+
+/** A share of values at the type's two extremes, the rest uniform over its range. */
+function ints<T extends Int16Array | Int8Array>(make: new (len: number) => T, len: number, rand: () => number, lo: number, hi: number): T {
+  const out = new make(len);
+  for (let i = 0; i < len; i++) {
+    const r = rand();
+    out[i] = r < 0.15 ? lo : r < 0.3 ? hi : lo + Math.floor(rand() * (hi - lo + 1));
+  }
+  return out;
+}
+
+/** Σ_p a[i][p]·op(B)[p][j] exactly (float64: |Σ| < 2^53 for these k), for every i, j. */
+function exact(m: number, n: number, k: number, a: ArrayLike<number>, b: ArrayLike<number>, transB: boolean): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let p = 0; p < k; p++) s += a[i * k + p]! * (transB ? b[j * k + p]! : b[p * n + j]!);
+    out[i * n + j] = s;
+  }
+  return out;
+}
+
+describe('int16 GEMM in WebAssembly, packing and bound included', () => {
+  it('wraps every sum modulo 2^32 exactly, for any shape and full-range operands', () => {
+    fc.assert(fc.property(shape, ({ m, n, k, seed, transB }) => {
+      const rand = mulberry32(seed);
+      const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
+      const out = new Int32Array(m * n);
+      setKernelBackend('wasm');
+      wasmGemmI16(m, n, k, a, b, transB, out);
+      const ref = exact(m, n, k, a, b, transB);
+      // ToInt32 (| 0) is reduction modulo 2^32 into int32, exact for |x| < 2^53.
+      for (let i = 0; i < m * n; i++) if (out[i] !== (ref[i]! | 0)) expect([i, out[i]]).toEqual([i, ref[i]! | 0]);
+    }), { numRuns: 40 });
+  });
+
+  it('trusts exactly the rows int32SafeRows trusts, and gemmDfp16 gives the reference sums bit for bit', () => {
+    let trusted = 0, refused = 0;
+    fc.assert(fc.property(shape, fc.integer({ min: 0, max: 3 }), ({ m, n, k, seed, transB }, scale) => {
+      const rand = mulberry32(seed);
+      // Magnitudes from 2^3 to full range, so rows fall on both sides of the bound.
+      const range = 2 ** (3 + 4 * scale);
+      const a = ints(Int16Array, m * k, rand, -range, range - 1), b = ints(Int16Array, k * n, rand, -range, range - 1);
+      const start = Math.floor(rand() * 1000);
+      const out = new Int32Array(m * n);
+      setKernelBackend('wasm');
+      const safe = wasmGemmI16Guarded(m, a, packI16B(n, k, b, transB), out, start);
+      expect(safe).toEqual(int32SafeRows(m, k, a, b, start));
+      const passed = safe?.reduce((x, y) => x + y, 0) ?? 0;
+      trusted += passed;
+      refused += m - passed;
+      const dfp = (values: Int16Array): Dfp16 => ({ shape: [values.length], values, exponent: 0 });
+      setI16WasmMinMacs(0);
+      const wasm = gemmDfp16(m, n, k, dfp(a), dfp(b), transB);
+      setKernelBackend('js');
+      expect(wasm.values).toEqual(gemmDfp16(m, n, k, dfp(a), dfp(b), transB).values);
+    }), { numRuns: 40 });
+    // Both sides of the bound were exercised.
+    expect(trusted).toBeGreaterThan(100);
+    expect(refused).toBeGreaterThan(100);
+  });
+
+  it('sends a row whose bound is exactly 2^31 − 1 to WebAssembly, and saturates one whose bound is 2^31', () => {
+    // max|B| = 1 and Σ|a| = 65,535·32,768 + 32,767 = 2^31 − 1: the first row's partial sums all fit.
+    const k = 65536, n = 9;
+    const a = new Int16Array(2 * k).fill(-32768);
+    a[k - 1] = -32767;
+    const b = new Int16Array(n * k).fill(-1);
+    const safe = wasmGemmI16Guarded(2, a, packI16B(n, k, b, true), new Int32Array(2 * n));
+    expect([...safe!]).toEqual([1, 0]);
+    const dfp = (values: Int16Array): Dfp16 => ({ shape: [values.length], values, exponent: 0 });
+    setKernelBackend('wasm');
+    const c = gemmDfp16(2, n, k, dfp(a), dfp(b), true).values;
+    // Row 0 sums to 2^31 − 1 exactly; row 1 to 2^31, which wrapping lanes would make −2^31.
+    expect([...c]).toEqual([...Array(n).fill(INT32_MAX), ...Array(n).fill(INT32_MAX)]);
+  });
+
+  it('packs B once: its panels and max|B| (32768 for −32768) serve every later call', () => {
+    const rand = mulberry32(4);
+    for (const [n, k, transB] of [[13, 37, true], [8, 1030, false], [1, 1, true]] as const) {
+      const b = ints(Int16Array, n * k, rand, -32768, 32767);
+      b[n * k - 1] = -32768;
+      const packed = packI16B(n, k, b, transB);
+      expect(packed.maxAbs).toBe(32768);
+      const m = 6, a = ints(Int16Array, m * k, rand, -4, 3);
+      const once = new Int32Array(m * n), again = new Int32Array(m * n);
+      wasmGemmI16(m, n, k, a, b, transB, once);
+      wasmGemmI16Packed(m, a, packed, again);
+      expect(again).toEqual(once);
+      const dfp = (values: Int16Array): Dfp16 => ({ shape: [values.length], values, exponent: 0 });
+      setKernelBackend('wasm');
+      setI16WasmMinMacs(0);
+      const wasm = gemmDfp16(m, n, k, dfp(a), dfp(b), transB, packed).values;
+      setKernelBackend('js');
+      expect(wasm).toEqual(gemmDfp16(m, n, k, dfp(a), dfp(b), transB).values);
+    }
+  });
+});
+
+describe('int8 GEMM in WebAssembly (int8 operands widened while packing)', () => {
+  it('gives the reference sums bit for bit, packed B or not, accumulating or not', () => {
+    fc.assert(fc.property(shape, fc.boolean(), ({ m, n, k, seed, transB }, accumulate) => {
+      const rand = mulberry32(seed);
+      const a = ints(Int8Array, m * k, rand, -128, 127), b = ints(Int8Array, k * n, rand, -128, 127);
+      const c0 = Int32Array.from({ length: m * n }, () => Math.floor((rand() * 2 - 1) * 2 ** 31));
+      setKernelBackend('js');
+      const js = Int32Array.from(c0);
+      gemmInt8(m, n, k, a, b, js, { transB, accumulate });
+      const ref = exact(m, n, k, a, b, transB);
+      for (let i = 0; i < m * n; i++) {
+        const want = Math.max(INT32_MIN, Math.min(INT32_MAX, (accumulate ? c0[i]! : 0) + ref[i]!));
+        if (js[i] !== want) expect([i, js[i]]).toEqual([i, want]);
+      }
+      setKernelBackend('wasm');
+      setI16WasmMinMacs(0);
+      for (const packedB of [undefined, packI16B(n, k, b, transB)]) {
+        const wasm = Int32Array.from(c0);
+        gemmInt8(m, n, k, a, b, wasm, { transB, accumulate, packedB });
+        expect(wasm).toEqual(js);
+      }
+    }), { numRuns: 40 });
+  });
+
+  it('is exact at the deepest product it takes: 131,071 × (−128)² = 2,147,467,264', () => {
+    const k = 131071, n = 3;
+    const a = new Int8Array(k).fill(-128), b = new Int8Array(n * k).fill(-128);
+    b[k] = 127; // the second column's first weight: 2,147,467,264 − 128·255
+    const c = new Int32Array(n);
+    setKernelBackend('wasm');
+    gemmInt8(1, n, k, a, b, c, { transB: true });
+    expect([...c]).toEqual([2147467264, 2147467264 - 128 * 255, 2147467264]);
+  });
+});
