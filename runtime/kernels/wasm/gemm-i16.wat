@@ -21,6 +21,45 @@
   (global $KB i32 (i32.const 256))
   (global $MC i32 (i32.const 128))
 
+  ;; Four adjacent rows (row stride rs bytes from p, int8 when $i8) of a panel, q4 pairs (a
+  ;; multiple of 4) from the rows' starts: 4 pairs of each row per step, an i32 4×4 transpose, four
+  ;; stores of one pair of the 4 rows each, step bytes apart from o. Eight shuffles per 16 pairs
+  ;; where the scalar loop does 16 loads and 16 stores.
+  (func $pack4 (param $p i32) (param $rs i32) (param $i8 i32) (param $o i32) (param $step i32) (param $q4 i32)
+    (local $q i32) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128)
+    (block $e (loop $quads
+      (br_if $e (i32.ge_u (local.get $q) (local.get $q4)))
+      (if (local.get $i8)
+        (then
+          (local.set $r0 (v128.load64_zero (local.get $p)))
+          (local.set $r0 (i16x8.extend_low_i8x16_s (local.get $r0)))
+          (local.set $r1 (i16x8.extend_low_i8x16_s (v128.load64_zero (i32.add (local.get $p) (local.get $rs)))))
+          (local.set $r2 (i16x8.extend_low_i8x16_s (v128.load64_zero (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 1))))))
+          (local.set $r3 (i16x8.extend_low_i8x16_s (v128.load64_zero (i32.add (local.get $p) (i32.mul (local.get $rs) (i32.const 3))))))
+          (local.set $p (i32.add (local.get $p) (i32.const 8))))
+        (else
+          (local.set $r0 (v128.load (local.get $p)))
+          (local.set $r1 (v128.load (i32.add (local.get $p) (local.get $rs))))
+          (local.set $r2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 1)))))
+          (local.set $r3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $rs) (i32.const 3)))))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))))
+      ;; t0 = r0.0 r1.0 r0.1 r1.1, t1 = r2.0 r3.0 r2.1 r3.1 (i32 lanes): pairs 0 and 1 of the 4 rows
+      (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+      (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+      (v128.store (local.get $o) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+      (local.set $o (i32.add (local.get $o) (local.get $step)))
+      (v128.store (local.get $o) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+      (local.set $o (i32.add (local.get $o) (local.get $step)))
+      ;; pairs 2 and 3
+      (local.set $t0 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+      (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+      (v128.store (local.get $o) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+      (local.set $o (i32.add (local.get $o) (local.get $step)))
+      (v128.store (local.get $o) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+      (local.set $o (i32.add (local.get $o) (local.get $step)))
+      (local.set $q (i32.add (local.get $q) (i32.const 4)))
+      (br $quads))))
+
   ;; Pack `rows` rows of k int16 or int8 values (element (i, p) at src + i·rs + p·cs bytes; int8
   ;; when $i8, sign-extended to int16) into panels of R rows (4 or 8), pair-major: panel t holds,
   ;; per k pair q, R i32s (x[i][2q], x[i][2q+1]) at dst + (t·kq·R + q·R + i mod R)·4. An odd k's
@@ -30,7 +69,12 @@
   (func (export "pack") (param $rows i32) (param $k i32) (param $src i32) (param $rs i32) (param $cs i32)
     (param $i8 i32) (param $R i32) (param $dst i32)
     (local $kq i32) (local $i i32) (local $q i32) (local $p i32) (local $o i32) (local $step i32) (local $lo i32) (local $hi i32)
+    (local $q4 i32)
     (local.set $kq (i32.shr_u (i32.add (local.get $k) (i32.const 1)) (i32.const 1)))
+    ;; Rows along the source's rows (cs = the element's size) go four at a time through $pack4 for
+    ;; their first q4 pairs (a multiple of 4); the scalar loop below does the rest of each row.
+    (if (i32.eq (local.get $cs) (select (i32.const 1) (i32.const 2) (local.get $i8)))
+      (then (local.set $q4 (i32.shl (i32.shr_u (local.get $k) (i32.const 3)) (i32.const 2)))))
     ;; Zero the whole output first: the padding rows and the odd k's high halves stay zero.
     (memory.fill (local.get $dst) (i32.const 0)
       (i32.shl (i32.mul (i32.mul (i32.div_u (i32.add (local.get $rows) (i32.sub (local.get $R) (i32.const 1))) (local.get $R))
@@ -44,6 +88,15 @@
         (i32.rem_u (local.get $i) (local.get $R))) (i32.const 2))))
       (local.set $p (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $rs))))
       (local.set $q (i32.const 0))
+      (if (i32.and (i32.ne (local.get $q4) (i32.const 0))
+                   (i32.le_u (i32.add (i32.and (local.get $i) (i32.const -4)) (i32.const 4)) (local.get $rows)))
+        (then
+          ;; A full group of four rows: its first row packs the group's first q4 pairs.
+          (if (i32.eqz (i32.and (local.get $i) (i32.const 3)))
+            (then (call $pack4 (local.get $p) (local.get $rs) (local.get $i8) (local.get $o) (local.get $step) (local.get $q4))))
+          (local.set $q (local.get $q4))
+          (local.set $o (i32.add (local.get $o) (i32.mul (local.get $q4) (local.get $step))))
+          (local.set $p (i32.add (local.get $p) (i32.shl (i32.mul (local.get $q4) (local.get $cs)) (i32.const 1))))))
       (if (i32.and (i32.eqz (local.get $i8)) (i32.eq (local.get $cs) (i32.const 2)))
         (then
           ;; int16 along the row: a pair already is the little-endian i32 to store.
