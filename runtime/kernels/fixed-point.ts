@@ -8,7 +8,7 @@
 import { type Tensor, zeros } from '../tensor.ts';
 import { expect } from './check.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from './quant-int8.ts';
-import { i16WasmFor, type PackedI16B, packI16B, rowsWithinInt32, wasmGemmI16Guarded } from './wasm/gemm-i16.ts';
+import { i16WasmFor, type PackedI16B, rowsWithinInt32, wasmGemmI16Guarded } from './wasm/gemm-i16.ts';
 
 export const INT16_MIN = -32768;
 export const INT16_MAX = 32767;
@@ -72,7 +72,7 @@ export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, t
   expect('gemm dfp16', !packedB || (packedB.n === n && packedB.k === k), 'packedB was packed for another shape');
   const out = new Int32Array(m * n);
   const safe = i16WasmFor(m * n * k)
-    ? wasmGemmI16Guarded(m, a.values, packedB ?? packI16B(n, k, b.values, transB), out) : undefined;
+    ? wasmGemmI16Guarded(m, a.values, packedB ?? { n, k, values: b.values, transB }, out) : undefined;
   const acc = new Float64Array(n);
   const av = a.values, bv = b.values;
   for (let i = 0; i < m; i++) {

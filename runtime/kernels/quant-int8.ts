@@ -8,7 +8,7 @@
  */
 import { type Tensor, zeros } from '../tensor.ts';
 import { aroundAxis, expect, normAxis } from './check.ts';
-import { i16WasmFor, type PackedI16B, wasmGemmI16Packed, packI16B } from './wasm/gemm-i16.ts';
+import { i16WasmFor, type PackedI16B, wasmGemmI16, wasmGemmI16Packed } from './wasm/gemm-i16.ts';
 
 export const INT8_MIN = -128;
 export const INT8_MAX = 127;
@@ -153,10 +153,10 @@ export function gemmInt8(m: number, n: number, k: number, a: Int8Array, b: Int8A
   expect('gemm int8', !o.packedB || (o.packedB.n === n && o.packedB.k === k), 'packedB was packed for another shape');
   if (k <= INT8_WASM_MAX_K && i16WasmFor(m * n * k)) {
     // Every partial sum is at most k·128² ≤ INT32_MAX, so the wrapping int32 lanes hold it exactly.
-    const packed = o.packedB ?? packI16B(n, k, b, o.transB ?? false);
-    if (!o.accumulate) { wasmGemmI16Packed(m, a, packed, c); return; }
-    const prod = new Int32Array(m * n);
-    wasmGemmI16Packed(m, a, packed, prod);
+    const prod = o.accumulate ? new Int32Array(m * n) : c;
+    if (o.packedB) wasmGemmI16Packed(m, a, o.packedB, prod);
+    else wasmGemmI16(m, n, k, a, b, o.transB ?? false, prod);
+    if (!o.accumulate) return;
     for (let i = 0; i < m * n; i++) c[i] = saturate(c[i]! + prod[i]!, INT32_MIN, INT32_MAX);
     return;
   }

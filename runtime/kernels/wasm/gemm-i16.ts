@@ -62,13 +62,18 @@ function packAt(ex: GemmI16Exports, rows: number, k: number, at: number, i8: boo
   return dst;
 }
 
-/** Pack op(B): B is k×n, or n×k when transB (a dense layer's [out, in] weights). Padding is zero. */
+/** op(B) not yet packed: B is k×n, or n×k when transB (a dense layer's [out, in] weights). */
+export interface RawI16B { n: number; k: number; values: IntOperand; transB: boolean }
+
+const panelLength = (n: number, k: number): number => ((n + 7) & ~7) * ((k + 1) >> 1) * 2;
+
+/** Pack op(B) into panels (padding zero) and find max|B|, once, for a B used by many products. */
 export function packI16B(n: number, k: number, b: IntOperand, transB: boolean): PackedI16B {
   const mark = scratchMark();
   try {
     const ex = kernel();
     const at = packAt(ex, n, k, copyIn(b, n * k), b instanceof Int8Array, !transB, 8);
-    const len = ((n + 7) & ~7) * ((k + 1) >> 1) * 2;
+    const len = panelLength(n, k);
     return { n, k, panels: i16At(at, len).slice(), maxAbs: ex.max_abs(len, at) };
   } finally {
     scratchRelease(mark);
@@ -91,24 +96,36 @@ export function rowsWithinInt32(l1: ArrayLike<number>, maxB: number, start: numb
  * With `guardStart` defined, the rows' int32 bound (rowsWithinInt32, sums starting from at most
  * |guardStart|) is computed first: the product runs only when some row passes, and the rows that
  * pass are returned (the others' sums in `out` are wrapped and must be recomputed by the caller).
+ * A raw B is packed here, in scratch, rather than by packI16B, which would copy its panels out to
+ * JS and back in.
  */
-function run(m: number, a: IntOperand, b: PackedI16B, out: Int32Array, guardStart?: number): Uint8Array | undefined {
+function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array, guardStart?: number): Uint8Array | undefined {
   const { n, k } = b;
   const mp = (m + 3) & ~3, np = (n + 7) & ~7, kq = (k + 1) >> 1;
   const mark = scratchMark();
   try {
     const ex = kernel();
+    let bAt: number, maxB = 0;
+    if ('panels' in b) {
+      bAt = scratchAlloc(b.panels.length * 2);
+      i16At(bAt, b.panels.length).set(b.panels);
+      maxB = b.maxAbs;
+    } else {
+      bAt = copyIn(b.values, n * k);
+      // max|B| of the raw int16 values (the guard is for int16 operands only).
+      if (guardStart !== undefined) maxB = ex.max_abs(n * k, bAt);
+    }
     const aAt = copyIn(a, m * k);
     let safe: Uint8Array | undefined;
     if (guardStart !== undefined) {
       const l1At = scratchAlloc(8 * m);
       ex.row_l1(m, k, aAt, l1At);
-      safe = rowsWithinInt32(f64At(l1At, m), b.maxAbs, guardStart);
+      safe = rowsWithinInt32(f64At(l1At, m), maxB, guardStart);
       if (!safe) return undefined;
     }
+    if (!('panels' in b)) bAt = packAt(ex, n, k, bAt, b.values instanceof Int8Array, !b.transB, 8);
     const apAt = packAt(ex, m, k, aAt, a instanceof Int8Array, false, 4);
-    const bAt = scratchAlloc(b.panels.length * 2), cAt = scratchAlloc(mp * np * 4);
-    i16At(bAt, b.panels.length).set(b.panels);
+    const cAt = scratchAlloc(mp * np * 4);
     ex.gemm(mp, np, kq, apAt, bAt, cAt);
     const c = i32At(cAt, mp * np);
     if (np === n) out.set(c.subarray(0, m * n));
@@ -129,11 +146,11 @@ export function wasmGemmI16Packed(m: number, a: IntOperand, b: PackedI16B, out: 
  * value of magnitude at most `start`, e.g. a bias): returns those rows, or undefined when there are
  * none (and then nothing ran). Other rows' entries of `out` hold wrapped sums.
  */
-export function wasmGemmI16Guarded(m: number, a: Int16Array, b: PackedI16B, out: Int32Array, start = 0): Uint8Array | undefined {
+export function wasmGemmI16Guarded(m: number, a: Int16Array, b: PackedI16B | RawI16B, out: Int32Array, start = 0): Uint8Array | undefined {
   return run(m, a, b, out, start);
 }
 
 /** out[i·n + j] = Σ_p a[i·k + p]·op(B)[p, j] mod 2^32; B is k×n, or n×k when transB. */
 export function wasmGemmI16(m: number, n: number, k: number, a: IntOperand, b: IntOperand, transB: boolean, out: Int32Array): void {
-  run(m, a, packI16B(n, k, b, transB), out);
+  run(m, a, { n, k, values: b, transB }, out);
 }

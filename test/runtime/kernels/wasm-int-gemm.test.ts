@@ -69,6 +69,8 @@ describe('int16 GEMM in WebAssembly, packing and bound included', () => {
       setKernelBackend('wasm');
       const safe = wasmGemmI16Guarded(m, a, packI16B(n, k, b, transB), out, start);
       expect(safe).toEqual(int32SafeRows(m, k, a, b, start));
+      // B not packed beforehand: max|B| is then taken from the raw values.
+      expect(wasmGemmI16Guarded(m, a, { n, k, values: b, transB }, out, start)).toEqual(safe);
       const passed = safe?.reduce((x, y) => x + y, 0) ?? 0;
       trusted += passed;
       refused += m - passed;
