@@ -54,13 +54,17 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
   const n = s.weight.shape[0]!, k = s.weight.data.length / n;
   const policy = s.overflow ?? 'rescale';
   const ew = new Int32Array(n);
+  const maxAbs = (from: number, to: number): number => {
+    let m = 0;
+    for (let i = from; i < to; i++) m = Math.max(m, Math.abs(s.weight.data[i]!));
+    return m;
+  };
+  // One tensor-wide maximum, not one scan of every weight per channel (n² k for a 1024² layer).
+  const tensorMax = s.perChannel ? 0 : maxAbs(0, n * k);
   for (let c = 0; c < n; c++) {
     const given = s.weightScale?.[s.weightScale.length === 1 ? 0 : c];
     if (given !== undefined) { ew[c] = exponentOf(given); continue; }
-    let m = 0;
-    const from = s.perChannel ? c * k : 0, to = s.perChannel ? (c + 1) * k : n * k;
-    for (let i = from; i < to; i++) m = Math.max(m, Math.abs(s.weight.data[i]!));
-    ew[c] = chooseExponent(m);
+    ew[c] = chooseExponent(s.perChannel ? maxAbs(c * k, (c + 1) * k) : tensorMax);
   }
   const qw = new Int16Array(n * k);
   for (let c = 0; c < n; c++) mantissas(s.weight.data, c * k, (c + 1) * k, ew[c]!, qw, c * k);
@@ -69,6 +73,10 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
   const biasAt = (ex: number) => Int32Array.from({ length: n }, (_, c) => (s.bias ? saturate(roundHalfEven(s.bias.data[c]! * 2 ** -(ex + ew[c]!)), INT32_MIN, INT32_MAX) : 0));
   const bias0 = biasAt(ex0);
   const maxBias0 = bias0.reduce((a, b) => Math.max(a, Math.abs(b)), 0);
+  // What an accumulator at input exponent ex is multiplied by: 2^(ex + e_w), or 2^(ex + e_w − e_out)
+  // when the output is narrowed to int16 at e_out.
+  const columnScales = (ex: number) => Float64Array.from(ew, (w) => 2 ** (ex + w - (eOut ?? 0)));
+  const scale0 = columnScales(ex0);
   // The weights packed for the WebAssembly kernel once, on first use.
   let packed: PackedI16B | undefined;
   return {
@@ -105,12 +113,18 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
           }
           counts.saturations += sat;
         }
+        // Powers of two per column, exact, computed once for the rows left at ex0 (a power per
+        // output was more of the layer's time than its GEMM).
+        const scale = ex === ex0 ? scale0 : columnScales(ex);
+        if (eOut === undefined) {
+          for (let c = 0; c < n; c++) y[i * n + c] = acc[i * n + c]! * scale[c]!;
+          continue;
+        }
+        const outStep = 2 ** eOut;
         for (let c = 0; c < n; c++) {
-          const e = ex + ew[c]!, v = acc[i * n + c]!;
-          if (eOut === undefined) { y[i * n + c] = v * 2 ** e; continue; }
-          const q = round(v * 2 ** (e - eOut));
+          const q = round(acc[i * n + c]! * scale[c]!);
           if (q > hi16 || q < lo16) counts.saturations++;
-          y[i * n + c] = sat(q, lo16, hi16) * 2 ** eOut;
+          y[i * n + c] = sat(q, lo16, hi16) * outStep;
         }
       }
       return y;
