@@ -11,14 +11,19 @@ import { packSignBits, popcount32, unpackSignBits, xnorGemm } from '../../../run
 import { dequantizeTernary, ternarize, ternaryMatmul } from '../../../runtime/kernels/ternary.ts';
 import { dense } from '../../../runtime/kernels/dense.ts';
 import { setI16WasmMinMacs } from '../../../runtime/kernels/wasm/gemm-i16.ts';
-import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
+import { type KernelBackend, kernelBackend, setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { expectClose, randomArray } from './helpers/gradcheck.ts';
 import { loadOnnxCase, numAttr, onnxNodeDir } from './helpers/onnx-case.ts';
 
-/** The integer GEMM tests run on both backends; on wasm every product goes to WebAssembly, however small. */
+/**
+ * The integer GEMM tests run on both backends; on wasm every product goes to WebAssembly, however
+ * small. The backend in force before is restored after each (js-kernels.test.ts runs this file
+ * with the JS kernels chosen for every other test).
+ */
 function onIntBackend(backend: 'js' | 'wasm'): void {
-  beforeEach(() => { setKernelBackend(backend); setI16WasmMinMacs(backend === 'wasm' ? 0 : undefined); });
-  afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); });
+  let before: KernelBackend;
+  beforeEach(() => { before = kernelBackend(); setKernelBackend(backend); setI16WasmMinMacs(backend === 'wasm' ? 0 : undefined); });
+  afterEach(() => { setKernelBackend(before); setI16WasmMinMacs(undefined); });
 }
 
 describe('rounding and saturation', () => {
