@@ -1,0 +1,45 @@
+/**
+ * The lowered layers' input quantization in WebAssembly (quantize.wat) against the JS loop of
+ * quantizeInto: the same integers and the same saturation count, ties, NaN, ±∞ and −0 included.
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { quantizeInto } from '../../../runtime/lowered/precision/int8-layer.ts';
+import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
+import { mulberry32 } from '../../../runtime/tensor.ts';
+
+afterEach(() => setKernelBackend(undefined));
+
+const special = [NaN, Infinity, -Infinity, -0, 0.5, -0.5, 1.5, 2.5, -2.5, 127.5, -128.5, 32767.5, -32768.5, 1e30, -1e30];
+
+describe('input quantization (quantize.wat)', () => {
+  it('gives the JS loop\'s integers and saturation count, for int8 and int16 ranges', () => {
+    fc.assert(fc.property(fc.integer({ min: 256, max: 1200 }), fc.integer(), fc.boolean(), fc.integer({ min: 0, max: 7 }),
+      (len, seed, int16, from) => {
+        const rand = mulberry32(seed);
+        const [lo, hi] = int16 ? [-32768, 32767] : [-128, 127];
+        // Scales that are powers of two make x / s exact, so ties (…​.5) really occur.
+        const s = rand() < 0.5 ? 2 ** -Math.floor(rand() * 8) : rand() * 0.1 + 1e-3;
+        const x = Float32Array.from({ length: len + from }, () => {
+          const r = rand();
+          return r < 0.15 ? special[Math.floor(rand() * special.length)]! * s : (rand() * 2 - 1) * hi * 1.2 * s;
+        });
+        const make = () => (int16 ? new Int16Array(len + 3).fill(7) : new Int8Array(len + 3).fill(7));
+        setKernelBackend('js');
+        const js = make(), jsSat = quantizeInto(x, from, from + len, s, lo, hi, js, 2);
+        setKernelBackend('wasm');
+        const wasm = make(), wasmSat = quantizeInto(x, from, from + len, s, lo, hi, wasm, 2);
+        expect(wasm).toEqual(js);
+        expect(wasmSat).toBe(jsSat);
+      }), { numRuns: 60 });
+  });
+
+  it('counts ±∞ and out-of-range values as saturated and NaN as 0, unsaturated', () => {
+    const x = new Float32Array(260);
+    x.set([Infinity, -Infinity, NaN, 200, -200, 126.5, 127.5, -128.5]);
+    const out = new Int8Array(260);
+    setKernelBackend('wasm');
+    expect(quantizeInto(x, 0, 260, 1, -128, 127, out, 0)).toBe(5);
+    expect([...out.subarray(0, 8)]).toEqual([127, -128, 0, 127, -128, 126, 127, -128]);
+  });
+});
