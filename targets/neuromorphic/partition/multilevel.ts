@@ -110,8 +110,11 @@ function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng,
   return { levels, maps, twinLevel, coarsePart: curPart };
 }
 
-/** Projects `part` (of the coarsest level) back level by level, rebalancing and refining each. */
-/** `inputLp` false leaves the input level below a twin level unrefined (the caller refines it once, after its V-cycles). */
+/**
+ * Projects `part` (of the coarsest level) back level by level, rebalancing and refining each.
+ * `inputLp` false leaves the input level below a twin level unrefined (the caller refines it
+ * once, after its V-cycles).
+ */
 function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, fmAll = false, inputLp = true): PartState {
   const { levels, maps, twinLevel } = hy;
   let st: PartState | null = null;
