@@ -6,6 +6,7 @@
  *   npx tsx bench/partition.ts [--graphs dvs-5k,dvs-33k] [--k 64,128,256] [--seed 1]
  *                              [--cores-per-chip 128] [--out table.md] [--no-graph-kiln]
  *                              [--kiln examples/spiking_cnn.kiln,bench/networks/unet_spiking.kiln]
+ *                              [--warm-up]
  *
  * `--kiln` adds .kiln spiking networks (what `kiln convert` writes, or hand-written ones) at the
  * neuron level, every net of weight 1 — a uniform firing rate, which scales every partitioner's
@@ -16,7 +17,11 @@
  * Times: Kiln's are wall and CPU time of the partition call in this process (the network is in
  * memory); gpmetis's are its own printed "Partitioning" time (METIS time, file I/O excluded) and
  * the wall time of the process; KaHyPar's its own "Partition time" and the process's CPU time.
- * The machine may be shared: the load average is printed.
+ * The machine may be shared: the load average is printed. The first partition call of a process
+ * also pays V8's compilation of the partitioner (about 0.9 CPU s, most of Kiln's time on
+ * `dvs-5k`, k = 8, which takes 0.2 s warm); `--warm-up` partitions a small network of its own,
+ * untimed, before the first measured run, as a long-running process (the mapper in `kiln
+ * estimate --sweep`, the explorer) would be warm.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -46,6 +51,10 @@ const seed = Number(arg('seed', '1'));
 const coresPerChip = Number(arg('cores-per-chip', '128'));
 const outFile = process.argv.includes('--out') ? arg('out', '') : '';
 const withGraphKiln = !process.argv.includes('--no-graph-kiln');
+if (process.argv.includes('--warm-up')) {
+  const warm = generateSnn({ name: 'warm-up', layers: [{ kind: 'input', channels: 2, height: 16, width: 16 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 10 }] });
+  for (const k of [8, 64]) partitionHypergraph(warm.hypergraph, { k, seed: seed + 1 });
+}
 
 interface Row {
   graph: string;

@@ -122,6 +122,19 @@ describe('partitionHypergraph (λ−1)', () => {
     expect(Array.from(c.parts)).not.toEqual(Array.from(a.parts));
   });
 
+  it('groups channel stacks even when the network is already smaller than the coarsest level', () => {
+    // dvs-5k has fewer neurons than 160·k at k = 64, so nothing else coarsens it; without the
+    // twin level, bisection and refinement ran on every neuron (docs/partitioning.md).
+    const net = generateSnn(BENCH_SNNS[0]!);
+    expect(net.hypergraph.nv).toBeLessThan(160 * 64);
+    const r = partitionHypergraph(net.hypergraph, { k: 64, seed: 1 });
+    expect(r.levels).toBeGreaterThanOrEqual(2);
+    expect(maxLoad(net.hypergraph, r.parts, 64).max).toBeLessThanOrEqual(1.03 * Math.ceil(net.hypergraph.nv / 64));
+    // Twins are vertices fed by the same nets; with no twins there is no level to build.
+    const chain = hypergraph(6, [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]]);
+    expect(partitionHypergraph(chain, { k: 3, seed: 1 }).levels).toBe(1);
+  });
+
   it('handles k = 1 and k larger than the number of vertices', () => {
     const h = hypergraph(3, [[0, 1], [1, 2]]);
     expect(Array.from(partitionHypergraph(h, { k: 1 }).parts)).toEqual([0, 0, 0]);
