@@ -1,0 +1,77 @@
+/**
+ * lif.wat on JavaScript arrays: a LIF layer's T steps (lif-fused.ts's lifForwardOverTime and
+ * lifBackwardOverTime) with the operands copied into the kernels' memory once per call, each
+ * step's block padded to an even length, and the membrane and its gradient carried there. Same
+ * bits as the JS loops.
+ */
+import type { LifStepOptions } from '../lif-fused.ts';
+import { f32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { wasmBase64 } from './lif.wasm.ts';
+
+interface LifExports {
+  lif_forward(x: number, v: number, u: number, out: number, n: number, decay: number, th: number, zero: number): void;
+  lif_backward(u: number, out: number, dy: number, carry: number, dx: number, n: number,
+    decay: number, th: number, alpha: number, zero: number, detach: number, add: number): void;
+}
+
+const ex = (): LifExports => wasmExports<LifExports>('lif', wasmBase64);
+
+/** What the kernels compute: firing neurons; the backward pass only with the fast-sigmoid surrogate. */
+export const wasmLifForwardApplies = (o: LifStepOptions): boolean => o.fire;
+export const wasmLifBackwardApplies = (o: LifStepOptions): boolean => o.fire && o.surrogate === 'fast_sigmoid';
+
+/** A [T·n] (or [n] when constant) array laid out in the kernels' memory as T blocks of `np`. */
+class Blocks {
+  readonly at: number;
+  constructor(readonly n: number, readonly np: number, readonly count: number) {
+    this.at = scratchAlloc(4 * np * count);
+  }
+
+  addr(t: number): number { return this.at + 4 * this.np * (this.count === 1 ? 0 : t); }
+
+  put(src: Float32Array): this {
+    if (this.n === this.np) f32At(this.at, src.length).set(src);
+    else for (let t = 0; t < this.count; t++) f32At(this.addr(t), this.n).set(src.subarray(t * this.n, (t + 1) * this.n));
+    return this;
+  }
+
+  zero(): this { f32At(this.at, this.np * this.count).fill(0); return this; }
+
+  get(dst: Float32Array): void {
+    if (this.n === this.np) dst.set(f32At(this.at, dst.length));
+    else for (let t = 0; t < this.count; t++) dst.set(f32At(this.addr(t), this.n), t * this.n);
+  }
+}
+
+function inScratch(run: () => void): void {
+  const mark = scratchMark();
+  try { run(); } finally { scratchRelease(mark); }
+}
+
+/** lifForwardOverTime: x is [T·n] or [n] (an input constant over time); out and u are [T·n]. */
+export function wasmLifForwardOverTime(o: LifStepOptions, x: Float32Array, steps: number, out: Float32Array, u: Float32Array): void {
+  const n = out.length / steps, np = (n + 1) & ~1;
+  inScratch(() => {
+    const xs = new Blocks(n, np, x.length === n ? 1 : steps).put(x);
+    const v = new Blocks(n, np, 1).zero(), us = new Blocks(n, np, steps), os = new Blocks(n, np, steps);
+    const k = ex(), zero = o.reset === 'zero' ? 1 : 0;
+    for (let t = 0; t < steps; t++) k.lif_forward(xs.addr(t), v.at, us.addr(t), os.addr(t), np, o.decay, o.threshold, zero);
+    us.get(u);
+    os.get(out);
+  });
+}
+
+/** lifBackwardOverTime: dx is [T·n], or [n] for a constant input, where the steps' gradients are added. */
+export function wasmLifBackwardOverTime(o: LifStepOptions, u: Float32Array, out: Float32Array, dy: Float32Array, steps: number, dx: Float32Array): void {
+  const n = out.length / steps, np = (n + 1) & ~1, constant = dx.length === n;
+  inScratch(() => {
+    const us = new Blocks(n, np, steps).put(u), os = new Blocks(n, np, steps).put(out), dys = new Blocks(n, np, steps).put(dy);
+    const carry = new Blocks(n, np, 1).zero();
+    const dxs = constant ? new Blocks(n, np, 1).put(dx) : new Blocks(n, np, steps);
+    const k = ex(), zero = o.reset === 'zero' ? 1 : 0, detach = o.detachReset ? 1 : 0, add = constant ? 1 : 0;
+    for (let t = steps - 1; t >= 0; t--) {
+      k.lif_backward(us.addr(t), os.addr(t), dys.addr(t), carry.at, dxs.addr(t), np, o.decay, o.threshold, o.alpha, zero, detach, add);
+    }
+    dxs.get(dx);
+  });
+}
