@@ -11,7 +11,7 @@
  */
 import { type LifReset, type Surrogate, surrogateGrad } from './lif.ts';
 import { useWasmKernels } from './wasm/instance.ts';
-import { wasmLifBackwardApplies, wasmLifBackwardOverTime, wasmLifForwardApplies, wasmLifForwardOverTime } from './wasm/lif.ts';
+import { wasmLifBackwardOverTime, wasmLifForwardOverTime } from './wasm/lif.ts';
 
 export interface LifStepOptions {
   decay: number;
@@ -82,7 +82,7 @@ export function lifStepBackward(o: LifStepOptions, u: Float32Array, out: Float32
  * (wasm/lif.ts) firing layers run there, with the same results.
  */
 export function lifForwardOverTime(o: LifStepOptions, x: Float32Array, steps: number, out: Float32Array, u: Float32Array): void {
-  if (useWasmKernels() && wasmLifForwardApplies(o)) return wasmLifForwardOverTime(o, x, steps, out, u);
+  if (useWasmKernels() && o.fire) return wasmLifForwardOverTime(o, x, steps, out, u);
   const n = out.length / steps;
   const constant = x.length === n;
   const v = new Float32Array(n);
@@ -98,7 +98,7 @@ export function lifForwardOverTime(o: LifStepOptions, x: Float32Array, steps: nu
  * since every step read the same value.
  */
 export function lifBackwardOverTime(o: LifStepOptions, u: Float32Array, out: Float32Array, dy: Float32Array, steps: number, dx: Float32Array): void {
-  if (useWasmKernels() && wasmLifBackwardApplies(o)) return wasmLifBackwardOverTime(o, u, out, dy, steps, dx);
+  if (useWasmKernels() && o.fire && o.surrogate === 'fast_sigmoid') return wasmLifBackwardOverTime(o, u, out, dy, steps, dx);
   const n = out.length / steps;
   const constant = dx.length === n;
   const carry = new Float32Array(n);

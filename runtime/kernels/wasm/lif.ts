@@ -4,7 +4,6 @@
  * step's block padded to an even length, and the membrane and its gradient carried there. Same
  * bits as the JS loops.
  */
-import type { LifStepOptions } from '../lif-fused.ts';
 import { f32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
 import { wasmBase64 } from './lif.wasm.ts';
 
@@ -16,9 +15,8 @@ interface LifExports {
 
 const ex = (): LifExports => wasmExports<LifExports>('lif', wasmBase64);
 
-/** What the kernels compute: firing neurons; the backward pass only with the fast-sigmoid surrogate. */
-export const wasmLifForwardApplies = (o: LifStepOptions): boolean => o.fire;
-export const wasmLifBackwardApplies = (o: LifStepOptions): boolean => o.fire && o.surrogate === 'fast_sigmoid';
+/** A firing layer's dynamics (lif-fused.ts's LifStepOptions); the surrogate is the fast sigmoid with slope alpha. */
+export interface WasmLifOptions { decay: number; threshold: number; reset: 'zero' | 'subtract'; alpha: number; detachReset: boolean }
 
 /** A [T·n] (or [n] when constant) array laid out in the kernels' memory as T blocks of `np`. */
 class Blocks {
@@ -49,7 +47,7 @@ function inScratch(run: () => void): void {
 }
 
 /** lifForwardOverTime: x is [T·n] or [n] (an input constant over time); out and u are [T·n]. */
-export function wasmLifForwardOverTime(o: LifStepOptions, x: Float32Array, steps: number, out: Float32Array, u: Float32Array): void {
+export function wasmLifForwardOverTime(o: WasmLifOptions, x: Float32Array, steps: number, out: Float32Array, u: Float32Array): void {
   const n = out.length / steps, np = (n + 1) & ~1;
   inScratch(() => {
     const xs = new Blocks(n, np, x.length === n ? 1 : steps).put(x);
@@ -62,7 +60,7 @@ export function wasmLifForwardOverTime(o: LifStepOptions, x: Float32Array, steps
 }
 
 /** lifBackwardOverTime: dx is [T·n], or [n] for a constant input, where the steps' gradients are added. */
-export function wasmLifBackwardOverTime(o: LifStepOptions, u: Float32Array, out: Float32Array, dy: Float32Array, steps: number, dx: Float32Array): void {
+export function wasmLifBackwardOverTime(o: WasmLifOptions, u: Float32Array, out: Float32Array, dy: Float32Array, steps: number, dx: Float32Array): void {
   const n = out.length / steps, np = (n + 1) & ~1, constant = dx.length === n;
   inScratch(() => {
     const us = new Blocks(n, np, steps).put(u), os = new Blocks(n, np, steps).put(out), dys = new Blocks(n, np, steps).put(dy);
