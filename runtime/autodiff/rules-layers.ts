@@ -24,6 +24,7 @@ import { convOptions, lifOptions } from '../interpreter/ops-layers.ts';
 import { deltaDenseRule, deltaLayerBackward } from './delta-rules.ts';
 import { sparseConv2dWeightGrad } from './sparse-conv.ts';
 import { batchNormOverTimeBackward } from './bn-over-time.ts';
+import { lifPoolBackward, pooledLifBackward } from './lif-pool.ts';
 import { type Nonzeros, sparseDenseWeightGrad } from './sparse-dense.ts';
 import { type SavedSubmatrix, cutConvBackward, cutDenseBackward } from './submatrix.ts';
 import { dfp16Backward } from './dfp16-train.ts';
@@ -112,6 +113,8 @@ function dropout(a: RuleArgs): RuleResult {
  * its membrane v, so its gradient joins the carry as dL/dv.
  */
 function lif(a: RuleArgs): RuleResult {
+  const pooled = pooledLifBackward(a);
+  if (pooled) return pooled;
   const x = a.entry.inputs[0]!;
   const over = a.entry.saved.lifSteps as { u: Float32Array; steps: number } | undefined;
   if (over) {
@@ -177,7 +180,7 @@ export const LAYER_RULES: Record<string, BackwardRule> = {
   dense,
   matmul: matmulRule,
   conv2d,
-  maxpool2d: (a) => ({ inputs: [maxPoolBackward(a.dy!, a.entry.saved.argmax as Int32Array, a.entry.inputs[0]!.shape)] }),
+  maxpool2d: (a) => lifPoolBackward(a) ?? { inputs: [maxPoolBackward(a.dy!, a.entry.saved.argmax as Int32Array, a.entry.inputs[0]!.shape)] },
   avgpool2d: (a) => ({ inputs: [avgPoolBackward(a.dy!, a.entry.inputs[0]!.shape, poolOptions(a.node))] }),
   global_avgpool: (a) => ({ inputs: [globalAvgPoolBackward(a.dy!, a.entry.inputs[0]!.shape)] }),
   batchnorm,

@@ -7,7 +7,8 @@
  * [T·B, …] batch (one large GEMM instead of T small ones), a lif over its T steps in one fused
  * kernel whose backward is the whole BPTT sweep (lif-fused.ts), and a batch norm per step, because
  * in training its statistics are those of each step's batch, as in the step-by-step run
- * (bn-over-time.ts, which also takes a training batch norm that runs once).
+ * (bn-over-time.ts, which also takes a training batch norm that runs once). In training a lif
+ * read only by a 2×2 max pool runs with it as one kernel (lif-pool.ts).
  *
  * The result equals the step-by-step forward within float32 rounding (test/runtime/autodiff/
  * time-fold.test.ts). Networks with anything else on the time-varying path (rate-coded inputs,
@@ -21,6 +22,7 @@ import { SIMPLE_OPS } from '../interpreter/ops-simple.ts';
 import type { Inputs, OpImpl, SpikeEncoding, TapeEntry, Weights } from '../interpreter/types.ts';
 import { lifForwardOverTime } from '../kernels/lif-fused.ts';
 import { batchNormOverTime } from './bn-over-time.ts';
+import { fusablePool, lifPoolForward } from './lif-pool.ts';
 
 /** Ops that compute each sample on its own, so that T steps of B samples are one batch of T·B. */
 const PER_SAMPLE = new Set(['conv2d', 'dense', 'maxpool2d', 'avgpool2d', 'flatten']);
@@ -91,11 +93,21 @@ export function forwardFolded(m: Module, weights: Weights, inputs: Inputs, impls
   const tape: TapeEntry[] = [];
   const rec = o.record ? tape : undefined;
   const implOf = (op: string): OpImpl => impls[op] ?? LAYER_OPS[op] ?? SIMPLE_OPS[op]!;
+  // Pool outputs computed with their lif (lif-pool.ts), by pool node.
+  const pooled = new Map<NodeId, Tensor>();
   for (const node of Object.values(m.nodes)) {
     let out: Tensor;
-    if (node.op === 'input') out = inputs[node.id]!;
+    const early = pooled.get(node.id);
+    if (early) out = early;
+    else if (node.op === 'input') out = inputs[node.id]!;
     else if (varying.has(node.id) && node.op === 'lif') {
-      out = lifOverTime(node, values.get(node.inputs[0]!)!, !varying.has(node.inputs[0]!), steps, rec);
+      const x = values.get(node.inputs[0]!)!, constant = !varying.has(node.inputs[0]!);
+      const shape = constant ? [x.shape[0]! * steps, ...x.shape.slice(1)] : x.shape;
+      const pool = o.training && o.record ? fusablePool(m, node, shape) : undefined;
+      if (pool) {
+        pooled.set(pool.id, lifPoolForward(node, pool, x, constant, steps, rec));
+        out = { shape, data: new Float32Array(0) };
+      } else out = lifOverTime(node, x, constant, steps, rec);
     }
     else if (node.op === 'batchnorm' && o.training) {
       out = batchNormOverTime(node, values, weights, state, memory, varying.has(node.id) ? steps : 1, o.seed, rec, implOf('batchnorm'));

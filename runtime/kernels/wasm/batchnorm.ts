@@ -6,7 +6,7 @@
  * are moved with them), and the float32 mean and 1/√(var + ε) that normalized it, which the
  * backward pass reads.
  */
-import { f32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { f32At, f64At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
 import { wasmBase64 } from './batchnorm.wasm.ts';
 
 interface BatchNormExports {
@@ -35,8 +35,6 @@ function inScratch<T>(run: () => T): T {
   const mark = scratchMark();
   try { return run(); } finally { scratchRelease(mark); }
 }
-
-const f64At = (at: number, length: number): Float64Array => new Float64Array(f32At(0, 0).buffer, at, length);
 
 function putF64(values: ArrayLike<number>): number {
   const at = scratchAlloc(8 * values.length);

@@ -138,6 +138,8 @@ export const f32At = (at: number, length: number): Float32Array => new Float32Ar
 /** Fresh integer views at byte address `at` (the integer kernels' operands). */
 export const i16At = (at: number, length: number): Int16Array => new Int16Array(memory.buffer, at, length);
 export const i32At = (at: number, length: number): Int32Array => new Int32Array(memory.buffer, at, length);
+export const u8At = (at: number, length: number): Uint8Array => new Uint8Array(memory.buffer, at, length);
+export const f64At = (at: number, length: number): Float64Array => new Float64Array(memory.buffer, at, length);
 
 /** Scratch floats with a view that survives memory growth. */
 export class WasmF32 {

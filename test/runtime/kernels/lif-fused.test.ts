@@ -8,6 +8,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LifStepOptions, lifBackwardOverTime, lifForwardOverTime, lifStepBackward, lifStepForward } from '../../../runtime/kernels/lif-fused.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
+import { wasmLifPoolBackward, wasmLifPoolForward } from '../../../runtime/kernels/wasm/lif.ts';
+import { maxPool, maxPoolBackward } from '../../../runtime/kernels/pool.ts';
 import { lif, lifBackward, type LifReset, type Surrogate } from '../../../runtime/kernels/lif.ts';
 import { mulberry32, randomUniform } from '../../../runtime/tensor.ts';
 
@@ -90,4 +92,41 @@ describe('LIF over all steps: WebAssembly = JavaScript, bit for bit', () => {
       expect(w).toEqual(j);
     }
   });
+});
+
+describe('a lif read only by a 2×2 max pool, fused (wasm/lif.ts) = the lif, then the pool, bit for bit', () => {
+  for (const [constant, detachReset] of [[true, false], [false, false], [false, true]] as const) {
+    it(`${constant ? 'input constant over time' : 'a different input each step'}${detachReset ? ', reset detached' : ''}`, () => {
+      const steps = 3, b = 2, c = 3, h = 6, w = 8, n = b * c * h * w;
+      const o: LifStepOptions = { decay: 0.9, threshold: 0.6, reset: 'subtract', surrogate: 'fast_sigmoid', alpha: 25, detachReset, fire: true };
+      const x = randomUniform([constant ? n : steps * n], mulberry32(21), -0.3, 1.2).data;
+      const spikes = new Float32Array(steps * n), u = new Float32Array(steps * n);
+      lifForwardOverTime(o, x, steps, spikes, u);
+      const pool = maxPool({ shape: [steps * b, c, h, w], data: spikes }, { kernel: [2, 2], strides: [2, 2], dilations: [1, 1], pads: [0, 0, 0, 0], ceilMode: false, countIncludePad: false });
+      // Windows where none fired, one did, and several did.
+      const fired: number[] = [];
+      for (let pl = 0; pl < steps * b * c; pl++) {
+        for (let i = 0; i < h; i += 2) {
+          for (let j = 0; j < w; j += 2) {
+            const at = pl * h * w + i * w + j;
+            fired.push(spikes[at]! + spikes[at + 1]! + spikes[at + w]! + spikes[at + w + 1]!);
+          }
+        }
+      }
+      expect(new Set(fired.map((f) => Math.min(f, 2)))).toEqual(new Set([0, 1, 2]));
+
+      const planes = { planes: b * c, h, w };
+      const pooled = new Float32Array(pool.y.data.length);
+      const saved = wasmLifPoolForward(o, x, steps, planes, pooled);
+      expect(pooled).toEqual(pool.y.data);
+      expect(saved.u).toEqual(u);
+
+      const dpooled = randomUniform([pooled.length], mulberry32(22), -1, 1);
+      const want = new Float32Array(x.length);
+      lifBackwardOverTime(o, u, spikes, maxPoolBackward(dpooled, pool.argmax, pool.y.shape.map((d, i) => (i > 1 ? 2 * d : d))).data, steps, want);
+      const got = new Float32Array(x.length);
+      wasmLifPoolBackward(o, saved, dpooled.data, steps, planes, got);
+      expect(got).toEqual(want);
+    });
+  }
 });
