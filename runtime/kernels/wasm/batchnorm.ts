@@ -6,7 +6,7 @@
  * are moved with them), and the float32 mean and 1/√(var + ε) that normalized it, which the
  * backward pass reads.
  */
-import { f32At, f64At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { copyIn, f32At, f64At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './batchnorm.wasm.ts';
 
 interface BatchNormExports {
@@ -31,20 +31,9 @@ export interface BlockStats {
   invStd: Float32Array;
 }
 
-function inScratch<T>(run: () => T): T {
-  const mark = scratchMark();
-  try { return run(); } finally { scratchRelease(mark); }
-}
-
 function putF64(values: ArrayLike<number>): number {
   const at = scratchAlloc(8 * values.length);
   f64At(at, values.length).set(values);
-  return at;
-}
-
-function putF32(values: Float32Array): number {
-  const at = scratchAlloc(4 * values.length);
-  f32At(at, values.length).set(values);
   return at;
 }
 
@@ -52,9 +41,9 @@ function putF32(values: Float32Array): number {
 export function wasmBatchNormBlocks(s: BlockShape, x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array): BlockStats {
   const { blocks, n, c, inner } = s, size = n * c * inner, count = n * inner;
   const stats: BlockStats = { mu: new Float64Array(blocks * c), variance: new Float64Array(blocks * c), mean: new Float32Array(blocks * c), invStd: new Float32Array(blocks * c) };
-  inScratch(() => {
+  withScratch(() => {
     const k = ex();
-    const xAt = putF32(x), yAt = scratchAlloc(4 * x.length);
+    const xAt = copyIn(x), yAt = scratchAlloc(4 * x.length);
     const zero = putF64(new Float64Array(c)), mean = scratchAlloc(8 * c), out = scratchAlloc(8 * c);
     const scale = scratchAlloc(8 * c), shift = scratchAlloc(8 * c);
     for (let t = 0; t < blocks; t++) {
@@ -87,9 +76,9 @@ export function wasmBatchNormBlocksBackward(s: BlockShape, x: Float32Array, dy: 
   dx: Float32Array): { dgamma: Float32Array; dbeta: Float32Array } {
   const { blocks, n, c, inner } = s, size = n * c * inner, m = n * inner;
   const dgamma = new Float64Array(c), dbeta = new Float64Array(c);
-  inScratch(() => {
+  withScratch(() => {
     const k = ex();
-    const xAt = putF32(x), dyAt = putF32(dy), dxAt = scratchAlloc(4 * x.length);
+    const xAt = copyIn(x), dyAt = copyIn(dy), dxAt = scratchAlloc(4 * x.length);
     const mean = scratchAlloc(8 * c), is = scratchAlloc(8 * c), coef = scratchAlloc(8 * c), sumDy = scratchAlloc(8 * c), sumDyXhat = scratchAlloc(8 * c);
     for (let t = 0; t < blocks; t++) {
       const off = 4 * t * size;

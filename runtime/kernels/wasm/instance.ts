@@ -115,6 +115,12 @@ export function scratchRelease(mark: number): void {
   top = mark;
 }
 
+/** Run `body` with scratch that is released when it returns or throws. */
+export function withScratch<T>(body: () => T): T {
+  const mark = top;
+  try { return body(); } finally { top = mark; }
+}
+
 /** `bytes` of scratch, 16-byte aligned (a v128 load never straddles a cache line needlessly). */
 export function scratchAlloc(bytes: number): number {
   const at = (top + 15) & ~15;

@@ -4,7 +4,7 @@
  * step's block padded to an even length, and the membrane and its gradient carried there. Same
  * bits as the JS loops.
  */
-import { f32At, scratchAlloc, scratchMark, scratchRelease, u8At, wasmExports } from './instance.ts';
+import { f32At, scratchAlloc, u8At, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './lif.wasm.ts';
 
 interface LifExports {
@@ -44,15 +44,10 @@ class Blocks {
   }
 }
 
-function inScratch(run: () => void): void {
-  const mark = scratchMark();
-  try { run(); } finally { scratchRelease(mark); }
-}
-
 /** lifForwardOverTime: x is [T·n] or [n] (an input constant over time); out and u are [T·n]. */
 export function wasmLifForwardOverTime(o: WasmLifOptions, x: Float32Array, steps: number, out: Float32Array, u: Float32Array): void {
   const n = out.length / steps, np = (n + 1) & ~1;
-  inScratch(() => {
+  withScratch(() => {
     const xs = new Blocks(n, np, x.length === n ? 1 : steps).put(x);
     const v = new Blocks(n, np, 1).zero(), us = new Blocks(n, np, steps), os = new Blocks(n, np, steps);
     const k = ex(), zero = o.reset === 'zero' ? 1 : 0;
@@ -65,7 +60,7 @@ export function wasmLifForwardOverTime(o: WasmLifOptions, x: Float32Array, steps
 /** lifBackwardOverTime: dx is [T·n], or [n] for a constant input, where the steps' gradients are added. */
 export function wasmLifBackwardOverTime(o: WasmLifOptions, u: Float32Array, out: Float32Array, dy: Float32Array, steps: number, dx: Float32Array): void {
   const n = out.length / steps, np = (n + 1) & ~1, constant = dx.length === n;
-  inScratch(() => {
+  withScratch(() => {
     const us = new Blocks(n, np, steps).put(u), os = new Blocks(n, np, steps).put(out), dys = new Blocks(n, np, steps).put(dy);
     const carry = new Blocks(n, np, 1).zero();
     const dxs = constant ? new Blocks(n, np, 1).put(dx) : new Blocks(n, np, steps);
@@ -94,7 +89,7 @@ export interface LifPoolSaved {
 export function wasmLifPoolForward(o: WasmLifOptions, x: Float32Array, steps: number, p: PooledPlanes, pooled: Float32Array): LifPoolSaved {
   const n = p.planes * p.h * p.w, q = n / 4;
   const saved: LifPoolSaved = { u: new Float32Array(steps * n), choice: new Uint8Array(steps * q) };
-  inScratch(() => {
+  withScratch(() => {
     const xs = new Blocks(n, n, x.length === n ? 1 : steps).put(x), v = new Blocks(n, n, 1).zero();
     const us = scratchAlloc(4 * steps * n), ps = scratchAlloc(4 * steps * q), cs = scratchAlloc(steps * q);
     const k = ex();
@@ -111,7 +106,7 @@ export function wasmLifPoolForward(o: WasmLifOptions, x: Float32Array, steps: nu
 /** BPTT of wasmLifPoolForward from the pooled spikes' gradient; dx as in wasmLifBackwardOverTime. */
 export function wasmLifPoolBackward(o: WasmLifOptions, s: LifPoolSaved, dpooled: Float32Array, steps: number, p: PooledPlanes, dx: Float32Array): void {
   const n = p.planes * p.h * p.w, q = n / 4, constant = dx.length === n;
-  inScratch(() => {
+  withScratch(() => {
     const us = new Blocks(n, n, steps).put(s.u), carry = new Blocks(n, n, 1).zero();
     const dps = new Blocks(q, q, steps).put(dpooled);
     const cs = scratchAlloc(steps * q);
