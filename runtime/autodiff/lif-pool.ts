@@ -3,8 +3,9 @@
  * run as one kernel in training with time folded into the batch (wasm/lif.ts): the pool of 0/1
  * spikes is whether any of a window's four neurons fired, so the layer's full spike tensor (four
  * times the pool's size) is never written, pooled, scattered back or read again. The backward pass
- * routes each window's gradient to the neuron the pool took and runs BPTT in the same sweep. The
- * results are those of the two ops run one after the other, bit for bit.
+ * runs the steps again from the lif's input (nothing but the pooled output is kept), routes each
+ * window's gradient to the neuron the pool took and runs BPTT in the same sweep. The results are
+ * those of the two ops run one after the other, bit for bit.
  *
  * On the tape the pair keeps its two entries, so the backward walk is unchanged: the pool's entry
  * holds what the fused backward needs and its rule returns dL/d(the lif's input) in place of
@@ -16,10 +17,10 @@ import { type Tensor, zeros } from '../tensor.ts';
 import type { TapeEntry } from '../interpreter/types.ts';
 import { lifOptions } from '../interpreter/ops-layers.ts';
 import { useWasmKernels } from '../kernels/wasm/instance.ts';
-import { type LifPoolSaved, type PooledPlanes, wasmLifPoolBackward, wasmLifPoolForward } from '../kernels/wasm/lif.ts';
+import { type PooledPlanes, wasmLifPoolBackward, wasmLifPoolForward } from '../kernels/wasm/lif.ts';
 import type { RuleArgs, RuleResult } from './types.ts';
 
-interface SavedLifPool { lif: Node; steps: number; planes: PooledPlanes; kernel: LifPoolSaved; xShape: readonly number[] }
+interface SavedLifPool { lif: Node; steps: number; planes: PooledPlanes; x: Tensor }
 
 const same = (v: unknown, want: number[]) => Array.isArray(v) && v.length === want.length && v.every((x, i) => x === want[i]);
 
@@ -44,11 +45,11 @@ export function lifPoolForward(lif: Node, pool: Node, x: Tensor, constant: boole
   const [tb, c, h, w] = shape as [number, number, number, number];
   const planes: PooledPlanes = { planes: (tb / steps) * c, h, w };
   const out: Tensor = { shape: [tb, c, h / 2, w / 2], data: new Float32Array(tb * c * (h / 2) * (w / 2)) };
-  const kernel = wasmLifPoolForward(lifOptions(lif), x.data, steps, planes, out.data);
+  wasmLifPoolForward(lifOptions(lif), x.data, steps, planes, out.data);
   // The lif's spikes are not kept: its entry and the pool's input carry only their shape.
   const spikes: Tensor = { shape, data: new Float32Array(0) };
   tape?.push({ node: lif.id, op: 'lif', step: 0, inputs: [x], output: spikes, saved: { pooledBy: pool.id }, params: {} });
-  const saved: SavedLifPool = { lif, steps, planes, kernel, xShape: x.shape };
+  const saved: SavedLifPool = { lif, steps, planes, x };
   tape?.push({ node: pool.id, op: 'maxpool2d', step: 0, inputs: [spikes], output: out, saved: { lifPool: saved }, params: {} });
   return out;
 }
@@ -57,8 +58,8 @@ export function lifPoolForward(lif: Node, pool: Node, x: Tensor, constant: boole
 export function lifPoolBackward(a: RuleArgs): RuleResult | undefined {
   const s = a.entry.saved.lifPool as SavedLifPool | undefined;
   if (!s) return undefined;
-  const dx = zeros(s.xShape);
-  wasmLifPoolBackward(lifOptions(s.lif), s.kernel, a.dy!.data, s.steps, s.planes, dx.data);
+  const dx = zeros(s.x.shape);
+  wasmLifPoolBackward(lifOptions(s.lif), s.x.data, a.dy!.data, s.steps, s.planes, dx.data);
   return { inputs: [dx] };
 }
 

@@ -4,7 +4,7 @@
  * step's block padded to an even length, and the membrane and its gradient carried there. Same
  * bits as the JS loops.
  */
-import { f32At, scratchAlloc, u8At, wasmExports, withScratch } from './instance.ts';
+import { f32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './lif.wasm.ts';
 
 interface LifExports {
@@ -75,46 +75,39 @@ export function wasmLifBackwardOverTime(o: WasmLifOptions, u: Float32Array, out:
 /** `planes` planes of h×w per step (both even): a [T·B, C, h, w] layer read by a 2×2 max pool at stride 2. */
 export interface PooledPlanes { planes: number; h: number; w: number }
 
-export interface LifPoolSaved {
-  /** Pre-reset membrane, [T·n]. */
-  u: Float32Array;
-  /** Per pooling window and step: which of its four neurons the pool took (0-3). */
-  choice: Uint8Array;
+/** lif_pool_forward over all steps in scratch: the addresses of u, the pooled spikes and the choices. */
+function poolForwardInScratch(o: WasmLifOptions, x: Float32Array, steps: number, p: PooledPlanes): { u: number; pooled: number; choice: number } {
+  const n = p.planes * p.h * p.w, q = n / 4;
+  const xs = new Blocks(n, n, x.length === n ? 1 : steps).put(x), v = new Blocks(n, n, 1).zero();
+  const u = scratchAlloc(4 * steps * n), pooled = scratchAlloc(4 * steps * q), choice = scratchAlloc(steps * q);
+  const k = ex();
+  for (let t = 0; t < steps; t++) {
+    k.lif_pool_forward(xs.addr(t), v.at, u + 4 * t * n, pooled + 4 * t * q, choice + t * q, p.planes, p.h, p.w, o.decay, o.threshold);
+  }
+  return { u, pooled, choice };
 }
 
 /**
  * A subtractive-reset layer's T steps and the 2×2 max pool of its spikes in one pass: the pooled
- * spikes into `pooled` ([T·n/4]); x is [T·n] or [n] (constant over time).
+ * spikes into `pooled` ([T·n/4]); x is [T·n] or [n] (constant over time). Nothing else is kept:
+ * the backward pass runs these steps again from x, which costs less than storing the membrane
+ * (T times x's size when x is constant, as in the first layer) and copying it back in.
  */
-export function wasmLifPoolForward(o: WasmLifOptions, x: Float32Array, steps: number, p: PooledPlanes, pooled: Float32Array): LifPoolSaved {
-  const n = p.planes * p.h * p.w, q = n / 4;
-  const saved: LifPoolSaved = { u: new Float32Array(steps * n), choice: new Uint8Array(steps * q) };
-  withScratch(() => {
-    const xs = new Blocks(n, n, x.length === n ? 1 : steps).put(x), v = new Blocks(n, n, 1).zero();
-    const us = scratchAlloc(4 * steps * n), ps = scratchAlloc(4 * steps * q), cs = scratchAlloc(steps * q);
-    const k = ex();
-    for (let t = 0; t < steps; t++) {
-      k.lif_pool_forward(xs.addr(t), v.at, us + 4 * t * n, ps + 4 * t * q, cs + t * q, p.planes, p.h, p.w, o.decay, o.threshold);
-    }
-    saved.u.set(f32At(us, steps * n));
-    pooled.set(f32At(ps, steps * q));
-    saved.choice.set(u8At(cs, steps * q));
-  });
-  return saved;
+export function wasmLifPoolForward(o: WasmLifOptions, x: Float32Array, steps: number, p: PooledPlanes, pooled: Float32Array): void {
+  withScratch(() => pooled.set(f32At(poolForwardInScratch(o, x, steps, p).pooled, pooled.length)));
 }
 
-/** BPTT of wasmLifPoolForward from the pooled spikes' gradient; dx as in wasmLifBackwardOverTime. */
-export function wasmLifPoolBackward(o: WasmLifOptions, s: LifPoolSaved, dpooled: Float32Array, steps: number, p: PooledPlanes, dx: Float32Array): void {
+/** BPTT of wasmLifPoolForward(x) from the pooled spikes' gradient; dx as in wasmLifBackwardOverTime. */
+export function wasmLifPoolBackward(o: WasmLifOptions, x: Float32Array, dpooled: Float32Array, steps: number, p: PooledPlanes, dx: Float32Array): void {
   const n = p.planes * p.h * p.w, q = n / 4, constant = dx.length === n;
   withScratch(() => {
-    const us = new Blocks(n, n, steps).put(s.u), carry = new Blocks(n, n, 1).zero();
+    const f = poolForwardInScratch(o, x, steps, p);
+    const carry = new Blocks(n, n, 1).zero();
     const dps = new Blocks(q, q, steps).put(dpooled);
-    const cs = scratchAlloc(steps * q);
-    u8At(cs, steps * q).set(s.choice);
     const dxs = constant ? new Blocks(n, n, 1).put(dx) : new Blocks(n, n, steps);
     const k = ex(), detach = o.detachReset ? 1 : 0, add = constant ? 1 : 0;
     for (let t = steps - 1; t >= 0; t--) {
-      k.lif_pool_backward(us.addr(t), cs + t * q, dps.addr(t), carry.at, dxs.addr(t), p.planes, p.h, p.w, o.decay, o.threshold, o.alpha, detach, add);
+      k.lif_pool_backward(f.u + 4 * t * n, f.choice + t * q, dps.addr(t), carry.at, dxs.addr(t), p.planes, p.h, p.w, o.decay, o.threshold, o.alpha, detach, add);
     }
     dxs.get(dx);
   });
