@@ -23,13 +23,14 @@ import { matmul, transpose } from '../interpreter/tensor-ops.ts';
 import { convOptions, lifOptions } from '../interpreter/ops-layers.ts';
 import { deltaDenseRule, deltaLayerBackward } from './delta-rules.ts';
 import { sparseConv2dWeightGrad } from './sparse-conv.ts';
+import { batchNormOverTimeBackward } from './bn-over-time.ts';
+import { lifPoolBackward, pooledLifBackward } from './lif-pool.ts';
 import { type Nonzeros, sparseDenseWeightGrad } from './sparse-dense.ts';
 import { type SavedSubmatrix, cutConvBackward, cutDenseBackward } from './submatrix.ts';
 import { dfp16Backward } from './dfp16-train.ts';
 import { type SavedLstmCut, cutLstmBackward } from './lstm-cut.ts';
 import type { Node } from '../../compiler/ir/module.ts';
 import type { BackwardRule, RuleArgs, RuleResult } from './types.ts';
-import type { TapeEntry } from '../interpreter/types.ts';
 
 const pair = (v: unknown) => v as [number, number];
 
@@ -93,25 +94,11 @@ function conv2d(a: RuleArgs): RuleResult {
 }
 
 function batchnorm(a: RuleArgs): RuleResult {
+  const overTime = batchNormOverTimeBackward(a);
+  if (overTime) return overTime;
   const s = a.entry.saved;
-  if (s.perStep) return batchNormPerStepBackward(a, s.perStep as TapeEntry[]);
   const g = batchNormBackward(a.entry.inputs[0]!, a.entry.params.gamma!, a.dy!, s.mean as Float32Array, s.invStd as Float32Array, a.training);
   return { inputs: [g.dx], params: { gamma: g.dgamma, beta: g.dbeta } };
-}
-
-/** A batch norm that ran once per time step over a folded [T·B, …] input (time-fold.ts). */
-function batchNormPerStepBackward(a: RuleArgs, perStep: TapeEntry[]): RuleResult {
-  const n = a.dy!.data.length / perStep.length;
-  const dx = zeros(a.dy!.shape);
-  let dgamma: Tensor | undefined, dbeta: Tensor | undefined;
-  perStep.forEach((e, t) => {
-    const dy: Tensor = { shape: e.output.shape, data: a.dy!.data.subarray(t * n, (t + 1) * n) };
-    const g = batchNormBackward(e.inputs[0]!, e.params.gamma!, dy, e.saved.mean as Float32Array, e.saved.invStd as Float32Array, a.training);
-    dx.data.set(g.dx.data, t * n);
-    if (!dgamma || !dbeta) { dgamma = g.dgamma; dbeta = g.dbeta; return; }
-    for (let i = 0; i < dgamma.data.length; i++) { dgamma.data[i] = dgamma.data[i]! + g.dgamma.data[i]!; dbeta.data[i] = dbeta.data[i]! + g.dbeta.data[i]!; }
-  });
-  return { inputs: [dx], params: { gamma: dgamma!, beta: dbeta! } };
 }
 
 function dropout(a: RuleArgs): RuleResult {
@@ -126,6 +113,8 @@ function dropout(a: RuleArgs): RuleResult {
  * its membrane v, so its gradient joins the carry as dL/dv.
  */
 function lif(a: RuleArgs): RuleResult {
+  const pooled = pooledLifBackward(a);
+  if (pooled) return pooled;
   const x = a.entry.inputs[0]!;
   const over = a.entry.saved.lifSteps as { u: Float32Array; steps: number } | undefined;
   if (over) {
@@ -191,7 +180,7 @@ export const LAYER_RULES: Record<string, BackwardRule> = {
   dense,
   matmul: matmulRule,
   conv2d,
-  maxpool2d: (a) => ({ inputs: [maxPoolBackward(a.dy!, a.entry.saved.argmax as Int32Array, a.entry.inputs[0]!.shape)] }),
+  maxpool2d: (a) => lifPoolBackward(a) ?? { inputs: [maxPoolBackward(a.dy!, a.entry.saved.argmax as Int32Array, a.entry.inputs[0]!.shape)] },
   avgpool2d: (a) => ({ inputs: [avgPoolBackward(a.dy!, a.entry.inputs[0]!.shape, poolOptions(a.node))] }),
   global_avgpool: (a) => ({ inputs: [globalAvgPoolBackward(a.dy!, a.entry.inputs[0]!.shape)] }),
   batchnorm,

@@ -6,7 +6,9 @@
  * every step alike. So here each node runs once over all steps: a stateless layer on a
  * [T·B, …] batch (one large GEMM instead of T small ones), a lif over its T steps in one fused
  * kernel whose backward is the whole BPTT sweep (lif-fused.ts), and a batch norm per step, because
- * in training its statistics are those of each step's batch, as in the step-by-step run.
+ * in training its statistics are those of each step's batch, as in the step-by-step run
+ * (bn-over-time.ts, which also takes a training batch norm that runs once). In training a lif
+ * read only by a 2×2 max pool runs with it as one kernel (lif-pool.ts).
  *
  * The result equals the step-by-step forward within float32 rounding (test/runtime/autodiff/
  * time-fold.test.ts). Networks with anything else on the time-varying path (rate-coded inputs,
@@ -19,6 +21,8 @@ import { LAYER_OPS, lifOptions } from '../interpreter/ops-layers.ts';
 import { SIMPLE_OPS } from '../interpreter/ops-simple.ts';
 import type { Inputs, OpImpl, SpikeEncoding, TapeEntry, Weights } from '../interpreter/types.ts';
 import { lifForwardOverTime } from '../kernels/lif-fused.ts';
+import { batchNormOverTime } from './bn-over-time.ts';
+import { fusablePool, lifPoolForward } from './lif-pool.ts';
 
 /** Ops that compute each sample on its own, so that T steps of B samples are one batch of T·B. */
 const PER_SAMPLE = new Set(['conv2d', 'dense', 'maxpool2d', 'avgpool2d', 'flatten']);
@@ -89,14 +93,24 @@ export function forwardFolded(m: Module, weights: Weights, inputs: Inputs, impls
   const tape: TapeEntry[] = [];
   const rec = o.record ? tape : undefined;
   const implOf = (op: string): OpImpl => impls[op] ?? LAYER_OPS[op] ?? SIMPLE_OPS[op]!;
+  // Pool outputs computed with their lif (lif-pool.ts), by pool node.
+  const pooled = new Map<NodeId, Tensor>();
   for (const node of Object.values(m.nodes)) {
     let out: Tensor;
-    if (node.op === 'input') out = inputs[node.id]!;
+    const early = pooled.get(node.id);
+    if (early) out = early;
+    else if (node.op === 'input') out = inputs[node.id]!;
     else if (varying.has(node.id) && node.op === 'lif') {
-      out = lifOverTime(node, values.get(node.inputs[0]!)!, !varying.has(node.inputs[0]!), steps, rec);
+      const x = values.get(node.inputs[0]!)!, constant = !varying.has(node.inputs[0]!);
+      const shape = constant ? [x.shape[0]! * steps, ...x.shape.slice(1)] : x.shape;
+      const pool = o.training && o.record ? fusablePool(m, node, shape) : undefined;
+      if (pool) {
+        pooled.set(pool.id, lifPoolForward(node, pool, x, constant, steps, rec));
+        out = { shape, data: new Float32Array(0) };
+      } else out = lifOverTime(node, x, constant, steps, rec);
     }
-    else if (varying.has(node.id) && node.op === 'batchnorm' && o.training) {
-      out = batchNormPerStep(node, values, weights, state, memory, steps, o.seed, rec, implOf('batchnorm'));
+    else if (node.op === 'batchnorm' && o.training) {
+      out = batchNormOverTime(node, values, weights, state, memory, varying.has(node.id) ? steps : 1, o.seed, rec, implOf('batchnorm'));
     } else out = evalNode(implOf(node.op), node, values, weights, state, memory, o.training, o.seed, 0, rec, undefined);
     values.set(node.id, out);
   }
@@ -113,26 +127,5 @@ function lifOverTime(node: Node, x: Tensor, constant: boolean, steps: number, ta
   const u = new Float32Array(size);
   lifForwardOverTime(lifOptions(node), x.data, steps, out.data, u);
   tape?.push({ node: node.id, op: 'lif', step: 0, inputs: [x], output: out, saved: { lifSteps: { u, steps } }, params: {} });
-  return out;
-}
-
-/**
- * A training-mode batch norm over each step's batch in turn, as the step-by-step run does: every
- * step normalizes with its own statistics and moves the running statistics once.
- */
-function batchNormPerStep(node: Node, values: Map<NodeId, Tensor>, weights: Weights, state: Weights, memory: Map<NodeId, Map<string, unknown>>,
-  steps: number, seed: number, tape: TapeEntry[] | undefined, impl: OpImpl): Tensor {
-  const x = values.get(node.inputs[0]!)!;
-  const n = x.data.length / steps;
-  const shape = [x.shape[0]! / steps, ...x.shape.slice(1)];
-  const y = new Float32Array(x.data.length);
-  const perStep: TapeEntry[] = [];
-  for (let t = 0; t < steps; t++) {
-    const xs: Tensor = { shape, data: x.data.subarray(t * n, (t + 1) * n) };
-    const ys = evalNode(impl, node, new Map([[node.inputs[0]!, xs]]), weights, state, memory, true, seed, t, perStep, undefined);
-    y.set(ys.data, t * n);
-  }
-  const out: Tensor = { shape: x.shape, data: y };
-  tape?.push({ node: node.id, op: 'batchnorm', step: 0, inputs: [x], output: out, saved: { perStep }, params: perStep[0]!.params });
   return out;
 }

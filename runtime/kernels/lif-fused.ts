@@ -10,6 +10,8 @@
  * flows straight through the leak with no surrogate.
  */
 import { type LifReset, type Surrogate, surrogateGrad } from './lif.ts';
+import { useWasmKernels } from './wasm/instance.ts';
+import { wasmLifBackwardOverTime, wasmLifForwardOverTime } from './wasm/lif.ts';
 
 export interface LifStepOptions {
   decay: number;
@@ -76,9 +78,11 @@ export function lifStepBackward(o: LifStepOptions, u: Float32Array, out: Float32
  * All T steps of one layer at once, for training with time folded into the batch (time-fold.ts):
  * x holds the steps one after another ([T·B, …]), or one step's worth when the input cannot change
  * over time (a layer fed by the first convolution of a directly encoded digit). out and u receive
- * every step; the membrane lives in one buffer for the call.
+ * every step; the membrane lives in one buffer for the call. With the WebAssembly kernels
+ * (wasm/lif.ts) firing layers run there, with the same results.
  */
 export function lifForwardOverTime(o: LifStepOptions, x: Float32Array, steps: number, out: Float32Array, u: Float32Array): void {
+  if (useWasmKernels() && o.fire) return wasmLifForwardOverTime(o, x, steps, out, u);
   const n = out.length / steps;
   const constant = x.length === n;
   const v = new Float32Array(n);
@@ -94,6 +98,7 @@ export function lifForwardOverTime(o: LifStepOptions, x: Float32Array, steps: nu
  * since every step read the same value.
  */
 export function lifBackwardOverTime(o: LifStepOptions, u: Float32Array, out: Float32Array, dy: Float32Array, steps: number, dx: Float32Array): void {
+  if (useWasmKernels() && o.fire && o.surrogate === 'fast_sigmoid') return wasmLifBackwardOverTime(o, u, out, dy, steps, dx);
   const n = out.length / steps;
   const constant = dx.length === n;
   const carry = new Float32Array(n);

@@ -115,6 +115,12 @@ export function scratchRelease(mark: number): void {
   top = mark;
 }
 
+/** Run `body` with scratch that is released when it returns or throws. */
+export function withScratch<T>(body: () => T): T {
+  const mark = top;
+  try { return body(); } finally { top = mark; }
+}
+
 /** `bytes` of scratch, 16-byte aligned (a v128 load never straddles a cache line needlessly). */
 export function scratchAlloc(bytes: number): number {
   const at = (top + 15) & ~15;
@@ -139,6 +145,7 @@ export const f32At = (at: number, length: number): Float32Array => new Float32Ar
 export const i8At = (at: number, length: number): Int8Array => new Int8Array(memory.buffer, at, length);
 export const i16At = (at: number, length: number): Int16Array => new Int16Array(memory.buffer, at, length);
 export const i32At = (at: number, length: number): Int32Array => new Int32Array(memory.buffer, at, length);
+export const u8At = (at: number, length: number): Uint8Array => new Uint8Array(memory.buffer, at, length);
 export const f64At = (at: number, length: number): Float64Array => new Float64Array(memory.buffer, at, length);
 
 /** Scratch floats with a view that survives memory growth. */

@@ -4,7 +4,8 @@
  * agree within float32 rounding on spiking networks like examples/spiking_cnn.kiln, and networks
  * it cannot fold keep the step-by-step run.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { backward, computeLoss, forward } from '../../../runtime/autodiff.ts';
 import { foldsTime } from '../../../runtime/autodiff/time-fold.ts';
 import { lifBackwardOverTime, lifForwardOverTime, lifStepBackward, lifStepForward } from '../../../runtime/kernels/lif-fused.ts';
@@ -24,8 +25,11 @@ const cnn = (steps: number, batch: number) => build([
   'y = flatten(s2) -> dense(10) -> lif(readout = membrane)', 'output y']);
 
 describe('time folded into the batch = step by step', () => {
-  for (const training of [true, false]) {
-    it(`a spiking CNN with batch norms and a membrane readout (${training ? 'training' : 'inference'}): outputs, running statistics, gradients`, () => {
+  afterEach(() => setKernelBackend(undefined));
+  // With the JS kernels the folded run keeps its JS loops (LIF, per-step batch norm, no fusion).
+  for (const [training, backend] of [[true, 'wasm'], [false, 'wasm'], [true, 'js']] as const) {
+    it(`a spiking CNN with batch norms and a membrane readout (${training ? 'training' : 'inference'}, ${backend} kernels): outputs, running statistics, gradients`, () => {
+      setKernelBackend(backend);
       const m = cnn(4, 3);
       expect(foldsTime(m, 'direct')).toBe(true);
       const w = initParams(m, 3);
@@ -38,6 +42,9 @@ describe('time folded into the batch = step by step', () => {
       });
       const [folded, stepped] = runs as [typeof runs[0], typeof runs[0]];
       expect(folded.fwd.folded?.steps).toBe(4);
+      // In training the first lif runs fused with its max pool (lif-pool.ts); the second's 3×3 planes do not pool evenly.
+      expect(folded.fwd.tape.filter((e) => e.saved.lifPool).length).toBe(training && backend === 'wasm' ? 1 : 0);
+      expect(folded.fwd.tape.some((e) => e.saved.perStep)).toBe(training && backend === 'js');
       expect(stepped.fwd.folded).toBeUndefined();
       close(folded.fwd.outputs.y!, stepped.fwd.outputs.y!, 'y');
       expect(folded.loss).toBeCloseTo(stepped.loss, 5);

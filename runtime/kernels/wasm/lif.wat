@@ -1,0 +1,189 @@
+;; One time step of LIF neurons for training with time folded into the batch (lif-fused.ts's
+;; lifStepForward and lifStepBackward with the fast-sigmoid surrogate), two neurons per
+;; instruction. The JS loops ran at about 10 ns a neuron on this machine (a branch on every
+;; spike, float32 <-> float64 conversions one value at a time); these are selects on f64x2.
+;; The arithmetic is float64, rounded to float32 only where the JS loops store, so the results
+;; are the JS kernels' bit for bit.
+;; Addresses are bytes; n is even (the caller pads). Flags: $zero = reset to zero (else by
+;; subtraction), $detach = no gradient through the reset, $add = add to dx instead of writing it.
+(module
+  (import "env" "memory" (memory 0))
+
+  ;; u = decay·v + x; out = u ≥ θ; v ← u(1 − out) or u − θ·out; u and out stored.
+  (func (export "lif_forward")
+    (param $x i32) (param $v i32) (param $u i32) (param $out i32) (param $n i32)
+    (param $decay f64) (param $th f64) (param $zero i32)
+    (local $end i32) (local $d v128) (local $t v128) (local $zm v128)
+    (local $uv v128) (local $m v128) (local $s v128)
+    (local.set $d (f64x2.splat (local.get $decay)))
+    (local.set $t (f64x2.splat (local.get $th)))
+    (local.set $zm (i64x2.splat (i64.extend_i32_s (i32.sub (i32.const 0) (local.get $zero)))))
+    (local.set $end (i32.add (local.get $v) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $v) (local.get $end)))
+      (local.set $uv (f64x2.add
+        (f64x2.mul (local.get $d) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $v))))
+        (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x)))))
+      (local.set $m (f64x2.ge (local.get $uv) (local.get $t)))
+      (local.set $s (v128.and (local.get $m) (v128.const f64x2 1 1)))
+      (v128.store64_lane 0 (local.get $u) (f32x4.demote_f64x2_zero (local.get $uv)))
+      (v128.store64_lane 0 (local.get $out) (f32x4.demote_f64x2_zero (local.get $s)))
+      (v128.store64_lane 0 (local.get $v) (f32x4.demote_f64x2_zero (v128.bitselect
+        (f64x2.mul (local.get $uv) (f64x2.sub (v128.const f64x2 1 1) (local.get $s)))
+        (f64x2.sub (local.get $uv) (v128.and (local.get $m) (local.get $t)))
+        (local.get $zm))))
+      (local.set $x (i32.add (local.get $x) (i32.const 8)))
+      (local.set $v (i32.add (local.get $v) (i32.const 8)))
+      (local.set $u (i32.add (local.get $u) (i32.const 8)))
+      (local.set $out (i32.add (local.get $out) (i32.const 8)))
+      (br $next))))
+
+  ;; BPTT through one step. carry holds dL/dv after this step and receives dL/dv before it.
+  ;;   gs = dy + carry·∂v/∂s,  gu = carry·∂v/∂u + gs·σ'(u − θ),  σ'(z) = 1/(1 + α|z|)²
+  ;;   dx = gu (or dx + gu),  carry = decay·gu
+  (func (export "lif_backward")
+    (param $u i32) (param $out i32) (param $dy i32) (param $carry i32) (param $dx i32) (param $n i32)
+    (param $decay f64) (param $th f64) (param $alpha f64) (param $zero i32) (param $detach i32) (param $add i32)
+    (local $end i32) (local $d v128) (local $t v128) (local $a v128) (local $zm v128) (local $keep v128) (local $am v128)
+    (local $uv v128) (local $s v128) (local $gv v128) (local $gs v128) (local $q v128) (local $gu v128)
+    (local.set $d (f64x2.splat (local.get $decay)))
+    (local.set $t (f64x2.splat (local.get $th)))
+    (local.set $a (f64x2.splat (local.get $alpha)))
+    (local.set $zm (i64x2.splat (i64.extend_i32_s (i32.sub (i32.const 0) (local.get $zero)))))
+    (local.set $keep (i64x2.splat (i64.extend_i32_s (i32.sub (local.get $detach) (i32.const 1)))))
+    (local.set $am (i64x2.splat (i64.extend_i32_s (i32.sub (i32.const 0) (local.get $add)))))
+    (local.set $end (i32.add (local.get $u) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $u) (local.get $end)))
+      (local.set $uv (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $u))))
+      (local.set $s (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $out))))
+      (local.set $gv (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $carry))))
+      ;; ∂v/∂s: −u (reset to zero) or −θ (subtraction), 0 when detached.
+      (local.set $gs (f64x2.add
+        (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $dy)))
+        (f64x2.mul (local.get $gv)
+          (v128.and (local.get $keep) (v128.bitselect (f64x2.neg (local.get $uv)) (f64x2.neg (local.get $t)) (local.get $zm))))))
+      (local.set $q (f64x2.add (v128.const f64x2 1 1)
+        (f64x2.mul (local.get $a) (f64x2.abs (f64x2.sub (local.get $uv) (local.get $t))))))
+      ;; ∂v/∂u: 1 − s (reset to zero) or 1.
+      (local.set $gu (f64x2.add
+        (f64x2.mul (local.get $gv)
+          (v128.bitselect (f64x2.sub (v128.const f64x2 1 1) (local.get $s)) (v128.const f64x2 1 1) (local.get $zm)))
+        (f64x2.mul (local.get $gs) (f64x2.div (v128.const f64x2 1 1) (f64x2.mul (local.get $q) (local.get $q))))))
+      (v128.store64_lane 0 (local.get $dx) (f32x4.demote_f64x2_zero (v128.bitselect
+        (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $dx))) (local.get $gu))
+        (local.get $gu)
+        (local.get $am))))
+      (v128.store64_lane 0 (local.get $carry) (f32x4.demote_f64x2_zero (f64x2.mul (local.get $d) (local.get $gu))))
+      (local.set $u (i32.add (local.get $u) (i32.const 8)))
+      (local.set $out (i32.add (local.get $out) (i32.const 8)))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 8)))
+      (local.set $carry (i32.add (local.get $carry) (i32.const 8)))
+      (local.set $dx (i32.add (local.get $dx) (i32.const 8)))
+      (br $next))))
+;; A layer reset by subtraction whose spikes go only to a 2×2 max pool at stride 2 (time-fold.ts's
+  ;; lif → maxpool2d): the pool of 0/1 spikes is whether any of the four fired, and its argmax the
+  ;; first that did, in pool.ts's order (top left, top right, bottom left, bottom right; the top
+  ;; left when none did). One step over `planes` planes of h×w (both even): u as lif_forward,
+  ;; the pooled spikes (h/2·w/2 a plane) and each window's choice as a byte 0-3; the layer's
+  ;; own spikes are never stored.
+  (func (export "lif_pool_forward")
+    (param $x i32) (param $v i32) (param $u i32) (param $pooled i32) (param $choice i32)
+    (param $planes i32) (param $h i32) (param $w i32) (param $decay f64) (param $th f64)
+    (local $d v128) (local $t v128) (local $row i32) (local $rows i32) (local $o i32) (local $end i32) (local $below i32)
+    (local $bits i32)
+    (local.set $d (f64x2.splat (local.get $decay)))
+    (local.set $t (f64x2.splat (local.get $th)))
+    (local.set $below (i32.shl (local.get $w) (i32.const 2)))
+    (local.set $rows (i32.mul (local.get $planes) (i32.shr_u (local.get $h) (i32.const 1))))
+    (block $done (loop $pairOfRows
+      (br_if $done (i32.ge_u (local.get $row) (local.get $rows)))
+      (local.set $o (i32.mul (local.get $row) (i32.shl (local.get $below) (i32.const 1))))
+      (local.set $end (i32.add (local.get $o) (local.get $below)))
+      (block $rowDone (loop $window
+        (br_if $rowDone (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $bits (i32.or
+          (call $pair (i32.add (local.get $x) (local.get $o)) (i32.add (local.get $v) (local.get $o)) (i32.add (local.get $u) (local.get $o)) (local.get $d) (local.get $t))
+          (i32.shl (call $pair
+            (i32.add (local.get $x) (i32.add (local.get $o) (local.get $below)))
+            (i32.add (local.get $v) (i32.add (local.get $o) (local.get $below)))
+            (i32.add (local.get $u) (i32.add (local.get $o) (local.get $below)))
+            (local.get $d) (local.get $t)) (i32.const 2))))
+        (f32.store (local.get $pooled) (select (f32.const 1) (f32.const 0) (local.get $bits)))
+        (i32.store8 (local.get $choice) (i32.and (i32.ctz (i32.or (local.get $bits) (i32.const 16))) (i32.const 3)))
+        (local.set $pooled (i32.add (local.get $pooled) (i32.const 4)))
+        (local.set $choice (i32.add (local.get $choice) (i32.const 1)))
+        (local.set $o (i32.add (local.get $o) (i32.const 8)))
+        (br $window)))
+      (local.set $row (i32.add (local.get $row) (i32.const 1)))
+      (br $pairOfRows))))
+
+  ;; Two neighbouring neurons of lif_pool_forward, reset by subtraction: which fired, as two bits.
+  (func $pair (param $x i32) (param $v i32) (param $u i32) (param $d v128) (param $t v128) (result i32)
+    (local $uv v128) (local $m v128)
+    (local.set $uv (f64x2.add
+      (f64x2.mul (local.get $d) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $v))))
+      (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x)))))
+    (local.set $m (f64x2.ge (local.get $uv) (local.get $t)))
+    (v128.store64_lane 0 (local.get $u) (f32x4.demote_f64x2_zero (local.get $uv)))
+    (v128.store64_lane 0 (local.get $v) (f32x4.demote_f64x2_zero (f64x2.sub (local.get $uv) (v128.and (local.get $m) (local.get $t)))))
+    (i64x2.bitmask (local.get $m)))
+
+  ;; BPTT through one step of lif_pool_forward, from the pooled output's gradient: the chosen
+  ;; neuron of each window receives it (as pool.ts's backward routes it), the other three none.
+  ;; Then lif_backward's arithmetic for a reset by subtraction (∂v/∂u = 1, ∂v/∂s = −θ or 0).
+  (func (export "lif_pool_backward")
+    (param $u i32) (param $choice i32) (param $dpooled i32) (param $carry i32) (param $dx i32)
+    (param $planes i32) (param $h i32) (param $w i32)
+    (param $decay f64) (param $th f64) (param $alpha f64) (param $detach i32) (param $add i32)
+    (local $row i32) (local $rows i32) (local $o i32) (local $end i32) (local $below i32)
+    (local $c v128) (local $g v128)
+    (local $d v128) (local $t v128) (local $a v128) (local $dvds v128) (local $am v128)
+    (local.set $d (f64x2.splat (local.get $decay)))
+    (local.set $t (f64x2.splat (local.get $th)))
+    (local.set $a (f64x2.splat (local.get $alpha)))
+    (local.set $dvds (v128.and (i64x2.splat (i64.extend_i32_s (i32.sub (local.get $detach) (i32.const 1)))) (f64x2.neg (local.get $t))))
+    (local.set $am (i64x2.splat (i64.extend_i32_s (i32.sub (i32.const 0) (local.get $add)))))
+    (local.set $below (i32.shl (local.get $w) (i32.const 2)))
+    (local.set $rows (i32.mul (local.get $planes) (i32.shr_u (local.get $h) (i32.const 1))))
+    (block $done (loop $pairOfRows
+      (br_if $done (i32.ge_u (local.get $row) (local.get $rows)))
+      (local.set $o (i32.mul (local.get $row) (i32.shl (local.get $below) (i32.const 1))))
+      (local.set $end (i32.add (local.get $o) (local.get $below)))
+      (block $rowDone (loop $window
+        (br_if $rowDone (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $c (i64x2.splat (i64.load8_u (local.get $choice))))
+        (local.set $g (f64x2.splat (f64.promote_f32 (f32.load (local.get $dpooled)))))
+        (call $pairBack (i32.add (local.get $u) (local.get $o)) (i32.add (local.get $carry) (local.get $o)) (i32.add (local.get $dx) (local.get $o))
+          (v128.and (i64x2.eq (local.get $c) (v128.const i64x2 0 1)) (local.get $g))
+          (local.get $d) (local.get $t) (local.get $a) (local.get $dvds) (local.get $am))
+        (call $pairBack
+          (i32.add (local.get $u) (i32.add (local.get $o) (local.get $below)))
+          (i32.add (local.get $carry) (i32.add (local.get $o) (local.get $below)))
+          (i32.add (local.get $dx) (i32.add (local.get $o) (local.get $below)))
+          (v128.and (i64x2.eq (local.get $c) (v128.const i64x2 2 3)) (local.get $g))
+          (local.get $d) (local.get $t) (local.get $a) (local.get $dvds) (local.get $am))
+        (local.set $dpooled (i32.add (local.get $dpooled) (i32.const 4)))
+        (local.set $choice (i32.add (local.get $choice) (i32.const 1)))
+        (local.set $o (i32.add (local.get $o) (i32.const 8)))
+        (br $window)))
+      (local.set $row (i32.add (local.get $row) (i32.const 1)))
+      (br $pairOfRows))))
+
+  (func $pairBack (param $u i32) (param $carry i32) (param $dx i32) (param $dy v128)
+    (param $d v128) (param $t v128) (param $a v128) (param $dvds v128) (param $am v128)
+    (local $uv v128) (local $gv v128) (local $q v128) (local $gu v128)
+    (local.set $uv (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $u))))
+    (local.set $gv (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $carry))))
+    (local.set $q (f64x2.add (v128.const f64x2 1 1)
+      (f64x2.mul (local.get $a) (f64x2.abs (f64x2.sub (local.get $uv) (local.get $t))))))
+    (local.set $gu (f64x2.add
+      (f64x2.mul (local.get $gv) (v128.const f64x2 1 1))
+      (f64x2.mul (f64x2.add (local.get $dy) (f64x2.mul (local.get $gv) (local.get $dvds)))
+        (f64x2.div (v128.const f64x2 1 1) (f64x2.mul (local.get $q) (local.get $q))))))
+    (v128.store64_lane 0 (local.get $dx) (f32x4.demote_f64x2_zero (v128.bitselect
+      (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $dx))) (local.get $gu))
+      (local.get $gu)
+      (local.get $am))))
+    (v128.store64_lane 0 (local.get $carry) (f32x4.demote_f64x2_zero (f64x2.mul (local.get $d) (local.get $gu)))))
+)
