@@ -2,11 +2,11 @@
  * A variant on a neuromorphic target: chips run spiking networks, so a rate-coded variant is
  * converted as `kiln convert` converts it (runtime/convert: relu → integrate-and-fire, thresholds at
  * the 99.9th percentile of each layer's activations on 256 training samples, max pooling over
- * spikes) and its accuracy there is the converted network's after T steps. The variant's weight
- * precisions carry over to the synapses (each layer's weights are scaled by one threshold, which
- * ternary and integer weights follow exactly: their scales are computed from the weights), so
- * `i8 → SNN` is priced with 8-bit synapses; its activations are spikes, whatever the variant's
- * activation precision was. Firing rates for pricing are measured on the test
+ * spikes, sign → a threshold-0 step) and its accuracy there is the converted network's after T
+ * steps. The variant's weight precisions carry over to the synapses, so `i8 → SNN` is priced with
+ * 8-bit synapses, and the network holds the quantized values themselves: the interpreter does not
+ * emulate `weights =` precisions, and thresholds calibrated on one set of weights are wrong for
+ * another. Its activations are spikes, whatever the variant's activation precision was. Firing rates for pricing are measured on the test
  * samples, as `kiln estimate --measure` measures them. Results are cached like the ANN's.
  */
 import type { Module } from '../../compiler/ir/module.ts';
