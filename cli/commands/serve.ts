@@ -1,6 +1,6 @@
 /**
  * `kiln serve [FILE] [--port N] [--target T]…` (and `npm run playground`): the browser playground
- * on a local HTTP server. One page and its script, both made at start-up (cli/playground/page.ts);
+ * on a local HTTP server. One page and its two scripts, all made at start-up (cli/playground/page.ts);
  * everything else happens in the browser, so the server holds no state and answers only GETs.
  * It listens on 127.0.0.1 only: the page is for whoever runs the command.
  */
@@ -30,10 +30,11 @@ export interface Playground {
 /** Start the server on `port` (0: any free port); resolves once it listens. */
 export async function startPlayground(opts: { text: string; targets: readonly string[]; port: number }): Promise<Playground> {
   const page = playgroundPage({ presets: presetTexts(), text: opts.text, targets: [...opts.targets] });
-  const script = await bundlePlayground();
+  const scripts = await bundlePlayground();
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const body = req.method !== 'GET' ? undefined : path === '/' ? ['text/html', page] : path === '/app.js' ? ['text/javascript', script] : undefined;
+    const resources: Record<string, [string, string]> = { '/': ['text/html', page], '/app.js': ['text/javascript', scripts.app], '/worker.js': ['text/javascript', scripts.worker] };
+    const body = req.method === 'GET' ? resources[path] : undefined;
     // Browsers ask for an icon on their own; an empty answer keeps their console clean.
     if (path === '/favicon.ico') {
       res.writeHead(204).end();

@@ -2,16 +2,17 @@
  * A variant on a neuromorphic target: chips run spiking networks, so a rate-coded variant is
  * converted as `kiln convert` converts it (runtime/convert: relu → integrate-and-fire, thresholds at
  * the 99.9th percentile of each layer's activations on 256 training samples, max pooling over
- * spikes) and its accuracy there is the converted network's after T steps. The variant's weight
- * precisions carry over to the synapses (each layer's weights are scaled by one threshold, which
- * ternary and integer weights follow exactly: their scales are computed from the weights), so
- * `i8 → SNN` is priced with 8-bit synapses; its activations are spikes, whatever the variant's
- * activation precision was. Firing rates for pricing are measured on the test
+ * spikes, sign → a threshold-0 step) and its accuracy there is the converted network's after T
+ * steps. The variant's weight precisions carry over to the synapses, so `i8 → SNN` is priced with
+ * 8-bit synapses, and the network holds the quantized values themselves: the interpreter does not
+ * emulate `weights =` precisions, and thresholds calibrated on one set of weights are wrong for
+ * another. Its activations are spikes, whatever the variant's activation precision was. Firing rates for pricing are measured on the test
  * samples, as `kiln estimate --measure` measures them. Results are cached like the ANN's.
  */
-import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import { KilnError } from '../../compiler/lang/diagnostics.ts';
+import { fakeQuantize } from '../../runtime/autodiff/precision.ts';
+import type { PrecisionMap } from '../../runtime/quantize/layer-precision.ts';
 import { measureActivity } from '../../runtime/activity/measure.ts';
 import { accuracyOverTime } from '../../runtime/convert/accuracy-over-time.ts';
 import { compileConverted } from '../../runtime/convert/compile-snn.ts';
@@ -50,55 +51,84 @@ export const isSpiking = (m: Module): boolean => Object.values(m.nodes).some((n)
 export const convertedLabel = (label: string, timesteps: number): string => `${label} → SNN T=${timesteps}`;
 
 export const spikingKey = (s: ConvertSetup, v: Variant, timesteps: number): string =>
-  keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq, snn: { timesteps, normalization: NORMALIZATION, calibration: CALIBRATION_SAMPLES, rates: RATE_SAMPLES } });
+  keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq, snn: { method: 2, timesteps, normalization: NORMALIZATION, calibration: CALIBRATION_SAMPLES, rates: RATE_SAMPLES } });
 
 /** The file name the generated text compiles as (diagnostics would name it; it never reaches the disk). */
 export const snnFile = (m: Module): string => `${m.name}_snn.kiln`;
 
+/** A variant's converted network as it runs (its layers' weights are the values the chip holds), and its text. */
+export interface SpikingNetwork {
+  module: Module;
+  weights: Weights;
+  text: string;
+}
+
 /**
- * Convert the variant whose f32 (or trained, latent f32) weights are `weights`. A network the
- * converter refuses (sign or tanh activations …) is a row with the reason, not a failed run.
+ * The spiking network of the variant whose f32 (or trained, latent f32) weights are `weights`; a
+ * network the converter refuses (tanh activations, a softmax inside …) gives the reason instead.
  */
-export function convertVariant(s: ConvertSetup, v: Variant, weights: Weights, timesteps: number): SpikingOutcome {
+export function spikingNetwork(s: ConvertSetup, v: Variant, weights: Weights, timesteps: number): SpikingNetwork | { error: string } {
   const f32 = variantModule(s.module, { ...v, layers: v.layers.map(() => 'f32') });
+  const precisions = precisionMap(s.module, v);
   let ann;
   try {
-    ann = prepareAnn(f32, weights, 'spike');
+    // The chip holds the variant's weights: quantize them first, so batch norm folds into, and the
+    // thresholds are calibrated on, the values the variant computes with.
+    ann = prepareAnn(f32, heldWeights(f32, weights, precisions), 'spike');
   } catch (e) {
     if (e instanceof KilnError) return { error: `cannot convert to spiking: ${e.diagnostics[0]!.message}` };
     throw e;
   }
-  const precisions = precisionMap(s.module, v);
-  const binary = Object.keys(precisions).filter((id) => precisions[id]!.weights?.dtype === 'binary' && ann.module.nodes[id]);
-  // Kiln's binary weights are sign(w) with no scale, which would erase the threshold each weight is
-  // multiplied by; a chip scales a core's synaptic weights by a shared exponent (Loihi, Davies et al.
-  // 2018), so a binary layer holds ±α·λ: binary-weight networks' α = mean|w| (Rastegari et al. 2016).
-  for (const id of binary) ann.weights[id]!.weight = signTimesMean(ann.weights[id]!.weight!);
-  // Calibrate with the weights the chip will hold: thresholds of an i8 or ternary layer differ from its f32 twin's.
-  const setPrecisions = (m: Module, ids: readonly string[]) => {
-    for (const id of ids) m.nodes[id]!.attrs = { ...m.nodes[id]!.attrs, weights: precisions[id]!.weights! };
-  };
-  setPrecisions(ann.module, Object.keys(precisions).filter((id) => ann.module.nodes[id] && !binary.includes(id)));
   const scales = calibrateScales(ann.module, ann.weights, s.data.train, thresholdLayers(ann.module), NORMALIZATION, { samples: CALIBRATION_SAMPLES });
-  // The generated network says `weights = binary` (it is priced with 1-bit synapses) and runs with its two values per layer as they are.
-  setPrecisions(ann.module, binary);
+  // The generated network declares each layer's precision (its synapses are priced at that width)
+  // and runs the values it holds as they are (asRealWeights).
+  for (const [id, p] of Object.entries(precisions)) {
+    const n = ann.module.nodes[id];
+    if (n) n.attrs = { ...n.attrs, weights: p.weights! };
+  }
   const snn = buildSnn(ann, scales, timesteps);
   const text = emitKiln(snn.module, snn.layers, {
     source: `kiln explore variant ${v.label}`, checkpoint: 'its training run', calibration: `${CALIBRATION_SAMPLES} samples of the training data`,
     thresholds: 'the 99.9th percentile of the positive activations', changes: ann.changes,
-    weights: `the variant's (${v.label}), binary layers as ±α per layer`,
+    weights: `the variant's (${v.label}) as it computes with them, binary layers without batch norm as ±α per layer`,
   });
   const compiled = compileConverted(snnFile(s.module), text, snn.weights);
-  const runs = asRealWeights(compiled.module);
-  const accuracy = accuracyOverTime(runs, compiled.weights, s.data.test, [timesteps])[0]!;
-  const measured = measureActivity(runs, compiled.weights, s.data.test, RATE_SAMPLES).activity;
+  return { module: asRealWeights(compiled.module), weights: compiled.weights, text };
+}
+
+/** Convert a variant (spikingNetwork) and measure its accuracy and firing rates on the test samples. */
+export function convertVariant(s: ConvertSetup, v: Variant, weights: Weights, timesteps: number): SpikingOutcome {
+  const snn = spikingNetwork(s, v, weights, timesteps);
+  if ('error' in snn) return snn;
+  const steps = snn.module.timesteps;
+  const accuracy = accuracyOverTime(snn.module, snn.weights, s.data.test, [steps])[0]!;
+  const measured = measureActivity(snn.module, snn.weights, s.data.test, RATE_SAMPLES).activity;
   const rates: Record<string, number> = {};
   const neuronRates: Record<string, number[]> = {};
   for (const [id, l] of Object.entries(measured.layers)) {
     if (l.firing_rate !== undefined) rates[id] = l.firing_rate;
     if (l.neuron_rates) neuronRates[id] = [...l.neuron_rates];
   }
-  return { accuracy, timesteps, text, rates, neuronRates };
+  return { accuracy, timesteps: steps, text: snn.text, rates, neuronRates };
+}
+
+/**
+ * The weights as the variant computes with them. A binary layer followed by batch norm is sign(w)
+ * as Kiln binarizes it: the batch norm carries its scale, so this is exactly the binarized network.
+ * Without one, Kiln's unscaled sign(w) would erase the threshold each weight is multiplied by; a
+ * chip scales a core's synaptic weights by a shared exponent (Loihi, Davies et al. 2018), so the
+ * layer holds ±α, binary-weight networks' α = mean|w| (Rastegari et al. 2016).
+ */
+function heldWeights(m: Module, weights: Weights, precisions: PrecisionMap): Weights {
+  const out: Weights = { ...weights };
+  for (const [id, p] of Object.entries(precisions)) {
+    const w = weights[id]?.weight;
+    if (!w || !p.weights || p.weights.dtype === 'f32') continue;
+    const normalized = Object.values(m.nodes).some((n) => n.op === 'batchnorm' && n.inputs[0] === id);
+    const held = p.weights.dtype === 'binary' && !normalized ? signTimesMean(w) : fakeQuantize(w, p.weights, 'weight')!.y;
+    out[id] = { ...weights[id], weight: held };
+  }
+  return out;
 }
 
 /** α·sign(w), α = mean|w|: the binary-weight network's weights as two real values. */
@@ -109,10 +139,10 @@ function signTimesMean(w: Tensor): Tensor {
   return { shape: [...w.shape], data: w.data.map((x) => (x >= 0 ? alpha : -alpha)) };
 }
 
-/** The network with its binary layers run at f32: their weights already are the two values a binary synapse holds. */
+/** The network with its layers run at f32: their weights already are the values the chip holds. */
 function asRealWeights(m: Module): Module {
   const f32 = { dtype: 'f32', granularity: 'per_tensor' } as const;
-  return { ...m, nodes: Object.fromEntries(Object.entries(m.nodes).map(([id, n]) => [id, (n.attrs.weights as Precision | undefined)?.dtype === 'binary' ? { ...n, attrs: { ...n.attrs, weights: f32 } } : n])) };
+  return { ...m, nodes: Object.fromEntries(Object.entries(m.nodes).map(([id, n]) => [id, n.attrs.weights ? { ...n, attrs: { ...n.attrs, weights: f32 } } : n])) };
 }
 
 /** The rates a converted variant is priced with, as `kiln estimate --measure` would give them. */

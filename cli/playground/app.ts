@@ -1,10 +1,11 @@
 /// <reference lib="dom" />
 /**
- * The playground page's script (bundled for the browser by cli/playground/bundle.ts): a CodeMirror
- * editor whose text is compiled and priced on every pause in typing. Diagnostics are drawn inline
- * at the positions Kiln's errors carry; the graph, the estimate table (the rows `kiln estimate
- * --json` prints, shown in full below it) and the neuromorphic partition maps are redrawn from the
- * same analysis.
+ * The playground page's script (bundled for the browser by cli/playground/page.ts): a CodeMirror
+ * editor whose text is compiled and priced on every pause in typing, in a Web Worker (worker.ts),
+ * so the editor keeps taking keystrokes while a large network is mapped. Diagnostics are drawn
+ * inline at the positions Kiln's errors carry; the graph, the estimate table (the rows `kiln
+ * estimate --json` prints, shown in full below it) and the neuromorphic partition maps are redrawn
+ * from the same analysis.
  */
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { EditorState, type Text } from '@codemirror/state';
@@ -15,9 +16,9 @@ import { fmtJ } from '../../targets/config.ts';
 import { fmtN, fmtS } from '../../targets/report/format.ts';
 import { esc } from '../../targets/neuromorphic/map-svg/xml.ts';
 import { succeeded, type EstimateJson } from '../report/report-data.ts';
-import { graphSvg } from './graph-svg.ts';
 import { kilnHighlight } from './highlight.ts';
-import { Playground, SOURCE_FILE, type Analysis, type PresetFiles } from './session.ts';
+import { SOURCE_FILE, type PresetFiles } from './session.ts';
+import type { Drawn, FromWorker, ToWorker } from './worker.ts';
 
 /** What the server puts in the page (cli/playground/page.ts). */
 interface PageData {
@@ -28,8 +29,8 @@ interface PageData {
 
 const byId = (id: string) => document.getElementById(id)!;
 const data = JSON.parse(byId('kiln-page-data').textContent!) as PageData;
-const playground = new Playground(data.presets);
-const chosen = new Set(data.targets.filter((t) => playground.presets.has(t)));
+// The server accepts only preset names for --target (serve.ts), so every one has a box.
+const chosen = new Set(data.targets);
 
 /** A Kiln position (1-based line and column, a length) as a range of the editor's document. */
 function range(doc: Text, d: Diagnostic): { from: number; to: number } {
@@ -55,29 +56,65 @@ function showEstimate(est: EstimateJson | undefined): void {
   byId('estimate-json').textContent = est ? JSON.stringify(est, null, 2) : '';
 }
 
-function show(a: Analysis): void {
+function show(a: Drawn): void {
   showProblems(a.diagnostics);
-  document.body.dataset.state = a.module ? 'ok' : 'error';
-  if (!a.module) return; // keep the last good graph and estimates on screen while the text is broken
-  byId('graph').innerHTML = graphSvg(a.module);
+  document.body.dataset.state = a.graph ? 'ok' : 'error';
+  if (!a.graph) return; // keep the last good graph and estimates on screen while the text is broken
+  byId('graph').innerHTML = a.graph;
   showEstimate(a.estimate);
   byId('maps').innerHTML = a.maps.map((m) => `<h3>Partition map: ${esc(m.target)}</h3><div class="map">${m.svg.replace(/^<\?xml[^>]*>\s*/, '')}</div>`).join('');
 }
 
+/**
+ * The worker and the one analysis it may be running. A newer text makes the running one worthless,
+ * and a worker cannot be interrupted mid-task, so it is replaced: the new one starts at once
+ * instead of after a mapping nobody will look at (loading the presets again takes milliseconds).
+ */
+let worker: Worker;
+let pending: { id: number; resolve: (d: Drawn) => void } | undefined;
+let nextId = 0;
+let presetsReady!: Promise<{ name: string; kind: string }[]>;
+
+function startWorker(): void {
+  worker = new Worker('/worker.js', { type: 'module' });
+  presetsReady = new Promise((resolve) => {
+    worker.onmessage = (e: MessageEvent<FromWorker>) => {
+      const m = e.data;
+      if (m.kind === 'presets') resolve(m.presets);
+      else if (pending?.id === m.id) {
+        const p = pending;
+        pending = undefined;
+        delete document.body.dataset.busy;
+        p.resolve(m.drawn);
+      }
+    };
+  });
+  worker.postMessage({ kind: 'presets', presets: data.presets } satisfies ToWorker);
+}
+
+function analyse(text: string): Promise<Drawn> {
+  if (pending) {
+    worker.terminate();
+    startWorker();
+  }
+  document.body.dataset.busy = '1';
+  const id = ++nextId;
+  // The superseded request's promise is left unresolved: CodeMirror drops a stale result anyway.
+  return new Promise((resolve) => {
+    pending = { id, resolve };
+    worker.postMessage({ kind: 'analyse', id, text, targets: [...chosen] } satisfies ToWorker);
+  });
+}
+
 /** The linter is the debounced analysis: CodeMirror runs it once typing pauses for `delay` ms. */
 const kilnLinter = linter(
-  (view) => {
-    let a: Analysis;
-    try {
-      a = playground.analyse(view.state.doc.toString(), [...chosen]);
-    } catch (e) {
-      // A crash here is a Kiln bug: say so on the page rather than freeze the last result.
-      a = { diagnostics: [{ severity: 'error', code: 'internal', message: `internal error (a bug in Kiln): ${(e as Error).message}` }], maps: [] };
-    }
+  async (view) => {
+    const doc = view.state.doc;
+    const a = await analyse(doc.toString());
     show(a);
     document.body.dataset.analysed = String(Number(document.body.dataset.analysed ?? 0) + 1);
     return a.diagnostics.filter((d) => d.pos?.file === SOURCE_FILE).map((d): CmDiagnostic => ({
-      ...range(view.state.doc, d),
+      ...range(doc, d),
       severity: d.severity === 'note' ? 'info' : d.severity,
       source: 'kiln',
       message: d.hint ? `${d.message}\nhint: ${d.hint}` : d.message,
@@ -86,6 +123,7 @@ const kilnLinter = linter(
   { delay: 300 },
 );
 
+startWorker();
 const view = new EditorView({
   parent: byId('editor'),
   state: EditorState.create({
@@ -94,8 +132,10 @@ const view = new EditorView({
   }),
 });
 
-byId('presets').innerHTML = [...playground.presets.values()].map((t) =>
-  `<label><input type="checkbox" value="${esc(t.name)}"${chosen.has(t.name) ? ' checked' : ''}> ${esc(t.name)} <small>(${esc(t.kind)})</small></label>`).join(' ');
+void presetsReady.then((presets) => {
+  byId('presets').innerHTML = presets.map((t) =>
+    `<label><input type="checkbox" value="${esc(t.name)}"${chosen.has(t.name) ? ' checked' : ''}> ${esc(t.name)} <small>(${esc(t.kind)})</small></label>`).join(' ');
+});
 byId('presets').addEventListener('change', (e) => {
   const box = e.target as HTMLInputElement;
   if (box.checked) chosen.add(box.value);

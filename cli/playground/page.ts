@@ -1,7 +1,8 @@
 /**
- * The playground's two resources: the page (HTML, with the preset files and the starting text
- * embedded as JSON) and its script, cli/playground/app.ts bundled for the browser by esbuild when
- * the server starts, so a fresh clone needs no build step. The bundle refuses node: modules: the
+ * The playground's resources: the page (HTML, with the preset files and the starting text
+ * embedded as JSON) and its two scripts, cli/playground/app.ts and the analysis worker
+ * cli/playground/worker.ts, bundled for the browser by esbuild when the server starts, so a fresh
+ * clone needs no build step. The bundles refuse node: modules: the
  * compiler and cost model reach files only through a SourceHost (docs/playground.md), and a
  * module that slipped a node: import back in fails here, at `kiln serve`, not silently in a page.
  */
@@ -18,11 +19,17 @@ export function presetTexts(): PresetFiles {
   return { dir: PRESET_DIR, files: Object.fromEntries(host.kilnFiles(PRESET_DIR).map((f) => [baseName(f), host.readFile(f)])) };
 }
 
-export async function bundlePlayground(): Promise<string> {
+/** The page's two scripts: app.ts (the editor, /app.js) and worker.ts (the analysis, /worker.js). */
+export interface PlaygroundScripts {
+  app: string;
+  worker: string;
+}
+
+export async function bundlePlayground(): Promise<PlaygroundScripts> {
   const esbuild = await import('esbuild');
   const r = await esbuild.build({
-    entryPoints: [packagePath('cli', 'playground', 'app.ts')],
-    bundle: true, write: false, format: 'esm', platform: 'browser', target: 'es2022', minify: true, logLevel: 'silent',
+    entryPoints: { app: packagePath('cli', 'playground', 'app.ts'), worker: packagePath('cli', 'playground', 'worker.ts') },
+    bundle: true, write: false, outdir: 'out', format: 'esm', platform: 'browser', target: 'es2022', minify: true, logLevel: 'silent',
     plugins: [{
       name: 'no-node-builtins',
       setup(b) {
@@ -30,7 +37,8 @@ export async function bundlePlayground(): Promise<string> {
       },
     }],
   });
-  return r.outputFiles[0]!.text;
+  const text = (name: string) => r.outputFiles.find((f) => f.path.endsWith(`${name}.js`))!.text;
+  return { app: text('app'), worker: text('worker') };
 }
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:0;color:#222}

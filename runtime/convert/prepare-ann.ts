@@ -17,7 +17,7 @@ import type { Weights } from '../interpreter/types.ts';
 export type MaxpoolMode = 'avg' | 'spike';
 
 /** Ops a converted network may contain; anything else is refused with its location. */
-const CONVERTIBLE = new Set(['input', 'dense', 'conv2d', 'relu', 'batchnorm', 'dropout', 'maxpool2d', 'avgpool2d', 'global_avgpool',
+const CONVERTIBLE = new Set(['input', 'dense', 'conv2d', 'relu', 'sign', 'batchnorm', 'dropout', 'maxpool2d', 'avgpool2d', 'global_avgpool',
   'flatten', 'reshape', 'concat', 'upsample2d', 'softmax', 'log_softmax']);
 
 export interface PreparedAnn {
@@ -46,7 +46,7 @@ function checkConvertible(m: Module): void {
   const outputs = new Set(m.outputs);
   for (const n of Object.values(m.nodes)) {
     if (!CONVERTIBLE.has(n.op)) {
-      refuse(n, 'only dense and conv2d layers with relu, pooling, batchnorm, dropout, flatten, reshape, concat and upsample2d convert',
+      refuse(n, 'only dense and conv2d layers with relu or sign, pooling, batchnorm, dropout, flatten, reshape, concat and upsample2d convert',
         n.op === 'sigmoid' || n.op === 'tanh' || n.op === 'leaky_relu' ? 'replace it with relu and retrain the ANN: an integrate-and-fire neuron fires at a rate ≥ 0 that grows linearly with its input, as relu does' : 'rewrite the network without it and retrain, or train a spiking network directly (lif layers, see examples/spiking_cnn.kiln)');
     }
     for (const k of ['weights', 'activations']) {
@@ -57,7 +57,9 @@ function checkConvertible(m: Module): void {
   }
   for (const o of m.outputs) {
     const n = m.nodes[o]!;
-    const readout = n.op === 'softmax' || n.op === 'log_softmax' ? m.nodes[n.inputs[0]!]! : n;
+    let readout = n.op === 'softmax' || n.op === 'log_softmax' ? m.nodes[n.inputs[0]!]! : n;
+    // A batch norm on the logits folds into the layer before it, as any other does.
+    if (readout.op === 'batchnorm') readout = m.nodes[readout.inputs[0]!]!;
     if (readout.op !== 'dense' && readout.op !== 'conv2d') {
       refuse(n, 'the output must be a dense or conv2d layer (optionally followed by softmax), whose currents drive the output neurons', 'end the network with dense(…) -> softmax');
     }
@@ -89,6 +91,29 @@ function foldBatchnorm(m: Module, w: Weights, bn: Node): void {
   bypass(m, bn.id, src.id);
 }
 
+/**
+ * A sign reads only the sign of its input, so each row of the layer before it (batch norm folded
+ * in) can be divided by its largest |weight|, bias too, without changing a spike. Folding a batch
+ * norm scales a binary layer's rows by γ/σ; this gives them back their two values, ±1.
+ */
+function unitRows(m: Module, w: Weights, sign: Node): string | undefined {
+  const src = m.nodes[sign.inputs[0]!]!;
+  const consumers = Object.values(m.nodes).filter((n) => n.inputs.includes(src.id));
+  if ((src.op !== 'dense' && src.op !== 'conv2d') || consumers.length !== 1 || m.outputs.includes(src.id)) return undefined;
+  const weight = w[src.id]!.weight!;
+  const bias = w[src.id]!.bias;
+  const rows = weight.shape[0]!;
+  const per = weight.data.length / rows;
+  for (let r = 0; r < rows; r++) {
+    let largest = 0;
+    for (let i = r * per; i < (r + 1) * per; i++) largest = Math.max(largest, Math.abs(weight.data[i]!));
+    if (largest === 0) continue;
+    for (let i = r * per; i < (r + 1) * per; i++) weight.data[i] = weight.data[i]! / largest;
+    if (bias) bias.data[r] = bias.data[r]! / largest;
+  }
+  return `\`${src.id}\`'s rows divided by their largest |weight| (\`${sign.id}\` reads only their sign)`;
+}
+
 const copyWeights = (w: Weights): Weights =>
   Object.fromEntries(Object.entries(w).map(([id, ps]) => [id, Object.fromEntries(Object.entries(ps).map(([k, t]) => [k, { shape: [...t.shape], data: Float32Array.from(t.data) }]))]));
 
@@ -112,6 +137,10 @@ export function prepareAnn(m: Module, weights: Weights, maxpool: MaxpoolMode): P
       node.attrs.count_include_pad = false;
       changes.push(`maxpool2d \`${n.id}\` became avgpool2d`);
     }
+  }
+  for (const n of Object.values(module.nodes)) {
+    const change = n.op === 'sign' ? unitRows(module, w, n) : undefined;
+    if (change) changes.push(change);
   }
   return { module, weights: w, changes };
 }

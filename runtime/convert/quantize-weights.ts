@@ -76,7 +76,8 @@ export function quantizeSnnWeights(snn: ConvertedNetwork): QuantizedLayer[] {
     if (p.bias) for (let i = 0; i < p.bias.data.length; i++) p.bias.data[i] = p.bias.data[i]! / s;
     const from = lif.attrs.threshold as number;
     // A threshold below one weight step would fire on any input; one step is the least the chip holds.
-    const to = Math.max(1, Math.round(from / s));
+    // A sign layer's 0 is no step: its neurons fire on the current's sign, which no scale changes.
+    const to = from === 0 ? 0 : Math.max(1, Math.round(from / s));
     lif.attrs.threshold = to;
     const layer = snn.layers.find((l) => l.name === lif.id);
     if (layer) layer.threshold = to;

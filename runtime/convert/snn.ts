@@ -12,6 +12,13 @@
  * its current is then again in the ANN's units. This is the same network as Rueckauer's
  * W_l·λ_{l−1}/λ_l, b_l/λ_l with threshold 1, multiplied through by λ_l; the input layer is the
  * analog image, presented as a constant current every step (λ_0 = 1).
+ *
+ * A sign activation is a step: sign(x) = 2·step(x) − 1 (Kiln's sign gives +1 at 0, as a neuron
+ * firing at u ≥ 0 does). It becomes a lif with threshold 0 and no memory (decay 0, reset to zero),
+ * which fires at every step where its current is ≥ 0, and the layer reading it takes weights ×2 and
+ * the −1 into its bias (b − Σ W). Every step is then the whole binarized network, exactly, so a
+ * network whose only activations are signs needs one time step; it has no rates for the output
+ * neurons to count, so its class is read from their membrane potential (the logits).
  */
 import type { Module, Node, NodeId } from '../../compiler/ir/module.ts';
 import type { Weights } from '../interpreter/types.ts';
@@ -26,6 +33,8 @@ export interface SpikingLayer {
   threshold: number;
   positives: number;
   output: boolean;
+  /** A sign layer (threshold 0, not calibrated), or an output read from the membrane potential. */
+  kind?: 'sign' | 'membrane';
 }
 
 export interface ConvertedNetwork {
@@ -54,7 +63,7 @@ function namer(m: Module): (id: NodeId, op?: string) => string {
     const had = given.get(key);
     if (had) return had;
     let base = id.replace(/\./g, '_');
-    if (op === 'lif') base = base.replace(/(^|_)relu(\d*)$/, '$1lif$2');
+    if (op === 'lif') base = base.replace(/(^|_)relu(\d*)$/, '$1lif$2').replace(/(^|_)sign(\d*)$/, '$1step$2');
     let name = base;
     for (let k = 2; taken.has(name) || (m.nodes[name] && name !== id); k++) name = `${base}_${k}`;
     taken.add(name);
@@ -119,12 +128,47 @@ function scaleWeights(n: Node, w: Float32Array, shape: number[], s: Float32Array
   return out;
 }
 
+/**
+ * The bias that keeps a layer's current when its inputs stand for scale·spike + offset: each
+ * weight w reading an input of offset o adds w·o (the weights given are the unscaled ones).
+ * Padding would read a silent neuron as 0 where the ANN reads the offset, so it is refused.
+ */
+function offsetBias(n: Node, w: Float32Array, shape: number[], o: Float32Array, bias: Float32Array | undefined): Float32Array {
+  const out = bias ? Float32Array.from(bias) : new Float32Array(shape[0]!);
+  if (o.every((x) => x === 0)) return out;
+  if (n.op === 'conv2d' && (n.attrs.pad as number[]).some((p) => p !== 0)) {
+    refuse(n, 'it pads a sign layer\'s output, whose silent neurons stand for −1, not 0', 'use pad = 0 after a sign activation');
+  }
+  const per = w.length / shape[0]!;
+  const inputs = n.op === 'dense' ? shape[1]! : per;
+  const spatial = n.op === 'dense' ? 1 : shape[2]! * shape[3]!;
+  const groups = n.op === 'conv2d' ? (n.attrs.groups as number) : 1;
+  const cPer = n.op === 'dense' ? inputs : shape[1]!;
+  for (let f = 0; f < shape[0]!; f++) {
+    const g = Math.floor(f / (shape[0]! / groups));
+    let sum = 0;
+    for (let i = 0; i < per; i++) {
+      const channel = n.op === 'dense' ? (o.length === inputs ? i : 0) : g * cPer + Math.floor(i / spatial);
+      sum += w[f * per + i]! * o[channel]!;
+    }
+    out[f] = out[f]! + sum;
+  }
+  return out;
+}
+
+const PADDED_POOLS = new Set(['maxpool2d', 'avgpool2d']);
+
 /** The SNN of a prepared ANN, given each threshold layer's λ (thresholdLayers order). */
 export function buildSnn(ann: PreparedAnn, scales: readonly LayerScale[], timesteps: number): ConvertedNetwork {
   const m = ann.module;
   const lambda = new Map(scales.map((s) => [s.node, s]));
   const name = namer(m);
   const scale = new Map<NodeId, Float32Array>();
+  // What a spike of each channel stands for is scale·spike + offset; offsets come from sign layers.
+  const offset = new Map<NodeId, Float32Array>();
+  const relus = Object.values(m.nodes).some((n) => n.op === 'relu');
+  const stepwise = !relus && Object.values(m.nodes).some((n) => n.op === 'sign');
+  const steps = stepwise ? 1 : timesteps;
   const nodes: Record<string, Node> = {};
   const weights: Weights = {};
   const layers: SpikingLayer[] = [];
@@ -134,21 +178,31 @@ export function buildSnn(ann: PreparedAnn, scales: readonly LayerScale[], timest
     const s = lambda.get(from)!;
     // A layer that never fired in calibration gets threshold 1: it stays silent, as in the ANN.
     const threshold = s.lambda > 0 ? Number(s.lambda.toPrecision(6)) : 1;
-    nodes[id] = { id, op: 'lif', inputs: [input], attrs: { threshold, decay: 1, reset: 'subtract' }, loc };
-    layers.push({ name: id, from, threshold, positives: s.positives, output });
+    const membrane = output && stepwise;
+    nodes[id] = { id, op: 'lif', inputs: [input], attrs: { threshold, decay: 1, reset: 'subtract', ...(membrane ? { readout: 'membrane' } : {}) }, loc };
+    layers.push({ name: id, from, threshold, positives: s.positives, output, ...(membrane ? { kind: 'membrane' as const } : {}) });
     return threshold;
   };
   for (const n of Object.values(m.nodes)) {
     const shape = n.type!.shape;
     const channels = shape.length >= 2 ? shape[1]! : 1;
     if (n.op === 'softmax' || n.op === 'log_softmax') continue;
-    const inputs = n.inputs.map((i) => name(i, m.nodes[i]!.op === 'relu' ? 'lif' : undefined));
+    const inputs = n.inputs.map((i) => name(i, m.nodes[i]!.op === 'relu' || m.nodes[i]!.op === 'sign' ? 'lif' : undefined));
+    const zero = new Float32Array(channels);
     if (n.op === 'input') {
       nodes[name(n.id)] = { ...n, inputs: [], attrs: { ...n.attrs } };
       scale.set(n.id, new Float32Array(channels).fill(1));
+      offset.set(n.id, zero);
     } else if (n.op === 'relu') {
       const t = addLif(name(n.id, 'lif'), inputs[0]!, n.id, n.loc, false);
       scale.set(n.id, new Float32Array(channels).fill(t));
+      offset.set(n.id, zero);
+    } else if (n.op === 'sign') {
+      const id = name(n.id, 'lif');
+      nodes[id] = { id, op: 'lif', inputs: [inputs[0]!], attrs: { threshold: 0, decay: 0, reset: 'zero' }, loc: n.loc };
+      layers.push({ name: id, from: n.id, threshold: 0, positives: 0, output: false, kind: 'sign' });
+      scale.set(n.id, new Float32Array(channels).fill(2));
+      offset.set(n.id, new Float32Array(channels).fill(-1));
     } else if (n.op === 'dense' || n.op === 'conv2d') {
       const readout = readouts.get(n.id);
       // The output layer's name goes to its IF neurons, so the network's output keeps the ANN's name.
@@ -156,16 +210,26 @@ export function buildSnn(ann: PreparedAnn, scales: readonly LayerScale[], timest
       nodes[id] = { id, op: n.op, inputs, attrs: { ...n.attrs }, loc: n.loc };
       const w = ann.weights[n.id]!;
       weights[id] = { weight: { shape: [...w.weight!.shape], data: scaleWeights(n, w.weight!.data, w.weight!.shape, scale.get(n.inputs[0]!)!) } };
-      if (w.bias) weights[id]!.bias = { shape: [...w.bias.shape], data: Float32Array.from(w.bias.data) };
+      const o = offset.get(n.inputs[0]!)!;
+      if (w.bias || o.some((x) => x !== 0)) {
+        weights[id]!.bias = { shape: [w.weight!.shape[0]!], data: offsetBias(n, w.weight!.data, w.weight!.shape, o, w.bias?.data) };
+        nodes[id]!.attrs.bias = true;
+      }
       scale.set(n.id, new Float32Array(channels).fill(1));
+      offset.set(n.id, zero);
       if (readout) addLif(name(readout, 'out'), id, n.id, m.nodes[readout]!.loc, true);
     } else {
       nodes[name(n.id)] = { id: name(n.id), op: n.op, inputs, attrs: { ...n.attrs }, loc: n.loc };
       scale.set(n.id, propagate(m, n, scale));
+      const o = propagate(m, n, offset);
+      if (PADDED_POOLS.has(n.op) && o.some((x) => x !== 0) && (n.attrs.pad as number[] | undefined)?.some((p) => p !== 0)) {
+        refuse(n, 'it pads a sign layer\'s output, whose silent neurons stand for −1, not 0', 'use pad = 0 after a sign activation');
+      }
+      offset.set(n.id, o);
     }
   }
   const module: Module = {
-    name: `${m.name}_snn`, params: { ...('batch' in m.params ? { batch: m.params.batch! } : {}), T: timesteps }, timesteps,
+    name: `${m.name}_snn`, params: { ...('batch' in m.params ? { batch: m.params.batch! } : {}), T: steps }, timesteps: steps,
     inputs: [...m.inputs], outputs: m.outputs.map((o) => name(o, 'out')), nodes,
   };
   return { module, weights, layers };

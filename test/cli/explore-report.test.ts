@@ -10,15 +10,15 @@ import { TINY_IRIS } from '../helpers/tiny-iris.ts';
 import { removeTempFiles, runMain, STACK_TRACE, tempFiles } from '../helpers/cli.ts';
 import { embeddedData } from '../helpers/report.ts';
 
-// sign activations have no integrate-and-fire equivalent, so kiln convert refuses this one.
-const SIGN = TINY_IRIS.replace('dense(x, 8) -> relu', 'dense(x, 8) -> sign');
+// tanh has no integrate-and-fire equivalent (a neuron's rate is never negative), so kiln convert refuses this one.
+const TANH = TINY_IRIS.replace('dense(x, 8) -> relu', 'dense(x, 8) -> tanh');
 
 afterAll(removeTempFiles);
 
 interface Row { variant: string; target: string; kind: string; accuracy: number; energy_j: number | null; pareto: boolean; chips?: number; timesteps?: number; error?: string }
 
 describe('kiln explore --chips --report', () => {
-  const dir = tempFiles({ 'tiny.kiln': TINY_IRIS, 'sign.kiln': SIGN });
+  const dir = tempFiles({ 'tiny.kiln': TINY_IRIS, 'tanh.kiln': TANH });
   const html = path.join(dir, 'explore.html');
   const args = ['explore', path.join(dir, 'tiny.kiln'), '--ptq', '--precision', 'f32,i8,binary', '--timesteps', '8',
     '--target', 'avx2_laptop', '--target', 'loihi_32chip', '--chips', '1,2'];
@@ -56,13 +56,13 @@ describe('kiln explore --chips --report', () => {
   });
 
   it('a network the converter refuses keeps its neuromorphic rows, with the reason', () => {
-    const r = runMain(['explore', path.join(dir, 'sign.kiln'), '--ptq', '--precision', 'f32,binary', '--target', 'loihi_32chip', '--json']);
+    const r = runMain(['explore', path.join(dir, 'tanh.kiln'), '--ptq', '--precision', 'f32,binary', '--target', 'loihi_32chip', '--json']);
     expect(r.code, r.err).toBe(0);
     const got = (JSON.parse(r.out) as { rows: Row[] }).rows;
     expect(got).toHaveLength(2);
     for (const x of got) {
       expect(x.energy_j).toBeNull();
-      expect(x.error).toMatch(/^cannot convert to spiking: `h` \(sign\) cannot be converted to spiking neurons/);
+      expect(x.error).toMatch(/^cannot convert to spiking: `h` \(tanh\) cannot be converted to spiking neurons/);
     }
   });
 });

@@ -5,6 +5,7 @@
  * prints for the same text. Skipped, saying why, only where no chromium binary exists.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +96,30 @@ describe.skipIf(!chromiumPath)('the playground in chromium', () => {
     expect(await page.locator('#maps .map > svg').count()).toBe(1);
     expect(problems).toEqual([]);
   }, 30_000);
+
+  it('keeps taking keystrokes while a large network is analysed (in a Web Worker)', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-analysed]');
+    // Mapping this network onto loihi_1chip's cores takes about a second of CPU (docs/playground.md).
+    await setText(page, readFileSync(path.join(repoRoot, 'examples/spiking_cnn.kiln'), 'utf8'));
+    await page.waitForSelector('body[data-busy]');
+    const busy = Date.now();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('# typed while busy');
+    await page.locator('.cm-content', { hasText: '# typed while busy' }).waitFor();
+    const echoed = Date.now() - busy;
+    await page.waitForSelector('body:not([data-busy])', { timeout: 60_000 });
+    const analysed = Date.now() - busy;
+    // On the main thread the keystrokes would wait for the analysis; in the worker they are in the
+    // editor long before it ends (the typing restarts it, and it runs its course again).
+    expect(echoed, `keystrokes echoed after ${echoed} ms, analysis done after ${analysed} ms`).toBeLessThan(analysed / 2);
+    await page.waitForSelector('body[data-state="ok"]');
+    expect(await page.locator('#estimates tr[data-target="loihi_1chip"] td:nth-child(4)').textContent()).toMatch(/J$/);
+    expect(problems).toEqual([]);
+  }, 90_000);
 
   it('stops on Ctrl-C (SIGINT) with status 0', async () => {
     const exited = new Promise<number | null>((resolve) => server.child.on('exit', resolve));
