@@ -73,7 +73,7 @@ function gemmAt(m: number, n: number, k: number, a: number, transA: boolean, lda
   sgemm({ m, n, k, a: f32At(a, m * k), lda, transA, b: f32At(b, k * n), transB, c: f32At(c, m * n) });
 }
 
-export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined, y: Tensor): void {
+export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined, y: Tensor, relu = false): void {
   const { n, cout, coutG, kdim, groups, oh, ow } = g;
   const hw = oh * ow;
   const mark = scratchMark();
@@ -92,7 +92,7 @@ export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: T
         wasmGatherPanels(xAt, t.taps, t.ntaps, pix, ld, panels);
         f32At(prod, coutG * ld).fill(0);
         wasmGemmPackedBAt(coutG, ld, kdim, wAt + 4 * gi * coutG * kdim, kdim, panels, prod, ld);
-        wasmMatrixToPlanes(prod, yAt, nc, cout, gi * coutG, coutG, hw, bAt);
+        wasmMatrixToPlanes(prod, yAt, nc, cout, gi * coutG, coutG, hw, bAt, relu);
       }
       y.data.set(f32At(yAt, nc * cout * hw), n0 * cout * hw);
     }
