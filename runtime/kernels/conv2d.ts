@@ -15,6 +15,7 @@ import { sgemmPackedB } from './gemm.ts';
 import { gemmThreads, sgemmParallel } from './gemm-parallel.ts';
 import { conv2dForwardWasm } from './conv-wasm.ts';
 import { useWasmKernels } from './wasm/instance.ts';
+import { outputArray } from './step-buffers.ts';
 
 export type { Conv2dOptions } from './conv-common.ts';
 
@@ -27,11 +28,12 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, opts: Con
   checkBias(g, bias);
   const { n, cout, coutG, kdim, groups, oh, ow } = g;
   const hw = oh * ow;
-  const y = zeros([n, cout, oh, ow]);
   if (useWasmKernels()) {
+    const y = { shape: [n, cout, oh, ow], data: outputArray(n * cout * oh * ow) };
     conv2dForwardWasm(g, x, w, bias, y, relu);
     return y;
   }
+  const y = zeros([n, cout, oh, ow]);
   const xp = padInput(g, x.data);
   // The JS GEMM on one thread gathers the columns straight into its panels; threaded GEMMs need B
   // as a matrix to share, and groups of fewer than 4 output channels (depthwise) suit the unpacked

@@ -4,6 +4,7 @@
  */
 import { f32At, i32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
 import { wasmBase64 } from './maxpool.wasm.ts';
+import { outputArray } from '../step-buffers.ts';
 
 interface MaxPoolExports {
   maxpool2x2(x: number, y: number, arg: number, planes: number, h: number, w: number, oh: number, ow: number): void;
@@ -42,7 +43,9 @@ export function wasmMaxPool2x2Backward(dy: Float32Array, argmax: Int32Array, pla
     i32At(aAt, n).set(argmax);
     if (reluOf) f32At(yAt, n).set(reluOf);
     ex().maxpool2x2_backward(dyAt, aAt, yAt, dxAt, planes, oh, ow, reluOf ? 1 : 0);
-    return f32At(dxAt, 4 * n).slice();
+    const dx = outputArray(4 * n);
+    dx.set(f32At(dxAt, 4 * n));
+    return dx;
   } finally {
     scratchRelease(mark);
   }
