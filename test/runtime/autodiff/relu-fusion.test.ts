@@ -69,8 +69,10 @@ describe('relu folded into conv2d and max pooling', () => {
   it('a conv → relu → maxpool chain is fused in training, with the gradients of the unfused ops', () => {
     // leaky_relu(alpha = 0) is the same function, which no fusion touches; it differs from relu
     // only at exact zeros (its slope there is 1), which random inputs do not hit.
+    // The batchwise dropout makes training plan submatrices (submatrix.ts), whose op table must
+    // keep the folded relu.
     const lines = (act: string) => ['input x : f32[4, 2, 12, 12]', `c = conv2d(x, filters = 3, kernel = 3, pad = 1) -> ${act} -> maxpool2d(2)`,
-      'y = flatten(c) -> dense(4)', 'output y'];
+      'h = flatten(c) -> dense(8) -> relu -> dropout(p = 0.5, mode = batchwise)', 'y = dense(h, 4)', 'output y'];
     const run = (act: string) => {
       const m = build(lines(act));
       const fwd = forward(m, initParams(m, 5), inputsFor(m, 11), { training: true, seed: 1 });
@@ -80,7 +82,8 @@ describe('relu folded into conv2d and max pooling', () => {
     for (const backend of BACKENDS) {
       setKernelBackend(backend);
       const fused = run('relu'), plain = run('leaky_relu(alpha = 0)');
-      const reluEntry = fused.fwd.tape.find((e) => e.op === 'relu')!, conv = fused.fwd.tape.find((e) => e.op === 'conv2d')!;
+      const conv = fused.fwd.tape.find((e) => e.op === 'conv2d')!;
+      const reluEntry = fused.fwd.tape.find((e) => e.op === 'relu' && e.inputs[0] === conv.output)!;
       expect(reluEntry.output).toBe(reluEntry.inputs[0]);
       expect(reluEntry.output).toBe(conv.output);
       const values = (r: ReturnType<typeof run>) => [r.fwd.outputs.y!, ...Object.values(r.g.params).flatMap((p) => Object.values(p)), r.g.inputs.x!]
