@@ -43,7 +43,7 @@ interface Site {
   consumers: NodeId[];
 }
 
-function quantizesActivations(n: Node): boolean {
+export function quantizesActivations(n: Node): boolean {
   const p = n.attrs.activations as { dtype?: string } | undefined;
   return p !== undefined && typeof p === 'object' && p.dtype !== 'f32';
 }

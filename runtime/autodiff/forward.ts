@@ -9,7 +9,7 @@
  * zeros (sparse-dense.ts, sparse-conv.ts), conv2d layers on spikes add the weights of the active
  * inputs (spike-conv.ts), layers next to a batchwise dropout multiply only the kept units
  * (dropout-plan.ts, submatrix.ts), and so does an lstm with structured dropout inside its cell
- * (lstm-cut.ts).
+ * (lstm-cut.ts). A conv2d whose only reader is a relu applies it itself (relu-fusion.ts; same bits).
  *
  * It does not check shapes against the module's declared batch: a module compiled for batch 64
  * runs on any batch as long as no op bakes the batch size into an attribute.
@@ -33,6 +33,9 @@ import { plannedImpls } from './submatrix.ts';
 import { type Dfp16Counts, dfp16Impls } from './dfp16-train.ts';
 import { cutLstm } from './lstm-cut.ts';
 import type { TrainTapeEntry } from './types.ts';
+import { isRectified, markRectified, reluFolded } from './relu-fusion.ts';
+import { conv2d } from '../kernels/conv2d.ts';
+import { relu } from '../kernels/activations.ts';
 import { type Folded, foldsTime, forwardFolded } from './time-fold.ts';
 export type { TrainTapeEntry } from './types.ts';
 
@@ -49,13 +52,16 @@ const denseOp: OpImpl = (ctx) => ctx.node.attrs.delta !== undefined ? LAYER_OPS.
  * with one scratch per layer and run; likewise a stride-1 conv2d on mostly-zero input (MNIST
  * pixels) scatters from its nonzeros.
  */
-const convOp = (spikeFed: ReadonlySet<NodeId>): OpImpl => (ctx) => {
+const convOp = (spikeFed: ReadonlySet<NodeId>, folded: ReadonlySet<NodeId>): OpImpl => (ctx) => {
   const x = ctx.inputs[0]!;
   if (spikeConvApplies(ctx.node, spikeFed, x)) {
     const y = spikeConv2d(x, ctx.params.weight!, ctx.params.bias, convOptions(ctx.node), scratchIn(ctx.memory));
     if (y) { ctx.save('spikes', true); return y; }
   }
-  if (!scatterPays(ctx.node, x)) return LAYER_OPS.conv2d!(ctx);
+  if (!scatterPays(ctx.node, x)) {
+    if (!folded.has(ctx.node.id)) return LAYER_OPS.conv2d!(ctx);
+    return markRectified(conv2d(x, ctx.params.weight!, ctx.params.bias, convOptions(ctx.node), true));
+  }
   ctx.save('sparse', true);
   return sparseConv2d(x, ctx.params.weight!, ctx.params.bias, convOptions(ctx.node));
 };
@@ -82,7 +88,10 @@ const lifOp: OpImpl = (ctx) => {
   return out;
 };
 
-const impls = (m: Module) => ({ dense: denseOp, conv2d: convOp(spikeFedNodes(m)), lif: lifOp });
+/** A relu after a conv2d that already rectified its output passes it on (relu-fusion.ts). */
+const reluOp: OpImpl = (ctx) => (isRectified(ctx.inputs[0]!) ? ctx.inputs[0]! : relu(ctx.inputs[0]!));
+
+const impls = (m: Module) => ({ dense: denseOp, conv2d: convOp(spikeFedNodes(m), reluFolded(m)), lif: lifOp, relu: reluOp });
 
 /** Sigma-delta layers part way from non-spiking to spiking (train block `spiking_anneal`). */
 const blendedImpls = (spiking: number | undefined): Record<string, OpImpl> =>

@@ -30,6 +30,7 @@ import { type SavedSubmatrix, cutConvBackward, cutDenseBackward } from './submat
 import { dfp16Backward } from './dfp16-train.ts';
 import { type SavedLstmCut, cutLstmBackward } from './lstm-cut.ts';
 import type { Node } from '../../compiler/ir/module.ts';
+import { markMasked, readsRelu } from './relu-fusion.ts';
 import type { BackwardRule, RuleArgs, RuleResult } from './types.ts';
 
 const pair = (v: unknown) => v as [number, number];
@@ -176,11 +177,21 @@ function recurrent(a: RuleArgs): RuleResult {
   return { inputs: [a.want[0] && dy ? transpose(dy, [1, 0, 2]) : undefined], params };
 }
 
+/** Through a relu feeding the pool, its backward in the same pass (relu-fusion.ts). */
+function maxpool2d(a: RuleArgs): RuleResult {
+  // A pool fused with the LIF layer below it saved no argmax: its backward is the fused sweep's.
+  const fused = lifPoolBackward(a);
+  if (fused) return fused;
+  const shape = a.entry.inputs[0]!.shape, argmax = a.entry.saved.argmax as Int32Array, o = poolOptions(a.node);
+  if (!readsRelu(a.node, a.module)) return { inputs: [maxPoolBackward(a.dy!, argmax, shape, o)] };
+  return { inputs: [markMasked(maxPoolBackward(a.dy!, argmax, shape, o, a.entry.output.data))] };
+}
+
 export const LAYER_RULES: Record<string, BackwardRule> = {
   dense,
   matmul: matmulRule,
   conv2d,
-  maxpool2d: (a) => lifPoolBackward(a) ?? { inputs: [maxPoolBackward(a.dy!, a.entry.saved.argmax as Int32Array, a.entry.inputs[0]!.shape)] },
+  maxpool2d,
   avgpool2d: (a) => ({ inputs: [avgPoolBackward(a.dy!, a.entry.inputs[0]!.shape, poolOptions(a.node))] }),
   global_avgpool: (a) => ({ inputs: [globalAvgPoolBackward(a.dy!, a.entry.inputs[0]!.shape)] }),
   batchnorm,

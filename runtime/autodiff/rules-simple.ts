@@ -13,6 +13,7 @@ import { aroundAxis, normAxis } from '../kernels/check.ts';
 import { QUANT_RANGES, type Ste } from '../../compiler/ir/ops.ts';
 import { steBackward } from './ste.ts';
 import type { BackwardRule } from './types.ts';
+import { isMasked } from './relu-fusion.ts';
 import { useWasmKernels } from '../kernels/wasm/instance.ts';
 import { WASM_RELU_MIN, wasmReluBackward } from '../kernels/wasm/relu.ts';
 
@@ -61,7 +62,7 @@ function quantizeBack(a: Parameters<BackwardRule>[0]): Tensor {
 }
 
 export const SIMPLE_RULES: Record<string, BackwardRule> = {
-  relu: (a) => ({ inputs: [reluBack(x0(a), a.dy!)] }),
+  relu: (a) => ({ inputs: [isMasked(a.dy!) ? a.dy! : reluBack(x0(a), a.dy!)] }),
   leaky_relu: (a) => ({ inputs: [leakyReluBackward(x0(a), a.dy!, a.node.attrs.alpha as number)] }),
   prelu: (a) => {
     const x = x0(a);

@@ -73,7 +73,7 @@ function gemmAt(m: number, n: number, k: number, a: number, transA: boolean, lda
   sgemm({ m, n, k, a: f32At(a, m * k), lda, transA, b: f32At(b, k * n), transB, c: f32At(c, m * n) });
 }
 
-export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined, y: Tensor): void {
+export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined, y: Tensor, relu = false): void {
   const { n, cout, coutG, kdim, groups, oh, ow } = g;
   const hw = oh * ow;
   const mark = scratchMark();
@@ -90,9 +90,8 @@ export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: T
       for (let gi = 0; gi < groups; gi++) {
         const t = l.tables[gi]!;
         wasmGatherPanels(xAt, t.taps, t.ntaps, pix, ld, panels);
-        f32At(prod, coutG * ld).fill(0);
-        wasmGemmPackedBAt(coutG, ld, kdim, wAt + 4 * gi * coutG * kdim, kdim, panels, prod, ld);
-        wasmMatrixToPlanes(prod, yAt, nc, cout, gi * coutG, coutG, hw, bAt);
+        wasmGemmPackedBAt(coutG, ld, kdim, wAt + 4 * gi * coutG * kdim, kdim, panels, prod, ld, true);
+        wasmMatrixToPlanes(prod, yAt, nc, cout, gi * coutG, coutG, hw, bAt, relu);
       }
       y.data.set(f32At(yAt, nc * cout * hw), n0 * cout * hw);
     }
@@ -125,7 +124,6 @@ export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Te
     const pix = dw ? scratchAlloc(4 * hw * chunk) : 0;
     const panels = dw ? scratchAlloc(4 * Math.ceil(dwCols / 8) * 8 * hw * chunk) : 0;
     const dwAt = dw ? scratchAlloc(4 * groups * coutG * dwCols) : 0;
-    if (dw) f32At(dwAt, groups * coutG * dwCols).fill(0);
     for (let n0 = 0; n0 < n; n0 += chunk) {
       const nc = Math.min(chunk, n - n0), ld = nc * hw;
       f32At(dyAt, nc * cout * hw).set(dy.data.subarray(n0 * cout * hw, (n0 + nc) * cout * hw));
@@ -136,7 +134,7 @@ export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Te
         wasmPlanesToMatrix(dyAt, dyg, nc, cout, gi * coutG, coutG, hw);
         if (dw) {
           wasmGatherPanels(xAt, pix, ld, t.taps, t.ntaps, panels, withBias);
-          wasmGemmPackedBAt(coutG, dwCols, ld, dyg, ld, panels, dwAt + 4 * gi * coutG * dwCols, dwCols);
+          wasmGemmPackedBAt(coutG, dwCols, ld, dyg, ld, panels, dwAt + 4 * gi * coutG * dwCols, dwCols, n0 === 0);
         }
         if (dx) {
           gemmAt(kdim, ld, coutG, wAt + 4 * wOff, true, kdim, dyg, false, cols);

@@ -15,6 +15,7 @@ import { conv2dBackwardWasm } from './conv-wasm.ts';
 import { sgemmPackedB } from './gemm.ts';
 import { gemmThreads, sgemmParallel } from './gemm-parallel.ts';
 import { useWasmKernels } from './wasm/instance.ts';
+import { outputArray } from './step-buffers.ts';
 
 export interface ConvGrads {
   dx?: Tensor;
@@ -35,11 +36,13 @@ export function conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, opts: Conv2dOpt
   expectShape('conv2d backward', 'output gradient', dy.shape, [n, cout, oh, ow]);
   const hw = oh * ow;
   const out: ConvGrads = {};
-  const dx = want.input ? zeros(x.shape) : undefined;
+  const wasm = useWasmKernels();
+  // The WebAssembly path writes dx whole, image by image.
+  const dx = !want.input ? undefined : wasm ? { shape: [...x.shape], data: outputArray(x.data.length) } : zeros(x.shape);
   const dw = want.weight ? zeros(w.shape) : undefined;
   const db = want.bias ? zeros([cout]) : undefined;
   let dbDone = false;
-  if ((dx || dw) && useWasmKernels()) dbDone = conv2dBackwardWasm(g, x, w, dy, dx, dw, db);
+  if ((dx || dw) && wasm) dbDone = conv2dBackwardWasm(g, x, w, dy, dx, dw, db);
   else if (dx || dw) {
     // As in the forward pass: the JS GEMM on one thread gathers dW's columns straight into its
     // packed panels.

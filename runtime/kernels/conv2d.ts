@@ -4,7 +4,8 @@
  * side by side, so even LeNet's 6- and 16-channel layers get products thousands of columns wide.
  * The column matrix is never stored: the input is padded once and its columns gathered straight
  * into the GEMM's packed panels (conv-gather.ts). The bias is added while the product is copied
- * into NCHW order. conv1d is conv2d with H = 1.
+ * into NCHW order, and so is ReLU when the caller folds one in (`relu`: training does when a relu is
+ * the conv's only reader). conv1d is conv2d with H = 1.
  */
 import { type Tensor, zeros, reshape } from '../tensor.ts';
 import { expect } from './check.ts';
@@ -14,6 +15,7 @@ import { sgemmPackedB } from './gemm.ts';
 import { gemmThreads, sgemmParallel } from './gemm-parallel.ts';
 import { conv2dForwardWasm } from './conv-wasm.ts';
 import { useWasmKernels } from './wasm/instance.ts';
+import { outputArray } from './step-buffers.ts';
 
 export type { Conv2dOptions } from './conv-common.ts';
 
@@ -21,16 +23,17 @@ function checkBias(g: ConvGeometry, bias: Tensor | undefined): void {
   if (bias) expect('conv2d', bias.data.length === g.cout, `bias must have ${g.cout} values (one per output channel), got ${bias.data.length}`);
 }
 
-export function conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, opts: Conv2dOptions = {}): Tensor {
+export function conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, opts: Conv2dOptions = {}, relu = false): Tensor {
   const g = convGeometry('conv2d', x.shape, w.shape, opts);
   checkBias(g, bias);
   const { n, cout, coutG, kdim, groups, oh, ow } = g;
   const hw = oh * ow;
-  const y = zeros([n, cout, oh, ow]);
   if (useWasmKernels()) {
-    conv2dForwardWasm(g, x, w, bias, y);
+    const y = { shape: [n, cout, oh, ow], data: outputArray(n * cout * oh * ow) };
+    conv2dForwardWasm(g, x, w, bias, y, relu);
     return y;
   }
+  const y = zeros([n, cout, oh, ow]);
   const xp = padInput(g, x.data);
   // The JS GEMM on one thread gathers the columns straight into its panels; threaded GEMMs need B
   // as a matrix to share, and groups of fewer than 4 output channels (depthwise) suit the unpacked
@@ -40,12 +43,12 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, opts: Con
   const taps = Array.from({ length: groups }, (_, gi) => tapOffsets(g, xp, gi * g.cinG));
   const prod = new Float32Array(coutG * hw * chunk);
   const cols = new Float32Array(packed ? 0 : kdim * hw * chunk);
-  forwardChunks(g, xp, w.data, bias?.data, y.data, chunk, taps, packed, cols, prod);
+  forwardChunks(g, xp, w.data, bias?.data, y.data, chunk, taps, packed, cols, prod, relu);
   return y;
 }
 
 function forwardChunks(g: ConvGeometry, xp: Padded, wd: Float32Array, bd: Float32Array | undefined, yd: Float32Array,
-  chunk: number, taps: Int32Array[], packed: boolean, cols: Float32Array, prod: Float32Array): void {
+  chunk: number, taps: Int32Array[], packed: boolean, cols: Float32Array, prod: Float32Array, relu: boolean): void {
   const { n, cout, coutG, kdim, groups, oh, ow } = g;
   const hw = oh * ow;
   for (let n0 = 0; n0 < n; n0 += chunk) {
@@ -62,7 +65,8 @@ function forwardChunks(g: ConvGeometry, xp: Padded, wd: Float32Array, bd: Float3
         const ch = gi * coutG + o, b = bd ? bd[ch]! : 0;
         for (let i = 0; i < nc; i++) {
           const src = o * ld + i * hw, dst = ((n0 + i) * cout + ch) * hw;
-          for (let t = 0; t < hw; t++) yd[dst + t] = prod[src + t]! + b;
+          if (relu) for (let t = 0; t < hw; t++) { const v = prod[src + t]! + b; yd[dst + t] = v > 0 ? v : 0; }
+          else for (let t = 0; t < hw; t++) yd[dst + t] = prod[src + t]! + b;
         }
       }
     }

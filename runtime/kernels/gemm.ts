@@ -73,9 +73,11 @@ export function checkGemm(p: GemmParams): CheckedGemm {
 export function sgemm(p: GemmParams): void {
   const g = checkGemm(p);
   if (useWasmKernels()) {
-    scaleC(g.m, g.n, g.beta, p.c, g.cOff, g.ldc);
-    if (g.alpha === 0 || g.m === 0 || g.n === 0 || g.k === 0) return;
-    wasmGemmAccumulate(g.m, g.n, g.k, g.alpha, p.a, g.aOff, g.lda, g.transA, p.b, g.bOff, g.ldb, g.transB, p.c, g.cOff, g.ldc);
+    // beta = 0 lets the kernel store its first k block instead of zeroing C and adding to it.
+    const empty = g.alpha === 0 || g.m === 0 || g.n === 0 || g.k === 0;
+    if (empty || (g.beta !== 0 && g.beta !== 1)) scaleC(g.m, g.n, g.beta, p.c, g.cOff, g.ldc);
+    if (empty) return;
+    wasmGemmAccumulate(g.m, g.n, g.k, g.alpha, p.a, g.aOff, g.lda, g.transA, p.b, g.bOff, g.ldb, g.transB, p.c, g.cOff, g.ldc, g.beta === 0);
     return;
   }
   gemmCore(g.m, g.n, g.k, g.alpha, p.a, g.aOff, g.lda, g.transA, p.b, g.bOff, g.ldb, g.transB, g.beta, p.c, g.cOff, g.ldc);

@@ -6,10 +6,11 @@
  * A window that touches no input element (possible with dilation or in ceil mode) yields 0, not
  * the −∞ / NaN of an empty max / mean, so one odd window cannot poison a training run.
  */
-import { type Tensor, zeros } from '../tensor.ts';
+import { type Tensor, size, zeros } from '../tensor.ts';
 import { expect, kernelError } from './check.ts';
 import { useWasmKernels } from './wasm/instance.ts';
-import { wasmMaxPool2x2 } from './wasm/maxpool.ts';
+import { outputArray, outputIndices } from './step-buffers.ts';
+import { wasmMaxPool2x2, wasmMaxPool2x2Backward } from './wasm/maxpool.ts';
 
 export interface PoolOptions {
   /** Window extent per spatial axis. */
@@ -116,6 +117,12 @@ const strideTwo = (t: AxisTaps) => t.idx.every((v, i) => v === i);
 /** Every window of the axis covers exactly k input positions (no padding, no overhang). */
 const full = (t: AxisTaps, k: number) => t.valid.every((v) => v === k);
 
+/** 2×2 windows at stride 2 inside a 2-D input (the WebAssembly kernel's case). */
+const stride2x2 = (p: PoolPlan): boolean => {
+  const [A, B, C] = p.axes;
+  return p.inDims[0] === 1 && A.out === 1 && A.valid[0] === 1 && full(B, 2) && full(C, 2) && strideTwo(B) && strideTwo(C);
+};
+
 /**
  * 2×2 windows that all lie inside the input (LeNet's, VGG's, U-Net's pools): four loads in the
  * same order and with the same tie rule as the general loop.
@@ -148,11 +155,12 @@ export function maxPool(x: Tensor, o: PoolOptions): MaxPoolResult {
   const p = plan('maxpool', x.shape, o);
   const [A, B, C] = p.axes;
   const [, H, W] = p.inDims;
-  const y = zeros(p.outShape);
-  const argmax = new Int32Array(y.data.length);
+  // Every path below writes each output and its argmax.
+  const y = { shape: p.outShape, data: outputArray(size(p.outShape)) };
+  const argmax = outputIndices(y.data.length);
   const xd = x.data;
   if (p.inDims[0] === 1 && A.out === 1 && A.valid[0] === 1 && full(B, 2) && full(C, 2)) {
-    if (useWasmKernels() && xd.length >= 1024 && strideTwo(B) && strideTwo(C)) wasmMaxPool2x2(xd, p.n * p.c, H, W, B.out, C.out, y.data, argmax);
+    if (useWasmKernels() && xd.length >= 1024 && stride2x2(p)) wasmMaxPool2x2(xd, p.n * p.c, H, W, B.out, C.out, y.data, argmax);
     else maxPool2x2(p, xd, y.data, argmax);
     return { y, argmax };
   }
@@ -182,12 +190,29 @@ export function maxPool(x: Tensor, o: PoolOptions): MaxPoolResult {
   return { y, argmax };
 }
 
-export function maxPoolBackward(dy: Tensor, argmax: Int32Array, xShape: readonly number[]): Tensor {
+/**
+ * With `reluOf` (the pool's output y), a window passes its gradient only where its maximum is above
+ * 0: the backward of a relu feeding the pool, done in the same pass. With the pool's options, 2×2
+ * windows that tile the input go to the WebAssembly kernel, which writes dx whole.
+ */
+export function maxPoolBackward(dy: Tensor, argmax: Int32Array, xShape: readonly number[], o?: PoolOptions, reluOf?: Float32Array): Tensor {
   expect('maxpool backward', dy.data.length === argmax.length, 'output gradient and argmax sizes differ');
+  const p = o && useWasmKernels() && argmax.length >= 256 ? plan('maxpool backward', xShape, o) : undefined;
+  if (p && stride2x2(p) && 2 * p.axes[1].out === p.inDims[1] && 2 * p.axes[2].out === p.inDims[2]) {
+    return { shape: [...xShape], data: wasmMaxPool2x2Backward(dy.data, argmax, p.n * p.c, p.axes[1].out, p.axes[2].out, reluOf) };
+  }
   const dx = zeros(xShape);
+  const d = dx.data, g = dy.data;
+  if (reluOf) {
+    for (let i = 0; i < argmax.length; i++) {
+      const at = argmax[i]!;
+      if (at >= 0 && reluOf[i]! > 0) d[at] = d[at]! + g[i]!;
+    }
+    return dx;
+  }
   for (let i = 0; i < argmax.length; i++) {
     const at = argmax[i]!;
-    if (at >= 0) dx.data[at] = dx.data[at]! + dy.data[i]!;
+    if (at >= 0) d[at] = d[at]! + g[i]!;
   }
   return dx;
 }

@@ -7,6 +7,7 @@
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import { lossAndGradients } from '../autodiff.ts';
+import { StepBuffers, withStepBuffers } from '../kernels/step-buffers.ts';
 import type { Dfp16Counts } from '../autodiff/dfp16-train.ts';
 import { isQuantizedParam } from '../autodiff/precision.ts';
 import type { SpikeEncoding, Weights } from '../interpreter/types.ts';
@@ -70,11 +71,14 @@ export function makeUpdate(m: Module, config: TrainConfig, weights: Weights, par
     }
     default: {
       const binaries = binaryKeys(m, weights).map((k) => params.get(k)!);
+      // The step's activations and gradients are dead once the optimizer has run: the next step
+      // reuses their arrays (step-buffers.ts).
+      const buffers = new StepBuffers();
       return (x, labels, lr, seed, { dfp16, epochs }) => {
-        const r = lossAndGradients(m, weights, { [input]: x }, labels, {
+        const r = withStepBuffers(buffers, () => lossAndGradients(m, weights, { [input]: x }, labels, {
           loss: config.loss, seed, encoding: o.encoding, submatrix: o.submatrix, deltaL1: config.deltaL1, rateBand: config.rateBand, dfp16,
           spiking: spikingBlend(config.spikingAnneal, epochs),
-        });
+        }));
         if (!Number.isFinite(r.loss)) return r;
         optimizer.step(params, paramMap(r.grads.params), lr);
         keepState(weights, r.state);

@@ -37,7 +37,11 @@ export function wasmPlanesToMatrix(nchw: number, mat: number, nimg: number, cout
   ex().planes(nchw, mat, nimg, cout, ch0, chans, hw, 0, 1);
 }
 
-/** The reverse, plus bias[ch0 + o] on every pixel when `bias` (a byte address) is not 0. */
-export function wasmMatrixToPlanes(mat: number, nchw: number, nimg: number, cout: number, ch0: number, chans: number, hw: number, bias: number): void {
-  ex().planes(nchw, mat, nimg, cout, ch0, chans, hw, bias, 0);
+/**
+ * The reverse, plus bias[ch0 + o] on every pixel when `bias` (a byte address) is not 0, then
+ * `x > 0 ? x : 0` when `relu`.
+ */
+export function wasmMatrixToPlanes(mat: number, nchw: number, nimg: number, cout: number, ch0: number, chans: number, hw: number, bias: number,
+  relu = false): void {
+  ex().planes(nchw, mat, nimg, cout, ch0, chans, hw, bias, relu ? 2 : 0);
 }

@@ -130,10 +130,15 @@
 
   ;; Between a group's channels [ch0, ch0 + chans) of nimg NCHW images (cout channels of hw
   ;; pixels) and the matrix mat[o·nimg·hw + i·hw + t]. toMat = 1: planes → matrix; toMat = 0:
-  ;; matrix → planes, adding bias[ch0 + o] (bias 0: none) to every pixel.
+  ;; matrix → planes, adding bias[ch0 + o] (bias 0: none) to every pixel; toMat = 2: the same, then
+  ;; ReLU (training folds a conv's only reader, a relu, into the copy out: relu.wat's pmax, so the
+  ;; same bits as the relu op).
   (func (export "planes") (param $nchw i32) (param $mat i32) (param $nimg i32) (param $cout i32) (param $ch0 i32)
     (param $chans i32) (param $hw i32) (param $bias i32) (param $toMat i32)
     (local $o i32) (local $i i32) (local $p i32) (local $m i32) (local $end i32) (local $vend i32) (local $b v128)
+    (local $relu i32) (local $r v128) (local $s f32)
+    (local.set $relu (i32.eq (local.get $toMat) (i32.const 2)))
+    (if (local.get $relu) (then (local.set $toMat (i32.const 0))))
     (block $done (loop $chan
       (br_if $done (i32.ge_u (local.get $o) (local.get $chans)))
       (local.set $b (v128.const i32x4 0 0 0 0))
@@ -166,13 +171,17 @@
           (else
             (block $ve (loop $v
               (br_if $ve (i32.ge_u (local.get $m) (local.get $vend)))
-              (v128.store (local.get $p) (f32x4.add (v128.load (local.get $m)) (local.get $b)))
+              (local.set $r (f32x4.add (v128.load (local.get $m)) (local.get $b)))
+              (if (local.get $relu) (then (local.set $r (f32x4.pmax (v128.const i32x4 0 0 0 0) (local.get $r)))))
+              (v128.store (local.get $p) (local.get $r))
               (local.set $p (i32.add (local.get $p) (i32.const 16)))
               (local.set $m (i32.add (local.get $m) (i32.const 16)))
               (br $v)))
             (block $se (loop $s
               (br_if $se (i32.ge_u (local.get $m) (local.get $end)))
-              (f32.store (local.get $p) (f32.add (f32.load (local.get $m)) (f32x4.extract_lane 0 (local.get $b))))
+              (local.set $s (f32.add (f32.load (local.get $m)) (f32x4.extract_lane 0 (local.get $b))))
+              (if (local.get $relu) (then (local.set $s (select (local.get $s) (f32.const 0) (f32.gt (local.get $s) (f32.const 0))))))
+              (f32.store (local.get $p) (local.get $s))
               (local.set $p (i32.add (local.get $p) (i32.const 4)))
               (local.set $m (i32.add (local.get $m) (i32.const 4)))
               (br $s)))))

@@ -1,5 +1,6 @@
 /**
- * The fp32 GEMM of gemm-f32.wat on JavaScript arrays: C += alpha·op(A)·op(B), sizes, offsets and
+ * The fp32 GEMM of gemm-f32.wat on JavaScript arrays: C += alpha·op(A)·op(B) (or C = … with
+ * `overwrite`, which spares C's zeroing and its first read), sizes, offsets and
  * leading dimensions already checked (gemm.ts checks them for both backends). An operand that is
  * already a view of the kernels' memory (a WasmF32 of conv2d's column matrix) is used in place;
  * any other is copied in, and C copied back out. The copies are O(mk + kn + mn) against the
@@ -13,7 +14,7 @@ import { wasmBase64 as fmaTileBase64 } from './gemm-f32-tile-fma.wasm.ts';
 interface GemmExports {
   gemm(m: number, n: number, k: number, alpha: number,
     a: number, lda: number, transA: number, b: number, ldb: number, transB: number,
-    c: number, ldc: number, work: number): void;
+    c: number, ldc: number, work: number, overwrite: number): void;
   work_bytes(n: number): number;
 }
 
@@ -36,13 +37,13 @@ function gemm(): GemmExports {
 const extent = (rows: number, cols: number, ld: number): number => (rows - 1) * ld + cols;
 
 /**
- * C[m×n at cOff, ldc] += alpha·op(A)·op(B). A is m×k as used (stored k×m when transA), B is k×n
- * (stored n×k when transB). All sizes positive.
+ * C[m×n at cOff, ldc] += alpha·op(A)·op(B), or = with `overwrite`. A is m×k as used (stored k×m
+ * when transA), B is k×n (stored n×k when transB). All sizes positive.
  */
 export function wasmGemmAccumulate(m: number, n: number, k: number, alpha: number,
   a: Float32Array, aOff: number, lda: number, transA: boolean,
   b: Float32Array, bOff: number, ldb: number, transB: boolean,
-  c: Float32Array, cOff: number, ldc: number): void {
+  c: Float32Array, cOff: number, ldc: number, overwrite = false): void {
   // Operands already in the kernels' memory are located before anything is allocated: growing
   // the memory detaches their views.
   const resident = [a, b, c].map((arr) => inWasmMemory(arr));
@@ -55,10 +56,14 @@ export function wasmGemmAccumulate(m: number, n: number, k: number, alpha: numbe
   const at = spans.map(([arr, off], i) => (resident[i] ? arr.byteOffset + 4 * off : 0));
   const mark = scratchMark();
   try {
-    spans.forEach(([arr, off, len], i) => { if (!resident[i]) at[i] = copyIn(arr.subarray(off, off + len)); });
+    // An overwritten C is copied in only when its rows have gaps, which the copy out must keep.
+    spans.forEach(([arr, off, len], i) => {
+      if (resident[i]) return;
+      at[i] = i === 2 && overwrite && ldc === n ? scratchAlloc(4 * len) : copyIn(arr.subarray(off, off + len));
+    });
     const ex = gemm();
     const work = scratchAlloc(ex.work_bytes(n));
-    ex.gemm(m, n, k, alpha, at[0]!, lda, transA ? 1 : 0, at[1]!, ldb, transB ? 1 : 0, at[2]!, ldc, work);
+    ex.gemm(m, n, k, alpha, at[0]!, lda, transA ? 1 : 0, at[1]!, ldb, transB ? 1 : 0, at[2]!, ldc, work, overwrite ? 1 : 0);
     if (!resident[2]) c.set(f32At(at[2]!, cLen), cOff);
   } finally {
     scratchRelease(mark);
@@ -66,16 +71,17 @@ export function wasmGemmAccumulate(m: number, n: number, k: number, alpha: numbe
 }
 
 /**
- * C[m×n at c] += A[m×k at a, row stride lda]·B, all byte addresses in the kernels' memory, with B
- * already in the GEMM's packed layout (8-column panels of all k steps, as conv-gather.wat's
- * gather_panels writes it), so the driver skips its packing pass.
+ * C[m×n at c] += A[m×k at a, row stride lda]·B (= with `overwrite`), all byte addresses in the
+ * kernels' memory, with B already in the GEMM's packed layout (8-column panels of all k steps, as
+ * conv-gather.wat's gather_panels writes it), so the driver skips its packing pass.
  */
-export function wasmGemmPackedBAt(m: number, n: number, k: number, a: number, lda: number, bPanels: number, c: number, ldc: number): void {
+export function wasmGemmPackedBAt(m: number, n: number, k: number, a: number, lda: number, bPanels: number, c: number, ldc: number,
+  overwrite = false): void {
   const mark = scratchMark();
   try {
     const ex = gemm();
     const work = scratchAlloc(ex.work_bytes(n));
-    ex.gemm(m, n, k, 1, a, lda, 0, bPanels, 0, 2, c, ldc, work);
+    ex.gemm(m, n, k, 1, a, lda, 0, bPanels, 0, 2, c, ldc, work, overwrite ? 1 : 0);
   } finally {
     scratchRelease(mark);
   }

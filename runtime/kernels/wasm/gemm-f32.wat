@@ -11,7 +11,8 @@
 (module
   (import "env" "memory" (memory 0))
   ;; C[mr×8 at c, row stride ldc bytes] += A panel (4×kc at a) · B panel (kc×8 at b); kc ≥ 1, 1 ≤ mr ≤ 4.
-  (import "tile" "tile" (func $kernel (param i32 i32 i32 i32 i32 i32)))
+  ;; acc = 0: C = 0 + the product, C not read.
+  (import "tile" "tile" (func $kernel (param i32 i32 i32 i32 i32 i32 i32)))
 
   (global $KC i32 (i32.const 256))
   (global $MC i32 (i32.const 128))
@@ -185,19 +186,19 @@
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $panels))))
 
-  ;; A tile short of columns (nr < 8): the product into a zeroed scratch tile, then only its
-  ;; mr × nr corner added into C, so nothing outside C is ever read or written.
+  ;; A tile short of columns (nr < 8): the product into a scratch tile, then only its mr × nr
+  ;; corner added into C (stored when acc = 0), so nothing outside C is ever read or written.
   (func $edge (param $mr i32) (param $nr i32) (param $kc i32) (param $a i32) (param $b i32)
-    (param $c i32) (param $ldc i32) (param $tile i32)
-    (local $r i32) (local $s i32) (local $p i32)
-    (memory.fill (local.get $tile) (i32.const 0) (i32.const 128))
-    (call $kernel (local.get $kc) (local.get $a) (local.get $b) (local.get $tile) (i32.const 32) (local.get $mr))
+    (param $c i32) (param $ldc i32) (param $tile i32) (param $acc i32)
+    (local $r i32) (local $s i32) (local $p i32) (local $v f32)
+    (call $kernel (local.get $kc) (local.get $a) (local.get $b) (local.get $tile) (i32.const 32) (local.get $mr) (i32.const 0))
     (loop $rows
       (local.set $s (i32.const 0))
       (loop $cols
         (local.set $p (i32.add (local.get $c) (i32.add (i32.mul (local.get $r) (local.get $ldc)) (i32.shl (local.get $s) (i32.const 2)))))
-        (f32.store (local.get $p) (f32.add (f32.load (local.get $p))
-          (f32.load (i32.add (local.get $tile) (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 3)) (local.get $s)) (i32.const 2))))))
+        (local.set $v (f32.load (i32.add (local.get $tile) (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 3)) (local.get $s)) (i32.const 2)))))
+        (if (local.get $acc) (then (local.set $v (f32.add (f32.load (local.get $p)) (local.get $v)))))
+        (f32.store (local.get $p) (local.get $v))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br_if $cols (i32.lt_u (local.get $s) (local.get $nr))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
@@ -210,10 +211,12 @@
   ;; transB = 2: B is already in the packed layout, 8-column panels of all k steps, panel j at
   ;; b + j·k·32 bytes (ldb unused), so the conv gather's output needs no packing pass.
   ;; k is split into equal blocks of at most KC so no short tail block pays C's load and store.
+  ;; overwrite = 1: C = alpha·op(A)·op(B) (the first k block stores; C is never read).
   (func (export "gemm") (param $m i32) (param $n i32) (param $k i32) (param $alpha f32)
     (param $a i32) (param $lda i32) (param $transA i32)
     (param $b i32) (param $ldb i32) (param $transB i32)
-    (param $c i32) (param $ldc i32) (param $work i32)
+    (param $c i32) (param $ldc i32) (param $work i32) (param $overwrite i32)
+    (local $acc i32)
     (local $rsA i32) (local $csA i32) (local $rsB i32) (local $csB i32)
     (local $kBlock i32) (local $bWork i32) (local $tile i32) (local $bPanels i32) (local $bStep i32)
     (local $j0 i32) (local $nc i32) (local $p0 i32) (local $kc i32) (local $i0 i32) (local $mc i32)
@@ -237,6 +240,7 @@
       (local.set $p0 (i32.const 0))
       (loop $kBlocks
         (local.set $kc (call $min (local.get $kBlock) (i32.sub (local.get $k) (local.get $p0))))
+        (local.set $acc (i32.or (i32.eqz (local.get $overwrite)) (i32.ne (local.get $p0) (i32.const 0))))
         (if (i32.eq (local.get $transB) (i32.const 2))
           (then
             ;; B already packed (conv-gather.wat's gather_panels): full-k panels, k·8 floats apart.
@@ -268,9 +272,9 @@
                   (i32.shl (i32.add (local.get $j0) (local.get $jr)) (i32.const 2)))))
               ;; Rows past m are zero in the A panel; the kernel stores only the first mr rows.
               (if (i32.eq (local.get $nr) (i32.const 8))
-                (then (call $kernel (local.get $kc) (local.get $ap) (local.get $bp) (local.get $cp) (local.get $ldc) (local.get $mr)))
+                (then (call $kernel (local.get $kc) (local.get $ap) (local.get $bp) (local.get $cp) (local.get $ldc) (local.get $mr) (local.get $acc)))
                 (else (call $edge (local.get $mr) (local.get $nr) (local.get $kc) (local.get $ap) (local.get $bp)
-                  (local.get $cp) (local.get $ldc) (local.get $tile))))
+                  (local.get $cp) (local.get $ldc) (local.get $tile) (local.get $acc))))
               (local.set $ir (i32.add (local.get $ir) (i32.const 4)))
               (br_if $iTiles (i32.lt_u (local.get $ir) (local.get $mc))))
             (local.set $jr (i32.add (local.get $jr) (i32.const 8)))

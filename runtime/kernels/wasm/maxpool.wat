@@ -78,4 +78,74 @@
         (br $row)))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br $plane))))
+
+  ;; The backward pass of the same pools when the windows tile the input exactly (h = 2·oh,
+  ;; w = 2·ow): every input element lies in one window, so dx is written whole, dy at each
+  ;; window's argmax and +0 at its other three taps (no zeroing pass, no scatter). dy + 0 is what
+  ;; pool.ts's dx[at] += dy gives (−0 becomes +0). With relu = 1 the gradient passes only where
+  ;; the window's maximum y is above 0: the backward of a relu feeding the pool (its output is
+  ;; positive exactly where its input is). Addresses are bytes; argmax as maxpool2x2 wrote it.
+  (func (export "maxpool2x2_backward") (param $dy i32) (param $arg i32) (param $y i32) (param $dx i32)
+    (param $planes i32) (param $oh i32) (param $ow i32) (param $relu i32)
+    (local $p i32) (local $o i32) (local $j i32) (local $k i32) (local $w i32) (local $r0 i32) (local $r1 i32)
+    (local $g v128) (local $at v128) (local $ia v128) (local $a v128) (local $b v128)
+    (local $s f32) (local $q i32)
+    (local.set $w (i32.shl (local.get $ow) (i32.const 1)))
+    (block $done (loop $plane
+      (br_if $done (i32.ge_u (local.get $p) (local.get $planes)))
+      (local.set $o (i32.const 0))
+      (block $rows (loop $row
+        (br_if $rows (i32.ge_u (local.get $o) (local.get $oh)))
+        (local.set $j (i32.const 0))
+        (block $vecs (loop $vec
+          (br_if $vecs (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $ow)))
+          ;; Index in x of the first window's top-left tap.
+          (local.set $k (i32.add (i32.mul (i32.add (i32.mul (local.get $p) (local.get $oh)) (local.get $o))
+            (i32.shl (local.get $w) (i32.const 1))) (i32.shl (local.get $j) (i32.const 1))))
+          (local.set $g (f32x4.add (v128.load (local.get $dy)) (v128.const i32x4 0 0 0 0)))
+          (if (local.get $relu) (then (local.set $g (v128.and (local.get $g)
+            (f32x4.gt (v128.load (local.get $y)) (v128.const i32x4 0 0 0 0))))))
+          (local.set $at (v128.load (local.get $arg)))
+          (local.set $ia (i32x4.add (i32x4.splat (local.get $k)) (v128.const i32x4 0 2 4 6)))
+          (local.set $r0 (i32.add (local.get $dx) (i32.shl (local.get $k) (i32.const 2))))
+          (local.set $r1 (i32.add (local.get $r0) (i32.shl (local.get $w) (i32.const 2))))
+          ;; Top row: taps (0, 0) and (0, 1) of the four windows, interleaved.
+          (local.set $a (v128.and (local.get $g) (i32x4.eq (local.get $at) (local.get $ia))))
+          (local.set $b (v128.and (local.get $g) (i32x4.eq (local.get $at) (i32x4.add (local.get $ia) (v128.const i32x4 1 1 1 1)))))
+          (v128.store (local.get $r0) (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b)))
+          (v128.store offset=16 (local.get $r0) (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b)))
+          (local.set $ia (i32x4.add (local.get $ia) (i32x4.splat (local.get $w))))
+          (local.set $a (v128.and (local.get $g) (i32x4.eq (local.get $at) (local.get $ia))))
+          (local.set $b (v128.and (local.get $g) (i32x4.eq (local.get $at) (i32x4.add (local.get $ia) (v128.const i32x4 1 1 1 1)))))
+          (v128.store (local.get $r1) (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b)))
+          (v128.store offset=16 (local.get $r1) (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b)))
+          (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+          (local.set $y (i32.add (local.get $y) (i32.const 16)))
+          (local.set $arg (i32.add (local.get $arg) (i32.const 16)))
+          (local.set $j (i32.add (local.get $j) (i32.const 4)))
+          (br $vec)))
+        ;; The row's last ow mod 4 windows, one at a time.
+        (block $tail (loop $one
+          (br_if $tail (i32.ge_u (local.get $j) (local.get $ow)))
+          (local.set $k (i32.add (i32.mul (i32.add (i32.mul (local.get $p) (local.get $oh)) (local.get $o))
+            (i32.shl (local.get $w) (i32.const 1))) (i32.shl (local.get $j) (i32.const 1))))
+          (local.set $s (f32.add (f32.load (local.get $dy)) (f32.const 0)))
+          (if (local.get $relu) (then (if (i32.eqz (f32.gt (f32.load (local.get $y)) (f32.const 0))) (then (local.set $s (f32.const 0))))))
+          (local.set $q (i32.load (local.get $arg)))
+          (local.set $r0 (i32.add (local.get $dx) (i32.shl (local.get $k) (i32.const 2))))
+          (local.set $r1 (i32.add (local.get $r0) (i32.shl (local.get $w) (i32.const 2))))
+          (f32.store (local.get $r0) (select (local.get $s) (f32.const 0) (i32.eq (local.get $q) (local.get $k))))
+          (f32.store offset=4 (local.get $r0) (select (local.get $s) (f32.const 0) (i32.eq (local.get $q) (i32.add (local.get $k) (i32.const 1)))))
+          (f32.store (local.get $r1) (select (local.get $s) (f32.const 0) (i32.eq (local.get $q) (i32.add (local.get $k) (local.get $w)))))
+          (f32.store offset=4 (local.get $r1) (select (local.get $s) (f32.const 0)
+            (i32.eq (local.get $q) (i32.add (i32.add (local.get $k) (local.get $w)) (i32.const 1)))))
+          (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
+          (local.set $y (i32.add (local.get $y) (i32.const 4)))
+          (local.set $arg (i32.add (local.get $arg) (i32.const 4)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $one)))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $row)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $plane))))
 )

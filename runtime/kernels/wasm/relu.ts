@@ -4,6 +4,7 @@
  */
 import { f32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
 import { wasmBase64 } from './relu.wasm.ts';
+import { outputArray } from '../step-buffers.ts';
 
 interface ReluExports {
   relu(x: number, y: number, n: number): void;
@@ -20,7 +21,9 @@ function staged(arrays: Float32Array[], run: (at: number[], padded: number) => n
   const mark = scratchMark();
   try {
     const at = arrays.map((a) => { const p = scratchAlloc(4 * padded); f32At(p, n).set(a); return p; });
-    return f32At(run(at, padded), n).slice();
+    const out = outputArray(n);
+    out.set(f32At(run(at, padded), n));
+    return out;
   } finally {
     scratchRelease(mark);
   }

@@ -62,6 +62,23 @@ describe('sgemm against a naive reference', () => {
     expect(c.every((v) => Number.isFinite(v))).toBe(true);
   });
 
+  // The WebAssembly GEMM stores its first k block instead of zeroing C: over several k blocks
+  // (k > 256), an edge tile (n mod 8) and a C resident in the kernels' memory or copied in, the
+  // product must be 0 + Σ, bit for bit what zeroing and adding gave (−0 sums as +0).
+  it('beta = 0 over several k blocks and an edge tile is 0 + the product', () => {
+    const m = 13, n = 21, k = 600;
+    const a = randomArray(m * k, 3), b = randomArray(k * n, 4);
+    b.fill(0, 0, n);
+    const zeroed = new Float32Array(m * n);
+    sgemm({ m, n, k, a, b, c: zeroed, beta: 1 });
+    const c = new Float32Array(m * n).fill(NaN);
+    sgemm({ m, n, k, a, b, c });
+    expect(Array.from(new Uint32Array(c.buffer))).toEqual(Array.from(new Uint32Array(zeroed.buffer)));
+    const negZero = new Float32Array(4).fill(NaN);
+    sgemm({ m: 2, n: 2, k: 1, a: Float32Array.from([-1, 1]), b: Float32Array.from([0, 0]), c: negZero });
+    expect(Array.from(negZero, (v) => Object.is(v, 0))).toEqual([true, true, true, true]);
+  });
+
   it('matmul convenience returns a fresh product', () => {
     const a = Float32Array.from([1, 2, 3, 4, 5, 6]);
     const b = Float32Array.from([7, 8, 9, 10, 11, 12]);
