@@ -69,7 +69,7 @@ export function packBitPlanes(x: ArrayLike<number>, m: number, k: number, lv: In
       if (q < 0 || q >= limit || Math.fround(q / d) !== v) return undefined;
       sum += q;
       const at = base + (t >> 5), bit = 1 << (t & 31);
-      for (let p = 0; q !== 0; p++, q >>>= 1) if (q & 1) planes[at + p * stride] |= bit;
+      for (let p = 0; q !== 0; p++, q >>>= 1) if (q & 1) planes[at + p * stride]! |= bit;
     }
     rowSums[r] = sum;
   }
