@@ -3,14 +3,17 @@
  * Weights are sign(w) (+1 for w ≥ 0, as training binarizes them), bit-packed 32 to a Uint32 word.
  * When the layer's input is itself ±1 (it comes from `sign`), the input rows are packed too and
  * the products are XNOR-popcounts, Σ a·b = k − 2·popcount(a XOR b) (kernels/binary.ts). A real
- * input (the first layer sees pixels) meets the ±1 weights in Kiln's fp32 GEMM, the product the
- * interpreter computes for the same layer: signed sums gathered in JS ran at a tenth of the SIMD
- * GEMM's speed, and on pixels no integer form is exact. A binary layer followed by batchnorm →
+ * input whose values were shown to be q/d for whole q of a few bits (pixels: `levels`, found by
+ * kiln run on its data) is split into bit-planes, each an AND-popcount (kernels/bitplane.ts, the
+ * BNN paper's first layer), exact in integers; a batch whose values are not so, or a real input
+ * with no such levels, meets the ±1 weights in Kiln's fp32 GEMM, the product the interpreter
+ * computes for the same layer (signed sums gathered in JS ran at a tenth of its speed). A binary layer followed by batchnorm →
  * sign folds both into one integer threshold per channel, so the hidden layers never leave
  * integers (binaryThresholds).
  */
 import type { Tensor } from '../../tensor.ts';
 import { packSignBits, xnorGemmSigns, type PackedBits } from '../../kernels/binary.ts';
+import { bitPlaneGemm, type InputLevels, packBitPlanes } from '../../kernels/bitplane.ts';
 import { dense } from '../../kernels/dense.ts';
 import type { IntegerLayer, LayerCounts } from './types.ts';
 
@@ -20,30 +23,45 @@ export interface BinaryLayer extends IntegerLayer {
   /** The integer sums Σ a·w (XNOR path) without the bias. */
   accumulate(m: number, A: Float32Array, counts: LayerCounts): Int32Array;
   xnor: boolean;
+  /** The input's integer form when the layer sums it by bit-planes. */
+  levels?: InputLevels;
 }
 
-export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSign: boolean): BinaryLayer {
+export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSign: boolean, levels?: InputLevels): BinaryLayer {
   const n = weight.shape[0]!, k = weight.data.length / n;
   const packed = packSignBits(weight.data, n, k);
   // As training binarizes them: w ≥ 0 → +1.
   const signs = inputIsSign ? undefined : { shape: [n, k], data: Float32Array.from(weight.data, (w) => (w >= 0 ? 1 : -1)) };
+  const planesOf = inputIsSign ? undefined : levels;
   const accumulate = (m: number, A: Float32Array, counts: LayerCounts): Int32Array => {
     counts.macs += m * n * k;
     return xnorGemmSigns(A, m, k, packed);
   };
+  // One division per output: s/d is the exact sum's nearest value, where the fp32 sum rounds at every step.
+  const real = (acc: Int32Array, d: number): Float32Array => {
+    const y = new Float32Array(acc.length);
+    for (let i = 0; i < y.length; i++) y[i] = acc[i]! / d + (bias ? bias.data[i % n]! : 0);
+    return y;
+  };
+  const floatGemm = (m: number, A: Float32Array, counts: LayerCounts): Float32Array => {
+    counts.macs += m * n * k;
+    return dense({ shape: [m, k], data: A }, signs!, bias).data;
+  };
   return {
-    precision: 'binary', packed, accumulate, xnor: inputIsSign,
-    why: inputIsSign ? `xnor-popcount ${n}×${k} on packed ±1 inputs` : `fp32 GEMM ${n}×${k} (real input, ±1 weights)`,
+    precision: 'binary', packed, accumulate, xnor: inputIsSign, levels: planesOf,
+    why: inputIsSign ? `xnor-popcount ${n}×${k} on packed ±1 inputs`
+      : planesOf ? `bit-planes ${n}×${k}: ${planesOf.bits} AND-popcounts on inputs q/${planesOf.denominator}, q < 2^${planesOf.bits} (fp32 GEMM for a batch that is not)`
+        : `fp32 GEMM ${n}×${k} (real input, ±1 weights)`,
     weightBytes: packed.bits.byteLength + (bias ? 4 * n : 0),
     gemm(m, A, counts) {
-      if (signs) {
+      if (planesOf) {
+        const planes = packBitPlanes(A, m, k, planesOf);
+        if (!planes) return floatGemm(m, A, counts);
         counts.macs += m * n * k;
-        return dense({ shape: [m, k], data: A }, signs, bias).data;
+        return real(bitPlaneGemm(planes, packed), planesOf.denominator);
       }
-      const acc = accumulate(m, A, counts);
-      const y = new Float32Array(m * n);
-      for (let i = 0; i < y.length; i++) y[i] = acc[i]! + (bias ? bias.data[i % n]! : 0);
-      return y;
+      if (signs) return floatGemm(m, A, counts);
+      return real(accumulate(m, A, counts), 1);
     },
   };
 }
