@@ -85,16 +85,30 @@ export class BodyReader {
     return v;
   }
 
+  /**
+   * The bytes of a base64 string. Node's decoder skips characters outside the alphabet (and takes
+   * base64url's), so the string is base64 exactly when its bytes encode back to it: two native
+   * linear passes, where a regular expression over a checkpoint's megabytes took up to a second.
+   */
+  base64(v: unknown, at: string, what = 'a base64 string'): Buffer {
+    if (typeof v !== 'string') throw this.fail(at, `must be ${what}`);
+    const bytes = Buffer.from(v, 'base64');
+    if (bytes.toString('base64') === v) return bytes;
+    const bad = v.search(/[^A-Za-z0-9+/=]/);
+    throw this.fail(at, `must be ${what}: ${bad >= 0 ? `character ${bad} is ${JSON.stringify(v[bad])}` : v.length % 4 ? `its length ${v.length} is not a multiple of 4` : 'its padding is misplaced or its last character has bits set beyond the data'}`);
+  }
+
   /** A base64 float32 tensor whose every value is finite. */
   tensor(v: unknown, at: string, length?: number): Float32Array {
-    if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) throw this.fail(at, 'must be a base64 string of float32 values');
-    const bytes = Buffer.from(v, 'base64');
+    const bytes = this.base64(v, at, 'a base64 string of float32 values');
     if (bytes.byteLength % 4 !== 0) throw this.fail(at, `holds ${bytes.byteLength} bytes, not a whole number of float32 values`);
     const out = new Float32Array(bytes.byteLength / 4);
     new Uint8Array(out.buffer).set(bytes);
     if (length !== undefined && out.length !== length) throw this.fail(at, `holds ${out.length} values, but its parameter holds ${length}`);
-    const bad = out.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) throw this.fail(at, `holds ${out[bad]} at index ${bad}; weights must be finite numbers (the run diverged before this checkpoint)`);
+    // A plain loop: findIndex's callback per value cost six times as much on a checkpoint's millions.
+    for (let i = 0; i < out.length; i++) {
+      if (!Number.isFinite(out[i]!)) throw this.fail(at, `holds ${out[i]} at index ${i}; weights must be finite numbers (the run diverged before this checkpoint)`);
+    }
     return out;
   }
 
