@@ -20,16 +20,16 @@ import { wasmAndPlanes } from './wasm/bitplane.ts';
 export interface InputLevels { denominator: number; bits: number }
 
 /**
- * Denominators tried, in this order: whole numbers, 8-bit pixels scaled to [0, 1] (by 255 or 256),
- * and decimal fixed point (data stored with a few digits, as the `mnist` package stores its pixels).
+ * Denominators tried, smallest first, so the first that fits needs the fewest bits (a multiple of
+ * one that fits fits too, with more): whole numbers, decimal fixed point (data stored with a few
+ * digits, as the `mnist` package stores its pixels), 8-bit pixels scaled to [0, 1].
  */
-const DENOMINATORS = [1, 255, 256, 100, 1000, 10000];
+const DENOMINATORS = [1, 100, 255, 256, 1000, 10000];
 /** Beyond 16 planes the bit-planes cost more than the fp32 product they replace many times over. */
 export const MAX_PLANES = 16;
 
-/** The fewest-bit exact form q/d of every value in `x`, or undefined when none of DENOMINATORS fits. */
+/** The exact form q/d of every value in `x` with the smallest d that fits, or undefined when none of DENOMINATORS does. */
 export function inputLevels(x: ArrayLike<number>, maxBits = MAX_PLANES): InputLevels | undefined {
-  let best: InputLevels | undefined;
   for (const d of DENOMINATORS) {
     let max = 0, ok = true;
     for (let i = 0; i < x.length; i++) {
@@ -41,9 +41,9 @@ export function inputLevels(x: ArrayLike<number>, maxBits = MAX_PLANES): InputLe
     }
     if (!ok) continue;
     const bits = Math.max(1, Math.ceil(Math.log2(max + 1)));
-    if (bits <= maxBits && (!best || bits < best.bits)) best = { denominator: d, bits };
+    return bits <= maxBits ? { denominator: d, bits } : undefined;
   }
-  return best;
+  return undefined;
 }
 
 /**

@@ -30,9 +30,18 @@ export interface BinaryLayer extends IntegerLayer {
 export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSign: boolean, levels?: InputLevels): BinaryLayer {
   const n = weight.shape[0]!, k = weight.data.length / n;
   const packed = packSignBits(weight.data, n, k);
-  // As training binarizes them: w ≥ 0 → +1.
-  const signs = inputIsSign ? undefined : { shape: [n, k], data: Float32Array.from(weight.data, (w) => (w >= 0 ? 1 : -1)) };
   const planesOf = inputIsSign ? undefined : levels;
+  // As training binarizes them: w ≥ 0 → +1. Made on first use: a bit-plane layer needs them only
+  // for a batch that is not whole numbers, and mapping millions of weights costs a tenth of a second.
+  let signs: Tensor | undefined;
+  const signTensor = (): Tensor => {
+    if (!signs) {
+      const d = new Float32Array(n * k);
+      for (let i = 0; i < d.length; i++) d[i] = weight.data[i]! >= 0 ? 1 : -1;
+      signs = { shape: [n, k], data: d };
+    }
+    return signs;
+  };
   const accumulate = (m: number, A: Float32Array, counts: LayerCounts): Int32Array => {
     counts.macs += m * n * k;
     return xnorGemmSigns(A, m, k, packed);
@@ -45,7 +54,7 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
   };
   const floatGemm = (m: number, A: Float32Array, counts: LayerCounts): Float32Array => {
     counts.macs += m * n * k;
-    return dense({ shape: [m, k], data: A }, signs!, bias).data;
+    return dense({ shape: [m, k], data: A }, signTensor(), bias).data;
   };
   return {
     precision: 'binary', packed, accumulate, xnor: inputIsSign, levels: planesOf,
@@ -60,7 +69,7 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
         counts.macs += m * n * k;
         return real(bitPlaneGemm(planes, packed), planesOf.denominator);
       }
-      if (signs) return floatGemm(m, A, counts);
+      if (!inputIsSign) return floatGemm(m, A, counts);
       return real(accumulate(m, A, counts), 1);
     },
   };
