@@ -14,6 +14,7 @@ import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import type { Dataset } from '../../runtime/data/dataset.ts';
 import { DATA_SPLIT, loadData } from '../../runtime/data/index.ts';
 import { applyPreprocess } from '../../runtime/data/preprocess.ts';
+import { mnistLoadNote } from '../../runtime/data/mnist.ts';
 import { initParams } from '../../runtime/interpreter.ts';
 import { evaluate, isSequenceModel } from '../../runtime/train.ts';
 import { loadCheckpointInto } from '../../runtime/train/state.ts';
@@ -61,7 +62,7 @@ export function runRun(a: RunArgs, io: CommandIo): number {
   } else {
     throw new UsageError(`kiln run: --input takes ${DATASETS.map((d) => d + ':test').join(', ')} (or :train), or a .json file of inputs, not '${a.input}'`);
   }
-  timing?.mark('data');
+  timing?.mark('data', mnistLoadNote() || undefined);
   const weights = initParams(p.module, 0);
   // A quantized checkpoint or an export brings its layers' precisions and static scales.
   const { checkpoint, module } = loadCheckpointInto(a.checkpoint, p.module, weights);
