@@ -15,7 +15,7 @@ import type { Dataset } from '../../runtime/data/dataset.ts';
 import { DATA_SPLIT, loadData } from '../../runtime/data/index.ts';
 import { applyPreprocess } from '../../runtime/data/preprocess.ts';
 import { mnistLoadNote } from '../../runtime/data/mnist.ts';
-import { initParams } from '../../runtime/interpreter.ts';
+import { emptyParams } from '../../runtime/interpreter.ts';
 import { evaluate, isSequenceModel } from '../../runtime/train.ts';
 import { loadCheckpointInto } from '../../runtime/train/state.ts';
 import { prepare } from '../../runtime/train/setup.ts';
@@ -63,7 +63,7 @@ export function runRun(a: RunArgs, io: CommandIo): number {
     throw new UsageError(`kiln run: --input takes ${DATASETS.map((d) => d + ':test').join(', ')} (or :train), or a .json file of inputs, not '${a.input}'`);
   }
   timing?.mark('data', mnistLoadNote() || undefined);
-  const weights = initParams(p.module, 0);
+  const weights = emptyParams(p.module);
   // A quantized checkpoint or an export brings its layers' precisions and static scales.
   const { checkpoint, module } = loadCheckpointInto(a.checkpoint, p.module, weights);
   // A data set split is already preprocessed as in training; raw samples from a file are not.

@@ -25,6 +25,9 @@ describe('binary first layer by bit-planes', () => {
     const first = 'h1.dense';
     expect(planes.program.layers.get(first)!.why).toMatch(/^bit-planes 256×784: 10 AND-popcounts on inputs q\/1000/);
     expect(float.program.layers.get(first)!.why).toMatch(/^fp32 GEMM/);
+    // With exact integer sums the first layer's batchnorm → sign folds into thresholds, as the hidden layers' do.
+    expect(planes.program.folded.size).toBe(3);
+    expect(float.program.folded.size).toBe(2);
 
     // The layer's outputs are the exact integer sums over 1000, plus the bias, rounded once.
     const rows = 50, x = data.test.x.subarray(0, rows * 784);
