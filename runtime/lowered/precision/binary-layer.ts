@@ -35,7 +35,7 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
   const packed = packSignBits(weight.data, n, k);
   const planesOf = inputIsSign ? undefined : levels;
   // As training binarizes them: w ≥ 0 → +1. Made on first use: a bit-plane layer needs them only
-  // for a batch that is not whole numbers, and mapping millions of weights costs a tenth of a second.
+  // for a batch that is not whole numbers, and mapping millions of weights showed in the profile.
   let signs: Tensor | undefined;
   const signTensor = (): Tensor => {
     if (!signs) {
@@ -109,7 +109,7 @@ export function binaryThresholds(bn: { gamma: Tensor; beta: Tensor; mean: Tensor
 export function applyThresholds(acc: ArrayLike<number>, th: Thresholds): Float32Array {
   const c = th.tau.length, tau = th.tau, dir = th.dir;
   const y = new Float32Array(acc.length);
-  // Row by row rather than i % c per value: the modulo was a third of this loop's time.
+  // Row by row: no modulo per value.
   for (let r = 0; r < acc.length; r += c) {
     for (let ch = 0; ch < c; ch++) {
       const d = dir[ch]!, t = tau[ch]!, v = acc[r + ch]!;
