@@ -238,7 +238,7 @@ sent back. Stops on Ctrl-C. npm run playground runs it. See docs/playground.md.
   },
   run: {
     summary: 'evaluate a trained network on a data set or on inputs from a JSON file',
-    usage: 'kiln run FILE[:NETWORK] --checkpoint PATH --input DATA [--json] [--limit N] [--emulate] [--set NAME=VALUE]…',
+    usage: 'kiln run FILE[:NETWORK] --checkpoint PATH --input DATA [--json] [--limit N] [--emulate] [--timing] [--set NAME=VALUE]…',
     help: `Loads the weights at PATH into NETWORK and runs it in inference mode. PATH is a checkpoint
 kiln train wrote, a quantized checkpoint kiln quantize wrote (its layers run at the precisions it
 records, whatever FILE declares), or a model kiln export wrote. Layers with integer, binary or
@@ -254,8 +254,10 @@ ternary weights run through integer kernels with static scales.
   --emulate          run i8/i16/binary/ternary layers as training does (f32 fake quantization)
                      instead of through their integer kernels (docs/precision.md#execution);
                      always so for a spiking network, whose analog input stays f32
+  --timing           print to stderr where the time went (start-up, compile, data, checkpoint,
+                     lowering with each lowered layer's kernel, inference, output), CPU and wall ms
   --set NAME=VALUE   override a network parameter`,
-    flags: { '--checkpoint': { value: true }, '--input': { value: true }, '--json': {}, '--limit': { value: true }, '--emulate': {}, '--set': { value: true, repeat: true } },
+    flags: { '--checkpoint': { value: true }, '--input': { value: true }, '--json': {}, '--limit': { value: true }, '--emulate': {}, '--timing': {}, '--set': { value: true, repeat: true } },
     async load() {
       const { runRun } = await import('./commands/run.ts');
       return (args, io) => runRun({
@@ -265,6 +267,7 @@ ternary weights run through integer kernels with static scales.
         json: args.flags.has('--json'),
         limit: args.flags.get('--limit')?.[0],
         emulate: args.flags.has('--emulate'),
+        timing: args.flags.has('--timing'),
         overrides: parseOverrides(args.flags.get('--set'), 'run'),
       }, commandIo(io, false));
     },

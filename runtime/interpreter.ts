@@ -22,7 +22,7 @@ import { nodeSeed, streamSeed } from './interpreter/seed.ts';
 import type { Inputs, OpContext, OpImpl, RunOptions, RunResult, SpikeEncoding, TapeEntry, Weights } from './interpreter/types.ts';
 
 export type { Inputs, NodeEvaluation, RunOptions, RunResult, SpikeEncoding, TapeEntry, Weights } from './interpreter/types.ts';
-export { initParams } from './interpreter/init.ts';
+export { emptyParams, initParams } from './interpreter/init.ts';
 export { streamSeed } from './interpreter/seed.ts';
 
 const IMPLS: Readonly<Record<string, OpImpl>> = { ...LAYER_OPS, ...SIMPLE_OPS };

@@ -8,18 +8,23 @@ import { UsageError } from '../args.ts';
 import { warning } from '../../compiler/lang/diagnostics.ts';
 import type { Inputs } from '../../runtime/interpreter/types.ts';
 import { hasLoweredLayer, integerExecution } from '../../runtime/lowered/precision/execute.ts';
+import { loweredPrecision } from '../../runtime/lowered/precision/lower.ts';
 import { CALIBRATION_SAMPLES } from '../../runtime/lowered/precision/scales.ts';
 import type { Tensor } from '../../runtime/tensor.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
 import type { Dataset } from '../../runtime/data/dataset.ts';
 import { DATA_SPLIT, loadData } from '../../runtime/data/index.ts';
 import { applyPreprocess } from '../../runtime/data/preprocess.ts';
-import { initParams } from '../../runtime/interpreter.ts';
+import { mnistLoadNote } from '../../runtime/data/mnist.ts';
+import { emptyParams } from '../../runtime/interpreter.ts';
 import { evaluate, isSequenceModel } from '../../runtime/train.ts';
 import { loadCheckpointInto } from '../../runtime/train/state.ts';
 import { prepare } from '../../runtime/train/setup.ts';
+import { inputPlan } from '../../runtime/train/batches.ts';
 import { type CommandIo, wholeNumber } from './train.ts';
 import { inputSpec, jsonInputs } from './run-inputs.ts';
+import { inputLevels } from '../../runtime/kernels/bitplane.ts';
+import { PhaseTiming } from './phase-timing.ts';
 import { deltaActivity, formatDeltaActivity } from './delta-summary.ts';
 import { formatSigmaDeltaActivity, sigmaDeltaActivity } from './sigma-delta-summary.ts';
 
@@ -31,16 +36,20 @@ export interface RunArgs {
   limit?: string;
   /** Fake-quantize in f32 as training does instead of running the integer lowering. */
   emulate?: boolean;
+  /** Print where the time went, phase by phase, to stderr. */
+  timing?: boolean;
   overrides: Map<string, number>;
 }
 
 
 export function runRun(a: RunArgs, io: CommandIo): number {
+  const timing = a.timing ? new PhaseTiming() : undefined;
   if (!a.checkpoint) throw new UsageError('kiln run: give the trained weights with --checkpoint PATH (written by kiln train --checkpoint)');
   if (!a.input) throw new UsageError(`kiln run: give --input DATA: ${DATASETS.map((d) => d + ':test').join(', ')} (or :train), or a JSON file of inputs`);
   const limit = wholeNumber('run', '--limit', a.limit, 1);
   const p = prepare(a.source, { overrides: a.overrides });
   if (p.warnings.length) io.warn(p.warnings);
+  timing?.mark('compile');
   const split = DATA_SPLIT.exec(a.input);
   let data: Dataset;
   let labelled = true;
@@ -54,7 +63,8 @@ export function runRun(a: RunArgs, io: CommandIo): number {
   } else {
     throw new UsageError(`kiln run: --input takes ${DATASETS.map((d) => d + ':test').join(', ')} (or :train), or a .json file of inputs, not '${a.input}'`);
   }
-  const weights = initParams(p.module, 0);
+  timing?.mark('data', mnistLoadNote() || undefined);
+  const weights = emptyParams(p.module);
   // A quantized checkpoint or an export brings its layers' precisions and static scales.
   const { checkpoint, module } = loadCheckpointInto(a.checkpoint, p.module, weights);
   // A data set split is already preprocessed as in training; raw samples from a file are not.
@@ -62,6 +72,7 @@ export function runRun(a: RunArgs, io: CommandIo): number {
     if (checkpoint.preprocess) applyPreprocess(checkpoint.preprocess, data.x, data.sampleShape[0]!, a.input);
     else io.warn([warning('checkpoint', `checkpoint \`${a.checkpoint}\` does not say how training preprocessed its inputs; the samples of ${a.input} are used as given`, undefined, 'a checkpoint written by this version of kiln train records it: train again to get one')]);
   }
+  timing?.mark('checkpoint');
   // Quantized layers run through their integer kernels (runtime/lowered/precision) unless asked not to.
   let run: ((inputs: Inputs) => Tensor) | undefined;
   // A spiking network's layers read 0/1 spikes, which integer kernels would take exactly, but its
@@ -69,13 +80,18 @@ export function runRun(a: RunArgs, io: CommandIo): number {
   // SNN's weights are 8-bit (kiln convert --weights i8), its input is not.
   const spiking = module.timesteps > 1;
   if (!a.emulate && !spiking && hasLoweredLayer(module)) {
-    const exec = integerExecution(module, weights, checkpoint.params, p.config ? () => loadData(p.config!.data.name, p.config!.data.args).train : undefined);
+    const used = data.x.subarray(0, Math.min(data.count, limit ?? data.count) * (data.x.length / Math.max(data.count, 1)));
+    // A binary first layer sums by bit-planes only inputs shown here to be whole numbers over a denominator.
+    const levels = Object.values(module.nodes).some((n) => loweredPrecision(n) === 'binary') ? inputLevels(used) : undefined;
+    const exec = integerExecution(module, weights, checkpoint.params, p.config ? () => loadData(p.config!.data.name, p.config!.data.args).train : undefined, { inputLevels: levels });
     if (exec.calibrated.length) io.warn([warning('run', `calibrated ${exec.calibrated.join(', ')} on the first ${CALIBRATION_SAMPLES} training samples (max |x|): the checkpoint has no static scales for them`, undefined, 'store them with kiln quantize to fix them in the checkpoint')]);
     run = exec.run;
+    timing?.mark('lowering', [...exec.program.layers].map(([id, l]) => `${id}: ${l.why}`).join('; '));
   }
   const ev = evaluate(module, weights, data, { limit, run });
   const delta = deltaActivity(module, weights, data, limit);
   const sd = sigmaDeltaActivity(module, weights, data, limit);
+  timing?.mark('inference', `${ev.rows} rows in batches of ${inputPlan(module, data).batch}`);
   const rowsPerSample = ev.rows / Math.min(data.count, limit ?? data.count);
   // A language model's outputs are next-token distributions: perplexity per token beside accuracy.
   const sequence = isSequenceModel(module);
@@ -88,7 +104,7 @@ export function runRun(a: RunArgs, io: CommandIo): number {
       ...(ev.overlap ? { iou: labelled ? ev.overlap.iou : null, dice: labelled ? ev.overlap.dice : null } : {}),
       predictions: Array.from(ev.predictions), ...(split ? {} : { outputs }), ...(delta ? { delta: delta.layers } : {}), ...(sd ? { sigma_delta: sd.layers } : {}),
     }) + '\n');
-    return 0;
+    return done(timing, io);
   }
   const what = `${p.module.name} on ${a.input} (${ev.rows / rowsPerSample} sample${ev.rows === 1 ? '' : 's'})`;
   const overlap = ev.overlap ? `, foreground IoU ${ev.overlap.iou.toFixed(3)}, Dice ${ev.overlap.dice.toFixed(3)}` : '';
@@ -101,6 +117,14 @@ export function runRun(a: RunArgs, io: CommandIo): number {
       const c = ev.predictions[r]!;
       io.out(`  ${String(r).padStart(String(ev.rows).length)}: class ${c}  (${outputs[r]![c]!.toFixed(4)})${labelled ? `  label ${data.y[r]}` : ''}\n`);
     }
+  }
+  return done(timing, io);
+}
+
+function done(timing: PhaseTiming | undefined, io: CommandIo): number {
+  if (timing) {
+    timing.mark('output');
+    io.err(timing.format());
   }
   return 0;
 }

@@ -76,7 +76,7 @@ function fail(file: string, what: string, why: string, hint = 'check that the di
   return new KilnError(error('io', `cannot write ${what} \`${file}\`: ${why}`, undefined, hint));
 }
 
-export function writeFileAtomic(file: string, text: string, what: string): void {
+export function writeFileAtomic(file: string, text: string | Uint8Array, what: string): void {
   const st = statOrUndefined(file);
   const odd = unwritableKind(st);
   if (odd) throw fail(file, what, odd, 'give a regular file name');
@@ -96,7 +96,7 @@ export function writeFileAtomic(file: string, text: string, what: string): void 
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'w');
-    writeSync(fd, text);
+    writeAll(fd, text);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
@@ -112,11 +112,14 @@ export function writeFileAtomic(file: string, text: string, what: string): void 
   }
 }
 
-function writeThrough(file: string, text: string, what: string): void {
+// Two calls because writeSync's overloads take a string or bytes, not their union.
+const writeAll = (fd: number, data: string | Uint8Array): number => (typeof data === 'string' ? writeSync(fd, data) : writeSync(fd, data));
+
+function writeThrough(file: string, text: string | Uint8Array, what: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(file, 'w');
-    writeSync(fd, text);
+    writeAll(fd, text);
   } catch (e) {
     throw fail(file, what, (e as Error).message);
   } finally {

@@ -4,7 +4,9 @@
  * Nothing is downloaded: the digits are read from the installed package.
  */
 import { readInputText } from '../../compiler/io/read-input.ts';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { cachedMnist, type MnistArrays, sourceKey } from './mnist-cache.ts';
 import { packageDir } from './package-dir.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { mulberry32 } from '../tensor.ts';
@@ -15,15 +17,27 @@ const PIXELS = 28 * 28;
 export const MNIST_SPLIT_SEED = 20261123;
 
 let cache: Dataset | undefined;
+let loadNote = '';
 
-/** All 10,000 digits, in package order (class by class). */
-export function loadMnistAll(): Dataset {
-  if (cache) return cache;
-  const dir = packageDir('mnist', 'src/digits');
+/** How this process got the digits (cache or JSON, and why), for `kiln run --timing`. */
+export const mnistLoadNote = (): string => loadNote;
+
+/**
+ * Where the parsed digits are cached: beside the package, as other tools cache under
+ * node_modules/.cache, else in the OS temp directory (a read-only install), per user id (not
+ * os.userInfo(), which throws for a uid with no passwd entry, as in some containers).
+ */
+export function mnistCacheDirs(): string[] {
+  const nodeModules = path.dirname(packageDir('mnist', ''));
+  return [path.join(nodeModules, '.cache', 'kiln'), path.join(os.tmpdir(), `kiln-cache-${process.getuid?.() ?? 0}`)];
+}
+
+/** The package's ten JSON files parsed, in package order (class by class). */
+function parseMnistJson(files: string[]): MnistArrays {
   const parts: number[][] = [];
   let count = 0;
-  for (let d = 0; d < 10; d++) {
-    const data = (JSON.parse(readInputText(path.join(dir, `${d}.json`), { kind: 'data' })) as { data: number[] }).data;
+  for (const f of files) {
+    const data = (JSON.parse(readInputText(f, { kind: 'data' })) as { data: number[] }).data;
     parts.push(data);
     count += Math.floor(data.length / PIXELS);
   }
@@ -36,8 +50,19 @@ export function loadMnistAll(): Dataset {
     y.fill(digit, at, at + n);
     at += n;
   });
+  return { x, y, count };
+}
+
+/** All 10,000 digits, in package order (class by class). */
+export function loadMnistAll(): Dataset {
+  if (cache) return cache;
+  const dir = packageDir('mnist', 'src/digits');
+  const files = Array.from({ length: 10 }, (_, d) => path.join(dir, `${d}.json`));
+  const version = (JSON.parse(readInputText(packageDir('mnist', 'package.json'), { kind: 'data' })) as { version?: string }).version ?? '?';
+  const { data, note } = cachedMnist(mnistCacheDirs(), `mnist-${version}.bin`, sourceKey(version, files), () => parseMnistJson(files));
+  loadNote = note;
   // The package stores pixels already scaled to [0, 1]: raw inputs in that scale need nothing.
-  cache = { name: 'mnist', sampleShape: [1, 28, 28], x, y, count, classes: 10, preprocess: { kind: 'none' } };
+  cache = { name: 'mnist', sampleShape: [1, 28, 28], x: data.x, y: data.y, count: data.count, classes: 10, preprocess: { kind: 'none' } };
   return cache;
 }
 

@@ -81,8 +81,7 @@ export function writeExportAtomic(file: string, m: Module, weights: Weights, pre
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function bytes(r: BodyReader, v: unknown, at: string): Uint8Array {
-  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) throw r.fail(at, 'must be a base64 string');
-  return new Uint8Array(Buffer.from(v, 'base64'));
+  return new Uint8Array(r.base64(v, at));
 }
 
 function shapeOf(r: BodyReader, v: unknown, at: string): number[] {

@@ -68,3 +68,16 @@ export function initParams(m: Module, seed = 0): Weights {
   }
   return out;
 }
+
+/**
+ * Zero-filled parameters of every shape initParams makes, for a checkpoint to fill: drawing
+ * millions of random initial weights that loading overwrites showed in kiln run's profile.
+ */
+export function emptyParams(m: Module): Weights {
+  const out: Weights = {};
+  for (const node of Object.values(m.nodes)) {
+    if (!node.params) continue;
+    out[node.id] = Object.fromEntries(Object.entries(node.params).map(([name, t]) => [name, zeros(t.shape)]));
+  }
+  return out;
+}

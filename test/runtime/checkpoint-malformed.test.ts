@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../runtime/checkpoint.ts';
+import type { KilnError } from '../../compiler/lang/diagnostics.ts';
 import { f32b64, writeSealedCheckpoint, writeUntrainedCheckpoint } from '../helpers/checkpoint.ts';
 import { removeTempFiles, runMain, STACK_TRACE, tempFiles } from '../helpers/cli.ts';
 
@@ -83,6 +84,22 @@ describe('readCheckpoint on sealed but malformed bodies', () => {
       expect(err!.message).toContain(file);
     });
   }
+
+  it('locates base64 that Node would decode anyway (base64url, a stray character, bits past the data) at FILE:2:1', () => {
+    for (const [bad, why] of [['AAAAAAAA-_AA', /character 8 is "-"/], ['AAAA!AAA', /character 4 is "!"/], ['AAB=', /bits set beyond the data/], ['AAA', /length 3 is not a multiple of 4/]] as const) {
+      const file = at('bad-base64.ckpt');
+      writeSealedCheckpoint(file, body((b) => { b.params['y.dense/bias'] = bad; }));
+      let err: KilnError | undefined;
+      try {
+        readCheckpoint(file);
+      } catch (e) {
+        err = e as KilnError;
+      }
+      expect(err?.message).toMatch(/params\["y\.dense\/bias"\] must be a base64 string of float32 values/);
+      expect(err?.message).toMatch(why);
+      expect(err?.diagnostics[0]!.pos).toMatchObject({ file, line: 2, col: 1 });
+    }
+  });
 
   it('keeps keys it does not know (an optional field a newer Kiln adds)', () => {
     writeSealedCheckpoint(at('newer.ckpt'), { ...body((b) => { b.extra.preprocessing = { mean: [0.1] }; }), preprocessing: { scale: 2 } });

@@ -14,7 +14,7 @@ interface XnorExports {
 const kernel = (): XnorExports => wasmExports<XnorExports>('xnor', wasmBase64);
 
 /** Copy `rows` rows of `words` 32-bit words into `rowsPadded` zeroed rows of `stride` words. */
-function place(bits: Uint32Array, rows: number, words: number, rowsPadded: number, stride: number): number {
+export function place(bits: Uint32Array, rows: number, words: number, rowsPadded: number, stride: number): number {
   const at = scratchAlloc(rowsPadded * stride * 4);
   const dst = i32At(at, rowsPadded * stride);
   dst.fill(0);

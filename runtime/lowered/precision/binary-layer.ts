@@ -3,47 +3,82 @@
  * Weights are sign(w) (+1 for w ≥ 0, as training binarizes them), bit-packed 32 to a Uint32 word.
  * When the layer's input is itself ±1 (it comes from `sign`), the input rows are packed too and
  * the products are XNOR-popcounts, Σ a·b = k − 2·popcount(a XOR b) (kernels/binary.ts). A real
- * input (the first layer sees pixels) meets the ±1 weights in Kiln's fp32 GEMM, the product the
- * interpreter computes for the same layer: signed sums gathered in JS ran at a tenth of the SIMD
- * GEMM's speed, and on pixels no integer form is exact. A binary layer followed by batchnorm →
+ * input whose values were shown to be q/d for whole q of a few bits (pixels: `levels`, found by
+ * kiln run on its data) is split into bit-planes, each an AND-popcount (kernels/bitplane.ts, the
+ * BNN paper's first layer), exact in integers; a batch whose values are not so, or a real input
+ * with no such levels, meets the ±1 weights in Kiln's fp32 GEMM, the product the interpreter
+ * computes for the same layer (signed sums gathered in JS ran at a tenth of its speed). A binary layer followed by batchnorm →
  * sign folds both into one integer threshold per channel, so the hidden layers never leave
  * integers (binaryThresholds).
  */
 import type { Tensor } from '../../tensor.ts';
 import { packSignBits, xnorGemmSigns, type PackedBits } from '../../kernels/binary.ts';
+import { bitPlaneGemm, type InputLevels, packBitPlanes } from '../../kernels/bitplane.ts';
 import { dense } from '../../kernels/dense.ts';
 import type { IntegerLayer, LayerCounts } from './types.ts';
 
 export interface BinaryLayer extends IntegerLayer {
   /** Packed sign bits of the weights, one row per output channel. */
   packed: PackedBits;
-  /** The integer sums Σ a·w (XNOR path) without the bias. */
-  accumulate(m: number, A: Float32Array, counts: LayerCounts): Int32Array;
+  /**
+   * The integer sums Σ a·w without the bias: XNOR-popcounts, or bit-plane sums in units of
+   * 1/denominator (a batch off the input's grid gives its fp32 sums in those units instead).
+   */
+  accumulate(m: number, A: Float32Array, counts: LayerCounts): ArrayLike<number>;
   xnor: boolean;
+  /** The input's integer form when the layer sums it by bit-planes. */
+  levels?: InputLevels;
 }
 
-export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSign: boolean): BinaryLayer {
+export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSign: boolean, levels?: InputLevels): BinaryLayer {
   const n = weight.shape[0]!, k = weight.data.length / n;
   const packed = packSignBits(weight.data, n, k);
-  // As training binarizes them: w ≥ 0 → +1.
-  const signs = inputIsSign ? undefined : { shape: [n, k], data: Float32Array.from(weight.data, (w) => (w >= 0 ? 1 : -1)) };
-  const accumulate = (m: number, A: Float32Array, counts: LayerCounts): Int32Array => {
+  const planesOf = inputIsSign ? undefined : levels;
+  // As training binarizes them: w ≥ 0 → +1. Made on first use: a bit-plane layer needs them only
+  // for a batch that is not whole numbers, and mapping millions of weights showed in the profile.
+  let signs: Tensor | undefined;
+  const signTensor = (): Tensor => {
+    if (!signs) {
+      const d = new Float32Array(n * k);
+      for (let i = 0; i < d.length; i++) d[i] = weight.data[i]! >= 0 ? 1 : -1;
+      signs = { shape: [n, k], data: d };
+    }
+    return signs;
+  };
+  const accumulate = (m: number, A: Float32Array, counts: LayerCounts): ArrayLike<number> => {
+    if (!planesOf) {
+      counts.macs += m * n * k;
+      return xnorGemmSigns(A, m, k, packed);
+    }
+    const planes = packBitPlanes(A, m, k, planesOf);
+    if (planes) {
+      counts.macs += m * n * k;
+      return bitPlaneGemm(planes, packed);
+    }
+    const y = floatGemm(m, A, counts, false);
+    for (let i = 0; i < y.length; i++) y[i]! *= planesOf.denominator;
+    return y;
+  };
+  // One division per output: s/d is the exact sum's nearest value, where the fp32 sum rounds at every step.
+  const real = (acc: ArrayLike<number>, d: number): Float32Array => {
+    const y = new Float32Array(acc.length);
+    for (let i = 0; i < y.length; i++) y[i] = acc[i]! / d + (bias ? bias.data[i % n]! : 0);
+    return y;
+  };
+  const floatGemm = (m: number, A: Float32Array, counts: LayerCounts, withBias = true): Float32Array => {
     counts.macs += m * n * k;
-    return xnorGemmSigns(A, m, k, packed);
+    return dense({ shape: [m, k], data: A }, signTensor(), withBias ? bias : undefined).data;
   };
   return {
-    precision: 'binary', packed, accumulate, xnor: inputIsSign,
-    why: inputIsSign ? `xnor-popcount ${n}×${k} on packed ±1 inputs` : `fp32 GEMM ${n}×${k} (real input, ±1 weights)`,
+    precision: 'binary', packed, accumulate, xnor: inputIsSign, levels: planesOf,
+    why: inputIsSign ? `xnor-popcount ${n}×${k} on packed ±1 inputs`
+      : planesOf ? `bit-planes ${n}×${k}: ${planesOf.bits} AND-popcounts on inputs q/${planesOf.denominator}, q < 2^${planesOf.bits} (fp32 GEMM for a batch that is not)`
+        : `fp32 GEMM ${n}×${k} (real input, ±1 weights)`,
     weightBytes: packed.bits.byteLength + (bias ? 4 * n : 0),
     gemm(m, A, counts) {
-      if (signs) {
-        counts.macs += m * n * k;
-        return dense({ shape: [m, k], data: A }, signs, bias).data;
-      }
-      const acc = accumulate(m, A, counts);
-      const y = new Float32Array(m * n);
-      for (let i = 0; i < y.length; i++) y[i] = acc[i]! + (bias ? bias.data[i % n]! : 0);
-      return y;
+      if (planesOf) return real(accumulate(m, A, counts), planesOf.denominator);
+      if (!inputIsSign) return floatGemm(m, A, counts);
+      return real(accumulate(m, A, counts), 1);
     },
   };
 }
@@ -51,17 +86,18 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
 /**
  * batchnorm (inference: running statistics) then sign, on acc + bias, as one comparison per
  * channel: γ·(acc + b − μ)/σ + β ≥ 0 ⇔ acc ≥ ⌈μ − b − β·σ/γ⌉ for γ > 0, acc ≤ ⌊…⌋ for γ < 0, and
- * the sign of β alone for γ = 0 (σ = √(var + eps) > 0). sign(0) = +1, as the interpreter's.
+ * the sign of β alone for γ = 0 (σ = √(var + eps) > 0). sign(0) = +1, as the interpreter's. With
+ * acc in units of 1/unit (bit-plane sums over a denominator) the bound is unit·(μ − b − β·σ/γ).
  */
 export interface Thresholds { tau: Float64Array; dir: Int8Array }
 
-export function binaryThresholds(bn: { gamma: Tensor; beta: Tensor; mean: Tensor; variance: Tensor; eps: number }, bias: Tensor | undefined): Thresholds {
+export function binaryThresholds(bn: { gamma: Tensor; beta: Tensor; mean: Tensor; variance: Tensor; eps: number }, bias: Tensor | undefined, unit = 1): Thresholds {
   const c = bn.gamma.data.length;
   const tau = new Float64Array(c), dir = new Int8Array(c);
   for (let ch = 0; ch < c; ch++) {
     const g = bn.gamma.data[ch]!, b = bn.beta.data[ch]!;
     const sigma = Math.sqrt(bn.variance.data[ch]! + bn.eps);
-    const t = bn.mean.data[ch]! - (bias ? bias.data[ch]! : 0) - (b * sigma) / g;
+    const t = unit * (bn.mean.data[ch]! - (bias ? bias.data[ch]! : 0) - (b * sigma) / g);
     if (g > 0) { dir[ch] = 1; tau[ch] = Math.ceil(t); }
     else if (g < 0) { dir[ch] = -1; tau[ch] = Math.floor(t); }
     else { dir[ch] = 0; tau[ch] = b >= 0 ? 1 : -1; }
@@ -71,11 +107,14 @@ export function binaryThresholds(bn: { gamma: Tensor; beta: Tensor; mean: Tensor
 
 /** ±1 outputs of the folded batchnorm → sign over integer sums acc [rows × c] (channels last). */
 export function applyThresholds(acc: ArrayLike<number>, th: Thresholds): Float32Array {
-  const c = th.tau.length;
+  const c = th.tau.length, tau = th.tau, dir = th.dir;
   const y = new Float32Array(acc.length);
-  for (let i = 0; i < acc.length; i++) {
-    const ch = i % c, d = th.dir[ch]!, t = th.tau[ch]!;
-    y[i] = d === 0 ? t : (d > 0 ? acc[i]! >= t : acc[i]! <= t) ? 1 : -1;
+  // Row by row: no modulo per value.
+  for (let r = 0; r < acc.length; r += c) {
+    for (let ch = 0; ch < c; ch++) {
+      const d = dir[ch]!, t = tau[ch]!, v = acc[r + ch]!;
+      y[r + ch] = d === 0 ? t : (d > 0 ? v >= t : v <= t) ? 1 : -1;
+    }
   }
   return y;
 }

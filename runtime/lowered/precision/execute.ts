@@ -9,8 +9,7 @@ import type { Dataset } from '../../data/dataset.ts';
 import type { Inputs, Weights } from '../../interpreter/types.ts';
 import { gather, inputPlan } from '../../train/batches.ts';
 import type { Tensor } from '../../tensor.ts';
-import type { OverflowPolicy } from './dfp16-layer.ts';
-import { lowerPrecision, neededScales, type PrecisionProgram } from './lower.ts';
+import { type LowerOptions, lowerPrecision, neededScales, type PrecisionProgram } from './lower.ts';
 import { runPrecision } from './run.ts';
 import { CALIBRATION_SAMPLES, calibrateScales, scalesFromParams } from './scales.ts';
 import type { LayerCounts } from './types.ts';
@@ -34,7 +33,7 @@ export function calibrationInputs(m: Module, train: Dataset, samples = CALIBRATI
 }
 
 export function integerExecution(m: Module, weights: Weights, stored: ReadonlyMap<string, Float32Array>,
-  calibration: (() => Dataset) | undefined, o: { overflow?: OverflowPolicy } = {}): IntegerExecution {
+  calibration: (() => Dataset) | undefined, o: LowerOptions = {}): IntegerExecution {
   let scales = scalesFromParams(stored);
   let calibrated: string[] = [];
   const lacking = neededScales(m).filter((n) => scales.get(n.node)?.[n.what] === undefined);

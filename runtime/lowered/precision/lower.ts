@@ -2,7 +2,9 @@
  * The precision lowering: every dense or conv2d layer whose `weights =` is i8, i16, binary or
  * ternary becomes an IntegerLayer holding its weights in that form (int8 + scales, int16
  * mantissas + exponents, packed bits, 2-bit codes), and a binary dense layer followed by
- * batchnorm → sign has both folded into integer thresholds.
+ * batchnorm → sign has both folded into integer thresholds. A binary layer reading the network's
+ * input sums it by bit-planes when the caller shows the input is whole numbers over a denominator
+ * (`inputLevels`, e.g. pixels); the decision is the layer's `why`.
  *
  * It lives in runtime/, not in a compiler pass: its output is packed weight data and kernels
  * (runtime/kernels), which compiler/ may not import, and the IR it reads is unchanged — which
@@ -12,6 +14,7 @@ import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 import type { Precision } from '../../../compiler/ir/dtype.ts';
 import type { Module, Node, NodeId } from '../../../compiler/ir/module.ts';
 import type { Weights } from '../../interpreter/types.ts';
+import type { InputLevels } from '../../kernels/bitplane.ts';
 import { binaryThresholds, lowerBinary, type Thresholds } from './binary-layer.ts';
 import { lowerDfp16, type OverflowPolicy } from './dfp16-layer.ts';
 import { lowerInt8 } from './int8-layer.ts';
@@ -64,7 +67,13 @@ function missing(node: Node, what: string): KilnError {
     `store \`${node.id}/${what === 'input' ? 'act' : 'out'}_scale\` in the checkpoint (kiln quantize does), or let kiln run calibrate it on the train block's data`));
 }
 
-export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, LayerScales>, o: { overflow?: OverflowPolicy } = {}): PrecisionProgram {
+export interface LowerOptions {
+  overflow?: OverflowPolicy;
+  /** What every value of the network's input was shown to be (kiln run checks its data). */
+  inputLevels?: InputLevels;
+}
+
+export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, LayerScales>, o: LowerOptions = {}): PrecisionProgram {
   const layers = new Map<NodeId, IntegerLayer>();
   const folded = new Map<NodeId, { layer: NodeId; thresholds: Thresholds }>();
   const foldedSigns = new Set<NodeId>();
@@ -88,13 +97,13 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
       while (producer.op === 'dropout') producer = m.nodes[producer.inputs[0]!]!;
       const pad = node.op === 'conv2d' ? (node.attrs.pad as number[]).some((p) => p !== 0) : false;
       // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead.
-      const layer = lowerBinary(weight, bias, producer.op === 'sign' && !pad);
+      const layer = lowerBinary(weight, bias, producer.op === 'sign' && !pad, producer.op === 'input' ? o.inputLevels : undefined);
       layers.set(node.id, layer);
       const [bn] = consumers(m, node.id);
       const [sg] = bn ? consumers(m, bn.id) : [];
-      if (node.op === 'dense' && layer.xnor && bn?.op === 'batchnorm' && consumers(m, node.id).length === 1 && sg?.op === 'sign' && consumers(m, bn.id).length === 1 && !precisionOf(node, 'activations')) {
+      if (node.op === 'dense' && (layer.xnor || layer.levels) && bn?.op === 'batchnorm' && consumers(m, node.id).length === 1 && sg?.op === 'sign' && consumers(m, bn.id).length === 1 && !precisionOf(node, 'activations')) {
         const p = params[bn.id]!;
-        folded.set(bn.id, { layer: node.id, thresholds: binaryThresholds({ gamma: p.gamma!, beta: p.beta!, mean: p.running_mean!, variance: p.running_var!, eps: bn.attrs.eps as number }, bias) });
+        folded.set(bn.id, { layer: node.id, thresholds: binaryThresholds({ gamma: p.gamma!, beta: p.beta!, mean: p.running_mean!, variance: p.running_var!, eps: bn.attrs.eps as number }, bias, layer.levels?.denominator) });
         foldedSigns.add(sg.id);
       }
     }

@@ -1,0 +1,65 @@
+;; Bit-plane AND-popcount GEMM (the BNN paper's first layer): c[i, j] = Σ_p 2^p · popcount(A_{i,p} AND B_j)
+;; over `planes` bit-planes of each row of A (plane p holds bit p of every input's unsigned integer)
+;; and one 0/1 row of B per output (bit 1 for weight +1). Layout as bitplane.ts writes it: row i of A
+;; is `planes` consecutive plane rows of q 64-bit words; B rows of q words; pad bits 0 in A, so they
+;; never count. mp, np even (the caller pads with zero rows).
+;; Each plane is summed on its own and shifted once at its end, so the inner loop is xnor.wat's with
+;; AND in place of XOR: per 64 bits and per output one and + popcnt + add; the weight words of a
+;; row are reloaded per plane from L1, cheaper than keeping `planes` accumulators per output.
+(module
+  (import "env" "memory" (memory 0))
+
+  (func (export "and_planes") (param $mp i32) (param $np i32) (param $q i32) (param $planes i32)
+    (param $a i32) (param $b i32) (param $c i32)
+    (local $i i32) (local $j i32) (local $p i32) (local $row i32) (local $arow i32)
+    (local $a0 i32) (local $a1 i32) (local $b0 i32) (local $b1 i32) (local $end i32) (local $at i32)
+    (local $x0 i64) (local $x1 i64) (local $y0 i64) (local $y1 i64)
+    (local $s00 i64) (local $s01 i64) (local $s10 i64) (local $s11 i64)
+    (local $c00 i64) (local $c01 i64) (local $c10 i64) (local $c11 i64)
+    (local.set $row (i32.shl (local.get $q) (i32.const 3)))
+    (local.set $arow (i32.mul (local.get $row) (local.get $planes)))
+    (loop $iRows
+      (local.set $j (i32.const 0))
+      (loop $jRows
+        (local.set $c00 (i64.const 0)) (local.set $c01 (i64.const 0))
+        (local.set $c10 (i64.const 0)) (local.set $c11 (i64.const 0))
+        (local.set $p (i32.const 0))
+        (loop $plane
+          (local.set $a0 (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $arow))) (i32.mul (local.get $p) (local.get $row))))
+          (local.set $a1 (i32.add (local.get $a0) (local.get $arow)))
+          (local.set $b0 (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $row))))
+          (local.set $b1 (i32.add (local.get $b0) (local.get $row)))
+          (local.set $end (i32.add (local.get $a0) (local.get $row)))
+          (local.set $s00 (i64.const 0)) (local.set $s01 (i64.const 0))
+          (local.set $s10 (i64.const 0)) (local.set $s11 (i64.const 0))
+          (loop $k
+            (local.set $x0 (i64.load (local.get $a0)))
+            (local.set $x1 (i64.load (local.get $a1)))
+            (local.set $y0 (i64.load (local.get $b0)))
+            (local.set $y1 (i64.load (local.get $b1)))
+            (local.set $s00 (i64.add (local.get $s00) (i64.popcnt (i64.and (local.get $x0) (local.get $y0)))))
+            (local.set $s01 (i64.add (local.get $s01) (i64.popcnt (i64.and (local.get $x0) (local.get $y1)))))
+            (local.set $s10 (i64.add (local.get $s10) (i64.popcnt (i64.and (local.get $x1) (local.get $y0)))))
+            (local.set $s11 (i64.add (local.get $s11) (i64.popcnt (i64.and (local.get $x1) (local.get $y1)))))
+            (local.set $a0 (i32.add (local.get $a0) (i32.const 8)))
+            (local.set $a1 (i32.add (local.get $a1) (i32.const 8)))
+            (local.set $b0 (i32.add (local.get $b0) (i32.const 8)))
+            (local.set $b1 (i32.add (local.get $b1) (i32.const 8)))
+            (br_if $k (i32.lt_u (local.get $a0) (local.get $end))))
+          (local.set $c00 (i64.add (local.get $c00) (i64.shl (local.get $s00) (i64.extend_i32_u (local.get $p)))))
+          (local.set $c01 (i64.add (local.get $c01) (i64.shl (local.get $s01) (i64.extend_i32_u (local.get $p)))))
+          (local.set $c10 (i64.add (local.get $c10) (i64.shl (local.get $s10) (i64.extend_i32_u (local.get $p)))))
+          (local.set $c11 (i64.add (local.get $c11) (i64.shl (local.get $s11) (i64.extend_i32_u (local.get $p)))))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br_if $plane (i32.lt_u (local.get $p) (local.get $planes))))
+        (local.set $at (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $np)) (local.get $j)) (i32.const 2))))
+        (i32.store (local.get $at) (i32.wrap_i64 (local.get $c00)))
+        (i32.store offset=4 (local.get $at) (i32.wrap_i64 (local.get $c01)))
+        (local.set $at (i32.add (local.get $at) (i32.shl (local.get $np) (i32.const 2))))
+        (i32.store (local.get $at) (i32.wrap_i64 (local.get $c10)))
+        (i32.store offset=4 (local.get $at) (i32.wrap_i64 (local.get $c11)))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br_if $jRows (i32.lt_u (local.get $j) (local.get $np))))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br_if $iRows (i32.lt_u (local.get $i) (local.get $mp)))))
+)
