@@ -10,11 +10,11 @@
  * much the data itself did not change (blank pixels); the reduction is always against the dense
  * count, every column every step. Progress on stderr; CPU seconds per run.
  * `nice -n 10 npx tsx bench/delta.ts [mnist|signal] [--thetas 0,0.1,…] [--epochs E] [--l1 λ]
- *   [--anneal A] [--train N] [--test N] [--save POINTS.json] [--svg FILE]`; `--points A.json,B.json [--svg FILE]` prints
+ *   [--anneal A] [--train N] [--test N] [--checkpoints DIR] [--save POINTS.json] [--svg FILE]`; `--points A.json,B.json [--svg FILE]` prints
  * and draws points saved by runs made separately (in parallel) instead of training.
  * (defaults: the train block's epochs, delta_l1 and delta_anneal; its data split).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadData } from '../runtime/data/index.ts';
@@ -26,7 +26,11 @@ import { vegaLiteToSvg } from '../cli/report/vega-svg.ts';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const EXAMPLES: Record<string, string> = { mnist: 'delta_gru', signal: 'delta_signal' };
 
-export interface CurveOptions { epochs?: number; l1?: number; anneal?: number; train?: number; test?: number }
+export interface CurveOptions {
+  epochs?: number; l1?: number; anneal?: number; train?: number; test?: number;
+  /** Keep each run's checkpoint here after every epoch and resume it when present: a long curve survives interruption. */
+  checkpoints?: string;
+}
 export interface Point { theta: number; l1: number; anneal: number; accuracy: number; fraction: number; cpuSeconds: number }
 
 function setup(task: string, theta: number, o: CurveOptions) {
@@ -45,8 +49,9 @@ export function deltaPoint(task: string, theta: number, o: CurveOptions = {}): P
   const c0 = process.cpuUsage();
   const label = `θ = ${theta}${theta ? `, delta_l1 ${s.config.deltaL1}, delta_anneal ${s.config.deltaAnneal}` : ' (dense)'}`;
   process.stderr.write(`${task}: training ${label}, ${s.config.epochs} epochs on ${s.data.train.count} samples\n`);
+  const ckpt = o.checkpoints ? path.join(o.checkpoints, `${task}-theta${theta}-l1${s.config.deltaL1}-anneal${s.config.deltaAnneal}-${s.data.train.count}x${s.config.epochs}.ckpt`) : undefined;
   const r = train(s, {
-    testLimit: 0,
+    testLimit: 0, checkpoint: ckpt, resume: ckpt && existsSync(ckpt) ? ckpt : undefined,
     onEpoch: (e) => process.stderr.write(`  epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, train ${(100 * e.train_accuracy).toFixed(2)}%, ${e.seconds.toFixed(1)} s\n`),
   });
   const a = measureDeltaActivity(s.module, r.weights, s.data.test, s.data.test.count);
@@ -83,7 +88,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const opt = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
   const num = (name: string) => (opt(name) === undefined ? undefined : Number(opt(name)));
   const task = args.find((a) => a in EXAMPLES) ?? 'mnist';
-  const o: CurveOptions = { epochs: num('--epochs'), l1: num('--l1'), anneal: num('--anneal'), train: num('--train'), test: num('--test') };
+  const o: CurveOptions = { epochs: num('--epochs'), l1: num('--l1'), anneal: num('--anneal'), train: num('--train'), test: num('--test'), checkpoints: opt('--checkpoints') };
+  if (o.checkpoints) mkdirSync(o.checkpoints, { recursive: true });
   // `--points a.json,b.json` draws runs done separately (in parallel) instead of training; `--save` writes this run's.
   const points: Point[] = opt('--points') ? opt('--points')!.split(',').flatMap((f) => JSON.parse(readFileSync(f, 'utf8')) as Point[]).sort((a, b) => a.theta - b.theta)
     : (opt('--thetas') ?? '0,0.1,0.2,0.3,0.5').split(',').map(Number).map((theta) => deltaPoint(task, theta, o));
