@@ -71,13 +71,15 @@ export function curveTable(points: readonly Point[]): string {
 
 /** The curve as an SVG, through the report's Vega-Lite renderer: MAC reduction against accuracy, labelled by θ. */
 export function curveSvg(task: string, points: readonly Point[]): string {
-  const values = points.map((p) => ({ theta: `θ = ${p.theta}`, reduction: 1 / p.fraction, accuracy: 100 * p.accuracy }));
+  // One line per training recipe; the dense baseline is a point of its own.
+  const values = points.map((p) => ({ theta: `θ = ${p.theta}`, reduction: 1 / p.fraction, accuracy: 100 * p.accuracy,
+    recipe: p.theta === 0 ? 'dense (θ = 0)' : `delta_l1 ${p.l1}${p.anneal ? `, delta_anneal ${p.anneal}` : ''}` }));
   return vegaLiteToSvg({
     title: `Delta GRU on ${task === 'mnist' ? 'sequential MNIST' : 'slow_signal'}: fewer MACs vs test accuracy over θ`,
     width: 480, height: 300,
     data: { values },
     layer: [
-      { mark: { type: 'line', point: true }, encoding: { x: { field: 'reduction', type: 'quantitative', title: 'dense MACs / MACs done (×)' }, y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy (%)', scale: { zero: false } } } },
+      { mark: { type: 'line', point: true }, encoding: { x: { field: 'reduction', type: 'quantitative', title: 'dense MACs / MACs done (×)' }, y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy (%)', scale: { zero: false } }, color: { field: 'recipe', type: 'nominal', title: 'training' } } },
       { mark: { type: 'text', dx: 8, align: 'left', baseline: 'bottom' }, encoding: { x: { field: 'reduction', type: 'quantitative' }, y: { field: 'accuracy', type: 'quantitative' }, text: { field: 'theta' } } },
     ],
   });
