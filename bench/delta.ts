@@ -3,104 +3,101 @@
  * the dense GRU's multiply-accumulates over the threshold θ, on the shipped test data.
  *   mnist   examples/delta_gru.kiln on sequential MNIST (8,000 training digits, all 2,000 test)
  *   signal  examples/delta_signal.kiln on the generated slow_signal task
- * θ = 0 sends every change, so its forward pass is the dense GRU's (linear-before-reset form)
- * exactly: it is trained first, without the L1 cost, and is the baseline. Each θ > 0 is then evaluated twice: with the
- * baseline's weights as they are, and after `--finetune` epochs of delta-aware training from them
- * (threshold in the forward pass, the train block's delta_l1 on the changes) on the first
- * `--tune-samples` training samples. Progress on stderr.
- * `--from CKPT` skips training and measures a checkpoint trained at θ = 0 (kiln train
- * examples/delta_gru.kiln --set theta=0 --checkpoint CKPT) over the θs, as it is.
- * `nice -n 10 npx tsx bench/delta.ts [mnist|signal] [--epochs 3] [--finetune 1] [--tune-samples 2000] [--thetas 0,0.05,…] [--from CKPT]`
+ * Every θ is trained from the same initial weights (same seed), on the same data, with the same
+ * optimizer, schedule and epochs; only θ, the L1 cost and θ's annealing differ. θ = 0 without the
+ * L1 cost is the dense baseline: at θ = 0 the forward pass is the dense GRU's (linear-before-reset
+ * form) exactly, and its accuracy is the dense network's. Its MAC share below 100 % only says how
+ * much the data itself did not change (blank pixels); the reduction is always against the dense
+ * count, every column every step. Progress on stderr; CPU seconds per run.
+ * `nice -n 10 npx tsx bench/delta.ts [mnist|signal] [--thetas 0,0.1,…] [--epochs E] [--l1 λ]
+ *   [--anneal A] [--train N] [--test N] [--checkpoints DIR] [--save POINTS.json] [--svg FILE]`; `--points A.json,B.json [--svg FILE]` prints
+ * and draws points saved by runs made separately (in parallel) instead of training.
+ * (defaults: the train block's epochs, delta_l1 and delta_anneal; its data split).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadData } from '../runtime/data/index.ts';
 import { measureDeltaActivity } from '../runtime/delta-activity.ts';
 import { train } from '../runtime/train.ts';
-import { subset } from '../runtime/data/dataset.ts';
 import { prepare } from '../runtime/train/setup.ts';
-import { initParams, type Weights } from '../runtime/interpreter.ts';
-import { loadCheckpointInto } from '../runtime/train/state.ts';
+import { vegaLiteToSvg } from '../cli/report/vega-svg.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const EXAMPLES: Record<string, string> = { mnist: 'delta_gru', signal: 'delta_signal' };
 
-function setup(task: string, theta: number) {
+export interface CurveOptions {
+  epochs?: number; l1?: number; anneal?: number; train?: number; test?: number;
+  /** Keep each run's checkpoint here after every epoch and resume it when present: a long curve survives interruption. */
+  checkpoints?: string;
+}
+export interface Point { theta: number; l1: number; anneal: number; accuracy: number; fraction: number; cpuSeconds: number }
+
+function setup(task: string, theta: number, o: CurveOptions) {
   const p = prepare(path.join(here, `../examples/${EXAMPLES[task]}.kiln`), { requireTrain: true, overrides: new Map([['theta', theta]]) });
-  return { module: p.module, config: p.config!, data: loadData(p.config!.data.name, p.config!.data.args) };
+  const c = p.config!;
+  const args = { ...c.data.args, ...(o.train ? { train: o.train } : {}), ...(o.test ? { test: o.test } : {}) };
+  // The baseline is the dense network: no L1 cost, no threshold to anneal.
+  const config = { ...c, epochs: o.epochs ?? c.epochs, deltaL1: theta === 0 ? 0 : o.l1 ?? c.deltaL1, deltaAnneal: theta === 0 ? 0 : o.anneal ?? c.deltaAnneal };
+  if (config.schedule.kind === 'cosine') config.schedule = { kind: 'cosine', epochs: config.epochs };
+  return { module: p.module, config, data: loadData(c.data.name, args) };
 }
 
-interface Point { theta: number; finetuned: boolean; accuracy: number; fraction: number }
-
-function measure(s: ReturnType<typeof setup>, weights: Weights, theta: number, finetuned: boolean): Point {
-  const a = measureDeltaActivity(s.module, weights, s.data.test, s.data.test.count);
-  const accuracy = a.correct / a.rows;
-  const act = Object.values(a.layers);
-  const done = act.reduce((a, l) => a + l.done, 0), dense = act.reduce((a, l) => a + l.dense, 0);
-  const p = { theta, finetuned, accuracy, fraction: done / dense };
-  process.stderr.write(`  θ = ${theta}${finetuned ? ' fine-tuned' : ''}: test ${(100 * accuracy).toFixed(2)}%, ${(100 * p.fraction).toFixed(1)}% of the dense MACs (${(1 / p.fraction).toFixed(1)}× fewer)\n`);
+/** Trains at θ from the block's seed, then measures accuracy and the MAC share on the whole test split. */
+export function deltaPoint(task: string, theta: number, o: CurveOptions = {}): Point {
+  const s = setup(task, theta, o);
+  const c0 = process.cpuUsage();
+  const label = `θ = ${theta}${theta ? `, delta_l1 ${s.config.deltaL1}, delta_anneal ${s.config.deltaAnneal}` : ' (dense)'}`;
+  process.stderr.write(`${task}: training ${label}, ${s.config.epochs} epochs on ${s.data.train.count} samples\n`);
+  const ckpt = o.checkpoints ? path.join(o.checkpoints, `${task}-theta${theta}-l1${s.config.deltaL1}-anneal${s.config.deltaAnneal}-${s.data.train.count}x${s.config.epochs}.ckpt`) : undefined;
+  const r = train(s, {
+    testLimit: 0, checkpoint: ckpt, resume: ckpt && existsSync(ckpt) ? ckpt : undefined,
+    onEpoch: (e) => process.stderr.write(`  epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, train ${(100 * e.train_accuracy).toFixed(2)}%, ${e.seconds.toFixed(1)} s\n`),
+  });
+  const a = measureDeltaActivity(s.module, r.weights, s.data.test, s.data.test.count);
+  const layers = Object.values(a.layers);
+  const done = layers.reduce((n, l) => n + l.done, 0), dense = layers.reduce((n, l) => n + l.dense, 0);
+  const cpu = process.cpuUsage(c0);
+  const p = { theta, l1: s.config.deltaL1, anneal: s.config.deltaAnneal, accuracy: a.correct / a.rows, fraction: done / dense, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  process.stderr.write(`  ${label}: test ${(100 * p.accuracy).toFixed(2)}%, ${(100 * p.fraction).toFixed(1)}% of the dense MACs (${(1 / p.fraction).toFixed(1)}× fewer), ${p.cpuSeconds.toFixed(0)} s CPU\n`);
   return p;
 }
 
-/** The curve with the weights of a checkpoint (trained at θ = 0) as they are: no training. */
-export function deltaCurveFrom(task: string, checkpoint: string, thetas: number[]): Point[] {
-  return thetas.map((theta) => {
-    const s = setup(task, theta);
-    const weights = initParams(s.module, 0);
-    loadCheckpointInto(checkpoint, s.module, weights);
-    return measure(s, weights, theta, false);
-  });
+export function curveTable(points: readonly Point[]): string {
+  const dense = points.find((p) => p.theta === 0);
+  const rows = points.map((p) => `| ${p.theta} | ${p.theta ? p.l1 : '–'} | ${p.theta ? p.anneal : '–'} | ${(100 * p.accuracy).toFixed(2)}% | ${dense ? (100 * (p.accuracy - dense.accuracy)).toFixed(2) : '?'} | ${(100 * p.fraction).toFixed(1)}% | ${(1 / p.fraction).toFixed(1)}× |`);
+  return ['| θ | delta_l1 | delta_anneal | test accuracy | points vs dense | MACs vs dense | fewer MACs |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
-export function deltaCurve(task: string, epochs: number, finetune: number, tuneSamples: number, thetas: number[]): { points: Point[]; seconds: number } {
-  const t0 = performance.now();
-  const dir = mkdtempSync(path.join(tmpdir(), 'kiln-delta-'));
-  const base = path.join(dir, 'base.ckpt');
-  const progress = (what: string) => ({
-    onEpoch: (r: { epoch: number; loss: number; test_accuracy: number; seconds: number }) =>
-      process.stderr.write(`  ${what} epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, test ${(100 * r.test_accuracy).toFixed(2)}%, ${r.seconds.toFixed(1)} s\n`),
+/** The curve as an SVG, through the report's Vega-Lite renderer: MAC reduction against accuracy, labelled by θ. */
+export function curveSvg(task: string, points: readonly Point[]): string {
+  // One line per training recipe; the dense baseline is a point of its own.
+  const values = points.map((p) => ({ theta: `θ = ${p.theta}`, reduction: 1 / p.fraction, accuracy: 100 * p.accuracy,
+    recipe: p.theta === 0 ? 'dense (θ = 0)' : `delta_l1 ${p.l1}${p.anneal ? `, delta_anneal ${p.anneal}` : ''}` }));
+  return vegaLiteToSvg({
+    title: `Delta GRU on ${task === 'mnist' ? 'sequential MNIST' : 'slow_signal'}: fewer MACs vs test accuracy over θ`,
+    width: 480, height: 300,
+    data: { values },
+    layer: [
+      { mark: { type: 'line', point: true }, encoding: { x: { field: 'reduction', type: 'quantitative', title: 'dense MACs / MACs done (×)' }, y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy (%)', scale: { zero: false } }, color: { field: 'recipe', type: 'nominal', title: 'training' } } },
+      { mark: { type: 'text', dx: 8, align: 'left', baseline: 'bottom' }, encoding: { x: { field: 'reduction', type: 'quantitative' }, y: { field: 'accuracy', type: 'quantitative' }, text: { field: 'theta' } } },
+    ],
   });
-  try {
-    // The baseline trains without the L1 cost, as the dense network would.
-    const s0 = { ...setup(task, 0) };
-    s0.config = { ...s0.config, deltaL1: 0 };
-    process.stderr.write(`${task}: training θ = 0 (the dense GRU's arithmetic) for ${epochs} epochs\n`);
-    const r0 = train(s0, { epochs, checkpoint: base, testLimit: 0, ...progress('θ = 0') });
-    const points = [measure(s0, r0.weights, 0, false)];
-    for (const theta of thetas.filter((t) => t > 0)) {
-      const s = setup(task, theta);
-      points.push(measure(s, r0.weights, theta, false));
-      if (finetune > 0) {
-        // Fine-tuning sees the first `tuneSamples` training samples: CPU time is scarce here.
-        const train0 = s.data.train;
-        s.data = { ...s.data, train: subset(train0, Array.from({ length: Math.min(tuneSamples, train0.count) }, (_, i) => i)) };
-        const r = train(s, { resume: base, epochs: epochs + finetune, testLimit: 0, ...progress(`θ = ${theta}`) });
-        points.push(measure(s, r.weights, theta, true));
-      }
-    }
-    return { points, seconds: (performance.now() - t0) / 1000 };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
-  const opt = (name: string, d: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1]! : d; };
-  const tasks = args.filter((a) => a in EXAMPLES);
-  for (const task of tasks.length ? tasks : ['mnist']) {
-    const from = opt('--from', '');
-    const thetaList = opt('--thetas', '0,0.05,0.1,0.2,0.3,0.5').split(',').map(Number);
-    const t0 = performance.now();
-    const r = from ? { points: deltaCurveFrom(task, from, thetaList), seconds: (performance.now() - t0) / 1000 } : deltaCurve(task, Number(opt('--epochs', '3')), Number(opt('--finetune', '1')), Number(opt('--tune-samples', '2000')), opt('--thetas', '0,0.05,0.1,0.2,0.3,0.5').split(',').map(Number));
-    const dense = r.points[0]!;
-    console.log(`\n${task} (examples/${EXAMPLES[task]}.kiln), ${r.seconds.toFixed(0)} s in all`);
-    console.log('| θ | weights | test accuracy | Δ vs θ = 0 | MACs vs dense | fewer MACs |');
-    console.log('|---|---|---|---|---|---|');
-    for (const p of r.points) {
-      console.log(`| ${p.theta} | ${p.theta === 0 ? 'trained' : p.finetuned ? 'fine-tuned' : 'θ = 0 weights'} | ${(100 * p.accuracy).toFixed(2)}% | ${(100 * (p.accuracy - dense.accuracy)).toFixed(2)} | ${(100 * p.fraction).toFixed(1)}% | ${(1 / p.fraction).toFixed(1)}× |`);
-    }
-  }
+  const opt = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+  const num = (name: string) => (opt(name) === undefined ? undefined : Number(opt(name)));
+  const task = args.find((a) => a in EXAMPLES) ?? 'mnist';
+  const o: CurveOptions = { epochs: num('--epochs'), l1: num('--l1'), anneal: num('--anneal'), train: num('--train'), test: num('--test'), checkpoints: opt('--checkpoints') };
+  if (o.checkpoints) mkdirSync(o.checkpoints, { recursive: true });
+  // `--points a.json,b.json` draws runs done separately (in parallel) instead of training; `--save` writes this run's.
+  const points: Point[] = opt('--points') ? opt('--points')!.split(',').flatMap((f) => JSON.parse(readFileSync(f, 'utf8')) as Point[]).sort((a, b) => a.theta - b.theta)
+    : (opt('--thetas') ?? '0,0.1,0.2,0.3,0.5').split(',').map(Number).map((theta) => deltaPoint(task, theta, o));
+  if (opt('--save')) writeFileSync(opt('--save')!, JSON.stringify(points));
+  console.log(`\n${task} (examples/${EXAMPLES[task]}.kiln)`);
+  console.log(curveTable(points));
+  const svg = opt('--svg');
+  if (svg) writeFileSync(svg, curveSvg(task, points));
 }

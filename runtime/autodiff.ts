@@ -41,6 +41,8 @@ export interface StepOptions {
   rateBand?: RateBand;
   /** Sigma-delta units' blend from non-spiking (0) to spiking (1, the default). */
   spiking?: number;
+  /** Every delta layer's θ times this (train block `delta_anneal`; default 1). */
+  deltaScale?: number;
 }
 
 export interface StepResult {
@@ -56,7 +58,7 @@ export interface StepResult {
 /** Forward, loss and backward for one minibatch: what a training step needs before the update. */
 export function lossAndGradients(m: Module, weights: Weights, inputs: Inputs, labels: ArrayLike<number>, o: StepOptions = {}): StepResult {
   const training = o.training ?? true;
-  const fwd = forward(m, weights, inputs, { training, seed: o.seed ?? 0, encoding: o.encoding, submatrix: o.submatrix, dfp16: o.dfp16, spiking: o.spiking });
+  const fwd = forward(m, weights, inputs, { training, seed: o.seed ?? 0, encoding: o.encoding, submatrix: o.submatrix, dfp16: o.dfp16, spiking: o.spiking, deltaScale: o.deltaScale });
   const l = computeLoss(m, fwd, labels, o.loss ?? 'cross_entropy');
   const band = o.rateBand ? rateBandLoss(m, fwd, o.rateBand) : undefined;
   const grads = backward(m, fwd, band ? addSeeds(l.seeds, band.seeds) : l.seeds, { training, inputs: o.inputGrads, deltaL1: o.deltaL1 });

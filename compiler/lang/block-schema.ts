@@ -91,6 +91,7 @@ export const TRAIN_SCHEMA: BlockSchema = {
     loss: prop('cross_entropy or mse', { kind: 'word', values: ['cross_entropy', 'mse'] }),
     weight_decay: prop('L2 penalty', { kind: 'number' }),
     spiking_anneal: prop('epochs over which sigma-delta units move from non-spiking to spiking, linearly per minibatch (docs/lmu.md); 0 or absent: spiking from the start', { kind: 'number' }),
+    delta_anneal: prop('epochs over which every `delta =` layer\'s θ rises linearly from 0 to its own, per minibatch (docs/delta-networks.md); 0 or absent: the full θ from the start', { kind: 'number' }),
     delta_l1: prop('weight of the L1 cost on the changes of `delta =` layers (docs/delta-networks.md)', { kind: 'number' }),
     regularize: prop('`regularize rate_band(low = 0, high = 1, percentile = 99.9, weight = 1e-3)`: keep each relu layer\'s activation percentile in [low, high] (an ANN meant for kiln convert)', { kind: 'call', values: ['rate_band'] }),
     schedule: prop('learning-rate schedule, e.g. `schedule step(every = 2, gamma = 0.5)`', { kind: 'call', values: ['constant', 'step', 'cosine'] }),

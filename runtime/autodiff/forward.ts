@@ -97,6 +97,22 @@ const impls = (m: Module) => ({ dense: denseOp, conv2d: convOp(spikeFedNodes(m),
 const blendedImpls = (spiking: number | undefined): Record<string, OpImpl> =>
   spiking === undefined || spiking === 1 ? {} : { lmu: (ctx) => lmuOp(ctx, spiking), sigma_delta: (ctx) => sigmaDeltaOp(ctx, spiking) };
 
+/**
+ * Delta layers at a fraction of their θ (train block `delta_anneal`): a network that starts at the
+ * full threshold sends almost nothing from its small initial states and learns slowly, if at all.
+ */
+function annealedDelta(m: Module, all: Record<string, OpImpl>, scale: number | undefined): Record<string, OpImpl> {
+  const out: Record<string, OpImpl> = {};
+  if (scale === undefined || scale === 1) return out;
+  for (const n of Object.values(m.nodes)) {
+    if (n.attrs.delta === undefined || out[n.op]) continue;
+    const impl = all[n.op] ?? LAYER_OPS[n.op]!;
+    out[n.op] = (ctx) => ctx.node.attrs.delta === undefined ? impl(ctx)
+      : impl({ ...ctx, node: { ...ctx.node, attrs: { ...ctx.node.attrs, delta: (ctx.node.attrs.delta as number) * scale } } });
+  }
+  return out;
+}
+
 export interface ForwardOptions {
   training?: boolean;
   seed?: number;
@@ -117,6 +133,8 @@ export interface ForwardOptions {
   dfp16?: Dfp16Counts;
   /** Sigma-delta units' blend from non-spiking (0) to spiking (1, the default; interpreter/lmu.ts). */
   spiking?: number;
+  /** Every delta layer's θ times this (train block `delta_anneal`; default 1). */
+  deltaScale?: number;
   /**
    * A spiking network runs each node once over all time steps where it can (time-fold.ts; default
    * true); false runs step by step, as the interpreter does. The two agree within float32 rounding.
@@ -182,7 +200,8 @@ export function forward(m: Module, latent: Weights, inputs: Inputs, opts: Forwar
   const cut = opts.training && (opts.submatrix ?? true) && !opts.dfp16;
   const plan = cut ? planDropout(m, opts.seed ?? 0) : undefined;
   const base = opts.dfp16 ? dfp16Impls(opts.dfp16) : impls(m);
-  const all = { ...(plan ? plannedImpls(plan, base) : base), ...(cut ? { lstm: cutLstm } : {}), ...blendedImpls(opts.spiking) };
+  const own = { ...(plan ? plannedImpls(plan, base) : base), ...(cut ? { lstm: cutLstm } : {}), ...blendedImpls(opts.spiking) };
+  const all = { ...own, ...annealedDelta(m, own, opts.deltaScale) };
   if ((opts.foldTime ?? true) && !opts.dfp16 && foldsTime(m, opts.encoding ?? 'direct')) {
     const f = forwardFolded(m, weights, inputs, all, { training: opts.training ?? false, seed: opts.seed ?? 0, record: opts.record ?? true });
     return { ...f, steps: m.timesteps, weightQuant: quant };

@@ -30,6 +30,8 @@ export interface TrainConfig {
   deltaL1: number;
   /** Epochs over which sigma-delta units blend from non-spiking to spiking (docs/lmu.md); 0: spiking throughout. */
   spikingAnneal: number;
+  /** Epochs over which every delta layer's θ rises linearly from 0 to its own (docs/delta-networks.md); 0: full θ throughout. */
+  deltaAnneal: number;
   /** Arithmetic of dense and conv2d GEMMs: f32, or int16 dynamic fixed point (autodiff/dfp16-train.ts). */
   precision: 'f32' | 'dfp16';
   /** `regularize rate_band(…)`: keep each relu layer's activation percentile in a band (for ANN→SNN conversion). */
@@ -173,6 +175,8 @@ export function trainConfig(t: TrainDescription): TrainConfig {
   if (!(deltaL1 >= 0 && Number.isFinite(deltaL1))) fail(p.delta_l1!, '`delta_l1` must be a number ≥ 0', 'e.g. delta_l1 1e-3; 0 turns the cost off');
   const spikingAnneal = numberProp('spiking_anneal') ?? 0;
   if (!(spikingAnneal >= 0 && Number.isFinite(spikingAnneal))) fail(p.spiking_anneal!, '`spiking_anneal` must be a number of epochs ≥ 0', 'e.g. spiking_anneal 2: non-spiking at the start, spiking after two epochs');
+  const deltaAnneal = numberProp('delta_anneal') ?? 0;
+  if (!(deltaAnneal >= 0 && Number.isFinite(deltaAnneal))) fail(p.delta_anneal!, '`delta_anneal` must be a number of epochs ≥ 0', 'e.g. delta_anneal 2: θ rises from 0 to the layers\' own over two epochs');
   const loss = (p.loss?.value as LossKind | undefined) ?? 'cross_entropy';
   return {
     name: t.name, network: t.network,
@@ -184,6 +188,7 @@ export function trainConfig(t: TrainDescription): TrainConfig {
     augment: { shift },
     deltaL1,
     spikingAnneal,
+    deltaAnneal,
     precision: p.precision?.value === 'dfp16' ? 'dfp16' : 'f32',
     ...(p.regularize ? { rateBand: rateBand(p.regularize) } : {}),
   };

@@ -22,14 +22,16 @@ export interface StepOutcome { loss: number; correct: number; rows: number }
 /**
  * Where a step is: `dfp16`, the epoch's int16 GEMM counts when the train block asks for
  * `precision dfp16`; `epochs`, the epochs done so far (fractional), which sets the blend of
- * sigma-delta units (`spiking_anneal`).
+ * sigma-delta units (`spiking_anneal`) and delta layers' θ (`delta_anneal`).
  */
 export interface StepAt { dfp16?: Dfp16Counts; epochs: number }
 export type Update = (x: Tensor, labels: Int32Array, lr: number, seed: number, at: StepAt) => StepOutcome;
 
 /**
- * How far sigma-delta units are from non-spiking (0) to spiking (1) at a point of training
- * (epochs done, fractional): linear over the first `anneal` epochs (docs/lmu.md).
+ * How far an annealed quantity is from its start (0) to its end (1) at a point of training (epochs
+ * done, fractional): linear over the first `anneal` epochs. Sigma-delta units move from
+ * non-spiking to spiking by it (`spiking_anneal`, docs/lmu.md), delta layers' θ from 0 to their own
+ * (`delta_anneal`, docs/delta-networks.md).
  */
 export function spikingBlend(anneal: number, epochs: number): number {
   return anneal > 0 ? Math.min(1, epochs / anneal) : 1;
@@ -77,7 +79,7 @@ export function makeUpdate(m: Module, config: TrainConfig, weights: Weights, par
       return (x, labels, lr, seed, { dfp16, epochs }) => {
         const r = withStepBuffers(buffers, () => lossAndGradients(m, weights, { [input]: x }, labels, {
           loss: config.loss, seed, encoding: o.encoding, submatrix: o.submatrix, deltaL1: config.deltaL1, rateBand: config.rateBand, dfp16,
-          spiking: spikingBlend(config.spikingAnneal, epochs),
+          spiking: spikingBlend(config.spikingAnneal, epochs), deltaScale: spikingBlend(config.deltaAnneal, epochs),
         }));
         if (!Number.isFinite(r.loss)) return r;
         optimizer.step(params, paramMap(r.grads.params), lr);

@@ -37,4 +37,14 @@ describe('delta networks on the command line', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/neg\.kiln:7:141: error: `delta_l1` must be a number ≥ 0/);
   });
+
+  it('delta_anneal: a number of epochs ≥ 0, reported at its position otherwise', () => {
+    const dir = tempFiles({ 'ok.kiln': src.replace('delta_l1 1e-3', 'delta_l1 1e-3  delta_anneal 0.5'), 'neg.kiln': src.replace('delta_l1 1e-3', 'delta_l1 1e-3  delta_anneal -2') });
+    const ok = runMain(['train', path.join(dir, 'ok.kiln')]);
+    expect(ok.err).toBe('');
+    expect(ok.code).toBe(0);
+    const bad = runMain(['train', path.join(dir, 'neg.kiln')]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/neg\.kiln:7:156: error: `delta_anneal` must be a number of epochs ≥ 0/);
+  });
 });

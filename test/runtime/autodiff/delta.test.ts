@@ -63,6 +63,18 @@ describe('delta layers: gradients match finite differences', () => {
     }
   });
 
+  it('deltaScale (delta_anneal) runs every delta layer at θ times the scale', () => {
+    const net = (theta: number) => build(['input x : f32[3, 6, 4]', `h = gru(x, 5, sequence = last, delta = ${theta})`, `y = dense(h, 2, delta = ${theta})`, 'output y']);
+    const full = net(0.4), half = net(0.2), dense = net(0);
+    const w = initParams(full, 1), x = inputsFor(full, 2);
+    const out = (m: typeof full, scale?: number) => Array.from(forward(m, w, x, { training: true, deltaScale: scale }).outputs.y!.data);
+    expect(out(full, 0.5)).toEqual(out(half));
+    expect(out(full, 0)).toEqual(out(dense));
+    expect(out(full, 1)).toEqual(out(full));
+    // The threshold really moved: at the full θ the output differs from half of it.
+    expect(out(full)).not.toEqual(out(half));
+  });
+
   it('a delta dense layer after a batchwise dropout keeps its encoder (no submatrix cut)', () => {
     const m = build(['input x : f32[4, 6]', 'h = dense(x, 8) -> dropout(0.5, mode = batchwise)', 'y = dense(h, 3, delta = 0.2)', 'output y']);
     const w = initParams(m, 1), x = inputsFor(m, 2);
