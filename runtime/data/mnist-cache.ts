@@ -12,9 +12,10 @@
  * every time and the reason is kept for `kiln run --timing`.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
+import { readInputBytes } from '../../compiler/io/read-input.ts';
 
 const MAGIC = 'kiln-mnist-cache 1\n';
 
@@ -82,13 +83,14 @@ export function cachedMnist(dirs: string[], name: string, key: string, parse: ()
   const problems: string[] = [];
   for (const dir of dirs) {
     const file = path.join(dir, name);
-    let bytes: Buffer;
+    let bytes: Uint8Array;
     try {
-      bytes = readFileSync(file);
+      // Through the one reader: a FIFO or device planted where the cache goes must not hang the run.
+      bytes = readInputBytes(file, { kind: 'data', what: 'MNIST cache' });
     } catch {
       continue;
     }
-    const d = decodeCache(bytes, key);
+    const d = decodeCache(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), key);
     if (typeof d !== 'string') return { data: d, note: `from the cache ${file}` };
     problems.push(`${file}: ${d}, rebuilt`);
   }
