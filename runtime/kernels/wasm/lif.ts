@@ -97,14 +97,17 @@ export function wasmLifPoolForward(o: WasmLifOptions, x: Float32Array, steps: nu
   withScratch(() => pooled.set(f32At(poolForwardInScratch(o, x, steps, p).pooled, pooled.length)));
 }
 
-/** BPTT of wasmLifPoolForward(x) from the pooled spikes' gradient; dx as in wasmLifBackwardOverTime. */
+/**
+ * BPTT of wasmLifPoolForward(x) from the pooled spikes' gradient into dx, written whole: [T·n], or
+ * [n] for a constant x, where the steps' gradients are summed.
+ */
 export function wasmLifPoolBackward(o: WasmLifOptions, x: Float32Array, dpooled: Float32Array, steps: number, p: PooledPlanes, dx: Float32Array): void {
   const n = p.planes * p.h * p.w, q = n / 4, constant = dx.length === n;
   withScratch(() => {
     const f = poolForwardInScratch(o, x, steps, p);
     const carry = new Blocks(n, n, 1).zero();
     const dps = new Blocks(q, q, steps).put(dpooled);
-    const dxs = constant ? new Blocks(n, n, 1).put(dx) : new Blocks(n, n, steps);
+    const dxs = constant ? new Blocks(n, n, 1).zero() : new Blocks(n, n, steps);
     const k = ex(), detach = o.detachReset ? 1 : 0, add = constant ? 1 : 0;
     for (let t = steps - 1; t >= 0; t--) {
       k.lif_pool_backward(f.u + 4 * t * n, f.choice + t * q, dps.addr(t), carry.at, dxs.addr(t), p.planes, p.h, p.w, o.decay, o.threshold, o.alpha, detach, add);
