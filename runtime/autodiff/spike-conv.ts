@@ -99,9 +99,11 @@ export function scratchIn(memory: Map<string, unknown>): SpikeConvScratch {
   return s;
 }
 
-/** Whether a conv2d node takes the event-driven path: one group, input x a spike tensor sparse enough. */
-// densityBelow stops counting at the limit: spiking_cnn's spikes (19–42 % ones) are settled
-// within the first tenth of the tensor, where counting them all took 3 % of training.
+/**
+ * Whether a conv2d node takes the event-driven path: one group, input x a spike tensor sparse
+ * enough. The count stops at the limit: spiking_cnn's spikes (19–42 % ones) settle it within the
+ * first tenth of the tensor, where counting them all took 3 % of its training.
+ */
 export function spikeConvApplies(node: Node, spikeFed: ReadonlySet<string>, x: Tensor): boolean {
   return spikeFed.has(node.id) && ((node.attrs.groups as number | undefined) ?? 1) === 1 && densityBelow(x.data, SPIKE_CONV_DENSITY);
 }
