@@ -11,6 +11,7 @@ import { evalNode } from '../interpreter.ts';
 import type { OpImpl, TapeEntry, Weights } from '../interpreter/types.ts';
 import { batchNormBackward } from '../kernels/batchnorm.ts';
 import { useWasmKernels } from '../kernels/wasm/instance.ts';
+import { outputArray } from '../kernels/step-buffers.ts';
 import { type BlockShape, type BlockStats, wasmBatchNormBlocks, wasmBatchNormBlocksBackward } from '../kernels/wasm/batchnorm.ts';
 import type { RuleArgs, RuleResult } from './types.ts';
 
@@ -29,7 +30,7 @@ export function batchNormOverTime(node: Node, values: Map<NodeId, Tensor>, weigh
   if (!useWasmKernels() || x.shape.length < 2) return perStep(node, x, weights, state, memory, steps, seed, tape, impl);
   const own = { ...weights[node.id], ...state[node.id] };
   const shape = blockShape(x, steps);
-  const out: Tensor = { shape: x.shape, data: new Float32Array(x.data.length) };
+  const out: Tensor = { shape: x.shape, data: outputArray(x.data.length) };
   const stats = wasmBatchNormBlocks(shape, x.data, own.gamma!.data, own.beta!.data, node.attrs.eps as number, out.data);
   // batchnorm.ts's running update (ONNX momentum = 1 − the attribute), once per step, each step's
   // result rounded to float32 as the step-by-step run stores it.
@@ -68,7 +69,8 @@ export function batchNormOverTimeBackward(a: RuleArgs): RuleResult | undefined {
   const s = a.entry.saved;
   if (s.blocks) {
     const b = s.blocks as SavedBlocks;
-    const dx = zeros(a.dy!.shape);
+    // wasmBatchNormBlocksBackward writes dx whole.
+    const dx: Tensor = { shape: [...a.dy!.shape], data: outputArray(a.dy!.data.length) };
     const g = wasmBatchNormBlocksBackward(b.shape, a.entry.inputs[0]!.data, a.dy!.data, a.entry.params.gamma!.data, b.stats, dx.data);
     return { inputs: [dx], params: { gamma: { shape: [b.shape.c], data: g.dgamma }, beta: { shape: [b.shape.c], data: g.dbeta } } };
   }

@@ -31,12 +31,6 @@ export function densityBelow(x: Float32Array, limit: number): boolean {
   return x.length > 0 && nz < most;
 }
 
-export function density(x: Float32Array): number {
-  let nz = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== 0) nz++;
-  return x.length ? nz / x.length : 1;
-}
-
 /**
  * Training's dense forward: the sparse path on a mostly-zero input, else the GEMM (so are small
  * products). The nonzero lists are saved as 'nonzeros' for the backward rule, which finds them

@@ -86,11 +86,11 @@ function cutForward(ctx: OpContext, s: Submatrix, axis: number, product: (x: Ten
  * Training's dense, conv2d and dropout under a plan; `base` holds training's own dense and conv2d
  * (the sparse paths), which uncut layers keep and cut dense layers use too.
  */
-export function plannedImpls(plan: DropoutPlan, base: { dense: OpImpl; conv2d: OpImpl; relu?: OpImpl }): Record<string, OpImpl> {
+export function plannedImpls(plan: DropoutPlan, base: { dense: OpImpl; conv2d: OpImpl } & Readonly<Partial<Record<string, OpImpl>>>): Record<string, OpImpl> {
   const denseAxis = (ctx: OpContext) => ctx.inputs[0]!.shape.length - 1;
   return {
-    // A relu after a conv that rectified its own output passes it on (relu-fusion.ts).
-    ...(base.relu ? { relu: base.relu } : {}),
+    // Training's other implementations (the fused lif, the relu after a rectifying conv) stay.
+    ...base,
     dense: (ctx) => {
       const s = plan.layers.get(ctx.node.id);
       return s ? cutForward(ctx, s, denseAxis(ctx), (x, w, b) => trainingDense(x, w, b, ctx.save)) : base.dense(ctx);

@@ -4,16 +4,16 @@
  * step's block padded to an even length, and the membrane and its gradient carried there. Same
  * bits as the JS loops.
  */
-import { f32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
+import { copyIn, f32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './lif.wasm.ts';
 
 interface LifExports {
   lif_forward(x: number, v: number, u: number, out: number, n: number, decay: number, th: number, zero: number): void;
   lif_backward(u: number, out: number, dy: number, carry: number, dx: number, n: number,
     decay: number, th: number, alpha: number, zero: number, detach: number, add: number): void;
-  lif_pool_forward(x: number, v: number, u: number, pooled: number, choice: number, planes: number, h: number, w: number, decay: number, th: number): void;
-  lif_pool_backward(u: number, choice: number, dpooled: number, carry: number, dx: number, planes: number, h: number, w: number,
-    decay: number, th: number, alpha: number, detach: number, add: number): void;
+  lif_pool_forward(x: number, xstep: number, pooled: number, planes: number, h: number, w: number, steps: number, decay: number, th: number): void;
+  lif_pool_backward(x: number, xstep: number, dpooled: number, dx: number, tmp: number, planes: number, h: number, w: number, steps: number,
+    decay: number, th: number, alpha: number, detach: number): void;
 }
 
 const ex = (): LifExports => wasmExports<LifExports>('lif', wasmBase64);
@@ -75,18 +75,6 @@ export function wasmLifBackwardOverTime(o: WasmLifOptions, u: Float32Array, out:
 /** `planes` planes of h×w per step (both even): a [T·B, C, h, w] layer read by a 2×2 max pool at stride 2. */
 export interface PooledPlanes { planes: number; h: number; w: number }
 
-/** lif_pool_forward over all steps in scratch: the addresses of u, the pooled spikes and the choices. */
-function poolForwardInScratch(o: WasmLifOptions, x: Float32Array, steps: number, p: PooledPlanes): { u: number; pooled: number; choice: number } {
-  const n = p.planes * p.h * p.w, q = n / 4;
-  const xs = new Blocks(n, n, x.length === n ? 1 : steps).put(x), v = new Blocks(n, n, 1).zero();
-  const u = scratchAlloc(4 * steps * n), pooled = scratchAlloc(4 * steps * q), choice = scratchAlloc(steps * q);
-  const k = ex();
-  for (let t = 0; t < steps; t++) {
-    k.lif_pool_forward(xs.addr(t), v.at, u + 4 * t * n, pooled + 4 * t * q, choice + t * q, p.planes, p.h, p.w, o.decay, o.threshold);
-  }
-  return { u, pooled, choice };
-}
-
 /**
  * A subtractive-reset layer's T steps and the 2×2 max pool of its spikes in one pass: the pooled
  * spikes into `pooled` ([T·n/4]); x is [T·n] or [n] (constant over time). Nothing else is kept:
@@ -94,21 +82,23 @@ function poolForwardInScratch(o: WasmLifOptions, x: Float32Array, steps: number,
  * (T times x's size when x is constant, as in the first layer) and copying it back in.
  */
 export function wasmLifPoolForward(o: WasmLifOptions, x: Float32Array, steps: number, p: PooledPlanes, pooled: Float32Array): void {
-  withScratch(() => pooled.set(f32At(poolForwardInScratch(o, x, steps, p).pooled, pooled.length)));
+  const n = p.planes * p.h * p.w;
+  withScratch(() => {
+    const xAt = copyIn(x), out = scratchAlloc(4 * pooled.length);
+    ex().lif_pool_forward(xAt, x.length === n ? 0 : 4 * n, out, p.planes, p.h, p.w, steps, o.decay, o.threshold);
+    pooled.set(f32At(out, pooled.length));
+  });
 }
 
-/** BPTT of wasmLifPoolForward(x) from the pooled spikes' gradient; dx as in wasmLifBackwardOverTime. */
+/**
+ * BPTT of wasmLifPoolForward(x) from the pooled spikes' gradient into dx, written whole: [T·n], or
+ * [n] for a constant x, where the steps' gradients are summed.
+ */
 export function wasmLifPoolBackward(o: WasmLifOptions, x: Float32Array, dpooled: Float32Array, steps: number, p: PooledPlanes, dx: Float32Array): void {
-  const n = p.planes * p.h * p.w, q = n / 4, constant = dx.length === n;
+  const n = p.planes * p.h * p.w;
   withScratch(() => {
-    const f = poolForwardInScratch(o, x, steps, p);
-    const carry = new Blocks(n, n, 1).zero();
-    const dps = new Blocks(q, q, steps).put(dpooled);
-    const dxs = constant ? new Blocks(n, n, 1).put(dx) : new Blocks(n, n, steps);
-    const k = ex(), detach = o.detachReset ? 1 : 0, add = constant ? 1 : 0;
-    for (let t = steps - 1; t >= 0; t--) {
-      k.lif_pool_backward(f.u + 4 * t * n, f.choice + t * q, dps.addr(t), carry.at, dxs.addr(t), p.planes, p.h, p.w, o.decay, o.threshold, o.alpha, detach, add);
-    }
-    dxs.get(dx);
+    const xAt = copyIn(x), dpAt = copyIn(dpooled), dxAt = scratchAlloc(4 * dx.length), tmp = scratchAlloc(17 * steps);
+    ex().lif_pool_backward(xAt, x.length === n ? 0 : 4 * n, dpAt, dxAt, tmp, p.planes, p.h, p.w, steps, o.decay, o.threshold, o.alpha, o.detachReset ? 1 : 0);
+    dx.set(f32At(dxAt, dx.length));
   });
 }

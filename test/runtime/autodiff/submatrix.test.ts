@@ -49,6 +49,14 @@ describe('submatrix training = masked training, within float32 rounding', () => 
     for (const [id, ps] of Object.entries(gm.params)) for (const [k, t] of Object.entries(ps)) expectClose(gc.params[id]![k]!, t, `d${id}.${k}`);
   });
 
+  it('a spiking layer before the dropout keeps training\'s fused lif steps under the plan', () => {
+    const m = build(['timesteps 3', 'input x : f32[4, 20]', 'h = dense(x, 30) -> lif(threshold = 0.5) -> dropout(0.5, mode = batchwise)', 'y = dense(h, 5)', 'output y']);
+    const lifs = compareCut(m, 7).filter((e) => e.op === 'lif');
+    expect(lifs.length).toBe(3);
+    // lifStep is what the fused step (lif-fused.ts) saves for its backward pass.
+    for (const e of lifs) expect(e.saved.lifStep).toBeInstanceOf(Float32Array);
+  });
+
   it('conv2d → activation → dropout(structured) → conv2d: whole channels skipped on both sides', () => {
     fc.assert(fc.property(fc.record({ n: dim(1, 3), c: dim(1, 3), f1: dim(2, 8), f2: dim(1, 5), h: dim(3, 7), k: dim(1, 3), p: rate, seed: dim(0, 1e6) })
       .filter((c) => c.h >= 2 * c.k - 1), (c) => {

@@ -123,7 +123,8 @@ describe('a lif read only by a 2×2 max pool, fused (wasm/lif.ts) = the lif, the
       const dpooled = randomUniform([pooled.length], mulberry32(22), -1, 1);
       const want = new Float32Array(x.length);
       lifBackwardOverTime(o, u, spikes, maxPoolBackward(dpooled, pool.argmax, pool.y.shape.map((d, i) => (i > 1 ? 2 * d : d))).data, steps, want);
-      const got = new Float32Array(x.length);
+      // Stale contents, as a recycled step buffer has: the kernel writes dx whole.
+      const got = new Float32Array(x.length).fill(Number.NaN);
       wasmLifPoolBackward(o, x, dpooled.data, steps, planes, got);
       expect(got).toEqual(want);
     });
