@@ -23,7 +23,7 @@ describe('binary first layer by bit-planes', () => {
     const planes = integerExecution(s.module, weights, new Map(), undefined, { inputLevels: levels });
     const float = integerExecution(s.module, weights, new Map(), undefined);
     const first = 'h1.dense';
-    expect(planes.program.layers.get(first)!.why).toMatch(/^bit-planes 256×784: 10 AND-popcounts on inputs q\/1000/);
+    expect(planes.program.layers.get(first)!.why).toMatch(/^integer fp32 GEMM 256×784, exact as 784·\(2\^10 − 1\) < 2\^24, on inputs q\/1000/);
     expect(float.program.layers.get(first)!.why).toMatch(/^fp32 GEMM/);
     // With exact integer sums the first layer's batchnorm → sign folds into thresholds, as the hidden layers' do.
     expect(planes.program.folded.size).toBe(3);
