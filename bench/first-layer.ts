@@ -27,7 +27,7 @@ const rows: [string, () => void][] = [
   ['fp32 GEMM on the real pixels (not exact)', () => dense({ shape: [M, K], data: x }, signs)],
   [`fp32 GEMM on the integers q (q/${lv.denominator}, exact)`, () => gridGemm(gridIntegers(x, M * K, lv)!, M, K, signs, lv)],
 ];
-for (const bits of [lv.bits, 8, 4, 2, 1]) {
+for (const bits of [lv.bits, 8, 6, 5, 4, 2, 1]) {
   const levels = { denominator: 2 ** bits, bits };
   // The same digits on a 2^bits grid (zeros stay zero), so only the plane count changes.
   const xb = bits === lv.bits ? x : Float32Array.from(x, (v) => Math.min(2 ** bits - 1, Math.floor(v * 2 ** bits)) / 2 ** bits);

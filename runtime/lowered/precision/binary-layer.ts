@@ -38,11 +38,12 @@ export interface BinaryLayer extends IntegerLayer {
 export type GridPath = 'bit-planes' | 'integer fp32 GEMM';
 
 /**
- * Up to this many planes the bit-planes beat the fp32 GEMM, packing included (bench/first-layer.ts
- * on binary_mlp's first layer, 100 digits × 784 → 1024: 1 plane 2.8×, 2 planes 1.7×, 4 planes
- * 1.0×, 8 planes 0.58×, 10 planes 0.47× the fp32 GEMM's speed; docs/kernels.md).
+ * Up to this many planes the bit-planes beat the integer fp32 GEMM, packing included
+ * (bench/first-layer.ts on binary_mlp's first layer, 100 digits × 784 → 1024, three runs under
+ * load: 4 planes 1.02–1.76×, 5 and 6 planes 1.2–1.4× in one run, 8 planes 0.58–0.94×, 10 planes
+ * 0.47–0.89×; docs/kernels.md).
  */
-export const FASTER_PLANES = 3;
+export const FASTER_PLANES = 4;
 
 /** The faster exact path for k inputs on the grid `lv`: few planes, or sums fp32 could round, take the bit-planes. */
 export function firstLayerPath(k: number, lv: InputLevels): GridPath {

@@ -83,6 +83,8 @@ describe('integer fp32 GEMM on grid inputs', () => {
     const planes = bitPlaneGemm(packBitPlanes(x, m, k, { denominator: 1000, bits: 10 })!, packSignBits(w, n, k));
     expect(got).toEqual(Array.from(planes));
 
+    expect(firstLayerPath(k, { denominator: 16, bits: 4 })).toBe('bit-planes');
+    expect(firstLayerPath(k, { denominator: 255, bits: 8 })).toBe('integer fp32 GEMM');
     const two = randomCase(6, m, n, k, 2, 0.5, 4);
     const few = lowerBinary({ shape: [n, k], data: two.w }, undefined, false, { denominator: 4, bits: 2 });
     expect(few.path).toBe('bit-planes');
