@@ -12,17 +12,7 @@ import { fitsFp32Exactly, gridGemm, gridIntegers } from '../../../runtime/kernel
 import { firstLayerPath, lowerBinary } from '../../../runtime/lowered/precision/binary-layer.ts';
 import { newCounts } from '../../../runtime/lowered/precision/types.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
-
-/** Σ_t q_it·w_jt in doubles: exact, every partial sum far below 2^53. */
-function reference(q: ArrayLike<number>, w: ArrayLike<number>, m: number, n: number, k: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let t = 0; t < k; t++) s += q[i * k + t]! * (w[j * k + t]! >= 0 ? 1 : -1);
-    out.push(s);
-  }
-  return out;
-}
+import { signedSums as reference } from '../../helpers/grid-reference.ts';
 
 function randomCase(seed: number, m: number, n: number, k: number, bits: number, zeros: number, d: number) {
   const rand = mulberry32(seed);
