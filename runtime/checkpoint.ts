@@ -15,7 +15,7 @@ import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { writeFileAtomic } from '../compiler/io/atomic-write.ts';
 import { readPreprocess, type Preprocess } from './data/preprocess.ts';
 import { type PrecisionMap, readPrecisionMap } from './quantize/layer-precision.ts';
-import { readInputText } from '../compiler/io/read-input.ts';
+import { readInputRange, readInputText } from '../compiler/io/read-input.ts';
 
 export interface Checkpoint {
   network: string;
@@ -43,20 +43,39 @@ export const CHECKPOINT_VERSION = 1;
 
 const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
-/** The header line and its checksum around a body: the whole file as written. */
-export function sealCheckpointBody(body: string, header: Record<string, unknown> = {}): string {
-  const sha256 = createHash('sha256').update(body).digest('hex');
-  return JSON.stringify({ kiln: 'checkpoint', version: CHECKPOINT_VERSION, sha256, ...header }) + '\n' + body + '\n';
+/**
+ * The header line and its checksum around a body: the whole file as written. With `weightsEnd`
+ * (the body's length before `,"optimizer":`) the header also seals that leading section on its
+ * own, `weights: {bytes, sha256}`, so a reader that needs only the weights checks only them
+ * (readCheckpoint's weightsOnly). Both hashes come from one pass over the body.
+ */
+export function sealCheckpointBody(body: string, header: Record<string, unknown> = {}, weightsEnd?: number): string {
+  const h = createHash('sha256');
+  let weights: { bytes: number; sha256: string } | undefined;
+  if (weightsEnd !== undefined) {
+    const lead = body.slice(0, weightsEnd);
+    h.update(lead);
+    weights = { bytes: Buffer.byteLength(lead), sha256: h.copy().digest('hex') };
+    h.update(body.slice(weightsEnd));
+  } else {
+    h.update(body);
+  }
+  const sha256 = h.digest('hex');
+  return JSON.stringify({ kiln: 'checkpoint', version: CHECKPOINT_VERSION, sha256, ...(weights ? { weights } : {}), ...header }) + '\n' + body + '\n';
 }
 
+/** What follows the weights section in a checkpoint body: the optimizer, its last key. */
+const OPTIMIZER_KEY = ',"optimizer":';
+
 export function serializeCheckpoint(c: Checkpoint): string {
-  return sealCheckpointBody(JSON.stringify({
+  const lead = JSON.stringify({
     network: c.network, epoch: c.epoch, seed: c.seed, extra: c.extra,
     ...(c.preprocess ? { preprocess: c.preprocess } : {}),
     ...(c.precision ? { precision: c.precision } : {}),
     params: Object.fromEntries([...c.params].map(([k, v]) => [k, b64(v)])),
-    optimizer: { step: c.optimizer.step, slots: Object.fromEntries([...c.optimizer.slots].map(([k, v]) => [k, v.map(b64)])) },
-  }));
+  }).slice(0, -1);
+  const optimizer = JSON.stringify({ step: c.optimizer.step, slots: Object.fromEntries([...c.optimizer.slots].map(([k, v]) => [k, v.map(b64)])) });
+  return sealCheckpointBody(lead + OPTIMIZER_KEY + optimizer + '}', {}, lead.length);
 }
 
 export function writeCheckpointAtomic(file: string, c: Checkpoint): void {
@@ -175,6 +194,28 @@ function readSealedText(file: string, kind: string): string {
   return readInputText(file, { kind: 'data', what: kind });
 }
 
+/** The header line's checks: kind and format version. */
+function checkHeader(r: BodyReader, file: string, header: unknown, k: SealedKind): Json {
+  if (!isObject(header) || header.kiln !== k.kind) throw r.fail('', `no header line \`{"kiln": "${k.kind}", …}\``, 1);
+  if (header.version !== k.version) {
+    throw new KilnError(error('checkpoint', `${k.kind} \`${file}\` is format version ${show(header.version)}; this Kiln reads version ${k.version}`, { file, line: 1, col: 1 },
+      k.versionHint));
+  }
+  return header;
+}
+
+const MISMATCH = 'checksum mismatch (the file is truncated or was edited)';
+
+function parseBody(r: BodyReader, body: string): Json {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch (e) {
+    throw r.fail('the body', `is not JSON: ${(e as Error).message}`);
+  }
+  return r.object(doc, 'the body');
+}
+
 /** Read a sealed file, check its header and checksum, and parse its body as a JSON object. */
 export function openSealed(file: string, k: SealedKind): { r: BodyReader; body: Json } {
   const text = readSealedText(file, k.kind);
@@ -186,30 +227,63 @@ export function openSealed(file: string, k: SealedKind): { r: BodyReader; body: 
   } catch {
     header = undefined;
   }
-  if (!isObject(header) || header.kiln !== k.kind) throw r.fail('', `no header line \`{"kiln": "${k.kind}", …}\``, 1);
-  if (header.version !== k.version) {
-    throw new KilnError(error('checkpoint', `${k.kind} \`${file}\` is format version ${show(header.version)}; this Kiln reads version ${k.version}`, { file, line: 1, col: 1 },
-      k.versionHint));
-  }
+  header = checkHeader(r, file, header, k);
   if (nl < 0) throw r.fail('the body', 'is missing (the file is truncated)', 1);
   const body = text.slice(nl + 1).replace(/\n$/, '');
-  if (typeof header.sha256 !== 'string' || createHash('sha256').update(body).digest('hex') !== header.sha256) throw r.fail('', 'checksum mismatch (the file is truncated or was edited)', 1);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(body);
-  } catch (e) {
-    throw r.fail('the body', `is not JSON: ${(e as Error).message}`);
-  }
-  return { r, body: r.object(doc, 'the body') };
+  if (createHash('sha256').update(body).digest('hex') !== (header as Json).sha256) throw r.fail('', MISMATCH, 1);
+  return { r, body: parseBody(r, body) };
 }
 
-export function readCheckpoint(file: string): Checkpoint {
-  const { r, body: d } = openSealed(file, CHECKPOINT_KIND);
+/**
+ * A checkpoint's weights section alone (everything before the optimizer), checked against its own
+ * hash in the header; the optimizer's bytes are never read. Undefined when the file's header seals
+ * no such section (written before it existed, or not a well-formed checkpoint header): the caller
+ * then reads the whole file, which also says what is wrong with a bad one.
+ */
+function openWeightsSection(file: string): { r: BodyReader; body: Json } | undefined {
+  let header: unknown;
+  const line = headerLine(file);
+  try {
+    header = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(header) || header.kiln !== CHECKPOINT_KIND.kind || header.version !== CHECKPOINT_VERSION || !isObject(header.weights)) return undefined;
+  const { bytes, sha256 } = header.weights;
+  if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 2 || typeof sha256 !== 'string') return undefined;
+  const r = new BodyReader(file);
+  const start = Buffer.byteLength(line) + 1;
+  const data = readInputRange(file, start, bytes + OPTIMIZER_KEY.length, { kind: 'data', what: 'checkpoint' });
+  const lead = data.subarray(0, bytes);
+  if (lead.length < bytes || createHash('sha256').update(lead).digest('hex') !== sha256
+    || data.subarray(bytes).toString('latin1') !== OPTIMIZER_KEY) throw r.fail('the weights section', MISMATCH, 1);
+  return { r, body: parseBody(r, lead.toString('utf8') + '}') };
+}
+
+export interface ReadCheckpointOptions {
+  /**
+   * Inference only: read and check the weights section (parameters, scales, precisions, preprocessing,
+   * `extra`) against its own SHA-256, and leave the optimizer's moments unread and unchecked; the
+   * result's optimizer is then empty, as an export's. Training (resume) reads the whole file.
+   */
+  weightsOnly?: boolean;
+}
+
+export function readCheckpoint(file: string, o: ReadCheckpointOptions = {}): Checkpoint {
+  const section = o.weightsOnly ? openWeightsSection(file) : undefined;
+  const { r, body: d } = section ?? openSealed(file, CHECKPOINT_KIND);
   if (typeof d.network !== 'string' || d.network === '') throw r.fail('`network`', `must be the network's name, not ${show(d.network)}`);
   const extra = d.extra === undefined ? {} : r.object(d.extra, '`extra`');
   const params = new Map<string, Float32Array>();
   for (const [k, v] of Object.entries(r.object(d.params, '`params`'))) params.set(r.key(k, 'params'), r.tensor(v, `params[${JSON.stringify(k)}]`));
-  const opt = r.object(d.optimizer, '`optimizer`');
+  const optimizer = section ? { step: 0, slots: new Map<string, Float32Array[]>() } : readOptimizer(r, d.optimizer, params);
+  checkExtra(r, extra, params);
+  return { network: d.network, epoch: r.count(d.epoch, '`epoch`'), seed: r.count(d.seed, '`seed`'), extra, preprocess: checkPreprocess(r, d.preprocess), precision: readPrecisionMap(d.precision, (at, why) => r.fail(at, why)), params, optimizer };
+}
+
+/** The optimizer's step and moment slots, each slot as long as its parameter. */
+function readOptimizer(r: BodyReader, v: unknown, params: Map<string, Float32Array>): Checkpoint['optimizer'] {
+  const opt = r.object(v, '`optimizer`');
   const slots = new Map<string, Float32Array[]>();
   for (const [k, v] of Object.entries(r.object(opt.slots, '`optimizer.slots`'))) {
     const at = `optimizer.slots[${JSON.stringify(k)}]`;
@@ -218,8 +292,7 @@ export function readCheckpoint(file: string): Checkpoint {
     if (!Array.isArray(v) || v.length === 0) throw r.fail(at, `must be a non-empty array of tensors, not ${show(v)}`);
     slots.set(k, v.map((t, i) => r.tensor(t, `${at}[${i}]`, p.length)));
   }
-  checkExtra(r, extra, params);
-  return { network: d.network, epoch: r.count(d.epoch, '`epoch`'), seed: r.count(d.seed, '`seed`'), extra, preprocess: checkPreprocess(r, d.preprocess), precision: readPrecisionMap(d.precision, (at, why) => r.fail(at, why)), params, optimizer: { step: r.count(opt.step, '`optimizer.step`'), slots } };
+  return { step: r.count(opt.step, '`optimizer.step`'), slots };
 }
 
 /** Absent is an old checkpoint (run warns and uses samples as given); present but unreadable is damage. */

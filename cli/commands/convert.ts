@@ -73,7 +73,7 @@ export function runConvert(a: ConvertArgs, io: CommandIo): number {
   const p = prepare(a.source, { overrides: a.overrides });
   if (p.warnings.length) io.warn(p.warnings);
   const weights = initParams(p.module, 0);
-  const { checkpoint } = loadCheckpointInto(a.checkpoint, p.module, weights);
+  const { checkpoint } = loadCheckpointInto(a.checkpoint, p.module, weights, { weightsOnly: true });
   if (checkpoint.precision) throw new KilnError(error('convert', `\`${a.checkpoint}\` is a quantized checkpoint (or an export)`, undefined, 'convert the f32 training checkpoint it was made from'));
   if (!p.config && !split) throw usage(`${a.source} has no train block for \`${p.module.name}\`, so give the calibration data with --calibrate (e.g. mnist:train)`);
   const data = p.config ? loadData(p.config.data.name, p.config.data.args) : undefined;

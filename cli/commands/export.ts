@@ -26,7 +26,7 @@ export function runExport(a: ExportArgs, io: CommandIo): number {
   const p = prepare(a.source, { overrides: a.overrides });
   if (p.warnings.length) io.warn(p.warnings);
   const weights = initParams(p.module, 0);
-  const { checkpoint, module } = loadCheckpointInto(a.checkpoint, p.module, weights);
+  const { checkpoint, module } = loadCheckpointInto(a.checkpoint, p.module, weights, { weightsOnly: true });
   const bytes = writeExportAtomic(a.out, module, weights, checkpoint.preprocess);
   const ckptBytes = statSync(a.checkpoint).size;
   if (a.json) io.out(JSON.stringify({ network: module.name, out: a.out, bytes, checkpoint_bytes: ckptBytes }) + '\n');

@@ -102,7 +102,7 @@ export function measureOn(m: Module, source: string, data: string, checkpoint: s
   const weights = initParams(m, 0);
   // A quantized checkpoint brings its layers' precisions: measure the network it describes.
   let measured = m;
-  if (checkpoint) measured = loadCheckpointInto(checkpoint, m, weights).module;
+  if (checkpoint) measured = loadCheckpointInto(checkpoint, m, weights, { weightsOnly: true }).module;
   else io.warn([warning('activity', 'measuring activity with untrained (initialized) weights: firing rates and zeros of an untrained network are not representative', undefined, 'give --checkpoint PATH (written by kiln train) for the activity of the trained network')]);
   return measureActivity(measured, weights, ds, samples, (done, total) => progress?.(`measuring activity: ${done}/${total} samples`));
 }

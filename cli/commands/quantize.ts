@@ -71,7 +71,7 @@ export function runQuantize(a: QuantizeArgs, io: CommandIo): number {
   const p = prepare(a.source, { overrides: a.overrides });
   if (p.warnings.length) io.warn(p.warnings);
   const weights = initParams(p.module, 0);
-  const { checkpoint } = loadCheckpointInto(a.checkpoint, p.module, weights);
+  const { checkpoint } = loadCheckpointInto(a.checkpoint, p.module, weights, { weightsOnly: true });
   if (checkpoint.precision) {
     throw new KilnError(error('quantize', `\`${a.checkpoint}\` is already quantized (or an export)`, undefined, 'quantize the f32 training checkpoint it was made from'));
   }

@@ -66,7 +66,7 @@ export function runRun(a: RunArgs, io: CommandIo): number {
   timing?.mark('data', mnistLoadNote() || undefined);
   const weights = emptyParams(p.module);
   // A quantized checkpoint or an export brings its layers' precisions and static scales.
-  const { checkpoint, module } = loadCheckpointInto(a.checkpoint, p.module, weights);
+  const { checkpoint, module } = loadCheckpointInto(a.checkpoint, p.module, weights, { weightsOnly: true });
   // A data set split is already preprocessed as in training; raw samples from a file are not.
   if (!split) {
     if (checkpoint.preprocess) applyPreprocess(checkpoint.preprocess, data.x, data.sampleShape[0]!, a.input);

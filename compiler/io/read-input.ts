@@ -6,7 +6,7 @@
  * blocking, checked by its descriptor (no gap between the check and the read for another process
  * to swap the file), refused unless it is a regular file under the cap, and only then read.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { error, KilnError } from '../lang/diagnostics.ts';
 import { stripBom } from './text.ts';
 
@@ -91,4 +91,17 @@ export function readInputText(file: string, o: ReadOptions = {}): string {
 /** A file's bytes, with the same checks. */
 export function readInputBytes(file: string, o: ReadOptions = {}): Uint8Array {
   return readChecked(file, o, (fd) => readFileSync(fd));
+}
+
+/**
+ * Up to `length` bytes of a file from byte `start` (fewer when the file ends first), with the same
+ * checks: a reader that needs one section of a large file need not read the rest.
+ */
+export function readInputRange(file: string, start: number, length: number, o: ReadOptions = {}): Buffer {
+  return readChecked(file, o, (fd) => {
+    const out = Buffer.alloc(length);
+    let got = 0;
+    for (let n: number; got < length && (n = readSync(fd, out, got, length - got, start + got)) > 0;) got += n;
+    return out.subarray(0, got);
+  });
 }

@@ -28,6 +28,15 @@ const DENOMINATORS = [1, 100, 255, 256, 1000, 10000];
 /** Beyond 16 planes the bit-planes cost more than the fp32 product they replace many times over. */
 export const MAX_PLANES = 16;
 
+/**
+ * q = round(v·d) when v is exactly q/d with 0 ≤ q < limit, −1 otherwise: the one test of "on the
+ * grid" that finding the levels, the bit-plane packing and the integer GEMM's conversion share.
+ */
+export function gridInteger(v: number, d: number, limit = Infinity): number {
+  const q = Math.round(v * d);
+  return q < 0 || q >= limit || Math.fround(q / d) !== v ? -1 : q;
+}
+
 /** The exact form q/d of every value in `x` with the smallest d that fits, or undefined when none of DENOMINATORS does. */
 export function inputLevels(x: ArrayLike<number>, maxBits = MAX_PLANES): InputLevels | undefined {
   for (const d of DENOMINATORS) {
@@ -35,8 +44,8 @@ export function inputLevels(x: ArrayLike<number>, maxBits = MAX_PLANES): InputLe
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
       if (v === 0) continue;
-      const q = Math.round(v * d);
-      if (q < 0 || Math.fround(q / d) !== v) { ok = false; break; }
+      const q = gridInteger(v, d);
+      if (q < 0) { ok = false; break; }
       if (q > max) max = q;
     }
     if (!ok) continue;
@@ -65,8 +74,8 @@ export function packBitPlanes(x: ArrayLike<number>, m: number, k: number, lv: In
       const v = x[r * k + t]!;
       // Zeros (most of a digit's pixels) have no bits to set.
       if (v === 0) continue;
-      let q = Math.round(v * d);
-      if (q < 0 || q >= limit || Math.fround(q / d) !== v) return undefined;
+      let q = gridInteger(v, d, limit);
+      if (q < 0) return undefined;
       sum += q;
       const at = base + (t >> 5), bit = 1 << (t & 31);
       for (let p = 0; q !== 0; p++, q >>>= 1) if (q & 1) planes[at + p * stride]! |= bit;

@@ -1,7 +1,7 @@
 /**
  * `kiln run --timing`: where the time went, phase by phase, on stderr (stdout unchanged), with the
- * lowering's decision for each layer: bit-planes for a binary first layer on MNIST's pixels (every
- * value q/1000), the fp32 GEMM for inputs on no grid.
+ * lowering's decision for each layer: the exact integer fp32 GEMM for a binary first layer on
+ * MNIST's pixels (every value q/1000, 784·1023 < 2^24), the plain fp32 GEMM for inputs on no grid.
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -33,7 +33,7 @@ describe('kiln run --timing', () => {
     expect(plain.err).toBe('');
     const phases = [...timed.err.matchAll(/^ {2}(\S+) +\d+ +\d+/gm)].map((m) => m[1]);
     expect(phases).toEqual(['start-up', 'compile', 'data', 'checkpoint', 'lowering', 'inference', 'output', 'total']);
-    expect(timed.err).toMatch(/lowering .*h\.dense: bit-planes 64×784: 10 AND-popcounts on inputs q\/1000, q < 2\^10/);
+    expect(timed.err).toMatch(/lowering .*h\.dense: integer fp32 GEMM 64×784, exact as 784·\(2\^10 − 1\) < 2\^24, on inputs q\/1000, q < 2\^10/);
     expect(timed.err).toMatch(/y\.dense: xnor-popcount 10×64/);
     expect(timed.err).toMatch(/inference .*200 rows in batches of 50/);
   });

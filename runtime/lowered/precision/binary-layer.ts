@@ -4,16 +4,19 @@
  * When the layer's input is itself ±1 (it comes from `sign`), the input rows are packed too and
  * the products are XNOR-popcounts, Σ a·b = k − 2·popcount(a XOR b) (kernels/binary.ts). A real
  * input whose values were shown to be q/d for whole q of a few bits (pixels: `levels`, found by
- * kiln run on its data) is split into bit-planes, each an AND-popcount (kernels/bitplane.ts, the
- * BNN paper's first layer), exact in integers; a batch whose values are not so, or a real input
- * with no such levels, meets the ±1 weights in Kiln's fp32 GEMM, the product the interpreter
- * computes for the same layer (signed sums gathered in JS ran at a tenth of its speed). A binary layer followed by batchnorm →
+ * kiln run on its data) is summed exactly in integers, by the faster of two exact paths
+ * (firstLayerPath): the fp32 GEMM on the integers q (kernels/grid-gemm.ts) while no sum can pass
+ * 2^24, or bit-planes, each an AND-popcount (kernels/bitplane.ts, the BNN paper's first layer),
+ * when there are few planes or the sums could pass 2^24. A batch whose values are not on the grid,
+ * or a real input with no such levels, meets the ±1 weights in Kiln's fp32 GEMM, the product the
+ * interpreter computes for the same layer (signed sums gathered in JS ran at a tenth of its speed). A binary layer followed by batchnorm →
  * sign folds both into one integer threshold per channel, so the hidden layers never leave
  * integers (binaryThresholds).
  */
 import type { Tensor } from '../../tensor.ts';
 import { packSignBits, xnorGemmSigns, type PackedBits } from '../../kernels/binary.ts';
 import { bitPlaneGemm, type InputLevels, packBitPlanes } from '../../kernels/bitplane.ts';
+import { fitsFp32Exactly, gridGemm, gridIntegers } from '../../kernels/grid-gemm.ts';
 import { dense } from '../../kernels/dense.ts';
 import type { IntegerLayer, LayerCounts } from './types.ts';
 
@@ -26,16 +29,34 @@ export interface BinaryLayer extends IntegerLayer {
    */
   accumulate(m: number, A: Float32Array, counts: LayerCounts): ArrayLike<number>;
   xnor: boolean;
-  /** The input's integer form when the layer sums it by bit-planes. */
+  /** The input's integer form when the layer sums it exactly (by bit-planes or the integer fp32 GEMM). */
   levels?: InputLevels;
+  /** How a grid input is summed, when it is. */
+  path?: GridPath;
+}
+
+export type GridPath = 'bit-planes' | 'integer fp32 GEMM';
+
+/**
+ * Up to this many planes the bit-planes beat the integer fp32 GEMM, packing included
+ * (bench/first-layer.ts on binary_mlp's first layer, 100 digits × 784 → 1024, three runs under
+ * load: 4 planes 1.02–1.76×, 5 and 6 planes 1.2–1.4× in one run, 8 planes 0.58–0.94×, 10 planes
+ * 0.47–0.89×; docs/kernels.md).
+ */
+export const FASTER_PLANES = 4;
+
+/** The faster exact path for k inputs on the grid `lv`: few planes, or sums fp32 could round, take the bit-planes. */
+export function firstLayerPath(k: number, lv: InputLevels): GridPath {
+  return lv.bits <= FASTER_PLANES || !fitsFp32Exactly(k, lv) ? 'bit-planes' : 'integer fp32 GEMM';
 }
 
 export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSign: boolean, levels?: InputLevels): BinaryLayer {
   const n = weight.shape[0]!, k = weight.data.length / n;
   const packed = packSignBits(weight.data, n, k);
   const planesOf = inputIsSign ? undefined : levels;
-  // As training binarizes them: w ≥ 0 → +1. Made on first use: a bit-plane layer needs them only
-  // for a batch that is not whole numbers, and mapping millions of weights showed in the profile.
+  const path = planesOf && firstLayerPath(k, planesOf);
+  // As training binarizes them: w ≥ 0 → +1. Made on first use: an XNOR or bit-plane layer needs
+  // them only for a batch off its grid, and mapping millions of weights showed in the profile.
   let signs: Tensor | undefined;
   const signTensor = (): Tensor => {
     if (!signs) {
@@ -50,10 +71,18 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
       counts.macs += m * n * k;
       return xnorGemmSigns(A, m, k, packed);
     }
-    const planes = packBitPlanes(A, m, k, planesOf);
-    if (planes) {
-      counts.macs += m * n * k;
-      return bitPlaneGemm(planes, packed);
+    if (path === 'bit-planes') {
+      const planes = packBitPlanes(A, m, k, planesOf);
+      if (planes) {
+        counts.macs += m * n * k;
+        return bitPlaneGemm(planes, packed);
+      }
+    } else {
+      const q = gridIntegers(A, m * k, planesOf);
+      if (q) {
+        counts.macs += m * n * k;
+        return gridGemm(q, m, k, signTensor(), planesOf);
+      }
     }
     const y = floatGemm(m, A, counts, false);
     for (let i = 0; i < y.length; i++) y[i]! *= planesOf.denominator;
@@ -70,9 +99,9 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
     return dense({ shape: [m, k], data: A }, signTensor(), withBias ? bias : undefined).data;
   };
   return {
-    precision: 'binary', packed, accumulate, xnor: inputIsSign, levels: planesOf,
+    precision: 'binary', packed, accumulate, xnor: inputIsSign, levels: planesOf, path,
     why: inputIsSign ? `xnor-popcount ${n}×${k} on packed ±1 inputs`
-      : planesOf ? `bit-planes ${n}×${k}: ${planesOf.bits} AND-popcounts on inputs q/${planesOf.denominator}, q < 2^${planesOf.bits} (fp32 GEMM for a batch that is not)`
+      : planesOf ? `${path === 'bit-planes' ? `bit-planes ${n}×${k}: ${planesOf.bits} AND-popcounts` : `integer fp32 GEMM ${n}×${k}, exact as ${k}·(2^${planesOf.bits} − 1) < 2^24,`} on inputs q/${planesOf.denominator}, q < 2^${planesOf.bits} (fp32 GEMM for a batch that is not)`
         : `fp32 GEMM ${n}×${k} (real input, ±1 weights)`,
     weightBytes: packed.bits.byteLength + (bias ? 4 * n : 0),
     gemm(m, A, counts) {

@@ -9,19 +9,9 @@ import { bitPlaneGemm, inputLevels, packBitPlanes } from '../../../runtime/kerne
 import { packSignBits } from '../../../runtime/kernels/binary.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
+import { signedSums as reference } from '../../helpers/grid-reference.ts';
 
 afterEach(() => setKernelBackend(undefined));
-
-/** Σ_t q_it·w_jt in doubles: exact, since every partial sum stays far below 2^53. */
-function reference(q: ArrayLike<number>, w: ArrayLike<number>, m: number, n: number, k: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let t = 0; t < k; t++) s += q[i * k + t]! * (w[j * k + t]! >= 0 ? 1 : -1);
-    out.push(s);
-  }
-  return out;
-}
 
 function randomCase(seed: number, m: number, n: number, k: number, bits: number, zeros: number) {
   const rand = mulberry32(seed);

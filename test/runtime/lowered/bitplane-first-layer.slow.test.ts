@@ -1,9 +1,11 @@
 /**
- * binary_mlp's first layer by bit-planes (the BNN paper's first layer, kernels/bitplane.ts) on a
- * trained checkpoint: the `mnist` package's pixels are three-decimal fractions, so every value is
- * q/1000 with q < 2^10 and the layer's sums are exact integers; they equal a plain integer
- * reference, and the network predicts what the fp32 first layer predicts on the 2,000 test digits
- * except where rounding decides (measured: 2,000 of 2,000 agree, docs/benchmarks.md).
+ * binary_mlp's exact first layer on a trained checkpoint: the `mnist` package's pixels are
+ * three-decimal fractions, so every value is q/1000 with q < 2^10 and the layer's sums are exact
+ * integers, here by the fp32 GEMM on q (784 · 1023 < 2^24; kernels/grid-gemm.ts), which the lowering
+ * prefers to 10 bit-planes (kernels/bitplane.ts; the same integers, test/runtime/kernels/grid-gemm.test.ts).
+ * They equal a plain integer reference, and the network predicts what the fp32 first layer predicts
+ * on the 2,000 test digits except where rounding decides (measured: 2,000 of 2,000 agree,
+ * docs/benchmarks.md).
  */
 import { describe, expect, it } from 'vitest';
 import { loadData } from '../../../runtime/data/index.ts';
@@ -13,7 +15,7 @@ import { inputLevels } from '../../../runtime/kernels/bitplane.ts';
 import { newCounts } from '../../../runtime/lowered/precision/types.ts';
 import { example, MINUTES } from '../train/helpers.ts';
 
-describe('binary first layer by bit-planes', () => {
+describe('binary first layer on grid inputs', () => {
   it('is exact in integers and agrees with the fp32 first layer on ≥ 99.9 % of the 2,000 test digits', () => {
     const s = example('binary_mlp', { hidden: 256 });
     const data = loadData('mnist', { train: 1024, test: 2000 });
@@ -23,7 +25,7 @@ describe('binary first layer by bit-planes', () => {
     const planes = integerExecution(s.module, weights, new Map(), undefined, { inputLevels: levels });
     const float = integerExecution(s.module, weights, new Map(), undefined);
     const first = 'h1.dense';
-    expect(planes.program.layers.get(first)!.why).toMatch(/^bit-planes 256×784: 10 AND-popcounts on inputs q\/1000/);
+    expect(planes.program.layers.get(first)!.why).toMatch(/^integer fp32 GEMM 256×784, exact as 784·\(2\^10 − 1\) < 2\^24, on inputs q\/1000/);
     expect(float.program.layers.get(first)!.why).toMatch(/^fp32 GEMM/);
     // With exact integer sums the first layer's batchnorm → sign folds into thresholds, as the hidden layers' do.
     expect(planes.program.folded.size).toBe(3);
