@@ -1,0 +1,132 @@
+/**
+ * Maximum flow by Dinic's algorithm (BFS levels, blocking flow by DFS with per-node edge
+ * pointers) on a network built edge by edge, and the two extreme minimum cuts it leaves: the
+ * nodes the source still reaches in the residual network, and the complement of those that
+ * still reach the sink. Flow refinement picks whichever of the two balances its parts better.
+ */
+
+export class FlowNetwork {
+  private head: Int32Array;
+  private next: Int32Array = new Int32Array(64);
+  private to: Int32Array = new Int32Array(64);
+  private cap: Float64Array = new Float64Array(64);
+  private m = 0;
+
+  constructor(readonly n: number) {
+    this.head = new Int32Array(n).fill(-1);
+  }
+
+  /** Adds u → v with capacity c (and its residual twin v → u with 0); edge ids pair as 2i, 2i + 1. */
+  addEdge(u: number, v: number, c: number): void {
+    if (this.m + 2 > this.to.length) {
+      const grow = <T extends Int32Array | Float64Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.next = grow(this.next);
+      this.to = grow(this.to);
+      this.cap = grow(this.cap);
+    }
+    for (const [a, b, w] of [[u, v, c], [v, u, 0]] as const) {
+      this.to[this.m] = b;
+      this.cap[this.m] = w;
+      this.next[this.m] = this.head[a]!;
+      this.head[a] = this.m++;
+    }
+  }
+
+  /** Pushes the maximum flow from s to t; returns its value (Infinity when an uncuttable path joins them). */
+  maxFlow(s: number, t: number): number {
+    const { n, head, next, to, cap } = this;
+    const level = new Int32Array(n);
+    const it = new Int32Array(n);
+    const queue = new Int32Array(n);
+    let total = 0;
+    const bfs = (): boolean => {
+      level.fill(-1);
+      level[s] = 0;
+      let qh = 0;
+      let qt = 0;
+      queue[qt++] = s;
+      while (qh < qt) {
+        const u = queue[qh++]!;
+        for (let e = head[u]!; e >= 0; e = next[e]!) {
+          if (cap[e]! > 0 && level[to[e]!]! < 0) {
+            level[to[e]!] = level[u]! + 1;
+            queue[qt++] = to[e]!;
+          }
+        }
+      }
+      return level[t]! >= 0;
+    };
+    // Iterative DFS: the corridors of large parts give paths longer than the JS stack allows.
+    const stack = new Int32Array(n);
+    const via = new Int32Array(n);
+    const blocking = (): number => {
+      let pushed = 0;
+      for (;;) {
+        let depth = 0;
+        stack[0] = s;
+        while (depth >= 0) {
+          const u = stack[depth]!;
+          if (u === t) break;
+          let e = it[u]!;
+          while (e >= 0 && !(cap[e]! > 0 && level[to[e]!] === level[u]! + 1)) e = next[e]!;
+          it[u] = e;
+          if (e < 0) {
+            level[u] = -1;
+            depth--;
+            if (depth >= 0) it[stack[depth]!] = next[it[stack[depth]!]!]!;
+            continue;
+          }
+          via[depth] = e;
+          stack[++depth] = to[e]!;
+        }
+        if (depth < 0) return pushed;
+        let f = Infinity;
+        for (let i = 0; i < depth; i++) f = Math.min(f, cap[via[i]!]!);
+        if (f === Infinity) return Infinity;
+        for (let i = 0; i < depth; i++) {
+          cap[via[i]!]! -= f;
+          cap[via[i]! ^ 1]! += f;
+        }
+        pushed += f;
+      }
+    };
+    while (bfs()) {
+      it.set(head);
+      const f = blocking();
+      if (f === Infinity) return Infinity;
+      total += f;
+    }
+    return total;
+  }
+
+  /** After maxFlow: 1 for the nodes on the source's side of the cut; `nearSource` picks the smallest such side, otherwise the largest. */
+  sourceSide(s: number, t: number, nearSource: boolean): Uint8Array {
+    const { n, head, next, to, cap } = this;
+    const seen = new Uint8Array(n);
+    const queue = new Int32Array(n);
+    const from = nearSource ? s : t;
+    seen[from] = 1;
+    let qh = 0;
+    let qt = 0;
+    queue[qt++] = from;
+    while (qh < qt) {
+      const u = queue[qh++]!;
+      for (let e = head[u]!; e >= 0; e = next[e]!) {
+        // From s: follow residual u → v; towards t: v reaches u when the residual v → u (the twin of e) has room.
+        const v = to[e]!;
+        const room = nearSource ? cap[e]! : cap[e ^ 1]!;
+        if (room > 0 && !seen[v]) {
+          seen[v] = 1;
+          queue[qt++] = v;
+        }
+      }
+    }
+    if (nearSource) return seen;
+    for (let i = 0; i < n; i++) seen[i] = seen[i] ? 0 : 1;
+    return seen;
+  }
+}
