@@ -99,8 +99,6 @@ function greedyGrow(h: EngineHypergraph, target0: Float64Array, limits: Float64A
 export interface BisectConfig {
   readonly tries: number;
   readonly fm: Fm2Config;
-  /** Stop once this many feasible tries have reached the best cut (0: run every try). */
-  readonly agree?: number;
 }
 
 /** Best of several grown-and-refined bisections; limits are 2 × d, target0 the ideal side-0 load. */
@@ -108,7 +106,6 @@ export function flatBisect(h: EngineHypergraph, limits: Float64Array, target0: F
   let best: Int32Array | null = null;
   let bestObj = Infinity;
   let bestFeasible = false;
-  let hits = 0;
   for (let t = 0; t < cfg.tries; t++) {
     const part = greedyGrow(h, target0, limits, rng);
     const st = new PartState(h, 2, limits, part);
@@ -119,9 +116,7 @@ export function flatBisect(h: EngineHypergraph, limits: Float64Array, target0: F
       best = part;
       bestObj = st.objective;
       bestFeasible = feasible;
-      hits = 1;
-    } else if (feasible && st.objective === bestObj) hits++;
-    if (cfg.agree && bestFeasible && hits >= cfg.agree) break;
+    }
   }
   return best ?? new Int32Array(h.nv);
 }
