@@ -6,6 +6,9 @@ import { PartState } from '../../../../targets/neuromorphic/partition/part-state
 import { fmRefine } from '../../../../targets/neuromorphic/partition/refine-fm.ts';
 import { flowRefine, type FlowConfig } from '../../../../targets/neuromorphic/partition/refine-flow.ts';
 import { labelPropagation } from '../../../../targets/neuromorphic/partition/refine-lp.ts';
+import { partitionHypergraph } from '../../../../targets/neuromorphic/partition/partitioner.ts';
+import { scorePartition } from '../../../../targets/neuromorphic/partition/score.ts';
+import { generateSnn } from '../../../../targets/neuromorphic/partition/snn-generator.ts';
 import { Rng } from '../../../../targets/neuromorphic/partition/rng.ts';
 import type { Hypergraph } from '../../../../targets/neuromorphic/partition/types.ts';
 
@@ -101,6 +104,15 @@ describe('flow refinement', () => {
       ),
       { numRuns: 150 },
     );
+  });
+  it("runs inside the multilevel partitioner with effort 'strong': parts within their limits, the objective the scorer's", () => {
+    const net = generateSnn({ name: 'small', layers: [{ kind: 'input', channels: 2, height: 16, width: 16 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 10 }] });
+    for (const k of [4, 8]) {
+      const r = partitionHypergraph(net.hypergraph, { k, seed: 3, effort: 'strong' });
+      const s = scorePartition({ hypergraph: net.hypergraph }, r.parts, { k });
+      expect(r.objective).toBeCloseTo(s.spikeMessages!, 6);
+      for (let p = 0; p < k; p++) expect(r.partLoads[p]!).toBeLessThanOrEqual(r.limits[p]!);
+    }
   });
 });
 
