@@ -6,28 +6,25 @@
  */
 
 export class FlowNetwork {
-  private head: Int32Array;
-  private next: Int32Array = new Int32Array(64);
-  private to: Int32Array = new Int32Array(64);
-  private cap: Float64Array = new Float64Array(64);
+  private readonly head: Int32Array;
+  private readonly next: Int32Array;
+  private readonly to: Int32Array;
+  private readonly cap: Float64Array;
   private m = 0;
 
-  constructor(readonly n: number) {
+  /** Room for `maxEdges` edges (each stored with its residual twin). */
+  constructor(
+    readonly n: number,
+    maxEdges: number,
+  ) {
     this.head = new Int32Array(n).fill(-1);
+    this.next = new Int32Array(2 * maxEdges);
+    this.to = new Int32Array(2 * maxEdges);
+    this.cap = new Float64Array(2 * maxEdges);
   }
 
   /** Adds u → v with capacity c (and its residual twin v → u with 0); edge ids pair as 2i, 2i + 1. */
   addEdge(u: number, v: number, c: number): void {
-    if (this.m + 2 > this.to.length) {
-      const grow = <T extends Int32Array | Float64Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.next = grow(this.next);
-      this.to = grow(this.to);
-      this.cap = grow(this.cap);
-    }
     for (const [a, b, w] of [[u, v, c], [v, u, 0]] as const) {
       this.to[this.m] = b;
       this.cap[this.m] = w;

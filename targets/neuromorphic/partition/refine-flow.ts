@@ -99,7 +99,9 @@ export function flowRefinePair(st: PartState, a: number, b: number, cfg: FlowCon
   const nets = new Set<number>();
   for (const v of region) for (let x = vptr[v]!; x < vptr[v + 1]!; x++) nets.add(vnets[x]!);
   const netList = [...nets].sort((x, y) => x - y);
-  const g = new FlowNetwork(2 + region.length + 2 * netList.length);
+  let maxEdges = 0;
+  for (const e of netList) maxEdges += 2 * (eptr[e + 1]! - eptr[e]!) + 3;
+  const g = new FlowNetwork(2 + region.length + 2 * netList.length, maxEdges);
   netList.forEach((e, i) => {
     const ein = 2 + region.length + 2 * i;
     const eout = ein + 1;

@@ -124,7 +124,7 @@ describe('max flow', () => {
         fc.array(fc.tuple(fc.nat(7), fc.nat(7), fc.integer({ min: 0, max: 9 })), { maxLength: 30 }),
         (n, edges) => {
           const es = edges.map(([u, v, c]) => [u % n, v % n, c] as const).filter(([u, v]) => u !== v);
-          const g = new FlowNetwork(n);
+          const g = new FlowNetwork(n, es.length);
           for (const [u, v, c] of es) g.addEdge(u, v, c);
           const flow = g.maxFlow(0, n - 1);
           let best = Infinity;
