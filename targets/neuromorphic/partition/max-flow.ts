@@ -38,23 +38,9 @@ export class FlowNetwork {
     const { n, head, next, to, cap } = this;
     const level = new Int32Array(n);
     const it = new Int32Array(n);
-    const queue = new Int32Array(n);
     let total = 0;
     const bfs = (): boolean => {
-      level.fill(-1);
-      level[s] = 0;
-      let qh = 0;
-      let qt = 0;
-      queue[qt++] = s;
-      while (qh < qt) {
-        const u = queue[qh++]!;
-        for (let e = head[u]!; e >= 0; e = next[e]!) {
-          if (cap[e]! > 0 && level[to[e]!]! < 0) {
-            level[to[e]!] = level[u]! + 1;
-            queue[qt++] = to[e]!;
-          }
-        }
-      }
+      this.distances(s, true, level);
       return level[t]! >= 0;
     };
     // Iterative DFS: the corridors of large parts give paths longer than the JS stack allows.
@@ -100,30 +86,37 @@ export class FlowNetwork {
     return total;
   }
 
-  /** After maxFlow: 1 for the nodes on the source's side of the cut; `nearSource` picks the smallest such side, otherwise the largest. */
-  sourceSide(s: number, t: number, nearSource: boolean): Uint8Array {
-    const { n, head, next, to, cap } = this;
-    const seen = new Uint8Array(n);
-    const queue = new Int32Array(n);
-    const from = nearSource ? s : t;
-    seen[from] = 1;
+  /**
+   * Residual BFS distances from `from` (−1: not reached) into `dist`: along edges with room when
+   * `forward`, otherwise against them (the nodes that reach `from`).
+   */
+  private distances(from: number, forward: boolean, dist: Int32Array): void {
+    const { head, next, to, cap } = this;
+    const queue = new Int32Array(this.n);
+    dist.fill(-1);
+    dist[from] = 0;
     let qh = 0;
     let qt = 0;
     queue[qt++] = from;
     while (qh < qt) {
       const u = queue[qh++]!;
       for (let e = head[u]!; e >= 0; e = next[e]!) {
-        // From s: follow residual u → v; towards t: v reaches u when the residual v → u (the twin of e) has room.
+        // Towards `from`, v reaches u when the residual v → u (the twin of e) has room.
         const v = to[e]!;
-        const room = nearSource ? cap[e]! : cap[e ^ 1]!;
-        if (room > 0 && !seen[v]) {
-          seen[v] = 1;
+        if ((forward ? cap[e]! : cap[e ^ 1]!) > 0 && dist[v]! < 0) {
+          dist[v] = dist[u]! + 1;
           queue[qt++] = v;
         }
       }
     }
-    if (nearSource) return seen;
-    for (let i = 0; i < n; i++) seen[i] = seen[i] ? 0 : 1;
-    return seen;
+  }
+
+  /** After maxFlow: 1 for the nodes on the source's side of the cut; `nearSource` picks the smallest such side, otherwise the largest. */
+  sourceSide(s: number, t: number, nearSource: boolean): Uint8Array {
+    const dist = new Int32Array(this.n);
+    this.distances(nearSource ? s : t, nearSource, dist);
+    const side = new Uint8Array(this.n);
+    for (let i = 0; i < this.n; i++) side[i] = (dist[i]! >= 0) === nearSource ? 1 : 0;
+    return side;
   }
 }
