@@ -141,10 +141,12 @@ export function flowRefinePair(st: PartState, a: number, b: number, cfg: FlowCon
     }
     if (spread < bestSpread) [best, bestSpread] = [side, spread];
   }
+  // A zero limit makes the spread NaN on both cuts: nothing to choose from.
+  if (!best) return 0;
   const moved: Array<[number, number]> = [];
   let gain = 0;
   region.forEach((v, i) => {
-    const to = best![2 + i] ? a : b;
+    const to = best[2 + i] ? a : b;
     if (to !== st.part[v]) {
       moved.push([v, st.part[v]!]);
       gain += st.move(v, to);
