@@ -32,6 +32,9 @@ function greedyGrow(h: EngineHypergraph, target0: Float64Array, limits: Float64A
     for (let i = eptr[e]!; i < eptr[e + 1]!; i++) gain[pins[i]!]! -= ewgt[e]!;
   }
   const heap = new IndexedMaxHeap(nv);
+  // Per net, its side-1 pins popped without room (out of the queue until a net of theirs is scanned).
+  const dropped = new Int32Array(ne);
+  const isDropped = new Uint8Array(nv);
   const reached = () => {
     for (let j = 0; j < d; j++) if (target0[j]! > 0 && load0[j]! >= target0[j]!) return true;
     return false;
@@ -51,7 +54,11 @@ function greedyGrow(h: EngineHypergraph, target0: Float64Array, limits: Float64A
       while (part[start] !== 1) start = (start + 1) % nv;
       v = start;
     }
-    if (!fits(v)) continue;
+    if (!fits(v)) {
+      isDropped[v] = 1;
+      for (let k = vptr[v]!; k < vptr[v + 1]!; k++) dropped[vnets[k]!]!++;
+      continue;
+    }
     part[v] = 0;
     moved++;
     for (let j = 0; j < d; j++) load0[j]! += w[v * d + j]!;
@@ -71,9 +78,18 @@ function greedyGrow(h: EngineHypergraph, target0: Float64Array, limits: Float64A
           }
         }
       }
+      // Otherwise no gain in this net changed and every side-1 pin is queued already, so
+      // re-keying them is a no-op: on spiking_cnn (nets of ~300 pins) this scan was a fifth of
+      // the partition's CPU time.
+      if (in0[e] !== 1 && in1[e] !== 1 && dropped[e] === 0) continue;
       for (let i = s; i < end; i++) {
         const u = pins[i]!;
-        if (part[u] === 1) heap.set(u, gain[u]!);
+        if (part[u] !== 1) continue;
+        if (isDropped[u]) {
+          isDropped[u] = 0;
+          for (let x = vptr[u]!; x < vptr[u + 1]!; x++) dropped[vnets[x]!]!--;
+        }
+        heap.set(u, gain[u]!);
       }
     }
   }

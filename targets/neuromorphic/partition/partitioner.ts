@@ -45,6 +45,10 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
     vcycles: graph || effort === 'fast' || large ? 0 : 3,
     vcycleContraction: 40,
     initialRuns: graph || effort === 'fast' || large ? 1 : 3,
+    // Flow refinement on the coarse levels took unet_spiking from 1.099× to 1.081× KaHyPar's
+    // messages at k = 8 (1.052× → 1.050× at k = 64) but nearly doubled the time there, and
+    // moved nothing on dvs-33k, k = 64 (docs/partitioning.md, "Flow refinement").
+    flow: effort === 'strong' && !graph ? { maxPairs: 16, rounds: 1, regionShare: 0.25, maxNetSize: 1000 } : undefined,
   };
   const rb: EngineConfig = { ...main, contraction: 80, bisect: { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 } };
   return { main, rb };
