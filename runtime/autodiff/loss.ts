@@ -51,6 +51,14 @@ export function countCorrect(out: Tensor, labels: ArrayLike<number>): number {
   return n;
 }
 
+/** log Σ exp over one row of `c` values at `o`, shifted by the row's maximum so no exp overflows. */
+function rowLogSumExp(data: ArrayLike<number>, o: number, c: number): number {
+  let m = -Infinity, s = 0;
+  for (let j = 0; j < c; j++) m = Math.max(m, data[o + j]!);
+  for (let j = 0; j < c; j++) s += Math.exp(data[o + j]! - m);
+  return m + Math.log(s);
+}
+
 /** −mean log softmax(z)[label] and its gradient w.r.t. z, row by row. */
 function softmaxCrossEntropy(z: Tensor, labels: ArrayLike<number>): { loss: number; grad: Tensor } {
   const c = z.shape[z.shape.length - 1]!;
@@ -59,11 +67,7 @@ function softmaxCrossEntropy(z: Tensor, labels: ArrayLike<number>): { loss: numb
   let loss = 0;
   for (let r = 0; r < rows; r++) {
     const o = r * c;
-    let m = -Infinity;
-    for (let j = 0; j < c; j++) m = Math.max(m, z.data[o + j]!);
-    let s = 0;
-    for (let j = 0; j < c; j++) s += Math.exp(z.data[o + j]! - m);
-    const lse = m + Math.log(s);
+    const lse = rowLogSumExp(z.data, o, c);
     const y = labels[r]!;
     loss += lse - z.data[o + y]!;
     for (let j = 0; j < c; j++) grad.data[o + j] = (Math.exp(z.data[o + j]! - lse) - (j === y ? 1 : 0)) / rows;
@@ -84,12 +88,7 @@ export function meanCrossEntropy(out: Float32Array, classes: number, labels: Arr
     const o = r * classes, v = out[o + labels[r]!]!;
     if (op === 'softmax') sum -= Math.log(Math.max(v, 1.4e-45));
     else if (op === 'log_softmax') sum -= v;
-    else {
-      let m = -Infinity, s = 0;
-      for (let j = 0; j < classes; j++) m = Math.max(m, out[o + j]!);
-      for (let j = 0; j < classes; j++) s += Math.exp(out[o + j]! - m);
-      sum += m + Math.log(s) - v;
-    }
+    else sum += rowLogSumExp(out, o, classes) - v;
   }
   return sum / rows;
 }
