@@ -11,14 +11,23 @@ import type { Module } from '../../compiler/ir/module.ts';
 import type { PrecisionMap } from '../../runtime/quantize/layer-precision.ts';
 import type { Weights } from '../../runtime/interpreter/types.ts';
 import type { Tensor } from '../../runtime/tensor.ts';
+import { precisionMap, type Variant } from './variants.ts';
+
+/** The batch norms that carry a binary layer's scale (a cache key names them: they change the result). */
+export const scaledBatchnorms = (m: Module, precisions: PrecisionMap): string[] =>
+  Object.values(m.nodes).filter((n) => n.op === 'batchnorm' && precisions[n.inputs[0]!]?.weights?.dtype === 'binary').map((n) => n.id);
+
+/** A cache key's part naming them, empty where none does (so other networks' entries stay valid). */
+export function scaledBnKey(s: { module: Module; ptq: boolean }, v: Variant): { scaledBn?: string[] } {
+  const ids = s.ptq ? scaledBatchnorms(s.module, precisionMap(s.module, v)) : [];
+  return ids.length ? { scaledBn: ids } : {};
+}
 
 export function scaleBinaryIntoBatchnorm(m: Module, weights: Weights, precisions: PrecisionMap): Weights {
   const out: Weights = { ...weights };
-  for (const bn of Object.values(m.nodes)) {
-    if (bn.op !== 'batchnorm') continue;
-    const src = bn.inputs[0]!;
-    const w = weights[src]?.weight, p = weights[bn.id];
-    if (precisions[src]?.weights?.dtype !== 'binary' || !w || !p?.running_mean || !p.running_var) continue;
+  for (const id of scaledBatchnorms(m, precisions)) {
+    const w = weights[m.nodes[id]!.inputs[0]!]?.weight, p = weights[id];
+    if (!w || !p?.running_mean || !p.running_var) continue;
     const channels = p.running_mean.data.length;
     const per = w.data.length / channels;
     const mean = Float32Array.from(p.running_mean.data), variance = Float32Array.from(p.running_var.data);
@@ -30,7 +39,7 @@ export function scaleBinaryIntoBatchnorm(m: Module, weights: Weights, precisions
       mean[c] = mean[c]! / alpha;
       variance[c] = variance[c]! / (alpha * alpha);
     }
-    out[bn.id] = { ...p, running_mean: tensor(p.running_mean, mean), running_var: tensor(p.running_var, variance) };
+    out[id] = { ...p, running_mean: tensor(p.running_mean, mean), running_var: tensor(p.running_var, variance) };
   }
   return out;
 }

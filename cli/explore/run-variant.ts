@@ -13,7 +13,7 @@ import type { Weights } from '../../runtime/interpreter/types.ts';
 import { OUT_SCALE, withPrecisions } from '../../runtime/quantize/layer-precision.ts';
 import { quantizeNetwork } from '../../runtime/quantize/ptq.ts';
 import { evaluate, train, type TrainConfig } from '../../runtime/train.ts';
-import { scaleBinaryIntoBatchnorm } from './binary-bn.ts';
+import { scaleBinaryIntoBatchnorm, scaledBnKey } from './binary-bn.ts';
 import { type ExploreCache, keyOf } from './cache.ts';
 import { convertVariant, type SpikingOutcome, spikingKey } from './spiking.ts';
 import { layerPrecision, precisionMap, type Variant, variantModule } from './variants.ts';
@@ -47,8 +47,9 @@ export interface VariantOutcome extends VariantResult {
 const PTQ_CALIBRATION_SAMPLES = 256;
 
 // Keyed by the layer attributes a variant sets, not its label, so a changed meaning of a label misses.
-// `ptq` names the method: 2 calibrates each integer width on its own (1 calibrated all at the widest); 3 moves a binary layer's scale into its batch norm.
-export const resultKey = (s: ExploreSetup, v: Variant): string => keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq ? 3 : false });
+// `ptq` names the method: 2 calibrates each integer width on its own (1 calibrated all at the widest);
+// `scaledBn` the batch norms that carry a binary layer's scale (binary-bn.ts), absent where none does.
+export const resultKey = (s: ExploreSetup, v: Variant): string => keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq ? 2 : false, ...scaledBnKey(s, v) });
 
 export function runVariant(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epochs: number) => void): VariantOutcome {
   const key = resultKey(s, v);
