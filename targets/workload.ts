@@ -173,11 +173,15 @@ function thresholdBatchnorms(m: Module): Set<string> {
   return out;
 }
 
-/** Work of every compute node of a typed module, in order. Inputs and pure reshapes are free. */
-export function moduleWork(m: Module): LayerWork[] {
+/**
+ * Work of every compute node of a typed module, in order. Inputs and pure reshapes are free.
+ * `training`: a training step keeps batch norm and sign apart (its backward pass reads both), so
+ * nothing folds into a threshold.
+ */
+export function moduleWork(m: Module, opts: { training?: boolean } = {}): LayerWork[] {
   const out: LayerWork[] = [];
   const runs = runsPerInference(m);
-  const thresholded = thresholdBatchnorms(m);
+  const thresholded = opts.training ? new Set<string>() : thresholdBatchnorms(m);
   for (const node of Object.values(m.nodes)) {
     if (node.op === 'input') continue;
     const times = runs.get(node.id)!;

@@ -26,6 +26,13 @@ describe('batch norm priced as inference runs it', () => {
     expect(byId('h').work.kind).toBe('free');
   });
 
+  it('a training step folds nothing: its backward pass reads batch norm and sign apart', () => {
+    const train = moduleWork(compile('t.kiln:bn', { readFile: memoryFiles({ 't.kiln': SOURCE }) }).module, { training: true });
+    const w = (id: string) => train.find((l) => l.node.id === id)!.work;
+    expect(w('h.batchnorm')).toEqual({ kind: 'vector', ops: 2 * 4 * 16 });
+    expect(w('h')).toEqual({ kind: 'vector', ops: 4 * 16 });
+  });
+
   it('elsewhere: a per-channel scale and shift, 2 operations an element', () => {
     expect(ops('r.batchnorm')).toBe(2 * 4 * 8);
     expect(byId('r.batchnorm').notes!.join()).toMatch(/scale and shift/);
