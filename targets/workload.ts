@@ -155,10 +155,33 @@ function runsPerInference(m: Module): Map<string, number> {
   return runs;
 }
 
-/** Work of every compute node of a typed module, in order. Inputs and pure reshapes are free. */
-export function moduleWork(m: Module): LayerWork[] {
+/**
+ * Batch norms between a binary layer and a sign: sign(γ(x − μ)/σ + β) is x compared with one
+ * per-channel threshold (its direction the sign of γ), the fold the lowered program makes
+ * (runtime/lowered/precision binaryThresholds), so the pair costs one compare an element.
+ */
+function thresholdBatchnorms(m: Module): Set<string> {
+  const readers = new Map<string, string[]>();
+  for (const n of Object.values(m.nodes)) for (const i of n.inputs) readers.set(i, [...(readers.get(i) ?? []), n.id]);
+  const out = new Set<string>();
+  for (const n of Object.values(m.nodes)) {
+    const src = m.nodes[n.inputs[0] ?? ''];
+    const next = readers.get(n.id) ?? [];
+    if (n.op !== 'batchnorm' || !src || (src.attrs.weights as Precision | undefined)?.dtype !== 'binary' || next.length !== 1 || m.nodes[next[0]!]!.op !== 'sign') continue;
+    out.add(n.id);
+  }
+  return out;
+}
+
+/**
+ * Work of every compute node of a typed module, in order. Inputs and pure reshapes are free.
+ * `training`: a training step keeps batch norm and sign apart (its backward pass reads both), so
+ * nothing folds into a threshold.
+ */
+export function moduleWork(m: Module, opts: { training?: boolean } = {}): LayerWork[] {
   const out: LayerWork[] = [];
   const runs = runsPerInference(m);
+  const thresholded = opts.training ? new Set<string>() : thresholdBatchnorms(m);
   for (const node of Object.values(m.nodes)) {
     if (node.op === 'input') continue;
     const times = runs.get(node.id)!;
@@ -183,7 +206,19 @@ export function moduleWork(m: Module): LayerWork[] {
       out.push({ ...base, work: { kind: 'free', why: 'dropout is the identity at inference' }, macs: 0 });
       continue;
     }
+    if (node.op === 'sign' && thresholded.has(node.inputs[0]!)) {
+      out.push({ ...base, work: { kind: 'free', why: 'folded into the batch norm before it: its threshold compare is the sign' }, macs: 0 });
+      continue;
+    }
     const notes: string[] = [];
+    if (node.op === 'batchnorm') {
+      const folded = thresholded.has(node.id);
+      notes.push(folded
+        ? 'batch norm folded with the sign after it into one per-channel threshold compare an element (the binary layer\'s output is compared, not scaled)'
+        : 'batch norm at inference: a per-channel scale and shift (statistics folded into them), 2 operations an element');
+      out.push({ ...base, work: { kind: 'vector', ops: (folded ? numElements(node.type!.shape) : vectorOps(node, inputs)) * times }, macs: 0, notes });
+      continue;
+    }
     const g = gemmOf(node, inputs, m, notes);
     if (g) {
       g.repeat *= times;

@@ -14,7 +14,7 @@
  */
 import type { Module } from '../../compiler/ir/module.ts';
 import { moduleWork } from '../../targets/workload.ts';
-import { label, narrowness, type PrecisionChoice, type Variant, variantModule, weightLayers } from './variants.ts';
+import { label, multiplyingLayers, narrowness, type PrecisionChoice, type Variant, variantModule, weightLayers } from './variants.ts';
 
 export const bitOps = (m: Module): number => moduleWork(m).reduce((a, l) => a + l.macs * l.weightBits * l.inputBits, 0);
 
@@ -35,7 +35,7 @@ export function greedyMixes(m: Module, choices: readonly PrecisionChoice[], drop
   const n = ids.length;
   // Layers without multiply-accumulates (batchnorm) save no bit operations; they stay at the
   // widest choice, as binarized networks keep batch norm real.
-  const multiplies = new Set(moduleWork(m).filter((l) => l.macs > 0).map((l) => l.node.id));
+  const multiplies = multiplyingLayers(m);
   const searched = ids.flatMap((id, i) => (multiplies.has(id) ? [i] : []));
   const first = searched[0], last = searched.at(-1);
   const floor = endsFloor(order);

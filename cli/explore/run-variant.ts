@@ -13,6 +13,7 @@ import type { Weights } from '../../runtime/interpreter/types.ts';
 import { OUT_SCALE, withPrecisions } from '../../runtime/quantize/layer-precision.ts';
 import { quantizeNetwork } from '../../runtime/quantize/ptq.ts';
 import { evaluate, train, type TrainConfig } from '../../runtime/train.ts';
+import { scaleBinaryIntoBatchnorm, scaledBnKey } from './binary-bn.ts';
 import { type ExploreCache, keyOf } from './cache.ts';
 import { convertVariant, type SpikingOutcome, spikingKey } from './spiking.ts';
 import { layerPrecision, precisionMap, type Variant, variantModule } from './variants.ts';
@@ -46,8 +47,9 @@ export interface VariantOutcome extends VariantResult {
 const PTQ_CALIBRATION_SAMPLES = 256;
 
 // Keyed by the layer attributes a variant sets, not its label, so a changed meaning of a label misses.
-// `ptq` names the method: 2 calibrates each integer width on its own (1 calibrated all at the widest).
-export const resultKey = (s: ExploreSetup, v: Variant): string => keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq ? 2 : false });
+// `ptq` names the method: 2 calibrates each integer width on its own (1 calibrated all at the widest);
+// `scaledBn` the batch norms that carry a binary layer's scale (binary-bn.ts), absent where none does.
+export const resultKey = (s: ExploreSetup, v: Variant): string => keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq ? 2 : false, ...scaledBnKey(s, v) });
 
 export function runVariant(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epochs: number) => void): VariantOutcome {
   const key = resultKey(s, v);
@@ -91,14 +93,15 @@ export function trainCached(s: ExploreSetup, v: Variant, onEpoch?: (epoch: numbe
  * the run at its weight width and its output scale from the run at its output width. (One
  * calibration at the widest would hand an i8 layer i16's fine scale, and 127 of those steps
  * saturate almost every weight.) Binary and ternary layers read only the sign and magnitude of
- * the weights they are given; without an integer anywhere, the f32 weights run under the
- * variant's layer precisions.
+ * the weights they are given (a batch norm after a binary layer carries its scale, binary-bn.ts);
+ * without an integer anywhere, the f32 weights run under the variant's layer precisions.
  */
 function ptqAccuracy(s: ExploreSetup, v: Variant, module: Module, f32: Weights): number {
   const map = precisionMap(s.module, v);
+  const real = scaleBinaryIntoBatchnorm(s.module, f32, map);
   const isInt = (d: string | undefined): d is 'i8' | 'i16' => d === 'i8' || d === 'i16';
   const widths = [...new Set(Object.values(map).flatMap((p) => [p.weights?.dtype, p.activations?.dtype]).filter(isInt))];
-  if (widths.length === 0) return evaluate(module, f32, s.data.test).accuracy;
+  if (widths.length === 0) return evaluate(module, real, s.data.test).accuracy;
   const f32Module = variantModule(s.module, { ...v, layers: v.layers.map(() => 'f32') });
   const runs = new Map(widths.map((d) => {
     const lp = layerPrecision(d);
@@ -108,7 +111,9 @@ function ptqAccuracy(s: ExploreSetup, v: Variant, module: Module, f32: Weights):
   const weights: Weights = Object.fromEntries(Object.entries(widest.weights).map(([id, ps]) => [id, { ...ps }]));
   for (const [id, p] of Object.entries(map)) {
     const w = p.weights?.dtype, a = p.activations?.dtype;
+    // Real layers (batch norm always) keep the f32 run's parameters, not a calibration's quantized copy.
     if (isInt(w)) weights[id] = { ...runs.get(w)!.weights[id] };
+    else if (w === 'f32') weights[id] = { ...real[id] };
     const out = isInt(a) ? runs.get(a)!.weights[id]?.[OUT_SCALE] : undefined;
     if (out) weights[id]![OUT_SCALE] = out;
   }

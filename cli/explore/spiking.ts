@@ -23,6 +23,7 @@ import { calibrateScales } from '../../runtime/convert/thresholds.ts';
 import type { Weights } from '../../runtime/interpreter/types.ts';
 import type { Tensor } from '../../runtime/tensor.ts';
 import type { RateOptions } from '../../targets/neuromorphic/rates.ts';
+import { scaleBinaryIntoBatchnorm, scaledBnKey } from './binary-bn.ts';
 import { keyOf } from './cache.ts';
 import type { Split } from '../../runtime/data/index.ts';
 import { precisionMap, type Variant, variantModule } from './variants.ts';
@@ -51,7 +52,7 @@ export const isSpiking = (m: Module): boolean => Object.values(m.nodes).some((n)
 export const convertedLabel = (label: string, timesteps: number): string => `${label} → SNN T=${timesteps}`;
 
 export const spikingKey = (s: ConvertSetup, v: Variant, timesteps: number): string =>
-  keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq, snn: { method: 2, timesteps, normalization: NORMALIZATION, calibration: CALIBRATION_SAMPLES, rates: RATE_SAMPLES } });
+  keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq, snn: { method: 2, timesteps, normalization: NORMALIZATION, calibration: CALIBRATION_SAMPLES, rates: RATE_SAMPLES }, ...scaledBnKey(s, v) });
 
 /** The file name the generated text compiles as (diagnostics would name it; it never reaches the disk). */
 export const snnFile = (m: Module): string => `${m.name}_snn.kiln`;
@@ -74,7 +75,7 @@ export function spikingNetwork(s: ConvertSetup, v: Variant, weights: Weights, ti
   try {
     // The chip holds the variant's weights: quantize them first, so batch norm folds into, and the
     // thresholds are calibrated on, the values the variant computes with.
-    ann = prepareAnn(f32, heldWeights(f32, weights, precisions), 'spike');
+    ann = prepareAnn(f32, heldWeights(f32, s.ptq ? scaleBinaryIntoBatchnorm(f32, weights, precisions) : weights, precisions), 'spike');
   } catch (e) {
     if (e instanceof KilnError) return { error: `cannot convert to spiking: ${e.diagnostics[0]!.message}` };
     throw e;

@@ -7,6 +7,7 @@
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
 import { type LayerPrecision, type PrecisionMap, withPrecisions } from '../../runtime/quantize/layer-precision.ts';
+import { moduleWork } from '../../targets/workload.ts';
 import { UsageError } from '../args.ts';
 
 export const PRECISION_CHOICES = ['f32', 'i16', 'i8', 'ternary', 'binary'] as const;
@@ -72,16 +73,37 @@ export function layerPrecision(p: PrecisionChoice, last = false): LayerPrecision
 }
 
 /**
- * Each layer's weights at its own choice; its output at the width of the layer that reads it (the
- * next one), so a narrow layer after a wider first layer still multiplies narrow operands; the
- * last layer's output as its own choice says.
+ * The layers with weights that multiply (conv, dense, recurrent). The others with weights are batch
+ * norms: a precision never applies to their parameters, as binarized and ternary networks keep
+ * batch norm real (Courbariaux, Hubara et al. 2016; Li et al. 2016), and they do no
+ * multiply-accumulates a narrower width would save.
+ */
+export function multiplyingLayers(m: Module): Set<string> {
+  return new Set(moduleWork(m).filter((l) => l.macs > 0).map((l) => l.node.id));
+}
+
+/**
+ * Each multiplying layer's weights at its own choice; its output at the width of the multiplying
+ * layer that reads it next, so a narrow layer after a wider first layer still multiplies narrow
+ * operands; the last layer's output as its own choice says. A batch norm keeps f32 parameters and
+ * outputs at the width of the multiplying layer after it (a binary one: sign, as the paper's
+ * network binarizes after batch norm). The layer a batch norm reads outputs its real sum when its
+ * choice is binary or ternary (binarizing before normalizing would throw away what batch norm
+ * shifts), its own integer width otherwise, as `kiln quantize` does.
  */
 export function precisionMap(m: Module, v: Variant): PrecisionMap {
   const ids = weightLayers(m);
-  const last = ids.length - 1;
-  return Object.fromEntries(ids.map((id, i) => [id, {
-    weights: layerPrecision(v.layers[i]!).weights, activations: layerPrecision(v.layers[Math.min(i + 1, last)]!, i === last).activations,
-  }]));
+  const mult = multiplyingLayers(m);
+  const f32: Precision = { dtype: 'f32', granularity: 'per_tensor' };
+  return Object.fromEntries(ids.map((id, i) => {
+    const own = v.layers[i]!;
+    const reader = ids.findIndex((x, j) => j > i && mult.has(x));
+    const next = ids[i + 1];
+    let activations: Precision | undefined;
+    if (mult.has(id) && next !== undefined && !mult.has(next)) activations = own === 'binary' || own === 'ternary' ? f32 : layerPrecision(own).activations;
+    else activations = reader < 0 ? layerPrecision(own, true).activations : layerPrecision(v.layers[reader]!).activations;
+    return [id, { weights: mult.has(id) ? layerPrecision(own).weights : f32, activations }];
+  }));
 }
 
 /** The network as the variant declares it. */

@@ -8,7 +8,10 @@
  *   synapse words  per input axon, its synapses onto the core cost n × (weight bits + index bits)
  *                  + 10 bits, rounded up to 64-bit words (nengo-loihi, block.py `bits_per_axon`);
  *                  a group reaching every neuron of the core is stored dense, without index bits,
- *                  a sparse one needs ⌈log₂ neurons⌉ index bits clamped to 6–12.
+ *                  a sparse one needs ⌈log₂ neurons⌉ index bits clamped to 6–12. Each synapse
+ *                  takes the weight bits of the layer it belongs to (`vertexBits`, the bits of
+ *                  the layer driving its postsynaptic neuron), so a mixed-precision network's
+ *                  binary layer packs as tightly as an all-binary one's.
  * Axons depend on the partition itself, which is why the partitioner works from estimates and
  * this count decides.
  */
@@ -28,6 +31,8 @@ export interface SynapseNets {
   readonly mult?: Float64Array;
   /** Per pin: synapses each of the net's neurons makes into that vertex; absent means 1. */
   readonly pinSynapses?: Float64Array;
+  /** Per vertex: weight bits of the synapses into it; absent means the `weightBits` one width. */
+  readonly vertexBits?: Float64Array;
 }
 
 export const LIMIT_NAMES = ['neurons', 'input_axons', 'output_axons', 'synapse_words'] as const;
@@ -42,29 +47,41 @@ export function indexBits(neuronsOnCore: number): number {
 
 /** Words of one input axon's synapse group: n synapses onto a core holding `neuronsOnCore`. */
 export function axonWords(n: number, neuronsOnCore: number, weightBits: number): number {
-  const idx = n >= neuronsOnCore ? 0 : indexBits(neuronsOnCore);
-  return Math.ceil((n * (weightBits + idx) + 10) / 64);
+  return groupWords(n, n * weightBits, neuronsOnCore);
 }
 
+/** Words of a synapse group of n synapses holding `bits` weight bits in all (layers may differ in width). */
+function groupWords(n: number, bits: number, neuronsOnCore: number): number {
+  const idx = n >= neuronsOnCore ? 0 : indexBits(neuronsOnCore);
+  return Math.ceil((bits + n * idx + 10) / 64);
+}
+
+/** Weight bits of a synapse into vertex v. */
+export const bitsInto = (h: SynapseNets, v: number, weightBits: number): number => (h.vertexBits ? h.vertexBits[v]! : weightBits);
+
+/** `weightBits`: the width of synapses into vertices without their own `vertexBits`. */
 export function coreUse(h: SynapseNets, parts: Int32Array, k: number, weightBits: number): CoreUseTable {
   const use: CoreUseTable = { neurons: new Float64Array(k), input_axons: new Float64Array(k), output_axons: new Float64Array(k), synapse_words: new Float64Array(k) };
   for (let v = 0; v < h.nv; v++) use.neurons[parts[v]!]! += h.vwgt ? h.vwgt[v]! : 1;
-  const count = new Float64Array(k);
+  const count = new Float64Array(k), bits = new Float64Array(k);
   const touched: number[] = [];
   for (let e = 0; e < h.ne; e++) {
     const hasSource = !h.sourceless?.[e];
     const first = h.eptr[e]! + (hasSource ? 1 : 0);
     for (let i = first; i < h.eptr[e + 1]!; i++) {
-      const p = parts[h.pins[i]!]!;
+      const v = h.pins[i]!, p = parts[v]!;
       if (count[p] === 0) touched.push(p);
-      count[p]! += h.pinSynapses ? h.pinSynapses[i]! : 1;
+      const n = h.pinSynapses ? h.pinSynapses[i]! : 1;
+      count[p]! += n;
+      bits[p]! += n * bitsInto(h, v, weightBits);
     }
     // Each of the net's neurons has its own axon into every core it reaches, with its own group.
     const mult = h.mult ? h.mult[e]! : 1;
     for (const p of touched) {
       use.input_axons[p]! += mult;
-      use.synapse_words[p]! += mult * axonWords(count[p]!, use.neurons[p]!, weightBits);
+      use.synapse_words[p]! += mult * groupWords(count[p]!, bits[p]!, use.neurons[p]!);
       count[p] = 0;
+      bits[p] = 0;
     }
     if (hasSource) use.output_axons[parts[h.pins[h.eptr[e]!]!]!]! += mult * touched.length;
     touched.length = 0;

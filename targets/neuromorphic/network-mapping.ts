@@ -16,6 +16,7 @@ import { placeCores, placeInOrder, type CorePlacement } from './place-cores.ts';
 import { SpikingGraphError } from './populations.ts';
 import { resolveRates, type RateOptions, type ResolvedRates } from './rates.ts';
 import { vertexWork } from './vertex-work.ts';
+import { layerWeightBits } from './weight-bits.ts';
 
 export interface NetworkMapping {
   graph: NeuronGraph;
@@ -94,8 +95,8 @@ export function mapNetwork(m: Module, cfg: NeuromorphicConfig, opts: MapNetworkO
   }
   const rates = resolveRates(graph, opts);
   const { eptr, pins, sourceless, mult, pinSynapses } = graph.nets;
-  const hypergraph = { nv: graph.nv, ne: rates.net.length, eptr, pins, ewgt: rates.net, sourceless, mult, pinSynapses, vwgt: graph.vwgt };
   const vertexPopulation = vertexPopulations(graph);
+  const hypergraph = { nv: graph.nv, ne: rates.net.length, eptr, pins, ewgt: rates.net, sourceless, mult, pinSynapses, vwgt: graph.vwgt, vertexBits: vertexWeightBits(m, graph, vertexPopulation, cfg.weightBits) };
   const t1 = performance.now();
   const limits = limitsOf(cfg);
   const cores = mapToCores(hypergraph, limits, cfg.weightBits, {
@@ -113,6 +114,15 @@ export function mapNetwork(m: Module, cfg: NeuromorphicConfig, opts: MapNetworkO
     cache.get(m)!.set(key, result);
   }
   return result;
+}
+
+/**
+ * Each vertex's synapse width: the bits of the layer driving its population (each layer's synapses
+ * at its own width, up to the network's `weightBits`, the widest the target stores).
+ */
+function vertexWeightBits(m: Module, g: NeuronGraph, vertexPopulation: Int32Array, widest: number): Float64Array {
+  const perPop = g.populations.map((p) => (p.layer && m.nodes[p.layer] ? Math.min(widest, layerWeightBits(m.nodes[p.layer]!)) : widest));
+  return Float64Array.from(vertexPopulation, (pi) => perPop[pi]!);
 }
 
 /** Cores of each population, and the most neurons of it on one core. */

@@ -6,16 +6,19 @@
  * network (the partitioner's synapse-memory model has one), the widest any weighted layer needs.
  */
 import { DTYPE_BITS, type DType, type Precision } from '../../compiler/ir/dtype.ts';
-import type { Module } from '../../compiler/ir/module.ts';
+import type { Module, Node } from '../../compiler/ir/module.ts';
+
+/** The bits one of a layer's weights takes (f32 when it declares no precision). */
+export const layerWeightBits = (node: Node): number => DTYPE_BITS[((node.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType];
 
 export function networkWeightBits(m: Module, targetBits: number, target: string): { bits: number; warnings: string[] } {
   const wider: string[] = [];
   let bits = 0;
   for (const node of Object.values(m.nodes)) {
     if (!node.params?.weight) continue;
-    const dtype = ((node.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
-    if (DTYPE_BITS[dtype] > targetBits) wider.push(`\`${node.id}\` (${dtype})`);
-    bits = Math.max(bits, Math.min(DTYPE_BITS[dtype], targetBits));
+    const b = layerWeightBits(node);
+    if (b > targetBits) wider.push(`\`${node.id}\` (${(node.attrs.weights as Precision | undefined)?.dtype ?? 'f32'})`);
+    bits = Math.max(bits, Math.min(b, targetBits));
   }
   const warnings = wider.length
     ? [`${target}: stores synaptic weights of at most ${targetBits} bits (\`weight_bits\`); Kiln ASSUMES the weights of ${wider.slice(0, 4).join(', ')}${wider.length > 4 ? ` and ${wider.length - 4} more` : ''} are quantized to ${targetBits} bits; their accuracy at ${targetBits} bits is not checked`]

@@ -195,7 +195,7 @@ export function estimateSystolic(desc: TargetDescription, layers: LayerWork[]): 
       partial = {
         name: w.name, op: w.op, macs: 0, cycles, compute_cycles: cycles, stall_cycles: 0, unit: 'vector',
         actions: { 'vector.op': ops, 'sram.read': words(w.inputBits, w.inputBytes), 'sram.write': words(w.outputBits, w.outputBytes) },
-        notes: [`the array cannot run ${w.op}: ${ops.toLocaleString('en-US')} operations on the ${cfg.vectorLanes}-lane vector unit`],
+        notes: [`the array cannot run ${w.op}: ${ops.toLocaleString('en-US')} operations on the ${cfg.vectorLanes}-lane vector unit`, ...(w.notes ?? [])],
       };
     } else {
       partial = { name: w.name, op: w.op, macs: 0, cycles: 0, compute_cycles: 0, stall_cycles: 0, unit: 'none', actions: {}, notes: [w.work.why] };

@@ -135,7 +135,7 @@ export function stateBytes(m: Module, cost: UpdateCost): number {
 export function trainingWork(m: Module, cost: UpdateCost, batch = 1): TrainingWork {
   const cuts = dropoutCuts(m);
   const notes = new Map<string, string>();
-  const forward = moduleWork(m).map((w) => {
+  const forward = moduleWork(m, { training: true }).map((w) => {
     if (w.op === 'dropout' && (w.node.attrs.p as number) > 0) {
       const keep = cuts.dropouts.get(w.name);
       notes.set(w.name, keep === undefined ? 'mask applied to every value (full GEMMs beside it)' : `kept ${+(keep * 100).toFixed(1)} % of the units: its neighbours multiply submatrices`);
