@@ -33,16 +33,19 @@ export function batchNormOverTime(node: Node, values: Map<NodeId, Tensor>, weigh
   const stats = wasmBatchNormBlocks(shape, x.data, own.gamma!.data, own.beta!.data, node.attrs.eps as number, out.data);
   // batchnorm.ts's running update (ONNX momentum = 1 − the attribute), once per step, each step's
   // result rounded to float32 as the step-by-step run stores it.
+  // A per-step batch norm ([T, C] running statistics, bn-slots.ts) moves row t with step t.
   const momentum = 1 - (node.attrs.momentum as number), c = shape.c;
   const mean = Float32Array.from(own.running_mean!.data), variance = Float32Array.from(own.running_var!.data);
+  const rows = own.running_mean!.shape.length > 1 ? own.running_mean!.shape[0]! : 1;
   for (let t = 0; t < steps; t++) {
+    const row = Math.min(t, rows - 1) * c;
     for (let ch = 0; ch < c; ch++) {
-      mean[ch] = mean[ch]! * momentum + stats.mu[t * c + ch]! * (1 - momentum);
-      variance[ch] = variance[ch]! * momentum + stats.variance[t * c + ch]! * (1 - momentum);
+      mean[row + ch] = mean[row + ch]! * momentum + stats.mu[t * c + ch]! * (1 - momentum);
+      variance[row + ch] = variance[row + ch]! * momentum + stats.variance[t * c + ch]! * (1 - momentum);
     }
   }
-  (state[node.id] ??= {}).running_mean = { shape: [c], data: mean };
-  state[node.id]!.running_var = { shape: [c], data: variance };
+  (state[node.id] ??= {}).running_mean = { shape: [...own.running_mean!.shape], data: mean };
+  state[node.id]!.running_var = { shape: [...own.running_var!.shape], data: variance };
   tape?.push({ node: node.id, op: 'batchnorm', step: 0, inputs: [x], output: out, saved: { blocks: { shape, stats } satisfies SavedBlocks }, params: own });
   return out;
 }
