@@ -12,6 +12,7 @@ import { backward, computeLoss, forward } from '../../../runtime/autodiff.ts';
 import { initParams, run, type Weights } from '../../../runtime/interpreter.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { writeCheckpointAtomic } from '../../../runtime/checkpoint.ts';
+import { moduleWork } from '../../../targets/workload.ts';
 import { loadCheckpointInto, paramKey } from '../../../runtime/train/state.ts';
 import { type Tensor, mulberry32, randomUniform } from '../../../runtime/tensor.ts';
 import { compileError, compileText, net } from '../../helpers/kiln.ts';
@@ -142,6 +143,14 @@ describe('batchnorm(per_step = true)', () => {
       expect(Array.from(folded.fwd.state[bn1]!.running_mean!.data.slice(4))).toEqual(new Array(12).fill(0));
     });
   }
+
+  it('is priced as a batch norm with a folded scale and shift per step: the same work, T times the constants', () => {
+    const plain = build([`timesteps ${T}`, `input x : f32[${B}, 5]`, 'm = dense(x, 3) -> lif(threshold = 0.2)', 'y = batchnorm(m)', 'o = dense(y, 2)', 'output o']);
+    const [a, b] = [plain, spikingBn()].map((mod) => moduleWork(mod).find((l) => l.name === 'y')!);
+    expect(a!.weightBytes).toBe(2 * C * 4);
+    expect(b!.weightBytes).toBe(T * a!.weightBytes);
+    expect(b!.work).toEqual(a!.work);
+  });
 
   it('checkpoints keep the [T, C] statistics, and refuse a checkpoint of [C] ones', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-bntt-'));
