@@ -22,11 +22,14 @@ function blockShape(x: Tensor, steps: number): BlockShape {
   return { blocks: steps, n, c, inner: x.data.length / (x.shape[0]! * c) };
 }
 
-/** A training-mode batch norm over each step's batch in turn. */
+/**
+ * A batch norm over each step's batch in turn: in training with each step's statistics, in
+ * inference (a per-step batch norm only) with each step's row of the running statistics.
+ */
 export function batchNormOverTime(node: Node, values: Map<NodeId, Tensor>, weights: Weights, state: Weights, memory: Map<NodeId, Map<string, unknown>>,
-  steps: number, seed: number, tape: TapeEntry[] | undefined, impl: OpImpl): Tensor {
+  steps: number, seed: number, tape: TapeEntry[] | undefined, impl: OpImpl, training = true): Tensor {
   const x = values.get(node.inputs[0]!)!;
-  if (!useWasmKernels() || x.shape.length < 2) return perStep(node, x, weights, state, memory, steps, seed, tape, impl);
+  if (!training || !useWasmKernels() || x.shape.length < 2) return perStep(node, x, weights, state, memory, steps, seed, tape, impl, training);
   const own = { ...weights[node.id], ...state[node.id] };
   const shape = blockShape(x, steps);
   const out: Tensor = { shape: x.shape, data: new Float32Array(x.data.length) };
@@ -51,14 +54,14 @@ export function batchNormOverTime(node: Node, values: Map<NodeId, Tensor>, weigh
 }
 
 function perStep(node: Node, x: Tensor, weights: Weights, state: Weights, memory: Map<NodeId, Map<string, unknown>>,
-  steps: number, seed: number, tape: TapeEntry[] | undefined, impl: OpImpl): Tensor {
+  steps: number, seed: number, tape: TapeEntry[] | undefined, impl: OpImpl, training: boolean): Tensor {
   const n = x.data.length / steps;
   const shape = [x.shape[0]! / steps, ...x.shape.slice(1)];
   const y = new Float32Array(x.data.length);
   const entries: TapeEntry[] = [];
   for (let t = 0; t < steps; t++) {
     const xs: Tensor = { shape, data: x.data.subarray(t * n, (t + 1) * n) };
-    const ys = evalNode(impl, node, new Map([[node.inputs[0]!, xs]]), weights, state, memory, true, seed, t, entries, undefined);
+    const ys = evalNode(impl, node, new Map([[node.inputs[0]!, xs]]), weights, state, memory, training, seed, t, entries, undefined);
     y.set(ys.data, t * n);
   }
   const out: Tensor = { shape: x.shape, data: y };

@@ -115,6 +115,19 @@ describe('batchnorm(per_step = true)', () => {
     's1 = conv2d(x, 4, 3) -> batchnorm(per_step = true) -> lif(threshold = 0.5, surrogate = fast_sigmoid) -> maxpool2d(2)',
     's2 = conv2d(s1, 6, 3) -> batchnorm(per_step = true) -> lif(threshold = 0.5) -> maxpool2d(2)',
     'y = flatten(s2) -> dense(10) -> lif(readout = membrane)', 'output y']);
+  it('time folded into the batch = step by step in inference: step t\'s slice is normalized with row t', () => {
+    const w = initParams(cnn, 3);
+    for (const n of Object.values(cnn.nodes).filter((n) => n.op === 'batchnorm')) {
+      const p = w[n.id]!;
+      p.running_mean!.data.forEach((_, i) => { p.running_mean!.data[i] = 0.05 * i; });
+      p.running_var!.data.forEach((_, i) => { p.running_var!.data[i] = 0.2 + 0.1 * i; });
+    }
+    const x = randomUniform([3, 1, 12, 12], mulberry32(4), 0, 2);
+    const [folded, stepped] = [true, false].map((foldTime) => forward(cnn, w, { x }, { training: false, foldTime }));
+    expect(folded!.folded?.steps).toBe(4);
+    folded!.outputs.y!.data.forEach((v, i) => expect(v).toBeCloseTo(stepped!.outputs.y!.data[i]!, 4));
+  });
+
   for (const backend of ['wasm', 'js'] as const) {
     it(`time folded into the batch = step by step, running statistics row by row (${backend} kernels)`, () => {
       setKernelBackend(backend);
