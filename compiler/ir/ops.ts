@@ -200,8 +200,8 @@ const OP_LIST: OpSpec[] = [
       { name: 'eps', type: { kind: 'float', min: 0 }, default: 1e-5, doc: 'added to the variance' },
       { name: 'momentum', type: { kind: 'float', min: 0, max: 1 }, default: 0.1, doc: 'running-statistics update rate' },
       {
-        name: 'per_step', type: { kind: 'bool' }, default: false,
-        doc: 'running statistics per time step of a spiking network, [timesteps, channels] (BNTT, Kim & Panda 2021)',
+        name: 'per_step', type: { kind: 'bool' }, optional: true,
+        doc: 'running statistics per time step of a spiking network, [timesteps, channels] (BNTT, Kim & Panda 2021; absent: one set for all steps)',
       },
       ...precisionAttrs,
     ],

@@ -42,7 +42,7 @@ const learnable = (m: Module) => Object.values(m.nodes).reduce((sum, n) => sum +
 
 describe('examples: golden IR', () => {
   it('has all the examples the README lists', () => {
-    expect(examples.map(([n]) => n).sort()).toEqual(['binary_mlp', 'delta_gru', 'delta_signal', 'ebp_mlp', 'iris_mlp', 'iris_ternary', 'lenet5', 'lenet5_i8', 'lmu_psmnist', 'lmu_rows', 'lstm_psmnist', 'lstm_rows', 'mlp', 'mlp_i16', 'ptb_lstm', 'residual.basic_block', 'residual.down_block', 'resnet18', 'spiking_cnn', 'unet_small', 'vgg11']);
+    expect(examples.map(([n]) => n).sort()).toEqual(['binary_mlp', 'delta_gru', 'delta_signal', 'ebp_mlp', 'iris_mlp', 'iris_ternary', 'lenet5', 'lenet5_i8', 'lmu_psmnist', 'lmu_rows', 'lstm_psmnist', 'lstm_rows', 'mlp', 'mlp_i16', 'ptb_lstm', 'residual.basic_block', 'residual.down_block', 'resnet18', 'spiking_cnn', 'spiking_cnn_bntt', 'unet_small', 'vgg11']);
   });
 
   for (const [name] of examples) {
