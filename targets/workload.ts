@@ -186,7 +186,10 @@ export function moduleWork(m: Module, opts: { training?: boolean } = {}): LayerW
     if (node.op === 'input') continue;
     const times = runs.get(node.id)!;
     const inputs = node.inputs.map((i) => m.nodes[i]!.type!);
-    const weightBytes = Object.entries(node.params ?? {}).filter(([k]) => !k.startsWith('running_')).reduce((s, [, t]) => s + bytesOf(t), 0);
+    // A batch norm's statistics fold into its scale and shift; a per-step one (BNTT) has a scale
+    // and shift for every time step, so it stores T of them and does the same work per element.
+    const folds = node.op === 'batchnorm' && node.attrs.per_step ? m.timesteps : 1;
+    const weightBytes = folds * Object.entries(node.params ?? {}).filter(([k]) => !k.startsWith('running_')).reduce((s, [, t]) => s + bytesOf(t), 0);
     const weightDType = ((node.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
     const base = {
       node, name: node.id, op: node.op, weightBytes,

@@ -25,8 +25,8 @@ export interface OpSpec {
   attrs: AttrSpec[];
   /** Output type from the input types and normalized attributes; throws ShapeError. */
   infer(inputs: TensorType[], attrs: Record<string, AttrValue>): TensorType;
-  /** Learnable parameter shapes (absent: the op has none). */
-  params?(inputs: TensorType[], attrs: Record<string, AttrValue>): Record<string, number[]>;
+  /** Learnable parameter shapes (absent: the op has none); `timesteps` is the module's step count. */
+  params?(inputs: TensorType[], attrs: Record<string, AttrValue>, timesteps?: number): Record<string, number[]>;
 }
 
 /** Straight-through estimators a quantizer's backward pass may use (Yin et al. 2019; docs/training.md). */
@@ -199,13 +199,25 @@ const OP_LIST: OpSpec[] = [
     attrs: [
       { name: 'eps', type: { kind: 'float', min: 0 }, default: 1e-5, doc: 'added to the variance' },
       { name: 'momentum', type: { kind: 'float', min: 0, max: 1 }, default: 0.1, doc: 'running-statistics update rate' },
+      {
+        name: 'per_step', type: { kind: 'bool' }, optional: true,
+        doc: 'running statistics per time step of a spiking network, [timesteps, channels] (BNTT, Kim & Panda 2021; absent: one set for all steps)',
+      },
       ...precisionAttrs,
     ],
     infer: ([x], a) => {
       expectRank(x!.shape, [2, 3, 4], 'batchnorm');
       return { shape: [...x!.shape], dtype: activationDType(x!.dtype, a) };
     },
-    params: ([x]) => ({ gamma: [x!.shape[1]!], beta: [x!.shape[1]!], running_mean: [x!.shape[1]!], running_var: [x!.shape[1]!] }),
+    params: ([x], a, timesteps = 1) => {
+      const c = x!.shape[1]!;
+      if (a.per_step && timesteps <= 1) {
+        throw new ShapeError('`per_step = true` keeps statistics per time step, and this network has no time steps',
+          'declare `timesteps N` in a spiking network, or drop `per_step`');
+      }
+      const running = a.per_step ? [timesteps, c] : [c];
+      return { gamma: [c], beta: [c], running_mean: running, running_var: [...running] };
+    },
   },
   unary('relu', 'max(x, 0)'),
   unary('leaky_relu', 'x if x > 0 else alpha·x', [{ name: 'alpha', type: { kind: 'float', min: 0 }, default: 0.01, doc: 'negative slope' }], ['alpha']),

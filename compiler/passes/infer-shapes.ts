@@ -94,7 +94,7 @@ export const inferShapes: Pass = {
       const spec = opSpec(node.op)!;
       try {
         const type = shared(spec.infer(inputs as TensorType[], node.attrs));
-        const shapes = spec.params?.(inputs as TensorType[], node.attrs);
+        const shapes = spec.params?.(inputs as TensorType[], node.attrs, m.timesteps);
         const params = shapes && Object.fromEntries(Object.entries(shapes).map(([k, shape]) => [k, shared({ shape, dtype: paramDType(k, node.attrs.weights as Precision | undefined) })]));
         if (overCaps(node, type, params)) {
           failed.add(node.id);

@@ -23,40 +23,46 @@ function blockShape(x: Tensor, steps: number): BlockShape {
   return { blocks: steps, n, c, inner: x.data.length / (x.shape[0]! * c) };
 }
 
-/** A training-mode batch norm over each step's batch in turn. */
+/**
+ * A batch norm over each step's batch in turn: in training with each step's statistics, in
+ * inference (a per-step batch norm only) with each step's row of the running statistics.
+ */
 export function batchNormOverTime(node: Node, values: Map<NodeId, Tensor>, weights: Weights, state: Weights, memory: Map<NodeId, Map<string, unknown>>,
-  steps: number, seed: number, tape: TapeEntry[] | undefined, impl: OpImpl): Tensor {
+  steps: number, seed: number, tape: TapeEntry[] | undefined, impl: OpImpl, training = true): Tensor {
   const x = values.get(node.inputs[0]!)!;
-  if (!useWasmKernels() || x.shape.length < 2) return perStep(node, x, weights, state, memory, steps, seed, tape, impl);
+  if (!training || !useWasmKernels() || x.shape.length < 2) return perStep(node, x, weights, state, memory, steps, seed, tape, impl, training);
   const own = { ...weights[node.id], ...state[node.id] };
   const shape = blockShape(x, steps);
   const out: Tensor = { shape: x.shape, data: outputArray(x.data.length) };
   const stats = wasmBatchNormBlocks(shape, x.data, own.gamma!.data, own.beta!.data, node.attrs.eps as number, out.data);
   // batchnorm.ts's running update (ONNX momentum = 1 − the attribute), once per step, each step's
   // result rounded to float32 as the step-by-step run stores it.
+  // A per-step batch norm ([T, C] running statistics, bn-slots.ts) moves row t with step t.
   const momentum = 1 - (node.attrs.momentum as number), c = shape.c;
   const mean = Float32Array.from(own.running_mean!.data), variance = Float32Array.from(own.running_var!.data);
+  const rows = own.running_mean!.shape.length > 1 ? own.running_mean!.shape[0]! : 1;
   for (let t = 0; t < steps; t++) {
+    const row = Math.min(t, rows - 1) * c;
     for (let ch = 0; ch < c; ch++) {
-      mean[ch] = mean[ch]! * momentum + stats.mu[t * c + ch]! * (1 - momentum);
-      variance[ch] = variance[ch]! * momentum + stats.variance[t * c + ch]! * (1 - momentum);
+      mean[row + ch] = mean[row + ch]! * momentum + stats.mu[t * c + ch]! * (1 - momentum);
+      variance[row + ch] = variance[row + ch]! * momentum + stats.variance[t * c + ch]! * (1 - momentum);
     }
   }
-  (state[node.id] ??= {}).running_mean = { shape: [c], data: mean };
-  state[node.id]!.running_var = { shape: [c], data: variance };
+  (state[node.id] ??= {}).running_mean = { shape: [...own.running_mean!.shape], data: mean };
+  state[node.id]!.running_var = { shape: [...own.running_var!.shape], data: variance };
   tape?.push({ node: node.id, op: 'batchnorm', step: 0, inputs: [x], output: out, saved: { blocks: { shape, stats } satisfies SavedBlocks }, params: own });
   return out;
 }
 
 function perStep(node: Node, x: Tensor, weights: Weights, state: Weights, memory: Map<NodeId, Map<string, unknown>>,
-  steps: number, seed: number, tape: TapeEntry[] | undefined, impl: OpImpl): Tensor {
+  steps: number, seed: number, tape: TapeEntry[] | undefined, impl: OpImpl, training: boolean): Tensor {
   const n = x.data.length / steps;
   const shape = [x.shape[0]! / steps, ...x.shape.slice(1)];
   const y = new Float32Array(x.data.length);
   const entries: TapeEntry[] = [];
   for (let t = 0; t < steps; t++) {
     const xs: Tensor = { shape, data: x.data.subarray(t * n, (t + 1) * n) };
-    const ys = evalNode(impl, node, new Map([[node.inputs[0]!, xs]]), weights, state, memory, true, seed, t, entries, undefined);
+    const ys = evalNode(impl, node, new Map([[node.inputs[0]!, xs]]), weights, state, memory, training, seed, t, entries, undefined);
     y.set(ys.data, t * n);
   }
   const out: Tensor = { shape: x.shape, data: y };

@@ -109,8 +109,8 @@ export function forwardFolded(m: Module, weights: Weights, inputs: Inputs, impls
         out = { shape, data: new Float32Array(0) };
       } else out = lifOverTime(node, x, constant, steps, rec);
     }
-    else if (node.op === 'batchnorm' && o.training) {
-      out = batchNormOverTime(node, values, weights, state, memory, varying.has(node.id) ? steps : 1, o.seed, rec, implOf('batchnorm'));
+    else if (node.op === 'batchnorm' && (o.training || (node.attrs.per_step && varying.has(node.id)))) {
+      out = batchNormOverTime(node, values, weights, state, memory, varying.has(node.id) ? steps : 1, o.seed, rec, implOf('batchnorm'), o.training);
     } else out = evalNode(implOf(node.op), node, values, weights, state, memory, o.training, o.seed, 0, rec, undefined);
     values.set(node.id, out);
   }

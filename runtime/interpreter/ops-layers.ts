@@ -4,6 +4,7 @@
  */
 import { type Tensor, reshape } from '../tensor.ts';
 import { batchNorm } from '../kernels/batchnorm.ts';
+import { stepSlot, withStepSlot } from '../kernels/bn-slots.ts';
 import type { Node } from '../../compiler/ir/module.ts';
 import { type Conv2dOptions, conv2d } from '../kernels/conv2d.ts';
 import { dense } from '../kernels/dense.ts';
@@ -40,15 +41,16 @@ function poolOptions(ctx: OpContext): PoolOptions {
  * with, as ONNX and Keras do; PyTorch stores the unbiased one).
  */
 function batchnorm(ctx: OpContext): Tensor {
-  const p = ctx.params;
-  const r = batchNorm(ctx.inputs[0]!, p.gamma!, p.beta!, p.running_mean!, p.running_var!, {
+  const p = ctx.params, step = ctx.step;
+  // A per-step batch norm's running statistics are [T, C]; this step reads and moves its own row.
+  const r = batchNorm(ctx.inputs[0]!, p.gamma!, p.beta!, stepSlot(p.running_mean!, step), stepSlot(p.running_var!, step), {
     training: ctx.training, eps: ctx.node.attrs.eps as number, momentum: 1 - (ctx.node.attrs.momentum as number),
   });
   ctx.save('mean', r.mean);
   ctx.save('invStd', r.invStd);
   if (ctx.training) {
-    ctx.setState('running_mean', r.runningMean);
-    ctx.setState('running_var', r.runningVar);
+    ctx.setState('running_mean', withStepSlot(p.running_mean!, step, r.runningMean));
+    ctx.setState('running_var', withStepSlot(p.running_var!, step, r.runningVar));
   }
   return r.y;
 }

@@ -106,6 +106,8 @@ export interface OpContext {
   inputs: Tensor[];
   params: Record<string, Tensor>;
   training: boolean;
+  /** The time step being evaluated (0 outside spiking networks). */
+  step: number;
   /** A generator seeded from the run seed and this node's id (stable when other nodes change). */
   rng: () => Rng;
   /** Keep a value for the backward pass (a no-op unless the run records a tape). */

@@ -101,7 +101,7 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
       layers.set(node.id, layer);
       const [bn] = consumers(m, node.id);
       const [sg] = bn ? consumers(m, bn.id) : [];
-      if (node.op === 'dense' && (layer.xnor || layer.levels) && bn?.op === 'batchnorm' && consumers(m, node.id).length === 1 && sg?.op === 'sign' && consumers(m, bn.id).length === 1 && !precisionOf(node, 'activations')) {
+      if (node.op === 'dense' && (layer.xnor || layer.levels) && bn?.op === 'batchnorm' && consumers(m, node.id).length === 1 && !bn.attrs.per_step && sg?.op === 'sign' && consumers(m, bn.id).length === 1 && !precisionOf(node, 'activations')) {
         const p = params[bn.id]!;
         folded.set(bn.id, { layer: node.id, thresholds: binaryThresholds({ gamma: p.gamma!, beta: p.beta!, mean: p.running_mean!, variance: p.running_var!, eps: bn.attrs.eps as number }, bias, layer.levels?.denominator) });
         foldedSigns.add(sg.id);

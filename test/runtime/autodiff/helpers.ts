@@ -28,6 +28,8 @@ export interface CheckOptions {
   /** Inputs not to differentiate (integer token ids). */
   skipInputs?: string[];
   weights?: Weights;
+  /** Only these nodes' parameters (default: every node's); e.g. those downstream of spikes, which finite differences cannot cross. */
+  nodes?: string[];
 }
 
 /** Uniform values in ±(0.1 … 1) with random signs: well away from ReLU's kink at 0. */
@@ -89,6 +91,7 @@ export function checkGradients(m: Module, x: Inputs, o: CheckOptions = {}): numb
     }
   };
   for (const [id, ps] of Object.entries(w)) {
+    if (o.nodes && !o.nodes.includes(id)) continue;
     for (const [name, t] of Object.entries(ps)) if (!name.startsWith('running_')) probe(t, g.params[id]?.[name], `${id}.${name}`);
   }
   for (const id of m.inputs) if (!o.skipInputs?.includes(id)) probe(x[id]!, g.inputs[id], `input ${id}`);
