@@ -9,10 +9,8 @@
  * does not know are kept in `extra` or ignored, so newer optional fields do not break reading.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
-import { statOrUndefined } from '../compiler/io/atomic-write.ts';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
-import { writeFileAtomic } from '../compiler/io/atomic-write.ts';
+import { statOrUndefined, writeFileAtomic } from '../compiler/io/atomic-write.ts';
 import { readPreprocess, type Preprocess } from './data/preprocess.ts';
 import { type PrecisionMap, readPrecisionMap } from './quantize/layer-precision.ts';
 import { readInputRange, readInputText } from '../compiler/io/read-input.ts';
@@ -175,15 +173,10 @@ export function sealedKindOf(file: string): string | undefined {
  */
 function headerLine(file: string): string {
   if (statOrUndefined(file)?.isFile()) {
-    const fd = openSync(file, 'r');
-    try {
-      const block = Buffer.alloc(4096);
-      const text = block.toString('utf8', 0, readSync(fd, block, 0, block.length, 0));
-      const nl = text.indexOf('\n');
-      if (nl >= 0) return text.slice(0, nl);
-    } finally {
-      closeSync(fd);
-    }
+    // Through the one reader: the path may have become a FIFO or an unreadable file since the stat.
+    const text = readInputRange(file, 0, 4096, { kind: 'data', what: 'checkpoint' }).toString('utf8');
+    const nl = text.indexOf('\n');
+    if (nl >= 0) return text.slice(0, nl);
   }
   const text = readSealedText(file, 'checkpoint');
   const nl = text.indexOf('\n');

@@ -28,7 +28,8 @@ export function scaleBinaryIntoBatchnorm(m: Module, weights: Weights, precisions
   for (const id of scaledBatchnorms(m, precisions)) {
     const w = weights[m.nodes[id]!.inputs[0]!]?.weight, p = weights[id];
     if (!w || !p?.running_mean || !p.running_var) continue;
-    const channels = p.running_mean.data.length;
+    // The last axis is the channel: a per-step batch norm keeps [T, C] rows, each scaled alike.
+    const channels = p.running_mean.shape.at(-1)!;
     const per = w.data.length / channels;
     const mean = Float32Array.from(p.running_mean.data), variance = Float32Array.from(p.running_var.data);
     for (let c = 0; c < channels; c++) {
@@ -36,8 +37,10 @@ export function scaleBinaryIntoBatchnorm(m: Module, weights: Weights, precisions
       for (let i = c * per; i < (c + 1) * per; i++) sum += Math.abs(w.data[i]!);
       const alpha = sum / per;
       if (alpha === 0) continue;
-      mean[c] = mean[c]! / alpha;
-      variance[c] = variance[c]! / (alpha * alpha);
+      for (let r = c; r < mean.length; r += channels) {
+        mean[r] = mean[r]! / alpha;
+        variance[r] = variance[r]! / (alpha * alpha);
+      }
     }
     out[id] = { ...p, running_mean: tensor(p.running_mean, mean), running_var: tensor(p.running_var, variance) };
   }

@@ -99,6 +99,8 @@ export function readInputBytes(file: string, o: ReadOptions = {}): Uint8Array {
  */
 export function readInputRange(file: string, start: number, length: number, o: ReadOptions = {}): Buffer {
   return readChecked(file, o, (fd) => {
+    // A length from the file's own header is not trusted: never allocate past the file's end.
+    length = Math.max(0, Math.min(length, fstatSync(fd).size - start));
     const out = Buffer.alloc(length);
     let got = 0;
     for (let n: number; got < length && (n = readSync(fd, out, got, length - got, start + got)) > 0;) got += n;

@@ -12,21 +12,42 @@
  * every time and the reason is kept for `kiln run --timing`.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
+import { statOrUndefined, writeFileAtomic } from '../../compiler/io/atomic-write.ts';
 import { readInputBytes } from '../../compiler/io/read-input.ts';
 
 const MAGIC = 'kiln-mnist-cache 1\n';
 
 export interface MnistArrays { x: Float32Array; y: Int32Array; count: number }
 
-/** The identity of the parsed sources: a cache made from other bytes is stale. */
-export function sourceKey(version: string, files: string[]): string {
-  return [version, ...files.map((f) => {
-    const st = statSync(f);
-    return `${path.basename(f)}:${st.size}:${Math.round(st.mtimeMs)}`;
-  })].join(' ');
+/**
+ * The identity of the parsed sources: a cache made from other bytes is stale. Undefined when a
+ * source cannot be stat'ed: the parse that follows then says, at the file, what is wrong.
+ */
+export function sourceKey(version: string, files: string[]): string | undefined {
+  const parts = [version];
+  for (const f of files) {
+    const st = statOrUndefined(f);
+    if (!st) return undefined;
+    parts.push(`${path.basename(f)}:${st.size}:${Math.round(st.mtimeMs)}`);
+  }
+  return parts.join(' ');
+}
+
+/**
+ * A cache directory is believed only if it is a real directory of this user that no one else may
+ * write: the fallback lives in the shared temp directory, where another user could create it first
+ * and plant a file whose key (sizes and times anyone can stat) and checksum both match.
+ */
+function privateDir(dir: string): boolean {
+  try {
+    const st = lstatSync(dir);
+    const uid = process.getuid?.();
+    return st.isDirectory() && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The cache file's bytes, or undefined when the digits have more than 256 distinct values. */
@@ -79,10 +100,12 @@ export function decodeCache(bytes: Buffer, key: string): MnistArrays | string {
  * The digits from the first usable cache in `dirs`, else parsed by `parse` and cached in the first
  * writable one; `note` says which happened (and why a cache was rebuilt or could not be written).
  */
-export function cachedMnist(dirs: string[], name: string, key: string, parse: () => MnistArrays): { data: MnistArrays; note: string } {
+export function cachedMnist(dirs: string[], name: string, key: string | undefined, parse: () => MnistArrays): { data: MnistArrays; note: string } {
+  if (key === undefined) return { data: parse(), note: 'parsed the JSON (a source file could not be stat\'ed: no cache)' };
   const problems: string[] = [];
   for (const dir of dirs) {
     const file = path.join(dir, name);
+    if (!privateDir(dir)) continue;
     let bytes: Uint8Array;
     try {
       // Through the one reader: a FIFO or device planted where the cache goes must not hang the run.
@@ -100,7 +123,11 @@ export function cachedMnist(dirs: string[], name: string, key: string, parse: ()
   for (const dir of dirs) {
     const file = path.join(dir, name);
     try {
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (!privateDir(dir)) {
+        problems.push(`${dir} is not a directory of this user closed to others: not used`);
+        continue;
+      }
       writeFileAtomic(file, bytes, 'MNIST cache');
       return { data, note: `parsed the JSON, cached in ${file}${problems.length ? ` (${problems.join('; ')})` : ''}` };
     } catch (e) {

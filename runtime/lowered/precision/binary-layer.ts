@@ -53,7 +53,8 @@ export function firstLayerPath(k: number, lv: InputLevels): GridPath {
 export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSign: boolean, levels?: InputLevels): BinaryLayer {
   const n = weight.shape[0]!, k = weight.data.length / n;
   const packed = packSignBits(weight.data, n, k);
-  const planesOf = inputIsSign ? undefined : levels;
+  // Bit-plane sums are int32: an input grid that could overflow one takes the plain fp32 product.
+  const planesOf = inputIsSign || (levels && k * (2 ** levels.bits - 1) >= 2 ** 31) ? undefined : levels;
   const path = planesOf && firstLayerPath(k, planesOf);
   // As training binarizes them: w ≥ 0 → +1. Made on first use: an XNOR or bit-plane layer needs
   // them only for a batch off its grid, and mapping millions of weights showed in the profile.
