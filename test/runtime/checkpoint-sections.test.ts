@@ -85,6 +85,8 @@ describe('checkpoint weights section', () => {
       ['truncated', text.slice(0, headerText.length + 1 + 100)],
       ['shifted', JSON.stringify({ ...h, weights: { ...h.weights, bytes: h.weights.bytes - 4 } }) + '\n' + body],
       ['rehashed', JSON.stringify({ ...h, weights: { ...h.weights, sha256: '0'.repeat(64) } }) + '\n' + body],
+      // A section longer than any file: read up to the file's end, never allocated in full.
+      ['huge', JSON.stringify({ ...h, weights: { ...h.weights, bytes: 2 ** 50 } }) + '\n' + body],
     ];
     for (const [name, t] of cases) {
       const file = write(`${name}.ckpt`, t);

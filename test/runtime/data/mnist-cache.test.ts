@@ -3,7 +3,7 @@
  * exactly what parsing gives, and a missing, damaged, truncated or stale file is rebuilt from the
  * JSON; where no directory is writable the digits are still parsed, and the note says why.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,25 @@ function load(dirs: string[], key = 'mnist 1.1.0 0.json:100:5') {
 describe('MNIST cache', () => {
   const dir = path.join(root, 'cache');
   const file = path.join(dir, 'mnist-test.bin');
+
+  it('believes no cache in a directory others may write (a planted file in a shared temp directory)', () => {
+    const good = path.join(root, 'planted-src');
+    load([good]);
+    const open = path.join(root, 'planted');
+    mkdirSync(open);
+    cpSync(path.join(good, 'mnist-test.bin'), path.join(open, 'mnist-test.bin'));
+    chmodSync(open, 0o777);
+    const r = load([open]);
+    expect(r.parsed).toBe(1);
+    expect(r.note).toContain('closed to others: not used');
+  });
+
+  it('skips the cache when a source file cannot be stat\'ed', () => {
+    let parsed = 0;
+    const r = cachedMnist([path.join(root, 'nostat')], 'mnist-test.bin', undefined, () => { parsed++; return digits(); });
+    expect(parsed).toBe(1);
+    expect(r.note).toContain('could not be stat');
+  });
 
   it('is written on first use and read back bit for bit, without parsing', () => {
     const first = load([dir]);
