@@ -162,12 +162,17 @@ function runsPerInference(m: Module): Map<string, number> {
  */
 function thresholdBatchnorms(m: Module): Set<string> {
   const readers = new Map<string, string[]>();
-  for (const n of Object.values(m.nodes)) for (const i of n.inputs) readers.set(i, [...(readers.get(i) ?? []), n.id]);
+  for (const n of Object.values(m.nodes)) for (const i of n.inputs) {
+    const r = readers.get(i);
+    if (r) r.push(n.id);
+    else readers.set(i, [n.id]);
+  }
   const out = new Set<string>();
   for (const n of Object.values(m.nodes)) {
     const src = m.nodes[n.inputs[0] ?? ''];
     const next = readers.get(n.id) ?? [];
-    if (n.op !== 'batchnorm' || !src || (src.attrs.weights as Precision | undefined)?.dtype !== 'binary' || next.length !== 1 || m.nodes[next[0]!]!.op !== 'sign') continue;
+    // A batch norm the network outputs must still produce its values: it cannot become a compare.
+    if (n.op !== 'batchnorm' || !src || (src.attrs.weights as Precision | undefined)?.dtype !== 'binary' || next.length !== 1 || m.nodes[next[0]!]!.op !== 'sign' || m.outputs.includes(n.id)) continue;
     out.add(n.id);
   }
   return out;

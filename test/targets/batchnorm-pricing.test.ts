@@ -33,6 +33,19 @@ describe('batch norm priced as inference runs it', () => {
     expect(w('h')).toEqual({ kind: 'vector', ops: 4 * 16 });
   });
 
+  it('a batch norm the network outputs is not folded: its values must still be produced', () => {
+    const src = `network bo(batch = 4) {
+  input x : f32[batch, 32]
+  b = dense(x, 16, weights = binary) -> batchnorm
+  s = sign(b)
+  output b, s
+}`;
+    const work = moduleWork(compile('o.kiln:bo', { readFile: memoryFiles({ 'o.kiln': src }) }).module);
+    const w = (id: string) => work.find((l) => l.node.id === id)!.work;
+    expect(w('b')).toEqual({ kind: 'vector', ops: 2 * 4 * 16 });
+    expect(w('s').kind).not.toBe('free');
+  });
+
   it('elsewhere: a per-channel scale and shift, 2 operations an element', () => {
     expect(ops('r.batchnorm')).toBe(2 * 4 * 8);
     expect(byId('r.batchnorm').notes!.join()).toMatch(/scale and shift/);
