@@ -9,7 +9,8 @@ import type { Node, NodeId } from '../../compiler/ir/module.ts';
 import { type Tensor, zeros } from '../tensor.ts';
 import { evalNode } from '../interpreter.ts';
 import type { OpImpl, TapeEntry, Weights } from '../interpreter/types.ts';
-import { batchNormBackward } from '../kernels/batchnorm.ts';
+import { batchNormBackward, movingAverage } from '../kernels/batchnorm.ts';
+import { stepSlot } from '../kernels/bn-slots.ts';
 import { useWasmKernels } from '../kernels/wasm/instance.ts';
 import { outputArray } from '../kernels/step-buffers.ts';
 import { type BlockShape, type BlockStats, wasmBatchNormBlocks, wasmBatchNormBlocksBackward } from '../kernels/wasm/batchnorm.ts';
@@ -39,17 +40,17 @@ export function batchNormOverTime(node: Node, values: Map<NodeId, Tensor>, weigh
   // result rounded to float32 as the step-by-step run stores it.
   // A per-step batch norm ([T, C] running statistics, bn-slots.ts) moves row t with step t.
   const momentum = 1 - (node.attrs.momentum as number), c = shape.c;
-  const mean = Float32Array.from(own.running_mean!.data), variance = Float32Array.from(own.running_var!.data);
-  const rows = own.running_mean!.shape.length > 1 ? own.running_mean!.shape[0]! : 1;
+  const mean: Tensor = { shape: [...own.running_mean!.shape], data: Float32Array.from(own.running_mean!.data) };
+  const variance: Tensor = { shape: [...own.running_var!.shape], data: Float32Array.from(own.running_var!.data) };
   for (let t = 0; t < steps; t++) {
-    const row = Math.min(t, rows - 1) * c;
+    const m = stepSlot(mean, t).data, v = stepSlot(variance, t).data;
     for (let ch = 0; ch < c; ch++) {
-      mean[row + ch] = mean[row + ch]! * momentum + stats.mu[t * c + ch]! * (1 - momentum);
-      variance[row + ch] = variance[row + ch]! * momentum + stats.variance[t * c + ch]! * (1 - momentum);
+      m[ch] = movingAverage(m[ch]!, stats.mu[t * c + ch]!, momentum);
+      v[ch] = movingAverage(v[ch]!, stats.variance[t * c + ch]!, momentum);
     }
   }
-  (state[node.id] ??= {}).running_mean = { shape: [...own.running_mean!.shape], data: mean };
-  state[node.id]!.running_var = { shape: [...own.running_var!.shape], data: variance };
+  (state[node.id] ??= {}).running_mean = mean;
+  state[node.id]!.running_var = variance;
   tape?.push({ node: node.id, op: 'batchnorm', step: 0, inputs: [x], output: out, saved: { blocks: { shape, stats } satisfies SavedBlocks }, params: own });
   return out;
 }

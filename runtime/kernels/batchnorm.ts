@@ -36,6 +36,9 @@ function dims(kernel: string, x: Tensor, ...perChannel: Tensor[]): { n: number; 
   return { n, c, inner: x.data.length / (n * c) };
 }
 
+/** One step of the running statistics' moving average (ONNX's momentum: the share the old value keeps). */
+export const movingAverage = (running: number, batch: number, momentum: number): number => running * momentum + batch * (1 - momentum);
+
 export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor,
   o: BatchNormOptions): BatchNormResult {
   const { n, c, inner } = dims('batchnorm', x, gamma, beta, runningMean, runningVar);
@@ -70,8 +73,8 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
     mean[ch] = mu;
     invStd[ch] = 1 / Math.sqrt(variance + eps);
     const runVar = o.unbiasedRunningVar && count > 1 ? ss / (count - 1) : variance;
-    newMean.data[ch] = runningMean.data[ch]! * momentum + mu * (1 - momentum);
-    newVar.data[ch] = runningVar.data[ch]! * momentum + runVar * (1 - momentum);
+    newMean.data[ch] = movingAverage(runningMean.data[ch]!, mu, momentum);
+    newVar.data[ch] = movingAverage(runningVar.data[ch]!, runVar, momentum);
   }
   const y = zeros(x.shape);
   for (let b = 0; b < n; b++) {

@@ -31,15 +31,21 @@ describe('progress bar', () => {
 });
 
 describe('progress lines for logs', () => {
-  it('one whole line per 30 s, none at the last batch (the epoch line follows), no carriage returns', () => {
+  /** 125 batches, `ms` apart, through log lines every 30 s; what was written, and the lines. */
+  function feed(ms: number) {
     const writes: string[] = [];
     let now = 0;
     const lines = progressLines((s) => writes.push(s), 30_000, () => now);
-    // 125 batches, one a second: lines at 30, 60, 90 and 120 s.
     for (let b = 1; b <= 125; b++) {
-      now += 1000;
+      now += ms;
       lines.update(at(b, now / 1000));
     }
+    return { writes, lines };
+  }
+
+  it('one whole line per 30 s, none at the last batch (the epoch line follows), no carriage returns', () => {
+    // 125 batches, one a second: lines at 30, 60, 90 and 120 s.
+    const { writes, lines } = feed(1000);
     expect(writes.map((w) => w.match(/ (\d+)\/125 /)![1])).toEqual(['30', '60', '90', '120']);
     expect(writes.every((w) => w.endsWith('\n') && !w.includes('\r'))).toBe(true);
     lines.clear();
@@ -47,14 +53,7 @@ describe('progress lines for logs', () => {
   });
 
   it('an epoch shorter than the interval writes nothing', () => {
-    const writes: string[] = [];
-    let now = 0;
-    const lines = progressLines((s) => writes.push(s), 30_000, () => now);
-    for (let b = 1; b <= 125; b++) {
-      now += 100;
-      lines.update(at(b, now / 1000));
-    }
-    expect(writes).toEqual([]);
+    expect(feed(100).writes).toEqual([]);
   });
 });
 
