@@ -4,7 +4,7 @@
  * bytes of weights, inputs and outputs in their stored precisions.
  */
 import { DTYPE_BITS, numElements, type DType, type Precision, type TensorType } from '../compiler/ir/dtype.ts';
-import type { Module, Node } from '../compiler/ir/module.ts';
+import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
 import type { ActivityUsed } from './activity.ts';
 import { lmuGemm } from './lmu-work.ts';
 
@@ -161,18 +161,13 @@ function runsPerInference(m: Module): Map<string, number> {
  * (runtime/lowered/precision binaryThresholds), so the pair costs one compare an element.
  */
 function thresholdBatchnorms(m: Module): Set<string> {
-  const readers = new Map<string, string[]>();
-  for (const n of Object.values(m.nodes)) for (const i of n.inputs) {
-    const r = readers.get(i);
-    if (r) r.push(n.id);
-    else readers.set(i, [n.id]);
-  }
+  const readers = readersOf(m);
   const out = new Set<string>();
   for (const n of Object.values(m.nodes)) {
     const src = m.nodes[n.inputs[0] ?? ''];
     const next = readers.get(n.id) ?? [];
     // A batch norm the network outputs must still produce its values: it cannot become a compare.
-    if (n.op !== 'batchnorm' || !src || (src.attrs.weights as Precision | undefined)?.dtype !== 'binary' || next.length !== 1 || m.nodes[next[0]!]!.op !== 'sign' || m.outputs.includes(n.id)) continue;
+    if (n.op !== 'batchnorm' || !src || (src.attrs.weights as Precision | undefined)?.dtype !== 'binary' || next.length !== 1 || next[0]!.op !== 'sign' || m.outputs.includes(n.id)) continue;
     out.add(n.id);
   }
   return out;

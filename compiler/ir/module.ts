@@ -38,6 +38,22 @@ export function nodeList(m: Module): Node[] {
   return Object.values(m.nodes);
 }
 
+/**
+ * The nodes reading each node, in node order. `distinct`: a node that reads one value twice
+ * (add(x, x)) counts once, for questions about which nodes read a value rather than how often.
+ */
+export function readersOf(m: Module, o: { distinct?: boolean } = {}): Map<NodeId, Node[]> {
+  const readers = new Map<NodeId, Node[]>();
+  for (const n of Object.values(m.nodes)) {
+    for (const i of o.distinct ? new Set(n.inputs) : n.inputs) {
+      const r = readers.get(i);
+      if (r) r.push(n);
+      else readers.set(i, [n]);
+    }
+  }
+  return readers;
+}
+
 /** Node ids are names from the source (dotted for chain intermediates): never integer-like, so
  * object key order stays insertion order. */
 export const NODE_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/;

@@ -16,7 +16,7 @@
  * are no module output and quantize no activations (a per-tensor scale would see the dropped
  * values); conv2d only with groups = 1.
  */
-import type { Module, Node, NodeId } from '../../compiler/ir/module.ts';
+import { type Module, type Node, type NodeId, readersOf } from '../../compiler/ir/module.ts';
 import { type Tensor, mulberry32 } from '../tensor.ts';
 import { type DropoutMode, dropoutMask, maskShape } from '../interpreter/dropout.ts';
 import { nodeSeed } from '../interpreter/seed.ts';
@@ -67,8 +67,7 @@ function cuttable(n: Node, axis: number, rank: number): boolean {
 }
 
 function findSites(m: Module): Site[] {
-  const readers = new Map<NodeId, Node[]>();
-  for (const n of Object.values(m.nodes)) for (const i of n.inputs) (readers.get(i) ?? readers.set(i, []).get(i)!).push(n);
+  const readers = readersOf(m);
   const outputs = new Set(m.outputs);
   const private_ = (n: Node) => (readers.get(n.id)?.length ?? 0) === 1 && !outputs.has(n.id) && !quantizesActivations(n);
   const sites: Site[] = [];

@@ -14,7 +14,7 @@
  * Neither fusion applies when a quantized activation sits between the two ops (fake quantization
  * can turn a positive value into 0), nor for a conv2d that is a module output or read elsewhere.
  */
-import type { Module, Node, NodeId } from '../../compiler/ir/module.ts';
+import { type Module, type Node, type NodeId, readersOf } from '../../compiler/ir/module.ts';
 import type { Tensor } from '../tensor.ts';
 import { quantizesActivations } from './dropout-plan.ts';
 
@@ -25,8 +25,7 @@ const masked = new WeakSet<Tensor>();
 
 /** conv2d nodes whose one reader is a relu: they may rectify their own output. */
 export function reluFolded(m: Module): Set<NodeId> {
-  const readers = new Map<NodeId, Node[]>();
-  for (const n of Object.values(m.nodes)) for (const i of new Set(n.inputs)) readers.set(i, [...(readers.get(i) ?? []), n]);
+  const readers = readersOf(m, { distinct: true });
   const out = new Set<NodeId>();
   for (const n of Object.values(m.nodes)) {
     const r = readers.get(n.id) ?? [];

@@ -13,7 +13,7 @@
  * Each parameter draws from its own stream (seed, node id, name), so adding a layer does not
  * change the others' values.
  */
-import type { Module, Node } from '../../compiler/ir/module.ts';
+import { type Module, type Node, readersOf } from '../../compiler/ir/module.ts';
 import { type Tensor, full, glorotUniform, heNormal, mulberry32, randomNormal, zeros } from '../tensor.ts';
 import { streamSeed } from './seed.ts';
 import type { Weights } from './types.ts';
@@ -57,8 +57,7 @@ function initOne(node: Node, name: string, shape: number[], relu: boolean, rng: 
 }
 
 export function initParams(m: Module, seed = 0): Weights {
-  const consumers = new Map<string, Node[]>();
-  for (const n of Object.values(m.nodes)) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const consumers = readersOf(m);
   const out: Weights = {};
   for (const node of Object.values(m.nodes)) {
     if (!node.params) continue;

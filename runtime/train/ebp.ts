@@ -22,7 +22,7 @@
  * samples are taken one after another, as in the paper: summing their updates from one prior
  * overshoots (a bias would move by about batch × its own error).
  */
-import type { Module, Node } from '../../compiler/ir/module.ts';
+import { type Module, type Node, readersOf } from '../../compiler/ir/module.ts';
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { Weights } from '../interpreter/types.ts';
@@ -47,8 +47,7 @@ const HINT = 'ebp trains binary-weight MLPs: input → dense(…, weights = bina
 
 /** The network's dense layers in order, after checking it is a chain EBP can train. */
 export function ebpLayers(m: Module, weights: Weights): EbpLayer[] {
-  const consumers = new Map<string, Node[]>();
-  for (const n of Object.values(m.nodes)) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const consumers = readersOf(m);
   const input = m.nodes[m.inputs[0]!]!;
   if (m.timesteps > 1) refuse(input, `network \`${m.name}\` runs ${m.timesteps} time steps`, HINT);
   if (input.type!.shape.length !== 2) refuse(input, `the input must be [batch, features], not [${input.type!.shape.join(', ')}]`, 'flatten the samples, or train with adam or sgd');

@@ -13,7 +13,7 @@
  * The estimate prices the expected kept fraction, 1 − p; the interpreter's plan
  * (runtime/autodiff/dropout-plan.ts) cuts dense and conv2d layers by a drawn mask.
  */
-import type { Module, Node, NodeId } from '../../compiler/ir/module.ts';
+import { type Module, type Node, type NodeId, readersOf } from '../../compiler/ir/module.ts';
 
 /** Kept fraction of a layer's output units (N) and of its non-recurrent input features (K). */
 export interface Cut {
@@ -45,8 +45,7 @@ function cuttable(n: Node, axis: number, rank: number, asConsumer: boolean): boo
 
 /** Kept fraction of a dropout's units when that dropout can shrink a neighbouring GEMM. */
 export function dropoutCuts(m: Module): { layers: Map<NodeId, Cut>; dropouts: Map<NodeId, number> } {
-  const readers = new Map<NodeId, Node[]>();
-  for (const n of Object.values(m.nodes)) for (const i of n.inputs) (readers.get(i) ?? readers.set(i, []).get(i)!).push(n);
+  const readers = readersOf(m);
   const outputs = new Set(m.outputs);
   const private_ = (n: Node) => (readers.get(n.id)?.length ?? 0) === 1 && !outputs.has(n.id);
   // A per-tensor activation scale would see the dropped values, so such a producer computes them all.
