@@ -9,7 +9,7 @@ import type { Module } from '../compiler/ir/module.ts';
 import type { MacCount } from './kernels/delta-encode.ts';
 import type { Dataset } from './data/dataset.ts';
 import { run, type Weights } from './interpreter.ts';
-import { gather, inputPlan } from './train/batches.ts';
+import { inOrderBatches, inputPlan } from './train/batches.ts';
 import { countCorrect } from './autodiff/loss.ts';
 
 export interface DeltaLayerActivity extends MacCount {
@@ -40,12 +40,9 @@ export function measureDeltaActivity(m: Module, weights: Weights, data: Dataset,
   const count = Math.min(samples, data.count);
   const macs = new Map<string, MacCount>();
   let correct = 0, rows = 0;
-  for (let start = 0; start < count; start += plan.batch) {
-    const n = Math.min(plan.batch, count - start);
-    const { x, labels } = gather(data, plan, undefined, start, n);
-    // The last batch runs short rather than padded: padding rows would count as dense work.
-    const real = { shape: [n, ...x.shape.slice(1)], data: x.data.subarray(0, (x.data.length / x.shape[0]!) * n) };
-    const out = run(m, weights, { [plan.id]: real }, { macs, checkShapes: false }).outputs[m.outputs[0]!]!;
+  // The last batch runs short rather than padded: padding rows would count as dense work.
+  for (const { x, labels, start, n } of inOrderBatches(data, plan, count, true)) {
+    const out = run(m, weights, { [plan.id]: x }, { macs, checkShapes: false }).outputs[m.outputs[0]!]!;
     correct += countCorrect(out, labels);
     rows += labels.length;
     onBatch?.(start + n, count);

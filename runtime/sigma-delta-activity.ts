@@ -18,7 +18,7 @@ import type { Module } from '../compiler/ir/module.ts';
 import type { Dataset } from './data/dataset.ts';
 import { run, type Weights } from './interpreter.ts';
 import type { SentCounts } from './interpreter/lmu.ts';
-import { gather, inputPlan } from './train/batches.ts';
+import { inOrderBatches, inputPlan } from './train/batches.ts';
 import { countCorrect } from './autodiff/loss.ts';
 import { isSigmaDelta } from '../targets/lmu-work.ts';
 
@@ -98,12 +98,9 @@ export function measureSigmaDeltaActivity(m: Module, weights: Weights, data: Dat
   const count = Math.min(samples, data.count);
   const tally = new SentTally();
   let correct = 0, rows = 0;
-  for (let start = 0; start < count; start += plan.batch) {
-    const n = Math.min(plan.batch, count - start);
-    const { x, labels } = gather(data, plan, undefined, start, n);
-    // Short last batch rather than padded: padding samples would count as activity.
-    const real = { shape: [n, ...x.shape.slice(1)], data: x.data.subarray(0, (x.data.length / x.shape[0]!) * n) };
-    const r = run(m, weights, { [plan.id]: real }, { record: true, checkShapes: false });
+  // Short last batch rather than padded: padding samples would count as activity.
+  for (const { x, labels, start, n } of inOrderBatches(data, plan, count, true)) {
+    const r = run(m, weights, { [plan.id]: x }, { record: true, checkShapes: false });
     for (const e of r.tape!) if (e.saved.counts) tally.add(e.node, e.saved.counts as SentCounts);
     correct += countCorrect(r.outputs[m.outputs[0]!]!, labels);
     rows += labels.length;

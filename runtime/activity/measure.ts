@@ -8,7 +8,7 @@ import type { Module } from '../../compiler/ir/module.ts';
 import type { Activity, LayerActivity } from '../../targets/activity.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { run, type RunOptions, type Weights } from '../interpreter.ts';
-import { gather, inputPlan } from '../train/batches.ts';
+import { inOrderBatches, inputPlan } from '../train/batches.ts';
 import { ACTIVITY_PROBES, type ActivityProbe, type ProbeTally } from './probes.ts';
 
 export interface MeasuredActivity {
@@ -30,14 +30,11 @@ export function measureActivity(m: Module, weights: Weights, data: Dataset, samp
   // A kernel's own counters (a delta layer's MACs) cannot tell padding rows from samples, so where
   // a probe reads them the last batch runs short instead of padded, as runtime/delta-activity.ts does.
   const counting = [...tallies.values()].some((ts) => ts.some(([p]) => p.runOptions));
-  for (let start = 0; start < count; start += plan.batch) {
-    const n = Math.min(plan.batch, count - start);
-    const padded = gather(data, plan, undefined, start, n).x;
-    const x = counting && n < padded.shape[0]! ? { shape: [n, ...padded.shape.slice(1)], data: padded.data.subarray(0, (padded.data.length / padded.shape[0]!) * n) } : padded;
+  for (const { x, start, n } of inOrderBatches(data, plan, count, counting)) {
     // The input is not an op evaluation: a direct-coded input is the same at every step, seen once.
     for (const [, t] of tallies.get(plan.id) ?? []) t.observe(x, n);
     run(m, weights, { [plan.id]: x }, {
-      ...extra, ...(x === padded ? {} : { checkShapes: false }),
+      ...extra, ...(x.shape[0] === plan.shape[0] ? {} : { checkShapes: false }),
       onNode: (e) => {
         for (const [, t] of tallies.get(e.node.id) ?? []) t.observe(e.output, n, e.entry?.saved);
         return e.output;

@@ -18,7 +18,7 @@ import { run } from '../interpreter.ts';
 import type { Weights } from '../interpreter/types.ts';
 import { chooseExponent, INT16_MAX } from '../kernels/fixed-point.ts';
 import { INT8_MAX, roundHalfEven, symmetricScale } from '../kernels/quant-int8.ts';
-import { gather, inputPlan } from '../train/batches.ts';
+import { inOrderBatches, inputPlan } from '../train/batches.ts';
 
 export type CalibrationMethod = { kind: 'max' } | { kind: 'percentile'; p: number } | { kind: 'mse' };
 
@@ -93,9 +93,7 @@ export function collectActivations(m: Module, weights: Weights, data: Dataset, l
   const count = Math.min(o.samples, data.count);
   const parts = new Map<string, Float32Array[]>([...layers].map((id) => [id, []]));
   const { weights: eff } = effectiveWeights(m, weights);
-  for (let start = 0; start < count; start += plan.batch) {
-    const n = Math.min(plan.batch, count - start);
-    const { x } = gather(data, plan, undefined, start, n);
+  for (const { x, start, n } of inOrderBatches(data, plan, count, false)) {
     run(m, eff, { [plan.id]: x }, {
       training: false, record: false, checkShapes: false,
       onNode: (e) => {

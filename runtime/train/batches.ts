@@ -66,3 +66,16 @@ export function gather(ds: Dataset, plan: InputPlan, idx: ArrayLike<number> | un
   }
   return { x, labels };
 }
+
+/**
+ * The first `count` samples in order, one batch at a time. `short`: the last batch holds only the
+ * samples left instead of being padded to the plan's batch, for measurements whose kernels count
+ * work (a delta layer's MACs, a sigma-delta layer's events) and cannot tell padding rows from data.
+ */
+export function* inOrderBatches(ds: Dataset, plan: InputPlan, count: number, short: boolean): Generator<{ x: Tensor; labels: Int32Array; start: number; n: number }> {
+  for (let start = 0; start < count; start += plan.batch) {
+    const n = Math.min(plan.batch, count - start);
+    const { x, labels } = gather(ds, plan, undefined, start, n);
+    yield { x: short && n < x.shape[0]! ? { shape: [n, ...x.shape.slice(1)], data: x.data.subarray(0, (x.data.length / x.shape[0]!) * n) } : x, labels, start, n };
+  }
+}
