@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../../compiler/driver.ts';
 import { estimate } from '../../../targets/estimate.ts';
 import { presets } from '../../../targets/resolve.ts';
+import { moduleWork } from '../../../targets/workload.ts';
 import type { LayerStats, TargetResult } from '../../../targets/stats.ts';
 import { prepare } from '../../../runtime/train/setup.ts';
 import { uniformVariants, variantModule } from '../../../cli/explore/variants.ts';
@@ -24,7 +25,14 @@ const net = (name: string, outputs: string) => `network ${name}(batch = 4) {
   y = dense(s, 10, weights = binary)
   output ${outputs}
 }`;
-const SOURCE = `${net('folded', 'y')}\n${net('kept', 'y, b')}`;
+// A bare sign is the compare with 0: nothing to fold, the same way out.
+const BARE = `network bare(batch = 4) {
+  input x : i8[batch, 256]
+  h = dense(x, 256, weights = i8) -> sign
+  y = dense(h, 10, weights = binary)
+  output y
+}`;
+const SOURCE = `${net('folded', 'y')}\n${net('kept', 'y, b')}\n${BARE}`;
 
 const tpu = presets().get('tpu_v1_like')!;
 const priced = (name: string): TargetResult => estimate({ kind: 'module', module: compile(`t.kiln:${name}`, { readFile: memoryFiles({ 't.kiln': SOURCE }) }).module }, tpu);
@@ -69,6 +77,22 @@ describe('tpu_v1_like: batch norm + sign applied as a binary layer\'s outputs le
     const m = compile('t.kiln:folded', { readFile: memoryFiles({ 't.kiln': SOURCE }) }).module;
     const bn = estimate({ kind: 'module', module: m }, narrow).layers.find((l) => l.name === 'b')!;
     expect(bn.cycles).toBe(4 * 256 / 64 - 4 * 256 / 256);
+  });
+});
+
+describe('a bare sign after a layer, and a training step', () => {
+  it('a sign alone is compared on the way out too: the layer stores the byte, the sign is the pipeline\'s compare', () => {
+    const r = priced('bare');
+    expect(layer(r, 'h.dense').sram_writes).toEqual({ ofmap: 4 * 256 });
+    expect(layer(r, 'h.dense').details!.output_bits).toBe(8);
+    expect(layer(r, 'h').unit).toBe('activation pipeline');
+    expect(layer(r, 'h').notes!.join()).toMatch(/the sign \(a compare with 0\) of h\.dense's outputs/);
+  });
+
+  it('a training step keeps batch norm and sign apart, so no layer stores a compare', () => {
+    const m = compile('t.kiln:folded', { readFile: memoryFiles({ 't.kiln': SOURCE }) }).module;
+    expect(moduleWork(m).find((l) => l.name === 'b.dense')!.compareOnOutput).toEqual({ by: 'b', dtype: 'binary', threshold: true });
+    expect(moduleWork(m, { training: true }).some((l) => l.compareOnOutput || l.comparesFor)).toBe(false);
   });
 });
 
