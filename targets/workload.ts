@@ -4,9 +4,10 @@
  * bytes of weights, inputs and outputs in their stored precisions.
  */
 import { DTYPE_BITS, numElements, type DType, type Precision, type TensorType } from '../compiler/ir/dtype.ts';
-import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
+import type { Module, Node } from '../compiler/ir/module.ts';
 import type { ActivityUsed } from './activity.ts';
 import { lmuGemm } from './lmu-work.ts';
+import { compareOnOutputs, thresholdBatchnorms, type CompareOnOutput } from './threshold-fold.ts';
 
 /** The MAC precision classes a target prices, widest first. */
 export const MAC_CLASSES = ['f32', 'f16', 'i16', 'i8', 'ternary', 'binary'] as const;
@@ -70,6 +71,13 @@ export interface LayerWork {
   notes?: string[];
   /** The activity the layer was priced with, and its source. */
   activity?: ActivityUsed;
+  /**
+   * Its sums reach the network only through one compare an element (a folded batch norm + sign,
+   * or a sign): hardware that can compare them on their way out stores the compare's result.
+   */
+  compareOnOutput?: CompareOnOutput;
+  /** This node is that compare, on the outputs of the layer named. */
+  comparesFor?: string;
 }
 
 const bytesOf = (t: TensorType) => (numElements(t.shape) * DTYPE_BITS[t.dtype]) / 8;
@@ -156,24 +164,6 @@ function runsPerInference(m: Module): Map<string, number> {
 }
 
 /**
- * Batch norms between a binary layer and a sign: sign(γ(x − μ)/σ + β) is x compared with one
- * per-channel threshold (its direction the sign of γ), the fold the lowered program makes
- * (runtime/lowered/precision binaryThresholds), so the pair costs one compare an element.
- */
-function thresholdBatchnorms(m: Module): Set<string> {
-  const readers = readersOf(m);
-  const out = new Set<string>();
-  for (const n of Object.values(m.nodes)) {
-    const src = m.nodes[n.inputs[0] ?? ''];
-    const next = readers.get(n.id) ?? [];
-    // A batch norm the network outputs must still produce its values: it cannot become a compare.
-    if (n.op !== 'batchnorm' || !src || (src.attrs.weights as Precision | undefined)?.dtype !== 'binary' || next.length !== 1 || next[0]!.op !== 'sign' || m.outputs.includes(n.id)) continue;
-    out.add(n.id);
-  }
-  return out;
-}
-
-/**
  * Work of every compute node of a typed module, in order. Inputs and pure reshapes are free.
  * `training`: a training step keeps batch norm and sign apart (its backward pass reads both), so
  * nothing folds into a threshold.
@@ -182,6 +172,8 @@ export function moduleWork(m: Module, opts: { training?: boolean } = {}): LayerW
   const out: LayerWork[] = [];
   const runs = runsPerInference(m);
   const thresholded = opts.training ? new Set<string>() : thresholdBatchnorms(m);
+  const compares = opts.training ? new Map<string, CompareOnOutput>() : compareOnOutputs(m, thresholded, (n) => n.op === 'dense' || n.op === 'conv2d');
+  const comparesFor = new Map([...compares].map(([layer, c]) => [c.by, layer]));
   for (const node of Object.values(m.nodes)) {
     if (node.op === 'input') continue;
     const times = runs.get(node.id)!;
@@ -191,8 +183,9 @@ export function moduleWork(m: Module, opts: { training?: boolean } = {}): LayerW
     const folds = node.op === 'batchnorm' && node.attrs.per_step ? m.timesteps : 1;
     const weightBytes = folds * Object.entries(node.params ?? {}).filter(([k]) => !k.startsWith('running_')).reduce((s, [, t]) => s + bytesOf(t), 0);
     const weightDType = ((node.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
+    const fold = { ...(compares.has(node.id) ? { compareOnOutput: compares.get(node.id)! } : {}), ...(comparesFor.has(node.id) ? { comparesFor: comparesFor.get(node.id)! } : {}) };
     const base = {
-      node, name: node.id, op: node.op, weightBytes,
+      node, name: node.id, op: node.op, weightBytes, ...fold,
       inputBytes: inputs.reduce((s, t) => s + bytesOf(t), 0),
       outputBytes: bytesOf(node.type!),
       inputBits: DTYPE_BITS[inputs[0]!.dtype], weightBits: DTYPE_BITS[weightDType], outputBits: DTYPE_BITS[node.type!.dtype],

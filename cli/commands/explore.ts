@@ -143,7 +143,7 @@ function progressLine(io: CommandIo, total: number) {
 function searchMixes(io: CommandIo, s: ExploreSetup, choices: PrecisionChoice[], dropout: number | undefined, outcomes: Map<string, VariantOutcome>): Variant[] {
   const annOnly: ExploreSetup = { ...s, timesteps: undefined };
   let evaluated = 0;
-  const mixes = greedyMixes(s.module, choices, dropout, (v) => (evaluated++, runVariant(annOnly, v).accuracy), (v, tried) => io.err(`explore: auto: narrowed to ${v.label} (best of ${tried})\n`));
+  const mixes = greedyMixes(s.module, choices, dropout, (v) => (evaluated++, runVariant(annOnly, v).accuracy), (v, tried) => io.err(`explore: auto: narrowed to ${v.label} (best of ${tried}${v.label.includes('/') ? '' : '; the uniform variant, not a mix'})\n`));
   io.err(`explore: auto: ${mixes.length} per-layer mixes on the greedy path, ${evaluated} evaluations\n`);
   if (s.timesteps !== undefined) {
     const t0 = performance.now();

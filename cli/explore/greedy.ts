@@ -34,12 +34,12 @@ export function greedyMixes(m: Module, choices: readonly PrecisionChoice[], drop
   const ids = weightLayers(m);
   const n = ids.length;
   // Layers without multiply-accumulates (batchnorm) save no bit operations; they stay at the
-  // widest choice, as binarized networks keep batch norm real.
+  // widest choice, as binarized networks keep batch norm real, and labels leave them out.
   const multiplies = multiplyingLayers(m);
   const searched = ids.flatMap((id, i) => (multiplies.has(id) ? [i] : []));
   const first = searched[0], last = searched.at(-1);
   const floor = endsFloor(order);
-  const variant = (layers: PrecisionChoice[]): Variant => ({ label: label(layers, dropout), layers, dropout });
+  const variant = (layers: PrecisionChoice[]): Variant => ({ label: label(layers, dropout, (i) => multiplies.has(ids[i]!)), layers, dropout });
   const cost = (v: Variant) => bitOps(variantModule(m, v));
   let cur = variant(Array<PrecisionChoice>(n).fill(order[0]!));
   let curAcc = accuracy(cur), curCost = cost(cur);
@@ -65,5 +65,7 @@ export function greedyMixes(m: Module, choices: readonly PrecisionChoice[], drop
     path.push(cur);
     onStep?.(cur, candidates.length);
   }
-  return path.filter((v) => v.layers.some((p) => p !== v.layers[0]));
+  // A step whose multiplying layers are all one precision is that precision's uniform variant
+  // but for the batch norms kept wide (the last one's output width): same label, not a mix.
+  return path.filter((v) => searched.some((i) => v.layers[i] !== v.layers[searched[0]!]));
 }

@@ -17,7 +17,7 @@ import { keyOf } from './cache.ts';
 import { paretoFront } from './pareto.ts';
 import type { ExploreSetup, VariantOutcome } from './run-variant.ts';
 import { convertedLabel, isSpiking, rateOptions, snnFile } from './spiking.ts';
-import { type Variant, variantModule } from './variants.ts';
+import { assignment, type Variant, variantModule } from './variants.ts';
 
 export const NOT_SPIKING = 'not spiking: needs conversion (kiln convert)';
 
@@ -68,7 +68,7 @@ export function priceVariant(s: ExploreSetup, v: Variant, r: VariantOutcome, col
   let snnModule: Module | undefined;
   return cols.map((c) => {
     const t = c.desc;
-    const base: ExploreRow = { variant: v.label, target: c.name, kind: t.kind, accuracy: r.accuracy, energy_j: null, latency_s: null, param_bytes: null, pareto: false, ...(c.chips ? { chips: c.chips } : {}) };
+    const base: ExploreRow = { variant: v.label, layers: assignment(s.module, v), target: c.name, kind: t.kind, accuracy: r.accuracy, energy_j: null, latency_s: null, param_bytes: null, pareto: false, ...(c.chips ? { chips: c.chips } : {}) };
     let net = m, rates: RateOptions = {};
     if (t.kind === 'neuromorphic' && !isSpiking(m)) {
       const snn = r.snn;

@@ -117,10 +117,21 @@ export function variantModule(m: Module, v: Variant): Module {
   return withPrecisions(out, precisionMap(m, v));
 }
 
-/** `i8`, `binary d=0.25`; a per-layer mix lists its layers in order, `i8/binary/binary/binary/i8`. */
-export function label(layers: readonly PrecisionChoice[], dropout: number | undefined): string {
-  const p = layers.every((x) => x === layers[0]) ? layers[0]! : layers.join('/');
+/**
+ * `i8`, `binary d=0.25`; a per-layer mix lists its layers in order, `i8/binary/binary/binary/i8`.
+ * `shown` picks the layers a label names: a batch norm's slot sets only its output width, which
+ * follows the layers around it, so a mix is named by the layers that multiply (the row's
+ * `layers` has every slot).
+ */
+export function label(layers: readonly PrecisionChoice[], dropout: number | undefined, shown: (i: number) => boolean = () => true): string {
+  const named = layers.filter((_, i) => shown(i));
+  const p = named.every((x) => x === named[0]) ? named[0]! : named.join('/');
   return dropout === undefined ? p : `${p} d=${dropout}`;
+}
+
+/** Every slot of a variant by layer name: what a label that leaves out batch norms does not say. */
+export function assignment(m: Module, v: Variant): Record<string, PrecisionChoice> {
+  return Object.fromEntries(weightLayers(m).map((id, i) => [id, v.layers[i]!]));
 }
 
 /** The uniform variants: every precision at every dropout rate. */

@@ -74,9 +74,30 @@ let worker: Worker;
 let pending: { id: number; resolve: (d: Drawn) => void } | undefined;
 let nextId = 0;
 let presetsReady!: Promise<{ name: string; kind: string }[]>;
+/** The worker threw past its own catch (or never loaded): the next analysis needs a new one. */
+let failed = false;
+
+/**
+ * An exception the worker did not catch ends the analysis it was running without an answer; the
+ * page would say "busy" for ever. It is a Kiln bug, so it is shown as one, where the diagnostics
+ * go, and the worker is replaced at the next analysis rather than at once (one that fails to load
+ * would fail again in a loop).
+ */
+function workerFailed(e: ErrorEvent): void {
+  e.preventDefault();
+  failed = true;
+  const drawn: Drawn = { diagnostics: [{ severity: 'error', code: 'internal', message: `internal error (a bug in Kiln): the analysis worker failed: ${e.message || 'no message (the worker script may not have loaded)'}` }], maps: [] };
+  const p = pending;
+  pending = undefined;
+  delete document.body.dataset.busy;
+  if (p) p.resolve(drawn);
+  else show(drawn);
+}
 
 function startWorker(): void {
+  failed = false;
   worker = new Worker('/worker.js', { type: 'module' });
+  worker.onerror = workerFailed;
   presetsReady = new Promise((resolve) => {
     worker.onmessage = (e: MessageEvent<FromWorker>) => {
       const m = e.data;
@@ -93,7 +114,7 @@ function startWorker(): void {
 }
 
 function analyse(text: string): Promise<Drawn> {
-  if (pending) {
+  if (pending || failed) {
     worker.terminate();
     startWorker();
   }

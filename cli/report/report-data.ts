@@ -19,7 +19,10 @@ export interface EstimateJson {
 
 /** One point of a design-space exploration: a network variant priced on one target (`kiln explore --json`'s rows). */
 export interface ExploreRow {
+  /** The label: the precisions of the layers that multiply, in order (one when they agree). */
   variant: string;
+  /** Every layer with weights (batch norms too) and the precision the variant gives it. */
+  layers: Record<string, string>;
   target: string;
   kind: string;
   /** Test accuracy as a fraction in [0, 1]. */

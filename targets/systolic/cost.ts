@@ -11,6 +11,7 @@ import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { CLASS_BITS, FitWarnings, macPrice, runClass } from '../precision.ts';
 import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type TargetResult } from '../stats.ts';
 import { MAC_CLASSES, macClassOf, type GemmWork, type LayerWork, type MacClass } from '../workload.ts';
+import type { CompareOnOutput } from '../threshold-fold.ts';
 import { packOperands, unpacked, type Packing } from './packing.ts';
 import { convOutputDims, foldPlan, type ConvShape, type Dataflow } from './gemm-model.ts';
 import { scaleSimConfig, simulateLayer, type ScaleSimConfig, type ScaleSimLayerStats } from './scalesim.ts';
@@ -111,20 +112,46 @@ function locateAt<T>(w: LayerWork, f: () => T): T {
 }
 
 /** What a GEMM layer runs at: its MAC class on this array, and how its operands pack into words. */
-function layerPacking(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWarnings): { cls: MacClass; pack: Packing; note?: string } {
+function layerPacking(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWarnings): { cls: MacClass; pack: Packing; outBits: number; note?: string } {
   const has = Object.keys(cfg.macs) as MacClass[];
   const run = runClass(g.macClass, has.length ? has : [cfg.wordClass], cfg.wordClass);
   const note = fits.add(w.name, g.macClass, run);
-  if (!has.length) return { cls: run.cls, pack: unpacked(g, cfg), note };
+  if (!has.length) return { cls: run.cls, pack: unpacked(g, cfg), outBits: cfg.wordBits, note };
   // Operands move at the class the MACs run at; outputs at the layer's stored precision, or at
   // the assumed class when the layer is assumed quantized.
   const bits = CLASS_BITS[run.cls];
-  const outBits = run.fit === 'quantized' ? Math.min(bits, w.outputBits) : w.outputBits;
-  return { cls: run.cls, pack: packOperands(g, cfg, cfg.macs[run.cls]!, bits, outBits), note };
+  const outBits = w.compareOnOutput ? comparedBits(w.compareOnOutput, cfg) : run.fit === 'quantized' ? Math.min(bits, w.outputBits) : w.outputBits;
+  return { cls: run.cls, pack: packOperands(g, cfg, cfg.macs[run.cls]!, bits, outBits), outBits, note };
+}
+
+/**
+ * The bits a compare's result is stored at: as wide as this array's MACs read it back (a sign
+ * read by i8 MACs is a byte), so the layer writes what the next layer's input is priced as.
+ */
+function comparedBits(c: CompareOnOutput, cfg: SystolicConfig): number {
+  const has = Object.keys(cfg.macs) as MacClass[];
+  return CLASS_BITS[runClass(macClassOf(c.dtype), has.length ? has : [cfg.wordClass], cfg.wordClass).cls];
+}
+
+/**
+ * A folded batch norm + sign (or a sign) done as the layer's outputs leave the accumulators, as
+ * TPU v1's activation pipeline takes them on their way to the unified buffer (Jouppi et al.
+ * 2017): one compare an element, priced as a vector op, no buffer traffic of its own (the layer
+ * wrote the result). It keeps pace with an array that delivers `cols` outputs a cycle when it has
+ * as many lanes; a narrower unit adds the difference.
+ */
+function outputCompare(w: LayerWork, ops: number, cfg: SystolicConfig): Omit<LayerStats, 'energy_j' | 'breakdown_j'> {
+  const cycles = Math.max(0, Math.ceil(ops / cfg.vectorLanes) - Math.ceil(ops / cfg.scalesim.arrayCols));
+  const what = w.op === 'sign' ? 'the sign (a compare with 0)' : 'the threshold compare';
+  return {
+    name: w.name, op: w.op, macs: 0, cycles, compute_cycles: cycles, stall_cycles: 0, unit: 'activation pipeline',
+    actions: { 'vector.op': ops },
+    notes: [`${what} of ${w.comparesFor}'s outputs as they leave the accumulators: ${ops.toLocaleString('en-US')} compares in the ${cfg.vectorLanes}-lane activation pipeline, ${cycles ? `${cycles} cycles beyond the array's output stream` : 'in step with the array\'s output stream'}; nothing stored of its own`, ...(w.notes ?? [])],
+  };
 }
 
 function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWarnings): Omit<LayerStats, 'energy_j' | 'breakdown_j'> {
-  const { cls, pack, note: fitNote } = layerPacking(w, g, cfg, fits);
+  const { cls, pack, outBits, note: fitNote } = layerPacking(w, g, cfg, fits);
   const { shape, note } = scaleSimWorkload(pack.gemm, w.name);
   const sim = locateAt(w, () => simulateLayer(pack.scalesim, { ...shape, name: w.name }));
   const rep = g.repeat;
@@ -149,9 +176,15 @@ function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWar
     dram_reads: { ifmap: dram.ifmap, filter: dram.filter }, dram_writes: { ofmap: dram.ofmap },
     ...(stalledMost ? { stalled_most: stalledMost } : {}),
     unit: `array ${cls}`, bound: stall > 0 ? 'memory (dram)' : 'compute', actions,
-    notes: [...(rep > 1 ? [`${rep} GEMMs of ${sim.gemm.M}×${sim.gemm.N}×${sim.gemm.K} (groups or time steps × layers)`] : []), ...[note, pack.note, fitNote].filter((n): n is string => !!n), ...(w.notes ?? [])],
-    details: { gemm: { m: sim.gemm.M, n: sim.gemm.N, k: sim.gemm.K, repeat: rep }, folds: { row: sim.rowFolds, col: sim.colFolds }, mac_class: cls, words_per_access: pack.words, pe_cycles_busy: sim.macs * rep * pack.slow },
+    notes: [...(rep > 1 ? [`${rep} GEMMs of ${sim.gemm.M}×${sim.gemm.N}×${sim.gemm.K} (groups or time steps × layers)`] : []), ...[note, pack.note, fitNote, compareNote(w, outBits)].filter((n): n is string => !!n), ...(w.notes ?? [])],
+    details: { gemm: { m: sim.gemm.M, n: sim.gemm.N, k: sim.gemm.K, repeat: rep }, folds: { row: sim.rowFolds, col: sim.colFolds }, mac_class: cls, words_per_access: pack.words, pe_cycles_busy: sim.macs * rep * pack.slow, output_bits: outBits },
   };
+}
+
+function compareNote(w: LayerWork, outBits: number): string | undefined {
+  const c = w.compareOnOutput;
+  if (!c) return undefined;
+  return `outputs leave the accumulators through ${c.by}'s ${c.threshold ? 'threshold compare (batch norm and sign folded)' : 'sign'} in the activation pipeline: stored as the ${c.dtype} result, ${outBits} bits a value (as the next layer's MACs read it), not the ${w.outputBits}-bit sum`;
 }
 
 /** Stall cycles behind a fixed DRAM bandwidth: SCALE-Sim's (already in `sim`) or Kiln's double buffer. */
@@ -187,6 +220,7 @@ export function estimateSystolic(desc: TargetDescription, layers: LayerWork[]): 
   for (const w of layers) {
     let partial: Omit<LayerStats, 'energy_j' | 'breakdown_j'>;
     if (w.work.kind === 'gemm') partial = arrayLayer(w, w.work, cfg, fits);
+    else if (w.work.kind === 'vector' && w.comparesFor) partial = outputCompare(w, w.work.ops, cfg);
     else if (w.work.kind === 'vector') {
       const ops = w.work.ops;
       const cycles = Math.ceil(ops / cfg.vectorLanes);

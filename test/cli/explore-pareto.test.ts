@@ -28,7 +28,7 @@ describe('paretoFront: accuracy against energy', () => {
 
 describe('markPareto marks each target on its own and skips rows a target could not price', () => {
   const row = (variant: string, target: string, accuracy: number, energy_j: number | null): ExploreRow =>
-    ({ variant, target, kind: 'simd_cpu', accuracy, energy_j, latency_s: energy_j, param_bytes: 1, pareto: false, ...(energy_j === null ? { error: 'n/a' } : {}) });
+    ({ variant, layers: {}, target, kind: 'simd_cpu', accuracy, energy_j, latency_s: energy_j, param_bytes: 1, pareto: false, ...(energy_j === null ? { error: 'n/a' } : {}) });
   it('per target', () => {
     const rows = markPareto([row('f32', 'a', 0.9, 5), row('i8', 'a', 0.9, 2), row('f32', 'b', 0.9, 1), row('i8', 'b', 0.9, 2), row('f32', 'c', 0.9, null)]);
     expect(rows.map((r) => r.pareto)).toEqual([false, true, true, false, false]);
@@ -91,5 +91,20 @@ describe('--precision auto: a greedy per-layer search, first and last layers kep
     const path = greedyMixes(m, ['f32', 'i8', 'binary'], undefined, () => 0.9);
     expect(path.at(-1)!.layers).toEqual(['i8', 'f32', 'binary', 'f32', 'binary', 'f32', 'i8', 'f32']);
     expect(path.every((v) => v.layers.every((p, i) => ops[i] !== 'batchnorm' || p === 'f32'))).toBe(true);
+    // Labels name the four dense layers, whose precisions are what the search chose.
+    expect(path.at(-1)!.label).toBe('i8/binary/binary/i8');
+    expect(path.every((v) => v.label.split('/').length === 4)).toBe(true);
+  });
+
+  it('a step whose dense layers all agree is that precision\'s uniform variant, not a mix', async () => {
+    const { prepare } = await import('../../runtime/train/setup.ts');
+    const { greedyMixes } = await import('../../cli/explore/greedy.ts');
+    const m = prepare('examples/binary_mlp.kiln').module;
+    // Binary costs accuracy, i8 nothing: every dense layer goes i8 before any goes binary.
+    const seen: string[] = [];
+    const path = greedyMixes(m, ['f32', 'i8', 'binary'], undefined, (v) => 0.9 - 0.1 * v.layers.filter((p) => p === 'binary').length, (v) => seen.push(v.label));
+    expect(seen).toContain('i8');
+    expect(path.map((v) => v.label)).toEqual(seen.filter((l) => l !== 'i8'));
+    expect(new Set(path.map((v) => v.label)).size).toBe(path.length);
   });
 });

@@ -121,6 +121,30 @@ describe.skipIf(!chromiumPath)('the playground in chromium', () => {
     expect(problems).toEqual([]);
   }, 90_000);
 
+  it('shows an exception the worker did not catch as an error on the page, not "busy" for ever', async () => {
+    const page = await browser.newPage();
+    // Every worker the page starts answers the presets, then throws on each analysis, past any catch.
+    await page.addInitScript(() => {
+      const src = "self.onmessage = (e) => { if (e.data.kind === 'presets') self.postMessage({ kind: 'presets', presets: [] }); else throw new Error('planted failure'); };";
+      const Real = window.Worker;
+      window.Worker = class extends Real {
+        constructor(_url: string | URL, opts?: WorkerOptions) {
+          super(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), opts);
+        }
+      };
+    });
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-analysed="1"]', { timeout: 10_000 });
+    const body = page.locator('body');
+    expect(await body.getAttribute('data-busy')).toBeNull();
+    expect(await body.getAttribute('data-state')).toBe('error');
+    expect(await page.locator('#problems li.error').first().textContent()).toMatch(/internal error \(a bug in Kiln\): the analysis worker failed: .*planted failure/);
+    // The next pause in typing starts a new worker (whose failure shows the same way).
+    await setText(page, TINY_SNN);
+    await page.waitForSelector('body[data-analysed="2"]');
+    expect(await body.getAttribute('data-busy')).toBeNull();
+  }, 30_000);
+
   it('stops on Ctrl-C (SIGINT) with status 0', async () => {
     const exited = new Promise<number | null>((resolve) => server.child.on('exit', resolve));
     server.child.kill('SIGINT');

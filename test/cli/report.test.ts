@@ -82,9 +82,9 @@ describe('kiln estimate --report', () => {
 describe('renderReport', () => {
   it('draws explore rows as a log-energy scatter, one colour per target, and embeds them', () => {
     const rows = [
-      { variant: 'f32', target: 'avx2_laptop', kind: 'simd_cpu', accuracy: 0.97, energy_j: 2e-4, latency_s: 1e-3, param_bytes: 4000, pareto: true },
-      { variant: 'i8', target: 'systolic_32x32', kind: 'systolic', accuracy: 0.96, energy_j: 3e-7, latency_s: 1e-4, param_bytes: 1000, pareto: true },
-      { variant: 'i8', target: 'avx2_laptop', kind: 'simd_cpu', accuracy: 0.96, energy_j: 5e-4, latency_s: 2e-3, param_bytes: 1000, pareto: false },
+      { variant: 'f32', layers: {}, target: 'avx2_laptop', kind: 'simd_cpu', accuracy: 0.97, energy_j: 2e-4, latency_s: 1e-3, param_bytes: 4000, pareto: true },
+      { variant: 'i8', layers: {}, target: 'systolic_32x32', kind: 'systolic', accuracy: 0.96, energy_j: 3e-7, latency_s: 1e-4, param_bytes: 1000, pareto: true },
+      { variant: 'i8', layers: {}, target: 'avx2_laptop', kind: 'simd_cpu', accuracy: 0.96, energy_j: 5e-4, latency_s: 2e-3, param_bytes: 1000, pareto: false },
     ];
     const html = renderReport({ title: 'explore <test>', explore: { rows } });
     expect(html).toContain('<title>explore &lt;test&gt;</title>');
@@ -96,7 +96,7 @@ describe('renderReport', () => {
   });
 
   it('keeps a layer name that would close the data script inert', () => {
-    const html = renderReport({ title: 't', explore: { rows: [{ variant: '</script><script>alert(1)</script>', target: 'a', kind: 'simd_cpu', accuracy: 0.5, energy_j: 1e-6, latency_s: 1e-6, param_bytes: 1, pareto: true }] } });
+    const html = renderReport({ title: 't', explore: { rows: [{ variant: '</script><script>alert(1)</script>', layers: {}, target: 'a', kind: 'simd_cpu', accuracy: 0.5, energy_j: 1e-6, latency_s: 1e-6, param_bytes: 1, pareto: true }] } });
     expect(html).not.toContain('<script>alert');
     expect((embeddedData(html).explore as { rows: { variant: string }[] }).rows[0]!.variant).toBe('</script><script>alert(1)</script>');
   });
@@ -105,8 +105,8 @@ describe('renderReport', () => {
 describe('vegaLiteToSvg', () => {
   it('draws what vega’s own asynchronous toSVG draws, byte for byte', async () => {
     const spec = paretoSpec([
-      { variant: 'a', target: 't1', kind: 'simd_cpu', accuracy: 0.9, energy_j: 1e-3, latency_s: 1, param_bytes: 1, pareto: true },
-      { variant: 'b', target: 't2', kind: 'simd_cpu', accuracy: 0.8, energy_j: 1e-6, latency_s: 1, param_bytes: 1, pareto: false },
+      { variant: 'a', layers: {}, target: 't1', kind: 'simd_cpu', accuracy: 0.9, energy_j: 1e-3, latency_s: 1, param_bytes: 1, pareto: true },
+      { variant: 'b', layers: {}, target: 't2', kind: 'simd_cpu', accuracy: 0.8, energy_j: 1e-6, latency_s: 1, param_bytes: 1, pareto: false },
     ])!;
     const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
     expect(vegaLiteToSvg(spec)).toBe(await view.toSVG());

@@ -1,0 +1,105 @@
+/**
+ * On an array, a binary layer whose sums only reach the network through batch norm → sign (folded
+ * into one threshold compare, targets/threshold-fold.ts) stores the sign, not the sum: TPU v1's
+ * activation pipeline takes the accumulators' outputs on their way to the unified buffer (Jouppi
+ * et al. 2017). On tpu_v1_like the sign is stored as the byte its i8 MACs read back, so the layer
+ * writes 1/4 of the words of the 32-bit sums it wrote before. Counts are SCALE-Sim's ws ofmap
+ * writes, rowFolds · M · N (docs/scalesim-semantics.md): K = 256 is one row fold, so every write
+ * is a final output.
+ */
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../../compiler/driver.ts';
+import { estimate } from '../../../targets/estimate.ts';
+import { presets } from '../../../targets/resolve.ts';
+import { moduleWork } from '../../../targets/workload.ts';
+import type { LayerStats, TargetResult } from '../../../targets/stats.ts';
+import { prepare } from '../../../runtime/train/setup.ts';
+import { uniformVariants, variantModule } from '../../../cli/explore/variants.ts';
+import { memoryFiles } from '../../helpers/memfs.ts';
+
+// `output y, b` makes the network output the batch norm, which must then produce its values.
+const net = (name: string, outputs: string) => `network ${name}(batch = 4) {
+  input x : binary[batch, 256]
+  b = dense(x, 256, weights = binary) -> batchnorm
+  s = sign(b)
+  y = dense(s, 10, weights = binary)
+  output ${outputs}
+}`;
+// A bare sign is the compare with 0: nothing to fold, the same way out.
+const BARE = `network bare(batch = 4) {
+  input x : i8[batch, 256]
+  h = dense(x, 256, weights = i8) -> sign
+  y = dense(h, 10, weights = binary)
+  output y
+}`;
+const SOURCE = `${net('folded', 'y')}\n${net('kept', 'y, b')}\n${BARE}`;
+
+const tpu = presets().get('tpu_v1_like')!;
+const priced = (name: string): TargetResult => estimate({ kind: 'module', module: compile(`t.kiln:${name}`, { readFile: memoryFiles({ 't.kiln': SOURCE }) }).module }, tpu);
+const layer = (r: TargetResult, name: string): LayerStats => r.layers.find((l) => l.name === name)!;
+
+describe('tpu_v1_like: batch norm + sign applied as a binary layer\'s outputs leave the accumulators', () => {
+  const folded = priced('folded'), kept = priced('kept');
+
+  it('the layer stores the sign as a byte: 1/4 of the SRAM and DRAM output words of its 32-bit sums', () => {
+    const f = layer(folded, 'b.dense'), k = layer(kept, 'b.dense');
+    expect(k.sram_writes).toEqual({ ofmap: 4 * 256 * 4 });
+    expect(f.sram_writes).toEqual({ ofmap: 4 * 256 });
+    expect(f.dram_writes!.ofmap * 4).toBe(k.dram_writes!.ofmap);
+    expect(f.details!.output_bits).toBe(8);
+    expect(k.details!.output_bits).toBe(32);
+    expect(f.notes!.join()).toMatch(/b's threshold compare .* 8 bits a value .* not the 32-bit sum/);
+    // The products are the same: only what is stored changed.
+    expect(f.actions['mac.i8']).toBe(k.actions['mac.i8']);
+  });
+
+  it('the folded batch norm is one compare an element in the activation pipeline: priced, no buffer traffic, no cycles of its own', () => {
+    const bn = layer(folded, 'b');
+    expect(bn.unit).toBe('activation pipeline');
+    expect(bn.actions).toEqual({ 'vector.op': 4 * 256 });
+    expect(bn.energy_j).toBeCloseTo(4 * 256 * 0.9e-12, 20);
+    // 256 lanes keep pace with the 256 columns that deliver the outputs.
+    expect(bn.cycles).toBe(0);
+    expect(layer(folded, 's').unit).toBe('none');
+  });
+
+  it('a batch norm the network outputs is not folded: scale and shift on the vector unit, reading the stored sums', () => {
+    const bn = layer(kept, 'b');
+    expect(bn.unit).toBe('vector');
+    expect(bn.actions['vector.op']).toBe(2 * 4 * 256);
+    expect(bn.actions['sram.read']).toBe(4 * 256 * 4);
+    expect(layer(kept, 's').unit).toBe('vector');
+    expect(folded.summary.energy_j).toBeLessThan(kept.summary.energy_j);
+  });
+
+  it('a narrower activation unit than the array is wide adds the cycles it cannot keep pace with', () => {
+    const narrow = { ...tpu, props: { ...tpu.props, vector: { ...tpu.props.vector!, value: 64 } } };
+    const m = compile('t.kiln:folded', { readFile: memoryFiles({ 't.kiln': SOURCE }) }).module;
+    const bn = estimate({ kind: 'module', module: m }, narrow).layers.find((l) => l.name === 'b')!;
+    expect(bn.cycles).toBe(4 * 256 / 64 - 4 * 256 / 256);
+  });
+});
+
+describe('a bare sign after a layer, and a training step', () => {
+  it('a sign alone is compared on the way out too: the layer stores the byte, the sign is the pipeline\'s compare', () => {
+    const r = priced('bare');
+    expect(layer(r, 'h.dense').sram_writes).toEqual({ ofmap: 4 * 256 });
+    expect(layer(r, 'h.dense').details!.output_bits).toBe(8);
+    expect(layer(r, 'h').unit).toBe('activation pipeline');
+    expect(layer(r, 'h').notes!.join()).toMatch(/the sign \(a compare with 0\) of h\.dense's outputs/);
+  });
+
+  it('a training step keeps batch norm and sign apart, so no layer stores a compare', () => {
+    const m = compile('t.kiln:folded', { readFile: memoryFiles({ 't.kiln': SOURCE }) }).module;
+    expect(moduleWork(m).find((l) => l.name === 'b.dense')!.compareOnOutput).toEqual({ by: 'b', dtype: 'binary', threshold: true });
+    expect(moduleWork(m, { training: true }).some((l) => l.compareOnOutput || l.comparesFor)).toBe(false);
+  });
+});
+
+describe('binary_mlp on tpu_v1_like: uniform binary is cheaper than i8', () => {
+  it('once the binary layers store signs, not f32 sums (hidden = 256 to keep it quick)', () => {
+    const m = prepare('examples/binary_mlp.kiln', { overrides: new Map([['hidden', 256]]) }).module;
+    const [i8, binary] = uniformVariants(m, ['i8', 'binary'], [undefined]).map((v) => estimate({ kind: 'module', module: variantModule(m, v) }, tpu).summary.energy_j);
+    expect(binary!).toBeLessThan(i8!);
+  });
+});
