@@ -9,6 +9,7 @@ import type { Tensor } from '../tensor.ts';
 import { type ConvGeometry, imagesPerChunk } from './conv-common.ts';
 import { cropImages, padImages, pixelOffsets, tapOffsets } from './conv-gather.ts';
 import { sgemm } from './gemm.ts';
+import { dxTilesFit, dxTilesScratch, wasmDxTiles } from './wasm/conv-dx.ts';
 import { type GatherTables, wasmGatherPanels, wasmMatrixToPlanes, wasmPlanesToMatrix, wasmScatterAdd } from './wasm/conv-gather.ts';
 import { wasmGemmPackedBAt } from './wasm/gemm-f32.ts';
 import { copyIn, f32At, i32At, scratchAlloc, scratchMark, scratchRelease } from './wasm/instance.ts';
@@ -139,8 +140,10 @@ export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Te
     const wAt = dx ? copyIn(w.data) : 0;
     const xAt = dw ? scratchAlloc(4 * chunk * l.image) : 0, dxAt = dx ? scratchAlloc(4 * chunk * l.image) : 0;
     const dyAt = scratchAlloc(4 * chunk * cout * hw), dyg = scratchAlloc(4 * coutG * hw * chunk);
+    // Output rows of whole 8-pixel panels: dx's product goes straight into the image.
+    const fused = dx !== undefined && dxTilesFit(g.ow, g.sw);
     const dxImages = Math.max(1, Math.min(chunk, Math.floor(CACHE_FLOATS / (kdim * hw))));
-    const cols = dx ? scratchAlloc(4 * kdim * hw * dxImages) : 0;
+    const cols = dx ? scratchAlloc(fused ? dxTilesScratch(coutG, kdim) : 4 * kdim * hw * dxImages) : 0;
     // dW's B in packed panels (columns = taps, k steps = pixels) and its product, summed over the
     // chunks in the kernels' memory and copied out once.
     const pix = dw ? scratchAlloc(4 * hw * chunk) : 0;
@@ -164,7 +167,8 @@ export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Te
             wasmGemmPackedBAt(coutG, dwCols, cnt, dyg + 4 * p0, ld, panels, dwAt + 4 * gi * coutG * dwCols, dwCols, n0 === 0 && p0 === 0);
           }
         }
-        if (dx) {
+        if (dx && fused) wasmDxTiles(dxAt, t, dyg, ld, coutG, wAt + 4 * wOff, cols);
+        else if (dx) {
           // A few images' columns at a time, scattered while they are still in cache.
           for (let b0 = 0; b0 < nc; b0 += dxImages) {
             const cnt = Math.min(dxImages, nc - b0) * hw;
