@@ -85,6 +85,18 @@ const KC = 256;
 /** Columns (a multiple of 8) of a k-step-deep panel set that fit CACHE_FLOATS. */
 const panelColumns = (k: number): number => Math.max(8, Math.floor(CACHE_FLOATS / k / 8) * 8);
 
+/**
+ * The order in which conv-dx.wat takes a group's taps: kernel column by column, so that the four
+ * taps of a tile lie a padded row apart in the image rather than a pixel apart, and a tile's four
+ * adds into it do not overlap (a load that partly overlaps the store just before it waits for it).
+ */
+function dxTapOrder(g: ConvGeometry): Int32Array {
+  const order = new Int32Array(g.kdim);
+  let i = 0;
+  for (let c = 0; c < g.cinG; c++) for (let kj = 0; kj < g.kw; kj++) for (let ki = 0; ki < g.kh; ki++) order[i++] = (c * g.kh + ki) * g.kw + kj;
+  return order;
+}
+
 /** How gemm-f32.wat splits k: into equal blocks of at most KC. */
 function kBlock(k: number): number {
   const blocks = Math.ceil(k / KC);
@@ -144,6 +156,18 @@ export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Te
     const fused = dx !== undefined && dxTilesFit(g.ow, g.sw);
     const dxImages = Math.max(1, Math.min(chunk, Math.floor(CACHE_FLOATS / (kdim * hw))));
     const cols = dx ? scratchAlloc(fused ? dxTilesScratch(coutG, kdim) : 4 * kdim * hw * dxImages) : 0;
+    let dxTaps = 0, dxCols = 0;
+    if (fused) {
+      const order = dxTapOrder(g);
+      dxCols = scratchAlloc(4 * kdim);
+      i32At(dxCols, kdim).set(order);
+      dxTaps = scratchAlloc(4 * kdim * groups);
+      const all = i32At(dxTaps, kdim * groups);
+      for (let gi = 0; gi < groups; gi++) {
+        const taps = i32At(l.tables[gi]!.taps, kdim);
+        for (let q = 0; q < kdim; q++) all[gi * kdim + q] = taps[order[q]!]!;
+      }
+    }
     // dW's B in packed panels (columns = taps, k steps = pixels) and its product, summed over the
     // chunks in the kernels' memory and copied out once.
     const pix = dw ? scratchAlloc(4 * hw * chunk) : 0;
@@ -167,7 +191,7 @@ export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Te
             wasmGemmPackedBAt(coutG, dwCols, cnt, dyg + 4 * p0, ld, panels, dwAt + 4 * gi * coutG * dwCols, dwCols, n0 === 0 && p0 === 0);
           }
         }
-        if (dx && fused) wasmDxTiles(dxAt, t, dyg, ld, coutG, wAt + 4 * wOff, cols);
+        if (dx && fused) wasmDxTiles(dxAt, { ...t, taps: dxTaps + 4 * gi * kdim }, dxCols, dyg, ld, coutG, wAt + 4 * wOff, cols);
         else if (dx) {
           // A few images' columns at a time, scattered while they are still in cache.
           for (let b0 = 0; b0 < nc; b0 += dxImages) {

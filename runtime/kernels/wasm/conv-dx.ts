@@ -9,7 +9,7 @@ import { wasmBase64 } from './conv-dx.wasm.ts';
 
 interface ConvDxExports {
   dx_tiles(img: number, taps: number, ntaps: number, rows: number, nrows: number, ow: number, mat: number, ld: number, k: number,
-    w: number, wp: number): void;
+    w: number, cols: number, wp: number): void;
 }
 
 /** Whether wasmDxTiles can take a layer with this output width and column stride. */
@@ -19,9 +19,10 @@ export const dxTilesFit = (ow: number, sw: number): boolean => ow % 8 === 0 && s
 export const dxTilesScratch = (k: number, ntaps: number): number => 16 * k * Math.ceil(ntaps / 4) + 32 * k;
 
 /**
- * img[taps[q] + pixel j] += Σ_o w[o·ntaps + q]·mat[o·ld + j] over the pixel rows of `t`, k = mat's
- * rows (all byte addresses in the kernels' memory); `scratch` holds dxTilesScratch bytes.
+ * img[taps[q] + pixel j] += Σ_o w[o·ntaps + cols[q]]·mat[o·ld + j] over the pixel rows of `t`, k =
+ * mat's rows (all byte addresses in the kernels' memory; `cols` an i32 table of ntaps weight
+ * columns, the order of t's taps); `scratch` holds dxTilesScratch bytes.
  */
-export function wasmDxTiles(img: number, t: GatherTables, mat: number, ld: number, k: number, w: number, scratch: number): void {
-  wasmExports<ConvDxExports>('conv-dx', wasmBase64).dx_tiles(img, t.taps, t.ntaps, t.rows, t.nrows, t.ow, mat, ld, k, w, scratch);
+export function wasmDxTiles(img: number, t: GatherTables, cols: number, mat: number, ld: number, k: number, w: number, scratch: number): void {
+  wasmExports<ConvDxExports>('conv-dx', wasmBase64).dx_tiles(img, t.taps, t.ntaps, t.rows, t.nrows, t.ow, mat, ld, k, w, cols, scratch);
 }

@@ -7,16 +7,17 @@
 (module
   (import "env" "memory" (memory 0))
 
-  ;; img[taps[q] + rows[r] + x] += Σ_o w[o·ntaps + q]·mat[o·ld + r·ow + x] for every pixel row r
-  ;; (ow a multiple of 8, stride 1; addresses in bytes, tables i32 float offsets). The taps are
-  ;; packed 4 at a time into wp first (wp[(g·k + o)·4 + r] = w[o·ntaps + 4g + r], zero past ntaps:
+  ;; img[taps[q] + rows[r] + x] += Σ_o w[o·ntaps + cols[q]]·mat[o·ld + r·ow + x] for every pixel
+  ;; row r (ow a multiple of 8, stride 1; addresses in bytes, tables i32 float offsets): tap q is
+  ;; the weights' column cols[q], in whatever order the caller found best. The taps are packed 4 at
+  ;; a time into wp first (wp[(g·k + o)·4 + r] = w[o·ntaps + cols[4g + r]], zero past ntaps:
   ;; 16·k·⌈ntaps/4⌉ bytes), so a tile reads its k steps of A as one run, and each pixel panel's k
   ;; steps are copied together after them (32·k bytes), where they stay in L1 while every tap group
-  ;; passes over them. Sums run over o in order, as the GEMM's do; the image receives them tap
-  ;; group by tap group within each panel rather than tap by tap over all pixels, so dx can differ
-  ;; from the GEMM-and-scatter path in the last bits.
+  ;; passes over them. Sums run over o in order, as the GEMM's do; the image receives them tile by
+  ;; tile rather than tap by tap over all pixels, so dx can differ from the GEMM-and-scatter path
+  ;; in the last bits.
   (func (export "dx_tiles") (param $img i32) (param $taps i32) (param $ntaps i32) (param $rows i32) (param $nrows i32)
-    (param $ow i32) (param $mat i32) (param $ld i32) (param $k i32) (param $w i32) (param $wp i32)
+    (param $ow i32) (param $mat i32) (param $ld i32) (param $k i32) (param $w i32) (param $cols i32) (param $wp i32)
     (local $g i32) (local $ng i32) (local $o i32) (local $r i32) (local $q i32) (local $x i32) (local $p i32) (local $end i32)
     (local $a i32) (local $b i32) (local $base i32) (local $d i32) (local $mr i32) (local $ldb i32)
     (local $bp i32) (local $av v128) (local $b0 v128) (local $b1 v128)
@@ -36,7 +37,8 @@
           (f32.store (local.get $p)
             (select
               (f32.load (i32.add (local.get $w) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $ntaps))
-                (select (local.get $q) (i32.const 0) (i32.lt_u (local.get $q) (local.get $ntaps)))) (i32.const 2))))
+                (i32.load (i32.add (local.get $cols) (i32.shl
+                  (select (local.get $q) (i32.const 0) (i32.lt_u (local.get $q) (local.get $ntaps))) (i32.const 2))))) (i32.const 2))))
               (f32.const 0)
               (i32.lt_u (local.get $q) (local.get $ntaps))))
           (local.set $p (i32.add (local.get $p) (i32.const 4)))
