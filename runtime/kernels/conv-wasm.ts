@@ -9,6 +9,7 @@ import type { Tensor } from '../tensor.ts';
 import { type ConvGeometry, imagesPerChunk } from './conv-common.ts';
 import { cropImages, padImages, pixelOffsets, tapOffsets } from './conv-gather.ts';
 import { sgemm } from './gemm.ts';
+import { dxTilesFit, dxTilesScratch, wasmDxTiles } from './wasm/conv-dx.ts';
 import { type GatherTables, wasmGatherPanels, wasmMatrixToPlanes, wasmPlanesToMatrix, wasmScatterAdd } from './wasm/conv-gather.ts';
 import { wasmGemmPackedBAt } from './wasm/gemm-f32.ts';
 import { copyIn, f32At, i32At, scratchAlloc, scratchMark, scratchRelease } from './wasm/instance.ts';
@@ -68,9 +69,38 @@ function stageInput(g: ConvGeometry, l: Layout, x: Float32Array, n0: number, cou
   else { out.fill(0); padImages(g, x, n0, count, out); }
 }
 
-/** C[m×n at c] = op(A)·op(B), all three at byte addresses in the kernels' memory. */
-function gemmAt(m: number, n: number, k: number, a: number, transA: boolean, lda: number, b: number, transB: boolean, c: number): void {
-  sgemm({ m, n, k, a: f32At(a, m * k), lda, transA, b: f32At(b, k * n), transB, c: f32At(c, m * n) });
+/** C[m×n at c] = Aᵀ·B (A stored k×m, B k×n with row stride ldb), all at byte addresses in the kernels' memory. */
+function gemmAt(m: number, n: number, k: number, a: number, transA: boolean, lda: number, b: number, ldb: number, c: number): void {
+  sgemm({ m, n, k, a: f32At(a, m * k), lda, transA, b: f32At(b, (k - 1) * ldb + n), ldb, c: f32At(c, m * n) });
+}
+
+/**
+ * Floats of packed panels or columns a product takes at a time, so that the gather's or GEMM's
+ * output is still in L2 when the next step reads it (a 256 KiB share of a 512 KiB L2).
+ */
+const CACHE_FLOATS = 1 << 16;
+/** The GEMM's k block (gemm-f32.wat's KC). */
+const KC = 256;
+
+/** Columns (a multiple of 8) of a k-step-deep panel set that fit CACHE_FLOATS. */
+const panelColumns = (k: number): number => Math.max(8, Math.floor(CACHE_FLOATS / k / 8) * 8);
+
+/**
+ * The order in which conv-dx.wat takes a group's taps: kernel column by column, so that the four
+ * taps of a tile lie a padded row apart in the image rather than a pixel apart, and a tile's four
+ * adds into it do not overlap (a load that partly overlaps the store just before it waits for it).
+ */
+function dxTapOrder(g: ConvGeometry): Int32Array {
+  const order = new Int32Array(g.kdim);
+  let i = 0;
+  for (let c = 0; c < g.cinG; c++) for (let kj = 0; kj < g.kw; kj++) for (let ki = 0; ki < g.kh; ki++) order[i++] = (c * g.kh + ki) * g.kw + kj;
+  return order;
+}
+
+/** How gemm-f32.wat splits k: into equal blocks of at most KC. */
+function kBlock(k: number): number {
+  const blocks = Math.ceil(k / KC);
+  return Math.ceil(k / blocks);
 }
 
 export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined, y: Tensor, relu = false): void {
@@ -82,15 +112,19 @@ export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: T
     const wAt = copyIn(w.data), bAt = bias ? copyIn(bias.data) : 0;
     const xAt = scratchAlloc(4 * chunk * l.image), yAt = scratchAlloc(4 * chunk * cout * hw);
     const pix = scratchAlloc(4 * hw * chunk), prod = scratchAlloc(4 * coutG * hw * chunk);
-    const panels = scratchAlloc(4 * kdim * (Math.ceil(hw * chunk / 8) * 8));
+    const span = Math.min(Math.ceil(hw * chunk / 8) * 8, panelColumns(kdim));
+    const panels = scratchAlloc(4 * kdim * span);
     for (let n0 = 0; n0 < n; n0 += chunk) {
       const nc = Math.min(chunk, n - n0), ld = nc * hw;
       stageInput(g, l, x.data, n0, nc, xAt);
       fillPixels(g, l, nc, pix);
       for (let gi = 0; gi < groups; gi++) {
         const t = l.tables[gi]!;
-        wasmGatherPanels(xAt, t.taps, t.ntaps, pix, ld, panels);
-        wasmGemmPackedBAt(coutG, ld, kdim, wAt + 4 * gi * coutG * kdim, kdim, panels, prod, ld, true);
+        for (let j0 = 0; j0 < ld; j0 += span) {
+          const cnt = Math.min(span, ld - j0);
+          wasmGatherPanels(xAt, t.taps, t.ntaps, pix + 4 * j0, cnt, panels);
+          wasmGemmPackedBAt(coutG, cnt, kdim, wAt + 4 * gi * coutG * kdim, kdim, panels, prod + 4 * j0, ld, true);
+        }
         wasmMatrixToPlanes(prod, yAt, nc, cout, gi * coutG, coutG, hw, bAt, relu);
       }
       y.data.set(f32At(yAt, nc * cout * hw), n0 * cout * hw);
@@ -118,11 +152,26 @@ export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Te
     const wAt = dx ? copyIn(w.data) : 0;
     const xAt = dw ? scratchAlloc(4 * chunk * l.image) : 0, dxAt = dx ? scratchAlloc(4 * chunk * l.image) : 0;
     const dyAt = scratchAlloc(4 * chunk * cout * hw), dyg = scratchAlloc(4 * coutG * hw * chunk);
-    const cols = dx ? scratchAlloc(4 * kdim * hw * chunk) : 0;
+    // Output rows of whole 8-pixel panels: dx's product goes straight into the image.
+    const fused = dx !== undefined && dxTilesFit(g.ow, g.sw);
+    const dxImages = Math.max(1, Math.min(chunk, Math.floor(CACHE_FLOATS / (kdim * hw))));
+    const cols = dx ? scratchAlloc(fused ? dxTilesScratch(coutG, kdim) : 4 * kdim * hw * dxImages) : 0;
+    let dxTaps = 0, dxCols = 0;
+    if (fused) {
+      const order = dxTapOrder(g);
+      dxCols = scratchAlloc(4 * kdim);
+      i32At(dxCols, kdim).set(order);
+      dxTaps = scratchAlloc(4 * kdim * groups);
+      const all = i32At(dxTaps, kdim * groups);
+      for (let gi = 0; gi < groups; gi++) {
+        const taps = i32At(l.tables[gi]!.taps, kdim);
+        for (let q = 0; q < kdim; q++) all[gi * kdim + q] = taps[order[q]!]!;
+      }
+    }
     // dW's B in packed panels (columns = taps, k steps = pixels) and its product, summed over the
     // chunks in the kernels' memory and copied out once.
     const pix = dw ? scratchAlloc(4 * hw * chunk) : 0;
-    const panels = dw ? scratchAlloc(4 * Math.ceil(dwCols / 8) * 8 * hw * chunk) : 0;
+    const panels = dw ? scratchAlloc(4 * Math.ceil(dwCols / 8) * 8 * Math.min(hw * chunk, KC)) : 0;
     const dwAt = dw ? scratchAlloc(4 * groups * coutG * dwCols) : 0;
     for (let n0 = 0; n0 < n; n0 += chunk) {
       const nc = Math.min(chunk, n - n0), ld = nc * hw;
@@ -133,12 +182,23 @@ export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Te
         const wOff = gi * coutG * kdim, t = l.tables[gi]!;
         wasmPlanesToMatrix(dyAt, dyg, nc, cout, gi * coutG, coutG, hw);
         if (dw) {
-          wasmGatherPanels(xAt, pix, ld, t.taps, t.ntaps, panels, withBias);
-          wasmGemmPackedBAt(coutG, dwCols, ld, dyg, ld, panels, dwAt + 4 * gi * coutG * dwCols, dwCols, n0 === 0);
+          // One GEMM k block at a time, split where the GEMM would split it (so the sums are the
+          // same), with its panels still in cache from the gather.
+          const kb = kBlock(ld);
+          for (let p0 = 0; p0 < ld; p0 += kb) {
+            const cnt = Math.min(kb, ld - p0);
+            wasmGatherPanels(xAt, pix + 4 * p0, cnt, t.taps, t.ntaps, panels, withBias);
+            wasmGemmPackedBAt(coutG, dwCols, cnt, dyg + 4 * p0, ld, panels, dwAt + 4 * gi * coutG * dwCols, dwCols, n0 === 0 && p0 === 0);
+          }
         }
-        if (dx) {
-          gemmAt(kdim, ld, coutG, wAt + 4 * wOff, true, kdim, dyg, false, cols);
-          wasmScatterAdd(dxAt, t, cols, ld);
+        if (dx && fused) wasmDxTiles(dxAt, { ...t, taps: dxTaps + 4 * gi * kdim }, dxCols, dyg, ld, coutG, wAt + 4 * wOff, cols);
+        else if (dx) {
+          // A few images' columns at a time, scattered while they are still in cache.
+          for (let b0 = 0; b0 < nc; b0 += dxImages) {
+            const cnt = Math.min(dxImages, nc - b0) * hw;
+            gemmAt(kdim, cnt, coutG, wAt + 4 * wOff, true, kdim, dyg + 4 * b0 * hw, ld, cols);
+            wasmScatterAdd(dxAt, { ...t, rows: t.rows + 4 * b0 * g.oh, nrows: cnt / g.ow }, cols, cnt);
+          }
         }
       }
       if (dx) {

@@ -97,7 +97,7 @@ export function wasmLifPoolForward(o: WasmLifOptions, x: Float32Array, steps: nu
 export function wasmLifPoolBackward(o: WasmLifOptions, x: Float32Array, dpooled: Float32Array, steps: number, p: PooledPlanes, dx: Float32Array): void {
   const n = p.planes * p.h * p.w;
   withScratch(() => {
-    const xAt = copyIn(x), dpAt = copyIn(dpooled), dxAt = scratchAlloc(4 * dx.length), tmp = scratchAlloc(17 * steps);
+    const xAt = copyIn(x), dpAt = copyIn(dpooled), dxAt = scratchAlloc(4 * dx.length), tmp = scratchAlloc(34 * steps);
     ex().lif_pool_backward(xAt, x.length === n ? 0 : 4 * n, dpAt, dxAt, tmp, p.planes, p.h, p.w, steps, o.decay, o.threshold, o.alpha, o.detachReset ? 1 : 0);
     dx.set(f32At(dxAt, dx.length));
   });

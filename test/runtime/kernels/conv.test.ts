@@ -134,6 +134,27 @@ describe('conv2d backward', () => {
     }
   });
 
+  it('dx of layers whose output rows are whole 8-pixel panels (conv-dx.wat\'s tiles) against the direct loops', () => {
+    // spiking_cnn's second layer (300 taps, 8-pixel rows), and taps not a multiple of 4 (7·3·3 =
+    // 63, the last group short) with pads, dilation, two groups and 16-pixel rows.
+    const cases = [
+      { x: [6, 12, 12, 12], w: [32, 12, 5, 5], opts: {}, naive: { stride: [1, 1], pad: [0, 0, 0, 0], dilation: [1, 1], groups: 1 } },
+      { x: [3, 14, 18, 18], w: [10, 7, 3, 3], opts: { pad: [1, 1, 1, 1] as [number, number, number, number], dilation: [2, 2] as [number, number], groups: 2 },
+        naive: { stride: [1, 1], pad: [1, 1, 1, 1], dilation: [2, 2], groups: 2 } },
+    ] as const;
+    for (const [i, c] of cases.entries()) {
+      const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+      const x = fromArray([...c.x], randomArray(size(c.x), 61 + i));
+      const w = fromArray([...c.w], randomArray(size(c.w), 62 + i));
+      const y = conv2d(x, w, undefined, c.opts);
+      expect(y.shape[3]! % 8).toBe(0);
+      const dy = fromArray(y.shape, randomArray(y.data.length, 63 + i));
+      const g = conv2dBackward(x, w, dy, c.opts, { input: true });
+      const ref = conv2dBackwardNaive(x.data, x.shape, w.data, w.shape, dy.data, c.naive as NaiveConv);
+      expectClose(g.dx!.data, ref.dx, 1e-5, 1e-5, `dx, case ${i}`);
+    }
+  });
+
   it('a batch too big for one product is split into several, with the same results', () => {
     // 2 images × 256² pixels × (128 + 1) floats of scratch exceed one product's 2²⁴ floats.
     const x = fromArray([2, 1, 256, 256], randomArray(2 * 65536, 41));
