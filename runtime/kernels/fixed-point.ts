@@ -65,12 +65,15 @@ export interface Int32Accumulator {
  * there), a bound on every partial sum of that row, so nothing it adds can leave int32; rows that
  * could overflow (and so may need saturating) are summed by the reference loop. The two paths are
  * therefore bit-identical, overflow included. `packedB`, op(B) packed once by packI16B (a constant
- * operand), spares the WebAssembly path packing it on every call.
+ * operand), spares the WebAssembly path packing it on every call. `out` (m·n values, overwritten,
+ * and returned as the result's values) spares allocating the result: a fresh megabyte costs its
+ * page faults, a fifth of a 512³ product's time in WebAssembly.
  */
-export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, transB = false, packedB?: PackedI16B): Int32Accumulator {
+export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, transB = false, packedB?: PackedI16B,
+  out = new Int32Array(m * n)): Int32Accumulator {
   expect('gemm dfp16', a.values.length === m * k && b.values.length === k * n, 'operand sizes do not match m, n, k');
   expect('gemm dfp16', !packedB || (packedB.n === n && packedB.k === k), 'packedB was packed for another shape');
-  const out = new Int32Array(m * n);
+  expect('gemm dfp16', out.length === m * n, 'out must hold m·n values');
   const safe = i16WasmFor(m * n * k)
     ? wasmGemmI16Guarded(m, a.values, packedB ?? { n, k, values: b.values, transB }, out) : undefined;
   const acc = new Float64Array(n);

@@ -101,6 +101,62 @@ describe('int16 GEMM in WebAssembly, packing and bound included', () => {
     expect([...c]).toEqual([...Array(n).fill(INT32_MAX), ...Array(n).fill(INT32_MAX)]);
   });
 
+  it('is exact at every edge of the two-pair loop and the blocks: odd k, k pairs at and past 256 and 512, rows past 128', () => {
+    const rand = mulberry32(15);
+    setKernelBackend('wasm');
+    // k = 2·kq − 1 and 2·kq for kq pairs around 1, 256 (one block), 257 (two of 129, odd), 512 and 513.
+    for (const k of [1, 2, 3, 4, 5, 509, 510, 511, 512, 513, 514, 1023, 1024, 1025, 1026]) {
+      for (const [m, n] of [[1, 1], [5, 9], [129, 16], [128, 17], [133, 8]] as const) {
+        const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
+        const transB = (m + k) % 2 === 0;
+        const out = new Int32Array(m * n);
+        wasmGemmI16(m, n, k, a, b, transB, out);
+        const ref = exact(m, n, k, a, b, transB);
+        for (let i = 0; i < m * n; i++) if (out[i] !== (ref[i]! | 0)) expect([m, n, k, i, out[i]]).toEqual([m, n, k, i, ref[i]! | 0]);
+      }
+    }
+  });
+
+  it('reads an int8 B as its int16 values: the guard\'s max|B| and the sums are those of the same values in an Int16Array', () => {
+    // Row 0: Σ|a| = 32,767·40,000 ≈ 1.31·10^9, so it passes the bound with max|B| = 1 and fails it
+    // with any max|B| ≥ 2 (reading int8 bytes two at a time as int16 gives 257 for 1, 1).
+    const k = 40000, n = 3;
+    const a = new Int16Array(2 * k).fill(32767);
+    a.fill(-3, k);
+    const rand = mulberry32(8);
+    const b8 = Int8Array.from({ length: n * k }, () => (rand() < 0.5 ? -1 : 1));
+    const b16 = Int16Array.from(b8);
+    setKernelBackend('wasm');
+    for (const transB of [true, false]) {
+      const out8 = new Int32Array(2 * n), out16 = new Int32Array(2 * n);
+      const safe8 = wasmGemmI16Guarded(2, a, { n, k, values: b8, transB }, out8);
+      const safe16 = wasmGemmI16Guarded(2, a, { n, k, values: b16, transB }, out16);
+      expect(safe8 && [...safe8]).toEqual([1, 1]);
+      expect(safe8).toEqual(int32SafeRows(2, k, a, b16));
+      expect(safe16).toEqual(safe8);
+      expect(out8).toEqual(out16);
+      const ref = exact(2, n, k, a, b16, transB);
+      expect([...out8]).toEqual([...ref]);
+    }
+  });
+
+  it('writes its result into a given buffer, the same values as into a fresh one', () => {
+    const rand = mulberry32(9);
+    const m = 7, n = 11, k = 300;
+    const dfp = (values: Int16Array): Dfp16 => ({ shape: [values.length], values, exponent: -3 });
+    const a = dfp(ints(Int16Array, m * k, rand, -32768, 32767)), b = dfp(ints(Int16Array, k * n, rand, -32768, 32767));
+    for (const backend of ['wasm', 'js'] as const) {
+      setKernelBackend(backend);
+      setI16WasmMinMacs(0);
+      const given = new Int32Array(m * n).fill(12345);
+      const r = gemmDfp16(m, n, k, a, b, false, undefined, given);
+      expect(r.values).toBe(given);
+      expect(r.exponent).toBe(-6);
+      expect(given).toEqual(gemmDfp16(m, n, k, a, b, false).values);
+    }
+    expect(() => gemmDfp16(m, n, k, a, b, false, undefined, new Int32Array(m * n - 1))).toThrow(/out must hold m·n values/);
+  });
+
   it('packs B once: its panels and max|B| (32768 for −32768) serve every later call', () => {
     const rand = mulberry32(4);
     for (const [n, k, transB] of [[13, 37, true], [8, 1030, false], [1, 1, true]] as const) {
