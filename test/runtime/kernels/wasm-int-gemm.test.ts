@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Dfp16, gemmDfp16, int32SafeRows } from '../../../runtime/kernels/fixed-point.ts';
+import { recoverWideRows } from '../../../runtime/kernels/int16-window.ts';
 import { gemmInt8, INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-int8.ts';
 import { packI16B, setI16WasmMinMacs, wasmGemmI16, wasmGemmI16Guarded, wasmGemmI16Packed } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
@@ -137,6 +138,35 @@ describe('int16 GEMM in WebAssembly, packing and bound included', () => {
       expect(out8).toEqual(out16);
       const ref = exact(2, n, k, a, b16, transB);
       expect([...out8]).toEqual([...ref]);
+    }
+  });
+
+  it('gives full-range rows the int32 bound refuses their exact saturated sums from the wrapped ones and an fp32 product', () => {
+    const rand = mulberry32(21);
+    const dfp = (values: Int16Array): Dfp16 => ({ shape: [values.length], values, exponent: 0 });
+    for (const [m, n, k, transB] of [[37, 19, 784, true], [9, 26, 3000, false], [1, 256, 785, true]] as const) {
+      const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
+      // Row 0 all −32768: at k = 3000 its fp32 error bound (γ·Σ|a|·max|B| ≈ 1.2·2^30) is too wide
+      // for the window, so it alone takes the reference loop.
+      a.fill(-32768, 0, k);
+      expect(int32SafeRows(m, k, a, b)).toBeUndefined();
+      const out = new Int32Array(m * n);
+      setKernelBackend('wasm');
+      const rows = recoverWideRows(m, n, k, a, b, transB, undefined, out, undefined, false);
+      expect(rows && [...rows]).toEqual(Array.from({ length: m }, (_, i) => (i === 0 && k === 3000 ? 0 : 1)));
+      const ref = exact(m, n, k, a, b, transB);
+      let saturated = 0;
+      for (let i = 0; i < m * n; i++) {
+        if (!rows![Math.floor(i / n)]) continue;
+        const want = Math.max(INT32_MIN, Math.min(INT32_MAX, ref[i]!));
+        if (want !== ref[i]) saturated++;
+        if (out[i] !== want) expect([m, n, k, i, out[i]]).toEqual([m, n, k, i, want]);
+      }
+      expect(saturated).toBeGreaterThan(0);
+      setI16WasmMinMacs(0);
+      const wasm = gemmDfp16(m, n, k, dfp(a), dfp(b), transB).values;
+      setKernelBackend('js');
+      expect(wasm).toEqual(gemmDfp16(m, n, k, dfp(a), dfp(b), transB).values);
     }
   });
 
