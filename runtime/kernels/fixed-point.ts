@@ -10,6 +10,8 @@ import { expect } from './check.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from './quant-int8.ts';
 import { recoverWideRows } from './int16-window.ts';
 import { i16WasmFor, type PackedI16B, rowsWithinInt32, wasmGemmI16Guarded } from './wasm/gemm-i16.ts';
+import { useWasmKernels } from './wasm/instance.ts';
+import { wasmQuantizeInto } from './wasm/quantize.ts';
 
 export const INT16_MIN = -32768;
 export const INT16_MAX = 32767;
@@ -31,16 +33,31 @@ export function chooseExponent(maxAbs: number, qmax = INT16_MAX): number {
   return e;
 }
 
+/** Below this many values, the copies into the kernels' memory cost more than the JS loop. */
+const WASM_MIN_VALUES = 256;
+
 export function toDfp16(x: Tensor, exponent?: number): Dfp16 {
+  const d = x.data, len = d.length;
   let e = exponent;
   if (e === undefined) {
+    // Math.max's answer (a NaN makes the maximum NaN, and chooseExponent then 0), as a plain loop.
     let m = 0;
-    for (const v of x.data) m = Math.max(m, Math.abs(v));
+    for (let i = 0; i < len; i++) {
+      const a = Math.abs(d[i]!);
+      if (a > m) m = a;
+      else if (a !== a) { m = NaN; break; }
+    }
     e = chooseExponent(m);
   }
-  const k = 2 ** -e;
-  const values = new Int16Array(x.data.length);
-  for (let i = 0; i < values.length; i++) values[i] = saturate(roundHalfEven(x.data[i]! * k), INT16_MIN, INT16_MAX);
+  const values = new Int16Array(len);
+  // Dividing by 2^e and multiplying by 2^-e give the same double, so the WebAssembly quantizer
+  // (round half to even in float64, then saturation) gives the reference's integers; dfp16
+  // training quantizes every operand of every GEMM, which took more time than the GEMMs.
+  if (len >= WASM_MIN_VALUES && useWasmKernels()) wasmQuantizeInto(d, 0, len, 2 ** e, INT16_MIN, INT16_MAX, values, 0);
+  else {
+    const k = 2 ** -e;
+    for (let i = 0; i < len; i++) values[i] = saturate(roundHalfEven(d[i]! * k), INT16_MIN, INT16_MAX);
+  }
   return { shape: [...x.shape], values, exponent: e };
 }
 

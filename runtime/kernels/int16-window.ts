@@ -21,6 +21,7 @@ import { type PackedI16B, wasmGemmI16, wasmGemmI16Packed } from './wasm/gemm-i16
 const U = 2 ** -24;
 const MARGIN = 2 ** 30;
 const TWO32 = 2 ** 32;
+const MIN_ROWS = 8;
 
 /** max|x| over int16 values. */
 function maxAbs(x: Int16Array): number {
@@ -49,28 +50,41 @@ function windowRows(m: number, k: number, a: Int16Array, maxB: number, skip: Uin
 /**
  * out[i·n + j] = the exact Σ_p a_ip·op(B)_pj saturated to int32, for the rows not in `skip` that
  * the error bound admits; returns those rows (undefined when none: nothing written). `out` holds
- * the wrapped sums already when `wrapped` is true (a guarded product ran over every row).
+ * the wrapped sums already when `wrapped` is true (a guarded product ran over every row). Under
+ * 8 rows to recover it declines (undefined), leaving them to the reference loop.
  */
 export function recoverWideRows(m: number, n: number, k: number, a: Int16Array, b: Int16Array, transB: boolean,
   packedB: PackedI16B | undefined, out: Int32Array, skip: Uint8Array | undefined, wrapped: boolean): Uint8Array | undefined {
+  let left = 0;
+  for (let i = 0; i < m; i++) if (!skip?.[i]) left++;
+  // Converting B to floats costs about what the reference loop spends on 8 of its rows (a dfp16
+  // rescale re-runs one row at a time): fewer rows go to that loop.
+  if (left < MIN_ROWS) return undefined;
   const rows = windowRows(m, k, a, packedB?.maxAbs ?? maxAbs(b), skip);
   if (!rows) return undefined;
   if (!wrapped) {
     if (packedB) wasmGemmI16Packed(m, a, packedB, out);
     else wasmGemmI16(m, n, k, a, b, transB, out);
   }
-  // The fp32 product of only the rows recovered: in training they are all rows or a few.
+  // The fp32 product of only the rows recovered: in training they are all rows or a few. Typed
+  // array to typed array conversions (constructor, set) run natively; Float32Array.from iterates.
   const idx: number[] = [];
   for (let i = 0; i < m; i++) if (rows[i]) idx.push(i);
-  const af = new Float32Array(idx.length * k);
-  idx.forEach((i, r) => { for (let p = 0; p < k; p++) af[r * k + p] = a[i * k + p]!; });
-  const approx = new Float32Array(idx.length * n);
-  sgemm({ m: idx.length, n, k, a: af, b: Float32Array.from(b), c: approx, transB });
-  idx.forEach((i, r) => {
+  const rc = idx.length;
+  let af: Float32Array;
+  if (rc === m) af = new Float32Array(a);
+  else {
+    af = new Float32Array(rc * k);
+    for (let r = 0; r < rc; r++) af.set(a.subarray(idx[r]! * k, idx[r]! * k + k), r * k);
+  }
+  const approx = new Float32Array(rc * n);
+  sgemm({ m: rc, n, k, a: af, b: new Float32Array(b), c: approx, transB });
+  for (let r = 0; r < rc; r++) {
+    const base = idx[r]! * n;
     for (let j = 0; j < n; j++) {
-      const w = out[i * n + j]!, x = approx[r * n + j]!;
-      out[i * n + j] = saturate(w + TWO32 * Math.round((x - w) / TWO32), INT32_MIN, INT32_MAX);
+      const w = out[base + j]!, x = approx[r * n + j]!;
+      out[base + j] = saturate(w + TWO32 * Math.round((x - w) / TWO32), INT32_MIN, INT32_MAX);
     }
-  });
+  }
   return rows;
 }

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Dfp16, gemmDfp16, int32SafeRows } from '../../../runtime/kernels/fixed-point.ts';
+import { type Dfp16, gemmDfp16, int32SafeRows, toDfp16 } from '../../../runtime/kernels/fixed-point.ts';
 import { recoverWideRows } from '../../../runtime/kernels/int16-window.ts';
 import { gemmInt8, INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-int8.ts';
 import { packI16B, setI16WasmMinMacs, wasmGemmI16, wasmGemmI16Guarded, wasmGemmI16Packed } from '../../../runtime/kernels/wasm/gemm-i16.ts';
@@ -144,7 +144,7 @@ describe('int16 GEMM in WebAssembly, packing and bound included', () => {
   it('gives full-range rows the int32 bound refuses their exact saturated sums from the wrapped ones and an fp32 product', () => {
     const rand = mulberry32(21);
     const dfp = (values: Int16Array): Dfp16 => ({ shape: [values.length], values, exponent: 0 });
-    for (const [m, n, k, transB] of [[37, 19, 784, true], [9, 26, 3000, false], [1, 256, 785, true]] as const) {
+    for (const [m, n, k, transB] of [[37, 19, 784, true], [9, 26, 3000, false], [8, 64, 785, true]] as const) {
       const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
       // Row 0 all −32768: at k = 3000 its fp32 error bound (γ·Σ|a|·max|B| ≈ 1.2·2^30) is too wide
       // for the window, so it alone takes the reference loop.
@@ -168,6 +168,10 @@ describe('int16 GEMM in WebAssembly, packing and bound included', () => {
       setKernelBackend('js');
       expect(wasm).toEqual(gemmDfp16(m, n, k, dfp(a), dfp(b), transB).values);
     }
+    // Under 8 rows (a rescale's single row) converting B would cost more than the loop it saves.
+    const a = ints(Int16Array, 7 * 50, rand, -32768, 32767), b = ints(Int16Array, 50 * 3, rand, -32768, 32767);
+    setKernelBackend('wasm');
+    expect(recoverWideRows(7, 3, 50, a, b, false, undefined, new Int32Array(21), undefined, false)).toBeUndefined();
   });
 
   it('writes its result into a given buffer, the same values as into a fresh one', () => {
@@ -205,6 +209,32 @@ describe('int16 GEMM in WebAssembly, packing and bound included', () => {
       const wasm = gemmDfp16(m, n, k, dfp(a), dfp(b), transB, packed).values;
       setKernelBackend('js');
       expect(wasm).toEqual(gemmDfp16(m, n, k, dfp(a), dfp(b), transB).values);
+    }
+  });
+});
+
+describe('dfp16 quantization in WebAssembly', () => {
+  it('gives the reference loop\'s exponent and mantissas: ties to even, saturation, NaN and ±∞', () => {
+    const rand = mulberry32(30);
+    for (const len of [255, 256, 1001]) {
+      const data = Float32Array.from({ length: len }, () => (rand() * 2 - 1) * 3.7);
+      // Ties at the chosen exponent: max|x| = 3.7 gives e = −13, so k/2 · 2^−13 lies halfway.
+      for (let i = 0; i < 40; i++) data[i] = (2 * i + 1) / 2 * 2 ** -13 * (i % 2 ? -1 : 1);
+      const x = { shape: [len], data };
+      const withSpecials = { shape: [len], data: Float32Array.from(data) };
+      withSpecials.data.set([Infinity, -Infinity, NaN, 1e30, -1e30], 50);
+      for (const [t, e] of [[x, undefined], [withSpecials, -13], [withSpecials, undefined]] as const) {
+        setKernelBackend('js');
+        const js = toDfp16(t, e);
+        setKernelBackend('wasm');
+        const wasm = toDfp16(t, e);
+        expect(wasm.exponent).toBe(js.exponent);
+        expect(wasm.values).toEqual(js.values);
+      }
+      setKernelBackend('js');
+      expect(toDfp16(withSpecials).exponent).toBe(0);
+      expect([...toDfp16(withSpecials, -13).values.subarray(50, 55)]).toEqual([32767, -32768, 0, 32767, -32768]);
+      expect(toDfp16(x).exponent).toBe(-13);
     }
   });
 });
