@@ -17,13 +17,18 @@
 ;; docs/kernels.md for the variants measured. Accumulation wraps modulo 2^32; the callers only
 ;; trust sums that provably stay inside int32 (fixed-point.ts, quant-int8.ts).
 ;; k is split into equal blocks of at most KB pairs so a B micro-panel block (KB × 32 bytes =
-;; 8 KiB, as the fp32 GEMM's) stays in L1 while every row tile of the block streams past it; at
-;; 512³ KB = 128 measured 1.6× the fp32 GEMM, 256 and 512 (one block) 1.85–2.0×.
+;; 16 KiB, half of this core's 32 KiB L1d) stays in L1 while every row tile of the block streams
+;; past it; A in blocks of MC rows (64 × 512 pairs × 4 bytes = 128 KiB, in the 512 KiB L2). 512
+;; pairs rather than the fp32 GEMM's 256 k values: a second k block re-reads C, whose rows lie a
+;; page apart at 1024 columns, so no prefetcher fetches them and each tile's 8 loads stall the
+;; loop; one block of 512 pairs at 1024³ ran 5–12 % faster than two of 256 (three runs of the bare
+;; kernel, load 17), and 64 rows against 128 within noise at 512³ and 1024³. At 512³ KB = 128
+;; measured 1.6× the fp32 GEMM, 256 (one block) 1.85–2.0×.
 (module
   (import "env" "memory" (memory 0))
 
-  (global $KB i32 (i32.const 256))
-  (global $MC i32 (i32.const 128))
+  (global $KB i32 (i32.const 512))
+  (global $MC i32 (i32.const 64))
 
   ;; Four adjacent rows (row stride rs bytes from p, int8 when $i8) of a panel, q4 pairs (a
   ;; multiple of 4) from the rows' starts: 4 pairs of each row per step, an i32 4×4 transpose, four

@@ -1,7 +1,7 @@
 /**
  * The rebuilt int16 / int8 WebAssembly GEMM (gemm-i16.wat: packing, the int32 bound's sums and the
  * 4×8 dot kernel) against the JavaScript reference: bit-identical on random shapes whose m, n, k are
- * not multiples of the 4×8 tile, cross the 128-row block and the k blocks (at most 256 pairs), with
+ * not multiples of the 4×8 tile, cross the 64-row block and the k blocks (at most 512 pairs), with
  * operands at int16's and int8's extremes and rows exactly at the int32 bound and one past it.
  */
 import fc from 'fast-check';
@@ -16,7 +16,7 @@ import { mulberry32 } from '../../../runtime/tensor.ts';
 afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); });
 
 const shape = fc.record({
-  // Mostly small (fast references); a fifth of the cases past the 128-row block or a 256-pair k block.
+  // Mostly small (fast references); a fifth of the cases past the 64-row block or a 512-pair k block.
   m: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 13 }) }, { weight: 1, arbitrary: fc.integer({ min: 125, max: 140 }) }),
   n: fc.integer({ min: 1, max: 21 }),
   k: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 70 }) }, { weight: 1, arbitrary: fc.integer({ min: 510, max: 1030 }) }),
