@@ -25,16 +25,24 @@ function on(backend: 'js' | 'wasm', fn: () => void): () => void {
 
 const gmacs = (macs: number, t: Timing): string => (macs / t.median / 1e6).toFixed(2);
 
-/** int16 operands with |x| < range: 2047 keeps every row of a 512-deep product inside int32. */
+/**
+ * int16 operands with |x| < range. For every row of a k-deep product to pass the int32 bound
+ * (Σ|a|·max|B| ≤ 2^31 − 1), k·range² ≤ 2^31: 2047 at k = 512, 1448 at k = 1024. A full-range
+ * operand fails it and takes the JS loop (docs/kernels.md, "int16 overflow").
+ */
 const int16s = (len: number, range: number): Int16Array => Int16Array.from({ length: len }, () => Math.floor((rng() * 2 - 1) * range));
 
 const int8s = (len: number): Int8Array => Int8Array.from({ length: len }, () => Math.floor(rng() * 255) - 127);
 
 function intGemms(n: number): string[] {
+  const range = Math.min(2047, Math.floor(Math.sqrt(2 ** 31 / n)));
   const a = Float32Array.from({ length: n * n }, () => rng() * 2 - 1), b = Float32Array.from({ length: n * n }, () => rng() * 2 - 1);
   const c = new Float32Array(n * n);
-  const qa: Dfp16 = { shape: [n, n], values: int16s(n * n, 2047), exponent: -11 };
-  const qb: Dfp16 = { shape: [n, n], values: int16s(n * n, 2047), exponent: -11 };
+  const qa: Dfp16 = { shape: [n, n], values: int16s(n * n, range), exponent: -11 };
+  const qb: Dfp16 = { shape: [n, n], values: int16s(n * n, range), exponent: -11 };
+  // Every row writes into a buffer it was given, as sgemm does into c: a fresh m·n result would
+  // time its page faults (docs/benchmarks.md).
+  const c16 = new Int32Array(n * n);
   // int8 as a dense layer multiplies: B is the [out, in] weights, transposed.
   const a8 = int8s(n * n), b8 = int8s(n * n), c8 = new Int32Array(n * n);
   // A dense layer's weights do not change between batches at inference: the lowered layers pack
@@ -43,13 +51,14 @@ function intGemms(n: number): string[] {
   const withJs = n <= 256;
   const fns = [
     on('wasm', () => sgemm({ m: n, n, k: n, a, b, c })),
-    on('wasm', () => gemmDfp16(n, n, n, qa, qb, true)),
-    on('wasm', () => gemmDfp16(n, n, n, qa, qb, true, pb)),
+    on('wasm', () => gemmDfp16(n, n, n, qa, qb, true, undefined, c16)),
+    on('wasm', () => gemmDfp16(n, n, n, qa, qb, true, pb, c16)),
     on('wasm', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true })),
     on('wasm', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true, packedB: pb8 })),
-    ...(withJs ? [on('js', () => gemmDfp16(n, n, n, qa, qb, true)), on('js', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true }))] : []),
+    ...(withJs ? [on('js', () => gemmDfp16(n, n, n, qa, qb, true, undefined, c16)), on('js', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true }))] : []),
   ];
-  const [f32, i16, i16pre, i8, i8pre, i16js, i8js] = timeTogether(fns, REPS) as Timing[];
+  // 1024³ runs 8× as long as 512³: fewer repetitions keep the bench near a minute.
+  const [f32, i16, i16pre, i8, i8pre, i16js, i8js] = timeTogether(fns, n >= 1024 ? Math.max(3, REPS - 4) : REPS) as Timing[];
   const macs = n ** 3;
   const row = (name: string, t: Timing) => `| ${name} ${n}³ | ${t.median.toFixed(2)} | ${gmacs(macs, t)} | ${(f32!.median / t.median).toFixed(2)}× |`;
   return [
@@ -78,5 +87,5 @@ function xnor(): string[] {
 
 console.log('| kernel (one thread) | ms (median CPU) | G MAC/s | vs fp32 WebAssembly |');
 console.log('|---|---:|---:|---:|');
-for (const n of quick ? [256] : [256, 512]) for (const row of intGemms(n)) console.log(row);
+for (const n of quick ? [256] : [256, 512, 1024]) for (const row of intGemms(n)) console.log(row);
 for (const row of xnor()) console.log(row);

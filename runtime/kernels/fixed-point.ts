@@ -8,7 +8,10 @@
 import { type Tensor, zeros } from '../tensor.ts';
 import { expect } from './check.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from './quant-int8.ts';
+import { recoverWideRows } from './int16-window.ts';
 import { i16WasmFor, type PackedI16B, rowsWithinInt32, wasmGemmI16Guarded } from './wasm/gemm-i16.ts';
+import { useWasmKernels } from './wasm/instance.ts';
+import { wasmQuantizeInto } from './wasm/quantize.ts';
 
 export const INT16_MIN = -32768;
 export const INT16_MAX = 32767;
@@ -30,16 +33,31 @@ export function chooseExponent(maxAbs: number, qmax = INT16_MAX): number {
   return e;
 }
 
+/** Below this many values, the copies into the kernels' memory cost more than the JS loop. */
+const WASM_MIN_VALUES = 256;
+
 export function toDfp16(x: Tensor, exponent?: number): Dfp16 {
+  const d = x.data, len = d.length;
   let e = exponent;
   if (e === undefined) {
+    // Math.max's answer (a NaN makes the maximum NaN, and chooseExponent then 0), as a plain loop.
     let m = 0;
-    for (const v of x.data) m = Math.max(m, Math.abs(v));
+    for (let i = 0; i < len; i++) {
+      const a = Math.abs(d[i]!);
+      if (a > m) m = a;
+      else if (a !== a) { m = NaN; break; }
+    }
     e = chooseExponent(m);
   }
-  const k = 2 ** -e;
-  const values = new Int16Array(x.data.length);
-  for (let i = 0; i < values.length; i++) values[i] = saturate(roundHalfEven(x.data[i]! * k), INT16_MIN, INT16_MAX);
+  const values = new Int16Array(len);
+  // Dividing by 2^e and multiplying by 2^-e give the same double, so the WebAssembly quantizer
+  // (round half to even in float64, then saturation) gives the reference's integers; dfp16
+  // training quantizes every operand of every GEMM, which took more time than the GEMMs.
+  if (len >= WASM_MIN_VALUES && useWasmKernels()) wasmQuantizeInto(d, 0, len, 2 ** e, INT16_MIN, INT16_MAX, values, 0);
+  else {
+    const k = 2 ** -e;
+    for (let i = 0; i < len; i++) values[i] = saturate(roundHalfEven(d[i]! * k), INT16_MIN, INT16_MAX);
+  }
   return { shape: [...x.shape], values, exponent: e };
 }
 
@@ -63,16 +81,27 @@ export interface Int32Accumulator {
  * modulo 2^32: exact whenever the true sum lies in int32, whatever the order of additions. A row
  * is sent there only when Σ_p |a_ip| · max|B| ≤ INT32_MAX (int32SafeRows; computed in WebAssembly
  * there), a bound on every partial sum of that row, so nothing it adds can leave int32; rows that
- * could overflow (and so may need saturating) are summed by the reference loop. The two paths are
- * therefore bit-identical, overflow included. `packedB`, op(B) packed once by packI16B (a constant
- * operand), spares the WebAssembly path packing it on every call.
+ * could overflow (and so may need saturating) get their exact sums from the wrapped ones and an
+ * fp32 product (int16-window.ts) where its error bound allows, else from the reference loop. The
+ * two paths are therefore bit-identical, overflow included. `packedB`, op(B) packed once by
+ * packI16B (a constant operand), spares the WebAssembly path packing it on every call. `out` (m·n
+ * values, overwritten, and returned as the result's values) spares allocating the result: a fresh
+ * megabyte costs its page faults, a fifth of a 512³ product's time in WebAssembly.
  */
-export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, transB = false, packedB?: PackedI16B): Int32Accumulator {
+export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, transB = false, packedB?: PackedI16B,
+  out = new Int32Array(m * n)): Int32Accumulator {
   expect('gemm dfp16', a.values.length === m * k && b.values.length === k * n, 'operand sizes do not match m, n, k');
   expect('gemm dfp16', !packedB || (packedB.n === n && packedB.k === k), 'packedB was packed for another shape');
-  const out = new Int32Array(m * n);
-  const safe = i16WasmFor(m * n * k)
-    ? wasmGemmI16Guarded(m, a.values, packedB ?? { n, k, values: b.values, transB }, out) : undefined;
+  expect('gemm dfp16', out.length === m * n, 'out must hold m·n values');
+  let safe: Uint8Array | undefined;
+  if (i16WasmFor(m * n * k)) {
+    safe = wasmGemmI16Guarded(m, a.values, packedB ?? { n, k, values: b.values, transB }, out);
+    if (!safe || safe.includes(0)) {
+      // Rows the int32 bound refuses: exact sums from the wrapped ones and an fp32 product.
+      const wide = recoverWideRows(m, n, k, a.values, b.values, transB, packedB, out, safe, safe !== undefined);
+      if (wide) safe = safe ? safe.map((x, i) => x | wide[i]!) : wide;
+    }
+  }
   const acc = new Float64Array(n);
   const av = a.values, bv = b.values;
   for (let i = 0; i < m; i++) {

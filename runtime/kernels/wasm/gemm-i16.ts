@@ -62,7 +62,11 @@ function packAt(ex: GemmI16Exports, rows: number, k: number, at: number, i8: boo
   return dst;
 }
 
-/** op(B) not yet packed: B is k×n, or n×k when transB (a dense layer's [out, in] weights). */
+/**
+ * op(B) not yet packed: B is k×n, or n×k when transB (a dense layer's [out, in] weights); int16, or
+ * int8 (widened to int16 while packing, so the product and the guard's max|B| are the same as for
+ * the same values in an Int16Array).
+ */
 export interface RawI16B { n: number; k: number; values: IntOperand; transB: boolean }
 
 const panelLength = (n: number, k: number): number => ((n + 7) & ~7) * ((k + 1) >> 1) * 2;
@@ -97,7 +101,7 @@ export function rowsWithinInt32(l1: ArrayLike<number>, maxB: number, start: numb
  * |guardStart|) is computed first: the product runs only when some row passes, and the rows that
  * pass are returned (the others' sums in `out` are wrapped and must be recomputed by the caller).
  * A raw B is packed here, in scratch, rather than by packI16B, which would copy its panels out to
- * JS and back in.
+ * JS and back in; it is packed before the bound is checked, as max|B| is read from its panels.
  */
 function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array, guardStart?: number): Uint8Array | undefined {
   const { n, k } = b;
@@ -111,9 +115,10 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array,
       i16At(bAt, b.panels.length).set(b.panels);
       maxB = b.maxAbs;
     } else {
-      bAt = copyIn(b.values, n * k);
-      // max|B| of the raw int16 values (the guard is for int16 operands only).
-      if (guardStart !== undefined) maxB = ex.max_abs(n * k, bAt);
+      bAt = packAt(ex, n, k, copyIn(b.values, n * k), b.values instanceof Int8Array, !b.transB, 8);
+      // max|B| from the panels, which hold int16 whichever type B came in: max_abs on the raw
+      // values would read an int8 B two values at a time (the zero padding changes no maximum).
+      if (guardStart !== undefined) maxB = ex.max_abs(panelLength(n, k), bAt);
     }
     const aAt = copyIn(a, m * k);
     let safe: Uint8Array | undefined;
@@ -123,7 +128,6 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array,
       safe = rowsWithinInt32(f64At(l1At, m), maxB, guardStart);
       if (!safe) return undefined;
     }
-    if (!('panels' in b)) bAt = packAt(ex, n, k, bAt, b.values instanceof Int8Array, !b.transB, 8);
     const apAt = packAt(ex, m, k, aAt, a instanceof Int8Array, false, 4);
     const cAt = scratchAlloc(mp * np * 4);
     ex.gemm(mp, np, kq, apAt, bAt, cAt);

@@ -5,21 +5,30 @@
 ;;   A: 4-row panels, pair-major: per k pair 4 × (a[r][2q], a[r][2q+1]), 16 bytes (`pack`, R = 4);
 ;;   B: 8-column panels, pair-major: per k pair 8 × (b[2q][s], b[2q+1][s]), 32 bytes (R = 8);
 ;;   C: mp × np int32, row stride np (both padded to the tile), written (not accumulated into).
-;; The 4×8 tile holds 8 i32x4 accumulators as gemm-f32-tile.wat does, one k pair per loop
-;; iteration, both operands read through one pointer each with constant offsets: 6 loads, 8 dots
-;; and 8 adds for 64 multiply-adds, where the fp32 tile's 8 fused multiply-adds do 32. With A read
-;; in place through four row pointers and two pairs per iteration (the previous kernel), V8 kept
-;; four pointer increments in the loop and the kernel ran 1.2× the fp32 GEMM at 512³; see
+;; The 4×8 tile holds 8 i32x4 accumulators as gemm-f32-tile.wat does, both operands read through
+;; one pointer each with constant offsets: per k pair 6 loads, 8 dots and 8 adds for 64
+;; multiply-adds, where the fp32 tile's 8 fused multiply-adds do 32. The loop is bound by how many
+;; instructions the core issues (about 29 a pair with one pair an iteration, 7 of them V8's
+;; pointer, compare and stack-check bookkeeping), so it takes two pairs an iteration (about 25.5 a
+;; pair, 5–9 % faster at 512³). A 5×8 or 6×8 tile spills: V8 issues an iteration's loads first, so
+;; every loaded vector is live beside the accumulators, and 4×8 uses 15 of the 16 xmm registers.
+;; With A read in place through four row pointers (the kernel before), V8 kept four pointer
+;; increments in the loop and the kernel ran 1.2× the fp32 GEMM at 512³; see
 ;; docs/kernels.md for the variants measured. Accumulation wraps modulo 2^32; the callers only
 ;; trust sums that provably stay inside int32 (fixed-point.ts, quant-int8.ts).
 ;; k is split into equal blocks of at most KB pairs so a B micro-panel block (KB × 32 bytes =
-;; 8 KiB, as the fp32 GEMM's) stays in L1 while every row tile of the block streams past it; at
-;; 512³ KB = 128 measured 1.6× the fp32 GEMM, 256 and 512 (one block) 1.85–2.0×.
+;; 16 KiB, half of this core's 32 KiB L1d) stays in L1 while every row tile of the block streams
+;; past it; A in blocks of MC rows (64 × 512 pairs × 4 bytes = 128 KiB, in the 512 KiB L2). 512
+;; pairs rather than the fp32 GEMM's 256 k values: a second k block re-reads C, whose rows lie a
+;; page apart at 1024 columns, so no prefetcher fetches them and each tile's 8 loads stall the
+;; loop; one block of 512 pairs at 1024³ ran 5–12 % faster than two of 256 (three runs of the bare
+;; kernel, load 17), and 64 rows against 128 within noise at 512³ and 1024³. At 512³ KB = 128
+;; measured 1.6× the fp32 GEMM, 256 (one block) 1.85–2.0×.
 (module
   (import "env" "memory" (memory 0))
 
-  (global $KB i32 (i32.const 256))
-  (global $MC i32 (i32.const 128))
+  (global $KB i32 (i32.const 512))
+  (global $MC i32 (i32.const 64))
 
   ;; Four adjacent rows (row stride rs bytes from p, int8 when $i8) of a panel, q4 pairs (a
   ;; multiple of 4) from the rows' starts: 4 pairs of each row per step, an i32 4×4 transpose, four
@@ -194,7 +203,11 @@
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $end (i32.add (local.get $a) (i32.shl (local.get $kq) (i32.const 4))))
-    (loop $k
+    ;; Two pairs an iteration, the first ending in an exit test: that branch (an odd kq leaves by
+    ;; it) keeps TurboFan from hoisting the second pair's loads above the first pair's dots, which
+    ;; spilled accumulators, and A advances between the pairs so both read it at the same offsets
+    ;; (V8 keeps one base register per offset of a broadcast load).
+    (block $done (loop $k
       (local.set $b0 (v128.load (local.get $b)))
       (local.set $b1 (v128.load offset=16 (local.get $b)))
       (local.set $av (v128.load32_splat (local.get $a)))
@@ -210,8 +223,24 @@
       (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
       (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
       (local.set $a (i32.add (local.get $a) (i32.const 16)))
-      (local.set $b (i32.add (local.get $b) (i32.const 32)))
-      (br_if $k (i32.lt_u (local.get $a) (local.get $end))))
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (local.set $b0 (v128.load offset=32 (local.get $b)))
+      (local.set $b1 (v128.load offset=48 (local.get $b)))
+      (local.set $av (v128.load32_splat (local.get $a)))
+      (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
+      (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=4 (local.get $a)))
+      (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
+      (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=8 (local.get $a)))
+      (local.set $c20 (i32x4.add (local.get $c20) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
+      (local.set $c21 (i32x4.add (local.get $c21) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
+      (local.set $av (v128.load32_splat offset=12 (local.get $a)))
+      (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (local.get $av) (local.get $b0))))
+      (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (local.get $av) (local.get $b1))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 64)))
+      (br_if $k (i32.lt_u (local.get $a) (local.get $end)))))
     (if (local.get $first)
       (then
         (v128.store (local.get $c) (local.get $c00))

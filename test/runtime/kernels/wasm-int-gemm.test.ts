@@ -1,12 +1,13 @@
 /**
  * The rebuilt int16 / int8 WebAssembly GEMM (gemm-i16.wat: packing, the int32 bound's sums and the
  * 4×8 dot kernel) against the JavaScript reference: bit-identical on random shapes whose m, n, k are
- * not multiples of the 4×8 tile, cross the 128-row block and the k blocks (at most 256 pairs), with
+ * not multiples of the 4×8 tile, cross the 64-row block and the k blocks (at most 512 pairs), with
  * operands at int16's and int8's extremes and rows exactly at the int32 bound and one past it.
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Dfp16, gemmDfp16, int32SafeRows } from '../../../runtime/kernels/fixed-point.ts';
+import { type Dfp16, gemmDfp16, int32SafeRows, toDfp16 } from '../../../runtime/kernels/fixed-point.ts';
+import { recoverWideRows } from '../../../runtime/kernels/int16-window.ts';
 import { gemmInt8, INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-int8.ts';
 import { packI16B, setI16WasmMinMacs, wasmGemmI16, wasmGemmI16Guarded, wasmGemmI16Packed } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
@@ -15,7 +16,7 @@ import { mulberry32 } from '../../../runtime/tensor.ts';
 afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); });
 
 const shape = fc.record({
-  // Mostly small (fast references); a fifth of the cases past the 128-row block or a 256-pair k block.
+  // Mostly small (fast references); a fifth of the cases past the 64-row block or a 512-pair k block.
   m: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 13 }) }, { weight: 1, arbitrary: fc.integer({ min: 125, max: 140 }) }),
   n: fc.integer({ min: 1, max: 21 }),
   k: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 70 }) }, { weight: 1, arbitrary: fc.integer({ min: 510, max: 1030 }) }),
@@ -101,6 +102,95 @@ describe('int16 GEMM in WebAssembly, packing and bound included', () => {
     expect([...c]).toEqual([...Array(n).fill(INT32_MAX), ...Array(n).fill(INT32_MAX)]);
   });
 
+  it('is exact at every edge of the two-pair loop and the blocks: odd k, k pairs at and past 256 and 512, rows past 128', () => {
+    const rand = mulberry32(15);
+    setKernelBackend('wasm');
+    // k = 2·kq − 1 and 2·kq for kq pairs around 1, 256 (one block), 257 (two of 129, odd), 512 and 513.
+    for (const k of [1, 2, 3, 4, 5, 509, 510, 511, 512, 513, 514, 1023, 1024, 1025, 1026]) {
+      for (const [m, n] of [[1, 1], [5, 9], [129, 16], [128, 17], [133, 8]] as const) {
+        const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
+        const transB = (m + k) % 2 === 0;
+        const out = new Int32Array(m * n);
+        wasmGemmI16(m, n, k, a, b, transB, out);
+        const ref = exact(m, n, k, a, b, transB);
+        for (let i = 0; i < m * n; i++) if (out[i] !== (ref[i]! | 0)) expect([m, n, k, i, out[i]]).toEqual([m, n, k, i, ref[i]! | 0]);
+      }
+    }
+  });
+
+  it('reads an int8 B as its int16 values: the guard\'s max|B| and the sums are those of the same values in an Int16Array', () => {
+    // Row 0: Σ|a| = 32,767·40,000 ≈ 1.31·10^9, so it passes the bound with max|B| = 1 and fails it
+    // with any max|B| ≥ 2 (reading int8 bytes two at a time as int16 gives 257 for 1, 1).
+    const k = 40000, n = 3;
+    const a = new Int16Array(2 * k).fill(32767);
+    a.fill(-3, k);
+    const rand = mulberry32(8);
+    const b8 = Int8Array.from({ length: n * k }, () => (rand() < 0.5 ? -1 : 1));
+    const b16 = Int16Array.from(b8);
+    setKernelBackend('wasm');
+    for (const transB of [true, false]) {
+      const out8 = new Int32Array(2 * n), out16 = new Int32Array(2 * n);
+      const safe8 = wasmGemmI16Guarded(2, a, { n, k, values: b8, transB }, out8);
+      const safe16 = wasmGemmI16Guarded(2, a, { n, k, values: b16, transB }, out16);
+      expect(safe8 && [...safe8]).toEqual([1, 1]);
+      expect(safe8).toEqual(int32SafeRows(2, k, a, b16));
+      expect(safe16).toEqual(safe8);
+      expect(out8).toEqual(out16);
+      const ref = exact(2, n, k, a, b16, transB);
+      expect([...out8]).toEqual([...ref]);
+    }
+  });
+
+  it('gives full-range rows the int32 bound refuses their exact saturated sums from the wrapped ones and an fp32 product', () => {
+    const rand = mulberry32(21);
+    const dfp = (values: Int16Array): Dfp16 => ({ shape: [values.length], values, exponent: 0 });
+    for (const [m, n, k, transB] of [[37, 19, 784, true], [9, 26, 3000, false], [8, 64, 785, true]] as const) {
+      const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
+      // Row 0 all −32768: at k = 3000 its fp32 error bound (γ·Σ|a|·max|B| ≈ 1.2·2^30) is too wide
+      // for the window, so it alone takes the reference loop.
+      a.fill(-32768, 0, k);
+      expect(int32SafeRows(m, k, a, b)).toBeUndefined();
+      const out = new Int32Array(m * n);
+      setKernelBackend('wasm');
+      const rows = recoverWideRows(m, n, k, a, b, transB, undefined, out, undefined, false);
+      expect(rows && [...rows]).toEqual(Array.from({ length: m }, (_, i) => (i === 0 && k === 3000 ? 0 : 1)));
+      const ref = exact(m, n, k, a, b, transB);
+      let saturated = 0;
+      for (let i = 0; i < m * n; i++) {
+        if (!rows![Math.floor(i / n)]) continue;
+        const want = Math.max(INT32_MIN, Math.min(INT32_MAX, ref[i]!));
+        if (want !== ref[i]) saturated++;
+        if (out[i] !== want) expect([m, n, k, i, out[i]]).toEqual([m, n, k, i, want]);
+      }
+      expect(saturated).toBeGreaterThan(0);
+      setI16WasmMinMacs(0);
+      const wasm = gemmDfp16(m, n, k, dfp(a), dfp(b), transB).values;
+      setKernelBackend('js');
+      expect(wasm).toEqual(gemmDfp16(m, n, k, dfp(a), dfp(b), transB).values);
+    }
+    // Under 8 rows (a rescale's single row) converting B would cost more than the loop it saves.
+    const a = ints(Int16Array, 7 * 50, rand, -32768, 32767), b = ints(Int16Array, 50 * 3, rand, -32768, 32767);
+    setKernelBackend('wasm');
+    expect(recoverWideRows(7, 3, 50, a, b, false, undefined, new Int32Array(21), undefined, false)).toBeUndefined();
+  });
+
+  it('writes its result into a given buffer, the same values as into a fresh one', () => {
+    const rand = mulberry32(9);
+    const m = 7, n = 11, k = 300;
+    const dfp = (values: Int16Array): Dfp16 => ({ shape: [values.length], values, exponent: -3 });
+    const a = dfp(ints(Int16Array, m * k, rand, -32768, 32767)), b = dfp(ints(Int16Array, k * n, rand, -32768, 32767));
+    for (const backend of ['wasm', 'js'] as const) {
+      setKernelBackend(backend);
+      setI16WasmMinMacs(0);
+      const given = new Int32Array(m * n).fill(12345);
+      const r = gemmDfp16(m, n, k, a, b, false, undefined, given);
+      expect(r.values).toBe(given);
+      expect(r.exponent).toBe(-6);
+      expect(given).toEqual(gemmDfp16(m, n, k, a, b, false).values);
+    }
+    expect(() => gemmDfp16(m, n, k, a, b, false, undefined, new Int32Array(m * n - 1))).toThrow(/out must hold m·n values/);
+  });
+
   it('packs B once: its panels and max|B| (32768 for −32768) serve every later call', () => {
     const rand = mulberry32(4);
     for (const [n, k, transB] of [[13, 37, true], [8, 1030, false], [1, 1, true]] as const) {
@@ -119,6 +209,32 @@ describe('int16 GEMM in WebAssembly, packing and bound included', () => {
       const wasm = gemmDfp16(m, n, k, dfp(a), dfp(b), transB, packed).values;
       setKernelBackend('js');
       expect(wasm).toEqual(gemmDfp16(m, n, k, dfp(a), dfp(b), transB).values);
+    }
+  });
+});
+
+describe('dfp16 quantization in WebAssembly', () => {
+  it('gives the reference loop\'s exponent and mantissas: ties to even, saturation, NaN and ±∞', () => {
+    const rand = mulberry32(30);
+    for (const len of [255, 256, 1001]) {
+      const data = Float32Array.from({ length: len }, () => (rand() * 2 - 1) * 3.7);
+      // Ties at the chosen exponent: max|x| = 3.7 gives e = −13, so k/2 · 2^−13 lies halfway.
+      for (let i = 0; i < 40; i++) data[i] = (2 * i + 1) / 2 * 2 ** -13 * (i % 2 ? -1 : 1);
+      const x = { shape: [len], data };
+      const withSpecials = { shape: [len], data: Float32Array.from(data) };
+      withSpecials.data.set([Infinity, -Infinity, NaN, 1e30, -1e30], 50);
+      for (const [t, e] of [[x, undefined], [withSpecials, -13], [withSpecials, undefined]] as const) {
+        setKernelBackend('js');
+        const js = toDfp16(t, e);
+        setKernelBackend('wasm');
+        const wasm = toDfp16(t, e);
+        expect(wasm.exponent).toBe(js.exponent);
+        expect(wasm.values).toEqual(js.values);
+      }
+      setKernelBackend('js');
+      expect(toDfp16(withSpecials).exponent).toBe(0);
+      expect([...toDfp16(withSpecials, -13).values.subarray(50, 55)]).toEqual([32767, -32768, 0, 32767, -32768]);
+      expect(toDfp16(x).exponent).toBe(-13);
     }
   });
 });
