@@ -86,7 +86,11 @@ export function fromHypergraph(h: Hypergraph, w: Float64Array, d: number, firstP
   }
   // Views, not copies: the pin array is the size of the input (30 M pins on dvs-1m) and loses
   // at most the dropped nets' pins, so a trimmed copy would cost a pass for little memory.
-  return withIncidence(nv, m, neweptr.subarray(0, m + 1), newpins.subarray(0, np), neww.subarray(0, m), w, d, head.subarray(0, m));
+  // `nv | 0`: a count the caller computed in floating point (the neuron graph's) reaches V8 as a
+  // heap number, which turns the field's representation to double in every engine hypergraph
+  // from then on; the optimised partitioner code then deoptimises and ran ~10× slower while
+  // recompiling — most of the first partition call's extra second on spiking_cnn.
+  return withIncidence(nv | 0, m, neweptr.subarray(0, m + 1), newpins.subarray(0, np), neww.subarray(0, m), w, d, head.subarray(0, m));
 }
 
 /** Every undirected edge {u, v} (u < v) becomes a two-pin net of the edge's weight. */

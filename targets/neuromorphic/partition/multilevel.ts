@@ -81,8 +81,19 @@ function minLimits(h: EngineHypergraph, k: number, limits: Float64Array, f: (min
   return out;
 }
 
-/** Twin grouping, then clustering and contraction down to about contraction · k vertices; `partOf` keeps clusters inside parts. */
-function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, partOf?: Int32Array): Hierarchy {
+/** Same clusters (cluster ids included). */
+function sameClustering(a: Int32Array, b: Int32Array): boolean {
+  for (let v = 0; v < a.length; v++) if (a[v] !== b[v]) return false;
+  return a.length === b.length;
+}
+
+/**
+ * Twin grouping, then clustering and contraction down to about contraction · k vertices;
+ * `partOf` keeps clusters inside parts. `prior` (a V-cycle's first hierarchy) lends its twin
+ * level when the twins group the same way, as they do while the input's partition is the
+ * projection of a twin level's: contracting the input is O(pins), 2.7 M on spiking_cnn.
+ */
+function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, partOf?: Int32Array, prior?: Hierarchy): Hierarchy {
   const stopAt = Math.max(cfg.contraction * k, 2);
   const maxW = minLimits(h, k, limits, (m, j) => Math.min(m, Math.max(h.totalW[j]! / stopAt, cfg.clusterShare * m)));
   const levels: EngineHypergraph[] = [h];
@@ -90,14 +101,14 @@ function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng,
   let cur = h;
   let curPart = partOf;
   let twinLevel = false;
-  const push = ({ clusterOf, nc }: { clusterOf: Int32Array; nc: number }): boolean => {
+  const push = ({ clusterOf, nc }: { clusterOf: Int32Array; nc: number }, contracted?: EngineHypergraph): boolean => {
     if (nc * cfg.minShrink > cur.nv) return false;
     if (curPart) {
       const coarse = new Int32Array(nc);
       for (let v = 0; v < cur.nv; v++) coarse[clusterOf[v]!] = curPart[v]!;
       curPart = coarse;
     }
-    cur = contract(cur, clusterOf, nc);
+    cur = contracted ?? contract(cur, clusterOf, nc);
     levels.push(cur);
     maps.push(clusterOf);
     return true;
@@ -105,7 +116,11 @@ function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng,
   // Twins are grouped even when the input is already below stopAt (k > 2): on the small
   // networks (spiking_cnn, dvs-5k at k = 64) recursive bisection and label propagation otherwise
   // ran on every neuron, 5× the CPU time, and dvs-5k sent 3% more messages.
-  if (cfg.twins && (cur.nv > stopAt || k > 2)) twinLevel = push(clusterTwins(cur, minLimits(h, k, limits, (m) => m * cfg.twins), curPart));
+  if (cfg.twins && (cur.nv > stopAt || k > 2)) {
+    const twins = clusterTwins(cur, minLimits(h, k, limits, (m) => m * cfg.twins), curPart);
+    const same = prior?.twinLevel && prior.levels[0] === h && prior.levels[1]!.nv === twins.nc && sameClustering(prior.maps[0]!, twins.clusterOf);
+    twinLevel = push(twins, same ? prior.levels[1] : undefined);
+  }
   while (cur.nv > stopAt) {
     const target = Math.max(stopAt, Math.floor(cur.nv / cfg.maxShrink));
     if (!push(clusterVertices(cur, maxW, target, rng, cfg.cluster, curPart))) break;
@@ -113,12 +128,33 @@ function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng,
   return { levels, maps, twinLevel, coarsePart: curPart };
 }
 
+/** A refined partition of the input level; its PartState may be built only when asked for. */
+interface Refined {
+  readonly part: Int32Array;
+  readonly objective: number;
+  readonly feasible: boolean;
+  state(): PartState;
+}
+
+const refined = (st: PartState): Refined => ({ part: st.part, objective: st.objective, feasible: st.feasible(), state: () => st });
+
+/** Whether the parts' loads stay within the limits, summed as PartState sums them. */
+function fitsLimits(h: EngineHypergraph, part: Int32Array, k: number, limits: Float64Array): boolean {
+  const { nv, d, w } = h;
+  const load = new Float64Array(k * d);
+  for (let v = 0; v < nv; v++) for (let j = 0; j < d; j++) load[part[v]! * d + j]! += w[v * d + j]!;
+  for (let i = 0; i < load.length; i++) if (load[i]! > limits[i]!) return false;
+  return true;
+}
+
 /**
  * Projects `part` (of the coarsest level) back level by level, rebalancing and refining each.
  * `inputLp` false leaves the input level below a twin level unrefined (the caller refines it
- * once, after its V-cycles).
+ * once, after its V-cycles); then, unless it needs rebalancing, its state is not even built:
+ * the twin level's objective is the input's (contraction keeps every net's (λ−1) cost), and the
+ * input's PartState is O(pins), 2.7 M on spiking_cnn against the twin level's 21 k.
  */
-function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, fmAll = false, inputLp = true): PartState {
+function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, fmAll = false, inputLp = true): Refined {
   const { levels, maps, twinLevel } = hy;
   let st: PartState | null = null;
   for (let li = levels.length - 1; li >= 0; li--) {
@@ -128,6 +164,11 @@ function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Ar
       const fine = new Int32Array(level.nv);
       for (let v = 0; v < level.nv; v++) fine[v] = part[map[v]!]!;
       part = fine;
+    }
+    if (li === 0 && st && twinLevel && !inputLp && k > 2 && level.eptr[level.ne]! > cfg.fmMaxPins && fitsLimits(level, part, k, limits)) {
+      const { objective } = st;
+      const input = part;
+      return { part: input, objective, feasible: true, state: () => Object.assign(new PartState(level, k, limits, input), { beta: cfg.beta }) };
     }
     st = new PartState(level, k, limits, part);
     st.beta = cfg.beta;
@@ -146,7 +187,7 @@ function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Ar
     // messages (unet_spiking, k = 8), while the coarse levels gave as much for less.
     if (cfg.flow && li > 0) flowRefine(st, cfg.flow);
   }
-  return st!;
+  return refined(st!);
 }
 
 /** `bisectTarget` (k = 2 only) is the ideal load of side 0; by default the limits' ratio. */
@@ -204,25 +245,28 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
   // V-cycles (hMETIS, KaHyPar): coarsen again with clusters confined to parts, so the partition
   // carries over to the coarsest level unchanged, and refine on the way up; coarse levels move
   // groups of vertices that the first hierarchy split. Refinement never raises the objective.
-  for (let cycle = 0; cycle < cycles && st.feasible(); cycle++) {
+  let prior = hy;
+  for (let cycle = 0; cycle < cycles && st.feasible; cycle++) {
     const before = st.objective;
     // A copy: with no level to contract, the coarsest partition is this array, and refining it
     // must not change the state kept if the cycle is rejected.
-    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction }, st.part.slice());
+    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction }, st.part.slice(), prior);
+    prior = hv;
     // Without a coarser level a cycle would only repeat the label propagation that just
     // converged: on the mapper's small hypergraphs (spiking_cnn, 964 vertices into 67 cores)
     // three such cycles cost 0.75 of 3.1 CPU s and changed nothing.
     if (hv.levels.length === 1) break;
     const next = uncoarsen(hv, hv.coarsePart!, k, limits, rng, cfg, true, !lastLp);
-    if (next.feasible() && next.objective <= before) st = next;
+    if (next.feasible && next.objective <= before) st = next;
     if (before - st.objective < cfg.lpMinGain * before) break;
   }
-  if (lastLp) labelPropagation(st, rng, 1, cfg.lpMinGain);
+  const fin = st.state();
+  if (lastLp) labelPropagation(fin, rng, 1, cfg.lpMinGain);
   const t3 = performance.now();
   return {
-    part: st.part,
-    objective: st.objective,
-    feasible: st.feasible(),
+    part: fin.part,
+    objective: fin.objective,
+    feasible: fin.feasible(),
     levels: levels.length,
     timeMs: { coarsen: t1 - t0, initial: t2 - t1, refine: t3 - t2 },
   };
