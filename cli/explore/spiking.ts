@@ -55,7 +55,7 @@ export const isSpiking = (m: Module): boolean => Object.values(m.nodes).some((n)
 export const convertedLabel = (label: string, timesteps: number, reluRates = false): string => `${label} → SNN T=${timesteps}${reluRates ? ' (relu rates)' : ''}`;
 
 export const spikingKey = (s: ConvertSetup, v: Variant, timesteps: number): string =>
-  keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq, snn: { method: 3, timesteps, normalization: NORMALIZATION, calibration: CALIBRATION_SAMPLES, rates: RATE_SAMPLES }, ...scaledBnKey(s, v) });
+  keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq, snn: { method: 4, timesteps, normalization: NORMALIZATION, calibration: CALIBRATION_SAMPLES, rates: RATE_SAMPLES }, ...scaledBnKey(s, v) });
 
 /** The file name the generated text compiles as (diagnostics would name it; it never reaches the disk). */
 export const snnFile = (m: Module): string => `${m.name}_snn.kiln`;

@@ -65,6 +65,7 @@ function commentLines(text: string): string[] {
 
 function lifComment(l: SpikingLayer): string {
   if (l.kind === 'step') return `from \`${l.from}\` and the relu after it: fires where its current is ≥ 0, relu(sign) = the spike itself`;
+  if (l.kind === 'or') return `from \`${l.from}\`: the max over {0, 1} spikes, an OR: fires when any spike of its window arrived`;
   if (l.kind === 'sign') return `from \`${l.from}\`: fires where its current is ≥ 0, so sign = 2·spike − 1 (the −1 is in the next layer's bias)`;
   if (l.kind === 'membrane') return `output neurons, read as their membrane potential (one exact step has no rates to count): from \`${l.from}\``;
   return `${l.output ? 'output neurons: ' : ''}from \`${l.from}\`, ${l.positives} positive activations`;

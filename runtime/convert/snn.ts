@@ -24,7 +24,8 @@
  * spike itself (scale 1, no offset), so it adds no neurons; a max pool over such spikes is their
  * OR, which is exactly the max of {0, 1} values, and padding reads a silent neuron as the 0 it is.
  * A network whose relus all read signs (explore's binary-activation variants of relu networks)
- * is therefore as exact in one step as an all-sign one.
+ * is therefore as exact in one step as an all-sign one; there each max pool over spikes becomes
+ * OR neurons (`orPool`), what a chip runs for it.
  */
 import { type Module, type Node, type NodeId, readersOf } from '../../compiler/ir/module.ts';
 import type { Weights } from '../interpreter/types.ts';
@@ -39,8 +40,8 @@ export interface SpikingLayer {
   threshold: number;
   positives: number;
   output: boolean;
-  /** A sign layer (threshold 0, not calibrated; a step where only relus read it), or an output read from the membrane potential. */
-  kind?: 'sign' | 'step' | 'membrane';
+  /** A sign layer (threshold 0, not calibrated; a step where only relus read it), an OR over a pool's window, or an output read from the membrane potential. */
+  kind?: 'sign' | 'step' | 'or' | 'membrane';
 }
 
 export interface ConvertedNetwork {
@@ -199,6 +200,21 @@ export function buildSnn(ann: PreparedAnn, scales: readonly LayerScale[], timest
     if (isStep(m, src)) return name(src.inputs[0]!, 'lif');
     return name(i, src.op === 'relu' || src.op === 'sign' ? 'lif' : undefined);
   };
+  // A max over {0, 1} spikes is their OR. A chip has no max: the OR is a neuron per window that
+  // fires when any of its inputs did, a depthwise convolution of ones into a threshold of ½. The
+  // network then holds the neurons and synapses it needs, and is priced with them (the mapper
+  // would otherwise fold the pool into the next projection, which sums its spikes instead).
+  const orPool = (n: Node, input: string, channels: number) => {
+    const sum = name(`${n.id}.window`), id = name(n.id);
+    const [kh, kw] = n.attrs.kernel as [number, number];
+    nodes[sum] = { id: sum, op: 'conv2d', inputs: [input], loc: n.loc, attrs: {
+      filters: channels, kernel: [kh, kw], stride: n.attrs.stride!, pad: n.attrs.pad!, dilation: n.attrs.dilation!, groups: channels, bias: false,
+      weights: { dtype: 'binary', granularity: 'per_tensor' },
+    } };
+    weights[sum] = { weight: { shape: [channels, 1, kh, kw], data: new Float32Array(channels * kh * kw).fill(1) } };
+    nodes[id] = { id, op: 'lif', inputs: [sum], attrs: { threshold: 0.5, decay: 0, reset: 'zero' }, loc: n.loc };
+    layers.push({ name: id, from: n.id, threshold: 0.5, positives: 0, output: false, kind: 'or' });
+  };
   for (const n of Object.values(m.nodes)) {
     const shape = n.type!.shape;
     const channels = shape.length >= 2 ? shape[1]! : 1;
@@ -238,6 +254,10 @@ export function buildSnn(ann: PreparedAnn, scales: readonly LayerScale[], timest
       scale.set(n.id, new Float32Array(channels).fill(1));
       offset.set(n.id, zero);
       if (readout) addLif(name(readout, 'out'), id, n.id, m.nodes[readout]!.loc, true);
+    } else if (stepwise && n.op === 'maxpool2d' && !n.attrs.ceil_mode && offset.get(n.inputs[0]!)!.every((x) => x === 0)) {
+      orPool(n, inputs[0]!, channels);
+      scale.set(n.id, scale.get(n.inputs[0]!)!);
+      offset.set(n.id, zero);
     } else {
       nodes[name(n.id)] = { id: name(n.id), op: n.op, inputs, attrs: { ...n.attrs }, loc: n.loc };
       scale.set(n.id, propagate(m, n, scale));

@@ -48,11 +48,13 @@ describe('a binary-activation conv network converted to spiking', () => {
     if ('error' in snn) throw new Error(snn.error);
     expect(snn.module.timesteps).toBe(1);
     expect(snn.reluRates).toBe(false);
-    // The relu after each sign adds no neurons: the pool reads the step neurons' spikes.
+    // The relu after each sign adds no neurons: the pool reads the step neurons' spikes, and is
+    // their OR, a neuron per window over a depthwise sum of ones (what a chip runs for a max).
     expect(snn.text).toMatch(/c1_batchnorm_step = lif\(c1_conv2d, threshold = 0, decay = 0, reset = zero\).*relu\(sign\) = the spike itself/);
-    expect(snn.text).toMatch(/c1 = maxpool2d\(c1_batchnorm_step, kernel = \[2, 2\]\)/);
-    expect(snn.text).not.toMatch(/= relu\(/);
-    expect(Object.values(snn.module.nodes).filter((n) => n.op === 'lif')).toHaveLength(5);
+    expect(snn.text).toMatch(/c1_window = conv2d\(c1_batchnorm_step, filters = 6, kernel = \[2, 2\], stride = \[2, 2\].*groups = 6, bias = false, weights = binary\)/);
+    expect(snn.text).toMatch(/c1 = lif\(c1_window, threshold = 0.5, decay = 0, reset = zero\).*an OR/);
+    expect(snn.text).not.toMatch(/= (relu|maxpool2d)\(/);
+    expect(Object.values(snn.module.nodes).filter((n) => n.op === 'lif')).toHaveLength(7);
     // A step's spike is the value the next layer reads, so its weights stay the binary ±1 (no ×2, no −1 in the bias).
     expect(new Set(snn.weights.c2_conv2d!.weight!.data)).toEqual(new Set([1, -1]));
     const converted = evaluate(snn.module, snn.weights, data.test);
