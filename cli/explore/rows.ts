@@ -74,7 +74,7 @@ export function priceVariant(s: ExploreSetup, v: Variant, r: VariantOutcome, col
       const snn = r.snn;
       if (!snn) return { label: v.label, row: { ...base, error: NOT_SPIKING } };
       if ('error' in snn) return { label: v.label, row: { ...base, error: snn.error } };
-      Object.assign(base, { variant: convertedLabel(v.label, snn.timesteps), accuracy: snn.accuracy, timesteps: snn.timesteps });
+      Object.assign(base, { variant: convertedLabel(v.label, snn.timesteps, snn.reluRates), accuracy: snn.accuracy, timesteps: snn.timesteps });
       snnModule ??= prepare(snnFile(m), { readFile: () => snn.text }).module;
       net = snnModule;
       rates = rateOptions(snn);

@@ -3,7 +3,8 @@
  * converted as `kiln convert` converts it (runtime/convert: relu → integrate-and-fire, thresholds at
  * the 99.9th percentile of each layer's activations on 256 training samples, max pooling over
  * spikes, sign → a threshold-0 step) and its accuracy there is the converted network's after T
- * steps. The variant's weight precisions carry over to the synapses, so `i8 → SNN` is priced with
+ * steps. A variant whose relus all read binary activations is steps throughout and converts
+ * exactly in one step (step-activations.ts); one mixing them with rate-coded relus is labelled. The variant's weight precisions carry over to the synapses, so `i8 → SNN` is priced with
  * 8-bit synapses, and the network holds the quantized values themselves: the interpreter does not
  * emulate `weights =` precisions, and thresholds calibrated on one set of weights are wrong for
  * another. Its activations are spikes, whatever the variant's activation precision was. Firing rates for pricing are measured on the test
@@ -26,6 +27,7 @@ import type { RateOptions } from '../../targets/neuromorphic/rates.ts';
 import { scaleBinaryIntoBatchnorm, scaledBnKey } from './binary-bn.ts';
 import { keyOf } from './cache.ts';
 import type { Split } from '../../runtime/data/index.ts';
+import { stepActivations } from './step-activations.ts';
 import { precisionMap, type Variant, variantModule } from './variants.ts';
 
 /** Time steps of a converted inference unless --timesteps says otherwise: lenet5's SNN is within 0.4 points of its ANN from T = 10 on (docs/conversion.md). */
@@ -44,15 +46,16 @@ export interface ConvertSetup {
 }
 
 export type SpikingOutcome =
-  | { accuracy: number; timesteps: number; text: string; rates: Record<string, number>; neuronRates: Record<string, number[]> }
+  | { accuracy: number; timesteps: number; text: string; rates: Record<string, number>; neuronRates: Record<string, number[]>; reluRates?: boolean }
   | { error: string };
 
 export const isSpiking = (m: Module): boolean => Object.values(m.nodes).some((n) => n.op === 'lif');
 
-export const convertedLabel = (label: string, timesteps: number): string => `${label} → SNN T=${timesteps}`;
+/** `reluRates`: the variant's binary or ternary activations ran as rate-coded relus (step-activations.ts), and the label says so. */
+export const convertedLabel = (label: string, timesteps: number, reluRates = false): string => `${label} → SNN T=${timesteps}${reluRates ? ' (relu rates)' : ''}`;
 
 export const spikingKey = (s: ConvertSetup, v: Variant, timesteps: number): string =>
-  keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq, snn: { method: 2, timesteps, normalization: NORMALIZATION, calibration: CALIBRATION_SAMPLES, rates: RATE_SAMPLES }, ...scaledBnKey(s, v) });
+  keyOf({ ...(s.identity as object), variant: precisionMap(s.module, v), dropout: v.dropout, ptq: s.ptq, snn: { method: 4, timesteps, normalization: NORMALIZATION, calibration: CALIBRATION_SAMPLES, rates: RATE_SAMPLES }, ...scaledBnKey(s, v) });
 
 /** The file name the generated text compiles as (diagnostics would name it; it never reaches the disk). */
 export const snnFile = (m: Module): string => `${m.name}_snn.kiln`;
@@ -62,6 +65,8 @@ export interface SpikingNetwork {
   module: Module;
   weights: Weights;
   text: string;
+  /** Binary or ternary activations converted as rate-coded relus: not the network the CPU runs. */
+  reluRates: boolean;
 }
 
 /**
@@ -71,11 +76,12 @@ export interface SpikingNetwork {
 export function spikingNetwork(s: ConvertSetup, v: Variant, weights: Weights, timesteps: number): SpikingNetwork | { error: string } {
   const f32 = variantModule(s.module, { ...v, layers: v.layers.map(() => 'f32') });
   const precisions = precisionMap(s.module, v);
+  const steps = stepActivations(f32, precisions);
   let ann;
   try {
     // The chip holds the variant's weights: quantize them first, so batch norm folds into, and the
     // thresholds are calibrated on, the values the variant computes with.
-    ann = prepareAnn(f32, heldWeights(f32, s.ptq ? scaleBinaryIntoBatchnorm(f32, weights, precisions) : weights, precisions), 'spike');
+    ann = prepareAnn(steps.module, heldWeights(f32, s.ptq ? scaleBinaryIntoBatchnorm(f32, weights, precisions) : weights, precisions, steps.exact), 'spike');
   } catch (e) {
     if (e instanceof KilnError) return { error: `cannot convert to spiking: ${e.diagnostics[0]!.message}` };
     throw e;
@@ -91,10 +97,10 @@ export function spikingNetwork(s: ConvertSetup, v: Variant, weights: Weights, ti
   const text = emitKiln(snn.module, snn.layers, {
     source: `kiln explore variant ${v.label}`, checkpoint: 'its training run', calibration: `${CALIBRATION_SAMPLES} samples of the training data`,
     thresholds: 'the 99.9th percentile of the positive activations', changes: ann.changes,
-    weights: `the variant's (${v.label}) as it computes with them, binary layers without batch norm as ±α per layer`,
+    weights: `the variant's (${v.label}) as it computes with them${steps.exact ? '' : ', binary layers without batch norm as ±α per layer'}`,
   });
   const compiled = compileConverted(snnFile(s.module), text, snn.weights);
-  return { module: asRealWeights(compiled.module), weights: compiled.weights, text };
+  return { module: asRealWeights(compiled.module), weights: compiled.weights, text, reluRates: steps.reluRates };
 }
 
 /** Convert a variant (spikingNetwork) and measure its accuracy and firing rates on the test samples. */
@@ -110,7 +116,7 @@ export function convertVariant(s: ConvertSetup, v: Variant, weights: Weights, ti
     if (l.firing_rate !== undefined) rates[id] = l.firing_rate;
     if (l.neuron_rates) neuronRates[id] = [...l.neuron_rates];
   }
-  return { accuracy, timesteps: steps, text: snn.text, rates, neuronRates };
+  return { accuracy, timesteps: steps, text: snn.text, rates, neuronRates, ...(snn.reluRates ? { reluRates: true } : {}) };
 }
 
 /**
@@ -118,15 +124,16 @@ export function convertVariant(s: ConvertSetup, v: Variant, weights: Weights, ti
  * as Kiln binarizes it: the batch norm carries its scale, so this is exactly the binarized network.
  * Without one, Kiln's unscaled sign(w) would erase the threshold each weight is multiplied by; a
  * chip scales a core's synaptic weights by a shared exponent (Loihi, Davies et al. 2018), so the
- * layer holds ±α, binary-weight networks' α = mean|w| (Rastegari et al. 2016).
+ * layer holds ±α, binary-weight networks' α = mean|w| (Rastegari et al. 2016). A network converted
+ * step by step (`exact`) needs no threshold scaling, and there ±1 is what the CPU computes with.
  */
-function heldWeights(m: Module, weights: Weights, precisions: PrecisionMap): Weights {
+function heldWeights(m: Module, weights: Weights, precisions: PrecisionMap, exact: boolean): Weights {
   const out: Weights = { ...weights };
   for (const [id, p] of Object.entries(precisions)) {
     const w = weights[id]?.weight;
     if (!w || !p.weights || p.weights.dtype === 'f32') continue;
     const normalized = Object.values(m.nodes).some((n) => n.op === 'batchnorm' && n.inputs[0] === id);
-    const held = p.weights.dtype === 'binary' && !normalized ? signTimesMean(w) : fakeQuantize(w, p.weights, 'weight')!.y;
+    const held = p.weights.dtype === 'binary' && !normalized && !exact ? signTimesMean(w) : fakeQuantize(w, p.weights, 'weight')!.y;
     out[id] = { ...weights[id], weight: held };
   }
   return out;

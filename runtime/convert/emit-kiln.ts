@@ -64,6 +64,8 @@ function commentLines(text: string): string[] {
 }
 
 function lifComment(l: SpikingLayer): string {
+  if (l.kind === 'step') return `from \`${l.from}\` and the relu after it: fires where its current is ≥ 0, relu(sign) = the spike itself`;
+  if (l.kind === 'or') return `from \`${l.from}\`: the max over {0, 1} spikes, an OR: fires when any spike of its window arrived`;
   if (l.kind === 'sign') return `from \`${l.from}\`: fires where its current is ≥ 0, so sign = 2·spike − 1 (the −1 is in the next layer's bias)`;
   if (l.kind === 'membrane') return `output neurons, read as their membrane potential (one exact step has no rates to count): from \`${l.from}\``;
   return `${l.output ? 'output neurons: ' : ''}from \`${l.from}\`, ${l.positives} positive activations`;
@@ -82,7 +84,7 @@ export function emitKiln(m: Module, layers: readonly SpikingLayer[], p: Provenan
     `# Each lif threshold is ${p.thresholds} of the ANN layer it replaces,`,
     `# measured on ${p.calibration}; each weighted layer's weights are multiplied by the threshold`,
     '# of the spiking layer they read (biases kept), so every current is in the ANN\'s units.',
-    ...(layers.some((l) => l.kind === 'sign') ? commentLines('Each sign activation is a lif with threshold 0 and no memory (decay 0, reset to zero): sign(x) = 2·spike − 1, every step exact.') : []),
+    ...(layers.some((l) => l.kind === 'sign' || l.kind === 'step') ? commentLines('Each sign activation is a lif with threshold 0 and no memory (decay 0, reset to zero): sign(x) = 2·spike − 1, every step exact.') : []),
     ...commentLines(`Weights: ${p.weights}.`),
     ...p.changes.map((c) => `#   ${c}`),
     `network ${m.name}(${Object.entries(m.params).map(([k, v]) => `${k} = ${v}`).join(', ')}) {`,

@@ -19,8 +19,15 @@
  * the −1 into its bias (b − Σ W). Every step is then the whole binarized network, exactly, so a
  * network whose only activations are signs needs one time step; it has no rates for the output
  * neurons to count, so its class is read from their membrane potential (the logits).
+ *
+ * A relu that reads a sign is a binary step, relu(2·step(x) − 1) = step(x) ∈ {0, 1}: the sign's
+ * spike itself (scale 1, no offset), so it adds no neurons; a max pool over such spikes is their
+ * OR, which is exactly the max of {0, 1} values, and padding reads a silent neuron as the 0 it is.
+ * A network whose relus all read signs (explore's binary-activation variants of relu networks)
+ * is therefore as exact in one step as an all-sign one; there each max pool over spikes becomes
+ * OR neurons (`orPool`), what a chip runs for it.
  */
-import type { Module, Node, NodeId } from '../../compiler/ir/module.ts';
+import { type Module, type Node, type NodeId, readersOf } from '../../compiler/ir/module.ts';
 import type { Weights } from '../interpreter/types.ts';
 import { type PreparedAnn, refuse } from './prepare-ann.ts';
 import type { LayerScale } from './thresholds.ts';
@@ -33,8 +40,8 @@ export interface SpikingLayer {
   threshold: number;
   positives: number;
   output: boolean;
-  /** A sign layer (threshold 0, not calibrated), or an output read from the membrane potential. */
-  kind?: 'sign' | 'membrane';
+  /** A sign layer (threshold 0, not calibrated; a step where only relus read it), an OR over a pool's window, or an output read from the membrane potential. */
+  kind?: 'sign' | 'step' | 'or' | 'membrane';
 }
 
 export interface ConvertedNetwork {
@@ -44,9 +51,12 @@ export interface ConvertedNetwork {
   layers: SpikingLayer[];
 }
 
-/** The nodes whose activations set a threshold: every relu, and each output's logits. */
+/** A relu of a sign's ±1: a step, the sign's own spike. */
+export const isStep = (m: Module, n: Node): boolean => n.op === 'relu' && m.nodes[n.inputs[0]!]?.op === 'sign';
+
+/** The nodes whose activations set a threshold: every relu (but a step's), and each output's logits. */
 export function thresholdLayers(m: Module): NodeId[] {
-  const out = Object.values(m.nodes).filter((n) => n.op === 'relu').map((n) => n.id);
+  const out = Object.values(m.nodes).filter((n) => n.op === 'relu' && !isStep(m, n)).map((n) => n.id);
   for (const o of m.outputs) {
     const n = m.nodes[o]!;
     out.push(n.op === 'softmax' || n.op === 'log_softmax' ? n.inputs[0]! : o);
@@ -166,13 +176,14 @@ export function buildSnn(ann: PreparedAnn, scales: readonly LayerScale[], timest
   const scale = new Map<NodeId, Float32Array>();
   // What a spike of each channel stands for is scale·spike + offset; offsets come from sign layers.
   const offset = new Map<NodeId, Float32Array>();
-  const relus = Object.values(m.nodes).some((n) => n.op === 'relu');
+  const relus = Object.values(m.nodes).some((n) => n.op === 'relu' && !isStep(m, n));
   const stepwise = !relus && Object.values(m.nodes).some((n) => n.op === 'sign');
   const steps = stepwise ? 1 : timesteps;
   const nodes: Record<string, Node> = {};
   const weights: Weights = {};
   const layers: SpikingLayer[] = [];
   const outputs = new Set(m.outputs);
+  const readers = readersOf(m);
   const readouts = new Map(m.outputs.map((o) => [thresholdLayers({ ...m, outputs: [o] }).at(-1)!, o]));
   const addLif = (id: string, input: string, from: NodeId, loc: Node['loc'], output: boolean) => {
     const s = lambda.get(from)!;
@@ -183,14 +194,38 @@ export function buildSnn(ann: PreparedAnn, scales: readonly LayerScale[], timest
     layers.push({ name: id, from, threshold, positives: s.positives, output, ...(membrane ? { kind: 'membrane' as const } : {}) });
     return threshold;
   };
+  // The node a value's spikes come from in the generated network: a step's are its sign's.
+  const spikesOf = (i: NodeId): string => {
+    const src = m.nodes[i]!;
+    if (isStep(m, src)) return name(src.inputs[0]!, 'lif');
+    return name(i, src.op === 'relu' || src.op === 'sign' ? 'lif' : undefined);
+  };
+  // A max over {0, 1} spikes is their OR. A chip has no max: the OR is a neuron per window that
+  // fires when any of its inputs did, a depthwise convolution of ones into a threshold of ½. The
+  // network then holds the neurons and synapses it needs, and is priced with them (the mapper
+  // would otherwise fold the pool into the next projection, which sums its spikes instead).
+  const orPool = (n: Node, input: string, channels: number) => {
+    const sum = name(`${n.id}.window`), id = name(n.id);
+    const [kh, kw] = n.attrs.kernel as [number, number];
+    nodes[sum] = { id: sum, op: 'conv2d', inputs: [input], loc: n.loc, attrs: {
+      filters: channels, kernel: [kh, kw], stride: n.attrs.stride!, pad: n.attrs.pad!, dilation: n.attrs.dilation!, groups: channels, bias: false,
+      weights: { dtype: 'binary', granularity: 'per_tensor' },
+    } };
+    weights[sum] = { weight: { shape: [channels, 1, kh, kw], data: new Float32Array(channels * kh * kw).fill(1) } };
+    nodes[id] = { id, op: 'lif', inputs: [sum], attrs: { threshold: 0.5, decay: 0, reset: 'zero' }, loc: n.loc };
+    layers.push({ name: id, from: n.id, threshold: 0.5, positives: 0, output: false, kind: 'or' });
+  };
   for (const n of Object.values(m.nodes)) {
     const shape = n.type!.shape;
     const channels = shape.length >= 2 ? shape[1]! : 1;
     if (n.op === 'softmax' || n.op === 'log_softmax') continue;
-    const inputs = n.inputs.map((i) => name(i, m.nodes[i]!.op === 'relu' || m.nodes[i]!.op === 'sign' ? 'lif' : undefined));
+    const inputs = n.inputs.map((i) => spikesOf(i));
     const zero = new Float32Array(channels);
     if (n.op === 'input') {
       nodes[name(n.id)] = { ...n, inputs: [], attrs: { ...n.attrs } };
+      scale.set(n.id, new Float32Array(channels).fill(1));
+      offset.set(n.id, zero);
+    } else if (isStep(m, n)) {
       scale.set(n.id, new Float32Array(channels).fill(1));
       offset.set(n.id, zero);
     } else if (n.op === 'relu') {
@@ -200,7 +235,8 @@ export function buildSnn(ann: PreparedAnn, scales: readonly LayerScale[], timest
     } else if (n.op === 'sign') {
       const id = name(n.id, 'lif');
       nodes[id] = { id, op: 'lif', inputs: [inputs[0]!], attrs: { threshold: 0, decay: 0, reset: 'zero' }, loc: n.loc };
-      layers.push({ name: id, from: n.id, threshold: 0, positives: 0, output: false, kind: 'sign' });
+      const steps = readers.get(n.id) ?? [];
+      layers.push({ name: id, from: n.id, threshold: 0, positives: 0, output: false, kind: steps.length > 0 && steps.every((r) => isStep(m, r)) ? 'step' : 'sign' });
       scale.set(n.id, new Float32Array(channels).fill(2));
       offset.set(n.id, new Float32Array(channels).fill(-1));
     } else if (n.op === 'dense' || n.op === 'conv2d') {
@@ -218,6 +254,10 @@ export function buildSnn(ann: PreparedAnn, scales: readonly LayerScale[], timest
       scale.set(n.id, new Float32Array(channels).fill(1));
       offset.set(n.id, zero);
       if (readout) addLif(name(readout, 'out'), id, n.id, m.nodes[readout]!.loc, true);
+    } else if (stepwise && n.op === 'maxpool2d' && !n.attrs.ceil_mode && offset.get(n.inputs[0]!)!.every((x) => x === 0)) {
+      orPool(n, inputs[0]!, channels);
+      scale.set(n.id, scale.get(n.inputs[0]!)!);
+      offset.set(n.id, zero);
     } else {
       nodes[name(n.id)] = { id: name(n.id), op: n.op, inputs, attrs: { ...n.attrs }, loc: n.loc };
       scale.set(n.id, propagate(m, n, scale));

@@ -9,8 +9,9 @@
  *                  + 10 bits, rounded up to 64-bit words (nengo-loihi, block.py `bits_per_axon`);
  *                  a group reaching every neuron of the core is stored dense, without index bits,
  *                  a sparse one needs ⌈log₂ neurons⌉ index bits clamped to 6–12. Each synapse
- *                  takes the weight bits of the layer it belongs to (`vertexBits`, the bits of
- *                  the layer driving its postsynaptic neuron), so a mixed-precision network's
+ *                  takes the weight bits of the layer it belongs to (`pinBits`, per pin: a
+ *                  population driven by several layers, a concat of their currents, holds each
+ *                  layer's synapses at that layer's width), so a mixed-precision network's
  *                  binary layer packs as tightly as an all-binary one's.
  * Axons depend on the partition itself, which is why the partitioner works from estimates and
  * this count decides.
@@ -31,8 +32,8 @@ export interface SynapseNets {
   readonly mult?: Float64Array;
   /** Per pin: synapses each of the net's neurons makes into that vertex; absent means 1. */
   readonly pinSynapses?: Float64Array;
-  /** Per vertex: weight bits of the synapses into it; absent means the `weightBits` one width. */
-  readonly vertexBits?: Float64Array;
+  /** Per pin: weight bits of the synapses it stands for; absent means the `weightBits` one width. */
+  readonly pinBits?: Float64Array;
 }
 
 export const LIMIT_NAMES = ['neurons', 'input_axons', 'output_axons', 'synapse_words'] as const;
@@ -56,8 +57,8 @@ function groupWords(n: number, bits: number, neuronsOnCore: number): number {
   return Math.ceil((bits + n * idx + 10) / 64);
 }
 
-/** Weight bits of a synapse into vertex v. */
-export const bitsInto = (h: SynapseNets, v: number, weightBits: number): number => (h.vertexBits ? h.vertexBits[v]! : weightBits);
+/** Weight bits of the synapses of pin i. */
+export const bitsAt = (h: SynapseNets, i: number, weightBits: number): number => (h.pinBits ? h.pinBits[i]! : weightBits);
 
 /** `weightBits`: the width of synapses into vertices without their own `vertexBits`. */
 export function coreUse(h: SynapseNets, parts: Int32Array, k: number, weightBits: number): CoreUseTable {
@@ -73,7 +74,7 @@ export function coreUse(h: SynapseNets, parts: Int32Array, k: number, weightBits
       if (count[p] === 0) touched.push(p);
       const n = h.pinSynapses ? h.pinSynapses[i]! : 1;
       count[p]! += n;
-      bits[p]! += n * bitsInto(h, v, weightBits);
+      bits[p]! += n * bitsAt(h, i, weightBits);
     }
     // Each of the net's neurons has its own axon into every core it reaches, with its own group.
     const mult = h.mult ? h.mult[e]! : 1;

@@ -25,7 +25,7 @@ export function incidence(h: SynapseNets): Incidence {
 /** The hypergraph induced by `members` (local ids 0..n-1), keeping nets with at least two member pins. */
 export function induced(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, inc: Incidence, members: Int32Array, local: Int32Array): Hypergraph & SynapseNets & { sourceless: Uint8Array } {
   const seen = new Set<number>();
-  const eptr: number[] = [0], pins: number[] = [], syn: number[] = [], ewgt: number[] = [], sourceless: number[] = [], mult: number[] = [];
+  const eptr: number[] = [0], pins: number[] = [], syn: number[] = [], bits: number[] = [], ewgt: number[] = [], sourceless: number[] = [], mult: number[] = [];
   for (const v of members) {
     for (let j = inc.vptr[v]!; j < inc.vptr[v + 1]!; j++) {
       const e = inc.vnets[j]!;
@@ -34,13 +34,14 @@ export function induced(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, inc: Incidenc
       const start = pins.length;
       const src = h.sourceless?.[e] ? -1 : h.pins[h.eptr[e]!]!;
       const srcInside = src >= 0 && local[src]! >= 0;
-      if (srcInside) { pins.push(local[src]!); syn.push(0); }
+      if (srcInside) { pins.push(local[src]!); syn.push(0); bits.push(0); }
       for (let i = h.eptr[e]! + (src >= 0 ? 1 : 0); i < h.eptr[e + 1]!; i++) {
         if (local[h.pins[i]!]! < 0) continue;
         pins.push(local[h.pins[i]!]!);
         syn.push(h.pinSynapses ? h.pinSynapses[i]! : 1);
+        bits.push(h.pinBits ? h.pinBits[i]! : 0);
       }
-      if (pins.length - start < 2) { pins.length = start; syn.length = start; continue; }
+      if (pins.length - start < 2) { pins.length = start; syn.length = start; bits.length = start; continue; }
       eptr.push(pins.length);
       ewgt.push(h.ewgt ? h.ewgt[e]! : 1);
       sourceless.push(srcInside ? 0 : 1);
@@ -50,7 +51,7 @@ export function induced(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, inc: Incidenc
   const vwgt = h.vwgt ? Float64Array.from(members, (v) => h.vwgt![v]!) : undefined;
   return {
     nv: members.length, ne: ewgt.length, eptr: Int32Array.from(eptr), pins: Int32Array.from(pins), ewgt: Float64Array.from(ewgt), sourceless: Uint8Array.from(sourceless),
-    mult: Float64Array.from(mult), pinSynapses: Float64Array.from(syn), ...(vwgt ? { vwgt } : {}),
+    mult: Float64Array.from(mult), pinSynapses: Float64Array.from(syn), ...(h.pinBits ? { pinBits: Float64Array.from(bits) } : {}), ...(vwgt ? { vwgt } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ import { partitionHypergraph, type EngineTuning } from './partition/partitioner.
 import { scorePartition } from './partition/score.ts';
 import { partitionHierarchical } from './partition/hierarchy.ts';
 import type { Hypergraph } from './partition/types.ts';
-import { axonWords, bitsInto, coreUse, indexBits, LIMIT_NAMES, type CoreUseTable, type SynapseNets } from './core-use.ts';
+import { axonWords, bitsAt, coreUse, indexBits, LIMIT_NAMES, type CoreUseTable, type SynapseNets } from './core-use.ts';
 import { splitOverfullCores } from './split-cores.ts';
 import type { CoreUse } from './mapping.ts';
 
@@ -99,7 +99,7 @@ function initialEstimates(h: SynapseNets, limits: CoreUse, weightBits: number, f
   const vw = (v: number) => (h.vwgt ? h.vwgt[v]! : 1);
   // Vertices of each kind one core could hold, refined round by round.
   const cap = Float64Array.from({ length: h.nv }, (_, v) => limits.neurons / vw(v));
-  const perSynapse = (v: number) => (bitsInto(h, v, weightBits) + indexBits(limits.neurons)) / 64;
+  const perSynapse = (i: number) => (bitsAt(h, i, weightBits) + indexBits(limits.neurons)) / 64;
   for (let round = 0; round < 3; round++) {
     est.fill(0);
     for (let v = 0; v < h.nv; v++) est[v * d] = vw(v);
@@ -114,7 +114,7 @@ function initialEstimates(h: SynapseNets, limits: CoreUse, weightBits: number, f
       for (let i = first; i < h.eptr[e + 1]!; i++) {
         const v = h.pins[i]!;
         est[v * d + 1]! += share;
-        est[v * d + 3]! += mult * (h.pinSynapses ? h.pinSynapses[i]! : 1) * perSynapse(v) + share * (10 / 64 + 0.5);
+        est[v * d + 3]! += mult * (h.pinSynapses ? h.pinSynapses[i]! : 1) * perSynapse(i) + share * (10 / 64 + 0.5);
       }
       if (hasSource) est[h.pins[h.eptr[e]!]! * d + 2]! += mult * Math.max(1, cores);
     }
@@ -143,7 +143,7 @@ function aloneUse(h: SynapseNets, weightBits: number, neuronsPerCore: number): {
     for (let i = h.eptr[e]! + (h.sourceless?.[e] ? 0 : 1); i < h.eptr[e + 1]!; i++) {
       const v = h.pins[i]!;
       axons[v]! += mult;
-      words[v]! += mult * axonWords(h.pinSynapses ? h.pinSynapses[i]! : 1, h.vwgt ? h.vwgt[v]! : 1, bitsInto(h, v, weightBits));
+      words[v]! += mult * axonWords(h.pinSynapses ? h.pinSynapses[i]! : 1, h.vwgt ? h.vwgt[v]! : 1, bitsAt(h, i, weightBits));
     }
   }
   return { axons, words, outputs };

@@ -16,7 +16,6 @@ import { placeCores, placeInOrder, type CorePlacement } from './place-cores.ts';
 import { SpikingGraphError } from './populations.ts';
 import { resolveRates, type RateOptions, type ResolvedRates } from './rates.ts';
 import { vertexWork } from './vertex-work.ts';
-import { layerWeightBits } from './weight-bits.ts';
 
 export interface NetworkMapping {
   graph: NeuronGraph;
@@ -96,7 +95,9 @@ export function mapNetwork(m: Module, cfg: NeuromorphicConfig, opts: MapNetworkO
   const rates = resolveRates(graph, opts);
   const { eptr, pins, sourceless, mult, pinSynapses } = graph.nets;
   const vertexPopulation = vertexPopulations(graph);
-  const hypergraph = { nv: graph.nv, ne: rates.net.length, eptr, pins, ewgt: rates.net, sourceless, mult, pinSynapses, vwgt: graph.vwgt, vertexBits: vertexWeightBits(m, graph, vertexPopulation, cfg.weightBits) };
+  // Each layer's synapses at its own width, up to the widest the network needs (cfg.weightBits).
+  const pinBits = graph.nets.pinBits.map((b) => Math.min(b, cfg.weightBits));
+  const hypergraph = { nv: graph.nv, ne: rates.net.length, eptr, pins, ewgt: rates.net, sourceless, mult, pinSynapses, vwgt: graph.vwgt, pinBits };
   const t1 = performance.now();
   const limits = limitsOf(cfg);
   const cores = mapToCores(hypergraph, limits, cfg.weightBits, {
@@ -114,15 +115,6 @@ export function mapNetwork(m: Module, cfg: NeuromorphicConfig, opts: MapNetworkO
     cache.get(m)!.set(key, result);
   }
   return result;
-}
-
-/**
- * Each vertex's synapse width: the bits of the layer driving its population (each layer's synapses
- * at its own width, up to the network's `weightBits`, the widest the target stores).
- */
-function vertexWeightBits(m: Module, g: NeuronGraph, vertexPopulation: Int32Array, widest: number): Float64Array {
-  const perPop = g.populations.map((p) => (p.layer && m.nodes[p.layer] ? Math.min(widest, layerWeightBits(m.nodes[p.layer]!)) : widest));
-  return Float64Array.from(vertexPopulation, (pi) => perPop[pi]!);
 }
 
 /** Cores of each population, and the most neurons of it on one core. */
@@ -163,7 +155,7 @@ export function mapHypergraphInput(h: Hypergraph, cfg: NeuromorphicConfig, opts:
     populations: [{ name: 'vertices', neurons, source: false, shape: [h.nv], offset: 0, blocks: h.nv, group: 1, columns: false }],
     nv: h.nv, vwgt,
     nets: {
-      population: new Int32Array(h.ne), eptr: h.eptr, pins: h.pins, pinSynapses, sourceless: new Uint8Array(h.ne), mult: new Float64Array(h.ne).fill(1),
+      population: new Int32Array(h.ne), eptr: h.eptr, pins: h.pins, pinSynapses, pinBits: new Float64Array(h.pins.length).fill(cfg.weightBits), sourceless: new Uint8Array(h.ne), mult: new Float64Array(h.ne).fill(1),
       memberPtr: Int32Array.from({ length: h.ne + 1 }, (_, i) => i), members: Int32Array.from({ length: h.ne }, (_, i) => i),
     },
     synapses: h.pins.length - h.ne, projections: [],

@@ -17,6 +17,7 @@ import type { Module, Node } from '../../compiler/ir/module.ts';
 import type { Loc } from '../../compiler/lang/ast.ts';
 import { spikingGraph, type Projection } from './populations.ts';
 import { IntBuffer, projectionMaps, twinKeyOf } from './synapse-maps.ts';
+import { layerWeightBits } from './weight-bits.ts';
 
 export interface NeuronPopulation {
   name: string;
@@ -47,6 +48,8 @@ export interface NeuronNets {
   pins: Int32Array;
   /** Per pin: synapses each presynaptic neuron of the net makes into that block (0 for the source pin). */
   pinSynapses: Float64Array;
+  /** Per pin: weight bits of the layer whose synapses it holds, at the layer's own width (0 for the source pin). */
+  pinBits: Float64Array;
   sourceless: Uint8Array;
   /** Presynaptic neurons the net stands for. */
   mult: Float64Array;
@@ -126,10 +129,10 @@ export function neuronGraph(m: Module, limits: BlockLimits = {}): NeuronGraph {
 
   // Target blocks (with synapse counts) of one presynaptic neuron per projection, computed once
   // per twin key: neurons that differ only in channel reach the same blocks through a convolution.
-  const outgoing = populations.map(() => [] as { proj: number; post: NeuronPopulation; maps: ReturnType<typeof projectionMaps>; key: (u: number) => number; cache: Map<number, { blocks: Int32Array; counts: Float64Array }> }[]);
+  const outgoing = populations.map(() => [] as { proj: number; bits: number; post: NeuronPopulation; maps: ReturnType<typeof projectionMaps>; key: (u: number) => number; cache: Map<number, { blocks: Int32Array; counts: Float64Array }> }[]);
   sg.projections.forEach((proj, pi) => {
     const from = populations[index.get(proj.from)!]!;
-    outgoing[index.get(proj.from)!]!.push({ proj: pi, post: populations[index.get(proj.to)!]!, maps: projectionMaps(m, proj), key: twinKeyOf(m, proj, from.shape), cache: new Map() });
+    outgoing[index.get(proj.from)!]!.push({ proj: pi, bits: layerWeightBits(proj.layer), post: populations[index.get(proj.to)!]!, maps: projectionMaps(m, proj), key: twinKeyOf(m, proj, from.shape), cache: new Map() });
   });
   const stamp = new Int32Array(nv).fill(-1);
   const count = new Float64Array(nv);
@@ -157,7 +160,7 @@ export function neuronGraph(m: Module, limits: BlockLimits = {}): NeuronGraph {
 
   const netOf = new Map<string, number>();
   const netPop = new IntBuffer(), eptr = new IntBuffer(), pins = new IntBuffer();
-  const pinSyn: number[] = [], sourceless: number[] = [], mult: number[] = [];
+  const pinSyn: number[] = [], pinBits: number[] = [], sourceless: number[] = [], mult: number[] = [];
   const membersOf: number[][] = [];
   let synapses = 0, tick = 0;
   eptr.push(0);
@@ -178,8 +181,8 @@ export function neuronGraph(m: Module, limits: BlockLimits = {}): NeuronGraph {
         continue;
       }
       netOf.set(key, mult.length);
-      if (src >= 0) { pins.push(src); pinSyn.push(0); }
-      for (const p of parts) p.entry.blocks.forEach((b, i) => { pins.push(b); pinSyn.push(p.entry.counts[i]!); });
+      if (src >= 0) { pins.push(src); pinSyn.push(0); pinBits.push(0); }
+      parts.forEach((p, j) => p.entry.blocks.forEach((b, i) => { pins.push(b); pinSyn.push(p.entry.counts[i]!); pinBits.push(outgoing[pi]![j]!.bits); }));
       eptr.push(pins.length);
       netPop.push(pi);
       sourceless.push(src < 0 ? 1 : 0);
@@ -193,7 +196,7 @@ export function neuronGraph(m: Module, limits: BlockLimits = {}): NeuronGraph {
   membersOf.forEach((l, e) => members.set(l, memberPtr[e]!));
   return {
     populations, nv, vwgt,
-    nets: { population: netPop.done(), eptr: eptr.done(), pins: pins.done(), pinSynapses: Float64Array.from(pinSyn), sourceless: Uint8Array.from(sourceless), mult: Float64Array.from(mult), memberPtr, members },
+    nets: { population: netPop.done(), eptr: eptr.done(), pins: pins.done(), pinSynapses: Float64Array.from(pinSyn), pinBits: Float64Array.from(pinBits), sourceless: Uint8Array.from(sourceless), mult: Float64Array.from(mult), memberPtr, members },
     synapses, projections: sg.projections,
   };
 }

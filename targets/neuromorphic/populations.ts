@@ -75,15 +75,16 @@ function upstreamPaths(m: Module, id: string, below: PathStep[]): { from: string
   return out;
 }
 
-/** Walk up from a lif node to the weighted layer that drives it, and the nodes between. */
-function drivingLayer(m: Module, lif: Node): { layer: Node; after: PathStep[] } | undefined {
-  const after: PathStep[] = [];
-  let cur = m.nodes[lif.inputs[0]!];
-  while (cur && !WEIGHTED.has(cur.op) && cur.op !== 'lif' && cur.op !== 'input') {
-    after.unshift({ node: cur, port: 0 });
-    cur = m.nodes[cur.inputs[0]!];
-  }
-  return cur && WEIGHTED.has(cur.op) ? { layer: cur, after } : undefined;
+/**
+ * Walk up from a lif node to the weighted layers that drive it, and the nodes between: one, or
+ * one per input of a concat of currents (each layer's synapses keep their own width).
+ */
+function drivingLayers(m: Module, id: string, below: PathStep[] = []): { layer: Node; after: PathStep[] }[] {
+  const cur = m.nodes[id];
+  if (!cur || cur.op === 'lif' || cur.op === 'input') return [];
+  if (WEIGHTED.has(cur.op)) return [{ layer: cur, after: below }];
+  const ports = cur.op === 'concat' ? cur.inputs.length : 1;
+  return Array.from({ length: ports }, (_, port) => drivingLayers(m, cur.inputs[port]!, [{ node: cur, port }, ...below])).flat();
 }
 
 /**
@@ -130,10 +131,12 @@ export function spikingGraph(m: Module): SpikingGraph {
     if (node.op !== 'lif') continue;
     const t = node.type!;
     populations.push({ name: node.id, neurons: perSample(t.shape), source: false, channels: t.shape[1] ?? 1 });
-    const d = drivingLayer(m, node);
-    if (!d) throw new SpikingGraphError(`\`${node.id}\` has no dense or conv2d layer driving it; a neuromorphic core needs synapses into every population`);
-    driving.add(d.layer.id);
-    addProjections(node.id, d.layer, d.after);
+    const ds = drivingLayers(m, node.inputs[0]!);
+    if (ds.length === 0) throw new SpikingGraphError(`\`${node.id}\` has no dense or conv2d layer driving it; a neuromorphic core needs synapses into every population`);
+    for (const d of ds) {
+      driving.add(d.layer.id);
+      addProjections(node.id, d.layer, d.after);
+    }
   }
   if (projections.length > 0) {
     for (const node of Object.values(m.nodes)) {

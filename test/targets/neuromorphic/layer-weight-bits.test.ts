@@ -1,8 +1,10 @@
 /**
  * Synapse memory per layer: each layer's synapses take its own weight bits (core-use.ts,
- * `vertexBits`), so a network with one wide layer and narrow others packs into fewer cores than
+ * `pinBits`), so a network with one wide layer and narrow others packs into fewer cores than
  * its twin with every layer at the widest width; with every layer at one width the count is the
- * one-width count (nengo-loihi's bits_per_axon, one width per synapse group).
+ * one-width count (nengo-loihi's bits_per_axon, one width per synapse group). A population
+ * driven by several layers (a concat of their currents) holds each layer's synapses at that
+ * layer's width, not all at the first layer's.
  */
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../../compiler/driver.ts';
@@ -22,7 +24,18 @@ const net = (name: string, w1: string, w2: string, w3: string) => `network ${nam
   y = dense(h2, 10, weights = ${w3}) -> lif(readout = membrane)
   output y
 }`;
-const SOURCE = [net('mixed', 'binary', 'binary', 'i8'), net('wide', 'i8', 'i8', 'i8'), net('narrow', 'binary', 'binary', 'binary')].join('\n');
+/** One population `h` driven by two layers of different widths, its halves concatenated. */
+const joined = (name: string, wa: string, wb: string) => `network ${name}(batch = 1) {
+  timesteps 4
+  input x : f32[batch, 784]
+  a = dense(x, 256, weights = ${wa})
+  b = dense(x, 256, weights = ${wb})
+  h = concat(a, b, axis = 1) -> lif
+  y = dense(h, 10, weights = i8) -> lif(readout = membrane)
+  output y
+}`;
+const SOURCE = [net('mixed', 'binary', 'binary', 'i8'), net('wide', 'i8', 'i8', 'i8'), net('narrow', 'binary', 'binary', 'binary'),
+  joined('join_mixed', 'binary', 'i8'), joined('join_mixed_swapped', 'i8', 'binary'), joined('join_wide', 'i8', 'i8'), joined('join_narrow', 'binary', 'binary')].join('\n');
 
 function mapped(name: string) {
   const m = compile(`t.kiln:${name}`, { readFile: memoryFiles({ 't.kiln': SOURCE }) }).module;
@@ -45,10 +58,33 @@ describe('synapse memory at each layer\'s own width', () => {
   it('with every layer at one width, the per-layer count is the one-width count', () => {
     for (const name of ['wide', 'narrow']) {
       const { mp, cfg } = mapped(name);
-      expect(new Set(mp.hypergraph.vertexBits)).toEqual(new Set([cfg.weightBits]));
-      const { vertexBits: _, ...oneWidth } = mp.hypergraph;
+      // Source pins (the presynaptic block itself) hold no synapses: 0 bits.
+      expect(new Set(mp.hypergraph.pinBits)).toEqual(new Set(mp.hypergraph.sourceless.every((x) => x === 1) ? [cfg.weightBits] : [0, cfg.weightBits]));
+      const { pinBits: _, ...oneWidth } = mp.hypergraph;
       const use = coreUse(oneWidth, mp.cores.parts, mp.cores.k, cfg.weightBits);
       expect(Array.from(use.synapse_words)).toEqual(Array.from(mp.cores.use.synapse_words));
     }
+  });
+
+  it('a population driven by a binary and an i8 layer holds each one\'s synapses at its own width', () => {
+    const mixed = mapped('join_mixed'), swapped = mapped('join_mixed_swapped'), wide = mapped('join_wide'), narrow = mapped('join_narrow');
+    // Both layers' synapses are mapped: 784 × 512 into h, 512 × 10 into the readout.
+    for (const n of [mixed, wide, narrow]) expect(n.mp.graph.synapses).toBe(784 * 512 + 512 * 10);
+    // h's synapses: half at 1 bit, half at 8 (the readout's at 8), whichever layer comes first in the concat.
+    const bitsIntoH = (n: ReturnType<typeof mapped>) => {
+      const h = n.mp.graph.populations.find((p) => p.name === 'h')!;
+      const out = new Set<number>();
+      // Pins with synapses into h's blocks (its blocks also appear as the source pins of their own nets, with none).
+      const { pins, pinSynapses, pinBits } = n.mp.hypergraph;
+      pins.forEach((v, i) => { if (v >= h.offset && v < h.offset + h.blocks && pinSynapses[i]! > 0) out.add(pinBits![i]!); });
+      return out;
+    };
+    expect(bitsIntoH(mixed)).toEqual(new Set([1, 8]));
+    expect(bitsIntoH(swapped)).toEqual(new Set([1, 8]));
+    // Taking the first layer's width for all of h would make the mix count as the all-binary twin (or the all-i8 one, swapped).
+    expect(mixed.words).toBeGreaterThan(narrow.words);
+    expect(mixed.words).toBeLessThan(wide.words);
+    expect(swapped.words).toBeGreaterThan(narrow.words);
+    expect(swapped.words).toBeLessThan(wide.words);
   });
 });
