@@ -66,7 +66,7 @@
   ;; y = x·scale[ch] + shift[ch].
   (func (export "bn_apply")
     (param $x i32) (param $y i32) (param $n i32) (param $c i32) (param $inner i32) (param $scale i32) (param $shift i32)
-    (local $ch i32) (local $b i32) (local $sc v128) (local $sh v128) (local $at i32) (local $end i32) (local $i i32)
+    (local $ch i32) (local $b i32) (local $sc v128) (local $sh v128) (local $at i32) (local $end i32) (local $i i32) (local $v v128)
     (block $chans (loop $chan
       (br_if $chans (i32.ge_u (local.get $ch) (local.get $c)))
       (local.set $sc (v128.load64_splat (i32.add (local.get $scale) (i32.shl (local.get $ch) (i32.const 3)))))
@@ -77,6 +77,15 @@
         (local.set $at (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
         (local.set $end (i32.add (local.get $at) (i32.shl (local.get $inner) (i32.const 2))))
         (local.set $i (local.get $at))
+        ;; Four values a step (two float64 pairs), the same arithmetic as the pairs below.
+        (block $q4 (loop $quad
+          (br_if $q4 (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $end)))
+          (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+          (v128.store (i32.add (local.get $y) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $v)) (local.get $sc)) (local.get $sh)))
+            (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))) (local.get $sc)) (local.get $sh)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $quad)))
         (block $segd (loop $pair
           (br_if $segd (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $end)))
           (v128.store64_lane 0 (i32.add (local.get $y) (local.get $i)) (f32x4.demote_f64x2_zero
@@ -97,19 +106,36 @@
     (param $x i32) (param $dy i32) (param $n i32) (param $c i32) (param $inner i32) (param $mean i32) (param $is i32)
     (param $sumDy i32) (param $sumDyXhat i32)
     (local $ch i32) (local $b i32) (local $mu v128) (local $iv v128) (local $at i32) (local $end i32) (local $i i32)
-    (local $g v128) (local $a v128) (local $q v128)
+    (local $g v128) (local $a v128) (local $q v128) (local $a2 v128) (local $q2 v128) (local $v v128) (local $w v128)
     (block $chans (loop $chan
       (br_if $chans (i32.ge_u (local.get $ch) (local.get $c)))
       (local.set $mu (v128.load64_splat (i32.add (local.get $mean) (i32.shl (local.get $ch) (i32.const 3)))))
       (local.set $iv (v128.load64_splat (i32.add (local.get $is) (i32.shl (local.get $ch) (i32.const 3)))))
       (local.set $a (v128.const f64x2 0 0))
       (local.set $q (v128.const f64x2 0 0))
+      (local.set $a2 (v128.const f64x2 0 0))
+      (local.set $q2 (v128.const f64x2 0 0))
       (local.set $b (i32.const 0))
       (block $rows (loop $row
         (br_if $rows (i32.ge_u (local.get $b) (local.get $n)))
         (local.set $at (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
         (local.set $end (i32.add (local.get $at) (i32.shl (local.get $inner) (i32.const 2))))
         (local.set $i (local.get $at))
+        ;; Four values a step into two pairs of accumulators (two chains of dependent adds at once).
+        (block $q4 (loop $quad
+          (br_if $q4 (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $end)))
+          (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+          (local.set $w (v128.load (i32.add (local.get $dy) (local.get $i))))
+          (local.set $g (f64x2.promote_low_f32x4 (local.get $w)))
+          (local.set $a (f64x2.add (local.get $a) (local.get $g)))
+          (local.set $q (f64x2.add (local.get $q) (f64x2.mul (f64x2.mul (local.get $g)
+            (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $mu))) (local.get $iv))))
+          (local.set $g (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $w) (local.get $w))))
+          (local.set $a2 (f64x2.add (local.get $a2) (local.get $g)))
+          (local.set $q2 (f64x2.add (local.get $q2) (f64x2.mul (f64x2.mul (local.get $g)
+            (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))) (local.get $mu))) (local.get $iv))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $quad)))
         (block $segd (loop $pair
           (br_if $segd (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $end)))
           (local.set $g (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $dy) (local.get $i)))))
@@ -126,6 +152,8 @@
             (f64x2.sub (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $x) (local.get $i)))) (local.get $mu))) (local.get $iv))))))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $row)))
+      (local.set $a (f64x2.add (local.get $a) (local.get $a2)))
+      (local.set $q (f64x2.add (local.get $q) (local.get $q2)))
       (f64.store (i32.add (local.get $sumDy) (i32.shl (local.get $ch) (i32.const 3)))
         (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a))))
       (f64.store (i32.add (local.get $sumDyXhat) (i32.shl (local.get $ch) (i32.const 3)))
@@ -138,7 +166,7 @@
     (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $c i32) (param $inner i32) (param $m f64)
     (param $mean i32) (param $is i32) (param $coef i32) (param $sumDy i32) (param $sumDyXhat i32)
     (local $ch i32) (local $b i32) (local $at i32) (local $end i32) (local $i i32) (local $o i32)
-    (local $mu v128) (local $iv v128) (local $k v128) (local $sd v128) (local $sq v128) (local $mm v128)
+    (local $mu v128) (local $iv v128) (local $k v128) (local $sd v128) (local $sq v128) (local $mm v128) (local $v v128) (local $w v128)
     (local.set $mm (f64x2.splat (local.get $m)))
     (block $chans (loop $chan
       (br_if $chans (i32.ge_u (local.get $ch) (local.get $c)))
@@ -154,6 +182,22 @@
         (local.set $at (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
         (local.set $end (i32.add (local.get $at) (i32.shl (local.get $inner) (i32.const 2))))
         (local.set $i (local.get $at))
+        ;; Four values a step, $dxOf's arithmetic written out (a call per pair cost as much as it).
+        (block $q4 (loop $quad
+          (br_if $q4 (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $end)))
+          (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+          (local.set $w (v128.load (i32.add (local.get $dy) (local.get $i))))
+          (v128.store (i32.add (local.get $dx) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (f64x2.mul (local.get $k)
+              (f64x2.sub
+                (f64x2.sub (f64x2.mul (local.get $mm) (f64x2.promote_low_f32x4 (local.get $w))) (local.get $sd))
+                (f64x2.mul (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $mu)) (local.get $iv)) (local.get $sq)))))
+            (f32x4.demote_f64x2_zero (f64x2.mul (local.get $k)
+              (f64x2.sub
+                (f64x2.sub (f64x2.mul (local.get $mm) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $w) (local.get $w)))) (local.get $sd))
+                (f64x2.mul (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))) (local.get $mu)) (local.get $iv)) (local.get $sq)))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $quad)))
         (block $segd (loop $pair
           (br_if $segd (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $end)))
           (v128.store64_lane 0 (i32.add (local.get $dx) (local.get $i)) (f32x4.demote_f64x2_zero
