@@ -182,7 +182,7 @@
         (local.set $at (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
         (local.set $end (i32.add (local.get $at) (i32.shl (local.get $inner) (i32.const 2))))
         (local.set $i (local.get $at))
-        ;; Four values a step, $dxOf's arithmetic written out (a call per pair cost as much as it).
+        ;; Four values a step, $dxOf's arithmetic written out rather than called for each pair.
         (block $q4 (loop $quad
           (br_if $q4 (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $end)))
           (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
