@@ -10,7 +10,7 @@ import { copyIn, f32At, f64At, scratchAlloc, wasmExports, withScratch } from './
 import { wasmBase64 } from './batchnorm.wasm.ts';
 
 interface BatchNormExports {
-  bn_moment(x: number, n: number, c: number, inner: number, mean: number, out: number, square: number): void;
+  bn_moments(x: number, n: number, c: number, inner: number, mean: number, variance: number): void;
   bn_apply(x: number, y: number, n: number, c: number, inner: number, scale: number, shift: number): void;
   bn_grad_sums(x: number, dy: number, n: number, c: number, inner: number, mean: number, is: number, sumDy: number, sumDyXhat: number): void;
   bn_grad_dx(x: number, dy: number, dx: number, n: number, c: number, inner: number, m: number,
@@ -31,32 +31,22 @@ export interface BlockStats {
   invStd: Float32Array;
 }
 
-function putF64(values: ArrayLike<number>): number {
-  const at = scratchAlloc(8 * values.length);
-  f64At(at, values.length).set(values);
-  return at;
-}
-
 /** y = γ·(x − μ)/√(σ² + ε) + β with each block's batch statistics, into y. */
 export function wasmBatchNormBlocks(s: BlockShape, x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array): BlockStats {
-  const { blocks, n, c, inner } = s, size = n * c * inner, count = n * inner;
+  const { blocks, n, c, inner } = s, size = n * c * inner;
   const stats: BlockStats = { mu: new Float64Array(blocks * c), variance: new Float64Array(blocks * c), mean: new Float32Array(blocks * c), invStd: new Float32Array(blocks * c) };
   withScratch(() => {
     const k = ex();
     const xAt = copyIn(x), yAt = scratchAlloc(4 * x.length);
-    const zero = putF64(new Float64Array(c)), mean = scratchAlloc(8 * c), out = scratchAlloc(8 * c);
+    const mean = scratchAlloc(8 * c), vars = scratchAlloc(8 * c);
     const scale = scratchAlloc(8 * c), shift = scratchAlloc(8 * c);
     for (let t = 0; t < blocks; t++) {
       const at = xAt + 4 * t * size;
-      // Two passes, as batchnorm.ts does: E[x²] − E[x]² loses everything when |μ| ≫ σ.
-      k.bn_moment(at, n, c, inner, zero, out, 0);
-      const mu = f64At(out, c).map((v) => v / count);
-      f64At(mean, c).set(mu);
-      k.bn_moment(at, n, c, inner, mean, out, 1);
-      const ss = f64At(out, c);
+      k.bn_moments(at, n, c, inner, mean, vars);
+      const mu = f64At(mean, c), vs = f64At(vars, c);
       const sc = f64At(scale, c), sh = f64At(shift, c);
       for (let ch = 0; ch < c; ch++) {
-        const i = t * c + ch, variance = ss[ch]! / count;
+        const i = t * c + ch, variance = vs[ch]!;
         stats.mu[i] = mu[ch]!;
         stats.variance[i] = variance;
         stats.mean[i] = mu[ch]!;

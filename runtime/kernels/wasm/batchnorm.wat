@@ -1,54 +1,72 @@
 ;; Training-mode batch norm over axis 1 of one [n, c, inner] block (batchnorm.ts's batchNorm and
 ;; batchNormBackward), for a spiking layer's time steps, each of which has its own statistics. The
 ;; JS loops ran at about 10 ns a value on this machine; these take two values an instruction.
-;; Sums are float64, as in the JS loops, but in two interleaved lanes, so they may differ from
-;; them in the last bit of a float64 (the float32 results almost never do).
+;; Sums are float64, as in the JS loops, but in interleaved lanes (and the statistics in one
+;; shifted pass rather than two), so they may differ from them in the last bits of a float64 (the
+;; float32 results almost never do).
 ;; Per-channel operands and results are float64 arrays of c; addresses are bytes.
 (module
   (import "env" "memory" (memory 0))
 
-  ;; Σ (x − mu)^p over len floats at $p, p = 1 or 2.
-  (func $seg (param $p i32) (param $len i32) (param $mu f64) (param $square i32) (result f64)
-    (local $end i32) (local $acc v128) (local $d v128) (local $m v128) (local $t f64) (local $s f64)
-    (local.set $m (f64x2.splat (local.get $mu)))
-    (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $len) (i32.const -2)) (i32.const 2))))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-      (local.set $d (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $m)))
-      (local.set $acc (f64x2.add (local.get $acc)
-        (select (result v128) (f64x2.mul (local.get $d) (local.get $d)) (local.get $d) (local.get $square))))
-      (local.set $p (i32.add (local.get $p) (i32.const 8)))
-      (br $next)))
-    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
-    (if (i32.and (local.get $len) (i32.const 1)) (then
-      (local.set $t (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $mu)))
-      (local.set $s (f64.add (local.get $s) (select (f64.mul (local.get $t) (local.get $t)) (local.get $t) (local.get $square))))))
-    (local.get $s))
-
-  ;; out[ch] = Σ over the channel's values of x − mean[ch] (mean 0: the sum), or its square.
-  (func (export "bn_moment")
-    (param $x i32) (param $n i32) (param $c i32) (param $inner i32) (param $mean i32) (param $out i32) (param $square i32)
-    (local $ch i32) (local $b i32) (local $s f64) (local $mu f64)
+  ;; mean[ch] and var[ch] (population) of each channel in one pass: Σd and Σd² of d = x − s, s the
+  ;; channel's first value, so that Σd² − (Σd)²/count cancels only as much as (μ − s)² exceeds σ²,
+  ;; which for a value of the data itself stays far inside float64's digits (Σx² − (Σx)²/count
+  ;; would lose them all when |μ| ≫ σ). Four values a step in four float64 accumulators.
+  (func (export "bn_moments")
+    (param $x i32) (param $n i32) (param $c i32) (param $inner i32) (param $mean i32) (param $var i32)
+    (local $ch i32) (local $b i32) (local $p i32) (local $end i32) (local $end4 i32) (local $sh f64) (local $shv v128)
+    (local $lo v128) (local $hi v128) (local $v v128) (local $s1a v128) (local $s1b v128) (local $s2a v128) (local $s2b v128)
+    (local $s1 f64) (local $s2 f64) (local $t f64) (local $count f64)
+    (local.set $count (f64.convert_i32_u (i32.mul (local.get $n) (local.get $inner))))
     (block $chans (loop $chan
       (br_if $chans (i32.ge_u (local.get $ch) (local.get $c)))
-      (local.set $mu (f64.load (i32.add (local.get $mean) (i32.shl (local.get $ch) (i32.const 3)))))
-      (local.set $s (f64.const 0))
+      (local.set $sh (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.shl (i32.mul (local.get $ch) (local.get $inner)) (i32.const 2))))))
+      (local.set $shv (f64x2.splat (local.get $sh)))
+      (local.set $s1a (v128.const i64x2 0 0)) (local.set $s1b (v128.const i64x2 0 0))
+      (local.set $s2a (v128.const i64x2 0 0)) (local.set $s2b (v128.const i64x2 0 0))
+      (local.set $s1 (f64.const 0)) (local.set $s2 (f64.const 0))
       (local.set $b (i32.const 0))
       (block $rows (loop $row
         (br_if $rows (i32.ge_u (local.get $b) (local.get $n)))
-        (local.set $s (f64.add (local.get $s) (call $seg
-          (i32.add (local.get $x) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
-          (local.get $inner) (local.get $mu) (local.get $square))))
+        (local.set $p (i32.add (local.get $x) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2))))
+        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $inner) (i32.const 2))))
+        (local.set $end4 (i32.add (local.get $p) (i32.shl (i32.and (local.get $inner) (i32.const -4)) (i32.const 2))))
+        (block $q4 (loop $quad
+          (br_if $q4 (i32.ge_u (local.get $p) (local.get $end4)))
+          (local.set $v (v128.load (local.get $p)))
+          (local.set $lo (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $shv)))
+          (local.set $hi (f64x2.sub (f64x2.promote_low_f32x4
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))) (local.get $shv)))
+          (local.set $s1a (f64x2.add (local.get $s1a) (local.get $lo)))
+          (local.set $s1b (f64x2.add (local.get $s1b) (local.get $hi)))
+          (local.set $s2a (f64x2.add (local.get $s2a) (f64x2.mul (local.get $lo) (local.get $lo))))
+          (local.set $s2b (f64x2.add (local.get $s2b) (f64x2.mul (local.get $hi) (local.get $hi))))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (br $quad)))
+        (block $ones (loop $one
+          (br_if $ones (i32.ge_u (local.get $p) (local.get $end)))
+          (local.set $t (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $sh)))
+          (local.set $s1 (f64.add (local.get $s1) (local.get $t)))
+          (local.set $s2 (f64.add (local.get $s2) (f64.mul (local.get $t) (local.get $t))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br $one)))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $row)))
-      (f64.store (i32.add (local.get $out) (i32.shl (local.get $ch) (i32.const 3))) (local.get $s))
+      (local.set $s1a (f64x2.add (local.get $s1a) (local.get $s1b)))
+      (local.set $s2a (f64x2.add (local.get $s2a) (local.get $s2b)))
+      (local.set $s1 (f64.add (local.get $s1) (f64.add (f64x2.extract_lane 0 (local.get $s1a)) (f64x2.extract_lane 1 (local.get $s1a)))))
+      (local.set $s2 (f64.add (local.get $s2) (f64.add (f64x2.extract_lane 0 (local.get $s2a)) (f64x2.extract_lane 1 (local.get $s2a)))))
+      (f64.store (i32.add (local.get $mean) (i32.shl (local.get $ch) (i32.const 3)))
+        (f64.add (local.get $sh) (f64.div (local.get $s1) (local.get $count))))
+      (f64.store (i32.add (local.get $var) (i32.shl (local.get $ch) (i32.const 3)))
+        (f64.max (f64.const 0) (f64.div (f64.sub (local.get $s2) (f64.div (f64.mul (local.get $s1) (local.get $s1)) (local.get $count))) (local.get $count))))
       (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
       (br $chan))))
 
   ;; y = x·scale[ch] + shift[ch].
   (func (export "bn_apply")
     (param $x i32) (param $y i32) (param $n i32) (param $c i32) (param $inner i32) (param $scale i32) (param $shift i32)
-    (local $ch i32) (local $b i32) (local $sc v128) (local $sh v128) (local $at i32) (local $end i32) (local $i i32)
+    (local $ch i32) (local $b i32) (local $sc v128) (local $sh v128) (local $at i32) (local $end i32) (local $i i32) (local $v v128)
     (block $chans (loop $chan
       (br_if $chans (i32.ge_u (local.get $ch) (local.get $c)))
       (local.set $sc (v128.load64_splat (i32.add (local.get $scale) (i32.shl (local.get $ch) (i32.const 3)))))
@@ -59,6 +77,15 @@
         (local.set $at (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
         (local.set $end (i32.add (local.get $at) (i32.shl (local.get $inner) (i32.const 2))))
         (local.set $i (local.get $at))
+        ;; Four values a step (two float64 pairs), the same arithmetic as the pairs below.
+        (block $q4 (loop $quad
+          (br_if $q4 (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $end)))
+          (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+          (v128.store (i32.add (local.get $y) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $v)) (local.get $sc)) (local.get $sh)))
+            (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))) (local.get $sc)) (local.get $sh)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $quad)))
         (block $segd (loop $pair
           (br_if $segd (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $end)))
           (v128.store64_lane 0 (i32.add (local.get $y) (local.get $i)) (f32x4.demote_f64x2_zero
@@ -79,19 +106,36 @@
     (param $x i32) (param $dy i32) (param $n i32) (param $c i32) (param $inner i32) (param $mean i32) (param $is i32)
     (param $sumDy i32) (param $sumDyXhat i32)
     (local $ch i32) (local $b i32) (local $mu v128) (local $iv v128) (local $at i32) (local $end i32) (local $i i32)
-    (local $g v128) (local $a v128) (local $q v128)
+    (local $g v128) (local $a v128) (local $q v128) (local $a2 v128) (local $q2 v128) (local $v v128) (local $w v128)
     (block $chans (loop $chan
       (br_if $chans (i32.ge_u (local.get $ch) (local.get $c)))
       (local.set $mu (v128.load64_splat (i32.add (local.get $mean) (i32.shl (local.get $ch) (i32.const 3)))))
       (local.set $iv (v128.load64_splat (i32.add (local.get $is) (i32.shl (local.get $ch) (i32.const 3)))))
       (local.set $a (v128.const f64x2 0 0))
       (local.set $q (v128.const f64x2 0 0))
+      (local.set $a2 (v128.const f64x2 0 0))
+      (local.set $q2 (v128.const f64x2 0 0))
       (local.set $b (i32.const 0))
       (block $rows (loop $row
         (br_if $rows (i32.ge_u (local.get $b) (local.get $n)))
         (local.set $at (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
         (local.set $end (i32.add (local.get $at) (i32.shl (local.get $inner) (i32.const 2))))
         (local.set $i (local.get $at))
+        ;; Four values a step into two pairs of accumulators (two chains of dependent adds at once).
+        (block $q4 (loop $quad
+          (br_if $q4 (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $end)))
+          (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+          (local.set $w (v128.load (i32.add (local.get $dy) (local.get $i))))
+          (local.set $g (f64x2.promote_low_f32x4 (local.get $w)))
+          (local.set $a (f64x2.add (local.get $a) (local.get $g)))
+          (local.set $q (f64x2.add (local.get $q) (f64x2.mul (f64x2.mul (local.get $g)
+            (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $mu))) (local.get $iv))))
+          (local.set $g (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $w) (local.get $w))))
+          (local.set $a2 (f64x2.add (local.get $a2) (local.get $g)))
+          (local.set $q2 (f64x2.add (local.get $q2) (f64x2.mul (f64x2.mul (local.get $g)
+            (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))) (local.get $mu))) (local.get $iv))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $quad)))
         (block $segd (loop $pair
           (br_if $segd (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $end)))
           (local.set $g (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $dy) (local.get $i)))))
@@ -108,6 +152,8 @@
             (f64x2.sub (f64x2.promote_low_f32x4 (v128.load32_zero (i32.add (local.get $x) (local.get $i)))) (local.get $mu))) (local.get $iv))))))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $row)))
+      (local.set $a (f64x2.add (local.get $a) (local.get $a2)))
+      (local.set $q (f64x2.add (local.get $q) (local.get $q2)))
       (f64.store (i32.add (local.get $sumDy) (i32.shl (local.get $ch) (i32.const 3)))
         (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a))))
       (f64.store (i32.add (local.get $sumDyXhat) (i32.shl (local.get $ch) (i32.const 3)))
@@ -120,7 +166,7 @@
     (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $c i32) (param $inner i32) (param $m f64)
     (param $mean i32) (param $is i32) (param $coef i32) (param $sumDy i32) (param $sumDyXhat i32)
     (local $ch i32) (local $b i32) (local $at i32) (local $end i32) (local $i i32) (local $o i32)
-    (local $mu v128) (local $iv v128) (local $k v128) (local $sd v128) (local $sq v128) (local $mm v128)
+    (local $mu v128) (local $iv v128) (local $k v128) (local $sd v128) (local $sq v128) (local $mm v128) (local $v v128) (local $w v128)
     (local.set $mm (f64x2.splat (local.get $m)))
     (block $chans (loop $chan
       (br_if $chans (i32.ge_u (local.get $ch) (local.get $c)))
@@ -136,6 +182,22 @@
         (local.set $at (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
         (local.set $end (i32.add (local.get $at) (i32.shl (local.get $inner) (i32.const 2))))
         (local.set $i (local.get $at))
+        ;; Four values a step, $dxOf's arithmetic written out rather than called for each pair.
+        (block $q4 (loop $quad
+          (br_if $q4 (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $end)))
+          (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+          (local.set $w (v128.load (i32.add (local.get $dy) (local.get $i))))
+          (v128.store (i32.add (local.get $dx) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (f64x2.mul (local.get $k)
+              (f64x2.sub
+                (f64x2.sub (f64x2.mul (local.get $mm) (f64x2.promote_low_f32x4 (local.get $w))) (local.get $sd))
+                (f64x2.mul (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $mu)) (local.get $iv)) (local.get $sq)))))
+            (f32x4.demote_f64x2_zero (f64x2.mul (local.get $k)
+              (f64x2.sub
+                (f64x2.sub (f64x2.mul (local.get $mm) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $w) (local.get $w)))) (local.get $sd))
+                (f64x2.mul (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))) (local.get $mu)) (local.get $iv)) (local.get $sq)))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $quad)))
         (block $segd (loop $pair
           (br_if $segd (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $end)))
           (v128.store64_lane 0 (i32.add (local.get $dx) (local.get $i)) (f32x4.demote_f64x2_zero

@@ -12,8 +12,18 @@ interface ConvDxExports {
     w: number, cols: number, wp: number): void;
 }
 
+let tilesOff = false;
+
+/**
+ * Tests: true sends every layer through the column matrix and scatter, so that path is checked on
+ * shapes the tiles would otherwise take; false goes back to tiles wherever they fit.
+ */
+export function setDxTilesOff(off: boolean): void {
+  tilesOff = off;
+}
+
 /** Whether wasmDxTiles can take a layer with this output width and column stride. */
-export const dxTilesFit = (ow: number, sw: number): boolean => ow % 8 === 0 && sw === 1 && relaxedSimdAvailable();
+export const dxTilesFit = (ow: number, sw: number): boolean => !tilesOff && ow % 8 === 0 && sw === 1 && relaxedSimdAvailable();
 
 /** Bytes of scratch wasmDxTiles needs: the packed weights and one pixel panel. */
 export const dxTilesScratch = (k: number, ntaps: number): number => 16 * k * Math.ceil(ntaps / 4) + 32 * k;

@@ -1,8 +1,9 @@
 /**
  * Batch norm over T blocks with each block's own statistics (wasm/batchnorm.ts, what a spiking
  * layer's time steps need in training) = batchnorm.ts's kernels block by block: outputs, the
- * statistics saved for the backward pass, dx, and dγ, dβ summed over the blocks. The sums run in
- * float64 in two lanes instead of one, so float32 results may differ in the last bit.
+ * statistics saved for the backward pass, dx, and dγ, dβ summed over the blocks. The statistics
+ * come from one shifted pass in four float64 lanes instead of two passes in one, so float32
+ * results may differ in the last bit.
  */
 import { describe, expect, it } from 'vitest';
 import { batchNorm, batchNormBackward } from '../../../runtime/kernels/batchnorm.ts';
@@ -46,4 +47,16 @@ describe('batch norm over blocks (WebAssembly) = batchnorm.ts per block', () => 
       near(g.dbeta, dbeta, 'dbeta');
     });
   }
+
+  it('a mean 10⁵ times the spread: the one-pass variance keeps its digits', () => {
+    // Σx² − (Σx)²/count here would cancel about ten of float64's sixteen digits.
+    const [n, c, inner] = [8, 3, 10], size = n * c * inner;
+    const x = randomUniform([size], mulberry32(9), 1e5, 1e5 + 1).data;
+    const gamma = new Float32Array(c).fill(1), beta = new Float32Array(c);
+    const stats = wasmBatchNormBlocks({ blocks: 1, n, c, inner }, x, gamma, beta, 0, new Float32Array(size));
+    const zero = { shape: [c], data: new Float32Array(c) }, one = { shape: [c], data: new Float32Array(c).fill(1) };
+    const r = batchNorm({ shape: [n, c, inner], data: x }, { shape: [c], data: gamma }, { shape: [c], data: beta }, zero, one, { training: true, eps: 0 });
+    near(stats.invStd, r.invStd, 'invStd');
+    near(stats.mean, r.mean, 'mean');
+  });
 });

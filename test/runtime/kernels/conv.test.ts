@@ -5,6 +5,7 @@ import { fromArray, reshape, zeros } from '../../../runtime/tensor.ts';
 import { convGeometry } from '../../../runtime/kernels/conv-common.ts';
 import { conv2dBackwardWasm } from '../../../runtime/kernels/conv-wasm.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
+import { dxTilesFit, setDxTilesOff } from '../../../runtime/kernels/wasm/conv-dx.ts';
 import { conv2d, conv1d } from '../../../runtime/kernels/conv2d.ts';
 import { conv2dBackward, conv1dBackward } from '../../../runtime/kernels/conv2d-backward.ts';
 import { KilnError } from '../../../compiler/lang/diagnostics.ts';
@@ -153,6 +154,27 @@ describe('conv2d backward', () => {
       const ref = conv2dBackwardNaive(x.data, x.shape, w.data, w.shape, dy.data, c.naive as NaiveConv);
       expectClose(g.dx!.data, ref.dx, 1e-5, 1e-5, `dx, case ${i}`);
     }
+  });
+
+  it('dx on tile-shaped layers through the column matrix and scatter too (the path without relaxed SIMD)', () => {
+    // The fallback is otherwise reached only by odd widths; forcing it on spiking_cnn's second
+    // layer checks the GEMM-and-scatter on the same shape the tiles take, both against the direct loops.
+    const x = fromArray([6, 12, 12, 12], randomArray(6 * 12 * 144, 71));
+    const w = fromArray([32, 12, 5, 5], randomArray(32 * 300, 72));
+    const dy = fromArray([6, 32, 8, 8], randomArray(6 * 32 * 64, 73));
+    const naive: NaiveConv = { stride: [1, 1], pad: [0, 0, 0, 0], dilation: [1, 1], groups: 1 };
+    const ref = conv2dBackwardNaive(x.data, x.shape, w.data, w.shape, dy.data, naive);
+    const dxVia = (off: boolean) => {
+      setKernelBackend('wasm');
+      setDxTilesOff(off);
+      try { return conv2dBackward(x, w, dy, {}, { input: true }).dx!.data; } finally { setDxTilesOff(false); setKernelBackend(undefined); }
+    };
+    const [scatter, tiles] = [dxVia(true), dxVia(false)];
+    expectClose(scatter, ref.dx, 1e-5, 1e-5, 'dx, column matrix and scatter');
+    expectClose(tiles, ref.dx, 1e-5, 1e-5, 'dx, tiles');
+    // The two paths sum in different orders, so where the tiles run their bits differ somewhere:
+    // proof that the hook switched paths rather than running the tiles twice.
+    if (dxTilesFit(8, 1)) expect(scatter.some((v, i) => v !== tiles[i])).toBe(true);
   });
 
   it('a batch too big for one product is split into several, with the same results', () => {
