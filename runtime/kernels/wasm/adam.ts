@@ -9,10 +9,11 @@ import { wasmBase64 } from './adam.wasm.ts';
 
 interface AdamExports {
   adam(w: number, g: number, m1: number, m2: number, n: number,
-    lr: number, wd: number, beta1: number, beta2: number, eps: number, c1: number, c2: number): void;
+    lr: number, wd: number, beta1: number, beta2: number, eps: number, c1: number, c2: number, lo: number, hi: number): void;
 }
 
-export interface AdamConstants { lr: number; wd: number; beta1: number; beta2: number; eps: number; c1: number; c2: number }
+/** `clip`: the updated weights are clipped to [−clip, clip] (BinaryConnect's latent weights). */
+export interface AdamConstants { lr: number; wd: number; beta1: number; beta2: number; eps: number; c1: number; c2: number; clip?: number }
 
 /** Parameters per round trip: the four arrays' chunks (32 KiB) stay in L1/L2 between copy and step. */
 const CHUNK = 2048;
@@ -31,7 +32,7 @@ export function wasmAdam(w: Float32Array, g: Float32Array, m1: Float32Array, m2:
         view.set(arr.subarray(i0, i0 + len));
         view.fill(0, len);
       });
-      ex.adam(...at, padded, k.lr, k.wd, k.beta1, k.beta2, k.eps, k.c1, k.c2);
+      ex.adam(...at, padded, k.lr, k.wd, k.beta1, k.beta2, k.eps, k.c1, k.c2, -(k.clip ?? Infinity), k.clip ?? Infinity);
       w.set(f32At(at[0], len), i0);
       m1.set(f32At(at[2], len), i0);
       m2.set(f32At(at[3], len), i0);
