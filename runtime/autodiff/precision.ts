@@ -21,6 +21,7 @@
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import { type Tensor, zeros } from '../tensor.ts';
 import { outputArray } from '../kernels/step-buffers.ts';
+import { binarizeInside } from '../kernels/activations.ts';
 import { dequantizeLinear, fakeQuantInt8, fakeQuantInt8Backward, quantizeLinear } from '../kernels/quant-int8.ts';
 import { dequantizeTernary, ternarize } from '../kernels/ternary.ts';
 import { chooseExponent, INT16_MAX } from '../kernels/fixed-point.ts';
@@ -47,22 +48,16 @@ function channelAxis(x: Tensor, p: Precision, role: Role): number | undefined {
 
 /**
  * Latent weights clipped to [−1, 1] after every step (BinaryConnect) stay inside the estimator's
- * window, so the loop that binarizes them also notes whether every value is inside it: then the
- * backward pass hands dy on as it is instead of another pass over every weight.
+ * window, which binarizing notes: then the backward pass hands dy on as it is instead of another
+ * pass over every weight.
  */
 function binary(x: Tensor): FakeQuant {
-  const xd = x.data, yd = outputArray(xd.length);
-  let inside = true;
-  for (let i = 0; i < xd.length; i++) {
-    const v = xd[i]!;
-    yd[i] = v >= 0 ? 1 : -1;
-    if (!(v <= 1 && v >= -1)) inside = false;
-  }
+  const { y, inside } = binarizeInside(x);
   return {
-    y: { shape: [...x.shape], data: yd },
+    y,
     backward(dy) {
       if (inside) return dy;
-      const gd = dy.data, out = outputArray(xd.length);
+      const xd = x.data, gd = dy.data, out = outputArray(xd.length);
       for (let i = 0; i < xd.length; i++) { const v = xd[i]!; out[i] = v <= 1 && v >= -1 ? gd[i]! : 0; }
       return { shape: [...x.shape], data: out };
     },
