@@ -10,6 +10,19 @@
  */
 import { type Tensor, zeros } from '../tensor.ts';
 import { expect } from './check.ts';
+import { outputArray } from './step-buffers.ts';
+import { useWasmKernels } from './wasm/instance.ts';
+import { wasmBatchNormBlocks, wasmBatchNormBlocksBackward } from './wasm/batchnorm.ts';
+
+/**
+ * From this many values training's batch norm runs in WebAssembly, as one block of the time-folded
+ * kernel (same float64 sums in the same order, same bits): the JS loops walk each channel down the
+ * batch, a cache line per value on a dense layer's [N, C].
+ */
+const WASM_BN_MIN = 4096;
+
+const wasmTraining = (x: Tensor, o: { training: boolean; unbiasedRunningVar?: boolean }) =>
+  o.training && !o.unbiasedRunningVar && x.data.length >= WASM_BN_MIN && useWasmKernels();
 
 export interface BatchNormOptions {
   training: boolean;
@@ -44,6 +57,16 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
   const { n, c, inner } = dims('batchnorm', x, gamma, beta, runningMean, runningVar);
   const eps = o.eps ?? 1e-5;
   const momentum = o.momentum ?? 0.9;
+  if (wasmTraining(x, o)) {
+    const y = { shape: [...x.shape], data: outputArray(x.data.length) };
+    const st = wasmBatchNormBlocks({ blocks: 1, n, c, inner }, x.data, gamma.data, beta.data, eps, y.data);
+    const runMean = zeros([c]), runVar = zeros([c]);
+    for (let ch = 0; ch < c; ch++) {
+      runMean.data[ch] = movingAverage(runningMean.data[ch]!, st.mu[ch]!, momentum);
+      runVar.data[ch] = movingAverage(runningVar.data[ch]!, st.variance[ch]!, momentum);
+    }
+    return { y, mean: st.mean, invStd: st.invStd, runningMean: runMean, runningVar: runVar };
+  }
   const mean = new Float32Array(c);
   const invStd = new Float32Array(c);
   const newMean = zeros([c]);
@@ -103,6 +126,11 @@ export function batchNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, mean: Fl
   training: boolean): BatchNormGrads {
   const { n, c, inner } = dims('batchnorm backward', x, gamma);
   expect('batchnorm backward', dy.data.length === x.data.length, 'output gradient must have the shape of the input');
+  if (wasmTraining(x, { training })) {
+    const dx = { shape: [...x.shape], data: outputArray(x.data.length) };
+    const g = wasmBatchNormBlocksBackward({ blocks: 1, n, c, inner }, x.data, dy.data, gamma.data, { mu: new Float64Array(0), variance: new Float64Array(0), mean, invStd }, dx.data);
+    return { dx, dgamma: { shape: [c], data: g.dgamma }, dbeta: { shape: [c], data: g.dbeta } };
+  }
   const dx = zeros(x.shape);
   const dgamma = zeros([c]);
   const dbeta = zeros([c]);
