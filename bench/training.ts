@@ -12,10 +12,11 @@
  *            epochs on the kept units' submatrices and masked, alternating; wall-clock and process
  *            CPU seconds (CPU time is what a loaded machine distorts least).
  * The first epoch of a run includes JIT warm-up; the median of the rest is the steady state.
- *   peers    mlp and lenet5 on the WebAssembly kernels (the default), on the JS kernels, and in
- *            PyTorch on one thread, in CPU seconds per epoch (bench/torch/train_examples.py, the same layers, batch, Adam,
- *            cosine schedule and shifts on the same digits; skipped when torch is absent); each
- *            network in its own process (`peers:lenet5` runs one).
+ *   peers    mlp, lenet5 and binary_mlp on the WebAssembly kernels (the default), on the JS
+ *            kernels (not binary_mlp: minutes an epoch, and nothing to compare), and in PyTorch on
+ *            one thread, in CPU seconds per epoch (bench/torch/train_examples.py, the same layers,
+ *            batch, optimizer, schedule and shifts on the same digits; skipped when torch is
+ *            absent); each network in its own process (`peers:lenet5` runs one).
  * The first epoch of a run includes JIT warm-up; the median of the rest is the steady state.
  * `npx tsx bench/training.ts [mlp|dropout|lenet|lstm|peers]…` (all but peers by default).
  */
@@ -94,11 +95,11 @@ export function benchLstmDropout(rounds = 3, sequences = 100): { submatrix: Epoc
 interface EpochCost { wall: number; cpu: number }
 
 /** Steady-state CPU seconds per epoch of `name` per backend, and of its PyTorch mirror when torch is installed. */
-export function benchPeers(name: string, epochs: number): { wasm: number; js: number; torch?: number; torchVersion?: string } {
+export function benchPeers(name: string, epochs: number, backends: readonly ('wasm' | 'js')[] = ['wasm', 'js']): { wasm: number; js?: number; torch?: number; torchVersion?: string } {
   const s = setup(example(name));
   const steady = (xs: number[]) => median(xs.slice(1));
-  const out: { wasm: number; js: number; torch?: number; torchVersion?: string } = { wasm: 0, js: 0 };
-  for (const backend of ['wasm', 'js'] as const) {
+  const out: { wasm: number; js?: number; torch?: number; torchVersion?: string } = { wasm: 0 };
+  for (const backend of backends) {
     setKernelBackend(backend);
     console.error(`training: ${name} on the ${backend} kernels…`);
     // CPU seconds of this (single-threaded) process per epoch: on a shared machine wall-clock
@@ -141,13 +142,13 @@ function printRun(title: string, r: { seconds: number[]; samples: number; steady
 if (import.meta.url === `file://${process.argv[1]}`) {
   const asked = process.argv.slice(2);
   const want = (b: string) => asked.length === 0 || asked.includes(b);
-  const peers = new Map([['mlp', 4], ['lenet5', 3]]);
+  const peers = new Map([['mlp', 4], ['lenet5', 3], ['binary_mlp', 3]]);
   const onePeer = asked.find((a) => a.startsWith('peers:'))?.slice('peers:'.length);
   if (onePeer !== undefined) {
-    const r = benchPeers(onePeer, peers.get(onePeer) ?? 3);
+    const r = benchPeers(onePeer, peers.get(onePeer) ?? 3, onePeer === 'binary_mlp' ? ['wasm'] : ['wasm', 'js']);
     const t = r.torch === undefined ? '–' : r.torch.toFixed(2);
     const vs = r.torch === undefined ? '–' : `${(r.torch / r.wasm).toFixed(2)}×`;
-    console.log(`| ${onePeer} | ${r.wasm.toFixed(2)} | ${r.js.toFixed(2)} | ${t} | ${vs} |`);
+    console.log(`| ${onePeer} | ${r.wasm.toFixed(2)} | ${r.js?.toFixed(2) ?? '–'} | ${t} | ${vs} |`);
   } else if (asked.includes('peers')) {
     console.log('| network (CPU s per epoch, 8,000 digits) | Kiln WASM | Kiln JS | PyTorch (1 thread) | PyTorch ÷ Kiln WASM |');
     console.log('|---|---|---|---|---|');

@@ -1,8 +1,10 @@
-"""PyTorch mirror of examples/mlp.kiln's and examples/lenet5.kiln's training epochs, for
-bench/training.ts (CPU seconds per epoch, as Kiln's are measured there): the same layers, batch
-sizes, Adam(lr = 2e-3), cosine schedule and random pixel shifts, on the MNIST training digits Kiln trains on (written by
-bench/training.ts as DIR/x.f32 [count, 784] and DIR/y.i32). One thread. Prints one JSON object:
-seconds per epoch for each network.
+"""PyTorch mirror of examples/mlp.kiln's, examples/lenet5.kiln's and examples/binary_mlp.kiln's
+training epochs, for bench/training.ts (CPU seconds per epoch, as Kiln's are measured there): the
+same layers, batch sizes, optimizer, schedule and random pixel shifts as each train block (mlp and
+lenet5: Adam(lr = 2e-3) with a cosine schedule; binary_mlp: Adam(lr = 3e-3) decayed ×0.75 per
+epoch, latent weights clipped to [-1, 1] after every step), on the MNIST training digits Kiln
+trains on (written by bench/training.ts as DIR/x.f32 [count, 784] and DIR/y.i32). One thread.
+Prints one JSON object: seconds per epoch for each network.
 usage: OPENBLAS_NUM_THREADS=1 python3 train_examples.py DIR EPOCHS NAME..."""
 import json
 import sys
@@ -42,6 +44,57 @@ class LeNet5(nn.Module):
         return self.y(x)
 
 
+class SignSte(torch.autograd.Function):
+    """sign with +1 at 0, and Kiln's default straight-through estimator for binary weights and the
+    sign op, `clipped` (BNN's hardtanh): the gradient passes where |x| <= 1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.where(x >= 0, 1.0, -1.0)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x.abs() <= 1)
+
+
+class BinaryDense(nn.Linear):
+    """Binary weights (the sign of real latent weights, Glorot-uniform at the start as Kiln's), real bias."""
+
+    def __init__(self, n_in, n_out):
+        super().__init__(n_in, n_out)
+        nn.init.xavier_uniform_(self.weight)
+        nn.init.zeros_(self.bias)
+
+    def forward(self, x):
+        return F.linear(x, SignSte.apply(self.weight), self.bias)
+
+
+class BinaryMlp(nn.Module):
+    """784 -> 3 x (binary dense 1024 -> batch norm -> sign -> batchwise dropout 0.2) -> binary dense 10
+    -> batch norm. Batchwise dropout draws one mask of units per minibatch, as Kiln's mode = batchwise."""
+
+    def __init__(self, hidden=1024):
+        super().__init__()
+        widths = [784, hidden, hidden, hidden]
+        self.dense = nn.ModuleList(BinaryDense(a, b) for a, b in zip(widths, widths[1:] + [10]))
+        self.bn = nn.ModuleList(nn.BatchNorm1d(b, eps=1e-5, momentum=0.1) for b in widths[1:] + [10])
+
+    def forward(self, x):
+        x = x.view(x.shape[0], 784)
+        for d, bn in list(zip(self.dense, self.bn))[:-1]:
+            x = SignSte.apply(bn(d(x)))
+            if self.training:
+                x = x * ((torch.rand(x.shape[1]) >= 0.2).float() / 0.8)
+        return self.bn[-1](self.dense[-1](x))
+
+    def clip(self):
+        with torch.no_grad():
+            for d in self.dense:
+                d.weight.clamp_(-1, 1)
+
+
 def shift(x, s):
     """Each image moved by a random whole number of pixels in [-s, s], zeros filling in."""
     if s == 0:
@@ -56,16 +109,24 @@ def shift(x, s):
     return out
 
 
-CONFIG = {"mlp": (Mlp, 64, 2), "lenet5": (LeNet5, 32, 1)}
+# network: (model, batch, pixel shift, Adam's lr, schedule: cosine over all steps, or step = x0.75 per epoch)
+CONFIG = {
+    "mlp": (Mlp, 64, 2, 2e-3, "cosine"),
+    "lenet5": (LeNet5, 32, 1, 2e-3, "cosine"),
+    "binary_mlp": (BinaryMlp, 100, 1, 3e-3, "step"),
+}
 result = {"torch": torch.__version__}
 for name in names:
-    make, batch, s = CONFIG[name]
+    make, batch, s, lr, schedule = CONFIG[name]
     model = make()
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
     steps = epochs * ((x_all.shape[0] + batch - 1) // batch)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps) if schedule == "cosine" \
+        else torch.optim.lr_scheduler.StepLR(opt, 1, 0.75)
+    clip = getattr(model, "clip", None)
     times = []
     for e in range(epochs):
+        loss_sum, batches = 0.0, 0
         t0 = time.process_time()
         model.train()
         order = torch.randperm(x_all.shape[0])
@@ -76,8 +137,14 @@ for name in names:
             opt.zero_grad()
             loss.backward()
             opt.step()
+            loss_sum, batches = loss_sum + float(loss), batches + 1
+            if clip:
+                clip()
+            if schedule == "cosine":
+                sched.step()
+        if schedule == "step":
             sched.step()
         times.append(time.process_time() - t0)
-        print(f"torch {name} epoch {e + 1}: {times[-1]:.2f} s", file=sys.stderr)
+        print(f"torch {name} epoch {e + 1}: {times[-1]:.2f} s, loss {loss_sum / batches:.4f}", file=sys.stderr)
     result[name] = times
 print(json.dumps(result))

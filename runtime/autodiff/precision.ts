@@ -20,6 +20,8 @@
  */
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import { type Tensor, zeros } from '../tensor.ts';
+import { outputArray } from '../kernels/step-buffers.ts';
+import { binarizeInside } from '../kernels/activations.ts';
 import { dequantizeLinear, fakeQuantInt8, fakeQuantInt8Backward, quantizeLinear } from '../kernels/quant-int8.ts';
 import { dequantizeTernary, ternarize } from '../kernels/ternary.ts';
 import { chooseExponent, INT16_MAX } from '../kernels/fixed-point.ts';
@@ -44,17 +46,20 @@ function channelAxis(x: Tensor, p: Precision, role: Role): number | undefined {
   return x.shape.length >= 2 ? 1 : undefined;
 }
 
+/**
+ * Latent weights clipped to [−1, 1] after every step (BinaryConnect) stay inside the estimator's
+ * window, which binarizing notes: then the backward pass hands dy on as it is instead of another
+ * pass over every weight.
+ */
 function binary(x: Tensor): FakeQuant {
-  const y = zeros(x.shape);
-  const xd = x.data, yd = y.data;
-  for (let i = 0; i < xd.length; i++) yd[i] = xd[i]! >= 0 ? 1 : -1;
+  const { y, inside } = binarizeInside(x);
   return {
     y,
     backward(dy) {
-      const dx = zeros(x.shape);
-      const gd = dy.data, out = dx.data;
+      if (inside) return dy;
+      const xd = x.data, gd = dy.data, out = outputArray(xd.length);
       for (let i = 0; i < xd.length; i++) { const v = xd[i]!; out[i] = v <= 1 && v >= -1 ? gd[i]! : 0; }
-      return dx;
+      return { shape: [...x.shape], data: out };
     },
   };
 }

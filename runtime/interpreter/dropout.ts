@@ -10,6 +10,7 @@
  */
 import { type Rng, type Tensor, zeros } from '../tensor.ts';
 import { broadcastBinary } from '../kernels/broadcast.ts';
+import { outputArray } from '../kernels/step-buffers.ts';
 
 export type DropoutMode = 'elementwise' | 'batchwise' | 'structured';
 
@@ -42,7 +43,7 @@ export function applyMask(x: Tensor, mask: Tensor): Tensor {
     return broadcastBinary(x, mask, (v, m) => v * m, 'dropout');
   }
   const xd = x.data, md = mask.data, n = md.length;
-  const out = new Float32Array(xd.length);
+  const out = outputArray(xd.length);
   for (let o = 0; o < xd.length; o += n) for (let i = 0; i < n; i++) out[o + i] = xd[o + i]! * md[i]!;
   return { shape: [...x.shape], data: out };
 }

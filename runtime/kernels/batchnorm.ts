@@ -10,6 +10,7 @@
  */
 import { type Tensor, zeros } from '../tensor.ts';
 import { expect } from './check.ts';
+import { outputArray } from './step-buffers.ts';
 
 export interface BatchNormOptions {
   training: boolean;
@@ -39,6 +40,12 @@ function dims(kernel: string, x: Tensor, ...perChannel: Tensor[]): { n: number; 
 /** One step of the running statistics' moving average (ONNX's momentum: the share the old value keeps). */
 export const movingAverage = (running: number, batch: number, momentum: number): number => running * momentum + batch * (1 - momentum);
 
+// The loops below walk samples in memory order (sample, channel, position) rather than channel by
+// channel: a dense layer's [N, C] then reads each cache line once instead of one value per line
+// (channel by channel took 5 ms for a [100, 1024] forward and backward); a dense layer's (one
+// position per channel) sums get loops of their own. Each channel still adds its values in the
+// same order (sample, then position) in float64, so the sums keep their bits.
+
 export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor,
   o: BatchNormOptions): BatchNormResult {
   const { n, c, inner } = dims('batchnorm', x, gamma, beta, runningMean, runningVar);
@@ -49,40 +56,59 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
   const newMean = zeros([c]);
   const newVar = zeros([c]);
   const count = n * inner;
-  for (let ch = 0; ch < c; ch++) {
-    if (!o.training) {
+  const xd = x.data;
+  if (!o.training) {
+    for (let ch = 0; ch < c; ch++) {
       mean[ch] = runningMean.data[ch]!;
       invStd[ch] = 1 / Math.sqrt(runningVar.data[ch]! + eps);
       newMean.data[ch] = runningMean.data[ch]!;
       newVar.data[ch] = runningVar.data[ch]!;
-      continue;
     }
+  } else {
     // Two passes in float64: the one-pass E[x²] − E[x]² form loses everything when |μ| ≫ σ.
-    let s = 0;
-    for (let b = 0; b < n; b++) {
-      const off = (b * c + ch) * inner;
-      for (let i = off; i < off + inner; i++) s += x.data[i]!;
+    const mu = new Float64Array(c), ss = new Float64Array(c);
+    if (inner === 1) {
+      for (let r = 0; r < n * c; r += c) for (let ch = 0; ch < c; ch++) mu[ch] = mu[ch]! + xd[r + ch]!;
+    } else {
+      for (let b = 0; b < n; b++) {
+        for (let ch = 0; ch < c; ch++) {
+          const off = (b * c + ch) * inner;
+          let s = mu[ch]!;
+          for (let i = off; i < off + inner; i++) s += xd[i]!;
+          mu[ch] = s;
+        }
+      }
     }
-    const mu = s / count;
-    let ss = 0;
-    for (let b = 0; b < n; b++) {
-      const off = (b * c + ch) * inner;
-      for (let i = off; i < off + inner; i++) { const d = x.data[i]! - mu; ss += d * d; }
+    for (let ch = 0; ch < c; ch++) mu[ch] = mu[ch]! / count;
+    if (inner === 1) {
+      for (let r = 0; r < n * c; r += c) for (let ch = 0; ch < c; ch++) { const d = xd[r + ch]! - mu[ch]!; ss[ch] = ss[ch]! + d * d; }
+    } else {
+      for (let b = 0; b < n; b++) {
+        for (let ch = 0; ch < c; ch++) {
+          const off = (b * c + ch) * inner, m = mu[ch]!;
+          let s = ss[ch]!;
+          for (let i = off; i < off + inner; i++) { const d = xd[i]! - m; s += d * d; }
+          ss[ch] = s;
+        }
+      }
     }
-    const variance = ss / count;
-    mean[ch] = mu;
-    invStd[ch] = 1 / Math.sqrt(variance + eps);
-    const runVar = o.unbiasedRunningVar && count > 1 ? ss / (count - 1) : variance;
-    newMean.data[ch] = movingAverage(runningMean.data[ch]!, mu, momentum);
-    newVar.data[ch] = movingAverage(runningVar.data[ch]!, runVar, momentum);
+    for (let ch = 0; ch < c; ch++) {
+      const variance = ss[ch]! / count;
+      mean[ch] = mu[ch]!;
+      invStd[ch] = 1 / Math.sqrt(variance + eps);
+      const runVar = o.unbiasedRunningVar && count > 1 ? ss[ch]! / (count - 1) : variance;
+      newMean.data[ch] = movingAverage(runningMean.data[ch]!, mu[ch]!, momentum);
+      newVar.data[ch] = movingAverage(runningVar.data[ch]!, runVar, momentum);
+    }
   }
-  const y = zeros(x.shape);
+  const y = { shape: [...x.shape], data: outputArray(xd.length) };
+  const yd = y.data;
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
       const scale = gamma.data[ch]! * invStd[ch]!;
       const shift = beta.data[ch]! - mean[ch]! * scale;
       const off = (b * c + ch) * inner;
-      for (let i = off; i < off + inner; i++) y.data[i] = x.data[i]! * scale + shift;
+      for (let i = off; i < off + inner; i++) yd[i] = xd[i]! * scale + shift;
     }
   }
   return { y, mean, invStd, runningMean: newMean, runningVar: newVar };
@@ -103,34 +129,34 @@ export function batchNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, mean: Fl
   training: boolean): BatchNormGrads {
   const { n, c, inner } = dims('batchnorm backward', x, gamma);
   expect('batchnorm backward', dy.data.length === x.data.length, 'output gradient must have the shape of the input');
-  const dx = zeros(x.shape);
-  const dgamma = zeros([c]);
-  const dbeta = zeros([c]);
+  const dx = { shape: [...x.shape], data: outputArray(x.data.length) };
   const m = n * inner;
-  for (let ch = 0; ch < c; ch++) {
-    const mu = mean[ch]!;
-    const is = invStd[ch]!;
-    let sumDy = 0;
-    let sumDyXhat = 0;
-    for (let b = 0; b < n; b++) {
-      const off = (b * c + ch) * inner;
-      for (let i = off; i < off + inner; i++) {
-        const g = dy.data[i]!;
-        sumDy += g;
-        sumDyXhat += g * (x.data[i]! - mu) * is;
-      }
+  const xd = x.data, gd = dy.data, out = dx.data;
+  const sumDy = new Float64Array(c), sumDyXhat = new Float64Array(c);
+  if (inner === 1) {
+    for (let r = 0; r < n * c; r += c) {
+      for (let ch = 0; ch < c; ch++) { const g = gd[r + ch]!; sumDy[ch] = sumDy[ch]! + g; sumDyXhat[ch] = sumDyXhat[ch]! + g * (xd[r + ch]! - mean[ch]!) * invStd[ch]!; }
     }
-    dgamma.data[ch] = sumDyXhat;
-    dbeta.data[ch] = sumDy;
-    const k = gamma.data[ch]! * is;
-    for (let b = 0; b < n; b++) {
+  } else for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      const off = (b * c + ch) * inner, mu = mean[ch]!, is = invStd[ch]!;
+      let s = sumDy[ch]!, q = sumDyXhat[ch]!;
+      for (let i = off; i < off + inner; i++) { const g = gd[i]!; s += g; q += g * (xd[i]! - mu) * is; }
+      sumDy[ch] = s;
+      sumDyXhat[ch] = q;
+    }
+  }
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      const mu = mean[ch]!, is = invStd[ch]!, k = gamma.data[ch]! * is;
       const off = (b * c + ch) * inner;
+      if (!training) { for (let i = off; i < off + inner; i++) out[i] = k * gd[i]!; continue; }
+      const sd = sumDy[ch]!, sq = sumDyXhat[ch]!;
       for (let i = off; i < off + inner; i++) {
-        if (!training) { dx.data[i] = k * dy.data[i]!; continue; }
-        const xhat = (x.data[i]! - mu) * is;
-        dx.data[i] = (k / m) * (m * dy.data[i]! - sumDy - xhat * sumDyXhat);
+        const xhat = (xd[i]! - mu) * is;
+        out[i] = (k / m) * (m * gd[i]! - sd - xhat * sq);
       }
     }
   }
-  return { dx, dgamma, dbeta };
+  return { dx, dgamma: { shape: [c], data: Float32Array.from(sumDyXhat) }, dbeta: { shape: [c], data: Float32Array.from(sumDy) } };
 }

@@ -3,9 +3,10 @@
  *   y[..., out] = x[..., in] · Wᵀ + b,   W: [out, in],   b: [out]
  * Leading axes of x are flattened into the GEMM's row count, so [B, T, in] works as well.
  */
-import { type Tensor, zeros } from '../tensor.ts';
+import type { Tensor } from '../tensor.ts';
 import { expect } from './check.ts';
 import { sgemmParallel } from './gemm-parallel.ts';
+import { outputArray } from './step-buffers.ts';
 
 function rows(kernel: string, x: Tensor, w: Tensor): { m: number; inF: number; outF: number } {
   expect(kernel, w.shape.length === 2, `weight must be [out, in], got [${w.shape.join(', ')}]`);
@@ -16,9 +17,11 @@ function rows(kernel: string, x: Tensor, w: Tensor): { m: number; inF: number; o
   return { m: x.data.length / inF, inF, outF };
 }
 
+// Outputs come from the step's recycled arrays (step-buffers.ts): a GEMM with beta = 0 overwrites
+// C whole (BLAS semantics), and a bias is copied into every row first.
 export function dense(x: Tensor, w: Tensor, bias?: Tensor): Tensor {
   const { m, inF, outF } = rows('dense', x, w);
-  const y = zeros([...x.shape.slice(0, -1), outF]);
+  const y = { shape: [...x.shape.slice(0, -1), outF], data: outputArray(m * outF) };
   if (bias) {
     expect('dense', bias.data.length === outF, `bias must have ${outF} values, got ${bias.data.length}`);
     for (let i = 0; i < m; i++) y.data.set(bias.data, i * outF);
@@ -40,11 +43,11 @@ export function denseBackward(x: Tensor, w: Tensor, dy: Tensor,
   expect('dense backward', dy.data.length === m * outF, `output gradient must have ${m}×${outF} values, got ${dy.data.length}`);
   const g: DenseGrads = {};
   if (want.input) {
-    g.dx = zeros(x.shape);
+    g.dx = { shape: [...x.shape], data: outputArray(x.data.length) };
     sgemmParallel({ m, n: inF, k: outF, a: dy.data, b: w.data, c: g.dx.data });
   }
   if (want.weight) {
-    g.dw = zeros(w.shape);
+    g.dw = { shape: [...w.shape], data: outputArray(w.data.length) };
     sgemmParallel({ m: outF, n: inF, k: m, a: dy.data, transA: true, b: x.data, c: g.dw.data });
   }
   if (want.bias) {

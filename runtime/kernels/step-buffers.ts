@@ -19,14 +19,14 @@ const MIN_POOLED = 1024;
 type Pooled = Float32Array | Int32Array;
 
 export class StepBuffers {
-  /** Free arrays by kind and length ("f" or "i", then the length). */
-  private readonly free = new Map<string, Pooled[]>();
+  /** Free arrays by kind and length: +length for float32, −length for int32 (a number key builds no string per call). */
+  private readonly free = new Map<number, Pooled[]>();
   private lent: Pooled[] = [];
 
   take(kind: 'f', length: number): Float32Array;
   take(kind: 'i', length: number): Int32Array;
   take(kind: 'f' | 'i', length: number): Pooled {
-    const a = this.free.get(kind + length)?.pop() ?? (kind === 'f' ? new Float32Array(length) : new Int32Array(length));
+    const a = this.free.get(kind === 'f' ? length : -length)?.pop() ?? (kind === 'f' ? new Float32Array(length) : new Int32Array(length));
     this.lent.push(a);
     return a;
   }
@@ -34,7 +34,7 @@ export class StepBuffers {
   /** Everything lent since the last call becomes free to lend again. */
   recycle(): void {
     for (const a of this.lent) {
-      const key = (a instanceof Float32Array ? 'f' : 'i') + a.length;
+      const key = a instanceof Float32Array ? a.length : -a.length;
       let list = this.free.get(key);
       if (!list) this.free.set(key, (list = []));
       list.push(a);

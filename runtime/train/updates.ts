@@ -72,7 +72,7 @@ export function makeUpdate(m: Module, config: TrainConfig, weights: Weights, par
       };
     }
     default: {
-      const binaries = binaryKeys(m, weights).map((k) => params.get(k)!);
+      const binaries = new Set(binaryKeys(m, weights));
       // The step's activations and gradients are dead once the optimizer has run: the next step
       // reuses their arrays (step-buffers.ts).
       const buffers = new StepBuffers();
@@ -82,9 +82,8 @@ export function makeUpdate(m: Module, config: TrainConfig, weights: Weights, par
           spiking: spikingBlend(config.spikingAnneal, epochs), deltaScale: spikingBlend(config.deltaAnneal, epochs),
         }));
         if (!Number.isFinite(r.loss)) return r;
-        optimizer.step(params, paramMap(r.grads.params), lr);
+        optimizer.step(params, paramMap(r.grads.params), lr, binaries);
         keepState(weights, r.state);
-        for (const w of binaries) for (let i = 0; i < w.length; i++) w[i] = Math.min(1, Math.max(-1, w[i]!));
         return r;
       };
     }

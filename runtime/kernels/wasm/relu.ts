@@ -16,11 +16,15 @@ export const WASM_RELU_MIN = 1024;
 
 const ex = (): ReluExports => wasmExports<ReluExports>('relu', wasmBase64);
 
-function staged(arrays: Float32Array[], run: (at: number[], padded: number) => number): Float32Array {
+/**
+ * Copy `arrays` into the kernels' memory (padded with zeros to whole vectors), run, and copy the
+ * array at the address `run` returns out into an output array.
+ */
+export function staged(arrays: Float32Array[], run: (at: number[], padded: number) => number): Float32Array {
   const n = arrays[0]!.length, padded = (n + 3) & ~3;
   const mark = scratchMark();
   try {
-    const at = arrays.map((a) => { const p = scratchAlloc(4 * padded); f32At(p, n).set(a); return p; });
+    const at = arrays.map((a) => { const p = scratchAlloc(4 * padded); f32At(p, padded).fill(0, n).set(a); return p; });
     const out = outputArray(n);
     out.set(f32At(run(at, padded), n));
     return out;

@@ -1,7 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { readdirSync } from 'node:fs';
-import { fromArray, type Tensor } from '../../../runtime/tensor.ts';
+import { fromArray, mulberry32, type Tensor } from '../../../runtime/tensor.ts';
+import { binarizeInside } from '../../../runtime/kernels/activations.ts';
+import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import {
   add, addBackward, broadcastShapes, div, divBackward, mul, mulBackward, reduceToShape, sub, subBackward,
 } from '../../../runtime/kernels/broadcast.ts';
@@ -177,4 +179,31 @@ describe('ONNX activation and elementwise node tests (onnx v1.22.0)', () => {
       expectClose(y.data, want.values, 1e-6, 1e-5, name);
     });
   }
+});
+
+describe('binarize and the sign STE in WebAssembly', () => {
+  it('give the JS loops\' bits, at −0, NaN, ±1 and beyond, and note whether every |x| ≤ 1', () => {
+    const rng = mulberry32(5);
+    // 2,051 values (a partial vector at the end), edge values placed among random ones.
+    const values = Array.from({ length: 2051 }, () => (rng() - 0.5) * 2.2);
+    [-0, 0, 1, -1, Math.fround(1 + 2 ** -23), NaN, -NaN, Infinity, -Infinity].forEach((v, i) => { values[i * 200 + 3] = v; });
+    const x = fromArray([2051], values);
+    const inRange = fromArray([2051], values.map((v) => (Number.isNaN(v) ? 0 : Math.max(-1, Math.min(1, v)))));
+    const dy = fromArray([2051], values.map((_, i) => (i % 3 === 0 ? -0.5 : i % 7 === 0 ? NaN : (i - 1000) / 100)));
+    const run = (backend: 'wasm' | 'js') => {
+      setKernelBackend(backend);
+      try {
+        const b = binarizeInside(x), c = binarizeInside(inRange);
+        return { y: Buffer.from(b.y.data.buffer.slice(0)), inside: [b.inside, c.inside], ste: Buffer.from(signSteBackward(x, dy).data.buffer.slice(0)) };
+      } finally {
+        setKernelBackend(undefined);
+      }
+    };
+    const w = run('wasm'), j = run('js');
+    expect(w.y.equals(j.y)).toBe(true);
+    expect(w.ste.equals(j.ste)).toBe(true);
+    expect(w.inside).toEqual([false, true]);
+    expect(j.inside).toEqual([false, true]);
+    expect([...binarize(fromArray([4], [-0, NaN, 1e-30, -1e-30])).data]).toEqual([1, -1, 1, -1]);
+  });
 });

@@ -7,7 +7,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { conv2d } from '../../../runtime/kernels/conv2d.ts';
 import { conv2dBackward } from '../../../runtime/kernels/conv2d-backward.ts';
-import { relu } from '../../../runtime/kernels/activations.ts';
+import { binarize, binarizeInside, relu, signSteBackward } from '../../../runtime/kernels/activations.ts';
+import { batchNorm, batchNormBackward } from '../../../runtime/kernels/batchnorm.ts';
+import { dense, denseBackward } from '../../../runtime/kernels/dense.ts';
+import { applyMask } from '../../../runtime/interpreter/dropout.ts';
+import { gatherAxis, scatterAxis } from '../../../runtime/autodiff/submatrix.ts';
 import { maxPool, maxPoolBackward, type PoolOptions } from '../../../runtime/kernels/pool.ts';
 import { StepBuffers, outputArray, withStepBuffers } from '../../../runtime/kernels/step-buffers.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
@@ -30,6 +34,30 @@ function layer(seed: number): { floats: Tensor[]; argmax: Int32Array } {
   return { floats: [c, r, y, dr, g.dx!, g.dw!], argmax };
 }
 
+/**
+ * A binary_mlp layer's forward and backward: binarized weights, dense (with and without bias),
+ * batch norm (large enough for its WebAssembly path), sign, batchwise dropout, a kept-unit gather
+ * and its scatter, and the backward passes.
+ */
+function binaryLayer(seed: number): { floats: Tensor[]; argmax: Int32Array } {
+  const x = randomUniform([64, 96], mulberry32(seed), -1, 1);
+  const w = binarizeInside(randomUniform([80, 96], mulberry32(seed + 1), -1, 1)).y;
+  const b = randomUniform([80], mulberry32(seed + 2), -1, 1);
+  const h = dense(x, w, b), h0 = dense(x, w);
+  const ones = { shape: [80], data: new Float32Array(80).fill(1) }, zero = { shape: [80], data: new Float32Array(80) };
+  const bn = batchNorm(h, ones, zero, zero, ones, { training: true });
+  const s = binarize(bn.y);
+  const mask = randomUniform([1, 80], mulberry32(seed + 3), 0, 2);
+  const d = applyMask(s, mask);
+  const keep = Int32Array.from({ length: 40 }, (_, i) => 2 * i);
+  const cut = gatherAxis(d, 1, keep), spread = scatterAxis(cut, 1, keep, 80);
+  const dy = randomUniform(d.shape, mulberry32(seed + 4), -1, 1);
+  const ds = signSteBackward(bn.y, dy);
+  const gb = batchNormBackward(h, ones, ds, bn.mean, bn.invStd, true);
+  const gd = denseBackward(x, w, gb.dx);
+  return { floats: [w, h, h0, bn.y, s, d, cut, spread, ds, gb.dx, gd.dx!, gd.dw!], argmax: new Int32Array(0) };
+}
+
 describe('step buffers', () => {
   it('hand a step the arrays of the step before, and nothing outside a step', () => {
     const b = new StepBuffers();
@@ -41,15 +69,15 @@ describe('step buffers', () => {
     expect(outputArray(2048)).not.toBe(outputArray(2048));
   });
 
-  for (const backend of ['wasm', 'js'] as const) {
-    it(`every kernel that takes one overwrites it whole (${backend})`, () => {
+  for (const backend of ['wasm', 'js'] as const) for (const [name, run] of [['conv', layer], ['binary dense', binaryLayer]] as const) {
+    it(`every kernel that takes one overwrites it whole (${name}, ${backend})`, () => {
       setKernelBackend(backend);
       const b = new StepBuffers();
-      const poisoned = withStepBuffers(b, () => layer(1));
+      const poisoned = withStepBuffers(b, () => run(1));
       for (const t of poisoned.floats) t.data.fill(NaN);
       poisoned.argmax.fill(-7);
-      const again = withStepBuffers(b, () => layer(2));
-      const fresh = layer(2);
+      const again = withStepBuffers(b, () => run(2));
+      const fresh = run(2);
       again.floats.forEach((t, i) => expect(Array.from(t.data), `output ${i}`).toEqual(Array.from(fresh.floats[i]!.data)));
       expect(Array.from(again.argmax)).toEqual(Array.from(fresh.argmax));
       // The pool did lend the poisoned arrays again (on this backend's kernels that take them).

@@ -137,3 +137,37 @@ describe('Adam in WebAssembly (large parameters, KILN_KERNELS=wasm)', () => {
     expect(bits(wasm.w)).not.toBe(bits(js.w));
   });
 });
+
+describe('clipped parameters (BinaryConnect latent weights)', () => {
+  // 5,003 weights, half of them near ±1, so a large step pushes some past it: the WebAssembly Adam
+  // clips in its loop, the JS Adam in its own, Kahan Adam and SGD after the step.
+  const make = () => {
+    const rng = mulberry32(11);
+    const arr = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => (i % 2 ? Math.sign(rng() - 0.5) * (1 - rng() * 0.01) : (rng() - 0.5) * k));
+    return { w: new Map([['a', arr(5003, 1.5)], ['b', arr(5003, 3)]]), g: new Map([['a', arr(5003, 0.5)], ['b', arr(5003, 0.5)]]) };
+  };
+  const specs: [string, OptimizerSpec][] = [['adam', { kind: 'adam', lr: 0.05 }], ['adam + kahan', { kind: 'adam', lr: 0.05, kahan: true }], ['sgd', { kind: 'sgd', lr: 0.05 }]];
+  for (const backend of ['wasm', 'js'] as const) for (const [name, spec] of specs) {
+    it(`end each step in [−1, 1], the bits of clipping after an unclipped step (${name}, ${backend})`, () => {
+      setKernelBackend(backend);
+      try {
+        const fused = make(), after = make();
+        const o1 = new Optimizer(spec), o2 = new Optimizer(spec);
+        for (let t = 0; t < 3; t++) {
+          o1.step(fused.w, fused.g, spec.lr, new Set(['a']));
+          o2.step(after.w, after.g, spec.lr);
+          const w = after.w.get('a')!;
+          for (let i = 0; i < w.length; i++) w[i] = Math.min(1, Math.max(-1, w[i]!));
+        }
+        expect(bits(fused.w.get('a')!)).toBe(bits(after.w.get('a')!));
+        expect(bits(fused.w.get('b')!)).toBe(bits(after.w.get('b')!));
+        expect(fused.w.get('a')!.every((v) => v >= -1 && v <= 1)).toBe(true);
+        // The clip did something: unclipped, the same step leaves some weights outside.
+        expect(fused.w.get('b')!.some((v) => Math.abs(v) > 1)).toBe(true);
+        expect(fused.w.get('a')!.filter((v) => Math.abs(v) === 1).length).toBeGreaterThan(100);
+      } finally {
+        setKernelBackend(undefined);
+      }
+    });
+  }
+});
