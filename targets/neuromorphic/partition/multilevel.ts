@@ -5,6 +5,7 @@
  * by level, restoring balance when needed and refining with label propagation and localized FM.
  */
 import { clusterVertices, contract, type ClusterConfig } from './coarsen.ts';
+import { detectCommunities, type CommunityConfig } from './community.ts';
 import type { EngineHypergraph } from './engine-hypergraph.ts';
 import { flatBisect, recursiveBisect, type BisectConfig } from './initial.ts';
 import { PartState } from './part-state.ts';
@@ -50,6 +51,8 @@ export interface EngineConfig {
   readonly initialRuns: number;
   /** Flow refinement on every level above the input (k > 2); undefined skips it. */
   readonly flow?: FlowConfig;
+  /** Clusters stay inside Louvain communities of the level below the first clustering; undefined: no restriction. */
+  readonly communities?: CommunityConfig;
 }
 
 export interface MultilevelOutcome {
@@ -89,14 +92,17 @@ function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng,
   const maps: Int32Array[] = [];
   let cur = h;
   let curPart = partOf;
+  let community: Int32Array | undefined;
   let twinLevel = false;
+  const carry = (a: Int32Array, clusterOf: Int32Array, nc: number): Int32Array => {
+    const coarse = new Int32Array(nc);
+    for (let v = 0; v < cur.nv; v++) coarse[clusterOf[v]!] = a[v]!;
+    return coarse;
+  };
   const push = ({ clusterOf, nc }: { clusterOf: Int32Array; nc: number }): boolean => {
     if (nc * cfg.minShrink > cur.nv) return false;
-    if (curPart) {
-      const coarse = new Int32Array(nc);
-      for (let v = 0; v < cur.nv; v++) coarse[clusterOf[v]!] = curPart[v]!;
-      curPart = coarse;
-    }
+    if (curPart) curPart = carry(curPart, clusterOf, nc);
+    if (community) community = carry(community, clusterOf, nc);
     cur = contract(cur, clusterOf, nc);
     levels.push(cur);
     maps.push(clusterOf);
@@ -106,9 +112,10 @@ function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng,
   // networks (spiking_cnn, dvs-5k at k = 64) recursive bisection and label propagation otherwise
   // ran on every neuron, 5× the CPU time, and dvs-5k sent 3% more messages.
   if (cfg.twins && (cur.nv > stopAt || k > 2)) twinLevel = push(clusterTwins(cur, minLimits(h, k, limits, (m) => m * cfg.twins), curPart));
+  if (cfg.communities && !partOf && cur.nv > stopAt) community = detectCommunities(cur, rng, cfg.communities).community;
   while (cur.nv > stopAt) {
     const target = Math.max(stopAt, Math.floor(cur.nv / cfg.maxShrink));
-    if (!push(clusterVertices(cur, maxW, target, rng, cfg.cluster, curPart))) break;
+    if (!push(clusterVertices(cur, maxW, target, rng, cfg.cluster, curPart ?? community))) break;
   }
   return { levels, maps, twinLevel, coarsePart: curPart };
 }
