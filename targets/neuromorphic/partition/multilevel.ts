@@ -21,6 +21,8 @@ import type { Rng } from './rng.ts';
 export interface EngineConfig {
   /** Coarsen until at most contraction · k vertices remain (KaHyPar uses 160). */
   readonly contraction: number;
+  /** The first hierarchy stops at no fewer vertices than this (V-cycles ignore it). */
+  readonly minCoarsest?: number;
   /** Upper bound on the shrink factor of one level (mt-KaHyPar: 2.5). */
   readonly maxShrink: number;
   /** Coarsening stops when a level shrinks by less than this factor. */
@@ -53,6 +55,8 @@ export interface EngineConfig {
   readonly flow?: FlowConfig;
   /** Clusters stay inside Louvain communities of the level below the first clustering; undefined: no restriction. */
   readonly communities?: CommunityConfig;
+  /** Communities for the V-cycles' coarsening (clusters then stay inside a part and a community). */
+  readonly vcycleCommunities?: CommunityConfig;
 }
 
 export interface MultilevelOutcome {
@@ -86,7 +90,7 @@ function minLimits(h: EngineHypergraph, k: number, limits: Float64Array, f: (min
 
 /** Twin grouping, then clustering and contraction down to about contraction · k vertices; `partOf` keeps clusters inside parts. */
 function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, partOf?: Int32Array): Hierarchy {
-  const stopAt = Math.max(cfg.contraction * k, 2);
+  const stopAt = Math.max(cfg.contraction * k, partOf ? 2 : cfg.minCoarsest ?? 2);
   const maxW = minLimits(h, k, limits, (m, j) => Math.min(m, Math.max(h.totalW[j]! / stopAt, cfg.clusterShare * m)));
   const levels: EngineHypergraph[] = [h];
   const maps: Int32Array[] = [];
@@ -112,10 +116,22 @@ function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng,
   // networks (spiking_cnn, dvs-5k at k = 64) recursive bisection and label propagation otherwise
   // ran on every neuron, 5× the CPU time, and dvs-5k sent 3% more messages.
   if (cfg.twins && (cur.nv > stopAt || k > 2)) twinLevel = push(clusterTwins(cur, minLimits(h, k, limits, (m) => m * cfg.twins), curPart));
-  if (cfg.communities && !partOf && cur.nv > stopAt) community = detectCommunities(cur, rng, cfg.communities).community;
+  if (cfg.communities && cur.nv > stopAt) {
+    community = detectCommunities(cur, rng, cfg.communities).community;
+    if (curPart) {
+      // In a V-cycle a cluster must stay in one part and one community.
+      const ids = new Map<number, number>();
+      for (let v = 0; v < cur.nv; v++) {
+        const key = curPart[v]! * cur.nv + community[v]!;
+        let id = ids.get(key);
+        if (id === undefined) ids.set(key, (id = ids.size));
+        community[v] = id;
+      }
+    }
+  }
   while (cur.nv > stopAt) {
     const target = Math.max(stopAt, Math.floor(cur.nv / cfg.maxShrink));
-    if (!push(clusterVertices(cur, maxW, target, rng, cfg.cluster, curPart ?? community))) break;
+    if (!push(clusterVertices(cur, maxW, target, rng, cfg.cluster, community ?? curPart))) break;
   }
   return { levels, maps, twinLevel, coarsePart: curPart };
 }
@@ -215,7 +231,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
     const before = st.objective;
     // A copy: with no level to contract, the coarsest partition is this array, and refining it
     // must not change the state kept if the cycle is rejected.
-    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction }, st.part.slice());
+    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction, communities: cfg.vcycleCommunities }, st.part.slice());
     // Without a coarser level a cycle would only repeat the label propagation that just
     // converged: on the mapper's small hypergraphs (spiking_cnn, 964 vertices into 67 cores)
     // three such cycles cost 0.75 of 3.1 CPU s and changed nothing.
