@@ -45,6 +45,11 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
     vcycles: graph || effort === 'fast' || large ? 0 : 3,
     vcycleContraction: 40,
     initialRuns: graph || effort === 'fast' || large ? 1 : 3,
+    // Heavy-edge clusters of the k-way hierarchy cross good cuts (projecting KaHyPar's U-Net
+    // partition, k = 8, onto the first clustered level raised its (λ−1) by 60%); recursive
+    // bisection, which coarsens within communities, does better from a finer level: U-Net,
+    // k = 8, 1.101 → 1.059× KaHyPar's messages (docs/partitioning.md, "Fourth pass").
+    minCoarsest: graph || effort === 'fast' || large ? 0 : 4800,
     // Flow refinement on the coarse levels took unet_spiking from 1.099× to 1.081× KaHyPar's
     // messages at k = 8 (1.052× → 1.050× at k = 64) but nearly doubled the time there, and
     // moved nothing on dvs-33k, k = 64 (docs/partitioning.md, "Flow refinement").
@@ -56,7 +61,7 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // 1.015×), for up to twice the CPU time on dvs-33k; in the k-way hierarchy itself they cost
   // 1–5% (docs/partitioning.md, "Fourth pass"). Not for graphs, `fast` or large k (time).
   const communities = graph || effort === 'fast' || large ? undefined : { maxNetSize: 1000, minMoveShare: 1e-4, maxPasses: 100 };
-  const rb: EngineConfig = { ...main, contraction: 80, bisect: { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 }, communities };
+  const rb: EngineConfig = { ...main, contraction: 80, minCoarsest: 0, bisect: { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 }, communities };
   return { main, rb };
 }
 
