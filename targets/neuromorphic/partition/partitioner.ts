@@ -58,7 +58,7 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // Louvain communities confine the bisections' clusters (KaHyPar's community-aware coarsening,
   // which its km1 preset also runs inside initial partitioning): at k = 64 messages fell by
   // 1.5–7% on all four bench networks (dvs-33k 1.081 → 1.039× KaHyPar's, unet_spiking 1.052 →
-  // 1.015×), for up to twice the CPU time on dvs-33k; in the k-way hierarchy itself they cost
+  // 1.015×), for 2.5× the CPU time on dvs-33k (still 0.15 of KaHyPar's); in the k-way hierarchy itself they cost
   // 1–5% (docs/partitioning.md, "Fourth pass"). Not for graphs, `fast` or large k (time).
   const communities = graph || effort === 'fast' || large ? undefined : { maxNetSize: 1000, minMoveShare: 1e-4, maxPasses: 100 };
   const rb: EngineConfig = { ...main, contraction: 80, minCoarsest: 0, bisect: { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 }, communities };
