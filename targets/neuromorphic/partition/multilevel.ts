@@ -5,6 +5,7 @@
  * by level, restoring balance when needed and refining with label propagation and localized FM.
  */
 import { clusterVertices, contract, type ClusterConfig } from './coarsen.ts';
+import { detectCommunities, type CommunityConfig } from './community.ts';
 import type { EngineHypergraph } from './engine-hypergraph.ts';
 import { flatBisect, recursiveBisect, type BisectConfig } from './initial.ts';
 import { PartState } from './part-state.ts';
@@ -20,6 +21,8 @@ import type { Rng } from './rng.ts';
 export interface EngineConfig {
   /** Coarsen until at most contraction · k vertices remain (KaHyPar uses 160). */
   readonly contraction: number;
+  /** The first hierarchy stops at no fewer vertices than this (V-cycles ignore it). */
+  readonly minCoarsest?: number;
   /** Upper bound on the shrink factor of one level (mt-KaHyPar: 2.5). */
   readonly maxShrink: number;
   /** Coarsening stops when a level shrinks by less than this factor. */
@@ -50,6 +53,10 @@ export interface EngineConfig {
   readonly initialRuns: number;
   /** Flow refinement on every level above the input (k > 2); undefined skips it. */
   readonly flow?: FlowConfig;
+  /** Clusters stay inside Louvain communities of the level below the first clustering; undefined: no restriction. */
+  readonly communities?: CommunityConfig;
+  /** Communities for the V-cycles' coarsening (clusters then stay inside a part and a community). */
+  readonly vcycleCommunities?: CommunityConfig;
 }
 
 export interface MultilevelOutcome {
@@ -94,20 +101,23 @@ function sameClustering(a: Int32Array, b: Int32Array): boolean {
  * projection of a twin level's: contracting the input is O(pins), 2.7 M on spiking_cnn.
  */
 function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, partOf?: Int32Array, prior?: Hierarchy): Hierarchy {
-  const stopAt = Math.max(cfg.contraction * k, 2);
+  const stopAt = Math.max(cfg.contraction * k, partOf ? 2 : cfg.minCoarsest ?? 2);
   const maxW = minLimits(h, k, limits, (m, j) => Math.min(m, Math.max(h.totalW[j]! / stopAt, cfg.clusterShare * m)));
   const levels: EngineHypergraph[] = [h];
   const maps: Int32Array[] = [];
   let cur = h;
   let curPart = partOf;
+  let community: Int32Array | undefined;
   let twinLevel = false;
+  const carry = (a: Int32Array, clusterOf: Int32Array, nc: number): Int32Array => {
+    const coarse = new Int32Array(nc);
+    for (let v = 0; v < cur.nv; v++) coarse[clusterOf[v]!] = a[v]!;
+    return coarse;
+  };
   const push = ({ clusterOf, nc }: { clusterOf: Int32Array; nc: number }, contracted?: EngineHypergraph): boolean => {
     if (nc * cfg.minShrink > cur.nv) return false;
-    if (curPart) {
-      const coarse = new Int32Array(nc);
-      for (let v = 0; v < cur.nv; v++) coarse[clusterOf[v]!] = curPart[v]!;
-      curPart = coarse;
-    }
+    if (curPart) curPart = carry(curPart, clusterOf, nc);
+    if (community) community = carry(community, clusterOf, nc);
     cur = contracted ?? contract(cur, clusterOf, nc);
     levels.push(cur);
     maps.push(clusterOf);
@@ -121,9 +131,22 @@ function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng,
     const same = prior?.twinLevel && prior.levels[0] === h && prior.levels[1]!.nv === twins.nc && sameClustering(prior.maps[0]!, twins.clusterOf);
     twinLevel = push(twins, same ? prior.levels[1] : undefined);
   }
+  if (cfg.communities && cur.nv > stopAt) {
+    community = detectCommunities(cur, rng, cfg.communities).community;
+    if (curPart) {
+      // In a V-cycle a cluster must stay in one part and one community.
+      const ids = new Map<number, number>();
+      for (let v = 0; v < cur.nv; v++) {
+        const key = curPart[v]! * cur.nv + community[v]!;
+        let id = ids.get(key);
+        if (id === undefined) ids.set(key, (id = ids.size));
+        community[v] = id;
+      }
+    }
+  }
   while (cur.nv > stopAt) {
     const target = Math.max(stopAt, Math.floor(cur.nv / cfg.maxShrink));
-    if (!push(clusterVertices(cur, maxW, target, rng, cfg.cluster, curPart))) break;
+    if (!push(clusterVertices(cur, maxW, target, rng, cfg.cluster, community ?? curPart))) break;
   }
   return { levels, maps, twinLevel, coarsePart: curPart };
 }
@@ -250,7 +273,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
     const before = st.objective;
     // A copy: with no level to contract, the coarsest partition is this array, and refining it
     // must not change the state kept if the cycle is rejected.
-    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction }, st.part.slice(), prior);
+    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction, communities: cfg.vcycleCommunities }, st.part.slice(), prior);
     prior = hv;
     // Without a coarser level a cycle would only repeat the label propagation that just
     // converged: on the mapper's small hypergraphs (spiking_cnn, 964 vertices into 67 cores)

@@ -45,12 +45,26 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
     vcycles: graph || effort === 'fast' || large ? 0 : 3,
     vcycleContraction: 40,
     initialRuns: graph || effort === 'fast' || large ? 1 : 3,
+    // Heavy-edge clusters of the k-way hierarchy cross good cuts (projecting KaHyPar's U-Net
+    // partition, k = 8, onto the first clustered level raised its (λ−1) by 60%); recursive
+    // bisection, which coarsens within communities, does better from a finer level: U-Net,
+    // k = 8, 1.101 → 1.059× KaHyPar's messages (docs/partitioning.md, "Fifth pass"). Strong
+    // effort only: by default it cost dvs-33k, k = 8, 6% more messages and 2× the time.
+    minCoarsest: effort === 'strong' && !graph ? 4800 : 0,
     // Flow refinement on the coarse levels took unet_spiking from 1.099× to 1.081× KaHyPar's
     // messages at k = 8 (1.052× → 1.050× at k = 64) but nearly doubled the time there, and
     // moved nothing on dvs-33k, k = 64 (docs/partitioning.md, "Flow refinement").
     flow: effort === 'strong' && !graph ? { maxPairs: 16, rounds: 1, regionShare: 0.25, maxNetSize: 1000 } : undefined,
   };
-  const rb: EngineConfig = { ...main, contraction: 80, bisect: { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 } };
+  // Louvain communities confine the bisections' clusters (KaHyPar's community-aware coarsening,
+  // which its km1 preset also runs inside initial partitioning): at k = 64 messages fell by
+  // 1.5–7% on all four bench networks (dvs-33k 1.081 → 1.039× KaHyPar's, unet_spiking 1.052 →
+  // 1.015×), for 2.5× the CPU time on dvs-33k (still 0.15 of KaHyPar's); in the k-way hierarchy itself they cost
+  // 1–5% (docs/partitioning.md, "Fifth pass"). Strong effort only: on the small networks
+  // (dvs-5k, spiking_cnn) Louvain took the call past a fifth of KaHyPar's time, for no row
+  // brought within 2% of its messages that was not there already.
+  const communities = effort === 'strong' && !graph ? { maxNetSize: 1000, minMoveShare: 1e-4, maxPasses: 100 } : undefined;
+  const rb: EngineConfig = { ...main, contraction: 80, minCoarsest: 0, bisect: { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 }, communities };
   return { main, rb };
 }
 
