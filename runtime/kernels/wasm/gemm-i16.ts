@@ -6,10 +6,12 @@
  * wasmGemmI16Guarded computes the int32 bound for them in WebAssembly too.
  *
  * A caller with a constant B (a lowered layer's weights, the bench's "B pre-packed" row) packs it
- * once with packI16B and hands the PackedI16B to every call.
+ * once with packI16B and hands the PackedI16B to every call: its panels stay resident in the
+ * kernels' memory (resident.ts), so a call copies only A in and C out.
  */
 import { f64At, i8At, i16At, i32At, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
 import { wasmBase64 } from './gemm-i16.wasm.ts';
+import { Resident } from './resident.ts';
 
 interface GemmI16Exports {
   pack(rows: number, k: number, src: number, rs: number, cs: number, i8: number, R: number, dst: number): void;
@@ -23,10 +25,18 @@ const kernel = (): GemmI16Exports => wasmExports<GemmI16Exports>('gemm-i16', was
 export type IntOperand = Int16Array | Int8Array;
 
 /**
- * op(B) [k × n] as the kernel reads it: per 8 columns, per k pair, 8 × (b[2q][j], b[2q+1][j]);
- * maxAbs = max |b|, for the int32 bound.
+ * op(B) [k × n] as the kernel reads it, resident in the kernels' memory: per 8 columns, per k pair,
+ * 8 × (b[2q][j], b[2q+1][j]); maxAbs = max |b|, for the int32 bound, found once at pack time.
+ * free() gives the memory back (or the garbage collector does, when the handle is dropped).
  */
-export interface PackedI16B { n: number; k: number; panels: Int16Array; maxAbs: number }
+export class PackedI16B {
+  constructor(readonly n: number, readonly k: number, readonly maxAbs: number, readonly region: Resident) {}
+
+  /** A fresh view of the panels, valid until the next allocation or kernel call. */
+  get panels(): Int16Array { return this.region.i16(panelLength(this.n, this.k)); }
+
+  free(): void { this.region.free(); }
+}
 
 const INT32_MAX = 2147483647;
 
@@ -52,10 +62,13 @@ function copyIn(x: IntOperand, len: number): number {
   return at;
 }
 
-/** Pack rows × k values at `at` (row-major, k per row, when !transposed) into R-row panels at new scratch. */
-function packAt(ex: GemmI16Exports, rows: number, k: number, at: number, i8: boolean, colsAreRows: boolean, R: number): number {
-  const eb = i8 ? 1 : 2, kq = (k + 1) >> 1;
-  const dst = scratchAlloc(Math.ceil(rows / R) * R * kq * 4);
+/**
+ * Pack rows × k values at `at` (row-major, k per row, when !transposed) into R-row panels at `dst`
+ * (new scratch by default).
+ */
+function packAt(ex: GemmI16Exports, rows: number, k: number, at: number, i8: boolean, colsAreRows: boolean, R: number,
+  dst = scratchAlloc(Math.ceil(rows / R) * R * ((k + 1) >> 1) * 4)): number {
+  const eb = i8 ? 1 : 2;
   // Rows along the source's rows (A, Bᵀ), or along its columns (B as k × `rows`).
   if (colsAreRows) ex.pack(rows, k, at, eb, rows * eb, i8 ? 1 : 0, R, dst);
   else ex.pack(rows, k, at, k * eb, eb, i8 ? 1 : 0, R, dst);
@@ -71,14 +84,21 @@ export interface RawI16B { n: number; k: number; values: IntOperand; transB: boo
 
 const panelLength = (n: number, k: number): number => ((n + 7) & ~7) * ((k + 1) >> 1) * 2;
 
-/** Pack op(B) into panels (padding zero) and find max|B|, once, for a B used by many products. */
+/**
+ * Pack op(B) into resident panels (padding zero) and find max|B|, once, for a B used by many
+ * products. The block is taken before the raw copy's scratch, so the scratch lands past it.
+ */
 export function packI16B(n: number, k: number, b: IntOperand, transB: boolean): PackedI16B {
+  const len = panelLength(n, k);
+  const region = new Resident(2 * len);
   const mark = scratchMark();
   try {
     const ex = kernel();
-    const at = packAt(ex, n, k, copyIn(b, n * k), b instanceof Int8Array, !transB, 8);
-    const len = panelLength(n, k);
-    return { n, k, panels: i16At(at, len).slice(), maxAbs: ex.max_abs(len, at) };
+    packAt(ex, n, k, copyIn(b, n * k), b instanceof Int8Array, !transB, 8, region.at);
+    return new PackedI16B(n, k, ex.max_abs(len, region.at), region);
+  } catch (e) {
+    region.free();
+    throw e;
   } finally {
     scratchRelease(mark);
   }
@@ -110,9 +130,8 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array,
   try {
     const ex = kernel();
     let bAt: number, maxB = 0;
-    if ('panels' in b) {
-      bAt = scratchAlloc(b.panels.length * 2);
-      i16At(bAt, b.panels.length).set(b.panels);
+    if (b instanceof PackedI16B) {
+      bAt = b.region.at;
       maxB = b.maxAbs;
     } else {
       bAt = packAt(ex, n, k, copyIn(b.values, n * k), b.values instanceof Int8Array, !b.transB, 8);
