@@ -123,7 +123,7 @@ export function rowsWithinInt32(l1: ArrayLike<number>, maxB: number, start: numb
  * A raw B is packed here, in scratch, rather than by packI16B, which would copy its panels out to
  * JS and back in; it is packed before the bound is checked, as max|B| is read from its panels.
  */
-function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array, guardStart?: number): Uint8Array | undefined {
+function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array | Resident, guardStart?: number): Uint8Array | undefined {
   const { n, k } = b;
   const mp = (m + 3) & ~3, np = (n + 7) & ~7, kq = (k + 1) >> 1;
   const mark = scratchMark();
@@ -148,6 +148,10 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array,
       if (!safe) return undefined;
     }
     const apAt = packAt(ex, m, k, aAt, a instanceof Int8Array, false, 4);
+    if (out instanceof Resident) {
+      ex.gemm(mp, np, kq, apAt, bAt, out.at);
+      return safe;
+    }
     const cAt = scratchAlloc(mp * np * 4);
     ex.gemm(mp, np, kq, apAt, bAt, cAt);
     const c = i32At(cAt, mp * np);
@@ -158,6 +162,20 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array,
     scratchRelease(mark);
   }
 }
+
+/**
+ * C resident for a caller that reads it in place (no copy out): `c` holds ⌈m/4⌉·4 rows of
+ * ⌈n/8⌉·8 int32 (residentC makes one), row i's sums at c.i32()[i·⌈n/8⌉·8 + j]. With `guardStart`
+ * as wasmGemmI16Guarded: only the returned rows' sums are exact, and undefined means nothing ran.
+ */
+export function wasmGemmI16Resident(m: number, a: IntOperand, b: PackedI16B, c: Resident, guardStart?: number): Uint8Array | undefined {
+  const rowStride = (b.n + 7) & ~7;
+  if (c.bytes < ((m + 3) & ~3) * rowStride * 4) throw new Error(`wasmGemmI16Resident: C holds ${c.bytes} bytes, too few for ${m} × ${b.n}`);
+  return run(m, a, b, c, guardStart) ?? (guardStart === undefined ? new Uint8Array(m).fill(1) : undefined);
+}
+
+/** A resident C for wasmGemmI16Resident: m × n sums with rows padded to 8 and m to 4. */
+export const residentC = (m: number, n: number): Resident => new Resident(((m + 3) & ~3) * ((n + 7) & ~7) * 4);
 
 /** out[i·n + j] = Σ_p a[i·k + p]·op(B)[p, j] mod 2^32, for m rows of A (row-major, k per row). */
 export function wasmGemmI16Packed(m: number, a: IntOperand, b: PackedI16B, out: Int32Array): void {

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { conv2d } from '../../../runtime/kernels/conv2d.ts';
 import { type Dfp16, gemmDfp16 } from '../../../runtime/kernels/fixed-point.ts';
 import { sgemm } from '../../../runtime/kernels/gemm.ts';
-import { packI16B, setI16WasmMinMacs, wasmGemmI16Packed } from '../../../runtime/kernels/wasm/gemm-i16.ts';
+import { packI16B, residentC, setI16WasmMinMacs, wasmGemmI16Packed, wasmGemmI16Resident } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { residentAlloc, residentBytes, residentFree, scratchAlloc, setKernelBackend, u8At, wasmMemoryBytes, withScratch } from '../../../runtime/kernels/wasm/instance.ts';
 import { Resident } from '../../../runtime/kernels/wasm/resident.ts';
 import { fromArray, mulberry32 } from '../../../runtime/tensor.ts';
@@ -49,6 +49,23 @@ describe('resident packed B', () => {
       expect(out).toEqual(reference(m, n, k, aSmall, b));
     }
     packed.free();
+  });
+
+  it('writes C into a resident block read in place, rows padded to 8 columns, the bound as wasmGemmI16Guarded', () => {
+    for (const [m, n, k] of [[5, 13, 40], [8, 16, 64]] as const) {
+      const a = int16s(m * k, 100), b = int16s(n * k, 100), packed = packI16B(n, k, b, true), c = residentC(m, n);
+      const want = reference(m, n, k, a, b), stride = (n + 7) & ~7;
+      expect(wasmGemmI16Resident(m, a, packed, c, 7)).toEqual(new Uint8Array(m).fill(1));
+      sgemm({ m: 40, n: 40, k: 40, a: floats(1600), b: floats(1600), c: new Float32Array(1600) });
+      const got = c.i32();
+      for (let i = 0; i < m; i++) expect(got.subarray(i * stride, i * stride + n)).toEqual(want.subarray(i * n, (i + 1) * n));
+      // A row whose Σ|a|·max|B| passes int32 is refused, and no row at all means nothing ran.
+      const big = int16s(m * k, 32768).fill(32767, 0, k);
+      expect(wasmGemmI16Resident(m, big, packI16B(n, k, int16s(n * k, 32768).fill(32767), true), c, 0)?.[0]).toBeFalsy();
+      expect(() => wasmGemmI16Resident(m + 4, a, packed, c)).toThrow(/too few/);
+      packed.free();
+      c.free();
+    }
   });
 
   it('is never handed to scratch, also when packed while scratch is live', () => {
