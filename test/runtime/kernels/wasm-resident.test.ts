@@ -4,6 +4,8 @@
  * between with results bit-identical to the JavaScript reference, scratch never lands on a block,
  * and freeing and re-packing reuse the same memory.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { conv2d } from '../../../runtime/kernels/conv2d.ts';
 import { type Dfp16, gemmDfp16 } from '../../../runtime/kernels/fixed-point.ts';
@@ -61,7 +63,9 @@ describe('resident packed B', () => {
       for (let i = 0; i < m; i++) expect(got.subarray(i * stride, i * stride + n)).toEqual(want.subarray(i * n, (i + 1) * n));
       // A row whose Σ|a|·max|B| passes int32 is refused, and no row at all means nothing ran.
       const big = int16s(m * k, 32768).fill(32767, 0, k);
-      expect(wasmGemmI16Resident(m, big, packI16B(n, k, int16s(n * k, 32768).fill(32767), true), c, 0)?.[0]).toBeFalsy();
+      const full = packI16B(n, k, int16s(n * k, 32768).fill(32767), true);
+      expect(wasmGemmI16Resident(m, big, full, c, 0)?.[0]).toBeFalsy();
+      full.free();
       expect(() => wasmGemmI16Resident(m + 4, a, packed, c)).toThrow(/too few/);
       packed.free();
       c.free();
@@ -110,6 +114,22 @@ describe('resident packed B', () => {
     residentFree(x);
     residentFree(x + 304);
     residentFree(z);
+    expect(residentBytes()).toBe(start);
+  });
+
+  it('returns the block of a dropped handle through the FinalizationRegistry', async () => {
+    // V8 exposes gc() to contexts made after the flag is set.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collect = async () => {
+      // Finalizers run as tasks after a collection: collect, then yield, a few times.
+      for (let i = 0; i < 5; i++) { gc(); await new Promise((r) => setTimeout(r, 5)); }
+    };
+    await collect();
+    const start = residentBytes();
+    (() => { new Resident(1 << 16).i16().fill(1); })();
+    expect(residentBytes()).toBeGreaterThan(start);
+    for (let i = 0; i < 4 && residentBytes() > start; i++) await collect();
     expect(residentBytes()).toBe(start);
   });
 
