@@ -6,10 +6,12 @@
  * wasmGemmI16Guarded computes the int32 bound for them in WebAssembly too.
  *
  * A caller with a constant B (a lowered layer's weights, the bench's "B pre-packed" row) packs it
- * once with packI16B and hands the PackedI16B to every call.
+ * once with packI16B and hands the PackedI16B to every call: its panels stay resident in the
+ * kernels' memory (resident.ts), so a call copies only A in and C out.
  */
 import { f64At, i8At, i16At, i32At, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
 import { wasmBase64 } from './gemm-i16.wasm.ts';
+import { Resident } from './resident.ts';
 
 interface GemmI16Exports {
   pack(rows: number, k: number, src: number, rs: number, cs: number, i8: number, R: number, dst: number): void;
@@ -23,10 +25,18 @@ const kernel = (): GemmI16Exports => wasmExports<GemmI16Exports>('gemm-i16', was
 export type IntOperand = Int16Array | Int8Array;
 
 /**
- * op(B) [k × n] as the kernel reads it: per 8 columns, per k pair, 8 × (b[2q][j], b[2q+1][j]);
- * maxAbs = max |b|, for the int32 bound.
+ * op(B) [k × n] as the kernel reads it, resident in the kernels' memory: per 8 columns, per k pair,
+ * 8 × (b[2q][j], b[2q+1][j]); maxAbs = max |b|, for the int32 bound, found once at pack time.
+ * free() gives the memory back (or the garbage collector does, when the handle is dropped).
  */
-export interface PackedI16B { n: number; k: number; panels: Int16Array; maxAbs: number }
+export class PackedI16B {
+  constructor(readonly n: number, readonly k: number, readonly maxAbs: number, readonly region: Resident) {}
+
+  /** A fresh view of the panels, valid until the next allocation or kernel call. */
+  get panels(): Int16Array { return this.region.i16(panelLength(this.n, this.k)); }
+
+  free(): void { this.region.free(); }
+}
 
 const INT32_MAX = 2147483647;
 
@@ -52,10 +62,13 @@ function copyIn(x: IntOperand, len: number): number {
   return at;
 }
 
-/** Pack rows × k values at `at` (row-major, k per row, when !transposed) into R-row panels at new scratch. */
-function packAt(ex: GemmI16Exports, rows: number, k: number, at: number, i8: boolean, colsAreRows: boolean, R: number): number {
-  const eb = i8 ? 1 : 2, kq = (k + 1) >> 1;
-  const dst = scratchAlloc(Math.ceil(rows / R) * R * kq * 4);
+/**
+ * Pack rows × k values at `at` (row-major, k per row, when !transposed) into R-row panels at `dst`
+ * (new scratch by default).
+ */
+function packAt(ex: GemmI16Exports, rows: number, k: number, at: number, i8: boolean, colsAreRows: boolean, R: number,
+  dst = scratchAlloc(Math.ceil(rows / R) * R * ((k + 1) >> 1) * 4)): number {
+  const eb = i8 ? 1 : 2;
   // Rows along the source's rows (A, Bᵀ), or along its columns (B as k × `rows`).
   if (colsAreRows) ex.pack(rows, k, at, eb, rows * eb, i8 ? 1 : 0, R, dst);
   else ex.pack(rows, k, at, k * eb, eb, i8 ? 1 : 0, R, dst);
@@ -71,14 +84,21 @@ export interface RawI16B { n: number; k: number; values: IntOperand; transB: boo
 
 const panelLength = (n: number, k: number): number => ((n + 7) & ~7) * ((k + 1) >> 1) * 2;
 
-/** Pack op(B) into panels (padding zero) and find max|B|, once, for a B used by many products. */
+/**
+ * Pack op(B) into resident panels (padding zero) and find max|B|, once, for a B used by many
+ * products. The block is taken before the raw copy's scratch, so the scratch lands past it.
+ */
 export function packI16B(n: number, k: number, b: IntOperand, transB: boolean): PackedI16B {
+  const len = panelLength(n, k);
+  const region = new Resident(2 * len);
   const mark = scratchMark();
   try {
     const ex = kernel();
-    const at = packAt(ex, n, k, copyIn(b, n * k), b instanceof Int8Array, !transB, 8);
-    const len = panelLength(n, k);
-    return { n, k, panels: i16At(at, len).slice(), maxAbs: ex.max_abs(len, at) };
+    packAt(ex, n, k, copyIn(b, n * k), b instanceof Int8Array, !transB, 8, region.at);
+    return new PackedI16B(n, k, ex.max_abs(len, region.at), region);
+  } catch (e) {
+    region.free();
+    throw e;
   } finally {
     scratchRelease(mark);
   }
@@ -103,16 +123,15 @@ export function rowsWithinInt32(l1: ArrayLike<number>, maxB: number, start: numb
  * A raw B is packed here, in scratch, rather than by packI16B, which would copy its panels out to
  * JS and back in; it is packed before the bound is checked, as max|B| is read from its panels.
  */
-function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array, guardStart?: number): Uint8Array | undefined {
+function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array | Resident, guardStart?: number): Uint8Array | undefined {
   const { n, k } = b;
   const mp = (m + 3) & ~3, np = (n + 7) & ~7, kq = (k + 1) >> 1;
   const mark = scratchMark();
   try {
     const ex = kernel();
     let bAt: number, maxB = 0;
-    if ('panels' in b) {
-      bAt = scratchAlloc(b.panels.length * 2);
-      i16At(bAt, b.panels.length).set(b.panels);
+    if (b instanceof PackedI16B) {
+      bAt = b.region.at;
       maxB = b.maxAbs;
     } else {
       bAt = packAt(ex, n, k, copyIn(b.values, n * k), b.values instanceof Int8Array, !b.transB, 8);
@@ -129,6 +148,10 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array,
       if (!safe) return undefined;
     }
     const apAt = packAt(ex, m, k, aAt, a instanceof Int8Array, false, 4);
+    if (out instanceof Resident) {
+      ex.gemm(mp, np, kq, apAt, bAt, out.at);
+      return safe;
+    }
     const cAt = scratchAlloc(mp * np * 4);
     ex.gemm(mp, np, kq, apAt, bAt, cAt);
     const c = i32At(cAt, mp * np);
@@ -139,6 +162,20 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array,
     scratchRelease(mark);
   }
 }
+
+/**
+ * C resident for a caller that reads it in place (no copy out): `c` holds ⌈m/4⌉·4 rows of
+ * ⌈n/8⌉·8 int32 (residentC makes one), row i's sums at c.i32()[i·⌈n/8⌉·8 + j]. With `guardStart`
+ * as wasmGemmI16Guarded: only the returned rows' sums are exact, and undefined means nothing ran.
+ */
+export function wasmGemmI16Resident(m: number, a: IntOperand, b: PackedI16B, c: Resident, guardStart?: number): Uint8Array | undefined {
+  const rowStride = (b.n + 7) & ~7;
+  if (c.bytes < ((m + 3) & ~3) * rowStride * 4) throw new Error(`wasmGemmI16Resident: C holds ${c.bytes} bytes, too few for ${m} × ${b.n}`);
+  return run(m, a, b, c, guardStart) ?? (guardStart === undefined ? new Uint8Array(m).fill(1) : undefined);
+}
+
+/** A resident C for wasmGemmI16Resident: m × n sums with rows padded to 8 and m to 4. */
+export const residentC = (m: number, n: number): Resident => new Resident(((m + 3) & ~3) * ((n + 7) & ~7) * 4);
 
 /** out[i·n + j] = Σ_p a[i·k + p]·op(B)[p, j] mod 2^32, for m rows of A (row-major, k per row). */
 export function wasmGemmI16Packed(m: number, a: IntOperand, b: PackedI16B, out: Int32Array): void {

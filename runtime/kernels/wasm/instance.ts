@@ -123,8 +123,17 @@ export function withScratch<T>(body: () => T): T {
 
 /** `bytes` of scratch, 16-byte aligned (a v128 load never straddles a cache line needlessly). */
 export function scratchAlloc(bytes: number): number {
-  const at = (top + 15) & ~15;
+  let at = (top + 15) & ~15;
+  // Resident blocks (below) are holes the stack steps over; sorted by address, one pass suffices.
+  for (const b of blocks) if (b.at < at + bytes && b.end > at) at = b.end;
   const end = at + bytes;
+  ensureBytes(end);
+  top = end;
+  return at;
+}
+
+/** Grow the memory to at least `end` bytes. */
+function ensureBytes(end: number): void {
   const have = memory.buffer.byteLength;
   if (end > have) {
     const pages = Math.ceil((end - have) / PAGE);
@@ -134,9 +143,48 @@ export function scratchAlloc(bytes: number): number {
     }
     memory.grow(pages);
   }
-  top = end;
+}
+
+/**
+ * Resident blocks: memory that outlives scratch marks (a layer's packed weights, kept across calls
+ * so a call copies only its activations in). A block is placed above the live scratch and above
+ * every other block, or in a freed block it fits; scratch never allocates over one, live or free,
+ * since a free block may be handed out again while scratch below it is live. Freed neighbours
+ * merge and a free block at the end is dropped, so freeing and re-allocating stays bounded.
+ */
+interface Block { at: number; end: number; live: boolean }
+const blocks: Block[] = [];
+
+/** `bytes` of resident memory, 16-byte aligned; give it back with residentFree. */
+export function residentAlloc(bytes: number): number {
+  const size = Math.max(16, (bytes + 15) & ~15);
+  const i = blocks.findIndex((b) => !b.live && b.end - b.at >= size);
+  if (i >= 0) {
+    const b = blocks[i]!;
+    if (b.end - b.at > size) blocks.splice(i + 1, 0, { at: b.at + size, end: b.end, live: false });
+    b.end = b.at + size;
+    b.live = true;
+    return b.at;
+  }
+  const at = (Math.max(top, blocks.at(-1)?.end ?? 0) + 15) & ~15;
+  ensureBytes(at + size);
+  blocks.push({ at, end: at + size, live: true });
   return at;
 }
+
+export function residentFree(at: number): void {
+  const i = blocks.findIndex((b) => b.at === at && b.live);
+  if (i < 0) throw new Error(`residentFree(${at}): no live resident block there`);
+  blocks[i]!.live = false;
+  for (let j = blocks.length - 2; j >= 0; j--) {
+    const a = blocks[j]!, b = blocks[j + 1]!;
+    if (!a.live && !b.live && a.end === b.at) { a.end = b.end; blocks.splice(j + 1, 1); }
+  }
+  if (blocks.length && !blocks.at(-1)!.live) blocks.pop();
+}
+
+/** Bytes held by resident blocks, live and free (tests: freeing and re-packing stay bounded). */
+export const residentBytes = (): number => blocks.reduce((s, b) => s + b.end - b.at, 0);
 
 /** A fresh view of `length` floats at byte address `at`. */
 export const f32At = (at: number, length: number): Float32Array => new Float32Array(memory.buffer, at, length);
