@@ -42,6 +42,13 @@ describe('sigma_delta', () => {
     expect(half[0]).toBeCloseTo(0.5 * 0.5 + 0.5 * 0.3, 6);
   });
 
+  it('its straight-through gradient matches finite differences where the step is far below theirs, between two layers', () => {
+    // A step of 1e-6 rounds every value by at most that, so the differences (ε = 1e-2) see the
+    // identity the straight-through rule assumes; a rule that dropped or scaled the gradient fails.
+    const m = build(['input x : f32[2, 4, 3]', 'a = dense(x, 3)', 's = sigma_delta(a, 1e-6)', 'y = dense(s, 2)', 'output y']);
+    expect(checkGradients(m, inputsFor(m, 4), { samples: 8 })).toBeGreaterThan(20);
+  });
+
   it('as an op: batch first, error carried along axis 1 per sample and unit', () => {
     const m = build(['input x : f32[2, 5, 1]', 'y = sigma_delta(x, 0.5)', 'output y']);
     const x = fromArray([2, 5, 1], [0.3, 0.4, 0.2, 0.45, 0.95, -0.3, -0.4, -0.2, -0.45, -0.95]);
