@@ -104,10 +104,12 @@ describe('lmu', () => {
       try { compileText(net([input, line, 'output y'])); } catch (e) { return String((e as Error).message); }
       return '';
     };
-    expect(err('y = lmu(x, 4, order = 3)')).toMatch(/theta/);
-    expect(err('y = lmu(x, 4, order = 3, theta = 0)')).toMatch(/theta = 0/);
+    // A window or a quantizer step of 0 is refused at the value, and the missing-attribute message says > 0, not ≥ 0.
+    expect(err('y = lmu(x, 4, order = 3)')).toMatch(/needs `theta` \(a number > 0:/);
+    expect(err('y = lmu(x, 4, order = 3, theta = 0)')).toMatch(/:3:36: error: lmu: `theta` must be a number > 0, not 0/);
     expect(err('y = lmu(x, 4, order = 3, theta = 5)', 'input x : f32[2, 5]')).toMatch(/lmu takes a sequence/);
-    expect(err('y = lmu(x, 4, order = 3, theta = 5, sigma_delta = 0)')).toMatch(/step must be > 0/);
+    expect(err('y = lmu(x, 4, order = 3, theta = 5, sigma_delta = 0)')).toMatch(/`sigma_delta` must be a number > 0, not 0/);
+    expect(err('y = sigma_delta(x, 0)', 'input x : f32[2, 5, 1]')).toMatch(/`scale` must be a number > 0, not 0/);
     expect(err('y = sigma_delta(x, 0.5)', 'input x : f32[2, 5]')).toMatch(/axis 1 of \[batch, time/);
   });
 });
