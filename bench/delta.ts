@@ -10,7 +10,7 @@
  * much the data itself did not change (blank pixels); the reduction is always against the dense
  * count, every column every step. Progress on stderr; CPU seconds per run.
  * `nice -n 10 npx tsx bench/delta.ts [mnist|signal] [--thetas 0,0.1,…] [--epochs E] [--l1 λ]
- *   [--anneal A] [--train N] [--test N] [--checkpoints DIR] [--save POINTS.json] [--svg FILE]`; `--points A.json,B.json [--svg FILE]` prints
+ *   [--anneal A] [--train N] [--test N] [--schedule cosine] [--checkpoints DIR] [--save POINTS.json] [--svg FILE]`; `--points A.json,B.json [--svg FILE]` prints
  * and draws points saved by runs made separately (in parallel) instead of training.
  * (defaults: the train block's epochs, delta_l1 and delta_anneal; its data split).
  */
@@ -28,6 +28,8 @@ const EXAMPLES: Record<string, string> = { mnist: 'delta_gru', signal: 'delta_si
 
 export interface CurveOptions {
   epochs?: number; l1?: number; anneal?: number; train?: number; test?: number;
+  /** `cosine`: the sequential-MNIST recipe's schedule on a block that has none (delta_signal's). */
+  schedule?: string;
   /** Keep each run's checkpoint here after every epoch and resume it when present: a long curve survives interruption. */
   checkpoints?: string;
 }
@@ -39,7 +41,8 @@ function setup(task: string, theta: number, o: CurveOptions) {
   const args = { ...c.data.args, ...(o.train ? { train: o.train } : {}), ...(o.test ? { test: o.test } : {}) };
   // The baseline is the dense network: no L1 cost, no threshold to anneal.
   const config = { ...c, epochs: o.epochs ?? c.epochs, deltaL1: theta === 0 ? 0 : o.l1 ?? c.deltaL1, deltaAnneal: theta === 0 ? 0 : o.anneal ?? c.deltaAnneal };
-  if (config.schedule.kind === 'cosine') config.schedule = { kind: 'cosine', epochs: config.epochs };
+  if (o.schedule !== undefined && o.schedule !== 'cosine') throw new Error(`--schedule takes cosine, not '${o.schedule}'`);
+  if (config.schedule.kind === 'cosine' || o.schedule === 'cosine') config.schedule = { kind: 'cosine', epochs: config.epochs };
   return { module: p.module, config, data: loadData(c.data.name, args) };
 }
 
@@ -90,7 +93,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const opt = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
   const num = (name: string) => (opt(name) === undefined ? undefined : Number(opt(name)));
   const task = args.find((a) => a in EXAMPLES) ?? 'mnist';
-  const o: CurveOptions = { epochs: num('--epochs'), l1: num('--l1'), anneal: num('--anneal'), train: num('--train'), test: num('--test'), checkpoints: opt('--checkpoints') };
+  const o: CurveOptions = { epochs: num('--epochs'), l1: num('--l1'), anneal: num('--anneal'), train: num('--train'), test: num('--test'), schedule: opt('--schedule'), checkpoints: opt('--checkpoints') };
   if (o.checkpoints) mkdirSync(o.checkpoints, { recursive: true });
   // `--points a.json,b.json` draws runs done separately (in parallel) instead of training; `--save` writes this run's.
   const points: Point[] = opt('--points') ? opt('--points')!.split(',').flatMap((f) => JSON.parse(readFileSync(f, 'utf8')) as Point[]).sort((a, b) => a.theta - b.theta)

@@ -245,8 +245,9 @@ records, whatever FILE declares), or a model kiln export wrote. Layers with inte
 ternary weights run through integer kernels with static scales.
 
   --checkpoint PATH  the weights (a checkpoint or export of this network, same shapes)
-  --input DATA       mnist:test, mnist:train, iris:test, iris:train, sequence:test, sequence:train
-                     (split as FILE's train block splits it), or a JSON file: an array of samples,
+  --input DATA       NAME:test or NAME:train for a data set of train blocks (mnist, mnist_masks, iris,
+                     sequence, sequential_mnist, psmnist, slow_signal, sotu), split as FILE's
+                     train block splits it, e.g. mnist:test; or a JSON file: an array of samples,
                      or {"inputs": [[…], …], "labels": [3, …]}; raw samples, preprocessed as
                      training preprocessed its data (e.g. Iris standardised)
   --json             {"network", "input", "samples", "accuracy", "correct", "predictions"[, "outputs"]}

@@ -15,7 +15,7 @@ export type SourceValue =
 
 export type AttrType =
   | { kind: 'int'; min?: number }
-  | { kind: 'float'; min?: number; max?: number; maxExclusive?: boolean }
+  | { kind: 'float'; min?: number; max?: number; maxExclusive?: boolean; minExclusive?: boolean }
   | { kind: 'bool' }
   | { kind: 'enum'; values: readonly string[] }
   /** int or [h, w] → [h, w] */
@@ -44,10 +44,15 @@ export class AttrError extends Error {
   }
 }
 
+/** Whether v falls outside a float type's bounds, each inclusive unless marked exclusive. */
+export function floatOutside(t: Extract<AttrType, { kind: 'float' }>, v: number): boolean {
+  return (t.min !== undefined && (t.minExclusive ? v <= t.min : v < t.min)) || (t.max !== undefined && (t.maxExclusive ? v >= t.max : v > t.max));
+}
+
 export function describeType(t: AttrType): string {
   switch (t.kind) {
     case 'int': return t.min !== undefined ? `an integer ≥ ${t.min}` : 'an integer';
-    case 'float': return 'a number' + (t.min !== undefined && t.max !== undefined ? ` in [${t.min}, ${t.max}${t.maxExclusive ? ')' : ']'}` : t.min !== undefined ? ` ≥ ${t.min}` : '');
+    case 'float': return 'a number' + (t.min !== undefined && t.max !== undefined ? ` in ${t.minExclusive ? '(' : '['}${t.min}, ${t.max}${t.maxExclusive ? ')' : ']'}` : t.min !== undefined ? ` ${t.minExclusive ? '>' : '≥'} ${t.min}` : '');
     case 'bool': return '`true` or `false`';
     case 'enum': return `one of ${t.values.map((v) => '`' + v + '`').join(', ')}`;
     case 'pair': return 'an integer or a list [h, w]';
@@ -82,8 +87,7 @@ export function coerceAttr(spec: AttrSpec, v: SourceValue, qualifier?: string): 
       return int(v, t.min, what);
     case 'float': {
       if (v.kind !== 'number') throw new AttrError(`${what} must be ${describeType(t)}, not ${show(v)}`);
-      const bad = (t.min !== undefined && v.value < t.min) || (t.max !== undefined && (t.maxExclusive ? v.value >= t.max : v.value > t.max));
-      if (bad) throw new AttrError(`${what} must be ${describeType(t)}, not ${v.value}`);
+      if (floatOutside(t, v.value)) throw new AttrError(`${what} must be ${describeType(t)}, not ${v.value}`);
       return v.value;
     }
     case 'bool':
@@ -131,7 +135,7 @@ export function attrValueProblem(t: AttrType, v: unknown): string | undefined {
     switch (t.kind) {
       case 'int': return isInt(v, t.min);
       // Floats need only be finite: ±FLT_MAX is a real clip bound (ONNX Clip's defaults), not an oversized count.
-      case 'float': return typeof v === 'number' && Number.isFinite(v) && !(v < (t.min ?? -Infinity)) && (t.max === undefined || (t.maxExclusive ? v < t.max : v <= t.max));
+      case 'float': return typeof v === 'number' && Number.isFinite(v) && !floatOutside(t, v);
       case 'bool': return typeof v === 'boolean';
       case 'enum': return typeof v === 'string' && t.values.includes(v);
       case 'pair': return Array.isArray(v) && v.length === 2 && v.every((x) => isInt(x, t.min));

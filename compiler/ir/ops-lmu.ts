@@ -10,14 +10,10 @@ import type { TensorType } from './dtype.ts';
 import { ShapeError, expectRank } from './shape-rules.ts';
 
 const stepAttr = (doc: string, optional: boolean): AttrSpec => ({
-  name: optional ? 'sigma_delta' : 'scale', type: { kind: 'float', min: 0 },
+  name: optional ? 'sigma_delta' : 'scale', type: { kind: 'float', min: 0, minExclusive: true },
   ...(optional ? { optional: true } : { default: 1 }), doc,
 });
 
-/** A quantizer step of 0 would divide by zero: the schema's min is inclusive, so check here. */
-function positiveStep(attr: string, v: AttrValue | undefined): void {
-  if (v !== undefined && !((v as number) > 0)) throw new ShapeError(`${attr} = ${v as number}: the quantizer step must be > 0`, 'e.g. 0.25: four events per unit of activation');
-}
 
 export const LMU_SPEC = {
   name: 'lmu', group: 'recurrent' as const, doc: 'Legendre Memory Unit over a sequence (Voelker et al. 2019): a fixed linear memory of the input\'s last `theta` steps, read by a tanh hidden layer',
@@ -25,7 +21,7 @@ export const LMU_SPEC = {
   attrs: [
     { name: 'hidden', type: { kind: 'int', min: 1 }, doc: 'hidden units' },
     { name: 'order', type: { kind: 'int', min: 1 }, doc: 'memory size: Legendre polynomials the window is projected on' },
-    { name: 'theta', type: { kind: 'float', min: 0 }, doc: 'length of the remembered window, in time steps' },
+    { name: 'theta', type: { kind: 'float', min: 0, minExclusive: true }, doc: 'length of the remembered window, in time steps' },
     { name: 'sequence', type: { kind: 'enum', values: ['all', 'last'] }, default: 'all', doc: 'return every step [batch, time, hidden] or only the last [batch, hidden]' },
     { name: 'hidden_to_memory', type: { kind: 'bool' }, default: false, doc: 'the memory\'s input also encodes the previous hidden state (e_h)' },
     { name: 'memory_to_memory', type: { kind: 'bool' }, default: false, doc: 'the memory\'s input also encodes the previous memory (e_m)' },
@@ -34,8 +30,6 @@ export const LMU_SPEC = {
   ] as AttrSpec[],
   infer: ([x]: TensorType[], a: Record<string, AttrValue>): TensorType => {
     expectRank(x!.shape, [3], 'lmu', 'lmu takes a sequence [batch, time, features]; a reshape makes one, e.g. reshape(x, [batch, 784, 1])');
-    if (!((a.theta as number) > 0)) throw new ShapeError(`theta = ${a.theta as number}: the window must be longer than 0 steps`, 'theta is usually the sequence length, e.g. theta = 784 for pixel-by-pixel MNIST');
-    positiveStep('sigma_delta', a.sigma_delta);
     const [b, t] = x!.shape as [number, number, number];
     const h = a.hidden as number;
     return { shape: a.sequence === 'last' ? [b, h] : [b, t, h], dtype: 'f32' };
@@ -63,7 +57,6 @@ export const SIGMA_DELTA_SPEC = {
   attrs: [stepAttr('quantizer step: the value of one event', false)],
   infer: ([x]: TensorType[], a: Record<string, AttrValue>): TensorType => {
     if (x!.shape.length < 3) throw new ShapeError(`sigma_delta carries its error along time, axis 1 of [batch, time, ...]; its input is [${x!.shape.join(', ')}]`, 'give it a sequence, e.g. the output of a recurrent layer with sequence = all');
-    positiveStep('scale', a.scale);
     return { shape: [...x!.shape], dtype: 'f32' };
   },
 };

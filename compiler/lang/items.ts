@@ -9,7 +9,7 @@ import { UNITS } from './tokens.ts';
 
 export type Slot =
   | { kind: 'int'; min?: number }
-  | { kind: 'number' }
+  | { kind: 'number'; min?: number }
   /** A number with a unit of one of these dimensions; stored in SI base units. */
   | { kind: 'quantity'; dimensions: string[]; example: string }
   | { kind: 'word'; values: readonly string[] }
@@ -46,7 +46,7 @@ export interface Property {
 function describeSlot(s: Slot): string {
   switch (s.kind) {
     case 'int': return s.min !== undefined ? `an integer ≥ ${s.min}` : 'an integer';
-    case 'number': return 'a number';
+    case 'number': return s.min !== undefined ? `a number ≥ ${s.min}` : 'a number';
     case 'quantity': return `a quantity like \`${s.example}\``;
     case 'word': return `one of ${s.values.join(', ')}`;
     case 'literal': return `\`${s.word}\``;
@@ -145,7 +145,7 @@ class BlockReader {
         if (it.kind === 'number' && it.isInt && !it.unit && it.value >= (slot.min ?? 0)) return it.value;
         return undefined;
       case 'number':
-        return it.kind === 'number' && !it.unit ? it.value : undefined;
+        return it.kind === 'number' && !it.unit && !(it.value < (slot.min ?? -Infinity)) ? it.value : undefined;
       case 'quantity': {
         if (it.kind !== 'number') return undefined;
         if (!it.unit) {

@@ -5,6 +5,7 @@
  * weight or attribute slot (Conv's W, Reshape's shape, Clip's bounds — backend node tests feed
  * weights as inputs), its value is read at import time from the given feeds.
  */
+import { floatOutside } from '../ir/attrs.ts';
 import { opSpec, withDefaults } from '../ir/ops.ts';
 import { ShapeError } from '../ir/shape-rules.ts';
 import type { DType, TensorType } from '../ir/dtype.ts';
@@ -276,7 +277,7 @@ function checkAttrs(op: string, attrs: Record<string, AttrValue>): void {
     if (t.kind === 'int' && (typeof v !== 'number' || !Number.isInteger(v) || (t.min !== undefined && v < t.min))) throw bad(`must be an integer${t.min !== undefined ? ` ≥ ${t.min}` : ''}`);
     if (t.kind === 'float') {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw bad('must be a finite number');
-      if ((t.min !== undefined && v < t.min) || (t.max !== undefined && (t.maxExclusive ? v >= t.max : v > t.max))) throw bad(`is outside Kiln's range [${t.min ?? '-∞'}, ${t.max ?? '∞'}${t.maxExclusive ? ')' : ']'}`);
+      if (floatOutside(t, v)) throw bad(`is outside Kiln's range ${t.minExclusive ? '(' : '['}${t.min ?? '-∞'}, ${t.max ?? '∞'}${t.maxExclusive ? ')' : ']'}`);
     }
     if (t.kind === 'pair' && (!Array.isArray(v) || v.length !== 2 || v.some((x) => !Number.isInteger(x) || x < t.min))) throw bad(`must be two integers ≥ ${t.min}`);
     if (t.kind === 'pad4' && (!Array.isArray(v) || v.length !== 4 || v.some((x) => !Number.isInteger(x) || x < 0))) throw bad('must be four non-negative integers');

@@ -73,11 +73,13 @@ function meanTally(node: Node, f: (v: number) => number, neurons: boolean): Prob
 
 /**
  * Spikes per neuron per time step of every lif population and of a spiking network's input (what
- * a rate-coding host would send: clamp(x, 0, 1) per pixel).
+ * a rate-coding host would send: clamp(x, 0, 1) per pixel). A membrane readout has none: its
+ * output is a potential, whose mean may be negative, and it never fires.
  */
+const spiking = (n: Node) => n.op === 'lif' && n.attrs.readout !== 'membrane';
 const firingRate: ActivityProbe = {
   key: 'firing_rate',
-  applies: (n, m) => n.op === 'lif' || (n.op === 'input' && Object.values(m.nodes).some((x) => x.op === 'lif')),
+  applies: (n, m) => spiking(n) || (n.op === 'input' && Object.values(m.nodes).some(spiking)),
   start: (n) => meanTally(n, n.op === 'lif' ? (v) => v : (v) => Math.min(1, Math.max(0, v)), true),
 };
 

@@ -11,7 +11,7 @@
  * A weighted layer on spikes that drives no lif layer is a readout: its neurons integrate their
  * synaptic input on chip and never spike, and the host reads their potentials (a converted
  * network's output layer, whose logits may be negative, which a firing rate cannot say). Whatever
- * follows (a softmax) is computed by the host.
+ * follows (a softmax) is computed by the host. A `lif(readout = membrane)` is one too.
  */
 import { numElements } from '../../compiler/ir/dtype.ts';
 import type { Module, Node } from '../../compiler/ir/module.ts';
@@ -130,7 +130,8 @@ export function spikingGraph(m: Module): SpikingGraph {
   for (const node of Object.values(m.nodes)) {
     if (node.op !== 'lif') continue;
     const t = node.type!;
-    populations.push({ name: node.id, neurons: perSample(t.shape), source: false, channels: t.shape[1] ?? 1 });
+    // `lif(readout = membrane)` never fires: the host reads its potentials, as it reads a readout layer's.
+    populations.push({ name: node.id, neurons: perSample(t.shape), source: false, ...(node.attrs.readout === 'membrane' ? { readout: true } : {}), channels: t.shape[1] ?? 1 });
     const ds = drivingLayers(m, node.inputs[0]!);
     if (ds.length === 0) throw new SpikingGraphError(`\`${node.id}\` has no dense or conv2d layer driving it; a neuromorphic core needs synapses into every population`);
     for (const d of ds) {

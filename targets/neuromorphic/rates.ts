@@ -44,6 +44,7 @@ export function resolveRates(g: NeuronGraph, opts: RateOptions): ResolvedRates {
   const perPop = g.populations.map((p) => {
     if (p.readout) {
       source[p.name] = 'readout (never spikes)';
+      mean[p.name] = 0;
       return () => 0;
     }
     const measured = opts.neuronRates?.[p.name];

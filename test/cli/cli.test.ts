@@ -6,6 +6,7 @@ import { VERSION } from '../../cli/main.ts';
 import { removeTempFiles, runMain, STACK_TRACE, tempFiles } from '../helpers/cli.ts';
 import { examplesDir, goldenDir, presetsDir, repoRoot } from '../helpers/paths.ts';
 import { net } from '../helpers/kiln.ts';
+import { DATASETS } from '../../compiler/lang/block-schema.ts';
 
 afterAll(removeTempFiles);
 
@@ -45,6 +46,14 @@ describe('kiln: help and version', () => {
     const k = runMain(['check', 'whatever.kiln', '-h']);
     expect(k.code).toBe(0);
     expect(k.out).toMatch(/^usage: kiln check FILE\.kiln/);
+  });
+
+  it('kiln run --help names every data set --input takes (it once stopped at sequence)', () => {
+    const r = runMain(['run', '--help']);
+    expect(r.code).toBe(0);
+    const from = r.out.indexOf('\n  --input DATA');
+    const input = r.out.slice(from, r.out.indexOf('\n  --json', from));
+    for (const name of DATASETS) expect(input).toMatch(new RegExp(`[ (]${name}[,)]`));
   });
 });
 

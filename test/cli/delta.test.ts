@@ -35,7 +35,11 @@ describe('delta networks on the command line', () => {
     expect(at('0')).toBeGreaterThan(at('0.5'));
     const bad = runMain(['train', path.join(dir, 'neg.kiln')]);
     expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/neg\.kiln:7:141: error: `delta_l1` must be a number ≥ 0/);
+    expect(bad.err).toMatch(/neg\.kiln:7:150: error: `delta_l1` expects a number ≥ 0 but found `-1`/);
+    // kiln check catches it too: the train block's schema bounds the value, not only kiln train.
+    const checked = runMain(['check', path.join(dir, 'neg.kiln')]);
+    expect(checked.code).toBe(1);
+    expect(checked.err).toMatch(/neg\.kiln:7:150: error: `delta_l1` expects a number ≥ 0/);
   });
 
   it('delta_anneal: a number of epochs ≥ 0, reported at its position otherwise', () => {
@@ -45,6 +49,7 @@ describe('delta networks on the command line', () => {
     expect(ok.code).toBe(0);
     const bad = runMain(['train', path.join(dir, 'neg.kiln')]);
     expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/neg\.kiln:7:156: error: `delta_anneal` must be a number of epochs ≥ 0/);
+    expect(bad.err).toMatch(/neg\.kiln:7:169: error: `delta_anneal` expects a number ≥ 0 but found `-2`/);
+    expect(runMain(['check', path.join(dir, 'neg.kiln')]).code).toBe(1);
   });
 });

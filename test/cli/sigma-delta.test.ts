@@ -37,7 +37,8 @@ describe('sigma-delta LMUs on the command line', () => {
     expect(coarse.events_per_activation).toBeLessThan(fine.events_per_activation);
     const bad = runMain(['train', path.join(dir, 'neg.kiln')]);
     expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/neg\.kiln:7:\d+: error: `spiking_anneal` must be a number of epochs ≥ 0/);
+    expect(bad.err).toMatch(/neg\.kiln:7:\d+: error: `spiking_anneal` expects a number ≥ 0 but found `-1`/);
+    expect(runMain(['check', path.join(dir, 'neg.kiln')]).code).toBe(1);
 
     // estimate --measure prices with what kiln run reports: events per unit and step, bits per activation.
     type Activity = { value: Record<string, number>; source: string; priced_by: string | null };

@@ -42,6 +42,13 @@ describe('sigma_delta', () => {
     expect(half[0]).toBeCloseTo(0.5 * 0.5 + 0.5 * 0.3, 6);
   });
 
+  it('its straight-through gradient matches finite differences where the step is far below theirs, between two layers', () => {
+    // A step of 1e-6 rounds every value by at most that, so the differences (ε = 1e-2) see the
+    // identity the straight-through rule assumes; a rule that dropped or scaled the gradient fails.
+    const m = build(['input x : f32[2, 4, 3]', 'a = dense(x, 3)', 's = sigma_delta(a, 1e-6)', 'y = dense(s, 2)', 'output y']);
+    expect(checkGradients(m, inputsFor(m, 4), { samples: 8 })).toBeGreaterThan(20);
+  });
+
   it('as an op: batch first, error carried along axis 1 per sample and unit', () => {
     const m = build(['input x : f32[2, 5, 1]', 'y = sigma_delta(x, 0.5)', 'output y']);
     const x = fromArray([2, 5, 1], [0.3, 0.4, 0.2, 0.45, 0.95, -0.3, -0.4, -0.2, -0.45, -0.95]);
@@ -97,10 +104,12 @@ describe('lmu', () => {
       try { compileText(net([input, line, 'output y'])); } catch (e) { return String((e as Error).message); }
       return '';
     };
-    expect(err('y = lmu(x, 4, order = 3)')).toMatch(/theta/);
-    expect(err('y = lmu(x, 4, order = 3, theta = 0)')).toMatch(/theta = 0/);
+    // A window or a quantizer step of 0 is refused at the value, and the missing-attribute message says > 0, not ≥ 0.
+    expect(err('y = lmu(x, 4, order = 3)')).toMatch(/needs `theta` \(a number > 0:/);
+    expect(err('y = lmu(x, 4, order = 3, theta = 0)')).toMatch(/:3:36: error: lmu: `theta` must be a number > 0, not 0/);
     expect(err('y = lmu(x, 4, order = 3, theta = 5)', 'input x : f32[2, 5]')).toMatch(/lmu takes a sequence/);
-    expect(err('y = lmu(x, 4, order = 3, theta = 5, sigma_delta = 0)')).toMatch(/step must be > 0/);
+    expect(err('y = lmu(x, 4, order = 3, theta = 5, sigma_delta = 0)')).toMatch(/`sigma_delta` must be a number > 0, not 0/);
+    expect(err('y = sigma_delta(x, 0)', 'input x : f32[2, 5, 1]')).toMatch(/`scale` must be a number > 0, not 0/);
     expect(err('y = sigma_delta(x, 0.5)', 'input x : f32[2, 5]')).toMatch(/axis 1 of \[batch, time/);
   });
 });
