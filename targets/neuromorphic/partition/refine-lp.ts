@@ -82,56 +82,6 @@ function mayGain(st: PartState, v: number, b: number): boolean {
   return bound > 0;
 }
 
-/** Most parts that anyPositive follows; a heavy net reaching more sends v to bestMove. */
-const MAX_TRACKED = 4;
-
-/**
- * The exact form of mayGain's argument: a move to q frees at most b and loses w(e) on every net
- * of v that q does not reach, so once a net of weight ≥ b is found, only the parts it reaches
- * can gain, and each of them stops counting as soon as the nets it misses weigh b. False means
- * no move of v gains, which is what bestMove would have found; it usually knows after a few
- * nets where bestMove reads every connectivity set. On spiking_cnn's input level at k = 64
- * nearly every neuron passes mayGain (its own net is cut, and so are most of the ~290 nets that
- * feed it) while hardly any can gain: moving one channel of a twin group gains nothing unless
- * its target part reaches all of its nets.
- */
-function anyPositive(st: PartState, v: number, b: number, parts: Int32Array, loss: Float64Array): boolean {
-  const { vptr, vnets, ewgt } = st.h;
-  const { net, conn } = st;
-  const p = st.part[v]!;
-  let nq = -1;
-  for (let k = vptr[v]!; k < vptr[v + 1]! && nq < 0; k++) {
-    const e = vnets[k]!;
-    if (ewgt[e]! < b) continue;
-    const s = 2 * net[2 * e]!;
-    const end = s + 2 * net[2 * e + 1]!;
-    if (end - s > 2 * (MAX_TRACKED + 1)) return true;
-    nq = 0;
-    for (let i = s; i < end; i += 2) {
-      if (conn[i] === p) continue;
-      parts[nq] = conn[i]!;
-      loss[nq++] = 0;
-    }
-  }
-  if (nq < 0) return true;
-  let live = nq;
-  for (let k = vptr[v]!; k < vptr[v + 1]! && live > 0; k++) {
-    const e = vnets[k]!;
-    const s = 2 * net[2 * e]!;
-    const end = s + 2 * net[2 * e + 1]!;
-    for (let t = 0; t < nq; t++) {
-      if (loss[t]! >= b) continue;
-      const q = parts[t]!;
-      let i = s;
-      while (i < end && conn[i] !== q) i += 2;
-      if (i < end) continue;
-      loss[t]! += ewgt[e]!;
-      if (loss[t]! >= b) live--;
-    }
-  }
-  return live > 0;
-}
-
 /**
  * After v left part p: nets where p is left with one pin make that pin its part's last one, so
  * its b grows (every other change of a round only lowers some b, which keeps the bounds valid).
@@ -157,8 +107,6 @@ export function labelPropagation(st: PartState, rng: Rng, rounds: number, minGai
   const prune = st.beta === 0;
   const freed = new Float64Array(prune ? st.h.nv : 0);
   const lone = new Int32Array(st.k);
-  const parts = new Int32Array(MAX_TRACKED);
-  const loss = new Float64Array(MAX_TRACKED);
   let total = 0;
   for (let r = 0; r < rounds; r++) {
     const order = rng.shuffle(candidates(st, mark, freed, lone));
@@ -167,7 +115,7 @@ export function labelPropagation(st: PartState, rng: Rng, rounds: number, minGai
     let gained = 0;
     for (let i = 0; i < order.length; i++) {
       const v = order[i]!;
-      if (prune && (!mayGain(st, v, freed[v]!) || !anyPositive(st, v, freed[v]!, parts, loss))) continue;
+      if (prune && !mayGain(st, v, freed[v]!)) continue;
       const t = st.bestMove(v);
       if (t >= 0 && st.lastGain > 0) {
         gained += st.lastGain;
