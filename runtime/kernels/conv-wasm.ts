@@ -88,7 +88,10 @@ const panelColumns = (k: number): number => Math.max(8, Math.floor(CACHE_FLOATS 
 /**
  * The order in which conv-dx.wat takes a group's taps: kernel column by column, so that the four
  * taps of a tile lie a padded row apart in the image rather than a pixel apart, and a tile's four
- * adds into it do not overlap (a load that partly overlaps the store just before it waits for it).
+ * adds into it mostly do not overlap (a load that partly overlaps the store just before it waits
+ * for it). Where kh is not a multiple of 4 (3×3, 5×5) some groups of four cross into the next
+ * kernel column, whose taps are only a dilation apart: those stores overlap and cost a stall,
+ * never a wrong sum (each add reads what the previous one stored).
  */
 function dxTapOrder(g: ConvGeometry): Int32Array {
   const order = new Int32Array(g.kdim);

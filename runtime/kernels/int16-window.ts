@@ -31,11 +31,23 @@ function maxAbs(x: Int16Array): number {
 }
 
 /**
+ * Higham's γ for the fp32 sums of k-term products (2k + 2 roundings), or undefined where the
+ * bound no longer holds: γ = nu/(1 − nu) needs nu < 1, and past it (k ≈ 8.4 M, which a conv dW's
+ * N·oh·ow can reach) it turns negative or infinite and would admit every row. Half is far beyond
+ * any window MARGIN admits anyway.
+ */
+export function sumErrorFactor(k: number): number | undefined {
+  const nu = (2 * k + 2) * U;
+  return nu < 0.5 ? nu / (1 - nu) : undefined;
+}
+
+/**
  * Rows of A·op(B) (A m×k int16 row-major; op(B) as gemmDfp16 takes it) whose exact sums this
  * recovers, given `skip` (rows already done, or undefined): 1 where the fp32 error bound holds.
  */
 function windowRows(m: number, k: number, a: Int16Array, maxB: number, skip: Uint8Array | undefined): Uint8Array | undefined {
-  const gamma = ((2 * k + 2) * U) / (1 - (2 * k + 2) * U);
+  const gamma = sumErrorFactor(k);
+  if (gamma === undefined) return undefined;
   const rows = new Uint8Array(m);
   let any = false;
   for (let i = 0; i < m; i++) {

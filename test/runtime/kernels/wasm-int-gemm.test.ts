@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Dfp16, gemmDfp16, int32SafeRows, toDfp16 } from '../../../runtime/kernels/fixed-point.ts';
-import { recoverWideRows } from '../../../runtime/kernels/int16-window.ts';
+import { recoverWideRows, sumErrorFactor } from '../../../runtime/kernels/int16-window.ts';
 import { gemmInt8, INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-int8.ts';
 import { packI16B, setI16WasmMinMacs, wasmGemmI16, wasmGemmI16Guarded, wasmGemmI16Packed } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
@@ -105,7 +105,7 @@ describe('int16 GEMM in WebAssembly, packing and bound included', () => {
   it('is exact at every edge of the two-pair loop and the blocks: odd k, k pairs at and past 256 and 512, rows past 128', () => {
     const rand = mulberry32(15);
     setKernelBackend('wasm');
-    // k = 2·kq − 1 and 2·kq for kq pairs around 1, 256 (one block), 257 (two of 129, odd), 512 and 513.
+    // k = 2·kq − 1 and 2·kq for kq pairs around 1, 256 (one block), 257, 512 and 513 (two blocks of 512 and 1 pairs, an odd block).
     for (const k of [1, 2, 3, 4, 5, 509, 510, 511, 512, 513, 514, 1023, 1024, 1025, 1026]) {
       for (const [m, n] of [[1, 1], [5, 9], [129, 16], [128, 17], [133, 8]] as const) {
         const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
@@ -146,7 +146,7 @@ describe('int16 GEMM in WebAssembly, packing and bound included', () => {
     const dfp = (values: Int16Array): Dfp16 => ({ shape: [values.length], values, exponent: 0 });
     for (const [m, n, k, transB] of [[37, 19, 784, true], [9, 26, 3000, false], [8, 64, 785, true]] as const) {
       const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
-      // Row 0 all −32768: at k = 3000 its fp32 error bound (γ·Σ|a|·max|B| ≈ 1.2·2^30) is too wide
+      // Row 0 all −32768: at k = 3000 its fp32 error bound (γ·Σ|a|·max|B| ≈ 1.07·2^30, just past the window's cut-off) is too wide
       // for the window, so it alone takes the reference loop.
       a.fill(-32768, 0, k);
       expect(int32SafeRows(m, k, a, b)).toBeUndefined();
@@ -168,6 +168,11 @@ describe('int16 GEMM in WebAssembly, packing and bound included', () => {
       setKernelBackend('js');
       expect(wasm).toEqual(gemmDfp16(m, n, k, dfp(a), dfp(b), transB).values);
     }
+    // Past nu = (2k + 2)·2^−24 ≥ ½ the bound γ = nu/(1 − nu) no longer holds (at nu ≥ 1 it turns
+    // negative and would admit every row): a conv dW's k = N·oh·ow can get there.
+    expect(sumErrorFactor(3000)).toBeCloseTo((6002 * 2 ** -24) / (1 - 6002 * 2 ** -24), 20);
+    expect(sumErrorFactor(2 ** 22)).toBeUndefined();
+    expect(sumErrorFactor(2 ** 23 + 100)).toBeUndefined();
     // Under 8 rows (a rescale's single row) converting B would cost more than the loop it saves.
     const a = ints(Int16Array, 7 * 50, rand, -32768, 32767), b = ints(Int16Array, 50 * 3, rand, -32768, 32767);
     setKernelBackend('wasm');
