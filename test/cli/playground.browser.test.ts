@@ -48,6 +48,25 @@ async function setText(page: Page, text: string): Promise<void> {
   await page.keyboard.insertText(text);
 }
 
+/**
+ * Replace the page's workers: the first `planted` it makes run `src` instead of the analysis
+ * worker, the rest are real. Every one made is kept in `window.made`; the result counts them.
+ */
+async function plantWorkers(page: Page, src: string, planted = Number.MAX_SAFE_INTEGER): Promise<() => Promise<number>> {
+  await page.addInitScript(({ src, planted }) => {
+    const Real = window.Worker;
+    const w = window as unknown as { made: Worker[] };
+    w.made = [];
+    window.Worker = class extends Real {
+      constructor(url: string | URL, opts?: WorkerOptions) {
+        super(w.made.length < planted ? URL.createObjectURL(new Blob([src], { type: 'text/javascript' })) : url, opts);
+        w.made.push(this);
+      }
+    };
+  }, { src, planted });
+  return () => page.evaluate(() => (window as unknown as { made: Worker[] }).made.length);
+}
+
 describe.skipIf(!chromiumPath)('the playground in chromium', () => {
   let browser: Browser;
   let server: { child: ChildProcess; url: string };
@@ -123,21 +142,8 @@ describe.skipIf(!chromiumPath)('the playground in chromium', () => {
 
   it('shows an exception the worker did not catch as an error on the page, not "busy" for ever', async () => {
     const page = await browser.newPage();
-    // Every worker the page starts answers the presets, then throws on each analysis, past any catch;
-    // the page keeps count of the workers it made.
-    await page.addInitScript(() => {
-      const src = "self.onmessage = (e) => { if (e.data.kind === 'presets') self.postMessage({ kind: 'presets', presets: [] }); else throw new Error('planted failure'); };";
-      const Real = window.Worker;
-      const w = window as unknown as { workersMade: number };
-      w.workersMade = 0;
-      window.Worker = class extends Real {
-        constructor(_url: string | URL, opts?: WorkerOptions) {
-          super(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), opts);
-          w.workersMade++;
-        }
-      };
-    });
-    const made = () => page.evaluate(() => (window as unknown as { workersMade: number }).workersMade);
+    // Every worker the page starts answers the presets, then throws on each analysis, past any catch.
+    const made = await plantWorkers(page, "self.onmessage = (e) => { if (e.data.kind === 'presets') self.postMessage({ kind: 'presets', presets: [] }); else throw new Error('planted failure'); };");
     await page.goto(server.url);
     await page.waitForSelector('body[data-analysed="1"]', { timeout: 10_000 });
     const body = page.locator('body');
@@ -155,19 +161,7 @@ describe.skipIf(!chromiumPath)('the playground in chromium', () => {
   it('shows the preset checkboxes from the worker that replaced one that failed before answering, and ignores a replaced worker\'s errors', async () => {
     const page = await browser.newPage();
     // The first worker throws on its first message (the preset list); later ones are the real worker.
-    await page.addInitScript(() => {
-      const src = "self.onmessage = () => { throw new Error('planted failure'); };";
-      const Real = window.Worker;
-      const w = window as unknown as { made: Worker[] };
-      w.made = [];
-      window.Worker = class extends Real {
-        constructor(url: string | URL, opts?: WorkerOptions) {
-          super(w.made.length ? url : URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), opts);
-          w.made.push(this);
-        }
-      };
-    });
-    const made = () => page.evaluate(() => (window as unknown as { made: Worker[] }).made.length);
+    const made = await plantWorkers(page, "self.onmessage = () => { throw new Error('planted failure'); };", 1);
     await page.goto(server.url);
     await page.waitForSelector('body[data-analysed="1"]', { timeout: 10_000 });
     // Whether the failure ended the first analysis or came before it, one more makes sure a real worker answered.

@@ -29,20 +29,16 @@ const net = (name: string, outputs: string) => `network ${name}(batch = 4) {
   y = dense(s, 10, weights = binary)
   output ${outputs}
 }`;
-// A bare sign is the compare with 0: nothing to fold, the same way out.
-const BARE = `network bare(batch = 4) {
-  input x : i8[batch, 256]
-  h = dense(x, 256, weights = i8) -> sign
-  y = dense(h, 10, weights = binary)
+// A bare sign is the compare with 0: nothing to fold, the same way out. In `mixed` the sign is
+// read by a layer whose MACs run wider than the sign (binary × i8 runs i8).
+const signed = (name: string, x: string, first: string, next: string) => `network ${name}(batch = 4) {
+  input x : ${x}[batch, 256]
+  h = dense(x, 256, weights = ${first}) -> sign
+  y = dense(h, 10, weights = ${next})
   output y
 }`;
-// The sign's result read by a layer whose MACs run wider than the sign (binary × i8 runs i8).
-const MIXED = `network mixed(batch = 4) {
-  input x : binary[batch, 256]
-  h = dense(x, 256, weights = binary) -> sign
-  y = dense(h, 10, weights = i8)
-  output y
-}`;
+const BARE = signed('bare', 'i8', 'i8', 'binary');
+const MIXED = signed('mixed', 'binary', 'binary', 'i8');
 const SOURCE = `${net('folded', 'y')}\n${net('kept', 'y, b')}\n${BARE}\n${MIXED}`;
 
 const tpu = presets().get('tpu_v1_like')!;
