@@ -32,6 +32,18 @@ export interface CompareOnOutput {
   dtype: DType;
   /** Whether a batch norm's threshold is folded in (else the compare is with 0). */
   threshold: boolean;
+  /**
+   * The nodes that read the compare's result (through reshapes and dropout, which move nothing):
+   * the stored width is the one they read it at. Empty when the network outputs the result.
+   */
+  readBy: string[];
+}
+
+/** Reshapes and inference-time dropout pass a tensor on as it is stored. */
+const PASSES_ON = new Set(['flatten', 'reshape', 'dropout']);
+
+function readersThrough(id: string, readers: Map<string, Node[]>): string[] {
+  return (readers.get(id) ?? []).flatMap((r) => (PASSES_ON.has(r.op) ? readersThrough(r.id, readers) : [r.id]));
 }
 
 /**
@@ -45,8 +57,8 @@ export function compareOnOutputs(m: Module, thresholded: Set<string>, multiplies
     const next = readers.get(n.id) ?? [];
     if (!multiplies(n) || next.length !== 1 || m.outputs.includes(n.id)) continue;
     const r = next[0]!;
-    if (thresholded.has(r.id)) out.set(n.id, { by: r.id, dtype: readers.get(r.id)![0]!.type!.dtype, threshold: true });
-    else if (r.op === 'sign' && r.inputs.length === 1) out.set(n.id, { by: r.id, dtype: r.type!.dtype, threshold: false });
+    const sign = thresholded.has(r.id) ? readers.get(r.id)![0]! : r.op === 'sign' && r.inputs.length === 1 ? r : undefined;
+    if (sign) out.set(n.id, { by: r.id, dtype: sign.type!.dtype, threshold: sign !== r, readBy: readersThrough(sign.id, readers) });
   }
   return out;
 }

@@ -121,7 +121,7 @@ export function variantModule(m: Module, v: Variant): Module {
  * `i8`, `binary d=0.25`; a per-layer mix lists its layers in order, `i8/binary/binary/binary/i8`.
  * `shown` picks the layers a label names: a batch norm's slot sets only its output width, which
  * follows the layers around it, so a mix is named by the layers that multiply (the row's
- * `layers` has every slot).
+ * `layers` has what every layer is given).
  */
 export function label(layers: readonly PrecisionChoice[], dropout: number | undefined, shown: (i: number) => boolean = () => true): string {
   const named = layers.filter((_, i) => shown(i));
@@ -129,9 +129,14 @@ export function label(layers: readonly PrecisionChoice[], dropout: number | unde
   return dropout === undefined ? p : `${p} d=${dropout}`;
 }
 
-/** Every slot of a variant by layer name: what a label that leaves out batch norms does not say. */
-export function assignment(m: Module, v: Variant): Record<string, PrecisionChoice> {
-  return Object.fromEntries(weightLayers(m).map((id, i) => [id, v.layers[i]!]));
+/**
+ * What the variant applies to every layer with weights, by name: the weight and output types
+ * precisionMap sets, which a label that names only the multiplying layers does not say. A batch
+ * norm's slot in `Variant.layers` is no precision of its own (its weights stay f32, its output
+ * follows the layer after it), so the row reports what is applied, not the slot.
+ */
+export function assignment(m: Module, v: Variant): Record<string, { weights: string; activations: string }> {
+  return Object.fromEntries(Object.entries(precisionMap(m, v)).map(([id, p]) => [id, { weights: p.weights!.dtype, activations: p.activations!.dtype }]));
 }
 
 /** The uniform variants: every precision at every dropout rate. */

@@ -73,7 +73,12 @@ function show(a: Drawn): void {
 let worker: Worker;
 let pending: { id: number; resolve: (d: Drawn) => void } | undefined;
 let nextId = 0;
-let presetsReady!: Promise<{ name: string; kind: string }[]>;
+/**
+ * The preset list, from whichever worker answers first: a worker that fails before answering is
+ * replaced, and the checkboxes must still come from its successor.
+ */
+let presetsAnswered!: (presets: { name: string; kind: string }[]) => void;
+const presetsReady = new Promise<{ name: string; kind: string }[]>((resolve) => (presetsAnswered = resolve));
 /** The worker threw past its own catch (or never loaded): the next analysis needs a new one. */
 let failed = false;
 
@@ -96,21 +101,21 @@ function workerFailed(e: ErrorEvent): void {
 
 function startWorker(): void {
   failed = false;
-  worker = new Worker('/worker.js', { type: 'module' });
-  worker.onerror = workerFailed;
-  presetsReady = new Promise((resolve) => {
-    worker.onmessage = (e: MessageEvent<FromWorker>) => {
-      const m = e.data;
-      if (m.kind === 'presets') resolve(m.presets);
-      else if (pending?.id === m.id) {
-        const p = pending;
-        pending = undefined;
-        delete document.body.dataset.busy;
-        p.resolve(m.drawn);
-      }
-    };
-  });
-  worker.postMessage({ kind: 'presets', presets: data.presets } satisfies ToWorker);
+  const w = new Worker('/worker.js', { type: 'module' });
+  worker = w;
+  // A replaced worker's late error or answer is about an analysis nobody waits for any more.
+  w.onerror = (e) => (w === worker ? workerFailed(e) : e.preventDefault());
+  w.onmessage = (e: MessageEvent<FromWorker>) => {
+    const m = e.data;
+    if (m.kind === 'presets') presetsAnswered(m.presets);
+    else if (w === worker && pending?.id === m.id) {
+      const p = pending;
+      pending = undefined;
+      delete document.body.dataset.busy;
+      p.resolve(m.drawn);
+    }
+  };
+  w.postMessage({ kind: 'presets', presets: data.presets } satisfies ToWorker);
 }
 
 function analyse(text: string): Promise<Drawn> {

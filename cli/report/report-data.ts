@@ -21,8 +21,8 @@ export interface EstimateJson {
 export interface ExploreRow {
   /** The label: the precisions of the layers that multiply, in order (one when they agree). */
   variant: string;
-  /** Every layer with weights (batch norms too) and the precision the variant gives it. */
-  layers: Record<string, string>;
+  /** Every layer with weights (batch norms too) and the weight and output types the variant gives it. */
+  layers: Record<string, { weights: string; activations: string }>;
   target: string;
   kind: string;
   /** Test accuracy as a fraction in [0, 1]. */

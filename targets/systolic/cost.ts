@@ -112,25 +112,36 @@ function locateAt<T>(w: LayerWork, f: () => T): T {
 }
 
 /** What a GEMM layer runs at: its MAC class on this array, and how its operands pack into words. */
-function layerPacking(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWarnings): { cls: MacClass; pack: Packing; outBits: number; note?: string } {
+function layerPacking(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWarnings, readBits: ReadBits): { cls: MacClass; pack: Packing; outBits?: number; note?: string; storeNote?: string } {
   const has = Object.keys(cfg.macs) as MacClass[];
   const run = runClass(g.macClass, has.length ? has : [cfg.wordClass], cfg.wordClass);
   const note = fits.add(w.name, g.macClass, run);
-  if (!has.length) return { cls: run.cls, pack: unpacked(g, cfg), outBits: cfg.wordBits, note };
+  // SCALE-Sim's model: every output one word, whatever is stored, so no width to report.
+  if (!has.length) return { cls: run.cls, pack: unpacked(g, cfg), note };
   // Operands move at the class the MACs run at; outputs at the layer's stored precision, or at
   // the assumed class when the layer is assumed quantized.
   const bits = CLASS_BITS[run.cls];
-  const outBits = w.compareOnOutput ? comparedBits(w.compareOnOutput, cfg) : run.fit === 'quantized' ? Math.min(bits, w.outputBits) : w.outputBits;
-  return { cls: run.cls, pack: packOperands(g, cfg, cfg.macs[run.cls]!, bits, outBits), outBits, note };
+  const stored = run.fit === 'quantized' ? Math.min(bits, w.outputBits) : w.outputBits;
+  // A compare on the way out can only narrow what is stored: never wider than the layer's own output.
+  const outBits = w.compareOnOutput ? Math.min(stored, readBits(w.compareOnOutput)) : stored;
+  return { cls: run.cls, pack: packOperands(g, cfg, cfg.macs[run.cls]!, bits, outBits), outBits, note, ...(outBits !== stored ? { storeNote: compareNote(w, stored, outBits) } : {}) };
 }
 
+type ReadBits = (c: CompareOnOutput) => number;
+
 /**
- * The bits a compare's result is stored at: as wide as this array's MACs read it back (a sign
- * read by i8 MACs is a byte), so the layer writes what the next layer's input is priced as.
+ * The bits a compare's result is read at, so the layer writes it as wide as it is read: a GEMM
+ * reader's operands move at the class its MACs run at on this array, a vector layer reads the
+ * elements at their own type, and a result the network outputs is stored at its type. Several
+ * readers: the widest.
  */
-function comparedBits(c: CompareOnOutput, cfg: SystolicConfig): number {
+function compareReadBits(layers: LayerWork[], cfg: SystolicConfig): ReadBits {
   const has = Object.keys(cfg.macs) as MacClass[];
-  return CLASS_BITS[runClass(macClassOf(c.dtype), has.length ? has : [cfg.wordClass], cfg.wordClass).cls];
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  return (c) => Math.max(...c.readBy.map((id) => {
+    const r = byName.get(id)?.work;
+    return r?.kind === 'gemm' ? CLASS_BITS[runClass(r.macClass, has, cfg.wordClass).cls] : DTYPE_BITS[c.dtype];
+  }), c.readBy.length ? 0 : DTYPE_BITS[c.dtype]);
 }
 
 /**
@@ -150,8 +161,8 @@ function outputCompare(w: LayerWork, ops: number, cfg: SystolicConfig): Omit<Lay
   };
 }
 
-function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWarnings): Omit<LayerStats, 'energy_j' | 'breakdown_j'> {
-  const { cls, pack, outBits, note: fitNote } = layerPacking(w, g, cfg, fits);
+function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWarnings, readBits: ReadBits): Omit<LayerStats, 'energy_j' | 'breakdown_j'> {
+  const { cls, pack, outBits, note: fitNote, storeNote } = layerPacking(w, g, cfg, fits, readBits);
   const { shape, note } = scaleSimWorkload(pack.gemm, w.name);
   const sim = locateAt(w, () => simulateLayer(pack.scalesim, { ...shape, name: w.name }));
   const rep = g.repeat;
@@ -176,15 +187,14 @@ function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWar
     dram_reads: { ifmap: dram.ifmap, filter: dram.filter }, dram_writes: { ofmap: dram.ofmap },
     ...(stalledMost ? { stalled_most: stalledMost } : {}),
     unit: `array ${cls}`, bound: stall > 0 ? 'memory (dram)' : 'compute', actions,
-    notes: [...(rep > 1 ? [`${rep} GEMMs of ${sim.gemm.M}×${sim.gemm.N}×${sim.gemm.K} (groups or time steps × layers)`] : []), ...[note, pack.note, fitNote, compareNote(w, outBits)].filter((n): n is string => !!n), ...(w.notes ?? [])],
-    details: { gemm: { m: sim.gemm.M, n: sim.gemm.N, k: sim.gemm.K, repeat: rep }, folds: { row: sim.rowFolds, col: sim.colFolds }, mac_class: cls, words_per_access: pack.words, pe_cycles_busy: sim.macs * rep * pack.slow, output_bits: outBits },
+    notes: [...(rep > 1 ? [`${rep} GEMMs of ${sim.gemm.M}×${sim.gemm.N}×${sim.gemm.K} (groups or time steps × layers)`] : []), ...[note, pack.note, fitNote, storeNote].filter((n): n is string => !!n), ...(w.notes ?? [])],
+    details: { gemm: { m: sim.gemm.M, n: sim.gemm.N, k: sim.gemm.K, repeat: rep }, folds: { row: sim.rowFolds, col: sim.colFolds }, mac_class: cls, words_per_access: pack.words, pe_cycles_busy: sim.macs * rep * pack.slow, ...(outBits !== undefined ? { output_bits: outBits } : {}) },
   };
 }
 
-function compareNote(w: LayerWork, outBits: number): string | undefined {
-  const c = w.compareOnOutput;
-  if (!c) return undefined;
-  return `outputs leave the accumulators through ${c.by}'s ${c.threshold ? 'threshold compare (batch norm and sign folded)' : 'sign'} in the activation pipeline: stored as the ${c.dtype} result, ${outBits} bits a value (as the next layer's MACs read it), not the ${w.outputBits}-bit sum`;
+function compareNote(w: LayerWork, stored: number, outBits: number): string {
+  const c = w.compareOnOutput!;
+  return `outputs leave the accumulators through ${c.by}'s ${c.threshold ? 'threshold compare (batch norm and sign folded)' : 'sign'} in the activation pipeline: stored as the ${c.dtype} result, ${outBits} bits a value (as ${c.readBy.join(', ') || 'the network\'s output'} ${c.readBy.length > 1 ? 'read' : 'reads'} it), not the ${stored}-bit sum`;
 }
 
 /** Stall cycles behind a fixed DRAM bandwidth: SCALE-Sim's (already in `sim`) or Kiln's double buffer. */
@@ -217,9 +227,10 @@ export function estimateSystolic(desc: TargetDescription, layers: LayerWork[]): 
   const fits = new FitWarnings(desc.name, has.length ? has as MacClass[] : [cfg.wordClass],
     has.length ? `, its \`word\` type` : ` (it lists no \`macs\`, so SCALE-Sim's model holds: every operand one \`word\`)`);
   const stats: LayerStats[] = [];
+  const readBits = compareReadBits(layers, cfg);
   for (const w of layers) {
     let partial: Omit<LayerStats, 'energy_j' | 'breakdown_j'>;
-    if (w.work.kind === 'gemm') partial = arrayLayer(w, w.work, cfg, fits);
+    if (w.work.kind === 'gemm') partial = arrayLayer(w, w.work, cfg, fits, readBits);
     else if (w.work.kind === 'vector' && w.comparesFor) partial = outputCompare(w, w.work.ops, cfg);
     else if (w.work.kind === 'vector') {
       const ops = w.work.ops;

@@ -108,3 +108,20 @@ describe('--precision auto: a greedy per-layer search, first and last layers kep
     expect(new Set(path.map((v) => v.label)).size).toBe(path.length);
   });
 });
+
+describe('a row\'s `layers`: what the variant applies, the same for a uniform row and a greedy one', () => {
+  it('binary_mlp\'s batch norms keep f32 weights and output what the next dense layer reads, whatever the slot says', async () => {
+    const { prepare } = await import('../../runtime/train/setup.ts');
+    const { assignment, uniformVariants } = await import('../../cli/explore/variants.ts');
+    const m = prepare('examples/binary_mlp.kiln').module;
+    const [i8, binary] = uniformVariants(m, ['i8', 'binary'], [undefined]);
+    // The greedy search leaves batch norm slots at f32; the uniform variants fill them with their precision.
+    const greedyBinary = { label: 'binary', layers: ['binary', 'f32', 'binary', 'f32', 'binary', 'f32', 'binary', 'f32'] as never, dropout: undefined };
+    const u = assignment(m, binary!), g = assignment(m, greedyBinary);
+    expect(g).toEqual(u);
+    expect(u['h1.batchnorm']).toEqual({ weights: 'f32', activations: 'binary' });
+    // A binary layer outputs its real sum to the batch norm it feeds (binarizing first would lose what the norm shifts).
+    expect(u['h1.dense']).toEqual({ weights: 'binary', activations: 'f32' });
+    expect(assignment(m, i8!)['h1.batchnorm']).toEqual({ weights: 'f32', activations: 'i8' });
+  });
+});

@@ -53,7 +53,7 @@ describe('kiln explore on a tiny network', () => {
     const cpu = j.rows.filter((x) => x.target === 'avx2_laptop');
     expect(cpu.map((x) => x.variant)).toEqual(['f32', 'i8', 'binary']);
     // The label names the precision; the row also gives every layer's.
-    expect(cpu[1]!.layers).toEqual({ 'h.dense': 'i8', 'y.dense': 'i8' });
+    expect(cpu[1]!.layers).toEqual({ 'h.dense': { weights: 'i8', activations: 'i8' }, 'y.dense': { weights: 'i8', activations: 'i8' } });
     // Binary weights and activations: the fewest bytes and the least energy on the CPU.
     expect(Math.min(...cpu.map((x) => x.energy_j as number))).toBe(cpu[2]!.energy_j);
     expect(cpu[2]!.param_bytes).toBeLessThan(cpu[1]!.param_bytes as number);

@@ -48,6 +48,25 @@ async function setText(page: Page, text: string): Promise<void> {
   await page.keyboard.insertText(text);
 }
 
+/**
+ * Replace the page's workers: the first `planted` it makes run `src` instead of the analysis
+ * worker, the rest are real. Every one made is kept in `window.made`; the result counts them.
+ */
+async function plantWorkers(page: Page, src: string, planted = Number.MAX_SAFE_INTEGER): Promise<() => Promise<number>> {
+  await page.addInitScript(({ src, planted }) => {
+    const Real = window.Worker;
+    const w = window as unknown as { made: Worker[] };
+    w.made = [];
+    window.Worker = class extends Real {
+      constructor(url: string | URL, opts?: WorkerOptions) {
+        super(w.made.length < planted ? URL.createObjectURL(new Blob([src], { type: 'text/javascript' })) : url, opts);
+        w.made.push(this);
+      }
+    };
+  }, { src, planted });
+  return () => page.evaluate(() => (window as unknown as { made: Worker[] }).made.length);
+}
+
 describe.skipIf(!chromiumPath)('the playground in chromium', () => {
   let browser: Browser;
   let server: { child: ChildProcess; url: string };
@@ -124,26 +143,41 @@ describe.skipIf(!chromiumPath)('the playground in chromium', () => {
   it('shows an exception the worker did not catch as an error on the page, not "busy" for ever', async () => {
     const page = await browser.newPage();
     // Every worker the page starts answers the presets, then throws on each analysis, past any catch.
-    await page.addInitScript(() => {
-      const src = "self.onmessage = (e) => { if (e.data.kind === 'presets') self.postMessage({ kind: 'presets', presets: [] }); else throw new Error('planted failure'); };";
-      const Real = window.Worker;
-      window.Worker = class extends Real {
-        constructor(_url: string | URL, opts?: WorkerOptions) {
-          super(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), opts);
-        }
-      };
-    });
+    const made = await plantWorkers(page, "self.onmessage = (e) => { if (e.data.kind === 'presets') self.postMessage({ kind: 'presets', presets: [] }); else throw new Error('planted failure'); };");
     await page.goto(server.url);
     await page.waitForSelector('body[data-analysed="1"]', { timeout: 10_000 });
     const body = page.locator('body');
     expect(await body.getAttribute('data-busy')).toBeNull();
     expect(await body.getAttribute('data-state')).toBe('error');
     expect(await page.locator('#problems li.error').first().textContent()).toMatch(/internal error \(a bug in Kiln\): the analysis worker failed: .*planted failure/);
+    expect(await made()).toBe(1);
     // The next pause in typing starts a new worker (whose failure shows the same way).
     await setText(page, TINY_SNN);
     await page.waitForSelector('body[data-analysed="2"]');
     expect(await body.getAttribute('data-busy')).toBeNull();
+    expect(await made()).toBe(2);
   }, 30_000);
+
+  it('shows the preset checkboxes from the worker that replaced one that failed before answering, and ignores a replaced worker\'s errors', async () => {
+    const page = await browser.newPage();
+    // The first worker throws on its first message (the preset list); later ones are the real worker.
+    const made = await plantWorkers(page, "self.onmessage = () => { throw new Error('planted failure'); };", 1);
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-analysed="1"]', { timeout: 10_000 });
+    // Whether the failure ended the first analysis or came before it, one more makes sure a real worker answered.
+    await setText(page, TINY_SNN);
+    await page.waitForSelector('body[data-analysed="2"]', { timeout: 60_000 });
+    await page.waitForSelector('body[data-state="ok"]', { timeout: 60_000 });
+    expect(await made()).toBe(2);
+    expect(await page.locator('#presets input[type="checkbox"]').count()).toBeGreaterThan(0);
+    // An error event from the replaced worker is about no analysis: nothing shown, and the current worker is kept.
+    await page.evaluate(() => (window as unknown as { made: Worker[] }).made[0]!.dispatchEvent(new ErrorEvent('error', { message: 'stale failure' })));
+    await setText(page, `${TINY_SNN}\n# again`);
+    await page.waitForSelector('body[data-analysed="3"]', { timeout: 60_000 });
+    expect(await page.locator('body').getAttribute('data-state')).toBe('ok');
+    expect(await page.locator('#problems').textContent()).not.toMatch(/stale failure/);
+    expect(await made()).toBe(2);
+  }, 90_000);
 
   it('stops on Ctrl-C (SIGINT) with status 0', async () => {
     const exited = new Promise<number | null>((resolve) => server.child.on('exit', resolve));

@@ -7,6 +7,9 @@
  * writes, rowFolds · M · N (docs/scalesim-semantics.md): K = 256 is one row fold, so every write
  * is a final output.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../../compiler/driver.ts';
 import { estimate } from '../../../targets/estimate.ts';
@@ -15,6 +18,7 @@ import { moduleWork } from '../../../targets/workload.ts';
 import type { LayerStats, TargetResult } from '../../../targets/stats.ts';
 import { prepare } from '../../../runtime/train/setup.ts';
 import { uniformVariants, variantModule } from '../../../cli/explore/variants.ts';
+import { scaleSimTarget } from '../../../targets/systolic/scalesim-import.ts';
 import { memoryFiles } from '../../helpers/memfs.ts';
 
 // `output y, b` makes the network output the batch norm, which must then produce its values.
@@ -25,17 +29,20 @@ const net = (name: string, outputs: string) => `network ${name}(batch = 4) {
   y = dense(s, 10, weights = binary)
   output ${outputs}
 }`;
-// A bare sign is the compare with 0: nothing to fold, the same way out.
-const BARE = `network bare(batch = 4) {
-  input x : i8[batch, 256]
-  h = dense(x, 256, weights = i8) -> sign
-  y = dense(h, 10, weights = binary)
+// A bare sign is the compare with 0: nothing to fold, the same way out. In `mixed` the sign is
+// read by a layer whose MACs run wider than the sign (binary × i8 runs i8).
+const signed = (name: string, x: string, first: string, next: string) => `network ${name}(batch = 4) {
+  input x : ${x}[batch, 256]
+  h = dense(x, 256, weights = ${first}) -> sign
+  y = dense(h, 10, weights = ${next})
   output y
 }`;
-const SOURCE = `${net('folded', 'y')}\n${net('kept', 'y, b')}\n${BARE}`;
+const BARE = signed('bare', 'i8', 'i8', 'binary');
+const MIXED = signed('mixed', 'binary', 'binary', 'i8');
+const SOURCE = `${net('folded', 'y')}\n${net('kept', 'y, b')}\n${BARE}\n${MIXED}`;
 
 const tpu = presets().get('tpu_v1_like')!;
-const priced = (name: string): TargetResult => estimate({ kind: 'module', module: compile(`t.kiln:${name}`, { readFile: memoryFiles({ 't.kiln': SOURCE }) }).module }, tpu);
+const priced = (name: string, target = tpu): TargetResult => estimate({ kind: 'module', module: compile(`t.kiln:${name}`, { readFile: memoryFiles({ 't.kiln': SOURCE }) }).module }, target);
 const layer = (r: TargetResult, name: string): LayerStats => r.layers.find((l) => l.name === name)!;
 
 describe('tpu_v1_like: batch norm + sign applied as a binary layer\'s outputs leave the accumulators', () => {
@@ -91,7 +98,7 @@ describe('a bare sign after a layer, and a training step', () => {
 
   it('a training step keeps batch norm and sign apart, so no layer stores a compare', () => {
     const m = compile('t.kiln:folded', { readFile: memoryFiles({ 't.kiln': SOURCE }) }).module;
-    expect(moduleWork(m).find((l) => l.name === 'b.dense')!.compareOnOutput).toEqual({ by: 'b', dtype: 'binary', threshold: true });
+    expect(moduleWork(m).find((l) => l.name === 'b.dense')!.compareOnOutput).toEqual({ by: 'b', dtype: 'binary', threshold: true, readBy: ['y'] });
     expect(moduleWork(m, { training: true }).some((l) => l.compareOnOutput || l.comparesFor)).toBe(false);
   });
 });
@@ -101,5 +108,37 @@ describe('binary_mlp on tpu_v1_like: uniform binary is cheaper than i8', () => {
     const m = prepare('examples/binary_mlp.kiln', { overrides: new Map([['hidden', 256]]) }).module;
     const [i8, binary] = uniformVariants(m, ['i8', 'binary'], [undefined]).map((v) => estimate({ kind: 'module', module: variantModule(m, v) }, tpu).summary.energy_j);
     expect(binary!).toBeLessThan(i8!);
+  });
+});
+
+describe('the stored width of a compare: as wide as its readers read it, never wider than the layer stored it', () => {
+  it('a layer that already outputs 1 bit keeps storing 1 bit: the sign does not widen it, and says nothing (ebp_mlp, binary)', () => {
+    const m = prepare('examples/ebp_mlp.kiln').module;
+    const [binary] = uniformVariants(m, ['binary'], [undefined]);
+    const h = estimate({ kind: 'module', module: variantModule(m, binary!) }, tpu).layers.find((l) => l.name === 'h.dense')!;
+    expect(h.details!.output_bits).toBe(1);
+    // 100 × 201 outputs of 1 bit in 8-bit words, K = 784 over 256 rows: 3 partial-sum words + 1/8 per output (ws).
+    expect(h.sram_writes!.ofmap).toBe(Math.ceil(100 * 201 * 4 * (3 + 1 / 8) / 4));
+    expect(h.notes!.join()).not.toMatch(/leave the accumulators/);
+  });
+
+  it('a sign read by i8 MACs is stored as a byte on an array with binary MACs (systolic_32x32), as wide as y reads it', () => {
+    const r = priced('mixed', presets().get('systolic_32x32')!);
+    const h = layer(r, 'h.dense'), y = layer(r, 'y');
+    expect(y.details!.mac_class).toBe('i8');
+    expect(h.details!.output_bits).toBe(8);
+    // What h.dense writes is what y reads: one byte word a value on both sides.
+    expect(h.details!.words_per_access).toMatchObject({ ofmap: 1 });
+    expect(y.details!.words_per_access).toMatchObject({ ifmap: 1 });
+    expect(h.notes!.join()).toMatch(/h's sign .* 8 bits a value \(as y reads it\)/);
+  });
+
+  it('a SCALE-Sim .cfg target stores one word an output either way: no width, no note', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kiln-cfg-'));
+    const cfgFile = path.join(dir, 'scale.cfg');
+    writeFileSync(cfgFile, '[general]\nrun_name = scale_run\n\n[architecture_presets]\nArrayHeight: 32\nArrayWidth: 32\nIfmapSramSzkB: 64\nFilterSramSzkB: 64\nOfmapSramSzkB: 64\nDataflow: os\n\n[run_presets]\nInterfaceBandwidth: CALC\n');
+    const h = layer(priced('bare', scaleSimTarget(cfgFile)), 'h.dense');
+    expect(h.details).not.toHaveProperty('output_bits');
+    expect(h.notes!.join()).not.toMatch(/leave the accumulators/);
   });
 });
