@@ -15,6 +15,8 @@ import type { DropoutPlan, Submatrix } from './dropout-plan.ts';
 import { MASK_MEMORY } from '../interpreter/dropout.ts';
 import { type Nonzeros, sparseDenseWeightGrad, trainingDense } from './sparse-dense.ts';
 import { outputArray } from '../kernels/step-buffers.ts';
+import { useWasmKernels } from '../kernels/wasm/instance.ts';
+import { wasmCut, wasmSpread } from '../kernels/wasm/submatrix.ts';
 import type { RuleArgs, RuleResult } from './types.ts';
 
 /** What the forward saved: the kept units and the operands the product actually used. */
@@ -78,15 +80,19 @@ function keptGrid(w: readonly number[], s: Submatrix) {
 function cutWeight(w: Tensor, s: Submatrix): Tensor {
   const { inF, inner, rows, cols, row } = keptGrid(w.shape, s);
   const src = w.data, out = outputArray(rows * cols * inner), keepIn = s.keepIn;
+  const shape = [...w.shape];
+  shape[0] = rows;
+  shape[1] = cols;
+  if (keepIn && inner === 1 && useWasmKernels()) {
+    wasmCut(src, inF, s.keepOut, keepIn, out);
+    return { shape, data: out };
+  }
   for (let r = 0; r < rows; r++) {
     const from = row(r) * inF, to = r * cols;
     if (!keepIn) out.set(src.subarray(from * inner, (from + inF) * inner), to * inner);
     else if (inner === 1) for (let c = 0; c < cols; c++) out[to + c] = src[from + keepIn[c]!]!;
     else for (let c = 0; c < cols; c++) out.set(src.subarray((from + keepIn[c]!) * inner, (from + keepIn[c]! + 1) * inner), (to + c) * inner);
   }
-  const shape = [...w.shape];
-  shape[0] = rows;
-  shape[1] = cols;
   return { shape, data: out };
 }
 
@@ -115,7 +121,8 @@ function spreadWeight(g: Tensor, s: Submatrix, full: readonly number[]): Tensor 
   const { inF, inner, rows, cols, row } = keptGrid(full, s);
   const src = g.data, out = outputArray(full[0]! * inF * inner), keepIn = s.keepIn;
   if (keepIn && inner === 1) {
-    spreadDense(src, out, s.keepOut, keepIn, inF);
+    if (useWasmKernels()) wasmSpread(src, inF, s.keepOut, keepIn, out);
+    else spreadDense(src, out, s.keepOut, keepIn, inF);
     return { shape: [...full], data: out };
   }
   out.fill(0);
