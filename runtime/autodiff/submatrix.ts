@@ -16,6 +16,7 @@ import { MASK_MEMORY } from '../interpreter/dropout.ts';
 import { type Nonzeros, sparseDenseWeightGrad, trainingDense } from './sparse-dense.ts';
 import { outputArray } from '../kernels/step-buffers.ts';
 import { useWasmKernels } from '../kernels/wasm/instance.ts';
+import { WASM_RELU_MIN } from '../kernels/wasm/relu.ts';
 import { wasmCut, wasmSpread } from '../kernels/wasm/submatrix.ts';
 import type { RuleArgs, RuleResult } from './types.ts';
 
@@ -32,6 +33,13 @@ export function gatherAxis(t: Tensor, axis: number, idx: Int32Array): Tensor {
   for (let i = axis + 1; i < t.shape.length; i++) inner *= t.shape[i]!;
   const outer = n * inner === 0 ? 0 : t.data.length / (n * inner);
   const src = t.data, out = outputArray(outer * k * inner);
+  const shape = [...t.shape];
+  shape[axis] = k;
+  // The last axis of an activation or gradient [rows, features] is a weight's column cut.
+  if (inner === 1 && out.length >= WASM_RELU_MIN && useWasmKernels()) {
+    wasmCut(src, n, undefined, idx, out);
+    return { shape, data: out };
+  }
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < k; j++) {
       const s = (o * n + idx[j]!) * inner, d = (o * k + j) * inner;
@@ -39,8 +47,6 @@ export function gatherAxis(t: Tensor, axis: number, idx: Int32Array): Tensor {
       else out.set(src.subarray(s, s + inner), d);
     }
   }
-  const shape = [...t.shape];
-  shape[axis] = k;
   return { shape, data: out };
 }
 
@@ -51,6 +57,12 @@ export function scatterAxis(t: Tensor, axis: number, idx: Int32Array, n: number)
   for (let i = axis + 1; i < t.shape.length; i++) inner *= t.shape[i]!;
   const outer = k * inner === 0 ? 0 : t.data.length / (k * inner);
   const src = t.data, out = outputArray(outer * n * inner);
+  const shape = [...t.shape];
+  shape[axis] = n;
+  if (inner === 1 && out.length >= WASM_RELU_MIN && useWasmKernels()) {
+    wasmSpread(src, n, undefined, idx, out);
+    return { shape, data: out };
+  }
   // A recycled array holds the last step's values: the dropped slices must be zeros.
   out.fill(0);
   for (let o = 0; o < outer; o++) {
@@ -60,8 +72,6 @@ export function scatterAxis(t: Tensor, axis: number, idx: Int32Array, n: number)
       else out.set(src.subarray(s, s + inner), d);
     }
   }
-  const shape = [...t.shape];
-  shape[axis] = n;
   return { shape, data: out };
 }
 

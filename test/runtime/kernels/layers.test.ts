@@ -44,7 +44,7 @@ describe('batchnorm', () => {
     const g = batchNormBackward(x, gamma, dy, f.mean, f.invStd, true);
     // The float64 sums over samples, in sample order (dγ and dβ are them rounded to float32).
     const sd = new Float64Array(5), sq = new Float64Array(5);
-    for (let i = 0; i < 35; i++) { const ch = i % 5; sd[ch] += dy.data[i]!; sq[ch] += dy.data[i]! * (x.data[i]! - f.mean[ch]!) * f.invStd[ch]!; }
+    for (let i = 0; i < 35; i++) { const ch = i % 5; sd[ch] = sd[ch]! + dy.data[i]!; sq[ch] = sq[ch]! + dy.data[i]! * (x.data[i]! - f.mean[ch]!) * f.invStd[ch]!; }
     for (let i = 0; i < 35; i++) {
       const ch = i % 5, mu = f.mean[ch]!, is = f.invStd[ch]!, scale = gamma.data[ch]! * is;
       expect(f.y.data[i]).toBe(Math.fround(x.data[i]! * scale + (beta.data[ch]! - mu * scale)));
