@@ -15,6 +15,9 @@ import type { DropoutPlan, Submatrix } from './dropout-plan.ts';
 import { MASK_MEMORY } from '../interpreter/dropout.ts';
 import { type Nonzeros, sparseDenseWeightGrad, trainingDense } from './sparse-dense.ts';
 import { outputArray } from '../kernels/step-buffers.ts';
+import { useWasmKernels } from '../kernels/wasm/instance.ts';
+import { WASM_RELU_MIN } from '../kernels/wasm/relu.ts';
+import { wasmCut, wasmSpread } from '../kernels/wasm/submatrix.ts';
 import type { RuleArgs, RuleResult } from './types.ts';
 
 /** What the forward saved: the kept units and the operands the product actually used. */
@@ -30,6 +33,13 @@ export function gatherAxis(t: Tensor, axis: number, idx: Int32Array): Tensor {
   for (let i = axis + 1; i < t.shape.length; i++) inner *= t.shape[i]!;
   const outer = n * inner === 0 ? 0 : t.data.length / (n * inner);
   const src = t.data, out = outputArray(outer * k * inner);
+  const shape = [...t.shape];
+  shape[axis] = k;
+  // The last axis of an activation or gradient [rows, features] is a weight's column cut.
+  if (inner === 1 && out.length >= WASM_RELU_MIN && useWasmKernels()) {
+    wasmCut(src, n, undefined, idx, out);
+    return { shape, data: out };
+  }
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < k; j++) {
       const s = (o * n + idx[j]!) * inner, d = (o * k + j) * inner;
@@ -37,8 +47,6 @@ export function gatherAxis(t: Tensor, axis: number, idx: Int32Array): Tensor {
       else out.set(src.subarray(s, s + inner), d);
     }
   }
-  const shape = [...t.shape];
-  shape[axis] = k;
   return { shape, data: out };
 }
 
@@ -49,6 +57,12 @@ export function scatterAxis(t: Tensor, axis: number, idx: Int32Array, n: number)
   for (let i = axis + 1; i < t.shape.length; i++) inner *= t.shape[i]!;
   const outer = k * inner === 0 ? 0 : t.data.length / (k * inner);
   const src = t.data, out = outputArray(outer * n * inner);
+  const shape = [...t.shape];
+  shape[axis] = n;
+  if (inner === 1 && out.length >= WASM_RELU_MIN && useWasmKernels()) {
+    wasmSpread(src, n, undefined, idx, out);
+    return { shape, data: out };
+  }
   // A recycled array holds the last step's values: the dropped slices must be zeros.
   out.fill(0);
   for (let o = 0; o < outer; o++) {
@@ -58,8 +72,6 @@ export function scatterAxis(t: Tensor, axis: number, idx: Int32Array, n: number)
       else out.set(src.subarray(s, s + inner), d);
     }
   }
-  const shape = [...t.shape];
-  shape[axis] = n;
   return { shape, data: out };
 }
 
@@ -78,22 +90,51 @@ function keptGrid(w: readonly number[], s: Submatrix) {
 function cutWeight(w: Tensor, s: Submatrix): Tensor {
   const { inF, inner, rows, cols, row } = keptGrid(w.shape, s);
   const src = w.data, out = outputArray(rows * cols * inner), keepIn = s.keepIn;
+  const shape = [...w.shape];
+  shape[0] = rows;
+  shape[1] = cols;
+  if (keepIn && inner === 1 && useWasmKernels()) {
+    wasmCut(src, inF, s.keepOut, keepIn, out);
+    return { shape, data: out };
+  }
   for (let r = 0; r < rows; r++) {
     const from = row(r) * inF, to = r * cols;
     if (!keepIn) out.set(src.subarray(from * inner, (from + inF) * inner), to * inner);
     else if (inner === 1) for (let c = 0; c < cols; c++) out[to + c] = src[from + keepIn[c]!]!;
     else for (let c = 0; c < cols; c++) out.set(src.subarray((from + keepIn[c]!) * inner, (from + keepIn[c]! + 1) * inner), (to + c) * inner);
   }
-  const shape = [...w.shape];
-  shape[0] = rows;
-  shape[1] = cols;
   return { shape, data: out };
+}
+
+/**
+ * A dense gradient's kept rows spread to full width, written in memory order: each output value
+ * reads its column's slot of the row (staged in `row`, whose last slot is the zero of a dropped
+ * column). Storing at the kept columns' scattered addresses over a zeroed array was a third
+ * slower (5.3 against 4.0 ns a kept value on a 1024² weight, 80 % kept).
+ */
+function spreadDense(src: Float32Array, out: Float32Array, keepOut: Int32Array | undefined, keepIn: Int32Array, inF: number): void {
+  const cols = keepIn.length, slot = new Int32Array(inF).fill(cols), row = new Float32Array(cols + 1);
+  for (let c = 0; c < cols; c++) slot[keepIn[c]!] = c;
+  const outF = out.length / inF;
+  let r = 0;
+  for (let o = 0; o < outF; o++) {
+    const to = o * inF;
+    if (keepOut && keepOut[r] !== o) { out.fill(0, to, to + inF); continue; }
+    row.set(src.subarray(r * cols, (r + 1) * cols));
+    for (let j = 0; j < inF; j++) out[to + j] = row[slot[j]!]!;
+    r++;
+  }
 }
 
 /** cutWeight undone for a gradient: g's values at the kept rows and columns of `full`, zeros elsewhere. */
 function spreadWeight(g: Tensor, s: Submatrix, full: readonly number[]): Tensor {
   const { inF, inner, rows, cols, row } = keptGrid(full, s);
   const src = g.data, out = outputArray(full[0]! * inF * inner), keepIn = s.keepIn;
+  if (keepIn && inner === 1) {
+    if (useWasmKernels()) wasmSpread(src, inF, s.keepOut, keepIn, out);
+    else spreadDense(src, out, s.keepOut, keepIn, inF);
+    return { shape: [...full], data: out };
+  }
   out.fill(0);
   for (let r = 0; r < rows; r++) {
     const to = row(r) * inF, from = r * cols;

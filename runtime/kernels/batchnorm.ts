@@ -103,6 +103,14 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
   }
   const y = { shape: [...x.shape], data: outputArray(xd.length) };
   const yd = y.data;
+  if (inner === 1) {
+    // Each channel's scale and shift once, in float64 as the loop below computes them per value
+    // (a dense layer has one value per channel and sample, so that loop redid them for every one).
+    const scale = new Float64Array(c), shift = new Float64Array(c);
+    for (let ch = 0; ch < c; ch++) { scale[ch] = gamma.data[ch]! * invStd[ch]!; shift[ch] = beta.data[ch]! - mean[ch]! * scale[ch]!; }
+    for (let r = 0; r < n * c; r += c) for (let ch = 0; ch < c; ch++) yd[r + ch] = xd[r + ch]! * scale[ch]! + shift[ch]!;
+    return { y, mean, invStd, runningMean: newMean, runningVar: newVar };
+  }
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
       const scale = gamma.data[ch]! * invStd[ch]!;
@@ -112,6 +120,19 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
     }
   }
   return { y, mean, invStd, runningMean: newMean, runningVar: newVar };
+}
+
+/** Training's dx of a [N, C] batch norm with the per-channel factors (float64, as below) made once. */
+function denseDx(xd: Float32Array, gd: Float32Array, out: Float32Array, n: number, c: number, gamma: Float32Array,
+  mean: Float32Array, invStd: Float32Array, sumDy: Float64Array, sumDyXhat: Float64Array): void {
+  const coef = new Float64Array(c);
+  for (let ch = 0; ch < c; ch++) coef[ch] = (gamma[ch]! * invStd[ch]!) / n;
+  for (let r = 0; r < n * c; r += c) {
+    for (let ch = 0; ch < c; ch++) {
+      const xhat = (xd[r + ch]! - mean[ch]!) * invStd[ch]!;
+      out[r + ch] = coef[ch]! * (n * gd[r + ch]! - sumDy[ch]! - xhat * sumDyXhat[ch]!);
+    }
+  }
 }
 
 export interface BatchNormGrads {
@@ -146,7 +167,8 @@ export function batchNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, mean: Fl
       sumDyXhat[ch] = q;
     }
   }
-  for (let b = 0; b < n; b++) {
+  if (inner === 1 && training) denseDx(xd, gd, out, n, c, gamma.data, mean, invStd, sumDy, sumDyXhat);
+  else for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
       const mu = mean[ch]!, is = invStd[ch]!, k = gamma.data[ch]! * is;
       const off = (b * c + ch) * inner;

@@ -12,6 +12,7 @@ import { backward, forward } from '../../../runtime/autodiff.ts';
 import { planDropout } from '../../../runtime/autodiff/dropout-plan.ts';
 import { gatherAxis, scatterAxis } from '../../../runtime/autodiff/submatrix.ts';
 import { initParams, run } from '../../../runtime/interpreter.ts';
+import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { type Tensor, fromArray, mulberry32, randomUniform } from '../../../runtime/tensor.ts';
 import { build } from './helpers.ts';
 import { compareCut, expectClose } from './compare-cut.ts';
@@ -47,6 +48,16 @@ describe('submatrix training = masked training, within float32 rounding', () => 
     const r = new Map([['y', randomUniform([64, 10], mulberry32(3), -1, 1)]]);
     const gc = backward(s, cut, r, { training: true }), gm = backward(s, masked, r, { training: true });
     for (const [id, ps] of Object.entries(gm.params)) for (const [k, t] of Object.entries(ps)) expectClose(gc.params[id]![k]!, t, `d${id}.${k}`);
+  });
+
+  it('the same on the JS kernels (their cut and spread are JS loops, the WebAssembly path\'s are submatrix.wat)', () => {
+    setKernelBackend('js');
+    try {
+      const m = build(['input x : f32[16, 60]', 'h = dense(x, 50) -> relu -> dropout(0.5, mode = batchwise)', 'g = dense(h, 40) -> relu -> dropout(0.3, mode = batchwise)', 'y = dense(g, 10)', 'output y']);
+      expect(compareCut(m, 11).filter((e) => e.saved.submatrix).length).toBe(3);
+    } finally {
+      setKernelBackend(undefined);
+    }
   });
 
   it('a spiking layer before the dropout keeps training\'s fused lif steps under the plan', () => {

@@ -38,6 +38,21 @@ describe('batchnorm', () => {
     expect(u.runningVar.data[0]).toBeCloseTo(2 * 0.9 + (14 / 3) * 0.1, 5);
   });
 
+  it('[N, C] keeps the bits of the per-value formula (its per-channel factors are made once, in float64)', () => {
+    const x = rand([7, 5], 3, 2), gamma = rand([5], 4), beta = rand([5], 5), dy = rand([7, 5], 6);
+    const f = batchNorm(x, gamma, beta, rand([5], 7), positive([5], 8), { training: true });
+    const g = batchNormBackward(x, gamma, dy, f.mean, f.invStd, true);
+    // The float64 sums over samples, in sample order (dγ and dβ are them rounded to float32).
+    const sd = new Float64Array(5), sq = new Float64Array(5);
+    for (let i = 0; i < 35; i++) { const ch = i % 5; sd[ch] = sd[ch]! + dy.data[i]!; sq[ch] = sq[ch]! + dy.data[i]! * (x.data[i]! - f.mean[ch]!) * f.invStd[ch]!; }
+    for (let i = 0; i < 35; i++) {
+      const ch = i % 5, mu = f.mean[ch]!, is = f.invStd[ch]!, scale = gamma.data[ch]! * is;
+      expect(f.y.data[i]).toBe(Math.fround(x.data[i]! * scale + (beta.data[ch]! - mu * scale)));
+      const xhat = (x.data[i]! - mu) * is;
+      expect(g.dx.data[i]).toBe(Math.fround((scale / 7) * (7 * dy.data[i]! - sd[ch]! - xhat * sq[ch]!)));
+    }
+  });
+
   it('backward matches finite differences in training and eval mode, on [N, C] and [N, C, H, W]', () => {
     fc.assert(fc.property(fc.constantFrom<number[]>([5, 3], [2, 3, 3, 2], [3, 2, 4]), fc.boolean(), fc.integer(), (shape, training, seed) => {
       const x = rand(shape, seed, 2);

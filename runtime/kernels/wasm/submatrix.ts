@@ -1,0 +1,57 @@
+/**
+ * submatrix.wat on JavaScript arrays: a dense weight cut to dropout's kept rows and columns, and
+ * its gradient spread back (runtime/autodiff/submatrix.ts). Staging the whole weight into the
+ * kernels' memory is one memcpy; the gather or scatter that follows is what JS did slowly.
+ */
+import { f32At, i32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { wasmBase64 } from './submatrix.wasm.ts';
+
+interface SubmatrixExports {
+  cut(w: number, inF: number, rows: number, nr: number, cols: number, nc: number, out: number): void;
+  spread(g: number, outF: number, inF: number, rows: number, nr: number, slot: number, nc: number, line: number, out: number): void;
+}
+
+const ex = (): SubmatrixExports => wasmExports<SubmatrixExports>('submatrix', wasmBase64);
+
+function ints(a: Int32Array): number {
+  const at = scratchAlloc(4 * a.length);
+  i32At(at, a.length).set(a);
+  return at;
+}
+
+function floats(a: Float32Array): number {
+  const at = scratchAlloc(4 * a.length);
+  f32At(at, a.length).set(a);
+  return at;
+}
+
+/** Every row index of an uncut axis. */
+const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+
+/** out[r, c] = w[rows[r], cols[c]] for w [outF, inF]; rows undefined keeps every row. */
+export function wasmCut(w: Float32Array, inF: number, rows: Int32Array | undefined, cols: Int32Array, out: Float32Array): void {
+  const r = rows ?? all(w.length / inF);
+  const mark = scratchMark();
+  try {
+    const pw = floats(w), pr = ints(r), pc = ints(cols), po = scratchAlloc(4 * out.length);
+    ex().cut(pw, inF, pr, r.length, pc, cols.length, po);
+    out.set(f32At(po, out.length));
+  } finally {
+    scratchRelease(mark);
+  }
+}
+
+/** g [rows, cols] placed at rows × cols of out [outF, inF], zeros elsewhere; rows undefined is every row. */
+export function wasmSpread(g: Float32Array, inF: number, rows: Int32Array | undefined, cols: Int32Array, out: Float32Array): void {
+  const outF = out.length / inF, r = rows ?? all(outF), nc = cols.length;
+  const slot = new Int32Array(inF).fill(nc);
+  for (let c = 0; c < nc; c++) slot[cols[c]!] = c;
+  const mark = scratchMark();
+  try {
+    const pg = floats(g), pr = ints(r), ps = ints(slot), pl = scratchAlloc(4 * (nc + 1)), po = scratchAlloc(4 * out.length);
+    ex().spread(pg, outF, inF, pr, r.length, ps, nc, pl, po);
+    out.set(f32At(po, out.length));
+  } finally {
+    scratchRelease(mark);
+  }
+}
