@@ -86,21 +86,28 @@ export function spikingNetwork(s: ConvertSetup, v: Variant, weights: Weights, ti
     if (e instanceof KilnError) return { error: `cannot convert to spiking: ${e.diagnostics[0]!.message}` };
     throw e;
   }
-  const scales = calibrateScales(ann.module, ann.weights, s.data.train, thresholdLayers(ann.module), NORMALIZATION, { samples: CALIBRATION_SAMPLES });
-  // The generated network declares each layer's precision (its synapses are priced at that width)
-  // and runs the values it holds as they are (asRealWeights).
-  for (const [id, p] of Object.entries(precisions)) {
-    const n = ann.module.nodes[id];
-    if (n) n.attrs = { ...n.attrs, weights: p.weights! };
+  // What the converter refuses (a padded pool reading a sign's ±1 spikes, mixed thresholds) is
+  // this variant's row, not the end of the whole explore run.
+  try {
+    const scales = calibrateScales(ann.module, ann.weights, s.data.train, thresholdLayers(ann.module), NORMALIZATION, { samples: CALIBRATION_SAMPLES });
+    // The generated network declares each layer's precision (its synapses are priced at that width)
+    // and runs the values it holds as they are (asRealWeights).
+    for (const [id, p] of Object.entries(precisions)) {
+      const n = ann.module.nodes[id];
+      if (n) n.attrs = { ...n.attrs, weights: p.weights! };
+    }
+    const snn = buildSnn(ann, scales, timesteps);
+    const text = emitKiln(snn.module, snn.layers, {
+      source: `kiln explore variant ${v.label}`, checkpoint: 'its training run', calibration: `${CALIBRATION_SAMPLES} samples of the training data`,
+      thresholds: 'the 99.9th percentile of the positive activations', changes: ann.changes,
+      weights: `the variant's (${v.label}) as it computes with them${steps.exact ? '' : ', binary layers without batch norm as ±α per layer'}`,
+    });
+    const compiled = compileConverted(snnFile(s.module), text, snn.weights);
+    return { module: asRealWeights(compiled.module), weights: compiled.weights, text, reluRates: steps.reluRates };
+  } catch (e) {
+    if (e instanceof KilnError) return { error: `cannot convert to spiking: ${e.diagnostics[0]!.message}` };
+    throw e;
   }
-  const snn = buildSnn(ann, scales, timesteps);
-  const text = emitKiln(snn.module, snn.layers, {
-    source: `kiln explore variant ${v.label}`, checkpoint: 'its training run', calibration: `${CALIBRATION_SAMPLES} samples of the training data`,
-    thresholds: 'the 99.9th percentile of the positive activations', changes: ann.changes,
-    weights: `the variant's (${v.label}) as it computes with them${steps.exact ? '' : ', binary layers without batch norm as ±α per layer'}`,
-  });
-  const compiled = compileConverted(snnFile(s.module), text, snn.weights);
-  return { module: asRealWeights(compiled.module), weights: compiled.weights, text, reluRates: steps.reluRates };
 }
 
 /** Convert a variant (spikingNetwork) and measure its accuracy and firing rates on the test samples. */

@@ -28,10 +28,24 @@ const narrow = (precisions: PrecisionMap, id: NodeId): string | undefined => {
   return d === 'binary' || d === 'ternary' ? d : undefined;
 };
 
+/** Ops that carry a value on unchanged in kind (a narrow activation stays narrow through them). */
+const PASS_THROUGH = new Set(['maxpool2d', 'avgpool2d', 'dropout', 'flatten', 'reshape']);
+
+/** Whether a binary or ternary activation reaches `id` only through pass-through ops, not directly. */
+function narrowUpstream(m: Module, precisions: PrecisionMap, id: NodeId): boolean {
+  for (let n = m.nodes[id]; n && PASS_THROUGH.has(n.op); n = m.nodes[n.inputs[0]!]) {
+    if (narrow(precisions, n.inputs[0]!) !== undefined) return true;
+  }
+  return false;
+}
+
 /** `m` (the variant's layers at f32) with its binary activations made explicit, where exact. */
 export function stepActivations(m: Module, precisions: PrecisionMap): StepConversion {
   const nodes = Object.values(m.nodes);
   const relus = nodes.filter((n) => n.op === 'relu');
+  // conv → maxpool → relu with the conv's activations binary: the relu reads a pooled ±1, which
+  // this does not make a step; it converts rate-coded, and must say so rather than pass as exact.
+  if (relus.some((r) => narrowUpstream(m, precisions, r.inputs[0]!))) return { module: m, exact: false, reluRates: true };
   const narrowed = relus.filter((r) => narrow(precisions, r.inputs[0]!) !== undefined);
   if (narrowed.length === 0) return { module: m, exact: false, reluRates: false };
   if (narrowed.length < relus.length || narrowed.some((r) => narrow(precisions, r.inputs[0]!) !== 'binary')) {

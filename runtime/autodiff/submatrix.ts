@@ -85,7 +85,7 @@ function keptGrid(w: readonly number[], s: Submatrix) {
 
 /**
  * Weight [out, in, …] cut to the kept output rows and input columns in one pass (gathering rows,
- * then columns, walked binary_mlp's 3.4 M weights twice a step, into two fresh arrays).
+ * then columns, walked binary_mlp's 2.9 M weights twice a step, into two fresh arrays).
  */
 function cutWeight(w: Tensor, s: Submatrix): Tensor {
   const { inF, inner, rows, cols, row } = keptGrid(w.shape, s);

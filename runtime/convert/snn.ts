@@ -215,6 +215,10 @@ export function buildSnn(ann: PreparedAnn, scales: readonly LayerScale[], timest
     nodes[id] = { id, op: 'lif', inputs: [sum], attrs: { threshold: 0.5, decay: 0, reset: 'zero' }, loc: n.loc };
     layers.push({ name: id, from: n.id, threshold: 0.5, positives: 0, output: false, kind: 'or' });
   };
+  // Values that are {0, 1} spikes in the generated network (steps, and OR pools of them): only a
+  // max pool over these is an OR. A max over currents (conv → maxpool → sign, the usual BNN order)
+  // or over the input is not, and keeps its maxpool2d node.
+  const zeroOne = new Set<NodeId>();
   for (const n of Object.values(m.nodes)) {
     const shape = n.type!.shape;
     const channels = shape.length >= 2 ? shape[1]! : 1;
@@ -226,6 +230,7 @@ export function buildSnn(ann: PreparedAnn, scales: readonly LayerScale[], timest
       scale.set(n.id, new Float32Array(channels).fill(1));
       offset.set(n.id, zero);
     } else if (isStep(m, n)) {
+      zeroOne.add(n.id);
       scale.set(n.id, new Float32Array(channels).fill(1));
       offset.set(n.id, zero);
     } else if (n.op === 'relu') {
@@ -254,7 +259,8 @@ export function buildSnn(ann: PreparedAnn, scales: readonly LayerScale[], timest
       scale.set(n.id, new Float32Array(channels).fill(1));
       offset.set(n.id, zero);
       if (readout) addLif(name(readout, 'out'), id, n.id, m.nodes[readout]!.loc, true);
-    } else if (stepwise && n.op === 'maxpool2d' && !n.attrs.ceil_mode && offset.get(n.inputs[0]!)!.every((x) => x === 0)) {
+    } else if (stepwise && n.op === 'maxpool2d' && !n.attrs.ceil_mode && zeroOne.has(n.inputs[0]!)) {
+      zeroOne.add(n.id);
       orPool(n, inputs[0]!, channels);
       scale.set(n.id, scale.get(n.inputs[0]!)!);
       offset.set(n.id, zero);

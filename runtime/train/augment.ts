@@ -24,6 +24,9 @@ export function shiftImages(x: Tensor, n: number, sampleShape: readonly number[]
     const dx = Math.floor(rng.next() * (2 * shift + 1)) - shift;
     if (dx === 0 && dy === 0) continue;
     const base = s * per, off = dy * w + dx;
+    // Moved off the image entirely: nothing is left, and the memmove's bounds below would turn
+    // negative and copy across neighbouring samples.
+    if (Math.abs(dy) >= h || Math.abs(dx) >= w) { d.fill(0, base, base + per); continue; }
     if (off > 0) d.copyWithin(base + off, base, base + per - off);
     else d.copyWithin(base, base - off, base + per);
     const y0 = Math.max(0, dy), y1 = Math.min(h, h + dy), x0 = Math.max(0, dx), x1 = Math.min(w, w + dx);

@@ -17,6 +17,9 @@ import { convertedLabel, spikingNetwork } from '../../cli/explore/spiking.ts';
 import { stepActivations } from '../../cli/explore/step-activations.ts';
 import { precisionMap, uniformVariants, variantModule, type Variant } from '../../cli/explore/variants.ts';
 import { removeTempFiles, tempFiles } from '../helpers/cli.ts';
+import { compile } from '../../compiler/driver.ts';
+import { initParams } from '../../runtime/interpreter.ts';
+import { memoryFiles } from '../helpers/memfs.ts';
 import { repoRoot } from '../helpers/paths.ts';
 
 const LENET5 = readFileSync(path.join(repoRoot, 'examples/lenet5.kiln'), 'utf8');
@@ -89,5 +92,36 @@ describe('a binary-activation conv network converted to spiking', () => {
     }
     expect(convertedLabel('ternary', 25, true)).toBe('ternary → SNN T=25 (relu rates)');
     expect(convertedLabel('binary', 1)).toBe('binary → SNN T=1');
+  });
+});
+
+describe('binary variants the one-step conversion cannot take', () => {
+  const SRC = `network pooled(batch = 4) {
+  input x : f32[batch, 1, 28, 28]
+  c = conv2d(x, filters = 4, kernel = 3, pad = 1) -> maxpool2d(2) -> relu
+  y = flatten(c) -> dense(10) -> softmax
+  output y
+}
+network padded(batch = 4) {
+  input x : f32[batch, 1, 28, 28]
+  c = conv2d(x, filters = 4, kernel = 3, pad = 1) -> conv2d(filters = 4, kernel = 3, pad = 1) -> relu
+  y = flatten(c) -> dense(10) -> softmax
+  output y
+}`;
+  const net = (name: string) => compile(`t.kiln:${name}`, { readFile: memoryFiles({ 't.kiln': SRC }) }).module;
+
+  it('a binary activation that reaches a relu through a max pool is not made a step: rate-coded, and labelled so', () => {
+    const m = net('pooled');
+    const binary = uniformVariants(m, ['binary'], [undefined])[0]!;
+    const f32 = variantModule(m, { ...binary, layers: binary.layers.map(() => 'f32') });
+    expect(stepActivations(f32, precisionMap(m, binary))).toMatchObject({ exact: false, reluRates: true });
+  });
+
+  it('what the converter refuses becomes the variant\'s error, not an exception that ends the explore run', () => {
+    const m = net('padded');
+    const binary = uniformVariants(m, ['binary'], [undefined])[0]!;
+    const data = loadData('mnist', { train: 64, test: 8 });
+    const snn = spikingNetwork({ module: m, identity: {}, ptq: false, data }, binary, initParams(m, 1), 10);
+    expect(snn).toMatchObject({ error: expect.stringMatching(/^cannot convert to spiking: .*pads a sign layer/) });
   });
 });

@@ -23,7 +23,7 @@ function reference(x: Float32Array, n: number, [c, h, w]: [number, number, numbe
 }
 
 describe('shiftImages', () => {
-  for (const [shape, shift] of [[[1, 28, 28], 2], [[3, 7, 5], 1], [[2, 6, 9], 3]] as [[number, number, number], number][]) {
+  for (const [shape, shift] of [[[1, 28, 28], 2], [[3, 7, 5], 1], [[2, 6, 9], 3], [[1, 3, 3], 4], [[2, 2, 5], 3]] as [[number, number, number], number][]) {
     it(`translates every sample as the pixel-by-pixel definition does ([${shape.join(', ')}], shift ${shift})`, () => {
       const per = shape[0] * shape[1] * shape[2], n = 40, rng = mulberry32(per);
       // One more sample than shifted: it must stay as it was.
