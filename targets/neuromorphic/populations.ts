@@ -77,13 +77,15 @@ function upstreamPaths(m: Module, id: string, below: PathStep[]): { from: string
 
 /**
  * Walk up from a lif node to the weighted layers that drive it, and the nodes between: one, or
- * one per input of a concat of currents (each layer's synapses keep their own width).
+ * one per input of a concat or a sum of currents (each layer's synapses keep their own width).
+ * An `add` of two layers' currents is both layers' synapses into one population; following only
+ * its first input left the second layer's synapses unmapped and unpriced.
  */
 function drivingLayers(m: Module, id: string, below: PathStep[] = []): { layer: Node; after: PathStep[] }[] {
   const cur = m.nodes[id];
   if (!cur || cur.op === 'lif' || cur.op === 'input') return [];
   if (WEIGHTED.has(cur.op)) return [{ layer: cur, after: below }];
-  const ports = cur.op === 'concat' ? cur.inputs.length : 1;
+  const ports = cur.op === 'concat' || cur.op === 'add' ? cur.inputs.length : 1;
   return Array.from({ length: ports }, (_, port) => drivingLayers(m, cur.inputs[port]!, [{ node: cur, port }, ...below])).flat();
 }
 

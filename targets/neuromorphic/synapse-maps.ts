@@ -85,6 +85,12 @@ function nodeMap(m: Module, step: PathStep, proj: Projection): IndexMap {
   const n = step.node;
   if (keepsIndices(n)) return (i, out) => { out.push(i); };
   if (n.op === 'concat') return concatMap(m, n, step.port);
+  if (n.op === 'add') {
+    // A sum of currents keeps each input's positions, unless the input is broadcast over others.
+    const from = perSample(m.nodes[n.inputs[step.port]!]!);
+    if (from.join() === perSample(n).join()) return (i, out) => { out.push(i); };
+    throw new SpikingGraphError(`\`${n.id}\` (add) broadcasts \`${n.inputs[step.port]}\` over a larger shape between \`${proj.from}\` and \`${proj.to}\`; the neuromorphic mapping takes a sum of currents of the same shape`);
+  }
   const inShape = perSample(m.nodes[n.inputs[0]!]!);
   const outShape = perSample(n);
   if (isPool(n) && inShape.length === 3) return windowMap(inShape, outShape, n.attrs, (c) => [c, c + 1]);

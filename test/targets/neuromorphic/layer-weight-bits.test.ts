@@ -34,7 +34,17 @@ const joined = (name: string, wa: string, wb: string) => `network ${name}(batch 
   y = dense(h, 10, weights = i8) -> lif(readout = membrane)
   output y
 }`;
-const SOURCE = [net('mixed', 'binary', 'binary', 'i8'), net('wide', 'i8', 'i8', 'i8'), net('narrow', 'binary', 'binary', 'binary'),
+/** A population driven by the sum of two layers' currents, as a residual spiking block is. */
+const summed = `network summed(batch = 1) {
+  timesteps 4
+  input x : f32[batch, 784]
+  a = dense(x, 256, weights = binary)
+  b = dense(x, 256, weights = i8)
+  h = add(a, b) -> lif
+  y = dense(h, 10, weights = i8) -> lif(readout = membrane)
+  output y
+}`;
+const SOURCE = [summed, net('mixed', 'binary', 'binary', 'i8'), net('wide', 'i8', 'i8', 'i8'), net('narrow', 'binary', 'binary', 'binary'),
   joined('join_mixed', 'binary', 'i8'), joined('join_mixed_swapped', 'i8', 'binary'), joined('join_wide', 'i8', 'i8'), joined('join_narrow', 'binary', 'binary')].join('\n');
 
 function mapped(name: string) {
@@ -86,5 +96,16 @@ describe('synapse memory at each layer\'s own width', () => {
     expect(mixed.words).toBeLessThan(wide.words);
     expect(swapped.words).toBeGreaterThan(narrow.words);
     expect(swapped.words).toBeLessThan(wide.words);
+  });
+
+  it('a population driven by the sum of two layers\' currents holds both layers\' synapses, each at its width', () => {
+    const { mp } = mapped('summed');
+    // 784 × 256 from each of a and b into h (before, only a's: the add's second input was not followed), 256 × 10 out.
+    expect(mp.graph.synapses).toBe(2 * 784 * 256 + 256 * 10);
+    const h = mp.graph.populations.find((p) => p.name === 'h')!;
+    const { pins, pinSynapses, pinBits } = mp.hypergraph;
+    const bits = new Set<number>();
+    pins.forEach((v, i) => { if (v >= h.offset && v < h.offset + h.blocks && pinSynapses[i]! > 0) bits.add(pinBits![i]!); });
+    expect(bits).toEqual(new Set([1, 8]));
   });
 });
