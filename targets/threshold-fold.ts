@@ -11,8 +11,7 @@ import type { DType, Precision } from '../compiler/ir/dtype.ts';
 import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
 
 /** The batch norms that fold with the sign after them into one threshold compare an element. */
-export function thresholdBatchnorms(m: Module): Set<string> {
-  const readers = readersOf(m);
+export function thresholdBatchnorms(m: Module, readers = readersOf(m)): Set<string> {
   const out = new Set<string>();
   for (const n of Object.values(m.nodes)) {
     const src = m.nodes[n.inputs[0] ?? ''];
@@ -50,8 +49,7 @@ function readersThrough(id: string, readers: Map<string, Node[]>): string[] {
  * Layers (`multiplies`: the ones that make sums) whose one reader is a folded batch norm or a
  * sign. A layer the network outputs, or that anything else reads, must keep its sums.
  */
-export function compareOnOutputs(m: Module, thresholded: Set<string>, multiplies: (n: Node) => boolean): Map<string, CompareOnOutput> {
-  const readers = readersOf(m);
+export function compareOnOutputs(m: Module, thresholded: Set<string>, multiplies: (n: Node) => boolean, readers = readersOf(m)): Map<string, CompareOnOutput> {
   const out = new Map<string, CompareOnOutput>();
   for (const n of Object.values(m.nodes)) {
     const next = readers.get(n.id) ?? [];

@@ -4,7 +4,7 @@
  * bytes of weights, inputs and outputs in their stored precisions.
  */
 import { DTYPE_BITS, numElements, type DType, type Precision, type TensorType } from '../compiler/ir/dtype.ts';
-import type { Module, Node } from '../compiler/ir/module.ts';
+import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
 import type { ActivityUsed } from './activity.ts';
 import { lmuGemm } from './lmu-work.ts';
 import { compareOnOutputs, thresholdBatchnorms, type CompareOnOutput } from './threshold-fold.ts';
@@ -171,8 +171,9 @@ function runsPerInference(m: Module): Map<string, number> {
 export function moduleWork(m: Module, opts: { training?: boolean } = {}): LayerWork[] {
   const out: LayerWork[] = [];
   const runs = runsPerInference(m);
-  const thresholded = opts.training ? new Set<string>() : thresholdBatchnorms(m);
-  const compares = opts.training ? new Map<string, CompareOnOutput>() : compareOnOutputs(m, thresholded, (n) => n.op === 'dense' || n.op === 'conv2d');
+  const readers = opts.training ? undefined : readersOf(m);
+  const thresholded = readers ? thresholdBatchnorms(m, readers) : new Set<string>();
+  const compares = readers ? compareOnOutputs(m, thresholded, (n) => n.op === 'dense' || n.op === 'conv2d', readers) : new Map<string, CompareOnOutput>();
   const comparesFor = new Map([...compares].map(([layer, c]) => [c.by, layer]));
   for (const node of Object.values(m.nodes)) {
     if (node.op === 'input') continue;

@@ -79,8 +79,13 @@ export function layerPrecision(p: PrecisionChoice, last = false): LayerPrecision
  * multiply-accumulates a narrower width would save.
  */
 export function multiplyingLayers(m: Module): Set<string> {
-  return new Set(moduleWork(m).filter((l) => l.macs > 0).map((l) => l.node.id));
+  // precisionMap asks for every cache key and variant; the answer depends on the network's
+  // structure only, and moduleWork runs the whole workload model.
+  let out = multiplying.get(m);
+  if (!out) multiplying.set(m, (out = new Set(moduleWork(m).filter((l) => l.macs > 0).map((l) => l.node.id))));
+  return out;
 }
+const multiplying = new WeakMap<Module, Set<string>>();
 
 /**
  * Each multiplying layer's weights at its own choice; its output at the width of the multiplying

@@ -92,11 +92,16 @@ function workerFailed(e: ErrorEvent): void {
   e.preventDefault();
   failed = true;
   const drawn: Drawn = { diagnostics: [{ severity: 'error', code: 'internal', message: `internal error (a bug in Kiln): the analysis worker failed: ${e.message || 'no message (the worker script may not have loaded)'}` }], maps: [] };
+  if (!settle(drawn)) show(drawn);
+}
+
+/** Answers the analysis waiting for one, if any, and leaves the busy state; false when none waited. */
+function settle(drawn: Drawn): boolean {
   const p = pending;
   pending = undefined;
   delete document.body.dataset.busy;
-  if (p) p.resolve(drawn);
-  else show(drawn);
+  p?.resolve(drawn);
+  return p !== undefined;
 }
 
 function startWorker(): void {
@@ -108,12 +113,7 @@ function startWorker(): void {
   w.onmessage = (e: MessageEvent<FromWorker>) => {
     const m = e.data;
     if (m.kind === 'presets') presetsAnswered(m.presets);
-    else if (w === worker && pending?.id === m.id) {
-      const p = pending;
-      pending = undefined;
-      delete document.body.dataset.busy;
-      p.resolve(m.drawn);
-    }
+    else if (w === worker && pending?.id === m.id) settle(m.drawn);
   };
   w.postMessage({ kind: 'presets', presets: data.presets } satisfies ToWorker);
 }

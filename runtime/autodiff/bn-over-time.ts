@@ -17,7 +17,7 @@ import { type BlockShape, type BlockStats, wasmBatchNormBlocks, wasmBatchNormBlo
 import type { RuleArgs, RuleResult } from './types.ts';
 
 /** What the tape keeps of a batch norm over T steps in one call. */
-export interface SavedBlocks { shape: BlockShape; stats: BlockStats }
+interface SavedBlocks { shape: BlockShape; stats: BlockStats }
 
 function blockShape(x: Tensor, steps: number): BlockShape {
   const c = x.shape[1]!, n = x.shape[0]! / steps;

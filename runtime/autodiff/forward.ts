@@ -91,7 +91,13 @@ const lifOp: OpImpl = (ctx) => {
 /** A relu after a conv2d that already rectified its output passes it on (relu-fusion.ts). */
 const reluOp: OpImpl = (ctx) => (isRectified(ctx.inputs[0]!) ? ctx.inputs[0]! : relu(ctx.inputs[0]!));
 
-const impls = (m: Module) => ({ dense: denseOp, conv2d: convOp(spikeFedNodes(m), reluFolded(m)), lif: lifOp, relu: reluOp });
+/** Per module, built once: spikeFedNodes and reluFolded each walk the whole graph, and forward runs every step. */
+const implCache = new WeakMap<Module, Record<string, OpImpl>>();
+function impls(m: Module): Record<string, OpImpl> {
+  let out = implCache.get(m);
+  if (!out) implCache.set(m, (out = { dense: denseOp, conv2d: convOp(spikeFedNodes(m), reluFolded(m)), lif: lifOp, relu: reluOp }));
+  return out;
+}
 
 /** Sigma-delta layers part way from non-spiking to spiking (train block `spiking_anneal`). */
 const blendedImpls = (spiking: number | undefined): Record<string, OpImpl> =>

@@ -38,9 +38,9 @@ export function densityBelow(x: Float32Array, limit: number): boolean {
  */
 export function trainingDense(x: Tensor, w: Tensor, bias: Tensor | undefined, save: (k: string, v: unknown) => void): Tensor {
   const inF = w.shape[1]!, limit = useWasmKernels() ? SPARSE_DENSITY_WASM : SPARSE_DENSITY;
-  // densityBelow gives up on a dense input after a few thousand values (rowNonzeros counts all of
-  // them first: 7 % of the MNIST MLP's training loop, for an input the GEMM takes anyway).
-  const nz = x.data.length * w.shape[0]! < 1 << 16 || !densityBelow(x.data, limit) ? undefined : rowNonzeros(x.data, x.data.length / inF, inF, limit);
+  // rowNonzeros gives up on a dense input as soon as its count passes the limit (counting all of
+  // it first was 7 % of the MNIST MLP's training loop, for an input the GEMM takes anyway).
+  const nz = x.data.length * w.shape[0]! < 1 << 16 ? undefined : rowNonzeros(x.data, x.data.length / inF, inF, limit);
   if (!nz) return dense(x, w, bias);
   save('nonzeros', nz);
   return sparseDense(x, w, bias, nz);
@@ -55,12 +55,14 @@ export interface Nonzeros { start: Int32Array; index: Int32Array; value: Float64
  */
 export function rowNonzeros(x: Float32Array, rows: number, inF: number, maxDensity = Infinity): Nonzeros | undefined {
   const start = new Int32Array(rows + 1);
+  const most = maxDensity * x.length;
   for (let i = 0; i < rows; i++) {
     let c = 0;
     for (let p = i * inF, e = p + inF; p < e; p++) if (x[p] !== 0) c++;
     start[i + 1] = start[i]! + c;
+    // Counts only grow: once past the limit the whole input is too dense.
+    if (x.length > 0 && start[i + 1]! >= most) return undefined;
   }
-  if (x.length > 0 && start[rows]! >= maxDensity * x.length) return undefined;
   const index = new Int32Array(start[rows]!);
   const value = new Float64Array(start[rows]!);
   let k = 0;

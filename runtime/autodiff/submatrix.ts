@@ -26,15 +26,21 @@ export interface SavedSubmatrix extends Submatrix {
   weight: Tensor;
 }
 
+/** t's values after `axis` (inner) and slices before it (outer), and its shape with `axis` made `len` long. */
+function resized(t: Tensor, axis: number, len: number): { inner: number; outer: number; shape: number[] } {
+  let inner = 1;
+  for (let i = axis + 1; i < t.shape.length; i++) inner *= t.shape[i]!;
+  const slice = t.shape[axis]! * inner;
+  const shape = [...t.shape];
+  shape[axis] = len;
+  return { inner, outer: slice === 0 ? 0 : t.data.length / slice, shape };
+}
+
 /** The slices idx of `axis`: out[…, j, …] = t[…, idx[j], …]. */
 export function gatherAxis(t: Tensor, axis: number, idx: Int32Array): Tensor {
   const n = t.shape[axis]!, k = idx.length;
-  let inner = 1;
-  for (let i = axis + 1; i < t.shape.length; i++) inner *= t.shape[i]!;
-  const outer = n * inner === 0 ? 0 : t.data.length / (n * inner);
+  const { inner, outer, shape } = resized(t, axis, k);
   const src = t.data, out = outputArray(outer * k * inner);
-  const shape = [...t.shape];
-  shape[axis] = k;
   // The last axis of an activation or gradient [rows, features] is a weight's column cut.
   if (inner === 1 && out.length >= WASM_RELU_MIN && useWasmKernels()) {
     wasmCut(src, n, undefined, idx, out);
@@ -53,12 +59,8 @@ export function gatherAxis(t: Tensor, axis: number, idx: Int32Array): Tensor {
 /** gatherAxis undone: t's slices placed at idx of an axis `n` long, zeros elsewhere. */
 export function scatterAxis(t: Tensor, axis: number, idx: Int32Array, n: number): Tensor {
   const k = idx.length;
-  let inner = 1;
-  for (let i = axis + 1; i < t.shape.length; i++) inner *= t.shape[i]!;
-  const outer = k * inner === 0 ? 0 : t.data.length / (k * inner);
+  const { inner, outer, shape } = resized(t, axis, n);
   const src = t.data, out = outputArray(outer * n * inner);
-  const shape = [...t.shape];
-  shape[axis] = n;
   if (inner === 1 && out.length >= WASM_RELU_MIN && useWasmKernels()) {
     wasmSpread(src, n, undefined, idx, out);
     return { shape, data: out };

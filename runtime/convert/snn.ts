@@ -52,7 +52,7 @@ export interface ConvertedNetwork {
 }
 
 /** A relu of a sign's ±1: a step, the sign's own spike. */
-export const isStep = (m: Module, n: Node): boolean => n.op === 'relu' && m.nodes[n.inputs[0]!]?.op === 'sign';
+const isStep = (m: Module, n: Node): boolean => n.op === 'relu' && m.nodes[n.inputs[0]!]?.op === 'sign';
 
 /** The nodes whose activations set a threshold: every relu (but a step's), and each output's logits. */
 export function thresholdLayers(m: Module): NodeId[] {
@@ -138,6 +138,11 @@ function scaleWeights(n: Node, w: Float32Array, shape: number[], s: Float32Array
   return out;
 }
 
+/** A padded window reading a sign's spikes: a silent neuron stands for −1 there, and padding reads 0. */
+function refusePadding(n: Node): void {
+  if ((n.attrs.pad as number[] | undefined)?.some((p) => p !== 0)) refuse(n, 'it pads a sign layer\'s output, whose silent neurons stand for −1, not 0', 'use pad = 0 after a sign activation');
+}
+
 /**
  * The bias that keeps a layer's current when its inputs stand for scale·spike + offset: each
  * weight w reading an input of offset o adds w·o (the weights given are the unscaled ones).
@@ -146,9 +151,7 @@ function scaleWeights(n: Node, w: Float32Array, shape: number[], s: Float32Array
 function offsetBias(n: Node, w: Float32Array, shape: number[], o: Float32Array, bias: Float32Array | undefined): Float32Array {
   const out = bias ? Float32Array.from(bias) : new Float32Array(shape[0]!);
   if (o.every((x) => x === 0)) return out;
-  if (n.op === 'conv2d' && (n.attrs.pad as number[]).some((p) => p !== 0)) {
-    refuse(n, 'it pads a sign layer\'s output, whose silent neurons stand for −1, not 0', 'use pad = 0 after a sign activation');
-  }
+  if (n.op === 'conv2d') refusePadding(n);
   const per = w.length / shape[0]!;
   const inputs = n.op === 'dense' ? shape[1]! : per;
   const spatial = n.op === 'dense' ? 1 : shape[2]! * shape[3]!;
@@ -268,9 +271,7 @@ export function buildSnn(ann: PreparedAnn, scales: readonly LayerScale[], timest
       nodes[name(n.id)] = { id: name(n.id), op: n.op, inputs, attrs: { ...n.attrs }, loc: n.loc };
       scale.set(n.id, propagate(m, n, scale));
       const o = propagate(m, n, offset);
-      if (PADDED_POOLS.has(n.op) && o.some((x) => x !== 0) && (n.attrs.pad as number[] | undefined)?.some((p) => p !== 0)) {
-        refuse(n, 'it pads a sign layer\'s output, whose silent neurons stand for −1, not 0', 'use pad = 0 after a sign activation');
-      }
+      if (PADDED_POOLS.has(n.op) && o.some((x) => x !== 0)) refusePadding(n);
       offset.set(n.id, o);
     }
   }

@@ -51,7 +51,7 @@ function privateDir(dir: string): boolean {
 }
 
 /** The cache file's bytes, or undefined when the digits have more than 256 distinct values. */
-export function encodeCache(key: string, d: MnistArrays): Uint8Array | undefined {
+function encodeCache(key: string, d: MnistArrays): Uint8Array | undefined {
   const levels: number[] = [];
   const index = new Map<number, number>();
   const idx = new Uint8Array(d.x.length);
@@ -71,7 +71,7 @@ export function encodeCache(key: string, d: MnistArrays): Uint8Array | undefined
 }
 
 /** The digits in a cache file, or why it cannot be used (damaged, stale). */
-export function decodeCache(bytes: Buffer, key: string): MnistArrays | string {
+function decodeCache(bytes: Buffer, key: string): MnistArrays | string {
   if (bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) return 'not a Kiln MNIST cache';
   const nl = bytes.indexOf(10, MAGIC.length);
   if (nl < 0) return 'damaged header';

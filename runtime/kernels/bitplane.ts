@@ -26,7 +26,7 @@ export interface InputLevels { denominator: number; bits: number }
  */
 const DENOMINATORS = [1, 100, 255, 256, 1000, 10000];
 /** Beyond 16 planes the bit-planes cost more than the fp32 product they replace many times over. */
-export const MAX_PLANES = 16;
+const MAX_PLANES = 16;
 
 /**
  * q = round(v·d) when v is exactly q/d with 0 ≤ q < limit, −1 otherwise: the one test of "on the

@@ -12,7 +12,7 @@ import { dense } from './dense.ts';
 import { gridInteger, type InputLevels } from './bitplane.ts';
 
 /** The largest whole number below which every integer is an fp32 value (24-bit significand). */
-export const FP32_EXACT_INTEGERS = 2 ** 24;
+const FP32_EXACT_INTEGERS = 2 ** 24;
 
 /** Can a sum of k products q·(±1), q < 2^bits, run in fp32 without rounding? */
 export function fitsFp32Exactly(k: number, lv: InputLevels): boolean {

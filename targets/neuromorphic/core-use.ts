@@ -60,7 +60,7 @@ function groupWords(n: number, bits: number, neuronsOnCore: number): number {
 /** Weight bits of the synapses of pin i. */
 export const bitsAt = (h: SynapseNets, i: number, weightBits: number): number => (h.pinBits ? h.pinBits[i]! : weightBits);
 
-/** `weightBits`: the width of synapses into vertices without their own `vertexBits`. */
+/** `weightBits`: the width of synapses at pins without their own `pinBits`. */
 export function coreUse(h: SynapseNets, parts: Int32Array, k: number, weightBits: number): CoreUseTable {
   const use: CoreUseTable = { neurons: new Float64Array(k), input_axons: new Float64Array(k), output_axons: new Float64Array(k), synapse_words: new Float64Array(k) };
   for (let v = 0; v < h.nv; v++) use.neurons[parts[v]!]! += h.vwgt ? h.vwgt[v]! : 1;

@@ -43,7 +43,7 @@ export type GridPath = 'bit-planes' | 'integer fp32 GEMM';
  * load: 4 planes 1.02–1.76×, 5 and 6 planes 1.2–1.4× in one run, 8 planes 0.58–0.94×, 10 planes
  * 0.47–0.89×; docs/kernels.md).
  */
-export const FASTER_PLANES = 4;
+const FASTER_PLANES = 4;
 
 /** The faster exact path for k inputs on the grid `lv`: few planes, or sums fp32 could round, take the bit-planes. */
 export function firstLayerPath(k: number, lv: InputLevels): GridPath {

@@ -17,12 +17,10 @@ export interface CommunityConfig {
   readonly minMoveShare: number;
   /** Local-moving passes per Louvain level. */
   readonly maxPasses: number;
-  /** Pin edges weigh w(e) (KaHyPar's "uniform") instead of w(e)/|e|. */
-  readonly uniform?: boolean;
 }
 
 /** The bipartite graph: nodes 0 … nv−1 are the vertices, nv + e the nets. */
-function bipartite(h: EngineHypergraph, maxNetSize: number, uniform: boolean): EngineGraph {
+function bipartite(h: EngineHypergraph, maxNetSize: number): EngineGraph {
   const { nv, ne, eptr, pins, ewgt } = h;
   const n = nv + ne;
   const xadj = new Int32Array(n + 1);
@@ -40,7 +38,7 @@ function bipartite(h: EngineHypergraph, maxNetSize: number, uniform: boolean): E
     const s = eptr[e]!;
     const size = eptr[e + 1]! - s;
     if (size > maxNetSize) continue;
-    const we = uniform ? ewgt[e]! : ewgt[e]! / size;
+    const we = ewgt[e]! / size;
     for (let i = s; i < s + size; i++) {
       const v = pins[i]!;
       let at = fill[v]!++;
@@ -105,7 +103,7 @@ function localMoving(g: EngineGraph, deg: Float64Array, m2: number, comm: Int32A
 
 /** Community of every vertex of h, numbered 0 … count − 1. */
 export function detectCommunities(h: EngineHypergraph, rng: Rng, cfg: CommunityConfig): { community: Int32Array; count: number } {
-  let g = bipartite(h, cfg.maxNetSize, cfg.uniform ?? false);
+  let g = bipartite(h, cfg.maxNetSize);
   let deg = new Float64Array(g.nv);
   for (let i = 0; i < g.nv; i++) for (let j = g.xadj[i]!; j < g.xadj[i + 1]!; j++) deg[i]! += g.adjw[j]!;
   let m2 = 0;

@@ -55,8 +55,6 @@ export interface EngineConfig {
   readonly flow?: FlowConfig;
   /** Clusters stay inside Louvain communities of the level below the first clustering; undefined: no restriction. */
   readonly communities?: CommunityConfig;
-  /** Communities for the V-cycles' coarsening (clusters then stay inside a part and a community). */
-  readonly vcycleCommunities?: CommunityConfig;
 }
 
 export interface MultilevelOutcome {
@@ -131,19 +129,9 @@ function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng,
     const same = prior?.twinLevel && prior.levels[0] === h && prior.levels[1]!.nv === twins.nc && sameClustering(prior.maps[0]!, twins.clusterOf);
     twinLevel = push(twins, same ? prior.levels[1] : undefined);
   }
-  if (cfg.communities && cur.nv > stopAt) {
-    community = detectCommunities(cur, rng, cfg.communities).community;
-    if (curPart) {
-      // In a V-cycle a cluster must stay in one part and one community.
-      const ids = new Map<number, number>();
-      for (let v = 0; v < cur.nv; v++) {
-        const key = curPart[v]! * cur.nv + community[v]!;
-        let id = ids.get(key);
-        if (id === undefined) ids.set(key, (id = ids.size));
-        community[v] = id;
-      }
-    }
-  }
+  // Only a first hierarchy has communities (the V-cycles coarsen without them), so no cluster
+  // has to be kept inside both a part and a community.
+  if (cfg.communities && !curPart && cur.nv > stopAt) community = detectCommunities(cur, rng, cfg.communities).community;
   while (cur.nv > stopAt) {
     const target = Math.max(stopAt, Math.floor(cur.nv / cfg.maxShrink));
     if (!push(clusterVertices(cur, maxW, target, rng, cfg.cluster, community ?? curPart))) break;
@@ -273,7 +261,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
     const before = st.objective;
     // A copy: with no level to contract, the coarsest partition is this array, and refining it
     // must not change the state kept if the cycle is rejected.
-    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction, communities: cfg.vcycleCommunities }, st.part.slice(), prior);
+    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction, communities: undefined }, st.part.slice(), prior);
     prior = hv;
     // Without a coarser level a cycle would only repeat the label propagation that just
     // converged: on the mapper's small hypergraphs (spiking_cnn, 964 vertices into 67 cores)

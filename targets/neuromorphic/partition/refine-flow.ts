@@ -82,7 +82,7 @@ function corridor(st: PartState, p: number, q: number, room: Float64Array, maxNe
 }
 
 /** Re-splits the corridor between parts a and b by a minimum cut; returns the objective's decrease (0 when nothing better was found). */
-export function flowRefinePair(st: PartState, a: number, b: number, cfg: FlowConfig): number {
+function flowRefinePair(st: PartState, a: number, b: number, cfg: FlowConfig): number {
   const { d, w, eptr, pins, vptr, vnets, ewgt } = st.h;
   const room = (p: number) => {
     const r = new Float64Array(d);
