@@ -1,19 +1,23 @@
-;; int8 × int8 → int32 GEMM on relaxed SIMD's i32x4.relaxed_dot_i8x16_i7x16_add_s, C = A·B (byte
-;; addresses), for an A with no negative value (post-ReLU activations quantized symmetrically lie
-;; in [0, 127]). The instruction multiplies 16 int8 pairs and adds each group of four products into
-;; an int32 lane: 16 multiply-adds, where gemm-i16.wat's i32x4.dot_i16x8_s does 8. It is defined
-;; (the same on every engine) only while its second operand lies in [0, 127]; A is that operand, B
-;; (weights, any int8) the first. Without AVX-VNNI V8 lowers it to vpmaddubsw (unsigned × signed
-;; pairs added into int16: at most 2·127·128 = 32,512, so never saturating) + vpmaddwd by ones +
-;; vpaddd, exact. A module with a relaxed instruction does not validate without the feature, hence
-;; a module of its own; gemm-i8.ts loads it only where it validates.
+;; int8 × int8 → int32 GEMM on relaxed SIMD's int8 dot product, C = A·B (byte addresses), for an
+;; A with no negative value (post-ReLU activations quantized symmetrically lie in [0, 127]).
+;; i16x8.relaxed_dot_i8x16_i7x16_s multiplies 16 int8 pairs and adds neighbouring products into 8
+;; int16 lanes (one vpmaddubsw: unsigned × signed, at most 2·127·128 = 32,512 a lane, so it never
+;; saturates); i32x4.dot_i16x8_s by a vector of ones (vpmaddwd) adds lane pairs into int32, and
+;; i32x4.add into the accumulator: 16 multiply-adds in 3 instructions, where gemm-i16.wat's
+;; dot_i16x8_s + add do 8 in 2. The instruction is defined (the same on every engine) only while
+;; its second operand lies in [0, 127]: A is that operand, B (weights, any int8) the first.
+;; i32x4.relaxed_dot_i8x16_i7x16_add_s would say the same in one instruction, but V8 11.3
+;; re-creates its vector of ones before every use (5 instructions; the kernel ran no faster than
+;; the int16 one at 512³), while a ones vector held in a local stays in a register. A module with a
+;; relaxed instruction does not validate without the feature, hence a module of its own; gemm-i8.ts
+;; loads it only where it validates and computes right (instance.ts: compiled by TurboFan alone).
 ;; k is taken in quads (a k % 4 tail is zero-padded by `pack`):
 ;;   A: 4-row panels, quad-major: per k quad 4 × (a[r][4q..4q+3]), 16 bytes (R = 4);
 ;;   B: 8-column panels, quad-major: per k quad 8 × (b[4q..4q+3][s]), 32 bytes (R = 8);
 ;;   C: mp × np int32, row stride np (both padded to the tile), written (not accumulated into).
-;; The tile, the loop (two quads an iteration with an exit test between them, A advancing between
-;; them) and the blocking are gemm-i16.wat's, with quads where it has pairs: a B micro-panel block
-;; of 512 quads is again 16 KiB, an A block of 64 rows 128 KiB (docs/kernels.md says why).
+;; The tile and the blocking are gemm-i16.wat's, with quads where it has pairs: a B micro-panel
+;; block of 512 quads is again 16 KiB, an A block of 64 rows 128 KiB (docs/kernels.md says why).
+;; The loop takes two quads an iteration, as gemm-i16.wat takes two pairs.
 (module
   (import "env" "memory" (memory 0))
 
@@ -99,43 +103,55 @@
 
   ;; C[4×8 at c, row stride ldc bytes] += A panel (kq quads at a) · B panel (kq quads at b), kq ≥ 1;
   ;; = instead of += when $first (the first k block), so C needs no zeroing beforehand.
+  ;; The ones vector takes the 16th register the int16 tile leaves free, so 8 accumulators, 2 B
+  ;; vectors, the ones and a temporary leave room for two A broadcasts, not four: V8 issues a
+  ;; basic block's loads first, and with all four live it spilled an accumulator every quad. So A
+  ;; advances by 8 bytes after every two rows and an exit test follows (it never fires mid-quad:
+  ;; a quad's second half lies before `end`), which ends the block; written plainly, the
+  ;; two-quad loop ran 2.07–2.27× the fp32 GEMM at 512³, split so 2.43–2.57× (bare kernels on
+  ;; packed operands, same process, load 9).
   (func $kernel (param $kq i32) (param $a i32) (param $b i32) (param $c i32) (param $ldc i32) (param $first i32)
     (local $end i32) (local $av v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
-    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128) (local $ones v128)
     (local.set $end (i32.add (local.get $a) (i32.shl (local.get $kq) (i32.const 4))))
+    (local.set $ones (v128.const i16x8 1 1 1 1 1 1 1 1))
     (block $done (loop $k
       (local.set $b0 (v128.load (local.get $b)))
       (local.set $b1 (v128.load offset=16 (local.get $b)))
       (local.set $av (v128.load32_splat (local.get $a)))
-      (local.set $c00 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b0) (local.get $av) (local.get $c00)))
-      (local.set $c01 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b1) (local.get $av) (local.get $c01)))
+      (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b0) (local.get $av)) (local.get $ones))))
+      (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b1) (local.get $av)) (local.get $ones))))
       (local.set $av (v128.load32_splat offset=4 (local.get $a)))
-      (local.set $c10 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b0) (local.get $av) (local.get $c10)))
-      (local.set $c11 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b1) (local.get $av) (local.get $c11)))
-      (local.set $av (v128.load32_splat offset=8 (local.get $a)))
-      (local.set $c20 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b0) (local.get $av) (local.get $c20)))
-      (local.set $c21 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b1) (local.get $av) (local.get $c21)))
-      (local.set $av (v128.load32_splat offset=12 (local.get $a)))
-      (local.set $c30 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b0) (local.get $av) (local.get $c30)))
-      (local.set $c31 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b1) (local.get $av) (local.get $c31)))
-      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b0) (local.get $av)) (local.get $ones))))
+      (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b1) (local.get $av)) (local.get $ones))))
+      (local.set $a (i32.add (local.get $a) (i32.const 8)))
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (local.set $av (v128.load32_splat (local.get $a)))
+      (local.set $c20 (i32x4.add (local.get $c20) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b0) (local.get $av)) (local.get $ones))))
+      (local.set $c21 (i32x4.add (local.get $c21) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b1) (local.get $av)) (local.get $ones))))
+      (local.set $av (v128.load32_splat offset=4 (local.get $a)))
+      (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b0) (local.get $av)) (local.get $ones))))
+      (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b1) (local.get $av)) (local.get $ones))))
+      (local.set $a (i32.add (local.get $a) (i32.const 8)))
       (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
       (local.set $b0 (v128.load offset=32 (local.get $b)))
       (local.set $b1 (v128.load offset=48 (local.get $b)))
       (local.set $av (v128.load32_splat (local.get $a)))
-      (local.set $c00 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b0) (local.get $av) (local.get $c00)))
-      (local.set $c01 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b1) (local.get $av) (local.get $c01)))
+      (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b0) (local.get $av)) (local.get $ones))))
+      (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b1) (local.get $av)) (local.get $ones))))
       (local.set $av (v128.load32_splat offset=4 (local.get $a)))
-      (local.set $c10 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b0) (local.get $av) (local.get $c10)))
-      (local.set $c11 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b1) (local.get $av) (local.get $c11)))
-      (local.set $av (v128.load32_splat offset=8 (local.get $a)))
-      (local.set $c20 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b0) (local.get $av) (local.get $c20)))
-      (local.set $c21 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b1) (local.get $av) (local.get $c21)))
-      (local.set $av (v128.load32_splat offset=12 (local.get $a)))
-      (local.set $c30 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b0) (local.get $av) (local.get $c30)))
-      (local.set $c31 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $b1) (local.get $av) (local.get $c31)))
-      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b0) (local.get $av)) (local.get $ones))))
+      (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b1) (local.get $av)) (local.get $ones))))
+      (local.set $a (i32.add (local.get $a) (i32.const 8)))
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (local.set $av (v128.load32_splat (local.get $a)))
+      (local.set $c20 (i32x4.add (local.get $c20) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b0) (local.get $av)) (local.get $ones))))
+      (local.set $c21 (i32x4.add (local.get $c21) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b1) (local.get $av)) (local.get $ones))))
+      (local.set $av (v128.load32_splat offset=4 (local.get $a)))
+      (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b0) (local.get $av)) (local.get $ones))))
+      (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $b1) (local.get $av)) (local.get $ones))))
+      (local.set $a (i32.add (local.get $a) (i32.const 8)))
       (local.set $b (i32.add (local.get $b) (i32.const 64)))
       (br_if $k (i32.lt_u (local.get $a) (local.get $end)))))
     (if (local.get $first)
