@@ -149,7 +149,7 @@ export function rowsWithinInt32(l1: ArrayLike<number>, maxB: number, start: numb
  * A raw B is packed here, in scratch, rather than by packI16B, which would copy its panels out to
  * JS and back in; it is packed before the bound is checked, as max|B| is read from its panels.
  */
-function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array | Resident, guardStart?: number): Uint8Array | undefined {
+function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array | Resident, guardStart?: number, sums?: GuardSums): Uint8Array | undefined {
   const { n, k } = b;
   const mp = (m + 3) & ~3, np = (n + 7) & ~7, kq = (k + 1) >> 1;
   const outAt = out instanceof Resident ? undefined : outAddress(out);
@@ -171,7 +171,9 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array 
     if (guardStart !== undefined) {
       const l1At = scratchAlloc(8 * m);
       ex.row_l1(m, k, aAt, l1At);
-      safe = rowsWithinInt32(f64At(l1At, m), maxB, guardStart);
+      const l1 = f64At(l1At, m);
+      if (sums) { sums.l1 = l1.slice(); sums.maxB = maxB; }
+      safe = rowsWithinInt32(l1, maxB, guardStart);
       if (!safe) return undefined;
     }
     const apAt = packAt(ex, m, k, aAt, a instanceof Int8Array, false, 4);
@@ -205,13 +207,17 @@ export function wasmGemmI16Packed(m: number, a: IntOperand, b: PackedI16B, out: 
   run(m, a, b, out);
 }
 
+/** What the int32 bound was computed from: the rows' Σ_p |a_ip| and max|B|. */
+export interface GuardSums { l1?: Float64Array; maxB?: number }
+
 /**
  * The product of the rows whose every partial sum provably stays in int32 (sums starting from a
  * value of magnitude at most `start`, e.g. a bias): returns those rows, or undefined when there are
- * none (and then nothing ran). Other rows' entries of `out` hold wrapped sums.
+ * none (and then nothing ran). Other rows' entries of `out` hold wrapped sums. `sums`, when given,
+ * receives the bound's row sums and max|B| (int16-window.ts needs them for the rows refused).
  */
-export function wasmGemmI16Guarded(m: number, a: Int16Array, b: PackedI16B | RawI16B, out: Int32Array, start = 0): Uint8Array | undefined {
-  return run(m, a, b, out, start);
+export function wasmGemmI16Guarded(m: number, a: Int16Array, b: PackedI16B | RawI16B, out: Int32Array, start = 0, sums?: GuardSums): Uint8Array | undefined {
+  return run(m, a, b, out, start, sums);
 }
 
 /** out[i·n + j] = Σ_p a[i·k + p]·op(B)[p, j] mod 2^32; B is k×n, or n×k when transB. */

@@ -57,9 +57,12 @@
     (local $t i32) (local $w i32)
     (local.set $kq (i32.shr_u (i32.add (local.get $k) (i32.const 3)) (i32.const 2)))
     (local.set $full (i32.shr_u (local.get $k) (i32.const 2)))
-    (memory.fill (local.get $dst) (i32.const 0)
-      (i32.shl (i32.mul (i32.mul (i32.div_u (i32.add (local.get $rows) (i32.sub (local.get $R) (i32.const 1))) (local.get $R))
-        (local.get $R)) (local.get $kq)) (i32.const 2)))
+    ;; Padding (rows past `rows`, a k tail's missing bytes) must be zero; whole panels of a k
+    ;; divisible by 4 are all written below.
+    (if (i32.or (i32.rem_u (local.get $rows) (local.get $R)) (i32.and (local.get $k) (i32.const 3)))
+      (then (memory.fill (local.get $dst) (i32.const 0)
+        (i32.shl (i32.mul (i32.mul (i32.div_u (i32.add (local.get $rows) (i32.sub (local.get $R) (i32.const 1))) (local.get $R))
+          (local.get $R)) (local.get $kq)) (i32.const 2)))))
     (local.set $step (i32.shl (local.get $R) (i32.const 2)))
     (block $rowsDone (loop $rowLoop
       (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))

@@ -70,6 +70,15 @@ describe('int8 GEMM on the relaxed-SIMD dot product', () => {
     }
   });
 
+  it('is exact at the deepest product gemmInt8 sends it: 131,071 × 127 × (−128) = −2,130,690,176', () => {
+    const k = 131071, n = 3;
+    const a = new Int8Array(k).fill(127), b = new Int8Array(n * k).fill(-128);
+    b[k] = 127; // the second column's first weight: 127·(127 + 128) more
+    const c = new Int32Array(n);
+    expect(wasmGemmI8(1, a, { n, k, values: b, transB: true }, c)).toBe(true);
+    expect([...c]).toEqual([-2130690176, -2130690176 + 127 * 255, -2130690176]);
+  });
+
   it('declines an A with a negative value (out untouched), wherever the value lies', () => {
     const m = 7, n = 5, k = 131, rand = mulberry32(2);
     const b = int8s(k * n, rand, -128, 127);
