@@ -105,6 +105,9 @@ export function wasmGemmI8(m: number, a: Int8Array, b: PackedI8B | RawI8B | Int8
 
 function multiply(m: number, a: Int8Array, b: PackedI8B | RawI8B | Int8Weights, out: Int32Array): boolean {
   const { n, k } = b;
+  // Signed activations almost always show a negative value among their first few: declined
+  // before A is copied in, which the int16 kernel then does again.
+  for (let i = 0, end = Math.min(64, m * k); i < end; i++) if (a[i]! < 0) return false;
   const outAt = outAddress(out);
   const mark = scratchMark();
   try {
