@@ -4,6 +4,8 @@
  * (bench/timing.ts). Issue 15's goals, one thread, medians: int16 GEMM ≥ 1.8× the fp32 WebAssembly
  * GEMM (the training-throughput ratio of Das et al. 2018's INT16 dynamic fixed point), int8 ≥ 2×; binary
  * XNOR-popcount ≥ 100 G binary MAC/s (C with popcnt reaches 108–152 on this machine, per the issue).
+ * int8 is timed twice: signed activations (the int16 kernel on widened operands) and activations in
+ * [0, 127], as after a ReLU (relaxed SIMD's int8 dot product, gemm-i8.wat, where it runs).
  * Run with `npx tsx bench/int-kernels.ts [--quick]`; prints markdown for docs/benchmarks.md.
  */
 import { sgemm } from '../runtime/kernels/gemm.ts';
