@@ -12,6 +12,7 @@ import { gemmInt8, INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-i
 import { type GuardSums, packI16B, setI16WasmMinMacs, wasmGemmI16, wasmGemmI16Guarded, wasmGemmI16Packed } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { i32At, scratchAlloc, scratchMark, scratchRelease, setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
+import { intGemmExact } from './helpers/naive.ts';
 
 afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); });
 
@@ -33,16 +34,7 @@ function ints<T extends Int16Array | Int8Array>(make: new (len: number) => T, le
   return out;
 }
 
-/** Σ_p a[i][p]·op(B)[p][j] exactly (float64: |Σ| < 2^53 for these k), for every i, j. */
-function exact(m: number, n: number, k: number, a: ArrayLike<number>, b: ArrayLike<number>, transB: boolean): Float64Array {
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let p = 0; p < k; p++) s += a[i * k + p]! * (transB ? b[j * k + p]! : b[p * n + j]!);
-    out[i * n + j] = s;
-  }
-  return out;
-}
+const exact = intGemmExact;
 
 describe('int16 GEMM in WebAssembly, packing and bound included', () => {
   it('wraps every sum modulo 2^32 exactly, for any shape and full-range operands', () => {

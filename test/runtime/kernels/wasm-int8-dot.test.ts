@@ -14,6 +14,7 @@ import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { lowerInt8 } from '../../../runtime/lowered/precision/int8-layer.ts';
 import { newCounts } from '../../../runtime/lowered/precision/types.ts';
 import { fromArray, mulberry32 } from '../../../runtime/tensor.ts';
+import { intGemmExact } from './helpers/naive.ts';
 
 afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); setI8DotOff(false); });
 
@@ -30,15 +31,8 @@ function int8s(len: number, rand: () => number, lo: number, hi: number): Int8Arr
   return Int8Array.from({ length: len }, () => { const r = rand(); return r < 0.15 ? lo : r < 0.3 ? hi : lo + Math.floor(rand() * (hi - lo + 1)); });
 }
 
-function exact(m: number, n: number, k: number, a: Int8Array, b: Int8Array, transB: boolean): Int32Array {
-  const out = new Int32Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let p = 0; p < k; p++) s += a[i * k + p]! * (transB ? b[j * k + p]! : b[p * n + j]!);
-    out[i * n + j] = s;
-  }
-  return out;
-}
+/** Exact sums as int32 (every product here fits). */
+const exact = (m: number, n: number, k: number, a: Int8Array, b: Int8Array, transB: boolean): Int32Array => Int32Array.from(intGemmExact(m, n, k, a, b, transB));
 
 describe('int8 GEMM on the relaxed-SIMD dot product', () => {
   it('runs in Node 20 here (relaxed SIMD turned on, the module compiled by TurboFan and its self-test passed)', () => {
