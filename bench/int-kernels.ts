@@ -4,6 +4,8 @@
  * (bench/timing.ts). Issue 15's goals, one thread, medians: int16 GEMM ≥ 1.8× the fp32 WebAssembly
  * GEMM (the training-throughput ratio of Das et al. 2018's INT16 dynamic fixed point), int8 ≥ 2×; binary
  * XNOR-popcount ≥ 100 G binary MAC/s (C with popcnt reaches 108–152 on this machine, per the issue).
+ * int8 is timed twice: signed activations (the int16 kernel on widened operands) and activations in
+ * [0, 127], as after a ReLU (relaxed SIMD's int8 dot product, gemm-i8.wat, where it runs).
  * Run with `npx tsx bench/int-kernels.ts [--quick]`; prints markdown for docs/benchmarks.md.
  */
 import { sgemm } from '../runtime/kernels/gemm.ts';
@@ -11,6 +13,7 @@ import { type Dfp16, gemmDfp16 } from '../runtime/kernels/fixed-point.ts';
 import { gemmInt8 } from '../runtime/kernels/quant-int8.ts';
 import { packSignBits, xnorGemm } from '../runtime/kernels/binary.ts';
 import { packI16B, residentC, wasmGemmI16Resident } from '../runtime/kernels/wasm/gemm-i16.ts';
+import { i8DotAvailable, Int8Weights } from '../runtime/kernels/wasm/gemm-i8.ts';
 import { setKernelBackend } from '../runtime/kernels/wasm/instance.ts';
 import { mulberry32 } from '../runtime/tensor.ts';
 import { type Timing, timeTogether } from './timing.ts';
@@ -34,6 +37,9 @@ const int16s = (len: number, range: number): Int16Array => Int16Array.from({ len
 
 const int8s = (len: number): Int8Array => Int8Array.from({ length: len }, () => Math.floor(rng() * 255) - 127);
 
+/** Post-ReLU activations quantized symmetrically: [0, 127], which the int8 dot-product kernel takes. */
+const uint7s = (len: number): Int8Array => Int8Array.from({ length: len }, () => Math.floor(rng() * 128));
+
 function intGemms(n: number): string[] {
   const range = Math.min(2047, Math.floor(Math.sqrt(2 ** 31 / n)));
   const a = Float32Array.from({ length: n * n }, () => rng() * 2 - 1), b = Float32Array.from({ length: n * n }, () => rng() * 2 - 1);
@@ -44,10 +50,12 @@ function intGemms(n: number): string[] {
   // time its page faults (docs/benchmarks.md).
   const c16 = new Int32Array(n * n);
   // int8 as a dense layer multiplies: B is the [out, in] weights, transposed.
-  const a8 = int8s(n * n), b8 = int8s(n * n), c8 = new Int32Array(n * n);
+  const a8 = int8s(n * n), b8 = int8s(n * n), c8 = new Int32Array(n * n), a8u = uint7s(n * n);
   // A dense layer's weights do not change between batches at inference: the lowered layers pack
-  // them once (packI16B), which the "B pre-packed" rows time; the others pack B on every call.
-  const pb = packI16B(n, n, qb.values, true), pb8 = packI16B(n, n, b8, true);
+  // them once (packI16B, Int8Weights), which the "B pre-packed" rows time; the others pack B on
+  // every call. A signed A takes the int16 kernel (after a scan finds a negative value), an A in
+  // [0, 127] the int8 dot product where relaxed SIMD runs.
+  const pb = packI16B(n, n, qb.values, true), pb8 = new Int8Weights(n, n, b8, true);
   // B and C resident in the kernels' memory: only A is copied in; C is read in place. Every row
   // passes the int32 bound here, so this does what the pre-packed row does less the copy of C out.
   const cRes = residentC(n, n);
@@ -58,11 +66,13 @@ function intGemms(n: number): string[] {
     on('wasm', () => gemmDfp16(n, n, n, qa, qb, true, pb, c16)),
     on('wasm', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true })),
     on('wasm', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true, packedB: pb8 })),
+    on('wasm', () => gemmInt8(n, n, n, a8u, b8, c8, { transB: true })),
+    on('wasm', () => gemmInt8(n, n, n, a8u, b8, c8, { transB: true, packedB: pb8 })),
     on('wasm', () => { if (!wasmGemmI16Resident(n, qa.values, pb, cRes, 0)?.every((x) => x === 1)) throw new Error('a row failed the int32 bound'); }),
     ...(withJs ? [on('js', () => gemmDfp16(n, n, n, qa, qb, true, undefined, c16)), on('js', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true }))] : []),
   ];
   // 1024³ runs 8× as long as 512³: fewer repetitions keep the bench near a minute.
-  const [f32, i16, i16pre, i8, i8pre, i16res, i16js, i8js] = timeTogether(fns, n >= 1024 ? Math.max(3, REPS - 4) : REPS) as Timing[];
+  const [f32, i16, i16pre, i8, i8pre, u8, u8pre, i16res, i16js, i8js] = timeTogether(fns, n >= 1024 ? Math.max(3, REPS - 4) : REPS) as Timing[];
   const macs = n ** 3;
   const row = (name: string, t: Timing) => `| ${name} ${n}³ | ${t.median.toFixed(2)} | ${gmacs(macs, t)} | ${(f32!.median / t.median).toFixed(2)}× |`;
   pb.free(); pb8.free(); cRes.free();
@@ -72,6 +82,8 @@ function intGemms(n: number): string[] {
     row('int16 GEMM (WebAssembly, bound included, B pre-packed)', i16pre!),
     row('int8 GEMM (WebAssembly, B packing included)', i8!),
     row('int8 GEMM (WebAssembly, B pre-packed)', i8pre!),
+    row(`int8 GEMM, activations ≥ 0 (${i8DotAvailable() ? 'relaxed-SIMD dot product' : 'no relaxed SIMD here: int16 kernel'}, B packing included)`, u8!),
+    row(`int8 GEMM, activations ≥ 0 (${i8DotAvailable() ? 'relaxed-SIMD dot product' : 'no relaxed SIMD here: int16 kernel'}, B pre-packed)`, u8pre!),
     row('int16 GEMM (WebAssembly, bound included, B and C resident)', i16res!),
     ...(i16js && i8js ? [row('int16 GEMM (JS reference)', i16js), row('int8 GEMM (JS reference)', i8js)] : []),
   ];

@@ -25,6 +25,8 @@ const rand = (n: number) => Float32Array.from({ length: n }, () => rng() * 2 - 1
 const A = rand(M * K), W = rand(N * K), C = new Float32Array(M * N);
 const weight = { shape: [N, K], data: W };
 const signs = Float32Array.from(A, (v) => (v >= 0 ? 1 : -1));
+// A layer reading a ReLU: no negative input, so its int8 codes lie in [0, 127] (gemm-i8.wat).
+const relu = Float32Array.from(A, (v) => Math.max(0, v));
 
 const packedW = packSignBits(W, N, K);
 const packedA = packSignBits(signs, M, K);
@@ -43,6 +45,7 @@ const rows: [string, () => void][] = [
   ['binary: lowered layer on ±1 input (pack input + XNOR-popcount)', () => bin.accumulate(M, signs, newCounts())],
   ['binary: lowered layer on real input (fp32 GEMM, ±1 weights)', () => binReal.gemm(M, A, newCounts())],
   ['int8: lowered layer (quantize, int32 GEMM, requantize)', () => i8.gemm(M, A, newCounts())],
+  ['int8: lowered layer on a post-ReLU input (int8 dot product where relaxed SIMD runs)', () => i8.gemm(M, relu, newCounts())],
   ['int16 dfp: lowered layer (int32 accumulators, rows inside the bound)', () => i16.gemm(M, A, newCounts())],
   ['ternary: lowered layer (fp32 GEMM on α·t)', () => ter.gemm(M, A, newCounts())],
 ];

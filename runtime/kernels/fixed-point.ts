@@ -9,7 +9,7 @@ import { type Tensor, zeros } from '../tensor.ts';
 import { expect } from './check.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from './quant-int8.ts';
 import { recoverWideRows } from './int16-window.ts';
-import { i16WasmFor, type PackedI16B, rowsWithinInt32, wasmGemmI16Guarded } from './wasm/gemm-i16.ts';
+import { type GuardSums, i16WasmFor, type PackedI16B, rowsWithinInt32, wasmGemmI16Guarded } from './wasm/gemm-i16.ts';
 import { useWasmKernels } from './wasm/instance.ts';
 import { wasmQuantizeInto } from './wasm/quantize.ts';
 
@@ -95,10 +95,11 @@ export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, t
   expect('gemm dfp16', out.length === m * n, 'out must hold m·n values');
   let safe: Uint8Array | undefined;
   if (i16WasmFor(m * n * k)) {
-    safe = wasmGemmI16Guarded(m, a.values, packedB ?? { n, k, values: b.values, transB }, out);
+    const sums: GuardSums = {};
+    safe = wasmGemmI16Guarded(m, a.values, packedB ?? { n, k, values: b.values, transB }, out, 0, sums);
     if (!safe || safe.includes(0)) {
       // Rows the int32 bound refuses: exact sums from the wrapped ones and an fp32 product.
-      const wide = recoverWideRows(m, n, k, a.values, b.values, transB, packedB, out, safe, safe !== undefined);
+      const wide = recoverWideRows(m, n, k, a.values, b.values, transB, packedB, out, safe, safe !== undefined, sums);
       if (wide) safe = safe ? safe.map((x, i) => x | wide[i]!) : wide;
     }
   }

@@ -16,7 +16,7 @@
  */
 import { sgemm } from './gemm.ts';
 import { INT32_MAX, INT32_MIN, saturate } from './quant-int8.ts';
-import { type PackedI16B, wasmGemmI16, wasmGemmI16Packed } from './wasm/gemm-i16.ts';
+import { type GuardSums, type PackedI16B, wasmGemmI16, wasmGemmI16Packed } from './wasm/gemm-i16.ts';
 
 const U = 2 ** -24;
 const MARGIN = 2 ** 30;
@@ -44,35 +44,54 @@ export function sumErrorFactor(k: number): number | undefined {
 /**
  * Rows of A·op(B) (A m×k int16 row-major; op(B) as gemmDfp16 takes it) whose exact sums this
  * recovers, given `skip` (rows already done, or undefined): 1 where the fp32 error bound holds.
+ * `l1`, the rows' Σ_p |a_ip| when the guarded product has summed them already in WebAssembly.
  */
-function windowRows(m: number, k: number, a: Int16Array, maxB: number, skip: Uint8Array | undefined): Uint8Array | undefined {
+function windowRows(m: number, k: number, a: Int16Array, maxB: number, skip: Uint8Array | undefined, l1?: Float64Array): Uint8Array | undefined {
   const gamma = sumErrorFactor(k);
   if (gamma === undefined) return undefined;
   const rows = new Uint8Array(m);
   let any = false;
   for (let i = 0; i < m; i++) {
     if (skip?.[i]) continue;
-    let l1 = 0;
-    for (let p = i * k, end = p + k; p < end; p++) l1 += Math.abs(a[p]!);
-    if (gamma * l1 * maxB <= MARGIN) { rows[i] = 1; any = true; }
+    let s = l1?.[i];
+    if (s === undefined) {
+      s = 0;
+      for (let p = i * k, end = p + k; p < end; p++) s += Math.abs(a[p]!);
+    }
+    if (gamma * s * maxB <= MARGIN) { rows[i] = 1; any = true; }
   }
   return any ? rows : undefined;
 }
 
 /**
+ * A packed B's values as floats, made once: a packed B is constant by contract (packI16B), so the
+ * conversion need not run on every product that recovers rows.
+ */
+const floatsOfPacked = new WeakMap<PackedI16B, Float32Array>();
+
+function floatB(b: Int16Array, packedB: PackedI16B | undefined): Float32Array {
+  if (!packedB) return new Float32Array(b);
+  let f = floatsOfPacked.get(packedB);
+  if (!f) floatsOfPacked.set(packedB, (f = new Float32Array(b)));
+  return f;
+}
+
+/**
  * out[i·n + j] = the exact Σ_p a_ip·op(B)_pj saturated to int32, for the rows not in `skip` that
  * the error bound admits; returns those rows (undefined when none: nothing written). `out` holds
- * the wrapped sums already when `wrapped` is true (a guarded product ran over every row). Under
- * 8 rows to recover it declines (undefined), leaving them to the reference loop.
+ * the wrapped sums already when `wrapped` is true (a guarded product ran over every row); `sums`
+ * holds what that product's bound was computed from. Under 8 rows to recover it declines
+ * (undefined), leaving them to the reference loop.
  */
 export function recoverWideRows(m: number, n: number, k: number, a: Int16Array, b: Int16Array, transB: boolean,
-  packedB: PackedI16B | undefined, out: Int32Array, skip: Uint8Array | undefined, wrapped: boolean): Uint8Array | undefined {
+  packedB: PackedI16B | undefined, out: Int32Array, skip: Uint8Array | undefined, wrapped: boolean, sums?: GuardSums): Uint8Array | undefined {
   let left = 0;
   for (let i = 0; i < m; i++) if (!skip?.[i]) left++;
   // Converting B to floats costs about what the reference loop spends on 8 of its rows (a dfp16
   // rescale re-runs one row at a time): fewer rows go to that loop.
   if (left < MIN_ROWS) return undefined;
-  const rows = windowRows(m, k, a, packedB?.maxAbs ?? maxAbs(b), skip);
+  // The guarded product's row sums and max|B| (`sums`), when it ran, rather than JS passes over A and B.
+  const rows = windowRows(m, k, a, sums?.maxB ?? packedB?.maxAbs ?? maxAbs(b), skip, sums?.l1);
   if (!rows) return undefined;
   if (!wrapped) {
     if (packedB) wasmGemmI16Packed(m, a, packedB, out);
@@ -90,7 +109,7 @@ export function recoverWideRows(m: number, n: number, k: number, a: Int16Array, 
     for (let r = 0; r < rc; r++) af.set(a.subarray(idx[r]! * k, idx[r]! * k + k), r * k);
   }
   const approx = new Float32Array(rc * n);
-  sgemm({ m: rc, n, k, a: af, b: new Float32Array(b), c: approx, transB });
+  sgemm({ m: rc, n, k, a: af, b: floatB(b, packedB), c: approx, transB });
   for (let r = 0; r < rc; r++) {
     const base = idx[r]! * n;
     for (let j = 0; j < n; j++) {

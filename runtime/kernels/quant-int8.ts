@@ -8,7 +8,8 @@
  */
 import { type Tensor, zeros } from '../tensor.ts';
 import { aroundAxis, expect, normAxis } from './check.ts';
-import { i16WasmFor, type PackedI16B, wasmGemmI16, wasmGemmI16Packed } from './wasm/gemm-i16.ts';
+import { i16WasmFor, PackedI16B, wasmGemmI16, wasmGemmI16Packed } from './wasm/gemm-i16.ts';
+import { type Int8Weights, wasmGemmI8 } from './wasm/gemm-i8.ts';
 
 export const INT8_MIN = -128;
 export const INT8_MAX = 127;
@@ -148,14 +149,20 @@ const INT8_WASM_MAX_K = 131071;
  * result saturates to int32 as a saturating accumulator write-back would.
  */
 export function gemmInt8(m: number, n: number, k: number, a: Int8Array, b: Int8Array, c: Int32Array,
-  o: { transB?: boolean; accumulate?: boolean; packedB?: PackedI16B } = {}): void {
+  o: { transB?: boolean; accumulate?: boolean; packedB?: PackedI16B | Int8Weights } = {}): void {
   expect('gemm int8', a.length >= m * k && b.length >= k * n && c.length >= m * n, 'operand arrays are shorter than m, n, k require');
   expect('gemm int8', !o.packedB || (o.packedB.n === n && o.packedB.k === k), 'packedB was packed for another shape');
   if (k <= INT8_WASM_MAX_K && i16WasmFor(m * n * k)) {
     // Every partial sum is at most k·128² ≤ INT32_MAX, so the wrapping int32 lanes hold it exactly.
     const prod = o.accumulate ? new Int32Array(m * n) : c;
-    if (o.packedB) wasmGemmI16Packed(m, a, o.packedB, prod);
-    else wasmGemmI16(m, n, k, a, b, o.transB ?? false, prod);
+    const { packedB } = o, transB = o.transB ?? false;
+    // A with no negative value (post-ReLU activations) takes the int8 dot product where relaxed
+    // SIMD runs; otherwise, or for a B packed for the int16 kernel, the widened int16 kernel.
+    if (packedB instanceof PackedI16B) wasmGemmI16Packed(m, a, packedB, prod);
+    else if (!wasmGemmI8(m, a, packedB ?? { n, k, values: b, transB }, prod)) {
+      if (packedB) wasmGemmI16Packed(m, a, packedB.pairs, prod);
+      else wasmGemmI16(m, n, k, a, b, transB, prod);
+    }
     if (!o.accumulate) return;
     for (let i = 0; i < m * n; i++) c[i] = saturate(c[i]! + prod[i]!, INT32_MIN, INT32_MAX);
     return;

@@ -9,7 +9,7 @@
  * once with packI16B and hands the PackedI16B to every call: its panels stay resident in the
  * kernels' memory (resident.ts), so a call copies only A in and C out.
  */
-import { f64At, i8At, i16At, i32At, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
+import { f64At, i8At, i16At, i32At, inWasmMemory, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
 import { wasmBase64 } from './gemm-i16.wasm.ts';
 import { Resident } from './resident.ts';
 
@@ -56,10 +56,36 @@ export function setI16WasmMinMacs(macs: number | undefined): void {
 }
 
 /** Copy an int16 or int8 array into new scratch, as it is; returns its address. */
-function copyIn(x: IntOperand, len: number): number {
+export function copyInInts(x: IntOperand, len: number): number {
   const at = scratchAlloc(len * x.BYTES_PER_ELEMENT);
   (x instanceof Int8Array ? i8At(at, len) : i16At(at, len)).set(x.subarray(0, len));
   return at;
+}
+
+/**
+ * The byte address of `out` when it is a view of the kernels' memory (so a kernel may write it in
+ * place), else undefined. Taken before anything is allocated: growing the memory detaches `out`.
+ */
+export const outAddress = (out: Int32Array): number | undefined => (inWasmMemory(out) ? out.byteOffset : undefined);
+
+/**
+ * Run `gemm(cAt)`, which writes ⌈m/4⌉·4 rows of ⌈n/8⌉·8 int32 at cAt, and leave the m × n product
+ * in `out`: written there in place when `out` lies in the kernels' memory (outAt, outAddress's
+ * answer) and the tile padding adds nothing, else into scratch and copied (1 MiB at 512², a few
+ * per cent of a 512³ product).
+ */
+export function productInto(m: number, n: number, out: Int32Array, outAt: number | undefined, gemm: (cAt: number) => void): void {
+  const mp = (m + 3) & ~3, np = (n + 7) & ~7;
+  if (outAt !== undefined && mp === m && np === n) {
+    gemm(outAt);
+    return;
+  }
+  const cAt = scratchAlloc(mp * np * 4);
+  gemm(cAt);
+  const c = i32At(cAt, mp * np);
+  const dst = outAt === undefined ? out : i32At(outAt, m * n);
+  if (np === n) dst.set(c.subarray(0, m * n));
+  else for (let i = 0; i < m; i++) dst.set(c.subarray(i * np, i * np + n), i * n);
 }
 
 /**
@@ -94,7 +120,7 @@ export function packI16B(n: number, k: number, b: IntOperand, transB: boolean): 
   const mark = scratchMark();
   try {
     const ex = kernel();
-    packAt(ex, n, k, copyIn(b, n * k), b instanceof Int8Array, !transB, 8, region.at);
+    packAt(ex, n, k, copyInInts(b, n * k), b instanceof Int8Array, !transB, 8, region.at);
     return new PackedI16B(n, k, ex.max_abs(len, region.at), region);
   } catch (e) {
     region.free();
@@ -123,9 +149,10 @@ export function rowsWithinInt32(l1: ArrayLike<number>, maxB: number, start: numb
  * A raw B is packed here, in scratch, rather than by packI16B, which would copy its panels out to
  * JS and back in; it is packed before the bound is checked, as max|B| is read from its panels.
  */
-function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array | Resident, guardStart?: number): Uint8Array | undefined {
+function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array | Resident, guardStart?: number, sums?: GuardSums): Uint8Array | undefined {
   const { n, k } = b;
   const mp = (m + 3) & ~3, np = (n + 7) & ~7, kq = (k + 1) >> 1;
+  const outAt = out instanceof Resident ? undefined : outAddress(out);
   const mark = scratchMark();
   try {
     const ex = kernel();
@@ -134,17 +161,19 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array 
       bAt = b.region.at;
       maxB = b.maxAbs;
     } else {
-      bAt = packAt(ex, n, k, copyIn(b.values, n * k), b.values instanceof Int8Array, !b.transB, 8);
+      bAt = packAt(ex, n, k, copyInInts(b.values, n * k), b.values instanceof Int8Array, !b.transB, 8);
       // max|B| from the panels, which hold int16 whichever type B came in: max_abs on the raw
       // values would read an int8 B two values at a time (the zero padding changes no maximum).
       if (guardStart !== undefined) maxB = ex.max_abs(panelLength(n, k), bAt);
     }
-    const aAt = copyIn(a, m * k);
+    const aAt = copyInInts(a, m * k);
     let safe: Uint8Array | undefined;
     if (guardStart !== undefined) {
       const l1At = scratchAlloc(8 * m);
       ex.row_l1(m, k, aAt, l1At);
-      safe = rowsWithinInt32(f64At(l1At, m), maxB, guardStart);
+      const l1 = f64At(l1At, m);
+      if (sums) { sums.l1 = l1.slice(); sums.maxB = maxB; }
+      safe = rowsWithinInt32(l1, maxB, guardStart);
       if (!safe) return undefined;
     }
     const apAt = packAt(ex, m, k, aAt, a instanceof Int8Array, false, 4);
@@ -152,11 +181,7 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array 
       ex.gemm(mp, np, kq, apAt, bAt, out.at);
       return safe;
     }
-    const cAt = scratchAlloc(mp * np * 4);
-    ex.gemm(mp, np, kq, apAt, bAt, cAt);
-    const c = i32At(cAt, mp * np);
-    if (np === n) out.set(c.subarray(0, m * n));
-    else for (let i = 0; i < m; i++) out.set(c.subarray(i * np, i * np + n), i * n);
+    productInto(m, n, out, outAt, (cAt) => ex.gemm(mp, np, kq, apAt, bAt, cAt));
     return safe;
   } finally {
     scratchRelease(mark);
@@ -182,13 +207,17 @@ export function wasmGemmI16Packed(m: number, a: IntOperand, b: PackedI16B, out: 
   run(m, a, b, out);
 }
 
+/** What the int32 bound was computed from: the rows' Σ_p |a_ip| and max|B|. */
+export interface GuardSums { l1?: Float64Array; maxB?: number }
+
 /**
  * The product of the rows whose every partial sum provably stays in int32 (sums starting from a
  * value of magnitude at most `start`, e.g. a bias): returns those rows, or undefined when there are
- * none (and then nothing ran). Other rows' entries of `out` hold wrapped sums.
+ * none (and then nothing ran). Other rows' entries of `out` hold wrapped sums. `sums`, when given,
+ * receives the bound's row sums and max|B| (int16-window.ts needs them for the rows refused).
  */
-export function wasmGemmI16Guarded(m: number, a: Int16Array, b: PackedI16B | RawI16B, out: Int32Array, start = 0): Uint8Array | undefined {
-  return run(m, a, b, out, start);
+export function wasmGemmI16Guarded(m: number, a: Int16Array, b: PackedI16B | RawI16B, out: Int32Array, start = 0, sums?: GuardSums): Uint8Array | undefined {
+  return run(m, a, b, out, start, sums);
 }
 
 /** out[i·n + j] = Σ_p a[i·k + p]·op(B)[p, j] mod 2^32; B is k×n, or n×k when transB. */

@@ -84,10 +84,12 @@
     ;; their first q4 pairs (a multiple of 4); the scalar loop below does the rest of each row.
     (if (i32.eq (local.get $cs) (select (i32.const 1) (i32.const 2) (local.get $i8)))
       (then (local.set $q4 (i32.shl (i32.shr_u (local.get $k) (i32.const 3)) (i32.const 2)))))
-    ;; Zero the whole output first: the padding rows and the odd k's high halves stay zero.
-    (memory.fill (local.get $dst) (i32.const 0)
-      (i32.shl (i32.mul (i32.mul (i32.div_u (i32.add (local.get $rows) (i32.sub (local.get $R) (i32.const 1))) (local.get $R))
-        (local.get $R)) (local.get $kq)) (i32.const 2)))
+    ;; Zero the whole output first where anything is padding: the rows past `rows` and an odd
+    ;; k's high halves stay zero. Whole panels of an even k are all written below.
+    (if (i32.or (i32.rem_u (local.get $rows) (local.get $R)) (i32.and (local.get $k) (i32.const 1)))
+      (then (memory.fill (local.get $dst) (i32.const 0)
+        (i32.shl (i32.mul (i32.mul (i32.div_u (i32.add (local.get $rows) (i32.sub (local.get $R) (i32.const 1))) (local.get $R))
+          (local.get $R)) (local.get $kq)) (i32.const 2)))))
     (local.set $step (i32.shl (local.get $R) (i32.const 2)))
     (block $rowsDone (loop $rowLoop
       (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))

@@ -9,7 +9,7 @@
  */
 import { gemmInt8, INT32_MAX, INT32_MIN, INT8_MAX, INT8_MIN, quantizeInt8, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
 import { multiplyByFixed, quantizeMultiplier, type FixedMultiplier } from './fixed-multiplier.ts';
-import { packI16B, type PackedI16B } from '../../kernels/wasm/gemm-i16.ts';
+import { Int8Weights } from '../../kernels/wasm/gemm-i8.ts';
 import { useWasmKernels } from '../../kernels/wasm/instance.ts';
 import { wasmQuantizeInto } from '../../kernels/wasm/quantize.ts';
 import { wasmRequantInt8 } from '../../kernels/wasm/requant.ts';
@@ -47,8 +47,9 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
   const sx = s.actScale;
   const bias = new Int32Array(n);
   for (let c = 0; c < n; c++) bias[c] = s.bias ? saturate(roundHalfEven(s.bias.data[c]! / (sx * sw(c))), INT32_MIN, INT32_MAX) : 0;
-  // The weights packed for the WebAssembly kernel once, on first use, not on every call.
-  let packed: PackedI16B | undefined;
+  // The weights packed for the WebAssembly kernels once, on first use, not on every call: for the
+  // int8 dot product when an input has no negative value (after a ReLU), else for the int16 one.
+  let packed: Int8Weights | undefined;
   const mult: FixedMultiplier[] | undefined = s.outScale === undefined ? undefined : Array.from({ length: n }, (_, c) => quantizeMultiplier((sx * sw(c)) / s.outScale!));
   const columns = mult && { m0: Int32Array.from(mult, (f) => f.m0), left: Int32Array.from(mult, (f) => f.left), right: Int32Array.from(mult, (f) => f.right) };
   return {
@@ -60,7 +61,7 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
       counts.saturations += quantizeInto(A, 0, m * k, sx, INT8_MIN, INT8_MAX, qx, 0);
       const acc = new Int32Array(m * n);
       for (let i = 0; i < m; i++) acc.set(bias, i * n);
-      gemmInt8(m, n, k, qx, qw.values, acc, { transB: true, accumulate: true, packedB: useWasmKernels() ? (packed ??= packI16B(n, k, qw.values, true)) : undefined });
+      gemmInt8(m, n, k, qx, qw.values, acc, { transB: true, accumulate: true, packedB: useWasmKernels() ? (packed ??= new Int8Weights(n, k, qw.values, true)) : undefined });
       counts.macs += m * n * k;
       // Local copies of the bounds: the loops below run over every output, and a module's imported
       // binding is a getter call per use where the sources run through tsx (tests, benchmarks).

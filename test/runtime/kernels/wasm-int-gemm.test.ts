@@ -9,9 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Dfp16, gemmDfp16, int32SafeRows, toDfp16 } from '../../../runtime/kernels/fixed-point.ts';
 import { recoverWideRows, sumErrorFactor } from '../../../runtime/kernels/int16-window.ts';
 import { gemmInt8, INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-int8.ts';
-import { packI16B, setI16WasmMinMacs, wasmGemmI16, wasmGemmI16Guarded, wasmGemmI16Packed } from '../../../runtime/kernels/wasm/gemm-i16.ts';
-import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
+import { type GuardSums, packI16B, setI16WasmMinMacs, wasmGemmI16, wasmGemmI16Guarded, wasmGemmI16Packed } from '../../../runtime/kernels/wasm/gemm-i16.ts';
+import { i32At, scratchAlloc, scratchMark, scratchRelease, setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
+import { intGemmExact } from './helpers/naive.ts';
 
 afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); });
 
@@ -33,16 +34,7 @@ function ints<T extends Int16Array | Int8Array>(make: new (len: number) => T, le
   return out;
 }
 
-/** Σ_p a[i][p]·op(B)[p][j] exactly (float64: |Σ| < 2^53 for these k), for every i, j. */
-function exact(m: number, n: number, k: number, a: ArrayLike<number>, b: ArrayLike<number>, transB: boolean): Float64Array {
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let p = 0; p < k; p++) s += a[i * k + p]! * (transB ? b[j * k + p]! : b[p * n + j]!);
-    out[i * n + j] = s;
-  }
-  return out;
-}
+const exact = intGemmExact;
 
 describe('int16 GEMM in WebAssembly, packing and bound included', () => {
   it('wraps every sum modulo 2^32 exactly, for any shape and full-range operands', () => {
@@ -276,5 +268,51 @@ describe('int8 GEMM in WebAssembly (int8 operands widened while packing)', () =>
     setKernelBackend('wasm');
     gemmInt8(1, n, k, a, b, c, { transB: true });
     expect([...c]).toEqual([2147467264, 2147467264 - 128 * 255, 2147467264]);
+  });
+});
+
+describe('int16 GEMM: what the guarded product hands on, and C written in place', () => {
+  it('hands the window the bound\'s row sums and max|B| it computed in WebAssembly, and the window recovers the same sums with them', () => {
+    const rand = mulberry32(33);
+    for (const [m, n, k, transB] of [[37, 19, 784, true], [12, 26, 301, false]] as const) {
+      const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
+      setKernelBackend('wasm');
+      for (const packed of [undefined, packI16B(n, k, b, transB)]) {
+        const sums: GuardSums = {};
+        const wrapped = new Int32Array(m * n);
+        // Full-range rows: the bound refuses every one, and the sums are still handed on.
+        expect(wasmGemmI16Guarded(m, a, packed ?? { n, k, values: b, transB }, wrapped, 0, sums)).toBeUndefined();
+        expect(sums.maxB).toBe(b.reduce((x, v) => Math.max(x, Math.abs(v)), 0));
+        expect([...sums.l1!]).toEqual(Array.from({ length: m }, (_, i) => a.subarray(i * k, i * k + k).reduce((s, v) => s + Math.abs(v), 0)));
+        const withSums = new Int32Array(m * n), without = new Int32Array(m * n);
+        const rows = recoverWideRows(m, n, k, a, b, transB, packed, withSums, undefined, false, sums);
+        expect(rows).toEqual(recoverWideRows(m, n, k, a, b, transB, packed, without, undefined, false));
+        expect(rows!.every((r) => r === 1)).toBe(true);
+        expect(withSums).toEqual(without);
+        const ref = exact(m, n, k, a, b, transB);
+        for (let i = 0; i < m * n; i++) expect(withSums[i]).toBe(Math.max(INT32_MIN, Math.min(INT32_MAX, ref[i]!)));
+      }
+    }
+  });
+
+  it('writes C straight into an output that lies in the kernels\' memory, and copies into one whose shape the tile pads', () => {
+    const rand = mulberry32(34);
+    setKernelBackend('wasm');
+    for (const [m, n, k] of [[8, 16, 40], [7, 13, 41], [12, 8, 3]] as const) {
+      const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
+      const mark = scratchMark();
+      try {
+        // Guard words either side: nothing outside the m × n output may be written.
+        const at = scratchAlloc(4 * (m * n + 8));
+        i32At(at, m * n + 8).fill(-5);
+        wasmGemmI16(m, n, k, a, b, false, i32At(at + 16, m * n));
+        const all = i32At(at, m * n + 8);
+        expect([...all.subarray(0, 4), ...all.subarray(m * n + 4)]).toEqual(Array(8).fill(-5));
+        const ref = exact(m, n, k, a, b, false);
+        expect([...all.subarray(4, m * n + 4)]).toEqual(Array.from(ref, (x) => x | 0));
+      } finally {
+        scratchRelease(mark);
+      }
+    }
   });
 });

@@ -146,3 +146,14 @@ export function poolNaive(x: Float32Array, xs: number[], o: NaivePool, mode: 'ma
   }
   return { y, shape };
 }
+
+/** Σ_p a[i][p]·op(B)[p][j] exactly (float64: |Σ| < 2^53 for these k), for every i, j; op(B) = B [k×n] or Bᵀ with B [n×k]. */
+export function intGemmExact(m: number, n: number, k: number, a: ArrayLike<number>, b: ArrayLike<number>, transB: boolean): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let p = 0; p < k; p++) s += a[i * k + p]! * (transB ? b[j * k + p]! : b[p * n + j]!);
+    out[i * n + j] = s;
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+/**
+ * The int8 GEMM on relaxed SIMD's int8 dot product (gemm-i8.wat), which takes an A with no negative
+ * value (post-ReLU activations in [0, 127]): exact sums on random shapes across the 4×8 tile, the
+ * 64-row block, k % 4 ≠ 0 and the 512-quad k block, with int8's extremes on B (−128, 127) and A's
+ * (0, 127); a negative A declined, gemmInt8 then taking the int16 kernel; every path bit-identical
+ * to the JS reference, in gemmInt8 and in the lowered int8 layer.
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { gemmInt8 } from '../../../runtime/kernels/quant-int8.ts';
+import { setI16WasmMinMacs } from '../../../runtime/kernels/wasm/gemm-i16.ts';
+import { i8DotAvailable, Int8Weights, packI8B, setI8DotOff, wasmGemmI8 } from '../../../runtime/kernels/wasm/gemm-i8.ts';
+import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
+import { lowerInt8 } from '../../../runtime/lowered/precision/int8-layer.ts';
+import { newCounts } from '../../../runtime/lowered/precision/types.ts';
+import { fromArray, mulberry32 } from '../../../runtime/tensor.ts';
+import { intGemmExact } from './helpers/naive.ts';
+
+afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); setI8DotOff(false); });
+
+const shape = fc.record({
+  // Mostly small; a fifth past the 64-row block, or past one 512-quad (2,048-value) k block.
+  m: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 13 }) }, { weight: 1, arbitrary: fc.integer({ min: 125, max: 140 }) }),
+  n: fc.integer({ min: 1, max: 21 }),
+  k: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 70 }) }, { weight: 1, arbitrary: fc.integer({ min: 2040, max: 2060 }) }),
+  seed: fc.integer(), transB: fc.boolean(),
+});
+
+/** A share of values at [lo, hi]'s two ends, the rest uniform. */
+function int8s(len: number, rand: () => number, lo: number, hi: number): Int8Array {
+  return Int8Array.from({ length: len }, () => { const r = rand(); return r < 0.15 ? lo : r < 0.3 ? hi : lo + Math.floor(rand() * (hi - lo + 1)); });
+}
+
+/** Exact sums as int32 (every product here fits). */
+const exact = (m: number, n: number, k: number, a: Int8Array, b: Int8Array, transB: boolean): Int32Array => Int32Array.from(intGemmExact(m, n, k, a, b, transB));
+
+describe('int8 GEMM on the relaxed-SIMD dot product', () => {
+  it('runs in Node 20 here (relaxed SIMD turned on, the module compiled by TurboFan and its self-test passed)', () => {
+    expect(i8DotAvailable()).toBe(true);
+  });
+
+  it('gives the exact sums for A in [0, 127] and any int8 B, on any shape, B packed once or per call', () => {
+    fc.assert(fc.property(shape, ({ m, n, k, seed, transB }) => {
+      const rand = mulberry32(seed);
+      const a = int8s(m * k, rand, 0, 127), b = int8s(k * n, rand, -128, 127);
+      const out = new Int32Array(m * n).fill(7);
+      const ran = wasmGemmI8(m, a, seed % 2 ? packI8B(n, k, b, transB) : { n, k, values: b, transB }, out);
+      expect(ran).toBe(true);
+      const ref = exact(m, n, k, a, b, transB);
+      for (let i = 0; i < m * n; i++) if (out[i] !== ref[i]) expect([m, n, k, i, out[i]]).toEqual([m, n, k, i, ref[i]]);
+    }), { numRuns: 40 });
+  });
+
+  it('is exact at every edge of the two-quad loop and the k blocks (k = 1–9, around 2,048 and 4,096) and past 64 rows', () => {
+    const rand = mulberry32(5);
+    for (const k of [1, 2, 3, 4, 5, 7, 8, 9, 2047, 2048, 2049, 2052, 4095, 4096, 4097]) {
+      for (const [m, n] of [[1, 1], [5, 9], [129, 16], [68, 17]] as const) {
+        const transB = (m + k) % 2 === 0;
+        const a = int8s(m * k, rand, 0, 127), b = int8s(k * n, rand, -128, 127);
+        const out = new Int32Array(m * n);
+        expect(wasmGemmI8(m, a, { n, k, values: b, transB }, out)).toBe(true);
+        expect(out).toEqual(exact(m, n, k, a, b, transB));
+      }
+    }
+  });
+
+  it('is exact at the deepest product gemmInt8 sends it: 131,071 × 127 × (−128) = −2,130,690,176', () => {
+    const k = 131071, n = 3;
+    const a = new Int8Array(k).fill(127), b = new Int8Array(n * k).fill(-128);
+    b[k] = 127; // the second column's first weight: 127·(127 + 128) more
+    const c = new Int32Array(n);
+    expect(wasmGemmI8(1, a, { n, k, values: b, transB: true }, c)).toBe(true);
+    expect([...c]).toEqual([-2130690176, -2130690176 + 127 * 255, -2130690176]);
+  });
+
+  it('declines an A with a negative value (out untouched), wherever the value lies', () => {
+    const m = 7, n = 5, k = 131, rand = mulberry32(2);
+    const b = int8s(k * n, rand, -128, 127);
+    // Each position the scan reads differently: a first vector, a later one, the scalar tail.
+    for (const at of [0, 63, 64, 700, m * k - 1]) {
+      const a = int8s(m * k, rand, 0, 127);
+      a[at] = -1;
+      const out = new Int32Array(m * n).fill(3);
+      expect(wasmGemmI8(m, a, { n, k, values: b, transB: true }, out)).toBe(false);
+      expect(out.every((x) => x === 3)).toBe(true);
+    }
+  });
+
+  it('gemmInt8 gives the JS reference\'s sums on both kernels, activations signed or not, accumulating or not, weights as Int8Weights or raw', () => {
+    fc.assert(fc.property(shape, fc.boolean(), fc.boolean(), fc.boolean(), ({ m, n, k, seed, transB }, unsigned, accumulate, held) => {
+      const rand = mulberry32(seed);
+      const a = unsigned ? int8s(m * k, rand, 0, 127) : int8s(m * k, rand, -128, 127);
+      const b = int8s(k * n, rand, -128, 127);
+      const c0 = Int32Array.from({ length: m * n }, () => Math.floor((rand() - 0.5) * 2 ** 32));
+      setKernelBackend('js');
+      const js = Int32Array.from(c0);
+      gemmInt8(m, n, k, a, b, js, { transB, accumulate });
+      setKernelBackend('wasm');
+      setI16WasmMinMacs(0);
+      const weights = held ? new Int8Weights(n, k, b, transB) : undefined;
+      for (const off of [false, true]) {
+        setI8DotOff(off);
+        const wasm = Int32Array.from(c0);
+        gemmInt8(m, n, k, a, b, wasm, { transB, accumulate, packedB: weights });
+        expect(wasm).toEqual(js);
+      }
+      weights?.free();
+    }), { numRuns: 40 });
+  });
+
+  it('the lowered int8 layer gives the same outputs and counts on both backends for post-ReLU and signed inputs', () => {
+    const n = 24, k = 150, m = 9, rand = mulberry32(11);
+    const w = fromArray([n, k], Array.from({ length: n * k }, () => rand() * 2 - 1));
+    const b = fromArray([n], Array.from({ length: n }, () => rand() * 80 - 40));
+    const relu = Float32Array.from({ length: m * k }, () => Math.max(0, rand() * 2 - 1));
+    const signed = Float32Array.from({ length: m * k }, () => rand() * 2 - 1);
+    const run = (backend: 'js' | 'wasm') => {
+      setKernelBackend(backend);
+      setI16WasmMinMacs(0);
+      // One layer for both inputs: its weights are packed for each kernel as the inputs need.
+      const layer = lowerInt8({ weight: w, bias: b, perChannel: true, actScale: 1 / 127, outScale: 0.05 });
+      return [relu, signed, relu].map((A) => { const c = newCounts(); return { y: Array.from(layer.gemm(m, A, c)), c }; });
+    };
+    const js = run('js'), wasm = run('wasm');
+    expect(wasm).toEqual(js);
+    expect(js[0]!.y).toEqual(js[2]!.y);
+  });
+});
