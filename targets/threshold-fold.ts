@@ -7,8 +7,9 @@
  * (runtime/lowered/precision binaryThresholds), so the estimate makes the same one and no other.
  * A bare sign after a layer is the compare with 0, with nothing to fold.
  */
-import type { DType, Precision } from '../compiler/ir/dtype.ts';
+import type { DType } from '../compiler/ir/dtype.ts';
 import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
+import { weightDType } from './precision.ts';
 
 /** The batch norms that fold with the sign after them into one threshold compare an element. */
 export function thresholdBatchnorms(m: Module, readers = readersOf(m)): Set<string> {
@@ -17,7 +18,7 @@ export function thresholdBatchnorms(m: Module, readers = readersOf(m)): Set<stri
     const src = m.nodes[n.inputs[0] ?? ''];
     const next = readers.get(n.id) ?? [];
     // A batch norm the network outputs must still produce its values: it cannot become a compare.
-    if (n.op !== 'batchnorm' || !src || (src.attrs.weights as Precision | undefined)?.dtype !== 'binary' || next.length !== 1 || next[0]!.op !== 'sign' || m.outputs.includes(n.id)) continue;
+    if (n.op !== 'batchnorm' || !src || weightDType(src) !== 'binary' || next.length !== 1 || next[0]!.op !== 'sign' || m.outputs.includes(n.id)) continue;
     out.add(n.id);
   }
   return out;
