@@ -150,9 +150,11 @@ export function moduleWork(m: Module, opts: { training?: boolean } = {}): LayerW
   const out: LayerWork[] = [];
   const runs = runsPerInference(m);
   const readers = opts.training ? undefined : readersOf(m);
-  const thresholded = readers ? thresholdBatchnorms(m, readers) : new Set<string>();
+  const thresholded = readers ? thresholdBatchnorms(m, readers) : new Map<string, string>();
   const compares = readers ? compareOnOutputs(m, thresholded, (n) => n.op === 'dense' || n.op === 'conv2d', readers) : new Map<string, CompareOnOutput>();
   const comparesFor = new Map([...compares].map(([layer, c]) => [c.by, layer]));
+  // The sign or relu whose work a folded batch norm's compare does, by node.
+  const foldedInto = new Map([...thresholded].filter(([bn, end]) => end !== bn).map(([bn, end]) => [end, bn]));
   for (const node of Object.values(m.nodes)) {
     if (node.op === 'input') continue;
     const times = runs.get(node.id)!;
@@ -180,15 +182,17 @@ export function moduleWork(m: Module, opts: { training?: boolean } = {}): LayerW
       out.push({ ...base, work: { kind: 'free', why: 'dropout is the identity at inference' }, macs: 0 });
       continue;
     }
-    if (node.op === 'sign' && thresholded.has(node.inputs[0]!)) {
-      out.push({ ...base, work: { kind: 'free', why: 'folded into the batch norm before it: its threshold compare is the sign' }, macs: 0 });
+    if (foldedInto.has(node.id)) {
+      const why = node.op === 'sign' ? 'its threshold compare is the sign' : 'its threshold compare writes the 0 or 1 the relu of its ±1 is';
+      out.push({ ...base, work: { kind: 'free', why: `folded into the batch norm before it: ${why}` }, macs: 0 });
       continue;
     }
     const notes: string[] = [];
     if (node.op === 'batchnorm') {
       const folded = thresholded.has(node.id);
+      const end = m.nodes[thresholded.get(node.id) ?? '']?.op;
       notes.push(folded
-        ? 'batch norm folded with the sign after it into one per-channel threshold compare an element (the binary layer\'s output is compared, not scaled)'
+        ? `batch norm folded ${end === 'sign' ? 'with the sign after it' : `with the binarizing of its output${end === 'relu' ? ' and the relu after it' : ''}`} into one per-channel threshold compare an element (the binary layer's output is compared, not scaled)`
         : 'batch norm at inference: a per-channel scale and shift (statistics folded into them), 2 operations an element');
       out.push({ ...base, work: { kind: 'vector', ops: (folded ? numElements(node.type!.shape) : vectorOps(node, inputs)) * times }, macs: 0, notes });
       continue;

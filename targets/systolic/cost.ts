@@ -194,7 +194,7 @@ function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWar
 
 function compareNote(w: LayerWork, stored: number, outBits: number): string {
   const c = w.compareOnOutput!;
-  return `outputs leave the accumulators through ${c.by}'s ${c.threshold ? 'threshold compare (batch norm and sign folded)' : 'sign'} in the activation pipeline: stored as the ${c.dtype} result, ${outBits} bits a value (as ${c.readBy.join(', ') || 'the network\'s output'} ${c.readBy.length > 1 ? 'read' : 'reads'} it), not the ${stored}-bit sum`;
+  return `outputs leave the accumulators through ${c.by}'s ${c.threshold ? 'threshold compare (the batch norm folded into it)' : 'sign'} in the activation pipeline: stored as the ${c.dtype} result, ${outBits} bits a value (as ${c.readBy.join(', ') || 'the network\'s output'} ${c.readBy.length > 1 ? 'read' : 'reads'} it), not the ${stored}-bit sum`;
 }
 
 /** Stall cycles behind a fixed DRAM bandwidth: SCALE-Sim's (already in `sim`) or Kiln's double buffer. */
