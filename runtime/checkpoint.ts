@@ -155,14 +155,25 @@ const CHECKPOINT_KIND: SealedKind = {
   versionHint: 'train again with this version of Kiln to write a checkpoint it can read',
 };
 
-/** The `kiln` kind a file's header line names (undefined when it has none), to pick a reader. */
-export function sealedKindOf(file: string): string | undefined {
+/** A sealed file's header line as read, and parsed (undefined when it is not JSON). */
+export interface SealedHeader { line: string; json: unknown }
+
+/**
+ * Read a sealed file's header once: the caller picks a reader by its kind (`sealedKindOf`) and
+ * hands it to that reader, which would otherwise read it again.
+ */
+export function readSealedHeader(file: string): SealedHeader {
+  const line = headerLine(file);
   try {
-    const h: unknown = JSON.parse(headerLine(file));
-    return isObject(h) && typeof h.kiln === 'string' ? h.kiln : undefined;
+    return { line, json: JSON.parse(line) };
   } catch {
-    return undefined;
+    return { line, json: undefined };
   }
+}
+
+/** The `kiln` kind a header names (undefined when it has none), to pick a reader. */
+export function sealedKindOf(h: SealedHeader): string | undefined {
+  return isObject(h.json) && typeof h.json.kiln === 'string' ? h.json.kiln : undefined;
 }
 
 /**
@@ -233,14 +244,7 @@ export function openSealed(file: string, k: SealedKind): { r: BodyReader; body: 
  * no such section (written before it existed, or not a well-formed checkpoint header): the caller
  * then reads the whole file, which also says what is wrong with a bad one.
  */
-function openWeightsSection(file: string): { r: BodyReader; body: Json } | undefined {
-  let header: unknown;
-  const line = headerLine(file);
-  try {
-    header = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
+function openWeightsSection(file: string, { line, json: header }: SealedHeader): { r: BodyReader; body: Json } | undefined {
   if (!isObject(header) || header.kiln !== CHECKPOINT_KIND.kind || header.version !== CHECKPOINT_VERSION || !isObject(header.weights)) return undefined;
   const { bytes, sha256 } = header.weights;
   if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 2 || typeof sha256 !== 'string') return undefined;
@@ -260,10 +264,12 @@ export interface ReadCheckpointOptions {
    * result's optimizer is then empty, as an export's. Training (resume) reads the whole file.
    */
   weightsOnly?: boolean;
+  /** The file's header when the caller has read it already (readSealedHeader). */
+  header?: SealedHeader;
 }
 
 export function readCheckpoint(file: string, o: ReadCheckpointOptions = {}): Checkpoint {
-  const section = o.weightsOnly ? openWeightsSection(file) : undefined;
+  const section = o.weightsOnly ? openWeightsSection(file, o.header ?? readSealedHeader(file)) : undefined;
   const { r, body: d } = section ?? openSealed(file, CHECKPOINT_KIND);
   if (typeof d.network !== 'string' || d.network === '') throw r.fail('`network`', `must be the network's name, not ${show(d.network)}`);
   const extra = d.extra === undefined ? {} : r.object(d.extra, '`extra`');

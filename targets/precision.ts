@@ -7,7 +7,33 @@
  */
 import type { ConfigReader } from './config.ts';
 import type { Price, PriceTable } from './stats.ts';
-import { MAC_CLASSES, type MacClass } from './workload.ts';
+import type { DType, Precision } from '../compiler/ir/dtype.ts';
+import type { Node } from '../compiler/ir/module.ts';
+
+/** The MAC precision classes a target prices, widest first. */
+export const MAC_CLASSES = ['f32', 'f16', 'i16', 'i8', 'ternary', 'binary'] as const;
+export type MacClass = (typeof MAC_CLASSES)[number];
+
+export function macClassOf(d: DType): MacClass {
+  switch (d) {
+    case 'f32': case 'i32': return 'f32';
+    case 'f16': case 'bf16': return 'f16';
+    case 'i16': return 'i16';
+    case 'i8': return 'i8';
+    case 'ternary': return 'ternary';
+    case 'binary': case 'spike': return 'binary';
+  }
+}
+
+/** A multiply is as cheap as the wider of its two operands allows. */
+export function macClass(input: DType, weights: DType): MacClass {
+  const a = MAC_CLASSES.indexOf(macClassOf(input));
+  const b = MAC_CLASSES.indexOf(macClassOf(weights));
+  return MAC_CLASSES[Math.min(a, b)]!;
+}
+
+/** The precision a layer stores its weights at: its `weights =` dtype, f32 when it declares none. */
+export const weightDType = (node: Node): DType => ((node.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
 
 const HOROWITZ = 'Horowitz, ISSCC 2014, 45 nm';
 

@@ -3,22 +3,42 @@
  * to those sums as they leave the hardware that made them, before anything is stored.
  *
  * sign(γ(x − μ)/σ + β) is x compared with one per-channel threshold μ − βσ/γ (the direction γ's
- * sign): the fold the lowered program makes for a binary layer's batch norm and sign
- * (runtime/lowered/precision binaryThresholds), so the estimate makes the same one and no other.
- * A bare sign after a layer is the compare with 0, with nothing to fold.
+ * sign): the fold the lowered program makes for a binary dense layer's batch norm and sign
+ * (runtime/lowered/precision binaryThresholds). A batch norm that binarizes its own output
+ * (`activations = binary`, as explore's binary variants of lenet5_bn declare) computes that same
+ * sign, with 0 → +1 (runtime/autodiff/precision.ts); a relu after it maps its −1 to 0 and its +1
+ * to 1, so batch norm → relu is the same compare with the result written as {0, 1}: still one bit,
+ * the same bit. (A relu *before* a sign is no compare: sign(relu(z)) is +1 for every z, as the
+ * sign of 0 is +1.) A bare sign after a layer is the compare with 0, with nothing to fold.
  */
-import type { DType, Precision } from '../compiler/ir/dtype.ts';
+import type { DType } from '../compiler/ir/dtype.ts';
 import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
+import { weightDType } from './precision.ts';
 
-/** The batch norms that fold with the sign after them into one threshold compare an element. */
-export function thresholdBatchnorms(m: Module, readers = readersOf(m)): Set<string> {
-  const out = new Set<string>();
+/**
+ * The node whose output a batch norm's compare produces: the one sign reading it; else, when the
+ * batch norm binarizes its own output, the one relu reading it or the batch norm itself.
+ */
+function foldedEnd(bn: Node, next: readonly Node[]): Node | undefined {
+  const only = next.length === 1 ? next[0]! : undefined;
+  if (only?.op === 'sign') return only;
+  if (bn.type!.dtype !== 'binary') return undefined;
+  return only?.op === 'relu' ? only : bn;
+}
+
+/**
+ * The batch norms after a binary layer that fold into one threshold compare an element, each with
+ * the node whose output the compare produces: the sign or relu after it, or the batch norm itself
+ * when it binarizes its output and nothing after it folds.
+ */
+export function thresholdBatchnorms(m: Module, readers = readersOf(m)): Map<string, string> {
+  const out = new Map<string, string>();
   for (const n of Object.values(m.nodes)) {
     const src = m.nodes[n.inputs[0] ?? ''];
-    const next = readers.get(n.id) ?? [];
     // A batch norm the network outputs must still produce its values: it cannot become a compare.
-    if (n.op !== 'batchnorm' || !src || (src.attrs.weights as Precision | undefined)?.dtype !== 'binary' || next.length !== 1 || next[0]!.op !== 'sign' || m.outputs.includes(n.id)) continue;
-    out.add(n.id);
+    if (n.op !== 'batchnorm' || !src || weightDType(src) !== 'binary' || m.outputs.includes(n.id)) continue;
+    const end = foldedEnd(n, readers.get(n.id) ?? []);
+    if (end) out.set(n.id, end.id);
   }
   return out;
 }
@@ -49,14 +69,15 @@ function readersThrough(id: string, readers: Map<string, Node[]>): string[] {
  * Layers (`multiplies`: the ones that make sums) whose one reader is a folded batch norm or a
  * sign. A layer the network outputs, or that anything else reads, must keep its sums.
  */
-export function compareOnOutputs(m: Module, thresholded: Set<string>, multiplies: (n: Node) => boolean, readers = readersOf(m)): Map<string, CompareOnOutput> {
+export function compareOnOutputs(m: Module, thresholded: ReadonlyMap<string, string>, multiplies: (n: Node) => boolean, readers = readersOf(m)): Map<string, CompareOnOutput> {
   const out = new Map<string, CompareOnOutput>();
   for (const n of Object.values(m.nodes)) {
     const next = readers.get(n.id) ?? [];
     if (!multiplies(n) || next.length !== 1 || m.outputs.includes(n.id)) continue;
     const r = next[0]!;
-    const sign = thresholded.has(r.id) ? readers.get(r.id)![0]! : r.op === 'sign' && r.inputs.length === 1 ? r : undefined;
-    if (sign) out.set(n.id, { by: r.id, dtype: sign.type!.dtype, threshold: sign !== r, readBy: readersThrough(sign.id, readers) });
+    const folded = thresholded.get(r.id);
+    const end = folded !== undefined ? m.nodes[folded]! : r.op === 'sign' && r.inputs.length === 1 ? r : undefined;
+    if (end) out.set(n.id, { by: r.id, dtype: end.type!.dtype, threshold: folded !== undefined, readBy: readersThrough(end.id, readers) });
   }
   return out;
 }

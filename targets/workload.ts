@@ -3,33 +3,12 @@
  * the layers that multiply (conv2d, dense, recurrent cells), element counts for the rest, and the
  * bytes of weights, inputs and outputs in their stored precisions.
  */
-import { DTYPE_BITS, numElements, type DType, type Precision, type TensorType } from '../compiler/ir/dtype.ts';
+import { DTYPE_BITS, numElements, type TensorType } from '../compiler/ir/dtype.ts';
+import { macClass, type MacClass, weightDType } from './precision.ts';
 import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
 import type { ActivityUsed } from './activity.ts';
 import { lmuGemm } from './lmu-work.ts';
 import { compareOnOutputs, thresholdBatchnorms, type CompareOnOutput } from './threshold-fold.ts';
-
-/** The MAC precision classes a target prices, widest first. */
-export const MAC_CLASSES = ['f32', 'f16', 'i16', 'i8', 'ternary', 'binary'] as const;
-export type MacClass = (typeof MAC_CLASSES)[number];
-
-export function macClassOf(d: DType): MacClass {
-  switch (d) {
-    case 'f32': case 'i32': return 'f32';
-    case 'f16': case 'bf16': return 'f16';
-    case 'i16': return 'i16';
-    case 'i8': return 'i8';
-    case 'ternary': return 'ternary';
-    case 'binary': case 'spike': return 'binary';
-  }
-}
-
-/** A multiply is as cheap as the wider of its two operands allows. */
-export function macClass(input: DType, weights: DType): MacClass {
-  const a = MAC_CLASSES.indexOf(macClassOf(input));
-  const b = MAC_CLASSES.indexOf(macClassOf(weights));
-  return MAC_CLASSES[Math.min(a, b)]!;
-}
 
 export interface ConvGeometry {
   /** Padded input height and width, channels per group, kernel, stride, output size. */
@@ -85,8 +64,7 @@ const bytesOf = (t: TensorType) => (numElements(t.shape) * DTYPE_BITS[t.dtype]) 
 function gemmOf(node: Node, inputs: TensorType[], module: Module, notes: string[]): GemmWork | undefined {
   const x = inputs[0]!;
   const out = node.type!;
-  const weights = ((node.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
-  const cls = macClass(x.dtype, weights);
+  const cls = macClass(x.dtype, weightDType(node));
   switch (node.op) {
     case 'dense': {
       const k = x.shape[x.shape.length - 1]!;
@@ -172,9 +150,11 @@ export function moduleWork(m: Module, opts: { training?: boolean } = {}): LayerW
   const out: LayerWork[] = [];
   const runs = runsPerInference(m);
   const readers = opts.training ? undefined : readersOf(m);
-  const thresholded = readers ? thresholdBatchnorms(m, readers) : new Set<string>();
+  const thresholded = readers ? thresholdBatchnorms(m, readers) : new Map<string, string>();
   const compares = readers ? compareOnOutputs(m, thresholded, (n) => n.op === 'dense' || n.op === 'conv2d', readers) : new Map<string, CompareOnOutput>();
   const comparesFor = new Map([...compares].map(([layer, c]) => [c.by, layer]));
+  // The sign or relu whose work a folded batch norm's compare does, by node.
+  const foldedInto = new Map([...thresholded].filter(([bn, end]) => end !== bn).map(([bn, end]) => [end, bn]));
   for (const node of Object.values(m.nodes)) {
     if (node.op === 'input') continue;
     const times = runs.get(node.id)!;
@@ -183,13 +163,12 @@ export function moduleWork(m: Module, opts: { training?: boolean } = {}): LayerW
     // and shift for every time step, so it stores T of them and does the same work per element.
     const folds = node.op === 'batchnorm' && node.attrs.per_step ? m.timesteps : 1;
     const weightBytes = folds * Object.entries(node.params ?? {}).filter(([k]) => !k.startsWith('running_')).reduce((s, [, t]) => s + bytesOf(t), 0);
-    const weightDType = ((node.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
     const fold = { ...(compares.has(node.id) ? { compareOnOutput: compares.get(node.id)! } : {}), ...(comparesFor.has(node.id) ? { comparesFor: comparesFor.get(node.id)! } : {}) };
     const base = {
       node, name: node.id, op: node.op, weightBytes, ...fold,
       inputBytes: inputs.reduce((s, t) => s + bytesOf(t), 0),
       outputBytes: bytesOf(node.type!),
-      inputBits: DTYPE_BITS[inputs[0]!.dtype], weightBits: DTYPE_BITS[weightDType], outputBits: DTYPE_BITS[node.type!.dtype],
+      inputBits: DTYPE_BITS[inputs[0]!.dtype], weightBits: DTYPE_BITS[weightDType(node)], outputBits: DTYPE_BITS[node.type!.dtype],
     };
     if (node.op === 'param') {
       out.push({ ...base, work: { kind: 'free', why: 'a learned tensor: its bytes are counted as weights where it is used' }, macs: 0 });
@@ -203,15 +182,17 @@ export function moduleWork(m: Module, opts: { training?: boolean } = {}): LayerW
       out.push({ ...base, work: { kind: 'free', why: 'dropout is the identity at inference' }, macs: 0 });
       continue;
     }
-    if (node.op === 'sign' && thresholded.has(node.inputs[0]!)) {
-      out.push({ ...base, work: { kind: 'free', why: 'folded into the batch norm before it: its threshold compare is the sign' }, macs: 0 });
+    if (foldedInto.has(node.id)) {
+      const why = node.op === 'sign' ? 'its threshold compare is the sign' : 'its threshold compare writes the 0 or 1 the relu of its ±1 is';
+      out.push({ ...base, work: { kind: 'free', why: `folded into the batch norm before it: ${why}` }, macs: 0 });
       continue;
     }
     const notes: string[] = [];
     if (node.op === 'batchnorm') {
       const folded = thresholded.has(node.id);
+      const end = m.nodes[thresholded.get(node.id) ?? '']?.op;
       notes.push(folded
-        ? 'batch norm folded with the sign after it into one per-channel threshold compare an element (the binary layer\'s output is compared, not scaled)'
+        ? `batch norm folded ${end === 'sign' ? 'with the sign after it' : `with the binarizing of its output${end === 'relu' ? ' and the relu after it' : ''}`} into one per-channel threshold compare an element (the binary layer's output is compared, not scaled)`
         : 'batch norm at inference: a per-channel scale and shift (statistics folded into them), 2 operations an element');
       out.push({ ...base, work: { kind: 'vector', ops: (folded ? numElements(node.type!.shape) : vectorOps(node, inputs)) * times }, macs: 0, notes });
       continue;

@@ -14,6 +14,7 @@ import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { UsageError } from '../args.ts';
 import type { CommandIo } from './train.ts';
 import { targetWarnings } from './target-args.ts';
+import { entryJson } from '../report/report-data.ts';
 
 export interface TrainingEstimateArgs {
   source: string;
@@ -54,7 +55,7 @@ export function runTrainingEstimate(a: TrainingEstimateArgs, io: CommandIo): num
   const steps = stepsPerEpoch(plan);
   if (a.json) {
     const classifier = last ? { layer: last.layer, classes: last.classes, bits: last.bits, bound_bits: last.bound, too_narrow: last.bits < last.bound } : null;
-    const results = entries.map((r) => (failed(r) ? { target: r.target, kind: r.kind, error: r.error } : offChip(r) ? r : { target: r.target, kind: r.kind, summary: r.summary, layers: r.layers, warnings: r.warnings, notes: r.notes, prices: r.prices }));
+    const results = entries.map((r) => (offChip(r) ? r : entryJson(r)));
     io.out(JSON.stringify({ phase: 'training', basis, batch: plan.batch, steps_per_epoch: steps ?? null, classifier, results }, null, 2) + '\n');
   } else io.out(renderTraining({ entries, batch: plan.batch, steps, basis, lastLayer: last, perLayer: a.perLayer }));
   return 0;

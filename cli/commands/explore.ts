@@ -18,9 +18,9 @@ import { runPool } from '../explore/pool.ts';
 import { greedyMixes } from '../explore/greedy.ts';
 import { writeExploreReport } from '../explore/report.ts';
 import { type Column, columns, type ExploreData, formatTable, markPareto, type Priced, priceVariant } from '../explore/rows.ts';
-import { type ExploreSetup, f32Run, runVariant, trainCached, type VariantOutcome } from '../explore/run-variant.ts';
+import { type ExploreSetup, runVariant, trainCached, type VariantOutcome } from '../explore/run-variant.ts';
 import { DEFAULT_TIMESTEPS, isSpiking } from '../explore/spiking.ts';
-import { dropoutLayers, parseDropouts, parsePrecisions, type PrecisionChoice, uniformVariants, type Variant } from '../explore/variants.ts';
+import { dropoutLayers, f32Variant, parseDropouts, parsePrecisions, type PrecisionChoice, uniformVariants, type Variant } from '../explore/variants.ts';
 import { checkOutputs, inputFiles } from '../output-paths.ts';
 import { MAX_CHIPS } from './partition.ts';
 import { targetFromCommandLine, targetWarnings } from './target-args.ts';
@@ -105,7 +105,7 @@ export function runExplore(a: ExploreArgs, io: CommandIo): number | Promise<numb
       ...(a.dropout ? ['--dropout', a.dropout] : []), ...(a.ptq ? ['--ptq'] : []), ...(a.trainEpochs ? ['--train-epochs', a.trainEpochs] : []),
       ...(a.trainSamples ? ['--train-samples', a.trainSamples] : []), ...(a.testSamples ? ['--test-samples', a.testSamples] : []), ...a.sets.flatMap((s) => ['--set', s])];
     // The f32 run every PTQ variant of a dropout rate starts from is trained once, here, before the workers share it.
-    if (a.ptq) for (const d of dropouts) trainCached(setup, f32Run(variants.find((v) => v.dropout === d)!), progress.epoch(`f32 run${d === undefined ? '' : ` d=${d}`}`));
+    if (a.ptq) for (const d of dropouts) trainCached(setup, f32Variant(variants.find((v) => v.dropout === d)!), progress.epoch(`f32 run${d === undefined ? '' : ` d=${d}`}`));
     return runPool(variants.map((v) => ({ label: v.label, argv: argv(v) })), jobs, (label) => progress.done(label)).then(finish);
   }
   for (const v of variants) {

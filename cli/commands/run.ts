@@ -8,7 +8,7 @@ import { UsageError } from '../args.ts';
 import { warning } from '../../compiler/lang/diagnostics.ts';
 import type { Inputs } from '../../runtime/interpreter/types.ts';
 import { hasLoweredLayer, integerExecution } from '../../runtime/lowered/precision/execute.ts';
-import { loweredPrecision } from '../../runtime/lowered/precision/lower.ts';
+import { binaryReadsInput } from '../../runtime/lowered/precision/lower.ts';
 import { CALIBRATION_SAMPLES } from '../../runtime/lowered/precision/scales.ts';
 import type { Tensor } from '../../runtime/tensor.ts';
 import { DATASETS } from '../../compiler/lang/block-schema.ts';
@@ -82,7 +82,7 @@ export function runRun(a: RunArgs, io: CommandIo): number {
   if (!a.emulate && !spiking && hasLoweredLayer(module)) {
     const used = data.x.subarray(0, Math.min(data.count, limit ?? data.count) * (data.x.length / Math.max(data.count, 1)));
     // A binary first layer sums by bit-planes only inputs shown here to be whole numbers over a denominator.
-    const levels = Object.values(module.nodes).some((n) => loweredPrecision(n) === 'binary') ? inputLevels(used) : undefined;
+    const levels = binaryReadsInput(module) ? inputLevels(used) : undefined;
     const exec = integerExecution(module, weights, checkpoint.params, p.config ? () => loadData(p.config!.data.name, p.config!.data.args).train : undefined, { inputLevels: levels });
     if (exec.calibrated.length) io.warn([warning('run', `calibrated ${exec.calibrated.join(', ')} on the first ${CALIBRATION_SAMPLES} training samples (max |x|): the checkpoint has no static scales for them`, undefined, 'store them with kiln quantize to fix them in the checkpoint')]);
     run = exec.run;

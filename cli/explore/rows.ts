@@ -9,7 +9,7 @@ import { moduleToJson } from '../../compiler/ir/json.ts';
 import { prepare } from '../../runtime/train/setup.ts';
 import { estimateEach, failed } from '../../targets/estimate.ts';
 import type { RateOptions } from '../../targets/neuromorphic/rates.ts';
-import { type EstimateResultJson, estimateJson, type ExploreRow } from '../report/report-data.ts';
+import { type EstimateResultJson, resultJson, type ExploreRow } from '../report/report-data.ts';
 
 export type { ExploreRow } from '../report/report-data.ts';
 import { partitionMapSvg } from '../report/partition-map.ts';
@@ -81,7 +81,7 @@ export function priceVariant(s: ExploreSetup, v: Variant, r: VariantOutcome, col
     }
     const price = () => {
       const e = estimateEach({ kind: 'module', module: net }, [t], { ...rates, chips: c.chips })[0]!;
-      return failed(e) ? { error: e.error } : estimateJson([e]).results[0]!;
+      return failed(e) ? { error: e.error } : resultJson(e);
     };
     const key = t.kind === 'neuromorphic' ? keyOf({ ...(s.identity as object), network: moduleToJson(net), target: t, chips: c.chips, rates: r.snn && !('error' in r.snn) && net !== m ? r.snn.rates : null }) : undefined;
     let e = key === undefined ? undefined : s.cache.read<EstimateResultJson | { error: string }>(key, 'price');

@@ -16,7 +16,7 @@ import { evaluate, train, type TrainConfig } from '../../runtime/train.ts';
 import { scaleBinaryIntoBatchnorm, scaledBnKey } from './binary-bn.ts';
 import { type ExploreCache, keyOf } from './cache.ts';
 import { convertVariant, type SpikingOutcome, spikingKey } from './spiking.ts';
-import { layerPrecision, precisionMap, type Variant, variantModule } from './variants.ts';
+import { f32Variant, layerPrecision, precisionMap, type Variant, variantModule } from './variants.ts';
 
 export interface ExploreSetup {
   module: Module;
@@ -58,7 +58,7 @@ export function runVariant(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number
   const snnHit = snnKey === undefined ? undefined : s.cache.read<SpikingOutcome>(snnKey, 'snn');
   if (hit && typeof hit.accuracy === 'number' && (snnKey === undefined || snnHit)) return { ...hit, snn: snnHit, epochsTrained: 0, cached: true };
   // PTQ variants quantize the f32 run; a trained variant's latent f32 weights are what it converts from.
-  const { weights, epochsTrained } = trainCached(s, s.ptq ? f32Run(v) : v, onEpoch);
+  const { weights, epochsTrained } = trainCached(s, s.ptq ? f32Variant(v) : v, onEpoch);
   let result = hit;
   if (!result || typeof result.accuracy !== 'number') {
     const module = variantModule(s.module, v);
@@ -73,8 +73,6 @@ export function runVariant(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number
   return { ...result, snn, epochsTrained, cached: false };
 }
 
-/** What a --ptq variant is quantized from: the f32 network at its dropout rate. */
-export const f32Run = (v: Variant): Variant => ({ label: 'f32', layers: v.layers.map(() => 'f32'), dropout: v.dropout });
 
 export function trainCached(s: ExploreSetup, v: Variant, onEpoch?: (epoch: number, epochs: number) => void): { weights: Weights; epochsTrained: number } {
   const file = s.cache.checkpoint(keyOf({ ...(s.identity as object), train: precisionMap(s.module, v), dropout: v.dropout }));
@@ -102,7 +100,7 @@ function ptqAccuracy(s: ExploreSetup, v: Variant, module: Module, f32: Weights):
   const isInt = (d: string | undefined): d is 'i8' | 'i16' => d === 'i8' || d === 'i16';
   const widths = [...new Set(Object.values(map).flatMap((p) => [p.weights?.dtype, p.activations?.dtype]).filter(isInt))];
   if (widths.length === 0) return evaluate(module, real, s.data.test).accuracy;
-  const f32Module = variantModule(s.module, { ...v, layers: v.layers.map(() => 'f32') });
+  const f32Module = variantModule(s.module, f32Variant(v));
   const runs = new Map(widths.map((d) => {
     const lp = layerPrecision(d);
     return [d, quantizeNetwork(f32Module, f32, { weights: lp.weights!, activations: lp.activations, method: { kind: 'max' }, calibration: s.data.train, samples: PTQ_CALIBRATION_SAMPLES })];

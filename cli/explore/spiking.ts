@@ -28,7 +28,7 @@ import { scaleBinaryIntoBatchnorm, scaledBnKey } from './binary-bn.ts';
 import { keyOf } from './cache.ts';
 import type { Split } from '../../runtime/data/index.ts';
 import { stepActivations } from './step-activations.ts';
-import { precisionMap, type Variant, variantModule } from './variants.ts';
+import { f32Variant, precisionMap, type Variant, variantModule } from './variants.ts';
 
 /** Time steps of a converted inference unless --timesteps says otherwise: lenet5's SNN is within 0.4 points of its ANN from T = 10 on (docs/conversion.md). */
 export const DEFAULT_TIMESTEPS = 25;
@@ -74,7 +74,7 @@ export interface SpikingNetwork {
  * network the converter refuses (tanh activations, a softmax inside …) gives the reason instead.
  */
 export function spikingNetwork(s: ConvertSetup, v: Variant, weights: Weights, timesteps: number): SpikingNetwork | { error: string } {
-  const f32 = variantModule(s.module, { ...v, layers: v.layers.map(() => 'f32') });
+  const f32 = variantModule(s.module, f32Variant(v));
   const precisions = precisionMap(s.module, v);
   const steps = stepActivations(f32, precisions);
   let ann;

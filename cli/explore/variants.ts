@@ -111,6 +111,9 @@ export function precisionMap(m: Module, v: Variant): PrecisionMap {
   }));
 }
 
+/** The variant with every layer at f32 and its dropout: what --ptq trains and quantizes from, and converts from. */
+export const f32Variant = (v: Variant): Variant => ({ label: 'f32', layers: v.layers.map(() => 'f32'), dropout: v.dropout });
+
 /** The network as the variant declares it. */
 export function variantModule(m: Module, v: Variant): Module {
   let out = m;

@@ -16,6 +16,7 @@ import { fmtJ } from '../../targets/config.ts';
 import { fmtN, fmtS } from '../../targets/report/format.ts';
 import { esc } from '../../targets/neuromorphic/map-svg/xml.ts';
 import { succeeded, type EstimateJson } from '../report/report-data.ts';
+import { mapSection } from '../report/map-section.ts';
 import { kilnHighlight } from './highlight.ts';
 import { SOURCE_FILE, type PresetFiles } from './session.ts';
 import type { Drawn, FromWorker, ToWorker } from './worker.ts';
@@ -62,7 +63,7 @@ function show(a: Drawn): void {
   if (!a.graph) return; // keep the last good graph and estimates on screen while the text is broken
   byId('graph').innerHTML = a.graph;
   showEstimate(a.estimate);
-  byId('maps').innerHTML = a.maps.map((m) => `<h3>Partition map: ${esc(m.target)}</h3><div class="map">${m.svg.replace(/^<\?xml[^>]*>\s*/, '')}</div>`).join('');
+  byId('maps').innerHTML = a.maps.map((m) => mapSection(m, 'h3')).join('');
 }
 
 /**

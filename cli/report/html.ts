@@ -13,6 +13,7 @@ import { esc } from '../../targets/neuromorphic/map-svg/xml.ts';
 import { energySpec, latencySpec, paretoSpec } from './charts.ts';
 import { embedJson, succeeded, type EstimateJson, type ExploreRow, type ReportInput } from './report-data.ts';
 import { vegaLiteToSvg } from './vega-svg.ts';
+import { mapSection } from './map-section.ts';
 
 export type { EstimateJson, ExploreRow, ReportInput } from './report-data.ts';
 
@@ -61,7 +62,7 @@ ${layers.join('\n')}`;
 export function renderReport(input: ReportInput): string {
   const { maps = [] } = input;
   const data = { estimate: input.estimate, explore: input.explore };
-  const mapSections = maps.map((m) => `<h2>Partition map: ${esc(m.target)}</h2>\n<div class="map">${m.svg.replace(/^<\?xml[^>]*>\s*/, '')}</div>`);
+  const mapSections = maps.map((m) => mapSection(m, 'h2'));
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title>
 <style>${STYLE}</style></head>

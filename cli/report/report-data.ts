@@ -50,10 +50,16 @@ export interface ReportInput {
   maps?: { target: string; svg: string }[];
 }
 
+/** A target's result as the JSON outputs give it: the figures, without the workload and diagnostics they came from. */
+export const resultJson = (r: TargetResult): EstimateResultJson =>
+  ({ target: r.target, kind: r.kind, summary: r.summary, layers: r.layers, warnings: r.warnings, notes: r.notes, prices: r.prices });
+
+/** One estimate entry as the JSON outputs give it: its result, or which target failed and why. */
+export const entryJson = (r: EstimateEntry): EstimateResultJson | EstimateFailureJson =>
+  failed(r) ? { target: r.target, kind: r.kind, error: r.error } : resultJson(r);
+
 export function estimateJson(entries: readonly EstimateEntry[]): EstimateJson {
-  return {
-    results: entries.map((r) => (failed(r) ? { target: r.target, kind: r.kind, error: r.error } : { target: r.target, kind: r.kind, summary: r.summary, layers: r.layers, warnings: r.warnings, notes: r.notes, prices: r.prices })),
-  };
+  return { results: entries.map(entryJson) };
 }
 
 export const succeeded = (r: EstimateResultJson | EstimateFailureJson): r is EstimateResultJson => !('error' in r);

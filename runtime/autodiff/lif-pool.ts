@@ -12,7 +12,7 @@
  * dL/d(its spikes); the lif's entry (marked `pooledBy`) passes that on to the lif's input. That
  * is sound because the pool is the lif's only reader.
  */
-import type { Module, Node } from '../../compiler/ir/module.ts';
+import { type Module, type Node, type NodeId, readersOf } from '../../compiler/ir/module.ts';
 import type { Tensor } from '../tensor.ts';
 import { outputArray } from '../kernels/step-buffers.ts';
 import type { TapeEntry } from '../interpreter/types.ts';
@@ -25,6 +25,15 @@ interface SavedLifPool { lif: Node; steps: number; planes: PooledPlanes; x: Tens
 
 const same = (v: unknown, want: number[]) => Array.isArray(v) && v.length === want.length && v.every((x, i) => x === want[i]);
 
+/** Each module's readers, built once: every training batch asks of every lif. */
+const readerCache = new WeakMap<Module, Map<NodeId, Node[]>>();
+
+function readersIn(m: Module): Map<NodeId, Node[]> {
+  let r = readerCache.get(m);
+  if (!r) readerCache.set(m, (r = readersOf(m)));
+  return r;
+}
+
 /**
  * The max pool a lif node can be fused with: the lif fires, resets by subtraction, has the
  * fast-sigmoid surrogate and one reader, a 2×2 stride-2 unpadded max pool over even planes.
@@ -33,7 +42,7 @@ export function fusablePool(m: Module, lif: Node, shape: readonly number[]): Nod
   const a = lif.attrs;
   if (!useWasmKernels() || a.readout === 'membrane' || a.reset !== 'subtract' || a.surrogate !== 'fast_sigmoid') return undefined;
   if (m.outputs.includes(lif.id) || shape.length !== 4 || shape[2]! % 2 !== 0 || shape[3]! % 2 !== 0) return undefined;
-  const readers = Object.values(m.nodes).filter((n) => n.inputs.includes(lif.id));
+  const readers = readersIn(m).get(lif.id) ?? [];
   const pool = readers.length === 1 ? readers[0]! : undefined;
   if (!pool || pool.op !== 'maxpool2d' || pool.inputs.length !== 1) return undefined;
   const p = pool.attrs;

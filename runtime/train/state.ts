@@ -7,7 +7,7 @@
 import type { Module } from '../../compiler/ir/module.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { Precision } from '../../compiler/ir/dtype.ts';
-import { type Checkpoint, readCheckpoint, type ReadCheckpointOptions, sealedKindOf } from '../checkpoint.ts';
+import { type Checkpoint, readCheckpoint, type ReadCheckpointOptions, readSealedHeader, sealedKindOf } from '../checkpoint.ts';
 import { readExport } from '../export/model-file.ts';
 import { INPUT_SCALE, OUT_SCALE, isScaleParam, unknownLayers, WEIGHT_SCALE, withPrecisions } from '../quantize/layer-precision.ts';
 import type { Preprocess } from '../data/preprocess.ts';
@@ -89,7 +89,8 @@ function bad(file: string, message: string, hint?: string): KilnError {
  * Commands that only run the network pass `weightsOnly` (the optimizer's moments stay unread).
  */
 export function loadCheckpointInto(file: string, m: Module, weights: Weights, o: ReadCheckpointOptions = {}): { checkpoint: Checkpoint; progress: TrainProgress; module: Module } {
-  const c = sealedKindOf(file) === 'export' ? readExport(file) : readCheckpoint(file, o);
+  const header = readSealedHeader(file);
+  const c = sealedKindOf(header) === 'export' ? readExport(file) : readCheckpoint(file, { ...o, header });
   if (c.network !== m.name) throw bad(file, `holds network \`${c.network}\`, not \`${m.name}\``, `train \`${m.name}\` to make a checkpoint of it, or name the right network`);
   const missing = unknownLayers(m, c.precision);
   if (missing.length) throw bad(file, `gives a precision to layer \`${missing[0]}\`, which \`${m.name}\` does not have`, `it was written for a different version of \`${m.name}\``);

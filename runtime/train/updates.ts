@@ -33,7 +33,7 @@ export type Update = (x: Tensor, labels: Int32Array, lr: number, seed: number, a
  * non-spiking to spiking by it (`spiking_anneal`, docs/lmu.md), delta layers' θ from 0 to their own
  * (`delta_anneal`, docs/delta-networks.md).
  */
-export function spikingBlend(anneal: number, epochs: number): number {
+export function annealBlend(anneal: number, epochs: number): number {
   return anneal > 0 ? Math.min(1, epochs / anneal) : 1;
 }
 
@@ -79,7 +79,7 @@ export function makeUpdate(m: Module, config: TrainConfig, weights: Weights, par
       return (x, labels, lr, seed, { dfp16, epochs }) => {
         const r = withStepBuffers(buffers, () => lossAndGradients(m, weights, { [input]: x }, labels, {
           loss: config.loss, seed, encoding: o.encoding, submatrix: o.submatrix, deltaL1: config.deltaL1, rateBand: config.rateBand, dfp16,
-          spiking: spikingBlend(config.spikingAnneal, epochs), deltaScale: spikingBlend(config.deltaAnneal, epochs),
+          spiking: annealBlend(config.spikingAnneal, epochs), deltaScale: annealBlend(config.deltaAnneal, epochs),
         }));
         if (!Number.isFinite(r.loss)) return r;
         optimizer.step(params, paramMap(r.grads.params), lr, binaries);

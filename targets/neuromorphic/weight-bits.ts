@@ -5,11 +5,12 @@
  * target can store is ASSUMED quantized to `weight_bits`, and said so. One width serves the whole
  * network (the partitioner's synapse-memory model has one), the widest any weighted layer needs.
  */
-import { DTYPE_BITS, type DType, type Precision } from '../../compiler/ir/dtype.ts';
+import { DTYPE_BITS } from '../../compiler/ir/dtype.ts';
 import type { Module, Node } from '../../compiler/ir/module.ts';
+import { weightDType } from '../precision.ts';
 
 /** The bits one of a layer's weights takes (f32 when it declares no precision). */
-export const layerWeightBits = (node: Node): number => DTYPE_BITS[((node.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType];
+export const layerWeightBits = (node: Node): number => DTYPE_BITS[weightDType(node)];
 
 export function networkWeightBits(m: Module, targetBits: number, target: string): { bits: number; warnings: string[] } {
   const wider: string[] = [];
@@ -17,7 +18,7 @@ export function networkWeightBits(m: Module, targetBits: number, target: string)
   for (const node of Object.values(m.nodes)) {
     if (!node.params?.weight) continue;
     const b = layerWeightBits(node);
-    if (b > targetBits) wider.push(`\`${node.id}\` (${(node.attrs.weights as Precision | undefined)?.dtype ?? 'f32'})`);
+    if (b > targetBits) wider.push(`\`${node.id}\` (${weightDType(node)})`);
     bits = Math.max(bits, Math.min(b, targetBits));
   }
   const warnings = wider.length

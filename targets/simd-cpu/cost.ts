@@ -2,8 +2,8 @@
 import { ConfigReader } from '../config.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
 import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type TargetResult } from '../stats.ts';
-import { FitWarnings, macPrice } from '../precision.ts';
-import type { LayerWork, MacClass } from '../workload.ts';
+import { FitWarnings, type MacClass, macPrice } from '../precision.ts';
+import type { LayerWork } from '../workload.ts';
 import { lowerSimdCpu, simdCpuConfig } from './lower.ts';
 
 /** Built-in defaults for what is not a MAC, each from the published table it cites (docs/references.md, "Energy per operation"). */

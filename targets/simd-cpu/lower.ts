@@ -5,8 +5,8 @@
  */
 import { ConfigReader, MissingProperty } from '../config.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
-import { FitWarnings, runClass } from '../precision.ts';
-import { MAC_CLASSES, type LayerWork, type MacClass } from '../workload.ts';
+import { FitWarnings, MAC_CLASSES, type MacClass, runClass } from '../precision.ts';
+import type { LayerWork } from '../workload.ts';
 
 export interface CacheLevel {
   name: 'l1' | 'l2' | 'l3';

@@ -8,9 +8,9 @@ import { KilnError } from '../../compiler/lang/diagnostics.ts';
 import { DTYPE_BITS, type DType } from '../../compiler/ir/dtype.ts';
 import { ConfigReader } from '../config.ts';
 import type { TargetDescription } from '../../compiler/lang/description.ts';
-import { CLASS_BITS, FitWarnings, macPrice, runClass } from '../precision.ts';
+import { CLASS_BITS, FitWarnings, MAC_CLASSES, macClassOf, type MacClass, macPrice, runClass } from '../precision.ts';
 import { priceActions, sumBreakdowns, type LayerStats, type PriceTable, type TargetResult } from '../stats.ts';
-import { MAC_CLASSES, macClassOf, type GemmWork, type LayerWork, type MacClass } from '../workload.ts';
+import type { GemmWork, LayerWork } from '../workload.ts';
 import type { CompareOnOutput } from '../threshold-fold.ts';
 import { packOperands, unpacked, type Packing } from './packing.ts';
 import { convOutputDims, foldPlan, type ConvShape, type Dataflow } from './gemm-model.ts';
@@ -194,7 +194,7 @@ function arrayLayer(w: LayerWork, g: GemmWork, cfg: SystolicConfig, fits: FitWar
 
 function compareNote(w: LayerWork, stored: number, outBits: number): string {
   const c = w.compareOnOutput!;
-  return `outputs leave the accumulators through ${c.by}'s ${c.threshold ? 'threshold compare (batch norm and sign folded)' : 'sign'} in the activation pipeline: stored as the ${c.dtype} result, ${outBits} bits a value (as ${c.readBy.join(', ') || 'the network\'s output'} ${c.readBy.length > 1 ? 'read' : 'reads'} it), not the ${stored}-bit sum`;
+  return `outputs leave the accumulators through ${c.by}'s ${c.threshold ? 'threshold compare (the batch norm folded into it)' : 'sign'} in the activation pipeline: stored as the ${c.dtype} result, ${outBits} bits a value (as ${c.readBy.join(', ') || 'the network\'s output'} ${c.readBy.length > 1 ? 'read' : 'reads'} it), not the ${stored}-bit sum`;
 }
 
 /** Stall cycles behind a fixed DRAM bandwidth: SCALE-Sim's (already in `sim`) or Kiln's double buffer. */

@@ -8,9 +8,10 @@
  * of 2^−(b−1). The gradient survives when one step is no larger than 1/N:
  *   b ≥ 1 + ⌈log2 N⌉.
  */
-import { DTYPE_BITS, type DType, type Precision } from '../../compiler/ir/dtype.ts';
+import { DTYPE_BITS } from '../../compiler/ir/dtype.ts';
 import type { Module, Node } from '../../compiler/ir/module.ts';
 import { warning, type Diagnostic } from '../../compiler/lang/diagnostics.ts';
+import { weightDType } from '../precision.ts';
 
 /** Bits the last layer of an N-class softmax classifier needs (N ≥ 2). */
 export function lastLayerBitsBound(classes: number): number {
@@ -41,9 +42,8 @@ export function lastLayerBits(m: Module): LastLayerBits | undefined {
   if (!n || n.op !== 'dense') return undefined;
   const classes = n.attrs.units as number;
   if (classes < 2) return undefined;
-  const weights = ((n.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
   const input = m.nodes[n.inputs[0]!]!.type!.dtype;
-  const weightBits = DTYPE_BITS[weights], inputBits = DTYPE_BITS[input];
+  const weightBits = DTYPE_BITS[weightDType(n)], inputBits = DTYPE_BITS[input];
   return { layer: n.id, node: n, classes, bits: Math.min(weightBits, inputBits), bound: lastLayerBitsBound(classes), weightBits, inputBits };
 }
 

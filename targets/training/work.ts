@@ -16,8 +16,8 @@
  */
 import { numElements } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
-import { CLASS_BITS } from '../precision.ts';
-import { moduleWork, type GemmWork, type LayerWork, type MacClass } from '../workload.ts';
+import { CLASS_BITS, type MacClass, weightDType } from '../precision.ts';
+import { moduleWork, type GemmWork, type LayerWork } from '../workload.ts';
 import { dropoutCuts, type Cut } from './dropout-cuts.ts';
 import type { UpdateCost } from './optimizers.ts';
 
@@ -101,8 +101,7 @@ const DISCRETE_BITS: Readonly<Record<string, number>> = { ternary: 2, binary: 1 
 
 /** A layer's learned tensors, split into those a discrete rule updates (coordinate descent's ternary weights) and the rest. */
 function learned(w: LayerWork, cost: UpdateCost): { real: number; discrete: number; discreteBits: number } {
-  const dtype = (w.node.attrs.weights as { dtype?: string } | undefined)?.dtype ?? 'f32';
-  const discreteBits = cost.discrete ? DISCRETE_BITS[dtype] ?? 0 : 0;
+  const discreteBits = cost.discrete ? DISCRETE_BITS[weightDType(w.node)] ?? 0 : 0;
   let real = 0, discrete = 0;
   for (const [k, t] of Object.entries(w.node.params ?? {})) {
     if (k.startsWith('running_')) continue;

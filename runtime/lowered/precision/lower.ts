@@ -92,9 +92,7 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
     } else if (lp === 'ternary') {
       layers.set(node.id, lowerTernary(weight, bias, perChannel));
     } else {
-      let producer = m.nodes[node.inputs[0]!]!;
-      // Dropout is the identity at inference: a sign behind it still feeds ±1 (binary_mlp's layers).
-      while (producer.op === 'dropout') producer = m.nodes[producer.inputs[0]!]!;
+      const producer = producerOf(m, node);
       const pad = node.op === 'conv2d' ? (node.attrs.pad as number[]).some((p) => p !== 0) : false;
       // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead.
       const layer = lowerBinary(weight, bias, producer.op === 'sign' && !pad, producer.op === 'input' ? o.inputLevels : undefined);
@@ -110,5 +108,17 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
   }
   return { module: m, layers, folded, foldedSigns, scales };
 }
+
+/** What a layer reads at inference. */
+function producerOf(m: Module, node: Node): Node {
+  let producer = m.nodes[node.inputs[0]!]!;
+  // Dropout is the identity at inference: a sign behind it still feeds ±1 (binary_mlp's layers).
+  while (producer.op === 'dropout') producer = m.nodes[producer.inputs[0]!]!;
+  return producer;
+}
+
+/** Whether a binary layer reads the network's input: only such a layer uses `inputLevels`, so only then is the input worth scanning for them. */
+export const binaryReadsInput = (m: Module): boolean =>
+  Object.values(m.nodes).some((n) => loweredPrecision(n) === 'binary' && producerOf(m, n).op === 'input');
 
 export const hasLoweredLayer = (m: Module): boolean => Object.values(m.nodes).some((n) => loweredPrecision(n) !== undefined);

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { backward, computeLoss, forward } from '../../../runtime/autodiff.ts';
 import { foldsTime } from '../../../runtime/autodiff/time-fold.ts';
+import { fusablePool } from '../../../runtime/autodiff/lif-pool.ts';
 import { lifBackwardOverTime, lifForwardOverTime, lifStepBackward, lifStepForward } from '../../../runtime/kernels/lif-fused.ts';
 import { initParams } from '../../../runtime/interpreter.ts';
 import { type Tensor, mulberry32, randomUniform } from '../../../runtime/tensor.ts';
@@ -68,6 +69,20 @@ describe('time folded into the batch = step by step', () => {
     const quantized = build(['timesteps 3', 'input x : f32[2, 8]', 'h = dense(x, 6) -> lif', 'y = dense(h, 3, activations = i8)', 'output y']);
     expect(foldsTime(quantized, 'direct')).toBe(false);
     expect(forward(dropout, initParams(dropout, 1), { x: randomUniform([2, 8], mulberry32(1), 0, 1) }, { training: true }).folded).toBeUndefined();
+  });
+});
+
+describe('which lif fuses with its max pool', () => {
+  afterEach(() => setKernelBackend(undefined));
+  it('only a lif whose one reader is the 2×2 pool', () => {
+    setKernelBackend('wasm');
+    const shape = [12, 4, 10, 10];
+    const m = cnn(4, 3);
+    expect(fusablePool(m, m.nodes['s1.lif']!, shape)?.id).toBe('s1');
+    // The same lif read also by a second node: its spike tensor is needed, so no fusion.
+    const shared = build(['timesteps 4', 'input x : f32[3, 1, 12, 12]', 's = conv2d(x, 4, 3) -> lif(surrogate = fast_sigmoid)',
+      'p = maxpool2d(s, 2)', 'q = avgpool2d(s, 2)', 'y = add(p, q) -> flatten -> dense(10)', 'output y']);
+    expect(fusablePool(shared, shared.nodes.s!, shape)).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 /** Bits per activation from sent counts, the spiking blend of training, and permuted sequential MNIST. */
 import { describe, expect, it } from 'vitest';
 import { SentTally } from '../../../runtime/sigma-delta-activity.ts';
-import { spikingBlend } from '../../../runtime/train/updates.ts';
+import { annealBlend } from '../../../runtime/train/updates.ts';
 import { loadData } from '../../../runtime/data/index.ts';
 import { mnistSplit } from '../../../runtime/data/mnist.ts';
 import { pixelPermutation } from '../../../runtime/data/psmnist.ts';
@@ -27,8 +27,8 @@ describe('sigma-delta activity', () => {
   });
 
   it('training blends linearly over spiking_anneal epochs, spiking from the start without it', () => {
-    expect([0, 0.5, 1, 2, 3].map((e) => spikingBlend(2, e))).toEqual([0, 0.25, 0.5, 1, 1]);
-    expect(spikingBlend(0, 0)).toBe(1);
+    expect([0, 0.5, 1, 2, 3].map((e) => annealBlend(2, e))).toEqual([0, 0.25, 0.5, 1, 1]);
+    expect(annealBlend(0, 0)).toBe(1);
   });
 
   it('a blend of 0 runs the plain LMU, 1 the spiking one', () => {

@@ -20,6 +20,9 @@ import { prepare } from '../../../runtime/train/setup.ts';
 import { uniformVariants, variantModule } from '../../../cli/explore/variants.ts';
 import { scaleSimTarget } from '../../../targets/systolic/scalesim-import.ts';
 import { memoryFiles } from '../../helpers/memfs.ts';
+import { forward } from '../../../runtime/autodiff.ts';
+import { initParams } from '../../../runtime/interpreter.ts';
+import { mulberry32 } from '../../../runtime/tensor.ts';
 
 // `output y, b` makes the network output the batch norm, which must then produce its values.
 const net = (name: string, outputs: string) => `network ${name}(batch = 4) {
@@ -140,5 +143,74 @@ describe('the stored width of a compare: as wide as its readers read it, never w
     const h = layer(priced('bare', scaleSimTarget(cfgFile)), 'h.dense');
     expect(h.details).not.toHaveProperty('output_bits');
     expect(h.notes!.join()).not.toMatch(/leave the accumulators/);
+  });
+});
+
+/**
+ * A batch norm that binarizes its own output (`activations = binary`, explore's binary variants of
+ * lenet5_bn) is sign(γ(x − μ)/σ + β) with 0 → +1, and a relu after it writes that ±1 as 0 or 1: one
+ * compare of the sums either way, so it folds like batch norm → sign. A relu before a sign does
+ * not: sign(relu(z)) is +1 for every z.
+ */
+const BN_RELU = `network r(batch = 4) {
+  input x : binary[batch, 256]
+  b = dense(x, 256, weights = binary) -> batchnorm(activations = binary) -> relu
+  y = dense(b, 10, weights = binary)
+  output y
+}
+network plain(batch = 4) {
+  input x : binary[batch, 256]
+  b = dense(x, 256, weights = binary) -> batchnorm
+  output b
+}
+network relu_sign(batch = 4) {
+  input x : binary[batch, 256]
+  b = dense(x, 256, weights = binary) -> batchnorm -> relu -> sign
+  y = dense(b, 10, weights = binary)
+  output y
+}`;
+const bnRelu = (name: string) => compile(`t.kiln:${name}`, { readFile: memoryFiles({ 't.kiln': BN_RELU }) }).module;
+
+describe('batch norm → relu after a binary layer, the batch norm binarizing its output', () => {
+  it('runs as the compare the fold prices: the relu\'s output is 1 exactly where the f32 batch norm is ≥ 0, else 0', () => {
+    const r = bnRelu('r'), plain = bnRelu('plain');
+    const w = initParams(r, 5), rand = mulberry32(6);
+    // Both signs of γ (a negative γ turns the compare around), shifts and statistics away from the defaults.
+    for (const k of ['gamma', 'beta', 'running_mean'] as const) w['b.batchnorm']![k]!.data.forEach((_, i, a) => (a[i] = 4 * rand() - 2));
+    w['b.batchnorm']!.running_var!.data.forEach((_, i, a) => (a[i] = 0.5 + rand()));
+    const x = { shape: [4, 256], data: Float32Array.from({ length: 4 * 256 }, () => (rand() < 0.5 ? -1 : 1)) };
+    const z = forward(plain, { 'b.dense': w['b.dense']!, b: w['b.batchnorm']! }, { x }).outputs.b!.data;
+    const out = forward({ ...r, outputs: ['b'] }, w, { x }).outputs.b!.data;
+    expect([...out]).toEqual([...z].map((v) => (v >= 0 ? 1 : 0)));
+    // Not a constant: the compare goes both ways on these values.
+    expect(new Set(out).size).toBe(2);
+  });
+
+  it('tpu_v1_like: the layer stores the 1-bit result, the batch norm is the pipeline\'s compare, the relu is free', () => {
+    const work = moduleWork(bnRelu('r'));
+    expect(work.find((l) => l.name === 'b.dense')!.compareOnOutput).toEqual({ by: 'b.batchnorm', dtype: 'binary', threshold: true, readBy: ['y'] });
+    const e = estimate({ kind: 'module', module: bnRelu('r') }, tpu);
+    expect(layer(e, 'b.dense').details!.output_bits).toBe(8);
+    expect(layer(e, 'b.batchnorm').unit).toBe('activation pipeline');
+    expect(layer(e, 'b.batchnorm').actions).toEqual({ 'vector.op': 4 * 256 });
+    expect(layer(e, 'b').unit).toBe('none');
+    expect(layer(e, 'b').notes!.join()).toMatch(/folded into the batch norm before it/);
+  });
+
+  it('a relu before a sign is no compare: that batch norm stays a scale and shift on the vector unit', () => {
+    const work = moduleWork(bnRelu('relu_sign'));
+    expect(work.find((l) => l.name === 'b.dense')!.compareOnOutput).toBeUndefined();
+    const e = estimate({ kind: 'module', module: bnRelu('relu_sign') }, tpu);
+    expect(layer(e, 'b.batchnorm').unit).toBe('vector');
+    expect(layer(e, 'b.batchnorm').actions['vector.op']).toBe(2 * 4 * 256);
+  });
+
+  it('lenet5_bn: its binary variant is cheaper than i8 on tpu_v1_like once its convolutions store bits', () => {
+    const m = prepare('bench/networks/lenet5_bn.kiln').module;
+    const [i8, binary] = uniformVariants(m, ['i8', 'binary'], [undefined]).map((v) => estimate({ kind: 'module', module: variantModule(m, v) }, tpu));
+    // Read by a max pool on the vector unit, the convolutions' compares are stored at their 1 bit.
+    expect(layer(binary!, 'c1.conv2d').details!.output_bits).toBe(1);
+    expect(layer(binary!, 'c1.relu').unit).toBe('none');
+    expect(binary!.summary.energy_j).toBeLessThan(i8!.summary.energy_j);
   });
 });
