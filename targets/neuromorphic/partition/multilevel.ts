@@ -238,8 +238,9 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
     }
     // When the bisections start from the twin level, all the clustering is theirs (U-Net,
     // k = 64: 4,062 twin groups down to 160 vertices per bisection), and heavy-edge clusters
-    // cross good cuts unless kept inside communities: on the four k = 64 bench rows one such partition beat the best of three
-    // without communities in messages (1.5-7%) and in time (docs/partitioning.md, "Sixth pass").
+    // cross good cuts unless kept inside communities: on the four k = 64 bench rows one such
+    // partition beat the best of three without communities in messages (0.7–7%) and in time
+    // (docs/partitioning.md, "Sixth pass").
     const unclustered = cfg.unclustered && levels.length <= (hy.twinLevel ? 2 : 1) ? cfg.unclustered : undefined;
     const bisectCfg = unclustered ? { ...rbCfg, communities: unclustered.communities } : rbCfg;
     const runs = Math.max(1, unclustered?.initialRuns ?? cfg.initialRuns);

@@ -60,9 +60,8 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // which its km1 preset also runs inside initial partitioning): at k = 64 messages fell by
   // 1.5–7% on all four bench networks (dvs-33k 1.081 → 1.039× KaHyPar's, unet_spiking 1.052 →
   // 1.015×), for 2.5× the CPU time on dvs-33k (still 0.15 of KaHyPar's); in the k-way hierarchy itself they cost
-  // 1–5% (docs/partitioning.md, "Fifth pass"). Strong effort only: on the small networks
-  // (dvs-5k, spiking_cnn) Louvain took the call past a fifth of KaHyPar's time, for no row
-  // brought within 2% of its messages that was not there already.
+  // 1–5% (docs/partitioning.md, "Fifth pass"). On every bisection, strong effort only: at k = 8
+  // Louvain took dvs-5k and spiking_cnn past a fifth of KaHyPar's time.
   const louvain = { maxNetSize: 1000, minMoveShare: 1e-4, maxPasses: 100 };
   const communities = effort === 'strong' && !graph ? louvain : undefined;
   // By default communities pay where the bisections do all the clustering: the first hierarchy
