@@ -55,6 +55,12 @@ export interface EngineConfig {
   readonly flow?: FlowConfig;
   /** Clusters stay inside Louvain communities of the level below the first clustering; undefined: no restriction. */
   readonly communities?: CommunityConfig;
+  /**
+   * k > 2, when the first hierarchy has no clustered level (it stops at the twin level or the
+   * input): the bisections coarsen within these communities, and this many initial partitions
+   * are made instead of `initialRuns`. Undefined: no change.
+   */
+  readonly unclustered?: { readonly communities: CommunityConfig; readonly initialRuns: number };
 }
 
 export interface MultilevelOutcome {
@@ -230,13 +236,21 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
       }
       ip = contractedStarGraph(h, map, cur);
     }
+    // When the bisections start from the twin level, all the clustering is theirs (U-Net,
+    // k = 64: 4,062 twin groups down to 160 vertices per bisection), and heavy-edge clusters
+    // cross good cuts unless kept inside communities: on the four k = 64 bench rows one such
+    // partition beat the best of three without communities in messages (0.7–7%) and in time
+    // (docs/partitioning.md, "Sixth pass").
+    const unclustered = cfg.unclustered && levels.length <= (hy.twinLevel ? 2 : 1) ? cfg.unclustered : undefined;
+    const bisectCfg = unclustered ? { ...rbCfg, communities: unclustered.communities } : rbCfg;
+    const runs = Math.max(1, unclustered?.initialRuns ?? cfg.initialRuns);
     // Recursive bisection varies by ±2% in messages from seed to seed (dvs-33k, k = 64), so
     // several tries, each refined on the coarsest level, keep the best.
     let best = Infinity;
     part = new Int32Array(0);
-    for (let run = 0; run < Math.max(1, cfg.initialRuns); run++) {
-      const p = recursiveBisect(ip, k, limits, rng, (sub, lim2, t0, r) => multilevelPartition(sub, 2, lim2, r, rbCfg, rbCfg, t0).part);
-      if (cfg.initialRuns <= 1) part = p;
+    for (let run = 0; run < runs; run++) {
+      const p = recursiveBisect(ip, k, limits, rng, (sub, lim2, t0, r) => multilevelPartition(sub, 2, lim2, r, bisectCfg, bisectCfg, t0).part);
+      if (runs <= 1) part = p;
       else {
         const st = new PartState(cur, k, limits, p);
         if (!st.feasible()) rebalance(st);

@@ -21,7 +21,7 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // (15 of 20 s at k = 1024 on dvs-1m); 60·k vertices and 4 tries per bisection cost 4% in
   // messages there (docs/partitioning.md). Strong effort keeps the large level.
   const large = !graph && k >= 512 && effort !== 'strong';
-  const main: EngineConfig = {
+  const main: { -readonly [K in keyof EngineConfig]: EngineConfig[K] } = {
     contraction: graph ? 30 : large ? 60 : 160,
     maxShrink: 2.5,
     minShrink: 1.05,
@@ -60,10 +60,15 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // which its km1 preset also runs inside initial partitioning): at k = 64 messages fell by
   // 1.5–7% on all four bench networks (dvs-33k 1.081 → 1.039× KaHyPar's, unet_spiking 1.052 →
   // 1.015×), for 2.5× the CPU time on dvs-33k (still 0.15 of KaHyPar's); in the k-way hierarchy itself they cost
-  // 1–5% (docs/partitioning.md, "Fifth pass"). Strong effort only: on the small networks
-  // (dvs-5k, spiking_cnn) Louvain took the call past a fifth of KaHyPar's time, for no row
-  // brought within 2% of its messages that was not there already.
-  const communities = effort === 'strong' && !graph ? { maxNetSize: 1000, minMoveShare: 1e-4, maxPasses: 100 } : undefined;
+  // 1–5% (docs/partitioning.md, "Fifth pass"). On every bisection, strong effort only: at k = 8
+  // Louvain took dvs-5k and spiking_cnn past a fifth of KaHyPar's time.
+  const louvain = { maxNetSize: 1000, minMoveShare: 1e-4, maxPasses: 100 };
+  const communities = effort === 'strong' && !graph ? louvain : undefined;
+  // By default communities pay where the bisections do all the clustering: the first hierarchy
+  // stops at the twin level (k = 64 on every bench network), and there one initial partition
+  // with communities beat three without in messages and in time (docs/partitioning.md, "Sixth
+  // pass"); where the k-way hierarchy clusters first (k = 8) they cost dvs-33k 16% more messages.
+  if (effort === 'default' && !graph && !large) main.unclustered = { communities: louvain, initialRuns: 1 };
   const rb: EngineConfig = { ...main, contraction: 80, minCoarsest: 0, bisect: { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 }, communities };
   return { main, rb };
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHypergraph } from '../../../../targets/neuromorphic/partition/engine-hypergraph.ts';
 import { PartState } from '../../../../targets/neuromorphic/partition/part-state.ts';
+import { fmRefine } from '../../../../targets/neuromorphic/partition/refine-fm.ts';
 import { fmBisection } from '../../../../targets/neuromorphic/partition/refine-fm2.ts';
 import { labelPropagation } from '../../../../targets/neuromorphic/partition/refine-lp.ts';
 import { Rng } from '../../../../targets/neuromorphic/partition/rng.ts';
@@ -154,6 +155,26 @@ describe('hypergraph partition state and refinement', () => {
         expect(st.objective).toBe(connectivity(h, st.part));
         expect(st.objective).toBe(before - gained);
         expect(gained).toBeGreaterThanOrEqual(0);
+        expect(st.feasible()).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('localized k-way FM rolls every search back to its best prefix: never worse, state exact, within limits', () => {
+    fc.assert(
+      fc.property(arbHypergraph, fc.integer({ min: 3, max: 8 }), fc.nat(1000), fc.integer({ min: 1, max: 8 }), (hg, k, seed, maxFruitless) => {
+        const rng = new Rng(seed);
+        const h = engine(hg);
+        const limits = new Float64Array(k).fill(Math.ceil(h.nv / k) + 1);
+        const st = new PartState(h, k, limits, Int32Array.from({ length: h.nv }, (_, v) => v % k));
+        const before = st.objective;
+        // Few fruitless moves end searches on negative-gain prefixes, which must be undone.
+        const gained = fmRefine(st, rng, { rounds: 3, seeds: 2, maxFruitless, maxActivationNetSize: 12 });
+        expect(st.objective).toBe(connectivity(h, st.part));
+        expect(counts(st)).toEqual(brutePinCounts(h, st.part, k));
+        expect(gained).toBeGreaterThanOrEqual(0);
+        expect(st.objective).toBeCloseTo(before - gained, 9);
         expect(st.feasible()).toBe(true);
       }),
       { numRuns: 150 },

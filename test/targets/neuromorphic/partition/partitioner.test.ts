@@ -135,6 +135,21 @@ describe('partitionHypergraph (λ−1)', () => {
     expect(partitionHypergraph(chain, { k: 3, seed: 1 }).levels).toBe(1);
   });
 
+  it('coarsens the bisections within communities only when the first hierarchy stops at the twin level', () => {
+    // 2,314 neurons: at k = 4 the k-way hierarchy clusters below the twin level (to 640
+    // vertices), at k = 32 it stops there; only then may the rule change the partition.
+    const net = generateSnn({ name: 'small', layers: [{ kind: 'input', channels: 2, height: 24, width: 24 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 10 }] });
+    const without = { main: { unclustered: undefined } };
+    const at = (k: number) => [partitionHypergraph(net.hypergraph, { k, seed: 1 }), partitionHypergraph(net.hypergraph, { k, seed: 1 }, without)] as const;
+    const [with4, without4] = at(4);
+    expect(with4.levels).toBeGreaterThan(2);
+    expect(Array.from(with4.parts)).toEqual(Array.from(without4.parts));
+    const [with32, without32] = at(32);
+    expect(with32.levels).toBe(2);
+    expect(Array.from(with32.parts)).not.toEqual(Array.from(without32.parts));
+    expect(maxLoad(net.hypergraph, with32.parts, 32).max).toBeLessThanOrEqual(1.03 * Math.ceil(net.hypergraph.nv / 32));
+  });
+
   it('handles k = 1 and k larger than the number of vertices', () => {
     const h = hypergraph(3, [[0, 1], [1, 2]]);
     expect(Array.from(partitionHypergraph(h, { k: 1 }).parts)).toEqual([0, 0, 0]);
