@@ -132,3 +132,19 @@ function refuse(inp: ChipFitInput, c: number, vs: Int32Array, n: number): never 
   throw new KilnError(error('partition-infeasible', `chip ${c}'s ${vs.length} vertices need ${needs} to keep every core within its ${inp.names.join(', ')} limits, but the chip has ${n}, and no other chip has room for the excess`,
     undefined, 'use more chips or more cores per chip, raise the per-core limits, or map a smaller network'));
 }
+
+/**
+ * The same repair one level up, for cores already packed: `group` (the chip group of every core,
+ * changed in place) gets at most `coresPerChip` cores a group, over at most `maxGroups` groups, by
+ * moving whole cores. A core's limits do not depend on its chip, so no core breaks one; the
+ * mapper needs this after splitting over-full cores has added cores to a chip's group. `q` is the
+ * cores' quotient hypergraph, whose (λ−1) over groups is the inter-chip messages.
+ */
+export function fitCoreGroups(q: Hypergraph, group: Int32Array, coresPerChip: number, maxGroups: number): void {
+  const chips = group.reduce((m, g) => Math.max(m, g + 1), maxGroups);
+  fitChips({
+    h: q, chipOf: group, chips, coresOf: () => coresPerChip,
+    perVertex: new Float64Array(q.nv).fill(1), limits: new Float64Array(chips).fill(coresPerChip), names: ['cores'],
+    split: (_c, vs, n) => (vs.length <= n ? Int32Array.from(vs.keys()) : undefined),
+  });
+}

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../../compiler/lang/diagnostics.ts';
-import { fitChips } from '../../../../targets/neuromorphic/partition/chip-fit.ts';
+import { fitChips, fitCoreGroups } from '../../../../targets/neuromorphic/partition/chip-fit.ts';
 import { partitionHierarchical } from '../../../../targets/neuromorphic/partition/hierarchy.ts';
 import { partitionHypergraph } from '../../../../targets/neuromorphic/partition/partitioner.ts';
 import { scorePartition } from '../../../../targets/neuromorphic/partition/score.ts';
@@ -117,5 +117,15 @@ describe('chips-first: every chip group fits its cores', () => {
       const load = coreLoads(r.parts, k, a.coresPerChip, per, a.d);
       for (let i = 0; i < load.length; i++) expect(load[i]).toBeLessThanOrEqual(a.limit);
     }), { numRuns: 150, seed: 7 });
+  });
+
+  it('moves whole cores out of a group larger than a chip, the least connected first', () => {
+    // Cores 0–4 in group 0 (chips hold 3), cores 5–6 in group 1. Core 4 talks only to core 5
+    // (weight 5), core 3 to nobody; cores 0–2 share a net of weight 10.
+    const q = hypergraph(7, [[0, 1, 2], [4, 5], [5, 6]], [10, 5, 1]);
+    const group = Int32Array.from([0, 0, 0, 0, 0, 1, 1]);
+    fitCoreGroups(q, group, 3, 3);
+    // Core 4 joins its partner's group; core 3, connected to nothing, takes the empty chip 2 (group 1 is full).
+    expect(Array.from(group)).toEqual([0, 0, 0, 2, 1, 1, 1]);
   });
 });
