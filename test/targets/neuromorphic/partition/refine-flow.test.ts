@@ -149,4 +149,23 @@ describe('max flow', () => {
       { numRuns: 300 },
     );
   });
+
+  it('gives the same flow and cuts on a network reset for the next graph as on a fresh one (random networks of changing size)', () => {
+    const shared = new FlowNetwork();
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 12 }),
+        fc.array(fc.tuple(fc.nat(11), fc.nat(11), fc.integer({ min: 0, max: 9 })), { maxLength: 40 }),
+        (n, edges) => {
+          const es = edges.map(([u, v, c]) => [u % n, v % n, c] as const).filter(([u, v]) => u !== v);
+          const fresh = new FlowNetwork(n, es.length);
+          shared.reset(n, es.length);
+          for (const [u, v, c] of es) (fresh.addEdge(u, v, c), shared.addEdge(u, v, c));
+          expect(shared.maxFlow(0, n - 1)).toBe(fresh.maxFlow(0, n - 1));
+          for (const near of [true, false]) expect(shared.sourceSide(0, n - 1, near)).toEqual(fresh.sourceSide(0, n - 1, near));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
