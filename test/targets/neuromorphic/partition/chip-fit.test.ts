@@ -37,7 +37,7 @@ const heavyLoads = Float64Array.from([6, 6, 6, 1, 1, 1, 1, 1, 1]);
 const axons = (per: Float64Array, limit = 10) => ({ names: ['axons'], perVertex: per, limits: [limit] });
 
 /** The real per-core split: the partitioner under the capacity, or undefined when it refuses. */
-function coreSplit(h: Hypergraph, per: Float64Array, limit: number) {
+function coreSplit(per: Float64Array, limit: number) {
   return (_c: number, vs: Int32Array, n: number): Int32Array | undefined => {
     const sub = hypergraph(vs.length, [], []);
     const loads = Float64Array.from(vs, (v) => per[v]!);
@@ -54,7 +54,7 @@ function coreSplit(h: Hypergraph, per: Float64Array, limit: number) {
 describe('chips-first: every chip group fits its cores', () => {
   it('moves the cheapest vertex off a chip whose group fits the summed limit but not its cores', () => {
     const chipOf = Int32Array.from([0, 0, 0, 1, 1, 1, 2, 2, 2]);
-    const fit = fitChips({ h: heavy, chipOf, chips: 3, coresOf: () => 2, perVertex: heavyLoads, limits: Float64Array.from([18, 18, 18]), names: ['axons'], split: coreSplit(heavy, heavyLoads, 10) });
+    const fit = fitChips({ h: heavy, chipOf, chips: 3, coresOf: () => 2, perVertex: heavyLoads, limits: Float64Array.from([18, 18, 18]), names: ['axons'], split: coreSplit(heavyLoads, 10) });
     // Vertex 2 leaves (its net to 3 makes chip 1 the cheaper side: 100 − 1 messages added).
     expect(Array.from(chipOf)).toEqual([0, 0, 1, 1, 1, 1, 2, 2, 2]);
     fit.members.forEach((vs, c) => {
