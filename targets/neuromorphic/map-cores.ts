@@ -12,7 +12,6 @@ import { partitionHypergraph, type EngineTuning } from './partition/partitioner.
 import { scorePartition } from './partition/score.ts';
 import { fitCoreGroups } from './partition/chip-fit.ts';
 import { partitionHierarchical } from './partition/hierarchy.ts';
-import { quotientHypergraph } from './partition/quotient.ts';
 import type { Hypergraph } from './partition/types.ts';
 import { axonWords, bitsAt, coreUse, indexBits, LIMIT_NAMES, type CoreUseTable, type SynapseNets } from './core-use.ts';
 import { splitOverfullCores } from './split-cores.ts';
@@ -284,7 +283,7 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
         chipGroup = new Int32Array(kUsed);
         for (let v = 0; v < h.nv; v++) chipGroup[split.parts[v]!] = r.chipOf[r.parts[v]!]!;
         // Splits can grow a group past a chip (11 cores of 8 seen); whole cores then move to chips with room.
-        fitCoreGroups(quotientHypergraph(hyper, split.parts, kUsed), chipGroup, opts.coresPerChip!, Math.floor(opts.available / opts.coresPerChip!));
+        fitCoreGroups(hyper, split.parts, kUsed, chipGroup, opts.coresPerChip!, Math.floor(opts.available / opts.coresPerChip!));
       }
       return { k: kUsed, parts: split.parts, use, splits: split.splits, objective: r.objective, ...(chipGroup ? { chipGroup } : {}) };
     } catch (e) {

@@ -10,6 +10,7 @@
  */
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 import { fromHypergraph } from './engine-hypergraph.ts';
+import { quotientHypergraph } from './quotient.ts';
 import type { Hypergraph } from './types.ts';
 
 export interface ChipFitInput {
@@ -134,17 +135,21 @@ function refuse(inp: ChipFitInput, c: number, vs: Int32Array, n: number): never 
 }
 
 /**
- * The same repair one level up, for cores already packed: `group` (the chip group of every core,
- * changed in place) gets at most `coresPerChip` cores a group, over at most `maxGroups` groups, by
- * moving whole cores. A core's limits do not depend on its chip, so no core breaks one; the
- * mapper needs this after splitting over-full cores has added cores to a chip's group. `q` is the
- * cores' quotient hypergraph, whose (λ−1) over groups is the inter-chip messages.
+ * The same repair one level up, for cores already packed: `group` (the chip group of each of the
+ * k cores of `parts`, changed in place) gets at most `coresPerChip` cores a group, over at most
+ * `maxGroups` groups, by moving whole cores. A core's limits do not depend on its chip, so no core
+ * breaks one; the mapper needs this after splitting over-full cores has added cores to a chip's
+ * group. The cores' quotient hypergraph, whose (λ−1) over groups is the inter-chip messages, is
+ * built only when a group is over.
  */
-export function fitCoreGroups(q: Hypergraph, group: Int32Array, coresPerChip: number, maxGroups: number): void {
+export function fitCoreGroups(h: Hypergraph, parts: Int32Array, k: number, group: Int32Array, coresPerChip: number, maxGroups: number): void {
   const chips = group.reduce((m, g) => Math.max(m, g + 1), maxGroups);
+  const size = new Int32Array(chips);
+  for (const g of group) size[g]!++;
+  if (size.every((n) => n <= coresPerChip)) return;
   fitChips({
-    h: q, chipOf: group, chips, coresOf: () => coresPerChip,
-    perVertex: new Float64Array(q.nv).fill(1), limits: new Float64Array(chips).fill(coresPerChip), names: ['cores'],
+    h: quotientHypergraph(h, parts, k), chipOf: group, chips, coresOf: () => coresPerChip,
+    perVertex: new Float64Array(k).fill(1), limits: new Float64Array(chips).fill(coresPerChip), names: ['cores'],
     split: (_c, vs, n) => (vs.length <= n ? Int32Array.from(vs.keys()) : undefined),
   });
 }

@@ -120,11 +120,11 @@ describe('chips-first: every chip group fits its cores', () => {
   });
 
   it('moves whole cores out of a group larger than a chip, the least connected first', () => {
-    // Cores 0–4 in group 0 (chips hold 3), cores 5–6 in group 1. Core 4 talks only to core 5
-    // (weight 5), core 3 to nobody; cores 0–2 share a net of weight 10.
-    const q = hypergraph(7, [[0, 1, 2], [4, 5], [5, 6]], [10, 5, 1]);
+    // Seven neurons, one a core. Cores 0–4 in group 0 (chips hold 3), cores 5–6 in group 1. Core
+    // 4 talks only to core 5 (weight 5), core 3 to nobody; cores 0–2 share a net of weight 10.
+    const h = hypergraph(7, [[0, 1, 2], [4, 5], [5, 6]], [10, 5, 1]);
     const group = Int32Array.from([0, 0, 0, 0, 0, 1, 1]);
-    fitCoreGroups(q, group, 3, 3);
+    fitCoreGroups(h, Int32Array.from({ length: 7 }, (_, v) => v), 7, group, 3, 3);
     // Core 4 joins its partner's group; core 3, connected to nothing, takes the empty chip 2 (group 1 is full).
     expect(Array.from(group)).toEqual([0, 0, 0, 2, 1, 1, 1]);
   });
