@@ -34,8 +34,9 @@ export function i8DotAvailable(): boolean {
 
 /**
  * Does the kernel give exact sums on this engine? One 4×8×8 product against the JS sums, int8's
- * extremes included: an engine whose compiler gets the relaxed instruction wrong (Node 20's
- * baseline compiler did, instance.ts) keeps the int16 kernel instead of giving wrong integers.
+ * extremes included: an engine whose compiler gets a relaxed instruction wrong (Node 20's
+ * baseline compiler does for the one-instruction add_s form) keeps the int16 kernel instead of
+ * giving wrong integers.
  */
 function rightHere(): boolean {
   const m = 4, n = 8, k = 8;
@@ -56,7 +57,7 @@ export function setI8DotOff(off: boolean): void {
   dotOff = off;
 }
 
-const kernel = (): GemmI8Exports => wasmExports<GemmI8Exports>('gemm-i8', wasmBase64, {}, true);
+const kernel = (): GemmI8Exports => wasmExports<GemmI8Exports>('gemm-i8', wasmBase64);
 
 const panelBytes = (rows: number, k: number, R: number): number => Math.ceil(rows / R) * R * ((k + 3) >> 2) * 4;
 
