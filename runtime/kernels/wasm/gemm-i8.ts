@@ -11,7 +11,7 @@
  */
 import { relaxedSimdAvailable, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
 import { wasmBase64 } from './gemm-i8.wasm.ts';
-import { copyInInts, outAddress, packI16B, type PackedI16B, productInto } from './gemm-i16.ts';
+import { copyInInts, emptyProduct, outAddress, packI16B, type PackedI16B, productInto } from './gemm-i16.ts';
 import { Resident } from './resident.ts';
 
 interface GemmI8Exports {
@@ -43,7 +43,7 @@ function rightHere(): boolean {
   const a = Int8Array.from({ length: m * k }, (_, i) => (i * 37) % 128);
   const b = Int8Array.from({ length: n * k }, (_, i) => (i % 5 === 0 ? -128 : ((i * 91) % 256) - 128));
   const out = new Int32Array(m * n);
-  multiply(m, a, { n, k, values: b, transB: true }, out);
+  multiply(m, a, { n, k, values: b, transB: true }, out, undefined);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
     let s = 0;
     for (let p = 0; p < k; p++) s += a[i * k + p]! * b[j * k + p]!;
@@ -101,15 +101,17 @@ export function packI8B(n: number, k: number, b: Int8Array, transB: boolean): Pa
  * be Int8Weights (declared below: a class is initialised before any call can run).
  */
 export function wasmGemmI8(m: number, a: Int8Array, b: PackedI8B | RawI8B | Int8Weights, out: Int32Array): boolean {
-  return i8DotAvailable() && multiply(m, a, b, out);
+  // Taken before the first call's self-test, whose scratch may grow the memory and detach `out`.
+  const outAt = outAddress(out);
+  return i8DotAvailable() && multiply(m, a, b, out, outAt);
 }
 
-function multiply(m: number, a: Int8Array, b: PackedI8B | RawI8B | Int8Weights, out: Int32Array): boolean {
+function multiply(m: number, a: Int8Array, b: PackedI8B | RawI8B | Int8Weights, out: Int32Array, outAt: number | undefined): boolean {
   const { n, k } = b;
   // Signed activations almost always show a negative value among their first few: declined
   // before A is copied in, which the int16 kernel then does again.
   for (let i = 0, end = Math.min(64, m * k); i < end; i++) if (a[i]! < 0) return false;
-  const outAt = outAddress(out);
+  if (emptyProduct(m, n, k, out, outAt)) return true;
   const mark = scratchMark();
   try {
     const ex = kernel();
