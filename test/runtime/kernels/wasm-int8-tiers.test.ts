@@ -23,7 +23,7 @@ describe.runIf(relaxedSimdAvailable())('int8 kernel and V8\'s tiers', () => {
 
   it('leaves a user\'s --no-liftoff in force after the kernel compiles, and Liftoff on where it was', () => {
     for (const [flag, liftoff] of [['--no-liftoff', false], ['--liftoff', true]] as const) {
-      const out = node(['--allow-natives-syntax', flag, '--import', 'tsx', 'test/fixtures/wasm-tiers/liftoff-after-int8.mjs']);
+      const out = node(['--allow-natives-syntax', flag, '--import', 'tsx', 'test/runtime/kernels/helpers/liftoff-after-int8.mjs']);
       expect(JSON.parse(out)).toEqual({ ran: true, before: liftoff, after: liftoff });
     }
   });
