@@ -171,3 +171,50 @@ describe('clipped parameters (BinaryConnect latent weights)', () => {
     });
   }
 });
+
+describe('Adam\'s moments resident in WebAssembly', () => {
+  it('keeps its moments in the kernels\' memory between steps: reading the state, replacing it, or a JS step in between changes no bit', () => {
+    const make = () => {
+      const rng = mulberry32(11);
+      const arr = (n: number, k: number) => Float32Array.from({ length: n }, () => (rng() - 0.5) * k);
+      return { w: new Map([['a', arr(6001, 2)]]), g: new Map([['a', arr(6001, 0.1)]]) };
+    };
+    const spec: OptimizerSpec = { kind: 'adam', lr: 3e-3 };
+    const steps = (o: Optimizer, p: ReturnType<typeof make>, between?: (t: number) => void) => {
+      for (let t = 0; t < 5; t++) { between?.(t); o.step(p.w, p.g, spec.lr); }
+    };
+    const plain = make(), a = new Optimizer(spec);
+    steps(a, plain);
+    const want = { w: bits(plain.w.get('a')!), m: a.state.slots.get('a')!.map(bits) };
+
+    // The state read (and so copied out) before every step.
+    const read = make(), b = new Optimizer(spec);
+    const seen: string[] = [];
+    steps(b, read, () => { const m = b.state.slots.get('a')?.[0]; if (m) seen.push(bits(m)); });
+    expect(bits(read.w.get('a')!)).toBe(want.w);
+    expect(b.state.slots.get('a')!.map(bits)).toEqual(want.m);
+    expect(new Set(seen).size).toBe(4);
+
+    // A restore swaps in new arrays holding the same moments: the next step must read those.
+    const swapped = make(), c = new Optimizer(spec);
+    steps(c, swapped, (t) => { if (t === 2) c.state.slots.set('a', c.state.slots.get('a')!.map((m) => m.slice())); });
+    expect(bits(swapped.w.get('a')!)).toBe(want.w);
+
+    // Moments of zero put back mid-run: the run must differ from the plain one.
+    const reset = make(), d = new Optimizer(spec);
+    steps(d, reset, (t) => { if (t === 3) d.state.slots.set('a', [new Float32Array(6001), new Float32Array(6001)]); });
+    expect(bits(reset.w.get('a')!)).not.toBe(want.w);
+
+    // A JS step between WebAssembly steps reads the moments those left.
+    const mixed = make(), e = new Optimizer(spec), ref = make(), f = new Optimizer(spec);
+    const js = (t: number) => setKernelBackend(t === 2 ? 'js' : undefined);
+    try {
+      steps(e, mixed, js);
+      steps(f, ref, (t) => { js(t); if (t === 2) f.state.slots.get('a'); });
+    } finally {
+      setKernelBackend(undefined);
+    }
+    expect(bits(mixed.w.get('a')!)).toBe(bits(ref.w.get('a')!));
+    expect(bits(mixed.w.get('a')!)).not.toBe(want.w);
+  });
+});
