@@ -106,7 +106,15 @@ export function benchPeers(name: string, epochs: number, backends: readonly ('wa
     // epochs mostly measure the other jobs.
     const cpu: number[] = [];
     let last = process.cpuUsage();
-    train(s, { epochs, testLimit: 0, onEpoch: () => { const d = process.cpuUsage(last); cpu.push((d.user + d.system) / 1e6); last = process.cpuUsage(); } });
+    train(s, {
+      epochs, testLimit: 0, onEpoch: (r) => {
+        const d = process.cpuUsage(last);
+        cpu.push((d.user + d.system) / 1e6);
+        // Each epoch as the PyTorch mirror prints its own, so a run shows what its median hides.
+        console.error(`kiln ${name} (${backend}) epoch ${r.epoch}: ${cpu.at(-1)!.toFixed(2)} s, loss ${r.loss.toFixed(4)}`);
+        last = process.cpuUsage();
+      },
+    });
     out[backend] = steady(cpu);
   }
   setKernelBackend(undefined);
