@@ -99,14 +99,17 @@ describe('a training run with each update rule is a function of its seed', () =>
   }
 });
 
+/** One parameter `a` of n values in [−1, 1) and its gradient in [−0.05, 0.05), from `seed`. */
+function largeParam(n: number, seed: number) {
+  const rng = mulberry32(seed);
+  const arr = (k: number) => Float32Array.from({ length: n }, () => (rng() - 0.5) * k);
+  return { w: new Map([['a', arr(2)]]), g: new Map([['a', arr(0.1)]]) };
+}
+
 describe('Adam in WebAssembly (large parameters, KILN_KERNELS=wasm)', () => {
   it('steps within float32 rounding of the float64 rule, across chunk and vector edges, and never for the JS backend', () => {
     // 5,003 parameters: more than the WebAssembly threshold, two chunks and a partial vector.
-    const make = () => {
-      const rng = mulberry32(9);
-      const arr = (n: number, k: number) => Float32Array.from({ length: n }, () => (rng() - 0.5) * k);
-      return { w: new Map([['a', arr(5003, 2)]]), g: new Map([['a', arr(5003, 0.1)]]) };
-    };
+    const make = () => largeParam(5003, 9);
     const spec: OptimizerSpec = { kind: 'adam', lr: 3e-3, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 1e-2 };
     const run = (backend: 'wasm' | 'js') => {
       setKernelBackend(backend);
@@ -174,11 +177,7 @@ describe('clipped parameters (BinaryConnect latent weights)', () => {
 
 describe('Adam\'s moments resident in WebAssembly', () => {
   it('keeps its moments in the kernels\' memory between steps: reading the state, replacing it, or a JS step in between changes no bit', () => {
-    const make = () => {
-      const rng = mulberry32(11);
-      const arr = (n: number, k: number) => Float32Array.from({ length: n }, () => (rng() - 0.5) * k);
-      return { w: new Map([['a', arr(6001, 2)]]), g: new Map([['a', arr(6001, 0.1)]]) };
-    };
+    const make = () => largeParam(6001, 11);
     const spec: OptimizerSpec = { kind: 'adam', lr: 3e-3 };
     const steps = (o: Optimizer, p: ReturnType<typeof make>, between?: (t: number) => void) => {
       for (let t = 0; t < 5; t++) { between?.(t); o.step(p.w, p.g, spec.lr); }
