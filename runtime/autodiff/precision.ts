@@ -51,7 +51,8 @@ function channelAxis(x: Tensor, p: Precision, role: Role): number | undefined {
  * dropout's submatrix (submatrix.ts) reads none of them: it binarizes only its cut of the latent
  * weights, and notes whether those were inside the estimator's window. That note serves the
  * backward pass as well as one over every weight would: the layer's weight gradient is zero
- * outside its cut, where the estimator could only have zeroed it.
+ * outside its cut, where the estimator could only have zeroed it. Like every effective weight it
+ * belongs to one forward pass: the optimizer's step changes the latent weights under it.
  */
 export class LazyBinary implements Tensor {
   readonly shape: number[];
