@@ -91,6 +91,8 @@ describe('chips-first: every chip group fits its cores', () => {
     expect(diag.code).toBe('partition-infeasible');
     expect(diag.message).toMatch(/^chip \d's 3 vertices need 3 cores to keep every core within its axons limits, but the chip has 2, and moving vertices to the chips with room did not make every chip fit; nor do the vertices pack into 4 cores when partitioned flat$/);
     expect(diag.hint).toMatch(/more chips or more cores per chip/);
+    // The mapper retries with more cores on any refusal, so it asks for the error without the count.
+    expect(() => partitionHierarchical(five, { k: 4, coresPerChip: 2, capacity: axons(per), countOnRefusal: false })).toThrow(/^chip \d's 3 vertices need more cores to keep/);
   });
 
   it('either keeps every per-core limit with each core on its chip, or refuses naming a chip or the load (random hypergraphs)', () => {
