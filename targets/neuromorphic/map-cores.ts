@@ -268,7 +268,7 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
       else if (chips > 1) {
         // Every chip gets the same share of the cores, so each keeps spare cores for the splits below.
         const perChip = Math.ceil(k / chips);
-        const hr = partitionHierarchical(hyper, { k: chips * perChip, coresPerChip: perChip, seed: opts.seed ?? 1, effort: opts.effort, capacity }, tuning);
+        const hr = partitionHierarchical(hyper, { k: chips * perChip, coresPerChip: perChip, seed: opts.seed ?? 1, effort: opts.effort, capacity, countOnRefusal: false }, tuning);
         r = { parts: hr.parts, k: hr.k, objective: scorePartition({ hypergraph: hyper }, hr.parts, { k: hr.k }).spikeMessages!, chipOf: hr.chipOf };
       } else r = partitionHypergraph(hyper, { k, seed: opts.seed ?? 1, effort: opts.effort, capacity }, tuning);
       const split = splitOverfullCores(h, r.parts, r.k, lim, weightBits, { seed: opts.seed, progress: opts.progress });
@@ -282,7 +282,8 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
         // A split core stays in its chip's group: vertex by vertex, the new core inherits the chip of the old.
         chipGroup = new Int32Array(kUsed);
         for (let v = 0; v < h.nv; v++) chipGroup[split.parts[v]!] = r.chipOf[r.parts[v]!]!;
-        // Splits can grow a group past a chip (11 cores of 8 seen); whole cores then move to chips with room.
+        // Splits can grow a group past a chip (11 cores of 8 seen); whole cores then move to chips with
+        // room. Only more cores than the chips hold is refused, as a capacity error the retry below passes on.
         fitCoreGroups(hyper, split.parts, kUsed, chipGroup, opts.coresPerChip!, Math.floor(opts.available / opts.coresPerChip!));
       }
       return { k: kUsed, parts: split.parts, use, splits: split.splits, objective: r.objective, ...(chipGroup ? { chipGroup } : {}) };

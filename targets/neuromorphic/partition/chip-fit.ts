@@ -5,8 +5,10 @@
  * vertices do not pack into its cores, the chip sheds the vertices whose move to another chip adds
  * the fewest inter-chip messages per unit of load (relative to the chip's limits) until it has
  * given up another half core's worth, and both sides are split into cores again. A chip that shed
- * never receives, so the repair ends; when nothing can move, the refusal names the chip and the
- * cores it would need.
+ * never receives, so the repair ends — but it can end with no room left where room is needed
+ * (a donor that shed past its cores' fill keeps room nobody may use), so a failure is returned,
+ * not thrown: the caller has other ways to fit (hierarchy.ts falls back to a flat partition
+ * grouped onto chips) and builds the error only when those fail too.
  */
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 import { fromHypergraph } from './engine-hypergraph.ts';
@@ -31,7 +33,20 @@ export interface ChipFitInput {
 export interface ChipFit {
   readonly members: Int32Array[];
   readonly cores: Int32Array[];
+  /** Whether vertices had to move between chips. */
+  readonly moved: boolean;
 }
+
+/** Where the repair stopped: `chip`'s `vertices` do not pack into its `cores`, and nothing more could move. */
+export interface ChipRefusal {
+  readonly chip: number;
+  readonly vertices: Int32Array;
+  readonly cores: number;
+  /** Whether some other chip (one that had given vertices) still had room for one of them. */
+  readonly roomElsewhere: boolean;
+}
+
+export const refused = (r: ChipFit | ChipRefusal): r is ChipRefusal => 'chip' in r;
 
 function membersOf(chipOf: Int32Array, chips: number): Int32Array[] {
   const lists: number[][] = Array.from({ length: chips }, () => []);
@@ -39,13 +54,13 @@ function membersOf(chipOf: Int32Array, chips: number): Int32Array[] {
   return lists.map((l) => Int32Array.from(l));
 }
 
-export function fitChips(inp: ChipFitInput): ChipFit {
+export function fitChips(inp: ChipFitInput): ChipFit | ChipRefusal {
   const { h, chipOf, chips, perVertex: w, limits, split } = inp;
   const d = inp.names.length;
   const members = membersOf(chipOf, chips);
   const splitChip = (c: number) => (members[c]!.length === 0 ? new Int32Array(0) : split(c, members[c]!, inp.coresOf(c)));
   const cores = members.map((_, c) => splitChip(c));
-  if (cores.every((x) => x !== undefined)) return { members, cores: cores as Int32Array[] };
+  if (cores.every((x) => x !== undefined)) return { members, cores: cores as Int32Array[], moved: false };
 
   const eh = fromHypergraph(h, new Float64Array(0), 0, false);
   const load = new Float64Array(chips * d);
@@ -92,7 +107,7 @@ export function fitChips(inp: ChipFitInput): ChipFit {
 
   for (;;) {
     const c = cores.findIndex((x) => x === undefined);
-    if (c < 0) return { members, cores: cores as Int32Array[] };
+    if (c < 0) return { members, cores: cores as Int32Array[], moved: true };
     const n = inp.coresOf(c);
     const vs = members[c]!;
     if (!donor[c]) startSize[c] = vs.reduce((s, v) => s + size(v, c), 0);
@@ -117,20 +132,49 @@ export function fitChips(inp: ChipFitInput): ChipFit {
       chipOf[v] = to;
       touched.add(to);
     }
-    if (touched.size === 0) refuse(inp, c, vs, n);
+    if (touched.size === 0) {
+      const roomElsewhere = vs.some((v) => donor.some((_, q) => q !== c && roomFor(v, q)));
+      return { chip: c, vertices: vs, cores: n, roomElsewhere };
+    }
     members.splice(0, chips, ...membersOf(chipOf, chips));
     cores[c] = splitChip(c);
     for (const q of [...touched].sort((a, b) => a - b)) cores[q] = splitChip(q);
   }
 }
 
-/** The cores the group would need (searched up to 4× the chip's), for the refusal. */
-function refuse(inp: ChipFitInput, c: number, vs: Int32Array, n: number): never {
-  let need = n + 1;
+/**
+ * The fewest cores (above the chip's, at most 4× them) that `vs` packs into, for the error: up by
+ * doubling, then halving back between the last failure and the first success — a dozen splits on
+ * a 128-core chip where counting up one core at a time took up to 384. Undefined past the bound.
+ */
+export function coresNeeded(split: ChipFitInput['split'], c: number, vs: Int32Array, n: number): number | undefined {
   const most = Math.min(vs.length, 4 * n);
-  while (need <= most && !inp.split(c, vs, need)) need++;
-  const needs = need <= most ? `${need} cores` : `more than ${most} cores`;
-  throw new KilnError(error('partition-infeasible', `chip ${c}'s ${vs.length} vertices need ${needs} to keep every core within its ${inp.names.join(', ')} limits, but the chip has ${n}, and no other chip has room for the excess`,
+  let lo = n;
+  let hi = -1;
+  for (let step = 1; hi < 0; step *= 2) {
+    const t = Math.min(n + step, most);
+    if (t <= lo) return undefined;
+    if (split(c, vs, t)) hi = t;
+    else lo = t;
+  }
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (split(c, vs, mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/**
+ * The error for a refusal. `count`: search for the cores the chip would need (several splits);
+ * callers that catch the error and retry with more cores pass false.
+ */
+export function refusalError(inp: Pick<ChipFitInput, 'split' | 'names'>, r: ChipRefusal, count: boolean, also = ''): KilnError {
+  const { chip: c, vertices: vs, cores: n } = r;
+  const need = count ? coresNeeded(inp.split, c, vs, n) : undefined;
+  const needs = need !== undefined ? `${need} cores` : count ? `more than ${Math.min(vs.length, 4 * n)} cores` : 'more cores';
+  const why = r.roomElsewhere ? 'and moving vertices to the chips with room did not make every chip fit' : 'and no other chip has room for the excess';
+  return new KilnError(error('partition-infeasible', `chip ${c}'s ${vs.length} vertices need ${needs} to keep every core within its ${inp.names.join(', ')} limits, but the chip has ${n}, ${why}${also}`,
     undefined, 'use more chips or more cores per chip, raise the per-core limits, or map a smaller network'));
 }
 
@@ -143,13 +187,28 @@ function refuse(inp: ChipFitInput, c: number, vs: Int32Array, n: number): never 
  * built only when a group is over.
  */
 export function fitCoreGroups(h: Hypergraph, parts: Int32Array, k: number, group: Int32Array, coresPerChip: number, maxGroups: number): void {
+  if (k > maxGroups * coresPerChip) {
+    throw new KilnError(error('capacity', `splitting over-full cores left ${k} cores, more than ${maxGroups} chips of ${coresPerChip} cores hold`, undefined, 'use a target with more chips (e.g. --chips N), or a smaller network'));
+  }
   const chips = group.reduce((m, g) => Math.max(m, g + 1), maxGroups);
   const size = new Int32Array(chips);
   for (const g of group) size[g]!++;
   if (size.every((n) => n <= coresPerChip)) return;
-  fitChips({
+  const r = fitChips({
     h: quotientHypergraph(h, parts, k), chipOf: group, chips, coresOf: () => coresPerChip,
     perVertex: new Float64Array(k).fill(1), limits: new Float64Array(chips).fill(coresPerChip), names: ['cores'],
     split: (_c, vs, n) => (vs.length <= n ? Int32Array.from(vs.keys()) : undefined),
   });
+  if (!refused(r)) return;
+  // Cores are alike to a chip, so when the repair stopped with room only on chips that gave, the
+  // last cores of every over-full group go to the emptiest chips; k fits, so this always ends.
+  size.fill(0);
+  for (const g of group) size[g]!++;
+  for (let c = k - 1; c >= 0; c--) {
+    if (size[group[c]!]! <= coresPerChip) continue;
+    const to = size.indexOf(Math.min(...size.subarray(0, maxGroups)));
+    size[group[c]!]!--;
+    size[to]!++;
+    group[c] = to;
+  }
 }

@@ -13,7 +13,7 @@
  * `interChipWeight` > 1 lets the second step trade messages inside a chip for fewer across.
  */
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
-import { fitChips } from './chip-fit.ts';
+import { fitChips, refusalError, refused } from './chip-fit.ts';
 import { resolveConstraints } from './constraints.ts';
 import { partitionHypergraph, type EngineTuning } from './partitioner.ts';
 import { quotientHypergraph } from './quotient.ts';
@@ -38,6 +38,12 @@ export interface HierarchicalOptions {
    * balance: the neuromorphic mapper's neurons, axons and synapse words.
    */
   readonly capacity?: CapacitySpec;
+  /**
+   * When no mapping fits, count the cores the refused chip would need for the error (a dozen
+   * partitions of that chip); default true. The mapper, which catches the refusal and retries
+   * with more cores, passes false.
+   */
+  readonly countOnRefusal?: boolean;
 }
 
 export interface HierarchicalResult {
@@ -47,6 +53,11 @@ export interface HierarchicalResult {
   /** Chip of every core. */
   readonly chipOf: Int32Array;
   readonly chips: number;
+  /**
+   * How the chip groups came to fit their cores, when the chip-level split alone did not:
+   * `moved` vertices between chips (chip-fit.ts), or `flat`, the k-way partition grouped onto chips.
+   */
+  readonly fit?: 'moved' | 'flat';
 }
 
 function bad(message: string, hint: string): never {
@@ -209,10 +220,45 @@ export function partitionHierarchical(h: Hypergraph, o: HierarchicalOptions, tun
       return undefined;
     }
   };
-  const fit = fitChips({ h, chipOf: byChip, chips, coresOf, perVertex: chip.perVertex, limits: chip.limits, names: chip.names, split });
+  const inp = { h, chipOf: byChip, chips, coresOf, perVertex: chip.perVertex, limits: chip.limits, names: chip.names, split };
+  const fit = fitChips(inp);
+  if (refused(fit)) {
+    // The repair gives up where a chip that gave keeps room nobody may use; the flat k-way
+    // partition under the same limits, its cores grouped onto chips, is then still an answer.
+    const flat = flatGrouped(h, o, tuning);
+    if (flat) return flat;
+    throw refusalError(inp, fit, o.countOnRefusal ?? true, `; nor do the vertices pack into ${k} cores when partitioned flat`);
+  }
   const parts = new Int32Array(h.nv);
   fit.members.forEach((vs, c) => vs.forEach((v, i) => (parts[v] = c * coresPerChip + fit.cores[c]![i]!)));
-  return { parts, k, chipOf: chipOfCores(k, coresPerChip), chips };
+  return { parts, k, chipOf: chipOfCores(k, coresPerChip), chips, ...(fit.moved ? { fit: 'moved' as const } : {}) };
+}
+
+/**
+ * The k-way partition under the cores' limits with its cores packed onto chips (packCores, the
+ * fewest messages between chips; in index order if that packing fails), renumbered so that chip c
+ * has cores c·coresPerChip …; undefined when the vertices do not pack into k cores.
+ */
+function flatGrouped(h: Hypergraph, o: HierarchicalOptions, tuning: EngineTuning): HierarchicalResult | undefined {
+  const { k, coresPerChip } = o;
+  const seed = o.seed ?? 1;
+  let parts: Int32Array;
+  try {
+    parts = partitionHypergraph(h, o.capacity ? { k, seed, effort: o.effort, capacity: o.capacity } : { k, epsilon: o.epsilon ?? 0.03, seed, effort: o.effort }, tuning).parts;
+  } catch (e) {
+    if (!infeasible(e)) throw e;
+    return undefined;
+  }
+  let chipOfCore: Int32Array;
+  try {
+    chipOfCore = packCores(h, parts, k, coresPerChip, seed);
+  } catch (e) {
+    if (!infeasible(e)) throw e;
+    chipOfCore = chipOfCores(k, coresPerChip);
+  }
+  const used = new Int32Array(Math.ceil(k / coresPerChip));
+  const id = Int32Array.from(chipOfCore, (c) => c * coresPerChip + used[c]!++);
+  return { parts: parts.map((p) => id[p]!), k, chipOf: chipOfCores(k, coresPerChip), chips: used.length, fit: 'flat' };
 }
 
 /**

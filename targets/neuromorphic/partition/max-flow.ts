@@ -19,6 +19,8 @@ export class FlowNetwork {
   private via = new Int32Array(0);
   private queue = new Int32Array(0);
   private m = 0;
+  /** 2 × the edges reset() was given room for; the arrays may be longer, from a larger network. */
+  private maxM = 0;
   n = 0;
 
   /** Room for `maxEdges` edges (each stored with its residual twin). */
@@ -46,11 +48,17 @@ export class FlowNetwork {
     this.head.fill(-1, 0, n);
     this.n = n;
     this.m = 0;
+    this.maxM = 2 * maxEdges;
     return this;
   }
 
   /** Adds u → v with capacity c (and its residual twin v → u with 0); edge ids pair as 2i, 2i + 1. */
   addEdge(u: number, v: number, c: number): void {
+    // Arrays kept from a larger network would otherwise take a node or edge past the reset ones
+    // silently, linking it to stale lists; a caller that does so has a bug, so a plain Error.
+    if (!(u >= 0 && u < this.n && v >= 0 && v < this.n) || this.m >= this.maxM) {
+      throw new Error(`FlowNetwork.addEdge(${u}, ${v}): the network was reset for ${this.n} nodes and ${this.maxM / 2} edges, and holds ${this.m / 2}`);
+    }
     const { head, next, to, cap } = this;
     let m = this.m;
     to[m] = v;

@@ -154,4 +154,14 @@ describe('max flow', () => {
       { numRuns: 300 },
     );
   });
+
+  it('refuses a node or an edge past what reset() made room for, though a larger network left the arrays longer', () => {
+    const g = new FlowNetwork(10, 20).reset(3, 1);
+    // Node 5's list head is stale from the 10-node network: linking it would read old edges.
+    expect(() => g.addEdge(0, 5, 1)).toThrow('FlowNetwork.addEdge(0, 5): the network was reset for 3 nodes and 1 edges, and holds 0');
+    expect(() => g.addEdge(-1, 2, 1)).toThrow(/reset for 3 nodes/);
+    g.addEdge(0, 2, 4);
+    expect(() => g.addEdge(1, 2, 1)).toThrow('FlowNetwork.addEdge(1, 2): the network was reset for 3 nodes and 1 edges, and holds 1');
+    expect(g.maxFlow(0, 2)).toBe(4);
+  });
 });
