@@ -79,6 +79,11 @@ export class Optimizer {
   }
 
   /** The step count and every slot, current (checkpoints read and restore it). */
+  /**
+   * The state with the moments copied out of WebAssembly memory: current until the next step,
+   * which updates only the resident copies (read it again, as a checkpoint write does, rather
+   * than holding it across steps).
+   */
   get state(): OptimizerState {
     this.flush();
     return this.#state;

@@ -98,7 +98,7 @@ function cutWeight(w: Tensor, s: Submatrix): Tensor {
   shape[1] = cols;
   if (keepIn && inner === 1 && useWasmKernels()) {
     // A binary layer's weights not yet binarized: its cut of the latent weights is (precision.ts).
-    if (w instanceof LazyBinary && !w.materialized) w.inside = wasmCut(w.latent.data, inF, s.keepOut, keepIn, out, true);
+    if (w instanceof LazyBinary && !w.materialized) w.inside = wasmCut(w.latent.data, inF, s.keepOut, keepIn, out, true) && (w.inside ?? true);
     else wasmCut(w.data, inF, s.keepOut, keepIn, out);
     return { shape, data: out };
   }

@@ -24,7 +24,7 @@ type Pooled = Float32Array | Int32Array;
  * batchwise dropout works on as many units as the step's mask keeps, so its cut weights,
  * activations and gradients change length every step: pooled by exact length, each step missed,
  * allocated afresh (a collection for external memory pressure nearly every binary_mlp step) and
- * kept every new length, 100 MB more every 20 steps.
+ * kept every new length: binary_mlp's array buffers grew 303 → 445 MiB in 60 steps.
  */
 export function pooledCapacity(length: number): number {
   const step = 2 ** Math.floor(Math.log2(length)) / 8;

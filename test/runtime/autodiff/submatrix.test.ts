@@ -105,6 +105,28 @@ describe('submatrix training = masked training, within float32 rounding', () => 
       expect(g.data.some((v) => v !== 0)).toBe(true);
     }
   });
+  it('with every kept latent weight within ±1 the cut hands the gradient on (inside), and the dropped ones beyond ±1 still get none', () => {
+    const m = build(['input x : f32[32, 200]', 'h = dense(x, 300, weights = binary) -> batchnorm -> sign -> dropout(0.5, mode = batchwise)',
+      'y = dense(h, 10, weights = binary)', 'output y']);
+    const w = initParams(m, 4);
+    const x = randomUniform([32, 200], mulberry32(5), -1, 1);
+    const opts = { training: true, seed: 6 } as const;
+    // The mask depends on the seed only: find y's kept inputs, then push only dropped columns past ±1.
+    const probe = forward(m, w, { x }, opts).tape.find((e) => e.saved.submatrix)!.saved.submatrix as { keepIn: Int32Array };
+    const kept = new Set(probe.keepIn), inF = 300;
+    const wy = w.y!.weight!.data;
+    let pushed = 0;
+    wy.forEach((v, i) => { if (!kept.has(i % inF) && i % 3 === 0) { wy[i] = v < 0 ? -1.5 : 1.5; pushed++; } });
+    expect(pushed).toBeGreaterThan(0);
+    const cut = forward(m, w, { x }, opts);
+    const masked = forward(m, w, { x }, { ...opts, submatrix: false });
+    expect(cut.tape.filter((e) => e.saved.submatrix).map((e) => e.params.weight)).toEqual([expect.objectContaining({ materialized: false, inside: true })]);
+    const r = new Map([['y', randomUniform([32, 10], mulberry32(7), -1, 1)]]);
+    const g = backward(m, cut, r, { training: true }).params.y!.weight!;
+    expectClose(g, backward(m, masked, r, { training: true }).params.y!.weight!, 'dy.weight');
+    wy.forEach((v, i) => { if (Math.abs(v) > 1) expect(g.data[i], `dy.weight[${i}]`).toBe(0); });
+    expect(g.data.some((v) => v !== 0)).toBe(true);
+  });
 });
 
 describe('the plan cuts only what it may', () => {

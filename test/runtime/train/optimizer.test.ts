@@ -3,7 +3,7 @@
  * rules written out one element at a time (the form it had before), and a training run with each
  * rule is a function of its seed.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Optimizer, type OptimizerSpec, type Params } from '../../../runtime/optim.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
 import type { Weights } from '../../../runtime/interpreter.ts';
@@ -177,6 +177,8 @@ describe('clipped parameters (BinaryConnect latent weights)', () => {
 
 describe('Adam\'s moments resident in WebAssembly', () => {
   it('keeps its moments in the kernels\' memory between steps: reading the state, replacing it, or a JS step in between changes no bit', () => {
+    // WebAssembly explicitly, so the test means the same under KILN_KERNELS=js.
+    setKernelBackend('wasm');
     const make = () => largeParam(6001, 11);
     const spec: OptimizerSpec = { kind: 'adam', lr: 3e-3 };
     const steps = (o: Optimizer, p: ReturnType<typeof make>, between?: (t: number) => void) => {
@@ -206,7 +208,7 @@ describe('Adam\'s moments resident in WebAssembly', () => {
 
     // A JS step between WebAssembly steps reads the moments those left.
     const mixed = make(), e = new Optimizer(spec), ref = make(), f = new Optimizer(spec);
-    const js = (t: number) => setKernelBackend(t === 2 ? 'js' : undefined);
+    const js = (t: number) => setKernelBackend(t === 2 ? 'js' : 'wasm');
     try {
       steps(e, mixed, js);
       steps(f, ref, (t) => { js(t); if (t === 2) f.state.slots.get('a'); });
@@ -216,4 +218,5 @@ describe('Adam\'s moments resident in WebAssembly', () => {
     expect(bits(mixed.w.get('a')!)).toBe(bits(ref.w.get('a')!));
     expect(bits(mixed.w.get('a')!)).not.toBe(want.w);
   });
+  afterEach(() => setKernelBackend(undefined));
 });
