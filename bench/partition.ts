@@ -177,6 +177,12 @@ try {
       if (kh && kiln) {
         const r = (x: number) => (x / kh.cpu!).toFixed(3);
         console.log(`  k=${k} kiln-hypergraph / KaHyPar messages ${(kiln.score.spikeMessages! / kh.score.spikeMessages!).toFixed(4)}, CPU first / median ${r(kiln.firstCpu!)} / ${r(kiln.cpu!)}, with reading the file ${r(kiln.firstCpu! + readCpu)} / ${r(kiln.cpu! + readCpu)}`);
+        // Whether the gap sits in a few cores (the initial partition's cuts) or is spread over
+        // all (refinement): the cores' sent messages, each partition's sorted, at the same ranks.
+        const a = [...kiln.score.sentMessages!].sort((x, y) => y - x);
+        const b = [...kh.score.sentMessages!].sort((x, y) => y - x);
+        const ranks = [...new Set([0, 1, 2, 3, 4, 5, k >> 2, k >> 1, (3 * k) >> 2])].filter((i) => i < k);
+        console.log(`  k=${k} messages sent per core, sorted, Kiln / KaHyPar at ranks ${ranks.map((i) => i + 1).join(', ')}: ${ranks.map((i) => (b[i]! > 0 ? (a[i]! / b[i]!).toFixed(2) : '–')).join(' ')}`);
       }
     }
   }

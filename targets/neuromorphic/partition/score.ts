@@ -38,6 +38,12 @@ export interface PartitionScore {
   readonly chipConnectivity?: number;
   /** Synapse edge cut from the hypergraph (targets in another part than the first pin), when the nets are source-first; sourceless nets have no on-chip synapse to cut. */
   readonly synapseCut?: number;
+  /**
+   * Per part, the spike messages its cores send: Σ over nets whose source lies in the part of
+   * w(e)·(λ(e) − 1). Sums to spikeMessages − hostMessages; comparing two partitions' sorted
+   * lists shows whether a gap sits in a few parts or is spread over all.
+   */
+  readonly sentMessages?: Float64Array;
   /** Weight of every part (first balance constraint). */
   readonly partWeights: Float64Array;
   readonly maxPartWeight: number;
@@ -83,6 +89,7 @@ interface NetScore {
   interChip: number;
   chipConn: number;
   synapseCut: number;
+  sent: Float64Array;
 }
 
 function scoreNets(h: Hypergraph, parts: Int32Array, k: number, chipOf: Int32Array, chips: number): NetScore {
@@ -94,6 +101,7 @@ function scoreNets(h: Hypergraph, parts: Int32Array, k: number, chipOf: Int32Arr
   let interChip = 0;
   let chipConn = 0;
   let synapseCut = 0;
+  const sent = new Float64Array(k);
   for (let e = 0; e < ne; e++) {
     const w = ewgt ? ewgt[e]! : 1;
     const s = eptr[e]!;
@@ -136,11 +144,12 @@ function scoreNets(h: Hypergraph, parts: Int32Array, k: number, chipOf: Int32Arr
       }
     }
     messages += w * (lambda - 1);
+    sent[srcPart]! += w * (lambda - 1);
     interChip += w * remoteCores;
     chipConn += w * (lambdaChip - 1);
     synapseCut += w * cutPins;
   }
-  return { messages, host, interChip, chipConn, synapseCut };
+  return { messages, host, interChip, chipConn, synapseCut, sent };
 }
 
 function chipMap(k: number, opts: ScoreOptions): { chipOf: Int32Array; chips: number } {
@@ -195,6 +204,7 @@ export function scorePartition(input: { graph?: Graph; hypergraph?: Hypergraph }
     interChipMessages: nets?.interChip,
     chipConnectivity: nets?.chipConn,
     synapseCut: nets?.synapseCut,
+    sentMessages: nets?.sent,
     partWeights,
     maxPartWeight,
     imbalance: ideal > 0 ? maxPartWeight / ideal - 1 : 0,

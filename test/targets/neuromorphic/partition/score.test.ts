@@ -37,6 +37,17 @@ describe('scorePartition', () => {
     expect(s.emptyParts).toBe(0);
   });
 
+  it('attributes each net\'s messages to its source\'s part, host messages to none', () => {
+    // Net 0 (source 0, weight 2) leaves part 0 for parts 1 and 2; net 2 (source 1, now in part 2)
+    // reaches part 3; net 1 is the host's (sourceless): it counts in spikeMessages, in no part.
+    const hs: Hypergraph = { ...h, sourceless: Uint8Array.of(0, 1, 0) };
+    const s = scorePartition({ hypergraph: hs }, Int32Array.of(0, 2, 1, 2, 3, 3), { k: 4 });
+    expect(Array.from(s.sentMessages!)).toEqual([2 * 2, 0, 1, 0]);
+    expect(s.hostMessages).toBe(3);
+    expect(s.sentMessages!.reduce((a, b) => a + b, 0)).toBe(s.spikeMessages! - s.hostMessages!);
+    expect(scorePartition({ graph: synapseGraphOf(h) }, parts, { k: 4 }).sentMessages).toBeUndefined();
+  });
+
   it('takes an explicit chip map', () => {
     const s = scorePartition({ hypergraph: h }, parts, { k: 4, chipOf: Int32Array.of(0, 1, 1, 1) });
     // net 0: parts 1 and 2 are both off chip 0; net 2: part 3 is off chip 0.
