@@ -10,9 +10,6 @@
 import { type Tensor, zeros } from '../tensor.ts';
 import { dense } from '../kernels/dense.ts';
 import { useWasmKernels } from '../kernels/wasm/instance.ts';
-import { fmaTileInUse } from '../kernels/wasm/gemm-f32.ts';
-import { SPARSE_OUTPUT_GROUP, wasmSparseDense, wasmSparseWeightGrad } from '../kernels/wasm/sparse-dense.ts';
-import { outputArray } from '../kernels/step-buffers.ts';
 
 /** Below this fraction of nonzeros the sparse path beats the packed GEMM in plain JS. */
 export const SPARSE_DENSITY = 0.3;
@@ -22,17 +19,6 @@ export const SPARSE_DENSITY = 0.3;
  * one, so this threshold is generous; MNIST's inputs (19 % nonzeros) take the GEMM either way.
  */
 export const SPARSE_DENSITY_WASM = 0.05;
-/**
- * The WebAssembly sparse kernel (sparse-dense.wat) against the GEMM whose bits it gives: it pays
- * below this fraction of nonzeros (docs/kernels.md, "Sparse dense layers in WebAssembly").
- */
-export const SPARSE_DENSITY_WASM_KERNEL = 0.3;
-
-/**
- * Does a layer with `outF` outputs take sparse-dense.wat? Only where its bits are the GEMM's: the
- * WebAssembly kernels with the fused micro-kernel, and whole groups of outputs.
- */
-const wasmSparse = (outF: number): boolean => useWasmKernels() && outF % SPARSE_OUTPUT_GROUP === 0 && fmaTileInUse();
 
 /** Outputs per register block. */
 const OB = 8;
@@ -51,19 +37,13 @@ export function densityBelow(x: Float32Array, limit: number): boolean {
  * there instead of walking x again.
  */
 export function trainingDense(x: Tensor, w: Tensor, bias: Tensor | undefined, save: (k: string, v: unknown) => void): Tensor {
-  const [outF, inF] = w.shape as [number, number];
-  const kernel = wasmSparse(outF);
-  const limit = kernel ? SPARSE_DENSITY_WASM_KERNEL : useWasmKernels() ? SPARSE_DENSITY_WASM : SPARSE_DENSITY;
+  const inF = w.shape[1]!, limit = useWasmKernels() ? SPARSE_DENSITY_WASM : SPARSE_DENSITY;
   // rowNonzeros gives up on a dense input as soon as its count passes the limit (counting all of
   // it first was 7 % of the MNIST MLP's training loop, for an input the GEMM takes anyway).
   const nz = x.data.length * w.shape[0]! < 1 << 16 ? undefined : rowNonzeros(x.data, x.data.length / inF, inF, limit);
   if (!nz) return dense(x, w, bias);
   save('nonzeros', nz);
-  if (!kernel) return sparseDense(x, w, bias, nz);
-  const rows = x.data.length / inF;
-  const y = { shape: [...x.shape.slice(0, -1), outF], data: outputArray(rows * outF) };
-  wasmSparseDense(nz, rows, w.data, outF, inF, bias?.data, y.data);
-  return y;
+  return sparseDense(x, w, bias, nz);
 }
 
 /** Nonzeros of a matrix grouped by row: for row r, (index, value) pairs start[r] .. start[r + 1]. */
@@ -96,7 +76,7 @@ export function rowNonzeros(x: Float32Array, rows: number, inF: number, maxDensi
 }
 
 /** The same nonzeros grouped by input feature (index = row): a counting sort of the row lists. */
-export function byFeatureLists(nz: Nonzeros, rows: number, inF: number): Nonzeros {
+function byFeature(nz: Nonzeros, rows: number, inF: number): Nonzeros {
   const start = new Int32Array(inF + 1);
   for (let k = 0; k < nz.index.length; k++) start[nz.index[k]! + 1]!++;
   for (let p = 0; p < inF; p++) start[p + 1]! += start[p]!;
@@ -149,12 +129,7 @@ export function sparseDense(x: Tensor, w: Tensor, bias: Tensor | undefined, nz?:
 /** dW = dyᵀ·x [out, in], skipping zero inputs (whose row lists `rowNz` may already hold). */
 export function sparseDenseWeightGrad(x: Tensor, dy: Tensor, outF: number, inF: number, rowNz?: Nonzeros): Tensor {
   const rows = x.data.length / inF;
-  const nz = byFeatureLists(rowNz ?? rowNonzeros(x.data, rows, inF)!, rows, inF);
-  if (wasmSparse(outF)) {
-    const g = { shape: [outF, inF], data: outputArray(outF * inF) };
-    wasmSparseWeightGrad(nz, rows, dy.data, outF, inF, g.data);
-    return g;
-  }
+  const nz = byFeature(rowNz ?? rowNonzeros(x.data, rows, inF)!, rows, inF);
   const dw = zeros([outF, inF]);
   const dd = dw.data, g = dy.data, idx = nz.index, val = nz.value, st = nz.start;
   for (let p = 0; p < inF; p++) {

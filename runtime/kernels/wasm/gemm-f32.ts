@@ -25,12 +25,9 @@ export function setFmaTile(on: boolean | undefined): void {
   fmaOverride = on;
 }
 
-/** Does the GEMM run the fused micro-kernel? (sparse-dense.wat gives its bits only then.) */
-export const fmaTileInUse = (): boolean => fmaOverride ?? relaxedSimdAvailable();
-
 /** The driver, instantiated once per micro-kernel it imports. */
 function gemm(): GemmExports {
-  const fma = fmaTileInUse();
+  const fma = fmaOverride ?? relaxedSimdAvailable();
   const name = fma ? 'gemm-f32-tile-fma' : 'gemm-f32-tile';
   const tile = wasmExports<{ tile: unknown }>(name, fma ? fmaTileBase64 : tileBase64).tile;
   return wasmExports<GemmExports>(`gemm-f32 with ${name}`, wasmBase64, { tile: { tile } });
