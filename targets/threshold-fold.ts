@@ -11,15 +11,20 @@
  * the same bit. (A relu *before* a sign is no compare: sign(relu(z)) is +1 for every z, as the
  * sign of 0 is +1.) A bare sign after a layer is the compare with 0, with nothing to fold.
  */
-import type { DType } from '../compiler/ir/dtype.ts';
+import type { DType, Precision } from '../compiler/ir/dtype.ts';
 import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
 import { weightDType } from './precision.ts';
 
 /**
- * The node whose output a batch norm's compare produces: the one sign reading it; else, when the
- * batch norm binarizes its own output, the one relu reading it or the batch norm itself.
+ * The node whose output a batch norm's compare produces: the one sign reading it, when the batch
+ * norm's own output is f32 or binary; else, when it binarizes its own output, the one relu
+ * reading it or the batch norm itself.
  */
 function foldedEnd(bn: Node, next: readonly Node[]): Node | undefined {
+  // A batch norm that quantizes its output (ternary, i8, i16 …) rounds small values to 0, and the
+  // sign of 0 is +1: a sign after it is not the sign of the batch norm's value, so no compare of the sums.
+  const own = (bn.attrs.activations as Precision | undefined)?.dtype ?? 'f32';
+  if (own !== 'f32' && own !== 'binary') return undefined;
   const only = next.length === 1 ? next[0]! : undefined;
   if (only?.op === 'sign') return only;
   if (bn.type!.dtype !== 'binary') return undefined;
