@@ -20,19 +20,23 @@ import { newCounts } from '../../../runtime/lowered/precision/types.ts';
 import { mulberry32, type Tensor } from '../../../runtime/tensor.ts';
 import { memoryFiles } from '../../helpers/memfs.ts';
 
-const NETS = `network dense_relu(batch = 6) {
+/** A dense network whose hidden layer `b` is `chain`, read by y (and what `extra` adds). */
+const denseNet = (name: string, chain: string, extra = '', outputs = 'y'): string => `network ${name}(batch = 6) {
   input x : f32[batch, 64]
-  b = sign(x) -> dense(32, weights = binary) -> batchnorm(activations = binary) -> relu
-  y = dense(b, 10)
-  output y
-}
-network dense_bn(batch = 6) {
-  input x : f32[batch, 64]
-  b = sign(x) -> dense(32, weights = binary) -> batchnorm(activations = binary)
-  y = dense(b, 10)
-  output y
-}
-network conv_relu(batch = 6) {
+  b = ${chain}
+  y = dense(b, 10)${extra}
+  output ${outputs}
+}`;
+const SIGN_BINARY = 'sign(x) -> dense(32, weights = binary) -> batchnorm';
+const NETS = [
+  denseNet('dense_relu', `${SIGN_BINARY}(activations = binary) -> relu`),
+  denseNet('dense_bn', `${SIGN_BINARY}(activations = binary)`),
+  denseNet('dense_grid', 'dense(x, 32, weights = binary) -> batchnorm -> sign'),
+  denseNet('relu_out', `${SIGN_BINARY}(activations = binary) -> relu`, '', 'y, b'),
+  denseNet('relu_two', `${SIGN_BINARY}(activations = binary) -> relu`, '\n  z = dense(b, 4)', 'y, z'),
+  denseNet('bn_ternary', `${SIGN_BINARY}(activations = ternary) -> sign`),
+  denseNet('bn_i8', `${SIGN_BINARY}(activations = i8) -> sign`),
+  `network conv_relu(batch = 6) {
   input x : f32[batch, 1, 8, 8]
   c = conv2d(x, filters = 8, kernel = 3, pad = 1, weights = binary) -> batchnorm(activations = binary) -> relu -> maxpool2d(2)
   y = flatten(c) -> dense(10)
@@ -50,25 +54,6 @@ network conv_xnor(batch = 6) {
   y = flatten(c) -> dense(10)
   output y
 }
-network dense_grid(batch = 6) {
-  input x : f32[batch, 64]
-  b = dense(x, 32, weights = binary) -> batchnorm -> sign
-  y = dense(b, 10)
-  output y
-}
-network relu_out(batch = 6) {
-  input x : f32[batch, 64]
-  b = sign(x) -> dense(32, weights = binary) -> batchnorm(activations = binary) -> relu
-  y = dense(b, 10)
-  output y, b
-}
-network relu_two(batch = 6) {
-  input x : f32[batch, 64]
-  b = sign(x) -> dense(32, weights = binary) -> batchnorm(activations = binary) -> relu
-  y = dense(b, 10)
-  z = dense(b, 4)
-  output y, z
-}
 network layer_two(batch = 6) {
   input x : f32[batch, 64]
   h = sign(x) -> dense(32, weights = binary)
@@ -83,19 +68,8 @@ network layer_out(batch = 6) {
   b = batchnorm(h) -> sign
   y = dense(b, 10)
   output y, h
-}
-network bn_ternary(batch = 6) {
-  input x : f32[batch, 64]
-  b = sign(x) -> dense(32, weights = binary) -> batchnorm(activations = ternary) -> sign
-  y = dense(b, 10)
-  output y
-}
-network bn_i8(batch = 6) {
-  input x : f32[batch, 64]
-  b = sign(x) -> dense(32, weights = binary) -> batchnorm(activations = i8) -> sign
-  y = dense(b, 10)
-  output y
-}`;
+}`,
+].join('\n');
 const net = (name: string): Module => compile(`t.kiln:${name}`, { readFile: memoryFiles({ 't.kiln': NETS }) }).module;
 
 /**
