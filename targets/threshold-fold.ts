@@ -9,7 +9,9 @@
  * sign, with 0 → +1 (runtime/autodiff/precision.ts); a relu after it maps its −1 to 0 and its +1
  * to 1, so batch norm → relu is the same compare with the result written as {0, 1}: still one bit,
  * the same bit. (A relu *before* a sign is no compare: sign(relu(z)) is +1 for every z, as the
- * sign of 0 is +1.) A bare sign after a layer is the compare with 0, with nothing to fold.
+ * sign of 0 is +1.) Nor is a sign after a batch norm that rounds its own output (ternary, i8,
+ * i16): that rounding makes small values 0, again +1. A bare sign after a layer is the compare
+ * with 0, with nothing to fold.
  */
 import type { DType, Precision } from '../compiler/ir/dtype.ts';
 import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';

@@ -9,7 +9,8 @@
  * 2^24, or bit-planes, each an AND-popcount (kernels/bitplane.ts, the BNN paper's first layer),
  * when there are few planes or the sums could pass 2^24. A batch whose values are not on the grid,
  * or a real input with no such levels, meets the ±1 weights in Kiln's fp32 GEMM, the product the
- * interpreter computes for the same layer (signed sums gathered in JS ran at a tenth of its speed).
+ * interpreter computes for the same layer (signed sums gathered in JS ran at a tenth of its speed);
+ * a folded batch norm compares those real sums with its unrounded threshold.
  * A batch norm after a binary layer that ends in a compare (a sign after it, or its own binary
  * activations, with or without a relu: lower.ts) folds into one integer threshold per channel, so
  * the hidden layers never leave integers (binaryThresholds).
