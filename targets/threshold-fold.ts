@@ -9,17 +9,24 @@
  * sign, with 0 → +1 (runtime/autodiff/precision.ts); a relu after it maps its −1 to 0 and its +1
  * to 1, so batch norm → relu is the same compare with the result written as {0, 1}: still one bit,
  * the same bit. (A relu *before* a sign is no compare: sign(relu(z)) is +1 for every z, as the
- * sign of 0 is +1.) A bare sign after a layer is the compare with 0, with nothing to fold.
+ * sign of 0 is +1.) Nor is a sign after a batch norm that rounds its own output (ternary, i8,
+ * i16): that rounding makes small values 0, again +1. A bare sign after a layer is the compare
+ * with 0, with nothing to fold.
  */
-import type { DType } from '../compiler/ir/dtype.ts';
+import type { DType, Precision } from '../compiler/ir/dtype.ts';
 import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
 import { weightDType } from './precision.ts';
 
 /**
- * The node whose output a batch norm's compare produces: the one sign reading it; else, when the
- * batch norm binarizes its own output, the one relu reading it or the batch norm itself.
+ * The node whose output a batch norm's compare produces: the one sign reading it, when the batch
+ * norm's own output is f32 or binary; else, when it binarizes its own output, the one relu
+ * reading it or the batch norm itself.
  */
 function foldedEnd(bn: Node, next: readonly Node[]): Node | undefined {
+  // A batch norm that quantizes its output (ternary, i8, i16 …) rounds small values to 0, and the
+  // sign of 0 is +1: a sign after it is not the sign of the batch norm's value, so no compare of the sums.
+  const own = (bn.attrs.activations as Precision | undefined)?.dtype ?? 'f32';
+  if (own !== 'f32' && own !== 'binary') return undefined;
   const only = next.length === 1 ? next[0]! : undefined;
   if (only?.op === 'sign') return only;
   if (bn.type!.dtype !== 'binary') return undefined;

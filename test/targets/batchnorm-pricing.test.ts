@@ -46,6 +46,21 @@ describe('batch norm priced as inference runs it', () => {
     expect(w('s').kind).not.toBe('free');
   });
 
+  it('a batch norm rounding its own output (ternary, i8) before a sign is not folded: sign(0) = +1 is no compare of the sums', () => {
+    for (const a of ['ternary', 'i8']) {
+      const src = `network bq(batch = 4) {
+  input x : f32[batch, 32]
+  h = dense(x, 16, weights = binary) -> batchnorm(activations = ${a}) -> sign
+  output h
+}`;
+      const work = moduleWork(compile('q.kiln:bq', { readFile: memoryFiles({ 'q.kiln': src }) }).module);
+      const l = (id: string) => work.find((x) => x.node.id === id)!;
+      expect(l('h.batchnorm').work, a).toEqual({ kind: 'vector', ops: 2 * 4 * 16 });
+      expect(l('h.batchnorm').notes!.join(), a).toMatch(/scale and shift/);
+      expect(l('h').work.kind, a).not.toBe('free');
+    }
+  });
+
   it('elsewhere: a per-channel scale and shift, 2 operations an element', () => {
     expect(ops('r.batchnorm')).toBe(2 * 4 * 8);
     expect(byId('r.batchnorm').notes!.join()).toMatch(/scale and shift/);

@@ -9,7 +9,8 @@
  * 2^24, or bit-planes, each an AND-popcount (kernels/bitplane.ts, the BNN paper's first layer),
  * when there are few planes or the sums could pass 2^24. A batch whose values are not on the grid,
  * or a real input with no such levels, meets the ±1 weights in Kiln's fp32 GEMM, the product the
- * interpreter computes for the same layer (signed sums gathered in JS ran at a tenth of its speed).
+ * interpreter computes for the same layer (signed sums gathered in JS ran at a tenth of its speed);
+ * a folded batch norm compares those real sums with its unrounded threshold.
  * A batch norm after a binary layer that ends in a compare (a sign after it, or its own binary
  * activations, with or without a relu: lower.ts) folds into one integer threshold per channel, so
  * the hidden layers never leave integers (binaryThresholds).
@@ -25,10 +26,11 @@ export interface BinaryLayer extends IntegerLayer {
   /** Packed sign bits of the weights, one row per output channel. */
   packed: PackedBits;
   /**
-   * The integer sums Σ a·w without the bias: XNOR-popcounts, or bit-plane sums in units of
-   * 1/denominator (a batch off the input's grid gives its fp32 sums in those units instead).
+   * The sums Σ a·w without the bias: XNOR-popcounts, or bit-plane sums in units of
+   * 1/denominator; a batch off the input's grid gives its fp32 sums in those units instead, and
+   * `whole` false says so.
    */
-  accumulate(m: number, A: Float32Array, counts: LayerCounts): ArrayLike<number>;
+  accumulate(m: number, A: Float32Array, counts: LayerCounts): Sums;
   xnor: boolean;
   /** The input's integer form when the layer sums it exactly (by bit-planes or the integer fp32 GEMM). */
   levels?: InputLevels;
@@ -37,6 +39,9 @@ export interface BinaryLayer extends IntegerLayer {
 }
 
 export type GridPath = 'bit-planes' | 'integer fp32 GEMM';
+
+/** A binary layer's sums, and whether they are whole numbers (false: a batch off the input's grid, summed in fp32). */
+export interface Sums { values: ArrayLike<number>; whole: boolean }
 
 /**
  * Up to this many planes the bit-planes beat the integer fp32 GEMM, packing included
@@ -68,27 +73,27 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
     }
     return signs;
   };
-  const accumulate = (m: number, A: Float32Array, counts: LayerCounts): ArrayLike<number> => {
+  const accumulate = (m: number, A: Float32Array, counts: LayerCounts): Sums => {
     if (!planesOf) {
       counts.macs += m * n * k;
-      return xnorGemmSigns(A, m, k, packed);
+      return { values: xnorGemmSigns(A, m, k, packed), whole: true };
     }
     if (path === 'bit-planes') {
       const planes = packBitPlanes(A, m, k, planesOf);
       if (planes) {
         counts.macs += m * n * k;
-        return bitPlaneGemm(planes, packed);
+        return { values: bitPlaneGemm(planes, packed), whole: true };
       }
     } else {
       const q = gridIntegers(A, m * k, planesOf);
       if (q) {
         counts.macs += m * n * k;
-        return gridGemm(q, m, k, signTensor(), planesOf);
+        return { values: gridGemm(q, m, k, signTensor(), planesOf), whole: true };
       }
     }
     const y = floatGemm(m, A, counts, false);
     for (let i = 0; i < y.length; i++) y[i]! *= planesOf.denominator;
-    return y;
+    return { values: y, whole: false };
   };
   // One division per output: s/d is the exact sum's nearest value, where the fp32 sum rounds at every step.
   const real = (acc: ArrayLike<number>, d: number): Float32Array => {
@@ -107,41 +112,45 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
         : `fp32 GEMM ${n}×${k} (real input, ±1 weights)`,
     weightBytes: packed.bits.byteLength + (bias ? 4 * n : 0),
     gemm(m, A, counts) {
-      if (planesOf) return real(accumulate(m, A, counts), planesOf.denominator);
+      if (planesOf) return real(accumulate(m, A, counts).values, planesOf.denominator);
       if (!inputIsSign) return floatGemm(m, A, counts);
-      return real(accumulate(m, A, counts), 1);
+      return real(accumulate(m, A, counts).values, 1);
     },
   };
 }
 
 /**
  * batchnorm (inference: running statistics) then sign, on acc + bias, as one comparison per
- * channel: γ·(acc + b − μ)/σ + β ≥ 0 ⇔ acc ≥ ⌈μ − b − β·σ/γ⌉ for γ > 0, acc ≤ ⌊…⌋ for γ < 0, and
+ * channel: γ·(acc + b − μ)/σ + β ≥ 0 ⇔ acc ≥ t = μ − b − β·σ/γ for γ > 0, acc ≤ t for γ < 0, and
  * the sign of β alone for γ = 0 (σ = √(var + eps) > 0). sign(0) = +1, as the interpreter's. With
- * acc in units of 1/unit (bit-plane sums over a denominator) the bound is unit·(μ − b − β·σ/γ).
+ * acc in units of 1/unit (bit-plane sums over a denominator) the bound is unit·t. Whole sums
+ * compare with the whole bound `tau` (⌈t⌉ for γ > 0, ⌊t⌋ for γ < 0), the integer compare the
+ * estimate prices; real sums (a batch off the input's grid) need t itself, as rounding it moves
+ * the bound by up to one unit.
  */
-export interface Thresholds { tau: Float64Array; dir: Int8Array }
+export interface Thresholds { tau: Float64Array; t: Float64Array; dir: Int8Array }
 
 export function binaryThresholds(bn: { gamma: Tensor; beta: Tensor; mean: Tensor; variance: Tensor; eps: number }, bias: Tensor | undefined, unit = 1): Thresholds {
   const c = bn.gamma.data.length;
-  const tau = new Float64Array(c), dir = new Int8Array(c);
+  const tau = new Float64Array(c), t = new Float64Array(c), dir = new Int8Array(c);
   for (let ch = 0; ch < c; ch++) {
     const g = bn.gamma.data[ch]!, b = bn.beta.data[ch]!;
     const sigma = Math.sqrt(bn.variance.data[ch]! + bn.eps);
-    const t = unit * (bn.mean.data[ch]! - (bias ? bias.data[ch]! : 0) - (b * sigma) / g);
-    if (g > 0) { dir[ch] = 1; tau[ch] = Math.ceil(t); }
-    else if (g < 0) { dir[ch] = -1; tau[ch] = Math.floor(t); }
-    else { dir[ch] = 0; tau[ch] = b >= 0 ? 1 : -1; }
+    const bound = unit * (bn.mean.data[ch]! - (bias ? bias.data[ch]! : 0) - (b * sigma) / g);
+    t[ch] = bound;
+    if (g > 0) { dir[ch] = 1; tau[ch] = Math.ceil(bound); }
+    else if (g < 0) { dir[ch] = -1; tau[ch] = Math.floor(bound); }
+    else { dir[ch] = 0; tau[ch] = t[ch] = b >= 0 ? 1 : -1; }
   }
-  return { tau, dir };
+  return { tau, t, dir };
 }
 
 /**
- * The folded batchnorm → sign over integer sums acc [rows × c] (channels last): 1 where the
- * compare holds, else `low` (−1, or 0 for a relu after the sign).
+ * The folded batchnorm → sign over sums acc [rows × c] (channels last): 1 where the compare
+ * holds, else `low` (−1, or 0 for a relu after the sign). `whole`: the sums are whole numbers.
  */
-export function applyThresholds(acc: ArrayLike<number>, th: Thresholds, low: -1 | 0 = -1): Float32Array {
-  const c = th.tau.length, tau = th.tau, dir = th.dir;
+export function applyThresholds(acc: ArrayLike<number>, th: Thresholds, low: -1 | 0 = -1, whole = true): Float32Array {
+  const c = th.tau.length, tau = whole ? th.tau : th.t, dir = th.dir;
   const y = new Float32Array(acc.length);
   // Row by row: no modulo per value.
   for (let r = 0; r < acc.length; r += c) {

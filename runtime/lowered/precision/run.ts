@@ -63,7 +63,8 @@ export function runPrecision(p: PrecisionProgram, params: Weights, inputs: Input
   // Row by row, channels last, as both dense and the conv's GEMM hand rows over: a target's tiles compare the same.
   const kernelOf = (id: NodeId, c: LayerCounts): LayerKernel => {
     const layer = p.layers.get(id)!, f = foldOf.get(id);
-    return f ? (r, a) => applyThresholds((layer as BinaryLayer).accumulate(r, a, c), f.thresholds, f.low) : (r, a) => layer.gemm(r, a, c);
+    if (!f) return (r, a) => layer.gemm(r, a, c);
+    return (r, a) => { const s = (layer as BinaryLayer).accumulate(r, a, c); return applyThresholds(s.values, f.thresholds, f.low, s.whole); };
   };
   const dense: OpImpl = (ctx: OpContext) => {
     if (!p.layers.has(ctx.node.id)) return floatDense(ctx);

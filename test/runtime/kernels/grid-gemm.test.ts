@@ -68,7 +68,8 @@ describe('integer fp32 GEMM on grid inputs', () => {
     const layer = lowerBinary(weight, undefined, false, { denominator: 1000, bits: 10 });
     expect(layer.path).toBe('integer fp32 GEMM');
     expect(layer.why).toMatch(/^integer fp32 GEMM 64×784, exact as 784·\(2\^10 − 1\) < 2\^24, on inputs q\/1000/);
-    const got = Array.from(layer.accumulate(m, x, newCounts()));
+    const sums = layer.accumulate(m, x, newCounts()), got = Array.from(sums.values);
+    expect(sums.whole).toBe(true);
     expect(got).toEqual(reference(q, w, m, n, k));
     const planes = bitPlaneGemm(packBitPlanes(x, m, k, { denominator: 1000, bits: 10 })!, packSignBits(w, n, k));
     expect(got).toEqual(Array.from(planes));
@@ -78,7 +79,7 @@ describe('integer fp32 GEMM on grid inputs', () => {
     const two = randomCase(6, m, n, k, 2, 0.5, 4);
     const few = lowerBinary({ shape: [n, k], data: two.w }, undefined, false, { denominator: 4, bits: 2 });
     expect(few.path).toBe('bit-planes');
-    expect(Array.from(few.accumulate(m, two.x, newCounts()))).toEqual(reference(two.q, two.w, m, n, k));
+    expect(Array.from(few.accumulate(m, two.x, newCounts()).values)).toEqual(reference(two.q, two.w, m, n, k));
   });
 
   it('a batch off the grid falls back to the fp32 product instead of a wrong integer sum', () => {
@@ -87,7 +88,8 @@ describe('integer fp32 GEMM on grid inputs', () => {
     x[5] = 0.1234567;
     const layer = lowerBinary({ shape: [n, k], data: w }, undefined, false, { denominator: 1000, bits: 10 });
     expect(gridIntegers(x, m * k, layer.levels!)).toBeUndefined();
-    const got = layer.accumulate(m, x, newCounts());
+    const sums = layer.accumulate(m, x, newCounts()), got = sums.values;
+    expect(sums.whole).toBe(false);
     const want = reference(Array.from(x, (v) => v * 1000), w, m, n, k);
     expect(got.length).toBe(want.length);
     want.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 1));

@@ -128,7 +128,7 @@ describe('integer layers against naive loops', () => {
     const w = t([n, k], rand(n * k));
     const A = Float32Array.from(rand(m * k), (v) => (v >= 0 ? 1 : -1));
     const layer = lowerBinary(w, undefined, true);
-    const acc = layer.accumulate(m, A, newCounts());
+    const acc = layer.accumulate(m, A, newCounts()).values;
     const gamma = t([n], rand(n)), beta = t([n], rand(n)), mean = t([n], rand(n, -5, 5)), variance = t([n], rand(n, 0.5, 4));
     const out = applyThresholds(acc, binaryThresholds({ gamma, beta, mean, variance, eps: 1e-5 }, undefined));
     for (let i = 0; i < m; i++) {
