@@ -12,3 +12,9 @@ export const declaredPrecision = (node: Node, attr: 'weights' | 'activations'): 
 
 /** The precision a layer stores its weights at: its `weights =` dtype, f32 when it declares none. */
 export const weightDType = (node: Node): DType => (declaredPrecision(node, 'weights')?.dtype ?? 'f32') as DType;
+
+/** The layer's precision for `attr` when it is one that changes values: undefined for none or f32. */
+export function precisionOf(node: Node, attr: 'weights' | 'activations'): Precision | undefined {
+  const p = node.attrs[attr] as Precision | undefined;
+  return p && typeof p === 'object' && p.dtype !== 'f32' ? p : undefined;
+}
