@@ -12,6 +12,7 @@
  */
 import { DTYPE_BITS, numElements, type Precision, type TensorType } from '../compiler/ir/dtype.ts';
 import type { Module, Node } from '../compiler/ir/module.ts';
+import { declaredPrecision } from '../compiler/ir/node-precision.ts';
 import type { TargetResult } from './stats.ts';
 import type { LayerWork } from './workload.ts';
 
@@ -32,7 +33,7 @@ function tensorBytes(name: string, t: TensorType, weights: Precision | undefined
 
 /** Parameter bytes of one node at its stored precision (0 for a node without parameters). */
 export function nodeParamBytes(node: Node): number {
-  const weights = node.attrs.weights as Precision | undefined;
+  const weights = declaredPrecision(node, 'weights');
   return Object.entries(node.params ?? {}).reduce((s, [k, t]) => s + tensorBytes(k, t, weights), 0);
 }
 

@@ -7,8 +7,7 @@
  */
 import type { ConfigReader } from './config.ts';
 import type { Price, PriceTable } from './stats.ts';
-import type { DType, Precision } from '../compiler/ir/dtype.ts';
-import type { Node } from '../compiler/ir/module.ts';
+import type { DType } from '../compiler/ir/dtype.ts';
 
 /** The MAC precision classes a target prices, widest first. */
 export const MAC_CLASSES = ['f32', 'f16', 'i16', 'i8', 'ternary', 'binary'] as const;
@@ -32,8 +31,7 @@ export function macClass(input: DType, weights: DType): MacClass {
   return MAC_CLASSES[Math.min(a, b)]!;
 }
 
-/** The precision a layer stores its weights at: its `weights =` dtype, f32 when it declares none. */
-export const weightDType = (node: Node): DType => ((node.attrs.weights as Precision | undefined)?.dtype ?? 'f32') as DType;
+export { weightDType } from '../compiler/ir/node-precision.ts';
 
 const HOROWITZ = 'Horowitz, ISSCC 2014, 45 nm';
 

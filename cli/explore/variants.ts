@@ -6,6 +6,7 @@
  */
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
+import { declaredPrecision } from '../../compiler/ir/node-precision.ts';
 import { type LayerPrecision, type PrecisionMap, withPrecisions } from '../../runtime/quantize/layer-precision.ts';
 import { moduleWork } from '../../targets/workload.ts';
 import { UsageError } from '../args.ts';
@@ -47,7 +48,7 @@ export function parseDropouts(text: string | undefined): (number | undefined)[] 
 
 /** The layers whose weights a precision applies to, in the network's order. */
 export function weightLayers(m: Module): string[] {
-  return Object.values(m.nodes).filter((n) => typeof (n.attrs.weights as Precision | undefined)?.dtype === 'string').map((n) => n.id);
+  return Object.values(m.nodes).filter((n) => typeof declaredPrecision(n, 'weights')?.dtype === 'string').map((n) => n.id);
 }
 
 export function dropoutLayers(m: Module): string[] {

@@ -5,6 +5,7 @@ import { formatType, numElements } from '../ir/dtype.ts';
 import { opSpec } from '../ir/ops.ts';
 import { ShapeError } from '../ir/shape-rules.ts';
 import type { Module, Node } from '../ir/module.ts';
+import { declaredPrecision } from '../ir/node-precision.ts';
 import { LIMITS, shapeProblem } from '../ir/limits.ts';
 import type { Pass } from './pass.ts';
 
@@ -95,7 +96,7 @@ export const inferShapes: Pass = {
       try {
         const type = shared(spec.infer(inputs as TensorType[], node.attrs));
         const shapes = spec.params?.(inputs as TensorType[], node.attrs, m.timesteps);
-        const params = shapes && Object.fromEntries(Object.entries(shapes).map(([k, shape]) => [k, shared({ shape, dtype: paramDType(k, node.attrs.weights as Precision | undefined) })]));
+        const params = shapes && Object.fromEntries(Object.entries(shapes).map(([k, shape]) => [k, shared({ shape, dtype: paramDType(k, declaredPrecision(node, 'weights')) })]));
         if (overCaps(node, type, params)) {
           failed.add(node.id);
           nodes[node.id] = node;

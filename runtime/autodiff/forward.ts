@@ -14,8 +14,8 @@
  * It does not check shapes against the module's declared batch: a module compiled for batch 64
  * runs on any batch as long as no op bakes the batch size into an attribute.
  */
-import type { Precision } from '../../compiler/ir/dtype.ts';
-import type { Module, Node, NodeId } from '../../compiler/ir/module.ts';
+import type { Module, NodeId } from '../../compiler/ir/module.ts';
+import { precisionOf } from '../../compiler/ir/node-precision.ts';
 import type { Ste } from '../../compiler/ir/ops.ts';
 import { type Tensor, zeros } from '../tensor.ts';
 import { run } from '../interpreter.ts';
@@ -159,11 +159,6 @@ export interface ForwardResult {
   weightQuant: Map<NodeId, Map<string, FakeQuant>>;
   /** Set when time was folded into the batch (time-fold.ts): time-varying nodes hold all steps. */
   folded?: Folded;
-}
-
-function precisionOf(node: Node, attr: 'weights' | 'activations'): Precision | undefined {
-  const p = node.attrs[attr] as Precision | undefined;
-  return p && typeof p === 'object' && p.dtype !== 'f32' ? p : undefined;
 }
 
 /** The weights the forward pass uses: latent weights fake-quantized per the layer's precision. */

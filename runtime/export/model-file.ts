@@ -12,9 +12,11 @@
  */
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
+import { precisionOf } from '../../compiler/ir/node-precision.ts';
 import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
 import { isQuantizedParam } from '../autodiff/precision.ts';
-import { type BodyReader, type Checkpoint, openSealed, sealCheckpointBody, type SealedKind } from '../checkpoint.ts';
+import { type Checkpoint, sealCheckpointBody } from '../checkpoint.ts';
+import { type BodyReader, openSealed, type SealedKind } from '../sealed.ts';
 import type { Preprocess } from '../data/preprocess.ts';
 import { readPreprocess } from '../data/preprocess.ts';
 import type { Weights } from '../interpreter/types.ts';
@@ -32,17 +34,17 @@ const EXPORT_KIND: SealedKind = {
 const b64 = (a: Uint8Array | Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
 const weightPrecision = (m: Module, id: string): Precision | undefined => {
-  const p = m.nodes[id]?.attrs.weights as Precision | undefined;
-  return p && p.dtype !== 'f32' ? p : undefined;
+  const node = m.nodes[id];
+  return node && precisionOf(node, 'weights');
 };
 
 /** Every layer of `m` whose weights or activations are not f32: what the export's reader applies. */
 function precisionMap(m: Module): PrecisionMap {
   const out: PrecisionMap = {};
   for (const node of Object.values(m.nodes)) {
-    const w = node.attrs.weights as Precision | undefined;
-    const a = node.attrs.activations as Precision | undefined;
-    if ((w && w.dtype !== 'f32') || (a && a.dtype !== 'f32')) out[node.id] = { ...(w && w.dtype !== 'f32' ? { weights: w } : {}), ...(a && a.dtype !== 'f32' ? { activations: a } : {}) };
+    const w = precisionOf(node, 'weights');
+    const a = precisionOf(node, 'activations');
+    if (w || a) out[node.id] = { ...(w ? { weights: w } : {}), ...(a ? { activations: a } : {}) };
   }
   return out;
 }

@@ -9,6 +9,7 @@
  */
 import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
+import { declaredPrecision } from '../../compiler/ir/node-precision.ts';
 import { fakeQuantize, isQuantizedParam } from '../autodiff/precision.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { packWeight } from '../export/pack.ts';
@@ -39,7 +40,7 @@ export interface Quantized {
 /** Layers with a quantizable weight whose source precision is f32: what PTQ converts. */
 function ptqLayers(m: Module, weights: Weights): string[] {
   return Object.values(m.nodes).filter((n) => {
-    const w = n.attrs.weights as Precision | undefined;
+    const w = declaredPrecision(n, 'weights');
     return w?.dtype === 'f32' && Object.keys(weights[n.id] ?? {}).some((k) => isQuantizedParam(n.op, k));
   }).map((n) => n.id);
 }

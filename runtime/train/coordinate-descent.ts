@@ -17,8 +17,8 @@
  *      undone and retried with half as many moves, at most `tries` times.
  * Everything that is not a discrete weight (biases, batch norm, f32 layers) follows Adam at `lr`.
  */
-import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
+import { declaredPrecision } from '../../compiler/ir/node-precision.ts';
 import type { Loc } from '../../compiler/lang/ast.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import { computeLoss, forward, isQuantizedParam, lossAndGradients, type LossKind } from '../autodiff.ts';
@@ -47,7 +47,7 @@ export interface CoordinateDescentOptions {
 export function discreteParams(m: Module, weights: Weights, at?: Loc): DiscreteParam[] {
   const out: DiscreteParam[] = [];
   for (const node of Object.values(m.nodes)) {
-    const p = node.attrs.weights as Precision | undefined;
+    const p = declaredPrecision(node, 'weights');
     if (p?.dtype !== 'ternary' && p?.dtype !== 'binary') continue;
     for (const [name, t] of Object.entries(weights[node.id] ?? {})) {
       if (!isQuantizedParam(node.op, name)) continue;

@@ -7,7 +7,8 @@
 import type { Module } from '../../compiler/ir/module.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { Precision } from '../../compiler/ir/dtype.ts';
-import { type Checkpoint, readCheckpoint, type ReadCheckpointOptions, readSealedHeader, sealedKindOf } from '../checkpoint.ts';
+import { type Checkpoint, readCheckpoint, type ReadCheckpointOptions } from '../checkpoint.ts';
+import { readSealedHeader, sealedKindOf } from '../sealed.ts';
 import { readExport } from '../export/model-file.ts';
 import { INPUT_SCALE, OUT_SCALE, isScaleParam, unknownLayers, WEIGHT_SCALE, withPrecisions } from '../quantize/layer-precision.ts';
 import type { Preprocess } from '../data/preprocess.ts';

@@ -4,8 +4,8 @@
  * over discrete weights with Adam on the rest (coordinate_descent). The loop in runtime/train.ts
  * is the same for all three.
  */
-import type { Precision } from '../../compiler/ir/dtype.ts';
 import type { Module } from '../../compiler/ir/module.ts';
+import { weightDType } from '../../compiler/ir/node-precision.ts';
 import { lossAndGradients } from '../autodiff.ts';
 import { StepBuffers, withStepBuffers } from '../kernels/step-buffers.ts';
 import type { Dfp16Counts } from '../autodiff/dfp16-train.ts';
@@ -41,8 +41,7 @@ export function annealBlend(anneal: number, epochs: number): number {
 function binaryKeys(m: Module, weights: Weights): string[] {
   const keys: string[] = [];
   for (const node of Object.values(m.nodes)) {
-    const p = node.attrs.weights as Precision | undefined;
-    if (p?.dtype !== 'binary') continue;
+    if (weightDType(node) !== 'binary') continue;
     for (const name of Object.keys(weights[node.id] ?? {})) if (isQuantizedParam(node.op, name)) keys.push(paramKey(node.id, name));
   }
   return keys;

@@ -181,8 +181,9 @@ function needed(est: Float64Array, limits: number[], fill: number): number {
   return k;
 }
 
-function tooMany(k: number, opts: CoreMapOptions): KilnError {
-  return new KilnError(error('capacity', `the network needs at least ${fmt(k)} cores, more than the ${fmt(opts.available)} cores of \`${opts.targetName}\``, undefined, 'use a target with more chips (e.g. loihi_32chip or --chips N), or a smaller network'));
+function tooMany(k: number, opts: CoreMapOptions, room = opts.available): KilnError {
+  const where = room === opts.available ? `cores of \`${opts.targetName}\`` : `cores that whole chips of ${fmt(opts.coresPerChip!)} hold on \`${opts.targetName}\``;
+  return new KilnError(error('capacity', `the network needs at least ${fmt(k)} cores, more than the ${fmt(room)} ${where}`, undefined, 'use a target with more chips (e.g. loihi_32chip or --chips N), or a smaller network'));
 }
 
 /** Vertices in order, a new core whenever the next would pass a (scaled) limit by the estimates. */
@@ -274,7 +275,9 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
       const split = splitOverfullCores(h, r.parts, r.k, lim, weightBits, { seed: opts.seed, progress: opts.progress });
       if (split.overfull > 0) throw stillOver(h, split, lim, opts);
       const kUsed = compact(split.parts, split.k);
-      if (kUsed > opts.available) throw tooMany(kUsed, opts);
+      // Cores in chip groups must also fit whole chips; this one check covers fitCoreGroups' own.
+      const room = r.chipOf ? Math.floor(opts.available / opts.coresPerChip!) * opts.coresPerChip! : opts.available;
+      if (kUsed > room) throw tooMany(kUsed, opts, room);
       // Compaction renumbers cores, so the use table is counted again in the new numbering.
       const use = coreUse(h, split.parts, kUsed, weightBits);
       let chipGroup: Int32Array | undefined;
@@ -283,7 +286,7 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
         chipGroup = new Int32Array(kUsed);
         for (let v = 0; v < h.nv; v++) chipGroup[split.parts[v]!] = r.chipOf[r.parts[v]!]!;
         // Splits can grow a group past a chip (11 cores of 8 seen); whole cores then move to chips with
-        // room. Only more cores than the chips hold is refused, as a capacity error the retry below passes on.
+        // room, which the check above has made sure there is.
         fitCoreGroups(hyper, split.parts, kUsed, chipGroup, opts.coresPerChip!, Math.floor(opts.available / opts.coresPerChip!));
       }
       return { k: kUsed, parts: split.parts, use, splits: split.splits, objective: r.objective, ...(chipGroup ? { chipGroup } : {}) };

@@ -47,9 +47,10 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
   const sx = s.actScale;
   const bias = new Int32Array(n);
   for (let c = 0; c < n; c++) bias[c] = s.bias ? saturate(roundHalfEven(s.bias.data[c]! / (sx * sw(c))), INT32_MIN, INT32_MAX) : 0;
-  // The weights packed for the WebAssembly kernels once, on first use, not on every call: for the
-  // int8 dot product when an input has no negative value (after a ReLU), else for the int16 one.
-  let packed: Int8Weights | undefined;
+  // One handle for the layer's life, so each packing Int8Weights makes on first use is kept across
+  // calls. Nothing frees it: a lowered program has no dispose path, and the resident blocks go
+  // back when the collector reclaims the handle (resident.ts).
+  const packed = new Int8Weights(n, k, qw.values, true);
   const mult: FixedMultiplier[] | undefined = s.outScale === undefined ? undefined : Array.from({ length: n }, (_, c) => quantizeMultiplier((sx * sw(c)) / s.outScale!));
   const columns = mult && { m0: Int32Array.from(mult, (f) => f.m0), left: Int32Array.from(mult, (f) => f.left), right: Int32Array.from(mult, (f) => f.right) };
   return {
@@ -61,7 +62,7 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
       counts.saturations += quantizeInto(A, 0, m * k, sx, INT8_MIN, INT8_MAX, qx, 0);
       const acc = new Int32Array(m * n);
       for (let i = 0; i < m; i++) acc.set(bias, i * n);
-      gemmInt8(m, n, k, qx, qw.values, acc, { transB: true, accumulate: true, packedB: useWasmKernels() ? (packed ??= new Int8Weights(n, k, qw.values, true)) : undefined });
+      gemmInt8(m, n, k, qx, qw.values, acc, { transB: true, accumulate: true, packedB: useWasmKernels() ? packed : undefined });
       counts.macs += m * n * k;
       // Local copies of the bounds: the loops below run over every output, and a module's imported
       // binding is a getter call per use where the sources run through tsx (tests, benchmarks).

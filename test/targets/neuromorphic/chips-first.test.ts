@@ -50,6 +50,17 @@ describe('chips first, then cores (the mapper on a multi-chip target)', () => {
     expect(new Set(chipOfGroup.values()).size).toBe(chipOfGroup.size);
   }, 60_000);
 
+  // Seed 4 on 13 chips (104 cores): the partition's 97 cores fit, splitting over-full cores makes
+  // 105 (measured). The cores after splitting are checked once, against what the chips hold, with
+  // the same message as the check before partitioning.
+  it('refuses more cores after splitting than the chips hold, once, in the mapper\'s words', () => {
+    const progress: string[] = [];
+    const small = { ...cfg, chips: 13, chipMesh: [13, 1] as [number, number] };
+    expect(() => mapNetwork(compileText(snn).module, small, { defaultRate: 0.1, seed: 4, progress: (s) => progress.push(s) }))
+      .toThrowError('the network needs at least 105 cores, more than the 104 cores of `tiny`');
+    expect(progress.some((s) => s.startsWith('splitting'))).toBe(true);
+  }, 60_000);
+
   it('maps a one-chip network flat, without chip groups', () => {
     const m = compileText(snn.replace('16, 16', '3, 3')).module;
     expect(mapNetwork(m, cfg, { defaultRate: 0.1 }).cores.chipGroup).toBeUndefined();
