@@ -11,8 +11,7 @@
 import { type Tensor, zeros } from '../tensor.ts';
 import { expect } from './check.ts';
 import { outputArray } from './step-buffers.ts';
-import { useWasmKernels } from './wasm/instance.ts';
-import { WASM_RELU_MIN } from './wasm/relu.ts';
+import { WASM_ELEMENTWISE_MIN, useWasmKernels } from './wasm/instance.ts';
 import { wasmBatchNormRows, wasmBatchNormRowsBackward } from './wasm/bn-rows.ts';
 
 export interface BatchNormOptions {
@@ -86,7 +85,7 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
       newMean.data[ch] = runningMean.data[ch]!;
       newVar.data[ch] = runningVar.data[ch]!;
     }
-  } else if (inner === 1 && xd.length >= WASM_RELU_MIN && useWasmKernels()) {
+  } else if (inner === 1 && xd.length >= WASM_ELEMENTWISE_MIN && useWasmKernels()) {
     // The same passes and factors in WebAssembly (bn-rows.wat), bit for bit.
     wasmBatchNormRows(xd, n, c, yd, ({ mu, ss }, scale, shift) => {
       batchStatistics(mu, ss);
@@ -177,7 +176,7 @@ export function batchNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, mean: Fl
   const m = n * inner;
   const xd = x.data, gd = dy.data, out = dx.data;
   const sums = (sumDy: Float64Array, sumDyXhat: Float64Array) => ({ dx, dgamma: { shape: [c], data: Float32Array.from(sumDyXhat) }, dbeta: { shape: [c], data: Float32Array.from(sumDy) } });
-  if (inner === 1 && training && xd.length >= WASM_RELU_MIN && useWasmKernels()) {
+  if (inner === 1 && training && xd.length >= WASM_ELEMENTWISE_MIN && useWasmKernels()) {
     const s = wasmBatchNormRowsBackward(xd, gd, n, c, denseCoefficients(gamma.data, invStd, n), mean, invStd, out);
     return sums(s.sumDy, s.sumDyXhat);
   }

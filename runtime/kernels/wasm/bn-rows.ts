@@ -1,6 +1,6 @@
 /**
  * bn-rows.wat on JavaScript arrays: training-mode batch norm of a dense layer's [n, c], the same
- * bits as batchnorm.ts's JS loops (which call these from WASM_RELU_MIN values). The operands are
+ * bits as batchnorm.ts's JS loops (which call these from WASM_ELEMENTWISE_MIN values). The operands are
  * copied into the kernels' memory once per call; the per-channel statistics stay float64 there.
  */
 import { copyIn, f32At, f64At, scratchAlloc, wasmExports, withScratch } from './instance.ts';

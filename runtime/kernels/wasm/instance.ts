@@ -17,6 +17,15 @@ import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 export const KERNEL_BACKENDS = ['wasm', 'js'] as const;
 export type KernelBackend = (typeof KERNEL_BACKENDS)[number];
 
+/**
+ * Below this many values an elementwise or copy kernel (ReLU, batch norm's rows, dropout's mask,
+ * the submatrix cut) is left to JavaScript. Such kernels all do a few operations a value and pay
+ * the same two copies a value into and out of the kernels' memory, so the size at which the saved
+ * per-value cost (a branch, a closure call) outweighs the fixed cost of a call and its copies is
+ * about the same for all of them: the size was set for ReLU, and the others share it.
+ */
+export const WASM_ELEMENTWISE_MIN = 1024;
+
 const PAGE = 65536;
 /** wasm32's limit: 4 GiB. */
 const MAX_PAGES = 65536;
