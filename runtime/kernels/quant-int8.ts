@@ -8,7 +8,8 @@
  */
 import { type Tensor, zeros } from '../tensor.ts';
 import { aroundAxis, expect, normAxis } from './check.ts';
-import { i16WasmFor, outAddress, PackedI16B, wasmGemmI16, wasmGemmI16Packed } from './wasm/gemm-i16.ts';
+import { i16WasmFor, PackedI16B, wasmGemmI16, wasmGemmI16Packed } from './wasm/gemm-i16.ts';
+import { outAddress } from './wasm/int-gemm.ts';
 import { i32At } from './wasm/instance.ts';
 import { type Int8Weights, wasmGemmI8 } from './wasm/gemm-i8.ts';
 
