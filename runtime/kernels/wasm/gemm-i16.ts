@@ -29,12 +29,21 @@ const kernel = (): GemmI16Exports => wasmExports<GemmI16Exports>('gemm-i16', was
  * free() gives the memory back (or the garbage collector does, when the handle is dropped).
  */
 export class PackedI16B {
+  /**
+   * B's n·k values as floats, kept here once int16-window.ts has made them (B is constant, so its fp32
+   * product need not convert B every call), and let go with the panels by free().
+   */
+  floats: Float32Array | undefined;
+
   constructor(readonly n: number, readonly k: number, readonly maxAbs: number, readonly region: Resident) {}
 
   /** A fresh view of the panels, valid until the next allocation or kernel call. */
   get panels(): Int16Array { return this.region.i16(panelLength(this.n, this.k)); }
 
-  free(): void { this.region.free(); }
+  free(): void {
+    this.region.free();
+    this.floats = undefined;
+  }
 }
 
 const INT32_MAX = 2147483647;
