@@ -78,7 +78,6 @@ export class Optimizer {
     if (!(spec.lr > 0)) throw new KilnError(error('train', `learning rate must be positive, not ${spec.lr}`, undefined, 'e.g. optimizer adam(lr = 1e-3)'));
   }
 
-  /** The step count and every slot, current (checkpoints read and restore it). */
   /**
    * The state with the moments copied out of WebAssembly memory: current until the next step,
    * which updates only the resident copies (read it again, as a checkpoint write does, rather

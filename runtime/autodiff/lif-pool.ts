@@ -25,12 +25,15 @@ interface SavedLifPool { lif: Node; steps: number; planes: PooledPlanes; x: Tens
 
 const same = (v: unknown, want: number[]) => Array.isArray(v) && v.length === want.length && v.every((x, i) => x === want[i]);
 
-/** Each module's readers, built once: every training batch asks of every lif. */
+/**
+ * Each module's readers, built once: every training batch asks of every lif. Distinct, so a node
+ * that reads the lif twice counts as one reader (it is then refused as not a one-input pool).
+ */
 const readerCache = new WeakMap<Module, Map<NodeId, Node[]>>();
 
 function readersIn(m: Module): Map<NodeId, Node[]> {
   let r = readerCache.get(m);
-  if (!r) readerCache.set(m, (r = readersOf(m)));
+  if (!r) readerCache.set(m, (r = readersOf(m, { distinct: true })));
   return r;
 }
 

@@ -14,11 +14,11 @@ import { QUANT_RANGES, type Ste } from '../../compiler/ir/ops.ts';
 import { steBackward } from './ste.ts';
 import type { BackwardRule } from './types.ts';
 import { isMasked } from './relu-fusion.ts';
-import { useWasmKernels } from '../kernels/wasm/instance.ts';
-import { WASM_RELU_MIN, wasmReluBackward } from '../kernels/wasm/relu.ts';
+import { WASM_ELEMENTWISE_MIN, useWasmKernels } from '../kernels/wasm/instance.ts';
+import { wasmReluBackward } from '../kernels/wasm/relu.ts';
 
 function reluBack(x: Tensor, dy: Tensor): Tensor {
-  if (x.data.length >= WASM_RELU_MIN && x.data.length === dy.data.length && useWasmKernels()) {
+  if (x.data.length >= WASM_ELEMENTWISE_MIN && x.data.length === dy.data.length && useWasmKernels()) {
     return { shape: [...x.shape], data: wasmReluBackward(x.data, dy.data) };
   }
   const dx = zeros(x.shape);

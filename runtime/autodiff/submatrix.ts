@@ -15,8 +15,7 @@ import type { DropoutPlan, Submatrix } from './dropout-plan.ts';
 import { MASK_MEMORY } from '../interpreter/dropout.ts';
 import { type Nonzeros, sparseDenseWeightGrad, trainingDense } from './sparse-dense.ts';
 import { outputArray } from '../kernels/step-buffers.ts';
-import { useWasmKernels } from '../kernels/wasm/instance.ts';
-import { WASM_RELU_MIN } from '../kernels/wasm/relu.ts';
+import { WASM_ELEMENTWISE_MIN, useWasmKernels } from '../kernels/wasm/instance.ts';
 import { wasmCut, wasmSpread } from '../kernels/wasm/submatrix.ts';
 import type { RuleArgs, RuleResult } from './types.ts';
 import { LazyBinary } from './precision.ts';
@@ -43,7 +42,7 @@ export function gatherAxis(t: Tensor, axis: number, idx: Int32Array): Tensor {
   const { inner, outer, shape } = resized(t, axis, k);
   const src = t.data, out = outputArray(outer * k * inner);
   // The last axis of an activation or gradient [rows, features] is a weight's column cut.
-  if (inner === 1 && out.length >= WASM_RELU_MIN && useWasmKernels()) {
+  if (inner === 1 && out.length >= WASM_ELEMENTWISE_MIN && useWasmKernels()) {
     wasmCut(src, n, undefined, idx, out);
     return { shape, data: out };
   }
@@ -62,7 +61,7 @@ export function scatterAxis(t: Tensor, axis: number, idx: Int32Array, n: number)
   const k = idx.length;
   const { inner, outer, shape } = resized(t, axis, n);
   const src = t.data, out = outputArray(outer * n * inner);
-  if (inner === 1 && out.length >= WASM_RELU_MIN && useWasmKernels()) {
+  if (inner === 1 && out.length >= WASM_ELEMENTWISE_MIN && useWasmKernels()) {
     wasmSpread(src, n, undefined, idx, out);
     return { shape, data: out };
   }

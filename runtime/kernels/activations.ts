@@ -7,8 +7,8 @@
 import { type Tensor, zeros } from '../tensor.ts';
 import { broadcastBinary, reduceToShape } from './broadcast.ts';
 import { expect } from './check.ts';
-import { useWasmKernels } from './wasm/instance.ts';
-import { WASM_RELU_MIN, wasmRelu } from './wasm/relu.ts';
+import { WASM_ELEMENTWISE_MIN, useWasmKernels } from './wasm/instance.ts';
+import { wasmRelu } from './wasm/relu.ts';
 import { outputArray } from './step-buffers.ts';
 import { wasmBinarize, wasmSignSte } from './wasm/binarize.ts';
 
@@ -30,7 +30,7 @@ export function mapGrad(v: Tensor, dy: Tensor, df: (v: number) => number, kernel
 
 // ReLU is on every training path, so it gets its own loops rather than sharing map's closure call.
 export function relu(x: Tensor): Tensor {
-  if (x.data.length >= WASM_RELU_MIN && useWasmKernels()) return { shape: [...x.shape], data: wasmRelu(x.data) };
+  if (x.data.length >= WASM_ELEMENTWISE_MIN && useWasmKernels()) return { shape: [...x.shape], data: wasmRelu(x.data) };
   const xd = x.data, out = new Float32Array(xd.length);
   for (let i = 0; i < xd.length; i++) { const v = xd[i]!; out[i] = v > 0 ? v : 0; }
   return { shape: [...x.shape], data: out };
@@ -73,12 +73,12 @@ export const sign = (x: Tensor): Tensor => map(x, (v) => (v > 0 ? 1 : v < 0 ? -1
 /**
  * Deterministic binarization to ±1 as in BinaryNet: zero maps to +1 so every weight is a bit.
  * `inside`: every |x| ≤ 1, the window of the clipped straight-through estimator. In WebAssembly
- * (selects) from WASM_RELU_MIN values, as ReLU: the JS loop's branch on a random sign cost
+ * (selects) from WASM_ELEMENTWISE_MIN values, as ReLU: the JS loop's branch on a random sign cost
  * 10 ns a value, and through map's closure call 50.
  */
 export function binarizeInside(x: Tensor): { y: Tensor; inside: boolean } {
   const xd = x.data;
-  if (xd.length >= WASM_RELU_MIN && useWasmKernels()) {
+  if (xd.length >= WASM_ELEMENTWISE_MIN && useWasmKernels()) {
     const r = wasmBinarize(xd);
     return { y: { shape: [...x.shape], data: r.y }, inside: r.inside };
   }
@@ -100,7 +100,7 @@ export const binarize = (x: Tensor): Tensor => binarizeInside(x).y;
  */
 export function signSteBackward(x: Tensor, dy: Tensor, clipAt = 1): Tensor {
   expect('sign STE backward', x.data.length === dy.data.length, 'gradient must have the shape of the activation');
-  if (x.data.length >= WASM_RELU_MIN && Math.fround(clipAt) === clipAt && useWasmKernels()) return { shape: [...x.shape], data: wasmSignSte(x.data, dy.data, clipAt) };
+  if (x.data.length >= WASM_ELEMENTWISE_MIN && Math.fround(clipAt) === clipAt && useWasmKernels()) return { shape: [...x.shape], data: wasmSignSte(x.data, dy.data, clipAt) };
   const xd = x.data, gd = dy.data, out = outputArray(xd.length);
   for (let i = 0; i < xd.length; i++) { const v = xd[i]!; out[i] = v <= clipAt && v >= -clipAt ? gd[i]! : gd[i]! * 0; }
   return { shape: [...x.shape], data: out };

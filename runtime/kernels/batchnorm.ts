@@ -11,8 +11,7 @@
 import { type Tensor, zeros } from '../tensor.ts';
 import { expect } from './check.ts';
 import { outputArray } from './step-buffers.ts';
-import { useWasmKernels } from './wasm/instance.ts';
-import { WASM_RELU_MIN } from './wasm/relu.ts';
+import { WASM_ELEMENTWISE_MIN, useWasmKernels } from './wasm/instance.ts';
 import { wasmBatchNormRows, wasmBatchNormRowsBackward } from './wasm/bn-rows.ts';
 
 export interface BatchNormOptions {
@@ -86,7 +85,7 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
       newMean.data[ch] = runningMean.data[ch]!;
       newVar.data[ch] = runningVar.data[ch]!;
     }
-  } else if (inner === 1 && xd.length >= WASM_RELU_MIN && useWasmKernels()) {
+  } else if (inner === 1 && xd.length >= WASM_ELEMENTWISE_MIN && useWasmKernels()) {
     // The same passes and factors in WebAssembly (bn-rows.wat), bit for bit.
     wasmBatchNormRows(xd, n, c, yd, ({ mu, ss }, scale, shift) => {
       batchStatistics(mu, ss);
@@ -140,11 +139,16 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
   return result();
 }
 
+/** γ·invStd/n per channel in float64: training's dx factor for [N, C], shared with bn-rows.wat so both give the same bits. */
+function denseCoefficients(gamma: Float32Array, invStd: Float32Array, n: number): Float64Array {
+  const coef = new Float64Array(gamma.length);
+  for (let ch = 0; ch < coef.length; ch++) coef[ch] = (gamma[ch]! * invStd[ch]!) / n;
+  return coef;
+}
+
 /** Training's dx of a [N, C] batch norm with the per-channel factors (float64, as below) made once. */
-function denseDx(xd: Float32Array, gd: Float32Array, out: Float32Array, n: number, c: number, gamma: Float32Array,
+function denseDx(xd: Float32Array, gd: Float32Array, out: Float32Array, n: number, c: number, coef: Float64Array,
   mean: Float32Array, invStd: Float32Array, sumDy: Float64Array, sumDyXhat: Float64Array): void {
-  const coef = new Float64Array(c);
-  for (let ch = 0; ch < c; ch++) coef[ch] = (gamma[ch]! * invStd[ch]!) / n;
   for (let r = 0; r < n * c; r += c) {
     for (let ch = 0; ch < c; ch++) {
       const xhat = (xd[r + ch]! - mean[ch]!) * invStd[ch]!;
@@ -172,8 +176,8 @@ export function batchNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, mean: Fl
   const m = n * inner;
   const xd = x.data, gd = dy.data, out = dx.data;
   const sums = (sumDy: Float64Array, sumDyXhat: Float64Array) => ({ dx, dgamma: { shape: [c], data: Float32Array.from(sumDyXhat) }, dbeta: { shape: [c], data: Float32Array.from(sumDy) } });
-  if (inner === 1 && training && xd.length >= WASM_RELU_MIN && useWasmKernels()) {
-    const s = wasmBatchNormRowsBackward(xd, gd, n, c, gamma.data, mean, invStd, out);
+  if (inner === 1 && training && xd.length >= WASM_ELEMENTWISE_MIN && useWasmKernels()) {
+    const s = wasmBatchNormRowsBackward(xd, gd, n, c, denseCoefficients(gamma.data, invStd, n), mean, invStd, out);
     return sums(s.sumDy, s.sumDyXhat);
   }
   const sumDy = new Float64Array(c), sumDyXhat = new Float64Array(c);
@@ -190,7 +194,7 @@ export function batchNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, mean: Fl
       sumDyXhat[ch] = q;
     }
   }
-  if (inner === 1 && training) denseDx(xd, gd, out, n, c, gamma.data, mean, invStd, sumDy, sumDyXhat);
+  if (inner === 1 && training) denseDx(xd, gd, out, n, c, denseCoefficients(gamma.data, invStd, n), mean, invStd, sumDy, sumDyXhat);
   else for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
       const mu = mean[ch]!, is = invStd[ch]!, k = gamma.data[ch]! * is;

@@ -64,16 +64,13 @@ function windowRows(m: number, k: number, a: Int16Array, maxB: number, skip: Uin
 }
 
 /**
- * A packed B's values as floats, made once: a packed B is constant by contract (packI16B), so the
- * conversion need not run on every product that recovers rows.
+ * B's values as floats; a packed B's made once and kept on it (PackedI16B.floats, dropped by its
+ * free()): a packed B is constant by contract (packI16B), so the conversion need not run on every
+ * product that recovers rows.
  */
-const floatsOfPacked = new WeakMap<PackedI16B, Float32Array>();
-
 function floatB(b: Int16Array, packedB: PackedI16B | undefined): Float32Array {
   if (!packedB) return new Float32Array(b);
-  let f = floatsOfPacked.get(packedB);
-  if (!f) floatsOfPacked.set(packedB, (f = new Float32Array(b)));
-  return f;
+  return (packedB.floats ??= new Float32Array(b));
 }
 
 /**

@@ -8,9 +8,10 @@
  */
 import { type Tensor, zeros } from '../tensor.ts';
 import { aroundAxis, expect, normAxis } from './check.ts';
-import { i16WasmFor, outAddress, PackedI16B, wasmGemmI16, wasmGemmI16Packed } from './wasm/gemm-i16.ts';
+import { i16WasmFor, PackedI16B, wasmGemmI16, wasmGemmI16Packed } from './wasm/gemm-i16.ts';
+import { outAddress } from './wasm/int-gemm.ts';
 import { i32At } from './wasm/instance.ts';
-import { type Int8Weights, wasmGemmI8 } from './wasm/gemm-i8.ts';
+import { Int8Weights, wasmGemmI8 } from './wasm/gemm-i8.ts';
 
 export const INT8_MIN = -128;
 export const INT8_MAX = 127;
@@ -153,6 +154,11 @@ export function gemmInt8(m: number, n: number, k: number, a: Int8Array, b: Int8A
   o: { transB?: boolean; accumulate?: boolean; packedB?: PackedI16B | Int8Weights } = {}): void {
   expect('gemm int8', a.length >= m * k && b.length >= k * n && c.length >= m * n, 'operand arrays are shorter than m, n, k require');
   expect('gemm int8', !o.packedB || (o.packedB.n === n && o.packedB.k === k), 'packedB was packed for another shape');
+  // The JS loop reads b in o.transB's layout, the int8 kernel the weights in theirs: a mismatch
+  // would give two different products. Lowering builds both from one layer, so it is Kiln's bug.
+  if (o.packedB instanceof Int8Weights && o.packedB.transB !== (o.transB ?? false)) {
+    throw new Error(`gemm int8: weights packed with transB = ${o.packedB.transB} passed to a call with transB = ${o.transB ?? false}`);
+  }
   if (k <= INT8_WASM_MAX_K && i16WasmFor(m * n * k)) {
     // Every partial sum is at most k·128² ≤ INT32_MAX, so the wrapping int32 lanes hold it exactly.
     // A c in the kernels' memory is detached when a call grows it: kept by its address, re-viewed.

@@ -1,9 +1,11 @@
 /**
- * Output arrays recycled from one training step to the next. Every step of a training run
- * evaluates the same tape on same-shaped minibatches, so its large activations and gradients
- * have the same sizes each time; allocating them afresh cost a zero-filled allocation each and,
- * at LeNet-5's ~2.4 MB a step, a garbage collection for external memory pressure every few
- * hundred milliseconds (docs/benchmarks.md, "LeNet-5's epoch against PyTorch").
+ * Output arrays recycled from one training step to the next. The steps of a training run ask for
+ * large activations and gradients of much the same sizes, but not always the same: a layer cut by
+ * a batchwise dropout mask changes length every step. Allocating them afresh cost a zero-filled
+ * allocation each and, at LeNet-5's ~2.4 MB a step, a garbage collection for external memory
+ * pressure every few hundred milliseconds (docs/benchmarks.md, "LeNet-5's epoch against PyTorch").
+ * So arrays are pooled by capacity class (pooledCapacity), and a request shorter than its class
+ * gets the front of a larger array (a subarray): callers must use `.length`, never the buffer's.
  *
  * A training loop owns a StepBuffers and runs each step inside `withStepBuffers`: that step's
  * kernels take their outputs from it, and the next call hands the same arrays out again, by which

@@ -4,7 +4,8 @@
 ;; every expression is evaluated as the JS loops evaluate it (no fused multiply-add, the same
 ;; order of operations), so the results are the JS kernels' bits. batchnorm.wat walks channel by
 ;; channel with interleaved partial sums instead, which suits a spiking layer's [n, c, h·w] blocks
-;; but gives other bits. The JS loops took about 3 ms for a [100, 1024] forward and backward.
+;; but gives other bits. The JS loops took about 2.5 ms for a [100, 1024] forward and backward
+;; (docs/benchmarks.md, load 17).
 ;; Per-channel operands are float64 arrays of c; addresses are bytes. The last channel of an odd
 ;; c takes a one-lane tail (lane 1 zero, never stored).
 (module
@@ -12,7 +13,7 @@
 
   ;; mu[ch] = Σ_r x[r, ch] / n, then ss[ch] = Σ_r (x[r, ch] − mu[ch])², as batchnorm.ts's two passes.
   (func (export "moments") (param $x i32) (param $n i32) (param $c i32) (param $mu i32) (param $ss i32)
-    (local $r i32) (local $ch i32) (local $row i32) (local $pairs i32) (local $p i32) (local $d v128) (local $cnt v128)
+    (local $r i32) (local $ch i32) (local $row i32) (local $pairs i32) (local $p i32) (local $d v128)
     (local.set $pairs (i32.and (local.get $c) (i32.const -2)))
     (memory.fill (local.get $mu) (i32.const 0) (i32.shl (local.get $c) (i32.const 3)))
     (memory.fill (local.get $ss) (i32.const 0) (i32.shl (local.get $c) (i32.const 3)))
@@ -33,12 +34,11 @@
           (f64.promote_f32 (f32.load (i32.add (local.get $row) (i32.shl (local.get $pairs) (i32.const 2))))))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rowl)))
-    (local.set $cnt (f64x2.splat (f64.convert_i32_u (local.get $n))))
     (local.set $ch (i32.const 0))
     (block $done (loop $div
       (br_if $done (i32.ge_u (local.get $ch) (local.get $c)))
       (f64.store (i32.add (local.get $mu) (i32.shl (local.get $ch) (i32.const 3)))
-        (f64.div (f64.load (i32.add (local.get $mu) (i32.shl (local.get $ch) (i32.const 3)))) (f64x2.extract_lane 0 (local.get $cnt))))
+        (f64.div (f64.load (i32.add (local.get $mu) (i32.shl (local.get $ch) (i32.const 3)))) (f64.convert_i32_u (local.get $n))))
       (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
       (br $div)))
     (local.set $r (i32.const 0))

@@ -9,7 +9,8 @@
  * once with packI16B and hands the PackedI16B to every call: its panels stay resident in the
  * kernels' memory (resident.ts), so a call copies only A in and C out.
  */
-import { f64At, i8At, i16At, i32At, inWasmMemory, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
+import { f64At, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
+import { copyInInts, emptyProduct, type IntOperand, outAddress, productInto } from './int-gemm.ts';
 import { wasmBase64 } from './gemm-i16.wasm.ts';
 import { Resident } from './resident.ts';
 
@@ -22,20 +23,27 @@ interface GemmI16Exports {
 
 const kernel = (): GemmI16Exports => wasmExports<GemmI16Exports>('gemm-i16', wasmBase64);
 
-export type IntOperand = Int16Array | Int8Array;
-
 /**
  * op(B) [k × n] as the kernel reads it, resident in the kernels' memory: per 8 columns, per k pair,
  * 8 × (b[2q][j], b[2q+1][j]); maxAbs = max |b|, for the int32 bound, found once at pack time.
  * free() gives the memory back (or the garbage collector does, when the handle is dropped).
  */
 export class PackedI16B {
+  /**
+   * B's n·k values as floats, kept here once int16-window.ts has made them (B is constant, so its fp32
+   * product need not convert B every call), and let go with the panels by free().
+   */
+  floats: Float32Array | undefined;
+
   constructor(readonly n: number, readonly k: number, readonly maxAbs: number, readonly region: Resident) {}
 
   /** A fresh view of the panels, valid until the next allocation or kernel call. */
   get panels(): Int16Array { return this.region.i16(panelLength(this.n, this.k)); }
 
-  free(): void { this.region.free(); }
+  free(): void {
+    this.region.free();
+    this.floats = undefined;
+  }
 }
 
 const INT32_MAX = 2147483647;
@@ -53,51 +61,6 @@ export const i16WasmFor = (macs: number): boolean => useWasmKernels() && macs >=
 /** Tests: send products of every size to WebAssembly (0), or back to the default (undefined). */
 export function setI16WasmMinMacs(macs: number | undefined): void {
   minMacs = macs ?? MIN_MACS;
-}
-
-/** Copy an int16 or int8 array into new scratch, as it is; returns its address. */
-export function copyInInts(x: IntOperand, len: number): number {
-  const at = scratchAlloc(len * x.BYTES_PER_ELEMENT);
-  (x instanceof Int8Array ? i8At(at, len) : i16At(at, len)).set(x.subarray(0, len));
-  return at;
-}
-
-/**
- * The byte address of `out` when it is a view of the kernels' memory (so a kernel may write it in
- * place), else undefined. Taken before anything is allocated: growing the memory detaches `out`.
- */
-export const outAddress = (out: Int32Array): number | undefined => (inWasmMemory(out) ? out.byteOffset : undefined);
-
-/**
- * Run `gemm(cAt)`, which writes ⌈m/4⌉·4 rows of ⌈n/8⌉·8 int32 at cAt, and leave the m × n product
- * in `out`: written there in place when `out` lies in the kernels' memory (outAt, outAddress's
- * answer) and the tile padding adds nothing, else into scratch and copied (1 MiB at 512², a few
- * per cent of a 512³ product).
- */
-export function productInto(m: number, n: number, out: Int32Array, outAt: number | undefined, gemm: (cAt: number) => void): void {
-  const mp = (m + 3) & ~3, np = (n + 7) & ~7;
-  if (outAt !== undefined && mp === m && np === n) {
-    gemm(outAt);
-    return;
-  }
-  const cAt = scratchAlloc(mp * np * 4);
-  gemm(cAt);
-  const c = i32At(cAt, mp * np);
-  const dst = outAt === undefined ? out : i32At(outAt, m * n);
-  if (np === n) dst.set(c.subarray(0, m * n));
-  else for (let i = 0; i < m; i++) dst.set(c.subarray(i * np, i * np + n), i * n);
-}
-
-/**
- * A product with no multiply-add (m, n or k zero), which the kernels' loops cannot take (their
- * k blocking divides by k, and every loop runs at least one tile): its sums, all zero, go to
- * `out` (by its address when it lies in the kernels' memory). Returns whether the shape was empty.
- */
-export function emptyProduct(m: number, n: number, k: number, out: Int32Array | Resident, outAt: number | undefined): boolean {
-  if (m > 0 && n > 0 && k > 0) return false;
-  if (out instanceof Resident) out.i32().fill(0);
-  else (outAt === undefined ? out : i32At(outAt, m * n)).fill(0);
-  return true;
 }
 
 /**

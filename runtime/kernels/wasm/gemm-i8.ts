@@ -11,7 +11,8 @@
  */
 import { relaxedSimdAvailable, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
 import { wasmBase64 } from './gemm-i8.wasm.ts';
-import { copyInInts, emptyProduct, outAddress, packI16B, type PackedI16B, productInto } from './gemm-i16.ts';
+import { packI16B, type PackedI16B } from './gemm-i16.ts';
+import { copyInInts, emptyProduct, outAddress, productInto } from './int-gemm.ts';
 import { Resident } from './resident.ts';
 
 interface GemmI8Exports {

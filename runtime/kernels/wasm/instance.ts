@@ -17,6 +17,15 @@ import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 export const KERNEL_BACKENDS = ['wasm', 'js'] as const;
 export type KernelBackend = (typeof KERNEL_BACKENDS)[number];
 
+/**
+ * Below this many values an elementwise or copy kernel (ReLU, batch norm's rows, dropout's mask,
+ * the submatrix cut) is left to JavaScript. Such kernels all do a few operations a value and pay
+ * the same two copies a value into and out of the kernels' memory, so the size at which the saved
+ * per-value cost (a branch, a closure call) outweighs the fixed cost of a call and its copies is
+ * about the same for all of them: the size was set for ReLU, and the others share it.
+ */
+export const WASM_ELEMENTWISE_MIN = 1024;
+
 const PAGE = 65536;
 /** wasm32's limit: 4 GiB. */
 const MAX_PAGES = 65536;
@@ -61,12 +70,6 @@ function simdAvailable(): boolean {
   return simd === true;
 }
 
-/** node:v8 where the engine is V8 under Node (≥ 20.16, for process.getBuiltinModule); else undefined. */
-function v8(): { setFlagsFromString(flags: string): void } | undefined {
-  const proc = globalThis.process as { getBuiltinModule?: (id: string) => unknown } | undefined;
-  return proc?.getBuiltinModule?.('node:v8') as { setFlagsFromString(flags: string): void } | undefined;
-}
-
 const V128_ZERO = [253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 const RELAXED_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
   ...V128_ZERO, ...V128_ZERO, ...V128_ZERO, 253, 133, 2, 11];
@@ -81,7 +84,10 @@ let relaxed: boolean | undefined;
  */
 export function relaxedSimdAvailable(): boolean {
   if (relaxed === undefined) {
-    v8()?.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    // node:v8 where the engine is V8 under Node (≥ 20.16, for process.getBuiltinModule).
+    const proc = globalThis.process as { getBuiltinModule?: (id: string) => unknown } | undefined;
+    const v8 = proc?.getBuiltinModule?.('node:v8') as { setFlagsFromString(flags: string): void } | undefined;
+    v8?.setFlagsFromString('--experimental-wasm-relaxed-simd');
     relaxed = simdAvailable() && WebAssembly.validate(new Uint8Array(RELAXED_PROBE));
   }
   return relaxed;

@@ -11,8 +11,6 @@ interface ReluExports {
   relu_backward(x: number, dy: number, n: number): void;
 }
 
-/** Below this many values the copies cost more than the branches they save. */
-export const WASM_RELU_MIN = 1024;
 
 const ex = (): ReluExports => wasmExports<ReluExports>('relu', wasmBase64);
 

@@ -173,6 +173,25 @@ describe('int16 GEMM in WebAssembly, packing and bound included', () => {
     expect(recoverWideRows(7, 3, 50, a, b, false, undefined, new Int32Array(21), undefined, false)).toBeUndefined();
   });
 
+  it('keeps a packed B\'s float copy for later recoveries and lets it go on free()', () => {
+    const rand = mulberry32(5);
+    const [m, n, k] = [9, 6, 900];
+    const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
+    setKernelBackend('wasm');
+    const packed = packI16B(n, k, b, false);
+    expect(packed.floats).toBeUndefined();
+    const first = new Int32Array(m * n);
+    expect(recoverWideRows(m, n, k, a, b, false, packed, first, undefined, false)).toBeDefined();
+    const floats = packed.floats;
+    expect(floats && [...floats]).toEqual([...b]);
+    const again = new Int32Array(m * n);
+    recoverWideRows(m, n, k, a, b, false, packed, again, undefined, false);
+    expect(packed.floats).toBe(floats);
+    expect(again).toEqual(first);
+    packed.free();
+    expect(packed.floats).toBeUndefined();
+  });
+
   it('writes its result into a given buffer, the same values as into a fresh one', () => {
     const rand = mulberry32(9);
     const m = 7, n = 11, k = 300;

@@ -119,6 +119,26 @@ describe('int8 GEMM through gemmInt8, on whichever kernel runs here', () => {
     }), { numRuns: 40 });
   });
 
+  it('refuses weights packed in the other layout than the call\'s transB, on either backend, writing nothing', () => {
+    const m = 3, n = 5, k = 4, rand = mulberry32(3);
+    const a = int8s(m * k, rand, 0, 127), b = int8s(k * n, rand, -128, 127);
+    for (const backend of ['js', 'wasm'] as const) {
+      setKernelBackend(backend);
+      setI16WasmMinMacs(0);
+      for (const transB of [false, true]) {
+        const weights = new Int8Weights(n, k, b, !transB), c = new Int32Array(m * n).fill(7);
+        expect(() => gemmInt8(m, n, k, a, b, c, { transB, packedB: weights })).toThrow(`weights packed with transB = ${!transB} passed to a call with transB = ${transB}`);
+        expect(c.every((v) => v === 7)).toBe(true);
+        const right = new Int8Weights(n, k, b, transB);
+        gemmInt8(m, n, k, a, b, c, { transB, packedB: right });
+        const want = new Int32Array(m * n);
+        gemmInt8(m, n, k, a, b, want, { transB });
+        expect(c).toEqual(want);
+        right.free();
+      }
+    }
+  });
+
   it('the lowered int8 layer gives the same outputs and counts on both backends for post-ReLU and signed inputs', () => {
     const n = 24, k = 150, m = 9, rand = mulberry32(11);
     const w = fromArray([n, k], Array.from({ length: n * k }, () => rand() * 2 - 1));
