@@ -114,7 +114,9 @@ export function fitChips(inp: ChipFitInput): ChipFit | ChipRefusal {
     donor[c] = 1;
     tries[c]!++;
     let left = vs.reduce((s, v) => s + size(v, c), 0);
-    const target = startSize[c]! * Math.max(0, 1 - tries[c]! / (2 * n));
+    // Every try sheds at least half a core's worth more: a vertex that overshot the last target
+    // must not leave this one met before anything moves (which would refuse a chip others had room for).
+    const target = Math.min(startSize[c]! * Math.max(0, 1 - tries[c]! / (2 * n)), left - startSize[c]! / (2 * n));
     const key = new Float64Array(h.nv);
     const order = Array.from(vs).filter((v) => size(v, c) > 0);
     for (const v of order) key[v] = receiver(v).added / size(v, c);

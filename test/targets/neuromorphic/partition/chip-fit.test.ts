@@ -94,6 +94,21 @@ describe('chips-first: every chip group fits its cores', () => {
     });
   });
 
+  it('sheds again on the next try when the last vertex moved overshot that try\'s target', () => {
+    // Chip 0 (two cores) holds one vertex of 10 and six of 1, chip 1 has room for all. A stand-in
+    // split fits chip 0 once it keeps at most four vertices. The first try (down to 3/4 of 16)
+    // sheds the heavy vertex, leaving 6, already under the second try's 1/2 of 16: that try used to
+    // move nothing and refuse the chip.
+    const h = hypergraph(8, [], []);
+    const per = Float64Array.from([10, 1, 1, 1, 1, 1, 1, 0]);
+    const chipOf = Int32Array.from([0, 0, 0, 0, 0, 0, 0, 1]);
+    const split = (c: number, vs: Int32Array) => (c === 1 || vs.length <= 4 ? new Int32Array(vs.length) : undefined);
+    const r = fitChips({ h, chipOf, chips: 2, coresOf: () => 2, perVertex: per, limits: Float64Array.from([20, 100]), names: ['axons'], split });
+    expect(refused(r)).toBe(false);
+    expect((r as ChipFit).members[0]!.length).toBeLessThanOrEqual(4);
+    expect(Array.from(chipOf.subarray(0, 3))).toEqual([1, 1, 1]);
+  });
+
   it('keeps every core of partitionHierarchical within its limit on the same network', () => {
     const r = partitionHierarchical(heavy, { k: 6, coresPerChip: 2, capacity: axons(heavyLoads) });
     expect(Math.max(...coreLoads(r.parts, 6, 2, heavyLoads, 1))).toBeLessThanOrEqual(10);
