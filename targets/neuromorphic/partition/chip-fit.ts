@@ -135,7 +135,7 @@ export function fitChips(inp: ChipFitInput): ChipFit | ChipRefusal {
       touched.add(to);
     }
     if (touched.size === 0) {
-      const roomElsewhere = vs.some((v) => donor.some((_, q) => q !== c && roomFor(v, q)));
+      const roomElsewhere = vs.some((v) => donor.some((gave, q) => gave === 1 && q !== c && roomFor(v, q)));
       return { chip: c, vertices: vs, cores: n, roomElsewhere };
     }
     members.splice(0, chips, ...membersOf(chipOf, chips));

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../../compiler/lang/diagnostics.ts';
-import { coresNeeded, fitChips, fitCoreGroups, refused, type ChipFit } from '../../../../targets/neuromorphic/partition/chip-fit.ts';
+import { coresNeeded, fitChips, fitCoreGroups, refusalError, refused, type ChipFit, type ChipRefusal } from '../../../../targets/neuromorphic/partition/chip-fit.ts';
 import { partitionHierarchical } from '../../../../targets/neuromorphic/partition/hierarchy.ts';
 import { partitionHypergraph } from '../../../../targets/neuromorphic/partition/partitioner.ts';
 import { scorePartition } from '../../../../targets/neuromorphic/partition/score.ts';
@@ -135,6 +135,20 @@ describe('chips-first: every chip group fits its cores', () => {
     expect(diag.hint).toMatch(/more chips or more cores per chip/);
     // The mapper retries with more cores on any refusal, so it asks for the error without the count.
     expect(() => partitionHierarchical(five, { k: 4, coresPerChip: 2, capacity: axons(per), countOnRefusal: false })).toThrow(/^chip \d's 3 vertices need more cores to keep/);
+  });
+
+  it('says no other chip has room when only a chip that never gave could take a vertex', () => {
+    // Chip 0 never fits (stand-in split); chip 1 holds 6 of its 10 and can take none of chip 0's
+    // 6-unit vertices, only its unloaded one. Counting chip 1 as room once chose the other wording.
+    const h = hypergraph(5, [], []);
+    const per = Float64Array.from([0, 6, 6, 6, 6]);
+    const inp = {
+      h, chipOf: Int32Array.from([0, 0, 0, 0, 1]), chips: 2, coresOf: () => 2, perVertex: per, limits: Float64Array.from([20, 10]), names: ['axons'],
+      split: (c: number, vs: Int32Array) => (c === 1 ? new Int32Array(vs.length) : undefined),
+    };
+    const r = fitChips(inp);
+    expect(refused(r)).toBe(true);
+    expect(refusalError(inp, r as ChipRefusal, false).diagnostics[0]!.message).toBe("chip 0's 4 vertices need more cores to keep every core within its axons limits, but the chip has 2, and no other chip has room for the excess");
   });
 
   it('either keeps every per-core limit with each core on its chip, or refuses naming a chip or the load (random hypergraphs)', () => {
