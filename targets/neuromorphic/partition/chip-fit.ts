@@ -48,6 +48,14 @@ export interface ChipRefusal {
 
 export const refused = (r: ChipFit | ChipRefusal): r is ChipRefusal => 'chip' in r;
 
+/** Whether `e` is the partitioner's refusal to fit the limits (which callers answer with another way to fit). */
+export function isInfeasible(e: unknown): boolean {
+  return e instanceof KilnError && e.diagnostics.some((x) => x.code === 'partition-infeasible');
+}
+
+/** What to do when no chips-first mapping fits. */
+export const CHIPS_REFUSED_HINT = 'use more chips or more cores per chip, raise the per-core limits, or map a smaller network';
+
 function membersOf(chipOf: Int32Array, chips: number): Int32Array[] {
   const lists: number[][] = Array.from({ length: chips }, () => []);
   chipOf.forEach((c, v) => lists[c]!.push(v));
@@ -177,7 +185,7 @@ export function refusalError(inp: Pick<ChipFitInput, 'split' | 'names'>, r: Chip
   const needs = need !== undefined ? `${need} cores` : count ? `more than ${Math.min(vs.length, 4 * n)} cores` : 'more cores';
   const why = r.roomElsewhere ? 'and moving vertices to the chips with room did not make every chip fit' : 'and no other chip has room for the excess';
   return new KilnError(error('partition-infeasible', `chip ${c}'s ${vs.length} vertices need ${needs} to keep every core within its ${inp.names.join(', ')} limits, but the chip has ${n}, ${why}${also}`,
-    undefined, 'use more chips or more cores per chip, raise the per-core limits, or map a smaller network'));
+    undefined, CHIPS_REFUSED_HINT));
 }
 
 /**

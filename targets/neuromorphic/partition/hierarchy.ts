@@ -13,7 +13,7 @@
  * `interChipWeight` > 1 lets the second step trade messages inside a chip for fewer across.
  */
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
-import { fitChips, refusalError, refused } from './chip-fit.ts';
+import { CHIPS_REFUSED_HINT, fitChips, isInfeasible, refusalError, refused } from './chip-fit.ts';
 import { resolveConstraints } from './constraints.ts';
 import { partitionHypergraph, type EngineTuning } from './partitioner.ts';
 import { quotientHypergraph } from './quotient.ts';
@@ -163,10 +163,6 @@ function coreCapacity(h: Hypergraph, o: HierarchicalOptions, eps: number, vs: In
   return { names: ['weight'], perVertex: weights(sub), limits: [(1 + eps) * Math.ceil(total / o.k)] };
 }
 
-function infeasible(e: unknown): boolean {
-  return e instanceof KilnError && e.diagnostics.some((x) => x.code === 'partition-infeasible');
-}
-
 /** The chip of every vertex, under the chip limits with slack, else the cores' limits summed. */
 function splitChips(h: Hypergraph, o: HierarchicalOptions, chips: number, eps: number, coresOf: (c: number) => number, tuning: EngineTuning) {
   const opts = { k: chips, seed: o.seed ?? 1, effort: o.effort, balance: false };
@@ -174,15 +170,15 @@ function splitChips(h: Hypergraph, o: HierarchicalOptions, chips: number, eps: n
   try {
     return { chip: slack, byChip: partitionHypergraph(h, { ...opts, capacity: slack }, tuning).parts };
   } catch (e) {
-    if (!infeasible(e)) throw e;
+    if (!isInfeasible(e)) throw e;
   }
   const chip = chipLimits(h, o, chips, eps, coresOf, true);
   try {
     return { chip, byChip: partitionHypergraph(h, { ...opts, capacity: chip }, tuning).parts };
   } catch (e) {
-    if (!infeasible(e)) throw e;
+    if (!isInfeasible(e)) throw e;
     const why = (e as KilnError).diagnostics[0]!.message.replace('part', 'chip');
-    throw new KilnError(error('partition-infeasible', `the vertices do not split over ${chips} chips of ${o.coresPerChip} cores: ${why}`, undefined, 'use more chips or more cores per chip, raise the per-core limits, or map a smaller network'));
+    throw new KilnError(error('partition-infeasible', `the vertices do not split over ${chips} chips of ${o.coresPerChip} cores: ${why}`, undefined, CHIPS_REFUSED_HINT));
   }
 }
 
@@ -216,7 +212,7 @@ export function partitionHierarchical(h: Hypergraph, o: HierarchicalOptions, tun
     try {
       return partitionHypergraph(sub, { k: Math.min(n, vs.length), seed, effort: o.effort, balance: false, capacity: cap }, tuning).parts;
     } catch (e) {
-      if (!infeasible(e)) throw e;
+      if (!isInfeasible(e)) throw e;
       return undefined;
     }
   };
@@ -246,14 +242,14 @@ function flatGrouped(h: Hypergraph, o: HierarchicalOptions, tuning: EngineTuning
   try {
     parts = partitionHypergraph(h, o.capacity ? { k, seed, effort: o.effort, capacity: o.capacity } : { k, epsilon: o.epsilon ?? 0.03, seed, effort: o.effort }, tuning).parts;
   } catch (e) {
-    if (!infeasible(e)) throw e;
+    if (!isInfeasible(e)) throw e;
     return undefined;
   }
   let chipOfCore: Int32Array;
   try {
     chipOfCore = packCores(h, parts, k, coresPerChip, seed);
   } catch (e) {
-    if (!infeasible(e)) throw e;
+    if (!isInfeasible(e)) throw e;
     chipOfCore = chipOfCores(k, coresPerChip);
   }
   const used = new Int32Array(Math.ceil(k / coresPerChip));
