@@ -154,8 +154,9 @@ export function fitChips(inp: ChipFitInput): ChipFit | ChipRefusal {
 
 /**
  * The fewest cores (above the chip's, at most 4× them) that `vs` packs into, for the error: up by
- * doubling, then halving back between the last failure and the first success — a dozen splits on
- * a 128-core chip where counting up one core at a time took up to 384. Undefined past the bound.
+ * doubling, then halving back between the last failure and the first success — at most 2·⌈log₂ 4n⌉
+ * splits (18 on a 128-core chip) where counting up one core at a time took up to 3n (384).
+ * Undefined past the bound.
  */
 export function coresNeeded(split: ChipFitInput['split'], c: number, vs: Int32Array, n: number): number | undefined {
   const most = Math.min(vs.length, 4 * n);

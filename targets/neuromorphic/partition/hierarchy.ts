@@ -39,8 +39,8 @@ export interface HierarchicalOptions {
    */
   readonly capacity?: CapacitySpec;
   /**
-   * When no mapping fits, count the cores the refused chip would need for the error (a dozen
-   * partitions of that chip); default true. The mapper, which catches the refusal and retries
+   * When no mapping fits, count the cores the refused chip would need for the error (at most
+   * 2·⌈log₂ 4n⌉ partitions of that n-core chip, 18 at n = 128); default true. The mapper, which catches the refusal and retries
    * with more cores, passes false.
    */
   readonly countOnRefusal?: boolean;

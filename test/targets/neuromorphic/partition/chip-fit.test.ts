@@ -187,7 +187,7 @@ describe('chips-first: every chip group fits its cores', () => {
     expect(how.flat).toBeGreaterThan(0);
   });
 
-  it('finds the cores a refused chip needs in a dozen splits, not one split per extra core', () => {
+  it('finds the cores a refused chip needs in at most 2·⌈log₂ 4n⌉ splits (18 at n = 128), not one split per extra core', () => {
     // A chip of 128 cores whose 600 vertices need 437 (a stand-in split that packs into 437 or more).
     let calls = 0;
     const split = (_c: number, vs: Int32Array, n: number) => (calls++, n >= 437 ? new Int32Array(vs.length) : undefined);
