@@ -99,8 +99,8 @@ function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions,
   const base = engineConfig(opts.effort, graph, k, nv);
   // The communities rule pays for Louvain with the initial partitions it drops: a caller that
   // asks for its own number of them (the mapper's one: with the rule it sent 1.3% more messages
-  // on spiking_cnn and dvs_large, in 13% more time) gets that number and no rule, unless it sets
-  // the rule itself.
+  // on spiking_cnn and dvs_large, and took 7–12% more CPU time on dvs_large though 10–16% less on
+  // spiking_cnn) gets that number and no rule, unless it sets the rule itself.
   const ownRuns = tuning.main?.initialRuns !== undefined && !('unclustered' in tuning.main);
   const main = { ...base.main, ...(ownRuns ? { unclustered: undefined } : {}), ...tuning.main };
   const rb = { ...base.rb, ...tuning.rb };
