@@ -48,6 +48,14 @@ export interface ChipRefusal {
 
 export const refused = (r: ChipFit | ChipRefusal): r is ChipRefusal => 'chip' in r;
 
+/** Whether `e` is the partitioner's refusal to fit the limits (which callers answer with another way to fit). */
+export function isInfeasible(e: unknown): boolean {
+  return e instanceof KilnError && e.diagnostics.some((x) => x.code === 'partition-infeasible');
+}
+
+/** What to do when no chips-first mapping fits. */
+export const CHIPS_REFUSED_HINT = 'use more chips or more cores per chip, raise the per-core limits, or map a smaller network';
+
 function membersOf(chipOf: Int32Array, chips: number): Int32Array[] {
   const lists: number[][] = Array.from({ length: chips }, () => []);
   chipOf.forEach((c, v) => lists[c]!.push(v));
@@ -114,7 +122,9 @@ export function fitChips(inp: ChipFitInput): ChipFit | ChipRefusal {
     donor[c] = 1;
     tries[c]!++;
     let left = vs.reduce((s, v) => s + size(v, c), 0);
-    const target = startSize[c]! * Math.max(0, 1 - tries[c]! / (2 * n));
+    // Every try sheds at least half a core's worth more: a vertex that overshot the last target
+    // must not leave this one met before anything moves (which would refuse a chip others had room for).
+    const target = Math.min(startSize[c]! * Math.max(0, 1 - tries[c]! / (2 * n)), left - startSize[c]! / (2 * n));
     const key = new Float64Array(h.nv);
     const order = Array.from(vs).filter((v) => size(v, c) > 0);
     for (const v of order) key[v] = receiver(v).added / size(v, c);
@@ -133,7 +143,7 @@ export function fitChips(inp: ChipFitInput): ChipFit | ChipRefusal {
       touched.add(to);
     }
     if (touched.size === 0) {
-      const roomElsewhere = vs.some((v) => donor.some((_, q) => q !== c && roomFor(v, q)));
+      const roomElsewhere = vs.some((v) => donor.some((gave, q) => gave === 1 && q !== c && roomFor(v, q)));
       return { chip: c, vertices: vs, cores: n, roomElsewhere };
     }
     members.splice(0, chips, ...membersOf(chipOf, chips));
@@ -144,8 +154,9 @@ export function fitChips(inp: ChipFitInput): ChipFit | ChipRefusal {
 
 /**
  * The fewest cores (above the chip's, at most 4× them) that `vs` packs into, for the error: up by
- * doubling, then halving back between the last failure and the first success — a dozen splits on
- * a 128-core chip where counting up one core at a time took up to 384. Undefined past the bound.
+ * doubling, then halving back between the last failure and the first success — at most 2·⌈log₂ 4n⌉
+ * splits (18 on a 128-core chip) where counting up one core at a time took up to 3n (384).
+ * Undefined past the bound.
  */
 export function coresNeeded(split: ChipFitInput['split'], c: number, vs: Int32Array, n: number): number | undefined {
   const most = Math.min(vs.length, 4 * n);
@@ -175,7 +186,7 @@ export function refusalError(inp: Pick<ChipFitInput, 'split' | 'names'>, r: Chip
   const needs = need !== undefined ? `${need} cores` : count ? `more than ${Math.min(vs.length, 4 * n)} cores` : 'more cores';
   const why = r.roomElsewhere ? 'and moving vertices to the chips with room did not make every chip fit' : 'and no other chip has room for the excess';
   return new KilnError(error('partition-infeasible', `chip ${c}'s ${vs.length} vertices need ${needs} to keep every core within its ${inp.names.join(', ')} limits, but the chip has ${n}, ${why}${also}`,
-    undefined, 'use more chips or more cores per chip, raise the per-core limits, or map a smaller network'));
+    undefined, CHIPS_REFUSED_HINT));
 }
 
 /**

@@ -13,10 +13,10 @@
  * `interChipWeight` > 1 lets the second step trade messages inside a chip for fewer across.
  */
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
-import { fitChips, refusalError, refused } from './chip-fit.ts';
+import { CHIPS_REFUSED_HINT, fitChips, isInfeasible, refusalError, refused } from './chip-fit.ts';
 import { resolveConstraints } from './constraints.ts';
+import { chipOfCores, flatGrouped, flatOptions } from './flat-pack.ts';
 import { partitionHypergraph, type EngineTuning } from './partitioner.ts';
-import { quotientHypergraph } from './quotient.ts';
 import type { CapacitySpec, Hypergraph, PartitionOptions } from './types.ts';
 
 export interface HierarchicalOptions {
@@ -39,8 +39,8 @@ export interface HierarchicalOptions {
    */
   readonly capacity?: CapacitySpec;
   /**
-   * When no mapping fits, count the cores the refused chip would need for the error (a dozen
-   * partitions of that chip); default true. The mapper, which catches the refusal and retries
+   * When no mapping fits, count the cores the refused chip would need for the error (at most
+   * 2·⌈log₂ 4n⌉ partitions of that n-core chip, 18 at n = 128); default true. The mapper, which catches the refusal and retries
    * with more cores, passes false.
    */
   readonly countOnRefusal?: boolean;
@@ -62,10 +62,6 @@ export interface HierarchicalResult {
 
 function bad(message: string, hint: string): never {
   throw new KilnError(error('partition-options', message, undefined, hint));
-}
-
-function chipOfCores(k: number, coresPerChip: number): Int32Array {
-  return Int32Array.from({ length: k }, (_, p) => Math.floor(p / coresPerChip));
 }
 
 /** Vertex weights as the partitioner's capacity matrix (one resource). */
@@ -163,10 +159,6 @@ function coreCapacity(h: Hypergraph, o: HierarchicalOptions, eps: number, vs: In
   return { names: ['weight'], perVertex: weights(sub), limits: [(1 + eps) * Math.ceil(total / o.k)] };
 }
 
-function infeasible(e: unknown): boolean {
-  return e instanceof KilnError && e.diagnostics.some((x) => x.code === 'partition-infeasible');
-}
-
 /** The chip of every vertex, under the chip limits with slack, else the cores' limits summed. */
 function splitChips(h: Hypergraph, o: HierarchicalOptions, chips: number, eps: number, coresOf: (c: number) => number, tuning: EngineTuning) {
   const opts = { k: chips, seed: o.seed ?? 1, effort: o.effort, balance: false };
@@ -174,15 +166,15 @@ function splitChips(h: Hypergraph, o: HierarchicalOptions, chips: number, eps: n
   try {
     return { chip: slack, byChip: partitionHypergraph(h, { ...opts, capacity: slack }, tuning).parts };
   } catch (e) {
-    if (!infeasible(e)) throw e;
+    if (!isInfeasible(e)) throw e;
   }
   const chip = chipLimits(h, o, chips, eps, coresOf, true);
   try {
     return { chip, byChip: partitionHypergraph(h, { ...opts, capacity: chip }, tuning).parts };
   } catch (e) {
-    if (!infeasible(e)) throw e;
+    if (!isInfeasible(e)) throw e;
     const why = (e as KilnError).diagnostics[0]!.message.replace('part', 'chip');
-    throw new KilnError(error('partition-infeasible', `the vertices do not split over ${chips} chips of ${o.coresPerChip} cores: ${why}`, undefined, 'use more chips or more cores per chip, raise the per-core limits, or map a smaller network'));
+    throw new KilnError(error('partition-infeasible', `the vertices do not split over ${chips} chips of ${o.coresPerChip} cores: ${why}`, undefined, CHIPS_REFUSED_HINT));
   }
 }
 
@@ -203,11 +195,10 @@ export function partitionHierarchical(h: Hypergraph, o: HierarchicalOptions, tun
   const seed = o.seed ?? 1;
   const coresOf = (c: number) => Math.min(coresPerChip, k - c * coresPerChip);
   if (chips === 1) {
-    const flat = o.capacity ? { k, seed, effort: o.effort, capacity: o.capacity } : { k, epsilon: eps, seed, effort: o.effort };
-    return { parts: partitionHypergraph(h, flat, tuning).parts, k, chipOf: chipOfCores(k, coresPerChip), chips };
+    return { parts: partitionHypergraph(h, flatOptions(o, eps), tuning).parts, k, chipOf: chipOfCores(k, coresPerChip), chips };
   }
   // Refuses, before any work, a vertex over a core's limit or more load than all cores hold.
-  resolveConstraints(h.nv, o.capacity ? { k, capacity: o.capacity } : { k, epsilon: eps }, h.vwgt, 1);
+  resolveConstraints(h.nv, flatOptions(o, eps), h.vwgt, 1);
   const { chip, byChip } = splitChips(h, o, chips, eps, coresOf, tuning);
   const split = (c: number, vs: Int32Array, n: number): Int32Array | undefined => {
     const sub = chipSubHypergraph(h, byChip, c, vs, o.interChipWeight ?? 4);
@@ -216,7 +207,7 @@ export function partitionHierarchical(h: Hypergraph, o: HierarchicalOptions, tun
     try {
       return partitionHypergraph(sub, { k: Math.min(n, vs.length), seed, effort: o.effort, balance: false, capacity: cap }, tuning).parts;
     } catch (e) {
-      if (!infeasible(e)) throw e;
+      if (!isInfeasible(e)) throw e;
       return undefined;
     }
   };
@@ -225,59 +216,11 @@ export function partitionHierarchical(h: Hypergraph, o: HierarchicalOptions, tun
   if (refused(fit)) {
     // The repair gives up where a chip that gave keeps room nobody may use; the flat k-way
     // partition under the same limits, its cores grouped onto chips, is then still an answer.
-    const flat = flatGrouped(h, o, tuning);
-    if (flat) return flat;
+    const flat = flatGrouped(h, o, eps, coresPerChip, tuning);
+    if (flat) return { ...flat, k, chipOf: chipOfCores(k, coresPerChip), fit: 'flat' };
     throw refusalError(inp, fit, o.countOnRefusal ?? true, `; nor do the vertices pack into ${k} cores when partitioned flat`);
   }
   const parts = new Int32Array(h.nv);
   fit.members.forEach((vs, c) => vs.forEach((v, i) => (parts[v] = c * coresPerChip + fit.cores[c]![i]!)));
   return { parts, k, chipOf: chipOfCores(k, coresPerChip), chips, ...(fit.moved ? { fit: 'moved' as const } : {}) };
-}
-
-/**
- * The k-way partition under the cores' limits with its cores packed onto chips (packCores, the
- * fewest messages between chips; in index order if that packing fails), renumbered so that chip c
- * has cores c·coresPerChip …; undefined when the vertices do not pack into k cores.
- */
-function flatGrouped(h: Hypergraph, o: HierarchicalOptions, tuning: EngineTuning): HierarchicalResult | undefined {
-  const { k, coresPerChip } = o;
-  const seed = o.seed ?? 1;
-  let parts: Int32Array;
-  try {
-    parts = partitionHypergraph(h, o.capacity ? { k, seed, effort: o.effort, capacity: o.capacity } : { k, epsilon: o.epsilon ?? 0.03, seed, effort: o.effort }, tuning).parts;
-  } catch (e) {
-    if (!infeasible(e)) throw e;
-    return undefined;
-  }
-  let chipOfCore: Int32Array;
-  try {
-    chipOfCore = packCores(h, parts, k, coresPerChip, seed);
-  } catch (e) {
-    if (!infeasible(e)) throw e;
-    chipOfCore = chipOfCores(k, coresPerChip);
-  }
-  const used = new Int32Array(Math.ceil(k / coresPerChip));
-  const id = Int32Array.from(chipOfCore, (c) => c * coresPerChip + used[c]!++);
-  return { parts: parts.map((p) => id[p]!), k, chipOf: chipOfCores(k, coresPerChip), chips: used.length, fit: 'flat' };
-}
-
-/**
- * Packs the cores of a flat partition onto chips of coresPerChip cores: a partition of the
- * quotient hypergraph (one vertex per core) into chips, minimising the (λ−1) messages between
- * chips. Returns the chip of every core.
- */
-export function packCores(h: Hypergraph, parts: Int32Array, k: number, coresPerChip: number, seed = 1): Int32Array {
-  const chips = Math.ceil(k / coresPerChip);
-  if (chips === 1) return new Int32Array(k);
-  const q = quotientHypergraph(h, parts, k);
-  const limits = Float64Array.from({ length: chips }, (_, c) => Math.min(coresPerChip, k - c * coresPerChip));
-  return partitionHypergraph(q, { k: chips, seed, balance: false, capacity: { names: ['cores'], perVertex: new Float64Array(k).fill(1), limits } }).parts;
-}
-
-/** The flat alternative: k cores directly, then packCores. */
-export function partitionFlatPacked(h: Hypergraph, o: HierarchicalOptions, tuning: EngineTuning = {}): HierarchicalResult {
-  const { chips, eps } = checkOptions(h, o);
-  const seed = o.seed ?? 1;
-  const parts = partitionHypergraph(h, { k: o.k, epsilon: eps, seed, effort: o.effort }, tuning).parts;
-  return { parts, k: o.k, chipOf: packCores(h, parts, o.k, o.coresPerChip, seed), chips };
 }

@@ -12,17 +12,17 @@ import { Rng } from './rng.ts';
 import type { Graph, Hypergraph, PartitionOptions, PartitionResult } from './types.ts';
 
 /**
- * Settings per effort. The numbers come from the measurements in docs/partitioning.md: twin
- * grouping and (λ−1) label propagation carry most of the quality; the k-way FM searches add
- * little on large levels for a lot of time, so they run only where the level is small.
- */
-/**
  * On small hypergraphs without layered structure (60 random ones, 30–430 vertices, k = 3–8) the
  * communities rule sent 0.9% more messages on average (up to 5.3%); the chips-first packing of
  * cores into chips partitions such graphs.
  */
 const UNCLUSTERED_MIN_VERTICES = 1000;
 
+/**
+ * Settings per effort. The numbers come from the measurements in docs/partitioning.md: twin
+ * grouping and (λ−1) label propagation carry most of the quality; the k-way FM searches add
+ * little on large levels for a lot of time, so they run only where the level is small.
+ */
 export function engineConfig(effort: PartitionOptions['effort'] = 'default', graph = false, k = 0, nv = Infinity): { main: EngineConfig; rb: EngineConfig } {
   // From k = 512 on, recursive bisection of a 160·k-vertex coarsest level is most of the run
   // (15 of 20 s at k = 1024 on dvs-1m); 60·k vertices and 4 tries per bisection cost 4% in
@@ -80,7 +80,8 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // (k = 8) they cost dvs-33k 16% more messages. The rule trades two initial partitions for
   // Louvain, so it is off where only one is made (`run`), and below UNCLUSTERED_MIN_VERTICES.
   if (effort === 'default' && !graph && !large && nv >= UNCLUSTERED_MIN_VERTICES) main.unclustered = { communities: louvain, initialRuns: 1 };
-  const rb: EngineConfig = { ...main, contraction: 80, minCoarsest: 0, bisect: { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 }, communities };
+  // The rule is the k-way level's choice of how its bisections run, not a setting of theirs.
+  const rb: EngineConfig = { ...main, unclustered: undefined, contraction: 80, minCoarsest: 0, bisect: { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 }, communities };
   return { main, rb };
 }
 
@@ -98,8 +99,8 @@ function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions,
   const base = engineConfig(opts.effort, graph, k, nv);
   // The communities rule pays for Louvain with the initial partitions it drops: a caller that
   // asks for its own number of them (the mapper's one: with the rule it sent 1.3% more messages
-  // on spiking_cnn and dvs_large, in 13% more time) gets that number and no rule, unless it sets
-  // the rule itself.
+  // on spiking_cnn and dvs_large, and took 7–12% more CPU time on dvs_large though 10–16% less on
+  // spiking_cnn) gets that number and no rule, unless it sets the rule itself.
   const ownRuns = tuning.main?.initialRuns !== undefined && !('unclustered' in tuning.main);
   const main = { ...base.main, ...(ownRuns ? { unclustered: undefined } : {}), ...tuning.main };
   const rb = { ...base.rb, ...tuning.rb };

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../../compiler/lang/diagnostics.ts';
-import { coresNeeded, fitChips, fitCoreGroups, refused, type ChipFit } from '../../../../targets/neuromorphic/partition/chip-fit.ts';
+import { coresNeeded, fitChips, fitCoreGroups, refusalError, refused, type ChipFit, type ChipRefusal } from '../../../../targets/neuromorphic/partition/chip-fit.ts';
 import { partitionHierarchical } from '../../../../targets/neuromorphic/partition/hierarchy.ts';
 import { partitionHypergraph } from '../../../../targets/neuromorphic/partition/partitioner.ts';
 import { scorePartition } from '../../../../targets/neuromorphic/partition/score.ts';
@@ -94,6 +94,21 @@ describe('chips-first: every chip group fits its cores', () => {
     });
   });
 
+  it('sheds again on the next try when the last vertex moved overshot that try\'s target', () => {
+    // Chip 0 (two cores) holds one vertex of 10 and six of 1, chip 1 has room for all. A stand-in
+    // split fits chip 0 once it keeps at most four vertices. The first try (down to 3/4 of 16)
+    // sheds the heavy vertex, leaving 6, already under the second try's 1/2 of 16: that try used to
+    // move nothing and refuse the chip.
+    const h = hypergraph(8, [], []);
+    const per = Float64Array.from([10, 1, 1, 1, 1, 1, 1, 0]);
+    const chipOf = Int32Array.from([0, 0, 0, 0, 0, 0, 0, 1]);
+    const split = (c: number, vs: Int32Array) => (c === 1 || vs.length <= 4 ? new Int32Array(vs.length) : undefined);
+    const r = fitChips({ h, chipOf, chips: 2, coresOf: () => 2, perVertex: per, limits: Float64Array.from([20, 100]), names: ['axons'], split });
+    expect(refused(r)).toBe(false);
+    expect((r as ChipFit).members[0]!.length).toBeLessThanOrEqual(4);
+    expect(Array.from(chipOf.subarray(0, 3))).toEqual([1, 1, 1]);
+  });
+
   it('keeps every core of partitionHierarchical within its limit on the same network', () => {
     const r = partitionHierarchical(heavy, { k: 6, coresPerChip: 2, capacity: axons(heavyLoads) });
     expect(Math.max(...coreLoads(r.parts, 6, 2, heavyLoads, 1))).toBeLessThanOrEqual(10);
@@ -120,6 +135,20 @@ describe('chips-first: every chip group fits its cores', () => {
     expect(diag.hint).toMatch(/more chips or more cores per chip/);
     // The mapper retries with more cores on any refusal, so it asks for the error without the count.
     expect(() => partitionHierarchical(five, { k: 4, coresPerChip: 2, capacity: axons(per), countOnRefusal: false })).toThrow(/^chip \d's 3 vertices need more cores to keep/);
+  });
+
+  it('says no other chip has room when only a chip that never gave could take a vertex', () => {
+    // Chip 0 never fits (stand-in split); chip 1 holds 6 of its 10 and can take none of chip 0's
+    // 6-unit vertices, only its unloaded one. Counting chip 1 as room once chose the other wording.
+    const h = hypergraph(5, [], []);
+    const per = Float64Array.from([0, 6, 6, 6, 6]);
+    const inp = {
+      h, chipOf: Int32Array.from([0, 0, 0, 0, 1]), chips: 2, coresOf: () => 2, perVertex: per, limits: Float64Array.from([20, 10]), names: ['axons'],
+      split: (c: number, vs: Int32Array) => (c === 1 ? new Int32Array(vs.length) : undefined),
+    };
+    const r = fitChips(inp);
+    expect(refused(r)).toBe(true);
+    expect(refusalError(inp, r as ChipRefusal, false).diagnostics[0]!.message).toBe("chip 0's 4 vertices need more cores to keep every core within its axons limits, but the chip has 2, and no other chip has room for the excess");
   });
 
   it('either keeps every per-core limit with each core on its chip, or refuses naming a chip or the load (random hypergraphs)', () => {
@@ -158,7 +187,7 @@ describe('chips-first: every chip group fits its cores', () => {
     expect(how.flat).toBeGreaterThan(0);
   });
 
-  it('finds the cores a refused chip needs in a dozen splits, not one split per extra core', () => {
+  it('finds the cores a refused chip needs in at most 2·⌈log₂ 4n⌉ splits (18 at n = 128), not one split per extra core', () => {
     // A chip of 128 cores whose 600 vertices need 437 (a stand-in split that packs into 437 or more).
     let calls = 0;
     const split = (_c: number, vs: Int32Array, n: number) => (calls++, n >= 437 ? new Int32Array(vs.length) : undefined);

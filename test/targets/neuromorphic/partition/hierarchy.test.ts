@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../../compiler/lang/diagnostics.ts';
-import { chipSubHypergraph, packCores, partitionHierarchical } from '../../../../targets/neuromorphic/partition/hierarchy.ts';
+import { packCores } from '../../../../targets/neuromorphic/partition/flat-pack.ts';
+import { chipSubHypergraph, partitionHierarchical } from '../../../../targets/neuromorphic/partition/hierarchy.ts';
 import { kahyparMissing } from '../../../../targets/neuromorphic/partition/kahypar.ts';
 import { partitionHypergraph } from '../../../../targets/neuromorphic/partition/partitioner.ts';
 import { scorePartition } from '../../../../targets/neuromorphic/partition/score.ts';

@@ -162,6 +162,8 @@ describe('partitionHypergraph (λ−1)', () => {
     expect(parts({ main: { initialRuns: 1 } })).toEqual(parts({ main: { initialRuns: 1, unclustered: undefined } }));
     const rule = engineConfig('default', false, 32, h.nv).main.unclustered;
     expect(rule).toBeDefined();
+    // The rule belongs to the k-way level; the bisections' settings do not carry it.
+    expect(engineConfig('default', false, 32, h.nv).rb.unclustered).toBeUndefined();
     expect(parts({ main: { initialRuns: 1, unclustered: rule } })).toEqual(parts(undefined));
     expect(engineConfig('default', false, 32, 999).main.unclustered).toBeUndefined();
   });
