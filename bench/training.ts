@@ -94,40 +94,58 @@ export function benchLstmDropout(rounds = 3, sequences = 100): { submatrix: Epoc
 
 interface EpochCost { wall: number; cpu: number }
 
-/** Steady-state CPU seconds per epoch of `name` per backend, and of its PyTorch mirror when torch is installed. */
+/**
+ * Steady-state CPU seconds per epoch of `name` per backend, and of its PyTorch mirror when torch is
+ * installed. PyTorch runs right after the WebAssembly kernels, before the JS ones: under a load
+ * that changes from minute to minute, the JS epochs in between (10+ s) let the two compared runs
+ * see different machines.
+ */
 export function benchPeers(name: string, epochs: number, backends: readonly ('wasm' | 'js')[] = ['wasm', 'js']): { wasm: number; js?: number; torch?: number; torchVersion?: string } {
   const s = setup(example(name));
   const steady = (xs: number[]) => median(xs.slice(1));
   const out: { wasm: number; js?: number; torch?: number; torchVersion?: string } = { wasm: 0 };
-  for (const backend of backends) {
+  const kiln = (backend: 'wasm' | 'js') => {
     setKernelBackend(backend);
     console.error(`training: ${name} on the ${backend} kernels…`);
     // CPU seconds of this (single-threaded) process per epoch: on a shared machine wall-clock
     // epochs mostly measure the other jobs.
     const cpu: number[] = [];
     let last = process.cpuUsage();
-    train(s, { epochs, testLimit: 0, onEpoch: () => { const d = process.cpuUsage(last); cpu.push((d.user + d.system) / 1e6); last = process.cpuUsage(); } });
-    out[backend] = steady(cpu);
-  }
-  setKernelBackend(undefined);
-  const dir = mkdtempSync(path.join(tmpdir(), 'kiln-torch-'));
-  try {
-    const d = s.data.train;
-    writeFileSync(path.join(dir, 'x.f32'), d.x);
-    writeFileSync(path.join(dir, 'y.i32'), d.y);
-    console.error(`training: ${name} in PyTorch…`);
-    const r = spawnSync('/usr/bin/python3', [path.join(here, 'torch/train_examples.py'), dir, String(epochs), name], {
-      encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    train(s, {
+      epochs, testLimit: 0, onEpoch: (r) => {
+        const d = process.cpuUsage(last);
+        cpu.push((d.user + d.system) / 1e6);
+        // Each epoch as the PyTorch mirror prints its own, so a run shows what its median hides.
+        console.error(`kiln ${name} (${backend}) epoch ${r.epoch}: ${cpu.at(-1)!.toFixed(2)} s, loss ${r.loss.toFixed(4)}`);
+        last = process.cpuUsage();
+      },
     });
-    if (r.status === 0) {
-      const j = JSON.parse(r.stdout) as Record<string, number[] | string>;
-      out.torch = steady(j[name] as number[]);
-      out.torchVersion = j.torch as string;
-    } else console.error('training: PyTorch mirror skipped (is torch installed for /usr/bin/python3?)');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    out[backend] = steady(cpu);
+    setKernelBackend(undefined);
+  };
+  const torch = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kiln-torch-'));
+    try {
+      const d = s.data.train;
+      writeFileSync(path.join(dir, 'x.f32'), d.x);
+      writeFileSync(path.join(dir, 'y.i32'), d.y);
+      console.error(`training: ${name} in PyTorch…`);
+      const r = spawnSync('/usr/bin/python3', [path.join(here, 'torch/train_examples.py'), dir, String(epochs), name], {
+        encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+      });
+      if (r.status === 0) {
+        const j = JSON.parse(r.stdout) as Record<string, number[] | string>;
+        out.torch = steady(j[name] as number[]);
+        out.torchVersion = j.torch as string;
+      } else console.error('training: PyTorch mirror skipped (is torch installed for /usr/bin/python3?)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  if (backends.includes('wasm')) kiln('wasm');
+  torch();
+  for (const b of backends) if (b !== 'wasm') kiln(b);
   return out;
 }
 

@@ -8,7 +8,7 @@ import type { Loc } from '../compiler/lang/ast.ts';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { storeUpdate, type WeightStorage } from './train/storage.ts';
 import { useWasmKernels } from './kernels/wasm/instance.ts';
-import { wasmAdam } from './kernels/wasm/adam.ts';
+import { AdamMoments, wasmAdam } from './kernels/wasm/adam.ts';
 
 /** Parameters from which Adam's in-place step runs in WebAssembly (below, the copies cost more than they save). */
 const WASM_ADAM_MIN = 4096;
@@ -63,7 +63,14 @@ export interface OptimizerState {
 }
 
 export class Optimizer {
-  readonly state: OptimizerState = { step: 0, slots: new Map() };
+  readonly #state: OptimizerState = { step: 0, slots: new Map() };
+  /**
+   * Adam's moments of the parameters it steps in WebAssembly, kept in the kernels' memory between
+   * steps (copying them in and out every step was half of Adam's time); the JS slots are brought up
+   * to date whenever `state` is read, and the blocks then let go, to be reloaded from the slots
+   * (which the reader may have replaced) at the next step.
+   */
+  readonly #resident = new Map<string, AdamMoments>();
   /** Low-precision storage: the rules write each update δ here (added to zeros), then storeUpdate rounds. */
   private delta = new Float32Array(0);
   private zeros = new Float32Array(0);
@@ -71,13 +78,34 @@ export class Optimizer {
     if (!(spec.lr > 0)) throw new KilnError(error('train', `learning rate must be positive, not ${spec.lr}`, undefined, 'e.g. optimizer adam(lr = 1e-3)'));
   }
 
+  /** The step count and every slot, current (checkpoints read and restore it). */
+  get state(): OptimizerState {
+    this.flush();
+    return this.#state;
+  }
+
+  private flush(): void {
+    for (const [name, mo] of this.#resident) {
+      const [m1, m2] = this.#state.slots.get(name)!;
+      mo.store(m1!, m2!);
+      mo.block.free();
+    }
+    this.#resident.clear();
+  }
+
   private slots(name: string, n: number): Float32Array[] {
-    let s = this.state.slots.get(name);
+    let s = this.#state.slots.get(name);
     if (!s) {
       s = Array.from({ length: slotsPerParam(this.spec) }, () => new Float32Array(n));
-      this.state.slots.set(name, s);
+      this.#state.slots.set(name, s);
     }
     return s;
+  }
+
+  private moments(name: string, s: Float32Array[], n: number): AdamMoments {
+    let mo = this.#resident.get(name);
+    if (!mo) this.#resident.set(name, (mo = new AdamMoments(n, s[0]!, s[1]!)));
+    return mo;
   }
 
   /**
@@ -88,8 +116,9 @@ export class Optimizer {
    * weights), inside Adam's own loop where it can.
    */
   step(params: Params, grads: Params, lr: number, clipped?: ReadonlySet<string>): void {
-    this.state.step++;
-    const t = this.state.step;
+    // The JS rules read the slots: moments left resident by WebAssembly steps come back first.
+    if (!useWasmKernels()) this.flush();
+    const t = ++this.#state.step;
     const wd = this.spec.weightDecay ?? 0;
     const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, momentum = 0 } = this.spec;
     const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t;
@@ -108,7 +137,10 @@ export class Optimizer {
       const f32comp = storage === 'f32' ? comp : undefined;
       const clip = clipped?.has(name) ? 1 : undefined;
       let done = false;
-      if (this.spec.kind !== 'sgd') done = adam(w, g, s[0]!, s[1]!, f32comp, lr, wd, beta1, beta2, eps, c1, c2, out, base, clip);
+      if (this.spec.kind !== 'sgd' && !comp && storage === 'f32' && w.length >= WASM_ADAM_MIN && useWasmKernels()) {
+        wasmAdam(w, g, this.moments(name, s, w.length), { lr, wd, beta1, beta2, eps, c1, c2, clip });
+        done = true;
+      } else if (this.spec.kind !== 'sgd') done = adam(w, g, s[0]!, s[1]!, f32comp, lr, wd, beta1, beta2, eps, c1, c2, out, base, clip);
       else sgd(w, g, momentum > 0 ? s[0]! : undefined, f32comp, lr, wd, momentum, out, base);
       if (storage !== 'f32') storeUpdate(w, out, comp, storage);
       if (clip !== undefined && !done) for (let i = 0; i < w.length; i++) w[i] = Math.min(clip, Math.max(-clip, w[i]!));
@@ -133,10 +165,6 @@ function adam(w: Float32Array, g: Float32Array, m1: Float32Array, m2: Float32Arr
   lr: number, wd: number, beta1: number, beta2: number, eps: number, c1: number, c2: number, out: Float32Array, base: Float32Array,
   clip: number | undefined): boolean {
   const n = w.length;
-  if (!comp && out === w && base === w && n >= WASM_ADAM_MIN && useWasmKernels()) {
-    wasmAdam(w, g, m1, m2, { lr, wd, beta1, beta2, eps, c1, c2, clip });
-    return true;
-  }
   if (comp) {
     for (let i = 0; i < n; i++) {
       const gi = g[i]! + wd * w[i]!;

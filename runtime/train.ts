@@ -107,6 +107,7 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
   const update = makeUpdate(m, config, weights, params, optimizer, o);
   const order = new DataOrder(progress.order);
   const startEpoch = progress.epoch;
+  const input = new Float32Array(plan.batch * plan.sampleSize);
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
     const t0 = performance.now();
     const lr = learningRate(config.optimizer.lr, config.schedule, epoch);
@@ -114,7 +115,7 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
     let lossSum = 0, correct = 0, rows = 0;
     const counts = config.precision === 'dfp16' ? dfp16Counts() : undefined;
     for (let b = 0; b < batches; b++) {
-      const { x, labels } = gather(data.train, plan, perm, b * plan.batch, plan.batch);
+      const { x, labels } = gather(data.train, plan, perm, b * plan.batch, plan.batch, input);
       shiftImages(x, plan.batch, data.train.sampleShape, config.augment.shift, order);
       const r = update(x, labels, lr, streamSeed(progress.seed, `step ${progress.step}`), { dfp16: counts, epochs: epoch + b / batches });
       if (!Number.isFinite(r.loss)) {

@@ -47,16 +47,48 @@ function channelAxis(x: Tensor, p: Precision, role: Role): number | undefined {
 }
 
 /**
+ * Binary weights made from their latent weights when first read. A layer that multiplies a
+ * dropout's submatrix (submatrix.ts) reads none of them: it binarizes only its cut of the latent
+ * weights, and notes whether those were inside the estimator's window. That note serves the
+ * backward pass as well as one over every weight would: the layer's weight gradient is zero
+ * outside its cut, where the estimator could only have zeroed it. Like every effective weight it
+ * belongs to one forward pass: the optimizer's step changes the latent weights under it.
+ */
+export class LazyBinary implements Tensor {
+  readonly shape: number[];
+  #data: Float32Array | undefined;
+  /** Every latent weight binarized so far was within [−1, 1]; undefined before any was. */
+  inside: boolean | undefined;
+
+  constructor(readonly latent: Tensor) {
+    this.shape = [...latent.shape];
+  }
+
+  get data(): Float32Array {
+    if (!this.#data) {
+      const r = binarizeInside(this.latent);
+      this.#data = r.y.data;
+      this.inside = r.inside;
+    }
+    return this.#data;
+  }
+
+  get materialized(): boolean {
+    return this.#data !== undefined;
+  }
+}
+
+/**
  * Latent weights clipped to [−1, 1] after every step (BinaryConnect) stay inside the estimator's
  * window, which binarizing notes: then the backward pass hands dy on as it is instead of another
  * pass over every weight.
  */
 function binary(x: Tensor): FakeQuant {
-  const { y, inside } = binarizeInside(x);
+  const y = new LazyBinary(x);
   return {
     y,
     backward(dy) {
-      if (inside) return dy;
+      if (y.inside) return dy;
       const xd = x.data, gd = dy.data, out = outputArray(xd.length);
       for (let i = 0; i < xd.length; i++) { const v = xd[i]!; out[i] = v <= 1 && v >= -1 ? gd[i]! : 0; }
       return { shape: [...x.shape], data: out };

@@ -19,6 +19,7 @@ import { useWasmKernels } from '../kernels/wasm/instance.ts';
 import { WASM_RELU_MIN } from '../kernels/wasm/relu.ts';
 import { wasmCut, wasmSpread } from '../kernels/wasm/submatrix.ts';
 import type { RuleArgs, RuleResult } from './types.ts';
+import { LazyBinary } from './precision.ts';
 
 /** What the forward saved: the kept units and the operands the product actually used. */
 export interface SavedSubmatrix extends Submatrix {
@@ -91,14 +92,17 @@ function keptGrid(w: readonly number[], s: Submatrix) {
  */
 function cutWeight(w: Tensor, s: Submatrix): Tensor {
   const { inF, inner, rows, cols, row } = keptGrid(w.shape, s);
-  const src = w.data, out = outputArray(rows * cols * inner), keepIn = s.keepIn;
+  const out = outputArray(rows * cols * inner), keepIn = s.keepIn;
   const shape = [...w.shape];
   shape[0] = rows;
   shape[1] = cols;
   if (keepIn && inner === 1 && useWasmKernels()) {
-    wasmCut(src, inF, s.keepOut, keepIn, out);
+    // A binary layer's weights not yet binarized: its cut of the latent weights is (precision.ts).
+    if (w instanceof LazyBinary && !w.materialized) w.inside = wasmCut(w.latent.data, inF, s.keepOut, keepIn, out, true);
+    else wasmCut(w.data, inF, s.keepOut, keepIn, out);
     return { shape, data: out };
   }
+  const src = w.data;
   for (let r = 0; r < rows; r++) {
     const from = row(r) * inF, to = r * cols;
     if (!keepIn) out.set(src.subarray(from * inner, (from + inF) * inner), to * inner);

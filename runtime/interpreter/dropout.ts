@@ -11,6 +11,9 @@
 import { type Rng, type Tensor, zeros } from '../tensor.ts';
 import { broadcastBinary } from '../kernels/broadcast.ts';
 import { outputArray } from '../kernels/step-buffers.ts';
+import { useWasmKernels } from '../kernels/wasm/instance.ts';
+import { WASM_RELU_MIN } from '../kernels/wasm/relu.ts';
+import { wasmMulRows } from '../kernels/wasm/mask.ts';
 
 export type DropoutMode = 'elementwise' | 'batchwise' | 'structured';
 
@@ -44,6 +47,7 @@ export function applyMask(x: Tensor, mask: Tensor): Tensor {
   }
   const xd = x.data, md = mask.data, n = md.length;
   const out = outputArray(xd.length);
-  for (let o = 0; o < xd.length; o += n) for (let i = 0; i < n; i++) out[o + i] = xd[o + i]! * md[i]!;
+  if (xd.length >= WASM_RELU_MIN && useWasmKernels()) wasmMulRows(xd, md, out);
+  else for (let o = 0; o < xd.length; o += n) for (let i = 0; i < n; i++) out[o + i] = xd[o + i]! * md[i]!;
   return { shape: [...x.shape], data: out };
 }

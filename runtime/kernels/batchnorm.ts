@@ -11,6 +11,9 @@
 import { type Tensor, zeros } from '../tensor.ts';
 import { expect } from './check.ts';
 import { outputArray } from './step-buffers.ts';
+import { useWasmKernels } from './wasm/instance.ts';
+import { WASM_RELU_MIN } from './wasm/relu.ts';
+import { wasmBatchNormRows, wasmBatchNormRowsBackward } from './wasm/bn-rows.ts';
 
 export interface BatchNormOptions {
   training: boolean;
@@ -57,6 +60,25 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
   const newVar = zeros([c]);
   const count = n * inner;
   const xd = x.data;
+  const y = { shape: [...x.shape], data: outputArray(xd.length) };
+  const yd = y.data;
+  const result = () => ({ y, mean, invStd, runningMean: newMean, runningVar: newVar });
+  /** The batch's statistics from its float64 means and sums of squared deviations. */
+  const batchStatistics = (mu: Float64Array, ss: Float64Array) => {
+    for (let ch = 0; ch < c; ch++) {
+      const variance = ss[ch]! / count;
+      mean[ch] = mu[ch]!;
+      invStd[ch] = 1 / Math.sqrt(variance + eps);
+      const runVar = o.unbiasedRunningVar && count > 1 ? ss[ch]! / (count - 1) : variance;
+      newMean.data[ch] = movingAverage(runningMean.data[ch]!, mu[ch]!, momentum);
+      newVar.data[ch] = movingAverage(runningVar.data[ch]!, runVar, momentum);
+    }
+  };
+  // Each channel's scale and shift once, in float64 as the loop at the end computes them per value
+  // (a dense layer has one value per channel and sample, so that loop redid them for every one).
+  const denseFactors = (scale: Float64Array, shift: Float64Array) => {
+    for (let ch = 0; ch < c; ch++) { scale[ch] = gamma.data[ch]! * invStd[ch]!; shift[ch] = beta.data[ch]! - mean[ch]! * scale[ch]!; }
+  };
   if (!o.training) {
     for (let ch = 0; ch < c; ch++) {
       mean[ch] = runningMean.data[ch]!;
@@ -64,6 +86,13 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
       newMean.data[ch] = runningMean.data[ch]!;
       newVar.data[ch] = runningVar.data[ch]!;
     }
+  } else if (inner === 1 && xd.length >= WASM_RELU_MIN && useWasmKernels()) {
+    // The same passes and factors in WebAssembly (bn-rows.wat), bit for bit.
+    wasmBatchNormRows(xd, n, c, yd, ({ mu, ss }, scale, shift) => {
+      batchStatistics(mu, ss);
+      denseFactors(scale, shift);
+    });
+    return result();
   } else {
     // Two passes in float64: the one-pass E[x²] − E[x]² form loses everything when |μ| ≫ σ.
     const mu = new Float64Array(c), ss = new Float64Array(c);
@@ -92,24 +121,13 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
         }
       }
     }
-    for (let ch = 0; ch < c; ch++) {
-      const variance = ss[ch]! / count;
-      mean[ch] = mu[ch]!;
-      invStd[ch] = 1 / Math.sqrt(variance + eps);
-      const runVar = o.unbiasedRunningVar && count > 1 ? ss[ch]! / (count - 1) : variance;
-      newMean.data[ch] = movingAverage(runningMean.data[ch]!, mu[ch]!, momentum);
-      newVar.data[ch] = movingAverage(runningVar.data[ch]!, runVar, momentum);
-    }
+    batchStatistics(mu, ss);
   }
-  const y = { shape: [...x.shape], data: outputArray(xd.length) };
-  const yd = y.data;
   if (inner === 1) {
-    // Each channel's scale and shift once, in float64 as the loop below computes them per value
-    // (a dense layer has one value per channel and sample, so that loop redid them for every one).
     const scale = new Float64Array(c), shift = new Float64Array(c);
-    for (let ch = 0; ch < c; ch++) { scale[ch] = gamma.data[ch]! * invStd[ch]!; shift[ch] = beta.data[ch]! - mean[ch]! * scale[ch]!; }
+    denseFactors(scale, shift);
     for (let r = 0; r < n * c; r += c) for (let ch = 0; ch < c; ch++) yd[r + ch] = xd[r + ch]! * scale[ch]! + shift[ch]!;
-    return { y, mean, invStd, runningMean: newMean, runningVar: newVar };
+    return result();
   }
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
@@ -119,7 +137,7 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
       for (let i = off; i < off + inner; i++) yd[i] = xd[i]! * scale + shift;
     }
   }
-  return { y, mean, invStd, runningMean: newMean, runningVar: newVar };
+  return result();
 }
 
 /** Training's dx of a [N, C] batch norm with the per-channel factors (float64, as below) made once. */
@@ -153,6 +171,11 @@ export function batchNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, mean: Fl
   const dx = { shape: [...x.shape], data: outputArray(x.data.length) };
   const m = n * inner;
   const xd = x.data, gd = dy.data, out = dx.data;
+  const sums = (sumDy: Float64Array, sumDyXhat: Float64Array) => ({ dx, dgamma: { shape: [c], data: Float32Array.from(sumDyXhat) }, dbeta: { shape: [c], data: Float32Array.from(sumDy) } });
+  if (inner === 1 && training && xd.length >= WASM_RELU_MIN && useWasmKernels()) {
+    const s = wasmBatchNormRowsBackward(xd, gd, n, c, gamma.data, mean, invStd, out);
+    return sums(s.sumDy, s.sumDyXhat);
+  }
   const sumDy = new Float64Array(c), sumDyXhat = new Float64Array(c);
   if (inner === 1) {
     for (let r = 0; r < n * c; r += c) {
@@ -180,5 +203,5 @@ export function batchNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, mean: Fl
       }
     }
   }
-  return { dx, dgamma: { shape: [c], data: Float32Array.from(sumDyXhat) }, dbeta: { shape: [c], data: Float32Array.from(sumDy) } };
+  return sums(sumDy, sumDyXhat);
 }

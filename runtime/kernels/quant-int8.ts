@@ -8,7 +8,8 @@
  */
 import { type Tensor, zeros } from '../tensor.ts';
 import { aroundAxis, expect, normAxis } from './check.ts';
-import { i16WasmFor, PackedI16B, wasmGemmI16, wasmGemmI16Packed } from './wasm/gemm-i16.ts';
+import { i16WasmFor, outAddress, PackedI16B, wasmGemmI16, wasmGemmI16Packed } from './wasm/gemm-i16.ts';
+import { i32At } from './wasm/instance.ts';
 import { type Int8Weights, wasmGemmI8 } from './wasm/gemm-i8.ts';
 
 export const INT8_MIN = -128;
@@ -154,17 +155,24 @@ export function gemmInt8(m: number, n: number, k: number, a: Int8Array, b: Int8A
   expect('gemm int8', !o.packedB || (o.packedB.n === n && o.packedB.k === k), 'packedB was packed for another shape');
   if (k <= INT8_WASM_MAX_K && i16WasmFor(m * n * k)) {
     // Every partial sum is at most k·128² ≤ INT32_MAX, so the wrapping int32 lanes hold it exactly.
+    // A c in the kernels' memory is detached when a call grows it: kept by its address, re-viewed.
+    const cAt = outAddress(c);
+    const cNow = (): Int32Array => (cAt === undefined ? c : i32At(cAt, m * n));
     const prod = o.accumulate ? new Int32Array(m * n) : c;
     const { packedB } = o, transB = o.transB ?? false;
     // A with no negative value (post-ReLU activations) takes the int8 dot product where relaxed
     // SIMD runs; otherwise, or for a B packed for the int16 kernel, the widened int16 kernel.
     if (packedB instanceof PackedI16B) wasmGemmI16Packed(m, a, packedB, prod);
     else if (!wasmGemmI8(m, a, packedB ?? { n, k, values: b, transB }, prod)) {
-      if (packedB) wasmGemmI16Packed(m, a, packedB.pairs, prod);
-      else wasmGemmI16(m, n, k, a, b, transB, prod);
+      // After the int8 kernel's copy of A and the weights' first packing for this kernel.
+      const pairs = packedB?.pairs;
+      const out = o.accumulate ? prod : cNow();
+      if (pairs) wasmGemmI16Packed(m, a, pairs, out);
+      else wasmGemmI16(m, n, k, a, b, transB, out);
     }
     if (!o.accumulate) return;
-    for (let i = 0; i < m * n; i++) c[i] = saturate(c[i]! + prod[i]!, INT32_MIN, INT32_MAX);
+    const cv = cNow();
+    for (let i = 0; i < m * n; i++) cv[i] = saturate(cv[i]! + prod[i]!, INT32_MIN, INT32_MAX);
     return;
   }
   const acc = new Float64Array(n);

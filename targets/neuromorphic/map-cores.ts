@@ -10,6 +10,7 @@ import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { Loc } from '../../compiler/lang/ast.ts';
 import { partitionHypergraph, type EngineTuning } from './partition/partitioner.ts';
 import { scorePartition } from './partition/score.ts';
+import { fitCoreGroups } from './partition/chip-fit.ts';
 import { partitionHierarchical } from './partition/hierarchy.ts';
 import type { Hypergraph } from './partition/types.ts';
 import { axonWords, bitsAt, coreUse, indexBits, LIMIT_NAMES, type CoreUseTable, type SynapseNets } from './core-use.ts';
@@ -281,6 +282,8 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
         // A split core stays in its chip's group: vertex by vertex, the new core inherits the chip of the old.
         chipGroup = new Int32Array(kUsed);
         for (let v = 0; v < h.nv; v++) chipGroup[split.parts[v]!] = r.chipOf[r.parts[v]!]!;
+        // Splits can grow a group past a chip (11 cores of 8 seen); whole cores then move to chips with room.
+        fitCoreGroups(hyper, split.parts, kUsed, chipGroup, opts.coresPerChip!, Math.floor(opts.available / opts.coresPerChip!));
       }
       return { k: kUsed, parts: split.parts, use, splits: split.splits, objective: r.objective, ...(chipGroup ? { chipGroup } : {}) };
     } catch (e) {

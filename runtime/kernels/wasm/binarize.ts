@@ -20,6 +20,9 @@ export function wasmBinarize(x: Float32Array): { y: Float32Array; inside: boolea
   return { y, inside };
 }
 
+/** Binarize `n` floats (a multiple of 4) in place at byte address `at` of the kernels' memory; whether every |x| ≤ 1. */
+export const wasmBinarizeAt = (at: number, n: number): boolean => ex().binarize(at, at, n) === 1;
+
 /** dy·(|x| ≤ clip ? 1 : 0) into an output array. */
 export const wasmSignSte = (x: Float32Array, dy: Float32Array, clip: number): Float32Array =>
   staged([x, dy], ([a, d], n) => { ex().sign_ste(a!, d!, n, clip); return d!; });

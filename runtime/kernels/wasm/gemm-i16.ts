@@ -89,6 +89,18 @@ export function productInto(m: number, n: number, out: Int32Array, outAt: number
 }
 
 /**
+ * A product with no multiply-add (m, n or k zero), which the kernels' loops cannot take (their
+ * k blocking divides by k, and every loop runs at least one tile): its sums, all zero, go to
+ * `out` (by its address when it lies in the kernels' memory). Returns whether the shape was empty.
+ */
+export function emptyProduct(m: number, n: number, k: number, out: Int32Array | Resident, outAt: number | undefined): boolean {
+  if (m > 0 && n > 0 && k > 0) return false;
+  if (out instanceof Resident) out.i32().fill(0);
+  else (outAt === undefined ? out : i32At(outAt, m * n)).fill(0);
+  return true;
+}
+
+/**
  * Pack rows × k values at `at` (row-major, k per row, when !transposed) into R-row panels at `dst`
  * (new scratch by default).
  */
@@ -153,6 +165,8 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array 
   const { n, k } = b;
   const mp = (m + 3) & ~3, np = (n + 7) & ~7, kq = (k + 1) >> 1;
   const outAt = out instanceof Resident ? undefined : outAddress(out);
+  // Every row of an empty product is exact (its sums are 0).
+  if (emptyProduct(m, n, k, out, outAt)) return new Uint8Array(m).fill(1);
   const mark = scratchMark();
   try {
     const ex = kernel();

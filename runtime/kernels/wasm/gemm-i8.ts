@@ -11,7 +11,7 @@
  */
 import { relaxedSimdAvailable, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
 import { wasmBase64 } from './gemm-i8.wasm.ts';
-import { copyInInts, outAddress, packI16B, type PackedI16B, productInto } from './gemm-i16.ts';
+import { copyInInts, emptyProduct, outAddress, packI16B, type PackedI16B, productInto } from './gemm-i16.ts';
 import { Resident } from './resident.ts';
 
 interface GemmI8Exports {
@@ -34,15 +34,16 @@ export function i8DotAvailable(): boolean {
 
 /**
  * Does the kernel give exact sums on this engine? One 4×8×8 product against the JS sums, int8's
- * extremes included: an engine whose compiler gets the relaxed instruction wrong (Node 20's
- * baseline compiler did, instance.ts) keeps the int16 kernel instead of giving wrong integers.
+ * extremes included: an engine whose compiler gets a relaxed instruction wrong (Node 20's
+ * baseline compiler does for the one-instruction add_s form) keeps the int16 kernel instead of
+ * giving wrong integers.
  */
 function rightHere(): boolean {
   const m = 4, n = 8, k = 8;
   const a = Int8Array.from({ length: m * k }, (_, i) => (i * 37) % 128);
   const b = Int8Array.from({ length: n * k }, (_, i) => (i % 5 === 0 ? -128 : ((i * 91) % 256) - 128));
   const out = new Int32Array(m * n);
-  multiply(m, a, { n, k, values: b, transB: true }, out);
+  multiply(m, a, { n, k, values: b, transB: true }, out, undefined);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
     let s = 0;
     for (let p = 0; p < k; p++) s += a[i * k + p]! * b[j * k + p]!;
@@ -56,7 +57,7 @@ export function setI8DotOff(off: boolean): void {
   dotOff = off;
 }
 
-const kernel = (): GemmI8Exports => wasmExports<GemmI8Exports>('gemm-i8', wasmBase64, {}, true);
+const kernel = (): GemmI8Exports => wasmExports<GemmI8Exports>('gemm-i8', wasmBase64);
 
 const panelBytes = (rows: number, k: number, R: number): number => Math.ceil(rows / R) * R * ((k + 3) >> 2) * 4;
 
@@ -100,15 +101,17 @@ export function packI8B(n: number, k: number, b: Int8Array, transB: boolean): Pa
  * be Int8Weights (declared below: a class is initialised before any call can run).
  */
 export function wasmGemmI8(m: number, a: Int8Array, b: PackedI8B | RawI8B | Int8Weights, out: Int32Array): boolean {
-  return i8DotAvailable() && multiply(m, a, b, out);
+  // Taken before the first call's self-test, whose scratch may grow the memory and detach `out`.
+  const outAt = outAddress(out);
+  return i8DotAvailable() && multiply(m, a, b, out, outAt);
 }
 
-function multiply(m: number, a: Int8Array, b: PackedI8B | RawI8B | Int8Weights, out: Int32Array): boolean {
+function multiply(m: number, a: Int8Array, b: PackedI8B | RawI8B | Int8Weights, out: Int32Array, outAt: number | undefined): boolean {
   const { n, k } = b;
   // Signed activations almost always show a negative value among their first few: declined
   // before A is copied in, which the int16 kernel then does again.
   for (let i = 0, end = Math.min(64, m * k); i < end; i++) if (a[i]! < 0) return false;
-  const outAt = outAddress(out);
+  if (emptyProduct(m, n, k, out, outAt)) return true;
   const mark = scratchMark();
   try {
     const ex = kernel();

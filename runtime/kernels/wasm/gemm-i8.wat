@@ -10,7 +10,8 @@
 ;; re-creates its vector of ones before every use (5 instructions; the kernel ran no faster than
 ;; the int16 one at 512³), while a ones vector held in a local stays in a register. A module with a
 ;; relaxed instruction does not validate without the feature, hence a module of its own; gemm-i8.ts
-;; loads it only where it validates and computes right (instance.ts: compiled by TurboFan alone).
+;; loads it only where it validates and its self-test computes right. (V8 11.3's baseline compiler,
+;; Liftoff, also gets the add_s form wrong; this form is right in both tiers: docs/kernels.md.)
 ;; k is taken in quads (a k % 4 tail is zero-padded by `pack`):
 ;;   A: 4-row panels, quad-major: per k quad 4 × (a[r][4q..4q+3]), 16 bytes (R = 4);
 ;;   B: 8-column panels, quad-major: per k quad 8 × (b[4q..4q+3][s]), 32 bytes (R = 8);

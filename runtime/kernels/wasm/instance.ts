@@ -94,33 +94,14 @@ const instances = new Map<string, WebAssembly.Exports>();
  * The exports of a kernel module (instantiated once, importing the shared memory as env.memory and
  * whatever other modules' functions `imports` adds).
  */
-export function wasmExports<T>(name: string, base64: string, imports: Record<string, Record<string, unknown>> = {}, optimizedOnly = false): T {
+export function wasmExports<T>(name: string, base64: string, imports: Record<string, Record<string, unknown>> = {}): T {
   let ex = instances.get(name);
   if (!ex) {
     const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
-    ex = new WebAssembly.Instance(compile(bytes, optimizedOnly), { ...imports, env: { memory } }).exports;
+    ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { ...imports, env: { memory } }).exports;
     instances.set(name, ex);
   }
   return ex as T;
-}
-
-/**
- * Compile a module; with `optimizedOnly`, every function by V8's optimizing compiler, at once,
- * where the flags can be set (Node). Node 20's baseline compiler (Liftoff, V8 11.3) gets
- * i32x4.relaxed_dot_i8x16_i7x16_add_s wrong (twice the dot product, the accumulator dropped), so a
- * module using it must never run there; TurboFan computes it right. Turning Liftoff off alone was
- * not enough: functions compile lazily, on their first call, after the flag was restored (2 runs
- * of 16 came out wrong); compiled eagerly, 26 of 26 were right. Both flags are restored right
- * after, so no other module changes tier.
- */
-function compile(bytes: Uint8Array<ArrayBuffer>, optimizedOnly: boolean): WebAssembly.Module {
-  const flags = optimizedOnly ? v8() : undefined;
-  flags?.setFlagsFromString('--no-liftoff --no-wasm-lazy-compilation');
-  try {
-    return new WebAssembly.Module(bytes);
-  } finally {
-    flags?.setFlagsFromString('--liftoff --wasm-lazy-compilation');
-  }
 }
 
 /** Current size of the kernels' memory, in bytes. */

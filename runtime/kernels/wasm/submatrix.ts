@@ -5,6 +5,7 @@
  */
 import { copyIn, f32At, i32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
 import { wasmBase64 } from './submatrix.wasm.ts';
+import { wasmBinarizeAt } from './binarize.ts';
 
 interface SubmatrixExports {
   cut(w: number, inF: number, rows: number, nr: number, cols: number, nc: number, out: number): void;
@@ -22,14 +23,27 @@ function ints(a: Int32Array): number {
 /** Every row index of an uncut axis. */
 const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
 
-/** out[r, c] = w[rows[r], cols[c]] for w [outF, inF]; rows undefined keeps every row. */
-export function wasmCut(w: Float32Array, inF: number, rows: Int32Array | undefined, cols: Int32Array, out: Float32Array): void {
+/**
+ * out[r, c] = w[rows[r], cols[c]] for w [outF, inF]; rows undefined keeps every row. With
+ * `binarize`, the cut is binarized to ±1 before it is copied out (binarize.wat: a binary layer's
+ * latent weights, binarizing only what the product uses), and the result says whether every cut
+ * value was within [−1, 1]; without, it is true.
+ */
+export function wasmCut(w: Float32Array, inF: number, rows: Int32Array | undefined, cols: Int32Array, out: Float32Array, binarize = false): boolean {
   const r = rows ?? all(w.length / inF);
   const mark = scratchMark();
   try {
-    const pw = copyIn(w), pr = ints(r), pc = ints(cols), po = scratchAlloc(4 * out.length);
+    const padded = (out.length + 3) & ~3;
+    const pw = copyIn(w), pr = ints(r), pc = ints(cols), po = scratchAlloc(4 * padded);
     ex().cut(pw, inF, pr, r.length, pc, cols.length, po);
+    let inside = true;
+    if (binarize) {
+      // Zeros pad the cut to whole vectors: they are inside the window, and never copied out.
+      f32At(po, padded).fill(0, out.length);
+      inside = wasmBinarizeAt(po, padded);
+    }
     out.set(f32At(po, out.length));
+    return inside;
   } finally {
     scratchRelease(mark);
   }

@@ -9,9 +9,10 @@
  * 2^24, or bit-planes, each an AND-popcount (kernels/bitplane.ts, the BNN paper's first layer),
  * when there are few planes or the sums could pass 2^24. A batch whose values are not on the grid,
  * or a real input with no such levels, meets the ±1 weights in Kiln's fp32 GEMM, the product the
- * interpreter computes for the same layer (signed sums gathered in JS ran at a tenth of its speed). A binary layer followed by batchnorm →
- * sign folds both into one integer threshold per channel, so the hidden layers never leave
- * integers (binaryThresholds).
+ * interpreter computes for the same layer (signed sums gathered in JS ran at a tenth of its speed).
+ * A batch norm after a binary layer that ends in a compare (a sign after it, or its own binary
+ * activations, with or without a relu: lower.ts) folds into one integer threshold per channel, so
+ * the hidden layers never leave integers (binaryThresholds).
  */
 import type { Tensor } from '../../tensor.ts';
 import { packSignBits, xnorGemmSigns, type PackedBits } from '../../kernels/binary.ts';
@@ -135,15 +136,18 @@ export function binaryThresholds(bn: { gamma: Tensor; beta: Tensor; mean: Tensor
   return { tau, dir };
 }
 
-/** ±1 outputs of the folded batchnorm → sign over integer sums acc [rows × c] (channels last). */
-export function applyThresholds(acc: ArrayLike<number>, th: Thresholds): Float32Array {
+/**
+ * The folded batchnorm → sign over integer sums acc [rows × c] (channels last): 1 where the
+ * compare holds, else `low` (−1, or 0 for a relu after the sign).
+ */
+export function applyThresholds(acc: ArrayLike<number>, th: Thresholds, low: -1 | 0 = -1): Float32Array {
   const c = th.tau.length, tau = th.tau, dir = th.dir;
   const y = new Float32Array(acc.length);
   // Row by row: no modulo per value.
   for (let r = 0; r < acc.length; r += c) {
     for (let ch = 0; ch < c; ch++) {
       const d = dir[ch]!, t = tau[ch]!, v = acc[r + ch]!;
-      y[r + ch] = d === 0 ? t : (d > 0 ? v >= t : v <= t) ? 1 : -1;
+      y[r + ch] = (d === 0 ? t > 0 : d > 0 ? v >= t : v <= t) ? 1 : low;
     }
   }
   return y;

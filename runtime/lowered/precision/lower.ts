@@ -1,8 +1,10 @@
 /**
  * The precision lowering: every dense or conv2d layer whose `weights =` is i8, i16, binary or
  * ternary becomes an IntegerLayer holding its weights in that form (int8 + scales, int16
- * mantissas + exponents, packed bits, 2-bit codes), and a binary dense layer followed by
- * batchnorm → sign has both folded into integer thresholds. A binary layer reading the network's
+ * mantissas + exponents, packed bits, 2-bit codes), and a binary layer with integer sums whose
+ * batch norm the estimate folds into a compare (targets/threshold-fold.ts: batch norm → sign, or a
+ * batch norm binarizing its own output, with or without a relu after it) has that batch norm and
+ * what it ends in folded into integer thresholds, so `kiln run` executes what is priced. A binary layer reading the network's
  * input sums it by bit-planes when the caller shows the input is whole numbers over a denominator
  * (`inputLevels`, e.g. pixels); the decision is the layer's `why`.
  *
@@ -12,7 +14,8 @@
  */
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 import type { Precision } from '../../../compiler/ir/dtype.ts';
-import type { Module, Node, NodeId } from '../../../compiler/ir/module.ts';
+import { type Module, type Node, type NodeId, readersOf } from '../../../compiler/ir/module.ts';
+import { thresholdBatchnorms } from '../../../targets/threshold-fold.ts';
 import type { Weights } from '../../interpreter/types.ts';
 import type { InputLevels } from '../../kernels/bitplane.ts';
 import { binaryThresholds, lowerBinary, type Thresholds } from './binary-layer.ts';
@@ -24,10 +27,13 @@ import type { IntegerLayer, LayerScales, LoweredPrecision } from './types.ts';
 export interface PrecisionProgram {
   module: Module;
   layers: Map<NodeId, IntegerLayer>;
-  /** batchnorm node → the thresholds it and the sign after it fold into, and the binary layer. */
-  folded: Map<NodeId, { layer: NodeId; thresholds: Thresholds }>;
-  /** sign nodes whose work the folded thresholds already did. */
-  foldedSigns: Set<NodeId>;
+  /**
+   * batchnorm node → the binary layer whose sums it compares, its thresholds, and `low`: what a
+   * failed compare writes (−1 for a sign, 0 when a relu after it turns the −1 into 0).
+   */
+  folded: Map<NodeId, { layer: NodeId; thresholds: Thresholds; low: -1 | 0 }>;
+  /** The sign or relu after a folded batch norm, whose work the thresholds already did. */
+  foldedEnds: Set<NodeId>;
   scales: Map<NodeId, LayerScales>;
 }
 
@@ -58,10 +64,6 @@ export function neededScales(m: Module): { node: NodeId; what: 'act' | 'out'; dt
   return out;
 }
 
-function consumers(m: Module, id: NodeId): Node[] {
-  return Object.values(m.nodes).filter((n) => n.inputs.includes(id));
-}
-
 function missing(node: Node, what: string): KilnError {
   return new KilnError(error('run', `layer \`${node.id}\` has no static ${what} scale`, node.loc,
     `store \`${node.id}/${what === 'input' ? 'act' : 'out'}_scale\` in the checkpoint (kiln quantize does), or let kiln run calibrate it on the train block's data`));
@@ -75,8 +77,9 @@ export interface LowerOptions {
 
 export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, LayerScales>, o: LowerOptions = {}): PrecisionProgram {
   const layers = new Map<NodeId, IntegerLayer>();
-  const folded = new Map<NodeId, { layer: NodeId; thresholds: Thresholds }>();
-  const foldedSigns = new Set<NodeId>();
+  const folded: PrecisionProgram['folded'] = new Map();
+  const foldedEnds = new Set<NodeId>();
+  const readers = readersOf(m), thresholded = thresholdBatchnorms(m, readers);
   for (const node of Object.values(m.nodes)) {
     const lp = loweredPrecision(node);
     if (!lp) continue;
@@ -97,16 +100,19 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
       // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead.
       const layer = lowerBinary(weight, bias, producer.op === 'sign' && !pad, producer.op === 'input' ? o.inputLevels : undefined);
       layers.set(node.id, layer);
-      const [bn] = consumers(m, node.id);
-      const [sg] = bn ? consumers(m, bn.id) : [];
-      if (node.op === 'dense' && (layer.xnor || layer.levels) && bn?.op === 'batchnorm' && consumers(m, node.id).length === 1 && !bn.attrs.per_step && sg?.op === 'sign' && consumers(m, bn.id).length === 1 && !precisionOf(node, 'activations')) {
+      // Thresholds compare whole sums, so only a layer that makes them folds; its sums must
+      // reach nothing but the batch norm, as the kernel hands on the compare instead of them.
+      const next = readers.get(node.id) ?? [], bn = next[0];
+      const end = bn && thresholded.get(bn.id);
+      if (end && next.length === 1 && !m.outputs.includes(node.id) && (layer.xnor || layer.levels) && !bn.attrs.per_step && !precisionOf(node, 'activations')) {
         const p = params[bn.id]!;
-        folded.set(bn.id, { layer: node.id, thresholds: binaryThresholds({ gamma: p.gamma!, beta: p.beta!, mean: p.running_mean!, variance: p.running_var!, eps: bn.attrs.eps as number }, bias, layer.levels?.denominator) });
-        foldedSigns.add(sg.id);
+        const thresholds = binaryThresholds({ gamma: p.gamma!, beta: p.beta!, mean: p.running_mean!, variance: p.running_var!, eps: bn.attrs.eps as number }, bias, layer.levels?.denominator);
+        folded.set(bn.id, { layer: node.id, thresholds, low: m.nodes[end]!.op === 'relu' ? 0 : -1 });
+        if (end !== bn.id) foldedEnds.add(end);
       }
     }
   }
-  return { module: m, layers, folded, foldedSigns, scales };
+  return { module: m, layers, folded, foldedEnds, scales };
 }
 
 /** What a layer reads at inference. */

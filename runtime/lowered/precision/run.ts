@@ -1,7 +1,8 @@
 /**
  * Executes a precision-lowered program in the interpreter: lowered dense and conv2d layers run
- * their integer kernels, folded batchnorm → sign pairs compare integer sums with thresholds, and
- * every other op is the interpreter's own. Layers the lowering leaves in floating point (f16/bf16
+ * their integer kernels, a binary layer whose batch norm is folded compares its integer sums with
+ * thresholds as they leave its kernel (the batch norm and the sign or relu it ends in pass them
+ * on), and every other op is the interpreter's own. Layers the lowering leaves in floating point (f16/bf16
  * weights, recurrent layers) see their weights fake-quantized as in training. A declared
  * `activations = i8 | i16` not already requantized by its integer layer is quantized with its
  * static scale. Nothing depends on the batch: scales are static, and every kernel works row by row.
@@ -58,33 +59,30 @@ export function runPrecision(p: PrecisionProgram, params: Weights, inputs: Input
   const counts = new Map<NodeId, LayerCounts>();
   const countsOf = (id: NodeId) => { let c = counts.get(id); if (!c) counts.set(id, (c = newCounts())); return c; };
   const m = p.module;
-  const foldedLayers = new Set([...p.folded.values()].map((f) => f.layer));
+  const foldOf = new Map([...p.folded.values()].map((f) => [f.layer, f]));
+  // Row by row, channels last, as both dense and the conv's GEMM hand rows over: a target's tiles compare the same.
+  const kernelOf = (id: NodeId, c: LayerCounts): LayerKernel => {
+    const layer = p.layers.get(id)!, f = foldOf.get(id);
+    return f ? (r, a) => applyThresholds((layer as BinaryLayer).accumulate(r, a, c), f.thresholds, f.low) : (r, a) => layer.gemm(r, a, c);
+  };
   const dense: OpImpl = (ctx: OpContext) => {
-    const layer = p.layers.get(ctx.node.id);
-    if (!layer) return floatDense(ctx);
+    if (!p.layers.has(ctx.node.id)) return floatDense(ctx);
     const x = ctx.inputs[0]!, k = x.shape[x.shape.length - 1]!, rows = x.data.length / k;
-    const n = ctx.node.type!.shape[ctx.node.type!.shape.length - 1]!, c = countsOf(ctx.node.id);
-    const kernel: LayerKernel = foldedLayers.has(ctx.node.id)
-      ? (r, a) => Float32Array.from((layer as BinaryLayer).accumulate(r, a, c))
-      : (r, a) => layer.gemm(r, a, c);
-    return { shape: [...x.shape.slice(0, -1), n], data: runKernel(ctx.node, rows, n, k, x.data, kernel) };
+    const n = ctx.node.type!.shape[ctx.node.type!.shape.length - 1]!;
+    return { shape: [...x.shape.slice(0, -1), n], data: runKernel(ctx.node, rows, n, k, x.data, kernelOf(ctx.node.id, countsOf(ctx.node.id))) };
   };
   const conv2d: OpImpl = (ctx) => {
-    const layer = p.layers.get(ctx.node.id);
-    if (!layer) return floatConv(ctx);
-    const c = countsOf(ctx.node.id);
-    return convAsGemm(ctx.node, ctx.inputs[0]!, ctx.params.weight!, undefined, (rows, n, k, A, _W, C) => C.set(runKernel(ctx.node, rows, n, k, A, (r, a) => layer.gemm(r, a, c))));
+    if (!p.layers.has(ctx.node.id)) return floatConv(ctx);
+    const kernel = kernelOf(ctx.node.id, countsOf(ctx.node.id));
+    return convAsGemm(ctx.node, ctx.inputs[0]!, ctx.params.weight!, undefined, (rows, n, k, A, _W, C) => C.set(runKernel(ctx.node, rows, n, k, A, kernel)));
   };
-  const batchnorm: OpImpl = (ctx) => {
-    const f = p.folded.get(ctx.node.id);
-    if (!f) return LAYER_OPS.batchnorm!(ctx);
-    const x = ctx.inputs[0]!;
-    return { shape: [...x.shape], data: applyThresholds(x.data, f.thresholds) };
-  };
-  const sign: OpImpl = (ctx) => (p.foldedSigns.has(ctx.node.id) ? ctx.inputs[0]! : SIMPLE_OPS.sign!(ctx));
+  const batchnorm: OpImpl = (ctx) => (p.folded.has(ctx.node.id) ? ctx.inputs[0]! : LAYER_OPS.batchnorm!(ctx));
+  const sign: OpImpl = (ctx) => (p.foldedEnds.has(ctx.node.id) ? ctx.inputs[0]! : SIMPLE_OPS.sign!(ctx));
+  const relu: OpImpl = (ctx) => (p.foldedEnds.has(ctx.node.id) ? ctx.inputs[0]! : SIMPLE_OPS.relu!(ctx));
   const onNode = (e: NodeEvaluation): Tensor => {
     const a = precisionOf(e.node, 'activations');
-    if (!a) return e.output;
+    // A folded batch norm's binarizing is its compare; the {0, 1} a relu after it takes is no sign.
+    if (!a || p.folded.has(e.node.id)) return e.output;
     const layer = p.layers.get(e.node.id);
     if ((a.dtype === 'i8' && layer?.precision === 'i8') || (a.dtype === 'i16' && layer?.precision === 'i16')) return e.output;
     const s = p.scales.get(e.node.id)?.out;
@@ -101,5 +99,5 @@ export function runPrecision(p: PrecisionProgram, params: Weights, inputs: Input
   for (const [id, w] of Object.entries(params)) if (!p.layers.has(id)) floatParams[id] = w;
   const { weights } = effectiveWeights(m, floatParams);
   for (const id of p.layers.keys()) if (params[id]) weights[id] = params[id]!;
-  return { ...run(m, weights, inputs, { seed: opts.seed, checkShapes: opts.checkShapes ?? false, onNode, impls: { dense, conv2d, batchnorm, sign } }), counts };
+  return { ...run(m, weights, inputs, { seed: opts.seed, checkShapes: opts.checkShapes ?? false, onNode, impls: { dense, conv2d, batchnorm, sign, relu } }), counts };
 }

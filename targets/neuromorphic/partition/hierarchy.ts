@@ -13,6 +13,8 @@
  * `interChipWeight` > 1 lets the second step trade messages inside a chip for fewer across.
  */
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
+import { fitChips } from './chip-fit.ts';
+import { resolveConstraints } from './constraints.ts';
 import { partitionHypergraph, type EngineTuning } from './partitioner.ts';
 import { quotientHypergraph } from './quotient.ts';
 import type { CapacitySpec, Hypergraph, PartitionOptions } from './types.ts';
@@ -114,8 +116,10 @@ function checkOptions(h: Hypergraph, o: HierarchicalOptions): { chips: number; e
  * half of ε, so each chip keeps slack to balance its cores. With capacities: 90% of its cores'
  * limits, or more (up to 100%) when the cores are on average fuller than that — packing a
  * chip's vertices into cores loses some room, and the within-chip partition must still fit.
+ * `full`: the cores' limits summed, for when the slack left a chip too small for its vertices
+ * (a chip of one core cannot take a vertex above 90% of a core's limit).
  */
-function chipLimits(h: Hypergraph, o: HierarchicalOptions, chips: number, eps: number, coresOf: (c: number) => number): { perVertex: Float64Array; limits: Float64Array; names: readonly string[] } {
+function chipLimits(h: Hypergraph, o: HierarchicalOptions, chips: number, eps: number, coresOf: (c: number) => number, full: boolean): { perVertex: Float64Array; limits: Float64Array; names: readonly string[] } {
   if (o.capacity) {
     const d = o.capacity.names.length;
     const total = new Float64Array(d);
@@ -124,7 +128,7 @@ function chipLimits(h: Hypergraph, o: HierarchicalOptions, chips: number, eps: n
     for (let c = 0; c < chips; c++) {
       for (let j = 0; j < d; j++) {
         const lim = Number(o.capacity.limits[j]);
-        limits[c * d + j] = coresOf(c) * Math.min(lim, Math.max(0.9 * lim, (1 + eps) * (total[j]! / o.k)));
+        limits[c * d + j] = coresOf(c) * (full ? lim : Math.min(lim, Math.max(0.9 * lim, (1 + eps) * (total[j]! / o.k))));
       }
     }
     return { perVertex: o.capacity.perVertex, limits, names: o.capacity.names };
@@ -132,7 +136,7 @@ function chipLimits(h: Hypergraph, o: HierarchicalOptions, chips: number, eps: n
   const w = weights(h);
   const total = w.reduce((a, b) => a + b, 0);
   const coreLimit = (1 + eps) * Math.ceil(total / o.k);
-  const limits = Float64Array.from({ length: chips }, (_, c) => Math.min(coresOf(c) * coreLimit, coresOf(c) * (total / o.k) * (1 + eps / 2)));
+  const limits = Float64Array.from({ length: chips }, (_, c) => (full ? coresOf(c) * coreLimit : Math.min(coresOf(c) * coreLimit, coresOf(c) * (total / o.k) * (1 + eps / 2))));
   return { perVertex: w, limits, names: ['weight'] };
 }
 
@@ -148,6 +152,36 @@ function coreCapacity(h: Hypergraph, o: HierarchicalOptions, eps: number, vs: In
   return { names: ['weight'], perVertex: weights(sub), limits: [(1 + eps) * Math.ceil(total / o.k)] };
 }
 
+function infeasible(e: unknown): boolean {
+  return e instanceof KilnError && e.diagnostics.some((x) => x.code === 'partition-infeasible');
+}
+
+/** The chip of every vertex, under the chip limits with slack, else the cores' limits summed. */
+function splitChips(h: Hypergraph, o: HierarchicalOptions, chips: number, eps: number, coresOf: (c: number) => number, tuning: EngineTuning) {
+  const opts = { k: chips, seed: o.seed ?? 1, effort: o.effort, balance: false };
+  const slack = chipLimits(h, o, chips, eps, coresOf, false);
+  try {
+    return { chip: slack, byChip: partitionHypergraph(h, { ...opts, capacity: slack }, tuning).parts };
+  } catch (e) {
+    if (!infeasible(e)) throw e;
+  }
+  const chip = chipLimits(h, o, chips, eps, coresOf, true);
+  try {
+    return { chip, byChip: partitionHypergraph(h, { ...opts, capacity: chip }, tuning).parts };
+  } catch (e) {
+    if (!infeasible(e)) throw e;
+    const why = (e as KilnError).diagnostics[0]!.message.replace('part', 'chip');
+    throw new KilnError(error('partition-infeasible', `the vertices do not split over ${chips} chips of ${o.coresPerChip} cores: ${why}`, undefined, 'use more chips or more cores per chip, raise the per-core limits, or map a smaller network'));
+  }
+}
+
+function fitsOneCore(cap: CapacitySpec): boolean {
+  const d = cap.names.length;
+  const sum = new Float64Array(d);
+  for (let i = 0; i < cap.perVertex.length; i++) sum[i % d]! += cap.perVertex[i]!;
+  return sum.every((x, j) => x <= Number(cap.limits[j]));
+}
+
 /**
  * Chips first, minimising (λ−1) across chips under the chip limits above; then each chip into
  * its cores under the core limits ((1+ε)·⌈total/k⌉ as in the flat partition, or the capacities).
@@ -161,23 +195,23 @@ export function partitionHierarchical(h: Hypergraph, o: HierarchicalOptions, tun
     const flat = o.capacity ? { k, seed, effort: o.effort, capacity: o.capacity } : { k, epsilon: eps, seed, effort: o.effort };
     return { parts: partitionHypergraph(h, flat, tuning).parts, k, chipOf: chipOfCores(k, coresPerChip), chips };
   }
-  const byChip = partitionHypergraph(h, { k: chips, seed, effort: o.effort, balance: false, capacity: chipLimits(h, o, chips, eps, coresOf) }, tuning).parts;
-  const parts = new Int32Array(h.nv);
-  const members: number[][] = Array.from({ length: chips }, () => []);
-  for (let v = 0; v < h.nv; v++) members[byChip[v]!]!.push(v);
-  for (let c = 0; c < chips; c++) {
-    const vs = Int32Array.from(members[c]!);
-    const n = coresOf(c);
-    if (vs.length === 0) continue;
-    const first = c * coresPerChip;
-    if (n === 1) {
-      for (const v of vs) parts[v] = first;
-      continue;
-    }
+  // Refuses, before any work, a vertex over a core's limit or more load than all cores hold.
+  resolveConstraints(h.nv, o.capacity ? { k, capacity: o.capacity } : { k, epsilon: eps }, h.vwgt, 1);
+  const { chip, byChip } = splitChips(h, o, chips, eps, coresOf, tuning);
+  const split = (c: number, vs: Int32Array, n: number): Int32Array | undefined => {
     const sub = chipSubHypergraph(h, byChip, c, vs, o.interChipWeight ?? 4);
-    const r = partitionHypergraph(sub, { k: Math.min(n, vs.length), seed, effort: o.effort, balance: false, capacity: coreCapacity(h, o, eps, vs, sub) }, tuning);
-    vs.forEach((v, i) => (parts[v] = first + r.parts[i]!));
-  }
+    const cap = coreCapacity(h, o, eps, vs, sub);
+    if (n === 1 || vs.length === 1) return fitsOneCore(cap) ? new Int32Array(vs.length) : undefined;
+    try {
+      return partitionHypergraph(sub, { k: Math.min(n, vs.length), seed, effort: o.effort, balance: false, capacity: cap }, tuning).parts;
+    } catch (e) {
+      if (!infeasible(e)) throw e;
+      return undefined;
+    }
+  };
+  const fit = fitChips({ h, chipOf: byChip, chips, coresOf, perVertex: chip.perVertex, limits: chip.limits, names: chip.names, split });
+  const parts = new Int32Array(h.nv);
+  fit.members.forEach((vs, c) => vs.forEach((v, i) => (parts[v] = c * coresPerChip + fit.cores[c]![i]!)));
   return { parts, k, chipOf: chipOfCores(k, coresPerChip), chips };
 }
 

@@ -6,46 +6,73 @@
  */
 
 export class FlowNetwork {
-  private readonly head: Int32Array;
-  private readonly next: Int32Array;
-  private readonly to: Int32Array;
-  private readonly cap: Float64Array;
+  // Flat arrays kept across reset(): flow refinement builds one network per pair of parts, and
+  // allocating them (and the scratch below) per network, edge and BFS phase cost more than the
+  // flows on small corridors.
+  private head = new Int32Array(0);
+  private next = new Int32Array(0);
+  private to = new Int32Array(0);
+  private cap = new Float64Array(0);
+  private level = new Int32Array(0);
+  private it = new Int32Array(0);
+  private stack = new Int32Array(0);
+  private via = new Int32Array(0);
+  private queue = new Int32Array(0);
   private m = 0;
+  n = 0;
 
   /** Room for `maxEdges` edges (each stored with its residual twin). */
-  constructor(
-    readonly n: number,
-    maxEdges: number,
-  ) {
-    this.head = new Int32Array(n).fill(-1);
-    this.next = new Int32Array(2 * maxEdges);
-    this.to = new Int32Array(2 * maxEdges);
-    this.cap = new Float64Array(2 * maxEdges);
+  constructor(n = 0, maxEdges = 0) {
+    this.reset(n, maxEdges);
+  }
+
+  /** Empties the network for `n` nodes and up to `maxEdges` edges, growing the arrays if needed. */
+  reset(n: number, maxEdges: number): this {
+    if (this.head.length < n) {
+      const size = Math.max(n, 2 * this.head.length);
+      this.head = new Int32Array(size);
+      this.level = new Int32Array(size);
+      this.it = new Int32Array(size);
+      this.stack = new Int32Array(size);
+      this.via = new Int32Array(size);
+      this.queue = new Int32Array(size);
+    }
+    if (this.to.length < 2 * maxEdges) {
+      const size = Math.max(2 * maxEdges, 2 * this.to.length);
+      this.next = new Int32Array(size);
+      this.to = new Int32Array(size);
+      this.cap = new Float64Array(size);
+    }
+    this.head.fill(-1, 0, n);
+    this.n = n;
+    this.m = 0;
+    return this;
   }
 
   /** Adds u → v with capacity c (and its residual twin v → u with 0); edge ids pair as 2i, 2i + 1. */
   addEdge(u: number, v: number, c: number): void {
-    for (const [a, b, w] of [[u, v, c], [v, u, 0]] as const) {
-      this.to[this.m] = b;
-      this.cap[this.m] = w;
-      this.next[this.m] = this.head[a]!;
-      this.head[a] = this.m++;
-    }
+    const { head, next, to, cap } = this;
+    let m = this.m;
+    to[m] = v;
+    cap[m] = c;
+    next[m] = head[u]!;
+    head[u] = m++;
+    to[m] = u;
+    cap[m] = 0;
+    next[m] = head[v]!;
+    head[v] = m++;
+    this.m = m;
   }
 
   /** Pushes the maximum flow from s to t; returns its value (Infinity when an uncuttable path joins them). */
   maxFlow(s: number, t: number): number {
-    const { n, head, next, to, cap } = this;
-    const level = new Int32Array(n);
-    const it = new Int32Array(n);
+    const { n, head, next, to, cap, level, it, stack, via } = this;
     let total = 0;
     const bfs = (): boolean => {
       this.distances(s, true, level);
       return level[t]! >= 0;
     };
     // Iterative DFS: the corridors of large parts give paths longer than the JS stack allows.
-    const stack = new Int32Array(n);
-    const via = new Int32Array(n);
     const blocking = (): number => {
       let pushed = 0;
       for (;;) {
@@ -78,7 +105,7 @@ export class FlowNetwork {
       }
     };
     while (bfs()) {
-      it.set(head);
+      it.set(head.subarray(0, n));
       const f = blocking();
       if (f === Infinity) return Infinity;
       total += f;
@@ -91,9 +118,8 @@ export class FlowNetwork {
    * `forward`, otherwise against them (the nodes that reach `from`).
    */
   private distances(from: number, forward: boolean, dist: Int32Array): void {
-    const { head, next, to, cap } = this;
-    const queue = new Int32Array(this.n);
-    dist.fill(-1);
+    const { head, next, to, cap, queue } = this;
+    dist.fill(-1, 0, this.n);
     dist[from] = 0;
     let qh = 0;
     let qt = 0;
@@ -113,7 +139,7 @@ export class FlowNetwork {
 
   /** After maxFlow: 1 for the nodes on the source's side of the cut; `nearSource` picks the smallest such side, otherwise the largest. */
   sourceSide(s: number, t: number, nearSource: boolean): Uint8Array {
-    const dist = new Int32Array(this.n);
+    const dist = this.level;
     this.distances(nearSource ? s : t, nearSource, dist);
     const side = new Uint8Array(this.n);
     for (let i = 0; i < this.n; i++) side[i] = (dist[i]! >= 0) === nearSource ? 1 : 0;

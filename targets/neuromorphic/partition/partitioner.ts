@@ -16,7 +16,14 @@ import type { Graph, Hypergraph, PartitionOptions, PartitionResult } from './typ
  * grouping and (λ−1) label propagation carry most of the quality; the k-way FM searches add
  * little on large levels for a lot of time, so they run only where the level is small.
  */
-export function engineConfig(effort: PartitionOptions['effort'] = 'default', graph = false, k = 0): { main: EngineConfig; rb: EngineConfig } {
+/**
+ * On small hypergraphs without layered structure (60 random ones, 30–430 vertices, k = 3–8) the
+ * communities rule sent 0.9% more messages on average (up to 5.3%); the chips-first packing of
+ * cores into chips partitions such graphs.
+ */
+const UNCLUSTERED_MIN_VERTICES = 1000;
+
+export function engineConfig(effort: PartitionOptions['effort'] = 'default', graph = false, k = 0, nv = Infinity): { main: EngineConfig; rb: EngineConfig } {
   // From k = 512 on, recursive bisection of a 160·k-vertex coarsest level is most of the run
   // (15 of 20 s at k = 1024 on dvs-1m); 60·k vertices and 4 tries per bisection cost 4% in
   // messages there (docs/partitioning.md). Strong effort keeps the large level.
@@ -60,15 +67,19 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // which its km1 preset also runs inside initial partitioning): at k = 64 messages fell by
   // 1.5–7% on all four bench networks (dvs-33k 1.081 → 1.039× KaHyPar's, unet_spiking 1.052 →
   // 1.015×), for 2.5× the CPU time on dvs-33k (still 0.15 of KaHyPar's); in the k-way hierarchy itself they cost
-  // 1–5% (docs/partitioning.md, "Fifth pass"). On every bisection, strong effort only: at k = 8
-  // Louvain took dvs-5k and spiking_cnn past a fifth of KaHyPar's time.
+  // 1–5% (docs/partitioning.md, "Fifth pass"). On every bisection at strong effort only: there,
+  // at k = 8, Louvain took dvs-5k and spiking_cnn past a fifth of KaHyPar's time. By default
+  // only under the rule below, which costs spiking_cnn, k = 8, 0.970 → 0.990× KaHyPar's
+  // messages and its first call 0.20 → 0.24 of KaHyPar's time (median 0.14; "Sixth pass").
   const louvain = { maxNetSize: 1000, minMoveShare: 1e-4, maxPasses: 100 };
   const communities = effort === 'strong' && !graph ? louvain : undefined;
   // By default communities pay where the bisections do all the clustering: the first hierarchy
-  // stops at the twin level (k = 64 on every bench network), and there one initial partition
-  // with communities beat three without in messages and in time (docs/partitioning.md, "Sixth
-  // pass"); where the k-way hierarchy clusters first (k = 8) they cost dvs-33k 16% more messages.
-  if (effort === 'default' && !graph && !large) main.unclustered = { communities: louvain, initialRuns: 1 };
+  // stops at the twin level (k = 64 on every bench network, spiking_cnn at k = 8 too), and there
+  // one initial partition with communities beat three without in messages and in time on the
+  // k = 64 rows (docs/partitioning.md, "Sixth pass"); where the k-way hierarchy clusters first
+  // (k = 8) they cost dvs-33k 16% more messages. The rule trades two initial partitions for
+  // Louvain, so it is off where only one is made (`run`), and below UNCLUSTERED_MIN_VERTICES.
+  if (effort === 'default' && !graph && !large && nv >= UNCLUSTERED_MIN_VERTICES) main.unclustered = { communities: louvain, initialRuns: 1 };
   const rb: EngineConfig = { ...main, contraction: 80, minCoarsest: 0, bisect: { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 }, communities };
   return { main, rb };
 }
@@ -84,8 +95,13 @@ type Engine = (main: EngineConfig, rb: EngineConfig, rng: Rng) => MultilevelOutc
 /** `offset` is added to the reported objective (the host messages' constant part, see partitionHypergraph). */
 function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions, t0: number, graph: boolean, tuning: EngineTuning, offset = 0): PartitionResult {
   const k = opts.k;
-  const base = engineConfig(opts.effort, graph, k);
-  const main = { ...base.main, ...tuning.main };
+  const base = engineConfig(opts.effort, graph, k, nv);
+  // The communities rule pays for Louvain with the initial partitions it drops: a caller that
+  // asks for its own number of them (the mapper's one: with the rule it sent 1.3% more messages
+  // on spiking_cnn and dvs_large, in 13% more time) gets that number and no rule, unless it sets
+  // the rule itself.
+  const ownRuns = tuning.main?.initialRuns !== undefined && !('unclustered' in tuning.main);
+  const main = { ...base.main, ...(ownRuns ? { unclustered: undefined } : {}), ...tuning.main };
   const rb = { ...base.rb, ...tuning.rb };
   const out = engine(main, rb, new Rng(opts.seed ?? 1));
   const loads = new Float64Array(k * c.d);

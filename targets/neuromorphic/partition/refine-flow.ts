@@ -26,8 +26,18 @@ export interface FlowConfig {
   readonly maxNetSize: number;
 }
 
-/** Pairs of parts by the weight of the nets that touch both, heaviest first. */
-function adjacentPairs(st: PartState): Array<[number, number, number]> {
+interface Pair {
+  readonly a: number;
+  readonly b: number;
+  /** Nets touching both parts when the round began, in increasing order: the corridors' seeds. */
+  readonly nets: number[];
+}
+
+/**
+ * The `maxPairs` pairs of parts with the heaviest nets touching both, heaviest first, and those
+ * nets, gathered in one pass (each corridor scanned every net for them before).
+ */
+function adjacentPairs(st: PartState, maxPairs: number): Pair[] {
   const { ne, ewgt } = st.h;
   const { net, conn, k } = st;
   const weight = new Map<number, number>();
@@ -43,12 +53,48 @@ function adjacentPairs(st: PartState): Array<[number, number, number]> {
       }
     }
   }
-  return [...weight].map(([key, w]): [number, number, number] => [Math.floor(key / k), key % k, w]).sort((x, y) => y[2] - x[2] || x[0] - y[0] || x[1] - y[1]);
+  const top = [...weight].map(([key, w]): [number, number, number] => [Math.floor(key / k), key % k, w]).sort((x, y) => y[2] - x[2] || x[0] - y[0] || x[1] - y[1]).slice(0, maxPairs);
+  const pairs = top.map(([a, b]): Pair => ({ a, b, nets: [] }));
+  const byPart: Pair[][] = Array.from({ length: k }, () => []);
+  for (const pr of pairs) byPart[pr.a]!.push(pr);
+  const mark = new Int32Array(k).fill(-1);
+  for (let e = 0; e < ne; e++) {
+    const s = 2 * net[2 * e]!;
+    const end = s + 2 * net[2 * e + 1]!;
+    if (end - s < 4) continue;
+    for (let i = s; i < end; i += 2) mark[conn[i]!] = e;
+    for (let i = s; i < end; i += 2) for (const pr of byPart[conn[i]!]!) if (mark[pr.b] === e) pr.nets.push(e);
+  }
+  return pairs;
 }
 
-/** Vertices of part p reached breadth-first from its boundary with q, while their weight stays within `room` and short of the whole part. */
-function corridor(st: PartState, p: number, q: number, room: Float64Array, maxNetSize: number, inRegion: Uint8Array): number[] {
-  const { eptr, pins, vptr, vnets, w, d, ne } = st.h;
+/**
+ * The nets touching both p and q now, in increasing order: the round's list for the pair plus the
+ * nets of vertices moved since (no other net's pins changed parts).
+ */
+function sharedNets(st: PartState, pr: Pair, moved: Moved): number[] {
+  const touches = (e: number) => st.size(e) >= 2 && st.pinCount(e, pr.a) > 0 && st.pinCount(e, pr.b) > 0;
+  if (moved.nets.length === 0) return pr.nets.filter(touches);
+  const extra = [...moved.nets].sort((x, y) => x - y);
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < pr.nets.length || j < extra.length) {
+    const e = j >= extra.length || (i < pr.nets.length && pr.nets[i]! <= extra[j]!) ? pr.nets[i++]! : extra[j++]!;
+    if (e !== out[out.length - 1] && touches(e)) out.push(e);
+  }
+  return out;
+}
+
+/** Nets whose pins changed parts during the round (each listed once). */
+interface Moved {
+  readonly mark: Uint8Array;
+  readonly nets: number[];
+}
+
+/** Vertices of part p reached breadth-first from its boundary with q (the nets `seeds`), while their weight stays within `room` and short of the whole part. */
+function corridor(st: PartState, p: number, seeds: readonly number[], room: Float64Array, maxNetSize: number, inRegion: Uint8Array): number[] {
+  const { eptr, pins, vptr, vnets, w, d } = st.h;
   const part = st.part;
   const used = new Float64Array(d);
   const out: number[] = [];
@@ -60,8 +106,7 @@ function corridor(st: PartState, p: number, q: number, room: Float64Array, maxNe
     return true;
   };
   // Seeds: p's pins of the nets that touch both p and q.
-  for (let e = 0; e < ne; e++) {
-    if (st.size(e) < 2 || st.pinCount(e, p) === 0 || st.pinCount(e, q) === 0) continue;
+  for (const e of seeds) {
     for (let i = eptr[e]!; i < eptr[e + 1]!; i++) {
       const v = pins[i]!;
       if (part[v] === p && !inRegion[v] && !tryAdd(v)) return out;
@@ -81,27 +126,54 @@ function corridor(st: PartState, p: number, q: number, room: Float64Array, maxNe
   return out;
 }
 
+/** Arrays of the whole hypergraph, allocated once per flowRefine call and left clean after each pair. */
+interface Scratch {
+  readonly inRegion: Uint8Array;
+  /** Flow node of every region vertex, −1 elsewhere. */
+  readonly node: Int32Array;
+  /** Stamp of the last pair that listed the net. */
+  readonly netSeen: Int32Array;
+  stamp: number;
+  readonly g: FlowNetwork;
+  readonly moved: Moved;
+}
+
 /** Re-splits the corridor between parts a and b by a minimum cut; returns the objective's decrease (0 when nothing better was found). */
-function flowRefinePair(st: PartState, a: number, b: number, cfg: FlowConfig): number {
-  const { d, w, eptr, pins, vptr, vnets, ewgt } = st.h;
+function flowRefinePair(st: PartState, pr: Pair, cfg: FlowConfig, sc: Scratch): number {
+  const { a, b } = pr;
+  const { d } = st.h;
   const room = (p: number) => {
     const r = new Float64Array(d);
     for (let j = 0; j < d; j++) r[j] = Math.max(0, st.limit[p * d + j]! - st.load[p * d + j]!) + cfg.regionShare * st.limit[p * d + j]!;
     return r;
   };
-  const inRegion = new Uint8Array(st.h.nv);
-  const region = [...corridor(st, a, b, room(b), cfg.maxNetSize, inRegion), ...corridor(st, b, a, room(a), cfg.maxNetSize, inRegion)];
-  if (region.length === 0) return 0;
+  const seeds = sharedNets(st, pr, sc.moved);
+  const region = [...corridor(st, a, seeds, room(b), cfg.maxNetSize, sc.inRegion), ...corridor(st, b, seeds, room(a), cfg.maxNetSize, sc.inRegion)];
+  try {
+    return region.length === 0 ? 0 : cutRegion(st, a, b, region, sc);
+  } finally {
+    for (const v of region) (sc.inRegion[v] = 0), (sc.node[v] = -1);
+  }
+}
+
+function cutRegion(st: PartState, a: number, b: number, region: number[], sc: Scratch): number {
+  const { d, w, eptr, pins, vptr, vnets, ewgt } = st.h;
+  const { node, netSeen } = sc;
   const S = 0;
   const T = 1;
-  const node = new Map<number, number>();
-  region.forEach((v, i) => node.set(v, 2 + i));
-  const nets = new Set<number>();
-  for (const v of region) for (let x = vptr[v]!; x < vptr[v + 1]!; x++) nets.add(vnets[x]!);
-  const netList = [...nets].sort((x, y) => x - y);
+  region.forEach((v, i) => (node[v] = 2 + i));
+  const stamp = ++sc.stamp;
+  const netList: number[] = [];
+  for (const v of region) {
+    for (let x = vptr[v]!; x < vptr[v + 1]!; x++) {
+      const e = vnets[x]!;
+      if (netSeen[e] !== stamp) (netSeen[e] = stamp), netList.push(e);
+    }
+  }
+  netList.sort((x, y) => x - y);
   let maxEdges = 0;
   for (const e of netList) maxEdges += 2 * (eptr[e + 1]! - eptr[e]!) + 3;
-  const g = new FlowNetwork(2 + region.length + 2 * netList.length, maxEdges);
+  const g = sc.g.reset(2 + region.length + 2 * netList.length, maxEdges);
   netList.forEach((e, i) => {
     const ein = 2 + region.length + 2 * i;
     const eout = ein + 1;
@@ -109,8 +181,8 @@ function flowRefinePair(st: PartState, a: number, b: number, cfg: FlowConfig): n
     let toT = false;
     for (let j = eptr[e]!; j < eptr[e + 1]!; j++) {
       const v = pins[j]!;
-      const n = node.get(v);
-      if (n !== undefined) {
+      const n = node[v]!;
+      if (n >= 0) {
         g.addEdge(n, ein, Infinity);
         g.addEdge(eout, n, Infinity);
       } else if (st.part[v] === a) toS = true;
@@ -154,17 +226,25 @@ function flowRefinePair(st: PartState, a: number, b: number, cfg: FlowConfig): n
   });
   let fits = true;
   for (let j = 0; j < d; j++) for (const p of [a, b]) if (st.load[p * d + j]! > st.limit[p * d + j]!) fits = false;
-  if (gain > 0 && fits) return gain;
+  if (gain > 0 && fits) {
+    const { mark, nets } = sc.moved;
+    for (const [v] of moved) for (let x = vptr[v]!; x < vptr[v + 1]!; x++) if (!mark[vnets[x]!]) (mark[vnets[x]!] = 1), nets.push(vnets[x]!);
+    return gain;
+  }
   for (let i = moved.length - 1; i >= 0; i--) st.move(moved[i]![0], moved[i]![1]);
   return 0;
 }
 
 /** Flow refinement on the pairs of parts with the heaviest nets between them, round after round while it gains. */
 export function flowRefine(st: PartState, cfg: FlowConfig): number {
+  const { nv, ne } = st.h;
+  const sc: Scratch = { inRegion: new Uint8Array(nv), node: new Int32Array(nv).fill(-1), netSeen: new Int32Array(ne), stamp: 0, g: new FlowNetwork(), moved: { mark: new Uint8Array(ne), nets: [] } };
   let total = 0;
   for (let round = 0; round < cfg.rounds; round++) {
     let gain = 0;
-    for (const [a, b] of adjacentPairs(st).slice(0, cfg.maxPairs)) gain += flowRefinePair(st, a, b, cfg);
+    for (const e of sc.moved.nets) sc.moved.mark[e] = 0;
+    sc.moved.nets.length = 0;
+    for (const pr of adjacentPairs(st, cfg.maxPairs)) gain += flowRefinePair(st, pr, cfg, sc);
     total += gain;
     if (gain <= 0) break;
   }

@@ -83,6 +83,28 @@ describe('submatrix training = masked training, within float32 rounding', () => 
       compareCut(m, c.seed);
     }), { ...RUNS, numRuns: 15 });
   });
+  it('binary layers binarize only their cut of the latent weights, and the estimator still zeroes the gradient of latent weights outside [−1, 1]', () => {
+    const m = build(['input x : f32[32, 200]', 'h = dense(x, 300, weights = binary) -> batchnorm -> sign -> dropout(0.5, mode = batchwise)',
+      'y = dense(h, 10, weights = binary)', 'output y']);
+    const w = initParams(m, 4);
+    // Latent weights of either sign beyond ±1 among the kept and the dropped ones.
+    for (const id of ['h.dense', 'y']) w[id]!.weight!.data.forEach((v, i, a) => { if (i % 7 === 0) a[i] = v < 0 ? -1.5 : 1.5; });
+    const x = randomUniform([32, 200], mulberry32(5), -1, 1);
+    const cut = forward(m, w, { x }, { training: true, seed: 6 });
+    const masked = forward(m, w, { x }, { training: true, seed: 6, submatrix: false });
+    // y reads the dropout (h's batch norm keeps h uncut): its full ±1 matrix is never made.
+    const used = cut.tape.filter((e) => e.saved.submatrix).map((e) => e.params.weight);
+    expect(used).toEqual([expect.objectContaining({ materialized: false, inside: false })]);
+    expectClose(cut.outputs.y!, masked.outputs.y!, 'y');
+    const r = new Map([['y', randomUniform([32, 10], mulberry32(7), -1, 1)]]);
+    const gc = backward(m, cut, r, { training: true }), gm = backward(m, masked, r, { training: true });
+    for (const id of ['h.dense', 'y']) {
+      const g = gc.params[id]!.weight!;
+      expectClose(g, gm.params[id]!.weight!, `d${id}.weight`);
+      w[id]!.weight!.data.forEach((v, i) => { if (Math.abs(v) > 1) expect(g.data[i], `d${id}.weight[${i}]`).toBe(0); });
+      expect(g.data.some((v) => v !== 0)).toBe(true);
+    }
+  });
 });
 
 describe('the plan cuts only what it may', () => {

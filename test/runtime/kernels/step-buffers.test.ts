@@ -2,7 +2,8 @@
  * Training steps recycle their kernels' output arrays (runtime/kernels/step-buffers.ts): the next
  * step gets the previous step's arrays back, stale, so every kernel that takes one must overwrite
  * it whole. The arrays of a first step are poisoned with NaN before the second step reuses them;
- * the second step must still give what fresh arrays give.
+ * the second step must still give what fresh arrays give. Lengths that change from step to step
+ * share arrays of one capacity class.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { conv2d } from '../../../runtime/kernels/conv2d.ts';
@@ -13,7 +14,7 @@ import { dense, denseBackward } from '../../../runtime/kernels/dense.ts';
 import { applyMask } from '../../../runtime/interpreter/dropout.ts';
 import { gatherAxis, scatterAxis } from '../../../runtime/autodiff/submatrix.ts';
 import { maxPool, maxPoolBackward, type PoolOptions } from '../../../runtime/kernels/pool.ts';
-import { StepBuffers, outputArray, withStepBuffers } from '../../../runtime/kernels/step-buffers.ts';
+import { StepBuffers, outputArray, pooledCapacity, withStepBuffers } from '../../../runtime/kernels/step-buffers.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { type Tensor, mulberry32, randomUniform } from '../../../runtime/tensor.ts';
 
@@ -67,6 +68,25 @@ describe('step buffers', () => {
     expect(second[1]).not.toBe(second[2]);
     expect(outputArray(2048)).not.toBe(first[0]);
     expect(outputArray(2048)).not.toBe(outputArray(2048));
+  });
+
+  it('serve lengths that change from step to step (the units a dropout keeps) from the same arrays, at most an eighth spare', () => {
+    const b = new StepBuffers(), rng = mulberry32(4);
+    const buffers = new Set<ArrayBufferLike>();
+    for (let step = 0; step < 200; step++) {
+      // binary_mlp's cut weights: 1024 rows by the 780–860 kept columns of a step.
+      const lengths = [0, 1, 2].map(() => 1024 * (780 + Math.floor(rng() * 81)));
+      const got = withStepBuffers(b, () => lengths.map((n) => outputArray(n)));
+      got.forEach((a, i) => {
+        expect(a.length).toBe(lengths[i]);
+        expect(a.buffer.byteLength).toBeLessThanOrEqual(4 * lengths[i]! * 1.125);
+        buffers.add(a.buffer);
+      });
+      expect(new Set(got.map((a) => a.buffer)).size).toBe(3);
+    }
+    // Two capacity classes (768–832 and 832–896 rows of 1024) span the lengths, three arrays each at most.
+    expect(buffers.size).toBeLessThanOrEqual(6);
+    expect([1024, 1025, 1152, 1153, 150528].map(pooledCapacity)).toEqual([1024, 1152, 1152, 1280, 163840]);
   });
 
   for (const backend of ['wasm', 'js'] as const) for (const [name, run] of [['conv', layer], ['binary dense', binaryLayer]] as const) {

@@ -5,11 +5,13 @@
  * operands at int16's and int8's extremes and rows exactly at the int32 bound and one past it.
  */
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Dfp16, gemmDfp16, int32SafeRows, toDfp16 } from '../../../runtime/kernels/fixed-point.ts';
 import { recoverWideRows, sumErrorFactor } from '../../../runtime/kernels/int16-window.ts';
 import { gemmInt8, INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-int8.ts';
 import { type GuardSums, packI16B, setI16WasmMinMacs, wasmGemmI16, wasmGemmI16Guarded, wasmGemmI16Packed } from '../../../runtime/kernels/wasm/gemm-i16.ts';
+import { i8DotAvailable, wasmGemmI8 } from '../../../runtime/kernels/wasm/gemm-i8.ts';
+import * as instance from '../../../runtime/kernels/wasm/instance.ts';
 import { i32At, scratchAlloc, scratchMark, scratchRelease, setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
 import { intGemmExact } from './helpers/naive.ts';
@@ -298,21 +300,35 @@ describe('int16 GEMM: what the guarded product hands on, and C written in place'
   it('writes C straight into an output that lies in the kernels\' memory, and copies into one whose shape the tile pads', () => {
     const rand = mulberry32(34);
     setKernelBackend('wasm');
-    for (const [m, n, k] of [[8, 16, 40], [7, 13, 41], [12, 8, 3]] as const) {
-      const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
-      const mark = scratchMark();
-      try {
-        // Guard words either side: nothing outside the m × n output may be written.
-        const at = scratchAlloc(4 * (m * n + 8));
-        i32At(at, m * n + 8).fill(-5);
-        wasmGemmI16(m, n, k, a, b, false, i32At(at + 16, m * n));
-        const all = i32At(at, m * n + 8);
-        expect([...all.subarray(0, 4), ...all.subarray(m * n + 4)]).toEqual(Array(8).fill(-5));
-        const ref = exact(m, n, k, a, b, false);
-        expect([...all.subarray(4, m * n + 4)]).toEqual(Array.from(ref, (x) => x | 0));
-      } finally {
-        scratchRelease(mark);
+    // The copy path is the only one that takes scratch for C (⌈m/4⌉·4 × ⌈n/8⌉·8 int32): the spy
+    // sees whether it ran. The shapes' other allocations (operand copies, panels) differ in size.
+    const alloc = vi.spyOn(instance, 'scratchAlloc');
+    try {
+      for (const [m, n, k, kernel] of [[8, 16, 40, 'i16'], [12, 8, 3, 'i16'], [7, 13, 41, 'i16'], [8, 16, 40, 'i8'], [5, 9, 12, 'i8']] as const) {
+        if (kernel === 'i8' && !i8DotAvailable()) continue;
+        const a = kernel === 'i8' ? ints(Int8Array, m * k, rand, 0, 127) : ints(Int16Array, m * k, rand, -32768, 32767);
+        const b = kernel === 'i8' ? ints(Int8Array, k * n, rand, -128, 127) : ints(Int16Array, k * n, rand, -32768, 32767);
+        const padded = m % 4 !== 0 || n % 8 !== 0, cBytes = ((m + 3) & ~3) * ((n + 7) & ~7) * 4;
+        const mark = scratchMark();
+        try {
+          // Guard words either side: nothing outside the m × n output may be written.
+          const at = scratchAlloc(4 * (m * n + 8));
+          i32At(at, m * n + 8).fill(-5);
+          alloc.mockClear();
+          const out = i32At(at + 16, m * n);
+          if (kernel === 'i8') expect(wasmGemmI8(m, a as Int8Array, { n, k, values: b as Int8Array, transB: false }, out)).toBe(true);
+          else wasmGemmI16(m, n, k, a, b, false, out);
+          expect(alloc.mock.calls.some(([bytes]) => bytes === cBytes)).toBe(padded);
+          const all = i32At(at, m * n + 8);
+          expect([...all.subarray(0, 4), ...all.subarray(m * n + 4)]).toEqual(Array(8).fill(-5));
+          const ref = exact(m, n, k, a, b, false);
+          expect([...all.subarray(4, m * n + 4)]).toEqual(Array.from(ref, (x) => x | 0));
+        } finally {
+          scratchRelease(mark);
+        }
       }
+    } finally {
+      alloc.mockRestore();
     }
   });
 });

@@ -2,12 +2,13 @@
  * submatrix.wat's cut and spread against their definitions: cut(w)[r, c] = w[rows[r], cols[c]],
  * spread puts g back at those places with zeros elsewhere. They only move values, so equality is
  * exact (Object.is: −0 and NaN must come through as they are), over random shapes and keep sets,
- * with and without a row selection.
+ * with and without a row selection; the cut binarized on the way out equals binarizing the cut.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { wasmCut, wasmSpread } from '../../../runtime/kernels/wasm/submatrix.ts';
 import { scratchMark } from '../../../runtime/kernels/wasm/instance.ts';
+import { wasmBinarize } from '../../../runtime/kernels/wasm/binarize.ts';
 import { randomArray } from './helpers/gradcheck.ts';
 
 /** The ascending indices of 0..n−1 whose bit in `pick` is set, at least one. */
@@ -33,8 +34,16 @@ describe('WebAssembly submatrix cut and spread', () => {
       r.forEach((ri, a) => cols.forEach((cj, b) => { want[a * cols.length + b] = w[ri * c.inF + cj]!; }));
       const mark = scratchMark();
       const got = new Float32Array(want.length).fill(7);
-      wasmCut(w, c.inF, rows, cols, got);
+      expect(wasmCut(w, c.inF, rows, cols, got)).toBe(true);
       expect(sameBits(got, want)).toBe(true);
+
+      // Binarized while cut: binarize.wat's ±1 of the cut values, and whether all were in [−1, 1].
+      const scaled = w.map((v) => v * 1.2);
+      const cutScaled = want.map((v) => v * 1.2);
+      const signs = new Float32Array(want.length).fill(7);
+      const inside = wasmCut(scaled, c.inF, rows, cols, signs, true);
+      expect(sameBits(signs, wasmBinarize(cutScaled).y.slice())).toBe(true);
+      expect(inside).toBe(cutScaled.every((v) => v <= 1 && v >= -1));
 
       const back = new Float32Array(w.length).fill(7);
       wasmSpread(want, c.inF, rows, cols, back);

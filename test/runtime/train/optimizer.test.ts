@@ -99,14 +99,17 @@ describe('a training run with each update rule is a function of its seed', () =>
   }
 });
 
+/** One parameter `a` of n values in [−1, 1) and its gradient in [−0.05, 0.05), from `seed`. */
+function largeParam(n: number, seed: number) {
+  const rng = mulberry32(seed);
+  const arr = (k: number) => Float32Array.from({ length: n }, () => (rng() - 0.5) * k);
+  return { w: new Map([['a', arr(2)]]), g: new Map([['a', arr(0.1)]]) };
+}
+
 describe('Adam in WebAssembly (large parameters, KILN_KERNELS=wasm)', () => {
   it('steps within float32 rounding of the float64 rule, across chunk and vector edges, and never for the JS backend', () => {
     // 5,003 parameters: more than the WebAssembly threshold, two chunks and a partial vector.
-    const make = () => {
-      const rng = mulberry32(9);
-      const arr = (n: number, k: number) => Float32Array.from({ length: n }, () => (rng() - 0.5) * k);
-      return { w: new Map([['a', arr(5003, 2)]]), g: new Map([['a', arr(5003, 0.1)]]) };
-    };
+    const make = () => largeParam(5003, 9);
     const spec: OptimizerSpec = { kind: 'adam', lr: 3e-3, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 1e-2 };
     const run = (backend: 'wasm' | 'js') => {
       setKernelBackend(backend);
@@ -170,4 +173,47 @@ describe('clipped parameters (BinaryConnect latent weights)', () => {
       }
     });
   }
+});
+
+describe('Adam\'s moments resident in WebAssembly', () => {
+  it('keeps its moments in the kernels\' memory between steps: reading the state, replacing it, or a JS step in between changes no bit', () => {
+    const make = () => largeParam(6001, 11);
+    const spec: OptimizerSpec = { kind: 'adam', lr: 3e-3 };
+    const steps = (o: Optimizer, p: ReturnType<typeof make>, between?: (t: number) => void) => {
+      for (let t = 0; t < 5; t++) { between?.(t); o.step(p.w, p.g, spec.lr); }
+    };
+    const plain = make(), a = new Optimizer(spec);
+    steps(a, plain);
+    const want = { w: bits(plain.w.get('a')!), m: a.state.slots.get('a')!.map(bits) };
+
+    // The state read (and so copied out) before every step.
+    const read = make(), b = new Optimizer(spec);
+    const seen: string[] = [];
+    steps(b, read, () => { const m = b.state.slots.get('a')?.[0]; if (m) seen.push(bits(m)); });
+    expect(bits(read.w.get('a')!)).toBe(want.w);
+    expect(b.state.slots.get('a')!.map(bits)).toEqual(want.m);
+    expect(new Set(seen).size).toBe(4);
+
+    // A restore swaps in new arrays holding the same moments: the next step must read those.
+    const swapped = make(), c = new Optimizer(spec);
+    steps(c, swapped, (t) => { if (t === 2) c.state.slots.set('a', c.state.slots.get('a')!.map((m) => m.slice())); });
+    expect(bits(swapped.w.get('a')!)).toBe(want.w);
+
+    // Moments of zero put back mid-run: the run must differ from the plain one.
+    const reset = make(), d = new Optimizer(spec);
+    steps(d, reset, (t) => { if (t === 3) d.state.slots.set('a', [new Float32Array(6001), new Float32Array(6001)]); });
+    expect(bits(reset.w.get('a')!)).not.toBe(want.w);
+
+    // A JS step between WebAssembly steps reads the moments those left.
+    const mixed = make(), e = new Optimizer(spec), ref = make(), f = new Optimizer(spec);
+    const js = (t: number) => setKernelBackend(t === 2 ? 'js' : undefined);
+    try {
+      steps(e, mixed, js);
+      steps(f, ref, (t) => { js(t); if (t === 2) f.state.slots.get('a'); });
+    } finally {
+      setKernelBackend(undefined);
+    }
+    expect(bits(mixed.w.get('a')!)).toBe(bits(ref.w.get('a')!));
+    expect(bits(mixed.w.get('a')!)).not.toBe(want.w);
+  });
 });

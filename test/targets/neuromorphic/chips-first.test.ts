@@ -33,6 +33,23 @@ describe('chips first, then cores (the mapper on a multi-chip target)', () => {
     expect(across(hier).chips).toBeLessThan(0.95 * across(flat).chips);
   }, 60_000);
 
+  // Seed 3: splitting over-full cores after the partition grew chip group 12 to 11 cores of a
+  // chip's 8, and placement then dropped the grouping without a word (what the seed-1 network
+  // did once label propagation's moves changed). Whole cores now move to chips with room.
+  it('keeps every chip group within a chip\'s cores when splitting adds cores', () => {
+    const mp = mapNetwork(compileText(snn).module, cfg, { defaultRate: 0.1, seed: 3 });
+    expect(mp.cores.splits).toBeGreaterThan(0);
+    const group = mp.cores.chipGroup!;
+    const size = new Map<number, number>();
+    const chipOfGroup = new Map<number, number>();
+    for (let c = 0; c < mp.cores.k; c++) {
+      size.set(group[c]!, (size.get(group[c]!) ?? 0) + 1);
+      expect(mp.placement.chip[c], `core ${c}`).toBe(chipOfGroup.get(group[c]!) ?? chipOfGroup.set(group[c]!, mp.placement.chip[c]!).get(group[c]!));
+    }
+    expect(Math.max(...size.values())).toBeLessThanOrEqual(cfg.coresPerChip);
+    expect(new Set(chipOfGroup.values()).size).toBe(chipOfGroup.size);
+  }, 60_000);
+
   it('maps a one-chip network flat, without chip groups', () => {
     const m = compileText(snn.replace('16, 16', '3, 3')).module;
     expect(mapNetwork(m, cfg, { defaultRate: 0.1 }).cores.chipGroup).toBeUndefined();

@@ -16,6 +16,7 @@ import { estimate } from '../../../targets/estimate.ts';
 import { presets } from '../../../targets/resolve.ts';
 import { moduleWork } from '../../../targets/workload.ts';
 import type { LayerStats, TargetResult } from '../../../targets/stats.ts';
+import type { Module } from '../../../compiler/ir/module.ts';
 import { prepare } from '../../../runtime/train/setup.ts';
 import { uniformVariants, variantModule } from '../../../cli/explore/variants.ts';
 import { scaleSimTarget } from '../../../targets/systolic/scalesim-import.ts';
@@ -44,7 +45,7 @@ const BARE = signed('bare', 'i8', 'i8', 'binary');
 const MIXED = signed('mixed', 'binary', 'binary', 'i8');
 const SOURCE = `${net('folded', 'y')}\n${net('kept', 'y, b')}\n${BARE}\n${MIXED}`;
 
-const tpu = presets().get('tpu_v1_like')!;
+const tpu = presets().get('tpu_v1_like')!, cpu = presets().get('avx2_laptop')!;
 const priced = (name: string, target = tpu): TargetResult => estimate({ kind: 'module', module: compile(`t.kiln:${name}`, { readFile: memoryFiles({ 't.kiln': SOURCE }) }).module }, target);
 const layer = (r: TargetResult, name: string): LayerStats => r.layers.find((l) => l.name === name)!;
 
@@ -163,6 +164,26 @@ network plain(batch = 4) {
   b = dense(x, 256, weights = binary) -> batchnorm
   output b
 }
+network shared(batch = 4) {
+  input x : binary[batch, 256]
+  b = dense(x, 256, weights = binary) -> batchnorm(activations = binary)
+  r = relu(b)
+  y = dense(r, 10, weights = binary)
+  z = dense(b, 10, weights = binary)
+  output y, z
+}
+network dropped(batch = 4) {
+  input x : binary[batch, 256]
+  b = dense(x, 256, weights = binary) -> batchnorm(activations = binary) -> dropout(p = 0.5) -> relu
+  y = dense(b, 10, weights = binary)
+  output y
+}
+network relu_out(batch = 4) {
+  input x : binary[batch, 256]
+  b = dense(x, 256, weights = binary) -> batchnorm(activations = binary) -> relu
+  y = dense(b, 10, weights = binary)
+  output y, b
+}
 network relu_sign(batch = 4) {
   input x : binary[batch, 256]
   b = dense(x, 256, weights = binary) -> batchnorm -> relu -> sign
@@ -172,12 +193,17 @@ network relu_sign(batch = 4) {
 const bnRelu = (name: string) => compile(`t.kiln:${name}`, { readFile: memoryFiles({ 't.kiln': BN_RELU }) }).module;
 
 describe('batch norm → relu after a binary layer, the batch norm binarizing its output', () => {
-  it('runs as the compare the fold prices: the relu\'s output is 1 exactly where the f32 batch norm is ≥ 0, else 0', () => {
+  it('runtime semantics: the interpreter\'s relu after a binarizing batch norm is 1 exactly where its f32 batch norm is ≥ 0, else 0 (the compare the fold prices)', () => {
     const r = bnRelu('r'), plain = bnRelu('plain');
     const w = initParams(r, 5), rand = mulberry32(6);
-    // Both signs of γ (a negative γ turns the compare around), shifts and statistics away from the defaults.
-    for (const k of ['gamma', 'beta', 'running_mean'] as const) w['b.batchnorm']![k]!.data.forEach((_, i, a) => (a[i] = 4 * rand() - 2));
-    w['b.batchnorm']!.running_var!.data.forEach((_, i, a) => (a[i] = 0.5 + rand()));
+    // Shifts and statistics away from the defaults; γ of both signs (a negative γ turns the
+    // compare around) and one exactly 0 (the batch norm is then β alone, and sign(0) = +1 decides).
+    const bn = w['b.batchnorm']!;
+    for (const k of ['gamma', 'beta', 'running_mean'] as const) bn[k]!.data.forEach((_, i, a) => (a[i] = 4 * rand() - 2));
+    bn.gamma!.data[3] = 0;
+    bn.running_var!.data.forEach((_, i, a) => (a[i] = 0.5 + rand()));
+    const gammas = [...bn.gamma!.data];
+    expect(gammas.some((g) => g > 0) && gammas.some((g) => g < 0) && gammas.includes(0)).toBe(true);
     const x = { shape: [4, 256], data: Float32Array.from({ length: 4 * 256 }, () => (rand() < 0.5 ? -1 : 1)) };
     const z = forward(plain, { 'b.dense': w['b.dense']!, b: w['b.batchnorm']! }, { x }).outputs.b!.data;
     const out = forward({ ...r, outputs: ['b'] }, w, { x }).outputs.b!.data;
@@ -197,6 +223,28 @@ describe('batch norm → relu after a binary layer, the batch norm binarizing it
     expect(layer(e, 'b').notes!.join()).toMatch(/folded into the batch norm before it/);
   });
 
+  it('a batch norm read twice ends the fold itself: it is the compare, and the relu reading it is still priced', () => {
+    const work = moduleWork(bnRelu('shared'));
+    expect(work.find((l) => l.name === 'b.dense')!.compareOnOutput).toEqual({ by: 'b', dtype: 'binary', threshold: true, readBy: ['r', 'z'] });
+    expect(work.find((l) => l.name === 'b')!.work).toEqual({ kind: 'vector', ops: 4 * 256 });
+    expect(work.find((l) => l.name === 'r')!.work).toEqual({ kind: 'vector', ops: 4 * 256 });
+  });
+
+  it('a batch norm whose one reader is neither relu nor sign ends the fold itself; a relu behind a dropout is still priced', () => {
+    const work = moduleWork(bnRelu('dropped'));
+    // The stored compare is read through the dropout, which moves nothing, by the relu.
+    expect(work.find((l) => l.name === 'b.dense')!.compareOnOutput).toEqual({ by: 'b.batchnorm', dtype: 'binary', threshold: true, readBy: ['b'] });
+    expect(work.find((l) => l.name === 'b.batchnorm')!.work).toEqual({ kind: 'vector', ops: 4 * 256 });
+    expect(work.find((l) => l.name === 'b')!.work).toEqual({ kind: 'vector', ops: 4 * 256 });
+  });
+
+  it('a relu the network outputs still folds: the compare writes its 0s and 1s', () => {
+    const work = moduleWork(bnRelu('relu_out'));
+    expect(work.find((l) => l.name === 'b.dense')!.compareOnOutput).toEqual({ by: 'b.batchnorm', dtype: 'binary', threshold: true, readBy: ['y'] });
+    expect(work.find((l) => l.name === 'b.batchnorm')!.work).toEqual({ kind: 'vector', ops: 4 * 256 });
+    expect(work.find((l) => l.name === 'b')!.work.kind).toBe('free');
+  });
+
   it('a relu before a sign is no compare: that batch norm stays a scale and shift on the vector unit', () => {
     const work = moduleWork(bnRelu('relu_sign'));
     expect(work.find((l) => l.name === 'b.dense')!.compareOnOutput).toBeUndefined();
@@ -205,12 +253,24 @@ describe('batch norm → relu after a binary layer, the batch norm binarizing it
     expect(layer(e, 'b.batchnorm').actions['vector.op']).toBe(2 * 4 * 256);
   });
 
-  it('lenet5_bn: its binary variant is cheaper than i8 on tpu_v1_like once its convolutions store bits', () => {
+  it('lenet5_bn: binary is the cheapest on tpu_v1_like once its convolutions store bits, and its batch norms are one compare an element on avx2_laptop', () => {
     const m = prepare('bench/networks/lenet5_bn.kiln').module;
-    const [i8, binary] = uniformVariants(m, ['i8', 'binary'], [undefined]).map((v) => estimate({ kind: 'module', module: variantModule(m, v) }, tpu));
+    const [i8, binary] = uniformVariants(m, ['i8', 'binary'], [undefined]).map((v) => variantModule(m, v));
+    const price = (v: Module, t = tpu) => estimate({ kind: 'module', module: v }, t);
+    const [i8Tpu, binTpu, i8Cpu, binCpu] = [price(i8!), price(binary!), price(i8!, cpu), price(binary!, cpu)];
     // Read by a max pool on the vector unit, the convolutions' compares are stored at their 1 bit.
-    expect(layer(binary!, 'c1.conv2d').details!.output_bits).toBe(1);
-    expect(layer(binary!, 'c1.relu').unit).toBe('none');
-    expect(binary!.summary.energy_j).toBeLessThan(i8!.summary.energy_j);
+    expect(layer(binTpu!, 'c1.conv2d').details!.output_bits).toBe(1);
+    expect(layer(binTpu!, 'c1.relu').unit).toBe('none');
+    expect(binTpu!.summary.energy_j).toBeLessThan(i8Tpu!.summary.energy_j);
+    // On the CPU the same fold: one vector op an element (32 × 6 × 28 × 28) where i8's scale and shift is two, and no relu.
+    expect(layer(binCpu!, 'c1.batchnorm').actions['op.vector']).toBe(32 * 6 * 28 * 28);
+    expect(layer(i8Cpu!, 'c1.batchnorm').actions['op.vector']).toBe(2 * 32 * 6 * 28 * 28);
+    expect(layer(binCpu!, 'c1.relu').energy_j).toBe(0);
+    // The figures docs/explore.md prints for these variants (per inference, at its rounding).
+    const uJ = (r: TargetResult) => r.summary.per_inference!.energy_j * 1e6;
+    expect(uJ(binTpu!).toFixed(1)).toBe('129.2');
+    expect(uJ(i8Tpu!).toFixed(1)).toBe('143.8');
+    expect(uJ(binCpu!).toFixed(3)).toBe('6.457');
+    expect(uJ(i8Cpu!).toFixed(3)).toBe('8.401');
   });
 });

@@ -117,7 +117,8 @@ describe('flow refinement', () => {
 });
 
 describe('max flow', () => {
-  it('equals the brute-force minimum s–t cut on random small networks', () => {
+  it('equals the brute-force minimum s–t cut on random small networks, also on one network reset for each', () => {
+    const shared = new FlowNetwork();
     fc.assert(
       fc.property(
         fc.integer({ min: 2, max: 8 }),
@@ -125,8 +126,11 @@ describe('max flow', () => {
         (n, edges) => {
           const es = edges.map(([u, v, c]) => [u % n, v % n, c] as const).filter(([u, v]) => u !== v);
           const g = new FlowNetwork(n, es.length);
-          for (const [u, v, c] of es) g.addEdge(u, v, c);
+          shared.reset(n, es.length);
+          for (const [u, v, c] of es) (g.addEdge(u, v, c), shared.addEdge(u, v, c));
           const flow = g.maxFlow(0, n - 1);
+          // Left over from a larger or smaller network, a reused one must not differ.
+          expect(shared.maxFlow(0, n - 1)).toBe(flow);
           let best = Infinity;
           for (let mask = 0; mask < 1 << n; mask++) {
             if (!(mask & 1) || mask & (1 << (n - 1))) continue;
@@ -138,6 +142,7 @@ describe('max flow', () => {
           // Both extreme cuts are minimum cuts: their capacity equals the flow.
           for (const near of [true, false]) {
             const side = g.sourceSide(0, n - 1, near);
+            expect(shared.sourceSide(0, n - 1, near)).toEqual(side);
             expect(side[0]).toBe(1);
             expect(side[n - 1]).toBe(0);
             let cut = 0;

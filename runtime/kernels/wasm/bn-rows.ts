@@ -1,0 +1,56 @@
+/**
+ * bn-rows.wat on JavaScript arrays: training-mode batch norm of a dense layer's [n, c], the same
+ * bits as batchnorm.ts's JS loops (which call these from WASM_RELU_MIN values). The operands are
+ * copied into the kernels' memory once per call; the per-channel statistics stay float64 there.
+ */
+import { copyIn, f32At, f64At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
+import { wasmBase64 } from './bn-rows.wasm.ts';
+
+interface BnRowsExports {
+  moments(x: number, n: number, c: number, mu: number, ss: number): void;
+  apply(x: number, y: number, n: number, c: number, scale: number, shift: number): void;
+  grad_sums(x: number, dy: number, n: number, c: number, mean: number, is: number, sumDy: number, sumDyXhat: number): void;
+  grad_dx(x: number, dy: number, dx: number, n: number, c: number, mean: number, is: number, coef: number, sumDy: number, sumDyXhat: number): void;
+}
+
+const ex = (): BnRowsExports => wasmExports<BnRowsExports>('bn-rows', wasmBase64);
+
+/** Per-channel float64 statistics of a [n, c] batch: the means and the sums of squared deviations. */
+export interface RowMoments { mu: Float64Array; ss: Float64Array }
+
+/**
+ * The batch's moments, then y = x·scale + shift with scale and shift from `affine` (called with the
+ * moments, it fills the two float64 arrays of c it is given), into y.
+ */
+export function wasmBatchNormRows(x: Float32Array, n: number, c: number, y: Float32Array,
+  affine: (m: RowMoments, scale: Float64Array, shift: Float64Array) => void): RowMoments {
+  return withScratch(() => {
+    const k = ex();
+    const xAt = copyIn(x), yAt = scratchAlloc(4 * x.length);
+    const [mu, ss, scale, shift] = [0, 1, 2, 3].map(() => scratchAlloc(8 * c)) as [number, number, number, number];
+    k.moments(xAt, n, c, mu, ss);
+    const m = { mu: f64At(mu, c).slice(), ss: f64At(ss, c).slice() };
+    affine(m, f64At(scale, c), f64At(shift, c));
+    k.apply(xAt, yAt, n, c, scale, shift);
+    y.set(f32At(yAt, x.length));
+    return m;
+  });
+}
+
+/** The training-mode backward pass: dx into `dx`, and Σdy and Σdy·x̂ per channel (float64). */
+export function wasmBatchNormRowsBackward(x: Float32Array, dy: Float32Array, n: number, c: number, gamma: Float32Array,
+  mean: Float32Array, invStd: Float32Array, dx: Float32Array): { sumDy: Float64Array; sumDyXhat: Float64Array } {
+  return withScratch(() => {
+    const k = ex();
+    const xAt = copyIn(x), dyAt = copyIn(dy), dxAt = scratchAlloc(4 * x.length);
+    const [mu, is, coef, sumDy, sumDyXhat] = [0, 1, 2, 3, 4].map(() => scratchAlloc(8 * c)) as [number, number, number, number, number];
+    f64At(mu, c).set(mean);
+    f64At(is, c).set(invStd);
+    const co = f64At(coef, c);
+    for (let ch = 0; ch < c; ch++) co[ch] = (gamma[ch]! * invStd[ch]!) / n;
+    k.grad_sums(xAt, dyAt, n, c, mu, is, sumDy, sumDyXhat);
+    k.grad_dx(xAt, dyAt, dxAt, n, c, mu, is, coef, sumDy, sumDyXhat);
+    dx.set(f32At(dxAt, x.length));
+    return { sumDy: f64At(sumDy, c).slice(), sumDyXhat: f64At(sumDyXhat, c).slice() };
+  });
+}

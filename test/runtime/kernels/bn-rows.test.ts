@@ -1,0 +1,39 @@
+/**
+ * A dense layer's training-mode batch norm ([n, c], one value per channel and sample) on the
+ * WebAssembly path (bn-rows.wat) gives the JS loops' bits: outputs, the saved statistics, the
+ * running statistics, dx, dγ and dβ, for even and odd channel counts (the odd one takes the
+ * kernel's one-lane tail), a mean far above the spread, and the unbiased running variance.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { batchNorm, batchNormBackward } from '../../../runtime/kernels/batchnorm.ts';
+import { scratchMark, setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
+import { mulberry32, randomUniform, type Tensor } from '../../../runtime/tensor.ts';
+
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+function run(backend: 'js' | 'wasm', x: Tensor, dy: Tensor, unbiased: boolean) {
+  setKernelBackend(backend);
+  const c = x.shape[1]!;
+  const gamma = randomUniform([c], mulberry32(7), 0.5, 1.5), beta = randomUniform([c], mulberry32(8), -0.5, 0.5);
+  const rm = randomUniform([c], mulberry32(9), -1, 1), rv = randomUniform([c], mulberry32(10), 0.5, 2);
+  const f = batchNorm(x, gamma, beta, rm, rv, { training: true, eps: 1e-5, momentum: 0.9, unbiasedRunningVar: unbiased });
+  const b = batchNormBackward(x, gamma, dy, f.mean, f.invStd, true);
+  // Outputs may be recycled arrays: copy before the next call.
+  return [f.y.data, f.mean, f.invStd, f.runningMean.data, f.runningVar.data, b.dx.data, b.dgamma.data, b.dbeta.data].map((a) => bits(a.slice()));
+}
+
+describe('batch norm of [n, c] in WebAssembly', () => {
+  afterEach(() => setKernelBackend(undefined));
+
+  // [100, 1024] is binary_mlp's hidden layer; 37 channels are odd; [300, 5] has c < 4.
+  for (const [n, c, lo, hi, unbiased] of [[100, 1024, -3, 3, false], [41, 37, -1, 1, true], [300, 5, -2, 2, false], [64, 33, 1e4, 1e4 + 1, false]] as const) {
+    it(`[${n}, ${c}] of values in [${lo}, ${hi}]${unbiased ? ', unbiased running variance' : ''}: the JS loops' bits`, () => {
+      const x = randomUniform([n, c], mulberry32(n + c), lo, hi), dy = randomUniform([n, c], mulberry32(n * c), -1, 1);
+      const mark = scratchMark();
+      const js = run('js', x, dy, unbiased), wasm = run('wasm', x, dy, unbiased);
+      const names = ['y', 'mean', 'invStd', 'running mean', 'running var', 'dx', 'dgamma', 'dbeta'];
+      names.forEach((what, i) => expect(wasm[i], what).toEqual(js[i]));
+      expect(scratchMark()).toBe(mark);
+    });
+  }
+});
