@@ -1,37 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromHypergraph } from '../../../../targets/neuromorphic/partition/engine-hypergraph.ts';
 import { flatBisect } from '../../../../targets/neuromorphic/partition/initial.ts';
 import { poolGrow, type PoolAlgorithm } from '../../../../targets/neuromorphic/partition/initial-pool.ts';
 import { PartState } from '../../../../targets/neuromorphic/partition/part-state.ts';
 import { fmBisection } from '../../../../targets/neuromorphic/partition/refine-fm2.ts';
 import { Rng } from '../../../../targets/neuromorphic/partition/rng.ts';
-import type { Hypergraph } from '../../../../targets/neuromorphic/partition/types.ts';
+import { arbHypergraph, connectivity, engine } from './random-hypergraphs.ts';
 
 const ALGORITHMS = ['bfs', 'max-net', 'max-pin', 'random', 'lp'] as const;
 
-/** Random hypergraphs with nets of 2–10 pins and weights 1–20. */
-const arbHypergraph = fc
-  .record({
-    nv: fc.integer({ min: 2, max: 40 }),
-    nets: fc.array(fc.tuple(fc.array(fc.nat(39), { minLength: 2, maxLength: 10 }), fc.integer({ min: 1, max: 20 })), { minLength: 1, maxLength: 60 }),
-  })
-  .map(({ nv, nets }): Hypergraph => {
-    const eptr = new Int32Array(nets.length + 1);
-    nets.forEach(([p], e) => (eptr[e + 1] = eptr[e]! + p.length));
-    return { nv, ne: nets.length, eptr, pins: Int32Array.from(nets.flatMap(([p]) => p.map((v) => v % nv))), ewgt: Float64Array.from(nets.map(([, w]) => w)) };
-  });
-
-const engine = (h: Hypergraph) => fromHypergraph(h, new Float64Array(h.nv).fill(1), 1, true);
-
-function connectivity(h: ReturnType<typeof engine>, part: Int32Array): number {
-  let obj = 0;
-  for (let e = 0; e < h.ne; e++) {
-    const parts = new Set<number>();
-    for (let i = h.eptr[e]!; i < h.eptr[e + 1]!; i++) parts.add(part[h.pins[i]!]!);
-    obj += h.ewgt[e]! * (parts.size - 1);
-  }
-  return obj;
+/** A path of 40 vertices, two-pin nets i–i+1. */
+function path40() {
+  const nv = 40;
+  const eptr = Int32Array.from({ length: nv }, (_, e) => 2 * e);
+  const pins = Int32Array.from({ length: 2 * (nv - 1) }, (_, i) => (i >> 1) + (i & 1));
+  return { path: engine({ nv, ne: nv - 1, eptr, pins }), ...halves(nv) };
 }
 
 /** Unit weights: side 0 aims at half, each side may hold one more than half. */
@@ -70,10 +53,7 @@ describe('the initial-partitioning pool', () => {
   // A path of 40 vertices (two-pin nets i–i+1): a grown side that stays connected is one
   // interval, cutting at most two nets; a random half cuts about half of them.
   it('grows connected sides: BFS, max-net and max-pin cut a path in at most two places, random in many', () => {
-    const nv = 40;
-    const eptr = Int32Array.from({ length: nv }, (_, e) => 2 * e);
-    const path = fromHypergraph({ nv, ne: nv - 1, eptr, pins: Int32Array.from({ length: 2 * (nv - 1) }, (_, i) => (i >> 1) + (i & 1)) }, new Float64Array(nv).fill(1), 1, true);
-    const { limits, target0 } = halves(nv);
+    const { path, limits, target0 } = path40();
     for (let seed = 1; seed <= 5; seed++) {
       for (const algorithm of ['bfs', 'max-net', 'max-pin'] as const) expect(connectivity(path, poolGrow(algorithm, path, target0, limits, new Rng(seed))), `${algorithm}, seed ${seed}`).toBeLessThanOrEqual(2);
       expect(connectivity(path, poolGrow('random', path, target0, limits, new Rng(seed)))).toBeGreaterThan(8);
@@ -81,10 +61,7 @@ describe('the initial-partitioning pool', () => {
   });
 
   it('label propagation pulls each vertex to the side holding most of its nets', () => {
-    const nv = 40;
-    const eptr = Int32Array.from({ length: nv }, (_, e) => 2 * e);
-    const path = fromHypergraph({ nv, ne: nv - 1, eptr, pins: Int32Array.from({ length: 2 * (nv - 1) }, (_, i) => (i >> 1) + (i & 1)) }, new Float64Array(nv).fill(1), 1, true);
-    const { limits, target0 } = halves(nv);
+    const { path, limits, target0 } = path40();
     for (let seed = 1; seed <= 5; seed++) {
       expect(connectivity(path, poolGrow('lp', path, target0, limits, new Rng(seed)))).toBeLessThan(connectivity(path, poolGrow('random', path, target0, limits, new Rng(seed))));
     }
