@@ -1,6 +1,6 @@
 /**
- * The other growth rules of KaHyPar's initial-partitioning pool (Schlag's thesis, 2020; the
- * km1 preset's 20 algorithm runs), beside the FM-gain growth of `initial.ts`: breadth-first
+ * The other growth rules of KaHyPar's initial-partitioning pool (its `pool` initial partitioner,
+ * which the km1 preset runs), beside the FM-gain growth of `initial.ts`: breadth-first
  * growth, growth by the weight of a vertex's nets already on side 0 (max-net) or by their pins
  * there (max-pin), random assignment, and label propagation from a random assignment. Each fills
  * side 0 up to its target load; the caller refines every try with two-way FM.
