@@ -1,9 +1,9 @@
 /**
  * Initial partitioning of the coarsest hypergraph. Bisection: greedy hypergraph growing
  * (Çatalyürek & Aykanat's GHG, as in PaToH and KaHyPar) from random seeds, or the other rules
- * of KaHyPar's pool (`initial-pool.ts`), each try refined by FM, the best feasible try kept. k-way: recursive bisection with cut-net splitting, each
- * bisection itself multilevel, with KaHyPar's adaptive imbalance so the k parts end within
- * their limits.
+ * of KaHyPar's pool (`initial-pool.ts`), each try refined by FM, the best feasible try kept.
+ * k-way: recursive bisection with cut-net splitting, each bisection itself multilevel, with
+ * KaHyPar's adaptive imbalance so the k parts end within their limits.
  */
 import type { EngineHypergraph } from './engine-hypergraph.ts';
 import { extractSide } from './engine-hypergraph.ts';
