@@ -26,7 +26,7 @@ const UNCLUSTERED_MIN_VERTICES = 1000;
 /**
  * KaHyPar's initial-partitioning pool in each bisection: 18 tries over six growth rules instead of
  * 8 FM-gain growths. On dvs-33k, k = 64 (44 pins per vertex), seeds 1–3 sent 2.4% fewer messages
- * (18 FM-gain tries: 0.8%) for about 1.2× the time, on dvs-5k, k = 64 (23), 1.4% fewer. Where
+ * (18 FM-gain tries: 0.8%) for about 1.2× the time, on dvs-5k, k = 64 (23), 1.5% fewer. Where
  * vertices have more pins each try's FM is dearer and the gain went: the U-Net, k = 64 (59),
  * −0.6% on average but +0.6% on seed 1 at twice the time (0.11 → 0.21 of KaHyPar's);
  * spiking_cnn, k = 64 (296), +1.3%. At k = 8 no row gained (docs/partitioning.md, "Eighth pass").
