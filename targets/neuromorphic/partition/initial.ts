@@ -1,13 +1,14 @@
 /**
  * Initial partitioning of the coarsest hypergraph. Bisection: greedy hypergraph growing
- * (Çatalyürek & Aykanat's GHG, as in PaToH and KaHyPar) from random seeds, each try refined by
- * FM, the best feasible try kept. k-way: recursive bisection with cut-net splitting, each
- * bisection itself multilevel, with KaHyPar's adaptive imbalance so the k parts end within
- * their limits.
+ * (Çatalyürek & Aykanat's GHG, as in PaToH and KaHyPar) from random seeds, or the other rules
+ * of KaHyPar's pool (`initial-pool.ts`), each try refined by FM, the best feasible try kept.
+ * k-way: recursive bisection with cut-net splitting, each bisection itself multilevel, with
+ * KaHyPar's adaptive imbalance so the k parts end within their limits.
  */
 import type { EngineHypergraph } from './engine-hypergraph.ts';
 import { extractSide } from './engine-hypergraph.ts';
 import { IndexedMaxHeap } from './heap.ts';
+import { poolGrow, type PoolAlgorithm } from './initial-pool.ts';
 import { PartState } from './part-state.ts';
 import { rebalance } from './rebalance.ts';
 import { fmBisection, type Fm2Config } from './refine-fm2.ts';
@@ -111,6 +112,10 @@ function growStart(h: EngineHypergraph): GrowStart {
 export interface BisectConfig {
   readonly tries: number;
   readonly fm: Fm2Config;
+  /** Growth rules, try t uses pool[t % length]; default FM-gain growth only. */
+  readonly pool?: readonly PoolAlgorithm[];
+  /** FM on each try when set; `fm` then refines only the best try further. */
+  readonly tryFm?: Fm2Config;
 }
 
 /** Best of several grown-and-refined bisections; limits are 2 × d, target0 the ideal side-0 load. */
@@ -120,17 +125,23 @@ export function flatBisect(h: EngineHypergraph, limits: Float64Array, target0: F
   let bestFeasible = false;
   // Computed once for all tries (a pass over the pins each, 8 tries per bisection).
   const start = growStart(h);
+  const pool = cfg.pool ?? ['fm'];
   for (let t = 0; t < cfg.tries; t++) {
-    const part = greedyGrow(h, start, target0, limits, rng);
+    const algorithm = pool[t % pool.length]!;
+    const part = algorithm === 'fm' ? greedyGrow(h, start, target0, limits, rng) : poolGrow(algorithm, h, target0, limits, rng);
     const st = new PartState(h, 2, limits, part);
     if (!st.feasible()) rebalance(st);
-    fmBisection(st, rng, cfg.fm);
+    fmBisection(st, rng, cfg.tryFm ?? cfg.fm);
     const feasible = st.feasible();
     if ((feasible && !bestFeasible) || (feasible === bestFeasible && st.objective < bestObj)) {
       best = part;
       bestObj = st.objective;
       bestFeasible = feasible;
     }
+  }
+  if (best && cfg.tryFm) {
+    const st = new PartState(h, 2, limits, best);
+    fmBisection(st, rng, cfg.fm);
   }
   return best ?? new Int32Array(h.nv);
 }

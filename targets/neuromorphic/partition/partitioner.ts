@@ -19,11 +19,23 @@ import type { Graph, Hypergraph, PartitionOptions, PartitionResult } from './typ
 const UNCLUSTERED_MIN_VERTICES = 1000;
 
 /**
+ * KaHyPar's initial-partitioning pool in each bisection: 18 tries over six growth rules instead of
+ * 8 FM-gain growths. On dvs-33k, k = 64 (44 pins per vertex), seeds 1–3 sent 2.4% fewer messages
+ * (18 FM-gain tries: 0.8%) for about 1.2× the time, on dvs-5k, k = 64 (23), 1.5% fewer. Where
+ * vertices have more pins each try's FM is dearer and the gain went: the U-Net, k = 64 (59),
+ * −0.6% on average but +0.6% on seed 1 at twice the time (0.11 → 0.21 of KaHyPar's);
+ * spiking_cnn, k = 64 (296), +1.3%. At k = 8 no row gained (docs/partitioning.md, "Eighth pass").
+ * The threshold lies between the measured 44 and 59.
+ */
+const POOL_MIN_K = 64;
+const POOL_MAX_PINS_PER_VERTEX = 50;
+
+/**
  * Settings per effort. The numbers come from the measurements in docs/partitioning.md: twin
  * grouping and (λ−1) label propagation carry most of the quality; the k-way FM searches add
  * little on large levels for a lot of time, so they run only where the level is small.
  */
-export function engineConfig(effort: PartitionOptions['effort'] = 'default', graph = false, k = 0, nv = Infinity): { main: EngineConfig; rb: EngineConfig } {
+export function engineConfig(effort: PartitionOptions['effort'] = 'default', graph = false, k = 0, nv = Infinity, pinsPerVertex = Infinity): { main: EngineConfig; rb: EngineConfig } {
   // From k = 512 on, recursive bisection of a 160·k-vertex coarsest level is most of the run
   // (15 of 20 s at k = 1024 on dvs-1m); 60·k vertices and 4 tries per bisection cost 4% in
   // messages there (docs/partitioning.md). Strong effort keeps the large level.
@@ -80,8 +92,10 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // (k = 8) they cost dvs-33k 16% more messages. The rule trades two initial partitions for
   // Louvain, so it is off where only one is made (`run`), and below UNCLUSTERED_MIN_VERTICES.
   if (effort === 'default' && !graph && !large && nv >= UNCLUSTERED_MIN_VERTICES) main.unclustered = { communities: louvain, initialRuns: 1 };
-  // The rule is the k-way level's choice of how its bisections run, not a setting of theirs.
-  const rb: EngineConfig = { ...main, unclustered: undefined, contraction: 80, minCoarsest: 0, bisect: { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 }, communities };
+  const pool = effort === 'default' && !graph && !large && k >= POOL_MIN_K && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
+  const bisect = pool ? { ...main.bisect, tries: 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
+  // The communities rule is the k-way level's choice of how its bisections run, not a setting of theirs.
+  const rb: EngineConfig = { ...main, unclustered: undefined, contraction: 80, minCoarsest: 0, bisect, communities };
   return { main, rb };
 }
 
@@ -94,9 +108,10 @@ export interface EngineTuning {
 type Engine = (main: EngineConfig, rb: EngineConfig, rng: Rng) => MultilevelOutcome;
 
 /** `offset` is added to the reported objective (the host messages' constant part, see partitionHypergraph). */
-function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions, t0: number, graph: boolean, tuning: EngineTuning, offset = 0): PartitionResult {
+function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions, t0: number, graph: boolean, tuning: EngineTuning, offset = 0, pins = Infinity): PartitionResult {
   const k = opts.k;
-  const base = engineConfig(opts.effort, graph, k, nv);
+  // The pool was measured in balance mode only; capacity mode (the mapper) keeps FM-gain growth.
+  const base = engineConfig(opts.effort, graph, k, nv, opts.capacity ? Infinity : pins / nv);
   // The communities rule pays for Louvain with the initial partitions it drops: a caller that
   // asks for its own number of them (the mapper's one: with the rule it sent 1.3% more messages
   // on spiking_cnn and dvs_large, and took 7–12% more CPU time on dvs_large though 10–16% less on
@@ -137,7 +152,7 @@ export function partitionHypergraph(h: Hypergraph, opts: PartitionOptions, tunin
     for (let e = 0; e < h.ne; e++) if (h.sourceless[e] && h.eptr[e + 1]! > h.eptr[e]! && h.ewgt?.[e] !== 0) hostMessages += h.ewgt ? h.ewgt[e]! : 1;
   }
   const eh = fromHypergraph(h, c.w, c.d, opts.firstPinIsSource ?? true);
-  return run(h.nv, (main, rb, rng) => multilevelPartition(eh, opts.k, c.limits, rng, main, rb), c, opts, t0, false, tuning, hostMessages);
+  return run(h.nv, (main, rb, rng) => multilevelPartition(eh, opts.k, c.limits, rng, main, rb), c, opts, t0, false, tuning, hostMessages, h.pins.length);
 }
 
 /** Minimises the edge cut (each undirected edge once, as gpmetis counts it). */

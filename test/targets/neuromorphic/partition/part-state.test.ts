@@ -1,37 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromHypergraph } from '../../../../targets/neuromorphic/partition/engine-hypergraph.ts';
 import { PartState } from '../../../../targets/neuromorphic/partition/part-state.ts';
 import { fmRefine } from '../../../../targets/neuromorphic/partition/refine-fm.ts';
 import { fmBisection } from '../../../../targets/neuromorphic/partition/refine-fm2.ts';
 import { labelPropagation } from '../../../../targets/neuromorphic/partition/refine-lp.ts';
 import { Rng } from '../../../../targets/neuromorphic/partition/rng.ts';
-import type { Hypergraph } from '../../../../targets/neuromorphic/partition/types.ts';
-
-/** Random hypergraphs with nets of 2–12 pins (some repeated, which the engine merges) and weights 1–50. */
-const arbHypergraph = fc
-  .record({
-    nv: fc.integer({ min: 2, max: 50 }),
-    nets: fc.array(fc.tuple(fc.array(fc.nat(49), { minLength: 2, maxLength: 12 }), fc.integer({ min: 1, max: 50 })), { minLength: 1, maxLength: 80 }),
-  })
-  .map(({ nv, nets }): Hypergraph => {
-    const eptr = new Int32Array(nets.length + 1);
-    nets.forEach(([p], e) => (eptr[e + 1] = eptr[e]! + p.length));
-    return { nv, ne: nets.length, eptr, pins: Int32Array.from(nets.flatMap(([p]) => p.map((v) => v % nv))), ewgt: Float64Array.from(nets.map(([, w]) => w)) };
-  });
-
-const engine = (h: Hypergraph) => fromHypergraph(h, new Float64Array(h.nv).fill(1), 1, true);
-
-/** (λ−1) recounted from the pins. */
-function connectivity(h: ReturnType<typeof engine>, part: Int32Array): number {
-  let obj = 0;
-  for (let e = 0; e < h.ne; e++) {
-    const parts = new Set<number>();
-    for (let i = h.eptr[e]!; i < h.eptr[e + 1]!; i++) parts.add(part[h.pins[i]!]!);
-    obj += h.ewgt[e]! * (parts.size - 1);
-  }
-  return obj;
-}
+import { arbHypergraph, connectivity, engine } from './random-hypergraphs.ts';
 
 /** Φ(e, q) and λ(e) as the state reports them, for every net and part. */
 function counts(st: PartState): number[][] {

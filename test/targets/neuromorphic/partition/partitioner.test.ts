@@ -168,6 +168,23 @@ describe('partitionHypergraph (λ−1)', () => {
     expect(engineConfig('default', false, 32, 999).main.unclustered).toBeUndefined();
   });
 
+  it('gives the bisections the initial-partitioning pool only from k = 64 on, below 512, on sparse hypergraphs, by default', () => {
+    const pool = (...a: Parameters<typeof engineConfig>) => engineConfig(...a).rb.bisect.pool;
+    expect(pool('default', false, 64, 32_778, 44)).toContain('bfs');
+    expect(engineConfig('default', false, 64, 32_778, 44).rb.bisect.tries).toBe(18);
+    expect(pool('default', false, 8, 32_778, 44)).toBeUndefined();
+    expect(pool('default', false, 512, 32_778, 44)).toBeUndefined();
+    expect(pool('default', false, 64, 21_168, 59)).toBeUndefined();
+    expect(pool('strong', false, 64, 32_778, 44)).toBeUndefined();
+    expect(pool('default', true, 64, 32_778, 44)).toBeUndefined();
+    // Capacity mode (the mapper) keeps FM-gain growth: same parts with the pool tuned off.
+    const net = generateSnn({ name: 'small', layers: [{ kind: 'input', channels: 2, height: 24, width: 24 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 10 }] });
+    const h = net.hypergraph;
+    const capacity = { names: ['neurons'], perVertex: new Float64Array(h.nv).fill(1), limits: [Math.ceil(h.nv / 64) + 2] };
+    const parts = (tuning: Parameters<typeof partitionHypergraph>[2]) => Array.from(partitionHypergraph(h, { k: 64, seed: 1, capacity }, tuning).parts);
+    expect(parts(undefined)).toEqual(parts({ rb: { bisect: { tries: 8, fm: { passes: 4, maxFruitless: 200 } } } }));
+  });
+
   it('handles k = 1 and k larger than the number of vertices', () => {
     const h = hypergraph(3, [[0, 1], [1, 2]]);
     expect(Array.from(partitionHypergraph(h, { k: 1 }).parts)).toEqual([0, 0, 0]);
