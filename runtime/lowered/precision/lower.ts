@@ -13,8 +13,8 @@
  * layers are integer is already in the IR's `weights =` / `activations =` attributes.
  */
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
-import type { Precision } from '../../../compiler/ir/dtype.ts';
 import { type Module, type Node, type NodeId, readersOf } from '../../../compiler/ir/module.ts';
+import { precisionOf } from '../../../compiler/ir/node-precision.ts';
 import { thresholdBatchnorms } from '../../../targets/threshold-fold.ts';
 import type { Weights } from '../../interpreter/types.ts';
 import type { InputLevels } from '../../kernels/bitplane.ts';
@@ -38,11 +38,6 @@ export interface PrecisionProgram {
 }
 
 const LOWERED: readonly string[] = ['i8', 'i16', 'binary', 'ternary'];
-
-export function precisionOf(node: Node, attr: 'weights' | 'activations'): Precision | undefined {
-  const p = node.attrs[attr] as Precision | undefined;
-  return p && typeof p === 'object' && p.dtype !== 'f32' ? p : undefined;
-}
 
 /** The layers the lowering turns into integers: dense, and ungrouped conv2d. */
 export function loweredPrecision(node: Node): LoweredPrecision | undefined {

@@ -21,7 +21,8 @@ import type { Tensor } from '../../tensor.ts';
 import { convAsGemm } from '../conv-gemm.ts';
 import { applyThresholds, type BinaryLayer } from './binary-layer.ts';
 import { exponentOf } from './dfp16-layer.ts';
-import { precisionOf, type PrecisionProgram } from './lower.ts';
+import { precisionOf } from '../../../compiler/ir/node-precision.ts';
+import type { PrecisionProgram } from './lower.ts';
 import { type LayerCounts, newCounts } from './types.ts';
 
 export interface IntegerRun extends RunResult {
