@@ -10,7 +10,7 @@ import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { Loc } from '../../compiler/lang/ast.ts';
 import { partitionHypergraph, type EngineTuning } from './partition/partitioner.ts';
 import { scorePartition } from './partition/score.ts';
-import { fitCoreGroups } from './partition/chip-fit.ts';
+import { fitCoreGroups, isInfeasible } from './partition/chip-fit.ts';
 import { partitionHierarchical } from './partition/hierarchy.ts';
 import type { Hypergraph } from './partition/types.ts';
 import { axonWords, bitsAt, coreUse, indexBits, LIMIT_NAMES, type CoreUseTable, type SynapseNets } from './core-use.ts';
@@ -291,7 +291,7 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
       }
       return { k: kUsed, parts: split.parts, use, splits: split.splits, objective: r.objective, ...(chipGroup ? { chipGroup } : {}) };
     } catch (e) {
-      if (!(e instanceof KilnError) || !e.diagnostics.some((x) => x.code === 'partition-infeasible')) throw e;
+      if (!isInfeasible(e)) throw e;
       k = Math.ceil(k * 1.1) + 1; // the estimates did not pack into k cores: give the packing room
     }
   }
