@@ -26,9 +26,15 @@ const UNCLUSTERED_MIN_VERTICES = 1000;
  * −0.6% on average but +0.6% on seed 1 at twice the time (0.11 → 0.21 of KaHyPar's);
  * spiking_cnn, k = 64 (296), +1.3%. At k = 8 no row gained (docs/partitioning.md, "Eighth pass").
  * The threshold lies between the measured 44 and 59.
+ * From POOL_MANY_TRIES_MIN_VERTICES vertices on, 120 tries (KaHyPar's km1 preset runs each pool
+ * algorithm 20 times): on dvs-33k (32,778 vertices), k = 64, seeds 1–3 sent 970–974 k messages
+ * instead of 989–998 k (1.001–1.005× KaHyPar's, was 1.020–1.029×) for about 2.5× the CPU time, 0.15–0.17 of
+ * KaHyPar's. On dvs-5k (5,130) 120 tries took 2.1 s, 0.46 of KaHyPar's time, and seed 1 sent
+ * 0.6% more, so graphs that small keep 18; the threshold lies between the two measured sizes.
  */
 const POOL_MIN_K = 64;
 const POOL_MAX_PINS_PER_VERTEX = 50;
+const POOL_MANY_TRIES_MIN_VERTICES = 20_000;
 
 /**
  * Settings per effort. The numbers come from the measurements in docs/partitioning.md: twin
@@ -93,7 +99,7 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // Louvain, so it is off where only one is made (`run`), and below UNCLUSTERED_MIN_VERTICES.
   if (effort === 'default' && !graph && !large && nv >= UNCLUSTERED_MIN_VERTICES) main.unclustered = { communities: louvain, initialRuns: 1 };
   const pool = effort === 'default' && !graph && !large && k >= POOL_MIN_K && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
-  const bisect = pool ? { ...main.bisect, tries: 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
+  const bisect = pool ? { ...main.bisect, tries: nv >= POOL_MANY_TRIES_MIN_VERTICES ? 120 : 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
   // The communities rule is the k-way level's choice of how its bisections run, not a setting of theirs.
   const rb: EngineConfig = { ...main, unclustered: undefined, contraction: 80, minCoarsest: 0, bisect, communities };
   return { main, rb };
