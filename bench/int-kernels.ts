@@ -76,14 +76,15 @@ function intGemms(n: number): string[] {
   const macs = n ** 3;
   const row = (name: string, t: Timing) => `| ${name} ${n}³ | ${t.median.toFixed(2)} | ${gmacs(macs, t)} | ${(f32!.median / t.median).toFixed(2)}× |`;
   pb.free(); pb8.free(); cRes.free();
+  const dotKernel = i8DotAvailable() ? 'relaxed-SIMD dot product' : 'no relaxed SIMD here: int16 kernel';
   return [
     row('fp32 GEMM (WebAssembly)', f32!),
     row('int16 GEMM (WebAssembly, bound and B packing included)', i16!),
     row('int16 GEMM (WebAssembly, bound included, B pre-packed)', i16pre!),
     row('int8 GEMM (WebAssembly, B packing included)', i8!),
     row('int8 GEMM (WebAssembly, B pre-packed)', i8pre!),
-    row(`int8 GEMM, activations ≥ 0 (${i8DotAvailable() ? 'relaxed-SIMD dot product' : 'no relaxed SIMD here: int16 kernel'}, B packing included)`, u8!),
-    row(`int8 GEMM, activations ≥ 0 (${i8DotAvailable() ? 'relaxed-SIMD dot product' : 'no relaxed SIMD here: int16 kernel'}, B pre-packed)`, u8pre!),
+    row(`int8 GEMM, activations ≥ 0 (${dotKernel}, B packing included)`, u8!),
+    row(`int8 GEMM, activations ≥ 0 (${dotKernel}, B pre-packed)`, u8pre!),
     row('int16 GEMM (WebAssembly, bound included, B and C resident)', i16res!),
     ...(i16js && i8js ? [row('int16 GEMM (JS reference)', i16js), row('int8 GEMM (JS reference)', i8js)] : []),
   ];

@@ -86,10 +86,15 @@ export interface SealedHeader { line: string; json: unknown }
  */
 export function readSealedHeader(file: string): SealedHeader {
   const line = headerLine(file);
+  return { line, json: parseHeader(line) };
+}
+
+/** A header line's JSON, undefined when it is not JSON (checkHeader says what is wrong). */
+function parseHeader(line: string): unknown {
   try {
-    return { line, json: JSON.parse(line) };
+    return JSON.parse(line);
   } catch {
-    return { line, json: undefined };
+    return undefined;
   }
 }
 
@@ -147,13 +152,7 @@ export function openSealed(file: string, k: SealedKind): { r: BodyReader; body: 
   const text = readSealedText(file, k.kind);
   const r = new BodyReader(file, k);
   const nl = text.indexOf('\n');
-  let header: unknown;
-  try {
-    header = JSON.parse(nl < 0 ? text : text.slice(0, nl));
-  } catch {
-    header = undefined;
-  }
-  header = checkHeader(r, file, header, k);
+  const header = checkHeader(r, file, parseHeader(nl < 0 ? text : text.slice(0, nl)), k);
   if (nl < 0) throw r.fail('the body', 'is missing (the file is truncated)', 1);
   const body = text.slice(nl + 1).replace(/\n$/, '');
   if (createHash('sha256').update(body).digest('hex') !== (header as Json).sha256) throw r.fail('', MISMATCH, 1);

@@ -13,7 +13,8 @@
  * i16): that rounding makes small values 0, again +1. A bare sign after a layer is the compare
  * with 0, with nothing to fold.
  */
-import type { DType, Precision } from '../compiler/ir/dtype.ts';
+import type { DType } from '../compiler/ir/dtype.ts';
+import { precisionOf } from '../compiler/ir/node-precision.ts';
 import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
 import { weightDType } from './precision.ts';
 
@@ -25,8 +26,8 @@ import { weightDType } from './precision.ts';
 function foldedEnd(bn: Node, next: readonly Node[]): Node | undefined {
   // A batch norm that quantizes its output (ternary, i8, i16 …) rounds small values to 0, and the
   // sign of 0 is +1: a sign after it is not the sign of the batch norm's value, so no compare of the sums.
-  const own = (bn.attrs.activations as Precision | undefined)?.dtype ?? 'f32';
-  if (own !== 'f32' && own !== 'binary') return undefined;
+  const own = precisionOf(bn, 'activations')?.dtype;
+  if (own !== undefined && own !== 'binary') return undefined;
   const only = next.length === 1 ? next[0]! : undefined;
   if (only?.op === 'sign') return only;
   if (bn.type!.dtype !== 'binary') return undefined;

@@ -77,18 +77,12 @@ export function spikingNetwork(s: ConvertSetup, v: Variant, weights: Weights, ti
   const f32 = variantModule(s.module, f32Variant(v));
   const precisions = precisionMap(s.module, v);
   const steps = stepActivations(f32, precisions);
-  let ann;
-  try {
-    // The chip holds the variant's weights: quantize them first, so batch norm folds into, and the
-    // thresholds are calibrated on, the values the variant computes with.
-    ann = prepareAnn(steps.module, heldWeights(f32, s.ptq ? scaleBinaryIntoBatchnorm(f32, weights, precisions) : weights, precisions, steps.exact), 'spike');
-  } catch (e) {
-    if (e instanceof KilnError) return { error: `cannot convert to spiking: ${e.diagnostics[0]!.message}` };
-    throw e;
-  }
   // What the converter refuses (a padded pool reading a sign's ±1 spikes, mixed thresholds) is
   // this variant's row, not the end of the whole explore run.
   try {
+    // The chip holds the variant's weights: quantize them first, so batch norm folds into, and the
+    // thresholds are calibrated on, the values the variant computes with.
+    const ann = prepareAnn(steps.module, heldWeights(f32, s.ptq ? scaleBinaryIntoBatchnorm(f32, weights, precisions) : weights, precisions, steps.exact), 'spike');
     const scales = calibrateScales(ann.module, ann.weights, s.data.train, thresholdLayers(ann.module), NORMALIZATION, { samples: CALIBRATION_SAMPLES });
     // The generated network declares each layer's precision (its synapses are priced at that width)
     // and runs the values it holds as they are (asRealWeights).

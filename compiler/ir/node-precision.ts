@@ -15,6 +15,6 @@ export const weightDType = (node: Node): DType => (declaredPrecision(node, 'weig
 
 /** The layer's precision for `attr` when it is one that changes values: undefined for none or f32. */
 export function precisionOf(node: Node, attr: 'weights' | 'activations'): Precision | undefined {
-  const p = node.attrs[attr] as Precision | undefined;
+  const p = declaredPrecision(node, attr);
   return p && typeof p === 'object' && p.dtype !== 'f32' ? p : undefined;
 }

@@ -144,7 +144,6 @@ function spreadWeight(g: Tensor, s: Submatrix, full: readonly number[]): Tensor 
   for (let r = 0; r < rows; r++) {
     const to = row(r) * inF, from = r * cols;
     if (!keepIn) out.set(src.subarray(from * inner, (from + cols) * inner), to * inner);
-    else if (inner === 1) for (let c = 0; c < cols; c++) out[to + keepIn[c]!] = src[from + c]!;
     else for (let c = 0; c < cols; c++) out.set(src.subarray((from + c) * inner, (from + c + 1) * inner), (to + keepIn[c]!) * inner);
   }
   return { shape: [...full], data: out };

@@ -70,8 +70,8 @@ function stageInput(g: ConvGeometry, l: Layout, x: Float32Array, n0: number, cou
 }
 
 /** C[m×n at c] = Aᵀ·B (A stored k×m, B k×n with row stride ldb), all at byte addresses in the kernels' memory. */
-function gemmAt(m: number, n: number, k: number, a: number, transA: boolean, lda: number, b: number, ldb: number, c: number): void {
-  sgemm({ m, n, k, a: f32At(a, m * k), lda, transA, b: f32At(b, (k - 1) * ldb + n), ldb, c: f32At(c, m * n) });
+function gemmAt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number): void {
+  sgemm({ m, n, k, a: f32At(a, m * k), lda, transA: true, b: f32At(b, (k - 1) * ldb + n), ldb, c: f32At(c, m * n) });
 }
 
 /**
@@ -199,7 +199,7 @@ export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Te
           // A few images' columns at a time, scattered while they are still in cache.
           for (let b0 = 0; b0 < nc; b0 += dxImages) {
             const cnt = Math.min(dxImages, nc - b0) * hw;
-            gemmAt(kdim, cnt, coutG, wAt + 4 * wOff, true, kdim, dyg + 4 * b0 * hw, ld, cols);
+            gemmAt(kdim, cnt, coutG, wAt + 4 * wOff, kdim, dyg + 4 * b0 * hw, ld, cols);
             wasmScatterAdd(dxAt, { ...t, rows: t.rows + 4 * b0 * g.oh, nrows: cnt / g.ow }, cols, cnt);
           }
         }

@@ -276,7 +276,8 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
       if (split.overfull > 0) throw stillOver(h, split, lim, opts);
       const kUsed = compact(split.parts, split.k);
       // Cores in chip groups must also fit whole chips; this one check covers fitCoreGroups' own.
-      const room = r.chipOf ? Math.floor(opts.available / opts.coresPerChip!) * opts.coresPerChip! : opts.available;
+      const wholeChips = r.chipOf ? Math.floor(opts.available / opts.coresPerChip!) : 0;
+      const room = r.chipOf ? wholeChips * opts.coresPerChip! : opts.available;
       if (kUsed > room) throw tooMany(kUsed, opts, room);
       // Compaction renumbers cores, so the use table is counted again in the new numbering.
       const use = coreUse(h, split.parts, kUsed, weightBits);
@@ -287,7 +288,7 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
         for (let v = 0; v < h.nv; v++) chipGroup[split.parts[v]!] = r.chipOf[r.parts[v]!]!;
         // Splits can grow a group past a chip (11 cores of 8 seen); whole cores then move to chips with
         // room, which the check above has made sure there is.
-        fitCoreGroups(hyper, split.parts, kUsed, chipGroup, opts.coresPerChip!, Math.floor(opts.available / opts.coresPerChip!));
+        fitCoreGroups(hyper, split.parts, kUsed, chipGroup, opts.coresPerChip!, wholeChips);
       }
       return { k: kUsed, parts: split.parts, use, splits: split.splits, objective: r.objective, ...(chipGroup ? { chipGroup } : {}) };
     } catch (e) {

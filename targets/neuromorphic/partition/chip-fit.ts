@@ -118,10 +118,10 @@ export function fitChips(inp: ChipFitInput): ChipFit | ChipRefusal {
     if (c < 0) return { members, cores: cores as Int32Array[], moved: true };
     const n = inp.coresOf(c);
     const vs = members[c]!;
-    if (!donor[c]) startSize[c] = vs.reduce((s, v) => s + size(v, c), 0);
+    let left = vs.reduce((s, v) => s + size(v, c), 0);
+    if (!donor[c]) startSize[c] = left;
     donor[c] = 1;
     tries[c]!++;
-    let left = vs.reduce((s, v) => s + size(v, c), 0);
     // Every try sheds at least half a core's worth more: a vertex that overshot the last target
     // must not leave this one met before anything moves (which would refuse a chip others had room for).
     const target = Math.min(startSize[c]! * Math.max(0, 1 - tries[c]! / (2 * n)), left - startSize[c]! / (2 * n));

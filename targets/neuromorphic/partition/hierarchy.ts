@@ -162,20 +162,18 @@ function coreCapacity(h: Hypergraph, o: HierarchicalOptions, eps: number, vs: In
 /** The chip of every vertex, under the chip limits with slack, else the cores' limits summed. */
 function splitChips(h: Hypergraph, o: HierarchicalOptions, chips: number, eps: number, coresOf: (c: number) => number, tuning: EngineTuning) {
   const opts = { k: chips, seed: o.seed ?? 1, effort: o.effort, balance: false };
-  const slack = chipLimits(h, o, chips, eps, coresOf, false);
-  try {
-    return { chip: slack, byChip: partitionHypergraph(h, { ...opts, capacity: slack }, tuning).parts };
-  } catch (e) {
-    if (!isInfeasible(e)) throw e;
+  for (const full of [false, true]) {
+    const chip = chipLimits(h, o, chips, eps, coresOf, full);
+    try {
+      return { chip, byChip: partitionHypergraph(h, { ...opts, capacity: chip }, tuning).parts };
+    } catch (e) {
+      if (!isInfeasible(e)) throw e;
+      if (!full) continue;
+      const why = (e as KilnError).diagnostics[0]!.message.replace('part', 'chip');
+      throw new KilnError(error('partition-infeasible', `the vertices do not split over ${chips} chips of ${o.coresPerChip} cores: ${why}`, undefined, CHIPS_REFUSED_HINT));
+    }
   }
-  const chip = chipLimits(h, o, chips, eps, coresOf, true);
-  try {
-    return { chip, byChip: partitionHypergraph(h, { ...opts, capacity: chip }, tuning).parts };
-  } catch (e) {
-    if (!isInfeasible(e)) throw e;
-    const why = (e as KilnError).diagnostics[0]!.message.replace('part', 'chip');
-    throw new KilnError(error('partition-infeasible', `the vertices do not split over ${chips} chips of ${o.coresPerChip} cores: ${why}`, undefined, CHIPS_REFUSED_HINT));
-  }
+  throw new Error('unreachable: the full limits either split or refuse');
 }
 
 function fitsOneCore(cap: CapacitySpec): boolean {

@@ -25,6 +25,15 @@ function candidates(st: PartState, mark: Uint8Array, freed: Float64Array, lone: 
     const s = eptr[e]!;
     const cs = net[2 * e + 1]!;
     if (cs < 2) continue;
+    if (all) {
+      for (let i = s; i < eptr[e + 1]!; i++) {
+        const v = pins[i]!;
+        if (mark[v]) continue;
+        mark[v] = 1;
+        n++;
+      }
+      continue;
+    }
     const cEnd = 2 * (s + cs);
     // lone[q] === e marks the parts with one pin in e; each such pin is found once, so the scan
     // stops after the last (on spiking_cnn's input level, nets of ~300 pins and λ up to ~10,
@@ -35,15 +44,6 @@ function candidates(st: PartState, mark: Uint8Array, freed: Float64Array, lone: 
         lone[conn[i]!] = e;
         singles++;
       }
-    }
-    if (all) {
-      for (let i = s; i < eptr[e + 1]!; i++) {
-        const v = pins[i]!;
-        if (mark[v]) continue;
-        mark[v] = 1;
-        n++;
-      }
-      continue;
     }
     if (singles === 0) continue;
     const we = ewgt[e]!;
