@@ -9,7 +9,7 @@ import { type Tensor, zeros } from '../tensor.ts';
 import { expect } from './check.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from './quant-int8.ts';
 import { recoverWideRows } from './int16-window.ts';
-import { type GuardSums, i16WasmFor, type PackedI16B, rowsWithinInt32, wasmGemmI16Guarded } from './wasm/gemm-i16.ts';
+import { type GuardSums, i16WasmFor, maxAbsInt16, type PackedI16B, rowL1, rowsWithinInt32, wasmGemmI16Guarded } from './wasm/gemm-i16.ts';
 import { useWasmKernels } from './wasm/instance.ts';
 import { wasmQuantizeInto } from './wasm/quantize.ts';
 
@@ -132,15 +132,7 @@ export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, t
  * to wrapping int32 lanes.
  */
 export function int32SafeRows(m: number, k: number, a: Int16Array, b: Int16Array, start = 0): Uint8Array | undefined {
-  let maxB = 0;
-  for (let i = 0; i < b.length; i++) { const v = b[i]!; if (v > maxB) maxB = v; else if (-v > maxB) maxB = -v; }
-  const l1 = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    let s = 0;
-    for (let p = i * k, end = p + k; p < end; p++) s += Math.abs(a[p]!);
-    l1[i] = s;
-  }
-  return rowsWithinInt32(l1, maxB, start);
+  return rowsWithinInt32(rowL1(m, k, a), maxAbsInt16(b), start);
 }
 
 /**

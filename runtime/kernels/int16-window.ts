@@ -16,19 +16,12 @@
  */
 import { sgemm } from './gemm.ts';
 import { INT32_MAX, INT32_MIN, saturate } from './quant-int8.ts';
-import { type GuardSums, type PackedI16B, wasmGemmI16, wasmGemmI16Packed } from './wasm/gemm-i16.ts';
+import { type GuardSums, maxAbsInt16, type PackedI16B, rowL1, wasmGemmI16, wasmGemmI16Packed } from './wasm/gemm-i16.ts';
 
 const U = 2 ** -24;
 const MARGIN = 2 ** 30;
 const TWO32 = 2 ** 32;
 const MIN_ROWS = 8;
-
-/** max|x| over int16 values. */
-function maxAbs(x: Int16Array): number {
-  let m = 0;
-  for (let i = 0; i < x.length; i++) { const v = x[i]!; if (v > m) m = v; else if (-v > m) m = -v; }
-  return m;
-}
 
 /**
  * Higham's γ for the fp32 sums of k-term products (2k + 2 roundings), or undefined where the
@@ -44,21 +37,16 @@ export function sumErrorFactor(k: number): number | undefined {
 /**
  * Rows of A·op(B) (A m×k int16 row-major; op(B) as gemmDfp16 takes it) whose exact sums this
  * recovers, given `skip` (rows already done, or undefined): 1 where the fp32 error bound holds.
- * `l1`, the rows' Σ_p |a_ip| when the guarded product has summed them already in WebAssembly.
+ * `l1`, the rows' Σ_p |a_ip| (the guarded product's, from WebAssembly, when it ran).
  */
-function windowRows(m: number, k: number, a: Int16Array, maxB: number, skip: Uint8Array | undefined, l1?: Float64Array): Uint8Array | undefined {
+function windowRows(m: number, k: number, maxB: number, skip: Uint8Array | undefined, l1: ArrayLike<number>): Uint8Array | undefined {
   const gamma = sumErrorFactor(k);
   if (gamma === undefined) return undefined;
   const rows = new Uint8Array(m);
   let any = false;
   for (let i = 0; i < m; i++) {
     if (skip?.[i]) continue;
-    let s = l1?.[i];
-    if (s === undefined) {
-      s = 0;
-      for (let p = i * k, end = p + k; p < end; p++) s += Math.abs(a[p]!);
-    }
-    if (gamma * s * maxB <= MARGIN) { rows[i] = 1; any = true; }
+    if (gamma * l1[i]! * maxB <= MARGIN) { rows[i] = 1; any = true; }
   }
   return any ? rows : undefined;
 }
@@ -88,7 +76,7 @@ export function recoverWideRows(m: number, n: number, k: number, a: Int16Array, 
   // rescale re-runs one row at a time): fewer rows go to that loop.
   if (left < MIN_ROWS) return undefined;
   // The guarded product's row sums and max|B| (`sums`), when it ran, rather than JS passes over A and B.
-  const rows = windowRows(m, k, a, sums?.maxB ?? packedB?.maxAbs ?? maxAbs(b), skip, sums?.l1);
+  const rows = windowRows(m, k, sums?.maxB ?? packedB?.maxAbs ?? maxAbsInt16(b), skip, sums?.l1 ?? rowL1(m, k, a));
   if (!rows) return undefined;
   if (!wrapped) {
     if (packedB) wasmGemmI16Packed(m, a, packedB, out);

@@ -9,8 +9,8 @@
  * once with packI16B and hands the PackedI16B to every call: its panels stay resident in the
  * kernels' memory (resident.ts), so a call copies only A in and C out.
  */
-import { f64At, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
-import { copyInInts, emptyProduct, type IntOperand, outAddress, productInto } from './int-gemm.ts';
+import { copyInInts, f64At, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
+import { emptyProduct, type IntOperand, outAddress, productInto } from './int-gemm.ts';
 import { wasmBase64 } from './gemm-i16.wasm.ts';
 import { Resident } from './resident.ts';
 
@@ -103,6 +103,24 @@ export function packI16B(n: number, k: number, b: IntOperand, transB: boolean): 
   } finally {
     scratchRelease(mark);
   }
+}
+
+/** max|x| over int16 values: the B side of the int32 bound. */
+export function maxAbsInt16(x: Int16Array): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) { const v = x[i]!; if (v > m) m = v; else if (-v > m) m = -v; }
+  return m;
+}
+
+/** Σ_p |a_ip| of each of A's m rows (k values a row, row-major): the A side of the int32 bound. */
+export function rowL1(m: number, k: number, a: Int16Array): Float64Array {
+  const l1 = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    for (let p = i * k, end = p + k; p < end; p++) s += Math.abs(a[p]!);
+    l1[i] = s;
+  }
+  return l1;
 }
 
 /**

@@ -9,10 +9,10 @@
  * A constant B (a lowered int8 layer's weights) is held by Int8Weights, which packs it for either
  * kernel on first use and keeps the panels resident, as packI16B does for the int16 kernel.
  */
-import { relaxedSimdAvailable, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { copyInInts, relaxedSimdAvailable, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
 import { wasmBase64 } from './gemm-i8.wasm.ts';
 import { packI16B, type PackedI16B } from './gemm-i16.ts';
-import { copyInInts, emptyProduct, outAddress, productInto } from './int-gemm.ts';
+import { emptyProduct, outAddress, productInto } from './int-gemm.ts';
 import { Resident } from './resident.ts';
 
 interface GemmI8Exports {

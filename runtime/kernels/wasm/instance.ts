@@ -226,6 +226,14 @@ export function copyIn(src: Float32Array): number {
   return at;
 }
 
+/** Copy the first `len` values of an integer array into new scratch, as they are; returns its address. */
+export function copyInInts(x: Int8Array | Int16Array | Int32Array, len = x.length): number {
+  const at = scratchAlloc(len * x.BYTES_PER_ELEMENT);
+  const view = x instanceof Int8Array ? i8At(at, len) : x instanceof Int16Array ? i16At(at, len) : i32At(at, len);
+  view.set(x.subarray(0, len));
+  return at;
+}
+
 /**
  * A float buffer for operands of the GEMM: scratch in the kernels' memory when `inWasm` (the
  * WebAssembly GEMM then reads and writes it in place; release it with scratchRelease), else an

@@ -1,19 +1,12 @@
 /**
- * What the int16 (gemm-i16.ts) and int8 (gemm-i8.ts) GEMMs do alike around their kernels: copy
- * integer operands in as they are, find whether the output already lies in the kernels' memory,
- * leave the padded product in the output, and answer a product with no multiply-add.
+ * What the int16 (gemm-i16.ts) and int8 (gemm-i8.ts) GEMMs do alike around their kernels: find
+ * whether the output already lies in the kernels' memory, leave the padded product in the output,
+ * and answer a product with no multiply-add (operands are copied in by instance.ts's copyInInts).
  */
-import { i8At, i16At, i32At, inWasmMemory, scratchAlloc } from './instance.ts';
+import { i32At, inWasmMemory, scratchAlloc } from './instance.ts';
 import { Resident } from './resident.ts';
 
 export type IntOperand = Int16Array | Int8Array;
-
-/** Copy an int16 or int8 array into new scratch, as it is; returns its address. */
-export function copyInInts(x: IntOperand, len: number): number {
-  const at = scratchAlloc(len * x.BYTES_PER_ELEMENT);
-  (x instanceof Int8Array ? i8At(at, len) : i16At(at, len)).set(x.subarray(0, len));
-  return at;
-}
 
 /**
  * The byte address of `out` when it is a view of the kernels' memory (so a kernel may write it in

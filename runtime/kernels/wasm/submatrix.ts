@@ -3,7 +3,7 @@
  * its gradient spread back (runtime/autodiff/submatrix.ts). Staging the whole weight into the
  * kernels' memory is one memcpy; the gather or scatter that follows is what JS did slowly.
  */
-import { copyIn, f32At, i32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { copyIn, copyInInts, f32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
 import { wasmBase64 } from './submatrix.wasm.ts';
 import { wasmBinarizeAt } from './binarize.ts';
 
@@ -13,12 +13,6 @@ interface SubmatrixExports {
 }
 
 const ex = (): SubmatrixExports => wasmExports<SubmatrixExports>('submatrix', wasmBase64);
-
-function ints(a: Int32Array): number {
-  const at = scratchAlloc(4 * a.length);
-  i32At(at, a.length).set(a);
-  return at;
-}
 
 /** Every row index of an uncut axis. */
 const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
@@ -34,7 +28,7 @@ export function wasmCut(w: Float32Array, inF: number, rows: Int32Array | undefin
   const mark = scratchMark();
   try {
     const padded = (out.length + 3) & ~3;
-    const pw = copyIn(w), pr = ints(r), pc = ints(cols), po = scratchAlloc(4 * padded);
+    const pw = copyIn(w), pr = copyInInts(r), pc = copyInInts(cols), po = scratchAlloc(4 * padded);
     ex().cut(pw, inF, pr, r.length, pc, cols.length, po);
     let inside = true;
     if (binarize) {
@@ -56,7 +50,7 @@ export function wasmSpread(g: Float32Array, inF: number, rows: Int32Array | unde
   for (let c = 0; c < nc; c++) slot[cols[c]!] = c;
   const mark = scratchMark();
   try {
-    const pg = copyIn(g), pr = ints(r), ps = ints(slot), pl = scratchAlloc(4 * (nc + 1)), po = scratchAlloc(4 * out.length);
+    const pg = copyIn(g), pr = copyInInts(r), ps = copyInInts(slot), pl = scratchAlloc(4 * (nc + 1)), po = scratchAlloc(4 * out.length);
     ex().spread(pg, outF, inF, pr, r.length, ps, nc, pl, po);
     out.set(f32At(po, out.length));
   } finally {
