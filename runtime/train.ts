@@ -27,7 +27,7 @@ import type { Tensor } from './tensor.ts';
 import { learningRate, Optimizer } from './optim.ts';
 import { shiftImages } from './train/augment.ts';
 import { roundStored } from './train/storage.ts';
-import { DataOrder, gather, inputPlan } from './train/batches.ts';
+import { DataOrder, gather, inOrderBatches, inputPlan } from './train/batches.ts';
 import type { TrainConfig } from './train/config.ts';
 import { type EpochReport, type TrainProgress, learnableParams, loadCheckpointInto, restoreOptimizer, toCheckpoint } from './train/state.ts';
 import { makeUpdate } from './train/updates.ts';
@@ -182,9 +182,7 @@ export function evaluate(m: Module, weights: Weights, ds: Dataset, o: { limit?: 
   const predictions = new Int32Array(count * rowsPerSample);
   const outputs = new Float32Array(count * rowsPerSample * classes);
   let correct = 0;
-  for (let start = 0; start < count; start += plan.batch) {
-    const n = Math.min(plan.batch, count - start);
-    const { x, labels } = gather(ds, plan, undefined, start, n);
+  for (const { x, labels, start, n } of inOrderBatches(ds, plan, count, false)) {
     // `run` executes another form of the network (its integer lowering) on the same batches.
     const out = classesLast(o.run ? o.run({ [plan.id]: x }) : forward(m, weights, { [plan.id]: x }, { training: false, record: false, encoding: o.encoding, dfp16: o.dfp16 }).outputs[outNode.id]!, axis);
     const pred = argmaxRows(out);

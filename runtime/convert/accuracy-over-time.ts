@@ -14,7 +14,7 @@ import { classesLast } from '../autodiff/class-axis.ts';
 import { foregroundOverlap } from '../train/overlap.ts';
 import { run } from '../interpreter.ts';
 import type { Weights } from '../interpreter/types.ts';
-import { gather, inputPlan } from '../train/batches.ts';
+import { inOrderBatches, inputPlan } from '../train/batches.ts';
 
 export interface OverTimeOptions {
   /** Evaluate the first `limit` samples only. */
@@ -44,9 +44,7 @@ export function scoresOverTime(m: Module, weights: Weights, ds: Dataset, steps: 
   const rowsPerSample = shape.reduce((a, b) => a * b, 1) / shape[axis]! / plan.batch;
   const correct = steps.map(() => 0);
   const predictions = o.overlap ? steps.map(() => new Int32Array(count * rowsPerSample)) : [];
-  for (let start = 0; start < count; start += plan.batch) {
-    const n = Math.min(plan.batch, count - start);
-    const { x, labels } = gather(ds, plan, undefined, start, n);
+  for (const { x, labels, start, n } of inOrderBatches(ds, plan, count, false)) {
     let sum: Float32Array | undefined;
     run(module, weights, { [plan.id]: x }, {
       onNode: (e) => {
