@@ -12,7 +12,7 @@ import { sgemm } from './gemm.ts';
 import { dxTilesFit, dxTilesScratch, wasmDxTiles } from './wasm/conv-dx.ts';
 import { type GatherTables, wasmGatherPanels, wasmMatrixToPlanes, wasmPlanesToMatrix, wasmScatterAdd } from './wasm/conv-gather.ts';
 import { wasmGemmPackedBAt } from './wasm/gemm-f32.ts';
-import { copyIn, f32At, i32At, scratchAlloc, scratchMark, scratchRelease } from './wasm/instance.ts';
+import { copyIn, f32At, i32At, scratchAlloc, withScratch } from './wasm/instance.ts';
 
 interface Layout {
   hp: number; wp: number;
@@ -109,8 +109,7 @@ function kBlock(k: number): number {
 export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: Tensor | undefined, y: Tensor, relu = false): void {
   const { n, cout, coutG, kdim, groups, oh, ow } = g;
   const hw = oh * ow;
-  const mark = scratchMark();
-  try {
+  withScratch(() => {
     const l = layout(g), chunk = l.chunk;
     const wAt = copyIn(w.data), bAt = bias ? copyIn(bias.data) : 0;
     const xAt = scratchAlloc(4 * chunk * l.image), yAt = scratchAlloc(4 * chunk * cout * hw);
@@ -132,9 +131,7 @@ export function conv2dForwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, bias: T
       }
       y.data.set(f32At(yAt, nc * cout * hw), n0 * cout * hw);
     }
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }
 
 /**
@@ -149,8 +146,7 @@ export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Te
   const hw = oh * ow;
   const withBias = dw !== undefined && db !== undefined && kdim % 8 !== 0;
   const dwCols = withBias ? kdim + 1 : kdim;
-  const mark = scratchMark();
-  try {
+  withScratch(() => {
     const l = layout(g), chunk = l.chunk;
     const wAt = dx ? copyIn(w.data) : 0;
     const xAt = dw ? scratchAlloc(4 * chunk * l.image) : 0, dxAt = dx ? scratchAlloc(4 * chunk * l.image) : 0;
@@ -217,8 +213,6 @@ export function conv2dBackwardWasm(g: ConvGeometry, x: Tensor, w: Tensor, dy: Te
         if (withBias) db!.data[r] = sums[r * dwCols + kdim]!;
       }
     }
-  } finally {
-    scratchRelease(mark);
-  }
+  });
   return withBias;
 }

@@ -6,7 +6,7 @@
  * parameters; on the MNIST MLP's 203,530 a step measured about 4 ns a parameter then, against 11
  * for the JS loop (CPU time, load ≈ 30).
  */
-import { f32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { f32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { Resident } from './resident.ts';
 import { wasmBase64 } from './adam.wasm.ts';
 
@@ -49,8 +49,7 @@ export class AdamMoments {
 /** One Adam step of w in place (its moments updated where they live), in float32. */
 export function wasmAdam(w: Float32Array, g: Float32Array, moments: AdamMoments, k: AdamConstants): void {
   const n = w.length;
-  const mark = scratchMark();
-  try {
+  withScratch(() => {
     const aw = scratchAlloc(4 * CHUNK), ag = scratchAlloc(4 * CHUNK);
     const ex = wasmExports<AdamExports>('adam', wasmBase64);
     // Views made once per call, after every allocation (growing the memory detaches older views):
@@ -66,7 +65,5 @@ export function wasmAdam(w: Float32Array, g: Float32Array, moments: AdamMoments,
       ex.adam(aw, ag, m1 + 4 * i0, m2 + 4 * i0, padded, k.lr, k.wd, k.beta1, k.beta2, k.eps, k.c1, k.c2, lo, hi);
       w.set(len === CHUNK ? vw : vw.subarray(0, len), i0);
     }
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }

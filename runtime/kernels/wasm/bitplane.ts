@@ -3,7 +3,7 @@
  * (bitplane.ts packs them with rows of whole 64-bit words); the weight rows are placed padded as
  * for xnor.wat, and the row count is padded to even with zero rows, which count nothing.
  */
-import { i32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { i32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { place } from './xnor.ts';
 import { wasmBase64 } from './bitplane.wasm.ts';
 
@@ -19,8 +19,7 @@ const kernel = (): BitPlaneExports => wasmExports<BitPlaneExports>('bitplane', w
  */
 export function wasmAndPlanes(m: number, n: number, planes: number, stride: number, a: Uint32Array, words: number, w: Uint32Array, out: Int32Array): void {
   const mp = (m + 1) & ~1, np = (n + 1) & ~1;
-  const mark = scratchMark();
-  try {
+  withScratch(() => {
     const aAt = scratchAlloc(mp * planes * stride * 4);
     const av = i32At(aAt, mp * planes * stride);
     av.set(new Int32Array(a.buffer, a.byteOffset, m * planes * stride));
@@ -31,7 +30,5 @@ export function wasmAndPlanes(m: number, n: number, planes: number, stride: numb
     const c = i32At(cAt, mp * np);
     if (np === n) out.set(c.subarray(0, m * n));
     else for (let i = 0; i < m; i++) out.set(c.subarray(i * np, i * np + n), i * n);
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }

@@ -6,7 +6,7 @@
  * any other is copied in, and C copied back out. The copies are O(mk + kn + mn) against the
  * product's O(mnk): bench/kernels.ts measures their share.
  */
-import { copyIn, f32At, inWasmMemory, relaxedSimdAvailable, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { copyIn, f32At, inWasmMemory, relaxedSimdAvailable, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './gemm-f32.wasm.ts';
 import { wasmBase64 as tileBase64 } from './gemm-f32-tile.wasm.ts';
 import { wasmBase64 as fmaTileBase64 } from './gemm-f32-tile-fma.wasm.ts';
@@ -54,8 +54,7 @@ export function wasmGemmAccumulate(m: number, n: number, k: number, alpha: numbe
     [c, cOff, cLen],
   ];
   const at = spans.map(([arr, off], i) => (resident[i] ? arr.byteOffset + 4 * off : 0));
-  const mark = scratchMark();
-  try {
+  withScratch(() => {
     // An overwritten C is copied in only when its rows have gaps, which the copy out must keep.
     spans.forEach(([arr, off, len], i) => {
       if (resident[i]) return;
@@ -65,9 +64,7 @@ export function wasmGemmAccumulate(m: number, n: number, k: number, alpha: numbe
     const work = scratchAlloc(ex.work_bytes(n));
     ex.gemm(m, n, k, alpha, at[0]!, lda, transA ? 1 : 0, at[1]!, ldb, transB ? 1 : 0, at[2]!, ldc, work, overwrite ? 1 : 0);
     if (!resident[2]) c.set(f32At(at[2]!, cLen), cOff);
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }
 
 /**
@@ -77,12 +74,9 @@ export function wasmGemmAccumulate(m: number, n: number, k: number, alpha: numbe
  */
 export function wasmGemmPackedBAt(m: number, n: number, k: number, a: number, lda: number, bPanels: number, c: number, ldc: number,
   overwrite = false): void {
-  const mark = scratchMark();
-  try {
+  withScratch(() => {
     const ex = gemm();
     const work = scratchAlloc(ex.work_bytes(n));
     ex.gemm(m, n, k, 1, a, lda, 0, bPanels, 0, 2, c, ldc, work, overwrite ? 1 : 0);
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }

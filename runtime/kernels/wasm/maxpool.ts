@@ -2,7 +2,7 @@
  * maxpool.wat on JavaScript arrays: x copied into the kernels' memory, the pooled values and
  * argmax indices copied out. Same results as pool.ts's 2×2 loop; likewise its backward pass.
  */
-import { f32At, i32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { f32At, i32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './maxpool.wasm.ts';
 import { outputArray } from '../step-buffers.ts';
 
@@ -16,16 +16,13 @@ const ex = (): MaxPoolExports => wasmExports<MaxPoolExports>('maxpool', wasmBase
 /** Pools `planes` planes of h×w in x, 2×2 windows at stride 2, into y and argmax (oh·ow per plane). */
 export function wasmMaxPool2x2(x: Float32Array, planes: number, h: number, w: number, oh: number, ow: number,
   y: Float32Array, argmax: Int32Array): void {
-  const mark = scratchMark();
-  try {
+  withScratch(() => {
     const xAt = scratchAlloc(4 * x.length), yAt = scratchAlloc(4 * y.length), aAt = scratchAlloc(4 * y.length);
     f32At(xAt, x.length).set(x);
     ex().maxpool2x2(xAt, yAt, aAt, planes, h, w, oh, ow);
     y.set(f32At(yAt, y.length));
     argmax.set(i32At(aAt, y.length));
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }
 
 /**
@@ -34,8 +31,7 @@ export function wasmMaxPool2x2(x: Float32Array, planes: number, h: number, w: nu
  */
 export function wasmMaxPool2x2Backward(dy: Float32Array, argmax: Int32Array, planes: number, oh: number, ow: number,
   reluOf?: Float32Array): Float32Array {
-  const mark = scratchMark();
-  try {
+  return withScratch(() => {
     const n = dy.length;
     const dyAt = scratchAlloc(4 * n), aAt = scratchAlloc(4 * n), yAt = reluOf ? scratchAlloc(4 * n) : 0;
     const dxAt = scratchAlloc(16 * n);
@@ -46,7 +42,5 @@ export function wasmMaxPool2x2Backward(dy: Float32Array, argmax: Int32Array, pla
     const dx = outputArray(4 * n);
     dx.set(f32At(dxAt, 4 * n));
     return dx;
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }

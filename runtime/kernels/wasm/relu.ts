@@ -2,7 +2,7 @@
  * relu.wat on JavaScript arrays: the operands copied into the kernels' memory (padded to whole
  * vectors), the result copied out into a fresh array. Same bits as the JS loops.
  */
-import { f32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { f32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './relu.wasm.ts';
 import { outputArray } from '../step-buffers.ts';
 
@@ -20,15 +20,12 @@ const ex = (): ReluExports => wasmExports<ReluExports>('relu', wasmBase64);
  */
 export function staged(arrays: Float32Array[], run: (at: number[], padded: number) => number): Float32Array {
   const n = arrays[0]!.length, padded = (n + 3) & ~3;
-  const mark = scratchMark();
-  try {
+  return withScratch(() => {
     const at = arrays.map((a) => { const p = scratchAlloc(4 * padded); f32At(p, padded).fill(0, n).set(a); return p; });
     const out = outputArray(n);
     out.set(f32At(run(at, padded), n));
     return out;
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }
 
 /** max(x, 0) as `x > 0 ? x : 0`, into a fresh array. */

@@ -3,7 +3,7 @@
  * lowered int8 layers' outputs: the JavaScript reference (fixed-multiplier.ts) needs two exact
  * double steps for each 62-bit product, WebAssembly has a 64-bit multiply.
  */
-import { i32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { i32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './requant.wasm.ts';
 
 interface RequantExports {
@@ -16,8 +16,7 @@ export interface ColumnMultipliers { m0: Int32Array; left: Int32Array; right: In
 /** q[i] = int8-saturated acc[i]·M(column i mod n) into out; returns how many saturated. */
 export function wasmRequantInt8(acc: Int32Array, f: ColumnMultipliers, out: Int32Array): number {
   const n = f.m0.length, len = acc.length;
-  const mark = scratchMark();
-  try {
+  return withScratch(() => {
     const accAt = scratchAlloc(4 * len), mAt = scratchAlloc(4 * n), lAt = scratchAlloc(4 * n), rAt = scratchAlloc(4 * n), outAt = scratchAlloc(4 * len);
     i32At(accAt, len).set(acc);
     i32At(mAt, n).set(f.m0);
@@ -26,7 +25,5 @@ export function wasmRequantInt8(acc: Int32Array, f: ColumnMultipliers, out: Int3
     const saturated = wasmExports<RequantExports>('requant', wasmBase64).requant(len, n, accAt, mAt, lAt, rAt, outAt);
     out.set(i32At(outAt, len));
     return saturated;
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }

@@ -3,7 +3,7 @@
  * its gradient spread back (runtime/autodiff/submatrix.ts). Staging the whole weight into the
  * kernels' memory is one memcpy; the gather or scatter that follows is what JS did slowly.
  */
-import { copyIn, copyInInts, f32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { copyIn, copyInInts, f32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './submatrix.wasm.ts';
 import { wasmBinarizeAt } from './binarize.ts';
 
@@ -25,8 +25,7 @@ const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
  */
 export function wasmCut(w: Float32Array, inF: number, rows: Int32Array | undefined, cols: Int32Array, out: Float32Array, binarize = false): boolean {
   const r = rows ?? all(w.length / inF);
-  const mark = scratchMark();
-  try {
+  return withScratch(() => {
     const padded = (out.length + 3) & ~3;
     const pw = copyIn(w), pr = copyInInts(r), pc = copyInInts(cols), po = scratchAlloc(4 * padded);
     ex().cut(pw, inF, pr, r.length, pc, cols.length, po);
@@ -38,9 +37,7 @@ export function wasmCut(w: Float32Array, inF: number, rows: Int32Array | undefin
     }
     out.set(f32At(po, out.length));
     return inside;
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }
 
 /** g [rows, cols] placed at rows × cols of out [outF, inF], zeros elsewhere; rows undefined is every row. */
@@ -48,12 +45,9 @@ export function wasmSpread(g: Float32Array, inF: number, rows: Int32Array | unde
   const outF = out.length / inF, r = rows ?? all(outF), nc = cols.length;
   const slot = new Int32Array(inF).fill(nc);
   for (let c = 0; c < nc; c++) slot[cols[c]!] = c;
-  const mark = scratchMark();
-  try {
+  withScratch(() => {
     const pg = copyIn(g), pr = copyInInts(r), ps = copyInInts(slot), pl = scratchAlloc(4 * (nc + 1)), po = scratchAlloc(4 * out.length);
     ex().spread(pg, outF, inF, pr, r.length, ps, nc, pl, po);
     out.set(f32At(po, out.length));
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }

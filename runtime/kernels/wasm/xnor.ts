@@ -3,7 +3,7 @@
  * into the kernels' memory padded to whole 64-bit words and to an even row count (zero bits, which
  * never mismatch), and the mismatch counts come back as k − 2·mismatches, the ±1 dot products.
  */
-import { copyIn, i32At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { copyIn, i32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './xnor.wasm.ts';
 
 interface XnorExports {
@@ -26,12 +26,9 @@ export function place(bits: Uint32Array, rows: number, words: number, rowsPadded
 
 /** out[i·n + j] = k − 2·popcount(A_i XOR B_j) for m rows of A and n of B, `words` words each. */
 export function wasmXnorGemm(m: number, n: number, k: number, words: number, a: Uint32Array, b: Uint32Array, out: Int32Array): void {
-  const mark = scratchMark();
-  try {
+  withScratch(() => {
     run(m, n, k, words, place(a, m, words, (m + 1) & ~1, (words + 1) & ~1), b, out);
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }
 
 /**
@@ -40,16 +37,13 @@ export function wasmXnorGemm(m: number, n: number, k: number, words: number, a: 
  */
 export function wasmXnorGemmSigns(m: number, n: number, k: number, words: number, x: Float32Array, b: Uint32Array, out: Int32Array): void {
   const mp = (m + 1) & ~1, stride = (words + 1) & ~1;
-  const mark = scratchMark();
-  try {
+  withScratch(() => {
     const xAt = copyIn(x.subarray(0, m * k));
     const aAt = scratchAlloc(mp * stride * 4);
     i32At(aAt, mp * stride).fill(0);
     kernel().pack_signs(m, k, xAt, stride >> 1, aAt);
     run(m, n, k, words, aAt, b, out);
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }
 
 /** B placed beside an A already at aAt (padded rows), the kernel, and the counts turned into dot products. */
