@@ -11,7 +11,6 @@
  * samples), so batch-norm statistics always see a full batch. Evaluation pads its last batch with
  * zero samples instead and ignores their outputs (in inference every op is per-sample).
  */
-import type { Precision } from '../compiler/ir/dtype.ts';
 import type { Module } from '../compiler/ir/module.ts';
 import { error, KilnError } from '../compiler/lang/diagnostics.ts';
 import { type Dfp16Counts, dfp16Counts } from './autodiff/dfp16-train.ts';

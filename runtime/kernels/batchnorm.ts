@@ -10,7 +10,7 @@
  */
 import { type Tensor, zeros } from '../tensor.ts';
 import { expect } from './check.ts';
-import { outputArray } from './step-buffers.ts';
+import { outputTensor } from './step-buffers.ts';
 import { WASM_ELEMENTWISE_MIN, useWasmKernels } from './wasm/instance.ts';
 import { wasmBatchNormRows, wasmBatchNormRowsBackward } from './wasm/bn-rows.ts';
 
@@ -59,7 +59,7 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
   const newVar = zeros([c]);
   const count = n * inner;
   const xd = x.data;
-  const y = { shape: [...x.shape], data: outputArray(xd.length) };
+  const y = outputTensor(x.shape);
   const yd = y.data;
   const result = () => ({ y, mean, invStd, runningMean: newMean, runningVar: newVar });
   /** The batch's statistics from its float64 means and sums of squared deviations. */
@@ -172,7 +172,7 @@ export function batchNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, mean: Fl
   training: boolean): BatchNormGrads {
   const { n, c, inner } = dims('batchnorm backward', x, gamma);
   expect('batchnorm backward', dy.data.length === x.data.length, 'output gradient must have the shape of the input');
-  const dx = { shape: [...x.shape], data: outputArray(x.data.length) };
+  const dx = outputTensor(x.shape);
   const m = n * inner;
   const xd = x.data, gd = dy.data, out = dx.data;
   const sums = (sumDy: Float64Array, sumDyXhat: Float64Array) => ({ dx, dgamma: { shape: [c], data: Float32Array.from(sumDyXhat) }, dbeta: { shape: [c], data: Float32Array.from(sumDy) } });

@@ -15,7 +15,7 @@ import { conv2dBackwardWasm } from './conv-wasm.ts';
 import { sgemmPackedB } from './gemm.ts';
 import { gemmThreads, sgemmParallel } from './gemm-parallel.ts';
 import { useWasmKernels } from './wasm/instance.ts';
-import { outputArray } from './step-buffers.ts';
+import { outputTensor } from './step-buffers.ts';
 
 export interface ConvGrads {
   dx?: Tensor;
@@ -32,13 +32,13 @@ export interface ConvGradRequest {
 export function conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, opts: Conv2dOptions = {},
   want: ConvGradRequest = { input: true, weight: true, bias: true }): ConvGrads {
   const g = convGeometry('conv2d backward', x.shape, w.shape, opts);
-  const { n, cout, coutG, kdim, groups, oh, ow } = g;
+  const { n, cout, coutG, kdim, oh, ow } = g;
   expectShape('conv2d backward', 'output gradient', dy.shape, [n, cout, oh, ow]);
   const hw = oh * ow;
   const out: ConvGrads = {};
   const wasm = useWasmKernels();
   // The WebAssembly path writes dx whole, image by image.
-  const dx = !want.input ? undefined : wasm ? { shape: [...x.shape], data: outputArray(x.data.length) } : zeros(x.shape);
+  const dx = !want.input ? undefined : wasm ? outputTensor(x.shape) : zeros(x.shape);
   const dw = want.weight ? zeros(w.shape) : undefined;
   const db = want.bias ? zeros([cout]) : undefined;
   let dbDone = false;

@@ -15,7 +15,7 @@ import { sgemmPackedB } from './gemm.ts';
 import { gemmThreads, sgemmParallel } from './gemm-parallel.ts';
 import { conv2dForwardWasm } from './conv-wasm.ts';
 import { useWasmKernels } from './wasm/instance.ts';
-import { outputArray } from './step-buffers.ts';
+import { outputTensor } from './step-buffers.ts';
 
 export type { Conv2dOptions } from './conv-common.ts';
 
@@ -29,7 +29,7 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | undefined, opts: Con
   const { n, cout, coutG, kdim, groups, oh, ow } = g;
   const hw = oh * ow;
   if (useWasmKernels()) {
-    const y = { shape: [n, cout, oh, ow], data: outputArray(n * cout * oh * ow) };
+    const y = outputTensor([n, cout, oh, ow]);
     conv2dForwardWasm(g, x, w, bias, y, relu);
     return y;
   }

@@ -6,7 +6,7 @@
 import type { Tensor } from '../tensor.ts';
 import { expect } from './check.ts';
 import { sgemmParallel } from './gemm-parallel.ts';
-import { outputArray } from './step-buffers.ts';
+import { outputTensor } from './step-buffers.ts';
 
 function rows(kernel: string, x: Tensor, w: Tensor): { m: number; inF: number; outF: number } {
   expect(kernel, w.shape.length === 2, `weight must be [out, in], got [${w.shape.join(', ')}]`);
@@ -21,7 +21,7 @@ function rows(kernel: string, x: Tensor, w: Tensor): { m: number; inF: number; o
 // C whole (BLAS semantics), and a bias is copied into every row first.
 export function dense(x: Tensor, w: Tensor, bias?: Tensor): Tensor {
   const { m, inF, outF } = rows('dense', x, w);
-  const y = { shape: [...x.shape.slice(0, -1), outF], data: outputArray(m * outF) };
+  const y = outputTensor([...x.shape.slice(0, -1), outF]);
   if (bias) {
     expect('dense', bias.data.length === outF, `bias must have ${outF} values, got ${bias.data.length}`);
     for (let i = 0; i < m; i++) y.data.set(bias.data, i * outF);
@@ -43,11 +43,11 @@ export function denseBackward(x: Tensor, w: Tensor, dy: Tensor,
   expect('dense backward', dy.data.length === m * outF, `output gradient must have ${m}×${outF} values, got ${dy.data.length}`);
   const g: DenseGrads = {};
   if (want.input) {
-    g.dx = { shape: [...x.shape], data: outputArray(x.data.length) };
+    g.dx = outputTensor(x.shape);
     sgemmParallel({ m, n: inF, k: outF, a: dy.data, b: w.data, c: g.dx.data });
   }
   if (want.weight) {
-    g.dw = { shape: [...w.shape], data: outputArray(w.data.length) };
+    g.dw = outputTensor(w.shape);
     sgemmParallel({ m: outF, n: inF, k: m, a: dy.data, transA: true, b: x.data, c: g.dw.data });
   }
   if (want.bias) {

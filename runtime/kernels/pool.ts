@@ -6,10 +6,10 @@
  * A window that touches no input element (possible with dilation or in ceil mode) yields 0, not
  * the −∞ / NaN of an empty max / mean, so one odd window cannot poison a training run.
  */
-import { type Tensor, size, zeros } from '../tensor.ts';
+import { type Tensor, zeros } from '../tensor.ts';
 import { expect, kernelError } from './check.ts';
 import { useWasmKernels } from './wasm/instance.ts';
-import { outputArray, outputIndices } from './step-buffers.ts';
+import { outputIndices, outputTensor } from './step-buffers.ts';
 import { wasmMaxPool2x2, wasmMaxPool2x2Backward } from './wasm/maxpool.ts';
 
 export interface PoolOptions {
@@ -156,7 +156,7 @@ export function maxPool(x: Tensor, o: PoolOptions): MaxPoolResult {
   const [A, B, C] = p.axes;
   const [, H, W] = p.inDims;
   // Every path below writes each output and its argmax.
-  const y = { shape: p.outShape, data: outputArray(size(p.outShape)) };
+  const y = outputTensor(p.outShape);
   const argmax = outputIndices(y.data.length);
   const xd = x.data;
   if (p.inDims[0] === 1 && A.out === 1 && A.valid[0] === 1 && full(B, 2) && full(C, 2)) {

@@ -14,6 +14,7 @@
  * and anything else that keeps results are untouched. Only kernels that overwrite their output
  * whole take one: the contents are stale.
  */
+import { type Tensor, size } from '../tensor.ts';
 
 /** Below this many elements a fresh array is cheap (V8 keeps it on its own heap). */
 const MIN_POOLED = 1024;
@@ -77,6 +78,11 @@ export function withStepBuffers<T>(buffers: StepBuffers, step: () => T): T {
 /** An array the caller overwrites whole (its contents are stale when recycled). */
 export function outputArray(length: number): Float32Array {
   return active && length >= MIN_POOLED ? active.take('f', length) : new Float32Array(length);
+}
+
+/** A tensor of `shape` (copied) on an outputArray: for kernels that overwrite their output whole. */
+export function outputTensor(shape: readonly number[]): Tensor {
+  return { shape: [...shape], data: outputArray(size(shape)) };
 }
 
 export function outputIndices(length: number): Int32Array {
