@@ -176,7 +176,8 @@ export function batchNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, mean: Fl
   const m = n * inner;
   const xd = x.data, gd = dy.data, out = dx.data;
   const sums = (sumDy: Float64Array, sumDyXhat: Float64Array) => ({ dx, dgamma: { shape: [c], data: Float32Array.from(sumDyXhat) }, dbeta: { shape: [c], data: Float32Array.from(sumDy) } });
-  if (inner === 1 && training && xd.length >= WASM_ELEMENTWISE_MIN && useWasmKernels()) {
+  // bn-rows.wat's dx pairs channels (an odd c's last pair overlaps), so one channel stays in JS.
+  if (inner === 1 && c >= 2 && training && xd.length >= WASM_ELEMENTWISE_MIN && useWasmKernels()) {
     const s = wasmBatchNormRowsBackward(xd, gd, n, c, denseCoefficients(gamma.data, invStd, n), mean, invStd, out);
     return sums(s.sumDy, s.sumDyXhat);
   }

@@ -6,8 +6,8 @@
 ;; channel with interleaved partial sums instead, which suits a spiking layer's [n, c, h·w] blocks
 ;; but gives other bits. The JS loops took about 2.5 ms for a [100, 1024] forward and backward
 ;; (docs/benchmarks.md, load 17).
-;; Per-channel operands are float64 arrays of c; addresses are bytes. The last channel of an odd
-;; c takes a one-lane tail (lane 1 zero, never stored).
+;; Per-channel operands are float64 arrays of c; addresses are bytes. In the sums, the last channel
+;; of an odd c takes a one-lane tail (lane 1 zero, never stored).
 (module
   (import "env" "memory" (memory 0))
 
@@ -121,17 +121,22 @@
       (br $rowl))))
 
   ;; dx[r, ch] = coef[ch]·((n·dy − sumDy[ch]) − ((x − mean[ch])·is[ch])·sumDyXhat[ch]), coef = γ·is/n.
+  ;; c ≥ 2 (batchnorm.ts leaves c = 1 to JS): an odd c's last channel is done as the pair
+  ;; (c − 2, c − 1), so channel c − 2 is computed twice from the same operands and stored twice
+  ;; with the same bits. That keeps one copy of the expression without a call per pair: a helper
+  ;; function of two lanes, which Node 20's V8 does not inline, doubled the backward pass's time.
   (func (export "grad_dx") (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $c i32) (param $mean i32) (param $is i32)
     (param $coef i32) (param $sumDy i32) (param $sumDyXhat i32)
-    (local $r i32) (local $ch i32) (local $off i32) (local $pairs i32) (local $o8 i32) (local $nn v128)
-    (local.set $pairs (i32.and (local.get $c) (i32.const -2)))
+    (local $r i32) (local $ch i32) (local $off i32) (local $last i32) (local $row i32) (local $o8 i32) (local $nn v128)
+    (local.set $last (i32.sub (local.get $c) (i32.const 2)))
     (local.set $nn (f64x2.splat (f64.convert_i32_u (local.get $n))))
     (block $rows (loop $rowl
       (br_if $rows (i32.ge_u (local.get $r) (local.get $n)))
+      (local.set $row (i32.shl (i32.mul (local.get $r) (local.get $c)) (i32.const 2)))
       (local.set $ch (i32.const 0))
-      (block $done (loop $pair
-        (br_if $done (i32.ge_u (local.get $ch) (local.get $pairs)))
+      (loop $pair
         (local.set $o8 (i32.shl (local.get $ch) (i32.const 3)))
+        (local.set $off (i32.add (local.get $row) (i32.shl (local.get $ch) (i32.const 2))))
         (v128.store64_lane 0 (i32.add (local.get $dx) (local.get $off)) (f32x4.demote_f64x2_zero
           (f64x2.mul (v128.load (i32.add (local.get $coef) (local.get $o8)))
             (f64x2.sub
@@ -140,27 +145,12 @@
               (f64x2.mul (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (local.get $off))))
                 (v128.load (i32.add (local.get $mean) (local.get $o8)))) (v128.load (i32.add (local.get $is) (local.get $o8))))
                 (v128.load (i32.add (local.get $sumDyXhat) (local.get $o8))))))))
-        (local.set $off (i32.add (local.get $off) (i32.const 8)))
-        (local.set $ch (i32.add (local.get $ch) (i32.const 2)))
-        (br $pair)))
-      (if (i32.lt_u (local.get $pairs) (local.get $c)) (then
-        (local.set $o8 (i32.shl (local.get $pairs) (i32.const 3)))
-        (v128.store32_lane 0 (i32.add (local.get $dx) (local.get $off)) (f32x4.demote_f64x2_zero
-          (call $dx2 (v128.load32_zero (i32.add (local.get $x) (local.get $off))) (v128.load32_zero (i32.add (local.get $dy) (local.get $off)))
-            (local.get $nn) (v128.load64_zero (i32.add (local.get $mean) (local.get $o8))) (v128.load64_zero (i32.add (local.get $is) (local.get $o8)))
-            (v128.load64_zero (i32.add (local.get $coef) (local.get $o8))) (v128.load64_zero (i32.add (local.get $sumDy) (local.get $o8)))
-            (v128.load64_zero (i32.add (local.get $sumDyXhat) (local.get $o8))))))
-        (local.set $off (i32.add (local.get $off) (i32.const 4)))))
+        (if (i32.lt_u (local.get $ch) (local.get $last)) (then
+          (local.set $ch (i32.add (local.get $ch) (i32.const 2)))
+          (if (i32.gt_u (local.get $ch) (local.get $last)) (then (local.set $ch (local.get $last))))
+          (br $pair))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rowl))))
-
-  ;; Two lanes of grad_dx from two float32 x and dy in the low half.
-  (func $dx2 (param $x v128) (param $dy v128) (param $nn v128) (param $mu v128) (param $is v128) (param $k v128) (param $sd v128) (param $sq v128)
-    (result v128)
-    (f64x2.mul (local.get $k)
-      (f64x2.sub
-        (f64x2.sub (f64x2.mul (local.get $nn) (f64x2.promote_low_f32x4 (local.get $dy))) (local.get $sd))
-        (f64x2.mul (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (local.get $x)) (local.get $mu)) (local.get $is)) (local.get $sq)))))
 
   ;; acc[ch] += v.
   (func $add1 (param $acc i32) (param $ch i32) (param $v f64)
