@@ -5,6 +5,7 @@
  */
 import { copyIn, f32At, f64At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './bn-rows.wasm.ts';
+import { countCall } from './calls.ts';
 
 interface BnRowsExports {
   moments(x: number, n: number, c: number, mu: number, ss: number): void;
@@ -24,6 +25,7 @@ export interface RowMoments { mu: Float64Array; ss: Float64Array }
  */
 export function wasmBatchNormRows(x: Float32Array, n: number, c: number, y: Float32Array,
   affine: (m: RowMoments, scale: Float64Array, shift: Float64Array) => void): void {
+  countCall('bn-rows');
   withScratch(() => {
     const k = ex();
     const xAt = copyIn(x), yAt = scratchAlloc(4 * x.length);
@@ -41,6 +43,7 @@ export function wasmBatchNormRows(x: Float32Array, n: number, c: number, y: Floa
  */
 export function wasmBatchNormRowsBackward(x: Float32Array, dy: Float32Array, n: number, c: number, coef: Float64Array,
   mean: Float32Array, invStd: Float32Array, dx: Float32Array): { sumDy: Float64Array; sumDyXhat: Float64Array } {
+  countCall('bn-rows');
   return withScratch(() => {
     const k = ex();
     const xAt = copyIn(x), dyAt = copyIn(dy), dxAt = scratchAlloc(4 * x.length);

@@ -5,8 +5,9 @@
  * sums' one-lane tail and dx's overlapping last pair), a single channel, a mean far above the
  * spread, and the unbiased running variance.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { batchNorm, batchNormBackward } from '../../../runtime/kernels/batchnorm.ts';
+import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
 import { scratchMark, setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { mulberry32, randomUniform, type Tensor } from '../../../runtime/tensor.ts';
 
@@ -24,7 +25,7 @@ function run(backend: 'js' | 'wasm', x: Tensor, dy: Tensor, unbiased: boolean) {
 }
 
 describe('batch norm of [n, c] in WebAssembly', () => {
-  afterEach(() => setKernelBackend(undefined));
+  afterEach(() => { vi.unstubAllEnvs(); setKernelBackend(undefined); });
 
   // [100, 1024] is binary_mlp's hidden layer; 37 channels are odd; [300, 5] has c < 4; one
   // channel has no pair for the backward kernel, which leaves it to JS.
@@ -32,11 +33,30 @@ describe('batch norm of [n, c] in WebAssembly', () => {
     [1100, 1, -1, 1, false]] as const) {
     it(`[${n}, ${c}] of values in [${lo}, ${hi}]${unbiased ? ', unbiased running variance' : ''}: the JS loops' bits`, () => {
       const x = randomUniform([n, c], mulberry32(n + c), lo, hi), dy = randomUniform([n, c], mulberry32(n * c), -1, 1);
-      const mark = scratchMark();
-      const js = run('js', x, dy, unbiased), wasm = run('wasm', x, dy, unbiased);
+      const mark = scratchMark(), calls = wasmCalls('bn-rows');
+      const js = run('js', x, dy, unbiased);
+      expect(wasmCalls('bn-rows')).toBe(calls);
+      const wasm = run('wasm', x, dy, unbiased);
+      // The forward and the backward kernel ran (a single channel's backward is JS's).
+      expect(wasmCalls('bn-rows') - calls).toBe(c >= 2 ? 2 : 1);
       const names = ['y', 'mean', 'invStd', 'running mean', 'running var', 'dx', 'dgamma', 'dbeta'];
       names.forEach((what, i) => expect(wasm[i], what).toEqual(js[i]));
       expect(scratchMark()).toBe(mark);
     });
   }
+
+  it('runs in WebAssembly by default and not under KILN_KERNELS=js', () => {
+    const x = randomUniform([100, 1024], mulberry32(1), -1, 1), gamma = randomUniform([1024], mulberry32(2), 0.5, 1.5);
+    const step = (kernels: string) => {
+      vi.stubEnv('KILN_KERNELS', kernels);
+      setKernelBackend(undefined);
+      const calls = wasmCalls('bn-rows');
+      const f = batchNorm(x, gamma, randomUniform([1024], mulberry32(3), -1, 1), randomUniform([1024], mulberry32(4), -1, 1),
+        randomUniform([1024], mulberry32(5), 0.5, 2), { training: true, eps: 1e-5, momentum: 0.9 });
+      batchNormBackward(x, gamma, x, f.mean, f.invStd, true);
+      return wasmCalls('bn-rows') - calls;
+    };
+    expect(step('')).toBe(2);
+    expect(step('js')).toBe(0);
+  });
 });
