@@ -275,7 +275,7 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
       const split = splitOverfullCores(h, r.parts, r.k, lim, weightBits, { seed: opts.seed, progress: opts.progress });
       if (split.overfull > 0) throw stillOver(h, split, lim, opts);
       const kUsed = compact(split.parts, split.k);
-      // Cores in chip groups must also fit whole chips; this one check covers fitCoreGroups' own.
+      // Cores in chip groups must also fit whole chips; fitCoreGroups relies on this check.
       const wholeChips = r.chipOf ? Math.floor(opts.available / opts.coresPerChip!) : 0;
       const room = r.chipOf ? wholeChips * opts.coresPerChip! : opts.available;
       if (kUsed > room) throw tooMany(kUsed, opts, room);

@@ -198,9 +198,9 @@ export function refusalError(inp: Pick<ChipFitInput, 'split' | 'names'>, r: Chip
  * built only when a group is over.
  */
 export function fitCoreGroups(h: Hypergraph, parts: Int32Array, k: number, group: Int32Array, coresPerChip: number, maxGroups: number): void {
-  if (k > maxGroups * coresPerChip) {
-    throw new KilnError(error('capacity', `splitting over-full cores left ${k} cores, more than ${maxGroups} chips of ${coresPerChip} cores hold`, undefined, 'use a target with more chips (e.g. --chips N), or a smaller network'));
-  }
+  // The one caller (map-cores.ts) refuses more cores than whole chips hold, with the error a user
+  // sees and a retry, before it calls this; past that check, too many cores here is a Kiln bug.
+  if (k > maxGroups * coresPerChip) throw new Error(`internal: fitCoreGroups was given ${k} cores, more than ${maxGroups} chips of ${coresPerChip} hold`);
   const chips = group.reduce((m, g) => Math.max(m, g + 1), maxGroups);
   const size = new Int32Array(chips);
   for (const g of group) size[g]!++;
