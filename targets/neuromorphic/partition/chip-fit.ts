@@ -130,6 +130,7 @@ export function fitChips(inp: ChipFitInput): ChipFit | ChipRefusal {
     for (const v of order) key[v] = receiver(v).added / size(v, c);
     order.sort((a, b) => key[a]! - key[b]! || a - b);
     const touched = new Set<number>();
+    const moved: number[] = [];
     for (const v of order) {
       if (left <= target) break;
       const { to } = receiver(v);
@@ -141,12 +142,16 @@ export function fitChips(inp: ChipFitInput): ChipFit | ChipRefusal {
       left -= size(v, c);
       chipOf[v] = to;
       touched.add(to);
+      moved.push(v);
     }
     if (touched.size === 0) {
       const roomElsewhere = vs.some((v) => donor.some((gave, q) => gave === 1 && q !== c && roomFor(v, q)));
       return { chip: c, vertices: vs, cores: n, roomElsewhere };
     }
-    members.splice(0, chips, ...membersOf(chipOf, chips));
+    // Only the donor's and the receivers' lists change. Each stays in vertex order, as membersOf
+    // builds them, since a split depends on the order of its vertices.
+    members[c] = vs.filter((v) => chipOf[v] === c);
+    for (const q of touched) members[q] = Int32Array.from([...members[q]!, ...moved.filter((v) => chipOf[v] === q)]).sort();
     cores[c] = splitChip(c);
     for (const q of [...touched].sort((a, b) => a - b)) cores[q] = splitChip(q);
   }
