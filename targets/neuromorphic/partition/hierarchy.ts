@@ -198,9 +198,15 @@ export function partitionHierarchical(h: Hypergraph, o: HierarchicalOptions, tun
   // Refuses, before any work, a vertex over a core's limit or more load than all cores hold.
   resolveConstraints(h.nv, flatOptions(o, eps), h.vwgt, 1);
   const { chip, byChip } = splitChips(h, o, chips, eps, coresOf, tuning);
+  // A chip's sub-hypergraph depends only on its vertices (a net is foreign when its source is not
+  // among them), and coresNeeded splits the same vertices at up to 18 core counts: built once each.
+  let built: { vs: Int32Array; sub: Hypergraph; cap: CapacitySpec } | undefined;
   const split = (c: number, vs: Int32Array, n: number): Int32Array | undefined => {
-    const sub = chipSubHypergraph(h, byChip, c, vs, o.interChipWeight ?? 4);
-    const cap = coreCapacity(h, o, eps, vs, sub);
+    if (built?.vs !== vs) {
+      const sub = chipSubHypergraph(h, byChip, c, vs, o.interChipWeight ?? 4);
+      built = { vs, sub, cap: coreCapacity(h, o, eps, vs, sub) };
+    }
+    const { sub, cap } = built;
     if (n === 1 || vs.length === 1) return fitsOneCore(cap) ? new Int32Array(vs.length) : undefined;
     try {
       return partitionHypergraph(sub, { k: Math.min(n, vs.length), seed, effort: o.effort, balance: false, capacity: cap }, tuning).parts;
