@@ -65,10 +65,12 @@ export interface Priced {
  */
 export function priceVariant(s: ExploreSetup, v: Variant, r: VariantOutcome, cols: readonly Column[], warn: (w: string) => void = () => {}): Priced[] {
   const m = variantModule(s.module, v);
+  // The same on every column (the rows share it: nothing edits a row's layers).
+  const layers = assignment(s.module, v);
   let snnModule: Module | undefined;
   return cols.map((c) => {
     const t = c.desc;
-    const base: ExploreRow = { variant: v.label, layers: assignment(s.module, v), target: c.name, kind: t.kind, accuracy: r.accuracy, energy_j: null, latency_s: null, param_bytes: null, pareto: false, ...(c.chips ? { chips: c.chips } : {}) };
+    const base: ExploreRow = { variant: v.label, layers, target: c.name, kind: t.kind, accuracy: r.accuracy, energy_j: null, latency_s: null, param_bytes: null, pareto: false, ...(c.chips ? { chips: c.chips } : {}) };
     let net = m, rates: RateOptions = {};
     if (t.kind === 'neuromorphic' && !isSpiking(m)) {
       const snn = r.snn;
