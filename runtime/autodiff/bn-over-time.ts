@@ -12,7 +12,7 @@ import type { OpImpl, TapeEntry, Weights } from '../interpreter/types.ts';
 import { batchNormBackward, movingAverage } from '../kernels/batchnorm.ts';
 import { stepSlot } from '../kernels/bn-slots.ts';
 import { useWasmKernels } from '../kernels/wasm/instance.ts';
-import { outputArray } from '../kernels/step-buffers.ts';
+import { outputTensor } from '../kernels/step-buffers.ts';
 import { type BlockShape, type BlockStats, wasmBatchNormBlocks, wasmBatchNormBlocksBackward } from '../kernels/wasm/batchnorm.ts';
 import type { RuleArgs, RuleResult } from './types.ts';
 
@@ -34,7 +34,7 @@ export function batchNormOverTime(node: Node, values: Map<NodeId, Tensor>, weigh
   if (!training || !useWasmKernels() || x.shape.length < 2) return perStep(node, x, weights, state, memory, steps, seed, tape, impl, training);
   const own = { ...weights[node.id], ...state[node.id] };
   const shape = blockShape(x, steps);
-  const out: Tensor = { shape: x.shape, data: outputArray(x.data.length) };
+  const out = outputTensor(x.shape);
   const stats = wasmBatchNormBlocks(shape, x.data, own.gamma!.data, own.beta!.data, node.attrs.eps as number, out.data);
   // batchnorm.ts's running update (ONNX momentum = 1 − the attribute), once per step, each step's
   // result rounded to float32 as the step-by-step run stores it.
@@ -77,7 +77,7 @@ export function batchNormOverTimeBackward(a: RuleArgs): RuleResult | undefined {
   if (s.blocks) {
     const b = s.blocks as SavedBlocks;
     // wasmBatchNormBlocksBackward writes dx whole.
-    const dx: Tensor = { shape: [...a.dy!.shape], data: outputArray(a.dy!.data.length) };
+    const dx = outputTensor(a.dy!.shape);
     const g = wasmBatchNormBlocksBackward(b.shape, a.entry.inputs[0]!.data, a.dy!.data, a.entry.params.gamma!.data, b.stats, dx.data);
     return { inputs: [dx], params: { gamma: { shape: [b.shape.c], data: g.dgamma }, beta: { shape: [b.shape.c], data: g.dbeta } } };
   }

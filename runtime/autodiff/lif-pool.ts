@@ -14,7 +14,7 @@
  */
 import { type Module, type Node, type NodeId, readersOf } from '../../compiler/ir/module.ts';
 import type { Tensor } from '../tensor.ts';
-import { outputArray } from '../kernels/step-buffers.ts';
+import { outputTensor } from '../kernels/step-buffers.ts';
 import type { TapeEntry } from '../interpreter/types.ts';
 import { lifOptions } from '../interpreter/ops-layers.ts';
 import { useWasmKernels } from '../kernels/wasm/instance.ts';
@@ -57,7 +57,7 @@ export function lifPoolForward(lif: Node, pool: Node, x: Tensor, constant: boole
   const shape = constant ? [x.shape[0]! * steps, ...x.shape.slice(1)] : [...x.shape];
   const [tb, c, h, w] = shape as [number, number, number, number];
   const planes: PooledPlanes = { planes: (tb / steps) * c, h, w };
-  const out: Tensor = { shape: [tb, c, h / 2, w / 2], data: outputArray(tb * c * (h / 2) * (w / 2)) };
+  const out = outputTensor([tb, c, h / 2, w / 2]);
   wasmLifPoolForward(lifOptions(lif), x.data, steps, planes, out.data);
   // The lif's spikes are not kept: its entry and the pool's input carry only their shape.
   const spikes: Tensor = { shape, data: new Float32Array(0) };
@@ -71,7 +71,7 @@ export function lifPoolForward(lif: Node, pool: Node, x: Tensor, constant: boole
 export function lifPoolBackward(a: RuleArgs): RuleResult | undefined {
   const s = a.entry.saved.lifPool as SavedLifPool | undefined;
   if (!s) return undefined;
-  const dx: Tensor = { shape: [...s.x.shape], data: outputArray(s.x.data.length) };
+  const dx = outputTensor(s.x.shape);
   wasmLifPoolBackward(lifOptions(s.lif), s.x.data, a.dy!.data, s.steps, s.planes, dx.data);
   return { inputs: [dx] };
 }
