@@ -43,6 +43,9 @@ export function wasmBatchNormRows(x: Float32Array, n: number, c: number, y: Floa
  */
 export function wasmBatchNormRowsBackward(x: Float32Array, dy: Float32Array, n: number, c: number, coef: Float64Array,
   mean: Float32Array, invStd: Float32Array, dx: Float32Array): { sumDy: Float64Array; sumDyXhat: Float64Array } {
+  // grad_dx works in channel pairs (an odd c's last pair overlaps); with one channel its loop
+  // bound wraps and it would write past dx's scratch, so that case stays with the JS loops.
+  if (c < 2) throw new Error(`internal: bn-rows grad_dx needs at least 2 channels, got ${c}`);
   countCall('bn-rows');
   return withScratch(() => {
     const k = ex();

@@ -200,11 +200,12 @@ export function partitionHierarchical(h: Hypergraph, o: HierarchicalOptions, tun
   const { chip, byChip } = splitChips(h, o, chips, eps, coresOf, tuning);
   // A chip's sub-hypergraph depends only on its vertices (a net is foreign when its source is not
   // among them), and coresNeeded splits the same vertices at up to 18 core counts: built once each.
-  let built: { vs: Int32Array; sub: Hypergraph; cap: CapacitySpec } | undefined;
+  // Keyed on the list's identity, so member lists are replaced, never edited in place (fitChips).
+  let built: { c: number; vs: Int32Array; sub: Hypergraph; cap: CapacitySpec } | undefined;
   const split = (c: number, vs: Int32Array, n: number): Int32Array | undefined => {
-    if (built?.vs !== vs) {
+    if (built?.vs !== vs || built.c !== c) {
       const sub = chipSubHypergraph(h, byChip, c, vs, o.interChipWeight ?? 4);
-      built = { vs, sub, cap: coreCapacity(h, o, eps, vs, sub) };
+      built = { c, vs, sub, cap: coreCapacity(h, o, eps, vs, sub) };
     }
     const { sub, cap } = built;
     if (n === 1 || vs.length === 1) return fitsOneCore(cap) ? new Int32Array(vs.length) : undefined;

@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { batchNorm, batchNormBackward } from '../../../runtime/kernels/batchnorm.ts';
+import { wasmBatchNormRowsBackward } from '../../../runtime/kernels/wasm/bn-rows.ts';
 import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
 import { scratchMark, setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { mulberry32, randomUniform, type Tensor } from '../../../runtime/tensor.ts';
@@ -27,10 +28,11 @@ function run(backend: 'js' | 'wasm', x: Tensor, dy: Tensor, unbiased: boolean) {
 describe('batch norm of [n, c] in WebAssembly', () => {
   afterEach(() => { vi.unstubAllEnvs(); setKernelBackend(undefined); });
 
-  // [100, 1024] is binary_mlp's hidden layer; 37 channels are odd; [300, 5] has c < 4; one
+  // [100, 1024] is binary_mlp's hidden layer; 37 channels are odd; [300, 5] has c < 4; 2 and 3
+  // are one pair and two overlapping pairs; one
   // channel has no pair for the backward kernel, which leaves it to JS.
   for (const [n, c, lo, hi, unbiased] of [[100, 1024, -3, 3, false], [41, 37, -1, 1, true], [300, 5, -2, 2, false], [64, 33, 1e4, 1e4 + 1, false],
-    [1100, 1, -1, 1, false]] as const) {
+    [600, 2, -1, 1, false], [400, 3, -2, 2, false], [1100, 1, -1, 1, false]] as const) {
     it(`[${n}, ${c}] of values in [${lo}, ${hi}]${unbiased ? ', unbiased running variance' : ''}: the JS loops' bits`, () => {
       const x = randomUniform([n, c], mulberry32(n + c), lo, hi), dy = randomUniform([n, c], mulberry32(n * c), -1, 1);
       const mark = scratchMark(), calls = wasmCalls('bn-rows');
@@ -58,5 +60,14 @@ describe('batch norm of [n, c] in WebAssembly', () => {
     };
     expect(step('')).toBe(2);
     expect(step('js')).toBe(0);
+  });
+
+  // With one channel the kernel's pair loop would run past dx's scratch into whatever the
+  // kernels' memory holds next; the wrapper refuses before any write, whoever calls it.
+  it('refuses a single channel instead of writing past its scratch', () => {
+    const n = 2000, one = new Float32Array(n), c1 = new Float32Array(1), f64 = new Float64Array(1);
+    const mark = scratchMark();
+    expect(() => wasmBatchNormRowsBackward(one, one, n, 1, f64, c1, c1, new Float32Array(n))).toThrow(/internal: bn-rows grad_dx needs at least 2 channels/);
+    expect(scratchMark()).toBe(mark);
   });
 });
