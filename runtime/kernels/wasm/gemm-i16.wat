@@ -35,23 +35,18 @@
   ;; stores of one pair of the 4 rows each, step bytes apart from o. Eight shuffles per 16 pairs
   ;; where the scalar loop does 16 loads and 16 stores. With $l1 ≠ 0 the four rows' Σ|x| over
   ;; those pairs go to l1 (4 f64), summed from the vectors already loaded: the int32 bound's row
-  ;; sums then cost no second pass over A (lanes flushed into i64s every 16,384 steps).
+  ;; sums then cost no second pass over A.
   (func $pack4 (param $p i32) (param $rs i32) (param $i8 i32) (param $o i32) (param $step i32) (param $q4 i32) (param $l1 i32)
     (local $q i32) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
-    (local $w0 i64) (local $w1 i64) (local $w2 i64) (local $w3 i64)
+    (local $w0 i64) (local $w1 i64) (local $w2 i64) (local $w3 i64) (local $end i32) (local $one v128)
+    (local.set $one (v128.const i16x8 1 1 1 1 1 1 1 1))
+    ;; Chunks of at most 65,536 pairs (16,384 steps) keep the flush, a call, out of the step loop.
+    (loop $chunks
+    (local.set $end (i32.add (local.get $q) (i32.const 65536)))
+    (if (i32.gt_u (local.get $end) (local.get $q4)) (then (local.set $end (local.get $q4))))
     (block $e (loop $quads
-      (br_if $e (i32.ge_u (local.get $q) (local.get $q4)))
-      (if (i32.and (i32.ne (local.get $l1) (i32.const 0)) (i32.eqz (i32.and (local.get $q) (i32.const 0xffff))))
-        (then
-          (local.set $w0 (i64.add (local.get $w0) (call $lanes (local.get $s0))))
-          (local.set $w1 (i64.add (local.get $w1) (call $lanes (local.get $s1))))
-          (local.set $w2 (i64.add (local.get $w2) (call $lanes (local.get $s2))))
-          (local.set $w3 (i64.add (local.get $w3) (call $lanes (local.get $s3))))
-          (local.set $s0 (v128.const i32x4 0 0 0 0))
-          (local.set $s1 (v128.const i32x4 0 0 0 0))
-          (local.set $s2 (v128.const i32x4 0 0 0 0))
-          (local.set $s3 (v128.const i32x4 0 0 0 0))))
+      (br_if $e (i32.ge_u (local.get $q) (local.get $end)))
       (if (local.get $i8)
         (then
           (local.set $r0 (v128.load64_zero (local.get $p)))
@@ -68,10 +63,13 @@
           (local.set $p (i32.add (local.get $p) (i32.const 16)))))
       (if (local.get $l1)
         (then
-          (local.set $s0 (i32x4.add (local.get $s0) (i32x4.extadd_pairwise_i16x8_u (i16x8.abs (local.get $r0)))))
-          (local.set $s1 (i32x4.add (local.get $s1) (i32x4.extadd_pairwise_i16x8_u (i16x8.abs (local.get $r1)))))
-          (local.set $s2 (i32x4.add (local.get $s2) (i32x4.extadd_pairwise_i16x8_u (i16x8.abs (local.get $r2)))))
-          (local.set $s3 (i32x4.add (local.get $s3) (i32x4.extadd_pairwise_i16x8_u (i16x8.abs (local.get $r3)))))))
+          ;; |x| pairs summed as x·sign(x) by one dot (sign ±1: x >> 15, or 1), exact for −32768,
+          ;; whose 32,768 only the int32 lane holds: 4 instructions a vector, where i16x8.abs and
+          ;; extadd_pairwise_u take 5 (V8 lowers the latter to a shift, a blend and an add).
+          (local.set $s0 (i32x4.add (local.get $s0) (i32x4.dot_i16x8_s (local.get $r0) (v128.or (i16x8.shr_s (local.get $r0) (i32.const 15)) (local.get $one)))))
+          (local.set $s1 (i32x4.add (local.get $s1) (i32x4.dot_i16x8_s (local.get $r1) (v128.or (i16x8.shr_s (local.get $r1) (i32.const 15)) (local.get $one)))))
+          (local.set $s2 (i32x4.add (local.get $s2) (i32x4.dot_i16x8_s (local.get $r2) (v128.or (i16x8.shr_s (local.get $r2) (i32.const 15)) (local.get $one)))))
+          (local.set $s3 (i32x4.add (local.get $s3) (i32x4.dot_i16x8_s (local.get $r3) (v128.or (i16x8.shr_s (local.get $r3) (i32.const 15)) (local.get $one)))))))
       ;; t0 = r0.0 r1.0 r0.1 r1.1, t1 = r2.0 r3.0 r2.1 r3.1 (i32 lanes): pairs 0 and 1 of the 4 rows
       (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
       (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
@@ -90,10 +88,21 @@
       (br $quads)))
     (if (local.get $l1)
       (then
-        (f64.store (local.get $l1) (f64.convert_i64_u (i64.add (local.get $w0) (call $lanes (local.get $s0)))))
-        (f64.store offset=8 (local.get $l1) (f64.convert_i64_u (i64.add (local.get $w1) (call $lanes (local.get $s1)))))
-        (f64.store offset=16 (local.get $l1) (f64.convert_i64_u (i64.add (local.get $w2) (call $lanes (local.get $s2)))))
-        (f64.store offset=24 (local.get $l1) (f64.convert_i64_u (i64.add (local.get $w3) (call $lanes (local.get $s3))))))))
+        (local.set $w0 (i64.add (local.get $w0) (call $lanes (local.get $s0))))
+        (local.set $w1 (i64.add (local.get $w1) (call $lanes (local.get $s1))))
+        (local.set $w2 (i64.add (local.get $w2) (call $lanes (local.get $s2))))
+        (local.set $w3 (i64.add (local.get $w3) (call $lanes (local.get $s3))))
+        (local.set $s0 (v128.const i32x4 0 0 0 0))
+        (local.set $s1 (v128.const i32x4 0 0 0 0))
+        (local.set $s2 (v128.const i32x4 0 0 0 0))
+        (local.set $s3 (v128.const i32x4 0 0 0 0))))
+    (br_if $chunks (i32.lt_u (local.get $q) (local.get $q4))))
+    (if (local.get $l1)
+      (then
+        (f64.store (local.get $l1) (f64.convert_i64_u (local.get $w0)))
+        (f64.store offset=8 (local.get $l1) (f64.convert_i64_u (local.get $w1)))
+        (f64.store offset=16 (local.get $l1) (f64.convert_i64_u (local.get $w2)))
+        (f64.store offset=24 (local.get $l1) (f64.convert_i64_u (local.get $w3))))))
 
   ;; The sum of an i32x4's lanes read unsigned, as an i64.
   (func $lanes (param $v v128) (result i64)
