@@ -165,8 +165,10 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array 
     }
     const aAt = aIn ?? copyInInts(a, m * k);
     let safe: Uint8Array | undefined;
-    // The bound's row sums come out of packing A (one pass over A, not two): A is packed even
-    // when no row passes, a pass that costs less than the second one it spares where rows do.
+    // The bound's row sums come out of packing A, one pass over A rather than two (no faster as
+    // measured: the sums cost instructions, not memory traffic), so A is packed even when no row
+    // passes: a few per cent of a product that then does not run, rare outside full-range dfp16,
+    // which sets wrapAll and runs it.
     const l1At = guardStart === undefined ? 0 : scratchAlloc(8 * m);
     const apAt = packAt(ex, m, k, aAt, a instanceof Int8Array, false, 4, undefined, l1At);
     if (guardStart !== undefined) {
