@@ -35,6 +35,13 @@ export function sumErrorFactor(k: number): number | undefined {
 }
 
 /**
+ * Can the window take an m-row product of depth k at all (enough rows, and an error bound that
+ * holds)? gemmDfp16 then has its guarded product wrap every row rather than stop where the bound
+ * refuses them all.
+ */
+export const windowTakes = (m: number, k: number): boolean => m >= MIN_ROWS && sumErrorFactor(k) !== undefined;
+
+/**
  * Rows of A·op(B) (A m×k int16 row-major; op(B) as gemmDfp16 takes it) whose exact sums this
  * recovers, given `skip` (rows already done, or undefined): 1 where the fp32 error bound holds.
  * `l1`, the rows' Σ_p |a_ip| (the guarded product's, from WebAssembly, when it ran).

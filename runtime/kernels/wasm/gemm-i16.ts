@@ -9,15 +9,14 @@
  * once with packI16B and hands the PackedI16B to every call: its panels stay resident in the
  * kernels' memory (resident.ts), so a call copies only A in and C out.
  */
-import { copyInInts, f64At, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
+import { copyInInts, f64At, inWasmMemory, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
 import { emptyProduct, type IntOperand, outAddress, productInto } from './int-gemm.ts';
 import { wasmBase64 } from './gemm-i16.wasm.ts';
 import { Resident } from './resident.ts';
 
 interface GemmI16Exports {
-  pack(rows: number, k: number, src: number, rs: number, cs: number, i8: number, R: number, dst: number): void;
+  pack(rows: number, k: number, src: number, rs: number, cs: number, i8: number, R: number, dst: number, l1: number): void;
   max_abs(len: number, src: number): number;
-  row_l1(m: number, k: number, a: number, out: number): void;
   gemm(mp: number, np: number, kq: number, a: number, b: number, c: number): void;
 }
 
@@ -65,14 +64,14 @@ export function setI16WasmMinMacs(macs: number | undefined): void {
 
 /**
  * Pack rows × k values at `at` (row-major, k per row, when !transposed) into R-row panels at `dst`
- * (new scratch by default).
+ * (new scratch by default); with `l1At` ≠ 0, each row's Σ|x| (f64) goes there in the same pass.
  */
 function packAt(ex: GemmI16Exports, rows: number, k: number, at: number, i8: boolean, colsAreRows: boolean, R: number,
-  dst = scratchAlloc(Math.ceil(rows / R) * R * ((k + 1) >> 1) * 4)): number {
+  dst = scratchAlloc(Math.ceil(rows / R) * R * ((k + 1) >> 1) * 4), l1At = 0): number {
   const eb = i8 ? 1 : 2;
   // Rows along the source's rows (A, Bᵀ), or along its columns (B as k × `rows`).
-  if (colsAreRows) ex.pack(rows, k, at, eb, rows * eb, i8 ? 1 : 0, R, dst);
-  else ex.pack(rows, k, at, k * eb, eb, i8 ? 1 : 0, R, dst);
+  if (colsAreRows) ex.pack(rows, k, at, eb, rows * eb, i8 ? 1 : 0, R, dst, l1At);
+  else ex.pack(rows, k, at, k * eb, eb, i8 ? 1 : 0, R, dst, l1At);
   return dst;
 }
 
@@ -146,6 +145,9 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array 
   const { n, k } = b;
   const mp = (m + 3) & ~3, np = (n + 7) & ~7, kq = (k + 1) >> 1;
   const outAt = out instanceof Resident ? undefined : outAddress(out);
+  // An A the caller made in the kernels' memory is used where it lies (located, like `out`, before
+  // anything is allocated: growing the memory detaches its view), any other is copied in.
+  const aIn = inWasmMemory(a) ? a.byteOffset : undefined;
   // Every row of an empty product is exact (its sums are 0).
   if (emptyProduct(m, n, k, out, outAt)) return new Uint8Array(m).fill(1);
   const mark = scratchMark();
@@ -161,17 +163,20 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array 
       // values would read an int8 B two values at a time (the zero padding changes no maximum).
       if (guardStart !== undefined) maxB = ex.max_abs(panelLength(n, k), bAt);
     }
-    const aAt = copyInInts(a, m * k);
+    const aAt = aIn ?? copyInInts(a, m * k);
     let safe: Uint8Array | undefined;
+    // The bound's row sums come out of packing A, one pass over A rather than two (no faster as
+    // measured: the sums cost instructions, not memory traffic), so A is packed even when no row
+    // passes: a few per cent of a product that then does not run, rare outside full-range dfp16,
+    // which sets wrapAll and runs it.
+    const l1At = guardStart === undefined ? 0 : scratchAlloc(8 * m);
+    const apAt = packAt(ex, m, k, aAt, a instanceof Int8Array, false, 4, undefined, l1At);
     if (guardStart !== undefined) {
-      const l1At = scratchAlloc(8 * m);
-      ex.row_l1(m, k, aAt, l1At);
       const l1 = f64At(l1At, m);
       if (sums) { sums.l1 = l1.slice(); sums.maxB = maxB; }
       safe = rowsWithinInt32(l1, maxB, guardStart);
-      if (!safe) return undefined;
+      if (!safe && !sums?.wrapAll) return undefined;
     }
-    const apAt = packAt(ex, m, k, aAt, a instanceof Int8Array, false, 4);
     if (out instanceof Resident) {
       ex.gemm(mp, np, kq, apAt, bAt, out.at);
       return safe;
@@ -202,14 +207,20 @@ export function wasmGemmI16Packed(m: number, a: IntOperand, b: PackedI16B, out: 
   run(m, a, b, out);
 }
 
-/** What the int32 bound was computed from: the rows' Σ_p |a_ip| and max|B|. */
-export interface GuardSums { l1?: Float64Array; maxB?: number }
+/**
+ * What the int32 bound was computed from: the rows' Σ_p |a_ip| and max|B|. `wrapAll`, set by the
+ * caller, runs the product even when the bound refuses every row, for a caller that recovers the
+ * refused rows from their wrapped sums (int16-window.ts): otherwise it would copy A in and pack B
+ * a second time to get them.
+ */
+export interface GuardSums { l1?: Float64Array; maxB?: number; wrapAll?: boolean }
 
 /**
  * The product of the rows whose every partial sum provably stays in int32 (sums starting from a
  * value of magnitude at most `start`, e.g. a bias): returns those rows, or undefined when there are
- * none (and then nothing ran). Other rows' entries of `out` hold wrapped sums. `sums`, when given,
- * receives the bound's row sums and max|B| (int16-window.ts needs them for the rows refused).
+ * none (and then nothing ran, unless `sums.wrapAll`). Other rows' entries of `out` hold wrapped
+ * sums. `sums`, when given, receives the bound's row sums and max|B| (int16-window.ts needs them
+ * for the rows refused).
  */
 export function wasmGemmI16Guarded(m: number, a: Int16Array, b: PackedI16B | RawI16B, out: Int32Array, start = 0, sums?: GuardSums): Uint8Array | undefined {
   return run(m, a, b, out, start, sums);

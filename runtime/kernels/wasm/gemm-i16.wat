@@ -1,5 +1,5 @@
 ;; int16 × int16 → int32 GEMM, C = A·B (byte addresses), the kernel of the int16 and int8 paths,
-;; with the packing and the int32 bound's sums beside it, so no O(mk + kn) pass runs in JS.
+;; with the packing (which also sums the int32 bound's rows) beside it, so no O(mk + kn) pass runs in JS.
 ;; k is taken in pairs, so one i32x4.dot_i16x8_s multiplies a pair of A's k values (broadcast as
 ;; one i32) by the same pair of 4 columns of B and adds the two products into each int32 lane:
 ;;   A: 4-row panels, pair-major: per k pair 4 × (a[r][2q], a[r][2q+1]), 16 bytes (`pack`, R = 4);
@@ -33,11 +33,20 @@
   ;; Four adjacent rows (row stride rs bytes from p, int8 when $i8) of a panel, q4 pairs (a
   ;; multiple of 4) from the rows' starts: 4 pairs of each row per step, an i32 4×4 transpose, four
   ;; stores of one pair of the 4 rows each, step bytes apart from o. Eight shuffles per 16 pairs
-  ;; where the scalar loop does 16 loads and 16 stores.
-  (func $pack4 (param $p i32) (param $rs i32) (param $i8 i32) (param $o i32) (param $step i32) (param $q4 i32)
+  ;; where the scalar loop does 16 loads and 16 stores. With $l1 ≠ 0 the four rows' Σ|x| over
+  ;; those pairs go to l1 (4 f64), summed from the vectors already loaded: the int32 bound's row
+  ;; sums then cost no second pass over A.
+  (func $pack4 (param $p i32) (param $rs i32) (param $i8 i32) (param $o i32) (param $step i32) (param $q4 i32) (param $l1 i32)
     (local $q i32) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $w0 i64) (local $w1 i64) (local $w2 i64) (local $w3 i64) (local $end i32) (local $one v128)
+    (local.set $one (v128.const i16x8 1 1 1 1 1 1 1 1))
+    ;; Chunks of at most 65,536 pairs (16,384 steps) keep the flush, a call, out of the step loop.
+    (loop $chunks
+    (local.set $end (i32.add (local.get $q) (i32.const 65536)))
+    (if (i32.gt_u (local.get $end) (local.get $q4)) (then (local.set $end (local.get $q4))))
     (block $e (loop $quads
-      (br_if $e (i32.ge_u (local.get $q) (local.get $q4)))
+      (br_if $e (i32.ge_u (local.get $q) (local.get $end)))
       (if (local.get $i8)
         (then
           (local.set $r0 (v128.load64_zero (local.get $p)))
@@ -52,6 +61,15 @@
           (local.set $r2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 1)))))
           (local.set $r3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $rs) (i32.const 3)))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))))
+      (if (local.get $l1)
+        (then
+          ;; |x| pairs summed as x·sign(x) by one dot (sign ±1: x >> 15, or 1), exact for −32768,
+          ;; whose 32,768 only the int32 lane holds: 4 instructions a vector, where i16x8.abs and
+          ;; extadd_pairwise_u take 5 (V8 lowers the latter to a shift, a blend and an add).
+          (local.set $s0 (i32x4.add (local.get $s0) (i32x4.dot_i16x8_s (local.get $r0) (v128.or (i16x8.shr_s (local.get $r0) (i32.const 15)) (local.get $one)))))
+          (local.set $s1 (i32x4.add (local.get $s1) (i32x4.dot_i16x8_s (local.get $r1) (v128.or (i16x8.shr_s (local.get $r1) (i32.const 15)) (local.get $one)))))
+          (local.set $s2 (i32x4.add (local.get $s2) (i32x4.dot_i16x8_s (local.get $r2) (v128.or (i16x8.shr_s (local.get $r2) (i32.const 15)) (local.get $one)))))
+          (local.set $s3 (i32x4.add (local.get $s3) (i32x4.dot_i16x8_s (local.get $r3) (v128.or (i16x8.shr_s (local.get $r3) (i32.const 15)) (local.get $one)))))))
       ;; t0 = r0.0 r1.0 r0.1 r1.1, t1 = r2.0 r3.0 r2.1 r3.1 (i32 lanes): pairs 0 and 1 of the 4 rows
       (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
       (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
@@ -67,18 +85,47 @@
       (v128.store (local.get $o) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
       (local.set $o (i32.add (local.get $o) (local.get $step)))
       (local.set $q (i32.add (local.get $q) (i32.const 4)))
-      (br $quads))))
+      (br $quads)))
+    (if (local.get $l1)
+      (then
+        (local.set $w0 (i64.add (local.get $w0) (call $lanes (local.get $s0))))
+        (local.set $w1 (i64.add (local.get $w1) (call $lanes (local.get $s1))))
+        (local.set $w2 (i64.add (local.get $w2) (call $lanes (local.get $s2))))
+        (local.set $w3 (i64.add (local.get $w3) (call $lanes (local.get $s3))))
+        (local.set $s0 (v128.const i32x4 0 0 0 0))
+        (local.set $s1 (v128.const i32x4 0 0 0 0))
+        (local.set $s2 (v128.const i32x4 0 0 0 0))
+        (local.set $s3 (v128.const i32x4 0 0 0 0))))
+    (br_if $chunks (i32.lt_u (local.get $q) (local.get $q4))))
+    (if (local.get $l1)
+      (then
+        (f64.store (local.get $l1) (f64.convert_i64_u (local.get $w0)))
+        (f64.store offset=8 (local.get $l1) (f64.convert_i64_u (local.get $w1)))
+        (f64.store offset=16 (local.get $l1) (f64.convert_i64_u (local.get $w2)))
+        (f64.store offset=24 (local.get $l1) (f64.convert_i64_u (local.get $w3))))))
+
+  ;; The sum of an i32x4's lanes read unsigned, as an i64.
+  (func $lanes (param $v v128) (result i64)
+    (i64.add
+      (i64.add (i64.extend_i32_u (i32x4.extract_lane 0 (local.get $v))) (i64.extend_i32_u (i32x4.extract_lane 1 (local.get $v))))
+      (i64.add (i64.extend_i32_u (i32x4.extract_lane 2 (local.get $v))) (i64.extend_i32_u (i32x4.extract_lane 3 (local.get $v))))))
+
+  ;; |x| of an int16 or int8 value held sign-extended in an i32, as an i64.
+  (func $abs64 (param $x i32) (result i64)
+    (i64.extend_i32_u (select (local.get $x) (i32.sub (i32.const 0) (local.get $x)) (i32.ge_s (local.get $x) (i32.const 0)))))
 
   ;; Pack `rows` rows of k int16 or int8 values (element (i, p) at src + i·rs + p·cs bytes; int8
   ;; when $i8, sign-extended to int16) into panels of R rows (4 or 8), pair-major: panel t holds,
   ;; per k pair q, R i32s (x[i][2q], x[i][2q+1]) at dst + (t·kq·R + q·R + i mod R)·4. An odd k's
   ;; last pair and the rows past `rows` are zero, so they add nothing. A, and Bᵀ (a dense layer's
   ;; [out, in] weights), pack with rs = row stride and cs = element size; B as k×n with rs =
-  ;; element size and cs = row stride (its "rows" are then its columns).
+  ;; element size and cs = row stride (its "rows" are then its columns). With l1 ≠ 0, row i's
+  ;; Σ_p |x[i][p]| goes to l1 + 8i as an f64 (the int32 bound's A side: rowL1 in gemm-i16.ts),
+  ;; from the values as they are packed.
   (func (export "pack") (param $rows i32) (param $k i32) (param $src i32) (param $rs i32) (param $cs i32)
-    (param $i8 i32) (param $R i32) (param $dst i32)
+    (param $i8 i32) (param $R i32) (param $dst i32) (param $l1 i32)
     (local $kq i32) (local $i i32) (local $q i32) (local $p i32) (local $o i32) (local $step i32) (local $lo i32) (local $hi i32)
-    (local $q4 i32)
+    (local $q4 i32) (local $x i32) (local $s i64) (local $done i32)
     (local.set $kq (i32.shr_u (i32.add (local.get $k) (i32.const 1)) (i32.const 1)))
     ;; Rows along the source's rows (cs = the element's size) go four at a time through $pack4 for
     ;; their first q4 pairs (a multiple of 4); the scalar loop below does the rest of each row.
@@ -99,12 +146,17 @@
         (i32.rem_u (local.get $i) (local.get $R))) (i32.const 2))))
       (local.set $p (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $rs))))
       (local.set $q (i32.const 0))
+      (local.set $s (i64.const 0))
+      (local.set $done (i32.const 0))
       (if (i32.and (i32.ne (local.get $q4) (i32.const 0))
                    (i32.le_u (i32.add (i32.and (local.get $i) (i32.const -4)) (i32.const 4)) (local.get $rows)))
         (then
-          ;; A full group of four rows: its first row packs the group's first q4 pairs.
+          ;; A full group of four rows: its first row packs the group's first q4 pairs (and sums
+          ;; the four rows' first 2·q4 values into l1, which each row then adds its tail to).
           (if (i32.eqz (i32.and (local.get $i) (i32.const 3)))
-            (then (call $pack4 (local.get $p) (local.get $rs) (local.get $i8) (local.get $o) (local.get $step) (local.get $q4))))
+            (then (call $pack4 (local.get $p) (local.get $rs) (local.get $i8) (local.get $o) (local.get $step) (local.get $q4)
+              (select (i32.add (local.get $l1) (i32.shl (local.get $i) (i32.const 3))) (i32.const 0) (local.get $l1)))))
+          (local.set $done (i32.const 1))
           (local.set $q (local.get $q4))
           (local.set $o (i32.add (local.get $o) (i32.mul (local.get $q4) (local.get $step))))
           (local.set $p (i32.add (local.get $p) (i32.shl (i32.mul (local.get $q4) (local.get $cs)) (i32.const 1))))))
@@ -113,7 +165,12 @@
           ;; int16 along the row: a pair already is the little-endian i32 to store.
           (block $e (loop $pairs
             (br_if $e (i32.ge_u (local.get $q) (i32.shr_u (local.get $k) (i32.const 1))))
-            (i32.store (local.get $o) (i32.load (local.get $p)))
+            (local.set $x (i32.load (local.get $p)))
+            (i32.store (local.get $o) (local.get $x))
+            (if (local.get $l1)
+              (then (local.set $s (i64.add (local.get $s) (i64.add
+                (call $abs64 (i32.shr_s (i32.shl (local.get $x) (i32.const 16)) (i32.const 16)))
+                (call $abs64 (i32.shr_s (local.get $x) (i32.const 16))))))))
             (local.set $o (i32.add (local.get $o) (local.get $step)))
             (local.set $p (i32.add (local.get $p) (i32.const 4)))
             (local.set $q (i32.add (local.get $q) (i32.const 1)))
@@ -129,14 +186,22 @@
                 (local.set $lo (i32.load16_s (local.get $p)))
                 (local.set $hi (i32.load16_s (i32.add (local.get $p) (local.get $cs))))))
             (i32.store (local.get $o) (i32.or (i32.and (local.get $lo) (i32.const 0xffff)) (i32.shl (local.get $hi) (i32.const 16))))
+            (if (local.get $l1)
+              (then (local.set $s (i64.add (local.get $s) (i64.add (call $abs64 (local.get $lo)) (call $abs64 (local.get $hi)))))))
             (local.set $o (i32.add (local.get $o) (local.get $step)))
             (local.set $p (i32.add (local.get $p) (i32.shl (local.get $cs) (i32.const 1))))
             (local.set $q (i32.add (local.get $q) (i32.const 1)))
             (br $pairs)))))
       (if (i32.and (local.get $k) (i32.const 1))
         (then
-          (i32.store16 (local.get $o)
-            (if (result i32) (local.get $i8) (then (i32.load8_s (local.get $p))) (else (i32.load16_s (local.get $p)))))))
+          (local.set $x (if (result i32) (local.get $i8) (then (i32.load8_s (local.get $p))) (else (i32.load16_s (local.get $p)))))
+          (i32.store16 (local.get $o) (local.get $x))
+          (local.set $s (i64.add (local.get $s) (call $abs64 (local.get $x))))))
+      (if (local.get $l1)
+        (then
+          (local.set $x (i32.add (local.get $l1) (i32.shl (local.get $i) (i32.const 3))))
+          (f64.store (local.get $x) (f64.add (f64.convert_i64_u (local.get $s))
+            (select (f64.load (local.get $x)) (f64.const 0) (local.get $done))))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rowLoop))))
 
@@ -162,41 +227,6 @@
       (local.set $src (i32.add (local.get $src) (i32.const 2)))
       (br $t)))
     (local.get $s))
-
-  ;; out[i] (f64) = Σ_p |a[i][p]| for m rows of k int16s, row-major at a: the rows' L1 norms, for
-  ;; the int32 bound. The lanes sum at most 1,024 vectors (each pair sum ≤ 2^16, a lane ≤ 2^26)
-  ;; before they are added into an i64, so any k is exact.
-  (func (export "row_l1") (param $m i32) (param $k i32) (param $a i32) (param $out i32)
-    (local $i i32) (local $p i32) (local $end i32) (local $chunk i32) (local $acc v128) (local $s i64)
-    (block $rowsDone (loop $rows
-      (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $m)))
-      (local.set $s (i64.const 0))
-      (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $k) (i32.const -8)) (i32.const 1))))
-      (block $vDone (loop $chunks
-        (br_if $vDone (i32.ge_u (local.get $a) (local.get $end)))
-        (local.set $chunk (i32.add (local.get $a) (i32.const 16384)))
-        (if (i32.gt_u (local.get $chunk) (local.get $end)) (then (local.set $chunk (local.get $end))))
-        (local.set $acc (v128.const i32x4 0 0 0 0))
-        (loop $v
-          (local.set $acc (i32x4.add (local.get $acc) (i32x4.extadd_pairwise_i16x8_u (i16x8.abs (v128.load (local.get $a))))))
-          (local.set $a (i32.add (local.get $a) (i32.const 16)))
-          (br_if $v (i32.lt_u (local.get $a) (local.get $chunk))))
-        (local.set $s (i64.add (local.get $s) (i64.add
-          (i64.add (i64.extend_i32_u (i32x4.extract_lane 0 (local.get $acc))) (i64.extend_i32_u (i32x4.extract_lane 1 (local.get $acc))))
-          (i64.add (i64.extend_i32_u (i32x4.extract_lane 2 (local.get $acc))) (i64.extend_i32_u (i32x4.extract_lane 3 (local.get $acc)))))))
-        (br $chunks)))
-      (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $k) (i32.const 7)) (i32.const 1))))
-      (block $tDone (loop $t
-        (br_if $tDone (i32.ge_u (local.get $a) (local.get $end)))
-        (local.set $p (i32.load16_s (local.get $a)))
-        (local.set $s (i64.add (local.get $s) (i64.extend_i32_u
-          (select (local.get $p) (i32.sub (i32.const 0) (local.get $p)) (i32.ge_s (local.get $p) (i32.const 0))))))
-        (local.set $a (i32.add (local.get $a) (i32.const 2)))
-        (br $t)))
-      (f64.store (local.get $out) (f64.convert_i64_u (local.get $s)))
-      (local.set $out (i32.add (local.get $out) (i32.const 8)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $rows))))
 
   ;; C[4×8 at c, row stride ldc bytes] += A panel (kq pairs at a) · B panel (kq pairs at b), kq ≥ 1;
   ;; = instead of += when $first (the first k block), so C needs no zeroing beforehand.

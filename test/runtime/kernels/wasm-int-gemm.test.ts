@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Dfp16, gemmDfp16, int32SafeRows, toDfp16 } from '../../../runtime/kernels/fixed-point.ts';
 import { recoverWideRows, sumErrorFactor } from '../../../runtime/kernels/int16-window.ts';
 import { gemmInt8, INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-int8.ts';
-import { type GuardSums, packI16B, setI16WasmMinMacs, wasmGemmI16, wasmGemmI16Guarded, wasmGemmI16Packed } from '../../../runtime/kernels/wasm/gemm-i16.ts';
+import { type GuardSums, packI16B, rowL1, setI16WasmMinMacs, wasmGemmI16, wasmGemmI16Guarded, wasmGemmI16Packed } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { i8DotAvailable, wasmGemmI8 } from '../../../runtime/kernels/wasm/gemm-i8.ts';
 import * as instance from '../../../runtime/kernels/wasm/instance.ts';
 import { i32At, scratchAlloc, scratchMark, scratchRelease, setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
@@ -348,6 +348,82 @@ describe('int16 GEMM: what the guarded product hands on, and C written in place'
       }
     } finally {
       alloc.mockRestore();
+    }
+  });
+});
+
+describe('int16 GEMM around the kernel: the bound summed while packing, one product for refused rows, A in place', () => {
+  it('sums each row\'s |a| while packing A exactly as rowL1 does, for any shape, full range and past a lane flush', () => {
+    fc.assert(fc.property(shape, ({ m, n, k, seed, transB }) => {
+      const rand = mulberry32(seed);
+      const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
+      const sums: GuardSums = {};
+      setKernelBackend('wasm');
+      wasmGemmI16Guarded(m, a, { n, k, values: b, transB }, new Int32Array(m * n), 0, sums);
+      expect([...sums.l1!]).toEqual([...rowL1(m, k, a)]);
+    }), { numRuns: 40 });
+    // 524,301 values a row: a lane of the packing's int32 sums takes up to 2 · 32,768 a step of 8
+    // values, so unflushed it would pass 2^32 after 524,288 values; an all −32768 row sums to
+    // 524,301 · 32,768 ≈ 2^34 in all.
+    const m = 5, k = 524_301, rand = mulberry32(35);
+    const a = ints(Int16Array, m * k, rand, -32768, 32767);
+    a.fill(-32768, 0, k);
+    const sums: GuardSums = {};
+    setKernelBackend('wasm');
+    wasmGemmI16Guarded(m, a, { n: 1, k, values: new Int16Array(k).fill(1), transB: true }, new Int32Array(m), 0, sums);
+    expect(sums.l1![0]).toBe(k * 32768);
+    expect([...sums.l1!]).toEqual([...rowL1(m, k, a)]);
+  });
+
+  it('with wrapAll runs the product when the bound refuses every row, so gemmDfp16 copies each operand in once', () => {
+    const rand = mulberry32(36);
+    const dfp = (values: Int16Array): Dfp16 => ({ shape: [values.length], values, exponent: 0 });
+    for (const [m, n, k, transB] of [[37, 19, 784, true], [9, 26, 301, false]] as const) {
+      const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
+      setKernelBackend('wasm');
+      const out = new Int32Array(m * n);
+      expect(wasmGemmI16Guarded(m, a, { n, k, values: b, transB }, out, 0, { wrapAll: true })).toBeUndefined();
+      const ref = exact(m, n, k, a, b, transB);
+      for (let i = 0; i < m * n; i++) if (out[i] !== (ref[i]! | 0)) expect([i, out[i]]).toEqual([i, ref[i]! | 0]);
+      const copies = vi.spyOn(instance, 'copyInInts');
+      try {
+        const wasm = gemmDfp16(m, n, k, dfp(a), dfp(b), transB).values;
+        // A and the raw B, once each (the product before ran twice: the guard's, then the window's).
+        expect(copies.mock.calls.length).toBe(2);
+        setKernelBackend('js');
+        expect(wasm).toEqual(gemmDfp16(m, n, k, dfp(a), dfp(b), transB).values);
+      } finally {
+        copies.mockRestore();
+      }
+    }
+  });
+
+  it('reads an A that lies in the kernels\' memory where it is, with the same sums and bound', () => {
+    const rand = mulberry32(37);
+    setKernelBackend('wasm');
+    for (const [m, n, k] of [[13, 21, 67], [64, 16, 512], [3, 9, 5]] as const) {
+      const b = ints(Int16Array, k * n, rand, -2000, 2000), pb = packI16B(n, k, b, true);
+      const mark = scratchMark();
+      const copies = vi.spyOn(instance, 'copyInInts');
+      try {
+        const at = scratchAlloc(2 * m * k);
+        const a = instance.i16At(at, m * k);
+        a.set(ints(Int16Array, m * k, rand, -2000, 2000));
+        const aJs = a.slice();
+        const inPlace = new Int32Array(m * n), copied = new Int32Array(m * n);
+        const sumsIn: GuardSums = {}, sumsJs: GuardSums = {};
+        const rows = wasmGemmI16Guarded(m, a, pb, inPlace, 0, sumsIn);
+        expect(copies).not.toHaveBeenCalled();
+        expect(wasmGemmI16Guarded(m, aJs, pb, copied, 0, sumsJs)).toEqual(rows);
+        expect(inPlace).toEqual(copied);
+        expect(sumsIn).toEqual(sumsJs);
+        const ref = exact(m, n, k, aJs, b, true);
+        for (let i = 0; i < m * n; i++) if (rows![Math.floor(i / n)]) expect(inPlace[i]).toBe(ref[i]);
+      } finally {
+        copies.mockRestore();
+        scratchRelease(mark);
+        pb.free();
+      }
     }
   });
 });
