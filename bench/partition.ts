@@ -92,7 +92,10 @@ function kilnNetwork(file: string): BenchNet {
   const m = compile(file, { overrides: new Map([['batch', 1]]) }).module;
   const g = neuronGraph(m, { maxNeurons: 1 });
   const { eptr, pins, sourceless } = g.nets;
-  const hypergraph: Hypergraph = { nv: g.nv, ne: eptr.length - 1, eptr, pins, ewgt: new Float64Array(eptr.length - 1).fill(1), sourceless };
+  // Every population is a layer: the hint the mapper has too (Hypergraph.layer).
+  const layer = new Int32Array(g.nv);
+  g.populations.forEach((p, i) => { if (!p.source) layer.fill(i, p.offset, p.offset + p.blocks); });
+  const hypergraph: Hypergraph = { nv: g.nv, ne: eptr.length - 1, eptr, pins, ewgt: new Float64Array(eptr.length - 1).fill(1), sourceless, layer };
   return { name: path.basename(file, '.kiln'), neurons: g.nv, synapses: g.synapses, graph: synapseGraphOf(hypergraph), hypergraph };
 }
 
