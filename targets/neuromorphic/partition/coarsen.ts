@@ -33,12 +33,14 @@ export interface Clustering {
  * exceed `maxW` in any dimension, which keeps the coarse levels balanceable. With `partOf`
  * (a V-cycle) vertices join only clusters of their own part, so the partition survives
  * contraction and the coarse levels can move whole clusters that the first hierarchy split.
- * Without it, clusters stay inside the layers of `h.layer` when the caller gave them: on the
- * U-Net (k = 8) heavy-edge clusters tie a position's encoder, decoder and lower-resolution
- * neurons together, whereas KaHyPar's partition cuts the lower resolutions into half as many
- * pieces as the full one; confined to layers, seeds 1–3 sent 9,404 / 9,602 / 8,946 messages
- * instead of 9,857 / 9,709 / 9,790 (docs/partitioning.md, "Ninth pass"). Communities (which the
- * caller passes as `partOf`) take the layers' place.
+ * Without it, clusters stay inside the layers of `h.layer` when the caller gave them. A star
+ * rating joins a neuron to its sources and targets, which sit in other layers, so confined to
+ * layers the clustering stops near the twin level (U-Net, k = 8: 3,368 vertices instead of
+ * 1,280) and the bisections cut there, where heavy-edge clusters would have tied each position's
+ * encoder, decoder and lower-resolution neurons together; KaHyPar cuts the lower resolutions into
+ * half as many pieces as the full one. Seeds 1–3 sent 9,404 / 9,602 / 8,946 messages instead of
+ * 9,857 / 9,709 / 9,790 (docs/partitioning.md, "Ninth pass"). Communities (which the caller
+ * passes as `partOf`) take the layers' place.
  */
 export function clusterVertices(h: EngineHypergraph, maxW: Float64Array, target: number, rng: Rng, cfg: ClusterConfig, partOf?: Int32Array): Clustering {
   const { nv, d, eptr, pins, ewgt, w, vptr, vnets, vpos, headed } = h;
