@@ -39,7 +39,7 @@ import { scorePartition, type PartitionScore } from '../targets/neuromorphic/par
 import { BENCH_SNNS, generateSnn } from '../targets/neuromorphic/partition/snn-generator.ts';
 import { synapseGraphOf } from '../targets/neuromorphic/partition/synapse-graph.ts';
 import type { Graph, Hypergraph } from '../targets/neuromorphic/partition/types.ts';
-import { neuronGraph } from '../targets/neuromorphic/neuron-graph.ts';
+import { neuronGraph, vertexPopulations } from '../targets/neuromorphic/neuron-graph.ts';
 import { compile } from '../compiler/driver.ts';
 
 function arg(name: string, dflt: string): string {
@@ -92,7 +92,8 @@ function kilnNetwork(file: string): BenchNet {
   const m = compile(file, { overrides: new Map([['batch', 1]]) }).module;
   const g = neuronGraph(m, { maxNeurons: 1 });
   const { eptr, pins, sourceless } = g.nets;
-  const hypergraph: Hypergraph = { nv: g.nv, ne: eptr.length - 1, eptr, pins, ewgt: new Float64Array(eptr.length - 1).fill(1), sourceless };
+  // Every population is a layer (Hypergraph.layer's hint).
+  const hypergraph: Hypergraph = { nv: g.nv, ne: eptr.length - 1, eptr, pins, ewgt: new Float64Array(eptr.length - 1).fill(1), sourceless, layer: vertexPopulations(g) };
   return { name: path.basename(file, '.kiln'), neurons: g.nv, synapses: g.synapses, graph: synapseGraphOf(hypergraph), hypergraph };
 }
 

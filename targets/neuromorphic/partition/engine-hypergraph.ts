@@ -28,9 +28,11 @@ export interface EngineHypergraph {
    * nets as stars around the source; a net split away from its source has none.
    */
   readonly headed: Uint8Array;
+  /** The network layer of each vertex, when the caller gave it (`Hypergraph.layer`); see clusterVertices. */
+  readonly layer?: Int32Array;
 }
 
-export function withIncidence(nv: number, ne: number, eptr: Int32Array, pins: Int32Array, ewgt: Float64Array, w: Float64Array, d: number, headed: Uint8Array): EngineHypergraph {
+export function withIncidence(nv: number, ne: number, eptr: Int32Array, pins: Int32Array, ewgt: Float64Array, w: Float64Array, d: number, headed: Uint8Array, layer?: Int32Array): EngineHypergraph {
   const np = eptr[ne]!;
   const vptr = new Int32Array(nv + 1);
   for (let i = 0; i < np; i++) vptr[pins[i]! + 1]!++;
@@ -49,7 +51,8 @@ export function withIncidence(nv: number, ne: number, eptr: Int32Array, pins: In
   }
   const totalW = new Float64Array(d);
   for (let v = 0; v < nv; v++) for (let j = 0; j < d; j++) totalW[j]! += w[v * d + j]!;
-  return { nv, ne, d, eptr, pins: np === pins.length ? pins : pins.subarray(0, np), ewgt, w, vptr, vnets, vpos, totalW, headed };
+  // `layer` is always a field, so every engine hypergraph has one shape for the hot loops.
+  return { nv, ne, d, eptr, pins: np === pins.length ? pins : pins.subarray(0, np), ewgt, w, vptr, vnets, vpos, totalW, headed, layer };
 }
 
 /**
@@ -90,7 +93,7 @@ export function fromHypergraph(h: Hypergraph, w: Float64Array, d: number, firstP
   // heap number, which turns the field's representation to double in every engine hypergraph
   // from then on; the optimised partitioner code then deoptimises and ran ~10× slower while
   // recompiling — most of the first partition call's extra second on spiking_cnn.
-  return withIncidence(nv | 0, m, neweptr.subarray(0, m + 1), newpins.subarray(0, np), neww.subarray(0, m), w, d, head.subarray(0, m));
+  return withIncidence(nv | 0, m, neweptr.subarray(0, m + 1), newpins.subarray(0, np), neww.subarray(0, m), w, d, head.subarray(0, m), h.layer);
 }
 
 /** Every undirected edge {u, v} (u < v) becomes a two-pin net of the edge's weight. */
@@ -150,5 +153,6 @@ export function extractSide(h: EngineHypergraph, side: Int32Array, s: number): {
     shead[m] = h.headed[e]! && side[pins[eptr[e]!]!] === s ? 1 : 0;
     septr[++m] = np;
   }
-  return { sub: withIncidence(n, m, septr.slice(0, m + 1), spins.slice(0, np), sew.slice(0, m), sw, d, shead.slice(0, m)), ids };
+  const layer = h.layer ? Int32Array.from(ids, (v) => h.layer![v]!) : undefined;
+  return { sub: withIncidence(n, m, septr.slice(0, m + 1), spins.slice(0, np), sew.slice(0, m), sw, d, shead.slice(0, m), layer), ids };
 }

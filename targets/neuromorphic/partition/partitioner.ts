@@ -157,6 +157,9 @@ export function partitionHypergraph(h: Hypergraph, opts: PartitionOptions, tunin
     }
     for (let e = 0; e < h.ne; e++) if (h.sourceless[e] && h.eptr[e + 1]! > h.eptr[e]! && h.ewgt?.[e] !== 0) hostMessages += h.ewgt ? h.ewgt[e]! : 1;
   }
+  if (h.layer && h.layer.length !== h.nv) {
+    throw new KilnError(error('partition-options', `the hypergraph gives the layer of ${h.layer.length} vertices, but has ${h.nv}`, undefined, 'give one layer id per vertex, or leave the hint out'));
+  }
   const eh = fromHypergraph(h, c.w, c.d, opts.firstPinIsSource ?? true);
   return run(h.nv, (main, rb, rng) => multilevelPartition(eh, opts.k, c.limits, rng, main, rb), c, opts, t0, false, tuning, hostMessages, h.pins.length);
 }

@@ -45,6 +45,12 @@ export interface Hypergraph {
    * rates such nets on sampled pins instead of as a star around the first pin. Absent means 0.
    */
   readonly sourceless?: Uint8Array;
+  /**
+   * Optional hint for layered networks: the layer (population) of every vertex, any integer ids.
+   * Where the partitioner clusters vertices by their nets alone, clusters stay inside one layer
+   * (coarsen.ts says why). The files (hMETIS) do not carry it; the scorer ignores it.
+   */
+  readonly layer?: Int32Array;
 }
 
 /**
