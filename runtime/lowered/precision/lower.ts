@@ -35,6 +35,12 @@ export interface PrecisionProgram {
   /** The sign or relu after a folded batch norm, whose work the thresholds already did. */
   foldedEnds: Set<NodeId>;
   scales: Map<NodeId, LayerScales>;
+  /**
+   * Give back the layers' weights packed in the kernels' memory (resident blocks), when the caller
+   * is done running the program: the collector would, but late or never. Running it again after
+   * packs them again.
+   */
+  dispose(): void;
 }
 
 const LOWERED: readonly string[] = ['i8', 'i16', 'binary', 'ternary'];
@@ -107,7 +113,7 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
       }
     }
   }
-  return { module: m, layers, folded, foldedEnds, scales };
+  return { module: m, layers, folded, foldedEnds, scales, dispose: () => { for (const l of layers.values()) l.dispose?.(); } };
 }
 
 /** What a layer reads at inference. */
