@@ -8,14 +8,20 @@ import { copyInInts, f64At, scratchAlloc, scratchMark, scratchRelease, wasmExpor
 import { wasmBase64 } from './requant.wasm.ts';
 
 interface RequantExports {
-  requant(rows: number, n: number, c: number, bias: number, m0: number, pl: number, pr: number, s: number, y: number): number;
+  requant(rows: number, n: number, c: number, bias: number, m0: number, pl: number, pr: number, shl: number, s: number, y: number): number;
 }
 
-/** Per-column multipliers m0·2^(left − right − 31): m0, and the powers 2^left and 2^−right. */
-export interface ColumnMultipliers { m0: Int32Array; leftPow: Float64Array; rightPow: Float64Array }
+/**
+ * Per-column multipliers m0·2^(left − right − 31): m0, the powers 2^left and 2^−right, and whether
+ * any column shifts left (most do not, and the kernel then skips that step).
+ */
+export interface ColumnMultipliers { m0: Int32Array; leftPow: Float64Array; rightPow: Float64Array; shiftsLeft: boolean }
 
 export function columnMultipliers(fs: readonly { m0: number; left: number; right: number }[]): ColumnMultipliers {
-  return { m0: Int32Array.from(fs, (f) => f.m0), leftPow: Float64Array.from(fs, (f) => 2 ** f.left), rightPow: Float64Array.from(fs, (f) => 2 ** -f.right) };
+  return {
+    m0: Int32Array.from(fs, (f) => f.m0), leftPow: Float64Array.from(fs, (f) => 2 ** f.left), rightPow: Float64Array.from(fs, (f) => 2 ** -f.right),
+    shiftsLeft: fs.some((f) => f.left > 0),
+  };
 }
 
 /**
@@ -30,7 +36,7 @@ export function wasmRequantInt8At(rows: number, cAt: number, bias: Int32Array, f
     const bAt = copyInInts(bias, n), mAt = copyInInts(f.m0), lAt = scratchAlloc(8 * n), rAt = scratchAlloc(8 * n);
     f64At(lAt, n).set(f.leftPow);
     f64At(rAt, n).set(f.rightPow);
-    return wasmExports<RequantExports>('requant', wasmBase64).requant(rows, n, cAt, bAt, mAt, lAt, rAt, s, yAt);
+    return wasmExports<RequantExports>('requant', wasmBase64).requant(rows, n, cAt, bAt, mAt, lAt, rAt, f.shiftsLeft ? 1 : 0, s, yAt);
   } finally {
     scratchRelease(mark);
   }
