@@ -101,11 +101,8 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
     } else {
       const producer = producerOf(m, node);
       const pad = node.op === 'conv2d' ? (node.attrs.pad as number[]).some((p) => p !== 0) : false;
-      // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead. It is
-      // on the {0, 1} grid, as a max pool or a flatten of {0, 1} is: a layer reading an earlier
-      // fold's {0, 1} sums whole numbers by one AND-popcount plane, and can fold in turn.
-      const levels = producer.op === 'input' ? o.inputLevels : readsZeroOne(m, node, folded) ? ZERO_ONE : undefined;
-      const layer = lowerBinary(weight, bias, producer.op === 'sign' && !pad, levels);
+      // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead.
+      const layer = lowerBinary(weight, bias, producer.op === 'sign' && !pad, producer.op === 'input' ? o.inputLevels : undefined);
       layers.set(node.id, layer);
       // Thresholds compare whole sums, so only a layer that makes them folds; its sums must
       // reach nothing but the batch norm, as the kernel hands on the compare instead of them.
@@ -120,24 +117,6 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
     }
   }
   return { module: m, layers, folded, foldedEnds, scales, dispose: () => { for (const l of layers.values()) l.dispose?.(); } };
-}
-
-/** Whole numbers 0 and 1: one bit-plane. */
-const ZERO_ONE: InputLevels = { denominator: 1, bits: 1 };
-
-/** Ops that hand on {0, 1} as {0, 1}: the max of zeros and ones is one of them, the others move values. */
-const KEEPS_ZERO_ONE = new Set(['maxpool2d', 'flatten', 'reshape', 'dropout']);
-
-/**
- * Does `node` read the {0, 1} a folded batch norm writes (its compare with a relu after it,
- * `low` 0), through nothing but KEEPS_ZERO_ONE? Layers are lowered in the module's order, which
- * puts a producer before its readers, so the fold it reads is decided by then.
- */
-function readsZeroOne(m: Module, node: Node, folded: PrecisionProgram['folded']): boolean {
-  let p = m.nodes[node.inputs[0]!]!;
-  while (KEEPS_ZERO_ONE.has(p.op)) p = m.nodes[p.inputs[0]!]!;
-  const bn = p.op === 'relu' ? m.nodes[p.inputs[0]!]! : p;
-  return folded.get(bn.id)?.low === 0;
 }
 
 /** What a layer reads at inference. */

@@ -54,14 +54,6 @@ network conv_xnor(batch = 6) {
   y = flatten(c) -> dense(10)
   output y
 }
-network two_folds(batch = 6) {
-  input x : f32[batch, 1, 8, 8]
-  c = sign(x) -> conv2d(filters = 8, kernel = 3, weights = binary) -> batchnorm(activations = binary) -> relu -> maxpool2d(2)
-  d = flatten(c) -> dense(16, weights = binary) -> batchnorm(activations = binary) -> relu
-  e = dense(d, 12, weights = binary) -> batchnorm -> sign
-  y = dense(e, 10)
-  output y
-}
 network layer_two(batch = 6) {
   input x : f32[batch, 64]
   h = sign(x) -> dense(32, weights = binary)
@@ -84,14 +76,11 @@ const net = (name: string): Module => compile(`t.kiln:${name}`, { readFile: memo
  * Initial weights with batch norm statistics away from the defaults, γ of both signs and one
  * γ = 0, and real biases on the binary layers, so the thresholds' − b term is not 0.
  */
-function weights(m: Module, ...bns: string[]): Weights {
-  const w = initParams(m, 3), rand = mulberry32(4);
-  for (const bn of bns) {
-    const p = w[bn]!;
-    for (const k of ['gamma', 'beta', 'running_mean'] as const) p[k]!.data.forEach((_, i, a) => (a[i] = 4 * rand() - 2));
-    p.gamma!.data[1] = 0;
-    p.running_var!.data.forEach((_, i, a) => (a[i] = 0.5 + rand()));
-  }
+function weights(m: Module, bn: string): Weights {
+  const w = initParams(m, 3), rand = mulberry32(4), p = w[bn]!;
+  for (const k of ['gamma', 'beta', 'running_mean'] as const) p[k]!.data.forEach((_, i, a) => (a[i] = 4 * rand() - 2));
+  p.gamma!.data[1] = 0;
+  p.running_var!.data.forEach((_, i, a) => (a[i] = 0.5 + rand()));
   for (const n of Object.values(m.nodes)) if (weightDType(n) === 'binary') w[n.id]!.bias!.data.forEach((_, i, a) => (a[i] = 4 * rand() - 2));
   return w;
 }
@@ -145,24 +134,6 @@ describe('kiln run folds what the estimate prices as a compare', () => {
     const xnor = net('conv_xnor'), grid = net('dense_grid');
     expect((lowerPrecision(xnor, weights(xnor, 'c.batchnorm'), new Map(), LEVELS).layers.get('c.conv2d') as BinaryLayer).xnor).toBe(true);
     expect((lowerPrecision(grid, weights(grid, 'b.batchnorm'), new Map(), LEVELS).layers.get('b.dense') as BinaryLayer).levels).toEqual(LEVELS.inputLevels);
-  });
-
-  it('a binary layer reading an earlier fold\'s {0, 1} through a max pool and a flatten sums it by one AND-popcount plane and folds its own batch norm, and so does the next one', () => {
-    const m = net('two_folds'), w = weights(m, 'c.batchnorm', 'd.batchnorm', 'e.batchnorm'), x = input([6, 1, 8, 8]);
-    const p = lowerPrecision(m, w, new Map(), LEVELS);
-    const d = p.layers.get('d.dense') as BinaryLayer;
-    expect(d.levels).toEqual({ denominator: 1, bits: 1 });
-    expect(d.path).toBe('bit-planes');
-    expect(d.why).toMatch(/bit-planes 16×72: 1 AND-popcounts/);
-    expect([...p.folded.keys()].sort()).toEqual(['c.batchnorm', 'd.batchnorm', 'e.batchnorm']);
-    expect(p.folded.get('d.batchnorm')).toMatchObject({ layer: 'd.dense', low: 0 });
-    // e reads d's {0, 1} directly; its batch norm ends in a sign (−1 or 1), so it folds with low −1.
-    expect((p.layers.get('e.dense') as BinaryLayer).levels).toEqual({ denominator: 1, bits: 1 });
-    expect(p.folded.get('e.batchnorm')).toMatchObject({ layer: 'e.dense', low: -1 });
-    expectInterpreted(m, w, x, p);
-    // Without the first fold there is no {0, 1} to read: the kiln run of an unfolded network keeps the fp32 product.
-    const apart = lowerPrecision({ ...m, outputs: ['y', 'c.conv2d'] }, w, new Map(), LEVELS);
-    expect((apart.layers.get('d.dense') as BinaryLayer).levels).toBeUndefined();
   });
 
   it('a batch norm the network outputs keeps its values: it does not fold', () => {
