@@ -91,7 +91,11 @@ export function runQuantize(a: QuantizeArgs, io: CommandIo): number {
   const integerAccuracy = (m: typeof q.module, w: typeof q.weights) => {
     if (!hasLoweredLayer(m)) return evaluate(m, w, data.test).accuracy;
     const exec = integerExecution(m, w, paramMap(w), () => calibration);
-    return evaluate(m, w, data.test, { run: exec.run }).accuracy;
+    try {
+      return evaluate(m, w, data.test, { run: exec.run }).accuracy;
+    } finally {
+      exec.dispose();
+    }
   };
   const emulated = evaluate(q.module, q.weights, data.test).accuracy;
   const describe = (w: Precision) => `${w.dtype} ${w.granularity}${activations ? `, activations ${activations.dtype}` : ''}`;

@@ -75,6 +75,7 @@ export function runRun(a: RunArgs, io: CommandIo): number {
   timing?.mark('checkpoint');
   // Quantized layers run through their integer kernels (runtime/lowered/precision) unless asked not to.
   let run: ((inputs: Inputs) => Tensor) | undefined;
+  let dispose = (): void => {};
   // A spiking network's layers read 0/1 spikes, which integer kernels would take exactly, but its
   // first layer reads the analog input as a current, which they would cut to 8 bits: a converted
   // SNN's weights are 8-bit (kiln convert --weights i8), its input is not.
@@ -86,9 +87,15 @@ export function runRun(a: RunArgs, io: CommandIo): number {
     const exec = integerExecution(module, weights, checkpoint.params, p.config ? () => loadData(p.config!.data.name, p.config!.data.args).train : undefined, { inputLevels: levels });
     if (exec.calibrated.length) io.warn([warning('run', `calibrated ${exec.calibrated.join(', ')} on the first ${CALIBRATION_SAMPLES} training samples (max |x|): the checkpoint has no static scales for them`, undefined, 'store them with kiln quantize to fix them in the checkpoint')]);
     run = exec.run;
+    dispose = exec.dispose;
     timing?.mark('lowering', [...exec.program.layers].map(([id, l]) => `${id}: ${l.why}`).join('; '));
   }
-  const ev = evaluate(module, weights, data, { limit, run });
+  let ev: ReturnType<typeof evaluate>;
+  try {
+    ev = evaluate(module, weights, data, { limit, run });
+  } finally {
+    dispose();
+  }
   const delta = deltaActivity(module, weights, data, limit);
   const sd = sigmaDeltaActivity(module, weights, data, limit);
   timing?.mark('inference', `${ev.rows} rows in batches of ${inputPlan(module, data).batch}`);

@@ -143,7 +143,7 @@ export function fakeQuantInt8Backward(x: Tensor, dy: Tensor, q: Int8Tensor): Ten
 }
 
 /** int8 products are at most 128² = 2^14, so k ≤ 2^17 − 1 keeps every partial sum inside int32. */
-const INT8_WASM_MAX_K = 131071;
+export const INT8_WASM_MAX_K = 131071;
 
 /**
  * C[m×n] (+)= A[m×k]·op(B) in integers; op(B) = B [k×n] or Bᵀ with B [n×k] (`transB`, the dense

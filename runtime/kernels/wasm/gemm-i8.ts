@@ -115,18 +115,41 @@ function multiply(m: number, a: Int8Array, b: PackedI8B | RawI8B | Int8Weights, 
   if (emptyProduct(m, n, k, out, outAt)) return true;
   const mark = scratchMark();
   try {
-    const ex = kernel();
-    const aAt = copyInInts(a, m * k);
-    if (ex.any_negative(m * k, aAt)) return false;
-    let bAt: number;
-    // Weights are packed for this kernel only once an operand it can take has come.
-    if (b instanceof Int8Weights) bAt = b.quads.region.at;
-    else if (b instanceof PackedI8B) bAt = b.region.at;
-    else packAt(ex, n, k, copyInInts(b.values, n * k), !b.transB, 8, (bAt = scratchAlloc(panelBytes(n, k, 8))));
-    const apAt = scratchAlloc(panelBytes(m, k, 4));
-    packAt(ex, m, k, aAt, false, 4, apAt);
-    productInto(m, n, out, outAt, (cAt) => ex.gemm((m + 3) & ~3, (n + 7) & ~7, (k + 3) >> 2, apAt, bAt, cAt));
-    return true;
+    return productAt(m, copyInInts(a, m * k), b, out, outAt);
+  } finally {
+    scratchRelease(mark);
+  }
+}
+
+/** The product of an A already at aAt in the kernels' memory, unless A has a negative value (false). */
+function productAt(m: number, aAt: number, b: PackedI8B | RawI8B | Int8Weights, out: Int32Array, outAt: number | undefined): boolean {
+  const { n, k } = b;
+  const ex = kernel();
+  if (ex.any_negative(m * k, aAt)) return false;
+  let bAt: number;
+  // Weights are packed for this kernel only once an operand it can take has come.
+  if (b instanceof Int8Weights) bAt = b.quads.region.at;
+  else if (b instanceof PackedI8B) bAt = b.region.at;
+  else packAt(ex, n, k, copyInInts(b.values, n * k), !b.transB, 8, (bAt = scratchAlloc(panelBytes(n, k, 8))));
+  const apAt = scratchAlloc(panelBytes(m, k, 4));
+  packAt(ex, m, k, aAt, false, 4, apAt);
+  productInto(m, n, out, outAt, (cAt) => ex.gemm((m + 3) & ~3, (n + 7) & ~7, (k + 3) >> 2, apAt, bAt, cAt));
+  return true;
+}
+
+/**
+ * As wasmGemmI8, for an A that already lies in the kernels' memory (m·k int8 at aAt, e.g. codes
+ * quantize.wat left there) and an `out` that is a view of it: nothing is copied in or out. A
+ * lowered layer's whole epilogue then runs on `out` where it lies.
+ */
+export function wasmGemmI8At(m: number, aAt: number, b: PackedI8B | Int8Weights, out: Int32Array): boolean {
+  const outAt = outAddress(out);
+  if (outAt === undefined) throw new Error('wasmGemmI8At: out must be a view of the kernels\' memory');
+  if (!i8DotAvailable()) return false;
+  if (emptyProduct(m, b.n, b.k, out, outAt)) return true;
+  const mark = scratchMark();
+  try {
+    return productAt(m, aAt, b, out, outAt);
   } finally {
     scratchRelease(mark);
   }

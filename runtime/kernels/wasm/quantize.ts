@@ -1,23 +1,48 @@
 /**
  * Float32 inputs quantized to int8 / int16 in WebAssembly (quantize.wat) for the lowered integer
- * layers: the same integers and saturation count as the JS loop (quantizeInto), which was more of
- * an int8 layer's time than half its GEMM.
+ * layers and int16 training: the same integers and saturation count as the JS loop (quantizeInto
+ * in runtime/lowered/precision/int8-layer.ts), which was more of an int8 layer's time than half
+ * its GEMM.
  */
-import { f32At, i32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
+import { f32At, i16At, i8At, scratchAlloc, useWasmKernels, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './quantize.wasm.ts';
 
 interface QuantizeExports {
-  quantize(len: number, x: number, s: number, lo: number, hi: number, out: number): number;
+  quantize(len: number, x: number, s: number, lo: number, hi: number, out: number, eb: number): number;
+}
+
+/** Below this many values, the copies into the kernels' memory cost more than the JS loop. */
+const WASM_MIN_VALUES = 256;
+
+/** Does quantizing `len` values go to WebAssembly? The one size rule for every caller. */
+export const quantizesInWasm = (len: number): boolean => len >= WASM_MIN_VALUES && useWasmKernels();
+
+/**
+ * x[from, to) quantized into new scratch as `eb`-byte integers (1: int8, 2: int16), left there for a
+ * kernel to read in place: the caller's scratch mark releases it. Returns its address and how many
+ * values saturated.
+ */
+export function wasmQuantizeToScratch(x: Float32Array, from: number, to: number, s: number, lo: number, hi: number, eb: 1 | 2): { at: number; saturated: number } {
+  const len = to - from;
+  const qAt = scratchAlloc(eb * len);
+  // The floats' copy lies above the codes, so it is released here and the codes stay.
+  const mark = scratchMark();
+  try {
+    const xAt = scratchAlloc(4 * len);
+    f32At(xAt, len).set(x.subarray(from, to));
+    return { at: qAt, saturated: wasmExports<QuantizeExports>('quantize', wasmBase64).quantize(len, xAt, s, lo, hi, qAt, eb) };
+  } finally {
+    scratchRelease(mark);
+  }
 }
 
 /** out[at + i − from] = round_half_even(x[i] / s) saturated to [lo, hi]; returns how many saturated. */
 export function wasmQuantizeInto(x: Float32Array, from: number, to: number, s: number, lo: number, hi: number, out: Int8Array | Int16Array, at: number): number {
   const len = to - from;
   return withScratch(() => {
-    const xAt = scratchAlloc(4 * len), qAt = scratchAlloc(4 * len);
-    f32At(xAt, len).set(x.subarray(from, to));
-    const saturated = wasmExports<QuantizeExports>('quantize', wasmBase64).quantize(len, xAt, s, lo, hi, qAt);
-    out.set(i32At(qAt, len), at);
-    return saturated;
+    const eb = out.BYTES_PER_ELEMENT as 1 | 2;
+    const q = wasmQuantizeToScratch(x, from, to, s, lo, hi, eb);
+    out.set(eb === 1 ? i8At(q.at, len) : i16At(q.at, len), at);
+    return q.saturated;
   });
 }

@@ -15,6 +15,9 @@
  */
 import { chooseExponent, INT16_MAX, INT16_MIN } from '../../kernels/fixed-point.ts';
 import { i16WasmFor, packI16B, type PackedI16B, wasmGemmI16Guarded } from '../../kernels/wasm/gemm-i16.ts';
+import { addBiasAt, scaleAt } from '../../kernels/wasm/int-epilogue.ts';
+import { f32At, i16At, i32At, scratchAlloc, withScratch } from '../../kernels/wasm/instance.ts';
+import { wasmQuantizeToScratch } from '../../kernels/wasm/quantize.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
 import { quantizeInto } from './int8-layer.ts';
 import type { IntegerLayer, LayerCounts, ScaledLayerSpec } from './types.ts';
@@ -77,38 +80,63 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
   // when the output is narrowed to int16 at e_out.
   const columnScales = (ex: number) => Float64Array.from(ew, (w) => 2 ** (ex + w - (eOut ?? 0)));
   const scale0 = columnScales(ex0);
-  // The weights packed for the WebAssembly kernel once, on first use.
+  // The weights packed for the WebAssembly kernel once, on first use; dispose() gives them back.
   let packed: PackedI16B | undefined;
+
+  /**
+   * Rows whose every partial sum provably stays in int32 never saturate, so the wrapping
+   * WebAssembly kernel gives exactly what the saturating loop would: the codes are quantized in
+   * the kernels' memory (into xq too, counted: gemm-i16.ts takes its A as an array, and the loop
+   * reads them), and the safe rows' sums biased in place, then scaled there to the outputs (`y`),
+   * or handed back as biased sums (`sums`) when they are narrowed to int16 (eOut). `safe` is
+   * undefined when no row passed the bound.
+   */
+  interface WasmRows { safe?: Uint8Array; y?: Float32Array; sums?: Int32Array }
+  const wasmRows = (m: number, A: Float32Array, xq: Int16Array, counts: LayerCounts): WasmRows => withScratch(() => {
+    const q = wasmQuantizeToScratch(A, 0, m * k, 2 ** ex0, INT16_MIN, INT16_MAX, 2);
+    counts.saturations += q.saturated;
+    xq.set(i16At(q.at, m * k));
+    const cAt = scratchAlloc(4 * m * n);
+    packed ??= packI16B(n, k, qw, true);
+    const safe = wasmGemmI16Guarded(m, xq, packed, i32At(cAt, m * n), maxBias0);
+    if (!safe) return {};
+    // No count: a safe row's sums and bias stay inside int32, so nothing saturates.
+    if (eOut !== undefined) {
+      addBiasAt(m, n, cAt, bias0);
+      return { safe, sums: i32At(cAt, m * n).slice() };
+    }
+    scaleAt(m, n, cAt, bias0, 1, scale0, cAt);
+    return { safe, y: f32At(cAt, m * n).slice() };
+  });
+
   return {
     precision: 'i16',
     why: `int16 dynamic fixed point ${n}×${k}, ${s.perChannel ? 'an exponent per channel' : 'one weight exponent'}, int32 accumulators (overflow: ${policy})`,
     weightBytes: 2 * n * k + 4 * n,
     gemm(m, A, counts: LayerCounts) {
-      const y = new Float32Array(m * n);
       // Local copies of imported bindings for the per-output loop (getters under tsx).
       const hi16 = INT16_MAX, lo16 = INT16_MIN, round = roundHalfEven, sat = saturate;
       const xq = new Int16Array(m * k);
-      const acc = new Int32Array(m * n);
-      counts.saturations += mantissas(A, 0, m * k, ex0, xq, 0);
-      // Rows whose every partial sum provably stays in int32 never saturate, so the wrapping
-      // WebAssembly kernel gives exactly what the saturating loop would; the rest take the loop.
-      const safe = i16WasmFor(m * n * k)
-        ? wasmGemmI16Guarded(m, xq, (packed ??= packI16B(n, k, qw, true)), acc, maxBias0) : undefined;
-      if (safe) {
-        for (let i = 0; i < m; i++) if (safe[i]) for (let c = 0; c < n; c++) acc[i * n + c] = acc[i * n + c]! + bias0[c]!;
-      }
+      const wasm = i16WasmFor(m * n * k) ? wasmRows(m, A, xq, counts) : undefined;
+      if (!wasm) counts.saturations += mantissas(A, 0, m * k, ex0, xq, 0);
+      const safe = wasm?.safe;
+      const y = wasm?.y ?? new Float32Array(m * n);
+      const acc = new Int32Array(n);
       for (let i = 0; i < m; i++) {
         let ex = ex0;
         counts.macs += n * k;
-        if (!safe?.[i]) {
+        if (safe?.[i]) {
+          if (wasm!.sums === undefined) continue;
+          acc.set(wasm!.sums.subarray(i * n, (i + 1) * n));
+        } else {
           const xr = xq.subarray(i * k, (i + 1) * k);
-          let sat = dfp16Row(xr, qw, bias0, n, k, acc, i * n);
+          let sat = dfp16Row(xr, qw, bias0, n, k, acc, 0);
           // 16 extra bits of headroom cover any int16 row; past that the sums are what they are.
           for (let tries = 0; sat > 0 && policy === 'rescale' && tries < 16; tries++) {
             counts.rescales++;
             ex++;
             mantissas(A, i * k, (i + 1) * k, ex, xr, 0);
-            sat = dfp16Row(xr, qw, biasAt(ex), n, k, acc, i * n);
+            sat = dfp16Row(xr, qw, biasAt(ex), n, k, acc, 0);
             counts.macs += n * k;
           }
           counts.saturations += sat;
@@ -117,17 +145,21 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
         // output was more of the layer's time than its GEMM).
         const scale = ex === ex0 ? scale0 : columnScales(ex);
         if (eOut === undefined) {
-          for (let c = 0; c < n; c++) y[i * n + c] = acc[i * n + c]! * scale[c]!;
+          for (let c = 0; c < n; c++) y[i * n + c] = acc[c]! * scale[c]!;
           continue;
         }
         const outStep = 2 ** eOut;
         for (let c = 0; c < n; c++) {
-          const q = round(acc[i * n + c]! * scale[c]!);
+          const q = round(acc[c]! * scale[c]!);
           if (q > hi16 || q < lo16) counts.saturations++;
           y[i * n + c] = sat(q, lo16, hi16) * outStep;
         }
       }
       return y;
+    },
+    dispose() {
+      packed?.free();
+      packed = undefined;
     },
   };
 }

@@ -20,6 +20,8 @@ export interface IntegerExecution {
   calibrated: string[];
   run(inputs: Inputs): Tensor;
   counts: Map<NodeId, LayerCounts>;
+  /** The program's dispose(): call it when done running. */
+  dispose(): void;
 }
 
 /** Does the network have a layer the precision lowering makes integer? */
@@ -49,7 +51,7 @@ export function integerExecution(m: Module, weights: Weights, stored: ReadonlyMa
   const counts = new Map<NodeId, LayerCounts>();
   const out = m.outputs[0]!;
   return {
-    program, calibrated, counts,
+    program, calibrated, counts, dispose: program.dispose,
     run(inputs) {
       const r = runPrecision(program, weights, inputs);
       for (const [id, c] of r.counts) {

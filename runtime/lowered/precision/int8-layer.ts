@@ -7,26 +7,25 @@
  *   s_x·s_w / s_y (fixed-multiplier.ts), saturating — when the layer declares `activations = i8` —
  *   or handed on as the real acc·s_x·s_w.
  */
-import { gemmInt8, INT32_MAX, INT32_MIN, INT8_MAX, INT8_MIN, quantizeInt8, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
+import { gemmInt8, INT32_MAX, INT32_MIN, INT8_MAX, INT8_MIN, INT8_WASM_MAX_K, quantizeInt8, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
 import { multiplyByFixed, quantizeMultiplier, type FixedMultiplier } from './fixed-multiplier.ts';
-import { Int8Weights } from '../../kernels/wasm/gemm-i8.ts';
-import { useWasmKernels } from '../../kernels/wasm/instance.ts';
-import { wasmQuantizeInto } from '../../kernels/wasm/quantize.ts';
-import { wasmRequantInt8 } from '../../kernels/wasm/requant.ts';
-import type { IntegerLayer, ScaledLayerSpec } from './types.ts';
+import { Int8Weights, wasmGemmI8At } from '../../kernels/wasm/gemm-i8.ts';
+import { i16WasmFor, wasmGemmI16Packed } from '../../kernels/wasm/gemm-i16.ts';
+import { scaleAt } from '../../kernels/wasm/int-epilogue.ts';
+import { f32At, i32At, i8At, scratchAlloc, withScratch } from '../../kernels/wasm/instance.ts';
+import { quantizesInWasm, wasmQuantizeInto, wasmQuantizeToScratch } from '../../kernels/wasm/quantize.ts';
+import { columnMultipliers, wasmRequantInt8At } from '../../kernels/wasm/requant.ts';
+import type { IntegerLayer, LayerCounts, ScaledLayerSpec } from './types.ts';
 
 /** Weight scales, when not given, are max|w| / 127. */
 export type Int8LayerSpec = ScaledLayerSpec;
-
-/** Below this many values, the copies cost more than the JS loop. */
-const WASM_MIN_VALUES = 256;
 
 /**
  * x[from, to) → integers q = round_half_even(x / s) saturated to [lo, hi], into out at `at`;
  * returns how many saturated.
  */
 export function quantizeInto(x: ArrayLike<number>, from: number, to: number, s: number, lo: number, hi: number, out: Int8Array | Int16Array, at: number): number {
-  if (x instanceof Float32Array && to - from >= WASM_MIN_VALUES && useWasmKernels()) return wasmQuantizeInto(x, from, to, s, lo, hi, out, at);
+  if (x instanceof Float32Array && quantizesInWasm(to - from)) return wasmQuantizeInto(x, from, to, s, lo, hi, out, at);
   let saturated = 0;
   // roundHalfEven and saturate written out: this loop runs over every input of every lowered
   // layer, and inlined it took 2.5 times less time. `& 1` is the parity of any integer below 2^53.
@@ -48,45 +47,65 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
   const bias = new Int32Array(n);
   for (let c = 0; c < n; c++) bias[c] = s.bias ? saturate(roundHalfEven(s.bias.data[c]! / (sx * sw(c))), INT32_MIN, INT32_MAX) : 0;
   // One handle for the layer's life, so each packing Int8Weights makes on first use is kept across
-  // calls. Nothing frees it: a lowered program has no dispose path, and the resident blocks go
-  // back when the collector reclaims the handle (resident.ts).
+  // calls; dispose() gives the resident blocks back (the collector does, for a layer dropped without it).
   const packed = new Int8Weights(n, k, qw.values, true);
   const mult: FixedMultiplier[] | undefined = s.outScale === undefined ? undefined : Array.from({ length: n }, (_, c) => quantizeMultiplier((sx * sw(c)) / s.outScale!));
-  const columns = mult && { m0: Int32Array.from(mult, (f) => f.m0), left: Int32Array.from(mult, (f) => f.left), right: Int32Array.from(mult, (f) => f.right) };
+  const columns = mult && columnMultipliers(mult);
+  const weightScales = Float64Array.from({ length: n }, (_, c) => sw(c));
+  const wasmFor = (m: number) => k <= INT8_WASM_MAX_K && i16WasmFor(m * n * k);
+
+  /**
+   * The whole layer in the kernels' memory: codes quantized there, the GEMM reading them and
+   * writing its sums in place, bias and requantization or scaling passes over those sums, and one
+   * copy out of the floats.
+   */
+  const wasmGemm = (m: number, A: Float32Array, counts: LayerCounts): Float32Array => withScratch(() => {
+    const q = wasmQuantizeToScratch(A, 0, m * k, sx, INT8_MIN, INT8_MAX, 1);
+    counts.saturations += q.saturated;
+    const cAt = scratchAlloc(4 * m * n);
+    // Signed codes (an input that is not post-ReLU) take the widened int16 kernel, which reads
+    // them from a JS array; `pairs` may allocate, so the view of the sums is made after it.
+    if (!wasmGemmI8At(m, q.at, packed, i32At(cAt, m * n))) {
+      const codes = i8At(q.at, m * k).slice(), pairs = packed.pairs;
+      wasmGemmI16Packed(m, codes, pairs, i32At(cAt, m * n));
+    }
+    counts.macs += m * n * k;
+    counts.saturations += columns ? wasmRequantInt8At(m, cAt, bias, columns, s.outScale!, cAt) : scaleAt(m, n, cAt, bias, sx, weightScales, cAt);
+    return f32At(cAt, m * n).slice();
+  });
+
+  /** The JavaScript reference: the same integers, computed as the formulas read. */
+  const jsGemm = (m: number, A: Float32Array, counts: LayerCounts): Float32Array => {
+    const qx = new Int8Array(m * k);
+    counts.saturations += quantizeInto(A, 0, m * k, sx, INT8_MIN, INT8_MAX, qx, 0);
+    const acc = new Int32Array(m * n);
+    for (let i = 0; i < m; i++) acc.set(bias, i * n);
+    gemmInt8(m, n, k, qx, qw.values, acc, { transB: true, accumulate: true });
+    counts.macs += m * n * k;
+    // Local copies of the bounds: the loops below run over every output, and a module's imported
+    // binding is a getter call per use where the sources run through tsx (tests, benchmarks).
+    const lo8 = INT8_MIN, hi8 = INT8_MAX, lo32 = INT32_MIN, hi32 = INT32_MAX, outScale = s.outScale!, fixed = multiplyByFixed;
+    // gemmInt8 sums exactly and saturates once at the end: a sum at int32's bound is one that saturated.
+    for (let i = 0; i < m * n; i++) if (acc[i] === hi32 || acc[i] === lo32) counts.saturations++;
+    const y = new Float32Array(m * n);
+    for (let i = 0; i < m * n; i++) {
+      const c = i % n;
+      if (mult) {
+        let q = fixed(acc[i]!, mult[c]!);
+        if (q > hi8) { q = hi8; counts.saturations++; } else if (q < lo8) { q = lo8; counts.saturations++; }
+        y[i] = q * outScale;
+      } else {
+        y[i] = acc[i]! * sx * sw(c);
+      }
+    }
+    return y;
+  };
+
   return {
     precision: 'i8',
     why: `int8 ${n}×${k}, ${s.perChannel ? 'per-channel' : 'per-tensor'} weight scales, int32 accumulation${mult ? ', fixed-point requantization to int8' : ''}`,
     weightBytes: n * k + 4 * n + 4 * qw.scale.length,
-    gemm(m, A, counts) {
-      const qx = new Int8Array(m * k);
-      counts.saturations += quantizeInto(A, 0, m * k, sx, INT8_MIN, INT8_MAX, qx, 0);
-      const acc = new Int32Array(m * n);
-      for (let i = 0; i < m; i++) acc.set(bias, i * n);
-      gemmInt8(m, n, k, qx, qw.values, acc, { transB: true, accumulate: true, packedB: useWasmKernels() ? packed : undefined });
-      counts.macs += m * n * k;
-      // Local copies of the bounds: the loops below run over every output, and a module's imported
-      // binding is a getter call per use where the sources run through tsx (tests, benchmarks).
-      const lo8 = INT8_MIN, hi8 = INT8_MAX, lo32 = INT32_MIN, hi32 = INT32_MAX, outScale = s.outScale!, fixed = multiplyByFixed;
-      // gemmInt8 sums exactly and saturates once at the end: a sum at int32's bound is one that saturated.
-      for (let i = 0; i < m * n; i++) if (acc[i] === hi32 || acc[i] === lo32) counts.saturations++;
-      const y = new Float32Array(m * n);
-      if (columns && useWasmKernels()) {
-        const q = new Int32Array(m * n);
-        counts.saturations += wasmRequantInt8(acc, columns, q);
-        for (let i = 0; i < m * n; i++) y[i] = q[i]! * outScale;
-        return y;
-      }
-      for (let i = 0; i < m * n; i++) {
-        const c = i % n;
-        if (mult) {
-          let q = fixed(acc[i]!, mult[c]!);
-          if (q > hi8) { q = hi8; counts.saturations++; } else if (q < lo8) { q = lo8; counts.saturations++; }
-          y[i] = q * outScale;
-        } else {
-          y[i] = acc[i]! * sx * sw(c);
-        }
-      }
-      return y;
-    },
+    gemm: (m, A, counts) => (wasmFor(m) ? wasmGemm(m, A, counts) : jsGemm(m, A, counts)),
+    dispose: () => packed.free(),
   };
 }

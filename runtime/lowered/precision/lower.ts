@@ -15,7 +15,7 @@
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 import { type Module, type Node, type NodeId, readersOf } from '../../../compiler/ir/module.ts';
 import { precisionOf } from '../../../compiler/ir/node-precision.ts';
-import { thresholdBatchnorms } from '../../../targets/threshold-fold.ts';
+import { compareOnOutputs, thresholdBatchnorms } from '../../../targets/threshold-fold.ts';
 import type { Weights } from '../../interpreter/types.ts';
 import type { InputLevels } from '../../kernels/bitplane.ts';
 import { binaryThresholds, lowerBinary, type Thresholds } from './binary-layer.ts';
@@ -35,6 +35,12 @@ export interface PrecisionProgram {
   /** The sign or relu after a folded batch norm, whose work the thresholds already did. */
   foldedEnds: Set<NodeId>;
   scales: Map<NodeId, LayerScales>;
+  /**
+   * Give back the layers' weights packed in the kernels' memory (resident blocks), when the caller
+   * is done running the program: the collector would, but late or never. Running it again after
+   * packs them again.
+   */
+  dispose(): void;
 }
 
 const LOWERED: readonly string[] = ['i8', 'i16', 'binary', 'ternary'];
@@ -75,6 +81,9 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
   const folded: PrecisionProgram['folded'] = new Map();
   const foldedEnds = new Set<NodeId>();
   const readers = readersOf(m), thresholded = thresholdBatchnorms(m, readers);
+  // The layers whose sums reach nothing but a compare: the estimate's rule (one reader, not an
+  // output), asked once here rather than re-derived per layer.
+  const compares = compareOnOutputs(m, thresholded, (n) => loweredPrecision(n) === 'binary', readers);
   for (const node of Object.values(m.nodes)) {
     const lp = loweredPrecision(node);
     if (!lp) continue;
@@ -97,9 +106,9 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
       layers.set(node.id, layer);
       // Thresholds compare whole sums, so only a layer that makes them folds; its sums must
       // reach nothing but the batch norm, as the kernel hands on the compare instead of them.
-      const next = readers.get(node.id) ?? [], bn = next[0];
+      const c = compares.get(node.id), bn = c?.threshold ? m.nodes[c.by]! : undefined;
       const end = bn && thresholded.get(bn.id);
-      if (end && next.length === 1 && !m.outputs.includes(node.id) && (layer.xnor || layer.levels) && !bn.attrs.per_step && !precisionOf(node, 'activations')) {
+      if (bn && end && (layer.xnor || layer.levels) && !bn.attrs.per_step && !precisionOf(node, 'activations')) {
         const p = params[bn.id]!;
         const thresholds = binaryThresholds({ gamma: p.gamma!, beta: p.beta!, mean: p.running_mean!, variance: p.running_var!, eps: bn.attrs.eps as number }, bias, layer.levels?.denominator);
         folded.set(bn.id, { layer: node.id, thresholds, low: m.nodes[end]!.op === 'relu' ? 0 : -1 });
@@ -107,7 +116,7 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
       }
     }
   }
-  return { module: m, layers, folded, foldedEnds, scales };
+  return { module: m, layers, folded, foldedEnds, scales, dispose: () => { for (const l of layers.values()) l.dispose?.(); } };
 }
 
 /** What a layer reads at inference. */

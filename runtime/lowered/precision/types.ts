@@ -39,6 +39,12 @@ export interface IntegerLayer {
   weightBytes: number;
   /** C[m × n] = A[m × k]·Wᵀ (+ bias) in real units; n and k are the layer's. */
   gemm(m: number, A: Float32Array, counts: LayerCounts): Float32Array;
+  /**
+   * Give back what the layer holds outside the JS heap (weights packed resident in the kernels'
+   * memory), once its program is done; a later gemm packs them again. Layers that hold nothing
+   * there have none.
+   */
+  dispose?(): void;
 }
 
 /** Static quantization parameters of one layer (docs/precision.md#execution). */

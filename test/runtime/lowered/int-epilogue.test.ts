@@ -1,0 +1,102 @@
+/**
+ * The lowered int8 and int16 layers' WebAssembly path (input quantized in the kernels' memory, the
+ * GEMM reading the codes there, bias, requantization or scaling in place: int-epilogue.wat,
+ * requant.wat) against their JavaScript reference, bit for bit with the same counts, on shapes
+ * whose rows and columns are not multiples of the kernels' tiles, post-ReLU and signed inputs,
+ * biases that push sums to int32's bounds, and multipliers with left and right shifts.
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lowerInt8 } from '../../../runtime/lowered/precision/int8-layer.ts';
+import { lowerDfp16 } from '../../../runtime/lowered/precision/dfp16-layer.ts';
+import { multiplyByFixed, quantizeMultiplier } from '../../../runtime/lowered/precision/fixed-multiplier.ts';
+import { type IntegerLayer, newCounts } from '../../../runtime/lowered/precision/types.ts';
+import { setI16WasmMinMacs } from '../../../runtime/kernels/wasm/gemm-i16.ts';
+import { columnMultipliers, wasmRequantInt8At } from '../../../runtime/kernels/wasm/requant.ts';
+import { f32At, i32At, scratchAlloc, setKernelBackend, withScratch } from '../../../runtime/kernels/wasm/instance.ts';
+import { mulberry32 } from '../../../runtime/tensor.ts';
+
+afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); });
+
+/** Outputs as bits (so −0 and +0 differ) and the counts, on one backend. */
+function outputs(layer: () => IntegerLayer, m: number, A: Float32Array, backend: 'js' | 'wasm') {
+  setKernelBackend(backend);
+  // Every product, however small, takes the WebAssembly path when that backend is on.
+  setI16WasmMinMacs(0);
+  const l = layer(), c = newCounts();
+  const y = l.gemm(m, A, c);
+  l.dispose?.();
+  return { bits: Array.from(new Uint32Array(y.buffer, y.byteOffset, y.length)), c };
+}
+
+const shape = fc.record({ m: fc.integer({ min: 1, max: 9 }), n: fc.integer({ min: 1, max: 13 }), k: fc.integer({ min: 1, max: 40 }), seed: fc.integer() });
+
+describe('lowered int8 layer: WebAssembly against the JS reference', () => {
+  it('same outputs and counts, requantized or scaled, post-ReLU or signed input, saturating biases', () => {
+    fc.assert(fc.property(shape, fc.boolean(), fc.boolean(), fc.boolean(), fc.constantFrom(0.05, 1e-6, 3, 1e-12),
+      ({ m, n, k, seed }, relu, perChannel, requant, outScale) => {
+        const rand = mulberry32(seed);
+        const w = Float32Array.from({ length: n * k }, () => rand() * 2 - 1);
+        // A bias of ±2e9 steps at s_x·s_w ≈ 1e-4 lands past int32: the sums saturate and are counted.
+        const b = Float32Array.from({ length: n }, () => (rand() < 0.3 ? (rand() < 0.5 ? -1 : 1) * 2e9 * 1e-4 : rand() * 4 - 2));
+        const A = Float32Array.from({ length: m * k }, () => { const v = (rand() * 2 - 1) * 1.5; return relu ? Math.max(0, v) : v; });
+        const layer = () => lowerInt8({ weight: { shape: [n, k], data: w }, bias: { shape: [n], data: b }, perChannel, actScale: 0.01, outScale: requant ? outScale : undefined });
+        expect(outputs(layer, m, A, 'wasm')).toEqual(outputs(layer, m, A, 'js'));
+      }), { numRuns: 120 });
+  });
+
+  it('the test reaches int32 saturation and int8 saturation', () => {
+    const n = 8, k = 16, m = 4;
+    const w = { shape: [n, k], data: new Float32Array(n * k).fill(0.5) };
+    const b = { shape: [n], data: new Float32Array(n).fill(1e9) };
+    const A = new Float32Array(m * k).fill(1);
+    const r = outputs(() => lowerInt8({ weight: w, bias: b, perChannel: false, actScale: 0.01, outScale: 0.05 }), m, A, 'wasm');
+    // Every biased sum saturates to INT32_MAX (counted), then every code to 127 (counted again).
+    expect(r.c.saturations).toBe(2 * m * n);
+    expect(r).toEqual(outputs(() => lowerInt8({ weight: w, bias: b, perChannel: false, actScale: 0.01, outScale: 0.05 }), m, A, 'js'));
+  });
+});
+
+describe('requant.wat against gemmlowp\'s reference (multiplyByFixed)', () => {
+  it('gives multiplyByFixed\'s codes, int32 extremes and shifts of 0 to 31 included', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 11 }), fc.integer({ min: 1, max: 6 }), fc.integer(), (n, rows, seed) => {
+      const rand = mulberry32(seed);
+      const extremes = [2147483647, -2147483648, 0, 1, -1, 2147483646, -2147483647];
+      const acc = Int32Array.from({ length: rows * n }, () => (rand() < 0.2 ? extremes[Math.floor(rand() * extremes.length)]! : Math.floor((rand() * 2 - 1) * 2 ** (rand() * 31))));
+      const bias = Int32Array.from({ length: n }, () => (rand() < 0.2 ? extremes[Math.floor(rand() * extremes.length)]! : Math.floor((rand() * 2 - 1) * 1000)));
+      const mult = Array.from({ length: n }, () => quantizeMultiplier(2 ** (rand() * 45 - 35)));
+      const s = 0.25;
+      let sat = 0;
+      const want = Array.from(acc, (a, i) => {
+        let x = a + bias[i % n]!;
+        x = Math.min(2147483647, Math.max(-2147483648, x));
+        if (x === 2147483647 || x === -2147483648) sat++;
+        let q = multiplyByFixed(x, mult[i % n]!);
+        if (q > 127 || q < -128) { sat++; q = Math.min(127, Math.max(-128, q)); }
+        return Math.fround(q * s);
+      });
+      const got = withScratch(() => {
+        const at = scratchAlloc(4 * acc.length);
+        i32At(at, acc.length).set(acc);
+        const saturated = wasmRequantInt8At(rows, at, bias, columnMultipliers(mult), s, at);
+        return { y: Array.from(f32At(at, acc.length)), saturated };
+      });
+      expect(got).toEqual({ y: want, saturated: sat });
+    }));
+  });
+});
+
+describe('lowered int16 layer: WebAssembly against the JS reference', () => {
+  it('same outputs and counts, rows inside and outside the int32 bound, narrowed to int16 or not', () => {
+    fc.assert(fc.property(shape, fc.boolean(), fc.boolean(), fc.constantFrom<'saturate' | 'rescale'>('saturate', 'rescale'),
+      ({ m, n, k, seed }, perChannel, narrow, overflow) => {
+        const rand = mulberry32(seed);
+        const w = Float32Array.from({ length: n * k }, () => rand() * 2 - 1);
+        const b = Float32Array.from({ length: n }, () => rand() * 40 - 20);
+        // Some rows loud (mantissas near int16's ends at 2^-15: past the bound), the rest quiet.
+        const A = Float32Array.from({ length: m * k }, (_, i) => (rand() * 2 - 1) * (Math.floor(i / k) % 3 === 0 ? 0.999 : 0.002));
+        const layer = () => lowerDfp16({ weight: { shape: [n, k], data: w }, bias: { shape: [n], data: b }, perChannel, actScale: 2 ** -15, outScale: narrow ? 2 ** -4 : undefined, overflow });
+        expect(outputs(layer, m, A, 'wasm')).toEqual(outputs(layer, m, A, 'js'));
+      }), { numRuns: 80 });
+  });
+});
