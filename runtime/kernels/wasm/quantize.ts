@@ -26,14 +26,11 @@ export function wasmQuantizeToScratch(x: Float32Array, from: number, to: number,
   const len = to - from;
   const qAt = scratchAlloc(eb * len);
   // The floats' copy lies above the codes, so it is released here and the codes stay.
-  const mark = scratchMark();
-  try {
+  return withScratch(() => {
     const xAt = scratchAlloc(4 * len);
     f32At(xAt, len).set(x.subarray(from, to));
     return { at: qAt, saturated: wasmExports<QuantizeExports>('quantize', wasmBase64).quantize(len, xAt, s, lo, hi, qAt, eb) };
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }
 
 /** out[at + i − from] = round_half_even(x[i] / s) saturated to [lo, hi]; returns how many saturated. */

@@ -161,11 +161,18 @@ export function contract(h: EngineHypergraph, clusterOf: Int32Array, nc: number)
   const { nv, ne, d, eptr, pins, ewgt, w } = h;
   const cw = new Float64Array(nc * d);
   const layer = h.layer ? new Int32Array(nc) : undefined;
+  // A twin group or a V-cycle's cluster may span layers; such a cluster belongs to no one layer,
+  // so it gets an id of its own (above every real one) rather than whichever vertex came last.
+  const seen = layer ? new Uint8Array(nc) : undefined;
+  let mixedBase = 0;
+  if (h.layer) for (let v = 0; v < nv; v++) mixedBase = Math.max(mixedBase, h.layer[v]! + 1);
   for (let v = 0; v < nv; v++) {
     const c = clusterOf[v]!;
     for (let j = 0; j < d; j++) cw[c * d + j]! += w[v * d + j]!;
-    // A twin group or a V-cycle's cluster may span layers; it takes its last vertex's.
-    if (layer) layer[c] = h.layer![v]!;
+    if (layer) {
+      const l = h.layer![v]!;
+      if (!seen![c]) { seen![c] = 1; layer[c] = l; } else if (layer[c] !== l && layer[c]! < mixedBase) layer[c] = mixedBase + c;
+    }
   }
   const ceptr = new Int32Array(ne + 1);
   const cpins = new Int32Array(eptr[ne]!);

@@ -106,6 +106,8 @@ export function chipSubHypergraph(h: Hypergraph, chipOfVertex: Int32Array, chip:
     pins: Int32Array.from(pins),
     ewgt: Float64Array.from(ewgt),
     ...(h.vwgt ? { vwgt: weights(h, vs) } : {}),
+    // The layer hint splits each chip into cores as it split the network into chips.
+    ...(h.layer ? { layer: Int32Array.from(vs, (v) => h.layer![v]!) } : {}),
     sourceless: Uint8Array.from(flags),
   };
 }

@@ -74,5 +74,5 @@ export function contractedStarGraph(fine: EngineHypergraph, map: Int32Array, coa
       eptrG[++e2] = 2 * e2;
     }
   }
-  return withIncidence(nc, m, eptrG, pinsG, wG, coarse.w, coarse.d, new Uint8Array(m).fill(1));
+  return withIncidence(nc, m, eptrG, pinsG, wG, coarse.w, coarse.d, new Uint8Array(m).fill(1), coarse.layer);
 }

@@ -32,6 +32,20 @@ function unet(size: number): Hypergraph {
 }
 
 describe('the layer hint', () => {
+  // A twin group or V-cycle cluster can join vertices of two layers; it then belongs to neither,
+  // so a later layer-confined clustering must not treat it as one of them.
+  it('gives a cluster that spans layers an id of its own, above every real layer', () => {
+    const h = random(7, 6, 12, 3);
+    const layer = Int32Array.of(0, 0, 1, 2, 2, 1);
+    const eh = fromHypergraph({ ...h, layer }, new Float64Array(6).fill(1), 1, true);
+    const coarse = contract(eh, Int32Array.of(0, 0, 1, 1, 2, 3), 4);
+    expect(coarse.layer![0]).toBe(0);
+    expect(coarse.layer![2]).toBe(2);
+    expect(coarse.layer![3]).toBe(1);
+    expect(coarse.layer![1]).toBeGreaterThan(2);
+    expect([0, 2, 3].map((c) => coarse.layer![c])).not.toContain(coarse.layer![1]);
+  });
+
   it('keeps every cluster inside one layer, and the coarse level and bisection sides carry the layers', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 4, max: 60 }), fc.integer({ min: 1, max: 4 }), (seed, nv, layers) => {
