@@ -16,6 +16,7 @@
  * the memory's growth is refused). An A in released scratch or a freed block is copied first, as
  * the call's own allocations would land on it.
  */
+import { countCall } from './calls.ts';
 import { copyInInts, f64At, inWasmMemory, liveRegion, refuseDetached, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
 import { emptyProduct, type IntOperand, outAddress, productInto } from './int-gemm.ts';
 import { wasmBase64 } from './gemm-i16.wasm.ts';
@@ -187,15 +188,17 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array 
     // The bound's row sums come out of packing A, one pass over A rather than two (no faster as
     // measured: the sums cost instructions, not memory traffic), so A is packed even when no row
     // passes: a few per cent of a product that then does not run, rare outside full-range dfp16,
-    // which sets wrapAll and runs it.
+    // whose wrapAll usually asks for it to run.
     const l1At = guardStart === undefined ? 0 : scratchAlloc(8 * m);
     const apAt = packAt(ex, m, k, aAt, a instanceof Int8Array, false, 4, undefined, l1At);
     if (guardStart !== undefined) {
       const l1 = f64At(l1At, m);
       if (sums) { sums.l1 = l1.slice(); sums.maxB = maxB; }
       safe = rowsWithinInt32(l1, maxB, guardStart);
-      if (!safe && !sums?.wrapAll) return undefined;
+      if (!safe && !sums?.wrapAll?.(sums.l1!, maxB)) return undefined;
+      if (sums) sums.ran = true;
     }
+    countCall('gemm-i16');
     if (out instanceof Resident) {
       ex.gemm(mp, np, kq, apAt, bAt, out.at);
       return safe;
@@ -227,17 +230,25 @@ export function wasmGemmI16Packed(m: number, a: IntOperand, b: PackedI16B, out: 
 }
 
 /**
- * What the int32 bound was computed from: the rows' Σ_p |a_ip| and max|B|. `wrapAll`, set by the
- * caller, runs the product even when the bound refuses every row, for a caller that recovers the
- * refused rows from their wrapped sums (int16-window.ts): otherwise it would copy A in and pack B
- * a second time to get them.
+ * What the int32 bound was computed from: the rows' Σ_p |a_ip| and max|B|, and whether the product
+ * ran (`ran`). `wrapAll`, set by the caller, is asked with those sums when the bound refuses every
+ * row, and runs the product anyway when it answers true: for a caller that recovers refused rows
+ * from their wrapped sums (int16-window.ts), which would otherwise copy A in and pack B a second
+ * time to get them. Asked then rather than decided before, as only the sums tell whether the
+ * recovery will take any row (full-range operands past k ≈ 2,900 leave it none, and a product run
+ * for them would be thrown away).
  */
-export interface GuardSums { l1?: Float64Array; maxB?: number; wrapAll?: boolean }
+export interface GuardSums {
+  l1?: Float64Array;
+  maxB?: number;
+  wrapAll?: (l1: Float64Array, maxB: number) => boolean;
+  ran?: boolean;
+}
 
 /**
  * The product of the rows whose every partial sum provably stays in int32 (sums starting from a
  * value of magnitude at most `start`, e.g. a bias): returns those rows, or undefined when there are
- * none (and then nothing ran, unless `sums.wrapAll`). Other rows' entries of `out` hold wrapped
+ * none (and then nothing ran, unless `sums.wrapAll` said to). Other rows' entries of `out` hold wrapped
  * sums. `sums`, when given, receives the bound's row sums and max|B| (int16-window.ts needs them
  * for the rows refused).
  */
