@@ -4,9 +4,12 @@
  * scratch below the mark; the live-scratch case is wasm-int-gemm.test.ts's "reads an A that lies
  * in the kernels' memory"); an A in released scratch or a freed block is copied, since the call's
  * own scratch lands on it (before the fix, 120 of 128 sums came out wrong with no error); a view
- * detached by growth and an A shorter than m·k are refused as the Kiln bugs they are.
+ * detached by growth and an A shorter than m·k are refused as the Kiln bugs they are. And an int8
+ * A's row sums for the int32 bound are taken over int8 values (the packing's sums; the row_l1
+ * pass before it read int8 bytes two at a time as int16).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { int32SafeRows } from '../../../runtime/kernels/fixed-point.ts';
 import { type PackedI16B, packI16B, residentC, wasmGemmI16Guarded, wasmGemmI16Packed, wasmGemmI16Resident } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import * as instance from '../../../runtime/kernels/wasm/instance.ts';
 import { i16At, scratchAlloc, scratchMark, scratchRelease, setKernelBackend, wasmMemoryBytes } from '../../../runtime/kernels/wasm/instance.ts';
@@ -59,6 +62,32 @@ describe('int16 GEMM: where A is read from', () => {
       }
     } finally {
       copies.mockRestore();
+      pb.free();
+    }
+  });
+
+  it('sums an int8 A\'s rows as int8 values for the bound of wasmGemmI16Resident, as int32SafeRows does on the same values', () => {
+    setKernelBackend('wasm');
+    // max|B| = 32767 and k = 60,000: a row of ones has Σ|a|·max|B| = 1.97·10^9, inside int32;
+    // read as int16, each pair of int8 ones would be 257 (Σ 7.7·10^6, far outside), and rows would
+    // start at the wrong bytes. Rows of −128 and 127 are outside either way, and a row of ±1 inside.
+    const k = 60000, rows = 4, cols = 8, start = 7;
+    const a8 = new Int8Array(rows * k).fill(1);
+    a8.fill(-128, k, 2 * k);
+    for (let p = 2 * k; p < 3 * k; p++) a8[p] = rand() < 0.5 ? -1 : 1;
+    a8.fill(127, 3 * k);
+    const b = int16s(cols * k, 32767);
+    b[5] = 32767;
+    const pb = packI16B(cols, k, b, true), c = residentC(rows, cols);
+    try {
+      const a16 = Int16Array.from(a8);
+      const safe = wasmGemmI16Resident(rows, a8, pb, c, start);
+      expect(safe && [...safe]).toEqual([1, 0, 1, 0]);
+      expect(safe).toEqual(int32SafeRows(rows, k, a16, b, start));
+      const got = c.i32(rows * cols), want = intGemmExact(rows, cols, k, a16, b, true);
+      for (const i of [0, 2]) expect([...got.subarray(i * cols, i * cols + cols)]).toEqual([...want.subarray(i * cols, i * cols + cols)]);
+    } finally {
+      c.free();
       pb.free();
     }
   });
