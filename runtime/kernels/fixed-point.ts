@@ -8,7 +8,7 @@
 import { type Tensor, zeros } from '../tensor.ts';
 import { expect } from './check.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from './quant-int8.ts';
-import { recoverWideRows, windowTakes } from './int16-window.ts';
+import { recoverWideRows, windowTakesSome } from './int16-window.ts';
 import { type GuardSums, i16WasmFor, maxAbsInt16, type PackedI16B, rowL1, rowsWithinInt32, wasmGemmI16Guarded } from './wasm/gemm-i16.ts';
 import { useWasmKernels } from './wasm/instance.ts';
 import { wasmQuantizeInto } from './wasm/quantize.ts';
@@ -95,13 +95,13 @@ export function gemmDfp16(m: number, n: number, k: number, a: Dfp16, b: Dfp16, t
   expect('gemm dfp16', out.length === m * n, 'out must hold m·n values');
   let safe: Uint8Array | undefined;
   if (i16WasmFor(m * n * k)) {
-    // Where the window would take the rows the bound refuses (all of them, for full-range
-    // operands), the product runs over every row, so their wrapped sums come out of this one call.
-    const sums: GuardSums = { wrapAll: windowTakes(m, k) };
+    // Where the window would take rows the bound refuses (all of them, for full-range operands),
+    // the product runs over every row, so their wrapped sums come out of this one call.
+    const sums: GuardSums = { wrapAll: (l1, maxB) => windowTakesSome(k, l1, maxB) };
     safe = wasmGemmI16Guarded(m, a.values, packedB ?? { n, k, values: b.values, transB }, out, 0, sums);
     if (!safe || safe.includes(0)) {
       // Rows the int32 bound refuses: exact sums from the wrapped ones and an fp32 product.
-      const wide = recoverWideRows(m, n, k, a.values, b.values, transB, packedB, out, safe, safe !== undefined || sums.wrapAll === true, sums);
+      const wide = recoverWideRows(m, n, k, a.values, b.values, transB, packedB, out, safe, sums.ran === true, sums);
       if (wide) safe = safe ? safe.map((x, i) => x | wide[i]!) : wide;
     }
   }

@@ -35,11 +35,12 @@ export function sumErrorFactor(k: number): number | undefined {
 }
 
 /**
- * Can the window take an m-row product of depth k at all (enough rows, and an error bound that
- * holds)? gemmDfp16 then has its guarded product wrap every row rather than stop where the bound
- * refuses them all.
+ * Would recoverWideRows take some row of a depth-k product whose every row the int32 bound
+ * refused, given the bound's row sums `l1` and max|B|? gemmDfp16 then has its guarded product
+ * wrap every row rather than stop, so the window reads the wrapped sums of that one product.
  */
-export const windowTakes = (m: number, k: number): boolean => m >= MIN_ROWS && sumErrorFactor(k) !== undefined;
+export const windowTakesSome = (k: number, l1: ArrayLike<number>, maxB: number): boolean =>
+  l1.length >= MIN_ROWS && windowRows(l1.length, k, maxB, undefined, l1) !== undefined;
 
 /**
  * Rows of A·op(B) (A m×k int16 row-major; op(B) as gemmDfp16 takes it) whose exact sums this

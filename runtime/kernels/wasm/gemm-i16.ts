@@ -8,8 +8,16 @@
  * A caller with a constant B (a lowered layer's weights, the bench's "B pre-packed" row) packs it
  * once with packI16B and hands the PackedI16B to every call: its panels stay resident in the
  * kernels' memory (resident.ts), so a call copies only A in and C out.
+ *
+ * An A that is already a view of the kernels' memory is read where it lies, not copied, when it
+ * lies in memory its caller holds: scratch below the current mark, or a live resident block. Such
+ * an A must stay live for the whole call (its scratch not released, its block not freed, until the
+ * call returns), and its view must be fresh (taken after the last allocation: a view detached by
+ * the memory's growth is refused). An A in released scratch or a freed block is copied first, as
+ * the call's own allocations would land on it.
  */
-import { copyInInts, f64At, inWasmMemory, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
+import { countCall } from './calls.ts';
+import { copyInInts, f64At, inWasmMemory, liveRegion, refuseDetached, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
 import { emptyProduct, type IntOperand, outAddress, productInto } from './int-gemm.ts';
 import { wasmBase64 } from './gemm-i16.wasm.ts';
 import { Resident } from './resident.ts';
@@ -134,6 +142,17 @@ export function rowsWithinInt32(l1: ArrayLike<number>, maxB: number, start: numb
 }
 
 /**
+ * Where the kernel reads A in place: its address when it is a view of live memory in the kernels'
+ * memory (liveRegion), else undefined (it is copied in). Taken, like `out`'s, before anything is
+ * allocated, as growing the memory detaches the view. A short or detached A is a caller's bug.
+ */
+function aAddress(m: number, k: number, a: IntOperand): number | undefined {
+  refuseDetached(a, 'int16 GEMM: A');
+  if (a.length < m * k) throw new Error(`int16 GEMM: A holds ${a.length} values, fewer than m·k = ${m}·${k}`);
+  return inWasmMemory(a) && liveRegion(a.byteOffset, m * k * a.BYTES_PER_ELEMENT) ? a.byteOffset : undefined;
+}
+
+/**
  * out[i·n + j] = Σ_p a[i·k + p]·op(B)[p, j] (mod 2^32) for m rows of A (row-major, k per row).
  * With `guardStart` defined, the rows' int32 bound (rowsWithinInt32, sums starting from at most
  * |guardStart|) is computed first: the product runs only when some row passes, and the rows that
@@ -145,9 +164,10 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array 
   const { n, k } = b;
   const mp = (m + 3) & ~3, np = (n + 7) & ~7, kq = (k + 1) >> 1;
   const outAt = out instanceof Resident ? undefined : outAddress(out);
-  // An A the caller made in the kernels' memory is used where it lies (located, like `out`, before
-  // anything is allocated: growing the memory detaches its view), any other is copied in.
-  const aIn = inWasmMemory(a) ? a.byteOffset : undefined;
+  const aIn = aAddress(m, k, a);
+  if (!(b instanceof PackedI16B) && b.values.length < n * k) {
+    throw new Error(`int16 GEMM: B holds ${b.values.length} values, fewer than n·k = ${n}·${k}`);
+  }
   // Every row of an empty product is exact (its sums are 0).
   if (emptyProduct(m, n, k, out, outAt)) return new Uint8Array(m).fill(1);
   const mark = scratchMark();
@@ -168,15 +188,17 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array 
     // The bound's row sums come out of packing A, one pass over A rather than two (no faster as
     // measured: the sums cost instructions, not memory traffic), so A is packed even when no row
     // passes: a few per cent of a product that then does not run, rare outside full-range dfp16,
-    // which sets wrapAll and runs it.
+    // whose wrapAll usually asks for it to run.
     const l1At = guardStart === undefined ? 0 : scratchAlloc(8 * m);
     const apAt = packAt(ex, m, k, aAt, a instanceof Int8Array, false, 4, undefined, l1At);
     if (guardStart !== undefined) {
       const l1 = f64At(l1At, m);
       if (sums) { sums.l1 = l1.slice(); sums.maxB = maxB; }
       safe = rowsWithinInt32(l1, maxB, guardStart);
-      if (!safe && !sums?.wrapAll) return undefined;
+      if (!safe && !sums?.wrapAll?.(sums.l1!, maxB)) return undefined;
+      if (sums) sums.ran = true;
     }
+    countCall('gemm-i16');
     if (out instanceof Resident) {
       ex.gemm(mp, np, kq, apAt, bAt, out.at);
       return safe;
@@ -208,17 +230,25 @@ export function wasmGemmI16Packed(m: number, a: IntOperand, b: PackedI16B, out: 
 }
 
 /**
- * What the int32 bound was computed from: the rows' Σ_p |a_ip| and max|B|. `wrapAll`, set by the
- * caller, runs the product even when the bound refuses every row, for a caller that recovers the
- * refused rows from their wrapped sums (int16-window.ts): otherwise it would copy A in and pack B
- * a second time to get them.
+ * What the int32 bound was computed from: the rows' Σ_p |a_ip| and max|B|, and whether the product
+ * ran (`ran`). `wrapAll`, set by the caller, is asked with those sums when the bound refuses every
+ * row, and runs the product anyway when it answers true: for a caller that recovers refused rows
+ * from their wrapped sums (int16-window.ts), which would otherwise copy A in and pack B a second
+ * time to get them. Asked then rather than decided before, as only the sums tell whether the
+ * recovery will take any row (full-range operands past k ≈ 2,900 leave it none, and a product run
+ * for them would be thrown away).
  */
-export interface GuardSums { l1?: Float64Array; maxB?: number; wrapAll?: boolean }
+export interface GuardSums {
+  l1?: Float64Array;
+  maxB?: number;
+  wrapAll?: (l1: Float64Array, maxB: number) => boolean;
+  ran?: boolean;
+}
 
 /**
  * The product of the rows whose every partial sum provably stays in int32 (sums starting from a
  * value of magnitude at most `start`, e.g. a bias): returns those rows, or undefined when there are
- * none (and then nothing ran, unless `sums.wrapAll`). Other rows' entries of `out` hold wrapped
+ * none (and then nothing ran, unless `sums.wrapAll` said to). Other rows' entries of `out` hold wrapped
  * sums. `sums`, when given, receives the bound's row sums and max|B| (int16-window.ts needs them
  * for the rows refused).
  */

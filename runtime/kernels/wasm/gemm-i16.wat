@@ -8,9 +8,10 @@
 ;; The 4×8 tile holds 8 i32x4 accumulators as gemm-f32-tile.wat does, both operands read through
 ;; one pointer each with constant offsets: per k pair 6 loads, 8 dots and 8 adds for 64
 ;; multiply-adds, where the fp32 tile's 8 fused multiply-adds do 32. The loop is bound by how many
-;; instructions the core issues (about 29 a pair with one pair an iteration, 7 of them V8's
-;; pointer, compare and stack-check bookkeeping), so it takes two pairs an iteration (about 25.5 a
-;; pair, 5–9 % faster at 512³). A 5×8 or 6×8 tile spills: V8 issues an iteration's loads first, so
+;; instructions the core issues (31 a pair with one pair an iteration, 9 of them V8's pointer,
+;; compare and stack-check bookkeeping), so it takes two pairs an iteration (55 an iteration, 11 of
+;; them V8's: 27.5 a pair, 5–9 % faster at 512³; counts from node --print-wasm-code --no-liftoff,
+;; Node 20). A 5×8 or 6×8 tile spills: V8 issues an iteration's loads first, so
 ;; every loaded vector is live beside the accumulators, and 4×8 uses 15 of the 16 xmm registers.
 ;; With A read in place through four row pointers (the kernel before), V8 kept four pointer
 ;; increments in the loop and the kernel ran 1.2× the fp32 GEMM at 512³; see

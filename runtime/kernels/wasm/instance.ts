@@ -219,8 +219,37 @@ export class WasmF32 {
   }
 }
 
+/**
+ * Growing the memory detaches every view of it: such a view reads as empty, so a copy of it would
+ * hand the kernel whatever the scratch held before, with no error. A detached view is always a
+ * Kiln bug (a view kept across an allocation), hence a plain Error. An empty ArrayBuffer also has
+ * byteLength 0, so Node 20, which lacks ArrayBuffer.prototype.detached, is asked by slice, which
+ * throws on a detached buffer only.
+ */
+export function refuseDetached(x: ArrayBufferView, what: string): void {
+  if (x.buffer.byteLength !== 0) return;
+  try {
+    x.buffer.slice(0, 0);
+  } catch {
+    throw new Error(`${what} is a view of the kernels' memory that its growth detached: take views afresh after every allocation or kernel call`);
+  }
+}
+
+/**
+ * Is [at, at + bytes) memory a caller still holds: scratch below the current mark that steps over
+ * no resident block, or part of one live resident block? Only such an operand may be read in
+ * place: scratch past the mark (released) and freed blocks are handed out again by the next
+ * allocation, perhaps the reading kernel's own, which would overwrite the operand mid-read.
+ */
+export function liveRegion(at: number, bytes: number): boolean {
+  const end = at + bytes;
+  for (const b of blocks) if (b.at < end && b.end > at) return b.live && b.at <= at && end <= b.end;
+  return at >= 16 && end <= top;
+}
+
 /** Copy `src` into new scratch and return its address. */
 export function copyIn(src: Float32Array): number {
+  refuseDetached(src, 'copyIn: the source');
   const at = scratchAlloc(4 * src.length);
   f32At(at, src.length).set(src);
   return at;
@@ -228,6 +257,7 @@ export function copyIn(src: Float32Array): number {
 
 /** Copy the first `len` values of an integer array into new scratch, as they are; returns its address. */
 export function copyInInts(x: Int8Array | Int16Array | Int32Array, len = x.length): number {
+  refuseDetached(x, 'copyInInts: the source');
   const at = scratchAlloc(len * x.BYTES_PER_ELEMENT);
   const view = x instanceof Int8Array ? i8At(at, len) : x instanceof Int16Array ? i16At(at, len) : i32At(at, len);
   view.set(x.subarray(0, len));

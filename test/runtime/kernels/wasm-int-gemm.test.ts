@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Dfp16, gemmDfp16, int32SafeRows, toDfp16 } from '../../../runtime/kernels/fixed-point.ts';
 import { recoverWideRows, sumErrorFactor } from '../../../runtime/kernels/int16-window.ts';
 import { gemmInt8, INT32_MAX, INT32_MIN } from '../../../runtime/kernels/quant-int8.ts';
+import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
 import { type GuardSums, packI16B, rowL1, setI16WasmMinMacs, wasmGemmI16, wasmGemmI16Guarded, wasmGemmI16Packed } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { i8DotAvailable, wasmGemmI8 } from '../../../runtime/kernels/wasm/gemm-i8.ts';
 import * as instance from '../../../runtime/kernels/wasm/instance.ts';
@@ -382,20 +383,50 @@ describe('int16 GEMM around the kernel: the bound summed while packing, one prod
       const a = ints(Int16Array, m * k, rand, -32768, 32767), b = ints(Int16Array, k * n, rand, -32768, 32767);
       setKernelBackend('wasm');
       const out = new Int32Array(m * n);
-      expect(wasmGemmI16Guarded(m, a, { n, k, values: b, transB }, out, 0, { wrapAll: true })).toBeUndefined();
+      const asked: number[] = [];
+      const sums: GuardSums = { wrapAll: (l1, maxB) => { asked.push(l1.length, maxB); return true; } };
+      expect(wasmGemmI16Guarded(m, a, { n, k, values: b, transB }, out, 0, sums)).toBeUndefined();
+      // Asked once, with the bound's own row sums and max|B|.
+      expect(asked).toEqual([m, sums.maxB]);
+      expect(sums.ran).toBe(true);
       const ref = exact(m, n, k, a, b, transB);
       for (let i = 0; i < m * n; i++) if (out[i] !== (ref[i]! | 0)) expect([i, out[i]]).toEqual([i, ref[i]! | 0]);
       const copies = vi.spyOn(instance, 'copyInInts');
+      const products = wasmCalls('gemm-i16');
       try {
         const wasm = gemmDfp16(m, n, k, dfp(a), dfp(b), transB).values;
-        // A and the raw B, once each (the product before ran twice: the guard's, then the window's).
+        // A and the raw B, once each, and one product (before, two ran: the guard's, then the window's).
         expect(copies.mock.calls.length).toBe(2);
+        expect(wasmCalls('gemm-i16') - products).toBe(1);
         setKernelBackend('js');
         expect(wasm).toEqual(gemmDfp16(m, n, k, dfp(a), dfp(b), transB).values);
       } finally {
         copies.mockRestore();
       }
     }
+  });
+
+  it('runs no product when neither the bound nor the window takes any row (full range, k = 3000)', () => {
+    const rand = mulberry32(38);
+    const dfp = (values: Int16Array): Dfp16 => ({ shape: [values.length], values, exponent: 0 });
+    // Every value ±32767 or −32768: Σ|a| ≥ 3000 · 32767 and max|B| = 32768 put every row's fp32
+    // error bound γ_6002·Σ|a|·max|B| at ≈ 1.07·2^30, past the window's 2^30, and far past int32.
+    const [m, n, k] = [8, 5, 3000];
+    const a = ints(Int16Array, m * k, rand, -32768, 32767).map((v) => (v < 0 ? -32768 : 32767));
+    const b = ints(Int16Array, k * n, rand, -32768, 32767).map((v) => (v < 0 ? -32768 : 32767));
+    b[0] = -32768;
+    const sums: GuardSums = {};
+    setKernelBackend('wasm');
+    expect(wasmGemmI16Guarded(m, a, { n, k, values: b, transB: false }, new Int32Array(m * n), 0, sums)).toBeUndefined();
+    expect(recoverWideRows(m, n, k, a, b, false, undefined, new Int32Array(m * n), undefined, false, sums)).toBeUndefined();
+    setI16WasmMinMacs(0);
+    const products = wasmCalls('gemm-i16');
+    const wasm = gemmDfp16(m, n, k, dfp(a), dfp(b), false).values;
+    expect(wasmCalls('gemm-i16') - products).toBe(0);
+    setKernelBackend('js');
+    expect(wasm).toEqual(gemmDfp16(m, n, k, dfp(a), dfp(b), false).values);
+    const ref = exact(m, n, k, a, b, false);
+    expect([...wasm]).toEqual(Array.from(ref, (x) => Math.max(INT32_MIN, Math.min(INT32_MAX, x))));
   });
 
   it('reads an A that lies in the kernels\' memory where it is, with the same sums and bound', () => {
