@@ -212,7 +212,7 @@ export function vertexPopulations(g: NeuronGraph): Int32Array {
 /**
  * The graph as the partitioner takes it: its nets weighted by `ewgt`, and every population a layer
  * (Hypergraph.layer's hint), so a level clustered without communities keeps each cluster inside
- * one population (partition/coarsen.ts says why that helps a conv stack).
+ * one population (partition/coarsen.ts says where that helps; network-mapping.ts, where the mapper uses it).
  */
 export function layeredHypergraph(g: NeuronGraph, ewgt: Float64Array): Hypergraph & { ewgt: Float64Array; sourceless: Uint8Array; layer: Int32Array } {
   const { eptr, pins, sourceless } = g.nets;
