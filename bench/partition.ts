@@ -39,7 +39,7 @@ import { scorePartition, type PartitionScore } from '../targets/neuromorphic/par
 import { BENCH_SNNS, generateSnn } from '../targets/neuromorphic/partition/snn-generator.ts';
 import { synapseGraphOf } from '../targets/neuromorphic/partition/synapse-graph.ts';
 import type { Graph, Hypergraph } from '../targets/neuromorphic/partition/types.ts';
-import { neuronGraph, vertexPopulations } from '../targets/neuromorphic/neuron-graph.ts';
+import { layeredHypergraph, neuronGraph } from '../targets/neuromorphic/neuron-graph.ts';
 import { compile } from '../compiler/driver.ts';
 
 function arg(name: string, dflt: string): string {
@@ -91,9 +91,7 @@ interface BenchNet { name: string; neurons: number; synapses: number; graph: Gra
 function kilnNetwork(file: string): BenchNet {
   const m = compile(file, { overrides: new Map([['batch', 1]]) }).module;
   const g = neuronGraph(m, { maxNeurons: 1 });
-  const { eptr, pins, sourceless } = g.nets;
-  // Every population is a layer (Hypergraph.layer's hint).
-  const hypergraph: Hypergraph = { nv: g.nv, ne: eptr.length - 1, eptr, pins, ewgt: new Float64Array(eptr.length - 1).fill(1), sourceless, layer: vertexPopulations(g) };
+  const hypergraph = layeredHypergraph(g, new Float64Array(g.nets.eptr.length - 1).fill(1));
   return { name: path.basename(file, '.kiln'), neurons: g.nv, synapses: g.synapses, graph: synapseGraphOf(hypergraph), hypergraph };
 }
 

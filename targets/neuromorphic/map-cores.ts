@@ -246,7 +246,7 @@ function compact(parts: Int32Array, k: number): number {
   return next;
 }
 
-export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: CoreUse, weightBits: number, opts: CoreMapOptions): CoreMap {
+export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt' | 'layer'>, limits: CoreUse, weightBits: number, opts: CoreMapOptions): CoreMap {
   checkSingleNeurons(h, limits, weightBits, opts);
   const lim = LIMIT_NAMES.map((n) => limits[n]);
   const fill = opts.fill ?? 0.8;
@@ -257,7 +257,7 @@ export function mapToCores(h: SynapseNets & Pick<Hypergraph, 'ewgt'>, limits: Co
   const capacity = withWork({ names: LIMIT_NAMES as readonly string[], perVertex: est, limits: lim.map((l) => l * fill) }, opts.spread);
   if (opts.spread) k = Math.max(k, opts.spread.cores);
   const tuning = opts.effort === 'strong' ? STRONG_MAPPING_TUNING : MAPPING_TUNING;
-  const hyper: Hypergraph = { nv: h.nv, ne: h.ne, eptr: h.eptr, pins: h.pins, ewgt: h.ewgt, ...(h.sourceless ? { sourceless: h.sourceless } : {}) };
+  const hyper: Hypergraph = { nv: h.nv, ne: h.ne, eptr: h.eptr, pins: h.pins, ewgt: h.ewgt, ...(h.sourceless ? { sourceless: h.sourceless } : {}), ...(h.layer ? { layer: h.layer } : {}) };
   for (;;) {
     // The greedy fill decides its own core count; only the result is checked against the board.
     if (opts.strategy !== 'greedy' && k > opts.available) throw tooMany(k, opts);

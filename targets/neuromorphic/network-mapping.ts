@@ -9,7 +9,7 @@ import type { Module } from '../../compiler/ir/module.ts';
 import type { NeuromorphicConfig } from './config.ts';
 import { mapToCores, type CoreMap } from './map-cores.ts';
 import type { CoreUse } from './mapping.ts';
-import { neuronGraph, vertexPopulations, type BlockLimits, type NeuronGraph } from './neuron-graph.ts';
+import { layeredHypergraph, neuronGraph, type BlockLimits, type NeuronGraph } from './neuron-graph.ts';
 import { indexBits, type SynapseNets } from './core-use.ts';
 import type { Hypergraph } from './partition/index.ts';
 import { placeCores, placeInOrder, type CorePlacement } from './place-cores.ts';
@@ -76,6 +76,21 @@ function spreadBlocks(g: NeuronGraph, full: BlockLimits, cores: number): BlockLi
   return { maxNeurons: share(neurons, full.maxNeurons!), maxSynapses: share(g.synapses, full.maxSynapses!) };
 }
 
+/**
+ * Whether the partitioner gets the populations as its layer hint (Hypergraph.layer): only where
+ * a population feeds two or more layers (a skip connection). In a plain conv stack the clusters
+ * that join a neuron block to its sources and targets are columns through the layers, which is
+ * what a good core holds; the hint split them and sent more messages (spiking_cnn on loihi_1chip
+ * 3,876 → 3,919 per step, dvs_large chips first 3,810 → 4,149 across chips). Across a skip they
+ * tie encoder and decoder blocks of one position together, and the hint's finer levels cut
+ * better: the spiking U-Net on loihi_32chip sent 3,061 → 2,817 (docs/partitioning.md, "Ninth pass").
+ */
+export function hasSkips(g: NeuronGraph): boolean {
+  const targets = new Map<string, Set<string>>();
+  for (const p of g.projections) targets.set(p.from, (targets.get(p.from) ?? new Set()).add(p.to));
+  return g.populations.some((p) => !p.source && (targets.get(p.name)?.size ?? 0) > 1);
+}
+
 const cache = new WeakMap<Module, Map<string, NetworkMapping>>();
 
 export function mapNetwork(m: Module, cfg: NeuromorphicConfig, opts: MapNetworkOptions = {}): NetworkMapping {
@@ -93,11 +108,11 @@ export function mapNetwork(m: Module, cfg: NeuromorphicConfig, opts: MapNetworkO
     throw e;
   }
   const rates = resolveRates(graph, opts);
-  const { eptr, pins, sourceless, mult, pinSynapses } = graph.nets;
-  const vertexPopulation = vertexPopulations(graph);
+  const { mult, pinSynapses } = graph.nets;
   // Each layer's synapses at its own width, up to the widest the network needs (cfg.weightBits).
   const pinBits = graph.nets.pinBits.map((b) => Math.min(b, cfg.weightBits));
-  const hypergraph = { nv: graph.nv, ne: rates.net.length, eptr, pins, ewgt: rates.net, sourceless, mult, pinSynapses, vwgt: graph.vwgt, pinBits };
+  const { layer: vertexPopulation, ...nets } = layeredHypergraph(graph, rates.net);
+  const hypergraph = { ...nets, mult, pinSynapses, vwgt: graph.vwgt, pinBits, ...(hasSkips(graph) ? { layer: vertexPopulation } : {}) };
   const t1 = performance.now();
   const limits = limitsOf(cfg);
   const cores = mapToCores(hypergraph, limits, cfg.weightBits, {

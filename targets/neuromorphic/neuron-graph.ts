@@ -18,6 +18,7 @@ import type { Loc } from '../../compiler/lang/ast.ts';
 import { spikingGraph, type Projection } from './populations.ts';
 import { IntBuffer, projectionMaps, twinKeyOf } from './synapse-maps.ts';
 import { layerWeightBits } from './weight-bits.ts';
+import type { Hypergraph } from './partition/types.ts';
 
 export interface NeuronPopulation {
   name: string;
@@ -206,4 +207,14 @@ export function vertexPopulations(g: NeuronGraph): Int32Array {
   const out = new Int32Array(g.nv);
   g.populations.forEach((p, i) => { if (!p.source) out.fill(i, p.offset, p.offset + p.blocks); });
   return out;
+}
+
+/**
+ * The graph as the partitioner takes it: its nets weighted by `ewgt`, and every population a layer
+ * (Hypergraph.layer's hint), so a level clustered without communities keeps each cluster inside
+ * one population (partition/coarsen.ts says where that helps; network-mapping.ts, where the mapper uses it).
+ */
+export function layeredHypergraph(g: NeuronGraph, ewgt: Float64Array): Hypergraph & { ewgt: Float64Array; sourceless: Uint8Array; layer: Int32Array } {
+  const { eptr, pins, sourceless } = g.nets;
+  return { nv: g.nv, ne: eptr.length - 1, eptr, pins, ewgt, sourceless, layer: vertexPopulations(g) };
 }

@@ -8,7 +8,7 @@ import { partitionHypergraph } from '../../../../targets/neuromorphic/partition/
 import { Rng } from '../../../../targets/neuromorphic/partition/rng.ts';
 import { scorePartition } from '../../../../targets/neuromorphic/partition/score.ts';
 import type { Hypergraph } from '../../../../targets/neuromorphic/partition/types.ts';
-import { neuronGraph, vertexPopulations } from '../../../../targets/neuromorphic/neuron-graph.ts';
+import { layeredHypergraph, neuronGraph } from '../../../../targets/neuromorphic/neuron-graph.ts';
 
 const cluster = { samples: 8, headRatesTargets: false, starNormalized: false, maxRatedNetSize: 4096 };
 
@@ -27,8 +27,7 @@ function random(seed: number, nv: number, ne: number, layers: number): Hypergrap
 function unet(size: number): Hypergraph {
   const m = compile('bench/networks/unet_spiking.kiln', { overrides: new Map([['batch', 1], ['size', size]]) }).module;
   const g = neuronGraph(m, { maxNeurons: 1 });
-  const { eptr, pins, sourceless } = g.nets;
-  return { nv: g.nv, ne: eptr.length - 1, eptr, pins, sourceless, layer: vertexPopulations(g) };
+  return layeredHypergraph(g, new Float64Array(g.nets.eptr.length - 1).fill(1));
 }
 
 describe('the layer hint', () => {
