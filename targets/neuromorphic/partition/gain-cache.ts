@@ -13,6 +13,10 @@
  * each cached vertex holds only the parts its nets touch, in a slice of a shared pool, so the
  * memory follows the boundary, not k · n (k reaches 1024 on dvs-1m).
  *
+ * Nets above `maxNetSize` pins stay out of the cache and are summed afresh on every ask: a count
+ * crossing on such a net would visit all its pins, and the FM pulls no pins from them anyway
+ * (its maxActivationNetSize). Without that limit the U-Net's k = 64 FM took 1.3–1.6× as long.
+ *
  * Exactness: with integer net weights every sum is exact, so the gains are PartState.bestMove's to
  * the bit. Its choice among equal gains and equal load ratios is the part met first in its visit
  * order, which the cache does not keep; on such a tie the cache asks PartState.bestMove itself.
@@ -35,6 +39,8 @@ export function gainCacheApplies(st: PartState): boolean {
 export class GainCache {
   private readonly h: EngineHypergraph;
   private readonly valid: Uint8Array;
+  /** Whether a cached vertex has nets above maxNetSize, whose part is summed afresh on every ask. */
+  private readonly hasLarge: Uint8Array;
   private readonly benefit: Float64Array;
   private readonly netWeight: Float64Array;
   /** Cached pins per net: a net without any needs no visit when its counts change. */
@@ -50,10 +56,15 @@ export class GainCache {
   /** bestMove answers that fell back to PartState.bestMove on a tie (for the tests). */
   ties = 0;
 
-  constructor(private readonly st: PartState) {
+  constructor(
+    private readonly st: PartState,
+    /** Nets with more pins are left out of the cache (see the file's comment). */
+    private readonly maxNetSize = Infinity,
+  ) {
     const { nv, ne } = st.h;
     this.h = st.h;
     this.valid = new Uint8Array(nv);
+    this.hasLarge = new Uint8Array(nv);
     this.benefit = new Float64Array(nv);
     this.netWeight = new Float64Array(nv);
     this.cachedPins = new Int32Array(ne);
@@ -72,18 +83,48 @@ export class GainCache {
     if (this.valid[u] === 0) this.compute(u);
     const { load, limit } = st;
     const d = this.h.d;
-    const b = this.benefit[u]! - this.netWeight[u]!;
+    let b = this.benefit[u]!;
+    const score = this.score;
+    const touched = this.touched;
+    let nq = this.len[u]!;
     const s = this.start[u]!;
-    const end = s + this.len[u]!;
+    for (let t = 0; t < nq; t++) {
+      const q = this.poolPart[s + t]!;
+      touched[t] = q;
+      score[q] = this.poolScore[s + t]!;
+    }
+    if (this.hasLarge[u] === 1) {
+      const { vptr, vnets, ewgt, eptr } = this.h;
+      const { net, conn } = st;
+      const p = st.part[u]!;
+      for (let k = vptr[u]!; k < vptr[u + 1]!; k++) {
+        const e = vnets[k]!;
+        if (eptr[e + 1]! - eptr[e]! <= this.maxNetSize) continue;
+        const we = ewgt[e]!;
+        const cs = 2 * net[2 * e]!;
+        const ce = cs + 2 * net[2 * e + 1]!;
+        for (let i = cs; i < ce; i += 2) {
+          const q = conn[i]!;
+          if (q === p) {
+            if (conn[i + 1] === 1) b += we;
+          } else {
+            if (score[q] === 0) touched[nq++] = q;
+            score[q]! += we;
+          }
+        }
+      }
+    }
+    b -= this.netWeight[u]!;
     let best = -1;
     let bestG = -Infinity;
     let bestLoad = Infinity;
     let tie = false;
     let unordered = false;
-    for (let i = s; i < end; i++) {
-      const g = b + this.poolScore[i]!;
+    for (let t = 0; t < nq; t++) {
+      const q = touched[t]!;
+      const g = b + score[q]!;
+      score[q] = 0;
       if (g < bestG) continue;
-      const q = this.poolPart[i]!;
       const l = load[q * d]! / limit[q * d]!;
       if (g === bestG && l > bestLoad) continue;
       if (!st.fits(u, q)) continue;
@@ -110,8 +151,11 @@ export class GainCache {
   drop(v: number): void {
     if (this.valid[v] === 0) return;
     this.valid[v] = 0;
-    const { vptr, vnets } = this.h;
-    for (let k = vptr[v]!; k < vptr[v + 1]!; k++) this.cachedPins[vnets[k]!]!--;
+    const { vptr, vnets, eptr } = this.h;
+    for (let k = vptr[v]!; k < vptr[v + 1]!; k++) {
+      const e = vnets[k]!;
+      if (eptr[e + 1]! - eptr[e]! <= this.maxNetSize) this.cachedPins[e]!--;
+    }
   }
 
   /**
@@ -119,20 +163,33 @@ export class GainCache {
    * p in the state): the other cached pins of e follow.
    */
   netMoved(e: number, v: number, p: number, q: number, np: number, nq: number): void {
-    if (this.cachedPins[e] === 0 || (np > 1 && nq > 2)) return;
+    if ((np > 1 && nq > 2) || this.cachedPins[e] === 0 || this.h.eptr[e + 1]! - this.h.eptr[e]! > this.maxNetSize) return;
     const { eptr, pins, ewgt } = this.h;
     const part = this.st.part;
     const w = ewgt[e]!;
+    if (nq === 1 || np === 0) {
+      for (let i = eptr[e]!; i < eptr[e + 1]!; i++) {
+        const u = pins[i]!;
+        if (u === v || this.valid[u] === 0) continue;
+        // e now touches q, and no longer p; u is in neither.
+        if (nq === 1) this.add(u, q, w);
+        if (np === 0) this.add(u, p, -w);
+        const pu = part[u]!;
+        if (nq === 2 && pu === q) this.benefit[u]! -= w;
+        else if (np === 1 && pu === p) this.benefit[u]! += w;
+      }
+      return;
+    }
+    // Only the benefit of one pin or two changes: u was q's last pin of e and is not any more,
+    // or u is now p's last pin of e.
+    let left = (nq === 2 ? 1 : 0) + (np === 1 ? 1 : 0);
     for (let i = eptr[e]!; i < eptr[e + 1]!; i++) {
       const u = pins[i]!;
-      if (u === v || this.valid[u] === 0) continue;
-      // e now touches q, and no longer p; u is in neither.
-      if (nq === 1) this.add(u, q, w);
-      if (np === 0) this.add(u, p, -w);
       const pu = part[u]!;
-      // u was q's last pin of e and is not any more; u is p's last pin of e now.
-      if (nq === 2 && pu === q) this.benefit[u]! -= w;
-      else if (np === 1 && pu === p) this.benefit[u]! += w;
+      if (u === v || (pu !== q && pu !== p)) continue;
+      if (pu === q ? nq !== 2 : np !== 1) continue;
+      if (this.valid[u] === 1) this.benefit[u]! += pu === q ? -w : w;
+      if (--left === 0) return;
     }
   }
 
@@ -176,11 +233,12 @@ export class GainCache {
 
   /** PartState.bestMove's sums for u (β = 0), kept from now on. */
   private compute(u: number): void {
-    const { vptr, vnets, ewgt } = this.h;
+    const { vptr, vnets, ewgt, eptr } = this.h;
     const { net, conn } = this.st;
     const p = this.st.part[u]!;
     const score = this.score;
     const touched = this.touched;
+    let large = 0;
     let W = 0;
     let b = 0;
     let nq = 0;
@@ -188,6 +246,10 @@ export class GainCache {
       const e = vnets[k]!;
       const we = ewgt[e]!;
       W += we;
+      if (eptr[e + 1]! - eptr[e]! > this.maxNetSize) {
+        large = 1;
+        continue;
+      }
       this.cachedPins[e]!++;
       const s = 2 * net[2 * e]!;
       const end = s + 2 * net[2 * e + 1]!;
@@ -202,6 +264,7 @@ export class GainCache {
       }
     }
     this.valid[u] = 1;
+    this.hasLarge[u] = large;
     this.benefit[u] = b;
     this.netWeight[u] = W;
     this.len[u] = 0;

@@ -33,7 +33,7 @@ export function fmRefine(st: PartState, rng: Rng, cfg: FmConfig): number {
   let movedFrom = new Int32Array(1024);
   const part = st.part;
   let total = 0;
-  const cache = cfg.gainCache !== false && gainCacheApplies(st) ? new GainCache(st) : null;
+  const cache = cfg.gainCache !== false && gainCacheApplies(st) ? new GainCache(st, cfg.maxActivationNetSize) : null;
   const bestMove = cache ? (u: number) => cache.bestMove(u) : (u: number) => st.bestMove(u);
   st.listener = cache;
 
