@@ -53,6 +53,8 @@ export class GainCache {
   private poolTop = 0;
   private readonly score: Float64Array;
   private readonly touched: Int32Array;
+  /** Parts in touched. */
+  private nq = 0;
   /** bestMove answers that fell back to PartState.bestMove on a tie (for the tests). */
   ties = 0;
 
@@ -94,25 +96,9 @@ export class GainCache {
       score[q] = this.poolScore[s + t]!;
     }
     if (this.hasLarge[u] === 1) {
-      const { vptr, vnets, ewgt, eptr } = this.h;
-      const { net, conn } = st;
-      const p = st.part[u]!;
-      for (let k = vptr[u]!; k < vptr[u + 1]!; k++) {
-        const e = vnets[k]!;
-        if (eptr[e + 1]! - eptr[e]! <= this.maxNetSize) continue;
-        const we = ewgt[e]!;
-        const cs = 2 * net[2 * e]!;
-        const ce = cs + 2 * net[2 * e + 1]!;
-        for (let i = cs; i < ce; i += 2) {
-          const q = conn[i]!;
-          if (q === p) {
-            if (conn[i + 1] === 1) b += we;
-          } else {
-            if (score[q] === 0) touched[nq++] = q;
-            score[q]! += we;
-          }
-        }
-      }
+      this.nq = nq;
+      b += this.sumNets(u, true);
+      nq = this.nq;
     }
     b -= this.netWeight[u]!;
     let best = -1;
@@ -231,26 +217,22 @@ export class GainCache {
     this.poolTop += cap;
   }
 
-  /** PartState.bestMove's sums for u (β = 0), kept from now on. */
-  private compute(u: number): void {
+  /**
+   * Adds the nets of u above maxNetSize pins (large) or up to it to the scratch scores, touched
+   * parts from this.nq on, as PartState.bestMove sums them (β = 0); returns their benefit.
+   */
+  private sumNets(u: number, large: boolean): number {
     const { vptr, vnets, ewgt, eptr } = this.h;
     const { net, conn } = this.st;
     const p = this.st.part[u]!;
     const score = this.score;
     const touched = this.touched;
-    let large = 0;
-    let W = 0;
+    let nq = this.nq;
     let b = 0;
-    let nq = 0;
     for (let k = vptr[u]!; k < vptr[u + 1]!; k++) {
       const e = vnets[k]!;
+      if ((eptr[e + 1]! - eptr[e]! > this.maxNetSize) !== large) continue;
       const we = ewgt[e]!;
-      W += we;
-      if (eptr[e + 1]! - eptr[e]! > this.maxNetSize) {
-        large = 1;
-        continue;
-      }
-      this.cachedPins[e]!++;
       const s = 2 * net[2 * e]!;
       const end = s + 2 * net[2 * e + 1]!;
       for (let i = s; i < end; i += 2) {
@@ -262,6 +244,26 @@ export class GainCache {
           score[q]! += we;
         }
       }
+    }
+    this.nq = nq;
+    return b;
+  }
+
+  /** PartState.bestMove's sums for u over its nets up to maxNetSize pins, kept from now on. */
+  private compute(u: number): void {
+    const { vptr, vnets, ewgt, eptr } = this.h;
+    const score = this.score;
+    const touched = this.touched;
+    this.nq = 0;
+    const b = this.sumNets(u, false);
+    const nq = this.nq;
+    let large = 0;
+    let W = 0;
+    for (let k = vptr[u]!; k < vptr[u + 1]!; k++) {
+      const e = vnets[k]!;
+      W += ewgt[e]!;
+      if (eptr[e + 1]! - eptr[e]! > this.maxNetSize) large = 1;
+      else this.cachedPins[e]!++;
     }
     this.valid[u] = 1;
     this.hasLarge[u] = large;
