@@ -37,17 +37,6 @@ const POOL_MAX_PINS_PER_VERTEX = 50;
 const POOL_MANY_TRIES_MIN_VERTICES = 20_000;
 
 /**
- * Where the pool is off for density (k ≥ 64, more than POOL_MAX_PINS_PER_VERTEX pins per vertex),
- * deeper V-cycles instead: six, down to 20 · k vertices, each run whatever the last one gained
- * (main: three to 40 · k, stopping below 0.1%). The U-Net, k = 64 (59 pins per vertex), seeds
- * 1–3: 26,816 / 26,926 / 26,960 → 26,748 / 26,726 / 26,740 messages (1.020 / 1.019 / 1.019×
- * KaHyPar's, within 2%) for about 1.25–1.45× the CPU time; stopping early, seed 1 kept 26,762.
- * spiking_cnn, k = 64 (296), SPIKINGCNN. The threshold is the pool's, between the measured 44 (dvs-33k) and 59
- * (docs/partitioning.md, "Ninth pass").
- */
-const DENSE_VCYCLES = { vcycles: 6, vcycleContraction: 20, vcycleMinGain: 0 } as const;
-
-/**
  * Settings per effort. The numbers come from the measurements in docs/partitioning.md: twin
  * grouping and (λ−1) label propagation carry most of the quality; the k-way FM searches add
  * little on large levels for a lot of time, so they run only where the level is small.
@@ -110,8 +99,6 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // Louvain, so it is off where only one is made (`run`), and below UNCLUSTERED_MIN_VERTICES.
   if (effort === 'default' && !graph && !large && nv >= UNCLUSTERED_MIN_VERTICES) main.unclustered = { communities: louvain, initialRuns: 1 };
   const pool = effort === 'default' && !graph && !large && k >= POOL_MIN_K && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
-  // Infinity: capacity mode or a caller that did not say, neither measured.
-  if (effort === 'default' && !graph && !large && k >= POOL_MIN_K && Number.isFinite(pinsPerVertex) && pinsPerVertex > POOL_MAX_PINS_PER_VERTEX) Object.assign(main, DENSE_VCYCLES);
   const bisect = pool ? { ...main.bisect, tries: nv >= POOL_MANY_TRIES_MIN_VERTICES ? 120 : 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
   // The communities rule is the k-way level's choice of how its bisections run, not a setting of theirs.
   const rb: EngineConfig = { ...main, unclustered: undefined, contraction: 80, minCoarsest: 0, bisect, communities };

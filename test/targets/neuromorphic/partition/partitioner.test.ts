@@ -187,19 +187,6 @@ describe('partitionHypergraph (λ−1)', () => {
     expect(parts(undefined)).toEqual(parts({ rb: { bisect: { tries: 8, fm: { passes: 4, maxFruitless: 200 } } } }));
   });
 
-  it('gives dense hypergraphs (no pool) six V-cycles to 20 · k from k = 64 on, each run whatever the last gained, by default', () => {
-    const main = (...a: Parameters<typeof engineConfig>) => engineConfig(...a).main;
-    // The U-Net's 59 pins per vertex against dvs-33k's 44 (docs/partitioning.md, "Ninth pass").
-    expect(main('default', false, 64, 21_168, 59)).toMatchObject({ vcycles: 6, vcycleContraction: 20, vcycleMinGain: 0 });
-    const usual = (c: ReturnType<typeof main>) => expect([c.vcycles, c.vcycleContraction, c.vcycleMinGain]).toEqual([3, 40, undefined]);
-    usual(main('default', false, 64, 32_778, 44));
-    usual(main('default', false, 8, 21_168, 59));
-    usual(main('strong', false, 64, 21_168, 59));
-    // Capacity mode passes no density (Infinity): the mapper keeps its settings.
-    usual(main('default', false, 64, 21_168, Infinity));
-    expect(main('default', false, 512, 21_168, 59).vcycles).toBe(0);
-  });
-
   it('handles k = 1 and k larger than the number of vertices', () => {
     const h = hypergraph(3, [[0, 1], [1, 2]]);
     expect(Array.from(partitionHypergraph(h, { k: 1 }).parts)).toEqual([0, 0, 0]);
