@@ -14,6 +14,14 @@
  */
 import type { EngineHypergraph } from './engine-hypergraph.ts';
 
+/** Told of every move as it happens (the k-way FM's gain cache, gain-cache.ts). */
+export interface MoveListener {
+  /** v is about to move. */
+  drop(v: number): void;
+  /** v moves from p to q; net e's pin counts are now Φ(e, p) = np, Φ(e, q) = nq. */
+  netMoved(e: number, v: number, p: number, q: number, np: number, nq: number): void;
+}
+
 export class PartState {
   readonly part: Int32Array;
   /** k × d part loads. */
@@ -37,6 +45,7 @@ export class PartState {
   beta = 0;
   /** Gain of the last bestMove / gainTo answer. */
   lastGain = 0;
+  listener: MoveListener | null = null;
   private readonly score: Float64Array;
   private readonly touched: Int32Array;
 
@@ -153,11 +162,16 @@ export class PartState {
     const { d, w, vptr, vnets, ewgt } = this.h;
     const p = this.part[v]!;
     if (p === q) return 0;
+    const listener = this.listener;
+    if (listener !== null) listener.drop(v);
     let gain = 0;
     for (let k = vptr[v]!; k < vptr[v + 1]!; k++) {
       const e = vnets[k]!;
-      if (this.decr(e, p) === 0) gain += ewgt[e]!;
-      if (this.incr(e, q) === 1) gain -= ewgt[e]!;
+      const np = this.decr(e, p);
+      const nq = this.incr(e, q);
+      if (np === 0) gain += ewgt[e]!;
+      if (nq === 1) gain -= ewgt[e]!;
+      if (listener !== null) listener.netMoved(e, v, p, q, np, nq);
     }
     for (let j = 0; j < d; j++) {
       this.load[p * d + j]! -= w[v * d + j]!;

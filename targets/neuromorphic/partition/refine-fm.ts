@@ -5,7 +5,9 @@
  * and rolled back to their best prefix. Gains are computed exactly when a vertex is popped; keys
  * of queued vertices are refreshed only for nets whose connectivity changed in a way that can
  * raise them, which keeps a move O(Σ λ) instead of O(pins of its nets × their degree).
+ * A vertex's gains come from a gain cache (gain-cache.ts) where it gives the same answers.
  */
+import { GainCache, gainCacheApplies } from './gain-cache.ts';
 import { IndexedMaxHeap } from './heap.ts';
 import type { PartState } from './part-state.ts';
 import type { Rng } from './rng.ts';
@@ -18,6 +20,8 @@ export interface FmConfig {
   readonly maxFruitless: number;
   /** Pins of nets larger than this are not pulled into a search. */
   readonly maxActivationNetSize: number;
+  /** false: every gain recomputed by PartState (the cache's reference in tests). */
+  readonly gainCache?: boolean;
 }
 
 export function fmRefine(st: PartState, rng: Rng, cfg: FmConfig): number {
@@ -29,10 +33,13 @@ export function fmRefine(st: PartState, rng: Rng, cfg: FmConfig): number {
   let movedFrom = new Int32Array(1024);
   const part = st.part;
   let total = 0;
+  const cache = cfg.gainCache !== false && gainCacheApplies(st) ? new GainCache(st, cfg.maxActivationNetSize) : null;
+  const bestMove = cache ? (u: number) => cache.bestMove(u) : (u: number) => st.bestMove(u);
+  st.listener = cache;
 
   const activate = (u: number, round: number): void => {
     if (used[u] === round) return;
-    const t = st.bestMove(u);
+    const t = bestMove(u);
     if (t < 0) {
       heap.remove(u);
       return;
@@ -64,7 +71,7 @@ export function fmRefine(st: PartState, rng: Rng, cfg: FmConfig): number {
       while (heap.size > 0) {
         const v = heap.top();
         const key = heap.topKey();
-        const t = st.bestMove(v);
+        const t = bestMove(v);
         if (t < 0) {
           heap.pop();
           continue;
@@ -121,5 +128,6 @@ export function fmRefine(st: PartState, rng: Rng, cfg: FmConfig): number {
     if (roundGain <= 1e-4 * st.objective) break;
   }
   heap.clear();
+  st.listener = null;
   return total;
 }
