@@ -6,7 +6,7 @@
  * biases that push sums to int32's bounds, and multipliers with left and right shifts.
  */
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lowerInt8 } from '../../../runtime/lowered/precision/int8-layer.ts';
 import { lowerDfp16 } from '../../../runtime/lowered/precision/dfp16-layer.ts';
 import { multiplyByFixed, quantizeMultiplier } from '../../../runtime/lowered/precision/fixed-multiplier.ts';
@@ -14,7 +14,9 @@ import { type IntegerLayer, newCounts } from '../../../runtime/lowered/precision
 import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
 import { setI16WasmMinMacs } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { columnMultipliers, wasmRequantInt8At } from '../../../runtime/kernels/wasm/requant.ts';
+import * as instance from '../../../runtime/kernels/wasm/instance.ts';
 import { f32At, i32At, scratchAlloc, setKernelBackend, withScratch } from '../../../runtime/kernels/wasm/instance.ts';
+import { setI8DotOff } from '../../../runtime/kernels/wasm/gemm-i8.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
 
 afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); });
@@ -159,6 +161,43 @@ describe('lowered int16 layer: WebAssembly against the JS reference', () => {
       // The loud rows (0 and 3) overflowed and were rescaled in JS: both paths met in one call.
       expect(wasm.c.rescales).toBeGreaterThan(0);
       expect(wasm).toEqual(outputs(layer, m, A, 'js'));
+    }
+  });
+});
+
+describe('lowered int8 and int16 layers: the GEMM reads the codes where quantize.wat left them', () => {
+  it('copies no m·k codes into the kernels\' memory, signed int8 (widened kernel) and int16 alike', () => {
+    const m = 6, n = 11, k = 40;
+    const rand = mulberry32(5);
+    const weight = { shape: [n, k], data: Float32Array.from({ length: n * k }, () => rand() * 2 - 1) };
+    const bias = { shape: [n], data: Float32Array.from({ length: n }, () => (rand() * 2 - 1) * 1e-5) };
+    // Signed inputs (the int8 layer then takes the widened int16 kernel) small enough that every
+    // int16 row passes the int32 bound, so the int16 layer copies no row out either.
+    const A = Float32Array.from({ length: m * k }, () => (rand() * 2 - 1) * 0.002);
+    setKernelBackend('wasm');
+    setI16WasmMinMacs(0);
+    setI8DotOff(true);
+    const layers = [
+      lowerInt8({ weight, bias, perChannel: true, actScale: 2 ** -12, outScale: 0.01 }),
+      lowerDfp16({ weight, bias, perChannel: false, actScale: 2 ** -15, overflow: 'rescale' }),
+    ];
+    try {
+      for (const l of layers) {
+        const first = l.gemm(m, A, newCounts());
+        const copies = vi.spyOn(instance, 'copyInInts');
+        try {
+          const y = l.gemm(m, A, newCounts());
+          expect(y).toEqual(first);
+          // What is still copied in is n values a call (the bias, the multipliers), never A.
+          expect(copies.mock.calls.length).toBeGreaterThan(0);
+          expect(copies.mock.calls.filter(([, len]) => (len ?? 0) >= m * k)).toEqual([]);
+        } finally {
+          copies.mockRestore();
+        }
+      }
+    } finally {
+      setI8DotOff(false);
+      for (const l of layers) l.dispose?.();
     }
   });
 });
