@@ -10,8 +10,7 @@ import { expect } from './check.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from './quant-int8.ts';
 import { recoverWideRows, windowTakesSome } from './int16-window.ts';
 import { type GuardSums, i16WasmFor, maxAbsInt16, type PackedI16B, rowL1, rowsWithinInt32, wasmGemmI16Guarded } from './wasm/gemm-i16.ts';
-import { useWasmKernels } from './wasm/instance.ts';
-import { wasmQuantizeInto } from './wasm/quantize.ts';
+import { quantizesInWasm, wasmQuantizeInto } from './wasm/quantize.ts';
 
 export const INT16_MIN = -32768;
 export const INT16_MAX = 32767;
@@ -33,9 +32,6 @@ export function chooseExponent(maxAbs: number, qmax = INT16_MAX): number {
   return e;
 }
 
-/** Below this many values, the copies into the kernels' memory cost more than the JS loop. */
-const WASM_MIN_VALUES = 256;
-
 export function toDfp16(x: Tensor, exponent?: number): Dfp16 {
   const d = x.data, len = d.length;
   let e = exponent;
@@ -53,7 +49,7 @@ export function toDfp16(x: Tensor, exponent?: number): Dfp16 {
   // Dividing by 2^e and multiplying by 2^-e give the same double, so the WebAssembly quantizer
   // (round half to even in float64, then saturation) gives the reference's integers; dfp16
   // training quantizes every operand of every GEMM, which took more time than the GEMMs.
-  if (len >= WASM_MIN_VALUES && useWasmKernels()) wasmQuantizeInto(d, 0, len, 2 ** e, INT16_MIN, INT16_MAX, values, 0);
+  if (quantizesInWasm(len)) wasmQuantizeInto(d, 0, len, 2 ** e, INT16_MIN, INT16_MAX, values, 0);
   else {
     const k = 2 ** -e;
     for (let i = 0; i < len; i++) values[i] = saturate(roundHalfEven(d[i]! * k), INT16_MIN, INT16_MAX);

@@ -2,7 +2,10 @@
 import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { wasmCalls } from '../../runtime/kernels/wasm/calls.ts';
+import { setI16WasmMinMacs } from '../../runtime/kernels/wasm/gemm-i16.ts';
+import { residentBytes, setKernelBackend } from '../../runtime/kernels/wasm/instance.ts';
 import { runMain } from '../helpers/cli.ts';
 import { writeUntrainedCheckpoint } from '../helpers/checkpoint.ts';
 
@@ -82,5 +85,29 @@ describe('kiln export: bad command lines', () => {
     const r = runMain(['export', 'examples/iris_mlp.kiln', '--checkpoint', ckpt, '--out', ckpt]);
     expect(r.code).toBe(2);
     expect(existsSync(ckpt)).toBe(true);
+  });
+});
+
+describe('kiln quantize and kiln run give back the weights their integer layers packed', () => {
+  afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); });
+
+  it.each(['i8', 'i16'])('--weights %s: the kernels\' resident memory is back where it started after each command', (weights) => {
+    // Iris's layers are below the size the integer GEMMs go to WebAssembly at: every size goes, so
+    // the layers pack their weights into resident blocks that only dispose() gives back.
+    setKernelBackend('wasm');
+    setI16WasmMinMacs(0);
+    const out = path.join(dir, `iris-dispose-${weights}.ckpt`);
+    // Every lowered layer's call on that path quantizes its input in WebAssembly (counted).
+    const before = residentBytes();
+    let calls = wasmCalls('quantize');
+    const r = q('--samples', '30', '--weights', weights, '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(wasmCalls('quantize')).toBeGreaterThan(calls);
+    expect(residentBytes()).toBe(before);
+    calls = wasmCalls('quantize');
+    const run = runMain(['run', 'examples/iris_mlp.kiln', '--checkpoint', out, '--input', 'iris:test', '--json']);
+    expect(run.code, run.err).toBe(0);
+    expect(wasmCalls('quantize')).toBeGreaterThan(calls);
+    expect(residentBytes()).toBe(before);
   });
 });

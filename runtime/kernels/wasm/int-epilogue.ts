@@ -4,6 +4,7 @@
  * the GEMM left the sums. The per-column constants are copied into scratch per call (n values, a
  * few KiB against the m·n sums).
  */
+import { countCall } from './calls.ts';
 import { copyInInts, f64At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
 import { wasmBase64 } from './int-epilogue.wasm.ts';
 
@@ -16,6 +17,7 @@ const kernel = (): EpilogueExports => wasmExports<EpilogueExports>('int-epilogue
 
 /** c[i·n + j] = sat_int32(c[i·n + j] + bias[j]) at byte address cAt; returns how many sums end at int32's bounds. */
 export function addBiasAt(rows: number, n: number, cAt: number, bias: Int32Array): number {
+  countCall('int-epilogue');
   const mark = scratchMark();
   try {
     return kernel().add_bias(rows, n, cAt, copyInInts(bias, n));
@@ -29,6 +31,7 @@ export function addBiasAt(rows: number, n: number, cAt: number, bias: Int32Array
  * the floats at yAt (may be cAt); returns how many biased sums end at int32's bounds.
  */
 export function scaleAt(rows: number, n: number, cAt: number, bias: Int32Array, s: number, col: Float64Array, yAt: number): number {
+  countCall('int-epilogue');
   const mark = scratchMark();
   try {
     const bAt = copyInInts(bias, n), colAt = scratchAlloc(8 * n);

@@ -4,6 +4,7 @@
  * in runtime/lowered/precision/int8-layer.ts), which was more of an int8 layer's time than half
  * its GEMM.
  */
+import { countCall } from './calls.ts';
 import { f32At, i16At, i8At, scratchAlloc, useWasmKernels, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './quantize.wasm.ts';
 
@@ -13,9 +14,15 @@ interface QuantizeExports {
 
 /** Below this many values, the copies into the kernels' memory cost more than the JS loop. */
 const WASM_MIN_VALUES = 256;
+let minValues = WASM_MIN_VALUES;
 
 /** Does quantizing `len` values go to WebAssembly? The one size rule for every caller. */
-export const quantizesInWasm = (len: number): boolean => len >= WASM_MIN_VALUES && useWasmKernels();
+export const quantizesInWasm = (len: number): boolean => len >= minValues && useWasmKernels();
+
+/** Tests: move the size rule (to see every caller follow it), or back to the default (undefined). */
+export function setQuantizeWasmMin(values: number | undefined): void {
+  minValues = values ?? WASM_MIN_VALUES;
+}
 
 /**
  * x[from, to) quantized into new scratch as `eb`-byte integers (1: int8, 2: int16), left there for a
@@ -24,6 +31,7 @@ export const quantizesInWasm = (len: number): boolean => len >= WASM_MIN_VALUES 
  */
 export function wasmQuantizeToScratch(x: Float32Array, from: number, to: number, s: number, lo: number, hi: number, eb: 1 | 2): { at: number; saturated: number } {
   const len = to - from;
+  countCall('quantize');
   const qAt = scratchAlloc(eb * len);
   // The floats' copy lies above the codes, so it is released here and the codes stay.
   return withScratch(() => {

@@ -86,20 +86,24 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
   /**
    * Rows whose every partial sum provably stays in int32 never saturate, so the wrapping
    * WebAssembly kernel gives exactly what the saturating loop would: the codes are quantized in
-   * the kernels' memory (into xq too, counted: gemm-i16.ts takes its A as an array, and the loop
-   * reads them), and the safe rows' sums biased in place, then scaled there to the outputs (`y`),
-   * or handed back as biased sums (`sums`) when they are narrowed to int16 (eOut). `safe` is
-   * undefined when no row passed the bound.
+   * the kernels' memory and the kernel reads them there, the safe rows' sums biased in place, then
+   * scaled there to the outputs (`y`), or handed back as biased sums (`sums`) when they are
+   * narrowed to int16 (eOut). Only the rows the bound refused are copied out into xq, for the loop.
+   * `safe` is undefined when no row passed the bound.
    */
   interface WasmRows { safe?: Uint8Array; y?: Float32Array; sums?: Int32Array }
   const wasmRows = (m: number, A: Float32Array, xq: Int16Array, counts: LayerCounts): WasmRows => withScratch(() => {
     const q = wasmQuantizeToScratch(A, 0, m * k, 2 ** ex0, INT16_MIN, INT16_MAX, 2);
     counts.saturations += q.saturated;
-    xq.set(i16At(q.at, m * k));
     const cAt = scratchAlloc(4 * m * n);
     packed ??= packI16B(n, k, qw, true);
-    const safe = wasmGemmI16Guarded(m, xq, packed, i32At(cAt, m * n), maxBias0);
-    if (!safe) return {};
+    // Views made after packing, which may grow the memory and detach any made before.
+    const safe = wasmGemmI16Guarded(m, i16At(q.at, m * k), packed, i32At(cAt, m * n), maxBias0);
+    if (!safe) {
+      xq.set(i16At(q.at, m * k));
+      return {};
+    }
+    for (let i = 0; i < m; i++) if (!safe[i]) xq.set(i16At(q.at + 2 * i * k, k), i * k);
     // No count: a safe row's sums and bias stay inside int32, so nothing saturates.
     if (eOut !== undefined) {
       addBiasAt(m, n, cAt, bias0);

@@ -64,10 +64,10 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
     counts.saturations += q.saturated;
     const cAt = scratchAlloc(4 * m * n);
     // Signed codes (an input that is not post-ReLU) take the widened int16 kernel, which reads
-    // them from a JS array; `pairs` may allocate, so the view of the sums is made after it.
+    // them where they lie; `pairs` may allocate, so the views are made after it.
     if (!wasmGemmI8At(m, q.at, packed, i32At(cAt, m * n))) {
-      const codes = i8At(q.at, m * k).slice(), pairs = packed.pairs;
-      wasmGemmI16Packed(m, codes, pairs, i32At(cAt, m * n));
+      const pairs = packed.pairs;
+      wasmGemmI16Packed(m, i8At(q.at, m * k), pairs, i32At(cAt, m * n));
     }
     counts.macs += m * n * k;
     counts.saturations += columns ? wasmRequantInt8At(m, cAt, bias, columns, s.outScale!, cAt) : scaleAt(m, n, cAt, bias, sx, weightScales, cAt);

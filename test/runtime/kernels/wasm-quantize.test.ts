@@ -5,10 +5,13 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { quantizeInto } from '../../../runtime/lowered/precision/int8-layer.ts';
+import { toDfp16 } from '../../../runtime/kernels/fixed-point.ts';
+import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
+import { setQuantizeWasmMin } from '../../../runtime/kernels/wasm/quantize.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
 
-afterEach(() => setKernelBackend(undefined));
+afterEach(() => { setKernelBackend(undefined); setQuantizeWasmMin(undefined); });
 
 const special = [NaN, Infinity, -Infinity, -0, 0.5, -0.5, 1.5, 2.5, -2.5, 127.5, -128.5, 32767.5, -32768.5, 1e30, -1e30];
 
@@ -41,5 +44,20 @@ describe('input quantization (quantize.wat)', () => {
     setKernelBackend('wasm');
     expect(quantizeInto(x, 0, 260, 1, -128, 127, out, 0)).toBe(5);
     expect([...out.subarray(0, 8)]).toEqual([127, -128, 0, 127, -128, 126, 127, -128]);
+  });
+
+  it('has one size rule: dfp16 training\'s toDfp16 and the lowered layers\' quantizeInto both follow quantizesInWasm', () => {
+    setKernelBackend('wasm');
+    setQuantizeWasmMin(8);
+    const x = Float32Array.from({ length: 8 }, (_, i) => i - 3.5);
+    const calls = () => wasmCalls('quantize');
+    const before = calls();
+    toDfp16({ shape: [8], data: x });
+    quantizeInto(x, 0, 8, 0.5, -128, 127, new Int8Array(8), 0);
+    expect(calls() - before).toBe(2);
+    // One value short of the rule: both stay in JavaScript.
+    toDfp16({ shape: [7], data: x.subarray(0, 7) });
+    quantizeInto(x, 0, 7, 0.5, -128, 127, new Int8Array(7), 0);
+    expect(calls() - before).toBe(2);
   });
 });

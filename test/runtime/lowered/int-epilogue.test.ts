@@ -6,14 +6,17 @@
  * biases that push sums to int32's bounds, and multipliers with left and right shifts.
  */
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lowerInt8 } from '../../../runtime/lowered/precision/int8-layer.ts';
 import { lowerDfp16 } from '../../../runtime/lowered/precision/dfp16-layer.ts';
 import { multiplyByFixed, quantizeMultiplier } from '../../../runtime/lowered/precision/fixed-multiplier.ts';
 import { type IntegerLayer, newCounts } from '../../../runtime/lowered/precision/types.ts';
+import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
 import { setI16WasmMinMacs } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { columnMultipliers, wasmRequantInt8At } from '../../../runtime/kernels/wasm/requant.ts';
+import * as instance from '../../../runtime/kernels/wasm/instance.ts';
 import { f32At, i32At, scratchAlloc, setKernelBackend, withScratch } from '../../../runtime/kernels/wasm/instance.ts';
+import { setI8DotOff } from '../../../runtime/kernels/wasm/gemm-i8.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
 
 afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); });
@@ -55,6 +58,38 @@ describe('lowered int8 layer: WebAssembly against the JS reference', () => {
     expect(r.c.saturations).toBe(2 * m * n);
     expect(r).toEqual(outputs(() => lowerInt8({ weight: w, bias: b, perChannel: false, actScale: 0.01, outScale: 0.05 }), m, A, 'js'));
   });
+
+  it('a bias near int32\'s bound but inside it: lanes that wrap saturate, their neighbours do not', () => {
+    // Scales of 1 make the int32 bias the float itself: ±(2^31 − 128), the nearest float32 below
+    // the bound. Sums of either sign then push some lanes past it (wrapped by the int32 add, then
+    // saturated) and pull others back inside, in the four-lane loop and the tail (n = 13).
+    const n = 13, k = 5, m = 5;
+    const rand = mulberry32(11);
+    const w = { shape: [n, k], data: Float32Array.from({ length: n * k }, () => Math.round(rand() * 254 - 127)) };
+    const b = { shape: [n], data: Float32Array.from({ length: n }, (_, j) => (j % 2 ? -1 : 1) * (2 ** 31 - 128)) };
+    expect(Math.abs(b.data[0]!)).toBe(2 ** 31 - 128);
+    for (const relu of [false, true]) {
+      const A = Float32Array.from({ length: m * k }, () => { const v = Math.round(rand() * 200 - 100); return relu ? Math.max(0, v) : v; });
+      // The codes are the values themselves: the biased sums, and how many leave int32, by hand.
+      let beyond = 0;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        let sum = b.data[j]!;
+        for (let p = 0; p < k; p++) sum += A[i * k + p]! * w.data[j * k + p]!;
+        if (sum >= 2 ** 31 - 1 || sum <= -(2 ** 31)) beyond++;
+      }
+      expect(beyond).toBeGreaterThan(0);
+      expect(beyond).toBeLessThan(m * n);
+      for (const outScale of [undefined, 2 ** 24]) {
+        const layer = () => lowerInt8({ weight: w, bias: b, perChannel: false, weightScale: Float32Array.of(1), actScale: 1, outScale });
+        const wasm = outputs(layer, m, A, 'wasm');
+        // Scaled, a saturated sum is the one count; requantized, codes saturate too (at 2^-24, the
+        // positive sums near 2^31 round to 128).
+        if (outScale === undefined) expect(wasm.c.saturations).toBe(beyond);
+        else expect(wasm.c.saturations).toBeGreaterThan(beyond);
+        expect(wasm).toEqual(outputs(layer, m, A, 'js'));
+      }
+    }
+  });
 });
 
 describe('requant.wat against gemmlowp\'s reference (multiplyByFixed)', () => {
@@ -88,15 +123,81 @@ describe('requant.wat against gemmlowp\'s reference (multiplyByFixed)', () => {
 
 describe('lowered int16 layer: WebAssembly against the JS reference', () => {
   it('same outputs and counts, rows inside and outside the int32 bound, narrowed to int16 or not', () => {
-    fc.assert(fc.property(shape, fc.boolean(), fc.boolean(), fc.constantFrom<'saturate' | 'rescale'>('saturate', 'rescale'),
-      ({ m, n, k, seed }, perChannel, narrow, overflow) => {
+    // Runs in which the WebAssembly epilogue ran on safe rows, narrowed (add_bias, the sums handed
+    // back) and not (scale): a bias past int32 at the bias scale lets no row in, so the comparison
+    // alone would pass with the epilogue never reached.
+    const reached = { narrow: 0, scaled: 0 };
+    fc.assert(fc.property(shape, fc.boolean(), fc.boolean(), fc.constantFrom<'saturate' | 'rescale'>('saturate', 'rescale'), fc.constantFrom(1e-6, 0.5, 20),
+      ({ m, n, k, seed }, perChannel, narrow, overflow, biasSize) => {
         const rand = mulberry32(seed);
         const w = Float32Array.from({ length: n * k }, () => rand() * 2 - 1);
-        const b = Float32Array.from({ length: n }, () => rand() * 40 - 20);
+        // The bias enters at 2^-(e_x + e_w) ≈ 2^29 (more per channel): 1e-6 is a few hundred steps,
+        // 0.5 is near 2^28 (still inside int32 with a quiet row's sums), 20 lies past int32.
+        const b = Float32Array.from({ length: n }, () => (rand() * 2 - 1) * biasSize);
         // Some rows loud (mantissas near int16's ends at 2^-15: past the bound), the rest quiet.
         const A = Float32Array.from({ length: m * k }, (_, i) => (rand() * 2 - 1) * (Math.floor(i / k) % 3 === 0 ? 0.999 : 0.002));
         const layer = () => lowerDfp16({ weight: { shape: [n, k], data: w }, bias: { shape: [n], data: b }, perChannel, actScale: 2 ** -15, outScale: narrow ? 2 ** -4 : undefined, overflow });
-        expect(outputs(layer, m, A, 'wasm')).toEqual(outputs(layer, m, A, 'js'));
+        const epilogues = wasmCalls('int-epilogue');
+        const wasm = outputs(layer, m, A, 'wasm');
+        if (wasmCalls('int-epilogue') > epilogues) reached[narrow ? 'narrow' : 'scaled']++;
+        expect(wasm).toEqual(outputs(layer, m, A, 'js'));
       }), { numRuns: 80 });
+    expect(reached.narrow).toBeGreaterThan(5);
+    expect(reached.scaled).toBeGreaterThan(5);
+  });
+
+  it('a small bias lets the quiet rows into the kernel, which biases and scales them where they lie', () => {
+    const n = 13, k = 24, m = 6;
+    const rand = mulberry32(7);
+    const w = { shape: [n, k], data: Float32Array.from({ length: n * k }, () => rand() * 2 - 1) };
+    const b = { shape: [n], data: Float32Array.from({ length: n }, () => (rand() * 2 - 1) * 1e-5) };
+    const A = Float32Array.from({ length: m * k }, (_, i) => (rand() * 2 - 1) * (Math.floor(i / k) % 3 === 0 ? 0.999 : 0.002));
+    for (const outScale of [undefined, 2 ** -4]) {
+      const layer = () => lowerDfp16({ weight: w, bias: b, perChannel: false, actScale: 2 ** -15, outScale, overflow: 'rescale' });
+      const products = wasmCalls('gemm-i16'), epilogues = wasmCalls('int-epilogue');
+      const wasm = outputs(layer, m, A, 'wasm');
+      expect(wasmCalls('gemm-i16') - products).toBe(1);
+      expect(wasmCalls('int-epilogue') - epilogues).toBe(1);
+      // The loud rows (0 and 3) overflowed and were rescaled in JS: both paths met in one call.
+      expect(wasm.c.rescales).toBeGreaterThan(0);
+      expect(wasm).toEqual(outputs(layer, m, A, 'js'));
+    }
+  });
+});
+
+describe('lowered int8 and int16 layers: the GEMM reads the codes where quantize.wat left them', () => {
+  it('copies no m·k codes into the kernels\' memory, signed int8 (widened kernel) and int16 alike', () => {
+    const m = 6, n = 11, k = 40;
+    const rand = mulberry32(5);
+    const weight = { shape: [n, k], data: Float32Array.from({ length: n * k }, () => rand() * 2 - 1) };
+    const bias = { shape: [n], data: Float32Array.from({ length: n }, () => (rand() * 2 - 1) * 1e-5) };
+    // Signed inputs (the int8 layer then takes the widened int16 kernel) small enough that every
+    // int16 row passes the int32 bound, so the int16 layer copies no row out either.
+    const A = Float32Array.from({ length: m * k }, () => (rand() * 2 - 1) * 0.002);
+    setKernelBackend('wasm');
+    setI16WasmMinMacs(0);
+    setI8DotOff(true);
+    const layers = [
+      lowerInt8({ weight, bias, perChannel: true, actScale: 2 ** -12, outScale: 0.01 }),
+      lowerDfp16({ weight, bias, perChannel: false, actScale: 2 ** -15, overflow: 'rescale' }),
+    ];
+    try {
+      for (const l of layers) {
+        const first = l.gemm(m, A, newCounts());
+        const copies = vi.spyOn(instance, 'copyInInts');
+        try {
+          const y = l.gemm(m, A, newCounts());
+          expect(y).toEqual(first);
+          // What is still copied in is n values a call (the bias, the multipliers), never A.
+          expect(copies.mock.calls.length).toBeGreaterThan(0);
+          expect(copies.mock.calls.filter(([, len]) => (len ?? 0) >= m * k)).toEqual([]);
+        } finally {
+          copies.mockRestore();
+        }
+      }
+    } finally {
+      setI8DotOff(false);
+      for (const l of layers) l.dispose?.();
+    }
   });
 });
