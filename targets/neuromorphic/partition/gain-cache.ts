@@ -1,7 +1,8 @@
 /**
  * KaHyPar's gain cache for the k-way FM, sparse. The FM asks a vertex for its best move on every
  * activation and again when it is popped; recomputing it visits the connectivity set of each of
- * its nets (PartState.bestMove: 23% of the U-Net's k = 8 call, 30% of spiking_cnn's at k = 64).
+ * its nets (PartState.bestMove: 23% of the U-Net's k = 8 call; the whole FM is 22% of
+ * spiking_cnn's at k = 64). Label propagation and rebalancing still ask PartState.bestMove.
  * Here a vertex's answer is computed once, then kept by delta updates as its neighbours move:
  *
  *   benefit b(u) = Σ w(e) over nets where u is the last pin of its part,

@@ -50,6 +50,8 @@ describe('k-way FM gain cache', () => {
         const cfg = { rounds: 3, seeds: 2, maxFruitless, maxActivationNetSize: 8 };
         const a = new PartState(h, k, limits, start.slice());
         const b = new PartState(h, k, limits, start.slice());
+        // Both runs would agree trivially if the cache were off; it must be on for the first.
+        expect(gainCacheApplies(a)).toBe(true);
         const ga = fmRefine(a, new Rng(seed), cfg);
         const gb = fmRefine(b, new Rng(seed), { ...cfg, gainCache: false });
         expect(Array.from(a.part)).toEqual(Array.from(b.part));
@@ -69,5 +71,33 @@ describe('k-way FM gain cache', () => {
     expect(gainCacheApplies(st)).toBe(false);
     const frac = engine({ nv: 3, ne: 2, eptr: Int32Array.from([0, 2, 4]), pins: Int32Array.from([0, 1, 1, 2]), ewgt: Float64Array.from([0.1, 0.2]) });
     expect(gainCacheApplies(new PartState(frac, 2, new Float64Array(2).fill(Infinity), Int32Array.from([0, 1, 1])))).toBe(false);
+    // Whole weights stay exact up to 2^53 in total, not beyond.
+    const big = (w: number) => engine({ nv: 3, ne: 2, eptr: Int32Array.from([0, 2, 4]), pins: Int32Array.from([0, 1, 1, 2]), ewgt: Float64Array.from([w, w]) });
+    expect(gainCacheApplies(new PartState(big(2 ** 40), 2, new Float64Array(2).fill(Infinity), Int32Array.from([0, 1, 1])))).toBe(true);
+    expect(gainCacheApplies(new PartState(big(2 ** 52), 2, new Float64Array(2).fill(Infinity), Int32Array.from([0, 1, 1])))).toBe(false);
+  });
+
+  // Vertices the FM never asked hold no entry; moves must skip them and still keep the asked
+  // ones right, so here only a random few are asked between moves.
+  it('answers as PartState does when only some vertices are asked between moves', () => {
+    fc.assert(
+      fc.property(arbHypergraph, fc.integer({ min: 2, max: 9 }), fc.nat(1000), (hg, k, seed) => {
+        const rng = new Rng(seed);
+        const h = engine(hg);
+        const st = new PartState(h, k, unevenLimits(h.nv, k), Int32Array.from({ length: h.nv }, (_, v) => (v * 7 + seed) % k));
+        const cache = new GainCache(st, 4);
+        st.listener = cache;
+        for (let step = 0; step < 40; step++) {
+          for (let i = rng.int(4); i >= 0; i--) {
+            const u = rng.int(h.nv);
+            const t = cache.bestMove(u);
+            const g = st.lastGain;
+            expect([t, g]).toEqual([st.bestMove(u), st.lastGain]);
+          }
+          st.move(rng.int(h.nv), rng.int(k));
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });
