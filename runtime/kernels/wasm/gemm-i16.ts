@@ -213,7 +213,8 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array 
 /**
  * C resident for a caller that reads it in place (no copy out): `c` holds ⌈m/4⌉·4 rows of
  * ⌈n/8⌉·8 int32 (residentC makes one), row i's sums at c.i32()[i·⌈n/8⌉·8 + j]. With `guardStart`
- * as wasmGemmI16Guarded: only the returned rows' sums are exact, and undefined means nothing ran.
+ * as wasmGemmI16Guarded: only the returned rows' sums are exact, and undefined means nothing ran
+ * (it takes no `GuardSums`, so never `wrapAll`).
  */
 export function wasmGemmI16Resident(m: number, a: IntOperand, b: PackedI16B, c: Resident, guardStart?: number): Uint8Array | undefined {
   const rowStride = (b.n + 7) & ~7;

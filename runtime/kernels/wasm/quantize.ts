@@ -16,7 +16,11 @@ interface QuantizeExports {
 const WASM_MIN_VALUES = 256;
 let minValues = WASM_MIN_VALUES;
 
-/** Does quantizing `len` values go to WebAssembly? The one size rule for every caller. */
+/**
+ * Does quantizing `len` values go to WebAssembly? The size rule for callers that copy the codes
+ * back out (quantizeInto, toDfp16); a lowered layer whose GEMM runs in WebAssembly quantizes
+ * there at any size, as its codes never leave the kernels' memory.
+ */
 export const quantizesInWasm = (len: number): boolean => len >= minValues && useWasmKernels();
 
 /** Tests: move the size rule (to see every caller follow it), or back to the default (undefined). */

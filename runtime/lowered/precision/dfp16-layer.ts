@@ -104,7 +104,8 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
       return {};
     }
     for (let i = 0; i < m; i++) if (!safe[i]) xq.set(i16At(q.at + 2 * i * k, k), i * k);
-    // No count: a safe row's sums and bias stay inside int32, so nothing saturates.
+    // No count: a safe row's sums and bias stay inside int32, so nothing saturates; refused rows
+    // pass through here too, but the JS loop overwrites them (and counts their saturation).
     if (eOut !== undefined) {
       addBiasAt(m, n, cAt, bias0);
       return { safe, sums: i32At(cAt, m * n).slice() };

@@ -158,7 +158,7 @@ export class GainCache {
       for (let i = eptr[e]!; i < eptr[e + 1]!; i++) {
         const u = pins[i]!;
         if (u === v || this.valid[u] === 0) continue;
-        // e now touches q, and no longer p; u is in neither.
+        // e now touches q (nq = 1: u ∉ q) or no longer p (np = 0: u ∉ p).
         if (nq === 1) this.add(u, q, w);
         if (np === 0) this.add(u, p, -w);
         const pu = part[u]!;

@@ -243,6 +243,7 @@ export class PartState {
       score[q] = 0;
       if (g < bestG) continue;
       const l = this.load[q * d]! / this.limit[q * d]!;
+      // First visited wins a tie of gain and load: gain-cache.ts detects such ties and asks here.
       if (g === bestG && l >= bestLoad) continue;
       if (!this.fits(v, q)) continue;
       best = q;

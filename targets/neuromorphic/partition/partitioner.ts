@@ -160,6 +160,11 @@ export function partitionHypergraph(h: Hypergraph, opts: PartitionOptions, tunin
   if (h.layer && h.layer.length !== h.nv) {
     throw new KilnError(error('partition-options', `the hypergraph gives the layer of ${h.layer.length} vertices, but has ${h.nv}`, undefined, 'give one layer id per vertex, or leave the hint out'));
   }
+  // Clusters that span layers are numbered above the real ids, which must leave room in int32.
+  const badLayer = h.layer ? h.layer.findIndex((l) => l < 0 || l >= 2 ** 30) : -1;
+  if (badLayer >= 0) {
+    throw new KilnError(error('partition-options', `vertex ${badLayer} has layer id ${h.layer![badLayer]}, outside [0, 2^30)`, undefined, 'number the layers 0, 1, 2, …'));
+  }
   const eh = fromHypergraph(h, c.w, c.d, opts.firstPinIsSource ?? true);
   return run(h.nv, (main, rb, rng) => multilevelPartition(eh, opts.k, c.limits, rng, main, rb), c, opts, t0, false, tuning, hostMessages, h.pins.length);
 }

@@ -46,7 +46,8 @@ export interface Hypergraph {
    */
   readonly sourceless?: Uint8Array;
   /**
-   * Optional hint for layered networks: the layer (population) of every vertex, any integer ids.
+   * Optional hint for layered networks: the layer (population) of every vertex, ids in [0, 2^30) (clusters
+   * spanning layers get fresh ids above them).
    * Where the partitioner clusters vertices by their nets alone, clusters stay inside one layer
    * (coarsen.ts says why). The files (hMETIS) do not carry it; the scorer ignores it.
    */

@@ -85,6 +85,16 @@ describe('the layer hint', () => {
     expect(() => partitionHypergraph(h, { k: 2 })).toThrow(/layer of 9 vertices, but has 10/);
   });
 
+  it('refuses a layer id that leaves no room for the ids of clusters spanning layers', () => {
+    const h = random(1, 10, 20, 2);
+    for (const bad of [-1, 2 ** 30]) {
+      const layer = new Int32Array(10);
+      layer[3] = bad;
+      expect(() => partitionHypergraph({ ...h, layer }, { k: 2 })).toThrow(new RegExp(`vertex 3 has layer id ${bad}, outside`));
+    }
+    expect(partitionHypergraph({ ...h, layer: new Int32Array(10).fill(2 ** 30 - 1) }, { k: 2 }).parts.length).toBe(10);
+  });
+
   // A grid-shaped layered network: the U-Net at 20 × 20 pixels (10,800 neurons), k = 8. Measured
   // when the hint was added: seeds 1–3 sent 5,836 / 5,721 / 6,074 messages with it against
   // 6,160 / 6,460 / 6,458 without (docs/partitioning.md, "Ninth pass").
