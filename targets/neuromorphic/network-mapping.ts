@@ -77,18 +77,32 @@ function spreadBlocks(g: NeuronGraph, full: BlockLimits, cores: number): BlockLi
 }
 
 /**
- * Whether the partitioner gets the populations as its layer hint (Hypergraph.layer): only where
- * a population feeds two or more layers (a skip connection). In a plain conv stack the clusters
- * that join a neuron block to its sources and targets are columns through the layers, which is
- * what a good core holds; the hint split them and sent more messages (spiking_cnn on loihi_1chip
- * 3,876 → 3,919 per step, dvs_large chips first 3,810 → 4,149 across chips). Across a skip they
- * tie encoder and decoder blocks of one position together, and the hint's finer levels cut
- * better: the spiking U-Net on loihi_32chip sent 3,061 → 2,817 (docs/partitioning.md, "Ninth pass").
+ * Whether the partitioner gets the populations as its layer hint (Hypergraph.layer): only across a
+ * skip connection, a population that feeds two layers one of which also reaches the other. In a
+ * plain conv stack the clusters that join a neuron block to its sources and targets are columns
+ * through the layers, which is what a good core holds; the hint split them and sent more messages
+ * (spiking_cnn on loihi_1chip 3,876 → 3,919 per step). Across a skip they tie encoder and decoder
+ * blocks of one position together, and the hint's finer levels cut better: the spiking U-Net on
+ * loihi_32chip sent 3,061 → 2,817 (docs/partitioning.md, "Ninth pass"). Parallel branches and two
+ * readout heads also fan out, but nothing joins them again, so there is no tie for the hint to
+ * keep; they were not measured and stay without it.
  */
 export function hasSkips(g: NeuronGraph): boolean {
   const targets = new Map<string, Set<string>>();
   for (const p of g.projections) targets.set(p.from, (targets.get(p.from) ?? new Set()).add(p.to));
-  return g.populations.some((p) => !p.source && (targets.get(p.name)?.size ?? 0) > 1);
+  const reach = new Map<string, Set<string>>();
+  const reachable = (from: string): Set<string> => {
+    let out = reach.get(from);
+    if (out) return out;
+    out = new Set();
+    reach.set(from, out);
+    for (const t of targets.get(from) ?? []) { out.add(t); for (const u of reachable(t)) out.add(u); }
+    return out;
+  };
+  return g.populations.some((p) => {
+    const ts = [...(targets.get(p.name) ?? [])];
+    return !p.source && ts.some((a) => ts.some((b) => a !== b && reachable(a).has(b)));
+  });
 }
 
 const cache = new WeakMap<Module, Map<string, NetworkMapping>>();

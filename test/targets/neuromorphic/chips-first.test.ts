@@ -37,8 +37,9 @@ describe('chips first, then cores (the mapper on a multi-chip target)', () => {
   // About 100 cores on 7 of 16 chips of 16 cores, seeds 1–5: 430 / 367 / 392 / 419 / 385 inter-chip
   // messages per step chips first against 435 / 426 / 415 / 507 / 469 for the flat partition whose
   // cores placement groups onto chips: −1% to −18% a seed, −11.5% in all. One seed is a coin toss
-  // (on chips of 8 cores the same network gave −12% to +4%), so the claim is on the five.
-  // docs/neuromorphic-mapping.md has the large networks (dvs_large: −8% to −18% on seeds 1–3).
+  // (on chips of 8 cores the same network gave −12% to +0.3%), so the claim is on the five.
+  // docs/neuromorphic-mapping.md has the large networks (dvs_large: −5% to −18% on seeds 1–3,
+  // −12.6 / −4.8 / −17.6%).
   it('keeps each chip group on one chip and sends fewer messages across chips than the flat partition', () => {
     const big = { ...cfg, coresPerChip: 16, coresPerTile: 4 };
     const m = compileText(snn).module;
