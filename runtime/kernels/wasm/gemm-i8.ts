@@ -9,7 +9,7 @@
  * A constant B (a lowered int8 layer's weights) is held by Int8Weights, which packs it for either
  * kernel on first use and keeps the panels resident, as packI16B does for the int16 kernel.
  */
-import { copyInInts, relaxedSimdAvailable, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { copyInInts, relaxedSimdAvailable, scratchAlloc, scratchMark, scratchRelease, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './gemm-i8.wasm.ts';
 import { packI16B, type PackedI16B } from './gemm-i16.ts';
 import { emptyProduct, outAddress, productInto } from './int-gemm.ts';
@@ -113,12 +113,7 @@ function multiply(m: number, a: Int8Array, b: PackedI8B | RawI8B | Int8Weights, 
   // before A is copied in, which the int16 kernel then does again.
   for (let i = 0, end = Math.min(64, m * k); i < end; i++) if (a[i]! < 0) return false;
   if (emptyProduct(m, n, k, out, outAt)) return true;
-  const mark = scratchMark();
-  try {
-    return productAt(m, copyInInts(a, m * k), b, out, outAt);
-  } finally {
-    scratchRelease(mark);
-  }
+  return withScratch(() => productAt(m, copyInInts(a, m * k), b, out, outAt));
 }
 
 /** The product of an A already at aAt in the kernels' memory, unless A has a negative value (false). */
@@ -147,12 +142,7 @@ export function wasmGemmI8At(m: number, aAt: number, b: PackedI8B | Int8Weights,
   if (outAt === undefined) throw new Error('wasmGemmI8At: out must be a view of the kernels\' memory');
   if (!i8DotAvailable()) return false;
   if (emptyProduct(m, b.n, b.k, out, outAt)) return true;
-  const mark = scratchMark();
-  try {
-    return productAt(m, aAt, b, out, outAt);
-  } finally {
-    scratchRelease(mark);
-  }
+  return withScratch(() => productAt(m, aAt, b, out, outAt));
 }
 
 /**
