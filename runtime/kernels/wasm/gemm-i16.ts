@@ -17,7 +17,7 @@
  * the call's own allocations would land on it.
  */
 import { countCall } from './calls.ts';
-import { copyInInts, f64At, inWasmMemory, liveRegion, refuseDetached, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports, withScratch } from './instance.ts';
+import { copyInInts, f64At, inWasmMemory, liveRegion, refuseDetached, scratchAlloc, useWasmKernels, wasmExports, withScratch } from './instance.ts';
 import { emptyProduct, type IntOperand, outAddress, productInto } from './int-gemm.ts';
 import { wasmBase64 } from './gemm-i16.wasm.ts';
 import { Resident } from './resident.ts';
@@ -99,16 +99,15 @@ const panelLength = (n: number, k: number): number => ((n + 7) & ~7) * ((k + 1) 
 export function packI16B(n: number, k: number, b: IntOperand, transB: boolean): PackedI16B {
   const len = panelLength(n, k);
   const region = new Resident(2 * len);
-  const mark = scratchMark();
   try {
-    const ex = kernel();
-    packAt(ex, n, k, copyInInts(b, n * k), b instanceof Int8Array, !transB, 8, region.at);
-    return new PackedI16B(n, k, ex.max_abs(len, region.at), region);
+    return withScratch(() => {
+      const ex = kernel();
+      packAt(ex, n, k, copyInInts(b, n * k), b instanceof Int8Array, !transB, 8, region.at);
+      return new PackedI16B(n, k, ex.max_abs(len, region.at), region);
+    });
   } catch (e) {
     region.free();
     throw e;
-  } finally {
-    scratchRelease(mark);
   }
 }
 

@@ -9,7 +9,7 @@
  * A constant B (a lowered int8 layer's weights) is held by Int8Weights, which packs it for either
  * kernel on first use and keeps the panels resident, as packI16B does for the int16 kernel.
  */
-import { copyInInts, relaxedSimdAvailable, scratchAlloc, scratchMark, scratchRelease, wasmExports, withScratch } from './instance.ts';
+import { copyInInts, relaxedSimdAvailable, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './gemm-i8.wasm.ts';
 import { packI16B, type PackedI16B } from './gemm-i16.ts';
 import { emptyProduct, outAddress, productInto } from './int-gemm.ts';
@@ -83,15 +83,14 @@ function packAt(ex: GemmI8Exports, rows: number, k: number, at: number, colsAreR
 
 export function packI8B(n: number, k: number, b: Int8Array, transB: boolean): PackedI8B {
   const region = new Resident(panelBytes(n, k, 8));
-  const mark = scratchMark();
   try {
-    packAt(kernel(), n, k, copyInInts(b, n * k), !transB, 8, region.at);
-    return new PackedI8B(n, k, region);
+    return withScratch(() => {
+      packAt(kernel(), n, k, copyInInts(b, n * k), !transB, 8, region.at);
+      return new PackedI8B(n, k, region);
+    });
   } catch (e) {
     region.free();
     throw e;
-  } finally {
-    scratchRelease(mark);
   }
 }
 
