@@ -10,7 +10,7 @@ import { expect } from './check.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from './quant-int8.ts';
 import { recoverWideRows, windowTakesSome } from './int16-window.ts';
 import { type GuardSums, i16WasmFor, maxAbsInt16, type PackedI16B, rowL1, rowsWithinInt32, wasmGemmI16Guarded } from './wasm/gemm-i16.ts';
-import { quantizesInWasm, wasmQuantizeInto } from './wasm/quantize.ts';
+import { quantizeInto } from './quantize.ts';
 
 export const INT16_MIN = -32768;
 export const INT16_MAX = 32767;
@@ -46,14 +46,10 @@ export function toDfp16(x: Tensor, exponent?: number): Dfp16 {
     e = chooseExponent(m);
   }
   const values = new Int16Array(len);
-  // Dividing by 2^e and multiplying by 2^-e give the same double, so the WebAssembly quantizer
-  // (round half to even in float64, then saturation) gives the reference's integers; dfp16
-  // training quantizes every operand of every GEMM, which took more time than the GEMMs.
-  if (quantizesInWasm(len)) wasmQuantizeInto(d, 0, len, 2 ** e, INT16_MIN, INT16_MAX, values, 0);
-  else {
-    const k = 2 ** -e;
-    for (let i = 0; i < len; i++) values[i] = saturate(roundHalfEven(d[i]! * k), INT16_MIN, INT16_MAX);
-  }
+  // Dividing by 2^e gives the double multiplying by 2^-e would; quantizeInto sends large tensors to
+  // WebAssembly, as dfp16 training quantizes every operand of every GEMM, which took more time
+  // than the GEMMs.
+  quantizeInto(d, 0, len, 2 ** e, INT16_MIN, INT16_MAX, values, 0);
   return { shape: [...x.shape], values, exponent: e };
 }
 

@@ -17,7 +17,7 @@
  * the call's own allocations would land on it.
  */
 import { countCall } from './calls.ts';
-import { copyInInts, f64At, inWasmMemory, liveRegion, refuseDetached, scratchAlloc, scratchMark, scratchRelease, useWasmKernels, wasmExports } from './instance.ts';
+import { copyInInts, f64At, inWasmMemory, liveRegion, refuseDetached, scratchAlloc, useWasmKernels, wasmExports, withScratch } from './instance.ts';
 import { emptyProduct, type IntOperand, outAddress, productInto } from './int-gemm.ts';
 import { wasmBase64 } from './gemm-i16.wasm.ts';
 import { Resident } from './resident.ts';
@@ -99,16 +99,15 @@ const panelLength = (n: number, k: number): number => ((n + 7) & ~7) * ((k + 1) 
 export function packI16B(n: number, k: number, b: IntOperand, transB: boolean): PackedI16B {
   const len = panelLength(n, k);
   const region = new Resident(2 * len);
-  const mark = scratchMark();
   try {
-    const ex = kernel();
-    packAt(ex, n, k, copyInInts(b, n * k), b instanceof Int8Array, !transB, 8, region.at);
-    return new PackedI16B(n, k, ex.max_abs(len, region.at), region);
+    return withScratch(() => {
+      const ex = kernel();
+      packAt(ex, n, k, copyInInts(b, n * k), b instanceof Int8Array, !transB, 8, region.at);
+      return new PackedI16B(n, k, ex.max_abs(len, region.at), region);
+    });
   } catch (e) {
     region.free();
     throw e;
-  } finally {
-    scratchRelease(mark);
   }
 }
 
@@ -170,8 +169,7 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array 
   }
   // Every row of an empty product is exact (its sums are 0).
   if (emptyProduct(m, n, k, out, outAt)) return new Uint8Array(m).fill(1);
-  const mark = scratchMark();
-  try {
+  return withScratch(() => {
     const ex = kernel();
     let bAt: number, maxB = 0;
     if (b instanceof PackedI16B) {
@@ -205,9 +203,7 @@ function run(m: number, a: IntOperand, b: PackedI16B | RawI16B, out: Int32Array 
     }
     productInto(m, n, out, outAt, (cAt) => ex.gemm(mp, np, kq, apAt, bAt, cAt));
     return safe;
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }
 
 /**

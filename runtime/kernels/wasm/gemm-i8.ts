@@ -9,7 +9,7 @@
  * A constant B (a lowered int8 layer's weights) is held by Int8Weights, which packs it for either
  * kernel on first use and keeps the panels resident, as packI16B does for the int16 kernel.
  */
-import { copyInInts, relaxedSimdAvailable, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { copyInInts, relaxedSimdAvailable, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './gemm-i8.wasm.ts';
 import { packI16B, type PackedI16B } from './gemm-i16.ts';
 import { emptyProduct, outAddress, productInto } from './int-gemm.ts';
@@ -83,15 +83,14 @@ function packAt(ex: GemmI8Exports, rows: number, k: number, at: number, colsAreR
 
 export function packI8B(n: number, k: number, b: Int8Array, transB: boolean): PackedI8B {
   const region = new Resident(panelBytes(n, k, 8));
-  const mark = scratchMark();
   try {
-    packAt(kernel(), n, k, copyInInts(b, n * k), !transB, 8, region.at);
-    return new PackedI8B(n, k, region);
+    return withScratch(() => {
+      packAt(kernel(), n, k, copyInInts(b, n * k), !transB, 8, region.at);
+      return new PackedI8B(n, k, region);
+    });
   } catch (e) {
     region.free();
     throw e;
-  } finally {
-    scratchRelease(mark);
   }
 }
 
@@ -113,12 +112,7 @@ function multiply(m: number, a: Int8Array, b: PackedI8B | RawI8B | Int8Weights, 
   // before A is copied in, which the int16 kernel then does again.
   for (let i = 0, end = Math.min(64, m * k); i < end; i++) if (a[i]! < 0) return false;
   if (emptyProduct(m, n, k, out, outAt)) return true;
-  const mark = scratchMark();
-  try {
-    return productAt(m, copyInInts(a, m * k), b, out, outAt);
-  } finally {
-    scratchRelease(mark);
-  }
+  return withScratch(() => productAt(m, copyInInts(a, m * k), b, out, outAt));
 }
 
 /** The product of an A already at aAt in the kernels' memory, unless A has a negative value (false). */
@@ -147,12 +141,7 @@ export function wasmGemmI8At(m: number, aAt: number, b: PackedI8B | Int8Weights,
   if (outAt === undefined) throw new Error('wasmGemmI8At: out must be a view of the kernels\' memory');
   if (!i8DotAvailable()) return false;
   if (emptyProduct(m, b.n, b.k, out, outAt)) return true;
-  const mark = scratchMark();
-  try {
-    return productAt(m, aAt, b, out, outAt);
-  } finally {
-    scratchRelease(mark);
-  }
+  return withScratch(() => productAt(m, aAt, b, out, outAt));
 }
 
 /**

@@ -7,8 +7,8 @@
  * a few KiB, which Node and browsers compile on the calling thread, and the kernels' callers are
  * synchronous. The bytes come from the generated <name>.wasm.ts files (scripts/build-wasm.js).
  *
- * Scratch is a stack: take scratchMark(), allocate, and scratchRelease(mark) when done (in a
- * finally). Growing the memory detaches every Float32Array view of it, so code never keeps a view
+ * Scratch is a stack: allocate inside withScratch(body), which gives back what body took however it
+ * ends (scratchMark / scratchRelease for the rare caller whose release is not a call's end). Growing the memory detaches every Float32Array view of it, so code never keeps a view
  * across an allocation or a kernel call: it keeps the byte address and asks for a fresh view
  * (f32At, or WasmF32.view, which re-creates its view only when the memory has grown).
  */
@@ -266,7 +266,7 @@ export function copyInInts(x: Int8Array | Int16Array | Int32Array, len = x.lengt
 
 /**
  * A float buffer for operands of the GEMM: scratch in the kernels' memory when `inWasm` (the
- * WebAssembly GEMM then reads and writes it in place; release it with scratchRelease), else an
+ * WebAssembly GEMM then reads and writes it in place; released with the scratch around it), else an
  * ordinary Float32Array. Read `.view` afresh after every kernel call.
  */
 export interface FloatBuffer { readonly view: Float32Array }

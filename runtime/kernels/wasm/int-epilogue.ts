@@ -5,7 +5,7 @@
  * few KiB against the m·n sums).
  */
 import { countCall } from './calls.ts';
-import { copyInInts, f64At, scratchAlloc, scratchMark, scratchRelease, wasmExports } from './instance.ts';
+import { copyInInts, f64At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './int-epilogue.wasm.ts';
 
 interface EpilogueExports {
@@ -18,12 +18,7 @@ const kernel = (): EpilogueExports => wasmExports<EpilogueExports>('int-epilogue
 /** c[i·n + j] = sat_int32(c[i·n + j] + bias[j]) at byte address cAt; returns how many sums end at int32's bounds. */
 export function addBiasAt(rows: number, n: number, cAt: number, bias: Int32Array): number {
   countCall('int-epilogue');
-  const mark = scratchMark();
-  try {
-    return kernel().add_bias(rows, n, cAt, copyInInts(bias, n));
-  } finally {
-    scratchRelease(mark);
-  }
+  return withScratch(() => kernel().add_bias(rows, n, cAt, copyInInts(bias, n)));
 }
 
 /**
@@ -32,12 +27,9 @@ export function addBiasAt(rows: number, n: number, cAt: number, bias: Int32Array
  */
 export function scaleAt(rows: number, n: number, cAt: number, bias: Int32Array, s: number, col: Float64Array, yAt: number): number {
   countCall('int-epilogue');
-  const mark = scratchMark();
-  try {
+  return withScratch(() => {
     const bAt = copyInInts(bias, n), colAt = scratchAlloc(8 * n);
     f64At(colAt, n).set(col);
     return kernel().scale(rows, n, cAt, bAt, s, colAt, yAt);
-  } finally {
-    scratchRelease(mark);
-  }
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * Float32 inputs quantized to int8 / int16 in WebAssembly (quantize.wat) for the lowered integer
  * layers and int16 training: the same integers and saturation count as the JS loop (quantizeInto
- * in runtime/lowered/precision/int8-layer.ts), which was more of an int8 layer's time than half
+ * in runtime/kernels/quantize.ts), which was more of an int8 layer's time than half
  * its GEMM.
  */
 import { countCall } from './calls.ts';

@@ -3,7 +3,7 @@
 ;; int8 or int16 ($eb = 1 or 2 bytes each): the integer kernels read the narrow codes where they lie,
 ;; and narrowing a value already saturated to [lo, hi] changes nothing.
 ;; The division is in float64 (x promoted, as JavaScript computes x / s), so every q is the JS
-;; reference's (quantizeInto in int8-layer.ts): f64x2.nearest rounds ties to even, NaN gives 0
+;; reference's (quantizeInto in kernels/quantize.ts): f64x2.nearest rounds ties to even, NaN gives 0
 ;; (through the saturating truncation) and is not counted, ±∞ saturate and are counted.
 (module
   (import "env" "memory" (memory 0))

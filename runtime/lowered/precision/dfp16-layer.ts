@@ -19,7 +19,7 @@ import { addBiasAt, scaleAt } from '../../kernels/wasm/int-epilogue.ts';
 import { f32At, i16At, i32At, scratchAlloc, withScratch } from '../../kernels/wasm/instance.ts';
 import { wasmQuantizeToScratch } from '../../kernels/wasm/quantize.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
-import { quantizeInto } from './int8-layer.ts';
+import { quantizeInto } from '../../kernels/quantize.ts';
 import type { IntegerLayer, LayerCounts, ScaledLayerSpec } from './types.ts';
 
 export type OverflowPolicy = 'rescale' | 'saturate';

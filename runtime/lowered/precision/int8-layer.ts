@@ -13,31 +13,13 @@ import { Int8Weights, wasmGemmI8At } from '../../kernels/wasm/gemm-i8.ts';
 import { i16WasmFor, wasmGemmI16Packed } from '../../kernels/wasm/gemm-i16.ts';
 import { scaleAt } from '../../kernels/wasm/int-epilogue.ts';
 import { f32At, i32At, i8At, scratchAlloc, withScratch } from '../../kernels/wasm/instance.ts';
-import { quantizesInWasm, wasmQuantizeInto, wasmQuantizeToScratch } from '../../kernels/wasm/quantize.ts';
+import { wasmQuantizeToScratch } from '../../kernels/wasm/quantize.ts';
+import { quantizeInto } from '../../kernels/quantize.ts';
 import { columnMultipliers, wasmRequantInt8At } from '../../kernels/wasm/requant.ts';
 import type { IntegerLayer, LayerCounts, ScaledLayerSpec } from './types.ts';
 
 /** Weight scales, when not given, are max|w| / 127. */
 export type Int8LayerSpec = ScaledLayerSpec;
-
-/**
- * x[from, to) → integers q = round_half_even(x / s) saturated to [lo, hi], into out at `at`;
- * returns how many saturated.
- */
-export function quantizeInto(x: ArrayLike<number>, from: number, to: number, s: number, lo: number, hi: number, out: Int8Array | Int16Array, at: number): number {
-  if (x instanceof Float32Array && quantizesInWasm(to - from)) return wasmQuantizeInto(x, from, to, s, lo, hi, out, at);
-  let saturated = 0;
-  // roundHalfEven and saturate written out: this loop runs over every input of every lowered
-  // layer, and inlined it took 2.5 times less time. `& 1` is the parity of any integer below 2^53.
-  for (let i = from; i < to; i++) {
-    const v = x[i]! / s;
-    let r = Math.round(v);
-    if (r - v === 0.5 && (r & 1) !== 0) r -= 1;
-    if (r > hi) { r = hi; saturated++; } else if (r < lo) { r = lo; saturated++; }
-    out[at + i - from] = r;
-  }
-  return saturated;
-}
 
 export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
   const n = s.weight.shape[0]!, k = s.weight.data.length / n;

@@ -4,12 +4,13 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { quantizeInto } from '../../../runtime/lowered/precision/int8-layer.ts';
+import { quantizeInto } from '../../../runtime/kernels/quantize.ts';
 import { toDfp16 } from '../../../runtime/kernels/fixed-point.ts';
 import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { setQuantizeWasmMin } from '../../../runtime/kernels/wasm/quantize.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
+import { roundHalfEven, saturate } from '../../../runtime/kernels/quant-int8.ts';
 
 afterEach(() => { setKernelBackend(undefined); setQuantizeWasmMin(undefined); });
 
@@ -59,5 +60,32 @@ describe('input quantization (quantize.wat)', () => {
     toDfp16({ shape: [7], data: x.subarray(0, 7) });
     quantizeInto(x, 0, 7, 0.5, -128, 127, new Int8Array(7), 0);
     expect(calls() - before).toBe(2);
+  });
+
+  it('toDfp16 gives the integers of its former own loop (x·2^-e rounded half to even, saturated) on either path', () => {
+    // The loop toDfp16 kept before it called quantizeInto, written as it read, as the reference.
+    const former = (x: Float32Array, e: number) => Int16Array.from(x, (v) => saturate(roundHalfEven(v * 2 ** -e), -32768, 32767));
+    fc.assert(fc.property(fc.integer({ min: 1, max: 700 }), fc.integer(), fc.integer({ min: -12, max: 4 }), (len, seed, e) => {
+      const rand = mulberry32(seed);
+      // Ties at .5 (exact multiples of 2^(e-1)) and values past ±32767·2^e that saturate.
+      const x = Float32Array.from({ length: len }, () => {
+        const r = rand();
+        if (r < 0.3) return (Math.floor(rand() * 2000) - 1000 + 0.5) * 2 ** e;
+        if (r < 0.4) return (rand() < 0.5 ? -1 : 1) * (32767.5 + rand() * 1000) * 2 ** e;
+        if (r < 0.45) return special[Math.floor(rand() * special.length)]!;
+        return (rand() * 2 - 1) * 40000 * 2 ** e;
+      });
+      const want = former(x, e);
+      setKernelBackend('js');
+      expect(toDfp16({ shape: [len], data: x }, e).values).toEqual(want);
+      setKernelBackend('wasm');
+      setQuantizeWasmMin(1);
+      expect(toDfp16({ shape: [len], data: x }, e).values).toEqual(want);
+      setQuantizeWasmMin(undefined);
+      // And quantizeInto counts the values whose rounding lies past [−32768, 32767] (±∞ included).
+      const past = [...x].filter((v) => { const q = roundHalfEven(v * 2 ** -e); return q > 32767 || q < -32768; }).length;
+      setKernelBackend('js');
+      expect(quantizeInto(x, 0, len, 2 ** e, -32768, 32767, new Int16Array(len), 0)).toBe(past);
+    }), { numRuns: 60 });
   });
 });

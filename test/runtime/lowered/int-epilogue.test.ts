@@ -14,6 +14,8 @@ import { type IntegerLayer, newCounts } from '../../../runtime/lowered/precision
 import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
 import { setI16WasmMinMacs } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { columnMultipliers, wasmRequantInt8At } from '../../../runtime/kernels/wasm/requant.ts';
+import { addBiasAt, scaleAt } from '../../../runtime/kernels/wasm/int-epilogue.ts';
+import { INT32_MAX, INT32_MIN, saturate } from '../../../runtime/kernels/quant-int8.ts';
 import * as instance from '../../../runtime/kernels/wasm/instance.ts';
 import { f32At, i32At, scratchAlloc, setKernelBackend, withScratch } from '../../../runtime/kernels/wasm/instance.ts';
 import { setI8DotOff } from '../../../runtime/kernels/wasm/gemm-i8.ts';
@@ -199,5 +201,48 @@ describe('lowered int8 and int16 layers: the GEMM reads the codes where quantize
       setI8DotOff(false);
       for (const l of layers) l.dispose?.();
     }
+  });
+});
+
+describe('the saturating int32 bias add, written three times (add_bias, scale, requant)', () => {
+  it('gives the same saturated sums and the same count at ±2^31 in each, vector lanes and scalar tail', () => {
+    // n = 11: two four-lane steps and a three-value tail in every row of every kernel.
+    const rows = 5, n = 11, len = rows * n;
+    const edges = [INT32_MAX, INT32_MIN, INT32_MAX - 1, INT32_MIN + 1, 2 ** 30, -(2 ** 30), 1, -1, 0];
+    // Sums past each bound, in the lanes and in the tail: [lanes above, lanes below, tail above, tail below].
+    const reached = [0, 0, 0, 0];
+    fc.assert(fc.property(fc.integer(), (seed) => {
+      const rand = mulberry32(seed);
+      const pick = () => (rand() < 0.7 ? edges[Math.floor(rand() * edges.length)]! : Math.floor(rand() * 2 ** 32) - 2 ** 31);
+      const c = Int32Array.from({ length: len }, pick), bias = Int32Array.from({ length: n }, pick);
+      // The JS reference: the exact sum (a double holds it) clamped to int32; a sum at a bound counts.
+      const want = Int32Array.from(c, (v, i) => saturate(v + bias[i % n]!, INT32_MIN, INT32_MAX));
+      const wantCount = want.filter((a) => a === INT32_MAX || a === INT32_MIN).length;
+      c.forEach((v, i) => {
+        const x = v + bias[i % n]!, tail = i % n >= 8 ? 2 : 0;
+        if (x > INT32_MAX) reached[tail]! += 1;
+        if (x < INT32_MIN) reached[tail + 1]! += 1;
+      });
+      setKernelBackend('wasm');
+      const run = <T>(body: (cAt: number, yAt: number) => T): T => withScratch(() => {
+        const cAt = scratchAlloc(4 * len), yAt = scratchAlloc(4 * len);
+        i32At(cAt, len).set(c);
+        return body(cAt, yAt);
+      });
+      // add_bias writes the saturated sums themselves.
+      const added = run((cAt) => ({ count: addBiasAt(rows, n, cAt, bias), a: i32At(cAt, len).slice() }));
+      // scale at s = 1, columns 1: y = float32(a), a's top 24 bits, where a wrapped sum would have
+      // the other sign (a bias add that wrapped is 2^32 away).
+      const scaled = run((cAt, yAt) => ({ count: scaleAt(rows, n, cAt, bias, 1, new Float64Array(n).fill(1), yAt), y: f32At(yAt, len).slice() }));
+      // requant at M = 2^-25: q = a·2^-25 rounded lies in [−64, 64], so no int8 code saturates and
+      // the count is the int32 one alone; y = q at s_y = 1, a's top 7 bits and sign.
+      const f = quantizeMultiplier(2 ** -25);
+      const requant = run((cAt, yAt) => ({ count: wasmRequantInt8At(rows, cAt, bias, columnMultipliers(new Array(n).fill(f)), 1, yAt), y: f32At(yAt, len).slice() }));
+      expect(added.a).toEqual(want);
+      expect(scaled.y).toEqual(Float32Array.from(want));
+      expect(requant.y).toEqual(Float32Array.from(want, (a) => multiplyByFixed(a, f)));
+      expect([added.count, scaled.count, requant.count]).toEqual([wantCount, wantCount, wantCount]);
+    }), { numRuns: 200 });
+    expect(reached.every((r) => r > 0), `sums past int32's bounds: ${reached}`).toBe(true);
   });
 });
