@@ -35,6 +35,9 @@ export function chooseExponent(maxAbs: number, qmax = INT16_MAX): number {
 export function toDfp16(x: Tensor, exponent?: number): Dfp16 {
   const d = x.data, len = d.length;
   let e = exponent;
+  // Only then are 2^e and 2^-e both exact doubles, so dividing by 2^e (below) is the same as
+  // multiplying by 2^-e, and ±∞ still saturates instead of becoming 0.
+  if (e !== undefined && !(Number.isInteger(e) && Math.abs(e) <= 1023)) throw new Error(`internal: toDfp16's exponent ${e} is not a whole number in [-1023, 1023]`);
   if (e === undefined) {
     // Math.max's answer (a NaN makes the maximum NaN, and chooseExponent then 0), as a plain loop.
     let m = 0;

@@ -149,6 +149,9 @@ describe.each(['js', 'wasm'] as const)('int16 dynamic fixed point (%s kernels)',
     const back = fromDfp16(q);
     for (let i = 0; i < 5; i++) expect(Math.abs(back.data[i]! - x.data[i]!)).toBeLessThanOrEqual(2 ** q.exponent / 2);
     expect([...toDfp16(fromArray([3], [1e9, -1e9, 1.5]), 0).values]).toEqual([32767, -32768, 2]);
+    // An exponent whose power of two is not an exact double would turn ±∞ into 0 silently.
+    for (const e of [1024, -1024, 0.5]) expect(() => toDfp16(fromArray([1], [Infinity]), e)).toThrow(/internal: toDfp16's exponent/);
+    expect([...toDfp16(fromArray([2], [Infinity, -Infinity]), 1023).values]).toEqual([32767, -32768]);
   });
 
   it('int16 × int16 GEMM accumulates exactly in int32 with exponent e_a + e_b, then narrows back', () => {
