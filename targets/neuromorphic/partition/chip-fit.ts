@@ -151,7 +151,13 @@ export function fitChips(inp: ChipFitInput): ChipFit | ChipRefusal {
     // Only the donor's and the receivers' lists change. Each stays in vertex order, as membersOf
     // builds them, since a split depends on the order of its vertices.
     members[c] = vs.filter((v) => chipOf[v] === c);
-    for (const q of touched) members[q] = Int32Array.from([...members[q]!, ...moved.filter((v) => chipOf[v] === q)]).sort();
+    const gained = new Map<number, number[]>();
+    for (const v of moved) {
+      const got = gained.get(chipOf[v]!);
+      if (got) got.push(v);
+      else gained.set(chipOf[v]!, [v]);
+    }
+    for (const q of touched) members[q] = Int32Array.from([...members[q]!, ...(gained.get(q) ?? [])]).sort();
     cores[c] = splitChip(c);
     for (const q of [...touched].sort((a, b) => a - b)) cores[q] = splitChip(q);
   }

@@ -19,7 +19,7 @@ interface Side0 {
   take(v: number): void;
 }
 
-function side0(h: EngineHypergraph, target0: Float64Array, limits: Float64Array): Side0 {
+export function side0(h: EngineHypergraph, target0: Float64Array, limits: Float64Array): Side0 {
   const { nv, d, w } = h;
   const part = new Int32Array(nv).fill(1);
   const load0 = new Float64Array(d);

@@ -8,7 +8,7 @@
 import type { EngineHypergraph } from './engine-hypergraph.ts';
 import { extractSide } from './engine-hypergraph.ts';
 import { IndexedMaxHeap } from './heap.ts';
-import { poolGrow, type PoolAlgorithm } from './initial-pool.ts';
+import { poolGrow, type PoolAlgorithm, side0 } from './initial-pool.ts';
 import { PartState } from './part-state.ts';
 import { rebalance } from './rebalance.ts';
 import { fmBisection, type Fm2Config } from './refine-fm2.ts';
@@ -21,9 +21,9 @@ import type { Rng } from './rng.ts';
  * free the net by moving.
  */
 function greedyGrow(h: EngineHypergraph, start: GrowStart, target0: Float64Array, limits: Float64Array, rng: Rng): Int32Array {
-  const { nv, ne, d, eptr, pins, ewgt, w, vptr, vnets } = h;
-  const part = new Int32Array(nv).fill(1);
-  const load0 = new Float64Array(d);
+  const { nv, ne, eptr, pins, ewgt, vptr, vnets } = h;
+  const s0 = side0(h, target0, limits);
+  const { part, reached, fits } = s0;
   const in0 = new Int32Array(ne);
   const in1 = start.sizes.slice();
   const gain = start.gain.slice();
@@ -31,14 +31,6 @@ function greedyGrow(h: EngineHypergraph, start: GrowStart, target0: Float64Array
   // Per net, its side-1 pins popped without room (out of the queue until a net of theirs is scanned).
   const dropped = new Int32Array(ne);
   const isDropped = new Uint8Array(nv);
-  const reached = () => {
-    for (let j = 0; j < d; j++) if (target0[j]! > 0 && load0[j]! >= target0[j]!) return true;
-    return false;
-  };
-  const fits = (v: number) => {
-    for (let j = 0; j < d; j++) if (load0[j]! + w[v * d + j]! > limits[j]!) return false;
-    return true;
-  };
   let moved = 0;
   let guard = 0;
   while (!reached() && moved < nv && guard++ < 4 * nv) {
@@ -55,9 +47,8 @@ function greedyGrow(h: EngineHypergraph, start: GrowStart, target0: Float64Array
       for (let k = vptr[v]!; k < vptr[v + 1]!; k++) dropped[vnets[k]!]!++;
       continue;
     }
-    part[v] = 0;
+    s0.take(v);
     moved++;
-    for (let j = 0; j < d; j++) load0[j]! += w[v * d + j]!;
     for (let k = vptr[v]!; k < vptr[v + 1]!; k++) {
       const e = vnets[k]!;
       const we = ewgt[e]!;
@@ -114,8 +105,6 @@ export interface BisectConfig {
   readonly fm: Fm2Config;
   /** Growth rules, try t uses pool[t % length]; default FM-gain growth only. */
   readonly pool?: readonly PoolAlgorithm[];
-  /** FM on each try when set; `fm` then refines only the best try further. */
-  readonly tryFm?: Fm2Config;
 }
 
 /** Best of several grown-and-refined bisections; limits are 2 × d, target0 the ideal side-0 load. */
@@ -131,17 +120,13 @@ export function flatBisect(h: EngineHypergraph, limits: Float64Array, target0: F
     const part = algorithm === 'fm' ? greedyGrow(h, start, target0, limits, rng) : poolGrow(algorithm, h, target0, limits, rng);
     const st = new PartState(h, 2, limits, part);
     if (!st.feasible()) rebalance(st);
-    fmBisection(st, rng, cfg.tryFm ?? cfg.fm);
+    fmBisection(st, rng, cfg.fm);
     const feasible = st.feasible();
     if ((feasible && !bestFeasible) || (feasible === bestFeasible && st.objective < bestObj)) {
       best = part;
       bestObj = st.objective;
       bestFeasible = feasible;
     }
-  }
-  if (best && cfg.tryFm) {
-    const st = new PartState(h, 2, limits, best);
-    fmBisection(st, rng, cfg.fm);
   }
   return best ?? new Int32Array(h.nv);
 }
