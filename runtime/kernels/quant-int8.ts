@@ -145,6 +145,9 @@ export function fakeQuantInt8Backward(x: Tensor, dy: Tensor, q: Int8Tensor): Ten
 /** int8 products are at most 128² = 2^14, so k ≤ 2^17 − 1 keeps every partial sum inside int32. */
 export const INT8_WASM_MAX_K = 131071;
 
+/** Does an m×k·k×n int8 product go to WebAssembly? One rule for gemmInt8 and the lowered layer. */
+export const int8WasmFor = (m: number, n: number, k: number): boolean => k <= INT8_WASM_MAX_K && i16WasmFor(m * n * k);
+
 /**
  * C[m×n] (+)= A[m×k]·op(B) in integers; op(B) = B [k×n] or Bᵀ with B [n×k] (`transB`, the dense
  * weight layout). Partial sums are exact in float64 (|Σ| < 2^53 for any k below 2^38), and each
@@ -159,7 +162,7 @@ export function gemmInt8(m: number, n: number, k: number, a: Int8Array, b: Int8A
   if (o.packedB instanceof Int8Weights && o.packedB.transB !== (o.transB ?? false)) {
     throw new Error(`gemm int8: weights packed with transB = ${o.packedB.transB} passed to a call with transB = ${o.transB ?? false}`);
   }
-  if (k <= INT8_WASM_MAX_K && i16WasmFor(m * n * k)) {
+  if (int8WasmFor(m, n, k)) {
     // Every partial sum is at most k·128² ≤ INT32_MAX, so the wrapping int32 lanes hold it exactly.
     // A c in the kernels' memory is detached when a call grows it: kept by its address, re-viewed.
     const cAt = outAddress(c);

@@ -8,7 +8,7 @@
  * synchronous. The bytes come from the generated <name>.wasm.ts files (scripts/build-wasm.js).
  *
  * Scratch is a stack: allocate inside withScratch(body), which gives back what body took however it
- * ends (scratchMark / scratchRelease for the rare caller whose release is not a call's end). Growing the memory detaches every Float32Array view of it, so code never keeps a view
+ * ends (scratchMark / scratchRelease remain for tests and benches that check scratch comes back). Growing the memory detaches every Float32Array view of it, so code never keeps a view
  * across an allocation or a kernel call: it keeps the byte address and asks for a fresh view
  * (f32At, or WasmF32.view, which re-creates its view only when the memory has grown).
  */
@@ -22,7 +22,8 @@ export type KernelBackend = (typeof KERNEL_BACKENDS)[number];
  * the submatrix cut) is left to JavaScript. Such kernels all do a few operations a value and pay
  * the same two copies a value into and out of the kernels' memory, so the size at which the saved
  * per-value cost (a branch, a closure call) outweighs the fixed cost of a call and its copies is
- * about the same for all of them: the size was set for ReLU, and the others share it.
+ * about the same for all of them: the size was set for ReLU, and the others share it. (Quantizing
+ * keeps its own 256, measured on its own: its loop does more a value; wasm/quantize.ts.)
  */
 export const WASM_ELEMENTWISE_MIN = 1024;
 

@@ -7,10 +7,10 @@
  *   s_x·s_w / s_y (fixed-multiplier.ts), saturating — when the layer declares `activations = i8` —
  *   or handed on as the real acc·s_x·s_w.
  */
-import { gemmInt8, INT32_MAX, INT32_MIN, INT8_MAX, INT8_MIN, INT8_WASM_MAX_K, quantizeInt8, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
+import { gemmInt8, INT32_MAX, INT32_MIN, INT8_MAX, INT8_MIN, int8WasmFor, quantizeInt8, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
 import { multiplyByFixed, quantizeMultiplier, type FixedMultiplier } from './fixed-multiplier.ts';
 import { Int8Weights, wasmGemmI8At } from '../../kernels/wasm/gemm-i8.ts';
-import { i16WasmFor, wasmGemmI16Packed } from '../../kernels/wasm/gemm-i16.ts';
+import { wasmGemmI16Packed } from '../../kernels/wasm/gemm-i16.ts';
 import { scaleAt } from '../../kernels/wasm/int-epilogue.ts';
 import { f32At, i32At, i8At, scratchAlloc, withScratch } from '../../kernels/wasm/instance.ts';
 import { wasmQuantizeToScratch } from '../../kernels/wasm/quantize.ts';
@@ -34,7 +34,7 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
   const mult: FixedMultiplier[] | undefined = s.outScale === undefined ? undefined : Array.from({ length: n }, (_, c) => quantizeMultiplier((sx * sw(c)) / s.outScale!));
   const columns = mult && columnMultipliers(mult);
   const weightScales = Float64Array.from({ length: n }, (_, c) => sw(c));
-  const wasmFor = (m: number) => k <= INT8_WASM_MAX_K && i16WasmFor(m * n * k);
+  const wasmFor = (m: number) => int8WasmFor(m, n, k);
 
   /**
    * The whole layer in the kernels' memory: codes quantized there, the GEMM reading them and

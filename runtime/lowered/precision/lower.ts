@@ -104,8 +104,9 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
       // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead.
       const layer = lowerBinary(weight, bias, producer.op === 'sign' && !pad, producer.op === 'input' ? o.inputLevels : undefined);
       layers.set(node.id, layer);
-      // Thresholds compare whole sums, so only a layer that makes them folds; its sums must
-      // reach nothing but the batch norm, as the kernel hands on the compare instead of them.
+      // Only a layer whose sums are whole on its grid folds (an off-grid batch compares with the
+      // unrounded threshold); its sums must reach nothing but the batch norm, as the kernel hands
+      // on the compare instead of them.
       const c = compares.get(node.id), bn = c?.threshold ? m.nodes[c.by]! : undefined;
       const end = bn && thresholded.get(bn.id);
       if (bn && end && (layer.xnor || layer.levels) && !bn.attrs.per_step && !precisionOf(node, 'activations')) {
