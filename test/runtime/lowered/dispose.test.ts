@@ -9,6 +9,8 @@ import { compile } from '../../../compiler/driver.ts';
 import { initParams } from '../../../runtime/interpreter.ts';
 import { integerExecution } from '../../../runtime/lowered/precision/execute.ts';
 import { calibrateScales } from '../../../runtime/lowered/precision/scales.ts';
+import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
+import { i8DotAvailable } from '../../../runtime/kernels/wasm/gemm-i8.ts';
 import { residentBytes, scratchMark, setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { mulberry32, randomNormal } from '../../../runtime/tensor.ts';
 import { memoryFiles } from '../../helpers/memfs.ts';
@@ -31,11 +33,15 @@ describe('PrecisionProgram.dispose', () => {
       const inputs = { [m.inputs[0]!]: x };
       const stored = new Map<string, Float32Array>();
       for (const [id, s] of calibrateScales(m, params, inputs, new Map()).scales) if (s.act !== undefined) stored.set(`${id}/act_scale`, Float32Array.of(s.act));
-      const before = residentBytes(), mark = scratchMark();
+      const dotRuns = i8DotAvailable(); // its first call's self-test runs the kernel too
+      const before = residentBytes(), mark = scratchMark(), dot = wasmCalls('gemm-i8');
       const exec = integerExecution(m, params, stored, undefined);
       const first = exec.run(inputs).data.slice();
       expect(scratchMark()).toBe(mark);
-      // Three layers' weights packed: 64×96 and 64×64 int8 (the dot-product kernel's panels) and 40×64 int16.
+      // g reads h's ReLU: its int8 product took the dot-product kernel where that runs (h's signed input did not).
+      expect(wasmCalls('gemm-i8') - dot).toBe(dotRuns ? 1 : 0);
+      // Three layers' weights packed: 64×96 int8 (widened to int16 pairs for h's signed input), 64×64
+      // int8 (the dot-product kernel's panels, or int16 pairs where it does not run) and 40×64 int16.
       expect(residentBytes()).toBeGreaterThanOrEqual(before + 64 * 96 + 64 * 64 + 2 * 40 * 64);
       exec.dispose();
       expect(residentBytes()).toBe(before);
