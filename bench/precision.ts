@@ -5,7 +5,8 @@
  * binary kernel was 7× faster than its unoptimised-GEMM baseline (Courbariaux, Hubara et al.
  * 2016, §3); the XNOR-popcount line below is Kiln's own kernel on packed inputs.
  * Timed round-robin on this process's CPU time (bench/timing.ts), so load from other processes hits
- * every row alike. Run with `npx tsx bench/precision.ts [--quick]`; the table goes into
+ * every row alike. A run gives back the kernels' memory it took (scratch, and the resident blocks of
+ * every packed weight), so it can run inside a longer process or a test. Run with `npx tsx bench/precision.ts [--quick]`; the table goes into
  * docs/benchmarks.md.
  */
 import { sgemm } from '../runtime/kernels/gemm.ts';
@@ -16,55 +17,72 @@ import { lowerInt8 } from '../runtime/lowered/precision/int8-layer.ts';
 import { lowerTernary } from '../runtime/lowered/precision/ternary-layer.ts';
 import { newCounts } from '../runtime/lowered/precision/types.ts';
 import { i8DotAvailable, Int8Weights, wasmGemmI8At } from '../runtime/kernels/wasm/gemm-i8.ts';
-import { i32At, i8At, scratchAlloc } from '../runtime/kernels/wasm/instance.ts';
+import { i32At, i8At, scratchAlloc, withScratch } from '../runtime/kernels/wasm/instance.ts';
 import { mulberry32 } from '../runtime/tensor.ts';
 import { timeTogether } from './timing.ts';
 
-const quick = process.argv.includes('--quick');
-const M = 256, N = 1024, K = 1024;
-const rng = mulberry32(1);
-const rand = (n: number) => Float32Array.from({ length: n }, () => rng() * 2 - 1);
-const A = rand(M * K), W = rand(N * K), C = new Float32Array(M * N);
-const weight = { shape: [N, K], data: W };
-const signs = Float32Array.from(A, (v) => (v >= 0 ? 1 : -1));
-// A layer reading a ReLU: no negative input, so its int8 codes lie in [0, 127] (gemm-i8.wat).
-const relu = Float32Array.from(A, (v) => Math.max(0, v));
+export interface PrecisionRow { name: string; median: number }
 
-const packedW = packSignBits(W, N, K);
-const packedA = packSignBits(signs, M, K);
-// Lowering (packing and quantizing the weights) happens once, at load: it is not timed.
-const bin = lowerBinary(weight, undefined, true);
-const binReal = lowerBinary(weight, undefined, false);
-const i8 = lowerInt8({ weight, perChannel: true, actScale: 1 / 127, outScale: 0.5 });
-// |x| < 1 at 2^-15 gives int16 mantissas at full range: every row would overflow int32, so the
-// int16 row is timed at 2^-6 (mantissas below 64), where the rows pass the bound that lets them
-// into WebAssembly.
-const i16 = lowerDfp16({ weight, perChannel: false, actScale: 2 ** -6, overflow: 'saturate' });
-const ter = lowerTernary(weight, undefined, true);
-// The int8 layer's ceiling: its GEMM alone, codes and packed weights already in the kernels'
-// memory (held for the whole run, below any call's scratch).
-const codesAt = scratchAlloc(M * K), sumsAt = scratchAlloc(4 * M * N);
-i8At(codesAt, M * K).set(Int8Array.from(relu, (v) => Math.round(v * 127)));
-const w8 = new Int8Weights(N, K, Int8Array.from(W, (v) => Math.round(v * 127)), true);
-// wasmGemmI8At declines (false, nothing computed) where the dot-product kernel does not run: the
-// row would time nothing, so it is left out there.
-const i8Alone: [string, () => void][] = i8DotAvailable()
-  ? [['int8: dot-product GEMM alone (codes and packed weights in the kernels\' memory)', () => wasmGemmI8At(M, codesAt, w8, i32At(sumsAt, M * N))]]
-  : [];
-if (!i8Alone.length) console.error('precision: no int8 dot-product kernel here (relaxed SIMD): the GEMM-alone row is left out, and the post-ReLU layer takes the widened int16 GEMM');
-const rows: [string, () => void][] = [
-  ['f32 sgemm (Kiln\'s GEMM)', () => sgemm({ m: M, n: N, k: K, a: A, b: W, transB: true, c: C, beta: 0 })],
-  ['binary: XNOR-popcount on packed operands (kernel)', () => xnorGemm(packedA, packedW)],
-  ['binary: lowered layer on ±1 input (pack input + XNOR-popcount)', () => bin.accumulate(M, signs, newCounts())],
-  ['binary: lowered layer on real input (fp32 GEMM, ±1 weights)', () => binReal.gemm(M, A, newCounts())],
-  ...i8Alone,
-  ['int8: lowered layer on a signed input (quantize, widened int16 GEMM, bias + requantize)', () => i8.gemm(M, A, newCounts())],
-  ['int8: lowered layer on a post-ReLU input (quantize, int8 dot-product GEMM, bias + requantize)', () => i8.gemm(M, relu, newCounts())],
-  ['int16 dfp: lowered layer (rows inside the int32 bound: quantize, int16 GEMM, bias + scale)', () => i16.gemm(M, A, newCounts())],
-  ['ternary: lowered layer (fp32 GEMM on α·t)', () => ter.gemm(M, A, newCounts())],
-];
-const times = timeTogether(rows.map(([, f]) => f), quick ? 3 : 7);
-const f32 = times[0]!.median;
-console.log(`| layer ${M}×${K} · ${K}→${N}, one thread | ms (median CPU) | vs f32 sgemm |`);
-console.log('|---|---:|---:|');
-rows.forEach(([name], i) => console.log(`| ${name} | ${times[i]!.median.toFixed(1)} | ${(f32 / times[i]!.median).toFixed(2)}× |`));
+/** Every row's median CPU milliseconds over `reps` rounds, for an m × k input through a k → n layer. */
+export function benchPrecision(M: number, N: number, K: number, reps: number): PrecisionRow[] {
+  const rng = mulberry32(1);
+  const rand = (n: number) => Float32Array.from({ length: n }, () => rng() * 2 - 1);
+  const A = rand(M * K), W = rand(N * K), C = new Float32Array(M * N);
+  const weight = { shape: [N, K], data: W };
+  const signs = Float32Array.from(A, (v) => (v >= 0 ? 1 : -1));
+  // A layer reading a ReLU: no negative input, so its int8 codes lie in [0, 127] (gemm-i8.wat).
+  const relu = Float32Array.from(A, (v) => Math.max(0, v));
+
+  const packedW = packSignBits(W, N, K);
+  const packedA = packSignBits(signs, M, K);
+  // Lowering (packing and quantizing the weights) happens once, at load: it is not timed.
+  const bin = lowerBinary(weight, undefined, true);
+  const binReal = lowerBinary(weight, undefined, false);
+  const i8 = lowerInt8({ weight, perChannel: true, actScale: 1 / 127, outScale: 0.5 });
+  // |x| < 1 at 2^-15 gives int16 mantissas at full range: every row would overflow int32, so the
+  // int16 row is timed at 2^-6 (mantissas below 64), where the rows pass the bound that lets them
+  // into WebAssembly.
+  const i16 = lowerDfp16({ weight, perChannel: false, actScale: 2 ** -6, overflow: 'saturate' });
+  const ter = lowerTernary(weight, undefined, true);
+  const layers = [bin, binReal, i8, i16, ter];
+  const w8 = new Int8Weights(N, K, Int8Array.from(W, (v) => Math.round(v * 127)), true);
+  try {
+    return withScratch(() => {
+      // The int8 layer's ceiling: its GEMM alone, codes and packed weights already in the kernels'
+      // memory (held for the whole run, below any call's scratch).
+      const codesAt = scratchAlloc(M * K), sumsAt = scratchAlloc(4 * M * N);
+      i8At(codesAt, M * K).set(Int8Array.from(relu, (v) => Math.round(v * 127)));
+      // wasmGemmI8At declines (false, nothing computed) where the dot-product kernel does not run:
+      // the row would time nothing, so it is left out there.
+      const i8Alone: [string, () => void][] = i8DotAvailable()
+        ? [['int8: dot-product GEMM alone (codes and packed weights in the kernels\' memory)', () => wasmGemmI8At(M, codesAt, w8, i32At(sumsAt, M * N))]]
+        : [];
+      if (!i8Alone.length) console.error('precision: no int8 dot-product kernel here (relaxed SIMD): the GEMM-alone row is left out, and the post-ReLU layer takes the widened int16 GEMM');
+      const rows: [string, () => void][] = [
+        ['f32 sgemm (Kiln\'s GEMM)', () => sgemm({ m: M, n: N, k: K, a: A, b: W, transB: true, c: C, beta: 0 })],
+        ['binary: XNOR-popcount on packed operands (kernel)', () => xnorGemm(packedA, packedW)],
+        ['binary: lowered layer on ±1 input (pack input + XNOR-popcount)', () => bin.accumulate(M, signs, newCounts())],
+        ['binary: lowered layer on real input (fp32 GEMM, ±1 weights)', () => binReal.gemm(M, A, newCounts())],
+        ...i8Alone,
+        ['int8: lowered layer on a signed input (quantize, widened int16 GEMM, bias + requantize)', () => i8.gemm(M, A, newCounts())],
+        ['int8: lowered layer on a post-ReLU input (quantize, int8 dot-product GEMM, bias + requantize)', () => i8.gemm(M, relu, newCounts())],
+        ['int16 dfp: lowered layer (rows inside the int32 bound: quantize, int16 GEMM, bias + scale)', () => i16.gemm(M, A, newCounts())],
+        ['ternary: lowered layer (fp32 GEMM on α·t)', () => ter.gemm(M, A, newCounts())],
+      ];
+      const times = timeTogether(rows.map(([, f]) => f), reps);
+      return rows.map(([name], i) => ({ name, median: times[i]!.median }));
+    });
+  } finally {
+    w8.free();
+    for (const l of layers) l.dispose?.();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const M = 256, N = 1024, K = 1024;
+  const rows = benchPrecision(M, N, K, process.argv.includes('--quick') ? 3 : 7);
+  const f32 = rows[0]!.median;
+  console.log(`| layer ${M}×${K} · ${K}→${N}, one thread | ms (median CPU) | vs f32 sgemm |`);
+  console.log('|---|---:|---:|');
+  for (const r of rows) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${(f32 / r.median).toFixed(2)}× |`);
+}

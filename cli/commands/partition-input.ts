@@ -12,7 +12,7 @@ import { compile } from '../../compiler/driver.ts';
 import { PRESET_LIBRARY } from '../../targets/resolve.ts';
 import { writeFileAtomic } from '../../compiler/io/atomic-write.ts';
 import {
-  formatPartition, graphEdgeCut, partitionGraph, partitionHypergraph, readHmetisFile, readMetisGraphFile, scorePartition, type Graph, type Hypergraph, type PartitionScore,
+  formatPartition, graphEdgeCut, isInfeasible, partitionGraph, partitionHypergraph, readHmetisFile, readMetisGraphFile, scorePartition, type Graph, type Hypergraph, type PartitionScore,
 } from '../../targets/neuromorphic/partition/index.ts';
 
 export type PartitionInput =
@@ -85,7 +85,7 @@ export function mapGraphInput(input: Extract<PartitionInput, { kind: 'graph' }>,
       parts = r.parts;
       seconds = r.timeMs.total / 1e3;
     } catch (e) {
-      if (!(e instanceof KilnError) || !e.diagnostics.some((d) => d.code === 'partition-infeasible')) throw e;
+      if (!isInfeasible(e)) throw e;
       k = Math.ceil(k * 1.1) + 1;
     }
   }

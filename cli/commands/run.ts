@@ -66,11 +66,14 @@ export function runRun(a: RunArgs, io: CommandIo): number {
   timing?.mark('data', mnistLoadNote() || undefined);
   const weights = emptyParams(p.module);
   // A quantized checkpoint or an export brings its layers' precisions and static scales.
-  const { checkpoint, module } = loadCheckpointInto(a.checkpoint, p.module, weights, { weightsOnly: true });
+  const { checkpoint, module, kind } = loadCheckpointInto(a.checkpoint, p.module, weights, { weightsOnly: true });
   // A data set split is already preprocessed as in training; raw samples from a file are not.
   if (!split) {
     if (checkpoint.preprocess) applyPreprocess(checkpoint.preprocess, data.x, data.sampleShape[0]!, a.input);
-    else io.warn([warning('checkpoint', `checkpoint \`${a.checkpoint}\` does not say how training preprocessed its inputs; the samples of ${a.input} are used as given`, undefined, 'a checkpoint written by this version of kiln train records it: train again to get one')]);
+    else {
+      const remake = kind === 'export' ? 'export again from a checkpoint that records it' : 'a checkpoint written by this version of kiln train records it: train again to get one';
+      io.warn([warning('checkpoint', `${kind} \`${a.checkpoint}\` does not say how training preprocessed its inputs; the samples of ${a.input} are used as given`, undefined, remake)]);
+    }
   }
   timing?.mark('checkpoint');
   // Quantized layers run through their integer kernels (runtime/lowered/precision) unless asked not to.

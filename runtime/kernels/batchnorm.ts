@@ -176,10 +176,10 @@ export function batchNormBackward(x: Tensor, gamma: Tensor, dy: Tensor, mean: Fl
   const m = n * inner;
   const xd = x.data, gd = dy.data, out = dx.data;
   const sums = (sumDy: Float64Array, sumDyXhat: Float64Array) => ({ dx, dgamma: { shape: [c], data: Float32Array.from(sumDyXhat) }, dbeta: { shape: [c], data: Float32Array.from(sumDy) } });
-  // bn-rows.wat's dx pairs channels (an odd c's last pair overlaps), so one channel stays in JS.
-  if (inner === 1 && c >= 2 && training && xd.length >= WASM_ELEMENTWISE_MIN && useWasmKernels()) {
+  // The kernel declines shapes it cannot take (a single channel), which then stay in JS.
+  if (inner === 1 && training && xd.length >= WASM_ELEMENTWISE_MIN && useWasmKernels()) {
     const s = wasmBatchNormRowsBackward(xd, gd, n, c, denseCoefficients(gamma.data, invStd, n), mean, invStd, out);
-    return sums(s.sumDy, s.sumDyXhat);
+    if (s) return sums(s.sumDy, s.sumDyXhat);
   }
   const sumDy = new Float64Array(c), sumDyXhat = new Float64Array(c);
   if (inner === 1) {

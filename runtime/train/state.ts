@@ -79,8 +79,11 @@ export function toCheckpoint(m: Module, weights: Weights, opt: Optimizer, p: Tra
   };
 }
 
-function bad(file: string, message: string, hint?: string): KilnError {
-  return new KilnError(error('checkpoint', `checkpoint \`${file}\` ${message}`, { file, line: 1, col: 1 }, hint));
+/** What a weights file is, as its header names it: errors call it that, whichever flag brought it. */
+export type WeightsFileKind = 'checkpoint' | 'export';
+
+function bad(kind: WeightsFileKind, file: string, message: string, hint?: string): KilnError {
+  return new KilnError(error('checkpoint', `${kind} \`${file}\` ${message}`, { file, line: 1, col: 1 }, hint));
 }
 
 /**
@@ -89,24 +92,26 @@ function bad(file: string, message: string, hint?: string): KilnError {
  * network at the checkpoint's precisions (a post-training-quantized one's layers are quantized).
  * Commands that only run the network pass `weightsOnly` (the optimizer's moments stay unread).
  */
-export function loadCheckpointInto(file: string, m: Module, weights: Weights, o: ReadCheckpointOptions = {}): { checkpoint: Checkpoint; progress: TrainProgress; module: Module } {
+export function loadCheckpointInto(file: string, m: Module, weights: Weights, o: ReadCheckpointOptions = {}): { checkpoint: Checkpoint; progress: TrainProgress; module: Module; kind: WeightsFileKind } {
   const header = readSealedHeader(file);
-  const c = sealedKindOf(header) === 'export' ? readExport(file) : readCheckpoint(file, { ...o, header });
-  if (c.network !== m.name) throw bad(file, `holds network \`${c.network}\`, not \`${m.name}\``, `train \`${m.name}\` to make a checkpoint of it, or name the right network`);
+  const kind: WeightsFileKind = sealedKindOf(header) === 'export' ? 'export' : 'checkpoint';
+  const c = kind === 'export' ? readExport(file) : readCheckpoint(file, { ...o, header });
+  const remake = kind === 'export' ? `export a checkpoint of \`${m.name}\` with kiln export` : `train \`${m.name}\` to make a checkpoint of it`;
+  if (c.network !== m.name) throw bad(kind, file, `holds network \`${c.network}\`, not \`${m.name}\``, `${remake}, or name the right network`);
   const missing = unknownLayers(m, c.precision);
-  if (missing.length) throw bad(file, `gives a precision to layer \`${missing[0]}\`, which \`${m.name}\` does not have`, `it was written for a different version of \`${m.name}\``);
+  if (missing.length) throw bad(kind, file, `gives a precision to layer \`${missing[0]}\`, which \`${m.name}\` does not have`, `it was written for a different version of \`${m.name}\``);
   const module = withPrecisions(m, c.precision);
-  addScaleSlots(file, module, weights, c.params);
+  addScaleSlots(kind, file, module, weights, c.params);
   const want = new Map<string, number[]>();
   for (const [id, ps] of Object.entries(weights)) for (const [name, t] of Object.entries(ps)) want.set(paramKey(id, name), t.shape);
-  for (const key of want.keys()) if (!c.params.has(key)) throw bad(file, `has no parameter \`${key}\``, `it was written for a different version of \`${m.name}\``);
+  for (const key of want.keys()) if (!c.params.has(key)) throw bad(kind, file, `has no parameter \`${key}\``, `it was written for a different version of \`${m.name}\``);
   // Quantization scales ride along with the parameters: addScaleSlots checked them and made their slots.
   for (const [key, data] of c.params) {
     const shape = want.get(key);
-    if (!shape) throw bad(file, `has a parameter \`${key}\` that \`${m.name}\` does not declare`, `it was written for a different version of \`${m.name}\``);
+    if (!shape) throw bad(kind, file, `has a parameter \`${key}\` that \`${m.name}\` does not declare`, `it was written for a different version of \`${m.name}\``);
     if (data.length !== size(shape)) {
       const saved = (c.extra.shapes as Record<string, number[]> | undefined)?.[key];
-      throw bad(file, `has \`${key}\` with ${saved ? formatShape(saved) : `${data.length} values`}, but the network declares ${formatShape(shape)}`,
+      throw bad(kind, file, `has \`${key}\` with ${saved ? formatShape(saved) : `${data.length} values`}, but the network declares ${formatShape(shape)}`,
         'compile the network with the parameters it was trained with (e.g. --set hidden=…)');
     }
   }
@@ -115,7 +120,7 @@ export function loadCheckpointInto(file: string, m: Module, weights: Weights, o:
     weights[id]![name]!.data.set(data);
   }
   const e = c.extra as { step?: number; order?: number; history?: EpochReport[] };
-  return { module, checkpoint: c, progress: { epoch: c.epoch, step: e.step ?? 0, order: e.order ?? 0, seed: c.seed, history: e.history ?? [] } };
+  return { module, kind, checkpoint: c, progress: { epoch: c.epoch, step: e.step ?? 0, order: e.order ?? 0, seed: c.seed, history: e.history ?? [] } };
 }
 
 /**
@@ -123,12 +128,12 @@ export function loadCheckpointInto(file: string, m: Module, weights: Weights, o:
  * quantized tensor of the network and has a usable length and values: a `<param>_scale` one value
  * or one per output channel, an `out_scale` or `act_scale` one value, all positive (a ternary α may be 0).
  */
-function addScaleSlots(file: string, m: Module, weights: Weights, params: Map<string, Float32Array>): void {
+function addScaleSlots(kind: WeightsFileKind, file: string, m: Module, weights: Weights, params: Map<string, Float32Array>): void {
   for (const [key, data] of params) {
     const [id, name] = splitKey(key);
     if (!isScaleParam(name)) continue;
     const node = m.nodes[id];
-    const fail = (why: string) => bad(file, `has a static scale \`${key}\` that ${why}`, 'write it again with kiln quantize or kiln export');
+    const fail = (why: string) => bad(kind, file, `has a static scale \`${key}\` that ${why}`, 'write it again with kiln quantize or kiln export');
     if (!node || !weights[id]) throw fail(`belongs to no layer of \`${m.name}\` with parameters`);
     // An input scale (`act_scale`) belongs to the layer's integer GEMM, which its weights' precision makes.
     const role = name === OUT_SCALE ? 'activations' : 'weights';
@@ -155,10 +160,10 @@ export function splitKey(key: string): [string, string] {
 /** Continue an optimizer from a checkpoint's moments (the same kind of optimizer only). */
 export function restoreOptimizer(opt: Optimizer, c: Checkpoint, file: string): void {
   const kind = (c.extra as { optimizer?: string }).optimizer;
-  if (kind && kind !== opt.spec.kind) throw bad(file, `was trained with ${kind}, but the train block now says ${opt.spec.kind}`, 'resume with the optimizer the run started with');
+  if (kind && kind !== opt.spec.kind) throw bad('checkpoint', file, `was trained with ${kind}, but the train block now says ${opt.spec.kind}`, 'resume with the optimizer the run started with');
   const slots = slotsPerParam(opt.spec);
   for (const [k, v] of c.optimizer.slots) {
-    if (v.length !== slots) throw bad(file, `keeps ${v.length} optimizer slot(s) for \`${k}\`, but ${opt.spec.kind}${opt.spec.kahan ? ' with kahan' : ''} needs ${slots}`, 'resume with the optimizer settings the run started with');
+    if (v.length !== slots) throw bad('checkpoint', file, `keeps ${v.length} optimizer slot(s) for \`${k}\`, but ${opt.spec.kind}${opt.spec.kahan ? ' with kahan' : ''} needs ${slots}`, 'resume with the optimizer settings the run started with');
   }
   opt.state.step = c.optimizer.step;
   opt.state.slots.clear();

@@ -7,7 +7,7 @@
  * can push the output axons of the cores feeding it up, so the exact use is counted again after
  * every round.
  */
-import { KilnError } from '../../compiler/lang/diagnostics.ts';
+import { isInfeasible } from './partition/constraints.ts';
 import { partitionHypergraph } from './partition/partitioner.ts';
 import type { Hypergraph } from './partition/types.ts';
 import { coreUse, LIMIT_NAMES, type CoreUseTable, type SynapseNets } from './core-use.ts';
@@ -22,7 +22,7 @@ function splitMembers(sub: Hypergraph, members: Int32Array, pieces: number, tota
   try {
     return partitionHypergraph(sub, { k: pieces, seed, epsilon }).parts;
   } catch (e) {
-    if (!(e instanceof KilnError) || !e.diagnostics.some((d) => d.code === 'partition-infeasible')) throw e;
+    if (!isInfeasible(e)) throw e;
   }
   const out = new Int32Array(members.length);
   let acc = 0;

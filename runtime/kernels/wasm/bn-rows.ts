@@ -39,13 +39,15 @@ export function wasmBatchNormRows(x: Float32Array, n: number, c: number, y: Floa
 
 /**
  * The training-mode backward pass: dx into `dx`, and Σdy and Σdy·x̂ per channel (float64). `coef`
- * is batchnorm.ts's denseCoefficients (γ·invStd/n per channel).
+ * is batchnorm.ts's denseCoefficients (γ·invStd/n per channel). Undefined, with nothing written,
+ * for a single channel: the caller then takes its JS loops.
  */
 export function wasmBatchNormRowsBackward(x: Float32Array, dy: Float32Array, n: number, c: number, coef: Float64Array,
-  mean: Float32Array, invStd: Float32Array, dx: Float32Array): { sumDy: Float64Array; sumDyXhat: Float64Array } {
-  // grad_dx works in channel pairs (an odd c's last pair overlaps); with one channel its loop
-  // bound wraps and it would write past dx's scratch, so that case stays with the JS loops.
-  if (c < 2) throw new Error(`internal: bn-rows grad_dx needs at least 2 channels, got ${c}`);
+  mean: Float32Array, invStd: Float32Array, dx: Float32Array): { sumDy: Float64Array; sumDyXhat: Float64Array } | undefined {
+  // grad_dx works in channel pairs (an odd c's last pair overlaps); with one channel there is no
+  // pair, its loop bound wraps and it would write past dx's scratch. Declined here, the one place
+  // that knows the kernel's layout, so no caller can reach that write.
+  if (c < 2) return undefined;
   countCall('bn-rows');
   return withScratch(() => {
     const k = ex();

@@ -9,6 +9,7 @@
  * A constant B (a lowered int8 layer's weights) is held by Int8Weights, which packs it for either
  * kernel on first use and keeps the panels resident, as packI16B does for the int16 kernel.
  */
+import { countCall } from './calls.ts';
 import { copyInInts, relaxedSimdAvailable, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { wasmBase64 } from './gemm-i8.wasm.ts';
 import { packI16B, type PackedI16B } from './gemm-i16.ts';
@@ -127,6 +128,8 @@ function productAt(m: number, aAt: number, b: PackedI8B | RawI8B | Int8Weights, 
   else packAt(ex, n, k, copyInInts(b.values, n * k), !b.transB, 8, (bAt = scratchAlloc(panelBytes(n, k, 8))));
   const apAt = scratchAlloc(panelBytes(m, k, 4));
   packAt(ex, m, k, aAt, false, 4, apAt);
+  // Counted once A has passed the scan: a declined call ran the scan, not the product.
+  countCall('gemm-i8');
   productInto(m, n, out, outAt, (cAt) => ex.gemm((m + 3) & ~3, (n + 7) & ~7, (k + 3) >> 2, apAt, bAt, cAt));
   return true;
 }

@@ -161,7 +161,7 @@ function ensureBytes(end: number): void {
  * so a call copies only its activations in). A block is placed above the live scratch and above
  * every other block, or in a freed block it fits; scratch never allocates over one, live or free,
  * since a free block may be handed out again while scratch below it is live. Freed neighbours
- * merge and a free block at the end is dropped, so freeing and re-allocating stays bounded.
+ * merge and free blocks at the end are dropped, so freeing and re-allocating stays bounded.
  */
 interface Block { at: number; end: number; live: boolean }
 const blocks: Block[] = [];
@@ -191,7 +191,9 @@ export function residentFree(at: number): void {
     const a = blocks[j]!, b = blocks[j + 1]!;
     if (!a.live && !b.live && a.end === b.at) { a.end = b.end; blocks.splice(j + 1, 1); }
   }
-  if (blocks.length && !blocks.at(-1)!.live) blocks.pop();
+  // Blocks placed above live scratch leave gaps that keep free neighbours from merging: every
+  // free block at the end goes, not just the last, or a freed layer would count as held forever.
+  while (blocks.length && !blocks.at(-1)!.live) blocks.pop();
 }
 
 /** Bytes held by resident blocks, live and free (tests: freeing and re-packing stay bounded). */

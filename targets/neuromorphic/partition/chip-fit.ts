@@ -48,11 +48,6 @@ export interface ChipRefusal {
 
 export const refused = (r: ChipFit | ChipRefusal): r is ChipRefusal => 'chip' in r;
 
-/** Whether `e` is the partitioner's refusal to fit the limits (which callers answer with another way to fit). */
-export function isInfeasible(e: unknown): boolean {
-  return e instanceof KilnError && e.diagnostics.some((x) => x.code === 'partition-infeasible');
-}
-
 /** What to do when no chips-first mapping fits. */
 export const CHIPS_REFUSED_HINT = 'use more chips or more cores per chip, raise the per-core limits, or map a smaller network';
 

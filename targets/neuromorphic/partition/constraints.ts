@@ -21,6 +21,15 @@ function fail(message: string, hint: string): never {
   throw new KilnError(error('partition-infeasible', message, undefined, hint));
 }
 
+/**
+ * Whether `e` is a refusal to fit the limits — a vertex or part heavier than a core's or chip's
+ * limit, here or where the engine or the chip repair gives up — which callers answer with another
+ * way to fit (more parts, a flat fallback, an even split) rather than passing it on.
+ */
+export function isInfeasible(e: unknown): boolean {
+  return e instanceof KilnError && e.diagnostics.some((x) => x.code === 'partition-infeasible');
+}
+
 function badOption(message: string, hint: string): never {
   throw new KilnError(error('partition-options', message, undefined, hint));
 }

@@ -3,7 +3,7 @@
  * chips for the fewest messages between chips. hierarchy.ts falls back to it when the chips-first
  * repair (chip-fit.ts) stops with a chip that does not fit its cores.
  */
-import { isInfeasible } from './chip-fit.ts';
+import { isInfeasible } from './constraints.ts';
 import { partitionHypergraph, type EngineTuning } from './partitioner.ts';
 import { quotientHypergraph } from './quotient.ts';
 import type { CapacitySpec, Hypergraph, PartitionOptions } from './types.ts';

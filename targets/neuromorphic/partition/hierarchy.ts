@@ -13,8 +13,8 @@
  * `interChipWeight` > 1 lets the second step trade messages inside a chip for fewer across.
  */
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
-import { CHIPS_REFUSED_HINT, fitChips, isInfeasible, refusalError, refused } from './chip-fit.ts';
-import { resolveConstraints } from './constraints.ts';
+import { CHIPS_REFUSED_HINT, fitChips, refusalError, refused } from './chip-fit.ts';
+import { isInfeasible, resolveConstraints } from './constraints.ts';
 import { chipOfCores, flatGrouped, flatOptions } from './flat-pack.ts';
 import { partitionHypergraph, type EngineTuning } from './partitioner.ts';
 import type { CapacitySpec, Hypergraph, PartitionOptions } from './types.ts';

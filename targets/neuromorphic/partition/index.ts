@@ -9,6 +9,7 @@ export { parseHmetis, readHmetisFile, formatHmetis, writeHmetisFile } from './hm
 export { parsePartition, readPartitionFile, formatPartition, writePartitionFile, type ReadPartitionOptions } from './partition-file.ts';
 export { scorePartition, graphEdgeCut, type PartitionScore, type ScoreOptions } from './score.ts';
 export { partitionHypergraph, partitionGraph, engineConfig, type EngineTuning } from './partitioner.ts';
+export { isInfeasible } from './constraints.ts';
 export { synapseGraphOf } from './synapse-graph.ts';
 export { generateSnn, BENCH_SNNS, type LayerSpec, type SnnSpec, type SnnNetwork, type LayerInfo } from './snn-generator.ts';
 export { runGpmetis, gpmetisMissing, type GpmetisRun, type GpmetisOptions } from './gpmetis.ts';

@@ -116,6 +116,27 @@ describe('malformed exports', () => {
   it('names a negative scale', () => expect(load(edit((b) => { b.tensors['h1.dense/weight'].scale = Buffer.from(Float32Array.of(-1).buffer).toString('base64'); }))).toMatch(/\.scale holds -1 at index 0; scales must be ≥ 0/));
   it('names a bad shape', () => expect(load(edit((b) => { b.tensors['h1.dense/weight'].shape = [-1]; }))).toMatch(/\.shape must be a list of whole dimensions/));
   it('names a bad precision entry', () => expect(load(edit((b) => { b.precision['h1.dense'].weights = { dtype: 'i3' }; }))).toMatch(/precision\["h1\.dense"\]\.weights must be/));
+  it('names the file by its kind, export or checkpoint, in the errors of loading it into a network', () => {
+    const { file, ckpt } = exportOf(variant('kinds', 'ternary'), 'kinds');
+    const other = path.join(dir, 'other.kiln');
+    writeFileSync(other, source.replace('network binary_mlp(', 'network other(').replace('train binary_mlp', 'train other'));
+    const diagnostic = (weights: string) => {
+      const p = prepare(other);
+      try {
+        loadCheckpointInto(weights, p.module, initParams(p.module, 0));
+      } catch (e) {
+        return (e as KilnError).diagnostics[0]!;
+      }
+      throw new Error(`${weights} loaded into another network`);
+    };
+    const fromExport = diagnostic(file), fromCheckpoint = diagnostic(ckpt);
+    expect(fromExport.message).toBe(`export \`${file}\` holds network \`binary_mlp\`, not \`other\``);
+    expect(fromExport.hint).toBe('export a checkpoint of `other` with kiln export, or name the right network');
+    expect(fromCheckpoint.message).toBe(`checkpoint \`${ckpt}\` holds network \`binary_mlp\`, not \`other\``);
+    expect(fromCheckpoint.hint).toBe('train `other` to make a checkpoint of it, or name the right network');
+    // Past the network's name, too: a tensor the network needs and the export lacks.
+    expect(load(edit((b) => { delete b.tensors['h2.dense/bias']; }))).toMatch(/^export `.*\.kexp` has no parameter `h2\.dense\/bias`$/);
+  });
   it('refuses another format version and an edited body', () => {
     expect(load(good, { kiln: 'export', version: 9 })).toMatch(/format version 9/);
     const file = path.join(dir, 'edited.kexp');

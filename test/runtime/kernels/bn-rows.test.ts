@@ -63,11 +63,14 @@ describe('batch norm of [n, c] in WebAssembly', () => {
   });
 
   // With one channel the kernel's pair loop would run past dx's scratch into whatever the
-  // kernels' memory holds next; the wrapper refuses before any write, whoever calls it.
-  it('refuses a single channel instead of writing past its scratch', () => {
-    const n = 2000, one = new Float32Array(n), c1 = new Float32Array(1), f64 = new Float64Array(1);
-    const mark = scratchMark();
-    expect(() => wasmBatchNormRowsBackward(one, one, n, 1, f64, c1, c1, new Float32Array(n))).toThrow(/internal: bn-rows grad_dx needs at least 2 channels/);
+  // kernels' memory holds next; the wrapper declines before any write, whoever calls it.
+  it('declines a single channel instead of writing past its scratch: undefined, dx untouched, no kernel call', () => {
+    const n = 2000, one = new Float32Array(n).fill(0.5), c1 = new Float32Array(1), f64 = new Float64Array(1);
+    const dx = new Float32Array(n).fill(7);
+    const mark = scratchMark(), calls = wasmCalls('bn-rows');
+    expect(wasmBatchNormRowsBackward(one, one, n, 1, f64, c1, c1, dx)).toBeUndefined();
+    expect(dx.every((v) => v === 7)).toBe(true);
+    expect(wasmCalls('bn-rows')).toBe(calls);
     expect(scratchMark()).toBe(mark);
   });
 });

@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gemmInt8 } from '../../../runtime/kernels/quant-int8.ts';
+import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
 import { setI16WasmMinMacs } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { i8DotAvailable, Int8Weights, packI8B, setI8DotOff, wasmGemmI8 } from '../../../runtime/kernels/wasm/gemm-i8.ts';
 import { i32At, relaxedSimdAvailable, scratchMark, scratchRelease, setKernelBackend, wasmMemoryBytes } from '../../../runtime/kernels/wasm/instance.ts';
@@ -88,9 +89,10 @@ describe.runIf(relaxed)('int8 GEMM on the relaxed-SIMD dot product', () => {
     for (const at of [0, 63, 64, 700, m * k - 1]) {
       const a = int8s(m * k, rand, 0, 127);
       a[at] = -1;
-      const out = new Int32Array(m * n).fill(3);
+      const out = new Int32Array(m * n).fill(3), dot = wasmCalls('gemm-i8');
       expect(wasmGemmI8(m, a, { n, k, values: b, transB: true }, out)).toBe(false);
       expect(out.every((x) => x === 3)).toBe(true);
+      expect(wasmCalls('gemm-i8')).toBe(dot);
     }
   });
 
@@ -109,11 +111,16 @@ describe('int8 GEMM through gemmInt8, on whichever kernel runs here', () => {
       setKernelBackend('wasm');
       setI16WasmMinMacs(0);
       const weights = held ? new Int8Weights(n, k, b, transB) : undefined;
+      i8DotAvailable(); // its first call's self-test runs the kernel too
       for (const off of [false, true]) {
         setI8DotOff(off);
         const wasm = Int32Array.from(c0);
+        const dot = wasmCalls('gemm-i8'), widened = wasmCalls('gemm-i16');
         gemmInt8(m, n, k, a, b, wasm, { transB, accumulate, packedB: weights });
         expect(wasm).toEqual(js);
+        // Exactly one kernel ran: the dot product for an A with no negative value, where it runs.
+        const dotRan = relaxed && !off && a.every((v) => v >= 0);
+        expect([wasmCalls('gemm-i8') - dot, wasmCalls('gemm-i16') - widened]).toEqual(dotRan ? [1, 0] : [0, 1]);
       }
       weights?.free();
     }), { numRuns: 40 });
@@ -150,9 +157,16 @@ describe('int8 GEMM through gemmInt8, on whichever kernel runs here', () => {
       setI16WasmMinMacs(0);
       // One layer for both inputs: its weights are packed for each kernel as the inputs need.
       const layer = lowerInt8({ weight: w, bias: b, perChannel: true, actScale: 1 / 127, outScale: 0.05 });
-      return [relu, signed, relu].map((A) => { const c = newCounts(); return { y: Array.from(layer.gemm(m, A, c)), c }; });
+      i8DotAvailable(); // its first call's self-test runs the kernel too
+      const out = [relu, signed, relu].map((A) => { const c = newCounts(); return { y: Array.from(layer.gemm(m, A, c)), c }; });
+      layer.dispose!();
+      return out;
     };
-    const js = run('js'), wasm = run('wasm');
+    const js = run('js');
+    const dot = wasmCalls('gemm-i8'), widened = wasmCalls('gemm-i16');
+    const wasm = run('wasm');
+    // The post-ReLU inputs took the dot product (where it runs), the signed one the widened kernel.
+    expect([wasmCalls('gemm-i8') - dot, wasmCalls('gemm-i16') - widened]).toEqual(relaxed ? [2, 1] : [0, 3]);
     expect(wasm).toEqual(js);
     expect(js[0]!.y).toEqual(js[2]!.y);
   });
@@ -173,9 +187,11 @@ describe('int8 GEMM through gemmInt8, on whichever kernel runs here', () => {
             const cAt = atMemoryEnd(4 * ((m * n + 3) & ~3));
             const c0 = Int32Array.from({ length: m * n }, () => Math.floor(rand() * 2e6) - 1e6);
             i32At(cAt, m * n).set(c0);
-            const before = wasmMemoryBytes();
+            const before = wasmMemoryBytes(), dot = wasmCalls('gemm-i8'), widened = wasmCalls('gemm-i16');
             gemmInt8(m, n, k, a, b, i32At(cAt, m * n), { transB: true, accumulate, packedB: weights });
             expect(wasmMemoryBytes()).toBeGreaterThan(before);
+            // Declined after the copy: the widened kernel computed the sums, the dot product nothing.
+            expect([wasmCalls('gemm-i8') - dot, wasmCalls('gemm-i16') - widened]).toEqual([0, 1]);
             expect(i32At(cAt, m * n)).toEqual(Int32Array.from(ref, (x, i) => (accumulate ? c0[i]! : 0) + x));
           } finally {
             weights?.free();

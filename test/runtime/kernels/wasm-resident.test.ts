@@ -117,6 +117,18 @@ describe('resident packed B', () => {
     expect(residentBytes()).toBe(start);
   });
 
+  it('drops every free block at the end, also blocks that a gap of scratch kept apart', () => {
+    const start = residentBytes();
+    const x = residentAlloc(4096);
+    // Placed above live scratch: a gap between x and y, so freeing x cannot merge it into y.
+    const y = withScratch(() => { scratchAlloc(1000); return residentAlloc(4096); });
+    expect(y).toBeGreaterThan(x + 4096);
+    residentFree(x);
+    expect(residentBytes() - start).toBe(8192);
+    residentFree(y);
+    expect(residentBytes()).toBe(start);
+  });
+
   it('returns the block of a dropped handle through the FinalizationRegistry', async () => {
     // V8 exposes gc() to contexts made after the flag is set.
     setFlagsFromString('--expose-gc');

@@ -94,6 +94,13 @@ describe('kiln run on raw JSON inputs', () => {
     expect((JSON.parse(r.out) as { predictions: number[] }).predictions).not.toEqual((JSON.parse(split.out) as { predictions: number[] }).predictions);
     // A data split is already preprocessed: no warning there.
     expect(runMain(['run', iris, '--checkpoint', at('old.ckpt'), '--input', 'iris:test']).err).toBe('');
+    // An export of such a checkpoint lacks the record too, and the warning calls it an export.
+    expect(runMain(['export', iris, '--checkpoint', at('old.ckpt'), '--out', at('old.kexp')]).code).toBe(0);
+    const exported = runMain(['run', iris, '--checkpoint', at('old.kexp'), '--input', at('raw.json'), '--json']);
+    expect(exported.code).toBe(0);
+    expect(exported.err).toMatch(/warning: export `.*old\.kexp` does not say how training preprocessed its inputs/);
+    expect(exported.err).toMatch(/export again from a checkpoint that records it/);
+    expect(exported.out).toBe(r.out);
   });
 
   it('samples of the wrong width are an error in the input', () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../../compiler/lang/diagnostics.ts';
+import { isInfeasible } from '../../../../targets/neuromorphic/partition/constraints.ts';
 import { partitionHypergraph } from '../../../../targets/neuromorphic/partition/partitioner.ts';
 import type { Hypergraph } from '../../../../targets/neuromorphic/partition/types.ts';
 
@@ -69,5 +70,26 @@ describe('capacity mode', () => {
     // Both outcomes occur, so the property is exercised on each side.
     expect(ok).toBeGreaterThan(40);
     expect(refused).toBeGreaterThan(40);
+  });
+
+  it('isInfeasible tells a refusal to fit the limits from bad options and from other errors', () => {
+    const h: Hypergraph = { nv: 3, ne: 1, eptr: Int32Array.from([0, 3]), pins: Int32Array.from([0, 1, 2]), ewgt: Float64Array.from([1]) };
+    const thrown = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e;
+      }
+      throw new Error('expected a throw');
+    };
+    // Vertex 2 needs 12 neurons, one core holds 10: the limits refuse.
+    const heavy = thrown(() => partitionHypergraph(h, { k: 2, capacity: { names: ['neurons'], perVertex: Float64Array.from([1, 1, 12]), limits: [10] } }));
+    expect(isInfeasible(heavy)).toBe(true);
+    expect((heavy as KilnError).diagnostics[0]!.message).toMatch(/vertex 2 needs 12 neurons, more than any part's limit of 10/);
+    // A malformed capacity spec is the caller's mistake, not a fit to try another way.
+    const malformed = thrown(() => partitionHypergraph(h, { k: 2, capacity: { names: ['neurons'], perVertex: Float64Array.from([1, 1]), limits: [10] } }));
+    expect(malformed).toBeInstanceOf(KilnError);
+    expect(isInfeasible(malformed)).toBe(false);
+    expect(isInfeasible(new Error('partition-infeasible'))).toBe(false);
   });
 });
