@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { benchPrecision } from '../../bench/precision.ts';
+import { wasmCalls } from '../../runtime/kernels/wasm/calls.ts';
 import { setI16WasmMinMacs } from '../../runtime/kernels/wasm/gemm-i16.ts';
 import { residentBytes, scratchMark, setKernelBackend } from '../../runtime/kernels/wasm/instance.ts';
 import { lowerInt8 } from '../../runtime/lowered/precision/int8-layer.ts';
@@ -26,7 +27,11 @@ describe('bench/precision.ts', () => {
     probe.dispose!();
     expect(residentBytes()).toBe(before);
 
+    // The run itself must reach the integer kernels, or the bytes below prove nothing about it.
+    const kernelCalls = () => wasmCalls('gemm-i8') + wasmCalls('gemm-i16');
+    const callsBefore = kernelCalls();
     const rows = benchPrecision(16, 32, 64, 1);
+    expect(kernelCalls()).toBeGreaterThan(callsBefore);
     expect(rows.length).toBeGreaterThanOrEqual(8);
     for (const r of rows) expect(r.median).toBeGreaterThanOrEqual(0);
     expect(scratchMark()).toBe(mark);
