@@ -23,3 +23,6 @@ export function timeTogether(fns: (() => void)[], reps: number, warmup = 2): Tim
     return { best: t[0]!, median: t[Math.floor(t.length / 2)]! };
   });
 }
+
+/** The middle of xs (the upper middle for an even count), as the benchmarks report it. */
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
