@@ -14,18 +14,14 @@ import { gemmInt8 } from '../runtime/kernels/quant-int8.ts';
 import { packSignBits, xnorGemm } from '../runtime/kernels/binary.ts';
 import { packI16B, residentC, wasmGemmI16Resident } from '../runtime/kernels/wasm/gemm-i16.ts';
 import { i8DotAvailable, Int8Weights } from '../runtime/kernels/wasm/gemm-i8.ts';
-import { setKernelBackend } from '../runtime/kernels/wasm/instance.ts';
 import { Resident } from '../runtime/kernels/wasm/resident.ts';
 import { mulberry32 } from '../runtime/tensor.ts';
-import { type Timing, timeTogether } from './timing.ts';
+import { onBackend, type Timing, timeTogether } from './timing.ts';
 
 const quick = process.argv.includes('--quick');
 const REPS = quick ? 3 : 11;
 const rng = mulberry32(3);
 
-function on(backend: 'js' | 'wasm', fn: () => void): () => void {
-  return () => { setKernelBackend(backend); try { fn(); } finally { setKernelBackend(undefined); } };
-}
 
 const gmacs = (macs: number, t: Timing): string => (macs / t.median / 1e6).toFixed(2);
 
@@ -66,16 +62,16 @@ function intGemms(n: number): string[] {
   aRes.i16().set(qa.values);
   const withJs = n <= 256;
   const fns = [
-    on('wasm', () => sgemm({ m: n, n, k: n, a, b, c })),
-    on('wasm', () => gemmDfp16(n, n, n, qa, qb, true, undefined, c16)),
-    on('wasm', () => gemmDfp16(n, n, n, qa, qb, true, pb, c16)),
-    on('wasm', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true })),
-    on('wasm', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true, packedB: pb8 })),
-    on('wasm', () => gemmInt8(n, n, n, a8u, b8, c8, { transB: true })),
-    on('wasm', () => gemmInt8(n, n, n, a8u, b8, c8, { transB: true, packedB: pb8 })),
-    on('wasm', () => { if (!wasmGemmI16Resident(n, qa.values, pb, cRes, 0)?.every((x) => x === 1)) throw new Error('a row failed the int32 bound'); }),
-    on('wasm', () => { if (!wasmGemmI16Resident(n, aRes.i16(), pb, cRes, 0)?.every((x) => x === 1)) throw new Error('a row failed the int32 bound'); }),
-    ...(withJs ? [on('js', () => gemmDfp16(n, n, n, qa, qb, true, undefined, c16)), on('js', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true }))] : []),
+    onBackend('wasm', () => sgemm({ m: n, n, k: n, a, b, c })),
+    onBackend('wasm', () => gemmDfp16(n, n, n, qa, qb, true, undefined, c16)),
+    onBackend('wasm', () => gemmDfp16(n, n, n, qa, qb, true, pb, c16)),
+    onBackend('wasm', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true })),
+    onBackend('wasm', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true, packedB: pb8 })),
+    onBackend('wasm', () => gemmInt8(n, n, n, a8u, b8, c8, { transB: true })),
+    onBackend('wasm', () => gemmInt8(n, n, n, a8u, b8, c8, { transB: true, packedB: pb8 })),
+    onBackend('wasm', () => { if (!wasmGemmI16Resident(n, qa.values, pb, cRes, 0)?.every((x) => x === 1)) throw new Error('a row failed the int32 bound'); }),
+    onBackend('wasm', () => { if (!wasmGemmI16Resident(n, aRes.i16(), pb, cRes, 0)?.every((x) => x === 1)) throw new Error('a row failed the int32 bound'); }),
+    ...(withJs ? [onBackend('js', () => gemmDfp16(n, n, n, qa, qb, true, undefined, c16)), onBackend('js', () => gemmInt8(n, n, n, a8, b8, c8, { transB: true }))] : []),
   ];
   // 1024³ runs 8× as long as 512³: fewer repetitions keep the bench near a minute.
   const [f32, i16, i16pre, i8, i8pre, u8, u8pre, i16res, i16all, i16js, i8js] = timeTogether(fns, n >= 1024 ? Math.max(3, REPS - 4) : REPS) as Timing[];
@@ -103,7 +99,7 @@ function xnor(): string[] {
   const pa = packSignBits(Float32Array.from({ length: m * k }, () => rng() - 0.5), m, k);
   const pb = packSignBits(Float32Array.from({ length: n * k }, () => rng() - 0.5), n, k);
   const out = new Int32Array(m * n);
-  const [wasm, js] = timeTogether([on('wasm', () => xnorGemm(pa, pb, out)), on('js', () => xnorGemm(pa, pb, out))], REPS + 4, 3) as [Timing, Timing];
+  const [wasm, js] = timeTogether([onBackend('wasm', () => xnorGemm(pa, pb, out)), onBackend('js', () => xnorGemm(pa, pb, out))], REPS + 4, 3) as [Timing, Timing];
   const macs = m * n * k;
   return [
     `| XNOR-popcount ${m}×${n}×${k} (WebAssembly) | ${wasm.median.toFixed(2)} | ${gmacs(macs, wasm)} | – |`,

@@ -16,9 +16,9 @@ import { sgemm } from '../runtime/kernels/gemm.ts';
 import { conv2d } from '../runtime/kernels/conv2d.ts';
 import { conv2dBackward } from '../runtime/kernels/conv2d-backward.ts';
 import { packSignBits, xnorGemm } from '../runtime/kernels/binary.ts';
-import { floatBuffer, scratchMark, scratchRelease, setKernelBackend } from '../runtime/kernels/wasm/instance.ts';
+import { floatBuffer, scratchMark, scratchRelease } from '../runtime/kernels/wasm/instance.ts';
 import { mulberry32, randomNormal } from '../runtime/tensor.ts';
-import { type Timing, timeTogether } from './timing.ts';
+import { onBackend, type Timing, timeTogether } from './timing.ts';
 
 /** fp32 peak of one core: 16 FMA lanes (2 AVX2 FMA pipes × 8) × 2 FLOP × ≈ 2.45 GHz (docs/references.md, "The development machine"). */
 const PEAK_GFLOPS_PER_CORE = 78;
@@ -30,10 +30,6 @@ const time = (fn: () => void, reps = REPS, warmup = 2): Timing => timeTogether([
 const gflops = (flops: number, ms: number): number => flops / ms / 1e6;
 const fmt = (v: number): string => v.toFixed(2);
 
-/** Run `fn` on one backend, then restore the default. */
-function on(backend: 'js' | 'wasm', fn: () => void): () => void {
-  return () => { setKernelBackend(backend); try { fn(); } finally { setKernelBackend(undefined); } };
-}
 
 interface Row { name: string; flops: number; wasm: Timing; resident?: Timing; js: Timing; tfjs: Timing; torchMs?: number }
 
@@ -45,9 +41,9 @@ function gemmRow(n: number, torchMs?: number): Row {
   const mark = scratchMark();
   const [ra, rb, rc] = [a, b, c].map((m) => { const f = floatBuffer(m.length, true); f.view.set(m); return f; }) as [ReturnType<typeof floatBuffer>, ReturnType<typeof floatBuffer>, ReturnType<typeof floatBuffer>];
   const [wasm, resident, js, tfjs] = timeTogether([
-    on('wasm', () => sgemm({ m: n, n, k: n, a, b, c })),
-    on('wasm', () => sgemm({ m: n, n, k: n, a: ra.view, b: rb.view, c: rc.view })),
-    on('js', () => sgemm({ m: n, n, k: n, a, b, c })),
+    onBackend('wasm', () => sgemm({ m: n, n, k: n, a, b, c })),
+    onBackend('wasm', () => sgemm({ m: n, n, k: n, a: ra.view, b: rb.view, c: rc.view })),
+    onBackend('js', () => sgemm({ m: n, n, k: n, a, b, c })),
     () => { const r = tf.matMul(ta, tb); r.dataSync(); r.dispose(); },
   ], REPS) as [Timing, Timing, Timing, Timing];
   scratchRelease(mark);
@@ -61,8 +57,8 @@ function convRow(torchMs?: number): Row {
   // tfjs computes NHWC; same arithmetic, its native layout.
   const tx = tf.randomNormal([1, 56, 56, 64]) as tf.Tensor4D, tw = tf.randomNormal([3, 3, 64, 64]) as tf.Tensor4D;
   const [wasm, js, tfjs] = timeTogether([
-    on('wasm', () => conv2d(x, w, undefined, { pad: 1 })),
-    on('js', () => conv2d(x, w, undefined, { pad: 1 })),
+    onBackend('wasm', () => conv2d(x, w, undefined, { pad: 1 })),
+    onBackend('js', () => conv2d(x, w, undefined, { pad: 1 })),
     () => { const r = tf.conv2d(tx, tw, 1, 'same'); r.dataSync(); r.dispose(); },
   ], REPS) as [Timing, Timing, Timing];
   tx.dispose(); tw.dispose();
@@ -84,8 +80,8 @@ function lenetRows(): Row[] {
     const macs = 32 * l.cout * l.cin * 25 * o * o;
     const tx = tf.randomNormal([32, l.hw, l.hw, l.cin]) as tf.Tensor4D, tw = tf.randomNormal([5, 5, l.cin, l.cout]) as tf.Tensor4D;
     const [wasm, js, tfjs] = timeTogether([
-      on('wasm', () => conv2d(x, w, undefined, { pad: l.pad })),
-      on('js', () => conv2d(x, w, undefined, { pad: l.pad })),
+      onBackend('wasm', () => conv2d(x, w, undefined, { pad: l.pad })),
+      onBackend('js', () => conv2d(x, w, undefined, { pad: l.pad })),
       () => { const r = tf.conv2d(tx, tw, 1, l.pad ? 'same' : 'valid'); r.dataSync(); r.dispose(); },
     ], REPS) as [Timing, Timing, Timing];
     tx.dispose(); tw.dispose();
@@ -103,7 +99,7 @@ function lenetBackward(): { name: string; flops: number; wasm: Timing; js: Timin
     const dy = randomNormal([32, l.cout, o, o], rng);
     const input = l.cin > 1;
     const run = () => conv2dBackward(x, w, dy, { pad: l.pad }, { input, weight: true, bias: true });
-    const [wasm, js] = timeTogether([on('wasm', run), on('js', run)], REPS) as [Timing, Timing];
+    const [wasm, js] = timeTogether([onBackend('wasm', run), onBackend('js', run)], REPS) as [Timing, Timing];
     const flops = 2 * 32 * l.cout * l.cin * 25 * o * o * (input ? 2 : 1);
     return { name: `LeNet-5 ${l.name} backward (${input ? 'dx, ' : ''}dW, db)`, flops, wasm, js };
   });

@@ -5,9 +5,13 @@
  * binary kernel was 7× faster than its unoptimised-GEMM baseline (Courbariaux, Hubara et al.
  * 2016, §3); the XNOR-popcount line below is Kiln's own kernel on packed inputs.
  * Timed round-robin on this process's CPU time (bench/timing.ts), so load from other processes hits
- * every row alike. A run gives back the kernels' memory it took (scratch, and the resident blocks of
- * every packed weight), so it can run inside a longer process or a test. Run with `npx tsx bench/precision.ts [--quick]`; the table goes into
- * docs/benchmarks.md.
+ * every row alike. A second table takes binary_mlp's hidden layers as `kiln run` meets them (a batch
+ * of 100 through 1024 → 1024), XNOR-popcount against the fp32 GEMM on both kernel paths: the
+ * WebAssembly SIMD one (the f32 twin's) and the plain-JS reference (KILN_KERNELS=js), the kind of
+ * unoptimized kernel the paper's 7× was measured against. A run gives back the kernels' memory it
+ * took (scratch, and the resident blocks of every packed weight), so it can run inside a longer
+ * process or a test. Run with `npx tsx bench/precision.ts [--quick] [--hidden]` (`--hidden`: the
+ * second table only); the tables go into docs/benchmarks.md.
  */
 import { sgemm } from '../runtime/kernels/gemm.ts';
 import { packSignBits, xnorGemm } from '../runtime/kernels/binary.ts';
@@ -19,7 +23,7 @@ import { newCounts } from '../runtime/lowered/precision/types.ts';
 import { i8DotAvailable, Int8Weights, wasmGemmI8At } from '../runtime/kernels/wasm/gemm-i8.ts';
 import { i32At, i8At, scratchAlloc, withScratch } from '../runtime/kernels/wasm/instance.ts';
 import { mulberry32 } from '../runtime/tensor.ts';
-import { timeTogether } from './timing.ts';
+import { onBackend, timeTogether } from './timing.ts';
 
 export interface PrecisionRow { name: string; median: number }
 
@@ -78,11 +82,47 @@ export function benchPrecision(M: number, N: number, K: number, reps: number): P
   }
 }
 
+/**
+ * binary_mlp's hidden layers: what the lowered layer does per batch (pack the ±1 input,
+ * XNOR-popcount) against the product the f32 twin's layer computes, on each backend.
+ */
+export function benchHidden(M: number, N: number, K: number, reps: number): PrecisionRow[] {
+  const rng = mulberry32(1);
+  const A = Float32Array.from({ length: M * K }, () => rng() * 2 - 1);
+  const W = Float32Array.from({ length: N * K }, () => rng() * 2 - 1), C = new Float32Array(M * N);
+  const signs = Float32Array.from(A, (v) => (v >= 0 ? 1 : -1));
+  const packedW = packSignBits(W, N, K), packedA = packSignBits(signs, M, K);
+  const bin = lowerBinary({ shape: [N, K], data: W }, undefined, true);
+  try {
+    const rows: [string, () => void][] = [
+      ['f32 sgemm, WebAssembly SIMD (the f32 twin)', onBackend('wasm', () => sgemm({ m: M, n: N, k: K, a: A, b: W, transB: true, c: C, beta: 0 }))],
+      ['f32 sgemm, KILN_KERNELS=js (unoptimized)', onBackend('js', () => sgemm({ m: M, n: N, k: K, a: A, b: W, transB: true, c: C, beta: 0 }))],
+      ['XNOR-popcount on packed operands, WebAssembly', onBackend('wasm', () => xnorGemm(packedA, packedW))],
+      ['XNOR-popcount on packed operands, KILN_KERNELS=js', onBackend('js', () => xnorGemm(packedA, packedW))],
+      ['lowered binary layer on ±1 input (pack + XNOR-popcount), WebAssembly', onBackend('wasm', () => bin.accumulate(M, signs, newCounts()))],
+      ['lowered binary layer on ±1 input, KILN_KERNELS=js', onBackend('js', () => bin.accumulate(M, signs, newCounts()))],
+    ];
+    const times = timeTogether(rows.map(([, f]) => f), reps);
+    return rows.map(([name], i) => ({ name, median: times[i]!.median }));
+  } finally {
+    bin.dispose?.();
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const M = 256, N = 1024, K = 1024;
-  const rows = benchPrecision(M, N, K, process.argv.includes('--quick') ? 3 : 7);
-  const f32 = rows[0]!.median;
-  console.log(`| layer ${M}×${K} · ${K}→${N}, one thread | ms (median CPU) | vs f32 sgemm |`);
-  console.log('|---|---:|---:|');
-  for (const r of rows) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${(f32 / r.median).toFixed(2)}× |`);
+  const quick = process.argv.includes('--quick');
+  const M = 256, N = 1024, K = 1024, HM = 100;
+  if (!process.argv.includes('--hidden')) {
+    const rows = benchPrecision(M, N, K, quick ? 3 : 7);
+    const f32 = rows[0]!.median;
+    console.log(`| layer ${M}×${K} · ${K}→${N}, one thread | ms (median CPU) | vs f32 sgemm |`);
+    console.log('|---|---:|---:|');
+    for (const r of rows) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${(f32 / r.median).toFixed(2)}× |`);
+    console.log('');
+  }
+  const hidden = benchHidden(HM, N, K, quick ? 3 : 9);
+  const [simd, js] = [hidden[0]!.median, hidden[1]!.median];
+  console.log(`| binary_mlp hidden layer, ${HM}×${K} · ${K}→${N}, one thread | ms (median CPU) | vs f32 WebAssembly SIMD | vs f32 JS |`);
+  console.log('|---|---:|---:|---:|');
+  for (const r of hidden) console.log(`| ${r.name} | ${r.median.toFixed(2)} | ${(simd / r.median).toFixed(2)}× | ${(js / r.median).toFixed(2)}× |`);
 }

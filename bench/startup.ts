@@ -7,10 +7,8 @@
  * `npx tsx bench/startup.ts [--runs N]` (default 7); builds dist/ first if it is stale.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { distIsCurrent, ROOT } from '../bin/dist-stamp.js';
+import { KilnChild } from './kiln-child.ts';
 
 const COMMANDS: Record<string, string[]> = {
   '--version': ['--version'],
@@ -31,33 +29,24 @@ export function ensureDist(): void {
 
 export function benchStartup(runs = 7): StartupRow[] {
   ensureDist();
-  // The child reports its own CPU time on exit (process.cpuUsage covers every thread), so no
-  // external `time` command is needed. A CommonJS preload costs nothing like an ESM one would.
-  const dir = mkdtempSync(path.join(tmpdir(), 'kiln-startup-'));
-  const hook = path.join(dir, 'cpu.cjs');
-  writeFileSync(hook, "process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write(`\\nKILN_CPU_US ${u.user + u.system}\\n`); });\n");
+  const kiln = new KilnChild();
   const rows: StartupRow[] = [];
   try {
     for (const mode of ['dist', 'source'] as const) {
       for (const [command, argv] of Object.entries(COMMANDS)) {
         const wall: number[] = [], cpu: number[] = [];
         for (let i = 0; i <= runs; i++) {
-          const t0 = performance.now();
-          const r = spawnSync(process.execPath, ['--require', hook, 'bin/kiln.js', ...argv], {
-            cwd: ROOT, encoding: 'utf8', env: { ...process.env, KILN_FROM_SOURCE: mode === 'source' ? '1' : '0' },
-          });
-          const ms = performance.now() - t0;
-          const us = /KILN_CPU_US (\d+)/.exec(r.stderr)?.[1];
-          if (r.status !== 0 || us === undefined) throw new Error(`kiln ${argv.join(' ')} (${mode}) failed: ${r.stderr}`);
+          const r = kiln.run(argv, { KILN_FROM_SOURCE: mode === 'source' ? '1' : '0' });
+          if (r.status !== 0) throw new Error(`kiln ${argv.join(' ')} (${mode}) failed: ${r.stderr}`);
           if (i === 0) continue; // warm-up: file cache, tsx's compile cache
-          wall.push(ms / 1000);
-          cpu.push(Number(us) / 1e6);
+          wall.push(r.wallS);
+          cpu.push(r.cpuS);
         }
         rows.push({ mode, command, wallS: median(wall), cpuS: median(cpu) });
       }
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    kiln.dispose();
   }
   return rows;
 }

@@ -1,4 +1,6 @@
-// Shared by the kernel benchmarks (bench/kernels.ts, bench/int-kernels.ts).
+// Shared by the kernel benchmarks (bench/kernels.ts, bench/int-kernels.ts, bench/precision.ts).
+import { setKernelBackend } from '../runtime/kernels/wasm/instance.ts';
+
 export interface Timing { best: number; median: number }
 
 /**
@@ -22,4 +24,12 @@ export function timeTogether(fns: (() => void)[], reps: number, warmup = 2): Tim
     t.sort((a, b) => a - b);
     return { best: t[0]!, median: t[Math.floor(t.length / 2)]! };
   });
+}
+
+/** The middle of xs (the upper middle for an even count), as the benchmarks report it. */
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** `fn` run on one kernel backend, the default restored after it (to time both paths in one process). */
+export function onBackend(backend: 'js' | 'wasm', fn: () => void): () => void {
+  return () => { setKernelBackend(backend); try { fn(); } finally { setKernelBackend(undefined); } };
 }

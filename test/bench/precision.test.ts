@@ -5,10 +5,10 @@
  * longer process leaves the kernels' memory where it found it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { benchPrecision } from '../../bench/precision.ts';
+import { benchHidden, benchPrecision } from '../../bench/precision.ts';
 import { wasmCalls } from '../../runtime/kernels/wasm/calls.ts';
 import { setI16WasmMinMacs } from '../../runtime/kernels/wasm/gemm-i16.ts';
-import { residentBytes, scratchMark, setKernelBackend } from '../../runtime/kernels/wasm/instance.ts';
+import { residentBytes, scratchMark, setKernelBackend, useWasmKernels } from '../../runtime/kernels/wasm/instance.ts';
 import { lowerInt8 } from '../../runtime/lowered/precision/int8-layer.ts';
 
 afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); });
@@ -34,6 +34,13 @@ describe('bench/precision.ts', () => {
     expect(kernelCalls()).toBeGreaterThan(callsBefore);
     expect(rows.length).toBeGreaterThanOrEqual(8);
     for (const r of rows) expect(r.median).toBeGreaterThanOrEqual(0);
+    expect(scratchMark()).toBe(mark);
+    expect(residentBytes()).toBe(before);
+
+    // The hidden-layer table switches backends per row: it must leave both the memory and the backend as it found them.
+    const hidden = benchHidden(8, 32, 128, 1);
+    expect(hidden).toHaveLength(6);
+    expect(useWasmKernels()).toBe(true);
     expect(scratchMark()).toBe(mark);
     expect(residentBytes()).toBe(before);
   });

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parsePhaseTiming } from '../../cli/commands/phase-timing.ts';
 import { writeUntrainedCheckpoint } from '../helpers/checkpoint.ts';
 import { removeTempFiles, runMain, tempFiles } from '../helpers/cli.ts';
 
@@ -31,8 +32,7 @@ describe('kiln run --timing', () => {
     expect(timed.code).toBe(0);
     expect(timed.out).toBe(plain.out);
     expect(plain.err).toBe('');
-    const phases = [...timed.err.matchAll(/^ {2}(\S+) +\d+ +\d+/gm)].map((m) => m[1]);
-    expect(phases).toEqual(['start-up', 'compile', 'data', 'checkpoint', 'lowering', 'inference', 'output', 'total']);
+    expect(parsePhaseTiming(timed.err)?.map((r) => r.phase)).toEqual(['start-up', 'compile', 'data', 'checkpoint', 'lowering', 'inference', 'output', 'total']);
     expect(timed.err).toMatch(/lowering .*h\.dense: integer fp32 GEMM 64×784, exact as 784·\(2\^10 − 1\) < 2\^24, on inputs q\/1000, q < 2\^10/);
     expect(timed.err).toMatch(/y\.dense: xnor-popcount 10×64/);
     expect(timed.err).toMatch(/inference .*200 rows in batches of 50/);
