@@ -105,4 +105,15 @@ describe('spreading on one chip of loihi_32chip and of loihi_1chip', () => {
     expect(Math.max(...o.events.coreTime)).toBeGreaterThan(465e-9);
     expect(o.result.summary.energy_j).toBeLessThan(there.energy_j);
   });
+
+  it('given loihi_1chip\'s 465 ns step, loihi_32chip prices a one-chip network exactly as loihi_1chip does', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kiln-spread-'));
+    writeFileSync(path.join(dir, 'b.kiln'), 'target board extends loihi_32chip { timestep 465 ns }\n');
+    const b = neuromorphicEstimate(resolveTarget(`${path.join(dir, 'b.kiln')}:board`), m, opts).result.summary;
+    const o = neuromorphicEstimate(one, m, opts).result.summary;
+    expect(b.cores_used).toBe(o.cores_used);
+    expect(b.cores_used).toBeGreaterThan(16);
+    expect(b.energy_j).toBe(o.energy_j);
+    expect(b.latency_s).toBe(o.latency_s);
+  });
 });
