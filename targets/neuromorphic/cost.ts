@@ -74,7 +74,10 @@ export function neuromorphicEstimate(desc: TargetDescription, m: Module, opts: N
  * power is paid per powered chip for the whole time step, and the busiest core sets the step, so
  * idle cores of a powered chip are worth using when the static energy they save outweighs the
  * spike messages they add. More chips are never powered for it, and the chips-first cut is kept
- * (map-cores.ts). Without static power spreading only adds messages.
+ * (map-cores.ts). Without static power spreading only adds messages, and so it does once the
+ * busiest core fits in the target's barrier (`timestep`): loihi_32chip's 16.2 µs is the whole
+ * board's even when one chip is used, so the same network stops at fewer cores there than on
+ * loihi_1chip (465 ns), whose per-chip figures are the same (test/targets/neuromorphic/spread.test.ts).
  */
 function spreadMapping(desc: TargetDescription, cfg: NeuromorphicConfig, m: Module, opts: NeuromorphicOptions): NetworkMapping {
   const packed = mapNetwork(m, cfg, opts);

@@ -1,8 +1,10 @@
 /**
  * unet_small learns the mnist_masks segmentation: after one short epoch its foreground IoU on
  * held-out digits beats thresholding the cluttered input (0.505 on the first 300 test digits,
- * test/runtime/data/mnist-masks.test.ts), so it uses shape, not brightness. The full train block
- * (2,000 digits, 3 epochs) reaches IoU 0.699 (docs/neuromorphic-mapping.md).
+ * test/runtime/data/mnist-masks.test.ts), so it uses shape, not brightness. That is all it
+ * asserts. The full train block (2,000 digits, 3 epochs) is too long to run here: on 500 test
+ * digits it has reached IoU 0.699–0.704 across the runs in docs/neuromorphic-mapping.md (batch 16
+ * and 8); that figure has moved between runs and is not checked.
  */
 import { describe, expect, it } from 'vitest';
 import { loadData } from '../../../runtime/data/index.ts';
