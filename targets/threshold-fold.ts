@@ -34,17 +34,54 @@ function foldedEnd(bn: Node, next: readonly Node[]): Node | undefined {
   return only?.op === 'relu' ? only : bn;
 }
 
+/** What a layer reads at inference: dropout is the identity, so a sign behind it still feeds ±1 (binary_mlp's layers). */
+export function producerOf(m: Module, node: Node): Node {
+  let producer = m.nodes[node.inputs[0]!]!;
+  while (producer.op === 'dropout') producer = m.nodes[producer.inputs[0]!]!;
+  return producer;
+}
+
+/** Whether a layer reads nothing but ±1: a sign's output, with no zero padding (0 is not ±1). */
+export function readsSigns(m: Module, layer: Node): boolean {
+  const pad = layer.op === 'conv2d' && (layer.attrs.pad as number[]).some((p) => p !== 0);
+  return producerOf(m, layer).op === 'sign' && !pad;
+}
+
+export interface FoldOptions {
+  /**
+   * The network's input was shown to be whole numbers over one denominator (pixels): `kiln run`
+   * finds that on the rows it runs. The estimate sees no data and leaves it false.
+   */
+  inputOnGrid?: boolean;
+}
+
+/**
+ * Whether a binary layer's sums, and so a batch norm's compare of them, are what the rule folds.
+ * `kiln run` folds only whole sums (a real sum needs its unrounded threshold and a float
+ * product): an XNOR-popcount of ±1 inputs, or the network's input on its grid. A layer that
+ * rounds its own output (`activations =`) hands the batch norm that rounding, not its sums.
+ * Where the inputs are real as far as the IR says (a relu's {0, 1} through a pool, a padded conv
+ * on signs) the estimate assumes the real product, as `kiln run` on such data computes it, rather
+ * than price a compare nothing executes.
+ */
+function sumsFold(m: Module, layer: Node, o: FoldOptions): boolean {
+  if (weightDType(layer) !== 'binary' || precisionOf(layer, 'activations')) return false;
+  return readsSigns(m, layer) || (producerOf(m, layer).op === 'input' && o.inputOnGrid === true);
+}
+
 /**
  * The batch norms after a binary layer that fold into one threshold compare an element, each with
  * the node whose output the compare produces: the sign or relu after it, or the batch norm itself
- * when it binarizes its output and nothing after it folds.
+ * when it binarizes its own output and nothing after it folds. The estimate prices this set and
+ * `kiln run`'s lowering folds it where the data keeps the sums whole (runtime/lowered/precision).
  */
-export function thresholdBatchnorms(m: Module, readers = readersOf(m)): Map<string, string> {
+export function thresholdBatchnorms(m: Module, readers = readersOf(m), o: FoldOptions = {}): Map<string, string> {
   const out = new Map<string, string>();
   for (const n of Object.values(m.nodes)) {
     const src = m.nodes[n.inputs[0] ?? ''];
     // A batch norm the network outputs must still produce its values: it cannot become a compare.
-    if (n.op !== 'batchnorm' || !src || weightDType(src) !== 'binary' || m.outputs.includes(n.id)) continue;
+    // A per-step one (BNTT) has a threshold per time step, which no layer's one compare is.
+    if (n.op !== 'batchnorm' || !src || n.attrs.per_step || m.outputs.includes(n.id) || !sumsFold(m, src, o)) continue;
     const end = foldedEnd(n, readers.get(n.id) ?? []);
     if (end) out.set(n.id, end.id);
   }

@@ -15,7 +15,7 @@
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 import { type Module, type Node, type NodeId, readersOf } from '../../../compiler/ir/module.ts';
 import { precisionOf } from '../../../compiler/ir/node-precision.ts';
-import { compareOnOutputs, thresholdBatchnorms } from '../../../targets/threshold-fold.ts';
+import { compareOnOutputs, producerOf, readsSigns, thresholdBatchnorms } from '../../../targets/threshold-fold.ts';
 import type { Weights } from '../../interpreter/types.ts';
 import type { InputLevels } from '../../kernels/bitplane.ts';
 import { binaryThresholds, lowerBinary, type Thresholds } from './binary-layer.ts';
@@ -80,7 +80,8 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
   const layers = new Map<NodeId, IntegerLayer>();
   const folded: PrecisionProgram['folded'] = new Map();
   const foldedEnds = new Set<NodeId>();
-  const readers = readersOf(m), thresholded = thresholdBatchnorms(m, readers);
+  // The estimate's rule, told what kiln run found in the data: the input's grid.
+  const readers = readersOf(m), thresholded = thresholdBatchnorms(m, readers, { inputOnGrid: o.inputLevels !== undefined });
   // The layers whose sums reach nothing but a compare: the estimate's rule (one reader, not an
   // output), asked once here rather than re-derived per layer.
   const compares = compareOnOutputs(m, thresholded, (n) => loweredPrecision(n) === 'binary', readers);
@@ -99,17 +100,16 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
     } else if (lp === 'ternary') {
       layers.set(node.id, lowerTernary(weight, bias, perChannel));
     } else {
-      const producer = producerOf(m, node);
-      const pad = node.op === 'conv2d' ? (node.attrs.pad as number[]).some((p) => p !== 0) : false;
       // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead.
-      const layer = lowerBinary(weight, bias, producer.op === 'sign' && !pad, producer.op === 'input' ? o.inputLevels : undefined);
+      const layer = lowerBinary(weight, bias, readsSigns(m, node), producerOf(m, node).op === 'input' ? o.inputLevels : undefined);
       layers.set(node.id, layer);
-      // Only a layer whose sums are whole on its grid folds (an off-grid batch compares with the
-      // unrounded threshold); its sums must reach nothing but the batch norm, as the kernel hands
-      // on the compare instead of them.
+      // The rule folded the batch norm on the structure (and the input's grid); the data decides
+      // too: a grid too fine for the int32 bit-plane sums leaves the layer without levels, and it
+      // sums in fp32. Its sums must reach nothing but the batch norm, as the kernel hands on the
+      // compare instead of them.
       const c = compares.get(node.id), bn = c?.threshold ? m.nodes[c.by]! : undefined;
       const end = bn && thresholded.get(bn.id);
-      if (bn && end && (layer.xnor || layer.levels) && !bn.attrs.per_step && !precisionOf(node, 'activations')) {
+      if (bn && end && (layer.xnor || layer.levels)) {
         const p = params[bn.id]!;
         const thresholds = binaryThresholds({ gamma: p.gamma!, beta: p.beta!, mean: p.running_mean!, variance: p.running_var!, eps: bn.attrs.eps as number }, bias, layer.levels?.denominator);
         folded.set(bn.id, { layer: node.id, thresholds, low: m.nodes[end]!.op === 'relu' ? 0 : -1 });
@@ -118,14 +118,6 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
     }
   }
   return { module: m, layers, folded, foldedEnds, scales, dispose: () => { for (const l of layers.values()) l.dispose?.(); } };
-}
-
-/** What a layer reads at inference. */
-function producerOf(m: Module, node: Node): Node {
-  let producer = m.nodes[node.inputs[0]!]!;
-  // Dropout is the identity at inference: a sign behind it still feeds ±1 (binary_mlp's layers).
-  while (producer.op === 'dropout') producer = m.nodes[producer.inputs[0]!]!;
-  return producer;
 }
 
 /** Whether a binary layer reads the network's input: only such a layer uses `inputLevels`, so only then is the input worth scanning for them. */
