@@ -18,7 +18,7 @@ import { precisionOf } from '../../../compiler/ir/node-precision.ts';
 import { compareOnOutputs, producerOf, readsSigns, thresholdBatchnorms } from '../../../targets/threshold-fold.ts';
 import type { Weights } from '../../interpreter/types.ts';
 import type { InputLevels } from '../../kernels/bitplane.ts';
-import { binaryThresholds, lowerBinary, type Thresholds } from './binary-layer.ts';
+import { type BinaryLayer, binaryThresholds, lowerBinary, type Thresholds } from './binary-layer.ts';
 import { lowerDfp16, type OverflowPolicy } from './dfp16-layer.ts';
 import { lowerInt8 } from './int8-layer.ts';
 import { lowerTernary } from './ternary-layer.ts';
@@ -34,6 +34,8 @@ export interface PrecisionProgram {
   folded: Map<NodeId, { layer: NodeId; thresholds: Thresholds; low: -1 | 0 }>;
   /** The sign or relu after a folded batch norm, whose work the thresholds already did. */
   foldedEnds: Set<NodeId>;
+  /** The same folds by binary layer, for the kernels that compare the sums: made once here, not on every batch. */
+  foldedLayers: Map<NodeId, { binary: BinaryLayer; thresholds: Thresholds; low: -1 | 0 }>;
   scales: Map<NodeId, LayerScales>;
   /**
    * Give back the layers' weights packed in the kernels' memory (resident blocks), when the caller
@@ -80,6 +82,7 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
   const layers = new Map<NodeId, IntegerLayer>();
   const folded: PrecisionProgram['folded'] = new Map();
   const foldedEnds = new Set<NodeId>();
+  const foldedLayers: PrecisionProgram['foldedLayers'] = new Map();
   // The estimate's rule, told what kiln run found in the data: the input's grid.
   const readers = readersOf(m), thresholded = thresholdBatchnorms(m, readers, { inputOnGrid: o.inputLevels !== undefined });
   // The layers whose sums reach nothing but a compare: the estimate's rule (one reader, not an
@@ -112,12 +115,14 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
       if (bn && end && (layer.xnor || layer.levels)) {
         const p = params[bn.id]!;
         const thresholds = binaryThresholds({ gamma: p.gamma!, beta: p.beta!, mean: p.running_mean!, variance: p.running_var!, eps: bn.attrs.eps as number }, bias, layer.levels?.denominator);
-        folded.set(bn.id, { layer: node.id, thresholds, low: m.nodes[end]!.op === 'relu' ? 0 : -1 });
+        const low = m.nodes[end]!.op === 'relu' ? 0 : -1;
+        folded.set(bn.id, { layer: node.id, thresholds, low });
+        foldedLayers.set(node.id, { binary: layer, thresholds, low });
         if (end !== bn.id) foldedEnds.add(end);
       }
     }
   }
-  return { module: m, layers, folded, foldedEnds, scales, dispose: () => { for (const l of layers.values()) l.dispose?.(); } };
+  return { module: m, layers, folded, foldedEnds, foldedLayers, scales, dispose: () => { for (const l of layers.values()) l.dispose?.(); } };
 }
 
 /** Whether a binary layer reads the network's input: only such a layer uses `inputLevels`, so only then is the input worth scanning for them. */
