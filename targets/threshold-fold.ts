@@ -47,6 +47,20 @@ export function readsSigns(m: Module, layer: Node): boolean {
   return producerOf(m, layer).op === 'sign' && !pad;
 }
 
+/** Ops that hand on the values they select or move unchanged: {0, 1} in, {0, 1} out. */
+const SELECTS = new Set(['dropout', 'maxpool2d', 'flatten', 'reshape']);
+
+/**
+ * Whether a layer reads nothing but 0 and 1: a relu of ±1 (of a sign, or of a batch norm that
+ * binarizes its output, as explore's binary variants of lenet5_bn declare), through max pools and
+ * reshapes. Zero padding is 0, on that grid too.
+ */
+export function readsZeroOne(m: Module, layer: Node): boolean {
+  let p = m.nodes[layer.inputs[0]!]!;
+  while (SELECTS.has(p.op)) p = m.nodes[p.inputs[0]!]!;
+  return p.op === 'relu' && m.nodes[p.inputs[0]!]!.type!.dtype === 'binary';
+}
+
 export interface FoldOptions {
   /**
    * The network's input was shown to be whole numbers over one denominator (pixels): `kiln run`
@@ -58,15 +72,15 @@ export interface FoldOptions {
 /**
  * Whether a binary layer's sums, and so a batch norm's compare of them, are what the rule folds.
  * `kiln run` folds only whole sums (a real sum needs its unrounded threshold and a float
- * product): an XNOR-popcount of ±1 inputs, or the network's input on its grid. A layer that
- * rounds its own output (`activations =`) hands the batch norm that rounding, not its sums.
- * Where the inputs are real as far as the IR says (a relu's {0, 1} through a pool, a padded conv
- * on signs) the estimate assumes the real product, as `kiln run` on such data computes it, rather
- * than price a compare nothing executes.
+ * product): an XNOR-popcount of ±1 inputs, a one-plane popcount of {0, 1} inputs, or the
+ * network's input on its grid. A layer that rounds its own output (`activations =`) hands the
+ * batch norm that rounding, not its sums. Where the IR does not say the inputs are whole (a real
+ * input, a padded conv on signs, whose zero padding is no ±1) the estimate assumes the real
+ * product, as `kiln run` on such data computes it, rather than price a compare nothing executes.
  */
 function sumsFold(m: Module, layer: Node, o: FoldOptions): boolean {
   if (weightDType(layer) !== 'binary' || precisionOf(layer, 'activations')) return false;
-  return readsSigns(m, layer) || (producerOf(m, layer).op === 'input' && o.inputOnGrid === true);
+  return readsSigns(m, layer) || readsZeroOne(m, layer) || (producerOf(m, layer).op === 'input' && o.inputOnGrid === true);
 }
 
 /**

@@ -4,9 +4,11 @@
  * mantissas + exponents, packed bits, 2-bit codes), and a binary layer with integer sums whose
  * batch norm the estimate folds into a compare (targets/threshold-fold.ts: batch norm → sign, or a
  * batch norm binarizing its own output, with or without a relu after it) has that batch norm and
- * what it ends in folded into integer thresholds, so `kiln run` executes what is priced. A binary layer reading the network's
- * input sums it by bit-planes when the caller shows the input is whole numbers over a denominator
- * (`inputLevels`, e.g. pixels); the decision is the layer's `why`.
+ * what it ends in folded into integer thresholds, so `kiln run` executes what is priced. A binary
+ * layer reading the network's input sums it by bit-planes when the caller shows the input is whole
+ * numbers over a denominator (`inputLevels`, e.g. pixels), and one reading a relu's {0, 1} by one
+ * bit-plane; the decision is the layer's `why`. The rule (thresholdBatchnorms) decides from the
+ * IR and that grid; the data decides too, as a batch off the grid is summed in fp32.
  *
  * It lives in runtime/, not in a compiler pass: its output is packed weight data and kernels
  * (runtime/kernels), which compiler/ may not import, and the IR it reads is unchanged — which
@@ -15,7 +17,7 @@
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 import { type Module, type Node, type NodeId, readersOf } from '../../../compiler/ir/module.ts';
 import { precisionOf } from '../../../compiler/ir/node-precision.ts';
-import { compareOnOutputs, producerOf, readsSigns, thresholdBatchnorms } from '../../../targets/threshold-fold.ts';
+import { compareOnOutputs, producerOf, readsSigns, readsZeroOne, thresholdBatchnorms } from '../../../targets/threshold-fold.ts';
 import type { Weights } from '../../interpreter/types.ts';
 import type { InputLevels } from '../../kernels/bitplane.ts';
 import { type BinaryLayer, binaryThresholds, lowerBinary, type Thresholds } from './binary-layer.ts';
@@ -44,6 +46,8 @@ export interface PrecisionProgram {
    */
   dispose(): void;
 }
+
+const ZERO_ONE: InputLevels = { denominator: 1, bits: 1 };
 
 const LOWERED: readonly string[] = ['i8', 'i16', 'binary', 'ternary'];
 
@@ -103,8 +107,10 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
     } else if (lp === 'ternary') {
       layers.set(node.id, lowerTernary(weight, bias, perChannel));
     } else {
-      // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead.
-      const layer = lowerBinary(weight, bias, readsSigns(m, node), producerOf(m, node).op === 'input' ? o.inputLevels : undefined);
+      // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead. A relu's
+      // {0, 1} is one bit-plane over 1.
+      const levels = producerOf(m, node).op === 'input' ? o.inputLevels : readsZeroOne(m, node) ? ZERO_ONE : undefined;
+      const layer = lowerBinary(weight, bias, readsSigns(m, node), levels);
       layers.set(node.id, layer);
       // The rule folded the batch norm on the structure (and the input's grid); the data decides
       // too: a grid too fine for the int32 bit-plane sums leaves the layer without levels, and it

@@ -2,8 +2,8 @@
  * `kiln estimate` and `kiln run` fold the same batch norms into threshold compares: the batch
  * norms the estimate prices as one compare an element (moduleWork) are the ones lowerPrecision
  * folds, on the shipped binary networks and on the cases the lowering cannot fold — a per-step
- * batch norm, a binary layer rounding its own output, a padded conv on signs, a binary layer on
- * {0, 1} relus — whether or not the network's input was shown to lie on a grid.
+ * batch norm, a binary layer rounding its own output, a padded conv on signs — whether or not the
+ * network's input was shown to lie on a grid.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -71,8 +71,8 @@ function runFolds(m: Module, inputOnGrid: boolean): string[] {
 describe('the estimate prices the batch norm folds kiln run makes', () => {
   const nets = [
     { name: 'binary_mlp', m: net(BINARY_MLP, 'binary_mlp'), grid: ['h1.batchnorm', 'h2.batchnorm', 'h3.batchnorm'], real: ['h2.batchnorm', 'h3.batchnorm'] },
-    // Only c1 makes whole sums: the others read {0, 1} relus through a pool or a flatten, summed in fp32.
-    { name: 'lenet5_bn binary', m: net(LENET5_BN_BINARY, 'lenet5_bn'), grid: ['c1.batchnorm'], real: [] },
+    // c1 reads the pixels; the others read {0, 1} relus (through a pool or a flatten), one bit-plane.
+    { name: 'lenet5_bn binary', m: net(LENET5_BN_BINARY, 'lenet5_bn'), grid: ['c1.batchnorm', 'c2.batchnorm', 'f.batchnorm', 'f.batchnorm2'], real: ['c2.batchnorm', 'f.batchnorm', 'f.batchnorm2'] },
     { name: 'per_step', m: net(CASES, 'per_step'), grid: [], real: [] },
     { name: 'own_activations', m: net(CASES, 'own_activations'), grid: [], real: [] },
     { name: 'padded_on_signs', m: net(CASES, 'padded_on_signs'), grid: [], real: [] },
