@@ -70,17 +70,25 @@ export interface FoldOptions {
 }
 
 /**
- * Whether a binary layer's sums, and so a batch norm's compare of them, are what the rule folds.
- * `kiln run` folds only whole sums (a real sum needs its unrounded threshold and a float
- * product): an XNOR-popcount of ±1 inputs, a one-plane popcount of {0, 1} inputs, or the
- * network's input on its grid. A layer that rounds its own output (`activations =`) hands the
- * batch norm that rounding, not its sums. Where the IR does not say the inputs are whole (a real
- * input, a padded conv on signs, whose zero padding is no ±1) the estimate assumes the real
- * product, as `kiln run` on such data computes it, rather than price a compare nothing executes.
+ * Why a batch norm after a binary layer is not folded for what it reads, or undefined when its
+ * layer's sums are what the rule folds. `kiln run` folds only whole sums (a real sum needs its
+ * unrounded threshold and a float product): an XNOR-popcount of ±1 inputs, a one-plane popcount
+ * of {0, 1} inputs, or the network's input on its grid. A layer that rounds its own output
+ * (`activations =`) hands the batch norm that rounding, not its sums. Where the IR does not say the
+ * inputs are whole (a real input, a padded conv on signs, whose zero padding is no ±1) the estimate
+ * assumes the real product, as `kiln run` on such data computes it, rather than price a compare
+ * nothing executes.
  */
-function sumsFold(m: Module, layer: Node, o: FoldOptions): boolean {
-  if (weightDType(layer) !== 'binary' || precisionOf(layer, 'activations')) return false;
-  return readsSigns(m, layer) || readsZeroOne(m, layer) || (producerOf(m, layer).op === 'input' && o.inputOnGrid === true);
+export function foldRefusal(m: Module, bn: Node, o: FoldOptions = {}): string | undefined {
+  const layer = m.nodes[bn.inputs[0]!]!;
+  if (bn.attrs.per_step) return 'a per-step batch norm has a threshold per time step, not one a channel';
+  const own = precisionOf(layer, 'activations')?.dtype;
+  if (own) return `\`${layer.id}\` rounds its own output (activations = ${own}), which the batch norm reads instead of its sums`;
+  if (readsSigns(m, layer) || readsZeroOne(m, layer)) return undefined;
+  if (producerOf(m, layer).op === 'input') {
+    return o.inputOnGrid ? undefined : `\`${layer.id}\` reads the network's input, not known to be whole numbers here (kiln run folds it when its data is, as pixels are)`;
+  }
+  return `\`${layer.id}\` reads ${producerOf(m, layer).op === 'sign' ? '±1 with zero padding' : 'values not known to be ±1 or {0, 1}'}, so its sums are real`;
 }
 
 /**
@@ -94,8 +102,7 @@ export function thresholdBatchnorms(m: Module, readers = readersOf(m), o: FoldOp
   for (const n of Object.values(m.nodes)) {
     const src = m.nodes[n.inputs[0] ?? ''];
     // A batch norm the network outputs must still produce its values: it cannot become a compare.
-    // A per-step one (BNTT) has a threshold per time step, which no layer's one compare is.
-    if (n.op !== 'batchnorm' || !src || n.attrs.per_step || m.outputs.includes(n.id) || !sumsFold(m, src, o)) continue;
+    if (n.op !== 'batchnorm' || !src || weightDType(src) !== 'binary' || m.outputs.includes(n.id) || foldRefusal(m, n, o)) continue;
     const end = foldedEnd(n, readers.get(n.id) ?? []);
     if (end) out.set(n.id, end.id);
   }

@@ -88,6 +88,17 @@ describe('the estimate prices the batch norm folds kiln run makes', () => {
     }
   }
 
+  it('the estimate says why a batch norm after a binary layer is not folded', () => {
+    const note = (m: Module, bn: string, inputOnGrid = false) => moduleWork(m, { inputOnGrid }).find((l) => l.name === bn)!.notes!.join(' ');
+    expect(note(net(CASES, 'per_step'), 'h.batchnorm')).toMatch(/not folded .* a threshold per time step/);
+    expect(note(net(CASES, 'own_activations'), 'h.batchnorm')).toMatch(/not folded .* `h\.dense` rounds its own output \(activations = i8\)/);
+    expect(note(net(CASES, 'padded_on_signs'), 'c.batchnorm')).toMatch(/not folded .* `c\.conv2d` reads ±1 with zero padding/);
+    const mlp = net(BINARY_MLP, 'binary_mlp');
+    expect(note(mlp, 'h1.batchnorm')).toMatch(/not folded .* reads the network's input, not known to be whole/);
+    expect(note(mlp, 'h1.batchnorm', true)).not.toMatch(/not folded/);
+    expect(note(mlp, 'h2.batchnorm')).not.toMatch(/not folded/);
+  });
+
   it('a sign after a batch norm the estimate does not fold is priced, as kiln run computes it', () => {
     const work = moduleWork(net(CASES, 'padded_on_signs'));
     const sign = work.find((l) => l.name === 'c')!;
