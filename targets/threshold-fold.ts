@@ -34,17 +34,75 @@ function foldedEnd(bn: Node, next: readonly Node[]): Node | undefined {
   return only?.op === 'relu' ? only : bn;
 }
 
+/** What a layer reads at inference: dropout is the identity, so a sign behind it still feeds ±1 (binary_mlp's layers). */
+export function producerOf(m: Module, node: Node): Node {
+  let producer = m.nodes[node.inputs[0]!]!;
+  while (producer.op === 'dropout') producer = m.nodes[producer.inputs[0]!]!;
+  return producer;
+}
+
+/** Whether a layer reads nothing but ±1: a sign's output, with no zero padding (0 is not ±1). */
+export function readsSigns(m: Module, layer: Node): boolean {
+  const pad = layer.op === 'conv2d' && (layer.attrs.pad as number[]).some((p) => p !== 0);
+  return producerOf(m, layer).op === 'sign' && !pad;
+}
+
+/** Ops that hand on the values they select or move unchanged: {0, 1} in, {0, 1} out. */
+const SELECTS = new Set(['dropout', 'maxpool2d', 'flatten', 'reshape']);
+
+/**
+ * Whether a layer reads nothing but 0 and 1: a relu of ±1 (of a sign, or of a batch norm that
+ * binarizes its output, as explore's binary variants of lenet5_bn declare), through max pools and
+ * reshapes. Zero padding is 0, on that grid too.
+ */
+export function readsZeroOne(m: Module, layer: Node): boolean {
+  let p = m.nodes[layer.inputs[0]!]!;
+  while (SELECTS.has(p.op)) p = m.nodes[p.inputs[0]!]!;
+  return p.op === 'relu' && m.nodes[p.inputs[0]!]!.type!.dtype === 'binary';
+}
+
+export interface FoldOptions {
+  /**
+   * The network's input was shown to be whole numbers over one denominator (pixels): `kiln run`
+   * finds that on the rows it runs. The estimate sees no data and leaves it false.
+   */
+  inputOnGrid?: boolean;
+}
+
+/**
+ * Why a batch norm after a binary layer is not folded for what it reads, or undefined when its
+ * layer's sums are what the rule folds. `kiln run` folds only whole sums (a real sum needs its
+ * unrounded threshold and a float product): an XNOR-popcount of ±1 inputs, a one-plane popcount
+ * of {0, 1} inputs, or the network's input on its grid. A layer that rounds its own output
+ * (`activations =`) hands the batch norm that rounding, not its sums. Where the IR does not say the
+ * inputs are whole (a real input, a padded conv on signs, whose zero padding is no ±1) the estimate
+ * assumes the real product, as `kiln run` on such data computes it, rather than price a compare
+ * nothing executes.
+ */
+export function foldRefusal(m: Module, bn: Node, o: FoldOptions = {}): string | undefined {
+  const layer = m.nodes[bn.inputs[0]!]!;
+  if (bn.attrs.per_step) return 'a per-step batch norm has a threshold per time step, not one a channel';
+  const own = precisionOf(layer, 'activations')?.dtype;
+  if (own) return `\`${layer.id}\` rounds its own output (activations = ${own}), which the batch norm reads instead of its sums`;
+  if (readsSigns(m, layer) || readsZeroOne(m, layer)) return undefined;
+  if (producerOf(m, layer).op === 'input') {
+    return o.inputOnGrid ? undefined : `\`${layer.id}\` reads the network's input, not known to be whole numbers here (kiln run folds it when its data is, as pixels are)`;
+  }
+  return `\`${layer.id}\` reads ${producerOf(m, layer).op === 'sign' ? '±1 with zero padding' : 'values not known to be ±1 or {0, 1}'}, so its sums are real`;
+}
+
 /**
  * The batch norms after a binary layer that fold into one threshold compare an element, each with
  * the node whose output the compare produces: the sign or relu after it, or the batch norm itself
- * when it binarizes its output and nothing after it folds.
+ * when it binarizes its own output and nothing after it folds. The estimate prices this set and
+ * `kiln run`'s lowering folds it where the data keeps the sums whole (runtime/lowered/precision).
  */
-export function thresholdBatchnorms(m: Module, readers = readersOf(m)): Map<string, string> {
+export function thresholdBatchnorms(m: Module, readers = readersOf(m), o: FoldOptions = {}): Map<string, string> {
   const out = new Map<string, string>();
   for (const n of Object.values(m.nodes)) {
     const src = m.nodes[n.inputs[0] ?? ''];
     // A batch norm the network outputs must still produce its values: it cannot become a compare.
-    if (n.op !== 'batchnorm' || !src || weightDType(src) !== 'binary' || m.outputs.includes(n.id)) continue;
+    if (n.op !== 'batchnorm' || !src || weightDType(src) !== 'binary' || m.outputs.includes(n.id) || foldRefusal(m, n, o)) continue;
     const end = foldedEnd(n, readers.get(n.id) ?? []);
     if (end) out.set(n.id, end.id);
   }

@@ -8,7 +8,7 @@ import { macClass, type MacClass, weightDType } from './precision.ts';
 import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
 import type { ActivityUsed } from './activity.ts';
 import { lmuGemm } from './lmu-work.ts';
-import { compareOnOutputs, thresholdBatchnorms, type CompareOnOutput } from './threshold-fold.ts';
+import { compareOnOutputs, type FoldOptions, foldRefusal, thresholdBatchnorms, type CompareOnOutput } from './threshold-fold.ts';
 
 export interface ConvGeometry {
   /** Padded input height and width, channels per group, kernel, stride, output size. */
@@ -144,13 +144,15 @@ function runsPerInference(m: Module): Map<string, number> {
 /**
  * Work of every compute node of a typed module, in order. Inputs and pure reshapes are free.
  * `training`: a training step keeps batch norm and sign apart (its backward pass reads both), so
- * nothing folds into a threshold.
+ * nothing folds into a threshold. `inputOnGrid`: the network's input is known to be whole numbers
+ * over a denominator, so a binary layer reading it makes whole sums its batch norm can compare
+ * (targets/threshold-fold.ts); without data the estimate does not assume it.
  */
-export function moduleWork(m: Module, opts: { training?: boolean } = {}): LayerWork[] {
+export function moduleWork(m: Module, opts: { training?: boolean } & FoldOptions = {}): LayerWork[] {
   const out: LayerWork[] = [];
   const runs = runsPerInference(m);
   const readers = opts.training ? undefined : readersOf(m);
-  const thresholded = readers ? thresholdBatchnorms(m, readers) : new Map<string, string>();
+  const thresholded = readers ? thresholdBatchnorms(m, readers, opts) : new Map<string, string>();
   const compares = readers ? compareOnOutputs(m, thresholded, (n) => n.op === 'dense' || n.op === 'conv2d', readers) : new Map<string, CompareOnOutput>();
   const comparesFor = new Map([...compares].map(([layer, c]) => [c.by, layer]));
   // The sign or relu whose work a folded batch norm's compare does, by node.
@@ -194,6 +196,8 @@ export function moduleWork(m: Module, opts: { training?: boolean } = {}): LayerW
       notes.push(folded
         ? `batch norm folded ${end === 'sign' ? 'with the sign after it' : `with the binarizing of its output${end === 'relu' ? ' and the relu after it' : ''}`} into one per-channel threshold compare an element (the binary layer's output is compared, not scaled)`
         : 'batch norm at inference: a per-channel scale and shift (statistics folded into them), 2 operations an element');
+      const refused = !folded && readers && weightDType(m.nodes[node.inputs[0]!]!) === 'binary' ? foldRefusal(m, node, opts) : undefined;
+      if (refused) notes.push(`not folded into a threshold compare: ${refused}`);
       out.push({ ...base, work: { kind: 'vector', ops: (folded ? numElements(node.type!.shape) : vectorOps(node, inputs)) * times }, macs: 0, notes });
       continue;
     }

@@ -10,7 +10,7 @@ import { memoryFiles } from '../helpers/memfs.ts';
 
 const SOURCE = `network bn(batch = 4) {
   input x : f32[batch, 32]
-  h = dense(x, 16, weights = binary) -> batchnorm -> sign
+  h = sign(x) -> dense(16, weights = binary) -> batchnorm -> sign
   r = dense(h, 8, weights = i8) -> batchnorm -> relu
   output r
 }`;
@@ -20,7 +20,7 @@ describe('batch norm priced as inference runs it', () => {
   const byId = (id: string) => layers.find((l) => l.node.id === id)!;
   const ops = (id: string) => { const w = byId(id).work; return w.kind === 'vector' ? w.ops : 0; };
 
-  it('after a binary layer and before a sign: one compare an element, the sign folded in', () => {
+  it('after a binary layer on ±1 and before a sign: one compare an element, the sign folded in', () => {
     expect(ops('h.batchnorm')).toBe(4 * 16);
     expect(byId('h.batchnorm').notes!.join()).toMatch(/threshold compare/);
     expect(byId('h').work.kind).toBe('free');

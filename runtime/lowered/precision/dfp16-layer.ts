@@ -83,35 +83,81 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
   // The weights packed for the WebAssembly kernel once, on first use; dispose() gives them back.
   let packed: PackedI16B | undefined;
 
+  // Kept for the layer's life rather than allocated (and zeroed) on every call: the JavaScript
+  // path's input codes, grown to the largest batch seen, and one row's accumulators.
+  let codes = new Int16Array(0);
+  const acc = new Int32Array(n);
+
+  /**
+   * The outputs of rows [0, m) from their input codes xq (rescaled in place when a row
+   * overflows), except the rows `safe` marks: WebAssembly already wrote those to y, or left their
+   * biased sums in `sums` when they are narrowed to int16 (eOut).
+   */
+  const rows = (m: number, A: Float32Array, xq: Int16Array, y: Float32Array, counts: LayerCounts, safe?: Uint8Array, sums?: Int32Array): Float32Array => {
+    // Local copies of imported bindings for the per-output loop (getters under tsx).
+    const hi16 = INT16_MAX, lo16 = INT16_MIN, round = roundHalfEven, sat = saturate;
+    for (let i = 0; i < m; i++) {
+      let ex = ex0;
+      counts.macs += n * k;
+      let src: Int32Array = acc, at = 0;
+      if (safe?.[i]) {
+        if (sums === undefined) continue;
+        src = sums;
+        at = i * n;
+      } else {
+        const xr = xq.subarray(i * k, (i + 1) * k);
+        let saturated = dfp16Row(xr, qw, bias0, n, k, acc, 0);
+        // 16 extra bits of headroom cover any int16 row; past that the sums are what they are.
+        for (let tries = 0; saturated > 0 && policy === 'rescale' && tries < 16; tries++) {
+          counts.rescales++;
+          ex++;
+          mantissas(A, i * k, (i + 1) * k, ex, xr, 0);
+          saturated = dfp16Row(xr, qw, biasAt(ex), n, k, acc, 0);
+          counts.macs += n * k;
+        }
+        counts.saturations += saturated;
+      }
+      // Powers of two per column, exact, computed once for the rows left at ex0 (a power per
+      // output was more of the layer's time than its GEMM).
+      const scale = ex === ex0 ? scale0 : columnScales(ex);
+      if (eOut === undefined) {
+        for (let c = 0; c < n; c++) y[i * n + c] = src[at + c]! * scale[c]!;
+        continue;
+      }
+      const outStep = 2 ** eOut;
+      for (let c = 0; c < n; c++) {
+        const q = round(src[at + c]! * scale[c]!);
+        if (q > hi16 || q < lo16) counts.saturations++;
+        y[i * n + c] = sat(q, lo16, hi16) * outStep;
+      }
+    }
+    return y;
+  };
+
   /**
    * Rows whose every partial sum provably stays in int32 never saturate, so the wrapping
    * WebAssembly kernel gives exactly what the saturating loop would: the codes are quantized in
    * the kernels' memory and the kernel reads them there, the safe rows' sums biased in place, then
-   * scaled there to the outputs (`y`), or handed back as biased sums (`sums`) when they are
-   * narrowed to int16 (eOut). Only the rows the bound refused are copied out into xq, for the loop.
-   * `safe` is undefined when no row passed the bound.
+   * scaled there to the outputs (copied out once, as y), or narrowed from where they lie when the
+   * output is int16 (eOut). The rows the bound refused take the loop on their codes where they lie.
    */
-  interface WasmRows { safe?: Uint8Array; y?: Float32Array; sums?: Int32Array }
-  const wasmRows = (m: number, A: Float32Array, xq: Int16Array, counts: LayerCounts): WasmRows => withScratch(() => {
+  const wasmGemm = (m: number, A: Float32Array, counts: LayerCounts): Float32Array => withScratch(() => {
     const q = wasmQuantizeToScratch(A, 0, m * k, 2 ** ex0, INT16_MIN, INT16_MAX, 2);
     counts.saturations += q.saturated;
     const cAt = scratchAlloc(4 * m * n);
     packed ??= packI16B(n, k, qw, true);
-    // Views made after packing, which may grow the memory and detach any made before.
+    // Views made after packing and after the epilogue, which may grow the memory and detach any
+    // made before; the loop below allocates nothing there.
     const safe = wasmGemmI16Guarded(m, i16At(q.at, m * k), packed, i32At(cAt, m * n), maxBias0);
-    if (!safe) {
-      xq.set(i16At(q.at, m * k));
-      return {};
-    }
-    for (let i = 0; i < m; i++) if (!safe[i]) xq.set(i16At(q.at + 2 * i * k, k), i * k);
     // No count: a safe row's sums and bias stay inside int32, so nothing saturates; refused rows
-    // pass through here too, but the JS loop overwrites them (and counts their saturation).
+    // pass through the epilogue too, but the loop overwrites them (and counts their saturation).
+    if (!safe) return rows(m, A, i16At(q.at, m * k), new Float32Array(m * n), counts);
     if (eOut !== undefined) {
       addBiasAt(m, n, cAt, bias0);
-      return { safe, sums: i32At(cAt, m * n).slice() };
+      return rows(m, A, i16At(q.at, m * k), new Float32Array(m * n), counts, safe, i32At(cAt, m * n));
     }
     scaleAt(m, n, cAt, bias0, 1, scale0, cAt);
-    return { safe, y: f32At(cAt, m * n).slice() };
+    return rows(m, A, i16At(q.at, m * k), f32At(cAt, m * n).slice(), counts, safe);
   });
 
   return {
@@ -119,48 +165,10 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
     why: `int16 dynamic fixed point ${n}×${k}, ${s.perChannel ? 'an exponent per channel' : 'one weight exponent'}, int32 accumulators (overflow: ${policy})`,
     weightBytes: 2 * n * k + 4 * n,
     gemm(m, A, counts: LayerCounts) {
-      // Local copies of imported bindings for the per-output loop (getters under tsx).
-      const hi16 = INT16_MAX, lo16 = INT16_MIN, round = roundHalfEven, sat = saturate;
-      const xq = new Int16Array(m * k);
-      const wasm = i16WasmFor(m * n * k) ? wasmRows(m, A, xq, counts) : undefined;
-      if (!wasm) counts.saturations += mantissas(A, 0, m * k, ex0, xq, 0);
-      const safe = wasm?.safe;
-      const y = wasm?.y ?? new Float32Array(m * n);
-      const acc = new Int32Array(n);
-      for (let i = 0; i < m; i++) {
-        let ex = ex0;
-        counts.macs += n * k;
-        if (safe?.[i]) {
-          if (wasm!.sums === undefined) continue;
-          acc.set(wasm!.sums.subarray(i * n, (i + 1) * n));
-        } else {
-          const xr = xq.subarray(i * k, (i + 1) * k);
-          let sat = dfp16Row(xr, qw, bias0, n, k, acc, 0);
-          // 16 extra bits of headroom cover any int16 row; past that the sums are what they are.
-          for (let tries = 0; sat > 0 && policy === 'rescale' && tries < 16; tries++) {
-            counts.rescales++;
-            ex++;
-            mantissas(A, i * k, (i + 1) * k, ex, xr, 0);
-            sat = dfp16Row(xr, qw, biasAt(ex), n, k, acc, 0);
-            counts.macs += n * k;
-          }
-          counts.saturations += sat;
-        }
-        // Powers of two per column, exact, computed once for the rows left at ex0 (a power per
-        // output was more of the layer's time than its GEMM).
-        const scale = ex === ex0 ? scale0 : columnScales(ex);
-        if (eOut === undefined) {
-          for (let c = 0; c < n; c++) y[i * n + c] = acc[c]! * scale[c]!;
-          continue;
-        }
-        const outStep = 2 ** eOut;
-        for (let c = 0; c < n; c++) {
-          const q = round(acc[c]! * scale[c]!);
-          if (q > hi16 || q < lo16) counts.saturations++;
-          y[i * n + c] = sat(q, lo16, hi16) * outStep;
-        }
-      }
-      return y;
+      if (i16WasmFor(m * n * k)) return wasmGemm(m, A, counts);
+      if (codes.length < m * k) codes = new Int16Array(m * k);
+      counts.saturations += mantissas(A, 0, m * k, ex0, codes, 0);
+      return rows(m, A, codes, new Float32Array(m * n), counts);
     },
     dispose() {
       packed?.free();

@@ -4,9 +4,11 @@
  * mantissas + exponents, packed bits, 2-bit codes), and a binary layer with integer sums whose
  * batch norm the estimate folds into a compare (targets/threshold-fold.ts: batch norm → sign, or a
  * batch norm binarizing its own output, with or without a relu after it) has that batch norm and
- * what it ends in folded into integer thresholds, so `kiln run` executes what is priced. A binary layer reading the network's
- * input sums it by bit-planes when the caller shows the input is whole numbers over a denominator
- * (`inputLevels`, e.g. pixels); the decision is the layer's `why`.
+ * what it ends in folded into integer thresholds, so `kiln run` executes what is priced. A binary
+ * layer reading the network's input sums it by bit-planes when the caller shows the input is whole
+ * numbers over a denominator (`inputLevels`, e.g. pixels), and one reading a relu's {0, 1} by one
+ * bit-plane; the decision is the layer's `why`. The rule (thresholdBatchnorms) decides from the
+ * IR and that grid; the data decides too, as a batch off the grid is summed in fp32.
  *
  * It lives in runtime/, not in a compiler pass: its output is packed weight data and kernels
  * (runtime/kernels), which compiler/ may not import, and the IR it reads is unchanged — which
@@ -15,10 +17,10 @@
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 import { type Module, type Node, type NodeId, readersOf } from '../../../compiler/ir/module.ts';
 import { precisionOf } from '../../../compiler/ir/node-precision.ts';
-import { compareOnOutputs, thresholdBatchnorms } from '../../../targets/threshold-fold.ts';
+import { compareOnOutputs, producerOf, readsSigns, readsZeroOne, thresholdBatchnorms } from '../../../targets/threshold-fold.ts';
 import type { Weights } from '../../interpreter/types.ts';
 import type { InputLevels } from '../../kernels/bitplane.ts';
-import { binaryThresholds, lowerBinary, type Thresholds } from './binary-layer.ts';
+import { type BinaryLayer, binaryThresholds, lowerBinary, type Thresholds } from './binary-layer.ts';
 import { lowerDfp16, type OverflowPolicy } from './dfp16-layer.ts';
 import { lowerInt8 } from './int8-layer.ts';
 import { lowerTernary } from './ternary-layer.ts';
@@ -34,6 +36,8 @@ export interface PrecisionProgram {
   folded: Map<NodeId, { layer: NodeId; thresholds: Thresholds; low: -1 | 0 }>;
   /** The sign or relu after a folded batch norm, whose work the thresholds already did. */
   foldedEnds: Set<NodeId>;
+  /** The same folds by binary layer, for the kernels that compare the sums: made once here, not on every batch. */
+  foldedLayers: Map<NodeId, { binary: BinaryLayer; thresholds: Thresholds; low: -1 | 0 }>;
   scales: Map<NodeId, LayerScales>;
   /**
    * Give back the layers' weights packed in the kernels' memory (resident blocks), when the caller
@@ -42,6 +46,8 @@ export interface PrecisionProgram {
    */
   dispose(): void;
 }
+
+const ZERO_ONE: InputLevels = { denominator: 1, bits: 1 };
 
 const LOWERED: readonly string[] = ['i8', 'i16', 'binary', 'ternary'];
 
@@ -80,7 +86,9 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
   const layers = new Map<NodeId, IntegerLayer>();
   const folded: PrecisionProgram['folded'] = new Map();
   const foldedEnds = new Set<NodeId>();
-  const readers = readersOf(m), thresholded = thresholdBatchnorms(m, readers);
+  const foldedLayers: PrecisionProgram['foldedLayers'] = new Map();
+  // The estimate's rule, told what kiln run found in the data: the input's grid.
+  const readers = readersOf(m), thresholded = thresholdBatchnorms(m, readers, { inputOnGrid: o.inputLevels !== undefined });
   // The layers whose sums reach nothing but a compare: the estimate's rule (one reader, not an
   // output), asked once here rather than re-derived per layer.
   const compares = compareOnOutputs(m, thresholded, (n) => loweredPrecision(n) === 'binary', readers);
@@ -99,33 +107,28 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
     } else if (lp === 'ternary') {
       layers.set(node.id, lowerTernary(weight, bias, perChannel));
     } else {
-      const producer = producerOf(m, node);
-      const pad = node.op === 'conv2d' ? (node.attrs.pad as number[]).some((p) => p !== 0) : false;
-      // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead.
-      const layer = lowerBinary(weight, bias, producer.op === 'sign' && !pad, producer.op === 'input' ? o.inputLevels : undefined);
+      // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead. A relu's
+      // {0, 1} is one bit-plane over 1.
+      const levels = producerOf(m, node).op === 'input' ? o.inputLevels : readsZeroOne(m, node) ? ZERO_ONE : undefined;
+      const layer = lowerBinary(weight, bias, readsSigns(m, node), levels);
       layers.set(node.id, layer);
-      // Only a layer whose sums are whole on its grid folds (an off-grid batch compares with the
-      // unrounded threshold); its sums must reach nothing but the batch norm, as the kernel hands
-      // on the compare instead of them.
+      // The rule folded the batch norm on the structure (and the input's grid); the data decides
+      // too: a grid too fine for the int32 bit-plane sums leaves the layer without levels, and it
+      // sums in fp32. Its sums must reach nothing but the batch norm, as the kernel hands on the
+      // compare instead of them.
       const c = compares.get(node.id), bn = c?.threshold ? m.nodes[c.by]! : undefined;
       const end = bn && thresholded.get(bn.id);
-      if (bn && end && (layer.xnor || layer.levels) && !bn.attrs.per_step && !precisionOf(node, 'activations')) {
+      if (bn && end && (layer.xnor || layer.levels)) {
         const p = params[bn.id]!;
         const thresholds = binaryThresholds({ gamma: p.gamma!, beta: p.beta!, mean: p.running_mean!, variance: p.running_var!, eps: bn.attrs.eps as number }, bias, layer.levels?.denominator);
-        folded.set(bn.id, { layer: node.id, thresholds, low: m.nodes[end]!.op === 'relu' ? 0 : -1 });
+        const low = m.nodes[end]!.op === 'relu' ? 0 : -1;
+        folded.set(bn.id, { layer: node.id, thresholds, low });
+        foldedLayers.set(node.id, { binary: layer, thresholds, low });
         if (end !== bn.id) foldedEnds.add(end);
       }
     }
   }
-  return { module: m, layers, folded, foldedEnds, scales, dispose: () => { for (const l of layers.values()) l.dispose?.(); } };
-}
-
-/** What a layer reads at inference. */
-function producerOf(m: Module, node: Node): Node {
-  let producer = m.nodes[node.inputs[0]!]!;
-  // Dropout is the identity at inference: a sign behind it still feeds ±1 (binary_mlp's layers).
-  while (producer.op === 'dropout') producer = m.nodes[producer.inputs[0]!]!;
-  return producer;
+  return { module: m, layers, folded, foldedEnds, foldedLayers, scales, dispose: () => { for (const l of layers.values()) l.dispose?.(); } };
 }
 
 /** Whether a binary layer reads the network's input: only such a layer uses `inputLevels`, so only then is the input worth scanning for them. */

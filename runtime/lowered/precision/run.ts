@@ -19,7 +19,7 @@ import { INT16_MAX, INT16_MIN } from '../../kernels/fixed-point.ts';
 import { INT8_MAX, INT8_MIN, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
 import type { Tensor } from '../../tensor.ts';
 import { convAsGemm } from '../conv-gemm.ts';
-import { applyThresholds, type BinaryLayer } from './binary-layer.ts';
+import { applyThresholds } from './binary-layer.ts';
 import { exponentOf } from './dfp16-layer.ts';
 import { precisionOf } from '../../../compiler/ir/node-precision.ts';
 import type { PrecisionProgram } from './lower.ts';
@@ -60,12 +60,11 @@ export function runPrecision(p: PrecisionProgram, params: Weights, inputs: Input
   const counts = new Map<NodeId, LayerCounts>();
   const countsOf = (id: NodeId) => { let c = counts.get(id); if (!c) counts.set(id, (c = newCounts())); return c; };
   const m = p.module;
-  const foldOf = new Map([...p.folded.values()].map((f) => [f.layer, f]));
   // Row by row, channels last, as both dense and the conv's GEMM hand rows over: a target's tiles compare the same.
   const kernelOf = (id: NodeId, c: LayerCounts): LayerKernel => {
-    const layer = p.layers.get(id)!, f = foldOf.get(id);
-    if (!f) return (r, a) => layer.gemm(r, a, c);
-    return (r, a) => { const s = (layer as BinaryLayer).accumulate(r, a, c); return applyThresholds(s.values, f.thresholds, f.low, s.whole); };
+    const f = p.foldedLayers.get(id);
+    if (!f) { const layer = p.layers.get(id)!; return (r, a) => layer.gemm(r, a, c); }
+    return (r, a) => { const s = f.binary.accumulate(r, a, c); return applyThresholds(s.values, f.thresholds, f.low, s.whole); };
   };
   const dense: OpImpl = (ctx: OpContext) => {
     if (!p.layers.has(ctx.node.id)) return floatDense(ctx);

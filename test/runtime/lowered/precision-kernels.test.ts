@@ -13,6 +13,7 @@ import { applyThresholds, binaryThresholds, lowerBinary } from '../../../runtime
 import { lowerTernary, ternaryCode } from '../../../runtime/lowered/precision/ternary-layer.ts';
 import { newCounts } from '../../../runtime/lowered/precision/types.ts';
 import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
+import { setI16WasmMinMacs } from '../../../runtime/kernels/wasm/gemm-i16.ts';
 import { integerExecution } from '../../../runtime/lowered/precision/execute.ts';
 import { dequantizeTernary, ternarize } from '../../../runtime/kernels/ternary.ts';
 import { dense } from '../../../runtime/kernels/dense.ts';
@@ -121,6 +122,35 @@ describe('integer layers against naive loops', () => {
     expect(js[1]!.c.saturations).toBeGreaterThan(0);
     expect(js[2]!.c.saturations).toBeGreaterThan(0);
     expect(js[3]!.c.rescales).toBeGreaterThan(0);
+  });
+
+  it('an int16 layer kept across calls (its codes and accumulators reused) gives every batch what a fresh layer gives, on both backends', () => {
+    const n = 12, k = 80;
+    const w = t([n, k], rand(n * k)), b = t([n], rand(n, -1e-3, 1e-3));
+    // Every third row loud (rescaled in place, or saturated), the rest quiet; the second batch is smaller.
+    const batch = (m: number, loud: number) => Float32Array.from(rand(m * k), (v, i) => v * (Math.floor(i / k) % 3 === 0 ? loud : 0.002));
+    const batches: [number, Float32Array][] = [[9, batch(9, 0.999)], [4, batch(4, 0.5)], [9, batch(9, 0.999)], [1, batch(1, 0.002)]];
+    for (const backend of ['js', 'wasm'] as const) {
+      for (const outScale of [undefined, 2 ** -4]) {
+        setKernelBackend(backend);
+        setI16WasmMinMacs(backend === 'wasm' ? 0 : undefined);
+        try {
+          const spec = { weight: w, bias: b, perChannel: false, actScale: 2 ** -15, outScale };
+          const kept = lowerDfp16(spec);
+          let rescales = 0;
+          for (const [m, A] of batches) {
+            const c = newCounts(), fresh = newCounts();
+            expect(Array.from(kept.gemm(m, A, c)), `${backend} m=${m}`).toEqual(Array.from(lowerDfp16(spec).gemm(m, A, fresh)));
+            expect(c).toEqual(fresh);
+            rescales += c.rescales;
+          }
+          expect(rescales).toBeGreaterThan(0);
+        } finally {
+          setKernelBackend(undefined);
+          setI16WasmMinMacs(undefined);
+        }
+      }
+    }
   });
 
   it('binary: XNOR-popcount sums and folded thresholds equal ±1 dot products and batchnorm → sign', () => {

@@ -54,6 +54,20 @@ network conv_xnor(batch = 6) {
   y = flatten(c) -> dense(10)
   output y
 }
+network dense_zero_one(batch = 6) {
+  input x : f32[batch, 64]
+  a = dense(x, 32, weights = binary) -> batchnorm(activations = binary) -> relu -> dropout(p = 0.5)
+  b = dense(a, 16, weights = binary) -> batchnorm -> sign
+  y = dense(b, 10)
+  output y
+}
+network conv_zero_one(batch = 6) {
+  input x : f32[batch, 1, 8, 8]
+  c = conv2d(x, filters = 4, kernel = 3, pad = 1, weights = binary) -> batchnorm(activations = binary) -> relu -> maxpool2d(2)
+  b = conv2d(c, filters = 8, kernel = 3, pad = 1, weights = binary) -> batchnorm -> sign
+  y = flatten(b) -> dense(10)
+  output y
+}
 network layer_two(batch = 6) {
   input x : f32[batch, 64]
   h = sign(x) -> dense(32, weights = binary)
@@ -150,6 +164,23 @@ describe('kiln run folds what the estimate prices as a compare', () => {
       expect(p.folded.size).toBe(0);
       expect(p.foldedEnds.size).toBe(0);
       expectInterpreted(m, w, x, p);
+    });
+  }
+});
+
+describe('a binary layer on a relu\'s {0, 1} sums one bit-plane and folds its batch norm', () => {
+  for (const c of [{ name: 'dense_zero_one', first: 'a.batchnorm', layer: 'b.dense', shape: [6, 64] }, { name: 'conv_zero_one', first: 'c.batchnorm', layer: 'b.conv2d', shape: [6, 1, 8, 8] }]) {
+    it(`${c.name}: whole sums through the pool or dropout and the padding, folded, the outputs the interpreter's, whether the first layer folds or not`, () => {
+      const m = net(c.name), w = weights(m, 'b.batchnorm'), x = input(c.shape);
+      // The first batch norm too away from the defaults, so its {0, 1} are mixed.
+      Object.assign(w[c.first]!, weights(m, c.first)[c.first]!);
+      for (const levels of [LEVELS, {}]) {
+        const p = lowerPrecision(m, w, new Map(), levels);
+        expect(p.folded.get('b.batchnorm')?.layer).toBe(c.layer);
+        expect(p.folded.has(c.first)).toBe('inputLevels' in levels);
+        expect((p.layers.get(c.layer) as BinaryLayer).levels).toEqual({ denominator: 1, bits: 1 });
+        expectInterpreted(m, w, x, p);
+      }
     });
   }
 });

@@ -1,0 +1,108 @@
+/**
+ * `kiln estimate` and `kiln run` fold the same batch norms into threshold compares: the batch
+ * norms the estimate prices as one compare an element (moduleWork) are the ones lowerPrecision
+ * folds, on the shipped binary networks and on the cases the lowering cannot fold — a per-step
+ * batch norm, a binary layer rounding its own output, a padded conv on signs — whether or not the
+ * network's input was shown to lie on a grid.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../../compiler/driver.ts';
+import { numElements } from '../../../compiler/ir/dtype.ts';
+import type { Module } from '../../../compiler/ir/module.ts';
+import { type LayerWork, moduleWork } from '../../../targets/workload.ts';
+import { initParams } from '../../../runtime/interpreter.ts';
+import { lowerPrecision } from '../../../runtime/lowered/precision/lower.ts';
+import { memoryFiles } from '../../helpers/memfs.ts';
+
+const small = (src: string) => src.replace('batch = 100, hidden = 1024', 'batch = 4, hidden = 48');
+const BINARY_MLP = small(readFileSync('examples/binary_mlp.kiln', 'utf8'));
+// bench/networks/lenet5_bn.kiln as explore's binary variant declares it.
+const LENET5_BN_BINARY = `network lenet5_bn(batch = 2) {
+  input  x : f32[batch, 1, 28, 28]
+  c1 = conv2d(x, filters = 6, kernel = 5, pad = 2, weights = binary) -> batchnorm(activations = binary) -> relu -> maxpool2d(2)
+  c2 = conv2d(c1, filters = 16, kernel = 5, weights = binary) -> batchnorm(activations = binary) -> relu -> maxpool2d(2)
+  f  = flatten(c2) -> dense(120, weights = binary) -> batchnorm(activations = binary) -> relu -> dense(84, weights = binary) -> batchnorm(activations = binary) -> relu
+  y  = dense(f, 10, weights = binary) -> softmax
+  output y
+}`;
+const CASES = `network per_step(batch = 4) {
+  timesteps 3
+  input x : f32[batch, 32]
+  h = sign(x) -> dense(16, weights = binary) -> batchnorm(per_step = true) -> sign
+  y = dense(h, 4)
+  output y
+}
+network own_activations(batch = 4) {
+  input x : f32[batch, 32]
+  h = sign(x) -> dense(16, weights = binary, activations = i8) -> batchnorm -> sign
+  y = dense(h, 4)
+  output y
+}
+network padded_on_signs(batch = 2) {
+  input x : f32[batch, 1, 8, 8]
+  c = sign(x) -> conv2d(filters = 4, kernel = 3, pad = 1, weights = binary) -> batchnorm -> sign
+  y = flatten(c) -> dense(4)
+  output y
+}
+network unpadded_on_signs(batch = 2) {
+  input x : f32[batch, 1, 8, 8]
+  c = sign(x) -> conv2d(filters = 4, kernel = 3, weights = binary) -> batchnorm -> sign
+  y = flatten(c) -> dense(4)
+  output y
+}`;
+
+const net = (text: string, name: string): Module => compile(`t.kiln:${name}`, { readFile: memoryFiles({ 't.kiln': text }) }).module;
+
+const opsOf = (l: LayerWork) => (l.work.kind === 'vector' ? l.work.ops : 0);
+
+/** The batch norms the estimate prices below a scale and shift (what a training step, which folds nothing, prices): a compare. */
+function estimateFolds(m: Module, inputOnGrid: boolean): string[] {
+  const unfolded = new Map(moduleWork(m, { training: true }).map((l) => [l.name, opsOf(l)]));
+  return moduleWork(m, { inputOnGrid }).filter((l) => l.op === 'batchnorm' && opsOf(l) < unfolded.get(l.name)!).map((l) => l.name).sort();
+}
+
+/** The batch norms kiln run's lowering folds into its binary layers' thresholds. */
+function runFolds(m: Module, inputOnGrid: boolean): string[] {
+  const p = lowerPrecision(m, initParams(m, 1), new Map(), inputOnGrid ? { inputLevels: { denominator: 255, bits: 8 } } : {});
+  return [...p.folded.keys()].sort();
+}
+
+describe('the estimate prices the batch norm folds kiln run makes', () => {
+  const nets = [
+    { name: 'binary_mlp', m: net(BINARY_MLP, 'binary_mlp'), grid: ['h1.batchnorm', 'h2.batchnorm', 'h3.batchnorm'], real: ['h2.batchnorm', 'h3.batchnorm'] },
+    // c1 reads the pixels; the others read {0, 1} relus (through a pool or a flatten), one bit-plane.
+    { name: 'lenet5_bn binary', m: net(LENET5_BN_BINARY, 'lenet5_bn'), grid: ['c1.batchnorm', 'c2.batchnorm', 'f.batchnorm', 'f.batchnorm2'], real: ['c2.batchnorm', 'f.batchnorm', 'f.batchnorm2'] },
+    { name: 'per_step', m: net(CASES, 'per_step'), grid: [], real: [] },
+    { name: 'own_activations', m: net(CASES, 'own_activations'), grid: [], real: [] },
+    { name: 'padded_on_signs', m: net(CASES, 'padded_on_signs'), grid: [], real: [] },
+    { name: 'unpadded_on_signs', m: net(CASES, 'unpadded_on_signs'), grid: ['c.batchnorm'], real: ['c.batchnorm'] },
+  ];
+  for (const c of nets) {
+    for (const inputOnGrid of [true, false]) {
+      it(`${c.name}, input ${inputOnGrid ? 'on a grid' : 'real'}: ${(inputOnGrid ? c.grid : c.real).join(', ') || 'none'}`, () => {
+        const folds = runFolds(c.m, inputOnGrid);
+        expect(folds).toEqual(inputOnGrid ? c.grid : c.real);
+        expect(estimateFolds(c.m, inputOnGrid)).toEqual(folds);
+      });
+    }
+  }
+
+  it('the estimate says why a batch norm after a binary layer is not folded', () => {
+    const note = (m: Module, bn: string, inputOnGrid = false) => moduleWork(m, { inputOnGrid }).find((l) => l.name === bn)!.notes!.join(' ');
+    expect(note(net(CASES, 'per_step'), 'h.batchnorm')).toMatch(/not folded .* a threshold per time step/);
+    expect(note(net(CASES, 'own_activations'), 'h.batchnorm')).toMatch(/not folded .* `h\.dense` rounds its own output \(activations = i8\)/);
+    expect(note(net(CASES, 'padded_on_signs'), 'c.batchnorm')).toMatch(/not folded .* `c\.conv2d` reads ±1 with zero padding/);
+    const mlp = net(BINARY_MLP, 'binary_mlp');
+    expect(note(mlp, 'h1.batchnorm')).toMatch(/not folded .* reads the network's input, not known to be whole/);
+    expect(note(mlp, 'h1.batchnorm', true)).not.toMatch(/not folded/);
+    expect(note(mlp, 'h2.batchnorm')).not.toMatch(/not folded/);
+  });
+
+  it('a sign after a batch norm the estimate does not fold is priced, as kiln run computes it', () => {
+    const work = moduleWork(net(CASES, 'padded_on_signs'));
+    const sign = work.find((l) => l.name === 'c')!;
+    expect(sign.work).toEqual({ kind: 'vector', ops: numElements(sign.node.type!.shape) });
+    expect(work.find((l) => l.name === 'c.conv2d')!.compareOnOutput).toBeUndefined();
+  });
+});
