@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { distIsCurrent, ROOT } from '../bin/dist-stamp.js';
 import { KilnChild } from './kiln-child.ts';
+import { median } from './timing.ts';
 
 const COMMANDS: Record<string, string[]> = {
   '--version': ['--version'],
@@ -16,8 +17,6 @@ const COMMANDS: Record<string, string[]> = {
 };
 
 export interface StartupRow { mode: 'dist' | 'source'; command: string; wallS: number; cpuS: number }
-
-const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** Build dist/ when it is stale, so a measured `kiln` runs the bundle (tsx would add its own cost). */
 export function ensureDist(): void {
