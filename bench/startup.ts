@@ -37,6 +37,8 @@ export function benchStartup(runs = 7): StartupRow[] {
         for (let i = 0; i <= runs; i++) {
           const r = kiln.run(argv, { KILN_FROM_SOURCE: mode === 'source' ? '1' : '0' });
           if (r.status !== 0) throw new Error(`kiln ${argv.join(' ')} (${mode}) failed: ${r.stderr}`);
+          // A source edited mid-run sends KILN_FROM_SOURCE=0 back to tsx: that sample timed the wrong code.
+          if (r.entry !== mode) throw new Error(`kiln ${argv.join(' ')} ran from ${r.entry}, not ${mode}: a source changed during the bench; run it again`);
           if (i === 0) continue; // warm-up: file cache, tsx's compile cache
           wall.push(r.wallS);
           cpu.push(r.cpuS);
