@@ -117,7 +117,7 @@ function main(argv: readonly string[]): number {
           { KILN_KERNELS: c.kernels, KILN_THREADS: '1' });
         const rows = parsePhaseTiming(r.stderr);
         if (!rows) fail(`kiln run (${c.name}) printed no --timing block: ${r.stderr}`);
-        const out = JSON.parse(r.stdout) as Output;
+        const out = readOutput(r.stdout, c.name);
         const first = outputs[i] ??= out;
         const differ = countDiffering(first.predictions, out.predictions);
         if (differ) problems.push(`${c.name}: ${differ} predictions in round ${round} differ from the warm-up round's`);
@@ -164,6 +164,14 @@ function main(argv: readonly string[]): number {
     kiln.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function readOutput(stdout: string, name: string): Output {
+  try {
+    const out = JSON.parse(stdout) as Partial<Output>;
+    if (Array.isArray(out.predictions) && typeof out.accuracy === 'number') return out as Output;
+  } catch { /* reported below, with what was printed */ }
+  return fail(`kiln run (${name}) --json printed no predictions and accuracy: ${stdout.slice(0, 200)}`);
 }
 
 /** How many of two prediction lists' entries differ (a length mismatch counts every missing one). */
