@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { estimate } from '../targets/estimate.ts';
 import { resolveTarget } from '../targets/resolve.ts';
 import { scaleSimTarget, scaleSimTopology } from '../targets/systolic/scalesim-import.ts';
+import { median } from './timing.ts';
 
 const ref = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../test/fixtures/scalesim');
 
@@ -23,7 +24,6 @@ interface BenchRow {
   cycles: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 export function benchEstimate(mode: 'calc' | 'user' = 'calc'): BenchRow[] {
   const rows: BenchRow[] = [];

@@ -5,6 +5,7 @@
  */
 import { checkFile } from '../compiler/driver.ts';
 import { generateNetwork } from './generate-network.ts';
+import { median } from './timing.ts';
 
 function timeOnce(source: string): number {
   const t0 = performance.now();
@@ -12,11 +13,6 @@ function timeOnce(source: string): number {
   const ms = performance.now() - t0;
   if (r.diagnostics.some((d) => d.severity === 'error') || r.modules.size !== 1) throw new Error('generated network did not check clean');
   return ms;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /** `y = x -> relu -> relu …`: one statement, `steps` steps. */

@@ -41,6 +41,7 @@ import { synapseGraphOf } from '../targets/neuromorphic/partition/synapse-graph.
 import type { Graph, Hypergraph } from '../targets/neuromorphic/partition/types.ts';
 import { layeredHypergraph, neuronGraph } from '../targets/neuromorphic/neuron-graph.ts';
 import { compile } from '../compiler/driver.ts';
+import { median } from './timing.ts';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -156,10 +157,10 @@ try {
           const p2 = again instanceof Int32Array ? again : again.parts;
           if (p2.some((q, v) => q !== parts[v])) note = ' NOT DETERMINISTIC: a repeat gave other parts';
         }
-        const median = [...cpus].sort((a, b) => a - b)[Math.floor(cpus.length / 2)]!;
+        const mid = median(cpus);
         const s = scorePartition(input, parts, out instanceof Int32Array ? opts : { k, chipOf: out.chipOf });
-        const rep = times > 1 ? `, median of ${times} ${median.toFixed(2)}` : '';
-        rows.push({ ...base, tool, score: s, seconds: `${wall.toFixed(2)} (cpu ${cpu.toFixed(2)}${rep})`, note, cpu: median, firstCpu: cpu });
+        const rep = times > 1 ? `, median of ${times} ${mid.toFixed(2)}` : '';
+        rows.push({ ...base, tool, score: s, seconds: `${wall.toFixed(2)} (cpu ${cpu.toFixed(2)}${rep})`, note, cpu: mid, firstCpu: cpu });
         return s;
       };
       runKiln('kiln-hypergraph', () => partitionHypergraph(net.hypergraph, { k, seed }).parts, repeat);

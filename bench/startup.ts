@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { distIsCurrent, ROOT } from '../bin/dist-stamp.js';
 import { KilnChild } from './kiln-child.ts';
+import { median } from './timing.ts';
 
 const COMMANDS: Record<string, string[]> = {
   '--version': ['--version'],
@@ -16,8 +17,6 @@ const COMMANDS: Record<string, string[]> = {
 };
 
 export interface StartupRow { mode: 'dist' | 'source'; command: string; wallS: number; cpuS: number }
-
-const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** Build dist/ when it is stale, so a measured `kiln` runs the bundle (tsx would add its own cost). */
 export function ensureDist(): void {
@@ -38,6 +37,8 @@ export function benchStartup(runs = 7): StartupRow[] {
         for (let i = 0; i <= runs; i++) {
           const r = kiln.run(argv, { KILN_FROM_SOURCE: mode === 'source' ? '1' : '0' });
           if (r.status !== 0) throw new Error(`kiln ${argv.join(' ')} (${mode}) failed: ${r.stderr}`);
+          // A source edited mid-run sends KILN_FROM_SOURCE=0 back to tsx: that sample timed the wrong code.
+          if (r.entry !== mode) throw new Error(`kiln ${argv.join(' ')} ran from ${r.entry}, not ${mode}: a source changed during the bench; run it again`);
           if (i === 0) continue; // warm-up: file cache, tsx's compile cache
           wall.push(r.wallS);
           cpu.push(r.cpuS);

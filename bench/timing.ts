@@ -1,5 +1,5 @@
 // Shared by the kernel benchmarks (bench/kernels.ts, bench/int-kernels.ts, bench/precision.ts).
-import { setKernelBackend } from '../runtime/kernels/wasm/instance.ts';
+import { kernelBackend, setKernelBackend } from '../runtime/kernels/wasm/instance.ts';
 
 export interface Timing { best: number; median: number }
 
@@ -29,7 +29,14 @@ export function timeTogether(fns: (() => void)[], reps: number, warmup = 2): Tim
 /** The middle of xs (the upper middle for an even count), as the benchmarks report it. */
 export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-/** `fn` run on one kernel backend, the default restored after it (to time both paths in one process). */
+/**
+ * `fn` run on one kernel backend, the backend in use before it restored after it, even when it
+ * throws (to time both paths in one process, inside a test or a caller that chose its own).
+ */
 export function onBackend(backend: 'js' | 'wasm', fn: () => void): () => void {
-  return () => { setKernelBackend(backend); try { fn(); } finally { setKernelBackend(undefined); } };
+  return () => {
+    const before = kernelBackend();
+    setKernelBackend(backend);
+    try { fn(); } finally { setKernelBackend(before); }
+  };
 }

@@ -22,10 +22,10 @@ import { prepare } from '../runtime/train/setup.ts';
 import { trainingPlan } from '../runtime/train/cost-plan.ts';
 import { presets } from '../targets/resolve.ts';
 import { estimateTraining, offChip } from '../targets/training/estimate.ts';
+import { median } from './timing.ts';
 import { benchLstmDropout } from './training.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function variant(name: string, edit: (src: string) => string) {
   const file = path.join(here, `../examples/${name}.kiln`);

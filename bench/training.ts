@@ -30,11 +30,11 @@ import { subset } from '../runtime/data/dataset.ts';
 import { train, type TrainOptions } from '../runtime/train.ts';
 import { prepare } from '../runtime/train/setup.ts';
 import { setKernelBackend } from '../runtime/kernels/wasm/instance.ts';
+import { median } from './timing.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const example = (name: string) => path.join(here, `../examples/${name}.kiln`);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function setup(file: string, readFile?: (f: string) => string, overrides?: Map<string, number>) {
   const p = prepare(file, { requireTrain: true, readFile, overrides });

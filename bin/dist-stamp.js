@@ -27,12 +27,24 @@ export function writeStamp(files, root = ROOT) {
   writeFileSync(stampFile(root), JSON.stringify({ inputs }, null, 1) + '\n');
 }
 
+/**
+ * The stamp's text (undefined when there is none): two equal texts are the same build, so a
+ * benchmark can tell that dist/ was rebuilt between its samples.
+ */
+export function readStamp(root = ROOT) {
+  try {
+    return readFileSync(stampFile(root), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** True when `root`/dist holds a complete build of the sources as they are now. */
 export function distIsCurrent(root = ROOT) {
   /** @type {{ inputs: Record<string, { size: number, mtimeMs: number }> }} */
   let stamp;
   try {
-    stamp = JSON.parse(readFileSync(stampFile(root), 'utf8'));
+    stamp = JSON.parse(readStamp(root) ?? '');
   } catch {
     return false; // never built, or the build did not finish (the stamp is written last)
   }

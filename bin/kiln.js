@@ -15,5 +15,8 @@ if (process.env.KILN_FROM_SOURCE !== '1' && distIsCurrent()) {
   register();
   entry = new URL('../cli/main.ts', import.meta.url).href;
 }
+// Which code this process runs, for a benchmark's preload to read at exit (bench/kiln-child.ts):
+// a sample timed on tsx's compiler instead of the bundle must be refused, not averaged in.
+Object.defineProperty(globalThis, Symbol.for('kiln.entry'), { value: entry.endsWith('/dist/main.js') ? 'dist' : 'source' });
 const { cli } = await import(entry);
 process.exitCode = await cli(process.argv.slice(2));

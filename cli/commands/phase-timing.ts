@@ -43,12 +43,13 @@ export class PhaseTiming {
 
 /**
  * The phases of a `--timing` block in a command's stderr, as format() wrote them (milliseconds,
- * rounded to whole ones), `total` last; undefined when the stderr holds no such block. Benchmarks
- * that run `kiln` as a child process read its phases with this, so the format has one reader
- * beside its one writer.
+ * rounded to whole ones), `total` last, with \n or \r\n line endings; undefined when the stderr
+ * holds no such block. Benchmarks that run `kiln` as a child process read its phases with this, so
+ * the format has one reader beside its one writer.
  */
 export function parsePhaseTiming(stderr: string): PhaseRow[] | undefined {
-  const lines = stderr.split('\n');
+  // A stderr captured on Windows, or passed through a tool that writes CRLF, ends its lines in \r\n.
+  const lines = stderr.split(/\r?\n/);
   const start = lines.lastIndexOf(HEADER);
   if (start < 0) return undefined;
   const rows: PhaseRow[] = [];

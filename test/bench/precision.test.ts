@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { benchHidden, benchPrecision } from '../../bench/precision.ts';
 import { wasmCalls } from '../../runtime/kernels/wasm/calls.ts';
 import { setI16WasmMinMacs } from '../../runtime/kernels/wasm/gemm-i16.ts';
-import { residentBytes, scratchMark, setKernelBackend, useWasmKernels } from '../../runtime/kernels/wasm/instance.ts';
+import { kernelBackend, residentBytes, scratchMark, setKernelBackend } from '../../runtime/kernels/wasm/instance.ts';
 import { lowerInt8 } from '../../runtime/lowered/precision/int8-layer.ts';
 
 afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); });
@@ -38,9 +38,10 @@ describe('bench/precision.ts', () => {
     expect(residentBytes()).toBe(before);
 
     // The hidden-layer table switches backends per row: it must leave both the memory and the backend as it found them.
+    const backend = kernelBackend();
     const hidden = benchHidden(8, 32, 128, 1);
     expect(hidden).toHaveLength(6);
-    expect(useWasmKernels()).toBe(true);
+    expect(kernelBackend()).toBe(backend);
     expect(scratchMark()).toBe(mark);
     expect(residentBytes()).toBe(before);
   });

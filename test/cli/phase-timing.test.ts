@@ -51,6 +51,20 @@ describe('parsePhaseTiming', () => {
     ]);
   });
 
+  it('reads a block with \\r\\n line endings as one with \\n', () => {
+    const t = new PhaseTiming();
+    t.mark('inference', '2000 rows in batches of 100');
+    t.mark('output');
+    const lf = `kiln: a warning\n${t.format()}`;
+    const crlf = lf.replaceAll('\n', '\r\n');
+    expect(crlf).toContain('\r\n  inference');
+    const rows = parsePhaseTiming(crlf);
+    expect(rows).toEqual(parsePhaseTiming(lf));
+    expect(rows!.map((r) => r.phase)).toEqual(['start-up', 'inference', 'output', 'total']);
+    // No \r left on the notes (the last column).
+    expect(rows![1]!.note).toBe('2000 rows in batches of 100');
+  });
+
   it('returns undefined without a whole block', () => {
     expect(parsePhaseTiming('kiln: error: something\n')).toBeUndefined();
     expect(parsePhaseTiming('timing (ms)     CPU    wall\n  start-up        201     250\n')).toBeUndefined();
