@@ -26,15 +26,6 @@
 import type { EngineHypergraph } from './engine-hypergraph.ts';
 import type { PartState } from './part-state.ts';
 
-/**
- * Up to this many vertex × part pairs the cache also keeps, per pair, where the part sits in the
- * vertex's slice (16 MB of Int32), so a delta finds its entry at once instead of scanning the
- * slice: at k = 64 a slice holds up to 63 parts, and that scan was a third of the delta updates'
- * time on the U-Net's V-cycles (docs/partitioning.md, "Tenth pass"). Above it (dvs-1m's input
- * level at k = 1024) the slices are scanned.
- */
-export const SLOT_INDEX_MAX_PAIRS = 1 << 22;
-
 /** Whether gains kept by deltas equal recomputed ones exactly: no synapse-cut term, integer sums. */
 export function gainCacheApplies(st: PartState): boolean {
   if (st.beta !== 0) return false;
@@ -61,9 +52,6 @@ export class GainCache {
   private poolPart: Int32Array;
   private poolScore: Float64Array;
   private poolTop = 0;
-  /** slot[u · k + q]: the offset of part q in u's slice, −1 if absent; null above SLOT_INDEX_MAX_PAIRS. */
-  private readonly slot: Int32Array | null;
-  private readonly k: number;
   private readonly score: Float64Array;
   private readonly touched: Int32Array;
   /** Scores of the parts in touched, in its order (bestMove of a vertex with large nets). */
@@ -77,7 +65,6 @@ export class GainCache {
     private readonly st: PartState,
     /** Nets with more pins are left out of the cache (see the file's comment). */
     private readonly maxNetSize = Infinity,
-    maxSlotPairs = SLOT_INDEX_MAX_PAIRS,
   ) {
     const { nv, ne } = st.h;
     this.h = st.h;
@@ -94,8 +81,6 @@ export class GainCache {
     this.score = new Float64Array(st.k);
     this.touched = new Int32Array(st.k);
     this.scores = new Float64Array(st.k);
-    this.k = st.k;
-    this.slot = nv * st.k <= maxSlotPairs ? new Int32Array(nv * st.k).fill(-1) : null;
   }
 
   /** PartState.bestMove(u), from the cache; the gain is left in the state's lastGain. */
@@ -214,28 +199,6 @@ export class GainCache {
   private add(u: number, q: number, dw: number): void {
     const s = this.start[u]!;
     const end = s + this.len[u]!;
-    const slot = this.slot;
-    if (slot !== null) {
-      const at = u * this.k;
-      const o = slot[at + q]!;
-      if (o < 0) {
-        slot[at + q] = this.len[u]!;
-        this.append(u, q, dw);
-        return;
-      }
-      const i = s + o;
-      const x = (this.poolScore[i]! += dw);
-      if (x === 0) {
-        // The same swap with the last entry as the scan below, so the slices stay alike.
-        const last = this.poolPart[end - 1]!;
-        this.poolPart[i] = last;
-        this.poolScore[i] = this.poolScore[end - 1]!;
-        slot[at + last] = o;
-        slot[at + q] = -1;
-        this.len[u]!--;
-      }
-      return;
-    }
     for (let i = s; i < end; i++) {
       if (this.poolPart[i] !== q) continue;
       const x = (this.poolScore[i]! += dw);
@@ -246,10 +209,6 @@ export class GainCache {
       }
       return;
     }
-    this.append(u, q, dw);
-  }
-
-  private append(u: number, q: number, dw: number): void {
     if (this.len[u] === this.cap[u]) this.grow(u, Math.max(4, 2 * this.cap[u]!));
     const at = this.start[u]! + this.len[u]!++;
     this.poolPart[at] = q;
@@ -327,15 +286,11 @@ export class GainCache {
     this.hasLarge[u] = large;
     this.benefit[u] = b;
     this.netWeight[u] = W;
-    const slot = this.slot;
-    // A vertex dropped after a move still has its old slice's parts indexed.
-    if (slot !== null) for (let i = this.start[u]!, end = i + this.len[u]!; i < end; i++) slot[u * this.k + this.poolPart[i]!] = -1;
     this.len[u] = 0;
     if (this.cap[u]! < nq) this.grow(u, Math.max(4, 2 * nq));
     const s = this.start[u]!;
     for (let t = 0; t < nq; t++) {
       const q = touched[t]!;
-      if (slot !== null) slot[u * this.k + q] = t;
       this.poolPart[s + t] = q;
       this.poolScore[s + t] = score[q]!;
       score[q] = 0;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GainCache, SLOT_INDEX_MAX_PAIRS, gainCacheApplies } from '../../../../targets/neuromorphic/partition/gain-cache.ts';
+import { GainCache, gainCacheApplies } from '../../../../targets/neuromorphic/partition/gain-cache.ts';
 import { PartState } from '../../../../targets/neuromorphic/partition/part-state.ts';
 import { fmRefine } from '../../../../targets/neuromorphic/partition/refine-fm.ts';
 import { Rng } from '../../../../targets/neuromorphic/partition/rng.ts';
@@ -12,12 +12,7 @@ function unevenLimits(nv: number, k: number): Float64Array {
 }
 
 describe('k-way FM gain cache', () => {
-  // The slot index (0 pairs: slices scanned) changes how an entry is found, not what it holds.
-  it.each([
-    [Infinity, SLOT_INDEX_MAX_PAIRS],
-    [4, SLOT_INDEX_MAX_PAIRS],
-    [4, 0],
-  ])('gives PartState.bestMove\'s answer and gain for every vertex after any sequence of moves (nets above %s pins summed afresh, slot index up to %s pairs)', (maxNetSize, maxSlotPairs) => {
+  it.each([Infinity, 4])('gives PartState.bestMove\'s answer and gain for every vertex after any sequence of moves (nets above %s pins summed afresh)', (maxNetSize) => {
     let asked = 0;
     let ties = 0;
     fc.assert(
@@ -25,7 +20,7 @@ describe('k-way FM gain cache', () => {
         const rng = new Rng(seed);
         const h = engine(hg);
         const st = new PartState(h, k, unevenLimits(h.nv, k), Int32Array.from({ length: h.nv }, (_, v) => (v * 5 + seed) % k));
-        const cache = new GainCache(st, maxNetSize, maxSlotPairs);
+        const cache = new GainCache(st, maxNetSize);
         st.listener = cache;
         for (let step = 0; step < 30; step++) {
           // Every vertex is cached from the first step on, so later answers come from deltas.
@@ -84,13 +79,13 @@ describe('k-way FM gain cache', () => {
 
   // Vertices the FM never asked hold no entry; moves must skip them and still keep the asked
   // ones right, so here only a random few are asked between moves.
-  it.each([SLOT_INDEX_MAX_PAIRS, 0])('answers as PartState does when only some vertices are asked between moves (slot index up to %s pairs)', (maxSlotPairs) => {
+  it('answers as PartState does when only some vertices are asked between moves', () => {
     fc.assert(
       fc.property(arbHypergraph, fc.integer({ min: 2, max: 9 }), fc.nat(1000), (hg, k, seed) => {
         const rng = new Rng(seed);
         const h = engine(hg);
         const st = new PartState(h, k, unevenLimits(h.nv, k), Int32Array.from({ length: h.nv }, (_, v) => (v * 7 + seed) % k));
-        const cache = new GainCache(st, 4, maxSlotPairs);
+        const cache = new GainCache(st, 4);
         st.listener = cache;
         for (let step = 0; step < 40; step++) {
           for (let i = rng.int(4); i >= 0; i--) {
