@@ -54,6 +54,8 @@ export class GainCache {
   private poolTop = 0;
   private readonly score: Float64Array;
   private readonly touched: Int32Array;
+  /** Scores of the parts in touched, in its order (bestMove of a vertex with large nets). */
+  private readonly scores: Float64Array;
   /** Parts in touched. */
   private nq = 0;
   /** bestMove answers that fell back to PartState.bestMove on a tie (for the tests). */
@@ -78,39 +80,53 @@ export class GainCache {
     this.poolScore = new Float64Array(this.poolPart.length);
     this.score = new Float64Array(st.k);
     this.touched = new Int32Array(st.k);
+    this.scores = new Float64Array(st.k);
   }
 
   /** PartState.bestMove(u), from the cache; the gain is left in the state's lastGain. */
   bestMove(u: number): number {
-    const st = this.st;
     if (this.valid[u] === 0) this.compute(u);
-    const { load, limit } = st;
-    const d = this.h.d;
-    let b = this.benefit[u]!;
+    const b = this.benefit[u]! - this.netWeight[u]!;
+    const s = this.start[u]!;
+    const nq = this.len[u]!;
+    if (this.hasLarge[u] === 0) return this.choose(u, b, this.poolPart, this.poolScore, s, nq);
+    // The large nets' parts join the cached ones in the scratch scores, then in a list.
     const score = this.score;
     const touched = this.touched;
-    let nq = this.len[u]!;
-    const s = this.start[u]!;
     for (let t = 0; t < nq; t++) {
       const q = this.poolPart[s + t]!;
       touched[t] = q;
       score[q] = this.poolScore[s + t]!;
     }
-    if (this.hasLarge[u] === 1) {
-      this.nq = nq;
-      b += this.sumNets(u, true);
-      nq = this.nq;
+    this.nq = nq;
+    const bl = this.sumNets(u, true);
+    const n = this.nq;
+    const scores = this.scores;
+    for (let t = 0; t < n; t++) {
+      const q = touched[t]!;
+      scores[t] = score[q]!;
+      score[q] = 0;
     }
-    b -= this.netWeight[u]!;
+    return this.choose(u, this.benefit[u]! + bl - this.netWeight[u]!, touched, scores, 0, n);
+  }
+
+  /**
+   * PartState.bestMove's choice among the parts parts[s … s + n) with scores[…]: the highest
+   * gain b + score that fits, the lower load ratio on equal gains. Read straight from the
+   * vertex's slice when it has no large nets (most asks), so nothing is copied.
+   */
+  private choose(u: number, b: number, parts: Int32Array, scores: Float64Array, s: number, n: number): number {
+    const st = this.st;
+    const { load, limit } = st;
+    const d = this.h.d;
     let best = -1;
     let bestG = -Infinity;
     let bestLoad = Infinity;
     let tie = false;
     let unordered = false;
-    for (let t = 0; t < nq; t++) {
-      const q = touched[t]!;
-      const g = b + score[q]!;
-      score[q] = 0;
+    for (let i = s; i < s + n; i++) {
+      const q = parts[i]!;
+      const g = b + scores[i]!;
       if (g < bestG) continue;
       const l = load[q * d]! / limit[q * d]!;
       if (g === bestG && l > bestLoad) continue;

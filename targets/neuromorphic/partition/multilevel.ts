@@ -47,6 +47,8 @@ export interface EngineConfig {
   readonly beta: number;
   /** V-cycles after the first uncoarsening (k > 2); they stop early when one gains < lpMinGain. */
   readonly vcycles: number;
+  /** V-cycles stop when one gains less than this share of the objective; undefined: `lpMinGain`. */
+  readonly vcycleMinGain?: number;
   /** V-cycles coarsen down to this many vertices per part (the first hierarchy stops at `contraction`). */
   readonly vcycleContraction: number;
   /** Recursive bisections of the coarsest level (k > 2); the best after refinement is kept. */
@@ -283,7 +285,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
     if (hv.levels.length === 1) break;
     const next = uncoarsen(hv, hv.coarsePart!, k, limits, rng, cfg, true, !lastLp);
     if (next.feasible && next.objective <= before) st = next;
-    if (before - st.objective < cfg.lpMinGain * before) break;
+    if (before - st.objective < (cfg.vcycleMinGain ?? cfg.lpMinGain) * before) break;
   }
   const fin = st.state();
   if (lastLp) labelPropagation(fin, rng, 1, cfg.lpMinGain);

@@ -37,6 +37,18 @@ const POOL_MAX_PINS_PER_VERTEX = 50;
 const POOL_MANY_TRIES_MIN_VERTICES = 20_000;
 
 /**
+ * Where the pool is off for many pins per vertex (64 ≤ k < 512, balance mode), six V-cycles down
+ * to 20·k vertices, every one run (no stop on a small gain): the U-Net, k = 64 (59 pins per
+ * vertex), seeds 1–3 sent 26,748 / 26,726 / 26,740 messages instead of 26,816 / 26,926 / 26,960
+ * (1.019–1.020× KaHyPar's 26,232, was 1.022–1.028×) for 1.3–1.9× the CPU time (0.19 of
+ * KaHyPar's on seed 1, 0.21–0.24 on seeds 2–3, at load 5–11);
+ * spiking_cnn, k = 64 (296), 34,012 / 33,820 / 34,136 instead of 34,035 / 33,907 / 34,158
+ * (docs/partitioning.md, "Ninth pass, continued" and "Tenth pass"). Below 50 pins per vertex the
+ * pool's bisections already meet the goal (dvs-5k, dvs-33k) and the rule was not measured.
+ */
+const DEEP_VCYCLES = { vcycles: 6, vcycleContraction: 20, vcycleMinGain: 0 } as const;
+
+/**
  * Settings per effort. The numbers come from the measurements in docs/partitioning.md: twin
  * grouping and (λ−1) label propagation carry most of the quality; the k-way FM searches add
  * little on large levels for a lot of time, so they run only where the level is small.
@@ -99,6 +111,8 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // Louvain, so it is off where only one is made (`run`), and below UNCLUSTERED_MIN_VERTICES.
   if (effort === 'default' && !graph && !large && nv >= UNCLUSTERED_MIN_VERTICES) main.unclustered = { communities: louvain, initialRuns: 1 };
   const pool = effort === 'default' && !graph && !large && k >= POOL_MIN_K && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
+  // pinsPerVertex is Infinity in capacity mode (the mapper), where neither rule was measured.
+  if (effort === 'default' && !graph && !large && k >= POOL_MIN_K && Number.isFinite(pinsPerVertex) && pinsPerVertex > POOL_MAX_PINS_PER_VERTEX) Object.assign(main, DEEP_VCYCLES);
   const bisect = pool ? { ...main.bisect, tries: nv >= POOL_MANY_TRIES_MIN_VERTICES ? 120 : 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
   // The communities rule is the k-way level's choice of how its bisections run, not a setting of theirs.
   const rb: EngineConfig = { ...main, unclustered: undefined, contraction: 80, minCoarsest: 0, bisect, communities };

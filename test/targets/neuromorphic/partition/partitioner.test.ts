@@ -168,6 +168,34 @@ describe('partitionHypergraph (λ−1)', () => {
     expect(engineConfig('default', false, 32, 999).main.unclustered).toBeUndefined();
   });
 
+  it('runs six V-cycles to 20·k, every one, where the pool is off for many pins per vertex (64 ≤ k < 512, balance mode, default effort)', () => {
+    const deep = (...a: Parameters<typeof engineConfig>) => {
+      const { vcycles, vcycleContraction, vcycleMinGain } = engineConfig(...a).main;
+      return { vcycles, vcycleContraction, vcycleMinGain };
+    };
+    const three = { vcycles: 3, vcycleContraction: 40, vcycleMinGain: undefined };
+    // The U-Net (21,168 neurons, 59 pins each) and spiking_cnn (296) at k = 64 (docs/partitioning.md, "Tenth pass").
+    expect(deep('default', false, 64, 21_168, 59)).toEqual({ vcycles: 6, vcycleContraction: 20, vcycleMinGain: 0 });
+    expect(deep('default', false, 256, 21_168, 296).vcycles).toBe(6);
+    expect(deep('default', false, 64, 32_778, 44)).toEqual(three);
+    expect(deep('default', false, 8, 21_168, 59)).toEqual(three);
+    expect(deep('strong', false, 64, 21_168, 59)).toEqual(three);
+    // Capacity mode passes no pin count (Infinity): the mapper keeps three cycles.
+    expect(deep('default', false, 64, 21_168, Infinity)).toEqual(three);
+    expect(deep('default', false, 512, 21_168, 59).vcycles).toBe(0);
+    expect(deep('default', true, 64, 21_168, 59).vcycles).toBe(0);
+  });
+
+  it('stops the V-cycles on their own share (vcycleMinGain), by default label propagation\'s', () => {
+    const net = generateSnn({ name: 'small', layers: [{ kind: 'input', channels: 2, height: 24, width: 24 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 10 }] });
+    const parts = (main: NonNullable<Parameters<typeof partitionHypergraph>[2]>['main']) => Array.from(partitionHypergraph(net.hypergraph, { k: 16, seed: 2 }, { main: { vcycleContraction: 4, ...main } }).parts);
+    // A share of 1 stops after the first cycle, whatever it gained.
+    expect(parts({ vcycles: 6, vcycleMinGain: 1 })).toEqual(parts({ vcycles: 1 }));
+    const lpMinGain = engineConfig('default', false, 16, net.hypergraph.nv).main.lpMinGain;
+    expect(parts({ vcycles: 6 })).toEqual(parts({ vcycles: 6, vcycleMinGain: lpMinGain }));
+    expect(parts({ vcycles: 6, vcycleMinGain: 1 })).not.toEqual(parts({ vcycles: 6, vcycleMinGain: 0 }));
+  });
+
   it('gives the bisections the initial-partitioning pool only from k = 64 on, below 512, on sparse hypergraphs, by default', () => {
     const pool = (...a: Parameters<typeof engineConfig>) => engineConfig(...a).rb.bisect.pool;
     expect(pool('default', false, 64, 32_778, 44)).toContain('bfs');
