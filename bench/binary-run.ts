@@ -83,9 +83,17 @@ function main(argv: readonly string[]): number {
   const kiln = new KilnChild();
   /** A child that must succeed on the bundle the bench started with. */
   const run = (argv: string[], what: string, env: Record<string, string> = {}): ChildRun => {
-    const r = kiln.run(argv, { KILN_FROM_SOURCE: '0', ...env });
-    if (r.status !== 0) fail(`kiln ${what} failed (exit ${r.status}): ${r.stderr}`);
+    let r: ChildRun;
+    try {
+      r = kiln.run(argv, { KILN_FROM_SOURCE: '0', ...env });
+    } catch (e) {
+      // A child killed by a signal, out of memory or past the output buffer leaves no CPU report.
+      fail(`kiln ${what}: ${(e as Error).message}`);
+    }
+    // A source edited mid-run sends the child to tsx; say so before its exit status, which a
+    // half-edited source may also have set.
     if (r.entry !== 'dist') fail(`kiln ${what} ran the TypeScript sources through tsx, not dist/: a source changed during the bench, so the sample would time tsx's compiler. Let the edit settle, run \`npm run build\` and start again`);
+    if (r.status !== 0) fail(`kiln ${what} failed (exit ${r.status}): ${r.stderr}`);
     return r;
   };
   const load0 = loadavg();

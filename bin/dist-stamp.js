@@ -48,6 +48,9 @@ export function distIsCurrent(root = ROOT) {
   } catch {
     return false; // never built, or the build did not finish (the stamp is written last)
   }
+  // A stamp that parses but lists no inputs was not written by this build: treat it as no build,
+  // so the command falls back to the sources instead of failing on every run.
+  if (typeof stamp?.inputs !== 'object' || stamp.inputs === null) return false;
   for (const [f, want] of Object.entries(stamp.inputs)) {
     let s;
     try {

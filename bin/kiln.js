@@ -7,16 +7,18 @@
 import { pathToFileURL } from 'node:url';
 import { distIsCurrent, ROOT } from './dist-stamp.js';
 
-let entry;
+let entry, ran;
 if (process.env.KILN_FROM_SOURCE !== '1' && distIsCurrent()) {
   entry = pathToFileURL(`${ROOT}/dist/main.js`).href;
+  ran = 'dist';
 } else {
   const { register } = await import('tsx/esm/api');
   register();
   entry = new URL('../cli/main.ts', import.meta.url).href;
+  ran = 'source';
 }
 // Which code this process runs, for a benchmark's preload to read at exit (bench/kiln-child.ts):
 // a sample timed on tsx's compiler instead of the bundle must be refused, not averaged in.
-Object.defineProperty(globalThis, Symbol.for('kiln.entry'), { value: entry.endsWith('/dist/main.js') ? 'dist' : 'source' });
+Object.defineProperty(globalThis, Symbol.for('kiln.entry'), { value: ran });
 const { cli } = await import(entry);
 process.exitCode = await cli(process.argv.slice(2));

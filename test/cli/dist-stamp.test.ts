@@ -49,4 +49,12 @@ describe('dist/ stamp', () => {
     expect(distIsCurrent(root)).toBe(false);
     expect(distIsCurrent(tempFiles({ 'cli/main.ts': '' }))).toBe(false);
   });
+
+  it('is not current, and does not throw, when the stamp parses but lists no inputs', () => {
+    for (const text of ['{}', 'null', '{"inputs": null}', '3']) {
+      const root = builtPackage();
+      writeFileSync(path.join(root, 'dist/build.json'), text);
+      expect(distIsCurrent(root)).toBe(false);
+    }
+  });
 });
