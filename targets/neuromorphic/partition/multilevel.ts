@@ -45,7 +45,7 @@ export interface EngineConfig {
   readonly clusterShare: number;
   /** Synapse-cut weight in k-way refinement gains (see PartState.beta). */
   readonly beta: number;
-  /** V-cycles after the first uncoarsening (k > 2); they stop early when one gains < lpMinGain. */
+  /** V-cycles after the first uncoarsening (k > 2); they stop early when one gains < `vcycleMinGain`. */
   readonly vcycles: number;
   /** V-cycles stop when one gains less than this share of the objective; undefined: `lpMinGain`. */
   readonly vcycleMinGain?: number;

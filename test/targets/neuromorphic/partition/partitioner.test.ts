@@ -180,10 +180,25 @@ describe('partitionHypergraph (λ−1)', () => {
     expect(deep('default', false, 64, 32_778, 44)).toEqual(three);
     expect(deep('default', false, 8, 21_168, 59)).toEqual(three);
     expect(deep('strong', false, 64, 21_168, 59)).toEqual(three);
-    // Capacity mode passes no pin count (Infinity): the mapper keeps three cycles.
+    // Without a pin count (Infinity, what run() passes in capacity mode) three cycles stay; the next test checks run().
     expect(deep('default', false, 64, 21_168, Infinity)).toEqual(three);
     expect(deep('default', false, 512, 21_168, 59).vcycles).toBe(0);
     expect(deep('default', true, 64, 21_168, 59).vcycles).toBe(0);
+  });
+
+  it('keeps capacity calls (the mapper) out of the six-V-cycle rule', () => {
+    // 53 pins per vertex: a balance call at k = 64 falls under the rule.
+    const net = generateSnn({ name: 'dense', layers: [{ kind: 'input', channels: 2, height: 16, width: 16 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 96 }, { kind: 'dense', units: 10 }] });
+    const h = net.hypergraph;
+    expect(h.pins.length / h.nv).toBeGreaterThan(50);
+    const capacity = { names: ['neurons'], perVertex: new Float64Array(h.nv).fill(1), limits: [Math.ceil(h.nv / 64) + 2] };
+    const parts = (tuning: Parameters<typeof partitionHypergraph>[2]) => Array.from(partitionHypergraph(h, { k: 64, seed: 1, capacity }, tuning).parts);
+    const mapperDefault = parts(undefined);
+    // The capacity path's own cycles: three to 40·k, stopping on label propagation's share.
+    const three = parts({ main: { vcycles: 3, vcycleContraction: 40, vcycleMinGain: undefined } });
+    // On this graph six cycles move the capacity call's parts, so the rule could not hide here.
+    expect(parts({ main: { vcycles: 6, vcycleContraction: 20, vcycleMinGain: 0 } })).not.toEqual(three);
+    expect(mapperDefault).toEqual(three);
   });
 
   it('stops the V-cycles on their own share (vcycleMinGain), by default label propagation\'s', () => {
