@@ -50,15 +50,25 @@ export function readsSigns(m: Module, layer: Node): boolean {
 /** Ops that hand on the values they select or move unchanged: {0, 1} in, {0, 1} out. */
 const SELECTS = new Set(['dropout', 'maxpool2d', 'flatten', 'reshape']);
 
+/** Past the ops that only select or move values, to the node that made them. */
+function through(m: Module, node: Node): Node {
+  let p = node;
+  while (SELECTS.has(p.op)) p = m.nodes[p.inputs[0]!]!;
+  return p;
+}
+
 /**
- * Whether a layer reads nothing but 0 and 1: a relu of ±1 (of a sign, or of a batch norm that
- * binarizes its output, as explore's binary variants of lenet5_bn declare), through max pools and
- * reshapes. Zero padding is 0, on that grid too.
+ * Whether a layer reads nothing but 0 and 1: a relu of ±1 — of a sign, or of a node that
+ * binarizes its output (`activations = binary`, as explore's binary variants of lenet5_bn
+ * declare) — through max pools and reshapes. Zero padding is 0, on that grid too. A binary *type*
+ * is not enough: type inference hands it on through avgpool2d, add, tanh …, whose values over
+ * signs are ½, 2, 0.76 …
  */
 export function readsZeroOne(m: Module, layer: Node): boolean {
-  let p = m.nodes[layer.inputs[0]!]!;
-  while (SELECTS.has(p.op)) p = m.nodes[p.inputs[0]!]!;
-  return p.op === 'relu' && m.nodes[p.inputs[0]!]!.type!.dtype === 'binary';
+  const p = through(m, m.nodes[layer.inputs[0]!]!);
+  if (p.op !== 'relu') return false;
+  const q = through(m, m.nodes[p.inputs[0]!]!);
+  return q.op === 'sign' || precisionOf(q, 'activations')?.dtype === 'binary';
 }
 
 export interface FoldOptions {

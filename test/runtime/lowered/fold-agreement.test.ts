@@ -2,7 +2,8 @@
  * `kiln estimate` and `kiln run` fold the same batch norms into threshold compares: the batch
  * norms the estimate prices as one compare an element (moduleWork) are the ones lowerPrecision
  * folds, on the shipped binary networks and on the cases the lowering cannot fold — a per-step
- * batch norm, a binary layer rounding its own output, a padded conv on signs — whether or not the
+ * batch norm, a binary layer rounding its own output, a padded conv on signs, a relu of values
+ * that are typed binary but are no ±1 (an average pool, a sum or a tanh of signs) — whether or not the
  * network's input was shown to lie on a grid.
  */
 import { readFileSync } from 'node:fs';
@@ -50,6 +51,28 @@ network unpadded_on_signs(batch = 2) {
   c = sign(x) -> conv2d(filters = 4, kernel = 3, weights = binary) -> batchnorm -> sign
   y = flatten(c) -> dense(4)
   output y
+}
+network relu_avgpool(batch = 2) {
+  input x : f32[batch, 1, 8, 8]
+  a = sign(x) -> avgpool2d(2) -> relu
+  c = conv2d(a, filters = 4, kernel = 3, weights = binary) -> batchnorm -> sign
+  y = flatten(c) -> dense(4)
+  output y
+}
+network relu_add(batch = 4) {
+  input x : f32[batch, 32]
+  s = sign(x)
+  a = add(s, s) -> relu
+  h = dense(a, 16, weights = binary) -> batchnorm -> sign
+  y = dense(h, 4)
+  output y
+}
+network relu_tanh(batch = 4) {
+  input x : f32[batch, 32]
+  a = sign(x) -> tanh -> relu
+  h = dense(a, 16, weights = binary) -> batchnorm -> sign
+  y = dense(h, 4)
+  output y
 }`;
 
 const net = (text: string, name: string): Module => compile(`t.kiln:${name}`, { readFile: memoryFiles({ 't.kiln': text }) }).module;
@@ -77,6 +100,11 @@ describe('the estimate prices the batch norm folds kiln run makes', () => {
     { name: 'own_activations', m: net(CASES, 'own_activations'), grid: [], real: [] },
     { name: 'padded_on_signs', m: net(CASES, 'padded_on_signs'), grid: [], real: [] },
     { name: 'unpadded_on_signs', m: net(CASES, 'unpadded_on_signs'), grid: ['c.batchnorm'], real: ['c.batchnorm'] },
+    // Type inference calls these relus' inputs binary, but over signs they are {0, ½, 1}, {0, 2}
+    // and {0, 0.76}: no one bit-plane, so real sums, and nothing folds.
+    { name: 'relu_avgpool', m: net(CASES, 'relu_avgpool'), grid: [], real: [] },
+    { name: 'relu_add', m: net(CASES, 'relu_add'), grid: [], real: [] },
+    { name: 'relu_tanh', m: net(CASES, 'relu_tanh'), grid: [], real: [] },
   ];
   for (const c of nets) {
     for (const inputOnGrid of [true, false]) {
@@ -87,6 +115,13 @@ describe('the estimate prices the batch norm folds kiln run makes', () => {
       });
     }
   }
+
+  it('a binary layer on a relu of values typed binary but no ±1 says it sums them in fp32, not by bit-planes', () => {
+    for (const [name, layer] of [['relu_avgpool', 'c.conv2d'], ['relu_add', 'h.dense'], ['relu_tanh', 'h.dense']] as const) {
+      const m = net(CASES, name);
+      expect(lowerPrecision(m, initParams(m, 1), new Map()).layers.get(layer)!.why, name).toMatch(/^fp32 GEMM .* \(real input/);
+    }
+  });
 
   it('the estimate says why a batch norm after a binary layer is not folded', () => {
     const note = (m: Module, bn: string, inputOnGrid = false) => moduleWork(m, { inputOnGrid }).find((l) => l.name === bn)!.notes!.join(' ');
