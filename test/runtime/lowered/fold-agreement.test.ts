@@ -52,6 +52,13 @@ network unpadded_on_signs(batch = 2) {
   y = flatten(c) -> dense(4)
   output y
 }
+network bn_relu(batch = 4) {
+  input x : f32[batch, 32]
+  h = dense(x, 16, weights = binary) -> batchnorm -> relu
+  b = dense(x, 16, weights = binary) -> batchnorm
+  y = dense(h, 4)
+  output y, b
+}
 network relu_avgpool(batch = 2) {
   input x : f32[batch, 1, 8, 8]
   a = sign(x) -> avgpool2d(2) -> relu
@@ -132,6 +139,13 @@ describe('the estimate prices the batch norm folds kiln run makes', () => {
     expect(note(mlp, 'h1.batchnorm')).toMatch(/not folded .* reads the network's input, not known to be whole/);
     expect(note(mlp, 'h1.batchnorm', true)).not.toMatch(/not folded/);
     expect(note(mlp, 'h2.batchnorm')).not.toMatch(/not folded/);
+    // Nothing after these could be a compare (an f32 batch norm then a relu; a batch norm the
+    // network outputs), so there is no fold to refuse, whatever the layer reads.
+    const bnRelu = net(CASES, 'bn_relu');
+    for (const bn of ['h.batchnorm', 'b']) {
+      expect(note(bnRelu, bn), bn).toMatch(/a per-channel scale and shift/);
+      expect(note(bnRelu, bn), bn).not.toMatch(/not folded/);
+    }
   });
 
   it('a sign after a batch norm the estimate does not fold is priced, as kiln run computes it', () => {
