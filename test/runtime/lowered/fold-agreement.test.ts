@@ -4,7 +4,9 @@
  * folds, on the shipped binary networks and on the cases the lowering cannot fold — a per-step
  * batch norm, a binary layer rounding its own output, a padded conv on signs, a relu of values
  * that are typed binary but are no ±1 (an average pool, a sum or a tanh of signs) — whether or not the
- * network's input was shown to lie on a grid.
+ * network's input was shown to lie on a grid. Those folds are also run on data, and every folded
+ * layer must have compared whole sums, so a fold the estimate prices but the data never executes
+ * (kiln run summing in fp32 every batch) fails here.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +16,9 @@ import type { Module } from '../../../compiler/ir/module.ts';
 import { type LayerWork, moduleWork } from '../../../targets/workload.ts';
 import { initParams } from '../../../runtime/interpreter.ts';
 import { lowerPrecision } from '../../../runtime/lowered/precision/lower.ts';
+import { runPrecision } from '../../../runtime/lowered/precision/run.ts';
+import { mulberry32 } from '../../../runtime/tensor.ts';
+import { foldedSums } from '../../helpers/folded-sums.ts';
 import { memoryFiles } from '../../helpers/memfs.ts';
 
 const small = (src: string) => src.replace('batch = 100, hidden = 1024', 'batch = 4, hidden = 48');
@@ -92,9 +97,24 @@ function estimateFolds(m: Module, inputOnGrid: boolean): string[] {
   return moduleWork(m, { inputOnGrid }).filter((l) => l.op === 'batchnorm' && opsOf(l) < unfolded.get(l.name)!).map((l) => l.name).sort();
 }
 
-/** The batch norms kiln run's lowering folds into its binary layers' thresholds. */
+/**
+ * The batch norms kiln run's lowering folds into its binary layers' thresholds, after running the
+ * lowered program on data of the kind the fold was decided for: pixels (whole numbers over 255)
+ * when the input was shown to be on that grid, else reals off it. Each folded layer must have
+ * compared whole sums on every call — the integer compare the estimate prices — not fallen back
+ * to fp32 sums. (Where nothing folds there is nothing to run: own_activations would need scales.)
+ */
 function runFolds(m: Module, inputOnGrid: boolean): string[] {
-  const p = lowerPrecision(m, initParams(m, 1), new Map(), inputOnGrid ? { inputLevels: { denominator: 255, bits: 8 } } : {});
+  const w = initParams(m, 1);
+  const p = lowerPrecision(m, w, new Map(), inputOnGrid ? { inputLevels: { denominator: 255, bits: 8 } } : {});
+  if (p.folded.size === 0) return [];
+  const x = Object.values(m.nodes).find((n) => n.op === 'input')!.type!, rand = mulberry32(2);
+  const data = Float32Array.from({ length: numElements(x.shape) }, () => (inputOnGrid ? Math.floor(rand() * 256) / 255 : rand() - 0.4));
+  const sums = foldedSums(p, () => runPrecision(p, w, { x: { shape: [...x.shape], data } }));
+  for (const [bn, f] of p.folded) {
+    expect(sums.get(f.layer)!.length, bn).toBeGreaterThan(0);
+    expect(sums.get(f.layer)!.every((whole) => whole), `${bn}: whole sums`).toBe(true);
+  }
   return [...p.folded.keys()].sort();
 }
 
