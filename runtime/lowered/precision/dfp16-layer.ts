@@ -84,7 +84,7 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
   let packed: PackedI16B | undefined;
 
   // Kept for the layer's life rather than allocated (and zeroed) on every call: the JavaScript
-  // path's input codes, grown to the largest batch seen, one row's
+  // path's input codes, grown to the largest batch seen (dispose() drops them), one row's
   // accumulators, and the codes of a row being rescaled.
   let codes = new Int16Array(0);
   const acc = new Int32Array(n), rescaled = new Int16Array(k);
@@ -173,9 +173,11 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
       counts.saturations += mantissas(A, 0, m * k, ex0, codes, 0);
       return rows(m, A, (i) => codes.subarray(i * k, (i + 1) * k), new Float32Array(m * n), counts);
     },
+    batchBytes: () => codes.byteLength,
     dispose() {
       packed?.free();
       packed = undefined;
+      codes = new Int16Array(0);
     },
   };
 }

@@ -5,6 +5,7 @@
  * the memory, detaching every view of it. Today the GEMM has always grown the memory past what
  * that quantizing takes, so the growth is forced here: quantizeInto is wrapped to grow the memory
  * by a page before every call, and the layer must still give the JavaScript backend's outputs.
+ * Its JavaScript path keeps the batch's codes between calls, which dispose() must drop.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lowerDfp16 } from '../../../runtime/lowered/precision/dfp16-layer.ts';
@@ -70,4 +71,19 @@ describe('the int16 layer\'s WebAssembly path when a rescale grows the kernels\'
       });
     }
   }
+});
+
+describe('the int16 layer\'s JavaScript codes buffer', () => {
+  it('grows to the largest batch, is dropped by dispose(), and a call after gives the same outputs', () => {
+    setKernelBackend('js');
+    const layer = lowerDfp16({ weight, bias, perChannel: false, actScale: 2 ** -15 });
+    const A = batch(5, (i) => i === 2);
+    const first = Array.from(layer.gemm(5, A, newCounts()));
+    expect(layer.batchBytes!()).toBe(2 * 5 * k);
+    layer.gemm(2, A.subarray(0, 2 * k), newCounts());
+    expect(layer.batchBytes!()).toBe(2 * 5 * k);
+    layer.dispose!();
+    expect(layer.batchBytes!()).toBe(0);
+    expect(Array.from(layer.gemm(5, A, newCounts()))).toEqual(first);
+  });
 });
