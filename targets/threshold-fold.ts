@@ -50,15 +50,25 @@ export function readsSigns(m: Module, layer: Node): boolean {
 /** Ops that hand on the values they select or move unchanged: {0, 1} in, {0, 1} out. */
 const SELECTS = new Set(['dropout', 'maxpool2d', 'flatten', 'reshape']);
 
+/** Past the ops that only select or move values, to the node that made them. */
+function through(m: Module, node: Node): Node {
+  let p = node;
+  while (SELECTS.has(p.op)) p = m.nodes[p.inputs[0]!]!;
+  return p;
+}
+
 /**
- * Whether a layer reads nothing but 0 and 1: a relu of ±1 (of a sign, or of a batch norm that
- * binarizes its output, as explore's binary variants of lenet5_bn declare), through max pools and
- * reshapes. Zero padding is 0, on that grid too.
+ * Whether a layer reads nothing but 0 and 1: a relu of ±1 — of a sign, or of a node that
+ * binarizes its output (`activations = binary`, as explore's binary variants of lenet5_bn
+ * declare) — through max pools and reshapes. Zero padding is 0, on that grid too. A binary *type*
+ * is not enough: type inference hands it on through avgpool2d, add, tanh …, whose values over
+ * signs are ½, 2, 0.76 …
  */
 export function readsZeroOne(m: Module, layer: Node): boolean {
-  let p = m.nodes[layer.inputs[0]!]!;
-  while (SELECTS.has(p.op)) p = m.nodes[p.inputs[0]!]!;
-  return p.op === 'relu' && m.nodes[p.inputs[0]!]!.type!.dtype === 'binary';
+  const p = through(m, m.nodes[layer.inputs[0]!]!);
+  if (p.op !== 'relu') return false;
+  const q = through(m, m.nodes[p.inputs[0]!]!);
+  return q.op === 'sign' || precisionOf(q, 'activations')?.dtype === 'binary';
 }
 
 export interface FoldOptions {
@@ -79,7 +89,7 @@ export interface FoldOptions {
  * assumes the real product, as `kiln run` on such data computes it, rather than price a compare
  * nothing executes.
  */
-export function foldRefusal(m: Module, bn: Node, o: FoldOptions = {}): string | undefined {
+function foldRefusal(m: Module, bn: Node, o: FoldOptions = {}): string | undefined {
   const layer = m.nodes[bn.inputs[0]!]!;
   if (bn.attrs.per_step) return 'a per-step batch norm has a threshold per time step, not one a channel';
   const own = precisionOf(layer, 'activations')?.dtype;
@@ -92,6 +102,22 @@ export function foldRefusal(m: Module, bn: Node, o: FoldOptions = {}): string | 
 }
 
 /**
+ * What the rule makes of a batch norm: the node its compare would produce (foldedEnd) and, when
+ * it does not fold, why not (`refusal`); undefined where nothing after it could be a compare at
+ * all — no binary layer before it, the network outputs it, or it ends in no sign or binarizing —
+ * so that no reason is given for a fold no data would make.
+ */
+export function foldDecision(m: Module, bn: Node, readers: Map<string, Node[]>, o: FoldOptions = {}): { end: string; refusal?: string } | undefined {
+  const src = m.nodes[bn.inputs[0] ?? ''];
+  // A batch norm the network outputs must still produce its values: it cannot become a compare.
+  if (bn.op !== 'batchnorm' || !src || weightDType(src) !== 'binary' || m.outputs.includes(bn.id)) return undefined;
+  const end = foldedEnd(bn, readers.get(bn.id) ?? []);
+  if (!end) return undefined;
+  const refusal = foldRefusal(m, bn, o);
+  return refusal ? { end: end.id, refusal } : { end: end.id };
+}
+
+/**
  * The batch norms after a binary layer that fold into one threshold compare an element, each with
  * the node whose output the compare produces: the sign or relu after it, or the batch norm itself
  * when it binarizes its own output and nothing after it folds. The estimate prices this set and
@@ -100,11 +126,8 @@ export function foldRefusal(m: Module, bn: Node, o: FoldOptions = {}): string | 
 export function thresholdBatchnorms(m: Module, readers = readersOf(m), o: FoldOptions = {}): Map<string, string> {
   const out = new Map<string, string>();
   for (const n of Object.values(m.nodes)) {
-    const src = m.nodes[n.inputs[0] ?? ''];
-    // A batch norm the network outputs must still produce its values: it cannot become a compare.
-    if (n.op !== 'batchnorm' || !src || weightDType(src) !== 'binary' || m.outputs.includes(n.id) || foldRefusal(m, n, o)) continue;
-    const end = foldedEnd(n, readers.get(n.id) ?? []);
-    if (end) out.set(n.id, end.id);
+    const d = foldDecision(m, n, readers, o);
+    if (d && !d.refusal) out.set(n.id, d.end);
   }
   return out;
 }

@@ -84,35 +84,37 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
   let packed: PackedI16B | undefined;
 
   // Kept for the layer's life rather than allocated (and zeroed) on every call: the JavaScript
-  // path's input codes, grown to the largest batch seen, and one row's accumulators.
+  // path's input codes, grown to the largest batch seen (dispose() drops them), one row's
+  // accumulators, and the codes of a row being rescaled.
   let codes = new Int16Array(0);
-  const acc = new Int32Array(n);
+  const acc = new Int32Array(n), rescaled = new Int16Array(k);
 
   /**
-   * The outputs of rows [0, m) from their input codes xq (rescaled in place when a row
-   * overflows), except the rows `safe` marks: WebAssembly already wrote those to y, or left their
-   * biased sums in `sums` when they are narrowed to int16 (eOut).
+   * The outputs of rows [0, m) from row i's input codes (codesOf(i)), except the rows `safe`
+   * marks: WebAssembly already wrote those to y, or left their biased sums (sumsOf(i)) when they
+   * are narrowed to int16 (eOut). Codes and sums are asked for row by row, not handed over as views:
+   * where they lie in the kernels' memory, a rescale's quantizing (in WebAssembly from 256 inputs)
+   * takes scratch, which may grow the memory and detach every view made before it. A rescaled row's
+   * codes go to a JavaScript row for the same reason.
    */
-  const rows = (m: number, A: Float32Array, xq: Int16Array, y: Float32Array, counts: LayerCounts, safe?: Uint8Array, sums?: Int32Array): Float32Array => {
+  const rows = (m: number, A: Float32Array, codesOf: (i: number) => Int16Array, y: Float32Array, counts: LayerCounts, safe?: Uint8Array, sumsOf?: (i: number) => Int32Array): Float32Array => {
     // Local copies of imported bindings for the per-output loop (getters under tsx).
     const hi16 = INT16_MAX, lo16 = INT16_MIN, round = roundHalfEven, sat = saturate;
     for (let i = 0; i < m; i++) {
       let ex = ex0;
       counts.macs += n * k;
-      let src: Int32Array = acc, at = 0;
+      let src: Int32Array = acc;
       if (safe?.[i]) {
-        if (sums === undefined) continue;
-        src = sums;
-        at = i * n;
+        if (sumsOf === undefined) continue;
+        src = sumsOf(i);
       } else {
-        const xr = xq.subarray(i * k, (i + 1) * k);
-        let saturated = dfp16Row(xr, qw, bias0, n, k, acc, 0);
+        let saturated = dfp16Row(codesOf(i), qw, bias0, n, k, acc, 0);
         // 16 extra bits of headroom cover any int16 row; past that the sums are what they are.
         for (let tries = 0; saturated > 0 && policy === 'rescale' && tries < 16; tries++) {
           counts.rescales++;
           ex++;
-          mantissas(A, i * k, (i + 1) * k, ex, xr, 0);
-          saturated = dfp16Row(xr, qw, biasAt(ex), n, k, acc, 0);
+          mantissas(A, i * k, (i + 1) * k, ex, rescaled, 0);
+          saturated = dfp16Row(rescaled, qw, biasAt(ex), n, k, acc, 0);
           counts.macs += n * k;
         }
         counts.saturations += saturated;
@@ -121,12 +123,12 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
       // output was more of the layer's time than its GEMM).
       const scale = ex === ex0 ? scale0 : columnScales(ex);
       if (eOut === undefined) {
-        for (let c = 0; c < n; c++) y[i * n + c] = src[at + c]! * scale[c]!;
+        for (let c = 0; c < n; c++) y[i * n + c] = src[c]! * scale[c]!;
         continue;
       }
       const outStep = 2 ** eOut;
       for (let c = 0; c < n; c++) {
-        const q = round(src[at + c]! * scale[c]!);
+        const q = round(src[c]! * scale[c]!);
         if (q > hi16 || q < lo16) counts.saturations++;
         y[i * n + c] = sat(q, lo16, hi16) * outStep;
       }
@@ -146,18 +148,19 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
     counts.saturations += q.saturated;
     const cAt = scratchAlloc(4 * m * n);
     packed ??= packI16B(n, k, qw, true);
-    // Views made after packing and after the epilogue, which may grow the memory and detach any
-    // made before; the loop below allocates nothing there.
+    // The GEMM's operands are views made after packing, which may grow the memory; the rows left
+    // to the loop below take theirs row by row (rows).
     const safe = wasmGemmI16Guarded(m, i16At(q.at, m * k), packed, i32At(cAt, m * n), maxBias0);
+    const codesOf = (i: number) => i16At(q.at + 2 * i * k, k);
     // No count: a safe row's sums and bias stay inside int32, so nothing saturates; refused rows
     // pass through the epilogue too, but the loop overwrites them (and counts their saturation).
-    if (!safe) return rows(m, A, i16At(q.at, m * k), new Float32Array(m * n), counts);
+    if (!safe) return rows(m, A, codesOf, new Float32Array(m * n), counts);
     if (eOut !== undefined) {
       addBiasAt(m, n, cAt, bias0);
-      return rows(m, A, i16At(q.at, m * k), new Float32Array(m * n), counts, safe, i32At(cAt, m * n));
+      return rows(m, A, codesOf, new Float32Array(m * n), counts, safe, (i) => i32At(cAt + 4 * i * n, n));
     }
     scaleAt(m, n, cAt, bias0, 1, scale0, cAt);
-    return rows(m, A, i16At(q.at, m * k), f32At(cAt, m * n).slice(), counts, safe);
+    return rows(m, A, codesOf, f32At(cAt, m * n).slice(), counts, safe);
   });
 
   return {
@@ -168,11 +171,13 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
       if (i16WasmFor(m * n * k)) return wasmGemm(m, A, counts);
       if (codes.length < m * k) codes = new Int16Array(m * k);
       counts.saturations += mantissas(A, 0, m * k, ex0, codes, 0);
-      return rows(m, A, codes, new Float32Array(m * n), counts);
+      return rows(m, A, (i) => codes.subarray(i * k, (i + 1) * k), new Float32Array(m * n), counts);
     },
+    batchBytes: () => codes.byteLength,
     dispose() {
       packed?.free();
       packed = undefined;
+      codes = new Int16Array(0);
     },
   };
 }

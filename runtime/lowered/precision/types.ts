@@ -40,11 +40,13 @@ export interface IntegerLayer {
   /** C[m × n] = A[m × k]·Wᵀ (+ bias) in real units; n and k are the layer's. */
   gemm(m: number, A: Float32Array, counts: LayerCounts): Float32Array;
   /**
-   * Give back what the layer holds outside the JS heap (weights packed resident in the kernels'
-   * memory), once its program is done; a later gemm packs them again. Layers that hold nothing
-   * there have none.
+   * Give back what the layer holds between calls beyond its weights — weights packed resident in
+   * the kernels' memory, buffers grown to the largest batch — once its program is done; a later
+   * gemm packs and grows them again. Layers that hold nothing of the kind have none.
    */
   dispose?(): void;
+  /** Bytes of the buffers the layer keeps between calls that grow with the batch (dispose() drops them). */
+  batchBytes?(): number;
 }
 
 /** Static quantization parameters of one layer (docs/precision.md#execution). */

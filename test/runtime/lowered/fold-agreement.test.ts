@@ -2,8 +2,11 @@
  * `kiln estimate` and `kiln run` fold the same batch norms into threshold compares: the batch
  * norms the estimate prices as one compare an element (moduleWork) are the ones lowerPrecision
  * folds, on the shipped binary networks and on the cases the lowering cannot fold — a per-step
- * batch norm, a binary layer rounding its own output, a padded conv on signs — whether or not the
- * network's input was shown to lie on a grid.
+ * batch norm, a binary layer rounding its own output, a padded conv on signs, a relu of values
+ * that are typed binary but are no ±1 (an average pool, a sum or a tanh of signs) — whether or not the
+ * network's input was shown to lie on a grid. Those folds are also run on data, and every folded
+ * layer must have compared whole sums, so a fold the estimate prices but the data never executes
+ * (kiln run summing in fp32 every batch) fails here.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +16,9 @@ import type { Module } from '../../../compiler/ir/module.ts';
 import { type LayerWork, moduleWork } from '../../../targets/workload.ts';
 import { initParams } from '../../../runtime/interpreter.ts';
 import { lowerPrecision } from '../../../runtime/lowered/precision/lower.ts';
+import { runPrecision } from '../../../runtime/lowered/precision/run.ts';
+import { mulberry32 } from '../../../runtime/tensor.ts';
+import { foldedSums } from '../../helpers/folded-sums.ts';
 import { memoryFiles } from '../../helpers/memfs.ts';
 
 const small = (src: string) => src.replace('batch = 100, hidden = 1024', 'batch = 4, hidden = 48');
@@ -50,6 +56,35 @@ network unpadded_on_signs(batch = 2) {
   c = sign(x) -> conv2d(filters = 4, kernel = 3, weights = binary) -> batchnorm -> sign
   y = flatten(c) -> dense(4)
   output y
+}
+network bn_relu(batch = 4) {
+  input x : f32[batch, 32]
+  h = dense(x, 16, weights = binary) -> batchnorm -> relu
+  b = dense(x, 16, weights = binary) -> batchnorm
+  y = dense(h, 4)
+  output y, b
+}
+network relu_avgpool(batch = 2) {
+  input x : f32[batch, 1, 8, 8]
+  a = sign(x) -> avgpool2d(2) -> relu
+  c = conv2d(a, filters = 4, kernel = 3, weights = binary) -> batchnorm -> sign
+  y = flatten(c) -> dense(4)
+  output y
+}
+network relu_add(batch = 4) {
+  input x : f32[batch, 32]
+  s = sign(x)
+  a = add(s, s) -> relu
+  h = dense(a, 16, weights = binary) -> batchnorm -> sign
+  y = dense(h, 4)
+  output y
+}
+network relu_tanh(batch = 4) {
+  input x : f32[batch, 32]
+  a = sign(x) -> tanh -> relu
+  h = dense(a, 16, weights = binary) -> batchnorm -> sign
+  y = dense(h, 4)
+  output y
 }`;
 
 const net = (text: string, name: string): Module => compile(`t.kiln:${name}`, { readFile: memoryFiles({ 't.kiln': text }) }).module;
@@ -62,9 +97,24 @@ function estimateFolds(m: Module, inputOnGrid: boolean): string[] {
   return moduleWork(m, { inputOnGrid }).filter((l) => l.op === 'batchnorm' && opsOf(l) < unfolded.get(l.name)!).map((l) => l.name).sort();
 }
 
-/** The batch norms kiln run's lowering folds into its binary layers' thresholds. */
+/**
+ * The batch norms kiln run's lowering folds into its binary layers' thresholds, after running the
+ * lowered program on data of the kind the fold was decided for: pixels (whole numbers over 255)
+ * when the input was shown to be on that grid, else reals off it. Each folded layer must have
+ * compared whole sums on every call — the integer compare the estimate prices — not fallen back
+ * to fp32 sums. (Where nothing folds there is nothing to run: own_activations would need scales.)
+ */
 function runFolds(m: Module, inputOnGrid: boolean): string[] {
-  const p = lowerPrecision(m, initParams(m, 1), new Map(), inputOnGrid ? { inputLevels: { denominator: 255, bits: 8 } } : {});
+  const w = initParams(m, 1);
+  const p = lowerPrecision(m, w, new Map(), inputOnGrid ? { inputLevels: { denominator: 255, bits: 8 } } : {});
+  if (p.folded.size === 0) return [];
+  const x = Object.values(m.nodes).find((n) => n.op === 'input')!.type!, rand = mulberry32(2);
+  const data = Float32Array.from({ length: numElements(x.shape) }, () => (inputOnGrid ? Math.floor(rand() * 256) / 255 : rand() - 0.4));
+  const sums = foldedSums(p, () => runPrecision(p, w, { x: { shape: [...x.shape], data } }));
+  for (const [bn, f] of p.folded) {
+    expect(sums.get(f.layer)!.length, bn).toBeGreaterThan(0);
+    expect(sums.get(f.layer)!.every((whole) => whole), `${bn}: whole sums`).toBe(true);
+  }
   return [...p.folded.keys()].sort();
 }
 
@@ -77,6 +127,11 @@ describe('the estimate prices the batch norm folds kiln run makes', () => {
     { name: 'own_activations', m: net(CASES, 'own_activations'), grid: [], real: [] },
     { name: 'padded_on_signs', m: net(CASES, 'padded_on_signs'), grid: [], real: [] },
     { name: 'unpadded_on_signs', m: net(CASES, 'unpadded_on_signs'), grid: ['c.batchnorm'], real: ['c.batchnorm'] },
+    // Type inference calls these relus' inputs binary, but over signs they are {0, ½, 1}, {0, 2}
+    // and {0, 0.76}: no one bit-plane, so real sums, and nothing folds.
+    { name: 'relu_avgpool', m: net(CASES, 'relu_avgpool'), grid: [], real: [] },
+    { name: 'relu_add', m: net(CASES, 'relu_add'), grid: [], real: [] },
+    { name: 'relu_tanh', m: net(CASES, 'relu_tanh'), grid: [], real: [] },
   ];
   for (const c of nets) {
     for (const inputOnGrid of [true, false]) {
@@ -88,6 +143,13 @@ describe('the estimate prices the batch norm folds kiln run makes', () => {
     }
   }
 
+  it('a binary layer on a relu of values typed binary but no ±1 says it sums them in fp32, not by bit-planes', () => {
+    for (const [name, layer] of [['relu_avgpool', 'c.conv2d'], ['relu_add', 'h.dense'], ['relu_tanh', 'h.dense']] as const) {
+      const m = net(CASES, name);
+      expect(lowerPrecision(m, initParams(m, 1), new Map()).layers.get(layer)!.why, name).toMatch(/^fp32 GEMM .* \(real input/);
+    }
+  });
+
   it('the estimate says why a batch norm after a binary layer is not folded', () => {
     const note = (m: Module, bn: string, inputOnGrid = false) => moduleWork(m, { inputOnGrid }).find((l) => l.name === bn)!.notes!.join(' ');
     expect(note(net(CASES, 'per_step'), 'h.batchnorm')).toMatch(/not folded .* a threshold per time step/);
@@ -97,6 +159,13 @@ describe('the estimate prices the batch norm folds kiln run makes', () => {
     expect(note(mlp, 'h1.batchnorm')).toMatch(/not folded .* reads the network's input, not known to be whole/);
     expect(note(mlp, 'h1.batchnorm', true)).not.toMatch(/not folded/);
     expect(note(mlp, 'h2.batchnorm')).not.toMatch(/not folded/);
+    // Nothing after these could be a compare (an f32 batch norm then a relu; a batch norm the
+    // network outputs), so there is no fold to refuse, whatever the layer reads.
+    const bnRelu = net(CASES, 'bn_relu');
+    for (const bn of ['h.batchnorm', 'b']) {
+      expect(note(bnRelu, bn), bn).toMatch(/a per-channel scale and shift/);
+      expect(note(bnRelu, bn), bn).not.toMatch(/not folded/);
+    }
   });
 
   it('a sign after a batch norm the estimate does not fold is priced, as kiln run computes it', () => {
