@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mulberry32, type Tensor } from '../../../runtime/tensor.ts';
 import { applyThresholds, binaryThresholds, compareBand, lowerBinary, type Thresholds } from '../../../runtime/lowered/precision/binary-layer.ts';
 import { newCounts } from '../../../runtime/lowered/precision/types.ts';
-import { setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
+import { residentBytes, setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
 import { wasmThreshold } from '../../../runtime/kernels/wasm/threshold.ts';
 import type { InputLevels } from '../../../runtime/kernels/bitplane.ts';
@@ -156,5 +156,29 @@ describe('a lowered binary layer\'s compare', () => {
     expect(first).toEqual(applyThresholds(Int32Array.from(layer.accumulate(m, A1, newCounts()).values), th));
     expect(second).toEqual(applyThresholds(Int32Array.from(layer.accumulate(m, A2, newCounts()).values), th));
     expect(first).not.toEqual(second);
+  });
+});
+
+describe('the first layer\'s ±1 weights for the integer fp32 GEMM', () => {
+  it('are made at lowering, resident in the kernels\' memory (no per-batch copy), given back by dispose(), and made again after it, the outputs unchanged', () => {
+    const m = 12, n = 96, k = 150, levels = { denominator: 1000, bits: 10 }, r = mulberry32(11);
+    const w = t([n, k], Float32Array.from({ length: n * k }, () => r() * 2 - 1));
+    const A = Float32Array.from({ length: m * k }, () => Math.floor(r() * 1024) / 1000);
+    setKernelBackend('js');
+    const want = lowerBinary(w, undefined, false, levels).gemm(m, A, newCounts());
+    setKernelBackend('wasm');
+    const before = residentBytes();
+    const layer = lowerBinary(w, undefined, false, levels);
+    expect(layer.path).toBe('integer fp32 GEMM');
+    expect(residentBytes()).toBeGreaterThanOrEqual(before + 4 * n * k);
+    const held = residentBytes();
+    expect(firstDiff(layer.gemm(m, A, newCounts()), want)).toBe(-1);
+    expect(residentBytes()).toBe(held);
+    layer.dispose!();
+    expect(residentBytes()).toBe(before);
+    expect(firstDiff(layer.gemm(m, A, newCounts()), want)).toBe(-1);
+    expect(residentBytes()).toBe(held);
+    layer.dispose!();
+    expect(residentBytes()).toBe(before);
   });
 });
