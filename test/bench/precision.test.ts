@@ -39,7 +39,7 @@ describe('bench/precision.ts', () => {
 
     // The hidden-layer table switches backends per row: it must leave both the memory and the backend as it found them.
     const hidden = benchHidden(8, 32, 128, 1);
-    expect(hidden).toHaveLength(6);
+    expect(hidden).toHaveLength(8);
     expect(useWasmKernels()).toBe(true);
     expect(scratchMark()).toBe(mark);
     expect(residentBytes()).toBe(before);
