@@ -88,7 +88,7 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
   };
   // The integer fp32 GEMM reads them every batch: with the WebAssembly kernels they stay resident
   // in the kernels' memory, which the GEMM reads in place, rather than copied in per batch (3.2 MB
-  // for binary_mlp's first layer, a sixth of its inference in the profile). A view is taken afresh
+  // for binary_mlp's first layer, 3–15 % of its inference in two profiles). A view is taken afresh
   // per call: growing the memory detaches views, not blocks.
   let residentSigns: Resident | undefined;
   const gridWeights = (): Tensor => {
