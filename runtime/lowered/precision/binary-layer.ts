@@ -18,7 +18,7 @@
 import type { Tensor } from '../../tensor.ts';
 import { packSignBits, xnorGemmSigns, xnorSignsThreshold, type PackedBits } from '../../kernels/binary.ts';
 import { bitPlaneGemm, type InputLevels, packBitPlanes } from '../../kernels/bitplane.ts';
-import { fitsFp32Exactly, gridGemm, gridIntegers } from '../../kernels/grid-gemm.ts';
+import { fitsFp32Exactly, gridGemmOf } from '../../kernels/grid-gemm.ts';
 import { dense } from '../../kernels/dense.ts';
 import { outputIndices, StepBuffers, withStepBuffers } from '../../kernels/step-buffers.ts';
 import { f32At, useWasmKernels, WASM_ELEMENTWISE_MIN } from '../../kernels/wasm/instance.ts';
@@ -111,10 +111,10 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
         return { values: bitPlaneGemm(planes, packed, outputIndices(m * n)), whole: true };
       }
     } else {
-      const q = gridIntegers(A, m * k, planesOf);
-      if (q) {
+      const sums = gridGemmOf(A, m, k, gridWeights, planesOf);
+      if (sums) {
         counts.macs += m * n * k;
-        return { values: gridGemm(q, m, k, gridWeights(), planesOf), whole: true };
+        return { values: sums, whole: true };
       }
     }
     const y = floatGemm(m, A, counts, false);
