@@ -16,7 +16,7 @@
  */
 import { sgemm } from '../runtime/kernels/gemm.ts';
 import { packSignBits, xnorGemm } from '../runtime/kernels/binary.ts';
-import { lowerBinary } from '../runtime/lowered/precision/binary-layer.ts';
+import { binaryThresholds, lowerBinary } from '../runtime/lowered/precision/binary-layer.ts';
 import { lowerDfp16 } from '../runtime/lowered/precision/dfp16-layer.ts';
 import { lowerInt8 } from '../runtime/lowered/precision/int8-layer.ts';
 import { lowerTernary } from '../runtime/lowered/precision/ternary-layer.ts';
@@ -85,7 +85,8 @@ export function benchPrecision(M: number, N: number, K: number, reps: number): P
 
 /**
  * binary_mlp's hidden layers: what the lowered layer does per batch (pack the ±1 input,
- * XNOR-popcount) against the product the f32 twin's layer computes, on each backend.
+ * XNOR-popcount, and with its folded batch norm → sign the compare) against the product the f32
+ * twin's layer computes, on each backend.
  */
 export function benchHidden(M: number, N: number, K: number, reps: number): PrecisionRow[] {
   const rng = mulberry32(1);
@@ -94,6 +95,9 @@ export function benchHidden(M: number, N: number, K: number, reps: number): Prec
   const signs = Float32Array.from(A, (v) => (v >= 0 ? 1 : -1));
   const packedW = packSignBits(W, N, K), packedA = packSignBits(signs, M, K);
   const bin = lowerBinary({ shape: [N, K], data: W }, undefined, true);
+  // Channels alternating γ's sign around a spread of means: both compares, half the outputs each way.
+  const stat = (f: (c: number) => number) => ({ shape: [N], data: Float32Array.from({ length: N }, (_, c) => f(c)) });
+  const th = binaryThresholds({ gamma: stat((c) => (c % 2 ? -1 : 1)), beta: stat(() => 0), mean: stat((c) => (c % 64) - 32), variance: stat(() => 1), eps: 1e-5 }, undefined);
   try {
     const rows: [string, () => void][] = [
       ['f32 sgemm, WebAssembly SIMD (the f32 twin)', onBackend('wasm', () => sgemm({ m: M, n: N, k: K, a: A, b: W, transB: true, c: C, beta: 0 }))],
@@ -102,6 +106,8 @@ export function benchHidden(M: number, N: number, K: number, reps: number): Prec
       ['XNOR-popcount on packed operands, KILN_KERNELS=js', onBackend('js', () => xnorGemm(packedA, packedW))],
       ['lowered binary layer on ±1 input (pack + XNOR-popcount), WebAssembly', onBackend('wasm', () => bin.accumulate(M, signs, newCounts()))],
       ['lowered binary layer on ±1 input, KILN_KERNELS=js', onBackend('js', () => bin.accumulate(M, signs, newCounts()))],
+      ['the layer with its folded batch norm → sign, as kiln run calls it, WebAssembly', onBackend('wasm', () => bin.compare(M, signs, newCounts(), th, -1))],
+      ['the layer with its folded batch norm → sign, KILN_KERNELS=js', onBackend('js', () => bin.compare(M, signs, newCounts(), th, -1))],
     ];
     const times = timeTogether(rows.map(([, f]) => f), reps);
     return rows.map(([name], i) => ({ name, median: times[i]!.median }));

@@ -9,7 +9,8 @@
  */
 import { type Tensor } from '../tensor.ts';
 import { expect } from './check.ts';
-import { wasmXnorGemm, wasmXnorGemmSigns } from './wasm/xnor.ts';
+import { wasmXnorGemm, wasmXnorGemmSigns, wasmXnorSignsThreshold } from './wasm/xnor.ts';
+import type { CompareBand } from './wasm/threshold.ts';
 import { useWasmKernels } from './wasm/instance.ts';
 
 export interface PackedBits {
@@ -85,7 +86,7 @@ const WASM_MIN_ROWS = 8;
  * Rows are blocked 2×2 so each loaded word feeds two XORs. With KILN_KERNELS=wasm (the default)
  * large products run in xnor.wat (64-bit popcnt); the counts are integers, so both paths agree exactly.
  */
-export function xnorGemm(a: PackedBits, b: PackedBits, out = new Int32Array(a.rows * b.rows)): Int32Array {
+export function xnorGemm(a: PackedBits, b: PackedBits, out: Int32Array = new Int32Array(a.rows * b.rows)): Int32Array {
   expect('xnor gemm', a.cols === b.cols, `inner sizes differ: ${a.cols} vs ${b.cols} bits`);
   expect('xnor gemm', out.length >= a.rows * b.rows, 'output array is too short');
   const m = a.rows, n = b.rows, wpr = a.wordsPerRow, k = a.cols;
@@ -132,14 +133,28 @@ export function xnorGemm(a: PackedBits, b: PackedBits, out = new Int32Array(a.ro
  * lowered binary layer's input arrives so on every call; with KILN_KERNELS=wasm the packing runs
  * in WebAssembly too (the JS packing took a third of such a layer's time).
  */
-export function xnorGemmSigns(x: Float32Array, m: number, k: number, b: PackedBits, out = new Int32Array(m * b.rows)): Int32Array {
+export function xnorGemmSigns(x: Float32Array, m: number, k: number, b: PackedBits, out: Int32Array = new Int32Array(m * b.rows)): Int32Array {
   expect('xnor gemm', b.cols === k, `inner sizes differ: ${k} vs ${b.cols} bits`);
   expect('xnor gemm', x.length >= m * k && out.length >= m * b.rows, 'input or output array is too short');
-  if (useWasmKernels() && b.wordsPerRow > 0 && m >= WASM_MIN_ROWS && m * b.rows * b.wordsPerRow >= WASM_MIN_WORDS) {
+  if (wasmWorthIt(m, b)) {
     wasmXnorGemmSigns(m, b.rows, k, b.wordsPerRow, x, b.bits, out);
     return out;
   }
   return xnorGemm(packSignBits(x, m, k), b, out);
+}
+
+const wasmWorthIt = (m: number, b: PackedBits): boolean =>
+  useWasmKernels() && b.wordsPerRow > 0 && m >= WASM_MIN_ROWS && m * b.rows * b.wordsPerRow >= WASM_MIN_WORDS;
+
+/**
+ * xnorGemmSigns's sums compared in the kernels' memory with a folded batch norm → sign, as the band
+ * lo[j] ≤ sum ≤ hi[j] (threshold.wat): 1 where it holds, else `low`. Undefined where the product
+ * stays in JS (KILN_KERNELS=js, or too small to pay the copies): the caller compares the sums itself.
+ */
+export function xnorSignsThreshold(x: Float32Array, m: number, k: number, b: PackedBits, band: CompareBand, low: number): Float32Array | undefined {
+  expect('xnor gemm', b.cols === k, `inner sizes differ: ${k} vs ${b.cols} bits`);
+  expect('xnor gemm', x.length >= m * k, 'input array is too short');
+  return wasmWorthIt(m, b) ? wasmXnorSignsThreshold(m, b.rows, k, b.wordsPerRow, x, b.bits, band, low) : undefined;
 }
 
 function xnorDot(A: Uint32Array, ao: number, B: Uint32Array, bo: number, words: number, k: number): number {

@@ -92,7 +92,7 @@ const WASM_MIN_WORDS = 1024;
  * s[i·n + j] = Σ_t q_it·w_jt exactly, for the rows of `a` and n weight rows given as packed sign
  * bits (bit 1 for +1, packSignBits). |s| ≤ k·(2^bits − 1) must fit an int32.
  */
-export function bitPlaneGemm(a: BitPlanes, w: PackedBits, out = new Int32Array(a.rows * w.rows)): Int32Array {
+export function bitPlaneGemm(a: BitPlanes, w: PackedBits, out: Int32Array = new Int32Array(a.rows * w.rows)): Int32Array {
   expect('bit-plane gemm', w.cols === a.k, `inner sizes differ: ${a.k} inputs vs ${w.cols} weight bits`);
   expect('bit-plane gemm', a.k * (2 ** a.bits - 1) < 2 ** 31, `${a.k} inputs of ${a.bits} bits can overflow an int32 sum`);
   const m = a.rows, n = w.rows, bits = a.bits, stride = a.stride, words = w.wordsPerRow;

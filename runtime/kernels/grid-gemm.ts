@@ -10,6 +10,8 @@ import type { Tensor } from '../tensor.ts';
 import { expect } from './check.ts';
 import { dense } from './dense.ts';
 import { gridInteger, type InputLevels } from './bitplane.ts';
+import { copyIn, f32At, scratchAlloc, useWasmKernels, withScratch } from './wasm/instance.ts';
+import { wasmGridIntegersAt } from './wasm/grid.ts';
 
 /** The largest whole number below which every integer is an fp32 value (24-bit significand). */
 const FP32_EXACT_INTEGERS = 2 ** 24;
@@ -41,4 +43,25 @@ export function gridGemm(q: Float32Array, m: number, k: number, signs: Tensor, l
   expect('grid gemm', fitsFp32Exactly(k, lv),
     `${k} inputs below 2^${lv.bits} can sum past 2^24, where fp32 stops holding every integer`, 'sum such inputs by bit-planes (bitPlaneGemm)');
   return dense({ shape: [m, k], data: q }, signs).data;
+}
+
+/**
+ * gridGemm(gridIntegers(x)) for m rows of k values, or undefined when a value is off the grid. On
+ * the WebAssembly kernels the integers are made in the kernels' memory (grid.wat), where the GEMM
+ * reads them in place. `signs` may hand a view of the kernels' memory, which any allocation may
+ * detach: it is asked once before the allocations (to make what it makes, which may grow the
+ * memory) and again after them for the view the GEMM reads.
+ */
+export function gridGemmOf(x: Float32Array, m: number, k: number, signs: () => Tensor, lv: InputLevels): Float32Array | undefined {
+  if (!useWasmKernels()) {
+    const q = gridIntegers(x, m * k, lv);
+    return q && gridGemm(q, m, k, signs(), lv);
+  }
+  signs();
+  return withScratch(() => {
+    const xAt = copyIn(x.subarray(0, m * k)), qAt = scratchAlloc(4 * m * k);
+    if (!wasmGridIntegersAt(m * k, xAt, lv.denominator, 2 ** lv.bits, qAt)) return undefined;
+    const q = f32At(qAt, m * k);
+    return gridGemm(q, m, k, signs(), lv);
+  });
 }

@@ -40,7 +40,7 @@ describe('bench/precision.ts', () => {
     // The hidden-layer table switches backends per row: it must leave both the memory and the backend as it found them.
     const backend = kernelBackend();
     const hidden = benchHidden(8, 32, 128, 1);
-    expect(hidden).toHaveLength(6);
+    expect(hidden).toHaveLength(8);
     expect(kernelBackend()).toBe(backend);
     expect(scratchMark()).toBe(mark);
     expect(residentBytes()).toBe(before);

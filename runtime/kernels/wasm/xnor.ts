@@ -1,13 +1,16 @@
 /**
  * The XNOR-popcount GEMM of xnor.wat on bit-packed rows (binary.ts's PackedBits): rows are copied
  * into the kernels' memory padded to whole 64-bit words and to an even row count (zero bits, which
- * never mismatch), and the mismatch counts come back as k − 2·mismatches, the ±1 dot products.
+ * never mismatch), and the kernel writes k − 2·mismatches, the ±1 dot products, or (a folded
+ * batch norm → sign) their compares.
  */
-import { copyIn, i32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
+import { copyIn, f32At, i32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
+import { outputArray } from '../step-buffers.ts';
+import { type CompareBand, thresholdAt } from './threshold.ts';
 import { wasmBase64 } from './xnor.wasm.ts';
 
 interface XnorExports {
-  xnor(mp: number, np: number, q: number, a: number, b: number, c: number): void;
+  xnor(mp: number, np: number, q: number, a: number, b: number, c: number, k: number): void;
   pack_signs(rows: number, k: number, x: number, q: number, dst: number): void;
 }
 
@@ -26,9 +29,7 @@ export function place(bits: Uint32Array, rows: number, words: number, rowsPadded
 
 /** out[i·n + j] = k − 2·popcount(A_i XOR B_j) for m rows of A and n of B, `words` words each. */
 export function wasmXnorGemm(m: number, n: number, k: number, words: number, a: Uint32Array, b: Uint32Array, out: Int32Array): void {
-  withScratch(() => {
-    run(m, n, k, words, place(a, m, words, (m + 1) & ~1, (words + 1) & ~1), b, out);
-  });
+  withScratch(() => copyRows(m, n, run(m, n, k, words, place(a, m, words, (m + 1) & ~1, (words + 1) & ~1), b), i32At, out));
 }
 
 /**
@@ -36,22 +37,45 @@ export function wasmXnorGemm(m: number, n: number, k: number, words: number, a: 
  * packSignBits): the rows are packed in WebAssembly, 16 floats per step, instead of bit by bit in JS.
  */
 export function wasmXnorGemmSigns(m: number, n: number, k: number, words: number, x: Float32Array, b: Uint32Array, out: Int32Array): void {
-  const mp = (m + 1) & ~1, stride = (words + 1) & ~1;
-  withScratch(() => {
-    const xAt = copyIn(x.subarray(0, m * k));
-    const aAt = scratchAlloc(mp * stride * 4);
-    i32At(aAt, mp * stride).fill(0);
-    kernel().pack_signs(m, k, xAt, stride >> 1, aAt);
-    run(m, n, k, words, aAt, b, out);
+  withScratch(() => copyRows(m, n, run(m, n, k, words, packSigns(m, k, words, x), b), i32At, out));
+}
+
+/**
+ * wasmXnorGemmSigns with a folded batch norm → sign (threshold.wat) compared where the kernel left
+ * the sums: float32 1 or `low` per output, into a fresh array, the int32 sums never leaving the
+ * kernels' memory.
+ */
+export function wasmXnorSignsThreshold(m: number, n: number, k: number, words: number, x: Float32Array, b: Uint32Array, band: CompareBand, low: number): Float32Array {
+  return withScratch(() => {
+    const cAt = run(m, n, k, words, packSigns(m, k, words, x), b), np = (n + 1) & ~1;
+    thresholdAt(m, n, cAt, np, false, band, low, cAt, np);
+    return copyRows(m, n, cAt, f32At, outputArray(m * n));
   });
 }
 
-/** B placed beside an A already at aAt (padded rows), the kernel, and the counts turned into dot products. */
-function run(m: number, n: number, k: number, words: number, aAt: number, b: Uint32Array, out: Int32Array): void {
+/** x's sign bits packed into zeroed scratch rows of whole 64-bit words, an even count of them. */
+function packSigns(m: number, k: number, words: number, x: Float32Array): number {
+  const mp = (m + 1) & ~1, stride = (words + 1) & ~1;
+  const xAt = copyIn(x.subarray(0, m * k));
+  const aAt = scratchAlloc(mp * stride * 4);
+  i32At(aAt, mp * stride).fill(0);
+  kernel().pack_signs(m, k, xAt, stride >> 1, aAt);
+  return aAt;
+}
+
+/** B placed beside an A already at aAt (padded rows) and the kernel: the dot products' address, rows of (n + 1) & ~1. */
+function run(m: number, n: number, k: number, words: number, aAt: number, b: Uint32Array): number {
   const mp = (m + 1) & ~1, np = (n + 1) & ~1, stride = (words + 1) & ~1;
   const bAt = place(b, n, words, np, stride);
   const cAt = scratchAlloc(mp * np * 4);
-  kernel().xnor(mp, np, stride >> 1, aAt, bAt, cAt);
-  const c = i32At(cAt, mp * np);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] = k - 2 * c[i * np + j]!;
+  kernel().xnor(mp, np, stride >> 1, aAt, bAt, cAt, k);
+  return cAt;
+}
+
+/** The first n of each of m padded rows at cAt into `out`, whole when no column was padded. */
+function copyRows<T extends Int32Array | Float32Array>(m: number, n: number, cAt: number, view: (at: number, len: number) => T, out: T): T {
+  const np = (n + 1) & ~1, c = view(cAt, m * np);
+  if (np === n) out.set(c);
+  else for (let i = 0; i < m; i++) out.set(c.subarray(i * np, i * np + n), i * n);
+  return out;
 }

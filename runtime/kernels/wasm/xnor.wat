@@ -1,4 +1,4 @@
-;; Binary XNOR-popcount GEMM: mismatches[i, j] = popcount(A_i XOR B_j) over rows bit-packed along k
+;; Binary XNOR-popcount GEMM: C[i, j] = k − 2·popcount(A_i XOR B_j), the ±1 dot product, over rows bit-packed along k
 ;; (binary.ts's layout, copied in by xnor.ts with each row padded to whole 64-bit words and the
 ;; row counts to even; pad bits are 0 in both operands, so they never mismatch).
 ;; Scalar i64.popcnt rather than i8x16.popcnt: on x64 without AVX-512 V8 lowers i8x16.popcnt to a
@@ -9,8 +9,10 @@
 (module
   (import "env" "memory" (memory 0))
 
-  ;; C[mp × np] (int32, row stride np) = mismatches; q words of 64 bits per row; mp, np even.
-  (func (export "xnor") (param $mp i32) (param $np i32) (param $q i32) (param $a i32) (param $b i32) (param $c i32)
+  ;; C[mp × np] (int32, row stride np) = k − 2·mismatches; q words of 64 bits per row; mp, np even.
+  ;; The dot products are formed here rather than by a JS loop over C, so the threshold kernel
+  ;; (threshold.wat) can compare them where they lie.
+  (func (export "xnor") (param $mp i32) (param $np i32) (param $q i32) (param $a i32) (param $b i32) (param $c i32) (param $kbits i32)
     (local $i i32) (local $j i32) (local $a0 i32) (local $a1 i32) (local $b0 i32) (local $b1 i32) (local $end i32)
     (local $row i32) (local $x0 i64) (local $x1 i64) (local $y0 i64) (local $y1 i64)
     (local $c00 i64) (local $c01 i64) (local $c10 i64) (local $c11 i64)
@@ -40,11 +42,11 @@
           (local.set $b1 (i32.add (local.get $b1) (i32.const 8)))
           (br_if $k (i32.lt_u (local.get $a0) (local.get $end))))
         (local.set $a0 (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $np)) (local.get $j)) (i32.const 2))))
-        (i32.store (local.get $a0) (i32.wrap_i64 (local.get $c00)))
-        (i32.store offset=4 (local.get $a0) (i32.wrap_i64 (local.get $c01)))
+        (i32.store (local.get $a0) (i32.sub (local.get $kbits) (i32.shl (i32.wrap_i64 (local.get $c00)) (i32.const 1))))
+        (i32.store offset=4 (local.get $a0) (i32.sub (local.get $kbits) (i32.shl (i32.wrap_i64 (local.get $c01)) (i32.const 1))))
         (local.set $a0 (i32.add (local.get $a0) (i32.shl (local.get $np) (i32.const 2))))
-        (i32.store (local.get $a0) (i32.wrap_i64 (local.get $c10)))
-        (i32.store offset=4 (local.get $a0) (i32.wrap_i64 (local.get $c11)))
+        (i32.store (local.get $a0) (i32.sub (local.get $kbits) (i32.shl (i32.wrap_i64 (local.get $c10)) (i32.const 1))))
+        (i32.store offset=4 (local.get $a0) (i32.sub (local.get $kbits) (i32.shl (i32.wrap_i64 (local.get $c11)) (i32.const 1))))
         (local.set $j (i32.add (local.get $j) (i32.const 2)))
         (br_if $jRows (i32.lt_u (local.get $j) (local.get $np))))
       (local.set $i (i32.add (local.get $i) (i32.const 2)))

@@ -16,10 +16,14 @@
  * the hidden layers never leave integers (binaryThresholds).
  */
 import type { Tensor } from '../../tensor.ts';
-import { packSignBits, xnorGemmSigns, type PackedBits } from '../../kernels/binary.ts';
+import { packSignBits, xnorGemmSigns, xnorSignsThreshold, type PackedBits } from '../../kernels/binary.ts';
 import { bitPlaneGemm, type InputLevels, packBitPlanes } from '../../kernels/bitplane.ts';
-import { fitsFp32Exactly, gridGemm, gridIntegers } from '../../kernels/grid-gemm.ts';
+import { fitsFp32Exactly, gridGemmOf } from '../../kernels/grid-gemm.ts';
 import { dense } from '../../kernels/dense.ts';
+import { outputIndices, StepBuffers, withStepBuffers } from '../../kernels/step-buffers.ts';
+import { f32At, useWasmKernels, WASM_ELEMENTWISE_MIN } from '../../kernels/wasm/instance.ts';
+import { Resident } from '../../kernels/wasm/resident.ts';
+import { type CompareBand, wasmThreshold } from '../../kernels/wasm/threshold.ts';
 import type { IntegerLayer, LayerCounts } from './types.ts';
 
 export interface BinaryLayer extends IntegerLayer {
@@ -32,6 +36,13 @@ export interface BinaryLayer extends IntegerLayer {
    */
   accumulate(m: number, A: Float32Array, counts: LayerCounts): Sums;
   xnor: boolean;
+  /**
+   * accumulate's sums through a folded batch norm → sign (`th`, binaryThresholds): 1 where the
+   * compare holds, else `low`, as applyThresholds gives. The WebAssembly kernels compare whole sums
+   * where they lie (threshold.wat); KILN_KERNELS=js, small products and off-grid batches take
+   * applyThresholds, the reference.
+   */
+  compare(m: number, A: Float32Array, counts: LayerCounts, th: Thresholds, low: -1 | 0): Float32Array;
   /** The input's integer form when the layer sums it exactly (by bit-planes or the integer fp32 GEMM). */
   levels?: InputLevels;
   /** How a grid input is summed, when it is. */
@@ -62,8 +73,10 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
   // Bit-plane sums are int32: an input grid that could overflow one takes the plain fp32 product.
   const planesOf = inputIsSign || (levels && k * (2 ** levels.bits - 1) >= 2 ** 31) ? undefined : levels;
   const path = planesOf && firstLayerPath(k, planesOf);
-  // As training binarizes them: w ≥ 0 → +1. Made on first use: an XNOR or bit-plane layer needs
-  // them only for a batch off its grid, and mapping millions of weights showed in the profile.
+  // As training binarizes them: w ≥ 0 → +1. An XNOR or bit-plane layer needs them only for a
+  // batch off its grid, and mapping millions of weights showed in the profile, so it makes them on
+  // first use; the integer fp32 GEMM needs them every batch, so lowering makes them, outside the
+  // timed inference.
   let signs: Tensor | undefined;
   const signTensor = (): Tensor => {
     if (!signs) {
@@ -73,22 +86,35 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
     }
     return signs;
   };
+  // The integer fp32 GEMM reads them every batch: with the WebAssembly kernels they stay resident
+  // in the kernels' memory, which the GEMM reads in place, rather than copied in per batch (3.2 MB
+  // for binary_mlp's first layer, 3–15 % of its inference in two profiles). A view is taken afresh
+  // per call: growing the memory detaches views, not blocks.
+  let residentSigns: Resident | undefined;
+  const gridWeights = (): Tensor => {
+    if (!useWasmKernels()) return signTensor();
+    if (!residentSigns) f32At((residentSigns = new Resident(4 * n * k)).at, n * k).set(signTensor().data);
+    return { shape: [n, k], data: f32At(residentSigns.at, n * k) };
+  };
+  if (path === 'integer fp32 GEMM') gridWeights();
+  // The sums a compare reads once: lent from the layer's own pool, the previous call's arrays reused.
+  const sumsPool = new StepBuffers();
   const accumulate = (m: number, A: Float32Array, counts: LayerCounts): Sums => {
     if (!planesOf) {
       counts.macs += m * n * k;
-      return { values: xnorGemmSigns(A, m, k, packed), whole: true };
+      return { values: xnorGemmSigns(A, m, k, packed, outputIndices(m * n)), whole: true };
     }
     if (path === 'bit-planes') {
       const planes = packBitPlanes(A, m, k, planesOf);
       if (planes) {
         counts.macs += m * n * k;
-        return { values: bitPlaneGemm(planes, packed), whole: true };
+        return { values: bitPlaneGemm(planes, packed, outputIndices(m * n)), whole: true };
       }
     } else {
-      const q = gridIntegers(A, m * k, planesOf);
-      if (q) {
+      const sums = gridGemmOf(A, m, k, gridWeights, planesOf);
+      if (sums) {
         counts.macs += m * n * k;
-        return { values: gridGemm(q, m, k, signTensor(), planesOf), whole: true };
+        return { values: sums, whole: true };
       }
     }
     const y = floatGemm(m, A, counts, false);
@@ -105,12 +131,23 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
     counts.macs += m * n * k;
     return dense({ shape: [m, k], data: A }, signTensor(), withBias ? bias : undefined).data;
   };
+  const compare = (m: number, A: Float32Array, counts: LayerCounts, th: Thresholds, low: -1 | 0): Float32Array => {
+    if (inputIsSign) {
+      const y = xnorSignsThreshold(A, m, k, packed, th.band, low);
+      if (y) { counts.macs += m * n * k; return y; }
+    }
+    const s = withStepBuffers(sumsPool, () => accumulate(m, A, counts));
+    return s.whole && useWasmKernels() && m * n >= WASM_ELEMENTWISE_MIN
+      ? wasmThreshold(s.values as Int32Array | Float32Array, m, n, th.band, low)
+      : applyThresholds(s.values, th, low, s.whole);
+  };
   return {
-    precision: 'binary', packed, accumulate, xnor: inputIsSign, levels: planesOf, path,
+    precision: 'binary', packed, accumulate, compare, xnor: inputIsSign, levels: planesOf, path,
     why: inputIsSign ? `xnor-popcount ${n}×${k} on packed ±1 inputs`
       : planesOf ? `${path === 'bit-planes' ? `bit-planes ${n}×${k}: ${planesOf.bits} AND-popcounts` : `integer fp32 GEMM ${n}×${k}, exact as ${k}·(2^${planesOf.bits} − 1) < 2^24,`} on inputs q/${planesOf.denominator}, q < 2^${planesOf.bits} (fp32 GEMM for a batch that is not)`
         : `fp32 GEMM ${n}×${k} (real input, ±1 weights)`,
     weightBytes: packed.bits.byteLength + (bias ? 4 * n : 0),
+    dispose() { residentSigns?.free(); residentSigns = undefined; },
     gemm(m, A, counts) {
       if (planesOf) return real(accumulate(m, A, counts).values, planesOf.denominator);
       if (!inputIsSign) return floatGemm(m, A, counts);
@@ -128,7 +165,11 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
  * estimate prices; real sums (a batch off the input's grid) need t itself, as rounding it moves
  * the bound by up to one unit.
  */
-export interface Thresholds { tau: Float64Array; t: Float64Array; dir: Int8Array }
+export interface Thresholds {
+  tau: Float64Array; t: Float64Array; dir: Int8Array;
+  /** The whole sums each channel's compare holds for, as the WebAssembly kernels test it (compareBand). */
+  band: CompareBand;
+}
 
 export function binaryThresholds(bn: { gamma: Tensor; beta: Tensor; mean: Tensor; variance: Tensor; eps: number }, bias: Tensor | undefined, unit = 1): Thresholds {
   const c = bn.gamma.data.length;
@@ -142,7 +183,30 @@ export function binaryThresholds(bn: { gamma: Tensor; beta: Tensor; mean: Tensor
     else if (g < 0) { dir[ch] = -1; tau[ch] = Math.floor(bound); }
     else { dir[ch] = 0; tau[ch] = t[ch] = b >= 0 ? 1 : -1; }
   }
-  return { tau, t, dir };
+  return { tau, t, dir, band: compareBand(tau, dir) };
+}
+
+const INT32_MIN = -(2 ** 31), INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Each channel's compare on whole int32 sums as one band lo ≤ sum ≤ hi: sum ≥ τ is [τ, max],
+ * sum ≤ τ is [min, τ], γ = 0 every sum or none. A bound past int32 holds for every sum or for
+ * none, and a NaN bound (a NaN running statistic) for none, as its JS compares; "none" is the
+ * empty band [max, min].
+ */
+export function compareBand(tau: Float64Array, dir: Int8Array): CompareBand {
+  const c = tau.length, lo = new Int32Array(c), hi = new Int32Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    const d = dir[ch]!, t = tau[ch]!;
+    let l = INT32_MIN, h = INT32_MAX;
+    if (d > 0) l = t;
+    else if (d < 0) h = t;
+    else if (!(t > 0)) l = Infinity;
+    const none = Number.isNaN(t) || l > INT32_MAX || h < INT32_MIN;
+    lo[ch] = none ? INT32_MAX : Math.max(l, INT32_MIN);
+    hi[ch] = none ? INT32_MIN : Math.min(h, INT32_MAX);
+  }
+  return { lo, hi };
 }
 
 /**

@@ -19,7 +19,6 @@ import { INT16_MAX, INT16_MIN } from '../../kernels/fixed-point.ts';
 import { INT8_MAX, INT8_MIN, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
 import type { Tensor } from '../../tensor.ts';
 import { convAsGemm } from '../conv-gemm.ts';
-import { applyThresholds } from './binary-layer.ts';
 import { exponentOf } from './dfp16-layer.ts';
 import { precisionOf } from '../../../compiler/ir/node-precision.ts';
 import type { PrecisionProgram } from './lower.ts';
@@ -64,7 +63,7 @@ export function runPrecision(p: PrecisionProgram, params: Weights, inputs: Input
   const kernelOf = (id: NodeId, c: LayerCounts): LayerKernel => {
     const f = p.foldedLayers.get(id);
     if (!f) { const layer = p.layers.get(id)!; return (r, a) => layer.gemm(r, a, c); }
-    return (r, a) => { const s = f.binary.accumulate(r, a, c); return applyThresholds(s.values, f.thresholds, f.low, s.whole); };
+    return (r, a) => f.binary.compare(r, a, c, f.thresholds, f.low);
   };
   const dense: OpImpl = (ctx: OpContext) => {
     if (!p.layers.has(ctx.node.id)) return floatDense(ctx);

@@ -1,0 +1,39 @@
+/**
+ * threshold.wat: a binary layer's folded batch norm → sign over its whole sums, as the band
+ * lo[j] ≤ sum ≤ hi[j] per channel (binary-layer.ts turns the fold's τ and γ's sign into the band
+ * once, at lowering). The XNOR kernel compares its sums where it left them (xnor.ts); sums that
+ * arrive as JS arrays (the first layer's bit-plane or integer fp32 GEMM sums) are copied in.
+ */
+import { countCall } from './calls.ts';
+import { copyIn, copyInInts, f32At, wasmExports, withScratch } from './instance.ts';
+import { outputArray } from '../step-buffers.ts';
+import { wasmBase64 } from './threshold.wasm.ts';
+
+/** Per channel, the whole sums that compare true: lo[j] ≤ sum ≤ hi[j] (lo > hi: none). */
+export interface CompareBand { lo: Int32Array; hi: Int32Array }
+
+interface ThresholdExports {
+  threshold(rows: number, n: number, src: number, sn: number, float: number, lo: number, hi: number, low: number, dst: number, dn: number): void;
+}
+
+const kernel = (): ThresholdExports => wasmExports<ThresholdExports>('threshold', wasmBase64);
+
+/**
+ * rows × n sums at byte address srcAt (row stride sn values; float32 holding whole numbers when
+ * `float`, else int32) compared into float32 1 / `low` at dstAt (row stride dn; may be srcAt).
+ */
+export function thresholdAt(rows: number, n: number, srcAt: number, sn: number, float: boolean, band: CompareBand, low: number, dstAt: number, dn: number): void {
+  countCall('threshold');
+  withScratch(() => kernel().threshold(rows, n, srcAt, sn, float ? 1 : 0, copyInInts(band.lo, n), copyInInts(band.hi, n), low, dstAt, dn));
+}
+
+/** The compare over rows × n whole sums in a JS array, into a fresh float array. */
+export function wasmThreshold(sums: Int32Array | Float32Array, rows: number, n: number, band: CompareBand, low: number): Float32Array {
+  return withScratch(() => {
+    const at = sums instanceof Int32Array ? copyInInts(sums, rows * n) : copyIn(sums.subarray(0, rows * n));
+    thresholdAt(rows, n, at, n, sums instanceof Float32Array, band, low, at, n);
+    const y = outputArray(rows * n);
+    y.set(f32At(at, rows * n));
+    return y;
+  });
+}

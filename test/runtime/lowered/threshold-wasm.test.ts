@@ -1,0 +1,184 @@
+/**
+ * A binary layer's folded batch norm → sign in WebAssembly (threshold.wat, and its use after the
+ * XNOR kernel and the first layer's products) against applyThresholds, the JS reference that
+ * KILN_KERNELS=js keeps: bit for bit, on shapes off the kernels' 4-lane and 2×2 tiles, negative γ
+ * (the flipped compare), γ = 0, thresholds exactly at sums (ties), `low` −1 and 0, bounds past
+ * int32 or NaN, and the first layer's two grid paths (bit-planes, integer fp32 GEMM).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mulberry32, type Tensor } from '../../../runtime/tensor.ts';
+import { applyThresholds, binaryThresholds, compareBand, lowerBinary, type Thresholds } from '../../../runtime/lowered/precision/binary-layer.ts';
+import { newCounts } from '../../../runtime/lowered/precision/types.ts';
+import { residentBytes, setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
+import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
+import { wasmThreshold } from '../../../runtime/kernels/wasm/threshold.ts';
+import type { InputLevels } from '../../../runtime/kernels/bitplane.ts';
+
+afterEach(() => setKernelBackend(undefined));
+
+const t = (shape: number[], data: Float32Array): Tensor => ({ shape, data });
+
+/**
+ * A fold of random batch-norm statistics over n channels (γ negative on about half, 0 on one),
+ * with every third channel's threshold then moved onto a sum of `sums` (a tie).
+ */
+function foldOn(sums: ArrayLike<number>, n: number, seed: number, unit = 1, bias?: Tensor): Thresholds {
+  const r = mulberry32(seed), rows = sums.length / n;
+  const gamma = new Float32Array(n), beta = new Float32Array(n), mean = new Float32Array(n), variance = new Float32Array(n);
+  for (let c = 0; c < n; c++) {
+    gamma[c] = c === 1 ? 0 : (r() < 0.5 ? -1 : 1) * (0.25 + r());
+    beta[c] = r() * 2 - 1;
+    mean[c] = sums[Math.floor(r() * rows) * n + c]! / unit + r() * 6 - 3;
+    variance[c] = 0.5 + r() * 3;
+  }
+  const th = binaryThresholds({ gamma: t([n], gamma), beta: t([n], beta), mean: t([n], mean), variance: t([n], variance), eps: 1e-5 }, bias, unit);
+  for (let c = 0; c < n; c += 3) if (th.dir[c] !== 0) th.tau[c] = th.t[c] = sums[Math.floor(r() * rows) * n + c]!;
+  return { ...th, band: compareBand(th.tau, th.dir) };
+}
+
+/** The layer's compare under one backend, and the wasm threshold kernel's calls it made. */
+function compareOn(backend: 'wasm' | 'js', run: () => Float32Array): { y: Float32Array; calls: number } {
+  setKernelBackend(backend);
+  const before = wasmCalls('threshold');
+  const y = run();
+  return { y, calls: wasmCalls('threshold') - before };
+}
+
+/** The first index where two outputs differ (bits, length included), −1 when none: deep equality on 100,000 floats is slow. */
+function firstDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  const x = new Int32Array(a.buffer, a.byteOffset, a.length), y = new Int32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}
+
+const ties = (sums: ArrayLike<number>, th: Thresholds, n: number): number => {
+  let c = 0;
+  for (let i = 0; i < sums.length; i++) if (th.dir[i % n] !== 0 && sums[i] === th.tau[i % n]) c++;
+  return c;
+};
+
+describe('compareBand', () => {
+  it('holds for exactly the whole sums the JS compares hold for, bounds past int32, ±∞ and NaN included', () => {
+    const tau = Float64Array.from([5, 5, -3, 1, -1, 2 ** 40, -(2 ** 40), Infinity, -Infinity, NaN, NaN, 2 ** 31, -(2 ** 31) - 1]);
+    const dir = Int8Array.from([1, -1, 1, 0, 0, 1, -1, -1, 1, 1, -1, 1, -1]);
+    const th: Thresholds = { tau, t: tau, dir, band: compareBand(tau, dir) };
+    const probes = [-(2 ** 31), -(2 ** 31) + 1, -4, -3, -2, 0, 4, 5, 6, 2 ** 31 - 2, 2 ** 31 - 1];
+    for (const low of [-1, 0] as const) {
+      const sums = new Int32Array(probes.length * tau.length);
+      probes.forEach((v, i) => sums.fill(v, i * tau.length, (i + 1) * tau.length));
+      const js = applyThresholds(sums, th, low);
+      for (let i = 0; i < sums.length; i++) {
+        const ch = i % tau.length, inBand = th.band.lo[ch]! <= sums[i]! && sums[i]! <= th.band.hi[ch]!;
+        expect(inBand ? 1 : low, `channel ${ch}, sum ${sums[i]}`).toBe(js[i]);
+      }
+    }
+  });
+});
+
+describe('threshold.wat on sums in JS arrays', () => {
+  it.each([[1, 1023 + 2], [3, 1030], [7, 515], [100, 1024]])('%i rows × %i channels, int32 and whole float32 sums, low −1 and 0: the JS reference bit for bit', (m, n) => {
+    const r = mulberry32(m * 1000 + n);
+    const sums = Int32Array.from({ length: m * n }, () => Math.floor(r() * 401) - 200);
+    const th = foldOn(sums, n, n);
+    expect(ties(sums, th, n)).toBeGreaterThan(0);
+    for (const low of [-1, 0] as const) {
+      const want = applyThresholds(sums, th, low);
+      expect(firstDiff(wasmThreshold(sums, m, n, th.band, low), want)).toBe(-1);
+      expect(firstDiff(wasmThreshold(Float32Array.from(sums), m, n, th.band, low), want)).toBe(-1);
+    }
+  });
+});
+
+describe('a lowered binary layer\'s compare', () => {
+  it.each([[8, 45, 100], [9, 1025, 64], [13, 130, 200], [100, 1024, 1024]])('XNOR on ±1 inputs, %i rows × %i outputs × k %i: WebAssembly in the kernel\'s memory equals applyThresholds on the JS sums', (m, n, k) => {
+    const r = mulberry32(m + n + k);
+    const w = t([n, k], Float32Array.from({ length: n * k }, () => r() * 2 - 1));
+    const bias = t([n], Float32Array.from({ length: n }, () => Math.round(r() * 8 - 4)));
+    const A = Float32Array.from({ length: m * k }, () => (r() < 0.5 ? -1 : 1));
+    const layer = lowerBinary(w, bias, true);
+    setKernelBackend('js');
+    const sums = Int32Array.from(layer.accumulate(m, A, newCounts()).values);
+    const th = foldOn(sums, n, k, 1, bias);
+    expect(ties(sums, th, n)).toBeGreaterThan(0);
+    for (const low of [-1, 0] as const) {
+      const js = compareOn('js', () => layer.compare(m, A, newCounts(), th, low));
+      expect(firstDiff(js.y, applyThresholds(sums, th, low))).toBe(-1);
+      expect(js.calls).toBe(0);
+      const counts = newCounts();
+      const wasm = compareOn('wasm', () => layer.compare(m, A, counts, th, low));
+      expect(firstDiff(wasm.y, js.y)).toBe(-1);
+      expect(wasm.calls).toBe(1);
+      expect(counts.macs).toBe(m * n * k);
+    }
+  });
+
+  it.each([
+    ['bit-planes', { denominator: 255, bits: 3 }],
+    ['integer fp32 GEMM', { denominator: 1000, bits: 10 }],
+  ] as const)('the first layer on grid inputs (%s): thresholds in units of 1/denominator, bit for bit; a batch off the grid keeps the unrounded compare', (path, levels: InputLevels) => {
+    const m = 11, n = 301, k = 200, r = mulberry32(levels.bits);
+    const w = t([n, k], Float32Array.from({ length: n * k }, () => r() * 2 - 1));
+    const A = Float32Array.from({ length: m * k }, () => (r() < 0.4 ? 0 : Math.floor(r() * 2 ** levels.bits)) / levels.denominator);
+    const layer = lowerBinary(w, undefined, false, levels);
+    expect(layer.path).toBe(path);
+    setKernelBackend('js');
+    const sums = Array.from(layer.accumulate(m, A, newCounts()).values);
+    const th = foldOn(sums, n, 5, levels.denominator);
+    expect(ties(sums, th, n)).toBeGreaterThan(0);
+    for (const low of [-1, 0] as const) {
+      const js = compareOn('js', () => layer.compare(m, A, newCounts(), th, low));
+      expect(js.y).toEqual(applyThresholds(sums, th, low));
+      const wasm = compareOn('wasm', () => layer.compare(m, A, newCounts(), th, low));
+      expect(wasm.y).toEqual(js.y);
+      expect(wasm.calls).toBe(1);
+    }
+    // Off the grid the sums are the fp32 GEMM's (whose rounding may differ between backends), and
+    // the compare is the JS one with the unrounded t.
+    const off = A.map((v, i) => (i === 3 ? v + 1e-4 : v));
+    setKernelBackend('wasm');
+    const real = layer.accumulate(m, off, newCounts());
+    expect(real.whole).toBe(false);
+    const offWasm = compareOn('wasm', () => layer.compare(m, off, newCounts(), th, -1));
+    expect(firstDiff(offWasm.y, applyThresholds(real.values, th, -1, false))).toBe(-1);
+    expect(offWasm.calls).toBe(0);
+  });
+
+  it('reuses its sums from call to call, yet every call\'s compare is its own batch\'s', () => {
+    const m = 16, n = 64, k = 96, r = mulberry32(3);
+    const w = t([n, k], Float32Array.from({ length: n * k }, () => r() * 2 - 1));
+    const layer = lowerBinary(w, undefined, true);
+    const batch = () => Float32Array.from({ length: m * k }, () => (r() < 0.5 ? -1 : 1));
+    const A1 = batch(), A2 = batch();
+    setKernelBackend('js');
+    const th = foldOn(layer.accumulate(m, A1, newCounts()).values, n, 1);
+    const first = layer.compare(m, A1, newCounts(), th, -1), second = layer.compare(m, A2, newCounts(), th, -1);
+    expect(first).toEqual(applyThresholds(Int32Array.from(layer.accumulate(m, A1, newCounts()).values), th));
+    expect(second).toEqual(applyThresholds(Int32Array.from(layer.accumulate(m, A2, newCounts()).values), th));
+    expect(first).not.toEqual(second);
+  });
+});
+
+describe('the first layer\'s ±1 weights for the integer fp32 GEMM', () => {
+  it('are made at lowering, resident in the kernels\' memory (no per-batch copy), given back by dispose(), and made again after it, the outputs unchanged', () => {
+    const m = 12, n = 96, k = 150, levels = { denominator: 1000, bits: 10 }, r = mulberry32(11);
+    const w = t([n, k], Float32Array.from({ length: n * k }, () => r() * 2 - 1));
+    const A = Float32Array.from({ length: m * k }, () => Math.floor(r() * 1024) / 1000);
+    setKernelBackend('js');
+    const want = lowerBinary(w, undefined, false, levels).gemm(m, A, newCounts());
+    setKernelBackend('wasm');
+    const before = residentBytes();
+    const layer = lowerBinary(w, undefined, false, levels);
+    expect(layer.path).toBe('integer fp32 GEMM');
+    expect(residentBytes()).toBeGreaterThanOrEqual(before + 4 * n * k);
+    const held = residentBytes();
+    expect(firstDiff(layer.gemm(m, A, newCounts()), want)).toBe(-1);
+    expect(residentBytes()).toBe(held);
+    layer.dispose!();
+    expect(residentBytes()).toBe(before);
+    expect(firstDiff(layer.gemm(m, A, newCounts()), want)).toBe(-1);
+    expect(residentBytes()).toBe(held);
+    layer.dispose!();
+    expect(residentBytes()).toBe(before);
+  });
+});
