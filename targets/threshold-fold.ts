@@ -101,13 +101,19 @@ function foldRefusal(m: Module, bn: Node, o: FoldOptions = {}): string | undefin
   return `\`${layer.id}\` reads ${producerOf(m, layer).op === 'sign' ? '±1 with zero padding' : 'values not known to be ±1 or {0, 1}'}, so its sums are real`;
 }
 
+/** What the rule makes of one batch norm: the node its compare would produce and, when it does not fold, why not. */
+export interface FoldDecision {
+  end: string;
+  refusal?: string;
+}
+
 /**
  * What the rule makes of a batch norm: the node its compare would produce (foldedEnd) and, when
  * it does not fold, why not (`refusal`); undefined where nothing after it could be a compare at
  * all — no binary layer before it, the network outputs it, or it ends in no sign or binarizing —
  * so that no reason is given for a fold no data would make.
  */
-export function foldDecision(m: Module, bn: Node, readers: Map<string, Node[]>, o: FoldOptions = {}): { end: string; refusal?: string } | undefined {
+function foldDecision(m: Module, bn: Node, readers: Map<string, Node[]>, o: FoldOptions): FoldDecision | undefined {
   const src = m.nodes[bn.inputs[0] ?? ''];
   // A batch norm the network outputs must still produce its values: it cannot become a compare.
   if (bn.op !== 'batchnorm' || !src || weightDType(src) !== 'binary' || m.outputs.includes(bn.id)) return undefined;
@@ -117,19 +123,25 @@ export function foldDecision(m: Module, bn: Node, readers: Map<string, Node[]>, 
   return refusal ? { end: end.id, refusal } : { end: end.id };
 }
 
+/** Every batch norm the rule has a word on, by id: folded ones (no `refusal`) and refused ones. */
+export function foldDecisions(m: Module, readers = readersOf(m), o: FoldOptions = {}): Map<string, FoldDecision> {
+  const out = new Map<string, FoldDecision>();
+  for (const n of Object.values(m.nodes)) {
+    const d = foldDecision(m, n, readers, o);
+    if (d) out.set(n.id, d);
+  }
+  return out;
+}
+
 /**
  * The batch norms after a binary layer that fold into one threshold compare an element, each with
  * the node whose output the compare produces: the sign or relu after it, or the batch norm itself
  * when it binarizes its own output and nothing after it folds. The estimate prices this set and
  * `kiln run`'s lowering folds it where the data keeps the sums whole (runtime/lowered/precision).
+ * `decisions` lets a caller that also reports the refusals decide once.
  */
-export function thresholdBatchnorms(m: Module, readers = readersOf(m), o: FoldOptions = {}): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const n of Object.values(m.nodes)) {
-    const d = foldDecision(m, n, readers, o);
-    if (d && !d.refusal) out.set(n.id, d.end);
-  }
-  return out;
+export function thresholdBatchnorms(m: Module, readers = readersOf(m), o: FoldOptions = {}, decisions = foldDecisions(m, readers, o)): Map<string, string> {
+  return new Map([...decisions].filter(([, d]) => !d.refusal).map(([bn, d]) => [bn, d.end]));
 }
 
 /** A layer whose sums only ever reach the rest of the network as one compare an element. */

@@ -8,7 +8,7 @@ import { macClass, type MacClass, weightDType } from './precision.ts';
 import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
 import type { ActivityUsed } from './activity.ts';
 import { lmuGemm } from './lmu-work.ts';
-import { compareOnOutputs, foldDecision, type FoldOptions, thresholdBatchnorms, type CompareOnOutput } from './threshold-fold.ts';
+import { compareOnOutputs, foldDecisions, type FoldOptions, thresholdBatchnorms, type CompareOnOutput } from './threshold-fold.ts';
 
 export interface ConvGeometry {
   /** Padded input height and width, channels per group, kernel, stride, output size. */
@@ -152,7 +152,8 @@ export function moduleWork(m: Module, opts: { training?: boolean } & FoldOptions
   const out: LayerWork[] = [];
   const runs = runsPerInference(m);
   const readers = opts.training ? undefined : readersOf(m);
-  const thresholded = readers ? thresholdBatchnorms(m, readers, opts) : new Map<string, string>();
+  const decisions = readers ? foldDecisions(m, readers, opts) : undefined;
+  const thresholded = readers ? thresholdBatchnorms(m, readers, opts, decisions) : new Map<string, string>();
   const compares = readers ? compareOnOutputs(m, thresholded, (n) => n.op === 'dense' || n.op === 'conv2d', readers) : new Map<string, CompareOnOutput>();
   const comparesFor = new Map([...compares].map(([layer, c]) => [c.by, layer]));
   // The sign or relu whose work a folded batch norm's compare does, by node.
@@ -196,7 +197,7 @@ export function moduleWork(m: Module, opts: { training?: boolean } & FoldOptions
       notes.push(folded
         ? `batch norm folded ${end === 'sign' ? 'with the sign after it' : `with the binarizing of its output${end === 'relu' ? ' and the relu after it' : ''}`} into one per-channel threshold compare an element (the binary layer's output is compared, not scaled)`
         : 'batch norm at inference: a per-channel scale and shift (statistics folded into them), 2 operations an element');
-      const refused = readers && foldDecision(m, node, readers, opts)?.refusal;
+      const refused = decisions?.get(node.id)?.refusal;
       if (refused) notes.push(`not folded into a threshold compare: ${refused}`);
       out.push({ ...base, work: { kind: 'vector', ops: (folded ? numElements(node.type!.shape) : vectorOps(node, inputs)) * times }, macs: 0, notes });
       continue;
