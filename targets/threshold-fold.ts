@@ -41,12 +41,6 @@ export function producerOf(m: Module, node: Node): Node {
   return producer;
 }
 
-/** Whether a layer reads nothing but ±1: a sign's output, with no zero padding (0 is not ±1). */
-export function readsSigns(m: Module, layer: Node): boolean {
-  const pad = layer.op === 'conv2d' && (layer.attrs.pad as number[]).some((p) => p !== 0);
-  return producerOf(m, layer).op === 'sign' && !pad;
-}
-
 /** Ops that hand on the values they select or move unchanged: {0, 1} in, {0, 1} out. */
 const SELECTS = new Set(['dropout', 'maxpool2d', 'flatten', 'reshape']);
 
@@ -64,11 +58,25 @@ function through(m: Module, node: Node): Node {
  * is not enough: type inference hands it on through avgpool2d, add, tanh …, whose values over
  * signs are ½, 2, 0.76 …
  */
-export function readsZeroOne(m: Module, layer: Node): boolean {
+function readsZeroOne(m: Module, layer: Node): boolean {
   const p = through(m, m.nodes[layer.inputs[0]!]!);
   if (p.op !== 'relu') return false;
   const q = through(m, m.nodes[p.inputs[0]!]!);
   return q.op === 'sign' || precisionOf(q, 'activations')?.dtype === 'binary';
+}
+
+/**
+ * Which whole numbers a layer reads, the one question both the fold rule and kiln run's lowering
+ * ask of it: nothing but ±1 (a sign's output, with no zero padding, as 0 is not ±1), nothing but
+ * {0, 1} (readsZeroOne), the network's input (whole only where its data is), or — undefined —
+ * values not known to be whole. The cases exclude each other.
+ */
+export function wholeInputs(m: Module, layer: Node): 'signs' | 'zero-one' | 'input' | undefined {
+  const producer = producerOf(m, layer).op;
+  const pad = layer.op === 'conv2d' && (layer.attrs.pad as number[]).some((p) => p !== 0);
+  if (producer === 'sign' && !pad) return 'signs';
+  if (readsZeroOne(m, layer)) return 'zero-one';
+  return producer === 'input' ? 'input' : undefined;
 }
 
 export interface FoldOptions {
@@ -94,9 +102,9 @@ function foldRefusal(m: Module, bn: Node, o: FoldOptions = {}): string | undefin
   if (bn.attrs.per_step) return 'a per-step batch norm has a threshold per time step, not one a channel';
   const own = precisionOf(layer, 'activations')?.dtype;
   if (own) return `\`${layer.id}\` rounds its own output (activations = ${own}), which the batch norm reads instead of its sums`;
-  if (readsSigns(m, layer) || readsZeroOne(m, layer)) return undefined;
-  if (producerOf(m, layer).op === 'input') {
-    return o.inputOnGrid ? undefined : `\`${layer.id}\` reads the network's input, not known to be whole numbers here (kiln run folds it when its data is, as pixels are)`;
+  switch (wholeInputs(m, layer)) {
+    case 'signs': case 'zero-one': return undefined;
+    case 'input': return o.inputOnGrid ? undefined : `\`${layer.id}\` reads the network's input, not known to be whole numbers here (kiln run folds it when its data is, as pixels are)`;
   }
   return `\`${layer.id}\` reads ${producerOf(m, layer).op === 'sign' ? '±1 with zero padding' : 'values not known to be ±1 or {0, 1}'}, so its sums are real`;
 }

@@ -17,7 +17,7 @@
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 import { type Module, type Node, type NodeId, readersOf } from '../../../compiler/ir/module.ts';
 import { precisionOf } from '../../../compiler/ir/node-precision.ts';
-import { compareOnOutputs, producerOf, readsSigns, readsZeroOne, thresholdBatchnorms } from '../../../targets/threshold-fold.ts';
+import { compareOnOutputs, producerOf, thresholdBatchnorms, wholeInputs } from '../../../targets/threshold-fold.ts';
 import type { Weights } from '../../interpreter/types.ts';
 import type { InputLevels } from '../../kernels/bitplane.ts';
 import { type BinaryLayer, binaryThresholds, lowerBinary, type Thresholds } from './binary-layer.ts';
@@ -109,8 +109,9 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
     } else {
       // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead. A relu's
       // {0, 1} is one bit-plane over 1.
-      const levels = producerOf(m, node).op === 'input' ? o.inputLevels : readsZeroOne(m, node) ? ZERO_ONE : undefined;
-      const layer = lowerBinary(weight, bias, readsSigns(m, node), levels);
+      const reads = wholeInputs(m, node);
+      const levels = reads === 'input' ? o.inputLevels : reads === 'zero-one' ? ZERO_ONE : undefined;
+      const layer = lowerBinary(weight, bias, reads === 'signs', levels);
       layers.set(node.id, layer);
       // The rule folded the batch norm on the structure (and the input's grid); the data decides
       // too: a grid too fine for the int32 bit-plane sums leaves the layer without levels, and it
