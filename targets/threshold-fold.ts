@@ -34,15 +34,24 @@ function foldedEnd(bn: Node, next: readonly Node[]): Node | undefined {
   return only?.op === 'relu' ? only : bn;
 }
 
-/** What a layer reads at inference: dropout is the identity, so a sign behind it still feeds ±1 (binary_mlp's layers). */
+/** Reshapes and inference-time dropout pass a tensor on as it is stored. */
+const PASSES_ON = new Set(['flatten', 'reshape', 'dropout']);
+
+/** Ops that hand on the values they select or move unchanged: {0, 1} in, {0, 1} out. */
+const SELECTS = new Set([...PASSES_ON, 'maxpool2d']);
+
+/**
+ * What a layer reads at inference: dropout is the identity, so a sign behind it still feeds ±1
+ * (binary_mlp's layers). Only dropout, though a flatten or reshape hands on ±1 or the input's grid
+ * as well: the estimate, the lowering and kiln run's scan of the input all ask here, so a network
+ * whose binary layer reads input → flatten is refused the fold by every one of them alike;
+ * widening this list is one change for all three (docs/cost-model.md).
+ */
 export function producerOf(m: Module, node: Node): Node {
   let producer = m.nodes[node.inputs[0]!]!;
   while (producer.op === 'dropout') producer = m.nodes[producer.inputs[0]!]!;
   return producer;
 }
-
-/** Ops that hand on the values they select or move unchanged: {0, 1} in, {0, 1} out. */
-const SELECTS = new Set(['dropout', 'maxpool2d', 'flatten', 'reshape']);
 
 /** Past the ops that only select or move values, to the node that made them. */
 function through(m: Module, node: Node): Node {
@@ -166,9 +175,6 @@ export interface CompareOnOutput {
    */
   readBy: string[];
 }
-
-/** Reshapes and inference-time dropout pass a tensor on as it is stored. */
-const PASSES_ON = new Set(['flatten', 'reshape', 'dropout']);
 
 function readersThrough(id: string, readers: Map<string, Node[]>): string[] {
   return (readers.get(id) ?? []).flatMap((r) => (PASSES_ON.has(r.op) ? readersThrough(r.id, readers) : [r.id]));
