@@ -117,9 +117,10 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // (k = 8) they cost dvs-33k 16% more messages. The rule trades two initial partitions for
   // Louvain, so it is off where only one is made (`run`), and below UNCLUSTERED_MIN_VERTICES.
   if (effort === 'default' && !graph && !large && nv >= UNCLUSTERED_MIN_VERTICES) main.unclustered = { communities: louvain, initialRuns: 1 };
-  const pool = effort === 'default' && !graph && !large && k >= POOL_MIN_K && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
   // pinsPerVertex is Infinity in capacity mode (the mapper), where neither rule was measured.
-  if (effort === 'default' && !graph && !large && k >= POOL_MIN_K && Number.isFinite(pinsPerVertex) && pinsPerVertex > POOL_MAX_PINS_PER_VERTEX) Object.assign(main, DEEP_VCYCLES);
+  const kway = effort === 'default' && !graph && !large && k >= POOL_MIN_K && Number.isFinite(pinsPerVertex);
+  const pool = kway && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
+  if (kway && pinsPerVertex > POOL_MAX_PINS_PER_VERTEX) Object.assign(main, DEEP_VCYCLES);
   const bisect = pool ? { ...main.bisect, tries: nv >= POOL_MANY_TRIES_MIN_VERTICES ? 120 : 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
   // The communities rule is the k-way level's choice of how its bisections run, not a setting of theirs.
   const rb: EngineConfig = { ...main, unclustered: undefined, contraction: 80, minCoarsest: 0, bisect, communities };
