@@ -38,20 +38,9 @@ const POOL_MANY_TRIES_MIN_VERTICES = 20_000;
 
 /**
  * Where the pool is off for many pins per vertex (64 ≤ k < 512, balance mode), six V-cycles down
- * to 20·k vertices, every one run (no stop on a small gain): the U-Net, k = 64 (59 pins per
- * vertex), seeds 1–3 sent 26,748 / 26,726 / 26,740 messages instead of 26,816 / 26,926 / 26,960
- * (1.019–1.020× KaHyPar's 26,232, was 1.022–1.028×) for more CPU time: 1.3–1.4× summed over
- * seeds 1–3 in one process (3.35–3.54 → 4.47–5.03 s, two runs), 1.86–1.96× on the bench's
- * median call of seed 1 (0.97 → 1.80–1.90 s); 0.19 of KaHyPar's time on seed 1, 0.21–0.24 on
- * seeds 2–3, at load 5–11;
- * spiking_cnn, k = 64 (296), barely gains for its time: 34,012 / 33,820 / 34,136 instead of
- * 34,035 / 33,907 / 34,158 (0.07% fewer on seed 1, 0.13% over seeds 1–3), while the bench's
- * median call went from 0.15 to 0.17 of KaHyPar's time and the first call from 0.15 to 0.21
- * (docs/partitioning.md, "Ninth pass, continued" and "Tenth pass, speed"). The rule reaches every
- * hypergraph over 50 pins per vertex but was measured on these two networks only; no bound was
- * fitted to them, so another such network may pay the time for as little as spiking_cnn gained.
- * Below 50 pins per vertex the pool's bisections already meet the goal (dvs-5k, dvs-33k) and the
- * rule was not measured.
+ * to 20·k vertices, every one run (no stop on a small gain): there the pool's tries cost time for
+ * no messages, and the further V-cycles are what brought the U-Net, k = 64, near KaHyPar's. Measured
+ * on the U-Net and spiking_cnn only; figures in docs/partitioning.md, "Tenth pass, speed".
  */
 const DEEP_VCYCLES = { vcycles: 6, vcycleContraction: 20, vcycleMinGain: 0 } as const;
 
