@@ -107,7 +107,7 @@ export class GainCache {
       scores[t] = score[q]!;
       score[q] = 0;
     }
-    return this.choose(u, this.benefit[u]! + bl - this.netWeight[u]!, touched, scores, 0, n);
+    return this.choose(u, b + bl, touched, scores, 0, n);
   }
 
   /**
