@@ -1,7 +1,7 @@
 /**
  * grid.wat against gridIntegers (kernels/grid-gemm.ts), the JS reference: the same values accepted
- * with the same integers, the same batches refused, on values on a grid, half-way between its
- * points (where JS rounds half up and WebAssembly to even), one float32 step off it, at and past
+ * with the same integers, the same batches refused, on values on a grid, exactly half-way between
+ * its points (float32 ties, where JS rounds half up and WebAssembly to even), one float32 step off it, at and past
  * its top, negative, ±0, ±∞ and NaN; and gridGemmOf, which runs it, against the JS path.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -26,14 +26,34 @@ const next = (v: number, dir: 1 | -1): number => {
   return b[0]!;
 };
 
+/**
+ * Float32 values v with v·d = q + ½ exactly, q < limit: the ties where JS rounds up and
+ * WebAssembly to even. With d = o·2^e (o odd), v = (2q + 1)/(2d) is a float32 only when o divides
+ * 2q + 1 = o·j, so v = j/2^(e+1) for odd j with v·d < limit; up to 32 of them, at random.
+ */
+function exactTies(d: number, limit: number, r: () => number): number[] {
+  let e = 0;
+  while (d % 2 ** (e + 1) === 0) e++;
+  const all: number[] = [];
+  for (let j = 1; (j * d) / 2 ** (e + 1) < limit; j += 2) all.push(j / 2 ** (e + 1));
+  return Array.from({ length: Math.min(32, all.length) }, () => all[Math.floor(r() * all.length)]!);
+}
+
 describe('grid.wat', () => {
   it.each([[1, 4], [255, 8], [1000, 10], [10000, 14], [256, 16]])('denominator %i, %i bits: accepts and refuses as gridIntegers, with the same integers', (d, bits) => {
     const limit = 2 ** bits, r = mulberry32(d + bits);
     const on = Array.from({ length: 64 }, () => Math.fround(Math.floor(r() * limit) / d));
+    const ties = exactTies(d, limit, r);
+    expect(ties.length).toBeGreaterThan(0);
+    for (const v of ties) {
+      expect(Math.fround(v), `${v} is a float32`).toBe(v);
+      expect((v * d) % 1, `${v}·${d} is a tie`).toBe(0.5);
+      expect(v * d, `${v}·${d} is below the grid's top`).toBeLessThan(limit);
+    }
     const candidates = [
       ...on, 0, -0, Math.fround((limit - 1) / d), Math.fround(limit / d), Math.fround((limit + 5) / d),
       ...on.map((v) => next(v, 1)), ...on.map((v) => next(v, -1)),
-      ...Array.from({ length: 32 }, () => Math.fround((Math.floor(r() * limit) + 0.5) / d)),
+      ...ties,
       ...on.map((v) => -v).filter((v) => v !== 0), Infinity, -Infinity, NaN, 1e30, -1e-30, 1e-30,
     ];
     let accepted = 0, refused = 0;
