@@ -10,7 +10,7 @@
 import { type Tensor } from '../tensor.ts';
 import { expect } from './check.ts';
 import { wasmXnorGemm, wasmXnorGemmSigns, wasmXnorSignsThreshold } from './wasm/xnor.ts';
-import type { CompareBand } from './wasm/threshold.ts';
+import type { ResidentBand } from './wasm/threshold.ts';
 import { useWasmKernels } from './wasm/instance.ts';
 
 export interface PackedBits {
@@ -152,7 +152,7 @@ export function xnorGemmSigns(x: Float32Array, m: number, k: number, b: PackedBi
  * lo[j] ≤ sum ≤ hi[j] (threshold.wat): 1 where it holds, else `low`. Undefined where the product
  * stays in JS (KILN_KERNELS=js, or too small to pay the copies): the caller compares the sums itself.
  */
-export function xnorSignsThreshold(x: Float32Array, m: number, k: number, b: PackedBits, band: CompareBand, low: number): Float32Array | undefined {
+export function xnorSignsThreshold(x: Float32Array, m: number, k: number, b: PackedBits, band: ResidentBand, low: number): Float32Array | undefined {
   expect('xnor gemm', b.cols === k, `inner sizes differ: ${k} vs ${b.cols} bits`);
   expect('xnor gemm', x.length >= m * k, 'input array is too short');
   return wasmWorthIt(m, b) ? wasmXnorSignsThreshold(m, b.rows, k, b.wordsPerRow, x, b.bits, band, low) : undefined;

@@ -11,7 +11,7 @@ import { applyThresholds, binaryThresholds, compareBand, lowerBinary, type Thres
 import { newCounts } from '../../../runtime/lowered/precision/types.ts';
 import { residentBytes, setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
 import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
-import { wasmThreshold } from '../../../runtime/kernels/wasm/threshold.ts';
+import { ResidentBand, wasmThreshold } from '../../../runtime/kernels/wasm/threshold.ts';
 import type { InputLevels } from '../../../runtime/kernels/bitplane.ts';
 
 afterEach(() => setKernelBackend(undefined));
@@ -82,11 +82,15 @@ describe('threshold.wat on sums in JS arrays', () => {
     const sums = Int32Array.from({ length: m * n }, () => Math.floor(r() * 401) - 200);
     const th = foldOn(sums, n, n);
     expect(ties(sums, th, n)).toBeGreaterThan(0);
+    const band = new ResidentBand(th.band);
     for (const low of [-1, 0] as const) {
       const want = applyThresholds(sums, th, low);
-      expect(firstDiff(wasmThreshold(sums, m, n, th.band, low), want)).toBe(-1);
-      expect(firstDiff(wasmThreshold(Float32Array.from(sums), m, n, th.band, low), want)).toBe(-1);
+      expect(firstDiff(wasmThreshold(sums, m, n, band, low), want)).toBe(-1);
+      expect(firstDiff(wasmThreshold(Float32Array.from(sums), m, n, band, low), want)).toBe(-1);
     }
+    // The kernel reads n bounds a side: a band for fewer channels is refused, not read past.
+    expect(() => wasmThreshold(sums, m, n + 1, band, -1)).toThrow(/band holds \d+ channels, the sums \d+/);
+    band.free();
   });
 });
 
