@@ -9,6 +9,8 @@ import { gridGemmOf, gridIntegers } from '../../../runtime/kernels/grid-gemm.ts'
 import { wasmGridIntegersAt } from '../../../runtime/kernels/wasm/grid.ts';
 import { copyIn, f32At, scratchAlloc, setKernelBackend, withScratch } from '../../../runtime/kernels/wasm/instance.ts';
 import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
+import { ResidentBand } from '../../../runtime/kernels/wasm/threshold.ts';
+import { applyThresholds, compareBand } from '../../../runtime/lowered/precision/binary-layer.ts';
 import { mulberry32 } from '../../../runtime/tensor.ts';
 
 afterEach(() => setKernelBackend(undefined));
@@ -85,5 +87,27 @@ describe('grid.wat', () => {
     expect(gridGemmOf(off, m, k, () => signs, lv)).toBeUndefined();
     setKernelBackend('js');
     expect(gridGemmOf(off, m, k, () => signs, lv)).toBeUndefined();
+  });
+
+  it('gridGemmOf with a compare: the band\'s 1 / low over the sums it left in the kernels\' memory, as applyThresholds on the js sums; refused on the js kernels', () => {
+    const m = 30, n = 72, k = 130, lv = { denominator: 1000, bits: 10 }, r = mulberry32(6);
+    const x = Float32Array.from({ length: m * k }, () => (r() < 0.3 ? 0 : Math.floor(r() * 1024) / 1000));
+    const signs = { shape: [n, k], data: Float32Array.from({ length: n * k }, () => (r() < 0.5 ? -1 : 1)) };
+    setKernelBackend('js');
+    const sums = gridGemmOf(x, m, k, () => signs, lv)!;
+    // Each channel's bound on one of its own sums (a tie), half the compares flipped.
+    const tau = Float64Array.from({ length: n }, (_, j) => sums[Math.floor(r() * m) * n + j]!);
+    const dir = Int8Array.from({ length: n }, () => (r() < 0.5 ? -1 : 1));
+    const th = { tau, t: tau, dir, band: compareBand(tau, dir) };
+    expect(() => gridGemmOf(x, m, k, () => signs, lv, { band: undefined as never, low: -1 })).toThrow(/needs the WebAssembly kernels/);
+    setKernelBackend('wasm');
+    const band = new ResidentBand(th.band);
+    for (const low of [-1, 0] as const) {
+      const calls = wasmCalls('threshold');
+      expect(Array.from(gridGemmOf(x, m, k, () => signs, lv, { band, low })!)).toEqual(Array.from(applyThresholds(sums, th, low)));
+      expect(wasmCalls('threshold')).toBe(calls + 1);
+    }
+    expect(gridGemmOf(x.map((v, i) => (i === 7 ? v + 1e-4 : v)), m, k, () => signs, lv, { band, low: -1 })).toBeUndefined();
+    band.free();
   });
 });
