@@ -1,8 +1,9 @@
 /**
  * threshold.wat: a binary layer's folded batch norm → sign over its whole sums, as the band
  * lo[j] ≤ sum ≤ hi[j] per channel (binary-layer.ts turns the fold's τ and γ's sign into the band
- * once, at lowering). The XNOR kernel compares its sums where it left them (xnor.ts); sums that
- * arrive as JS arrays (the first layer's bit-plane or integer fp32 GEMM sums) are copied in.
+ * once, at lowering, and its layer keeps the band resident: ResidentBand). The XNOR, bit-plane and
+ * integer fp32 GEMM kernels' sums are compared where the kernels left them (xnor.ts, bitplane.ts,
+ * grid-gemm.ts); sums that arrive as JS arrays (a product too small for those paths) are copied in.
  */
 import { countCall } from './calls.ts';
 import { copyIn, copyInInts, f32At, wasmExports, withScratch } from './instance.ts';

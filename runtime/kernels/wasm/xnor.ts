@@ -73,7 +73,7 @@ function run(m: number, n: number, k: number, words: number, aAt: number, b: Uin
 }
 
 /** The first n of each of m padded rows at cAt into `out`, whole when no column was padded. */
-function copyRows<T extends Int32Array | Float32Array>(m: number, n: number, cAt: number, view: (at: number, len: number) => T, out: T): T {
+export function copyRows<T extends Int32Array | Float32Array>(m: number, n: number, cAt: number, view: (at: number, len: number) => T, out: T): T {
   const np = (n + 1) & ~1, c = view(cAt, m * np);
   if (np === n) out.set(c);
   else for (let i = 0; i < m; i++) out.set(c.subarray(i * np, i * np + n), i * n);

@@ -17,7 +17,7 @@
  */
 import type { Tensor } from '../../tensor.ts';
 import { packSignBits, xnorGemmSigns, xnorSignsThreshold, type PackedBits } from '../../kernels/binary.ts';
-import { bitPlaneGemm, type InputLevels, packBitPlanes } from '../../kernels/bitplane.ts';
+import { bitPlaneGemm, bitPlaneThreshold, type InputLevels, packBitPlanes } from '../../kernels/bitplane.ts';
 import { fitsFp32Exactly, gridGemmOf } from '../../kernels/grid-gemm.ts';
 import { dense } from '../../kernels/dense.ts';
 import { outputIndices, StepBuffers, withStepBuffers } from '../../kernels/step-buffers.ts';
@@ -152,10 +152,14 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
       if (y) { counts.macs += m * n * k; return y; }
     }
     const wasmCompare = inWasm && m * n >= WASM_ELEMENTWISE_MIN;
-    if (path === 'integer fp32 GEMM' && wasmCompare) {
-      const y = gridGemmOf(A, m, k, gridWeights, planesOf!, { band: residentBand(th), low });
+    if (planesOf && wasmCompare) {
+      let y: Float32Array | undefined;
+      if (path === 'bit-planes') {
+        const planes = packBitPlanes(A, m, k, planesOf);
+        y = planes && bitPlaneThreshold(planes, packed, residentBand(th), low);
+      } else y = gridGemmOf(A, m, k, gridWeights, planesOf, { band: residentBand(th), low });
       if (y) { counts.macs += m * n * k; return y; }
-      return applyThresholds(withStepBuffers(sumsPool, () => offGrid(m, A, counts, planesOf!)).values, th, low, false);
+      return applyThresholds(withStepBuffers(sumsPool, () => offGrid(m, A, counts, planesOf)).values, th, low, false);
     }
     const s = withStepBuffers(sumsPool, () => accumulate(m, A, counts));
     return s.whole && wasmCompare

@@ -213,10 +213,11 @@ describe('the first layer\'s ±1 weights for the integer fp32 GEMM', () => {
   it.each([
     ['XNOR', true, undefined],
     ['integer fp32 GEMM', false, { denominator: 1000, bits: 10 }],
-  ] as const)('%s: a compare holds its band resident beside the weights; dispose() gives both back, and a compare after it works as before', (_, sign, levels) => {
+    ['bit-planes', false, { denominator: 255, bits: 3 }],
+  ] as const)('%s: a compare holds its band resident beside the weights; dispose() gives both back, and a compare after it works as before', (path, sign, levels) => {
     const m = 12, n = 96, k = 150, r = mulberry32(12);
     const w = t([n, k], Float32Array.from({ length: n * k }, () => r() * 2 - 1));
-    const A = Float32Array.from({ length: m * k }, () => (sign ? (r() < 0.5 ? -1 : 1) : Math.floor(r() * 1024) / 1000));
+    const A = Float32Array.from({ length: m * k }, () => (levels ? Math.floor(r() * 2 ** levels.bits) / levels.denominator : r() < 0.5 ? -1 : 1));
     setKernelBackend('js');
     const js = lowerBinary(w, undefined, sign, levels);
     const th = foldOn(js.accumulate(m, A, newCounts()).values, n, 4, levels?.denominator ?? 1);
@@ -224,6 +225,7 @@ describe('the first layer\'s ±1 weights for the integer fp32 GEMM', () => {
     setKernelBackend('wasm');
     const before = residentBytes();
     const layer = lowerBinary(w, undefined, sign, levels);
+    expect(layer.path).toBe(sign ? undefined : path);
     const lowered = residentBytes();
     expect(firstDiff(layer.compare(m, A, newCounts(), th, -1), want)).toBe(-1);
     const held = residentBytes();
