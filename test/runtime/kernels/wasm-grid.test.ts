@@ -41,6 +41,13 @@ function exactTies(d: number, limit: number, r: () => number): number[] {
   return Array.from({ length: Math.min(32, all.length) }, () => all[Math.floor(r() * all.length)]!);
 }
 
+/** m rows of k values on the grid q/1000, q < 2^10 (about a third zeros), and ±1 weights [n, k]. */
+function gridCase(m: number, n: number, k: number, r: () => number) {
+  const x = Float32Array.from({ length: m * k }, () => (r() < 0.3 ? 0 : Math.floor(r() * 1024) / 1000));
+  const signs = { shape: [n, k], data: Float32Array.from({ length: n * k }, () => (r() < 0.5 ? -1 : 1)) };
+  return { x, signs, lv: { denominator: 1000, bits: 10 } };
+}
+
 describe('grid.wat', () => {
   it.each([[1, 4], [255, 8], [1000, 10], [10000, 14], [256, 16]])('denominator %i, %i bits: accepts and refuses as gridIntegers, with the same integers', (d, bits) => {
     const limit = 2 ** bits, r = mulberry32(d + bits);
@@ -74,9 +81,7 @@ describe('grid.wat', () => {
   });
 
   it('gridGemmOf: the same exact sums on both backends, the integers made in WebAssembly; undefined off the grid on both', () => {
-    const m = 10, n = 40, k = 130, lv = { denominator: 1000, bits: 10 }, r = mulberry32(5);
-    const x = Float32Array.from({ length: m * k }, () => (r() < 0.3 ? 0 : Math.floor(r() * 1024) / 1000));
-    const signs = { shape: [n, k], data: Float32Array.from({ length: n * k }, () => (r() < 0.5 ? -1 : 1)) };
+    const m = 10, n = 40, k = 130, { x, signs, lv } = gridCase(m, n, k, mulberry32(5));
     setKernelBackend('js');
     const js = gridGemmOf(x, m, k, () => signs, lv)!;
     setKernelBackend('wasm');
@@ -90,9 +95,7 @@ describe('grid.wat', () => {
   });
 
   it('gridGemmOf with a compare: the band\'s 1 / low over the sums it left in the kernels\' memory, as applyThresholds on the js sums; refused on the js kernels', () => {
-    const m = 30, n = 72, k = 130, lv = { denominator: 1000, bits: 10 }, r = mulberry32(6);
-    const x = Float32Array.from({ length: m * k }, () => (r() < 0.3 ? 0 : Math.floor(r() * 1024) / 1000));
-    const signs = { shape: [n, k], data: Float32Array.from({ length: n * k }, () => (r() < 0.5 ? -1 : 1)) };
+    const m = 30, n = 72, k = 130, r = mulberry32(6), { x, signs, lv } = gridCase(m, n, k, r);
     setKernelBackend('js');
     const sums = gridGemmOf(x, m, k, () => signs, lv)!;
     // Each channel's bound on one of its own sums (a tie), half the compares flipped.
