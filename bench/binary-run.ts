@@ -57,14 +57,15 @@ function edit(text: string, from: string, to: string, count: number): string {
 }
 
 function options(argv: readonly string[]): { rounds: number; fromExport: boolean } {
-  // parseArgs words its errors for the kiln command; this is a script, so its own name leads.
+  // parseArgs and wholeNumber word their errors for the kiln command ("kiln binary-run: …"); this is
+  // a script, so that prefix goes and its own name leads (fail).
   try {
     const a = parseArgs(argv, { '--rounds': { value: true }, '--export': {} }, 'binary-run');
-    if (a.positional.length) throw new UsageError(`kiln binary-run: takes no file or other argument, not '${a.positional[0]}'`);
+    if (a.positional.length) throw new UsageError(`takes no file or other argument, not '${a.positional[0]}'`);
     const rounds = wholeNumber('binary-run', '--rounds', a.flags.get('--rounds')?.[0], 1) ?? 5;
     // The median of an even count is the upper of the middle two (bench/timing.ts): with 2 rounds
     // every figure would be its larger sample, so only odd counts give a median that was measured.
-    if (rounds % 2 === 0) throw new UsageError(`kiln binary-run: --rounds must be odd, so each median is one measured round (got ${rounds}; try ${rounds + 1})`);
+    if (rounds % 2 === 0) throw new UsageError(`--rounds must be odd, so each median is one measured round (got ${rounds}; try ${rounds + 1})`);
     return { rounds, fromExport: a.flags.has('--export') };
   } catch (e) {
     if (e instanceof UsageError) fail(`${e.message.replace(/^kiln binary-run: /, '')}\n${USAGE}`, 2);

@@ -20,10 +20,7 @@ export function timeTogether(fns: (() => void)[], reps: number, warmup = 2): Tim
       ts[j]!.push((d.user + d.system) / 1000);
     });
   }
-  return ts.map((t) => {
-    t.sort((a, b) => a - b);
-    return { best: t[0]!, median: t[Math.floor(t.length / 2)]! };
-  });
+  return ts.map((t) => ({ best: Math.min(...t), median: median(t) }));
 }
 
 /** The middle of xs (the upper middle for an even count), as the benchmarks report it. */

@@ -10,7 +10,7 @@
 import { type Tensor } from '../tensor.ts';
 import { expect } from './check.ts';
 import { wasmXnorGemm, wasmXnorGemmSigns, wasmXnorSignsThreshold } from './wasm/xnor.ts';
-import type { CompareBand } from './wasm/threshold.ts';
+import type { ResidentBand } from './wasm/threshold.ts';
 import { useWasmKernels } from './wasm/instance.ts';
 
 export interface PackedBits {
@@ -81,6 +81,10 @@ const WASM_MIN_WORDS = 1024;
 /** B is copied in on every call, so a few rows of A (a lowered program's row tile) would pay that copy each time. */
 const WASM_MIN_ROWS = 8;
 
+/** Is an m-row product with b large enough for the WebAssembly kernel to repay its copies? */
+const wasmWorthIt = (m: number, b: PackedBits): boolean =>
+  useWasmKernels() && b.wordsPerRow > 0 && m >= WASM_MIN_ROWS && m * b.rows * b.wordsPerRow >= WASM_MIN_WORDS;
+
 /**
  * out[i·n + j] = Σ_k a_ik·b_jk for ±1 rows of A [m × k] and of Bᵀ [n × k], both packed along k.
  * Rows are blocked 2×2 so each loaded word feeds two XORs. With KILN_KERNELS=wasm (the default)
@@ -91,7 +95,7 @@ export function xnorGemm(a: PackedBits, b: PackedBits, out: Int32Array = new Int
   expect('xnor gemm', out.length >= a.rows * b.rows, 'output array is too short');
   const m = a.rows, n = b.rows, wpr = a.wordsPerRow, k = a.cols;
   const A = a.bits, B = b.bits;
-  if (useWasmKernels() && wpr > 0 && m >= WASM_MIN_ROWS && m * n * wpr >= WASM_MIN_WORDS) {
+  if (wasmWorthIt(m, b)) {
     wasmXnorGemm(m, n, k, wpr, A, B, out);
     return out;
   }
@@ -143,15 +147,12 @@ export function xnorGemmSigns(x: Float32Array, m: number, k: number, b: PackedBi
   return xnorGemm(packSignBits(x, m, k), b, out);
 }
 
-const wasmWorthIt = (m: number, b: PackedBits): boolean =>
-  useWasmKernels() && b.wordsPerRow > 0 && m >= WASM_MIN_ROWS && m * b.rows * b.wordsPerRow >= WASM_MIN_WORDS;
-
 /**
  * xnorGemmSigns's sums compared in the kernels' memory with a folded batch norm → sign, as the band
  * lo[j] ≤ sum ≤ hi[j] (threshold.wat): 1 where it holds, else `low`. Undefined where the product
  * stays in JS (KILN_KERNELS=js, or too small to pay the copies): the caller compares the sums itself.
  */
-export function xnorSignsThreshold(x: Float32Array, m: number, k: number, b: PackedBits, band: CompareBand, low: number): Float32Array | undefined {
+export function xnorSignsThreshold(x: Float32Array, m: number, k: number, b: PackedBits, band: ResidentBand, low: number): Float32Array | undefined {
   expect('xnor gemm', b.cols === k, `inner sizes differ: ${k} vs ${b.cols} bits`);
   expect('xnor gemm', x.length >= m * k, 'input array is too short');
   return wasmWorthIt(m, b) ? wasmXnorSignsThreshold(m, b.rows, k, b.wordsPerRow, x, b.bits, band, low) : undefined;

@@ -13,8 +13,11 @@
 import type { PackedBits } from './binary.ts';
 import { popcount32 } from './binary.ts';
 import { expect } from './check.ts';
-import { useWasmKernels } from './wasm/instance.ts';
-import { wasmAndPlanes } from './wasm/bitplane.ts';
+import { andPlanesAt, wasmAndPlanes } from './wasm/bitplane.ts';
+import { type ResidentBand, thresholdAt } from './wasm/threshold.ts';
+import { copyRows } from './wasm/xnor.ts';
+import { f32At, i32At, useWasmKernels, withScratch } from './wasm/instance.ts';
+import { outputArray } from './step-buffers.ts';
 
 /** Inputs that are q/denominator for whole 0 ≤ q < 2^bits. */
 export interface InputLevels { denominator: number; bits: number }
@@ -85,6 +88,35 @@ export function packBitPlanes(x: ArrayLike<number>, m: number, k: number, lv: In
   return { rows: m, k, bits, stride, planes, rowSums };
 }
 
+function checkPlanes(a: BitPlanes, w: PackedBits): void {
+  expect('bit-plane gemm', w.cols === a.k, `inner sizes differ: ${a.k} inputs vs ${w.cols} weight bits`);
+  expect('bit-plane gemm', a.k * (2 ** a.bits - 1) < 2 ** 31, `${a.k} inputs of ${a.bits} bits can overflow an int32 sum`);
+}
+
+/**
+ * bitPlaneGemm's sums compared in the kernels' memory with a folded batch norm → sign
+ * (threshold.wat): 1 inside `band`, else `low`. WebAssembly kernels only.
+ */
+export function bitPlaneThreshold(a: BitPlanes, w: PackedBits, band: ResidentBand, low: number): Float32Array {
+  checkPlanes(a, w);
+  expect('bit-plane gemm', useWasmKernels(), 'the compare in place needs the WebAssembly kernels', 'compare the sums with applyThresholds');
+  const m = a.rows, n = w.rows, np = (n + 1) & ~1;
+  return withScratch(() => {
+    const cAt = andPlanesAt(m, n, a.bits, a.stride, a.planes, w.wordsPerRow, w.bits);
+    toSigned(i32At(cAt, m * np), m, n, np, a.rowSums);
+    thresholdAt(m, n, cAt, np, false, band, low, cAt, np);
+    return copyRows(m, n, cAt, f32At, outputArray(m * n));
+  });
+}
+
+/** The +1 weights' counts c to the signed sums Σ q·(±1) = 2c − Σ q, over m rows of n at row stride `ld`. */
+function toSigned(out: Int32Array, m: number, n: number, ld: number, rowSums: ArrayLike<number>): void {
+  for (let i = 0; i < m; i++) {
+    const s = rowSums[i]!;
+    for (let j = i * ld; j < i * ld + n; j++) out[j] = 2 * out[j]! - s;
+  }
+}
+
 /** Below this many plane-word products the copy into WebAssembly memory costs more than it saves. */
 const WASM_MIN_WORDS = 1024;
 
@@ -93,8 +125,7 @@ const WASM_MIN_WORDS = 1024;
  * bits (bit 1 for +1, packSignBits). |s| ≤ k·(2^bits − 1) must fit an int32.
  */
 export function bitPlaneGemm(a: BitPlanes, w: PackedBits, out: Int32Array = new Int32Array(a.rows * w.rows)): Int32Array {
-  expect('bit-plane gemm', w.cols === a.k, `inner sizes differ: ${a.k} inputs vs ${w.cols} weight bits`);
-  expect('bit-plane gemm', a.k * (2 ** a.bits - 1) < 2 ** 31, `${a.k} inputs of ${a.bits} bits can overflow an int32 sum`);
+  checkPlanes(a, w);
   const m = a.rows, n = w.rows, bits = a.bits, stride = a.stride, words = w.wordsPerRow;
   if (useWasmKernels() && m * n * bits * stride >= WASM_MIN_WORDS) {
     wasmAndPlanes(m, n, bits, stride, a.planes, words, w.bits, out);
@@ -113,9 +144,6 @@ export function bitPlaneGemm(a: BitPlanes, w: PackedBits, out: Int32Array = new 
       }
     }
   }
-  for (let i = 0; i < m; i++) {
-    const s = a.rowSums[i]!;
-    for (let j = 0; j < n; j++) out[i * n + j] = 2 * out[i * n + j]! - s;
-  }
+  toSigned(out, m, n, n, a.rowSums);
   return out;
 }

@@ -4,7 +4,7 @@
  * for xnor.wat, and the row count is padded to even with zero rows, which count nothing.
  */
 import { i32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
-import { place } from './xnor.ts';
+import { copyRows, place } from './xnor.ts';
 import { wasmBase64 } from './bitplane.wasm.ts';
 
 interface BitPlaneExports {
@@ -18,17 +18,21 @@ const kernel = (): BitPlaneExports => wasmExports<BitPlaneExports>('bitplane', w
  * `stride` (even) 32-bit words each, and n weight rows of `words` words.
  */
 export function wasmAndPlanes(m: number, n: number, planes: number, stride: number, a: Uint32Array, words: number, w: Uint32Array, out: Int32Array): void {
+  withScratch(() => copyRows(m, n, andPlanesAt(m, n, planes, stride, a, words, w), i32At, out));
+}
+
+/**
+ * The planes and weights placed in scratch and the kernel run, inside the caller's withScratch:
+ * the counts' address, rows of (n + 1) & ~1.
+ */
+export function andPlanesAt(m: number, n: number, planes: number, stride: number, a: Uint32Array, words: number, w: Uint32Array): number {
   const mp = (m + 1) & ~1, np = (n + 1) & ~1;
-  withScratch(() => {
-    const aAt = scratchAlloc(mp * planes * stride * 4);
-    const av = i32At(aAt, mp * planes * stride);
-    av.set(new Int32Array(a.buffer, a.byteOffset, m * planes * stride));
-    av.fill(0, m * planes * stride);
-    const bAt = place(w, n, words, np, stride);
-    const cAt = scratchAlloc(mp * np * 4);
-    kernel().and_planes(mp, np, stride >> 1, planes, aAt, bAt, cAt);
-    const c = i32At(cAt, mp * np);
-    if (np === n) out.set(c.subarray(0, m * n));
-    else for (let i = 0; i < m; i++) out.set(c.subarray(i * np, i * np + n), i * n);
-  });
+  const aAt = scratchAlloc(mp * planes * stride * 4);
+  const av = i32At(aAt, mp * planes * stride);
+  av.set(new Int32Array(a.buffer, a.byteOffset, m * planes * stride));
+  av.fill(0, m * planes * stride);
+  const bAt = place(w, n, words, np, stride);
+  const cAt = scratchAlloc(mp * np * 4);
+  kernel().and_planes(mp, np, stride >> 1, planes, aAt, bAt, cAt);
+  return cAt;
 }

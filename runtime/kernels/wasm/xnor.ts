@@ -6,7 +6,7 @@
  */
 import { copyIn, f32At, i32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
 import { outputArray } from '../step-buffers.ts';
-import { type CompareBand, thresholdAt } from './threshold.ts';
+import { type ResidentBand, thresholdAt } from './threshold.ts';
 import { wasmBase64 } from './xnor.wasm.ts';
 
 interface XnorExports {
@@ -45,7 +45,7 @@ export function wasmXnorGemmSigns(m: number, n: number, k: number, words: number
  * the sums: float32 1 or `low` per output, into a fresh array, the int32 sums never leaving the
  * kernels' memory.
  */
-export function wasmXnorSignsThreshold(m: number, n: number, k: number, words: number, x: Float32Array, b: Uint32Array, band: CompareBand, low: number): Float32Array {
+export function wasmXnorSignsThreshold(m: number, n: number, k: number, words: number, x: Float32Array, b: Uint32Array, band: ResidentBand, low: number): Float32Array {
   return withScratch(() => {
     const cAt = run(m, n, k, words, packSigns(m, k, words, x), b), np = (n + 1) & ~1;
     thresholdAt(m, n, cAt, np, false, band, low, cAt, np);
@@ -73,7 +73,7 @@ function run(m: number, n: number, k: number, words: number, aAt: number, b: Uin
 }
 
 /** The first n of each of m padded rows at cAt into `out`, whole when no column was padded. */
-function copyRows<T extends Int32Array | Float32Array>(m: number, n: number, cAt: number, view: (at: number, len: number) => T, out: T): T {
+export function copyRows<T extends Int32Array | Float32Array>(m: number, n: number, cAt: number, view: (at: number, len: number) => T, out: T): T {
   const np = (n + 1) & ~1, c = view(cAt, m * np);
   if (np === n) out.set(c);
   else for (let i = 0; i < m; i++) out.set(c.subarray(i * np, i * np + n), i * n);

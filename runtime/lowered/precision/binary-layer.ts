@@ -17,13 +17,14 @@
  */
 import type { Tensor } from '../../tensor.ts';
 import { packSignBits, xnorGemmSigns, xnorSignsThreshold, type PackedBits } from '../../kernels/binary.ts';
-import { bitPlaneGemm, type InputLevels, packBitPlanes } from '../../kernels/bitplane.ts';
+import { bitPlaneGemm, bitPlaneThreshold, type InputLevels, packBitPlanes } from '../../kernels/bitplane.ts';
 import { fitsFp32Exactly, gridGemmOf } from '../../kernels/grid-gemm.ts';
 import { dense } from '../../kernels/dense.ts';
 import { outputIndices, StepBuffers, withStepBuffers } from '../../kernels/step-buffers.ts';
 import { f32At, useWasmKernels, WASM_ELEMENTWISE_MIN } from '../../kernels/wasm/instance.ts';
 import { Resident } from '../../kernels/wasm/resident.ts';
-import { type CompareBand, wasmThreshold } from '../../kernels/wasm/threshold.ts';
+import { type CompareBand, ResidentBand, wasmThreshold } from '../../kernels/wasm/threshold.ts';
+import { expect } from '../../kernels/check.ts';
 import type { IntegerLayer, LayerCounts } from './types.ts';
 
 export interface BinaryLayer extends IntegerLayer {
@@ -77,28 +78,34 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
   // batch off its grid, and mapping millions of weights showed in the profile, so it makes them on
   // first use; the integer fp32 GEMM needs them every batch, so lowering makes them, outside the
   // timed inference.
+  const signsInto = (d: Float32Array): void => {
+    for (let i = 0; i < d.length; i++) d[i] = weight.data[i]! >= 0 ? 1 : -1;
+  };
   let signs: Tensor | undefined;
   const signTensor = (): Tensor => {
-    if (!signs) {
-      const d = new Float32Array(n * k);
-      for (let i = 0; i < d.length; i++) d[i] = weight.data[i]! >= 0 ? 1 : -1;
-      signs = { shape: [n, k], data: d };
-    }
+    if (!signs) signsInto((signs = { shape: [n, k], data: new Float32Array(n * k) }).data);
     return signs;
   };
   // The integer fp32 GEMM reads them every batch: with the WebAssembly kernels they stay resident
   // in the kernels' memory, which the GEMM reads in place, rather than copied in per batch (3.2 MB
-  // for binary_mlp's first layer, 3–15 % of its inference in two profiles). A view is taken afresh
-  // per call: growing the memory detaches views, not blocks.
+  // for binary_mlp's first layer, 3–15 % of its inference in two profiles), and made there, with
+  // no JS copy unless a batch off the grid asks for one. A view is taken afresh per call: growing
+  // the memory detaches views, not blocks.
   let residentSigns: Resident | undefined;
   const gridWeights = (): Tensor => {
     if (!useWasmKernels()) return signTensor();
-    if (!residentSigns) f32At((residentSigns = new Resident(4 * n * k)).at, n * k).set(signTensor().data);
+    if (!residentSigns) signsInto(f32At((residentSigns = new Resident(4 * n * k)).at, n * k));
     return { shape: [n, k], data: f32At(residentSigns.at, n * k) };
   };
   if (path === 'integer fp32 GEMM') gridWeights();
+  // The fold's band, resident beside the weights: fixed at lowering, so copied in once, not per batch.
+  let band: ResidentBand | undefined;
+  const residentBand = (th: Thresholds): ResidentBand => {
+    if (band?.band !== th.band) { band?.free(); band = new ResidentBand(th.band); }
+    return band;
+  };
   // The sums a compare reads once: lent from the layer's own pool, the previous call's arrays reused.
-  const sumsPool = new StepBuffers();
+  let sumsPool = new StepBuffers();
   const accumulate = (m: number, A: Float32Array, counts: LayerCounts): Sums => {
     if (!planesOf) {
       counts.macs += m * n * k;
@@ -117,8 +124,12 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
         return { values: sums, whole: true };
       }
     }
+    return offGrid(m, A, counts, planesOf);
+  };
+  // A batch off the input's grid: the fp32 GEMM, in units of 1/denominator like the exact sums.
+  const offGrid = (m: number, A: Float32Array, counts: LayerCounts, lv: InputLevels): Sums => {
     const y = floatGemm(m, A, counts, false);
-    for (let i = 0; i < y.length; i++) y[i]! *= planesOf.denominator;
+    for (let i = 0; i < y.length; i++) y[i]! *= lv.denominator;
     return { values: y, whole: false };
   };
   // One division per output: s/d is the exact sum's nearest value, where the fp32 sum rounds at every step.
@@ -132,13 +143,27 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
     return dense({ shape: [m, k], data: A }, signTensor(), withBias ? bias : undefined).data;
   };
   const compare = (m: number, A: Float32Array, counts: LayerCounts, th: Thresholds, low: -1 | 0): Float32Array => {
-    if (inputIsSign) {
-      const y = xnorSignsThreshold(A, m, k, packed, th.band, low);
+    expect('binary compare', th.tau.length === n && th.band.lo.length === n,
+      `the folded thresholds hold ${th.tau.length} channels, the layer has ${n} outputs`);
+    // Where the kernels compare whole sums in their own memory, the sums never come back to JS.
+    const inWasm = useWasmKernels();
+    if (inputIsSign && inWasm) {
+      const y = xnorSignsThreshold(A, m, k, packed, residentBand(th), low);
       if (y) { counts.macs += m * n * k; return y; }
     }
+    const wasmCompare = inWasm && m * n >= WASM_ELEMENTWISE_MIN;
+    if (planesOf && wasmCompare) {
+      let y: Float32Array | undefined;
+      if (path === 'bit-planes') {
+        const planes = packBitPlanes(A, m, k, planesOf);
+        y = planes && bitPlaneThreshold(planes, packed, residentBand(th), low);
+      } else y = gridGemmOf(A, m, k, gridWeights, planesOf, { band: residentBand(th), low });
+      if (y) { counts.macs += m * n * k; return y; }
+      return applyThresholds(withStepBuffers(sumsPool, () => offGrid(m, A, counts, planesOf)).values, th, low, false);
+    }
     const s = withStepBuffers(sumsPool, () => accumulate(m, A, counts));
-    return s.whole && useWasmKernels() && m * n >= WASM_ELEMENTWISE_MIN
-      ? wasmThreshold(s.values as Int32Array | Float32Array, m, n, th.band, low)
+    return s.whole && wasmCompare
+      ? wasmThreshold(s.values as Int32Array | Float32Array, m, n, residentBand(th), low)
       : applyThresholds(s.values, th, low, s.whole);
   };
   return {
@@ -147,7 +172,14 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
       : planesOf ? `${path === 'bit-planes' ? `bit-planes ${n}×${k}: ${planesOf.bits} AND-popcounts` : `integer fp32 GEMM ${n}×${k}, exact as ${k}·(2^${planesOf.bits} − 1) < 2^24,`} on inputs q/${planesOf.denominator}, q < 2^${planesOf.bits} (fp32 GEMM for a batch that is not)`
         : `fp32 GEMM ${n}×${k} (real input, ±1 weights)`,
     weightBytes: packed.bits.byteLength + (bias ? 4 * n : 0),
-    dispose() { residentSigns?.free(); residentSigns = undefined; },
+    // Everything the layer made for its batches: lowering's resident weights, the band, the JS
+    // ±1 matrix and the sums' pool; a later call makes again what it needs.
+    dispose() {
+      residentSigns?.free(); residentSigns = undefined;
+      band?.free(); band = undefined;
+      signs = undefined;
+      sumsPool = new StepBuffers();
+    },
     gemm(m, A, counts) {
       if (planesOf) return real(accumulate(m, A, counts).values, planesOf.denominator);
       if (!inputIsSign) return floatGemm(m, A, counts);

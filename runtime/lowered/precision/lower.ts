@@ -26,18 +26,25 @@ import { lowerInt8 } from './int8-layer.ts';
 import { lowerTernary } from './ternary-layer.ts';
 import type { IntegerLayer, LayerScales, LoweredPrecision } from './types.ts';
 
+/**
+ * A batch norm folded into the binary layer whose sums it compares: the layer (its node, and its
+ * lowered form), its thresholds, and `low`: what a failed compare writes (−1 for a sign, 0 when a
+ * relu after it turns the −1 into 0).
+ */
+export interface Fold { layer: NodeId; binary: BinaryLayer; thresholds: Thresholds; low: -1 | 0 }
+
 export interface PrecisionProgram {
   module: Module;
   layers: Map<NodeId, IntegerLayer>;
-  /**
-   * batchnorm node → the binary layer whose sums it compares, its thresholds, and `low`: what a
-   * failed compare writes (−1 for a sign, 0 when a relu after it turns the −1 into 0).
-   */
-  folded: Map<NodeId, { layer: NodeId; thresholds: Thresholds; low: -1 | 0 }>;
+  /** batchnorm node → its fold. */
+  folded: Map<NodeId, Fold>;
   /** The sign or relu after a folded batch norm, whose work the thresholds already did. */
   foldedEnds: Set<NodeId>;
-  /** The same folds by binary layer, for the kernels that compare the sums: made once here, not on every batch. */
-  foldedLayers: Map<NodeId, { binary: BinaryLayer; thresholds: Thresholds; low: -1 | 0 }>;
+  /**
+   * The same folds (the same objects) by binary layer, for the kernels that compare the sums:
+   * made once here, not on every batch.
+   */
+  foldedLayers: Map<NodeId, Fold>;
   scales: Map<NodeId, LayerScales>;
   /**
    * Give back the layers' weights packed in the kernels' memory (resident blocks), when the caller
@@ -123,8 +130,9 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
         const p = params[bn.id]!;
         const thresholds = binaryThresholds({ gamma: p.gamma!, beta: p.beta!, mean: p.running_mean!, variance: p.running_var!, eps: bn.attrs.eps as number }, bias, layer.levels?.denominator);
         const low = m.nodes[end]!.op === 'relu' ? 0 : -1;
-        folded.set(bn.id, { layer: node.id, thresholds, low });
-        foldedLayers.set(node.id, { binary: layer, thresholds, low });
+        const fold: Fold = { layer: node.id, binary: layer, thresholds, low };
+        folded.set(bn.id, fold);
+        foldedLayers.set(node.id, fold);
         if (end !== bn.id) foldedEnds.add(end);
       }
     }

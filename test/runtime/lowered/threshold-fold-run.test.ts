@@ -137,6 +137,9 @@ describe('kiln run folds what the estimate prices as a compare', () => {
       expect(f?.low).toBe(c.low);
       const layer = p.layers.get(f!.layer) as BinaryLayer;
       expect(layer.xnor || layer.levels !== undefined).toBe(true);
+      // One fold, reached by batch norm or by layer: no second copy of its thresholds to drift.
+      expect(p.foldedLayers.get(f!.layer)).toBe(f);
+      expect(f!.binary).toBe(layer);
       expect([...p.foldedEnds]).toEqual(c.end ? [c.end] : []);
       // The fold's own values: the compare goes both ways and writes only 1 and `low`.
       const mid = runPrecision({ ...p, module: { ...m, outputs: [c.end ?? c.bn] } }, w, { x }).outputs[c.end ?? c.bn]!.data;

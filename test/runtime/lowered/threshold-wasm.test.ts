@@ -9,9 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mulberry32, type Tensor } from '../../../runtime/tensor.ts';
 import { applyThresholds, binaryThresholds, compareBand, lowerBinary, type Thresholds } from '../../../runtime/lowered/precision/binary-layer.ts';
 import { newCounts } from '../../../runtime/lowered/precision/types.ts';
-import { residentBytes, setKernelBackend } from '../../../runtime/kernels/wasm/instance.ts';
+import { residentBytes, setKernelBackend, wasmMemoryBytes } from '../../../runtime/kernels/wasm/instance.ts';
 import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
-import { wasmThreshold } from '../../../runtime/kernels/wasm/threshold.ts';
+import { ResidentBand, wasmThreshold } from '../../../runtime/kernels/wasm/threshold.ts';
 import type { InputLevels } from '../../../runtime/kernels/bitplane.ts';
 
 afterEach(() => setKernelBackend(undefined));
@@ -82,11 +82,15 @@ describe('threshold.wat on sums in JS arrays', () => {
     const sums = Int32Array.from({ length: m * n }, () => Math.floor(r() * 401) - 200);
     const th = foldOn(sums, n, n);
     expect(ties(sums, th, n)).toBeGreaterThan(0);
+    const band = new ResidentBand(th.band);
     for (const low of [-1, 0] as const) {
       const want = applyThresholds(sums, th, low);
-      expect(firstDiff(wasmThreshold(sums, m, n, th.band, low), want)).toBe(-1);
-      expect(firstDiff(wasmThreshold(Float32Array.from(sums), m, n, th.band, low), want)).toBe(-1);
+      expect(firstDiff(wasmThreshold(sums, m, n, band, low), want)).toBe(-1);
+      expect(firstDiff(wasmThreshold(Float32Array.from(sums), m, n, band, low), want)).toBe(-1);
     }
+    // The kernel reads n bounds a side: a band for fewer channels is refused, not read past.
+    expect(() => wasmThreshold(sums, m, n + 1, band, -1)).toThrow(/band holds \d+ channels, the sums \d+/);
+    band.free();
   });
 });
 
@@ -159,6 +163,30 @@ describe('a lowered binary layer\'s compare', () => {
   });
 });
 
+describe('a lowered binary layer\'s compare on WebAssembly, batch after batch', () => {
+  it('the first layer (integer fp32 GEMM): a batch that grows the kernels\' memory, then a small one and one off the grid, each the js backend\'s outputs', () => {
+    const n = 64, k = 784, levels = { denominator: 1000, bits: 10 }, r = mulberry32(21);
+    const w = t([n, k], Float32Array.from({ length: n * k }, () => r() * 2 - 1));
+    const batch = (m: number) => Float32Array.from({ length: m * k }, () => (r() < 0.3 ? 0 : Math.floor(r() * 1024) / 1000));
+    // Its pixels and their integers alone (8 bytes a value) outgrow the memory as it stands.
+    const big = Math.ceil(wasmMemoryBytes() / (8 * k)) + 1;
+    const batches = [batch(big), batch(16), batch(16).map((v, i) => (i === 5 ? v + 1e-4 : v))];
+    setKernelBackend('js');
+    const th = foldOn(lowerBinary(w, undefined, false, levels).accumulate(16, batches[1]!, newCounts()).values, n, 2, levels.denominator);
+    setKernelBackend('wasm');
+    const layer = lowerBinary(w, undefined, false, levels);
+    expect(layer.path).toBe('integer fp32 GEMM');
+    const grown = wasmMemoryBytes();
+    const outs = batches.map((A) => layer.compare(A.length / k, A, newCounts(), th, -1));
+    expect(wasmMemoryBytes()).toBeGreaterThan(grown);
+    setKernelBackend('js');
+    const jsLayer = lowerBinary(w, undefined, false, levels);
+    batches.forEach((A, i) => expect(firstDiff(outs[i]!, jsLayer.compare(A.length / k, A, newCounts(), th, -1)), `batch ${i}`).toBe(-1));
+    expect(new Set(outs[0])).toEqual(new Set([1, -1]));
+    layer.dispose!();
+  });
+});
+
 describe('the first layer\'s ±1 weights for the integer fp32 GEMM', () => {
   it('are made at lowering, resident in the kernels\' memory (no per-batch copy), given back by dispose(), and made again after it, the outputs unchanged', () => {
     const m = 12, n = 96, k = 150, levels = { denominator: 1000, bits: 10 }, r = mulberry32(11);
@@ -180,5 +208,48 @@ describe('the first layer\'s ±1 weights for the integer fp32 GEMM', () => {
     expect(residentBytes()).toBe(held);
     layer.dispose!();
     expect(residentBytes()).toBe(before);
+  });
+
+  it.each([
+    ['XNOR', true, undefined],
+    ['integer fp32 GEMM', false, { denominator: 1000, bits: 10 }],
+    ['bit-planes', false, { denominator: 255, bits: 3 }],
+  ] as const)('%s: a compare holds its band resident beside the weights; dispose() gives both back, and a compare after it works as before', (path, sign, levels) => {
+    const m = 12, n = 96, k = 150, r = mulberry32(12);
+    const w = t([n, k], Float32Array.from({ length: n * k }, () => r() * 2 - 1));
+    const A = Float32Array.from({ length: m * k }, () => (levels ? Math.floor(r() * 2 ** levels.bits) / levels.denominator : r() < 0.5 ? -1 : 1));
+    setKernelBackend('js');
+    const js = lowerBinary(w, undefined, sign, levels);
+    const th = foldOn(js.accumulate(m, A, newCounts()).values, n, 4, levels?.denominator ?? 1);
+    const want = js.compare(m, A, newCounts(), th, -1);
+    setKernelBackend('wasm');
+    const before = residentBytes();
+    const layer = lowerBinary(w, undefined, sign, levels);
+    expect(layer.path).toBe(sign ? undefined : path);
+    const lowered = residentBytes();
+    expect(firstDiff(layer.compare(m, A, newCounts(), th, -1), want)).toBe(-1);
+    const held = residentBytes();
+    expect(held).toBeGreaterThanOrEqual(lowered + 8 * n);
+    expect(firstDiff(layer.compare(m, A, newCounts(), th, -1), want)).toBe(-1);
+    expect(residentBytes()).toBe(held);
+    layer.dispose!();
+    expect(residentBytes()).toBe(before);
+    expect(firstDiff(layer.compare(m, A, newCounts(), th, -1), want)).toBe(-1);
+    expect(residentBytes()).toBe(held);
+    layer.dispose!();
+    expect(residentBytes()).toBe(before);
+  });
+
+  it('refuses thresholds folded for another channel count, on both backends', () => {
+    const n = 40, k = 64, r = mulberry32(13);
+    const w = t([n, k], Float32Array.from({ length: n * k }, () => r() * 2 - 1));
+    const A = Float32Array.from({ length: 16 * k }, () => (r() < 0.5 ? -1 : 1));
+    const layer = lowerBinary(w, undefined, true);
+    setKernelBackend('js');
+    const th = foldOn(Int32Array.from({ length: 16 * (n - 1) }, (_, i) => i % 7), n - 1, 5);
+    for (const backend of ['js', 'wasm'] as const) {
+      setKernelBackend(backend);
+      expect(() => layer.compare(16, A, newCounts(), th, -1), backend).toThrow(/folded thresholds hold 39 channels, the layer has 40 outputs/);
+    }
   });
 });
