@@ -13,7 +13,8 @@ import { outputArray } from '../step-buffers.ts';
 import { wasmBase64 } from './threshold.wasm.ts';
 
 /** Per channel, the whole sums that compare true: lo[j] ≤ sum ≤ hi[j] (lo > hi: none). */
-export interface CompareBand { lo: Int32Array; hi: Int32Array }
+/** Each channel's whole sums that compare true. Fixed once folded: layers keep a resident copy keyed by the band's identity. */
+export interface CompareBand { readonly lo: Int32Array; readonly hi: Int32Array }
 
 /**
  * A band copied into a resident block of the kernels' memory (lo, then hi): it is fixed at

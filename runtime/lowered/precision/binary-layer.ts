@@ -101,7 +101,8 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
   // The fold's band, resident beside the weights: fixed at lowering, so copied in once, not per batch.
   let band: ResidentBand | undefined;
   const residentBand = (th: Thresholds): ResidentBand => {
-    if (band?.band !== th.band) { band?.free(); band = new ResidentBand(th.band); }
+    // Built before the old one is freed: a band that cannot be placed leaves the layer's current one intact.
+    if (band?.band !== th.band) { const next = new ResidentBand(th.band); band?.free(); band = next; }
     return band;
   };
   // The sums a compare reads once: lent from the layer's own pool, the previous call's arrays reused.
@@ -143,8 +144,8 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
     return dense({ shape: [m, k], data: A }, signTensor(), withBias ? bias : undefined).data;
   };
   const compare = (m: number, A: Float32Array, counts: LayerCounts, th: Thresholds, low: -1 | 0): Float32Array => {
-    expect('binary compare', th.tau.length === n && th.band.lo.length === n,
-      `the folded thresholds hold ${th.tau.length} channels, the layer has ${n} outputs`);
+    expect('binary compare', th.tau.length === n && th.band.lo.length === n && th.band.hi.length === n,
+      `the folded thresholds hold ${th.tau.length} channels (band ${th.band.lo.length} / ${th.band.hi.length}), the layer has ${n} outputs`);
     // Where the kernels compare whole sums in their own memory, the sums never come back to JS.
     const inWasm = useWasmKernels();
     if (inputIsSign && inWasm) {

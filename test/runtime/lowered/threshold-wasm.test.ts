@@ -177,12 +177,38 @@ describe('a lowered binary layer\'s compare on WebAssembly, batch after batch', 
     const layer = lowerBinary(w, undefined, false, levels);
     expect(layer.path).toBe('integer fp32 GEMM');
     const grown = wasmMemoryBytes();
-    const outs = batches.map((A) => layer.compare(A.length / k, A, newCounts(), th, -1));
+    const compares: number[] = [];
+    const outs = batches.map((A) => {
+      const before = wasmCalls('threshold');
+      const y = layer.compare(A.length / k, A, newCounts(), th, -1);
+      compares.push(wasmCalls('threshold') - before);
+      return y;
+    });
     expect(wasmMemoryBytes()).toBeGreaterThan(grown);
+    // The two batches on the grid are compared in WebAssembly; the one off it takes the JS reference.
+    expect(compares).toEqual([1, 1, 0]);
+    // Off the grid the fp32 sums are the backend's own (the tiles add in other orders), so that
+    // batch is checked against the reference compare on this backend's sums.
+    const off = batches[2]!;
+    expect(firstDiff(outs[2]!, applyThresholds(layer.accumulate(off.length / k, off, newCounts()).values, th, -1, false))).toBe(-1);
     setKernelBackend('js');
     const jsLayer = lowerBinary(w, undefined, false, levels);
-    batches.forEach((A, i) => expect(firstDiff(outs[i]!, jsLayer.compare(A.length / k, A, newCounts(), th, -1)), `batch ${i}`).toBe(-1));
+    batches.slice(0, 2).forEach((A, i) => expect(firstDiff(outs[i]!, jsLayer.compare(A.length / k, A, newCounts(), th, -1)), `batch ${i}`).toBe(-1));
     expect(new Set(outs[0])).toEqual(new Set([1, -1]));
+    layer.dispose!();
+  });
+
+  it('a band of the wrong length is refused with a located error, and the layer compares as before afterwards', () => {
+    const n = 64, k = 784, levels = { denominator: 1000, bits: 10 }, r = mulberry32(22);
+    const w = t([n, k], Float32Array.from({ length: n * k }, () => r() * 2 - 1));
+    const A = Float32Array.from({ length: 16 * k }, () => Math.floor(r() * 1024) / 1000);
+    setKernelBackend('wasm');
+    const layer = lowerBinary(w, undefined, false, levels);
+    const th = foldOn(layer.accumulate(16, A, newCounts()).values, n, 2, levels.denominator);
+    const good = layer.compare(16, A, newCounts(), th, -1);
+    const bad: Thresholds = { ...th, band: { lo: th.band.lo, hi: th.band.hi.subarray(1) } };
+    expect(() => layer.compare(16, A, newCounts(), bad, -1)).toThrow(/band 64 \/ 63/);
+    expect(firstDiff(layer.compare(16, A, newCounts(), th, -1), good)).toBe(-1);
     layer.dispose!();
   });
 });
@@ -249,7 +275,7 @@ describe('the first layer\'s ±1 weights for the integer fp32 GEMM', () => {
     const th = foldOn(Int32Array.from({ length: 16 * (n - 1) }, (_, i) => i % 7), n - 1, 5);
     for (const backend of ['js', 'wasm'] as const) {
       setKernelBackend(backend);
-      expect(() => layer.compare(16, A, newCounts(), th, -1), backend).toThrow(/folded thresholds hold 39 channels, the layer has 40 outputs/);
+      expect(() => layer.compare(16, A, newCounts(), th, -1), backend).toThrow(/folded thresholds hold 39 channels \(band 39 \/ 39\), the layer has 40 outputs/);
     }
   });
 });
