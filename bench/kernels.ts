@@ -18,7 +18,8 @@ import { conv2dBackward } from '../runtime/kernels/conv2d-backward.ts';
 import { packSignBits, xnorGemm } from '../runtime/kernels/binary.ts';
 import { floatBuffer, scratchMark, scratchRelease } from '../runtime/kernels/wasm/instance.ts';
 import { mulberry32, randomNormal } from '../runtime/tensor.ts';
-import { onBackend, type Timing, timeTogether } from './timing.ts';
+import { onBackend, type Timing, timeTogether, timeTogetherAsync } from './timing.ts';
+import { convModel, loadOrt, matMulModel, type Ort } from './ort.ts';
 
 /** fp32 peak of one core: 16 FMA lanes (2 AVX2 FMA pipes × 8) × 2 FLOP × ≈ 2.45 GHz (docs/references.md, "The development machine"). */
 const PEAK_GFLOPS_PER_CORE = 78;
@@ -31,38 +32,55 @@ const gflops = (flops: number, ms: number): number => flops / ms / 1e6;
 const fmt = (v: number): string => v.toFixed(2);
 
 
-interface Row { name: string; flops: number; wasm: Timing; resident?: Timing; js: Timing; tfjs: Timing; torchMs?: number }
+interface Row { name: string; flops: number; wasm: Timing; resident?: Timing; js: Timing; tfjs: Timing; ort?: Timing; torchMs?: number }
 
-function gemmRow(n: number, torchMs?: number): Row {
+/** Largest |a − b| relative to the largest |b|: a wrongly built ORT model would time nothing useful. */
+function checkClose(what: string, got: Float32Array, want: Float32Array): void {
+  let err = 0, scale = 0;
+  for (let i = 0; i < want.length; i++) { err = Math.max(err, Math.abs(got[i]! - want[i]!)); scale = Math.max(scale, Math.abs(want[i]!)); }
+  if (got.length !== want.length || !(err <= 1e-5 * scale)) throw new Error(`onnxruntime-node's ${what} differs from Kiln's (max error ${err} of ${scale})`);
+  console.error(`kernels: onnxruntime-node's ${what} matches Kiln's (max error ${err.toExponential(1)} of ${scale.toFixed(1)})`);
+}
+
+async function gemmRow(n: number, ort: Ort | undefined, torchMs?: number): Promise<Row> {
   const rng = mulberry32(n);
   const a = randomNormal([n, n], rng).data, b = randomNormal([n, n], rng).data, c = new Float32Array(n * n);
   const ta = tf.tensor2d(a, [n, n]), tb = tf.tensor2d(b, [n, n]);
   // The same product with A, B and C already in the kernels' memory: the difference is the copying.
   const mark = scratchMark();
   const [ra, rb, rc] = [a, b, c].map((m) => { const f = floatBuffer(m.length, true); f.view.set(m); return f; }) as [ReturnType<typeof floatBuffer>, ReturnType<typeof floatBuffer>, ReturnType<typeof floatBuffer>];
-  const [wasm, resident, js, tfjs] = timeTogether([
+  const runOrt = await ort?.session(matMulModel(n));
+  const feeds = { a: { data: a, dims: [n, n] }, b: { data: b, dims: [n, n] } };
+  if (runOrt) { sgemm({ m: n, n, k: n, a, b, c }); checkClose(`MatMul ${n}³`, await runOrt(feeds), c); }
+  const [wasm, resident, js, tfjs, ortT] = await timeTogetherAsync([
     onBackend('wasm', () => sgemm({ m: n, n, k: n, a, b, c })),
     onBackend('wasm', () => sgemm({ m: n, n, k: n, a: ra.view, b: rb.view, c: rc.view })),
     onBackend('js', () => sgemm({ m: n, n, k: n, a, b, c })),
     () => { const r = tf.matMul(ta, tb); r.dataSync(); r.dispose(); },
-  ], REPS) as [Timing, Timing, Timing, Timing];
+    ...(runOrt ? [async () => { await runOrt(feeds); }] : []),
+  ], REPS) as [Timing, Timing, Timing, Timing, Timing?];
   scratchRelease(mark);
   ta.dispose(); tb.dispose();
-  return { name: `fp32 GEMM ${n}³`, flops: 2 * n ** 3, wasm, resident, js, tfjs, torchMs };
+  return { name: `fp32 GEMM ${n}³`, flops: 2 * n ** 3, wasm, resident, js, tfjs, ort: ortT, torchMs };
 }
 
-function convRow(torchMs?: number): Row {
+async function convRow(ort: Ort | undefined, torchMs?: number): Promise<Row> {
   const rng = mulberry32(7);
   const x = randomNormal([1, 64, 56, 56], rng), w = randomNormal([64, 64, 3, 3], rng);
   // tfjs computes NHWC; same arithmetic, its native layout.
   const tx = tf.randomNormal([1, 56, 56, 64]) as tf.Tensor4D, tw = tf.randomNormal([3, 3, 64, 64]) as tf.Tensor4D;
-  const [wasm, js, tfjs] = timeTogether([
+  // ORT takes NCHW like Kiln, so it gets Kiln's own operands and its result can be checked.
+  const runOrt = await ort?.session(convModel(x.shape, w));
+  const feeds = { x: { data: x.data, dims: x.shape } };
+  if (runOrt) checkClose('Conv 3×3', await runOrt(feeds), conv2d(x, w, undefined, { pad: 1 }).data);
+  const [wasm, js, tfjs, ortT] = await timeTogetherAsync([
     onBackend('wasm', () => conv2d(x, w, undefined, { pad: 1 })),
     onBackend('js', () => conv2d(x, w, undefined, { pad: 1 })),
     () => { const r = tf.conv2d(tx, tw, 1, 'same'); r.dataSync(); r.dispose(); },
-  ], REPS) as [Timing, Timing, Timing];
+    ...(runOrt ? [async () => { await runOrt(feeds); }] : []),
+  ], REPS) as [Timing, Timing, Timing, Timing?];
   tx.dispose(); tw.dispose();
-  return { name: 'conv2d 3×3 64→64, 1×64×56×56', flops: 2 * 56 * 56 * 64 * 64 * 9, wasm, js, tfjs, torchMs };
+  return { name: 'conv2d 3×3 64→64, 1×64×56×56', flops: 2 * 56 * 56 * 64 * 64 * 9, wasm, js, tfjs, ort: ortT, torchMs };
 }
 
 /** LeNet-5's convolutions on a training minibatch of 32 (5×5, stride 1; c1 padded by 2). */
@@ -139,22 +157,23 @@ async function main(): Promise<void> {
   console.error('kernels: PyTorch peer…');
   const torch = torchPeer();
   console.error('kernels: GEMM and conv…');
-  const rows = [gemmRow(1024, torch?.gemm1024), convRow(torch?.conv64), ...lenetRows()];
+  const ort = await loadOrt();
+  const rows = [await gemmRow(1024, ort, torch?.gemm1024), await convRow(ort, torch?.conv64), ...lenetRows()];
   const back = lenetBackward();
   const x = xnorRate();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`\nMachine: ${cpu}, ${availableParallelism()} cores visible, Node ${process.version}, tfjs ${tf.version.tfjs} (backend ${tf.getBackend()}, 1 thread)` +
-    `${torch ? `, PyTorch ${torch.torch} (1 thread)` : ', PyTorch absent'}.`);
+    `${ort ? `, onnxruntime-node ${ort.version} (1 thread)` : ', onnxruntime-node absent'}${torch ? `, PyTorch ${torch.torch} (1 thread)` : ', PyTorch absent'}.`);
   console.log(`fp32 peak ≈ ${PEAK_GFLOPS_PER_CORE} GFLOP/s per core (AVX2 FMA; WebAssembly's 128-bit SIMD without FMA reaches a quarter of it). Medians of ${REPS} runs after warm-up, GFLOP/s of CPU time.\n`);
-  console.log('| kernel | Kiln WASM | Kiln WASM, operands resident | Kiln JS | tfjs-wasm | PyTorch | WASM vs JS |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| kernel | Kiln WASM | Kiln WASM, operands resident | Kiln JS | tfjs-wasm | onnxruntime-node | PyTorch | WASM vs JS |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const g = (t: Timing | undefined) => (t ? fmt(gflops(r.flops, t.median)) : '–');
     const pt = r.torchMs === undefined ? '–' : fmt(gflops(r.flops, r.torchMs));
-    console.log(`| ${r.name} | ${g(r.wasm)} | ${g(r.resident)} | ${g(r.js)} | ${g(r.tfjs)} | ${pt} | ${(r.js.median / r.wasm.median).toFixed(1)}× |`);
+    console.log(`| ${r.name} | ${g(r.wasm)} | ${g(r.resident)} | ${g(r.js)} | ${g(r.tfjs)} | ${g(r.ort)} | ${pt} | ${(r.js.median / r.wasm.median).toFixed(1)}× |`);
   }
   for (const b of back) {
-    console.log(`| ${b.name} | ${fmt(gflops(b.flops, b.wasm.median))} | – | ${fmt(gflops(b.flops, b.js.median))} | – | – | ${(b.js.median / b.wasm.median).toFixed(1)}× |`);
+    console.log(`| ${b.name} | ${fmt(gflops(b.flops, b.wasm.median))} | – | ${fmt(gflops(b.flops, b.js.median))} | – | – | – | ${(b.js.median / b.wasm.median).toFixed(1)}× |`);
   }
   console.log(`\nXNOR-popcount GEMM 256×256×4096 (±1): ${x.gmacs.toFixed(1)} G binary MAC/s best, ${x.median.toFixed(1)} median.`);
 }
