@@ -42,6 +42,21 @@ function checkClose(what: string, got: Float32Array, want: Float32Array): void {
   console.error(`kernels: onnxruntime-node's ${what} matches Kiln's (max error ${err.toExponential(1)} of ${scale.toFixed(1)})`);
 }
 
+/**
+ * A peer that is not a dependency must not take the other columns down with it: a session ORT
+ * refuses (an older build, another opset) or a result that differs from Kiln's leaves its column
+ * "–" and says why on stderr.
+ */
+async function ortRow<T>(ort: Ort | undefined, what: string, make: (o: Ort) => Promise<T>): Promise<T | undefined> {
+  if (!ort) return undefined;
+  try {
+    return await make(ort);
+  } catch (e) {
+    console.error(`kernels: onnxruntime-node's ${what}: ${(e as Error).message}; its column is left "–"`);
+    return undefined;
+  }
+}
+
 async function gemmRow(n: number, ort: Ort | undefined, torchMs?: number): Promise<Row> {
   const rng = mulberry32(n);
   const a = randomNormal([n, n], rng).data, b = randomNormal([n, n], rng).data, c = new Float32Array(n * n);
@@ -49,9 +64,13 @@ async function gemmRow(n: number, ort: Ort | undefined, torchMs?: number): Promi
   // The same product with A, B and C already in the kernels' memory: the difference is the copying.
   const mark = scratchMark();
   const [ra, rb, rc] = [a, b, c].map((m) => { const f = floatBuffer(m.length, true); f.view.set(m); return f; }) as [ReturnType<typeof floatBuffer>, ReturnType<typeof floatBuffer>, ReturnType<typeof floatBuffer>];
-  const runOrt = await ort?.session(matMulModel(n));
   const feeds = { a: { data: a, dims: [n, n] }, b: { data: b, dims: [n, n] } };
-  if (runOrt) { sgemm({ m: n, n, k: n, a, b, c }); checkClose(`MatMul ${n}³`, await runOrt(feeds), c); }
+  const runOrt = await ortRow(ort, `MatMul ${n}³`, async (o) => {
+    const run = await o.session(matMulModel(n));
+    sgemm({ m: n, n, k: n, a, b, c });
+    checkClose(`MatMul ${n}³`, await run(feeds), c);
+    return run;
+  });
   const [wasm, resident, js, tfjs, ortT] = await timeTogetherAsync([
     onBackend('wasm', () => sgemm({ m: n, n, k: n, a, b, c })),
     onBackend('wasm', () => sgemm({ m: n, n, k: n, a: ra.view, b: rb.view, c: rc.view })),
@@ -70,9 +89,12 @@ async function convRow(ort: Ort | undefined, torchMs?: number): Promise<Row> {
   // tfjs computes NHWC; same arithmetic, its native layout.
   const tx = tf.randomNormal([1, 56, 56, 64]) as tf.Tensor4D, tw = tf.randomNormal([3, 3, 64, 64]) as tf.Tensor4D;
   // ORT takes NCHW like Kiln, so it gets Kiln's own operands and its result can be checked.
-  const runOrt = await ort?.session(convModel(x.shape, w));
   const feeds = { x: { data: x.data, dims: x.shape } };
-  if (runOrt) checkClose('Conv 3×3', await runOrt(feeds), conv2d(x, w, undefined, { pad: 1 }).data);
+  const runOrt = await ortRow(ort, 'Conv 3×3', async (o) => {
+    const run = await o.session(convModel(x.shape, w));
+    checkClose('Conv 3×3', await run(feeds), conv2d(x, w, undefined, { pad: 1 }).data);
+    return run;
+  });
   const [wasm, js, tfjs, ortT] = await timeTogetherAsync([
     onBackend('wasm', () => conv2d(x, w, undefined, { pad: 1 })),
     onBackend('js', () => conv2d(x, w, undefined, { pad: 1 })),

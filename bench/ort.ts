@@ -22,6 +22,8 @@ export function matMulModel(n: number): ModelIn {
 
 /** A 3×3 stride-1 convolution padded by 1, NCHW, its weights (OIHW) an initializer, no bias. */
 export function convModel(x: readonly number[], w: { shape: readonly number[]; data: Float32Array }): ModelIn {
+  // The attributes below describe a 3×3 kernel: other weights would make an inconsistent model.
+  if (w.shape.length !== 4 || w.shape[2] !== 3 || w.shape[3] !== 3) throw new Error(`convModel: weights of shape [${w.shape.join(', ')}] are not O×I×3×3`);
   return {
     opset: 13,
     inputs: [{ name: 'x', dims: [...x] }],

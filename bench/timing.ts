@@ -18,8 +18,10 @@ export function timeTogether(fns: (() => void)[], reps: number, warmup = 2): Tim
 
 /**
  * timeTogether for peers whose call is asynchronous (onnxruntime-node's `run`): each is awaited in
- * its turn of the same round-robin. The process's CPU time counts the native threads too, so work
- * done off the main thread while it waits is still charged to the call that caused it.
+ * its turn of the same round-robin. onnxruntime-node does its work in a native call on the main
+ * thread inside a `setImmediate`, so an await covers one event-loop turn: nothing else may be
+ * pending while a call is timed (the benches start no timers or I/O meanwhile). The process's CPU
+ * time counts native threads too, so work a peer moves off the main thread is still charged.
  */
 export async function timeTogetherAsync(fns: (() => void | Promise<void>)[], reps: number, warmup = 2): Promise<Timing[]> {
   for (let i = 0; i < warmup; i++) for (const f of fns) await f();
