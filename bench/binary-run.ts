@@ -146,7 +146,12 @@ function main(argv: readonly string[]): number {
     }
 
     const whole = runs.map((rs) => median(rs.map((r) => r.cpuS)));
-    const phase = (i: number, p: string) => median(runs[i]!.map((r) => r.phases.get(p) ?? NaN));
+    // A phase some rounds lack is the median of the rounds that have it (NaN, a dash, when none do):
+    // a NaN inside the sort would leave the order, and so the median, arbitrary.
+    const phase = (i: number, p: string) => {
+      const had = runs[i]!.flatMap((r) => { const v = r.phases.get(p); return v === undefined ? [] : [v]; });
+      return had.length ? median(had) : NaN;
+    };
     const inference = CONFIGS.map((_, i) => phase(i, 'inference'));
     // The f32 twin has no lowering phase: a dash, not 0 ms.
     const ms = (v: number) => (Number.isNaN(v) ? '–' : v.toFixed(0));

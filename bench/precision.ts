@@ -28,20 +28,25 @@ import { onBackend, timeTogether } from './timing.ts';
 
 export interface PrecisionRow { name: string; median: number }
 
-/** Every row's median CPU milliseconds over `reps` rounds, for an m × k input through a k → n layer. */
-export function benchPrecision(M: number, N: number, K: number, reps: number): PrecisionRow[] {
+/**
+ * One seeded m × k input through a k → n layer, as both tables time it: the reals, their signs,
+ * both packed, and the binary layer lowered on the signs (not timed: lowering happens at load).
+ */
+function binaryCase(M: number, N: number, K: number) {
   const rng = mulberry32(1);
   const rand = (n: number) => Float32Array.from({ length: n }, () => rng() * 2 - 1);
   const A = rand(M * K), W = rand(N * K), C = new Float32Array(M * N);
   const weight = { shape: [N, K], data: W };
   const signs = Float32Array.from(A, (v) => (v >= 0 ? 1 : -1));
+  return { A, W, C, weight, signs, packedA: packSignBits(signs, M, K), packedW: packSignBits(W, N, K), bin: lowerBinary(weight, undefined, true) };
+}
+
+/** Every row's median CPU milliseconds over `reps` rounds, for an m × k input through a k → n layer. */
+export function benchPrecision(M: number, N: number, K: number, reps: number): PrecisionRow[] {
+  const { A, W, C, weight, signs, packedA, packedW, bin } = binaryCase(M, N, K);
   // A layer reading a ReLU: no negative input, so its int8 codes lie in [0, 127] (gemm-i8.wat).
   const relu = Float32Array.from(A, (v) => Math.max(0, v));
-
-  const packedW = packSignBits(W, N, K);
-  const packedA = packSignBits(signs, M, K);
   // Lowering (packing and quantizing the weights) happens once, at load: it is not timed.
-  const bin = lowerBinary(weight, undefined, true);
   const binReal = lowerBinary(weight, undefined, false);
   const i8 = lowerInt8({ weight, perChannel: true, actScale: 1 / 127, outScale: 0.5 });
   // |x| < 1 at 2^-15 gives int16 mantissas at full range: every row would overflow int32, so the
@@ -89,12 +94,7 @@ export function benchPrecision(M: number, N: number, K: number, reps: number): P
  * twin's layer computes, on each backend.
  */
 export function benchHidden(M: number, N: number, K: number, reps: number): PrecisionRow[] {
-  const rng = mulberry32(1);
-  const A = Float32Array.from({ length: M * K }, () => rng() * 2 - 1);
-  const W = Float32Array.from({ length: N * K }, () => rng() * 2 - 1), C = new Float32Array(M * N);
-  const signs = Float32Array.from(A, (v) => (v >= 0 ? 1 : -1));
-  const packedW = packSignBits(W, N, K), packedA = packSignBits(signs, M, K);
-  const bin = lowerBinary({ shape: [N, K], data: W }, undefined, true);
+  const { A, W, C, signs, packedA, packedW, bin } = binaryCase(M, N, K);
   // Channels alternating γ's sign around a spread of means: both compares, half the outputs each way.
   const stat = (f: (c: number) => number) => ({ shape: [N], data: Float32Array.from({ length: N }, (_, c) => f(c)) });
   const th = binaryThresholds({ gamma: stat((c) => (c % 2 ? -1 : 1)), beta: stat(() => 0), mean: stat((c) => (c % 64) - 32), variance: stat(() => 1), eps: 1e-5 }, undefined);

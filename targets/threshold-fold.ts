@@ -155,9 +155,14 @@ export function foldDecisions(m: Module, readers = readersOf(m), o: FoldOptions 
  * the node whose output the compare produces: the sign or relu after it, or the batch norm itself
  * when it binarizes its own output and nothing after it folds. The estimate prices this set and
  * `kiln run`'s lowering folds it where the data keeps the sums whole (runtime/lowered/precision).
- * `decisions` lets a caller that also reports the refusals decide once.
+ * A caller that also reports the refusals decides once with foldDecisions and takes foldedOf them.
  */
-export function thresholdBatchnorms(m: Module, readers = readersOf(m), o: FoldOptions = {}, decisions = foldDecisions(m, readers, o)): Map<string, string> {
+export function thresholdBatchnorms(m: Module, readers = readersOf(m), o: FoldOptions = {}): Map<string, string> {
+  return foldedOf(foldDecisions(m, readers, o));
+}
+
+/** The folds among the decisions: each batch norm that folds, with the node its compare produces. */
+export function foldedOf(decisions: ReadonlyMap<string, FoldDecision>): Map<string, string> {
   return new Map([...decisions].filter(([, d]) => !d.refusal).map(([bn, d]) => [bn, d.end]));
 }
 

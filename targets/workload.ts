@@ -8,7 +8,7 @@ import { macClass, type MacClass, weightDType } from './precision.ts';
 import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
 import type { ActivityUsed } from './activity.ts';
 import { lmuGemm } from './lmu-work.ts';
-import { compareOnOutputs, foldDecisions, type FoldOptions, thresholdBatchnorms, type CompareOnOutput } from './threshold-fold.ts';
+import { compareOnOutputs, foldDecisions, type FoldOptions, foldedOf, type CompareOnOutput } from './threshold-fold.ts';
 
 export interface ConvGeometry {
   /** Padded input height and width, channels per group, kernel, stride, output size. */
@@ -153,7 +153,7 @@ export function moduleWork(m: Module, opts: { training?: boolean } & FoldOptions
   const runs = runsPerInference(m);
   const readers = opts.training ? undefined : readersOf(m);
   const decisions = readers ? foldDecisions(m, readers, opts) : undefined;
-  const thresholded = readers ? thresholdBatchnorms(m, readers, opts, decisions) : new Map<string, string>();
+  const thresholded = decisions ? foldedOf(decisions) : new Map<string, string>();
   const compares = readers ? compareOnOutputs(m, thresholded, (n) => n.op === 'dense' || n.op === 'conv2d', readers) : new Map<string, CompareOnOutput>();
   const comparesFor = new Map([...compares].map(([layer, c]) => [c.by, layer]));
   // The sign or relu whose work a folded batch norm's compare does, by node.

@@ -143,7 +143,7 @@ export function fakeQuantInt8Backward(x: Tensor, dy: Tensor, q: Int8Tensor): Ten
 }
 
 /** int8 products are at most 128² = 2^14, so k ≤ 2^17 − 1 keeps every partial sum inside int32. */
-export const INT8_WASM_MAX_K = 131071;
+const INT8_WASM_MAX_K = 131071;
 
 /** Does an m×k·k×n int8 product go to WebAssembly? One rule for gemmInt8 and the lowered layer. */
 export const int8WasmFor = (m: number, n: number, k: number): boolean => k <= INT8_WASM_MAX_K && i16WasmFor(m * n * k);

@@ -23,7 +23,7 @@
  * overshoots (a bias would move by about batch × its own error).
  */
 import { type Module, type Node, readersOf } from '../../compiler/ir/module.ts';
-import { declaredPrecision, weightDType } from '../../compiler/ir/node-precision.ts';
+import { precisionOf, weightDType } from '../../compiler/ir/node-precision.ts';
 import { error, KilnError } from '../../compiler/lang/diagnostics.ts';
 import type { Weights } from '../interpreter/types.ts';
 import { logPhi, millsRatio } from './gaussian.ts';
@@ -62,7 +62,7 @@ export function ebpLayers(m: Module, weights: Weights): EbpLayer[] {
     if (wantDense) {
       if (n.op !== 'dense') refuse(n, `\`${n.id}\` is a ${n.op}; after ${at === input ? 'the input' : 'a sign'} EBP needs a dense layer`, HINT);
       if (weightDType(n) !== 'binary') refuse(n, `dense layer \`${n.id}\` has ${weightDType(n)} weights`, 'write `weights = binary`: EBP learns ±1 weights');
-      if ((declaredPrecision(n, 'activations')?.dtype ?? 'f32') !== 'f32') refuse(n, `dense layer \`${n.id}\` quantizes its activations`, 'remove `activations =`: EBP models the pre-activation as a Gaussian');
+      if (precisionOf(n, 'activations')) refuse(n, `dense layer \`${n.id}\` quantizes its activations`, 'remove `activations =`: EBP models the pre-activation as a Gaussian');
       const w = weights[n.id]!;
       const [units, fanIn] = w.weight!.shape as [number, number];
       layers.push({ node: n, h: w.weight!.data, wbar: w.weight!.data.map(Math.tanh), bias: w.bias?.data, units, fanIn });

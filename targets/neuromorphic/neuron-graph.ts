@@ -203,7 +203,7 @@ export function neuronGraph(m: Module, limits: BlockLimits = {}): NeuronGraph {
 }
 
 /** Population index of every vertex. */
-export function vertexPopulations(g: NeuronGraph): Int32Array {
+function vertexPopulations(g: NeuronGraph): Int32Array {
   const out = new Int32Array(g.nv);
   g.populations.forEach((p, i) => { if (!p.source) out.fill(i, p.offset, p.offset + p.blocks); });
   return out;

@@ -13,6 +13,7 @@ import { conv2d } from '../../runtime/kernels/conv2d.ts';
 import { mulberry32, randomNormal, type Tensor } from '../../runtime/tensor.ts';
 import { convModel, loadOrt, matMulModel, ORT_INSTALL_HINT } from '../../bench/ort.ts';
 import { timeTogetherAsync } from '../../bench/timing.ts';
+import { burnCpu } from '../helpers/burn-cpu.ts';
 import { encodeModel, type ModelIn } from '../compiler/onnx/helpers/make-onnx.ts';
 
 function runThroughKiln(m: ModelIn, feeds: Record<string, Tensor>): Tensor {
@@ -59,11 +60,10 @@ describe('loadOrt', () => {
 describe('timeTogetherAsync', () => {
   it('charges each awaited call its own CPU time, in round-robin', async () => {
     const order: string[] = [];
-    const spin = (ms: number) => { const t0 = process.cpuUsage(); while (process.cpuUsage(t0).user < ms * 1000); };
     const [short, long] = await timeTogetherAsync([
-      () => { order.push('s'); spin(2); },
+      () => { order.push('s'); burnCpu(2); },
       // As onnxruntime-node runs: the work inside a setImmediate, an event-loop turn later.
-      async () => { await new Promise((r) => setImmediate(r)); order.push('l'); spin(20); },
+      async () => { await new Promise((r) => setImmediate(r)); order.push('l'); burnCpu(20); },
     ], 3, 1);
     expect(order.join('')).toBe('slslslsl');
     expect(long!.median).toBeGreaterThan(5 * short!.median);

@@ -10,6 +10,7 @@ import { wasmCalls } from '../../runtime/kernels/wasm/calls.ts';
 import { setI16WasmMinMacs } from '../../runtime/kernels/wasm/gemm-i16.ts';
 import { kernelBackend, residentBytes, scratchMark, setKernelBackend } from '../../runtime/kernels/wasm/instance.ts';
 import { lowerInt8 } from '../../runtime/lowered/precision/int8-layer.ts';
+import { newCounts } from '../../runtime/lowered/precision/types.ts';
 
 afterEach(() => { setKernelBackend(undefined); setI16WasmMinMacs(undefined); });
 
@@ -22,7 +23,7 @@ describe('bench/precision.ts', () => {
     const before = residentBytes(), mark = scratchMark();
     // What one such layer alone keeps resident while alive: the run must have packed at least it.
     const probe = lowerInt8({ weight: { shape: [32, 64], data: new Float32Array(32 * 64).fill(0.5) }, perChannel: true, actScale: 1 / 127 });
-    probe.gemm(16, new Float32Array(16 * 64).fill(-0.25), { macs: 0, saturations: 0, rescales: 0 });
+    probe.gemm(16, new Float32Array(16 * 64).fill(-0.25), newCounts());
     expect(residentBytes()).toBeGreaterThan(before);
     probe.dispose!();
     expect(residentBytes()).toBe(before);

@@ -5,13 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PhaseTiming, parsePhaseTiming } from '../../cli/commands/phase-timing.ts';
+import { burnCpu as burn } from '../helpers/burn-cpu.ts';
 
-function burn(ms: number): void {
-  const t0 = process.cpuUsage();
-  let x = 0;
-  for (let d = process.cpuUsage(t0); (d.user + d.system) / 1000 < ms; d = process.cpuUsage(t0)) x += Math.sqrt(x + 1);
-  if (x < 0) throw new Error('unreachable');
-}
 
 describe('parsePhaseTiming', () => {
   it('reads back the phases, times and notes that format() wrote', () => {

@@ -12,8 +12,10 @@ import { expect } from '../check.ts';
 import { outputArray } from '../step-buffers.ts';
 import { wasmBase64 } from './threshold.wasm.ts';
 
-/** Per channel, the whole sums that compare true: lo[j] ≤ sum ≤ hi[j] (lo > hi: none). */
-/** Each channel's whole sums that compare true. Fixed once folded: layers keep a resident copy keyed by the band's identity. */
+/**
+ * Per channel, the whole sums that compare true: lo[j] ≤ sum ≤ hi[j] (lo > hi: none). Fixed once
+ * folded: layers keep a resident copy keyed by the band's identity.
+ */
 export interface CompareBand { readonly lo: Int32Array; readonly hi: Int32Array }
 
 /**

@@ -109,7 +109,7 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // pinsPerVertex is Infinity in capacity mode (the mapper), where neither rule was measured.
   const kway = effort === 'default' && !graph && !large && k >= POOL_MIN_K && Number.isFinite(pinsPerVertex);
   const pool = kway && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
-  if (kway && pinsPerVertex > POOL_MAX_PINS_PER_VERTEX) Object.assign(main, DEEP_VCYCLES);
+  if (kway && !pool) Object.assign(main, DEEP_VCYCLES);
   const bisect = pool ? { ...main.bisect, tries: nv >= POOL_MANY_TRIES_MIN_VERTICES ? 120 : 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
   // The communities rule is the k-way level's choice of how its bisections run, not a setting of theirs.
   const rb: EngineConfig = { ...main, unclustered: undefined, contraction: 80, minCoarsest: 0, bisect, communities };

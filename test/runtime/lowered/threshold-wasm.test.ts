@@ -115,6 +115,7 @@ describe('a lowered binary layer\'s compare', () => {
       expect(wasm.calls).toBe(1);
       expect(counts.macs).toBe(m * n * k);
     }
+    layer.dispose!();
   });
 
   it.each([
@@ -277,5 +278,6 @@ describe('the first layer\'s ±1 weights for the integer fp32 GEMM', () => {
       setKernelBackend(backend);
       expect(() => layer.compare(16, A, newCounts(), th, -1), backend).toThrow(/folded thresholds hold 39 channels \(band 39 \/ 39\), the layer has 40 outputs/);
     }
+    layer.dispose!();
   });
 });
