@@ -14,10 +14,8 @@ import type { PackedBits } from './binary.ts';
 import { popcount32 } from './binary.ts';
 import { expect } from './check.ts';
 import { andPlanesAt, wasmAndPlanes } from './wasm/bitplane.ts';
-import { type ResidentBand, thresholdAt } from './wasm/threshold.ts';
-import { copyRows } from './wasm/xnor.ts';
-import { f32At, i32At, useWasmKernels, withScratch } from './wasm/instance.ts';
-import { outputArray } from './step-buffers.ts';
+import { compareOut, type ResidentBand } from './wasm/threshold.ts';
+import { i32At, useWasmKernels, withScratch } from './wasm/instance.ts';
 
 /** Inputs that are q/denominator for whole 0 ≤ q < 2^bits. */
 export interface InputLevels { denominator: number; bits: number }
@@ -104,8 +102,7 @@ export function bitPlaneThreshold(a: BitPlanes, w: PackedBits, band: ResidentBan
   return withScratch(() => {
     const cAt = andPlanesAt(m, n, a.bits, a.stride, a.planes, w.wordsPerRow, w.bits);
     toSigned(i32At(cAt, m * np), m, n, np, a.rowSums);
-    thresholdAt(m, n, cAt, np, false, band, low, cAt, np);
-    return copyRows(m, n, cAt, f32At, outputArray(m * n));
+    return compareOut(m, n, cAt, np, false, band, low);
   });
 }
 

@@ -11,9 +11,9 @@ import { expect } from './check.ts';
 import { sgemmParallel } from './gemm-parallel.ts';
 import { gridInteger, type InputLevels } from './bitplane.ts';
 import { outputArray } from './step-buffers.ts';
-import { copyIn, f32At, scratchAlloc, useWasmKernels, withScratch } from './wasm/instance.ts';
+import { copyIn, copyRows, f32At, scratchAlloc, useWasmKernels, withScratch } from './wasm/instance.ts';
 import { wasmGridIntegersAt } from './wasm/grid.ts';
-import { type ResidentBand, thresholdAt } from './wasm/threshold.ts';
+import { compareOut, type ResidentBand } from './wasm/threshold.ts';
 
 /** The largest whole number below which every integer is an fp32 value (24-bit significand). */
 const FP32_EXACT_INTEGERS = 2 ** 24;
@@ -75,9 +75,6 @@ export function gridGemmOf(x: Float32Array, m: number, k: number, signs: () => T
     const xAt = copyIn(x.subarray(0, m * k)), qAt = scratchAlloc(4 * m * k), cAt = scratchAlloc(4 * m * n);
     if (!wasmGridIntegersAt(m * k, xAt, lv.denominator, 2 ** lv.bits, qAt)) return undefined;
     gridGemm(f32At(qAt, m * k), m, k, signs(), lv, f32At(cAt, m * n));
-    if (compare) thresholdAt(m, n, cAt, n, true, compare.band, compare.low, cAt, n);
-    const y = outputArray(m * n);
-    y.set(f32At(cAt, m * n));
-    return y;
+    return compare ? compareOut(m, n, cAt, n, true, compare.band, compare.low) : copyRows(m, n, cAt, f32At, outputArray(m * n), n);
   });
 }

@@ -3,8 +3,8 @@
  * (bitplane.ts packs them with rows of whole 64-bit words); the weight rows are placed padded as
  * for xnor.wat, and the row count is padded to even with zero rows, which count nothing.
  */
-import { i32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
-import { copyRows, place } from './xnor.ts';
+import { copyRows, i32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
+import { place } from './xnor.ts';
 import { wasmBase64 } from './bitplane.wasm.ts';
 
 interface BitPlaneExports {

@@ -202,6 +202,17 @@ export const residentBytes = (): number => blocks.reduce((s, b) => s + b.end - b
 /** A fresh view of `length` floats at byte address `at`. */
 export const f32At = (at: number, length: number): Float32Array => new Float32Array(memory.buffer, at, length);
 
+/**
+ * The first n of each of m rows at `at`, `ld` apart (kernels pad rows to an even count), into
+ * `out`, in one copy when no column was padded.
+ */
+export function copyRows<T extends Int32Array | Float32Array>(m: number, n: number, at: number, view: (at: number, len: number) => T, out: T, ld = (n + 1) & ~1): T {
+  const c = view(at, m * ld);
+  if (ld === n) out.set(c);
+  else for (let i = 0; i < m; i++) out.set(c.subarray(i * ld, i * ld + n), i * n);
+  return out;
+}
+
 /** Fresh integer views at byte address `at` (the integer kernels' operands). */
 export const i8At = (at: number, length: number): Int8Array => new Int8Array(memory.buffer, at, length);
 export const i16At = (at: number, length: number): Int16Array => new Int16Array(memory.buffer, at, length);

@@ -6,7 +6,7 @@
  * grid-gemm.ts); sums that arrive as JS arrays (a product too small for those paths) are copied in.
  */
 import { countCall } from './calls.ts';
-import { copyIn, copyInInts, f32At, wasmExports, withScratch } from './instance.ts';
+import { copyIn, copyInInts, copyRows, f32At, wasmExports, withScratch } from './instance.ts';
 import { Resident } from './resident.ts';
 import { expect } from '../check.ts';
 import { outputArray } from '../step-buffers.ts';
@@ -64,9 +64,12 @@ export function thresholdAt(rows: number, n: number, srcAt: number, sn: number, 
 export function wasmThreshold(sums: Int32Array | Float32Array, rows: number, n: number, band: ResidentBand, low: number): Float32Array {
   return withScratch(() => {
     const at = sums instanceof Int32Array ? copyInInts(sums, rows * n) : copyIn(sums.subarray(0, rows * n));
-    thresholdAt(rows, n, at, n, sums instanceof Float32Array, band, low, at, n);
-    const y = outputArray(rows * n);
-    y.set(f32At(at, rows * n));
-    return y;
+    return compareOut(rows, n, at, n, sums instanceof Float32Array, band, low);
   });
+}
+
+/** The compare in place over m rows of n sums `ld` apart, the outputs copied once into a fresh array. */
+export function compareOut(m: number, n: number, at: number, ld: number, float: boolean, band: ResidentBand, low: number): Float32Array {
+  thresholdAt(m, n, at, ld, float, band, low, at, ld);
+  return copyRows(m, n, at, f32At, outputArray(m * n), ld);
 }

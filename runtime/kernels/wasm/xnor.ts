@@ -4,9 +4,8 @@
  * never mismatch), and the kernel writes k − 2·mismatches, the ±1 dot products, or (a folded
  * batch norm → sign) their compares.
  */
-import { copyIn, f32At, i32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
-import { outputArray } from '../step-buffers.ts';
-import { type ResidentBand, thresholdAt } from './threshold.ts';
+import { copyIn, copyRows, i32At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
+import { compareOut, type ResidentBand } from './threshold.ts';
 import { wasmBase64 } from './xnor.wasm.ts';
 
 interface XnorExports {
@@ -47,9 +46,7 @@ export function wasmXnorGemmSigns(m: number, n: number, k: number, words: number
  */
 export function wasmXnorSignsThreshold(m: number, n: number, k: number, words: number, x: Float32Array, b: Uint32Array, band: ResidentBand, low: number): Float32Array {
   return withScratch(() => {
-    const cAt = run(m, n, k, words, packSigns(m, k, words, x), b), np = (n + 1) & ~1;
-    thresholdAt(m, n, cAt, np, false, band, low, cAt, np);
-    return copyRows(m, n, cAt, f32At, outputArray(m * n));
+    return compareOut(m, n, run(m, n, k, words, packSigns(m, k, words, x), b), (n + 1) & ~1, false, band, low);
   });
 }
 
@@ -72,10 +69,3 @@ function run(m: number, n: number, k: number, words: number, aAt: number, b: Uin
   return cAt;
 }
 
-/** The first n of each of m padded rows at cAt into `out`, whole when no column was padded. */
-export function copyRows<T extends Int32Array | Float32Array>(m: number, n: number, cAt: number, view: (at: number, len: number) => T, out: T): T {
-  const np = (n + 1) & ~1, c = view(cAt, m * np);
-  if (np === n) out.set(c);
-  else for (let i = 0; i < m; i++) out.set(c.subarray(i * np, i * np + n), i * n);
-  return out;
-}

@@ -142,26 +142,29 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
    * the kernels' memory and the kernel reads them there, the safe rows' sums biased in place, then
    * scaled there to the outputs (copied out once, as y), or narrowed from where they lie when the
    * output is int16 (eOut). The rows the bound refused take the loop on their codes where they lie.
+   * The weights are packed before the call's scratch is taken, so they sit below it instead of
+   * leaving the first batch's scratch as a gap under them for the layer's life.
    */
-  const wasmGemm = (m: number, A: Float32Array, counts: LayerCounts): Float32Array => withScratch(() => {
-    const q = wasmQuantizeToScratch(A, 0, m * k, 2 ** ex0, INT16_MIN, INT16_MAX, 2);
-    counts.saturations += q.saturated;
-    const cAt = scratchAlloc(4 * m * n);
-    packed ??= packI16B(n, k, qw, true);
-    // The GEMM's operands are views made after packing, which may grow the memory; the rows left
-    // to the loop below take theirs row by row (rows).
-    const safe = wasmGemmI16Guarded(m, i16At(q.at, m * k), packed, i32At(cAt, m * n), maxBias0);
-    const codesOf = (i: number) => i16At(q.at + 2 * i * k, k);
-    // No count: a safe row's sums and bias stay inside int32, so nothing saturates; refused rows
-    // pass through the epilogue too, but the loop overwrites them (and counts their saturation).
-    if (!safe) return rows(m, A, codesOf, new Float32Array(m * n), counts);
-    if (eOut !== undefined) {
-      addBiasAt(m, n, cAt, bias0);
-      return rows(m, A, codesOf, new Float32Array(m * n), counts, safe, (i) => i32At(cAt + 4 * i * n, n));
-    }
-    scaleAt(m, n, cAt, bias0, 1, scale0, cAt);
-    return rows(m, A, codesOf, f32At(cAt, m * n).slice(), counts, safe);
-  });
+  const wasmGemm = (m: number, A: Float32Array, counts: LayerCounts): Float32Array => {
+    const w = (packed ??= packI16B(n, k, qw, true));
+    return withScratch(() => {
+      const q = wasmQuantizeToScratch(A, 0, m * k, 2 ** ex0, INT16_MIN, INT16_MAX, 2);
+      counts.saturations += q.saturated;
+      const cAt = scratchAlloc(4 * m * n);
+      // The rows left to the loop below take their views row by row (rows): the memory may grow.
+      const safe = wasmGemmI16Guarded(m, i16At(q.at, m * k), w, i32At(cAt, m * n), maxBias0);
+      const codesOf = (i: number) => i16At(q.at + 2 * i * k, k);
+      // No count: a safe row's sums and bias stay inside int32, so nothing saturates; refused rows
+      // pass through the epilogue too, but the loop overwrites them (and counts their saturation).
+      if (!safe) return rows(m, A, codesOf, new Float32Array(m * n), counts);
+      if (eOut !== undefined) {
+        addBiasAt(m, n, cAt, bias0);
+        return rows(m, A, codesOf, new Float32Array(m * n), counts, safe, (i) => i32At(cAt + 4 * i * n, n));
+      }
+      scaleAt(m, n, cAt, bias0, 1, scale0, cAt);
+      return rows(m, A, codesOf, f32At(cAt, m * n).slice(), counts, safe);
+    });
+  };
 
   return {
     precision: 'i16',
