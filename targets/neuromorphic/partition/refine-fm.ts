@@ -35,6 +35,8 @@ export function fmRefine(st: PartState, rng: Rng, cfg: FmConfig): number {
   let total = 0;
   const cache = cfg.gainCache !== false && gainCacheApplies(st) ? new GainCache(st, cfg.maxActivationNetSize) : null;
   const bestMove = cache ? (u: number) => cache.bestMove(u) : (u: number) => st.bestMove(u);
+  // Replaced by the next fmRefine on this PartState; if this one throws, the partition call fails
+  // and its PartState is dropped, so a stale listener only ever costs time, never a wrong gain.
   st.listener = cache;
 
   const activate = (u: number, round: number): void => {
@@ -47,91 +49,87 @@ export function fmRefine(st: PartState, rng: Rng, cfg: FmConfig): number {
     heap.set(u, st.lastGain);
   };
 
-  try {
-    for (let round = 0; round < cfg.rounds; round++) {
-      const boundary: number[] = [];
-      for (let v = 0; v < nv; v++) if (st.isBoundary(v)) boundary.push(v);
-      const seeds = Int32Array.from(boundary);
-      rng.shuffle(seeds);
-      let roundGain = 0;
-      let si = 0;
-      while (si < seeds.length) {
-        heap.clear();
-        for (let c = 0; c < cfg.seeds && si < seeds.length; si++) {
-          const v = seeds[si]!;
-          if (used[v] === round) continue;
-          activate(v, round);
-          c++;
-        }
-        if (heap.size === 0) continue;
-        let sum = 0;
-        let best = 0;
-        let bestLen = 0;
-        let n = 0;
-        let fruitless = 0;
-        while (heap.size > 0) {
-          const v = heap.top();
-          const key = heap.topKey();
-          const t = bestMove(v);
-          if (t < 0) {
-            heap.pop();
-            continue;
-          }
-          const g = st.lastGain;
-          if (g < key - 1e-9 * Math.abs(key)) {
-            heap.set(v, g);
-            continue;
-          }
+  for (let round = 0; round < cfg.rounds; round++) {
+    const boundary: number[] = [];
+    for (let v = 0; v < nv; v++) if (st.isBoundary(v)) boundary.push(v);
+    const seeds = Int32Array.from(boundary);
+    rng.shuffle(seeds);
+    let roundGain = 0;
+    let si = 0;
+    while (si < seeds.length) {
+      heap.clear();
+      for (let c = 0; c < cfg.seeds && si < seeds.length; si++) {
+        const v = seeds[si]!;
+        if (used[v] === round) continue;
+        activate(v, round);
+        c++;
+      }
+      if (heap.size === 0) continue;
+      let sum = 0;
+      let best = 0;
+      let bestLen = 0;
+      let n = 0;
+      let fruitless = 0;
+      while (heap.size > 0) {
+        const v = heap.top();
+        const key = heap.topKey();
+        const t = bestMove(v);
+        if (t < 0) {
           heap.pop();
-          const from = part[v]!;
-          st.move(v, t);
-          used[v] = round;
-          if (n === movedV.length) {
-            const a = new Int32Array(n * 2);
-            a.set(movedV);
-            movedV = a;
-            const b = new Int32Array(n * 2);
-            b.set(movedFrom);
-            movedFrom = b;
-          }
-          movedV[n] = v;
-          movedFrom[n] = from;
-          n++;
-          sum += g;
-          if (sum > best + 1e-12 * Math.abs(best)) {
-            best = sum;
-            bestLen = n;
-            fruitless = 0;
-          } else if (++fruitless >= cfg.maxFruitless) break;
-          for (let k = vptr[v]!; k < vptr[v + 1]!; k++) {
-            const e = vnets[k]!;
-            const s = eptr[e]!;
-            const end = eptr[e + 1]!;
-            if (end - s > cfg.maxActivationNetSize) continue;
-            if (st.pinCount(e, t) === 1) {
-              // e now reaches t: every pin may profit from following v.
-              for (let i = s; i < end; i++) if (pins[i] !== v && !heap.contains(pins[i]!)) activate(pins[i]!, round);
-            } else if (st.pinCount(e, from) === 1) {
-              // one pin left behind in `from`: moving it would free the net from that part.
-              for (let i = s; i < end; i++) {
-                if (part[pins[i]!] === from) {
-                  activate(pins[i]!, round);
-                  break;
-                }
+          continue;
+        }
+        const g = st.lastGain;
+        if (g < key - 1e-9 * Math.abs(key)) {
+          heap.set(v, g);
+          continue;
+        }
+        heap.pop();
+        const from = part[v]!;
+        st.move(v, t);
+        used[v] = round;
+        if (n === movedV.length) {
+          const a = new Int32Array(n * 2);
+          a.set(movedV);
+          movedV = a;
+          const b = new Int32Array(n * 2);
+          b.set(movedFrom);
+          movedFrom = b;
+        }
+        movedV[n] = v;
+        movedFrom[n] = from;
+        n++;
+        sum += g;
+        if (sum > best + 1e-12 * Math.abs(best)) {
+          best = sum;
+          bestLen = n;
+          fruitless = 0;
+        } else if (++fruitless >= cfg.maxFruitless) break;
+        for (let k = vptr[v]!; k < vptr[v + 1]!; k++) {
+          const e = vnets[k]!;
+          const s = eptr[e]!;
+          const end = eptr[e + 1]!;
+          if (end - s > cfg.maxActivationNetSize) continue;
+          if (st.pinCount(e, t) === 1) {
+            // e now reaches t: every pin may profit from following v.
+            for (let i = s; i < end; i++) if (pins[i] !== v && !heap.contains(pins[i]!)) activate(pins[i]!, round);
+          } else if (st.pinCount(e, from) === 1) {
+            // one pin left behind in `from`: moving it would free the net from that part.
+            for (let i = s; i < end; i++) {
+              if (part[pins[i]!] === from) {
+                activate(pins[i]!, round);
+                break;
               }
             }
           }
         }
-        for (let i = n - 1; i >= bestLen; i--) st.move(movedV[i]!, movedFrom[i]!);
-        roundGain += best;
       }
-      total += roundGain;
-      if (roundGain <= 1e-4 * st.objective) break;
+      for (let i = n - 1; i >= bestLen; i--) st.move(movedV[i]!, movedFrom[i]!);
+      roundGain += best;
     }
-  } finally {
-    // The cache tracks this PartState's moves only for this pass, whether it ends or throws.
-    heap.clear();
-    st.listener = null;
+    total += roundGain;
+    if (roundGain <= 1e-4 * st.objective) break;
   }
+  heap.clear();
+  st.listener = null;
   return total;
 }
