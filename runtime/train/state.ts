@@ -82,6 +82,16 @@ export function toCheckpoint(m: Module, weights: Weights, opt: Optimizer, p: Tra
 /** What a weights file is, as its header names it: errors call it that, whichever flag brought it. */
 export type WeightsFileKind = 'checkpoint' | 'export';
 
+/**
+ * How to make a weights file of `kind` for `network` afresh, the one wording of every hint that
+ * asks for a new one: an export is only as complete as the checkpoint it packs, so it names both.
+ */
+export function remakeHint(kind: WeightsFileKind, network: string): string {
+  return kind === 'export'
+    ? `write an export of \`${network}\` with kiln export, from a checkpoint this version of kiln train wrote`
+    : `write a checkpoint of \`${network}\` with this version of kiln train`;
+}
+
 function bad(kind: WeightsFileKind, file: string, message: string, hint?: string): KilnError {
   return new KilnError(error('checkpoint', `${kind} \`${file}\` ${message}`, { file, line: 1, col: 1 }, hint));
 }
@@ -96,8 +106,7 @@ export function loadCheckpointInto(file: string, m: Module, weights: Weights, o:
   const header = readSealedHeader(file);
   const kind: WeightsFileKind = sealedKindOf(header) === 'export' ? 'export' : 'checkpoint';
   const c = kind === 'export' ? readExport(file) : readCheckpoint(file, { ...o, header });
-  const remake = kind === 'export' ? `export a checkpoint of \`${m.name}\` with kiln export` : `train \`${m.name}\` to make a checkpoint of it`;
-  if (c.network !== m.name) throw bad(kind, file, `holds network \`${c.network}\`, not \`${m.name}\``, `${remake}, or name the right network`);
+  if (c.network !== m.name) throw bad(kind, file, `holds network \`${c.network}\`, not \`${m.name}\``, `${remakeHint(kind, m.name)}, or name the right network`);
   const missing = unknownLayers(m, c.precision);
   if (missing.length) throw bad(kind, file, `gives a precision to layer \`${missing[0]}\`, which \`${m.name}\` does not have`, `it was written for a different version of \`${m.name}\``);
   const module = withPrecisions(m, c.precision);

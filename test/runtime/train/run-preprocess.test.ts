@@ -89,6 +89,7 @@ describe('kiln run on raw JSON inputs', () => {
     const r = runMain(['run', iris, '--checkpoint', at('old.ckpt'), '--input', at('raw.json'), '--json']);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/warning: checkpoint `.*old\.ckpt` does not say how training preprocessed its inputs/);
+    expect(r.err).toMatch(/write a checkpoint of `iris_mlp` with this version of kiln train, which records it/);
     // Raw centimetres are far from the standardised scale: the classes come out wrong.
     const split = runMain(['run', iris, '--checkpoint', at('iris.ckpt'), '--input', 'iris:test', '--json']);
     expect((JSON.parse(r.out) as { predictions: number[] }).predictions).not.toEqual((JSON.parse(split.out) as { predictions: number[] }).predictions);
@@ -99,7 +100,7 @@ describe('kiln run on raw JSON inputs', () => {
     const exported = runMain(['run', iris, '--checkpoint', at('old.kexp'), '--input', at('raw.json'), '--json']);
     expect(exported.code).toBe(0);
     expect(exported.err).toMatch(/warning: export `.*old\.kexp` does not say how training preprocessed its inputs/);
-    expect(exported.err).toMatch(/export again from a checkpoint that records it/);
+    expect(exported.err).toMatch(/write an export of `iris_mlp` with kiln export, from a checkpoint this version of kiln train wrote, which records it/);
     expect(exported.out).toBe(r.out);
   });
 
