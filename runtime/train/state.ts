@@ -103,7 +103,7 @@ function bad(kind: WeightsFileKind, file: string, message: string, hint?: string
  * Commands that only run the network pass `weightsOnly` (the optimizer's moments stay unread).
  */
 export function loadCheckpointInto(file: string, m: Module, weights: Weights, o: ReadCheckpointOptions = {}): { checkpoint: Checkpoint; progress: TrainProgress; module: Module; kind: WeightsFileKind } {
-  const header = readSealedHeader(file);
+  const header = readSealedHeader(file, 'checkpoint or export');
   const kind: WeightsFileKind = sealedKindOf(header) === 'export' ? 'export' : 'checkpoint';
   const c = kind === 'export' ? readExport(file) : readCheckpoint(file, { ...o, header });
   if (c.network !== m.name) throw bad(kind, file, `holds network \`${c.network}\`, not \`${m.name}\``, `${remakeHint(kind, m.name)}, or name the right network`);

@@ -92,7 +92,7 @@ describe('results on stdout, diagnostics on stderr', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^iris_mlp on iris:test \(30 samples\): accuracy/);
     expect(r.err).toBe('');
-    inputError(runMain(['run', iris, '--checkpoint', at('nowhere.ckpt'), '--input', 'iris:test']), /cannot read checkpoint/);
+    inputError(runMain(['run', iris, '--checkpoint', at('nowhere.ckpt'), '--input', 'iris:test']), /cannot read checkpoint or export `.*nowhere\.ckpt`/);
   });
 
   it('partition', () => {

@@ -134,6 +134,8 @@ describe('malformed exports', () => {
     expect(fromExport.hint).toBe('write an export of `other` with kiln export, from a checkpoint this version of kiln train wrote, or name the right network');
     expect(fromCheckpoint.message).toBe(`checkpoint \`${ckpt}\` holds network \`binary_mlp\`, not \`other\``);
     expect(fromCheckpoint.hint).toBe('write a checkpoint of `other` with this version of kiln train, or name the right network');
+    // A file that cannot be read has no kind yet: --checkpoint takes either, and the error says so.
+    expect(diagnostic(path.join(dir, 'nowhere.kexp')).message).toMatch(/^cannot read checkpoint or export `.*nowhere\.kexp`/);
     // Past the network's name, too: a tensor the network needs and the export lacks.
     expect(load(edit((b) => { delete b.tensors['h2.dense/bias']; }))).toMatch(/^export `.*\.kexp` has no parameter `h2\.dense\/bias`$/);
   });
