@@ -72,7 +72,7 @@ export function runRun(a: RunArgs, io: CommandIo): number {
     if (checkpoint.preprocess) applyPreprocess(checkpoint.preprocess, data.x, data.sampleShape[0]!, a.input);
     else {
       io.warn([warning('checkpoint', `${kind} \`${a.checkpoint}\` does not say how training preprocessed its inputs; the samples of ${a.input} are used as given`, undefined,
-        `${remakeHint(kind, module.name)}, which records it`)]);
+        `${remakeHint(kind, module.name, checkpoint)}, which records it`)]);
     }
   }
   timing?.mark('checkpoint');
