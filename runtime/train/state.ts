@@ -106,14 +106,19 @@ function bad(kind: WeightsFileKind, file: string, message: string, hint?: string
   return new KilnError(error('checkpoint', `${kind} \`${file}\` ${message}`, { file, line: 1, col: 1 }, hint));
 }
 
+export interface LoadCheckpointOptions extends ReadCheckpointOptions {
+  /** What the caller's flag reads, naming a file that cannot be read: 'checkpoint' where exports are refused. */
+  reads?: string;
+}
+
 /**
  * Read a checkpoint (or an export, kiln export's packed model) and check it against the network;
  * its weights then replace `weights`' values, and its static scales join them. `module` is the
  * network at the checkpoint's precisions (a post-training-quantized one's layers are quantized).
  * Commands that only run the network pass `weightsOnly` (the optimizer's moments stay unread).
  */
-export function loadCheckpointInto(file: string, m: Module, weights: Weights, o: ReadCheckpointOptions = {}): { checkpoint: Checkpoint; progress: TrainProgress; module: Module; kind: WeightsFileKind } {
-  const header = readSealedHeader(file, 'checkpoint or export');
+export function loadCheckpointInto(file: string, m: Module, weights: Weights, o: LoadCheckpointOptions = {}): { checkpoint: Checkpoint; progress: TrainProgress; module: Module; kind: WeightsFileKind } {
+  const header = readSealedHeader(file, o.reads ?? 'checkpoint or export');
   const kind: WeightsFileKind = sealedKindOf(header) === 'export' ? 'export' : 'checkpoint';
   const c = kind === 'export' ? readExport(file) : readCheckpoint(file, { ...o, header });
   if (c.network !== m.name) throw bad(kind, file, `holds network \`${c.network}\`, not \`${m.name}\``, `${remakeHint(kind, m.name, c)}, or name the right network`);
