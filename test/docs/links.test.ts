@@ -1,9 +1,10 @@
 /**
  * Every link from README.md and docs/*.md to a file of the repository names a file that exists,
  * and every #anchor names a heading of the page it points into, slugged as GitHub slugs headings
- * (github-slugger: lower case, every character but letters, digits, marks, `_`, `-` and the space
- * dropped, spaces made hyphens, a repeated slug numbered -1, -2 …). Headings that carry a time
- * stamp change when a measurement is redone, and a link to the old one dies silently on GitHub.
+ * (github-slugger: lower case; every character dropped but letters, marks, decimal digits, letter
+ * numbers such as Ⅻ, connector punctuation such as `_`, `-` and the space, so ³ and ½ go; spaces
+ * made hyphens; a repeated slug numbered -1, -2 …). Headings that carry a time stamp change when a
+ * measurement is redone, and a link to the old one dies silently on GitHub.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -12,16 +13,36 @@ import { repoRoot } from '../helpers/paths.ts';
 
 const PAGES = ['README.md', ...readdirSync(path.join(repoRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
-/** The text outside fenced code blocks, line by line (a fence's lines blanked, so numbers stay). */
+/**
+ * The text GitHub renders as prose, line by line: fenced code blocks and HTML comments blanked
+ * (their lines kept, so line numbers stay), since a `#` line or a link there is neither.
+ */
 function proseLines(text: string): string[] {
   let fence: string | undefined;
+  let comment = false;
   return text.split('\n').map((line) => {
+    // A comment that starts a line is an HTML block, which runs to the end of the line that closes it.
+    if (comment) {
+      comment = !line.includes('-->');
+      return '';
+    }
     const open = /^\s*(`{3,}|~{3,})/.exec(line);
     if (open && (fence === undefined || open[1]!.startsWith(fence))) {
       fence = fence === undefined ? open[1] : undefined;
       return '';
     }
-    return fence === undefined ? line : '';
+    if (fence !== undefined) return '';
+    if (/^ {0,3}<!--/.test(line)) {
+      comment = !line.slice(line.indexOf('<!--') + 4).includes('-->');
+      return '';
+    }
+    line = line.replace(/<!--[\s\S]*?-->/g, '');
+    const start = line.indexOf('<!--');
+    if (start >= 0) {
+      comment = true;
+      line = line.slice(0, start);
+    }
+    return line;
   });
 }
 
@@ -35,7 +56,7 @@ function rendered(heading: string): string {
 }
 
 function slug(heading: string): string {
-  return rendered(heading).toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+  return rendered(heading).toLowerCase().replace(/[^\p{L}\p{M}\p{Nd}\p{Nl}\p{Pc} -]/gu, '').replace(/ /g, '-');
 }
 
 /** The anchors a page offers: its headings' slugs (repeats numbered) and any `<a id|name="…">`. */
@@ -55,13 +76,19 @@ function anchorsOf(text: string): Set<string> {
   return out;
 }
 
+/**
+ * A link's destination as CommonMark reads it: `<…>` (spaces allowed) or a bare run without spaces
+ * (one level of balanced parentheses), then an optional "title", 'title' or (title).
+ */
+const LINK = /\]\(\s*(?:<([^<>\n]*)>|((?:[^\s()<>]|\([^\s()]*\))+))(?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*\)/g;
+
 /** Links of a page to a repository file or an anchor: [text](target) outside code, with their line. */
 function localLinks(text: string): { target: string; line: number }[] {
   const out: { target: string; line: number }[] = [];
   proseLines(text).forEach((line, i) => {
     const prose = line.replace(/`[^`]*`/g, '');
-    for (const m of prose.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
-      const target = m[1]!;
+    for (const m of prose.matchAll(LINK)) {
+      const target = m[1] ?? m[2]!;
       if (!/^[a-z][a-z0-9+.-]*:/i.test(target)) out.push({ target, line: i + 1 });
     }
   });
@@ -90,12 +117,22 @@ describe('docs links', () => {
       .toBe('in-the-bnn-papers-terms-benchbinary-runts-2026-12-07-17421752-load-average-515');
     expect(slug('`kiln estimate --report`: the **HTML** page')).toBe('kiln-estimate---report-the-html-page');
     expect(slug('Energy at batch 1 (µJ)')).toBe('energy-at-batch-1-µj');
+    // Other_Number (superscripts, fractions) is dropped; decimal digits stay (docs/benchmarks.md has such a heading).
+    expect(slug('int16 / int8 at 512³ and 1024³ (issue 15)')).toBe('int16--int8-at-512-and-1024-issue-15');
+    expect(slug('½ of Ⅻ')).toBe('-of-ⅻ');
     expect([...anchorsOf('# Notes\n## Notes\n```\n# not a heading\n```\n### Notes')]).toEqual(['notes', 'notes-1', 'notes-2']);
+    // Nor is a `#` line inside an HTML comment or a ~~~ fence a heading.
+    expect([...anchorsOf('<!--\n## hidden\n-->\n## Shown <!-- ## inline -->\n~~~md\n## fenced\n~~~\n<!-- one line --> ## text')]).toEqual(['shown']);
   });
 
   it('finds links outside code only', () => {
     const text = 'see [a](a.md#x) and `[b](b.md)`\n```\n[c](c.md)\n```\n[web](https://example.com) [self](#y)';
     expect(localLinks(text)).toEqual([{ target: 'a.md#x', line: 1 }, { target: '#y', line: 5 }]);
+  });
+
+  it('reads links with a title and <…> targets with spaces, and none in an HTML comment', () => {
+    const text = '[a](a.md "t") [b](b.md \'t\') [c](c.md (t)) [d](<d e.md#f> "t") [g](g_(1).md)\n<!-- [h](h.md) -->';
+    expect(localLinks(text).map((l) => l.target)).toEqual(['a.md', 'b.md', 'c.md', 'd e.md#f', 'g_(1).md']);
   });
 
   it('every link of README.md and docs/*.md to a file or a heading resolves', () => {
