@@ -13,7 +13,7 @@
  * i16): that rounding makes small values 0, again +1. A bare sign after a layer is the compare
  * with 0, with nothing to fold.
  */
-import type { DType } from '../compiler/ir/dtype.ts';
+import { type DType, numElements } from '../compiler/ir/dtype.ts';
 import { precisionOf } from '../compiler/ir/node-precision.ts';
 import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
 import { weightDType } from './precision.ts';
@@ -131,9 +131,14 @@ function foldRefusal(m: Module, bn: Node, o: FoldOptions = {}): string | undefin
 function hiddenBehind(layer: Node, producer: Node, source: Node): string {
   const what = source.op === 'input' ? "the network's input" : `\`${source.id}\`'s ±1`;
   const fix = source.op === 'input'
-    ? 'kiln run folds a layer that reads the input itself when the data is whole (pixels are): for a dense layer, declare the input flat (f32[batch, 784], as binary_mlp does)'
+    ? `kiln run folds a layer that reads the input itself when the data is whole (pixels are): for a dense layer, declare the input flat (${flatInput(source)}, as binary_mlp does)`
     : `apply the sign after \`${producer.id}\` (the same values) so that the layer reads it directly, and both fold it`;
   return `\`${layer.id}\` reads ${what} through \`${producer.id}\` (${producer.op}), but the rule looks for the input or a sign past dropout only, so its sums count as real, in the estimate and kiln run alike; ${fix}`;
+}
+
+/** The input's declaration with its sample flattened, e.g. f32[batch, 64] for f32[batch, 1, 8, 8]. */
+function flatInput(input: Node): string {
+  return `${input.type!.dtype}[batch, ${numElements(input.type!.shape.slice(1))}]`;
 }
 
 /** What the rule makes of one batch norm: the node its compare would produce and, when it does not fold, why not. */

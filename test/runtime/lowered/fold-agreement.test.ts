@@ -172,7 +172,7 @@ describe('the estimate prices the batch norm folds kiln run makes', () => {
     expect(note(net(CASES, 'padded_on_signs'), 'c.batchnorm')).toMatch(/not folded .* `c\.conv2d` reads ±1 with zero padding/);
     // Whole values behind a flatten are refused for the rule's reach, not for the values, and the
     // note says how to write the network so that it folds.
-    for (const [name, what, fix] of [['input_flattened', "the network's input", /declare the input flat/], ['signs_flattened', '`h.sign`\'s ±1', /apply the sign after `h\.flatten`/]] as const) {
+    for (const [name, what, fix] of [['input_flattened', "the network's input", /declare the input flat \(f32\[batch, 64\], as binary_mlp does\)/], ['signs_flattened', '`h.sign`\'s ±1', /apply the sign after `h\.flatten`/]] as const) {
       const said = note(net(CASES, name), 'h.batchnorm', true);
       expect(said, name).toContain(`not folded into a threshold compare: \`h.dense\` reads ${what} through \`h.flatten\` (flatten), but the rule looks for the input or a sign past dropout only`);
       expect(said, name).toMatch(fix);
