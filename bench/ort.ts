@@ -2,11 +2,11 @@
  * onnxruntime-node as a peer of bench/kernels.ts. It is not a dependency (its install script may
  * reach the network), so it is loaded at run time when present: from KILN_ORT_PATH (a package
  * directory installed elsewhere) or from node_modules. The two models are built in memory with the
- * test suite's ONNX encoder, so ORT runs exactly the arithmetic Kiln's kernels time.
+ * ONNX encoder the importer's tests use (bench/lib/onnx-model.ts), so ORT runs exactly the arithmetic Kiln's kernels time.
  */
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
-import { encodeModel, type ModelIn } from '../test/compiler/onnx/helpers/make-onnx.ts';
+import { encodeModel, type ModelIn } from './lib/onnx-model.ts';
 
 export const ORT_INSTALL_HINT = 'ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save onnxruntime-node';
 

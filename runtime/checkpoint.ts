@@ -119,7 +119,7 @@ export interface ReadCheckpointOptions {
 }
 
 export function readCheckpoint(file: string, o: ReadCheckpointOptions = {}): Checkpoint {
-  const section = o.weightsOnly ? openWeightsSection(file, o.header ?? readSealedHeader(file)) : undefined;
+  const section = o.weightsOnly ? openWeightsSection(file, o.header ?? readSealedHeader(file, CHECKPOINT_KIND.kind)) : undefined;
   const { r, body: d } = section ?? openSealed(file, CHECKPOINT_KIND);
   if (typeof d.network !== 'string' || d.network === '') throw r.fail('`network`', `must be the network's name, not ${show(d.network)}`);
   const extra = d.extra === undefined ? {} : r.object(d.extra, '`extra`');

@@ -82,10 +82,11 @@ export interface SealedHeader { line: string; json: unknown }
 
 /**
  * Read a sealed file's header once: the caller picks a reader by its kind (`sealedKindOf`) and
- * hands it to that reader, which would otherwise read it again.
+ * hands it to that reader, which would otherwise read it again. `what` names the file in an error
+ * before its kind is known: "checkpoint or export" where a flag takes either.
  */
-export function readSealedHeader(file: string): SealedHeader {
-  const line = headerLine(file);
+export function readSealedHeader(file: string, what: string): SealedHeader {
+  const line = headerLine(file, what);
   return { line, json: parseHeader(line) };
 }
 
@@ -109,14 +110,14 @@ export function sealedKindOf(h: SealedHeader): string | undefined {
  * profile. Anything else (missing, a FIFO, a header longer than the block) goes through the
  * reader that says what is wrong with it.
  */
-function headerLine(file: string): string {
+function headerLine(file: string, what: string): string {
   if (statOrUndefined(file)?.isFile()) {
     // Through the one reader: the path may have become a FIFO or an unreadable file since the stat.
-    const text = readInputRange(file, 0, 4096, { kind: 'data', what: 'checkpoint' }).toString('utf8');
+    const text = readInputRange(file, 0, 4096, { kind: 'data', what }).toString('utf8');
     const nl = text.indexOf('\n');
     if (nl >= 0) return text.slice(0, nl);
   }
-  const text = readSealedText(file, 'checkpoint');
+  const text = readSealedText(file, what);
   const nl = text.indexOf('\n');
   return nl < 0 ? text : text.slice(0, nl);
 }

@@ -92,7 +92,8 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
   const weights = initParams(m, progress.seed);
   const optimizer = new Optimizer(config.optimizer);
   if (o.resume) {
-    const r = loadCheckpointInto(o.resume, m, weights);
+    // Exports are refused below, so a file that cannot be read is called what --resume takes.
+    const r = loadCheckpointInto(o.resume, m, weights, { reads: 'checkpoint' });
     if (r.checkpoint.precision) {
       throw new KilnError(error('train', `\`${o.resume}\` is a quantized checkpoint or an export, which keeps no latent weights or optimizer state to resume from`, undefined,
         'resume from the training checkpoint it was made from'));

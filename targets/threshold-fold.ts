@@ -13,7 +13,7 @@
  * i16): that rounding makes small values 0, again +1. A bare sign after a layer is the compare
  * with 0, with nothing to fold.
  */
-import type { DType } from '../compiler/ir/dtype.ts';
+import { type DType, numElements } from '../compiler/ir/dtype.ts';
 import { precisionOf } from '../compiler/ir/node-precision.ts';
 import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
 import { weightDType } from './precision.ts';
@@ -74,6 +74,8 @@ function readsZeroOne(m: Module, layer: Node): boolean {
   return q.op === 'sign' || precisionOf(q, 'activations')?.dtype === 'binary';
 }
 
+const padded = (layer: Node) => layer.op === 'conv2d' && (layer.attrs.pad as number[]).some((p) => p !== 0);
+
 /**
  * Which whole numbers a layer reads, the one question both the fold rule and kiln run's lowering
  * ask of it: nothing but ±1 (a sign's output, with no zero padding, as 0 is not ±1), nothing but
@@ -82,8 +84,7 @@ function readsZeroOne(m: Module, layer: Node): boolean {
  */
 export function wholeInputs(m: Module, layer: Node): 'signs' | 'zero-one' | 'input' | undefined {
   const producer = producerOf(m, layer).op;
-  const pad = layer.op === 'conv2d' && (layer.attrs.pad as number[]).some((p) => p !== 0);
-  if (producer === 'sign' && !pad) return 'signs';
+  if (producer === 'sign' && !padded(layer)) return 'signs';
   if (readsZeroOne(m, layer)) return 'zero-one';
   return producer === 'input' ? 'input' : undefined;
 }
@@ -115,7 +116,29 @@ function foldRefusal(m: Module, bn: Node, o: FoldOptions = {}): string | undefin
     case 'signs': case 'zero-one': return undefined;
     case 'input': return o.inputOnGrid ? undefined : `\`${layer.id}\` reads the network's input, not known to be whole numbers here (kiln run folds it when its data is, as pixels are)`;
   }
-  return `\`${layer.id}\` reads ${producerOf(m, layer).op === 'sign' ? '±1 with zero padding' : 'values not known to be ±1 or {0, 1}'}, so its sums are real`;
+  const producer = producerOf(m, layer);
+  const source = through(m, producer);
+  if (source.op === 'sign' && padded(layer)) return `\`${layer.id}\` reads ±1 with zero padding, so its sums are real`;
+  if (source !== producer && (source.op === 'input' || source.op === 'sign')) return hiddenBehind(layer, producer, source);
+  return `\`${layer.id}\` reads values not known to be ±1 or {0, 1}, so its sums are real`;
+}
+
+/**
+ * A layer that reads the input or a sign's ±1 through a flatten, reshape or max pool reads whole
+ * values, but the rule looks for them past dropout only (producerOf): "not known to be ±1" would
+ * blame the data for what is the rule's reach, and leave the user nothing to change.
+ */
+function hiddenBehind(layer: Node, producer: Node, source: Node): string {
+  const what = source.op === 'input' ? "the network's input" : `\`${source.id}\`'s ±1`;
+  const fix = source.op === 'input'
+    ? `kiln run folds a layer that reads the input itself when the data is whole (pixels are): for a dense layer, declare the input flat (${flatInput(source)}, as binary_mlp does)`
+    : `apply the sign after \`${producer.id}\` (the same values) so that the layer reads it directly, and both fold it`;
+  return `\`${layer.id}\` reads ${what} through \`${producer.id}\` (${producer.op}), but the rule looks for the input or a sign past dropout only, so its sums count as real, in the estimate and kiln run alike; ${fix}`;
+}
+
+/** The input's declaration with its sample flattened, e.g. f32[batch, 64] for f32[batch, 1, 8, 8]. */
+function flatInput(input: Node): string {
+  return `${input.type!.dtype}[batch, ${numElements(input.type!.shape.slice(1))}]`;
 }
 
 /** What the rule makes of one batch norm: the node its compare would produce and, when it does not fold, why not. */

@@ -18,7 +18,7 @@ import { applyPreprocess } from '../../runtime/data/preprocess.ts';
 import { mnistLoadNote } from '../../runtime/data/mnist.ts';
 import { emptyParams } from '../../runtime/interpreter.ts';
 import { evaluate, isSequenceModel } from '../../runtime/train.ts';
-import { loadCheckpointInto } from '../../runtime/train/state.ts';
+import { loadCheckpointInto, remakeHint } from '../../runtime/train/state.ts';
 import { prepare } from '../../runtime/train/setup.ts';
 import { inputPlan } from '../../runtime/train/batches.ts';
 import { type CommandIo, wholeNumber } from './train.ts';
@@ -71,8 +71,8 @@ export function runRun(a: RunArgs, io: CommandIo): number {
   if (!split) {
     if (checkpoint.preprocess) applyPreprocess(checkpoint.preprocess, data.x, data.sampleShape[0]!, a.input);
     else {
-      const remake = kind === 'export' ? 'export again from a checkpoint that records it' : 'a checkpoint written by this version of kiln train records it: train again to get one';
-      io.warn([warning('checkpoint', `${kind} \`${a.checkpoint}\` does not say how training preprocessed its inputs; the samples of ${a.input} are used as given`, undefined, remake)]);
+      io.warn([warning('checkpoint', `${kind} \`${a.checkpoint}\` does not say how training preprocessed its inputs; the samples of ${a.input} are used as given`, undefined,
+        `${remakeHint(kind, module.name, checkpoint)}, which records it`)]);
     }
   }
   timing?.mark('checkpoint');

@@ -82,8 +82,33 @@ export function toCheckpoint(m: Module, weights: Weights, opt: Optimizer, p: Tra
 /** What a weights file is, as its header names it: errors call it that, whichever flag brought it. */
 export type WeightsFileKind = 'checkpoint' | 'export';
 
+/**
+ * How to make a weights file of `kind` for `network` afresh, the one wording of every hint that
+ * asks for a new one: an export is only as complete as the checkpoint it packs, so it names both.
+ * A checkpoint kiln quantize or kiln convert wrote (`file`'s `extra` says which) copies what its
+ * source checkpoint recorded, so training alone would not remake it: the hint names the command to
+ * run again, and the converted network's source when `file` is of `network` itself.
+ */
+export function remakeHint(kind: WeightsFileKind, network: string, file?: Pick<Checkpoint, 'network' | 'extra'>): string {
+  if (kind === 'export') return `write an export of \`${network}\` with kiln export, from a checkpoint this version of kiln train wrote`;
+  const converted = file?.extra.convert as { from?: unknown } | undefined;
+  if (converted && typeof converted === 'object') {
+    const source = file!.network === network && typeof converted.from === 'string' ? ` (\`${converted.from}\`)` : '';
+    return `train the network \`${network}\` is converted from${source} with this version of kiln train, then run kiln convert on that checkpoint again`;
+  }
+  if (file?.extra.quantize && typeof file.extra.quantize === 'object') {
+    return `train \`${network}\` with this version of kiln train, then run kiln quantize on that checkpoint again`;
+  }
+  return `write a checkpoint of \`${network}\` with this version of kiln train`;
+}
+
 function bad(kind: WeightsFileKind, file: string, message: string, hint?: string): KilnError {
   return new KilnError(error('checkpoint', `${kind} \`${file}\` ${message}`, { file, line: 1, col: 1 }, hint));
+}
+
+export interface LoadCheckpointOptions extends ReadCheckpointOptions {
+  /** What the caller's flag reads, naming a file that cannot be read: 'checkpoint' where exports are refused. */
+  reads?: string;
 }
 
 /**
@@ -92,12 +117,11 @@ function bad(kind: WeightsFileKind, file: string, message: string, hint?: string
  * network at the checkpoint's precisions (a post-training-quantized one's layers are quantized).
  * Commands that only run the network pass `weightsOnly` (the optimizer's moments stay unread).
  */
-export function loadCheckpointInto(file: string, m: Module, weights: Weights, o: ReadCheckpointOptions = {}): { checkpoint: Checkpoint; progress: TrainProgress; module: Module; kind: WeightsFileKind } {
-  const header = readSealedHeader(file);
+export function loadCheckpointInto(file: string, m: Module, weights: Weights, o: LoadCheckpointOptions = {}): { checkpoint: Checkpoint; progress: TrainProgress; module: Module; kind: WeightsFileKind } {
+  const header = readSealedHeader(file, o.reads ?? 'checkpoint or export');
   const kind: WeightsFileKind = sealedKindOf(header) === 'export' ? 'export' : 'checkpoint';
   const c = kind === 'export' ? readExport(file) : readCheckpoint(file, { ...o, header });
-  const remake = kind === 'export' ? `export a checkpoint of \`${m.name}\` with kiln export` : `train \`${m.name}\` to make a checkpoint of it`;
-  if (c.network !== m.name) throw bad(kind, file, `holds network \`${c.network}\`, not \`${m.name}\``, `${remake}, or name the right network`);
+  if (c.network !== m.name) throw bad(kind, file, `holds network \`${c.network}\`, not \`${m.name}\``, `${remakeHint(kind, m.name, c)}, or name the right network`);
   const missing = unknownLayers(m, c.precision);
   if (missing.length) throw bad(kind, file, `gives a precision to layer \`${missing[0]}\`, which \`${m.name}\` does not have`, `it was written for a different version of \`${m.name}\``);
   const module = withPrecisions(m, c.precision);

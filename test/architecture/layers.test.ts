@@ -52,6 +52,12 @@ describe('layout', () => {
     expect(upward).toEqual([]);
   });
 
+  it('no bench imports the test tree', () => {
+    // A bench is run on its own (npm run bench), and what it needs is shared code, not a test's helper.
+    const intoTests = sources('bench').flatMap((f) => imports(f).filter((d) => d.split(path.sep)[0] === 'test').map((d) => `${f} imports ${d}`));
+    expect(intoTests).toEqual([]);
+  });
+
   it('every relative import names a file that exists', () => {
     const missing = [...graph].flatMap(([file, deps]) => deps.filter((d) => !graph.has(d) && !d.endsWith('.json')).map((d) => `${file} → ${d}`));
     expect(missing).toEqual([]);

@@ -14,7 +14,7 @@ import { mulberry32, randomNormal, type Tensor } from '../../runtime/tensor.ts';
 import { convModel, loadOrt, matMulModel, ORT_INSTALL_HINT } from '../../bench/ort.ts';
 import { timeTogetherAsync } from '../../bench/timing.ts';
 import { burnCpu } from '../helpers/burn-cpu.ts';
-import { encodeModel, type ModelIn } from '../compiler/onnx/helpers/make-onnx.ts';
+import { encodeModel, type ModelIn } from '../../bench/lib/onnx-model.ts';
 
 function runThroughKiln(m: ModelIn, feeds: Record<string, Tensor>): Tensor {
   const r = importOnnx(decodeModel(encodeModel(m)));

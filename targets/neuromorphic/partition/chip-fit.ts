@@ -10,7 +10,8 @@
  * not thrown: the caller has other ways to fit (hierarchy.ts falls back to a flat partition
  * grouped onto chips) and builds the error only when those fail too.
  */
-import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
+import type { KilnError } from '../../../compiler/lang/diagnostics.ts';
+import { infeasible } from './constraints.ts';
 import { fromHypergraph } from './engine-hypergraph.ts';
 import { quotientHypergraph } from './quotient.ts';
 import type { Hypergraph } from './types.ts';
@@ -191,8 +192,8 @@ export function refusalError(inp: Pick<ChipFitInput, 'split' | 'names'>, r: Chip
   const need = count ? coresNeeded(inp.split, c, vs, n) : undefined;
   const needs = need !== undefined ? `${need} cores` : count ? `more than ${Math.min(vs.length, 4 * n)} cores` : 'more cores';
   const why = r.roomElsewhere ? 'and moving vertices to the chips with room did not make every chip fit' : 'and no other chip has room for the excess';
-  return new KilnError(error('partition-infeasible', `chip ${c}'s ${vs.length} vertices need ${needs} to keep every core within its ${inp.names.join(', ')} limits, but the chip has ${n}, ${why}${also}`,
-    undefined, CHIPS_REFUSED_HINT));
+  return infeasible(`chip ${c}'s ${vs.length} vertices need ${needs} to keep every core within its ${inp.names.join(', ')} limits, but the chip has ${n}, ${why}${also}`,
+    CHIPS_REFUSED_HINT);
 }
 
 /**

@@ -17,8 +17,19 @@ export interface Constraints {
 
 const fmt = (x: number) => (Number.isInteger(x) ? x.toLocaleString('en-US') : x.toPrecision(6));
 
+const INFEASIBLE = 'partition-infeasible';
+
+/**
+ * A refusal to fit the limits, under the one code `isInfeasible` recognises: a refusal written
+ * with another code would escape the callers' fallbacks (more parts, a flat partition, an even
+ * split) and reach the user while another way to fit was left untried.
+ */
+export function infeasible(message: string, hint: string): KilnError {
+  return new KilnError(error(INFEASIBLE, message, undefined, hint));
+}
+
 function fail(message: string, hint: string): never {
-  throw new KilnError(error('partition-infeasible', message, undefined, hint));
+  throw infeasible(message, hint);
 }
 
 /**
@@ -27,7 +38,7 @@ function fail(message: string, hint: string): never {
  * way to fit (more parts, a flat fallback, an even split) rather than passing it on.
  */
 export function isInfeasible(e: unknown): boolean {
-  return e instanceof KilnError && e.diagnostics.some((x) => x.code === 'partition-infeasible');
+  return e instanceof KilnError && e.diagnostics.some((x) => x.code === INFEASIBLE);
 }
 
 function badOption(message: string, hint: string): never {

@@ -14,7 +14,7 @@
  */
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 import { CHIPS_REFUSED_HINT, fitChips, refusalError, refused } from './chip-fit.ts';
-import { isInfeasible, resolveConstraints } from './constraints.ts';
+import { infeasible, isInfeasible, resolveConstraints } from './constraints.ts';
 import { chipOfCores, flatGrouped, flatOptions } from './flat-pack.ts';
 import { partitionHypergraph, type EngineTuning } from './partitioner.ts';
 import type { CapacitySpec, Hypergraph, PartitionOptions } from './types.ts';
@@ -172,7 +172,7 @@ function splitChips(h: Hypergraph, o: HierarchicalOptions, chips: number, eps: n
       if (!isInfeasible(e)) throw e;
       if (!full) continue;
       const why = (e as KilnError).diagnostics[0]!.message.replace('part', 'chip');
-      throw new KilnError(error('partition-infeasible', `the vertices do not split over ${chips} chips of ${o.coresPerChip} cores: ${why}`, undefined, CHIPS_REFUSED_HINT));
+      throw infeasible(`the vertices do not split over ${chips} chips of ${o.coresPerChip} cores: ${why}`, CHIPS_REFUSED_HINT);
     }
   }
   throw new Error('unreachable: the full limits either split or refuse');

@@ -3,7 +3,7 @@
  * into k parts under balance and/or per-part capacity limits. Seeded and deterministic.
  */
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
-import { resolveConstraints, type Constraints } from './constraints.ts';
+import { infeasible, resolveConstraints, type Constraints } from './constraints.ts';
 import { fromHypergraph } from './engine-hypergraph.ts';
 import { engineGraphOf } from './graph-engine.ts';
 import { multilevelGraph } from './graph-multilevel.ts';
@@ -144,7 +144,7 @@ function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions,
       const load = loads[p * c.d + j]!;
       const lim = c.limits[p * c.d + j]!;
       if (load > lim) {
-        throw new KilnError(error('partition-infeasible', `could not keep part ${p} within its ${c.dims[j]} limit (${load} > ${lim})`, undefined, `the vertices may not pack into ${k} parts; add parts or raise the ${c.dims[j]} limit`));
+        throw infeasible(`could not keep part ${p} within its ${c.dims[j]} limit (${load} > ${lim})`, `the vertices may not pack into ${k} parts; add parts or raise the ${c.dims[j]} limit`);
       }
     }
   }

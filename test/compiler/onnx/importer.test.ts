@@ -11,7 +11,7 @@ import { importOnnx, type OnnxImport } from '../../../compiler/onnx/importer.ts'
 import { decodeModel, decodeTensor } from '../../../compiler/onnx/proto.ts';
 import type { Tensor } from '../../../runtime/tensor.ts';
 import { conv2dNaive, gemmNaive } from '../../runtime/kernels/helpers/naive.ts';
-import { encodeModel, encodeTensor, type ModelIn, type TensorIn } from './helpers/make-onnx.ts';
+import { encodeModel, encodeTensor, type ModelIn, type TensorIn } from '../../../bench/lib/onnx-model.ts';
 import { type Arr, broadcast, matmulRef, onnxLstm, softmaxRows, values } from './helpers/reference.ts';
 
 type Feeds = Record<string, TensorIn>;

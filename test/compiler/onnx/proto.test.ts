@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../compiler/lang/diagnostics.ts';
 import { decodeModel, decodeTensor, halfToFloat, readModel, readTensor, schema } from '../../../compiler/onnx/proto.ts';
 import { fixture } from '../../helpers/fixtures.ts';
-import { encodeModel, encodeTensor, type TensorIn } from './helpers/make-onnx.ts';
+import { encodeModel, encodeTensor, type TensorIn } from '../../../bench/lib/onnx-model.ts';
 
 const suite = fixture('onnx-node');
 const roundTrip = (t: TensorIn) => decodeTensor(encodeTensor(t));

@@ -15,7 +15,7 @@ import { importOnnx } from '../../../compiler/onnx/importer.ts';
 import { decodeModel } from '../../../compiler/onnx/proto.ts';
 import { forward } from '../../../runtime/autodiff/forward.ts';
 import { run } from '../../../runtime/interpreter.ts';
-import { encodeModel, type ModelIn } from './helpers/make-onnx.ts';
+import { encodeModel, type ModelIn } from '../../../bench/lib/onnx-model.ts';
 import { values } from './helpers/reference.ts';
 
 const f32 = Math.fround;

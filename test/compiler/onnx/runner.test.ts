@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareTensor, runOnnxTests } from '../../../runtime/onnx-test-runner.ts';
-import { writeCase, type ModelIn } from './helpers/make-onnx.ts';
+import type { ModelIn } from '../../../bench/lib/onnx-model.ts';
+import { writeCase } from './helpers/make-onnx.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'kiln-onnx-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

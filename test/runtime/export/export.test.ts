@@ -131,9 +131,11 @@ describe('malformed exports', () => {
     };
     const fromExport = diagnostic(file), fromCheckpoint = diagnostic(ckpt);
     expect(fromExport.message).toBe(`export \`${file}\` holds network \`binary_mlp\`, not \`other\``);
-    expect(fromExport.hint).toBe('export a checkpoint of `other` with kiln export, or name the right network');
+    expect(fromExport.hint).toBe('write an export of `other` with kiln export, from a checkpoint this version of kiln train wrote, or name the right network');
     expect(fromCheckpoint.message).toBe(`checkpoint \`${ckpt}\` holds network \`binary_mlp\`, not \`other\``);
-    expect(fromCheckpoint.hint).toBe('train `other` to make a checkpoint of it, or name the right network');
+    expect(fromCheckpoint.hint).toBe('write a checkpoint of `other` with this version of kiln train, or name the right network');
+    // A file that cannot be read has no kind yet: --checkpoint takes either, and the error says so.
+    expect(diagnostic(path.join(dir, 'nowhere.kexp')).message).toMatch(/^cannot read checkpoint or export `.*nowhere\.kexp`/);
     // Past the network's name, too: a tensor the network needs and the export lacks.
     expect(load(edit((b) => { delete b.tensors['h2.dense/bias']; }))).toMatch(/^export `.*\.kexp` has no parameter `h2\.dense\/bias`$/);
   });

@@ -79,6 +79,18 @@ network relu_add(batch = 4) {
   y = dense(h, 4)
   output y
 }
+network input_flattened(batch = 2) {
+  input x : f32[batch, 1, 8, 8]
+  h = flatten(x) -> dense(16, weights = binary) -> batchnorm -> sign
+  y = dense(h, 4)
+  output y
+}
+network signs_flattened(batch = 2) {
+  input x : f32[batch, 1, 8, 8]
+  h = sign(x) -> flatten -> dense(16, weights = binary) -> batchnorm -> sign
+  y = dense(h, 4)
+  output y
+}
 network relu_tanh(batch = 4) {
   input x : f32[batch, 32]
   a = sign(x) -> tanh -> relu
@@ -132,6 +144,9 @@ describe('the estimate prices the batch norm folds kiln run makes', () => {
     { name: 'relu_avgpool', m: net(CASES, 'relu_avgpool'), grid: [], real: [] },
     { name: 'relu_add', m: net(CASES, 'relu_add'), grid: [], real: [] },
     { name: 'relu_tanh', m: net(CASES, 'relu_tanh'), grid: [], real: [] },
+    // Whole values behind a flatten: the rule looks past dropout only, in both tools alike.
+    { name: 'input_flattened', m: net(CASES, 'input_flattened'), grid: [], real: [] },
+    { name: 'signs_flattened', m: net(CASES, 'signs_flattened'), grid: [], real: [] },
   ];
   for (const c of nets) {
     for (const inputOnGrid of [true, false]) {
@@ -155,6 +170,14 @@ describe('the estimate prices the batch norm folds kiln run makes', () => {
     expect(note(net(CASES, 'per_step'), 'h.batchnorm')).toMatch(/not folded .* a threshold per time step/);
     expect(note(net(CASES, 'own_activations'), 'h.batchnorm')).toMatch(/not folded .* `h\.dense` rounds its own output \(activations = i8\)/);
     expect(note(net(CASES, 'padded_on_signs'), 'c.batchnorm')).toMatch(/not folded .* `c\.conv2d` reads ±1 with zero padding/);
+    // Whole values behind a flatten are refused for the rule's reach, not for the values, and the
+    // note says how to write the network so that it folds.
+    for (const [name, what, fix] of [['input_flattened', "the network's input", /declare the input flat \(f32\[batch, 64\], as binary_mlp does\)/], ['signs_flattened', '`h.sign`\'s ±1', /apply the sign after `h\.flatten`/]] as const) {
+      const said = note(net(CASES, name), 'h.batchnorm', true);
+      expect(said, name).toContain(`not folded into a threshold compare: \`h.dense\` reads ${what} through \`h.flatten\` (flatten), but the rule looks for the input or a sign past dropout only`);
+      expect(said, name).toMatch(fix);
+      expect(said, name).not.toMatch(/not known to be/);
+    }
     const mlp = net(BINARY_MLP, 'binary_mlp');
     expect(note(mlp, 'h1.batchnorm')).toMatch(/not folded .* reads the network's input, not known to be whole/);
     expect(note(mlp, 'h1.batchnorm', true)).not.toMatch(/not folded/);

@@ -89,6 +89,7 @@ describe('kiln run on raw JSON inputs', () => {
     const r = runMain(['run', iris, '--checkpoint', at('old.ckpt'), '--input', at('raw.json'), '--json']);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/warning: checkpoint `.*old\.ckpt` does not say how training preprocessed its inputs/);
+    expect(r.err).toMatch(/write a checkpoint of `iris_mlp` with this version of kiln train, which records it/);
     // Raw centimetres are far from the standardised scale: the classes come out wrong.
     const split = runMain(['run', iris, '--checkpoint', at('iris.ckpt'), '--input', 'iris:test', '--json']);
     expect((JSON.parse(r.out) as { predictions: number[] }).predictions).not.toEqual((JSON.parse(split.out) as { predictions: number[] }).predictions);
@@ -99,8 +100,26 @@ describe('kiln run on raw JSON inputs', () => {
     const exported = runMain(['run', iris, '--checkpoint', at('old.kexp'), '--input', at('raw.json'), '--json']);
     expect(exported.code).toBe(0);
     expect(exported.err).toMatch(/warning: export `.*old\.kexp` does not say how training preprocessed its inputs/);
-    expect(exported.err).toMatch(/export again from a checkpoint that records it/);
+    expect(exported.err).toMatch(/write an export of `iris_mlp` with kiln export, from a checkpoint this version of kiln train wrote, which records it/);
     expect(exported.out).toBe(r.out);
+  });
+
+  it('a quantized or converted checkpoint without the record says to run kiln quantize or kiln convert again, not kiln train alone', () => {
+    // Both commands copy the record from the checkpoint they read: old.ckpt (the test above) has none.
+    expect(runMain(['quantize', iris, '--checkpoint', at('old.ckpt'), '--samples', '20', '--out', at('old-i8.ckpt')]).code).toBe(0);
+    const quantized = runMain(['run', iris, '--checkpoint', at('old-i8.ckpt'), '--input', at('raw.json')]);
+    expect(quantized.code).toBe(0);
+    expect(quantized.err).toMatch(/warning: checkpoint `.*old-i8\.ckpt` does not say how training preprocessed its inputs/);
+    expect(quantized.err).toMatch(/train `iris_mlp` with this version of kiln train, then run kiln quantize on that checkpoint again, which records it/);
+    const snn = at('old_snn.kiln');
+    expect(runMain(['convert', iris, '--checkpoint', at('old.ckpt'), '--timesteps', '4', '--samples', '20', '--out', snn]).code).toBe(0);
+    const converted = runMain(['run', snn, '--checkpoint', at('old_snn.ckpt'), '--input', at('raw.json')]);
+    expect(converted.code).toBe(0);
+    expect(converted.err).toContain(`train the network \`iris_mlp_snn\` is converted from (\`${iris}\`) with this version of kiln train, then run kiln convert on that checkpoint again, which records it`);
+    // Loaded into another network, the refusal asks for the same kind of file of that network.
+    const wrong = runMain(['run', snn, '--checkpoint', at('old-i8.ckpt'), '--input', at('raw.json')]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toContain('hint: train `iris_mlp_snn` with this version of kiln train, then run kiln quantize on that checkpoint again, or name the right network');
   });
 
   it('samples of the wrong width are an error in the input', () => {

@@ -1,9 +1,12 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../../compiler/lang/diagnostics.ts';
 import { isInfeasible } from '../../../../targets/neuromorphic/partition/constraints.ts';
 import { partitionHypergraph } from '../../../../targets/neuromorphic/partition/partitioner.ts';
 import type { Hypergraph } from '../../../../targets/neuromorphic/partition/types.ts';
+import { repoRoot } from '../../../helpers/paths.ts';
 
 const NAMES = ['neurons', 'input axons', 'output axons', 'synapse words'];
 
@@ -91,5 +94,15 @@ describe('capacity mode', () => {
     expect(malformed).toBeInstanceOf(KilnError);
     expect(isInfeasible(malformed)).toBe(false);
     expect(isInfeasible(new Error('partition-infeasible'))).toBe(false);
+  });
+
+  it('only constraints.ts writes the refusal code: every other refusal to fit goes through infeasible()', () => {
+    // A code written by hand can drift from the one isInfeasible recognises, and the fallbacks would miss it.
+    const root = path.join(repoRoot, 'targets');
+    const own = path.join('neuromorphic', 'partition', 'constraints.ts');
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files).toContain(own);
+    expect(readFileSync(path.join(root, own), 'utf8')).toContain("'partition-infeasible'");
+    expect(files.filter((f) => f !== own && readFileSync(path.join(root, f), 'utf8').includes('partition-infeasible'))).toEqual([]);
   });
 });
