@@ -267,6 +267,34 @@ describe('the first layer\'s ±1 weights for the integer fp32 GEMM', () => {
     expect(residentBytes()).toBe(before);
   });
 
+  it('XNOR too small for the kernel (its sums compared in JS): no band is made resident; one that runs the kernel makes it once', () => {
+    // 4 rows × 24 channels × 64 bits: under the XNOR kernel's 8 rows, and m·n = 96 under the
+    // compare kernel's minimum, so JS sums and compares them and the band would go unread.
+    const n = 24, k = 64, r = mulberry32(14);
+    const w = t([n, k], Float32Array.from({ length: n * k }, () => r() * 2 - 1));
+    const signs = (m: number) => Float32Array.from({ length: m * k }, () => (r() < 0.5 ? -1 : 1));
+    const small = signs(4), large = signs(64);
+    setKernelBackend('js');
+    const js = lowerBinary(w, undefined, true);
+    const th = foldOn(js.accumulate(64, large, newCounts()).values, n, 6);
+    const want = [js.compare(4, small, newCounts(), th, 0), js.compare(64, large, newCounts(), th, 0)];
+    setKernelBackend('wasm');
+    const before = residentBytes();
+    const layer = lowerBinary(w, undefined, true);
+    const got = compareOn('wasm', () => layer.compare(4, small, newCounts(), th, 0));
+    expect(firstDiff(got.y, want[0]!)).toBe(-1);
+    expect(got.calls).toBe(0);
+    expect(residentBytes()).toBe(before);
+    // 64 rows take the kernel, which reads the band: placed then, and kept.
+    expect(firstDiff(layer.compare(64, large, newCounts(), th, 0), want[1]!)).toBe(-1);
+    const held = residentBytes();
+    expect(held).toBeGreaterThanOrEqual(before + 8 * n);
+    expect(firstDiff(layer.compare(4, small, newCounts(), th, 0), want[0]!)).toBe(-1);
+    expect(residentBytes()).toBe(held);
+    layer.dispose!();
+    expect(residentBytes()).toBe(before);
+  });
+
   it('refuses thresholds folded for another channel count, on both backends', () => {
     const n = 40, k = 64, r = mulberry32(13);
     const w = t([n, k], Float32Array.from({ length: n * k }, () => r() * 2 - 1));
