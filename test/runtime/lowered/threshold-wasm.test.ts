@@ -9,9 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mulberry32, type Tensor } from '../../../runtime/tensor.ts';
 import { applyThresholds, binaryThresholds, compareBand, lowerBinary, type Thresholds } from '../../../runtime/lowered/precision/binary-layer.ts';
 import { newCounts } from '../../../runtime/lowered/precision/types.ts';
-import { residentBytes, setKernelBackend, wasmMemoryBytes } from '../../../runtime/kernels/wasm/instance.ts';
+import { copyInInts, residentBytes, setKernelBackend, wasmMemoryBytes, withScratch } from '../../../runtime/kernels/wasm/instance.ts';
 import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
-import { ResidentBand, wasmThreshold } from '../../../runtime/kernels/wasm/threshold.ts';
+import { compareOut, ResidentBand, wasmThreshold } from '../../../runtime/kernels/wasm/threshold.ts';
 import type { InputLevels } from '../../../runtime/kernels/bitplane.ts';
 
 afterEach(() => setKernelBackend(undefined));
@@ -293,6 +293,26 @@ describe('the first layer\'s ±1 weights for the integer fp32 GEMM', () => {
     expect(residentBytes()).toBe(held);
     layer.dispose!();
     expect(residentBytes()).toBe(before);
+  });
+
+  it('bit-plane counts made signed inside the compare (2c − row sum): exact where 2c passes int32, lanes and tail, every row its own sum', () => {
+    // 2 rows × 7 channels (a quad and a tail of 3): counts near 2^30 whose doubles wrap int32,
+    // against row sums near 2^31, so only wrapping arithmetic that cancels gives the signed sums.
+    const n = 7, rows = 2, rowSums = Int32Array.of(2 ** 31 - 1, 2 ** 31 - 3);
+    const counts = Int32Array.from({ length: rows * n }, (_, i) => 2 ** 30 + ((i * 5) % 11) - 5);
+    const signed = Array.from(counts, (c, i) => 2 * c - rowSums[Math.floor(i / n)]!);
+    const th = { tau: Float64Array.from({ length: n }, (_, j) => j - 3), t: new Float64Array(n), dir: Int8Array.from({ length: n }, (_, j) => (j % 2 ? -1 : 1)) };
+    const band = compareBand(th.tau, th.dir);
+    const want = applyThresholds(signed, { ...th, t: th.tau, band }, -1);
+    expect(new Set(want).size).toBe(2); // both outcomes occur
+    setKernelBackend('wasm');
+    const resident = new ResidentBand(band);
+    try {
+      const got = withScratch(() => compareOut(rows, n, copyInInts(counts), n, false, resident, -1, copyInInts(rowSums)));
+      expect(firstDiff(got, want)).toBe(-1);
+    } finally {
+      resident.free();
+    }
   });
 
   it('refuses thresholds folded for another channel count, on both backends', () => {
