@@ -151,11 +151,14 @@ export function xnorGemmSigns(x: Float32Array, m: number, k: number, b: PackedBi
  * xnorGemmSigns's sums compared in the kernels' memory with a folded batch norm → sign, as the band
  * lo[j] ≤ sum ≤ hi[j] (threshold.wat): 1 where it holds, else `low`. Undefined where the product
  * stays in JS (KILN_KERNELS=js, or too small to pay the copies): the caller compares the sums itself.
+ * The band is asked for only when the kernel runs, so a layer that never takes this path never
+ * places one in the kernels' memory; it is asked before the call's scratch, so it does not sit
+ * above that scratch as a gap for the layer's life.
  */
-export function xnorSignsThreshold(x: Float32Array, m: number, k: number, b: PackedBits, band: ResidentBand, low: number): Float32Array | undefined {
+export function xnorSignsThreshold(x: Float32Array, m: number, k: number, b: PackedBits, band: () => ResidentBand, low: number): Float32Array | undefined {
   expect('xnor gemm', b.cols === k, `inner sizes differ: ${k} vs ${b.cols} bits`);
   expect('xnor gemm', x.length >= m * k, 'input array is too short');
-  return wasmWorthIt(m, b) ? wasmXnorSignsThreshold(m, b.rows, k, b.wordsPerRow, x, b.bits, band, low) : undefined;
+  return wasmWorthIt(m, b) ? wasmXnorSignsThreshold(m, b.rows, k, b.wordsPerRow, x, b.bits, band(), low) : undefined;
 }
 
 function xnorDot(A: Uint32Array, ao: number, B: Uint32Array, bo: number, words: number, k: number): number {

@@ -15,7 +15,7 @@ import { popcount32 } from './binary.ts';
 import { expect } from './check.ts';
 import { andPlanesAt, wasmAndPlanes } from './wasm/bitplane.ts';
 import { compareOut, type ResidentBand } from './wasm/threshold.ts';
-import { i32At, useWasmKernels, withScratch } from './wasm/instance.ts';
+import { copyInInts, useWasmKernels, withScratch } from './wasm/instance.ts';
 
 /** Inputs that are q/denominator for whole 0 ≤ q < 2^bits. */
 export interface InputLevels { denominator: number; bits: number }
@@ -101,8 +101,9 @@ export function bitPlaneThreshold(a: BitPlanes, w: PackedBits, band: ResidentBan
   const m = a.rows, n = w.rows, np = (n + 1) & ~1;
   return withScratch(() => {
     const cAt = andPlanesAt(m, n, a.bits, a.stride, a.planes, w.wordsPerRow, w.bits);
-    toSigned(i32At(cAt, m * np), m, n, np, a.rowSums);
-    return compareOut(m, n, cAt, np, false, band, low);
+    // The counts become signed sums inside the compare (threshold.wat), not in a JS pass over them.
+    const rsAt = copyInInts(Int32Array.from(a.rowSums));
+    return compareOut(m, n, cAt, np, false, band, low, rsAt);
   });
 }
 

@@ -4,7 +4,10 @@
  * (fixed-multiplier.ts) needs two exact double steps for each 62-bit product, WebAssembly has a
  * 64-bit multiply, four lanes at a time.
  */
-import { copyInInts, f64At, scratchAlloc, wasmExports, withScratch } from './instance.ts';
+import { expect } from '../check.ts';
+import { countCall } from './calls.ts';
+import { wasmExports } from './instance.ts';
+import { ResidentArrays } from './resident.ts';
 import { wasmBase64 } from './requant.wasm.ts';
 
 interface RequantExports {
@@ -25,16 +28,31 @@ export function columnMultipliers(fs: readonly { m0: number; left: number; right
 }
 
 /**
+ * A layer's bias and column multipliers, resident for its life (made once at its first batch,
+ * freed by its dispose()), so a batch copies none of them in.
+ */
+export class RequantColumns {
+  readonly arrays: ResidentArrays<'bias' | 'm0' | 'leftPow' | 'rightPow'>;
+  readonly shiftsLeft: boolean;
+
+  constructor(readonly bias: Int32Array, f: ColumnMultipliers) {
+    expect('requant', f.m0.length === bias.length, `${f.m0.length} multipliers for ${bias.length} columns`);
+    this.arrays = new ResidentArrays({ bias, m0: f.m0, leftPow: f.leftPow, rightPow: f.rightPow });
+    this.shiftsLeft = f.shiftsLeft;
+  }
+
+  get n(): number { return this.bias.length; }
+
+  free(): void { this.arrays.free(); }
+}
+
+/**
  * y[i·n + j] = float32(q·s) with q the int8-saturated a·M(j), a = sat_int32(acc[i·n + j] + bias[j]),
  * for `rows` rows of n int32 sums at cAt; y at yAt, which may be cAt. Returns how many biased
  * sums ended at int32's bounds plus how many codes saturated.
  */
-export function wasmRequantInt8At(rows: number, cAt: number, bias: Int32Array, f: ColumnMultipliers, s: number, yAt: number): number {
-  const n = f.m0.length;
-  return withScratch(() => {
-    const bAt = copyInInts(bias, n), mAt = copyInInts(f.m0), lAt = scratchAlloc(8 * n), rAt = scratchAlloc(8 * n);
-    f64At(lAt, n).set(f.leftPow);
-    f64At(rAt, n).set(f.rightPow);
-    return wasmExports<RequantExports>('requant', wasmBase64).requant(rows, n, cAt, bAt, mAt, lAt, rAt, f.shiftsLeft ? 1 : 0, s, yAt);
-  });
+export function wasmRequantInt8At(rows: number, cAt: number, c: RequantColumns, s: number, yAt: number): number {
+  const a = c.arrays;
+  countCall('requant');
+  return wasmExports<RequantExports>('requant', wasmBase64).requant(rows, c.n, cAt, a.at('bias'), a.at('m0'), a.at('leftPow'), a.at('rightPow'), c.shiftsLeft ? 1 : 0, s, yAt);
 }

@@ -44,7 +44,7 @@ export class ResidentBand {
 }
 
 interface ThresholdExports {
-  threshold(rows: number, n: number, src: number, sn: number, float: number, lo: number, hi: number, low: number, dst: number, dn: number): void;
+  threshold(rows: number, n: number, src: number, sn: number, float: number, lo: number, hi: number, low: number, dst: number, dn: number, rs: number): void;
 }
 
 const kernel = (): ThresholdExports => wasmExports<ThresholdExports>('threshold', wasmBase64);
@@ -52,12 +52,13 @@ const kernel = (): ThresholdExports => wasmExports<ThresholdExports>('threshold'
 /**
  * rows × n sums at byte address srcAt (row stride sn values; float32 holding whole numbers when
  * `float`, else int32) compared into float32 1 / `low` at dstAt (row stride dn; may be srcAt).
+ * rowSumsAt (one int32 a row): the sums are bit-plane counts c, and 2c − rowSum is compared.
  */
-export function thresholdAt(rows: number, n: number, srcAt: number, sn: number, float: boolean, band: ResidentBand, low: number, dstAt: number, dn: number): void {
+export function thresholdAt(rows: number, n: number, srcAt: number, sn: number, float: boolean, band: ResidentBand, low: number, dstAt: number, dn: number, rowSumsAt = 0): void {
   // The kernel reads n bounds a side: a band for other channels would compare against its neighbour's.
   expect('threshold', band.n === n, `the band holds ${band.n} channels, the sums ${n}`);
   countCall('threshold');
-  kernel().threshold(rows, n, srcAt, sn, float ? 1 : 0, band.loAt, band.hiAt, low, dstAt, dn);
+  kernel().threshold(rows, n, srcAt, sn, float ? 1 : 0, band.loAt, band.hiAt, low, dstAt, dn, rowSumsAt);
 }
 
 /** The compare over rows × n whole sums in a JS array, into a fresh float array. */
@@ -68,8 +69,8 @@ export function wasmThreshold(sums: Int32Array | Float32Array, rows: number, n: 
   });
 }
 
-/** The compare in place over m rows of n sums `ld` apart, the outputs copied once into a fresh array. */
-export function compareOut(m: number, n: number, at: number, ld: number, float: boolean, band: ResidentBand, low: number): Float32Array {
-  thresholdAt(m, n, at, ld, float, band, low, at, ld);
+/** The compare in place over m rows of n sums `ld` apart (rowSumsAt: as thresholdAt's), the outputs copied once into a fresh array. */
+export function compareOut(m: number, n: number, at: number, ld: number, float: boolean, band: ResidentBand, low: number, rowSumsAt = 0): Float32Array {
+  thresholdAt(m, n, at, ld, float, band, low, at, ld, rowSumsAt);
   return copyRows(m, n, at, f32At, outputArray(m * n), ld);
 }

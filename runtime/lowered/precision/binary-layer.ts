@@ -149,7 +149,7 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
     // Where the kernels compare whole sums in their own memory, the sums never come back to JS.
     const inWasm = useWasmKernels();
     if (inputIsSign && inWasm) {
-      const y = xnorSignsThreshold(A, m, k, packed, residentBand(th), low);
+      const y = xnorSignsThreshold(A, m, k, packed, () => residentBand(th), low);
       if (y) { counts.macs += m * n * k; return y; }
     }
     const wasmCompare = inWasm && m * n >= WASM_ELEMENTWISE_MIN;

@@ -15,7 +15,7 @@
  */
 import { chooseExponent, INT16_MAX, INT16_MIN } from '../../kernels/fixed-point.ts';
 import { i16WasmFor, packI16B, type PackedI16B, wasmGemmI16Guarded } from '../../kernels/wasm/gemm-i16.ts';
-import { addBiasAt, scaleAt } from '../../kernels/wasm/int-epilogue.ts';
+import { addBiasAt, type EpilogueColumns, epilogueColumns, scaleAt } from '../../kernels/wasm/int-epilogue.ts';
 import { f32At, i16At, i32At, scratchAlloc, withScratch } from '../../kernels/wasm/instance.ts';
 import { wasmQuantizeToScratch } from '../../kernels/wasm/quantize.ts';
 import { INT32_MAX, INT32_MIN, roundHalfEven, saturate } from '../../kernels/quant-int8.ts';
@@ -82,6 +82,8 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
   const scale0 = columnScales(ex0);
   // The weights packed for the WebAssembly kernel once, on first use; dispose() gives them back.
   let packed: PackedI16B | undefined;
+  // The epilogue's bias and column scales at ex0, resident likewise from the first WebAssembly batch.
+  let epilogue: EpilogueColumns | undefined;
 
   // Kept for the layer's life rather than allocated (and zeroed) on every call: the JavaScript
   // path's input codes, grown to the largest batch seen (dispose() drops them), one row's
@@ -142,11 +144,13 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
    * the kernels' memory and the kernel reads them there, the safe rows' sums biased in place, then
    * scaled there to the outputs (copied out once, as y), or narrowed from where they lie when the
    * output is int16 (eOut). The rows the bound refused take the loop on their codes where they lie.
-   * The weights are packed before the call's scratch is taken, so they sit below it instead of
-   * leaving the first batch's scratch as a gap under them for the layer's life.
+   * The weights and the epilogue's constants are made resident before the call's scratch is taken,
+   * so they sit below it instead of leaving the first batch's scratch as a gap under them for the
+   * layer's life.
    */
   const wasmGemm = (m: number, A: Float32Array, counts: LayerCounts): Float32Array => {
     const w = (packed ??= packI16B(n, k, qw, true));
+    const cols = (epilogue ??= epilogueColumns(bias0, scale0));
     return withScratch(() => {
       const q = wasmQuantizeToScratch(A, 0, m * k, 2 ** ex0, INT16_MIN, INT16_MAX, 2);
       counts.saturations += q.saturated;
@@ -158,10 +162,10 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
       // pass through the epilogue too, but the loop overwrites them (and counts their saturation).
       if (!safe) return rows(m, A, codesOf, new Float32Array(m * n), counts);
       if (eOut !== undefined) {
-        addBiasAt(m, n, cAt, bias0);
+        addBiasAt(m, n, cAt, cols);
         return rows(m, A, codesOf, new Float32Array(m * n), counts, safe, (i) => i32At(cAt + 4 * i * n, n));
       }
-      scaleAt(m, n, cAt, bias0, 1, scale0, cAt);
+      scaleAt(m, n, cAt, cols, 1, cAt);
       return rows(m, A, codesOf, f32At(cAt, m * n).slice(), counts, safe);
     });
   };
@@ -180,6 +184,8 @@ export function lowerDfp16(s: Dfp16LayerSpec): IntegerLayer {
     dispose() {
       packed?.free();
       packed = undefined;
+      epilogue?.free();
+      epilogue = undefined;
       codes = new Int16Array(0);
     },
   };

@@ -11,11 +11,11 @@ import { gemmInt8, INT32_MAX, INT32_MIN, INT8_MAX, INT8_MIN, int8WasmFor, quanti
 import { multiplyByFixed, quantizeMultiplier, type FixedMultiplier } from './fixed-multiplier.ts';
 import { Int8Weights, wasmGemmI8At } from '../../kernels/wasm/gemm-i8.ts';
 import { wasmGemmI16Packed } from '../../kernels/wasm/gemm-i16.ts';
-import { scaleAt } from '../../kernels/wasm/int-epilogue.ts';
+import { type EpilogueColumns, epilogueColumns, scaleAt } from '../../kernels/wasm/int-epilogue.ts';
 import { f32At, i32At, i8At, scratchAlloc, withScratch } from '../../kernels/wasm/instance.ts';
 import { wasmQuantizeToScratch } from '../../kernels/wasm/quantize.ts';
 import { quantizeInto } from '../../kernels/quantize.ts';
-import { columnMultipliers, wasmRequantInt8At } from '../../kernels/wasm/requant.ts';
+import { columnMultipliers, RequantColumns, wasmRequantInt8At } from '../../kernels/wasm/requant.ts';
 import type { IntegerLayer, LayerCounts, ScaledLayerSpec } from './types.ts';
 
 /** Weight scales, when not given, are max|w| / 127. */
@@ -35,13 +35,18 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
   const columns = mult && columnMultipliers(mult);
   const weightScales = Float64Array.from({ length: n }, (_, c) => sw(c));
   const wasmFor = (m: number) => int8WasmFor(m, n, k);
+  // The epilogue's per-column constants, resident from the first WebAssembly batch until dispose().
+  let epilogue: RequantColumns | EpilogueColumns | undefined;
 
   /**
    * The whole layer in the kernels' memory: codes quantized there, the GEMM reading them and
    * writing its sums in place, bias and requantization or scaling passes over those sums, and one
    * copy out of the floats.
    */
-  const wasmGemm = (m: number, A: Float32Array, counts: LayerCounts): Float32Array => withScratch(() => {
+  const wasmGemm = (m: number, A: Float32Array, counts: LayerCounts): Float32Array => {
+    // Placed before the call's scratch, so the block does not sit above it as a gap for the layer's life.
+    const cols = (epilogue ??= columns ? new RequantColumns(bias, columns) : epilogueColumns(bias, weightScales));
+    return withScratch(() => {
     const q = wasmQuantizeToScratch(A, 0, m * k, sx, INT8_MIN, INT8_MAX, 1);
     counts.saturations += q.saturated;
     const cAt = scratchAlloc(4 * m * n);
@@ -52,9 +57,10 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
       wasmGemmI16Packed(m, i8At(q.at, m * k), pairs, i32At(cAt, m * n));
     }
     counts.macs += m * n * k;
-    counts.saturations += columns ? wasmRequantInt8At(m, cAt, bias, columns, s.outScale!, cAt) : scaleAt(m, n, cAt, bias, sx, weightScales, cAt);
+    counts.saturations += cols instanceof RequantColumns ? wasmRequantInt8At(m, cAt, cols, s.outScale!, cAt) : scaleAt(m, n, cAt, cols, sx, cAt);
     return f32At(cAt, m * n).slice();
-  });
+    });
+  };
 
   /** The JavaScript reference: the same integers, computed as the formulas read. */
   const jsGemm = (m: number, A: Float32Array, counts: LayerCounts): Float32Array => {
@@ -88,6 +94,10 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
     why: `int8 ${n}×${k}, ${s.perChannel ? 'per-channel' : 'per-tensor'} weight scales, int32 accumulation${mult ? ', fixed-point requantization to int8' : ''}`,
     weightBytes: n * k + 4 * n + 4 * qw.scale.length,
     gemm: (m, A, counts) => (wasmFor(m) ? wasmGemm(m, A, counts) : jsGemm(m, A, counts)),
-    dispose: () => packed.free(),
+    dispose() {
+      packed.free();
+      epilogue?.free();
+      epilogue = undefined;
+    },
   };
 }

@@ -93,11 +93,30 @@ export function runPrecision(p: PrecisionProgram, params: Weights, inputs: Input
     if (a.dtype === 'ternary') throw new KilnError(error('run', `layer \`${e.node.id}\` declares activations = ternary, whose threshold training takes from each batch; it has no static form to execute`, e.node.loc, 'declare the activations i8, i16 or binary'));
     return fakeQuantize(e.output, a, 'activation')?.y ?? e.output;
   };
-  // Lowered layers keep their real weights: their kernels hold their own integer copies, and
-  // fake-quantizing millions of weights on every batch only to drop them cost more than the layers.
+  return { ...run(m, weightsFor(p, params), inputs, { seed: opts.seed, checkShapes: opts.checkShapes ?? false, onNode, impls: { dense, conv2d, batchnorm, sign, relu } }), counts };
+}
+
+/** The weights a program ran with last, and the tensors they were made from. */
+interface Made { params: Weights; tensors: Tensor[]; weights: Weights }
+const made = new WeakMap<PrecisionProgram, Made>();
+
+const tensorsOf = (params: Weights): Tensor[] => Object.values(params).flatMap((own) => Object.values(own));
+
+/**
+ * The weights the interpreter runs with: the float layers' fake-quantized as in training, the
+ * lowered layers' real ones (their kernels hold their own integer copies, and fake-quantizing
+ * millions of weights only to drop them cost more than the layers). `kiln run` calls once per
+ * batch with the same weights, so they are made once per program and weights, and made again
+ * when the weights object or any tensor in it is another one. A tensor whose data is written in
+ * place is not seen, as the program's integer copies would not see it either (lower.ts).
+ */
+export function weightsFor(p: PrecisionProgram, params: Weights): Weights {
+  const tensors = tensorsOf(params), last = made.get(p);
+  if (last?.params === params && last.tensors.length === tensors.length && last.tensors.every((t, i) => t === tensors[i])) return last.weights;
   const floatParams: Weights = {};
   for (const [id, w] of Object.entries(params)) if (!p.layers.has(id)) floatParams[id] = w;
-  const { weights } = effectiveWeights(m, floatParams);
+  const { weights } = effectiveWeights(p.module, floatParams);
   for (const id of p.layers.keys()) if (params[id]) weights[id] = params[id]!;
-  return { ...run(m, weights, inputs, { seed: opts.seed, checkShapes: opts.checkShapes ?? false, onNode, impls: { dense, conv2d, batchnorm, sign, relu } }), counts };
+  made.set(p, { params, tensors, weights });
+  return weights;
 }

@@ -81,6 +81,9 @@ describe('the lowered int8 layer\'s two weight layouts', () => {
       const quads = held(probeQuads.region.bytes), pairs = held(probePairs.region.bytes);
       probeQuads.free();
       probePairs.free();
+      // The requantizing epilogue's constants, resident from the first call: per channel an int32
+      // bias and multiplier and two float64 powers of two, each array at a 16-byte boundary.
+      const epilogue = held(2 * held(4 * n) + 2 * held(8 * n));
       const before = residentBytes();
       const layer = lowerInt8(spec);
       expect(residentBytes()).toBe(before); // nothing packed before a call needs it
@@ -89,13 +92,13 @@ describe('the lowered int8 layer\'s two weight layouts', () => {
       expect(got).toEqual(want);
       // Where the dot product runs: its panels at the first post-ReLU call, the int16 pairs at the
       // first signed one, and nothing more after. Elsewhere every call takes the int16 pairs.
-      const both = dotRuns ? quads + pairs : pairs;
-      expect(resident).toEqual(dotRuns ? [quads, both, both, both, both, both] : Array(6).fill(pairs));
+      const both = (dotRuns ? quads + pairs : pairs) + epilogue;
+      expect(resident).toEqual(dotRuns ? [quads + epilogue, both, both, both, both, both] : Array(6).fill(both));
       layer.dispose!();
       expect(residentBytes()).toBe(before);
       // Used again after dispose(): packed again, the same outputs, and given back again.
       expect(Array.from(layer.gemm(m, signed, newCounts()))).toEqual(want[1]);
-      expect(residentBytes() - before).toBe(pairs);
+      expect(residentBytes() - before).toBe(pairs + epilogue);
       layer.dispose!();
       expect(residentBytes()).toBe(before);
     } finally {

@@ -9,9 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mulberry32, type Tensor } from '../../../runtime/tensor.ts';
 import { applyThresholds, binaryThresholds, compareBand, lowerBinary, type Thresholds } from '../../../runtime/lowered/precision/binary-layer.ts';
 import { newCounts } from '../../../runtime/lowered/precision/types.ts';
-import { residentBytes, setKernelBackend, wasmMemoryBytes } from '../../../runtime/kernels/wasm/instance.ts';
+import { copyInInts, residentBytes, setKernelBackend, wasmMemoryBytes, withScratch } from '../../../runtime/kernels/wasm/instance.ts';
 import { wasmCalls } from '../../../runtime/kernels/wasm/calls.ts';
-import { ResidentBand, wasmThreshold } from '../../../runtime/kernels/wasm/threshold.ts';
+import { compareOut, ResidentBand, wasmThreshold } from '../../../runtime/kernels/wasm/threshold.ts';
 import type { InputLevels } from '../../../runtime/kernels/bitplane.ts';
 
 afterEach(() => setKernelBackend(undefined));
@@ -265,6 +265,54 @@ describe('the first layer\'s ±1 weights for the integer fp32 GEMM', () => {
     expect(residentBytes()).toBe(held);
     layer.dispose!();
     expect(residentBytes()).toBe(before);
+  });
+
+  it('XNOR too small for the kernel (its sums compared in JS): no band is made resident; one that runs the kernel makes it once', () => {
+    // 4 rows × 24 channels × 64 bits: under the XNOR kernel's 8 rows, and m·n = 96 under the
+    // compare kernel's minimum, so JS sums and compares them and the band would go unread.
+    const n = 24, k = 64, r = mulberry32(14);
+    const w = t([n, k], Float32Array.from({ length: n * k }, () => r() * 2 - 1));
+    const signs = (m: number) => Float32Array.from({ length: m * k }, () => (r() < 0.5 ? -1 : 1));
+    const small = signs(4), large = signs(64);
+    setKernelBackend('js');
+    const js = lowerBinary(w, undefined, true);
+    const th = foldOn(js.accumulate(64, large, newCounts()).values, n, 6);
+    const want = [js.compare(4, small, newCounts(), th, 0), js.compare(64, large, newCounts(), th, 0)];
+    setKernelBackend('wasm');
+    const before = residentBytes();
+    const layer = lowerBinary(w, undefined, true);
+    const got = compareOn('wasm', () => layer.compare(4, small, newCounts(), th, 0));
+    expect(firstDiff(got.y, want[0]!)).toBe(-1);
+    expect(got.calls).toBe(0);
+    expect(residentBytes()).toBe(before);
+    // 64 rows take the kernel, which reads the band: placed then, and kept.
+    expect(firstDiff(layer.compare(64, large, newCounts(), th, 0), want[1]!)).toBe(-1);
+    const held = residentBytes();
+    expect(held).toBeGreaterThanOrEqual(before + 8 * n);
+    expect(firstDiff(layer.compare(4, small, newCounts(), th, 0), want[0]!)).toBe(-1);
+    expect(residentBytes()).toBe(held);
+    layer.dispose!();
+    expect(residentBytes()).toBe(before);
+  });
+
+  it('bit-plane counts made signed inside the compare (2c − row sum): exact where 2c passes int32, lanes and tail, every row its own sum', () => {
+    // 2 rows × 7 channels (a quad and a tail of 3): counts near 2^30 whose doubles wrap int32,
+    // against row sums near 2^31, so only wrapping arithmetic that cancels gives the signed sums.
+    const n = 7, rows = 2, rowSums = Int32Array.of(2 ** 31 - 1, 2 ** 31 - 3);
+    const counts = Int32Array.from({ length: rows * n }, (_, i) => 2 ** 30 + ((i * 5) % 11) - 5);
+    const signed = Array.from(counts, (c, i) => 2 * c - rowSums[Math.floor(i / n)]!);
+    const th = { tau: Float64Array.from({ length: n }, (_, j) => j - 3), t: new Float64Array(n), dir: Int8Array.from({ length: n }, (_, j) => (j % 2 ? -1 : 1)) };
+    const band = compareBand(th.tau, th.dir);
+    const want = applyThresholds(signed, { ...th, t: th.tau, band }, -1);
+    expect(new Set(want).size).toBe(2); // both outcomes occur
+    setKernelBackend('wasm');
+    const resident = new ResidentBand(band);
+    try {
+      const got = withScratch(() => compareOut(rows, n, copyInInts(counts), n, false, resident, -1, copyInInts(rowSums)));
+      expect(firstDiff(got, want)).toBe(-1);
+    } finally {
+      resident.free();
+    }
   });
 
   it('refuses thresholds folded for another channel count, on both backends', () => {
