@@ -11,5 +11,5 @@ export function countCall(kernel: string): void {
   calls.set(kernel, (calls.get(kernel) ?? 0) + 1);
 }
 
-/** Calls so far of one kernel module's wrappers (by its .wat name), or copies into resident blocks ('resident-arrays', resident.ts). */
+/** Calls so far of one kernel module's wrappers (by its .wat name), or copies into `ResidentArrays` blocks ('resident-arrays', resident.ts; other resident blocks are not counted). */
 export const wasmCalls = (kernel: string): number => calls.get(kernel) ?? 0;
