@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../../../compiler/driver.ts';
 import { engineConfig, partitionHypergraph } from '../../../../targets/neuromorphic/partition/partitioner.ts';
 import { scorePartition } from '../../../../targets/neuromorphic/partition/score.ts';
 import { generateSnn } from '../../../../targets/neuromorphic/partition/snn-generator.ts';
-import type { Hypergraph } from '../../../../targets/neuromorphic/partition/types.ts';
-import { layeredHypergraph, neuronGraph } from '../../../../targets/neuromorphic/neuron-graph.ts';
-
-/** The U-Net of the partition bench at one neuron per vertex, every population a layer. */
-function unet(size: number): Hypergraph {
-  const m = compile('bench/networks/unet_spiking.kiln', { overrides: new Map([['batch', 1], ['size', size]]) }).module;
-  const g = neuronGraph(m, { maxNeurons: 1 });
-  return layeredHypergraph(g, new Float64Array(g.nets.eptr.length - 1).fill(1));
-}
+import { unet } from './unet.ts';
 
 describe('the spectral rule (layer hint, k < 64)', () => {
   it('is set only for hinted hypergraphs in balance mode at default effort, below k = 64', () => {
