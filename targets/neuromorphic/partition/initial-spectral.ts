@@ -158,7 +158,7 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
     alpha[j] = a;
     // The three-term recurrence alone, kept off the trivial vector: over so few steps the lost
     // orthogonality does not reach the smallest Ritz vectors. Full reorthogonalisation (twice)
-    // gave the U-Net, k = 8, the same partitions on seeds 1–12 for a tenth more of the call's time.
+    // gave the U-Net, k = 8, the same partitions on seeds 1–24 for an eighth more of the call's time.
     for (let v = 0; v < nv; v++) y[v]! -= a * q[v]! + (j > 0 ? beta[j - 1]! * Q[j - 1]![v]! : 0);
     orth(y);
     const bn = normalize(y);
