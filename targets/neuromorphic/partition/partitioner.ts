@@ -50,7 +50,7 @@ const DEEP_VCYCLES = { vcycles: 6, vcycleContraction: 20, vcycleMinGain: 0 } as 
  * vertices is a lottery (the top bisection's 8 tries ended 2,236–5,012 apart). There each
  * bisection takes two spectral candidates (20 Lanczos steps from two random starts) instead of 8
  * grown tries, and two initial partitions and two V-cycles are made instead of three: on seeds
- * 1–24, 1.013× KaHyPar's mean messages where main sent 1.065×, in about 0.72 of main's CPU time
+ * 1–24, 1.013× KaHyPar's mean messages where main sent 1.065×, in about 0.62 of main's CPU time
  * (docs/partitioning.md, "Eleventh pass"). Measured at k = 8 only, hence below POOL_MIN_K.
  */
 const SPECTRAL = { bisect: { tries: 0, fm: { passes: 4, maxFruitless: 200 }, spectral: { steps: 20, starts: 2 } }, initialRuns: 2, vcycles: 2 } as const;
