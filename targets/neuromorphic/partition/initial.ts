@@ -1,7 +1,8 @@
 /**
  * Initial partitioning of the coarsest hypergraph. Bisection: greedy hypergraph growing
  * (Çatalyürek & Aykanat's GHG, as in PaToH and KaHyPar) from random seeds, or the other rules
- * of KaHyPar's pool (`initial-pool.ts`), each try refined by FM, the best feasible try kept.
+ * of KaHyPar's pool (`initial-pool.ts`), or spectral candidates (`initial-spectral.ts`), each
+ * try refined by FM, the best feasible try kept.
  * k-way: recursive bisection with cut-net splitting, each bisection itself multilevel, with
  * KaHyPar's adaptive imbalance so the k parts end within their limits.
  */
@@ -9,6 +10,7 @@ import type { EngineHypergraph } from './engine-hypergraph.ts';
 import { extractSide } from './engine-hypergraph.ts';
 import { IndexedMaxHeap } from './heap.ts';
 import { poolGrow, type PoolAlgorithm, side0 } from './initial-pool.ts';
+import { spectralBisect, type SpectralConfig } from './initial-spectral.ts';
 import { PartState } from './part-state.ts';
 import { rebalance } from './rebalance.ts';
 import { fmBisection, type Fm2Config } from './refine-fm2.ts';
@@ -105,6 +107,8 @@ export interface BisectConfig {
   readonly fm: Fm2Config;
   /** Growth rules, try t uses pool[t % length]; default FM-gain growth only. */
   readonly pool?: readonly PoolAlgorithm[];
+  /** Spectral candidates (`initial-spectral.ts`) before the tries; undefined: none. */
+  readonly spectral?: SpectralConfig;
 }
 
 /** Best of several grown-and-refined bisections; limits are 2 × d, target0 the ideal side-0 load. */
@@ -115,9 +119,7 @@ export function flatBisect(h: EngineHypergraph, limits: Float64Array, target0: F
   // Computed once for all tries (a pass over the pins each, 8 tries per bisection).
   const start = growStart(h);
   const pool = cfg.pool ?? ['fm'];
-  for (let t = 0; t < cfg.tries; t++) {
-    const algorithm = pool[t % pool.length]!;
-    const part = algorithm === 'fm' ? greedyGrow(h, start, target0, limits, rng) : poolGrow(algorithm, h, target0, limits, rng);
+  const consider = (part: Int32Array) => {
     const st = new PartState(h, 2, limits, part);
     if (!st.feasible()) rebalance(st);
     fmBisection(st, rng, cfg.fm);
@@ -127,6 +129,11 @@ export function flatBisect(h: EngineHypergraph, limits: Float64Array, target0: F
       bestObj = st.objective;
       bestFeasible = feasible;
     }
+  };
+  if (cfg.spectral) for (const part of spectralBisect(h, limits, target0, rng, cfg.spectral)) consider(part);
+  for (let t = 0; t < cfg.tries; t++) {
+    const algorithm = pool[t % pool.length]!;
+    consider(algorithm === 'fm' ? greedyGrow(h, start, target0, limits, rng) : poolGrow(algorithm, h, target0, limits, rng));
   }
   return best ?? new Int32Array(h.nv);
 }

@@ -63,6 +63,12 @@ export interface EngineConfig {
    * are made instead of `initialRuns`. Undefined: no change.
    */
   readonly unclustered?: { readonly communities: CommunityConfig; readonly initialRuns: number };
+  /**
+   * k > 2, when the first hierarchy has a clustered level (so `unclustered` does not apply): the
+   * bisections take these settings (spectral candidates, `initial-spectral.ts`), and this many
+   * initial partitions and V-cycles are made instead. Undefined: no change.
+   */
+  readonly spectral?: { readonly bisect: BisectConfig; readonly initialRuns: number; readonly vcycles: number };
 }
 
 export interface MultilevelOutcome {
@@ -218,6 +224,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
   const cur = levels[levels.length - 1]!;
   const t1 = performance.now();
   let part: Int32Array;
+  let cycles = cfg.vcycles;
   if (k === 1) part = new Int32Array(cur.nv);
   else if (k === 2) {
     const target0 = bisectTarget ?? new Float64Array(d);
@@ -243,9 +250,12 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
     // cross good cuts unless kept inside communities: on the four k = 64 bench rows one such
     // partition beat the best of three without communities in messages (0.7–7%) and in time
     // (docs/partitioning.md, "Sixth pass").
-    const unclustered = cfg.unclustered && levels.length <= (hy.twinLevel ? 2 : 1) ? cfg.unclustered : undefined;
-    const bisectCfg = unclustered ? { ...rbCfg, communities: unclustered.communities } : rbCfg;
-    const runs = Math.max(1, unclustered?.initialRuns ?? cfg.initialRuns);
+    const clustered = levels.length > (hy.twinLevel ? 2 : 1);
+    const unclustered = cfg.unclustered && !clustered ? cfg.unclustered : undefined;
+    const spectral = clustered ? cfg.spectral : undefined;
+    const bisectCfg = unclustered ? { ...rbCfg, communities: unclustered.communities } : spectral ? { ...rbCfg, bisect: spectral.bisect } : rbCfg;
+    const runs = Math.max(1, unclustered?.initialRuns ?? spectral?.initialRuns ?? cfg.initialRuns);
+    if (spectral) cycles = spectral.vcycles;
     // Recursive bisection varies by ±2% in messages from seed to seed (dvs-33k, k = 64), so
     // several tries, each refined on the coarsest level, keep the best.
     let best = Infinity;
@@ -266,7 +276,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
   // The input level's round below the twin level visits every pin for a handful of moves
   // (spiking_cnn, k = 64: 2.5 M incidences asked, 0–14 moves, a third of the CPU time per
   // pass), so with V-cycles it runs once, after the last.
-  const cycles = k > 2 ? cfg.vcycles : 0;
+  if (k <= 2) cycles = 0;
   const lastLp = cycles > 0 && hy.twinLevel;
   let st = uncoarsen(hy, part, k, limits, rng, cfg, false, !lastLp);
   // V-cycles (hMETIS, KaHyPar): coarsen again with clusters confined to parts, so the partition

@@ -45,11 +45,22 @@ const POOL_MANY_TRIES_MIN_VERTICES = 20_000;
 const DEEP_VCYCLES = { vcycles: 6, vcycleContraction: 20, vcycleMinGain: 0 } as const;
 
 /**
+ * Where the input carries a layer hint and the first hierarchy clusters (the U-Net, k = 8), the
+ * hint keeps the bisections' levels from coarsening, and growth from random seeds on ~3,400
+ * vertices is a lottery (the top bisection's 8 tries ended 2,236–5,012 apart). There each
+ * bisection takes two spectral candidates (20 Lanczos steps from two random starts) instead of 8
+ * grown tries, and two initial partitions and two V-cycles are made instead of three: on seeds
+ * 1–24, 1.013× KaHyPar's mean messages where main sent 1.065×, in about 0.62 of main's CPU time
+ * (docs/partitioning.md, "Eleventh pass"). Measured at k = 8 only, hence below POOL_MIN_K.
+ */
+const SPECTRAL = { bisect: { tries: 0, fm: { passes: 4, maxFruitless: 200 }, spectral: { steps: 20, starts: 2 } }, initialRuns: 2, vcycles: 2 } as const;
+
+/**
  * Settings per effort. The numbers come from the measurements in docs/partitioning.md: twin
  * grouping and (λ−1) label propagation carry most of the quality; the k-way FM searches add
  * little on large levels for a lot of time, so they run only where the level is small.
  */
-export function engineConfig(effort: PartitionOptions['effort'] = 'default', graph = false, k = 0, nv = Infinity, pinsPerVertex = Infinity): { main: EngineConfig; rb: EngineConfig } {
+export function engineConfig(effort: PartitionOptions['effort'] = 'default', graph = false, k = 0, nv = Infinity, pinsPerVertex = Infinity, layered = false): { main: EngineConfig; rb: EngineConfig } {
   // From k = 512 on, recursive bisection of a 160·k-vertex coarsest level is most of the run
   // (15 of 20 s at k = 1024 on dvs-1m); 60·k vertices and 4 tries per bisection cost 4% in
   // messages there (docs/partitioning.md). Strong effort keeps the large level.
@@ -110,6 +121,7 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   const kway = effort === 'default' && !graph && !large && k >= POOL_MIN_K && Number.isFinite(pinsPerVertex);
   const pool = kway && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
   if (kway && !pool) Object.assign(main, DEEP_VCYCLES);
+  if (effort === 'default' && !graph && !large && layered && k < POOL_MIN_K && Number.isFinite(pinsPerVertex)) main.spectral = SPECTRAL;
   const bisect = pool ? { ...main.bisect, tries: nv >= POOL_MANY_TRIES_MIN_VERTICES ? 120 : 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
   // The communities rule is the k-way level's choice of how its bisections run, not a setting of theirs.
   const rb: EngineConfig = { ...main, unclustered: undefined, contraction: 80, minCoarsest: 0, bisect, communities };
@@ -125,10 +137,10 @@ export interface EngineTuning {
 type Engine = (main: EngineConfig, rb: EngineConfig, rng: Rng) => MultilevelOutcome;
 
 /** `offset` is added to the reported objective (the host messages' constant part, see partitionHypergraph). */
-function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions, t0: number, graph: boolean, tuning: EngineTuning, offset = 0, pins = Infinity): PartitionResult {
+function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions, t0: number, graph: boolean, tuning: EngineTuning, offset = 0, pins = Infinity, layered = false): PartitionResult {
   const k = opts.k;
   // The pool was measured in balance mode only; capacity mode (the mapper) keeps FM-gain growth.
-  const base = engineConfig(opts.effort, graph, k, nv, opts.capacity ? Infinity : pins / nv);
+  const base = engineConfig(opts.effort, graph, k, nv, opts.capacity ? Infinity : pins / nv, layered);
   // The communities rule pays for Louvain with the initial partitions it drops: a caller that
   // asks for its own number of them (the mapper's one: with the rule it sent 1.3% more messages
   // on spiking_cnn and dvs_large, and took 7–12% more CPU time on dvs_large though 10–16% less on
@@ -177,7 +189,7 @@ export function partitionHypergraph(h: Hypergraph, opts: PartitionOptions, tunin
     throw new KilnError(error('partition-options', `vertex ${badLayer} has layer id ${h.layer![badLayer]}, outside [0, 2^30)`, undefined, 'number the layers 0, 1, 2, …'));
   }
   const eh = fromHypergraph(h, c.w, c.d, opts.firstPinIsSource ?? true);
-  return run(h.nv, (main, rb, rng) => multilevelPartition(eh, opts.k, c.limits, rng, main, rb), c, opts, t0, false, tuning, hostMessages, h.pins.length);
+  return run(h.nv, (main, rb, rng) => multilevelPartition(eh, opts.k, c.limits, rng, main, rb), c, opts, t0, false, tuning, hostMessages, h.pins.length, h.layer !== undefined);
 }
 
 /** Minimises the edge cut (each undirected edge once, as gpmetis counts it). */
