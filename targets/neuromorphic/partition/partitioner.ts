@@ -41,11 +41,12 @@ const POOL_MANY_TRIES_MIN_VERTICES = 20_000;
  * to 20·k vertices, every one run (no stop on a small gain): there the pool's tries cost time for
  * no messages, and the further V-cycles are what brought the U-Net, k = 64, near KaHyPar's. Their
  * k-way FM runs on the finest level above the input only, and each search stops after 16 fruitless
- * moves, not 64: the coarser levels' FM was a third of the call and gained almost nothing, and
- * shorter searches leave more vertices free to start new ones. The bisections' Louvain makes at
- * most 8 local-moving passes a level. Together, on the U-Net, k = 64, seeds 1–12: 1.3% fewer
- * messages on the mean for about 0.75× the CPU time; spiking_cnn, k = 64, seeds 1–3: 1.2% fewer,
- * same time (docs/partitioning.md, "Eleventh pass"). Measured on these two networks only.
+ * moves, not 64: on three levels a cycle it was a third of the U-Net's call and gained 4 of its 48
+ * messages on the coarser two, and shorter searches leave more vertices free to start new ones.
+ * The bisections' Louvain makes at most 8 local-moving passes a level. Together, on the U-Net,
+ * k = 64, seeds 1–12: 1.0% fewer messages on the mean (1.0235 → 1.0157× KaHyPar's on seeds 1–6)
+ * for about 0.8× the CPU time; spiking_cnn, k = 64, seeds 1–3: 1.2% fewer, the same time
+ * (docs/partitioning.md, "Eleventh pass"). Measured on these two networks only.
  */
 const DEEP_VCYCLES = { vcycles: 7, vcycleContraction: 20, vcycleMinGain: 0, vcycleFruitless: 16, louvainPasses: 8 } as const;
 
