@@ -37,12 +37,18 @@ const POOL_MAX_PINS_PER_VERTEX = 50;
 const POOL_MANY_TRIES_MIN_VERTICES = 20_000;
 
 /**
- * Where the pool is off for many pins per vertex (64 ≤ k < 512, balance mode), six V-cycles down
+ * Where the pool is off for many pins per vertex (64 ≤ k < 512, balance mode), seven V-cycles down
  * to 20·k vertices, every one run (no stop on a small gain): there the pool's tries cost time for
- * no messages, and the further V-cycles are what brought the U-Net, k = 64, near KaHyPar's. Measured
- * on the U-Net and spiking_cnn only; figures in docs/partitioning.md, "Tenth pass, speed".
+ * no messages, and the further V-cycles are what brought the U-Net, k = 64, near KaHyPar's. Their
+ * k-way FM runs on the finest level above the input only, and each search stops after 16 fruitless
+ * moves, not 64: on three levels a cycle it was a third of the U-Net's call and gained 4 of its 48
+ * messages on the coarser two, and shorter searches leave more vertices free to start new ones.
+ * The bisections' Louvain makes at most 8 local-moving passes a level. Together, on the U-Net,
+ * k = 64, seeds 1–12: 1.0% fewer messages on the mean (1.0235 → 1.0157× KaHyPar's on seeds 1–6)
+ * for about 0.8× the CPU time; spiking_cnn, k = 64, seeds 1–3: 1.2% fewer, the same time
+ * (docs/partitioning.md, "Eleventh pass"). Measured on these two networks only.
  */
-const DEEP_VCYCLES = { vcycles: 6, vcycleContraction: 20, vcycleMinGain: 0 } as const;
+const DEEP_VCYCLES = { vcycles: 7, vcycleContraction: 20, vcycleMinGain: 0, vcycleFruitless: 16, louvainPasses: 8 } as const;
 
 /**
  * Where the input carries a layer hint and the first hierarchy clusters (the U-Net, k = 8), the
@@ -120,7 +126,11 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // pinsPerVertex is Infinity in capacity mode (the mapper), where neither rule was measured.
   const kway = effort === 'default' && !graph && !large && k >= POOL_MIN_K && Number.isFinite(pinsPerVertex);
   const pool = kway && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
-  if (kway && !pool) Object.assign(main, DEEP_VCYCLES);
+  if (kway && !pool) {
+    const { vcycles, vcycleContraction, vcycleMinGain, vcycleFruitless, louvainPasses } = DEEP_VCYCLES;
+    Object.assign(main, { vcycles, vcycleContraction, vcycleMinGain, vcycleFm: { ...main.fm, maxFruitless: vcycleFruitless } });
+    if (main.unclustered) main.unclustered = { ...main.unclustered, communities: { ...louvain, maxPasses: louvainPasses } };
+  }
   if (effort === 'default' && !graph && !large && layered && k < POOL_MIN_K && Number.isFinite(pinsPerVertex)) main.spectral = SPECTRAL;
   const bisect = pool ? { ...main.bisect, tries: nv >= POOL_MANY_TRIES_MIN_VERTICES ? 120 : 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
   // The communities rule is the k-way level's choice of how its bisections run, not a setting of theirs.

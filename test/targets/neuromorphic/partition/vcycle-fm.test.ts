@@ -1,0 +1,89 @@
+/**
+ * The V-cycles' own k-way FM settings (`vcycleFm`): FM runs on the finest level above the input
+ * only, with those settings, and the deep-V-cycle rule (k ≥ 64, more than 50 pins a vertex) sets
+ * them. Every fmRefine call is recorded through a wrapper around the real one.
+ */
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { FmConfig } from '../../../../targets/neuromorphic/partition/refine-fm.ts';
+
+const calls = vi.hoisted(() => ({ list: [] as { nv: number; k: number; maxFruitless: number }[] }));
+
+vi.mock('../../../../targets/neuromorphic/partition/refine-fm.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../../targets/neuromorphic/partition/refine-fm.ts')>();
+  return { ...real, fmRefine: (...a: Parameters<typeof real.fmRefine>) => { calls.list.push({ nv: a[0].h.nv, k: a[0].k, maxFruitless: a[2].maxFruitless }); return real.fmRefine(...a); } };
+});
+
+const { engineConfig, partitionHypergraph } = await import('../../../../targets/neuromorphic/partition/partitioner.ts');
+const { scorePartition } = await import('../../../../targets/neuromorphic/partition/score.ts');
+const { generateSnn } = await import('../../../../targets/neuromorphic/partition/snn-generator.ts');
+
+beforeEach(() => { calls.list = []; });
+
+/** 2,410 neurons, 53 pins each: a balance call at k = 64 falls under the deep-V-cycle rule. */
+const dense = generateSnn({ name: 'dense', layers: [{ kind: 'input', channels: 2, height: 16, width: 16 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 96 }, { kind: 'dense', units: 10 }] });
+const small = generateSnn({ name: 'small', layers: [{ kind: 'input', channels: 2, height: 24, width: 24 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 10 }] });
+
+/** Vertex counts of the levels the k-way FM refined (k > 2: not the bisections'). */
+const kwayLevels = () => calls.list.filter((c) => c.k > 2);
+
+describe('the V-cycles\' k-way FM (vcycleFm)', () => {
+  const k = 16;
+  const h = small.hypergraph;
+  const fm: FmConfig = { ...engineConfig('default', false, k, h.nv).main.fm, maxFruitless: 5 };
+  const cycles = { vcycles: 2, vcycleContraction: 4, vcycleMinGain: 0 };
+
+  it('runs on every level above the input without it, on the finest of them only with it, with its settings', () => {
+    partitionHypergraph(h, { k, seed: 3 }, { main: cycles });
+    const without = kwayLevels();
+    // The check below needs V-cycles with more than one level above the input.
+    expect(new Set(without.map((c) => c.nv)).size).toBeGreaterThan(1);
+    expect(without.every((c) => c.maxFruitless !== 5)).toBe(true);
+    calls.list = [];
+    partitionHypergraph(h, { k, seed: 3 }, { main: { ...cycles, vcycleFm: fm } });
+    const withFm = kwayLevels();
+    // Once per cycle, on one level: the largest that the cycles refined before, below the input.
+    expect(withFm).toHaveLength(cycles.vcycles);
+    expect(withFm.every((c) => c.maxFruitless === 5)).toBe(true);
+    const finest = Math.max(...without.map((c) => c.nv));
+    expect(finest).toBeLessThan(h.nv);
+    expect(withFm.every((c) => c.nv === finest)).toBe(true);
+  });
+
+  it('leaves the FM of the first uncoarsening as it was', () => {
+    // FM on every level of the first uncoarsening, the input's included, and no V-cycle.
+    const first = { vcycles: 0, fmMaxPins: Infinity };
+    const a = partitionHypergraph(h, { k, seed: 3 }, { main: first }).parts;
+    const levels = kwayLevels().map((c) => `${c.nv}/${c.maxFruitless}`);
+    expect(new Set(levels).size).toBeGreaterThan(1);
+    calls.list = [];
+    const b = partitionHypergraph(h, { k, seed: 3 }, { main: { ...first, vcycleFm: fm } }).parts;
+    expect(kwayLevels().map((c) => `${c.nv}/${c.maxFruitless}`)).toEqual(levels);
+    expect(Array.from(b)).toEqual(Array.from(a));
+  });
+});
+
+describe('the deep-V-cycle rule', () => {
+  it('gives the V-cycles 16 fruitless moves a search and the bisections\' Louvain 8 passes a level, only where it applies', () => {
+    const rule = engineConfig('default', false, 64, 21_168, 59).main;
+    expect(rule.vcycleFm).toEqual({ ...rule.fm, maxFruitless: 16 });
+    expect(rule.unclustered?.communities.maxPasses).toBe(8);
+    const sparse = engineConfig('default', false, 64, 32_778, 44).main;
+    expect(sparse.vcycleFm).toBeUndefined();
+    expect(sparse.unclustered?.communities.maxPasses).toBe(100);
+    expect(engineConfig('default', false, 8, 21_168, 59).main.vcycleFm).toBeUndefined();
+    // Below UNCLUSTERED_MIN_VERTICES there is no communities rule for the cap to change.
+    expect(engineConfig('default', false, 64, 999, 59).main.unclustered).toBeUndefined();
+  });
+
+  it('partitions a hypergraph under it within the limits, the objective its spike messages, FM on one level a cycle', () => {
+    const h = dense.hypergraph;
+    expect(h.pins.length / h.nv).toBeGreaterThan(50);
+    const r = partitionHypergraph(h, { k: 64, seed: 1 });
+    for (let p = 0; p < 64; p++) expect(r.partLoads[p]!).toBeLessThanOrEqual(r.limits[p]!);
+    expect(r.objective).toBe(scorePartition({ hypergraph: h }, r.parts).spikeMessages);
+    const kway = kwayLevels();
+    expect(kway.length).toBeGreaterThan(0);
+    expect(kway.every((c) => c.maxFruitless === 16)).toBe(true);
+    expect(new Set(kway.map((c) => c.nv)).size).toBe(1);
+  });
+});
