@@ -1,21 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../../../compiler/driver.ts';
 import { carryDown, intersectionKey, projectUp } from '../../../../targets/neuromorphic/partition/combine.ts';
 import { partitionHypergraph } from '../../../../targets/neuromorphic/partition/partitioner.ts';
 import { scorePartition } from '../../../../targets/neuromorphic/partition/score.ts';
-import type { Hypergraph } from '../../../../targets/neuromorphic/partition/types.ts';
-import { layeredHypergraph, neuronGraph } from '../../../../targets/neuromorphic/neuron-graph.ts';
 import { arbHypergraph } from './random-hypergraphs.ts';
+import { unet } from './unet.ts';
 
 const arbParts = (nv: number, n: number, k: number) => fc.array(fc.array(fc.nat(k - 1), { minLength: nv, maxLength: nv }).map((a) => Int32Array.from(a)), { minLength: n, maxLength: n });
 
-/** The U-Net of the partition bench at one neuron per vertex, every population a layer. */
-function unet(size: number): Hypergraph {
-  const m = compile('bench/networks/unet_spiking.kiln', { overrides: new Map([['batch', 1], ['size', size]]) }).module;
-  const g = neuronGraph(m, { maxNeurons: 1 });
-  return layeredHypergraph(g, new Float64Array(g.nets.eptr.length - 1).fill(1));
-}
 
 describe('recombining partitions (KaHyPar-E combine)', () => {
   it('gives two vertices one key exactly when every partition puts them in the same part', () => {
