@@ -8,6 +8,8 @@
  * levels can move whole groups that one partition placed better than the best.
  */
 
+import { carry } from './coarsen.ts';
+
 /**
  * The intersection of the partitions: one id per distinct tuple of parts, numbered 0, 1, … in
  * the order the vertices first show them. Part labels need not match across partitions.
@@ -19,8 +21,13 @@ export function intersectionKey(parts: readonly Int32Array[]): { key: Int32Array
   for (const p of parts) {
     if (p.length !== nv) throw new Error(`intersectionKey: partitions of ${nv} and ${p.length} vertices`);
     let maxP = 0;
-    for (let v = 0; v < nv; v++) maxP = Math.max(maxP, p[v]!);
-    // Tuple ids stay below nv and parts below 2^31, so key · (maxP + 1) + part is exact in a double.
+    for (let v = 0; v < nv; v++) {
+      if (p[v]! < 0) throw new Error(`intersectionKey: vertex ${v} in part ${p[v]}`);
+      maxP = Math.max(maxP, p[v]!);
+    }
+    // Keys are ids below nv and labels lie in [0, maxP], so key · (maxP + 1) + label < nv · (maxP + 1)
+    // names each pair once, exactly while that bound stays below 2^53.
+    if (nv * (maxP + 1) > Number.MAX_SAFE_INTEGER) throw new Error(`intersectionKey: ${nv} vertices × ${maxP + 1} labels pass 2^53`);
     const ids = new Map<number, number>();
     for (let v = 0; v < nv; v++) {
       const t = key[v]! * (maxP + 1) + p[v]!;
@@ -33,17 +40,12 @@ export function intersectionKey(parts: readonly Int32Array[]): { key: Int32Array
   return { key, classes };
 }
 
-/** `part` of the finest level carried through contraction maps to the coarsest (constant on clusters). */
-export function carryDown(part: Int32Array, maps: readonly Int32Array[]): Int32Array {
-  let cur = part;
-  for (const map of maps) {
-    let nc = 0;
-    for (let v = 0; v < map.length; v++) nc = Math.max(nc, map[v]! + 1);
-    const coarse = new Int32Array(nc);
-    for (let v = 0; v < map.length; v++) coarse[map[v]!] = cur[v]!;
-    cur = coarse;
-  }
-  return cur;
+/**
+ * `part` of the finest level carried through the contraction maps to the coarsest; `sizes[i]` is
+ * the vertex count of the level that `maps[i]` contracts to. `part` must be constant on clusters.
+ */
+export function carryDown(part: Int32Array, maps: readonly Int32Array[], sizes: readonly number[]): Int32Array {
+  return maps.reduce((cur, map, i) => carry(cur, map, sizes[i]!), part);
 }
 
 /** `part` of the coarsest level projected through the maps to the finest. */

@@ -44,12 +44,15 @@ const POOL_MANY_TRIES_MIN_VERTICES = 20_000;
  */
 const DEEP_VCYCLES = { vcycles: 6, vcycleContraction: 20, vcycleMinGain: 0 } as const;
 
+/** One sweep: two gave 1.030× for 1.2–1.4× the CPU time (docs/partitioning.md, "Eleventh pass"). */
+const COMBINE = { sweeps: 1 } as const;
+
 /**
  * Settings per effort. The numbers come from the measurements in docs/partitioning.md: twin
  * grouping and (λ−1) label propagation carry most of the quality; the k-way FM searches add
  * little on large levels for a lot of time, so they run only where the level is small.
  */
-export function engineConfig(effort: PartitionOptions['effort'] = 'default', graph = false, k = 0, nv = Infinity, pinsPerVertex = Infinity): { main: EngineConfig; rb: EngineConfig } {
+export function engineConfig(effort: PartitionOptions['effort'] = 'default', graph = false, k = 0, nv = Infinity, pinsPerVertex = Infinity, layered = false): { main: EngineConfig; rb: EngineConfig } {
   // From k = 512 on, recursive bisection of a 160·k-vertex coarsest level is most of the run
   // (15 of 20 s at k = 1024 on dvs-1m); 60·k vertices and 4 tries per bisection cost 4% in
   // messages there (docs/partitioning.md). Strong effort keeps the large level.
@@ -107,6 +110,12 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // Louvain, so it is off where only one is made (`run`), and below UNCLUSTERED_MIN_VERTICES.
   if (effort === 'default' && !graph && !large && nv >= UNCLUSTERED_MIN_VERTICES) main.unclustered = { communities: louvain, initialRuns: 1 };
   // pinsPerVertex is Infinity in capacity mode (the mapper), where neither rule was measured.
+  // Recombining the initial runs (KaHyPar-E's combine) where they are several and the caller gave
+  // the layer hint: on the U-Net, k = 8, the six-seed mean fell from 1.050× to 1.033× KaHyPar's
+  // messages at main's CPU time; on the unhinted dvs-33k, k = 8, seed 3 sent 2.6% more, and at
+  // strong effort it cost 1.020 → 1.027× (docs/partitioning.md, "Eleventh pass"). Inert where the
+  // communities rule or the caller leaves one run (every k = 64 bench row, the mapper).
+  if (effort === 'default' && !graph && layered && main.initialRuns > 1) main.combine = COMBINE;
   const kway = effort === 'default' && !graph && !large && k >= POOL_MIN_K && Number.isFinite(pinsPerVertex);
   const pool = kway && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
   if (kway && !pool) Object.assign(main, DEEP_VCYCLES);
@@ -125,10 +134,10 @@ export interface EngineTuning {
 type Engine = (main: EngineConfig, rb: EngineConfig, rng: Rng) => MultilevelOutcome;
 
 /** `offset` is added to the reported objective (the host messages' constant part, see partitionHypergraph). */
-function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions, t0: number, graph: boolean, tuning: EngineTuning, offset = 0, pins = Infinity): PartitionResult {
+function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions, t0: number, graph: boolean, tuning: EngineTuning, offset = 0, pins = Infinity, layered = false): PartitionResult {
   const k = opts.k;
   // The pool was measured in balance mode only; capacity mode (the mapper) keeps FM-gain growth.
-  const base = engineConfig(opts.effort, graph, k, nv, opts.capacity ? Infinity : pins / nv);
+  const base = engineConfig(opts.effort, graph, k, nv, opts.capacity ? Infinity : pins / nv, layered);
   // The communities rule pays for Louvain with the initial partitions it drops: a caller that
   // asks for its own number of them (the mapper's one: with the rule it sent 1.3% more messages
   // on spiking_cnn and dvs_large, and took 7–12% more CPU time on dvs_large though 10–16% less on
@@ -177,7 +186,7 @@ export function partitionHypergraph(h: Hypergraph, opts: PartitionOptions, tunin
     throw new KilnError(error('partition-options', `vertex ${badLayer} has layer id ${h.layer![badLayer]}, outside [0, 2^30)`, undefined, 'number the layers 0, 1, 2, …'));
   }
   const eh = fromHypergraph(h, c.w, c.d, opts.firstPinIsSource ?? true);
-  return run(h.nv, (main, rb, rng) => multilevelPartition(eh, opts.k, c.limits, rng, main, rb), c, opts, t0, false, tuning, hostMessages, h.pins.length);
+  return run(h.nv, (main, rb, rng) => multilevelPartition(eh, opts.k, c.limits, rng, main, rb), c, opts, t0, false, tuning, hostMessages, h.pins.length, h.layer !== undefined);
 }
 
 /** Minimises the edge cut (each undirected edge once, as gpmetis counts it). */
