@@ -4,7 +4,8 @@
  * (bisection tries for k = 2, recursive multilevel bisection otherwise), then project back level
  * by level, restoring balance when needed and refining with label propagation and localized FM.
  */
-import { clusterVertices, contract, type ClusterConfig } from './coarsen.ts';
+import { carry, clusterVertices, contract, type ClusterConfig } from './coarsen.ts';
+import { carryDown, intersectionKey, projectUp } from './combine.ts';
 import { detectCommunities, type CommunityConfig } from './community.ts';
 import type { EngineHypergraph } from './engine-hypergraph.ts';
 import { flatBisect, recursiveBisect, type BisectConfig } from './initial.ts';
@@ -74,6 +75,11 @@ export interface EngineConfig {
    * initial partitions and V-cycles are made instead. Undefined: no change.
    */
   readonly spectral?: { readonly bisect: BisectConfig; readonly initialRuns: number; readonly vcycles: number };
+  /**
+   * k > 2 with several initial runs: recombine them instead of keeping the best (combine.ts), the
+   * best with each other run in turn, `sweeps` times over. Undefined: keep the best.
+   */
+  readonly combine?: { readonly sweeps: number };
 }
 
 export interface MultilevelOutcome {
@@ -126,11 +132,6 @@ function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng,
   let curPart = partOf;
   let community: Int32Array | undefined;
   let twinLevel = false;
-  const carry = (a: Int32Array, clusterOf: Int32Array, nc: number): Int32Array => {
-    const coarse = new Int32Array(nc);
-    for (let v = 0; v < cur.nv; v++) coarse[clusterOf[v]!] = a[v]!;
-    return coarse;
-  };
   const push = ({ clusterOf, nc }: { clusterOf: Int32Array; nc: number }, contracted?: EngineHypergraph): boolean => {
     if (nc * cfg.minShrink > cur.nv) return false;
     if (curPart) curPart = carry(curPart, clusterOf, nc);
@@ -221,6 +222,35 @@ function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Ar
   return refined(st!);
 }
 
+/**
+ * KaHyPar-E's combine on the input level: coarsens within the intersection of the best partition
+ * and another, starts from the best on the coarsest level (it is constant on those clusters) and
+ * refines up; the result, if no worse, is the best for the next. Pairwise: on the U-Net, k = 8,
+ * three runs all at once gave 1.047× KaHyPar's messages, pairwise 1.033× (docs/partitioning.md,
+ * "Eleventh pass"). "No worse" for the first combination means than the best run's score on the
+ * coarsest level, before any refinement, so it is as good as always taken: it replaces the first
+ * uncoarsening with no guarantee against it (dvs-33k, k = 8, seed 3: 2.6% more messages). Held to
+ * the refined best instead, the U-Net's six-seed mean was 1.041× at the same CPU time: a worse
+ * combination still gives the V-cycles a different start. `best` undefined: no combination was
+ * feasible and no worse; `combinations`: how many coarsened to a level above the input.
+ */
+export function combineRuns(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, runs: { part: Int32Array; score: number }[], inputLp: boolean): { best?: { st: Refined; hy: Hierarchy }; combinations: number } {
+  const b = runs.reduce((bi, r, i) => (r.score < runs[bi]!.score ? i : bi), 0);
+  const others = runs.filter((_, i) => i !== b);
+  let { part: cur, score } = runs[b]!;
+  let best: { st: Refined; hy: Hierarchy } | undefined;
+  let combinations = 0;
+  for (let i = 0; i < others.length * cfg.combine!.sweeps; i++) {
+    const key = intersectionKey([cur, others[i % others.length]!.part]).key;
+    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction, communities: undefined }, key);
+    if (hv.levels.length === 1) continue;
+    combinations++;
+    const next = uncoarsen(hv, carryDown(cur, hv.maps, hv.levels.slice(1).map((l) => l.nv)), k, limits, rng, cfg, true, inputLp);
+    if (next.feasible && next.objective <= score) [best, cur, score] = [{ st: next, hy: hv }, next.part, next.objective];
+  }
+  return { best, combinations };
+}
+
 /** `bisectTarget` (k = 2 only) is the ideal load of side 0; by default the limits' ratio. */
 export function multilevelPartition(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, rbCfg: EngineConfig = cfg, bisectTarget?: Float64Array): MultilevelOutcome {
   const t0 = performance.now();
@@ -231,6 +261,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
   const t1 = performance.now();
   let part: Int32Array;
   let cycles = cfg.vcycles;
+  const tried: { part: Int32Array; score: number }[] = [];
   if (k === 1) part = new Int32Array(cur.nv);
   else if (k === 2) {
     const target0 = bisectTarget ?? new Float64Array(d);
@@ -274,6 +305,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
         if (!st.feasible()) rebalance(st);
         labelPropagation(st, rng, cfg.lpRounds, cfg.lpMinGain);
         const score = st.feasible() ? st.objective : Infinity;
+        tried.push({ part: st.part, score });
         if (score < best || part.length === 0) [best, part] = [score, st.part];
       }
     }
@@ -284,11 +316,13 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
   // pass), so with V-cycles it runs once, after the last.
   if (k <= 2) cycles = 0;
   const lastLp = cycles > 0 && hy.twinLevel;
-  let st = uncoarsen(hy, part, k, limits, rng, cfg, false, !lastLp);
+  // The combination starts from the input, so it takes the place of the first uncoarsening.
+  const combined = cfg.combine && tried.length > 1 ? combineRuns(h, k, limits, rng, cfg, tried.map((r) => ({ part: projectUp(r.part, maps), score: r.score })), !lastLp).best : undefined;
+  let st = combined?.st ?? uncoarsen(hy, part, k, limits, rng, cfg, false, !lastLp);
   // V-cycles (hMETIS, KaHyPar): coarsen again with clusters confined to parts, so the partition
   // carries over to the coarsest level unchanged, and refine on the way up; coarse levels move
   // groups of vertices that the first hierarchy split. Refinement never raises the objective.
-  let prior = hy;
+  let prior = combined?.hy ?? hy;
   for (let cycle = 0; cycle < cycles && st.feasible; cycle++) {
     const before = st.objective;
     // A copy: with no level to contract, the coarsest partition is this array, and refining it

@@ -61,6 +61,9 @@ const DEEP_VCYCLES = { vcycles: 7, vcycleContraction: 20, vcycleMinGain: 0, vcyc
  */
 const SPECTRAL = { bisect: { tries: 0, fm: { passes: 4, maxFruitless: 200 }, spectral: { steps: 20, starts: 2 } }, initialRuns: 2, vcycles: 2 } as const;
 
+/** One sweep: two gave 1.030× for 1.2–1.4× the CPU time (docs/partitioning.md, "Eleventh pass"). */
+const COMBINE = { sweeps: 1 } as const;
+
 /**
  * Settings per effort. The numbers come from the measurements in docs/partitioning.md: twin
  * grouping and (λ−1) label propagation carry most of the quality; the k-way FM searches add
@@ -124,6 +127,12 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // Louvain, so it is off where only one is made (`run`), and below UNCLUSTERED_MIN_VERTICES.
   if (effort === 'default' && !graph && !large && nv >= UNCLUSTERED_MIN_VERTICES) main.unclustered = { communities: louvain, initialRuns: 1 };
   // pinsPerVertex is Infinity in capacity mode (the mapper), where neither rule was measured.
+  // Recombining the initial runs (KaHyPar-E's combine) where they are several and the caller gave
+  // the layer hint: on the U-Net, k = 8, the six-seed mean fell from 1.050× to 1.033× KaHyPar's
+  // messages at main's CPU time; on the unhinted dvs-33k, k = 8, seed 3 sent 2.6% more, and at
+  // strong effort it cost 1.020 → 1.027× (docs/partitioning.md, "Eleventh pass"). Inert where the
+  // communities rule or the caller leaves one run (every k = 64 bench row, the mapper).
+  if (effort === 'default' && !graph && layered && main.initialRuns > 1) main.combine = COMBINE;
   const kway = effort === 'default' && !graph && !large && k >= POOL_MIN_K && Number.isFinite(pinsPerVertex);
   const pool = kway && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
   if (kway && !pool) {
