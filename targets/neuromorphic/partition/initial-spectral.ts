@@ -16,7 +16,12 @@ import type { Rng } from './rng.ts';
 export interface SpectralConfig {
   /** Lanczos steps (Krylov dimension); each is one Laplacian product. */
   readonly steps: number;
-  /** Sweep cuts along this many of the smallest non-trivial Ritz vectors (default 1). */
+  /**
+   * Sweep cuts along this many of the smallest non-trivial Ritz vectors (default 1). The rule
+   * (`SPECTRAL` in partitioner.ts) uses one: without reorthogonalisation the Lanczos steps can
+   * give ghost copies of converged Ritz values, so the second and later vectors may repeat the
+   * first; more than one is for experiments only (they lost 2% on the U-Net, k = 8).
+   */
   readonly vectors?: number;
   /** Independent Lanczos runs from other random starts (default 1). */
   readonly starts?: number;
@@ -104,6 +109,17 @@ export function tridiagonalEigen(a: Float64Array, b: Float64Array): { values: Fl
 }
 
 /**
+ * The Lanczos basis is kept whole (steps × nv doubles) to form the Ritz vectors; above this many
+ * doubles (32 MiB: 20 steps up to 209,715 vertices, the U-Net's top bisections have ~3,400)
+ * `spectralBisect` gives no candidate and the caller grows instead, rather than recomputing the
+ * recurrence in a second pass for twice the Laplacian products.
+ */
+export const MAX_LANCZOS_DOUBLES = 2 ** 22;
+
+/** The Krylov dimension of `steps` Lanczos steps on nv vertices. */
+const krylovDim = (steps: number, nv: number) => Math.max(2, Math.min(steps, nv - 1));
+
+/**
  * The `count` smallest non-trivial generalized eigenvectors of (L, M), as vertex values (the
  * M-orthogonal complement of the constant vector), from `cfg.steps` Lanczos steps.
  */
@@ -126,7 +142,7 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
   let norm0 = 0;
   for (let v = 0; v < nv; v++) norm0 += sq[v]! * sq[v]!;
   const u0 = Float64Array.from(sq, (x) => x / Math.sqrt(norm0));
-  const m = Math.max(2, Math.min(cfg.steps, nv - 1));
+  const m = krylovDim(cfg.steps, nv);
   const Q: Float64Array[] = [];
   const alpha = new Float64Array(m);
   const beta = new Float64Array(m);
@@ -148,6 +164,9 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
   orth(q);
   normalize(q);
   let steps = 0;
+  // ‖T‖ ≥ max |α_j| estimates the operator's norm from below, so the breakdown test scales
+  // with the net weights (an absolute 1e-10 stopped at once on weights of 1e-12).
+  let scale = 0;
   for (let j = 0; j < m; j++) {
     Q.push(q);
     steps++;
@@ -156,13 +175,14 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
     let a = 0;
     for (let v = 0; v < nv; v++) a += y[v]! * q[v]!;
     alpha[j] = a;
+    scale = Math.max(scale, Math.abs(a));
     // The three-term recurrence alone, kept off the trivial vector: over so few steps the lost
     // orthogonality does not reach the smallest Ritz vectors. Full reorthogonalisation (twice)
     // gave the U-Net, k = 8, the same partitions on seeds 1–24 for an eighth more of the call's time.
     for (let v = 0; v < nv; v++) y[v]! -= a * q[v]! + (j > 0 ? beta[j - 1]! * Q[j - 1]![v]! : 0);
     orth(y);
     const bn = normalize(y);
-    if (j === m - 1 || !(bn > 1e-10)) break;
+    if (j === m - 1 || !(bn > 1e-10 * scale)) break;
     beta[j] = bn;
     q = y;
   }
@@ -235,7 +255,7 @@ export function sweepCut(h: EngineHypergraph, x: Float64Array, limits: Float64Ar
 
 /** The spectral candidates: the sweep cut along each Ritz vector of each start that fits the limits. */
 export function spectralBisect(h: EngineHypergraph, limits: Float64Array, target0: Float64Array, rng: Rng, cfg: SpectralConfig): Int32Array[] {
-  if (h.nv < 4 || h.ne === 0) return [];
+  if (h.nv < 4 || h.ne === 0 || krylovDim(cfg.steps, h.nv) * h.nv > MAX_LANCZOS_DOUBLES) return [];
   const out: Int32Array[] = [];
   for (let s = 0; s < (cfg.starts ?? 1); s++) {
     for (const x of fiedlerVectors(h, rng, cfg, cfg.vectors ?? 1)) {

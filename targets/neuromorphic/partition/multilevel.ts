@@ -51,10 +51,10 @@ export interface EngineConfig {
   /** V-cycles stop when one gains less than this share of the objective; undefined: `lpMinGain`. */
   readonly vcycleMinGain?: number;
   /**
-   * The V-cycles' k-way FM: these settings, on the finest level above the input only. Undefined:
-   * `fm` on every level above the input.
+   * The V-cycles' k-way FM: `fm` on the finest level above the input only, each search stopping
+   * after this many fruitless moves. Undefined: `fm` on every level above the input.
    */
-  readonly vcycleFm?: FmConfig;
+  readonly vcycleFruitless?: number;
   /** V-cycles coarsen down to this many vertices per part (the first hierarchy stops at `contraction`). */
   readonly vcycleContraction: number;
   /** Recursive bisections of the coarsest level (k > 2); the best after refinement is kept. */
@@ -213,7 +213,7 @@ function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Ar
     // rarely rewards: label propagation there gained 0.02–0.12% on dvs-1m (k = 64–1024) for up
     // to a third of the refinement time, so it gets one round.
     if (li > 0 || !twinLevel || inputLp) labelPropagation(st, rng, li === 0 && twinLevel ? 1 : cfg.lpRounds, cfg.lpMinGain);
-    const fm = fmAll && li > 0 && cfg.vcycleFm ? (li === 1 ? cfg.vcycleFm : undefined) : cfg.fm;
+    const fm = fmAll && li > 0 && cfg.vcycleFruitless !== undefined ? (li === 1 ? { ...cfg.fm, maxFruitless: cfg.vcycleFruitless } : undefined) : cfg.fm;
     if (fm && (level.eptr[level.ne]! <= cfg.fmMaxPins || (fmAll && li > 0))) fmRefine(st, rng, fm);
     // Not on the input level: there it took 2–10× the partition's time for at most 1.5% fewer
     // messages (unet_spiking, k = 8), while the coarse levels gave as much for less.

@@ -53,13 +53,15 @@ const DEEP_VCYCLES = { vcycles: 7, vcycleContraction: 20, vcycleMinGain: 0, vcyc
 /**
  * Where the input carries a layer hint and the first hierarchy clusters (the U-Net, k = 8), the
  * hint keeps the bisections' levels from coarsening, and growth from random seeds on ~3,400
- * vertices is a lottery (the top bisection's 8 tries ended 2,236–5,012 apart). There each
+ * vertices is a lottery (the top bisection's 8 tries ranged from 2,236 to 5,012). There each
  * bisection takes two spectral candidates (20 Lanczos steps from two random starts) instead of 8
- * grown tries, and two initial partitions and two V-cycles are made instead of three: on seeds
- * 1–24, 1.013× KaHyPar's mean messages where main sent 1.065×, in about 0.62 of main's CPU time
- * (docs/partitioning.md, "Eleventh pass"). Measured at k = 8 only, hence below POOL_MIN_K.
+ * grown tries (growth still runs where no candidate fits), and two initial partitions and two
+ * V-cycles are made instead of three: on seeds 1–24, 1.013× KaHyPar's mean messages where main
+ * sent 1.065×, in about 0.62 of main's CPU time (docs/partitioning.md, "Eleventh pass").
+ * The rule acts for 3 ≤ k < 64 (k = 2 has no recursive bisection) on any hypergraph that carries
+ * a layer array, whatever its layers; it was measured on the U-Net at k = 8 only.
  */
-const SPECTRAL = { bisect: { tries: 0, fm: { passes: 4, maxFruitless: 200 }, spectral: { steps: 20, starts: 2 } }, initialRuns: 2, vcycles: 2 } as const;
+const SPECTRAL = { tries: 0, spectral: { steps: 20, starts: 2 }, initialRuns: 2, vcycles: 2 } as const;
 
 /** One sweep: two gave 1.030× for 1.2–1.4× the CPU time (docs/partitioning.md, "Eleventh pass"). */
 const COMBINE = { sweeps: 1 } as const;
@@ -137,11 +139,14 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   const pool = kway && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
   if (kway && !pool) {
     const { vcycles, vcycleContraction, vcycleMinGain, vcycleFruitless, louvainPasses } = DEEP_VCYCLES;
-    Object.assign(main, { vcycles, vcycleContraction, vcycleMinGain, vcycleFm: { ...main.fm, maxFruitless: vcycleFruitless } });
+    Object.assign(main, { vcycles, vcycleContraction, vcycleMinGain, vcycleFruitless });
     if (main.unclustered) main.unclustered = { ...main.unclustered, communities: { ...louvain, maxPasses: louvainPasses } };
   }
-  if (effort === 'default' && !graph && !large && layered && k < POOL_MIN_K && Number.isFinite(pinsPerVertex)) main.spectral = SPECTRAL;
   const bisect = pool ? { ...main.bisect, tries: nv >= POOL_MANY_TRIES_MIN_VERTICES ? 120 : 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
+  if (effort === 'default' && !graph && !large && layered && k < POOL_MIN_K && Number.isFinite(pinsPerVertex)) {
+    const { tries, spectral, initialRuns, vcycles } = SPECTRAL;
+    main.spectral = { bisect: { ...bisect, tries, spectral }, initialRuns, vcycles };
+  }
   // The communities rule is the k-way level's choice of how its bisections run, not a setting of theirs.
   const rb: EngineConfig = { ...main, unclustered: undefined, contraction: 80, minCoarsest: 0, bisect, communities };
   return { main, rb };
@@ -163,9 +168,12 @@ function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions,
   // The communities rule pays for Louvain with the initial partitions it drops: a caller that
   // asks for its own number of them (the mapper's one: with the rule it sent 1.3% more messages
   // on spiking_cnn and dvs_large, and took 7–12% more CPU time on dvs_large though 10–16% less on
-  // spiking_cnn) gets that number and no rule, unless it sets the rule itself.
-  const ownRuns = tuning.main?.initialRuns !== undefined && !('unclustered' in tuning.main);
-  const main = { ...base.main, ...(ownRuns ? { unclustered: undefined } : {}), ...tuning.main };
+  // spiking_cnn) gets that number and no rule, unless it sets the rule itself. The spectral rule
+  // likewise sets its own runs and V-cycles, so it gives way to a caller's.
+  const own = tuning.main ?? {};
+  const ownRuns = own.initialRuns !== undefined;
+  const main = { ...base.main, ...(ownRuns && !('unclustered' in own) ? { unclustered: undefined } : {}), ...(ownRuns && !('spectral' in own) ? { spectral: undefined } : {}), ...own };
+  if (own.vcycles !== undefined && main.spectral && !('spectral' in own)) main.spectral = { ...main.spectral, vcycles: own.vcycles };
   const rb = { ...base.rb, ...tuning.rb };
   const out = engine(main, rb, new Rng(opts.seed ?? 1));
   const loads = new Float64Array(k * c.d);

@@ -8,6 +8,9 @@ describe('the spectral rule (layer hint, k < 64)', () => {
   it('is set only for hinted hypergraphs in balance mode at default effort, below k = 64', () => {
     const spectral = (...a: Parameters<typeof engineConfig>) => engineConfig(...a).main.spectral;
     expect(spectral('default', false, 8, 21_168, 59, true)?.bisect.spectral).toBeDefined();
+    // The rule's bisections are the others' but for the tries they give up for the candidates.
+    const { main, rb } = engineConfig('default', false, 8, 21_168, 59, true);
+    expect(main.spectral!.bisect).toEqual({ ...rb.bisect, tries: 0, spectral: main.spectral!.bisect.spectral });
     expect(spectral('default', false, 8, 21_168, 59, false)).toBeUndefined();
     expect(spectral('default', false, 64, 21_168, 59, true)).toBeUndefined();
     expect(spectral('strong', false, 8, 21_168, 59, true)).toBeUndefined();
@@ -34,6 +37,19 @@ describe('the spectral rule (layer hint, k < 64)', () => {
       off += partitionHypergraph(h, { k: 8, seed }, { main: { spectral: undefined } }).objective;
     }
     expect(rule).toBeLessThan(off);
+  });
+
+  // Like the communities rule, the spectral rule brings its own initial partitions and V-cycles;
+  // a caller's own count of either wins (without the rule's runs where it sets the runs).
+  it('gives way to a caller\'s own initial partitions and V-cycles', () => {
+    const h = unet(20);
+    const parts = (tuning: Parameters<typeof partitionHypergraph>[2]) => Array.from(partitionHypergraph(h, { k: 8, seed: 1 }, tuning).parts);
+    const rule = engineConfig('default', false, 8, h.nv, h.pins.length / h.nv, true).main.spectral!;
+    expect(parts({ main: { initialRuns: 1 } })).toEqual(parts({ main: { initialRuns: 1, spectral: undefined } }));
+    const none = parts({ main: { vcycles: 0 } });
+    expect(none).toEqual(parts({ main: { vcycles: 0, spectral: { ...rule, vcycles: 0 } } }));
+    // The rule applies here, and its own two V-cycles change the partition.
+    expect(none).not.toEqual(parts({ main: { vcycles: 0, spectral: rule } }));
   });
 
   // Where the first hierarchy stops at the twin level the bisections run in communities
