@@ -55,13 +55,15 @@ const DEEP_VCYCLES = { vcycles: 7, vcycleContraction: 20, vcycleMinGain: 0, vcyc
  * hint keeps the bisections' levels from coarsening, and growth from random seeds on ~3,400
  * vertices is a lottery (the top bisection's 8 tries ranged from 2,236 to 5,012). There each
  * bisection takes two spectral candidates (20 Lanczos steps from two random starts) instead of 8
- * grown tries (growth still runs where no candidate fits), and two initial partitions and two
- * V-cycles are made instead of three: on seeds 1–24, 1.013× KaHyPar's mean messages where main
- * sent 1.065×, in about 0.62 of main's CPU time (docs/partitioning.md, "Eleventh pass").
+ * grown tries (growth still runs where no candidate fits), and two initial partitions are made
+ * instead of three, recombined (COMBINE below), then one V-cycle: on seeds 1–24, 1.012× KaHyPar's
+ * mean messages where main sent 1.065×, in about 0.55–0.6 of main's CPU time. Two V-cycles gave
+ * 1.008× for about 1.1× the time, and the time goal (a fifth of KaHyPar's) has less room than the
+ * message goal (docs/partitioning.md, "Eleventh pass, together").
  * The rule acts for 3 ≤ k < 64 (k = 2 has no recursive bisection) on any hypergraph that carries
  * a layer array, whatever its layers; it was measured on the U-Net at k = 8 only.
  */
-const SPECTRAL = { tries: 0, spectral: { steps: 20, starts: 2 }, initialRuns: 2, vcycles: 2 } as const;
+const SPECTRAL = { tries: 0, spectral: { steps: 20, starts: 2 }, initialRuns: 2, vcycles: 1 } as const;
 
 /** One sweep: two gave 1.030× for 1.2–1.4× the CPU time (docs/partitioning.md, "Eleventh pass"). */
 const COMBINE = { sweeps: 1 } as const;
@@ -131,9 +133,11 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // pinsPerVertex is Infinity in capacity mode (the mapper), where neither rule was measured.
   // Recombining the initial runs (KaHyPar-E's combine) where they are several and the caller gave
   // the layer hint: on the U-Net, k = 8, the six-seed mean fell from 1.050× to 1.033× KaHyPar's
-  // messages at main's CPU time; on the unhinted dvs-33k, k = 8, seed 3 sent 2.6% more, and at
-  // strong effort it cost 1.020 → 1.027× (docs/partitioning.md, "Eleventh pass"). Inert where the
-  // communities rule or the caller leaves one run (every k = 64 bench row, the mapper).
+  // messages for 1.14–1.25× the CPU time with growth tries, and with the spectral rule's two runs
+  // from 1.020× to 1.012× (seeds 1–24, one V-cycle); on the unhinted dvs-33k, k = 8, seed 3 sent
+  // 2.6% more, and at strong effort it cost 1.020 → 1.027× (docs/partitioning.md, "Eleventh
+  // pass"). Inert where the communities rule or the caller leaves one run (every k = 64 bench row,
+  // the mapper).
   if (effort === 'default' && !graph && layered && main.initialRuns > 1) main.combine = COMBINE;
   const kway = effort === 'default' && !graph && !large && k >= POOL_MIN_K && Number.isFinite(pinsPerVertex);
   const pool = kway && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
