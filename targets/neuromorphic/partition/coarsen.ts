@@ -152,6 +152,13 @@ export function clusterVertices(h: EngineHypergraph, maxW: Float64Array, target:
   return { clusterOf, nc };
 }
 
+/** A per-vertex value carried to the clusters (the last member's value; callers keep it constant on clusters). */
+export function carry(a: Int32Array, clusterOf: Int32Array, nc: number): Int32Array {
+  const coarse = new Int32Array(nc);
+  for (let v = 0; v < clusterOf.length; v++) coarse[clusterOf[v]!] = a[v]!;
+  return coarse;
+}
+
 /**
  * Builds the coarse hypergraph: pins mapped to clusters and deduplicated (the first pin keeps
  * its place, so a net's source stays first), nets inside one cluster dropped, and identical nets

@@ -4,7 +4,8 @@
  * (bisection tries for k = 2, recursive multilevel bisection otherwise), then project back level
  * by level, restoring balance when needed and refining with label propagation and localized FM.
  */
-import { clusterVertices, contract, type ClusterConfig } from './coarsen.ts';
+import { carry, clusterVertices, contract, type ClusterConfig } from './coarsen.ts';
+import { carryDown, intersectionKey, projectUp } from './combine.ts';
 import { detectCommunities, type CommunityConfig } from './community.ts';
 import type { EngineHypergraph } from './engine-hypergraph.ts';
 import { flatBisect, recursiveBisect, type BisectConfig } from './initial.ts';
@@ -49,6 +50,11 @@ export interface EngineConfig {
   readonly vcycles: number;
   /** V-cycles stop when one gains less than this share of the objective; undefined: `lpMinGain`. */
   readonly vcycleMinGain?: number;
+  /**
+   * The V-cycles' k-way FM: `fm` on the finest level above the input only, each search stopping
+   * after this many fruitless moves. Undefined: `fm` on every level above the input.
+   */
+  readonly vcycleFruitless?: number;
   /** V-cycles coarsen down to this many vertices per part (the first hierarchy stops at `contraction`). */
   readonly vcycleContraction: number;
   /** Recursive bisections of the coarsest level (k > 2); the best after refinement is kept. */
@@ -63,6 +69,17 @@ export interface EngineConfig {
    * are made instead of `initialRuns`. Undefined: no change.
    */
   readonly unclustered?: { readonly communities: CommunityConfig; readonly initialRuns: number };
+  /**
+   * k > 2, when the first hierarchy has a clustered level (so `unclustered` does not apply): the
+   * bisections take these settings (spectral candidates, `initial-spectral.ts`), and this many
+   * initial partitions and V-cycles are made instead. Undefined: no change.
+   */
+  readonly spectral?: { readonly bisect: BisectConfig; readonly initialRuns: number; readonly vcycles: number };
+  /**
+   * k > 2 with several initial runs: recombine them instead of keeping the best (combine.ts), the
+   * best with each other run in turn, `sweeps` times over. Undefined: keep the best.
+   */
+  readonly combine?: { readonly sweeps: number };
 }
 
 export interface MultilevelOutcome {
@@ -115,11 +132,6 @@ function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng,
   let curPart = partOf;
   let community: Int32Array | undefined;
   let twinLevel = false;
-  const carry = (a: Int32Array, clusterOf: Int32Array, nc: number): Int32Array => {
-    const coarse = new Int32Array(nc);
-    for (let v = 0; v < cur.nv; v++) coarse[clusterOf[v]!] = a[v]!;
-    return coarse;
-  };
   const push = ({ clusterOf, nc }: { clusterOf: Int32Array; nc: number }, contracted?: EngineHypergraph): boolean => {
     if (nc * cfg.minShrink > cur.nv) return false;
     if (curPart) curPart = carry(curPart, clusterOf, nc);
@@ -201,12 +213,42 @@ function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Ar
     // rarely rewards: label propagation there gained 0.02–0.12% on dvs-1m (k = 64–1024) for up
     // to a third of the refinement time, so it gets one round.
     if (li > 0 || !twinLevel || inputLp) labelPropagation(st, rng, li === 0 && twinLevel ? 1 : cfg.lpRounds, cfg.lpMinGain);
-    if (level.eptr[level.ne]! <= cfg.fmMaxPins || (fmAll && li > 0)) fmRefine(st, rng, cfg.fm);
+    const fm = fmAll && li > 0 && cfg.vcycleFruitless !== undefined ? (li === 1 ? { ...cfg.fm, maxFruitless: cfg.vcycleFruitless } : undefined) : cfg.fm;
+    if (fm && (level.eptr[level.ne]! <= cfg.fmMaxPins || (fmAll && li > 0))) fmRefine(st, rng, fm);
     // Not on the input level: there it took 2–10× the partition's time for at most 1.5% fewer
     // messages (unet_spiking, k = 8), while the coarse levels gave as much for less.
     if (cfg.flow && li > 0) flowRefine(st, cfg.flow);
   }
   return refined(st!);
+}
+
+/**
+ * KaHyPar-E's combine on the input level: coarsens within the intersection of the best partition
+ * and another, starts from the best on the coarsest level (it is constant on those clusters) and
+ * refines up; the result, if no worse, is the best for the next. Pairwise: on the U-Net, k = 8,
+ * three runs all at once gave 1.047× KaHyPar's messages, pairwise 1.033× (docs/partitioning.md,
+ * "Eleventh pass"). "No worse" for the first combination means than the best run's score on the
+ * coarsest level, before any refinement, so it is as good as always taken: it replaces the first
+ * uncoarsening with no guarantee against it (dvs-33k, k = 8, seed 3: 2.6% more messages). Held to
+ * the refined best instead, the U-Net's six-seed mean was 1.041× at the same CPU time: a worse
+ * combination still gives the V-cycles a different start. `best` undefined: no combination was
+ * feasible and no worse; `combinations`: how many coarsened to a level above the input.
+ */
+export function combineRuns(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, runs: { part: Int32Array; score: number }[], inputLp: boolean): { best?: { st: Refined; hy: Hierarchy }; combinations: number } {
+  const b = runs.reduce((bi, r, i) => (r.score < runs[bi]!.score ? i : bi), 0);
+  const others = runs.filter((_, i) => i !== b);
+  let { part: cur, score } = runs[b]!;
+  let best: { st: Refined; hy: Hierarchy } | undefined;
+  let combinations = 0;
+  for (let i = 0; i < others.length * cfg.combine!.sweeps; i++) {
+    const key = intersectionKey([cur, others[i % others.length]!.part]).key;
+    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction, communities: undefined }, key);
+    if (hv.levels.length === 1) continue;
+    combinations++;
+    const next = uncoarsen(hv, carryDown(cur, hv.maps, hv.levels.slice(1).map((l) => l.nv)), k, limits, rng, cfg, true, inputLp);
+    if (next.feasible && next.objective <= score) [best, cur, score] = [{ st: next, hy: hv }, next.part, next.objective];
+  }
+  return { best, combinations };
 }
 
 /** `bisectTarget` (k = 2 only) is the ideal load of side 0; by default the limits' ratio. */
@@ -218,6 +260,8 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
   const cur = levels[levels.length - 1]!;
   const t1 = performance.now();
   let part: Int32Array;
+  let cycles = cfg.vcycles;
+  const tried: { part: Int32Array; score: number }[] = [];
   if (k === 1) part = new Int32Array(cur.nv);
   else if (k === 2) {
     const target0 = bisectTarget ?? new Float64Array(d);
@@ -243,9 +287,12 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
     // cross good cuts unless kept inside communities: on the four k = 64 bench rows one such
     // partition beat the best of three without communities in messages (0.7–7%) and in time
     // (docs/partitioning.md, "Sixth pass").
-    const unclustered = cfg.unclustered && levels.length <= (hy.twinLevel ? 2 : 1) ? cfg.unclustered : undefined;
-    const bisectCfg = unclustered ? { ...rbCfg, communities: unclustered.communities } : rbCfg;
-    const runs = Math.max(1, unclustered?.initialRuns ?? cfg.initialRuns);
+    const clustered = levels.length > (hy.twinLevel ? 2 : 1);
+    const unclustered = cfg.unclustered && !clustered ? cfg.unclustered : undefined;
+    const spectral = clustered ? cfg.spectral : undefined;
+    const bisectCfg = unclustered ? { ...rbCfg, communities: unclustered.communities } : spectral ? { ...rbCfg, bisect: spectral.bisect } : rbCfg;
+    const runs = Math.max(1, unclustered?.initialRuns ?? spectral?.initialRuns ?? cfg.initialRuns);
+    if (spectral) cycles = spectral.vcycles;
     // Recursive bisection varies by ±2% in messages from seed to seed (dvs-33k, k = 64), so
     // several tries, each refined on the coarsest level, keep the best.
     let best = Infinity;
@@ -258,6 +305,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
         if (!st.feasible()) rebalance(st);
         labelPropagation(st, rng, cfg.lpRounds, cfg.lpMinGain);
         const score = st.feasible() ? st.objective : Infinity;
+        tried.push({ part: st.part, score });
         if (score < best || part.length === 0) [best, part] = [score, st.part];
       }
     }
@@ -266,13 +314,15 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
   // The input level's round below the twin level visits every pin for a handful of moves
   // (spiking_cnn, k = 64: 2.5 M incidences asked, 0–14 moves, a third of the CPU time per
   // pass), so with V-cycles it runs once, after the last.
-  const cycles = k > 2 ? cfg.vcycles : 0;
+  if (k <= 2) cycles = 0;
   const lastLp = cycles > 0 && hy.twinLevel;
-  let st = uncoarsen(hy, part, k, limits, rng, cfg, false, !lastLp);
+  // The combination starts from the input, so it takes the place of the first uncoarsening.
+  const combined = cfg.combine && tried.length > 1 ? combineRuns(h, k, limits, rng, cfg, tried.map((r) => ({ part: projectUp(r.part, maps), score: r.score })), !lastLp).best : undefined;
+  let st = combined?.st ?? uncoarsen(hy, part, k, limits, rng, cfg, false, !lastLp);
   // V-cycles (hMETIS, KaHyPar): coarsen again with clusters confined to parts, so the partition
   // carries over to the coarsest level unchanged, and refine on the way up; coarse levels move
   // groups of vertices that the first hierarchy split. Refinement never raises the objective.
-  let prior = hy;
+  let prior = combined?.hy ?? hy;
   for (let cycle = 0; cycle < cycles && st.feasible; cycle++) {
     const before = st.objective;
     // A copy: with no level to contract, the coarsest partition is this array, and refining it

@@ -37,19 +37,43 @@ const POOL_MAX_PINS_PER_VERTEX = 50;
 const POOL_MANY_TRIES_MIN_VERTICES = 20_000;
 
 /**
- * Where the pool is off for many pins per vertex (64 ≤ k < 512, balance mode), six V-cycles down
+ * Where the pool is off for many pins per vertex (64 ≤ k < 512, balance mode), seven V-cycles down
  * to 20·k vertices, every one run (no stop on a small gain): there the pool's tries cost time for
- * no messages, and the further V-cycles are what brought the U-Net, k = 64, near KaHyPar's. Measured
- * on the U-Net and spiking_cnn only; figures in docs/partitioning.md, "Tenth pass, speed".
+ * no messages, and the further V-cycles are what brought the U-Net, k = 64, near KaHyPar's. Their
+ * k-way FM runs on the finest level above the input only, and each search stops after 16 fruitless
+ * moves, not 64: on three levels a cycle it was a third of the U-Net's call and gained 4 of its 48
+ * messages on the coarser two, and shorter searches leave more vertices free to start new ones.
+ * The bisections' Louvain makes at most 8 local-moving passes a level. Together, on the U-Net,
+ * k = 64, seeds 1–12: 1.0% fewer messages on the mean (1.0235 → 1.0157× KaHyPar's on seeds 1–6)
+ * for about 0.8× the CPU time; spiking_cnn, k = 64, seeds 1–3: 1.2% fewer, the same time
+ * (docs/partitioning.md, "Eleventh pass"). Measured on these two networks only.
  */
-const DEEP_VCYCLES = { vcycles: 6, vcycleContraction: 20, vcycleMinGain: 0 } as const;
+const DEEP_VCYCLES = { vcycles: 7, vcycleContraction: 20, vcycleMinGain: 0, vcycleFruitless: 16, louvainPasses: 8 } as const;
+
+/**
+ * Where the input carries a layer hint and the first hierarchy clusters (the U-Net, k = 8), the
+ * hint keeps the bisections' levels from coarsening, and growth from random seeds on ~3,400
+ * vertices is a lottery (the top bisection's 8 tries ranged from 2,236 to 5,012). There each
+ * bisection takes two spectral candidates (20 Lanczos steps from two random starts) instead of 8
+ * grown tries (growth still runs where no candidate fits), and two initial partitions are made
+ * instead of three, recombined (COMBINE below), then one V-cycle: on seeds 1–24, 1.012× KaHyPar's
+ * mean messages where main sent 1.065×, in about 0.55–0.6 of main's CPU time. Two V-cycles gave
+ * 1.008× for about 1.1× the time, and the time goal (a fifth of KaHyPar's) has less room than the
+ * message goal (docs/partitioning.md, "Eleventh pass, together").
+ * The rule acts for 3 ≤ k < 64 (k = 2 has no recursive bisection) on any hypergraph that carries
+ * a layer array, whatever its layers; it was measured on the U-Net at k = 8 only.
+ */
+const SPECTRAL = { tries: 0, spectral: { steps: 20, starts: 2 }, initialRuns: 2, vcycles: 1 } as const;
+
+/** One sweep: two gave 1.030× for 1.2–1.4× the CPU time (docs/partitioning.md, "Eleventh pass"). */
+const COMBINE = { sweeps: 1 } as const;
 
 /**
  * Settings per effort. The numbers come from the measurements in docs/partitioning.md: twin
  * grouping and (λ−1) label propagation carry most of the quality; the k-way FM searches add
  * little on large levels for a lot of time, so they run only where the level is small.
  */
-export function engineConfig(effort: PartitionOptions['effort'] = 'default', graph = false, k = 0, nv = Infinity, pinsPerVertex = Infinity): { main: EngineConfig; rb: EngineConfig } {
+export function engineConfig(effort: PartitionOptions['effort'] = 'default', graph = false, k = 0, nv = Infinity, pinsPerVertex = Infinity, layered = false): { main: EngineConfig; rb: EngineConfig } {
   // From k = 512 on, recursive bisection of a 160·k-vertex coarsest level is most of the run
   // (15 of 20 s at k = 1024 on dvs-1m); 60·k vertices and 4 tries per bisection cost 4% in
   // messages there (docs/partitioning.md). Strong effort keeps the large level.
@@ -107,10 +131,26 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // Louvain, so it is off where only one is made (`run`), and below UNCLUSTERED_MIN_VERTICES.
   if (effort === 'default' && !graph && !large && nv >= UNCLUSTERED_MIN_VERTICES) main.unclustered = { communities: louvain, initialRuns: 1 };
   // pinsPerVertex is Infinity in capacity mode (the mapper), where neither rule was measured.
+  // Recombining the initial runs (KaHyPar-E's combine) where they are several and the caller gave
+  // the layer hint: on the U-Net, k = 8, the six-seed mean fell from 1.050× to 1.033× KaHyPar's
+  // messages for 1.14–1.25× the CPU time with growth tries, and with the spectral rule's two runs
+  // from 1.020× to 1.012× (seeds 1–24, one V-cycle); on the unhinted dvs-33k, k = 8, seed 3 sent
+  // 2.6% more, and at strong effort it cost 1.020 → 1.027× (docs/partitioning.md, "Eleventh
+  // pass"). Inert where the communities rule or the caller leaves one run (every k = 64 bench row,
+  // the mapper).
+  if (effort === 'default' && !graph && layered && main.initialRuns > 1) main.combine = COMBINE;
   const kway = effort === 'default' && !graph && !large && k >= POOL_MIN_K && Number.isFinite(pinsPerVertex);
   const pool = kway && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
-  if (kway && !pool) Object.assign(main, DEEP_VCYCLES);
+  if (kway && !pool) {
+    const { vcycles, vcycleContraction, vcycleMinGain, vcycleFruitless, louvainPasses } = DEEP_VCYCLES;
+    Object.assign(main, { vcycles, vcycleContraction, vcycleMinGain, vcycleFruitless });
+    if (main.unclustered) main.unclustered = { ...main.unclustered, communities: { ...louvain, maxPasses: louvainPasses } };
+  }
   const bisect = pool ? { ...main.bisect, tries: nv >= POOL_MANY_TRIES_MIN_VERTICES ? 120 : 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
+  if (effort === 'default' && !graph && !large && layered && k < POOL_MIN_K && Number.isFinite(pinsPerVertex)) {
+    const { tries, spectral, initialRuns, vcycles } = SPECTRAL;
+    main.spectral = { bisect: { ...bisect, tries, spectral }, initialRuns, vcycles };
+  }
   // The communities rule is the k-way level's choice of how its bisections run, not a setting of theirs.
   const rb: EngineConfig = { ...main, unclustered: undefined, contraction: 80, minCoarsest: 0, bisect, communities };
   return { main, rb };
@@ -125,16 +165,19 @@ export interface EngineTuning {
 type Engine = (main: EngineConfig, rb: EngineConfig, rng: Rng) => MultilevelOutcome;
 
 /** `offset` is added to the reported objective (the host messages' constant part, see partitionHypergraph). */
-function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions, t0: number, graph: boolean, tuning: EngineTuning, offset = 0, pins = Infinity): PartitionResult {
+function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions, t0: number, graph: boolean, tuning: EngineTuning, offset = 0, pins = Infinity, layered = false): PartitionResult {
   const k = opts.k;
   // The pool was measured in balance mode only; capacity mode (the mapper) keeps FM-gain growth.
-  const base = engineConfig(opts.effort, graph, k, nv, opts.capacity ? Infinity : pins / nv);
+  const base = engineConfig(opts.effort, graph, k, nv, opts.capacity ? Infinity : pins / nv, layered);
   // The communities rule pays for Louvain with the initial partitions it drops: a caller that
   // asks for its own number of them (the mapper's one: with the rule it sent 1.3% more messages
   // on spiking_cnn and dvs_large, and took 7–12% more CPU time on dvs_large though 10–16% less on
-  // spiking_cnn) gets that number and no rule, unless it sets the rule itself.
-  const ownRuns = tuning.main?.initialRuns !== undefined && !('unclustered' in tuning.main);
-  const main = { ...base.main, ...(ownRuns ? { unclustered: undefined } : {}), ...tuning.main };
+  // spiking_cnn) gets that number and no rule, unless it sets the rule itself. The spectral rule
+  // likewise sets its own runs and V-cycles, so it gives way to a caller's.
+  const own = tuning.main ?? {};
+  const ownRuns = own.initialRuns !== undefined;
+  const main = { ...base.main, ...(ownRuns && !('unclustered' in own) ? { unclustered: undefined } : {}), ...(ownRuns && !('spectral' in own) ? { spectral: undefined } : {}), ...own };
+  if (own.vcycles !== undefined && main.spectral && !('spectral' in own)) main.spectral = { ...main.spectral, vcycles: own.vcycles };
   const rb = { ...base.rb, ...tuning.rb };
   const out = engine(main, rb, new Rng(opts.seed ?? 1));
   const loads = new Float64Array(k * c.d);
@@ -177,7 +220,7 @@ export function partitionHypergraph(h: Hypergraph, opts: PartitionOptions, tunin
     throw new KilnError(error('partition-options', `vertex ${badLayer} has layer id ${h.layer![badLayer]}, outside [0, 2^30)`, undefined, 'number the layers 0, 1, 2, …'));
   }
   const eh = fromHypergraph(h, c.w, c.d, opts.firstPinIsSource ?? true);
-  return run(h.nv, (main, rb, rng) => multilevelPartition(eh, opts.k, c.limits, rng, main, rb), c, opts, t0, false, tuning, hostMessages, h.pins.length);
+  return run(h.nv, (main, rb, rng) => multilevelPartition(eh, opts.k, c.limits, rng, main, rb), c, opts, t0, false, tuning, hostMessages, h.pins.length, h.layer !== undefined);
 }
 
 /** Minimises the edge cut (each undirected edge once, as gpmetis counts it). */

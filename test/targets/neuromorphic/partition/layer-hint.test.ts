@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../../../compiler/driver.ts';
 import { KilnError } from '../../../../compiler/lang/diagnostics.ts';
 import { clusterVertices, contract } from '../../../../targets/neuromorphic/partition/coarsen.ts';
 import { extractSide, fromHypergraph } from '../../../../targets/neuromorphic/partition/engine-hypergraph.ts';
@@ -8,7 +7,7 @@ import { partitionHypergraph } from '../../../../targets/neuromorphic/partition/
 import { Rng } from '../../../../targets/neuromorphic/partition/rng.ts';
 import { scorePartition } from '../../../../targets/neuromorphic/partition/score.ts';
 import type { Hypergraph } from '../../../../targets/neuromorphic/partition/types.ts';
-import { layeredHypergraph, neuronGraph } from '../../../../targets/neuromorphic/neuron-graph.ts';
+import { unet } from './unet.ts';
 
 const cluster = { samples: 8, headRatesTargets: false, starNormalized: false, maxRatedNetSize: 4096 };
 
@@ -21,13 +20,6 @@ function random(seed: number, nv: number, ne: number, layers: number): Hypergrap
     eptr.push(pins.length);
   }
   return { nv, ne, eptr: Int32Array.from(eptr), pins: Int32Array.from(pins), layer: Int32Array.from({ length: nv }, () => r.int(layers)) };
-}
-
-/** The U-Net of the partition bench at one neuron per vertex, every population a layer. */
-function unet(size: number): Hypergraph {
-  const m = compile('bench/networks/unet_spiking.kiln', { overrides: new Map([['batch', 1], ['size', size]]) }).module;
-  const g = neuronGraph(m, { maxNeurons: 1 });
-  return layeredHypergraph(g, new Float64Array(g.nets.eptr.length - 1).fill(1));
 }
 
 describe('the layer hint', () => {

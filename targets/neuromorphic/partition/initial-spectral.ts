@@ -1,0 +1,267 @@
+/**
+ * A spectral bisection candidate (Pothen, Simon & Liou 1990; for hypergraphs through the clique
+ * expansion, as in Hagen & Kahng 1992): the Fiedler vector of the clique-expanded Laplacian, each
+ * net's pairs weighted w(e)/(|e|−1), with the vertex weights as the mass matrix, then the
+ * balanced sweep cut of minimum (λ−1) along it. The caller refines it with the same two-way FM as
+ * the growth tries.
+ *
+ * The expansion is never built: for net e with pin sum S_e, (L x)_v = Σ_{e∋v} w(e)/(|e|−1) ·
+ * (|e| x_v − S_e), so a product costs O(pins) whatever the nets' sizes. The eigenvector comes
+ * from a fixed number of Lanczos steps started from a seeded random vector, so its cost is
+ * bounded and the result deterministic per seed.
+ */
+import type { EngineHypergraph } from './engine-hypergraph.ts';
+import type { Rng } from './rng.ts';
+
+export interface SpectralConfig {
+  /** Lanczos steps (Krylov dimension); each is one Laplacian product. */
+  readonly steps: number;
+  /**
+   * Sweep cuts along this many of the smallest non-trivial Ritz vectors (default 1). The rule
+   * (`SPECTRAL` in partitioner.ts) uses one: without reorthogonalisation the Lanczos steps can
+   * give ghost copies of converged Ritz values, so the second and later vectors may repeat the
+   * first; more than one is for experiments only (they lost 2% on the U-Net, k = 8).
+   */
+  readonly vectors?: number;
+  /** Independent Lanczos runs from other random starts (default 1). */
+  readonly starts?: number;
+}
+
+/** y = M^{-1/2} L M^{-1/2} x, with M the first weight dimension (1 where a vertex weighs 0). */
+function applyOperator(h: EngineHypergraph, coef: Float64Array, isq: Float64Array, x: Float64Array, z: Float64Array, y: Float64Array): void {
+  const { nv, ne, eptr, pins } = h;
+  for (let v = 0; v < nv; v++) z[v] = x[v]! * isq[v]!;
+  y.fill(0);
+  for (let e = 0; e < ne; e++) {
+    const s = eptr[e]!;
+    const end = eptr[e + 1]!;
+    let sum = 0;
+    for (let i = s; i < end; i++) sum += z[pins[i]!]!;
+    const c = coef[e]!;
+    const n = end - s;
+    for (let i = s; i < end; i++) {
+      const u = pins[i]!;
+      y[u]! += c * (n * z[u]! - sum);
+    }
+  }
+  for (let v = 0; v < nv; v++) y[v]! *= isq[v]!;
+}
+
+/**
+ * Eigenpairs of the symmetric tridiagonal matrix (diagonal a, off-diagonal b), by the implicit
+ * QL method (tql2 of EISPACK, as in Numerical Recipes' tqli); returns eigenvalues and the
+ * column-major eigenvectors.
+ */
+export function tridiagonalEigen(a: Float64Array, b: Float64Array): { values: Float64Array; vectors: Float64Array } {
+  const n = a.length;
+  const d = a.slice();
+  const e = new Float64Array(n);
+  for (let i = 0; i < n - 1; i++) e[i] = b[i]!;
+  const z = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) z[i * n + i] = 1;
+  for (let l = 0; l < n; l++) {
+    let iter = 0;
+    for (;;) {
+      let m = l;
+      for (; m < n - 1; m++) {
+        const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
+        if (Math.abs(e[m]!) <= Number.EPSILON * dd) break;
+      }
+      if (m === l || iter++ > 60) break;
+      let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
+      let r = Math.hypot(g, 1);
+      g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? r : -r));
+      let s = 1;
+      let c = 1;
+      let p = 0;
+      let i = m - 1;
+      for (; i >= l; i--) {
+        let f = s * e[i]!;
+        const bb = c * e[i]!;
+        r = Math.hypot(f, g);
+        e[i + 1] = r;
+        if (r === 0) {
+          d[i + 1]! -= p;
+          e[m] = 0;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = d[i + 1]! - p;
+        r = (d[i]! - g) * s + 2 * c * bb;
+        p = s * r;
+        d[i + 1] = g + p;
+        g = c * r - bb;
+        // Column i and i + 1 of the eigenvector matrix (z[row * n + col]).
+        for (let k = 0; k < n; k++) {
+          f = z[k * n + i + 1]!;
+          z[k * n + i + 1] = s * z[k * n + i]! + c * f;
+          z[k * n + i] = c * z[k * n + i]! - s * f;
+        }
+      }
+      if (r === 0 && i >= l) continue;
+      d[l]! -= p;
+      e[l] = g;
+      e[m] = 0;
+    }
+  }
+  return { values: d, vectors: z };
+}
+
+/**
+ * The Lanczos basis is kept whole (steps × nv doubles) to form the Ritz vectors; above this many
+ * doubles (32 MiB: 20 steps up to 209,715 vertices, the U-Net's top bisections have ~3,400)
+ * `spectralBisect` gives no candidate and the caller grows instead, rather than recomputing the
+ * recurrence in a second pass for twice the Laplacian products.
+ */
+export const MAX_LANCZOS_DOUBLES = 2 ** 22;
+
+/** The Krylov dimension of `steps` Lanczos steps on nv vertices. */
+const krylovDim = (steps: number, nv: number) => Math.max(2, Math.min(steps, nv - 1));
+
+/**
+ * The `count` smallest non-trivial generalized eigenvectors of (L, M), as vertex values (the
+ * M-orthogonal complement of the constant vector), from `cfg.steps` Lanczos steps.
+ */
+export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfig, count = 1): Float64Array[] {
+  const { nv, ne, d, eptr, ewgt, w } = h;
+  const coef = new Float64Array(ne);
+  for (let e = 0; e < ne; e++) {
+    const n = eptr[e + 1]! - eptr[e]!;
+    coef[e] = n > 1 ? ewgt[e]! / (n - 1) : 0;
+  }
+  const isq = new Float64Array(nv);
+  const sq = new Float64Array(nv);
+  for (let v = 0; v < nv; v++) {
+    const m = w[v * d]! > 0 ? w[v * d]! : 1;
+    sq[v] = Math.sqrt(m);
+    isq[v] = 1 / sq[v]!;
+  }
+  // The trivial eigenvector of M^{-1/2} L M^{-1/2} is M^{1/2} 1; every Krylov vector is kept
+  // orthogonal to it, so the smallest Ritz values are the non-trivial ones.
+  let norm0 = 0;
+  for (let v = 0; v < nv; v++) norm0 += sq[v]! * sq[v]!;
+  const u0 = Float64Array.from(sq, (x) => x / Math.sqrt(norm0));
+  const m = krylovDim(cfg.steps, nv);
+  const Q: Float64Array[] = [];
+  const alpha = new Float64Array(m);
+  const beta = new Float64Array(m);
+  const z = new Float64Array(nv);
+  let q = new Float64Array(nv);
+  for (let v = 0; v < nv; v++) q[v] = rng.float() - 0.5;
+  const orth = (x: Float64Array) => {
+    let dot = 0;
+    for (let v = 0; v < nv; v++) dot += x[v]! * u0[v]!;
+    for (let v = 0; v < nv; v++) x[v]! -= dot * u0[v]!;
+  };
+  const normalize = (x: Float64Array) => {
+    let s = 0;
+    for (let v = 0; v < nv; v++) s += x[v]! * x[v]!;
+    const n = Math.sqrt(s);
+    if (n > 0) for (let v = 0; v < nv; v++) x[v]! /= n;
+    return n;
+  };
+  orth(q);
+  normalize(q);
+  let steps = 0;
+  // ‖T‖ ≥ max |α_j| estimates the operator's norm from below, so the breakdown test scales
+  // with the net weights (an absolute 1e-10 stopped at once on weights of 1e-12).
+  let scale = 0;
+  for (let j = 0; j < m; j++) {
+    Q.push(q);
+    steps++;
+    const y = new Float64Array(nv);
+    applyOperator(h, coef, isq, q, z, y);
+    let a = 0;
+    for (let v = 0; v < nv; v++) a += y[v]! * q[v]!;
+    alpha[j] = a;
+    scale = Math.max(scale, Math.abs(a));
+    // The three-term recurrence alone, kept off the trivial vector: over so few steps the lost
+    // orthogonality does not reach the smallest Ritz vectors. Full reorthogonalisation (twice)
+    // gave the U-Net, k = 8, the same partitions on seeds 1–24 for an eighth more of the call's time.
+    for (let v = 0; v < nv; v++) y[v]! -= a * q[v]! + (j > 0 ? beta[j - 1]! * Q[j - 1]![v]! : 0);
+    orth(y);
+    const bn = normalize(y);
+    if (j === m - 1 || !(bn > 1e-10 * scale)) break;
+    beta[j] = bn;
+    q = y;
+  }
+  const { values, vectors } = tridiagonalEigen(alpha.subarray(0, steps), beta.subarray(0, Math.max(0, steps - 1)));
+  const idx = Array.from({ length: steps }, (_, i) => i).sort((i, j) => values[i]! - values[j]!);
+  const out: Float64Array[] = [];
+  for (let c = 0; c < Math.min(count, steps); c++) {
+    const col = idx[c]!;
+    const x = new Float64Array(nv);
+    for (let j = 0; j < steps; j++) {
+      const s = vectors[j * steps + col]!;
+      const qj = Q[j]!;
+      for (let v = 0; v < nv; v++) x[v]! += s * qj[v]!;
+    }
+    // Back to vertex values (M^{-1/2} y): the generalized eigenvector.
+    for (let v = 0; v < nv; v++) x[v]! *= isq[v]!;
+    out.push(x);
+  }
+  return out;
+}
+
+/**
+ * Vertices in the order of `x`, moved to side 0 one by one; of every prefix whose two sides both
+ * fit their limits, the one of least (λ−1) (ties: nearest to target0 in the first dimension).
+ * Both directions of the order are swept. Null when no prefix fits (the caller grows instead).
+ */
+export function sweepCut(h: EngineHypergraph, x: Float64Array, limits: Float64Array, target0: Float64Array): { part: Int32Array; cut: number } | null {
+  const { nv, ne, d, eptr, ewgt, w, vptr, vnets } = h;
+  const asc = Int32Array.from({ length: nv }, (_, i) => i).sort((a, b) => x[a]! - x[b]! || a - b);
+  let best: { part: Int32Array; cut: number } | null = null;
+  let bestDev = Infinity;
+  const size = new Int32Array(ne);
+  for (let e = 0; e < ne; e++) size[e] = eptr[e + 1]! - eptr[e]!;
+  const cnt0 = new Int32Array(ne);
+  const load0 = new Float64Array(d);
+  for (let dir = 0; dir < 2; dir++) {
+    cnt0.fill(0);
+    load0.fill(0);
+    let cut = 0;
+    let bestLen = -1;
+    let bestCut = Infinity;
+    let dev = Infinity;
+    for (let i = 0; i < nv; i++) {
+      const v = asc[dir === 0 ? i : nv - 1 - i]!;
+      for (let j = 0; j < d; j++) load0[j]! += w[v * d + j]!;
+      for (let k = vptr[v]!; k < vptr[v + 1]!; k++) {
+        const e = vnets[k]!;
+        const c = ++cnt0[e]!;
+        if (c === 1 && size[e]! > 1) cut += ewgt[e]!;
+        if (c === size[e] && c > 1) cut -= ewgt[e]!;
+      }
+      let fits = true;
+      for (let j = 0; j < d && fits; j++) fits = load0[j]! <= limits[j]! && h.totalW[j]! - load0[j]! <= limits[d + j]!;
+      if (!fits) continue;
+      const dv = Math.abs(load0[0]! - target0[0]!);
+      if (cut < bestCut || (cut === bestCut && dv < dev)) {
+        bestCut = cut;
+        bestLen = i + 1;
+        dev = dv;
+      }
+    }
+    if (bestLen < 0 || (best && (bestCut > best.cut || (bestCut === best.cut && dev >= bestDev)))) continue;
+    const part = new Int32Array(nv).fill(1);
+    for (let i = 0; i < bestLen; i++) part[asc[dir === 0 ? i : nv - 1 - i]!] = 0;
+    best = { part, cut: bestCut };
+    bestDev = dev;
+  }
+  return best;
+}
+
+/** The spectral candidates: the sweep cut along each Ritz vector of each start that fits the limits. */
+export function spectralBisect(h: EngineHypergraph, limits: Float64Array, target0: Float64Array, rng: Rng, cfg: SpectralConfig): Int32Array[] {
+  if (h.nv < 4 || h.ne === 0 || krylovDim(cfg.steps, h.nv) * h.nv > MAX_LANCZOS_DOUBLES) return [];
+  const out: Int32Array[] = [];
+  for (let s = 0; s < (cfg.starts ?? 1); s++) {
+    for (const x of fiedlerVectors(h, rng, cfg, cfg.vectors ?? 1)) {
+      const cut = sweepCut(h, x, limits, target0);
+      if (cut) out.push(cut.part);
+    }
+  }
+  return out;
+}
