@@ -56,7 +56,7 @@ const DEEP_VCYCLES = { vcycles: 7, vcycleContraction: 20, vcycleMinGain: 0, vcyc
  * vertices is a lottery (the top bisection's 8 tries ranged from 2,236 to 5,012). There each
  * bisection takes two spectral candidates (20 Lanczos steps from two random starts) instead of 8
  * grown tries (growth still runs where no candidate fits), and two initial partitions are made
- * instead of three, recombined (COMBINE below), then one V-cycle: on seeds 1–24, 1.012× KaHyPar's
+ * instead of three, recombined (COMBINE below), then one V-cycle: on seeds 1–24, 1.013× KaHyPar's
  * mean messages where main sent 1.065×, in about 0.55–0.6 of main's CPU time. Two V-cycles gave
  * 1.008× for about 1.1× the time, and the time goal (a fifth of KaHyPar's) has less room than the
  * message goal (docs/partitioning.md, "Eleventh pass, together").
@@ -134,11 +134,11 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // Recombining the initial runs (KaHyPar-E's combine) where they are several and the caller gave
   // the layer hint: on the U-Net, k = 8, the six-seed mean fell from 1.050× to 1.033× KaHyPar's
   // messages for 1.14–1.25× the CPU time with growth tries, and with the spectral rule's two runs
-  // from 1.020× to 1.012× (seeds 1–24, one V-cycle); on the unhinted dvs-33k, k = 8, seed 3 sent
+  // from 1.020× to 1.014× (seeds 1–12, one V-cycle); on the unhinted dvs-33k, k = 8, seed 3 sent
   // 2.6% more, and at strong effort it cost 1.020 → 1.027× (docs/partitioning.md, "Eleventh
-  // pass"). Inert where the communities rule or the caller leaves one run (every k = 64 bench row,
-  // the mapper).
-  if (effort === 'default' && !graph && layered && main.initialRuns > 1) main.combine = COMBINE;
+  // pass"). Measured in balance mode at k = 8 only, so it stays there (below POOL_MIN_K, like the
+  // spectral rule), and inert where the communities rule or the caller leaves one run.
+  if (effort === 'default' && !graph && !large && layered && k < POOL_MIN_K && Number.isFinite(pinsPerVertex) && main.initialRuns > 1) main.combine = COMBINE;
   const kway = effort === 'default' && !graph && !large && k >= POOL_MIN_K && Number.isFinite(pinsPerVertex);
   const pool = kway && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
   if (kway && !pool) {
@@ -173,11 +173,14 @@ function run(nv: number, engine: Engine, c: Constraints, opts: PartitionOptions,
   // asks for its own number of them (the mapper's one: with the rule it sent 1.3% more messages
   // on spiking_cnn and dvs_large, and took 7–12% more CPU time on dvs_large though 10–16% less on
   // spiking_cnn) gets that number and no rule, unless it sets the rule itself. The spectral rule
-  // likewise sets its own runs and V-cycles, so it gives way to a caller's.
+  // sets its own runs and V-cycles; a caller's counts replace them and keep its candidates (a
+  // tuning of the runs measures the rule's bisections, not the growth tries it replaced).
   const own = tuning.main ?? {};
   const ownRuns = own.initialRuns !== undefined;
-  const main = { ...base.main, ...(ownRuns && !('unclustered' in own) ? { unclustered: undefined } : {}), ...(ownRuns && !('spectral' in own) ? { spectral: undefined } : {}), ...own };
-  if (own.vcycles !== undefined && main.spectral && !('spectral' in own)) main.spectral = { ...main.spectral, vcycles: own.vcycles };
+  const main = { ...base.main, ...(ownRuns && !('unclustered' in own) ? { unclustered: undefined } : {}), ...own };
+  if (main.spectral && !('spectral' in own)) {
+    main.spectral = { ...main.spectral, ...(ownRuns ? { initialRuns: own.initialRuns! } : {}), ...(own.vcycles !== undefined ? { vcycles: own.vcycles } : {}) };
+  }
   const rb = { ...base.rb, ...tuning.rb };
   const out = engine(main, rb, new Rng(opts.seed ?? 1));
   const loads = new Float64Array(k * c.d);

@@ -39,16 +39,18 @@ describe('the spectral rule (layer hint, k < 64)', () => {
     expect(rule).toBeLessThan(off);
   });
 
-  // Like the communities rule, the spectral rule brings its own initial partitions and V-cycles;
-  // a caller's own count of either wins (without the rule's runs where it sets the runs).
-  it('gives way to a caller\'s own initial partitions and V-cycles', () => {
+  // The spectral rule brings its own initial partitions and V-cycles; a caller's own count of
+  // either replaces the rule's, and the rule's spectral bisections stay.
+  it('takes a caller\'s own initial partitions and V-cycles, keeping its candidates', () => {
     const h = unet(20);
     const parts = (tuning: Parameters<typeof partitionHypergraph>[2]) => Array.from(partitionHypergraph(h, { k: 8, seed: 1 }, tuning).parts);
     const rule = engineConfig('default', false, 8, h.nv, h.pins.length / h.nv, true).main.spectral!;
-    expect(parts({ main: { initialRuns: 1 } })).toEqual(parts({ main: { initialRuns: 1, spectral: undefined } }));
+    const one = parts({ main: { initialRuns: 1 } });
+    expect(one).toEqual(parts({ main: { initialRuns: 1, spectral: { ...rule, initialRuns: 1 } } }));
+    expect(one).not.toEqual(parts({ main: { initialRuns: 1, spectral: undefined } }));
     const none = parts({ main: { vcycles: 0 } });
     expect(none).toEqual(parts({ main: { vcycles: 0, spectral: { ...rule, vcycles: 0 } } }));
-    // The rule applies here, and its own two V-cycles change the partition.
+    // The rule applies here, and its own V-cycle changes the partition.
     expect(none).not.toEqual(parts({ main: { vcycles: 0, spectral: rule } }));
   });
 

@@ -79,7 +79,8 @@ describe('the deep-V-cycle rule', () => {
     expect(engineConfig('default', false, 64, 999, 59).main.unclustered).toBeUndefined();
   });
 
-  it('partitions a hypergraph under it within the limits, the objective its spike messages, FM at most once a cycle', () => {
+  // (`dense` has one level above the input a cycle, so where FM runs is tested on `small` above.)
+  it('partitions a hypergraph under it within the limits, the objective its spike messages', () => {
     const h = dense.hypergraph;
     expect(h.pins.length / h.nv).toBeGreaterThan(50);
     const r = partitionHypergraph(h, { k: 64, seed: 1 });
@@ -88,7 +89,6 @@ describe('the deep-V-cycle rule', () => {
     const kway = kwayLevels();
     expect(kway.length).toBeGreaterThan(0);
     expect(kway.every((c) => c.maxFruitless === 16)).toBe(true);
-    expect(kway.length).toBeLessThanOrEqual(engineConfig('default', false, 64, h.nv, h.pins.length / h.nv).main.vcycles);
   });
 
   it('caps Louvain at 8 passes in the bisections', () => {
