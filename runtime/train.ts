@@ -68,6 +68,8 @@ export interface TrainOptions {
   encoding?: SpikeEncoding;
   /** Layers next to a batchwise dropout multiply only the kept units (default true); false masks instead. */
   submatrix?: boolean;
+  /** Once the run can start (a resumed checkpoint has been read), before the first batch. */
+  onStart?(): void;
   onEpoch?(r: EpochReport): void;
   onBatch?(p: BatchProgress): void;
 }
@@ -101,6 +103,7 @@ export function train(setup: TrainSetup, o: TrainOptions = {}): TrainResult {
     restoreOptimizer(optimizer, r.checkpoint, o.resume);
     progress = r.progress;
   }
+  o.onStart?.();
   const params = learnableParams(weights);
   // Low-precision storage starts from the stored form of the initial weights (a no-op on resume).
   for (const w of params.values()) roundStored(w, config.optimizer.storage ?? 'f32');

@@ -4,7 +4,7 @@
  * bench can hand a peer runtime (bench/ort.ts) the same arithmetic Kiln runs. It sits in bench/,
  * which tests may import, because a bench must not reach into the test tree.
  */
-import { schema } from '../../compiler/onnx/proto.ts';
+import { RAW_WIDTH, schema } from '../../compiler/onnx/proto.ts';
 
 export type AttrIn = number | number[] | string | { f: number } | { floats: number[] } | { t: TensorIn } | { strings: string[] };
 
@@ -37,8 +37,7 @@ export interface ModelIn {
 
 function rawBytes(t: TensorIn): Uint8Array {
   const type = t.type ?? 1;
-  const width: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
-  const w = width[type]!;
+  const w = RAW_WIDTH[type]!;
   const buf = new Uint8Array(t.values.length * w);
   const dv = new DataView(buf.buffer);
   for (let i = 0; i < t.values.length; i++) {

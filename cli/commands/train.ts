@@ -54,12 +54,10 @@ export function runTrain(a: TrainArgs, io: CommandIo): number {
   const data = loadData(config.data.name, config.data.args);
   const total = epochs ?? config.epochs;
   const bar = io.tty ? progressBar(io.err) : progressLines(io.err);
-  // Printed once training has started, so a resume that cannot read its checkpoint fails with
-  // nothing on stdout (results only there; a script reading it sees no half-run).
-  let headed = !!a.json;
+  // Printed once the run can start, so a resume that cannot read its checkpoint fails with nothing
+  // on stdout (results only there; a script reading it sees no half-run).
   const head = (): void => {
-    if (headed) return;
-    headed = true;
+    if (a.json) return;
     io.out(`training ${p.module.name} on ${config.data.name} (${data.train.count} train, ${data.test.count} test), ` +
       `batch ${(p.module.nodes[p.module.inputs[0]!]!.attrs.shape as number[])[0]}, ${config.optimizer.kind}(lr = ${config.optimizer.lr}), ${total} epoch${total === 1 ? '' : 's'}${numerics(config)}\n`);
   };
@@ -67,15 +65,14 @@ export function runTrain(a: TrainArgs, io: CommandIo): number {
     epochs, seed,
     resume: a.resume,
     checkpoint: a.checkpoint ?? a.resume,
-    onBatch: (b) => { head(); bar.update(b); },
+    onStart: head,
+    onBatch: (b) => bar.update(b),
     onEpoch: (e) => {
-      head();
       bar.clear();
       io.out((a.json ? epochJson(e) : formatEpoch(e, total)) + '\n');
     },
   });
   bar.clear();
-  head();
   if (r.epochsRun === 0) io.err(`kiln train: the checkpoint already holds ${r.history.length} of ${total} epochs; nothing to do (raise --epochs to train further)\n`);
   else if (!a.json) {
     const last = r.history[r.history.length - 1]!;

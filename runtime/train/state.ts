@@ -83,8 +83,8 @@ export function toCheckpoint(m: Module, weights: Weights, opt: Optimizer, p: Tra
 export type WeightsFileKind = 'checkpoint' | 'export';
 
 /**
- * How to make a weights file of `kind` for `network` afresh, the one wording of every hint that
- * asks for a new one: an export is only as complete as the checkpoint it packs, so it names both.
+ * How to make a weights file of `kind` for `network` afresh, the one wording of every hint about a
+ * file whose header was read (a file too new or too old to read gets its version hint instead): an export is only as complete as the checkpoint it packs, so it names both.
  * A checkpoint kiln quantize or kiln convert wrote (`file`'s `extra` says which) copies what its
  * source checkpoint recorded, so training alone would not remake it: the hint names the command to
  * run again, and the converted network's source when `file` is of `network` itself.

@@ -97,7 +97,10 @@ function localLinks(text: string): { target: string; line: number }[] {
 
 const texts = new Map(PAGES.map((p) => [p, readFileSync(path.join(repoRoot, p), 'utf8')]));
 const anchorCache = new Map<string, Set<string>>();
-const anchors = (page: string) => anchorCache.get(page) ?? anchorCache.set(page, anchorsOf(readFileSync(path.join(repoRoot, page), 'utf8'))).get(page)!;
+function anchors(page: string): Set<string> {
+  if (!anchorCache.has(page)) anchorCache.set(page, anchorsOf(texts.get(page) ?? readFileSync(path.join(repoRoot, page), 'utf8')));
+  return anchorCache.get(page)!;
+}
 
 /** What is wrong with one link from `page`, or undefined when it resolves. */
 function deadLink(page: string, target: string): string | undefined {

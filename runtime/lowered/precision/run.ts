@@ -110,7 +110,7 @@ const tensorsOf = (params: Weights): Tensor[] => Object.values(params).flatMap((
  * when the weights object or any tensor in it is another one. A tensor whose data is written in
  * place is not seen, as the program's integer copies would not see it either (lower.ts).
  */
-export function weightsFor(p: PrecisionProgram, params: Weights): Weights {
+function weightsFor(p: PrecisionProgram, params: Weights): Weights {
   const tensors = tensorsOf(params), last = made.get(p);
   if (last?.params === params && last.tensors.length === tensors.length && last.tensors.every((t, i) => t === tensors[i])) return last.weights;
   const floatParams: Weights = {};

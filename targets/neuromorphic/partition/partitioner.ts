@@ -57,7 +57,7 @@ const DEEP_VCYCLES = { vcycles: 7, vcycleContraction: 20, vcycleMinGain: 0, vcyc
  * bisection takes two spectral candidates (20 Lanczos steps from two random starts) instead of 8
  * grown tries (growth still runs where no candidate fits), and two initial partitions are made
  * instead of three, recombined (COMBINE below), then one V-cycle: on seeds 1–24, 1.013× KaHyPar's
- * mean messages where main sent 1.065×, in about 0.55–0.6 of main's CPU time. Two V-cycles gave
+ * mean messages where main sent 1.065×, in 0.21–0.22 of KaHyPar's CPU time where main took 0.35. Two V-cycles gave
  * 1.008× for about 1.1× the time, and the time goal (a fifth of KaHyPar's) has less room than the
  * message goal (docs/partitioning.md, "Eleventh pass, together").
  * The rule acts for 3 ≤ k < 64 (k = 2 has no recursive bisection) on any hypergraph that carries
@@ -65,7 +65,7 @@ const DEEP_VCYCLES = { vcycles: 7, vcycleContraction: 20, vcycleMinGain: 0, vcyc
  */
 const SPECTRAL = { tries: 0, spectral: { steps: 20, starts: 2 }, initialRuns: 2, vcycles: 1 } as const;
 
-/** One sweep: two gave 1.030× for 1.2–1.4× the CPU time (docs/partitioning.md, "Eleventh pass"). */
+/** One sweep: two gave 1.030× for about 1.25× the CPU time (docs/partitioning.md, "Eleventh pass"). */
 const COMBINE = { sweeps: 1 } as const;
 
 /**
@@ -130,7 +130,8 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // (k = 8) they cost dvs-33k 16% more messages. The rule trades two initial partitions for
   // Louvain, so it is off where only one is made (`run`), and below UNCLUSTERED_MIN_VERTICES.
   if (effort === 'default' && !graph && !large && nv >= UNCLUSTERED_MIN_VERTICES) main.unclustered = { communities: louvain, initialRuns: 1 };
-  // pinsPerVertex is Infinity in capacity mode (the mapper), where neither rule was measured.
+  // pinsPerVertex is Infinity in capacity mode (the mapper), where none of the rules below was measured.
+  const hinted = effort === 'default' && !graph && !large && layered && k < POOL_MIN_K && Number.isFinite(pinsPerVertex);
   // Recombining the initial runs (KaHyPar-E's combine) where they are several and the caller gave
   // the layer hint: on the U-Net, k = 8, the six-seed mean fell from 1.050× to 1.033× KaHyPar's
   // messages for 1.14–1.25× the CPU time with growth tries, and with the spectral rule's two runs
@@ -138,7 +139,7 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   // 2.6% more, and at strong effort it cost 1.020 → 1.027× (docs/partitioning.md, "Eleventh
   // pass"). Measured in balance mode at k = 8 only, so it stays there (below POOL_MIN_K, like the
   // spectral rule), and inert where the communities rule or the caller leaves one run.
-  if (effort === 'default' && !graph && !large && layered && k < POOL_MIN_K && Number.isFinite(pinsPerVertex) && main.initialRuns > 1) main.combine = COMBINE;
+  if (hinted) main.combine = COMBINE;
   const kway = effort === 'default' && !graph && !large && k >= POOL_MIN_K && Number.isFinite(pinsPerVertex);
   const pool = kway && pinsPerVertex <= POOL_MAX_PINS_PER_VERTEX;
   if (kway && !pool) {
@@ -147,12 +148,13 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
     if (main.unclustered) main.unclustered = { ...main.unclustered, communities: { ...louvain, maxPasses: louvainPasses } };
   }
   const bisect = pool ? { ...main.bisect, tries: nv >= POOL_MANY_TRIES_MIN_VERTICES ? 120 : 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
-  if (effort === 'default' && !graph && !large && layered && k < POOL_MIN_K && Number.isFinite(pinsPerVertex)) {
+  if (hinted) {
     const { tries, spectral, initialRuns, vcycles } = SPECTRAL;
     main.spectral = { bisect: { ...bisect, tries, spectral }, initialRuns, vcycles };
   }
-  // The communities rule is the k-way level's choice of how its bisections run, not a setting of theirs.
-  const rb: EngineConfig = { ...main, unclustered: undefined, contraction: 80, minCoarsest: 0, bisect, communities };
+  // The communities, spectral and combine rules and the V-cycles' FM stop are the k-way level's
+  // choices of how its bisections run, not settings of theirs (a bisection makes none of them).
+  const rb: EngineConfig = { ...main, unclustered: undefined, spectral: undefined, combine: undefined, vcycleFruitless: undefined, contraction: 80, minCoarsest: 0, bisect, communities };
   return { main, rb };
 }
 

@@ -288,8 +288,8 @@ describe('the first layer\'s ±1 weights for the integer fp32 GEMM', () => {
     // 64 rows take the kernel, which reads the band: placed then, and kept.
     expect(firstDiff(layer.compare(64, large, newCounts(), th, 0), want[1]!)).toBe(-1);
     const held = residentBytes();
-    // The band is two int32 rows of n (threshold, direction), each a 16-byte-aligned block: made once.
-    expect(held).toBe(before + 2 * (Math.ceil((4 * n) / 16) * 16));
+    // The band is one block of n lower then n upper int32 bounds, rounded to 16 bytes: made once.
+    expect(held).toBe(before + Math.ceil((8 * n) / 16) * 16);
     expect(firstDiff(layer.compare(4, small, newCounts(), th, 0), want[0]!)).toBe(-1);
     expect(residentBytes()).toBe(held);
     layer.dispose!();
