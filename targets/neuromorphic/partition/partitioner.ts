@@ -60,10 +60,13 @@ const DEEP_VCYCLES = { vcycles: 7, vcycleContraction: 20, vcycleMinGain: 0, vcyc
  * mean messages where main sent 1.065×, in about 0.55–0.6 of main's CPU time. Two V-cycles gave
  * 1.008× for about 1.1× the time, and the time goal (a fifth of KaHyPar's) has less room than the
  * message goal (docs/partitioning.md, "Eleventh pass, together").
+ * The combination is refined from the input with FM on the finest level above it only, 8
+ * fruitless moves a search (`combineFruitless`), leaving the rest to the V-cycle: 1.014× → 1.012×
+ * on the same seeds for less time (docs/partitioning.md, "Eleventh pass, speed").
  * The rule acts for 3 ≤ k < 64 (k = 2 has no recursive bisection) on any hypergraph that carries
  * a layer array, whatever its layers; it was measured on the U-Net at k = 8 only.
  */
-const SPECTRAL = { tries: 0, spectral: { steps: 20, starts: 2 }, initialRuns: 2, vcycles: 1 } as const;
+const SPECTRAL = { tries: 0, spectral: { steps: 20, starts: 2 }, initialRuns: 2, vcycles: 1, combineFruitless: 8 } as const;
 
 /** One sweep: two gave 1.030× for 1.2–1.4× the CPU time (docs/partitioning.md, "Eleventh pass"). */
 const COMBINE = { sweeps: 1 } as const;
@@ -148,8 +151,8 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   }
   const bisect = pool ? { ...main.bisect, tries: nv >= POOL_MANY_TRIES_MIN_VERTICES ? 120 : 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
   if (effort === 'default' && !graph && !large && layered && k < POOL_MIN_K && Number.isFinite(pinsPerVertex)) {
-    const { tries, spectral, initialRuns, vcycles } = SPECTRAL;
-    main.spectral = { bisect: { ...bisect, tries, spectral }, initialRuns, vcycles };
+    const { tries, spectral, initialRuns, vcycles, combineFruitless } = SPECTRAL;
+    main.spectral = { bisect: { ...bisect, tries, spectral }, initialRuns, vcycles, combineFruitless };
   }
   // The communities rule is the k-way level's choice of how its bisections run, not a setting of theirs.
   const rb: EngineConfig = { ...main, unclustered: undefined, contraction: 80, minCoarsest: 0, bisect, communities };
