@@ -27,24 +27,35 @@ export interface SpectralConfig {
   readonly starts?: number;
 }
 
-/** y = M^{-1/2} L M^{-1/2} x, with M the first weight dimension (1 where a vertex weighs 0). */
-function applyOperator(h: EngineHypergraph, coef: Float64Array, isq: Float64Array, x: Float64Array, z: Float64Array, y: Float64Array): void {
+/**
+ * y = M^{-1/2} L M^{-1/2} x, with M the first weight dimension (1 where a vertex weighs 0), and
+ * returns y·x. L's diagonal `diag` is Σ_{e∋v} w(e)|e|/(|e|−1), so each pin costs one load of y
+ * and one store, not the two loads of summing w(e)/(|e|−1)·(|e| z_v − S_e) pin by pin.
+ */
+function applyOperator(h: EngineHypergraph, coef: Float64Array, diag: Float64Array, isq: Float64Array, x: Float64Array, z: Float64Array, y: Float64Array): number {
   const { nv, ne, eptr, pins } = h;
-  for (let v = 0; v < nv; v++) z[v] = x[v]! * isq[v]!;
-  y.fill(0);
+  for (let v = 0; v < nv; v++) {
+    const zv = x[v]! * isq[v]!;
+    z[v] = zv;
+    y[v] = diag[v]! * zv;
+  }
   for (let e = 0; e < ne; e++) {
+    const c = coef[e]!;
+    if (c === 0) continue;
     const s = eptr[e]!;
     const end = eptr[e + 1]!;
     let sum = 0;
     for (let i = s; i < end; i++) sum += z[pins[i]!]!;
-    const c = coef[e]!;
-    const n = end - s;
-    for (let i = s; i < end; i++) {
-      const u = pins[i]!;
-      y[u]! += c * (n * z[u]! - sum);
-    }
+    const t = c * sum;
+    for (let i = s; i < end; i++) y[pins[i]!]! -= t;
   }
-  for (let v = 0; v < nv; v++) y[v]! *= isq[v]!;
+  let dot = 0;
+  for (let v = 0; v < nv; v++) {
+    const yv = y[v]! * isq[v]!;
+    y[v] = yv;
+    dot += yv * x[v]!;
+  }
+  return dot;
 }
 
 /**
@@ -124,11 +135,14 @@ const krylovDim = (steps: number, nv: number) => Math.max(2, Math.min(steps, nv 
  * M-orthogonal complement of the constant vector), from `cfg.steps` Lanczos steps.
  */
 export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfig, count = 1): Float64Array[] {
-  const { nv, ne, d, eptr, ewgt, w } = h;
+  const { nv, ne, d, eptr, pins, ewgt, w } = h;
   const coef = new Float64Array(ne);
+  const diag = new Float64Array(nv);
   for (let e = 0; e < ne; e++) {
     const n = eptr[e + 1]! - eptr[e]!;
-    coef[e] = n > 1 ? ewgt[e]! / (n - 1) : 0;
+    const c = n > 1 ? ewgt[e]! / (n - 1) : 0;
+    coef[e] = c;
+    for (let i = eptr[e]!; i < eptr[e + 1]!; i++) diag[pins[i]!]! += c * n;
   }
   const isq = new Float64Array(nv);
   const sq = new Float64Array(nv);
@@ -171,17 +185,29 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
     Q.push(q);
     steps++;
     const y = new Float64Array(nv);
-    applyOperator(h, coef, isq, q, z, y);
-    let a = 0;
-    for (let v = 0; v < nv; v++) a += y[v]! * q[v]!;
+    const a = applyOperator(h, coef, diag, isq, q, z, y);
     alpha[j] = a;
     scale = Math.max(scale, Math.abs(a));
     // The three-term recurrence alone, kept off the trivial vector: over so few steps the lost
     // orthogonality does not reach the smallest Ritz vectors. Full reorthogonalisation (twice)
     // gave the U-Net, k = 8, the same partitions on seeds 1–24 for an eighth more of the call's time.
-    for (let v = 0; v < nv; v++) y[v]! -= a * q[v]! + (j > 0 ? beta[j - 1]! * Q[j - 1]![v]! : 0);
-    orth(y);
-    const bn = normalize(y);
+    // The recurrence, the orthogonalisation and the normalisation in two passes over y.
+    const b = j > 0 ? beta[j - 1]! : 0;
+    const prev = j > 0 ? Q[j - 1]! : q;
+    let dot = 0;
+    for (let v = 0; v < nv; v++) {
+      const yv = y[v]! - (a * q[v]! + b * prev[v]!);
+      y[v] = yv;
+      dot += yv * u0[v]!;
+    }
+    let ss = 0;
+    for (let v = 0; v < nv; v++) {
+      const yv = y[v]! - dot * u0[v]!;
+      y[v] = yv;
+      ss += yv * yv;
+    }
+    const bn = Math.sqrt(ss);
+    if (bn > 0) for (let v = 0; v < nv; v++) y[v]! /= bn;
     if (j === m - 1 || !(bn > 1e-10 * scale)) break;
     beta[j] = bn;
     q = y;

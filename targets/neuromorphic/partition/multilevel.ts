@@ -74,7 +74,13 @@ export interface EngineConfig {
    * bisections take these settings (spectral candidates, `initial-spectral.ts`), and this many
    * initial partitions and V-cycles are made instead. Undefined: no change.
    */
-  readonly spectral?: { readonly bisect: BisectConfig; readonly initialRuns: number; readonly vcycles: number };
+  readonly spectral?: {
+    readonly bisect: BisectConfig;
+    readonly initialRuns: number;
+    readonly vcycles: number;
+    /** The combine's FM: on the finest level above the input only, stopping after this many fruitless moves (as `vcycleFruitless`). */
+    readonly combineFruitless?: number;
+  };
   /**
    * k > 2 with several initial runs: recombine them instead of keeping the best (combine.ts), the
    * best with each other run in turn, `sweeps` times over. Undefined: keep the best.
@@ -234,18 +240,19 @@ function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Ar
  * combination still gives the V-cycles a different start. `best` undefined: no combination was
  * feasible and no worse; `combinations`: how many coarsened to a level above the input.
  */
-export function combineRuns(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, runs: { part: Int32Array; score: number }[], inputLp: boolean): { best?: { st: Refined; hy: Hierarchy }; combinations: number } {
+export function combineRuns(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, runs: { part: Int32Array; score: number }[], inputLp: boolean, fruitless?: number): { best?: { st: Refined; hy: Hierarchy }; combinations: number } {
   const b = runs.reduce((bi, r, i) => (r.score < runs[bi]!.score ? i : bi), 0);
   const others = runs.filter((_, i) => i !== b);
   let { part: cur, score } = runs[b]!;
   let best: { st: Refined; hy: Hierarchy } | undefined;
   let combinations = 0;
+  const refineCfg = fruitless === undefined ? cfg : { ...cfg, vcycleFruitless: fruitless };
   for (let i = 0; i < others.length * cfg.combine!.sweeps; i++) {
     const key = intersectionKey([cur, others[i % others.length]!.part]).key;
     const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction, communities: undefined }, key);
     if (hv.levels.length === 1) continue;
     combinations++;
-    const next = uncoarsen(hv, carryDown(cur, hv.maps, hv.levels.slice(1).map((l) => l.nv)), k, limits, rng, cfg, true, inputLp);
+    const next = uncoarsen(hv, carryDown(cur, hv.maps, hv.levels.slice(1).map((l) => l.nv)), k, limits, rng, refineCfg, true, inputLp);
     if (next.feasible && next.objective <= score) [best, cur, score] = [{ st: next, hy: hv }, next.part, next.objective];
   }
   return { best, combinations };
@@ -261,6 +268,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
   const t1 = performance.now();
   let part: Int32Array;
   let cycles = cfg.vcycles;
+  let combineFruitless: number | undefined;
   const tried: { part: Int32Array; score: number }[] = [];
   if (k === 1) part = new Int32Array(cur.nv);
   else if (k === 2) {
@@ -292,7 +300,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
     const spectral = clustered ? cfg.spectral : undefined;
     const bisectCfg = unclustered ? { ...rbCfg, communities: unclustered.communities } : spectral ? { ...rbCfg, bisect: spectral.bisect } : rbCfg;
     const runs = Math.max(1, unclustered?.initialRuns ?? spectral?.initialRuns ?? cfg.initialRuns);
-    if (spectral) cycles = spectral.vcycles;
+    if (spectral) [cycles, combineFruitless] = [spectral.vcycles, spectral.combineFruitless];
     // Recursive bisection varies by ±2% in messages from seed to seed (dvs-33k, k = 64), so
     // several tries, each refined on the coarsest level, keep the best.
     let best = Infinity;
@@ -317,7 +325,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
   if (k <= 2) cycles = 0;
   const lastLp = cycles > 0 && hy.twinLevel;
   // The combination starts from the input, so it takes the place of the first uncoarsening.
-  const combined = cfg.combine && tried.length > 1 ? combineRuns(h, k, limits, rng, cfg, tried.map((r) => ({ part: projectUp(r.part, maps), score: r.score })), !lastLp).best : undefined;
+  const combined = cfg.combine && tried.length > 1 ? combineRuns(h, k, limits, rng, cfg, tried.map((r) => ({ part: projectUp(r.part, maps), score: r.score })), !lastLp, combineFruitless).best : undefined;
   let st = combined?.st ?? uncoarsen(hy, part, k, limits, rng, cfg, false, !lastLp);
   // V-cycles (hMETIS, KaHyPar): coarsen again with clusters confined to parts, so the partition
   // carries over to the coarsest level unchanged, and refine on the way up; coarse levels move

@@ -57,13 +57,16 @@ const DEEP_VCYCLES = { vcycles: 7, vcycleContraction: 20, vcycleMinGain: 0, vcyc
  * bisection takes two spectral candidates (20 Lanczos steps from two random starts) instead of 8
  * grown tries (growth still runs where no candidate fits), and two initial partitions are made
  * instead of three, recombined (COMBINE below), then one V-cycle: on seeds 1–24, 1.013× KaHyPar's
- * mean messages where main sent 1.065×, in 0.21–0.22 of KaHyPar's CPU time where main took 0.35. Two V-cycles gave
- * 1.008× for about 1.1× the time, and the time goal (a fifth of KaHyPar's) has less room than the
+ * mean messages where main sent 1.065×, in 0.21–0.22 of KaHyPar's CPU time where main took 0.35.
+ * Two V-cycles gave 1.008× for about 1.1× the time, and the time goal (a fifth of KaHyPar's) has less room than the
  * message goal (docs/partitioning.md, "Eleventh pass, together").
+ * The combination is refined from the input with FM on the finest level above it only, 8
+ * fruitless moves a search (`combineFruitless`), leaving the rest to the V-cycle: 1.014× → 1.012×
+ * on the same seeds for less time (docs/partitioning.md, "Eleventh pass, speed").
  * The rule acts for 3 ≤ k < 64 (k = 2 has no recursive bisection) on any hypergraph that carries
  * a layer array, whatever its layers; it was measured on the U-Net at k = 8 only.
  */
-const SPECTRAL = { tries: 0, spectral: { steps: 20, starts: 2 }, initialRuns: 2, vcycles: 1 } as const;
+const SPECTRAL = { tries: 0, spectral: { steps: 20, starts: 2 }, initialRuns: 2, vcycles: 1, combineFruitless: 8 } as const;
 
 /** One sweep: two gave 1.030× for about 1.25× the CPU time (docs/partitioning.md, "Eleventh pass"). */
 const COMBINE = { sweeps: 1 } as const;
@@ -149,8 +152,8 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   }
   const bisect = pool ? { ...main.bisect, tries: nv >= POOL_MANY_TRIES_MIN_VERTICES ? 120 : 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
   if (hinted) {
-    const { tries, spectral, initialRuns, vcycles } = SPECTRAL;
-    main.spectral = { bisect: { ...bisect, tries, spectral }, initialRuns, vcycles };
+    const { tries, spectral, initialRuns, vcycles, combineFruitless } = SPECTRAL;
+    main.spectral = { bisect: { ...bisect, tries, spectral }, initialRuns, vcycles, combineFruitless };
   }
   // The communities, spectral and combine rules and the V-cycles' FM stop are the k-way level's
   // choices of how its bisections run, not settings of theirs (a bisection makes none of them).

@@ -54,6 +54,18 @@ describe('the spectral rule (layer hint, k < 64)', () => {
     expect(none).not.toEqual(parts({ main: { vcycles: 0, spectral: rule } }));
   });
 
+  // The combine's refinement from the input is the rule's too: FM on the finest level above the
+  // input only, 8 fruitless moves (U-Net, k = 8, seeds 1–24: 1.0123× KaHyPar's mean messages
+  // against 1.0143× with FM on every level, for less time; docs/partitioning.md, "Eleventh pass, speed").
+  it('refines its combination with the one-level FM, and that reaches the partition', () => {
+    const h = unet(20);
+    const rule = engineConfig('default', false, 8, h.nv, h.pins.length / h.nv, true).main.spectral!;
+    expect(rule.combineFruitless).toBe(8);
+    const parts = (tuning: Parameters<typeof partitionHypergraph>[2]) => Array.from(partitionHypergraph(h, { k: 8, seed: 1 }, tuning).parts);
+    expect(parts({})).toEqual(parts({ main: { spectral: rule } }));
+    expect(parts({})).not.toEqual(parts({ main: { spectral: { ...rule, combineFruitless: undefined } } }));
+  });
+
   // Where the first hierarchy stops at the twin level the bisections run in communities
   // (`unclustered`), and the spectral settings do not reach them.
   it('leaves the partition alone where the bisections run in communities', () => {
