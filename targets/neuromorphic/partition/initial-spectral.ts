@@ -130,6 +130,9 @@ export const MAX_LANCZOS_DOUBLES = 2 ** 22;
 /** The Krylov dimension of `steps` Lanczos steps on nv vertices. */
 const krylovDim = (steps: number, nv: number) => Math.max(2, Math.min(steps, nv - 1));
 
+/** Whether the Lanczos basis of `steps` steps on nv vertices exceeds MAX_LANCZOS_DOUBLES. */
+export const overLanczosCap = (steps: number, nv: number) => krylovDim(steps, nv) * nv > MAX_LANCZOS_DOUBLES;
+
 /**
  * The `count` smallest non-trivial generalized eigenvectors of (L, M), as vertex values (the
  * M-orthogonal complement of the constant vector), from `cfg.steps` Lanczos steps.
@@ -281,7 +284,7 @@ export function sweepCut(h: EngineHypergraph, x: Float64Array, limits: Float64Ar
 
 /** The spectral candidates: the sweep cut along each Ritz vector of each start that fits the limits. */
 export function spectralBisect(h: EngineHypergraph, limits: Float64Array, target0: Float64Array, rng: Rng, cfg: SpectralConfig): Int32Array[] {
-  if (h.nv < 4 || h.ne === 0 || krylovDim(cfg.steps, h.nv) * h.nv > MAX_LANCZOS_DOUBLES) return [];
+  if (h.nv < 4 || h.ne === 0 || overLanczosCap(cfg.steps, h.nv)) return [];
   const out: Int32Array[] = [];
   for (let s = 0; s < (cfg.starts ?? 1); s++) {
     for (const x of fiedlerVectors(h, rng, cfg, cfg.vectors ?? 1)) {
