@@ -91,6 +91,12 @@ network signs_flattened(batch = 2) {
   y = dense(h, 4)
   output y
 }
+network input_reshaped(n = 2) {
+  input x : f32[n, 64]
+  c = reshape(x, [n, 1, 8, 8]) -> conv2d(filters = 4, kernel = 3, weights = binary) -> batchnorm -> sign
+  y = flatten(c) -> dense(4)
+  output y
+}
 network relu_tanh(batch = 4) {
   input x : f32[batch, 32]
   a = sign(x) -> tanh -> relu
@@ -147,6 +153,7 @@ describe('the estimate prices the batch norm folds kiln run makes', () => {
     // Whole values behind a flatten: the rule looks past dropout only, in both tools alike.
     { name: 'input_flattened', m: net(CASES, 'input_flattened'), grid: [], real: [] },
     { name: 'signs_flattened', m: net(CASES, 'signs_flattened'), grid: [], real: [] },
+    { name: 'input_reshaped', m: net(CASES, 'input_reshaped'), grid: [], real: [] },
   ];
   for (const c of nets) {
     for (const inputOnGrid of [true, false]) {
@@ -178,6 +185,11 @@ describe('the estimate prices the batch norm folds kiln run makes', () => {
       expect(said, name).toMatch(fix);
       expect(said, name).not.toMatch(/not known to be/);
     }
+    // A conv is told the shape it reads, not a flat input, in the network's own batch parameter's name.
+    const conv = note(net(CASES, 'input_reshaped'), 'c.batchnorm', true);
+    expect(conv).toContain('`c.conv2d` reads the network\'s input through `c.reshape` (reshape)');
+    expect(conv).toMatch(/for a conv2d, declare the input in the shape it reads \(f32\[n, 1, 8, 8\]\)/);
+    expect(conv).not.toMatch(/dense|flat \(/);
     const mlp = net(BINARY_MLP, 'binary_mlp');
     expect(note(mlp, 'h1.batchnorm')).toMatch(/not folded .* reads the network's input, not known to be whole/);
     expect(note(mlp, 'h1.batchnorm', true)).not.toMatch(/not folded/);
