@@ -137,11 +137,13 @@ function hiddenBehind(m: Module, layer: Node, producer: Node, source: Node): str
 /**
  * How to let a layer read the input itself: declared in the shape the layer reads, where only
  * reshapes stand between (flat for a dense layer, as binary_mlp does); a max pool between
- * changes the values' grid, so no declaration removes it.
+ * computes something, so no declaration removes it.
  */
 function inputFix(m: Module, layer: Node, producer: Node, input: Node): string {
   const folds = 'kiln run folds a layer that reads the input itself when the data is whole (pixels are)';
-  if (producer.op === 'maxpool2d') return `${folds}; a max pool between them keeps that from \`${layer.id}\``;
+  let pooled = false;
+  for (let p = producer; p !== input; p = m.nodes[p.inputs[0]!]!) pooled ||= p.op === 'maxpool2d';
+  if (pooled) return `${folds}; a max pool between them keeps that from \`${layer.id}\``;
   const shape = [batchName(m, input), ...producer.type!.shape.slice(1)].join(', ');
   const decl = `${input.type!.dtype}[${shape}]`;
   return layer.op === 'dense' ? `${folds}: for a dense layer, declare the input flat (${decl}, as binary_mlp does)` : `${folds}: for a ${layer.op}, declare the input in the shape it reads (${decl})`;
