@@ -13,7 +13,7 @@
  * i16): that rounding makes small values 0, again +1. A bare sign after a layer is the compare
  * with 0, with nothing to fold.
  */
-import { type DType, numElements } from '../compiler/ir/dtype.ts';
+import type { DType } from '../compiler/ir/dtype.ts';
 import { precisionOf } from '../compiler/ir/node-precision.ts';
 import { type Module, type Node, readersOf } from '../compiler/ir/module.ts';
 import { weightDType } from './precision.ts';
@@ -82,11 +82,11 @@ const padded = (layer: Node) => layer.op === 'conv2d' && (layer.attrs.pad as num
  * {0, 1} (readsZeroOne), the network's input (whole only where its data is), or — undefined —
  * values not known to be whole. The cases exclude each other.
  */
-export function wholeInputs(m: Module, layer: Node): 'signs' | 'zero-one' | 'input' | undefined {
-  const producer = producerOf(m, layer).op;
-  if (producer === 'sign' && !padded(layer)) return 'signs';
-  if (readsZeroOne(m, layer)) return 'zero-one';
-  return producer === 'input' ? 'input' : undefined;
+export function wholeInputs(m: Module, layer: Node): { reads: 'signs' | 'zero-one' | 'input' | undefined; producer: Node } {
+  const producer = producerOf(m, layer);
+  if (producer.op === 'sign' && !padded(layer)) return { reads: 'signs', producer };
+  if (readsZeroOne(m, layer)) return { reads: 'zero-one', producer };
+  return { reads: producer.op === 'input' ? 'input' : undefined, producer };
 }
 
 export interface FoldOptions {
@@ -112,14 +112,14 @@ function foldRefusal(m: Module, bn: Node, o: FoldOptions = {}): string | undefin
   if (bn.attrs.per_step) return 'a per-step batch norm has a threshold per time step, not one a channel';
   const own = precisionOf(layer, 'activations')?.dtype;
   if (own) return `\`${layer.id}\` rounds its own output (activations = ${own}), which the batch norm reads instead of its sums`;
-  switch (wholeInputs(m, layer)) {
+  const { reads, producer } = wholeInputs(m, layer);
+  switch (reads) {
     case 'signs': case 'zero-one': return undefined;
     case 'input': return o.inputOnGrid ? undefined : `\`${layer.id}\` reads the network's input, not known to be whole numbers here (kiln run folds it when its data is, as pixels are)`;
   }
-  const producer = producerOf(m, layer);
   const source = through(m, producer);
   if (source.op === 'sign' && padded(layer)) return `\`${layer.id}\` reads ±1 with zero padding, so its sums are real`;
-  if (source !== producer && (source.op === 'input' || source.op === 'sign')) return hiddenBehind(layer, producer, source);
+  if (source !== producer && (source.op === 'input' || source.op === 'sign')) return hiddenBehind(m, layer, producer, source);
   return `\`${layer.id}\` reads values not known to be ±1 or {0, 1}, so its sums are real`;
 }
 
@@ -128,17 +128,34 @@ function foldRefusal(m: Module, bn: Node, o: FoldOptions = {}): string | undefin
  * values, but the rule looks for them past dropout only (producerOf): "not known to be ±1" would
  * blame the data for what is the rule's reach, and leave the user nothing to change.
  */
-function hiddenBehind(layer: Node, producer: Node, source: Node): string {
+function hiddenBehind(m: Module, layer: Node, producer: Node, source: Node): string {
   const what = source.op === 'input' ? "the network's input" : `\`${source.id}\`'s ±1`;
-  const fix = source.op === 'input'
-    ? `kiln run folds a layer that reads the input itself when the data is whole (pixels are): for a dense layer, declare the input flat (${flatInput(source)}, as binary_mlp does)`
-    : `apply the sign after \`${producer.id}\` (the same values) so that the layer reads it directly, and both fold it`;
+  const fix = source.op === 'input' ? inputFix(m, layer, producer, source) : `apply the sign after \`${producer.id}\` (the same values) so that the layer reads it directly, and both fold it`;
   return `\`${layer.id}\` reads ${what} through \`${producer.id}\` (${producer.op}), but the rule looks for the input or a sign past dropout only, so its sums count as real, in the estimate and kiln run alike; ${fix}`;
 }
 
-/** The input's declaration with its sample flattened, e.g. f32[batch, 64] for f32[batch, 1, 8, 8]. */
-function flatInput(input: Node): string {
-  return `${input.type!.dtype}[batch, ${numElements(input.type!.shape.slice(1))}]`;
+/**
+ * How to let a layer read the input itself: declared in the shape the layer reads, where only
+ * reshapes stand between (flat for a dense layer, as binary_mlp does); a max pool between
+ * computes something, so no declaration removes it.
+ */
+function inputFix(m: Module, layer: Node, producer: Node, input: Node): string {
+  const folds = 'kiln run folds a layer that reads the input itself when the data is whole (pixels are)';
+  let pooled = false;
+  for (let p = producer; p !== input; p = m.nodes[p.inputs[0]!]!) pooled ||= p.op === 'maxpool2d';
+  if (pooled) return `${folds}; a max pool between them keeps that from \`${layer.id}\``;
+  const shape = [batchName(m, input), ...producer.type!.shape.slice(1)].join(', ');
+  const decl = `${input.type!.dtype}[${shape}]`;
+  return layer.op === 'dense' ? `${folds}: for a dense layer, declare the input flat (${decl}, as binary_mlp does)` : `${folds}: for a ${layer.op}, declare the input in the shape it reads (${decl})`;
+}
+
+/**
+ * The name to write for the input's batch dimension: the network's one parameter of that value
+ * (its batch parameter, whatever it is called), else `batch`.
+ */
+function batchName(m: Module, input: Node): string {
+  const named = Object.entries(m.params).filter(([, v]) => v === input.type!.shape[0]);
+  return named.length === 1 ? named[0]![0] : 'batch';
 }
 
 /** What the rule makes of one batch norm: the node its compare would produce and, when it does not fold, why not. */

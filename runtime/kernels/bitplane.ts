@@ -58,16 +58,17 @@ export function inputLevels(x: ArrayLike<number>, maxBits = MAX_PLANES): InputLe
 
 /**
  * m rows of k inputs as bit-planes: row i holds `bits` planes of `stride` 32-bit words (stride even,
- * whole 64-bit words for the WebAssembly kernel; pad bits 0), plus each row's Σ q.
+ * whole 64-bit words for the WebAssembly kernel; pad bits 0), plus each row's Σ q, an int32 as the
+ * compare kernel reads it: every consumer refuses planes whose sums could pass 2^31 (checkPlanes).
  */
-export interface BitPlanes { rows: number; k: number; bits: number; stride: number; planes: Uint32Array; rowSums: Float64Array }
+export interface BitPlanes { rows: number; k: number; bits: number; stride: number; planes: Uint32Array; rowSums: Int32Array }
 
 /** Split rows into bit-planes, or undefined when a value is not q/d with q < 2^bits (then no integer form is exact). */
 export function packBitPlanes(x: ArrayLike<number>, m: number, k: number, lv: InputLevels): BitPlanes | undefined {
   expect('bit-planes', x.length >= m * k, `needs ${m}×${k} values`);
   const stride = 2 * Math.ceil(k / 64), bits = lv.bits, d = lv.denominator, limit = 2 ** bits;
   const planes = new Uint32Array(m * bits * stride);
-  const rowSums = new Float64Array(m);
+  const rowSums = new Int32Array(m);
   for (let r = 0; r < m; r++) {
     const base = r * bits * stride;
     let sum = 0;
@@ -102,7 +103,7 @@ export function bitPlaneThreshold(a: BitPlanes, w: PackedBits, band: ResidentBan
   return withScratch(() => {
     const cAt = andPlanesAt(m, n, a.bits, a.stride, a.planes, w.wordsPerRow, w.bits);
     // The counts become signed sums inside the compare (threshold.wat), not in a JS pass over them.
-    const rsAt = copyInInts(Int32Array.from(a.rowSums));
+    const rsAt = copyInInts(a.rowSums);
     return compareOut(m, n, cAt, np, false, band, low, rsAt);
   });
 }

@@ -35,13 +35,13 @@ export class RequantColumns {
   readonly arrays: ResidentArrays<'bias' | 'm0' | 'leftPow' | 'rightPow'>;
   readonly shiftsLeft: boolean;
 
-  constructor(readonly bias: Int32Array, f: ColumnMultipliers) {
+  constructor(bias: Int32Array, f: ColumnMultipliers) {
     expect('requant', f.m0.length === bias.length, `${f.m0.length} multipliers for ${bias.length} columns`);
     this.arrays = new ResidentArrays({ bias, m0: f.m0, leftPow: f.leftPow, rightPow: f.rightPow });
     this.shiftsLeft = f.shiftsLeft;
   }
 
-  get n(): number { return this.bias.length; }
+  get n(): number { return this.arrays.length('bias'); }
 
   free(): void { this.arrays.free(); }
 }

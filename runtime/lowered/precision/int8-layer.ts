@@ -36,7 +36,8 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
   const weightScales = Float64Array.from({ length: n }, (_, c) => sw(c));
   const wasmFor = (m: number) => int8WasmFor(m, n, k);
   // The epilogue's per-column constants, resident from the first WebAssembly batch until dispose().
-  let epilogue: RequantColumns | EpilogueColumns | undefined;
+  let requant: RequantColumns | undefined;
+  let scaled: EpilogueColumns | undefined;
 
   /**
    * The whole layer in the kernels' memory: codes quantized there, the GEMM reading them and
@@ -45,7 +46,14 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
    */
   const wasmGemm = (m: number, A: Float32Array, counts: LayerCounts): Float32Array => {
     // Placed before the call's scratch, so the block does not sit above it as a gap for the layer's life.
-    const cols = (epilogue ??= columns ? new RequantColumns(bias, columns) : epilogueColumns(bias, weightScales));
+    let epilogue: (cAt: number) => number;
+    if (columns) {
+      const cols = (requant ??= new RequantColumns(bias, columns));
+      epilogue = (cAt) => wasmRequantInt8At(m, cAt, cols, s.outScale!, cAt);
+    } else {
+      const cols = (scaled ??= epilogueColumns(bias, weightScales));
+      epilogue = (cAt) => scaleAt(m, n, cAt, cols, sx, cAt);
+    }
     return withScratch(() => {
     const q = wasmQuantizeToScratch(A, 0, m * k, sx, INT8_MIN, INT8_MAX, 1);
     counts.saturations += q.saturated;
@@ -57,7 +65,7 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
       wasmGemmI16Packed(m, i8At(q.at, m * k), pairs, i32At(cAt, m * n));
     }
     counts.macs += m * n * k;
-    counts.saturations += cols instanceof RequantColumns ? wasmRequantInt8At(m, cAt, cols, s.outScale!, cAt) : scaleAt(m, n, cAt, cols, sx, cAt);
+    counts.saturations += epilogue(cAt);
     return f32At(cAt, m * n).slice();
     });
   };
@@ -96,8 +104,9 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
     gemm: (m, A, counts) => (wasmFor(m) ? wasmGemm(m, A, counts) : jsGemm(m, A, counts)),
     dispose() {
       packed.free();
-      epilogue?.free();
-      epilogue = undefined;
+      requant?.free();
+      scaled?.free();
+      requant = scaled = undefined;
     },
   };
 }

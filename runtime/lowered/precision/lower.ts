@@ -116,7 +116,7 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
     } else {
       // Zero padding is not ±1: a padded conv on sign inputs sums its real input instead. A relu's
       // {0, 1} is one bit-plane over 1.
-      const reads = wholeInputs(m, node);
+      const { reads } = wholeInputs(m, node);
       const levels = reads === 'input' ? o.inputLevels : reads === 'zero-one' ? ZERO_ONE : undefined;
       const layer = lowerBinary(weight, bias, reads === 'signs', levels);
       layers.set(node.id, layer);

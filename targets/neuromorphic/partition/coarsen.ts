@@ -159,6 +159,13 @@ export function carry(a: Int32Array, clusterOf: Int32Array, nc: number): Int32Ar
   return coarse;
 }
 
+/** The inverse of `carry`: each vertex of the finer level takes its cluster's value. */
+export function projectLevel(coarse: Int32Array, clusterOf: Int32Array): Int32Array {
+  const fine = new Int32Array(clusterOf.length);
+  for (let v = 0; v < clusterOf.length; v++) fine[v] = coarse[clusterOf[v]!]!;
+  return fine;
+}
+
 /**
  * Builds the coarse hypergraph: pins mapped to clusters and deduplicated (the first pin keeps
  * its place, so a net's source stays first), nets inside one cluster dropped, and identical nets

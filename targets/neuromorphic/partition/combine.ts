@@ -8,7 +8,7 @@
  * levels can move whole groups that one partition placed better than the best.
  */
 
-import { carry } from './coarsen.ts';
+import { carry, projectLevel } from './coarsen.ts';
 
 /**
  * The intersection of the partitions: one id per distinct tuple of parts, numbered 0, 1, … in
@@ -50,12 +50,5 @@ export function carryDown(part: Int32Array, maps: readonly Int32Array[], sizes: 
 
 /** `part` of the coarsest level projected through the maps to the finest. */
 export function projectUp(part: Int32Array, maps: readonly Int32Array[]): Int32Array {
-  let cur = part;
-  for (let i = maps.length - 1; i >= 0; i--) {
-    const map = maps[i]!;
-    const fine = new Int32Array(map.length);
-    for (let v = 0; v < map.length; v++) fine[v] = cur[map[v]!]!;
-    cur = fine;
-  }
-  return cur;
+  return maps.reduceRight(projectLevel, part);
 }

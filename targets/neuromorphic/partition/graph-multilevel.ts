@@ -4,6 +4,7 @@
  * recursive bisection and its refinement, exactly what partitionGraph ran before on every level),
  * then projection with rebalancing, label propagation and localized FM on the CSR levels.
  */
+import { projectLevel } from './coarsen.ts';
 import { clusterGraph } from './graph-coarsen.ts';
 import { contractGraph, graphToHypergraph, type EngineGraph } from './graph-engine.ts';
 import { graphFmRefine, graphLabelPropagation } from './graph-refine.ts';
@@ -40,10 +41,7 @@ export function multilevelGraph(g: EngineGraph, k: number, limits: Float64Array,
   let st: GraphPartState | null = null;
   for (let li = levels.length - 2; li >= 0; li--) {
     const level = levels[li]!;
-    const map = maps[li]!;
-    const fine = new Int32Array(level.nv);
-    for (let v = 0; v < level.nv; v++) fine[v] = part[map[v]!]!;
-    part = fine;
+    part = projectLevel(part, maps[li]!);
     st = new GraphPartState(level, k, limits, part);
     if (k === 1) continue;
     if (!st.feasible()) rebalance(st);

@@ -130,11 +130,23 @@ export const MAX_LANCZOS_DOUBLES = 2 ** 22;
 /** The Krylov dimension of `steps` Lanczos steps on nv vertices. */
 const krylovDim = (steps: number, nv: number) => Math.max(2, Math.min(steps, nv - 1));
 
-/**
- * The `count` smallest non-trivial generalized eigenvectors of (L, M), as vertex values (the
- * M-orthogonal complement of the constant vector), from `cfg.steps` Lanczos steps.
- */
-export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfig, count = 1): Float64Array[] {
+/** Whether the Lanczos basis of `steps` steps on nv vertices exceeds MAX_LANCZOS_DOUBLES. */
+export const overLanczosCap = (steps: number, nv: number) => krylovDim(steps, nv) * nv > MAX_LANCZOS_DOUBLES;
+
+/** The operator's per-hypergraph arrays, the same for every Lanczos start on it. */
+export interface Operator {
+  /** Each net's pair weight w(e)/(|e|−1) (0 for a one-pin net). */
+  readonly coef: Float64Array;
+  /** L's diagonal. */
+  readonly diag: Float64Array;
+  /** M^{-1/2}. */
+  readonly isq: Float64Array;
+  /** The unit trivial eigenvector M^{1/2} 1 / ‖M^{1/2} 1‖. */
+  readonly u0: Float64Array;
+}
+
+/** Built once per bisection and shared by its Lanczos starts (a pass over the pins each). */
+export function operatorOf(h: EngineHypergraph): Operator {
   const { nv, ne, d, eptr, pins, ewgt, w } = h;
   const coef = new Float64Array(ne);
   const diag = new Float64Array(nv);
@@ -156,6 +168,16 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
   let norm0 = 0;
   for (let v = 0; v < nv; v++) norm0 += sq[v]! * sq[v]!;
   const u0 = Float64Array.from(sq, (x) => x / Math.sqrt(norm0));
+  return { coef, diag, isq, u0 };
+}
+
+/**
+ * The `count` smallest non-trivial generalized eigenvectors of (L, M), as vertex values (the
+ * M-orthogonal complement of the constant vector), from `cfg.steps` Lanczos steps.
+ */
+export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfig, count = 1, op = operatorOf(h)): Float64Array[] {
+  const { nv } = h;
+  const { coef, diag, isq, u0 } = op;
   const m = krylovDim(cfg.steps, nv);
   const Q: Float64Array[] = [];
   const alpha = new Float64Array(m);
@@ -230,18 +252,18 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
   return out;
 }
 
+const netSizes = (h: EngineHypergraph) => Int32Array.from({ length: h.ne }, (_, e) => h.eptr[e + 1]! - h.eptr[e]!);
+
 /**
  * Vertices in the order of `x`, moved to side 0 one by one; of every prefix whose two sides both
  * fit their limits, the one of least (λ−1) (ties: nearest to target0 in the first dimension).
  * Both directions of the order are swept. Null when no prefix fits (the caller grows instead).
  */
-export function sweepCut(h: EngineHypergraph, x: Float64Array, limits: Float64Array, target0: Float64Array): { part: Int32Array; cut: number } | null {
-  const { nv, ne, d, eptr, ewgt, w, vptr, vnets } = h;
+export function sweepCut(h: EngineHypergraph, x: Float64Array, limits: Float64Array, target0: Float64Array, size = netSizes(h)): { part: Int32Array; cut: number } | null {
+  const { nv, ne, d, ewgt, w, vptr, vnets } = h;
   const asc = Int32Array.from({ length: nv }, (_, i) => i).sort((a, b) => x[a]! - x[b]! || a - b);
   let best: { part: Int32Array; cut: number } | null = null;
   let bestDev = Infinity;
-  const size = new Int32Array(ne);
-  for (let e = 0; e < ne; e++) size[e] = eptr[e + 1]! - eptr[e]!;
   const cnt0 = new Int32Array(ne);
   const load0 = new Float64Array(d);
   for (let dir = 0; dir < 2; dir++) {
@@ -281,11 +303,13 @@ export function sweepCut(h: EngineHypergraph, x: Float64Array, limits: Float64Ar
 
 /** The spectral candidates: the sweep cut along each Ritz vector of each start that fits the limits. */
 export function spectralBisect(h: EngineHypergraph, limits: Float64Array, target0: Float64Array, rng: Rng, cfg: SpectralConfig): Int32Array[] {
-  if (h.nv < 4 || h.ne === 0 || krylovDim(cfg.steps, h.nv) * h.nv > MAX_LANCZOS_DOUBLES) return [];
+  if (h.nv < 4 || h.ne === 0 || overLanczosCap(cfg.steps, h.nv)) return [];
   const out: Int32Array[] = [];
+  const op = operatorOf(h);
+  const size = netSizes(h);
   for (let s = 0; s < (cfg.starts ?? 1); s++) {
-    for (const x of fiedlerVectors(h, rng, cfg, cfg.vectors ?? 1)) {
-      const cut = sweepCut(h, x, limits, target0);
+    for (const x of fiedlerVectors(h, rng, cfg, cfg.vectors ?? 1, op)) {
+      const cut = sweepCut(h, x, limits, target0, size);
       if (cut) out.push(cut.part);
     }
   }

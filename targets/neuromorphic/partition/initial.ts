@@ -10,7 +10,7 @@ import type { EngineHypergraph } from './engine-hypergraph.ts';
 import { extractSide } from './engine-hypergraph.ts';
 import { IndexedMaxHeap } from './heap.ts';
 import { poolGrow, type PoolAlgorithm, side0 } from './initial-pool.ts';
-import { spectralBisect, type SpectralConfig } from './initial-spectral.ts';
+import { overLanczosCap, spectralBisect, type SpectralConfig } from './initial-spectral.ts';
 import { PartState } from './part-state.ts';
 import { rebalance } from './rebalance.ts';
 import { fmBisection, type Fm2Config } from './refine-fm2.ts';
@@ -109,6 +109,12 @@ export interface BisectConfig {
   readonly pool?: readonly PoolAlgorithm[];
   /** Spectral candidates (`initial-spectral.ts`) before the tries; undefined: none. */
   readonly spectral?: SpectralConfig;
+  /**
+   * Growth tries where the Lanczos basis would exceed its memory bound, so `spectral` gives no
+   * candidate whatever the weights: the rule sets the tries it replaced, since there its
+   * bisections are growth alone. Default (and where no sweep prefix fits): MIN_TRIES_WITHOUT_CANDIDATE.
+   */
+  readonly fallbackTries?: number;
 }
 
 /**
@@ -146,7 +152,10 @@ export function flatBisect(h: EngineHypergraph, limits: Float64Array, target0: F
   // partition; instead that partition rebalanced and refined competes with two grown tries.
   const fallback = cfg.spectral !== undefined && candidates.length === 0;
   if (fallback) consider(new Int32Array(h.nv));
-  const tries = fallback ? Math.max(MIN_TRIES_WITHOUT_CANDIDATE, cfg.tries) : cfg.tries;
+  // Over the memory bound there is never a candidate, so the bisection gets the growth tries the
+  // rule replaced; where no prefix fits, the rebalanced partition does better than more tries.
+  const capped = cfg.spectral !== undefined && overLanczosCap(cfg.spectral.steps, h.nv);
+  const tries = fallback ? Math.max(capped ? (cfg.fallbackTries ?? MIN_TRIES_WITHOUT_CANDIDATE) : MIN_TRIES_WITHOUT_CANDIDATE, cfg.tries) : cfg.tries;
   for (let t = 0; t < tries; t++) {
     const algorithm = pool[t % pool.length]!;
     consider(algorithm === 'fm' ? greedyGrow(h, start, target0, limits, rng) : poolGrow(algorithm, h, target0, limits, rng));

@@ -4,7 +4,7 @@
  * (bisection tries for k = 2, recursive multilevel bisection otherwise), then project back level
  * by level, restoring balance when needed and refining with label propagation and localized FM.
  */
-import { carry, clusterVertices, contract, type ClusterConfig } from './coarsen.ts';
+import { carry, clusterVertices, contract, projectLevel, type ClusterConfig } from './coarsen.ts';
 import { carryDown, intersectionKey, projectUp } from './combine.ts';
 import { detectCommunities, type CommunityConfig } from './community.ts';
 import type { EngineHypergraph } from './engine-hypergraph.ts';
@@ -194,14 +194,13 @@ function fitsLimits(h: EngineHypergraph, part: Int32Array, k: number, limits: Fl
 function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, fmAll = false, inputLp = true): Refined {
   const { levels, maps, twinLevel } = hy;
   let st: PartState | null = null;
+  // With fmAll and a V-cycle stop, FM runs on the level above the input only, with that stop.
+  // The engine's rules never set both the stop (k >= 64) and the combine (k < 64), so the
+  // combine's uncoarsening gets a stop only from its own `combineFruitless`.
+  const oneLevelFm = fmAll && cfg.vcycleFruitless !== undefined ? { ...cfg.fm, maxFruitless: cfg.vcycleFruitless } : undefined;
   for (let li = levels.length - 1; li >= 0; li--) {
     const level = levels[li]!;
-    if (li < levels.length - 1) {
-      const map = maps[li]!;
-      const fine = new Int32Array(level.nv);
-      for (let v = 0; v < level.nv; v++) fine[v] = part[map[v]!]!;
-      part = fine;
-    }
+    if (li < levels.length - 1) part = projectLevel(part, maps[li]!);
     if (li === 0 && st && twinLevel && !inputLp && k > 2 && level.eptr[level.ne]! > cfg.fmMaxPins && fitsLimits(level, part, k, limits)) {
       const { objective } = st;
       const input = part;
@@ -219,7 +218,7 @@ function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Ar
     // rarely rewards: label propagation there gained 0.02–0.12% on dvs-1m (k = 64–1024) for up
     // to a third of the refinement time, so it gets one round.
     if (li > 0 || !twinLevel || inputLp) labelPropagation(st, rng, li === 0 && twinLevel ? 1 : cfg.lpRounds, cfg.lpMinGain);
-    const fm = fmAll && li > 0 && cfg.vcycleFruitless !== undefined ? (li === 1 ? { ...cfg.fm, maxFruitless: cfg.vcycleFruitless } : undefined) : cfg.fm;
+    const fm = oneLevelFm && li > 0 ? (li === 1 ? oneLevelFm : undefined) : cfg.fm;
     if (fm && (level.eptr[level.ne]! <= cfg.fmMaxPins || (fmAll && li > 0))) fmRefine(st, rng, fm);
     // Not on the input level: there it took 2–10× the partition's time for at most 1.5% fewer
     // messages (unet_spiking, k = 8), while the coarse levels gave as much for less.

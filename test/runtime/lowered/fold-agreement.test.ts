@@ -91,6 +91,18 @@ network signs_flattened(batch = 2) {
   y = dense(h, 4)
   output y
 }
+network input_reshaped(n = 2) {
+  input x : f32[n, 64]
+  c = reshape(x, [n, 1, 8, 8]) -> conv2d(filters = 4, kernel = 3, weights = binary) -> batchnorm -> sign
+  y = flatten(c) -> dense(4)
+  output y
+}
+network input_pooled(batch = 2) {
+  input x : f32[batch, 1, 8, 8]
+  h = maxpool2d(x, 2) -> flatten -> dense(16, weights = binary) -> batchnorm -> sign
+  y = dense(h, 4)
+  output y
+}
 network relu_tanh(batch = 4) {
   input x : f32[batch, 32]
   a = sign(x) -> tanh -> relu
@@ -147,6 +159,8 @@ describe('the estimate prices the batch norm folds kiln run makes', () => {
     // Whole values behind a flatten: the rule looks past dropout only, in both tools alike.
     { name: 'input_flattened', m: net(CASES, 'input_flattened'), grid: [], real: [] },
     { name: 'signs_flattened', m: net(CASES, 'signs_flattened'), grid: [], real: [] },
+    { name: 'input_reshaped', m: net(CASES, 'input_reshaped'), grid: [], real: [] },
+    { name: 'input_pooled', m: net(CASES, 'input_pooled'), grid: [], real: [] },
   ];
   for (const c of nets) {
     for (const inputOnGrid of [true, false]) {
@@ -178,6 +192,16 @@ describe('the estimate prices the batch norm folds kiln run makes', () => {
       expect(said, name).toMatch(fix);
       expect(said, name).not.toMatch(/not known to be/);
     }
+    // A conv is told the shape it reads, not a flat input, in the network's own batch parameter's name.
+    const conv = note(net(CASES, 'input_reshaped'), 'c.batchnorm', true);
+    expect(conv).toContain('`c.conv2d` reads the network\'s input through `c.reshape` (reshape)');
+    expect(conv).toMatch(/for a conv2d, declare the input in the shape it reads \(f32\[n, 1, 8, 8\]\)/);
+    expect(conv).not.toMatch(/dense|flat \(/);
+    // Behind a max pool no declaration of the input helps, flat or not.
+    const pooled = note(net(CASES, 'input_pooled'), 'h.batchnorm', true);
+    expect(pooled).toContain('`h.dense` reads the network\'s input through `h.flatten` (flatten)');
+    expect(pooled).toMatch(/a max pool between them keeps that from `h\.dense`/);
+    expect(pooled).not.toMatch(/declare the input/);
     const mlp = net(BINARY_MLP, 'binary_mlp');
     expect(note(mlp, 'h1.batchnorm')).toMatch(/not folded .* reads the network's input, not known to be whole/);
     expect(note(mlp, 'h1.batchnorm', true)).not.toMatch(/not folded/);

@@ -25,9 +25,6 @@ const arbLocal = fc.record({ nv: fc.integer({ min: 120, max: 300 }), seed: fc.in
   return { nv, ne: 2 * nv, eptr: Int32Array.from(eptr), pins: Int32Array.from(pins) };
 });
 
-/** Every coarsest vertex of the hierarchy's maps, by input vertex. */
-const coarsestOf = (maps: readonly Int32Array[], nv: number) => Int32Array.from({ length: nv }, (_, v) => maps.reduce((c, m) => m[c]!, v));
-
 describe('recombining partitions (KaHyPar-E combine)', () => {
   it('gives two vertices one key exactly when every partition puts them in the same part', () => {
     fc.assert(
@@ -101,11 +98,12 @@ describe('recombining partitions (KaHyPar-E combine)', () => {
         const { best } = combineRuns(engine(h), k, limits, new Rng(seed), cfg, [{ part: a!.parts, score: a!.objective }, { part: b!.parts, score: b!.objective }], true);
         if (!best) return;
         checked++;
-        const coarse = coarsestOf(best.hy.maps, h.nv);
-        const first = new Map<number, number>();
+        // One input vertex of each coarsest cluster (vertex ids carried down), then back to its members.
+        const { maps, levels } = best.hy;
+        const ids = Int32Array.from({ length: h.nv }, (_, v) => v);
+        const rep = projectUp(carryDown(ids, maps, levels.slice(1).map((l) => l.nv)), maps);
         for (let v = 0; v < h.nv; v++) {
-          const u = first.get(coarse[v]!) ?? v;
-          first.set(coarse[v]!, u);
+          const u = rep[v]!;
           expect([a!.parts[v], b!.parts[v]]).toEqual([a!.parts[u], b!.parts[u]]);
         }
       }),
