@@ -213,7 +213,8 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
     // The three-term recurrence alone, kept off the trivial vector: over so few steps the lost
     // orthogonality does not reach the smallest Ritz vectors. Full reorthogonalisation (twice)
     // gave the U-Net, k = 8, the same partitions on seeds 1–24 for an eighth more of the call's time.
-    // The recurrence, the orthogonalisation and the normalisation in two passes over y.
+    // The recurrence, the orthogonalisation and the normalisation in three passes over y (the
+    // dot product and the sum of squares ride on the first two), not five.
     const b = j > 0 ? beta[j - 1]! : 0;
     const prev = j > 0 ? Q[j - 1]! : q;
     let dot = 0;

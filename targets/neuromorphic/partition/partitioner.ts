@@ -56,10 +56,10 @@ const DEEP_VCYCLES = { vcycles: 7, vcycleContraction: 20, vcycleMinGain: 0, vcyc
  * vertices is a lottery (the top bisection's 8 tries ranged from 2,236 to 5,012). There each
  * bisection takes two spectral candidates (20 Lanczos steps from two random starts) instead of 8
  * grown tries (growth still runs where no candidate fits), and two initial partitions are made
- * instead of three, recombined (COMBINE below), then one V-cycle: on seeds 1–24, 1.013× KaHyPar's
+ * instead of three, recombined (COMBINE below), then one V-cycle: on seeds 1–24, 1.014× KaHyPar's
  * mean messages where main sent 1.065×, in 0.21–0.22 of KaHyPar's CPU time where main took 0.35.
- * Two V-cycles gave 1.008× for about 1.1× the time, and the time goal (a fifth of KaHyPar's) has less room than the
- * message goal (docs/partitioning.md, "Eleventh pass, together").
+ * Two V-cycles gave 1.008× for about 1.1× the time, and the time goal (a fifth of KaHyPar's) has
+ * less room than the message goal (docs/partitioning.md, "Eleventh pass, together").
  * The combination is refined from the input with FM on the finest level above it only, 8
  * fruitless moves a search (`combineFruitless`), leaving the rest to the V-cycle: 1.014× → 1.012×
  * on the same seeds for less time (docs/partitioning.md, "Eleventh pass, speed").

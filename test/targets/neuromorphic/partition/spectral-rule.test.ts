@@ -63,8 +63,10 @@ describe('the spectral rule (layer hint, k < 64)', () => {
     const rule = engineConfig('default', false, 8, h.nv, h.pins.length / h.nv, true).main.spectral!;
     expect(rule.combineFruitless).toBe(8);
     const parts = (tuning: Parameters<typeof partitionHypergraph>[2]) => Array.from(partitionHypergraph(h, { k: 8, seed: 1 }, tuning).parts);
-    expect(parts({})).toEqual(parts({ main: { spectral: rule } }));
     expect(parts({})).not.toEqual(parts({ main: { spectral: { ...rule, combineFruitless: undefined } } }));
+    // It reaches the combine only: with no combine, the setting changes nothing (the V-cycle keeps its FM).
+    const alone = parts({ main: { combine: undefined } });
+    expect(alone).toEqual(parts({ main: { combine: undefined, spectral: { ...rule, combineFruitless: undefined } } }));
   });
 
   // Where the first hierarchy stops at the twin level the bisections run in communities
