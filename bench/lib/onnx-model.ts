@@ -58,12 +58,12 @@ function rawBytes(t: TensorIn): Uint8Array {
   return buf;
 }
 
-export function tensorObject(t: TensorIn): Record<string, unknown> {
+function tensorObject(t: TensorIn): Record<string, unknown> {
   const type = t.type ?? 1;
   const o: Record<string, unknown> = { dims: t.dims, data_type: type };
   if (t.name) o.name = t.name;
   if (t.raw) o.raw_data = rawBytes(t);
-  else if (type === 1) o.float_data = [...Array.from(t.values)];
+  else if (type === 1) o.float_data = Array.from(t.values);
   else if (type === 7) o.int64_data = Array.from(t.values);
   else if (type === 11) o.double_data = Array.from(t.values);
   else if (type === 12 || type === 13) o.uint64_data = Array.from(t.values);

@@ -104,7 +104,6 @@ export function halfToFloat(h: number): number {
 
 const bf16ToFloat = (h: number): number => new Float32Array(new Uint32Array([(h & 0xffff) << 16]).buffer)[0]!;
 
-/** Bytes per element in raw_data for the types decoded here. */
 /** Bytes per element of each ONNX tensor data type that raw_data carries. */
 export const RAW_WIDTH: Readonly<Record<number, number>> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
 

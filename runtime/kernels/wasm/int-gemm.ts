@@ -3,7 +3,7 @@
  * whether the output already lies in the kernels' memory, leave the padded product in the output,
  * and answer a product with no multiply-add (operands are copied in by instance.ts's copyInInts).
  */
-import { i32At, inWasmMemory, scratchAlloc } from './instance.ts';
+import { copyRows, i32At, inWasmMemory, scratchAlloc } from './instance.ts';
 import { Resident } from './resident.ts';
 
 export type IntOperand = Int16Array | Int8Array;
@@ -28,10 +28,7 @@ export function productInto(m: number, n: number, out: Int32Array, outAt: number
   }
   const cAt = scratchAlloc(mp * np * 4);
   gemm(cAt);
-  const c = i32At(cAt, mp * np);
-  const dst = outAt === undefined ? out : i32At(outAt, m * n);
-  if (np === n) dst.set(c.subarray(0, m * n));
-  else for (let i = 0; i < m; i++) dst.set(c.subarray(i * np, i * np + n), i * n);
+  copyRows(m, n, cAt, i32At, outAt === undefined ? out : i32At(outAt, m * n), np);
 }
 
 /**

@@ -20,6 +20,7 @@ import { packSignBits, xnorGemmSigns, xnorSignsThreshold, type PackedBits } from
 import { bitPlaneGemm, bitPlaneThreshold, type InputLevels, packBitPlanes } from '../../kernels/bitplane.ts';
 import { fitsFp32Exactly, gridGemmOf } from '../../kernels/grid-gemm.ts';
 import { dense } from '../../kernels/dense.ts';
+import { INT32_MAX, INT32_MIN } from '../../kernels/quant-int8.ts';
 import { outputIndices, StepBuffers, withStepBuffers } from '../../kernels/step-buffers.ts';
 import { f32At, useWasmKernels, WASM_ELEMENTWISE_MIN } from '../../kernels/wasm/instance.ts';
 import { Resident } from '../../kernels/wasm/resident.ts';
@@ -219,7 +220,6 @@ export function binaryThresholds(bn: { gamma: Tensor; beta: Tensor; mean: Tensor
   return { tau, t, dir, band: compareBand(tau, dir) };
 }
 
-const INT32_MIN = -(2 ** 31), INT32_MAX = 2 ** 31 - 1;
 
 /**
  * Each channel's compare on whole int32 sums as one band lo ≤ sum ≤ hi: sum ≥ τ is [τ, max],

@@ -143,6 +143,8 @@ export interface Operator {
   readonly isq: Float64Array;
   /** The unit trivial eigenvector M^{1/2} 1 / ‖M^{1/2} 1‖. */
   readonly u0: Float64Array;
+  /** Each net's pin count (the sweep cut's too). */
+  readonly size: Int32Array;
 }
 
 /** Built once per bisection and shared by its Lanczos starts (a pass over the pins each). */
@@ -150,8 +152,10 @@ export function operatorOf(h: EngineHypergraph): Operator {
   const { nv, ne, d, eptr, pins, ewgt, w } = h;
   const coef = new Float64Array(ne);
   const diag = new Float64Array(nv);
+  const size = new Int32Array(ne);
   for (let e = 0; e < ne; e++) {
     const n = eptr[e + 1]! - eptr[e]!;
+    size[e] = n;
     const c = n > 1 ? ewgt[e]! / (n - 1) : 0;
     coef[e] = c;
     for (let i = eptr[e]!; i < eptr[e + 1]!; i++) diag[pins[i]!]! += c * n;
@@ -168,7 +172,7 @@ export function operatorOf(h: EngineHypergraph): Operator {
   let norm0 = 0;
   for (let v = 0; v < nv; v++) norm0 += sq[v]! * sq[v]!;
   const u0 = Float64Array.from(sq, (x) => x / Math.sqrt(norm0));
-  return { coef, diag, isq, u0 };
+  return { coef, diag, isq, u0, size };
 }
 
 /**
@@ -230,8 +234,9 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
       ss += yv * yv;
     }
     const bn = Math.sqrt(ss);
-    if (bn > 0) for (let v = 0; v < nv; v++) y[v]! /= bn;
+    // The last step's vector is never used, so it is not normalised.
     if (j === m - 1 || !(bn > 1e-10 * scale)) break;
+    for (let v = 0; v < nv; v++) y[v]! /= bn;
     beta[j] = bn;
     q = y;
   }
@@ -253,14 +258,12 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
   return out;
 }
 
-const netSizes = (h: EngineHypergraph) => Int32Array.from({ length: h.ne }, (_, e) => h.eptr[e + 1]! - h.eptr[e]!);
-
 /**
  * Vertices in the order of `x`, moved to side 0 one by one; of every prefix whose two sides both
  * fit their limits, the one of least (λ−1) (ties: nearest to target0 in the first dimension).
  * Both directions of the order are swept. Null when no prefix fits (the caller grows instead).
  */
-export function sweepCut(h: EngineHypergraph, x: Float64Array, limits: Float64Array, target0: Float64Array, size = netSizes(h)): { part: Int32Array; cut: number } | null {
+export function sweepCut(h: EngineHypergraph, x: Float64Array, limits: Float64Array, target0: Float64Array, size = operatorOf(h).size): { part: Int32Array; cut: number } | null {
   const { nv, ne, d, ewgt, w, vptr, vnets } = h;
   const asc = Int32Array.from({ length: nv }, (_, i) => i).sort((a, b) => x[a]! - x[b]! || a - b);
   let best: { part: Int32Array; cut: number } | null = null;
@@ -307,10 +310,9 @@ export function spectralBisect(h: EngineHypergraph, limits: Float64Array, target
   if (h.nv < 4 || h.ne === 0 || overLanczosCap(cfg.steps, h.nv)) return [];
   const out: Int32Array[] = [];
   const op = operatorOf(h);
-  const size = netSizes(h);
   for (let s = 0; s < (cfg.starts ?? 1); s++) {
     for (const x of fiedlerVectors(h, rng, cfg, cfg.vectors ?? 1, op)) {
-      const cut = sweepCut(h, x, limits, target0, size);
+      const cut = sweepCut(h, x, limits, target0, op.size);
       if (cut) out.push(cut.part);
     }
   }

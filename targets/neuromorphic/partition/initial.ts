@@ -131,8 +131,9 @@ export function flatBisect(h: EngineHypergraph, limits: Float64Array, target0: F
   let best: Int32Array | null = null;
   let bestObj = Infinity;
   let bestFeasible = false;
-  // Computed once for all tries (a pass over the pins each, 8 tries per bisection).
-  const start = growStart(h);
+  // Computed once for all grown tries (a pass over the pins), and only when one grows: the
+  // spectral rule's bisections mostly make none.
+  let start: ReturnType<typeof growStart> | undefined;
   const pool = cfg.pool ?? ['fm'];
   const consider = (part: Int32Array) => {
     const st = new PartState(h, 2, limits, part);
@@ -158,7 +159,7 @@ export function flatBisect(h: EngineHypergraph, limits: Float64Array, target0: F
   const tries = fallback ? Math.max(capped ? (cfg.fallbackTries ?? MIN_TRIES_WITHOUT_CANDIDATE) : MIN_TRIES_WITHOUT_CANDIDATE, cfg.tries) : cfg.tries;
   for (let t = 0; t < tries; t++) {
     const algorithm = pool[t % pool.length]!;
-    consider(algorithm === 'fm' ? greedyGrow(h, start, target0, limits, rng) : poolGrow(algorithm, h, target0, limits, rng));
+    consider(algorithm === 'fm' ? greedyGrow(h, (start ??= growStart(h)), target0, limits, rng) : poolGrow(algorithm, h, target0, limits, rng));
   }
   return best ?? new Int32Array(h.nv);
 }

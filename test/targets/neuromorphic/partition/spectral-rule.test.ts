@@ -5,6 +5,11 @@ import { generateSnn } from '../../../../targets/neuromorphic/partition/snn-gene
 import { unet } from './unet.ts';
 
 describe('the spectral rule (layer hint, k < 64)', () => {
+  // One U-Net at 20 × 20 pixels for the tests below (a compile and a neuron graph each otherwise).
+  const h = unet(20);
+  const rule = engineConfig('default', false, 8, h.nv, h.pins.length / h.nv, true).main.spectral!;
+  const parts = (tuning: Parameters<typeof partitionHypergraph>[2]) => Array.from(partitionHypergraph(h, { k: 8, seed: 1 }, tuning).parts);
+
   it('is set only for hinted hypergraphs in balance mode at default effort, below k = 64', () => {
     const spectral = (...a: Parameters<typeof engineConfig>) => engineConfig(...a).main.spectral;
     expect(spectral('default', false, 8, 21_168, 59, true)?.bisect.spectral).toBeDefined();
@@ -25,8 +30,7 @@ describe('the spectral rule (layer hint, k < 64)', () => {
   // seeds 1–3 sent 5,868 / 5,484 / 5,612 messages with it, 5,836 / 5,721 / 6,074 without (seeds
   // 1–6: 34,614 against 35,540 in all; docs/partitioning.md, "Eleventh pass").
   it('on the hinted U-Net, k = 8, gives valid partitions that send fewer messages over three seeds than without it', () => {
-    const h = unet(20);
-    let rule = 0;
+    let withRule = 0;
     let off = 0;
     for (let seed = 1; seed <= 3; seed++) {
       const r = partitionHypergraph(h, { k: 8, seed });
@@ -34,18 +38,15 @@ describe('the spectral rule (layer hint, k < 64)', () => {
       expect(s.emptyParts).toBe(0);
       expect(s.imbalance).toBeLessThanOrEqual(0.03);
       expect(r.objective).toBe(s.spikeMessages);
-      rule += r.objective;
+      withRule += r.objective;
       off += partitionHypergraph(h, { k: 8, seed }, { main: { spectral: undefined } }).objective;
     }
-    expect(rule).toBeLessThan(off);
+    expect(withRule).toBeLessThan(off);
   });
 
   // The spectral rule brings its own initial partitions and V-cycles; a caller's own count of
   // either replaces the rule's, and the rule's spectral bisections stay.
   it('takes a caller\'s own initial partitions and V-cycles, keeping its candidates', () => {
-    const h = unet(20);
-    const parts = (tuning: Parameters<typeof partitionHypergraph>[2]) => Array.from(partitionHypergraph(h, { k: 8, seed: 1 }, tuning).parts);
-    const rule = engineConfig('default', false, 8, h.nv, h.pins.length / h.nv, true).main.spectral!;
     const one = parts({ main: { initialRuns: 1 } });
     expect(one).toEqual(parts({ main: { initialRuns: 1, spectral: { ...rule, initialRuns: 1 } } }));
     expect(one).not.toEqual(parts({ main: { initialRuns: 1, spectral: undefined } }));
@@ -59,10 +60,7 @@ describe('the spectral rule (layer hint, k < 64)', () => {
   // input only, 8 fruitless moves (U-Net, k = 8, seeds 1–24: 1.0123× KaHyPar's mean messages
   // against 1.0143× with FM on every level, for less time; docs/partitioning.md, "Eleventh pass, speed").
   it('refines its combination with the one-level FM, and that reaches the partition', () => {
-    const h = unet(20);
-    const rule = engineConfig('default', false, 8, h.nv, h.pins.length / h.nv, true).main.spectral!;
     expect(rule.combineFruitless).toBe(8);
-    const parts = (tuning: Parameters<typeof partitionHypergraph>[2]) => Array.from(partitionHypergraph(h, { k: 8, seed: 1 }, tuning).parts);
     expect(parts({})).not.toEqual(parts({ main: { spectral: { ...rule, combineFruitless: undefined } } }));
     // It reaches the combine only: with no combine, the setting changes nothing (the V-cycle keeps its FM).
     const alone = parts({ main: { combine: undefined } });
@@ -74,8 +72,8 @@ describe('the spectral rule (layer hint, k < 64)', () => {
   it('leaves the partition alone where the bisections run in communities', () => {
     const net = generateSnn({ name: 'small', layers: [{ kind: 'input', channels: 2, height: 24, width: 24 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 10 }] });
     const layered = { ...net.hypergraph, layer: Int32Array.from({ length: net.hypergraph.nv }, (_, v) => (v < 1152 ? 0 : v < 1440 ? 1 : 2)) };
-    const parts = (tuning: Parameters<typeof partitionHypergraph>[2]) => Array.from(partitionHypergraph(layered, { k: 32, seed: 1 }, tuning).parts);
+    const partsOf = (tuning: Parameters<typeof partitionHypergraph>[2]) => Array.from(partitionHypergraph(layered, { k: 32, seed: 1 }, tuning).parts);
     expect(engineConfig('default', false, 32, layered.nv, layered.pins.length / layered.nv, true).main.spectral).toBeDefined();
-    expect(parts(undefined)).toEqual(parts({ main: { spectral: undefined } }));
+    expect(partsOf(undefined)).toEqual(partsOf({ main: { spectral: undefined } }));
   });
 });
