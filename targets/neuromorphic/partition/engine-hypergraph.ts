@@ -153,6 +153,11 @@ export function extractSide(h: EngineHypergraph, side: Int32Array, s: number): {
     shead[m] = h.headed[e]! && side[pins[eptr[e]!]!] === s ? 1 : 0;
     septr[++m] = np;
   }
-  const layer = h.layer ? Int32Array.from(ids, (v) => h.layer![v]!) : undefined;
+  // A loop, not Int32Array.from with a closure, whose optimised code each call would compile again.
+  let layer: Int32Array | undefined;
+  if (h.layer) {
+    layer = new Int32Array(n);
+    for (let i = 0; i < n; i++) layer[i] = h.layer[ids[i]!]!;
+  }
   return { sub: withIncidence(n, m, septr.slice(0, m + 1), spins.slice(0, np), sew.slice(0, m), sw, d, shead.slice(0, m), layer), ids };
 }

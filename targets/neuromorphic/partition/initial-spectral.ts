@@ -171,7 +171,8 @@ export function operatorOf(h: EngineHypergraph): Operator {
   // orthogonal to it, so the smallest Ritz values are the non-trivial ones.
   let norm0 = 0;
   for (let v = 0; v < nv; v++) norm0 += sq[v]! * sq[v]!;
-  const u0 = Float64Array.from(sq, (x) => x / Math.sqrt(norm0));
+  const u0 = new Float64Array(nv);
+  for (let v = 0; v < nv; v++) u0[v] = sq[v]! / Math.sqrt(norm0);
   return { coef, diag, isq, u0, size };
 }
 
@@ -259,13 +260,40 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
 }
 
 /**
+ * The vertices in ascending order of x, ties by vertex id: a bottom-up merge sort, stable from the
+ * identity order. Not `sort` with a comparator: the comparator is a closure made per call, and
+ * its optimised code died with each call, so every partition call compiled it again (see
+ * refine-fm.ts); the merge is also faster than calling a comparator per comparison.
+ */
+export function ascendingOrder(x: Float64Array): Int32Array {
+  const nv = x.length;
+  let a = new Int32Array(nv);
+  let b = new Int32Array(nv);
+  for (let v = 0; v < nv; v++) a[v] = v;
+  for (let width = 1; width < nv; width *= 2) {
+    for (let lo = 0; lo < nv; lo += 2 * width) {
+      const mid = Math.min(lo + width, nv);
+      const hi = Math.min(lo + 2 * width, nv);
+      let i = lo;
+      let j = mid;
+      let o = lo;
+      while (i < mid && j < hi) b[o++] = x[a[j]!]! < x[a[i]!]! ? a[j++]! : a[i++]!;
+      while (i < mid) b[o++] = a[i++]!;
+      while (j < hi) b[o++] = a[j++]!;
+    }
+    [a, b] = [b, a];
+  }
+  return a;
+}
+
+/**
  * Vertices in the order of `x`, moved to side 0 one by one; of every prefix whose two sides both
  * fit their limits, the one of least (λ−1) (ties: nearest to target0 in the first dimension).
  * Both directions of the order are swept. Null when no prefix fits (the caller grows instead).
  */
 export function sweepCut(h: EngineHypergraph, x: Float64Array, limits: Float64Array, target0: Float64Array, size = operatorOf(h).size): { part: Int32Array; cut: number } | null {
   const { nv, ne, d, ewgt, w, vptr, vnets } = h;
-  const asc = Int32Array.from({ length: nv }, (_, i) => i).sort((a, b) => x[a]! - x[b]! || a - b);
+  const asc = ascendingOrder(x);
   let best: { part: Int32Array; cut: number } | null = null;
   let bestDev = Infinity;
   const cnt0 = new Int32Array(ne);

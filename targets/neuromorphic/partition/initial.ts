@@ -126,42 +126,53 @@ export interface BisectConfig {
  */
 const MIN_TRIES_WITHOUT_CANDIDATE = 2;
 
+/** The best try so far: a feasible one before any infeasible, then the least (λ−1). */
+interface BestTry {
+  part: Int32Array | null;
+  objective: number;
+  feasible: boolean;
+}
+
+/**
+ * Refines a try (rebalanced first when it does not fit) and keeps it in `best` if it is better.
+ * A function of the module, not a closure of each flatBisect: a closure's optimised code dies
+ * with the call that made it (see refine-fm.ts).
+ */
+function consider(h: EngineHypergraph, limits: Float64Array, rng: Rng, fm: Fm2Config, part: Int32Array, best: BestTry): void {
+  const st = new PartState(h, 2, limits, part);
+  if (!st.feasible()) rebalance(st);
+  fmBisection(st, rng, fm);
+  const feasible = st.feasible();
+  if ((feasible && !best.feasible) || (feasible === best.feasible && st.objective < best.objective)) {
+    best.part = part;
+    best.objective = st.objective;
+    best.feasible = feasible;
+  }
+}
+
 /** Best of several grown-and-refined bisections; limits are 2 × d, target0 the ideal side-0 load. */
 export function flatBisect(h: EngineHypergraph, limits: Float64Array, target0: Float64Array, rng: Rng, cfg: BisectConfig): Int32Array {
-  let best: Int32Array | null = null;
-  let bestObj = Infinity;
-  let bestFeasible = false;
+  const best: BestTry = { part: null, objective: Infinity, feasible: false };
   // Computed once for all grown tries (a pass over the pins), and only when one grows: the
   // spectral rule's bisections mostly make none.
   let start: ReturnType<typeof growStart> | undefined;
   const pool = cfg.pool ?? ['fm'];
-  const consider = (part: Int32Array) => {
-    const st = new PartState(h, 2, limits, part);
-    if (!st.feasible()) rebalance(st);
-    fmBisection(st, rng, cfg.fm);
-    const feasible = st.feasible();
-    if ((feasible && !bestFeasible) || (feasible === bestFeasible && st.objective < bestObj)) {
-      best = part;
-      bestObj = st.objective;
-      bestFeasible = feasible;
-    }
-  };
   const candidates = cfg.spectral ? spectralBisect(h, limits, target0, rng, cfg.spectral) : [];
-  for (const part of candidates) consider(part);
+  for (const part of candidates) consider(h, limits, rng, cfg.fm, part, best);
   // Without a candidate (no sweep prefix fits, as with a few heavy vertices, or too small a
   // hypergraph) a rule with no tries of its own would return an unrefined all-on-one-side
   // partition; instead that partition rebalanced and refined competes with two grown tries.
   const fallback = cfg.spectral !== undefined && candidates.length === 0;
-  if (fallback) consider(new Int32Array(h.nv));
+  if (fallback) consider(h, limits, rng, cfg.fm, new Int32Array(h.nv), best);
   // Over the memory bound there is never a candidate, so the bisection gets the growth tries the
   // rule replaced; where no prefix fits, the rebalanced partition does better than more tries.
   const capped = cfg.spectral !== undefined && overLanczosCap(cfg.spectral.steps, h.nv);
   const tries = fallback ? Math.max(capped ? (cfg.fallbackTries ?? MIN_TRIES_WITHOUT_CANDIDATE) : MIN_TRIES_WITHOUT_CANDIDATE, cfg.tries) : cfg.tries;
   for (let t = 0; t < tries; t++) {
     const algorithm = pool[t % pool.length]!;
-    consider(algorithm === 'fm' ? greedyGrow(h, (start ??= growStart(h)), target0, limits, rng) : poolGrow(algorithm, h, target0, limits, rng));
+    consider(h, limits, rng, cfg.fm, algorithm === 'fm' ? greedyGrow(h, (start ??= growStart(h)), target0, limits, rng) : poolGrow(algorithm, h, target0, limits, rng), best);
   }
-  return best ?? new Int32Array(h.nv);
+  return best.part ?? new Int32Array(h.nv);
 }
 
 export type Bisector = (h: EngineHypergraph, limits: Float64Array, target0: Float64Array, rng: Rng) => Int32Array;
@@ -173,10 +184,16 @@ export type Bisector = (h: EngineHypergraph, limits: Float64Array, target0: Floa
 export function recursiveBisect(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, bisect: Bisector): Int32Array {
   const out = new Int32Array(h.nv);
   const d = h.d;
-  const rec = (sub: EngineHypergraph, ids: Int32Array, a: number, b: number): void => {
+  const ids = new Int32Array(h.nv);
+  for (let i = 0; i < h.nv; i++) ids[i] = i;
+  // Depth first, side 0 first, so the bisections draw from rng in the order a recursion would;
+  // a stack, not a recursive closure, for the reason in refine-fm.ts.
+  const stack: { sub: EngineHypergraph; ids: Int32Array; a: number; b: number }[] = [{ sub: h, ids, a: 0, b: k }];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const { sub, ids, a, b } = top;
     if (b - a === 1 || sub.nv === 0) {
       for (let i = 0; i < ids.length; i++) out[ids[i]!] = a;
-      return;
+      continue;
     }
     const m = a + Math.floor((b - a) / 2);
     const lim2 = new Float64Array(2 * d);
@@ -203,16 +220,14 @@ export function recursiveBisect(h: EngineHypergraph, k: number, limits: Float64A
     const side = bisect(sub, lim2, target0, rng);
     const left = extractSide(sub, side, 0);
     const right = extractSide(sub, side, 1);
-    const mapIds = (local: Int32Array) => {
-      const g = new Int32Array(local.length);
-      for (let i = 0; i < local.length; i++) g[i] = ids[local[i]!]!;
-      return g;
-    };
-    rec(left.sub, mapIds(left.ids), a, m);
-    rec(right.sub, mapIds(right.ids), m, b);
-  };
-  const ids = new Int32Array(h.nv);
-  for (let i = 0; i < h.nv; i++) ids[i] = i;
-  rec(h, ids, 0, k);
+    stack.push({ sub: right.sub, ids: globalIds(ids, right.ids), a: m, b }, { sub: left.sub, ids: globalIds(ids, left.ids), a, b: m });
+  }
   return out;
+}
+
+/** The input's ids of a side's vertices: `ids` maps the parent's local ids to the input's. */
+function globalIds(ids: Int32Array, local: Int32Array): Int32Array {
+  const g = new Int32Array(local.length);
+  for (let i = 0; i < local.length; i++) g[i] = ids[local[i]!]!;
+  return g;
 }

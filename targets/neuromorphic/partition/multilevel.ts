@@ -239,7 +239,7 @@ function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Ar
  * combination still gives the V-cycles a different start. `best` undefined: no combination was
  * feasible and no worse; `combinations`: how many coarsened to a level above the input.
  */
-export function combineRuns(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, runs: { part: Int32Array; score: number }[], inputLp: boolean, fruitless?: number): { best?: { st: Refined; hy: Hierarchy }; combinations: number } {
+export function combineRuns(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, runs: { part: Int32Array; score: number }[], inputLp: boolean, fruitless?: number, prior?: Hierarchy): { best?: { st: Refined; hy: Hierarchy }; combinations: number } {
   const b = runs.reduce((bi, r, i) => (r.score < runs[bi]!.score ? i : bi), 0);
   const others = runs.filter((_, i) => i !== b);
   let { part: cur, score } = runs[b]!;
@@ -248,7 +248,7 @@ export function combineRuns(h: EngineHypergraph, k: number, limits: Float64Array
   const refineCfg = fruitless === undefined ? cfg : { ...cfg, vcycleFruitless: fruitless };
   for (let i = 0; i < others.length * cfg.combine!.sweeps; i++) {
     const key = intersectionKey([cur, others[i % others.length]!.part]).key;
-    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction, communities: undefined }, key);
+    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction, communities: undefined }, key, prior);
     if (hv.levels.length === 1) continue;
     combinations++;
     const next = uncoarsen(hv, carryDown(cur, hv.maps, hv.levels.slice(1).map((l) => l.nv)), k, limits, rng, refineCfg, true, inputLp);
@@ -324,7 +324,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
   if (k <= 2) cycles = 0;
   const lastLp = cycles > 0 && hy.twinLevel;
   // The combination starts from the input, so it takes the place of the first uncoarsening.
-  const combined = cfg.combine && tried.length > 1 ? combineRuns(h, k, limits, rng, cfg, tried.map((r) => ({ part: projectUp(r.part, maps), score: r.score })), !lastLp, combineFruitless).best : undefined;
+  const combined = cfg.combine && tried.length > 1 ? combineRuns(h, k, limits, rng, cfg, tried.map((r) => ({ part: projectUp(r.part, maps), score: r.score })), !lastLp, combineFruitless, hy).best : undefined;
   let st = combined?.st ?? uncoarsen(hy, part, k, limits, rng, cfg, false, !lastLp);
   // V-cycles (hMETIS, KaHyPar): coarsen again with clusters confined to parts, so the partition
   // carries over to the coarsest level unchanged, and refine on the way up; coarse levels move

@@ -14,6 +14,26 @@ export interface Fm2Config {
   readonly maxFruitless: number;
 }
 
+// fitsOther and bump are functions of the module, not closures of each pass: a closure's
+// optimised code dies with the call that made it (see refine-fm.ts).
+
+/**
+ * Whether v fits the other side. Moves may overshoot a limit by one vertex weight, so that with
+ * no slack (ε = 0) a pass can still swap vertices; only prefixes that end within the limits are kept.
+ */
+function fitsOther(st: PartState, slack: Float64Array, v: number): boolean {
+  const { d, w } = st.h;
+  const q = 1 - st.part[v]!;
+  for (let j = 0; j < d; j++) if (st.load[q * d + j]! + w[v * d + j]! > st.limit[q * d + j]! + slack[j]!) return false;
+  return true;
+}
+
+/** Adds delta to u's gain, and re-keys u in its side's heap unless it is locked. */
+function bump(gain: Float64Array, locked: Uint8Array, heaps: readonly IndexedMaxHeap[], part: Int32Array, u: number, delta: number): void {
+  gain[u]! += delta;
+  if (!locked[u]) heaps[part[u]!]!.set(u, gain[u]!);
+}
+
 export function fmBisection(st: PartState, rng: Rng, cfg: Fm2Config): number {
   const h = st.h;
   const { nv, ne, d, eptr, pins, ewgt, w, vptr, vnets } = h;
@@ -75,23 +95,12 @@ export function fmBisection(st: PartState, rng: Rng, cfg: Fm2Config): number {
     let n = 0;
     let fruitless = 0;
     let feasibleSeen = false;
-    // Moves may overshoot a limit by one vertex weight, so that with no slack (ε = 0) a pass can
-    // still swap vertices; only prefixes that end within the limits are kept.
-    const fitsOther = (v: number): boolean => {
-      const q = 1 - part[v]!;
-      for (let j = 0; j < d; j++) if (st.load[q * d + j]! + w[v * d + j]! > st.limit[q * d + j]! + slack[j]!) return false;
-      return true;
-    };
-    const bump = (u: number, delta: number) => {
-      gain[u]! += delta;
-      if (!locked[u]) heaps[part[u]!]!.set(u, gain[u]!);
-    };
     while (heaps[0]!.size + heaps[1]!.size > 0) {
       // The better top of the two sides that may move; an infeasible top waits in its heap.
       let side = -1;
       for (let s = 0; s < 2; s++) {
         const hp = heaps[s]!;
-        while (hp.size > 0 && !fitsOther(hp.top())) hp.pop();
+        while (hp.size > 0 && !fitsOther(st, slack, hp.top())) hp.pop();
         if (hp.size > 0 && (side < 0 || hp.topKey() > heaps[side]!.topKey())) side = s;
       }
       if (side < 0) break;
@@ -108,16 +117,16 @@ export function fmBisection(st: PartState, rng: Rng, cfg: Fm2Config): number {
         const size = end - s;
         const cTo = to === 0 ? cnt0[e]! : size - cnt0[e]!;
         if (cTo === 0) {
-          for (let i = s; i < end; i++) if (pins[i] !== v) bump(pins[i]!, we);
+          for (let i = s; i < end; i++) if (pins[i] !== v) bump(gain, locked, heaps, part, pins[i]!, we);
         } else if (cTo === 1) {
-          for (let i = s; i < end; i++) if (part[pins[i]!] === to) bump(pins[i]!, -we);
+          for (let i = s; i < end; i++) if (part[pins[i]!] === to) bump(gain, locked, heaps, part, pins[i]!, -we);
         }
         cnt0[e]! += to === 0 ? 1 : -1;
         const cFrom = from === 0 ? cnt0[e]! : size - cnt0[e]!;
         if (cFrom === 0) {
-          for (let i = s; i < end; i++) if (pins[i] !== v) bump(pins[i]!, -we);
+          for (let i = s; i < end; i++) if (pins[i] !== v) bump(gain, locked, heaps, part, pins[i]!, -we);
         } else if (cFrom === 1) {
-          for (let i = s; i < end; i++) if (part[pins[i]!] === from && pins[i] !== v) bump(pins[i]!, we);
+          for (let i = s; i < end; i++) if (part[pins[i]!] === from && pins[i] !== v) bump(gain, locked, heaps, part, pins[i]!, we);
         }
       }
       st.move(v, to);

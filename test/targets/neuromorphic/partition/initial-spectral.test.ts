@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fromHypergraph, type EngineHypergraph } from '../../../../targets/neuromorphic/partition/engine-hypergraph.ts';
 import { flatBisect } from '../../../../targets/neuromorphic/partition/initial.ts';
-import { fiedlerVectors, MAX_LANCZOS_DOUBLES, spectralBisect, sweepCut, tridiagonalEigen } from '../../../../targets/neuromorphic/partition/initial-spectral.ts';
+import { ascendingOrder, fiedlerVectors, MAX_LANCZOS_DOUBLES, spectralBisect, sweepCut, tridiagonalEigen } from '../../../../targets/neuromorphic/partition/initial-spectral.ts';
 import { poolGrow } from '../../../../targets/neuromorphic/partition/initial-pool.ts';
 import { PartState } from '../../../../targets/neuromorphic/partition/part-state.ts';
 import { engineConfig } from '../../../../targets/neuromorphic/partition/partitioner.ts';
@@ -40,6 +40,19 @@ function split(h: EngineHypergraph, eps: number) {
 describe('spectral bisection', () => {
   // The path's Laplacian (tridiagonal 1, 2, …, 2, 1 and −1 off the diagonal) has eigenvalues
   // 2 − 2 cos(πj/n), j = 0 … n − 1 (its eigenvectors are cosines).
+  it('orders the sweep by value, ties by vertex, as a comparator sort does', () => {
+    // Few distinct values (ties), both zeros and infinities, and lengths around powers of two.
+    const value = fc.constantFrom(-Infinity, -1.5, -0, 0, 1e-300, 2, 2, Infinity);
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 70 }), (xs) => {
+        const x = Float64Array.from(xs);
+        const want = Array.from(xs, (_, i) => i).sort((a, b) => (x[a]! < x[b]! ? -1 : x[a]! > x[b]! ? 1 : a - b));
+        expect(Array.from(ascendingOrder(x))).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('finds the eigenvalues of a tridiagonal matrix', () => {
     const n = 12;
     const a = Float64Array.from({ length: n }, (_, i) => (i === 0 || i === n - 1 ? 1 : 2));
