@@ -10,6 +10,27 @@ import { ByteWriter, requireIntegerWeight } from './text-write.ts';
 
 const CODE = 'hmetis-format';
 
+/**
+ * The current line's pins read in one pass (`peekInts`), checked and made 0-based: returns where
+ * they end in `pins`, or −1 with `seen` as the line found it when the line needs the reading
+ * token by token, which names the fault (or grows `pins`).
+ */
+function fastPins(sc: LineScanner, pins: Int32Array, np: number, nv: number, seen: Int32Array, e: number): number {
+  const end = sc.peekInts(pins, np);
+  if (end <= np) return -1;
+  for (let j = np; j < end; j++) {
+    const v = pins[j]! - 1;
+    if (v < 0 || v >= nv || seen[v] === e) {
+      for (let i = np; i < j; i++) seen[pins[i]!] = -1;
+      return -1;
+    }
+    seen[v] = e;
+    pins[j] = v;
+  }
+  sc.skipLine();
+  return end;
+}
+
 /** Parses hMETIS text (or bytes); `file` names the input in diagnostics. */
 export function parseHmetis(input: string | Uint8Array, file = '<hypergraph>'): Hypergraph {
   const sc = LineScanner.fromInput(input, file, CODE);
@@ -38,6 +59,11 @@ export function parseHmetis(input: string | Uint8Array, file = '<hypergraph>'): 
       const w = sc.readInt(`the weight of hyperedge ${e + 1}`);
       if (w <= 0) sc.failToken('hyperedge weights must be positive', 'hMETIS requires weights > 0');
       ewgt[e] = w;
+    }
+    const end = fastPins(sc, pins, np, nv, seen, e);
+    if (end >= 0) {
+      eptr[e + 1] = np = end;
+      continue;
     }
     if (!sc.hasToken()) sc.fail(`hyperedge ${e + 1} has no pins`, 1, 'list at least one vertex per hyperedge', true);
     while (sc.hasToken()) {

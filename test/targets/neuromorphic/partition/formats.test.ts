@@ -239,6 +239,33 @@ describe('hMETIS hypergraph format', () => {
     }
   });
 
+  it('reads any blanks between pins, and long lines, as the token reader does', () => {
+    // Tabs, CR line ends, leading zeros and runs of blanks; a 40-pin net outgrows the first pin buffer.
+    const many = Array.from({ length: 40 }, (_, i) => String(i + 1)).join('\t');
+    const h = parseHmetis(`% c\r\n2 40 1\r\n3\t007  2 \t1\r\n\r\n% between\n5 ${many}\r\n`);
+    expect(Array.from(h.eptr)).toEqual([0, 3, 43]);
+    expect(Array.from(h.pins.subarray(0, 3))).toEqual([6, 1, 0]);
+    expect(Array.from(h.pins.subarray(3))).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(Array.from(h.ewgt!)).toEqual([3, 5]);
+  });
+
+  it('names a bad pin where it stands, after good pins on its line', () => {
+    // The one-pass reader has marked 1 and 2 as seen when it meets the second 2; the token
+    // reader, reading the line again, must not see them twice.
+    let d = diag(() => parseHmetis('1 3\n1 2 2\n', 'dup2.hgr'));
+    expect(d.message).toMatch(/vertex 2 appears twice in hyperedge 1/);
+    expect(d.pos).toMatchObject({ line: 2, col: 5 });
+    d = diag(() => parseHmetis('1 3\n1 2 9\n', 'out.hgr'));
+    expect(d.message).toMatch(/pin 9 is outside 1\.\.3/);
+    expect(d.pos).toMatchObject({ line: 2, col: 5 });
+    d = diag(() => parseHmetis('1 3\n1 2x 3\n', 'tok.hgr'));
+    expect(d.message).toMatch(/expected a pin \(an integer\), found `2x`/);
+    expect(d.pos).toMatchObject({ line: 2, col: 3 });
+    // Ten digits pass the one-pass reader's bound; the token reader reads and refuses them.
+    d = diag(() => parseHmetis('1 3\n1 2147483648\n', 'big.hgr'));
+    expect(d.message).toMatch(/pin 2147483648 is outside 1\.\.3/);
+  });
+
   it('reports errors at file:line:col with a hint', () => {
     let d = diag(() => parseHmetis('2 3\n1 2\n1 1\n', 'dup.hgr'));
     expect(d.pos).toMatchObject({ file: 'dup.hgr', line: 3, col: 3 });
