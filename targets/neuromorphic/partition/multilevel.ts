@@ -75,7 +75,8 @@ export interface EngineConfig {
    * initial partitions and V-cycles are made instead. Undefined: no change.
    */
   readonly spectral?: {
-    readonly bisect: BisectConfig;
+    /** Laid over the bisections' own settings (`rbCfg.bisect`), so a tuning of those reaches these bisections too. */
+    readonly bisect: Pick<BisectConfig, 'tries' | 'spectral' | 'fallbackTries'>;
     readonly initialRuns: number;
     readonly vcycles: number;
     /** The combine's FM: on the finest level above the input only, stopping after this many fruitless moves (as `vcycleFruitless`). */
@@ -297,7 +298,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
     const clustered = levels.length > (hy.twinLevel ? 2 : 1);
     const unclustered = cfg.unclustered && !clustered ? cfg.unclustered : undefined;
     const spectral = clustered ? cfg.spectral : undefined;
-    const bisectCfg = unclustered ? { ...rbCfg, communities: unclustered.communities } : spectral ? { ...rbCfg, bisect: spectral.bisect } : rbCfg;
+    const bisectCfg = unclustered ? { ...rbCfg, communities: unclustered.communities } : spectral ? { ...rbCfg, bisect: { ...rbCfg.bisect, ...spectral.bisect } } : rbCfg;
     const runs = Math.max(1, unclustered?.initialRuns ?? spectral?.initialRuns ?? cfg.initialRuns);
     if (spectral) [cycles, combineFruitless] = [spectral.vcycles, spectral.combineFruitless];
     // Recursive bisection varies by ±2% in messages from seed to seed (dvs-33k, k = 64), so

@@ -136,7 +136,8 @@ function weighted(nv: number, nets: number[][], vw: number[], ew = nets.map(() =
 }
 
 describe('flatBisect under the spectral rule\'s settings', () => {
-  const rule = engineConfig('default', false, 8, 21_168, 59, true).main.spectral!.bisect;
+  const { main, rb } = engineConfig('default', false, 8, 21_168, 59, true);
+  const rule = { ...rb.bisect, ...main.spectral!.bisect };
   const feasible = (h: EngineHypergraph, limits: Float64Array, part: Int32Array) => new PartState(h, 2, limits, part).feasible();
 
   it('has no growth tries of its own', () => {

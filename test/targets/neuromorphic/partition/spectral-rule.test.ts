@@ -16,7 +16,7 @@ describe('the spectral rule (layer hint, k < 64)', () => {
     // The rule's bisections are the others' but for the tries they give up for the candidates,
     // kept for where the Lanczos basis is over its memory bound.
     const { main, rb } = engineConfig('default', false, 8, 21_168, 59, true);
-    expect(main.spectral!.bisect).toEqual({ ...rb.bisect, tries: 0, spectral: main.spectral!.bisect.spectral, fallbackTries: rb.bisect.tries });
+    expect(main.spectral!.bisect).toEqual({ tries: 0, spectral: main.spectral!.bisect.spectral, fallbackTries: rb.bisect.tries });
     expect(spectral('default', false, 8, 21_168, 59, false)).toBeUndefined();
     expect(spectral('default', false, 64, 21_168, 59, true)).toBeUndefined();
     expect(spectral('strong', false, 8, 21_168, 59, true)).toBeUndefined();
@@ -54,6 +54,15 @@ describe('the spectral rule (layer hint, k < 64)', () => {
     expect(none).toEqual(parts({ main: { vcycles: 0, spectral: { ...rule, vcycles: 0 } } }));
     // The rule applies here, and its own V-cycle changes the partition.
     expect(none).not.toEqual(parts({ main: { vcycles: 0, spectral: rule } }));
+  });
+
+  // The rule sets only how its bisections start (candidates instead of tries); the rest of their
+  // settings are the bisections' own, so a tuning of those reaches them.
+  it('lets a tuning of the bisections\' FM reach its spectral bisections', () => {
+    const { rb } = engineConfig('default', false, 8, h.nv, h.pins.length / h.nv, true);
+    const once = { rb: { bisect: { ...rb.bisect, fm: { ...rb.bisect.fm, passes: 1 } } } };
+    expect(parts(once)).not.toEqual(parts({}));
+    expect(parts({ rb: { bisect: rb.bisect } })).toEqual(parts({}));
   });
 
   // The combine's refinement from the input is the rule's too: FM on the finest level above the
