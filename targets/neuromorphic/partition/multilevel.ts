@@ -191,14 +191,13 @@ function fitsLimits(h: EngineHypergraph, part: Int32Array, k: number, limits: Fl
  * once, after its V-cycles); then, unless it needs rebalancing, its state is not even built:
  * the twin level's objective is the input's (contraction keeps every net's (λ−1) cost), and the
  * input's PartState is O(pins), 2.7 M on spiking_cnn against the twin level's 21 k.
+ * With `fmAll` and `oneLevelFruitless` (the V-cycles' `vcycleFruitless`, the combine's
+ * `combineFruitless`), k-way FM runs on the finest level above the input only, with that stop.
  */
-function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, fmAll = false, inputLp = true): Refined {
+function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, fmAll = false, inputLp = true, oneLevelFruitless?: number): Refined {
   const { levels, maps, twinLevel } = hy;
   let st: PartState | null = null;
-  // With fmAll and a V-cycle stop, FM runs on the level above the input only, with that stop.
-  // The engine's rules never set both the stop (k >= 64) and the combine (k < 64), so the
-  // combine's uncoarsening gets a stop only from its own `combineFruitless`.
-  const oneLevelFm = fmAll && cfg.vcycleFruitless !== undefined ? { ...cfg.fm, maxFruitless: cfg.vcycleFruitless } : undefined;
+  const oneLevelFm = fmAll && oneLevelFruitless !== undefined ? { ...cfg.fm, maxFruitless: oneLevelFruitless } : undefined;
   for (let li = levels.length - 1; li >= 0; li--) {
     const level = levels[li]!;
     if (li < levels.length - 1) part = projectLevel(part, maps[li]!);
@@ -246,13 +245,12 @@ export function combineRuns(h: EngineHypergraph, k: number, limits: Float64Array
   let { part: cur, score } = runs[b]!;
   let best: { st: Refined; hy: Hierarchy } | undefined;
   let combinations = 0;
-  const refineCfg = fruitless === undefined ? cfg : { ...cfg, vcycleFruitless: fruitless };
   for (let i = 0; i < others.length * cfg.combine!.sweeps; i++) {
     const key = intersectionKey([cur, others[i % others.length]!.part]).key;
     const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction, communities: undefined }, key, prior);
     if (hv.levels.length === 1) continue;
     combinations++;
-    const next = uncoarsen(hv, carryDown(cur, hv.maps, hv.levels.slice(1).map((l) => l.nv)), k, limits, rng, refineCfg, true, inputLp);
+    const next = uncoarsen(hv, carryDown(cur, hv.maps, hv.levels.slice(1).map((l) => l.nv)), k, limits, rng, cfg, true, inputLp, fruitless);
     if (next.feasible && next.objective <= score) [best, cur, score] = [{ st: next, hy: hv }, next.part, next.objective];
   }
   return { best, combinations };
@@ -341,7 +339,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
     // converged: on the mapper's small hypergraphs (spiking_cnn, 964 vertices into 67 cores)
     // three such cycles cost 0.75 of 3.1 CPU s and changed nothing.
     if (hv.levels.length === 1) break;
-    const next = uncoarsen(hv, hv.coarsePart!, k, limits, rng, cfg, true, !lastLp);
+    const next = uncoarsen(hv, hv.coarsePart!, k, limits, rng, cfg, true, !lastLp, cfg.vcycleFruitless);
     if (next.feasible && next.objective <= before) st = next;
     if (before - st.objective < (cfg.vcycleMinGain ?? cfg.lpMinGain) * before) break;
   }
