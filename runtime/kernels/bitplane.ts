@@ -108,11 +108,11 @@ export function bitPlaneThreshold(a: BitPlanes, w: PackedBits, band: ResidentBan
   });
 }
 
-/** The +1 weights' counts c to the signed sums Σ q·(±1) = 2c − Σ q, over m rows of n at row stride `ld`. */
-function toSigned(out: Int32Array, m: number, n: number, ld: number, rowSums: ArrayLike<number>): void {
+/** The +1 weights' counts c to the signed sums Σ q·(±1) = 2c − Σ q, over m rows of n. */
+function toSigned(out: Int32Array, m: number, n: number, rowSums: ArrayLike<number>): void {
   for (let i = 0; i < m; i++) {
     const s = rowSums[i]!;
-    for (let j = i * ld; j < i * ld + n; j++) out[j] = 2 * out[j]! - s;
+    for (let j = i * n; j < (i + 1) * n; j++) out[j] = 2 * out[j]! - s;
   }
 }
 
@@ -143,6 +143,6 @@ export function bitPlaneGemm(a: BitPlanes, w: PackedBits, out: Int32Array = new 
       }
     }
   }
-  toSigned(out, m, n, n, a.rowSums);
+  toSigned(out, m, n, a.rowSums);
   return out;
 }
