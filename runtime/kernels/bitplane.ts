@@ -87,9 +87,14 @@ export function packBitPlanes(x: ArrayLike<number>, m: number, k: number, lv: In
   return { rows: m, k, bits, stride, planes, rowSums };
 }
 
+/** Whether every sum of k products of a `bits`-bit input level and ±1 fits the int32 the kernels count in. */
+export function planeSumsFitInt32(k: number, bits: number): boolean {
+  return k * (2 ** bits - 1) < 2 ** 31;
+}
+
 function checkPlanes(a: BitPlanes, w: PackedBits): void {
   expect('bit-plane gemm', w.cols === a.k, `inner sizes differ: ${a.k} inputs vs ${w.cols} weight bits`);
-  expect('bit-plane gemm', a.k * (2 ** a.bits - 1) < 2 ** 31, `${a.k} inputs of ${a.bits} bits can overflow an int32 sum`);
+  expect('bit-plane gemm', planeSumsFitInt32(a.k, a.bits), `${a.k} inputs of ${a.bits} bits can overflow an int32 sum`);
 }
 
 /**

@@ -17,7 +17,7 @@
  */
 import type { Tensor } from '../../tensor.ts';
 import { packSignBits, xnorGemmSigns, xnorSignsThreshold, type PackedBits } from '../../kernels/binary.ts';
-import { bitPlaneGemm, bitPlaneThreshold, type InputLevels, packBitPlanes } from '../../kernels/bitplane.ts';
+import { bitPlaneGemm, bitPlaneThreshold, type InputLevels, packBitPlanes, planeSumsFitInt32 } from '../../kernels/bitplane.ts';
 import { fitsFp32Exactly, gridGemmOf } from '../../kernels/grid-gemm.ts';
 import { dense } from '../../kernels/dense.ts';
 import { INT32_MAX, INT32_MIN } from '../../kernels/quant-int8.ts';
@@ -73,7 +73,7 @@ export function lowerBinary(weight: Tensor, bias: Tensor | undefined, inputIsSig
   const n = weight.shape[0]!, k = weight.data.length / n;
   const packed = packSignBits(weight.data, n, k);
   // Bit-plane sums are int32: an input grid that could overflow one takes the plain fp32 product.
-  const planesOf = inputIsSign || (levels && k * (2 ** levels.bits - 1) >= 2 ** 31) ? undefined : levels;
+  const planesOf = inputIsSign || (levels && !planeSumsFitInt32(k, levels.bits)) ? undefined : levels;
   const path = planesOf && firstLayerPath(k, planesOf);
   // As training binarizes them: w ≥ 0 → +1. An XNOR or bit-plane layer needs them only for a
   // batch off its grid, and mapping millions of weights showed in the profile, so it makes them on
