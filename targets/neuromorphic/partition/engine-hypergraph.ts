@@ -153,7 +153,7 @@ export function extractSide(h: EngineHypergraph, side: Int32Array, s: number): {
     shead[m] = h.headed[e]! && side[pins[eptr[e]!]!] === s ? 1 : 0;
     septr[++m] = np;
   }
-  // A loop, not Int32Array.from with a closure, whose optimised code each call would compile again.
+  // A loop, not Int32Array.from with a closure (see refine-fm.ts).
   let layer: Int32Array | undefined;
   if (h.layer) {
     layer = new Int32Array(n);

@@ -12,8 +12,8 @@ const CODE = 'hmetis-format';
 
 /**
  * The current line's pins read in one pass (`peekInts`), checked and made 0-based: returns where
- * they end in `pins`, or −1 with `seen` as the line found it when the line needs the reading
- * token by token, which names the fault (or grows `pins`).
+ * they end in `pins`, or −1, with no vertex marked as seen in this hyperedge, when the line needs
+ * the reading token by token, which names the fault (or grows `pins`).
  */
 function fastPins(sc: LineScanner, pins: Int32Array, np: number, nv: number, seen: Int32Array, e: number): number {
   const end = sc.peekInts(pins, np);

@@ -112,7 +112,8 @@ export function operatorOf(h: EngineHypergraph): Operator {
   let norm0 = 0;
   for (let v = 0; v < nv; v++) norm0 += sq[v]! * sq[v]!;
   const u0 = new Float64Array(nv);
-  for (let v = 0; v < nv; v++) u0[v] = sq[v]! / Math.sqrt(norm0);
+  const n0 = Math.sqrt(norm0);
+  for (let v = 0; v < nv; v++) u0[v] = sq[v]! / n0;
   return { coef, diag, isq, u0, size };
 }
 
@@ -200,10 +201,9 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
 }
 
 /**
- * The vertices in ascending order of x, ties by vertex id: a bottom-up merge sort, stable from the
- * identity order. Not `sort` with a comparator: the comparator is a closure made per call, and
- * its optimised code died with each call, so every partition call compiled it again (see
- * refine-fm.ts); the merge is also faster than calling a comparator per comparison.
+ * The vertices in ascending order of x, ties by vertex id (x holds no NaN: a Lanczos vector with
+ * one is NaN throughout): a bottom-up merge sort, stable from the identity order. Not `sort`
+ * with a comparator closure (see refine-fm.ts); the merge also spares a call per comparison.
  */
 export function ascendingOrder(x: Float64Array): Int32Array {
   const nv = x.length;

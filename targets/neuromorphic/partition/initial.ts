@@ -135,8 +135,7 @@ interface BestTry {
 
 /**
  * Refines a try (rebalanced first when it does not fit) and keeps it in `best` if it is better.
- * A function of the module, not a closure of each flatBisect: a closure's optimised code dies
- * with the call that made it (see refine-fm.ts).
+ * A function of the module, not a closure of each flatBisect (see refine-fm.ts).
  */
 function consider(h: EngineHypergraph, limits: Float64Array, rng: Rng, fm: Fm2Config, part: Int32Array, best: BestTry): void {
   const st = new PartState(h, 2, limits, part);
@@ -187,7 +186,7 @@ export function recursiveBisect(h: EngineHypergraph, k: number, limits: Float64A
   const ids = new Int32Array(h.nv);
   for (let i = 0; i < h.nv; i++) ids[i] = i;
   // Depth first, side 0 first, so the bisections draw from rng in the order a recursion would;
-  // a stack, not a recursive closure, for the reason in refine-fm.ts.
+  // a stack, not a recursive closure (see refine-fm.ts).
   const stack: { sub: EngineHypergraph; ids: Int32Array; a: number; b: number }[] = [{ sub: h, ids, a: 0, b: k }];
   for (let top = stack.pop(); top; top = stack.pop()) {
     const { sub, ids, a, b } = top;

@@ -126,9 +126,10 @@ function sameClustering(a: Int32Array, b: Int32Array): boolean {
 
 /**
  * Twin grouping, then clustering and contraction down to about contraction · k vertices;
- * `partOf` keeps clusters inside parts. `prior` (a V-cycle's first hierarchy) lends its twin
- * level when the twins group the same way, as they do while the input's partition is the
- * projection of a twin level's: contracting the input is O(pins), 2.7 M on spiking_cnn.
+ * `partOf` keeps clusters inside parts. `prior` (an earlier hierarchy of the same input: the
+ * previous one for a V-cycle, the first for the combine) lends its twin level when the twins
+ * group the same way, as they do while the input's partition is the projection of a twin
+ * level's: contracting the input is O(pins), 2.7 M on spiking_cnn.
  */
 function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, partOf?: Int32Array, prior?: Hierarchy): Hierarchy {
   const stopAt = Math.max(cfg.contraction * k, partOf ? 2 : cfg.minCoarsest ?? 2);
@@ -238,6 +239,8 @@ function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Ar
  * the refined best instead, the U-Net's six-seed mean was 1.041× at the same CPU time: a worse
  * combination still gives the V-cycles a different start. `best` undefined: no combination was
  * feasible and no worse; `combinations`: how many coarsened to a level above the input.
+ * `fruitless`: the one-level FM stop of `uncoarsen`; `prior`: the first hierarchy, whose twin
+ * level the combinations reuse (the runs' partitions are constant on its twin groups).
  */
 export function combineRuns(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, runs: { part: Int32Array; score: number }[], inputLp: boolean, fruitless?: number, prior?: Hierarchy): { best?: { st: Refined; hy: Hierarchy }; combinations: number } {
   const b = runs.reduce((bi, r, i) => (r.score < runs[bi]!.score ? i : bi), 0);

@@ -24,10 +24,12 @@ export interface FmConfig {
   readonly gainCache?: boolean;
 }
 
-// bestMove and activate are functions of the module, not closures made by each fmRefine: a
-// closure's optimised code dies with the call that made it, so every partition call compiled
-// them again and ran them unoptimised meanwhile (with the other per-call closures of the
-// bisections, 30–50 ms of compilation a call on the U-Net, k = 8, about a tenth of its CPU time).
+// bestMove and activate are functions of the module, not closures made by each fmRefine. As
+// closures (as were the hot helpers of the two-way FM, the bisections and the sweep cut), V8's
+// --trace-opt showed them optimised again on every partition call, their earlier code dropped
+// with the closures of the call before: 30–50 ms of compilation a call on the U-Net, k = 8,
+// about a tenth of its CPU time, and the call ran them unoptimised meanwhile. As functions of
+// their modules they are compiled once per process (2 ms a call is left).
 
 /** The best move of u (its target part, or −1) with its gain in st.lastGain, from the cache where there is one. */
 function bestMove(st: PartState, cache: GainCache | null, u: number): number {

@@ -14,8 +14,7 @@ export interface Fm2Config {
   readonly maxFruitless: number;
 }
 
-// fitsOther and bump are functions of the module, not closures of each pass: a closure's
-// optimised code dies with the call that made it (see refine-fm.ts).
+// fitsOther and bump are functions of the module, not closures of each pass (see refine-fm.ts).
 
 /**
  * Whether v fits the other side. Moves may overshoot a limit by one vertex weight, so that with

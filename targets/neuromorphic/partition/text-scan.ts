@@ -108,7 +108,7 @@ export class LineScanner {
     let i = this.cur;
     while (i < end) {
       let c = b[i]!;
-      if (c === SP || c === TAB || c === CR) {
+      if (isBlank(c)) {
         i++;
         continue;
       }
@@ -119,7 +119,7 @@ export class LineScanner {
         if (++i === end) break;
         c = b[i]!;
       }
-      if (i === s || i - s > 9 || n === out.length || (i < end && c !== SP && c !== TAB && c !== CR)) return -1;
+      if (i === s || i - s > 9 || n === out.length || (i < end && !isBlank(c))) return -1;
       out[n++] = v;
     }
     return n;

@@ -249,6 +249,15 @@ describe('hMETIS hypergraph format', () => {
     expect(Array.from(h.ewgt!)).toEqual([3, 5]);
   });
 
+  it('reads a pin line that fills the pin buffer exactly, and one past it', () => {
+    // The buffer starts at 16 pins for up to 4 hyperedges.
+    for (const n of [16, 17]) {
+      const pins = Array.from({ length: n }, (_, i) => i + 1);
+      const h = parseHmetis(`1 ${n}\n${pins.join(' ')} \n`);
+      expect(Array.from(h.pins)).toEqual(pins.map((p) => p - 1));
+    }
+  });
+
   it('names a bad pin where it stands, after good pins on its line', () => {
     // The one-pass reader has marked 1 and 2 as seen when it meets the second 2; the token
     // reader, reading the line again, must not see them twice.
@@ -261,7 +270,7 @@ describe('hMETIS hypergraph format', () => {
     d = diag(() => parseHmetis('1 3\n1 2x 3\n', 'tok.hgr'));
     expect(d.message).toMatch(/expected a pin \(an integer\), found `2x`/);
     expect(d.pos).toMatchObject({ line: 2, col: 3 });
-    // Ten digits pass the one-pass reader's bound; the token reader reads and refuses them.
+    // Ten digits exceed the one-pass reader's bound; the token reader reads and refuses them.
     d = diag(() => parseHmetis('1 3\n1 2147483648\n', 'big.hgr'));
     expect(d.message).toMatch(/pin 2147483648 is outside 1\.\.3/);
   });
