@@ -61,6 +61,9 @@ const withGraphKiln = !process.argv.includes('--no-graph-kiln');
 const repeat = Math.max(1, Number(arg('repeat', '1')));
 // KaHyPar's CPU time varies by ±10% from run to run on a shared machine, as much as the margin
 // of the time goal, so its median over several runs can be asked for (the partition is the same).
+// The runs are back to back, as Kiln's repeated calls are: alternated with Kiln's, each Kiln call
+// followed a pause of its process and ran 10–40% slower (a call after a 2 s sleep took 0.40–0.52
+// CPU s on the U-Net, k = 8, back to back 0.30–0.38), a cost of the pause, not of either tool.
 const kahyparRepeat = Math.max(1, Number(arg('kahypar-repeat', '1')));
 if (process.argv.includes('--warm-up')) {
   // A generated network, and a .kiln one: only hypergraphs with the layer hint the .kiln networks
@@ -145,22 +148,20 @@ try {
         const agree = metis.edgeCut === r.edgecut ? '' : ` SCORER MISMATCH: gpmetis printed ${r.edgecut}`;
         rows.push({ ...base, tool: 'gpmetis', score: metis, seconds: `${r.partitionSeconds.toFixed(2)} (wall ${r.wallSeconds.toFixed(1)} with I/O)`, note: agree });
       }
-      // KaHyPar's repeats alternate with Kiln's calls (`between`), so a slow spell of a shared
-      // machine falls on both rather than on one.
-      let kahypar: { row: Row; parts: Int32Array; cpus: number[]; partitionSeconds: number } | undefined;
-      const kahyparAgain = () => {
-        if (!kahypar || kahypar.cpus.length >= kahyparRepeat) return;
-        const again = runKahypar(net.hypergraph, k, { seed, hypergraphFile: hfile });
-        kahypar.cpus.push(again.cpuSeconds);
-        if (again.parts.some((q, v) => q !== kahypar!.parts[v])) kahypar.row.note = ' NOT DETERMINISTIC: a repeat gave other parts';
-      };
       if (!noKahypar) {
         const r = runKahypar(net.hypergraph, k, { seed, hypergraphFile: hfile });
-        const row: Row = { ...base, tool: 'kahypar', score: scorePartition(input, r.parts, opts), seconds: `${r.partitionSeconds.toFixed(2)} (cpu ${r.cpuSeconds.toFixed(2)})`, note: '', cpu: r.cpuSeconds };
-        kahypar = { row, parts: r.parts, cpus: [r.cpuSeconds], partitionSeconds: r.partitionSeconds };
-        rows.push(row);
+        const cpus = [r.cpuSeconds];
+        let note = '';
+        for (let i = 1; i < kahyparRepeat; i++) {
+          const again = runKahypar(net.hypergraph, k, { seed, hypergraphFile: hfile });
+          cpus.push(again.cpuSeconds);
+          if (again.parts.some((q, v) => q !== r.parts[v])) note = ' NOT DETERMINISTIC: a repeat gave other parts';
+        }
+        const cpu = median(cpus);
+        const rep = kahyparRepeat > 1 ? `, median of ${kahyparRepeat} ${cpu.toFixed(2)}` : '';
+        rows.push({ ...base, tool: 'kahypar', score: scorePartition(input, r.parts, opts), seconds: `${r.partitionSeconds.toFixed(2)} (cpu ${r.cpuSeconds.toFixed(2)}${rep})`, note, cpu });
       }
-      const runKiln = (tool: string, f: () => Int32Array | { parts: Int32Array; chipOf: Int32Array }, times = 1, between = () => {}) => {
+      const runKiln = (tool: string, f: () => Int32Array | { parts: Int32Array; chipOf: Int32Array }, times = 1) => {
         const c0 = process.cpuUsage();
         const t0 = performance.now();
         const out = f();
@@ -171,7 +172,6 @@ try {
         const cpus = [cpu];
         let note = '';
         for (let i = 1; i < times; i++) {
-          between();
           const c1 = process.cpuUsage();
           const again = f();
           const c2 = process.cpuUsage(c1);
@@ -185,13 +185,7 @@ try {
         rows.push({ ...base, tool, score: s, seconds: `${wall.toFixed(2)} (cpu ${cpu.toFixed(2)}${rep})`, note, cpu: mid, firstCpu: cpu });
         return s;
       };
-      runKiln('kiln-hypergraph', () => partitionHypergraph(net.hypergraph, { k, seed }).parts, repeat, kahyparAgain);
-      if (kahypar && kahyparRepeat > 1) {
-        while (kahypar.cpus.length < kahyparRepeat) kahyparAgain();
-        const { row, cpus, partitionSeconds } = kahypar;
-        row.cpu = median(cpus);
-        row.seconds = `${partitionSeconds.toFixed(2)} (cpu ${cpus[0]!.toFixed(2)}, median of ${kahyparRepeat} ${row.cpu.toFixed(2)})`;
-      }
+      runKiln('kiln-hypergraph', () => partitionHypergraph(net.hypergraph, { k, seed }).parts, repeat);
       if (k > coresPerChip) runKiln('kiln-hierarchical', () => partitionHierarchical(net.hypergraph, { k, coresPerChip, seed }));
       if (withGraphKiln) runKiln('kiln-graph', () => partitionGraph(net.graph, { k, seed }).parts);
       for (const r of rows.filter((x) => x.graph === name && x.k === k)) {
