@@ -17,7 +17,7 @@
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
 import { type Module, type Node, type NodeId, readersOf } from '../../../compiler/ir/module.ts';
 import { precisionOf } from '../../../compiler/ir/node-precision.ts';
-import { compareOnOutputs, producerOf, thresholdBatchnorms, wholeInputs } from '../../../targets/threshold-fold.ts';
+import { compareOnOutputs, thresholdBatchnorms, wholeInputs } from '../../../targets/threshold-fold.ts';
 import type { Weights } from '../../interpreter/types.ts';
 import type { InputLevels } from '../../kernels/bitplane.ts';
 import { type BinaryLayer, binaryThresholds, lowerBinary, type Thresholds } from './binary-layer.ts';
@@ -142,6 +142,6 @@ export function lowerPrecision(m: Module, params: Weights, scales: Map<NodeId, L
 
 /** Whether a binary layer reads the network's input: only such a layer uses `inputLevels`, so only then is the input worth scanning for them. */
 export const binaryReadsInput = (m: Module): boolean =>
-  Object.values(m.nodes).some((n) => loweredPrecision(n) === 'binary' && producerOf(m, n).op === 'input');
+  Object.values(m.nodes).some((n) => loweredPrecision(n) === 'binary' && wholeInputs(m, n).reads === 'input');
 
 export const hasLoweredLayer = (m: Module): boolean => Object.values(m.nodes).some((n) => loweredPrecision(n) !== undefined);
