@@ -48,29 +48,44 @@ import { median } from './timing.ts';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+  if (i < 0) return dflt;
+  const v = process.argv[i + 1];
+  if (v === undefined || v.startsWith('--')) usage(`--${name} needs a value`);
+  return v;
+}
+
+function usage(message: string): never {
+  console.error(`bench/partition.ts: ${message} (see the usage at the top of the file)`);
+  process.exit(2);
+}
+
+/** An integer option of at least `min`; anything else stops the run rather than measure something else. */
+function integer(name: string, text: string, min: number): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < min) usage(`--${name} needs an integer ≥ ${min}, got "${text}"`);
+  return v;
 }
 
 const graphs = arg('graphs', BENCH_SNNS.map((s) => s.name).join(',')).split(',').filter((g) => g !== 'none');
 const kilnFiles = process.argv.includes('--kiln') ? arg('kiln', '').split(',').filter(Boolean) : [];
-const ks = arg('k', '64,128,256').split(',').map(Number);
-const seed = Number(arg('seed', '1'));
-const coresPerChip = Number(arg('cores-per-chip', '128'));
+const ks = arg('k', '64,128,256').split(',').map((k) => integer('k', k, 1));
+const seed = integer('seed', arg('seed', '1'), 0);
+const coresPerChip = integer('cores-per-chip', arg('cores-per-chip', '128'), 1);
 const outFile = process.argv.includes('--out') ? arg('out', '') : '';
 const withGraphKiln = !process.argv.includes('--no-graph-kiln');
-const repeat = Math.max(1, Number(arg('repeat', '1')));
+const repeat = integer('repeat', arg('repeat', '1'), 1);
 // KaHyPar's CPU time varies by ±10% from run to run on a shared machine, as much as the margin
 // of the time goal, so its median over several runs can be asked for (the partition is the same).
 // The runs are back to back, as Kiln's repeated calls are: alternated with Kiln's, each Kiln call
 // followed a pause of its process and ran 10–40% slower (a call after a 2 s sleep took 0.40–0.52
 // CPU s on the U-Net, k = 8, back to back 0.30–0.38), a cost of the pause, not of either tool.
-const kahyparRepeat = Math.max(1, Number(arg('kahypar-repeat', '1')));
+const kahyparRepeat = integer('kahypar-repeat', arg('kahypar-repeat', '1'), 1);
 if (process.argv.includes('--warm-up')) {
   // A generated network, and a .kiln one: only hypergraphs with the layer hint the .kiln networks
   // carry, and large enough to cluster at k = 8, take the spectral bisections and the combine,
   // and a warm-up that skipped them left their compilation to the measured calls.
   const warm = generateSnn({ name: 'warm-up', layers: [{ kind: 'input', channels: 2, height: 16, width: 16 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 10 }] });
-  const hinted = kilnNetwork(fileURLToPath(new URL('networks/dvs_gesture.kiln', import.meta.url)));
+  const hinted = kilnHypergraph(fileURLToPath(new URL('networks/dvs_gesture.kiln', import.meta.url)));
   for (const h of [warm.hypergraph, hinted.hypergraph]) for (const k of [8, 64]) partitionHypergraph(h, { k, seed: seed + 1 });
 }
 
@@ -103,10 +118,15 @@ interface BenchNet { name: string; neurons: number; synapses: number; graph: Gra
 
 /** A .kiln spiking network at batch 1, one vertex per neuron, one net per presynaptic neuron. */
 function kilnNetwork(file: string): BenchNet {
+  const { g, hypergraph } = kilnHypergraph(file);
+  return { name: path.basename(file, '.kiln'), neurons: g.nv, synapses: g.synapses, graph: synapseGraphOf(hypergraph), hypergraph };
+}
+
+/** The neuron graph and layer-hinted hypergraph of a .kiln network at batch 1. */
+function kilnHypergraph(file: string) {
   const m = compile(file, { overrides: new Map([['batch', 1]]) }).module;
   const g = neuronGraph(m, { maxNeurons: 1 });
-  const hypergraph = layeredHypergraph(g, new Float64Array(g.nets.eptr.length - 1).fill(1));
-  return { name: path.basename(file, '.kiln'), neurons: g.nv, synapses: g.synapses, graph: synapseGraphOf(hypergraph), hypergraph };
+  return { g, hypergraph: layeredHypergraph(g, new Float64Array(g.nets.eptr.length - 1).fill(1)) };
 }
 
 function network(name: string): BenchNet {

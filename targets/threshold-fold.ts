@@ -47,7 +47,7 @@ const SELECTS = new Set([...PASSES_ON, 'maxpool2d']);
  * whose binary layer reads input → flatten is refused the fold by every one of them alike;
  * widening this list is one change for all three (docs/cost-model.md).
  */
-export function producerOf(m: Module, node: Node): Node {
+function producerOf(m: Module, node: Node): Node {
   let producer = m.nodes[node.inputs[0]!]!;
   while (producer.op === 'dropout') producer = m.nodes[producer.inputs[0]!]!;
   return producer;

@@ -12,6 +12,7 @@
  */
 import type { EngineHypergraph } from './engine-hypergraph.ts';
 import type { Rng } from './rng.ts';
+import { ascendingOrder } from './ascending-order.ts';
 import { tridiagonalEigen } from './tridiagonal-eigen.ts';
 
 export interface SpectralConfig {
@@ -198,32 +199,6 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
     out.push(x);
   }
   return out;
-}
-
-/**
- * The vertices in ascending order of x, ties by vertex id (x holds no NaN: a Lanczos vector with
- * one is NaN throughout): a bottom-up merge sort, stable from the identity order. Not `sort`
- * with a comparator closure (see refine-fm.ts); the merge also spares a call per comparison.
- */
-export function ascendingOrder(x: Float64Array): Int32Array {
-  const nv = x.length;
-  let a = new Int32Array(nv);
-  let b = new Int32Array(nv);
-  for (let v = 0; v < nv; v++) a[v] = v;
-  for (let width = 1; width < nv; width *= 2) {
-    for (let lo = 0; lo < nv; lo += 2 * width) {
-      const mid = Math.min(lo + width, nv);
-      const hi = Math.min(lo + 2 * width, nv);
-      let i = lo;
-      let j = mid;
-      let o = lo;
-      while (i < mid && j < hi) b[o++] = x[a[j]!]! < x[a[i]!]! ? a[j++]! : a[i++]!;
-      while (i < mid) b[o++] = a[i++]!;
-      while (j < hi) b[o++] = a[j++]!;
-    }
-    [a, b] = [b, a];
-  }
-  return a;
 }
 
 /**

@@ -75,7 +75,10 @@ export interface EngineConfig {
    * initial partitions and V-cycles are made instead. Undefined: no change.
    */
   readonly spectral?: {
-    /** Laid over the bisections' own settings (`rbCfg.bisect`), so a tuning of those reaches these bisections too. */
+    /**
+     * Laid over the bisections' own settings (`rbCfg.bisect`), so a tuning of those reaches these
+     * bisections too; their own `tries` become the fallback tries unless this sets them.
+     */
     readonly bisect: Pick<BisectConfig, 'tries' | 'spectral' | 'fallbackTries'>;
     readonly initialRuns: number;
     readonly vcycles: number;
@@ -240,7 +243,7 @@ function uncoarsen(hy: Hierarchy, part: Int32Array, k: number, limits: Float64Ar
  * combination still gives the V-cycles a different start. `best` undefined: no combination was
  * feasible and no worse; `combinations`: how many coarsened to a level above the input.
  * `fruitless`: the one-level FM stop of `uncoarsen`; `prior`: the first hierarchy, whose twin
- * level the combinations reuse (the runs' partitions are constant on its twin groups).
+ * level a combination reuses when its twins group the same way (`coarsen` checks).
  */
 export function combineRuns(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, runs: { part: Int32Array; score: number }[], inputLp: boolean, fruitless?: number, prior?: Hierarchy): { best?: { st: Refined; hy: Hierarchy }; combinations: number } {
   const b = runs.reduce((bi, r, i) => (r.score < runs[bi]!.score ? i : bi), 0);
@@ -299,7 +302,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
     const clustered = levels.length > (hy.twinLevel ? 2 : 1);
     const unclustered = cfg.unclustered && !clustered ? cfg.unclustered : undefined;
     const spectral = clustered ? cfg.spectral : undefined;
-    const bisectCfg = unclustered ? { ...rbCfg, communities: unclustered.communities } : spectral ? { ...rbCfg, bisect: { ...rbCfg.bisect, ...spectral.bisect } } : rbCfg;
+    const bisectCfg = unclustered ? { ...rbCfg, communities: unclustered.communities } : spectral ? { ...rbCfg, bisect: { ...rbCfg.bisect, fallbackTries: rbCfg.bisect.tries, ...spectral.bisect } } : rbCfg;
     const runs = Math.max(1, unclustered?.initialRuns ?? spectral?.initialRuns ?? cfg.initialRuns);
     if (spectral) [cycles, combineFruitless] = [spectral.vcycles, spectral.combineFruitless];
     // Recursive bisection varies by ±2% in messages from seed to seed (dvs-33k, k = 64), so

@@ -153,7 +153,7 @@ export function engineConfig(effort: PartitionOptions['effort'] = 'default', gra
   const bisect = pool ? { ...main.bisect, tries: nv >= POOL_MANY_TRIES_MIN_VERTICES ? 120 : 18, pool: ['fm', 'bfs', 'max-net', 'max-pin', 'random', 'lp'] as const } : { ...main.bisect, tries: effort === 'fast' || large ? 4 : 8 };
   if (hinted) {
     const { tries, spectral, initialRuns, vcycles, combineFruitless } = SPECTRAL;
-    main.spectral = { bisect: { tries, spectral, fallbackTries: bisect.tries }, initialRuns, vcycles, combineFruitless };
+    main.spectral = { bisect: { tries, spectral }, initialRuns, vcycles, combineFruitless };
   }
   // The communities, spectral and combine rules and the V-cycles' FM stop are the k-way level's
   // choices of how its bisections run, not settings of theirs (a bisection makes none of them).

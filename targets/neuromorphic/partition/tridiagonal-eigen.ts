@@ -7,7 +7,7 @@
 /**
  * Eigenpairs of the symmetric tridiagonal matrix (diagonal a, off-diagonal b), by the implicit
  * QL method (tql2 of EISPACK, as in Numerical Recipes' tqli); returns eigenvalues and the
- * column-major eigenvectors.
+ * eigenvectors as the columns of a row-major n × n array (z[row · n + col]).
  */
 export function tridiagonalEigen(a: Float64Array, b: Float64Array): { values: Float64Array; vectors: Float64Array } {
   const n = a.length;

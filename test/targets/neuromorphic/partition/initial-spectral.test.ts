@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fromHypergraph, type EngineHypergraph } from '../../../../targets/neuromorphic/partition/engine-hypergraph.ts';
 import { flatBisect } from '../../../../targets/neuromorphic/partition/initial.ts';
-import { ascendingOrder, fiedlerVectors, MAX_LANCZOS_DOUBLES, spectralBisect, sweepCut } from '../../../../targets/neuromorphic/partition/initial-spectral.ts';
-import { tridiagonalEigen } from '../../../../targets/neuromorphic/partition/tridiagonal-eigen.ts';
+import { fiedlerVectors, MAX_LANCZOS_DOUBLES, spectralBisect, sweepCut } from '../../../../targets/neuromorphic/partition/initial-spectral.ts';
 import { poolGrow } from '../../../../targets/neuromorphic/partition/initial-pool.ts';
 import { PartState } from '../../../../targets/neuromorphic/partition/part-state.ts';
 import { engineConfig } from '../../../../targets/neuromorphic/partition/partitioner.ts';
@@ -39,38 +38,6 @@ function split(h: EngineHypergraph, eps: number) {
 }
 
 describe('spectral bisection', () => {
-  // The path's Laplacian (tridiagonal 1, 2, …, 2, 1 and −1 off the diagonal) has eigenvalues
-  // 2 − 2 cos(πj/n), j = 0 … n − 1 (its eigenvectors are cosines).
-  it('orders the sweep by value, ties by vertex, as a comparator sort does', () => {
-    // Few distinct values (ties), both zeros and infinities, and lengths around powers of two.
-    const value = fc.constantFrom(-Infinity, -1.5, -0, 0, 1e-300, 2, 2, Infinity);
-    fc.assert(
-      fc.property(fc.array(value, { maxLength: 70 }), (xs) => {
-        const x = Float64Array.from(xs);
-        // The comparator the sweep sorted with before.
-        const want = Array.from(xs, (_, i) => i).sort((a, b) => x[a]! - x[b]! || a - b);
-        expect(Array.from(ascendingOrder(x))).toEqual(want);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('finds the eigenvalues of a tridiagonal matrix', () => {
-    const n = 12;
-    const a = Float64Array.from({ length: n }, (_, i) => (i === 0 || i === n - 1 ? 1 : 2));
-    const b = new Float64Array(n - 1).fill(-1);
-    const { values, vectors } = tridiagonalEigen(a, b);
-    const sorted = [...values].sort((x, y) => x - y);
-    sorted.forEach((v, j) => expect(v).toBeCloseTo(2 - 2 * Math.cos((Math.PI * j) / n), 10));
-    // Each column is an eigenvector: T z = λ z.
-    for (let c = 0; c < n; c++) {
-      for (let i = 0; i < n; i++) {
-        const tz = a[i]! * vectors[i * n + c]! + (i > 0 ? b[i - 1]! * vectors[(i - 1) * n + c]! : 0) + (i < n - 1 ? b[i]! * vectors[(i + 1) * n + c]! : 0);
-        expect(tz).toBeCloseTo(values[c]! * vectors[i * n + c]!, 9);
-      }
-    }
-  });
-
   // A 24 × 8 grid's Fiedler vector varies along the long side only, so its sweep cuts across the
   // short side: 8 nets, the minimum bisection; a grown half of the same grid cuts more.
   it('cuts a grid straight across its short side, where greedy growth from a random seed does not', () => {
@@ -139,7 +106,8 @@ function weighted(nv: number, nets: number[][], vw: number[], ew = nets.map(() =
 
 describe('flatBisect under the spectral rule\'s settings', () => {
   const { main, rb } = engineConfig('default', false, 8, 21_168, 59, true);
-  const rule = { ...rb.bisect, ...main.spectral!.bisect };
+  // As multilevelPartition lays the rule over the bisections' settings.
+  const rule = { ...rb.bisect, fallbackTries: rb.bisect.tries, ...main.spectral!.bisect };
   const feasible = (h: EngineHypergraph, limits: Float64Array, part: Int32Array) => new PartState(h, 2, limits, part).feasible();
 
   it('has no growth tries of its own', () => {

@@ -16,7 +16,8 @@ describe('the spectral rule (layer hint, k < 64)', () => {
     // The rule's bisections are the others' but for the tries they give up for the candidates,
     // kept for where the Lanczos basis is over its memory bound.
     const { main, rb } = engineConfig('default', false, 8, 21_168, 59, true);
-    expect(main.spectral!.bisect).toEqual({ tries: 0, spectral: main.spectral!.bisect.spectral, fallbackTries: rb.bisect.tries });
+    expect(main.spectral!.bisect).toEqual({ tries: 0, spectral: main.spectral!.bisect.spectral });
+    expect(rb.bisect.tries).toBe(8);
     expect(spectral('default', false, 8, 21_168, 59, false)).toBeUndefined();
     expect(spectral('default', false, 64, 21_168, 59, true)).toBeUndefined();
     expect(spectral('strong', false, 8, 21_168, 59, true)).toBeUndefined();
@@ -74,6 +75,9 @@ describe('the spectral rule (layer hint, k < 64)', () => {
     // It reaches the combine only: with no combine, the setting changes nothing (the V-cycle keeps its FM).
     const alone = parts({ main: { combine: undefined } });
     expect(alone).toEqual(parts({ main: { combine: undefined, spectral: { ...rule, combineFruitless: undefined } } }));
+    // And the V-cycles' stop does not reach it: without a V-cycle, a stop of theirs changes nothing.
+    const noStop = { ...rule, combineFruitless: undefined, vcycles: 0 };
+    expect(parts({ main: { spectral: noStop, vcycleFruitless: 5 } })).toEqual(parts({ main: { spectral: noStop } }));
   });
 
   // Where the first hierarchy stops at the twin level the bisections run in communities
