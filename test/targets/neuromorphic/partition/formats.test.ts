@@ -156,6 +156,22 @@ describe('METIS graph format', () => {
     }
   });
 
+  it('reads any blanks between neighbours, and names a bad one after good ones where it stands', () => {
+    // Tabs, CR line ends, leading zeros, an isolated vertex (a blank line) and a comment line.
+    const g = parseMetisGraph('3 1\r\n\t02 \r\n% c\n01\r\n\r\n');
+    expect(Array.from(g.xadj)).toEqual([0, 1, 2, 2]);
+    expect(Array.from(g.adjncy)).toEqual([1, 0]);
+    let d = diag(() => parseMetisGraph('3 2\n2 3 1\n1\n1\n', 'self.graph'));
+    expect(d.message).toMatch(/vertex 1 lists itself/);
+    expect(d.pos).toMatchObject({ line: 2, col: 5 });
+    d = diag(() => parseMetisGraph('3 2\n2 3\n1 7\n1\n', 'out.graph'));
+    expect(d.message).toMatch(/neighbour 7 is outside 1\.\.3/);
+    expect(d.pos).toMatchObject({ line: 3, col: 3 });
+    d = diag(() => parseMetisGraph('2 1\n2 2\n1\n', 'many.graph'));
+    expect(d.message).toMatch(/more adjacency entries than the 1 edges of the header allow/);
+    expect(d.pos).toMatchObject({ line: 3, col: 1 });
+  });
+
   it('reports errors at file:line:col with a hint', () => {
     let d = diag(() => parseMetisGraph('3 2\n2\n1 3\n2 9\n', 'bad.graph'));
     expect(d.pos).toMatchObject({ file: 'bad.graph', line: 4, col: 3 });
