@@ -27,6 +27,11 @@ export interface SpectralConfig {
   readonly vectors?: number;
   /** Independent Lanczos runs from other random starts (default 1). */
   readonly starts?: number;
+  /**
+   * Two-way FM passes that refine each candidate before the best is kept (default: the
+   * bisection's own, `BisectConfig.fm`); the growth tries keep the bisection's.
+   */
+  readonly fmPasses?: number;
 }
 
 /**
