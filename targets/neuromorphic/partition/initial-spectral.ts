@@ -28,8 +28,9 @@ export interface SpectralConfig {
   /** Independent Lanczos runs from other random starts (default 1). */
   readonly starts?: number;
   /**
-   * Two-way FM passes that refine each candidate before the best is kept (default: the
-   * bisection's own, `BisectConfig.fm`); the growth tries keep the bisection's.
+   * At most this many two-way FM passes refine each candidate before the best is kept (never
+   * more than the bisection's own, `BisectConfig.fm`, which the growth tries keep; default:
+   * those). The rule sets one (partitioner.ts).
    */
   readonly fmPasses?: number;
 }

@@ -157,7 +157,7 @@ export function flatBisect(h: EngineHypergraph, limits: Float64Array, target0: F
   let start: ReturnType<typeof growStart> | undefined;
   const pool = cfg.pool ?? ['fm'];
   const candidates = cfg.spectral ? spectralBisect(h, limits, target0, rng, cfg.spectral) : [];
-  const candidateFm = cfg.spectral?.fmPasses === undefined ? cfg.fm : { ...cfg.fm, passes: cfg.spectral.fmPasses };
+  const candidateFm = cfg.spectral?.fmPasses === undefined ? cfg.fm : { ...cfg.fm, passes: Math.min(cfg.spectral.fmPasses, cfg.fm.passes) };
   for (const part of candidates) consider(h, limits, rng, candidateFm, part, best);
   // Without a candidate (no sweep prefix fits, as with a few heavy vertices, or too small a
   // hypergraph) a rule with no tries of its own would return an unrefined all-on-one-side

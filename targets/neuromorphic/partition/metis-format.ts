@@ -58,7 +58,9 @@ export interface ReadGraphOptions {
 /**
  * Vertex i's neighbours read in one pass (`peekInts`, as the hMETIS reader's pins), checked and
  * made 0-based: returns where they end in `adjncy`, or −1 when the line needs the reading token by
- * token, which names the fault (a bad id, a self-loop, more entries than the header allows).
+ * token: a fault, which that reading names (a bad id, a self-loop, more entries than the header
+ * allows), or a token `peekInts` leaves to it (ten digits or more). That reading rewrites every
+ * entry of the line, so what this one wrote before giving up does not stay.
  */
 function fastNeighbours(sc: LineScanner, adjncy: Int32Array, k: number, n: number, i: number): number {
   const end = sc.peekInts(adjncy, k);
@@ -90,6 +92,7 @@ export function parseMetisGraph(input: string | Uint8Array, file = '<graph>', op
     lineOf[i] = sc.line;
     if (vsize) vsize[i] = sc.readInt(`the size of vertex ${i + 1}`);
     if (vwgt) for (let c = 0; c < ncon; c++) vwgt[i * ncon + c] = sc.readInt(`weight ${c + 1} of vertex ${i + 1}`);
+    // Edge weights sit between the ids, one per neighbour: those lines go token by token.
     const end = adjwgt ? -1 : fastNeighbours(sc, adjncy, k, n, i);
     if (end >= 0) {
       xadj[i + 1] = k = end;

@@ -77,7 +77,8 @@ export interface EngineConfig {
   readonly spectral?: {
     /**
      * Laid over the bisections' own settings (`rbCfg.bisect`), so a tuning of those reaches these
-     * bisections too; their own `tries` become the fallback tries unless this sets them.
+     * bisections too (their FM passes only as a bound on the candidates' `spectral.fmPasses`);
+     * their own `tries` become the fallback tries unless this sets them.
      */
     readonly bisect: Pick<BisectConfig, 'tries' | 'spectral' | 'fallbackTries'>;
     readonly initialRuns: number;

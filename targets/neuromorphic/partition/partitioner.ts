@@ -63,13 +63,15 @@ const DEEP_VCYCLES = { vcycles: 7, vcycleContraction: 20, vcycleMinGain: 0, vcyc
  * The combination is refined from the input with FM on the finest level above it only, 8
  * fruitless moves a search (`combineFruitless`), leaving the rest to the V-cycle: 1.014× → 1.012×
  * on the same seeds for less time (docs/partitioning.md, "Eleventh pass, speed").
- * The candidates are refined with one FM pass, not four, before the better is kept: the kept
- * one gets four more as its bisection's level is refined. Seeds 1–96: 9,234.2 mean messages,
- * against 9,240.5 with four, in 0.93–0.95× the CPU time; the U-Net, k = 16, 0.14% fewer
- * (seeds 1–16), dvs_gesture.kiln, k = 8, 0.8% fewer (seeds 1–12), both in 0.95× the time
- * (docs/partitioning.md, "Twelfth pass").
+ * The candidates are refined with one FM pass, not up to four, before the better is kept: the
+ * kept one gets up to four more as its bisection's level is refined. The same messages within
+ * the noise for less time: seeds 1–96, 9,234.2 mean messages against 9,240.5 (seeds 1–48 0.15%
+ * fewer, 49–96 0.01% more) in 0.93–0.95× the CPU time; the U-Net at k = 4 / 12 / 16 (seeds
+ * 1–16) 0.0% / 0.15% more / 0.14% fewer, dvs_gesture.kiln, k = 8, 0.8% fewer (seeds 1–12), in
+ * 0.95–0.96× the time at k ≥ 8 (docs/partitioning.md, "Twelfth pass").
  * The rule acts for 3 ≤ k < 64 (k = 2 has no recursive bisection) on any hypergraph that carries
- * a layer array, whatever its layers; it was measured on the U-Net at k = 8 only.
+ * a layer array, whatever its layers; it was measured against growth tries on the U-Net at k = 8
+ * only, its candidates' one pass also at k = 4, 12 and 16 and on dvs_gesture.kiln, k = 8.
  */
 const SPECTRAL = { tries: 0, spectral: { steps: 20, starts: 2, fmPasses: 1 }, initialRuns: 2, vcycles: 1, combineFruitless: 8 } as const;
 

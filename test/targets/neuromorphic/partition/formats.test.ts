@@ -161,6 +161,8 @@ describe('METIS graph format', () => {
     const g = parseMetisGraph('3 1\r\n\t02 \r\n% c\n01\r\n\r\n');
     expect(Array.from(g.xadj)).toEqual([0, 1, 2, 2]);
     expect(Array.from(g.adjncy)).toEqual([1, 0]);
+    // Ten digits go to the token reader, which reads them.
+    expect(Array.from(parseMetisGraph('2 1\n0000000002\n1\n').adjncy)).toEqual([1, 0]);
     let d = diag(() => parseMetisGraph('3 2\n2 3 1\n1\n1\n', 'self.graph'));
     expect(d.message).toMatch(/vertex 1 lists itself/);
     expect(d.pos).toMatchObject({ line: 2, col: 5 });

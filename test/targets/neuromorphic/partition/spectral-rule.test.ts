@@ -57,12 +57,16 @@ describe('the spectral rule (layer hint, k < 64)', () => {
     expect(none).not.toEqual(parts({ main: { vcycles: 0, spectral: rule } }));
   });
 
-  // The rule sets only how its bisections start (candidates instead of tries); the rest of their
-  // settings are the bisections' own, so a tuning of those reaches them.
+  // The rule sets only how its bisections start (candidates instead of tries, and one FM pass
+  // on each, at most the bisections' own passes); the rest of their settings are the bisections'
+  // own, so a tuning of those reaches them.
   it('lets a tuning of the bisections\' FM reach its spectral bisections', () => {
     const { rb } = engineConfig('default', false, 8, h.nv, h.pins.length / h.nv, true);
     const short = { rb: { bisect: { ...rb.bisect, fm: { ...rb.bisect.fm, maxFruitless: 5 } } } };
     expect(parts(short)).not.toEqual(parts({}));
+    // Passes bound the candidates' one: none at all changes the partition, more leave it alone.
+    const passes = (n: number) => ({ rb: { bisect: { ...rb.bisect, fm: { ...rb.bisect.fm, passes: n } } } });
+    expect(parts(passes(0))).not.toEqual(parts({}));
     expect(parts({ rb: { bisect: rb.bisect } })).toEqual(parts({}));
   });
 
