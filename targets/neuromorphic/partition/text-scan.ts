@@ -99,7 +99,8 @@ export class LineScanner {
    * cursor stays put either way, so a caller that finds a fault reads the line again with
    * `readInt` and reports it in its words; `skipLine` consumes a line the caller accepts.
    * Why: the pin lines of a hypergraph are most of its file, and a loop over their bytes reads
-   * them several times faster than a call per token.
+   * them about twice as fast as a call per token (the U-Net's 7 MB .hgr: 0.108 → 0.05–0.06 CPU s
+   * on a process's first read).
    */
   peekInts(out: Int32Array, at: number): number {
     const b = this.bytes;
