@@ -8,6 +8,7 @@ import { scorePartition } from '../../../../targets/neuromorphic/partition/score
 import { BENCH_SNNS, generateSnn } from '../../../../targets/neuromorphic/partition/snn-generator.ts';
 import { synapseGraphOf } from '../../../../targets/neuromorphic/partition/synapse-graph.ts';
 import type { Hypergraph } from '../../../../targets/neuromorphic/partition/types.ts';
+import { denseSnn, smallSnn } from './small-snns.ts';
 
 function hypergraph(nv: number, nets: number[][], w?: number[], vw?: number[]): Hypergraph {
   const eptr = new Int32Array(nets.length + 1);
@@ -138,7 +139,7 @@ describe('partitionHypergraph (λ−1)', () => {
   it('coarsens the bisections within communities only when the first hierarchy stops at the twin level', () => {
     // 2,314 neurons: at k = 4 the k-way hierarchy clusters below the twin level (to 640
     // vertices), at k = 32 it stops there; only then may the rule change the partition.
-    const net = generateSnn({ name: 'small', layers: [{ kind: 'input', channels: 2, height: 24, width: 24 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 10 }] });
+    const net = smallSnn();
     const without = { main: { unclustered: undefined } };
     const at = (k: number) => [partitionHypergraph(net.hypergraph, { k, seed: 1 }), partitionHypergraph(net.hypergraph, { k, seed: 1 }, without)] as const;
     const [with4, without4] = at(4);
@@ -155,7 +156,7 @@ describe('partitionHypergraph (λ−1)', () => {
   });
 
   it('leaves the communities rule out where the caller sets its own initial partitions, or the hypergraph is small', () => {
-    const net = generateSnn({ name: 'small', layers: [{ kind: 'input', channels: 2, height: 24, width: 24 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 10 }] });
+    const net = smallSnn();
     const h = net.hypergraph;
     const parts = (tuning: Parameters<typeof partitionHypergraph>[2]) => Array.from(partitionHypergraph(h, { k: 32, seed: 1 }, tuning).parts);
     // The mapper's tuning (one initial partition) gets no rule, unless it asks for it.
@@ -188,7 +189,7 @@ describe('partitionHypergraph (λ−1)', () => {
 
   it('keeps capacity calls (the mapper) out of the deep-V-cycle rule', () => {
     // 53 pins per vertex: a balance call at k = 64 falls under the rule.
-    const net = generateSnn({ name: 'dense', layers: [{ kind: 'input', channels: 2, height: 16, width: 16 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 96 }, { kind: 'dense', units: 10 }] });
+    const net = denseSnn();
     const h = net.hypergraph;
     expect(h.pins.length / h.nv).toBeGreaterThan(50);
     const capacity = { names: ['neurons'], perVertex: new Float64Array(h.nv).fill(1), limits: [Math.ceil(h.nv / 64) + 2] };
@@ -202,7 +203,7 @@ describe('partitionHypergraph (λ−1)', () => {
   });
 
   it('stops the V-cycles on their own share (vcycleMinGain), by default label propagation\'s', () => {
-    const net = generateSnn({ name: 'small', layers: [{ kind: 'input', channels: 2, height: 24, width: 24 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 10 }] });
+    const net = smallSnn();
     const parts = (main: NonNullable<Parameters<typeof partitionHypergraph>[2]>['main']) => Array.from(partitionHypergraph(net.hypergraph, { k: 16, seed: 2 }, { main: { vcycleContraction: 4, ...main } }).parts);
     // A share of 1 stops after the first cycle, whatever it gained.
     expect(parts({ vcycles: 6, vcycleMinGain: 1 })).toEqual(parts({ vcycles: 1 }));
@@ -223,7 +224,7 @@ describe('partitionHypergraph (λ−1)', () => {
     expect(pool('strong', false, 64, 32_778, 44)).toBeUndefined();
     expect(pool('default', true, 64, 32_778, 44)).toBeUndefined();
     // Capacity mode (the mapper) keeps FM-gain growth: same parts with the pool tuned off.
-    const net = generateSnn({ name: 'small', layers: [{ kind: 'input', channels: 2, height: 24, width: 24 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 10 }] });
+    const net = smallSnn();
     const h = net.hypergraph;
     const capacity = { names: ['neurons'], perVertex: new Float64Array(h.nv).fill(1), limits: [Math.ceil(h.nv / 64) + 2] };
     const parts = (tuning: Parameters<typeof partitionHypergraph>[2]) => Array.from(partitionHypergraph(h, { k: 64, seed: 1, capacity }, tuning).parts);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { engineConfig, partitionHypergraph } from '../../../../targets/neuromorphic/partition/partitioner.ts';
 import { scorePartition } from '../../../../targets/neuromorphic/partition/score.ts';
-import { generateSnn } from '../../../../targets/neuromorphic/partition/snn-generator.ts';
 import { unet } from './unet.ts';
+import { smallSnn } from './small-snns.ts';
 
 describe('the spectral rule (layer hint, k < 64)', () => {
   // One U-Net at 20 × 20 pixels for the tests below (a compile and a neuron graph each otherwise).
@@ -96,7 +96,7 @@ describe('the spectral rule (layer hint, k < 64)', () => {
   // Where the first hierarchy stops at the twin level the bisections run in communities
   // (`unclustered`), and the spectral settings do not reach them.
   it('leaves the partition alone where the bisections run in communities', () => {
-    const net = generateSnn({ name: 'small', layers: [{ kind: 'input', channels: 2, height: 24, width: 24 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 10 }] });
+    const net = smallSnn();
     const layered = { ...net.hypergraph, layer: Int32Array.from({ length: net.hypergraph.nv }, (_, v) => (v < 1152 ? 0 : v < 1440 ? 1 : 2)) };
     const partsOf = (tuning: Parameters<typeof partitionHypergraph>[2]) => Array.from(partitionHypergraph(layered, { k: 32, seed: 1 }, tuning).parts);
     expect(engineConfig('default', false, 32, layered.nv, layered.pins.length / layered.nv, true).main.spectral).toBeDefined();

@@ -20,13 +20,13 @@ vi.mock('../../../../targets/neuromorphic/partition/community.ts', async (import
 
 const { engineConfig, partitionHypergraph } = await import('../../../../targets/neuromorphic/partition/partitioner.ts');
 const { scorePartition } = await import('../../../../targets/neuromorphic/partition/score.ts');
-const { generateSnn } = await import('../../../../targets/neuromorphic/partition/snn-generator.ts');
+const { smallSnn, denseSnn } = await import('./small-snns.ts');
 
 beforeEach(() => { calls.list = []; calls.louvain = []; });
 
 /** 1,130 neurons, over 50 pins each: a balance call at k = 64 falls under the deep-V-cycle rule. */
-const dense = generateSnn({ name: 'dense', layers: [{ kind: 'input', channels: 2, height: 16, width: 16 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 96 }, { kind: 'dense', units: 10 }] });
-const small = generateSnn({ name: 'small', layers: [{ kind: 'input', channels: 2, height: 24, width: 24 }, { kind: 'conv', channels: 8, stride: 2 }, { kind: 'dense', units: 10 }] });
+const dense = denseSnn();
+const small = smallSnn();
 
 /** Vertex counts of the levels the k-way FM refined (k > 2: not the bisections'). */
 const kwayLevels = () => calls.list.filter((c) => c.k > 2);
