@@ -114,6 +114,18 @@ if (missing) console.log(`SKIPPING gpmetis: ${missing}`);
 const noKahypar = kahyparMissing();
 if (noKahypar) console.log(`SKIPPING KaHyPar: ${noKahypar}`);
 
+/** The first run's CPU seconds and those of `times` − 1 more, with a note when a repeat gave other parts. */
+function repeated(parts: Int32Array, cpu: number, times: number, again: () => { parts: Int32Array; cpu: number }): { cpus: number[]; note: string } {
+  const cpus = [cpu];
+  let note = '';
+  for (let i = 1; i < times; i++) {
+    const r = again();
+    cpus.push(r.cpu);
+    if (r.parts.some((q, v) => q !== parts[v])) note = ' NOT DETERMINISTIC: a repeat gave other parts';
+  }
+  return { cpus, note };
+}
+
 interface BenchNet { name: string; neurons: number; synapses: number; graph: Graph; hypergraph: Hypergraph }
 
 /** A .kiln spiking network at batch 1, one vertex per neuron, one net per presynaptic neuron. */
@@ -170,13 +182,10 @@ try {
       }
       if (!noKahypar) {
         const r = runKahypar(net.hypergraph, k, { seed, hypergraphFile: hfile });
-        const cpus = [r.cpuSeconds];
-        let note = '';
-        for (let i = 1; i < kahyparRepeat; i++) {
+        const { cpus, note } = repeated(r.parts, r.cpuSeconds, kahyparRepeat, () => {
           const again = runKahypar(net.hypergraph, k, { seed, hypergraphFile: hfile });
-          cpus.push(again.cpuSeconds);
-          if (again.parts.some((q, v) => q !== r.parts[v])) note = ' NOT DETERMINISTIC: a repeat gave other parts';
-        }
+          return { parts: again.parts, cpu: again.cpuSeconds };
+        });
         const cpu = median(cpus);
         const rep = kahyparRepeat > 1 ? `, median of ${kahyparRepeat} ${cpu.toFixed(2)}` : '';
         rows.push({ ...base, tool: 'kahypar', score: scorePartition(input, r.parts, opts), seconds: `${r.partitionSeconds.toFixed(2)} (cpu ${r.cpuSeconds.toFixed(2)}${rep})`, note, cpu });
@@ -189,16 +198,12 @@ try {
         const c = process.cpuUsage(c0);
         const cpu = (c.user + c.system) / 1e6;
         const parts = out instanceof Int32Array ? out : out.parts;
-        const cpus = [cpu];
-        let note = '';
-        for (let i = 1; i < times; i++) {
+        const { cpus, note } = repeated(parts, cpu, times, () => {
           const c1 = process.cpuUsage();
           const again = f();
           const c2 = process.cpuUsage(c1);
-          cpus.push((c2.user + c2.system) / 1e6);
-          const p2 = again instanceof Int32Array ? again : again.parts;
-          if (p2.some((q, v) => q !== parts[v])) note = ' NOT DETERMINISTIC: a repeat gave other parts';
-        }
+          return { parts: again instanceof Int32Array ? again : again.parts, cpu: (c2.user + c2.system) / 1e6 };
+        });
         const mid = median(cpus);
         const s = scorePartition(input, parts, out instanceof Int32Array ? opts : { k, chipOf: out.chipOf });
         const rep = times > 1 ? `, median of ${times} ${mid.toFixed(2)}` : '';

@@ -11,7 +11,7 @@ import { gemmInt8, INT32_MAX, INT32_MIN, INT8_MAX, INT8_MIN, int8WasmFor, quanti
 import { multiplyByFixed, quantizeMultiplier, type FixedMultiplier } from './fixed-multiplier.ts';
 import { Int8Weights, wasmGemmI8At } from '../../kernels/wasm/gemm-i8.ts';
 import { wasmGemmI16Packed } from '../../kernels/wasm/gemm-i16.ts';
-import { type EpilogueColumns, epilogueColumns, scaleAt } from '../../kernels/wasm/int-epilogue.ts';
+import { epilogueColumns, scaleAt } from '../../kernels/wasm/int-epilogue.ts';
 import { f32At, i32At, i8At, scratchAlloc, withScratch } from '../../kernels/wasm/instance.ts';
 import { wasmQuantizeToScratch } from '../../kernels/wasm/quantize.ts';
 import { quantizeInto } from '../../kernels/quantize.ts';
@@ -35,9 +35,22 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
   const columns = mult && columnMultipliers(mult);
   const weightScales = Float64Array.from({ length: n }, (_, c) => sw(c));
   const wasmFor = (m: number) => int8WasmFor(m, n, k);
-  // The epilogue's per-column constants, resident from the first WebAssembly batch until dispose().
-  let requant: RequantColumns | undefined;
-  let scaled: EpilogueColumns | undefined;
+
+  /**
+   * Bias and requantization, or bias and scaling, over the sums at cAt: the choice is the layer's,
+   * so it is made once, with its per-column constants resident from the first WebAssembly batch
+   * until dispose().
+   */
+  interface Epilogue { run(m: number, cAt: number): number; free(): void }
+  let epilogue: Epilogue | undefined;
+  const makeEpilogue = (): Epilogue => {
+    if (columns) {
+      const cols = new RequantColumns(bias, columns);
+      return { run: (m, cAt) => wasmRequantInt8At(m, cAt, cols, s.outScale!, cAt), free: () => cols.free() };
+    }
+    const cols = epilogueColumns(bias, weightScales);
+    return { run: (m, cAt) => scaleAt(m, n, cAt, cols, sx, cAt), free: () => cols.free() };
+  };
 
   /**
    * The whole layer in the kernels' memory: codes quantized there, the GEMM reading them and
@@ -45,28 +58,21 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
    * copy out of the floats.
    */
   const wasmGemm = (m: number, A: Float32Array, counts: LayerCounts): Float32Array => {
-    // Placed before the call's scratch, so the block does not sit above it as a gap for the layer's life.
-    let epilogue: (cAt: number) => number;
-    if (columns) {
-      const cols = (requant ??= new RequantColumns(bias, columns));
-      epilogue = (cAt) => wasmRequantInt8At(m, cAt, cols, s.outScale!, cAt);
-    } else {
-      const cols = (scaled ??= epilogueColumns(bias, weightScales));
-      epilogue = (cAt) => scaleAt(m, n, cAt, cols, sx, cAt);
-    }
+    // Made before the call's scratch, so its block does not sit above it as a gap for the layer's life.
+    const ep = (epilogue ??= makeEpilogue());
     return withScratch(() => {
-    const q = wasmQuantizeToScratch(A, 0, m * k, sx, INT8_MIN, INT8_MAX, 1);
-    counts.saturations += q.saturated;
-    const cAt = scratchAlloc(4 * m * n);
-    // Signed codes (an input that is not post-ReLU) take the widened int16 kernel, which reads
-    // them where they lie; `pairs` may allocate, so the views are made after it.
-    if (!wasmGemmI8At(m, q.at, packed, i32At(cAt, m * n))) {
-      const pairs = packed.pairs;
-      wasmGemmI16Packed(m, i8At(q.at, m * k), pairs, i32At(cAt, m * n));
-    }
-    counts.macs += m * n * k;
-    counts.saturations += epilogue(cAt);
-    return f32At(cAt, m * n).slice();
+      const q = wasmQuantizeToScratch(A, 0, m * k, sx, INT8_MIN, INT8_MAX, 1);
+      counts.saturations += q.saturated;
+      const cAt = scratchAlloc(4 * m * n);
+      // Signed codes (an input that is not post-ReLU) take the widened int16 kernel, which reads
+      // them where they lie; `pairs` may allocate, so the views are made after it.
+      if (!wasmGemmI8At(m, q.at, packed, i32At(cAt, m * n))) {
+        const pairs = packed.pairs;
+        wasmGemmI16Packed(m, i8At(q.at, m * k), pairs, i32At(cAt, m * n));
+      }
+      counts.macs += m * n * k;
+      counts.saturations += ep.run(m, cAt);
+      return f32At(cAt, m * n).slice();
     });
   };
 
@@ -104,9 +110,8 @@ export function lowerInt8(s: Int8LayerSpec): IntegerLayer {
     gemm: (m, A, counts) => (wasmFor(m) ? wasmGemm(m, A, counts) : jsGemm(m, A, counts)),
     dispose() {
       packed.free();
-      requant?.free();
-      scaled?.free();
-      requant = scaled = undefined;
+      epilogue?.free();
+      epilogue = undefined;
     },
   };
 }

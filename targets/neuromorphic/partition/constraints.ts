@@ -19,6 +19,13 @@ const fmt = (x: number) => (Number.isInteger(x) ? x.toLocaleString('en-US') : x.
 
 const INFEASIBLE = 'partition-infeasible';
 
+/** Each part's load per dimension (k × d), from the nv × d vertex weights `w`. */
+export function partLoads(part: Int32Array, w: Float64Array, d: number, k: number): Float64Array {
+  const loads = new Float64Array(k * d);
+  for (let v = 0; v < part.length; v++) for (let j = 0; j < d; j++) loads[part[v]! * d + j]! += w[v * d + j]!;
+  return loads;
+}
+
 /**
  * A refusal to fit the limits, under the one code `isInfeasible` recognises: a refusal written
  * with another code would escape the callers' fallbacks (more parts, a flat partition, an even

@@ -94,15 +94,21 @@ export interface Operator {
   readonly size: Int32Array;
 }
 
+/** Each net's pin count. */
+function netSizes(h: EngineHypergraph): Int32Array {
+  const size = new Int32Array(h.ne);
+  for (let e = 0; e < h.ne; e++) size[e] = h.eptr[e + 1]! - h.eptr[e]!;
+  return size;
+}
+
 /** Built once per bisection and shared by its Lanczos starts (a pass over the pins each). */
 export function operatorOf(h: EngineHypergraph): Operator {
   const { nv, ne, d, eptr, pins, ewgt, w } = h;
   const coef = new Float64Array(ne);
   const diag = new Float64Array(nv);
-  const size = new Int32Array(ne);
+  const size = netSizes(h);
   for (let e = 0; e < ne; e++) {
-    const n = eptr[e + 1]! - eptr[e]!;
-    size[e] = n;
+    const n = size[e]!;
     const c = n > 1 ? ewgt[e]! / (n - 1) : 0;
     coef[e] = c;
     for (let i = eptr[e]!; i < eptr[e + 1]!; i++) diag[pins[i]!]! += c * n;
@@ -138,20 +144,14 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
   const z = new Float64Array(nv);
   let q = new Float64Array(nv);
   for (let v = 0; v < nv; v++) q[v] = rng.float() - 0.5;
-  const orth = (x: Float64Array) => {
-    let dot = 0;
-    for (let v = 0; v < nv; v++) dot += x[v]! * u0[v]!;
-    for (let v = 0; v < nv; v++) x[v]! -= dot * u0[v]!;
-  };
-  const normalize = (x: Float64Array) => {
-    let s = 0;
-    for (let v = 0; v < nv; v++) s += x[v]! * x[v]!;
-    const n = Math.sqrt(s);
-    if (n > 0) for (let v = 0; v < nv; v++) x[v]! /= n;
-    return n;
-  };
-  orth(q);
-  normalize(q);
+  // The start off the trivial vector, at unit length.
+  let dot0 = 0;
+  for (let v = 0; v < nv; v++) dot0 += q[v]! * u0[v]!;
+  for (let v = 0; v < nv; v++) q[v]! -= dot0 * u0[v]!;
+  let ss0 = 0;
+  for (let v = 0; v < nv; v++) ss0 += q[v]! * q[v]!;
+  const n0 = Math.sqrt(ss0);
+  if (n0 > 0) for (let v = 0; v < nv; v++) q[v]! /= n0;
   let steps = 0;
   // ‖T‖ ≥ max |α_j| estimates the operator's norm from below, so the breakdown test scales
   // with the net weights (an absolute 1e-10 stopped at once on weights of 1e-12).
@@ -212,7 +212,7 @@ export function fiedlerVectors(h: EngineHypergraph, rng: Rng, cfg: SpectralConfi
  * fit their limits, the one of least (λ−1) (ties: nearest to target0 in the first dimension).
  * Both directions of the order are swept. Null when no prefix fits (the caller grows instead).
  */
-export function sweepCut(h: EngineHypergraph, x: Float64Array, limits: Float64Array, target0: Float64Array, size = operatorOf(h).size): { part: Int32Array; cut: number } | null {
+export function sweepCut(h: EngineHypergraph, x: Float64Array, limits: Float64Array, target0: Float64Array, size = netSizes(h)): { part: Int32Array; cut: number } | null {
   const { nv, ne, d, ewgt, w, vptr, vnets } = h;
   const asc = ascendingOrder(x);
   let best: { part: Int32Array; cut: number } | null = null;

@@ -7,6 +7,7 @@
 import { carry, clusterVertices, contract, projectLevel, type ClusterConfig } from './coarsen.ts';
 import { carryDown, intersectionKey, projectUp } from './combine.ts';
 import { detectCommunities, type CommunityConfig } from './community.ts';
+import { partLoads } from './constraints.ts';
 import type { EngineHypergraph } from './engine-hypergraph.ts';
 import { flatBisect, recursiveBisect, type BisectConfig } from './initial.ts';
 import { PartState } from './part-state.ts';
@@ -171,6 +172,14 @@ function coarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng,
   return { levels, maps, twinLevel, coarsePart: curPart };
 }
 
+/**
+ * The hierarchy of a V-cycle or a combination: clusters kept inside `partOf`'s classes, down to
+ * `vcycleContraction` vertices a part, without communities (the classes confine them already).
+ */
+function recoarsen(h: EngineHypergraph, k: number, limits: Float64Array, rng: Rng, cfg: EngineConfig, partOf: Int32Array, prior?: Hierarchy): Hierarchy {
+  return coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction, communities: undefined }, partOf, prior);
+}
+
 /** A refined partition of the input level; its PartState may be built only when asked for. */
 interface Refined {
   readonly part: Int32Array;
@@ -183,9 +192,7 @@ const refined = (st: PartState): Refined => ({ part: st.part, objective: st.obje
 
 /** Whether the parts' loads stay within the limits, summed as PartState sums them. */
 function fitsLimits(h: EngineHypergraph, part: Int32Array, k: number, limits: Float64Array): boolean {
-  const { nv, d, w } = h;
-  const load = new Float64Array(k * d);
-  for (let v = 0; v < nv; v++) for (let j = 0; j < d; j++) load[part[v]! * d + j]! += w[v * d + j]!;
+  const load = partLoads(part, h.w, h.d, k);
   for (let i = 0; i < load.length; i++) if (load[i]! > limits[i]!) return false;
   return true;
 }
@@ -254,7 +261,7 @@ export function combineRuns(h: EngineHypergraph, k: number, limits: Float64Array
   let combinations = 0;
   for (let i = 0; i < others.length * cfg.combine!.sweeps; i++) {
     const key = intersectionKey([cur, others[i % others.length]!.part]).key;
-    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction, communities: undefined }, key, prior);
+    const hv = recoarsen(h, k, limits, rng, cfg, key, prior);
     if (hv.levels.length === 1) continue;
     combinations++;
     const next = uncoarsen(hv, carryDown(cur, hv.maps, hv.levels.slice(1).map((l) => l.nv)), k, limits, rng, cfg, true, inputLp, fruitless);
@@ -340,7 +347,7 @@ export function multilevelPartition(h: EngineHypergraph, k: number, limits: Floa
     const before = st.objective;
     // A copy: with no level to contract, the coarsest partition is this array, and refining it
     // must not change the state kept if the cycle is rejected.
-    const hv = coarsen(h, k, limits, rng, { ...cfg, contraction: cfg.vcycleContraction, communities: undefined }, st.part.slice(), prior);
+    const hv = recoarsen(h, k, limits, rng, cfg, st.part.slice(), prior);
     prior = hv;
     // Without a coarser level a cycle would only repeat the label propagation that just
     // converged: on the mapper's small hypergraphs (spiking_cnn, 964 vertices into 67 cores)

@@ -3,7 +3,7 @@
  * into k parts under balance and/or per-part capacity limits. Seeded and deterministic.
  */
 import { KilnError, error } from '../../../compiler/lang/diagnostics.ts';
-import { infeasible, resolveConstraints, type Constraints } from './constraints.ts';
+import { infeasible, partLoads, resolveConstraints, type Constraints } from './constraints.ts';
 import { fromHypergraph } from './engine-hypergraph.ts';
 import { engineGraphOf } from './graph-engine.ts';
 import { multilevelGraph } from './graph-multilevel.ts';
@@ -182,9 +182,8 @@ type Engine = (main: EngineConfig, rb: EngineConfig, rng: Rng) => MultilevelOutc
  * away (a recompilation of 5–25 ms every call).
  */
 function checkedLoads(part: Int32Array, c: Constraints, k: number): Float64Array {
-  const { d, w, limits, dims } = c;
-  const loads = new Float64Array(k * d);
-  for (let v = 0; v < part.length; v++) for (let j = 0; j < d; j++) loads[part[v]! * d + j]! += w[v * d + j]!;
+  const { d, limits, dims } = c;
+  const loads = partLoads(part, c.w, d, k);
   for (let p = 0; p < k; p++) {
     for (let j = 0; j < d; j++) {
       const load = loads[p * d + j]!;
